@@ -391,6 +391,100 @@ async function eddsaVectors(rng) {
     };
 }
 
+
+// ---------------------------------------------------------------------------
+// Account tree, withdrawal leaves and signed transactions, computed with a
+// from-scratch sparse Merkle tree over poseidon-lite and keys/signatures from
+// zk-kit. Layout as in Tribunal's DESIGN.md §2: leaf = Poseidon4(pk.x, pk.y,
+// balance, nonce); node = Poseidon2(left, right); empty leaf = 0.
+
+function treeLevels(depth, leaves) {
+    const zeros = [0n];
+    for (let l = 0; l < depth; l++) zeros.push(poseidonLite.poseidon2([zeros[l], zeros[l]]));
+    const levels = [new Map(leaves)];
+    for (let l = 0; l < depth; l++) {
+        const cur = levels[l];
+        const next = new Map();
+        for (const i of cur.keys()) {
+            const p = i >> 1n;
+            if (next.has(p)) continue;
+            next.set(p, poseidonLite.poseidon2([cur.get(2n * p) ?? zeros[l], cur.get(2n * p + 1n) ?? zeros[l]]));
+        }
+        levels.push(next);
+    }
+    const node = (l, i) => levels[l].get(i) ?? zeros[l];
+    return {
+        root: node(depth, 0n),
+        siblings: (index) => Array.from({ length: depth }, (_, l) => node(l, (index >> BigInt(l)) ^ 1n).toString()),
+    };
+}
+
+function treeVectors() {
+    const trees = [];
+    const small = treeLevels(4, [[0n, 1n], [5n, 2n]]);
+    trees.push({ label: "depth4_two_leaves", depth: 4, leaves: [{ index: "0", leaf: "1" }, { index: "5", leaf: "2" }],
+        root: small.root.toString(), siblings_of: "5", siblings: small.siblings(5n) });
+    const empty = treeLevels(32, []);
+    trees.push({ label: "depth32_empty", depth: 32, leaves: [], root: empty.root.toString(), siblings_of: "0", siblings: empty.siblings(0n) });
+
+    const accounts = [
+        { index: 0n, key: "0x" + "01".repeat(32), balance: 1000000000000000000n, nonce: 0n },
+        { index: 1n, key: "0x" + "02".repeat(32), balance: 0n, nonce: 7n },
+        { index: 2147483653n, key: "0x" + "03".repeat(32), balance: (1n << 128n) - 1n, nonce: (1n << 64n) - 1n },
+        { index: 4294967295n, key: "0x" + "04".repeat(32), balance: 5n, nonce: 1n },
+    ].map((a) => {
+        const [x, y] = zk.derivePublicKey(Buffer.from(a.key.slice(2), "hex"));
+        const leaf = poseidonLite.poseidon4([BigInt(x), BigInt(y), a.balance, a.nonce]);
+        return { ...a, x: BigInt(x), y: BigInt(y), leaf };
+    });
+    const big = treeLevels(32, accounts.map((a) => [a.index, a.leaf]));
+    trees.push({
+        label: "depth32_accounts",
+        depth: 32,
+        accounts: accounts.map((a) => ({ index: a.index.toString(), private_key: a.key, public_key: { x: a.x.toString(), y: a.y.toString() },
+            balance: a.balance.toString(), nonce: a.nonce.toString(), leaf: a.leaf.toString() })),
+        leaves: accounts.map((a) => ({ index: a.index.toString(), leaf: a.leaf.toString() })),
+        root: big.root.toString(),
+        siblings_of: "2147483653",
+        siblings: big.siblings(2147483653n),
+    });
+
+    // Signed transactions: message = Poseidon6(domain, chain_id, from, to, amount, nonce),
+    // domain 1 = transfer (to = account index), 2 = withdraw (to = L1 address as an integer).
+    const txs = [
+        { kind: "transfer", domain: 1n, chain_id: 901n, from: 0n, to: 1n, amount: 250000000000000000n, nonce: 0n, key: accounts[0].key },
+        { kind: "transfer", domain: 1n, chain_id: 901n, from: 2147483653n, to: 4294967295n, amount: (1n << 128n) - 1n, nonce: (1n << 64n) - 2n, key: accounts[2].key },
+        { kind: "withdraw", domain: 2n, chain_id: 901n, from: 1n, to: BigInt("0x00000000000000000000000000000000000000ff"), amount: 3n, nonce: 7n, key: accounts[1].key },
+        { kind: "withdraw", domain: 2n, chain_id: 1n, from: 0n, to: BigInt("0xffffffffffffffffffffffffffffffffffffffff"), amount: 1n, nonce: 0n, key: accounts[0].key },
+    ].map((t) => {
+        const message = poseidonLite.poseidon6([t.domain, t.chain_id, t.from, t.to, t.amount, t.nonce]);
+        const prv = Buffer.from(t.key.slice(2), "hex");
+        const sig = zk.signMessage(prv, message);
+        const packed = Buffer.from(zk.packSignature(sig)).toString("hex");
+        if (!zk.verifySignature(message, sig, zk.derivePublicKey(prv))) fail("zk-kit rejects its own tx signature");
+        const out = { kind: t.kind, chain_id: t.chain_id.toString(), from: t.from.toString(), amount: t.amount.toString(), nonce: t.nonce.toString(),
+            private_key: t.key, message: message.toString(), packed_signature: "0x" + packed };
+        if (t.kind === "transfer") out.to = t.to.toString();
+        else {
+            out.to = "0x" + t.to.toString(16).padStart(40, "0");
+            out.withdrawal_leaf = poseidonLite.poseidon2([t.to, t.amount]).toString();
+        }
+        return out;
+    });
+
+    return {
+        description: "Sparse Merkle trees over circomlib Poseidon and EdDSA-signed transactions, computed from scratch in JavaScript",
+        generator: generatorInfo(),
+        notes: [
+            "node(l+1, i) = Poseidon2(node(l, 2i), node(l, 2i+1)); empty leaf = 0; siblings are leaf-first.",
+            "account leaf = Poseidon4(pk.x, pk.y, balance, nonce); pk from zk-kit derivePublicKey.",
+            "tx message = Poseidon6(domain, chain_id, from, to, amount, nonce), signed with zk-kit signMessage; withdrawal leaf = Poseidon2(to, amount).",
+        ],
+        trees,
+        txs,
+    };
+}
+
 // ---------------------------------------------------------------------------
 
 async function main() {
@@ -399,6 +493,7 @@ async function main() {
     const outputs = {
         "poseidon.json": stableJson(await poseidonVectors(rng)),
         "eddsa.json": stableJson(await eddsaVectors(rng)),
+        "tree.json": stableJson(treeVectors()),
     };
 
     let stale = false;

@@ -1,0 +1,430 @@
+//! `execute_batch`: the one state transition every proof leg consumes.
+//!
+//! Rules, in order of evaluation:
+//! - the batch must name the state's chain and the next batch number;
+//! - each transaction is checked against the state left by the ones before it:
+//!   range of indices, accounts exist, signature, nonce, balance, overflow;
+//! - a sequencer transaction (`Transfer`, `Withdraw`) that fails refuses the **whole batch**
+//!   ([`StfError::InvalidTx`]) and leaves the state untouched: the sequencer must not post it;
+//! - an L1 transaction (`Deposit`, `ForcedTransfer`, `ForcedWithdraw`) that fails is **skipped
+//!   and recorded** ([`TxStatus::Skipped`]): the sequencer has no discretion over the L1 queue, so a
+//!   forced transaction that cannot pay, or carries a bad signature, must not block the batch. Its
+//!   intermediate root equals the previous one.
+//!
+//! The output carries every intermediate root and the Merkle witnesses that the ZK circuit, the
+//! TEE re-execution and the dispute game's one-step proof are built from.
+
+use hashbrown::HashMap;
+use tribunal_primitives::{
+    AccountIndex, Batch, BatchNumber, ChainId, DataCommitment, Fr, PublicKey, Signed, StateRoot,
+    Tx, Withdraw, WithdrawalRoot,
+    error::SignatureError,
+    tx::{SignedBody, Transfer},
+};
+
+use crate::{
+    error::{StfError, StfResult, TxError},
+    state::{Account, State},
+    tree::SparseMerkleTree,
+};
+
+/// An account's leaf before and after a transaction, with the siblings that prove it.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct AccountWitness {
+    /// The account's index.
+    pub index: AccountIndex,
+    /// The account before the transaction (`None`: empty leaf).
+    pub before: Option<Account>,
+    /// The account after the transaction (equal to `before` when skipped).
+    pub after: Option<Account>,
+    /// Siblings, leaf-first, `account_depth` elements.
+    pub siblings: Vec<Fr>,
+}
+
+/// The Merkle witnesses of one transaction.
+///
+/// For a transfer, `sender.siblings` prove `sender.before` against the root before the
+/// transaction; `recipient.siblings` prove `recipient.before` against the root after the sender's
+/// leaf alone is updated, and `recipient.after` against the root after the transaction.
+#[derive(Clone, PartialEq, Eq, Debug, Default)]
+pub struct TxWitness {
+    /// The debited (signing) account: transfers and withdrawals.
+    pub sender: Option<AccountWitness>,
+    /// The credited account: transfers and deposits.
+    pub recipient: Option<AccountWitness>,
+    /// Position of the emitted withdrawal leaf in the batch's withdrawal tree.
+    pub withdrawal_index: Option<u64>,
+}
+
+/// Whether a transaction changed state.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum TxStatus {
+    /// Applied.
+    Applied,
+    /// An L1 transaction that failed its checks: skipped, recorded, state unchanged.
+    Skipped(TxError),
+}
+
+/// What one transaction did.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct TxReceipt {
+    /// Applied or skipped.
+    pub status: TxStatus,
+    /// State root after this transaction.
+    pub post_root: StateRoot,
+    /// Merkle witnesses.
+    pub witness: TxWitness,
+}
+
+/// A withdrawal emitted by a batch, claimable on L1 once the batch is final.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct WithdrawalLeaf {
+    /// Position in the withdrawal tree.
+    pub index: u64,
+    /// The withdrawal.
+    pub withdrawal: Withdraw,
+}
+
+/// The result of executing a batch.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct BatchOutput {
+    /// The batch executed.
+    pub batch_number: BatchNumber,
+    /// Root before the batch.
+    pub parent_root: StateRoot,
+    /// Root after the batch.
+    pub post_root: StateRoot,
+    /// Root of the batch's withdrawal tree (depth `withdrawal_depth`, leaves
+    /// [`Withdraw::leaf`] in order, empty leaves 0).
+    pub withdrawal_root: WithdrawalRoot,
+    /// Commitment to the batch's canonical encoding.
+    pub data_commitment: DataCommitment,
+    /// One receipt per transaction, in order.
+    pub receipts: Vec<TxReceipt>,
+    /// The withdrawals emitted, in order.
+    pub withdrawals: Vec<WithdrawalLeaf>,
+}
+
+impl BatchOutput {
+    /// Indices of the accounts the batch changed, sorted, without duplicates.
+    pub fn touched_accounts(&self) -> Vec<AccountIndex> {
+        let mut v: Vec<AccountIndex> = self
+            .receipts
+            .iter()
+            .filter(|r| r.status == TxStatus::Applied)
+            .flat_map(|r| [r.witness.sender.as_ref(), r.witness.recipient.as_ref()])
+            .flatten()
+            .map(|w| w.index)
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    }
+
+    /// The L1 transactions that were skipped, with their position and reason.
+    pub fn skipped(&self) -> impl Iterator<Item = (usize, TxError)> + '_ {
+        self.receipts.iter().enumerate().filter_map(|(i, r)| match r.status {
+            TxStatus::Skipped(e) => Some((i, e)),
+            TxStatus::Applied => None,
+        })
+    }
+}
+
+/// Decodes and executes a batch's canonical bytes ([`execute_batch`]).
+///
+/// # Errors
+/// [`StfError::Decode`] for malformed bytes, and everything [`execute_batch`] returns.
+pub fn execute_encoded_batch(state: &mut State, bytes: &[u8]) -> StfResult<BatchOutput> {
+    let batch = Batch::decode(bytes)?;
+    execute_batch(state, &batch)
+}
+
+/// Executes `batch` on `state`, atomically.
+///
+/// On success the state holds the post-state and `head` is `batch.number`. On error the state is
+/// exactly as before.
+///
+/// # Errors
+/// [`StfError::WrongChain`], [`StfError::WrongBatchNumber`], or [`StfError::InvalidTx`] for the
+/// first invalid sequencer transaction.
+pub fn execute_batch(state: &mut State, batch: &Batch) -> StfResult<BatchOutput> {
+    if batch.chain_id != state.config.chain_id {
+        return Err(StfError::WrongChain { got: batch.chain_id, expected: state.config.chain_id });
+    }
+    if batch.number.0 != state.head.0 + 1 {
+        return Err(StfError::WrongBatchNumber { got: batch.number, head: state.head });
+    }
+    let signatures = verify_signatures(state, &batch.txs);
+    let parent_root = state.root();
+    let withdrawal_capacity = 1u64 << state.config.withdrawal_depth;
+    let mut receipts = Vec::with_capacity(batch.txs.len());
+    let mut withdrawals = Vec::new();
+
+    state.begin();
+    for (index, tx) in batch.txs.iter().enumerate() {
+        let free_withdrawal = (withdrawals.len() as u64) < withdrawal_capacity;
+        let sig = signatures[index];
+        let result = plan(state, tx, sig, free_withdrawal, withdrawal_capacity);
+        let receipt = match result {
+            Ok(plan) => {
+                let withdrawal_index = plan.withdrawal.map(|w| {
+                    let i = withdrawals.len() as u64;
+                    withdrawals.push(WithdrawalLeaf { index: i, withdrawal: w });
+                    i
+                });
+                let mut witness = apply(state, &plan);
+                witness.withdrawal_index = withdrawal_index;
+                TxReceipt { status: TxStatus::Applied, post_root: state.root(), witness }
+            }
+            Err(err) if tx.kind().is_l1() => TxReceipt {
+                status: TxStatus::Skipped(err),
+                post_root: state.root(),
+                witness: unchanged_witness(state, tx),
+            },
+            Err(source) => {
+                state.rollback();
+                return Err(StfError::InvalidTx { index, source });
+            }
+        };
+        receipts.push(receipt);
+    }
+    state.commit();
+    state.head = batch.number;
+
+    let wtree = SparseMerkleTree::from_leaves(
+        state.config.withdrawal_depth,
+        withdrawals.iter().map(|w| (w.index, w.withdrawal.leaf())),
+    )?;
+    Ok(BatchOutput {
+        batch_number: batch.number,
+        parent_root,
+        post_root: state.root(),
+        withdrawal_root: WithdrawalRoot(wtree.root()),
+        data_commitment: DataCommitment(batch.data_commitment()),
+        receipts,
+        withdrawals,
+    })
+}
+
+/// Checks `tx` against the current state without changing it.
+///
+/// # Errors
+/// The [`TxError`] that [`execute_batch`] would meet for this transaction.
+pub fn check_tx(state: &State, tx: &Tx) -> Result<(), TxError> {
+    let sig = signer(tx)
+        .and_then(|s| state.account(s))
+        .and_then(|a| verify_signature(tx, state.config.chain_id, &a.pubkey));
+    plan(state, tx, sig, true, 1u64 << state.config.withdrawal_depth).map(|_| ())
+}
+
+/// A validated transaction: the account values to write, in order.
+#[derive(Debug)]
+struct Plan {
+    sender: Option<(AccountIndex, Account)>,
+    recipient: Option<(AccountIndex, Account)>,
+    withdrawal: Option<Withdraw>,
+}
+
+type SigCheck = Option<Result<(), SignatureError>>;
+
+/// The signer of a signed transaction (`None` for deposits).
+const fn signer(tx: &Tx) -> Option<AccountIndex> {
+    match tx {
+        Tx::Transfer(t) | Tx::ForcedTransfer(t) => Some(t.body.from),
+        Tx::Withdraw(w) | Tx::ForcedWithdraw(w) => Some(w.body.from),
+        Tx::Deposit(_) => None,
+    }
+}
+
+/// Verifies a signed transaction's signature under `pubkey` (`None` for deposits).
+fn verify_signature(tx: &Tx, chain_id: ChainId, pubkey: &PublicKey) -> SigCheck {
+    match tx {
+        Tx::Transfer(t) | Tx::ForcedTransfer(t) => Some(t.verify(chain_id, pubkey)),
+        Tx::Withdraw(w) | Tx::ForcedWithdraw(w) => Some(w.verify(chain_id, pubkey)),
+        Tx::Deposit(_) => None,
+    }
+}
+
+/// Verifies every signature up front (in parallel with the `parallel` feature).
+///
+/// A signer's key is the one in the state, or the key of the deposit earlier in the batch that
+/// creates the account; keys never change after creation, so this resolves exactly the key that
+/// sequential execution sees.
+fn verify_signatures(state: &State, txs: &[Tx]) -> Vec<SigCheck> {
+    let mut created: HashMap<AccountIndex, PublicKey> = HashMap::new();
+    let mut jobs: Vec<(usize, PublicKey)> = Vec::new();
+    for (i, tx) in txs.iter().enumerate() {
+        if let Tx::Deposit(d) = tx {
+            if state.tree.check_index(u64::from(d.to.0)).is_ok()
+                && !state.accounts.contains_key(&d.to)
+                && !created.contains_key(&d.to)
+                && let Ok(pk) = PublicKey::from_bytes(&d.pubkey)
+            {
+                created.insert(d.to, pk);
+            }
+        } else if let Some(signer) = signer(tx) {
+            let pk = state.accounts.get(&signer).map(|a| a.pubkey).or_else(|| created.get(&signer).copied());
+            if let Some(pk) = pk {
+                jobs.push((i, pk));
+            }
+        }
+    }
+    let chain_id = state.config.chain_id;
+    let check = |&(i, pk): &(usize, PublicKey)| (i, verify_signature(&txs[i], chain_id, &pk));
+    #[cfg(feature = "parallel")]
+    let results: Vec<(usize, SigCheck)> = {
+        use rayon::prelude::*;
+        jobs.par_iter().map(check).collect()
+    };
+    #[cfg(not(feature = "parallel"))]
+    let results: Vec<(usize, SigCheck)> = jobs.iter().map(check).collect();
+    let mut out = vec![None; txs.len()];
+    for (i, r) in results {
+        out[i] = r;
+    }
+    out
+}
+
+fn existing(state: &State, index: AccountIndex) -> Result<Account, TxError> {
+    let depth = state.config.account_depth;
+    if state.tree.check_index(u64::from(index.0)).is_err() {
+        return Err(TxError::AccountOutOfRange { account: index, depth });
+    }
+    state.account(index).copied().ok_or(TxError::UnknownAccount { account: index })
+}
+
+/// Signature, nonce and balance checks of a signed debit; returns the debited sender.
+fn debit<T: SignedBody>(
+    state: &State,
+    body: &T,
+    amount: tribunal_primitives::Wei,
+    sig: SigCheck,
+) -> Result<Account, TxError> {
+    let account = body.signer();
+    let mut sender = existing(state, account)?;
+    match sig {
+        Some(Ok(())) => {}
+        Some(Err(source)) => return Err(TxError::BadSignature { account, source }),
+        None => unreachable!("a signature check exists for every signer that exists"),
+    }
+    if body.nonce() != sender.nonce {
+        return Err(TxError::BadNonce { account, got: body.nonce(), expected: sender.nonce });
+    }
+    sender.nonce = sender.nonce.checked_add(1).ok_or(TxError::NonceExhausted { account })?;
+    sender.balance = sender
+        .balance
+        .checked_sub(amount)
+        .ok_or(TxError::InsufficientBalance { account, balance: sender.balance, amount })?;
+    Ok(sender)
+}
+
+fn credit(mut account: Account, index: AccountIndex, amount: tribunal_primitives::Wei) -> Result<Account, TxError> {
+    account.balance = account
+        .balance
+        .checked_add(amount)
+        .ok_or(TxError::BalanceOverflow { account: index, balance: account.balance, amount })?;
+    Ok(account)
+}
+
+fn plan(state: &State, tx: &Tx, sig: SigCheck, free_withdrawal: bool, capacity: u64) -> Result<Plan, TxError> {
+    match tx {
+        Tx::Transfer(Signed { body: t, .. }) | Tx::ForcedTransfer(Signed { body: t, .. }) => {
+            plan_transfer(state, t, sig)
+        }
+        Tx::Withdraw(Signed { body: w, .. }) | Tx::ForcedWithdraw(Signed { body: w, .. }) => {
+            let sender = debit(state, w, w.amount, sig)?;
+            if !free_withdrawal {
+                return Err(TxError::WithdrawalTreeFull { capacity });
+            }
+            Ok(Plan { sender: Some((w.from, sender)), recipient: None, withdrawal: Some(*w) })
+        }
+        Tx::Deposit(d) => {
+            let depth = state.config.account_depth;
+            if state.tree.check_index(u64::from(d.to.0)).is_err() {
+                return Err(TxError::AccountOutOfRange { account: d.to, depth });
+            }
+            let account = match state.account(d.to) {
+                None => {
+                    let pubkey = PublicKey::from_bytes(&d.pubkey)
+                        .map_err(|_| TxError::InvalidPublicKey { account: d.to })?;
+                    Account { pubkey, balance: d.amount, nonce: 0 }
+                }
+                Some(a) if a.pubkey.to_bytes() != d.pubkey => {
+                    return Err(TxError::PublicKeyMismatch { account: d.to });
+                }
+                Some(a) => credit(*a, d.to, d.amount)?,
+            };
+            Ok(Plan { sender: None, recipient: Some((d.to, account)), withdrawal: None })
+        }
+    }
+}
+
+fn plan_transfer(state: &State, t: &Transfer, sig: SigCheck) -> Result<Plan, TxError> {
+    // Both ends must exist before the signature is looked at.
+    existing(state, t.from)?;
+    let recipient = existing(state, t.to)?;
+    let sender = debit(state, t, t.amount, sig)?;
+    // A self-transfer credits the debited sender back: only the nonce moves.
+    let recipient = credit(if t.to == t.from { sender } else { recipient }, t.to, t.amount)?;
+    Ok(Plan { sender: Some((t.from, sender)), recipient: Some((t.to, recipient)), withdrawal: None })
+}
+
+/// Writes a plan's accounts and their leaves, returning the witnesses.
+fn apply(state: &mut State, plan: &Plan) -> TxWitness {
+    let mut witness = TxWitness::default();
+    let mut leaves: Vec<(u64, Fr)> = Vec::with_capacity(2);
+    if let Some((index, after)) = plan.sender {
+        witness.sender = Some(AccountWitness {
+            index,
+            before: state.account(index).copied(),
+            after: Some(after),
+            siblings: state.tree.siblings(u64::from(index.0)),
+        });
+        leaves.push((u64::from(index.0), after.leaf()));
+    }
+    let recipient_before = plan.recipient.map(|(index, _)| {
+        // After the sender's update the recipient holds the sender's post value if they coincide.
+        match plan.sender {
+            Some((s, after)) if s == index => Some(after),
+            _ => state.account(index).copied(),
+        }
+    });
+    if let Some((index, after)) = plan.recipient {
+        // For a self-transfer this repeats the sender's index; the later value wins.
+        leaves.push((u64::from(index.0), after.leaf()));
+    }
+    for &(index, after) in plan.sender.iter().chain(plan.recipient.iter()) {
+        state.set_account(index, after);
+    }
+    state.tree.update(&leaves);
+    if let Some((index, after)) = plan.recipient {
+        witness.recipient = Some(AccountWitness {
+            index,
+            before: recipient_before.flatten(),
+            after: Some(after),
+            // Siblings of the recipient are untouched by the recipient's own update, so the
+            // post-state siblings are those against the sender-updated root.
+            siblings: state.tree.siblings(u64::from(index.0)),
+        });
+    }
+    witness
+}
+
+/// Witnesses of a skipped transaction: every involved account, unchanged.
+fn unchanged_witness(state: &State, tx: &Tx) -> TxWitness {
+    let at = |index: AccountIndex| {
+        state.tree.check_index(u64::from(index.0)).ok().map(|()| {
+            let (account, siblings) = state.account_proof(index);
+            AccountWitness { index, before: account, after: account, siblings }
+        })
+    };
+    match tx {
+        Tx::Transfer(t) | Tx::ForcedTransfer(t) => {
+            TxWitness { sender: at(t.body.from), recipient: at(t.body.to), withdrawal_index: None }
+        }
+        Tx::Withdraw(w) | Tx::ForcedWithdraw(w) => {
+            TxWitness { sender: at(w.body.from), recipient: None, withdrawal_index: None }
+        }
+        Tx::Deposit(d) => TxWitness { sender: None, recipient: at(d.to), withdrawal_index: None },
+    }
+}

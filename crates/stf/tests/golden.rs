@@ -1,0 +1,88 @@
+//! Golden vectors for the account tree, account leaves and signed transactions, computed from
+//! scratch in JavaScript with poseidon-lite and `@zk-kit/eddsa-poseidon`
+//! (`testing/vectors/tree.json`).
+
+use serde_json::Value;
+use tribunal_primitives::{
+    AccountIndex, Address, BatchNumber, ChainId, PrivateKey, Signed, Transfer, Wei, Withdraw,
+    field::{fr_to_decimal, parse_fr},
+};
+use tribunal_stf::{Account, SparseMerkleTree, State, StfConfig};
+
+fn vectors() -> Value {
+    let path = format!("{}/../../testing/vectors/tree.json", env!("CARGO_MANIFEST_DIR"));
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+}
+
+fn s(v: &Value) -> &str {
+    v.as_str().unwrap()
+}
+
+fn key(v: &Value) -> PrivateKey {
+    PrivateKey::from_bytes(alloy_primitives::hex::decode(s(v)).unwrap().try_into().unwrap())
+}
+
+#[test]
+fn trees_match_a_from_scratch_implementation() {
+    for tree in vectors()["trees"].as_array().unwrap() {
+        let label = s(&tree["label"]);
+        let depth = tree["depth"].as_u64().unwrap() as u8;
+        let siblings_of: u64 = s(&tree["siblings_of"]).parse().unwrap();
+        let expected_siblings: Vec<String> = tree["siblings"].as_array().unwrap().iter().map(|v| s(v).to_owned()).collect();
+
+        let built = if let Some(accounts) = tree["accounts"].as_array() {
+            let accounts: Vec<(AccountIndex, Account)> = accounts
+                .iter()
+                .map(|a| {
+                    let pubkey = key(&a["private_key"]).public_key();
+                    assert_eq!(fr_to_decimal(&pubkey.0.x), s(&a["public_key"]["x"]));
+                    let account = Account {
+                        pubkey,
+                        balance: Wei(s(&a["balance"]).parse().unwrap()),
+                        nonce: s(&a["nonce"]).parse().unwrap(),
+                    };
+                    assert_eq!(fr_to_decimal(&account.leaf()), s(&a["leaf"]), "{label} leaf");
+                    (AccountIndex(s(&a["index"]).parse().unwrap()), account)
+                })
+                .collect();
+            let config = StfConfig::new(ChainId(901)).with_depths(depth, 10);
+            State::from_accounts(config, BatchNumber(0), accounts).unwrap().tree().clone()
+        } else {
+            let leaves = tree["leaves"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|l| (s(&l["index"]).parse().unwrap(), parse_fr(s(&l["leaf"])).unwrap()));
+            SparseMerkleTree::from_leaves(depth, leaves).unwrap()
+        };
+        assert_eq!(fr_to_decimal(&built.root()), s(&tree["root"]), "{label} root");
+        let siblings: Vec<String> = built.siblings(siblings_of).iter().map(fr_to_decimal).collect();
+        assert_eq!(siblings, expected_siblings, "{label} siblings");
+    }
+}
+
+#[test]
+fn transactions_signed_by_zk_kit_verify_and_sign_identically() {
+    for tx in vectors()["txs"].as_array().unwrap() {
+        let chain_id = ChainId(s(&tx["chain_id"]).parse().unwrap());
+        let key = key(&tx["private_key"]);
+        let from = AccountIndex(s(&tx["from"]).parse().unwrap());
+        let amount = Wei(s(&tx["amount"]).parse().unwrap());
+        let nonce: u64 = s(&tx["nonce"]).parse().unwrap();
+        let packed: [u8; 64] = alloy_primitives::hex::decode(s(&tx["packed_signature"])).unwrap().try_into().unwrap();
+        let message = s(&tx["message"]);
+        if s(&tx["kind"]) == "transfer" {
+            let body = Transfer { from, to: AccountIndex(s(&tx["to"]).parse().unwrap()), amount, nonce };
+            assert_eq!(fr_to_decimal(&body.message(chain_id)), message);
+            let signed = Signed::sign(body, chain_id, &key);
+            assert_eq!(signed.signature, packed);
+            Signed { body, signature: packed }.verify(chain_id, &key.public_key()).unwrap();
+        } else {
+            let body = Withdraw { from, to: s(&tx["to"]).parse::<Address>().unwrap(), amount, nonce };
+            assert_eq!(fr_to_decimal(&body.message(chain_id)), message);
+            assert_eq!(fr_to_decimal(&body.leaf()), s(&tx["withdrawal_leaf"]));
+            assert_eq!(Signed::sign(body, chain_id, &key).signature, packed);
+            Signed { body, signature: packed }.verify(chain_id, &key.public_key()).unwrap();
+        }
+    }
+}
