@@ -1,0 +1,147 @@
+//! Property tests of the STF invariants: value is conserved, deposits and withdrawals move
+//! exactly their amount, nonces only increase, a refused transaction changes nothing, replays
+//! fail, and batching does not change the result.
+
+use proptest::prelude::*;
+use tribunal_primitives::{AccountIndex, Address, Batch, BatchNumber, ChainId, Tx};
+use tribunal_stf::{
+    State, StfConfig, TxStatus, check_tx, execute_batch,
+    test_utils::{User, funded_state},
+};
+
+const CHAIN: ChainId = ChainId(7);
+const USERS: u32 = 4;
+
+#[derive(Clone, Debug)]
+enum Op {
+    Transfer { from: u32, to: u32, amount: u128, nonce_skew: u64, forced: bool, corrupt: bool },
+    Withdraw { from: u32, amount: u128, nonce_skew: u64, forced: bool, corrupt: bool },
+    Deposit { to: u32, amount: u128 },
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    // Mostly valid operations, with a steady share of bad nonces, bad signatures and overdrafts.
+    let skew = prop_oneof![8 => Just(0u64), 1 => 1u64..3];
+    let corrupt = prop::bool::weighted(0.1);
+    prop_oneof![
+        5 => (0..USERS + 2, 0..USERS + 2, 0u128..700, skew.clone(), any::<bool>(), corrupt.clone())
+            .prop_map(|(from, to, amount, nonce_skew, forced, corrupt)| Op::Transfer { from, to, amount, nonce_skew, forced, corrupt }),
+        2 => (0..USERS, 0u128..700, skew, any::<bool>(), corrupt)
+            .prop_map(|(from, amount, nonce_skew, forced, corrupt)| Op::Withdraw { from, amount, nonce_skew, forced, corrupt }),
+        2 => (0..USERS + 2, 0u128..500).prop_map(|(to, amount)| Op::Deposit { to, amount }),
+    ]
+}
+
+fn genesis() -> (State, Vec<User>) {
+    let (state, mut users) = funded_state(StfConfig::new(CHAIN).with_depths(6, 4), USERS, 1_000);
+    // Two more keys with no account yet: deposits create them.
+    for i in USERS..USERS + 2 {
+        users.push(User { index: AccountIndex(i), key: tribunal_primitives::PrivateKey::from_bytes([i as u8 + 100; 32]) });
+    }
+    (state, users)
+}
+
+fn build(state: &State, users: &[User], op: &Op) -> Tx {
+    let nonce = |i: u32, skew: u64| state.account(AccountIndex(i)).map_or(0, |a| a.nonce) + skew;
+    let corrupt_sig = |sig: &mut [u8; 64], corrupt: bool| {
+        if corrupt {
+            sig[33] ^= 0x01;
+        }
+    };
+    match *op {
+        Op::Transfer { from, to, amount, nonce_skew, forced, corrupt } => {
+            let mut t = users[from as usize].transfer(CHAIN, AccountIndex(to), amount, nonce(from, nonce_skew));
+            corrupt_sig(&mut t.signature, corrupt);
+            if forced { Tx::ForcedTransfer(t) } else { Tx::Transfer(t) }
+        }
+        Op::Withdraw { from, amount, nonce_skew, forced, corrupt } => {
+            let mut w = users[from as usize].withdraw(CHAIN, Address::repeat_byte(from as u8), amount, nonce(from, nonce_skew));
+            corrupt_sig(&mut w.signature, corrupt);
+            if forced { Tx::ForcedWithdraw(w) } else { Tx::Withdraw(w) }
+        }
+        Op::Deposit { to, amount } => users[to as usize].deposit(amount),
+    }
+}
+
+fn snapshot(state: &State) -> Vec<(AccountIndex, u128, u64)> {
+    let mut v: Vec<_> = state.accounts().map(|(i, a)| (i, a.balance.0, a.nonce)).collect();
+    v.sort();
+    v
+}
+
+fn one(state: &mut State, tx: Tx) -> Result<tribunal_stf::BatchOutput, tribunal_stf::StfError> {
+    let batch = Batch { chain_id: CHAIN, number: BatchNumber(state.head().0 + 1), txs: vec![tx] };
+    execute_batch(state, &batch)
+}
+
+fn delta(tx: &Tx) -> i128 {
+    match tx {
+        Tx::Deposit(d) => d.amount.0 as i128,
+        Tx::Withdraw(w) | Tx::ForcedWithdraw(w) => -(w.body.amount.0 as i128),
+        Tx::Transfer(_) | Tx::ForcedTransfer(_) => 0,
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn invariants_hold_for_random_sequences(ops in prop::collection::vec(op(), 1..14)) {
+        let (mut state, users) = genesis();
+        let mut applied: Vec<Tx> = Vec::new();
+        let mut roots = Vec::new();
+        for op in &ops {
+            let tx = build(&state, &users, op);
+            let before = snapshot(&state);
+            let root = state.root();
+            let supply = state.total_supply() as i128;
+            let checked = check_tx(&state, &tx);
+            match one(&mut state, tx) {
+                Err(_) => {
+                    // Refused: only sequencer transactions, and exactly those check_tx refuses.
+                    prop_assert!(!tx.kind().is_l1());
+                    prop_assert!(checked.is_err());
+                    prop_assert_eq!(state.root(), root);
+                    prop_assert_eq!(snapshot(&state), before);
+                }
+                Ok(out) => match out.receipts[0].status {
+                    TxStatus::Skipped(e) => {
+                        prop_assert!(tx.kind().is_l1());
+                        prop_assert_eq!(checked, Err(e));
+                        prop_assert_eq!(state.root(), root);
+                        prop_assert_eq!(snapshot(&state), before);
+                    }
+                    TxStatus::Applied => {
+                        prop_assert!(checked.is_ok());
+                        // Value: transfers conserve it, deposits add and withdrawals remove exactly.
+                        prop_assert_eq!(state.total_supply() as i128, supply + delta(&tx));
+                        // Nonces never go down, and a signed transaction moves its signer's by one.
+                        for (i, _, n) in &before {
+                            prop_assert!(state.account(*i).unwrap().nonce >= *n);
+                        }
+                        if let Tx::Transfer(t) | Tx::ForcedTransfer(t) = tx {
+                            prop_assert_eq!(state.account(t.body.from).unwrap().nonce, t.body.nonce + 1);
+                        }
+                        // The root changes exactly when some leaf changed.
+                        prop_assert_eq!(state.root() != root, snapshot(&state) != before || out.touched_accounts().iter().any(|i| !before.iter().any(|(j, ..)| j == i)));
+                        // Replaying the same signed transaction fails.
+                        if !matches!(tx, Tx::Deposit(_)) {
+                            prop_assert!(check_tx(&state, &tx).is_err());
+                        }
+                        applied.push(tx);
+                        roots.push(state.root());
+                    }
+                },
+            }
+        }
+        // Executing the applied transactions as one batch reaches the same root.
+        let (mut fresh, _) = genesis();
+        let batch = Batch { chain_id: CHAIN, number: BatchNumber(1), txs: applied.clone() };
+        let out = execute_batch(&mut fresh, &batch).unwrap();
+        prop_assert!(out.skipped().next().is_none());
+        prop_assert_eq!(fresh.root(), state.root());
+        // Each intermediate root equals the root after the same transaction ran in its own batch.
+        let intermediate: Vec<_> = out.receipts.iter().map(|r| r.post_root).collect();
+        prop_assert_eq!(intermediate, roots);
+    }
+}
