@@ -1,0 +1,13 @@
+//! The Tribunal node. Today it owns the node's durable storage ([`store`]); the sequencer,
+//! batcher, proposer, prover workers, challenger, watcher and JSON-RPC server will live here too
+//! (DESIGN.md §3).
+//!
+//! It composes the pure crates (`tribunal-stf`, `tribunal-primitives`) with I/O. It must not
+//! re-implement a state-transition rule: every state change goes through
+//! `tribunal_stf::execute_batch`.
+
+#![cfg_attr(not(test), warn(unused_crate_dependencies))]
+
+pub mod store;
+
+pub use store::{BatchRecord, Store, StoreError};

@@ -1,0 +1,350 @@
+//! Durable node state in redb: accounts, account-tree nodes, batches and their roots.
+//!
+//! Each executed batch is committed in **one** redb write transaction holding the batch bytes,
+//! its roots, every account it touched, every tree node on those accounts' paths, and the new
+//! head. redb commits are atomic and durable, so a crash or kill at any point leaves the store at
+//! the last committed batch, never between two.
+//!
+//! Tables:
+//!
+//! | table | key | value |
+//! |---|---|---|
+//! | `meta` | name | chain id, depths, head batch number |
+//! | `accounts` | account index (`u32`) | packed pubkey (32) ‖ balance (16, BE) ‖ nonce (8, BE) |
+//! | `nodes` | `level << 32 \| index` | node (32, BE); empty nodes are absent |
+//! | `batches` | batch number | canonical batch encoding |
+//! | `roots` | batch number | parent ‖ post ‖ withdrawal root ‖ data commitment (4 × 32, BE) |
+
+use std::path::{Path, PathBuf};
+
+use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
+use tribunal_primitives::{
+    AccountIndex, Batch, BatchNumber, ChainId, DataCommitment, Fr, PublicKey, StateRoot, Wei,
+    WithdrawalRoot,
+    field::{fr_from_be_bytes, fr_to_be_bytes},
+};
+use tribunal_stf::{Account, BatchOutput, State, StfConfig};
+
+const META: TableDefinition<'_, &str, u64> = TableDefinition::new("meta");
+const ACCOUNTS: TableDefinition<'_, u32, [u8; 56]> = TableDefinition::new("accounts");
+const NODES: TableDefinition<'_, u64, [u8; 32]> = TableDefinition::new("nodes");
+const BATCHES: TableDefinition<'_, u64, &[u8]> = TableDefinition::new("batches");
+const ROOTS: TableDefinition<'_, u64, [u8; 128]> = TableDefinition::new("roots");
+
+const CHAIN_ID: &str = "chain_id";
+const ACCOUNT_DEPTH: &str = "account_depth";
+const WITHDRAWAL_DEPTH: &str = "withdrawal_depth";
+const HEAD: &str = "head";
+
+/// Errors of the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database file could not be opened or created.
+    #[error("open {path}: {source}")]
+    Open {
+        /// Database path.
+        path: PathBuf,
+        /// The cause.
+        source: Box<redb::Error>,
+    },
+    /// A read or write failed.
+    #[error("storage: {0}")]
+    Db(#[from] Box<redb::Error>),
+    /// The store was created for another chain or tree shape.
+    #[error("store was created with {stored:?}, not {given:?}")]
+    ConfigMismatch {
+        /// Configuration in the store.
+        stored: StfConfig,
+        /// Configuration asked for.
+        given: StfConfig,
+    },
+    /// A batch was committed out of order.
+    #[error("cannot commit batch {got:?} on top of head {head:?}")]
+    NotNext {
+        /// Stored head.
+        head: BatchNumber,
+        /// Batch offered.
+        got: BatchNumber,
+    },
+    /// Stored data does not decode or does not agree with itself.
+    #[error("corrupt store: {0}")]
+    Corrupt(String),
+    /// The loaded tree's root differs from the root recorded for the head batch.
+    #[error("root of loaded state differs from the root recorded for batch {batch:?}")]
+    RootMismatch {
+        /// Head batch.
+        batch: BatchNumber,
+    },
+}
+
+impl StoreError {
+    fn db(e: impl Into<redb::Error>) -> Self {
+        Self::Db(Box::new(e.into()))
+    }
+}
+
+/// What the store keeps about an executed batch.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct BatchRecord {
+    /// Root before the batch.
+    pub parent_root: StateRoot,
+    /// Root after the batch.
+    pub post_root: StateRoot,
+    /// Withdrawal root.
+    pub withdrawal_root: WithdrawalRoot,
+    /// Data commitment.
+    pub data_commitment: DataCommitment,
+}
+
+impl BatchRecord {
+    fn encode(&self) -> [u8; 128] {
+        let mut out = [0u8; 128];
+        for (i, x) in [self.parent_root.0, self.post_root.0, self.withdrawal_root.0, self.data_commitment.0]
+            .iter()
+            .enumerate()
+        {
+            out[i * 32..(i + 1) * 32].copy_from_slice(&fr_to_be_bytes(x));
+        }
+        out
+    }
+
+    fn decode(bytes: &[u8; 128]) -> Result<Self, StoreError> {
+        let fr = |i: usize| -> Result<Fr, StoreError> {
+            fr_from_be_bytes(bytes[i * 32..(i + 1) * 32].try_into().expect("32 bytes"))
+                .map_err(|e| StoreError::Corrupt(format!("batch record: {e}")))
+        };
+        Ok(Self {
+            parent_root: StateRoot(fr(0)?),
+            post_root: StateRoot(fr(1)?),
+            withdrawal_root: WithdrawalRoot(fr(2)?),
+            data_commitment: DataCommitment(fr(3)?),
+        })
+    }
+}
+
+fn encode_account(a: &Account) -> [u8; 56] {
+    let mut out = [0u8; 56];
+    out[..32].copy_from_slice(&a.pubkey.to_bytes());
+    out[32..48].copy_from_slice(&a.balance.0.to_be_bytes());
+    out[48..].copy_from_slice(&a.nonce.to_be_bytes());
+    out
+}
+
+fn decode_account(index: u32, bytes: &[u8; 56]) -> Result<Account, StoreError> {
+    let pubkey = PublicKey::from_bytes(bytes[..32].try_into().expect("32 bytes"))
+        .map_err(|e| StoreError::Corrupt(format!("account {index}: {e}")))?;
+    Ok(Account {
+        pubkey,
+        balance: Wei(u128::from_be_bytes(bytes[32..48].try_into().expect("16 bytes"))),
+        nonce: u64::from_be_bytes(bytes[48..].try_into().expect("8 bytes")),
+    })
+}
+
+const fn node_key(level: u8, index: u64) -> u64 {
+    ((level as u64) << 32) | index
+}
+
+/// The node's redb database.
+#[derive(Debug)]
+pub struct Store {
+    db: Database,
+    config: StfConfig,
+}
+
+impl Store {
+    /// Opens the store at `path`, creating it with an empty genesis state if it does not exist.
+    ///
+    /// # Errors
+    /// [`StoreError::Open`] when the file cannot be opened, [`StoreError::ConfigMismatch`] when it
+    /// was created for another configuration.
+    pub fn open(path: &Path, config: StfConfig) -> Result<Self, StoreError> {
+        let open_err = |e: redb::Error| StoreError::Open { path: path.to_owned(), source: Box::new(e) };
+        let db = Database::create(path).map_err(|e| open_err(e.into()))?;
+        let store = Self { db, config };
+        let stored = store.stored_config()?;
+        match stored {
+            Some(stored) if stored != config => return Err(StoreError::ConfigMismatch { stored, given: config }),
+            Some(_) => {}
+            None => store.init(&State::new(config).map_err(|e| StoreError::Corrupt(e.to_string()))?)?,
+        }
+        Ok(store)
+    }
+
+    /// Opens a new store whose genesis is `genesis` (batch 0 with these accounts).
+    ///
+    /// # Errors
+    /// As [`Self::open`]; [`StoreError::Corrupt`] when the file already holds a chain.
+    pub fn create_with_genesis(path: &Path, genesis: &State) -> Result<Self, StoreError> {
+        let open_err = |e: redb::Error| StoreError::Open { path: path.to_owned(), source: Box::new(e) };
+        let db = Database::create(path).map_err(|e| open_err(e.into()))?;
+        let store = Self { db, config: *genesis.config() };
+        if store.stored_config()?.is_some() {
+            return Err(StoreError::Corrupt(format!("{} already holds a chain", path.display())));
+        }
+        store.init(genesis)?;
+        Ok(store)
+    }
+
+    fn stored_config(&self) -> Result<Option<StfConfig>, StoreError> {
+        let tx = self.db.begin_read().map_err(StoreError::db)?;
+        let meta = match tx.open_table(META) {
+            Ok(t) => t,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
+            Err(e) => return Err(StoreError::db(e)),
+        };
+        let get = |k: &str| -> Result<Option<u64>, StoreError> {
+            Ok(meta.get(k).map_err(StoreError::db)?.map(|v| v.value()))
+        };
+        let (Some(chain), Some(ad), Some(wd)) = (get(CHAIN_ID)?, get(ACCOUNT_DEPTH)?, get(WITHDRAWAL_DEPTH)?) else {
+            return Ok(None);
+        };
+        let depth = |d: u64| u8::try_from(d).map_err(|_| StoreError::Corrupt(format!("depth {d}")));
+        Ok(Some(StfConfig { chain_id: ChainId(chain), account_depth: depth(ad)?, withdrawal_depth: depth(wd)? }))
+    }
+
+    fn init(&self, genesis: &State) -> Result<(), StoreError> {
+        let tx = self.db.begin_write().map_err(StoreError::db)?;
+        {
+            let mut meta = tx.open_table(META).map_err(StoreError::db)?;
+            let c = genesis.config();
+            meta.insert(CHAIN_ID, c.chain_id.0).map_err(StoreError::db)?;
+            meta.insert(ACCOUNT_DEPTH, u64::from(c.account_depth)).map_err(StoreError::db)?;
+            meta.insert(WITHDRAWAL_DEPTH, u64::from(c.withdrawal_depth)).map_err(StoreError::db)?;
+            meta.insert(HEAD, genesis.head().0).map_err(StoreError::db)?;
+            let mut accounts = tx.open_table(ACCOUNTS).map_err(StoreError::db)?;
+            for (i, a) in genesis.accounts() {
+                accounts.insert(i.0, encode_account(a)).map_err(StoreError::db)?;
+            }
+            let mut nodes = tx.open_table(NODES).map_err(StoreError::db)?;
+            for (l, i, v) in genesis.tree().stored_nodes() {
+                nodes.insert(node_key(l, i), fr_to_be_bytes(&v)).map_err(StoreError::db)?;
+            }
+            tx.open_table(BATCHES).map_err(StoreError::db)?;
+            let mut roots = tx.open_table(ROOTS).map_err(StoreError::db)?;
+            let root = genesis.root();
+            let record = BatchRecord {
+                parent_root: root,
+                post_root: root,
+                withdrawal_root: WithdrawalRoot::default(),
+                data_commitment: DataCommitment::default(),
+            };
+            roots.insert(genesis.head().0, record.encode()).map_err(StoreError::db)?;
+        }
+        tx.commit().map_err(StoreError::db)
+    }
+
+    /// The configuration the store was created with.
+    pub const fn config(&self) -> &StfConfig {
+        &self.config
+    }
+
+    /// The last committed batch number (0 before any batch).
+    ///
+    /// # Errors
+    /// [`StoreError::Db`], or [`StoreError::Corrupt`] when the head is missing.
+    pub fn head(&self) -> Result<BatchNumber, StoreError> {
+        let tx = self.db.begin_read().map_err(StoreError::db)?;
+        let meta = tx.open_table(META).map_err(StoreError::db)?;
+        let head = meta.get(HEAD).map_err(StoreError::db)?.ok_or_else(|| StoreError::Corrupt("no head".into()))?;
+        Ok(BatchNumber(head.value()))
+    }
+
+    /// Loads the state at the head, checking its root against the recorded one.
+    ///
+    /// # Errors
+    /// [`StoreError::RootMismatch`] when the stored tree does not give the recorded root;
+    /// [`StoreError::Corrupt`] for undecodable rows.
+    pub fn load_state(&self) -> Result<State, StoreError> {
+        let tx = self.db.begin_read().map_err(StoreError::db)?;
+        let meta = tx.open_table(META).map_err(StoreError::db)?;
+        let head = BatchNumber(
+            meta.get(HEAD).map_err(StoreError::db)?.ok_or_else(|| StoreError::Corrupt("no head".into()))?.value(),
+        );
+        let accounts_table = tx.open_table(ACCOUNTS).map_err(StoreError::db)?;
+        let mut accounts = Vec::with_capacity(accounts_table.len().map_err(StoreError::db)? as usize);
+        for row in accounts_table.iter().map_err(StoreError::db)? {
+            let (k, v) = row.map_err(StoreError::db)?;
+            accounts.push((AccountIndex(k.value()), decode_account(k.value(), &v.value())?));
+        }
+        let nodes_table = tx.open_table(NODES).map_err(StoreError::db)?;
+        let mut nodes = Vec::with_capacity(nodes_table.len().map_err(StoreError::db)? as usize);
+        for row in nodes_table.iter().map_err(StoreError::db)? {
+            let (k, v) = row.map_err(StoreError::db)?;
+            let key = k.value();
+            let value = fr_from_be_bytes(&v.value()).map_err(|e| StoreError::Corrupt(format!("node {key:#x}: {e}")))?;
+            nodes.push(((key >> 32) as u8, key & 0xffff_ffff, value));
+        }
+        let state = State::from_parts(self.config, head, accounts, nodes).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let record = self.batch_record(head)?.ok_or_else(|| StoreError::Corrupt(format!("no roots for head {head:?}")))?;
+        if state.root() != record.post_root {
+            return Err(StoreError::RootMismatch { batch: head });
+        }
+        Ok(state)
+    }
+
+    /// Commits an executed batch: `state` must be the state right after `execute_batch(batch)`
+    /// returned `output`.
+    ///
+    /// # Errors
+    /// [`StoreError::NotNext`] unless `batch` follows the stored head; [`StoreError::Db`] when the
+    /// write fails, in which case nothing is written.
+    pub fn commit_batch(&self, state: &State, batch: &Batch, output: &BatchOutput) -> Result<(), StoreError> {
+        let tx = self.db.begin_write().map_err(StoreError::db)?;
+        {
+            let mut meta = tx.open_table(META).map_err(StoreError::db)?;
+            let head = BatchNumber(meta.get(HEAD).map_err(StoreError::db)?.map_or(0, |v| v.value()));
+            if batch.number.0 != head.0 + 1 || state.head() != batch.number {
+                return Err(StoreError::NotNext { head, got: batch.number });
+            }
+            let mut accounts = tx.open_table(ACCOUNTS).map_err(StoreError::db)?;
+            let mut nodes = tx.open_table(NODES).map_err(StoreError::db)?;
+            let empty = tribunal_stf::tree::empty_subtree_roots(state.config().account_depth);
+            for index in output.touched_accounts() {
+                let account = state.account(index).ok_or_else(|| StoreError::Corrupt(format!("touched account {index} missing")))?;
+                accounts.insert(index.0, encode_account(account)).map_err(StoreError::db)?;
+                for (l, i, v) in state.tree().path_nodes(u64::from(index.0)) {
+                    if v == empty[l as usize] {
+                        nodes.remove(node_key(l, i)).map_err(StoreError::db)?;
+                    } else {
+                        nodes.insert(node_key(l, i), fr_to_be_bytes(&v)).map_err(StoreError::db)?;
+                    }
+                }
+            }
+            let mut batches = tx.open_table(BATCHES).map_err(StoreError::db)?;
+            batches.insert(batch.number.0, batch.encode().as_slice()).map_err(StoreError::db)?;
+            let mut roots = tx.open_table(ROOTS).map_err(StoreError::db)?;
+            let record = BatchRecord {
+                parent_root: output.parent_root,
+                post_root: output.post_root,
+                withdrawal_root: output.withdrawal_root,
+                data_commitment: output.data_commitment,
+            };
+            roots.insert(batch.number.0, record.encode()).map_err(StoreError::db)?;
+            meta.insert(HEAD, batch.number.0).map_err(StoreError::db)?;
+        }
+        tx.commit().map_err(StoreError::db)?;
+        tracing::debug!(target: "tribunal::store", batch = batch.number.0, "committed batch");
+        Ok(())
+    }
+
+    /// The stored batch `number`, if any.
+    ///
+    /// # Errors
+    /// [`StoreError::Corrupt`] when the stored bytes do not decode.
+    pub fn batch(&self, number: BatchNumber) -> Result<Option<Batch>, StoreError> {
+        let tx = self.db.begin_read().map_err(StoreError::db)?;
+        let table = tx.open_table(BATCHES).map_err(StoreError::db)?;
+        let Some(bytes) = table.get(number.0).map_err(StoreError::db)? else { return Ok(None) };
+        Batch::decode(bytes.value()).map(Some).map_err(|e| StoreError::Corrupt(format!("batch {}: {e}", number.0)))
+    }
+
+    /// The roots recorded for batch `number` (0 is genesis).
+    ///
+    /// # Errors
+    /// [`StoreError::Corrupt`] when the record does not decode.
+    pub fn batch_record(&self, number: BatchNumber) -> Result<Option<BatchRecord>, StoreError> {
+        let tx = self.db.begin_read().map_err(StoreError::db)?;
+        let table = tx.open_table(ROOTS).map_err(StoreError::db)?;
+        table.get(number.0).map_err(StoreError::db)?.map(|v| BatchRecord::decode(&v.value())).transpose()
+    }
+}

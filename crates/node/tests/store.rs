@@ -1,0 +1,132 @@
+//! Durability of the store: a process killed mid-batch restarts at its last committed batch, and
+//! what is stored replays to the same state.
+
+use std::{
+    io::{BufRead, BufReader, Write},
+    path::Path,
+    process::{Command, Stdio},
+    time::Duration,
+};
+
+use tribunal_node::{Store, StoreError};
+use tribunal_primitives::{Batch, BatchNumber, ChainId, Tx};
+use tribunal_stf::{State, StfConfig, execute_batch, test_utils::funded_state};
+
+const CHILD_ENV: &str = "TRIBUNAL_STORE_CRASH_CHILD";
+const USERS: u32 = 16;
+
+fn config() -> StfConfig {
+    StfConfig::new(ChainId(31337)).with_depths(20, 4)
+}
+
+fn genesis() -> (State, Vec<tribunal_stf::test_utils::User>) {
+    funded_state(config(), USERS, 1_000_000_000)
+}
+
+fn next_batch(state: &State, users: &[tribunal_stf::test_utils::User]) -> Batch {
+    let txs = (0..48)
+        .map(|k| {
+            let from = &users[k % USERS as usize];
+            let to = users[(k * 7 + 3) % USERS as usize].index;
+            let nonce = state.account(from.index).unwrap().nonce + (k / USERS as usize) as u64;
+            Tx::Transfer(from.transfer(config().chain_id, to, 1 + k as u128, nonce))
+        })
+        .collect();
+    Batch { chain_id: config().chain_id, number: BatchNumber(state.head().0 + 1), txs }
+}
+
+fn open_or_create(path: &Path) -> Store {
+    if path.exists() { Store::open(path, config()).unwrap() } else { Store::create_with_genesis(path, &genesis().0).unwrap() }
+}
+
+/// Replays every stored batch from genesis and checks it reaches the stored state.
+fn replay_matches(store: &Store) -> BatchNumber {
+    let loaded = store.load_state().expect("load after crash");
+    let (mut state, _) = genesis();
+    for n in 1..=loaded.head().0 {
+        let batch = store.batch(BatchNumber(n)).unwrap().expect("every batch up to head is stored");
+        let out = execute_batch(&mut state, &batch).unwrap();
+        assert_eq!(Some(out.post_root), store.batch_record(BatchNumber(n)).unwrap().map(|r| r.post_root));
+    }
+    assert_eq!(state.root(), loaded.root());
+    assert_eq!(state.head(), loaded.head());
+    loaded.head()
+}
+
+/// Runs only when spawned by `kill_mid_batch_keeps_the_last_committed_batch`: commits batches
+/// until killed.
+#[test]
+fn crash_child() {
+    let Ok(path) = std::env::var(CHILD_ENV) else { return };
+    let path = Path::new(&path);
+    let store = open_or_create(path);
+    let (_, users) = genesis();
+    let mut state = store.load_state().unwrap();
+    let mut out = std::io::stdout();
+    loop {
+        let batch = next_batch(&state, &users);
+        let output = execute_batch(&mut state, &batch).unwrap();
+        store.commit_batch(&state, &batch, &output).unwrap();
+        writeln!(out, "committed {}", batch.number.0).unwrap();
+        out.flush().unwrap();
+    }
+}
+
+#[test]
+fn kill_mid_batch_keeps_the_last_committed_batch() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("node.redb");
+    let mut last_seen = 0;
+    for round in 0..5u64 {
+        let mut child = Command::new(std::env::current_exe().unwrap())
+            .args(["crash_child", "--exact", "--nocapture", "--test-threads=1"])
+            .env(CHILD_ENV, &path)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let target = last_seen + 2;
+        while last_seen < target {
+            let line = lines.next().expect("child output").unwrap();
+            if let Some(n) = line.strip_prefix("committed ") {
+                last_seen = n.parse().unwrap();
+            }
+        }
+        // Let the next batch get under way, at a different point each round, then SIGKILL.
+        std::thread::sleep(Duration::from_millis(3 + round * 11));
+        child.kill().unwrap();
+        child.wait().unwrap();
+        drop(lines);
+
+        let store = Store::open(&path, config()).unwrap();
+        let head = replay_matches(&store);
+        assert!(head.0 >= last_seen, "head {head:?} lost a batch reported committed ({last_seen})");
+        last_seen = head.0;
+    }
+}
+
+#[test]
+fn refused_commits_write_nothing_and_config_is_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("node.redb");
+    let (genesis_state, users) = genesis();
+    let store = Store::create_with_genesis(&path, &genesis_state).unwrap();
+    let mut state = store.load_state().unwrap();
+    assert_eq!(state.root(), genesis_state.root());
+
+    let batch = next_batch(&state, &users);
+    let out = execute_batch(&mut state, &batch).unwrap();
+    store.commit_batch(&state, &batch, &out).unwrap();
+    // The same batch again is not the next one.
+    assert!(matches!(store.commit_batch(&state, &batch, &out), Err(StoreError::NotNext { .. })));
+    assert_eq!(store.head().unwrap(), BatchNumber(1));
+    assert_eq!(store.load_state().unwrap().root(), state.root());
+    drop(store);
+
+    let other = StfConfig { chain_id: ChainId(1), ..config() };
+    assert!(matches!(Store::open(&path, other), Err(StoreError::ConfigMismatch { .. })));
+    assert!(matches!(Store::create_with_genesis(&path, &genesis_state), Err(StoreError::Corrupt(_))));
+    let reopened = Store::open(&path, config()).unwrap();
+    assert_eq!(replay_matches(&reopened), BatchNumber(1));
+}
