@@ -1,0 +1,55 @@
+//! The `tribunal` command line: `devnet`, `wallet` and `bench`.
+//!
+//! It wires the library crates together and owns process concerns: argument parsing, logging,
+//! progress bars and exit codes. Rules live in the library crates, never here.
+
+#![cfg_attr(not(test), warn(unused_crate_dependencies))]
+
+pub mod bench;
+pub mod devnet;
+pub mod wallet;
+
+use clap::{Parser, Subcommand};
+
+/// Chain id of the embedded devnet.
+pub const DEVNET_CHAIN_ID: u64 = 901;
+
+/// Tribunal: rollup settlement with 2-of-3 finality (optimistic game, ZK proof, TEE attestation).
+#[derive(Parser, Debug)]
+#[command(name = "tribunal", version, about)]
+pub struct Cli {
+    /// What to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Top-level commands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the rollup end to end on embedded defaults (today: the L2 side only; see its output).
+    Devnet(devnet::DevnetArgs),
+    /// L2 keys and signed transactions.
+    #[command(subcommand)]
+    Wallet(wallet::WalletCommand),
+    /// Measured figures beside their baselines.
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
+}
+
+/// Parses the command line and runs it.
+///
+/// # Errors
+/// Whatever the command returns.
+pub fn run() -> eyre::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match Cli::parse().command {
+        Command::Devnet(a) => devnet::run(a),
+        Command::Wallet(c) => wallet::run(c),
+        Command::Bench(c) => bench::run(c),
+    }
+}
