@@ -9,7 +9,8 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha20Rng;
 use rayon::prelude::*;
 use tribunal_primitives::{
-    AccountIndex, Batch, BatchNumber, ChainId, Fr, PrivateKey, PublicKey, Signed, Transfer, Tx, Wei,
+    AccountIndex, Batch, BatchNumber, ChainId, Fr, PrivateKey, PublicKey, Signed, Transfer, Tx,
+    Wei,
     eip2494::{PointProjective, Scalar},
     poseidon::hash,
 };
@@ -54,7 +55,9 @@ pub fn run(cmd: BenchCommand) -> eyre::Result<()> {
 
 fn spinner(msg: &str) -> ProgressBar {
     let pb = ProgressBar::new_spinner();
-    pb.set_style(ProgressStyle::with_template("{spinner} {msg} [{elapsed}]").expect("static template"));
+    pb.set_style(
+        ProgressStyle::with_template("{spinner} {msg} [{elapsed}]").expect("static template"),
+    );
     pb.set_message(msg.to_owned());
     pb.enable_steady_tick(Duration::from_millis(120));
     pb
@@ -69,9 +72,17 @@ fn stf(a: &StfBenchArgs) -> eyre::Result<()> {
     let chain_id = ChainId(901);
     let config = StfConfig::new(chain_id).with_depths(a.depth, StfConfig::WITHDRAWAL_DEPTH);
     config.validate()?;
-    eyre::ensure!(u64::from(a.accounts) <= 1u64 << a.depth, "{} accounts do not fit depth {}", a.accounts, a.depth);
+    eyre::ensure!(
+        u64::from(a.accounts) <= 1u64 << a.depth,
+        "{} accounts do not fit depth {}",
+        a.accounts,
+        a.depth
+    );
     let threads = rayon::current_num_threads();
-    println!("bench stf: {} accounts, depth {}, {} batches x {} transfers, {} threads", a.accounts, a.depth, a.batches, a.batch_size, threads);
+    println!(
+        "bench stf: {} accounts, depth {}, {} batches x {} transfers, {} threads",
+        a.accounts, a.depth, a.batches, a.batch_size, threads
+    );
 
     // Senders have real keys; the other accounts get distinct synthetic keys (k·Base8), which
     // costs one point addition each instead of a full key derivation.
@@ -93,12 +104,12 @@ fn stf(a: &StfBenchArgs) -> eyre::Result<()> {
         acc += g;
     }
     let synthetic = PointProjective::normalize_batch(&synthetic);
-    let accounts = sender_pks
-        .iter()
-        .copied()
-        .chain(synthetic.into_iter().map(PublicKey))
-        .enumerate()
-        .map(|(i, pubkey)| (AccountIndex(i as u32), Account { pubkey, balance: Wei(10u128.pow(21)), nonce: 0 }));
+    let accounts =
+        sender_pks.iter().copied().chain(synthetic.into_iter().map(PublicKey)).enumerate().map(
+            |(i, pubkey)| {
+                (AccountIndex(i as u32), Account { pubkey, balance: Wei(10u128.pow(21)), nonce: 0 })
+            },
+        );
     pb.finish_and_clear();
 
     let pb = spinner(&format!("hashing a depth-{} tree of {} accounts", a.depth, a.accounts));
@@ -106,7 +117,11 @@ fn stf(a: &StfBenchArgs) -> eyre::Result<()> {
     let genesis = State::from_accounts(config, BatchNumber(0), accounts)?;
     let build = t.elapsed();
     pb.finish_and_clear();
-    println!("  tree built in {:.1} s ({} stored nodes)", build.as_secs_f64(), genesis.tree().stored_node_count());
+    println!(
+        "  tree built in {:.1} s ({} stored nodes)",
+        build.as_secs_f64(),
+        genesis.tree().stored_node_count()
+    );
 
     // Pre-signed batches: random senders among the keyed accounts, random recipients among all.
     let pb = spinner("signing transfers");
@@ -126,7 +141,12 @@ fn stf(a: &StfBenchArgs) -> eyre::Result<()> {
         let txs: Vec<Tx> = plan
             .par_iter()
             .map(|&(from, to, nonce)| {
-                let body = Transfer { from: AccountIndex(from as u32), to: AccountIndex(to), amount: Wei(1), nonce };
+                let body = Transfer {
+                    from: AccountIndex(from as u32),
+                    to: AccountIndex(to),
+                    amount: Wei(1),
+                    nonce,
+                };
                 Tx::Transfer(Signed::sign(body, chain_id, &keys[from]))
             })
             .collect();
@@ -150,8 +170,9 @@ fn stf(a: &StfBenchArgs) -> eyre::Result<()> {
     let final_root = state.root();
 
     let pb = spinner("execute_batch on 1 thread (baseline)");
-    let mut state = genesis.clone();
-    let one = rayon::ThreadPoolBuilder::new().num_threads(1).build()?.install(|| run(&mut state))?;
+    let mut state = genesis;
+    let one =
+        rayon::ThreadPoolBuilder::new().num_threads(1).build()?.install(|| run(&mut state))?;
     pb.finish_and_clear();
     eyre::ensure!(state.root() == final_root, "thread count changed the result");
 
@@ -183,7 +204,12 @@ fn stf(a: &StfBenchArgs) -> eyre::Result<()> {
         per_sec(transfers, all),
         per_sec(transfers, one)
     );
-    println!("{:<44} {:>14.1} {:>14}", "Poseidon(2) µs/hash (light-poseidon)", poseidon2.as_secs_f64() * 1e6, "-");
+    println!(
+        "{:<44} {:>14.1} {:>14}",
+        "Poseidon(2) µs/hash (light-poseidon)",
+        poseidon2.as_secs_f64() * 1e6,
+        "-"
+    );
     println!("{:<44} {:>14.1} {:>14}", "EdDSA-Poseidon verify µs", verify.as_secs_f64() * 1e6, "-");
     println!("{:<44} {:>14.1} {:>14}", "tree build s", build.as_secs_f64(), "-");
     Ok(())

@@ -69,9 +69,16 @@ pub fn run(args: DevnetArgs) -> eyre::Result<()> {
     };
     let db_path = dir.join("node.redb");
 
-    println!("tribunal devnet — chain {}, account tree depth {}, store {}", chain_id.0, config.account_depth, db_path.display());
+    println!(
+        "tribunal devnet — chain {}, account tree depth {}, store {}",
+        chain_id.0,
+        config.account_depth,
+        db_path.display()
+    );
     println!("built so far: STF (execute_batch, witnesses), redb store, wallet keys.");
-    println!("NOT built yet: L1 + blobs (issue 3), 2-of-3 finality (4), ZK (5), TEE (6), OP game (7), node (8).");
+    println!(
+        "NOT built yet: L1 + blobs (issue 3), 2-of-3 finality (4), ZK (5), TEE (6), OP game (7), node (8)."
+    );
     println!("so batches below are executed and stored, but not posted, proven or final.\n");
 
     // Dev users derive their L2 keys from Ethereum dev keys, as a wallet would.
@@ -85,9 +92,13 @@ pub fn run(args: DevnetArgs) -> eyre::Result<()> {
     let store = Store::open(&db_path, config)?;
     let mut state = store.load_state()?;
     let start = state.head();
-    let mut nonces: Vec<u64> = users.iter().map(|u| state.account(u.index).map_or(0, |a| a.nonce)).collect();
+    let mut nonces: Vec<u64> =
+        users.iter().map(|u| state.account(u.index).map_or(0, |a| a.nonce)).collect();
 
-    println!("{:>5} {:>4} {:>7} {:>7} {:>5} {:>6}  {:<22} {:<22}", "batch", "txs", "skipped", "withdr", "bytes", "ms", "post root", "data commitment");
+    println!(
+        "{:>5} {:>4} {:>7} {:>7} {:>5} {:>6}  {:<22} {:<22}",
+        "batch", "txs", "skipped", "withdr", "bytes", "ms", "post root", "data commitment"
+    );
     for _ in 0..args.batches {
         let number = BatchNumber(state.head().0 + 1);
         let mut txs = Vec::new();
@@ -103,17 +114,32 @@ pub fn run(args: DevnetArgs) -> eyre::Result<()> {
         let n = users.len();
         for k in 0..args.transfers {
             let (from, to) = ((number.0 as usize + k) % n, (number.0 as usize + 3 * k + 1) % n);
-            let body = Transfer { from: users[from].index, to: users[to].index, amount: Wei(10u128.pow(15) + k as u128), nonce: nonces[from] };
+            let body = Transfer {
+                from: users[from].index,
+                to: users[to].index,
+                amount: Wei(10u128.pow(15) + k as u128),
+                nonce: nonces[from],
+            };
             nonces[from] += 1;
             txs.push(Tx::Transfer(Signed::sign(body, chain_id, &users[from].key)));
         }
         // One withdrawal, and one forced transaction from the L1 queue that cannot pay: skipped, recorded.
         let w = number.0 as usize % n;
-        let body = Withdraw { from: users[w].index, to: Address::repeat_byte(0x11), amount: Wei(10u128.pow(14)), nonce: nonces[w] };
+        let body = Withdraw {
+            from: users[w].index,
+            to: Address::repeat_byte(0x11),
+            amount: Wei(10u128.pow(14)),
+            nonce: nonces[w],
+        };
         nonces[w] += 1;
         txs.push(Tx::Withdraw(Signed::sign(body, chain_id, &users[w].key)));
         let f = (w + 1) % n;
-        let broke = Transfer { from: users[f].index, to: users[w].index, amount: Wei(u128::MAX), nonce: nonces[f] };
+        let broke = Transfer {
+            from: users[f].index,
+            to: users[w].index,
+            amount: Wei(u128::MAX),
+            nonce: nonces[f],
+        };
         txs.push(Tx::ForcedTransfer(Signed::sign(broke, chain_id, &users[f].key)));
 
         let batch = Batch { chain_id, number, txs };

@@ -9,10 +9,8 @@ use alloy_primitives::{Address, U256, utils::parse_units};
 use clap::{Args, Subcommand};
 use serde::{Deserialize, Serialize};
 use tribunal_primitives::{
-    AccountIndex, ChainId, PrivateKey, Signed, Transfer, Tx, Wei, Withdraw,
-    batch::encode_tx,
-    field::fr_to_decimal,
-    l2_key::EthKey,
+    AccountIndex, ChainId, PrivateKey, Signed, Transfer, Tx, Wei, Withdraw, batch::encode_tx,
+    field::fr_to_decimal, l2_key::EthKey,
 };
 
 /// Typed wallet errors.
@@ -75,7 +73,10 @@ pub fn parse_amount(s: &str) -> Result<Wei, WalletError> {
 /// # Errors
 /// [`WalletError::MalformedKey`].
 pub fn parse_key(s: &str) -> Result<[u8; 32], WalletError> {
-    hex::decode(s.trim().trim_start_matches("0x")).ok().and_then(|v| v.try_into().ok()).ok_or(WalletError::MalformedKey)
+    hex::decode(s.trim().trim_start_matches("0x"))
+        .ok()
+        .and_then(|v| v.try_into().ok())
+        .ok_or(WalletError::MalformedKey)
 }
 
 /// Checks a chain id is not 0.
@@ -140,7 +141,11 @@ impl KeyFile {
         if let Some(given) = chain_id {
             chain(given)?;
             if given != file.chain_id {
-                return Err(WalletError::WrongChainId { path: path.to_owned(), key: file.chain_id, given });
+                return Err(WalletError::WrongChainId {
+                    path: path.to_owned(),
+                    key: file.chain_id,
+                    given,
+                });
             }
         }
         Ok((key, key_chain))
@@ -251,7 +256,8 @@ fn write_key(file: &KeyFile, out: Option<&Path>) -> eyre::Result<()> {
             opts.write(true).create_new(true);
             #[cfg(unix)]
             std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-            let mut f = opts.open(path).map_err(|e| eyre::eyre!("create {}: {e}", path.display()))?;
+            let mut f =
+                opts.open(path).map_err(|e| eyre::eyre!("create {}: {e}", path.display()))?;
             f.write_all(text.as_bytes())?;
             println!("wrote {} (public key {})", path.display(), file.packed_public_key);
         }
@@ -259,7 +265,12 @@ fn write_key(file: &KeyFile, out: Option<&Path>) -> eyre::Result<()> {
     Ok(())
 }
 
-fn print_signed(chain_id: ChainId, tx: &Tx, message: &str, fields: serde_json::Value) -> eyre::Result<()> {
+fn print_signed(
+    chain_id: ChainId,
+    tx: &Tx,
+    message: &str,
+    fields: serde_json::Value,
+) -> eyre::Result<()> {
     let mut bytes = Vec::new();
     encode_tx(tx, &mut bytes);
     let mut json = fields;
@@ -297,13 +308,23 @@ pub fn run(cmd: WalletCommand) -> eyre::Result<()> {
         WalletCommand::SignTransfer(a) => {
             let amount = parse_amount(&a.amount)?;
             let (key, chain_id) = KeyFile::load(&a.key, Some(a.chain_id))?;
-            let body = Transfer { from: AccountIndex(a.from), to: AccountIndex(a.to), amount, nonce: a.nonce };
+            let body = Transfer {
+                from: AccountIndex(a.from),
+                to: AccountIndex(a.to),
+                amount,
+                nonce: a.nonce,
+            };
             let signed = Signed::sign(body, chain_id, &key);
             let fields = serde_json::json!({
                 "kind": "transfer", "from": a.from, "to": a.to, "amount_wei": amount.0.to_string(), "nonce": a.nonce,
                 "signature": format!("0x{}", hex::encode(signed.signature)),
             });
-            print_signed(chain_id, &Tx::Transfer(signed), &fr_to_decimal(&body.message(chain_id)), fields)
+            print_signed(
+                chain_id,
+                &Tx::Transfer(signed),
+                &fr_to_decimal(&body.message(chain_id)),
+                fields,
+            )
         }
         WalletCommand::SignWithdraw(a) => {
             let amount = parse_amount(&a.amount)?;
@@ -314,7 +335,12 @@ pub fn run(cmd: WalletCommand) -> eyre::Result<()> {
                 "kind": "withdraw", "from": a.from, "to": a.to, "amount_wei": amount.0.to_string(), "nonce": a.nonce,
                 "signature": format!("0x{}", hex::encode(signed.signature)),
             });
-            print_signed(chain_id, &Tx::Withdraw(signed), &fr_to_decimal(&body.message(chain_id)), fields)
+            print_signed(
+                chain_id,
+                &Tx::Withdraw(signed),
+                &fr_to_decimal(&body.message(chain_id)),
+                fields,
+            )
         }
     }
 }
@@ -329,7 +355,7 @@ mod tests {
         assert_eq!(parse_amount("1.5eth").unwrap(), Wei(1_500_000_000_000_000_000));
         assert_eq!(parse_amount("20 gwei").unwrap(), Wei(20_000_000_000));
         assert_eq!(parse_amount(&u128::MAX.to_string()).unwrap(), Wei(u128::MAX));
-        let two_128 = (U256::from(1u8) << 128).to_string();
+        let two_128 = (U256::from(1u8) << 128usize).to_string();
         assert!(matches!(parse_amount(&two_128), Err(WalletError::AmountTooLarge(_))));
         assert!(matches!(parse_amount("-1"), Err(WalletError::MalformedAmount(_))));
         assert!(matches!(parse_amount("lots"), Err(WalletError::MalformedAmount(_))));
@@ -345,10 +371,17 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("k.json");
         let key = PrivateKey::from_bytes([5; 32]);
-        std::fs::write(&path, serde_json::to_string(&KeyFile::new(&key, ChainId(901), None)).unwrap()).unwrap();
+        std::fs::write(
+            &path,
+            serde_json::to_string(&KeyFile::new(&key, ChainId(901), None)).unwrap(),
+        )
+        .unwrap();
         let (loaded, c) = KeyFile::load(&path, Some(901)).unwrap();
         assert_eq!((loaded, c), (key, ChainId(901)));
-        assert!(matches!(KeyFile::load(&path, Some(902)), Err(WalletError::WrongChainId { key: 901, given: 902, .. })));
+        assert!(matches!(
+            KeyFile::load(&path, Some(902)),
+            Err(WalletError::WrongChainId { key: 901, given: 902, .. })
+        ));
         std::fs::write(&path, "{").unwrap();
         assert!(matches!(KeyFile::load(&path, None), Err(WalletError::KeyFile { .. })));
     }

@@ -99,9 +99,10 @@ pub struct BatchRecord {
 impl BatchRecord {
     fn encode(&self) -> [u8; 128] {
         let mut out = [0u8; 128];
-        for (i, x) in [self.parent_root.0, self.post_root.0, self.withdrawal_root.0, self.data_commitment.0]
-            .iter()
-            .enumerate()
+        for (i, x) in
+            [self.parent_root.0, self.post_root.0, self.withdrawal_root.0, self.data_commitment.0]
+                .iter()
+                .enumerate()
         {
             out[i * 32..(i + 1) * 32].copy_from_slice(&fr_to_be_bytes(x));
         }
@@ -158,14 +159,19 @@ impl Store {
     /// [`StoreError::Open`] when the file cannot be opened, [`StoreError::ConfigMismatch`] when it
     /// was created for another configuration.
     pub fn open(path: &Path, config: StfConfig) -> Result<Self, StoreError> {
-        let open_err = |e: redb::Error| StoreError::Open { path: path.to_owned(), source: Box::new(e) };
+        let open_err =
+            |e: redb::Error| StoreError::Open { path: path.to_owned(), source: Box::new(e) };
         let db = Database::create(path).map_err(|e| open_err(e.into()))?;
         let store = Self { db, config };
         let stored = store.stored_config()?;
         match stored {
-            Some(stored) if stored != config => return Err(StoreError::ConfigMismatch { stored, given: config }),
+            Some(stored) if stored != config => {
+                return Err(StoreError::ConfigMismatch { stored, given: config });
+            }
             Some(_) => {}
-            None => store.init(&State::new(config).map_err(|e| StoreError::Corrupt(e.to_string()))?)?,
+            None => {
+                store.init(&State::new(config).map_err(|e| StoreError::Corrupt(e.to_string()))?)?
+            }
         }
         Ok(store)
     }
@@ -175,7 +181,8 @@ impl Store {
     /// # Errors
     /// As [`Self::open`]; [`StoreError::Corrupt`] when the file already holds a chain.
     pub fn create_with_genesis(path: &Path, genesis: &State) -> Result<Self, StoreError> {
-        let open_err = |e: redb::Error| StoreError::Open { path: path.to_owned(), source: Box::new(e) };
+        let open_err =
+            |e: redb::Error| StoreError::Open { path: path.to_owned(), source: Box::new(e) };
         let db = Database::create(path).map_err(|e| open_err(e.into()))?;
         let store = Self { db, config: *genesis.config() };
         if store.stored_config()?.is_some() {
@@ -195,11 +202,17 @@ impl Store {
         let get = |k: &str| -> Result<Option<u64>, StoreError> {
             Ok(meta.get(k).map_err(StoreError::db)?.map(|v| v.value()))
         };
-        let (Some(chain), Some(ad), Some(wd)) = (get(CHAIN_ID)?, get(ACCOUNT_DEPTH)?, get(WITHDRAWAL_DEPTH)?) else {
+        let (Some(chain), Some(ad), Some(wd)) =
+            (get(CHAIN_ID)?, get(ACCOUNT_DEPTH)?, get(WITHDRAWAL_DEPTH)?)
+        else {
             return Ok(None);
         };
         let depth = |d: u64| u8::try_from(d).map_err(|_| StoreError::Corrupt(format!("depth {d}")));
-        Ok(Some(StfConfig { chain_id: ChainId(chain), account_depth: depth(ad)?, withdrawal_depth: depth(wd)? }))
+        Ok(Some(StfConfig {
+            chain_id: ChainId(chain),
+            account_depth: depth(ad)?,
+            withdrawal_depth: depth(wd)?,
+        }))
     }
 
     fn init(&self, genesis: &State) -> Result<(), StoreError> {
@@ -245,7 +258,10 @@ impl Store {
     pub fn head(&self) -> Result<BatchNumber, StoreError> {
         let tx = self.db.begin_read().map_err(StoreError::db)?;
         let meta = tx.open_table(META).map_err(StoreError::db)?;
-        let head = meta.get(HEAD).map_err(StoreError::db)?.ok_or_else(|| StoreError::Corrupt("no head".into()))?;
+        let head = meta
+            .get(HEAD)
+            .map_err(StoreError::db)?
+            .ok_or_else(|| StoreError::Corrupt("no head".into()))?;
         Ok(BatchNumber(head.value()))
     }
 
@@ -258,10 +274,14 @@ impl Store {
         let tx = self.db.begin_read().map_err(StoreError::db)?;
         let meta = tx.open_table(META).map_err(StoreError::db)?;
         let head = BatchNumber(
-            meta.get(HEAD).map_err(StoreError::db)?.ok_or_else(|| StoreError::Corrupt("no head".into()))?.value(),
+            meta.get(HEAD)
+                .map_err(StoreError::db)?
+                .ok_or_else(|| StoreError::Corrupt("no head".into()))?
+                .value(),
         );
         let accounts_table = tx.open_table(ACCOUNTS).map_err(StoreError::db)?;
-        let mut accounts = Vec::with_capacity(accounts_table.len().map_err(StoreError::db)? as usize);
+        let mut accounts =
+            Vec::with_capacity(accounts_table.len().map_err(StoreError::db)? as usize);
         for row in accounts_table.iter().map_err(StoreError::db)? {
             let (k, v) = row.map_err(StoreError::db)?;
             accounts.push((AccountIndex(k.value()), decode_account(k.value(), &v.value())?));
@@ -271,11 +291,15 @@ impl Store {
         for row in nodes_table.iter().map_err(StoreError::db)? {
             let (k, v) = row.map_err(StoreError::db)?;
             let key = k.value();
-            let value = fr_from_be_bytes(&v.value()).map_err(|e| StoreError::Corrupt(format!("node {key:#x}: {e}")))?;
+            let value = fr_from_be_bytes(&v.value())
+                .map_err(|e| StoreError::Corrupt(format!("node {key:#x}: {e}")))?;
             nodes.push(((key >> 32) as u8, key & 0xffff_ffff, value));
         }
-        let state = State::from_parts(self.config, head, accounts, nodes).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let record = self.batch_record(head)?.ok_or_else(|| StoreError::Corrupt(format!("no roots for head {head:?}")))?;
+        let state = State::from_parts(self.config, head, accounts, nodes)
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let record = self
+            .batch_record(head)?
+            .ok_or_else(|| StoreError::Corrupt(format!("no roots for head {head:?}")))?;
         if state.root() != record.post_root {
             return Err(StoreError::RootMismatch { batch: head });
         }
@@ -288,11 +312,17 @@ impl Store {
     /// # Errors
     /// [`StoreError::NotNext`] unless `batch` follows the stored head; [`StoreError::Db`] when the
     /// write fails, in which case nothing is written.
-    pub fn commit_batch(&self, state: &State, batch: &Batch, output: &BatchOutput) -> Result<(), StoreError> {
+    pub fn commit_batch(
+        &self,
+        state: &State,
+        batch: &Batch,
+        output: &BatchOutput,
+    ) -> Result<(), StoreError> {
         let tx = self.db.begin_write().map_err(StoreError::db)?;
         {
             let mut meta = tx.open_table(META).map_err(StoreError::db)?;
-            let head = BatchNumber(meta.get(HEAD).map_err(StoreError::db)?.map_or(0, |v| v.value()));
+            let head =
+                BatchNumber(meta.get(HEAD).map_err(StoreError::db)?.map_or(0, |v| v.value()));
             if batch.number.0 != head.0 + 1 || state.head() != batch.number {
                 return Err(StoreError::NotNext { head, got: batch.number });
             }
@@ -300,7 +330,9 @@ impl Store {
             let mut nodes = tx.open_table(NODES).map_err(StoreError::db)?;
             let empty = tribunal_stf::tree::empty_subtree_roots(state.config().account_depth);
             for index in output.touched_accounts() {
-                let account = state.account(index).ok_or_else(|| StoreError::Corrupt(format!("touched account {index} missing")))?;
+                let account = state.account(index).ok_or_else(|| {
+                    StoreError::Corrupt(format!("touched account {index} missing"))
+                })?;
                 accounts.insert(index.0, encode_account(account)).map_err(StoreError::db)?;
                 for (l, i, v) in state.tree().path_nodes(u64::from(index.0)) {
                     if v == empty[l as usize] {
@@ -335,7 +367,9 @@ impl Store {
         let tx = self.db.begin_read().map_err(StoreError::db)?;
         let table = tx.open_table(BATCHES).map_err(StoreError::db)?;
         let Some(bytes) = table.get(number.0).map_err(StoreError::db)? else { return Ok(None) };
-        Batch::decode(bytes.value()).map(Some).map_err(|e| StoreError::Corrupt(format!("batch {}: {e}", number.0)))
+        Batch::decode(bytes.value())
+            .map(Some)
+            .map_err(|e| StoreError::Corrupt(format!("batch {}: {e}", number.0)))
     }
 
     /// The roots recorded for batch `number` (0 is genesis).
@@ -345,6 +379,10 @@ impl Store {
     pub fn batch_record(&self, number: BatchNumber) -> Result<Option<BatchRecord>, StoreError> {
         let tx = self.db.begin_read().map_err(StoreError::db)?;
         let table = tx.open_table(ROOTS).map_err(StoreError::db)?;
-        table.get(number.0).map_err(StoreError::db)?.map(|v| BatchRecord::decode(&v.value())).transpose()
+        table
+            .get(number.0)
+            .map_err(StoreError::db)?
+            .map(|v| BatchRecord::decode(&v.value()))
+            .transpose()
     }
 }

@@ -36,7 +36,11 @@ fn next_batch(state: &State, users: &[tribunal_stf::test_utils::User]) -> Batch 
 }
 
 fn open_or_create(path: &Path) -> Store {
-    if path.exists() { Store::open(path, config()).unwrap() } else { Store::create_with_genesis(path, &genesis().0).unwrap() }
+    if path.exists() {
+        Store::open(path, config()).unwrap()
+    } else {
+        Store::create_with_genesis(path, &genesis().0).unwrap()
+    }
 }
 
 /// Replays every stored batch from genesis and checks it reaches the stored state.
@@ -46,7 +50,10 @@ fn replay_matches(store: &Store) -> BatchNumber {
     for n in 1..=loaded.head().0 {
         let batch = store.batch(BatchNumber(n)).unwrap().expect("every batch up to head is stored");
         let out = execute_batch(&mut state, &batch).unwrap();
-        assert_eq!(Some(out.post_root), store.batch_record(BatchNumber(n)).unwrap().map(|r| r.post_root));
+        assert_eq!(
+            Some(out.post_root),
+            store.batch_record(BatchNumber(n)).unwrap().map(|r| r.post_root)
+        );
     }
     assert_eq!(state.root(), loaded.root());
     assert_eq!(state.head(), loaded.head());
@@ -126,7 +133,10 @@ fn refused_commits_write_nothing_and_config_is_checked() {
 
     let other = StfConfig { chain_id: ChainId(1), ..config() };
     assert!(matches!(Store::open(&path, other), Err(StoreError::ConfigMismatch { .. })));
-    assert!(matches!(Store::create_with_genesis(&path, &genesis_state), Err(StoreError::Corrupt(_))));
+    assert!(matches!(
+        Store::create_with_genesis(&path, &genesis_state),
+        Err(StoreError::Corrupt(_))
+    ));
     let reopened = Store::open(&path, config()).unwrap();
     assert_eq!(replay_matches(&reopened), BatchNumber(1));
 }

@@ -58,7 +58,8 @@ impl Batch {
         out.push(BATCH_VERSION);
         out.extend_from_slice(&self.chain_id.0.to_be_bytes());
         out.extend_from_slice(&self.number.0.to_be_bytes());
-        let count = u32::try_from(self.txs.len()).expect("a batch holds fewer than 2^32 transactions");
+        let count =
+            u32::try_from(self.txs.len()).expect("a batch holds fewer than 2^32 transactions");
         out.extend_from_slice(&count.to_be_bytes());
         for tx in &self.txs {
             encode_tx(tx, &mut out);
@@ -221,14 +222,25 @@ mod tests {
             signature: [9; 64],
         };
         let w = Signed {
-            body: Withdraw { from: AccountIndex(2), to: Address::repeat_byte(0xaa), amount: Wei(u128::MAX), nonce: 7 },
+            body: Withdraw {
+                from: AccountIndex(2),
+                to: Address::repeat_byte(0xaa),
+                amount: Wei(u128::MAX),
+                nonce: 7,
+            },
             signature: [3; 64],
         };
         let d = Deposit { to: AccountIndex(3), pubkey: [1; 32], amount: Wei(10) };
         Batch {
             chain_id: ChainId(901),
             number: BatchNumber(4),
-            txs: vec![Tx::Transfer(t), Tx::Withdraw(w), Tx::Deposit(d), Tx::ForcedTransfer(t), Tx::ForcedWithdraw(w)],
+            txs: vec![
+                Tx::Transfer(t),
+                Tx::Withdraw(w),
+                Tx::Deposit(d),
+                Tx::ForcedTransfer(t),
+                Tx::ForcedWithdraw(w),
+            ],
         }
     }
 
@@ -247,14 +259,23 @@ mod tests {
         assert_eq!(Batch::decode(&[]), Err(DecodeError::Empty));
         let mut v2 = bytes.clone();
         v2[0] = 2;
-        assert_eq!(Batch::decode(&v2), Err(DecodeError::UnsupportedVersion { got: 2, expected: 1 }));
-        assert!(matches!(Batch::decode(&bytes[..bytes.len() - 1]), Err(DecodeError::Truncated { .. })));
+        assert_eq!(
+            Batch::decode(&v2),
+            Err(DecodeError::UnsupportedVersion { got: 2, expected: 1 })
+        );
+        assert!(matches!(
+            Batch::decode(&bytes[..bytes.len() - 1]),
+            Err(DecodeError::Truncated { .. })
+        ));
         let mut trailing = bytes.clone();
         trailing.push(0);
         assert_eq!(Batch::decode(&trailing), Err(DecodeError::TrailingBytes { count: 1 }));
         let mut unknown = bytes.clone();
         unknown[HEADER_BYTES] = 0x7f;
-        assert_eq!(Batch::decode(&unknown), Err(DecodeError::UnknownTxKind { index: 0, tag: 0x7f }));
+        assert_eq!(
+            Batch::decode(&unknown),
+            Err(DecodeError::UnknownTxKind { index: 0, tag: 0x7f })
+        );
         let mut huge = bytes;
         huge[17..21].copy_from_slice(&u32::MAX.to_be_bytes());
         assert!(matches!(Batch::decode(&huge), Err(DecodeError::TxCountTooLarge { .. })));

@@ -100,7 +100,8 @@ pub fn unpack_point(bytes: &[u8; FIELD_BYTES]) -> Result<Point, PointError> {
     let y = fr_from_le_bytes(&y_bytes).map_err(|_| PointError::NonCanonical)?;
     let y2 = y.square();
     // x² = (1 - y²) / (a - d·y²)
-    let den = <BabyJubjubConfig as TECurveConfig>::COEFF_A - <BabyJubjubConfig as TECurveConfig>::COEFF_D * y2;
+    let den = <BabyJubjubConfig as TECurveConfig>::COEFF_A
+        - <BabyJubjubConfig as TECurveConfig>::COEFF_D * y2;
     let x2 = (Fr::ONE - y2) * den.inverse().ok_or(PointError::NotOnCurve)?;
     let mut x = x2.sqrt().ok_or(PointError::NotOnCurve)?;
     if is_negative(&x) {

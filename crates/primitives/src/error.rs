@@ -101,7 +101,9 @@ pub enum DecodeError {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum L2KeyError {
     /// The Ethereum secret key is not a valid secp256k1 scalar.
-    #[error("malformed ethereum private key: expected 32 bytes, a nonzero scalar below the secp256k1 order")]
+    #[error(
+        "malformed ethereum private key: expected 32 bytes, a nonzero scalar below the secp256k1 order"
+    )]
     MalformedEthKey,
     /// Chain id 0 is reserved and never names a chain.
     #[error("chain id 0 is not a valid chain id")]

@@ -93,6 +93,9 @@ mod tests {
         let r = "21888242871839275222246405745257275088548364400416034343698204186575808495617";
         assert_eq!(parse_fr(r), Err(FieldError::NonCanonical));
         assert_eq!(parse_fr("twelve"), Err(FieldError::Parse));
-        assert_eq!(fr_to_decimal(&-Fr::one()), "21888242871839275222246405745257275088548364400416034343698204186575808495616");
+        assert_eq!(
+            fr_to_decimal(&-Fr::one()),
+            "21888242871839275222246405745257275088548364400416034343698204186575808495616"
+        );
     }
 }

@@ -29,7 +29,8 @@ pub const L2_KEY_PURPOSE: &str = "Derive my Tribunal L2 key. Sign this only in a
 /// The EIP-712 signing hash of the key-derivation message for `chain_id`.
 pub fn l2_key_signing_hash(chain_id: ChainId) -> B256 {
     let domain = eip712_domain! { name: "Tribunal", version: "1", };
-    TribunalL2Key { purpose: L2_KEY_PURPOSE.into(), l2ChainId: chain_id.0 }.eip712_signing_hash(&domain)
+    TribunalL2Key { purpose: L2_KEY_PURPOSE.into(), l2ChainId: chain_id.0 }
+        .eip712_signing_hash(&domain)
 }
 
 /// An Ethereum (secp256k1) key.
@@ -99,7 +100,9 @@ mod tests {
 
     #[test]
     fn derivation_is_deterministic_and_chain_bound() {
-        let eth = EthKey::from_hex("0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318").unwrap();
+        let eth =
+            EthKey::from_hex("0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318")
+                .unwrap();
         let a = eth.derive_l2_key(ChainId(901)).unwrap();
         assert_eq!(a, eth.derive_l2_key(ChainId(901)).unwrap());
         assert_ne!(a, eth.derive_l2_key(ChainId(902)).unwrap());

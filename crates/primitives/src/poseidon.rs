@@ -34,7 +34,8 @@ pub fn poseidon(inputs: &[Fr]) -> Result<Fr, PoseidonError> {
         let hasher = match &mut hashers[n - 1] {
             Some(h) => h,
             slot @ None => slot.insert(
-                Poseidon::<Fr>::new_circom(n).expect("1..=12 inputs is within light-poseidon's range"),
+                Poseidon::<Fr>::new_circom(n)
+                    .expect("1..=12 inputs is within light-poseidon's range"),
             ),
         };
         Ok(hasher.hash(inputs).expect("input count matches the hasher's width"))
@@ -63,14 +64,18 @@ mod tests {
         let h2 = hash([Fr::from(1u64), Fr::from(2u64)]);
         assert_eq!(
             h2,
-            parse_fr("7853200120776062878684798364095072458815029376092732009249414926327459813530")
-                .unwrap()
+            parse_fr(
+                "7853200120776062878684798364095072458815029376092732009249414926327459813530"
+            )
+            .unwrap()
         );
         let h4 = hash([1u64, 2, 3, 4].map(Fr::from));
         assert_eq!(
             h4,
-            parse_fr("18821383157269793795438455681495246036402687001665670618754263018637548127333")
-                .unwrap()
+            parse_fr(
+                "18821383157269793795438455681495246036402687001665670618754263018637548127333"
+            )
+            .unwrap()
         );
     }
 

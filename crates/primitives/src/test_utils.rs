@@ -16,7 +16,12 @@ pub fn arb_signed_transfer() -> impl Strategy<Value = Signed<Transfer>> {
             signature[..32].copy_from_slice(&half);
             signature[32..].copy_from_slice(&half);
             Signed {
-                body: Transfer { from: AccountIndex(from), to: AccountIndex(to), amount: Wei(amount), nonce },
+                body: Transfer {
+                    from: AccountIndex(from),
+                    to: AccountIndex(to),
+                    amount: Wei(amount),
+                    nonce,
+                },
                 signature,
             }
         })
@@ -24,13 +29,24 @@ pub fn arb_signed_transfer() -> impl Strategy<Value = Signed<Transfer>> {
 
 /// Any withdrawal body (signature bytes arbitrary).
 pub fn arb_signed_withdraw() -> impl Strategy<Value = Signed<Withdraw>> {
-    (any::<u32>(), any::<[u8; 20]>(), any::<u128>(), any::<u64>(), prop::array::uniform32(any::<u8>()))
+    (
+        any::<u32>(),
+        any::<[u8; 20]>(),
+        any::<u128>(),
+        any::<u64>(),
+        prop::array::uniform32(any::<u8>()),
+    )
         .prop_map(|(from, to, amount, nonce, half)| {
             let mut signature = [0u8; 64];
             signature[..32].copy_from_slice(&half);
             signature[32..].copy_from_slice(&half);
             Signed {
-                body: Withdraw { from: AccountIndex(from), to: Address::from(to), amount: Wei(amount), nonce },
+                body: Withdraw {
+                    from: AccountIndex(from),
+                    to: Address::from(to),
+                    amount: Wei(amount),
+                    nonce,
+                },
                 signature,
             }
         })
@@ -52,6 +68,10 @@ pub fn arb_tx() -> impl Strategy<Value = Tx> {
 /// Any batch of up to 16 transactions.
 pub fn arb_batch() -> impl Strategy<Value = Batch> {
     (any::<u64>(), any::<u64>(), prop::collection::vec(arb_tx(), 0..16)).prop_map(
-        |(chain_id, number, txs)| Batch { chain_id: ChainId(chain_id), number: BatchNumber(number), txs },
+        |(chain_id, number, txs)| Batch {
+            chain_id: ChainId(chain_id),
+            number: BatchNumber(number),
+            txs,
+        },
     )
 }

@@ -37,11 +37,21 @@ fn poseidon_matches_circomlibjs_and_poseidon_lite() {
     for case in cases {
         let inputs: Vec<Fr> = case["inputs"].as_array().unwrap().iter().map(fr).collect();
         if inputs.len() > MAX_INPUTS {
-            assert!(poseidon(&inputs).is_err(), "{} inputs must be refused, not hashed wrongly", inputs.len());
+            assert!(
+                poseidon(&inputs).is_err(),
+                "{} inputs must be refused, not hashed wrongly",
+                inputs.len()
+            );
             continue;
         }
         let got = poseidon(&inputs).unwrap();
-        assert_eq!(fr_to_decimal(&got), case["output"].as_str().unwrap(), "case {} n={}", case["label"], inputs.len());
+        assert_eq!(
+            fr_to_decimal(&got),
+            case["output"].as_str().unwrap(),
+            "case {} n={}",
+            case["label"],
+            inputs.len()
+        );
         checked += 1;
     }
     // Widths 2..=13 (1..=12 inputs), edge cases 0 and p-1 included.
@@ -60,7 +70,11 @@ fn eddsa_matches_zk_kit_and_circomlibjs() {
     for case in valid {
         let id = case["id"].as_str().unwrap();
         let key = PrivateKey::from_bytes(hex32(&case["private_key"]));
-        assert_eq!(key.secret_scalar(), ark_ff::PrimeField::from_le_bytes_mod_order(&scalar_le(&case["secret_scalar"])), "{id} secret scalar");
+        assert_eq!(
+            key.secret_scalar(),
+            ark_ff::PrimeField::from_le_bytes_mod_order(&scalar_le(&case["secret_scalar"])),
+            "{id} secret scalar"
+        );
         let pk = key.public_key();
         assert_eq!(pk.0.x, fr(&case["public_key"]["x"]), "{id} pubkey x");
         assert_eq!(pk.0.y, fr(&case["public_key"]["y"]), "{id} pubkey y");
@@ -77,7 +91,10 @@ fn eddsa_matches_zk_kit_and_circomlibjs() {
         .unwrap();
         assert_eq!(sig, expected, "{id} signature");
         let packed: [u8; 64] =
-            alloy_primitives::hex::decode(case["packed_signature"].as_str().unwrap()).unwrap().try_into().unwrap();
+            alloy_primitives::hex::decode(case["packed_signature"].as_str().unwrap())
+                .unwrap()
+                .try_into()
+                .unwrap();
         assert_eq!(sig.to_bytes(), packed, "{id} packed signature");
         pk.verify(&msg, &sig).unwrap_or_else(|e| panic!("{id}: {e}"));
     }
@@ -87,7 +104,9 @@ fn eddsa_matches_zk_kit_and_circomlibjs() {
     for case in invalid {
         let reason = case["reason"].as_str().unwrap();
         let rejected = (|| {
-            let pk = point_from_coordinates(fr(&case["public_key"]["x"]), fr(&case["public_key"]["y"])).ok()?;
+            let pk =
+                point_from_coordinates(fr(&case["public_key"]["x"]), fr(&case["public_key"]["y"]))
+                    .ok()?;
             let sig = Signature::from_parts(
                 fr(&case["signature"]["R8"]["x"]),
                 fr(&case["signature"]["R8"]["y"]),
@@ -103,7 +122,10 @@ fn eddsa_matches_zk_kit_and_circomlibjs() {
     // Signatures from zk-kit's BLAKE2b variant verify too: verification does not depend on the
     // private-key hash.
     for case in vectors["blake2b"].as_array().unwrap() {
-        let pk = PublicKey(point_from_coordinates(fr(&case["public_key"]["x"]), fr(&case["public_key"]["y"])).unwrap());
+        let pk = PublicKey(
+            point_from_coordinates(fr(&case["public_key"]["x"]), fr(&case["public_key"]["y"]))
+                .unwrap(),
+        );
         let sig = Signature::from_parts(
             fr(&case["signature"]["R8"]["x"]),
             fr(&case["signature"]["R8"]["y"]),

@@ -141,7 +141,13 @@ impl StfError {
     /// Whether the error is the batch's fault (bad bytes or transactions) rather than a
     /// misconfigured state.
     pub const fn is_bad_batch(&self) -> bool {
-        matches!(self, Self::Decode(_) | Self::WrongChain { .. } | Self::WrongBatchNumber { .. } | Self::InvalidTx { .. })
+        matches!(
+            self,
+            Self::Decode(_)
+                | Self::WrongChain { .. }
+                | Self::WrongBatchNumber { .. }
+                | Self::InvalidTx { .. }
+        )
     }
 }
 

@@ -263,7 +263,11 @@ fn verify_signatures(state: &State, txs: &[Tx]) -> Vec<SigCheck> {
                 created.insert(d.to, pk);
             }
         } else if let Some(signer) = signer(tx) {
-            let pk = state.accounts.get(&signer).map(|a| a.pubkey).or_else(|| created.get(&signer).copied());
+            let pk = state
+                .accounts
+                .get(&signer)
+                .map(|a| a.pubkey)
+                .or_else(|| created.get(&signer).copied());
             if let Some(pk) = pk {
                 jobs.push((i, pk));
             }
@@ -311,22 +315,34 @@ fn debit<T: SignedBody>(
         return Err(TxError::BadNonce { account, got: body.nonce(), expected: sender.nonce });
     }
     sender.nonce = sender.nonce.checked_add(1).ok_or(TxError::NonceExhausted { account })?;
-    sender.balance = sender
-        .balance
-        .checked_sub(amount)
-        .ok_or(TxError::InsufficientBalance { account, balance: sender.balance, amount })?;
+    sender.balance = sender.balance.checked_sub(amount).ok_or(TxError::InsufficientBalance {
+        account,
+        balance: sender.balance,
+        amount,
+    })?;
     Ok(sender)
 }
 
-fn credit(mut account: Account, index: AccountIndex, amount: tribunal_primitives::Wei) -> Result<Account, TxError> {
-    account.balance = account
-        .balance
-        .checked_add(amount)
-        .ok_or(TxError::BalanceOverflow { account: index, balance: account.balance, amount })?;
+fn credit(
+    mut account: Account,
+    index: AccountIndex,
+    amount: tribunal_primitives::Wei,
+) -> Result<Account, TxError> {
+    account.balance = account.balance.checked_add(amount).ok_or(TxError::BalanceOverflow {
+        account: index,
+        balance: account.balance,
+        amount,
+    })?;
     Ok(account)
 }
 
-fn plan(state: &State, tx: &Tx, sig: SigCheck, free_withdrawal: bool, capacity: u64) -> Result<Plan, TxError> {
+fn plan(
+    state: &State,
+    tx: &Tx,
+    sig: SigCheck,
+    free_withdrawal: bool,
+    capacity: u64,
+) -> Result<Plan, TxError> {
     match tx {
         Tx::Transfer(Signed { body: t, .. }) | Tx::ForcedTransfer(Signed { body: t, .. }) => {
             plan_transfer(state, t, sig)
@@ -366,7 +382,11 @@ fn plan_transfer(state: &State, t: &Transfer, sig: SigCheck) -> Result<Plan, TxE
     let sender = debit(state, t, t.amount, sig)?;
     // A self-transfer credits the debited sender back: only the nonce moves.
     let recipient = credit(if t.to == t.from { sender } else { recipient }, t.to, t.amount)?;
-    Ok(Plan { sender: Some((t.from, sender)), recipient: Some((t.to, recipient)), withdrawal: None })
+    Ok(Plan {
+        sender: Some((t.from, sender)),
+        recipient: Some((t.to, recipient)),
+        withdrawal: None,
+    })
 }
 
 /// Writes a plan's accounts and their leaves, returning the witnesses.

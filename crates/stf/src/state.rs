@@ -29,7 +29,11 @@ impl StfConfig {
 
     /// The production configuration for `chain_id`.
     pub const fn new(chain_id: ChainId) -> Self {
-        Self { chain_id, account_depth: Self::ACCOUNT_DEPTH, withdrawal_depth: Self::WITHDRAWAL_DEPTH }
+        Self {
+            chain_id,
+            account_depth: Self::ACCOUNT_DEPTH,
+            withdrawal_depth: Self::WITHDRAWAL_DEPTH,
+        }
     }
 
     /// The same configuration with smaller trees, for tests.
@@ -118,7 +122,8 @@ impl State {
             list.par_iter().map(|(i, a)| (u64::from(i.0), a.leaf())).collect()
         };
         #[cfg(not(feature = "parallel"))]
-        let leaves: Vec<(u64, Fr)> = accounts.iter().map(|(i, a)| (u64::from(i.0), a.leaf())).collect();
+        let leaves: Vec<(u64, Fr)> =
+            accounts.iter().map(|(i, a)| (u64::from(i.0), a.leaf())).collect();
         let tree = SparseMerkleTree::from_leaves(config.account_depth, leaves)?;
         Ok(Self { config, head, accounts, tree, journal: None })
     }

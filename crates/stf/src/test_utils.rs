@@ -1,14 +1,12 @@
 //! Funded states and signed transactions for tests and benchmarks.
 
 use tribunal_primitives::{
-    AccountIndex, Address, ChainId, PrivateKey, Signed, Transfer, Tx, Wei, Withdraw,
-    tx::Deposit,
+    AccountIndex, Address, ChainId, PrivateKey, Signed, Transfer, Tx, Wei, Withdraw, tx::Deposit,
 };
 
 use tribunal_primitives::BatchNumber;
 
 use crate::{Account, State, StfConfig};
-
 
 /// A user of the test chain: index and key.
 #[derive(Clone, Debug)]
@@ -38,17 +36,41 @@ pub fn funded_state(config: StfConfig, n: u32, balance: u128) -> (State, Vec<Use
 
 impl User {
     /// A signed transfer.
-    pub fn transfer(&self, chain_id: ChainId, to: AccountIndex, amount: u128, nonce: u64) -> Signed<Transfer> {
-        Signed::sign(Transfer { from: self.index, to, amount: Wei(amount), nonce }, chain_id, &self.key)
+    pub fn transfer(
+        &self,
+        chain_id: ChainId,
+        to: AccountIndex,
+        amount: u128,
+        nonce: u64,
+    ) -> Signed<Transfer> {
+        Signed::sign(
+            Transfer { from: self.index, to, amount: Wei(amount), nonce },
+            chain_id,
+            &self.key,
+        )
     }
 
     /// A signed withdrawal.
-    pub fn withdraw(&self, chain_id: ChainId, to: Address, amount: u128, nonce: u64) -> Signed<Withdraw> {
-        Signed::sign(Withdraw { from: self.index, to, amount: Wei(amount), nonce }, chain_id, &self.key)
+    pub fn withdraw(
+        &self,
+        chain_id: ChainId,
+        to: Address,
+        amount: u128,
+        nonce: u64,
+    ) -> Signed<Withdraw> {
+        Signed::sign(
+            Withdraw { from: self.index, to, amount: Wei(amount), nonce },
+            chain_id,
+            &self.key,
+        )
     }
 
     /// A deposit to this user's account.
     pub fn deposit(&self, amount: u128) -> Tx {
-        Tx::Deposit(Deposit { to: self.index, pubkey: self.key.public_key().to_bytes(), amount: Wei(amount) })
+        Tx::Deposit(Deposit {
+            to: self.index,
+            pubkey: self.key.public_key().to_bytes(),
+            amount: Wei(amount),
+        })
     }
 }

@@ -68,7 +68,10 @@ impl SparseMerkleTree {
     ///
     /// # Errors
     /// [`StfError::InvalidDepth`], or [`StfError::IndexOutOfRange`] for an index `>= 2^depth`.
-    pub fn from_leaves(depth: u8, leaves: impl IntoIterator<Item = (u64, Fr)>) -> Result<Self, StfError> {
+    pub fn from_leaves(
+        depth: u8,
+        leaves: impl IntoIterator<Item = (u64, Fr)>,
+    ) -> Result<Self, StfError> {
         let mut tree = Self::new(depth)?;
         let mut level: Vec<(u64, Fr)> = leaves.into_iter().collect();
         for &(i, _) in &level {
@@ -141,7 +144,11 @@ impl SparseMerkleTree {
 
     fn write(&mut self, level: u8, index: u64, value: Fr) {
         let map = &mut self.nodes[level as usize];
-        let old = if value == self.zeros[level as usize] { map.remove(&index) } else { map.insert(index, value) };
+        let old = if value == self.zeros[level as usize] {
+            map.remove(&index)
+        } else {
+            map.insert(index, value)
+        };
         if let Some(journal) = &mut self.journal {
             journal.push((level, index, old));
         }
@@ -239,7 +246,8 @@ mod tests {
 
     #[test]
     fn update_matches_bulk_build_and_paths_verify() {
-        let leaves: Vec<(u64, Fr)> = (0..40u64).map(|i| (i * i * 7 % 256, Fr::from(i + 1))).collect();
+        let leaves: Vec<(u64, Fr)> =
+            (0..40u64).map(|i| (i * i * 7 % 256, Fr::from(i + 1))).collect();
         let bulk = SparseMerkleTree::from_leaves(8, leaves.clone()).unwrap();
         let mut inc = SparseMerkleTree::new(8).unwrap();
         for (i, v) in &leaves {
@@ -260,7 +268,8 @@ mod tests {
 
     #[test]
     fn rollback_restores_every_node() {
-        let mut t = SparseMerkleTree::from_leaves(6, (0..10u64).map(|i| (i, Fr::from(i + 100)))).unwrap();
+        let mut t =
+            SparseMerkleTree::from_leaves(6, (0..10u64).map(|i| (i, Fr::from(i + 100)))).unwrap();
         let before: Vec<_> = {
             let mut v: Vec<_> = t.stored_nodes().collect();
             v.sort_by_key(|&(l, i, _)| (l, i));
@@ -280,15 +289,11 @@ mod tests {
     fn golden_roots() {
         // Depth-4 tree with leaves 1 at index 0 and 2 at index 5; fixed so any change to hashing,
         // ordering or the empty value shows up.
-        let t = SparseMerkleTree::from_leaves(4, [(0, Fr::from(1u64)), (5, Fr::from(2u64))]).unwrap();
+        let t =
+            SparseMerkleTree::from_leaves(4, [(0, Fr::from(1u64)), (5, Fr::from(2u64))]).unwrap();
         let expected = root_from_path(5, Fr::from(2u64), &t.siblings(5));
         assert_eq!(t.root(), expected);
-        assert_eq!(
-            t.root(),
-            parse_fr(GOLDEN_DEPTH4).unwrap(),
-            "got {}",
-            fr_to_decimal(&t.root())
-        );
+        assert_eq!(t.root(), parse_fr(GOLDEN_DEPTH4).unwrap(), "got {}", fr_to_decimal(&t.root()));
     }
 
     // Also in testing/vectors/tree.json, computed from scratch with poseidon-lite.

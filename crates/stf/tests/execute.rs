@@ -151,7 +151,9 @@ fn a_bad_transaction_late_in_a_batch_rolls_back_the_whole_batch() {
     assert_eq!(state.account(users[0].index).unwrap().nonce, 0);
     assert_eq!(state.account(users[2].index).unwrap().balance, Wei(1_000));
     // A from-scratch rebuild of the accounts gives the same root: the tree rolled back too.
-    let rebuilt = State::from_accounts(config(), BatchNumber(0), state.accounts().map(|(i, a)| (i, *a))).unwrap();
+    let rebuilt =
+        State::from_accounts(config(), BatchNumber(0), state.accounts().map(|(i, a)| (i, *a)))
+            .unwrap();
     assert_eq!(rebuilt.root(), root);
 }
 
@@ -163,7 +165,8 @@ fn invalid_forced_transactions_are_skipped_and_recorded() {
     let mut bad_sig = a.withdraw(CHAIN, Address::repeat_byte(1), 1, 0);
     bad_sig.signature[40] ^= 1;
     let good = a.transfer(CHAIN, b.index, 1, 0);
-    let txs = vec![Tx::ForcedTransfer(overdraft), Tx::ForcedWithdraw(bad_sig), Tx::ForcedTransfer(good)];
+    let txs =
+        vec![Tx::ForcedTransfer(overdraft), Tx::ForcedWithdraw(bad_sig), Tx::ForcedTransfer(good)];
     let parent = state.root();
     let out = run(&mut state, txs).unwrap();
     let skipped: Vec<_> = out.skipped().collect();
@@ -187,15 +190,23 @@ fn deposits_create_credit_and_check_the_key() {
         newcomer.deposit(50),
         newcomer.deposit(25),
         // Wrong key for an existing account.
-        Tx::Deposit(Deposit { to: users[0].index, pubkey: newcomer.key.public_key().to_bytes(), amount: Wei(1) }),
+        Tx::Deposit(Deposit {
+            to: users[0].index,
+            pubkey: newcomer.key.public_key().to_bytes(),
+            amount: Wei(1),
+        }),
         // Not a curve point (y >= p).
         Tx::Deposit(Deposit { to: AccountIndex(10), pubkey: [0xff; 32], amount: Wei(1) }),
-        Tx::Deposit(Deposit { to: AccountIndex(300), pubkey: newcomer.key.public_key().to_bytes(), amount: Wei(1) }),
+        Tx::Deposit(Deposit {
+            to: AccountIndex(300),
+            pubkey: newcomer.key.public_key().to_bytes(),
+            amount: Wei(1),
+        }),
         // The new account can spend in the same batch.
         Tx::Transfer(newcomer.transfer(CHAIN, users[0].index, 70, 0)),
     ];
     let out = run(&mut state, txs).unwrap();
-    let skipped: Vec<_> = out.skipped().map(|(i, e)| (i, e)).collect();
+    let skipped: Vec<_> = out.skipped().collect();
     assert_eq!(
         skipped,
         vec![
@@ -223,7 +234,8 @@ fn withdrawals_fill_the_withdrawal_tree_in_order() {
     let out = run(&mut state, txs).unwrap();
     assert_eq!(out.withdrawals.len(), 4);
     assert_eq!(out.receipts[3].witness.withdrawal_index, Some(3));
-    let leaves: Vec<(u64, Fr)> = out.withdrawals.iter().map(|w| (w.index, w.withdrawal.leaf())).collect();
+    let leaves: Vec<(u64, Fr)> =
+        out.withdrawals.iter().map(|w| (w.index, w.withdrawal.leaf())).collect();
     let tree = tribunal_stf::SparseMerkleTree::from_leaves(2, leaves).unwrap();
     assert_eq!(out.withdrawal_root.0, tree.root());
     assert_eq!(state.account(users[0].index).unwrap().balance, Wei(960));
@@ -231,8 +243,12 @@ fn withdrawals_fill_the_withdrawal_tree_in_order() {
     // Depth 2 holds 4 withdrawals: a fifth refuses a sequencer batch, and is skipped when forced.
     let txs: Vec<Tx> = (4..9).map(|n| Tx::Withdraw(users[0].withdraw(CHAIN, to, 1, n))).collect();
     let err = run(&mut state, txs).unwrap_err();
-    assert!(matches!(err, StfError::InvalidTx { index: 4, source: TxError::WithdrawalTreeFull { capacity: 4 } }));
-    let mut txs: Vec<Tx> = (4..8).map(|n| Tx::Withdraw(users[0].withdraw(CHAIN, to, 1, n))).collect();
+    assert!(matches!(
+        err,
+        StfError::InvalidTx { index: 4, source: TxError::WithdrawalTreeFull { capacity: 4 } }
+    ));
+    let mut txs: Vec<Tx> =
+        (4..8).map(|n| Tx::Withdraw(users[0].withdraw(CHAIN, to, 1, n))).collect();
     txs.push(Tx::ForcedWithdraw(users[0].withdraw(CHAIN, to, 1, 8)));
     let out = run(&mut state, txs).unwrap();
     assert!(matches!(out.skipped().next(), Some((4, TxError::WithdrawalTreeFull { .. }))));
@@ -263,7 +279,10 @@ fn replaying_a_signed_transaction_fails() {
     let (mut state, users) = setup();
     let tx = Tx::Transfer(users[0].transfer(CHAIN, users[1].index, 1, 0));
     run(&mut state, vec![tx]).unwrap();
-    assert_eq!(refused(&mut state, tx), TxError::BadNonce { account: users[0].index, got: 0, expected: 1 });
+    assert_eq!(
+        refused(&mut state, tx),
+        TxError::BadNonce { account: users[0].index, got: 0, expected: 1 }
+    );
     // Forced replay: skipped, not applied.
     let Tx::Transfer(signed) = tx else { unreachable!() };
     let out = run(&mut state, vec![Tx::ForcedTransfer(signed)]).unwrap();

@@ -28,7 +28,8 @@ fn trees_match_a_from_scratch_implementation() {
         let label = s(&tree["label"]);
         let depth = tree["depth"].as_u64().unwrap() as u8;
         let siblings_of: u64 = s(&tree["siblings_of"]).parse().unwrap();
-        let expected_siblings: Vec<String> = tree["siblings"].as_array().unwrap().iter().map(|v| s(v).to_owned()).collect();
+        let expected_siblings: Vec<String> =
+            tree["siblings"].as_array().unwrap().iter().map(|v| s(v).to_owned()).collect();
 
         let built = if let Some(accounts) = tree["accounts"].as_array() {
             let accounts: Vec<(AccountIndex, Account)> = accounts
@@ -69,16 +70,19 @@ fn transactions_signed_by_zk_kit_verify_and_sign_identically() {
         let from = AccountIndex(s(&tx["from"]).parse().unwrap());
         let amount = Wei(s(&tx["amount"]).parse().unwrap());
         let nonce: u64 = s(&tx["nonce"]).parse().unwrap();
-        let packed: [u8; 64] = alloy_primitives::hex::decode(s(&tx["packed_signature"])).unwrap().try_into().unwrap();
+        let packed: [u8; 64] =
+            alloy_primitives::hex::decode(s(&tx["packed_signature"])).unwrap().try_into().unwrap();
         let message = s(&tx["message"]);
         if s(&tx["kind"]) == "transfer" {
-            let body = Transfer { from, to: AccountIndex(s(&tx["to"]).parse().unwrap()), amount, nonce };
+            let body =
+                Transfer { from, to: AccountIndex(s(&tx["to"]).parse().unwrap()), amount, nonce };
             assert_eq!(fr_to_decimal(&body.message(chain_id)), message);
             let signed = Signed::sign(body, chain_id, &key);
             assert_eq!(signed.signature, packed);
             Signed { body, signature: packed }.verify(chain_id, &key.public_key()).unwrap();
         } else {
-            let body = Withdraw { from, to: s(&tx["to"]).parse::<Address>().unwrap(), amount, nonce };
+            let body =
+                Withdraw { from, to: s(&tx["to"]).parse::<Address>().unwrap(), amount, nonce };
             assert_eq!(fr_to_decimal(&body.message(chain_id)), message);
             assert_eq!(fr_to_decimal(&body.leaf()), s(&tx["withdrawal_leaf"]));
             assert_eq!(Signed::sign(body, chain_id, &key).signature, packed);

@@ -24,7 +24,7 @@ fn op() -> impl Strategy<Value = Op> {
     let skew = prop_oneof![8 => Just(0u64), 1 => 1u64..3];
     let corrupt = prop::bool::weighted(0.1);
     prop_oneof![
-        5 => (0..USERS + 2, 0..USERS + 2, 0u128..700, skew.clone(), any::<bool>(), corrupt.clone())
+        5 => (0..USERS + 2, 0..USERS + 2, 0u128..700, skew.clone(), any::<bool>(), corrupt)
             .prop_map(|(from, to, amount, nonce_skew, forced, corrupt)| Op::Transfer { from, to, amount, nonce_skew, forced, corrupt }),
         2 => (0..USERS, 0u128..700, skew, any::<bool>(), corrupt)
             .prop_map(|(from, amount, nonce_skew, forced, corrupt)| Op::Withdraw { from, amount, nonce_skew, forced, corrupt }),
@@ -36,7 +36,10 @@ fn genesis() -> (State, Vec<User>) {
     let (state, mut users) = funded_state(StfConfig::new(CHAIN).with_depths(6, 4), USERS, 1_000);
     // Two more keys with no account yet: deposits create them.
     for i in USERS..USERS + 2 {
-        users.push(User { index: AccountIndex(i), key: tribunal_primitives::PrivateKey::from_bytes([i as u8 + 100; 32]) });
+        users.push(User {
+            index: AccountIndex(i),
+            key: tribunal_primitives::PrivateKey::from_bytes([i as u8 + 100; 32]),
+        });
     }
     (state, users)
 }
@@ -50,12 +53,22 @@ fn build(state: &State, users: &[User], op: &Op) -> Tx {
     };
     match *op {
         Op::Transfer { from, to, amount, nonce_skew, forced, corrupt } => {
-            let mut t = users[from as usize].transfer(CHAIN, AccountIndex(to), amount, nonce(from, nonce_skew));
+            let mut t = users[from as usize].transfer(
+                CHAIN,
+                AccountIndex(to),
+                amount,
+                nonce(from, nonce_skew),
+            );
             corrupt_sig(&mut t.signature, corrupt);
             if forced { Tx::ForcedTransfer(t) } else { Tx::Transfer(t) }
         }
         Op::Withdraw { from, amount, nonce_skew, forced, corrupt } => {
-            let mut w = users[from as usize].withdraw(CHAIN, Address::repeat_byte(from as u8), amount, nonce(from, nonce_skew));
+            let mut w = users[from as usize].withdraw(
+                CHAIN,
+                Address::repeat_byte(from as u8),
+                amount,
+                nonce(from, nonce_skew),
+            );
             corrupt_sig(&mut w.signature, corrupt);
             if forced { Tx::ForcedWithdraw(w) } else { Tx::Withdraw(w) }
         }
