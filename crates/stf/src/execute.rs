@@ -25,7 +25,7 @@ use tribunal_primitives::{
 use crate::{
     error::{StfError, StfResult, TxError},
     state::{Account, State},
-    tree::SparseMerkleTree,
+    tree::{SparseMerkleTree, versions::Versions},
 };
 
 /// An account's leaf before and after a transaction, with the siblings that prove it.
@@ -156,39 +156,96 @@ pub fn execute_batch(state: &mut State, batch: &Batch) -> StfResult<BatchOutput>
     }
     let signatures = verify_signatures(state, &batch.txs);
     let parent_root = state.root();
-    let withdrawal_capacity = 1u64 << state.config.withdrawal_depth;
-    let mut receipts = Vec::with_capacity(batch.txs.len());
-    let mut withdrawals = Vec::new();
 
-    state.begin();
-    for (index, tx) in batch.txs.iter().enumerate() {
-        let free_withdrawal = (withdrawals.len() as u64) < withdrawal_capacity;
-        let sig = signatures[index];
-        let result = plan(state, tx, sig, free_withdrawal, withdrawal_capacity);
-        let receipt = match result {
-            Ok(plan) => {
-                let withdrawal_index = plan.withdrawal.map(|w| {
-                    let i = withdrawals.len() as u64;
-                    withdrawals.push(WithdrawalLeaf { index: i, withdrawal: w });
-                    i
-                });
-                let mut witness = apply(state, &plan);
-                witness.withdrawal_index = withdrawal_index;
-                TxReceipt { status: TxStatus::Applied, post_root: state.root(), witness }
+    // 1. The rules, in order, on the accounts alone; the tree is not touched until all pass.
+    let steps = run_rules(state, &batch.txs, &signatures)?;
+
+    // 2. Leaves, then every intermediate tree version, level by level.
+    let leaf_writes = |step: &Step| -> Vec<(u64, Fr)> {
+        match step {
+            Step::Applied { plan, .. } => plan
+                .sender
+                .iter()
+                .chain(plan.recipient.iter())
+                .map(|(i, a)| (u64::from(i.0), a.leaf()))
+                .collect(),
+            Step::Skipped { .. } => Vec::new(),
+        }
+    };
+    #[cfg(feature = "parallel")]
+    let writes: Vec<Vec<(u64, Fr)>> = {
+        use rayon::prelude::*;
+        steps.par_iter().map(leaf_writes).collect()
+    };
+    #[cfg(not(feature = "parallel"))]
+    let writes: Vec<Vec<(u64, Fr)>> = steps.iter().map(leaf_writes).collect();
+    let versions = Versions::compute(&state.tree, &writes);
+
+    // 3. Receipts: roots and witnesses read from the versions.
+    let mut withdrawals = Vec::new();
+    let receipts = steps
+        .into_iter()
+        .enumerate()
+        .map(|(t, step)| {
+            let before = (t as u32).checked_sub(1);
+            let now = Some(t as u32);
+            let witness = match step {
+                Step::Applied { plan, sender_before, recipient_before } => {
+                    let withdrawal_index = plan.withdrawal.map(|w| {
+                        let index = withdrawals.len() as u64;
+                        withdrawals.push(WithdrawalLeaf { index, withdrawal: w });
+                        index
+                    });
+                    TxWitness {
+                        sender: plan.sender.map(|(index, after)| AccountWitness {
+                            index,
+                            before: sender_before,
+                            after: Some(after),
+                            siblings: versions.siblings(u64::from(index.0), before),
+                        }),
+                        // Siblings after the transaction are those against the sender-updated
+                        // root: the recipient's own update does not touch its siblings.
+                        recipient: plan.recipient.map(|(index, after)| AccountWitness {
+                            index,
+                            before: recipient_before,
+                            after: Some(after),
+                            siblings: versions.siblings(u64::from(index.0), now),
+                        }),
+                        withdrawal_index,
+                    }
+                }
+                Step::Skipped { error, sender, recipient } => {
+                    let unchanged =
+                        |(index, account): (AccountIndex, Option<Account>)| AccountWitness {
+                            index,
+                            before: account,
+                            after: account,
+                            siblings: versions.siblings(u64::from(index.0), before),
+                        };
+                    let witness = TxWitness {
+                        sender: sender.map(unchanged),
+                        recipient: recipient.map(unchanged),
+                        withdrawal_index: None,
+                    };
+                    return TxReceipt {
+                        status: TxStatus::Skipped(error),
+                        post_root: StateRoot(versions.root(t as u32)),
+                        witness,
+                    };
+                }
+            };
+            TxReceipt {
+                status: TxStatus::Applied,
+                post_root: StateRoot(versions.root(t as u32)),
+                witness,
             }
-            Err(err) if tx.kind().is_l1() => TxReceipt {
-                status: TxStatus::Skipped(err),
-                post_root: state.root(),
-                witness: unchanged_witness(state, tx),
-            },
-            Err(source) => {
-                state.rollback();
-                return Err(StfError::InvalidTx { index, source });
-            }
-        };
-        receipts.push(receipt);
+        })
+        .collect();
+
+    // 4. Keep the last version of every node.
+    for (level, index, value) in versions.into_final() {
+        state.tree.set_node(level, index, value);
     }
-    state.commit();
     state.head = batch.number;
 
     let wtree = SparseMerkleTree::from_leaves(
@@ -204,6 +261,78 @@ pub fn execute_batch(state: &mut State, batch: &Batch) -> StfResult<BatchOutput>
         receipts,
         withdrawals,
     })
+}
+
+/// What the rules decided for one transaction, with the account values it saw.
+#[derive(Debug)]
+enum Step {
+    Applied {
+        plan: Plan,
+        sender_before: Option<Account>,
+        recipient_before: Option<Account>,
+    },
+    Skipped {
+        error: TxError,
+        sender: Option<(AccountIndex, Option<Account>)>,
+        recipient: Option<(AccountIndex, Option<Account>)>,
+    },
+}
+
+/// Applies the rules to every transaction in order, updating accounts (not the tree).
+///
+/// On an invalid sequencer transaction every account change is undone.
+fn run_rules(state: &mut State, txs: &[Tx], signatures: &[SigCheck]) -> StfResult<Vec<Step>> {
+    let capacity = 1u64 << state.config.withdrawal_depth;
+    let mut withdrawals = 0u64;
+    let mut steps = Vec::with_capacity(txs.len());
+    state.begin();
+    for (index, tx) in txs.iter().enumerate() {
+        match plan(state, tx, signatures[index], withdrawals < capacity, capacity) {
+            Ok(plan) => {
+                let sender_before = plan.sender.and_then(|(i, _)| state.account(i).copied());
+                let recipient_before = plan.recipient.and_then(|(i, _)| match plan.sender {
+                    // A self-transfer's recipient starts from the debited sender.
+                    Some((s, after)) if s == i => Some(after),
+                    _ => state.account(i).copied(),
+                });
+                for &(i, after) in plan.sender.iter().chain(plan.recipient.iter()) {
+                    state.set_account(i, after);
+                }
+                withdrawals += u64::from(plan.withdrawal.is_some());
+                steps.push(Step::Applied { plan, sender_before, recipient_before });
+            }
+            Err(error) if tx.kind().is_l1() => {
+                let (s, r) = involved(tx);
+                let at = |i: AccountIndex| {
+                    state
+                        .tree
+                        .check_index(u64::from(i.0))
+                        .ok()
+                        .map(|()| (i, state.account(i).copied()))
+                };
+                steps.push(Step::Skipped {
+                    error,
+                    sender: s.and_then(at),
+                    recipient: r.and_then(at),
+                });
+            }
+            Err(source) => {
+                state.rollback();
+                return Err(StfError::InvalidTx { index, source });
+            }
+        }
+    }
+    state.commit();
+    Ok(steps)
+}
+
+/// The debited and credited accounts a transaction names.
+const fn involved(tx: &Tx) -> (Option<AccountIndex>, Option<AccountIndex>) {
+    match tx {
+        Tx::Transfer(t) | Tx::ForcedTransfer(t) => (Some(t.body.from), Some(t.body.to)),
+        Tx::Withdraw(w) | Tx::ForcedWithdraw(w) => (Some(w.body.from), None),
+        Tx::Deposit(d) => (None, Some(d.to)),
+    }
 }
 
 /// Checks `tx` against the current state without changing it.
@@ -387,64 +516,4 @@ fn plan_transfer(state: &State, t: &Transfer, sig: SigCheck) -> Result<Plan, TxE
         recipient: Some((t.to, recipient)),
         withdrawal: None,
     })
-}
-
-/// Writes a plan's accounts and their leaves, returning the witnesses.
-fn apply(state: &mut State, plan: &Plan) -> TxWitness {
-    let mut witness = TxWitness::default();
-    let mut leaves: Vec<(u64, Fr)> = Vec::with_capacity(2);
-    if let Some((index, after)) = plan.sender {
-        witness.sender = Some(AccountWitness {
-            index,
-            before: state.account(index).copied(),
-            after: Some(after),
-            siblings: state.tree.siblings(u64::from(index.0)),
-        });
-        leaves.push((u64::from(index.0), after.leaf()));
-    }
-    let recipient_before = plan.recipient.map(|(index, _)| {
-        // After the sender's update the recipient holds the sender's post value if they coincide.
-        match plan.sender {
-            Some((s, after)) if s == index => Some(after),
-            _ => state.account(index).copied(),
-        }
-    });
-    if let Some((index, after)) = plan.recipient {
-        // For a self-transfer this repeats the sender's index; the later value wins.
-        leaves.push((u64::from(index.0), after.leaf()));
-    }
-    for &(index, after) in plan.sender.iter().chain(plan.recipient.iter()) {
-        state.set_account(index, after);
-    }
-    state.tree.update(&leaves);
-    if let Some((index, after)) = plan.recipient {
-        witness.recipient = Some(AccountWitness {
-            index,
-            before: recipient_before.flatten(),
-            after: Some(after),
-            // Siblings of the recipient are untouched by the recipient's own update, so the
-            // post-state siblings are those against the sender-updated root.
-            siblings: state.tree.siblings(u64::from(index.0)),
-        });
-    }
-    witness
-}
-
-/// Witnesses of a skipped transaction: every involved account, unchanged.
-fn unchanged_witness(state: &State, tx: &Tx) -> TxWitness {
-    let at = |index: AccountIndex| {
-        state.tree.check_index(u64::from(index.0)).ok().map(|()| {
-            let (account, siblings) = state.account_proof(index);
-            AccountWitness { index, before: account, after: account, siblings }
-        })
-    };
-    match tx {
-        Tx::Transfer(t) | Tx::ForcedTransfer(t) => {
-            TxWitness { sender: at(t.body.from), recipient: at(t.body.to), withdrawal_index: None }
-        }
-        Tx::Withdraw(w) | Tx::ForcedWithdraw(w) => {
-            TxWitness { sender: at(w.body.from), recipient: None, withdrawal_index: None }
-        }
-        Tx::Deposit(d) => TxWitness { sender: None, recipient: at(d.to), withdrawal_index: None },
-    }
 }

@@ -204,12 +204,10 @@ impl State {
 
     pub(crate) fn begin(&mut self) {
         self.journal = Some(Vec::new());
-        self.tree.begin();
     }
 
     pub(crate) fn commit(&mut self) {
         self.journal = None;
-        self.tree.commit();
     }
 
     pub(crate) fn rollback(&mut self) {
@@ -221,6 +219,5 @@ impl State {
                 };
             }
         }
-        self.tree.rollback();
     }
 }

@@ -3,10 +3,11 @@
 //! fail, and batching does not change the result.
 
 use proptest::prelude::*;
-use tribunal_primitives::{AccountIndex, Address, Batch, BatchNumber, ChainId, Tx};
+use tribunal_primitives::{AccountIndex, Address, Batch, BatchNumber, ChainId, Fr, Tx};
 use tribunal_stf::{
     State, StfConfig, TxStatus, check_tx, execute_batch,
     test_utils::{User, funded_state},
+    tree::root_from_path,
 };
 
 const CHAIN: ChainId = ChainId(7);
@@ -156,5 +157,23 @@ proptest! {
         // Each intermediate root equals the root after the same transaction ran in its own batch.
         let intermediate: Vec<_> = out.receipts.iter().map(|r| r.post_root).collect();
         prop_assert_eq!(intermediate, roots);
+        // Every witness chains the previous root to this transaction's root, as the circuit checks.
+        let mut prev = out.parent_root.0;
+        for r in &out.receipts {
+            let w = &r.witness;
+            let mut cur = prev;
+            if let Some(s) = &w.sender {
+                let i = u64::from(s.index.0);
+                prop_assert_eq!(root_from_path(i, s.before.map_or(Fr::from(0u64), |a| a.leaf()), &s.siblings), cur);
+                cur = root_from_path(i, s.after.map_or(Fr::from(0u64), |a| a.leaf()), &s.siblings);
+            }
+            if let Some(rc) = &w.recipient {
+                let i = u64::from(rc.index.0);
+                prop_assert_eq!(root_from_path(i, rc.before.map_or(Fr::from(0u64), |a| a.leaf()), &rc.siblings), cur);
+                cur = root_from_path(i, rc.after.map_or(Fr::from(0u64), |a| a.leaf()), &rc.siblings);
+            }
+            prop_assert_eq!(cur, r.post_root.0);
+            prev = cur;
+        }
     }
 }

@@ -13,6 +13,8 @@ use tribunal_primitives::{Fr, poseidon::hash};
 
 use crate::error::StfError;
 
+pub(crate) mod versions;
+
 /// The largest supported depth (leaf indices are `u32`).
 pub const MAX_DEPTH: u8 = 32;
 
@@ -23,7 +25,6 @@ pub struct SparseMerkleTree {
     zeros: Vec<Fr>,
     /// `nodes[l]` maps an index at level `l` to its value, for non-empty nodes only.
     nodes: Vec<HashMap<u64, Fr>>,
-    journal: Option<Vec<(u8, u64, Option<Fr>)>>,
 }
 
 /// The value of an empty subtree at each level `0..=depth` (`zeros[0] = 0`).
@@ -58,7 +59,6 @@ impl SparseMerkleTree {
             depth,
             zeros: empty_subtree_roots(depth),
             nodes: (0..=depth).map(|_| HashMap::new()).collect(),
-            journal: None,
         })
     }
 
@@ -142,15 +142,13 @@ impl SparseMerkleTree {
         Ok(())
     }
 
-    fn write(&mut self, level: u8, index: u64, value: Fr) {
+    /// Sets one node, keeping the map sparse. Callers keep the tree consistent.
+    pub(crate) fn set_node(&mut self, level: u8, index: u64, value: Fr) {
         let map = &mut self.nodes[level as usize];
-        let old = if value == self.zeros[level as usize] {
-            map.remove(&index)
+        if value == self.zeros[level as usize] {
+            map.remove(&index);
         } else {
-            map.insert(index, value)
-        };
-        if let Some(journal) = &mut self.journal {
-            journal.push((level, index, old));
+            map.insert(index, value);
         }
     }
 
@@ -162,7 +160,7 @@ impl SparseMerkleTree {
         let mut dirty: Vec<u64> = Vec::with_capacity(leaves.len());
         for &(i, v) in leaves {
             debug_assert!(self.check_index(i).is_ok());
-            self.write(0, i, v);
+            self.set_node(0, i, v);
             dirty.push(i);
         }
         for l in 0..self.depth {
@@ -173,30 +171,7 @@ impl SparseMerkleTree {
             dirty.dedup();
             for &p in &dirty {
                 let v = hash([self.node(l, 2 * p), self.node(l, 2 * p + 1)]);
-                self.write(l + 1, p, v);
-            }
-        }
-    }
-
-    /// Starts recording overwritten nodes so that [`Self::rollback`] can undo updates.
-    pub(crate) fn begin(&mut self) {
-        self.journal = Some(Vec::new());
-    }
-
-    /// Stops recording and keeps all updates since [`Self::begin`].
-    pub(crate) fn commit(&mut self) {
-        self.journal = None;
-    }
-
-    /// Undoes every update since [`Self::begin`].
-    pub(crate) fn rollback(&mut self) {
-        if let Some(journal) = self.journal.take() {
-            for (level, index, old) in journal.into_iter().rev() {
-                let map = &mut self.nodes[level as usize];
-                match old {
-                    Some(v) => map.insert(index, v),
-                    None => map.remove(&index),
-                };
+                self.set_node(l + 1, p, v);
             }
         }
     }
@@ -264,25 +239,6 @@ mod tests {
         for (&i, &v) in &uniq {
             assert_eq!(root_from_path(i, v, &inc.siblings(i)), inc.root());
         }
-    }
-
-    #[test]
-    fn rollback_restores_every_node() {
-        let mut t =
-            SparseMerkleTree::from_leaves(6, (0..10u64).map(|i| (i, Fr::from(i + 100)))).unwrap();
-        let before: Vec<_> = {
-            let mut v: Vec<_> = t.stored_nodes().collect();
-            v.sort_by_key(|&(l, i, _)| (l, i));
-            v
-        };
-        let root = t.root();
-        t.begin();
-        t.update(&[(3, Fr::from(0u64)), (60, Fr::from(5u64))]);
-        assert_ne!(t.root(), root);
-        t.rollback();
-        let mut after: Vec<_> = t.stored_nodes().collect();
-        after.sort_by_key(|&(l, i, _)| (l, i));
-        assert_eq!(before, after);
     }
 
     #[test]
