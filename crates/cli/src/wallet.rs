@@ -200,9 +200,9 @@ pub struct ShowArgs {
     pub key: PathBuf,
 }
 
-/// Arguments of `wallet sign-transfer`.
+/// What every signed transaction needs: the signer, the chain, the amount and the nonce.
 #[derive(Args, Debug)]
-pub struct SignTransferArgs {
+pub struct SignerArgs {
     /// Key file of the sender.
     #[arg(long)]
     pub key: PathBuf,
@@ -212,9 +212,6 @@ pub struct SignTransferArgs {
     /// Sender's account index.
     #[arg(long)]
     pub from: u32,
-    /// Recipient's account index.
-    #[arg(long)]
-    pub to: u32,
     /// Amount: wei (`123`) or with a unit (`0.5eth`, `20gwei`).
     #[arg(long)]
     pub amount: String,
@@ -223,27 +220,35 @@ pub struct SignTransferArgs {
     pub nonce: u64,
 }
 
+impl SignerArgs {
+    /// Parses the amount and loads the key for the chain.
+    fn load(&self) -> Result<(PrivateKey, ChainId, Wei), WalletError> {
+        let amount = parse_amount(&self.amount)?;
+        let (key, chain_id) = KeyFile::load(&self.key, Some(self.chain_id))?;
+        Ok((key, chain_id, amount))
+    }
+}
+
+/// Arguments of `wallet sign-transfer`.
+#[derive(Args, Debug)]
+pub struct SignTransferArgs {
+    /// Sender, chain, amount, nonce.
+    #[command(flatten)]
+    pub signer: SignerArgs,
+    /// Recipient's account index.
+    #[arg(long)]
+    pub to: u32,
+}
+
 /// Arguments of `wallet sign-withdraw`.
 #[derive(Args, Debug)]
 pub struct SignWithdrawArgs {
-    /// Key file of the sender.
-    #[arg(long)]
-    pub key: PathBuf,
-    /// L2 chain id; must match the key's.
-    #[arg(long, default_value_t = crate::DEVNET_CHAIN_ID)]
-    pub chain_id: u64,
-    /// Sender's account index.
-    #[arg(long)]
-    pub from: u32,
+    /// Sender, chain, amount, nonce.
+    #[command(flatten)]
+    pub signer: SignerArgs,
     /// L1 recipient address.
     #[arg(long)]
     pub to: Address,
-    /// Amount: wei (`123`) or with a unit (`0.5eth`, `20gwei`).
-    #[arg(long)]
-    pub amount: String,
-    /// The sender's next nonce.
-    #[arg(long)]
-    pub nonce: u64,
 }
 
 fn write_key(file: &KeyFile, out: Option<&Path>) -> eyre::Result<()> {
@@ -265,18 +270,43 @@ fn write_key(file: &KeyFile, out: Option<&Path>) -> eyre::Result<()> {
     Ok(())
 }
 
-fn print_signed(
-    chain_id: ChainId,
-    tx: &Tx,
-    message: &str,
-    fields: serde_json::Value,
-) -> eyre::Result<()> {
-    let mut bytes = Vec::new();
-    encode_tx(tx, &mut bytes);
-    let mut json = fields;
-    json["chain_id"] = chain_id.0.into();
-    json["message"] = message.into();
-    json["encoded"] = format!("0x{}", hex::encode(&bytes)).into();
+/// Prints a signed transaction as JSON, with its canonical encoding.
+fn print_signed(chain_id: ChainId, tx: &Tx) -> eyre::Result<()> {
+    let (kind, from, to, amount, nonce, signature, message) = match tx {
+        Tx::Transfer(t) => {
+            let b = &t.body;
+            (
+                "transfer",
+                b.from,
+                serde_json::json!(b.to.0),
+                b.amount,
+                b.nonce,
+                t.signature,
+                b.message(chain_id),
+            )
+        }
+        Tx::Withdraw(w) => {
+            let b = &w.body;
+            (
+                "withdraw",
+                b.from,
+                serde_json::json!(b.to),
+                b.amount,
+                b.nonce,
+                w.signature,
+                b.message(chain_id),
+            )
+        }
+        other => eyre::bail!("the wallet signs transfers and withdrawals, not {:?}", other.kind()),
+    };
+    let mut encoded = Vec::new();
+    encode_tx(tx, &mut encoded);
+    let json = serde_json::json!({
+        "kind": kind, "chain_id": chain_id.0, "from": from.0, "to": to, "amount_wei": amount.0.to_string(),
+        "nonce": nonce, "message": fr_to_decimal(&message),
+        "signature": format!("0x{}", hex::encode(signature)),
+        "encoded": format!("0x{}", hex::encode(&encoded)),
+    });
     println!("{}", serde_json::to_string_pretty(&json)?);
     Ok(())
 }
@@ -306,41 +336,24 @@ pub fn run(cmd: WalletCommand) -> eyre::Result<()> {
             Ok(())
         }
         WalletCommand::SignTransfer(a) => {
-            let amount = parse_amount(&a.amount)?;
-            let (key, chain_id) = KeyFile::load(&a.key, Some(a.chain_id))?;
+            let (key, chain_id, amount) = a.signer.load()?;
             let body = Transfer {
-                from: AccountIndex(a.from),
+                from: AccountIndex(a.signer.from),
                 to: AccountIndex(a.to),
                 amount,
-                nonce: a.nonce,
+                nonce: a.signer.nonce,
             };
-            let signed = Signed::sign(body, chain_id, &key);
-            let fields = serde_json::json!({
-                "kind": "transfer", "from": a.from, "to": a.to, "amount_wei": amount.0.to_string(), "nonce": a.nonce,
-                "signature": format!("0x{}", hex::encode(signed.signature)),
-            });
-            print_signed(
-                chain_id,
-                &Tx::Transfer(signed),
-                &fr_to_decimal(&body.message(chain_id)),
-                fields,
-            )
+            print_signed(chain_id, &Tx::Transfer(Signed::sign(body, chain_id, &key)))
         }
         WalletCommand::SignWithdraw(a) => {
-            let amount = parse_amount(&a.amount)?;
-            let (key, chain_id) = KeyFile::load(&a.key, Some(a.chain_id))?;
-            let body = Withdraw { from: AccountIndex(a.from), to: a.to, amount, nonce: a.nonce };
-            let signed = Signed::sign(body, chain_id, &key);
-            let fields = serde_json::json!({
-                "kind": "withdraw", "from": a.from, "to": a.to, "amount_wei": amount.0.to_string(), "nonce": a.nonce,
-                "signature": format!("0x{}", hex::encode(signed.signature)),
-            });
-            print_signed(
-                chain_id,
-                &Tx::Withdraw(signed),
-                &fr_to_decimal(&body.message(chain_id)),
-                fields,
-            )
+            let (key, chain_id, amount) = a.signer.load()?;
+            let body = Withdraw {
+                from: AccountIndex(a.signer.from),
+                to: a.to,
+                amount,
+                nonce: a.signer.nonce,
+            };
+            print_signed(chain_id, &Tx::Withdraw(Signed::sign(body, chain_id, &key)))
         }
     }
 }

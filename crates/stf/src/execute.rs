@@ -264,6 +264,8 @@ pub fn execute_batch(state: &mut State, batch: &Batch) -> StfResult<BatchOutput>
 }
 
 /// What the rules decided for one transaction, with the account values it saw.
+// Steps live only while a batch executes; boxing the larger variant would allocate per transaction.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 enum Step {
     Applied {
