@@ -1,0 +1,142 @@
+//! A payload in blobs, in alloy-eips' `SimpleCoder` layout, decoded strictly.
+//!
+//! Every 32-byte field element starts with a zero byte and carries 31 payload bytes. Field element
+//! 0 of the first blob is the header: the payload length as a big-endian `u64` in bytes 1..9, the
+//! rest zero. The payload follows from field element 1, right-padded with zeros. Payload chunk `i`
+//! is therefore field element `i + 1`, the same 31-byte chunks that
+//! [`tribunal_primitives::batch::data_commitment`] hashes.
+//!
+//! alloy's decoder returns `None` for any problem; [`decode_blobs`] names the problem instead, and
+//! also refuses non-zero padding, so each payload has exactly one encoding.
+
+use alloy_eips::eip4844::{
+    Blob, FIELD_ELEMENTS_PER_BLOB, builder::SidecarBuilder, builder::SimpleCoder,
+};
+use tribunal_primitives::Batch;
+
+use crate::error::{BlobError, DaError};
+
+/// Payload bytes per field element.
+pub const BYTES_PER_FIELD_ELEMENT: usize = 31;
+/// Field elements per blob (EIP-4844).
+pub const FIELD_ELEMENTS: usize = FIELD_ELEMENTS_PER_BLOB as usize;
+
+/// Blobs needed for a payload of `len` bytes: one header element plus `⌈len / 31⌉` elements.
+pub const fn blobs_needed(len: usize) -> u64 {
+    let elements = 1 + len.div_ceil(BYTES_PER_FIELD_ELEMENT);
+    elements.div_ceil(FIELD_ELEMENTS) as u64
+}
+
+/// Encodes a payload into blobs (alloy-eips `SidecarBuilder<SimpleCoder>`).
+///
+/// # Errors
+/// [`BlobError::EmptyPayload`] for an empty payload.
+pub fn encode_blobs(payload: &[u8]) -> Result<Vec<Blob>, BlobError> {
+    if payload.is_empty() {
+        return Err(BlobError::EmptyPayload);
+    }
+    let blobs = SidecarBuilder::<SimpleCoder>::from_slice(payload).take();
+    debug_assert_eq!(blobs.len() as u64, blobs_needed(payload.len()));
+    Ok(blobs)
+}
+
+/// Decodes the payload of blobs written by [`encode_blobs`].
+///
+/// # Errors
+/// [`BlobError`]: no blobs, a field element whose top byte is set, a bad header, a declared length
+/// beyond the blobs, or non-zero bytes after the payload.
+pub fn decode_blobs(blobs: &[Blob]) -> Result<Vec<u8>, BlobError> {
+    if blobs.is_empty() {
+        return Err(BlobError::NoBlobs);
+    }
+    let elements = || {
+        blobs
+            .iter()
+            .enumerate()
+            .flat_map(|(b, blob)| blob.chunks_exact(32).enumerate().map(move |(i, fe)| (b, i, fe)))
+    };
+    for (blob, index, fe) in elements() {
+        if fe[0] != 0 {
+            return Err(BlobError::NonCanonicalFieldElement { blob, index, byte: fe[0] });
+        }
+    }
+    let mut fes = elements();
+    let (_, _, header) = fes.next().expect("a blob has 4096 field elements");
+    if header[9..].iter().any(|&b| b != 0) {
+        return Err(BlobError::BadHeader);
+    }
+    let declared = u64::from_be_bytes(header[1..9].try_into().expect("8 bytes"));
+    if declared == 0 {
+        return Err(BlobError::BadHeader);
+    }
+    let available = (blobs.len() * FIELD_ELEMENTS - 1) as u64 * BYTES_PER_FIELD_ELEMENT as u64;
+    if declared > available {
+        return Err(BlobError::Truncated { declared, available });
+    }
+    let mut remaining = declared as usize;
+    let mut payload = Vec::with_capacity(remaining);
+    for (blob, index, fe) in fes {
+        let take = remaining.min(BYTES_PER_FIELD_ELEMENT);
+        payload.extend_from_slice(&fe[1..1 + take]);
+        remaining -= take;
+        if fe[1 + take..].iter().any(|&b| b != 0) {
+            return Err(BlobError::TrailingData { blob, index });
+        }
+    }
+    Ok(payload)
+}
+
+/// Decodes a batch from blobs.
+///
+/// # Errors
+/// [`DaError::Blob`] for blobs not in the layout, [`DaError::Batch`] for a payload that is not a
+/// canonical batch (wrong version, truncated, trailing bytes…).
+pub fn decode_batch(blobs: &[Blob]) -> Result<Batch, DaError> {
+    Ok(Batch::decode(&decode_blobs(blobs)?)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn capacity_boundaries() {
+        let one_blob = (FIELD_ELEMENTS - 1) * BYTES_PER_FIELD_ELEMENT;
+        assert_eq!(blobs_needed(1), 1);
+        assert_eq!(blobs_needed(one_blob), 1);
+        assert_eq!(blobs_needed(one_blob + 1), 2);
+        for len in [1, 30, 31, 32, one_blob, one_blob + 1, 3 * one_blob] {
+            let payload: Vec<u8> = (0..len).map(|i| (i * 7 + 1) as u8).collect();
+            let blobs = encode_blobs(&payload).unwrap();
+            assert_eq!(blobs.len() as u64, blobs_needed(len), "len {len}");
+            assert_eq!(decode_blobs(&blobs).unwrap(), payload, "len {len}");
+        }
+    }
+
+    #[test]
+    fn bad_blobs_are_typed_errors() {
+        assert_eq!(decode_blobs(&[]), Err(BlobError::NoBlobs));
+        assert_eq!(encode_blobs(&[]), Err(BlobError::EmptyPayload));
+        let payload = vec![0xab; 100];
+        let good = encode_blobs(&payload).unwrap();
+
+        let mut high = good.clone();
+        high[0].0[32 * 7] = 0x73;
+        assert_eq!(
+            decode_blobs(&high),
+            Err(BlobError::NonCanonicalFieldElement { blob: 0, index: 7, byte: 0x73 })
+        );
+        let mut long = good.clone();
+        long[0].0[1..9].copy_from_slice(&u64::MAX.to_be_bytes());
+        assert!(matches!(decode_blobs(&long), Err(BlobError::Truncated { .. })));
+        let mut header = good.clone();
+        header[0].0[20] = 1;
+        assert_eq!(decode_blobs(&header), Err(BlobError::BadHeader));
+        let mut zero = good.clone();
+        zero[0].0[1..9].copy_from_slice(&0u64.to_be_bytes());
+        assert_eq!(decode_blobs(&zero), Err(BlobError::BadHeader));
+        let mut trailing = good;
+        trailing[0].0[32 * 100 + 5] = 1;
+        assert_eq!(decode_blobs(&trailing), Err(BlobError::TrailingData { blob: 0, index: 100 }));
+    }
+}

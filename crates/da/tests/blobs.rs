@@ -1,0 +1,117 @@
+//! Batches through blobs and sidecars, bad blobs, and real mainnet blobs from another rollup.
+
+use std::path::Path;
+
+use alloy_eips::eip4844::Blob;
+use alloy_primitives::B256;
+use proptest::prelude::*;
+use tribunal_da::{
+    BlobError, DaError, decode_batch, encode_blobs, sidecar_4844, sidecar_7594, verify_sidecar_7594,
+};
+use tribunal_primitives::{
+    Batch,
+    batch::{BYTES_PER_CHUNK, chunk_to_fr},
+    error::DecodeError,
+    field::fr_to_be_bytes,
+    test_utils::arb_batch,
+};
+
+fn with_big_stack(f: impl FnOnce() + Send + 'static) {
+    std::thread::Builder::new().stack_size(64 << 20).spawn(f).unwrap().join().unwrap();
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn batches_roundtrip_through_blobs(batch in arb_batch()) {
+        let bytes = batch.encode();
+        let blobs = encode_blobs(&bytes).unwrap();
+        prop_assert_eq!(decode_batch(&blobs).unwrap(), batch);
+        // Payload chunk i is field element i + 1: the chunks the data commitment hashes.
+        for (i, chunk) in bytes.chunks(BYTES_PER_CHUNK).enumerate() {
+            let fe = &blobs[(i + 1) / 4096].0[((i + 1) % 4096) * 32..][..32];
+            prop_assert_eq!(&fr_to_be_bytes(&chunk_to_fr(chunk))[1..], &fe[1..]);
+        }
+    }
+}
+
+#[test]
+fn sidecar_verifies_and_rejects_tampering() {
+    with_big_stack(|| {
+        let batch = Batch { txs: vec![], ..sample_batch() };
+        let blobs = encode_blobs(&batch.encode()).unwrap();
+        let sidecar = sidecar_7594(blobs.clone()).unwrap();
+        let hashes: Vec<B256> = sidecar.versioned_hashes().collect();
+        assert_eq!(hashes.len(), 1);
+        assert_eq!(hashes[0][0], 0x01, "KZG version byte");
+        verify_sidecar_7594(&sidecar, &hashes).unwrap();
+        // The 4844 form commits to the same blobs.
+        assert_eq!(sidecar_4844(blobs).unwrap().versioned_hashes().collect::<Vec<_>>(), hashes);
+
+        let mut bad_proof = sidecar.clone();
+        bad_proof.cell_proofs[5] = bad_proof.cell_proofs[6];
+        assert!(matches!(verify_sidecar_7594(&bad_proof, &hashes), Err(DaError::Sidecar(_))));
+        let mut bad_blob = sidecar.clone();
+        bad_blob.blobs[0].0[32 * 9 + 4] ^= 1;
+        assert!(matches!(verify_sidecar_7594(&bad_blob, &hashes), Err(DaError::Sidecar(_))));
+        assert!(matches!(
+            verify_sidecar_7594(&sidecar, &[B256::repeat_byte(1)]),
+            Err(DaError::Sidecar(_))
+        ));
+        assert!(matches!(verify_sidecar_7594(&sidecar, &[]), Err(DaError::Sidecar(_))));
+    });
+}
+
+fn sample_batch() -> Batch {
+    Batch {
+        chain_id: tribunal_primitives::ChainId(901),
+        number: tribunal_primitives::BatchNumber(3),
+        txs: vec![],
+    }
+}
+
+#[test]
+fn blob_payloads_that_are_not_batches_are_typed_errors() {
+    let mut v2 = sample_batch().encode();
+    v2[0] = 2;
+    assert_eq!(
+        decode_batch(&encode_blobs(&v2).unwrap()),
+        Err(DaError::Batch(DecodeError::UnsupportedVersion { got: 2, expected: 1 }))
+    );
+    let bytes = sample_batch().encode();
+    assert!(matches!(
+        decode_batch(&encode_blobs(&bytes[..bytes.len() - 2]).unwrap()),
+        Err(DaError::Batch(DecodeError::Truncated { .. }))
+    ));
+    let mut blobs = encode_blobs(&bytes).unwrap();
+    blobs[0].0[64] = 0x80;
+    assert_eq!(
+        decode_batch(&blobs),
+        Err(DaError::Blob(BlobError::NonCanonicalFieldElement { blob: 0, index: 2, byte: 0x80 }))
+    );
+}
+
+/// Three real mainnet blobs posted by Unichain's batcher (`../shared/fixtures/blobs`): our KZG
+/// path reproduces their versioned hashes, and our decoder refuses them with a typed error.
+#[test]
+fn real_mainnet_blobs() {
+    with_big_stack(|| {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/blobs");
+        let manifest: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("blobs.json")).unwrap())
+                .unwrap();
+        let mut blobs = Vec::new();
+        let mut expected = Vec::new();
+        for entry in manifest["blobs"].as_array().unwrap() {
+            let raw = std::fs::read(dir.join(entry["file"].as_str().unwrap())).unwrap();
+            blobs.push(Blob::try_from(raw.as_slice()).unwrap());
+            expected.push(entry["versioned_hash"].as_str().unwrap().parse::<B256>().unwrap());
+        }
+        let sidecar = sidecar_4844(blobs.clone()).unwrap();
+        assert_eq!(sidecar.versioned_hashes().collect::<Vec<_>>(), expected);
+        let cells = sidecar_7594(blobs.clone()).unwrap();
+        verify_sidecar_7594(&cells, &expected).unwrap();
+        assert!(decode_batch(&blobs).is_err(), "an OP Stack channel is not a Tribunal batch");
+    });
+}
