@@ -1,0 +1,41 @@
+//! Tribunal's L1 contracts: the Solidity sources in `src/`, the artifacts solcjs compiles them to
+//! in `artifacts/` (committed; `node build.mjs --check` fails when they are stale), and alloy
+//! `sol!` bindings generated from those artifacts.
+//!
+//! Toolchain: solcjs 0.8.37 from npm (pinned in `package.json`), `evmVersion` osaka, optimizer on
+//! with 200 runs. Rebuild with `cd crates/contracts && npm ci && node build.mjs`.
+//!
+//! This crate holds no logic beyond encoding: it must not talk to a chain (that is `tribunal-l1`).
+
+#![cfg_attr(not(test), warn(unused_crate_dependencies))]
+
+use alloy_primitives as _;
+
+#[allow(missing_docs)]
+mod bindings {
+    alloy_sol_types::sol!(
+        #[derive(Debug, PartialEq, Eq)]
+        Inbox,
+        "artifacts/Inbox.json"
+    );
+}
+
+pub use bindings::Inbox;
+
+/// The EIP-170 limit on deployed code, in bytes.
+pub const MAX_CODE_SIZE: usize = 24_576;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn artifacts_fit_eip170_and_carry_code() {
+        let deployed: &[(&str, &[u8])] = &[("Inbox", &Inbox::DEPLOYED_BYTECODE)];
+        for &(name, code) in deployed {
+            assert!(!code.is_empty(), "{name} has no code");
+            assert!(code.len() <= MAX_CODE_SIZE, "{name}: {} bytes", code.len());
+        }
+        assert!(!Inbox::BYTECODE.is_empty());
+    }
+}

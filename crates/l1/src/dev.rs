@@ -1,0 +1,296 @@
+//! The embedded revm dev chain.
+
+use std::sync::Mutex;
+
+use alloy::signers::local::PrivateKeySigner;
+use alloy_eips::{
+    eip4844::{Blob, DATA_GAS_PER_BLOB},
+    eip7840::BlobParams,
+};
+use alloy_primitives::{Address, B256, Bytes, U256};
+use hashbrown::HashMap;
+use revm::{
+    Context, ExecuteCommitEvm, ExecuteEvm, MainBuilder, MainContext,
+    context::{BlockEnv, CfgEnv, TxEnv, result::ExecutionResult},
+    context_interface::block::BlobExcessGasAndPrice,
+    database::{CacheDB, EmptyDB},
+    primitives::{TxKind, hardfork::SpecId},
+    state::AccountInfo,
+};
+
+use crate::{
+    L1, L1Dev, L1Error, L1Head, L1Receipt, L1Result, L1Tx,
+    tx::{Fees, sign},
+};
+
+/// Chain id of the dev chain (anvil's default too).
+pub const DEV_CHAIN_ID: u64 = 31337;
+/// Timestamp of the genesis block, in seconds (2026-01-01T00:00:00Z).
+pub const GENESIS_TIMESTAMP: u64 = 1_767_225_600;
+/// Seconds between blocks when the clock is not moved.
+pub const BLOCK_TIME_SECONDS: u64 = 12;
+/// Base fee of every block, in wei per gas (1 gwei).
+pub const BASE_FEE: u64 = 1_000_000_000;
+/// Block gas limit, in gas.
+pub const BLOCK_GAS_LIMIT: u64 = 60_000_000;
+/// Per-transaction gas cap of EIP-7825 (Osaka), in gas.
+pub const TX_GAS_LIMIT_CAP: u64 = 1 << 24;
+/// Balance of each dev account at genesis, in wei (10,000 ETH).
+pub const DEV_BALANCE_WEI: u128 = 10_000 * 10u128.pow(18);
+
+#[derive(Debug)]
+struct Chain {
+    db: CacheDB<EmptyDB>,
+    number: u64,
+    timestamp: u64,
+    excess_blob_gas: u64,
+    pending_time: u64,
+    blobs: HashMap<B256, Blob>,
+}
+
+/// An in-process Ethereum at spec Osaka on revm.
+///
+/// Each transaction is mined in its own block, `BLOCK_TIME_SECONDS` after the previous one
+/// unless [`L1Dev::increase_time`] moved the clock further. Blob sidecars are checked with c-kzg
+/// against the transaction's versioned hashes before execution and kept, by versioned hash, as a
+/// beacon node would.
+#[derive(Debug)]
+pub struct DevL1 {
+    chain: Mutex<Chain>,
+}
+
+impl Default for DevL1 {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl DevL1 {
+    /// A fresh chain with the [`crate::DEV_KEYS`] accounts funded.
+    pub fn new() -> Self {
+        let mut db = CacheDB::<EmptyDB>::default();
+        for signer in crate::dev_signers() {
+            db.insert_account_info(
+                signer.address(),
+                AccountInfo { balance: U256::from(DEV_BALANCE_WEI), ..Default::default() },
+            );
+        }
+        Self {
+            chain: Mutex::new(Chain {
+                db,
+                number: 0,
+                timestamp: GENESIS_TIMESTAMP,
+                excess_blob_gas: 0,
+                pending_time: 0,
+                blobs: HashMap::new(),
+            }),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Chain> {
+        self.chain.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+impl Chain {
+    fn params() -> BlobParams {
+        BlobParams::osaka()
+    }
+
+    /// The block environment of the next block.
+    fn next_block(&self) -> BlockEnv {
+        BlockEnv {
+            number: U256::from(self.number + 1),
+            timestamp: U256::from(self.timestamp + BLOCK_TIME_SECONDS.max(self.pending_time)),
+            gas_limit: BLOCK_GAS_LIMIT,
+            basefee: BASE_FEE,
+            prevrandao: Some(B256::ZERO),
+            blob_excess_gas_and_price: Some(BlobExcessGasAndPrice::new(
+                self.excess_blob_gas,
+                Self::params().update_fraction as u64,
+            )),
+            ..Default::default()
+        }
+    }
+
+    fn cfg(simulate: bool) -> CfgEnv {
+        let mut cfg = CfgEnv::new_with_spec(SpecId::OSAKA);
+        cfg.chain_id = DEV_CHAIN_ID;
+        if simulate {
+            cfg.disable_nonce_check = true;
+            cfg.disable_balance_check = true;
+            cfg.disable_base_fee = true;
+            cfg.disable_block_gas_limit = true;
+        }
+        cfg
+    }
+
+    /// Seals the next block: advances number, time and excess blob gas.
+    fn seal(&mut self, blob_gas_used: u64) {
+        let block = self.next_block();
+        self.number += 1;
+        self.timestamp = block.timestamp.to::<u64>();
+        self.pending_time = 0;
+        self.excess_blob_gas = Self::params().next_block_excess_blob_gas_osaka(
+            self.excess_blob_gas,
+            blob_gas_used,
+            BASE_FEE,
+        );
+    }
+
+    /// Runs `tx` on the next block; commits only when asked and successful.
+    fn run(&mut self, tx: TxEnv, commit: bool) -> L1Result<ExecutionResult> {
+        let db = std::mem::take(&mut self.db);
+        let mut evm = Context::mainnet()
+            .with_db(db)
+            .with_block(self.next_block())
+            .with_cfg(Self::cfg(!commit))
+            .build_mainnet();
+        let result =
+            if commit { evm.transact_commit(tx) } else { evm.transact(tx).map(|r| r.result) };
+        self.db = evm.ctx.journaled_state.database;
+        let result = result.map_err(|e| L1Error::InvalidTx(e.to_string()))?;
+        match result {
+            ExecutionResult::Revert { output, .. } => Err(L1Error::Revert(output)),
+            ExecutionResult::Halt { reason, .. } => Err(L1Error::Halted(format!("{reason:?}"))),
+            ok @ ExecutionResult::Success { .. } => Ok(ok),
+        }
+    }
+
+    fn nonce(&self, address: Address) -> u64 {
+        self.db.cache.accounts.get(&address).map_or(0, |a| a.info.nonce)
+    }
+}
+
+fn tx_env(
+    from: Address,
+    tx: &L1Tx,
+    nonce: u64,
+    gas_limit: u64,
+    blob_hashes: Vec<B256>,
+    blob_fee: u128,
+) -> TxEnv {
+    let blob = !blob_hashes.is_empty();
+    TxEnv {
+        tx_type: if blob { 3 } else { 2 },
+        caller: from,
+        gas_limit,
+        gas_price: u128::from(BASE_FEE) * 2,
+        gas_priority_fee: Some(1),
+        kind: tx.to.map_or(TxKind::Create, TxKind::Call),
+        value: tx.value,
+        data: tx.input.clone(),
+        nonce,
+        chain_id: Some(DEV_CHAIN_ID),
+        blob_hashes,
+        max_fee_per_blob_gas: if blob { blob_fee } else { 0 },
+        ..Default::default()
+    }
+}
+
+impl L1 for DevL1 {
+    async fn chain_id(&self) -> L1Result<u64> {
+        Ok(DEV_CHAIN_ID)
+    }
+
+    async fn head(&self) -> L1Result<L1Head> {
+        let c = self.lock();
+        Ok(L1Head {
+            number: c.number,
+            timestamp: c.timestamp,
+            base_fee_per_gas: BASE_FEE,
+            excess_blob_gas: c.excess_blob_gas,
+        })
+    }
+
+    async fn balance(&self, address: Address) -> L1Result<U256> {
+        Ok(self.lock().db.cache.accounts.get(&address).map_or(U256::ZERO, |a| a.info.balance))
+    }
+
+    async fn call(&self, from: Address, to: Address, input: Bytes) -> L1Result<Bytes> {
+        let mut c = self.lock();
+        let nonce = c.nonce(from);
+        let tx = tx_env(from, &L1Tx::call(to, input), nonce, TX_GAS_LIMIT_CAP, Vec::new(), 0);
+        Ok(c.run(tx, false)?.into_output().unwrap_or_default())
+    }
+
+    async fn send(&self, signer: &PrivateKeySigner, tx: L1Tx) -> L1Result<L1Receipt> {
+        let mut c = self.lock();
+        let from = signer.address();
+        let nonce = c.nonce(from);
+        let blob_hashes: Vec<B256> = match &tx.sidecar {
+            None => Vec::new(),
+            Some(sidecar) => {
+                let hashes: Vec<B256> = sidecar.versioned_hashes().collect();
+                let max = Chain::params().max_blobs_per_tx;
+                if hashes.is_empty() || hashes.len() as u64 > max {
+                    return Err(L1Error::InvalidTx(format!(
+                        "{} blobs; a transaction carries 1..={max}",
+                        hashes.len()
+                    )));
+                }
+                // revm trusts the versioned hashes it is given; a node checks the sidecar first.
+                tribunal_da::verify_sidecar_7594(sidecar, &hashes)
+                    .map_err(|e| L1Error::InvalidSidecar(e.to_string()))?;
+                hashes
+            }
+        };
+        if tx.sidecar.is_some() && tx.to.is_none() {
+            return Err(L1Error::InvalidTx("a blob transaction cannot create a contract".into()));
+        }
+        // Simulate first: a transaction that would revert is refused without being mined, and
+        // the simulation sizes the gas limit when none is given.
+        let sim_limit = tx.gas_limit.unwrap_or(TX_GAS_LIMIT_CAP);
+        // Twice the current blob base fee, as the RPC backend offers.
+        let blob_fee = Chain::params().calc_blob_fee(c.excess_blob_gas).max(1) * 2;
+        let sim =
+            c.run(tx_env(from, &tx, nonce, sim_limit, blob_hashes.clone(), blob_fee), false)?;
+        let gas_limit = tx
+            .gas_limit
+            .unwrap_or_else(|| (sim.tx_gas_used() * 13 / 10 + 30_000).min(TX_GAS_LIMIT_CAP));
+        let fees = Fees {
+            max_fee_per_gas: u128::from(BASE_FEE) * 2,
+            max_priority_fee_per_gas: 1,
+            max_fee_per_blob_gas: blob_fee,
+        };
+        let signed = sign(signer, &tx, DEV_CHAIN_ID, nonce, gas_limit, fees)?;
+        let result =
+            c.run(tx_env(from, &tx, nonce, gas_limit, blob_hashes.clone(), blob_fee), true);
+        // Mined, even if it failed after the simulation passed: the block carries it either way.
+        c.seal(blob_hashes.len() as u64 * DATA_GAS_PER_BLOB);
+        let result = result?;
+        if let Some(sidecar) = tx.sidecar {
+            for (hash, blob) in blob_hashes.iter().zip(sidecar.blobs) {
+                c.blobs.insert(*hash, blob);
+            }
+        }
+        tracing::debug!(target: "tribunal::l1", block = c.number, tx = %signed.hash, "dev block");
+        Ok(L1Receipt {
+            tx_hash: signed.hash,
+            block_number: c.number,
+            gas_used: result.tx_gas_used(),
+            contract_address: result.created_address(),
+            logs: result.into_logs(),
+        })
+    }
+
+    async fn blobs(&self, versioned_hashes: &[B256]) -> L1Result<Vec<Blob>> {
+        let c = self.lock();
+        versioned_hashes
+            .iter()
+            .map(|h| c.blobs.get(h).cloned().ok_or(L1Error::BlobNotFound(*h)))
+            .collect()
+    }
+}
+
+impl L1Dev for DevL1 {
+    async fn increase_time(&self, seconds: u64) -> L1Result<()> {
+        self.lock().pending_time += seconds;
+        Ok(())
+    }
+
+    async fn mine(&self) -> L1Result<()> {
+        self.lock().seal(0);
+        Ok(())
+    }
+}

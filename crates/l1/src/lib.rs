@@ -1,0 +1,160 @@
+//! The L1 seam: one [`L1`] trait, two backends.
+//!
+//! - [`DevL1`]: an in-process revm chain at spec Osaka, the default. It mines one block per
+//!   transaction, has a settable clock ([`L1Dev`]), keeps receipts and logs, and checks every blob
+//!   sidecar with c-kzg before accepting a type-3 transaction (revm itself does not), so
+//!   `BLOBHASH` and the point-evaluation precompile see exactly what a real node would give them.
+//! - [`RpcL1`]: an alloy provider against any Ethereum node over JSON-RPC; the tests run it
+//!   against anvil from npm ([`anvil`]).
+//!
+//! Both sign the same EIP-1559 / EIP-4844 (EIP-7594 sidecar) transactions with the same keys, so
+//! one test suite runs on both. Dev powers (time travel, mining) live on [`L1Dev`], apart from
+//! the production trait.
+//!
+//! This crate owns talking to L1. It must not encode contract calls (that is
+//! `tribunal-contracts`) nor decide what to post (that is the node).
+
+#![cfg_attr(not(test), warn(unused_crate_dependencies))]
+
+pub mod anvil;
+pub mod dev;
+pub mod error;
+pub mod rpc;
+mod tx;
+
+use std::future::Future;
+
+use alloy::signers::local::PrivateKeySigner;
+use alloy_eips::{eip4844::Blob, eip7594::BlobTransactionSidecarEip7594};
+use alloy_primitives::{Address, B256, Bytes, Log, U256};
+
+pub use dev::DevL1;
+pub use error::{L1Error, L1Result};
+pub use rpc::RpcL1;
+
+/// Private keys of anvil's first dev accounts (mnemonic `test test … junk`): public test keys,
+/// funded on both backends. Never use them on a real network.
+pub const DEV_KEYS: [&str; 4] = [
+    "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80",
+    "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
+    "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a",
+    "0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6",
+];
+
+/// The dev signers of [`DEV_KEYS`].
+pub fn dev_signers() -> Vec<PrivateKeySigner> {
+    DEV_KEYS.iter().map(|k| k.parse().expect("dev keys are valid")).collect()
+}
+
+/// A transaction to send: a call, a contract creation, or a blob-carrying call.
+#[derive(Clone, Debug, Default)]
+pub struct L1Tx {
+    /// Callee; `None` creates a contract from `input`.
+    pub to: Option<Address>,
+    /// Value sent, in wei.
+    pub value: U256,
+    /// Calldata, or init code for a creation.
+    pub input: Bytes,
+    /// Gas limit; `None` estimates it.
+    pub gas_limit: Option<u64>,
+    /// Blobs, for a type-3 transaction (calls only).
+    pub sidecar: Option<BlobTransactionSidecarEip7594>,
+}
+
+impl L1Tx {
+    /// A call of `to` with `input`.
+    pub fn call(to: Address, input: impl Into<Bytes>) -> Self {
+        Self { to: Some(to), input: input.into(), ..Self::default() }
+    }
+
+    /// A creation with `init_code` (constructor arguments appended).
+    pub fn create(init_code: impl Into<Bytes>) -> Self {
+        Self { input: init_code.into(), ..Self::default() }
+    }
+
+    /// Sends `value` wei along.
+    pub fn with_value(mut self, value: U256) -> Self {
+        self.value = value;
+        self
+    }
+
+    /// Carries blobs (a type-3 transaction).
+    pub fn with_sidecar(mut self, sidecar: BlobTransactionSidecarEip7594) -> Self {
+        self.sidecar = Some(sidecar);
+        self
+    }
+}
+
+/// A mined transaction.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct L1Receipt {
+    /// Transaction hash.
+    pub tx_hash: B256,
+    /// Block that included it.
+    pub block_number: u64,
+    /// Gas used, in gas.
+    pub gas_used: u64,
+    /// Logs emitted, in order.
+    pub logs: Vec<Log>,
+    /// The created contract, for a creation.
+    pub contract_address: Option<Address>,
+}
+
+/// The head of the chain.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct L1Head {
+    /// Block number.
+    pub number: u64,
+    /// Block timestamp, in seconds.
+    pub timestamp: u64,
+    /// Base fee, in wei per gas.
+    pub base_fee_per_gas: u64,
+    /// Excess blob gas (EIP-4844), in blob gas.
+    pub excess_blob_gas: u64,
+}
+
+/// An Ethereum L1, as the node sees it.
+///
+/// `send` simulates first: a transaction that would revert is refused with
+/// [`L1Error::Revert`] and never mined, on every backend.
+pub trait L1: Send + Sync {
+    /// The chain id.
+    fn chain_id(&self) -> impl Future<Output = L1Result<u64>> + Send;
+    /// The latest block.
+    fn head(&self) -> impl Future<Output = L1Result<L1Head>> + Send;
+    /// Balance of `address`, in wei.
+    fn balance(&self, address: Address) -> impl Future<Output = L1Result<U256>> + Send;
+    /// Executes a call against the latest state without mining.
+    ///
+    /// # Errors
+    /// [`L1Error::Revert`] with the revert data when the call reverts.
+    fn call(
+        &self,
+        from: Address,
+        to: Address,
+        input: Bytes,
+    ) -> impl Future<Output = L1Result<Bytes>> + Send;
+    /// Signs, sends and waits for a transaction to be mined.
+    ///
+    /// # Errors
+    /// [`L1Error::Revert`] when it would revert, [`L1Error::InvalidSidecar`] for blobs that do not
+    /// match their proofs, [`L1Error::InvalidTx`] for what the node refuses.
+    fn send(
+        &self,
+        signer: &PrivateKeySigner,
+        tx: L1Tx,
+    ) -> impl Future<Output = L1Result<L1Receipt>> + Send;
+    /// The blobs with these versioned hashes, as the chain's blob store (or beacon node) holds them.
+    ///
+    /// # Errors
+    /// [`L1Error::BlobNotFound`].
+    fn blobs(&self, versioned_hashes: &[B256]) -> impl Future<Output = L1Result<Vec<Blob>>> + Send;
+}
+
+/// Powers only a development chain has.
+pub trait L1Dev: L1 {
+    /// Moves the clock forward by `seconds` for the next block.
+    fn increase_time(&self, seconds: u64) -> impl Future<Output = L1Result<()>> + Send;
+    /// Mines an empty block.
+    fn mine(&self) -> impl Future<Output = L1Result<()>> + Send;
+}

@@ -1,0 +1,177 @@
+//! The JSON-RPC backend: an alloy provider against any Ethereum node.
+
+use alloy::{
+    eips::BlockNumberOrTag,
+    network::TransactionBuilder,
+    providers::{DynProvider, Provider, ProviderBuilder},
+    rpc::types::TransactionRequest,
+    signers::local::PrivateKeySigner,
+    transports::{RpcError, TransportErrorKind},
+};
+use alloy_eips::eip4844::Blob;
+use alloy_primitives::{Address, B256, Bytes, U256};
+
+use crate::{
+    L1, L1Dev, L1Error, L1Head, L1Receipt, L1Result, L1Tx,
+    tx::{Fees, sign},
+};
+
+/// An L1 reached over JSON-RPC (HTTP).
+///
+/// Blob retrieval uses anvil's `anvil_getBlobByHash`; against a production node the blobs come
+/// from a beacon node instead, which this backend does not query yet.
+#[derive(Debug, Clone)]
+pub struct RpcL1 {
+    provider: DynProvider,
+    url: String,
+}
+
+fn transport(e: RpcError<TransportErrorKind>) -> L1Error {
+    if let Some(data) = e.as_error_resp().and_then(|p| p.as_revert_data()) {
+        return L1Error::Revert(data);
+    }
+    match e.as_error_resp() {
+        // The node answered and refused: not worth retrying.
+        Some(p) => L1Error::InvalidTx(format!("{} (code {})", p.message, p.code)),
+        None => L1Error::Transport(e.to_string()),
+    }
+}
+
+impl RpcL1 {
+    /// Connects to `url` (for example `http://127.0.0.1:8545`).
+    ///
+    /// # Errors
+    /// [`L1Error::Transport`] for a malformed URL.
+    pub fn connect(url: &str) -> L1Result<Self> {
+        let parsed =
+            url.parse().map_err(|e| L1Error::Transport(format!("bad L1 RPC URL {url:?}: {e}")))?;
+        Ok(Self {
+            provider: ProviderBuilder::new().connect_http(parsed).erased(),
+            url: url.to_owned(),
+        })
+    }
+
+    /// The endpoint.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    fn request(from: Address, tx: &L1Tx, blob_hashes: Vec<B256>) -> TransactionRequest {
+        let mut req = TransactionRequest::default()
+            .with_from(from)
+            .with_value(tx.value)
+            .with_input(tx.input.clone());
+        req = match tx.to {
+            Some(to) => req.with_to(to),
+            None => req.into_create(),
+        };
+        if !blob_hashes.is_empty() {
+            req.blob_versioned_hashes = Some(blob_hashes);
+        }
+        req
+    }
+}
+
+impl L1 for RpcL1 {
+    async fn chain_id(&self) -> L1Result<u64> {
+        self.provider.get_chain_id().await.map_err(transport)
+    }
+
+    async fn head(&self) -> L1Result<L1Head> {
+        let block = self
+            .provider
+            .get_block_by_number(BlockNumberOrTag::Latest)
+            .await
+            .map_err(transport)?
+            .ok_or_else(|| L1Error::Transport("node has no latest block".into()))?;
+        let h = &block.header;
+        Ok(L1Head {
+            number: h.number,
+            timestamp: h.timestamp,
+            base_fee_per_gas: h.base_fee_per_gas.unwrap_or_default(),
+            excess_blob_gas: h.excess_blob_gas.unwrap_or_default(),
+        })
+    }
+
+    async fn balance(&self, address: Address) -> L1Result<U256> {
+        self.provider.get_balance(address).await.map_err(transport)
+    }
+
+    async fn call(&self, from: Address, to: Address, input: Bytes) -> L1Result<Bytes> {
+        self.provider
+            .call(Self::request(from, &L1Tx::call(to, input), Vec::new()))
+            .await
+            .map_err(transport)
+    }
+
+    async fn send(&self, signer: &PrivateKeySigner, tx: L1Tx) -> L1Result<L1Receipt> {
+        let from = signer.address();
+        let blob_hashes: Vec<B256> =
+            tx.sidecar.as_ref().map(|s| s.versioned_hashes().collect()).unwrap_or_default();
+        let chain_id = self.chain_id().await?;
+        let nonce = self.provider.get_transaction_count(from).pending().await.map_err(transport)?;
+        let fees = self.provider.estimate_eip1559_fees().await.map_err(transport)?;
+        let blob_fee = if blob_hashes.is_empty() {
+            0
+        } else {
+            self.provider.get_blob_base_fee().await.map_err(transport)?.max(1) * 2
+        };
+        let mut req = Self::request(from, &tx, blob_hashes.clone());
+        if !blob_hashes.is_empty() {
+            req.max_fee_per_blob_gas = Some(blob_fee);
+        }
+        // Estimating gas also simulates: a reverting transaction fails here, unmined.
+        let gas_limit = match tx.gas_limit {
+            Some(g) => g,
+            None => self.provider.estimate_gas(req).await.map_err(transport)? * 13 / 10 + 30_000,
+        };
+        let fees = Fees {
+            max_fee_per_gas: fees.max_fee_per_gas,
+            max_priority_fee_per_gas: fees.max_priority_fee_per_gas,
+            max_fee_per_blob_gas: blob_fee,
+        };
+        let signed = sign(signer, &tx, chain_id, nonce, gas_limit, fees)?;
+        let pending = self.provider.send_raw_transaction(&signed.raw).await.map_err(transport)?;
+        let receipt = pending.get_receipt().await.map_err(|e| L1Error::Transport(e.to_string()))?;
+        if !receipt.status() {
+            return Err(L1Error::Halted(format!("transaction {} failed on chain", signed.hash)));
+        }
+        Ok(L1Receipt {
+            tx_hash: receipt.transaction_hash,
+            block_number: receipt.block_number.unwrap_or_default(),
+            gas_used: receipt.gas_used,
+            logs: receipt.inner.logs().iter().map(|l| l.inner.clone()).collect(),
+            contract_address: receipt.contract_address,
+        })
+    }
+
+    async fn blobs(&self, versioned_hashes: &[B256]) -> L1Result<Vec<Blob>> {
+        let mut out = Vec::with_capacity(versioned_hashes.len());
+        for hash in versioned_hashes {
+            let blob: Option<Blob> = self
+                .provider
+                .raw_request("anvil_getBlobByHash".into(), (hash,))
+                .await
+                .map_err(transport)?;
+            out.push(blob.ok_or(L1Error::BlobNotFound(*hash))?);
+        }
+        Ok(out)
+    }
+}
+
+impl L1Dev for RpcL1 {
+    async fn increase_time(&self, seconds: u64) -> L1Result<()> {
+        let _: serde_json::Value = self
+            .provider
+            .raw_request("evm_increaseTime".into(), (seconds,))
+            .await
+            .map_err(transport)?;
+        Ok(())
+    }
+
+    async fn mine(&self) -> L1Result<()> {
+        let _: serde_json::Value =
+            self.provider.raw_request("evm_mine".into(), ()).await.map_err(transport)?;
+        Ok(())
+    }
+}

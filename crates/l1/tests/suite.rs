@@ -1,0 +1,183 @@
+//! One suite, two backends: the embedded revm chain and a real anvil from npm.
+
+use std::time::Duration;
+
+use alloy_primitives::{Address, B256, Bytes};
+use alloy_sol_types::{SolCall, SolConstructor, SolError, SolEvent, SolInterface};
+use tribunal_contracts::Inbox;
+use tribunal_da::{decode_batch, encode_blobs, sidecar_7594};
+use tribunal_l1::{DevL1, L1, L1Dev, L1Error, L1Tx, anvil::Anvil, dev_signers};
+use tribunal_primitives::{
+    AccountIndex, Batch, BatchNumber, ChainId, Signed, Transfer, Tx, Wei, tx::Deposit,
+};
+
+/// Blobs are 128 KiB values: run the suite on threads with room for them.
+fn run(f: impl std::future::Future<Output = ()> + Send + 'static) {
+    std::thread::Builder::new()
+        .stack_size(64 << 20)
+        .spawn(move || {
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .thread_stack_size(64 << 20)
+                .enable_all()
+                .build()
+                .unwrap()
+                .block_on(f)
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+}
+
+fn batch(number: u64) -> Batch {
+    let key = tribunal_primitives::PrivateKey::from_bytes([3; 32]);
+    let transfer =
+        Transfer { from: AccountIndex(0), to: AccountIndex(1), amount: Wei(5), nonce: number };
+    Batch {
+        chain_id: ChainId(901),
+        number: BatchNumber(number),
+        txs: vec![
+            Tx::Deposit(Deposit {
+                to: AccountIndex(0),
+                pubkey: key.public_key().to_bytes(),
+                amount: Wei(10),
+            }),
+            Tx::Transfer(Signed::sign(transfer, ChainId(901), &key)),
+        ],
+    }
+}
+
+fn inbox_error(e: &L1Error) -> Inbox::InboxErrors {
+    let data = e.revert_data().unwrap_or_else(|| panic!("expected a revert, got {e}"));
+    Inbox::InboxErrors::abi_decode(data).unwrap()
+}
+
+async fn suite(l1: &(impl L1Dev + 'static)) {
+    let signers = dev_signers();
+    let (sequencer, stranger) = (&signers[0], &signers[1]);
+    assert!(l1.balance(sequencer.address()).await.unwrap() > alloy_primitives::U256::ZERO);
+
+    // Deploy the inbox.
+    let mut init = Inbox::BYTECODE.to_vec();
+    init.extend(
+        Inbox::constructorCall { _sequencer: sequencer.address(), _l2ChainId: 901 }.abi_encode(),
+    );
+    let deployed = l1.send(sequencer, L1Tx::create(init)).await.unwrap();
+    let inbox: Address = deployed.contract_address.expect("creation returns an address");
+    let out = l1
+        .call(stranger.address(), inbox, Inbox::SEQUENCERCall {}.abi_encode().into())
+        .await
+        .unwrap();
+    assert_eq!(Inbox::SEQUENCERCall::abi_decode_returns(&out).unwrap(), sequencer.address());
+
+    // Post batch 1 with real blobs; BLOBHASH sees them; the blobs come back and decode.
+    let b1 = batch(1);
+    let sidecar = sidecar_7594(encode_blobs(&b1.encode()).unwrap()).unwrap();
+    let hashes: Vec<B256> = sidecar.versioned_hashes().collect();
+    let post = L1Tx::call(inbox, Inbox::postBatchCall { _batchNumber: 1 }.abi_encode())
+        .with_sidecar(sidecar.clone());
+    let receipt = l1.send(sequencer, post).await.unwrap();
+    let event = receipt
+        .logs
+        .iter()
+        .find_map(|log| Inbox::BatchPosted::decode_log(log).ok())
+        .expect("BatchPosted emitted");
+    assert_eq!(event.batchNumber, 1);
+    assert_eq!(event.blobHashes, hashes);
+    let stored = l1
+        .call(
+            stranger.address(),
+            inbox,
+            Inbox::blobHashesCall { _batchNumber: 1 }.abi_encode().into(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(Inbox::blobHashesCall::abi_decode_returns(&stored).unwrap(), hashes);
+    let blobs = l1.blobs(&hashes).await.unwrap();
+    assert_eq!(decode_batch(&blobs).unwrap(), b1);
+
+    // Bad posts revert with the contract's typed errors, and nothing is mined.
+    let before = l1.head().await.unwrap().number;
+    let err = l1
+        .send(
+            stranger,
+            L1Tx::call(inbox, Inbox::postBatchCall { _batchNumber: 2 }.abi_encode())
+                .with_sidecar(sidecar.clone()),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(
+        inbox_error(&err),
+        Inbox::InboxErrors::Inbox_NotSequencer(Inbox::Inbox_NotSequencer {
+            caller: stranger.address()
+        })
+    );
+    let err = l1
+        .send(
+            sequencer,
+            L1Tx::call(inbox, Inbox::postBatchCall { _batchNumber: 3 }.abi_encode())
+                .with_sidecar(sidecar.clone()),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(
+        inbox_error(&err),
+        Inbox::InboxErrors::Inbox_NotNextBatch(Inbox::Inbox_NotNextBatch { expected: 2, got: 3 })
+    );
+    let err = l1
+        .send(sequencer, L1Tx::call(inbox, Inbox::postBatchCall { _batchNumber: 2 }.abi_encode()))
+        .await
+        .unwrap_err();
+    assert_eq!(inbox_error(&err).selector(), Inbox::Inbox_NoBlobs::SELECTOR);
+    assert_eq!(l1.head().await.unwrap().number, before, "refused transactions are not mined");
+
+    // A sidecar whose proof does not match its blob is refused.
+    let mut tampered = sidecar_7594(encode_blobs(&batch(2).encode()).unwrap()).unwrap();
+    tampered.cell_proofs.swap(0, 1);
+    let err = l1
+        .send(
+            sequencer,
+            L1Tx::call(inbox, Inbox::postBatchCall { _batchNumber: 2 }.abi_encode())
+                .with_sidecar(tampered),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, L1Error::InvalidSidecar(_) | L1Error::InvalidTx(_)), "{err}");
+
+    // Time travel: seven days later.
+    let t0 = l1.head().await.unwrap().timestamp;
+    l1.increase_time(7 * 24 * 3600).await.unwrap();
+    l1.mine().await.unwrap();
+    let t1 = l1.head().await.unwrap().timestamp;
+    assert!(t1 >= t0 + 7 * 24 * 3600, "{t0} -> {t1}");
+    let _ = Bytes::new();
+}
+
+#[test]
+fn embedded_revm_chain() {
+    run(async {
+        let l1 = DevL1::new();
+        suite(&l1).await;
+        // The embedded chain names the KZG failure precisely.
+        let signer = &dev_signers()[0];
+        let mut tampered = sidecar_7594(encode_blobs(&batch(9).encode()).unwrap()).unwrap();
+        tampered.blobs[0].0[100] ^= 1;
+        let err = l1
+            .send(signer, L1Tx::call(Address::ZERO, Bytes::new()).with_sidecar(tampered))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, L1Error::InvalidSidecar(_)), "{err}");
+    });
+}
+
+#[test]
+fn anvil_from_npm() {
+    run(async {
+        let anvil = Anvil::spawn(None).await.expect("anvil (cd crates/contracts && npm ci)");
+        let l1 = anvil.rpc().unwrap();
+        assert_eq!(l1.chain_id().await.unwrap(), 31337);
+        tokio::time::timeout(Duration::from_secs(120), suite(&l1))
+            .await
+            .expect("suite within 2 minutes");
+    });
+}
