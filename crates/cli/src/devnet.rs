@@ -1,16 +1,20 @@
 //! `tribunal devnet`: runs the parts of the rollup that exist, end to end, on embedded defaults.
 //!
-//! Today that is the L2 side only: dev users derive L2 keys from Ethereum dev keys, deposit,
-//! transfer, withdraw and force-include transactions; each batch is executed by the STF and
-//! committed to a redb store, which is then reopened and checked. There is no L1, no blob
-//! posting, no proof leg and no finality yet: those are the L1, finality, ZK, TEE, OP and node
-//! issues, and the output says so.
+//! Today: dev users derive L2 keys from Ethereum dev keys and transact; each batch is executed by
+//! the STF, committed to a redb store, encoded into blobs with KZG cell proofs, posted to the
+//! `Inbox` contract on L1 (the embedded revm chain, or `--l1-rpc`), read back from L1 and decoded
+//! again. Deposits are minted by the devnet itself until the bridge exists, and nothing is proven
+//! or final yet: the output says which parts are missing.
 
 use std::path::PathBuf;
 
 use alloy_primitives::{Address, keccak256};
+use alloy_sol_types::{SolCall, SolConstructor};
 use clap::Args;
 use eyre::WrapErr;
+use tribunal_contracts::Inbox;
+use tribunal_da::{fees::BlobSchedule, fees::quote};
+use tribunal_l1::{DevL1, L1, L1Tx, RpcL1, dev_signers};
 use tribunal_node::Store;
 use tribunal_primitives::{
     AccountIndex, Batch, BatchNumber, PrivateKey, Signed, Transfer, Tx, Wei, Withdraw,
@@ -36,6 +40,10 @@ pub struct DevnetArgs {
     /// L2 chain id.
     #[arg(long, default_value_t = crate::DEVNET_CHAIN_ID)]
     pub chain_id: u64,
+    /// Use this L1 JSON-RPC endpoint (for example anvil) instead of the embedded chain. Its
+    /// first dev account (anvil's) is the sequencer.
+    #[arg(long)]
+    pub l1_rpc: Option<String>,
 }
 
 struct DevUser {
@@ -51,8 +59,26 @@ fn short(x: &tribunal_primitives::Fr) -> String {
 /// Runs the devnet.
 ///
 /// # Errors
-/// Invalid arguments, storage errors, or an STF refusal (a bug: the workload is valid).
+/// Invalid arguments, storage or L1 errors, or an STF refusal (a bug: the workload is valid).
 pub fn run(args: DevnetArgs) -> eyre::Result<()> {
+    // Blobs are 128 KiB values: give the runtime's threads room for several.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_stack_size(64 << 20)
+        .enable_all()
+        .build()?;
+    let handle = std::thread::Builder::new().stack_size(64 << 20).spawn(move || {
+        runtime.block_on(async move {
+            match args.l1_rpc.clone() {
+                Some(url) => run_on(&RpcL1::connect(&url)?, args).await,
+                None => run_on(&DevL1::new(), args).await,
+            }
+        })
+    })?;
+    handle.join().map_err(|_| eyre::eyre!("devnet thread panicked"))?
+}
+
+async fn run_on(l1: &impl L1, args: DevnetArgs) -> eyre::Result<()> {
     let chain_id = crate::wallet::chain(args.chain_id)?;
     eyre::ensure!(args.users >= 2, "--users must be at least 2");
     let config = StfConfig::new(chain_id);
@@ -68,18 +94,34 @@ pub fn run(args: DevnetArgs) -> eyre::Result<()> {
         }
     };
     let db_path = dir.join("node.redb");
+    let l1_name = args.l1_rpc.as_deref().unwrap_or("embedded revm chain (Osaka)");
 
     println!(
-        "tribunal devnet — chain {}, account tree depth {}, store {}",
-        chain_id.0,
-        config.account_depth,
-        db_path.display()
+        "tribunal devnet — L2 chain {}, account tree depth {}, L1 {l1_name}",
+        chain_id.0, config.account_depth
     );
-    println!("built so far: STF (execute_batch, witnesses), redb store, wallet keys.");
     println!(
-        "NOT built yet: L1 + blobs (issue 3), 2-of-3 finality (4), ZK (5), TEE (6), OP game (7), node (8)."
+        "built: STF with witnesses, redb store, blobs + KZG (EIP-4844/7594), L1 backends, Inbox contract."
     );
-    println!("so batches below are executed and stored, but not posted, proven or final.\n");
+    println!(
+        "NOT built yet: bridge + forced inclusion, 2-of-3 finality, ZK, TEE, OP game, node services."
+    );
+    println!(
+        "so deposits are minted by the devnet, and batches are posted but not proven or final.\n"
+    );
+
+    let signers = dev_signers();
+    let sequencer = &signers[0];
+    let mut init = Inbox::BYTECODE.to_vec();
+    init.extend(
+        Inbox::constructorCall { _sequencer: sequencer.address(), _l2ChainId: chain_id.0 }
+            .abi_encode(),
+    );
+    let deployed = l1.send(sequencer, L1Tx::create(init)).await?;
+    let inbox = deployed
+        .contract_address
+        .ok_or_else(|| eyre::eyre!("Inbox deployment returned no address"))?;
+    println!("Inbox deployed at {inbox} ({} gas)\n", deployed.gas_used);
 
     // Dev users derive their L2 keys from Ethereum dev keys, as a wallet would.
     let users: Vec<DevUser> = (0..args.users)
@@ -92,12 +134,18 @@ pub fn run(args: DevnetArgs) -> eyre::Result<()> {
     let store = Store::open(&db_path, config)?;
     let mut state = store.load_state()?;
     let start = state.head();
+    eyre::ensure!(
+        start.0 == 0,
+        "{} holds {} batches from an earlier run, but this L1 has a fresh Inbox: use a new --data-dir",
+        db_path.display(),
+        start.0
+    );
     let mut nonces: Vec<u64> =
         users.iter().map(|u| state.account(u.index).map_or(0, |a| a.nonce)).collect();
 
     println!(
-        "{:>5} {:>4} {:>7} {:>7} {:>5} {:>6}  {:<22} {:<22}",
-        "batch", "txs", "skipped", "withdr", "bytes", "ms", "post root", "data commitment"
+        "{:>5} {:>4} {:>7} {:>6} {:>5} {:>5} {:>8} {:>9}  {:<22}",
+        "batch", "txs", "skipped", "withdr", "bytes", "blobs", "stf ms", "post gas", "post root"
     );
     for _ in 0..args.batches {
         let number = BatchNumber(state.head().0 + 1);
@@ -147,16 +195,39 @@ pub fn run(args: DevnetArgs) -> eyre::Result<()> {
         let out = execute_batch(&mut state, &batch)?;
         store.commit_batch(&state, &batch, &out)?;
         let ms = t.elapsed().as_millis();
+
+        // Post the batch in blobs, priced with the Osaka blob fee model, then read it back.
+        let bytes = batch.encode();
+        let head = l1.head().await?;
+        let fee = quote(
+            BlobSchedule::Osaka,
+            head.excess_blob_gas,
+            head.base_fee_per_gas,
+            bytes.len(),
+            6,
+        )?;
+        let sidecar = tribunal_da::sidecar_7594(tribunal_da::encode_blobs(&bytes)?)?;
+        let hashes: Vec<_> = sidecar.versioned_hashes().collect();
+        let post = L1Tx::call(inbox, Inbox::postBatchCall { _batchNumber: number.0 }.abi_encode())
+            .with_sidecar(sidecar);
+        let receipt = l1.send(sequencer, post).await?;
+        let posted = tribunal_da::decode_batch(&l1.blobs(&hashes).await?)?;
+        eyre::ensure!(
+            posted == batch,
+            "batch {} read back from L1 differs from the one posted",
+            number.0
+        );
         println!(
-            "{:>5} {:>4} {:>7} {:>7} {:>5} {:>6}  {:<22} {:<22}",
+            "{:>5} {:>4} {:>7} {:>6} {:>5} {:>5} {:>8} {:>9}  {:<22}",
             number.0,
             batch.txs.len(),
             out.skipped().count(),
             out.withdrawals.len(),
-            batch.encode().len(),
+            bytes.len(),
+            fee.blobs,
             ms,
+            receipt.gas_used,
             short(&out.post_root.0),
-            short(&out.data_commitment.0),
         );
     }
     drop(store);
