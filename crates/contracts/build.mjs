@@ -5,7 +5,7 @@
 // memory and exits 1 when a committed artifact is stale or missing. Both modes refuse a deployed
 // contract larger than the EIP-170 limit of 24,576 bytes.
 //
-//   cd crates/contracts && npm ci && node build.mjs [--check]
+//   cd crates/contracts && npm install && node build.mjs [--check]
 
 import { readFileSync, writeFileSync, readdirSync, statSync, existsSync, mkdirSync } from "node:fs";
 import { createRequire } from "node:module";

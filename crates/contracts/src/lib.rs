@@ -3,7 +3,7 @@
 //! `sol!` bindings generated from those artifacts.
 //!
 //! Toolchain: solcjs 0.8.37 from npm (pinned in `package.json`), `evmVersion` osaka, optimizer on
-//! with 200 runs. Rebuild with `cd crates/contracts && npm ci && node build.mjs`.
+//! with 200 runs. Rebuild with `cd crates/contracts && npm install && node build.mjs`.
 //!
 //! This crate holds no logic beyond encoding: it must not talk to a chain (that is `tribunal-l1`).
 

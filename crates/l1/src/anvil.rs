@@ -1,5 +1,5 @@
 //! Starting anvil from the npm package `@foundry-rs/anvil` (installed by
-//! `cd crates/contracts && npm ci`), on 127.0.0.1 and a free port, at hardfork Osaka.
+//! `cd crates/contracts && npm install`), on 127.0.0.1 and a free port, at hardfork Osaka.
 
 use std::{
     net::TcpListener,
@@ -10,7 +10,7 @@ use std::{
 
 use crate::{L1Error, L1Result, RpcL1};
 
-/// Where `npm ci` in `crates/contracts` puts the anvil binary.
+/// Where `npm install` in `crates/contracts` puts the anvil binary.
 pub fn default_binary() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../contracts/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil")
@@ -36,7 +36,7 @@ impl Anvil {
             .unwrap_or_else(default_binary);
         if !binary.exists() {
             return Err(L1Error::Transport(format!(
-                "anvil not found at {} (run: cd crates/contracts && npm ci)",
+                "anvil not found at {} (run: cd crates/contracts && npm install)",
                 binary.display()
             )));
         }

@@ -173,7 +173,7 @@ fn embedded_revm_chain() {
 #[test]
 fn anvil_from_npm() {
     run(async {
-        let anvil = Anvil::spawn(None).await.expect("anvil (cd crates/contracts && npm ci)");
+        let anvil = Anvil::spawn(None).await.expect("anvil (cd crates/contracts && npm install)");
         let l1 = anvil.rpc().unwrap();
         assert_eq!(l1.chain_id().await.unwrap(), 31337);
         tokio::time::timeout(Duration::from_secs(120), suite(&l1))
