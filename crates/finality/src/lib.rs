@@ -1,0 +1,38 @@
+//! The reference model of Tribunal's finality rule (DESIGN.md §1), as a pure state machine:
+//! [`Finality::apply`] takes one [`Event`] at a time and returns the [`Effect`]s it causes, or
+//! the [`FinalityError`] the contract would revert with.
+//!
+//! `tribunal-finality` owns the rules: when a claim is final, which leg counts, what the security
+//! council may do and when. The `MultiProofFinality` contract implements the same rules and is
+//! differential-tested against this model; the node uses it to predict and explain finality.
+//! It depends only on `tribunal-primitives`, does no I/O and reads no clock: time arrives as
+//! [`Event::Tick`].
+//!
+//! # The rules, as modelled
+//!
+//! 1. ZK and TEE (both counting) approve a claim whose parent is final: it is final at once.
+//! 2. Exactly one of ZK or TEE approves: final once the OP window since the proposal has passed
+//!    and the claim's dispute game resolved for it.
+//! 3. No other combination finalizes: not OP alone, TEE alone, nor anything the council does.
+//! 4. When a claim finalizes, every leg that approved a different post root for the same
+//!    `(batch, parent_root, data_commitment)` is recorded faulty ([`Effect::LegFaulty`]).
+//! 5. Two approvals by one leg of different post roots for the same input are evidence: the
+//!    model freezes the leg as soon as it sees both, and anyone may submit evidence it did not
+//!    see ([`Event::ProveSelfDisagreement`]). The leg then counts as zero, and the council may replace
+//!    its verifier at once. Approvals made by a frozen leg, or under a replaced verifier, no longer
+//!    count for claims that are not yet final; final claims stay final.
+//! 6. Claims pending and nothing finalized for the liveness period: anyone may record a liveness
+//!    failure, which opens instant upgrades until the next finalization.
+//! 7. The council changes TEE logic at once, and the ZK verifier or OP game through the upgrade
+//!    timelock, or at once under rule 5 evidence for that leg or a recorded liveness failure. It
+//!    has no event that finalizes, reverts or moves funds.
+//! 8. [`Finality::final_claim`] is what withdrawals are proven against.
+
+#![cfg_attr(not(test), warn(unused_crate_dependencies))]
+
+mod model;
+
+pub use model::{
+    Actor, ClaimId, ClaimStatus, Effect, Event, FinalPath, Finality, FinalityError, FinalityParams,
+    GameStatus, Leg, Upgradable,
+};

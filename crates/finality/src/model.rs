@@ -1,0 +1,804 @@
+//! The finality state machine.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use tribunal_primitives::{BatchNumber, Claim, StateRoot};
+
+/// Identifier of a proposed claim: its position in proposal order, from 0.
+pub type ClaimId = u64;
+
+/// One of the three proof legs.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+pub enum Leg {
+    /// The Groth16 validity proof.
+    Zk,
+    /// The TEE attestation.
+    Tee,
+    /// The optimistic dispute game.
+    Op,
+}
+
+/// Alias kept for the council's vocabulary: every leg's logic can be upgraded.
+pub type Upgradable = Leg;
+
+/// Who sends an event. Council actions are refused from anyone else.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Actor {
+    /// Any account.
+    Anyone,
+    /// The security council, after its threshold of signatures.
+    Council,
+}
+
+/// Where a claim's dispute game stands.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub enum GameStatus {
+    /// Not resolved yet.
+    #[default]
+    InProgress,
+    /// Resolved for the claim: unchallenged through the window, or every challenge defeated.
+    ResolvedFor,
+    /// Resolved against the claim.
+    ResolvedAgainst,
+}
+
+/// Parameters, with DESIGN.md §1 defaults.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct FinalityParams {
+    /// Root the first batch builds on.
+    pub genesis_root: StateRoot,
+    /// Time the model starts at, in seconds (liveness is measured from it until a first finalization).
+    pub genesis_time: u64,
+    /// The OP window, in seconds (7 days).
+    pub op_window_secs: u64,
+    /// The timelock on ZK and OP upgrades, in seconds (30 days).
+    pub upgrade_delay_secs: u64,
+    /// How long pending claims may go without any finalization before liveness fails (7 days).
+    pub liveness_secs: u64,
+}
+
+impl FinalityParams {
+    /// Seven days, in seconds.
+    pub const SEVEN_DAYS: u64 = 7 * 24 * 3600;
+    /// Thirty days, in seconds.
+    pub const THIRTY_DAYS: u64 = 30 * 24 * 3600;
+
+    /// The defaults for a chain starting at `genesis_root` at `genesis_time`.
+    pub const fn new(genesis_root: StateRoot, genesis_time: u64) -> Self {
+        Self {
+            genesis_root,
+            genesis_time,
+            op_window_secs: Self::SEVEN_DAYS,
+            upgrade_delay_secs: Self::THIRTY_DAYS,
+            liveness_secs: Self::SEVEN_DAYS,
+        }
+    }
+}
+
+/// An input to the model; each mirrors one call on the contracts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// Time moves to `now` (seconds); it never goes back.
+    Tick {
+        /// New time.
+        now: u64,
+    },
+    /// A claim is proposed (with its bond).
+    Propose {
+        /// The claim.
+        claim: Claim,
+    },
+    /// A Groth16 proof for a claim is submitted; `valid` is whether it verifies under the current
+    /// ZK verifier.
+    ZkProof {
+        /// Claim proven.
+        claim: ClaimId,
+        /// Whether the proof verifies.
+        valid: bool,
+    },
+    /// A TEE signer's signature over a claim is submitted.
+    TeeSignature {
+        /// Claim signed.
+        claim: ClaimId,
+        /// The signer.
+        signer: u32,
+    },
+    /// The claim's dispute game resolved.
+    GameResolved {
+        /// Claim of the game.
+        claim: ClaimId,
+        /// Whether it resolved for the claim.
+        for_claim: bool,
+    },
+    /// Anyone asks to finalize a claim.
+    Finalize {
+        /// The claim.
+        claim: ClaimId,
+    },
+    /// Anyone submits evidence that `leg` approved two claims over the same input with different
+    /// post roots (rule 5). For ZK and TEE the evidence is two proofs or two signatures, which
+    /// need not have been submitted as approvals; `verifies` is whether both check out now. For
+    /// OP it is the two recorded game outcomes.
+    ProveSelfDisagreement {
+        /// The leg accused.
+        leg: Leg,
+        /// One claim it approved.
+        a: ClaimId,
+        /// Another claim it approved.
+        b: ClaimId,
+        /// Whether the submitted ZK proofs or TEE signatures verify.
+        verifies: bool,
+    },
+    /// Anyone records that the chain stalled (rule 6).
+    RecordLivenessFailure,
+    /// Queue an upgrade of a leg's logic behind the timelock.
+    QueueUpgrade {
+        /// Sender.
+        by: Actor,
+        /// Leg to upgrade (ZK or OP; TEE needs no timelock).
+        leg: Leg,
+    },
+    /// Execute an upgrade of a leg's logic: at once for TEE, after the timelock for ZK and OP
+    /// unless rule 5 or rule 6 evidence is recorded.
+    ExecuteUpgrade {
+        /// Sender.
+        by: Actor,
+        /// Leg upgraded.
+        leg: Leg,
+    },
+    /// Register a TEE signer for an attested measurement (zero delay).
+    RegisterSigner {
+        /// Sender.
+        by: Actor,
+        /// The signer.
+        signer: u32,
+        /// Its measurement.
+        measurement: u32,
+        /// Expiry, in seconds.
+        expires_at: u64,
+    },
+    /// Revoke a TEE signer (zero delay).
+    RevokeSigner {
+        /// Sender.
+        by: Actor,
+        /// The signer.
+        signer: u32,
+    },
+    /// Allow or disallow a TEE measurement (zero delay).
+    SetMeasurement {
+        /// Sender.
+        by: Actor,
+        /// The measurement.
+        measurement: u32,
+        /// Whether it is allowed.
+        allowed: bool,
+    },
+}
+
+/// How a claim became final.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum FinalPath {
+    /// ZK and TEE agreed (rule 1).
+    Instant,
+    /// One of ZK or TEE, plus OP after the window (rule 2).
+    Slow {
+        /// The approving leg.
+        with: Leg,
+    },
+}
+
+/// What an event caused.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Effect {
+    /// A claim was recorded.
+    Proposed {
+        /// Its id.
+        claim: ClaimId,
+    },
+    /// A leg approved a claim.
+    Approved {
+        /// The claim.
+        claim: ClaimId,
+        /// The leg.
+        leg: Leg,
+    },
+    /// A claim's game resolved.
+    GameResolved {
+        /// The claim.
+        claim: ClaimId,
+        /// The outcome.
+        status: GameStatus,
+    },
+    /// A claim became final.
+    Finalized {
+        /// The claim.
+        claim: ClaimId,
+        /// How.
+        path: FinalPath,
+        /// When, in seconds.
+        at: u64,
+    },
+    /// A leg approved a root that lost to the finalized one (rule 4).
+    LegFaulty {
+        /// The leg.
+        leg: Leg,
+        /// The losing claim it approved.
+        claim: ClaimId,
+    },
+    /// A leg contradicted itself and now counts as zero (rule 5).
+    LegFrozen {
+        /// The leg.
+        leg: Leg,
+    },
+    /// Liveness failure recorded (rule 6).
+    LivenessFailure {
+        /// When, in seconds.
+        at: u64,
+    },
+    /// An upgrade was queued.
+    UpgradeQueued {
+        /// The leg.
+        leg: Leg,
+        /// Earliest execution, in seconds.
+        eta: u64,
+    },
+    /// An upgrade took effect; earlier approvals by that leg no longer count.
+    UpgradeExecuted {
+        /// The leg.
+        leg: Leg,
+        /// Whether it bypassed the timelock (TEE, or rule 5/6 evidence).
+        instant: bool,
+    },
+    /// The TEE signer registry or allowed measurements changed.
+    TeeLogicChanged,
+}
+
+/// Why an event is refused. The contract reverts with the matching custom error.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, thiserror::Error)]
+pub enum FinalityError {
+    /// Time cannot go back.
+    #[error("time went back from {now} to {to}")]
+    TimeWentBackwards {
+        /// Current time.
+        now: u64,
+        /// Requested time.
+        to: u64,
+    },
+    /// No such claim.
+    #[error("unknown claim {0}")]
+    UnknownClaim(ClaimId),
+    /// The same claim was already proposed.
+    #[error("claim already proposed as {0}")]
+    DuplicateClaim(ClaimId),
+    /// Batch numbers start at 1.
+    #[error("batch 0 is the genesis and takes no claim")]
+    GenesisBatch,
+    /// The proof does not verify under the current ZK verifier.
+    #[error("proof does not verify")]
+    InvalidProof,
+    /// The TEE signer is unknown, revoked, expired, or its measurement is not allowed.
+    #[error("signer {0} is not a valid TEE signer now")]
+    InvalidSigner(u32),
+    /// The game already resolved.
+    #[error("game of claim {0} already resolved")]
+    GameAlreadyResolved(ClaimId),
+    /// The claim is already final.
+    #[error("claim {0} is already final")]
+    AlreadyFinal(ClaimId),
+    /// Another claim of the same batch is final.
+    #[error("batch {0:?} already has a final claim")]
+    BatchAlreadyFinal(BatchNumber),
+    /// The parent root is not the final root of the previous batch.
+    #[error("parent of claim {0} is not final")]
+    ParentNotFinal(ClaimId),
+    /// Neither ZK nor TEE approves the claim (OP, TEE or council alone never finalize).
+    #[error("claim {0} has no approval from ZK or TEE")]
+    NoValidityApproval(ClaimId),
+    /// One of ZK/TEE approves, but the OP window has not passed.
+    #[error("OP window of claim {claim} ends at {ends_at}")]
+    WindowNotPassed {
+        /// The claim.
+        claim: ClaimId,
+        /// End of its window, in seconds.
+        ends_at: u64,
+    },
+    /// One of ZK/TEE approves and the window passed, but the game does not favour the claim.
+    #[error("dispute game does not favour claim {0}")]
+    OpNotFavouring(ClaimId),
+    /// The evidence does not show the leg contradicting itself.
+    #[error("not self-disagreement evidence for {0:?}")]
+    InvalidEvidence(Leg),
+    /// The leg is already frozen.
+    #[error("{0:?} is already frozen")]
+    AlreadyFrozen(Leg),
+    /// The chain is not stalled: no pending claim, or a finalization within the period.
+    #[error("chain is live")]
+    ChainLive,
+    /// Liveness failure already recorded.
+    #[error("liveness failure already recorded")]
+    LivenessAlreadyRecorded,
+    /// Only the council may do this.
+    #[error("only the security council may do this")]
+    NotCouncil,
+    /// TEE logic changes need no timelock.
+    #[error("TEE upgrades are not timelocked")]
+    NotTimelocked,
+    /// No upgrade is queued for the leg.
+    #[error("no upgrade queued for {0:?}")]
+    NoUpgradeQueued(Leg),
+    /// The timelock has not expired.
+    #[error("upgrade of {leg:?} executable at {eta}")]
+    TimelockNotExpired {
+        /// The leg.
+        leg: Leg,
+        /// Earliest execution, in seconds.
+        eta: u64,
+    },
+}
+
+/// A claim's standing, with the reason, for explaining finality to users.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum ClaimStatus {
+    /// Final.
+    Final {
+        /// How.
+        path: FinalPath,
+        /// When, in seconds.
+        at: u64,
+    },
+    /// Not final (yet).
+    Pending {
+        /// ZK approves and counts.
+        zk: bool,
+        /// TEE approves and counts.
+        tee: bool,
+        /// Its game.
+        op: GameStatus,
+        /// End of its OP window, in seconds.
+        window_ends_at: u64,
+        /// Whether its parent is final.
+        parent_final: bool,
+        /// Whether another claim of its batch is final (it never will be).
+        superseded: bool,
+    },
+}
+
+impl std::fmt::Display for ClaimStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match *self {
+            Self::Final { path: FinalPath::Instant, at } => write!(f, "final: ZK+TEE at {at}"),
+            Self::Final { path: FinalPath::Slow { with }, at } => {
+                write!(f, "final: {with:?}+OP at {at}")
+            }
+            Self::Pending { superseded: true, .. } => {
+                write!(f, "rejected: another claim of this batch is final")
+            }
+            Self::Pending { parent_final: false, .. } => write!(f, "waiting: parent not final"),
+            Self::Pending { zk: true, tee: true, .. } => write!(f, "finalizable now (ZK+TEE)"),
+            Self::Pending { zk, tee, op, window_ends_at, .. } if zk || tee => match op {
+                GameStatus::ResolvedFor => write!(f, "waiting: OP window ends at {window_ends_at}"),
+                GameStatus::InProgress => {
+                    write!(f, "waiting: OP game, window ends at {window_ends_at}")
+                }
+                GameStatus::ResolvedAgainst => {
+                    write!(f, "stuck: OP resolved against, needs both ZK and TEE")
+                }
+            },
+            Self::Pending { .. } => write!(f, "waiting: no ZK or TEE approval"),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+struct ClaimState {
+    claim: Claim,
+    proposed_at: u64,
+    /// ZK verifier epoch the proof verified under.
+    zk: Option<u32>,
+    /// TEE signers and the TEE epoch each signed under.
+    tee: Vec<(u32, u32)>,
+    /// Game outcome and the OP epoch it resolved under.
+    game: GameStatus,
+    game_epoch: u32,
+    final_at: Option<(FinalPath, u64)>,
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+struct LegState {
+    epoch: u32,
+    frozen: bool,
+    upgrade_eta: Option<u64>,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Signer {
+    measurement: u32,
+    expires_at: u64,
+    revoked: bool,
+}
+
+/// The finality state machine of DESIGN.md §1.
+#[derive(Clone, Debug)]
+pub struct Finality {
+    params: FinalityParams,
+    now: u64,
+    claims: Vec<ClaimState>,
+    /// Final claim per batch.
+    finals: BTreeMap<BatchNumber, ClaimId>,
+    legs: [LegState; 3],
+    signers: BTreeMap<u32, Signer>,
+    measurements: BTreeSet<u32>,
+    last_finalized_at: u64,
+    liveness_failed: bool,
+    faulty: BTreeSet<(Leg, ClaimId)>,
+}
+
+const fn slot(leg: Leg) -> usize {
+    match leg {
+        Leg::Zk => 0,
+        Leg::Tee => 1,
+        Leg::Op => 2,
+    }
+}
+
+impl Finality {
+    /// A model with no claims at `params.genesis_time`.
+    pub fn new(params: FinalityParams) -> Self {
+        Self {
+            params,
+            now: params.genesis_time,
+            claims: Vec::new(),
+            finals: BTreeMap::new(),
+            legs: Default::default(),
+            signers: BTreeMap::new(),
+            measurements: BTreeSet::new(),
+            last_finalized_at: params.genesis_time,
+            liveness_failed: false,
+            faulty: BTreeSet::new(),
+        }
+    }
+
+    /// Current time, in seconds.
+    pub const fn now(&self) -> u64 {
+        self.now
+    }
+
+    /// The parameters.
+    pub const fn params(&self) -> &FinalityParams {
+        &self.params
+    }
+
+    /// The claim with this id.
+    pub fn claim(&self, id: ClaimId) -> Option<&Claim> {
+        self.claims.get(id as usize).map(|c| &c.claim)
+    }
+
+    /// Number of claims proposed.
+    pub fn claim_count(&self) -> u64 {
+        self.claims.len() as u64
+    }
+
+    /// The final claim of `batch`, if any: what withdrawals are proven against (rule 8).
+    pub fn final_claim(&self, batch: BatchNumber) -> Option<(ClaimId, &Claim)> {
+        self.finals.get(&batch).map(|&id| (id, &self.claims[id as usize].claim))
+    }
+
+    /// Whether `leg` is frozen by self-disagreement evidence.
+    pub const fn is_frozen(&self, leg: Leg) -> bool {
+        self.legs[slot(leg)].frozen
+    }
+
+    /// Whether a liveness failure is recorded.
+    pub const fn liveness_failed(&self) -> bool {
+        self.liveness_failed
+    }
+
+    /// Legs recorded faulty, with the losing claim they approved (rule 4).
+    pub fn faulty(&self) -> impl Iterator<Item = (Leg, ClaimId)> + '_ {
+        self.faulty.iter().copied()
+    }
+
+    fn state(&self, id: ClaimId) -> Result<&ClaimState, FinalityError> {
+        self.claims.get(id as usize).ok_or(FinalityError::UnknownClaim(id))
+    }
+
+    fn signer_valid(&self, signer: u32) -> bool {
+        self.signers.get(&signer).is_some_and(|s| {
+            !s.revoked && self.now < s.expires_at && self.measurements.contains(&s.measurement)
+        })
+    }
+
+    fn zk_counts(&self, c: &ClaimState) -> bool {
+        let leg = self.legs[slot(Leg::Zk)];
+        !leg.frozen && c.zk == Some(leg.epoch)
+    }
+
+    fn tee_counts(&self, c: &ClaimState) -> bool {
+        let leg = self.legs[slot(Leg::Tee)];
+        !leg.frozen && c.tee.iter().any(|&(s, epoch)| epoch == leg.epoch && self.signer_valid(s))
+    }
+
+    fn op_favours(&self, c: &ClaimState) -> bool {
+        let leg = self.legs[slot(Leg::Op)];
+        !leg.frozen && c.game == GameStatus::ResolvedFor && c.game_epoch == leg.epoch
+    }
+
+    fn parent_final(&self, c: &ClaimState) -> bool {
+        let b = c.claim.batch_number.0;
+        if b == 1 {
+            return c.claim.parent_root == self.params.genesis_root;
+        }
+        self.finals
+            .get(&BatchNumber(b - 1))
+            .is_some_and(|&p| self.claims[p as usize].claim.post_root == c.claim.parent_root)
+    }
+
+    /// Where a claim stands, and why.
+    ///
+    /// # Errors
+    /// [`FinalityError::UnknownClaim`].
+    pub fn status(&self, id: ClaimId) -> Result<ClaimStatus, FinalityError> {
+        let c = self.state(id)?;
+        if let Some((path, at)) = c.final_at {
+            return Ok(ClaimStatus::Final { path, at });
+        }
+        Ok(ClaimStatus::Pending {
+            zk: self.zk_counts(c),
+            tee: self.tee_counts(c),
+            op: c.game,
+            window_ends_at: c.proposed_at + self.params.op_window_secs,
+            parent_final: self.parent_final(c),
+            superseded: self.finals.contains_key(&c.claim.batch_number),
+        })
+    }
+
+    /// Whether `id` could be finalized now, and how.
+    fn finalizable(&self, id: ClaimId) -> Result<FinalPath, FinalityError> {
+        let c = self.state(id)?;
+        if c.final_at.is_some() {
+            return Err(FinalityError::AlreadyFinal(id));
+        }
+        if self.finals.contains_key(&c.claim.batch_number) {
+            return Err(FinalityError::BatchAlreadyFinal(c.claim.batch_number));
+        }
+        if !self.parent_final(c) {
+            return Err(FinalityError::ParentNotFinal(id));
+        }
+        let (zk, tee) = (self.zk_counts(c), self.tee_counts(c));
+        if zk && tee {
+            return Ok(FinalPath::Instant);
+        }
+        let with = match (zk, tee) {
+            (true, false) => Leg::Zk,
+            (false, true) => Leg::Tee,
+            _ => return Err(FinalityError::NoValidityApproval(id)),
+        };
+        let ends_at = c.proposed_at + self.params.op_window_secs;
+        if self.now < ends_at {
+            return Err(FinalityError::WindowNotPassed { claim: id, ends_at });
+        }
+        if !self.op_favours(c) {
+            return Err(FinalityError::OpNotFavouring(id));
+        }
+        Ok(FinalPath::Slow { with })
+    }
+
+    fn finalize(&mut self, id: ClaimId, path: FinalPath, effects: &mut Vec<Effect>) {
+        let now = self.now;
+        let claim = self.claims[id as usize].claim;
+        self.claims[id as usize].final_at = Some((path, now));
+        self.finals.insert(claim.batch_number, id);
+        self.last_finalized_at = now;
+        self.liveness_failed = false;
+        effects.push(Effect::Finalized { claim: id, path, at: now });
+        // Rule 4: legs that approved a different root over the same input were wrong.
+        for (other, c) in self.claims.iter().enumerate() {
+            let other = other as ClaimId;
+            if other == id || !same_input(&c.claim, &claim) || c.claim.post_root == claim.post_root
+            {
+                continue;
+            }
+            let approvals = [
+                (Leg::Zk, c.zk.is_some()),
+                (Leg::Tee, !c.tee.is_empty()),
+                (Leg::Op, c.game == GameStatus::ResolvedFor),
+            ];
+            for (leg, approved) in approvals {
+                if approved && self.faulty.insert((leg, other)) {
+                    effects.push(Effect::LegFaulty { leg, claim: other });
+                }
+            }
+        }
+    }
+
+    /// Freezes `leg` if its new approval of `id` contradicts one of its approvals of another root
+    /// for the same input: the contract sees both, so the evidence needs no separate submission.
+    fn detect_self_disagreement(&mut self, leg: Leg, id: ClaimId, effects: &mut Vec<Effect>) {
+        let c = &self.claims[id as usize];
+        let counts = |x: &ClaimState| match leg {
+            Leg::Zk => self.zk_counts(x),
+            Leg::Tee => self.tee_counts(x),
+            Leg::Op => self.op_favours(x),
+        };
+        let contradicted = counts(c)
+            && self.claims.iter().any(|o| {
+                same_input(&o.claim, &c.claim)
+                    && o.claim.post_root != c.claim.post_root
+                    && counts(o)
+            });
+        if contradicted {
+            self.legs[slot(leg)].frozen = true;
+            effects.push(Effect::LegFrozen { leg });
+        }
+    }
+
+    /// Finalizes `id` at once if ZK and TEE both count and the parent is final.
+    fn try_instant(&mut self, id: ClaimId, effects: &mut Vec<Effect>) {
+        if self.finalizable(id) == Ok(FinalPath::Instant) {
+            self.finalize(id, FinalPath::Instant, effects);
+        }
+    }
+
+    fn council(by: Actor) -> Result<(), FinalityError> {
+        if by == Actor::Council { Ok(()) } else { Err(FinalityError::NotCouncil) }
+    }
+
+    /// Applies one event. On error nothing changes.
+    ///
+    /// # Errors
+    /// The [`FinalityError`] the contract reverts with for the same call.
+    pub fn apply(&mut self, event: Event) -> Result<Vec<Effect>, FinalityError> {
+        let mut effects = Vec::new();
+        match event {
+            Event::Tick { now } => {
+                if now < self.now {
+                    return Err(FinalityError::TimeWentBackwards { now: self.now, to: now });
+                }
+                self.now = now;
+            }
+            Event::Propose { claim } => {
+                if claim.batch_number.0 == 0 {
+                    return Err(FinalityError::GenesisBatch);
+                }
+                if let Some(dup) = self.claims.iter().position(|c| c.claim == claim) {
+                    return Err(FinalityError::DuplicateClaim(dup as ClaimId));
+                }
+                let id = self.claims.len() as ClaimId;
+                self.claims.push(ClaimState {
+                    claim,
+                    proposed_at: self.now,
+                    zk: None,
+                    tee: Vec::new(),
+                    game: GameStatus::InProgress,
+                    game_epoch: 0,
+                    final_at: None,
+                });
+                effects.push(Effect::Proposed { claim: id });
+            }
+            Event::ZkProof { claim, valid } => {
+                self.state(claim)?;
+                if !valid {
+                    return Err(FinalityError::InvalidProof);
+                }
+                self.claims[claim as usize].zk = Some(self.legs[slot(Leg::Zk)].epoch);
+                effects.push(Effect::Approved { claim, leg: Leg::Zk });
+                self.detect_self_disagreement(Leg::Zk, claim, &mut effects);
+                self.try_instant(claim, &mut effects);
+            }
+            Event::TeeSignature { claim, signer } => {
+                self.state(claim)?;
+                if !self.signer_valid(signer) {
+                    return Err(FinalityError::InvalidSigner(signer));
+                }
+                let epoch = self.legs[slot(Leg::Tee)].epoch;
+                let sigs = &mut self.claims[claim as usize].tee;
+                if !sigs.contains(&(signer, epoch)) {
+                    sigs.push((signer, epoch));
+                }
+                effects.push(Effect::Approved { claim, leg: Leg::Tee });
+                self.detect_self_disagreement(Leg::Tee, claim, &mut effects);
+                self.try_instant(claim, &mut effects);
+            }
+            Event::GameResolved { claim, for_claim } => {
+                if self.state(claim)?.game != GameStatus::InProgress {
+                    return Err(FinalityError::GameAlreadyResolved(claim));
+                }
+                let status =
+                    if for_claim { GameStatus::ResolvedFor } else { GameStatus::ResolvedAgainst };
+                let c = &mut self.claims[claim as usize];
+                c.game = status;
+                c.game_epoch = self.legs[slot(Leg::Op)].epoch;
+                effects.push(Effect::GameResolved { claim, status });
+                self.detect_self_disagreement(Leg::Op, claim, &mut effects);
+            }
+            Event::Finalize { claim } => {
+                let path = self.finalizable(claim)?;
+                self.finalize(claim, path, &mut effects);
+            }
+            Event::ProveSelfDisagreement { leg, a, b, verifies } => {
+                let (ca, cb) = (self.state(a)?, self.state(b)?);
+                if self.legs[slot(leg)].frozen {
+                    return Err(FinalityError::AlreadyFrozen(leg));
+                }
+                let both = match leg {
+                    Leg::Zk | Leg::Tee => verifies,
+                    Leg::Op => self.op_favours(ca) && self.op_favours(cb),
+                };
+                if a == b
+                    || !same_input(&ca.claim, &cb.claim)
+                    || ca.claim.post_root == cb.claim.post_root
+                    || !both
+                {
+                    return Err(FinalityError::InvalidEvidence(leg));
+                }
+                self.legs[slot(leg)].frozen = true;
+                effects.push(Effect::LegFrozen { leg });
+            }
+            Event::RecordLivenessFailure => {
+                if self.liveness_failed {
+                    return Err(FinalityError::LivenessAlreadyRecorded);
+                }
+                let pending =
+                    self.claims.iter().any(|c| !self.finals.contains_key(&c.claim.batch_number));
+                if !pending || self.now < self.last_finalized_at + self.params.liveness_secs {
+                    return Err(FinalityError::ChainLive);
+                }
+                self.liveness_failed = true;
+                effects.push(Effect::LivenessFailure { at: self.now });
+            }
+            Event::QueueUpgrade { by, leg } => {
+                Self::council(by)?;
+                if leg == Leg::Tee {
+                    return Err(FinalityError::NotTimelocked);
+                }
+                let eta = self.now + self.params.upgrade_delay_secs;
+                self.legs[slot(leg)].upgrade_eta = Some(eta);
+                effects.push(Effect::UpgradeQueued { leg, eta });
+            }
+            Event::ExecuteUpgrade { by, leg } => {
+                Self::council(by)?;
+                let state = self.legs[slot(leg)];
+                let instant = leg == Leg::Tee || state.frozen || self.liveness_failed;
+                if !instant {
+                    let eta = state.upgrade_eta.ok_or(FinalityError::NoUpgradeQueued(leg))?;
+                    if self.now < eta {
+                        return Err(FinalityError::TimelockNotExpired { leg, eta });
+                    }
+                }
+                self.legs[slot(leg)] =
+                    LegState { epoch: state.epoch + 1, frozen: false, upgrade_eta: None };
+                effects.push(Effect::UpgradeExecuted { leg, instant });
+            }
+            Event::RegisterSigner { by, signer, measurement, expires_at } => {
+                Self::council(by)?;
+                self.signers.insert(signer, Signer { measurement, expires_at, revoked: false });
+                effects.push(Effect::TeeLogicChanged);
+            }
+            Event::RevokeSigner { by, signer } => {
+                Self::council(by)?;
+                if let Some(s) = self.signers.get_mut(&signer) {
+                    s.revoked = true;
+                }
+                effects.push(Effect::TeeLogicChanged);
+            }
+            Event::SetMeasurement { by, measurement, allowed } => {
+                Self::council(by)?;
+                if allowed {
+                    self.measurements.insert(measurement);
+                } else {
+                    self.measurements.remove(&measurement);
+                }
+                effects.push(Effect::TeeLogicChanged);
+            }
+        }
+        Ok(effects)
+    }
+}
+
+/// Same `(chain, batch, parent_root, data_commitment)`: the input a post root is claimed for.
+fn same_input(a: &Claim, b: &Claim) -> bool {
+    a.chain_id == b.chain_id
+        && a.batch_number == b.batch_number
+        && a.parent_root == b.parent_root
+        && a.data_commitment == b.data_commitment
+}

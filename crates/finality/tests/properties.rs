@@ -1,0 +1,156 @@
+//! Random event sequences against the invariants of DESIGN.md §1.
+
+use std::collections::BTreeMap;
+
+use proptest::prelude::*;
+use tribunal_finality::{
+    Actor, ClaimStatus, Effect, Event, FinalPath, Finality, FinalityParams, Leg,
+};
+use tribunal_primitives::{
+    BatchNumber, ChainId, Claim, DataCommitment, Fr, StateRoot, WithdrawalRoot,
+};
+
+const T0: u64 = 1_000_000;
+const DAY: u64 = 24 * 3600;
+
+fn root(x: u64) -> StateRoot {
+    StateRoot(Fr::from(x))
+}
+
+/// Claims over 3 batches with 2 candidate roots each; roots are `10 * batch + choice`, and the
+/// parent of batch `b` is either candidate of `b - 1`.
+fn claim(batch: u64, parent_choice: u64, choice: u64) -> Claim {
+    let parent = if batch == 1 { 0 } else { 10 * (batch - 1) + parent_choice };
+    Claim {
+        chain_id: ChainId(901),
+        batch_number: BatchNumber(batch),
+        parent_root: root(parent),
+        post_root: root(10 * batch + choice),
+        withdrawal_root: WithdrawalRoot::default(),
+        data_commitment: DataCommitment(Fr::from(batch)),
+    }
+}
+
+fn leg() -> impl Strategy<Value = Leg> {
+    prop_oneof![Just(Leg::Zk), Just(Leg::Tee), Just(Leg::Op)]
+}
+
+fn actor() -> impl Strategy<Value = Actor> {
+    prop_oneof![4 => Just(Actor::Council), 1 => Just(Actor::Anyone)]
+}
+
+fn event() -> impl Strategy<Value = Event> {
+    // Weighted toward sequences that finalize, so both paths are exercised.
+    let id = 0u64..5;
+    let signer = prop_oneof![5 => Just(1u32), 1 => Just(2u32)];
+    prop_oneof![
+        4 => (1u64..4, prop::bool::weighted(0.2), prop::bool::weighted(0.3))
+            .prop_map(|(b, p, c)| Event::Propose { claim: claim(b, u64::from(p), u64::from(c)) }),
+        4 => (id.clone(), prop::bool::weighted(0.9)).prop_map(|(claim, valid)| Event::ZkProof { claim, valid }),
+        4 => (id.clone(), signer).prop_map(|(claim, signer)| Event::TeeSignature { claim, signer }),
+        3 => (id.clone(), prop::bool::weighted(0.8)).prop_map(|(claim, for_claim)| Event::GameResolved { claim, for_claim }),
+        6 => id.clone().prop_map(|claim| Event::Finalize { claim }),
+        1 => (leg(), id.clone(), id, any::<bool>()).prop_map(|(leg, a, b, verifies)| Event::ProveSelfDisagreement { leg, a, b, verifies }),
+        1 => Just(Event::RecordLivenessFailure),
+        3 => prop_oneof![1 => Just(DAY), 1 => Just(3 * DAY), 3 => Just(8 * DAY), 1 => Just(31 * DAY)].prop_map(|d| Event::Tick { now: d }),
+        1 => (actor(), leg()).prop_map(|(by, leg)| Event::QueueUpgrade { by, leg }),
+        1 => (actor(), leg()).prop_map(|(by, leg)| Event::ExecuteUpgrade { by, leg }),
+        1 => (actor(), 0u32..3, prop::bool::weighted(0.7)).prop_map(|(by, measurement, allowed)| Event::SetMeasurement { by, measurement, allowed }),
+        1 => (actor(), 1u32..3).prop_map(|(by, signer)| Event::RevokeSigner { by, signer }),
+        1 => (actor(), 1u32..3, 0u32..3).prop_map(|(by, signer, measurement)| Event::RegisterSigner { by, signer, measurement, expires_at: T0 + 60 * DAY }),
+    ]
+}
+
+fn is_council(e: &Event) -> bool {
+    matches!(
+        e,
+        Event::QueueUpgrade { .. }
+            | Event::ExecuteUpgrade { .. }
+            | Event::SetMeasurement { .. }
+            | Event::RevokeSigner { .. }
+            | Event::RegisterSigner { .. }
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn invariants(events in prop::collection::vec(event(), 1..60)) {
+        let mut f = Finality::new(FinalityParams::new(root(0), T0));
+        f.apply(Event::SetMeasurement { by: Actor::Council, measurement: 1, allowed: true }).unwrap();
+        f.apply(Event::RegisterSigner { by: Actor::Council, signer: 1, measurement: 1, expires_at: T0 + 60 * DAY }).unwrap();
+        let mut proposed_at: BTreeMap<u64, u64> = BTreeMap::new();
+        let mut queued_at: BTreeMap<Leg, u64> = BTreeMap::new();
+        let mut finals: BTreeMap<u64, (u64, FinalPath)> = BTreeMap::new();
+        let mut approved: std::collections::BTreeSet<(u64, Leg)> = Default::default();
+        for event in events {
+            // Ticks in the strategy are relative; make them absolute.
+            let event = match event {
+                Event::Tick { now } => Event::Tick { now: f.now() + now },
+                e => e,
+            };
+            let before = format!("{f:?}");
+            let result = f.apply(event.clone());
+            let Ok(effects) = result else {
+                prop_assert_eq!(format!("{f:?}"), before, "a refused event changed state");
+                continue;
+            };
+            for effect in &effects {
+                match *effect {
+                    Effect::Proposed { claim } => { proposed_at.insert(claim, f.now()); }
+                    Effect::Approved { claim, leg } => { approved.insert((claim, leg)); }
+                    Effect::GameResolved { claim, status: tribunal_finality::GameStatus::ResolvedFor } => {
+                        approved.insert((claim, Leg::Op));
+                    }
+                    Effect::UpgradeQueued { leg, .. } => { queued_at.insert(leg, f.now()); }
+                    Effect::UpgradeExecuted { leg, instant: false } => {
+                        // Rule 7: without evidence, only after the full timelock.
+                        prop_assert!(leg != Leg::Tee);
+                        prop_assert!(f.now() >= queued_at[&leg] + 30 * DAY);
+                    }
+                    Effect::Finalized { claim, path, at } => {
+                        // Rule 3: nothing the council does finalizes.
+                        prop_assert!(!is_council(&event), "council event finalized: {event:?}");
+                        let c = *f.claim(claim).unwrap();
+                        // One final claim per batch, and final roots chain from genesis.
+                        prop_assert!(!finals.contains_key(&c.batch_number.0));
+                        if c.batch_number.0 > 1 {
+                            let (parent, _) = finals.get(&(c.batch_number.0 - 1)).copied().expect("parent final first");
+                            prop_assert_eq!(f.claim(parent).unwrap().post_root, c.parent_root);
+                        } else {
+                            prop_assert_eq!(c.parent_root, root(0));
+                        }
+                        match path {
+                            // Rule 1 needs a ZK proof and a TEE signature on this very claim.
+                            FinalPath::Instant => {
+                                prop_assert!(approved.contains(&(claim, Leg::Zk)) && approved.contains(&(claim, Leg::Tee)));
+                                let by_approval_or_finalize = matches!(event, Event::ZkProof { .. } | Event::TeeSignature { .. } | Event::Finalize { .. });
+                                prop_assert!(by_approval_or_finalize);
+                            }
+                            // Rule 2: only after the window, and only by an explicit finalize.
+                            FinalPath::Slow { with } => {
+                                prop_assert!(with != Leg::Op);
+                                prop_assert!(approved.contains(&(claim, with)) && approved.contains(&(claim, Leg::Op)));
+                                prop_assert!(at >= proposed_at[&claim] + 7 * DAY);
+                                let is_finalize = matches!(event, Event::Finalize { .. });
+                                prop_assert!(is_finalize);
+                            }
+                        }
+                        // `FINALITY_COVERAGE=1 cargo test -p tribunal-finality -- --nocapture` counts the paths hit.
+                        if std::env::var_os("FINALITY_COVERAGE").is_some() {
+                            eprintln!("COVER {path:?}");
+                        }
+                        finals.insert(c.batch_number.0, (claim, path));
+                    }
+                    _ => {}
+                }
+            }
+            // Finality never reverts.
+            for &(claim, path) in finals.values() {
+                let is_final_still = matches!(f.status(claim).unwrap(), ClaimStatus::Final { path: p, .. } if p == path);
+                prop_assert!(is_final_still);
+            }
+        }
+    }
+}

@@ -1,0 +1,408 @@
+//! Each rule of DESIGN.md §1, and an attempt to break it.
+
+use tribunal_finality::{
+    Actor, ClaimStatus, Effect, Event, FinalPath, Finality, FinalityError, FinalityParams, Leg,
+};
+use tribunal_primitives::{
+    BatchNumber, ChainId, Claim, DataCommitment, Fr, StateRoot, WithdrawalRoot,
+};
+
+const T0: u64 = 1_000_000;
+const DAY: u64 = 24 * 3600;
+const SIGNER: u32 = 1;
+const MEASUREMENT: u32 = 7;
+
+fn root(x: u64) -> StateRoot {
+    StateRoot(Fr::from(x))
+}
+
+fn claim(batch: u64, parent: u64, post: u64) -> Claim {
+    Claim {
+        chain_id: ChainId(901),
+        batch_number: BatchNumber(batch),
+        parent_root: root(parent),
+        post_root: root(post),
+        withdrawal_root: WithdrawalRoot::default(),
+        data_commitment: DataCommitment(Fr::from(batch * 1000)),
+    }
+}
+
+fn model() -> Finality {
+    let mut f = Finality::new(FinalityParams::new(root(0), T0));
+    f.apply(Event::SetMeasurement { by: Actor::Council, measurement: MEASUREMENT, allowed: true })
+        .unwrap();
+    f.apply(Event::RegisterSigner {
+        by: Actor::Council,
+        signer: SIGNER,
+        measurement: MEASUREMENT,
+        expires_at: T0 + 90 * DAY,
+    })
+    .unwrap();
+    f
+}
+
+fn propose(f: &mut Finality, c: Claim) -> u64 {
+    match f.apply(Event::Propose { claim: c }).unwrap()[..] {
+        [Effect::Proposed { claim }] => claim,
+        ref other => panic!("{other:?}"),
+    }
+}
+
+fn tick(f: &mut Finality, by: u64) {
+    let now = f.now() + by;
+    f.apply(Event::Tick { now }).unwrap();
+}
+
+fn finalized(effects: &[Effect]) -> Option<FinalPath> {
+    effects.iter().find_map(|e| match e {
+        Effect::Finalized { path, .. } => Some(*path),
+        _ => None,
+    })
+}
+
+#[test]
+fn zk_and_tee_together_are_final_at_once() {
+    let mut f = model();
+    let id = propose(&mut f, claim(1, 0, 11));
+    assert_eq!(finalized(&f.apply(Event::ZkProof { claim: id, valid: true }).unwrap()), None);
+    let effects = f.apply(Event::TeeSignature { claim: id, signer: SIGNER }).unwrap();
+    assert_eq!(finalized(&effects), Some(FinalPath::Instant));
+    assert_eq!(f.final_claim(BatchNumber(1)).unwrap().0, id);
+    assert_eq!(f.status(id).unwrap().to_string(), format!("final: ZK+TEE at {T0}"));
+}
+
+#[test]
+fn tee_alone_never_finalizes() {
+    let mut f = model();
+    let id = propose(&mut f, claim(1, 0, 11));
+    f.apply(Event::TeeSignature { claim: id, signer: SIGNER }).unwrap();
+    assert_eq!(
+        f.apply(Event::Finalize { claim: id }),
+        Err(FinalityError::WindowNotPassed { claim: id, ends_at: T0 + 7 * DAY })
+    );
+    tick(&mut f, 30 * DAY);
+    assert_eq!(f.apply(Event::Finalize { claim: id }), Err(FinalityError::OpNotFavouring(id)));
+    f.apply(Event::GameResolved { claim: id, for_claim: false }).unwrap();
+    assert_eq!(f.apply(Event::Finalize { claim: id }), Err(FinalityError::OpNotFavouring(id)));
+    assert!(matches!(f.status(id).unwrap(), ClaimStatus::Pending { .. }));
+}
+
+#[test]
+fn op_alone_never_finalizes() {
+    let mut f = model();
+    let id = propose(&mut f, claim(1, 0, 11));
+    f.apply(Event::GameResolved { claim: id, for_claim: true }).unwrap();
+    tick(&mut f, 8 * DAY);
+    assert_eq!(f.apply(Event::Finalize { claim: id }), Err(FinalityError::NoValidityApproval(id)));
+}
+
+#[test]
+fn one_validity_leg_plus_op_is_final_after_the_window() {
+    let mut f = model();
+    let id = propose(&mut f, claim(1, 0, 11));
+    f.apply(Event::ZkProof { claim: id, valid: true }).unwrap();
+    f.apply(Event::GameResolved { claim: id, for_claim: true }).unwrap();
+    tick(&mut f, 7 * DAY - 1);
+    assert!(matches!(
+        f.apply(Event::Finalize { claim: id }),
+        Err(FinalityError::WindowNotPassed { .. })
+    ));
+    tick(&mut f, 1);
+    let effects = f.apply(Event::Finalize { claim: id }).unwrap();
+    assert_eq!(finalized(&effects), Some(FinalPath::Slow { with: Leg::Zk }));
+}
+
+#[test]
+fn the_council_never_finalizes() {
+    let mut f = model();
+    let id = propose(&mut f, claim(1, 0, 11));
+    f.apply(Event::TeeSignature { claim: id, signer: SIGNER }).unwrap();
+    // Everything the council can do, in every order it likes: none of it finalizes.
+    let council = [
+        Event::RegisterSigner {
+            by: Actor::Council,
+            signer: 2,
+            measurement: MEASUREMENT,
+            expires_at: T0 + DAY,
+        },
+        Event::SetMeasurement { by: Actor::Council, measurement: 99, allowed: true },
+        Event::QueueUpgrade { by: Actor::Council, leg: Leg::Zk },
+        Event::QueueUpgrade { by: Actor::Council, leg: Leg::Op },
+        Event::ExecuteUpgrade { by: Actor::Council, leg: Leg::Tee },
+        Event::RevokeSigner { by: Actor::Council, signer: 2 },
+    ];
+    for e in council {
+        let effects = f.apply(e).unwrap();
+        assert_eq!(finalized(&effects), None);
+    }
+    tick(&mut f, 31 * DAY);
+    for leg in [Leg::Zk, Leg::Op] {
+        assert_eq!(
+            finalized(&f.apply(Event::ExecuteUpgrade { by: Actor::Council, leg }).unwrap()),
+            None
+        );
+    }
+    assert!(f.final_claim(BatchNumber(1)).is_none());
+    // Its TEE upgrade also voided the TEE approval made under the old logic.
+    assert_eq!(f.apply(Event::Finalize { claim: id }), Err(FinalityError::NoValidityApproval(id)));
+}
+
+#[test]
+fn the_council_cannot_upgrade_zk_or_op_early() {
+    let mut f = model();
+    for leg in [Leg::Zk, Leg::Op] {
+        assert_eq!(
+            f.apply(Event::ExecuteUpgrade { by: Actor::Council, leg }),
+            Err(FinalityError::NoUpgradeQueued(leg))
+        );
+        assert_eq!(
+            f.apply(Event::QueueUpgrade { by: Actor::Anyone, leg }),
+            Err(FinalityError::NotCouncil)
+        );
+        f.apply(Event::QueueUpgrade { by: Actor::Council, leg }).unwrap();
+    }
+    tick(&mut f, 30 * DAY - 1);
+    for leg in [Leg::Zk, Leg::Op] {
+        assert_eq!(
+            f.apply(Event::ExecuteUpgrade { by: Actor::Council, leg }),
+            Err(FinalityError::TimelockNotExpired { leg, eta: T0 + 30 * DAY })
+        );
+    }
+    tick(&mut f, 1);
+    for leg in [Leg::Zk, Leg::Op] {
+        assert_eq!(
+            f.apply(Event::ExecuteUpgrade { by: Actor::Council, leg }).unwrap(),
+            vec![Effect::UpgradeExecuted { leg, instant: false }]
+        );
+    }
+    assert_eq!(
+        f.apply(Event::QueueUpgrade { by: Actor::Council, leg: Leg::Tee }),
+        Err(FinalityError::NotTimelocked)
+    );
+    assert_eq!(
+        f.apply(Event::ExecuteUpgrade { by: Actor::Anyone, leg: Leg::Tee }),
+        Err(FinalityError::NotCouncil)
+    );
+}
+
+#[test]
+fn a_non_final_parent_blocks_its_child() {
+    let mut f = model();
+    let parent = propose(&mut f, claim(1, 0, 11));
+    let child = propose(&mut f, claim(2, 11, 22));
+    f.apply(Event::ZkProof { claim: child, valid: true }).unwrap();
+    let effects = f.apply(Event::TeeSignature { claim: child, signer: SIGNER }).unwrap();
+    assert_eq!(finalized(&effects), None);
+    assert_eq!(
+        f.apply(Event::Finalize { claim: child }),
+        Err(FinalityError::ParentNotFinal(child))
+    );
+    assert_eq!(f.status(child).unwrap().to_string(), "waiting: parent not final");
+    f.apply(Event::ZkProof { claim: parent, valid: true }).unwrap();
+    f.apply(Event::TeeSignature { claim: parent, signer: SIGNER }).unwrap();
+    assert_eq!(
+        finalized(&f.apply(Event::Finalize { claim: child }).unwrap()),
+        Some(FinalPath::Instant)
+    );
+    // A child built on a root that did not win stays blocked.
+    let orphan = propose(&mut f, claim(3, 99, 33));
+    f.apply(Event::ZkProof { claim: orphan, valid: true }).unwrap();
+    f.apply(Event::TeeSignature { claim: orphan, signer: SIGNER }).unwrap();
+    assert_eq!(
+        f.apply(Event::Finalize { claim: orphan }),
+        Err(FinalityError::ParentNotFinal(orphan))
+    );
+}
+
+#[test]
+fn zk_and_tee_conflict_is_resolved_by_op_after_the_window() {
+    let mut f = model();
+    let x = propose(&mut f, claim(1, 0, 11));
+    let y = propose(&mut f, claim(1, 0, 66));
+    assert_eq!(finalized(&f.apply(Event::ZkProof { claim: x, valid: true }).unwrap()), None);
+    assert_eq!(
+        finalized(&f.apply(Event::TeeSignature { claim: y, signer: SIGNER }).unwrap()),
+        None
+    );
+    f.apply(Event::GameResolved { claim: x, for_claim: true }).unwrap();
+    f.apply(Event::GameResolved { claim: y, for_claim: false }).unwrap();
+    assert!(matches!(
+        f.apply(Event::Finalize { claim: x }),
+        Err(FinalityError::WindowNotPassed { .. })
+    ));
+    tick(&mut f, 7 * DAY);
+    assert_eq!(f.apply(Event::Finalize { claim: y }), Err(FinalityError::OpNotFavouring(y)));
+    let effects = f.apply(Event::Finalize { claim: x }).unwrap();
+    assert_eq!(finalized(&effects), Some(FinalPath::Slow { with: Leg::Zk }));
+    assert!(effects.contains(&Effect::LegFaulty { leg: Leg::Tee, claim: y }));
+    assert_eq!(f.faulty().collect::<Vec<_>>(), vec![(Leg::Tee, y)]);
+    assert_eq!(
+        f.apply(Event::Finalize { claim: y }),
+        Err(FinalityError::BatchAlreadyFinal(BatchNumber(1)))
+    );
+}
+
+#[test]
+fn self_disagreement_freezes_the_leg_and_opens_the_instant_upgrade() {
+    let mut f = model();
+    let x = propose(&mut f, claim(1, 0, 11));
+    let y = propose(&mut f, claim(1, 0, 66));
+    f.apply(Event::ZkProof { claim: x, valid: true }).unwrap();
+    // Two valid ZK proofs for the same input and different roots: the leg is frozen on sight.
+    let effects = f.apply(Event::ZkProof { claim: y, valid: true }).unwrap();
+    assert!(effects.contains(&Effect::LegFrozen { leg: Leg::Zk }));
+    assert!(f.is_frozen(Leg::Zk));
+    // The frozen leg's approvals no longer count: ZK + TEE on x is not instant.
+    let effects = f.apply(Event::TeeSignature { claim: x, signer: SIGNER }).unwrap();
+    assert_eq!(finalized(&effects), None);
+    // The council replaces the ZK verifier at once, without a queued timelock.
+    assert_eq!(
+        f.apply(Event::ExecuteUpgrade { by: Actor::Council, leg: Leg::Zk }).unwrap(),
+        vec![Effect::UpgradeExecuted { leg: Leg::Zk, instant: true }]
+    );
+    assert!(!f.is_frozen(Leg::Zk));
+    // Proofs under the replaced verifier do not count; a proof under the new one does.
+    assert_eq!(
+        f.apply(Event::Finalize { claim: x }),
+        Err(FinalityError::WindowNotPassed { claim: x, ends_at: T0 + 7 * DAY })
+    );
+    let effects = f.apply(Event::ZkProof { claim: x, valid: true }).unwrap();
+    assert_eq!(finalized(&effects), Some(FinalPath::Instant));
+}
+
+#[test]
+fn submitted_evidence_freezes_tee_and_bad_evidence_is_refused() {
+    let mut f = model();
+    let x = propose(&mut f, claim(1, 0, 11));
+    let y = propose(&mut f, claim(1, 0, 66));
+    let other_batch = propose(&mut f, claim(2, 11, 22));
+    let prove = |a, b, verifies| Event::ProveSelfDisagreement { leg: Leg::Tee, a, b, verifies };
+    assert_eq!(f.apply(prove(x, y, false)), Err(FinalityError::InvalidEvidence(Leg::Tee)));
+    assert_eq!(f.apply(prove(x, x, true)), Err(FinalityError::InvalidEvidence(Leg::Tee)));
+    assert_eq!(f.apply(prove(x, other_batch, true)), Err(FinalityError::InvalidEvidence(Leg::Tee)));
+    assert_eq!(f.apply(prove(x, y, true)).unwrap(), vec![Effect::LegFrozen { leg: Leg::Tee }]);
+    assert_eq!(f.apply(prove(x, y, true)), Err(FinalityError::AlreadyFrozen(Leg::Tee)));
+    // OP evidence is the recorded games.
+    assert_eq!(
+        f.apply(Event::ProveSelfDisagreement { leg: Leg::Op, a: x, b: y, verifies: true }),
+        Err(FinalityError::InvalidEvidence(Leg::Op))
+    );
+    f.apply(Event::GameResolved { claim: x, for_claim: true }).unwrap();
+    let effects = f.apply(Event::GameResolved { claim: y, for_claim: true }).unwrap();
+    assert!(effects.contains(&Effect::LegFrozen { leg: Leg::Op }));
+}
+
+#[test]
+fn liveness_failure_opens_the_instant_upgrade() {
+    let mut f = model();
+    assert_eq!(f.apply(Event::RecordLivenessFailure), Err(FinalityError::ChainLive));
+    let id = propose(&mut f, claim(1, 0, 11));
+    tick(&mut f, 7 * DAY - 1);
+    assert_eq!(f.apply(Event::RecordLivenessFailure), Err(FinalityError::ChainLive));
+    assert_eq!(
+        f.apply(Event::ExecuteUpgrade { by: Actor::Council, leg: Leg::Op }),
+        Err(FinalityError::NoUpgradeQueued(Leg::Op))
+    );
+    tick(&mut f, 1);
+    assert_eq!(
+        f.apply(Event::RecordLivenessFailure).unwrap(),
+        vec![Effect::LivenessFailure { at: T0 + 7 * DAY }]
+    );
+    assert_eq!(f.apply(Event::RecordLivenessFailure), Err(FinalityError::LivenessAlreadyRecorded));
+    assert_eq!(
+        f.apply(Event::ExecuteUpgrade { by: Actor::Council, leg: Leg::Op }).unwrap(),
+        vec![Effect::UpgradeExecuted { leg: Leg::Op, instant: true }]
+    );
+    // A finalization ends the failure: the timelock is back.
+    f.apply(Event::ZkProof { claim: id, valid: true }).unwrap();
+    f.apply(Event::TeeSignature { claim: id, signer: SIGNER }).unwrap();
+    assert!(!f.liveness_failed());
+    assert_eq!(
+        f.apply(Event::ExecuteUpgrade { by: Actor::Council, leg: Leg::Zk }),
+        Err(FinalityError::NoUpgradeQueued(Leg::Zk))
+    );
+}
+
+#[test]
+fn tee_signers_are_checked_now_and_hot_fixed_at_zero_delay() {
+    let mut f = model();
+    let id = propose(&mut f, claim(1, 0, 11));
+    assert_eq!(
+        f.apply(Event::TeeSignature { claim: id, signer: 5 }),
+        Err(FinalityError::InvalidSigner(5))
+    );
+    f.apply(Event::TeeSignature { claim: id, signer: SIGNER }).unwrap();
+    f.apply(Event::ZkProof { claim: id, valid: true }).ok();
+    assert!(f.final_claim(BatchNumber(1)).is_some());
+
+    let next = propose(&mut f, claim(2, 11, 22));
+    f.apply(Event::TeeSignature { claim: next, signer: SIGNER }).unwrap();
+    // Removing the measurement takes effect at once: the signature stops counting, new ones are refused.
+    f.apply(Event::SetMeasurement { by: Actor::Council, measurement: MEASUREMENT, allowed: false })
+        .unwrap();
+    assert_eq!(
+        f.apply(Event::TeeSignature { claim: next, signer: SIGNER }),
+        Err(FinalityError::InvalidSigner(SIGNER))
+    );
+    let effects = f.apply(Event::ZkProof { claim: next, valid: true }).unwrap();
+    assert_eq!(finalized(&effects), None);
+    // Allowed again but the signer expires: still refused.
+    f.apply(Event::SetMeasurement { by: Actor::Council, measurement: MEASUREMENT, allowed: true })
+        .unwrap();
+    tick(&mut f, 90 * DAY);
+    assert_eq!(
+        f.apply(Event::TeeSignature { claim: next, signer: SIGNER }),
+        Err(FinalityError::InvalidSigner(SIGNER))
+    );
+    f.apply(Event::RegisterSigner {
+        by: Actor::Council,
+        signer: 3,
+        measurement: MEASUREMENT,
+        expires_at: f.now() + DAY,
+    })
+    .unwrap();
+    f.apply(Event::RevokeSigner { by: Actor::Council, signer: 3 }).unwrap();
+    assert_eq!(
+        f.apply(Event::TeeSignature { claim: next, signer: 3 }),
+        Err(FinalityError::InvalidSigner(3))
+    );
+    assert_eq!(
+        f.apply(Event::RegisterSigner {
+            by: Actor::Anyone,
+            signer: 4,
+            measurement: MEASUREMENT,
+            expires_at: u64::MAX
+        }),
+        Err(FinalityError::NotCouncil)
+    );
+}
+
+#[test]
+fn bad_events_are_typed_and_change_nothing() {
+    let mut f = model();
+    let id = propose(&mut f, claim(1, 0, 11));
+    let before = format!("{f:?}");
+    assert_eq!(
+        f.apply(Event::Propose { claim: claim(1, 0, 11) }),
+        Err(FinalityError::DuplicateClaim(id))
+    );
+    assert_eq!(f.apply(Event::Propose { claim: claim(0, 0, 1) }), Err(FinalityError::GenesisBatch));
+    assert_eq!(
+        f.apply(Event::ZkProof { claim: 9, valid: true }),
+        Err(FinalityError::UnknownClaim(9))
+    );
+    assert_eq!(
+        f.apply(Event::ZkProof { claim: id, valid: false }),
+        Err(FinalityError::InvalidProof)
+    );
+    assert_eq!(
+        f.apply(Event::Tick { now: T0 - 1 }),
+        Err(FinalityError::TimeWentBackwards { now: T0, to: T0 - 1 })
+    );
+    assert_eq!(format!("{f:?}"), before, "refused events change nothing");
+    f.apply(Event::GameResolved { claim: id, for_claim: false }).unwrap();
+    assert_eq!(
+        f.apply(Event::GameResolved { claim: id, for_claim: true }),
+        Err(FinalityError::GameAlreadyResolved(id))
+    );
+}
