@@ -40,7 +40,13 @@ function findImport(path) {
     return { error: `not found: ${path}` };
 }
 
-const sources = Object.fromEntries(solFiles(SRC).map((p) => [relative(SRC, p), { content: readFileSync(p, "utf8") }]));
+// Well-kept third-party Solidity compiled alongside ours, so their artifacts are committed too:
+// circomlib-compatible Poseidon (poseidon-solidity, checked against the Rust Poseidon in tests).
+const EXTERNAL = [2, 3, 4, 5, 6].map((t) => `poseidon-solidity/PoseidonT${t}.sol`);
+const sources = Object.fromEntries([
+    ...solFiles(SRC).map((p) => [relative(SRC, p), { content: readFileSync(p, "utf8") }]),
+    ...EXTERNAL.map((p) => [p, { content: readFileSync(join(HERE, "node_modules", p), "utf8") }]),
+]);
 const input = { language: "Solidity", sources, settings: SETTINGS };
 const output = JSON.parse(solc.compile(JSON.stringify(input), { import: findImport }));
 const errors = (output.errors ?? []).filter((e) => e.severity === "error");

@@ -22,6 +22,37 @@ mod bindings {
 
 pub use bindings::Inbox;
 
+/// circomlib-compatible Poseidon on chain, from the npm package `poseidon-solidity` 0.0.5: one
+/// library per width, `PoseidonT{n+1}.hash(uint[n])` for `n` inputs (1..=5).
+#[allow(missing_docs)]
+pub mod poseidon {
+    alloy_sol_types::sol!(
+        #[derive(Debug)]
+        PoseidonT2,
+        "artifacts/PoseidonT2.json"
+    );
+    alloy_sol_types::sol!(
+        #[derive(Debug)]
+        PoseidonT3,
+        "artifacts/PoseidonT3.json"
+    );
+    alloy_sol_types::sol!(
+        #[derive(Debug)]
+        PoseidonT4,
+        "artifacts/PoseidonT4.json"
+    );
+    alloy_sol_types::sol!(
+        #[derive(Debug)]
+        PoseidonT5,
+        "artifacts/PoseidonT5.json"
+    );
+    alloy_sol_types::sol!(
+        #[derive(Debug)]
+        PoseidonT6,
+        "artifacts/PoseidonT6.json"
+    );
+}
+
 /// The EIP-170 limit on deployed code, in bytes.
 pub const MAX_CODE_SIZE: usize = 24_576;
 
@@ -31,7 +62,14 @@ mod tests {
 
     #[test]
     fn artifacts_fit_eip170_and_carry_code() {
-        let deployed: &[(&str, &[u8])] = &[("Inbox", &Inbox::DEPLOYED_BYTECODE)];
+        let deployed: &[(&str, &[u8])] = &[
+            ("Inbox", &Inbox::DEPLOYED_BYTECODE),
+            ("PoseidonT2", &poseidon::PoseidonT2::DEPLOYED_BYTECODE),
+            ("PoseidonT3", &poseidon::PoseidonT3::DEPLOYED_BYTECODE),
+            ("PoseidonT4", &poseidon::PoseidonT4::DEPLOYED_BYTECODE),
+            ("PoseidonT5", &poseidon::PoseidonT5::DEPLOYED_BYTECODE),
+            ("PoseidonT6", &poseidon::PoseidonT6::DEPLOYED_BYTECODE),
+        ];
         for &(name, code) in deployed {
             assert!(!code.is_empty(), "{name} has no code");
             assert!(code.len() <= MAX_CODE_SIZE, "{name}: {} bytes", code.len());
