@@ -104,7 +104,7 @@ async fn run_on(l1: &impl L1, args: DevnetArgs) -> eyre::Result<()> {
         "built: STF with witnesses, redb store, blobs + KZG (EIP-4844/7594), L1 backends, Inbox contract."
     );
     println!(
-        "NOT built yet: bridge + forced inclusion, 2-of-3 finality, ZK, TEE, OP game, node services."
+        "NOT built yet: bridge + forced inclusion, the finality contract (its Rust model exists), ZK, TEE, OP game, node."
     );
     println!(
         "so deposits are minted by the devnet, and batches are posted but not proven or final.\n"

@@ -61,6 +61,9 @@ fn b32(y: &Yaml) -> Option<Bytes32> {
 fn list<T>(y: &Yaml, f: impl Fn(&Yaml) -> Option<T>) -> Option<Vec<T>> {
     y.as_vec()?.iter().map(f).collect()
 }
+fn cell_indices(y: &Yaml) -> Option<Vec<u64>> {
+    y.as_vec()?.iter().map(|v| v.as_i64().and_then(|n| u64::try_from(n).ok())).collect()
+}
 fn cell(y: &Yaml) -> Option<Cell> {
     Cell::from_bytes(&bytes(y)?).ok()
 }
@@ -201,11 +204,7 @@ fn eip7594() {
             &name,
             &case,
             |i| {
-                let indices: Vec<u64> = i["cell_indices"]
-                    .as_vec()?
-                    .iter()
-                    .map(|v| v.as_i64().map(|n| n as u64))
-                    .collect::<Option<_>>()?;
+                let indices = cell_indices(&i["cell_indices"])?;
                 s.recover_cells_and_kzg_proofs(&indices, &list(&i["cells"], cell)?)
                     .ok()
                     .map(flatten)
@@ -218,11 +217,7 @@ fn eip7594() {
             &name,
             &case,
             |i| {
-                let indices: Vec<u64> = i["cell_indices"]
-                    .as_vec()?
-                    .iter()
-                    .map(|v| v.as_i64().map(|n| n as u64))
-                    .collect::<Option<_>>()?;
+                let indices = cell_indices(&i["cell_indices"])?;
                 s.verify_cell_kzg_proof_batch(
                     &list(&i["commitments"], b48)?,
                     &indices,
