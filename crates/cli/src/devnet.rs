@@ -209,7 +209,8 @@ async fn run_on(l1: &impl L1, args: DevnetArgs) -> eyre::Result<()> {
         let sidecar = tribunal_da::sidecar_7594(tribunal_da::encode_blobs(&bytes)?)?;
         let hashes: Vec<_> = sidecar.versioned_hashes().collect();
         let post = L1Tx::call(inbox, Inbox::postBatchCall { _batchNumber: number.0 }.abi_encode())
-            .with_sidecar(sidecar);
+            .with_sidecar(sidecar)
+            .with_max_fee_per_blob_gas(fee.max_fee_per_blob_gas);
         let receipt = l1.send(sequencer, post).await?;
         let posted = tribunal_da::decode_batch(&l1.blobs(&hashes).await?)?;
         eyre::ensure!(

@@ -241,8 +241,13 @@ impl L1 for DevL1 {
         // Simulate first: a transaction that would revert is refused without being mined, and
         // the simulation sizes the gas limit when none is given.
         let sim_limit = tx.gas_limit.unwrap_or(TX_GAS_LIMIT_CAP);
-        // Twice the current blob base fee, as the RPC backend offers.
-        let blob_fee = Chain::params().calc_blob_fee(c.excess_blob_gas).max(1) * 2;
+        let base_blob_fee = Chain::params().calc_blob_fee(c.excess_blob_gas);
+        let blob_fee = tx.max_fee_per_blob_gas.unwrap_or(base_blob_fee.max(1) * 2);
+        if !blob_hashes.is_empty() && blob_fee < base_blob_fee {
+            return Err(L1Error::InvalidTx(format!(
+                "max fee per blob gas {blob_fee} is below the blob base fee {base_blob_fee}"
+            )));
+        }
         let sim =
             c.run(tx_env(from, &tx, nonce, sim_limit, blob_hashes.clone(), blob_fee), false)?;
         let gas_limit = tx

@@ -59,6 +59,9 @@ pub struct L1Tx {
     pub gas_limit: Option<u64>,
     /// Blobs, for a type-3 transaction (calls only).
     pub sidecar: Option<BlobTransactionSidecarEip7594>,
+    /// Cap on the blob base fee, in wei per blob gas; `None` offers twice the current blob base
+    /// fee. The batcher sets it from `tribunal_da::fees::quote`.
+    pub max_fee_per_blob_gas: Option<u128>,
 }
 
 impl L1Tx {
@@ -81,6 +84,12 @@ impl L1Tx {
     /// Carries blobs (a type-3 transaction).
     pub fn with_sidecar(mut self, sidecar: BlobTransactionSidecarEip7594) -> Self {
         self.sidecar = Some(sidecar);
+        self
+    }
+
+    /// Caps the blob base fee at `wei` per blob gas.
+    pub const fn with_max_fee_per_blob_gas(mut self, wei: u128) -> Self {
+        self.max_fee_per_blob_gas = Some(wei);
         self
     }
 }

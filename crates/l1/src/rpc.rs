@@ -111,10 +111,10 @@ impl L1 for RpcL1 {
         let chain_id = self.chain_id().await?;
         let nonce = self.provider.get_transaction_count(from).pending().await.map_err(transport)?;
         let fees = self.provider.estimate_eip1559_fees().await.map_err(transport)?;
-        let blob_fee = if blob_hashes.is_empty() {
-            0
-        } else {
-            self.provider.get_blob_base_fee().await.map_err(transport)?.max(1) * 2
+        let blob_fee = match (blob_hashes.is_empty(), tx.max_fee_per_blob_gas) {
+            (true, _) => 0,
+            (false, Some(cap)) => cap,
+            (false, None) => self.provider.get_blob_base_fee().await.map_err(transport)?.max(1) * 2,
         };
         let mut req = Self::request(from, &tx, blob_hashes.clone());
         if !blob_hashes.is_empty() {

@@ -144,6 +144,12 @@ async fn suite(l1: &(impl L1Dev + 'static)) {
         .unwrap_err();
     assert!(matches!(err, L1Error::InvalidSidecar(_) | L1Error::InvalidTx(_)), "{err}");
 
+    // A blob fee cap below the blob base fee is refused (the base fee is at least 1 wei).
+    let capped = L1Tx::call(inbox, Inbox::postBatchCall { _batchNumber: 2 }.abi_encode())
+        .with_sidecar(sidecar_7594(encode_blobs(&batch(2).encode()).unwrap()).unwrap())
+        .with_max_fee_per_blob_gas(0);
+    assert!(l1.send(sequencer, capped).await.is_err(), "a zero blob fee cap must be refused");
+
     // Time travel: seven days later.
     let t0 = l1.head().await.unwrap().timestamp;
     l1.increase_time(7 * 24 * 3600).await.unwrap();
