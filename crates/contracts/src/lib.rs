@@ -18,9 +18,24 @@ mod bindings {
         Inbox,
         "artifacts/Inbox.json"
     );
+    alloy_sol_types::sol!(
+        #[derive(Debug, PartialEq, Eq)]
+        SecurityCouncil,
+        "artifacts/SecurityCouncil.json"
+    );
 }
 
-pub use bindings::Inbox;
+pub use bindings::{Inbox, SecurityCouncil};
+
+/// Stand-ins used only by tests, compiled from `src/test/`.
+#[allow(missing_docs)]
+pub mod test_fixtures {
+    alloy_sol_types::sol!(
+        #[derive(Debug, PartialEq, Eq)]
+        MockLegRegistry,
+        "artifacts/MockLegRegistry.json"
+    );
+}
 
 /// circomlib-compatible Poseidon on chain, from the npm package `poseidon-solidity` 0.0.5: one
 /// library per width, `PoseidonT{n+1}.hash(uint[n])` for `n` inputs (1..=5).
@@ -64,6 +79,7 @@ mod tests {
     fn artifacts_fit_eip170_and_carry_code() {
         let deployed: &[(&str, &[u8])] = &[
             ("Inbox", &Inbox::DEPLOYED_BYTECODE),
+            ("SecurityCouncil", &SecurityCouncil::DEPLOYED_BYTECODE),
             ("PoseidonT2", &poseidon::PoseidonT2::DEPLOYED_BYTECODE),
             ("PoseidonT3", &poseidon::PoseidonT3::DEPLOYED_BYTECODE),
             ("PoseidonT4", &poseidon::PoseidonT4::DEPLOYED_BYTECODE),
