@@ -63,7 +63,9 @@ async fn deploy_council(
         .abi_encode(),
     );
     let deployer = &dev_signers()[0];
-    Ok(l1.send(deployer, L1Tx::create(init)).await?.contract_address.unwrap())
+    let receipt = l1.send(deployer, L1Tx::create(init)).await?;
+    eprintln!("deploy {}-of-{}: {} gas", threshold, members.len(), receipt.gas_used);
+    Ok(receipt.contract_address.unwrap())
 }
 
 async fn setup() -> Setup {
@@ -131,10 +133,11 @@ impl Setup {
     ) -> Result<(), L1Error> {
         let sigs = self.sign(signers, target, &data, self.nonce().await).await;
         let call = SecurityCouncil::submitCall { _target: target, _data: data, _signatures: sigs };
-        self.l1
-            .send(&dev_signers()[1], L1Tx::call(self.council, call.abi_encode()))
-            .await
-            .map(|_| ())
+        let receipt =
+            self.l1.send(&dev_signers()[1], L1Tx::call(self.council, call.abi_encode())).await?;
+        // `--nocapture` shows the gas of each accepted submission (BENCHMARKS.md).
+        eprintln!("submit with {} signatures: {} gas", signers.len(), receipt.gas_used);
+        Ok(())
     }
 
     async fn read(&self, call: impl SolCall) -> Bytes {
@@ -231,7 +234,11 @@ fn zk_and_op_changes_wait_thirty_days_unless_evidence_opens_the_instant_path() {
             SecurityCouncil::SecurityCouncilErrors::Council_Timelocked(_)
         ));
         s.l1.increase_time(DAY).await.unwrap();
-        s.l1.send(&dev_signers()[2], L1Tx::call(s.council, execute.abi_encode())).await.unwrap();
+        let receipt =
+            s.l1.send(&dev_signers()[2], L1Tx::call(s.council, execute.abi_encode()))
+                .await
+                .unwrap();
+        eprintln!("execute after the timelock: {} gas", receipt.gas_used);
         assert_eq!(zk(s.read(MockLegRegistry::zkVerifierCall {}).await), new_verifier);
 
         // Queue an OP change, then rule 5/6 evidence opens its instant path: it executes at once.
