@@ -72,85 +72,152 @@ fn is_council(e: &Event) -> bool {
     )
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig::with_cases(512))]
+/// A leg that is down for a whole run: its approvals never arrive, so the slow path is exercised.
+#[derive(Clone, Copy, Debug)]
+enum Outage {
+    None,
+    Zk,
+    Tee,
+}
 
-    #[test]
-    fn invariants(events in prop::collection::vec(event(), 1..60)) {
-        let mut f = Finality::new(FinalityParams::new(root(0), T0));
-        f.apply(Event::SetMeasurement { by: Actor::Council, measurement: 1, allowed: true }).unwrap();
-        f.apply(Event::RegisterSigner { by: Actor::Council, signer: 1, measurement: 1, expires_at: T0 + 60 * DAY }).unwrap();
-        let mut proposed_at: BTreeMap<u64, u64> = BTreeMap::new();
-        let mut queued_at: BTreeMap<Leg, u64> = BTreeMap::new();
-        let mut finals: BTreeMap<u64, (u64, FinalPath)> = BTreeMap::new();
-        let mut approved: std::collections::BTreeSet<(u64, Leg)> = Default::default();
-        for event in events {
-            // Ticks in the strategy are relative; make them absolute.
-            let event = match event {
-                Event::Tick { now } => Event::Tick { now: f.now() + now },
-                e => e,
-            };
-            let before = format!("{f:?}");
-            let result = f.apply(event.clone());
-            let Ok(effects) = result else {
-                prop_assert_eq!(format!("{f:?}"), before, "a refused event changed state");
-                continue;
-            };
-            for effect in &effects {
-                match *effect {
-                    Effect::Proposed { claim } => { proposed_at.insert(claim, f.now()); }
-                    Effect::Approved { claim, leg } => { approved.insert((claim, leg)); }
-                    Effect::GameResolved { claim, status: tribunal_finality::GameStatus::ResolvedFor } => {
-                        approved.insert((claim, Leg::Op));
-                    }
-                    Effect::UpgradeQueued { leg, .. } => { queued_at.insert(leg, f.now()); }
-                    Effect::UpgradeExecuted { leg, instant: false } => {
-                        // Rule 7: without evidence, only after the full timelock.
-                        prop_assert!(leg != Leg::Tee);
-                        prop_assert!(f.now() >= queued_at[&leg] + 30 * DAY);
-                    }
-                    Effect::Finalized { claim, path, at } => {
-                        // Rule 3: nothing the council does finalizes.
-                        prop_assert!(!is_council(&event), "council event finalized: {event:?}");
-                        let c = *f.claim(claim).unwrap();
-                        // One final claim per batch, and final roots chain from genesis.
-                        prop_assert!(!finals.contains_key(&c.batch_number.0));
-                        if c.batch_number.0 > 1 {
-                            let (parent, _) = finals.get(&(c.batch_number.0 - 1)).copied().expect("parent final first");
-                            prop_assert_eq!(f.claim(parent).unwrap().post_root, c.parent_root);
-                        } else {
-                            prop_assert_eq!(c.parent_root, root(0));
-                        }
-                        match path {
-                            // Rule 1 needs a ZK proof and a TEE signature on this very claim.
-                            FinalPath::Instant => {
-                                prop_assert!(approved.contains(&(claim, Leg::Zk)) && approved.contains(&(claim, Leg::Tee)));
-                                let by_approval_or_finalize = matches!(event, Event::ZkProof { .. } | Event::TeeSignature { .. } | Event::Finalize { .. });
-                                prop_assert!(by_approval_or_finalize);
-                            }
-                            // Rule 2: only after the window, and only by an explicit finalize.
-                            FinalPath::Slow { with } => {
-                                prop_assert!(with != Leg::Op);
-                                prop_assert!(approved.contains(&(claim, with)) && approved.contains(&(claim, Leg::Op)));
-                                prop_assert!(at >= proposed_at[&claim] + 7 * DAY);
-                                let is_finalize = matches!(event, Event::Finalize { .. });
-                                prop_assert!(is_finalize);
-                            }
-                        }
-                        // `FINALITY_COVERAGE=1 cargo test -p tribunal-finality -- --nocapture` counts the paths hit.
-                        if std::env::var_os("FINALITY_COVERAGE").is_some() {
-                            eprintln!("COVER {path:?}");
-                        }
-                        finals.insert(c.batch_number.0, (claim, path));
-                    }
-                    _ => {}
+fn outage() -> impl Strategy<Value = Outage> {
+    prop_oneof![2 => Just(Outage::None), 1 => Just(Outage::Zk), 1 => Just(Outage::Tee)]
+}
+
+fn check(outage: Outage, events: Vec<Event>) -> Result<(), TestCaseError> {
+    let events: Vec<Event> = events
+        .into_iter()
+        .filter(|e| match outage {
+            Outage::None => true,
+            Outage::Zk => !matches!(e, Event::ZkProof { .. }),
+            Outage::Tee => !matches!(e, Event::TeeSignature { .. }),
+        })
+        .collect();
+
+    let mut f = Finality::new(FinalityParams::new(root(0), T0));
+    f.apply(Event::SetMeasurement { by: Actor::Council, measurement: 1, allowed: true }).unwrap();
+    f.apply(Event::RegisterSigner {
+        by: Actor::Council,
+        signer: 1,
+        measurement: 1,
+        expires_at: T0 + 60 * DAY,
+    })
+    .unwrap();
+    let mut proposed_at: BTreeMap<u64, u64> = BTreeMap::new();
+    let mut queued_at: BTreeMap<Leg, u64> = BTreeMap::new();
+    let mut finals: BTreeMap<u64, (u64, FinalPath)> = BTreeMap::new();
+    let mut approved: std::collections::BTreeSet<(u64, Leg)> = Default::default();
+    for event in events {
+        // Ticks in the strategy are relative; make them absolute.
+        let event = match event {
+            Event::Tick { now } => Event::Tick { now: f.now() + now },
+            e => e,
+        };
+        let before = format!("{f:?}");
+        let result = f.apply(event.clone());
+        let Ok(effects) = result else {
+            prop_assert_eq!(format!("{f:?}"), before, "a refused event changed state");
+            continue;
+        };
+        for effect in &effects {
+            match *effect {
+                Effect::Proposed { claim } => {
+                    proposed_at.insert(claim, f.now());
                 }
-            }
-            // Finality never reverts.
-            for &(claim, path) in finals.values() {
-                let is_final_still = matches!(f.status(claim).unwrap(), ClaimStatus::Final { path: p, .. } if p == path);
-                prop_assert!(is_final_still);
+                Effect::Approved { claim, leg } => {
+                    approved.insert((claim, leg));
+                }
+                Effect::GameResolved {
+                    claim,
+                    status: tribunal_finality::GameStatus::ResolvedFor,
+                } => {
+                    approved.insert((claim, Leg::Op));
+                }
+                Effect::UpgradeQueued { leg, .. } => {
+                    queued_at.insert(leg, f.now());
+                }
+                Effect::UpgradeExecuted { leg, instant: false } => {
+                    // Rule 7: without evidence, only after the full timelock.
+                    prop_assert!(leg != Leg::Tee);
+                    prop_assert!(f.now() >= queued_at[&leg] + 30 * DAY);
+                }
+                Effect::Finalized { claim, path, at } => {
+                    // Rule 3: nothing the council does finalizes.
+                    prop_assert!(!is_council(&event), "council event finalized: {event:?}");
+                    let c = *f.claim(claim).unwrap();
+                    // One final claim per batch, and final roots chain from genesis.
+                    prop_assert!(!finals.contains_key(&c.batch_number.0));
+                    if c.batch_number.0 > 1 {
+                        let (parent, _) = finals
+                            .get(&(c.batch_number.0 - 1))
+                            .copied()
+                            .expect("parent final first");
+                        prop_assert_eq!(f.claim(parent).unwrap().post_root, c.parent_root);
+                    } else {
+                        prop_assert_eq!(c.parent_root, root(0));
+                    }
+                    match path {
+                        // Rule 1 needs a ZK proof and a TEE signature on this very claim.
+                        FinalPath::Instant => {
+                            prop_assert!(
+                                approved.contains(&(claim, Leg::Zk))
+                                    && approved.contains(&(claim, Leg::Tee))
+                            );
+                            let by_approval_or_finalize = matches!(
+                                event,
+                                Event::ZkProof { .. }
+                                    | Event::TeeSignature { .. }
+                                    | Event::Finalize { .. }
+                            );
+                            prop_assert!(by_approval_or_finalize);
+                        }
+                        // Rule 2: only after the window, and only by an explicit finalize.
+                        FinalPath::Slow { with } => {
+                            prop_assert!(with != Leg::Op);
+                            prop_assert!(
+                                approved.contains(&(claim, with))
+                                    && approved.contains(&(claim, Leg::Op))
+                            );
+                            prop_assert!(at >= proposed_at[&claim] + 7 * DAY);
+                            let is_finalize = matches!(event, Event::Finalize { .. });
+                            prop_assert!(is_finalize);
+                        }
+                    }
+                    // `FINALITY_COVERAGE=1 cargo test -p tribunal-finality -- --nocapture` counts the paths hit.
+                    if std::env::var_os("FINALITY_COVERAGE").is_some() {
+                        eprintln!("COVER {path:?}");
+                    }
+                    finals.insert(c.batch_number.0, (claim, path));
+                }
+                _ => {}
             }
         }
+        // Finality never reverts.
+        for &(claim, path) in finals.values() {
+            let is_final_still =
+                matches!(f.status(claim).unwrap(), ClaimStatus::Final { path: p, .. } if p == path);
+            prop_assert!(is_final_still);
+        }
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1024))]
+
+    #[test]
+    fn invariants(outage in outage(), events in prop::collection::vec(event(), 1..60)) {
+        check(outage, events)?;
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(20_000))]
+
+    /// Soak: `cargo test -p tribunal-finality --test properties -- --ignored`.
+    #[test]
+    #[ignore = "soak test; run with --ignored"]
+    fn invariants_soak(outage in outage(), events in prop::collection::vec(event(), 1..120)) {
+        check(outage, events)?;
     }
 }
