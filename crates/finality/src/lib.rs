@@ -34,5 +34,5 @@ mod model;
 
 pub use model::{
     Actor, ClaimId, ClaimStatus, Effect, Event, FinalPath, Finality, FinalityError, FinalityParams,
-    GameStatus, Leg, Upgradable,
+    GameStatus, Leg,
 };

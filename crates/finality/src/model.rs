@@ -18,9 +18,6 @@ pub enum Leg {
     Op,
 }
 
-/// Alias kept for the council's vocabulary: every leg's logic can be upgraded.
-pub type Upgradable = Leg;
-
 /// Who sends an event. Council actions are refused from anyone else.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Actor {
