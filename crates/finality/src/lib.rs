@@ -16,21 +16,25 @@
 //! 3. No other combination finalizes: not OP alone, TEE alone, nor anything the council does.
 //! 4. When a claim finalizes, every leg that approved a different post root for the same
 //!    `(batch, parent_root, data_commitment)` is recorded faulty ([`Effect::LegFaulty`]).
-//! 5. Two approvals by one leg of different post roots for the same input are evidence: the
-//!    model freezes the leg as soon as it sees both, and anyone may submit evidence it did not
-//!    see ([`Event::ProveSelfDisagreement`]). The leg then counts as zero, and the council may replace
-//!    its verifier at once. Approvals made by a frozen leg, or under a replaced verifier, no longer
-//!    count for claims that are not yet final; final claims stay final.
+//! 5. Two approvals by one leg of different post roots for the same input are evidence, which
+//!    anyone may submit ([`Event::ProveSelfDisagreement`]): two proofs or two signatures that
+//!    verify now, or two games resolved for different roots. The leg then counts as zero, and
+//!    the council may replace its verifier at once. Approvals made by a frozen leg, or under a
+//!    replaced verifier or game, no longer count for claims that are not yet final; final
+//!    claims stay final.
 //! 6. Claims pending and nothing finalized for the liveness period: anyone may record a liveness
 //!    failure, which opens instant upgrades until the next finalization.
 //! 7. The council changes TEE logic at once, and the ZK verifier or OP game through the upgrade
-//!    timelock, or at once under rule 5 evidence for that leg or a recorded liveness failure. It
-//!    has no event that finalizes, reverts or moves funds.
+//!    timelock, or at once under rule 5 evidence for that leg or a recorded liveness failure
+//!    ([`Event::SubmitUpgrade`], [`Event::ExecuteUpgrade`], as `SecurityCouncil` does). It has
+//!    no event that finalizes, reverts or moves funds.
 //! 8. [`Finality::final_claim`] is what withdrawals are proven against.
 
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
 mod model;
+#[cfg(feature = "test-utils")]
+pub mod test_utils;
 
 pub use model::{
     Actor, ClaimId, ClaimStatus, Effect, Event, FinalPath, Finality, FinalityError, FinalityParams,

@@ -73,6 +73,8 @@ impl FinalityParams {
 }
 
 /// An input to the model; each mirrors one call on the contracts.
+// Events are built and applied one at a time; boxing the claim would only add noise.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Event {
     /// Time moves to `now` (seconds); it never goes back.
@@ -128,18 +130,19 @@ pub enum Event {
     },
     /// Anyone records that the chain stalled (rule 6).
     RecordLivenessFailure,
-    /// Queue an upgrade of a leg's logic behind the timelock.
-    QueueUpgrade {
+    /// An upgrade of a leg's logic (`SecurityCouncil.submit`, or a direct call when `by` is
+    /// not the council). TEE upgrades, and ZK/OP upgrades while rule 5 or rule 6 evidence is
+    /// recorded, execute at once; other ZK/OP upgrades are queued behind the timelock, replacing
+    /// any earlier queued one for the leg.
+    SubmitUpgrade {
         /// Sender.
         by: Actor,
-        /// Leg to upgrade (ZK or OP; TEE needs no timelock).
+        /// Leg to upgrade.
         leg: Leg,
     },
-    /// Execute an upgrade of a leg's logic: at once for TEE, after the timelock for ZK and OP
-    /// unless rule 5 or rule 6 evidence is recorded.
+    /// Anyone executes the leg's queued upgrade (`SecurityCouncil.execute`): after the timelock,
+    /// or earlier while rule 5 or rule 6 evidence is recorded.
     ExecuteUpgrade {
-        /// Sender.
-        by: Actor,
         /// Leg upgraded.
         leg: Leg,
     },
@@ -317,9 +320,6 @@ pub enum FinalityError {
     /// Only the council may do this.
     #[error("only the security council may do this")]
     NotCouncil,
-    /// TEE logic changes need no timelock.
-    #[error("TEE upgrades are not timelocked")]
-    NotTimelocked,
     /// No upgrade is queued for the leg.
     #[error("no upgrade queued for {0:?}")]
     NoUpgradeQueued(Leg),
@@ -394,9 +394,8 @@ struct ClaimState {
     zk: Option<u32>,
     /// TEE signers and the TEE epoch each signed under.
     tee: Vec<(u32, u32)>,
-    /// Game outcome and the OP epoch it resolved under.
-    game: GameStatus,
-    game_epoch: u32,
+    /// Game outcome and the OP epoch (game implementation) it resolved under.
+    game: Option<(GameStatus, u32)>,
     final_at: Option<(FinalPath, u64)>,
 }
 
@@ -515,9 +514,17 @@ impl Finality {
         !leg.frozen && c.tee.iter().any(|&(s, epoch)| epoch == leg.epoch && self.signer_valid(s))
     }
 
+    /// The claim's game status under the current game implementation: a replaced game's
+    /// outcomes are gone with it.
+    fn game(&self, c: &ClaimState) -> GameStatus {
+        match c.game {
+            Some((status, epoch)) if epoch == self.legs[slot(Leg::Op)].epoch => status,
+            _ => GameStatus::InProgress,
+        }
+    }
+
     fn op_favours(&self, c: &ClaimState) -> bool {
-        let leg = self.legs[slot(Leg::Op)];
-        !leg.frozen && c.game == GameStatus::ResolvedFor && c.game_epoch == leg.epoch
+        !self.legs[slot(Leg::Op)].frozen && self.game(c) == GameStatus::ResolvedFor
     }
 
     fn parent_final(&self, c: &ClaimState) -> bool {
@@ -542,7 +549,7 @@ impl Finality {
         Ok(ClaimStatus::Pending {
             zk: self.zk_counts(c),
             tee: self.tee_counts(c),
-            op: c.game,
+            op: self.game(c),
             window_ends_at: c.proposed_at + self.params.op_window_secs,
             parent_final: self.parent_final(c),
             superseded: self.finals.contains_key(&c.claim.batch_number),
@@ -598,7 +605,7 @@ impl Finality {
             let approvals = [
                 (Leg::Zk, c.zk.is_some()),
                 (Leg::Tee, !c.tee.is_empty()),
-                (Leg::Op, c.game == GameStatus::ResolvedFor),
+                (Leg::Op, self.game(c) == GameStatus::ResolvedFor),
             ];
             for (leg, approved) in approvals {
                 if approved && self.faulty.insert((leg, other)) {
@@ -608,32 +615,25 @@ impl Finality {
         }
     }
 
-    /// Freezes `leg` if its new approval of `id` contradicts one of its approvals of another root
-    /// for the same input: the contract sees both, so the evidence needs no separate submission.
-    fn detect_self_disagreement(&mut self, leg: Leg, id: ClaimId, effects: &mut Vec<Effect>) {
-        let c = &self.claims[id as usize];
-        let counts = |x: &ClaimState| match leg {
-            Leg::Zk => self.zk_counts(x),
-            Leg::Tee => self.tee_counts(x),
-            Leg::Op => self.op_favours(x),
-        };
-        let contradicted = counts(c)
-            && self.claims.iter().any(|o| {
-                same_input(&o.claim, &c.claim)
-                    && o.claim.post_root != c.claim.post_root
-                    && counts(o)
-            });
-        if contradicted {
-            self.legs[slot(leg)].frozen = true;
-            effects.push(Effect::LegFrozen { leg });
-        }
-    }
-
     /// Finalizes `id` at once if ZK and TEE both count and the parent is final.
     fn try_instant(&mut self, id: ClaimId, effects: &mut Vec<Effect>) {
         if self.finalizable(id) == Ok(FinalPath::Instant) {
             self.finalize(id, FinalPath::Instant, effects);
         }
+    }
+
+    /// Whether the council may change `leg` without the timelock: rule 5 evidence froze it, or
+    /// a rule 6 liveness failure is recorded (`MultiProofFinality.instantUpgradeAllowed`).
+    pub const fn instant_upgrade_allowed(&self, leg: Leg) -> bool {
+        self.legs[slot(leg)].frozen || self.liveness_failed
+    }
+
+    /// Replaces `leg`'s logic: a new epoch, unfrozen; earlier approvals by the leg stop counting.
+    fn upgrade(&mut self, leg: Leg, instant: bool, effects: &mut Vec<Effect>) {
+        let state = &mut self.legs[slot(leg)];
+        state.epoch += 1;
+        state.frozen = false;
+        effects.push(Effect::UpgradeExecuted { leg, instant });
     }
 
     fn council(by: Actor) -> Result<(), FinalityError> {
@@ -660,14 +660,16 @@ impl Finality {
                 if let Some(dup) = self.claims.iter().position(|c| c.claim == claim) {
                     return Err(FinalityError::DuplicateClaim(dup as ClaimId));
                 }
+                if self.finals.contains_key(&claim.batch_number) {
+                    return Err(FinalityError::BatchAlreadyFinal(claim.batch_number));
+                }
                 let id = self.claims.len() as ClaimId;
                 self.claims.push(ClaimState {
                     claim,
                     proposed_at: self.now,
                     zk: None,
                     tee: Vec::new(),
-                    game: GameStatus::InProgress,
-                    game_epoch: 0,
+                    game: None,
                     final_at: None,
                 });
                 effects.push(Effect::Proposed { claim: id });
@@ -679,7 +681,6 @@ impl Finality {
                 }
                 self.claims[claim as usize].zk = Some(self.legs[slot(Leg::Zk)].epoch);
                 effects.push(Effect::Approved { claim, leg: Leg::Zk });
-                self.detect_self_disagreement(Leg::Zk, claim, &mut effects);
                 self.try_instant(claim, &mut effects);
             }
             Event::TeeSignature { claim, signer } => {
@@ -693,20 +694,17 @@ impl Finality {
                     sigs.push((signer, epoch));
                 }
                 effects.push(Effect::Approved { claim, leg: Leg::Tee });
-                self.detect_self_disagreement(Leg::Tee, claim, &mut effects);
                 self.try_instant(claim, &mut effects);
             }
             Event::GameResolved { claim, for_claim } => {
-                if self.state(claim)?.game != GameStatus::InProgress {
+                if self.game(self.state(claim)?) != GameStatus::InProgress {
                     return Err(FinalityError::GameAlreadyResolved(claim));
                 }
                 let status =
                     if for_claim { GameStatus::ResolvedFor } else { GameStatus::ResolvedAgainst };
-                let c = &mut self.claims[claim as usize];
-                c.game = status;
-                c.game_epoch = self.legs[slot(Leg::Op)].epoch;
+                let epoch = self.legs[slot(Leg::Op)].epoch;
+                self.claims[claim as usize].game = Some((status, epoch));
                 effects.push(Effect::GameResolved { claim, status });
-                self.detect_self_disagreement(Leg::Op, claim, &mut effects);
             }
             Event::Finalize { claim } => {
                 let path = self.finalizable(claim)?;
@@ -743,28 +741,25 @@ impl Finality {
                 self.liveness_failed = true;
                 effects.push(Effect::LivenessFailure { at: self.now });
             }
-            Event::QueueUpgrade { by, leg } => {
+            Event::SubmitUpgrade { by, leg } => {
                 Self::council(by)?;
-                if leg == Leg::Tee {
-                    return Err(FinalityError::NotTimelocked);
+                if leg == Leg::Tee || self.instant_upgrade_allowed(leg) {
+                    self.upgrade(leg, true, &mut effects);
+                } else {
+                    let eta = self.now + self.params.upgrade_delay_secs;
+                    self.legs[slot(leg)].upgrade_eta = Some(eta);
+                    effects.push(Effect::UpgradeQueued { leg, eta });
                 }
-                let eta = self.now + self.params.upgrade_delay_secs;
-                self.legs[slot(leg)].upgrade_eta = Some(eta);
-                effects.push(Effect::UpgradeQueued { leg, eta });
             }
-            Event::ExecuteUpgrade { by, leg } => {
-                Self::council(by)?;
-                let state = self.legs[slot(leg)];
-                let instant = leg == Leg::Tee || state.frozen || self.liveness_failed;
-                if !instant {
-                    let eta = state.upgrade_eta.ok_or(FinalityError::NoUpgradeQueued(leg))?;
-                    if self.now < eta {
-                        return Err(FinalityError::TimelockNotExpired { leg, eta });
-                    }
+            Event::ExecuteUpgrade { leg } => {
+                let eta =
+                    self.legs[slot(leg)].upgrade_eta.ok_or(FinalityError::NoUpgradeQueued(leg))?;
+                let early = self.now < eta;
+                if early && !self.instant_upgrade_allowed(leg) {
+                    return Err(FinalityError::TimelockNotExpired { leg, eta });
                 }
-                self.legs[slot(leg)] =
-                    LegState { epoch: state.epoch + 1, frozen: false, upgrade_eta: None };
-                effects.push(Effect::UpgradeExecuted { leg, instant });
+                self.legs[slot(leg)].upgrade_eta = None;
+                self.upgrade(leg, early, &mut effects);
             }
             Event::RegisterSigner { by, signer, measurement, expires_at } => {
                 Self::council(by)?;

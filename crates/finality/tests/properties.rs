@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use proptest::prelude::*;
 use tribunal_finality::{
     Actor, ClaimStatus, Effect, Event, FinalPath, Finality, FinalityParams, Leg,
+    test_utils::{self, is_council},
 };
 use tribunal_primitives::{
     BatchNumber, ChainId, Claim, DataCommitment, Fr, StateRoot, WithdrawalRoot,
@@ -28,48 +29,14 @@ fn claim(batch: u64, parent_choice: u64, choice: u64) -> Claim {
         post_root: root(10 * batch + choice),
         withdrawal_root: WithdrawalRoot::default(),
         data_commitment: DataCommitment(Fr::from(batch)),
+        blobs_hash: Default::default(),
+        queue_before: Default::default(),
+        queue_after: Default::default(),
     }
 }
 
-fn leg() -> impl Strategy<Value = Leg> {
-    prop_oneof![Just(Leg::Zk), Just(Leg::Tee), Just(Leg::Op)]
-}
-
-fn actor() -> impl Strategy<Value = Actor> {
-    prop_oneof![4 => Just(Actor::Council), 1 => Just(Actor::Anyone)]
-}
-
 fn event() -> impl Strategy<Value = Event> {
-    // Weighted toward sequences that finalize, so both paths are exercised.
-    let id = 0u64..5;
-    let signer = prop_oneof![5 => Just(1u32), 1 => Just(2u32)];
-    prop_oneof![
-        4 => (1u64..4, prop::bool::weighted(0.2), prop::bool::weighted(0.3))
-            .prop_map(|(b, p, c)| Event::Propose { claim: claim(b, u64::from(p), u64::from(c)) }),
-        4 => (id.clone(), prop::bool::weighted(0.9)).prop_map(|(claim, valid)| Event::ZkProof { claim, valid }),
-        4 => (id.clone(), signer).prop_map(|(claim, signer)| Event::TeeSignature { claim, signer }),
-        3 => (id.clone(), prop::bool::weighted(0.8)).prop_map(|(claim, for_claim)| Event::GameResolved { claim, for_claim }),
-        6 => id.clone().prop_map(|claim| Event::Finalize { claim }),
-        1 => (leg(), id.clone(), id, any::<bool>()).prop_map(|(leg, a, b, verifies)| Event::ProveSelfDisagreement { leg, a, b, verifies }),
-        1 => Just(Event::RecordLivenessFailure),
-        3 => prop_oneof![1 => Just(DAY), 1 => Just(3 * DAY), 3 => Just(8 * DAY), 1 => Just(31 * DAY)].prop_map(|d| Event::Tick { now: d }),
-        1 => (actor(), leg()).prop_map(|(by, leg)| Event::QueueUpgrade { by, leg }),
-        1 => (actor(), leg()).prop_map(|(by, leg)| Event::ExecuteUpgrade { by, leg }),
-        1 => (actor(), 0u32..3, prop::bool::weighted(0.7)).prop_map(|(by, measurement, allowed)| Event::SetMeasurement { by, measurement, allowed }),
-        1 => (actor(), 1u32..3).prop_map(|(by, signer)| Event::RevokeSigner { by, signer }),
-        1 => (actor(), 1u32..3, 0u32..3).prop_map(|(by, signer, measurement)| Event::RegisterSigner { by, signer, measurement, expires_at: T0 + 60 * DAY }),
-    ]
-}
-
-fn is_council(e: &Event) -> bool {
-    matches!(
-        e,
-        Event::QueueUpgrade { .. }
-            | Event::ExecuteUpgrade { .. }
-            | Event::SetMeasurement { .. }
-            | Event::RevokeSigner { .. }
-            | Event::RegisterSigner { .. }
-    )
+    test_utils::event(claim, T0)
 }
 
 /// A leg that is down for a whole run: its approvals never arrive, so the slow path is exercised.

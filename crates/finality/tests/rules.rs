@@ -24,6 +24,9 @@ fn claim(batch: u64, parent: u64, post: u64) -> Claim {
         post_root: root(post),
         withdrawal_root: WithdrawalRoot::default(),
         data_commitment: DataCommitment(Fr::from(batch * 1000)),
+        blobs_hash: Default::default(),
+        queue_before: Default::default(),
+        queue_after: Default::default(),
     }
 }
 
@@ -126,9 +129,9 @@ fn the_council_never_finalizes() {
             expires_at: T0 + DAY,
         },
         Event::SetMeasurement { by: Actor::Council, measurement: 99, allowed: true },
-        Event::QueueUpgrade { by: Actor::Council, leg: Leg::Zk },
-        Event::QueueUpgrade { by: Actor::Council, leg: Leg::Op },
-        Event::ExecuteUpgrade { by: Actor::Council, leg: Leg::Tee },
+        Event::SubmitUpgrade { by: Actor::Council, leg: Leg::Zk },
+        Event::SubmitUpgrade { by: Actor::Council, leg: Leg::Op },
+        Event::SubmitUpgrade { by: Actor::Council, leg: Leg::Tee },
         Event::RevokeSigner { by: Actor::Council, signer: 2 },
     ];
     for e in council {
@@ -137,10 +140,7 @@ fn the_council_never_finalizes() {
     }
     tick(&mut f, 31 * DAY);
     for leg in [Leg::Zk, Leg::Op] {
-        assert_eq!(
-            finalized(&f.apply(Event::ExecuteUpgrade { by: Actor::Council, leg }).unwrap()),
-            None
-        );
+        assert_eq!(finalized(&f.apply(Event::ExecuteUpgrade { leg }).unwrap()), None);
     }
     assert!(f.final_claim(BatchNumber(1)).is_none());
     // Its TEE upgrade also voided the TEE approval made under the old logic.
@@ -152,35 +152,47 @@ fn the_council_cannot_upgrade_zk_or_op_early() {
     let mut f = model();
     for leg in [Leg::Zk, Leg::Op] {
         assert_eq!(
-            f.apply(Event::ExecuteUpgrade { by: Actor::Council, leg }),
+            f.apply(Event::ExecuteUpgrade { leg }),
             Err(FinalityError::NoUpgradeQueued(leg))
         );
         assert_eq!(
-            f.apply(Event::QueueUpgrade { by: Actor::Anyone, leg }),
+            f.apply(Event::SubmitUpgrade { by: Actor::Anyone, leg }),
             Err(FinalityError::NotCouncil)
         );
-        f.apply(Event::QueueUpgrade { by: Actor::Council, leg }).unwrap();
+        assert_eq!(
+            f.apply(Event::SubmitUpgrade { by: Actor::Council, leg }).unwrap(),
+            vec![Effect::UpgradeQueued { leg, eta: T0 + 30 * DAY }]
+        );
     }
     tick(&mut f, 30 * DAY - 1);
     for leg in [Leg::Zk, Leg::Op] {
         assert_eq!(
-            f.apply(Event::ExecuteUpgrade { by: Actor::Council, leg }),
+            f.apply(Event::ExecuteUpgrade { leg }),
             Err(FinalityError::TimelockNotExpired { leg, eta: T0 + 30 * DAY })
         );
     }
     tick(&mut f, 1);
     for leg in [Leg::Zk, Leg::Op] {
         assert_eq!(
-            f.apply(Event::ExecuteUpgrade { by: Actor::Council, leg }).unwrap(),
+            f.apply(Event::ExecuteUpgrade { leg }).unwrap(),
             vec![Effect::UpgradeExecuted { leg, instant: false }]
         );
+        assert_eq!(
+            f.apply(Event::ExecuteUpgrade { leg }),
+            Err(FinalityError::NoUpgradeQueued(leg))
+        );
     }
+    // TEE logic changes at once and is never queued; only the council changes it.
     assert_eq!(
-        f.apply(Event::QueueUpgrade { by: Actor::Council, leg: Leg::Tee }),
-        Err(FinalityError::NotTimelocked)
+        f.apply(Event::SubmitUpgrade { by: Actor::Council, leg: Leg::Tee }).unwrap(),
+        vec![Effect::UpgradeExecuted { leg: Leg::Tee, instant: true }]
     );
     assert_eq!(
-        f.apply(Event::ExecuteUpgrade { by: Actor::Anyone, leg: Leg::Tee }),
+        f.apply(Event::ExecuteUpgrade { leg: Leg::Tee }),
+        Err(FinalityError::NoUpgradeQueued(Leg::Tee))
+    );
+    assert_eq!(
+        f.apply(Event::SubmitUpgrade { by: Actor::Anyone, leg: Leg::Tee }),
         Err(FinalityError::NotCouncil)
     );
 }
@@ -248,16 +260,20 @@ fn self_disagreement_freezes_the_leg_and_opens_the_instant_upgrade() {
     let x = propose(&mut f, claim(1, 0, 11));
     let y = propose(&mut f, claim(1, 0, 66));
     f.apply(Event::ZkProof { claim: x, valid: true }).unwrap();
-    // Two valid ZK proofs for the same input and different roots: the leg is frozen on sight.
-    let effects = f.apply(Event::ZkProof { claim: y, valid: true }).unwrap();
-    assert!(effects.contains(&Effect::LegFrozen { leg: Leg::Zk }));
-    assert!(f.is_frozen(Leg::Zk));
+    f.apply(Event::ZkProof { claim: y, valid: true }).unwrap();
+    // Two valid ZK proofs for the same input and different roots: anyone submits them.
+    assert!(!f.instant_upgrade_allowed(Leg::Zk));
+    let effects =
+        f.apply(Event::ProveSelfDisagreement { leg: Leg::Zk, a: x, b: y, verifies: true }).unwrap();
+    assert_eq!(effects, vec![Effect::LegFrozen { leg: Leg::Zk }]);
+    assert!(f.is_frozen(Leg::Zk) && f.instant_upgrade_allowed(Leg::Zk));
+    assert!(!f.instant_upgrade_allowed(Leg::Op), "only the frozen leg opens");
     // The frozen leg's approvals no longer count: ZK + TEE on x is not instant.
     let effects = f.apply(Event::TeeSignature { claim: x, signer: SIGNER }).unwrap();
     assert_eq!(finalized(&effects), None);
-    // The council replaces the ZK verifier at once, without a queued timelock.
+    // The council replaces the ZK verifier at once, without the timelock.
     assert_eq!(
-        f.apply(Event::ExecuteUpgrade { by: Actor::Council, leg: Leg::Zk }).unwrap(),
+        f.apply(Event::SubmitUpgrade { by: Actor::Council, leg: Leg::Zk }).unwrap(),
         vec![Effect::UpgradeExecuted { leg: Leg::Zk, instant: true }]
     );
     assert!(!f.is_frozen(Leg::Zk));
@@ -288,8 +304,19 @@ fn submitted_evidence_freezes_tee_and_bad_evidence_is_refused() {
         Err(FinalityError::InvalidEvidence(Leg::Op))
     );
     f.apply(Event::GameResolved { claim: x, for_claim: true }).unwrap();
-    let effects = f.apply(Event::GameResolved { claim: y, for_claim: true }).unwrap();
-    assert!(effects.contains(&Effect::LegFrozen { leg: Leg::Op }));
+    f.apply(Event::GameResolved { claim: y, for_claim: true }).unwrap();
+    assert_eq!(
+        f.apply(Event::ProveSelfDisagreement { leg: Leg::Op, a: x, b: y, verifies: false })
+            .unwrap(),
+        vec![Effect::LegFrozen { leg: Leg::Op }]
+    );
+    // A replaced game starts afresh: its outcomes under the old game are gone.
+    f.apply(Event::SubmitUpgrade { by: Actor::Council, leg: Leg::Op }).unwrap();
+    assert!(matches!(
+        f.status(x).unwrap(),
+        ClaimStatus::Pending { op: tribunal_finality::GameStatus::InProgress, .. }
+    ));
+    f.apply(Event::GameResolved { claim: x, for_claim: false }).unwrap();
 }
 
 #[test]
@@ -300,8 +327,12 @@ fn liveness_failure_opens_the_instant_upgrade() {
     tick(&mut f, 7 * DAY - 1);
     assert_eq!(f.apply(Event::RecordLivenessFailure), Err(FinalityError::ChainLive));
     assert_eq!(
-        f.apply(Event::ExecuteUpgrade { by: Actor::Council, leg: Leg::Op }),
-        Err(FinalityError::NoUpgradeQueued(Leg::Op))
+        f.apply(Event::SubmitUpgrade { by: Actor::Council, leg: Leg::Op }).unwrap(),
+        vec![Effect::UpgradeQueued { leg: Leg::Op, eta: T0 + 37 * DAY - 1 }]
+    );
+    assert_eq!(
+        f.apply(Event::ExecuteUpgrade { leg: Leg::Op }),
+        Err(FinalityError::TimelockNotExpired { leg: Leg::Op, eta: T0 + 37 * DAY - 1 })
     );
     tick(&mut f, 1);
     assert_eq!(
@@ -309,18 +340,23 @@ fn liveness_failure_opens_the_instant_upgrade() {
         vec![Effect::LivenessFailure { at: T0 + 7 * DAY }]
     );
     assert_eq!(f.apply(Event::RecordLivenessFailure), Err(FinalityError::LivenessAlreadyRecorded));
+    // The queued upgrade may run now, and new ones run at once.
     assert_eq!(
-        f.apply(Event::ExecuteUpgrade { by: Actor::Council, leg: Leg::Op }).unwrap(),
+        f.apply(Event::ExecuteUpgrade { leg: Leg::Op }).unwrap(),
         vec![Effect::UpgradeExecuted { leg: Leg::Op, instant: true }]
+    );
+    assert_eq!(
+        f.apply(Event::SubmitUpgrade { by: Actor::Council, leg: Leg::Zk }).unwrap(),
+        vec![Effect::UpgradeExecuted { leg: Leg::Zk, instant: true }]
     );
     // A finalization ends the failure: the timelock is back.
     f.apply(Event::ZkProof { claim: id, valid: true }).unwrap();
     f.apply(Event::TeeSignature { claim: id, signer: SIGNER }).unwrap();
     assert!(!f.liveness_failed());
-    assert_eq!(
-        f.apply(Event::ExecuteUpgrade { by: Actor::Council, leg: Leg::Zk }),
-        Err(FinalityError::NoUpgradeQueued(Leg::Zk))
-    );
+    assert!(matches!(
+        f.apply(Event::SubmitUpgrade { by: Actor::Council, leg: Leg::Zk }).unwrap()[..],
+        [Effect::UpgradeQueued { .. }]
+    ));
 }
 
 #[test]
