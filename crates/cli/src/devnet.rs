@@ -1,24 +1,28 @@
 //! `tribunal devnet`: runs the parts of the rollup that exist, end to end, on embedded defaults.
 //!
-//! Today: dev users derive L2 keys from Ethereum dev keys and transact; each batch is executed by
-//! the STF, committed to a redb store, encoded into blobs with KZG cell proofs, posted to the
-//! `Inbox` contract on L1 (the embedded revm chain, or `--l1-rpc`), read back from L1 and decoded
-//! again. Deposits are minted by the devnet itself until the bridge exists, and nothing is proven
-//! or final yet: the output says which parts are missing.
+//! Today: the L1 contracts are deployed as one system; dev users derive L2 keys from Ethereum dev
+//! keys and deposit through the bridge; each batch carries the queued L1 messages first (deposits
+//! and a forced transaction), is executed by the STF, committed to a redb store, encoded into
+//! blobs with KZG cell proofs, posted to the `Inbox` on L1 (the embedded revm chain, or
+//! `--l1-rpc`), read back and decoded, and its claim is proposed to `MultiProofFinality` with a
+//! bond. No leg can approve yet, so nothing is final: the output says which parts are missing.
 
 use std::path::PathBuf;
 
-use alloy_primitives::{Address, keccak256};
-use alloy_sol_types::{SolCall, SolConstructor};
+use alloy_primitives::{Address, U256, keccak256};
+use alloy_sol_types::{SolCall, SolEvent};
 use clap::Args;
 use eyre::WrapErr;
-use tribunal_contracts::Inbox;
+use tribunal_contracts::{Inbox, MultiProofFinality};
 use tribunal_da::{fees::BlobSchedule, fees::quote};
-use tribunal_l1::{DevL1, L1, L1Tx, RpcL1, dev_signers};
-use tribunal_node::Store;
+use tribunal_l1::{DevL1, L1, L1Receipt, L1Tx, RpcL1, dev_signers};
+use tribunal_node::{
+    Store,
+    deploy::{DeployConfig, deploy},
+};
 use tribunal_primitives::{
     AccountIndex, Batch, BatchNumber, PrivateKey, Signed, Transfer, Tx, Wei, Withdraw,
-    field::fr_to_be_bytes, l2_key::EthKey, tx::Deposit,
+    batch::decode_tx_exact, field::fr_to_be_bytes, l2_key::EthKey,
 };
 use tribunal_stf::{State, StfConfig, execute_batch};
 
@@ -44,6 +48,18 @@ pub struct DevnetArgs {
     /// first dev account (anvil's) is the sequencer.
     #[arg(long)]
     pub l1_rpc: Option<String>,
+}
+
+const ETH: u128 = 1_000_000_000_000_000_000;
+
+/// The L1 messages (deposits, forced transactions) a receipt enqueued, in queue order.
+fn queued(receipt: &L1Receipt) -> eyre::Result<Vec<Tx>> {
+    receipt
+        .logs
+        .iter()
+        .filter_map(|log| Inbox::MessageQueued::decode_log(log).ok())
+        .map(|e| decode_tx_exact(&e.message).wrap_err("undecodable L1 message"))
+        .collect()
 }
 
 struct DevUser {
@@ -101,35 +117,62 @@ async fn run_on(l1: &impl L1, args: DevnetArgs) -> eyre::Result<()> {
         chain_id.0, config.account_depth
     );
     println!(
-        "built: STF with witnesses, redb store, blobs + KZG (EIP-4844/7594), L1 backends, Inbox contract."
+        "built: STF with witnesses, redb store, blobs + KZG (EIP-4844/7594), L1 backends, Inbox with bridge and forced inclusion, MultiProofFinality, SecurityCouncil, TeeVerifier."
     );
     println!(
-        "NOT built yet: bridge + forced inclusion, the finality contract (its Rust model exists), ZK, TEE, OP game, node."
+        "NOT built yet: the Groth16 verifier and prover, the TEE prover, the OP dispute game, the node services."
     );
     println!(
-        "so deposits are minted by the devnet, and batches are posted but not proven or final.\n"
+        "so claims are proposed with bonds but no leg approves them, and nothing becomes final.\n"
     );
 
     let signers = dev_signers();
-    let sequencer = &signers[0];
-    let mut init = Inbox::BYTECODE.to_vec();
-    init.extend(
-        Inbox::constructorCall { _sequencer: sequencer.address(), _l2ChainId: chain_id.0 }
-            .abi_encode(),
+    let (sequencer, depositor) = (&signers[0], &signers[1]);
+    let council: Vec<_> = (0..8u8)
+        .map(|i| keccak256(format!("tribunal devnet council member {i}")))
+        .map(|k| alloy::signers::local::PrivateKeySigner::from_bytes(&k))
+        .collect::<Result<_, _>>()?;
+    let genesis = State::new(config)?;
+    let deploy_config = DeployConfig::new(
+        chain_id,
+        sequencer.address(),
+        genesis.root(),
+        council.iter().map(|m| m.address()).collect(),
     );
-    let deployed = l1.send(sequencer, L1Tx::create(init)).await?;
-    let inbox = deployed
-        .contract_address
-        .ok_or_else(|| eyre::eyre!("Inbox deployment returned no address"))?;
-    println!("Inbox deployed at {inbox} ({} gas)\n", deployed.gas_used);
+    let bond = deploy_config.bond_wei;
+    let d = deploy(l1, &signers[2], deploy_config).await?;
+    println!("L1 contracts (DESIGN.md §1 defaults, 6-of-8 Stage 2 council):");
+    for (name, gas) in &d.gas {
+        println!("  {name:<20} {gas:>9} gas");
+    }
+    println!(
+        "  Inbox {} · MultiProofFinality {} · SecurityCouncil {}\n",
+        d.inbox, d.finality, d.council
+    );
 
-    // Dev users derive their L2 keys from Ethereum dev keys, as a wallet would.
-    let users: Vec<DevUser> = (0..args.users)
-        .map(|i| -> eyre::Result<DevUser> {
+    // Dev users derive their L2 keys from Ethereum dev keys, as a wallet would, and deposit
+    // through the L1 bridge; the inbox assigns their account indices.
+    let keys: Vec<PrivateKey> = (0..args.users)
+        .map(|i| -> eyre::Result<PrivateKey> {
             let eth = EthKey::from_bytes(&keccak256(format!("tribunal devnet user {i}")).0)?;
-            Ok(DevUser { index: AccountIndex(i), key: eth.derive_l2_key(chain_id)? })
+            Ok(eth.derive_l2_key(chain_id)?)
         })
         .collect::<eyre::Result<_>>()?;
+    let mut pending: Vec<Tx> = Vec::new();
+    let mut users = Vec::new();
+    for key in keys {
+        let call = Inbox::depositCall { _pubkey: key.public_key().to_bytes().into() };
+        let r = l1
+            .send(depositor, L1Tx::call(d.inbox, call.abi_encode()).with_value(U256::from(ETH)))
+            .await?;
+        let msgs = queued(&r)?;
+        let Some(Tx::Deposit(dep)) = msgs.first() else {
+            eyre::bail!("deposit emitted no Deposit message");
+        };
+        users.push(DevUser { index: dep.to, key });
+        pending.extend(msgs);
+    }
+    println!("{} users deposited 1 ETH each on L1 (queued as L1 messages)\n", users.len());
 
     let store = Store::open(&db_path, config)?;
     let mut state = store.load_state()?;
@@ -140,26 +183,47 @@ async fn run_on(l1: &impl L1, args: DevnetArgs) -> eyre::Result<()> {
         db_path.display(),
         start.0
     );
-    let mut nonces: Vec<u64> =
-        users.iter().map(|u| state.account(u.index).map_or(0, |a| a.nonce)).collect();
+    let mut nonces: Vec<u64> = vec![0; users.len()];
 
     println!(
-        "{:>5} {:>4} {:>7} {:>6} {:>5} {:>5} {:>8} {:>9}  {:<22}",
-        "batch", "txs", "skipped", "withdr", "bytes", "blobs", "stf ms", "post gas", "post root"
+        "{:>5} {:>4} {:>4} {:>7} {:>6} {:>5} {:>8} {:>9} {:>5}  {:<22} finality",
+        "batch",
+        "txs",
+        "l1",
+        "skipped",
+        "withdr",
+        "bytes",
+        "stf ms",
+        "post gas",
+        "claim",
+        "post root",
     );
     for _ in 0..args.batches {
         let number = BatchNumber(state.head().0 + 1);
-        let mut txs = Vec::new();
-        if number.0 == 1 || state.account_count() < users.len() {
-            for u in &users {
-                txs.push(Tx::Deposit(Deposit {
-                    to: u.index,
-                    pubkey: u.key.public_key().to_bytes(),
-                    amount: Wei(10u128.pow(18)),
-                }));
-            }
-        }
         let n = users.len();
+        // A forced transfer that cannot pay, enqueued on L1: the batch must carry it, and the
+        // STF skips and records it.
+        let f = number.0 as usize % n;
+        let broke = Transfer {
+            from: users[f].index,
+            to: users[(f + 1) % n].index,
+            amount: Wei(u128::MAX),
+            nonce: 0,
+        };
+        let signed = Signed::sign(broke, chain_id, &users[f].key);
+        let force = Inbox::forceTransferCall {
+            _from: broke.from.0,
+            _to: broke.to.0,
+            _amount: broke.amount.0,
+            _nonce: broke.nonce,
+            _signature: signed.signature.to_vec().into(),
+        };
+        let r = l1.send(depositor, L1Tx::call(d.inbox, force.abi_encode())).await?;
+        pending.extend(queued(&r)?);
+
+        // L1 messages first, in queue order, then the sequencer's transactions.
+        let mut txs = std::mem::take(&mut pending);
+        let l1_count = txs.len();
         for k in 0..args.transfers {
             let (from, to) = ((number.0 as usize + k) % n, (number.0 as usize + 3 * k + 1) % n);
             let body = Transfer {
@@ -171,8 +235,7 @@ async fn run_on(l1: &impl L1, args: DevnetArgs) -> eyre::Result<()> {
             nonces[from] += 1;
             txs.push(Tx::Transfer(Signed::sign(body, chain_id, &users[from].key)));
         }
-        // One withdrawal, and one forced transaction from the L1 queue that cannot pay: skipped, recorded.
-        let w = number.0 as usize % n;
+        let w = (f + 2) % n;
         let body = Withdraw {
             from: users[w].index,
             to: Address::repeat_byte(0x11),
@@ -181,14 +244,6 @@ async fn run_on(l1: &impl L1, args: DevnetArgs) -> eyre::Result<()> {
         };
         nonces[w] += 1;
         txs.push(Tx::Withdraw(Signed::sign(body, chain_id, &users[w].key)));
-        let f = (w + 1) % n;
-        let broke = Transfer {
-            from: users[f].index,
-            to: users[w].index,
-            amount: Wei(u128::MAX),
-            nonce: nonces[f],
-        };
-        txs.push(Tx::ForcedTransfer(Signed::sign(broke, chain_id, &users[f].key)));
 
         let batch = Batch { chain_id, number, txs };
         let t = std::time::Instant::now();
@@ -208,7 +263,8 @@ async fn run_on(l1: &impl L1, args: DevnetArgs) -> eyre::Result<()> {
         )?;
         let sidecar = tribunal_da::sidecar_7594(tribunal_da::encode_blobs(&bytes)?)?;
         let hashes: Vec<_> = sidecar.versioned_hashes().collect();
-        let post = L1Tx::call(inbox, Inbox::postBatchCall { _batchNumber: number.0 }.abi_encode())
+        let call = Inbox::postBatchCall { _batchNumber: number.0, _queueEnd: out.queue_consumed };
+        let post = L1Tx::call(d.inbox, call.abi_encode())
             .with_sidecar(sidecar)
             .with_max_fee_per_blob_gas(fee.max_fee_per_blob_gas);
         let receipt = l1.send(sequencer, post).await?;
@@ -218,17 +274,46 @@ async fn run_on(l1: &impl L1, args: DevnetArgs) -> eyre::Result<()> {
             "batch {} read back from L1 differs from the one posted",
             number.0
         );
+
+        // Propose the claim with its bond; the finality contract says where it stands.
+        let propose = MultiProofFinality::proposeCall {
+            _batchNumber: number.0,
+            _parentRoot: fr_to_be_bytes(&out.parent_root.0).into(),
+            _postRoot: fr_to_be_bytes(&out.post_root.0).into(),
+            _withdrawalRoot: fr_to_be_bytes(&out.withdrawal_root.0).into(),
+            _dataCommitment: fr_to_be_bytes(&out.data_commitment.0).into(),
+        };
+        let count = MultiProofFinality::claimCountCall {};
+        let id = MultiProofFinality::claimCountCall::abi_decode_returns(
+            &l1.call(sequencer.address(), d.finality, count.abi_encode().into()).await?,
+        )?;
+        l1.send(sequencer, L1Tx::call(d.finality, propose.abi_encode()).with_value(bond)).await?;
+        let status = MultiProofFinality::statusOfCall::abi_decode_returns(
+            &l1.call(
+                sequencer.address(),
+                d.finality,
+                MultiProofFinality::statusOfCall { _id: id }.abi_encode().into(),
+            )
+            .await?,
+        )?;
+        let finality = if status.isFinal {
+            "final".to_owned()
+        } else {
+            format!("pending: no ZK or TEE approval yet, OP window ends {}", status.windowEndsAt)
+        };
         println!(
-            "{:>5} {:>4} {:>7} {:>6} {:>5} {:>5} {:>8} {:>9}  {:<22}",
+            "{:>5} {:>4} {:>4} {:>7} {:>6} {:>5} {:>8} {:>9} {:>5}  {:<22} {}",
             number.0,
             batch.txs.len(),
+            l1_count,
             out.skipped().count(),
             out.withdrawals.len(),
             bytes.len(),
-            fee.blobs,
             ms,
             receipt.gas_used,
+            id,
             short(&out.post_root.0),
+            finality,
         );
     }
     drop(store);

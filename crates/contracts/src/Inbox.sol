@@ -1,11 +1,26 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.37;
 
+import { IFinality } from "interfaces/IFinality.sol";
+import { IPoseidonT3, IPoseidonT5 } from "interfaces/IPoseidon.sol";
+
 /// @title Inbox
-/// @notice Records the L2 batches posted in blobs: each batch's number, its parent link and the
-///         versioned hashes of its blobs, read with BLOBHASH (EIP-4844), never from calldata.
-/// @dev Only the configured sequencer posts. Forced inclusion and the permissionless fallback
-///      are not built yet.
+/// @notice The L2's door on L1: batches posted in blobs, the L1 message queue (ETH deposits and
+///         forced transactions) and the bridge that pays withdrawals out of final batches.
+/// @dev Batches: each records its number, the versioned hashes of its blobs read with BLOBHASH
+///      (EIP-4844, never from calldata), its parent link (it follows `latestBatch`) and the range
+///      of L1 messages it consumes, which come first in the batch, in queue order.
+///
+///      L1 message queue: every message is the canonical encoding of an L2 transaction
+///      (`Deposit`, `ForcedTransfer`, `ForcedWithdraw`), hashed with circomlib Poseidon over its
+///      31-byte chunks and folded into an accumulator `acc[i+1] = Poseidon(acc[i], hash_i)`,
+///      `acc[0] = 0`, which claims and proofs bind.
+///
+///      Forced inclusion: a message older than `FORCED_INCLUSION_DELAY_SECONDS` must be in the
+///      next batch. Once the oldest unconsumed message is that old, anyone may post batches, and
+///      they too must consume every overdue message (L2BEAT "self-sequencing" exit).
+///
+///      There is no owner: nothing here can be changed, paused or drained by anyone.
 contract Inbox {
     /// @notice A posted batch.
     struct Batch {
@@ -15,57 +30,173 @@ contract Inbox {
         uint64 postedAt;
         /// @dev Account that posted it.
         address poster;
+        /// @dev Queue index of the batch's first L1 message.
+        uint64 queueStart;
+        /// @dev Queue index one past its last L1 message.
+        uint64 queueEnd;
+    }
+
+    /// @notice One L1 message in the queue.
+    struct Message {
+        /// @dev Accumulator after this message.
+        bytes32 acc;
+        /// @dev When it was enqueued, in seconds.
+        uint64 enqueuedAt;
     }
 
     /// @notice Semantic version.
-    /// @custom:semver 0.1.0
-    string public constant version = "0.1.0";
+    /// @custom:semver 0.2.0
+    string public constant version = "0.2.0";
 
-    /// @notice The only account allowed to post batches.
+    /// @notice Kind tag of a deposit in the L2 encoding.
+    uint8 internal constant KIND_DEPOSIT = 0x03;
+    /// @notice Kind tag of a forced transfer.
+    uint8 internal constant KIND_FORCED_TRANSFER = 0x04;
+    /// @notice Kind tag of a forced withdrawal.
+    uint8 internal constant KIND_FORCED_WITHDRAW = 0x05;
+
+    /// @notice The account that posts batches while the queue is served.
     address public immutable SEQUENCER;
-
-    /// @notice The L2 chain id the batches belong to.
+    /// @notice The L2 chain id.
     uint64 public immutable L2_CHAIN_ID;
+    /// @notice Depth of the L2 account tree: account indices are below 2^depth.
+    uint8 public immutable ACCOUNT_DEPTH;
+    /// @notice Depth of each batch's withdrawal tree.
+    uint8 public immutable WITHDRAWAL_DEPTH;
+    /// @notice How long an L1 message may wait before it must be included, in seconds.
+    uint64 public immutable FORCED_INCLUSION_DELAY_SECONDS;
+    /// @notice The finality contract, asked for final withdrawal roots.
+    IFinality public immutable FINALITY;
+    /// @notice Poseidon of 2 inputs (poseidon-solidity PoseidonT3).
+    IPoseidonT3 public immutable POSEIDON2;
+    /// @notice Poseidon of 4 inputs (poseidon-solidity PoseidonT5).
+    IPoseidonT5 public immutable POSEIDON4;
 
     /// @notice Number of the last posted batch (0 before the first; batches start at 1).
     uint64 public latestBatch;
+    /// @notice Queue index of the first message no batch has consumed yet.
+    uint64 public queueHead;
+    /// @notice Next L2 account index handed to a new depositor.
+    uint64 public nextAccount;
 
     mapping(uint64 => Batch) internal batches;
+    Message[] internal queue;
+    /// @notice Packed public key of each account created by a deposit.
+    mapping(uint64 => bytes32) public accountKey;
+    /// @dev keccak256(batchNumber, index) => claimed.
+    mapping(bytes32 => bool) internal claimed;
 
     /// @notice Emitted when a batch is posted.
     /// @param batchNumber The batch's number.
     /// @param blobHashes Versioned hashes of its blobs.
     /// @param poster Account that posted it.
-    event BatchPosted(uint64 indexed batchNumber, bytes32[] blobHashes, address indexed poster);
+    /// @param queueStart Queue index of its first L1 message.
+    /// @param queueEnd Queue index one past its last L1 message.
+    event BatchPosted(
+        uint64 indexed batchNumber, bytes32[] blobHashes, address indexed poster, uint64 queueStart, uint64 queueEnd
+    );
+    /// @notice Emitted for every L1 message.
+    /// @param index Its queue index.
+    /// @param acc The accumulator after it.
+    /// @param message Its canonical L2 encoding (kind tag first).
+    event MessageQueued(uint64 indexed index, bytes32 acc, bytes message);
+    /// @notice Emitted when a withdrawal is paid.
+    /// @param batchNumber The final batch that emitted it.
+    /// @param index Its leaf index in the batch's withdrawal tree.
+    /// @param to The L1 recipient.
+    /// @param amount Amount paid, in wei.
+    event WithdrawalClaimed(uint64 indexed batchNumber, uint64 indexed index, address indexed to, uint256 amount);
 
-    /// @notice The caller is not the sequencer.
+    /// @notice The caller may not post now: it is not the sequencer and no message is overdue.
     error Inbox_NotSequencer(address caller);
     /// @notice The batch does not follow the latest one.
     error Inbox_NotNextBatch(uint64 expected, uint64 got);
     /// @notice The transaction carries no blobs.
     error Inbox_NoBlobs();
+    /// @notice The batch's queue end is before the queue head or past the queue.
+    error Inbox_BadQueueEnd(uint64 queueEnd, uint64 head, uint64 length);
+    /// @notice The message at `index` is overdue since `dueAt` and must be in this batch.
+    error Inbox_ForcedInclusionDue(uint64 index, uint64 dueAt);
+    /// @notice A deposit of zero or of 2^128 wei or more.
+    error Inbox_BadAmount(uint256 amount);
+    /// @notice The account tree is full.
+    error Inbox_AccountsExhausted();
+    /// @notice No account with this index was created by a deposit.
+    error Inbox_UnknownAccount(uint64 account);
+    /// @notice An index at or past 2^depth.
+    error Inbox_IndexOutOfRange(uint64 index);
+    /// @notice A signature that is not 64 bytes (packed R8 ‖ S).
+    error Inbox_BadSignatureLength(uint256 length);
+    /// @notice The batch has no final claim yet (rule 8).
+    error Inbox_NotFinal(uint64 batchNumber);
+    /// @notice The withdrawal was already paid.
+    error Inbox_AlreadyClaimed(uint64 batchNumber, uint64 index);
+    /// @notice The Merkle proof does not lead to the final withdrawal root.
+    error Inbox_BadWithdrawalProof();
+    /// @notice The ETH transfer to the recipient failed.
+    error Inbox_PaymentFailed(address to);
 
-    /// @param _sequencer The account allowed to post batches.
+    /// @param _sequencer The account that posts batches.
     /// @param _l2ChainId The L2 chain id.
-    constructor(address _sequencer, uint64 _l2ChainId) {
+    /// @param _accountDepth Depth of the L2 account tree (at most 32).
+    /// @param _withdrawalDepth Depth of a batch's withdrawal tree (at most 32).
+    /// @param _forcedInclusionDelaySeconds Deadline for L1 messages, in seconds (24 hours).
+    /// @param _finality The finality contract.
+    /// @param _poseidon2 Deployed PoseidonT3.
+    /// @param _poseidon4 Deployed PoseidonT5.
+    constructor(
+        address _sequencer,
+        uint64 _l2ChainId,
+        uint8 _accountDepth,
+        uint8 _withdrawalDepth,
+        uint64 _forcedInclusionDelaySeconds,
+        IFinality _finality,
+        IPoseidonT3 _poseidon2,
+        IPoseidonT5 _poseidon4
+    ) {
+        require(_accountDepth <= 32 && _withdrawalDepth <= 32);
         SEQUENCER = _sequencer;
         L2_CHAIN_ID = _l2ChainId;
+        ACCOUNT_DEPTH = _accountDepth;
+        WITHDRAWAL_DEPTH = _withdrawalDepth;
+        FORCED_INCLUSION_DELAY_SECONDS = _forcedInclusionDelaySeconds;
+        FINALITY = _finality;
+        POSEIDON2 = _poseidon2;
+        POSEIDON4 = _poseidon4;
     }
 
-    /// @notice Posts batch `_batchNumber`, whose data is in this transaction's blobs.
+    // ---------------------------------------------------------------- batches
+
+    /// @notice Posts batch `_batchNumber`, whose data is in this transaction's blobs, consuming
+    ///         L1 messages `[queueHead, _queueEnd)`.
     /// @param _batchNumber Must be `latestBatch + 1`.
-    function postBatch(uint64 _batchNumber) external {
-        if (msg.sender != SEQUENCER) revert Inbox_NotSequencer(msg.sender);
+    /// @param _queueEnd Queue index one past the batch's last L1 message; every overdue message
+    ///        must be below it.
+    function postBatch(uint64 _batchNumber, uint64 _queueEnd) external {
+        uint64 head = queueHead;
+        uint64 length = uint64(queue.length);
+        if (msg.sender != SEQUENCER && !(head < length && _overdue(head))) revert Inbox_NotSequencer(msg.sender);
         uint64 expected = latestBatch + 1;
         if (_batchNumber != expected) revert Inbox_NotNextBatch(expected, _batchNumber);
+        if (_queueEnd < head || _queueEnd > length) revert Inbox_BadQueueEnd(_queueEnd, head, length);
+        if (_queueEnd < length && _overdue(_queueEnd)) {
+            revert Inbox_ForcedInclusionDue(_queueEnd, queue[_queueEnd].enqueuedAt + FORCED_INCLUSION_DELAY_SECONDS);
+        }
         uint256 count;
         while (blobhash(count) != bytes32(0)) ++count;
         if (count == 0) revert Inbox_NoBlobs();
         bytes32[] memory hashes = new bytes32[](count);
         for (uint256 i; i < count; ++i) hashes[i] = blobhash(i);
-        batches[_batchNumber] = Batch({ blobHashes: hashes, postedAt: uint64(block.timestamp), poster: msg.sender });
+        batches[_batchNumber] = Batch({
+            blobHashes: hashes,
+            postedAt: uint64(block.timestamp),
+            poster: msg.sender,
+            queueStart: head,
+            queueEnd: _queueEnd
+        });
         latestBatch = _batchNumber;
-        emit BatchPosted(_batchNumber, hashes, msg.sender);
+        queueHead = _queueEnd;
+        emit BatchPosted(_batchNumber, hashes, msg.sender, head, _queueEnd);
     }
 
     /// @notice The versioned hashes of a posted batch's blobs (empty if not posted).
@@ -82,5 +213,180 @@ contract Inbox {
     function postedBy(uint64 _batchNumber) external view returns (uint64 postedAt, address poster) {
         Batch storage b = batches[_batchNumber];
         return (b.postedAt, b.poster);
+    }
+
+    /// @notice What a claim about a posted batch must bind, besides its roots.
+    /// @param _batchNumber The batch.
+    /// @return posted Whether the batch is posted.
+    /// @return blobsHash keccak256 of its versioned hashes, concatenated in blob order.
+    /// @return queueBefore Queue accumulator before its L1 messages.
+    /// @return queueAfter Queue accumulator after them.
+    function batchContext(uint64 _batchNumber)
+        external
+        view
+        returns (bool posted, bytes32 blobsHash, bytes32 queueBefore, bytes32 queueAfter)
+    {
+        Batch storage b = batches[_batchNumber];
+        if (b.postedAt == 0) return (false, 0, 0, 0);
+        return (true, keccak256(abi.encodePacked(b.blobHashes)), accAt(b.queueStart), accAt(b.queueEnd));
+    }
+
+    /// @notice The range of L1 messages a posted batch consumes.
+    /// @param _batchNumber The batch.
+    /// @return start Queue index of its first L1 message.
+    /// @return end Queue index one past its last.
+    function queueRange(uint64 _batchNumber) external view returns (uint64 start, uint64 end) {
+        Batch storage b = batches[_batchNumber];
+        return (b.queueStart, b.queueEnd);
+    }
+
+    // ---------------------------------------------------------------- L1 message queue
+
+    /// @notice Number of L1 messages ever enqueued.
+    /// @return The queue length.
+    function queueLength() external view returns (uint64) {
+        return uint64(queue.length);
+    }
+
+    /// @notice The queue accumulator after the first `_index` messages (`accAt(0) == 0`).
+    /// @param _index A count of messages, at most the queue length.
+    /// @return The accumulator, a field element.
+    function accAt(uint64 _index) public view returns (bytes32) {
+        return _index == 0 ? bytes32(0) : queue[_index - 1].acc;
+    }
+
+    /// @notice When the message at `_index` was enqueued, in seconds.
+    /// @param _index Queue index.
+    /// @return The L1 timestamp.
+    function enqueuedAt(uint64 _index) external view returns (uint64) {
+        return queue[_index].enqueuedAt;
+    }
+
+    /// @notice Deposits `msg.value` wei to a new L2 account owned by `_pubkey`.
+    /// @param _pubkey Packed Baby Jubjub public key (EIP-2494 packing, as circomlibjs).
+    /// @return account The new account's index.
+    function deposit(bytes32 _pubkey) external payable returns (uint64 account) {
+        account = nextAccount;
+        if (account >> ACCOUNT_DEPTH != 0) revert Inbox_AccountsExhausted();
+        nextAccount = account + 1;
+        accountKey[account] = _pubkey;
+        _deposit(account, _pubkey);
+    }
+
+    /// @notice Deposits `msg.value` wei to an existing L2 account.
+    /// @param _account Index of an account created by `deposit`.
+    function depositTo(uint64 _account) external payable {
+        if (_account >= nextAccount) revert Inbox_UnknownAccount(_account);
+        _deposit(_account, accountKey[_account]);
+    }
+
+    /// @notice Enqueues a signed L2 transfer that the sequencer must include within the deadline.
+    /// @param _from Sender account.
+    /// @param _to Recipient account.
+    /// @param _amount Amount, in wei.
+    /// @param _nonce The sender's nonce.
+    /// @param _signature Packed EdDSA-Poseidon signature (R8 ‖ S, 64 bytes). Not checked here: a
+    ///        bad one makes the L2 skip the transaction.
+    function forceTransfer(uint32 _from, uint32 _to, uint128 _amount, uint64 _nonce, bytes calldata _signature)
+        external
+    {
+        if (_signature.length != 64) revert Inbox_BadSignatureLength(_signature.length);
+        _checkIndex(_from);
+        _checkIndex(_to);
+        // 97 bytes, padded to 4 chunks of 31 bytes plus one spare for the last 32-byte read.
+        _enqueue(abi.encodePacked(KIND_FORCED_TRANSFER, _from, _to, _amount, _nonce, _signature), 4);
+    }
+
+    /// @notice Enqueues a signed L2 withdrawal that the sequencer must include within the
+    ///         deadline: the censorship exit.
+    /// @param _from Sender account.
+    /// @param _to L1 recipient.
+    /// @param _amount Amount, in wei.
+    /// @param _nonce The sender's nonce.
+    /// @param _signature Packed EdDSA-Poseidon signature (64 bytes).
+    function forceWithdraw(uint32 _from, address _to, uint128 _amount, uint64 _nonce, bytes calldata _signature)
+        external
+    {
+        if (_signature.length != 64) revert Inbox_BadSignatureLength(_signature.length);
+        _checkIndex(_from);
+        _enqueue(abi.encodePacked(KIND_FORCED_WITHDRAW, _from, _to, _amount, _nonce, _signature), 4);
+    }
+
+    // ---------------------------------------------------------------- withdrawals
+
+    /// @notice Pays a withdrawal emitted by a final batch (rule 8). Anyone may submit it; the
+    ///         ETH goes to `_to`.
+    /// @param _batchNumber The batch that emitted it.
+    /// @param _index Its leaf index in the batch's withdrawal tree.
+    /// @param _to L1 recipient.
+    /// @param _amount Amount, in wei.
+    /// @param _siblings Merkle siblings, leaf level first, `WITHDRAWAL_DEPTH` field elements.
+    function claimWithdrawal(
+        uint64 _batchNumber,
+        uint64 _index,
+        address _to,
+        uint128 _amount,
+        uint256[] calldata _siblings
+    ) external {
+        (bool isFinal, bytes32 root) = FINALITY.finalWithdrawalRoot(_batchNumber);
+        if (!isFinal) revert Inbox_NotFinal(_batchNumber);
+        if (_index >> WITHDRAWAL_DEPTH != 0) revert Inbox_IndexOutOfRange(_index);
+        bytes32 key = keccak256(abi.encode(_batchNumber, _index));
+        if (claimed[key]) revert Inbox_AlreadyClaimed(_batchNumber, _index);
+        if (_siblings.length != WITHDRAWAL_DEPTH) revert Inbox_BadWithdrawalProof();
+        uint256 node = POSEIDON2.hash([uint256(uint160(_to)), uint256(_amount)]);
+        for (uint256 level; level < _siblings.length; ++level) {
+            node = (_index >> level) & 1 == 0
+                ? POSEIDON2.hash([node, _siblings[level]])
+                : POSEIDON2.hash([_siblings[level], node]);
+        }
+        if (bytes32(node) != root) revert Inbox_BadWithdrawalProof();
+        claimed[key] = true;
+        emit WithdrawalClaimed(_batchNumber, _index, _to, _amount);
+        (bool ok,) = _to.call{ value: _amount }("");
+        if (!ok) revert Inbox_PaymentFailed(_to);
+    }
+
+    /// @notice Whether a withdrawal was paid.
+    /// @param _batchNumber The batch that emitted it.
+    /// @param _index Its leaf index.
+    /// @return Whether it was claimed.
+    function isClaimed(uint64 _batchNumber, uint64 _index) external view returns (bool) {
+        return claimed[keccak256(abi.encode(_batchNumber, _index))];
+    }
+
+    // ---------------------------------------------------------------- internals
+
+    function _deposit(uint64 _account, bytes32 _pubkey) internal {
+        if (msg.value == 0 || msg.value > type(uint128).max) revert Inbox_BadAmount(msg.value);
+        // 53 bytes: kind, account (u32), pubkey, amount (u128); 2 chunks.
+        _enqueue(abi.encodePacked(KIND_DEPOSIT, uint32(_account), _pubkey, uint128(msg.value)), 2);
+    }
+
+    function _checkIndex(uint64 _account) internal view {
+        if (_account >> ACCOUNT_DEPTH != 0) revert Inbox_IndexOutOfRange(_account);
+    }
+
+    /// @dev Hashes `_message` as `_chunks` big-endian 31-byte chunks, zero-padded on the right,
+    ///      with Poseidon of that many inputs, and folds it into the accumulator.
+    function _enqueue(bytes memory _message, uint256 _chunks) internal {
+        bytes memory padded = abi.encodePacked(_message, new bytes(31 * _chunks + 1 - _message.length));
+        uint256[4] memory c;
+        for (uint256 i; i < _chunks; ++i) {
+            uint256 word;
+            assembly ("memory-safe") {
+                word := shr(8, mload(add(add(padded, 32), mul(i, 31))))
+            }
+            c[i] = word;
+        }
+        uint256 h = _chunks == 2 ? POSEIDON2.hash([c[0], c[1]]) : POSEIDON4.hash(c);
+        uint64 index = uint64(queue.length);
+        bytes32 acc = bytes32(POSEIDON2.hash([uint256(accAt(index)), h]));
+        queue.push(Message({ acc: acc, enqueuedAt: uint64(block.timestamp) }));
+        emit MessageQueued(index, acc, _message);
+    }
+
+    function _overdue(uint64 _index) internal view returns (bool) {
+        return block.timestamp >= queue[_index].enqueuedAt + FORCED_INCLUSION_DELAY_SECONDS;
     }
 }

@@ -23,9 +23,19 @@ mod bindings {
         SecurityCouncil,
         "artifacts/SecurityCouncil.json"
     );
+    alloy_sol_types::sol!(
+        #[derive(Debug, PartialEq, Eq)]
+        MultiProofFinality,
+        "artifacts/MultiProofFinality.json"
+    );
+    alloy_sol_types::sol!(
+        #[derive(Debug, PartialEq, Eq)]
+        TeeVerifier,
+        "artifacts/TeeVerifier.json"
+    );
 }
 
-pub use bindings::{Inbox, SecurityCouncil};
+pub use bindings::{Inbox, MultiProofFinality, SecurityCouncil, TeeVerifier};
 
 /// Stand-ins used only by tests, compiled from `src/test/`.
 #[allow(missing_docs)]
@@ -34,6 +44,16 @@ pub mod test_fixtures {
         #[derive(Debug, PartialEq, Eq)]
         MockLegRegistry,
         "artifacts/MockLegRegistry.json"
+    );
+    alloy_sol_types::sol!(
+        #[derive(Debug, PartialEq, Eq)]
+        TestZkVerifier,
+        "artifacts/TestZkVerifier.json"
+    );
+    alloy_sol_types::sol!(
+        #[derive(Debug, PartialEq, Eq)]
+        TestDisputeGame,
+        "artifacts/TestDisputeGame.json"
     );
 }
 
@@ -80,6 +100,8 @@ mod tests {
         let deployed: &[(&str, &[u8])] = &[
             ("Inbox", &Inbox::DEPLOYED_BYTECODE),
             ("SecurityCouncil", &SecurityCouncil::DEPLOYED_BYTECODE),
+            ("MultiProofFinality", &MultiProofFinality::DEPLOYED_BYTECODE),
+            ("TeeVerifier", &TeeVerifier::DEPLOYED_BYTECODE),
             ("PoseidonT2", &poseidon::PoseidonT2::DEPLOYED_BYTECODE),
             ("PoseidonT3", &poseidon::PoseidonT3::DEPLOYED_BYTECODE),
             ("PoseidonT4", &poseidon::PoseidonT4::DEPLOYED_BYTECODE),

@@ -38,13 +38,15 @@ pub const TX_GAS_LIMIT_CAP: u64 = 1 << 24;
 /// Balance of each dev account at genesis, in wei (10,000 ETH).
 pub const DEV_BALANCE_WEI: u128 = 10_000 * 10u128.pow(18);
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 struct Chain {
     db: CacheDB<EmptyDB>,
     number: u64,
     timestamp: u64,
     excess_blob_gas: u64,
     pending_time: u64,
+    /// Exact timestamp of the next block, when set.
+    next_timestamp: Option<u64>,
     blobs: HashMap<B256, Blob>,
 }
 
@@ -57,6 +59,13 @@ struct Chain {
 #[derive(Debug)]
 pub struct DevL1 {
     chain: Mutex<Chain>,
+}
+
+impl Clone for DevL1 {
+    /// A snapshot: an independent chain with the same state, blocks and blobs.
+    fn clone(&self) -> Self {
+        Self { chain: Mutex::new(self.lock().clone()) }
+    }
 }
 
 impl Default for DevL1 {
@@ -82,6 +91,7 @@ impl DevL1 {
                 timestamp: GENESIS_TIMESTAMP,
                 excess_blob_gas: 0,
                 pending_time: 0,
+                next_timestamp: None,
                 blobs: HashMap::new(),
             }),
         }
@@ -101,7 +111,10 @@ impl Chain {
     fn next_block(&self) -> BlockEnv {
         BlockEnv {
             number: U256::from(self.number + 1),
-            timestamp: U256::from(self.timestamp + BLOCK_TIME_SECONDS.max(self.pending_time)),
+            timestamp: U256::from(
+                self.next_timestamp
+                    .unwrap_or_else(|| self.timestamp + BLOCK_TIME_SECONDS.max(self.pending_time)),
+            ),
             gas_limit: BLOCK_GAS_LIMIT,
             basefee: BASE_FEE,
             prevrandao: Some(B256::ZERO),
@@ -131,6 +144,7 @@ impl Chain {
         self.number += 1;
         self.timestamp = block.timestamp.to::<u64>();
         self.pending_time = 0;
+        self.next_timestamp = None;
         self.excess_blob_gas = Self::params().next_block_excess_blob_gas_osaka(
             self.excess_blob_gas,
             blob_gas_used,
@@ -138,12 +152,25 @@ impl Chain {
         );
     }
 
-    /// Runs `tx` on the next block; commits only when asked and successful.
+    /// The block environment of the latest block, which `eth_call` on "latest" sees.
+    fn latest_block(&self) -> BlockEnv {
+        let mut block = self.next_block();
+        block.number = U256::from(self.number);
+        block.timestamp = U256::from(self.timestamp);
+        block
+    }
+
+    /// Runs `tx` on the next block (on the latest one for a read-only call); commits only when
+    /// asked and successful.
     fn run(&mut self, tx: TxEnv, commit: bool) -> L1Result<ExecutionResult> {
+        self.run_on(tx, commit, self.next_block())
+    }
+
+    fn run_on(&mut self, tx: TxEnv, commit: bool, block: BlockEnv) -> L1Result<ExecutionResult> {
         let db = std::mem::take(&mut self.db);
         let mut evm = Context::mainnet()
             .with_db(db)
-            .with_block(self.next_block())
+            .with_block(block)
             .with_cfg(Self::cfg(!commit))
             .build_mainnet();
         let result =
@@ -211,7 +238,12 @@ impl L1 for DevL1 {
         let mut c = self.lock();
         let nonce = c.nonce(from);
         let tx = tx_env(from, &L1Tx::call(to, input), nonce, TX_GAS_LIMIT_CAP, Vec::new(), 0);
-        Ok(c.run(tx, false)?.into_output().unwrap_or_default())
+        let block = c.latest_block();
+        Ok(c.run_on(tx, false, block)?.into_output().unwrap_or_default())
+    }
+
+    async fn nonce(&self, address: Address) -> L1Result<u64> {
+        Ok(self.lock().nonce(address))
     }
 
     async fn send(&self, signer: &PrivateKeySigner, tx: L1Tx) -> L1Result<L1Receipt> {
@@ -296,6 +328,18 @@ impl L1Dev for DevL1 {
 
     async fn mine(&self) -> L1Result<()> {
         self.lock().seal(0);
+        Ok(())
+    }
+
+    async fn set_next_block_timestamp(&self, timestamp: u64) -> L1Result<()> {
+        let mut c = self.lock();
+        if timestamp <= c.timestamp {
+            return Err(L1Error::InvalidTx(format!(
+                "next block timestamp {timestamp} is not after the head's {}",
+                c.timestamp
+            )));
+        }
+        c.next_timestamp = Some(timestamp);
         Ok(())
     }
 }

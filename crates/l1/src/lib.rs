@@ -131,6 +131,8 @@ pub trait L1: Send + Sync {
     fn chain_id(&self) -> impl Future<Output = L1Result<u64>> + Send;
     /// The latest block.
     fn head(&self) -> impl Future<Output = L1Result<L1Head>> + Send;
+    /// Number of transactions `address` has sent (its next nonce), at the latest block.
+    fn nonce(&self, address: Address) -> impl Future<Output = L1Result<u64>> + Send;
     /// Balance of `address`, in wei.
     fn balance(&self, address: Address) -> impl Future<Output = L1Result<U256>> + Send;
     /// Executes a call against the latest state without mining.
@@ -166,4 +168,11 @@ pub trait L1Dev: L1 {
     fn increase_time(&self, seconds: u64) -> impl Future<Output = L1Result<()>> + Send;
     /// Mines an empty block.
     fn mine(&self) -> impl Future<Output = L1Result<()>> + Send;
+    /// Sets the exact timestamp of the next block, in seconds (after the head's).
+    ///
+    /// # Errors
+    /// [`L1Error::InvalidTx`] when it is not after the head's timestamp (embedded chain), or the
+    /// node's refusal.
+    fn set_next_block_timestamp(&self, timestamp: u64)
+    -> impl Future<Output = L1Result<()>> + Send;
 }

@@ -93,6 +93,10 @@ impl L1 for RpcL1 {
         })
     }
 
+    async fn nonce(&self, address: Address) -> L1Result<u64> {
+        self.provider.get_transaction_count(address).await.map_err(transport)
+    }
+
     async fn balance(&self, address: Address) -> L1Result<U256> {
         self.provider.get_balance(address).await.map_err(transport)
     }
@@ -172,6 +176,15 @@ impl L1Dev for RpcL1 {
     async fn mine(&self) -> L1Result<()> {
         let _: serde_json::Value =
             self.provider.raw_request("evm_mine".into(), ()).await.map_err(transport)?;
+        Ok(())
+    }
+
+    async fn set_next_block_timestamp(&self, timestamp: u64) -> L1Result<()> {
+        let _: serde_json::Value = self
+            .provider
+            .raw_request("evm_setNextBlockTimestamp".into(), (timestamp,))
+            .await
+            .map_err(transport)?;
         Ok(())
     }
 }

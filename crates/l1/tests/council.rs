@@ -268,7 +268,10 @@ fn the_council_has_no_power_beyond_its_allowlist() {
         // Posting batches, taking ownership elsewhere, or calling any other contract is refused,
         // with every signature present: there is no path to finalize, revert or move funds.
         let attempts: Vec<(Address, Bytes)> = vec![
-            (Address::repeat_byte(9), Inbox::postBatchCall { _batchNumber: 1 }.abi_encode().into()),
+            (
+                Address::repeat_byte(9),
+                Inbox::postBatchCall { _batchNumber: 1, _queueEnd: 0 }.abi_encode().into(),
+            ),
             (
                 s.registry,
                 MockLegRegistry::setOwnerCall { _owner: Address::repeat_byte(1) }

@@ -60,7 +60,18 @@ async fn suite(l1: &(impl L1Dev + 'static)) {
     // Deploy the inbox.
     let mut init = Inbox::BYTECODE.to_vec();
     init.extend(
-        Inbox::constructorCall { _sequencer: sequencer.address(), _l2ChainId: 901 }.abi_encode(),
+        // No finality contract or Poseidon here: this suite posts batches without L1 messages.
+        Inbox::constructorCall {
+            _sequencer: sequencer.address(),
+            _l2ChainId: 901,
+            _accountDepth: 32,
+            _withdrawalDepth: 10,
+            _forcedInclusionDelaySeconds: 24 * 3600,
+            _finality: Address::ZERO,
+            _poseidon2: Address::ZERO,
+            _poseidon4: Address::ZERO,
+        }
+        .abi_encode(),
     );
     let deployed = l1.send(sequencer, L1Tx::create(init)).await.unwrap();
     let inbox: Address = deployed.contract_address.expect("creation returns an address");
@@ -74,8 +85,9 @@ async fn suite(l1: &(impl L1Dev + 'static)) {
     let b1 = batch(1);
     let sidecar = sidecar_7594(encode_blobs(&b1.encode()).unwrap()).unwrap();
     let hashes: Vec<B256> = sidecar.versioned_hashes().collect();
-    let post = L1Tx::call(inbox, Inbox::postBatchCall { _batchNumber: 1 }.abi_encode())
-        .with_sidecar(sidecar.clone());
+    let post =
+        L1Tx::call(inbox, Inbox::postBatchCall { _batchNumber: 1, _queueEnd: 0 }.abi_encode())
+            .with_sidecar(sidecar.clone());
     let receipt = l1.send(sequencer, post).await.unwrap();
     let event = receipt
         .logs
@@ -101,7 +113,7 @@ async fn suite(l1: &(impl L1Dev + 'static)) {
     let err = l1
         .send(
             stranger,
-            L1Tx::call(inbox, Inbox::postBatchCall { _batchNumber: 2 }.abi_encode())
+            L1Tx::call(inbox, Inbox::postBatchCall { _batchNumber: 2, _queueEnd: 0 }.abi_encode())
                 .with_sidecar(sidecar.clone()),
         )
         .await
@@ -115,7 +127,7 @@ async fn suite(l1: &(impl L1Dev + 'static)) {
     let err = l1
         .send(
             sequencer,
-            L1Tx::call(inbox, Inbox::postBatchCall { _batchNumber: 3 }.abi_encode())
+            L1Tx::call(inbox, Inbox::postBatchCall { _batchNumber: 3, _queueEnd: 0 }.abi_encode())
                 .with_sidecar(sidecar.clone()),
         )
         .await
@@ -125,7 +137,10 @@ async fn suite(l1: &(impl L1Dev + 'static)) {
         Inbox::InboxErrors::Inbox_NotNextBatch(Inbox::Inbox_NotNextBatch { expected: 2, got: 3 })
     );
     let err = l1
-        .send(sequencer, L1Tx::call(inbox, Inbox::postBatchCall { _batchNumber: 2 }.abi_encode()))
+        .send(
+            sequencer,
+            L1Tx::call(inbox, Inbox::postBatchCall { _batchNumber: 2, _queueEnd: 0 }.abi_encode()),
+        )
         .await
         .unwrap_err();
     assert_eq!(inbox_error(&err).selector(), Inbox::Inbox_NoBlobs::SELECTOR);
@@ -137,7 +152,7 @@ async fn suite(l1: &(impl L1Dev + 'static)) {
     let err = l1
         .send(
             sequencer,
-            L1Tx::call(inbox, Inbox::postBatchCall { _batchNumber: 2 }.abi_encode())
+            L1Tx::call(inbox, Inbox::postBatchCall { _batchNumber: 2, _queueEnd: 0 }.abi_encode())
                 .with_sidecar(tampered),
         )
         .await
@@ -145,9 +160,10 @@ async fn suite(l1: &(impl L1Dev + 'static)) {
     assert!(matches!(err, L1Error::InvalidSidecar(_) | L1Error::InvalidTx(_)), "{err}");
 
     // A blob fee cap below the blob base fee is refused (the base fee is at least 1 wei).
-    let capped = L1Tx::call(inbox, Inbox::postBatchCall { _batchNumber: 2 }.abi_encode())
-        .with_sidecar(sidecar_7594(encode_blobs(&batch(2).encode()).unwrap()).unwrap())
-        .with_max_fee_per_blob_gas(0);
+    let capped =
+        L1Tx::call(inbox, Inbox::postBatchCall { _batchNumber: 2, _queueEnd: 0 }.abi_encode())
+            .with_sidecar(sidecar_7594(encode_blobs(&batch(2).encode()).unwrap()).unwrap())
+            .with_max_fee_per_blob_gas(0);
     assert!(l1.send(sequencer, capped).await.is_err(), "a zero blob fee cap must be refused");
 
     // Time travel: seven days later.

@@ -1,4 +1,5 @@
-//! The Tribunal node. Today it owns the node's durable storage ([`store`]); the sequencer,
+//! The Tribunal node. Today it owns the node's durable storage ([`store`]) and the deployment of
+//! the L1 contracts as one system ([`deploy`]); the sequencer,
 //! batcher, proposer, prover workers, challenger, watcher and JSON-RPC server will live here too
 //! (DESIGN.md §3).
 //!
@@ -8,6 +9,8 @@
 
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
+pub mod council;
+pub mod deploy;
 pub mod store;
 
 pub use store::{BatchRecord, Store, StoreError};

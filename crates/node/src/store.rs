@@ -13,14 +13,14 @@
 //! | `accounts` | account index (`u32`) | packed pubkey (32) ‖ balance (16, BE) ‖ nonce (8, BE) |
 //! | `nodes` | `level << 32 \| index` | node (32, BE); empty nodes are absent |
 //! | `batches` | batch number | canonical batch encoding |
-//! | `roots` | batch number | parent ‖ post ‖ withdrawal root ‖ data commitment (4 × 32, BE) |
+//! | `roots_v2` | batch number | parent ‖ post ‖ withdrawal root ‖ data commitment ‖ queue accumulator (5 × 32, BE) ‖ messages consumed (8, BE) |
 
 use std::path::{Path, PathBuf};
 
 use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
 use tribunal_primitives::{
-    AccountIndex, Batch, BatchNumber, ChainId, DataCommitment, Fr, PublicKey, StateRoot, Wei,
-    WithdrawalRoot,
+    AccountIndex, Batch, BatchNumber, ChainId, DataCommitment, Fr, PublicKey, QueueAcc, StateRoot,
+    Wei, WithdrawalRoot,
     field::{fr_from_be_bytes, fr_to_be_bytes},
 };
 use tribunal_stf::{Account, BatchOutput, State, StfConfig};
@@ -29,7 +29,7 @@ const META: TableDefinition<'_, &str, u64> = TableDefinition::new("meta");
 const ACCOUNTS: TableDefinition<'_, u32, [u8; 56]> = TableDefinition::new("accounts");
 const NODES: TableDefinition<'_, u64, [u8; 32]> = TableDefinition::new("nodes");
 const BATCHES: TableDefinition<'_, u64, &[u8]> = TableDefinition::new("batches");
-const ROOTS: TableDefinition<'_, u64, [u8; 128]> = TableDefinition::new("roots");
+const ROOTS: TableDefinition<'_, u64, [u8; RECORD_BYTES]> = TableDefinition::new("roots_v2");
 
 const CHAIN_ID: &str = "chain_id";
 const ACCOUNT_DEPTH: &str = "account_depth";
@@ -94,22 +94,35 @@ pub struct BatchRecord {
     pub withdrawal_root: WithdrawalRoot,
     /// Data commitment.
     pub data_commitment: DataCommitment,
+    /// L1 message queue accumulator after the batch.
+    pub queue_after: QueueAcc,
+    /// L1 messages consumed through the batch.
+    pub queue_consumed: u64,
 }
 
+/// Bytes of an encoded [`BatchRecord`]: five field elements and a `u64`.
+const RECORD_BYTES: usize = 5 * 32 + 8;
+
 impl BatchRecord {
-    fn encode(&self) -> [u8; 128] {
-        let mut out = [0u8; 128];
-        for (i, x) in
-            [self.parent_root.0, self.post_root.0, self.withdrawal_root.0, self.data_commitment.0]
-                .iter()
-                .enumerate()
+    fn encode(&self) -> [u8; RECORD_BYTES] {
+        let mut out = [0u8; RECORD_BYTES];
+        for (i, x) in [
+            self.parent_root.0,
+            self.post_root.0,
+            self.withdrawal_root.0,
+            self.data_commitment.0,
+            self.queue_after.0,
+        ]
+        .iter()
+        .enumerate()
         {
             out[i * 32..(i + 1) * 32].copy_from_slice(&fr_to_be_bytes(x));
         }
+        out[160..].copy_from_slice(&self.queue_consumed.to_be_bytes());
         out
     }
 
-    fn decode(bytes: &[u8; 128]) -> Result<Self, StoreError> {
+    fn decode(bytes: &[u8; RECORD_BYTES]) -> Result<Self, StoreError> {
         let fr = |i: usize| -> Result<Fr, StoreError> {
             fr_from_be_bytes(bytes[i * 32..(i + 1) * 32].try_into().expect("32 bytes"))
                 .map_err(|e| StoreError::Corrupt(format!("batch record: {e}")))
@@ -119,6 +132,8 @@ impl BatchRecord {
             post_root: StateRoot(fr(1)?),
             withdrawal_root: WithdrawalRoot(fr(2)?),
             data_commitment: DataCommitment(fr(3)?),
+            queue_after: QueueAcc(fr(4)?),
+            queue_consumed: u64::from_be_bytes(bytes[160..].try_into().expect("8 bytes")),
         })
     }
 }
@@ -240,6 +255,8 @@ impl Store {
                 post_root: root,
                 withdrawal_root: WithdrawalRoot::default(),
                 data_commitment: DataCommitment::default(),
+                queue_after: genesis.queue().0,
+                queue_consumed: genesis.queue().1,
             };
             roots.insert(genesis.head().0, record.encode()).map_err(StoreError::db)?;
         }
@@ -295,7 +312,7 @@ impl Store {
                 .map_err(|e| StoreError::Corrupt(format!("node {key:#x}: {e}")))?;
             nodes.push(((key >> 32) as u8, key & 0xffff_ffff, value));
         }
-        let state = State::from_parts(self.config, head, accounts, nodes)
+        let mut state = State::from_parts(self.config, head, accounts, nodes)
             .map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let record = self
             .batch_record(head)?
@@ -303,6 +320,7 @@ impl Store {
         if state.root() != record.post_root {
             return Err(StoreError::RootMismatch { batch: head });
         }
+        state.set_queue(record.queue_after, record.queue_consumed);
         Ok(state)
     }
 
@@ -350,6 +368,8 @@ impl Store {
                 post_root: output.post_root,
                 withdrawal_root: output.withdrawal_root,
                 data_commitment: output.data_commitment,
+                queue_after: output.queue_after,
+                queue_consumed: output.queue_consumed,
             };
             roots.insert(batch.number.0, record.encode()).map_err(StoreError::db)?;
             meta.insert(HEAD, batch.number.0).map_err(StoreError::db)?;

@@ -194,6 +194,24 @@ impl Reader<'_> {
     }
 }
 
+/// Decodes exactly one transaction's canonical encoding (kind tag first), as the `Inbox` emits
+/// an L1 message.
+///
+/// # Errors
+/// [`DecodeError::Empty`], [`DecodeError::UnknownTxKind`], [`DecodeError::Truncated`], or
+/// [`DecodeError::TrailingBytes`] when bytes remain.
+pub fn decode_tx_exact(bytes: &[u8]) -> Result<Tx, DecodeError> {
+    if bytes.is_empty() {
+        return Err(DecodeError::Empty);
+    }
+    let mut r = Reader { bytes, pos: 0 };
+    let tx = decode_tx(&mut r, 0)?;
+    match bytes.len() - r.pos {
+        0 => Ok(tx),
+        count => Err(DecodeError::TrailingBytes { count }),
+    }
+}
+
 fn decode_tx(r: &mut Reader<'_>, index: usize) -> Result<Tx, DecodeError> {
     let [tag] = r.array::<1>()?;
     let kind = TxKind::from_tag(tag).ok_or(DecodeError::UnknownTxKind { index, tag })?;

@@ -18,6 +18,7 @@ pub mod error;
 pub mod field;
 pub mod l2_key;
 pub mod poseidon;
+pub mod queue;
 pub mod tx;
 
 #[cfg(any(test, feature = "test-utils"))]
@@ -28,4 +29,5 @@ pub use batch::{Batch, BatchNumber};
 pub use claim::{Claim, DataCommitment, StateRoot, WithdrawalRoot};
 pub use eddsa::{PrivateKey, PublicKey, Signature};
 pub use field::Fr;
+pub use queue::QueueAcc;
 pub use tx::{AccountIndex, ChainId, Deposit, Signed, Transfer, Tx, TxKind, Wei, Withdraw};

@@ -16,9 +16,10 @@
 
 use hashbrown::HashMap;
 use tribunal_primitives::{
-    AccountIndex, Batch, BatchNumber, ChainId, DataCommitment, Fr, PublicKey, Signed, StateRoot,
-    Tx, Withdraw, WithdrawalRoot,
+    AccountIndex, Batch, BatchNumber, ChainId, DataCommitment, Fr, PublicKey, QueueAcc, Signed,
+    StateRoot, Tx, Withdraw, WithdrawalRoot,
     error::SignatureError,
+    queue::message_hash,
     tx::{SignedBody, Transfer},
 };
 
@@ -99,6 +100,15 @@ pub struct BatchOutput {
     pub withdrawal_root: WithdrawalRoot,
     /// Commitment to the batch's canonical encoding.
     pub data_commitment: DataCommitment,
+    /// L1 message queue accumulator before the batch's L1 transactions
+    /// ([`tribunal_primitives::queue`]).
+    pub queue_before: QueueAcc,
+    /// Accumulator after them: every deposit and forced transaction of the batch, applied or
+    /// skipped, in order.
+    pub queue_after: QueueAcc,
+    /// Number of L1 messages consumed from the queue through this batch (the `Inbox`'s
+    /// `queueEnd`).
+    pub queue_consumed: u64,
     /// One receipt per transaction, in order.
     pub receipts: Vec<TxReceipt>,
     /// The withdrawals emitted, in order.
@@ -247,6 +257,12 @@ pub fn execute_batch(state: &mut State, batch: &Batch) -> StfResult<BatchOutput>
         state.tree.set_node(level, index, value);
     }
     state.head = batch.number;
+    let queue_before = state.queue.0;
+    state.queue = batch
+        .txs
+        .iter()
+        .filter_map(message_hash)
+        .fold(state.queue, |(acc, n), h| (acc.push(h), n + 1));
 
     let wtree = SparseMerkleTree::from_leaves(
         state.config.withdrawal_depth,
@@ -258,6 +274,9 @@ pub fn execute_batch(state: &mut State, batch: &Batch) -> StfResult<BatchOutput>
         post_root: state.root(),
         withdrawal_root: WithdrawalRoot(wtree.root()),
         data_commitment: DataCommitment(batch.data_commitment()),
+        queue_before,
+        queue_after: state.queue.0,
+        queue_consumed: state.queue.1,
         receipts,
         withdrawals,
     })

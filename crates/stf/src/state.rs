@@ -2,7 +2,7 @@
 
 use hashbrown::HashMap;
 use tribunal_primitives::{
-    AccountIndex, BatchNumber, ChainId, Fr, PublicKey, StateRoot, Wei, poseidon::hash,
+    AccountIndex, BatchNumber, ChainId, Fr, PublicKey, QueueAcc, StateRoot, Wei, poseidon::hash,
 };
 
 use crate::{
@@ -83,6 +83,8 @@ impl Account {
 pub struct State {
     pub(crate) config: StfConfig,
     pub(crate) head: BatchNumber,
+    /// L1 message queue accumulator after the messages consumed so far, and their count.
+    pub(crate) queue: (QueueAcc, u64),
     pub(crate) accounts: HashMap<AccountIndex, Account>,
     pub(crate) tree: SparseMerkleTree,
     pub(crate) journal: Option<Vec<(AccountIndex, Option<Account>)>>,
@@ -99,6 +101,7 @@ impl State {
             tree: SparseMerkleTree::new(config.account_depth)?,
             config,
             head: BatchNumber(0),
+            queue: (QueueAcc::EMPTY, 0),
             accounts: HashMap::new(),
             journal: None,
         })
@@ -125,7 +128,7 @@ impl State {
         let leaves: Vec<(u64, Fr)> =
             accounts.iter().map(|(i, a)| (u64::from(i.0), a.leaf())).collect();
         let tree = SparseMerkleTree::from_leaves(config.account_depth, leaves)?;
-        Ok(Self { config, head, accounts, tree, journal: None })
+        Ok(Self { config, head, queue: (QueueAcc::EMPTY, 0), accounts, tree, journal: None })
     }
 
     /// Rebuilds a state from stored accounts and tree nodes, without hashing.
@@ -153,6 +156,17 @@ impl State {
     /// The configuration.
     pub const fn config(&self) -> &StfConfig {
         &self.config
+    }
+
+    /// The L1 message queue consumed so far: its accumulator and the number of messages.
+    pub const fn queue(&self) -> (QueueAcc, u64) {
+        self.queue
+    }
+
+    /// Sets the consumed L1 message queue, when restoring a stored state or starting from a
+    /// genesis whose queue is not empty.
+    pub const fn set_queue(&mut self, acc: QueueAcc, consumed: u64) {
+        self.queue = (acc, consumed);
     }
 
     /// The last executed batch (0 at genesis).

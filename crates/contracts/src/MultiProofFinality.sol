@@ -1,0 +1,595 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.37;
+
+import { Claim } from "interfaces/Types.sol";
+import { IZkVerifier } from "interfaces/IZkVerifier.sol";
+import { ITeeVerifier } from "interfaces/ITeeVerifier.sol";
+import { IDisputeGame, GameStatus } from "interfaces/IDisputeGame.sol";
+import { IUpgradeEvidence } from "interfaces/IUpgradeEvidence.sol";
+import { IFinality } from "interfaces/IFinality.sol";
+
+/// @notice What the finality contract reads from the inbox.
+interface IBatchInbox {
+    /// @notice See `Inbox.batchContext`.
+    function batchContext(uint64 _batchNumber)
+        external
+        view
+        returns (bool posted, bytes32 blobsHash, bytes32 queueBefore, bytes32 queueAfter);
+}
+
+/// @title MultiProofFinality
+/// @notice The 2-of-3 finality rule of DESIGN.md §1 over a ZK validity proof, a TEE attestation
+///         and an optimistic dispute game. The Rust crate `tribunal-finality` is its reference
+///         model; differential tests hold the two to the same statuses and reverts.
+/// @dev Rules, as implemented:
+///      1. ZK and TEE approve a claim whose parent is final: final at once (checked on every
+///         approval, and by `finalize`).
+///      2. Exactly one of ZK or TEE approves: final via `finalize` once the OP window passed and
+///         the dispute game resolved for the claim.
+///      3. Nothing else finalizes: OP alone, TEE alone and the council never do.
+///      4. When a claim finalizes, the legs that approved another post root over the same input
+///         are recorded faulty (`LegFaulty`).
+///      5. `proveSelfDisagreement` freezes a leg that approved two post roots over the same
+///         input. A frozen leg counts as zero: its approvals, earlier ones included, never count
+///         again, and its instant upgrade opens. Claims it alone approved wait for the other
+///         legs; claims already final stay final.
+///      6. `recordLivenessFailure` opens instant upgrades when claims are pending and nothing
+///         finalized for `LIVENESS_SECONDS`; the next finalization closes it.
+///      7. Logic changes come only from the council: replacing a leg's verifier bumps its epoch,
+///         and approvals from an older epoch stop counting. Timelocks live in the council.
+///      8. `finalWithdrawalRoot` serves the bridge only final roots.
+///      A claim's bond returns to its proposer when it finalizes; the bonds of the batch's other
+///      claims go to that proposer too.
+contract MultiProofFinality is IUpgradeEvidence, IFinality {
+    /// @notice A proposed claim and its record.
+    struct ClaimRecord {
+        /// @dev The claim, with its batch context from the inbox.
+        Claim claim;
+        /// @dev Who posted the bond.
+        address proposer;
+        /// @dev When, in seconds.
+        uint64 proposedAt;
+        /// @dev When it finalized, in seconds (0 while pending).
+        uint64 finalAt;
+        /// @dev How it finalized: one of the PATH_ constants.
+        uint8 path;
+        /// @dev 1 + the ZK epoch of its latest valid proof (0: none).
+        uint32 zkEpoch;
+        /// @dev keccak256(batchNumber, parentRoot, dataCommitment): the input it claims a root for.
+        bytes32 input;
+    }
+
+    /// @notice A TEE signature on a claim.
+    struct TeeApproval {
+        /// @dev The enclave signer.
+        address signer;
+        /// @dev TEE epoch it signed under.
+        uint32 epoch;
+    }
+
+    /// @notice Where a claim stands; mirrors `ClaimStatus` of the Rust model.
+    struct Status {
+        /// @dev Final.
+        bool isFinal;
+        /// @dev How (PATH_ constants; 0 while pending).
+        uint8 path;
+        /// @dev When, in seconds.
+        uint64 finalAt;
+        /// @dev ZK approves and counts.
+        bool zk;
+        /// @dev TEE approves and counts.
+        bool tee;
+        /// @dev Its game's status under the current game.
+        GameStatus op;
+        /// @dev End of its OP window, in seconds.
+        uint64 windowEndsAt;
+        /// @dev Whether its parent is final.
+        bool parentFinal;
+        /// @dev Whether another claim of its batch is final.
+        bool superseded;
+    }
+
+    /// @notice Semantic version.
+    /// @custom:semver 0.1.0
+    string public constant version = "0.1.0";
+
+    /// @notice Leg ids.
+    uint8 public constant LEG_ZK = 0;
+    /// @notice TEE leg id.
+    uint8 public constant LEG_TEE = 1;
+    /// @notice OP leg id.
+    uint8 public constant LEG_OP = 2;
+    /// @notice Finalized by ZK + TEE (rule 1).
+    uint8 public constant PATH_INSTANT = 1;
+    /// @notice Finalized by ZK + OP after the window (rule 2).
+    uint8 public constant PATH_SLOW_ZK = 2;
+    /// @notice Finalized by TEE + OP after the window (rule 2).
+    uint8 public constant PATH_SLOW_TEE = 3;
+
+    /// @notice EIP-712 type of the claim TEE signers sign.
+    bytes32 public constant CLAIM_TYPEHASH = keccak256(
+        "Claim(uint64 l2ChainId,uint64 batchNumber,bytes32 parentRoot,bytes32 postRoot,bytes32 withdrawalRoot,bytes32 dataCommitment,bytes32 blobsHash,bytes32 queueBefore,bytes32 queueAfter)"
+    );
+    bytes32 internal constant DOMAIN_TYPEHASH =
+        keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)");
+
+    /// @notice The L2 chain id.
+    uint64 public immutable L2_CHAIN_ID;
+    /// @notice Where batches are posted.
+    IBatchInbox public immutable INBOX;
+    /// @notice The security council: the only account that may change a leg's logic.
+    address public immutable COUNCIL;
+    /// @notice State root batch 1 builds on.
+    bytes32 public immutable GENESIS_ROOT;
+    /// @notice Bond per claim, in wei.
+    uint256 public immutable BOND_WEI;
+    /// @notice OP window, in seconds (7 days).
+    uint64 public immutable OP_WINDOW_SECONDS;
+    /// @notice Period without finalization, with claims pending, that is a liveness failure, in
+    ///         seconds (7 days).
+    uint64 public immutable LIVENESS_SECONDS;
+
+    /// @notice Current ZK verifier.
+    IZkVerifier public zkVerifier;
+    /// @notice Current TEE verifier.
+    ITeeVerifier public teeVerifier;
+    /// @notice Current dispute game.
+    IDisputeGame public disputeGame;
+    /// @notice Logic epoch per leg; bumped by every upgrade.
+    uint32[3] public epoch;
+    /// @notice Whether a leg is frozen by self-disagreement evidence (rule 5).
+    bool[3] public frozen;
+    /// @notice Whether a liveness failure is recorded (rule 6).
+    bool public livenessFailed;
+    /// @notice Last finalization (or deployment), in seconds.
+    uint64 public lastFinalizedAt;
+    /// @notice Highest batch with a final claim (0: none).
+    uint64 public latestFinalBatch;
+    /// @notice Highest batch with a claim.
+    uint64 public latestClaimedBatch;
+    /// @notice Bonds owed, in wei.
+    mapping(address => uint256) public credit;
+
+    ClaimRecord[] internal claims;
+    mapping(uint256 => TeeApproval[]) internal teeApprovals;
+    /// @dev keccak256(claim) => 1 + id.
+    mapping(bytes32 => uint256) internal claimIndex;
+    mapping(uint64 => uint256[]) internal claimsOfBatch;
+    /// @dev batch => 1 + id of its final claim.
+    mapping(uint64 => uint256) internal finalOf;
+
+    /// @notice A claim was proposed.
+    event ClaimProposed(uint256 indexed id, uint64 indexed batchNumber, bytes32 postRoot, address proposer);
+    /// @notice A leg approved a claim.
+    event Approved(uint256 indexed id, uint8 indexed leg, address by);
+    /// @notice A claim became final.
+    event Finalized(uint256 indexed id, uint64 indexed batchNumber, bytes32 postRoot, uint8 path);
+    /// @notice A leg approved a root that lost to a final one (rule 4).
+    event LegFaulty(uint8 indexed leg, uint256 indexed id);
+    /// @notice A leg contradicted itself and counts as zero (rule 5).
+    event LegFrozen(uint8 indexed leg, uint256 a, uint256 b);
+    /// @notice A liveness failure was recorded (rule 6).
+    event LivenessFailure(uint64 timestamp);
+    /// @notice A leg's logic was replaced.
+    event LegUpgraded(uint8 indexed leg, address implementation, uint32 epoch);
+
+    /// @notice Batch 0 is the genesis and takes no claim.
+    error Finality_GenesisBatch();
+    /// @notice The bond must be exactly `BOND_WEI`.
+    error Finality_WrongBond(uint256 sent);
+    /// @notice The batch is not posted in the inbox.
+    error Finality_BatchNotPosted(uint64 batchNumber);
+    /// @notice The same claim is already proposed.
+    error Finality_DuplicateClaim(uint256 id);
+    /// @notice No such claim.
+    error Finality_UnknownClaim(uint256 id);
+    /// @notice The proof does not verify under the current ZK verifier.
+    error Finality_InvalidProof();
+    /// @notice The signer is unknown, revoked, expired, or its measurement is not allowed.
+    error Finality_InvalidSigner(address signer);
+    /// @notice The claim is already final.
+    error Finality_AlreadyFinal(uint256 id);
+    /// @notice Another claim of the batch is final.
+    error Finality_BatchAlreadyFinal(uint64 batchNumber);
+    /// @notice The claim's parent root is not the previous batch's final root.
+    error Finality_ParentNotFinal(uint256 id);
+    /// @notice Neither ZK nor TEE approves the claim.
+    error Finality_NoValidityApproval(uint256 id);
+    /// @notice One of ZK/TEE approves but the OP window ends at `endsAt`.
+    error Finality_WindowNotPassed(uint256 id, uint64 endsAt);
+    /// @notice One of ZK/TEE approves, the window passed, but the game does not favour the claim.
+    error Finality_OpNotFavouring(uint256 id);
+    /// @notice Not evidence of the leg contradicting itself.
+    error Finality_InvalidEvidence(uint8 leg);
+    /// @notice The leg is already frozen.
+    error Finality_AlreadyFrozen(uint8 leg);
+    /// @notice No pending claim, or a finalization within `LIVENESS_SECONDS`.
+    error Finality_ChainLive();
+    /// @notice A liveness failure is already recorded.
+    error Finality_LivenessAlreadyRecorded();
+    /// @notice Only the council may change a leg's logic.
+    error Finality_NotCouncil(address caller);
+    /// @notice No such leg.
+    error Finality_UnknownLeg(uint8 leg);
+    /// @notice Nothing is owed to the caller, or the payment failed.
+    error Finality_NoCredit();
+
+    /// @param _l2ChainId The L2 chain id.
+    /// @param _inbox Where batches are posted.
+    /// @param _council The security council.
+    /// @param _genesisRoot State root batch 1 builds on.
+    /// @param _bondWei Bond per claim, in wei.
+    /// @param _opWindowSeconds OP window, in seconds.
+    /// @param _livenessSeconds Liveness period, in seconds.
+    /// @param _zkVerifier Initial ZK verifier.
+    /// @param _teeVerifier Initial TEE verifier.
+    /// @param _disputeGame Initial dispute game.
+    constructor(
+        uint64 _l2ChainId,
+        IBatchInbox _inbox,
+        address _council,
+        bytes32 _genesisRoot,
+        uint256 _bondWei,
+        uint64 _opWindowSeconds,
+        uint64 _livenessSeconds,
+        IZkVerifier _zkVerifier,
+        ITeeVerifier _teeVerifier,
+        IDisputeGame _disputeGame
+    ) {
+        L2_CHAIN_ID = _l2ChainId;
+        INBOX = _inbox;
+        COUNCIL = _council;
+        GENESIS_ROOT = _genesisRoot;
+        BOND_WEI = _bondWei;
+        OP_WINDOW_SECONDS = _opWindowSeconds;
+        LIVENESS_SECONDS = _livenessSeconds;
+        zkVerifier = _zkVerifier;
+        teeVerifier = _teeVerifier;
+        disputeGame = _disputeGame;
+        lastFinalizedAt = uint64(block.timestamp);
+    }
+
+    // ---------------------------------------------------------------- claims and approvals
+
+    /// @notice Proposes a claim about a posted batch, with `BOND_WEI` attached. The batch
+    ///         context (blobs hash, queue accumulators) is read from the inbox.
+    /// @return id The claim id (proposal order, from 0).
+    function propose(
+        uint64 _batchNumber,
+        bytes32 _parentRoot,
+        bytes32 _postRoot,
+        bytes32 _withdrawalRoot,
+        bytes32 _dataCommitment
+    ) external payable returns (uint256 id) {
+        if (_batchNumber == 0) revert Finality_GenesisBatch();
+        if (msg.value != BOND_WEI) revert Finality_WrongBond(msg.value);
+        (bool posted, bytes32 blobsHash, bytes32 queueBefore, bytes32 queueAfter) = INBOX.batchContext(_batchNumber);
+        if (!posted) revert Finality_BatchNotPosted(_batchNumber);
+        Claim memory c = Claim({
+            l2ChainId: L2_CHAIN_ID,
+            batchNumber: _batchNumber,
+            parentRoot: _parentRoot,
+            postRoot: _postRoot,
+            withdrawalRoot: _withdrawalRoot,
+            dataCommitment: _dataCommitment,
+            blobsHash: blobsHash,
+            queueBefore: queueBefore,
+            queueAfter: queueAfter
+        });
+        bytes32 key = keccak256(abi.encode(c));
+        if (claimIndex[key] != 0) revert Finality_DuplicateClaim(claimIndex[key] - 1);
+        if (finalOf[_batchNumber] != 0) revert Finality_BatchAlreadyFinal(_batchNumber);
+        id = claims.length;
+        claims.push(
+            ClaimRecord({
+                claim: c,
+                proposer: msg.sender,
+                proposedAt: uint64(block.timestamp),
+                finalAt: 0,
+                path: 0,
+                zkEpoch: 0,
+                input: keccak256(abi.encode(_batchNumber, _parentRoot, _dataCommitment))
+            })
+        );
+        claimIndex[key] = id + 1;
+        claimsOfBatch[_batchNumber].push(id);
+        if (_batchNumber > latestClaimedBatch) latestClaimedBatch = _batchNumber;
+        emit ClaimProposed(id, _batchNumber, _postRoot, msg.sender);
+    }
+
+    /// @notice Submits a validity proof for claim `_id`; finalizes it at once if TEE agrees.
+    /// @param _id The claim.
+    /// @param _proof The proof, in the current ZK verifier's encoding.
+    function proveZk(uint256 _id, bytes calldata _proof) external {
+        ClaimRecord storage r = _record(_id);
+        if (!zkVerifier.verify(r.claim, _proof)) revert Finality_InvalidProof();
+        r.zkEpoch = epoch[LEG_ZK] + 1;
+        emit Approved(_id, LEG_ZK, msg.sender);
+        _tryInstant(_id);
+    }
+
+    /// @notice Submits an enclave signer's signature over claim `_id`'s EIP-712 digest; finalizes
+    ///         it at once if ZK agrees.
+    /// @param _id The claim.
+    /// @param _signature 65-byte `r ‖ s ‖ v` over `claimDigest(_id)`.
+    function attestTee(uint256 _id, bytes calldata _signature) external {
+        _record(_id);
+        (address signer, bool valid) = teeVerifier.recover(claimDigest(_id), _signature);
+        if (!valid) revert Finality_InvalidSigner(signer);
+        uint32 e = epoch[LEG_TEE];
+        TeeApproval[] storage approvals = teeApprovals[_id];
+        bool seen;
+        for (uint256 i; i < approvals.length; ++i) {
+            if (approvals[i].signer == signer && approvals[i].epoch == e) seen = true;
+        }
+        if (!seen) approvals.push(TeeApproval({ signer: signer, epoch: e }));
+        emit Approved(_id, LEG_TEE, signer);
+        _tryInstant(_id);
+    }
+
+    /// @notice Finalizes claim `_id` under rule 1 or rule 2. Anyone may call it.
+    /// @param _id The claim.
+    function finalize(uint256 _id) external {
+        _finalize(_id, _finalizable(_id));
+    }
+
+    // ---------------------------------------------------------------- evidence (rules 5 and 6)
+
+    /// @notice Freezes `_leg` on evidence that it approved two different post roots for the same
+    ///         `(batch, parent root, data commitment)`. Anyone may call it.
+    /// @param _leg LEG_ZK, LEG_TEE or LEG_OP.
+    /// @param _a One claim.
+    /// @param _b Another claim over the same input, with a different post root.
+    /// @param _evidenceA ZK: a proof of `_a`; TEE: a signature over `_a`; OP: unused (the games'
+    ///        own outcomes are the evidence).
+    /// @param _evidenceB The same for `_b`.
+    function proveSelfDisagreement(
+        uint8 _leg,
+        uint256 _a,
+        uint256 _b,
+        bytes calldata _evidenceA,
+        bytes calldata _evidenceB
+    ) external {
+        if (_leg > LEG_OP) revert Finality_UnknownLeg(_leg);
+        ClaimRecord storage a = _record(_a);
+        ClaimRecord storage b = _record(_b);
+        if (frozen[_leg]) revert Finality_AlreadyFrozen(_leg);
+        bool both;
+        if (_leg == LEG_ZK) {
+            both = zkVerifier.verify(a.claim, _evidenceA) && zkVerifier.verify(b.claim, _evidenceB);
+        } else if (_leg == LEG_TEE) {
+            (, bool va) = teeVerifier.recover(claimDigest(_a), _evidenceA);
+            (, bool vb) = teeVerifier.recover(claimDigest(_b), _evidenceB);
+            both = va && vb;
+        } else {
+            both = _opFavours(_a) && _opFavours(_b);
+        }
+        if (_a == _b || a.input != b.input || a.claim.postRoot == b.claim.postRoot || !both) {
+            revert Finality_InvalidEvidence(_leg);
+        }
+        frozen[_leg] = true;
+        emit LegFrozen(_leg, _a, _b);
+    }
+
+    /// @notice Records a liveness failure: claims are pending and nothing finalized for
+    ///         `LIVENESS_SECONDS`. Anyone may call it.
+    function recordLivenessFailure() external {
+        if (livenessFailed) revert Finality_LivenessAlreadyRecorded();
+        bool pending = latestClaimedBatch > latestFinalBatch;
+        if (!pending || block.timestamp < lastFinalizedAt + LIVENESS_SECONDS) revert Finality_ChainLive();
+        livenessFailed = true;
+        emit LivenessFailure(uint64(block.timestamp));
+    }
+
+    /// @inheritdoc IUpgradeEvidence
+    function instantUpgradeAllowed(uint8 _leg) external view returns (bool) {
+        if (_leg > LEG_OP) revert Finality_UnknownLeg(_leg);
+        return frozen[_leg] || livenessFailed;
+    }
+
+    // ---------------------------------------------------------------- council: leg logic
+
+    /// @notice Replaces the ZK verifier (council only; the council applies the timelock).
+    /// @param _verifier The new verifier.
+    function setZkVerifier(IZkVerifier _verifier) external {
+        _upgrade(LEG_ZK, address(_verifier));
+        zkVerifier = _verifier;
+    }
+
+    /// @notice Replaces the TEE verifier (council only; zero delay).
+    /// @param _verifier The new verifier.
+    function setTeeVerifier(ITeeVerifier _verifier) external {
+        _upgrade(LEG_TEE, address(_verifier));
+        teeVerifier = _verifier;
+    }
+
+    /// @notice Replaces the dispute game (council only; the council applies the timelock).
+    /// @param _game The new game.
+    function setDisputeGame(IDisputeGame _game) external {
+        _upgrade(LEG_OP, address(_game));
+        disputeGame = _game;
+    }
+
+    // ---------------------------------------------------------------- bonds
+
+    /// @notice Pays the caller the bonds owed to it.
+    function withdrawCredit() external {
+        uint256 amount = credit[msg.sender];
+        if (amount == 0) revert Finality_NoCredit();
+        credit[msg.sender] = 0;
+        (bool ok,) = msg.sender.call{ value: amount }("");
+        if (!ok) revert Finality_NoCredit();
+    }
+
+    // ---------------------------------------------------------------- views
+
+    /// @inheritdoc IFinality
+    function finalWithdrawalRoot(uint64 _batchNumber) external view returns (bool isFinal, bytes32 withdrawalRoot) {
+        uint256 f = finalOf[_batchNumber];
+        if (f == 0) return (false, 0);
+        return (true, claims[f - 1].claim.withdrawalRoot);
+    }
+
+    /// @notice The final claim of a batch.
+    /// @param _batchNumber The batch.
+    /// @return isFinal Whether it has one.
+    /// @return id Its id.
+    function finalClaimOf(uint64 _batchNumber) external view returns (bool isFinal, uint256 id) {
+        uint256 f = finalOf[_batchNumber];
+        return f == 0 ? (false, 0) : (true, f - 1);
+    }
+
+    /// @notice Number of claims proposed.
+    /// @return The count.
+    function claimCount() external view returns (uint256) {
+        return claims.length;
+    }
+
+    /// @notice A claim with its batch context.
+    /// @param _id The claim.
+    /// @return The claim.
+    function claimOf(uint256 _id) external view returns (Claim memory) {
+        return _record(_id).claim;
+    }
+
+    /// @notice Where a claim stands, and why.
+    /// @param _id The claim.
+    /// @return s Its status.
+    function statusOf(uint256 _id) external view returns (Status memory s) {
+        ClaimRecord storage r = _record(_id);
+        s.isFinal = r.finalAt != 0;
+        s.path = r.path;
+        s.finalAt = r.finalAt;
+        s.zk = _zkCounts(r);
+        s.tee = _teeCounts(_id);
+        s.op = address(disputeGame) == address(0) ? GameStatus.IN_PROGRESS : disputeGame.status(_id);
+        s.windowEndsAt = r.proposedAt + OP_WINDOW_SECONDS;
+        s.parentFinal = _parentFinal(r);
+        s.superseded = finalOf[r.claim.batchNumber] != 0;
+    }
+
+    /// @notice The EIP-712 digest TEE signers sign for claim `_id`: domain
+    ///         `{name: "TribunalFinality", version: "1", chainId, verifyingContract: this}`, type
+    ///         `CLAIM_TYPEHASH`.
+    /// @param _id The claim.
+    /// @return The digest.
+    function claimDigest(uint256 _id) public view returns (bytes32) {
+        Claim storage c = _record(_id).claim;
+        bytes32 domain = keccak256(
+            abi.encode(DOMAIN_TYPEHASH, keccak256("TribunalFinality"), keccak256("1"), block.chainid, address(this))
+        );
+        bytes32 structHash = keccak256(
+            abi.encode(
+                CLAIM_TYPEHASH,
+                c.l2ChainId,
+                c.batchNumber,
+                c.parentRoot,
+                c.postRoot,
+                c.withdrawalRoot,
+                c.dataCommitment,
+                c.blobsHash,
+                c.queueBefore,
+                c.queueAfter
+            )
+        );
+        return keccak256(abi.encodePacked("\x19\x01", domain, structHash));
+    }
+
+    // ---------------------------------------------------------------- internals
+
+    function _record(uint256 _id) internal view returns (ClaimRecord storage) {
+        if (_id >= claims.length) revert Finality_UnknownClaim(_id);
+        return claims[_id];
+    }
+
+    function _zkCounts(ClaimRecord storage _r) internal view returns (bool) {
+        return !frozen[LEG_ZK] && _r.zkEpoch == epoch[LEG_ZK] + 1;
+    }
+
+    function _teeCounts(uint256 _id) internal view returns (bool) {
+        if (frozen[LEG_TEE]) return false;
+        uint32 e = epoch[LEG_TEE];
+        TeeApproval[] storage approvals = teeApprovals[_id];
+        for (uint256 i; i < approvals.length; ++i) {
+            if (approvals[i].epoch == e && teeVerifier.isValidSigner(approvals[i].signer)) return true;
+        }
+        return false;
+    }
+
+    function _opFavours(uint256 _id) internal view returns (bool) {
+        return !frozen[LEG_OP] && address(disputeGame) != address(0)
+            && disputeGame.status(_id) == GameStatus.DEFENDER_WINS;
+    }
+
+    function _parentFinal(ClaimRecord storage _r) internal view returns (bool) {
+        uint64 n = _r.claim.batchNumber;
+        if (n == 1) return _r.claim.parentRoot == GENESIS_ROOT;
+        uint256 p = finalOf[n - 1];
+        return p != 0 && claims[p - 1].claim.postRoot == _r.claim.parentRoot;
+    }
+
+    /// @dev The path `_id` finalizes by now, or the revert saying why it cannot.
+    function _finalizable(uint256 _id) internal view returns (uint8) {
+        ClaimRecord storage r = _record(_id);
+        if (r.finalAt != 0) revert Finality_AlreadyFinal(_id);
+        if (finalOf[r.claim.batchNumber] != 0) revert Finality_BatchAlreadyFinal(r.claim.batchNumber);
+        if (!_parentFinal(r)) revert Finality_ParentNotFinal(_id);
+        bool zk = _zkCounts(r);
+        bool tee = _teeCounts(_id);
+        if (zk && tee) return PATH_INSTANT;
+        if (!zk && !tee) revert Finality_NoValidityApproval(_id);
+        uint64 endsAt = r.proposedAt + OP_WINDOW_SECONDS;
+        if (block.timestamp < endsAt) revert Finality_WindowNotPassed(_id, endsAt);
+        if (!_opFavours(_id)) revert Finality_OpNotFavouring(_id);
+        return zk ? PATH_SLOW_ZK : PATH_SLOW_TEE;
+    }
+
+    function _tryInstant(uint256 _id) internal {
+        try this.finalizablePath(_id) returns (uint8 path) {
+            if (path == PATH_INSTANT) _finalize(_id, path);
+        } catch { }
+    }
+
+    /// @notice The path claim `_id` would finalize by now; reverts with the reason it cannot.
+    /// @param _id The claim.
+    /// @return One of the PATH_ constants.
+    function finalizablePath(uint256 _id) external view returns (uint8) {
+        return _finalizable(_id);
+    }
+
+    function _finalize(uint256 _id, uint8 _path) internal {
+        ClaimRecord storage r = claims[_id];
+        uint64 n = r.claim.batchNumber;
+        r.finalAt = uint64(block.timestamp);
+        r.path = _path;
+        finalOf[n] = _id + 1;
+        latestFinalBatch = n;
+        lastFinalizedAt = uint64(block.timestamp);
+        livenessFailed = false;
+        emit Finalized(_id, n, r.claim.postRoot, _path);
+        // Rule 4, and the bonds: every other claim of the batch lost.
+        uint256[] storage siblings = claimsOfBatch[n];
+        uint256 owed = BOND_WEI;
+        for (uint256 i; i < siblings.length; ++i) {
+            uint256 other = siblings[i];
+            if (other == _id) continue;
+            owed += BOND_WEI;
+            ClaimRecord storage o = claims[other];
+            if (o.input != r.input || o.claim.postRoot == r.claim.postRoot) continue;
+            if (o.zkEpoch != 0) emit LegFaulty(LEG_ZK, other);
+            if (teeApprovals[other].length != 0) emit LegFaulty(LEG_TEE, other);
+            if (address(disputeGame) != address(0) && disputeGame.status(other) == GameStatus.DEFENDER_WINS) {
+                emit LegFaulty(LEG_OP, other);
+            }
+        }
+        credit[r.proposer] += owed;
+    }
+
+    function _upgrade(uint8 _leg, address _implementation) internal {
+        if (msg.sender != COUNCIL) revert Finality_NotCouncil(msg.sender);
+        uint32 e = epoch[_leg] + 1;
+        epoch[_leg] = e;
+        frozen[_leg] = false;
+        emit LegUpgraded(_leg, _implementation, e);
+    }
+}

@@ -1,0 +1,256 @@
+//! The bridge and forced inclusion, on both L1 backends: deposits credit L2, forced transactions
+//! cannot be censored past their deadline, withdrawals pay out only from final batches, once.
+
+mod common;
+
+use std::time::Duration;
+
+use alloy_primitives::{Address, Bytes, U256};
+use alloy_sol_types::{SolEvent, SolInterface};
+use common::{DAY, System, inbox_error, run};
+use tribunal_contracts::{Inbox, MultiProofFinality};
+use tribunal_l1::{DevL1, L1Dev, L1Receipt, anvil::Anvil};
+use tribunal_primitives::{
+    AccountIndex, Batch, BatchNumber, PrivateKey, Signed, Transfer, Tx, Wei, Withdraw,
+    batch::decode_tx_exact, field::fr_to_be_bytes, queue::message_hash,
+};
+use tribunal_stf::{TxStatus, execute_batch, tree::SparseMerkleTree};
+
+const ETH: u128 = 10u128.pow(18);
+
+/// The L1 messages a receipt enqueued, decoded, with the accumulator the contract computed
+/// checked against the Rust Poseidon.
+fn queued(receipt: &L1Receipt, acc: &mut tribunal_primitives::QueueAcc) -> Vec<Tx> {
+    receipt
+        .logs
+        .iter()
+        .filter_map(|log| Inbox::MessageQueued::decode_log(log).ok())
+        .map(|e| {
+            let tx = decode_tx_exact(&e.message).expect("the inbox emits canonical encodings");
+            *acc = acc.push(message_hash(&tx).expect("an L1 message"));
+            assert_eq!(e.acc.0, fr_to_be_bytes(&acc.0), "Solidity and Rust accumulators agree");
+            tx
+        })
+        .collect()
+}
+
+fn gas(name: &str, r: &L1Receipt) {
+    eprintln!("gas {name}: {}", r.gas_used);
+}
+
+async fn scenario(l1: &(impl L1Dev + 'static)) {
+    let mut sys = System::deploy(l1).await;
+    for (name, g) in &sys.d.gas {
+        eprintln!("gas deploy {name}: {g}");
+    }
+    let (inbox, seq, stranger) = (sys.d.inbox, sys.sequencer.clone(), sys.stranger.clone());
+    let alice = PrivateKey::from_bytes([0xa1; 32]);
+    let bob = PrivateKey::from_bytes([0xb0; 32]);
+    let mut acc = tribunal_primitives::QueueAcc::EMPTY;
+
+    // Deposits: two new accounts, then a top-up; each becomes a Deposit the STF credits.
+    let mut messages = Vec::new();
+    for key in [&alice, &bob] {
+        let call = Inbox::depositCall { _pubkey: key.public_key().to_bytes().into() };
+        let r = sys.send(&stranger, inbox, call, U256::from(ETH)).await.unwrap();
+        gas("deposit (new account)", &r);
+        messages.extend(queued(&r, &mut acc));
+    }
+    let r = sys
+        .send(&stranger, inbox, Inbox::depositToCall { _account: 0 }, U256::from(ETH / 2))
+        .await
+        .unwrap();
+    gas("depositTo", &r);
+    messages.extend(queued(&r, &mut acc));
+    assert_eq!(messages.len(), 3);
+
+    let b1 = Batch { chain_id: common::CHAIN, number: BatchNumber(1), txs: messages };
+    let out1 = execute_batch(&mut sys.state, &b1).unwrap();
+    assert_eq!(out1.queue_after, acc);
+    assert_eq!(sys.state.account(AccountIndex(0)).unwrap().balance, Wei(ETH + ETH / 2));
+    assert_eq!(sys.state.account(AccountIndex(1)).unwrap().balance, Wei(ETH));
+    let r = sys.post(&seq, &b1, 3).await.unwrap();
+    gas("postBatch (1 blob, 3 L1 messages)", &r);
+    let (id1, claim1) = sys.finalize_instant(&out1).await;
+    assert_eq!(claim1.queue_after, acc, "the claim binds the queue the batch consumed");
+
+    // Batch 2: Alice withdraws to L1. The claim is refused while batch 2 is not final.
+    let payee = Address::repeat_byte(0x77);
+    let w = Withdraw { from: AccountIndex(0), to: payee, amount: Wei(ETH / 4), nonce: 0 };
+    let b2 = Batch {
+        chain_id: common::CHAIN,
+        number: BatchNumber(2),
+        txs: vec![Tx::Withdraw(Signed::sign(w, common::CHAIN, &alice))],
+    };
+    let out2 = execute_batch(&mut sys.state, &b2).unwrap();
+    sys.post(&seq, &b2, 3).await.unwrap();
+    let wtree = SparseMerkleTree::from_leaves(
+        10,
+        out2.withdrawals.iter().map(|w| (w.index, w.withdrawal.leaf())),
+    )
+    .unwrap();
+    let siblings: Vec<U256> =
+        wtree.siblings(0).iter().map(|s| U256::from_be_bytes(fr_to_be_bytes(s))).collect();
+    let claim_call = |index: u64, amount: u128, siblings: Vec<U256>| Inbox::claimWithdrawalCall {
+        _batchNumber: 2,
+        _index: index,
+        _to: payee,
+        _amount: amount,
+        _siblings: siblings,
+    };
+    let err = sys
+        .send(&stranger, inbox, claim_call(0, ETH / 4, siblings.clone()), U256::ZERO)
+        .await
+        .unwrap_err();
+    assert!(matches!(inbox_error(&err), Inbox::InboxErrors::Inbox_NotFinal(_)), "{err}");
+    let claim2 = sys.claim(&out2).await;
+    let id2 = sys.propose(&claim2).await.unwrap();
+    sys.prove_zk(id2, System::<DevL1>::zk_proof(&claim2)).await.unwrap();
+    let err = sys
+        .send(&stranger, inbox, claim_call(0, ETH / 4, siblings.clone()), U256::ZERO)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(inbox_error(&err), Inbox::InboxErrors::Inbox_NotFinal(_)),
+        "ZK alone does not finalize: {err}"
+    );
+    let r = sys.attest_tee(id2, sys.tee_signature(&common::enclave(0), &claim2)).await.unwrap();
+    gas("attestTee (finalizes at once)", &r);
+
+    // Final now: a wrong amount or proof is refused, the right one pays once.
+    let err = sys
+        .send(&stranger, inbox, claim_call(0, ETH, siblings.clone()), U256::ZERO)
+        .await
+        .unwrap_err();
+    assert!(matches!(inbox_error(&err), Inbox::InboxErrors::Inbox_BadWithdrawalProof(_)));
+    let err = sys
+        .send(&stranger, inbox, claim_call(0, ETH / 4, siblings[..9].to_vec()), U256::ZERO)
+        .await
+        .unwrap_err();
+    assert!(matches!(inbox_error(&err), Inbox::InboxErrors::Inbox_BadWithdrawalProof(_)));
+    let err = sys
+        .send(&stranger, inbox, claim_call(1 << 10, ETH / 4, siblings.clone()), U256::ZERO)
+        .await
+        .unwrap_err();
+    assert!(matches!(inbox_error(&err), Inbox::InboxErrors::Inbox_IndexOutOfRange(_)));
+    let before = l1.balance(payee).await.unwrap();
+    let r = sys
+        .send(&stranger, inbox, claim_call(0, ETH / 4, siblings.clone()), U256::ZERO)
+        .await
+        .unwrap();
+    gas("claimWithdrawal (depth 10)", &r);
+    assert_eq!(l1.balance(payee).await.unwrap() - before, U256::from(ETH / 4));
+    let err =
+        sys.send(&stranger, inbox, claim_call(0, ETH / 4, siblings), U256::ZERO).await.unwrap_err();
+    assert!(matches!(inbox_error(&err), Inbox::InboxErrors::Inbox_AlreadyClaimed(_)), "{err}");
+    let _ = (id1, MultiProofFinality::claimCountCall {});
+
+    // Forced inclusion: Bob forces a transfer to Alice; the sequencer leaves it out.
+    let t =
+        Transfer { from: AccountIndex(1), to: AccountIndex(0), amount: Wei(ETH / 10), nonce: 0 };
+    let forced = Signed::sign(t, common::CHAIN, &bob);
+    let call = Inbox::forceTransferCall {
+        _from: 1,
+        _to: 0,
+        _amount: t.amount.0,
+        _nonce: 0,
+        _signature: Bytes::copy_from_slice(&forced.signature),
+    };
+    let r = sys.send(&stranger, inbox, call.clone(), U256::ZERO).await.unwrap();
+    gas("forceTransfer", &r);
+    let forced_msgs = queued(&r, &mut acc);
+    assert_eq!(forced_msgs, vec![Tx::ForcedTransfer(forced)]);
+    let w = Withdraw { from: AccountIndex(1), to: payee, amount: Wei(1), nonce: 1 };
+    let fw = Signed::sign(w, common::CHAIN, &bob);
+    let call_w = Inbox::forceWithdrawCall {
+        _from: 1,
+        _to: payee,
+        _amount: 1,
+        _nonce: 1,
+        _signature: Bytes::copy_from_slice(&fw.signature),
+    };
+    let r = sys.send(&stranger, inbox, call_w, U256::ZERO).await.unwrap();
+    gas("forceWithdraw", &r);
+    let forced_msgs = [forced_msgs, queued(&r, &mut acc)].concat();
+
+    // Before the deadline the sequencer may leave them out, and nobody else may post.
+    let t3 = Transfer { from: AccountIndex(0), to: AccountIndex(1), amount: Wei(5), nonce: 1 };
+    let b3 = Batch {
+        chain_id: common::CHAIN,
+        number: BatchNumber(3),
+        txs: vec![Tx::Transfer(Signed::sign(t3, common::CHAIN, &alice))],
+    };
+    let err = sys.post(&stranger, &b3, 3).await.unwrap_err();
+    assert!(matches!(inbox_error(&err), Inbox::InboxErrors::Inbox_NotSequencer(_)), "{err}");
+    let r = sys.post(&seq, &b3, 3).await.unwrap();
+    gas("postBatch (1 blob, no L1 message)", &r);
+    execute_batch(&mut sys.state, &b3).unwrap();
+
+    // Past the deadline the sequencer can no longer skip them…
+    l1.increase_time(DAY + 1).await.unwrap();
+    l1.mine().await.unwrap();
+    let empty4 = Batch { chain_id: common::CHAIN, number: BatchNumber(4), txs: vec![] };
+    let err = sys.post(&seq, &empty4, 3).await.unwrap_err();
+    assert!(matches!(inbox_error(&err), Inbox::InboxErrors::Inbox_ForcedInclusionDue(_)), "{err}");
+    let err = sys.post(&seq, &empty4, 4).await.unwrap_err();
+    assert!(
+        matches!(inbox_error(&err), Inbox::InboxErrors::Inbox_ForcedInclusionDue(_)),
+        "every overdue message must be in: {err}"
+    );
+    let err = sys.post(&stranger, &empty4, 3).await.unwrap_err();
+    assert!(matches!(inbox_error(&err), Inbox::InboxErrors::Inbox_ForcedInclusionDue(_)));
+    // …and anyone may post a batch that starts with the queue head.
+    let b4 = Batch { chain_id: common::CHAIN, number: BatchNumber(4), txs: forced_msgs };
+    let r = sys.post(&stranger, &b4, 5).await.unwrap();
+    gas("postBatch (permissionless, 2 forced messages)", &r);
+    let out4 = execute_batch(&mut sys.state, &b4).unwrap();
+    assert!(out4.receipts.iter().all(|r| r.status == TxStatus::Applied));
+    assert_eq!(out4.queue_after, acc);
+    assert_eq!(sys.state.account(AccountIndex(1)).unwrap().balance, Wei(ETH - ETH / 10 + 5 - 1));
+    let posted = sys.view(inbox, Inbox::postedByCall { _batchNumber: 4 }).await;
+    assert_eq!(posted.poster, stranger.address());
+
+    // Bad input: typed errors, nothing mined.
+    let head = l1.head().await.unwrap().number;
+    let err = sys
+        .send(&stranger, inbox, Inbox::depositCall { _pubkey: [1; 32].into() }, U256::ZERO)
+        .await
+        .unwrap_err();
+    assert!(matches!(inbox_error(&err), Inbox::InboxErrors::Inbox_BadAmount(_)));
+    let err = sys
+        .send(&stranger, inbox, Inbox::depositToCall { _account: 9 }, U256::from(1))
+        .await
+        .unwrap_err();
+    assert!(matches!(inbox_error(&err), Inbox::InboxErrors::Inbox_UnknownAccount(_)));
+    let mut short = call;
+    short._signature = Bytes::from(vec![0; 63]);
+    let err = sys.send(&stranger, inbox, short, U256::ZERO).await.unwrap_err();
+    assert!(matches!(inbox_error(&err), Inbox::InboxErrors::Inbox_BadSignatureLength(_)));
+    let b5 = Batch { chain_id: common::CHAIN, number: BatchNumber(5), txs: vec![] };
+    let err = sys.post(&seq, &b5, 6).await.unwrap_err();
+    assert!(matches!(inbox_error(&err), Inbox::InboxErrors::Inbox_BadQueueEnd(_)));
+    let err = sys.post(&seq, &b5, 4).await.unwrap_err();
+    assert!(matches!(inbox_error(&err), Inbox::InboxErrors::Inbox_BadQueueEnd(_)));
+    assert_eq!(l1.head().await.unwrap().number, head, "refused transactions are not mined");
+    let err = inbox_error(&err);
+    let _ = err.selector();
+}
+
+#[test]
+fn bridge_and_forced_inclusion_on_embedded_chain() {
+    run(async {
+        let l1 = DevL1::new();
+        scenario(&l1).await;
+    });
+}
+
+#[test]
+fn bridge_and_forced_inclusion_on_anvil() {
+    run(async {
+        let anvil = Anvil::spawn(None).await.expect("anvil (cd crates/contracts && npm install)");
+        let l1 = anvil.rpc().unwrap();
+        tokio::time::timeout(Duration::from_secs(300), scenario(&l1))
+            .await
+            .expect("scenario within 5 minutes");
+    });
+}
