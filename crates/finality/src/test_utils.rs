@@ -35,7 +35,7 @@ pub fn event(claim: fn(u64, u64, u64) -> Claim, t0: u64) -> impl Strategy<Value 
         6 => id.clone().prop_map(|claim| Event::Finalize { claim }),
         1 => (leg(), id.clone(), id, any::<bool>()).prop_map(|(leg, a, b, verifies)| Event::ProveSelfDisagreement { leg, a, b, verifies }),
         1 => Just(Event::RecordLivenessFailure),
-        3 => prop_oneof![1 => Just(DAY), 1 => Just(3 * DAY), 3 => Just(8 * DAY), 1 => Just(31 * DAY)].prop_map(|d| Event::Tick { now: d }),
+        4 => prop_oneof![1 => Just(DAY), 1 => Just(3 * DAY), 3 => Just(8 * DAY), 1 => Just(31 * DAY), 1 => Just(3600), 1 => Just(7 * DAY - 3)].prop_map(|d| Event::Tick { now: d }),
         1 => (actor(), leg()).prop_map(|(by, leg)| Event::SubmitUpgrade { by, leg }),
         1 => leg().prop_map(|leg| Event::ExecuteUpgrade { leg }),
         1 => (actor(), 0u32..3, prop::bool::weighted(0.7)).prop_map(|(by, measurement, allowed)| Event::SetMeasurement { by, measurement, allowed }),
