@@ -554,10 +554,8 @@ impl<'a> Case<'a> {
                     }
                 } else {
                     let id = submitted.id.to::<u64>();
-                    self.queued.insert(
-                        leg_id(leg),
-                        (id, submitted.target, submitted.data, op_game),
-                    );
+                    self.queued
+                        .insert(leg_id(leg), (id, submitted.target, submitted.data, op_game));
                 }
             }
             Event::ExecuteUpgrade { leg } => {

@@ -195,7 +195,9 @@ impl<'a, L: L1Dev> System<'a, L> {
             _withdrawalRoot: s.withdrawalRoot,
             _dataCommitment: s.dataCommitment,
         };
-        self.send(&self.sequencer, self.d.finality, call, U256::from(10u128.pow(17))).await?;
+        let r =
+            self.send(&self.sequencer, self.d.finality, call, U256::from(10u128.pow(17))).await?;
+        eprintln!("gas propose: {}", r.gas_used);
         Ok(id.to::<u64>())
     }
 

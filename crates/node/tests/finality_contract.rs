@@ -1,0 +1,383 @@
+//! The finality rules on the deployed contracts (embedded L1): each test tries to break one rule
+//! of DESIGN.md §1 and is refused. The same attempts against the Rust model are in
+//! `crates/finality/tests/rules.rs`; the differential test holds the two together.
+
+mod common;
+
+use alloy_primitives::{Address, B256, Bytes, U256};
+use alloy_sol_types::{SolCall, SolEvent, SolInterface};
+use common::{DAY, System, enclave, finality_error, run};
+use tribunal_contracts::{Inbox, MultiProofFinality, SecurityCouncil, TeeVerifier};
+use tribunal_l1::{DevL1, L1Dev, L1Error, L1Receipt};
+use tribunal_primitives::{Batch, BatchNumber, Claim, Fr, StateRoot, field::fr_from_be_bytes};
+
+type F = MultiProofFinality::MultiProofFinalityErrors;
+type Council = SecurityCouncil::SecurityCouncilErrors;
+
+fn council_error(e: &L1Error) -> Council {
+    Council::abi_decode(e.revert_data().expect("a revert")).unwrap()
+}
+
+fn gas(name: &str, r: &L1Receipt) {
+    eprintln!("gas {name}: {}", r.gas_used);
+}
+
+/// Posts batches 1..=n (empty, one blob each) and returns claim templates with their context.
+async fn posted(sys: &System<'_, DevL1>, n: u64) -> Vec<Claim> {
+    let mut claims = Vec::new();
+    for b in 1..=n {
+        let batch = Batch { chain_id: common::CHAIN, number: BatchNumber(b), txs: vec![] };
+        sys.post(&sys.sequencer, &batch, 0).await.unwrap();
+        let ctx = sys.view(sys.d.inbox, Inbox::batchContextCall { _batchNumber: b }).await;
+        let mut out = tribunal_stf::BatchOutput {
+            batch_number: BatchNumber(b),
+            parent_root: StateRoot::default(),
+            post_root: StateRoot::default(),
+            withdrawal_root: Default::default(),
+            data_commitment: Default::default(),
+            queue_before: Default::default(),
+            queue_after: Default::default(),
+            queue_consumed: 0,
+            receipts: vec![],
+            withdrawals: vec![],
+        };
+        out.data_commitment.0 = Fr::from(b);
+        let mut c = sys.claim(&out).await;
+        c.blobs_hash = ctx.blobsHash;
+        c.queue_before.0 = fr_from_be_bytes(&ctx.queueBefore.0).unwrap();
+        claims.push(c);
+    }
+    claims
+}
+
+/// `template` with parent `parent` and post root `post`.
+fn with_roots(template: &Claim, parent: StateRoot, post: u64) -> Claim {
+    Claim { parent_root: parent, post_root: StateRoot(Fr::from(post)), ..*template }
+}
+
+async fn status(sys: &System<'_, DevL1>, id: u64) -> MultiProofFinality::Status {
+    sys.view(sys.d.finality, MultiProofFinality::statusOfCall { _id: U256::from(id) }).await
+}
+
+async fn finalize(sys: &System<'_, DevL1>, id: u64) -> Result<L1Receipt, L1Error> {
+    let call = MultiProofFinality::finalizeCall { _id: U256::from(id) };
+    sys.send(&sys.stranger, sys.d.finality, call, U256::ZERO).await
+}
+
+async fn resolve(sys: &System<'_, DevL1>, id: u64, for_claim: bool) {
+    let call = tribunal_contracts::test_fixtures::TestDisputeGame::resolveCall {
+        _claimId: U256::from(id),
+        _forClaim: for_claim,
+    };
+    sys.send(&sys.stranger, sys.d.dispute_game, call, U256::ZERO).await.unwrap();
+}
+
+fn genesis(sys: &System<'_, DevL1>) -> StateRoot {
+    sys.state.root()
+}
+
+#[test]
+fn tee_alone_or_op_alone_never_finalizes() {
+    run(async {
+        let l1 = DevL1::new();
+        let sys = System::deploy(&l1).await;
+        let t = posted(&sys, 1).await;
+        let x = sys.propose(&with_roots(&t[0], genesis(&sys), 11)).await.unwrap();
+        let y = sys.propose(&with_roots(&t[0], genesis(&sys), 12)).await.unwrap();
+        let r = sys.attest_tee(x, sys.tee_signature(&enclave(0), &sys_claim(&sys, x).await)).await;
+        gas("attestTee", &r.unwrap());
+        let err = finalize(&sys, x).await.unwrap_err();
+        assert!(matches!(finality_error(&err), F::Finality_WindowNotPassed(_)), "{err}");
+        l1.increase_time(30 * DAY).await.unwrap();
+        let err = finalize(&sys, x).await.unwrap_err();
+        assert!(matches!(finality_error(&err), F::Finality_OpNotFavouring(_)), "{err}");
+        resolve(&sys, x, false).await;
+        let err = finalize(&sys, x).await.unwrap_err();
+        assert!(matches!(finality_error(&err), F::Finality_OpNotFavouring(_)));
+        // OP alone: the game favours y, but neither ZK nor TEE approves it.
+        resolve(&sys, y, true).await;
+        let err = finalize(&sys, y).await.unwrap_err();
+        assert!(matches!(finality_error(&err), F::Finality_NoValidityApproval(_)), "{err}");
+        assert!(!status(&sys, x).await.isFinal && !status(&sys, y).await.isFinal);
+    });
+}
+
+async fn sys_claim(sys: &System<'_, DevL1>, id: u64) -> Claim {
+    let c = sys.view(sys.d.finality, MultiProofFinality::claimOfCall { _id: U256::from(id) }).await;
+    let fr = |b: B256| fr_from_be_bytes(&b.0).unwrap();
+    Claim {
+        chain_id: common::CHAIN,
+        batch_number: BatchNumber(c.batchNumber),
+        parent_root: StateRoot(fr(c.parentRoot)),
+        post_root: StateRoot(fr(c.postRoot)),
+        withdrawal_root: tribunal_primitives::WithdrawalRoot(fr(c.withdrawalRoot)),
+        data_commitment: tribunal_primitives::DataCommitment(fr(c.dataCommitment)),
+        blobs_hash: c.blobsHash,
+        queue_before: tribunal_primitives::QueueAcc(fr(c.queueBefore)),
+        queue_after: tribunal_primitives::QueueAcc(fr(c.queueAfter)),
+    }
+}
+
+#[test]
+fn the_council_cannot_finalize_take_funds_or_upgrade_early() {
+    run(async {
+        let l1 = DevL1::new();
+        let sys = System::deploy(&l1).await;
+        let t = posted(&sys, 1).await;
+        let x = sys.propose(&with_roots(&t[0], genesis(&sys), 11)).await.unwrap();
+        // Finalizing, paying bonds or withdrawals, posting: none is on the council's allowlist.
+        let attempts: Vec<(Address, Vec<u8>)> = vec![
+            (sys.d.finality, MultiProofFinality::finalizeCall { _id: U256::from(x) }.abi_encode()),
+            (sys.d.finality, MultiProofFinality::withdrawCreditCall {}.abi_encode()),
+            (
+                sys.d.inbox,
+                Inbox::claimWithdrawalCall {
+                    _batchNumber: 1,
+                    _index: 0,
+                    _to: Address::repeat_byte(1),
+                    _amount: 1,
+                    _siblings: vec![],
+                }
+                .abi_encode(),
+            ),
+            (sys.d.inbox, Inbox::postBatchCall { _batchNumber: 2, _queueEnd: 0 }.abi_encode()),
+        ];
+        for (target, data) in attempts {
+            let err = sys.council(target, data).await.unwrap_err();
+            assert!(matches!(council_error(&err), Council::Council_CallNotAllowed(_)), "{err}");
+        }
+        // Anyone but the council calling the leg setters directly is refused.
+        let direct = MultiProofFinality::setZkVerifierCall { _verifier: Address::repeat_byte(9) };
+        let err = sys.send(&sys.stranger, sys.d.finality, direct, U256::ZERO).await.unwrap_err();
+        assert!(matches!(finality_error(&err), F::Finality_NotCouncil(_)));
+        let direct = TeeVerifier::revokeSignerCall { _signer: enclave(0).address() };
+        let err =
+            sys.send(&sys.stranger, sys.d.tee_verifier, direct, U256::ZERO).await.unwrap_err();
+        assert!(TeeVerifier::TeeVerifierErrors::abi_decode(err.revert_data().unwrap()).is_ok());
+
+        // The ZK verifier changes only after 30 days.
+        let data = MultiProofFinality::setZkVerifierCall { _verifier: Address::repeat_byte(9) }
+            .abi_encode();
+        let (id, r) = sys.council(sys.d.finality, data.clone()).await.unwrap();
+        gas("council submit (queued)", &r);
+        let execute = SecurityCouncil::executeCall {
+            _id: U256::from(id),
+            _target: sys.d.finality,
+            _data: Bytes::from(data),
+        };
+        l1.increase_time(30 * DAY - 60).await.unwrap();
+        let err =
+            sys.send(&sys.stranger, sys.d.council, execute.clone(), U256::ZERO).await.unwrap_err();
+        assert!(matches!(council_error(&err), Council::Council_Timelocked(_)), "{err}");
+        let zk = sys.view(sys.d.finality, MultiProofFinality::zkVerifierCall {}).await;
+        assert_eq!(zk, sys.d.zk_verifier, "not upgraded early");
+        l1.increase_time(60).await.unwrap();
+        let r = sys.send(&sys.stranger, sys.d.council, execute, U256::ZERO).await.unwrap();
+        gas("council execute (after the timelock)", &r);
+        let zk = sys.view(sys.d.finality, MultiProofFinality::zkVerifierCall {}).await;
+        assert_eq!(zk, Address::repeat_byte(9));
+        // TEE logic changes at once.
+        let revoke = TeeVerifier::revokeSignerCall { _signer: enclave(0).address() }.abi_encode();
+        let (_, r) = sys.council(sys.d.tee_verifier, revoke).await.unwrap();
+        assert!(r.logs.iter().any(|l| SecurityCouncil::ActionExecuted::decode_log(l).is_ok()));
+        assert!(!status(&sys, x).await.isFinal);
+    });
+}
+
+#[test]
+fn a_non_final_parent_blocks_its_child() {
+    run(async {
+        let l1 = DevL1::new();
+        let sys = System::deploy(&l1).await;
+        let t = posted(&sys, 2).await;
+        let parent_claim = with_roots(&t[0], genesis(&sys), 11);
+        let parent = sys.propose(&parent_claim).await.unwrap();
+        let child_claim = with_roots(&t[1], parent_claim.post_root, 22);
+        let child = sys.propose(&child_claim).await.unwrap();
+        sys.prove_zk(child, System::<DevL1>::zk_proof(&child_claim)).await.unwrap();
+        sys.attest_tee(child, sys.tee_signature(&enclave(0), &child_claim)).await.unwrap();
+        assert!(!status(&sys, child).await.isFinal, "ZK + TEE but the parent is not final");
+        let err = finalize(&sys, child).await.unwrap_err();
+        assert!(matches!(finality_error(&err), F::Finality_ParentNotFinal(_)), "{err}");
+        let r = sys.prove_zk(parent, System::<DevL1>::zk_proof(&parent_claim)).await.unwrap();
+        gas("proveZk", &r);
+        sys.attest_tee(parent, sys.tee_signature(&enclave(0), &parent_claim)).await.unwrap();
+        assert!(status(&sys, parent).await.isFinal);
+        let r = finalize(&sys, child).await.unwrap();
+        gas("finalize (instant path, by call)", &r);
+        let s = status(&sys, child).await;
+        assert!(s.isFinal && s.path == 1);
+        // Bonds: each proposer gets its own back.
+        let credit =
+            sys.view(sys.d.finality, MultiProofFinality::creditCall(sys.sequencer.address())).await;
+        assert_eq!(credit, U256::from(2 * 10u128.pow(17)));
+        let r = sys
+            .send(
+                &sys.sequencer,
+                sys.d.finality,
+                MultiProofFinality::withdrawCreditCall {},
+                U256::ZERO,
+            )
+            .await
+            .unwrap();
+        gas("withdrawCredit", &r);
+    });
+}
+
+#[test]
+fn zk_and_tee_conflict_is_resolved_by_op_after_the_window() {
+    run(async {
+        let l1 = DevL1::new();
+        let sys = System::deploy(&l1).await;
+        let t = posted(&sys, 1).await;
+        let cx = with_roots(&t[0], genesis(&sys), 11);
+        let cy = with_roots(&t[0], genesis(&sys), 66);
+        let x = sys.propose(&cx).await.unwrap();
+        let r_y = sys.propose(&cy).await;
+        let y = r_y.unwrap();
+        sys.prove_zk(x, System::<DevL1>::zk_proof(&cx)).await.unwrap();
+        sys.attest_tee(y, sys.tee_signature(&enclave(0), &cy)).await.unwrap();
+        assert!(!status(&sys, x).await.isFinal && !status(&sys, y).await.isFinal);
+        resolve(&sys, x, true).await;
+        resolve(&sys, y, false).await;
+        let err = finalize(&sys, x).await.unwrap_err();
+        assert!(matches!(finality_error(&err), F::Finality_WindowNotPassed(_)));
+        l1.increase_time(7 * DAY).await.unwrap();
+        let err = finalize(&sys, y).await.unwrap_err();
+        assert!(matches!(finality_error(&err), F::Finality_OpNotFavouring(_)));
+        let r = finalize(&sys, x).await.unwrap();
+        gas("finalize (slow path, one rival claim)", &r);
+        let s = status(&sys, x).await;
+        assert!(s.isFinal && s.path == 2, "final by ZK + OP");
+        let faulty: Vec<_> = r
+            .logs
+            .iter()
+            .filter_map(|l| MultiProofFinality::LegFaulty::decode_log(l).ok())
+            .map(|e| (e.leg, e.id.to::<u64>()))
+            .collect();
+        assert_eq!(faulty, vec![(1, y)], "the TEE approved the losing root");
+        let err = finalize(&sys, y).await.unwrap_err();
+        assert!(matches!(finality_error(&err), F::Finality_BatchAlreadyFinal(_)));
+        // The winner's proposer takes the loser's bond.
+        let credit =
+            sys.view(sys.d.finality, MultiProofFinality::creditCall(sys.sequencer.address())).await;
+        assert_eq!(credit, U256::from(2 * 10u128.pow(17)));
+    });
+}
+
+#[test]
+fn self_disagreement_freezes_the_leg_and_opens_the_instant_upgrade() {
+    run(async {
+        let l1 = DevL1::new();
+        let sys = System::deploy(&l1).await;
+        let t = posted(&sys, 1).await;
+        let cx = with_roots(&t[0], genesis(&sys), 11);
+        let cy = with_roots(&t[0], genesis(&sys), 66);
+        let x = sys.propose(&cx).await.unwrap();
+        let y = sys.propose(&cy).await.unwrap();
+        let prove = |leg: u8, a: u64, b: u64, ea: Bytes, eb: Bytes| {
+            MultiProofFinality::proveSelfDisagreementCall {
+                _leg: leg,
+                _a: U256::from(a),
+                _b: U256::from(b),
+                _evidenceA: ea,
+                _evidenceB: eb,
+            }
+        };
+        let (px, py) = (System::<DevL1>::zk_proof(&cx), System::<DevL1>::zk_proof(&cy));
+        // Bad evidence: the same claim twice, a proof that does not verify.
+        for call in [
+            prove(0, x, x, px.clone(), px.clone()),
+            prove(0, x, y, px.clone(), px.clone()),
+            prove(2, x, y, Bytes::new(), Bytes::new()),
+        ] {
+            let err = sys.send(&sys.stranger, sys.d.finality, call, U256::ZERO).await.unwrap_err();
+            assert!(matches!(finality_error(&err), F::Finality_InvalidEvidence(_)), "{err}");
+        }
+        let open = |leg: u8| MultiProofFinality::instantUpgradeAllowedCall { _leg: leg };
+        assert!(!sys.view(sys.d.finality, open(0)).await);
+        let r = sys
+            .send(&sys.stranger, sys.d.finality, prove(0, x, y, px, py.clone()), U256::ZERO)
+            .await
+            .unwrap();
+        gas("proveSelfDisagreement (ZK)", &r);
+        assert!(r.logs.iter().any(|l| MultiProofFinality::LegFrozen::decode_log(l).is_ok()));
+        assert!(sys.view(sys.d.finality, open(0)).await);
+        assert!(!sys.view(sys.d.finality, open(2)).await, "only the frozen leg opens");
+        // The frozen ZK leg counts as zero: ZK + TEE on y is not instant.
+        sys.prove_zk(y, py).await.unwrap();
+        sys.attest_tee(y, sys.tee_signature(&enclave(0), &cy)).await.unwrap();
+        assert!(!status(&sys, y).await.isFinal);
+        // The council replaces the ZK verifier at once.
+        let data =
+            MultiProofFinality::setZkVerifierCall { _verifier: sys.d.zk_verifier }.abi_encode();
+        let (_, r) = sys.council(sys.d.finality, data).await.unwrap();
+        gas("council submit (executed at once)", &r);
+        assert!(r.logs.iter().any(|l| SecurityCouncil::ActionExecuted::decode_log(l).is_ok()));
+        assert!(!sys.view(sys.d.finality, open(0)).await, "closed again by the upgrade");
+        // Proofs under the old verifier no longer count; a new one finalizes y with the TEE.
+        assert!(!status(&sys, y).await.zk);
+        sys.prove_zk(y, System::<DevL1>::zk_proof(&cy)).await.unwrap();
+        assert!(status(&sys, y).await.isFinal);
+
+        // Two TEE signatures over different roots for the same input freeze the TEE leg.
+        let t2 = posted_next(&sys, 2).await;
+        let c1 = with_roots(&t2, cy.post_root, 21);
+        let c2 = with_roots(&t2, cy.post_root, 22);
+        let a = sys.propose(&c1).await.unwrap();
+        let b = sys.propose(&c2).await.unwrap();
+        let (sa, sb) = (sys.tee_signature(&enclave(0), &c1), sys.tee_signature(&enclave(0), &c2));
+        sys.send(&sys.stranger, sys.d.finality, prove(1, a, b, sa, sb), U256::ZERO).await.unwrap();
+        assert!(sys.view(sys.d.finality, open(1)).await);
+    });
+}
+
+/// Posts batch `n` and returns its claim template.
+async fn posted_next(sys: &System<'_, DevL1>, n: u64) -> Claim {
+    let batch = Batch { chain_id: common::CHAIN, number: BatchNumber(n), txs: vec![] };
+    sys.post(&sys.sequencer, &batch, 0).await.unwrap();
+    let ctx = sys.view(sys.d.inbox, Inbox::batchContextCall { _batchNumber: n }).await;
+    let fr = |b: B256| fr_from_be_bytes(&b.0).unwrap();
+    Claim {
+        chain_id: common::CHAIN,
+        batch_number: BatchNumber(n),
+        parent_root: StateRoot::default(),
+        post_root: StateRoot::default(),
+        withdrawal_root: Default::default(),
+        data_commitment: tribunal_primitives::DataCommitment(Fr::from(n)),
+        blobs_hash: ctx.blobsHash,
+        queue_before: tribunal_primitives::QueueAcc(fr(ctx.queueBefore)),
+        queue_after: tribunal_primitives::QueueAcc(fr(ctx.queueAfter)),
+    }
+}
+
+#[test]
+fn liveness_failure_opens_the_instant_upgrade() {
+    run(async {
+        let l1 = DevL1::new();
+        let sys = System::deploy(&l1).await;
+        let record = MultiProofFinality::recordLivenessFailureCall {};
+        let err =
+            sys.send(&sys.stranger, sys.d.finality, record.clone(), U256::ZERO).await.unwrap_err();
+        assert!(matches!(finality_error(&err), F::Finality_ChainLive(_)), "nothing pending");
+        let t = posted(&sys, 1).await;
+        let r_prop = sys.propose(&with_roots(&t[0], genesis(&sys), 11)).await;
+        r_prop.unwrap();
+        let err =
+            sys.send(&sys.stranger, sys.d.finality, record.clone(), U256::ZERO).await.unwrap_err();
+        assert!(matches!(finality_error(&err), F::Finality_ChainLive(_)), "not stalled yet");
+        l1.increase_time(7 * DAY).await.unwrap();
+        let r = sys.send(&sys.stranger, sys.d.finality, record.clone(), U256::ZERO).await.unwrap();
+        gas("recordLivenessFailure", &r);
+        let err = sys.send(&sys.stranger, sys.d.finality, record, U256::ZERO).await.unwrap_err();
+        assert!(matches!(finality_error(&err), F::Finality_LivenessAlreadyRecorded(_)));
+        for leg in [0u8, 1, 2] {
+            let open = MultiProofFinality::instantUpgradeAllowedCall { _leg: leg };
+            assert!(sys.view(sys.d.finality, open).await);
+        }
+        let data =
+            MultiProofFinality::setDisputeGameCall { _game: Address::repeat_byte(7) }.abi_encode();
+        let (_, r) = sys.council(sys.d.finality, data).await.unwrap();
+        assert!(r.logs.iter().any(|l| SecurityCouncil::ActionExecuted::decode_log(l).is_ok()));
+    });
+}
