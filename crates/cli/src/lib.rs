@@ -1,4 +1,4 @@
-//! The `tribunal` command line: `devnet`, `wallet` and `bench`.
+//! The `tribunal` command line: `devnet`, `wallet`, `stage` and `bench`.
 //!
 //! It wires the library crates together and owns process concerns: argument parsing, logging,
 //! progress bars and exit codes. Rules live in the library crates, never here.
@@ -7,6 +7,7 @@
 
 pub mod bench;
 pub mod devnet;
+pub mod stage;
 pub mod wallet;
 
 use clap::{Parser, Subcommand};
@@ -31,6 +32,8 @@ pub enum Command {
     /// L2 keys and signed transactions.
     #[command(subcommand)]
     Wallet(wallet::WalletCommand),
+    /// Grade a deployment against the L2BEAT Stages framework.
+    Stage(stage::StageArgs),
     /// Measured figures beside their baselines.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -50,6 +53,7 @@ pub fn run() -> eyre::Result<()> {
     match Cli::parse().command {
         Command::Devnet(a) => devnet::run(a),
         Command::Wallet(c) => wallet::run(c),
+        Command::Stage(a) => stage::run(a),
         Command::Bench(c) => bench::run(c),
     }
 }

@@ -29,10 +29,13 @@
 //!    ([`Event::SubmitUpgrade`], [`Event::ExecuteUpgrade`], as `SecurityCouncil` does). It has
 //!    no event that finalizes, reverts or moves funds.
 //! 8. [`Finality::final_claim`] is what withdrawals are proven against.
+//!
+//! [`stage`] grades a deployment's configuration against the L2BEAT Stages framework.
 
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
 mod model;
+pub mod stage;
 #[cfg(feature = "test-utils")]
 pub mod test_utils;
 

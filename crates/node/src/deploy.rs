@@ -301,3 +301,32 @@ pub async fn deploy(
     create("SecurityCouncil", council_init, &mut d.gas).await?;
     Ok(d)
 }
+
+/// Reads what L2BEAT grading needs from a deployed system, starting from its finality contract.
+///
+/// # Errors
+/// [`L1Error`] when a call fails or returns something undecodable (not a Tribunal deployment).
+pub async fn read_stage_config(
+    l1: &impl L1,
+    finality: Address,
+) -> Result<tribunal_finality::stage::DeploymentConfig, L1Error> {
+    async fn view<C: SolCall>(l1: &impl L1, to: Address, call: C) -> Result<C::Return, L1Error> {
+        let out = l1.call(Address::ZERO, to, call.abi_encode().into()).await?;
+        C::abi_decode_returns(&out).map_err(|e| L1Error::InvalidTx(format!("decoding a view: {e}")))
+    }
+    let council = view(l1, finality, MultiProofFinality::COUNCILCall {}).await?;
+    let inbox = view(l1, finality, MultiProofFinality::INBOXCall {}).await?;
+    Ok(tribunal_finality::stage::DeploymentConfig {
+        zk_verifier: view(l1, finality, MultiProofFinality::zkVerifierCall {}).await?
+            != Address::ZERO,
+        dispute_game: view(l1, finality, MultiProofFinality::disputeGameCall {}).await?
+            != Address::ZERO,
+        council_members: view(l1, council, SecurityCouncil::getMembersCall {}).await?.len() as u64,
+        council_threshold: view(l1, council, SecurityCouncil::THRESHOLDCall {}).await?.to::<u64>(),
+        upgrade_delay_secs: view(l1, council, SecurityCouncil::UPGRADE_DELAY_SECONDSCall {})
+            .await?,
+        forced_inclusion_delay_secs: view(l1, inbox, Inbox::FORCED_INCLUSION_DELAY_SECONDSCall {})
+            .await?,
+        op_window_secs: view(l1, finality, MultiProofFinality::OP_WINDOW_SECONDSCall {}).await?,
+    })
+}

@@ -1,0 +1,252 @@
+//! Grading a deployment's configuration against the L2BEAT Stages framework (Stage 0 / 1 / 2).
+//!
+//! Pure: the caller reads the configuration from the chain or from a file. Requirements follow
+//! L2BEAT's published framework as of 2025: Stage 1 needs a working proof system, a security
+//! council of at least 8 members with a threshold of at least 75% as the only way to override it,
+//! and an exit path without the operator; Stage 2 needs permissionless proving and an exit window
+//! of at least 30 days for upgrades that do not fix an on-chain provable bug. The exit window is
+//! the upgrade delay minus what a user needs to get out once an upgrade is queued: the forced
+//! inclusion delay plus the finality delay of a path no permissioned party can block (ZK or TEE
+//! approval plus the OP window; the TEE is the council's to change, so it cannot be counted on).
+
+use serde::{Deserialize, Serialize};
+
+/// Seconds in a day.
+const DAY: u64 = 24 * 3600;
+/// L2BEAT's Stage 1 exit window for upgrades by anyone but the security council, in seconds.
+pub const STAGE1_EXIT_WINDOW_SECS: u64 = 7 * DAY;
+/// L2BEAT's Stage 2 exit window for upgrades that fix no on-chain provable bug, in seconds.
+pub const STAGE2_EXIT_WINDOW_SECS: u64 = 30 * DAY;
+
+/// What grading needs to know about a deployment.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct DeploymentConfig {
+    /// A ZK verifier is set.
+    pub zk_verifier: bool,
+    /// A dispute game is set.
+    pub dispute_game: bool,
+    /// Council members.
+    pub council_members: u64,
+    /// Council signatures needed.
+    pub council_threshold: u64,
+    /// Timelock on ZK and OP upgrades, in seconds.
+    pub upgrade_delay_secs: u64,
+    /// Deadline after which anyone may post batches with overdue L1 messages, in seconds.
+    pub forced_inclusion_delay_secs: u64,
+    /// OP window, in seconds.
+    pub op_window_secs: u64,
+}
+
+impl DeploymentConfig {
+    /// DESIGN.md §1 defaults, with both trustless legs deployed: 6-of-8 council, 30-day
+    /// timelock, 24-hour forced inclusion, 7-day OP window.
+    pub const DEFAULT: Self = Self {
+        zk_verifier: true,
+        dispute_game: true,
+        council_members: 8,
+        council_threshold: 6,
+        upgrade_delay_secs: 30 * DAY,
+        forced_inclusion_delay_secs: DAY,
+        op_window_secs: 7 * DAY,
+    };
+
+    /// Seconds a user has to exit after a ZK or OP upgrade is queued (0 when the delay does not
+    /// cover the time to exit).
+    pub const fn exit_window_secs(&self) -> u64 {
+        self.upgrade_delay_secs
+            .saturating_sub(self.forced_inclusion_delay_secs + self.op_window_secs)
+    }
+}
+
+/// One requirement of the framework and whether the deployment meets it.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+pub struct Requirement {
+    /// The stage it belongs to.
+    pub stage: u8,
+    /// What L2BEAT asks.
+    pub name: &'static str,
+    /// Met or not.
+    pub met: bool,
+    /// Why, with the figures.
+    pub reason: String,
+}
+
+/// A grade: the highest stage whose requirements (and all lower ones) are met.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+pub struct Grade {
+    /// 0, 1 or 2.
+    pub stage: u8,
+    /// Every requirement checked.
+    pub requirements: Vec<Requirement>,
+}
+
+fn days(secs: u64) -> String {
+    if secs.is_multiple_of(DAY) {
+        format!("{}d", secs / DAY)
+    } else {
+        format!("{:.2}d", secs as f64 / DAY as f64)
+    }
+}
+
+/// Grades `c`.
+pub fn grade(c: &DeploymentConfig) -> Grade {
+    let mut r = Vec::new();
+    let mut req =
+        |stage, name, met, reason: String| r.push(Requirement { stage, name, met, reason });
+    req(
+        0,
+        "state roots and data on L1",
+        true,
+        "claims are settled by MultiProofFinality; batch data is posted in blobs through the Inbox"
+            .into(),
+    );
+    let proof = c.zk_verifier || c.dispute_game;
+    req(
+        1,
+        "a functional proof system",
+        proof,
+        match (c.zk_verifier, c.dispute_game) {
+            (true, true) => "ZK verifier and dispute game both set".into(),
+            (true, false) => "ZK verifier set; no dispute game".into(),
+            (false, true) => "dispute game set; no ZK verifier".into(),
+            (false, false) => "neither a ZK verifier nor a dispute game is set: only the TEE approves, and it never finalizes alone".into(),
+        },
+    );
+    let council_ok = c.council_members >= 8 && 4 * c.council_threshold >= 3 * c.council_members;
+    req(
+        1,
+        "security council: at least 8 members, threshold at least 75%",
+        council_ok,
+        format!(
+            "{}-of-{} ({:.0}%)",
+            c.council_threshold,
+            c.council_members,
+            100.0 * c.council_threshold as f64 / c.council_members.max(1) as f64
+        ),
+    );
+    req(
+        1,
+        "users can exit without the operator",
+        true,
+        format!(
+            "forced transactions are due in {}; past that anyone may post batches that include them",
+            days(c.forced_inclusion_delay_secs)
+        ),
+    );
+    req(
+        1,
+        "upgrades by others than the council leave at least 7 days to exit",
+        true,
+        "only the security council can change any logic; no other admin exists".into(),
+    );
+    req(
+        2,
+        "permissionless proving: finality without any permissioned party",
+        c.zk_verifier && c.dispute_game,
+        if c.zk_verifier && c.dispute_game {
+            "anyone may propose (with a bond), prove with ZK, and play the dispute game: ZK + OP finalize with no TEE".into()
+        } else {
+            "the permissionless ZK + OP path needs both a ZK verifier and a dispute game".into()
+        },
+    );
+    let window = c.exit_window_secs();
+    req(
+        2,
+        "upgrades without on-chain evidence leave at least 30 days to exit",
+        window >= STAGE2_EXIT_WINDOW_SECS,
+        format!(
+            "exit window {} = timelock {} − forced inclusion {} − OP window {}{}",
+            days(window),
+            days(c.upgrade_delay_secs),
+            days(c.forced_inclusion_delay_secs),
+            days(c.op_window_secs),
+            if window >= STAGE2_EXIT_WINDOW_SECS {
+                String::new()
+            } else {
+                format!(
+                    "; a timelock of at least {} would meet it",
+                    days(
+                        STAGE2_EXIT_WINDOW_SECS + c.forced_inclusion_delay_secs + c.op_window_secs
+                    )
+                )
+            }
+        ),
+    );
+    req(
+        2,
+        "the council acts without delay only on on-chain provable bugs",
+        true,
+        "ZK and OP changes bypass the timelock only while self-disagreement (rule 5) or liveness (rule 6) evidence is recorded on chain; TEE changes are instant but the TEE never finalizes alone".into(),
+    );
+    let stage = if r.iter().filter(|x| x.stage <= 1).all(|x| x.met) {
+        if r.iter().all(|x| x.met) { 2 } else { 1 }
+    } else {
+        0
+    };
+    Grade { stage, requirements: r }
+}
+
+impl std::fmt::Display for Grade {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "Stage {}", self.stage)?;
+        for r in &self.requirements {
+            let mark = if r.met { "meets " } else { "MISSES" };
+            writeln!(f, "  [stage {}] {mark} {}: {}", r.stage, r.name, r.reason)?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_misses_stage_2_only_on_the_exit_window() {
+        let g = grade(&DeploymentConfig::DEFAULT);
+        assert_eq!(g.stage, 1, "{g}");
+        let missed: Vec<_> = g.requirements.iter().filter(|r| !r.met).collect();
+        assert_eq!(missed.len(), 1);
+        assert!(missed[0].reason.contains("exit window 22d"), "{}", missed[0].reason);
+        assert!(missed[0].reason.contains("at least 38d"));
+    }
+
+    #[test]
+    fn a_38_day_timelock_is_stage_2() {
+        let c = DeploymentConfig { upgrade_delay_secs: 38 * DAY, ..DeploymentConfig::DEFAULT };
+        let g = grade(&c);
+        assert_eq!(g.stage, 2, "{g}");
+        assert!(g.requirements.iter().all(|r| r.met));
+    }
+
+    #[test]
+    fn a_4_of_7_council_is_stage_0() {
+        let c = DeploymentConfig {
+            council_members: 7,
+            council_threshold: 4,
+            upgrade_delay_secs: 38 * DAY,
+            ..DeploymentConfig::DEFAULT
+        };
+        let g = grade(&c);
+        assert_eq!(g.stage, 0, "{g}");
+        let missed: Vec<_> = g.requirements.iter().filter(|r| !r.met).map(|r| r.name).collect();
+        assert_eq!(missed, vec!["security council: at least 8 members, threshold at least 75%"]);
+        assert!(g.to_string().contains("4-of-7 (57%)"));
+    }
+
+    #[test]
+    fn no_trustless_leg_is_stage_0() {
+        let c = DeploymentConfig {
+            zk_verifier: false,
+            dispute_game: false,
+            ..DeploymentConfig::DEFAULT
+        };
+        assert_eq!(grade(&c).stage, 0);
+        let zk_only = DeploymentConfig {
+            dispute_game: false,
+            upgrade_delay_secs: 60 * DAY,
+            ..DeploymentConfig::DEFAULT
+        };
+        assert_eq!(grade(&zk_only).stage, 1, "no permissionless ZK + OP path");
+    }
+}
