@@ -4,12 +4,12 @@
 
 mod common;
 
-use alloy_primitives::{Address, B256, Bytes, U256};
+use alloy_primitives::{Address, Bytes, U256};
 use alloy_sol_types::{SolCall, SolEvent, SolInterface};
 use common::{DAY, System, enclave, finality_error, run};
 use tribunal_contracts::{Inbox, MultiProofFinality, SecurityCouncil, TeeVerifier};
 use tribunal_l1::{DevL1, L1Dev, L1Error, L1Receipt};
-use tribunal_primitives::{Batch, BatchNumber, Claim, Fr, StateRoot, field::fr_from_be_bytes};
+use tribunal_primitives::{Batch, BatchNumber, Claim, Fr, StateRoot};
 
 type F = MultiProofFinality::MultiProofFinalityErrors;
 type Council = SecurityCouncil::SecurityCouncilErrors;
@@ -22,32 +22,22 @@ fn gas(name: &str, r: &L1Receipt) {
     eprintln!("gas {name}: {}", r.gas_used);
 }
 
-/// Posts batches 1..=n (empty, one blob each) and returns claim templates with their context.
+/// Posts batches 1..=n (empty, one blob each) and returns their claim templates.
 async fn posted(sys: &System<'_, DevL1>, n: u64) -> Vec<Claim> {
     let mut claims = Vec::new();
     for b in 1..=n {
-        let batch = Batch { chain_id: common::CHAIN, number: BatchNumber(b), txs: vec![] };
-        sys.post(&sys.sequencer, &batch, 0).await.unwrap();
-        let ctx = sys.view(sys.d.inbox, Inbox::batchContextCall { _batchNumber: b }).await;
-        let mut out = tribunal_stf::BatchOutput {
-            batch_number: BatchNumber(b),
-            parent_root: StateRoot::default(),
-            post_root: StateRoot::default(),
-            withdrawal_root: Default::default(),
-            data_commitment: Default::default(),
-            queue_before: Default::default(),
-            queue_after: Default::default(),
-            queue_consumed: 0,
-            receipts: vec![],
-            withdrawals: vec![],
-        };
-        out.data_commitment.0 = Fr::from(b);
-        let mut c = sys.claim(&out).await;
-        c.blobs_hash = ctx.blobsHash;
-        c.queue_before.0 = fr_from_be_bytes(&ctx.queueBefore.0).unwrap();
-        claims.push(c);
+        claims.push(posted_next(sys, b).await);
     }
     claims
+}
+
+/// Posts batch `n` (empty, one blob) and returns its claim template.
+async fn posted_next(sys: &System<'_, DevL1>, n: u64) -> Claim {
+    let batch = Batch { chain_id: common::CHAIN, number: BatchNumber(n), txs: vec![] };
+    sys.post(&sys.sequencer, &batch, 0).await.unwrap();
+    let mut c = sys.context(BatchNumber(n)).await;
+    c.data_commitment.0 = Fr::from(n);
+    c
 }
 
 /// `template` with parent `parent` and post root `post`.
@@ -82,9 +72,10 @@ fn tee_alone_or_op_alone_never_finalizes() {
         let l1 = DevL1::new();
         let sys = System::deploy(&l1).await;
         let t = posted(&sys, 1).await;
-        let x = sys.propose(&with_roots(&t[0], genesis(&sys), 11)).await.unwrap();
+        let cx = with_roots(&t[0], genesis(&sys), 11);
+        let x = sys.propose(&cx).await.unwrap();
         let y = sys.propose(&with_roots(&t[0], genesis(&sys), 12)).await.unwrap();
-        let r = sys.attest_tee(x, sys.tee_signature(&enclave(0), &sys_claim(&sys, x).await)).await;
+        let r = sys.attest_tee(x, sys.tee_signature(&enclave(0), &cx)).await;
         gas("attestTee", &r.unwrap());
         let err = finalize(&sys, x).await.unwrap_err();
         assert!(matches!(finality_error(&err), F::Finality_WindowNotPassed(_)), "{err}");
@@ -100,22 +91,6 @@ fn tee_alone_or_op_alone_never_finalizes() {
         assert!(matches!(finality_error(&err), F::Finality_NoValidityApproval(_)), "{err}");
         assert!(!status(&sys, x).await.isFinal && !status(&sys, y).await.isFinal);
     });
-}
-
-async fn sys_claim(sys: &System<'_, DevL1>, id: u64) -> Claim {
-    let c = sys.view(sys.d.finality, MultiProofFinality::claimOfCall { _id: U256::from(id) }).await;
-    let fr = |b: B256| fr_from_be_bytes(&b.0).unwrap();
-    Claim {
-        chain_id: common::CHAIN,
-        batch_number: BatchNumber(c.batchNumber),
-        parent_root: StateRoot(fr(c.parentRoot)),
-        post_root: StateRoot(fr(c.postRoot)),
-        withdrawal_root: tribunal_primitives::WithdrawalRoot(fr(c.withdrawalRoot)),
-        data_commitment: tribunal_primitives::DataCommitment(fr(c.dataCommitment)),
-        blobs_hash: c.blobsHash,
-        queue_before: tribunal_primitives::QueueAcc(fr(c.queueBefore)),
-        queue_after: tribunal_primitives::QueueAcc(fr(c.queueAfter)),
-    }
 }
 
 #[test]
@@ -330,25 +305,6 @@ fn self_disagreement_freezes_the_leg_and_opens_the_instant_upgrade() {
         sys.send(&sys.stranger, sys.d.finality, prove(1, a, b, sa, sb), U256::ZERO).await.unwrap();
         assert!(sys.view(sys.d.finality, open(1)).await);
     });
-}
-
-/// Posts batch `n` and returns its claim template.
-async fn posted_next(sys: &System<'_, DevL1>, n: u64) -> Claim {
-    let batch = Batch { chain_id: common::CHAIN, number: BatchNumber(n), txs: vec![] };
-    sys.post(&sys.sequencer, &batch, 0).await.unwrap();
-    let ctx = sys.view(sys.d.inbox, Inbox::batchContextCall { _batchNumber: n }).await;
-    let fr = |b: B256| fr_from_be_bytes(&b.0).unwrap();
-    Claim {
-        chain_id: common::CHAIN,
-        batch_number: BatchNumber(n),
-        parent_root: StateRoot::default(),
-        post_root: StateRoot::default(),
-        withdrawal_root: Default::default(),
-        data_commitment: tribunal_primitives::DataCommitment(Fr::from(n)),
-        blobs_hash: ctx.blobsHash,
-        queue_before: tribunal_primitives::QueueAcc(fr(ctx.queueBefore)),
-        queue_after: tribunal_primitives::QueueAcc(fr(ctx.queueAfter)),
-    }
 }
 
 #[test]

@@ -13,7 +13,7 @@ use tribunal_node::{
     council,
     deploy::{DeployConfig, Deployment, LegImpl, deploy},
 };
-use tribunal_primitives::{Batch, ChainId, Claim, QueueAcc, field::fr_from_be_bytes};
+use tribunal_primitives::{Batch, BatchNumber, ChainId, Claim, QueueAcc, field::fr_from_be_bytes};
 use tribunal_stf::{BatchOutput, State, StfConfig};
 
 pub const CHAIN: ChainId = ChainId(901);
@@ -166,18 +166,26 @@ impl<'a, L: L1Dev> System<'a, L> {
 
     /// The claim for an executed batch, with its context read from the inbox.
     pub async fn claim(&self, out: &BatchOutput) -> Claim {
-        let ctx = self
-            .view(self.d.inbox, Inbox::batchContextCall { _batchNumber: out.batch_number.0 })
-            .await;
-        assert!(ctx.posted, "batch {} is posted", out.batch_number.0);
+        let mut c = self.context(out.batch_number).await;
+        c.parent_root = out.parent_root;
+        c.post_root = out.post_root;
+        c.withdrawal_root = out.withdrawal_root;
+        c.data_commitment = out.data_commitment;
+        c
+    }
+
+    /// A claim about posted batch `batch` holding only its context from the inbox (roots zero).
+    pub async fn context(&self, batch: BatchNumber) -> Claim {
+        let ctx = self.view(self.d.inbox, Inbox::batchContextCall { _batchNumber: batch.0 }).await;
+        assert!(ctx.posted, "batch {} is posted", batch.0);
         let fr = |b: B256| fr_from_be_bytes(&b.0).unwrap();
         Claim {
             chain_id: CHAIN,
-            batch_number: out.batch_number,
-            parent_root: out.parent_root,
-            post_root: out.post_root,
-            withdrawal_root: out.withdrawal_root,
-            data_commitment: out.data_commitment,
+            batch_number: batch,
+            parent_root: Default::default(),
+            post_root: Default::default(),
+            withdrawal_root: Default::default(),
+            data_commitment: Default::default(),
             blobs_hash: ctx.blobsHash,
             queue_before: QueueAcc(fr(ctx.queueBefore)),
             queue_after: QueueAcc(fr(ctx.queueAfter)),
