@@ -19,6 +19,7 @@ use tribunal_l1::{DevL1, L1, L1Receipt, L1Tx, RpcL1, dev_signers};
 use tribunal_node::{
     Store,
     deploy::{DeployConfig, deploy},
+    proposer::propose_call,
 };
 use tribunal_primitives::{
     AccountIndex, Batch, BatchNumber, PrivateKey, Signed, Transfer, Tx, Wei, Withdraw,
@@ -77,21 +78,12 @@ fn short(x: &tribunal_primitives::Fr) -> String {
 /// # Errors
 /// Invalid arguments, storage or L1 errors, or an STF refusal (a bug: the workload is valid).
 pub fn run(args: DevnetArgs) -> eyre::Result<()> {
-    // Blobs are 128 KiB values: give the runtime's threads room for several.
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .thread_stack_size(64 << 20)
-        .enable_all()
-        .build()?;
-    let handle = std::thread::Builder::new().stack_size(64 << 20).spawn(move || {
-        runtime.block_on(async move {
-            match args.l1_rpc.clone() {
-                Some(url) => run_on(&RpcL1::connect(&url)?, args).await,
-                None => run_on(&DevL1::new(), args).await,
-            }
-        })
-    })?;
-    handle.join().map_err(|_| eyre::eyre!("devnet thread panicked"))?
+    tribunal_l1::block_on_blob_threads(async move {
+        match args.l1_rpc.clone() {
+            Some(url) => run_on(&RpcL1::connect(&url)?, args).await,
+            None => run_on(&DevL1::new(), args).await,
+        }
+    })?
 }
 
 async fn run_on(l1: &impl L1, args: DevnetArgs) -> eyre::Result<()> {
@@ -276,13 +268,13 @@ async fn run_on(l1: &impl L1, args: DevnetArgs) -> eyre::Result<()> {
         );
 
         // Propose the claim with its bond; the finality contract says where it stands.
-        let propose = MultiProofFinality::proposeCall {
-            _batchNumber: number.0,
-            _parentRoot: fr_to_be_bytes(&out.parent_root.0).into(),
-            _postRoot: fr_to_be_bytes(&out.post_root.0).into(),
-            _withdrawalRoot: fr_to_be_bytes(&out.withdrawal_root.0).into(),
-            _dataCommitment: fr_to_be_bytes(&out.data_commitment.0).into(),
-        };
+        let propose = propose_call(
+            number,
+            out.parent_root,
+            out.post_root,
+            out.withdrawal_root,
+            out.data_commitment,
+        );
         let count = MultiProofFinality::claimCountCall {};
         let id = MultiProofFinality::claimCountCall::abi_decode_returns(
             &l1.call(sequencer.address(), d.finality, count.abi_encode().into()).await?,

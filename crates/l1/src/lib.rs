@@ -41,6 +41,31 @@ pub const DEV_KEYS: [&str; 4] = [
     "0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6",
 ];
 
+/// Stack of the threads that handle blobs, in bytes: a blob is a 128 KiB value, and sidecar
+/// building and decoding keep several on the stack.
+pub const BLOB_STACK_BYTES: usize = 64 << 20;
+
+/// Runs `f` to completion on a two-worker tokio runtime whose threads, and the thread that
+/// drives it, have [`BLOB_STACK_BYTES`] of stack. A panic in `f` is resumed in the caller.
+///
+/// # Errors
+/// [`std::io::Error`] when the thread or the runtime cannot be created.
+pub fn block_on_blob_threads<F>(f: F) -> std::io::Result<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_stack_size(BLOB_STACK_BYTES)
+        .enable_all()
+        .build()?;
+    let handle = std::thread::Builder::new()
+        .stack_size(BLOB_STACK_BYTES)
+        .spawn(move || runtime.block_on(f))?;
+    Ok(handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+}
+
 /// The dev signers of [`DEV_KEYS`].
 pub fn dev_signers() -> Vec<PrivateKeySigner> {
     DEV_KEYS.iter().map(|k| k.parse().expect("dev keys are valid")).collect()

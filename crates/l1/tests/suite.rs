@@ -11,22 +11,8 @@ use tribunal_primitives::{
     AccountIndex, Batch, BatchNumber, ChainId, Signed, Transfer, Tx, Wei, tx::Deposit,
 };
 
-/// Blobs are 128 KiB values: run the suite on threads with room for them.
 fn run(f: impl std::future::Future<Output = ()> + Send + 'static) {
-    std::thread::Builder::new()
-        .stack_size(64 << 20)
-        .spawn(move || {
-            tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .thread_stack_size(64 << 20)
-                .enable_all()
-                .build()
-                .unwrap()
-                .block_on(f)
-        })
-        .unwrap()
-        .join()
-        .unwrap();
+    tribunal_l1::block_on_blob_threads(f).unwrap();
 }
 
 fn batch(number: u64) -> Batch {

@@ -11,6 +11,7 @@
 
 pub mod council;
 pub mod deploy;
+pub mod proposer;
 pub mod store;
 
 pub use store::{BatchRecord, Store, StoreError};

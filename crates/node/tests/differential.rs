@@ -80,20 +80,7 @@ struct Setup {
 
 fn setup() -> &'static Setup {
     static SETUP: OnceLock<Setup> = OnceLock::new();
-    SETUP.get_or_init(|| {
-        // Blobs are 128 KiB values: build on a thread with room for them.
-        std::thread::Builder::new()
-            .stack_size(64 << 20)
-            .spawn(|| {
-                tokio::runtime::Builder::new_current_thread()
-                    .build()
-                    .unwrap()
-                    .block_on(build_setup())
-            })
-            .unwrap()
-            .join()
-            .unwrap()
-    })
+    SETUP.get_or_init(|| tribunal_l1::block_on_blob_threads(build_setup()).unwrap())
 }
 
 async fn build_setup() -> Setup {
@@ -356,14 +343,7 @@ impl<'a> Case<'a> {
         let result: Result<Option<tribunal_l1::L1Receipt>, L1Error> = match event {
             Event::Tick { .. } => unreachable!(),
             Event::Propose { claim } => {
-                let c = claim.to_sol();
-                let call = MultiProofFinality::proposeCall {
-                    _batchNumber: c.batchNumber,
-                    _parentRoot: c.parentRoot,
-                    _postRoot: c.postRoot,
-                    _withdrawalRoot: c.withdrawalRoot,
-                    _dataCommitment: c.dataCommitment,
-                };
+                let call = common::claim_propose_call(&claim);
                 self.send(fin, call, U256::from(10u128.pow(17))).await.map(|()| None)
             }
             Event::ZkProof { claim, valid } => {

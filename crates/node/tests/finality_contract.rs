@@ -66,6 +66,16 @@ fn genesis(sys: &System<'_, DevL1>) -> StateRoot {
     sys.state.root()
 }
 
+/// Posts batch 1 and proposes two rival claims over it (post roots 11 and 66), with their ids.
+async fn rivals(sys: &System<'_, DevL1>) -> (Claim, u64, Claim, u64) {
+    let t = posted_next(sys, 1).await;
+    let cx = with_roots(&t, genesis(sys), 11);
+    let cy = with_roots(&t, genesis(sys), 66);
+    let x = sys.propose(&cx).await.unwrap();
+    let y = sys.propose(&cy).await.unwrap();
+    (cx, x, cy, y)
+}
+
 #[test]
 fn tee_alone_or_op_alone_never_finalizes() {
     run(async {
@@ -204,12 +214,7 @@ fn zk_and_tee_conflict_is_resolved_by_op_after_the_window() {
     run(async {
         let l1 = DevL1::new();
         let sys = System::deploy(&l1).await;
-        let t = posted(&sys, 1).await;
-        let cx = with_roots(&t[0], genesis(&sys), 11);
-        let cy = with_roots(&t[0], genesis(&sys), 66);
-        let x = sys.propose(&cx).await.unwrap();
-        let r_y = sys.propose(&cy).await;
-        let y = r_y.unwrap();
+        let (cx, x, cy, y) = rivals(&sys).await;
         sys.prove_zk(x, System::<DevL1>::zk_proof(&cx)).await.unwrap();
         sys.attest_tee(y, sys.tee_signature(&enclave(0), &cy)).await.unwrap();
         assert!(!status(&sys, x).await.isFinal && !status(&sys, y).await.isFinal);
@@ -245,11 +250,7 @@ fn self_disagreement_freezes_the_leg_and_opens_the_instant_upgrade() {
     run(async {
         let l1 = DevL1::new();
         let sys = System::deploy(&l1).await;
-        let t = posted(&sys, 1).await;
-        let cx = with_roots(&t[0], genesis(&sys), 11);
-        let cy = with_roots(&t[0], genesis(&sys), 66);
-        let x = sys.propose(&cx).await.unwrap();
-        let y = sys.propose(&cy).await.unwrap();
+        let (cx, x, cy, y) = rivals(&sys).await;
         let prove = |leg: u8, a: u64, b: u64, ea: Bytes, eb: Bytes| {
             MultiProofFinality::proveSelfDisagreementCall {
                 _leg: leg,

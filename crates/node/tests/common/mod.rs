@@ -20,22 +20,20 @@ pub const CHAIN: ChainId = ChainId(901);
 pub const DAY: u64 = 24 * 3600;
 pub const MEASUREMENT: B256 = B256::repeat_byte(0x4d);
 
-/// Blobs are 128 KiB values: run on threads with room for them.
+/// The `propose` call for `claim`.
+pub fn claim_propose_call(c: &Claim) -> MultiProofFinality::proposeCall {
+    tribunal_node::proposer::propose_call(
+        c.batch_number,
+        c.parent_root,
+        c.post_root,
+        c.withdrawal_root,
+        c.data_commitment,
+    )
+}
+
+/// Runs a test body on threads with room for blobs.
 pub fn run(f: impl std::future::Future<Output = ()> + Send + 'static) {
-    std::thread::Builder::new()
-        .stack_size(64 << 20)
-        .spawn(move || {
-            tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .thread_stack_size(64 << 20)
-                .enable_all()
-                .build()
-                .unwrap()
-                .block_on(f)
-        })
-        .unwrap()
-        .join()
-        .unwrap();
+    tribunal_l1::block_on_blob_threads(f).unwrap();
 }
 
 /// Eight council members with fixed keys.
@@ -195,14 +193,7 @@ impl<'a, L: L1Dev> System<'a, L> {
     /// Proposes `claim` with the bond; returns its id.
     pub async fn propose(&self, claim: &Claim) -> Result<u64, L1Error> {
         let id = self.view(self.d.finality, MultiProofFinality::claimCountCall {}).await;
-        let s = claim.to_sol();
-        let call = MultiProofFinality::proposeCall {
-            _batchNumber: s.batchNumber,
-            _parentRoot: s.parentRoot,
-            _postRoot: s.postRoot,
-            _withdrawalRoot: s.withdrawalRoot,
-            _dataCommitment: s.dataCommitment,
-        };
+        let call = claim_propose_call(claim);
         let r =
             self.send(&self.sequencer, self.d.finality, call, U256::from(10u128.pow(17))).await?;
         eprintln!("gas propose: {}", r.gas_used);
