@@ -73,11 +73,11 @@ fn sample_batch() -> Batch {
 
 #[test]
 fn blob_payloads_that_are_not_batches_are_typed_errors() {
-    let mut v2 = sample_batch().encode();
-    v2[0] = 2;
+    let mut v1 = sample_batch().encode();
+    v1[0] = 1;
     assert_eq!(
-        decode_batch(&encode_blobs(&v2).unwrap()),
-        Err(DaError::Batch(DecodeError::UnsupportedVersion { got: 2, expected: 1 }))
+        decode_batch(&encode_blobs(&v1).unwrap()),
+        Err(DaError::Batch(DecodeError::UnsupportedVersion { got: 1, expected: 2 }))
     );
     let bytes = sample_batch().encode();
     assert!(matches!(

@@ -1,18 +1,22 @@
 //! Batches and their canonical encoding: the bytes that go into blobs and that the data
 //! commitment binds.
 //!
-//! Layout (all integers big-endian):
+//! The encoding is cut into 31-byte chunks, the payload of one blob field element each, and every
+//! transaction fills a fixed **record of four chunks**, so that the ZK circuit finds transaction
+//! `k` at chunks `1 + 4k .. 5 + 4k` without decoding lengths. Layout (integers big-endian):
 //!
 //! ```text
-//! batch    = version:u8 (=1) ‖ chain_id:u64 ‖ number:u64 ‖ tx_count:u32 ‖ tx*
+//! batch    = header ‖ record*
+//! header   = version:u8 (=2) ‖ chain_id:u64 ‖ number:u64 ‖ tx_count:u32 ‖ 0^10       31 bytes
+//! record   = tx ‖ 0^(124 − |tx|)                                                     124 bytes
 //! transfer = 0x01 ‖ from:u32 ‖ to:u32 ‖ amount:u128 ‖ nonce:u64 ‖ signature:[u8;64]      97 bytes
 //! withdraw = 0x02 ‖ from:u32 ‖ to:[u8;20] ‖ amount:u128 ‖ nonce:u64 ‖ signature:[u8;64] 113 bytes
 //! deposit  = 0x03 ‖ to:u32 ‖ pubkey:[u8;32] ‖ amount:u128                               53 bytes
 //! forced   = 0x04 ‖ <transfer body> | 0x05 ‖ <withdraw body>
 //! ```
 //!
-//! Decoding is strict: every byte is accounted for, so `decode(encode(b)) == b` and each batch
-//! has exactly one encoding.
+//! Decoding is strict: every byte is accounted for and padding must be zero, so
+//! `decode(encode(b)) == b` and each batch has exactly one encoding.
 
 use alloy_primitives::Address;
 
@@ -24,9 +28,15 @@ use crate::{
 };
 
 /// Version byte written by this build.
-pub const BATCH_VERSION: u8 = 1;
-/// Header length in bytes.
-pub const HEADER_BYTES: usize = 1 + 8 + 8 + 4;
+pub const BATCH_VERSION: u8 = 2;
+/// Header length in bytes: one chunk.
+pub const HEADER_BYTES: usize = BYTES_PER_CHUNK;
+/// Header bytes that carry fields; the rest of the header chunk is zero.
+const HEADER_FIELD_BYTES: usize = 1 + 8 + 8 + 4;
+/// Chunks per transaction record.
+pub const CHUNKS_PER_RECORD: usize = 4;
+/// Bytes per transaction record: every transaction, padded with zeros.
+pub const RECORD_BYTES: usize = CHUNKS_PER_RECORD * BYTES_PER_CHUNK;
 /// Encoded size of a transfer, tag included.
 pub const TRANSFER_BYTES: usize = 1 + 4 + 4 + 16 + 8 + 64;
 /// Encoded size of a withdrawal, tag included.
@@ -54,15 +64,19 @@ pub struct Batch {
 impl Batch {
     /// The canonical encoding.
     pub fn encode(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(HEADER_BYTES + self.txs.len() * WITHDRAW_BYTES);
+        let mut out = Vec::with_capacity(HEADER_BYTES + self.txs.len() * RECORD_BYTES);
         out.push(BATCH_VERSION);
         out.extend_from_slice(&self.chain_id.0.to_be_bytes());
         out.extend_from_slice(&self.number.0.to_be_bytes());
         let count =
             u32::try_from(self.txs.len()).expect("a batch holds fewer than 2^32 transactions");
         out.extend_from_slice(&count.to_be_bytes());
+        debug_assert_eq!(out.len(), HEADER_FIELD_BYTES);
+        out.resize(HEADER_BYTES, 0);
         for tx in &self.txs {
+            let start = out.len();
             encode_tx(tx, &mut out);
+            out.resize(start + RECORD_BYTES, 0);
         }
         out
     }
@@ -71,7 +85,7 @@ impl Batch {
     ///
     /// # Errors
     /// [`DecodeError`] for an empty input, an unknown version, a truncated field, an unknown
-    /// transaction kind, a count that cannot fit, or trailing bytes.
+    /// transaction kind, a count that cannot fit, non-zero padding, or trailing bytes.
     pub fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
         let mut r = Reader { bytes, pos: 0 };
         let version = *bytes.first().ok_or(DecodeError::Empty)?;
@@ -82,13 +96,16 @@ impl Batch {
         let chain_id = ChainId(u64::from_be_bytes(r.array()?));
         let number = BatchNumber(u64::from_be_bytes(r.array()?));
         let count = u32::from_be_bytes(r.array()?);
+        r.padding(HEADER_BYTES)?;
         let available = bytes.len() - r.pos;
-        if count as usize > available / DEPOSIT_BYTES {
+        if count as usize > available / RECORD_BYTES {
             return Err(DecodeError::TxCountTooLarge { count, available });
         }
         let mut txs = Vec::with_capacity(count as usize);
         for index in 0..count as usize {
+            let end = r.pos + RECORD_BYTES;
             txs.push(decode_tx(&mut r, index)?);
+            r.padding(end)?;
         }
         if r.pos != bytes.len() {
             return Err(DecodeError::TrailingBytes { count: bytes.len() - r.pos });
@@ -102,17 +119,19 @@ impl Batch {
     }
 }
 
-/// Commits to a byte string the way the ZK circuit does.
+/// Commits to a batch encoding the way the ZK circuit does: one Poseidon per record.
 ///
 /// The bytes are cut into 31-byte chunks, each read big-endian as a field element (the blob
-/// field-element packing); the last chunk is zero-padded on the right. Then
-/// `h₀ = len(bytes)` and `hᵢ₊₁ = Poseidon(hᵢ, c₄ᵢ, c₄ᵢ₊₁, c₄ᵢ₊₂, c₄ᵢ₊₃)`, missing chunks
-/// being zero. Binding the length makes the padding unambiguous.
+/// field-element packing), the last one zero-padded on the right. With `c₀` the header chunk and
+/// `cᵢ` the rest: `h₀ = c₀` and `hₖ₊₁ = Poseidon(hₖ, c₄ₖ₊₁, c₄ₖ₊₂, c₄ₖ₊₃, c₄ₖ₊₄)`, missing
+/// chunks being zero. The header fixes the transaction count, so on canonical encodings the
+/// commitment is injective up to Poseidon collisions. `data_commitment(&[]) = 0`.
 pub fn data_commitment(bytes: &[u8]) -> Fr {
-    let mut h = Fr::from(bytes.len() as u64);
-    for group in bytes.chunks(4 * BYTES_PER_CHUNK) {
-        let mut c = [Fr::from(0u64); 4];
-        for (slot, chunk) in c.iter_mut().zip(group.chunks(BYTES_PER_CHUNK)) {
+    let (header, records) = bytes.split_at(bytes.len().min(HEADER_BYTES));
+    let mut h = chunk_to_fr(header);
+    for record in records.chunks(RECORD_BYTES) {
+        let mut c = [Fr::from(0u64); CHUNKS_PER_RECORD];
+        for (slot, chunk) in c.iter_mut().zip(record.chunks(BYTES_PER_CHUNK)) {
             *slot = chunk_to_fr(chunk);
         }
         h = hash([h, c[0], c[1], c[2], c[3]]);
@@ -165,6 +184,23 @@ struct Reader<'a> {
 }
 
 impl Reader<'_> {
+    /// Skips zero bytes up to `end`.
+    fn padding(&mut self, end: usize) -> Result<(), DecodeError> {
+        let available = self.bytes.len() - self.pos;
+        if self.bytes.len() < end {
+            return Err(DecodeError::Truncated {
+                offset: self.pos,
+                needed: end - self.pos,
+                available,
+            });
+        }
+        if let Some(i) = self.bytes[self.pos..end].iter().position(|&b| b != 0) {
+            return Err(DecodeError::NonZeroPadding { offset: self.pos + i });
+        }
+        self.pos = end;
+        Ok(())
+    }
+
     fn array<const N: usize>(&mut self) -> Result<[u8; N], DecodeError> {
         let available = self.bytes.len() - self.pos;
         if available < N {
@@ -265,10 +301,21 @@ mod tests {
     #[test]
     fn sizes_match_the_layout() {
         let b = sample();
-        assert_eq!(
-            b.encode().len(),
-            HEADER_BYTES + 2 * TRANSFER_BYTES + 2 * WITHDRAW_BYTES + DEPOSIT_BYTES
-        );
+        assert_eq!(b.encode().len(), HEADER_BYTES + 5 * RECORD_BYTES);
+        assert_eq!(HEADER_FIELD_BYTES, 21);
+        let mut out = Vec::new();
+        for (tx, len) in b.txs.iter().zip([
+            TRANSFER_BYTES,
+            WITHDRAW_BYTES,
+            DEPOSIT_BYTES,
+            TRANSFER_BYTES,
+            WITHDRAW_BYTES,
+        ]) {
+            out.clear();
+            encode_tx(tx, &mut out);
+            assert_eq!(out.len(), len);
+            assert!(len <= RECORD_BYTES);
+        }
     }
 
     #[test]
@@ -277,13 +324,27 @@ mod tests {
         assert_eq!(Batch::decode(&[]), Err(DecodeError::Empty));
         let mut v2 = bytes.clone();
         v2[0] = 2;
+        v2[0] = 1;
         assert_eq!(
             Batch::decode(&v2),
-            Err(DecodeError::UnsupportedVersion { got: 2, expected: 1 })
+            Err(DecodeError::UnsupportedVersion { got: 1, expected: 2 })
         );
+        let mut header_pad = bytes.clone();
+        header_pad[HEADER_BYTES - 1] = 1;
+        assert_eq!(
+            Batch::decode(&header_pad),
+            Err(DecodeError::NonZeroPadding { offset: HEADER_BYTES - 1 })
+        );
+        let mut record_pad = bytes.clone();
+        record_pad[HEADER_BYTES + RECORD_BYTES - 1] = 1;
+        assert_eq!(
+            Batch::decode(&record_pad),
+            Err(DecodeError::NonZeroPadding { offset: HEADER_BYTES + RECORD_BYTES - 1 })
+        );
+        assert!(matches!(Batch::decode(&bytes[..10]), Err(DecodeError::Truncated { .. })));
         assert!(matches!(
             Batch::decode(&bytes[..bytes.len() - 1]),
-            Err(DecodeError::Truncated { .. })
+            Err(DecodeError::TxCountTooLarge { .. })
         ));
         let mut trailing = bytes.clone();
         trailing.push(0);
@@ -301,9 +362,12 @@ mod tests {
 
     #[test]
     fn data_commitment_binds_length_and_content() {
-        let a = data_commitment(&[1, 2, 3]);
-        assert_ne!(a, data_commitment(&[1, 2, 3, 0]));
-        assert_ne!(a, data_commitment(&[1, 2, 4]));
+        let a = sample().data_commitment();
+        let mut other = sample();
+        other.txs.pop();
+        assert_ne!(a, other.data_commitment());
+        other.number = BatchNumber(5);
+        assert_ne!(other.data_commitment(), sample().data_commitment());
         assert_eq!(data_commitment(&[]), Fr::from(0u64));
     }
 

@@ -87,6 +87,12 @@ pub enum DecodeError {
         /// Number of extra bytes.
         count: usize,
     },
+    /// A padding byte (the rest of the header chunk, or of a transaction record) is not zero.
+    #[error("non-zero padding byte at offset {offset}")]
+    NonZeroPadding {
+        /// Byte offset of the first non-zero padding byte.
+        offset: usize,
+    },
     /// The transaction count cannot fit in the remaining bytes.
     #[error("header claims {count} transactions but only {available} bytes follow")]
     TxCountTooLarge {

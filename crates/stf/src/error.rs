@@ -78,8 +78,8 @@ pub enum TxError {
         /// Target account.
         account: AccountIndex,
     },
-    /// The batch's withdrawal tree has no free leaf.
-    #[error("withdrawal tree is full ({capacity} leaves)")]
+    /// A withdrawal sits at a batch position past the withdrawal tree's last leaf.
+    #[error("withdrawal position is past the withdrawal tree ({capacity} leaves)")]
     WithdrawalTreeFull {
         /// Leaves per batch.
         capacity: u64,

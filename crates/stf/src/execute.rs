@@ -53,7 +53,8 @@ pub struct TxWitness {
     pub sender: Option<AccountWitness>,
     /// The credited account: transfers and deposits.
     pub recipient: Option<AccountWitness>,
-    /// Position of the emitted withdrawal leaf in the batch's withdrawal tree.
+    /// Position of the emitted withdrawal leaf in the batch's withdrawal tree: the transaction's
+    /// position in the batch.
     pub withdrawal_index: Option<u64>,
 }
 
@@ -95,8 +96,9 @@ pub struct BatchOutput {
     pub parent_root: StateRoot,
     /// Root after the batch.
     pub post_root: StateRoot,
-    /// Root of the batch's withdrawal tree (depth `withdrawal_depth`, leaves
-    /// [`Withdraw::leaf`] in order, empty leaves 0).
+    /// Root of the batch's withdrawal tree (depth `withdrawal_depth`): leaf `i` is
+    /// [`Withdraw::leaf`] of the withdrawal at transaction position `i`, other leaves 0. Placing
+    /// a leaf at its transaction's position lets the ZK circuit build the tree without compacting.
     pub withdrawal_root: WithdrawalRoot,
     /// Commitment to the batch's canonical encoding.
     pub data_commitment: DataCommitment,
@@ -201,8 +203,9 @@ pub fn execute_batch(state: &mut State, batch: &Batch) -> StfResult<BatchOutput>
             let now = Some(t as u32);
             let witness = match step {
                 Step::Applied { plan, sender_before, recipient_before } => {
+                    // A withdrawal's leaf sits at its transaction's position in the batch.
                     let withdrawal_index = plan.withdrawal.map(|w| {
-                        let index = withdrawals.len() as u64;
+                        let index = t as u64;
                         withdrawals.push(WithdrawalLeaf { index, withdrawal: w });
                         index
                     });
@@ -304,11 +307,10 @@ enum Step {
 /// On an invalid sequencer transaction every account change is undone.
 fn run_rules(state: &mut State, txs: &[Tx], signatures: &[SigCheck]) -> StfResult<Vec<Step>> {
     let capacity = 1u64 << state.config.withdrawal_depth;
-    let mut withdrawals = 0u64;
     let mut steps = Vec::with_capacity(txs.len());
     state.begin();
     for (index, tx) in txs.iter().enumerate() {
-        match plan(state, tx, signatures[index], withdrawals < capacity, capacity) {
+        match plan(state, tx, signatures[index], (index as u64) < capacity, capacity) {
             Ok(plan) => {
                 let sender_before = plan.sender.and_then(|(i, _)| state.account(i).copied());
                 let recipient_before = plan.recipient.and_then(|(i, _)| match plan.sender {
@@ -319,7 +321,6 @@ fn run_rules(state: &mut State, txs: &[Tx], signatures: &[SigCheck]) -> StfResul
                 for &(i, after) in plan.sender.iter().chain(plan.recipient.iter()) {
                     state.set_account(i, after);
                 }
-                withdrawals += u64::from(plan.withdrawal.is_some());
                 steps.push(Step::Applied { plan, sender_before, recipient_before });
             }
             Err(error) if tx.kind().is_l1() => {
