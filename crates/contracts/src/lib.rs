@@ -33,9 +33,14 @@ mod bindings {
         TeeVerifier,
         "artifacts/TeeVerifier.json"
     );
+    alloy_sol_types::sol!(
+        #[derive(Debug, PartialEq, Eq)]
+        ZkVerifier,
+        "artifacts/ZkVerifier.json"
+    );
 }
 
-pub use bindings::{Inbox, MultiProofFinality, SecurityCouncil, TeeVerifier};
+pub use bindings::{Inbox, MultiProofFinality, SecurityCouncil, TeeVerifier, ZkVerifier};
 
 /// Stand-ins used only by tests, compiled from `src/test/`.
 #[allow(missing_docs)]
@@ -54,6 +59,11 @@ pub mod test_fixtures {
         #[derive(Debug, PartialEq, Eq)]
         TestDisputeGame,
         "artifacts/TestDisputeGame.json"
+    );
+    alloy_sol_types::sol!(
+        #[derive(Debug, PartialEq, Eq)]
+        Groth16Harness,
+        "artifacts/Groth16Harness.json"
     );
 }
 
@@ -102,6 +112,7 @@ mod tests {
             ("SecurityCouncil", &SecurityCouncil::DEPLOYED_BYTECODE),
             ("MultiProofFinality", &MultiProofFinality::DEPLOYED_BYTECODE),
             ("TeeVerifier", &TeeVerifier::DEPLOYED_BYTECODE),
+            ("ZkVerifier", &ZkVerifier::DEPLOYED_BYTECODE),
             ("PoseidonT2", &poseidon::PoseidonT2::DEPLOYED_BYTECODE),
             ("PoseidonT3", &poseidon::PoseidonT3::DEPLOYED_BYTECODE),
             ("PoseidonT4", &poseidon::PoseidonT4::DEPLOYED_BYTECODE),

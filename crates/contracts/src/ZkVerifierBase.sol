@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.37;
+
+import { Claim } from "interfaces/Types.sol";
+import { IZkVerifier } from "interfaces/IZkVerifier.sol";
+import { Groth16 } from "Groth16.sol";
+
+/// @title ZkVerifierBase
+/// @notice Tribunal's ZK leg, all but where the verifying key is kept: binds a claim and its one
+///         blob to the circuit's single public input, checks the blob opening with the EIP-4844
+///         point-evaluation precompile, and verifies the Groth16 (BN254) proof. `ZkVerifier` keeps
+///         the key in immutables; `tribunal_zk::verifier::render_solidity` emits a contract that
+///         keeps it in constants.
+/// @dev The public input (mirrors `tribunal_zk::public`; integers big-endian, 256-bit words):
+///        d  = sha256(l2ChainId:uint64 ‖ batchNumber:uint64 ‖ parentRoot ‖ postRoot ‖ withdrawalRoot
+///                    ‖ dataCommitment ‖ queueBefore ‖ queueAfter ‖ versionedHash ‖ 32 zero bytes)
+///        z  = d mod 2^253              the blob challenge point
+///        y  = p(z)                     the blob polynomial at z, from the proof, checked by 0x0a
+///        pi = sha256(d ‖ y) mod 2^253  the Groth16 public input
+///      The ZK leg supports exactly one blob per batch, so `blobsHash` must be
+///      keccak256(versionedHash).
+///
+///      Proof bytes (`PROOF_BYTES` = 416), packed:
+///        [0, 64)     A, G1 (x, y)
+///        [64, 192)   B, G2 (x_im, x_re, y_im, y_re), EIP-197 order
+///        [192, 256)  C, G1 (x, y)
+///        [256, 288)  versionedHash of the batch's blob
+///        [288, 320)  y, big-endian, below the BLS12-381 scalar modulus
+///        [320, 368)  KZG commitment of the blob (48-byte compressed BLS12-381 G1)
+///        [368, 416)  KZG opening proof at z (48 bytes)
+abstract contract ZkVerifierBase is IZkVerifier {
+    /// @notice Semantic version.
+    /// @custom:semver 0.1.0
+    string public constant version = "0.1.0";
+
+    /// @notice Length of a proof, in bytes: 256 of Groth16 proof, 32 + 32 + 48 + 48 of blob opening.
+    uint256 public constant PROOF_BYTES = 416;
+
+    /// @notice Words of a verifying key (alpha G1, beta/gamma/delta G2, IC0 and IC1 G1), in the
+    ///         order `verifyingKey` returns them.
+    uint256 public constant VERIFYING_KEY_WORDS = 18;
+
+    /// @dev Keeps the low 253 bits: below both the BN254 and the BLS12-381 scalar moduli.
+    uint256 internal constant MASK_253 = (1 << 253) - 1;
+
+    /// @dev First word the point-evaluation precompile returns (EIP-4844), in field elements.
+    uint256 internal constant FIELD_ELEMENTS_PER_BLOB = 4096;
+
+    /// @dev Second word it returns: the BLS12-381 scalar modulus (EIP-4844).
+    uint256 internal constant BLS_MODULUS = 0x73eda753299d7d483339d80809a1d80553bda402fffe5bfeffffffff00000001;
+
+    /// @notice keccak256 of the verifying key's 18 words (each 32 bytes big-endian, 576 bytes).
+    bytes32 public immutable VERIFYING_KEY_HASH;
+
+    /// @notice True when the key comes from an insecure, deterministic setup (the devnet's): whoever
+    ///         knows the seed can prove anything. Never accept such a verifier on a real network.
+    bool public immutable INSECURE_DEV_SETUP;
+
+    /// @notice The verifying key is malformed (a point off its curve or not canonical).
+    /// @param keyHash keccak256 of the 18 words given.
+    error ZkVerifier_InvalidVerifyingKey(bytes32 keyHash);
+
+    /// @param _verifyingKey The key's 18 words, as `verifyingKey` returns them.
+    /// @param _insecureDevSetup Whether the key comes from an insecure dev setup.
+    constructor(uint256[18] memory _verifyingKey, bool _insecureDevSetup) {
+        bytes32 keyHash = keccak256(abi.encode(_verifyingKey));
+        if (!Groth16.isValidKey(_toKey(_verifyingKey))) revert ZkVerifier_InvalidVerifyingKey(keyHash);
+        VERIFYING_KEY_HASH = keyHash;
+        INSECURE_DEV_SETUP = _insecureDevSetup;
+    }
+
+    /// @inheritdoc IZkVerifier
+    /// @dev `_proof` is `PROOF_BYTES` long (layout above); anything else returns false. The checks,
+    ///      cheapest first: length, blobsHash, Groth16 (about 190,000 gas), then the blob opening
+    ///      (50,000 gas). A wrong KZG proof or commitment makes the point-evaluation precompile
+    ///      fail, which consumes the gas forwarded to it, and then returns false.
+    function verify(Claim calldata _claim, bytes calldata _proof) external view returns (bool) {
+        if (_proof.length != PROOF_BYTES) return false;
+        bytes32 versionedHash = bytes32(_proof[256:288]);
+        if (keccak256(abi.encodePacked(versionedHash)) != _claim.blobsHash) return false;
+        bytes32 y = bytes32(_proof[288:320]);
+        (, bytes32 z, uint256 input) = publicInput(_claim, versionedHash, y);
+        uint256[] memory inputs = new uint256[](1);
+        inputs[0] = input;
+        Groth16.Proof memory proof = abi.decode(_proof[0:256], (Groth16.Proof));
+        if (!Groth16.verify(_toKey(_verifyingKeyWords()), proof, inputs)) return false;
+        return _pointEvaluation(versionedHash, z, y, _proof[320:416]);
+    }
+
+    /// @notice The verifying key: alpha (x, y), beta, gamma, delta (each x_im, x_re, y_im, y_re),
+    ///         IC0 (x, y), IC1 (x, y). `VERIFYING_KEY_HASH` is keccak256 of their ABI encoding.
+    /// @return The 18 words.
+    function verifyingKey() external view returns (uint256[18] memory) {
+        return _verifyingKeyWords();
+    }
+
+    /// @notice The claim digest, the blob challenge point and the Groth16 public input for a claim
+    ///         whose blob has versioned hash `_versionedHash` and evaluates to `_y` there.
+    /// @param _claim The claim (its `blobsHash` is not read).
+    /// @param _versionedHash The blob's versioned hash.
+    /// @param _y The blob polynomial's value at the challenge point, 32 bytes big-endian.
+    /// @return digest d, a SHA-256 digest.
+    /// @return challengePoint z = d mod 2^253.
+    /// @return input pi = sha256(d ‖ y) mod 2^253.
+    function publicInput(
+        Claim calldata _claim,
+        bytes32 _versionedHash,
+        bytes32 _y
+    )
+        public
+        pure
+        returns (bytes32 digest, bytes32 challengePoint, uint256 input)
+    {
+        digest = sha256(
+            abi.encodePacked(
+                _claim.l2ChainId,
+                _claim.batchNumber,
+                _claim.parentRoot,
+                _claim.postRoot,
+                _claim.withdrawalRoot,
+                _claim.dataCommitment,
+                _claim.queueBefore,
+                _claim.queueAfter,
+                _versionedHash
+            )
+        );
+        challengePoint = bytes32(uint256(digest) & MASK_253);
+        input = uint256(sha256(abi.encodePacked(digest, _y))) & MASK_253;
+    }
+
+    /// @notice The verifying key's 18 words, in the order of `verifyingKey`.
+    /// @return The words.
+    function _verifyingKeyWords() internal view virtual returns (uint256[18] memory);
+
+    /// @dev The key's words as a `Groth16.VerifyingKey` with two IC points.
+    function _toKey(uint256[18] memory _w) internal pure returns (Groth16.VerifyingKey memory) {
+        uint256[] memory ic = new uint256[](4);
+        ic[0] = _w[14];
+        ic[1] = _w[15];
+        ic[2] = _w[16];
+        ic[3] = _w[17];
+        return Groth16.VerifyingKey({
+            alpha: [_w[0], _w[1]],
+            beta: [_w[2], _w[3], _w[4], _w[5]],
+            gamma: [_w[6], _w[7], _w[8], _w[9]],
+            delta: [_w[10], _w[11], _w[12], _w[13]],
+            ic: ic
+        });
+    }
+
+    /// @dev Calls the point-evaluation precompile (0x0a, EIP-4844) with versionedHash ‖ z ‖ y ‖
+    ///      commitment ‖ proof (192 bytes) and accepts only its success output
+    ///      FIELD_ELEMENTS_PER_BLOB ‖ BLS_MODULUS (64 bytes).
+    function _pointEvaluation(
+        bytes32 _versionedHash,
+        bytes32 _z,
+        bytes32 _y,
+        bytes calldata _commitmentAndProof
+    )
+        internal
+        view
+        returns (bool ok)
+    {
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            mstore(m, _versionedHash)
+            mstore(add(m, 0x20), _z)
+            mstore(add(m, 0x40), _y)
+            calldatacopy(add(m, 0x60), _commitmentAndProof.offset, 0x60)
+            let success := staticcall(gas(), 0x0a, m, 0xc0, m, 0x40)
+            ok := and(and(success, eq(returndatasize(), 0x40)), eq(mload(m), FIELD_ELEMENTS_PER_BLOB))
+            ok := and(ok, eq(mload(add(m, 0x20)), BLS_MODULUS))
+        }
+    }
+}
