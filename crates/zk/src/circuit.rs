@@ -1,0 +1,489 @@
+//! The batch circuit: `execute_batch` of the reference STF as R1CS, with the blob binding.
+//!
+//! Per transaction slot (the same gadgets whatever the kind, selected by one-hot kind flags):
+//! - the record's four 31-byte chunks, built from the field bits of its kind's layout
+//!   ([`tribunal_primitives::batch`]), so the data commitment, the queue hashes and the blob all
+//!   see exactly the posted bytes;
+//! - the sender's leaf update: signature (EdDSA-Poseidon), nonce, balance, 128-bit range;
+//! - the recipient's leaf update: existence, creation by deposit, key match, overflow;
+//! - the withdrawal leaf at the slot's position, the L1 queue accumulator, the data commitment.
+//!
+//! Per batch: the withdrawal tree, the claim digest and public input (SHA-256), and the blob
+//! polynomial evaluated at the challenge point in emulated BLS12-381 arithmetic.
+
+use ark_crypto_primitives::crh::sha256::constraints::Sha256Gadget;
+use ark_ff::{AdditiveGroup, Field, PrimeField};
+use ark_r1cs_std::{
+    alloc::AllocVar, boolean::Boolean, convert::ToBitsGadget, fields::fp::FpVar, uint8::UInt8,
+};
+use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystemRef, SynthesisError};
+use tribunal_primitives::{
+    Fr,
+    batch::BATCH_VERSION,
+    tx::{TRANSFER_DOMAIN, TxKind, WITHDRAW_DOMAIN, address_to_fr},
+};
+use tribunal_stf::tree::empty_subtree_roots;
+
+use crate::{
+    config::CircuitConfig,
+    gadgets::{
+        babyjubjub::{self, PointVar},
+        blob::{BlobElementVar, evaluate_blob},
+        merkle::update_leaf,
+        num::{Num, alloc_bits, known},
+        poseidon::poseidon,
+    },
+    witness::{BatchWitness, SlotWitness, UpdateWitness},
+};
+
+/// The batch circuit for one configuration; `witness` is `None` when generating keys.
+#[derive(Clone, Debug)]
+pub struct BatchCircuit {
+    /// Shape.
+    pub config: CircuitConfig,
+    /// The batch to prove.
+    pub witness: Option<BatchWitness>,
+}
+
+/// A transaction field: its little-endian bits and where its bytes sit in a record.
+struct RecordField<'a> {
+    bits: &'a [Boolean<Fr>],
+    offset: usize,
+    len: usize,
+    big_endian: bool,
+}
+
+/// The 16 limbs (4 chunks × 4 little-endian 64-bit limbs) of a record laid out as `fields`.
+fn record_limbs(fields: &[RecordField<'_>]) -> [Num; 16] {
+    let mut limbs: [Num; 16] = std::array::from_fn(|_| Num::zero());
+    for f in fields {
+        for (i, bit) in f.bits.iter().enumerate() {
+            let byte = if f.big_endian { f.offset + f.len - 1 - i / 8 } else { f.offset + i / 8 };
+            let (chunk, in_chunk) = (byte / 31, byte % 31);
+            let pos = 8 * (30 - in_chunk) + i % 8;
+            let limb = &mut limbs[4 * chunk + pos / 64];
+            *limb = limb.add(&Num::from_bool(bit).scale(Fr::from(1u64 << (pos % 64))));
+        }
+    }
+    limbs
+}
+
+fn bits_of_u64(
+    cs: &ConstraintSystemRef<Fr>,
+    v: Option<u64>,
+    n: usize,
+) -> Result<Vec<Boolean<Fr>>, SynthesisError> {
+    alloc_bits(cs, v.map(Fr::from), n)
+}
+
+/// 32 big-endian bytes of a field element, through its canonical bits.
+fn word_bytes(cs: &ConstraintSystemRef<Fr>, x: &Num) -> Result<Vec<UInt8<Fr>>, SynthesisError> {
+    let mut bits = x.to_bits_le_strict(cs)?;
+    bits.resize(256, Boolean::FALSE);
+    Ok(bits.chunks(8).rev().map(UInt8::from_bits_le).collect())
+}
+
+/// Big-endian bytes of a `u64` from its little-endian bits.
+fn u64_bytes(bits: &[Boolean<Fr>]) -> Vec<UInt8<Fr>> {
+    bits.chunks(8).rev().map(UInt8::from_bits_le).collect()
+}
+
+/// The low 253 bits, little-endian, of a big-endian byte string's integer.
+fn masked_bits_le(bytes: &[UInt8<Fr>]) -> Result<Vec<Boolean<Fr>>, SynthesisError> {
+    let mut bits = Vec::with_capacity(256);
+    for byte in bytes.iter().rev() {
+        bits.extend(byte.to_bits_le()?);
+    }
+    bits.truncate(253);
+    Ok(bits)
+}
+
+struct Account {
+    x: Num,
+    y: Num,
+    balance: Num,
+    nonce: Num,
+}
+
+impl Account {
+    fn witness(
+        cs: &ConstraintSystemRef<Fr>,
+        u: Option<&UpdateWitness>,
+    ) -> Result<Self, SynthesisError> {
+        let a = u.map(|u| u.before);
+        let get = |f: fn(&tribunal_stf::Account) -> Fr| a.map(|a| a.as_ref().map_or(Fr::ZERO, f));
+        Ok(Self {
+            x: Num::witness(cs, get(|a| a.pubkey.0.x))?,
+            y: Num::witness(cs, get(|a| a.pubkey.0.y))?,
+            balance: Num::witness(cs, get(|a| Fr::from(a.balance.0)))?,
+            nonce: Num::witness(cs, get(|a| Fr::from(a.nonce)))?,
+        })
+    }
+}
+
+fn leaf(
+    cs: &ConstraintSystemRef<Fr>,
+    x: &Num,
+    y: &Num,
+    balance: &Num,
+    nonce: &Num,
+) -> Result<Num, SynthesisError> {
+    poseidon(cs, &[x.clone(), y.clone(), balance.clone(), nonce.clone()])
+}
+
+fn siblings(
+    cs: &ConstraintSystemRef<Fr>,
+    u: Option<&UpdateWitness>,
+    depth: usize,
+) -> Result<Vec<Num>, SynthesisError> {
+    (0..depth).map(|l| Num::witness(cs, u.map(|u| u.siblings[l]))).collect()
+}
+
+/// The kind flags of one slot.
+struct Kinds {
+    transfer: Num,
+    withdraw: Num,
+    deposit: Num,
+    forced_transfer: Num,
+    forced_withdraw: Num,
+}
+
+impl Kinds {
+    fn witness(
+        cs: &ConstraintSystemRef<Fr>,
+        kind: Option<Option<TxKind>>,
+    ) -> Result<Self, SynthesisError> {
+        let flag = |k: TxKind| -> Result<Num, SynthesisError> {
+            let b = Boolean::new_witness(cs.clone(), || known(kind).map(|x| x == Some(k)))?;
+            Ok(Num::from_bool(&b))
+        };
+        Ok(Self {
+            transfer: flag(TxKind::Transfer)?,
+            withdraw: flag(TxKind::Withdraw)?,
+            deposit: flag(TxKind::Deposit)?,
+            forced_transfer: flag(TxKind::ForcedTransfer)?,
+            forced_withdraw: flag(TxKind::ForcedWithdraw)?,
+        })
+    }
+
+    fn active(&self) -> Num {
+        self.transfer
+            .add(&self.withdraw)
+            .add(&self.deposit)
+            .add(&self.forced_transfer)
+            .add(&self.forced_withdraw)
+    }
+
+    fn tag(&self) -> Num {
+        let t = |n: &Num, k: TxKind| n.scale(Fr::from(k as u64));
+        t(&self.transfer, TxKind::Transfer)
+            .add(&t(&self.withdraw, TxKind::Withdraw))
+            .add(&t(&self.deposit, TxKind::Deposit))
+            .add(&t(&self.forced_transfer, TxKind::ForcedTransfer))
+            .add(&t(&self.forced_withdraw, TxKind::ForcedWithdraw))
+    }
+}
+
+/// What one slot hands to the batch-level gadgets.
+struct SlotOut {
+    active: Num,
+    chunks: [Num; 4],
+    limbs: [Num; 16],
+    withdrawal_leaf: Num,
+}
+
+/// One transaction slot; updates `root` and `queue`.
+#[allow(clippy::too_many_arguments)]
+fn slot(
+    cs: &ConstraintSystemRef<Fr>,
+    depth: usize,
+    w: Option<&SlotWitness>,
+    kinds: &Kinds,
+    chain_id: &Num,
+    root: &mut Num,
+    queue: &mut Num,
+) -> Result<SlotOut, SynthesisError> {
+    let layout_transfer = kinds.transfer.add(&kinds.forced_transfer);
+    let layout_withdraw = kinds.withdraw.add(&kinds.forced_withdraw);
+    let signed = layout_transfer.add(&layout_withdraw);
+    let l1 = kinds.deposit.add(&kinds.forced_transfer).add(&kinds.forced_withdraw);
+
+    // Fields. Account indices get only `depth` bits: an index outside the tree cannot be
+    // expressed, as the STF refuses it.
+    let from = bits_of_u64(cs, w.map(|w| u64::from(w.from)), depth)?;
+    let to = bits_of_u64(cs, w.map(|w| u64::from(w.to)), depth)?;
+    let address = alloc_bits(cs, w.map(|w| address_to_fr(&w.to_address)), 160)?;
+    let amount = alloc_bits(cs, w.map(|w| Fr::from(w.amount)), 128)?;
+    let nonce = bits_of_u64(cs, w.map(|w| w.nonce), 64)?;
+    let mut point_bits = alloc_bits(
+        cs,
+        w.map(|w| {
+            let mut y = w.point;
+            y[31] &= 0x7f;
+            Fr::from_le_bytes_mod_order(&y)
+        }),
+        254,
+    )?;
+    Boolean::enforce_in_field_le(&point_bits)?;
+    let sign = Boolean::new_witness(cs.clone(), || known(w).map(|w| w.point[31] & 0x80 != 0))?;
+    point_bits.push(Boolean::FALSE);
+    point_bits.push(sign.clone());
+    let s = alloc_bits(cs, w.map(|w| Fr::from_le_bytes_mod_order(&w.s)), 251)?;
+
+    // Record limbs per layout, selected by the layout flags.
+    let f = |bits, offset, len, big_endian| RecordField { bits, offset, len, big_endian };
+    let transfer = record_limbs(&[
+        f(&from, 1, 4, true),
+        f(&to, 5, 4, true),
+        f(&amount, 9, 16, true),
+        f(&nonce, 25, 8, true),
+        f(&point_bits, 33, 32, false),
+        f(&s, 65, 32, false),
+    ]);
+    let withdraw = record_limbs(&[
+        f(&from, 1, 4, true),
+        f(&address, 5, 20, true),
+        f(&amount, 25, 16, true),
+        f(&nonce, 41, 8, true),
+        f(&point_bits, 49, 32, false),
+        f(&s, 81, 32, false),
+    ]);
+    let deposit =
+        record_limbs(&[f(&to, 1, 4, true), f(&point_bits, 5, 32, false), f(&amount, 37, 16, true)]);
+    let mut limbs: [Num; 16] = std::array::from_fn(|_| Num::zero());
+    for (flag, layout) in
+        [(&layout_transfer, &transfer), (&layout_withdraw, &withdraw), (&kinds.deposit, &deposit)]
+    {
+        for (limb, part) in limbs.iter_mut().zip(layout) {
+            if !part.lc.0.is_empty() {
+                *limb = limb.add(&flag.mul(cs, part)?);
+            }
+        }
+    }
+    // The kind tag is byte 0: bits 240..248 of chunk 0, in its top limb.
+    limbs[3] = limbs[3].add(&kinds.tag().scale(Fr::from(1u64 << 48)));
+    let chunks: [Num; 4] = std::array::from_fn(|c| {
+        (0..4).fold(Num::zero(), |acc, j| {
+            acc.add(&limbs[4 * c + j].scale(Fr::from(2u64).pow([64 * j as u64])))
+        })
+    });
+
+    let amount_n = Num::from_bits_le(&amount);
+    let nonce_n = Num::from_bits_le(&nonce);
+    let address_n = Num::from_bits_le(&address);
+    let from_n = Num::from_bits_le(&from);
+    let to_n = Num::from_bits_le(&to);
+
+    // The packed point: R8 of a signature, or a deposit's key.
+    let point = babyjubjub::decompress(
+        cs,
+        &signed.add(&kinds.deposit),
+        &Num::from_bits_le(&point_bits[..254]),
+        &sign,
+        w.map(|w| w.point_x),
+    )?;
+
+    // Sender: signature, nonce, balance.
+    let sw = w.map(|w| &w.sender);
+    let sender = Account::witness(cs, sw)?;
+    let domain = Num::constant(Fr::from(TRANSFER_DOMAIN))
+        .add(&layout_withdraw.scale(Fr::from(WITHDRAW_DOMAIN - TRANSFER_DOMAIN)));
+    let counterparty = Num::select(cs, &layout_withdraw, &address_n, &to_n)?;
+    let msg = poseidon(
+        cs,
+        &[domain, chain_id.clone(), from_n, counterparty, amount_n.clone(), nonce_n.clone()],
+    )?;
+    let a = PointVar { x: sender.x.clone(), y: sender.y.clone() };
+    babyjubjub::verify(cs, &signed, &a, &point, &s, &msg)?;
+    nonce_n.conditional_enforce_equal(cs, &sender.nonce, &signed)?;
+    // nonce + 1 must fit a u64: nonce ≠ 2^64 − 1 when signed.
+    let exhausted = sender.nonce.add_constant(-Fr::from(u64::MAX));
+    let inv = Num::witness(
+        cs,
+        exhausted.value.zip(signed.value).map(|(v, on)| on * v.inverse().unwrap_or(Fr::ZERO)),
+    )?;
+    exhausted.mul_equals(cs, &inv, &signed)?;
+    let debited = sender.balance.sub(&amount_n);
+    Num::select(cs, &signed, &debited, &Num::zero())?.to_bits_le(cs, 128)?;
+    let old_leaf = leaf(cs, &sender.x, &sender.y, &sender.balance, &sender.nonce)?;
+    let new_leaf = leaf(cs, &sender.x, &sender.y, &debited, &sender.nonce.add_constant(Fr::ONE))?;
+    let sibs = siblings(cs, sw, depth)?;
+    *root = update_leaf(cs, &signed, &from, &sibs, &old_leaf, &new_leaf, root)?;
+
+    // Recipient: exists for a transfer; created or topped up (same key) by a deposit.
+    let rw = w.map(|w| &w.recipient);
+    let credited = layout_transfer.add(&kinds.deposit);
+    let recipient = Account::witness(cs, rw)?;
+    let exists = Num::from_bool(&Boolean::new_witness(cs.clone(), || {
+        known(rw).map(|u| u.before.is_some())
+    })?);
+    layout_transfer.conditional_enforce_equal(
+        cs,
+        &Num::zero(),
+        &Num::constant(Fr::ONE).sub(&exists),
+    )?;
+    let top_up = kinds.deposit.mul(cs, &exists)?;
+    recipient.x.conditional_enforce_equal(cs, &point.x, &top_up)?;
+    recipient.y.conditional_enforce_equal(cs, &point.y, &top_up)?;
+    let hashed = leaf(cs, &recipient.x, &recipient.y, &recipient.balance, &recipient.nonce)?;
+    let old_leaf = exists.mul(cs, &hashed)?;
+    let x = Num::select(cs, &exists, &recipient.x, &point.x)?;
+    let y = Num::select(cs, &exists, &recipient.y, &point.y)?;
+    let balance = exists.mul(cs, &recipient.balance)?.add(&amount_n);
+    let nonce_r = exists.mul(cs, &recipient.nonce)?;
+    Num::select(cs, &credited, &balance, &Num::zero())?.to_bits_le(cs, 128)?;
+    let new_leaf = leaf(cs, &x, &y, &balance, &nonce_r)?;
+    let sibs = siblings(cs, rw, depth)?;
+    *root = update_leaf(cs, &credited, &to, &sibs, &old_leaf, &new_leaf, root)?;
+
+    // Withdrawal leaf, at this slot's position.
+    let wleaf = poseidon(cs, &[address_n, amount_n])?;
+    let withdrawal_leaf = layout_withdraw.mul(cs, &wleaf)?;
+
+    // L1 queue: a deposit hashes its two chunks, a forced transaction its four.
+    let h2 = poseidon(cs, &chunks[..2])?;
+    let h4 = poseidon(cs, &chunks)?;
+    let forced = kinds.forced_transfer.add(&kinds.forced_withdraw);
+    let message = kinds.deposit.mul(cs, &h2)?.add(&forced.mul(cs, &h4)?);
+    let pushed = poseidon(cs, &[queue.clone(), message])?;
+    *queue = Num::select(cs, &l1, &pushed, queue)?;
+
+    Ok(SlotOut { active: kinds.active(), chunks, limbs, withdrawal_leaf })
+}
+
+fn limbs_to_fp(
+    cs: &ConstraintSystemRef<Fr>,
+    limbs: &[Num],
+) -> Result<[FpVar<Fr>; 4], SynthesisError> {
+    let v: Vec<FpVar<Fr>> = limbs.iter().map(|l| l.to_fp(cs)).collect::<Result<_, _>>()?;
+    Ok(v.try_into().expect("four limbs"))
+}
+
+/// Limbs of a value given as (bit, position) pairs, positions below 256.
+fn limbs_at(bits: &[(Num, usize)]) -> [Num; 4] {
+    let mut limbs: [Num; 4] = std::array::from_fn(|_| Num::zero());
+    for (b, pos) in bits {
+        limbs[pos / 64] = limbs[pos / 64].add(&b.scale(Fr::from(1u64 << (pos % 64))));
+    }
+    limbs
+}
+
+impl ConstraintSynthesizer<Fr> for BatchCircuit {
+    fn generate_constraints(self, cs: ConstraintSystemRef<Fr>) -> Result<(), SynthesisError> {
+        let cfg = self.config;
+        let depth = cfg.account_depth as usize;
+        let w = self.witness.as_ref();
+        let cs = &cs;
+
+        let public =
+            Num::from_fp(&FpVar::new_input(cs.clone(), || known(w.map(|w| w.public_input)))?);
+        let chain_bits = bits_of_u64(cs, w.map(|w| w.claim.chain_id.0), 64)?;
+        let number_bits = bits_of_u64(cs, w.map(|w| w.claim.batch_number.0), 64)?;
+        let chain_id = Num::from_bits_le(&chain_bits);
+        let parent_root = Num::witness(cs, w.map(|w| w.claim.parent_root.0))?;
+        let queue_before = Num::witness(cs, w.map(|w| w.claim.queue_before.0))?;
+
+        // Kinds first: the header's transaction count is their sum.
+        let slot_w = |k: usize| w.map(|w| &w.slots[k]);
+        let kinds: Vec<Kinds> = (0..cfg.batch_size)
+            .map(|k| Kinds::witness(cs, w.map(|w| w.slots[k].kind)))
+            .collect::<Result<_, _>>()?;
+        for (k, kind) in kinds.iter().enumerate() {
+            let active = kind.active();
+            // At most one kind, and active slots first.
+            active.mul_equals(cs, &active.add_constant(-Fr::ONE), &Num::zero())?;
+            if k > 0 {
+                active.mul_equals(
+                    cs,
+                    &Num::constant(Fr::ONE).sub(&kinds[k - 1].active()),
+                    &Num::zero(),
+                )?;
+            }
+        }
+        let count = kinds.iter().fold(Num::zero(), |acc, k| acc.add(&k.active()));
+        let count_bits =
+            count.to_bits_le(cs, (usize::BITS - cfg.batch_size.leading_zeros()) as usize)?;
+        // Batch header chunk: version ‖ chain_id ‖ number ‖ tx_count ‖ 0^10, bits from the top.
+        let mut header: Vec<(Num, usize)> = Vec::new();
+        for (i, b) in count_bits.iter().enumerate() {
+            header.push((Num::from_bool(b), 80 + i));
+        }
+        for (i, b) in number_bits.iter().enumerate() {
+            header.push((Num::from_bool(b), 112 + i));
+        }
+        for (i, b) in chain_bits.iter().enumerate() {
+            header.push((Num::from_bool(b), 176 + i));
+        }
+        for i in 0..8 {
+            if BATCH_VERSION >> i & 1 == 1 {
+                header.push((Num::constant(Fr::ONE), 240 + i));
+            }
+        }
+        let header_limbs = limbs_at(&header);
+        let header_chunk = (0..4).fold(Num::zero(), |acc, j| {
+            acc.add(&header_limbs[j].scale(Fr::from(2u64).pow([64 * j as u64])))
+        });
+        // SimpleCoder's length element: (31 + 124·count)·2^184, the length's bits at 184...
+        let length = count.scale(Fr::from(124u64)).add_constant(Fr::from(31u64));
+        let length_bits = length.to_bits_le(cs, 24)?;
+        let length_limbs = limbs_at(
+            &length_bits
+                .iter()
+                .enumerate()
+                .map(|(i, b)| (Num::from_bool(b), 184 + i))
+                .collect::<Vec<_>>(),
+        );
+
+        let mut root = parent_root.clone();
+        let mut queue = queue_before.clone();
+        let mut data = header_chunk;
+        let mut elements = vec![
+            BlobElementVar { index: 0, limbs: limbs_to_fp(cs, &length_limbs)? },
+            BlobElementVar { index: 1, limbs: limbs_to_fp(cs, &header_limbs)? },
+        ];
+        let mut withdrawal_leaves = Vec::with_capacity(cfg.batch_size);
+        for (k, kind) in kinds.iter().enumerate() {
+            let out = slot(cs, depth, slot_w(k), kind, &chain_id, &mut root, &mut queue)?;
+            let mut inputs = vec![data.clone()];
+            inputs.extend(out.chunks.iter().cloned());
+            let next = poseidon(cs, &inputs)?;
+            data = Num::select(cs, &out.active, &next, &data)?;
+            for c in 0..4 {
+                elements.push(BlobElementVar {
+                    index: 2 + 4 * k + c,
+                    limbs: limbs_to_fp(cs, &out.limbs[4 * c..4 * c + 4])?,
+                });
+            }
+            withdrawal_leaves.push(out.withdrawal_leaf);
+        }
+
+        // Withdrawal tree: leaves at slot positions, empty subtrees above the batch.
+        let zeros = empty_subtree_roots(cfg.withdrawal_depth);
+        let mut level = withdrawal_leaves;
+        let mut height = 0usize;
+        while level.len() > 1 {
+            level = level.chunks(2).map(|p| poseidon(cs, p)).collect::<Result<_, _>>()?;
+            height += 1;
+        }
+        let mut withdrawal_root = level.pop().expect("batch size ≥ 1");
+        for zero in &zeros[height..cfg.withdrawal_depth as usize] {
+            withdrawal_root = poseidon(cs, &[withdrawal_root, Num::constant(*zero)])?;
+        }
+
+        // Claim digest, challenge point, blob opening and public input.
+        let mut preimage = u64_bytes(&chain_bits);
+        preimage.extend(u64_bytes(&number_bits));
+        for word in [&parent_root, &root, &withdrawal_root, &data, &queue_before, &queue] {
+            preimage.extend(word_bytes(cs, word)?);
+        }
+        let vh = UInt8::new_witness_vec(cs.clone(), &w.map_or([0u8; 32], |w| w.versioned_hash.0))?;
+        preimage.extend(vh);
+        let digest = Sha256Gadget::digest(&preimage)?.0;
+        let z_bits = masked_bits_le(&digest)?;
+        let y = evaluate_blob(cs.clone(), &z_bits, &elements)?;
+        let mut second = digest;
+        second.extend(y);
+        let pi_bits = masked_bits_le(&Sha256Gadget::digest(&second)?.0)?;
+        Num::from_bits_le(&pi_bits).enforce_equal(cs, &public)
+    }
+}

@@ -1,0 +1,108 @@
+//! The circuit's shape: tree depths and batch size.
+
+use tribunal_stf::StfConfig;
+
+/// Bumped whenever the circuit's constraints change, so cached keys of an older circuit are
+/// never reused.
+pub const CIRCUIT_VERSION: u32 = 1;
+
+/// The largest batch one blob holds: the SimpleCoder header, the batch header, then four field
+/// elements per transaction, in 4096 field elements.
+pub const MAX_BATCH_SIZE: usize = (4096 - 2) / 4;
+
+/// The parameters a circuit (and so its keys) is built for.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub struct CircuitConfig {
+    /// Depth of the account tree; the STF's `account_depth` (32 in production).
+    pub account_depth: u8,
+    /// Depth of each batch's withdrawal tree; the STF's `withdrawal_depth` (10 in production).
+    pub withdrawal_depth: u8,
+    /// Transaction slots per proof. Batches with fewer transactions are padded; a power of two.
+    pub batch_size: usize,
+}
+
+/// A circuit configuration that cannot be built.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    /// A depth outside `1..=32`.
+    #[error("tree depth {0} is outside 1..=32")]
+    Depth(u8),
+    /// The batch size is zero, not a power of two, above one blob, or above the withdrawal
+    /// tree's leaves (a withdrawal's leaf is its transaction's position).
+    #[error(
+        "batch size {size} must be a power of two, at most {MAX_BATCH_SIZE} (one blob) and at \
+         most 2^withdrawal_depth = {withdrawal_leaves}"
+    )]
+    BatchSize {
+        /// Requested size.
+        size: usize,
+        /// Leaves of the withdrawal tree.
+        withdrawal_leaves: u64,
+    },
+}
+
+impl CircuitConfig {
+    /// The production shape for `stf` with `batch_size` slots.
+    pub const fn for_stf(stf: &StfConfig, batch_size: usize) -> Self {
+        Self {
+            account_depth: stf.account_depth,
+            withdrawal_depth: stf.withdrawal_depth,
+            batch_size,
+        }
+    }
+
+    /// Checks the depths and the batch size.
+    ///
+    /// # Errors
+    /// [`ConfigError`].
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        for depth in [self.account_depth, self.withdrawal_depth] {
+            if depth == 0 || depth > 32 {
+                return Err(ConfigError::Depth(depth));
+            }
+        }
+        let withdrawal_leaves = 1u64 << self.withdrawal_depth;
+        let size = self.batch_size;
+        if size == 0
+            || !size.is_power_of_two()
+            || size > MAX_BATCH_SIZE
+            || size as u64 > withdrawal_leaves
+        {
+            return Err(ConfigError::BatchSize { size, withdrawal_leaves });
+        }
+        Ok(())
+    }
+
+    /// A stable name for keys built for this shape, e.g. `v1-d32-w10-b16`.
+    pub fn key_id(&self) -> String {
+        format!(
+            "v{CIRCUIT_VERSION}-d{}-w{}-b{}",
+            self.account_depth, self.withdrawal_depth, self.batch_size
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validation() {
+        let ok = CircuitConfig { account_depth: 32, withdrawal_depth: 10, batch_size: 16 };
+        assert_eq!(ok.validate(), Ok(()));
+        assert_eq!(ok.key_id(), "v1-d32-w10-b16");
+        let bad = |f: fn(&mut CircuitConfig)| {
+            let mut c = ok;
+            f(&mut c);
+            c.validate().is_err()
+        };
+        assert!(bad(|c| c.batch_size = 12));
+        assert!(bad(|c| c.batch_size = 0));
+        assert!(bad(|c| c.batch_size = 2048));
+        assert!(bad(|c| c.account_depth = 33));
+        assert!(bad(|c| {
+            c.withdrawal_depth = 3;
+            c.batch_size = 16;
+        }));
+    }
+}

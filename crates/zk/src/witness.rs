@@ -1,0 +1,270 @@
+//! The circuit's witness, read from [`tribunal_stf::execute_batch`]'s output and the posted blob.
+//!
+//! Nothing here re-applies the rules: accounts before each update, Merkle siblings and statuses
+//! all come from the STF's receipts. What is computed here is encoding (field bits, the blob's
+//! KZG opening) and the public input.
+
+use alloy_eips::eip4844::{Blob, env_settings::EnvKzgSettings, kzg_to_versioned_hash};
+use alloy_primitives::{Address, B256, keccak256};
+use ark_ff::AdditiveGroup;
+use tribunal_primitives::{
+    AccountIndex, Batch, Claim, Fr, PublicKey, Signature, StateRoot, Tx, TxKind,
+    eip2494::unpack_point,
+};
+use tribunal_stf::{Account, AccountWitness, BatchOutput, TxStatus};
+
+use crate::{
+    config::CircuitConfig,
+    public::{challenge_point, claim_digest, public_input},
+};
+
+/// Why a batch cannot be turned into a witness for this circuit.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum WitnessError {
+    /// The batch has more transactions than the circuit has slots.
+    #[error("batch has {got} transactions; the circuit proves at most {max}")]
+    TooManyTransactions {
+        /// Transactions in the batch.
+        got: usize,
+        /// Slots in the circuit.
+        max: usize,
+    },
+    /// The STF output belongs to another batch, or has another shape.
+    #[error("the execution output does not match the batch: {0}")]
+    Mismatch(&'static str),
+    /// The circuit does not yet prove skipped L1 transactions (an L1 transaction the STF
+    /// refused). Such a batch finalizes through the TEE and the dispute game instead.
+    #[error(
+        "transaction {index} is an L1 transaction the STF skipped; the circuit cannot prove skips yet"
+    )]
+    SkippedL1Transaction {
+        /// Position in the batch.
+        index: usize,
+    },
+    /// The blob is not a valid EIP-4844 blob, or does not hold the batch.
+    #[error("blob: {0}")]
+    Blob(String),
+    /// The tree depths differ from the circuit's.
+    #[error("the STF's tree depths differ from the circuit's")]
+    Depths,
+}
+
+/// An account leaf update as the circuit sees it.
+#[derive(Clone, Debug, Default)]
+pub struct UpdateWitness {
+    /// Whether the update happens (otherwise the slot leaves the root alone).
+    pub enabled: bool,
+    /// The account before, `None` for an empty leaf.
+    pub before: Option<Account>,
+    /// Siblings, leaf-first.
+    pub siblings: Vec<Fr>,
+}
+
+/// One transaction slot.
+#[derive(Clone, Debug, Default)]
+pub struct SlotWitness {
+    /// The transaction's kind; `None` for a padding slot.
+    pub kind: Option<TxKind>,
+    /// Debited account (transfers, withdrawals).
+    pub from: u32,
+    /// Credited account (transfers, deposits).
+    pub to: u32,
+    /// L1 recipient (withdrawals).
+    pub to_address: Address,
+    /// Amount in wei.
+    pub amount: u128,
+    /// Signed nonce.
+    pub nonce: u64,
+    /// The packed point: `R8` of a signature, or a deposit's public key.
+    pub point: [u8; 32],
+    /// Its `x` coordinate (0 when unused).
+    pub point_x: Fr,
+    /// `S` of a signature, 32 bytes little-endian.
+    pub s: [u8; 32],
+    /// The sender's leaf update.
+    pub sender: UpdateWitness,
+    /// The recipient's leaf update.
+    pub recipient: UpdateWitness,
+}
+
+/// Everything the prover needs for one batch, and the opening the verifier needs with it.
+#[derive(Clone, Debug)]
+pub struct BatchWitness {
+    /// The claim the proof is for.
+    pub claim: Claim,
+    /// The blob's versioned hash (EIP-4844).
+    pub versioned_hash: B256,
+    /// The blob's KZG commitment (48 bytes).
+    pub commitment: [u8; 48],
+    /// The KZG proof of `p(z) = y` (48 bytes).
+    pub kzg_proof: [u8; 48],
+    /// `p(z)`, 32 bytes big-endian.
+    pub y: [u8; 32],
+    /// The Groth16 public input.
+    pub public_input: Fr,
+    /// Transaction slots, padded to the circuit's batch size.
+    pub slots: Vec<SlotWitness>,
+}
+
+fn hex_bytes(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+fn update(w: &AccountWitness) -> UpdateWitness {
+    UpdateWitness { enabled: true, before: w.before, siblings: w.siblings.clone() }
+}
+
+fn disabled(depth: u8) -> UpdateWitness {
+    UpdateWitness { enabled: false, before: None, siblings: vec![Fr::ZERO; depth as usize] }
+}
+
+fn point_x(packed: &[u8; 32]) -> Fr {
+    unpack_point(packed).map(|p| p.x).unwrap_or(Fr::ZERO)
+}
+
+impl BatchWitness {
+    /// Builds the witness of `batch`, executed by the STF into `output`, posted in `blob`.
+    ///
+    /// # Errors
+    /// [`WitnessError`] when the batch does not fit the circuit, the output is not the batch's,
+    /// an L1 transaction was skipped, or the blob is not the batch's single blob.
+    pub fn new(
+        config: &CircuitConfig,
+        batch: &Batch,
+        output: &BatchOutput,
+        blob: &Blob,
+    ) -> Result<Self, WitnessError> {
+        let b = config.batch_size;
+        if batch.txs.len() > b {
+            return Err(WitnessError::TooManyTransactions { got: batch.txs.len(), max: b });
+        }
+        if output.receipts.len() != batch.txs.len() || output.batch_number != batch.number {
+            return Err(WitnessError::Mismatch("receipts or batch number"));
+        }
+        let bytes = batch.encode();
+        let decoded = tribunal_da::decode_blobs(std::slice::from_ref(blob))
+            .map_err(|e| WitnessError::Blob(e.to_string()))?;
+        if decoded != bytes {
+            return Err(WitnessError::Blob("the blob does not hold this batch".into()));
+        }
+        let mut slots = Vec::with_capacity(b);
+        for (index, (tx, receipt)) in batch.txs.iter().zip(&output.receipts).enumerate() {
+            if receipt.status != TxStatus::Applied {
+                return Err(WitnessError::SkippedL1Transaction { index });
+            }
+            let w = &receipt.witness;
+            let mut slot = SlotWitness { kind: Some(tx.kind()), ..Default::default() };
+            slot.sender = w.sender.as_ref().map_or(disabled(config.account_depth), update);
+            slot.recipient = w.recipient.as_ref().map_or(disabled(config.account_depth), update);
+            for u in [&slot.sender, &slot.recipient] {
+                if u.siblings.len() != config.account_depth as usize {
+                    return Err(WitnessError::Depths);
+                }
+            }
+            let mut signed = |from: AccountIndex, sig: &[u8; 64]| {
+                slot.from = from.0;
+                slot.point = sig[..32].try_into().expect("32 bytes");
+                slot.s = sig[32..].try_into().expect("32 bytes");
+                // Applied, so the signature parsed.
+                debug_assert!(Signature::from_bytes(sig).is_ok());
+                slot.point_x = point_x(&slot.point);
+            };
+            match tx {
+                Tx::Transfer(t) | Tx::ForcedTransfer(t) => {
+                    signed(t.body.from, &t.signature);
+                    slot.to = t.body.to.0;
+                    slot.amount = t.body.amount.0;
+                    slot.nonce = t.body.nonce;
+                }
+                Tx::Withdraw(t) | Tx::ForcedWithdraw(t) => {
+                    signed(t.body.from, &t.signature);
+                    slot.to_address = t.body.to;
+                    slot.amount = t.body.amount.0;
+                    slot.nonce = t.body.nonce;
+                }
+                Tx::Deposit(d) => {
+                    slot.to = d.to.0;
+                    slot.amount = d.amount.0;
+                    slot.point = d.pubkey;
+                    debug_assert!(PublicKey::from_bytes(&d.pubkey).is_ok());
+                    slot.point_x = point_x(&d.pubkey);
+                }
+            }
+            slots.push(slot);
+        }
+        slots.resize_with(b, || SlotWitness {
+            sender: disabled(config.account_depth),
+            recipient: disabled(config.account_depth),
+            ..Default::default()
+        });
+
+        let claim = Claim {
+            chain_id: batch.chain_id,
+            batch_number: batch.number,
+            parent_root: output.parent_root,
+            post_root: output.post_root,
+            withdrawal_root: output.withdrawal_root,
+            data_commitment: output.data_commitment,
+            blobs_hash: B256::ZERO,
+            queue_before: output.queue_before,
+            queue_after: output.queue_after,
+        };
+        let mut w = Self {
+            claim,
+            versioned_hash: B256::ZERO,
+            commitment: [0; 48],
+            kzg_proof: [0; 48],
+            y: [0; 32],
+            public_input: Fr::ZERO,
+            slots,
+        };
+        w.open(blob)?;
+        Ok(w)
+    }
+
+    /// Binds the witness to `blob`: sets the claim's `blobs_hash`, the versioned hash, and the
+    /// KZG opening at the challenge point of the current claim, and recomputes the public input.
+    ///
+    /// [`Self::new`] calls this with the batch's blob; calling it again after changing the claim
+    /// (or with another blob) gives the statement a dishonest prover would have to prove.
+    ///
+    /// # Errors
+    /// [`WitnessError::Blob`] when c-kzg refuses the blob (a field element not below the
+    /// BLS12-381 modulus).
+    pub fn open(&mut self, blob: &Blob) -> Result<(), WitnessError> {
+        let settings = EnvKzgSettings::Default.get();
+        let kzg_blob = c_kzg::Blob::new(blob.0);
+        let commitment = settings
+            .blob_to_kzg_commitment(&kzg_blob)
+            .map_err(|e| WitnessError::Blob(format!("{e:?}")))?
+            .to_bytes()
+            .into_inner();
+        self.versioned_hash = kzg_to_versioned_hash(&commitment);
+        self.claim.blobs_hash = keccak256(self.versioned_hash);
+        let digest = claim_digest(&self.claim, &self.versioned_hash);
+        let z = c_kzg::Bytes32::new(challenge_point(&digest));
+        let (proof, y) = settings
+            .compute_kzg_proof(&kzg_blob, &z)
+            .map_err(|e| WitnessError::Blob(format!("{e:?}")))?;
+        self.y = *y;
+        self.commitment = commitment;
+        self.kzg_proof = proof.to_bytes().into_inner();
+        self.public_input = public_input(&digest, &self.y);
+        Ok(())
+    }
+
+    /// The claim's parent root.
+    pub const fn parent_root(&self) -> StateRoot {
+        self.claim.parent_root
+    }
+
+    /// The public input as the Groth16 verifier takes it.
+    pub fn public_inputs(&self) -> Vec<Fr> {
+        vec![self.public_input]
+    }
+
+    /// The public input as 32 big-endian bytes, hex (for logs).
+    pub fn public_input_hex(&self) -> String {
+        format!("0x{}", hex_bytes(&tribunal_primitives::field::fr_to_be_bytes(&self.public_input)))
+    }
+}
