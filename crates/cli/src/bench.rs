@@ -21,6 +21,8 @@ use tribunal_stf::{Account, State, StfConfig, execute_batch};
 pub enum BenchCommand {
     /// Native STF throughput: signed transfers through `execute_batch` on a large account tree.
     Stf(StfBenchArgs),
+    /// The Groth16 circuit: constraints, setup and proving time, peak memory.
+    Zk(crate::bench_zk::ZkBenchArgs),
 }
 
 /// Arguments of `bench stf`.
@@ -50,6 +52,7 @@ pub struct StfBenchArgs {
 pub fn run(cmd: BenchCommand) -> eyre::Result<()> {
     match cmd {
         BenchCommand::Stf(a) => stf(&a),
+        BenchCommand::Zk(a) => crate::bench_zk::zk(&a),
     }
 }
 

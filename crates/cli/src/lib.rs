@@ -6,6 +6,7 @@
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
 pub mod bench;
+pub mod bench_zk;
 pub mod devnet;
 pub mod stage;
 pub mod wallet;

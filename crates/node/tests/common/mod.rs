@@ -70,6 +70,11 @@ impl<'a, L: L1Dev> System<'a, L> {
     /// Deploys everything with the test ZK verifier and test dispute game, and registers one TEE
     /// signer through the council.
     pub async fn deploy(l1: &'a L) -> Self {
+        Self::deploy_with(l1, LegImpl::Create(Box::new(|_| TestZkVerifier::BYTECODE.clone()))).await
+    }
+
+    /// As [`Self::deploy`], with `zk_verifier` as the ZK leg.
+    pub async fn deploy_with(l1: &'a L, zk_verifier: LegImpl) -> Self {
         let signers = dev_signers();
         let (sequencer, stranger) = (signers[0].clone(), signers[1].clone());
         let config = StfConfig::new(CHAIN);
@@ -83,7 +88,7 @@ impl<'a, L: L1Dev> System<'a, L> {
         );
         cfg.account_depth = config.account_depth;
         cfg.withdrawal_depth = config.withdrawal_depth;
-        cfg.zk_verifier = LegImpl::Create(Box::new(|_| TestZkVerifier::BYTECODE.clone()));
+        cfg.zk_verifier = zk_verifier;
         cfg.dispute_game = LegImpl::Create(Box::new(|finality| {
             [
                 TestDisputeGame::BYTECODE.to_vec(),

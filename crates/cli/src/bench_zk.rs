@@ -1,0 +1,122 @@
+//! `tribunal bench zk`: the Groth16 circuit of the STF at real sizes.
+//!
+//! Prints, in one run: constraints per batch and per transfer slot (the marginal cost, from the
+//! circuit at `B` and `B/2` slots) beside the 40,000 target; setup and proving seconds; proven
+//! transfers per second beside the native STF's on the same batch; native verification; and the
+//! process's peak memory.
+
+use std::time::Instant;
+
+use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem, SynthesisMode};
+use clap::Args;
+use tribunal_primitives::{AccountIndex, Batch, BatchNumber, ChainId, Fr, Tx};
+use tribunal_stf::{StfConfig, execute_batch, test_utils::funded_state};
+use tribunal_zk::{
+    circuit::BatchCircuit,
+    config::CircuitConfig,
+    keys::{default_key_dir, load_or_dev_setup},
+    prover::{prove, verify},
+    witness::BatchWitness,
+};
+
+/// Arguments of `bench zk`.
+#[derive(Args, Debug)]
+pub struct ZkBenchArgs {
+    /// Account tree depth.
+    #[arg(long, default_value_t = 32)]
+    pub depth: u8,
+    /// Transaction slots per proof (a power of two).
+    #[arg(long, default_value_t = 16)]
+    pub batch_size: usize,
+    /// Where keys are cached (default: `$TRIBUNAL_ZK_KEYS` or the user cache directory).
+    #[arg(long)]
+    pub keys: Option<std::path::PathBuf>,
+}
+
+/// Constraints of the circuit for `config` (setup mode: no witness).
+fn constraints(config: CircuitConfig) -> eyre::Result<usize> {
+    let cs = ConstraintSystem::<Fr>::new_ref();
+    cs.set_mode(SynthesisMode::Setup);
+    BatchCircuit { config, witness: None }.generate_constraints(cs.clone())?;
+    Ok(cs.num_constraints())
+}
+
+/// Peak resident memory of this process, in MiB (Linux `VmHWM`).
+fn peak_mib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024)
+}
+
+/// Runs `bench zk`.
+///
+/// # Errors
+/// Invalid sizes, key cache I/O, or a failed proof.
+pub fn zk(a: &ZkBenchArgs) -> eyre::Result<()> {
+    let chain = ChainId(901);
+    let stf = StfConfig::new(chain).with_depths(a.depth, StfConfig::WITHDRAWAL_DEPTH);
+    let config = CircuitConfig::for_stf(&stf, a.batch_size);
+    config.validate()?;
+    let b = a.batch_size;
+
+    let total = constraints(config)?;
+    let per_slot = if b >= 2 {
+        let half = constraints(CircuitConfig { batch_size: b / 2, ..config })?;
+        (total - half) / (b / 2)
+    } else {
+        total
+    };
+    let fixed = total - per_slot * b;
+    println!("ZK circuit {} (account depth {}, {} slots)", config.key_id(), a.depth, b);
+    println!("  constraints per batch        {total:>12}");
+    println!("  constraints per transfer     {per_slot:>12}   target ≤ 40,000");
+    println!(
+        "  fixed per batch              {fixed:>12}   (SHA-256 public input, blob opening, withdrawal tree)"
+    );
+
+    let dir = a.keys.clone().unwrap_or_else(default_key_dir);
+    let t = Instant::now();
+    let keys = load_or_dev_setup(&dir, &config)?;
+    let setup_s = t.elapsed().as_secs_f64();
+
+    // A full batch of transfers between funded accounts.
+    let (mut state, users) = funded_state(stf, 64, 10u128.pow(18));
+    let txs: Vec<Tx> = (0..b)
+        .map(|i| {
+            let from = &users[i % users.len()];
+            let nonce = (i / users.len()) as u64;
+            Tx::Transfer(from.transfer(
+                chain,
+                AccountIndex(((i + 1) % users.len()) as u32),
+                1_000,
+                nonce,
+            ))
+        })
+        .collect();
+    let batch = Batch { chain_id: chain, number: BatchNumber(1), txs };
+    let t = Instant::now();
+    let out = execute_batch(&mut state, &batch)?;
+    let native_s = t.elapsed().as_secs_f64();
+    let blob = &tribunal_da::encode_blobs(&batch.encode())?[0];
+    let witness = BatchWitness::new(&config, &batch, &out, blob)?;
+    let t = Instant::now();
+    let proof = prove(&keys, witness)?;
+    let prove_s = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    assert!(verify(&keys, &proof.witness, &proof.proof));
+    let verify_ms = t.elapsed().as_secs_f64() * 1e3;
+
+    println!("  setup (or cached load), s    {setup_s:>12.1}");
+    println!("  proving, s                   {prove_s:>12.1}");
+    println!(
+        "  proven transfers/s           {:>12.2}   native execute_batch: {:.0}/s",
+        b as f64 / prove_s,
+        b as f64 / native_s
+    );
+    println!("  native verification, ms      {verify_ms:>12.1}");
+    if let Some(mib) = peak_mib() {
+        println!("  peak memory, MiB             {mib:>12}");
+    }
+    Ok(())
+}

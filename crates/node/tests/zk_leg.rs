@@ -1,0 +1,141 @@
+//! The ZK leg end to end on the embedded L1: real batches posted in blobs, proven with the
+//! Groth16 circuit at production depths, verified by the generated `ZkVerifier` inside
+//! `MultiProofFinality.proveZk`.
+
+mod common;
+
+use std::path::PathBuf;
+
+use alloy_primitives::{Address, U256};
+use alloy_sol_types::SolEvent;
+use common::{CHAIN, System, enclave, finality_error, run};
+use tribunal_contracts::{Inbox, MultiProofFinality};
+use tribunal_l1::{DevL1, L1Dev};
+use tribunal_node::deploy::LegImpl;
+use tribunal_primitives::{
+    AccountIndex, Batch, BatchNumber, PrivateKey, Signed, Transfer, Tx, Wei, Withdraw,
+    batch::decode_tx_exact,
+};
+use tribunal_stf::{BatchOutput, execute_batch};
+use tribunal_zk::{
+    config::CircuitConfig,
+    keys::{Keys, load_or_dev_setup},
+    prover::{BatchProof, prove, verify},
+    witness::BatchWitness,
+};
+
+const ETH: u128 = 10u128.pow(18);
+
+fn keys() -> Keys {
+    // Production depths (32, 10), two slots: the smallest circuit this deployment can use.
+    let config = CircuitConfig { account_depth: 32, withdrawal_depth: 10, batch_size: 2 };
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("zk-keys");
+    load_or_dev_setup(&dir, &config).expect("dev keys")
+}
+
+async fn prove_posted<L: L1Dev>(
+    sys: &System<'_, L>,
+    keys: &Keys,
+    batch: &Batch,
+    out: &BatchOutput,
+) -> (u64, BatchProof) {
+    let claim = sys.claim(out).await;
+    let id = sys.propose(&claim).await.unwrap();
+    let blob = &tribunal_da::encode_blobs(&batch.encode()).unwrap()[0];
+    let witness = BatchWitness::new(&keys.config, batch, out, blob).unwrap();
+    assert_eq!(witness.claim, claim, "the prover's claim is the one proposed from the inbox");
+    (id, prove(keys, witness).unwrap())
+}
+
+#[test]
+fn real_proofs_of_real_batches_are_accepted_and_record_zk_approval() {
+    run(async {
+        let keys = keys();
+        let l1 = DevL1::new();
+        let code = tribunal_zk::verifier::deploy_code(keys.vk(), keys.insecure).unwrap();
+        let mut sys = System::deploy_with(&l1, LegImpl::Create(Box::new(move |_| code))).await;
+        let alice = PrivateKey::from_bytes([0xa1; 32]);
+        let bob = PrivateKey::from_bytes([0xb0; 32]);
+
+        // Batch 1: two deposits from the L1 queue.
+        let mut txs = Vec::new();
+        for key in [&alice, &bob] {
+            let call = Inbox::depositCall { _pubkey: key.public_key().to_bytes().into() };
+            let r = sys.send(&sys.stranger, sys.d.inbox, call, U256::from(ETH)).await.unwrap();
+            let log = r.logs.iter().find_map(|l| Inbox::MessageQueued::decode_log(l).ok());
+            txs.push(decode_tx_exact(&log.unwrap().message).unwrap());
+        }
+        let b1 = Batch { chain_id: CHAIN, number: BatchNumber(1), txs };
+        let out1 = execute_batch(&mut sys.state, &b1).unwrap();
+        sys.post(&sys.sequencer, &b1, 2).await.unwrap();
+        let (id1, proof1) = prove_posted(&sys, &keys, &b1, &out1).await;
+
+        // A tampered proof is refused on chain; the real one is accepted.
+        let mut bad = proof1.to_bytes().to_vec();
+        bad[40] ^= 1;
+        let e = sys.prove_zk(id1, bad.into()).await.unwrap_err();
+        assert!(matches!(
+            finality_error(&e),
+            MultiProofFinality::MultiProofFinalityErrors::Finality_InvalidProof(_)
+        ));
+        let r = sys.prove_zk(id1, proof1.to_bytes()).await.unwrap();
+        eprintln!("gas proveZk (Groth16 + point evaluation + SHA-256): {}", r.gas_used);
+        let status = sys
+            .view(sys.d.finality, MultiProofFinality::statusOfCall { _id: U256::from(id1) })
+            .await;
+        assert!(!status.isFinal, "ZK alone never finalizes");
+        assert!(status.zk, "ZK approval is recorded");
+
+        // The TEE agrees: final at once.
+        let claim1 = sys.claim(&out1).await;
+        sys.attest_tee(id1, sys.tee_signature(&enclave(0), &claim1)).await.unwrap();
+        let status = sys
+            .view(sys.d.finality, MultiProofFinality::statusOfCall { _id: U256::from(id1) })
+            .await;
+        assert!(status.isFinal);
+
+        // Batch 2: a transfer and a withdrawal, signed by real keys.
+        let t = Signed::sign(
+            Transfer { from: AccountIndex(0), to: AccountIndex(1), amount: Wei(ETH / 4), nonce: 0 },
+            CHAIN,
+            &alice,
+        );
+        let w = Signed::sign(
+            Withdraw {
+                from: AccountIndex(1),
+                to: Address::repeat_byte(0x77),
+                amount: Wei(ETH / 2),
+                nonce: 0,
+            },
+            CHAIN,
+            &bob,
+        );
+        let b2 = Batch {
+            chain_id: CHAIN,
+            number: BatchNumber(2),
+            txs: vec![Tx::Transfer(t), Tx::Withdraw(w)],
+        };
+        let out2 = execute_batch(&mut sys.state, &b2).unwrap();
+        sys.post(&sys.sequencer, &b2, 2).await.unwrap();
+        let (id2, proof2) = prove_posted(&sys, &keys, &b2, &out2).await;
+        sys.prove_zk(id2, proof2.to_bytes()).await.unwrap();
+
+        // The Rust verifier agrees with the contract: swapped public inputs and spliced proofs
+        // are rejected.
+        assert!(verify(&keys, &proof1.witness, &proof1.proof));
+        assert!(!verify(&keys, &proof2.witness, &proof1.proof), "another public input");
+        let mut spliced = proof1.proof.clone();
+        spliced.c = proof2.proof.c;
+        assert!(!verify(&keys, &proof1.witness, &spliced), "a tampered proof");
+        // The proof of batch 2 does not prove batch 1's claim.
+        let e = sys.prove_zk(id1, proof2.to_bytes()).await.unwrap_err();
+        assert!(
+            matches!(
+                finality_error(&e),
+                MultiProofFinality::MultiProofFinalityErrors::Finality_InvalidProof(_)
+                    | MultiProofFinality::MultiProofFinalityErrors::Finality_AlreadyFinal(_)
+            ),
+            "{e}"
+        );
+    });
+}
