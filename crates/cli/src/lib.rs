@@ -45,12 +45,13 @@ pub enum Command {
 /// # Errors
 /// Whatever the command returns.
 pub fn run() -> eyre::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    // arkworks instruments every gadget call at `info` under target `gr1cs`, formatting its
+    // arguments (whole constraint systems): with those spans on, synthesizing the batch circuit
+    // allocates gigabytes of strings. They stay off whatever RUST_LOG says.
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "info".into())
+        .add_directive("gr1cs=off".parse().expect("a valid directive"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
     match Cli::parse().command {
         Command::Devnet(a) => devnet::run(a),
         Command::Wallet(c) => wallet::run(c),

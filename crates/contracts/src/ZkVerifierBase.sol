@@ -13,7 +13,7 @@ import { Groth16 } from "Groth16.sol";
 ///         keeps it in constants.
 /// @dev The public input (mirrors `tribunal_zk::public`; integers big-endian, 256-bit words):
 ///        d  = sha256(l2ChainId:uint64 ‖ batchNumber:uint64 ‖ parentRoot ‖ postRoot ‖ withdrawalRoot
-///                    ‖ dataCommitment ‖ queueBefore ‖ queueAfter ‖ versionedHash ‖ 32 zero bytes)
+///                    ‖ dataCommitment ‖ queueBefore ‖ queueAfter ‖ versionedHash)
 ///        z  = d mod 2^253              the blob challenge point
 ///        y  = p(z)                     the blob polynomial at z, from the proof, checked by 0x0a
 ///        pi = sha256(d ‖ y) mod 2^253  the Groth16 public input

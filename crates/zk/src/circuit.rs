@@ -293,7 +293,12 @@ fn slot(
         cs,
         &[domain, chain_id.clone(), from_n, counterparty, amount_n.clone(), nonce_n.clone()],
     )?;
-    let a = PointVar { x: sender.x.clone(), y: sender.y.clone() };
+    // The signer's key, or the identity when nothing is signed, so that every point the curve
+    // gadgets see is on the curve.
+    let a = PointVar {
+        x: signed.mul(cs, &sender.x)?,
+        y: Num::select(cs, &signed, &sender.y, &Num::constant(Fr::ONE))?,
+    };
     babyjubjub::verify(cs, &signed, &a, &point, &s, &msg)?;
     nonce_n.conditional_enforce_equal(cs, &sender.nonce, &signed)?;
     // nonce + 1 must fit a u64: nonce ≠ 2^64 − 1 when signed.

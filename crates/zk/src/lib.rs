@@ -7,6 +7,21 @@
 //! the same rules as [`tribunal_stf::execute_batch`], and its witness is read from that
 //! function's output: there is no second implementation of the rules here.
 //!
+//! The flow: [`witness::BatchWitness::new`] reads a batch, its STF output and its blob;
+//! [`keys::load_or_dev_setup`] gives the keys for a [`config::CircuitConfig`];
+//! [`prover::prove`] proves and checks the proof; [`prover::BatchProof::to_bytes`] is what
+//! `MultiProofFinality.proveZk` forwards to `ZkVerifier.verify` ([`verifier`]).
+//!
+//! The one public input ([`public`]) is `sha256(sha256(claim ‖ versioned hash) ‖ y)` masked to
+//! 253 bits, where `y` opens the blob at a challenge point derived from that digest: the proof
+//! binds the claim and, through the EIP-4844 point-evaluation precompile, the posted blob
+//! (the "proof of equivalence" of Scroll and Taiko). No claim field is trusted from the prover.
+//!
+//! Limits, each a typed [`witness::WitnessError`]: a batch must fit one blob and the circuit's
+//! slots; an L1 transaction the STF *skipped* (a forced transaction with a bad signature or an
+//! overdraft, a deposit with an invalid key) cannot be proven yet, so such a batch finalizes
+//! through the TEE and the dispute game (DESIGN.md §1 rule 2).
+//!
 //! This crate owns the circuit, its gadgets, the keys and the proof encoding. It must not talk to
 //! L1 (that is `tribunal-l1`) nor decide when to prove (that is the node).
 

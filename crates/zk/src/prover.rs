@@ -15,12 +15,12 @@ use crate::{
 #[derive(Debug, thiserror::Error)]
 pub enum ProveError {
     /// The keys are for another circuit shape.
-    #[error("keys are for {keys}, the witness for a batch of {slots} slots")]
+    #[error("keys are for {keys}, the witness for {witness}")]
     WrongKeys {
         /// The keys' shape.
         keys: String,
-        /// The witness's slot count.
-        slots: usize,
+        /// The witness's shape.
+        witness: String,
     },
     /// arkworks failed while proving.
     #[error("groth16 prover: {0}")]
@@ -56,10 +56,10 @@ impl BatchProof {
 /// [`ProveError::WrongKeys`], [`ProveError::Prover`], or [`ProveError::Unsatisfied`] when the
 /// witness is not a valid execution (the proof would not verify).
 pub fn prove(keys: &Keys, witness: BatchWitness) -> Result<BatchProof, ProveError> {
-    if witness.slots.len() != keys.config.batch_size {
+    if witness.config != keys.config || witness.slots.len() != keys.config.batch_size {
         return Err(ProveError::WrongKeys {
             keys: keys.config.key_id(),
-            slots: witness.slots.len(),
+            witness: witness.config.key_id(),
         });
     }
     let progress = Progress::start(format!(

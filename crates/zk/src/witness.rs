@@ -90,6 +90,8 @@ pub struct SlotWitness {
 /// Everything the prover needs for one batch, and the opening the verifier needs with it.
 #[derive(Clone, Debug)]
 pub struct BatchWitness {
+    /// The circuit shape the witness was built for.
+    pub config: CircuitConfig,
     /// The claim the proof is for.
     pub claim: Claim,
     /// The blob's versioned hash (EIP-4844).
@@ -125,6 +127,9 @@ fn point_x(packed: &[u8; 32]) -> Fr {
 impl BatchWitness {
     /// Builds the witness of `batch`, executed by the STF into `output`, posted in `blob`.
     ///
+    /// `config` must be the STF's shape ([`CircuitConfig::for_stf`]): the account depth is
+    /// checked against the witnesses, the withdrawal depth cannot be (a mismatch only shows as
+    /// [`crate::prover::ProveError::Unsatisfied`]).
     /// # Errors
     /// [`WitnessError`] when the batch does not fit the circuit, the output is not the batch's,
     /// an L1 transaction was skipped, or the blob is not the batch's single blob.
@@ -210,6 +215,7 @@ impl BatchWitness {
             queue_after: output.queue_after,
         };
         let mut w = Self {
+            config: *config,
             claim,
             versioned_hash: B256::ZERO,
             commitment: [0; 48],

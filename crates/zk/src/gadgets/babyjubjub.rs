@@ -43,7 +43,8 @@ impl PointVar {
 }
 
 fn div(n: Option<Fr>, d: Option<Fr>) -> Option<Fr> {
-    // A zero denominator only arises off the curve, in disabled slots; any value satisfies there.
+    // Denominators are never zero for points on the curve (`d` is a non-square); callers keep
+    // disabled inputs on the curve too, so a zero here means an unsatisfiable witness anyway.
     n.zip(d).map(|(n, d)| n * d.inverse().unwrap_or(Fr::ZERO))
 }
 
