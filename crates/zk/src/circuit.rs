@@ -262,11 +262,7 @@ fn slot(
     }
     // The kind tag is byte 0: bits 240..248 of chunk 0, in its top limb.
     limbs[3] = limbs[3].add(&kinds.tag().scale(Fr::from(1u64 << 48)));
-    let chunks: [Num; 4] = std::array::from_fn(|c| {
-        (0..4).fold(Num::zero(), |acc, j| {
-            acc.add(&limbs[4 * c + j].scale(Fr::from(2u64).pow([64 * j as u64])))
-        })
-    });
+    let chunks: [Num; 4] = std::array::from_fn(|c| from_limbs(&limbs[4 * c..4 * c + 4]));
 
     let amount_n = Num::from_bits_le(&amount);
     let nonce_n = Num::from_bits_le(&nonce);
@@ -364,6 +360,13 @@ fn limbs_to_fp(
     Ok(v.try_into().expect("four limbs"))
 }
 
+/// The value of little-endian 64-bit limbs.
+fn from_limbs(limbs: &[Num]) -> Num {
+    limbs.iter().enumerate().fold(Num::zero(), |acc, (j, limb)| {
+        acc.add(&limb.scale(Fr::from(2u64).pow([64 * j as u64])))
+    })
+}
+
 /// Limbs of a value given as (bit, position) pairs, positions below 256.
 fn limbs_at(bits: &[(Num, usize)]) -> [Num; 4] {
     let mut limbs: [Num; 4] = std::array::from_fn(|_| Num::zero());
@@ -425,9 +428,7 @@ impl ConstraintSynthesizer<Fr> for BatchCircuit {
             }
         }
         let header_limbs = limbs_at(&header);
-        let header_chunk = (0..4).fold(Num::zero(), |acc, j| {
-            acc.add(&header_limbs[j].scale(Fr::from(2u64).pow([64 * j as u64])))
-        });
+        let header_chunk = from_limbs(&header_limbs);
         // SimpleCoder's length element: (31 + 124·count)·2^184, the length's bits at 184...
         let length = count.scale(Fr::from(124u64)).add_constant(Fr::from(31u64));
         let length_bits = length.to_bits_le(cs, 24)?;

@@ -8,8 +8,7 @@ use alloy_eips::eip4844::{Blob, env_settings::EnvKzgSettings, kzg_to_versioned_h
 use alloy_primitives::{Address, B256, keccak256};
 use ark_ff::AdditiveGroup;
 use tribunal_primitives::{
-    AccountIndex, Batch, Claim, Fr, PublicKey, Signature, StateRoot, Tx, TxKind,
-    eip2494::unpack_point,
+    AccountIndex, Batch, Claim, Fr, PublicKey, Signature, Tx, TxKind, eip2494::unpack_point,
 };
 use tribunal_stf::{Account, AccountWitness, BatchOutput, TxStatus};
 
@@ -106,10 +105,6 @@ pub struct BatchWitness {
     pub public_input: Fr,
     /// Transaction slots, padded to the circuit's batch size.
     pub slots: Vec<SlotWitness>,
-}
-
-fn hex_bytes(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
 fn update(w: &AccountWitness) -> UpdateWitness {
@@ -259,18 +254,13 @@ impl BatchWitness {
         Ok(())
     }
 
-    /// The claim's parent root.
-    pub const fn parent_root(&self) -> StateRoot {
-        self.claim.parent_root
-    }
-
     /// The public input as the Groth16 verifier takes it.
     pub fn public_inputs(&self) -> Vec<Fr> {
         vec![self.public_input]
     }
 
-    /// The public input as 32 big-endian bytes, hex (for logs).
-    pub fn public_input_hex(&self) -> String {
-        format!("0x{}", hex_bytes(&tribunal_primitives::field::fr_to_be_bytes(&self.public_input)))
+    /// The public input as a 32-byte big-endian word (as `ZkVerifier.publicInput` returns it).
+    pub fn public_input_word(&self) -> B256 {
+        B256::from(tribunal_primitives::field::fr_to_be_bytes(&self.public_input))
     }
 }

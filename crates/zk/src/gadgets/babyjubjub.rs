@@ -109,15 +109,14 @@ fn monomials(
     Ok(out)
 }
 
-/// The coefficients of the multilinear polynomial through `values` (indexed by bit pattern).
-fn interpolate(values: &[Fr]) -> Vec<Fr> {
-    let mut c = values.to_vec();
+/// The coefficients of the multilinear polynomial through `values` (indexed by bit pattern),
+/// over constants or numbers alike.
+fn interpolate<T: Clone>(mut c: Vec<T>, sub: impl Fn(&T, &T) -> T) -> Vec<T> {
     let k = c.len().trailing_zeros();
     for bit in 0..k {
         for i in 0..c.len() {
             if i & (1 << bit) != 0 {
-                let lo = c[i ^ (1 << bit)];
-                c[i] -= lo;
+                c[i] = sub(&c[i], &c[i ^ (1 << bit)]);
             }
         }
     }
@@ -140,8 +139,8 @@ pub fn mul_fixed(
         let table: Vec<Point> = (0..1u64 << window.len())
             .map(|v| (window_base * Scalar::from(v)).into_affine())
             .collect();
-        let xs = interpolate(&table.iter().map(|p| p.x).collect::<Vec<_>>());
-        let ys = interpolate(&table.iter().map(|p| p.y).collect::<Vec<_>>());
+        let xs = interpolate(table.iter().map(|p| p.x).collect(), |a, b| *a - b);
+        let ys = interpolate(table.iter().map(|p| p.y).collect(), |a, b| *a - b);
         let m = monomials(cs, window)?;
         let pick = |coeffs: &[Fr]| {
             m.iter().zip(coeffs).fold(Num::zero(), |acc, (mono, c)| acc.add(&mono.scale(*c)))
@@ -183,16 +182,7 @@ pub fn mul_var(
         let entries = &table[..1 << window.len()];
         // Multilinear lookup with variable entries: one product per monomial and coordinate.
         let coord = |f: &dyn Fn(&PointVar) -> Num| -> Result<Num, SynthesisError> {
-            let mut c: Vec<Num> = entries.iter().map(f).collect();
-            let k = window.len();
-            for bit in 0..k {
-                for i in 0..c.len() {
-                    if i & (1 << bit) != 0 {
-                        let lo = c[i ^ (1 << bit)].clone();
-                        c[i] = c[i].sub(&lo);
-                    }
-                }
-            }
+            let c = interpolate(entries.iter().map(f).collect(), Num::sub);
             let mut out = c[0].clone();
             for (mono, coeff) in m.iter().zip(&c).skip(1) {
                 out = out.add(&mono.mul(cs, coeff)?);
