@@ -5,7 +5,7 @@
 //! chains that have not forked.
 
 use alloy_eips::{
-    eip4844::{Blob, BlobTransactionSidecar, env_settings::EnvKzgSettings},
+    eip4844::{Blob, BlobTransactionSidecar, env_settings::EnvKzgSettings, kzg_to_versioned_hash},
     eip7594::BlobTransactionSidecarEip7594,
 };
 use alloy_primitives::B256;
@@ -29,6 +29,22 @@ pub fn sidecar_7594(blobs: Vec<Blob>) -> Result<BlobTransactionSidecarEip7594, D
 /// [`DaError::Kzg`] when a blob holds a field element not below the BLS12-381 modulus.
 pub fn sidecar_4844(blobs: Vec<Blob>) -> Result<BlobTransactionSidecar, DaError> {
     Ok(BlobTransactionSidecar::try_from_blobs_with_settings(blobs, EnvKzgSettings::Default.get())?)
+}
+
+/// The versioned hashes of `blobs` (EIP-4844: `0x01 ‖ sha256(commitment)[1..]`), in order, from
+/// their KZG commitments alone (no proofs): what a verifier holding the blobs checks them with.
+///
+/// # Errors
+/// [`DaError::Kzg`] when a blob holds a field element not below the BLS12-381 modulus.
+pub fn versioned_hashes(blobs: &[Blob]) -> Result<Vec<B256>, DaError> {
+    let settings = EnvKzgSettings::Default.get();
+    blobs
+        .iter()
+        .map(|blob| {
+            let commitment = settings.blob_to_kzg_commitment(&c_kzg::Blob::new(blob.0))?;
+            Ok(kzg_to_versioned_hash(commitment.to_bytes().as_slice()))
+        })
+        .collect()
 }
 
 /// Checks an EIP-7594 sidecar: it carries exactly `versioned_hashes`, in order, and every cell

@@ -6,7 +6,8 @@ use alloy_eips::eip4844::Blob;
 use alloy_primitives::B256;
 use proptest::prelude::*;
 use tribunal_da::{
-    BlobError, DaError, decode_batch, encode_blobs, sidecar_4844, sidecar_7594, verify_sidecar_7594,
+    BlobError, DaError, decode_batch, encode_blobs, sidecar_4844, sidecar_7594,
+    verify_sidecar_7594, versioned_hashes,
 };
 use tribunal_primitives::{
     Batch,
@@ -110,6 +111,7 @@ fn real_mainnet_blobs() {
         }
         let sidecar = sidecar_4844(blobs.clone()).unwrap();
         assert_eq!(sidecar.versioned_hashes().collect::<Vec<_>>(), expected);
+        assert_eq!(versioned_hashes(&blobs).unwrap(), expected);
         let cells = sidecar_7594(blobs.clone()).unwrap();
         verify_sidecar_7594(&cells, &expected).unwrap();
         assert!(decode_batch(&blobs).is_err(), "an OP Stack channel is not a Tribunal batch");

@@ -273,4 +273,13 @@ impl Tx {
             Self::ForcedWithdraw(_) => TxKind::ForcedWithdraw,
         }
     }
+
+    /// The L2 accounts the transaction reads or writes: the sender, then the recipient.
+    pub const fn accounts(&self) -> [Option<AccountIndex>; 2] {
+        match self {
+            Self::Transfer(t) | Self::ForcedTransfer(t) => [Some(t.body.from), Some(t.body.to)],
+            Self::Withdraw(w) | Self::ForcedWithdraw(w) => [Some(w.body.from), None],
+            Self::Deposit(d) => [Some(d.to), None],
+        }
+    }
 }

@@ -135,6 +135,12 @@ pub enum StfError {
     /// Chain id 0 names no chain.
     #[error("chain id 0 is not a valid chain id")]
     ZeroChainId,
+    /// A state witness's proof of an account does not open to the claimed root.
+    #[error("the witness of account {index:?} does not open to the claimed root")]
+    WitnessMismatch {
+        /// The account.
+        index: AccountIndex,
+    },
 }
 
 impl StfError {

@@ -15,6 +15,7 @@ pub mod error;
 pub mod execute;
 pub mod state;
 pub mod tree;
+pub mod witness;
 
 #[cfg(any(test, feature = "test-utils"))]
 pub mod test_utils;
@@ -26,3 +27,4 @@ pub use execute::{
 };
 pub use state::{Account, State, StfConfig};
 pub use tree::SparseMerkleTree;
+pub use witness::{AccountProof, StateWitness};

@@ -177,3 +177,57 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// Stateless execution (what the TEE prover runs) agrees with execution on the full state,
+    /// for batches with skipped L1 transactions, new accounts and refused sequencer transactions.
+    #[test]
+    fn stateless_execution_matches_the_full_state(ops in prop::collection::vec(op(), 1..10)) {
+        let (mut state, users) = genesis();
+        let txs: Vec<Tx> = ops.iter().map(|op| build(&state, &users, op)).collect();
+        let batch = Batch { chain_id: CHAIN, number: BatchNumber(1), txs };
+        let witness = state.witness_for(&batch);
+        prop_assert!(witness.covers(&batch).is_ok());
+        let mut partial =
+            State::from_witness(*state.config(), state.head(), state.root(), &witness).unwrap();
+        prop_assert_eq!(partial.root(), state.root());
+        let full = execute_batch(&mut state, &batch);
+        let stateless = execute_batch(&mut partial, &batch);
+        prop_assert_eq!(full, stateless);
+    }
+}
+
+#[test]
+fn a_witness_that_does_not_open_to_the_root_or_misses_an_account_is_refused() {
+    use tribunal_stf::{StateWitness, StfError};
+    let (state, users) = genesis();
+    let txs =
+        vec![Tx::Transfer(users[0].transfer(CHAIN, AccountIndex(5), 10, 0)), users[2].deposit(3)];
+    let batch = Batch { chain_id: CHAIN, number: BatchNumber(1), txs };
+    let witness = state.witness_for(&batch);
+    let (config, head, root) = (*state.config(), state.head(), state.root());
+
+    let mut lying = witness.clone();
+    lying.accounts[0].account.as_mut().unwrap().balance.0 += 1;
+    assert_eq!(
+        State::from_witness(config, head, root, &lying).unwrap_err(),
+        StfError::WitnessMismatch { index: AccountIndex(0) }
+    );
+    let mut short = witness.clone();
+    short.accounts[1].siblings.pop();
+    assert!(matches!(
+        State::from_witness(config, head, root, &short),
+        Err(StfError::WitnessMismatch { .. })
+    ));
+    let mut far = witness.clone();
+    far.accounts[0].index = AccountIndex(1 << 6);
+    assert!(matches!(
+        State::from_witness(config, head, root, &far),
+        Err(StfError::IndexOutOfRange { .. })
+    ));
+
+    let missing = StateWitness { accounts: witness.accounts[..2].to_vec() };
+    assert_eq!(missing.covers(&batch), Err(AccountIndex(5)));
+}

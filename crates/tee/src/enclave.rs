@@ -1,0 +1,214 @@
+//! The enclave boundary: what goes in (a claim, its blobs, a parent state witness), what every
+//! enclave checks before signing ([`reexecute`]), and what comes out (a [`TeeApproval`]).
+
+use alloy_eips::eip4844::Blob;
+use alloy_primitives::{Address, B256, keccak256};
+use tribunal_primitives::{
+    AccountIndex, Batch, BatchNumber, ChainId, Claim, batch::data_commitment, field::fr_to_be_bytes,
+};
+use tribunal_stf::{BatchOutput, State, StateWitness, StfConfig, StfError, execute_batch};
+
+use crate::{Attestation, Measurement};
+
+/// What an enclave is configured with; part of its measurement.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct EnclaveConfig {
+    /// The L2's STF parameters (chain id, tree depths).
+    pub stf: StfConfig,
+    /// The L1 chain id of the EIP-712 domain it signs under.
+    pub l1_chain_id: u64,
+    /// The `MultiProofFinality` contract of the EIP-712 domain it signs under.
+    pub finality: Address,
+}
+
+impl EnclaveConfig {
+    /// A canonical encoding, hashed into the dev measurement: chain id (8 bytes), account and
+    /// withdrawal depths (1 byte each), L1 chain id (8 bytes), finality address (20 bytes).
+    pub fn encode(&self) -> Vec<u8> {
+        [
+            &self.stf.chain_id.0.to_be_bytes()[..],
+            &[self.stf.account_depth, self.stf.withdrawal_depth],
+            &self.l1_chain_id.to_be_bytes(),
+            self.finality.as_slice(),
+        ]
+        .concat()
+    }
+}
+
+/// A claim to approve, with what the enclave needs to re-execute it.
+#[derive(Clone, Debug)]
+pub struct ProveRequest {
+    /// The claim, as proposed on L1 (with the batch's blobs hash and L1 queue context).
+    pub claim: Claim,
+    /// The batch's blobs, in order.
+    pub blobs: Vec<Blob>,
+    /// Every account the batch names, proven against `claim.parent_root`.
+    pub parent: StateWitness,
+}
+
+/// A claim an enclave re-executed and signed.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct TeeApproval {
+    /// The claim.
+    pub claim: Claim,
+    /// The enclave signer.
+    pub signer: Address,
+    /// `r ‖ s ‖ v` (v = 27 or 28, low s) over [`Claim::tee_signing_hash`].
+    pub signature: [u8; 65],
+}
+
+/// Why an enclave did not sign.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TeeError {
+    /// The claim is for another L2 chain than the enclave's.
+    #[error("claim is for chain {claim:?}, the enclave serves {enclave:?}")]
+    WrongChain {
+        /// The claim's chain.
+        claim: ChainId,
+        /// The enclave's.
+        enclave: ChainId,
+    },
+    /// The blobs given are not the ones the claim was posted with.
+    #[error("blobs hash {computed} is not the claim's {claimed}")]
+    BlobsMismatch {
+        /// The claim's `blobs_hash`.
+        claimed: B256,
+        /// keccak256 of the given blobs' versioned hashes.
+        computed: B256,
+    },
+    /// The blobs do not hold a batch.
+    #[error("batch data: {0}")]
+    Data(#[from] tribunal_da::DaError),
+    /// The batch in the blobs is not the claimed one.
+    #[error("blobs hold batch {batch:?}, the claim is for {claim:?}")]
+    WrongBatch {
+        /// The claim's batch number.
+        claim: BatchNumber,
+        /// The decoded batch's.
+        batch: BatchNumber,
+    },
+    /// The parent state witness does not prove an account the batch names.
+    #[error("the parent state witness does not prove account {0:?}")]
+    MissingWitness(AccountIndex),
+    /// The parent state witness does not open to the claim's parent root.
+    #[error("parent state witness: {0}")]
+    Witness(StfError),
+    /// The STF refuses the batch (a sequencer transaction is invalid): no post root exists.
+    #[error("the STF refuses the batch: {0}")]
+    Execution(StfError),
+    /// Re-execution gives another value than the claim's.
+    #[error("re-execution disagrees on the {field}: claimed {claimed}, computed {computed}")]
+    Disagree {
+        /// `data_commitment`, `post_root`, `withdrawal_root` or `queue_after`.
+        field: &'static str,
+        /// The claim's value, big-endian.
+        claimed: B256,
+        /// The enclave's.
+        computed: B256,
+    },
+    /// The attestation or signing backend failed.
+    #[error("enclave backend: {0}")]
+    Backend(String),
+}
+
+impl TeeError {
+    /// Whether the claim itself is wrong (its data or its roots), as opposed to the prover's
+    /// inputs or backend. A wrong claim is what the TEE prover alerts on.
+    pub const fn is_wrong_claim(&self) -> bool {
+        matches!(
+            self,
+            Self::WrongChain { .. }
+                | Self::BlobsMismatch { .. }
+                | Self::Data(_)
+                | Self::WrongBatch { .. }
+                | Self::Execution(_)
+                | Self::Disagree { .. }
+        )
+    }
+}
+
+/// An enclave: it holds a secp256k1 key that never leaves it, can attest to that key, and signs
+/// a claim only after re-executing it ([`reexecute`]).
+///
+/// [`crate::DevEnclave`] runs in-process with a software key. An SGX or TDX build implements the
+/// same trait across the enclave boundary (an ECALL, or a vsock service inside the TD) and
+/// attests with a DCAP quote whose report data is [`crate::report_data`].
+pub trait Enclave: Send + Sync {
+    /// The enclave's configuration.
+    fn config(&self) -> &EnclaveConfig;
+    /// The measurement of the code it runs.
+    fn measurement(&self) -> Measurement;
+    /// The address of its signing key.
+    fn signer(&self) -> Address;
+    /// Evidence binding [`Self::signer`] and the L2 chain to [`Self::measurement`].
+    ///
+    /// # Errors
+    /// [`TeeError::Backend`] when the platform cannot produce a quote.
+    fn attestation(&self) -> Result<Attestation, TeeError>;
+    /// Re-executes `request` and signs its claim's EIP-712 digest if everything agrees.
+    ///
+    /// # Errors
+    /// [`TeeError`] for the first check that fails; nothing is signed then.
+    fn prove(&self, request: &ProveRequest) -> Result<TeeApproval, TeeError>;
+}
+
+fn word(x: &tribunal_primitives::Fr) -> B256 {
+    B256::from(fr_to_be_bytes(x))
+}
+
+/// The checks an enclave runs before signing `request.claim`, in order:
+/// 1. the claim is for `config`'s chain;
+/// 2. keccak256 of the blobs' versioned hashes (EIP-4844, from their KZG commitments) is the
+///    claim's `blobs_hash`;
+/// 3. the blobs decode to a canonical batch with the claimed number, whose data commitment is the
+///    claim's;
+/// 4. the witness proves every account the batch names against the claim's `parent_root`;
+/// 5. `execute_batch` from there, with the claim's `queue_before`, gives the claim's post root,
+///    withdrawal root and `queue_after`.
+///
+/// # Errors
+/// [`TeeError`] naming the first check that fails.
+pub fn reexecute(config: &StfConfig, request: &ProveRequest) -> Result<BatchOutput, TeeError> {
+    let claim = &request.claim;
+    if claim.chain_id != config.chain_id {
+        return Err(TeeError::WrongChain { claim: claim.chain_id, enclave: config.chain_id });
+    }
+    let hashes = tribunal_da::versioned_hashes(&request.blobs)?;
+    let computed = keccak256(hashes.concat());
+    if computed != claim.blobs_hash {
+        return Err(TeeError::BlobsMismatch { claimed: claim.blobs_hash, computed });
+    }
+    let payload = tribunal_da::decode_blobs(&request.blobs).map_err(tribunal_da::DaError::from)?;
+    let batch = Batch::decode(&payload).map_err(tribunal_da::DaError::from)?;
+    if batch.number != claim.batch_number || batch.number.0 == 0 {
+        return Err(TeeError::WrongBatch { claim: claim.batch_number, batch: batch.number });
+    }
+    let commitment = data_commitment(&payload);
+    if commitment != claim.data_commitment.0 {
+        return Err(TeeError::Disagree {
+            field: "data_commitment",
+            claimed: word(&claim.data_commitment.0),
+            computed: word(&commitment),
+        });
+    }
+    request.parent.covers(&batch).map_err(TeeError::MissingWitness)?;
+    let head = BatchNumber(batch.number.0 - 1);
+    let mut state = State::from_witness(*config, head, claim.parent_root, &request.parent)
+        .map_err(TeeError::Witness)?;
+    state.set_queue(claim.queue_before, 0);
+    let out = execute_batch(&mut state, &batch).map_err(TeeError::Execution)?;
+    for (field, claimed, computed) in [
+        ("post_root", claim.post_root.0, out.post_root.0),
+        ("withdrawal_root", claim.withdrawal_root.0, out.withdrawal_root.0),
+        ("queue_after", claim.queue_after.0, out.queue_after.0),
+    ] {
+        if claimed != computed {
+            return Err(TeeError::Disagree {
+                field,
+                claimed: word(&claimed),
+                computed: word(&computed),
+            });
+        }
+    }
+    Ok(out)
+}
