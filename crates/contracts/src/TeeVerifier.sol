@@ -10,7 +10,20 @@ import { ITeeVerifier } from "interfaces/ITeeVerifier.sol";
 ///      A signer counts while it is registered, unrevoked, unexpired (`block.timestamp <
 ///      expiresAt`) and its measurement is allowed; all of it is checked at use, so a revocation
 ///      voids the signer's earlier approvals too.
+///      Registration goes through `_register`, so a permissionless path (a DCAP quote verified on
+///      chain with the P256VERIFY precompile of EIP-7951) can be added next to the council's; the
+///      plan is in the `tribunal-tee` crate docs.
 contract TeeVerifier is ITeeVerifier {
+    /// @notice What attested a signer.
+    enum Kind {
+        /// A software key with no hardware root of trust: INSECURE, development chains only.
+        DevInsecure,
+        /// An Intel SGX enclave (DCAP quote).
+        Sgx,
+        /// An Intel TDX trust domain (DCAP quote).
+        Tdx
+    }
+
     /// @notice A registered enclave signer.
     struct Signer {
         /// @dev Measurement (MRENCLAVE / MRTD digest) the signer's key was attested with.
@@ -19,11 +32,13 @@ contract TeeVerifier is ITeeVerifier {
         uint64 expiresAt;
         /// @dev Whether it was revoked.
         bool revoked;
+        /// @dev What attested it.
+        Kind kind;
     }
 
     /// @notice Semantic version.
-    /// @custom:semver 0.1.0
-    string public constant version = "0.1.0";
+    /// @custom:semver 0.2.0
+    string public constant version = "0.2.0";
 
     /// @dev secp256k1n / 2: higher `s` values are malleable (EIP-2).
     uint256 internal constant HALF_ORDER = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0;
@@ -36,8 +51,11 @@ contract TeeVerifier is ITeeVerifier {
     /// @notice Allowed measurements.
     mapping(bytes32 => bool) public measurementAllowed;
 
-    /// @notice A signer was registered (or re-registered).
-    event SignerRegistered(address indexed signer, bytes32 indexed measurement, uint64 expiresAt);
+    /// @notice A signer was registered (or re-registered). `evidenceHash` is keccak256 of the
+    ///         quote (or dev attestation) it was registered on, for anyone to re-verify.
+    event SignerRegistered(
+        address indexed signer, bytes32 indexed measurement, uint64 expiresAt, Kind kind, bytes32 evidenceHash
+    );
     /// @notice A signer was revoked.
     event SignerRevoked(address indexed signer);
     /// @notice A measurement was allowed or disallowed.
@@ -56,13 +74,24 @@ contract TeeVerifier is ITeeVerifier {
         _;
     }
 
-    /// @notice Registers `_signer`, attested with `_measurement`, until `_expiresAt`.
-    /// @param _signer The enclave's signing address.
+    /// @notice Registers `_signer`, attested with `_measurement`, until `_expiresAt` (council, after
+    ///         verifying the attestation off chain; 90 days by default).
+    /// @param _signer The enclave's signing address, committed to by the quote's report data.
     /// @param _measurement The measurement its quote carried.
     /// @param _expiresAt End of validity, in seconds.
-    function registerSigner(address _signer, bytes32 _measurement, uint64 _expiresAt) external onlyCouncil {
-        signers[_signer] = Signer({ measurement: _measurement, expiresAt: _expiresAt, revoked: false });
-        emit SignerRegistered(_signer, _measurement, _expiresAt);
+    /// @param _kind What attested it.
+    /// @param _evidenceHash keccak256 of the quote or dev attestation.
+    function registerSigner(
+        address _signer,
+        bytes32 _measurement,
+        uint64 _expiresAt,
+        Kind _kind,
+        bytes32 _evidenceHash
+    )
+        external
+        onlyCouncil
+    {
+        _register(_signer, _measurement, _expiresAt, _kind, _evidenceHash);
     }
 
     /// @notice Revokes `_signer` (a no-op for an unknown signer, which counts for nothing anyway).
@@ -89,6 +118,22 @@ contract TeeVerifier is ITeeVerifier {
         if (uint256(s) > HALF_ORDER || (v != 27 && v != 28)) return (address(0), false);
         signer = ecrecover(_digest, v, r, s);
         valid = signer != address(0) && isValidSigner(signer);
+    }
+
+    /// @notice Whether `_signer` was attested by the insecure development backend.
+    /// @param _signer The enclave signer.
+    /// @return Whether it is registered with `Kind.DevInsecure`.
+    function isInsecure(address _signer) external view returns (bool) {
+        Signer storage s = signers[_signer];
+        return s.expiresAt != 0 && s.kind == Kind.DevInsecure;
+    }
+
+    /// @dev The one place a signer enters the registry.
+    function _register(address _signer, bytes32 _measurement, uint64 _expiresAt, Kind _kind, bytes32 _evidence)
+        internal
+    {
+        signers[_signer] = Signer({ measurement: _measurement, expiresAt: _expiresAt, revoked: false, kind: _kind });
+        emit SignerRegistered(_signer, _measurement, _expiresAt, _kind, _evidence);
     }
 
     /// @inheritdoc ITeeVerifier

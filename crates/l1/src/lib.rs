@@ -187,6 +187,48 @@ pub trait L1: Send + Sync {
     fn blobs(&self, versioned_hashes: &[B256]) -> impl Future<Output = L1Result<Vec<Blob>>> + Send;
 }
 
+/// A shared handle to an L1 is an L1: services hold `Arc<L>` (or borrow `&L`) of one backend.
+macro_rules! forward_l1 {
+    ($($ty:ty),*) => {$(
+        impl<T: L1 + ?Sized> L1 for $ty {
+            fn chain_id(&self) -> impl Future<Output = L1Result<u64>> + Send {
+                (**self).chain_id()
+            }
+            fn head(&self) -> impl Future<Output = L1Result<L1Head>> + Send {
+                (**self).head()
+            }
+            fn nonce(&self, address: Address) -> impl Future<Output = L1Result<u64>> + Send {
+                (**self).nonce(address)
+            }
+            fn balance(&self, address: Address) -> impl Future<Output = L1Result<U256>> + Send {
+                (**self).balance(address)
+            }
+            fn call(
+                &self,
+                from: Address,
+                to: Address,
+                input: Bytes,
+            ) -> impl Future<Output = L1Result<Bytes>> + Send {
+                (**self).call(from, to, input)
+            }
+            fn send(
+                &self,
+                signer: &PrivateKeySigner,
+                tx: L1Tx,
+            ) -> impl Future<Output = L1Result<L1Receipt>> + Send {
+                (**self).send(signer, tx)
+            }
+            fn blobs(
+                &self,
+                versioned_hashes: &[B256],
+            ) -> impl Future<Output = L1Result<Vec<Blob>>> + Send {
+                (**self).blobs(versioned_hashes)
+            }
+        }
+    )*};
+}
+forward_l1!(&T, std::sync::Arc<T>);
+
 /// Powers only a development chain has.
 pub trait L1Dev: L1 {
     /// Moves the clock forward by `seconds` for the next block.

@@ -130,6 +130,8 @@ async fn build_setup() -> Setup {
             _signer: enclave(1).address(),
             _measurement: measurement(1),
             _expiresAt: genesis_time + 60 * DAY,
+            _kind: 0, // Kind.DevInsecure
+            _evidenceHash: B256::ZERO,
         }
         .abi_encode(),
     ] {
@@ -435,6 +437,8 @@ impl<'a> Case<'a> {
                     _signer: enclave(signer as u8).address(),
                     _measurement: measurement(m),
                     _expiresAt: expires_at,
+                    _kind: 0, // Kind.DevInsecure
+                    _evidenceHash: B256::ZERO,
                 };
                 self.council_call(by, self.s.d.tee_verifier, data.abi_encode()).await.map(Some)
             }

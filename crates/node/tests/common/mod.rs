@@ -114,6 +114,8 @@ impl<'a, L: L1Dev> System<'a, L> {
                 _signer: enclave(0).address(),
                 _measurement: MEASUREMENT,
                 _expiresAt: now + 365 * DAY,
+                _kind: 0, // Kind.DevInsecure
+                _evidenceHash: B256::ZERO,
             }
             .abi_encode(),
         )

@@ -1,0 +1,252 @@
+//! The TEE leg in the node: the prover worker that has an enclave approve proposed claims, and
+//! the council's side of signer registration.
+//!
+//! The worker is the enclave's host. It follows the posted batches with its own replica of the L2
+//! state, and for each new claim on `MultiProofFinality` it hands the enclave the claim, the
+//! batch's blobs (read from L1) and a witness of the parent state; the enclave re-executes and
+//! signs only when it agrees, and the worker submits the signature with `attestTee`. A claim the
+//! enclave disagrees with is logged at error level and counted in the
+//! `tribunal_tee_wrong_claims_total` metric, labelled by what disagreed: that is the alert.
+
+use std::time::Duration;
+
+use alloy::signers::local::PrivateKeySigner;
+use alloy_primitives::{Address, B256, Bytes, U256};
+use alloy_sol_types::SolCall;
+use tribunal_contracts::{Inbox, MultiProofFinality, TeeVerifier};
+use tribunal_l1::{L1, L1Error, L1Tx};
+use tribunal_primitives::{
+    BatchNumber, ChainId, Claim, DataCommitment, QueueAcc, StateRoot, WithdrawalRoot,
+    field::fr_from_be_bytes,
+};
+use tribunal_stf::{State, StateWitness, StfError, execute_batch};
+use tribunal_tee::{AttestedSigner, Enclave, ProveRequest, TeeError};
+
+/// What the worker did with one claim.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TeeOutcome {
+    /// The enclave agreed and its signature was accepted by `attestTee`.
+    Attested {
+        /// The enclave signer.
+        signer: Address,
+        /// Gas used by `attestTee`.
+        gas_used: u64,
+    },
+    /// The enclave refused: the claim is wrong (alerted).
+    Refused(TeeError),
+    /// The worker cannot judge the claim: its parent is not the worker's state for the previous
+    /// batch (another fork, or an old batch the worker has moved past).
+    NotFollowed {
+        /// Why.
+        reason: String,
+    },
+}
+
+/// Why the worker stopped on a claim (it retries it on the next poll).
+#[derive(Debug, thiserror::Error)]
+pub enum TeeProverError {
+    /// An L1 call failed, or `attestTee` reverted.
+    #[error(transparent)]
+    L1(#[from] L1Error),
+    /// The contract returned a value that is not a field element.
+    #[error("claim {id}: {what} is not a BN254 field element")]
+    BadClaim {
+        /// Claim id.
+        id: u64,
+        /// Which field.
+        what: &'static str,
+    },
+    /// The enclave's backend failed, or gave a witness-level error on the worker's own witness.
+    #[error("enclave: {0}")]
+    Enclave(TeeError),
+}
+
+/// The TEE prover worker. Create it with the L2 genesis state; drive it with [`Self::poll`] or
+/// [`Self::run`].
+#[derive(Debug)]
+pub struct TeeProver<L, E> {
+    l1: L,
+    enclave: E,
+    inbox: Address,
+    finality: Address,
+    sender: PrivateKeySigner,
+    state: State,
+    next_claim: u64,
+}
+
+impl<L: L1, E: Enclave> TeeProver<L, E> {
+    /// A worker submitting from `sender`, whose L2 replica starts at `genesis`.
+    pub fn new(
+        l1: L,
+        enclave: E,
+        inbox: Address,
+        finality: Address,
+        sender: PrivateKeySigner,
+        genesis: State,
+    ) -> Self {
+        Self { l1, enclave, inbox, finality, sender, state: genesis, next_claim: 0 }
+    }
+
+    /// The worker's L2 replica.
+    pub const fn state(&self) -> &State {
+        &self.state
+    }
+
+    /// The next claim id the worker will look at.
+    pub const fn next_claim(&self) -> u64 {
+        self.next_claim
+    }
+
+    /// Handles every claim proposed since the last poll, in order.
+    ///
+    /// # Errors
+    /// [`TeeProverError`] for the first claim that could not be handled; it is retried next time.
+    pub async fn poll(&mut self) -> Result<Vec<(u64, TeeOutcome)>, TeeProverError> {
+        let count = self.view(self.finality, MultiProofFinality::claimCountCall {}).await?;
+        let mut done = Vec::new();
+        while U256::from(self.next_claim) < count {
+            let id = self.next_claim;
+            let outcome = self.handle(id).await?;
+            done.push((id, outcome));
+            self.next_claim += 1;
+        }
+        Ok(done)
+    }
+
+    /// Polls every `interval` until `shutdown` fires, logging each outcome and error.
+    pub async fn run(
+        mut self,
+        interval: Duration,
+        mut shutdown: tokio::sync::watch::Receiver<bool>,
+    ) {
+        loop {
+            if let Err(e) = self.poll().await {
+                tracing::warn!(error = %e, claim = self.next_claim, "TEE prover: will retry");
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(interval) => {}
+                _ = shutdown.changed() => return,
+            }
+        }
+    }
+
+    async fn handle(&mut self, id: u64) -> Result<TeeOutcome, TeeProverError> {
+        let raw = self
+            .view(self.finality, MultiProofFinality::claimOfCall { _id: U256::from(id) })
+            .await?;
+        let claim = claim_from_sol(id, &raw)?;
+        let n = claim.batch_number.0;
+        while self.state.head().0 + 1 < n {
+            let next = BatchNumber(self.state.head().0 + 1);
+            if let Err(reason) = self.follow(next).await? {
+                return Ok(self.not_followed(id, reason));
+            }
+        }
+        if self.state.head().0 + 1 != n {
+            let reason = format!("batch {n} is behind the worker's head {}", self.state.head().0);
+            return Ok(self.not_followed(id, reason));
+        }
+        if claim.parent_root != self.state.root() {
+            return Ok(self.not_followed(id, "its parent root is not the worker's state".into()));
+        }
+        let blobs = self.blobs(claim.batch_number).await?;
+        let parent = match tribunal_da::decode_batch(&blobs) {
+            Ok(batch) => self.state.witness_for(&batch),
+            // The enclave refuses undecodable data itself.
+            Err(_) => StateWitness::default(),
+        };
+        let request = ProveRequest { claim, blobs, parent };
+        match self.enclave.prove(&request) {
+            Ok(approval) => {
+                let call = MultiProofFinality::attestTeeCall {
+                    _id: U256::from(id),
+                    _signature: Bytes::copy_from_slice(&approval.signature),
+                };
+                let receipt = self
+                    .l1
+                    .send(&self.sender, L1Tx::call(self.finality, call.abi_encode()))
+                    .await?;
+                tracing::info!(claim = id, batch = n, signer = %approval.signer, gas = receipt.gas_used, "TEE approved");
+                Ok(TeeOutcome::Attested { signer: approval.signer, gas_used: receipt.gas_used })
+            }
+            Err(e) if e.is_wrong_claim() => {
+                let field: &'static str = match &e {
+                    TeeError::Disagree { field, .. } => field,
+                    TeeError::BlobsMismatch { .. } => "blobs",
+                    TeeError::Data(_) => "data",
+                    TeeError::Execution(_) => "execution",
+                    _ => "claim",
+                };
+                metrics::counter!("tribunal_tee_wrong_claims_total", "field" => field).increment(1);
+                tracing::error!(claim = id, batch = n, error = %e, "TEE refused a wrong claim: its re-execution disagrees");
+                Ok(TeeOutcome::Refused(e))
+            }
+            Err(e) => Err(TeeProverError::Enclave(e)),
+        }
+    }
+
+    fn not_followed(&self, id: u64, reason: String) -> TeeOutcome {
+        tracing::warn!(claim = id, %reason, "TEE prover does not judge the claim");
+        TeeOutcome::NotFollowed { reason }
+    }
+
+    /// Executes posted batch `n` on the replica. `Ok(Err(reason))` when the batch cannot be
+    /// executed (undecodable, or refused by the STF): the replica stays where it is.
+    async fn follow(&mut self, n: BatchNumber) -> Result<Result<(), String>, TeeProverError> {
+        let blobs = self.blobs(n).await?;
+        let batch = match tribunal_da::decode_batch(&blobs) {
+            Ok(b) => b,
+            Err(e) => return Ok(Err(format!("posted batch {} does not decode: {e}", n.0))),
+        };
+        Ok(execute_batch(&mut self.state, &batch)
+            .map(|out| tracing::debug!(batch = n.0, root = ?out.post_root, "TEE host followed"))
+            .map_err(|e: StfError| format!("the STF refuses posted batch {}: {e}", n.0)))
+    }
+
+    async fn blobs(
+        &self,
+        n: BatchNumber,
+    ) -> Result<Vec<alloy_eips::eip4844::Blob>, TeeProverError> {
+        let hashes = self.view(self.inbox, Inbox::blobHashesCall { _batchNumber: n.0 }).await?;
+        Ok(self.l1.blobs(&hashes).await?)
+    }
+
+    async fn view<C: SolCall>(&self, to: Address, call: C) -> Result<C::Return, L1Error> {
+        let out = self.l1.call(Address::ZERO, to, call.abi_encode().into()).await?;
+        C::abi_decode_returns(&out)
+            .map_err(|e| L1Error::InvalidTx(format!("undecodable answer: {e}")))
+    }
+}
+
+/// The primitives' claim from `MultiProofFinality.claimOf`.
+///
+/// # Errors
+/// [`TeeProverError::BadClaim`] for a root that is not a field element.
+pub fn claim_from_sol(id: u64, c: &MultiProofFinality::Claim) -> Result<Claim, TeeProverError> {
+    let fr =
+        |b: B256, what| fr_from_be_bytes(&b.0).map_err(|_| TeeProverError::BadClaim { id, what });
+    Ok(Claim {
+        chain_id: ChainId(c.l2ChainId),
+        batch_number: BatchNumber(c.batchNumber),
+        parent_root: StateRoot(fr(c.parentRoot, "parent root")?),
+        post_root: StateRoot(fr(c.postRoot, "post root")?),
+        withdrawal_root: WithdrawalRoot(fr(c.withdrawalRoot, "withdrawal root")?),
+        data_commitment: DataCommitment(fr(c.dataCommitment, "data commitment")?),
+        blobs_hash: c.blobsHash,
+        queue_before: QueueAcc(fr(c.queueBefore, "queue before")?),
+        queue_after: QueueAcc(fr(c.queueAfter, "queue after")?),
+    })
+}
+
+/// The `TeeVerifier.registerSigner` call for a verified attestation, valid until `expires_at`
+/// (unix seconds; [`tribunal_tee::DEFAULT_SIGNER_VALIDITY_SECS`] after now by default). The
+/// council submits it at zero delay.
+pub fn register_call(signer: &AttestedSigner, expires_at: u64) -> TeeVerifier::registerSignerCall {
+    TeeVerifier::registerSignerCall {
+        _signer: signer.signer,
+        _measurement: signer.measurement.0,
+        _expiresAt: expires_at,
+        _kind: signer.kind as u8,
+        _evidenceHash: signer.evidence_hash,
+    }
+}

@@ -1,0 +1,316 @@
+//! The TEE leg end to end on the embedded L1: a dev enclave attests, the council registers it at
+//! zero delay, the prover worker re-executes real posted batches and approves them through
+//! `MultiProofFinality.attestTee`; wrong claims, revoked, expired and disallowed signers are
+//! refused, and two signatures over different roots for the same input freeze the leg.
+
+mod common;
+
+use alloy::signers::{SignerSync, local::PrivateKeySigner};
+use alloy_primitives::{B256, Bytes, U256};
+use alloy_sol_types::{SolCall, SolEvent};
+use common::{CHAIN, DAY, System, finality_error, run};
+use metrics_util::debugging::{DebugValue, DebuggingRecorder, Snapshotter};
+use tribunal_contracts::{Inbox, MultiProofFinality, TeeVerifier};
+use tribunal_l1::{DevL1, L1, L1Dev};
+use tribunal_node::tee::{TeeOutcome, TeeProver, register_call};
+use tribunal_primitives::{
+    AccountIndex, Batch, BatchNumber, Claim, Fr, PrivateKey, Signed, StateRoot, Transfer, Tx, Wei,
+    batch::decode_tx_exact,
+};
+use tribunal_stf::{BatchOutput, StfConfig, execute_batch};
+use tribunal_tee::{
+    AttestationPolicy, DEFAULT_SIGNER_VALIDITY_SECS, DevEnclave, Enclave, EnclaveConfig, TeeError,
+    TeeKind, verify_attestation,
+};
+
+type F = MultiProofFinality::MultiProofFinalityErrors;
+const ETH: u128 = 10u128.pow(18);
+
+fn metrics() -> &'static Snapshotter {
+    static SNAPSHOTTER: std::sync::OnceLock<Snapshotter> = std::sync::OnceLock::new();
+    SNAPSHOTTER.get_or_init(|| {
+        let recorder = DebuggingRecorder::new();
+        let snapshotter = recorder.snapshotter();
+        recorder.install().unwrap();
+        snapshotter
+    })
+}
+
+fn wrong_claims_counted(field: &str) -> u64 {
+    metrics()
+        .snapshot()
+        .into_vec()
+        .into_iter()
+        .filter(|(k, ..)| {
+            k.key().name() == "tribunal_tee_wrong_claims_total"
+                && k.key().labels().any(|l| l.key() == "field" && l.value() == field)
+        })
+        .map(|(.., v)| match v {
+            DebugValue::Counter(n) => n,
+            other => panic!("{other:?}"),
+        })
+        .sum()
+}
+
+fn dev_enclave(sys: &System<'_, DevL1>, seed: u8) -> DevEnclave {
+    let config = EnclaveConfig {
+        stf: StfConfig::new(CHAIN),
+        l1_chain_id: sys.l1_chain,
+        finality: sys.d.finality,
+    };
+    DevEnclave::new(config, PrivateKeySigner::from_bytes(&B256::repeat_byte(seed)).unwrap())
+        .unwrap()
+}
+
+/// Verifies the enclave's attestation (dev allowed) and has the council allow its measurement
+/// and register it for the default 90 days, both at zero delay.
+async fn register(sys: &System<'_, DevL1>, enclave: &DevEnclave) -> u64 {
+    let policy = AttestationPolicy { allow_insecure_dev: true, ..Default::default() };
+    let attested =
+        verify_attestation(&enclave.attestation().unwrap(), CHAIN.0, &policy, 0).unwrap();
+    assert_eq!(attested.kind, TeeKind::DevInsecure);
+    let allow =
+        TeeVerifier::setMeasurementCall { _measurement: attested.measurement.0, _allowed: true };
+    sys.council(sys.d.tee_verifier, allow.abi_encode()).await.unwrap();
+    let now = sys.l1.head().await.unwrap().timestamp;
+    let expires_at = now + DEFAULT_SIGNER_VALIDITY_SECS;
+    let (_, r) = sys
+        .council(sys.d.tee_verifier, register_call(&attested, expires_at).abi_encode())
+        .await
+        .unwrap();
+    let event = r.logs.iter().find_map(|l| TeeVerifier::SignerRegistered::decode_log(l).ok());
+    let event = event.expect("SignerRegistered");
+    assert_eq!((event.signer, event.kind), (enclave.signer(), 0), "recorded as DevInsecure");
+    assert_eq!(event.evidenceHash, attested.evidence_hash);
+    let insecure = sys
+        .view(sys.d.tee_verifier, TeeVerifier::isInsecureCall { _signer: enclave.signer() })
+        .await;
+    assert!(insecure, "the registry says the signer is INSECURE");
+    expires_at
+}
+
+/// Deposits for two keys through the inbox; returns batch 1 (the two deposits) executed.
+async fn deposits_batch(
+    sys: &mut System<'_, DevL1>,
+    keys: [&PrivateKey; 2],
+) -> (Batch, BatchOutput) {
+    let mut txs = Vec::new();
+    for key in keys {
+        let call = Inbox::depositCall { _pubkey: key.public_key().to_bytes().into() };
+        let r = sys.send(&sys.stranger, sys.d.inbox, call, U256::from(ETH)).await.unwrap();
+        let log = r.logs.iter().find_map(|l| Inbox::MessageQueued::decode_log(l).ok());
+        txs.push(decode_tx_exact(&log.unwrap().message).unwrap());
+    }
+    let batch = Batch { chain_id: CHAIN, number: BatchNumber(1), txs };
+    let out = execute_batch(&mut sys.state, &batch).unwrap();
+    sys.post(&sys.sequencer, &batch, 2).await.unwrap();
+    (batch, out)
+}
+
+async fn status(sys: &System<'_, DevL1>, id: u64) -> MultiProofFinality::Status {
+    sys.view(sys.d.finality, MultiProofFinality::statusOfCall { _id: U256::from(id) }).await
+}
+
+fn signed_by(sys: &System<'_, DevL1>, key: &PrivateKeySigner, claim: &Claim) -> Bytes {
+    let digest = claim.tee_signing_hash(sys.l1_chain, sys.d.finality);
+    key.sign_hash_sync(&digest).unwrap().as_bytes().to_vec().into()
+}
+
+#[test]
+fn the_prover_worker_approves_real_claims_and_refuses_wrong_ones() {
+    run(async {
+        metrics();
+        // Leaked so the worker can run as a spawned service next to the test's own handle.
+        let l1: &'static DevL1 = Box::leak(Box::new(DevL1::new()));
+        let mut sys = System::deploy(l1).await;
+        let enclave = dev_enclave(&sys, 0x41);
+        register(&sys, &enclave).await;
+        let genesis = tribunal_stf::State::new(StfConfig::new(CHAIN)).unwrap();
+        let mut worker =
+            TeeProver::new(l1, enclave, sys.d.inbox, sys.d.finality, sys.stranger.clone(), genesis);
+
+        // Batch 1: two deposits. The honest claim is approved; a rival with a wrong post root is
+        // refused, alerted, and never approved.
+        let (alice, bob) = (PrivateKey::from_bytes([0xa1; 32]), PrivateKey::from_bytes([0xb0; 32]));
+        let (_, out1) = deposits_batch(&mut sys, [&alice, &bob]).await;
+        let honest = sys.claim(&out1).await;
+        let id1 = sys.propose(&honest).await.unwrap();
+        let wrong = Claim { post_root: StateRoot(Fr::from(66u64)), ..honest };
+        let id_wrong = sys.propose(&wrong).await.unwrap();
+        let before = wrong_claims_counted("post_root");
+        let outcomes = worker.poll().await.unwrap();
+        assert_eq!(outcomes.len(), 2);
+        let signer = dev_enclave(&sys, 0x41).signer();
+        assert!(
+            matches!(outcomes[0], (id, TeeOutcome::Attested { signer: s, gas_used }) if id == id1 && s == signer && gas_used > 0)
+        );
+        eprintln!("gas attestTee: {outcomes:?}");
+        assert!(matches!(
+            &outcomes[1],
+            (id, TeeOutcome::Refused(TeeError::Disagree { field: "post_root", .. })) if *id == id_wrong
+        ));
+        assert_eq!(
+            wrong_claims_counted("post_root"),
+            before + 1,
+            "the mismatch raises the alert metric"
+        );
+        let s1 = status(&sys, id1).await;
+        assert!(s1.tee && !s1.isFinal, "TEE alone approves but never finalizes");
+        assert!(!status(&sys, id_wrong).await.tee);
+        // Nothing new: a second poll does nothing.
+        assert!(worker.poll().await.unwrap().is_empty());
+
+        // ZK agrees: final at once (rule 1).
+        sys.prove_zk(id1, System::<DevL1>::zk_proof(&honest)).await.unwrap();
+        assert!(status(&sys, id1).await.isFinal);
+
+        // Batch 2: a transfer. The worker follows batch 1 from its blobs and approves batch 2.
+        let t = Signed::sign(
+            Transfer { from: AccountIndex(0), to: AccountIndex(1), amount: Wei(ETH / 4), nonce: 0 },
+            CHAIN,
+            &alice,
+        );
+        let b2 = Batch { chain_id: CHAIN, number: BatchNumber(2), txs: vec![Tx::Transfer(t)] };
+        let out2 = execute_batch(&mut sys.state, &b2).unwrap();
+        sys.post(&sys.sequencer, &b2, 2).await.unwrap();
+        let claim2 = sys.claim(&out2).await;
+        let id2 = sys.propose(&claim2).await.unwrap();
+        // A claim over the right roots with another data commitment is refused too.
+        let id2_bad_data = sys
+            .propose(&Claim {
+                data_commitment: tribunal_primitives::DataCommitment(Fr::from(5u64)),
+                ..claim2
+            })
+            .await
+            .unwrap();
+        let outcomes = worker.poll().await.unwrap();
+        assert!(matches!(outcomes[0], (id, TeeOutcome::Attested { .. }) if id == id2));
+        assert!(matches!(
+            &outcomes[1],
+            (_, TeeOutcome::Refused(TeeError::Disagree { field: "data_commitment", .. }))
+        ));
+        assert_eq!(worker.state().root(), out1.post_root, "the replica followed batch 1");
+        assert!(status(&sys, id2).await.tee);
+        assert!(!status(&sys, id2_bad_data).await.tee);
+
+        // A signature over batch 2's claim does not approve the wrong rival of batch 1: it
+        // recovers to another address, which is not a registered signer.
+        let key = PrivateKeySigner::from_bytes(&B256::repeat_byte(0x41)).unwrap();
+        let e = sys.attest_tee(id_wrong, signed_by(&sys, &key, &claim2)).await.unwrap_err();
+        assert!(matches!(finality_error(&e), F::Finality_InvalidSigner(_)), "{e}");
+
+        // The worker as a service: it picks up a claim within its polling interval, then stops.
+        let b3 = Batch { chain_id: CHAIN, number: BatchNumber(3), txs: vec![] };
+        let out3 = execute_batch(&mut sys.state, &b3).unwrap();
+        sys.post(&sys.sequencer, &b3, 2).await.unwrap();
+        let id3 = sys.propose(&sys.claim(&out3).await).await.unwrap();
+        let (stop, shutdown) = tokio::sync::watch::channel(false);
+        let service = tokio::spawn(async move {
+            worker.run(std::time::Duration::from_millis(20), shutdown).await;
+        });
+        let mut approved = false;
+        for _ in 0..500 {
+            if status(&sys, id3).await.tee {
+                approved = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        stop.send(true).unwrap();
+        service.await.unwrap();
+        assert!(approved, "the running worker approved batch 3");
+    });
+}
+
+#[test]
+fn revoked_expired_and_disallowed_signers_are_refused_and_self_disagreement_freezes_the_leg() {
+    run(async {
+        let l1 = DevL1::new();
+        let mut sys = System::deploy(&l1).await;
+        let (a, b) = (dev_enclave(&sys, 0x51), dev_enclave(&sys, 0x52));
+        let expires_a = register(&sys, &a).await;
+        register(&sys, &b).await;
+        let key = |seed| PrivateKeySigner::from_bytes(&B256::repeat_byte(seed)).unwrap();
+        let (alice, bob) = (PrivateKey::from_bytes([0xa1; 32]), PrivateKey::from_bytes([0xb0; 32]));
+        let (batch1, out1) = deposits_batch(&mut sys, [&alice, &bob]).await;
+        let claim = sys.claim(&out1).await;
+        let id = sys.propose(&claim).await.unwrap();
+        let blobs = tribunal_da::encode_blobs(&batch1.encode()).unwrap();
+        let genesis = tribunal_stf::State::new(StfConfig::new(CHAIN)).unwrap();
+        let request =
+            tribunal_tee::ProveRequest { claim, blobs, parent: genesis.witness_for(&batch1) };
+        let sig_a: Bytes = a.prove(&request).unwrap().signature.to_vec().into();
+        let sig_b: Bytes = b.prove(&request).unwrap().signature.to_vec().into();
+
+        // Revoked: refused from the next transaction on, and its approval stops counting.
+        sys.attest_tee(id, sig_a.clone()).await.unwrap();
+        assert!(status(&sys, id).await.tee);
+        let revoke = TeeVerifier::revokeSignerCall { _signer: a.signer() };
+        sys.council(sys.d.tee_verifier, revoke.abi_encode()).await.unwrap();
+        assert!(!status(&sys, id).await.tee, "a revoked signer's approvals stop counting");
+        let e = sys.attest_tee(id, sig_a.clone()).await.unwrap_err();
+        assert!(
+            matches!(finality_error(&e), F::Finality_InvalidSigner(s) if s.signer == a.signer())
+        );
+
+        // Measurement removed by the council at zero delay: B is refused from the next block.
+        sys.attest_tee(id, sig_b.clone()).await.unwrap();
+        assert!(status(&sys, id).await.tee);
+        let remove =
+            TeeVerifier::setMeasurementCall { _measurement: b.measurement().0, _allowed: false };
+        let (_, r) = sys.council(sys.d.tee_verifier, remove.abi_encode()).await.unwrap();
+        let e = sys.attest_tee(id, sig_b.clone()).await.unwrap_err();
+        assert!(matches!(finality_error(&e), F::Finality_InvalidSigner(_)));
+        assert!(!status(&sys, id).await.tee);
+        assert!(
+            sys.l1.head().await.unwrap().number == r.block_number,
+            "refused in the very next block"
+        );
+        let allow =
+            TeeVerifier::setMeasurementCall { _measurement: b.measurement().0, _allowed: true };
+        sys.council(sys.d.tee_verifier, allow.abi_encode()).await.unwrap();
+        assert!(status(&sys, id).await.tee, "allowed again at zero delay");
+
+        // Expired: a signer registered for 90 days is refused after them.
+        let c = dev_enclave(&sys, 0x53);
+        register(&sys, &c).await;
+        let sig_c: Bytes = c.prove(&request).unwrap().signature.to_vec().into();
+        let now = sys.l1.head().await.unwrap().timestamp;
+        assert!(expires_a > now + 89 * DAY);
+        sys.l1.increase_time(DEFAULT_SIGNER_VALIDITY_SECS + 1).await.unwrap();
+        sys.l1.mine().await.unwrap();
+        let e = sys.attest_tee(id, sig_c).await.unwrap_err();
+        assert!(matches!(finality_error(&e), F::Finality_InvalidSigner(_)), "expired");
+        assert!(!status(&sys, id).await.tee, "expired signers' approvals stop counting too");
+
+        // Re-register B and C for another 90 days, then let them disagree with each other: B (a
+        // compromised enclave, its key used outside the re-execution) signs a wrong root for the
+        // same input as C's honest signature. Anyone submits both: the TEE leg is frozen.
+        register(&sys, &b).await;
+        register(&sys, &c).await;
+        let honest_id = id;
+        let wrong = Claim { post_root: StateRoot(Fr::from(66u64)), ..claim };
+        let wrong_id = sys.propose(&wrong).await.unwrap();
+        let honest_sig: Bytes = c.prove(&request).unwrap().signature.to_vec().into();
+        let wrong_sig = signed_by(&sys, &key(0x52), &wrong);
+        sys.attest_tee(wrong_id, wrong_sig.clone()).await.unwrap();
+        let call = MultiProofFinality::proveSelfDisagreementCall {
+            _leg: 1,
+            _a: U256::from(honest_id),
+            _b: U256::from(wrong_id),
+            _evidenceA: honest_sig.clone(),
+            _evidenceB: wrong_sig,
+        };
+        let r = sys.send(&sys.stranger, sys.d.finality, call, U256::ZERO).await.unwrap();
+        assert!(r.logs.iter().any(|l| MultiProofFinality::LegFrozen::decode_log(l).is_ok()));
+        assert!(sys.view(sys.d.finality, MultiProofFinality::frozenCall(U256::from(1))).await);
+        // From then on the TEE leg counts as zero, even for the honest claim.
+        sys.attest_tee(honest_id, honest_sig).await.unwrap();
+        assert!(!status(&sys, honest_id).await.tee, "a frozen leg counts as zero");
+        assert!(
+            sys.view(sys.d.finality, MultiProofFinality::instantUpgradeAllowedCall { _leg: 1 })
+                .await,
+            "the council may replace the TEE verifier at once"
+        );
+    });
+}
