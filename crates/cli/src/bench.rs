@@ -23,6 +23,8 @@ pub enum BenchCommand {
     Stf(StfBenchArgs),
     /// The Groth16 circuit: constraints, setup and proving time, peak memory.
     Zk(crate::bench_zk::ZkBenchArgs),
+    /// The TEE leg: stateless re-execution and signing of a full blob, DCAP quote verification.
+    Tee(crate::bench_tee::TeeBenchArgs),
 }
 
 /// Arguments of `bench stf`.
@@ -53,10 +55,11 @@ pub fn run(cmd: BenchCommand) -> eyre::Result<()> {
     match cmd {
         BenchCommand::Stf(a) => stf(&a),
         BenchCommand::Zk(a) => crate::bench_zk::zk(&a),
+        BenchCommand::Tee(a) => crate::bench_tee::tee(&a),
     }
 }
 
-fn spinner(msg: &str) -> ProgressBar {
+pub(crate) fn spinner(msg: &str) -> ProgressBar {
     let pb = ProgressBar::new_spinner();
     pb.set_style(
         ProgressStyle::with_template("{spinner} {msg} [{elapsed}]").expect("static template"),
@@ -64,6 +67,42 @@ fn spinner(msg: &str) -> ProgressBar {
     pb.set_message(msg.to_owned());
     pb.enable_steady_tick(Duration::from_millis(120));
     pb
+}
+
+/// `n` funded accounts: the first `senders` with real keys (returned with their public keys), the
+/// others with distinct synthetic keys (k·Base8, one point addition each instead of a full key
+/// derivation).
+pub(crate) fn accounts(
+    n: u32,
+    senders: u32,
+) -> (Vec<PrivateKey>, Vec<PublicKey>, Vec<(AccountIndex, Account)>) {
+    let keys: Vec<PrivateKey> = (0..senders)
+        .map(|i| {
+            let mut seed = [0u8; 32];
+            seed[..4].copy_from_slice(&i.to_le_bytes());
+            seed[31] = 0xbe;
+            PrivateKey::from_bytes(seed)
+        })
+        .collect();
+    let sender_pks: Vec<PublicKey> = keys.par_iter().map(PrivateKey::public_key).collect();
+    let g = PointProjective::generator();
+    let mut acc = g * Scalar::from(1_000_003u64);
+    let mut synthetic = Vec::with_capacity((n - senders) as usize);
+    for _ in senders..n {
+        synthetic.push(acc);
+        acc += g;
+    }
+    let synthetic = PointProjective::normalize_batch(&synthetic);
+    let accounts = sender_pks
+        .iter()
+        .copied()
+        .chain(synthetic.into_iter().map(PublicKey))
+        .enumerate()
+        .map(|(i, pubkey)| {
+            (AccountIndex(i as u32), Account { pubkey, balance: Wei(10u128.pow(21)), nonce: 0 })
+        })
+        .collect();
+    (keys, sender_pks, accounts)
 }
 
 fn per_sec(n: usize, d: Duration) -> f64 {
@@ -87,32 +126,8 @@ fn stf(a: &StfBenchArgs) -> eyre::Result<()> {
         a.accounts, a.depth, a.batches, a.batch_size, threads
     );
 
-    // Senders have real keys; the other accounts get distinct synthetic keys (k·Base8), which
-    // costs one point addition each instead of a full key derivation.
     let pb = spinner("generating accounts");
-    let keys: Vec<PrivateKey> = (0..a.senders)
-        .map(|i| {
-            let mut seed = [0u8; 32];
-            seed[..4].copy_from_slice(&i.to_le_bytes());
-            seed[31] = 0xbe;
-            PrivateKey::from_bytes(seed)
-        })
-        .collect();
-    let sender_pks: Vec<PublicKey> = keys.par_iter().map(PrivateKey::public_key).collect();
-    let g = PointProjective::generator();
-    let mut acc = g * Scalar::from(1_000_003u64);
-    let mut synthetic = Vec::with_capacity((a.accounts - a.senders) as usize);
-    for _ in a.senders..a.accounts {
-        synthetic.push(acc);
-        acc += g;
-    }
-    let synthetic = PointProjective::normalize_batch(&synthetic);
-    let accounts =
-        sender_pks.iter().copied().chain(synthetic.into_iter().map(PublicKey)).enumerate().map(
-            |(i, pubkey)| {
-                (AccountIndex(i as u32), Account { pubkey, balance: Wei(10u128.pow(21)), nonce: 0 })
-            },
-        );
+    let (keys, sender_pks, accounts) = accounts(a.accounts, a.senders);
     pb.finish_and_clear();
 
     let pb = spinner(&format!("hashing a depth-{} tree of {} accounts", a.depth, a.accounts));

@@ -1,4 +1,4 @@
-//! The `tribunal` command line: `devnet`, `wallet`, `stage` and `bench`.
+//! The `tribunal` command line: `devnet`, `wallet`, `tee`, `stage` and `bench`.
 //!
 //! It wires the library crates together and owns process concerns: argument parsing, logging,
 //! progress bars and exit codes. Rules live in the library crates, never here.
@@ -6,9 +6,11 @@
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
 pub mod bench;
+pub mod bench_tee;
 pub mod bench_zk;
 pub mod devnet;
 pub mod stage;
+pub mod tee;
 pub mod wallet;
 
 use clap::{Parser, Subcommand};
@@ -33,6 +35,9 @@ pub enum Command {
     /// L2 keys and signed transactions.
     #[command(subcommand)]
     Wallet(wallet::WalletCommand),
+    /// TEE signer attestations: print the dev enclave's, verify one for registration.
+    #[command(subcommand)]
+    Tee(tee::TeeCommand),
     /// Grade a deployment against the L2BEAT Stages framework.
     Stage(stage::StageArgs),
     /// Measured figures beside their baselines.
@@ -55,6 +60,7 @@ pub fn run() -> eyre::Result<()> {
     match Cli::parse().command {
         Command::Devnet(a) => devnet::run(a),
         Command::Wallet(c) => wallet::run(c),
+        Command::Tee(c) => tee::run(c),
         Command::Stage(a) => stage::run(a),
         Command::Bench(c) => bench::run(c),
     }

@@ -7,12 +7,11 @@
 //! tree. Every path it holds is exact, so executing the batch on it yields the same roots as on
 //! the full state, provided the batch touches only proven accounts ([`StateWitness::covers`]).
 
-use tribunal_primitives::{AccountIndex, Batch, BatchNumber, Fr, StateRoot};
+use tribunal_primitives::{AccountIndex, Batch, BatchNumber, Fr, StateRoot, poseidon::hash};
 
 use crate::{
     error::{StfError, StfResult},
     state::{Account, State, StfConfig},
-    tree::root_from_path,
 };
 
 /// An account (or an empty leaf) with its Merkle siblings, leaf-first, against a state root.
@@ -94,22 +93,20 @@ impl State {
             if index >> depth != 0 {
                 return Err(StfError::IndexOutOfRange { index, depth });
             }
-            let leaf = proof.leaf();
-            if proof.siblings.len() != depth as usize
-                || root_from_path(index, leaf, &proof.siblings) != root.0
-            {
+            if proof.siblings.len() != depth as usize {
                 return Err(StfError::WitnessMismatch { index: proof.index });
             }
-            let mut node = leaf;
+            // Hash the path once, loading every node and sibling; a proof that does not end at
+            // `root` refuses the whole witness.
+            let mut node = proof.leaf();
             for (l, sibling) in proof.siblings.iter().enumerate() {
                 let (level, at) = (l as u8, index >> l);
                 state.tree.load_node(level, at, node);
                 state.tree.load_node(level, at ^ 1, *sibling);
-                node = if at & 1 == 0 {
-                    tribunal_primitives::poseidon::hash([node, *sibling])
-                } else {
-                    tribunal_primitives::poseidon::hash([*sibling, node])
-                };
+                node = if at & 1 == 0 { hash([node, *sibling]) } else { hash([*sibling, node]) };
+            }
+            if node != root.0 {
+                return Err(StfError::WitnessMismatch { index: proof.index });
             }
             state.tree.load_node(depth, 0, node);
             if let Some(account) = proof.account {
