@@ -78,6 +78,7 @@ async fn register(sys: &System<'_, DevL1>, enclave: &DevEnclave) -> u64 {
         .council(sys.d.tee_verifier, register_call(&attested, expires_at).abi_encode())
         .await
         .unwrap();
+    eprintln!("gas council submit(registerSigner): {}", r.gas_used);
     let event = r.logs.iter().find_map(|l| TeeVerifier::SignerRegistered::decode_log(l).ok());
     let event = event.expect("SignerRegistered");
     assert_eq!((event.signer, event.kind), (enclave.signer(), 0), "recorded as DevInsecure");
