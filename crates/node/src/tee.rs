@@ -35,7 +35,8 @@ pub enum TeeOutcome {
     /// The enclave refused: the claim is wrong (alerted).
     Refused(TeeError),
     /// The worker cannot judge the claim: its parent is not the worker's state for the previous
-    /// batch (another fork, or an old batch the worker has moved past).
+    /// batch (another fork, or an old batch the worker has moved past), a posted batch before it
+    /// cannot be executed, or a root is not a field element.
     NotFollowed {
         /// Why.
         reason: String,
@@ -48,7 +49,7 @@ pub enum TeeProverError {
     /// An L1 call failed, or `attestTee` reverted.
     #[error(transparent)]
     L1(#[from] L1Error),
-    /// The contract returned a value that is not a field element.
+    /// A claim holds a value that is not a field element ([`claim_from_sol`]).
     #[error("claim {id}: {what} is not a BN254 field element")]
     BadClaim {
         /// Claim id.
@@ -134,7 +135,11 @@ impl<L: L1, E: Enclave> TeeProver<L, E> {
         let raw = self
             .view(self.finality, MultiProofFinality::claimOfCall { _id: U256::from(id) })
             .await?;
-        let claim = claim_from_sol(id, &raw)?;
+        let claim = match claim_from_sol(id, &raw) {
+            Ok(c) => c,
+            // No STF root is outside the field: the claim is wrong, but nothing can be re-executed.
+            Err(e) => return Ok(self.not_followed(id, e.to_string())),
+        };
         let n = claim.batch_number.0;
         while self.state.head().0 + 1 < n {
             let next = BatchNumber(self.state.head().0 + 1);
