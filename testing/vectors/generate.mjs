@@ -1,8 +1,12 @@
 #!/usr/bin/env node
 // Cross-check test vectors for Tribunal, produced by third-party npm packages.
 //
-//   cd testing/vectors && npm ci && node generate.mjs           # (re)write poseidon.json, eddsa.json
+//   cd testing/vectors && npm ci && node generate.mjs           # (re)write the JSON files below
 //   cd testing/vectors && npm ci && node generate.mjs --check   # exit 1 if committed JSON is stale
+//
+// Writes poseidon.json, eddsa.json and tree.json here, and the on-chain 6-input Poseidon
+// crates/contracts/artifacts/PoseidonT7.json (EVM code from circomlibjs' own generator,
+// poseidonContract.createCode(6); npm poseidon-solidity stops at 5 inputs).
 //
 // Everything is deterministic: randomness comes from a SHA-256 counter-mode
 // PRNG seeded with a fixed string (no Math.random, no clock).
@@ -22,7 +26,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-import { buildPoseidon, buildPoseidonReference, buildPoseidonOpt, buildEddsa, buildBabyjub } from "circomlibjs";
+import { buildPoseidon, buildPoseidonReference, buildPoseidonOpt, buildEddsa, buildBabyjub, poseidonContract } from "circomlibjs";
 import * as poseidonLite from "poseidon-lite";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -486,6 +490,53 @@ function treeVectors() {
 }
 
 // ---------------------------------------------------------------------------
+// PoseidonT7: circomlib Poseidon of 6 inputs as raw EVM code from circomlibjs' generator
+// (src/poseidon_gencontract.js). The init code is a 12-byte loader
+//   CODESIZE PUSH1 <loader length> PUSH1 0 CODECOPY PUSH2 <runtime length> PUSH1 0 RETURN
+// followed by the runtime code, so the deployed code is the init code minus the loader. The
+// loader is parsed (not assumed) and its lengths are checked. The artifact has the shape
+// crates/contracts/build.mjs writes (minus `compiler`), so alloy's sol! reads it the same way.
+
+const POSEIDON_T7_INPUTS = 6;
+const POSEIDON_T7_ARTIFACT = join("..", "..", "crates", "contracts", "artifacts", "PoseidonT7.json");
+
+function poseidonContractArtifact(nInputs) {
+    const init = Buffer.from(poseidonContract.createCode(nInputs).slice(2), "hex");
+    // Reads PUSHn <n bytes> at `at`, returning [value, next offset].
+    const push = (at) => {
+        const op = init[at];
+        if (op < 0x60 || op > 0x7f) fail(`PoseidonT${nInputs + 1} loader: expected PUSH at byte ${at}, got 0x${op.toString(16)}`);
+        const n = op - 0x5f;
+        return [Number(BigInt("0x" + init.subarray(at + 1, at + 1 + n).toString("hex"))), at + 1 + n];
+    };
+    const expectOp = (at, op, name) => {
+        if (init[at] !== op) fail(`PoseidonT${nInputs + 1} loader: expected ${name} at byte ${at}`);
+        return at + 1;
+    };
+    let at = expectOp(0, 0x38, "CODESIZE");
+    let loaderLen, runtimeLen, zero;
+    [loaderLen, at] = push(at);
+    [zero, at] = push(at);
+    if (zero !== 0) fail("PoseidonT7 loader: CODECOPY destination is not 0");
+    at = expectOp(at, 0x39, "CODECOPY");
+    [runtimeLen, at] = push(at);
+    [zero, at] = push(at);
+    if (zero !== 0) fail("PoseidonT7 loader: RETURN offset is not 0");
+    at = expectOp(at, 0xf3, "RETURN");
+    if (at !== loaderLen) fail(`PoseidonT7 loader is ${at} bytes but copies from byte ${loaderLen}`);
+    const runtime = init.subarray(loaderLen);
+    if (runtime.length !== runtimeLen) fail(`PoseidonT7 runtime is ${runtime.length} bytes, loader returns ${runtimeLen}`);
+    if (runtime.length > 24576) fail(`PoseidonT7 runtime of ${runtime.length} bytes exceeds the EIP-170 limit`);
+    return {
+        contractName: `PoseidonT${nInputs + 1}`,
+        sourceName: `circomlibjs ${installedVersion("circomlibjs")} poseidon_gencontract createCode(${nInputs})`,
+        abi: poseidonContract.generateABI(nInputs),
+        bytecode: hex0x(init),
+        deployedBytecode: hex0x(runtime),
+    };
+}
+
+// ---------------------------------------------------------------------------
 
 async function main() {
     const check = process.argv.includes("--check");
@@ -494,6 +545,7 @@ async function main() {
         "poseidon.json": stableJson(await poseidonVectors(rng)),
         "eddsa.json": stableJson(await eddsaVectors(rng)),
         "tree.json": stableJson(treeVectors()),
+        [POSEIDON_T7_ARTIFACT]: stableJson(poseidonContractArtifact(POSEIDON_T7_INPUTS)),
     };
 
     let stale = false;

@@ -90,8 +90,8 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     }
 
     /// @notice Semantic version.
-    /// @custom:semver 0.1.0
-    string public constant version = "0.1.0";
+    /// @custom:semver 0.2.0
+    string public constant version = "0.2.0";
 
     /// @notice Leg ids.
     uint8 public constant LEG_ZK = 0;
@@ -450,6 +450,13 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     /// @return The claim.
     function claimOf(uint256 _id) external view returns (Claim memory) {
         return _record(_id).claim;
+    }
+
+    /// @notice Who proposed a claim (and plays for it in its dispute game).
+    /// @param _id The claim.
+    /// @return The proposer.
+    function proposerOf(uint256 _id) external view returns (address) {
+        return _record(_id).proposer;
     }
 
     /// @notice Where a claim stands, and why.
