@@ -18,4 +18,6 @@ pub mod kzg;
 pub use blob::{blobs_needed, decode_batch, decode_blobs, encode_blobs};
 pub use error::{BlobError, DaError};
 pub use fees::{BlobFeeQuote, BlobSchedule};
-pub use kzg::{sidecar_4844, sidecar_7594, verify_sidecar_7594, versioned_hashes};
+pub use kzg::{
+    ElementOpening, open_element, sidecar_4844, sidecar_7594, verify_sidecar_7594, versioned_hashes,
+};

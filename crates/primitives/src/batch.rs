@@ -230,6 +230,20 @@ impl Reader<'_> {
     }
 }
 
+/// Decodes transaction record `index` of a batch encoding on its own: the transaction, then zero
+/// padding to [`RECORD_BYTES`]. A batch decodes exactly when its header does and each of its
+/// records does, which is how the dispute game's one-step proof reads a batch, one record at a
+/// time.
+///
+/// # Errors
+/// [`DecodeError::UnknownTxKind`] or [`DecodeError::NonZeroPadding`] (offsets within the record).
+pub fn decode_record(record: &[u8; RECORD_BYTES], index: usize) -> Result<Tx, DecodeError> {
+    let mut r = Reader { bytes: record, pos: 0 };
+    let tx = decode_tx(&mut r, index)?;
+    r.padding(RECORD_BYTES)?;
+    Ok(tx)
+}
+
 /// Decodes exactly one transaction's canonical encoding (kind tag first), as the `Inbox` emits
 /// an L1 message.
 ///

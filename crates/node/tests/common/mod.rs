@@ -73,8 +73,56 @@ impl<'a, L: L1Dev> System<'a, L> {
         Self::deploy_with(l1, LegImpl::Create(Box::new(|_| TestZkVerifier::BYTECODE.clone()))).await
     }
 
+    /// As [`Self::deploy`], with the real `DisputeGame` (and its `StfStep`) as the OP leg,
+    /// deployed first from another account at the finality contract's and inbox's predicted
+    /// addresses.
+    pub async fn deploy_with_game(
+        l1: &'a L,
+        params: tribunal_dispute::GameParams,
+    ) -> (Self, Address) {
+        let signers = dev_signers();
+        let deployer = signers[3].address();
+        let nonce = l1.nonce(deployer).await.unwrap();
+        // PoseidonT3, PoseidonT5, the test ZK verifier, TeeVerifier, Inbox, MultiProofFinality.
+        let (inbox, finality) = (deployer.create(nonce + 4), deployer.create(nonce + 5));
+        let game = tribunal_dispute::deploy_game(
+            l1,
+            &signers[2],
+            StfConfig::new(CHAIN),
+            finality,
+            inbox,
+            params,
+        )
+        .await
+        .unwrap();
+        for (name, gas) in &game.gas {
+            eprintln!("gas deploy {name}: {gas}");
+        }
+        let sys = Self::deploy_full(
+            l1,
+            LegImpl::Create(Box::new(|_| TestZkVerifier::BYTECODE.clone())),
+            LegImpl::Existing(game.game),
+        )
+        .await;
+        assert_eq!((sys.d.inbox, sys.d.finality), (inbox, finality));
+        (sys, game.game)
+    }
+
     /// As [`Self::deploy`], with `zk_verifier` as the ZK leg.
     pub async fn deploy_with(l1: &'a L, zk_verifier: LegImpl) -> Self {
+        let game = LegImpl::Create(Box::new(|finality| {
+            [
+                TestDisputeGame::BYTECODE.to_vec(),
+                TestDisputeGame::constructorCall { _finality: finality }.abi_encode(),
+            ]
+            .concat()
+            .into()
+        }));
+        Self::deploy_full(l1, zk_verifier, game).await
+    }
+
+    /// As [`Self::deploy`], with both legs given.
+    pub async fn deploy_full(l1: &'a L, zk_verifier: LegImpl, dispute_game: LegImpl) -> Self {
         let signers = dev_signers();
         let (sequencer, stranger) = (signers[0].clone(), signers[1].clone());
         let config = StfConfig::new(CHAIN);
@@ -89,14 +137,7 @@ impl<'a, L: L1Dev> System<'a, L> {
         cfg.account_depth = config.account_depth;
         cfg.withdrawal_depth = config.withdrawal_depth;
         cfg.zk_verifier = zk_verifier;
-        cfg.dispute_game = LegImpl::Create(Box::new(|finality| {
-            [
-                TestDisputeGame::BYTECODE.to_vec(),
-                TestDisputeGame::constructorCall { _finality: finality }.abi_encode(),
-            ]
-            .concat()
-            .into()
-        }));
+        cfg.dispute_game = dispute_game;
         let d = deploy(l1, &signers[3], cfg).await.unwrap();
         let l1_chain = l1.chain_id().await.unwrap();
         let sys = Self { l1, d, members, sequencer, stranger, l1_chain, state };

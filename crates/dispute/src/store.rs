@@ -1,0 +1,153 @@
+//! The agents' durable state (redb): what survives a restart.
+//!
+//! Everything else (replica states, traces) is recomputed from L1 on demand.
+
+use std::path::Path;
+
+use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+
+const CURSORS: TableDefinition<'_, &str, u64> = TableDefinition::new("cursors");
+const CLAIMS: TableDefinition<'_, u64, u8> = TableDefinition::new("claims");
+const CHALLENGES: TableDefinition<'_, u64, u64> = TableDefinition::new("challenges");
+
+/// Why the store failed.
+#[derive(Debug, thiserror::Error)]
+#[error("dispute store: {0}")]
+pub struct StoreError(String);
+
+fn err(e: impl std::fmt::Display) -> StoreError {
+    StoreError(e.to_string())
+}
+
+/// What an agent decided about a claim.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum ClaimMark {
+    /// Right: nothing to do (challenger), or nothing to defend yet.
+    Right = 0,
+    /// Wrong: the challenger disputes it.
+    Wrong = 1,
+    /// Not judged: its parent is not the replica's state.
+    NotFollowed = 2,
+    /// Our own claim (defender).
+    Own = 3,
+    /// Done: the game resolved and credit was collected (or there is none).
+    Settled = 4,
+}
+
+impl ClaimMark {
+    const fn from_u8(v: u8) -> Option<Self> {
+        Some(match v {
+            0 => Self::Right,
+            1 => Self::Wrong,
+            2 => Self::NotFollowed,
+            3 => Self::Own,
+            4 => Self::Settled,
+            _ => return None,
+        })
+    }
+}
+
+/// A redb file holding one agent's cursors, claim marks and challenges.
+#[derive(Debug)]
+pub struct DisputeStore {
+    db: Database,
+}
+
+impl DisputeStore {
+    /// Opens (or creates) the store at `path`.
+    ///
+    /// # Errors
+    /// [`StoreError`] when redb cannot open the file.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+        let db = Database::create(path).map_err(err)?;
+        let tx = db.begin_write().map_err(err)?;
+        tx.open_table(CURSORS).map_err(err)?;
+        tx.open_table(CLAIMS).map_err(err)?;
+        tx.open_table(CHALLENGES).map_err(err)?;
+        tx.commit().map_err(err)?;
+        Ok(Self { db })
+    }
+
+    /// Cursor `name` (0 when unset).
+    ///
+    /// # Errors
+    /// [`StoreError`].
+    pub fn cursor(&self, name: &str) -> Result<u64, StoreError> {
+        let tx = self.db.begin_read().map_err(err)?;
+        let t = tx.open_table(CURSORS).map_err(err)?;
+        Ok(t.get(name).map_err(err)?.map_or(0, |v| v.value()))
+    }
+
+    /// Sets cursor `name`.
+    ///
+    /// # Errors
+    /// [`StoreError`].
+    pub fn set_cursor(&self, name: &str, value: u64) -> Result<(), StoreError> {
+        let tx = self.db.begin_write().map_err(err)?;
+        tx.open_table(CURSORS).map_err(err)?.insert(name, value).map_err(err)?;
+        tx.commit().map_err(err)
+    }
+
+    /// Marks claim `id`.
+    ///
+    /// # Errors
+    /// [`StoreError`].
+    pub fn mark(&self, id: u64, mark: ClaimMark) -> Result<(), StoreError> {
+        let tx = self.db.begin_write().map_err(err)?;
+        tx.open_table(CLAIMS).map_err(err)?.insert(id, mark as u8).map_err(err)?;
+        tx.commit().map_err(err)
+    }
+
+    /// Claims with `mark`, ascending.
+    ///
+    /// # Errors
+    /// [`StoreError`].
+    pub fn marked(&self, mark: ClaimMark) -> Result<Vec<u64>, StoreError> {
+        let tx = self.db.begin_read().map_err(err)?;
+        let t = tx.open_table(CLAIMS).map_err(err)?;
+        let mut out = Vec::new();
+        for row in t.iter().map_err(err)? {
+            let (k, v) = row.map_err(err)?;
+            if ClaimMark::from_u8(v.value()) == Some(mark) {
+                out.push(k.value());
+            }
+        }
+        Ok(out)
+    }
+
+    /// Records challenge `id` on claim `claim` as one this agent plays.
+    ///
+    /// # Errors
+    /// [`StoreError`].
+    pub fn add_challenge(&self, id: u64, claim: u64) -> Result<(), StoreError> {
+        let tx = self.db.begin_write().map_err(err)?;
+        tx.open_table(CHALLENGES).map_err(err)?.insert(id, claim).map_err(err)?;
+        tx.commit().map_err(err)
+    }
+
+    /// Forgets challenge `id` (decided).
+    ///
+    /// # Errors
+    /// [`StoreError`].
+    pub fn remove_challenge(&self, id: u64) -> Result<(), StoreError> {
+        let tx = self.db.begin_write().map_err(err)?;
+        tx.open_table(CHALLENGES).map_err(err)?.remove(id).map_err(err)?;
+        tx.commit().map_err(err)
+    }
+
+    /// The challenges this agent plays, as `(challenge, claim)`.
+    ///
+    /// # Errors
+    /// [`StoreError`].
+    pub fn challenges(&self) -> Result<Vec<(u64, u64)>, StoreError> {
+        let tx = self.db.begin_read().map_err(err)?;
+        let t = tx.open_table(CHALLENGES).map_err(err)?;
+        let mut out = Vec::new();
+        for row in t.iter().map_err(err)? {
+            let (k, v) = row.map_err(err)?;
+            out.push((k.value(), v.value()));
+        }
+        Ok(out)
+    }
+}
