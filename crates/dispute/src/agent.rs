@@ -289,6 +289,24 @@ pub fn step_call(
     })
 }
 
+/// Calls `poll` every `interval` until `shutdown` fires, logging failures (retried next time).
+async fn every<F: AsyncFnMut() -> Result<Vec<Action>, AgentError>>(
+    interval: Duration,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
+    who: &'static str,
+    mut poll: F,
+) {
+    loop {
+        if let Err(e) = poll().await {
+            tracing::warn!(error = %e, agent = who, "dispute agent: will retry");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(interval) => {}
+            _ = shutdown.changed() => return,
+        }
+    }
+}
+
 /// What both agents share: the L1, the contracts, the sender, the store and the replica.
 #[derive(Debug)]
 struct Player<L> {
@@ -301,6 +319,17 @@ struct Player<L> {
 }
 
 impl<L: L1> Player<L> {
+    fn new(
+        l1: L,
+        contracts: Contracts,
+        sender: PrivateKeySigner,
+        genesis: State,
+        store: DisputeStore,
+    ) -> Self {
+        let replica = Replica::new(genesis);
+        Self { l1, contracts, sender, store, replica, traces: BTreeMap::new() }
+    }
+
     async fn send<C: SolCall>(&self, call: C, value: U256) -> Result<u64, L1Error> {
         let tx = L1Tx::call(self.contracts.game, call.abi_encode()).with_value(value);
         Ok(self.l1.send(&self.sender, tx).await?.gas_used)
@@ -384,16 +413,7 @@ impl<L: L1> Challenger<L> {
         genesis: State,
         store: DisputeStore,
     ) -> Self {
-        Self {
-            p: Player {
-                l1,
-                contracts,
-                sender,
-                store,
-                replica: Replica::new(genesis),
-                traces: BTreeMap::new(),
-            },
-        }
+        Self { p: Player::new(l1, contracts, sender, genesis, store) }
     }
 
     /// One round: judge new claims, challenge wrong ones, play every open challenge, collect
@@ -542,16 +562,7 @@ impl<L: L1> Challenger<L> {
 
     /// Polls every `interval` until `shutdown` fires.
     pub async fn run(mut self, interval: Duration, shutdown: tokio::sync::watch::Receiver<bool>) {
-        let mut shutdown = shutdown;
-        loop {
-            if let Err(e) = self.poll().await {
-                tracing::warn!(error = %e, "challenger: will retry");
-            }
-            tokio::select! {
-                _ = tokio::time::sleep(interval) => {}
-                _ = shutdown.changed() => return,
-            }
-        }
+        every(interval, shutdown, "challenger", async || self.poll().await).await;
     }
 }
 
@@ -570,16 +581,7 @@ impl<L: L1> Defender<L> {
         genesis: State,
         store: DisputeStore,
     ) -> Self {
-        Self {
-            p: Player {
-                l1,
-                contracts,
-                sender,
-                store,
-                replica: Replica::new(genesis),
-                traces: BTreeMap::new(),
-            },
-        }
+        Self { p: Player::new(l1, contracts, sender, genesis, store) }
     }
 
     /// One round: create games for new own claims, answer challenges, resolve games whose window
@@ -696,15 +698,6 @@ impl<L: L1> Defender<L> {
 
     /// Polls every `interval` until `shutdown` fires.
     pub async fn run(mut self, interval: Duration, shutdown: tokio::sync::watch::Receiver<bool>) {
-        let mut shutdown = shutdown;
-        loop {
-            if let Err(e) = self.poll().await {
-                tracing::warn!(error = %e, "defender: will retry");
-            }
-            tokio::select! {
-                _ = tokio::time::sleep(interval) => {}
-                _ = shutdown.changed() => return,
-            }
-        }
+        every(interval, shutdown, "defender", async || self.poll().await).await;
     }
 }

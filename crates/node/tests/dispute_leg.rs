@@ -32,6 +32,35 @@ const IN_PROGRESS: u8 = 0;
 const DEFENDER_WINS: u8 = 1;
 const CHALLENGER_WINS: u8 = 2;
 
+/// The blobs of posted batch `n`, from the L1's blob store.
+async fn posted_blobs<L: L1Dev>(sys: &System<'_, L>, n: u64) -> Vec<alloy_eips::eip4844::Blob> {
+    let hashes = sys.view(sys.d.inbox, Inbox::blobHashesCall { _batchNumber: n }).await;
+    sys.l1.blobs(&hashes).await.unwrap()
+}
+
+/// Both agents of a system, with their stores in `dir`.
+fn agents<'a, L: L1Dev>(
+    sys: &System<'a, L>,
+    game: Address,
+    dir: &tempfile::TempDir,
+) -> (Challenger<&'a L>, Defender<&'a L>) {
+    let c = Challenger::new(
+        sys.l1,
+        contracts(sys, game),
+        sys.stranger.clone(),
+        genesis(),
+        store(dir, "c"),
+    );
+    let d = Defender::new(
+        sys.l1,
+        contracts(sys, game),
+        sys.sequencer.clone(),
+        genesis(),
+        store(dir, "d"),
+    );
+    (c, d)
+}
+
 /// Moves L1 time forward and mines a block at the new time.
 async fn warp<L: L1Dev>(l1: &L, seconds: u64) {
     l1.increase_time(seconds).await.unwrap();
@@ -290,12 +319,7 @@ async fn wrong_root_loses<L: L1Dev>(l1: &L) -> Vec<(String, u64)> {
     let cid = 0u64;
 
     // The dishonest defender's trace: right up to transaction 3, wrong after.
-    let blobs2 = tribunal_l1::L1::blobs(
-        l1,
-        &sys.view(sys.d.inbox, Inbox::blobHashesCall { _batchNumber: 2 }).await,
-    )
-    .await
-    .unwrap();
+    let blobs2 = posted_blobs(&sys, 2).await;
     let truth = Trace::build(&parent, &wrong, &blobs2).unwrap();
     let lie = |k: usize| -> B256 {
         if k <= 3 { truth.at(k).unwrap().hash() } else { keccak256(k.to_be_bytes()) }
@@ -382,20 +406,7 @@ fn honest_claims_win_frivolous_challenges_and_resolve_after_the_window() {
         let l1 = DevL1::new();
         let (mut sys, game) = System::deploy_with_game(&l1, GameParams::default()).await;
         let dir = tempfile::tempdir().unwrap();
-        let mut defender = Defender::new(
-            &l1,
-            contracts(&sys, game),
-            sys.sequencer.clone(),
-            genesis(),
-            store(&dir, "d"),
-        );
-        let mut challenger = Challenger::new(
-            &l1,
-            contracts(&sys, game),
-            sys.stranger.clone(),
-            genesis(),
-            store(&dir, "c"),
-        );
+        let (mut challenger, mut defender) = agents(&sys, game, &dir);
         let (_, out1) = batch1(&mut sys).await;
         let id1 = sys.propose(&sys.claim(&out1).await).await.unwrap();
         let parent = sys.state.clone();
@@ -409,12 +420,7 @@ fn honest_claims_win_frivolous_challenges_and_resolve_after_the_window() {
         // A frivolous challenger (a scripted third party) disputes claim 2 and attacks every
         // midpoint; the defender agent answers; the step agrees with the defender.
         let troll = tribunal_l1::dev_signers()[2].clone();
-        let blobs = tribunal_l1::L1::blobs(
-            &l1,
-            &sys.view(sys.d.inbox, Inbox::blobHashesCall { _batchNumber: 2 }).await,
-        )
-        .await
-        .unwrap();
+        let blobs = posted_blobs(&sys, 2).await;
         let b0 = sys.view(game, DisputeGame::moveBondCall { _depth: U256::ZERO }).await;
         let header = [blob_element(&blobs, 0).unwrap(), blob_element(&blobs, 1).unwrap()];
         let open = DisputeGame::challengeCall { _claimId: U256::from(id2), _header: header };
@@ -566,12 +572,7 @@ fn a_claim_over_undecodable_blob_data_loses() {
         assert!(acted.contains(&Action::Judged { claim: id, verdict: Some(Verdict::Refused(1)) }));
         // The scripted defender bisects with the trace of the decodable prefix and then
         // anything; the step at the bad record refuses the batch.
-        let blobs2 = tribunal_l1::L1::blobs(
-            &l1,
-            &sys.view(sys.d.inbox, Inbox::blobHashesCall { _batchNumber: 2 }).await,
-        )
-        .await
-        .unwrap();
+        let blobs2 = posted_blobs(&sys, 2).await;
         let prefix = Trace::build(&sys.state, &claim, &blobs2).unwrap();
         for _ in 0..8 {
             let ch = sys.view(game, DisputeGame::challengeOfCall { _id: U256::ZERO }).await;
@@ -613,12 +614,7 @@ fn a_claim_over_undecodable_blob_data_loses() {
             .unwrap();
         // The challenger's replica stops at batch 2 (it does not execute): it judges claim 3
         // only when its parent is its state, so a scripted challenger shows the header rule.
-        let blobs = tribunal_l1::L1::blobs(
-            &l1,
-            &sys.view(sys.d.inbox, Inbox::blobHashesCall { _batchNumber: 3 }).await,
-        )
-        .await
-        .unwrap();
+        let blobs = posted_blobs(&sys, 3).await;
         let b0 = sys.view(game, DisputeGame::moveBondCall { _depth: U256::ZERO }).await;
         let header = [blob_element(&blobs, 0).unwrap(), blob_element(&blobs, 1).unwrap()];
         let open = DisputeGame::challengeCall { _claimId: U256::from(id3), _header: header };
