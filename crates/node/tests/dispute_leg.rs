@@ -78,17 +78,15 @@ fn keys() -> (PrivateKey, PrivateKey) {
 /// Batch 1: deposits creating alice (#0) and bob (#1), 1 ETH each.
 async fn batch1<L: L1Dev>(sys: &mut System<'_, L>) -> (Batch, BatchOutput) {
     let (alice, bob) = keys();
-    let mut txs = Vec::new();
-    for key in [&alice, &bob] {
-        let call = Inbox::depositCall { _pubkey: key.public_key().to_bytes().into() };
-        let r = sys.send(&sys.stranger, sys.d.inbox, call, U256::from(ETH)).await.unwrap();
-        let log = r.logs.iter().find_map(|l| Inbox::MessageQueued::decode_log(l).ok());
-        txs.push(decode_tx_exact(&log.unwrap().message).unwrap());
-    }
-    let batch = Batch { chain_id: CHAIN, number: BatchNumber(1), txs };
-    let out = execute_batch(&mut sys.state, &batch).unwrap();
-    sys.post(&sys.sequencer, &batch, 2).await.unwrap();
-    (batch, out)
+    sys.deposit_batch(&[&alice, &bob]).await
+}
+
+/// The proposer (the sequencer) creates claim `id`'s game with the claim bond.
+/// Returns the bond and the gas used.
+async fn create_game<L: L1Dev>(sys: &System<'_, L>, game: Address, id: u64) -> (U256, u64) {
+    let bond = sys.view(game, DisputeGame::CLAIM_BONDCall {}).await;
+    let call = DisputeGame::createCall { _claimId: U256::from(id) };
+    (bond, sys.send(&sys.sequencer, game, call, bond).await.unwrap().gas_used)
 }
 
 fn transfer(key: &PrivateKey, from: u32, to: u32, amount: u128, nonce: u64) -> Tx {
@@ -290,13 +288,7 @@ fn stf_step_on_chain_matches_execute_batch() {
 async fn wrong_root_loses<L: L1Dev>(l1: &L) -> Vec<(String, u64)> {
     let (mut sys, game) = System::deploy_with_game(l1, GameParams::default()).await;
     let dir = tempfile::tempdir().unwrap();
-    let mut challenger = Challenger::new(
-        l1,
-        contracts(&sys, game),
-        sys.stranger.clone(),
-        genesis(),
-        store(&dir, "c"),
-    );
+    let mut challenger = agents(&sys, game, &dir).0;
     let (_, out1) = batch1(&mut sys).await;
     let id1 = sys.propose(&sys.claim(&out1).await).await.unwrap();
     let parent = sys.state.clone();
@@ -304,12 +296,8 @@ async fn wrong_root_loses<L: L1Dev>(l1: &L) -> Vec<(String, u64)> {
     let honest = sys.claim(&out2).await;
     let wrong = Claim { post_root: StateRoot(Fr::from(4242u64)), ..honest };
     let id = sys.propose(&wrong).await.unwrap();
-    let bond = sys.view(game, DisputeGame::CLAIM_BONDCall {}).await;
-    let create = sys
-        .send(&sys.sequencer, game, DisputeGame::createCall { _claimId: U256::from(id) }, bond)
-        .await
-        .unwrap();
-    let mut gas = vec![("create".to_string(), create.gas_used)];
+    let (bond, create) = create_game(&sys, game, id).await;
+    let mut gas = vec![("create".to_string(), create)];
 
     // The honest claim on batch 1 is right; the wrong one is judged wrong and challenged.
     let acted = challenger.poll().await.unwrap();
@@ -484,18 +472,9 @@ fn a_player_who_misses_its_clock_loses_and_agents_survive_a_restart() {
         let honest = sys.claim(&out1).await;
         let wrong = Claim { post_root: StateRoot(Fr::from(7u64)), ..honest };
         let id = sys.propose(&wrong).await.unwrap();
-        let bond = sys.view(game, DisputeGame::CLAIM_BONDCall {}).await;
-        sys.send(&sys.sequencer, game, DisputeGame::createCall { _claimId: U256::from(id) }, bond)
-            .await
-            .unwrap();
+        create_game(&sys, game, id).await;
         {
-            let mut c = Challenger::new(
-                &l1,
-                contracts(&sys, game),
-                sys.stranger.clone(),
-                genesis(),
-                store(&dir, "c"),
-            );
+            let mut c = agents(&sys, game, &dir).0;
             let acted = c.poll().await.unwrap();
             assert!(acted.iter().any(|a| matches!(a, Action::Opened { .. })));
         } // the challenger stops; its store stays
@@ -512,13 +491,7 @@ fn a_player_who_misses_its_clock_loses_and_agents_survive_a_restart() {
         assert!(early.is_err(), "the defender's clock is still running");
         warp(&l1, 5 * DAY / 2 + 1).await;
         // A restarted challenger picks up its challenge from redb, sees the clock ran out, and wins.
-        let mut c = Challenger::new(
-            &l1,
-            contracts(&sys, game),
-            sys.stranger.clone(),
-            genesis(),
-            store(&dir, "c"),
-        );
+        let mut c = agents(&sys, game, &dir).0;
         let acted = c.poll().await.unwrap();
         assert!(acted.contains(&Action::ResolvedChallenge { challenge: 0 }), "{acted:?}");
         assert!(!acted.iter().any(|a| matches!(a, Action::Opened { .. })), "no second challenge");
@@ -532,13 +505,7 @@ fn a_claim_over_undecodable_blob_data_loses() {
         let l1 = DevL1::new();
         let (mut sys, game) = System::deploy_with_game(&l1, GameParams::default()).await;
         let dir = tempfile::tempdir().unwrap();
-        let mut c = Challenger::new(
-            &l1,
-            contracts(&sys, game),
-            sys.stranger.clone(),
-            genesis(),
-            store(&dir, "c"),
-        );
+        let mut c = agents(&sys, game, &dir).0;
         let (_, out1) = batch1(&mut sys).await;
         sys.propose(&sys.claim(&out1).await).await.unwrap();
         // Batch 2: a valid transfer, then a record with an unknown kind tag.
@@ -564,10 +531,7 @@ fn a_claim_over_undecodable_blob_data_loses() {
             tribunal_primitives::batch::data_commitment(&bytes),
         );
         let id = sys.propose(&claim).await.unwrap();
-        let bond = sys.view(game, DisputeGame::CLAIM_BONDCall {}).await;
-        sys.send(&sys.sequencer, game, DisputeGame::createCall { _claimId: U256::from(id) }, bond)
-            .await
-            .unwrap();
+        create_game(&sys, game, id).await;
         let acted = c.poll().await.unwrap();
         assert!(acted.contains(&Action::Judged { claim: id, verdict: Some(Verdict::Refused(1)) }));
         // The scripted defender bisects with the trace of the decodable prefix and then
@@ -609,9 +573,7 @@ fn a_claim_over_undecodable_blob_data_loses() {
         claim3.parent_root = out1.post_root;
         claim3.post_root = out1.post_root;
         let id3 = sys.propose(&claim3).await.unwrap();
-        sys.send(&sys.sequencer, game, DisputeGame::createCall { _claimId: U256::from(id3) }, bond)
-            .await
-            .unwrap();
+        create_game(&sys, game, id3).await;
         // The challenger's replica stops at batch 2 (it does not execute): it judges claim 3
         // only when its parent is its state, so a scripted challenger shows the header rule.
         let blobs = posted_blobs(&sys, 3).await;

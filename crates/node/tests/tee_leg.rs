@@ -10,14 +10,13 @@ use alloy_primitives::{B256, Bytes, U256};
 use alloy_sol_types::{SolCall, SolEvent};
 use common::{CHAIN, DAY, System, finality_error, run};
 use metrics_util::debugging::{DebugValue, DebuggingRecorder, Snapshotter};
-use tribunal_contracts::{Inbox, MultiProofFinality, TeeVerifier};
+use tribunal_contracts::{MultiProofFinality, TeeVerifier};
 use tribunal_l1::{DevL1, L1, L1Dev};
 use tribunal_node::tee::{TeeOutcome, TeeProver, register_call};
 use tribunal_primitives::{
     AccountIndex, Batch, BatchNumber, Claim, Fr, PrivateKey, Signed, StateRoot, Transfer, Tx, Wei,
-    batch::decode_tx_exact,
 };
-use tribunal_stf::{BatchOutput, StfConfig, execute_batch};
+use tribunal_stf::{StfConfig, execute_batch};
 use tribunal_tee::{
     AttestationPolicy, DEFAULT_SIGNER_VALIDITY_SECS, DevEnclave, Enclave, EnclaveConfig, TeeError,
     TeeKind, verify_attestation,
@@ -90,24 +89,6 @@ async fn register(sys: &System<'_, DevL1>, enclave: &DevEnclave) -> u64 {
     expires_at
 }
 
-/// Deposits for two keys through the inbox; returns batch 1 (the two deposits) executed.
-async fn deposits_batch(
-    sys: &mut System<'_, DevL1>,
-    keys: [&PrivateKey; 2],
-) -> (Batch, BatchOutput) {
-    let mut txs = Vec::new();
-    for key in keys {
-        let call = Inbox::depositCall { _pubkey: key.public_key().to_bytes().into() };
-        let r = sys.send(&sys.stranger, sys.d.inbox, call, U256::from(ETH)).await.unwrap();
-        let log = r.logs.iter().find_map(|l| Inbox::MessageQueued::decode_log(l).ok());
-        txs.push(decode_tx_exact(&log.unwrap().message).unwrap());
-    }
-    let batch = Batch { chain_id: CHAIN, number: BatchNumber(1), txs };
-    let out = execute_batch(&mut sys.state, &batch).unwrap();
-    sys.post(&sys.sequencer, &batch, 2).await.unwrap();
-    (batch, out)
-}
-
 async fn status(sys: &System<'_, DevL1>, id: u64) -> MultiProofFinality::Status {
     sys.view(sys.d.finality, MultiProofFinality::statusOfCall { _id: U256::from(id) }).await
 }
@@ -133,7 +114,7 @@ fn the_prover_worker_approves_real_claims_and_refuses_wrong_ones() {
         // Batch 1: two deposits. The honest claim is approved; a rival with a wrong post root is
         // refused, alerted, and never approved.
         let (alice, bob) = (PrivateKey::from_bytes([0xa1; 32]), PrivateKey::from_bytes([0xb0; 32]));
-        let (_, out1) = deposits_batch(&mut sys, [&alice, &bob]).await;
+        let (_, out1) = sys.deposit_batch(&[&alice, &bob]).await;
         let honest = sys.claim(&out1).await;
         let id1 = sys.propose(&honest).await.unwrap();
         let wrong = Claim { post_root: StateRoot(Fr::from(66u64)), ..honest };
@@ -233,7 +214,7 @@ fn revoked_expired_and_disallowed_signers_are_refused_and_self_disagreement_free
         register(&sys, &b).await;
         let key = |seed| PrivateKeySigner::from_bytes(&B256::repeat_byte(seed)).unwrap();
         let (alice, bob) = (PrivateKey::from_bytes([0xa1; 32]), PrivateKey::from_bytes([0xb0; 32]));
-        let (batch1, out1) = deposits_batch(&mut sys, [&alice, &bob]).await;
+        let (batch1, out1) = sys.deposit_batch(&[&alice, &bob]).await;
         let claim = sys.claim(&out1).await;
         let id = sys.propose(&claim).await.unwrap();
         let blobs = tribunal_da::encode_blobs(&batch1.encode()).unwrap();

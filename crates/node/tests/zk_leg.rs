@@ -7,14 +7,12 @@ mod common;
 use std::path::PathBuf;
 
 use alloy_primitives::{Address, U256};
-use alloy_sol_types::SolEvent;
 use common::{CHAIN, System, enclave, finality_error, run};
-use tribunal_contracts::{Inbox, MultiProofFinality};
+use tribunal_contracts::MultiProofFinality;
 use tribunal_l1::{DevL1, L1Dev};
 use tribunal_node::deploy::LegImpl;
 use tribunal_primitives::{
     AccountIndex, Batch, BatchNumber, PrivateKey, Signed, Transfer, Tx, Wei, Withdraw,
-    batch::decode_tx_exact,
 };
 use tribunal_stf::{BatchOutput, execute_batch};
 use tribunal_zk::{
@@ -58,16 +56,7 @@ fn real_proofs_of_real_batches_are_accepted_and_record_zk_approval() {
         let bob = PrivateKey::from_bytes([0xb0; 32]);
 
         // Batch 1: two deposits from the L1 queue.
-        let mut txs = Vec::new();
-        for key in [&alice, &bob] {
-            let call = Inbox::depositCall { _pubkey: key.public_key().to_bytes().into() };
-            let r = sys.send(&sys.stranger, sys.d.inbox, call, U256::from(ETH)).await.unwrap();
-            let log = r.logs.iter().find_map(|l| Inbox::MessageQueued::decode_log(l).ok());
-            txs.push(decode_tx_exact(&log.unwrap().message).unwrap());
-        }
-        let b1 = Batch { chain_id: CHAIN, number: BatchNumber(1), txs };
-        let out1 = execute_batch(&mut sys.state, &b1).unwrap();
-        sys.post(&sys.sequencer, &b1, 2).await.unwrap();
+        let (b1, out1) = sys.deposit_batch(&[&alice, &bob]).await;
         let (id1, proof1) = prove_posted(&sys, &keys, &b1, &out1).await;
 
         // A tampered proof is refused on chain; the real one is accepted.

@@ -3,7 +3,7 @@
 
 use alloy::signers::{SignerSync, local::PrivateKeySigner};
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
-use alloy_sol_types::{SolCall, SolConstructor, SolInterface, SolValue};
+use alloy_sol_types::{SolCall, SolConstructor, SolEvent, SolInterface, SolValue};
 use tribunal_contracts::{
     Inbox, MultiProofFinality, TeeVerifier,
     test_fixtures::{TestDisputeGame, TestZkVerifier},
@@ -13,7 +13,10 @@ use tribunal_node::{
     council,
     deploy::{DeployConfig, Deployment, LegImpl, deploy},
 };
-use tribunal_primitives::{Batch, BatchNumber, ChainId, Claim, QueueAcc, field::fr_from_be_bytes};
+use tribunal_primitives::{
+    Batch, BatchNumber, ChainId, Claim, PrivateKey, QueueAcc, batch::decode_tx_exact,
+    field::fr_from_be_bytes,
+};
 use tribunal_stf::{BatchOutput, State, StfConfig};
 
 pub const CHAIN: ChainId = ChainId(901);
@@ -208,6 +211,22 @@ impl<'a, L: L1Dev> System<'a, L> {
             tribunal_da::sidecar_7594(tribunal_da::encode_blobs(&batch.encode()).unwrap()).unwrap();
         let call = Inbox::postBatchCall { _batchNumber: batch.number.0, _queueEnd: queue_end };
         self.l1.send(from, L1Tx::call(self.d.inbox, call.abi_encode()).with_sidecar(sidecar)).await
+    }
+
+    /// Batch 1: one 1 ETH bridge deposit per key (accounts #0, #1, …), queued through the inbox,
+    /// executed on `self.state` and posted.
+    pub async fn deposit_batch(&mut self, keys: &[&PrivateKey]) -> (Batch, BatchOutput) {
+        let mut txs = Vec::new();
+        for key in keys {
+            let call = Inbox::depositCall { _pubkey: key.public_key().to_bytes().into() };
+            let r = self.send(&self.stranger, self.d.inbox, call, U256::from(10u128.pow(18))).await;
+            let log = r.unwrap().logs.iter().find_map(|l| Inbox::MessageQueued::decode_log(l).ok());
+            txs.push(decode_tx_exact(&log.unwrap().message).unwrap());
+        }
+        let batch = Batch { chain_id: CHAIN, number: BatchNumber(1), txs };
+        let out = tribunal_stf::execute_batch(&mut self.state, &batch).unwrap();
+        self.post(&self.sequencer, &batch, keys.len() as u64).await.unwrap();
+        (batch, out)
     }
 
     /// The claim for an executed batch, with its context read from the inbox.
