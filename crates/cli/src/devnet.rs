@@ -1,324 +1,556 @@
-//! `tribunal devnet`: runs the parts of the rollup that exist, end to end, on embedded defaults.
+//! `tribunal devnet`: a whole rollup with 2-of-3 finality, from one command.
 //!
-//! Today: the L1 contracts are deployed as one system; dev users derive L2 keys from Ethereum dev
-//! keys and deposit through the bridge; each batch carries the queued L1 messages first (deposits
-//! and a forced transaction), is executed by the STF, committed to a redb store, encoded into
-//! blobs with KZG cell proofs, posted to the `Inbox` on L1 (the embedded revm chain, or
-//! `--l1-rpc`), read back and decoded, and its claim is proposed to `MultiProofFinality` with a
-//! bond. No leg can approve yet, so nothing is final: the output says which parts are missing.
+//! It starts the embedded L1 (or uses `--l1-rpc`), deploys every contract (a 6-of-8 council of
+//! dev keys, the `ZkVerifier` of the cached dev Groth16 setup, the dispute game, the dev TEE
+//! signer registered by the council), starts the node's services (sequencer, batcher, proposer,
+//! ZK prover, TEE prover, challenger, defender, finality watcher), and drives a workload of users
+//! with real wallet keys: deposits, transfers, a withdrawal and forced transactions. It prints a
+//! row per batch once it is final, and stops when every batch is.
+//!
+//! The last batch carries a forced transfer that cannot pay: the STF skips it, the circuit cannot
+//! prove skips yet, so that batch is approved by the TEE alone and finalizes on the slow path
+//! once the OP window has passed (time-travelled) and the dispute game favours it.
 
-use std::path::PathBuf;
+use std::{
+    collections::BTreeMap,
+    path::PathBuf,
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
+use alloy::signers::local::PrivateKeySigner;
 use alloy_primitives::{Address, U256, keccak256};
-use alloy_sol_types::{SolCall, SolEvent};
+use alloy_sol_types::SolCall;
 use clap::Args;
 use eyre::WrapErr;
-use tribunal_contracts::{Inbox, MultiProofFinality};
-use tribunal_da::{fees::BlobSchedule, fees::quote};
-use tribunal_l1::{DevL1, L1, L1Receipt, L1Tx, RpcL1, dev_signers};
+use tribunal_contracts::{Inbox, MultiProofFinality, TeeVerifier};
+use tribunal_dispute::{Action, GameParams};
+use tribunal_l1::{DevL1, L1, L1Dev, L1Tx, RpcL1, dev_signers};
 use tribunal_node::{
-    Store,
-    deploy::{DeployConfig, deploy},
-    proposer::propose_call,
+    Event, Node, NodeConfig, NodeKeys, Services, council,
+    deploy::{DeployConfig, LegImpl, deploy_with_game},
+    sequencer::{Sequencer, SequencerConfig},
+    tee::{TeeOutcome, register_call},
+    watcher::FinalityPath,
+    zk::ZkOutcome,
 };
 use tribunal_primitives::{
-    AccountIndex, Batch, BatchNumber, PrivateKey, Signed, Transfer, Tx, Wei, Withdraw,
-    batch::decode_tx_exact, field::fr_to_be_bytes, l2_key::EthKey,
+    AccountIndex, ChainId, PrivateKey, Signed, Transfer, Tx, Wei, Withdraw, l2_key::EthKey,
 };
-use tribunal_stf::{State, StfConfig, execute_batch};
+use tribunal_stf::{State, StfConfig};
+use tribunal_tee::{
+    AttestationPolicy, DEFAULT_SIGNER_VALIDITY_SECS, DevEnclave, Enclave, EnclaveConfig,
+};
+use tribunal_zk::{
+    config::CircuitConfig,
+    keys::{default_key_dir, load_or_dev_setup},
+};
 
 /// Arguments of `tribunal devnet`.
 #[derive(Args, Debug)]
 pub struct DevnetArgs {
-    /// Number of dev users.
+    /// Number of users.
     #[arg(long, default_value_t = 8)]
     pub users: u32,
-    /// Number of batches to execute.
+    /// Batches of transfers after the deposit batch; the last one finalizes on the slow path.
     #[arg(long, default_value_t = 4)]
     pub batches: u64,
     /// Transfers per batch.
     #[arg(long, default_value_t = 16)]
     pub transfers: usize,
-    /// Data directory for the redb store; a temporary directory when absent.
+    /// Transaction slots of the ZK circuit, and the most transactions per batch.
+    #[arg(long, default_value_t = 32)]
+    pub zk_slots: usize,
+    /// Data directory for the node's redb stores; a temporary directory when absent.
     #[arg(long)]
     pub data_dir: Option<PathBuf>,
     /// L2 chain id.
     #[arg(long, default_value_t = crate::DEVNET_CHAIN_ID)]
     pub chain_id: u64,
-    /// Use this L1 JSON-RPC endpoint (for example anvil) instead of the embedded chain. Its
-    /// first dev account (anvil's) is the sequencer.
+    /// Use this L1 JSON-RPC endpoint (anvil, or any node with `evm_increaseTime`) instead of the
+    /// embedded chain. Its dev accounts (anvil's) play the sequencer, the provers and the users.
     #[arg(long)]
     pub l1_rpc: Option<String>,
+    /// Give up when nothing becomes final for this many seconds.
+    #[arg(long, default_value_t = 900)]
+    pub stall_secs: u64,
 }
 
 const ETH: u128 = 1_000_000_000_000_000_000;
 
-/// The L1 messages (deposits, forced transactions) a receipt enqueued, in queue order.
-fn queued(receipt: &L1Receipt) -> eyre::Result<Vec<Tx>> {
-    receipt
-        .logs
-        .iter()
-        .filter_map(|log| Inbox::MessageQueued::decode_log(log).ok())
-        .map(|e| decode_tx_exact(&e.message).wrap_err("undecodable L1 message"))
-        .collect()
-}
-
-struct DevUser {
-    index: AccountIndex,
-    key: PrivateKey,
-}
-
-fn short(x: &tribunal_primitives::Fr) -> String {
-    let b = fr_to_be_bytes(x);
-    format!("0x{}…{}", hex::encode(&b[..4]), hex::encode(&b[30..]))
-}
-
 /// Runs the devnet.
 ///
 /// # Errors
-/// Invalid arguments, storage or L1 errors, or an STF refusal (a bug: the workload is valid).
+/// Invalid arguments, storage, L1 or deployment errors, or a batch that does not become final.
 pub fn run(args: DevnetArgs) -> eyre::Result<()> {
     tribunal_l1::block_on_blob_threads(async move {
         match args.l1_rpc.clone() {
-            Some(url) => run_on(&RpcL1::connect(&url)?, args).await,
-            None => run_on(&DevL1::new(), args).await,
+            Some(url) => run_on(Arc::new(RpcL1::connect(&url)?), args).await,
+            None => run_on(Arc::new(DevL1::new()), args).await,
         }
     })?
 }
 
-async fn run_on(l1: &impl L1, args: DevnetArgs) -> eyre::Result<()> {
+/// What the devnet learns about one batch from the node's events.
+#[derive(Debug, Default)]
+struct BatchRow {
+    txs: usize,
+    transfers: usize,
+    l1_messages: usize,
+    skipped: usize,
+    blobs: usize,
+    posted: Option<Instant>,
+    claim: Option<u64>,
+    gas_post: u64,
+    gas_propose: u64,
+    gas_zk: u64,
+    gas_tee: u64,
+    gas_op: u64,
+    gas_finalize: u64,
+    zk: Option<ZkOutcome>,
+    tee_approved: bool,
+    game_created: bool,
+    final_path: Option<FinalityPath>,
+    final_after: Option<Duration>,
+    final_at: u64,
+}
+
+impl BatchRow {
+    /// Final, and every leg that approved it has reported.
+    fn complete(&self) -> bool {
+        match self.final_path {
+            None => false,
+            Some(FinalityPath::Instant) => self.zk.is_some() && self.tee_approved,
+            Some(FinalityPath::SlowZk) => self.zk.is_some(),
+            Some(FinalityPath::SlowTee) => self.tee_approved,
+        }
+    }
+}
+
+struct Tracker {
+    rows: BTreeMap<u64, BatchRow>,
+    claims: BTreeMap<u64, u64>,
+    last_progress: Instant,
+}
+
+impl Tracker {
+    fn row_of_claim(&mut self, claim: u64) -> Option<&mut BatchRow> {
+        let batch = *self.claims.get(&claim)?;
+        self.rows.get_mut(&batch)
+    }
+
+    fn apply(&mut self, event: Event) {
+        match event {
+            Event::Sealed(s) => {
+                let row = self.rows.entry(s.batch.number.0).or_default();
+                row.txs = s.batch.txs.len();
+                row.transfers = s.batch.txs.iter().filter(|t| matches!(t, Tx::Transfer(_))).count();
+                row.l1_messages = s.l1_messages;
+                row.skipped = s.output.skipped().count();
+            }
+            Event::Posted(p) => {
+                let row = self.rows.entry(p.batch.0).or_default();
+                row.blobs = p.blobs;
+                row.gas_post = p.gas;
+                row.posted = Some(Instant::now());
+            }
+            Event::Proposed(p) => {
+                self.claims.insert(p.claim, p.batch.0);
+                let row = self.rows.entry(p.batch.0).or_default();
+                row.claim = Some(p.claim);
+                row.gas_propose = p.gas;
+            }
+            Event::Zk { claim, outcome } => {
+                if let Some(row) = self.row_of_claim(claim) {
+                    if let ZkOutcome::Proven { gas, .. } = &outcome {
+                        row.gas_zk = *gas;
+                    }
+                    row.zk = Some(outcome);
+                }
+            }
+            Event::Tee { claim, outcome } => {
+                if let (Some(row), TeeOutcome::Attested { gas_used, .. }) =
+                    (self.row_of_claim(claim), outcome)
+                {
+                    row.gas_tee = gas_used;
+                    row.tee_approved = true;
+                }
+            }
+            Event::Defender(Action::Created { claim, gas }) => {
+                if let Some(row) = self.row_of_claim(claim) {
+                    row.gas_op += gas;
+                    row.game_created = true;
+                }
+            }
+            Event::Defender(Action::Resolved { claim, gas }) => {
+                if let Some(row) = self.row_of_claim(claim) {
+                    row.gas_op += gas;
+                }
+            }
+            Event::Defender(_) | Event::Challenger(_) => {}
+            Event::Finalized(f) => {
+                self.last_progress = Instant::now();
+                if let Some(row) = self.rows.get_mut(&f.batch) {
+                    row.final_path = Some(f.path);
+                    row.final_after = row.posted.map(|t| t.elapsed());
+                    row.final_at = f.final_at;
+                    row.gas_finalize = f.gas;
+                }
+            }
+            Event::Error { service, error } => {
+                tracing::debug!(service, %error, "service will retry");
+            }
+        }
+    }
+}
+
+struct User {
+    index: AccountIndex,
+    key: PrivateKey,
+    nonce: u64,
+}
+
+async fn view<C: SolCall>(l1: &impl L1, to: Address, call: C) -> eyre::Result<C::Return> {
+    let out = l1.call(Address::ZERO, to, call.abi_encode().into()).await?;
+    Ok(C::abi_decode_returns(&out)?)
+}
+
+async fn run_on<D: L1Dev + 'static>(l1: Arc<D>, args: DevnetArgs) -> eyre::Result<()> {
     let chain_id = crate::wallet::chain(args.chain_id)?;
     eyre::ensure!(args.users >= 2, "--users must be at least 2");
-    let config = StfConfig::new(chain_id);
+    eyre::ensure!(args.batches >= 2, "--batches must be at least 2 (instant, then slow)");
+    eyre::ensure!(
+        args.transfers + 2 <= args.zk_slots,
+        "--transfers {} plus a withdrawal and a forced transfer must fit --zk-slots {}",
+        args.transfers,
+        args.zk_slots
+    );
+    let stf = StfConfig::new(chain_id);
+    let genesis = State::new(stf)?;
     let tmp;
     let dir = match &args.data_dir {
-        Some(d) => {
-            std::fs::create_dir_all(d).wrap_err_with(|| format!("create {}", d.display()))?;
-            d.clone()
-        }
+        Some(d) => d.clone(),
         None => {
             tmp = tempfile::tempdir()?;
             tmp.path().to_owned()
         }
     };
-    let db_path = dir.join("node.redb");
     let l1_name = args.l1_rpc.as_deref().unwrap_or("embedded revm chain (Osaka)");
-
     println!(
-        "tribunal devnet — L2 chain {}, account tree depth {}, L1 {l1_name}",
-        chain_id.0, config.account_depth
-    );
-    println!(
-        "built: STF with witnesses, redb store, blobs + KZG (EIP-4844/7594), L1 backends, Inbox with bridge and forced inclusion, MultiProofFinality, SecurityCouncil, TeeVerifier."
-    );
-    println!(
-        "NOT built yet: the Groth16 verifier and prover, the TEE prover, the OP dispute game, the node services."
-    );
-    println!(
-        "so claims are proposed with bonds but no leg approves them, and nothing becomes final.\n"
+        "tribunal devnet: L2 chain {}, account tree depth {}, L1 {l1_name}",
+        chain_id.0, stf.account_depth
     );
 
+    // The ZK leg's keys: the INSECURE deterministic dev setup, cached on disk by circuit shape.
+    let circuit = CircuitConfig::for_stf(&stf, args.zk_slots);
+    let key_dir = default_key_dir();
+    let keys = tokio::task::spawn_blocking(move || load_or_dev_setup(&key_dir, &circuit))
+        .await?
+        .wrap_err("ZK dev setup")?;
+    let keys = Arc::new(keys);
+    println!(
+        "ZK: Groth16 circuit {} ({} slots), INSECURE dev keys from {}",
+        circuit.key_id(),
+        circuit.batch_size,
+        default_key_dir().display()
+    );
+
+    // Every contract, with the ZK verifier of those keys and the dispute game.
     let signers = dev_signers();
-    let (sequencer, depositor) = (&signers[0], &signers[1]);
-    let council: Vec<_> = (0..8u8)
+    let council: Vec<PrivateKeySigner> = (0..8u8)
         .map(|i| keccak256(format!("tribunal devnet council member {i}")))
-        .map(|k| alloy::signers::local::PrivateKeySigner::from_bytes(&k))
+        .map(|k| PrivateKeySigner::from_bytes(&k))
         .collect::<Result<_, _>>()?;
-    let genesis = State::new(config)?;
-    let deploy_config = DeployConfig::new(
+    let keys_node = NodeKeys {
+        sequencer: signers[0].clone(),
+        proposer: signers[4].clone(),
+        zk: signers[5].clone(),
+        tee: signers[6].clone(),
+        challenger: signers[7].clone(),
+        watcher: signers[8].clone(),
+    };
+    let user_l1 = signers[1].clone();
+    let mut cfg = DeployConfig::new(
         chain_id,
-        sequencer.address(),
+        keys_node.sequencer.address(),
         genesis.root(),
-        council.iter().map(|m| m.address()).collect(),
+        council.iter().map(PrivateKeySigner::address).collect(),
     );
-    let bond = deploy_config.bond_wei;
-    let d = deploy(l1, &signers[2], deploy_config).await?;
+    let verifier = tribunal_zk::verifier::deploy_code(keys.vk(), keys.insecure)?;
+    cfg.zk_verifier = LegImpl::Create(Box::new(move |_| verifier));
+    let bond = cfg.bond_wei;
+    let game_params = GameParams::default();
+    let (d, game) = deploy_with_game(&*l1, &signers[3], &signers[2], cfg, game_params).await?;
     println!("L1 contracts (DESIGN.md §1 defaults, 6-of-8 Stage 2 council):");
-    for (name, gas) in &d.gas {
+    for (name, gas) in d.gas.iter().chain(&game.gas) {
         println!("  {name:<20} {gas:>9} gas");
     }
     println!(
-        "  Inbox {} · MultiProofFinality {} · SecurityCouncil {}\n",
-        d.inbox, d.finality, d.council
+        "  Inbox {} · MultiProofFinality {} · DisputeGame {} · SecurityCouncil {}",
+        d.inbox, d.finality, game.game, d.council
     );
 
-    // Dev users derive their L2 keys from Ethereum dev keys, as a wallet would, and deposit
-    // through the L1 bridge; the inbox assigns their account indices.
-    let keys: Vec<PrivateKey> = (0..args.users)
-        .map(|i| -> eyre::Result<PrivateKey> {
-            let eth = EthKey::from_bytes(&keccak256(format!("tribunal devnet user {i}")).0)?;
-            Ok(eth.derive_l2_key(chain_id)?)
-        })
-        .collect::<eyre::Result<_>>()?;
-    let mut pending: Vec<Tx> = Vec::new();
+    // The TEE leg: the dev enclave attests, the council verifies and registers it at zero delay.
+    let l1_chain = l1.chain_id().await?;
+    let enclave = DevEnclave::new(
+        EnclaveConfig { stf, l1_chain_id: l1_chain, finality: d.finality },
+        PrivateKeySigner::from_bytes(&keccak256("tribunal devnet enclave"))?,
+    )?;
+    let policy = AttestationPolicy { allow_insecure_dev: true, ..Default::default() };
+    let attested =
+        tribunal_tee::verify_attestation(&enclave.attestation()?, chain_id.0, &policy, 0)?;
+    let allow =
+        TeeVerifier::setMeasurementCall { _measurement: attested.measurement.0, _allowed: true };
+    let members = &council[..6];
+    let submitter = &signers[9];
+    council::submit(&*l1, submitter, d.council, members, d.tee_verifier, allow.abi_encode().into())
+        .await?;
+    let expires = l1.head().await?.timestamp + DEFAULT_SIGNER_VALIDITY_SECS;
+    let register = register_call(&attested, expires).abi_encode().into();
+    council::submit(&*l1, submitter, d.council, members, d.tee_verifier, register).await?;
+    println!(
+        "TEE: dev enclave {} registered by the council (INSECURE: a software key, no hardware)\n",
+        attested.signer
+    );
+
+    // The node.
+    let config = NodeConfig {
+        data_dir: dir.clone(),
+        inbox: d.inbox,
+        finality: d.finality,
+        game: game.game,
+        bond_wei: bond,
+        sequencer: SequencerConfig {
+            max_batch_txs: args.zk_slots,
+            max_wait: Duration::from_secs(2),
+            ..Default::default()
+        },
+        poll_interval: Duration::from_millis(500),
+        services: Services::ALL,
+    };
+    let mut node = Node::start(l1.clone(), config, keys_node, &genesis, Some(keys), Some(enclave))?;
+    let sequencer = node.sequencer.clone().expect("the devnet runs the sequencer");
+    let mut tracker =
+        Tracker { rows: BTreeMap::new(), claims: BTreeMap::new(), last_progress: Instant::now() };
+    let stall = Duration::from_secs(args.stall_secs);
+
+    // Users derive their L2 keys from Ethereum keys, as a wallet does, and deposit on L1.
     let mut users = Vec::new();
-    for key in keys {
+    for i in 0..args.users {
+        let eth = EthKey::from_bytes(&keccak256(format!("tribunal devnet user {i}")).0)?;
+        let key = eth.derive_l2_key(chain_id)?;
         let call = Inbox::depositCall { _pubkey: key.public_key().to_bytes().into() };
         let r = l1
-            .send(depositor, L1Tx::call(d.inbox, call.abi_encode()).with_value(U256::from(ETH)))
+            .send(&user_l1, L1Tx::call(d.inbox, call.abi_encode()).with_value(U256::from(ETH)))
             .await?;
-        let msgs = queued(&r)?;
-        let Some(Tx::Deposit(dep)) = msgs.first() else {
-            eyre::bail!("deposit emitted no Deposit message");
-        };
-        users.push(DevUser { index: dep.to, key });
-        pending.extend(msgs);
+        let index = r
+            .logs
+            .iter()
+            .find_map(|l| {
+                use alloy_sol_types::SolEvent;
+                Inbox::MessageQueued::decode_log(l).ok()
+            })
+            .and_then(|e| tribunal_primitives::batch::decode_tx_exact(&e.message).ok())
+            .and_then(|t| if let Tx::Deposit(d) = t { Some(d.to) } else { None })
+            .ok_or_else(|| eyre::eyre!("deposit emitted no Deposit message"))?;
+        users.push(User { index, key, nonce: 0 });
     }
-    println!("{} users deposited 1 ETH each on L1 (queued as L1 messages)\n", users.len());
+    println!("{} users deposited 1 ETH each on L1\n", users.len());
+    wait_until(&mut node, &mut tracker, stall, || {
+        users.iter().all(|u| sequencer.with_state(|s| s.account(u.index).is_some()))
+    })
+    .await?;
 
-    let store = Store::open(&db_path, config)?;
-    let mut state = store.load_state()?;
-    let start = state.head();
-    eyre::ensure!(
-        start.0 == 0,
-        "{} holds {} batches from an earlier run, but this L1 has a fresh Inbox: use a new --data-dir",
-        db_path.display(),
-        start.0
-    );
-    let mut nonces: Vec<u64> = vec![0; users.len()];
-
-    println!(
-        "{:>5} {:>4} {:>4} {:>7} {:>6} {:>5} {:>8} {:>9} {:>5}  {:<22} finality",
-        "batch",
-        "txs",
-        "l1",
-        "skipped",
-        "withdr",
-        "bytes",
-        "stf ms",
-        "post gas",
-        "claim",
-        "post root",
-    );
-    for _ in 0..args.batches {
-        let number = BatchNumber(state.head().0 + 1);
-        let n = users.len();
-        // A forced transfer that cannot pay, enqueued on L1: the batch must carry it, and the
-        // STF skips and records it.
-        let f = number.0 as usize % n;
-        let broke = Transfer {
-            from: users[f].index,
-            to: users[(f + 1) % n].index,
-            amount: Wei(u128::MAX),
-            nonce: 0,
-        };
-        let signed = Signed::sign(broke, chain_id, &users[f].key);
-        let force = Inbox::forceTransferCall {
-            _from: broke.from.0,
-            _to: broke.to.0,
-            _amount: broke.amount.0,
-            _nonce: broke.nonce,
-            _signature: signed.signature.to_vec().into(),
-        };
-        let r = l1.send(depositor, L1Tx::call(d.inbox, force.abi_encode())).await?;
-        pending.extend(queued(&r)?);
-
-        // L1 messages first, in queue order, then the sequencer's transactions.
-        let mut txs = std::mem::take(&mut pending);
-        let l1_count = txs.len();
+    let n = users.len();
+    let slow_round = args.batches;
+    for round in 1..=args.batches {
+        let head = sequencer.head().0.0;
+        // Forced transactions go through L1 first, so they are queued before the round's batch.
+        if round == 2 {
+            // A forced transfer the sequencer must include (censorship resistance).
+            let (f, t) = (round as usize % n, (round as usize + 1) % n);
+            let body = Transfer {
+                from: users[f].index,
+                to: users[t].index,
+                amount: Wei(ETH / 100),
+                nonce: users[f].nonce,
+            };
+            users[f].nonce += 1;
+            force(&*l1, &user_l1, d.inbox, chain_id, body, &users[f].key).await?;
+        }
+        if round == slow_round {
+            // A forced transfer that cannot pay: skipped by the STF, not provable by the circuit.
+            let f = round as usize % n;
+            let body = Transfer {
+                from: users[f].index,
+                to: users[(f + 1) % n].index,
+                amount: Wei(u128::MAX),
+                nonce: users[f].nonce,
+            };
+            force(&*l1, &user_l1, d.inbox, chain_id, body, &users[f].key).await?;
+        }
         for k in 0..args.transfers {
-            let (from, to) = ((number.0 as usize + k) % n, (number.0 as usize + 3 * k + 1) % n);
+            let (from, to) = ((round as usize + k) % n, (round as usize + 3 * k + 1) % n);
             let body = Transfer {
                 from: users[from].index,
                 to: users[to].index,
-                amount: Wei(10u128.pow(15) + k as u128),
-                nonce: nonces[from],
+                amount: Wei(ETH / 1000 + k as u128),
+                nonce: users[from].nonce,
             };
-            nonces[from] += 1;
-            txs.push(Tx::Transfer(Signed::sign(body, chain_id, &users[from].key)));
+            users[from].nonce += 1;
+            submit(&sequencer, Tx::Transfer(Signed::sign(body, chain_id, &users[from].key)))?;
         }
-        let w = (f + 2) % n;
-        let body = Withdraw {
-            from: users[w].index,
-            to: Address::repeat_byte(0x11),
-            amount: Wei(10u128.pow(14)),
-            nonce: nonces[w],
-        };
-        nonces[w] += 1;
-        txs.push(Tx::Withdraw(Signed::sign(body, chain_id, &users[w].key)));
-
-        let batch = Batch { chain_id, number, txs };
-        let t = std::time::Instant::now();
-        let out = execute_batch(&mut state, &batch)?;
-        store.commit_batch(&state, &batch, &out)?;
-        let ms = t.elapsed().as_millis();
-
-        // Post the batch in blobs, priced with the Osaka blob fee model, then read it back.
-        let bytes = batch.encode();
-        let head = l1.head().await?;
-        let fee = quote(
-            BlobSchedule::Osaka,
-            head.excess_blob_gas,
-            head.base_fee_per_gas,
-            bytes.len(),
-            6,
-        )?;
-        let sidecar = tribunal_da::sidecar_7594(tribunal_da::encode_blobs(&bytes)?)?;
-        let hashes: Vec<_> = sidecar.versioned_hashes().collect();
-        let call = Inbox::postBatchCall { _batchNumber: number.0, _queueEnd: out.queue_consumed };
-        let post = L1Tx::call(d.inbox, call.abi_encode())
-            .with_sidecar(sidecar)
-            .with_max_fee_per_blob_gas(fee.max_fee_per_blob_gas);
-        let receipt = l1.send(sequencer, post).await?;
-        let posted = tribunal_da::decode_batch(&l1.blobs(&hashes).await?)?;
-        eyre::ensure!(
-            posted == batch,
-            "batch {} read back from L1 differs from the one posted",
-            number.0
-        );
-
-        // Propose the claim with its bond; the finality contract says where it stands.
-        let propose = propose_call(
-            number,
-            out.parent_root,
-            out.post_root,
-            out.withdrawal_root,
-            out.data_commitment,
-        );
-        let count = MultiProofFinality::claimCountCall {};
-        let id = MultiProofFinality::claimCountCall::abi_decode_returns(
-            &l1.call(sequencer.address(), d.finality, count.abi_encode().into()).await?,
-        )?;
-        l1.send(sequencer, L1Tx::call(d.finality, propose.abi_encode()).with_value(bond)).await?;
-        let status = MultiProofFinality::statusOfCall::abi_decode_returns(
-            &l1.call(
-                sequencer.address(),
-                d.finality,
-                MultiProofFinality::statusOfCall { _id: id }.abi_encode().into(),
-            )
-            .await?,
-        )?;
-        let finality = if status.isFinal {
-            "final".to_owned()
-        } else {
-            format!("pending: no ZK or TEE approval yet, OP window ends {}", status.windowEndsAt)
-        };
-        println!(
-            "{:>5} {:>4} {:>4} {:>7} {:>6} {:>5} {:>8} {:>9} {:>5}  {:<22} {}",
-            number.0,
-            batch.txs.len(),
-            l1_count,
-            out.skipped().count(),
-            out.withdrawals.len(),
-            bytes.len(),
-            ms,
-            receipt.gas_used,
-            id,
-            short(&out.post_root.0),
-            finality,
-        );
+        if round == 2 {
+            let w = (round as usize + 2) % n;
+            let body = Withdraw {
+                from: users[w].index,
+                to: Address::repeat_byte(0x11),
+                amount: Wei(ETH / 10),
+                nonce: users[w].nonce,
+            };
+            users[w].nonce += 1;
+            submit(&sequencer, Tx::Withdraw(Signed::sign(body, chain_id, &users[w].key)))?;
+        }
+        wait_until(&mut node, &mut tracker, stall, || sequencer.head().0.0 > head).await?;
     }
-    drop(store);
-    let reopened = Store::open(&db_path, config)?;
-    let reloaded: State = reopened.load_state()?;
-    eyre::ensure!(reloaded.root() == state.root(), "reloaded root differs from the executed root");
+    let last = sequencer.head().0.0;
+
     println!(
-        "\nexecuted batches {}..={}; store reopened at batch {} with the same root ({} accounts, supply {} wei)",
-        start.0 + 1,
-        state.head().0,
-        reloaded.head().0,
-        reloaded.account_count(),
-        reloaded.total_supply(),
+        "{:>5} {:>4} {:>5} {:>3} {:>7} {:>5}  {:<17} {:>8} {:>9}  {:>7} {:>7} {:>7} {:>7} {:>7} {:>6}",
+        "batch",
+        "txs",
+        "xfers",
+        "l1",
+        "skipped",
+        "blobs",
+        "path",
+        "final s",
+        "L1 s",
+        "post",
+        "propose",
+        "zk",
+        "tee",
+        "op",
+        "final"
+    );
+    let mut printed = 0u64;
+    let mut travelled = false;
+    let window = view(&*l1, d.finality, MultiProofFinality::OP_WINDOW_SECONDSCall {})
+        .await?
+        .max(game_params.window_secs);
+    loop {
+        while printed < last && tracker.rows.get(&(printed + 1)).is_some_and(BatchRow::complete) {
+            printed += 1;
+            print_row(&*l1, d.inbox, printed, &tracker.rows[&printed]).await?;
+        }
+        if printed == last {
+            break;
+        }
+        // The slow path: once the only batches left wait for the OP window, travel past it.
+        let waiting_window = tracker.rows.range(printed + 1..).all(|(_, r)| {
+            r.claim.is_some()
+                && r.game_created
+                && r.final_path.is_none()
+                && r.tee_approved != matches!(r.zk, Some(ZkOutcome::Proven { .. }))
+                && r.zk.is_some()
+        });
+        if waiting_window && !travelled {
+            println!(
+                "… batches {}..={last} have one validity leg: time-travelling the {}-day OP window",
+                printed + 1,
+                window / 86_400
+            );
+            l1.increase_time(window + 60).await?;
+            l1.mine().await?;
+            travelled = true;
+        }
+        next_event(&mut node, &mut tracker, stall).await?;
+    }
+    let rows: Vec<&BatchRow> = tracker.rows.values().collect();
+    let instant = rows.iter().filter(|r| r.final_path == Some(FinalityPath::Instant)).count();
+    let slow = rows.len() - instant;
+    let status = view(&*l1, d.finality, MultiProofFinality::latestFinalBatchCall {}).await?;
+    node.stop().await;
+    println!(
+        "\n{} batches final ({instant} instant, {slow} slow); MultiProofFinality.latestFinalBatch = {status}",
+        rows.len()
+    );
+    eyre::ensure!(status == last, "L1 says batch {status} is the latest final, not {last}");
+    Ok(())
+}
+
+fn submit<L: L1>(sequencer: &Sequencer<L>, tx: Tx) -> eyre::Result<()> {
+    sequencer.submit(tx).wrap_err("the sequencer refused a devnet transaction")?;
+    Ok(())
+}
+
+async fn force(
+    l1: &impl L1,
+    from: &PrivateKeySigner,
+    inbox: Address,
+    chain_id: ChainId,
+    body: Transfer,
+    key: &PrivateKey,
+) -> eyre::Result<()> {
+    let signed = Signed::sign(body, chain_id, key);
+    let call = Inbox::forceTransferCall {
+        _from: body.from.0,
+        _to: body.to.0,
+        _amount: body.amount.0,
+        _nonce: body.nonce,
+        _signature: signed.signature.to_vec().into(),
+    };
+    l1.send(from, L1Tx::call(inbox, call.abi_encode())).await?;
+    Ok(())
+}
+
+async fn next_event<L: L1 + 'static>(
+    node: &mut Node<L>,
+    tracker: &mut Tracker,
+    stall: Duration,
+) -> eyre::Result<()> {
+    let left = stall.saturating_sub(tracker.last_progress.elapsed());
+    match tokio::time::timeout(left, node.events.recv()).await {
+        Ok(Some(e)) => {
+            tracker.apply(e);
+            Ok(())
+        }
+        Ok(None) => eyre::bail!("the node's services stopped"),
+        Err(_) => eyre::bail!("nothing became final for {} s", stall.as_secs()),
+    }
+}
+
+async fn wait_until<L: L1 + 'static>(
+    node: &mut Node<L>,
+    tracker: &mut Tracker,
+    stall: Duration,
+    mut done: impl FnMut() -> bool,
+) -> eyre::Result<()> {
+    tracker.last_progress = Instant::now();
+    while !done() {
+        next_event(node, tracker, stall).await?;
+    }
+    Ok(())
+}
+
+async fn print_row(l1: &impl L1, inbox: Address, n: u64, r: &BatchRow) -> eyre::Result<()> {
+    let posted = view(l1, inbox, Inbox::postedByCall { _batchNumber: n }).await?;
+    let path = r.final_path.map_or_else(String::new, |p| p.to_string());
+    println!(
+        "{n:>5} {:>4} {:>5} {:>3} {:>7} {:>5}  {path:<17} {:>8.1} {:>9}  {:>7} {:>7} {:>7} {:>7} {:>7} {:>6}",
+        r.txs,
+        r.transfers,
+        r.l1_messages,
+        r.skipped,
+        r.blobs,
+        r.final_after.unwrap_or_default().as_secs_f64(),
+        r.final_at.saturating_sub(posted.postedAt),
+        r.gas_post,
+        r.gas_propose,
+        r.gas_zk,
+        r.gas_tee,
+        r.gas_op,
+        r.gas_finalize,
     );
     Ok(())
 }

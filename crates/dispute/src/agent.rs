@@ -79,6 +79,8 @@ pub enum Action {
     Created {
         /// Claim id.
         claim: u64,
+        /// Gas used.
+        gas: u64,
     },
     /// The challenger opened a challenge.
     Opened {
@@ -121,6 +123,8 @@ pub enum Action {
     Resolved {
         /// Claim id.
         claim: u64,
+        /// Gas used.
+        gas: u64,
     },
     /// Credit was withdrawn.
     Claimed {
@@ -640,16 +644,17 @@ impl<L: L1> Defender<L> {
                         .send(DisputeGame::createCall { _claimId: U256::from(claim) }, bond)
                         .await?;
                     tracing::info!(claim, gas, "dispute game created");
-                    out.push(Action::Created { claim });
+                    out.push(Action::Created { claim, gas });
                 }
             } else if game.status == IN_PROGRESS
                 && now >= game.createdAt + window
                 && game.openChallenges == 0
             {
-                self.p
+                let gas = self
+                    .p
                     .send(DisputeGame::resolveCall { _claimId: U256::from(claim) }, U256::ZERO)
                     .await?;
-                out.push(Action::Resolved { claim });
+                out.push(Action::Resolved { claim, gas });
             } else if game.status != IN_PROGRESS {
                 settled.push(claim);
             }

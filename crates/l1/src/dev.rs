@@ -19,7 +19,7 @@ use revm::{
 };
 
 use crate::{
-    L1, L1Dev, L1Error, L1Head, L1Receipt, L1Result, L1Tx,
+    L1, L1Dev, L1Error, L1Head, L1Log, L1Receipt, L1Result, L1Tx,
     tx::{Fees, sign},
 };
 
@@ -48,6 +48,8 @@ struct Chain {
     /// Exact timestamp of the next block, when set.
     next_timestamp: Option<u64>,
     blobs: HashMap<B256, Blob>,
+    /// Every log, with its block, in chain order.
+    logs: Vec<L1Log>,
 }
 
 /// An in-process Ethereum at spec Osaka on revm.
@@ -93,6 +95,7 @@ impl DevL1 {
                 pending_time: 0,
                 next_timestamp: None,
                 blobs: HashMap::new(),
+                logs: Vec::new(),
             }),
         }
     }
@@ -302,13 +305,11 @@ impl L1 for DevL1 {
             }
         }
         tracing::debug!(target: "tribunal::l1", block = c.number, tx = %signed.hash, "dev block");
-        Ok(L1Receipt {
-            tx_hash: signed.hash,
-            block_number: c.number,
-            gas_used: result.tx_gas_used(),
-            contract_address: result.created_address(),
-            logs: result.into_logs(),
-        })
+        let (gas_used, contract_address) = (result.tx_gas_used(), result.created_address());
+        let logs = result.into_logs();
+        let block_number = c.number;
+        c.logs.extend(logs.iter().map(|log| L1Log { block_number, log: log.clone() }));
+        Ok(L1Receipt { tx_hash: signed.hash, block_number, gas_used, contract_address, logs })
     }
 
     async fn blobs(&self, versioned_hashes: &[B256]) -> L1Result<Vec<Blob>> {
@@ -317,6 +318,18 @@ impl L1 for DevL1 {
             .iter()
             .map(|h| c.blobs.get(h).cloned().ok_or(L1Error::BlobNotFound(*h)))
             .collect()
+    }
+
+    async fn logs(&self, address: Address, from_block: u64) -> L1Result<Vec<L1Log>> {
+        Ok(self.logs_of(address, from_block))
+    }
+}
+
+impl DevL1 {
+    fn logs_of(&self, address: Address, from_block: u64) -> Vec<L1Log> {
+        let c = self.lock();
+        let start = c.logs.partition_point(|l| l.block_number < from_block);
+        c.logs[start..].iter().filter(|l| l.log.address == address).cloned().collect()
     }
 }
 

@@ -32,13 +32,19 @@ pub use dev::DevL1;
 pub use error::{L1Error, L1Result};
 pub use rpc::RpcL1;
 
-/// Private keys of anvil's first dev accounts (mnemonic `test test … junk`): public test keys,
+/// Private keys of anvil's ten dev accounts (mnemonic `test test … junk`): public test keys,
 /// funded on both backends. Never use them on a real network.
-pub const DEV_KEYS: [&str; 4] = [
+pub const DEV_KEYS: [&str; 10] = [
     "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80",
     "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
     "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a",
     "0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6",
+    "0x47e179ec197488593b187f80a00eb0da91f1b9d0b13f8733639f19c30a34926a",
+    "0x8b3a350cf5c34c9194ca85829a2df0ec3153be0318b5e2d3348e872092edffba",
+    "0x92db14e403b83dfe3df233f83dfa3a0d7096f21ca9b0d6d6b8d88b2b4ec1564e",
+    "0x4bbbf85ce3377467afe5d46f804f221813b2bb87f24d81f60f1fcdbf7cbf4356",
+    "0xdbda1821b80551c9d65939329250298aa3472ba22feea921c0cf5d620ea67b97",
+    "0x2a871d0798f97d79848a013d4936a73bf4cc922c825d33c1cf7073dff6d409c6",
 ];
 
 /// Stack of the threads that handle blobs, in bytes: a blob is a 128 KiB value, and sidecar
@@ -185,6 +191,25 @@ pub trait L1: Send + Sync {
     /// # Errors
     /// [`L1Error::BlobNotFound`].
     fn blobs(&self, versioned_hashes: &[B256]) -> impl Future<Output = L1Result<Vec<Blob>>> + Send;
+
+    /// The logs `address` emitted in blocks `from_block..=latest`, in chain order (`eth_getLogs`).
+    ///
+    /// # Errors
+    /// [`L1Error::Transport`] when the node cannot answer.
+    fn logs(
+        &self,
+        address: Address,
+        from_block: u64,
+    ) -> impl Future<Output = L1Result<Vec<L1Log>>> + Send;
+}
+
+/// A log with the block that holds it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct L1Log {
+    /// Block number.
+    pub block_number: u64,
+    /// The log (address, topics, data).
+    pub log: Log,
 }
 
 /// A shared handle to an L1 is an L1: services hold `Arc<L>` (or borrow `&L`) of one backend.
@@ -223,6 +248,13 @@ macro_rules! forward_l1 {
                 versioned_hashes: &[B256],
             ) -> impl Future<Output = L1Result<Vec<Blob>>> + Send {
                 (**self).blobs(versioned_hashes)
+            }
+            fn logs(
+                &self,
+                address: Address,
+                from_block: u64,
+            ) -> impl Future<Output = L1Result<Vec<L1Log>>> + Send {
+                (**self).logs(address, from_block)
             }
         }
     )*};

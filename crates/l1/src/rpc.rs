@@ -4,15 +4,17 @@ use alloy::{
     eips::BlockNumberOrTag,
     network::TransactionBuilder,
     providers::{DynProvider, Provider, ProviderBuilder},
-    rpc::types::TransactionRequest,
+    rpc::types::{Filter, TransactionRequest},
     signers::local::PrivateKeySigner,
     transports::{RpcError, TransportErrorKind},
 };
 use alloy_eips::eip4844::Blob;
 use alloy_primitives::{Address, B256, Bytes, U256};
 
+use std::sync::Arc;
+
 use crate::{
-    L1, L1Dev, L1Error, L1Head, L1Receipt, L1Result, L1Tx,
+    L1, L1Dev, L1Error, L1Head, L1Log, L1Receipt, L1Result, L1Tx,
     tx::{Fees, sign},
 };
 
@@ -20,10 +22,14 @@ use crate::{
 ///
 /// Blob retrieval uses anvil's `anvil_getBlobByHash`; against a production node the blobs come
 /// from a beacon node instead, which this backend does not query yet.
+///
+/// Sends through one handle (and its clones) are serialized, so services sharing an account never
+/// race for a nonce.
 #[derive(Debug, Clone)]
 pub struct RpcL1 {
     provider: DynProvider,
     url: String,
+    sends: Arc<tokio::sync::Mutex<()>>,
 }
 
 fn transport(e: RpcError<TransportErrorKind>) -> L1Error {
@@ -48,6 +54,7 @@ impl RpcL1 {
         Ok(Self {
             provider: ProviderBuilder::new().connect_http(parsed).erased(),
             url: url.to_owned(),
+            sends: Arc::default(),
         })
     }
 
@@ -113,6 +120,7 @@ impl L1 for RpcL1 {
         let blob_hashes: Vec<B256> =
             tx.sidecar.as_ref().map(|s| s.versioned_hashes().collect()).unwrap_or_default();
         let chain_id = self.chain_id().await?;
+        let _serial = self.sends.lock().await;
         let nonce = self.provider.get_transaction_count(from).pending().await.map_err(transport)?;
         let fees = self.provider.estimate_eip1559_fees().await.map_err(transport)?;
         let blob_fee = match (blob_hashes.is_empty(), tx.max_fee_per_blob_gas) {
@@ -160,6 +168,19 @@ impl L1 for RpcL1 {
             out.push(blob.ok_or(L1Error::BlobNotFound(*hash))?);
         }
         Ok(out)
+    }
+
+    async fn logs(&self, address: Address, from_block: u64) -> L1Result<Vec<L1Log>> {
+        let latest = self.provider.get_block_number().await.map_err(transport)?;
+        if from_block > latest {
+            return Ok(Vec::new());
+        }
+        let filter = Filter::new().address(address).from_block(from_block).to_block(latest);
+        let logs = self.provider.get_logs(&filter).await.map_err(transport)?;
+        Ok(logs
+            .into_iter()
+            .map(|l| L1Log { block_number: l.block_number.unwrap_or_default(), log: l.inner })
+            .collect())
     }
 }
 

@@ -302,6 +302,45 @@ pub async fn deploy(
     Ok(d)
 }
 
+/// Deploys the dispute game (with its `StfStep` and Poseidon contracts) from `game_deployer`,
+/// then the system from `deployer` with that game as its OP leg. The game is built for the
+/// inbox and finality addresses predicted from `deployer`'s nonce, and `deploy` checks them.
+///
+/// # Errors
+/// As [`deploy`]; [`DeployError::L1`] when the game cannot be deployed.
+pub async fn deploy_with_game(
+    l1: &impl L1,
+    deployer: &PrivateKeySigner,
+    game_deployer: &PrivateKeySigner,
+    mut config: DeployConfig,
+    params: tribunal_dispute::GameParams,
+) -> Result<(Deployment, tribunal_dispute::GameDeployment), DeployError> {
+    let from = deployer.address();
+    let nonce =
+        l1.nonce(from).await.map_err(|source| DeployError::L1 { contract: "(nonce)", source })?;
+    // PoseidonT3, PoseidonT5, [ZK verifier], TeeVerifier, Inbox, MultiProofFinality.
+    let k = u64::from(matches!(config.zk_verifier, LegImpl::Create(_)));
+    let (inbox, finality) = (from.create(nonce + 3 + k), from.create(nonce + 4 + k));
+    let stf = tribunal_stf::StfConfig {
+        chain_id: config.l2_chain_id,
+        account_depth: config.account_depth,
+        withdrawal_depth: config.withdrawal_depth,
+    };
+    let game = tribunal_dispute::deploy_game(l1, game_deployer, stf, finality, inbox, params)
+        .await
+        .map_err(|source| DeployError::L1 { contract: "DisputeGame", source })?;
+    config.dispute_game = LegImpl::Existing(game.game);
+    let d = deploy(l1, deployer, config).await?;
+    if (d.inbox, d.finality) != (inbox, finality) {
+        return Err(DeployError::AddressMismatch {
+            contract: "MultiProofFinality",
+            expected: finality,
+            got: d.finality,
+        });
+    }
+    Ok((d, game))
+}
+
 /// Reads what L2BEAT grading needs from a deployed system, starting from its finality contract.
 ///
 /// # Errors

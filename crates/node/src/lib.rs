@@ -1,7 +1,8 @@
-//! The Tribunal node. Today it owns the node's durable storage ([`store`]), the deployment of
-//! the L1 contracts as one system ([`deploy`]), acting as the council ([`council`]) and the TEE
-//! prover worker ([`tee`]); the sequencer, batcher, ZK prover worker, challenger, watcher and
-//! JSON-RPC server will live here too (DESIGN.md §3).
+//! The Tribunal node: the services of DESIGN.md §3 around the pure crates. It owns the durable
+//! store ([`store`]: state, batches, mempool), the [`sequencer`], the [`batcher`], the
+//! [`proposer`], the ZK and TEE prover workers ([`zk`], [`tee`]), the finality [`watcher`], their
+//! composition with the dispute agents ([`services`]), the deployment of the L1 contracts as one
+//! system ([`deploy`]) and acting as the council ([`council`]).
 //!
 //! It composes the pure crates (`tribunal-stf`, `tribunal-primitives`) with I/O. It must not
 //! re-implement a state-transition rule: every state change goes through
@@ -9,10 +10,16 @@
 
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
+pub mod batcher;
 pub mod council;
 pub mod deploy;
 pub mod proposer;
+pub mod sequencer;
+pub mod services;
 pub mod store;
 pub mod tee;
+pub mod watcher;
+pub mod zk;
 
+pub use services::{Event, Node, NodeConfig, NodeKeys, Services};
 pub use store::{BatchRecord, Store, StoreError};

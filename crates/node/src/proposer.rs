@@ -1,7 +1,12 @@
 //! Proposing claims to `MultiProofFinality`.
 
-use alloy_primitives::B256;
-use tribunal_contracts::MultiProofFinality;
+use crate::{Store, StoreError};
+
+use alloy::signers::local::PrivateKeySigner;
+use alloy_primitives::{Address, B256, U256};
+use alloy_sol_types::{SolCall, SolEvent, SolInterface};
+use tribunal_contracts::{Inbox, MultiProofFinality};
+use tribunal_l1::{L1, L1Error, L1Tx};
 use tribunal_primitives::{
     BatchNumber, DataCommitment, StateRoot, WithdrawalRoot, field::fr_to_be_bytes,
 };
@@ -23,4 +28,129 @@ pub fn propose_call(
         _withdrawalRoot: word(&withdrawal_root.0),
         _dataCommitment: word(&data_commitment.0),
     }
+}
+
+/// A proposed claim.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Proposed {
+    /// Batch number.
+    pub batch: BatchNumber,
+    /// Claim id on `MultiProofFinality`.
+    pub claim: u64,
+    /// Gas of `propose`.
+    pub gas: u64,
+}
+
+/// Why proposing failed (retried on the next poll).
+#[derive(Debug, thiserror::Error)]
+pub enum ProposerError {
+    /// Reading or writing L1 failed.
+    #[error(transparent)]
+    L1(#[from] L1Error),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The proposer: proposes, with the bond, the claim of every posted batch it has executed.
+///
+/// `MultiProofFinality` refuses an identical claim (`Finality_DuplicateClaim`), so the chain, not
+/// this process, guarantees a claim is never proposed twice; after a restart the proposer resumes
+/// at the batch after the latest final one and skips what it already proposed.
+#[derive(Debug)]
+pub struct Proposer<L> {
+    l1: L,
+    inbox: Address,
+    finality: Address,
+    store: std::sync::Arc<Store>,
+    sender: PrivateKeySigner,
+    bond: U256,
+    next: Option<u64>,
+}
+
+impl<L: L1> Proposer<L> {
+    /// A proposer of `store`'s batches, bonding `bond` wei per claim from `sender`.
+    pub const fn new(
+        l1: L,
+        inbox: Address,
+        finality: Address,
+        store: std::sync::Arc<Store>,
+        sender: PrivateKeySigner,
+        bond: U256,
+    ) -> Self {
+        Self { l1, inbox, finality, store, sender, bond, next: None }
+    }
+
+    async fn view<C: SolCall>(&self, to: Address, call: C) -> Result<C::Return, L1Error> {
+        let out = self.l1.call(Address::ZERO, to, call.abi_encode().into()).await?;
+        C::abi_decode_returns(&out)
+            .map_err(|e| L1Error::InvalidTx(format!("undecodable answer: {e}")))
+    }
+
+    /// Proposes the claims of the posted batches not proposed yet, in order.
+    ///
+    /// # Errors
+    /// [`ProposerError`] for the first claim that could not be proposed.
+    pub async fn poll(&mut self) -> Result<Vec<Proposed>, ProposerError> {
+        let next = match self.next {
+            Some(n) => n,
+            None => {
+                self.view(self.finality, MultiProofFinality::latestFinalBatchCall {}).await? + 1
+            }
+        };
+        let posted = self.view(self.inbox, Inbox::latestBatchCall {}).await?;
+        let mut out = Vec::new();
+        for n in next..=posted.min(self.store.head()?.0) {
+            let Some(r) = self.store.batch_record(BatchNumber(n))? else { break };
+            let call = propose_call(
+                BatchNumber(n),
+                r.parent_root,
+                r.post_root,
+                r.withdrawal_root,
+                r.data_commitment,
+            );
+            let id =
+                self.view(self.finality, MultiProofFinality::claimCountCall {}).await?.to::<u64>();
+            match self
+                .l1
+                .send(
+                    &self.sender,
+                    L1Tx::call(self.finality, call.abi_encode()).with_value(self.bond),
+                )
+                .await
+            {
+                Ok(receipt) => {
+                    let claim = receipt
+                        .logs
+                        .iter()
+                        .find_map(|l| MultiProofFinality::ClaimProposed::decode_log(l).ok())
+                        .map_or(id, |e| e.id.to::<u64>());
+                    metrics::counter!("tribunal_claims_proposed_total").increment(1);
+                    metrics::counter!("tribunal_l1_gas_total", "leg" => "proposer")
+                        .increment(receipt.gas_used);
+                    tracing::info!(batch = n, claim, gas = receipt.gas_used, "proposed claim");
+                    out.push(Proposed { batch: BatchNumber(n), claim, gas: receipt.gas_used });
+                }
+                Err(e) if is_duplicate(&e) => tracing::debug!(batch = n, "claim already proposed"),
+                Err(e) => {
+                    self.next = Some(n);
+                    return Err(e.into());
+                }
+            }
+            self.next = Some(n + 1);
+        }
+        Ok(out)
+    }
+}
+
+fn is_duplicate(e: &L1Error) -> bool {
+    e.revert_data()
+        .and_then(|d| MultiProofFinality::MultiProofFinalityErrors::abi_decode(d).ok())
+        .is_some_and(|e| {
+            matches!(
+                e,
+                MultiProofFinality::MultiProofFinalityErrors::Finality_DuplicateClaim(_)
+                    | MultiProofFinality::MultiProofFinalityErrors::Finality_BatchAlreadyFinal(_)
+            )
+        })
 }

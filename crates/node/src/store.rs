@@ -14,13 +14,18 @@
 //! | `nodes` | `level << 32 \| index` | node (32, BE); empty nodes are absent |
 //! | `batches` | batch number | canonical batch encoding |
 //! | `roots_v2` | batch number | parent ‖ post ‖ withdrawal root ‖ data commitment ‖ queue accumulator (5 × 32, BE) ‖ messages consumed (8, BE) |
+//! | `mempool` | sequence number | canonical encoding of an accepted, not yet sealed, sequencer transaction |
+//!
+//! A sealed batch removes its transactions from `mempool` in the same write transaction that
+//! commits it, so an accepted transaction is either pending or in exactly one batch.
 
 use std::path::{Path, PathBuf};
 
 use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
 use tribunal_primitives::{
     AccountIndex, Batch, BatchNumber, ChainId, DataCommitment, Fr, PublicKey, QueueAcc, StateRoot,
-    Wei, WithdrawalRoot,
+    Tx, Wei, WithdrawalRoot,
+    batch::{decode_tx_exact, encode_tx},
     field::{fr_from_be_bytes, fr_to_be_bytes},
 };
 use tribunal_stf::{Account, BatchOutput, State, StfConfig};
@@ -30,11 +35,13 @@ const ACCOUNTS: TableDefinition<'_, u32, [u8; 56]> = TableDefinition::new("accou
 const NODES: TableDefinition<'_, u64, [u8; 32]> = TableDefinition::new("nodes");
 const BATCHES: TableDefinition<'_, u64, &[u8]> = TableDefinition::new("batches");
 const ROOTS: TableDefinition<'_, u64, [u8; RECORD_BYTES]> = TableDefinition::new("roots_v2");
+const MEMPOOL: TableDefinition<'_, u64, &[u8]> = TableDefinition::new("mempool");
 
 const CHAIN_ID: &str = "chain_id";
 const ACCOUNT_DEPTH: &str = "account_depth";
 const WITHDRAWAL_DEPTH: &str = "withdrawal_depth";
 const HEAD: &str = "head";
+const NEXT_TX: &str = "next_tx";
 
 /// Errors of the store.
 #[derive(Debug, thiserror::Error)]
@@ -336,8 +343,27 @@ impl Store {
         batch: &Batch,
         output: &BatchOutput,
     ) -> Result<(), StoreError> {
+        self.commit_sealed(state, batch, output, &[])
+    }
+
+    /// As [`Self::commit_batch`], also removing mempool entries `sealed` (the sequence numbers of
+    /// the batch's sequencer transactions) in the same write transaction.
+    ///
+    /// # Errors
+    /// As [`Self::commit_batch`].
+    pub fn commit_sealed(
+        &self,
+        state: &State,
+        batch: &Batch,
+        output: &BatchOutput,
+        sealed: &[u64],
+    ) -> Result<(), StoreError> {
         let tx = self.db.begin_write().map_err(StoreError::db)?;
         {
+            let mut mempool = tx.open_table(MEMPOOL).map_err(StoreError::db)?;
+            for seq in sealed {
+                mempool.remove(seq).map_err(StoreError::db)?;
+            }
             let mut meta = tx.open_table(META).map_err(StoreError::db)?;
             let head =
                 BatchNumber(meta.get(HEAD).map_err(StoreError::db)?.map_or(0, |v| v.value()));
@@ -404,5 +430,62 @@ impl Store {
             .map_err(StoreError::db)?
             .map(|v| BatchRecord::decode(&v.value()))
             .transpose()
+    }
+
+    /// Adds an accepted sequencer transaction to the durable mempool; returns its sequence
+    /// number. It is on disk when this returns.
+    ///
+    /// # Errors
+    /// [`StoreError::Db`] when the write fails (then nothing is written).
+    pub fn push_tx(&self, tx: &Tx) -> Result<u64, StoreError> {
+        let mut bytes = Vec::new();
+        encode_tx(tx, &mut bytes);
+        let w = self.db.begin_write().map_err(StoreError::db)?;
+        let seq = {
+            let mut meta = w.open_table(META).map_err(StoreError::db)?;
+            let seq = meta.get(NEXT_TX).map_err(StoreError::db)?.map_or(0, |v| v.value());
+            meta.insert(NEXT_TX, seq + 1).map_err(StoreError::db)?;
+            let mut mempool = w.open_table(MEMPOOL).map_err(StoreError::db)?;
+            mempool.insert(seq, bytes.as_slice()).map_err(StoreError::db)?;
+            seq
+        };
+        w.commit().map_err(StoreError::db)?;
+        Ok(seq)
+    }
+
+    /// The pending sequencer transactions, in acceptance order.
+    ///
+    /// # Errors
+    /// [`StoreError::Corrupt`] when an entry does not decode.
+    pub fn mempool(&self) -> Result<Vec<(u64, Tx)>, StoreError> {
+        let r = self.db.begin_read().map_err(StoreError::db)?;
+        let table = match r.open_table(MEMPOOL) {
+            Ok(t) => t,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
+            Err(e) => return Err(StoreError::db(e)),
+        };
+        let mut out = Vec::new();
+        for row in table.iter().map_err(StoreError::db)? {
+            let (k, v) = row.map_err(StoreError::db)?;
+            let tx = decode_tx_exact(v.value())
+                .map_err(|e| StoreError::Corrupt(format!("mempool entry {}: {e}", k.value())))?;
+            out.push((k.value(), tx));
+        }
+        Ok(out)
+    }
+
+    /// Removes mempool entries `seqs` (transactions the STF refuses at sealing).
+    ///
+    /// # Errors
+    /// [`StoreError::Db`].
+    pub fn drop_txs(&self, seqs: &[u64]) -> Result<(), StoreError> {
+        let w = self.db.begin_write().map_err(StoreError::db)?;
+        {
+            let mut mempool = w.open_table(MEMPOOL).map_err(StoreError::db)?;
+            for seq in seqs {
+                mempool.remove(seq).map_err(StoreError::db)?;
+            }
+        }
+        w.commit().map_err(StoreError::db)
     }
 }

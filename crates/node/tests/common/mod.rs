@@ -84,31 +84,16 @@ impl<'a, L: L1Dev> System<'a, L> {
         params: tribunal_dispute::GameParams,
     ) -> (Self, Address) {
         let signers = dev_signers();
-        let deployer = signers[3].address();
-        let nonce = l1.nonce(deployer).await.unwrap();
-        // PoseidonT3, PoseidonT5, the test ZK verifier, TeeVerifier, Inbox, MultiProofFinality.
-        let (inbox, finality) = (deployer.create(nonce + 4), deployer.create(nonce + 5));
-        let game = tribunal_dispute::deploy_game(
-            l1,
-            &signers[2],
-            StfConfig::new(CHAIN),
-            finality,
-            inbox,
-            params,
-        )
-        .await
-        .unwrap();
+        let mut cfg = Self::config();
+        cfg.zk_verifier = LegImpl::Create(Box::new(|_| TestZkVerifier::BYTECODE.clone()));
+        let (d, game) =
+            tribunal_node::deploy::deploy_with_game(l1, &signers[3], &signers[2], cfg, params)
+                .await
+                .unwrap();
         for (name, gas) in &game.gas {
             eprintln!("gas deploy {name}: {gas}");
         }
-        let sys = Self::deploy_full(
-            l1,
-            LegImpl::Create(Box::new(|_| TestZkVerifier::BYTECODE.clone())),
-            LegImpl::Existing(game.game),
-        )
-        .await;
-        assert_eq!((sys.d.inbox, sys.d.finality), (inbox, finality));
-        (sys, game.game)
+        (Self::registered(l1, d).await, game.game)
     }
 
     /// As [`Self::deploy`], with `zk_verifier` as the ZK leg.
@@ -126,22 +111,34 @@ impl<'a, L: L1Dev> System<'a, L> {
 
     /// As [`Self::deploy`], with both legs given.
     pub async fn deploy_full(l1: &'a L, zk_verifier: LegImpl, dispute_game: LegImpl) -> Self {
-        let signers = dev_signers();
-        let (sequencer, stranger) = (signers[0].clone(), signers[1].clone());
+        let mut cfg = Self::config();
+        cfg.zk_verifier = zk_verifier;
+        cfg.dispute_game = dispute_game;
+        let d = deploy(l1, &dev_signers()[3], cfg).await.unwrap();
+        Self::registered(l1, d).await
+    }
+
+    /// The deployment configuration of the tests' chain: the sequencer is dev signer 0, the
+    /// council [`members`].
+    fn config() -> DeployConfig {
         let config = StfConfig::new(CHAIN);
-        let state = State::new(config).unwrap();
-        let members = members();
         let mut cfg = DeployConfig::new(
             CHAIN,
-            sequencer.address(),
-            state.root(),
-            members.iter().map(PrivateKeySigner::address).collect(),
+            dev_signers()[0].address(),
+            State::new(config).unwrap().root(),
+            members().iter().map(PrivateKeySigner::address).collect(),
         );
         cfg.account_depth = config.account_depth;
         cfg.withdrawal_depth = config.withdrawal_depth;
-        cfg.zk_verifier = zk_verifier;
-        cfg.dispute_game = dispute_game;
-        let d = deploy(l1, &signers[3], cfg).await.unwrap();
+        cfg
+    }
+
+    /// The system `d`, with one TEE signer registered through the council.
+    async fn registered(l1: &'a L, d: Deployment) -> Self {
+        let signers = dev_signers();
+        let (sequencer, stranger) = (signers[0].clone(), signers[1].clone());
+        let state = State::new(StfConfig::new(CHAIN)).unwrap();
+        let members = members();
         let l1_chain = l1.chain_id().await.unwrap();
         let sys = Self { l1, d, members, sequencer, stranger, l1_chain, state };
         sys.council(

@@ -1,0 +1,357 @@
+//! The node's services, composed: sequencer, batcher, proposer, ZK prover, TEE prover, challenger,
+//! defender and finality watcher, each a tokio task polling L1 (DESIGN.md §3).
+//!
+//! Every service reports what it did as an [`Event`] on one channel, which the devnet prints and
+//! the metrics count. Each service sends from its own L1 account, so no two race for a nonce.
+//! State that must survive a restart is in redb under the data directory: `node.redb` (batches,
+//! state, mempool), `challenger.redb` and `defender.redb` (dispute decisions). What is on L1
+//! (posted batches, claims, approvals) is read back from L1, never assumed.
+
+use std::{path::PathBuf, sync::Arc, time::Duration};
+
+use alloy::signers::local::PrivateKeySigner;
+use alloy_primitives::{Address, U256};
+use tokio::{
+    sync::{mpsc, watch},
+    task::JoinSet,
+};
+use tribunal_dispute::{Action, Challenger, Contracts, Defender, DisputeStore};
+use tribunal_l1::L1;
+use tribunal_stf::State;
+use tribunal_tee::Enclave;
+use tribunal_zk::keys::Keys;
+
+use crate::{
+    Store, StoreError,
+    batcher::{Batcher, Posted},
+    proposer::{Proposed, Proposer},
+    sequencer::{Sealed, Sequencer, SequencerConfig},
+    tee::{TeeOutcome, TeeProver},
+    watcher::{Finalized, Watcher},
+    zk::{ZkOutcome, ZkProver},
+};
+
+/// What a service did.
+#[derive(Debug, Clone)]
+pub enum Event {
+    /// The sequencer sealed a batch.
+    Sealed(Box<Sealed>),
+    /// The batcher posted a batch.
+    Posted(Posted),
+    /// The proposer proposed a claim.
+    Proposed(Proposed),
+    /// The ZK prover handled a claim.
+    Zk {
+        /// Claim id.
+        claim: u64,
+        /// What it did.
+        outcome: ZkOutcome,
+    },
+    /// The TEE prover handled a claim.
+    Tee {
+        /// Claim id.
+        claim: u64,
+        /// What it did.
+        outcome: TeeOutcome,
+    },
+    /// The challenger acted.
+    Challenger(Action),
+    /// The defender acted.
+    Defender(Action),
+    /// A claim became final.
+    Finalized(Finalized),
+    /// A service's poll failed; it retries.
+    Error {
+        /// The service.
+        service: &'static str,
+        /// The error.
+        error: String,
+    },
+}
+
+/// The L1 accounts the services send from.
+#[derive(Clone, Debug)]
+pub struct NodeKeys {
+    /// The inbox's sequencer: the batcher posts from it.
+    pub sequencer: PrivateKeySigner,
+    /// The proposer, which bonds claims and defends them in the dispute game.
+    pub proposer: PrivateKeySigner,
+    /// Submits ZK proofs.
+    pub zk: PrivateKeySigner,
+    /// Submits TEE attestations.
+    pub tee: PrivateKeySigner,
+    /// Challenges wrong claims.
+    pub challenger: PrivateKeySigner,
+    /// Calls `finalize`.
+    pub watcher: PrivateKeySigner,
+}
+
+/// Which services run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Services {
+    /// Sequencer, batcher and proposer.
+    pub sequencer: bool,
+    /// The ZK prover (needs keys).
+    pub zk: bool,
+    /// The TEE prover (needs an enclave).
+    pub tee: bool,
+    /// Challenger and defender (need a dispute game).
+    pub dispute: bool,
+    /// The finality watcher.
+    pub watcher: bool,
+}
+
+impl Services {
+    /// Every service.
+    pub const ALL: Self =
+        Self { sequencer: true, zk: true, tee: true, dispute: true, watcher: true };
+}
+
+/// The node's configuration.
+#[derive(Clone, Debug)]
+pub struct NodeConfig {
+    /// Directory of the redb files.
+    pub data_dir: PathBuf,
+    /// `Inbox`.
+    pub inbox: Address,
+    /// `MultiProofFinality`.
+    pub finality: Address,
+    /// `DisputeGame` (zero: no dispute agents).
+    pub game: Address,
+    /// Bond per claim, in wei (`MultiProofFinality.BOND_WEI`).
+    pub bond_wei: U256,
+    /// Sequencing policy.
+    pub sequencer: SequencerConfig,
+    /// How often each service polls L1.
+    pub poll_interval: Duration,
+    /// Which services run.
+    pub services: Services,
+}
+
+/// Why the node could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum NodeError {
+    /// A store could not be opened.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A dispute store could not be opened.
+    #[error(transparent)]
+    DisputeStore(#[from] tribunal_dispute::StoreError),
+    /// The data directory could not be created.
+    #[error("data directory {path}: {source}")]
+    DataDir {
+        /// The directory.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+}
+
+/// A running node: its services' tasks, the shared sequencer, and the event stream.
+pub struct Node<L> {
+    /// The sequencer, for submitting transactions (`None` when it does not run here).
+    pub sequencer: Option<Arc<Sequencer<Arc<L>>>>,
+    /// The node's store.
+    pub store: Arc<Store>,
+    /// Everything the services do.
+    pub events: mpsc::UnboundedReceiver<Event>,
+    shutdown: watch::Sender<bool>,
+    tasks: JoinSet<()>,
+}
+
+impl<L> std::fmt::Debug for Node<L> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Node").field("tasks", &self.tasks.len()).finish_non_exhaustive()
+    }
+}
+
+/// Polls `f` every `interval` until shutdown, sending its events, or its error as
+/// [`Event::Error`].
+async fn drive<F, E>(
+    service: &'static str,
+    interval: Duration,
+    mut shutdown: watch::Receiver<bool>,
+    events: mpsc::UnboundedSender<Event>,
+    mut f: F,
+) where
+    F: AsyncFnMut() -> Result<Vec<Event>, E>,
+    E: std::fmt::Display,
+{
+    loop {
+        match f().await {
+            Ok(done) => {
+                for e in done {
+                    let _ = events.send(e);
+                }
+            }
+            Err(e) => {
+                tracing::warn!(service, error = %e, "will retry");
+                let _ = events.send(Event::Error { service, error: e.to_string() });
+            }
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(interval) => {}
+            _ = shutdown.changed() => return,
+        }
+    }
+}
+
+impl<L: L1 + 'static> Node<L> {
+    /// Starts the services `config.services` names. `genesis` is the L2 genesis state the
+    /// provers' and agents' replicas start from; `zk_keys` and `enclave` are needed by the ZK and
+    /// TEE provers.
+    ///
+    /// # Errors
+    /// [`NodeError`] when a store cannot be opened.
+    pub fn start<E: Enclave + 'static>(
+        l1: Arc<L>,
+        config: NodeConfig,
+        keys: NodeKeys,
+        genesis: &State,
+        zk_keys: Option<Arc<Keys>>,
+        enclave: Option<E>,
+    ) -> Result<Self, NodeError> {
+        let dir = &config.data_dir;
+        std::fs::create_dir_all(dir)
+            .map_err(|source| NodeError::DataDir { path: dir.clone(), source })?;
+        let store = Arc::new(Store::open(&dir.join("node.redb"), *genesis.config())?);
+        let (tx, events) = mpsc::unbounded_channel();
+        let (shutdown, stop) = watch::channel(false);
+        let mut tasks = JoinSet::new();
+        let every = config.poll_interval;
+        let s = config.services;
+        let mut sequencer = None;
+
+        if s.sequencer {
+            let seq = Arc::new(Sequencer::new(
+                l1.clone(),
+                config.inbox,
+                store.clone(),
+                config.sequencer,
+            )?);
+            sequencer = Some(seq.clone());
+            let tick = config.sequencer.max_wait.min(every) / 2;
+            tasks.spawn(drive("sequencer", tick, stop.clone(), tx.clone(), async move || {
+                Ok::<_, crate::sequencer::SealError>(
+                    seq.poll(false)
+                        .await?
+                        .map(|b| Event::Sealed(Box::new(b)))
+                        .into_iter()
+                        .collect(),
+                )
+            }));
+            let batcher = Batcher::new(l1.clone(), config.inbox, store.clone(), keys.sequencer);
+            tasks.spawn(drive("batcher", every, stop.clone(), tx.clone(), async move || {
+                Ok::<_, crate::batcher::BatcherError>(
+                    batcher.poll().await?.into_iter().map(Event::Posted).collect(),
+                )
+            }));
+            let mut proposer = Proposer::new(
+                l1.clone(),
+                config.inbox,
+                config.finality,
+                store.clone(),
+                keys.proposer.clone(),
+                config.bond_wei,
+            );
+            tasks.spawn(drive("proposer", every, stop.clone(), tx.clone(), async move || {
+                Ok::<_, crate::proposer::ProposerError>(
+                    proposer.poll().await?.into_iter().map(Event::Proposed).collect(),
+                )
+            }));
+        }
+        if let (true, Some(zk_keys)) = (s.zk, zk_keys) {
+            let mut zk = ZkProver::new(
+                l1.clone(),
+                config.inbox,
+                config.finality,
+                keys.zk,
+                zk_keys,
+                genesis.clone(),
+            );
+            tasks.spawn(drive("zk prover", every, stop.clone(), tx.clone(), async move || {
+                Ok::<_, crate::zk::ZkProverError>(
+                    zk.poll()
+                        .await?
+                        .into_iter()
+                        .map(|(claim, outcome)| Event::Zk { claim, outcome })
+                        .collect(),
+                )
+            }));
+        }
+        if let (true, Some(enclave)) = (s.tee, enclave) {
+            let mut tee = TeeProver::new(
+                l1.clone(),
+                enclave,
+                config.inbox,
+                config.finality,
+                keys.tee,
+                genesis.clone(),
+            );
+            tasks.spawn(drive("tee prover", every, stop.clone(), tx.clone(), async move || {
+                Ok::<_, crate::tee::TeeProverError>(
+                    tee.poll()
+                        .await?
+                        .into_iter()
+                        .map(|(claim, outcome)| Event::Tee { claim, outcome })
+                        .collect(),
+                )
+            }));
+        }
+        if s.dispute && config.game != Address::ZERO {
+            let contracts =
+                Contracts { inbox: config.inbox, finality: config.finality, game: config.game };
+            let mut challenger = Challenger::new(
+                l1.clone(),
+                contracts,
+                keys.challenger,
+                genesis.clone(),
+                DisputeStore::open(dir.join("challenger.redb"))?,
+            );
+            tasks.spawn(drive("challenger", every, stop.clone(), tx.clone(), async move || {
+                Ok::<_, tribunal_dispute::AgentError>(
+                    challenger
+                        .poll()
+                        .await?
+                        .into_iter()
+                        .filter(|a| !matches!(a, Action::Judged { .. }))
+                        .map(Event::Challenger)
+                        .collect(),
+                )
+            }));
+            let mut defender = Defender::new(
+                l1.clone(),
+                contracts,
+                keys.proposer,
+                genesis.clone(),
+                DisputeStore::open(dir.join("defender.redb"))?,
+            );
+            tasks.spawn(drive("defender", every, stop.clone(), tx.clone(), async move || {
+                Ok::<_, tribunal_dispute::AgentError>(
+                    defender
+                        .poll()
+                        .await?
+                        .into_iter()
+                        .filter(|a| !matches!(a, Action::Judged { .. }))
+                        .map(Event::Defender)
+                        .collect(),
+                )
+            }));
+        }
+        if s.watcher {
+            let mut watcher = Watcher::new(l1, config.finality, keys.watcher);
+            tasks.spawn(drive("watcher", every, stop, tx, async move || {
+                Ok::<_, tribunal_l1::L1Error>(
+                    watcher.poll().await?.into_iter().map(Event::Finalized).collect(),
+                )
+            }));
+        }
+        Ok(Self { sequencer, store, events, shutdown, tasks })
+    }
+
+    /// Stops every service after its current poll, and waits for them.
+    pub async fn stop(mut self) {
+        let _ = self.shutdown.send(true);
+        while self.tasks.join_next().await.is_some() {}
+    }
+}

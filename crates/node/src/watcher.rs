@@ -1,0 +1,145 @@
+//! The finality watcher: follows every claim's status on `MultiProofFinality`, calls `finalize`
+//! for claims that can finalize (DESIGN.md §1 rules 1–2), and reports each final claim once.
+//!
+//! ZK and TEE approvals finalize a claim inside the approving transaction only when its parent is
+//! already final; a claim approved earlier, and every slow-path claim, needs a `finalize` call,
+//! which anyone may make. The watcher makes it.
+
+use std::collections::BTreeSet;
+
+use alloy::signers::local::PrivateKeySigner;
+use alloy_primitives::{Address, U256};
+use alloy_sol_types::SolCall;
+use tribunal_contracts::MultiProofFinality;
+use tribunal_l1::{L1, L1Error, L1Tx};
+
+/// How a claim became final (`MultiProofFinality.PATH_*`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FinalityPath {
+    /// ZK and TEE agreed (rule 1).
+    Instant,
+    /// ZK alone, with OP favouring it after the window (rule 2).
+    SlowZk,
+    /// TEE alone, with OP favouring it after the window (rule 2).
+    SlowTee,
+}
+
+impl FinalityPath {
+    /// From the contract's `path` (1, 2, 3).
+    pub const fn from_u8(path: u8) -> Option<Self> {
+        match path {
+            1 => Some(Self::Instant),
+            2 => Some(Self::SlowZk),
+            3 => Some(Self::SlowTee),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for FinalityPath {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Instant => "instant (ZK+TEE)",
+            Self::SlowZk => "slow (ZK+OP)",
+            Self::SlowTee => "slow (TEE+OP)",
+        })
+    }
+}
+
+/// A claim that became final.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Finalized {
+    /// Claim id.
+    pub claim: u64,
+    /// Batch number.
+    pub batch: u64,
+    /// How.
+    pub path: FinalityPath,
+    /// L1 timestamp of finality, in seconds.
+    pub final_at: u64,
+    /// Gas of the watcher's `finalize` call (0 when an approval finalized it).
+    pub gas: u64,
+}
+
+/// The watcher. Drive it with [`Self::poll`].
+#[derive(Debug)]
+pub struct Watcher<L> {
+    l1: L,
+    finality: Address,
+    sender: PrivateKeySigner,
+    /// Claims below this are final or superseded.
+    first_open: u64,
+    reported: BTreeSet<u64>,
+}
+
+impl<L: L1> Watcher<L> {
+    /// A watcher finalizing from `sender`.
+    pub const fn new(l1: L, finality: Address, sender: PrivateKeySigner) -> Self {
+        Self { l1, finality, sender, first_open: 0, reported: BTreeSet::new() }
+    }
+
+    async fn view<C: SolCall>(&self, call: C) -> Result<C::Return, L1Error> {
+        let out = self.l1.call(Address::ZERO, self.finality, call.abi_encode().into()).await?;
+        C::abi_decode_returns(&out)
+            .map_err(|e| L1Error::InvalidTx(format!("undecodable answer: {e}")))
+    }
+
+    /// Finalizes what can be finalized, in claim order, and returns the claims that became
+    /// final since the last poll.
+    ///
+    /// # Errors
+    /// [`L1Error`] when reading L1 or a `finalize` call fails (retried next time).
+    pub async fn poll(&mut self) -> Result<Vec<Finalized>, L1Error> {
+        let count = self.view(MultiProofFinality::claimCountCall {}).await?.to::<u64>();
+        let mut out = Vec::new();
+        let mut pending = 0u64;
+        let mut all_settled = true;
+        for id in self.first_open..count {
+            let status =
+                self.view(MultiProofFinality::statusOfCall { _id: U256::from(id) }).await?;
+            let mut gas = 0;
+            let mut status_final = status.isFinal;
+            if !status.isFinal && !status.superseded {
+                let path = MultiProofFinality::finalizablePathCall { _id: U256::from(id) };
+                if self.view(path.clone()).await.is_ok() {
+                    let tx = L1Tx::call(self.finality, path_finalize(id));
+                    let receipt = self.l1.send(&self.sender, tx).await?;
+                    gas = receipt.gas_used;
+                    status_final = true;
+                }
+            }
+            if status_final && !self.reported.contains(&id) {
+                let s = self.view(MultiProofFinality::statusOfCall { _id: U256::from(id) }).await?;
+                let claim =
+                    self.view(MultiProofFinality::claimOfCall { _id: U256::from(id) }).await?;
+                let path = FinalityPath::from_u8(s.path).unwrap_or(FinalityPath::Instant);
+                self.reported.insert(id);
+                metrics::counter!("tribunal_claims_final_total", "path" => path.to_string())
+                    .increment(1);
+                metrics::counter!("tribunal_l1_gas_total", "leg" => "watcher").increment(gas);
+                tracing::info!(claim = id, batch = claim.batchNumber, %path, "claim final");
+                out.push(Finalized {
+                    claim: id,
+                    batch: claim.batchNumber,
+                    path,
+                    final_at: s.finalAt,
+                    gas,
+                });
+            }
+            let settled = status_final || status.superseded;
+            if !settled {
+                pending += 1;
+            }
+            all_settled &= settled;
+            if all_settled {
+                self.first_open = id + 1;
+            }
+        }
+        metrics::gauge!("tribunal_claims_pending").set(pending as f64);
+        Ok(out)
+    }
+}
+
+fn path_finalize(id: u64) -> Vec<u8> {
+    MultiProofFinality::finalizeCall { _id: U256::from(id) }.abi_encode()
+}

@@ -1,0 +1,213 @@
+//! The ZK prover worker: proves every claim it agrees with and submits the proof with
+//! `MultiProofFinality.proveZk`.
+//!
+//! It follows the posted batches with its own replica of the L2 state (read from the blobs on L1,
+//! not from the sequencer), re-executes each claim's batch with `execute_batch`, and proves only
+//! claims whose roots it reproduces. Proving runs on the blocking pool; it takes seconds to
+//! minutes (BENCHMARKS.md).
+
+use std::{sync::Arc, time::Instant};
+
+use alloy::signers::local::PrivateKeySigner;
+use alloy_primitives::{Address, U256};
+use alloy_sol_types::SolCall;
+use tribunal_contracts::{Inbox, MultiProofFinality};
+use tribunal_dispute::{AgentError, Replica};
+use tribunal_l1::{L1, L1Error, L1Tx};
+use tribunal_primitives::Claim;
+use tribunal_stf::{State, execute_batch};
+use tribunal_zk::{keys::Keys, prover::prove, witness::BatchWitness};
+
+use crate::tee::claim_from_sol;
+
+/// What the worker did with one claim.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ZkOutcome {
+    /// Proven and accepted by `proveZk`.
+    Proven {
+        /// Seconds spent proving (wall clock).
+        prove_secs: f64,
+        /// Gas of `proveZk`.
+        gas: u64,
+    },
+    /// The claim disagrees with the worker's re-execution: not proven (alerted).
+    Wrong {
+        /// What differs.
+        reason: String,
+    },
+    /// The claim is right but this circuit cannot prove it (for example a skipped L1
+    /// transaction, or more transactions than slots): it finalizes through the slow path.
+    NotProvable {
+        /// Why.
+        reason: String,
+    },
+    /// The worker cannot judge the claim (its parent is not a state the worker followed).
+    NotFollowed {
+        /// Why.
+        reason: String,
+    },
+}
+
+/// Why the worker stopped on a claim (retried on the next poll).
+#[derive(Debug, thiserror::Error)]
+pub enum ZkProverError {
+    /// Reading L1 or submitting failed.
+    #[error(transparent)]
+    L1(#[from] L1Error),
+    /// Following the posted batches failed.
+    #[error(transparent)]
+    Replica(#[from] AgentError),
+    /// The prover failed (wrong keys, or the proof does not verify).
+    #[error("prover: {0}")]
+    Prove(String),
+}
+
+/// The ZK prover worker. Drive it with [`Self::poll`].
+pub struct ZkProver<L> {
+    l1: L,
+    inbox: Address,
+    finality: Address,
+    sender: PrivateKeySigner,
+    keys: Arc<Keys>,
+    replica: Replica,
+    next_claim: u64,
+}
+
+impl<L> std::fmt::Debug for ZkProver<L> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ZkProver")
+            .field("circuit", &self.keys.config)
+            .field("next_claim", &self.next_claim)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<L: L1> ZkProver<L> {
+    /// A worker proving with `keys`, submitting from `sender`, whose replica starts at `genesis`.
+    pub fn new(
+        l1: L,
+        inbox: Address,
+        finality: Address,
+        sender: PrivateKeySigner,
+        keys: Arc<Keys>,
+        genesis: State,
+    ) -> Self {
+        Self { l1, inbox, finality, sender, keys, replica: Replica::new(genesis), next_claim: 0 }
+    }
+
+    async fn view<C: SolCall>(&self, to: Address, call: C) -> Result<C::Return, L1Error> {
+        let out = self.l1.call(Address::ZERO, to, call.abi_encode().into()).await?;
+        C::abi_decode_returns(&out)
+            .map_err(|e| L1Error::InvalidTx(format!("undecodable answer: {e}")))
+    }
+
+    /// Handles the next claim not handled yet, if any: one per poll, since proving takes long
+    /// and each outcome should be reported as soon as it is known.
+    ///
+    /// # Errors
+    /// [`ZkProverError`] when the claim could not be handled; it is retried next time.
+    pub async fn poll(&mut self) -> Result<Vec<(u64, ZkOutcome)>, ZkProverError> {
+        let count =
+            self.view(self.finality, MultiProofFinality::claimCountCall {}).await?.to::<u64>();
+        let mut done = Vec::new();
+        if self.next_claim < count {
+            let id = self.next_claim;
+            let outcome = self.handle(id).await?;
+            match &outcome {
+                ZkOutcome::Wrong { reason } => {
+                    metrics::counter!("tribunal_zk_wrong_claims_total").increment(1);
+                    tracing::error!(claim = id, %reason, "ZK prover refuses a wrong claim");
+                }
+                ZkOutcome::NotProvable { reason } | ZkOutcome::NotFollowed { reason } => {
+                    tracing::warn!(claim = id, %reason, "ZK prover does not prove the claim");
+                }
+                ZkOutcome::Proven { .. } => {}
+            }
+            done.push((id, outcome));
+            self.next_claim += 1;
+        }
+        Ok(done)
+    }
+
+    async fn handle(&mut self, id: u64) -> Result<ZkOutcome, ZkProverError> {
+        let raw = self
+            .view(self.finality, MultiProofFinality::claimOfCall { _id: U256::from(id) })
+            .await?;
+        let claim = match claim_from_sol(id, &raw) {
+            Ok(c) => c,
+            Err(e) => return Ok(ZkOutcome::Wrong { reason: e.to_string() }),
+        };
+        let n = claim.batch_number.0;
+        let Some(parent) = self.replica.state_after(&self.l1, self.inbox, n - 1).await? else {
+            return Ok(ZkOutcome::NotFollowed {
+                reason: format!("no followed state after batch {}", n - 1),
+            });
+        };
+        if parent.root() != claim.parent_root {
+            return Ok(ZkOutcome::Wrong { reason: "parent root is not the posted chain's".into() });
+        }
+        let mut state = parent.clone();
+        let hashes = self.view(self.inbox, Inbox::blobHashesCall { _batchNumber: n }).await?;
+        let blobs = self.l1.blobs(&hashes).await?;
+        let batch = match tribunal_da::decode_batch(&blobs) {
+            Ok(b) => b,
+            Err(e) => {
+                return Ok(ZkOutcome::Wrong { reason: format!("batch does not decode: {e}") });
+            }
+        };
+        let out = match execute_batch(&mut state, &batch) {
+            Ok(out) => out,
+            Err(e) => return Ok(ZkOutcome::Wrong { reason: format!("the STF refuses it: {e}") }),
+        };
+        if let Some(field) = differs(&claim, &out) {
+            return Ok(ZkOutcome::Wrong { reason: format!("{field} differs from re-execution") });
+        }
+        if blobs.len() != 1 {
+            return Ok(ZkOutcome::NotProvable {
+                reason: format!("{} blobs; the circuit reads one", blobs.len()),
+            });
+        }
+        let witness = match BatchWitness::new(&self.keys.config, &batch, &out, &blobs[0]) {
+            Ok(w) => w,
+            Err(e) => return Ok(ZkOutcome::NotProvable { reason: e.to_string() }),
+        };
+        let keys = self.keys.clone();
+        let start = Instant::now();
+        tracing::info!(claim = id, batch = n, slots = keys.config.batch_size, "proving");
+        let proof = tokio::task::spawn_blocking(move || prove(&keys, witness))
+            .await
+            .map_err(|e| ZkProverError::Prove(e.to_string()))?
+            .map_err(|e| ZkProverError::Prove(e.to_string()))?;
+        let prove_secs = start.elapsed().as_secs_f64();
+        metrics::histogram!("tribunal_zk_prove_seconds").record(prove_secs);
+        let call =
+            MultiProofFinality::proveZkCall { _id: U256::from(id), _proof: proof.to_bytes() };
+        let receipt =
+            self.l1.send(&self.sender, L1Tx::call(self.finality, call.abi_encode())).await?;
+        metrics::counter!("tribunal_proofs_total", "leg" => "zk").increment(1);
+        metrics::counter!("tribunal_l1_gas_total", "leg" => "zk").increment(receipt.gas_used);
+        tracing::info!(
+            claim = id,
+            batch = n,
+            prove_secs,
+            gas = receipt.gas_used,
+            "ZK proof accepted"
+        );
+        Ok(ZkOutcome::Proven { prove_secs, gas: receipt.gas_used })
+    }
+}
+
+/// The first claim field that differs from an execution's output.
+fn differs(claim: &Claim, out: &tribunal_stf::BatchOutput) -> Option<&'static str> {
+    if claim.post_root != out.post_root {
+        Some("post root")
+    } else if claim.withdrawal_root != out.withdrawal_root {
+        Some("withdrawal root")
+    } else if claim.data_commitment != out.data_commitment {
+        Some("data commitment")
+    } else if claim.queue_after != out.queue_after {
+        Some("queue accumulator")
+    } else {
+        None
+    }
+}
