@@ -1,0 +1,155 @@
+//! The sequencer, batcher and proposer on the embedded L1: bad transactions get typed errors and
+//! change nothing; accepted transactions survive a restart and are sealed exactly once; L1
+//! messages come first; a restarted batcher or proposer never posts or proposes twice.
+
+mod common;
+
+use std::{sync::Arc, time::Duration};
+
+use alloy_primitives::U256;
+use alloy_sol_types::SolCall;
+use common::{CHAIN, System, run};
+use tribunal_contracts::{Inbox, MultiProofFinality};
+use tribunal_l1::{DevL1, L1, L1Tx};
+use tribunal_node::{
+    Store,
+    batcher::Batcher,
+    proposer::Proposer,
+    sequencer::{Sequencer, SequencerConfig, SubmitError},
+};
+use tribunal_primitives::{
+    AccountIndex, BatchNumber, Deposit, PrivateKey, Signed, Transfer, Tx, Wei,
+};
+use tribunal_stf::{StfConfig, TxError};
+
+const ETH: u128 = 10u128.pow(18);
+
+fn transfer(key: &PrivateKey, from: u32, to: u32, amount: u128, nonce: u64) -> Tx {
+    let body =
+        Transfer { from: AccountIndex(from), to: AccountIndex(to), amount: Wei(amount), nonce };
+    Tx::Transfer(Signed::sign(body, CHAIN, key))
+}
+
+fn config() -> SequencerConfig {
+    SequencerConfig { max_batch_txs: 8, max_wait: Duration::from_secs(3600), max_mempool: 4 }
+}
+
+#[test]
+fn transactions_survive_a_restart_and_are_sealed_once_after_the_l1_messages() {
+    run(async {
+        let l1 = Arc::new(DevL1::new());
+        let sys = System::deploy(&*l1).await;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("node.redb");
+        let open = || Arc::new(Store::open(&path, StfConfig::new(CHAIN)).unwrap());
+        let (alice, bob) = (PrivateKey::from_bytes([0xa1; 32]), PrivateKey::from_bytes([0xb0; 32]));
+        for key in [&alice, &bob] {
+            let call = Inbox::depositCall { _pubkey: key.public_key().to_bytes().into() };
+            sys.send(&sys.stranger, sys.d.inbox, call, U256::from(ETH)).await.unwrap();
+        }
+
+        // Batch 1: the two deposits, read from the inbox's logs.
+        let store = open();
+        let seq = Sequencer::new(l1.clone(), sys.d.inbox, store.clone(), config()).unwrap();
+        assert!(seq.poll(false).await.unwrap().is_none(), "not due, not full");
+        let b1 = seq.poll(true).await.unwrap().expect("two L1 messages pending");
+        assert_eq!(b1.l1_messages, 2);
+        assert!(matches!(b1.batch.txs[..], [Tx::Deposit(_), Tx::Deposit(_)]));
+
+        // Bad input: typed errors, nothing stored.
+        let deposit = Deposit {
+            to: AccountIndex(5),
+            pubkey: alice.public_key().to_bytes(),
+            amount: Wei(ETH),
+        };
+        let e = seq.submit(Tx::Deposit(deposit)).unwrap_err();
+        assert!(matches!(e, SubmitError::L1Only("deposit")), "{e}");
+        let forged = transfer(&bob, 0, 1, 1, 0);
+        let e = seq.submit(forged).unwrap_err();
+        assert!(matches!(e, SubmitError::Invalid(TxError::BadSignature { .. })), "{e}");
+        let e = seq.submit(transfer(&alice, 0, 1, 2 * ETH, 0)).unwrap_err();
+        assert!(matches!(e, SubmitError::Invalid(TxError::InsufficientBalance { .. })), "{e}");
+        let e = seq.submit(transfer(&alice, 7, 1, 1, 0)).unwrap_err();
+        assert!(matches!(e, SubmitError::Invalid(TxError::UnknownAccount { .. })), "{e}");
+        assert!(store.mempool().unwrap().is_empty());
+
+        // Accepted: alice pays twice with nonce 0 (the second will fail at sealing), then nonce 1.
+        seq.submit(transfer(&alice, 0, 1, ETH / 10, 0)).unwrap();
+        seq.submit(transfer(&alice, 0, 1, ETH / 5, 0)).unwrap();
+        seq.submit(transfer(&alice, 0, 1, ETH / 20, 1)).unwrap();
+        seq.submit(transfer(&bob, 1, 0, ETH / 50, 0)).unwrap();
+        let e = seq.submit(transfer(&bob, 1, 0, 1, 1)).unwrap_err();
+        assert!(matches!(e, SubmitError::Full(4)), "{e}");
+
+        // A crash: the sequencer and the store go away; the mempool is on disk.
+        drop(seq);
+        drop(store);
+        let store = open();
+        assert_eq!(store.mempool().unwrap().len(), 4, "no accepted transaction is lost");
+        let seq = Sequencer::new(l1.clone(), sys.d.inbox, store.clone(), config()).unwrap();
+        assert_eq!(seq.head().0, BatchNumber(1));
+
+        // A forced transfer queued on L1 goes first and takes bob's nonce 0, so his pending
+        // transfer with nonce 0 is dropped, like alice's replayed nonce.
+        let forced =
+            Transfer { from: AccountIndex(1), to: AccountIndex(0), amount: Wei(1), nonce: 0 };
+        let signed = Signed::sign(forced, CHAIN, &bob);
+        let call = Inbox::forceTransferCall {
+            _from: 1,
+            _to: 0,
+            _amount: 1,
+            _nonce: 0,
+            _signature: signed.signature.to_vec().into(),
+        };
+        sys.send(&sys.stranger, sys.d.inbox, call, U256::ZERO).await.unwrap();
+        let b2 = seq.poll(true).await.unwrap().unwrap();
+        assert_eq!(b2.l1_messages, 1);
+        assert!(matches!(b2.batch.txs[0], Tx::ForcedTransfer(_)));
+        assert_eq!(b2.batch.txs.len(), 3, "the forced transfer and alice's nonces 0 and 1");
+        assert_eq!(b2.dropped.len(), 2);
+        assert!(b2.output.skipped().next().is_none(), "the forced transfer is valid");
+        assert!(store.mempool().unwrap().is_empty(), "sealed or dropped, none left");
+        assert!(seq.poll(true).await.unwrap().is_none(), "nothing left to seal");
+
+        // The batcher posts both; a restarted batcher posts nothing twice.
+        let batcher = Batcher::new(l1.clone(), sys.d.inbox, store.clone(), sys.sequencer.clone());
+        let posted = batcher.poll().await.unwrap();
+        assert_eq!(posted.iter().map(|p| p.batch.0).collect::<Vec<_>>(), [1, 2]);
+        let again = Batcher::new(l1.clone(), sys.d.inbox, store.clone(), sys.sequencer.clone());
+        assert!(again.poll().await.unwrap().is_empty());
+
+        // The proposer proposes both; a restarted one proposes nothing twice.
+        let bond = U256::from(10u128.pow(17));
+        let proposer = || {
+            Proposer::new(
+                l1.clone(),
+                sys.d.inbox,
+                sys.d.finality,
+                store.clone(),
+                sys.sequencer.clone(),
+                bond,
+            )
+        };
+        let proposed = proposer().poll().await.unwrap();
+        assert_eq!(proposed.iter().map(|p| p.claim).collect::<Vec<_>>(), [0, 1]);
+        assert!(proposer().poll().await.unwrap().is_empty());
+        let count = sys.view(sys.d.finality, MultiProofFinality::claimCountCall {}).await;
+        assert_eq!(count, U256::from(2));
+
+        // The claims are the store's roots.
+        let claim =
+            sys.view(sys.d.finality, MultiProofFinality::claimOfCall { _id: U256::from(1) }).await;
+        let record = store.batch_record(BatchNumber(2)).unwrap().unwrap();
+        assert_eq!(
+            claim.postRoot.0,
+            tribunal_primitives::field::fr_to_be_bytes(&record.post_root.0)
+        );
+
+        // A batch the inbox refuses to take twice: posting batch 2 again reverts.
+        let again = Inbox::postBatchCall { _batchNumber: 2, _queueEnd: 3 };
+        let blobs = tribunal_da::encode_blobs(&[0u8; 10]).unwrap();
+        let tx = L1Tx::call(sys.d.inbox, again.abi_encode())
+            .with_sidecar(tribunal_da::sidecar_7594(blobs).unwrap());
+        assert!(l1.send(&sys.sequencer, tx).await.is_err());
+    });
+}
