@@ -78,15 +78,41 @@ pub struct DevnetArgs {
 
 const ETH: u128 = 1_000_000_000_000_000_000;
 
+/// What a run exercises: which services run, and whether the last batch carries a forced
+/// transfer the circuit cannot prove (the devnet's slow-path batch).
+#[derive(Clone, Copy, Debug)]
+pub struct Plan {
+    /// The node's services.
+    pub services: Services,
+    /// End with an unprovable batch that finalizes on the slow path.
+    pub slow_tail: bool,
+}
+
+impl Plan {
+    /// The devnet: every service, and a slow-path batch at the end.
+    pub const DEVNET: Self = Self { services: Services::ALL, slow_tail: true };
+}
+
+/// How every batch of a run became final, in batch order.
+pub type Outcome = Vec<FinalityPath>;
+
 /// Runs the devnet.
 ///
 /// # Errors
 /// Invalid arguments, storage, L1 or deployment errors, or a batch that does not become final.
 pub fn run(args: DevnetArgs) -> eyre::Result<()> {
+    run_plan(args, Plan::DEVNET).map(|_| ())
+}
+
+/// Runs `plan` with `args` on the embedded L1 or `--l1-rpc`.
+///
+/// # Errors
+/// As [`run`].
+pub fn run_plan(args: DevnetArgs, plan: Plan) -> eyre::Result<Outcome> {
     tribunal_l1::block_on_blob_threads(async move {
         match args.l1_rpc.clone() {
-            Some(url) => run_on(Arc::new(RpcL1::connect(&url)?), args).await,
-            None => run_on(Arc::new(DevL1::new()), args).await,
+            Some(url) => run_on(Arc::new(RpcL1::connect(&url)?), args, plan).await,
+            None => run_on(Arc::new(DevL1::new()), args, plan).await,
         }
     })?
 }
@@ -215,7 +241,11 @@ async fn view<C: SolCall>(l1: &impl L1, to: Address, call: C) -> eyre::Result<C:
     Ok(C::abi_decode_returns(&out)?)
 }
 
-async fn run_on<D: L1Dev + 'static>(l1: Arc<D>, args: DevnetArgs) -> eyre::Result<()> {
+async fn run_on<D: L1Dev + 'static>(
+    l1: Arc<D>,
+    args: DevnetArgs,
+    plan: Plan,
+) -> eyre::Result<Outcome> {
     let chain_id = crate::wallet::chain(args.chain_id)?;
     eyre::ensure!(args.users >= 2, "--users must be at least 2");
     eyre::ensure!(args.batches >= 2, "--batches must be at least 2 (instant, then slow)");
@@ -326,7 +356,7 @@ async fn run_on<D: L1Dev + 'static>(l1: Arc<D>, args: DevnetArgs) -> eyre::Resul
             ..Default::default()
         },
         poll_interval: Duration::from_millis(500),
-        services: Services::ALL,
+        services: plan.services,
     };
     let mut node = Node::start(l1.clone(), config, keys_node, &genesis, Some(keys), Some(enclave))?;
     let sequencer = node.sequencer.clone().expect("the devnet runs the sequencer");
@@ -378,7 +408,7 @@ async fn run_on<D: L1Dev + 'static>(l1: Arc<D>, args: DevnetArgs) -> eyre::Resul
             users[f].nonce += 1;
             force(&*l1, &user_l1, d.inbox, chain_id, body, &users[f].key).await?;
         }
-        if round == slow_round {
+        if plan.slow_tail && round == slow_round {
             // A forced transfer that cannot pay: skipped by the STF, not provable by the circuit.
             let f = round as usize % n;
             let body = Transfer {
@@ -452,7 +482,7 @@ async fn run_on<D: L1Dev + 'static>(l1: Arc<D>, args: DevnetArgs) -> eyre::Resul
                 && r.game_created
                 && r.final_path.is_none()
                 && r.tee_approved != matches!(r.zk, Some(ZkOutcome::Proven { .. }))
-                && r.zk.is_some()
+                && (r.zk.is_some() || !plan.services.zk)
         });
         if waiting_window && !travelled {
             println!(
@@ -476,7 +506,7 @@ async fn run_on<D: L1Dev + 'static>(l1: Arc<D>, args: DevnetArgs) -> eyre::Resul
         rows.len()
     );
     eyre::ensure!(status == last, "L1 says batch {status} is the latest final, not {last}");
-    Ok(())
+    Ok(tracker.rows.values().filter_map(|r| r.final_path).collect())
 }
 
 fn submit<L: L1>(sequencer: &Sequencer<L>, tx: Tx) -> eyre::Result<()> {

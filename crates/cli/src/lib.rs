@@ -1,4 +1,4 @@
-//! The `tribunal` command line: `devnet`, `wallet`, `tee`, `stage` and `bench`.
+//! The `tribunal` command line: `devnet`, `scenario`, `wallet`, `tee`, `stage` and `bench`.
 //!
 //! It wires the library crates together and owns process concerns: argument parsing, logging,
 //! progress bars and exit codes. Rules live in the library crates, never here.
@@ -9,6 +9,7 @@ pub mod bench;
 pub mod bench_tee;
 pub mod bench_zk;
 pub mod devnet;
+pub mod scenario;
 pub mod stage;
 pub mod tee;
 pub mod wallet;
@@ -30,8 +31,10 @@ pub struct Cli {
 /// Top-level commands.
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Run the rollup end to end on embedded defaults (today: the L2 side only; see its output).
+    /// Run the rollup end to end on embedded defaults, to 2-of-3 finality.
     Devnet(devnet::DevnetArgs),
+    /// Run the rollup with one part changed (a leg down, …) and check the outcome.
+    Scenario(scenario::ScenarioArgs),
     /// L2 keys and signed transactions.
     #[command(subcommand)]
     Wallet(wallet::WalletCommand),
@@ -59,6 +62,7 @@ pub fn run() -> eyre::Result<()> {
     tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
     match Cli::parse().command {
         Command::Devnet(a) => devnet::run(a),
+        Command::Scenario(a) => scenario::run(a),
         Command::Wallet(c) => wallet::run(c),
         Command::Tee(c) => tee::run(c),
         Command::Stage(a) => stage::run(a),
