@@ -25,7 +25,7 @@ use clap::Args;
 use eyre::WrapErr;
 use tribunal_contracts::{Inbox, MultiProofFinality, TeeVerifier};
 use tribunal_dispute::{Action, GameParams};
-use tribunal_l1::{DevL1, L1, L1Dev, L1Tx, RpcL1, dev_signers};
+use tribunal_l1::{DevL1, L1, L1Dev, L1Tx, RpcL1, dev_signers, view};
 use tribunal_node::{
     Event, Node, NodeConfig, NodeKeys, Services, council,
     deploy::{DeployConfig, LegImpl, deploy_with_game},
@@ -234,11 +234,6 @@ struct User {
     index: AccountIndex,
     key: PrivateKey,
     nonce: u64,
-}
-
-async fn view<C: SolCall>(l1: &impl L1, to: Address, call: C) -> eyre::Result<C::Return> {
-    let out = l1.call(Address::ZERO, to, call.abi_encode().into()).await?;
-    Ok(C::abi_decode_returns(&out)?)
 }
 
 async fn run_on<D: L1Dev + 'static>(

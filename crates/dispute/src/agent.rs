@@ -14,7 +14,7 @@ use tribunal_contracts::{
     Inbox, MultiProofFinality, StfStep,
 };
 use tribunal_da::{decode_batch, open_element};
-use tribunal_l1::{L1, L1Error, L1Tx};
+use tribunal_l1::{L1, L1Error, L1Tx, view};
 use tribunal_primitives::{
     BatchNumber, ChainId, Claim, DataCommitment, Fr, QueueAcc, StateRoot, WithdrawalRoot,
     field::{fr_from_be_bytes, fr_to_be_bytes},
@@ -188,11 +188,6 @@ impl Replica {
         }
         Ok(self.states.get(&n))
     }
-}
-
-async fn view<L: L1, C: SolCall>(l1: &L, to: Address, call: C) -> Result<C::Return, L1Error> {
-    let out = l1.call(Address::ZERO, to, call.abi_encode().into()).await?;
-    C::abi_decode_returns(&out).map_err(|e| L1Error::InvalidTx(format!("undecodable answer: {e}")))
 }
 
 async fn blobs_of<L: L1>(l1: &L, inbox: Address, n: u64) -> Result<Vec<Blob>, L1Error> {

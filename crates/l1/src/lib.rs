@@ -203,6 +203,20 @@ pub trait L1: Send + Sync {
     ) -> impl Future<Output = L1Result<Vec<L1Log>>> + Send;
 }
 
+/// Calls view function `call` on `to` (`eth_call` from the zero address) and decodes its return.
+///
+/// # Errors
+/// The call's [`L1Error`], or [`L1Error::InvalidTx`] when the answer does not decode (`to` is not
+/// the contract expected).
+pub async fn view<C: alloy_sol_types::SolCall>(
+    l1: &impl L1,
+    to: Address,
+    call: C,
+) -> L1Result<C::Return> {
+    let out = l1.call(Address::ZERO, to, call.abi_encode().into()).await?;
+    C::abi_decode_returns(&out).map_err(|e| L1Error::InvalidTx(format!("undecodable answer: {e}")))
+}
+
 /// A log with the block that holds it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct L1Log {

@@ -9,7 +9,7 @@ use alloy_primitives::Address;
 use alloy_sol_types::SolCall;
 use tribunal_contracts::Inbox;
 use tribunal_da::fees::{BlobSchedule, quote};
-use tribunal_l1::{L1, L1Error, L1Tx};
+use tribunal_l1::{L1, L1Error, L1Tx, view};
 use tribunal_primitives::BatchNumber;
 
 use crate::{Store, StoreError};
@@ -77,12 +77,7 @@ impl<L: L1> Batcher<L> {
     /// # Errors
     /// [`BatcherError`] for the first batch that could not be posted.
     pub async fn poll(&self) -> Result<Vec<Posted>, BatcherError> {
-        let out = self
-            .l1
-            .call(Address::ZERO, self.inbox, Inbox::latestBatchCall {}.abi_encode().into())
-            .await?;
-        let latest = Inbox::latestBatchCall::abi_decode_returns(&out)
-            .map_err(|e| L1Error::InvalidTx(format!("undecodable latestBatch: {e}")))?;
+        let latest = view(&self.l1, self.inbox, Inbox::latestBatchCall {}).await?;
         let head = self.store.head()?.0;
         if latest > head {
             return Err(BatcherError::Ahead { inbox: latest, head });

@@ -12,7 +12,7 @@ use tribunal_contracts::{
     Inbox, MultiProofFinality, SecurityCouncil, TeeVerifier,
     poseidon::{PoseidonT3, PoseidonT5},
 };
-use tribunal_l1::{L1, L1Error, L1Tx};
+use tribunal_l1::{L1, L1Error, L1Tx, view};
 use tribunal_primitives::{ChainId, StateRoot, field::fr_to_be_bytes};
 
 /// Seconds in a day.
@@ -349,10 +349,6 @@ pub async fn read_stage_config(
     l1: &impl L1,
     finality: Address,
 ) -> Result<tribunal_finality::stage::DeploymentConfig, L1Error> {
-    async fn view<C: SolCall>(l1: &impl L1, to: Address, call: C) -> Result<C::Return, L1Error> {
-        let out = l1.call(Address::ZERO, to, call.abi_encode().into()).await?;
-        C::abi_decode_returns(&out).map_err(|e| L1Error::InvalidTx(format!("decoding a view: {e}")))
-    }
     let council = view(l1, finality, MultiProofFinality::COUNCILCall {}).await?;
     let inbox = view(l1, finality, MultiProofFinality::INBOXCall {}).await?;
     Ok(tribunal_finality::stage::DeploymentConfig {

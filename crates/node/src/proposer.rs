@@ -6,7 +6,7 @@ use alloy::signers::local::PrivateKeySigner;
 use alloy_primitives::{Address, B256, U256};
 use alloy_sol_types::{SolCall, SolEvent, SolInterface};
 use tribunal_contracts::{Inbox, MultiProofFinality};
-use tribunal_l1::{L1, L1Error, L1Tx};
+use tribunal_l1::{L1, L1Error, L1Tx, view};
 use tribunal_primitives::{
     BatchNumber, DataCommitment, StateRoot, WithdrawalRoot, field::fr_to_be_bytes,
 };
@@ -81,12 +81,6 @@ impl<L: L1> Proposer<L> {
         Self { l1, inbox, finality, store, sender, bond, next: None }
     }
 
-    async fn view<C: SolCall>(&self, to: Address, call: C) -> Result<C::Return, L1Error> {
-        let out = self.l1.call(Address::ZERO, to, call.abi_encode().into()).await?;
-        C::abi_decode_returns(&out)
-            .map_err(|e| L1Error::InvalidTx(format!("undecodable answer: {e}")))
-    }
-
     /// Proposes the claims of the posted batches not proposed yet, in order.
     ///
     /// # Errors
@@ -95,10 +89,11 @@ impl<L: L1> Proposer<L> {
         let next = match self.next {
             Some(n) => n,
             None => {
-                self.view(self.finality, MultiProofFinality::latestFinalBatchCall {}).await? + 1
+                view(&self.l1, self.finality, MultiProofFinality::latestFinalBatchCall {}).await?
+                    + 1
             }
         };
-        let posted = self.view(self.inbox, Inbox::latestBatchCall {}).await?;
+        let posted = view(&self.l1, self.inbox, Inbox::latestBatchCall {}).await?;
         let mut out = Vec::new();
         for n in next..=posted.min(self.store.head()?.0) {
             let Some(r) = self.store.batch_record(BatchNumber(n))? else { break };
@@ -109,8 +104,9 @@ impl<L: L1> Proposer<L> {
                 r.withdrawal_root,
                 r.data_commitment,
             );
-            let id =
-                self.view(self.finality, MultiProofFinality::claimCountCall {}).await?.to::<u64>();
+            let id = view(&self.l1, self.finality, MultiProofFinality::claimCountCall {})
+                .await?
+                .to::<u64>();
             match self
                 .l1
                 .send(

@@ -14,7 +14,7 @@ use alloy::signers::local::PrivateKeySigner;
 use alloy_primitives::{Address, B256, Bytes, U256};
 use alloy_sol_types::SolCall;
 use tribunal_contracts::{Inbox, MultiProofFinality, TeeVerifier};
-use tribunal_l1::{L1, L1Error, L1Tx};
+use tribunal_l1::{L1, L1Error, L1Tx, view};
 use tribunal_primitives::{
     BatchNumber, ChainId, Claim, DataCommitment, QueueAcc, StateRoot, WithdrawalRoot,
     field::fr_from_be_bytes,
@@ -103,7 +103,7 @@ impl<L: L1, E: Enclave> TeeProver<L, E> {
     /// # Errors
     /// [`TeeProverError`] for the first claim that could not be handled; it is retried next time.
     pub async fn poll(&mut self) -> Result<Vec<(u64, TeeOutcome)>, TeeProverError> {
-        let count = self.view(self.finality, MultiProofFinality::claimCountCall {}).await?;
+        let count = view(&self.l1, self.finality, MultiProofFinality::claimCountCall {}).await?;
         let mut done = Vec::new();
         while U256::from(self.next_claim) < count {
             let id = self.next_claim;
@@ -132,9 +132,9 @@ impl<L: L1, E: Enclave> TeeProver<L, E> {
     }
 
     async fn handle(&mut self, id: u64) -> Result<TeeOutcome, TeeProverError> {
-        let raw = self
-            .view(self.finality, MultiProofFinality::claimOfCall { _id: U256::from(id) })
-            .await?;
+        let raw =
+            view(&self.l1, self.finality, MultiProofFinality::claimOfCall { _id: U256::from(id) })
+                .await?;
         let claim = match claim_from_sol(id, &raw) {
             Ok(c) => c,
             // No STF root is outside the field: the claim is wrong, but nothing can be re-executed.
@@ -212,14 +212,9 @@ impl<L: L1, E: Enclave> TeeProver<L, E> {
         &self,
         n: BatchNumber,
     ) -> Result<Vec<alloy_eips::eip4844::Blob>, TeeProverError> {
-        let hashes = self.view(self.inbox, Inbox::blobHashesCall { _batchNumber: n.0 }).await?;
+        let hashes =
+            view(&self.l1, self.inbox, Inbox::blobHashesCall { _batchNumber: n.0 }).await?;
         Ok(self.l1.blobs(&hashes).await?)
-    }
-
-    async fn view<C: SolCall>(&self, to: Address, call: C) -> Result<C::Return, L1Error> {
-        let out = self.l1.call(Address::ZERO, to, call.abi_encode().into()).await?;
-        C::abi_decode_returns(&out)
-            .map_err(|e| L1Error::InvalidTx(format!("undecodable answer: {e}")))
     }
 }
 

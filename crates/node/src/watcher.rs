@@ -11,7 +11,7 @@ use alloy::signers::local::PrivateKeySigner;
 use alloy_primitives::{Address, U256};
 use alloy_sol_types::SolCall;
 use tribunal_contracts::MultiProofFinality;
-use tribunal_l1::{L1, L1Error, L1Tx};
+use tribunal_l1::{L1, L1Error, L1Tx, view};
 
 /// How a claim became final (`MultiProofFinality.PATH_*`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -78,30 +78,29 @@ impl<L: L1> Watcher<L> {
         Self { l1, finality, sender, first_open: 0, reported: BTreeSet::new() }
     }
 
-    async fn view<C: SolCall>(&self, call: C) -> Result<C::Return, L1Error> {
-        let out = self.l1.call(Address::ZERO, self.finality, call.abi_encode().into()).await?;
-        C::abi_decode_returns(&out)
-            .map_err(|e| L1Error::InvalidTx(format!("undecodable answer: {e}")))
-    }
-
     /// Finalizes what can be finalized, in claim order, and returns the claims that became
     /// final since the last poll.
     ///
     /// # Errors
     /// [`L1Error`] when reading L1 or a `finalize` call fails (retried next time).
     pub async fn poll(&mut self) -> Result<Vec<Finalized>, L1Error> {
-        let count = self.view(MultiProofFinality::claimCountCall {}).await?.to::<u64>();
+        let count =
+            view(&self.l1, self.finality, MultiProofFinality::claimCountCall {}).await?.to::<u64>();
         let mut out = Vec::new();
         let mut pending = 0u64;
         let mut all_settled = true;
         for id in self.first_open..count {
-            let status =
-                self.view(MultiProofFinality::statusOfCall { _id: U256::from(id) }).await?;
+            let status = view(
+                &self.l1,
+                self.finality,
+                MultiProofFinality::statusOfCall { _id: U256::from(id) },
+            )
+            .await?;
             let mut gas = 0;
             let mut status_final = status.isFinal;
             if !status.isFinal && !status.superseded {
                 let path = MultiProofFinality::finalizablePathCall { _id: U256::from(id) };
-                if self.view(path.clone()).await.is_ok() {
+                if view(&self.l1, self.finality, path).await.is_ok() {
                     let tx = L1Tx::call(self.finality, path_finalize(id));
                     let receipt = self.l1.send(&self.sender, tx).await?;
                     gas = receipt.gas_used;
@@ -109,9 +108,19 @@ impl<L: L1> Watcher<L> {
                 }
             }
             if status_final && !self.reported.contains(&id) {
-                let s = self.view(MultiProofFinality::statusOfCall { _id: U256::from(id) }).await?;
-                let claim =
-                    self.view(MultiProofFinality::claimOfCall { _id: U256::from(id) }).await?;
+                // Read again only when this poll finalized it.
+                let s = if status.isFinal {
+                    status.clone()
+                } else {
+                    let call = MultiProofFinality::statusOfCall { _id: U256::from(id) };
+                    view(&self.l1, self.finality, call).await?
+                };
+                let claim = view(
+                    &self.l1,
+                    self.finality,
+                    MultiProofFinality::claimOfCall { _id: U256::from(id) },
+                )
+                .await?;
                 let path = FinalityPath::from_u8(s.path).unwrap_or(FinalityPath::Instant);
                 self.reported.insert(id);
                 metrics::counter!("tribunal_claims_final_total", "path" => path.to_string())

@@ -13,7 +13,7 @@ use alloy_primitives::{Address, U256};
 use alloy_sol_types::SolCall;
 use tribunal_contracts::{Inbox, MultiProofFinality};
 use tribunal_dispute::{AgentError, Replica};
-use tribunal_l1::{L1, L1Error, L1Tx};
+use tribunal_l1::{L1, L1Error, L1Tx, view};
 use tribunal_primitives::Claim;
 use tribunal_stf::{State, execute_batch};
 use tribunal_zk::{keys::Keys, prover::prove, witness::BatchWitness};
@@ -95,12 +95,6 @@ impl<L: L1> ZkProver<L> {
         Self { l1, inbox, finality, sender, keys, replica: Replica::new(genesis), next_claim: 0 }
     }
 
-    async fn view<C: SolCall>(&self, to: Address, call: C) -> Result<C::Return, L1Error> {
-        let out = self.l1.call(Address::ZERO, to, call.abi_encode().into()).await?;
-        C::abi_decode_returns(&out)
-            .map_err(|e| L1Error::InvalidTx(format!("undecodable answer: {e}")))
-    }
-
     /// Handles the next claim not handled yet, if any: one per poll, since proving takes long
     /// and each outcome should be reported as soon as it is known.
     ///
@@ -108,7 +102,7 @@ impl<L: L1> ZkProver<L> {
     /// [`ZkProverError`] when the claim could not be handled; it is retried next time.
     pub async fn poll(&mut self) -> Result<Vec<(u64, ZkOutcome)>, ZkProverError> {
         let count =
-            self.view(self.finality, MultiProofFinality::claimCountCall {}).await?.to::<u64>();
+            view(&self.l1, self.finality, MultiProofFinality::claimCountCall {}).await?.to::<u64>();
         let mut done = Vec::new();
         if self.next_claim < count {
             let id = self.next_claim;
@@ -130,9 +124,9 @@ impl<L: L1> ZkProver<L> {
     }
 
     async fn handle(&mut self, id: u64) -> Result<ZkOutcome, ZkProverError> {
-        let raw = self
-            .view(self.finality, MultiProofFinality::claimOfCall { _id: U256::from(id) })
-            .await?;
+        let raw =
+            view(&self.l1, self.finality, MultiProofFinality::claimOfCall { _id: U256::from(id) })
+                .await?;
         let claim = match claim_from_sol(id, &raw) {
             Ok(c) => c,
             Err(e) => return Ok(ZkOutcome::Wrong { reason: e.to_string() }),
@@ -147,7 +141,7 @@ impl<L: L1> ZkProver<L> {
             return Ok(ZkOutcome::Wrong { reason: "parent root is not the posted chain's".into() });
         }
         let mut state = parent.clone();
-        let hashes = self.view(self.inbox, Inbox::blobHashesCall { _batchNumber: n }).await?;
+        let hashes = view(&self.l1, self.inbox, Inbox::blobHashesCall { _batchNumber: n }).await?;
         let blobs = self.l1.blobs(&hashes).await?;
         let batch = match tribunal_da::decode_batch(&blobs) {
             Ok(b) => b,
