@@ -74,9 +74,24 @@ pub struct DevnetArgs {
     /// Give up when nothing becomes final for this many seconds.
     #[arg(long, default_value_t = 900)]
     pub stall_secs: u64,
+    /// Keep the rollup running once the workload is final, serving JSON-RPC (and metrics) until
+    /// ctrl-c. With `--l1-rpc` and `--data-dir`, `tribunal node --config DATA_DIR/node.toml`
+    /// resumes it after a stop.
+    #[arg(long)]
+    pub serve: bool,
+    /// JSON-RPC listen address with `--serve`.
+    #[arg(long, default_value = "127.0.0.1:8645")]
+    pub rpc_addr: std::net::SocketAddr,
+    /// Prometheus listen address with `--serve`.
+    #[arg(long)]
+    pub metrics_addr: Option<std::net::SocketAddr>,
 }
 
 const ETH: u128 = 1_000_000_000_000_000_000;
+
+/// The dev enclave's signing key: `keccak256("tribunal devnet enclave")`.
+static DEV_ENCLAVE_KEY: std::sync::LazyLock<alloy_primitives::B256> =
+    std::sync::LazyLock::new(|| keccak256("tribunal devnet enclave"));
 
 /// What a run exercises: which services run, and whether the last batch carries a forced
 /// transfer the circuit cannot prove (the devnet's slow-path batch).
@@ -319,7 +334,7 @@ async fn run_on<D: L1Dev + 'static>(
     let l1_chain = l1.chain_id().await?;
     let enclave = DevEnclave::new(
         EnclaveConfig { stf, l1_chain_id: l1_chain, finality: d.finality },
-        PrivateKeySigner::from_bytes(&keccak256("tribunal devnet enclave"))?,
+        PrivateKeySigner::from_bytes(&DEV_ENCLAVE_KEY)?,
     )?;
     let policy = AttestationPolicy { allow_insecure_dev: true, ..Default::default() };
     let attested =
@@ -353,6 +368,15 @@ async fn run_on<D: L1Dev + 'static>(
         poll_interval: Duration::from_millis(500),
         services: plan.services,
     };
+    if let (Some(url), Some(data_dir)) = (&args.l1_rpc, &args.data_dir) {
+        let file = node_file(url, data_dir, chain_id.0, &config, &keys_node, &args);
+        std::fs::create_dir_all(data_dir)?;
+        file.write(&data_dir.join("node.toml"))?;
+        println!(
+            "wrote {} (tribunal node --config resumes this rollup)\n",
+            data_dir.join("node.toml").display()
+        );
+    }
     let mut node = Node::start(l1.clone(), config, keys_node, &genesis, Some(keys), Some(enclave))?;
     let sequencer = node.sequencer.clone().expect("the devnet runs the sequencer");
     let mut tracker =
@@ -391,7 +415,7 @@ async fn run_on<D: L1Dev + 'static>(
     for round in 1..=args.batches {
         let head = sequencer.head().0.0;
         // Forced transactions go through L1 first, so they are queued before the round's batch.
-        if round == 2 {
+        if round == 1 {
             // A forced transfer the sequencer must include (censorship resistance).
             let (f, t) = (round as usize % n, (round as usize + 1) % n);
             let body = Transfer {
@@ -425,7 +449,7 @@ async fn run_on<D: L1Dev + 'static>(
             users[from].nonce += 1;
             submit(&sequencer, Tx::Transfer(Signed::sign(body, chain_id, &users[from].key)))?;
         }
-        if round == 2 {
+        if round == 1 {
             let w = (round as usize + 2) % n;
             let body = Withdraw {
                 from: users[w].index,
@@ -495,13 +519,72 @@ async fn run_on<D: L1Dev + 'static>(
     let instant = rows.iter().filter(|r| r.final_path == Some(FinalityPath::Instant)).count();
     let slow = rows.len() - instant;
     let status = view(&*l1, d.finality, MultiProofFinality::latestFinalBatchCall {}).await?;
-    node.stop().await;
     println!(
         "\n{} batches final ({instant} instant, {slow} slow); MultiProofFinality.latestFinalBatch = {status}",
         rows.len()
     );
     eyre::ensure!(status == last, "L1 says batch {status} is the latest final, not {last}");
-    Ok(tracker.rows.values().filter_map(|r| r.final_path).collect())
+    let outcome = tracker.rows.values().filter_map(|r| r.final_path).collect();
+    if args.serve {
+        if args.l1_rpc.is_none() {
+            println!("note: the L1 is embedded in this process: deposits and claims need --l1-rpc");
+        }
+        crate::node::serve(l1, node, args.rpc_addr, args.metrics_addr).await?;
+    } else {
+        node.stop().await;
+    }
+    Ok(outcome)
+}
+
+/// The `tribunal node` configuration of the rollup this devnet deployed.
+fn node_file(
+    l1_rpc: &str,
+    data_dir: &std::path::Path,
+    chain_id: u64,
+    config: &NodeConfig,
+    keys: &NodeKeys,
+    args: &DevnetArgs,
+) -> crate::node::NodeFile {
+    use crate::node::{
+        ContractsFile, KeysFile, ListenFile, NodeFile, SequencerFile, ServicesFile, TeeFile,
+        ZkFile, key_hex,
+    };
+    let s = config.services;
+    NodeFile {
+        l1_rpc: l1_rpc.to_owned(),
+        data_dir: data_dir.to_owned(),
+        l2_chain_id: chain_id,
+        poll_interval_ms: config.poll_interval.as_millis() as u64,
+        contracts: ContractsFile {
+            inbox: config.inbox,
+            finality: config.finality,
+            game: config.game,
+        },
+        keys: KeysFile {
+            sequencer: key_hex(&keys.sequencer),
+            proposer: key_hex(&keys.proposer),
+            zk: key_hex(&keys.zk),
+            tee: key_hex(&keys.tee),
+            challenger: key_hex(&keys.challenger),
+            watcher: key_hex(&keys.watcher),
+        },
+        services: ServicesFile {
+            sequencer: s.sequencer,
+            zk: s.zk,
+            tee: s.tee,
+            dispute: s.dispute,
+            watcher: s.watcher,
+        },
+        sequencer: SequencerFile {
+            max_batch_txs: config.sequencer.max_batch_txs,
+            max_wait_ms: config.sequencer.max_wait.as_millis() as u64,
+            max_mempool: config.sequencer.max_mempool,
+        },
+        zk: ZkFile { slots: args.zk_slots, key_dir: Some(default_key_dir()) },
+        tee: TeeFile { dev_enclave_key: Some(format!("0x{}", hex::encode(*DEV_ENCLAVE_KEY))) },
+        rpc: ListenFile { addr: args.rpc_addr },
+        metrics: args.metrics_addr.map(|addr| ListenFile { addr }),
+    }
 }
 
 fn submit<L: L1>(sequencer: &Sequencer<L>, tx: Tx) -> eyre::Result<()> {

@@ -1,4 +1,4 @@
-//! The `tribunal` command line: `devnet`, `scenario`, `wallet`, `tee`, `stage` and `bench`.
+//! The `tribunal` command line: `devnet`, `node`, `scenario`, `wallet`, `tee`, `stage` and `bench`.
 //!
 //! It wires the library crates together and owns process concerns: argument parsing, logging,
 //! progress bars and exit codes. Rules live in the library crates, never here.
@@ -9,10 +9,12 @@ pub mod bench;
 pub mod bench_tee;
 pub mod bench_zk;
 pub mod devnet;
+pub mod node;
 pub mod scenario;
 pub mod stage;
 pub mod tee;
 pub mod wallet;
+mod wallet_rpc;
 
 use clap::{Parser, Subcommand};
 
@@ -33,6 +35,8 @@ pub struct Cli {
 pub enum Command {
     /// Run the rollup end to end on embedded defaults, to 2-of-3 finality.
     Devnet(devnet::DevnetArgs),
+    /// Run the node against a real L1 from a TOML config: services, JSON-RPC, metrics.
+    Node(node::NodeArgs),
     /// Run the rollup with one part changed (a leg down, …) and check the outcome.
     Scenario(scenario::ScenarioArgs),
     /// L2 keys and signed transactions.
@@ -62,6 +66,7 @@ pub fn run() -> eyre::Result<()> {
     tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
     match Cli::parse().command {
         Command::Devnet(a) => devnet::run(a),
+        Command::Node(a) => node::run(a),
         Command::Scenario(a) => scenario::run(a),
         Command::Wallet(c) => wallet::run(c),
         Command::Tee(c) => tee::run(c),

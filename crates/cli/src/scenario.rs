@@ -66,6 +66,9 @@ pub fn run(args: ScenarioArgs) -> eyre::Result<()> {
         chain_id: crate::DEVNET_CHAIN_ID,
         l1_rpc: None,
         stall_secs: 900,
+        serve: false,
+        rpc_addr: ([127, 0, 0, 1], 8645).into(),
+        metrics_addr: None,
     };
     let outcome = run_plan(devnet, Plan { services, slow_tail: false })?;
     eyre::ensure!(

@@ -165,6 +165,163 @@ pub enum WalletCommand {
     SignTransfer(SignTransferArgs),
     /// Sign a withdrawal to an L1 address.
     SignWithdraw(SignWithdrawArgs),
+    /// Deposit ETH on L1 to a new L2 account of a key file (`--l1-rpc`, `--eth-key`).
+    Deposit(DepositArgs),
+    /// Sign a transfer and send it to a node (`--rpc`).
+    Transfer(SendTransferArgs),
+    /// Sign a withdrawal to an L1 address and send it to a node (`--rpc`).
+    Withdraw(SendWithdrawArgs),
+    /// Show an account at the node's head, with its Merkle proof.
+    Account(AccountArgs),
+    /// Show where a transaction is (pending, sealed, final, dropped).
+    Status(StatusArgs),
+    /// Claim a withdrawal on L1 once its batch is final (`--l1-rpc`, `--eth-key`).
+    Claim(ClaimArgs),
+}
+
+/// A node's JSON-RPC endpoint.
+#[derive(Args, Debug, Clone)]
+pub struct RpcArgs {
+    /// The node's JSON-RPC URL.
+    #[arg(long, env = "TRIBUNAL_RPC", default_value = "http://127.0.0.1:8645")]
+    pub rpc: String,
+    /// With `--wait`, give up after this many seconds.
+    #[arg(long, default_value_t = 900)]
+    pub timeout_secs: u64,
+}
+
+/// An L1 endpoint and the Ethereum key that pays there.
+#[derive(Args, Debug, Clone)]
+pub struct L1Args {
+    /// L1 JSON-RPC URL.
+    #[arg(long, env = "TRIBUNAL_L1_RPC")]
+    pub l1_rpc: String,
+    /// Ethereum private key paying the L1 transaction, 32 bytes hex.
+    #[arg(long, env = "TRIBUNAL_ETH_KEY", hide_env_values = true)]
+    pub eth_key: String,
+}
+
+/// What to wait for.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Wait {
+    /// Sealed in a batch.
+    Sealed,
+    /// Its batch is final on L1.
+    Final,
+}
+
+/// Arguments of `wallet deposit`.
+#[derive(Args, Debug)]
+pub struct DepositArgs {
+    /// Node endpoint (for the inbox address and `--wait`).
+    #[command(flatten)]
+    pub rpc: RpcArgs,
+    /// L1 endpoint and payer.
+    #[command(flatten)]
+    pub l1: L1Args,
+    /// Key file of the L2 account to create.
+    #[arg(long)]
+    pub key: PathBuf,
+    /// Amount: wei or with a unit (`1eth`).
+    #[arg(long)]
+    pub amount: String,
+    /// Wait until the L2 account exists at the node's head.
+    #[arg(long)]
+    pub wait: bool,
+}
+
+/// Arguments of `wallet transfer`.
+#[derive(Args, Debug)]
+pub struct SendTransferArgs {
+    /// Node endpoint.
+    #[command(flatten)]
+    pub rpc: RpcArgs,
+    /// Key file of the sender.
+    #[arg(long)]
+    pub key: PathBuf,
+    /// Sender's account index.
+    #[arg(long)]
+    pub from: u32,
+    /// Recipient's account index.
+    #[arg(long)]
+    pub to: u32,
+    /// Amount: wei or with a unit.
+    #[arg(long)]
+    pub amount: String,
+    /// Nonce (default: the node's pending nonce of the sender).
+    #[arg(long)]
+    pub nonce: Option<u64>,
+    /// Wait until the transaction is sealed, or final.
+    #[arg(long, value_enum)]
+    pub wait: Option<Wait>,
+}
+
+/// Arguments of `wallet withdraw`.
+#[derive(Args, Debug)]
+pub struct SendWithdrawArgs {
+    /// Node endpoint.
+    #[command(flatten)]
+    pub rpc: RpcArgs,
+    /// Key file of the sender.
+    #[arg(long)]
+    pub key: PathBuf,
+    /// Sender's account index.
+    #[arg(long)]
+    pub from: u32,
+    /// L1 recipient.
+    #[arg(long)]
+    pub to: Address,
+    /// Amount: wei or with a unit.
+    #[arg(long)]
+    pub amount: String,
+    /// Nonce (default: the node's pending nonce of the sender).
+    #[arg(long)]
+    pub nonce: Option<u64>,
+    /// Wait until the transaction is sealed, or final.
+    #[arg(long, value_enum)]
+    pub wait: Option<Wait>,
+}
+
+/// Arguments of `wallet account`.
+#[derive(Args, Debug)]
+pub struct AccountArgs {
+    /// Node endpoint.
+    #[command(flatten)]
+    pub rpc: RpcArgs,
+    /// Account index.
+    #[arg(long)]
+    pub index: u32,
+}
+
+/// Arguments of `wallet status`.
+#[derive(Args, Debug)]
+pub struct StatusArgs {
+    /// Node endpoint.
+    #[command(flatten)]
+    pub rpc: RpcArgs,
+    /// Transaction hash.
+    #[arg(long)]
+    pub tx: alloy_primitives::B256,
+    /// Wait until it is sealed, or final.
+    #[arg(long, value_enum)]
+    pub wait: Option<Wait>,
+}
+
+/// Arguments of `wallet claim`.
+#[derive(Args, Debug)]
+pub struct ClaimArgs {
+    /// Node endpoint.
+    #[command(flatten)]
+    pub rpc: RpcArgs,
+    /// L1 endpoint and payer (anyone may submit a claim; the ETH goes to the recipient).
+    #[command(flatten)]
+    pub l1: L1Args,
+    /// Hash of the withdrawal transaction.
+    #[arg(long)]
+    pub tx: alloy_primitives::B256,
+    /// Wait until its batch is final.
+    #[arg(long)]
+    pub wait: bool,
 }
 
 /// Arguments of `wallet new`.
@@ -314,9 +471,15 @@ fn print_signed(chain_id: ChainId, tx: &Tx) -> eyre::Result<()> {
 /// Runs a wallet command.
 ///
 /// # Errors
-/// [`WalletError`]s for bad input, I/O errors for files.
+/// [`WalletError`]s for bad input, I/O errors for files, the node's or L1's errors.
 pub fn run(cmd: WalletCommand) -> eyre::Result<()> {
     match cmd {
+        WalletCommand::Deposit(a) => crate::wallet_rpc::block_on(crate::wallet_rpc::deposit(a)),
+        WalletCommand::Transfer(a) => crate::wallet_rpc::block_on(crate::wallet_rpc::transfer(a)),
+        WalletCommand::Withdraw(a) => crate::wallet_rpc::block_on(crate::wallet_rpc::withdraw(a)),
+        WalletCommand::Account(a) => crate::wallet_rpc::block_on(crate::wallet_rpc::account(a)),
+        WalletCommand::Status(a) => crate::wallet_rpc::block_on(crate::wallet_rpc::status(a)),
+        WalletCommand::Claim(a) => crate::wallet_rpc::block_on(crate::wallet_rpc::claim(a)),
         WalletCommand::New(a) => {
             let chain_id = chain(a.chain_id)?;
             let key = PrivateKey::random(&mut rand::rng());

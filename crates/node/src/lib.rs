@@ -1,7 +1,7 @@
 //! The Tribunal node: the services of DESIGN.md §3 around the pure crates. It owns the durable
 //! store ([`store`]: state, batches, mempool), the [`sequencer`], the [`batcher`], the
 //! [`proposer`], the ZK and TEE prover workers ([`zk`], [`tee`]), the finality [`watcher`], their
-//! composition with the dispute agents ([`services`]), the deployment of the L1 contracts as one
+//! composition with the dispute agents ([`services`]), the JSON-RPC API ([`rpc`]), the deployment of the L1 contracts as one
 //! system ([`deploy`]) and acting as the council ([`council`]).
 //!
 //! It composes the pure crates (`tribunal-stf`, `tribunal-primitives`) with I/O. It must not
@@ -14,6 +14,7 @@ pub mod batcher;
 pub mod council;
 pub mod deploy;
 pub mod proposer;
+pub mod rpc;
 pub mod sequencer;
 pub mod services;
 pub mod store;
@@ -22,4 +23,4 @@ pub mod watcher;
 pub mod zk;
 
 pub use services::{Event, Node, NodeConfig, NodeKeys, Services};
-pub use store::{BatchRecord, Store, StoreError};
+pub use store::{BatchRecord, Store, StoreError, StoredWithdrawal, TxLocation};

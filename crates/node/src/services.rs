@@ -128,6 +128,17 @@ pub struct NodeConfig {
     pub services: Services,
 }
 
+/// A prover's poll failed, or its cursor could not be persisted.
+#[derive(Debug, thiserror::Error)]
+enum ServiceError {
+    #[error(transparent)]
+    Zk(#[from] crate::zk::ZkProverError),
+    #[error(transparent)]
+    Tee(#[from] crate::tee::TeeProverError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
 /// Why the node could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum NodeError {
@@ -155,6 +166,7 @@ pub struct Node<L> {
     pub store: Arc<Store>,
     /// Everything the services do.
     pub events: mpsc::UnboundedReceiver<Event>,
+    contracts: (Address, Address, Address),
     shutdown: watch::Sender<bool>,
     tasks: JoinSet<()>,
 }
@@ -268,14 +280,16 @@ impl<L: L1 + 'static> Node<L> {
                 keys.zk,
                 zk_keys,
                 genesis.clone(),
-            );
+            )
+            .resume_at(store.cursor("zk")?);
+            let cursor = store.clone();
             tasks.spawn(drive("zk prover", every, stop.clone(), tx.clone(), async move || {
-                Ok::<_, crate::zk::ZkProverError>(
-                    zk.poll()
-                        .await?
-                        .into_iter()
-                        .map(|(claim, outcome)| Event::Zk { claim, outcome })
-                        .collect(),
+                let done = zk.poll().await?;
+                if let Some((claim, _)) = done.last() {
+                    cursor.set_cursor("zk", claim + 1)?;
+                }
+                Ok::<_, ServiceError>(
+                    done.into_iter().map(|(claim, outcome)| Event::Zk { claim, outcome }).collect(),
                 )
             }));
         }
@@ -287,12 +301,16 @@ impl<L: L1 + 'static> Node<L> {
                 config.finality,
                 keys.tee,
                 genesis.clone(),
-            );
+            )
+            .resume_at(store.cursor("tee")?);
+            let cursor = store.clone();
             tasks.spawn(drive("tee prover", every, stop.clone(), tx.clone(), async move || {
-                Ok::<_, crate::tee::TeeProverError>(
-                    tee.poll()
-                        .await?
-                        .into_iter()
+                let done = tee.poll().await?;
+                if let Some((claim, _)) = done.last() {
+                    cursor.set_cursor("tee", claim + 1)?;
+                }
+                Ok::<_, ServiceError>(
+                    done.into_iter()
                         .map(|(claim, outcome)| Event::Tee { claim, outcome })
                         .collect(),
                 )
@@ -346,7 +364,13 @@ impl<L: L1 + 'static> Node<L> {
                 )
             }));
         }
-        Ok(Self { sequencer, store, events, shutdown, tasks })
+        let contracts = (config.inbox, config.finality, config.game);
+        Ok(Self { sequencer, store, events, contracts, shutdown, tasks })
+    }
+
+    /// The node's `Inbox`, `MultiProofFinality` and `DisputeGame` (zero when none).
+    pub const fn contracts(&self) -> (Address, Address, Address) {
+        self.contracts
     }
 
     /// Stops every service after its current poll, and waits for them.

@@ -15,12 +15,18 @@
 //! | `batches` | batch number | canonical batch encoding |
 //! | `roots_v2` | batch number | parent ‖ post ‖ withdrawal root ‖ data commitment ‖ queue accumulator (5 × 32, BE) ‖ messages consumed (8, BE) |
 //! | `mempool` | sequence number | canonical encoding of an accepted, not yet sealed, sequencer transaction |
+//! | `txs` | transaction hash | batch number (8, BE) ‖ position (4, BE); batch 0: dropped at sealing |
+//! | `withdrawals` | batch number | per emitted withdrawal: leaf index (8, BE) ‖ L1 recipient (20) ‖ amount (16, BE) |
+//!
+//! `meta` also keeps the provers' claim cursors (`cursor.zk`, `cursor.tee`): the next claim id
+//! each has to look at, so a restart does not re-handle claims it already settled.
 //!
 //! A sealed batch removes its transactions from `mempool` in the same write transaction that
 //! commits it, so an accepted transaction is either pending or in exactly one batch.
 
 use std::path::{Path, PathBuf};
 
+use alloy_primitives::{Address, B256};
 use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
 use tribunal_primitives::{
     AccountIndex, Batch, BatchNumber, ChainId, DataCommitment, Fr, PublicKey, QueueAcc, StateRoot,
@@ -30,12 +36,16 @@ use tribunal_primitives::{
 };
 use tribunal_stf::{Account, BatchOutput, State, StfConfig};
 
+use crate::sequencer::tx_hash;
+
 const META: TableDefinition<'_, &str, u64> = TableDefinition::new("meta");
 const ACCOUNTS: TableDefinition<'_, u32, [u8; 56]> = TableDefinition::new("accounts");
 const NODES: TableDefinition<'_, u64, [u8; 32]> = TableDefinition::new("nodes");
 const BATCHES: TableDefinition<'_, u64, &[u8]> = TableDefinition::new("batches");
 const ROOTS: TableDefinition<'_, u64, [u8; RECORD_BYTES]> = TableDefinition::new("roots_v2");
 const MEMPOOL: TableDefinition<'_, u64, &[u8]> = TableDefinition::new("mempool");
+const TXS: TableDefinition<'_, [u8; 32], [u8; 12]> = TableDefinition::new("txs");
+const WITHDRAWALS: TableDefinition<'_, u64, &[u8]> = TableDefinition::new("withdrawals");
 
 const CHAIN_ID: &str = "chain_id";
 const ACCOUNT_DEPTH: &str = "account_depth";
@@ -89,6 +99,35 @@ impl StoreError {
         Self::Db(Box::new(e.into()))
     }
 }
+
+/// Where a transaction the sequencer accepted ended up.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum TxLocation {
+    /// Still in the mempool.
+    Pending,
+    /// Sealed in `batch` at `position` (its withdrawal leaf index, if it is a withdrawal).
+    Sealed {
+        /// The batch.
+        batch: BatchNumber,
+        /// Its position in the batch.
+        position: u32,
+    },
+    /// Dropped at sealing: the STF refused it (its nonce was taken, the balance went).
+    Dropped,
+}
+
+/// A withdrawal a batch emitted, claimable on L1 once the batch is final.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct StoredWithdrawal {
+    /// Leaf index in the batch's withdrawal tree (the transaction's position).
+    pub index: u64,
+    /// L1 recipient.
+    pub to: Address,
+    /// Amount, in wei.
+    pub amount: Wei,
+}
+
+const WITHDRAWAL_BYTES: usize = 8 + 20 + 16;
 
 /// What the store keeps about an executed batch.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -364,6 +403,21 @@ impl Store {
             for seq in sealed {
                 mempool.remove(seq).map_err(StoreError::db)?;
             }
+            let mut txs = tx.open_table(TXS).map_err(StoreError::db)?;
+            for (position, t) in batch.txs.iter().enumerate() {
+                let mut at = [0u8; 12];
+                at[..8].copy_from_slice(&batch.number.0.to_be_bytes());
+                at[8..].copy_from_slice(&(position as u32).to_be_bytes());
+                txs.insert(tx_hash(t).0, at).map_err(StoreError::db)?;
+            }
+            let mut withdrawals = tx.open_table(WITHDRAWALS).map_err(StoreError::db)?;
+            let mut leaves = Vec::with_capacity(output.withdrawals.len() * WITHDRAWAL_BYTES);
+            for w in &output.withdrawals {
+                leaves.extend_from_slice(&w.index.to_be_bytes());
+                leaves.extend_from_slice(w.withdrawal.to.as_slice());
+                leaves.extend_from_slice(&w.withdrawal.amount.0.to_be_bytes());
+            }
+            withdrawals.insert(batch.number.0, leaves.as_slice()).map_err(StoreError::db)?;
             let mut meta = tx.open_table(META).map_err(StoreError::db)?;
             let head =
                 BatchNumber(meta.get(HEAD).map_err(StoreError::db)?.map_or(0, |v| v.value()));
@@ -474,7 +528,8 @@ impl Store {
         Ok(out)
     }
 
-    /// Removes mempool entries `seqs` (transactions the STF refuses at sealing).
+    /// Removes mempool entries `seqs` (transactions the STF refuses at sealing), recording them
+    /// as dropped.
     ///
     /// # Errors
     /// [`StoreError::Db`].
@@ -482,9 +537,95 @@ impl Store {
         let w = self.db.begin_write().map_err(StoreError::db)?;
         {
             let mut mempool = w.open_table(MEMPOOL).map_err(StoreError::db)?;
+            let mut txs = w.open_table(TXS).map_err(StoreError::db)?;
             for seq in seqs {
-                mempool.remove(seq).map_err(StoreError::db)?;
+                let Some(bytes) = mempool.remove(seq).map_err(StoreError::db)? else { continue };
+                let tx = decode_tx_exact(bytes.value())
+                    .map_err(|e| StoreError::Corrupt(format!("mempool entry {seq}: {e}")))?;
+                txs.insert(tx_hash(&tx).0, [0u8; 12]).map_err(StoreError::db)?;
             }
+        }
+        w.commit().map_err(StoreError::db)
+    }
+
+    /// Where the transaction with hash `hash` is: pending, sealed (batch and position) or
+    /// dropped; `None` when this node never accepted it.
+    ///
+    /// # Errors
+    /// [`StoreError::Db`], [`StoreError::Corrupt`].
+    pub fn tx_location(&self, hash: B256) -> Result<Option<TxLocation>, StoreError> {
+        let r = self.db.begin_read().map_err(StoreError::db)?;
+        match r.open_table(TXS) {
+            Ok(t) => {
+                if let Some(v) = t.get(hash.0).map_err(StoreError::db)? {
+                    let v = v.value();
+                    let batch = u64::from_be_bytes(v[..8].try_into().expect("8 bytes"));
+                    let position = u32::from_be_bytes(v[8..].try_into().expect("4 bytes"));
+                    return Ok(Some(if batch == 0 {
+                        TxLocation::Dropped
+                    } else {
+                        TxLocation::Sealed { batch: BatchNumber(batch), position }
+                    }));
+                }
+            }
+            Err(redb::TableError::TableDoesNotExist(_)) => {}
+            Err(e) => return Err(StoreError::db(e)),
+        }
+        drop(r);
+        Ok(self.mempool()?.iter().any(|(_, t)| tx_hash(t) == hash).then_some(TxLocation::Pending))
+    }
+
+    /// The withdrawals batch `number` emitted, in leaf order (`None`: no such batch).
+    ///
+    /// # Errors
+    /// [`StoreError::Db`], [`StoreError::Corrupt`].
+    pub fn withdrawals(
+        &self,
+        number: BatchNumber,
+    ) -> Result<Option<Vec<StoredWithdrawal>>, StoreError> {
+        let r = self.db.begin_read().map_err(StoreError::db)?;
+        let table = match r.open_table(WITHDRAWALS) {
+            Ok(t) => t,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
+            Err(e) => return Err(StoreError::db(e)),
+        };
+        let Some(bytes) = table.get(number.0).map_err(StoreError::db)? else { return Ok(None) };
+        let bytes = bytes.value();
+        if bytes.len() % WITHDRAWAL_BYTES != 0 {
+            return Err(StoreError::Corrupt(format!("withdrawals of batch {}", number.0)));
+        }
+        Ok(Some(
+            bytes
+                .chunks_exact(WITHDRAWAL_BYTES)
+                .map(|c| StoredWithdrawal {
+                    index: u64::from_be_bytes(c[..8].try_into().expect("8 bytes")),
+                    to: Address::from_slice(&c[8..28]),
+                    amount: Wei(u128::from_be_bytes(c[28..].try_into().expect("16 bytes"))),
+                })
+                .collect(),
+        ))
+    }
+
+    /// A persisted cursor (`name` is a service's: `zk`, `tee`); 0 when never set.
+    ///
+    /// # Errors
+    /// [`StoreError::Db`].
+    pub fn cursor(&self, name: &str) -> Result<u64, StoreError> {
+        let r = self.db.begin_read().map_err(StoreError::db)?;
+        let meta = r.open_table(META).map_err(StoreError::db)?;
+        let key = format!("cursor.{name}");
+        Ok(meta.get(key.as_str()).map_err(StoreError::db)?.map_or(0, |v| v.value()))
+    }
+
+    /// Persists a cursor.
+    ///
+    /// # Errors
+    /// [`StoreError::Db`].
+    pub fn set_cursor(&self, name: &str, value: u64) -> Result<(), StoreError> {
+        let w = self.db.begin_write().map_err(StoreError::db)?;
+        {
+            let mut meta = w.open_table(META).map_err(StoreError::db)?;
+            meta.insert(format!("cursor.{name}").as_str(), value).map_err(StoreError::db)?;
         }
         w.commit().map_err(StoreError::db)
     }

@@ -88,6 +88,14 @@ impl<L: L1, E: Enclave> TeeProver<L, E> {
         Self { l1, enclave, inbox, finality, sender, state: genesis, next_claim: 0 }
     }
 
+    /// Resumes at claim `next_claim` (a restart: the claims before it were handled). The replica
+    /// catches up from the posted blobs when it handles that claim.
+    #[must_use]
+    pub fn resume_at(mut self, next_claim: u64) -> Self {
+        self.next_claim = next_claim;
+        self
+    }
+
     /// The worker's L2 replica.
     pub const fn state(&self) -> &State {
         &self.state

@@ -95,6 +95,13 @@ impl<L: L1> ZkProver<L> {
         Self { l1, inbox, finality, sender, keys, replica: Replica::new(genesis), next_claim: 0 }
     }
 
+    /// Resumes at claim `next_claim` (a restart: the claims before it were handled).
+    #[must_use]
+    pub const fn resume_at(mut self, next_claim: u64) -> Self {
+        self.next_claim = next_claim;
+        self
+    }
+
     /// Handles the next claim not handled yet, if any: one per poll, since proving takes long
     /// and each outcome should be reported as soon as it is known.
     ///

@@ -6,13 +6,13 @@ mod common;
 
 use std::{sync::Arc, time::Duration};
 
-use alloy_primitives::U256;
+use alloy_primitives::{B256, U256};
 use alloy_sol_types::SolCall;
 use common::{CHAIN, System, run};
 use tribunal_contracts::{Inbox, MultiProofFinality};
 use tribunal_l1::{DevL1, L1, L1Tx};
 use tribunal_node::{
-    Store,
+    Store, TxLocation,
     batcher::Batcher,
     proposer::Proposer,
     sequencer::{Sequencer, SequencerConfig, SubmitError},
@@ -74,10 +74,12 @@ fn transactions_survive_a_restart_and_are_sealed_once_after_the_l1_messages() {
         assert!(store.mempool().unwrap().is_empty());
 
         // Accepted: alice pays twice with nonce 0 (the second will fail at sealing), then nonce 1.
-        seq.submit(transfer(&alice, 0, 1, ETH / 10, 0)).unwrap();
-        seq.submit(transfer(&alice, 0, 1, ETH / 5, 0)).unwrap();
+        let first = seq.submit(transfer(&alice, 0, 1, ETH / 10, 0)).unwrap();
+        let replay = seq.submit(transfer(&alice, 0, 1, ETH / 5, 0)).unwrap();
         seq.submit(transfer(&alice, 0, 1, ETH / 20, 1)).unwrap();
         seq.submit(transfer(&bob, 1, 0, ETH / 50, 0)).unwrap();
+        assert_eq!(store.tx_location(first).unwrap(), Some(TxLocation::Pending));
+        assert_eq!(store.tx_location(B256::repeat_byte(1)).unwrap(), None);
         let e = seq.submit(transfer(&bob, 1, 0, 1, 1)).unwrap_err();
         assert!(matches!(e, SubmitError::Full(4)), "{e}");
 
@@ -109,6 +111,11 @@ fn transactions_survive_a_restart_and_are_sealed_once_after_the_l1_messages() {
         assert_eq!(b2.dropped.len(), 2);
         assert!(b2.output.skipped().next().is_none(), "the forced transfer is valid");
         assert!(store.mempool().unwrap().is_empty(), "sealed or dropped, none left");
+        let sealed = TxLocation::Sealed { batch: BatchNumber(2), position: 1 };
+        assert_eq!(store.tx_location(first).unwrap(), Some(sealed));
+        assert_eq!(store.tx_location(replay).unwrap(), Some(TxLocation::Dropped));
+        assert_eq!(store.withdrawals(BatchNumber(2)).unwrap(), Some(vec![]));
+        assert_eq!(store.withdrawals(BatchNumber(9)).unwrap(), None);
         assert!(seq.poll(true).await.unwrap().is_none(), "nothing left to seal");
 
         // The batcher posts both; a restarted batcher posts nothing twice.

@@ -1,0 +1,325 @@
+//! Restart safety and the wallet, with real processes on anvil from npm: `tribunal devnet
+//! --serve` deploys a rollup and is killed (SIGKILL); `tribunal node --config` resumes it and is
+//! killed again with a transfer just accepted, and again with a withdrawal just sealed. No
+//! accepted transaction is lost, every batch has exactly one claim, every batch becomes final,
+//! and the wallet deposits, transfers, withdraws and claims on L1 as a person would.
+
+use std::{
+    io::{Read, Write},
+    net::{TcpListener, TcpStream},
+    path::{Path, PathBuf},
+    process::{Child, Command, Output},
+    time::{Duration, Instant},
+};
+
+use serde_json::{Value, json};
+
+const BIN: &str = env!("CARGO_BIN_EXE_tribunal");
+/// anvil's second dev account: pays the deposits and the claim.
+const PAYER: &str = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
+const RECIPIENT: &str = "0x2222222222222222222222222222222222222222";
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// A JSON-RPC call over plain HTTP/1.1: no client library of ours in the loop.
+fn rpc(port: u16, method: &str, params: Value) -> Result<Value, String> {
+    let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).to_string();
+    let mut s = TcpStream::connect(("127.0.0.1", port)).map_err(|e| e.to_string())?;
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    write!(
+        s,
+        "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .map_err(|e| e.to_string())?;
+    let mut text = String::new();
+    s.read_to_string(&mut text).map_err(|e| e.to_string())?;
+    let json = text.split("\r\n\r\n").nth(1).ok_or("no HTTP body")?;
+    let v: Value = serde_json::from_str(json).map_err(|e| format!("{e}: {json}"))?;
+    match v.get("error") {
+        Some(e) => Err(e.to_string()),
+        None => Ok(v["result"].clone()),
+    }
+}
+
+struct Proc(Child, &'static str);
+
+impl Proc {
+    fn spawn(name: &'static str, log: &Path, args: &[&str]) -> Self {
+        let out = std::fs::File::create(log).unwrap();
+        let child = Command::new(BIN)
+            .args(args)
+            .env("RUST_LOG", "info")
+            .stdout(out.try_clone().unwrap())
+            .stderr(out)
+            .spawn()
+            .unwrap();
+        Self(child, name)
+    }
+
+    /// SIGKILL: no shutdown path runs.
+    fn kill(mut self) {
+        self.0.kill().unwrap();
+        self.0.wait().unwrap();
+    }
+
+    fn check_alive(&mut self, log: &Path) {
+        if let Some(status) = self.0.try_wait().unwrap() {
+            panic!("{} exited ({status}):\n{}", self.1, std::fs::read_to_string(log).unwrap());
+        }
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn wait_for<T>(
+    what: &str,
+    secs: u64,
+    proc: &mut Proc,
+    log: &Path,
+    mut f: impl FnMut() -> Option<T>,
+) -> T {
+    let start = Instant::now();
+    loop {
+        proc.check_alive(log);
+        if let Some(t) = f() {
+            return t;
+        }
+        assert!(
+            start.elapsed().as_secs() < secs,
+            "gave up waiting for {what}; log:\n{}",
+            std::fs::read_to_string(log).unwrap()
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
+fn tribunal(args: &[&str]) -> Output {
+    Command::new(BIN).args(args).env("RUST_LOG", "warn").output().unwrap()
+}
+
+fn ok_json(out: &Output) -> Value {
+    assert!(
+        out.status.success(),
+        "stdout:\n{}\nstderr:\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn anvil() -> PathBuf {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../crates/contracts/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil");
+    assert!(p.exists(), "anvil from npm is missing: run `npm install` in crates/contracts");
+    p
+}
+
+/// The node answers and its head is final on L1.
+fn settled(port: u16) -> Option<Value> {
+    let info = rpc(port, "tribunal_chainInfo", json!([])).ok()?;
+    (info["head"].as_u64()? >= 1 && info["head"] == info["latestFinalBatch"]).then_some(info)
+}
+
+#[test]
+fn killed_node_resumes_without_losing_or_repeating_anything() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let data = d.join("data");
+    let (l1_port, rpc_port) = (free_port(), free_port());
+    let l1_url = format!("http://127.0.0.1:{l1_port}");
+    let rpc_url = format!("http://127.0.0.1:{rpc_port}");
+    let mut anvil_proc = Command::new(anvil())
+        .args(["--host", "127.0.0.1", "--port", &l1_port.to_string(), "--hardfork", "osaka"])
+        .arg("--silent")
+        .spawn()
+        .unwrap();
+    let anvil_guard = scopeguard(move || {
+        let _ = anvil_proc.kill();
+        let _ = anvil_proc.wait();
+    });
+    std::thread::sleep(Duration::from_secs(1));
+
+    // 1. The devnet deploys, runs its workload to finality and serves; then it is killed.
+    let log = d.join("devnet.log");
+    let mut devnet = Proc::spawn(
+        "devnet",
+        &log,
+        &[
+            "devnet",
+            "--l1-rpc",
+            &l1_url,
+            "--data-dir",
+            data.to_str().unwrap(),
+            "--serve",
+            "--rpc-addr",
+            &format!("127.0.0.1:{rpc_port}"),
+            "--users",
+            "2",
+            "--batches",
+            "2",
+            "--transfers",
+            "2",
+            "--zk-slots",
+            "4",
+        ],
+    );
+    wait_for("the devnet's workload to be final", 1200, &mut devnet, &log, || {
+        settled(rpc_port).filter(|i| i["head"].as_u64() >= Some(3))
+    });
+    devnet.kill();
+    let config = data.join("node.toml");
+    assert!(config.exists(), "the devnet wrote no node.toml");
+    let start_node = |n: usize| {
+        let log = d.join(format!("node{n}.log"));
+        let mut p = Proc::spawn("node", &log, &["node", "--config", config.to_str().unwrap()]);
+        wait_for("the node's RPC", 300, &mut p, &log, || {
+            rpc(rpc_port, "tribunal_chainInfo", json!([])).ok()
+        });
+        (p, log)
+    };
+
+    // 2. Resume with `tribunal node`; a person deposits with the wallet.
+    let (node, _) = start_node(1);
+    let alice = d.join("alice.json");
+    let bob = d.join("bob.json");
+    for k in [&alice, &bob] {
+        assert!(tribunal(&["wallet", "new", "--out", k.to_str().unwrap()]).status.success());
+    }
+    let deposit = |key: &Path, amount: &str| {
+        ok_json(&tribunal(&[
+            "wallet",
+            "deposit",
+            "--rpc",
+            &rpc_url,
+            "--l1-rpc",
+            &l1_url,
+            "--eth-key",
+            PAYER,
+            "--key",
+            key.to_str().unwrap(),
+            "--amount",
+            amount,
+            "--wait",
+        ]))["account"]
+            .as_u64()
+            .unwrap()
+            .to_string()
+    };
+    let a = deposit(&alice, "1eth");
+    let b = deposit(&bob, "0.5eth");
+
+    // 3. A transfer is accepted, and the node is killed at once (before or while sealing).
+    let sent = ok_json(&tribunal(&[
+        "wallet",
+        "transfer",
+        "--rpc",
+        &rpc_url,
+        "--key",
+        alice.to_str().unwrap(),
+        "--from",
+        &a,
+        "--to",
+        &b,
+        "--amount",
+        "0.1eth",
+    ]));
+    let transfer = sent["hash"].as_str().unwrap().to_owned();
+    node.kill();
+    let (node, _) = start_node(2);
+    let status = ok_json(&tribunal(&[
+        "wallet", "status", "--rpc", &rpc_url, "--tx", &transfer, "--wait", "final",
+    ]));
+    assert_eq!(status["status"]["status"], "sealed", "{status}");
+
+    // 4. A withdrawal is sealed, and the node is killed while it is posted, proposed and proven.
+    let sealed = ok_json(&tribunal(&[
+        "wallet",
+        "withdraw",
+        "--rpc",
+        &rpc_url,
+        "--key",
+        alice.to_str().unwrap(),
+        "--from",
+        &a,
+        "--to",
+        RECIPIENT,
+        "--amount",
+        "0.2eth",
+        "--wait",
+        "sealed",
+    ]));
+    let withdrawal = sealed["hash"].as_str().unwrap().to_owned();
+    node.kill();
+    let (mut node, log) = start_node(3);
+
+    // 5. The wallet claims it on L1 once final; a second claim is refused.
+    let claimed = ok_json(&tribunal(&[
+        "wallet",
+        "claim",
+        "--rpc",
+        &rpc_url,
+        "--l1-rpc",
+        &l1_url,
+        "--eth-key",
+        PAYER,
+        "--tx",
+        &withdrawal,
+        "--wait",
+    ]));
+    assert_eq!(claimed["amount_wei"], "200000000000000000");
+    let balance = rpc(l1_port, "eth_getBalance", json!([RECIPIENT, "latest"])).unwrap();
+    assert_eq!(balance, "0x2c68af0bb140000", "0.2 ETH paid on L1");
+    let again = tribunal(&[
+        "wallet",
+        "claim",
+        "--rpc",
+        &rpc_url,
+        "--l1-rpc",
+        &l1_url,
+        "--eth-key",
+        PAYER,
+        "--tx",
+        &withdrawal,
+    ]);
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already claimed"));
+
+    // 6. Balances add up, and every batch has one claim, final.
+    let account =
+        |i: &str| rpc(rpc_port, "tribunal_getAccount", json!([i.parse::<u32>().unwrap()])).unwrap();
+    assert_eq!(account(&b)["balance"], "0x853a0d2313c0000", "bob: 0.5 + 0.1 ETH");
+    assert_eq!(account(&a)["balance"], "0x9b6e64a8ec60000", "alice: 1 - 0.1 - 0.2 ETH");
+    let info = wait_for("every batch final", 600, &mut node, &log, || settled(rpc_port));
+    for n in 1..=info["head"].as_u64().unwrap() {
+        let batch = rpc(rpc_port, "tribunal_getBatch", json!([n])).unwrap();
+        assert_eq!(batch["claims"].as_array().unwrap().len(), 1, "batch {n}: {batch}");
+        assert!(batch["finalClaim"].is_u64(), "batch {n}: {batch}");
+        assert!(!batch["blobHashes"].as_array().unwrap().is_empty(), "batch {n} posted");
+    }
+    let claim = rpc(rpc_port, "tribunal_getClaim", json!([0])).unwrap();
+    assert!(claim["explanation"].as_str().unwrap().starts_with("final: ZK+TEE at"), "{claim}");
+    assert!(info["head"].as_u64().unwrap() > 3);
+    drop(node);
+    drop(anvil_guard);
+}
+
+/// Runs `f` on drop.
+fn scopeguard(f: impl FnOnce()) -> impl Drop {
+    struct Guard<F: FnOnce()>(Option<F>);
+    impl<F: FnOnce()> Drop for Guard<F> {
+        fn drop(&mut self) {
+            if let Some(f) = self.0.take() {
+                f();
+            }
+        }
+    }
+    Guard(Some(f))
+}

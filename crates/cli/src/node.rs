@@ -1,0 +1,475 @@
+//! `tribunal node --config node.toml`: the long-running node against a real L1, serving JSON-RPC
+//! and Prometheus metrics.
+//!
+//! The node resumes from its redb files in `data_dir` after any stop, a kill included: the
+//! sequencer's state and mempool, the provers' claim cursors and the dispute agents' decisions
+//! are on disk, and what is on L1 (posted batches, claims, approvals) is read back from L1.
+//! `tribunal devnet --serve --data-dir D` writes `D/node.toml` for the rollup it deployed.
+//!
+//! ```toml
+//! l1_rpc = "http://127.0.0.1:8545"
+//! data_dir = "/var/lib/tribunal"
+//! l2_chain_id = 901
+//! poll_interval_ms = 500          # optional
+//!
+//! [contracts]
+//! inbox = "0x…"
+//! finality = "0x…"
+//! game = "0x…"                    # optional: no dispute agents without it
+//!
+//! [keys]                          # L1 private keys (hex), or "env:VAR" to read one from VAR
+//! sequencer = "env:TRIBUNAL_SEQUENCER_KEY"
+//! proposer = "0x…"
+//! zk = "0x…"
+//! tee = "0x…"
+//! challenger = "0x…"
+//! watcher = "0x…"
+//!
+//! [services]                      # optional: all true
+//! sequencer = true
+//! zk = true
+//! tee = true
+//! dispute = true
+//! watcher = true
+//!
+//! [sequencer]                     # optional
+//! max_batch_txs = 32
+//! max_wait_ms = 2000
+//! max_mempool = 65536
+//!
+//! [zk]                            # optional: 32 slots, keys in the default cache
+//! slots = 32
+//! key_dir = "/var/cache/tribunal/zk"
+//!
+//! [tee]                           # the only backend here is the INSECURE software enclave
+//! dev_enclave_key = "0x…"
+//!
+//! [rpc]
+//! addr = "127.0.0.1:8645"
+//!
+//! [metrics]                       # optional: no exporter without it
+//! addr = "127.0.0.1:9645"
+//! ```
+
+use std::{
+    net::SocketAddr,
+    path::{Path, PathBuf},
+    sync::Arc,
+    time::Duration,
+};
+
+use alloy::signers::local::PrivateKeySigner;
+use alloy_primitives::Address;
+use clap::Args;
+use eyre::WrapErr;
+use serde::{Deserialize, Serialize};
+use tribunal_contracts::MultiProofFinality;
+use tribunal_l1::{L1, RpcL1, view};
+use tribunal_node::{
+    Event, Node, NodeConfig, NodeKeys, Services, rpc::RpcApi, sequencer::SequencerConfig,
+};
+use tribunal_stf::{State, StfConfig};
+use tribunal_tee::{DevEnclave, EnclaveConfig};
+use tribunal_zk::{
+    config::CircuitConfig,
+    keys::{default_key_dir, load_or_dev_setup},
+};
+
+/// Arguments of `tribunal node`.
+#[derive(Args, Debug)]
+pub struct NodeArgs {
+    /// The node's TOML configuration.
+    #[arg(long)]
+    pub config: PathBuf,
+}
+
+/// The node's configuration file.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodeFile {
+    /// L1 JSON-RPC endpoint.
+    pub l1_rpc: String,
+    /// Directory of the redb files.
+    pub data_dir: PathBuf,
+    /// L2 chain id.
+    pub l2_chain_id: u64,
+    /// How often each service polls L1, in milliseconds.
+    #[serde(default = "default_poll_ms")]
+    pub poll_interval_ms: u64,
+    /// The L1 contracts.
+    pub contracts: ContractsFile,
+    /// The services' L1 keys.
+    pub keys: KeysFile,
+    /// Which services run.
+    #[serde(default)]
+    pub services: ServicesFile,
+    /// Sequencing policy.
+    #[serde(default)]
+    pub sequencer: SequencerFile,
+    /// The ZK prover.
+    #[serde(default)]
+    pub zk: ZkFile,
+    /// The TEE prover.
+    #[serde(default)]
+    pub tee: TeeFile,
+    /// JSON-RPC.
+    pub rpc: ListenFile,
+    /// Prometheus metrics.
+    #[serde(default)]
+    pub metrics: Option<ListenFile>,
+}
+
+const fn default_poll_ms() -> u64 {
+    500
+}
+
+/// `[contracts]`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContractsFile {
+    /// `Inbox`.
+    pub inbox: Address,
+    /// `MultiProofFinality`.
+    pub finality: Address,
+    /// `DisputeGame`.
+    #[serde(default)]
+    pub game: Address,
+}
+
+/// `[keys]`: hex private keys, or `env:VAR`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeysFile {
+    /// The inbox's sequencer (posts batches).
+    pub sequencer: String,
+    /// Proposes and defends claims (bonds).
+    pub proposer: String,
+    /// Submits ZK proofs.
+    pub zk: String,
+    /// Submits TEE attestations.
+    pub tee: String,
+    /// Challenges wrong claims.
+    pub challenger: String,
+    /// Calls `finalize`.
+    pub watcher: String,
+}
+
+/// `[services]`.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServicesFile {
+    /// Sequencer, batcher and proposer.
+    pub sequencer: bool,
+    /// ZK prover.
+    pub zk: bool,
+    /// TEE prover.
+    pub tee: bool,
+    /// Challenger and defender.
+    pub dispute: bool,
+    /// Finality watcher.
+    pub watcher: bool,
+}
+
+impl Default for ServicesFile {
+    fn default() -> Self {
+        Self { sequencer: true, zk: true, tee: true, dispute: true, watcher: true }
+    }
+}
+
+/// `[sequencer]`.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SequencerFile {
+    /// Most transactions per batch (at most the ZK circuit's slots).
+    pub max_batch_txs: usize,
+    /// Seal once the oldest pending transaction waited this long, in milliseconds.
+    pub max_wait_ms: u64,
+    /// Most pending transactions.
+    pub max_mempool: usize,
+}
+
+impl Default for SequencerFile {
+    fn default() -> Self {
+        let d = SequencerConfig::default();
+        Self {
+            max_batch_txs: d.max_batch_txs,
+            max_wait_ms: d.max_wait.as_millis() as u64,
+            max_mempool: d.max_mempool,
+        }
+    }
+}
+
+/// `[zk]`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ZkFile {
+    /// Transaction slots of the circuit the deployed verifier checks.
+    pub slots: usize,
+    /// Where the Groth16 keys are cached (default: `TRIBUNAL_ZK_KEYS` or the user cache).
+    pub key_dir: Option<PathBuf>,
+}
+
+impl Default for ZkFile {
+    fn default() -> Self {
+        Self { slots: 32, key_dir: None }
+    }
+}
+
+/// `[tee]`.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TeeFile {
+    /// Key of the INSECURE software enclave (hex or `env:VAR`). No hardware backend runs here.
+    pub dev_enclave_key: Option<String>,
+}
+
+/// `[rpc]`, `[metrics]`.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListenFile {
+    /// Listen address.
+    pub addr: SocketAddr,
+}
+
+/// Why a configuration is refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file cannot be read.
+    #[error("{path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The file is not a node configuration.
+    #[error("{path} is not a node configuration: {reason}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, with its line.
+        reason: String,
+    },
+    /// A key is neither hex nor a set `env:VAR`.
+    #[error("keys.{name}: {reason}")]
+    Key {
+        /// Which key.
+        name: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A value out of range.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl NodeFile {
+    /// Reads and checks a configuration file.
+    ///
+    /// # Errors
+    /// [`ConfigError`].
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
+        let file: Self = toml::from_str(&text)
+            .map_err(|e| ConfigError::Parse { path: path.to_owned(), reason: e.to_string() })?;
+        crate::wallet::chain(file.l2_chain_id)
+            .map_err(|e| ConfigError::Invalid(format!("l2_chain_id: {e}")))?;
+        if file.sequencer.max_batch_txs == 0 || file.sequencer.max_batch_txs > file.zk.slots {
+            return Err(ConfigError::Invalid(format!(
+                "sequencer.max_batch_txs {} must be between 1 and zk.slots {}",
+                file.sequencer.max_batch_txs, file.zk.slots
+            )));
+        }
+        if file.poll_interval_ms == 0 {
+            return Err(ConfigError::Invalid("poll_interval_ms must be above 0".into()));
+        }
+        file.node_keys()?;
+        Ok(file)
+    }
+
+    /// The services' signers.
+    ///
+    /// # Errors
+    /// [`ConfigError::Key`].
+    pub fn node_keys(&self) -> Result<NodeKeys, ConfigError> {
+        let k = &self.keys;
+        Ok(NodeKeys {
+            sequencer: signer("sequencer", &k.sequencer)?,
+            proposer: signer("proposer", &k.proposer)?,
+            zk: signer("zk", &k.zk)?,
+            tee: signer("tee", &k.tee)?,
+            challenger: signer("challenger", &k.challenger)?,
+            watcher: signer("watcher", &k.watcher)?,
+        })
+    }
+
+    /// Writes the file (mode 0600: it holds keys).
+    ///
+    /// # Errors
+    /// I/O errors.
+    pub fn write(&self, path: &Path) -> eyre::Result<()> {
+        use std::io::Write;
+        let text = toml::to_string_pretty(self)?;
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+        let mut f = opts.open(path).wrap_err_with(|| format!("create {}", path.display()))?;
+        f.write_all(b"# tribunal node configuration (holds L1 keys: keep it private)\n")?;
+        f.write_all(text.as_bytes())?;
+        Ok(())
+    }
+}
+
+/// A key from its config value: hex, or `env:VAR`.
+fn signer(name: &'static str, value: &str) -> Result<PrivateKeySigner, ConfigError> {
+    let bad = |reason: String| ConfigError::Key { name, reason };
+    let hex = match value.strip_prefix("env:") {
+        Some(var) => {
+            std::env::var(var).map_err(|_| bad(format!("environment variable {var} is not set")))?
+        }
+        None => value.to_owned(),
+    };
+    let bytes = crate::wallet::parse_key(&hex).map_err(|e| bad(e.to_string()))?;
+    PrivateKeySigner::from_bytes(&bytes.into()).map_err(|e| bad(e.to_string()))
+}
+
+/// Hex of a signer's key, for config files the devnet writes.
+pub fn key_hex(signer: &PrivateKeySigner) -> String {
+    format!("0x{}", hex::encode(signer.to_bytes()))
+}
+
+/// Runs `tribunal node`.
+///
+/// # Errors
+/// A bad configuration, an unreachable L1, a store that does not open, or an address in use.
+pub fn run(args: NodeArgs) -> eyre::Result<()> {
+    let file = NodeFile::load(&args.config)?;
+    tribunal_l1::block_on_blob_threads(async move {
+        let l1 = Arc::new(RpcL1::connect(&file.l1_rpc)?);
+        let chain_id = crate::wallet::chain(file.l2_chain_id)?;
+        let stf = StfConfig::new(chain_id);
+        let genesis = State::new(stf)?;
+        let keys = if file.services.zk {
+            let circuit = CircuitConfig::for_stf(&stf, file.zk.slots);
+            let dir = file.zk.key_dir.clone().unwrap_or_else(default_key_dir);
+            let keys = tokio::task::spawn_blocking(move || load_or_dev_setup(&dir, &circuit))
+                .await?
+                .wrap_err("ZK keys")?;
+            Some(Arc::new(keys))
+        } else {
+            None
+        };
+        let enclave = match (&file.tee.dev_enclave_key, file.services.tee) {
+            (Some(key), true) => Some(DevEnclave::new(
+                EnclaveConfig {
+                    stf,
+                    l1_chain_id: l1.chain_id().await?,
+                    finality: file.contracts.finality,
+                },
+                signer("tee.dev_enclave_key", key)?,
+            )?),
+            (None, true) => eyre::bail!(
+                "services.tee is on but tee.dev_enclave_key is not set (the only TEE backend here)"
+            ),
+            _ => None,
+        };
+        let config = NodeConfig {
+            data_dir: file.data_dir.clone(),
+            inbox: file.contracts.inbox,
+            finality: file.contracts.finality,
+            game: file.contracts.game,
+            bond_wei: view(&*l1, file.contracts.finality, MultiProofFinality::BOND_WEICall {})
+                .await?,
+            sequencer: SequencerConfig {
+                max_batch_txs: file.sequencer.max_batch_txs,
+                max_wait: Duration::from_millis(file.sequencer.max_wait_ms),
+                max_mempool: file.sequencer.max_mempool,
+            },
+            poll_interval: Duration::from_millis(file.poll_interval_ms),
+            services: Services {
+                sequencer: file.services.sequencer,
+                zk: file.services.zk,
+                tee: file.services.tee,
+                dispute: file.services.dispute,
+                watcher: file.services.watcher,
+            },
+        };
+        let node = Node::start(l1.clone(), config, file.node_keys()?, &genesis, keys, enclave)?;
+        println!(
+            "tribunal node: L2 chain {}, data {}, L1 {}",
+            chain_id.0,
+            file.data_dir.display(),
+            file.l1_rpc
+        );
+        serve(l1, node, file.rpc.addr, file.metrics.map(|m| m.addr)).await
+    })?
+}
+
+/// Installs the Prometheus exporter on `addr` (`GET /metrics`).
+///
+/// # Errors
+/// The address cannot be bound, or a recorder is already installed.
+pub fn install_metrics(addr: SocketAddr) -> eyre::Result<()> {
+    metrics_exporter_prometheus::PrometheusBuilder::new()
+        .with_http_listener(addr)
+        .install()
+        .wrap_err_with(|| format!("metrics exporter on {addr}"))
+}
+
+/// Serves a started node's JSON-RPC on `rpc` (and metrics on `metrics`) until ctrl-c or SIGTERM,
+/// logging its events, then stops it.
+///
+/// # Errors
+/// An address in use.
+pub async fn serve<L: L1 + 'static>(
+    l1: Arc<L>,
+    mut node: Node<L>,
+    rpc: SocketAddr,
+    metrics: Option<SocketAddr>,
+) -> eyre::Result<()> {
+    if let Some(addr) = metrics {
+        install_metrics(addr)?;
+        println!("metrics: http://{addr}/metrics");
+    }
+    let (inbox, finality, game) = node.contracts();
+    let api = RpcApi::new(l1, node.store.clone(), node.sequencer.clone(), inbox, finality, game);
+    let (bound, handle) = api.serve(rpc).await.wrap_err_with(|| format!("JSON-RPC on {rpc}"))?;
+    println!("JSON-RPC: http://{bound} (namespace tribunal); ctrl-c stops");
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    loop {
+        tokio::select! {
+            e = node.events.recv() => match e {
+                Some(e) => log_event(&e),
+                None => break,
+            },
+            _ = tokio::signal::ctrl_c() => break,
+            _ = term.recv() => break,
+        }
+    }
+    println!("stopping");
+    let _ = handle.stop();
+    node.stop().await;
+    Ok(())
+}
+
+fn log_event(e: &Event) {
+    match e {
+        Event::Sealed(s) => {
+            tracing::info!(batch = s.batch.number.0, txs = s.batch.txs.len(), "sealed")
+        }
+        Event::Posted(p) => {
+            tracing::info!(batch = p.batch.0, blobs = p.blobs, gas = p.gas, "posted")
+        }
+        Event::Proposed(p) => tracing::info!(batch = p.batch.0, claim = p.claim, "proposed"),
+        Event::Zk { claim, outcome } => tracing::info!(claim, ?outcome, "zk"),
+        Event::Tee { claim, outcome } => tracing::info!(claim, ?outcome, "tee"),
+        Event::Challenger(a) => tracing::info!(?a, "challenger"),
+        Event::Defender(a) => tracing::info!(?a, "defender"),
+        Event::Finalized(f) => {
+            tracing::info!(batch = f.batch, claim = f.claim, path = %f.path, "final");
+        }
+        Event::Error { service, error } => tracing::warn!(service, %error, "will retry"),
+    }
+}

@@ -1,0 +1,210 @@
+//! The wallet against a running node (`--rpc`) and L1 (`--l1-rpc`): deposit on L1, transfer and
+//! withdraw on L2, claim on L1. Each command prints one JSON object.
+
+use std::time::{Duration, Instant};
+
+use alloy::signers::local::PrivateKeySigner;
+use alloy_primitives::{B256, U256};
+use alloy_sol_types::{SolCall, SolEvent};
+use eyre::WrapErr;
+use jsonrpsee::http_client::{HttpClient, HttpClientBuilder};
+use tribunal_contracts::Inbox;
+use tribunal_l1::{L1, L1Tx, RpcL1};
+use tribunal_node::rpc::{ChainInfo, TribunalApiClient, TxStatus};
+use tribunal_primitives::{
+    AccountIndex, PrivateKey, Signed, Transfer, Tx, Withdraw,
+    batch::{decode_tx_exact, encode_tx},
+};
+
+use crate::wallet::{
+    AccountArgs, ClaimArgs, DepositArgs, KeyFile, L1Args, RpcArgs, SendTransferArgs,
+    SendWithdrawArgs, StatusArgs, Wait, parse_amount, parse_key,
+};
+
+/// Runs a wallet future on a runtime.
+///
+/// # Errors
+/// The future's.
+pub(crate) fn block_on<F: Future<Output = eyre::Result<()>>>(f: F) -> eyre::Result<()> {
+    tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(f)
+}
+
+fn client(rpc: &RpcArgs) -> eyre::Result<HttpClient> {
+    HttpClientBuilder::default().build(&rpc.rpc).wrap_err_with(|| format!("node RPC {}", rpc.rpc))
+}
+
+async fn chain_info(c: &HttpClient, rpc: &RpcArgs) -> eyre::Result<ChainInfo> {
+    c.chain_info().await.wrap_err_with(|| format!("node RPC {}", rpc.rpc))
+}
+
+fn l1(args: &L1Args) -> eyre::Result<(RpcL1, PrivateKeySigner)> {
+    let key = parse_key(&args.eth_key)?;
+    let signer = PrivateKeySigner::from_bytes(&key.into())?;
+    Ok((RpcL1::connect(&args.l1_rpc)?, signer))
+}
+
+fn print(json: &serde_json::Value) -> eyre::Result<()> {
+    println!("{}", serde_json::to_string_pretty(json)?);
+    Ok(())
+}
+
+async fn poll_until<T>(
+    timeout: u64,
+    what: &str,
+    mut f: impl AsyncFnMut() -> eyre::Result<Option<T>>,
+) -> eyre::Result<T> {
+    let start = Instant::now();
+    loop {
+        if let Some(t) = f().await? {
+            return Ok(t);
+        }
+        eyre::ensure!(
+            start.elapsed().as_secs() < timeout,
+            "gave up waiting for {what} after {timeout} s"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+/// `wallet deposit`.
+pub(crate) async fn deposit(a: DepositArgs) -> eyre::Result<()> {
+    let c = client(&a.rpc)?;
+    let info = chain_info(&c, &a.rpc).await?;
+    let (key, _) = KeyFile::load(&a.key, Some(info.l2_chain_id))?;
+    let amount = parse_amount(&a.amount)?;
+    let (l1, payer) = l1(&a.l1)?;
+    let call = Inbox::depositCall { _pubkey: key.public_key().to_bytes().into() };
+    let receipt = l1
+        .send(&payer, L1Tx::call(info.inbox, call.abi_encode()).with_value(U256::from(amount.0)))
+        .await
+        .wrap_err("deposit on L1")?;
+    let index = receipt
+        .logs
+        .iter()
+        .find_map(|l| Inbox::MessageQueued::decode_log(l).ok())
+        .and_then(|e| decode_tx_exact(&e.message).ok())
+        .and_then(|t| if let Tx::Deposit(d) = t { Some(d.to) } else { None })
+        .ok_or_else(|| eyre::eyre!("the deposit emitted no Deposit message"))?;
+    if a.wait {
+        poll_until(a.rpc.timeout_secs, "the L2 account", async || {
+            Ok(c.get_account(index.0).await?.pubkey.map(|_| ()))
+        })
+        .await?;
+    }
+    print(&serde_json::json!({
+        "account": index.0, "amount_wei": amount.0.to_string(), "l1_tx": receipt.tx_hash,
+        "l1_block": receipt.block_number, "gas": receipt.gas_used,
+    }))
+}
+
+async fn wait_for(c: &HttpClient, rpc: &RpcArgs, hash: B256, wait: Wait) -> eyre::Result<TxStatus> {
+    poll_until(rpc.timeout_secs, "the transaction", async || {
+        Ok(match c.get_transaction(hash).await? {
+            None => eyre::bail!("the node does not know transaction {hash}"),
+            Some(TxStatus::Dropped) => eyre::bail!("transaction {hash} was dropped at sealing"),
+            Some(s @ TxStatus::Sealed { is_final, .. }) if wait == Wait::Sealed || is_final => {
+                Some(s)
+            }
+            Some(_) => None,
+        })
+    })
+    .await
+}
+
+async fn send(c: &HttpClient, rpc: &RpcArgs, tx: Tx, wait: Option<Wait>) -> eyre::Result<()> {
+    let mut bytes = Vec::new();
+    encode_tx(&tx, &mut bytes);
+    let hash =
+        c.send_transaction(bytes.into()).await.wrap_err("the node refused the transaction")?;
+    let status = match wait {
+        Some(w) => wait_for(c, rpc, hash, w).await?,
+        None => c.get_transaction(hash).await?.unwrap_or(TxStatus::Pending),
+    };
+    print(&serde_json::json!({ "hash": hash, "status": status }))
+}
+
+async fn signer_and_nonce(
+    c: &HttpClient,
+    rpc: &RpcArgs,
+    key: &std::path::Path,
+    from: u32,
+    nonce: Option<u64>,
+) -> eyre::Result<(PrivateKey, tribunal_primitives::ChainId, u64)> {
+    let info = chain_info(c, rpc).await?;
+    let (key, chain_id) = KeyFile::load(key, Some(info.l2_chain_id))?;
+    let account = c.get_account(from).await?;
+    eyre::ensure!(
+        account.pubkey == Some(B256::from(key.public_key().to_bytes())),
+        "account {from} does not belong to this key"
+    );
+    Ok((key, chain_id, nonce.unwrap_or(account.pending_nonce)))
+}
+
+/// `wallet transfer`.
+pub(crate) async fn transfer(a: SendTransferArgs) -> eyre::Result<()> {
+    let c = client(&a.rpc)?;
+    let amount = parse_amount(&a.amount)?;
+    let (key, chain_id, nonce) = signer_and_nonce(&c, &a.rpc, &a.key, a.from, a.nonce).await?;
+    let body = Transfer { from: AccountIndex(a.from), to: AccountIndex(a.to), amount, nonce };
+    send(&c, &a.rpc, Tx::Transfer(Signed::sign(body, chain_id, &key)), a.wait).await
+}
+
+/// `wallet withdraw`.
+pub(crate) async fn withdraw(a: SendWithdrawArgs) -> eyre::Result<()> {
+    let c = client(&a.rpc)?;
+    let amount = parse_amount(&a.amount)?;
+    let (key, chain_id, nonce) = signer_and_nonce(&c, &a.rpc, &a.key, a.from, a.nonce).await?;
+    let body = Withdraw { from: AccountIndex(a.from), to: a.to, amount, nonce };
+    send(&c, &a.rpc, Tx::Withdraw(Signed::sign(body, chain_id, &key)), a.wait).await
+}
+
+/// `wallet account`.
+pub(crate) async fn account(a: AccountArgs) -> eyre::Result<()> {
+    let c = client(&a.rpc)?;
+    print(&serde_json::to_value(c.get_account(a.index).await?)?)
+}
+
+/// `wallet status`.
+pub(crate) async fn status(a: StatusArgs) -> eyre::Result<()> {
+    let c = client(&a.rpc)?;
+    let status = match a.wait {
+        Some(w) => Some(wait_for(&c, &a.rpc, a.tx, w).await?),
+        None => c.get_transaction(a.tx).await?,
+    };
+    print(&serde_json::json!({ "hash": a.tx, "status": status }))
+}
+
+/// `wallet claim`.
+pub(crate) async fn claim(a: ClaimArgs) -> eyre::Result<()> {
+    let c = client(&a.rpc)?;
+    let info = chain_info(&c, &a.rpc).await?;
+    let status = if a.wait {
+        wait_for(&c, &a.rpc, a.tx, Wait::Final).await?
+    } else {
+        c.get_transaction(a.tx)
+            .await?
+            .ok_or_else(|| eyre::eyre!("the node does not know transaction {}", a.tx))?
+    };
+    let TxStatus::Sealed { batch, position, .. } = status else {
+        eyre::bail!("transaction {} is not sealed: {status:?}", a.tx);
+    };
+    let proof = c
+        .get_withdrawal_proof(batch, u64::from(position))
+        .await
+        .wrap_err_with(|| format!("withdrawal {position} of batch {batch}"))?;
+    eyre::ensure!(!proof.claimed, "withdrawal {position} of batch {batch} is already claimed");
+    let (l1, payer) = l1(&a.l1)?;
+    let call = Inbox::claimWithdrawalCall {
+        _batchNumber: batch,
+        _index: proof.index,
+        _to: proof.to,
+        _amount: proof.amount.to::<u128>(),
+        _siblings: proof.siblings.clone(),
+    };
+    let receipt =
+        l1.send(&payer, L1Tx::call(info.inbox, call.abi_encode())).await.wrap_err("claim on L1")?;
+    print(&serde_json::json!({
+        "batch": batch, "index": proof.index, "to": proof.to, "amount_wei": proof.amount.to_string(),
+        "l1_tx": receipt.tx_hash, "gas": receipt.gas_used,
+    }))
+}

@@ -1,0 +1,620 @@
+//! The node's JSON-RPC API (jsonrpsee), namespace `tribunal`.
+//!
+//! | method | params | result |
+//! |---|---|---|
+//! | `tribunal_chainInfo` | | [`ChainInfo`] |
+//! | `tribunal_sendTransaction` | canonical encoding (hex bytes) | transaction hash |
+//! | `tribunal_getTransaction` | hash | [`TxStatus`] or `null` |
+//! | `tribunal_getAccount` | account index | [`AccountInfo`] with a Merkle proof |
+//! | `tribunal_getBatch` | batch number | [`BatchInfo`] or `null` |
+//! | `tribunal_getBlobs` | batch number | the batch's blobs (131,072 bytes each) or `null` |
+//! | `tribunal_getClaim` | claim id | [`ClaimInfo`], with the reference model's explanation |
+//! | `tribunal_getWithdrawalProof` | batch number, leaf index | [`WithdrawalProof`] |
+//!
+//! Quantities follow Ethereum's JSON-RPC conventions: wei amounts are hex `U256`, field elements
+//! (roots, Merkle siblings) are 32-byte big-endian hex, blobs and transactions are hex bytes.
+//! Bad input is refused with a typed error code ([`codes`]) and never reaches the store.
+
+use std::{net::SocketAddr, sync::Arc};
+
+use alloy_primitives::{Address, B256, Bytes, U256};
+use alloy_sol_types::SolEvent;
+use jsonrpsee::{
+    core::{RpcResult, async_trait},
+    proc_macros::rpc,
+    server::{Server, ServerHandle},
+    types::ErrorObjectOwned,
+};
+use serde::{Deserialize, Serialize};
+use tribunal_contracts::{Inbox, MultiProofFinality};
+use tribunal_finality::{ClaimStatus, FinalPath, GameStatus, Leg};
+use tribunal_l1::{L1, view};
+use tribunal_primitives::{
+    BatchNumber, Fr, Tx,
+    batch::{decode_tx_exact, encode_tx},
+    field::fr_to_be_bytes,
+};
+use tribunal_stf::{SparseMerkleTree, State};
+
+use crate::{
+    Store,
+    sequencer::{Sequencer, SubmitError},
+    store::TxLocation,
+};
+
+/// The API's error codes (JSON-RPC `error.code`).
+pub mod codes {
+    /// The params do not decode (JSON-RPC's own code).
+    pub const INVALID_PARAMS: i32 = -32602;
+    /// The node failed (storage, L1); retry.
+    pub const INTERNAL: i32 = -32603;
+    /// The sequencer refused the transaction: invalid, or an L1-only kind.
+    pub const TX_REJECTED: i32 = 1;
+    /// The mempool is full; retry later.
+    pub const MEMPOOL_FULL: i32 = 2;
+    /// No such batch, claim or withdrawal.
+    pub const NOT_FOUND: i32 = 3;
+    /// The batch is not final on L1: its withdrawals cannot be claimed yet.
+    pub const NOT_FINAL: i32 = 4;
+    /// This node does not run a sequencer.
+    pub const NO_SEQUENCER: i32 = 5;
+}
+
+fn err(code: i32, message: impl Into<String>) -> ErrorObjectOwned {
+    ErrorObjectOwned::owned(code, message.into(), None::<()>)
+}
+
+fn internal(e: impl std::fmt::Display) -> ErrorObjectOwned {
+    err(codes::INTERNAL, e.to_string())
+}
+
+fn fr_hex(x: &Fr) -> B256 {
+    B256::from(fr_to_be_bytes(x))
+}
+
+/// The chain this node serves.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct ChainInfo {
+    /// L2 chain id.
+    pub l2_chain_id: u64,
+    /// L1 chain id.
+    pub l1_chain_id: u64,
+    /// `Inbox` (deposits, forced transactions, withdrawal claims).
+    pub inbox: Address,
+    /// `MultiProofFinality`.
+    pub finality: Address,
+    /// `DisputeGame` (zero when none).
+    pub game: Address,
+    /// Account tree depth.
+    pub account_depth: u8,
+    /// Withdrawal tree depth.
+    pub withdrawal_depth: u8,
+    /// The node's head batch.
+    pub head: u64,
+    /// `MultiProofFinality.latestFinalBatch`.
+    pub latest_final_batch: u64,
+}
+
+/// Where a transaction is.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(tag = "status", rename_all = "camelCase")]
+pub enum TxStatus {
+    /// Accepted, not sealed yet.
+    Pending,
+    /// Sealed in `batch` at `position` (a withdrawal's leaf index).
+    Sealed {
+        /// Batch number.
+        batch: u64,
+        /// Position in the batch.
+        position: u32,
+        /// Whether the batch is final on L1.
+        #[serde(rename = "final")]
+        is_final: bool,
+    },
+    /// Dropped at sealing: the STF refused it (its nonce was taken, or the balance went).
+    Dropped,
+}
+
+/// An account at the node's head, with its Merkle proof.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountInfo {
+    /// Account index.
+    pub index: u32,
+    /// Packed Baby Jubjub public key (EIP-2494); `None` for an empty leaf.
+    pub pubkey: Option<B256>,
+    /// Balance, in wei.
+    pub balance: U256,
+    /// Nonce at the head.
+    pub nonce: u64,
+    /// The nonce its next transaction must carry: `nonce` plus its pending transactions.
+    pub pending_nonce: u64,
+    /// The head batch the proof is against.
+    pub batch: u64,
+    /// State root of that batch.
+    pub state_root: B256,
+    /// Account tree siblings, leaf level first (`account_depth` field elements).
+    pub siblings: Vec<B256>,
+}
+
+/// A batch and where it stands on L1.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct BatchInfo {
+    /// Batch number.
+    pub number: u64,
+    /// Its transactions, canonical encodings, L1 messages first.
+    pub txs: Vec<Bytes>,
+    /// State root before it.
+    pub parent_root: B256,
+    /// State root after it.
+    pub post_root: B256,
+    /// Root of its withdrawal tree.
+    pub withdrawal_root: B256,
+    /// Poseidon commitment to its bytes.
+    pub data_commitment: B256,
+    /// L1 messages consumed through it.
+    pub queue_consumed: u64,
+    /// Versioned hashes of its blobs on L1 (EIP-4844), empty until posted.
+    pub blob_hashes: Vec<B256>,
+    /// L1 timestamp of its posting, in seconds (0: not posted).
+    pub posted_at: u64,
+    /// Claims proposed for it, in proposal order.
+    pub claims: Vec<u64>,
+    /// The claim final for it, if any.
+    pub final_claim: Option<u64>,
+}
+
+/// A claim, its status on L1, and the reference model's explanation of it.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct ClaimInfo {
+    /// Claim id.
+    pub id: u64,
+    /// Batch number.
+    pub batch: u64,
+    /// Who proposed (and bonded) it.
+    pub proposer: Address,
+    /// Parent root.
+    pub parent_root: B256,
+    /// Claimed post root.
+    pub post_root: B256,
+    /// Claimed withdrawal root.
+    pub withdrawal_root: B256,
+    /// Final.
+    #[serde(rename = "final")]
+    pub is_final: bool,
+    /// ZK approves and counts.
+    pub zk: bool,
+    /// TEE approves and counts.
+    pub tee: bool,
+    /// Its game: `inProgress`, `resolvedFor` or `resolvedAgainst`.
+    pub op: String,
+    /// End of its OP window, L1 seconds.
+    pub window_ends_at: u64,
+    /// When it became final, L1 seconds (0 while pending).
+    pub final_at: u64,
+    /// L1 block of its `Finalized` event.
+    pub final_block: Option<u64>,
+    /// `tribunal_finality::ClaimStatus`'s explanation, e.g. "final: ZK+TEE at 1700000000 (L1
+    /// block 42)" or "waiting: OP window ends at 1700604800".
+    pub explanation: String,
+}
+
+/// What `Inbox.claimWithdrawal` needs for one withdrawal of a final batch.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct WithdrawalProof {
+    /// Batch number.
+    pub batch: u64,
+    /// Leaf index.
+    pub index: u64,
+    /// L1 recipient.
+    pub to: Address,
+    /// Amount, in wei.
+    pub amount: U256,
+    /// The batch's final withdrawal root.
+    pub withdrawal_root: B256,
+    /// Siblings, leaf level first (`withdrawal_depth` field elements).
+    pub siblings: Vec<U256>,
+    /// Whether `Inbox.isClaimed` says it was paid already.
+    pub claimed: bool,
+}
+
+/// The `tribunal` JSON-RPC namespace.
+#[rpc(server, client, namespace = "tribunal")]
+pub trait TribunalApi {
+    /// The chain this node serves and the L1 contracts.
+    #[method(name = "chainInfo")]
+    async fn chain_info(&self) -> RpcResult<ChainInfo>;
+
+    /// Submits a signed transfer or withdrawal (canonical encoding); returns its hash
+    /// (keccak-256 of the encoding). Idempotent: a known transaction returns its hash again.
+    #[method(name = "sendTransaction")]
+    async fn send_transaction(&self, tx: Bytes) -> RpcResult<B256>;
+
+    /// Where a transaction is; `null` when this node never accepted it.
+    #[method(name = "getTransaction")]
+    async fn get_transaction(&self, hash: B256) -> RpcResult<Option<TxStatus>>;
+
+    /// An account at the head, with its Merkle proof.
+    #[method(name = "getAccount")]
+    async fn get_account(&self, index: u32) -> RpcResult<AccountInfo>;
+
+    /// A batch, its roots and its L1 standing; `null` when not sealed.
+    #[method(name = "getBatch")]
+    async fn get_batch(&self, number: u64) -> RpcResult<Option<BatchInfo>>;
+
+    /// A batch's blobs, as posted (EIP-4844 blobs of 131,072 bytes); `null` when not sealed.
+    #[method(name = "getBlobs")]
+    async fn get_blobs(&self, number: u64) -> RpcResult<Option<Vec<Bytes>>>;
+
+    /// A claim and its status, explained.
+    #[method(name = "getClaim")]
+    async fn get_claim(&self, id: u64) -> RpcResult<ClaimInfo>;
+
+    /// The Merkle proof of withdrawal `index` of final batch `batch`.
+    #[method(name = "getWithdrawalProof")]
+    async fn get_withdrawal_proof(&self, batch: u64, index: u64) -> RpcResult<WithdrawalProof>;
+}
+
+/// The API's implementation over a node's store, sequencer and L1.
+pub struct RpcApi<L> {
+    l1: Arc<L>,
+    store: Arc<Store>,
+    sequencer: Option<Arc<Sequencer<Arc<L>>>>,
+    inbox: Address,
+    finality: Address,
+    game: Address,
+}
+
+impl<L> std::fmt::Debug for RpcApi<L> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RpcApi").field("inbox", &self.inbox).finish_non_exhaustive()
+    }
+}
+
+impl<L: L1 + 'static> RpcApi<L> {
+    /// The API of a node whose contracts are `inbox`, `finality` and `game`.
+    pub const fn new(
+        l1: Arc<L>,
+        store: Arc<Store>,
+        sequencer: Option<Arc<Sequencer<Arc<L>>>>,
+        inbox: Address,
+        finality: Address,
+        game: Address,
+    ) -> Self {
+        Self { l1, store, sequencer, inbox, finality, game }
+    }
+
+    /// Serves the API on `addr` (port 0: any free port). Returns the bound address and the
+    /// server's handle; the server stops when the handle is stopped or dropped with `stopped()`.
+    ///
+    /// # Errors
+    /// The address cannot be bound.
+    pub async fn serve(self, addr: SocketAddr) -> std::io::Result<(SocketAddr, ServerHandle)> {
+        let server = Server::builder().build(addr).await?;
+        let bound = server.local_addr()?;
+        Ok((bound, server.start(self.into_rpc())))
+    }
+
+    fn with_head<T>(&self, f: impl FnOnce(&State) -> T) -> RpcResult<T> {
+        match &self.sequencer {
+            Some(s) => Ok(s.with_state(f)),
+            None => Ok(f(&self.store.load_state().map_err(internal)?)),
+        }
+    }
+
+    async fn is_final(&self, batch: u64) -> RpcResult<bool> {
+        let latest =
+            view(&*self.l1, self.finality, MultiProofFinality::latestFinalBatchCall {}).await;
+        Ok(batch <= latest.map_err(internal)?)
+    }
+}
+
+fn op_name(op: GameStatus) -> &'static str {
+    match op {
+        GameStatus::InProgress => "inProgress",
+        GameStatus::ResolvedFor => "resolvedFor",
+        GameStatus::ResolvedAgainst => "resolvedAgainst",
+    }
+}
+
+/// The reference model's status of a claim, from `MultiProofFinality.statusOf`.
+pub fn model_status(s: &MultiProofFinality::Status) -> ClaimStatus {
+    let op = match s.op {
+        1 => GameStatus::ResolvedFor,
+        2 => GameStatus::ResolvedAgainst,
+        _ => GameStatus::InProgress,
+    };
+    if s.isFinal {
+        let path = match s.path {
+            2 => FinalPath::Slow { with: Leg::Zk },
+            3 => FinalPath::Slow { with: Leg::Tee },
+            _ => FinalPath::Instant,
+        };
+        return ClaimStatus::Final { path, at: s.finalAt };
+    }
+    ClaimStatus::Pending {
+        zk: s.zk,
+        tee: s.tee,
+        op,
+        window_ends_at: s.windowEndsAt,
+        parent_final: s.parentFinal,
+        superseded: s.superseded,
+    }
+}
+
+#[async_trait]
+impl<L: L1 + 'static> TribunalApiServer for RpcApi<L> {
+    async fn chain_info(&self) -> RpcResult<ChainInfo> {
+        let config = *self.store.config();
+        let latest = view(&*self.l1, self.finality, MultiProofFinality::latestFinalBatchCall {})
+            .await
+            .map_err(internal)?;
+        Ok(ChainInfo {
+            l2_chain_id: config.chain_id.0,
+            l1_chain_id: self.l1.chain_id().await.map_err(internal)?,
+            inbox: self.inbox,
+            finality: self.finality,
+            game: self.game,
+            account_depth: config.account_depth,
+            withdrawal_depth: config.withdrawal_depth,
+            head: self.store.head().map_err(internal)?.0,
+            latest_final_batch: latest,
+        })
+    }
+
+    async fn send_transaction(&self, tx: Bytes) -> RpcResult<B256> {
+        let Some(sequencer) = &self.sequencer else {
+            return Err(err(codes::NO_SEQUENCER, "this node does not run a sequencer"));
+        };
+        let tx = decode_tx_exact(&tx)
+            .map_err(|e| err(codes::INVALID_PARAMS, format!("transaction does not decode: {e}")))?;
+        let hash = crate::sequencer::tx_hash(&tx);
+        if self.store.tx_location(hash).map_err(internal)?.is_some() {
+            return Ok(hash);
+        }
+        sequencer.submit(tx).map_err(|e| match e {
+            SubmitError::L1Only(_) | SubmitError::Invalid(_) => {
+                err(codes::TX_REJECTED, e.to_string())
+            }
+            SubmitError::Full(_) => err(codes::MEMPOOL_FULL, e.to_string()),
+            SubmitError::Store(e) => internal(e),
+        })
+    }
+
+    async fn get_transaction(&self, hash: B256) -> RpcResult<Option<TxStatus>> {
+        Ok(match self.store.tx_location(hash).map_err(internal)? {
+            None => None,
+            Some(TxLocation::Pending) => Some(TxStatus::Pending),
+            Some(TxLocation::Dropped) => Some(TxStatus::Dropped),
+            Some(TxLocation::Sealed { batch, position }) => Some(TxStatus::Sealed {
+                batch: batch.0,
+                position,
+                is_final: self.is_final(batch.0).await?,
+            }),
+        })
+    }
+
+    async fn get_account(&self, index: u32) -> RpcResult<AccountInfo> {
+        let depth = self.store.config().account_depth;
+        if depth < 32 && index >> depth != 0 {
+            return Err(err(
+                codes::INVALID_PARAMS,
+                format!("account index {index} is outside a tree of depth {depth}"),
+            ));
+        }
+        let index = tribunal_primitives::AccountIndex(index);
+        let (account, siblings, batch, root) = self.with_head(|s| {
+            let (a, sib) = s.account_proof(index);
+            (a, sib, s.head().0, s.root())
+        })?;
+        let pending = self
+            .store
+            .mempool()
+            .map_err(internal)?
+            .iter()
+            .filter(|(_, t)| match t {
+                Tx::Transfer(t) => t.body.from == index,
+                Tx::Withdraw(w) => w.body.from == index,
+                _ => false,
+            })
+            .count() as u64;
+        let nonce = account.map_or(0, |a| a.nonce);
+        Ok(AccountInfo {
+            index: index.0,
+            pubkey: account.map(|a| B256::from(a.pubkey.to_bytes())),
+            balance: U256::from(account.map_or(0, |a| a.balance.0)),
+            nonce,
+            pending_nonce: nonce + pending,
+            batch,
+            state_root: fr_hex(&root.0),
+            siblings: siblings.iter().map(fr_hex).collect(),
+        })
+    }
+
+    async fn get_batch(&self, number: u64) -> RpcResult<Option<BatchInfo>> {
+        let n = BatchNumber(number);
+        let (Some(batch), Some(record)) =
+            (self.store.batch(n).map_err(internal)?, self.store.batch_record(n).map_err(internal)?)
+        else {
+            return Ok(None);
+        };
+        let posted = view(&*self.l1, self.inbox, Inbox::postedByCall { _batchNumber: number })
+            .await
+            .map_err(internal)?;
+        let blob_hashes = if posted.postedAt == 0 {
+            Vec::new()
+        } else {
+            view(&*self.l1, self.inbox, Inbox::blobHashesCall { _batchNumber: number })
+                .await
+                .map_err(internal)?
+        };
+        let mut claims = Vec::new();
+        for l in self.l1.logs(self.finality, 0).await.map_err(internal)? {
+            if let Ok(e) = MultiProofFinality::ClaimProposed::decode_log(&l.log)
+                && e.batchNumber == number
+            {
+                claims.push(e.id.to::<u64>());
+            }
+        }
+        let (is_final, id) = view(
+            &*self.l1,
+            self.finality,
+            MultiProofFinality::finalClaimOfCall { _batchNumber: number },
+        )
+        .await
+        .map(|r| (r.isFinal, r.id))
+        .map_err(internal)?;
+        Ok(Some(BatchInfo {
+            number,
+            txs: batch
+                .txs
+                .iter()
+                .map(|t| {
+                    let mut b = Vec::new();
+                    encode_tx(t, &mut b);
+                    Bytes::from(b)
+                })
+                .collect(),
+            parent_root: fr_hex(&record.parent_root.0),
+            post_root: fr_hex(&record.post_root.0),
+            withdrawal_root: fr_hex(&record.withdrawal_root.0),
+            data_commitment: fr_hex(&record.data_commitment.0),
+            queue_consumed: record.queue_consumed,
+            blob_hashes,
+            posted_at: posted.postedAt,
+            claims,
+            final_claim: is_final.then(|| id.to::<u64>()),
+        }))
+    }
+
+    async fn get_blobs(&self, number: u64) -> RpcResult<Option<Vec<Bytes>>> {
+        let Some(batch) = self.store.batch(BatchNumber(number)).map_err(internal)? else {
+            return Ok(None);
+        };
+        let blobs = tribunal_da::encode_blobs(&batch.encode()).map_err(internal)?;
+        Ok(Some(blobs.iter().map(|b| Bytes::copy_from_slice(b.as_slice())).collect()))
+    }
+
+    async fn get_claim(&self, id: u64) -> RpcResult<ClaimInfo> {
+        let count = view(&*self.l1, self.finality, MultiProofFinality::claimCountCall {})
+            .await
+            .map_err(internal)?;
+        if U256::from(id) >= count {
+            return Err(err(codes::NOT_FOUND, format!("no claim {id}: {count} proposed")));
+        }
+        let uid = U256::from(id);
+        let claim = view(&*self.l1, self.finality, MultiProofFinality::claimOfCall { _id: uid })
+            .await
+            .map_err(internal)?;
+        let status = view(&*self.l1, self.finality, MultiProofFinality::statusOfCall { _id: uid })
+            .await
+            .map_err(internal)?;
+        let proposer =
+            view(&*self.l1, self.finality, MultiProofFinality::proposerOfCall { _id: uid })
+                .await
+                .map_err(internal)?;
+        let model = model_status(&status);
+        let mut explanation = model.to_string();
+        let mut final_block = None;
+        if status.isFinal {
+            for l in self.l1.logs(self.finality, 0).await.map_err(internal)? {
+                if MultiProofFinality::Finalized::decode_log(&l.log).is_ok_and(|e| e.id == uid) {
+                    final_block = Some(l.block_number);
+                    explanation += &format!(" (L1 block {})", l.block_number);
+                }
+            }
+        }
+        let op = match model {
+            ClaimStatus::Pending { op, .. } => op_name(op),
+            ClaimStatus::Final { .. } => op_name(match status.op {
+                1 => GameStatus::ResolvedFor,
+                2 => GameStatus::ResolvedAgainst,
+                _ => GameStatus::InProgress,
+            }),
+        };
+        Ok(ClaimInfo {
+            id,
+            batch: claim.batchNumber,
+            proposer,
+            parent_root: claim.parentRoot,
+            post_root: claim.postRoot,
+            withdrawal_root: claim.withdrawalRoot,
+            is_final: status.isFinal,
+            zk: status.zk,
+            tee: status.tee,
+            op: op.into(),
+            window_ends_at: status.windowEndsAt,
+            final_at: status.finalAt,
+            final_block,
+            explanation,
+        })
+    }
+
+    async fn get_withdrawal_proof(&self, batch: u64, index: u64) -> RpcResult<WithdrawalProof> {
+        let n = BatchNumber(batch);
+        let Some(leaves) = self.store.withdrawals(n).map_err(internal)? else {
+            return Err(err(codes::NOT_FOUND, format!("batch {batch} is not sealed here")));
+        };
+        let Some(w) = leaves.iter().find(|w| w.index == index) else {
+            return Err(err(codes::NOT_FOUND, format!("batch {batch} has no withdrawal {index}")));
+        };
+        let (is_final, root) = view(
+            &*self.l1,
+            self.finality,
+            MultiProofFinality::finalWithdrawalRootCall { _batchNumber: batch },
+        )
+        .await
+        .map(|r| (r.isFinal, r.withdrawalRoot))
+        .map_err(internal)?;
+        if !is_final {
+            return Err(err(
+                codes::NOT_FINAL,
+                format!("batch {batch} is not final on L1: its withdrawals cannot be claimed yet"),
+            ));
+        }
+        let depth = self.store.config().withdrawal_depth;
+        let tree = SparseMerkleTree::from_leaves(
+            depth,
+            leaves.iter().map(|l| {
+                let leaf = tribunal_primitives::Withdraw {
+                    from: tribunal_primitives::AccountIndex(0),
+                    to: l.to,
+                    amount: l.amount,
+                    nonce: 0,
+                }
+                .leaf();
+                (l.index, leaf)
+            }),
+        )
+        .map_err(internal)?;
+        if fr_hex(&tree.root()) != root {
+            return Err(internal(format!(
+                "batch {batch}: the stored withdrawals do not give the final withdrawal root"
+            )));
+        }
+        let claimed = view(
+            &*self.l1,
+            self.inbox,
+            Inbox::isClaimedCall { _batchNumber: batch, _index: index },
+        )
+        .await
+        .map_err(internal)?;
+        Ok(WithdrawalProof {
+            batch,
+            index,
+            to: w.to,
+            amount: U256::from(w.amount.0),
+            withdrawal_root: root,
+            siblings: tree
+                .siblings(index)
+                .iter()
+                .map(|s| U256::from_be_bytes(fr_to_be_bytes(s)))
+                .collect(),
+            claimed,
+        })
+    }
+}
