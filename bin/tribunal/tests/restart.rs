@@ -304,11 +304,57 @@ fn killed_node_resumes_without_losing_or_repeating_anything() {
         assert!(batch["finalClaim"].is_u64(), "batch {n}: {batch}");
         assert!(!batch["blobHashes"].as_array().unwrap().is_empty(), "batch {n} posted");
     }
+    // Bad input gets typed errors.
+    let code = |r: Result<Value, String>| -> i64 {
+        serde_json::from_str::<Value>(&r.unwrap_err()).unwrap()["code"].as_i64().unwrap()
+    };
+    assert_eq!(code(rpc(rpc_port, "tribunal_sendTransaction", json!(["0x1234"]))), -32602);
+    assert_eq!(code(rpc(rpc_port, "tribunal_getClaim", json!([999]))), 3);
+    assert_eq!(code(rpc(rpc_port, "tribunal_getWithdrawalProof", json!([1, 7]))), 3);
+    assert_eq!(code(rpc(rpc_port, "tribunal_getAccount", json!(["x"]))), -32602);
     let claim = rpc(rpc_port, "tribunal_getClaim", json!([0])).unwrap();
     assert!(claim["explanation"].as_str().unwrap().starts_with("final: ZK+TEE at"), "{claim}");
     assert!(info["head"].as_u64().unwrap() > 3);
     drop(node);
     drop(anvil_guard);
+}
+
+#[test]
+fn bad_node_configs_are_refused_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("node.toml");
+    let base = r#"
+l1_rpc = "http://127.0.0.1:1"
+data_dir = "d"
+l2_chain_id = 901
+[contracts]
+inbox = "0x0000000000000000000000000000000000000001"
+finality = "0x0000000000000000000000000000000000000002"
+[keys]
+sequencer = "0x0101010101010101010101010101010101010101010101010101010101010101"
+proposer = "0x0101010101010101010101010101010101010101010101010101010101010101"
+zk = "0x0101010101010101010101010101010101010101010101010101010101010101"
+tee = "0x0101010101010101010101010101010101010101010101010101010101010101"
+challenger = "0x0101010101010101010101010101010101010101010101010101010101010101"
+watcher = "env:TRIBUNAL_TEST_UNSET_KEY"
+[rpc]
+addr = "127.0.0.1:0"
+"#;
+    let refused = |text: &str, needle: &str| {
+        std::fs::write(&file, text).unwrap();
+        let out = tribunal(&["node", "--config", file.to_str().unwrap()]);
+        assert!(!out.status.success());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(needle), "{needle:?} not in {err}");
+    };
+    refused(base, "keys.watcher: environment variable TRIBUNAL_TEST_UNSET_KEY is not set");
+    refused(&base.replace("l2_chain_id = 901", "l2_chain_id = 0"), "l2_chain_id");
+    refused(&base.replace("[rpc]", "colour = 1\n[rpc]"), "is not a node configuration");
+    refused(&base.replace("\"0x0101", "\"0x01"), "keys.sequencer");
+    refused(
+        &base.replace("[rpc]", "[sequencer]\nmax_batch_txs = 64\n[rpc]"),
+        "must be between 1 and zk.slots 32",
+    );
 }
 
 /// Runs `f` on drop.
