@@ -251,11 +251,72 @@ struct User {
     nonce: u64,
 }
 
-async fn run_on<D: L1Dev + 'static>(
-    l1: Arc<D>,
-    args: DevnetArgs,
-    plan: Plan,
-) -> eyre::Result<Outcome> {
+/// A deployed devnet rollup: contracts, council, the services' keys, the ZK keys and the dev
+/// enclave (registered).
+pub(crate) struct Rollup {
+    pub(crate) chain_id: ChainId,
+    pub(crate) genesis: State,
+    pub(crate) d: tribunal_node::deploy::Deployment,
+    pub(crate) game: tribunal_dispute::GameDeployment,
+    pub(crate) game_params: GameParams,
+    pub(crate) council: Vec<PrivateKeySigner>,
+    pub(crate) signers: Vec<PrivateKeySigner>,
+    pub(crate) keys: NodeKeys,
+    pub(crate) zk_keys: Arc<tribunal_zk::keys::Keys>,
+    pub(crate) enclave: DevEnclave,
+    pub(crate) bond: U256,
+}
+
+impl Rollup {
+    /// The node configuration of this rollup.
+    pub(crate) fn node_config(
+        &self,
+        data_dir: PathBuf,
+        zk_slots: usize,
+        services: Services,
+    ) -> NodeConfig {
+        NodeConfig {
+            data_dir,
+            inbox: self.d.inbox,
+            finality: self.d.finality,
+            game: self.game.game,
+            bond_wei: self.bond,
+            sequencer: SequencerConfig {
+                max_batch_txs: zk_slots,
+                max_wait: Duration::from_secs(2),
+                ..Default::default()
+            },
+            poll_interval: Duration::from_millis(500),
+            services,
+        }
+    }
+
+    /// Has 6 of the 8 council members authorize `data` on `target`, submitted by dev account 9.
+    pub(crate) async fn council_submit(
+        &self,
+        l1: &impl L1,
+        members: usize,
+        target: Address,
+        data: Vec<u8>,
+    ) -> Result<(u64, tribunal_l1::L1Receipt), tribunal_l1::L1Error> {
+        council::submit(
+            l1,
+            &self.signers[9],
+            self.d.council,
+            &self.council[..members],
+            target,
+            data.into(),
+        )
+        .await
+    }
+}
+
+/// Loads the ZK keys and deploys every contract on `l1`: the dev-key `ZkVerifier`, the dispute
+/// game, a 6-of-8 council of dev keys, which registers the dev enclave.
+pub(crate) async fn deploy_rollup<D: L1Dev + 'static>(
+    l1: &D,
+    args: &DevnetArgs,
+) -> eyre::Result<Rollup> {
     let chain_id = crate::wallet::chain(args.chain_id)?;
     eyre::ensure!(args.users >= 2, "--users must be at least 2");
     eyre::ensure!(args.batches >= 2, "--batches must be at least 2 (instant, then slow)");
@@ -267,14 +328,6 @@ async fn run_on<D: L1Dev + 'static>(
     );
     let stf = StfConfig::new(chain_id);
     let genesis = State::new(stf)?;
-    let tmp;
-    let dir = match &args.data_dir {
-        Some(d) => d.clone(),
-        None => {
-            tmp = tempfile::tempdir()?;
-            tmp.path().to_owned()
-        }
-    };
     let l1_name = args.l1_rpc.as_deref().unwrap_or("embedded revm chain (Osaka)");
     println!(
         "tribunal devnet: L2 chain {}, account tree depth {}, L1 {l1_name}",
@@ -309,7 +362,6 @@ async fn run_on<D: L1Dev + 'static>(
         challenger: signers[7].clone(),
         watcher: signers[8].clone(),
     };
-    let user_l1 = signers[1].clone();
     let mut cfg = DeployConfig::new(
         chain_id,
         keys_node.sequencer.address(),
@@ -320,7 +372,7 @@ async fn run_on<D: L1Dev + 'static>(
     cfg.zk_verifier = LegImpl::Create(Box::new(move |_| verifier));
     let bond = cfg.bond_wei;
     let game_params = GameParams::default();
-    let (d, game) = deploy_with_game(&*l1, &signers[3], &signers[2], cfg, game_params).await?;
+    let (d, game) = deploy_with_game(l1, &signers[3], &signers[2], cfg, game_params).await?;
     println!("L1 contracts (DESIGN.md §1 defaults, 6-of-8 Stage 2 council):");
     for (name, gas) in d.gas.iter().chain(&game.gas) {
         println!("  {name:<20} {gas:>9} gas");
@@ -343,33 +395,52 @@ async fn run_on<D: L1Dev + 'static>(
         TeeVerifier::setMeasurementCall { _measurement: attested.measurement.0, _allowed: true };
     let members = &council[..6];
     let submitter = &signers[9];
-    council::submit(&*l1, submitter, d.council, members, d.tee_verifier, allow.abi_encode().into())
+    council::submit(l1, submitter, d.council, members, d.tee_verifier, allow.abi_encode().into())
         .await?;
     let expires = l1.head().await?.timestamp + DEFAULT_SIGNER_VALIDITY_SECS;
     let register = register_call(&attested, expires).abi_encode().into();
-    council::submit(&*l1, submitter, d.council, members, d.tee_verifier, register).await?;
+    council::submit(l1, submitter, d.council, members, d.tee_verifier, register).await?;
     println!(
         "TEE: dev enclave {} registered by the council (INSECURE: a software key, no hardware)\n",
         attested.signer
     );
 
-    // The node.
-    let config = NodeConfig {
-        data_dir: dir.clone(),
-        inbox: d.inbox,
-        finality: d.finality,
-        game: game.game,
-        bond_wei: bond,
-        sequencer: SequencerConfig {
-            max_batch_txs: args.zk_slots,
-            max_wait: Duration::from_secs(2),
-            ..Default::default()
-        },
-        poll_interval: Duration::from_millis(500),
-        services: plan.services,
+    Ok(Rollup {
+        chain_id,
+        genesis,
+        d,
+        game,
+        game_params,
+        council,
+        signers,
+        keys: keys_node,
+        zk_keys: keys,
+        enclave,
+        bond,
+    })
+}
+
+async fn run_on<D: L1Dev + 'static>(
+    l1: Arc<D>,
+    args: DevnetArgs,
+    plan: Plan,
+) -> eyre::Result<Outcome> {
+    let r = deploy_rollup(&*l1, &args).await?;
+    let (chain_id, d, game_params) = (r.chain_id, &r.d, r.game_params);
+    let user_l1 = r.signers[1].clone();
+    let tmp;
+    let dir = match &args.data_dir {
+        Some(d) => d.clone(),
+        None => {
+            tmp = tempfile::tempdir()?;
+            tmp.path().to_owned()
+        }
     };
+
+    // The node.
+    let config = r.node_config(dir.clone(), args.zk_slots, plan.services);
     if let (Some(url), Some(data_dir)) = (&args.l1_rpc, &args.data_dir) {
-        let file = node_file(url, data_dir, chain_id.0, &config, &keys_node, &args);
+        let file = node_file(url, data_dir, chain_id.0, &config, &r.keys, &args);
         std::fs::create_dir_all(data_dir)?;
         file.write(&data_dir.join("node.toml"))?;
         println!(
@@ -377,7 +448,14 @@ async fn run_on<D: L1Dev + 'static>(
             data_dir.join("node.toml").display()
         );
     }
-    let mut node = Node::start(l1.clone(), config, keys_node, &genesis, Some(keys), Some(enclave))?;
+    let mut node = Node::start(
+        l1.clone(),
+        config,
+        r.keys.clone(),
+        &r.genesis,
+        Some(r.zk_keys.clone()),
+        Some(r.enclave.clone()),
+    )?;
     let sequencer = node.sequencer.clone().expect("the devnet runs the sequencer");
     let mut tracker =
         Tracker { rows: BTreeMap::new(), claims: BTreeMap::new(), last_progress: Instant::now() };

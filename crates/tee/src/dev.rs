@@ -18,7 +18,7 @@ use crate::{
 const DEV_DOMAIN: &[u8] = b"tribunal.tee.dev.insecure";
 
 /// An in-process enclave with a software secp256k1 key. **Insecure**: see the module docs.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct DevEnclave {
     config: EnclaveConfig,
     key: PrivateKeySigner,
