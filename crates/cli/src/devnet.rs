@@ -291,7 +291,8 @@ impl Rollup {
         }
     }
 
-    /// Has 6 of the 8 council members authorize `data` on `target`, submitted by dev account 9.
+    /// Has the first `members` council members authorize `data` on `target` (6 meet the
+    /// threshold), submitted by dev account 9.
     pub(crate) async fn council_submit(
         &self,
         l1: &impl L1,
@@ -623,11 +624,7 @@ fn node_file(
     keys: &NodeKeys,
     args: &DevnetArgs,
 ) -> crate::node::NodeFile {
-    use crate::node::{
-        ContractsFile, KeysFile, ListenFile, NodeFile, SequencerFile, ServicesFile, TeeFile,
-        ZkFile, key_hex,
-    };
-    let s = config.services;
+    use crate::node::{ContractsFile, KeysFile, ListenFile, NodeFile, TeeFile, ZkFile, key_hex};
     NodeFile {
         l1_rpc: l1_rpc.to_owned(),
         data_dir: data_dir.to_owned(),
@@ -646,18 +643,8 @@ fn node_file(
             challenger: key_hex(&keys.challenger),
             watcher: key_hex(&keys.watcher),
         },
-        services: ServicesFile {
-            sequencer: s.sequencer,
-            zk: s.zk,
-            tee: s.tee,
-            dispute: s.dispute,
-            watcher: s.watcher,
-        },
-        sequencer: SequencerFile {
-            max_batch_txs: config.sequencer.max_batch_txs,
-            max_wait_ms: config.sequencer.max_wait.as_millis() as u64,
-            max_mempool: config.sequencer.max_mempool,
-        },
+        services: config.services.into(),
+        sequencer: config.sequencer.into(),
         zk: ZkFile { slots: args.zk_slots, key_dir: Some(default_key_dir()) },
         tee: TeeFile { dev_enclave_key: Some(format!("0x{}", hex::encode(*DEV_ENCLAVE_KEY))) },
         rpc: ListenFile { addr: args.rpc_addr },

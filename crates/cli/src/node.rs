@@ -172,7 +172,31 @@ pub struct ServicesFile {
 
 impl Default for ServicesFile {
     fn default() -> Self {
-        Self { sequencer: true, zk: true, tee: true, dispute: true, watcher: true }
+        Services::ALL.into()
+    }
+}
+
+impl From<Services> for ServicesFile {
+    fn from(s: Services) -> Self {
+        Self {
+            sequencer: s.sequencer,
+            zk: s.zk,
+            tee: s.tee,
+            dispute: s.dispute,
+            watcher: s.watcher,
+        }
+    }
+}
+
+impl From<ServicesFile> for Services {
+    fn from(s: ServicesFile) -> Self {
+        Self {
+            sequencer: s.sequencer,
+            zk: s.zk,
+            tee: s.tee,
+            dispute: s.dispute,
+            watcher: s.watcher,
+        }
     }
 }
 
@@ -190,11 +214,26 @@ pub struct SequencerFile {
 
 impl Default for SequencerFile {
     fn default() -> Self {
-        let d = SequencerConfig::default();
+        SequencerConfig::default().into()
+    }
+}
+
+impl From<SequencerConfig> for SequencerFile {
+    fn from(c: SequencerConfig) -> Self {
         Self {
-            max_batch_txs: d.max_batch_txs,
-            max_wait_ms: d.max_wait.as_millis() as u64,
-            max_mempool: d.max_mempool,
+            max_batch_txs: c.max_batch_txs,
+            max_wait_ms: c.max_wait.as_millis() as u64,
+            max_mempool: c.max_mempool,
+        }
+    }
+}
+
+impl From<SequencerFile> for SequencerConfig {
+    fn from(f: SequencerFile) -> Self {
+        Self {
+            max_batch_txs: f.max_batch_txs,
+            max_wait: Duration::from_millis(f.max_wait_ms),
+            max_mempool: f.max_mempool,
         }
     }
 }
@@ -382,19 +421,9 @@ pub fn run(args: NodeArgs) -> eyre::Result<()> {
             game: file.contracts.game,
             bond_wei: view(&*l1, file.contracts.finality, MultiProofFinality::BOND_WEICall {})
                 .await?,
-            sequencer: SequencerConfig {
-                max_batch_txs: file.sequencer.max_batch_txs,
-                max_wait: Duration::from_millis(file.sequencer.max_wait_ms),
-                max_mempool: file.sequencer.max_mempool,
-            },
+            sequencer: file.sequencer.into(),
             poll_interval: Duration::from_millis(file.poll_interval_ms),
-            services: Services {
-                sequencer: file.services.sequencer,
-                zk: file.services.zk,
-                tee: file.services.tee,
-                dispute: file.services.dispute,
-                watcher: file.services.watcher,
-            },
+            services: file.services.into(),
         };
         let node = Node::start(l1.clone(), config, file.node_keys()?, &genesis, keys, enclave)?;
         println!(

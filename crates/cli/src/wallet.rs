@@ -230,9 +230,9 @@ pub struct DepositArgs {
     pub wait: bool,
 }
 
-/// Arguments of `wallet transfer`.
+/// What every transaction sent to a node needs.
 #[derive(Args, Debug)]
-pub struct SendTransferArgs {
+pub struct SendArgs {
     /// Node endpoint.
     #[command(flatten)]
     pub rpc: RpcArgs,
@@ -242,9 +242,6 @@ pub struct SendTransferArgs {
     /// Sender's account index.
     #[arg(long)]
     pub from: u32,
-    /// Recipient's account index.
-    #[arg(long)]
-    pub to: u32,
     /// Amount: wei or with a unit.
     #[arg(long)]
     pub amount: String,
@@ -256,30 +253,26 @@ pub struct SendTransferArgs {
     pub wait: Option<Wait>,
 }
 
+/// Arguments of `wallet transfer`.
+#[derive(Args, Debug)]
+pub struct SendTransferArgs {
+    /// Node, sender, amount, nonce.
+    #[command(flatten)]
+    pub send: SendArgs,
+    /// Recipient's account index.
+    #[arg(long)]
+    pub to: u32,
+}
+
 /// Arguments of `wallet withdraw`.
 #[derive(Args, Debug)]
 pub struct SendWithdrawArgs {
-    /// Node endpoint.
+    /// Node, sender, amount, nonce.
     #[command(flatten)]
-    pub rpc: RpcArgs,
-    /// Key file of the sender.
-    #[arg(long)]
-    pub key: PathBuf,
-    /// Sender's account index.
-    #[arg(long)]
-    pub from: u32,
+    pub send: SendArgs,
     /// L1 recipient.
     #[arg(long)]
     pub to: Address,
-    /// Amount: wei or with a unit.
-    #[arg(long)]
-    pub amount: String,
-    /// Nonce (default: the node's pending nonce of the sender).
-    #[arg(long)]
-    pub nonce: Option<u64>,
-    /// Wait until the transaction is sealed, or final.
-    #[arg(long, value_enum)]
-    pub wait: Option<Wait>,
 }
 
 /// Arguments of `wallet account`.

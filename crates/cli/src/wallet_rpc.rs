@@ -12,12 +12,12 @@ use tribunal_contracts::Inbox;
 use tribunal_l1::{L1, L1Tx, RpcL1};
 use tribunal_node::rpc::{ChainInfo, TribunalApiClient, TxStatus};
 use tribunal_primitives::{
-    AccountIndex, PrivateKey, Signed, Transfer, Tx, Withdraw,
+    AccountIndex, PrivateKey, Signed, Transfer, Tx, Wei, Withdraw,
     batch::{decode_tx_exact, encode_tx},
 };
 
 use crate::wallet::{
-    AccountArgs, ClaimArgs, DepositArgs, KeyFile, L1Args, RpcArgs, SendTransferArgs,
+    AccountArgs, ClaimArgs, DepositArgs, KeyFile, L1Args, RpcArgs, SendArgs, SendTransferArgs,
     SendWithdrawArgs, StatusArgs, Wait, parse_amount, parse_key,
 };
 
@@ -123,39 +123,35 @@ async fn send(c: &HttpClient, rpc: &RpcArgs, tx: Tx, wait: Option<Wait>) -> eyre
     print(&serde_json::json!({ "hash": hash, "status": status }))
 }
 
-async fn signer_and_nonce(
-    c: &HttpClient,
-    rpc: &RpcArgs,
-    key: &std::path::Path,
-    from: u32,
-    nonce: Option<u64>,
-) -> eyre::Result<(PrivateKey, tribunal_primitives::ChainId, u64)> {
-    let info = chain_info(c, rpc).await?;
-    let (key, chain_id) = KeyFile::load(key, Some(info.l2_chain_id))?;
-    let account = c.get_account(from).await?;
+/// Loads the sender's key for the node's chain, checks it owns `from`, and picks the nonce.
+async fn prepare(
+    s: &SendArgs,
+) -> eyre::Result<(HttpClient, PrivateKey, tribunal_primitives::ChainId, Wei, u64)> {
+    let c = client(&s.rpc)?;
+    let amount = parse_amount(&s.amount)?;
+    let info = chain_info(&c, &s.rpc).await?;
+    let (key, chain_id) = KeyFile::load(&s.key, Some(info.l2_chain_id))?;
+    let account = c.get_account(s.from).await?;
     eyre::ensure!(
         account.pubkey == Some(B256::from(key.public_key().to_bytes())),
-        "account {from} does not belong to this key"
+        "account {} does not belong to this key",
+        s.from
     );
-    Ok((key, chain_id, nonce.unwrap_or(account.pending_nonce)))
+    Ok((c, key, chain_id, amount, s.nonce.unwrap_or(account.pending_nonce)))
 }
 
 /// `wallet transfer`.
 pub(crate) async fn transfer(a: SendTransferArgs) -> eyre::Result<()> {
-    let c = client(&a.rpc)?;
-    let amount = parse_amount(&a.amount)?;
-    let (key, chain_id, nonce) = signer_and_nonce(&c, &a.rpc, &a.key, a.from, a.nonce).await?;
-    let body = Transfer { from: AccountIndex(a.from), to: AccountIndex(a.to), amount, nonce };
-    send(&c, &a.rpc, Tx::Transfer(Signed::sign(body, chain_id, &key)), a.wait).await
+    let (c, key, chain_id, amount, nonce) = prepare(&a.send).await?;
+    let body = Transfer { from: AccountIndex(a.send.from), to: AccountIndex(a.to), amount, nonce };
+    send(&c, &a.send.rpc, Tx::Transfer(Signed::sign(body, chain_id, &key)), a.send.wait).await
 }
 
 /// `wallet withdraw`.
 pub(crate) async fn withdraw(a: SendWithdrawArgs) -> eyre::Result<()> {
-    let c = client(&a.rpc)?;
-    let amount = parse_amount(&a.amount)?;
-    let (key, chain_id, nonce) = signer_and_nonce(&c, &a.rpc, &a.key, a.from, a.nonce).await?;
-    let body = Withdraw { from: AccountIndex(a.from), to: a.to, amount, nonce };
-    send(&c, &a.rpc, Tx::Withdraw(Signed::sign(body, chain_id, &key)), a.wait).await
+    let (c, key, chain_id, amount, nonce) = prepare(&a.send).await?;
+    let body = Withdraw { from: AccountIndex(a.send.from), to: a.to, amount, nonce };
+    send(&c, &a.send.rpc, Tx::Withdraw(Signed::sign(body, chain_id, &key)), a.send.wait).await
 }
 
 /// `wallet account`.

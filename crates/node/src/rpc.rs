@@ -321,13 +321,18 @@ fn op_name(op: GameStatus) -> &'static str {
     }
 }
 
-/// The reference model's status of a claim, from `MultiProofFinality.statusOf`.
-pub fn model_status(s: &MultiProofFinality::Status) -> ClaimStatus {
-    let op = match s.op {
+/// The model's game status from the contract's `GameStatus` (0, 1, 2).
+const fn game_status(op: u8) -> GameStatus {
+    match op {
         1 => GameStatus::ResolvedFor,
         2 => GameStatus::ResolvedAgainst,
         _ => GameStatus::InProgress,
-    };
+    }
+}
+
+/// The reference model's status of a claim, from `MultiProofFinality.statusOf`.
+pub fn model_status(s: &MultiProofFinality::Status) -> ClaimStatus {
+    let op = game_status(s.op);
     if s.isFinal {
         let path = match s.path {
             2 => FinalPath::Slow { with: Leg::Zk },
@@ -528,14 +533,6 @@ impl<L: L1 + 'static> TribunalApiServer for RpcApi<L> {
                 }
             }
         }
-        let op = match model {
-            ClaimStatus::Pending { op, .. } => op_name(op),
-            ClaimStatus::Final { .. } => op_name(match status.op {
-                1 => GameStatus::ResolvedFor,
-                2 => GameStatus::ResolvedAgainst,
-                _ => GameStatus::InProgress,
-            }),
-        };
         Ok(ClaimInfo {
             id,
             batch: claim.batchNumber,
@@ -546,7 +543,7 @@ impl<L: L1 + 'static> TribunalApiServer for RpcApi<L> {
             is_final: status.isFinal,
             zk: status.zk,
             tee: status.tee,
-            op: op.into(),
+            op: op_name(game_status(status.op)).into(),
             window_ends_at: status.windowEndsAt,
             final_at: status.finalAt,
             final_block,
@@ -577,20 +574,8 @@ impl<L: L1 + 'static> TribunalApiServer for RpcApi<L> {
             ));
         }
         let depth = self.store.config().withdrawal_depth;
-        let tree = SparseMerkleTree::from_leaves(
-            depth,
-            leaves.iter().map(|l| {
-                let leaf = tribunal_primitives::Withdraw {
-                    from: tribunal_primitives::AccountIndex(0),
-                    to: l.to,
-                    amount: l.amount,
-                    nonce: 0,
-                }
-                .leaf();
-                (l.index, leaf)
-            }),
-        )
-        .map_err(internal)?;
+        let tree = SparseMerkleTree::from_leaves(depth, leaves.iter().map(|l| (l.index, l.leaf())))
+            .map_err(internal)?;
         if fr_hex(&tree.root()) != root {
             return Err(internal(format!(
                 "batch {batch}: the stored withdrawals do not give the final withdrawal root"

@@ -15,7 +15,7 @@
 //! | `batches` | batch number | canonical batch encoding |
 //! | `roots_v2` | batch number | parent ‖ post ‖ withdrawal root ‖ data commitment ‖ queue accumulator (5 × 32, BE) ‖ messages consumed (8, BE) |
 //! | `mempool` | sequence number | canonical encoding of an accepted, not yet sealed, sequencer transaction |
-//! | `txs` | transaction hash | batch number (8, BE) ‖ position (4, BE); batch 0: dropped at sealing |
+//! | `txs` | transaction hash | batch number (8, BE) ‖ position (4, BE); batch 0: dropped at sealing; all `0xff`: pending |
 //! | `withdrawals` | batch number | per emitted withdrawal: leaf index (8, BE) ‖ L1 recipient (20) ‖ amount (16, BE) |
 //!
 //! `meta` also keeps the provers' claim cursors (`cursor.zk`, `cursor.tee`): the next claim id
@@ -127,7 +127,19 @@ pub struct StoredWithdrawal {
     pub amount: Wei,
 }
 
+impl StoredWithdrawal {
+    /// Its withdrawal-tree leaf ([`tribunal_primitives::tx::withdrawal_leaf`]).
+    pub fn leaf(&self) -> Fr {
+        tribunal_primitives::tx::withdrawal_leaf(&self.to, self.amount)
+    }
+}
+
 const WITHDRAWAL_BYTES: usize = 8 + 20 + 16;
+
+/// `txs` value of an accepted transaction not sealed yet.
+const TX_PENDING: [u8; 12] = [0xff; 12];
+/// `txs` value of a transaction dropped at sealing.
+const TX_DROPPED: [u8; 12] = [0; 12];
 
 /// What the store keeps about an executed batch.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -501,6 +513,11 @@ impl Store {
             meta.insert(NEXT_TX, seq + 1).map_err(StoreError::db)?;
             let mut mempool = w.open_table(MEMPOOL).map_err(StoreError::db)?;
             mempool.insert(seq, bytes.as_slice()).map_err(StoreError::db)?;
+            let mut txs = w.open_table(TXS).map_err(StoreError::db)?;
+            let hash = tx_hash(tx).0;
+            if txs.get(hash).map_err(StoreError::db)?.is_none() {
+                txs.insert(hash, TX_PENDING).map_err(StoreError::db)?;
+            }
             seq
         };
         w.commit().map_err(StoreError::db)?;
@@ -542,7 +559,11 @@ impl Store {
                 let Some(bytes) = mempool.remove(seq).map_err(StoreError::db)? else { continue };
                 let tx = decode_tx_exact(bytes.value())
                     .map_err(|e| StoreError::Corrupt(format!("mempool entry {seq}: {e}")))?;
-                txs.insert(tx_hash(&tx).0, [0u8; 12]).map_err(StoreError::db)?;
+                let hash = tx_hash(&tx).0;
+                // A copy of a sealed transaction stays sealed.
+                if txs.get(hash).map_err(StoreError::db)?.is_none_or(|v| v.value() == TX_PENDING) {
+                    txs.insert(hash, TX_DROPPED).map_err(StoreError::db)?;
+                }
             }
         }
         w.commit().map_err(StoreError::db)
@@ -555,24 +576,20 @@ impl Store {
     /// [`StoreError::Db`], [`StoreError::Corrupt`].
     pub fn tx_location(&self, hash: B256) -> Result<Option<TxLocation>, StoreError> {
         let r = self.db.begin_read().map_err(StoreError::db)?;
-        match r.open_table(TXS) {
-            Ok(t) => {
-                if let Some(v) = t.get(hash.0).map_err(StoreError::db)? {
-                    let v = v.value();
-                    let batch = u64::from_be_bytes(v[..8].try_into().expect("8 bytes"));
-                    let position = u32::from_be_bytes(v[8..].try_into().expect("4 bytes"));
-                    return Ok(Some(if batch == 0 {
-                        TxLocation::Dropped
-                    } else {
-                        TxLocation::Sealed { batch: BatchNumber(batch), position }
-                    }));
-                }
-            }
-            Err(redb::TableError::TableDoesNotExist(_)) => {}
+        let table = match r.open_table(TXS) {
+            Ok(t) => t,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
             Err(e) => return Err(StoreError::db(e)),
-        }
-        drop(r);
-        Ok(self.mempool()?.iter().any(|(_, t)| tx_hash(t) == hash).then_some(TxLocation::Pending))
+        };
+        let Some(v) = table.get(hash.0).map_err(StoreError::db)? else { return Ok(None) };
+        Ok(Some(match v.value() {
+            TX_PENDING => TxLocation::Pending,
+            TX_DROPPED => TxLocation::Dropped,
+            v => TxLocation::Sealed {
+                batch: BatchNumber(u64::from_be_bytes(v[..8].try_into().expect("8 bytes"))),
+                position: u32::from_be_bytes(v[8..].try_into().expect("4 bytes")),
+            },
+        }))
     }
 
     /// The withdrawals batch `number` emitted, in leaf order (`None`: no such batch).

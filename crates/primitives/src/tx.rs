@@ -117,6 +117,11 @@ pub fn address_to_fr(a: &Address) -> Fr {
     Fr::from_be_bytes_mod_order(a.as_slice())
 }
 
+/// A withdrawal-tree leaf: `Poseidon(to, amount)`, what `Inbox.claimWithdrawal` recomputes.
+pub fn withdrawal_leaf(to: &Address, amount: Wei) -> Fr {
+    hash([address_to_fr(to), amount.to_fr()])
+}
+
 impl Withdraw {
     /// The message the sender signs:
     /// `Poseidon(WITHDRAW_DOMAIN, chain_id, from, to, amount, nonce)`.
@@ -131,9 +136,9 @@ impl Withdraw {
         ])
     }
 
-    /// The leaf this withdrawal adds to the withdrawal tree: `Poseidon(to, amount)`.
+    /// The leaf this withdrawal adds to the withdrawal tree: [`withdrawal_leaf`].
     pub fn leaf(&self) -> Fr {
-        hash([address_to_fr(&self.to), self.amount.to_fr()])
+        withdrawal_leaf(&self.to, self.amount)
     }
 }
 
