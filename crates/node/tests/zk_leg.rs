@@ -128,3 +128,58 @@ fn real_proofs_of_real_batches_are_accepted_and_record_zk_approval() {
         );
     });
 }
+
+/// DESIGN.md §1 rule 5 and why INSECURE dev keys never go to a real network: whoever re-derives
+/// the dev setup's toxic waste proves a wrong post root, `ZkVerifier` accepts both roots, and that
+/// evidence freezes the ZK leg. Keys from a setup whose toxic waste was dropped cannot be forged.
+#[test]
+fn forged_proofs_under_dev_keys_are_evidence_that_freezes_the_zk_leg() {
+    use ark_std::rand::{SeedableRng, rngs::StdRng};
+    use tribunal_primitives::{Fr, StateRoot};
+    use tribunal_zk::keys::DevTrapdoor;
+    run(async {
+        let keys = keys();
+        let l1 = DevL1::new();
+        let code = tribunal_zk::verifier::deploy_code(keys.vk(), keys.insecure).unwrap();
+        let mut sys = System::deploy_with(&l1, LegImpl::Create(Box::new(move |_| code))).await;
+        let alice = PrivateKey::from_bytes([0xa1; 32]);
+        let (b1, out1) = sys.deposit_batch(&[&alice]).await;
+        let (honest, proof) = prove_posted(&sys, &keys, &b1, &out1).await;
+        sys.prove_zk(honest, proof.to_bytes()).await.unwrap();
+
+        // The same batch and parent, another post root, and a proof made without a witness.
+        let mut witness = proof.witness.clone();
+        witness.claim.post_root = StateRoot(Fr::from(4242u64));
+        let blob = &tribunal_da::encode_blobs(&b1.encode()).unwrap()[0];
+        witness.open(blob).unwrap();
+        let wrong = sys.propose(&witness.claim).await.unwrap();
+        let trapdoor = DevTrapdoor::derive(&keys.config, keys.vk()).unwrap();
+        let mut rng = StdRng::seed_from_u64(7);
+        let forged = trapdoor.forge(keys.vk(), &witness.public_inputs(), &mut rng).unwrap();
+        assert!(verify(&keys, &witness, &forged), "arkworks accepts the forgery");
+        let forged = BatchProof { proof: forged, witness };
+        sys.prove_zk(wrong, forged.to_bytes()).await.unwrap();
+
+        // Anyone submits both proofs: the ZK leg counts as zero until the council replaces it.
+        let evidence = MultiProofFinality::proveSelfDisagreementCall {
+            _leg: 0,
+            _a: U256::from(honest),
+            _b: U256::from(wrong),
+            _evidenceA: proof.to_bytes(),
+            _evidenceB: forged.to_bytes(),
+        };
+        let r = sys.send(&sys.stranger, sys.d.finality, evidence, U256::ZERO).await.unwrap();
+        eprintln!("gas proveSelfDisagreement (ZK, two real verifications): {}", r.gas_used);
+        let s = sys
+            .view(sys.d.finality, MultiProofFinality::statusOfCall { _id: U256::from(honest) })
+            .await;
+        assert!(!s.zk, "a frozen leg's approvals do not count");
+        let open =
+            sys.view(sys.d.finality, MultiProofFinality::instantUpgradeAllowedCall { _leg: 0 });
+        assert!(open.await, "the council may replace the ZK verifier at once");
+
+        // The trapdoor is the one of this key's seed: another configuration's does not fit.
+        let other = CircuitConfig { batch_size: 3, ..keys.config };
+        assert!(DevTrapdoor::derive(&other, keys.vk()).is_err());
+    });
+}

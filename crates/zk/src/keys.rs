@@ -24,7 +24,10 @@ use std::{
 };
 
 use ark_bn254::Bn254;
-use ark_groth16::{Groth16, PreparedVerifyingKey, ProvingKey, VerifyingKey};
+use ark_bn254::{Fr, G1Projective, G2Projective};
+use ark_ec::{AffineRepr, CurveGroup};
+use ark_ff::{Field, UniformRand};
+use ark_groth16::{Groth16, PreparedVerifyingKey, Proof, ProvingKey, VerifyingKey};
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
 use ark_snark::SNARK;
 use ark_std::rand::{SeedableRng, rngs::StdRng};
@@ -96,20 +99,116 @@ fn dev_rng(config: &CircuitConfig) -> StdRng {
 /// # Errors
 /// [`KeyError::Config`] or [`KeyError::Setup`].
 pub fn dev_setup(config: &CircuitConfig) -> Result<Keys, KeyError> {
-    config.validate()?;
     tracing::warn!(key = %config.key_id(), "running the INSECURE deterministic Groth16 dev setup");
-    let progress =
-        Progress::start(format!("Groth16 setup {} (INSECURE dev keys)", config.key_id()));
+    setup_with(config, &mut dev_rng(config), "INSECURE dev keys", true)
+}
+
+/// Runs a single-party setup for `config` with toxic waste drawn from `rng`, dropped when this
+/// returns. Unlike [`dev_setup`] nobody can re-derive the trapdoor, but the keys are only as
+/// trustworthy as the one machine that ran it: a production deployment runs a ceremony (module
+/// docs). The keys are not cached.
+///
+/// # Errors
+/// [`KeyError::Config`] or [`KeyError::Setup`].
+pub fn single_party_setup(
+    config: &CircuitConfig,
+    rng: &mut (impl ark_std::rand::RngCore + ark_std::rand::CryptoRng),
+) -> Result<Keys, KeyError> {
+    setup_with(config, rng, "single-party keys", false)
+}
+
+fn setup_with(
+    config: &CircuitConfig,
+    rng: &mut (impl ark_std::rand::RngCore + ark_std::rand::CryptoRng),
+    label: &str,
+    insecure: bool,
+) -> Result<Keys, KeyError> {
+    config.validate()?;
+    let progress = Progress::start(format!("Groth16 setup {} ({label})", config.key_id()));
     let circuit = BatchCircuit { config: *config, witness: None };
-    let (pk, vk) = Groth16::<Bn254>::circuit_specific_setup(circuit, &mut dev_rng(config))
+    let (pk, vk) = Groth16::<Bn254>::circuit_specific_setup(circuit, rng)
         .map_err(|e| KeyError::Setup(e.to_string()))?;
     progress.finish();
     Ok(Keys {
         config: *config,
         pvk: Groth16::<Bn254>::process_vk(&vk).expect("infallible"),
         pk,
-        insecure: true,
+        insecure,
     })
+}
+
+/// The toxic waste of [`dev_setup`]'s keys, re-derived from the public seed: why those keys are
+/// INSECURE. With it anyone proves any public input ([`Self::forge`]) without a witness. The
+/// `zk-self-disagrees` scenario uses it to make the ZK leg approve two post roots for one batch
+/// (DESIGN.md §1 rule 5).
+#[derive(Clone, Debug)]
+pub struct DevTrapdoor {
+    alpha: Fr,
+    beta: Fr,
+    gamma: Fr,
+    delta: Fr,
+    g1: G1Projective,
+    g2: G2Projective,
+}
+
+impl DevTrapdoor {
+    /// Re-derives the trapdoor of `config`'s dev keys: the draws of ark-groth16 0.6's
+    /// `generate_random_parameters_with_reduction` (α, β, γ, δ, then the G1 and G2 generators)
+    /// replayed from the dev seed.
+    ///
+    /// # Errors
+    /// [`KeyError::Setup`] when `vk` is not the dev setup's key for `config` (α·G1 differs), for
+    /// example keys from another setup or another arkworks draw order.
+    pub fn derive(config: &CircuitConfig, vk: &VerifyingKey<Bn254>) -> Result<Self, KeyError> {
+        let mut rng = dev_rng(config);
+        let t = Self {
+            alpha: Fr::rand(&mut rng),
+            beta: Fr::rand(&mut rng),
+            gamma: Fr::rand(&mut rng),
+            delta: Fr::rand(&mut rng),
+            g1: G1Projective::rand(&mut rng),
+            g2: G2Projective::rand(&mut rng),
+        };
+        if (t.g1 * t.alpha).into_affine() != vk.alpha_g1
+            || (t.g2 * t.delta).into_affine() != vk.delta_g2
+        {
+            return Err(KeyError::Setup("the key is not this configuration's dev key".into()));
+        }
+        Ok(t)
+    }
+
+    /// A proof that `vk` accepts for `inputs`, made without a witness: A = a·G1, B = b·G2 and
+    /// C = δ⁻¹·((ab − αβ)·G1 − γ·vk_x) for random a, b, so that
+    /// e(A, B) = e(α, β)·e(vk_x, γ)·e(C, δ) (Groth16, EUROCRYPT 2016, §3.2 verification).
+    ///
+    /// # Errors
+    /// [`KeyError::Setup`] when `inputs` does not match the key's public input count.
+    pub fn forge(
+        &self,
+        vk: &VerifyingKey<Bn254>,
+        inputs: &[Fr],
+        rng: &mut impl ark_std::rand::RngCore,
+    ) -> Result<Proof<Bn254>, KeyError> {
+        if inputs.len() + 1 != vk.gamma_abc_g1.len() {
+            return Err(KeyError::Setup(format!(
+                "{} public inputs for a key of {}",
+                inputs.len(),
+                vk.gamma_abc_g1.len() - 1
+            )));
+        }
+        let vk_x = inputs
+            .iter()
+            .zip(&vk.gamma_abc_g1[1..])
+            .fold(vk.gamma_abc_g1[0].into_group(), |acc, (x, ic)| acc + *ic * x);
+        let (a, b) = (Fr::rand(rng), Fr::rand(rng));
+        let delta_inv = self.delta.inverse().expect("δ is nonzero");
+        let c = (self.g1 * (a * b - self.alpha * self.beta) - vk_x * self.gamma) * delta_inv;
+        Ok(Proof {
+            a: (self.g1 * a).into_affine(),
+            b: (self.g2 * b).into_affine(),
+            c: c.into_affine(),
+        })
+    }
 }
 
 /// The cache file stem of `config`'s development keys in `dir`.
