@@ -90,7 +90,7 @@ pub struct DevnetArgs {
 const ETH: u128 = 1_000_000_000_000_000_000;
 
 /// The dev enclave's signing key: `keccak256("tribunal devnet enclave")`.
-static DEV_ENCLAVE_KEY: std::sync::LazyLock<alloy_primitives::B256> =
+pub(crate) static DEV_ENCLAVE_KEY: std::sync::LazyLock<alloy_primitives::B256> =
     std::sync::LazyLock::new(|| keccak256("tribunal devnet enclave"));
 
 /// What a run exercises: which services run, and whether the last batch carries a forced
@@ -657,14 +657,14 @@ fn submit<L: L1>(sequencer: &Sequencer<L>, tx: Tx) -> eyre::Result<()> {
     Ok(())
 }
 
-async fn force(
+pub(crate) async fn force(
     l1: &impl L1,
     from: &PrivateKeySigner,
     inbox: Address,
     chain_id: ChainId,
     body: Transfer,
     key: &PrivateKey,
-) -> eyre::Result<()> {
+) -> eyre::Result<tribunal_l1::L1Receipt> {
     let signed = Signed::sign(body, chain_id, key);
     let call = Inbox::forceTransferCall {
         _from: body.from.0,
@@ -673,8 +673,7 @@ async fn force(
         _nonce: body.nonce,
         _signature: signed.signature.to_vec().into(),
     };
-    l1.send(from, L1Tx::call(inbox, call.abi_encode())).await?;
-    Ok(())
+    Ok(l1.send(from, L1Tx::call(inbox, call.abi_encode())).await?)
 }
 
 async fn next_event<L: L1 + 'static>(

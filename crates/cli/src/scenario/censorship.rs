@@ -1,0 +1,144 @@
+//! `censoring-sequencer`: forced inclusion (DESIGN.md §6). The sequencer keeps posting batches
+//! but leaves a user's forced transfer out; past the deadline the inbox refuses its batches, and
+//! the user posts a permissionless batch that includes it and finalizes like any other.
+
+use alloy_sol_types::{SolEvent, SolInterface};
+use tribunal_contracts::Inbox;
+use tribunal_l1::view;
+use tribunal_node::{Event, Services, proposer::propose_call, watcher::FinalityPath};
+use tribunal_primitives::{Batch, BatchNumber, PrivateKey, Signed, Transfer, Tx, Wei};
+use tribunal_stf::execute_batch;
+
+use super::{ETH, World, expect_refused};
+use crate::devnet::force;
+
+/// Runs the scenario on `w`.
+pub(super) async fn censoring_sequencer(w: &mut World) -> eyre::Result<()> {
+    let chain = w.r.chain_id;
+    let (alice, bob) = (PrivateKey::from_bytes([0xa1; 32]), PrivateKey::from_bytes([0xb0; 32]));
+
+    // An honest start: both users deposit and their batch is final.
+    w.start(Services::ALL).await?;
+    let a = w.deposit(&alice).await?;
+    let b = w.deposit(&bob).await?;
+    loop {
+        let n = w
+            .until("the deposits' finality", |e| match e {
+                Event::Finalized(f) => Some(f.batch),
+                _ => None,
+            })
+            .await?;
+        if w.state_after(n).await?.account(b).is_some() {
+            break;
+        }
+    }
+    w.stop().await;
+    println!("alice (account {}) and bob (account {}) deposited; their batch is final", a.0, b.0);
+
+    // From now on the sequencer censors bob. The node's provers, challenger and watcher run on.
+    w.start(Services { sequencer: false, ..Services::ALL }).await?;
+    let inbox = w.r.d.inbox;
+    let user = w.r.signers[1].clone();
+    let forced = Transfer { from: b, to: a, amount: Wei(ETH / 4), nonce: 0 };
+    let receipt = force(&*w.l1, &user, inbox, chain, forced, &bob).await?;
+    let queued = receipt
+        .logs
+        .iter()
+        .find_map(|l| Inbox::MessageQueued::decode_log(l).ok())
+        .ok_or_else(|| eyre::eyre!("forceTransfer queued nothing"))?;
+    let message = tribunal_primitives::batch::decode_tx_exact(&queued.message)?;
+    let index = queued.index;
+    let delay = view(&*w.l1, inbox, Inbox::FORCED_INCLUSION_DELAY_SECONDSCall {}).await?;
+    println!(
+        "bob forces a 0.25 ETH transfer to alice through L1 (queue index {index}); the sequencer must include it within {} hours",
+        delay / 3_600
+    );
+
+    // Inside the deadline the sequencer may leave it out, and its batch is final as usual.
+    let sequencer = w.r.keys.sequencer.clone();
+    let n = latest_batch(w).await? + 1;
+    let paid = Transfer { from: a, to: b, amount: Wei(ETH / 100), nonce: 0 };
+    let batch = Batch {
+        chain_id: chain,
+        number: BatchNumber(n),
+        txs: vec![Tx::Transfer(Signed::sign(paid, chain, &alice))],
+    };
+    let early = w.post(&user, &batch, index + 1).await?;
+    expect_refused(
+        "bob posting a batch himself before the deadline",
+        &inbox_error(early),
+        "Inbox_NotSequencer",
+    )?;
+    w.post(&sequencer, &batch, index).await??;
+    settle(w, &w.r.keys.proposer.clone(), &batch).await?;
+    println!("the sequencer posts batch {n} without bob's transfer (allowed for now); it is final");
+
+    // Past the deadline the sequencer's batches must include it; bob posts one that does.
+    w.travel(delay + 60).await?;
+    let skip = Batch { number: BatchNumber(n + 1), ..batch.clone() };
+    let censored = w.post(&sequencer, &skip, index).await?;
+    expect_refused(
+        "the sequencer's next batch without it",
+        &inbox_error(censored),
+        "Inbox_ForcedInclusionDue",
+    )?;
+    let permissionless = Batch { chain_id: chain, number: BatchNumber(n + 1), txs: vec![message] };
+    w.post(&user, &permissionless, index + 1).await??;
+    let posted = view(&*w.l1, inbox, Inbox::postedByCall { _batchNumber: n + 1 }).await?;
+    eyre::ensure!(posted.poster == user.address(), "batch {} was not bob's", n + 1);
+    println!("bob posts batch {} himself (permissionless, his forced transfer only)", n + 1);
+    settle(w, &user, &permissionless).await?;
+
+    let state = w.state_after(n + 1).await?;
+    let (alice_now, bob_now) = (
+        state.account(a).map(|x| x.balance.0).unwrap_or_default(),
+        state.account(b).map(|x| x.balance.0).unwrap_or_default(),
+    );
+    eyre::ensure!(
+        alice_now == ETH - ETH / 100 + ETH / 4 && bob_now == ETH + ETH / 100 - ETH / 4,
+        "the forced transfer did not apply: alice {alice_now}, bob {bob_now}"
+    );
+    println!(
+        "final L2 balances: alice {alice_now} wei, bob {bob_now} wei: the forced transfer is in"
+    );
+    Ok(())
+}
+
+/// `proposer` proposes the claim of posted `batch`, and waits for the node's provers to make it
+/// final at once (ZK + TEE).
+async fn settle(
+    w: &mut World,
+    proposer: &alloy::signers::local::PrivateKeySigner,
+    batch: &Batch,
+) -> eyre::Result<()> {
+    let n = batch.number.0;
+    let mut state = w.state_after(n - 1).await?;
+    let parent = state.root();
+    let out = execute_batch(&mut state, batch)?;
+    let call =
+        propose_call(batch.number, parent, out.post_root, out.withdrawal_root, out.data_commitment);
+    let id = w.propose(proposer, call).await?;
+    let path = w
+        .until("the claim's finality", |e| match e {
+            Event::Finalized(f) if f.claim == id => Some(f.path),
+            _ => None,
+        })
+        .await?;
+    eyre::ensure!(path == FinalityPath::Instant, "batch {n} finalized {path}, not at once");
+    Ok(())
+}
+
+async fn latest_batch(w: &World) -> eyre::Result<u64> {
+    Ok(view(&*w.l1, w.r.d.inbox, Inbox::latestBatchCall {}).await?)
+}
+
+/// The inbox error a refused transaction reverted with, by name.
+fn inbox_error<T: std::fmt::Debug>(result: Result<T, tribunal_l1::L1Error>) -> String {
+    match result {
+        Ok(ok) => format!("went through: {ok:?}"),
+        Err(e) => e
+            .revert_data()
+            .and_then(|d| Inbox::InboxErrors::abi_decode(d).ok())
+            .map_or_else(|| e.to_string(), |e| format!("{e:?}")),
+    }
+}

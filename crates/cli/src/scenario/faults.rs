@@ -1,0 +1,409 @@
+//! A leg fails: `tee-lies` (DESIGN.md §1 rule 4), `zk-self-disagrees` (rule 5) and
+//! `wrong-claim` (the OP leg's bisection, one-step proof and bonds).
+
+use std::time::Duration;
+
+use alloy::signers::{SignerSync, local::PrivateKeySigner};
+use alloy_primitives::{B256, U256, keccak256};
+use alloy_sol_types::{SolCall, SolEvent};
+use ark_std::rand::{SeedableRng, rngs::StdRng};
+use tribunal_contracts::{DisputeGame, Inbox, MultiProofFinality};
+use tribunal_dispute::{Action, trace::Trace};
+use tribunal_l1::{L1, L1Tx, view};
+use tribunal_node::{
+    Event, Services, proposer::propose_call, tee::TeeOutcome, watcher::FinalityPath, zk::ZkOutcome,
+};
+use tribunal_primitives::{PrivateKey, StateRoot, field::fr_from_be_bytes};
+use tribunal_stf::execute_batch;
+use tribunal_zk::{
+    keys::{DevTrapdoor, single_party_setup},
+    prover::{BatchProof, prove},
+    witness::BatchWitness,
+};
+
+use super::{World, expect_refused, wrong_root};
+use crate::devnet::DEV_ENCLAVE_KEY;
+
+const LEG_ZK: u8 = 0;
+const LEG_TEE: u8 = 1;
+const CHALLENGER_WINS: u8 = 2;
+
+/// Deposits for `users` new L2 keys and waits for the node's claim of the batch holding them.
+async fn honest_claim(w: &mut World, users: u8) -> eyre::Result<u64> {
+    for i in 0..users {
+        w.deposit(&PrivateKey::from_bytes([0x50 + i; 32])).await?;
+    }
+    w.until("the node's claim", |e| match e {
+        Event::Proposed(p) => Some(p.claim),
+        _ => None,
+    })
+    .await
+}
+
+/// `from` proposes claim `honest` with `post_root` swapped for a wrong one, bonds it, and creates
+/// its dispute game, as a proposer hoping nobody challenges would.
+async fn propose_wrong(w: &World, from: &PrivateKeySigner, honest: u64) -> eyre::Result<u64> {
+    let c =
+        view(&*w.l1, w.r.d.finality, MultiProofFinality::claimOfCall { _id: U256::from(honest) })
+            .await?;
+    let call = MultiProofFinality::proposeCall {
+        _batchNumber: c.batchNumber,
+        _parentRoot: c.parentRoot,
+        _postRoot: wrong_root(),
+        _withdrawalRoot: c.withdrawalRoot,
+        _dataCommitment: c.dataCommitment,
+    };
+    let id = w.propose(from, call).await?;
+    w.create_game(from, id).await?;
+    println!(
+        "{} proposes claim {id}: batch {} with a wrong post root, bonded, game created",
+        from.address(),
+        c.batchNumber
+    );
+    Ok(id)
+}
+
+/// DESIGN.md §1 rule 4: ZK approves root X and TEE root Y. Neither is instant; OP finalizes the
+/// right one after the window and the TEE is recorded faulty.
+pub(super) async fn tee_lies(w: &mut World) -> eyre::Result<()> {
+    w.start(Services { tee: false, ..Services::ALL }).await?;
+    println!("the node runs every service but the TEE prover; the enclave's key is compromised");
+    let honest = honest_claim(w, 2).await?;
+    let attacker = w.r.signers[2].clone();
+    let wrong = propose_wrong(w, &attacker, honest).await?;
+
+    // The compromised enclave key signs the wrong claim's EIP-712 digest.
+    let f = w.r.d.finality;
+    let digest =
+        view(&*w.l1, f, MultiProofFinality::claimDigestCall { _id: U256::from(wrong) }).await?;
+    let enclave = PrivateKeySigner::from_bytes(&DEV_ENCLAVE_KEY)?;
+    let signature = enclave.sign_hash_sync(&digest)?.as_bytes().to_vec();
+    let call =
+        MultiProofFinality::attestTeeCall { _id: U256::from(wrong), _signature: signature.into() };
+    w.l1.send(&attacker, L1Tx::call(f, call.abi_encode())).await?;
+    println!("the compromised TEE signer {} attests claim {wrong}", enclave.address());
+
+    // ZK proves the right root and refuses the wrong one; the challenger opens a dispute.
+    let (mut proven, mut refused, mut opened) = (false, false, false);
+    w.until("ZK's verdicts and the challenge", |e| {
+        match e {
+            Event::Zk { claim, outcome: ZkOutcome::Proven { .. } } if *claim == honest => {
+                proven = true;
+            }
+            Event::Zk { claim, outcome: ZkOutcome::Wrong { .. } } if *claim == wrong => {
+                refused = true;
+            }
+            Event::Challenger(Action::Opened { claim, .. }) if *claim == wrong => opened = true,
+            _ => {}
+        }
+        (proven && refused && opened).then_some(())
+    })
+    .await?;
+    println!("the legs conflict (rule 4): ZK approves the right root, TEE a wrong one");
+    let s = w.show("right root", honest).await?;
+    eyre::ensure!(s.zk && !s.tee && !s.isFinal, "the right claim: ZK only, not final");
+    let s = w.show("wrong root", wrong).await?;
+    eyre::ensure!(s.tee && !s.zk && !s.isFinal, "the wrong claim: TEE only, not final");
+    expect_refused(
+        "instant finality of the right root",
+        &w.finalize_refused(honest).await?,
+        "Finality_WindowNotPassed",
+    )?;
+    expect_refused(
+        "instant finality of the wrong root",
+        &w.finalize_refused(wrong).await?,
+        "Finality_WindowNotPassed",
+    )?;
+
+    // The attacker never answers in the game; after the window OP decides.
+    let window = op_window(w).await?;
+    println!("time-travelling the {}-day OP window", window / 86_400);
+    w.travel(window + 60).await?;
+    let path = w
+        .until("the right root's finality", |e| match e {
+            Event::Finalized(f) if f.claim == honest => Some(f.path),
+            _ => None,
+        })
+        .await?;
+    eyre::ensure!(path == FinalityPath::SlowZk, "the right root finalized {path}, not ZK + OP");
+    wait_for_game(w, wrong, CHALLENGER_WINS).await?;
+    w.show("right root", honest).await?;
+    let s = w.show("wrong root", wrong).await?;
+    eyre::ensure!(!s.isFinal && s.op == CHALLENGER_WINS, "the wrong claim lost its game");
+    let faults = w.leg_faults().await?;
+    eyre::ensure!(
+        faults.contains(&(LEG_TEE, wrong)),
+        "no LegFaulty(TEE) for claim {wrong}: {faults:?}"
+    );
+    println!("LegFaulty(TEE, claim {wrong}) recorded on L1: the council may now revoke the signer");
+    Ok(())
+}
+
+/// DESIGN.md §1 rule 5: the ZK verifier accepts two post roots for one batch. Anyone submits
+/// the two proofs; the ZK leg counts as zero; the council replaces the verifier with no timelock.
+pub(super) async fn zk_self_disagrees(w: &mut World) -> eyre::Result<()> {
+    w.start(Services { tee: false, ..Services::ALL }).await?;
+    println!("the ZK verifier runs INSECURE dev keys, whose trapdoor anyone can re-derive");
+    let honest = honest_claim(w, 1).await?;
+    w.until("the ZK proof of the right root", |e| match e {
+        Event::Zk { claim, outcome: ZkOutcome::Proven { .. } } if *claim == honest => Some(()),
+        _ => None,
+    })
+    .await?;
+
+    // The attacker forges a proof of another post root for the same batch.
+    let keys = w.r.zk_keys.clone();
+    let blobs = blobs_of(w, 1).await?;
+    let batch = tribunal_da::decode_batch(&blobs)?;
+    let out = execute_batch(&mut w.r.genesis.clone(), &batch)?;
+    let right = BatchWitness::new(&keys.config, &batch, &out, &blobs[0])?;
+    let mut lie = right.clone();
+    lie.claim.post_root = StateRoot(fr_from_be_bytes(&wrong_root().0)?);
+    lie.open(&blobs[0])?;
+    let attacker = w.r.signers[2].clone();
+    let c = &lie.claim;
+    let call = propose_call(
+        c.batch_number,
+        c.parent_root,
+        c.post_root,
+        c.withdrawal_root,
+        c.data_commitment,
+    );
+    let wrong = w.propose(&attacker, call).await?;
+    let trapdoor = DevTrapdoor::derive(&keys.config, keys.vk())?;
+    let forged = trapdoor.forge(keys.vk(), &lie.public_inputs(), &mut StdRng::from_entropy())?;
+    let forged = BatchProof { proof: forged, witness: lie }.to_bytes();
+    let call = MultiProofFinality::proveZkCall { _id: U256::from(wrong), _proof: forged.clone() };
+    let f = w.r.d.finality;
+    w.l1.send(&attacker, L1Tx::call(f, call.abi_encode())).await?;
+    println!("claim {wrong}: a wrong root for batch 1, with a forged proof the verifier accepts");
+    w.show("right root", honest).await?;
+    w.show("wrong root", wrong).await?;
+
+    // Anyone submits both proofs as evidence.
+    let right_proof = tokio::task::spawn_blocking({
+        let keys = keys.clone();
+        move || prove(&keys, right)
+    })
+    .await??;
+    let evidence = MultiProofFinality::proveSelfDisagreementCall {
+        _leg: LEG_ZK,
+        _a: U256::from(honest),
+        _b: U256::from(wrong),
+        _evidenceA: right_proof.to_bytes(),
+        _evidenceB: forged.clone(),
+    };
+    let receipt = w.l1.send(&w.r.signers[8], L1Tx::call(f, evidence.abi_encode())).await?;
+    eyre::ensure!(
+        receipt.logs.iter().any(|l| MultiProofFinality::LegFrozen::decode_log(l).is_ok()),
+        "no LegFrozen"
+    );
+    println!("anyone submits both proofs (rule 5): LegFrozen(ZK), {} gas", receipt.gas_used);
+    w.stop().await;
+
+    // The TEE approves the right root, but a frozen ZK leg does not count: no instant path.
+    w.start(Services { sequencer: false, zk: false, ..Services::ALL }).await?;
+    w.until("the TEE's attestation", |e| match e {
+        Event::Tee { claim, outcome: TeeOutcome::Attested { .. } } if *claim == honest => Some(()),
+        _ => None,
+    })
+    .await?;
+    let s = w.show("right root", honest).await?;
+    eyre::ensure!(!s.isFinal && !s.zk, "a frozen ZK leg still counted");
+    expect_refused(
+        "instant finality with ZK frozen",
+        &w.finalize_refused(honest).await?,
+        "Finality_WindowNotPassed",
+    )?;
+
+    // The council replaces the verifier at once with one from a fresh setup.
+    let open =
+        view(&*w.l1, f, MultiProofFinality::instantUpgradeAllowedCall { _leg: LEG_ZK }).await?;
+    eyre::ensure!(open, "the instant upgrade is not open");
+    let config = keys.config;
+    let fresh = tokio::task::spawn_blocking(move || {
+        single_party_setup(&config, &mut StdRng::from_entropy())
+    })
+    .await??;
+    let code = tribunal_zk::verifier::deploy_code(fresh.vk(), fresh.insecure)?;
+    let deployed = w.l1.send(&w.r.signers[9], L1Tx::create(code)).await?;
+    let verifier = deployed.contract_address.ok_or_else(|| eyre::eyre!("no verifier deployed"))?;
+    let upgrade = MultiProofFinality::setZkVerifierCall { _verifier: verifier }.abi_encode();
+    w.r.council_submit(&*w.l1, 6, f, upgrade).await?;
+    eyre::ensure!(view(&*w.l1, f, MultiProofFinality::zkVerifierCall {}).await? == verifier);
+    println!("the council (6 of 8) replaces the ZK verifier at once: {verifier}, fresh setup");
+
+    // The forgery no longer verifies; the right root, proven under the new keys, is final at once.
+    let again = MultiProofFinality::proveZkCall { _id: U256::from(wrong), _proof: forged };
+    let refused = w.l1.send(&attacker, L1Tx::call(f, again.abi_encode())).await;
+    eyre::ensure!(refused.is_err(), "the old forgery verified under the new verifier");
+    eyre::ensure!(
+        DevTrapdoor::derive(&config, fresh.vk()).is_err(),
+        "the new keys have a known trapdoor"
+    );
+    println!("  refused: the forged proof under the new verifier");
+    let honest_witness = BatchWitness::new(&config, &batch, &out, &blobs[0])?;
+    let proof = tokio::task::spawn_blocking(move || prove(&fresh, honest_witness)).await??;
+    let call =
+        MultiProofFinality::proveZkCall { _id: U256::from(honest), _proof: proof.to_bytes() };
+    let receipt = w.l1.send(&w.r.keys.zk, L1Tx::call(f, call.abi_encode())).await?;
+    let path = receipt
+        .logs
+        .iter()
+        .find_map(|l| MultiProofFinality::Finalized::decode_log(l).ok())
+        .map(|e| e.path);
+    eyre::ensure!(path == Some(1), "the re-proven right root is not final at once: {path:?}");
+    w.show("right root", honest).await?;
+    let faults = w.leg_faults().await?;
+    eyre::ensure!(
+        faults.contains(&(LEG_ZK, wrong)),
+        "no LegFaulty(ZK) for claim {wrong}: {faults:?}"
+    );
+    println!(
+        "re-proven under the new verifier: final at once (ZK + TEE); LegFaulty(ZK, claim {wrong})"
+    );
+    Ok(())
+}
+
+/// A wrong claim's proposer defends it with a trace that is right up to one transaction, then
+/// lies. The challenger bisects to that transaction, wins the one-step proof, and takes the bond.
+pub(super) async fn wrong_claim(w: &mut World) -> eyre::Result<()> {
+    w.start(Services { zk: false, ..Services::ALL }).await?;
+    println!("the node runs every service but the ZK prover: the right root waits for OP");
+    let honest = honest_claim(w, 4).await?;
+    let attacker = w.r.signers[2].clone();
+    let wrong = propose_wrong(w, &attacker, honest).await?;
+    let challenge = w
+        .until("the challenge", |e| match e {
+            Event::Challenger(Action::Opened { claim, challenge, .. }) if *claim == wrong => {
+                Some(*challenge)
+            }
+            _ => None,
+        })
+        .await?;
+
+    // The attacker's trace: the true one for the first transaction, made up after it.
+    let raw =
+        view(&*w.l1, w.r.d.finality, MultiProofFinality::claimOfCall { _id: U256::from(wrong) })
+            .await?;
+    let claim = tribunal_dispute::agent::claim_from_sol(&raw)
+        .ok_or_else(|| eyre::eyre!("claim {wrong} does not decode"))?;
+    let blobs = blobs_of(w, claim.batch_number.0).await?;
+    let truth = Trace::build(&w.r.genesis, &claim, &blobs)?;
+    let lie = |k: usize| -> eyre::Result<B256> {
+        if k <= 1 {
+            Ok(truth.at(k).ok_or_else(|| eyre::eyre!("no trace state {k}"))?.hash())
+        } else {
+            Ok(keccak256(format!("made-up trace state {k}")))
+        }
+    };
+    let game = w.r.game.game;
+    let mut bisections = 0;
+    let decided = loop {
+        w.drain();
+        let ch =
+            view(&*w.l1, game, DisputeGame::challengeOfCall { _id: U256::from(challenge) }).await?;
+        match ch.turn {
+            0 => {
+                let mid = (ch.lo as usize + ch.hi as usize) / 2;
+                let bond =
+                    view(&*w.l1, game, DisputeGame::moveBondCall { _depth: U256::from(ch.depth) })
+                        .await?;
+                let call =
+                    DisputeGame::bisectCall { _id: U256::from(challenge), _midHash: lie(mid)? };
+                w.l1.send(&attacker, L1Tx::call(game, call.abi_encode()).with_value(bond)).await?;
+                bisections += 1;
+                println!(
+                    "    · the wrong claim's defender bisects at transaction {mid} (lo {}, hi {})",
+                    ch.lo, ch.hi
+                );
+            }
+            3 => break ch,
+            _ => tokio::time::sleep(Duration::from_millis(200)).await,
+        }
+        eyre::ensure!(bisections <= 32, "the bisection does not end");
+    };
+    eyre::ensure!(decided.challengerWon, "the wrong claim won its one-step proof");
+    println!(
+        "challenge {challenge} decided by the one-step proof of transaction {} after {bisections} bisections: the challenger wins",
+        decided.lo
+    );
+
+    // After the window: the right root is final (TEE + OP), the wrong claim's game is lost, and
+    // the challenger withdraws the claim bond and the defender's move bonds once the game's
+    // withdrawal delay has passed.
+    let challenger = w.r.keys.challenger.address();
+    let before = w.l1.balance(challenger).await?;
+    let claim_bond = view(&*w.l1, game, DisputeGame::CLAIM_BONDCall {}).await?;
+    let window = op_window(w).await?;
+    println!("time-travelling the {}-day OP window", window / 86_400);
+    w.travel(window + 60).await?;
+    let (mut path, mut paid) = (None, None);
+    let watch = |e: &Event, path: &mut Option<FinalityPath>, paid: &mut Option<U256>| match e {
+        Event::Finalized(f) if f.claim == honest => *path = Some(f.path),
+        Event::Challenger(Action::Claimed { claim, wei }) if *claim == wrong => *paid = Some(*wei),
+        _ => {}
+    };
+    w.until("the right root's finality", |e| {
+        watch(e, &mut path, &mut paid);
+        path.map(|_| ())
+    })
+    .await?;
+    eyre::ensure!(path == Some(FinalityPath::SlowTee), "the right root finalized {path:?}");
+    wait_for_game(w, wrong, CHALLENGER_WINS).await?;
+    let s = w.show("wrong root", wrong).await?;
+    eyre::ensure!(!s.isFinal, "the wrong claim is final");
+    if paid.is_none() {
+        let delay = view(&*w.l1, game, DisputeGame::WITHDRAWAL_DELAY_SECONDSCall {}).await?;
+        println!("time-travelling the {}-hour withdrawal delay", delay / 3_600);
+        w.travel(delay + 60).await?;
+        w.until("the challenger's payout", |e| {
+            watch(e, &mut path, &mut paid);
+            paid.map(|_| ())
+        })
+        .await?;
+    }
+    let paid = paid.unwrap_or_default();
+    let after = w.l1.balance(challenger).await?;
+    eyre::ensure!(
+        paid > claim_bond && after > before + claim_bond,
+        "the challenger was paid {paid} wei, not the claim bond {claim_bond} and more"
+    );
+    let proposer_credit = view(
+        &*w.l1,
+        w.r.d.finality,
+        MultiProofFinality::creditCall(w.r.keys.proposer.address()),
+    )
+    .await?;
+    println!(
+        "the challenger withdrew {paid} wei: the claim bond ({claim_bond}) and the challenge's move bonds (its own back, and the lying defender's)"
+    );
+    println!(
+        "the right root's proposer is owed {proposer_credit} wei of finality bonds: its own and the wrong claim's"
+    );
+    Ok(())
+}
+
+async fn op_window(w: &World) -> eyre::Result<u64> {
+    let f = view(&*w.l1, w.r.d.finality, MultiProofFinality::OP_WINDOW_SECONDSCall {}).await?;
+    Ok(f.max(w.r.game_params.window_secs))
+}
+
+async fn blobs_of(w: &World, n: u64) -> eyre::Result<Vec<alloy_eips::eip4844::Blob>> {
+    let hashes = view(&*w.l1, w.r.d.inbox, Inbox::blobHashesCall { _batchNumber: n }).await?;
+    Ok(w.l1.blobs(&hashes).await?)
+}
+
+/// Waits, narrating the node, until claim `id`'s game has `status`.
+async fn wait_for_game(w: &mut World, id: u64, status: u8) -> eyre::Result<()> {
+    for _ in 0..600 {
+        let now = view(&*w.l1, w.r.game.game, DisputeGame::statusCall { _claimId: U256::from(id) })
+            .await?;
+        if now == status {
+            return Ok(());
+        }
+        w.drain();
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    eyre::bail!("claim {id}'s game did not reach status {status}")
+}

@@ -1,0 +1,407 @@
+//! `tribunal scenario NAME`: runs the rollup end to end on the embedded L1 with one part changed
+//! or hostile, and checks the outcome DESIGN.md §1 and §6 require.
+//!
+//! The node runs its real services; the hostile parts (a compromised enclave key, a proposer of
+//! wrong claims, a lying defender, a censoring sequencer) are scripted around it in `faults` and
+//! `censorship`, and the council's in `council`.
+
+mod censorship;
+mod council;
+mod faults;
+
+use std::{sync::Arc, time::Duration};
+
+use alloy::signers::local::PrivateKeySigner;
+use alloy_primitives::{B256, U256};
+use alloy_sol_types::{SolCall, SolEvent, SolInterface};
+use clap::{Args, ValueEnum};
+use tribunal_contracts::{DisputeGame, Inbox, MultiProofFinality, SecurityCouncil};
+use tribunal_l1::{DevL1, L1, L1Dev, L1Error, L1Receipt, L1Tx, view};
+use tribunal_node::{Event, Node, Services, watcher::FinalityPath};
+use tribunal_primitives::{AccountIndex, Batch, PrivateKey, Tx};
+use tribunal_stf::State;
+
+use crate::devnet::{DevnetArgs, Plan, Rollup, deploy_rollup, run_plan};
+
+/// The scenarios.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ScenarioName {
+    /// Every service runs: every batch is final at once (ZK + TEE).
+    Honest,
+    /// The TEE prover is down: every batch is final through ZK + OP after the window.
+    TeeDown,
+    /// The ZK prover is down: every batch is final through TEE + OP after the window.
+    ZkDown,
+    /// A compromised enclave key signs a wrong root while ZK proves the right one: neither is
+    /// instant, OP settles the conflict for the right root after the window, and the TEE fault
+    /// is recorded.
+    TeeLies,
+    /// The ZK verifier (INSECURE dev keys, trapdoor re-derived) accepts two post roots for one
+    /// batch: the evidence freezes the ZK leg and the council replaces the verifier at once.
+    ZkSelfDisagrees,
+    /// A wrong claim is bisected down to one transaction by a lying defender and loses the
+    /// one-step proof; its bond goes to the challenger.
+    WrongClaim,
+    /// The sequencer leaves a forced transaction out past its deadline: its own batches are
+    /// refused and the user's permissionless batch includes it and finalizes.
+    CensoringSequencer,
+    /// The proposer proposes, then goes silent with the provers down: after 7 days with nothing
+    /// final, the liveness failure is recorded and the council's ZK upgrade runs at once.
+    SilentProposer,
+    /// The council (6 of 8 signing) tries to finalize, to move funds and to upgrade the ZK leg
+    /// early: all refused; the upgrade runs only after its 30-day timelock.
+    RogueCouncil,
+}
+
+/// Arguments of `tribunal scenario`.
+#[derive(Args, Debug)]
+pub struct ScenarioArgs {
+    /// The scenario.
+    #[arg(value_enum)]
+    pub name: ScenarioName,
+    /// Batches of transfers after the deposit batch (honest, tee-down, zk-down).
+    #[arg(long, default_value_t = 2)]
+    pub batches: u64,
+    /// Transfers per batch (honest, tee-down, zk-down).
+    #[arg(long, default_value_t = 16)]
+    pub transfers: usize,
+}
+
+/// Circuit slots of the scenarios built around single batches: small, so that proving (and
+/// `zk-self-disagrees`'s fresh setup) takes seconds.
+const FAULT_SLOTS: usize = 4;
+
+/// Runs a scenario and checks its outcome.
+///
+/// # Errors
+/// A run that fails, or an outcome other than the scenario's.
+pub fn run(args: ScenarioArgs) -> eyre::Result<()> {
+    let mut devnet = DevnetArgs {
+        users: 8,
+        batches: args.batches,
+        transfers: args.transfers,
+        zk_slots: 32,
+        data_dir: None,
+        chain_id: crate::DEVNET_CHAIN_ID,
+        l1_rpc: None,
+        stall_secs: 900,
+        serve: false,
+        rpc_addr: ([127, 0, 0, 1], 8645).into(),
+        metrics_addr: None,
+    };
+    let (services, expected) = match args.name {
+        ScenarioName::Honest => (Services::ALL, FinalityPath::Instant),
+        ScenarioName::TeeDown => (Services { tee: false, ..Services::ALL }, FinalityPath::SlowZk),
+        ScenarioName::ZkDown => (Services { zk: false, ..Services::ALL }, FinalityPath::SlowTee),
+        name => {
+            if !matches!(name, ScenarioName::RogueCouncil | ScenarioName::SilentProposer) {
+                (devnet.zk_slots, devnet.transfers) = (FAULT_SLOTS, FAULT_SLOTS - 2);
+            }
+            tribunal_l1::block_on_blob_threads(async move {
+                let mut w = World::deploy(&devnet).await?;
+                let outcome = match name {
+                    ScenarioName::RogueCouncil => {
+                        let claim = pending_claim(&mut w).await?;
+                        council::rogue_council(&w.l1, &w.r, claim).await
+                    }
+                    ScenarioName::SilentProposer => {
+                        pending_claim(&mut w).await?;
+                        council::silent_proposer(&w.l1, &w.r).await
+                    }
+                    ScenarioName::TeeLies => faults::tee_lies(&mut w).await,
+                    ScenarioName::ZkSelfDisagrees => faults::zk_self_disagrees(&mut w).await,
+                    ScenarioName::WrongClaim => faults::wrong_claim(&mut w).await,
+                    _ => censorship::censoring_sequencer(&mut w).await,
+                };
+                w.stop().await;
+                outcome
+            })??;
+            println!("scenario {name:?} passed");
+            return Ok(());
+        }
+    };
+    let outcome = run_plan(devnet, Plan { services, slow_tail: false })?;
+    eyre::ensure!(
+        !outcome.is_empty() && outcome.iter().all(|p| *p == expected),
+        "scenario {:?}: expected every batch {expected}, got {outcome:?}",
+        args.name
+    );
+    println!(
+        "scenario {:?} passed: {} batches, every one final {expected}",
+        args.name,
+        outcome.len()
+    );
+    Ok(())
+}
+
+/// How long a scenario waits for the node to do the next thing it expects.
+const PATIENCE: Duration = Duration::from_secs(600);
+
+/// A rollup deployed on the embedded L1, the node (when running) and its data directory.
+pub(super) struct World {
+    pub(super) l1: Arc<DevL1>,
+    pub(super) r: Rollup,
+    node: Option<Node<DevL1>>,
+    dir: tempfile::TempDir,
+    zk_slots: usize,
+}
+
+impl World {
+    async fn deploy(args: &DevnetArgs) -> eyre::Result<Self> {
+        let l1 = Arc::new(DevL1::new());
+        let r = deploy_rollup(&*l1, args).await?;
+        Ok(Self { l1, r, node: None, dir: tempfile::tempdir()?, zk_slots: args.zk_slots })
+    }
+
+    /// (Re)starts the node with `services`, on the same data directory.
+    pub(super) async fn start(&mut self, services: Services) -> eyre::Result<()> {
+        self.stop().await;
+        self.node = Some(Node::start(
+            self.l1.clone(),
+            self.r.node_config(self.dir.path().to_owned(), self.zk_slots, services),
+            self.r.keys.clone(),
+            &self.r.genesis,
+            Some(self.r.zk_keys.clone()),
+            Some(self.r.enclave.clone()),
+        )?);
+        Ok(())
+    }
+
+    pub(super) async fn stop(&mut self) {
+        if let Some(node) = self.node.take() {
+            node.stop().await;
+        }
+    }
+
+    /// Waits for the node's events until `f` returns a value, narrating them.
+    ///
+    /// # Errors
+    /// No node running, the node stopped, or nothing for [`PATIENCE`].
+    pub(super) async fn until<T>(
+        &mut self,
+        what: &str,
+        mut f: impl FnMut(&Event) -> Option<T>,
+    ) -> eyre::Result<T> {
+        let node = self.node.as_mut().ok_or_else(|| eyre::eyre!("no node runs"))?;
+        loop {
+            let event = tokio::time::timeout(PATIENCE, node.events.recv())
+                .await
+                .map_err(|_| eyre::eyre!("waited {} s for {what}", PATIENCE.as_secs()))?
+                .ok_or_else(|| eyre::eyre!("the node stopped while waiting for {what}"))?;
+            narrate(&event);
+            if let Some(t) = f(&event) {
+                return Ok(t);
+            }
+        }
+    }
+
+    /// The node's events so far, narrated, without waiting.
+    pub(super) fn drain(&mut self) {
+        if let Some(node) = self.node.as_mut() {
+            while let Ok(event) = node.events.try_recv() {
+                narrate(&event);
+            }
+        }
+    }
+
+    /// A user deposits 1 ETH on L1 (from dev account 1) for `key`; returns the L2 account.
+    pub(super) async fn deposit(&self, key: &PrivateKey) -> eyre::Result<AccountIndex> {
+        let call = Inbox::depositCall { _pubkey: key.public_key().to_bytes().into() };
+        let tx = L1Tx::call(self.r.d.inbox, call.abi_encode()).with_value(U256::from(ETH));
+        let receipt = self.l1.send(&self.r.signers[1], tx).await?;
+        receipt
+            .logs
+            .iter()
+            .find_map(|l| Inbox::MessageQueued::decode_log(l).ok())
+            .and_then(|e| tribunal_primitives::batch::decode_tx_exact(&e.message).ok())
+            .and_then(|t| if let Tx::Deposit(d) = t { Some(d.to) } else { None })
+            .ok_or_else(|| eyre::eyre!("deposit emitted no Deposit message"))
+    }
+
+    /// Moves L1 time `seconds` forward and mines a block there.
+    pub(super) async fn travel(&self, seconds: u64) -> eyre::Result<()> {
+        self.l1.increase_time(seconds).await?;
+        self.l1.mine().await?;
+        Ok(())
+    }
+
+    /// The L2 state after posted batch `n`, re-executed from genesis out of the blobs on L1.
+    pub(super) async fn state_after(&self, n: u64) -> eyre::Result<State> {
+        let mut replica = tribunal_dispute::Replica::new(self.r.genesis.clone());
+        replica
+            .state_after(&*self.l1, self.r.d.inbox, n)
+            .await?
+            .cloned()
+            .ok_or_else(|| eyre::eyre!("posted batches up to {n} do not execute"))
+    }
+
+    /// Posts `batch` in blobs from `from`, consuming L1 messages up to `queue_end`.
+    pub(super) async fn post(
+        &self,
+        from: &PrivateKeySigner,
+        batch: &Batch,
+        queue_end: u64,
+    ) -> eyre::Result<Result<L1Receipt, L1Error>> {
+        let blobs = tribunal_da::encode_blobs(&batch.encode())?;
+        let sidecar = tribunal_da::sidecar_7594(blobs)?;
+        let call = Inbox::postBatchCall { _batchNumber: batch.number.0, _queueEnd: queue_end };
+        let tx = L1Tx::call(self.r.d.inbox, call.abi_encode()).with_sidecar(sidecar);
+        Ok(self.l1.send(from, tx).await)
+    }
+
+    /// Proposes `call` from `from` with the bond; returns the claim id.
+    pub(super) async fn propose(
+        &self,
+        from: &PrivateKeySigner,
+        call: MultiProofFinality::proposeCall,
+    ) -> eyre::Result<u64> {
+        let tx = L1Tx::call(self.r.d.finality, call.abi_encode()).with_value(self.r.bond);
+        let receipt = self.l1.send(from, tx).await?;
+        let proposed = receipt
+            .logs
+            .iter()
+            .find_map(|l| MultiProofFinality::ClaimProposed::decode_log(l).ok())
+            .ok_or_else(|| eyre::eyre!("propose emitted no ClaimProposed"))?;
+        Ok(proposed.id.to())
+    }
+
+    /// Creates claim `id`'s dispute game with the claim bond, from its proposer `from`.
+    pub(super) async fn create_game(&self, from: &PrivateKeySigner, id: u64) -> eyre::Result<()> {
+        let game = self.r.game.game;
+        let bond = view(&*self.l1, game, DisputeGame::CLAIM_BONDCall {}).await?;
+        let call = DisputeGame::createCall { _claimId: U256::from(id) };
+        self.l1.send(from, L1Tx::call(game, call.abi_encode()).with_value(bond)).await?;
+        Ok(())
+    }
+
+    pub(super) async fn status(&self, id: u64) -> eyre::Result<MultiProofFinality::Status> {
+        let call = MultiProofFinality::statusOfCall { _id: U256::from(id) };
+        Ok(view(&*self.l1, self.r.d.finality, call).await?)
+    }
+
+    /// Prints claim `id`'s status with the reference model's explanation.
+    pub(super) async fn show(
+        &self,
+        label: &str,
+        id: u64,
+    ) -> eyre::Result<MultiProofFinality::Status> {
+        let s = self.status(id).await?;
+        println!("  claim {id} ({label}): {}", tribunal_node::rpc::model_status(&s));
+        Ok(s)
+    }
+
+    /// The error `finalize(id)` is refused with, decoded; an error if it would go through.
+    pub(super) async fn finalize_refused(&self, id: u64) -> eyre::Result<String> {
+        let call = MultiProofFinality::finalizablePathCall { _id: U256::from(id) };
+        let result = view(&*self.l1, self.r.d.finality, call).await;
+        let data = match result {
+            Ok(path) => eyre::bail!("claim {id} is finalizable now (path {path})"),
+            Err(e) => e.revert_data().cloned().ok_or_else(|| eyre::eyre!("not a revert: {e}"))?,
+        };
+        Ok(MultiProofFinality::MultiProofFinalityErrors::abi_decode(&data)
+            .map_or_else(|_| format!("undecoded revert {data}"), |e| format!("{e:?}")))
+    }
+
+    /// Every `LegFaulty` the finality contract emitted: (leg, claim).
+    pub(super) async fn leg_faults(&self) -> eyre::Result<Vec<(u8, u64)>> {
+        Ok(self
+            .l1
+            .logs(self.r.d.finality, 0)
+            .await?
+            .iter()
+            .filter_map(|l| MultiProofFinality::LegFaulty::decode_log(&l.log).ok())
+            .map(|e| (e.leg, e.id.to()))
+            .collect())
+    }
+}
+
+const ETH: u128 = 10u128.pow(18);
+
+/// One line per node event worth a reader's attention.
+fn narrate(event: &Event) {
+    use tribunal_dispute::Action;
+    use tribunal_node::{tee::TeeOutcome, zk::ZkOutcome};
+    let line = match event {
+        Event::Sealed(s) => {
+            format!("sequencer sealed batch {} ({} txs)", s.batch.number.0, s.batch.txs.len())
+        }
+        Event::Posted(p) => format!("batcher posted batch {}", p.batch.0),
+        Event::Proposed(p) => {
+            format!("proposer proposed claim {} for batch {}", p.claim, p.batch.0)
+        }
+        Event::Zk { claim, outcome: ZkOutcome::Proven { prove_secs, .. } } => {
+            format!("ZK prover proved claim {claim} ({prove_secs:.1} s)")
+        }
+        Event::Zk { claim, outcome: ZkOutcome::Wrong { reason } } => {
+            format!("ZK prover refuses claim {claim}: {reason}")
+        }
+        Event::Tee { claim, outcome: TeeOutcome::Attested { .. } } => {
+            format!("TEE prover attested claim {claim}")
+        }
+        Event::Tee { claim, outcome: TeeOutcome::Refused(e) } => {
+            format!("TEE prover refuses claim {claim}: {e}")
+        }
+        Event::Challenger(Action::Opened { claim, challenge, .. }) => {
+            format!("challenger opened challenge {challenge} against claim {claim}")
+        }
+        Event::Challenger(Action::Stepped { challenge, gas }) => {
+            format!("challenger's one-step proof decides challenge {challenge} ({gas} gas)")
+        }
+        Event::Challenger(Action::Claimed { claim, wei })
+        | Event::Defender(Action::Claimed { claim, wei }) => {
+            format!("bond credit of claim {claim} withdrawn: {wei} wei")
+        }
+        Event::Finalized(f) => format!("claim {} final: batch {}, {}", f.claim, f.batch, f.path),
+        _ => return,
+    };
+    println!("    · {line}");
+}
+
+/// A claim proposed by the node with no prover running: a user deposits, the sequencer seals,
+/// posts and proposes, and the node stops. Returns the claim id.
+async fn pending_claim(w: &mut World) -> eyre::Result<u64> {
+    w.start(Services { sequencer: true, zk: false, tee: false, dispute: false, watcher: false })
+        .await?;
+    w.deposit(&PrivateKey::from_bytes([7; 32])).await?;
+    let claim = w.until("a proposed claim", |e| match e {
+        Event::Proposed(p) => Some(p.claim),
+        _ => None,
+    });
+    let claim = claim.await?;
+    w.stop().await;
+    println!("claim {claim} proposed; no ZK or TEE prover runs");
+    Ok(claim)
+}
+
+/// The word of a field element that no honest execution gives: a wrong post root.
+pub(super) fn wrong_root() -> B256 {
+    B256::from(tribunal_primitives::field::fr_to_be_bytes(&tribunal_primitives::Fr::from(0xbadu64)))
+}
+
+/// The council's typed error, from a revert (unwrapping `Council_CallFailed`).
+pub(super) fn council_error(result: Result<impl std::fmt::Debug, L1Error>) -> eyre::Result<String> {
+    let data = match result {
+        Ok(ok) => eyre::bail!("the council's action went through: {ok:?}"),
+        Err(e) => e.revert_data().cloned().ok_or_else(|| eyre::eyre!("not a revert: {e}"))?,
+    };
+    Ok(match SecurityCouncil::SecurityCouncilErrors::abi_decode(&data) {
+        Ok(SecurityCouncil::SecurityCouncilErrors::Council_CallFailed(f)) => {
+            match MultiProofFinality::MultiProofFinalityErrors::abi_decode(&f.reason) {
+                Ok(inner) => format!("Council_CallFailed({inner:?})"),
+                Err(_) => format!("Council_CallFailed({})", f.reason),
+            }
+        }
+        Ok(e) => format!("{e:?}"),
+        Err(_) => format!("undecoded revert {data}"),
+    })
+}
+
+pub(super) fn expect_refused(what: &str, error: &str, name: &str) -> eyre::Result<()> {
+    eyre::ensure!(error.contains(name), "{what}: expected {name}, got {error}");
+    println!("  refused: {what:<46} {name}");
+    Ok(())
+}
+
+pub(super) async fn latest_final(l1: &impl L1, r: &Rollup) -> eyre::Result<u64> {
+    Ok(view(l1, r.d.finality, MultiProofFinality::latestFinalBatchCall {}).await?)
+}
