@@ -25,6 +25,9 @@ pub enum BenchCommand {
     Zk(crate::bench_zk::ZkBenchArgs),
     /// The TEE leg: stateless re-execution and signing of a full blob, DCAP quote verification.
     Tee(crate::bench_tee::TeeBenchArgs),
+    /// The whole rollup: time to finality, L1 gas by leg against the bare verifications,
+    /// sequencer and proving rates, blob bytes per transfer.
+    Rollup(crate::bench_rollup::RollupBenchArgs),
 }
 
 /// Arguments of `bench stf`.
@@ -56,6 +59,7 @@ pub fn run(cmd: BenchCommand) -> eyre::Result<()> {
         BenchCommand::Stf(a) => stf(&a),
         BenchCommand::Zk(a) => crate::bench_zk::zk(&a),
         BenchCommand::Tee(a) => crate::bench_tee::tee(&a),
+        BenchCommand::Rollup(a) => crate::bench_rollup::rollup(&a),
     }
 }
 

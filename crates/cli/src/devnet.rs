@@ -101,15 +101,85 @@ pub struct Plan {
     pub services: Services,
     /// End with an unprovable batch that finalizes on the slow path.
     pub slow_tail: bool,
+    /// After the run, re-prove and re-attest the first instant batch and measure the bare
+    /// `ZkVerifier.verify` and `TeeVerifier.recover` as transactions (`tribunal bench rollup`).
+    pub bare_verifications: bool,
 }
 
 impl Plan {
     /// The devnet: every service, and a slow-path batch at the end.
-    pub const DEVNET: Self = Self { services: Services::ALL, slow_tail: true };
+    pub const DEVNET: Self =
+        Self { services: Services::ALL, slow_tail: true, bare_verifications: false };
 }
 
-/// How every batch of a run became final, in batch order.
-pub type Outcome = Vec<FinalityPath>;
+/// How one batch of a run became final.
+#[derive(Clone, Debug)]
+pub struct BatchReport {
+    /// Batch number.
+    pub batch: u64,
+    /// How it became final.
+    pub path: FinalityPath,
+    /// Transactions, and of them sequencer transfers.
+    pub txs: usize,
+    /// Sequencer transfers.
+    pub transfers: usize,
+    /// Blobs carrying it.
+    pub blobs: usize,
+    /// Canonical batch bytes in its blobs.
+    pub bytes: usize,
+    /// Posting to final, wall-clock seconds of this process.
+    pub wall_secs: f64,
+    /// Posting to final, L1 seconds (time-travelled on the slow path).
+    pub l1_secs: u64,
+    /// Seconds the ZK prover spent proving it, if it did.
+    pub prove_secs: Option<f64>,
+    /// L1 gas: `postBatch`, `propose`, `proveZk`, `attestTee`, the OP game (create and
+    /// resolve), and the watcher's `finalize` (0 when an approval finalized it).
+    pub gas: LegGas,
+}
+
+/// L1 gas of one batch, by step.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct LegGas {
+    /// `Inbox.postBatch` (execution gas; blob gas is separate).
+    pub post: u64,
+    /// `MultiProofFinality.propose`.
+    pub propose: u64,
+    /// `MultiProofFinality.proveZk`.
+    pub zk: u64,
+    /// `MultiProofFinality.attestTee`.
+    pub tee: u64,
+    /// `DisputeGame.create` and `resolve`.
+    pub op: u64,
+    /// `MultiProofFinality.finalize`.
+    pub finalize: u64,
+}
+
+impl LegGas {
+    /// Every step's gas.
+    pub const fn total(&self) -> u64 {
+        self.post + self.propose + self.zk + self.tee + self.op + self.finalize
+    }
+}
+
+/// Gas of each validity leg's verifier alone, called in its own transaction with the same proof
+/// and signature as the run's first instant batch.
+#[derive(Clone, Copy, Debug)]
+pub struct BareGas {
+    /// `ZkVerifier.verify(claim, proof)`.
+    pub zk_verify: u64,
+    /// `TeeVerifier.recover(digest, signature)`.
+    pub tee_recover: u64,
+}
+
+/// What a run measured: every batch, in batch order, and the bare verifications if asked for.
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    /// Every batch.
+    pub batches: Vec<BatchReport>,
+    /// [`Plan::bare_verifications`].
+    pub bare: Option<BareGas>,
+}
 
 /// Runs the devnet.
 ///
@@ -140,6 +210,7 @@ struct BatchRow {
     l1_messages: usize,
     skipped: usize,
     blobs: usize,
+    bytes: usize,
     posted: Option<Instant>,
     claim: Option<u64>,
     gas_post: u64,
@@ -192,6 +263,7 @@ impl Tracker {
             Event::Posted(p) => {
                 let row = self.rows.entry(p.batch.0).or_default();
                 row.blobs = p.blobs;
+                row.bytes = p.bytes;
                 row.gas_post = p.gas;
                 row.posted = Some(Instant::now());
             }
@@ -467,20 +539,7 @@ async fn run_on<D: L1Dev + 'static>(
     for i in 0..args.users {
         let eth = EthKey::from_bytes(&keccak256(format!("tribunal devnet user {i}")).0)?;
         let key = eth.derive_l2_key(chain_id)?;
-        let call = Inbox::depositCall { _pubkey: key.public_key().to_bytes().into() };
-        let r = l1
-            .send(&user_l1, L1Tx::call(d.inbox, call.abi_encode()).with_value(U256::from(ETH)))
-            .await?;
-        let index = r
-            .logs
-            .iter()
-            .find_map(|l| {
-                use alloy_sol_types::SolEvent;
-                Inbox::MessageQueued::decode_log(l).ok()
-            })
-            .and_then(|e| tribunal_primitives::batch::decode_tx_exact(&e.message).ok())
-            .and_then(|t| if let Tx::Deposit(d) = t { Some(d.to) } else { None })
-            .ok_or_else(|| eyre::eyre!("deposit emitted no Deposit message"))?;
+        let index = deposit(&*l1, &user_l1, d.inbox, &key.public_key()).await?;
         users.push(User { index, key, nonce: 0 });
     }
     println!("{} users deposited 1 ETH each on L1\n", users.len());
@@ -562,6 +621,7 @@ async fn run_on<D: L1Dev + 'static>(
         "final"
     );
     let mut printed = 0u64;
+    let mut reports = Vec::new();
     let mut travelled = false;
     let window = view(&*l1, d.finality, MultiProofFinality::OP_WINDOW_SECONDSCall {})
         .await?
@@ -569,7 +629,7 @@ async fn run_on<D: L1Dev + 'static>(
     loop {
         while printed < last && tracker.rows.get(&(printed + 1)).is_some_and(BatchRow::complete) {
             printed += 1;
-            print_row(&*l1, d.inbox, printed, &tracker.rows[&printed]).await?;
+            reports.push(print_row(&*l1, d.inbox, printed, &tracker.rows[&printed]).await?);
         }
         if printed == last {
             break;
@@ -603,7 +663,11 @@ async fn run_on<D: L1Dev + 'static>(
         rows.len()
     );
     eyre::ensure!(status == last, "L1 says batch {status} is the latest final, not {last}");
-    let outcome = tracker.rows.values().filter_map(|r| r.final_path).collect();
+    let bare = match reports.iter().find(|b| b.path == FinalityPath::Instant) {
+        Some(b) if plan.bare_verifications => Some(bare_verifications(&*l1, &r, b.batch).await?),
+        _ => None,
+    };
+    let outcome = Outcome { batches: reports, bare };
     if args.serve {
         if args.l1_rpc.is_none() {
             println!("note: the L1 is embedded in this process: deposits and claims need --l1-rpc");
@@ -657,6 +721,29 @@ fn submit<L: L1>(sequencer: &Sequencer<L>, tx: Tx) -> eyre::Result<()> {
     Ok(())
 }
 
+/// `from` deposits 1 ETH on L1 for a new L2 account of `pubkey`; returns the account.
+pub(crate) async fn deposit(
+    l1: &impl L1,
+    from: &PrivateKeySigner,
+    inbox: Address,
+    pubkey: &tribunal_primitives::PublicKey,
+) -> eyre::Result<AccountIndex> {
+    let call = Inbox::depositCall { _pubkey: pubkey.to_bytes().into() };
+    let tx = L1Tx::call(inbox, call.abi_encode()).with_value(U256::from(ETH));
+    let receipt = l1.send(from, tx).await?;
+    receipt
+        .logs
+        .iter()
+        .find_map(|l| {
+            use alloy_sol_types::SolEvent;
+            Inbox::MessageQueued::decode_log(l).ok()
+        })
+        .and_then(|e| tribunal_primitives::batch::decode_tx_exact(&e.message).ok())
+        .and_then(|t| if let Tx::Deposit(d) = t { Some(d.to) } else { None })
+        .ok_or_else(|| eyre::eyre!("deposit emitted no Deposit message"))
+}
+
+/// `key` forces `body` through the inbox (`forceTransfer`), sent by `from` on L1.
 pub(crate) async fn force(
     l1: &impl L1,
     from: &PrivateKeySigner,
@@ -705,9 +792,15 @@ async fn wait_until<L: L1 + 'static>(
     Ok(())
 }
 
-async fn print_row(l1: &impl L1, inbox: Address, n: u64, r: &BatchRow) -> eyre::Result<()> {
+/// Prints batch `n`'s row, and returns its report.
+async fn print_row(
+    l1: &impl L1,
+    inbox: Address,
+    n: u64,
+    r: &BatchRow,
+) -> eyre::Result<BatchReport> {
     let posted = view(l1, inbox, Inbox::postedByCall { _batchNumber: n }).await?;
-    let path = r.final_path.map_or_else(String::new, |p| p.to_string());
+    let path = r.final_path.ok_or_else(|| eyre::eyre!("batch {n} is not final"))?;
     println!(
         "{n:>5} {:>4} {:>5} {:>3} {:>7} {:>5}  {path:<17} {:>8.1} {:>9}  {:>7} {:>7} {:>7} {:>7} {:>7} {:>6}",
         r.txs,
@@ -724,5 +817,76 @@ async fn print_row(l1: &impl L1, inbox: Address, n: u64, r: &BatchRow) -> eyre::
         r.gas_op,
         r.gas_finalize,
     );
-    Ok(())
+    Ok(BatchReport {
+        batch: n,
+        path,
+        txs: r.txs,
+        transfers: r.transfers,
+        blobs: r.blobs,
+        bytes: r.bytes,
+        wall_secs: r.final_after.unwrap_or_default().as_secs_f64(),
+        l1_secs: r.final_at.saturating_sub(posted.postedAt),
+        prove_secs: match r.zk {
+            Some(ZkOutcome::Proven { prove_secs, .. }) => Some(prove_secs),
+            _ => None,
+        },
+        gas: LegGas {
+            post: r.gas_post,
+            propose: r.gas_propose,
+            zk: r.gas_zk,
+            tee: r.gas_tee,
+            op: r.gas_op,
+            finalize: r.gas_finalize,
+        },
+    })
+}
+
+/// Re-proves and re-attests final batch `n` and sends its proof to `ZkVerifier.verify` and its
+/// signature to `TeeVerifier.recover`, each in a transaction of its own: the legs' verification
+/// gas without the finality contract's bookkeeping.
+async fn bare_verifications(l1: &impl L1, r: &Rollup, n: u64) -> eyre::Result<BareGas> {
+    use tribunal_contracts::{TeeVerifier, ZkVerifier};
+    let id =
+        view(l1, r.d.finality, MultiProofFinality::finalClaimOfCall { _batchNumber: n }).await?.id;
+    let raw = view(l1, r.d.finality, MultiProofFinality::claimOfCall { _id: id }).await?;
+    let claim = tribunal_node::tee::claim_from_sol(id.to(), &raw)?;
+    let hashes = view(l1, r.d.inbox, Inbox::blobHashesCall { _batchNumber: n }).await?;
+    let blobs = l1.blobs(&hashes).await?;
+    let batch = tribunal_da::decode_batch(&blobs)?;
+    let mut replica = tribunal_dispute::Replica::new(r.genesis.clone());
+    let parent = replica
+        .state_after(l1, r.d.inbox, n - 1)
+        .await?
+        .cloned()
+        .ok_or_else(|| eyre::eyre!("batch {} does not execute", n - 1))?;
+    let out = tribunal_stf::execute_batch(&mut parent.clone(), &batch)?;
+    let witness =
+        tribunal_zk::witness::BatchWitness::new(&r.zk_keys.config, &batch, &out, &blobs[0])?;
+    let keys = r.zk_keys.clone();
+    let proof =
+        tokio::task::spawn_blocking(move || tribunal_zk::prover::prove(&keys, witness)).await??;
+    let sol_claim = ZkVerifier::Claim {
+        l2ChainId: raw.l2ChainId,
+        batchNumber: raw.batchNumber,
+        parentRoot: raw.parentRoot,
+        postRoot: raw.postRoot,
+        withdrawalRoot: raw.withdrawalRoot,
+        dataCommitment: raw.dataCommitment,
+        blobsHash: raw.blobsHash,
+        queueBefore: raw.queueBefore,
+        queueAfter: raw.queueAfter,
+    };
+    let verify = ZkVerifier::verifyCall { _claim: sol_claim, _proof: proof.to_bytes() };
+    let sender = &r.signers[9];
+    let zk = l1.send(sender, L1Tx::call(r.d.zk_verifier, verify.abi_encode())).await?;
+
+    let request = tribunal_tee::ProveRequest { parent: parent.witness_for(&batch), claim, blobs };
+    let approval = r.enclave.prove(&request)?;
+    let digest = view(l1, r.d.finality, MultiProofFinality::claimDigestCall { _id: id }).await?;
+    let recover = TeeVerifier::recoverCall {
+        _digest: digest,
+        _signature: approval.signature.to_vec().into(),
+    };
+    let tee = l1.send(sender, L1Tx::call(r.d.tee_verifier, recover.abi_encode())).await?;
+    Ok(BareGas { zk_verify: zk.gas_used, tee_recover: tee.gas_used })
 }

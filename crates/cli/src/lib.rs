@@ -6,6 +6,7 @@
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
 pub mod bench;
+pub mod bench_rollup;
 pub mod bench_tee;
 pub mod bench_zk;
 pub mod devnet;

@@ -369,12 +369,9 @@ pub(super) async fn wrong_claim(w: &mut World) -> eyre::Result<()> {
         paid > claim_bond && after > before + claim_bond,
         "the challenger was paid {paid} wei, not the claim bond {claim_bond} and more"
     );
-    let proposer_credit = view(
-        &*w.l1,
-        w.r.d.finality,
-        MultiProofFinality::creditCall(w.r.keys.proposer.address()),
-    )
-    .await?;
+    let proposer_credit =
+        view(&*w.l1, w.r.d.finality, MultiProofFinality::creditCall(w.r.keys.proposer.address()))
+            .await?;
     println!(
         "the challenger withdrew {paid} wei: the claim bond ({claim_bond}) and the challenge's move bonds (its own back, and the lying defender's)"
     );

@@ -18,7 +18,7 @@ use clap::{Args, ValueEnum};
 use tribunal_contracts::{DisputeGame, Inbox, MultiProofFinality, SecurityCouncil};
 use tribunal_l1::{DevL1, L1, L1Dev, L1Error, L1Receipt, L1Tx, view};
 use tribunal_node::{Event, Node, Services, watcher::FinalityPath};
-use tribunal_primitives::{AccountIndex, Batch, PrivateKey, Tx};
+use tribunal_primitives::{AccountIndex, Batch, PrivateKey};
 use tribunal_stf::State;
 
 use crate::devnet::{DevnetArgs, Plan, Rollup, deploy_rollup, run_plan};
@@ -120,7 +120,9 @@ pub fn run(args: ScenarioArgs) -> eyre::Result<()> {
             return Ok(());
         }
     };
-    let outcome = run_plan(devnet, Plan { services, slow_tail: false })?;
+    let plan = Plan { services, slow_tail: false, bare_verifications: false };
+    let outcome: Vec<FinalityPath> =
+        run_plan(devnet, plan)?.batches.iter().map(|b| b.path).collect();
     eyre::ensure!(
         !outcome.is_empty() && outcome.iter().all(|p| *p == expected),
         "scenario {:?}: expected every batch {expected}, got {outcome:?}",
@@ -206,16 +208,8 @@ impl World {
 
     /// A user deposits 1 ETH on L1 (from dev account 1) for `key`; returns the L2 account.
     pub(super) async fn deposit(&self, key: &PrivateKey) -> eyre::Result<AccountIndex> {
-        let call = Inbox::depositCall { _pubkey: key.public_key().to_bytes().into() };
-        let tx = L1Tx::call(self.r.d.inbox, call.abi_encode()).with_value(U256::from(ETH));
-        let receipt = self.l1.send(&self.r.signers[1], tx).await?;
-        receipt
-            .logs
-            .iter()
-            .find_map(|l| Inbox::MessageQueued::decode_log(l).ok())
-            .and_then(|e| tribunal_primitives::batch::decode_tx_exact(&e.message).ok())
-            .and_then(|t| if let Tx::Deposit(d) = t { Some(d.to) } else { None })
-            .ok_or_else(|| eyre::eyre!("deposit emitted no Deposit message"))
+        let pubkey = key.public_key();
+        crate::devnet::deposit(&*self.l1, &self.r.signers[1], self.r.d.inbox, &pubkey).await
     }
 
     /// Moves L1 time `seconds` forward and mines a block there.
