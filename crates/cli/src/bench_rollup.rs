@@ -55,19 +55,7 @@ struct Figure {
 /// # Errors
 /// A failing devnet run, or a sequencer or L1 error.
 pub fn rollup(args: &RollupBenchArgs) -> eyre::Result<()> {
-    let devnet = DevnetArgs {
-        users: 8,
-        batches: args.batches,
-        transfers: args.transfers,
-        zk_slots: args.zk_slots,
-        data_dir: None,
-        chain_id: crate::DEVNET_CHAIN_ID,
-        l1_rpc: None,
-        stall_secs: 900,
-        serve: false,
-        rpc_addr: ([127, 0, 0, 1], 8645).into(),
-        metrics_addr: None,
-    };
+    let devnet = DevnetArgs::embedded(args.batches, args.transfers, args.zk_slots);
     let plan = Plan { bare_verifications: true, ..Plan::DEVNET };
     let run = run_plan(devnet, plan)?;
     let seq = tribunal_l1::block_on_blob_threads(sequencer_rate(

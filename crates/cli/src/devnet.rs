@@ -87,6 +87,26 @@ pub struct DevnetArgs {
     pub metrics_addr: Option<std::net::SocketAddr>,
 }
 
+impl DevnetArgs {
+    /// A run on the embedded L1 of 8 users and `batches` batches of `transfers` transfers, with a
+    /// ZK circuit of `zk_slots`; every other argument at its default.
+    pub fn embedded(batches: u64, transfers: usize, zk_slots: usize) -> Self {
+        Self {
+            users: 8,
+            batches,
+            transfers,
+            zk_slots,
+            data_dir: None,
+            chain_id: crate::DEVNET_CHAIN_ID,
+            l1_rpc: None,
+            stall_secs: 900,
+            serve: false,
+            rpc_addr: ([127, 0, 0, 1], 8645).into(),
+            metrics_addr: None,
+        }
+    }
+}
+
 const ETH: u128 = 1_000_000_000_000_000_000;
 
 /// The dev enclave's signing key: `keccak256("tribunal devnet enclave")`.

@@ -76,19 +76,7 @@ const FAULT_SLOTS: usize = 4;
 /// # Errors
 /// A run that fails, or an outcome other than the scenario's.
 pub fn run(args: ScenarioArgs) -> eyre::Result<()> {
-    let mut devnet = DevnetArgs {
-        users: 8,
-        batches: args.batches,
-        transfers: args.transfers,
-        zk_slots: 32,
-        data_dir: None,
-        chain_id: crate::DEVNET_CHAIN_ID,
-        l1_rpc: None,
-        stall_secs: 900,
-        serve: false,
-        rpc_addr: ([127, 0, 0, 1], 8645).into(),
-        metrics_addr: None,
-    };
+    let mut devnet = DevnetArgs::embedded(args.batches, args.transfers, 32);
     let (services, expected) = match args.name {
         ScenarioName::Honest => (Services::ALL, FinalityPath::Instant),
         ScenarioName::TeeDown => (Services { tee: false, ..Services::ALL }, FinalityPath::SlowZk),
