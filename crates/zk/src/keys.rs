@@ -72,7 +72,8 @@ pub struct Keys {
     pub pk: ProvingKey<Bn254>,
     /// Verifying key, prepared for pairing checks.
     pub pvk: PreparedVerifyingKey<Bn254>,
-    /// Whether the keys come from the insecure development setup.
+    /// Whether the keys come from an insecure setup (the dev setup, or a single-party one): not
+    /// from a ceremony.
     pub insecure: bool,
 }
 
@@ -104,9 +105,10 @@ pub fn dev_setup(config: &CircuitConfig) -> Result<Keys, KeyError> {
 }
 
 /// Runs a single-party setup for `config` with toxic waste drawn from `rng`, dropped when this
-/// returns. Unlike [`dev_setup`] nobody can re-derive the trapdoor, but the keys are only as
-/// trustworthy as the one machine that ran it: a production deployment runs a ceremony (module
-/// docs). The keys are not cached.
+/// returns. Unlike [`dev_setup`] nobody can re-derive the trapdoor from a public seed, but the
+/// keys are only as trustworthy as the one machine that ran it, so they are still flagged
+/// `insecure` (and `INSECURE_DEV_SETUP` on chain): only a ceremony's keys are not (module docs).
+/// The keys are not cached.
 ///
 /// # Errors
 /// [`KeyError::Config`] or [`KeyError::Setup`].
@@ -114,7 +116,7 @@ pub fn single_party_setup(
     config: &CircuitConfig,
     rng: &mut (impl ark_std::rand::RngCore + ark_std::rand::CryptoRng),
 ) -> Result<Keys, KeyError> {
-    setup_with(config, rng, "single-party keys", false)
+    setup_with(config, rng, "single-party keys, not a ceremony", true)
 }
 
 fn setup_with(
@@ -157,7 +159,8 @@ impl DevTrapdoor {
     /// replayed from the dev seed.
     ///
     /// # Errors
-    /// [`KeyError::Setup`] when `vk` is not the dev setup's key for `config` (α·G1 differs), for
+    /// [`KeyError::Setup`] when `vk` is not the dev setup's key for `config` (α, β, γ or δ
+    /// differs), for
     /// example keys from another setup or another arkworks draw order.
     pub fn derive(config: &CircuitConfig, vk: &VerifyingKey<Bn254>) -> Result<Self, KeyError> {
         let mut rng = dev_rng(config);
@@ -170,6 +173,8 @@ impl DevTrapdoor {
             g2: G2Projective::rand(&mut rng),
         };
         if (t.g1 * t.alpha).into_affine() != vk.alpha_g1
+            || (t.g2 * t.beta).into_affine() != vk.beta_g2
+            || (t.g2 * t.gamma).into_affine() != vk.gamma_g2
             || (t.g2 * t.delta).into_affine() != vk.delta_g2
         {
             return Err(KeyError::Setup("the key is not this configuration's dev key".into()));

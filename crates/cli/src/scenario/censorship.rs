@@ -63,7 +63,8 @@ pub(super) async fn censoring_sequencer(w: &mut World) -> eyre::Result<()> {
         number: BatchNumber(n),
         txs: vec![Tx::Transfer(Signed::sign(paid, chain, &alice))],
     };
-    let early = w.post(&user, &batch, index + 1).await?;
+    let own = Batch { chain_id: chain, number: BatchNumber(n), txs: vec![message] };
+    let early = w.post(&user, &own, index + 1).await?;
     expect_refused(
         "bob posting a batch himself before the deadline",
         &inbox_error(early),
@@ -82,7 +83,7 @@ pub(super) async fn censoring_sequencer(w: &mut World) -> eyre::Result<()> {
         &inbox_error(censored),
         "Inbox_ForcedInclusionDue",
     )?;
-    let permissionless = Batch { chain_id: chain, number: BatchNumber(n + 1), txs: vec![message] };
+    let permissionless = Batch { number: BatchNumber(n + 1), ..own };
     w.post(&user, &permissionless, index + 1).await??;
     let posted = view(&*w.l1, inbox, Inbox::postedByCall { _batchNumber: n + 1 }).await?;
     eyre::ensure!(posted.poster == user.address(), "batch {} was not bob's", n + 1);

@@ -99,7 +99,12 @@ pub fn run(args: ScenarioArgs) -> eyre::Result<()> {
                     ScenarioName::TeeLies => faults::tee_lies(&mut w).await,
                     ScenarioName::ZkSelfDisagrees => faults::zk_self_disagrees(&mut w).await,
                     ScenarioName::WrongClaim => faults::wrong_claim(&mut w).await,
-                    _ => censorship::censoring_sequencer(&mut w).await,
+                    ScenarioName::CensoringSequencer => {
+                        censorship::censoring_sequencer(&mut w).await
+                    }
+                    ScenarioName::Honest | ScenarioName::TeeDown | ScenarioName::ZkDown => {
+                        unreachable!("run by run_plan")
+                    }
                 };
                 w.stop().await;
                 outcome
@@ -163,7 +168,8 @@ impl World {
         }
     }
 
-    /// Waits for the node's events until `f` returns a value, narrating them.
+    /// Waits for the node's events until `f` returns a value, narrating them; at most
+    /// [`PATIENCE`] in all.
     ///
     /// # Errors
     /// No node running, the node stopped, or nothing for [`PATIENCE`].
@@ -173,8 +179,9 @@ impl World {
         mut f: impl FnMut(&Event) -> Option<T>,
     ) -> eyre::Result<T> {
         let node = self.node.as_mut().ok_or_else(|| eyre::eyre!("no node runs"))?;
+        let deadline = tokio::time::Instant::now() + PATIENCE;
         loop {
-            let event = tokio::time::timeout(PATIENCE, node.events.recv())
+            let event = tokio::time::timeout_at(deadline, node.events.recv())
                 .await
                 .map_err(|_| eyre::eyre!("waited {} s for {what}", PATIENCE.as_secs()))?
                 .ok_or_else(|| eyre::eyre!("the node stopped while waiting for {what}"))?;
@@ -334,6 +341,10 @@ fn narrate(event: &Event) {
             format!("bond credit of claim {claim} withdrawn: {wei} wei")
         }
         Event::Finalized(f) => format!("claim {} final: batch {}, {}", f.claim, f.batch, f.path),
+        Event::Error { service, error } => {
+            tracing::debug!(service, %error, "service retries");
+            return;
+        }
         _ => return,
     };
     println!("    · {line}");
