@@ -50,7 +50,9 @@ const sources = Object.fromEntries([
 const input = { language: "Solidity", sources, settings: SETTINGS };
 const output = JSON.parse(solc.compile(JSON.stringify(input), { import: findImport }));
 const errors = (output.errors ?? []).filter((e) => e.severity === "error");
-for (const e of output.errors ?? []) console.error(e.formattedMessage);
+// Warnings in third-party sources (node_modules) are theirs to fix: show only ours.
+const ours = (e) => e.severity === "error" || !e.sourceLocation || e.sourceLocation.file in sources && !EXTERNAL.includes(e.sourceLocation.file);
+for (const e of (output.errors ?? []).filter(ours)) console.error(e.formattedMessage);
 if (errors.length) process.exit(1);
 
 const check = process.argv.includes("--check");

@@ -4,6 +4,7 @@ pragma solidity 0.8.37;
 import { Claim } from "interfaces/Types.sol";
 import { IZkVerifier } from "interfaces/IZkVerifier.sol";
 import { Groth16 } from "Groth16.sol";
+import { ZkClaimInput } from "ZkClaimInput.sol";
 
 /// @title ZkVerifierBase
 /// @notice Tribunal's ZK leg, all but where the verifying key is kept: binds a claim and its one
@@ -11,14 +12,7 @@ import { Groth16 } from "Groth16.sol";
 ///         point-evaluation precompile, and verifies the Groth16 (BN254) proof. `ZkVerifier` keeps
 ///         the key in immutables; `tribunal_zk::verifier::render_solidity` emits a contract that
 ///         keeps it in constants.
-/// @dev The public input (mirrors `tribunal_zk::public`; integers big-endian, 256-bit words):
-///        d  = sha256(l2ChainId:uint64 ‖ batchNumber:uint64 ‖ parentRoot ‖ postRoot ‖ withdrawalRoot
-///                    ‖ dataCommitment ‖ queueBefore ‖ queueAfter ‖ versionedHash)
-///        z  = d mod 2^253              the blob challenge point
-///        y  = p(z)                     the blob polynomial at z, from the proof, checked by 0x0a
-///        pi = sha256(d ‖ y) mod 2^253  the Groth16 public input
-///      The ZK leg supports exactly one blob per batch, so `blobsHash` must be
-///      keccak256(versionedHash).
+/// @dev The public input and the blob binding are `ZkClaimInput`'s.
 ///
 ///      Proof bytes (`PROOF_BYTES` = 416), packed:
 ///        [0, 64)     A, G1 (x, y)
@@ -28,7 +22,7 @@ import { Groth16 } from "Groth16.sol";
 ///        [288, 320)  y, big-endian, below the BLS12-381 scalar modulus
 ///        [320, 368)  KZG commitment of the blob (48-byte compressed BLS12-381 G1)
 ///        [368, 416)  KZG opening proof at z (48 bytes)
-abstract contract ZkVerifierBase is IZkVerifier {
+abstract contract ZkVerifierBase is ZkClaimInput, IZkVerifier {
     /// @notice Semantic version.
     /// @custom:semver 0.1.0
     string public constant version = "0.1.0";
@@ -39,15 +33,6 @@ abstract contract ZkVerifierBase is IZkVerifier {
     /// @notice Words of a verifying key (alpha G1, beta/gamma/delta G2, IC0 and IC1 G1), in the
     ///         order `verifyingKey` returns them.
     uint256 public constant VERIFYING_KEY_WORDS = 18;
-
-    /// @dev Keeps the low 253 bits: below both the BN254 and the BLS12-381 scalar moduli.
-    uint256 internal constant MASK_253 = (1 << 253) - 1;
-
-    /// @dev First word the point-evaluation precompile returns (EIP-4844), in field elements.
-    uint256 internal constant FIELD_ELEMENTS_PER_BLOB = 4096;
-
-    /// @dev Second word it returns: the BLS12-381 scalar modulus (EIP-4844).
-    uint256 internal constant BLS_MODULUS = 0x73eda753299d7d483339d80809a1d80553bda402fffe5bfeffffffff00000001;
 
     /// @notice keccak256 of the verifying key's 18 words (each 32 bytes big-endian, 576 bytes).
     bytes32 public immutable VERIFYING_KEY_HASH;
@@ -94,40 +79,6 @@ abstract contract ZkVerifierBase is IZkVerifier {
         return _verifyingKeyWords();
     }
 
-    /// @notice The claim digest, the blob challenge point and the Groth16 public input for a claim
-    ///         whose blob has versioned hash `_versionedHash` and evaluates to `_y` there.
-    /// @param _claim The claim (its `blobsHash` is not read).
-    /// @param _versionedHash The blob's versioned hash.
-    /// @param _y The blob polynomial's value at the challenge point, 32 bytes big-endian.
-    /// @return digest d, a SHA-256 digest.
-    /// @return challengePoint z = d mod 2^253.
-    /// @return input pi = sha256(d ‖ y) mod 2^253.
-    function publicInput(
-        Claim calldata _claim,
-        bytes32 _versionedHash,
-        bytes32 _y
-    )
-        public
-        pure
-        returns (bytes32 digest, bytes32 challengePoint, uint256 input)
-    {
-        digest = sha256(
-            abi.encodePacked(
-                _claim.l2ChainId,
-                _claim.batchNumber,
-                _claim.parentRoot,
-                _claim.postRoot,
-                _claim.withdrawalRoot,
-                _claim.dataCommitment,
-                _claim.queueBefore,
-                _claim.queueAfter,
-                _versionedHash
-            )
-        );
-        challengePoint = bytes32(uint256(digest) & MASK_253);
-        input = uint256(sha256(abi.encodePacked(digest, _y))) & MASK_253;
-    }
-
     /// @notice The verifying key's 18 words, in the order of `verifyingKey`.
     /// @return The words.
     function _verifyingKeyWords() internal view virtual returns (uint256[18] memory);
@@ -146,30 +97,5 @@ abstract contract ZkVerifierBase is IZkVerifier {
             delta: [_w[10], _w[11], _w[12], _w[13]],
             ic: ic
         });
-    }
-
-    /// @dev Calls the point-evaluation precompile (0x0a, EIP-4844) with versionedHash ‖ z ‖ y ‖
-    ///      commitment ‖ proof (192 bytes) and accepts only its success output
-    ///      FIELD_ELEMENTS_PER_BLOB ‖ BLS_MODULUS (64 bytes).
-    function _pointEvaluation(
-        bytes32 _versionedHash,
-        bytes32 _z,
-        bytes32 _y,
-        bytes calldata _commitmentAndProof
-    )
-        internal
-        view
-        returns (bool ok)
-    {
-        assembly ("memory-safe") {
-            let m := mload(0x40)
-            mstore(m, _versionedHash)
-            mstore(add(m, 0x20), _z)
-            mstore(add(m, 0x40), _y)
-            calldatacopy(add(m, 0x60), _commitmentAndProof.offset, 0x60)
-            let success := staticcall(gas(), 0x0a, m, 0xc0, m, 0x40)
-            ok := and(and(success, eq(returndatasize(), 0x40)), eq(mload(m), FIELD_ELEMENTS_PER_BLOB))
-            ok := and(ok, eq(mload(add(m, 0x20)), BLS_MODULUS))
-        }
     }
 }

@@ -51,6 +51,16 @@ mod bindings {
         DisputeGame,
         "artifacts/DisputeGame.json"
     );
+    alloy_sol_types::sol!(
+        #[derive(Debug, PartialEq, Eq)]
+        ProofAggregator,
+        "artifacts/ProofAggregator.json"
+    );
+    alloy_sol_types::sol!(
+        #[derive(Debug, PartialEq, Eq)]
+        AggregatedZkVerifier,
+        "artifacts/AggregatedZkVerifier.json"
+    );
 }
 
 /// `StfStep`, the one-step STF. Its structs are also reachable as `StfStep::*` through the
@@ -65,7 +75,8 @@ pub mod stf_step {
 }
 
 pub use bindings::{
-    DisputeGame, Inbox, MultiProofFinality, SecurityCouncil, StfStep, TeeVerifier, ZkVerifier,
+    AggregatedZkVerifier, DisputeGame, Groth16, Inbox, MultiProofFinality, ProofAggregator,
+    SecurityCouncil, StfStep, TeeVerifier, ZkVerifier,
 };
 
 /// Stand-ins used only by tests, compiled from `src/test/`.
@@ -157,6 +168,8 @@ mod tests {
             ("TeeVerifier", &TeeVerifier::DEPLOYED_BYTECODE),
             ("ZkVerifier", &ZkVerifier::DEPLOYED_BYTECODE),
             ("DisputeGame", &DisputeGame::DEPLOYED_BYTECODE),
+            ("ProofAggregator", &ProofAggregator::DEPLOYED_BYTECODE),
+            ("AggregatedZkVerifier", &AggregatedZkVerifier::DEPLOYED_BYTECODE),
             ("StfStep", &stf_step::StfStepContract::DEPLOYED_BYTECODE),
             ("PoseidonT2", &poseidon::PoseidonT2::DEPLOYED_BYTECODE),
             ("PoseidonT3", &poseidon::PoseidonT3::DEPLOYED_BYTECODE),

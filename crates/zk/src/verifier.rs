@@ -64,8 +64,8 @@ pub const VERIFYING_KEY_WORD_NAMES: [&str; VERIFYING_KEY_WORDS] = [
 ];
 
 /// Names a rendered contract may not take: what its source imports or declares.
-const RESERVED_NAMES: [&str; 5] =
-    ["ZkVerifierBase", "ZkVerifier", "Groth16", "IZkVerifier", "Claim"];
+const RESERVED_NAMES: [&str; 6] =
+    ["ZkVerifierBase", "ZkClaimInput", "ZkVerifier", "Groth16", "IZkVerifier", "Claim"];
 
 /// Why a verifying key or a contract name cannot be turned into a Solidity verifier.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -1,0 +1,250 @@
+//! Submissions and the `ProofAggregator.aggregate` call that verifies a batch of them.
+//!
+//! A batch lists its proofs grouped by circuit (each group costs 3 pairings on top of one per
+//! proof); positions count through the groups in order, and the batch root is the Merkle root
+//! ([`crate::merkle`]) of the proof ids in that order. Each submission is aggregated whole and
+//! names its proofs by position, in its own order, so the contract can rebuild its id.
+
+use std::collections::HashMap;
+
+use alloy::signers::{SignerSync, local::PrivateKeySigner};
+use alloy_primitives::{Address, B256, Bytes, U256};
+use alloy_sol_types::{Eip712Domain, SolStruct, eip712_domain};
+use serde::{Deserialize, Serialize};
+use tribunal_contracts::ProofAggregator;
+
+use crate::{
+    groth16::{self, Proof},
+    merkle,
+};
+
+/// One proof: its circuit, the proof as the 8 EIP-197 words (`A.x A.y B.x_im B.x_re B.y_im
+/// B.y_re C.x C.y`, `A` not negated: FORMAT.md's `proof_evm_words`), and its public inputs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    /// The registered circuit.
+    pub circuit_id: B256,
+    /// The proof's words.
+    pub proof: [U256; 8],
+    /// The public inputs, each below r.
+    pub inputs: Vec<U256>,
+}
+
+impl Entry {
+    /// An entry of a proof in contract layout.
+    pub fn new(circuit_id: B256, proof: &Proof, inputs: Vec<U256>) -> Self {
+        let mut w = [U256::ZERO; 8];
+        w[..2].copy_from_slice(&proof.a);
+        w[2..6].copy_from_slice(&proof.b);
+        w[6..].copy_from_slice(&proof.c);
+        Self { circuit_id, proof: w, inputs }
+    }
+
+    /// The proof in contract layout.
+    pub fn proof(&self) -> Proof {
+        let w = &self.proof;
+        Proof { a: [w[0], w[1]], b: [w[2], w[3], w[4], w[5]], c: [w[6], w[7]] }
+    }
+
+    /// Its proof id.
+    pub fn proof_id(&self) -> B256 {
+        groth16::proof_id(self.circuit_id, &self.inputs)
+    }
+}
+
+/// The id of a submission of `entries`: the Merkle root of their proof ids, in order.
+pub fn submission_id(entries: &[Entry]) -> B256 {
+    merkle::root(&entries.iter().map(Entry::proof_id).collect::<Vec<_>>())
+}
+
+/// An off-chain submitter's signed fee agreement (`ProofAggregator.FeeAgreement`, EIP-712).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeeAgreement {
+    /// Who pays, from its prepaid balance.
+    pub submitter: Address,
+    /// The submission's id.
+    pub submission_id: B256,
+    /// Fee, in wei.
+    pub fee: U256,
+    /// The submitter's agreement count (`nonceOf`) this one must match when charged.
+    pub nonce: U256,
+    /// 65-byte ECDSA signature (r ‖ s ‖ v) of [`FeeAgreement::digest`].
+    pub signature: Bytes,
+}
+
+impl FeeAgreement {
+    /// The contract's struct, without the signature.
+    pub fn sol(&self) -> ProofAggregator::FeeAgreement {
+        ProofAggregator::FeeAgreement {
+            submitter: self.submitter,
+            submissionId: self.submission_id,
+            fee: self.fee,
+            nonce: self.nonce,
+        }
+    }
+
+    /// The EIP-712 digest the submitter signs (`ProofAggregator.feeAgreementDigest`).
+    pub fn digest(&self, l1_chain_id: u64, contract: Address) -> B256 {
+        self.sol().eip712_signing_hash(&domain(l1_chain_id, contract))
+    }
+
+    /// Signs an agreement with `signer`.
+    ///
+    /// # Panics
+    /// Never for a local key.
+    pub fn sign(
+        signer: &PrivateKeySigner,
+        submission_id: B256,
+        fee: U256,
+        nonce: U256,
+        l1_chain_id: u64,
+        contract: Address,
+    ) -> Self {
+        let mut a = Self {
+            submitter: signer.address(),
+            submission_id,
+            fee,
+            nonce,
+            signature: Bytes::new(),
+        };
+        let sig = signer.sign_hash_sync(&a.digest(l1_chain_id, contract)).expect("local keys sign");
+        a.signature = sig.as_bytes().to_vec().into();
+        a
+    }
+
+    /// Whether the signature is the submitter's.
+    pub fn is_signed(&self, l1_chain_id: u64, contract: Address) -> bool {
+        alloy_primitives::Signature::try_from(self.signature.as_ref())
+            .ok()
+            .and_then(|s| s.recover_address_from_prehash(&self.digest(l1_chain_id, contract)).ok())
+            == Some(self.submitter)
+    }
+}
+
+/// `ProofAggregator`'s EIP-712 domain.
+pub fn domain(l1_chain_id: u64, contract: Address) -> Eip712Domain {
+    eip712_domain! {
+        name: "Tribunal ProofAggregator",
+        version: "1",
+        chain_id: l1_chain_id,
+        verifying_contract: contract,
+    }
+}
+
+/// Where a submission came from, and so how its batch pays for it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Source {
+    /// `ProofAggregator.submit`: the fee is escrowed on chain; it can be forced after `deadline`.
+    Onchain {
+        /// Who submitted.
+        submitter: Address,
+        /// When it can be forced, in L1 seconds.
+        deadline: u64,
+    },
+    /// The aggregator's RPC, paid by a signed agreement.
+    Offchain(FeeAgreement),
+}
+
+/// A submission: its proofs, in the submitter's order.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Submission {
+    /// Its id ([`submission_id`] of `entries`).
+    pub id: B256,
+    /// How it pays.
+    pub source: Source,
+    /// Its proofs.
+    pub entries: Vec<Entry>,
+}
+
+/// Why submissions do not make a batch.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PlanError {
+    /// No proofs.
+    #[error("a batch needs at least one proof")]
+    Empty,
+    /// More proofs than positions can name.
+    #[error("{0} proofs: a batch holds at most {max}", max = u16::MAX)]
+    TooLarge(usize),
+}
+
+/// A batch ready to post.
+#[derive(Clone, Debug)]
+pub struct BatchPlan {
+    /// The call.
+    pub call: ProofAggregator::aggregateCall,
+    /// Proof ids in batch order.
+    pub proof_ids: Vec<B256>,
+    /// Their Merkle root, which the contract records.
+    pub root: B256,
+    /// The submission ids, in the order given.
+    pub submissions: Vec<B256>,
+}
+
+/// The `aggregate` call for `submissions`: proofs grouped by circuit in order of first
+/// appearance, every submission whole.
+///
+/// # Errors
+/// [`PlanError`].
+pub fn plan(submissions: &[Submission]) -> Result<BatchPlan, PlanError> {
+    let total: usize = submissions.iter().map(|s| s.entries.len()).sum();
+    if total == 0 {
+        return Err(PlanError::Empty);
+    }
+    if total > usize::from(u16::MAX) {
+        return Err(PlanError::TooLarge(total));
+    }
+    let mut order: Vec<B256> = Vec::new();
+    let mut by_circuit: HashMap<B256, Vec<(usize, usize)>> = HashMap::new();
+    for (s, sub) in submissions.iter().enumerate() {
+        for (e, entry) in sub.entries.iter().enumerate() {
+            let slot = by_circuit.entry(entry.circuit_id).or_insert_with(|| {
+                order.push(entry.circuit_id);
+                Vec::new()
+            });
+            slot.push((s, e));
+        }
+    }
+    let mut groups = Vec::with_capacity(order.len());
+    let mut positions: Vec<Vec<u16>> =
+        submissions.iter().map(|s| vec![0; s.entries.len()]).collect();
+    let mut proof_ids = Vec::with_capacity(total);
+    for circuit in &order {
+        let mut group = ProofAggregator::Group {
+            circuitId: *circuit,
+            proofs: Vec::new(),
+            publicInputs: Vec::new(),
+        };
+        for &(s, e) in &by_circuit[circuit] {
+            let entry = &submissions[s].entries[e];
+            positions[s][e] = proof_ids.len() as u16;
+            proof_ids.push(entry.proof_id());
+            group.proofs.push(entry.proof());
+            group.publicInputs.push(entry.inputs.clone());
+        }
+        groups.push(group);
+    }
+    let mut onchain = Vec::new();
+    let mut offchain = Vec::new();
+    for (sub, positions) in submissions.iter().zip(positions) {
+        match &sub.source {
+            Source::Onchain { .. } => {
+                onchain.push(ProofAggregator::SubmissionRef { submissionId: sub.id, positions })
+            }
+            Source::Offchain(a) => offchain.push(ProofAggregator::OffchainRef {
+                agreement: a.sol(),
+                signature: a.signature.clone(),
+                positions,
+            }),
+        }
+    }
+    Ok(BatchPlan {
+        call: ProofAggregator::aggregateCall {
+            _groups: groups,
+            _onchain: onchain,
+            _offchain: offchain,
+        },
+        root: merkle::root(&proof_ids),
+        proof_ids,
+        submissions: submissions.iter().map(|s| s.id).collect(),
+    })
+}

@@ -1,0 +1,600 @@
+//! The aggregator service: collects submissions from `ProofAggregator` events and from its RPC,
+//! checks every proof natively, and posts batches by size or age.
+//!
+//! One [`Aggregator::step`] scans the contract's logs from the stored cursor, then posts a batch
+//! if [`Policy`] says one is due. [`Aggregator::run`] repeats it. Every change of state is one
+//! redb transaction ([`crate::store`]), so the service can be killed and restarted at any point.
+//!
+//! A proof that fails the native check never enters a batch: an on-chain submission holding one
+//! is dropped with `rejectSubmission` (the fee pays for the check), an RPC submission is refused.
+//! If a batch still reverts (`Aggregator_BatchInvalid`), each proof is verified singly to name
+//! the bad one and its submitter ([`Aggregator::find_invalid`]).
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use alloy::signers::local::PrivateKeySigner;
+use alloy_primitives::{Address, B256, U256};
+use alloy_sol_types::{SolCall, SolEvent, SolInterface};
+use tribunal_contracts::ProofAggregator::{self, ProofAggregatorErrors};
+use tribunal_l1::{L1, L1Error, L1Tx, view};
+
+use crate::{
+    batch::{self, Entry, FeeAgreement, PlanError, Source, Submission, submission_id},
+    groth16::{Circuit, EncodingError},
+    store::{BatchRecord, Record, Status, Store, StoreError},
+};
+
+/// Most proofs in one submission (`ProofAggregator.MAX_SUBMISSION_PROOFS`).
+pub const MAX_SUBMISSION_PROOFS: usize = 16;
+
+/// When to post a batch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Policy {
+    /// Post as soon as this many proofs are pending; also the most per batch (at 128 proofs of
+    /// one key a batch costs about 7M gas, under the 2^24 transaction gas cap of EIP-7825).
+    pub max_proofs: usize,
+    /// Post once the oldest pending submission is this old, in L1 seconds. Keep it well under
+    /// the contract's `aggregationDeadline`.
+    pub max_age_secs: u64,
+}
+
+impl Default for Policy {
+    /// 32 proofs or 60 seconds.
+    fn default() -> Self {
+        Self { max_proofs: 32, max_age_secs: 60 }
+    }
+}
+
+/// Errors of the service's own work (not of a caller's input).
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// L1 failed.
+    #[error(transparent)]
+    L1(#[from] L1Error),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The batch could not be planned.
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+    /// The contract refused the batch; the submissions it named were dropped.
+    #[error("aggregate refused: {0}")]
+    Refused(String),
+}
+
+/// Why an RPC submission is refused. Nothing is stored for a refused submission.
+#[derive(Debug, thiserror::Error)]
+pub enum SubmitError {
+    /// No proofs, or more than [`MAX_SUBMISSION_PROOFS`].
+    #[error("a submission holds 1 to {MAX_SUBMISSION_PROOFS} proofs, not {0}")]
+    BadLength(usize),
+    /// The circuit is not registered.
+    #[error("circuit {0} is not registered")]
+    UnknownCircuit(B256),
+    /// Proof `index` is malformed.
+    #[error("proof {index}: {error}")]
+    Malformed {
+        /// Which proof.
+        index: usize,
+        /// What is wrong.
+        error: EncodingError,
+    },
+    /// Proof `index` does not verify.
+    #[error("proof {0} does not verify")]
+    InvalidProof(usize),
+    /// The agreement is for another submission.
+    #[error("the agreement is for submission {agreed}, the proofs make {actual}")]
+    WrongSubmission {
+        /// In the agreement.
+        agreed: B256,
+        /// Of the proofs.
+        actual: B256,
+    },
+    /// The signature is not the submitter's.
+    #[error("the fee agreement is not signed by its submitter")]
+    BadSignature,
+    /// The fee is below the posted fee.
+    #[error("fee {offered} wei is below {required} wei")]
+    FeeTooLow {
+        /// What the proofs cost.
+        required: U256,
+        /// What was agreed.
+        offered: U256,
+    },
+    /// The nonce is not the submitter's next.
+    #[error("nonce {got}, expected {expected}")]
+    WrongNonce {
+        /// The next nonce, counting pending agreements.
+        expected: U256,
+        /// The agreement's.
+        got: U256,
+    },
+    /// The prepaid balance, less pending fees and requested withdrawals, does not cover it.
+    #[error("prepaid balance {available} wei does not cover {fee} wei")]
+    InsufficientBalance {
+        /// Free balance.
+        available: U256,
+        /// The fee.
+        fee: U256,
+    },
+    /// Already pending or settled.
+    #[error("submission {0} is already known")]
+    Duplicate(B256),
+    /// The service failed; retry.
+    #[error("unavailable: {0}")]
+    Unavailable(#[from] ServiceError),
+}
+
+impl From<L1Error> for SubmitError {
+    fn from(e: L1Error) -> Self {
+        Self::Unavailable(e.into())
+    }
+}
+
+impl From<StoreError> for SubmitError {
+    fn from(e: StoreError) -> Self {
+        Self::Unavailable(e.into())
+    }
+}
+
+/// A batch the service posted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Posted {
+    /// Its root.
+    pub root: B256,
+    /// Number of proofs.
+    pub proofs: usize,
+    /// Number of submissions.
+    pub submissions: usize,
+    /// Gas of the `aggregate` transaction.
+    pub gas_used: u64,
+}
+
+/// What one [`Aggregator::step`] did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StepReport {
+    /// New on-chain submissions collected.
+    pub collected: usize,
+    /// On-chain submissions rejected for an invalid proof.
+    pub rejected: usize,
+    /// The batch posted, if one was due.
+    pub posted: Option<Posted>,
+}
+
+/// A submission found to hold an invalid proof.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Culprit {
+    /// The submission.
+    pub submission: B256,
+    /// Who submitted it.
+    pub submitter: Address,
+    /// The first bad proof in it.
+    pub index: usize,
+}
+
+/// The aggregator.
+#[derive(Debug)]
+pub struct Aggregator<L> {
+    l1: L,
+    signer: PrivateKeySigner,
+    contract: Address,
+    chain_id: u64,
+    store: Store,
+    policy: Policy,
+    circuits: Mutex<HashMap<B256, Circuit>>,
+}
+
+impl<L: L1> Aggregator<L> {
+    /// An aggregator for the `ProofAggregator` at `contract`, sending as `signer` (which must be
+    /// its `aggregator`). Finishes a batch left in flight by a crash.
+    ///
+    /// # Errors
+    /// [`ServiceError`].
+    pub async fn new(
+        l1: L,
+        signer: PrivateKeySigner,
+        contract: Address,
+        store: Store,
+        policy: Policy,
+    ) -> Result<Self, ServiceError> {
+        let chain_id = l1.chain_id().await?;
+        let this =
+            Self { l1, signer, contract, chain_id, store, policy, circuits: Mutex::default() };
+        this.recover().await?;
+        Ok(this)
+    }
+
+    /// The store.
+    pub const fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The contract.
+    pub const fn contract(&self) -> Address {
+        self.contract
+    }
+
+    /// The L1 chain id.
+    pub const fn chain_id(&self) -> u64 {
+        self.chain_id
+    }
+
+    /// The L1.
+    pub const fn l1(&self) -> &L {
+        &self.l1
+    }
+
+    async fn recover(&self) -> Result<(), ServiceError> {
+        let Some((root, record)) = self.store.inflight()? else { return Ok(()) };
+        let at = view(&self.l1, self.contract, ProofAggregator::verifiedAtCall(root)).await?;
+        if at.is_zero() {
+            tracing::warn!(%root, "batch in flight at the last stop never landed: its submissions stay pending");
+            self.store.set_inflight(None)?;
+        } else {
+            tracing::info!(%root, "batch in flight at the last stop landed: recording it");
+            self.store.commit_batch(root, &record)?;
+        }
+        Ok(())
+    }
+
+    /// A registered circuit, from the cache or the contract; `None` when not registered.
+    ///
+    /// # Errors
+    /// [`ServiceError::L1`].
+    pub async fn circuit(&self, id: B256) -> Result<Option<Circuit>, ServiceError> {
+        if let Some(c) = self.circuits.lock().expect("not poisoned").get(&id) {
+            return Ok(Some(c.clone()));
+        }
+        let words = match view(
+            &self.l1,
+            self.contract,
+            ProofAggregator::verifyingKeyCall { _circuitId: id },
+        )
+        .await
+        {
+            Ok(w) => w,
+            Err(L1Error::Revert(_)) => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
+        // A registered key is canonical and on its curves; a G2 point outside the subgroup makes
+        // every proof of it fail, which `verify` reports per proof.
+        let Ok(circuit) = Circuit::new(words) else { return Ok(None) };
+        self.circuits.lock().expect("not poisoned").insert(id, circuit.clone());
+        Ok(Some(circuit))
+    }
+
+    /// Verifies every entry natively: `Ok(None)` when all do, else the first failing index.
+    async fn first_invalid(&self, entries: &[Entry]) -> Result<Option<usize>, ServiceError> {
+        for (i, e) in entries.iter().enumerate() {
+            let ok = match self.circuit(e.circuit_id).await? {
+                Some(c) => c.verify(&e.proof(), &e.inputs).unwrap_or(false),
+                None => false,
+            };
+            if !ok {
+                return Ok(Some(i));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Verifies each pending submission's proofs singly and names those holding an invalid one
+    /// with their submitters: how a reverted batch is explained off chain.
+    ///
+    /// # Errors
+    /// [`ServiceError`].
+    pub async fn find_invalid(
+        &self,
+        submissions: &[Submission],
+    ) -> Result<Vec<Culprit>, ServiceError> {
+        let mut out = Vec::new();
+        for s in submissions {
+            if let Some(index) = self.first_invalid(&s.entries).await? {
+                let submitter = match &s.source {
+                    Source::Onchain { submitter, .. } => *submitter,
+                    Source::Offchain(a) => a.submitter,
+                };
+                out.push(Culprit { submission: s.id, submitter, index });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Scans the contract's logs from the cursor: new on-chain submissions are checked and queued
+    /// (or rejected on chain), and forced ones leave the queue.
+    ///
+    /// # Errors
+    /// [`ServiceError`].
+    pub async fn collect(&self) -> Result<(usize, usize), ServiceError> {
+        let from = self.store.cursor()?;
+        let logs = self.l1.logs(self.contract, from).await?;
+        let head = self.l1.head().await?;
+        let mut fresh = Vec::new();
+        let mut forced = Vec::new();
+        let mut next = from;
+        for l in &logs {
+            next = next.max(l.block_number + 1);
+            if let Ok(ev) = ProofAggregator::Submitted::decode_log(&l.log) {
+                let entries: Vec<Entry> = ev
+                    .circuitIds
+                    .iter()
+                    .zip(&ev.proofs)
+                    .zip(&ev.publicInputs)
+                    .map(|((c, p), x)| Entry::new(*c, p, x.clone()))
+                    .collect();
+                let submission = Submission {
+                    id: ev.submissionId,
+                    source: Source::Onchain { submitter: ev.submitter, deadline: ev.deadline },
+                    entries,
+                };
+                fresh.push(Record {
+                    submission,
+                    received_at: head.timestamp,
+                    status: Status::Pending,
+                });
+            } else if let Ok(ev) = ProofAggregator::SubmissionForced::decode_log(&l.log) {
+                forced.push((ev.submissionId, Status::Forced));
+            }
+        }
+        // Only submissions not seen before are checked (a rescan after a restart finds old ones).
+        let mut new = Vec::new();
+        for r in fresh {
+            if self.store.record(r.submission.id)?.is_none()
+                && !new.iter().any(|n: &Record| n.submission.id == r.submission.id)
+            {
+                new.push(r);
+            }
+        }
+        let mut rejected = Vec::new();
+        for r in &mut new {
+            if let Some(index) = self.first_invalid(&r.submission.entries).await? {
+                r.status =
+                    Status::Rejected { index: Some(index), reason: "proof does not verify".into() };
+                rejected.push((r.submission.clone(), index));
+            }
+        }
+        let collected = self.store.ingest(&new, Some(next))?;
+        self.store.set_status(&forced)?;
+        for (s, index) in &rejected {
+            self.reject_on_chain(s, *index).await;
+        }
+        Ok((collected, rejected.len()))
+    }
+
+    async fn reject_on_chain(&self, s: &Submission, index: usize) {
+        let call = ProofAggregator::rejectSubmissionCall {
+            _circuitIds: s.entries.iter().map(|e| e.circuit_id).collect(),
+            _proofs: s.entries.iter().map(Entry::proof).collect(),
+            _publicInputs: s.entries.iter().map(|e| e.inputs.clone()).collect(),
+            _index: U256::from(index),
+        };
+        match self.l1.send(&self.signer, L1Tx::call(self.contract, call.abi_encode())).await {
+            Ok(_) => {
+                tracing::info!(submission = %s.id, index, "rejected a submission with an invalid proof")
+            }
+            Err(e) => {
+                tracing::warn!(submission = %s.id, index, error = %e, "rejectSubmission failed")
+            }
+        }
+    }
+
+    /// Takes an RPC submission: checks it fully against the contract's state and queues it.
+    ///
+    /// # Errors
+    /// [`SubmitError`]; nothing is stored then.
+    pub async fn submit_offchain(
+        &self,
+        entries: Vec<Entry>,
+        agreement: FeeAgreement,
+    ) -> Result<B256, SubmitError> {
+        if entries.is_empty() || entries.len() > MAX_SUBMISSION_PROOFS {
+            return Err(SubmitError::BadLength(entries.len()));
+        }
+        let id = submission_id(&entries);
+        if agreement.submission_id != id {
+            return Err(SubmitError::WrongSubmission {
+                agreed: agreement.submission_id,
+                actual: id,
+            });
+        }
+        if !agreement.is_signed(self.chain_id, self.contract) {
+            return Err(SubmitError::BadSignature);
+        }
+        if self.store.record(id)?.is_some() {
+            return Err(SubmitError::Duplicate(id));
+        }
+        for (index, e) in entries.iter().enumerate() {
+            let c = self
+                .circuit(e.circuit_id)
+                .await?
+                .ok_or(SubmitError::UnknownCircuit(e.circuit_id))?;
+            match c.verify(&e.proof(), &e.inputs) {
+                Ok(true) => {}
+                Ok(false) => return Err(SubmitError::InvalidProof(index)),
+                Err(error) => return Err(SubmitError::Malformed { index, error }),
+            }
+        }
+        let c = self.contract;
+        let fee = view(&self.l1, c, ProofAggregator::feePerProofCall {}).await?;
+        let required = fee * U256::from(entries.len());
+        if agreement.fee < required {
+            return Err(SubmitError::FeeTooLow { required, offered: agreement.fee });
+        }
+        let who = agreement.submitter;
+        let (pending_count, pending_fees) = self
+            .store
+            .pending()?
+            .iter()
+            .filter_map(|r| match &r.submission.source {
+                Source::Offchain(a) if a.submitter == who => Some(a.fee),
+                _ => None,
+            })
+            .fold((0u64, U256::ZERO), |(n, f), fee| (n + 1, f + fee));
+        let expected =
+            view(&self.l1, c, ProofAggregator::nonceOfCall(who)).await? + U256::from(pending_count);
+        if agreement.nonce != expected {
+            return Err(SubmitError::WrongNonce { expected, got: agreement.nonce });
+        }
+        let balance = view(&self.l1, c, ProofAggregator::balanceOfCall(who)).await?;
+        let withdrawing =
+            view(&self.l1, c, ProofAggregator::withdrawalOfCall { _submitter: who }).await?.amount;
+        let available = balance.saturating_sub(pending_fees).saturating_sub(withdrawing);
+        if available < agreement.fee {
+            return Err(SubmitError::InsufficientBalance { available, fee: agreement.fee });
+        }
+        let received_at = self.l1.head().await?.timestamp;
+        let submission = Submission { id, source: Source::Offchain(agreement), entries };
+        self.store.ingest(&[Record { submission, received_at, status: Status::Pending }], None)?;
+        Ok(id)
+    }
+
+    /// Posts a batch if one is due under the policy.
+    ///
+    /// # Errors
+    /// [`ServiceError`].
+    pub async fn post_due(&self) -> Result<Option<Posted>, ServiceError> {
+        let pending = self.store.pending()?;
+        let Some(oldest) = pending.first() else { return Ok(None) };
+        let total: usize = pending.iter().map(|r| r.submission.entries.len()).sum();
+        let now = self.l1.head().await?.timestamp;
+        if total < self.policy.max_proofs && now < oldest.received_at + self.policy.max_age_secs {
+            return Ok(None);
+        }
+        let mut take = Vec::new();
+        let mut n = 0;
+        for r in pending {
+            let len = r.submission.entries.len();
+            if n + len > self.policy.max_proofs && !take.is_empty() {
+                break;
+            }
+            n += len;
+            take.push(r.submission);
+        }
+        self.post(&take).await.map(Some)
+    }
+
+    /// Posts these submissions as one batch now.
+    ///
+    /// # Errors
+    /// [`ServiceError::Refused`] when the contract refuses it (the submissions it blames are
+    /// dropped, so the next batch goes through); other [`ServiceError`]s leave everything pending.
+    pub async fn post(&self, submissions: &[Submission]) -> Result<Posted, ServiceError> {
+        let plan = batch::plan(submissions)?;
+        let mut record = BatchRecord {
+            proof_ids: plan.proof_ids.clone(),
+            submissions: plan.submissions.clone(),
+            tx_hash: B256::ZERO,
+            block_number: 0,
+            gas_used: 0,
+        };
+        self.store.set_inflight(Some((plan.root, &record)))?;
+        match self.l1.send(&self.signer, L1Tx::call(self.contract, plan.call.abi_encode())).await {
+            Ok(receipt) => {
+                record.tx_hash = receipt.tx_hash;
+                record.block_number = receipt.block_number;
+                record.gas_used = receipt.gas_used;
+                self.store.commit_batch(plan.root, &record)?;
+                tracing::info!(root = %plan.root, proofs = plan.proof_ids.len(), gas = receipt.gas_used, "batch verified");
+                Ok(Posted {
+                    root: plan.root,
+                    proofs: plan.proof_ids.len(),
+                    submissions: submissions.len(),
+                    gas_used: receipt.gas_used,
+                })
+            }
+            Err(L1Error::Revert(data)) => {
+                self.store.set_inflight(None)?;
+                let error = ProofAggregatorErrors::abi_decode(&data).ok();
+                let reason =
+                    error.as_ref().map_or_else(|| format!("revert {data}"), |e| format!("{e:?}"));
+                let blamed: Vec<(B256, Status)> = match &error {
+                    Some(ProofAggregatorErrors::Aggregator_BatchInvalid(_)) => {
+                        let culprits = self.find_invalid(submissions).await?;
+                        for c in &culprits {
+                            tracing::warn!(submission = %c.submission, submitter = %c.submitter, index = c.index, "invalid proof in batch");
+                            if let Some(s) = submissions.iter().find(|s| s.id == c.submission) {
+                                if matches!(s.source, Source::Onchain { .. }) {
+                                    self.reject_on_chain(s, c.index).await;
+                                }
+                            }
+                        }
+                        culprits
+                            .iter()
+                            .map(|c| {
+                                (
+                                    c.submission,
+                                    Status::Rejected {
+                                        index: Some(c.index),
+                                        reason: reason.clone(),
+                                    },
+                                )
+                            })
+                            .collect()
+                    }
+                    Some(e) => blamed(e, submissions)
+                        .into_iter()
+                        .map(|id| (id, Status::Rejected { index: None, reason: reason.clone() }))
+                        .collect(),
+                    None => Vec::new(),
+                };
+                self.store.set_status(&blamed)?;
+                Err(ServiceError::Refused(reason))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Collects, then posts if due.
+    ///
+    /// # Errors
+    /// [`ServiceError`].
+    pub async fn step(&self) -> Result<StepReport, ServiceError> {
+        let (collected, rejected) = self.collect().await?;
+        let posted = self.post_due().await?;
+        Ok(StepReport { collected, rejected, posted })
+    }
+
+    /// Steps every `poll` until `shutdown` fires; errors are logged and retried.
+    pub async fn run(
+        self: Arc<Self>,
+        poll: Duration,
+        mut shutdown: tokio::sync::watch::Receiver<bool>,
+    ) {
+        loop {
+            match self.step().await {
+                Ok(r) if r.collected > 0 || r.posted.is_some() => {
+                    tracing::debug!(?r, "aggregator step")
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "aggregator step failed"),
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(poll) => {}
+                _ = shutdown.changed() => return,
+            }
+        }
+    }
+}
+
+/// The submissions of `batch` a contract error blames: the one it names, or every off-chain
+/// submission of the submitter it names.
+fn blamed(e: &ProofAggregatorErrors, batch: &[Submission]) -> Vec<B256> {
+    let of_submitter = |who: Address| {
+        batch
+            .iter()
+            .filter(|s| matches!(&s.source, Source::Offchain(a) if a.submitter == who))
+            .map(|s| s.id)
+            .collect()
+    };
+    match e {
+        ProofAggregatorErrors::Aggregator_UnknownSubmission(x) => vec![x.submissionId],
+        ProofAggregatorErrors::Aggregator_SubmissionMismatch(x) => vec![x.submissionId],
+        ProofAggregatorErrors::Aggregator_BadSignature(x) => vec![x.submissionId],
+        ProofAggregatorErrors::Aggregator_WrongNonce(x) => of_submitter(x.submitter),
+        ProofAggregatorErrors::Aggregator_InsufficientBalance(x) => of_submitter(x.submitter),
+        _ => Vec::new(),
+    }
+}

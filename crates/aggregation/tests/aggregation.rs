@@ -1,0 +1,516 @@
+//! `ProofAggregator` and the aggregator service on the embedded L1, with Groth16 proofs from four
+//! independent producers: gnark (SP1 v4 and v6), RISC Zero's wrapper (v3 and v5 receipts),
+//! snarkjs, and arkworks (this repository's sample circuit).
+
+use std::{path::Path, sync::Arc};
+
+use alloy::signers::local::PrivateKeySigner;
+use alloy_primitives::{Address, B256, U256};
+use alloy_sol_types::{SolCall, SolInterface};
+use tribunal_aggregation::{
+    Aggregator, Policy, Store,
+    batch::{self, Entry, FeeAgreement, Source, Submission},
+    contract::{self, AggregatorParams},
+    groth16::circuit_id,
+    merkle,
+    rpc::{self, AggregatorApiClient, codes},
+    sample::SampleCircuit,
+    store::Status,
+    vector::TestVector,
+};
+use tribunal_contracts::ProofAggregator::{self, ProofAggregatorErrors};
+use tribunal_l1::{DevL1, L1, L1Dev, L1Error, L1Tx, dev_signers, view};
+
+fn run(f: impl std::future::Future<Output = ()> + Send + 'static) {
+    tribunal_l1::block_on_blob_threads(f).unwrap();
+}
+
+fn vectors() -> Vec<TestVector> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/groth16");
+    TestVector::read_dir(&dir).unwrap()
+}
+
+fn aggregator_error(e: &L1Error) -> ProofAggregatorErrors {
+    ProofAggregatorErrors::abi_decode(e.revert_data().expect("a revert"))
+        .expect("an aggregator error")
+}
+
+struct Env {
+    l1: Arc<DevL1>,
+    keys: Vec<PrivateKeySigner>,
+    contract: Address,
+    params: AggregatorParams,
+}
+
+impl Env {
+    async fn new() -> Self {
+        let l1 = Arc::new(DevL1::new());
+        let keys = dev_signers();
+        let params = AggregatorParams::new(keys[0].address());
+        let contract = contract::deploy(&*l1, &keys[0], params).await.unwrap();
+        Self { l1, keys, contract, params }
+    }
+
+    async fn service(&self, store: Store, policy: Policy) -> Aggregator<Arc<DevL1>> {
+        Aggregator::new(self.l1.clone(), self.keys[0].clone(), self.contract, store, policy)
+            .await
+            .unwrap()
+    }
+
+    async fn register(&self, vk: &tribunal_aggregation::groth16::VerifyingKey) -> B256 {
+        contract::register(&*self.l1, &self.keys[9], self.contract, vk).await.unwrap()
+    }
+
+    async fn verified(&self, e: &Entry, path: &[B256]) -> bool {
+        contract::is_proof_verified(&*self.l1, self.contract, e.circuit_id, &e.inputs, path)
+            .await
+            .unwrap()
+    }
+
+    async fn travel(&self, seconds: u64) {
+        self.l1.increase_time(seconds).await.unwrap();
+        self.l1.mine().await.unwrap();
+    }
+}
+
+fn store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("aggregator.redb")).unwrap();
+    (dir, store)
+}
+
+/// Post as soon as anything is pending.
+const NOW: Policy = Policy { max_proofs: 128, max_age_secs: 0 };
+/// Never post on its own.
+const HOLD: Policy = Policy { max_proofs: 1_000, max_age_secs: u64::MAX / 2 };
+
+#[test]
+fn proofs_of_five_circuits_from_four_producers_verify_in_one_call() {
+    run(async {
+        let env = Env::new().await;
+        let vectors = vectors();
+        let valid: Vec<&TestVector> = vectors.iter().filter(|v| v.valid).collect();
+        assert_eq!(valid.len(), 5, "SP1 v4, SP1 v6, RISC Zero v3 and v5, snarkjs");
+
+        // Keys register under the id the Rust side computes; RISC Zero's two receipts share one.
+        let mut circuits = std::collections::BTreeSet::new();
+        for v in &valid {
+            let id = env.register(&v.vk).await;
+            assert_eq!(id, circuit_id(&v.vk), "{}", v.name);
+            assert!(
+                v.circuit().unwrap().verify(&v.proof, &v.inputs).unwrap(),
+                "{} verifies natively",
+                v.name
+            );
+            circuits.insert(id);
+        }
+        let sample = SampleCircuit::setup(1);
+        circuits.insert(env.register(&sample.vk()).await);
+        assert_eq!(circuits.len(), 5);
+
+        // Each third-party proof is its own on-chain submission; three arkworks proofs are one.
+        let mut submitted = Vec::new();
+        for (i, v) in valid.iter().enumerate() {
+            let from = &env.keys[1 + i % 3];
+            let (id, _) =
+                contract::submit(&*env.l1, from, env.contract, &[v.entry()]).await.unwrap();
+            submitted.push((id, vec![v.entry()]));
+        }
+        let mine: Vec<Entry> = (0..3).map(|i| sample.prove(i)).collect();
+        let (id, r) = contract::submit(&*env.l1, &env.keys[4], env.contract, &mine).await.unwrap();
+        assert_eq!(id, batch::submission_id(&mine));
+        eprintln!("submit of 3 proofs: {} gas", r.gas_used);
+        submitted.push((id, mine));
+
+        let (_dir, store) = store();
+        let agg = env.service(store, NOW).await;
+        let report = agg.step().await.unwrap();
+        assert_eq!(report.collected, 6);
+        let posted = report.posted.expect("one batch");
+        assert_eq!(
+            (posted.proofs, posted.submissions),
+            (8, 6),
+            "every proof in ONE aggregate call"
+        );
+        eprintln!("aggregate of 8 proofs under 5 keys (8 + 15 pairings): {} gas", posted.gas_used);
+        // Eight separate verification transactions cost about 8 × 230k (BENCHMARKS.md).
+        assert!(posted.gas_used < 8 * 200_000, "cheaper than verifying each: {}", posted.gas_used);
+
+        // The contract recorded the root the Rust side computed, and every proof is verified
+        // with the path the store serves; a changed input is not.
+        let at = view(&*env.l1, env.contract, ProofAggregator::verifiedAtCall(posted.root))
+            .await
+            .unwrap();
+        assert!(!at.is_zero());
+        for (sub, entries) in &submitted {
+            assert_eq!(
+                agg.store().record(*sub).unwrap().unwrap().status,
+                Status::Aggregated { root: posted.root }
+            );
+            for e in entries {
+                let (root, path) = agg.store().inclusion(e.proof_id()).unwrap().unwrap();
+                assert_eq!(root, posted.root);
+                assert!(env.verified(e, &path).await);
+                let mut other = e.clone();
+                other.inputs[0] ^= U256::from(1);
+                assert!(!env.verified(&other, &path).await);
+            }
+        }
+        // The fees were earned: 8 proofs at the posted fee.
+        let earned = view(&*env.l1, env.contract, ProofAggregator::earningsCall {}).await.unwrap();
+        assert_eq!(earned, env.params.fee_per_proof * U256::from(8));
+    });
+}
+
+#[test]
+fn every_must_fail_vector_is_refused_and_a_bad_proof_sinks_its_batch_and_is_named() {
+    run(async {
+        let env = Env::new().await;
+        let vectors = vectors();
+        let bad: Vec<&TestVector> = vectors.iter().filter(|v| !v.valid).collect();
+        assert_eq!(bad.len(), 5);
+        let sample = SampleCircuit::setup(2);
+        env.register(&sample.vk()).await;
+        let (_dir, store) = store();
+        let agg = env.service(store, HOLD).await;
+        let cheat = &env.keys[5];
+
+        for (k, v) in bad.iter().enumerate() {
+            env.register(&v.vk).await;
+            assert!(
+                !v.circuit().unwrap().verify(&v.proof, &v.inputs).unwrap(),
+                "{} fails natively",
+                v.name
+            );
+            // Well-formed, so `submit` takes it (it checks no pairing) ...
+            let honest = sample.prove(k as u64);
+            let (good_id, _) =
+                contract::submit(&*env.l1, &env.keys[1], env.contract, &[honest.clone()])
+                    .await
+                    .unwrap();
+            let (bad_id, _) =
+                contract::submit(&*env.l1, cheat, env.contract, &[v.entry()]).await.unwrap();
+            let subs = [
+                Submission {
+                    id: good_id,
+                    source: Source::Onchain { submitter: env.keys[1].address(), deadline: 0 },
+                    entries: vec![honest],
+                },
+                Submission {
+                    id: bad_id,
+                    source: Source::Onchain { submitter: cheat.address(), deadline: 0 },
+                    entries: vec![v.entry()],
+                },
+            ];
+            // ... but a batch holding it reverts whole, and nothing is recorded.
+            let plan = batch::plan(&subs).unwrap();
+            let e = env
+                .l1
+                .send(&env.keys[0], L1Tx::call(env.contract, plan.call.abi_encode()))
+                .await
+                .unwrap_err();
+            assert!(
+                matches!(aggregator_error(&e), ProofAggregatorErrors::Aggregator_BatchInvalid(_)),
+                "{}",
+                v.name
+            );
+            assert!(
+                view(&*env.l1, env.contract, ProofAggregator::verifiedAtCall(plan.root))
+                    .await
+                    .unwrap()
+                    .is_zero()
+            );
+            // Off chain, verifying each singly names the bad submission and its submitter.
+            let culprits = agg.find_invalid(&subs).await.unwrap();
+            assert_eq!(culprits.len(), 1, "{}", v.name);
+            assert_eq!(
+                (culprits[0].submission, culprits[0].submitter, culprits[0].index),
+                (bad_id, cheat.address(), 0)
+            );
+            // Forcing it after the deadline fails too: it is not a valid proof.
+            env.travel(env.params.aggregation_deadline + 1).await;
+            let e = contract::force(&*env.l1, cheat, env.contract, &[v.entry()]).await.unwrap_err();
+            assert!(matches!(
+                aggregator_error(&e),
+                ProofAggregatorErrors::Aggregator_InvalidProof(_)
+            ));
+        }
+
+        // The service rejects every bad submission on chain (keeping the fee) and batches the rest.
+        let report = agg.step().await.unwrap();
+        assert_eq!((report.collected, report.rejected), (10, 5));
+        let report = agg.step().await.unwrap();
+        assert!(report.posted.is_none(), "HOLD policy");
+        let posted = agg
+            .post(
+                &agg.store()
+                    .pending()
+                    .unwrap()
+                    .into_iter()
+                    .map(|r| r.submission)
+                    .collect::<Vec<_>>(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(posted.proofs, 5);
+        for v in &bad {
+            let id = batch::submission_id(&[v.entry()]);
+            assert!(matches!(
+                agg.store().record(id).unwrap().unwrap().status,
+                Status::Rejected { index: Some(0), .. }
+            ));
+            let pending =
+                view(&*env.l1, env.contract, ProofAggregator::submissionsCall(id)).await.unwrap();
+            assert_eq!(pending.submitter, Address::ZERO, "dropped on chain");
+        }
+    });
+}
+
+#[test]
+fn a_censored_submission_is_forced_singly_and_refunded_from_collateral() {
+    run(async {
+        let env = Env::new().await;
+        let sample = SampleCircuit::setup(3);
+        env.register(&sample.vk()).await;
+        let entries: Vec<Entry> = (10..12).map(|i| sample.prove(i)).collect();
+        let alice = &env.keys[6];
+        let (id, _) = contract::submit(&*env.l1, alice, env.contract, &entries).await.unwrap();
+
+        // Too early: the aggregator still has time.
+        let e = contract::force(&*env.l1, &env.keys[7], env.contract, &entries).await.unwrap_err();
+        assert!(matches!(
+            aggregator_error(&e),
+            ProofAggregatorErrors::Aggregator_DeadlineNotPassed(_)
+        ));
+
+        // The aggregator censors it; after the deadline a stranger forces it for alice.
+        env.travel(env.params.aggregation_deadline + 1).await;
+        let before = env.l1.balance(alice.address()).await.unwrap();
+        let r = contract::force(&*env.l1, &env.keys[7], env.contract, &entries).await.unwrap();
+        eprintln!("forceVerify of 2 proofs: {} gas", r.gas_used);
+        let refund = env.params.fee_per_proof * U256::from(2)
+            + env.params.censorship_penalty * U256::from(2);
+        assert_eq!(
+            env.l1.balance(alice.address()).await.unwrap(),
+            before + refund,
+            "fee back plus the penalty"
+        );
+        let collateral =
+            view(&*env.l1, env.contract, ProofAggregator::collateralCall {}).await.unwrap();
+        assert_eq!(
+            collateral,
+            env.params.collateral - env.params.censorship_penalty * U256::from(2)
+        );
+
+        // The submission's own root is now verified: apps use its Merkle paths.
+        let ids: Vec<B256> = entries.iter().map(Entry::proof_id).collect();
+        for (i, e) in entries.iter().enumerate() {
+            assert!(env.verified(e, &merkle::path(&ids, i).unwrap()).await);
+        }
+        // Forcing twice finds nothing pending; the service sees it forced and never batches it.
+        let e = contract::force(&*env.l1, &env.keys[7], env.contract, &entries).await.unwrap_err();
+        assert!(matches!(
+            aggregator_error(&e),
+            ProofAggregatorErrors::Aggregator_UnknownSubmission(_)
+        ));
+        let (_dir, store) = store();
+        let agg = env.service(store, NOW).await;
+        let report = agg.step().await.unwrap();
+        assert_eq!(agg.store().record(id).unwrap().unwrap().status, Status::Forced);
+        assert!(report.posted.is_none());
+    });
+}
+
+#[test]
+fn offchain_submissions_pay_by_signed_agreement_and_bad_ones_get_typed_errors() {
+    run(async {
+        let env = Env::new().await;
+        let sample = SampleCircuit::setup(4);
+        let circuit = env.register(&sample.vk()).await;
+        let bob = &env.keys[8];
+        contract::deposit(&*env.l1, bob, env.contract, U256::from(10u64.pow(15))).await.unwrap();
+        let (_dir, store) = store();
+        let agg = Arc::new(env.service(store, HOLD).await);
+        let (addr, handle) = rpc::serve(agg.clone(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
+        let client = jsonrpsee::http_client::HttpClientBuilder::default()
+            .build(format!("http://{addr}"))
+            .unwrap();
+        let info = client.info().await.unwrap();
+        assert_eq!(info.contract, env.contract);
+
+        let chain = info.chain_id;
+        let fee = info.fee_per_proof;
+        let entries = vec![sample.prove(1), sample.prove(2)];
+        let id = batch::submission_id(&entries);
+        let sign = |signer: &PrivateKeySigner, id, fee, nonce: u64| {
+            FeeAgreement::sign(signer, id, fee, U256::from(nonce), chain, env.contract)
+        };
+        // The digest is the contract's.
+        let a = sign(bob, id, fee * U256::from(2), 0);
+        let onchain = view(
+            &*env.l1,
+            env.contract,
+            ProofAggregator::feeAgreementDigestCall { _agreement: a.sol() },
+        )
+        .await
+        .unwrap();
+        assert_eq!(onchain, a.digest(chain, env.contract));
+
+        let code = |r: Result<B256, jsonrpsee::core::ClientError>| match r.unwrap_err() {
+            jsonrpsee::core::ClientError::Call(e) => e.code(),
+            e => panic!("{e}"),
+        };
+        let mut forged = a.clone();
+        forged.submitter = env.keys[7].address();
+        assert_eq!(code(client.submit(entries.clone(), forged).await), codes::BAD_AGREEMENT);
+        assert_eq!(
+            code(client.submit(entries.clone(), sign(bob, id, fee, 0)).await),
+            codes::BAD_AGREEMENT,
+            "fee of one proof"
+        );
+        assert_eq!(
+            code(client.submit(entries.clone(), sign(bob, id, fee * U256::from(2), 5)).await),
+            codes::BAD_AGREEMENT,
+            "nonce"
+        );
+        assert_eq!(
+            code(client.submit(entries[..1].to_vec(), a.clone()).await),
+            codes::INVALID_SUBMISSION,
+            "other proofs"
+        );
+        let mut wrong = entries.clone();
+        wrong[1].inputs[0] += U256::from(1);
+        let wrong_id = batch::submission_id(&wrong);
+        assert_eq!(
+            code(client.submit(wrong, sign(bob, wrong_id, fee * U256::from(2), 0)).await),
+            codes::INVALID_PROOF
+        );
+        let rich = sign(bob, id, U256::from(10u64.pow(16)), 0);
+        assert_eq!(
+            code(client.submit(entries.clone(), rich).await),
+            codes::BAD_AGREEMENT,
+            "more than the balance"
+        );
+        assert!(agg.store().pending().unwrap().is_empty(), "nothing refused was stored");
+
+        assert_eq!(client.submit(entries.clone(), a.clone()).await.unwrap(), id);
+        assert_eq!(code(client.submit(entries.clone(), a).await), codes::DUPLICATE);
+        // The next agreement must count the pending one.
+        let third = vec![sample.prove(3)];
+        let id3 = batch::submission_id(&third);
+        assert_eq!(client.submit(third.clone(), sign(bob, id3, fee, 1)).await.unwrap(), id3);
+
+        let pending: Vec<_> =
+            agg.store().pending().unwrap().into_iter().map(|r| r.submission).collect();
+        let posted = agg.post(&pending).await.unwrap();
+        assert_eq!(posted.proofs, 3);
+        let balance = view(&*env.l1, env.contract, ProofAggregator::balanceOfCall(bob.address()))
+            .await
+            .unwrap();
+        assert_eq!(balance, U256::from(10u64.pow(15)) - fee * U256::from(3));
+        assert_eq!(
+            view(&*env.l1, env.contract, ProofAggregator::nonceOfCall(bob.address()))
+                .await
+                .unwrap(),
+            U256::from(2)
+        );
+        let status = client.get_submission(id).await.unwrap().unwrap();
+        assert_eq!(status.status, Status::Aggregated { root: posted.root });
+
+        for e in entries.iter().chain(&third) {
+            let inc = client.get_inclusion(circuit, e.inputs.clone()).await.unwrap().unwrap();
+            assert_eq!(inc.root, posted.root);
+            assert!(env.verified(e, &inc.merkle_proof).await);
+        }
+        assert!(client.get_inclusion(circuit, vec![U256::from(7)]).await.unwrap().is_none());
+        handle.stop().unwrap();
+    });
+}
+
+#[test]
+fn the_service_survives_restarts_and_settles_each_submission_once() {
+    run(async {
+        let env = Env::new().await;
+        let sample = SampleCircuit::setup(5);
+        env.register(&sample.vk()).await;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("aggregator.redb");
+        for i in 0..3 {
+            contract::submit(&*env.l1, &env.keys[1], env.contract, &[sample.prove(i)])
+                .await
+                .unwrap();
+        }
+        // Collect, stop before posting.
+        {
+            let agg = env.service(Store::open(&path).unwrap(), HOLD).await;
+            assert_eq!(agg.step().await.unwrap().collected, 3);
+        }
+        // A crash mid-send: the batch was written as in flight and landed on chain, but the
+        // service died before recording it.
+        let submissions: Vec<Submission> = {
+            let store = Store::open(&path).unwrap();
+            let pending: Vec<_> =
+                store.pending().unwrap().into_iter().map(|r| r.submission).collect();
+            assert_eq!(pending.len(), 3, "pending survived the restart");
+            let plan = batch::plan(&pending[..2]).unwrap();
+            let record = tribunal_aggregation::store::BatchRecord {
+                proof_ids: plan.proof_ids.clone(),
+                submissions: plan.submissions.clone(),
+                tx_hash: B256::ZERO,
+                block_number: 0,
+                gas_used: 0,
+            };
+            store.set_inflight(Some((plan.root, &record))).unwrap();
+            env.l1
+                .send(&env.keys[0], L1Tx::call(env.contract, plan.call.abi_encode()))
+                .await
+                .unwrap();
+            pending
+        };
+        // Restart: the landed batch is recorded, the third submission is still pending, a rescan
+        // finds nothing new, and the next batch holds only the third.
+        let agg = env.service(Store::open(&path).unwrap(), NOW).await;
+        for s in &submissions[..2] {
+            assert!(matches!(
+                agg.store().record(s.id).unwrap().unwrap().status,
+                Status::Aggregated { .. }
+            ));
+            let (_, p) = agg.store().inclusion(s.entries[0].proof_id()).unwrap().unwrap();
+            assert!(env.verified(&s.entries[0], &p).await);
+        }
+        let report = agg.step().await.unwrap();
+        assert_eq!(report.collected, 0);
+        assert_eq!(report.posted.unwrap().proofs, 1);
+        assert!(agg.store().pending().unwrap().is_empty());
+        assert_eq!(agg.store().batch_count().unwrap(), 2);
+    });
+}
+
+#[test]
+fn an_inner_node_never_passes_for_a_proof() {
+    run(async {
+        let env = Env::new().await;
+        let sample = SampleCircuit::setup(6);
+        env.register(&sample.vk()).await;
+        let entries: Vec<Entry> = (0..4).map(|i| sample.prove(i)).collect();
+        contract::submit(&*env.l1, &env.keys[1], env.contract, &entries).await.unwrap();
+        let (_dir, store) = store();
+        let posted = env.service(store, NOW).await.step().await.unwrap().posted.unwrap();
+        let ids: Vec<B256> = entries.iter().map(Entry::proof_id).collect();
+        // The node over leaves 0 and 1, offered as (circuitId, [input]) = its two children.
+        let (l0, l1) = (merkle::leaf(ids[0]), merkle::leaf(ids[1]));
+        let (lo, hi) = if l0 <= l1 { (l0, l1) } else { (l1, l0) };
+        let upper = merkle::node(merkle::leaf(ids[2]), merkle::leaf(ids[3]));
+        assert_eq!(merkle::process(merkle::node(l0, l1), &[upper]), posted.root);
+        let forged = contract::is_proof_verified(
+            &*env.l1,
+            env.contract,
+            lo,
+            &[U256::from_be_bytes(hi.0)],
+            &[upper],
+        )
+        .await
+        .unwrap();
+        assert!(!forged);
+    });
+}

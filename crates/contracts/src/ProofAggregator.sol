@@ -1,0 +1,856 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.37;
+
+import { EIP712 } from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import { ECDSA } from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import { Hashes } from "@openzeppelin/contracts/utils/cryptography/Hashes.sol";
+import { MerkleProof } from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
+import { SSTORE2 } from "solady/src/utils/SSTORE2.sol";
+import { Groth16 } from "Groth16.sol";
+import { IProofAggregator } from "interfaces/IProofAggregator.sol";
+
+/// @title ProofAggregator
+/// @notice Tribunal's proof aggregation layer: any application registers a BN254 Groth16
+///         verifying key and submits proofs; the aggregator verifies whole batches of them, of
+///         many circuits, in one pairing check, and records each batch's Merkle root of proof ids.
+///         Applications then ask `isProofVerified` with a Merkle path, for a few thousand gas
+///         instead of a Groth16 verification each.
+/// @dev Identifiers and the Merkle tree are `IProofAggregator`'s. The rest:
+///
+///      Keys. `registerVerifyingKey` takes a key in `Groth16`'s word layout (snarkjs, gnark and
+///      arkworks keys all map to it; gnark's negated β/γ/δ must be negated back), checks that
+///      every point is canonical and on its curve, and stores it as contract code (SSTORE2).
+///      `circuitId = keccak256(abi.encode(vk))`. Anyone may register; a key registers once.
+///
+///      Submitting. `submit` is payable at `feePerProof` per proof. It checks the inputs and the
+///      proof points (not the pairing), escrows the fee, and emits every proof in `Submitted`
+///      for the aggregator to collect. The submission id is the Merkle root of its proof ids. Off
+///      chain, the aggregator's RPC takes proofs with an EIP-712 `FeeAgreement` signed by a
+///      submitter who has prepaid with `deposit`; the fee is taken when the batch lands.
+///
+///      Aggregating. For proofs i of one key with coefficients r_i, Groth16's checks
+///        e(A_i, B_i) = e(α, β)·e(L_i, γ)·e(C_i, δ),   L_i = IC_0 + Σ_t x_it·IC_t+1
+///      hold for all i (except with probability about N/r) iff
+///        Π_i e(−r_i·A_i, B_i) · e((Σr_i)·α, β) · e(Σ_t (Σ_i r_i·x_it)·IC_t, γ) · e(Σ r_i·C_i, δ) = 1
+///      (the small-exponent batch test of Bellare, Garay and Rabin, EUROCRYPT 1998, applied to
+///      Groth16 as in Groth16 batch verifiers since). One key's N proofs cost N + 3 pairings; a
+///      batch of G keys is N + 3G pairings in ONE call to the EIP-197 precompile. The r_i are
+///      Fiat-Shamir: keccak256 of the whole calldata (every key id, proof and input), then of
+///      the proof's index, reduced to [1, r).
+///
+///      Censorship. A submission not aggregated by its deadline (`aggregationDeadline` seconds
+///      after it) can be forced by anyone with `forceVerify`: its proofs are verified singly,
+///      its root is recorded as verified, and the submitter gets the fee back plus
+///      `censorshipPenalty` per proof out of the aggregator's collateral. Collateral and prepaid
+///      balances leave only after a delay, so neither can run before a deadline passes.
+///
+///      Gas (EIP-1108 prices): the pairing is 45,000 + 34,000 per pair, each proof adds two ecMul
+///      (6,000 each) and its calldata; see BENCHMARKS.md for measured figures.
+contract ProofAggregator is IProofAggregator, EIP712 {
+    /// @notice Semantic version.
+    /// @custom:semver 0.1.0
+    string public constant version = "0.1.0";
+
+    /// @notice Most proofs in one submission: a submission is aggregated whole, in one batch.
+    uint256 public constant MAX_SUBMISSION_PROOFS = 16;
+
+    /// @notice Most public inputs a registered key may have.
+    uint256 public constant MAX_PUBLIC_INPUTS = 32;
+
+    /// @notice EIP-712 type of an off-chain submission's fee agreement, signed by the submitter.
+    bytes32 public constant FEE_AGREEMENT_TYPEHASH =
+        keccak256("FeeAgreement(address submitter,bytes32 submissionId,uint256 fee,uint256 nonce)");
+
+    /// @notice Proofs of one circuit in a batch.
+    struct Group {
+        /// @dev The circuit.
+        bytes32 circuitId;
+        /// @dev Its proofs.
+        Groth16.Proof[] proofs;
+        /// @dev Their public inputs, one array per proof.
+        uint256[][] publicInputs;
+    }
+
+    /// @notice An on-chain submission a batch pays out: its proofs' positions in the batch (groups
+    ///         flattened in order), in the submission's order.
+    struct SubmissionRef {
+        /// @dev The submission id.
+        bytes32 submissionId;
+        /// @dev Positions of its proofs in the batch.
+        uint16[] positions;
+    }
+
+    /// @notice An off-chain submitter's signed promise to pay `fee` wei for submission
+    ///         `submissionId`, taken from its prepaid balance; `nonce` counts its agreements.
+    struct FeeAgreement {
+        /// @dev Who pays.
+        address submitter;
+        /// @dev Merkle root of the submission's proof ids.
+        bytes32 submissionId;
+        /// @dev Fee, in wei.
+        uint256 fee;
+        /// @dev Must equal `nonceOf(submitter)` when the batch lands.
+        uint256 nonce;
+    }
+
+    /// @notice An off-chain submission a batch charges.
+    struct OffchainRef {
+        /// @dev The agreement.
+        FeeAgreement agreement;
+        /// @dev The submitter's 65-byte ECDSA signature of its EIP-712 digest.
+        bytes signature;
+        /// @dev Positions of its proofs in the batch.
+        uint16[] positions;
+    }
+
+    /// @notice An on-chain submission waiting to be aggregated.
+    struct Submission {
+        /// @dev Who submitted (and gets any refund).
+        address submitter;
+        /// @dev When it may be forced, in seconds since the epoch.
+        uint64 deadline;
+        /// @dev Number of proofs.
+        uint16 proofCount;
+        /// @dev Escrowed fee, in wei.
+        uint256 fee;
+    }
+
+    /// @notice A registered key: where its words are stored, and its number of public inputs.
+    struct Circuit {
+        /// @dev SSTORE2 pointer to `abi.encode(vk)`.
+        address pointer;
+        /// @dev Number of public inputs.
+        uint32 publicInputs;
+    }
+
+    /// @notice The account that may aggregate, set the fee and manage the collateral.
+    address public immutable aggregator;
+
+    /// @notice Seconds the aggregator has to aggregate an on-chain submission before it can be
+    ///         forced; also the delay on withdrawing a prepaid balance.
+    uint64 public immutable aggregationDeadline;
+
+    /// @notice Wei paid per forced proof out of the collateral, on top of the fee refund.
+    uint256 public immutable censorshipPenalty;
+
+    /// @notice Fee per proof for new on-chain submissions, in wei.
+    uint256 public feePerProof;
+
+    /// @notice The aggregator's collateral, in wei.
+    uint256 public collateral;
+
+    /// @notice Fees earned by the aggregator and not yet withdrawn, in wei.
+    uint256 public earnings;
+
+    /// @notice Number of batches verified so far.
+    uint256 public batchCount;
+
+    /// @notice Pending collateral withdrawal: amount (wei) and when it unlocks (seconds).
+    uint256 public collateralWithdrawalAmount;
+    /// @notice See `collateralWithdrawalAmount`.
+    uint256 public collateralUnlockAt;
+
+    /// @notice Prepaid balances of off-chain submitters, in wei.
+    mapping(address => uint256) public balanceOf;
+
+    /// @notice Next fee-agreement nonce of each off-chain submitter.
+    mapping(address => uint256) public nonceOf;
+
+    /// @notice Pending balance withdrawals: amount (wei) and unlock time (seconds).
+    mapping(address => uint256[2]) internal _withdrawals;
+
+    /// @notice Registered keys.
+    mapping(bytes32 => Circuit) public circuits;
+
+    /// @notice On-chain submissions not yet aggregated, forced or rejected.
+    mapping(bytes32 => Submission) public submissions;
+
+    /// @notice When each verified root (batch or forced submission) was verified, in seconds; 0
+    ///         for a root never verified.
+    mapping(bytes32 => uint256) public verifiedAt;
+
+    /// @notice A key was registered.
+    event CircuitRegistered(bytes32 indexed circuitId, uint256 publicInputs, address registrar);
+    /// @notice Proofs were submitted on chain; the aggregator collects them from here.
+    event Submitted(
+        bytes32 indexed submissionId,
+        address indexed submitter,
+        uint64 deadline,
+        uint256 fee,
+        bytes32[] circuitIds,
+        Groth16.Proof[] proofs,
+        uint256[][] publicInputs
+    );
+    /// @notice A batch of `proofs` proofs passed the pairing check; `root` is its Merkle root.
+    event BatchVerified(uint256 indexed batchIndex, bytes32 indexed root, uint256 proofs);
+    /// @notice An on-chain submission was paid out by batch `batchRoot`.
+    event SubmissionAggregated(bytes32 indexed submissionId, bytes32 indexed batchRoot);
+    /// @notice An off-chain submission was charged `fee` wei in batch `batchRoot`.
+    event OffchainSubmissionAggregated(
+        bytes32 indexed submissionId, address indexed submitter, bytes32 indexed batchRoot, uint256 fee
+    );
+    /// @notice A late submission was verified singly; `refund` wei went to its submitter.
+    event SubmissionForced(bytes32 indexed submissionId, address indexed submitter, uint256 refund);
+    /// @notice A submission holding an invalid proof (at `index`) was dropped; its fee was earned.
+    event SubmissionRejected(bytes32 indexed submissionId, uint256 index);
+    /// @notice The fee per proof changed.
+    event FeeSet(uint256 feePerProof);
+    /// @notice Collateral was added.
+    event CollateralDeposited(address indexed from, uint256 amount);
+    /// @notice The aggregator asked to withdraw collateral.
+    event CollateralWithdrawalRequested(uint256 amount, uint256 unlockAt);
+    /// @notice Wei left the contract to `to` (collateral, earnings or a prepaid balance).
+    event Paid(address indexed to, uint256 amount);
+    /// @notice A submitter prepaid.
+    event Deposited(address indexed submitter, uint256 amount);
+    /// @notice A submitter asked to withdraw its prepaid balance.
+    event WithdrawalRequested(address indexed submitter, uint256 amount, uint256 unlockAt);
+
+    /// @notice Only the aggregator may do this.
+    error Aggregator_NotAggregator(address caller);
+    /// @notice The key is malformed, or has no or more than `MAX_PUBLIC_INPUTS` public inputs.
+    error Aggregator_InvalidVerifyingKey(bytes32 circuitId);
+    /// @notice The key is already registered.
+    error Aggregator_AlreadyRegistered(bytes32 circuitId);
+    /// @notice No key has this id.
+    error Aggregator_UnknownCircuit(bytes32 circuitId);
+    /// @notice A submission or group must hold 1 to `max` proofs, with one circuit id and one
+    ///         input array per proof.
+    error Aggregator_BadLength(uint256 count, uint256 max);
+    /// @notice Proof `index` has the wrong number of public inputs.
+    error Aggregator_WrongInputCount(uint256 index, uint256 got, uint256 expected);
+    /// @notice Proof `index` has a public input not below the BN254 scalar modulus.
+    error Aggregator_InputNotInField(uint256 index);
+    /// @notice Proof `index` has a point that is not canonical or not on its curve.
+    error Aggregator_MalformedProof(uint256 index);
+    /// @notice `msg.value` is not `feePerProof` times the number of proofs.
+    error Aggregator_WrongFee(uint256 expected, uint256 paid);
+    /// @notice The same submission is already pending.
+    error Aggregator_DuplicateSubmission(bytes32 submissionId);
+    /// @notice No pending on-chain submission has this id.
+    error Aggregator_UnknownSubmission(bytes32 submissionId);
+    /// @notice The positions given do not make up this submission.
+    error Aggregator_SubmissionMismatch(bytes32 submissionId);
+    /// @notice The batch's pairing check failed: at least one proof in it is invalid.
+    error Aggregator_BatchInvalid();
+    /// @notice The fee agreement's signature is not its submitter's.
+    error Aggregator_BadSignature(bytes32 submissionId);
+    /// @notice The fee agreement's nonce is not the submitter's next.
+    error Aggregator_WrongNonce(address submitter, uint256 got, uint256 expected);
+    /// @notice The submitter's prepaid balance does not cover the fee.
+    error Aggregator_InsufficientBalance(address submitter, uint256 balance, uint256 fee);
+    /// @notice The submission's deadline has not passed.
+    error Aggregator_DeadlineNotPassed(bytes32 submissionId, uint64 deadline);
+    /// @notice Proof `index` does not verify.
+    error Aggregator_InvalidProof(uint256 index);
+    /// @notice Proof `index` verifies: it is no reason to reject the submission.
+    error Aggregator_ProofValid(uint256 index);
+    /// @notice Nothing to withdraw, or not before `unlockAt`.
+    error Aggregator_Locked(uint256 unlockAt);
+    /// @notice Sending wei to `to` failed.
+    error Aggregator_TransferFailed(address to);
+
+    /// @param _aggregator The account that aggregates.
+    /// @param _feePerProof Initial fee per on-chain proof, in wei.
+    /// @param _aggregationDeadline Seconds to aggregate a submission before it can be forced.
+    /// @param _censorshipPenalty Wei per forced proof paid to its submitter from the collateral.
+    constructor(
+        address _aggregator,
+        uint256 _feePerProof,
+        uint64 _aggregationDeadline,
+        uint256 _censorshipPenalty
+    )
+        EIP712("Tribunal ProofAggregator", "1")
+    {
+        aggregator = _aggregator;
+        feePerProof = _feePerProof;
+        aggregationDeadline = _aggregationDeadline;
+        censorshipPenalty = _censorshipPenalty;
+        emit FeeSet(_feePerProof);
+    }
+
+    modifier onlyAggregator() {
+        if (msg.sender != aggregator) revert Aggregator_NotAggregator(msg.sender);
+        _;
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Keys
+    // ---------------------------------------------------------------------------------------
+
+    /// @notice Registers a Groth16 (BN254) verifying key.
+    /// @param _vk The key, in `Groth16`'s layout (G2 imaginary coefficient first; gnark's negated
+    ///        β/γ/δ negated back). 1 to `MAX_PUBLIC_INPUTS` public inputs.
+    /// @return circuitId keccak256(abi.encode(_vk)).
+    function registerVerifyingKey(Groth16.VerifyingKey calldata _vk) external returns (bytes32 circuitId) {
+        bytes memory encoded = abi.encode(_vk);
+        circuitId = keccak256(encoded);
+        if (!Groth16.isValidKey(_vk)) revert Aggregator_InvalidVerifyingKey(circuitId);
+        uint256 inputs = _vk.ic.length / 2 - 1;
+        if (inputs == 0 || inputs > MAX_PUBLIC_INPUTS) revert Aggregator_InvalidVerifyingKey(circuitId);
+        if (circuits[circuitId].pointer != address(0)) revert Aggregator_AlreadyRegistered(circuitId);
+        circuits[circuitId] = Circuit({ pointer: SSTORE2.write(encoded), publicInputs: uint32(inputs) });
+        emit CircuitRegistered(circuitId, inputs, msg.sender);
+    }
+
+    /// @notice A registered key.
+    /// @param _circuitId The circuit's id.
+    /// @return The key.
+    function verifyingKey(bytes32 _circuitId) public view returns (Groth16.VerifyingKey memory) {
+        address pointer = circuits[_circuitId].pointer;
+        if (pointer == address(0)) revert Aggregator_UnknownCircuit(_circuitId);
+        return abi.decode(SSTORE2.read(pointer), (Groth16.VerifyingKey));
+    }
+
+    /// @inheritdoc IProofAggregator
+    function publicInputCount(bytes32 _circuitId) external view returns (uint256) {
+        return circuits[_circuitId].publicInputs;
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Submitting
+    // ---------------------------------------------------------------------------------------
+
+    /// @notice Submits proofs for aggregation, paying `feePerProof` each.
+    /// @param _circuitIds One registered circuit id per proof.
+    /// @param _proofs The proofs (`A` not negated).
+    /// @param _publicInputs One input array per proof.
+    /// @return submissionId The Merkle root of the proof ids.
+    /// @dev Reverts with `Aggregator_BadLength`, `Aggregator_UnknownCircuit`,
+    ///      `Aggregator_WrongInputCount`, `Aggregator_InputNotInField`, `Aggregator_MalformedProof`,
+    ///      `Aggregator_WrongFee` or `Aggregator_DuplicateSubmission`.
+    function submit(
+        bytes32[] calldata _circuitIds,
+        Groth16.Proof[] calldata _proofs,
+        uint256[][] calldata _publicInputs
+    )
+        external
+        payable
+        returns (bytes32 submissionId)
+    {
+        submissionId = _checkSubmission(_circuitIds, _proofs, _publicInputs);
+        uint256 fee = feePerProof * _proofs.length;
+        if (msg.value != fee) revert Aggregator_WrongFee(fee, msg.value);
+        if (submissions[submissionId].submitter != address(0)) revert Aggregator_DuplicateSubmission(submissionId);
+        uint64 deadline = uint64(block.timestamp) + aggregationDeadline;
+        submissions[submissionId] = Submission({
+            submitter: msg.sender,
+            deadline: deadline,
+            proofCount: uint16(_proofs.length),
+            fee: fee
+        });
+        emit Submitted(submissionId, msg.sender, deadline, fee, _circuitIds, _proofs, _publicInputs);
+    }
+
+    /// @notice Prepays fees for off-chain submissions.
+    function deposit() external payable {
+        balanceOf[msg.sender] += msg.value;
+        emit Deposited(msg.sender, msg.value);
+    }
+
+    /// @notice Asks to withdraw `_amount` wei of the prepaid balance after `aggregationDeadline`,
+    ///         so that agreements already signed can still be charged. Replaces any earlier request.
+    /// @param _amount Wei.
+    function requestWithdrawal(uint256 _amount) external {
+        uint256 unlockAt = block.timestamp + aggregationDeadline;
+        _withdrawals[msg.sender] = [_amount, unlockAt];
+        emit WithdrawalRequested(msg.sender, _amount, unlockAt);
+    }
+
+    /// @notice Pending balance withdrawal of `_submitter`.
+    /// @param _submitter The submitter.
+    /// @return amount Wei requested.
+    /// @return unlockAt When it unlocks, in seconds.
+    function withdrawalOf(address _submitter) external view returns (uint256 amount, uint256 unlockAt) {
+        uint256[2] memory w = _withdrawals[_submitter];
+        return (w[0], w[1]);
+    }
+
+    /// @notice Pays out a requested balance withdrawal once unlocked (at most the balance left).
+    function withdraw() external {
+        uint256[2] memory w = _withdrawals[msg.sender];
+        if (w[0] == 0 || block.timestamp < w[1]) revert Aggregator_Locked(w[1]);
+        delete _withdrawals[msg.sender];
+        uint256 amount = w[0] < balanceOf[msg.sender] ? w[0] : balanceOf[msg.sender];
+        balanceOf[msg.sender] -= amount;
+        _pay(msg.sender, amount);
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Aggregating
+    // ---------------------------------------------------------------------------------------
+
+    /// @notice Verifies a batch of proofs in one pairing check and records its Merkle root; pays
+    ///         out the on-chain submissions and charges the off-chain ones it names.
+    /// @param _groups The proofs, grouped by circuit. Batch positions count through the groups in
+    ///        order; the batch root is over the proof ids in that order.
+    /// @param _onchain On-chain submissions this batch aggregates (each whole).
+    /// @param _offchain Off-chain submissions this batch charges (each whole).
+    /// @return batchRoot The Merkle root of the batch's proof ids.
+    /// @dev Reverts, and records nothing, if any proof is invalid (`Aggregator_BatchInvalid`) or
+    ///      malformed, or any reference is wrong. Which proof was bad is found off chain by
+    ///      verifying each singly.
+    function aggregate(
+        Group[] calldata _groups,
+        SubmissionRef[] calldata _onchain,
+        OffchainRef[] calldata _offchain
+    )
+        external
+        onlyAggregator
+        returns (bytes32 batchRoot)
+    {
+        bytes32[] memory ids = _verifyBatch(_groups);
+        batchRoot = _root(_leaves(ids));
+        if (verifiedAt[batchRoot] == 0) verifiedAt[batchRoot] = block.timestamp;
+        emit BatchVerified(batchCount++, batchRoot, ids.length);
+
+        uint256 earned;
+        for (uint256 i = 0; i < _onchain.length; i++) {
+            bytes32 id = _onchain[i].submissionId;
+            Submission memory s = submissions[id];
+            if (s.submitter == address(0)) revert Aggregator_UnknownSubmission(id);
+            if (_onchain[i].positions.length != s.proofCount || _rootAt(ids, _onchain[i].positions) != id) {
+                revert Aggregator_SubmissionMismatch(id);
+            }
+            delete submissions[id];
+            earned += s.fee;
+            emit SubmissionAggregated(id, batchRoot);
+        }
+        for (uint256 i = 0; i < _offchain.length; i++) {
+            earned += _charge(_offchain[i], ids, batchRoot);
+        }
+        earnings += earned;
+    }
+
+    /// @notice The EIP-712 digest an off-chain submitter signs.
+    /// @param _agreement The agreement.
+    /// @return The digest.
+    function feeAgreementDigest(FeeAgreement calldata _agreement) public view returns (bytes32) {
+        return _hashTypedDataV4(
+            keccak256(
+                abi.encode(
+                    FEE_AGREEMENT_TYPEHASH,
+                    _agreement.submitter,
+                    _agreement.submissionId,
+                    _agreement.fee,
+                    _agreement.nonce
+                )
+            )
+        );
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Inclusion
+    // ---------------------------------------------------------------------------------------
+
+    /// @inheritdoc IProofAggregator
+    function isProofVerified(
+        bytes32 _circuitId,
+        uint256[] calldata _publicInputs,
+        bytes32[] calldata _merkleProof
+    )
+        external
+        view
+        returns (bool)
+    {
+        bytes32 leaf = _hash1(proofId(_circuitId, _publicInputs));
+        return verifiedAt[MerkleProof.processProofCalldata(_merkleProof, leaf)] != 0;
+    }
+
+    /// @inheritdoc IProofAggregator
+    function proofId(bytes32 _circuitId, uint256[] calldata _publicInputs) public pure returns (bytes32 id) {
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            mstore(m, _circuitId)
+            let len := shl(5, _publicInputs.length)
+            calldatacopy(add(m, 0x20), _publicInputs.offset, len)
+            id := keccak256(m, add(len, 0x20))
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Censorship
+    // ---------------------------------------------------------------------------------------
+
+    /// @notice Forces a submission the aggregator left past its deadline: verifies each proof
+    ///         singly, records the submission id as a verified root, refunds the fee and pays
+    ///         `censorshipPenalty` per proof from the collateral (as much as is left) to the
+    ///         submitter. Anyone may call it.
+    /// @param _circuitIds As submitted.
+    /// @param _proofs As submitted.
+    /// @param _publicInputs As submitted.
+    /// @return submissionId The submission.
+    /// @dev Reverts with `Aggregator_UnknownSubmission`, `Aggregator_DeadlineNotPassed` or
+    ///      `Aggregator_InvalidProof` (then the aggregator was right to leave it out).
+    function forceVerify(
+        bytes32[] calldata _circuitIds,
+        Groth16.Proof[] calldata _proofs,
+        uint256[][] calldata _publicInputs
+    )
+        external
+        returns (bytes32 submissionId)
+    {
+        Submission memory s;
+        (submissionId, s) = _pending(_circuitIds, _proofs, _publicInputs);
+        if (block.timestamp <= s.deadline) revert Aggregator_DeadlineNotPassed(submissionId, s.deadline);
+        for (uint256 i = 0; i < _proofs.length; i++) {
+            if (!_verifySingle(_circuitIds[i], _proofs[i], _publicInputs[i])) revert Aggregator_InvalidProof(i);
+        }
+        delete submissions[submissionId];
+        if (verifiedAt[submissionId] == 0) verifiedAt[submissionId] = block.timestamp;
+        uint256 penalty = censorshipPenalty * s.proofCount;
+        if (penalty > collateral) penalty = collateral;
+        collateral -= penalty;
+        emit SubmissionForced(submissionId, s.submitter, s.fee + penalty);
+        _pay(s.submitter, s.fee + penalty);
+    }
+
+    /// @notice Drops a pending submission whose proof `_index` does not verify, and earns its
+    ///         fee (the aggregator did the work of finding it out).
+    /// @param _circuitIds As submitted.
+    /// @param _proofs As submitted.
+    /// @param _publicInputs As submitted.
+    /// @param _index The invalid proof.
+    /// @dev Reverts with `Aggregator_UnknownSubmission` or `Aggregator_ProofValid`.
+    function rejectSubmission(
+        bytes32[] calldata _circuitIds,
+        Groth16.Proof[] calldata _proofs,
+        uint256[][] calldata _publicInputs,
+        uint256 _index
+    )
+        external
+        onlyAggregator
+    {
+        (bytes32 submissionId, Submission memory s) = _pending(_circuitIds, _proofs, _publicInputs);
+        if (_index >= _proofs.length || _verifySingle(_circuitIds[_index], _proofs[_index], _publicInputs[_index])) {
+            revert Aggregator_ProofValid(_index);
+        }
+        delete submissions[submissionId];
+        earnings += s.fee;
+        emit SubmissionRejected(submissionId, _index);
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // The aggregator's account
+    // ---------------------------------------------------------------------------------------
+
+    /// @notice Sets the fee for new on-chain submissions.
+    /// @param _feePerProof Wei per proof.
+    function setFee(uint256 _feePerProof) external onlyAggregator {
+        feePerProof = _feePerProof;
+        emit FeeSet(_feePerProof);
+    }
+
+    /// @notice Adds collateral (anyone may).
+    function depositCollateral() external payable {
+        collateral += msg.value;
+        emit CollateralDeposited(msg.sender, msg.value);
+    }
+
+    /// @notice Asks to withdraw collateral after twice `aggregationDeadline`, long enough for every
+    ///         submission made before the request to be forced. Replaces any earlier request.
+    /// @param _amount Wei.
+    function requestCollateralWithdrawal(uint256 _amount) external onlyAggregator {
+        collateralWithdrawalAmount = _amount;
+        collateralUnlockAt = block.timestamp + 2 * uint256(aggregationDeadline);
+        emit CollateralWithdrawalRequested(_amount, collateralUnlockAt);
+    }
+
+    /// @notice Pays out the requested collateral once unlocked (at most what is left).
+    function withdrawCollateral() external onlyAggregator {
+        if (collateralWithdrawalAmount == 0 || block.timestamp < collateralUnlockAt) {
+            revert Aggregator_Locked(collateralUnlockAt);
+        }
+        uint256 amount = collateralWithdrawalAmount < collateral ? collateralWithdrawalAmount : collateral;
+        collateralWithdrawalAmount = 0;
+        collateral -= amount;
+        _pay(aggregator, amount);
+    }
+
+    /// @notice Pays out the fees earned.
+    function withdrawEarnings() external onlyAggregator {
+        uint256 amount = earnings;
+        earnings = 0;
+        _pay(aggregator, amount);
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Internals
+    // ---------------------------------------------------------------------------------------
+
+    /// @dev Checks a submission's shape, inputs and points; returns its id.
+    function _checkSubmission(
+        bytes32[] calldata _circuitIds,
+        Groth16.Proof[] calldata _proofs,
+        uint256[][] calldata _publicInputs
+    )
+        private
+        view
+        returns (bytes32)
+    {
+        uint256 n = _proofs.length;
+        if (n == 0 || n > MAX_SUBMISSION_PROOFS || _circuitIds.length != n || _publicInputs.length != n) {
+            revert Aggregator_BadLength(n, MAX_SUBMISSION_PROOFS);
+        }
+        bytes32[] memory ids = new bytes32[](n);
+        for (uint256 i = 0; i < n; i++) {
+            uint256 expected = circuits[_circuitIds[i]].publicInputs;
+            if (expected == 0) revert Aggregator_UnknownCircuit(_circuitIds[i]);
+            _checkProof(i, _proofs[i], _publicInputs[i], expected);
+            ids[i] = proofId(_circuitIds[i], _publicInputs[i]);
+        }
+        return _root(_leaves(ids));
+    }
+
+    /// @dev The pending submission with these proofs.
+    function _pending(
+        bytes32[] calldata _circuitIds,
+        Groth16.Proof[] calldata _proofs,
+        uint256[][] calldata _publicInputs
+    )
+        private
+        view
+        returns (bytes32 submissionId, Submission memory s)
+    {
+        submissionId = _checkSubmission(_circuitIds, _proofs, _publicInputs);
+        s = submissions[submissionId];
+        if (s.submitter == address(0)) revert Aggregator_UnknownSubmission(submissionId);
+    }
+
+    /// @dev Reverts unless proof `_index` has `_expected` inputs below r and canonical on-curve
+    ///      points (G2 subgroup membership is left to the pairing precompile).
+    function _checkProof(
+        uint256 _index,
+        Groth16.Proof calldata _proof,
+        uint256[] calldata _inputs,
+        uint256 _expected
+    )
+        private
+        pure
+    {
+        if (_inputs.length != _expected) revert Aggregator_WrongInputCount(_index, _inputs.length, _expected);
+        for (uint256 t = 0; t < _inputs.length; t++) {
+            if (_inputs[t] >= Groth16.R) revert Aggregator_InputNotInField(_index);
+        }
+        if (!Groth16.isOnCurveG1(_proof.a) || !Groth16.isOnCurveG1(_proof.c) || !Groth16.isOnCurveG2(_proof.b)) {
+            revert Aggregator_MalformedProof(_index);
+        }
+    }
+
+    /// @dev `Groth16.verify` of one proof under a registered key.
+    function _verifySingle(
+        bytes32 _circuitId,
+        Groth16.Proof calldata _proof,
+        uint256[] calldata _inputs
+    )
+        private
+        view
+        returns (bool)
+    {
+        return Groth16.verify(verifyingKey(_circuitId), _proof, _inputs);
+    }
+
+    /// @dev Charges one off-chain submission; returns the fee.
+    function _charge(OffchainRef calldata _ref, bytes32[] memory _ids, bytes32 _batchRoot) private returns (uint256) {
+        FeeAgreement calldata a = _ref.agreement;
+        (address signer, ECDSA.RecoverError err,) = ECDSA.tryRecoverCalldata(feeAgreementDigest(a), _ref.signature);
+        if (err != ECDSA.RecoverError.NoError || signer != a.submitter) revert Aggregator_BadSignature(a.submissionId);
+        uint256 nonce = nonceOf[a.submitter];
+        if (a.nonce != nonce) revert Aggregator_WrongNonce(a.submitter, a.nonce, nonce);
+        if (_rootAt(_ids, _ref.positions) != a.submissionId) revert Aggregator_SubmissionMismatch(a.submissionId);
+        uint256 balance = balanceOf[a.submitter];
+        if (balance < a.fee) revert Aggregator_InsufficientBalance(a.submitter, balance, a.fee);
+        nonceOf[a.submitter] = nonce + 1;
+        balanceOf[a.submitter] = balance - a.fee;
+        emit OffchainSubmissionAggregated(a.submissionId, a.submitter, _batchRoot, a.fee);
+        return a.fee;
+    }
+
+    /// @dev Working state of a batch verification, kept in memory against stack depth.
+    struct BatchState {
+        /// @dev Fiat-Shamir seed.
+        bytes32 seed;
+        /// @dev Next batch position.
+        uint256 position;
+        /// @dev Pairing input, 6 words per pair.
+        uint256[] pairs;
+        /// @dev Next pair.
+        uint256 pair;
+        /// @dev Proof ids by position.
+        bytes32[] ids;
+    }
+
+    /// @dev Runs the batch pairing check over every group; returns the proof ids by position.
+    function _verifyBatch(Group[] calldata _groups) private view returns (bytes32[] memory) {
+        uint256 n;
+        for (uint256 g = 0; g < _groups.length; g++) {
+            uint256 count = _groups[g].proofs.length;
+            if (count == 0 || _groups[g].publicInputs.length != count) revert Aggregator_BadLength(count, type(uint16).max);
+            n += count;
+        }
+        if (n == 0 || n > type(uint16).max) revert Aggregator_BadLength(n, type(uint16).max);
+        BatchState memory st;
+        assembly ("memory-safe") {
+            // keccak256 of all calldata, hashed in scratch space past the free memory pointer.
+            let m := mload(0x40)
+            calldatacopy(m, 0, calldatasize())
+            mstore(st, keccak256(m, calldatasize()))
+        }
+        st.pairs = new uint256[](6 * (n + 3 * _groups.length));
+        st.ids = new bytes32[](n);
+        for (uint256 g = 0; g < _groups.length; g++) {
+            _accumulateGroup(st, _groups[g]);
+        }
+        uint256[] memory pairs = st.pairs;
+        bool ok;
+        assembly ("memory-safe") {
+            let len := shl(5, mload(pairs))
+            let success := staticcall(gas(), 0x08, add(pairs, 0x20), len, 0x00, 0x20)
+            ok := and(and(success, eq(returndatasize(), 0x20)), eq(mload(0x00), 1))
+        }
+        if (!ok) revert Aggregator_BatchInvalid();
+        return st.ids;
+    }
+
+    /// @dev Adds one group's N + 3 pairs to the batch.
+    function _accumulateGroup(BatchState memory _st, Group calldata _group) private view {
+        Groth16.VerifyingKey memory vk = verifyingKey(_group.circuitId);
+        uint256 inputs = vk.ic.length / 2 - 1;
+        // s[0] = Σ r_i; s[t+1] = Σ r_i·x_it (mod r): the scalars of α and of each IC point.
+        uint256[] memory s = new uint256[](inputs + 1);
+        uint256[2] memory cAcc;
+        for (uint256 j = 0; j < _group.proofs.length; j++) {
+            uint256 position = _st.position++;
+            Groth16.Proof calldata proof = _group.proofs[j];
+            uint256[] calldata x = _group.publicInputs[j];
+            _checkProof(position, proof, x, inputs);
+            _st.ids[position] = proofId(_group.circuitId, x);
+            uint256 r = uint256(_hash2(_st.seed, bytes32(position))) % (Groth16.R - 1) + 1;
+            s[0] = addmod(s[0], r, Groth16.R);
+            for (uint256 t = 0; t < inputs; t++) {
+                s[t + 1] = addmod(s[t + 1], mulmod(r, x[t], Groth16.R), Groth16.R);
+            }
+            // (−r·A, B)
+            (uint256 ax, uint256 ay) = _mul(proof.a[0], proof.a[1], Groth16.R - r);
+            _pushPair(_st, ax, ay, proof.b);
+            // Σ r·C
+            (uint256 cx, uint256 cy) = _mul(proof.c[0], proof.c[1], r);
+            (cAcc[0], cAcc[1]) = _add(cAcc[0], cAcc[1], cx, cy);
+        }
+        (uint256 alphaX, uint256 alphaY) = _mul(vk.alpha[0], vk.alpha[1], s[0]);
+        _pushPair(_st, alphaX, alphaY, vk.beta);
+        (uint256 lx, uint256 ly) = (0, 0);
+        for (uint256 t = 0; t <= inputs; t++) {
+            if (s[t] == 0) continue;
+            (uint256 px, uint256 py) = _mul(vk.ic[2 * t], vk.ic[2 * t + 1], s[t]);
+            (lx, ly) = _add(lx, ly, px, py);
+        }
+        _pushPair(_st, lx, ly, vk.gamma);
+        _pushPair(_st, cAcc[0], cAcc[1], vk.delta);
+    }
+
+    /// @dev Appends the pair (G1 (x, y), G2 `_q`) to the pairing input.
+    function _pushPair(BatchState memory _st, uint256 _x, uint256 _y, uint256[4] memory _q) private pure {
+        uint256[] memory pairs = _st.pairs;
+        uint256 base = 6 * _st.pair++;
+        pairs[base] = _x;
+        pairs[base + 1] = _y;
+        pairs[base + 2] = _q[0];
+        pairs[base + 3] = _q[1];
+        pairs[base + 4] = _q[2];
+        pairs[base + 5] = _q[3];
+    }
+
+    /// @dev s·(x, y) on G1 by the ecMul precompile (0x07); the point is on the curve (checked).
+    function _mul(uint256 _x, uint256 _y, uint256 _s) private view returns (uint256 x, uint256 y) {
+        bool ok;
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            mstore(m, _x)
+            mstore(add(m, 0x20), _y)
+            mstore(add(m, 0x40), _s)
+            ok := staticcall(gas(), 0x07, m, 0x60, m, 0x40)
+            x := mload(m)
+            y := mload(add(m, 0x20))
+        }
+        if (!ok) revert Aggregator_BatchInvalid();
+    }
+
+    /// @dev (x1, y1) + (x2, y2) on G1 by the ecAdd precompile (0x06).
+    function _add(uint256 _x1, uint256 _y1, uint256 _x2, uint256 _y2) private view returns (uint256 x, uint256 y) {
+        bool ok;
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            mstore(m, _x1)
+            mstore(add(m, 0x20), _y1)
+            mstore(add(m, 0x40), _x2)
+            mstore(add(m, 0x60), _y2)
+            ok := staticcall(gas(), 0x06, m, 0x80, m, 0x40)
+            x := mload(m)
+            y := mload(add(m, 0x20))
+        }
+        if (!ok) revert Aggregator_BatchInvalid();
+    }
+
+    /// @dev The leaves of proof ids: keccak256 of each.
+    function _leaves(bytes32[] memory _ids) private pure returns (bytes32[] memory leaves) {
+        leaves = new bytes32[](_ids.length);
+        for (uint256 i = 0; i < _ids.length; i++) {
+            leaves[i] = _hash1(_ids[i]);
+        }
+    }
+
+    /// @dev The root over the proof ids at `_positions` of `_ids`, in that order.
+    function _rootAt(bytes32[] memory _ids, uint16[] calldata _positions) private pure returns (bytes32) {
+        if (_positions.length == 0) return bytes32(0);
+        bytes32[] memory picked = new bytes32[](_positions.length);
+        for (uint256 i = 0; i < _positions.length; i++) {
+            if (_positions[i] >= _ids.length) return bytes32(0);
+            picked[i] = _ids[_positions[i]];
+        }
+        return _root(_leaves(picked));
+    }
+
+    /// @dev Merkle root of the leaves `_nodes` (overwritten): pairs hashed sorted, an odd last node carried
+    ///      up unchanged.
+    function _root(bytes32[] memory _nodes) private pure returns (bytes32) {
+        uint256 n = _nodes.length;
+        while (n > 1) {
+            uint256 half = n / 2;
+            for (uint256 i = 0; i < half; i++) {
+                _nodes[i] = Hashes.commutativeKeccak256(_nodes[2 * i], _nodes[2 * i + 1]);
+            }
+            if (n % 2 == 1) {
+                _nodes[half] = _nodes[n - 1];
+                n = half + 1;
+            } else {
+                n = half;
+            }
+        }
+        return _nodes[0];
+    }
+
+    /// @dev keccak256 of one word, in scratch space.
+    function _hash1(bytes32 _a) private pure returns (bytes32 h) {
+        assembly ("memory-safe") {
+            mstore(0x00, _a)
+            h := keccak256(0x00, 0x20)
+        }
+    }
+
+    /// @dev keccak256 of two words, in scratch space.
+    function _hash2(bytes32 _a, bytes32 _b) private pure returns (bytes32 h) {
+        assembly ("memory-safe") {
+            mstore(0x00, _a)
+            mstore(0x20, _b)
+            h := keccak256(0x00, 0x40)
+        }
+    }
+
+    /// @dev Sends `_amount` wei to `_to`.
+    function _pay(address _to, uint256 _amount) private {
+        emit Paid(_to, _amount);
+        (bool ok,) = _to.call{ value: _amount }("");
+        if (!ok) revert Aggregator_TransferFailed(_to);
+    }
+}
