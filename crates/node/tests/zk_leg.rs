@@ -6,7 +6,8 @@ mod common;
 
 use std::path::PathBuf;
 
-use alloy_primitives::{Address, U256};
+use alloy_primitives::{Address, B256, U256};
+use alloy_sol_types::SolConstructor;
 use common::{CHAIN, System, enclave, finality_error, run};
 use tribunal_contracts::MultiProofFinality;
 use tribunal_l1::{DevL1, L1Dev};
@@ -126,6 +127,101 @@ fn real_proofs_of_real_batches_are_accepted_and_record_zk_approval() {
             ),
             "{e}"
         );
+    });
+}
+
+/// The ZK leg settled through the proof aggregation layer: the rollup's Groth16 proof is
+/// aggregated in ONE `ProofAggregator.aggregate` call with proofs of three other circuits from
+/// other provers (SP1's gnark wrapper, RISC Zero's, snarkjs), and `AggregatedZkVerifier` approves
+/// the claim from a Merkle path to that batch's root; with the TEE it is final at once.
+#[test]
+fn the_zk_leg_settles_through_an_aggregated_proof_id() {
+    use tribunal_aggregation::{
+        Aggregator, Policy, Store,
+        batch::Entry,
+        contract::{self, AggregatorParams},
+        groth16::{proof_words, vk_words},
+        vector::TestVector,
+    };
+    use tribunal_contracts::AggregatedZkVerifier;
+    run(async {
+        let keys = keys();
+        let l1 = std::sync::Arc::new(DevL1::new());
+        let signers = tribunal_l1::dev_signers();
+        let (operator, app) = (signers[8].clone(), signers[9].clone());
+        let params = AggregatorParams::new(operator.address());
+        let aggregator = contract::deploy(&*l1, &operator, params).await.unwrap();
+        let circuit =
+            contract::register(&*l1, &app, aggregator, &vk_words(keys.vk())).await.unwrap();
+        let code = [
+            AggregatedZkVerifier::BYTECODE.to_vec(),
+            AggregatedZkVerifier::constructorCall { _aggregator: aggregator, _circuitId: circuit }
+                .abi_encode(),
+        ]
+        .concat();
+        let mut sys =
+            System::deploy_with(&*l1, LegImpl::Create(Box::new(move |_| code.into()))).await;
+
+        let alice = PrivateKey::from_bytes([0xa1; 32]);
+        let (b1, out1) = sys.deposit_batch(&[&alice]).await;
+        let (id1, proof1) = prove_posted(&sys, &keys, &b1, &out1).await;
+        let entry = Entry {
+            circuit_id: circuit,
+            proof: proof1.groth16_words(),
+            inputs: vec![proof1.public_input_word()],
+        };
+        assert_eq!(entry.proof(), proof_words(&proof1.proof));
+
+        // The rollup's proof and three third-party proofs, submitted by their apps.
+        contract::submit(&*l1, &app, aggregator, &[entry.clone()]).await.unwrap();
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../../shared/fixtures/groth16");
+        for name in [
+            "sp1/sp1-v6.0.0-fibonacci.json",
+            "risc0/risc0-v5.0-test-receipt.json",
+            "snarkjs/snarkjs-poseidon3-preimage.json",
+        ] {
+            let v = TestVector::read(&dir.join(name)).unwrap();
+            contract::register(&*l1, &app, aggregator, &v.vk).await.unwrap();
+            contract::submit(&*l1, &app, aggregator, &[v.entry()]).await.unwrap();
+        }
+        let store_dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&store_dir.path().join("a.redb")).unwrap();
+        let service = Aggregator::new(
+            l1.clone(),
+            operator,
+            aggregator,
+            store,
+            Policy { max_proofs: 4, max_age_secs: 0 },
+        )
+        .await
+        .unwrap();
+        let posted = service.step().await.unwrap().posted.unwrap();
+        assert_eq!(posted.proofs, 4, "one aggregate call for all four circuits");
+        let (_, path) = service.store().inclusion(entry.proof_id()).unwrap().unwrap();
+
+        // A wrong path is no approval; the right one is, and with the TEE the claim is final.
+        let e =
+            sys.prove_zk(id1, proof1.aggregated_seal(&[B256::repeat_byte(1)])).await.unwrap_err();
+        assert!(matches!(
+            finality_error(&e),
+            MultiProofFinality::MultiProofFinalityErrors::Finality_InvalidProof(_)
+        ));
+        let r = sys.prove_zk(id1, proof1.aggregated_seal(&path)).await.unwrap();
+        eprintln!(
+            "gas proveZk through the aggregator (inclusion + point evaluation + SHA-256): {}",
+            r.gas_used
+        );
+        let status = sys
+            .view(sys.d.finality, MultiProofFinality::statusOfCall { _id: U256::from(id1) })
+            .await;
+        assert!(status.zk && !status.isFinal);
+        let claim1 = sys.claim(&out1).await;
+        sys.attest_tee(id1, sys.tee_signature(&enclave(0), &claim1)).await.unwrap();
+        let status = sys
+            .view(sys.d.finality, MultiProofFinality::statusOfCall { _id: U256::from(id1) })
+            .await;
+        assert!(status.isFinal, "ZK (aggregated) + TEE: final at once");
     });
 }
 

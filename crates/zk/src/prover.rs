@@ -1,13 +1,17 @@
 //! Proving and verifying batches.
 
-use alloy_primitives::Bytes;
+use alloy_primitives::{B256, Bytes, U256};
 use ark_bn254::Bn254;
 use ark_groth16::{Groth16, Proof};
 use ark_snark::SNARK;
 use ark_std::rand::{SeedableRng, rngs::StdRng};
 
 use crate::{
-    circuit::BatchCircuit, keys::Keys, progress::Progress, verifier::encode_proof,
+    circuit::BatchCircuit,
+    keys::Keys,
+    progress::Progress,
+    public::{claim_digest, public_input},
+    verifier::{encode_aggregated_seal, encode_proof, groth16_words},
     witness::BatchWitness,
 };
 
@@ -45,6 +49,26 @@ impl BatchProof {
     pub fn to_bytes(&self) -> Bytes {
         let w = &self.witness;
         encode_proof(&self.proof, w.versioned_hash, w.y, w.commitment, w.kzg_proof)
+    }
+
+    /// The circuit's one public input as a 32-byte big-endian word (below r), as
+    /// `ZkClaimInput.publicInput` computes it from the claim and the blob opening.
+    pub fn public_input_word(&self) -> U256 {
+        let w = &self.witness;
+        let pi = public_input(&claim_digest(&w.claim, &w.versioned_hash), &w.y);
+        U256::from_limbs(ark_ff::PrimeField::into_bigint(pi).0)
+    }
+
+    /// The Groth16 proof as 8 EIP-197 words (see [`groth16_words`]).
+    pub fn groth16_words(&self) -> [U256; 8] {
+        groth16_words(&self.proof)
+    }
+
+    /// The `_proof` bytes of `AggregatedZkVerifier.verify`: the blob opening, then `merkle_path`
+    /// from this proof's leaf to a verified `ProofAggregator` batch root.
+    pub fn aggregated_seal(&self, merkle_path: &[B256]) -> Bytes {
+        let w = &self.witness;
+        encode_aggregated_seal(w.versioned_hash, w.y, w.commitment, w.kzg_proof, merkle_path)
     }
 }
 

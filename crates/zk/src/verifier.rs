@@ -175,6 +175,31 @@ pub fn encode_proof(
     out.into()
 }
 
+/// Bytes before the Merkle path in `AggregatedZkVerifier`'s proof bytes.
+pub const AGGREGATED_SEAL_PREFIX_BYTES: usize = 32 + 32 + 2 * KZG_POINT_BYTES;
+
+/// The bytes `AggregatedZkVerifier.verify` takes, where the Groth16 proof was verified in a
+/// `ProofAggregator` batch: the blob opening as in [`encode_proof`] (versioned hash, `y`, KZG
+/// commitment, KZG proof: 160 bytes), then the Merkle path from the proof's leaf to the batch
+/// root (32 bytes per sibling).
+pub fn encode_aggregated_seal(
+    versioned_hash: B256,
+    y: [u8; 32],
+    commitment: [u8; KZG_POINT_BYTES],
+    kzg_proof: [u8; KZG_POINT_BYTES],
+    merkle_path: &[B256],
+) -> Bytes {
+    let mut out = Vec::with_capacity(AGGREGATED_SEAL_PREFIX_BYTES + 32 * merkle_path.len());
+    out.extend_from_slice(versioned_hash.as_slice());
+    out.extend_from_slice(&y);
+    out.extend_from_slice(&commitment);
+    out.extend_from_slice(&kzg_proof);
+    for s in merkle_path {
+        out.extend_from_slice(s.as_slice());
+    }
+    out.into()
+}
+
 /// Creation code of a `ZkVerifier` for `vk`: the compiled artifact's init code followed by the
 /// ABI-encoded constructor arguments `(uint256[18] verifyingKey, bool insecureDevSetup)`.
 /// `insecure` marks a key from an insecure, deterministic setup (the devnet's).
