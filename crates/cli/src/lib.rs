@@ -1,10 +1,12 @@
-//! The `tribunal` command line: `devnet`, `node`, `scenario`, `wallet`, `tee`, `stage` and `bench`.
+//! The `tribunal` command line: `devnet`, `node`, `scenario`, `wallet`, `tee`, `stage`,
+//! `aggregator` and `bench`.
 //!
 //! It wires the library crates together and owns process concerns: argument parsing, logging,
 //! progress bars and exit codes. Rules live in the library crates, never here.
 
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
+pub mod aggregator;
 pub mod bench;
 pub mod bench_rollup;
 pub mod bench_tee;
@@ -48,6 +50,9 @@ pub enum Command {
     Tee(tee::TeeCommand),
     /// Grade a deployment against the L2BEAT Stages framework.
     Stage(stage::StageArgs),
+    /// The proof aggregation service: collects Groth16 proofs of any app, verifies them in
+    /// batches on L1, serves inclusion paths.
+    Aggregator(aggregator::AggregatorArgs),
     /// Measured figures beside their baselines.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -72,6 +77,7 @@ pub fn run() -> eyre::Result<()> {
         Command::Wallet(c) => wallet::run(c),
         Command::Tee(c) => tee::run(c),
         Command::Stage(a) => stage::run(a),
+        Command::Aggregator(a) => aggregator::run(a),
         Command::Bench(c) => bench::run(c),
     }
 }
