@@ -140,9 +140,35 @@ pub enum Source {
         submitter: Address,
         /// When it can be forced, in L1 seconds.
         deadline: u64,
+        /// The escrowed fee, in wei.
+        fee: U256,
     },
     /// The aggregator's RPC, paid by a signed agreement.
     Offchain(FeeAgreement),
+}
+
+impl Submission {
+    /// The on-chain record `Submitted` emitted (`ProofAggregator.Submission`), which settling the
+    /// submission passes back; `None` for an off-chain submission.
+    pub fn record(&self) -> Option<ProofAggregator::Submission> {
+        match &self.source {
+            Source::Onchain { submitter, deadline, fee } => Some(ProofAggregator::Submission {
+                submitter: *submitter,
+                deadline: *deadline,
+                proofCount: self.entries.len() as u16,
+                fee: *fee,
+            }),
+            Source::Offchain(_) => None,
+        }
+    }
+
+    /// Who submitted it.
+    pub const fn submitter(&self) -> Address {
+        match &self.source {
+            Source::Onchain { submitter, .. } => *submitter,
+            Source::Offchain(a) => a.submitter,
+        }
+    }
 }
 
 /// A submission: its proofs, in the submitter's order.
@@ -226,15 +252,15 @@ pub fn plan(submissions: &[Submission]) -> Result<BatchPlan, PlanError> {
     let mut onchain = Vec::new();
     let mut offchain = Vec::new();
     for (sub, positions) in submissions.iter().zip(positions) {
-        match &sub.source {
-            Source::Onchain { .. } => {
-                onchain.push(ProofAggregator::SubmissionRef { submissionId: sub.id, positions })
-            }
-            Source::Offchain(a) => offchain.push(ProofAggregator::OffchainRef {
+        match (&sub.source, sub.record()) {
+            (Source::Onchain { .. }, Some(record)) => onchain
+                .push(ProofAggregator::SubmissionRef { submissionId: sub.id, record, positions }),
+            (Source::Offchain(a), _) => offchain.push(ProofAggregator::OffchainRef {
                 agreement: a.sol(),
                 signature: a.signature.clone(),
                 positions,
             }),
+            (Source::Onchain { .. }, None) => unreachable!("an on-chain submission has a record"),
         }
     }
     Ok(BatchPlan {

@@ -7,7 +7,10 @@ use alloy_sol_types::{SolCall, SolConstructor, SolEvent};
 use tribunal_contracts::ProofAggregator;
 use tribunal_l1::{L1, L1Error, L1Receipt, L1Result, L1Tx, view};
 
-use crate::{batch::Entry, groth16::VerifyingKey};
+use crate::{
+    batch::{Entry, Source, Submission},
+    groth16::VerifyingKey,
+};
 
 /// A deployment's parameters.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -101,7 +104,8 @@ pub fn submit_call(entries: &[Entry]) -> ProofAggregator::submitCall {
     }
 }
 
-/// Submits `entries` on chain at the posted fee; returns the submission id and the receipt.
+/// Submits `entries` on chain at the posted fee; returns the submission (with the record
+/// `Submitted` emitted) and the receipt.
 ///
 /// # Errors
 /// [`L1Error::Revert`] with the contract's error (see `ProofAggregator.submit`).
@@ -110,31 +114,41 @@ pub async fn submit(
     from: &PrivateKeySigner,
     contract: Address,
     entries: &[Entry],
-) -> L1Result<(B256, L1Receipt)> {
+) -> L1Result<(Submission, L1Receipt)> {
     let fee =
         view(l1, contract, ProofAggregator::feePerProofCall {}).await? * U256::from(entries.len());
     let r = l1
         .send(from, L1Tx::call(contract, submit_call(entries).abi_encode()).with_value(fee))
         .await?;
-    Ok((receipt_event::<ProofAggregator::Submitted>(&r)?.submissionId, r))
+    let ev = receipt_event::<ProofAggregator::Submitted>(&r)?;
+    let submission = Submission {
+        id: ev.submissionId,
+        source: Source::Onchain { submitter: ev.submitter, deadline: ev.deadline, fee: ev.fee },
+        entries: entries.to_vec(),
+    };
+    Ok((submission, r))
 }
 
-/// Forces a submission past its deadline (`forceVerify`), from anyone.
+/// Forces an on-chain submission past its deadline (`forceVerify`), from anyone.
 ///
 /// # Errors
 /// [`L1Error::Revert`] with `Aggregator_DeadlineNotPassed`, `Aggregator_UnknownSubmission` or
-/// `Aggregator_InvalidProof`.
+/// `Aggregator_InvalidProof`; [`L1Error::InvalidTx`] for an off-chain submission.
 pub async fn force(
     l1: &impl L1,
     from: &PrivateKeySigner,
     contract: Address,
-    entries: &[Entry],
+    submission: &Submission,
 ) -> L1Result<L1Receipt> {
-    let s = submit_call(entries);
+    let record = submission
+        .record()
+        .ok_or_else(|| L1Error::InvalidTx("an off-chain submission cannot be forced".into()))?;
+    let s = submit_call(&submission.entries);
     let call = ProofAggregator::forceVerifyCall {
         _circuitIds: s._circuitIds,
         _proofs: s._proofs,
         _publicInputs: s._publicInputs,
+        _record: record,
     };
     l1.send(from, L1Tx::call(contract, call.abi_encode())).await
 }

@@ -293,11 +293,7 @@ impl<L: L1> Aggregator<L> {
         let mut out = Vec::new();
         for s in submissions {
             if let Some(index) = self.first_invalid(&s.entries).await? {
-                let submitter = match &s.source {
-                    Source::Onchain { submitter, .. } => *submitter,
-                    Source::Offchain(a) => a.submitter,
-                };
-                out.push(Culprit { submission: s.id, submitter, index });
+                out.push(Culprit { submission: s.id, submitter: s.submitter(), index });
             }
         }
         Ok(out)
@@ -327,7 +323,11 @@ impl<L: L1> Aggregator<L> {
                     .collect();
                 let submission = Submission {
                     id: ev.submissionId,
-                    source: Source::Onchain { submitter: ev.submitter, deadline: ev.deadline },
+                    source: Source::Onchain {
+                        submitter: ev.submitter,
+                        deadline: ev.deadline,
+                        fee: ev.fee,
+                    },
                     entries,
                 };
                 fresh.push(Record {
@@ -365,7 +365,9 @@ impl<L: L1> Aggregator<L> {
     }
 
     async fn reject_on_chain(&self, s: &Submission, index: usize) {
+        let Some(record) = s.record() else { return };
         let call = ProofAggregator::rejectSubmissionCall {
+            _record: record,
             _circuitIds: s.entries.iter().map(|e| e.circuit_id).collect(),
             _proofs: s.entries.iter().map(Entry::proof).collect(),
             _publicInputs: s.entries.iter().map(|e| e.inputs.clone()).collect(),

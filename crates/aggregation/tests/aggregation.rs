@@ -9,7 +9,7 @@ use alloy_primitives::{Address, B256, U256};
 use alloy_sol_types::{SolCall, SolInterface};
 use tribunal_aggregation::{
     Aggregator, Policy, Store,
-    batch::{self, Entry, FeeAgreement, Source, Submission},
+    batch::{self, Entry, FeeAgreement, Submission},
     contract::{self, AggregatorParams},
     groth16::circuit_id,
     merkle,
@@ -112,12 +112,13 @@ fn proofs_of_five_circuits_from_four_producers_verify_in_one_call() {
         let mut submitted = Vec::new();
         for (i, v) in valid.iter().enumerate() {
             let from = &env.keys[1 + i % 3];
-            let (id, _) =
+            let (sub, _) =
                 contract::submit(&*env.l1, from, env.contract, &[v.entry()]).await.unwrap();
-            submitted.push((id, vec![v.entry()]));
+            submitted.push((sub.id, vec![v.entry()]));
         }
         let mine: Vec<Entry> = (0..3).map(|i| sample.prove(i)).collect();
-        let (id, r) = contract::submit(&*env.l1, &env.keys[4], env.contract, &mine).await.unwrap();
+        let (sub, r) = contract::submit(&*env.l1, &env.keys[4], env.contract, &mine).await.unwrap();
+        let id = sub.id;
         assert_eq!(id, batch::submission_id(&mine));
         eprintln!("submit of 3 proofs: {} gas", r.gas_used);
         submitted.push((id, mine));
@@ -184,24 +185,12 @@ fn every_must_fail_vector_is_refused_and_a_bad_proof_sinks_its_batch_and_is_name
             );
             // Well-formed, so `submit` takes it (it checks no pairing) ...
             let honest = sample.prove(k as u64);
-            let (good_id, _) =
-                contract::submit(&*env.l1, &env.keys[1], env.contract, &[honest.clone()])
-                    .await
-                    .unwrap();
-            let (bad_id, _) =
+            let (good, _) =
+                contract::submit(&*env.l1, &env.keys[1], env.contract, &[honest]).await.unwrap();
+            let (bad_sub, _) =
                 contract::submit(&*env.l1, cheat, env.contract, &[v.entry()]).await.unwrap();
-            let subs = [
-                Submission {
-                    id: good_id,
-                    source: Source::Onchain { submitter: env.keys[1].address(), deadline: 0 },
-                    entries: vec![honest],
-                },
-                Submission {
-                    id: bad_id,
-                    source: Source::Onchain { submitter: cheat.address(), deadline: 0 },
-                    entries: vec![v.entry()],
-                },
-            ];
+            let bad_id = bad_sub.id;
+            let subs = [good, bad_sub];
             // ... but a batch holding it reverts whole, and nothing is recorded.
             let plan = batch::plan(&subs).unwrap();
             let e = env
@@ -229,7 +218,7 @@ fn every_must_fail_vector_is_refused_and_a_bad_proof_sinks_its_batch_and_is_name
             );
             // Forcing it after the deadline fails too: it is not a valid proof.
             env.travel(env.params.aggregation_deadline + 1).await;
-            let e = contract::force(&*env.l1, cheat, env.contract, &[v.entry()]).await.unwrap_err();
+            let e = contract::force(&*env.l1, cheat, env.contract, &subs[1]).await.unwrap_err();
             assert!(matches!(
                 aggregator_error(&e),
                 ProofAggregatorErrors::Aggregator_InvalidProof(_)
@@ -261,7 +250,7 @@ fn every_must_fail_vector_is_refused_and_a_bad_proof_sinks_its_batch_and_is_name
             ));
             let pending =
                 view(&*env.l1, env.contract, ProofAggregator::submissionsCall(id)).await.unwrap();
-            assert_eq!(pending.submitter, Address::ZERO, "dropped on chain");
+            assert_eq!(pending, B256::ZERO, "dropped on chain");
         }
     });
 }
@@ -274,10 +263,11 @@ fn a_censored_submission_is_forced_singly_and_refunded_from_collateral() {
         env.register(&sample.vk()).await;
         let entries: Vec<Entry> = (10..12).map(|i| sample.prove(i)).collect();
         let alice = &env.keys[6];
-        let (id, _) = contract::submit(&*env.l1, alice, env.contract, &entries).await.unwrap();
+        let (sub, _) = contract::submit(&*env.l1, alice, env.contract, &entries).await.unwrap();
+        let id = sub.id;
 
         // Too early: the aggregator still has time.
-        let e = contract::force(&*env.l1, &env.keys[7], env.contract, &entries).await.unwrap_err();
+        let e = contract::force(&*env.l1, &env.keys[7], env.contract, &sub).await.unwrap_err();
         assert!(matches!(
             aggregator_error(&e),
             ProofAggregatorErrors::Aggregator_DeadlineNotPassed(_)
@@ -286,7 +276,7 @@ fn a_censored_submission_is_forced_singly_and_refunded_from_collateral() {
         // The aggregator censors it; after the deadline a stranger forces it for alice.
         env.travel(env.params.aggregation_deadline + 1).await;
         let before = env.l1.balance(alice.address()).await.unwrap();
-        let r = contract::force(&*env.l1, &env.keys[7], env.contract, &entries).await.unwrap();
+        let r = contract::force(&*env.l1, &env.keys[7], env.contract, &sub).await.unwrap();
         eprintln!("forceVerify of 2 proofs: {} gas", r.gas_used);
         let refund = env.params.fee_per_proof * U256::from(2)
             + env.params.censorship_penalty * U256::from(2);
@@ -308,7 +298,7 @@ fn a_censored_submission_is_forced_singly_and_refunded_from_collateral() {
             assert!(env.verified(e, &merkle::path(&ids, i).unwrap()).await);
         }
         // Forcing twice finds nothing pending; the service sees it forced and never batches it.
-        let e = contract::force(&*env.l1, &env.keys[7], env.contract, &entries).await.unwrap_err();
+        let e = contract::force(&*env.l1, &env.keys[7], env.contract, &sub).await.unwrap_err();
         assert!(matches!(
             aggregator_error(&e),
             ProofAggregatorErrors::Aggregator_UnknownSubmission(_)

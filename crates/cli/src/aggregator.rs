@@ -139,21 +139,21 @@ async fn demo<L: L1>(
     let mut expected = Vec::new();
     for v in vectors.iter().filter(|v| v.valid) {
         let circuit = contract::register(l1, app, contract, &v.vk).await?;
-        let (id, r) = contract::submit(l1, app, contract, &[v.entry()]).await?;
+        let (sub, r) = contract::submit(l1, app, contract, &[v.entry()]).await?;
         println!(
             "  {:<38} on chain   circuit {}  submit {:>7} gas",
             v.name,
             &circuit.to_string()[..12],
             r.gas_used
         );
-        expected.push((v.name.clone(), id, vec![v.entry()]));
+        expected.push((v.name.clone(), sub.id, vec![v.entry()]));
     }
     let bad = vectors
         .iter()
         .find(|v| !v.valid)
         .ok_or_else(|| eyre!("no must-fail vector in {}", fixtures.display()))?;
     contract::register(l1, app, contract, &bad.vk).await?;
-    let (bad_id, _) = contract::submit(l1, cheat, contract, &[bad.entry()]).await?;
+    let bad_id = contract::submit(l1, cheat, contract, &[bad.entry()]).await?.0.id;
     println!("  {:<38} on chain   (must fail)", bad.name);
 
     // Four arkworks proofs through the RPC, paid by a signed agreement from a prepaid balance.

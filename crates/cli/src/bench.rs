@@ -28,6 +28,9 @@ pub enum BenchCommand {
     /// The whole rollup: time to finality, L1 gas by leg against the bare verifications,
     /// sequencer and proving rates, blob bytes per transfer.
     Rollup(crate::bench_rollup::RollupBenchArgs),
+    /// The proof aggregation layer: L1 gas per proof aggregated at N = 1, 8, 32, 128, against
+    /// separate verification, and the inclusion check.
+    Aggregation(crate::bench_aggregation::AggregationBenchArgs),
 }
 
 /// Arguments of `bench stf`.
@@ -60,6 +63,7 @@ pub fn run(cmd: BenchCommand) -> eyre::Result<()> {
         BenchCommand::Zk(a) => crate::bench_zk::zk(&a),
         BenchCommand::Tee(a) => crate::bench_tee::tee(&a),
         BenchCommand::Rollup(a) => crate::bench_rollup::rollup(&a),
+        BenchCommand::Aggregation(a) => crate::bench_aggregation::aggregation(&a),
     }
 }
 

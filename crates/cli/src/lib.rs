@@ -8,6 +8,7 @@
 
 pub mod aggregator;
 pub mod bench;
+pub mod bench_aggregation;
 pub mod bench_rollup;
 pub mod bench_tee;
 pub mod bench_zk;

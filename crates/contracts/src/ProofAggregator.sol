@@ -71,11 +71,13 @@ contract ProofAggregator is IProofAggregator, EIP712 {
         uint256[][] publicInputs;
     }
 
-    /// @notice An on-chain submission a batch pays out: its proofs' positions in the batch (groups
-    ///         flattened in order), in the submission's order.
+    /// @notice An on-chain submission a batch pays out: its record (from `Submitted`) and its
+    ///         proofs' positions in the batch (groups flattened in order), in the submission's order.
     struct SubmissionRef {
         /// @dev The submission id.
         bytes32 submissionId;
+        /// @dev Its record, as `Submitted` gave it.
+        Submission record;
         /// @dev Positions of its proofs in the batch.
         uint16[] positions;
     }
@@ -103,7 +105,8 @@ contract ProofAggregator is IProofAggregator, EIP712 {
         uint16[] positions;
     }
 
-    /// @notice An on-chain submission waiting to be aggregated.
+    /// @notice An on-chain submission waiting to be aggregated. Only its hash is stored (one slot);
+    ///         whoever settles it passes the record back, as `Submitted` emitted it.
     struct Submission {
         /// @dev Who submitted (and gets any refund).
         address submitter;
@@ -162,8 +165,9 @@ contract ProofAggregator is IProofAggregator, EIP712 {
     /// @notice Registered keys.
     mapping(bytes32 => Circuit) public circuits;
 
-    /// @notice On-chain submissions not yet aggregated, forced or rejected.
-    mapping(bytes32 => Submission) public submissions;
+    /// @notice keccak256(abi.encode(record)) of each on-chain submission not yet aggregated,
+    ///         forced or rejected; zero otherwise.
+    mapping(bytes32 => bytes32) public submissions;
 
     /// @notice When each verified root (batch or forced submission) was verified, in seconds; 0
     ///         for a root never verified.
@@ -331,14 +335,11 @@ contract ProofAggregator is IProofAggregator, EIP712 {
         submissionId = _checkSubmission(_circuitIds, _proofs, _publicInputs);
         uint256 fee = feePerProof * _proofs.length;
         if (msg.value != fee) revert Aggregator_WrongFee(fee, msg.value);
-        if (submissions[submissionId].submitter != address(0)) revert Aggregator_DuplicateSubmission(submissionId);
+        if (submissions[submissionId] != bytes32(0)) revert Aggregator_DuplicateSubmission(submissionId);
         uint64 deadline = uint64(block.timestamp) + aggregationDeadline;
-        submissions[submissionId] = Submission({
-            submitter: msg.sender,
-            deadline: deadline,
-            proofCount: uint16(_proofs.length),
-            fee: fee
-        });
+        submissions[submissionId] = keccak256(
+            abi.encode(Submission({ submitter: msg.sender, deadline: deadline, proofCount: uint16(_proofs.length), fee: fee }))
+        );
         emit Submitted(submissionId, msg.sender, deadline, fee, _circuitIds, _proofs, _publicInputs);
     }
 
@@ -407,8 +408,8 @@ contract ProofAggregator is IProofAggregator, EIP712 {
         uint256 earned;
         for (uint256 i = 0; i < _onchain.length; i++) {
             bytes32 id = _onchain[i].submissionId;
-            Submission memory s = submissions[id];
-            if (s.submitter == address(0)) revert Aggregator_UnknownSubmission(id);
+            Submission calldata s = _onchain[i].record;
+            if (submissions[id] != keccak256(abi.encode(s))) revert Aggregator_UnknownSubmission(id);
             if (_onchain[i].positions.length != s.proofCount || _rootAt(ids, _onchain[i].positions) != id) {
                 revert Aggregator_SubmissionMismatch(id);
             }
@@ -479,19 +480,21 @@ contract ProofAggregator is IProofAggregator, EIP712 {
     /// @param _circuitIds As submitted.
     /// @param _proofs As submitted.
     /// @param _publicInputs As submitted.
+    /// @param _record The record `Submitted` emitted.
     /// @return submissionId The submission.
     /// @dev Reverts with `Aggregator_UnknownSubmission`, `Aggregator_DeadlineNotPassed` or
     ///      `Aggregator_InvalidProof` (then the aggregator was right to leave it out).
     function forceVerify(
         bytes32[] calldata _circuitIds,
         Groth16.Proof[] calldata _proofs,
-        uint256[][] calldata _publicInputs
+        uint256[][] calldata _publicInputs,
+        Submission calldata _record
     )
         external
         returns (bytes32 submissionId)
     {
-        Submission memory s;
-        (submissionId, s) = _pending(_circuitIds, _proofs, _publicInputs);
+        Submission calldata s = _record;
+        submissionId = _pending(_circuitIds, _proofs, _publicInputs, s);
         if (block.timestamp <= s.deadline) revert Aggregator_DeadlineNotPassed(submissionId, s.deadline);
         for (uint256 i = 0; i < _proofs.length; i++) {
             if (!_verifySingle(_circuitIds[i], _proofs[i], _publicInputs[i])) revert Aggregator_InvalidProof(i);
@@ -510,18 +513,21 @@ contract ProofAggregator is IProofAggregator, EIP712 {
     /// @param _circuitIds As submitted.
     /// @param _proofs As submitted.
     /// @param _publicInputs As submitted.
+    /// @param _record The record `Submitted` emitted.
     /// @param _index The invalid proof.
     /// @dev Reverts with `Aggregator_UnknownSubmission` or `Aggregator_ProofValid`.
     function rejectSubmission(
         bytes32[] calldata _circuitIds,
         Groth16.Proof[] calldata _proofs,
         uint256[][] calldata _publicInputs,
+        Submission calldata _record,
         uint256 _index
     )
         external
         onlyAggregator
     {
-        (bytes32 submissionId, Submission memory s) = _pending(_circuitIds, _proofs, _publicInputs);
+        Submission calldata s = _record;
+        bytes32 submissionId = _pending(_circuitIds, _proofs, _publicInputs, s);
         if (_index >= _proofs.length || _verifySingle(_circuitIds[_index], _proofs[_index], _publicInputs[_index])) {
             revert Aggregator_ProofValid(_index);
         }
@@ -602,19 +608,19 @@ contract ProofAggregator is IProofAggregator, EIP712 {
         return _root(_leaves(ids));
     }
 
-    /// @dev The pending submission with these proofs.
+    /// @dev The id of the pending submission with these proofs and this record.
     function _pending(
         bytes32[] calldata _circuitIds,
         Groth16.Proof[] calldata _proofs,
-        uint256[][] calldata _publicInputs
+        uint256[][] calldata _publicInputs,
+        Submission calldata _record
     )
         private
         view
-        returns (bytes32 submissionId, Submission memory s)
+        returns (bytes32 submissionId)
     {
         submissionId = _checkSubmission(_circuitIds, _proofs, _publicInputs);
-        s = submissions[submissionId];
-        if (s.submitter == address(0)) revert Aggregator_UnknownSubmission(submissionId);
+        if (submissions[submissionId] != keccak256(abi.encode(_record))) revert Aggregator_UnknownSubmission(submissionId);
     }
 
     /// @dev Reverts unless proof `_index` has `_expected` inputs below r and canonical on-curve
