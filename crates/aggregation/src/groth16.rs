@@ -132,7 +132,7 @@ pub fn proof_words(proof: &ark_groth16::Proof<Bn254>) -> Proof {
 /// # Errors
 /// [`EncodingError`] for a malformed point or an IC array not of 2·(n + 1) words, n ≥ 1.
 pub fn vk_from_words(vk: &VerifyingKey) -> Result<ark_groth16::VerifyingKey<Bn254>, EncodingError> {
-    if vk.ic.len() < 4 || vk.ic.len() % 2 != 0 {
+    if vk.ic.len() < 4 || !vk.ic.len().is_multiple_of(2) {
         return Err(EncodingError::BadIc(vk.ic.len()));
     }
     let gamma_abc_g1 = vk

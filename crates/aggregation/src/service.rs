@@ -517,10 +517,10 @@ impl<L: L1> Aggregator<L> {
                         let culprits = self.find_invalid(submissions).await?;
                         for c in &culprits {
                             tracing::warn!(submission = %c.submission, submitter = %c.submitter, index = c.index, "invalid proof in batch");
-                            if let Some(s) = submissions.iter().find(|s| s.id == c.submission) {
-                                if matches!(s.source, Source::Onchain { .. }) {
-                                    self.reject_on_chain(s, c.index).await;
-                                }
+                            if let Some(s) = submissions.iter().find(|s| {
+                                s.id == c.submission && matches!(s.source, Source::Onchain { .. })
+                            }) {
+                                self.reject_on_chain(s, c.index).await;
                             }
                         }
                         culprits

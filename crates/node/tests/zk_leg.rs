@@ -173,7 +173,7 @@ fn the_zk_leg_settles_through_an_aggregated_proof_id() {
         assert_eq!(entry.proof(), proof_words(&proof1.proof));
 
         // The rollup's proof and three third-party proofs, submitted by their apps.
-        contract::submit(&*l1, &app, aggregator, &[entry.clone()]).await.unwrap();
+        contract::submit(&*l1, &app, aggregator, std::slice::from_ref(&entry)).await.unwrap();
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("../../../shared/fixtures/groth16");
         for name in [
