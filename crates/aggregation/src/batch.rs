@@ -142,9 +142,23 @@ pub enum Source {
         deadline: u64,
         /// The escrowed fee, in wei.
         fee: U256,
+        /// keccak256 of the ABI-encoded proofs (`Submitted`'s record).
+        proofs_hash: B256,
     },
     /// The aggregator's RPC, paid by a signed agreement.
     Offchain(FeeAgreement),
+}
+
+impl Source {
+    /// The source of an on-chain submission, from the record `Submitted` emitted.
+    pub const fn onchain(record: &ProofAggregator::Submission) -> Self {
+        Self::Onchain {
+            submitter: record.submitter,
+            deadline: record.deadline,
+            fee: record.fee,
+            proofs_hash: record.proofsHash,
+        }
+    }
 }
 
 impl Submission {
@@ -152,12 +166,15 @@ impl Submission {
     /// submission passes back; `None` for an off-chain submission.
     pub fn record(&self) -> Option<ProofAggregator::Submission> {
         match &self.source {
-            Source::Onchain { submitter, deadline, fee } => Some(ProofAggregator::Submission {
-                submitter: *submitter,
-                deadline: *deadline,
-                proofCount: self.entries.len() as u16,
-                fee: *fee,
-            }),
+            Source::Onchain { submitter, deadline, fee, proofs_hash } => {
+                Some(ProofAggregator::Submission {
+                    submitter: *submitter,
+                    deadline: *deadline,
+                    proofCount: self.entries.len() as u16,
+                    fee: *fee,
+                    proofsHash: *proofs_hash,
+                })
+            }
             Source::Offchain(_) => None,
         }
     }

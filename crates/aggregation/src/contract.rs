@@ -29,14 +29,14 @@ pub struct AggregatorParams {
 
 impl AggregatorParams {
     /// Defaults for `aggregator`: 0.0001 ETH per proof, a 1-hour deadline, a 0.01 ETH penalty
-    /// per forced proof, 1 ETH of collateral.
+    /// per forced proof, 10 ETH of collateral (the penalties of 1,000 pending proofs).
     pub fn new(aggregator: Address) -> Self {
         Self {
             aggregator,
             fee_per_proof: U256::from(100_000_000_000_000u64),
             aggregation_deadline: 3600,
             censorship_penalty: U256::from(10_000_000_000_000_000u64),
-            collateral: U256::from(1_000_000_000_000_000_000u64),
+            collateral: U256::from(10_000_000_000_000_000_000u128),
         }
     }
 }
@@ -123,7 +123,7 @@ pub async fn submit(
     let ev = receipt_event::<ProofAggregator::Submitted>(&r)?;
     let submission = Submission {
         id: ev.submissionId,
-        source: Source::Onchain { submitter: ev.submitter, deadline: ev.deadline, fee: ev.fee },
+        source: Source::onchain(&ev.record),
         entries: entries.to_vec(),
     };
     Ok((submission, r))

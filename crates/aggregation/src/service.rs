@@ -34,13 +34,18 @@ pub const MAX_SUBMISSION_PROOFS: usize = 16;
 /// When to post a batch.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Policy {
-    /// Post as soon as this many proofs are pending; also the most per batch (at 128 proofs of
-    /// one key a batch costs about 7M gas, under the 2^24 transaction gas cap of EIP-7825).
+    /// Post as soon as this many proofs are pending; also the most per batch (128 proofs of one
+    /// key cost 8.8M gas, under the 2^24 transaction gas cap of EIP-7825).
     pub max_proofs: usize,
-    /// Post once the oldest pending submission is this old, in L1 seconds. Keep it well under
-    /// the contract's `aggregationDeadline`.
+    /// Post once the oldest pending submission is this old, in L1 seconds. Whatever it is, a
+    /// batch is also due once an on-chain submission is within [`DEADLINE_MARGIN_SECS`] of the
+    /// deadline after which anyone could force it.
     pub max_age_secs: u64,
 }
+
+/// How close to an on-chain submission's deadline the service posts regardless of the policy,
+/// in L1 seconds (25 slots of 12 seconds).
+pub const DEADLINE_MARGIN_SECS: u64 = 300;
 
 impl Default for Policy {
     /// 32 proofs or 60 seconds.
@@ -323,11 +328,7 @@ impl<L: L1> Aggregator<L> {
                     .collect();
                 let submission = Submission {
                     id: ev.submissionId,
-                    source: Source::Onchain {
-                        submitter: ev.submitter,
-                        deadline: ev.deadline,
-                        fee: ev.fee,
-                    },
+                    source: Source::onchain(&ev.record),
                     entries,
                 };
                 fresh.push(Record {
@@ -339,14 +340,22 @@ impl<L: L1> Aggregator<L> {
                 forced.push((ev.submissionId, Status::Forced));
             }
         }
-        // Only submissions not seen before are checked (a rescan after a restart finds old ones).
-        let mut new = Vec::new();
+        // Which events open a new obligation: every id not pending on chain already. A settled or
+        // rejected id submitted again is pending again (its submitter could force it), and an id
+        // pending off chain becomes an on-chain obligation (its agreement is dropped).
+        let mut new: Vec<Record> = Vec::new();
         for r in fresh {
-            if self.store.record(r.submission.id)?.is_none()
-                && !new.iter().any(|n: &Record| n.submission.id == r.submission.id)
-            {
-                new.push(r);
+            let known = self.store.record(r.submission.id)?;
+            let pending_onchain = known.as_ref().is_some_and(|k| {
+                k.status == Status::Pending && matches!(k.submission.source, Source::Onchain { .. })
+            }) || new.iter().any(|n| n.submission.id == r.submission.id);
+            if pending_onchain {
+                continue;
             }
+            if let Some(k) = known.filter(|k| k.status == Status::Pending) {
+                tracing::warn!(submission = %k.submission.id, "submitted on chain while pending off chain: the fee agreement is dropped");
+            }
+            new.push(r);
         }
         let mut rejected = Vec::new();
         for r in &mut new {
@@ -453,7 +462,8 @@ impl<L: L1> Aggregator<L> {
         Ok(id)
     }
 
-    /// Posts a batch if one is due under the policy.
+    /// Posts a batch if one is due: enough proofs, the oldest old enough, or an on-chain
+    /// submission near its deadline. The batch takes the oldest submissions first.
     ///
     /// # Errors
     /// [`ServiceError`].
@@ -462,9 +472,21 @@ impl<L: L1> Aggregator<L> {
         let Some(oldest) = pending.first() else { return Ok(None) };
         let total: usize = pending.iter().map(|r| r.submission.entries.len()).sum();
         let now = self.l1.head().await?.timestamp;
-        if total < self.policy.max_proofs && now < oldest.received_at + self.policy.max_age_secs {
+        let near_deadline = pending.iter().any(|r| match r.submission.source {
+            Source::Onchain { deadline, .. } => now + DEADLINE_MARGIN_SECS >= deadline,
+            Source::Offchain(_) => false,
+        });
+        let old = now >= oldest.received_at.saturating_add(self.policy.max_age_secs);
+        if total < self.policy.max_proofs && !old && !near_deadline {
             return Ok(None);
         }
+        // Submissions near their deadline first (by deadline), then the rest oldest first.
+        let deadline = |r: &Record| match r.submission.source {
+            Source::Onchain { deadline, .. } if now + DEADLINE_MARGIN_SECS >= deadline => deadline,
+            _ => u64::MAX,
+        };
+        let mut pending = pending;
+        pending.sort_by_key(deadline);
         let mut take = Vec::new();
         let mut n = 0;
         for r in pending {

@@ -141,9 +141,9 @@ impl Store {
         Ok(tx.open_table(META)?.get(CURSOR)?.map_or(0, |v| v.value()))
     }
 
-    /// Records new submissions (pending, in this order) and moves the cursor to `cursor`, in one
-    /// transaction. Submissions already known are left as they are (a rescan after a restart).
-    /// Returns how many were new.
+    /// Records submissions (a pending one joins the queue, in this order, unless it is there
+    /// already) and moves the cursor to `cursor`, in one transaction. A known id's record is
+    /// replaced: the caller decides what is new. Returns how many were recorded.
     ///
     /// # Errors
     /// [`StoreError`].
@@ -157,11 +157,14 @@ impl Store {
             let mut seq = meta.get(SEQ)?.map_or(0, |v| v.value());
             for r in records {
                 let key = r.submission.id.0;
-                if subs.get(key)?.is_some() {
-                    continue;
-                }
+                let was_pending = match subs.get(key)? {
+                    Some(v) => {
+                        serde_json::from_slice::<Record>(v.value())?.status == Status::Pending
+                    }
+                    None => false,
+                };
                 subs.insert(key, serde_json::to_vec(r)?.as_slice())?;
-                if r.status == Status::Pending {
+                if r.status == Status::Pending && !was_pending {
                     queue.insert(seq, key)?;
                     seq += 1;
                 }

@@ -81,7 +81,7 @@ fn store() -> (tempfile::TempDir, Store) {
 
 /// Post as soon as anything is pending.
 const NOW: Policy = Policy { max_proofs: 128, max_age_secs: 0 };
-/// Never post on its own.
+/// Post only when a deadline comes near.
 const HOLD: Policy = Policy { max_proofs: 1_000, max_age_secs: u64::MAX / 2 };
 
 #[test]
@@ -225,23 +225,11 @@ fn every_must_fail_vector_is_refused_and_a_bad_proof_sinks_its_batch_and_is_name
             ));
         }
 
-        // The service rejects every bad submission on chain (keeping the fee) and batches the rest.
+        // The service rejects every bad submission on chain (keeping the fee) and, the honest ones
+        // being past their deadlines, batches them at once whatever its policy says.
         let report = agg.step().await.unwrap();
         assert_eq!((report.collected, report.rejected), (10, 5));
-        let report = agg.step().await.unwrap();
-        assert!(report.posted.is_none(), "HOLD policy");
-        let posted = agg
-            .post(
-                &agg.store()
-                    .pending()
-                    .unwrap()
-                    .into_iter()
-                    .map(|r| r.submission)
-                    .collect::<Vec<_>>(),
-            )
-            .await
-            .unwrap();
-        assert_eq!(posted.proofs, 5);
+        assert_eq!(report.posted.expect("due: deadlines passed").proofs, 5);
         for v in &bad {
             let id = batch::submission_id(&[v.entry()]);
             assert!(matches!(
@@ -502,5 +490,125 @@ fn an_inner_node_never_passes_for_a_proof() {
         .await
         .unwrap();
         assert!(!forged);
+    });
+}
+
+/// What the aggregator must not get away with, and what a submitter must not replay: rejecting
+/// a valid submission by showing another (bad) proof of its statements, withdrawing the
+/// collateral that backs pending penalties, and a settled id submitted again.
+#[test]
+fn the_aggregator_cannot_reject_valid_proofs_or_free_reserved_collateral_and_ids_do_not_replay() {
+    run(async {
+        let env = Env::new().await;
+        let sample = SampleCircuit::setup(8);
+        env.register(&sample.vk()).await;
+        let alice = &env.keys[6];
+        let good = sample.prove(1);
+        let (sub, _) = contract::submit(&*env.l1, alice, env.contract, std::slice::from_ref(&good))
+            .await
+            .unwrap();
+        let record = sub.record().unwrap();
+        let reject = |entry: &Entry, index: u64| ProofAggregator::rejectSubmissionCall {
+            _circuitIds: vec![entry.circuit_id],
+            _proofs: vec![entry.proof()],
+            _publicInputs: vec![entry.inputs.clone()],
+            _record: record.clone(),
+            _index: U256::from(index),
+        };
+        // A bad proof of the same statement is not the submitted one.
+        let mut forged = good.clone();
+        forged.proof[6..].copy_from_slice(&good.proof[..2]);
+        let e = env
+            .l1
+            .send(&env.keys[0], L1Tx::call(env.contract, reject(&forged, 0).abi_encode()))
+            .await
+            .unwrap_err();
+        assert!(matches!(
+            aggregator_error(&e),
+            ProofAggregatorErrors::Aggregator_UnknownSubmission(_)
+        ));
+        let e = env
+            .l1
+            .send(&env.keys[0], L1Tx::call(env.contract, reject(&good, 0).abi_encode()))
+            .await
+            .unwrap_err();
+        assert!(matches!(aggregator_error(&e), ProofAggregatorErrors::Aggregator_ProofValid(_)));
+
+        // The penalty of the pending proof is reserved: only the rest of the collateral leaves.
+        let reserved =
+            view(&*env.l1, env.contract, ProofAggregator::reservedCollateralCall {}).await.unwrap();
+        assert_eq!(reserved, env.params.censorship_penalty);
+        let withdraw =
+            |wei: U256| ProofAggregator::withdrawCollateralCall { _amount: wei }.abi_encode();
+        let e = env
+            .l1
+            .send(&env.keys[0], L1Tx::call(env.contract, withdraw(env.params.collateral)))
+            .await
+            .unwrap_err();
+        assert!(matches!(
+            aggregator_error(&e),
+            ProofAggregatorErrors::Aggregator_InsufficientCollateral(_)
+        ));
+        env.l1
+            .send(
+                &env.keys[0],
+                L1Tx::call(env.contract, withdraw(env.params.collateral - reserved)),
+            )
+            .await
+            .unwrap();
+        // With no free collateral left, a new submission is refused: its penalty is not covered.
+        let e =
+            contract::submit(&*env.l1, alice, env.contract, &[sample.prove(2)]).await.unwrap_err();
+        assert!(matches!(
+            aggregator_error(&e),
+            ProofAggregatorErrors::Aggregator_InsufficientCollateral(_)
+        ));
+
+        // Aggregated, the id is settled: submitting it again is refused, so it cannot be
+        // resubmitted to be forced for a penalty.
+        let (_dir, store) = store();
+        let agg = env.service(store, NOW).await;
+        assert_eq!(agg.step().await.unwrap().posted.unwrap().proofs, 1);
+        assert!(
+            view(&*env.l1, env.contract, ProofAggregator::reservedCollateralCall {})
+                .await
+                .unwrap()
+                .is_zero()
+        );
+        let e = contract::submit(&*env.l1, alice, env.contract, &[good]).await.unwrap_err();
+        assert!(matches!(
+            aggregator_error(&e),
+            ProofAggregatorErrors::Aggregator_DuplicateSubmission(_)
+        ));
+    });
+}
+
+/// A rejected id may come back with a valid proof of the same statement: the service takes it as
+/// a new obligation and batches it (else its submitter could force it for a penalty).
+#[test]
+fn a_rejected_statement_resubmitted_with_a_valid_proof_is_batched() {
+    run(async {
+        let env = Env::new().await;
+        let sample = SampleCircuit::setup(9);
+        env.register(&sample.vk()).await;
+        let good = sample.prove(5);
+        let mut bad = good.clone();
+        bad.proof[6..].copy_from_slice(&good.proof[..2]);
+        let (_dir, store) = store();
+        let agg = env.service(store, HOLD).await;
+        let (sub, _) =
+            contract::submit(&*env.l1, &env.keys[6], env.contract, &[bad]).await.unwrap();
+        assert_eq!(agg.step().await.unwrap().rejected, 1);
+        let (again, _) =
+            contract::submit(&*env.l1, &env.keys[6], env.contract, std::slice::from_ref(&good))
+                .await
+                .unwrap();
+        assert_eq!(again.id, sub.id, "same statement, same id");
+        let report = agg.step().await.unwrap();
+        assert_eq!((report.collected, report.rejected), (1, 0));
+        let posted = agg.post(&[again]).await.unwrap();
+        let (root, path) = agg.store().inclusion(good.proof_id()).unwrap().unwrap();
+        assert_eq!(root, posted.root);
+        assert!(env.verified(&good, &path).await);
     });
 }

@@ -96,7 +96,7 @@ async fn serve<L: L1 + 'static>(l1: Arc<L>, args: AggregatorArgs) -> eyre::Resul
         }
     };
     let policy = if args.demo {
-        Policy { max_proofs: DEMO_PROOFS, max_age_secs: 3600 }
+        Policy { max_proofs: DEMO_PROOFS, max_age_secs: 600 }
     } else {
         Policy { max_proofs: args.max_proofs, max_age_secs: args.max_age }
     };

@@ -41,8 +41,10 @@ import { IProofAggregator } from "interfaces/IProofAggregator.sol";
 ///      Censorship. A submission not aggregated by its deadline (`aggregationDeadline` seconds
 ///      after it) can be forced by anyone with `forceVerify`: its proofs are verified singly,
 ///      its root is recorded as verified, and the submitter gets the fee back plus
-///      `censorshipPenalty` per proof out of the aggregator's collateral. Collateral and prepaid
-///      balances leave only after a delay, so neither can run before a deadline passes.
+///      `censorshipPenalty` per proof out of the aggregator's collateral, which `submit` reserved
+///      (a submission the collateral cannot cover is refused). Prepaid balances leave only after
+///      a delay, so signed fee agreements stay payable. A settled submission id cannot be
+///      submitted again; a rejected one can (with a valid proof).
 ///
 ///      Gas (EIP-1108 prices): the pairing is 45,000 + 34,000 per pair, each proof adds two ecMul
 ///      (6,000 each) and its calldata; see BENCHMARKS.md for measured figures.
@@ -116,6 +118,8 @@ contract ProofAggregator is IProofAggregator, EIP712 {
         uint16 proofCount;
         /// @dev Escrowed fee, in wei.
         uint256 fee;
+        /// @dev keccak256(abi.encode(proofs)): what `rejectSubmission` must show invalid.
+        bytes32 proofsHash;
     }
 
     /// @notice A registered key: where its words are stored, and its number of public inputs.
@@ -148,10 +152,9 @@ contract ProofAggregator is IProofAggregator, EIP712 {
     /// @notice Number of batches verified so far.
     uint256 public batchCount;
 
-    /// @notice Pending collateral withdrawal: amount (wei) and when it unlocks (seconds).
-    uint256 public collateralWithdrawalAmount;
-    /// @notice See `collateralWithdrawalAmount`.
-    uint256 public collateralUnlockAt;
+    /// @notice The part of `collateral` reserved for the penalties of pending on-chain
+    ///         submissions (`censorshipPenalty` per proof), in wei: it cannot be withdrawn.
+    uint256 public reservedCollateral;
 
     /// @notice Prepaid balances of off-chain submitters, in wei.
     mapping(address => uint256) public balanceOf;
@@ -165,9 +168,13 @@ contract ProofAggregator is IProofAggregator, EIP712 {
     /// @notice Registered keys.
     mapping(bytes32 => Circuit) public circuits;
 
-    /// @notice keccak256(abi.encode(record)) of each on-chain submission not yet aggregated,
-    ///         forced or rejected; zero otherwise.
+    /// @notice keccak256(abi.encode(record)) of each pending on-chain submission; `SETTLED` once
+    ///         aggregated or forced (its proofs are verified: it cannot be submitted again); zero
+    ///         otherwise (never submitted, or rejected).
     mapping(bytes32 => bytes32) public submissions;
+
+    /// @notice The `submissions` value of a settled submission.
+    bytes32 public constant SETTLED = bytes32(uint256(1));
 
     /// @notice When each verified root (batch or forced submission) was verified, in seconds; 0
     ///         for a root never verified.
@@ -179,8 +186,7 @@ contract ProofAggregator is IProofAggregator, EIP712 {
     event Submitted(
         bytes32 indexed submissionId,
         address indexed submitter,
-        uint64 deadline,
-        uint256 fee,
+        Submission record,
         bytes32[] circuitIds,
         Groth16.Proof[] proofs,
         uint256[][] publicInputs
@@ -201,8 +207,6 @@ contract ProofAggregator is IProofAggregator, EIP712 {
     event FeeSet(uint256 feePerProof);
     /// @notice Collateral was added.
     event CollateralDeposited(address indexed from, uint256 amount);
-    /// @notice The aggregator asked to withdraw collateral.
-    event CollateralWithdrawalRequested(uint256 amount, uint256 unlockAt);
     /// @notice Wei left the contract to `to` (collateral, earnings or a prepaid balance).
     event Paid(address indexed to, uint256 amount);
     /// @notice A submitter prepaid.
@@ -229,8 +233,10 @@ contract ProofAggregator is IProofAggregator, EIP712 {
     error Aggregator_MalformedProof(uint256 index);
     /// @notice `msg.value` is not `feePerProof` times the number of proofs.
     error Aggregator_WrongFee(uint256 expected, uint256 paid);
-    /// @notice The same submission is already pending.
+    /// @notice The same submission is already pending or settled.
     error Aggregator_DuplicateSubmission(bytes32 submissionId);
+    /// @notice The free collateral does not cover the censorship penalty of this submission.
+    error Aggregator_InsufficientCollateral(uint256 free, uint256 needed);
     /// @notice No pending on-chain submission has this id.
     error Aggregator_UnknownSubmission(bytes32 submissionId);
     /// @notice The positions given do not make up this submission.
@@ -336,11 +342,19 @@ contract ProofAggregator is IProofAggregator, EIP712 {
         uint256 fee = feePerProof * _proofs.length;
         if (msg.value != fee) revert Aggregator_WrongFee(fee, msg.value);
         if (submissions[submissionId] != bytes32(0)) revert Aggregator_DuplicateSubmission(submissionId);
-        uint64 deadline = uint64(block.timestamp) + aggregationDeadline;
-        submissions[submissionId] = keccak256(
-            abi.encode(Submission({ submitter: msg.sender, deadline: deadline, proofCount: uint16(_proofs.length), fee: fee }))
-        );
-        emit Submitted(submissionId, msg.sender, deadline, fee, _circuitIds, _proofs, _publicInputs);
+        uint256 penalty = censorshipPenalty * _proofs.length;
+        uint256 free = collateral - reservedCollateral;
+        if (free < penalty) revert Aggregator_InsufficientCollateral(free, penalty);
+        reservedCollateral += penalty;
+        Submission memory record = Submission({
+            submitter: msg.sender,
+            deadline: uint64(block.timestamp) + aggregationDeadline,
+            proofCount: uint16(_proofs.length),
+            fee: fee,
+            proofsHash: keccak256(abi.encode(_proofs))
+        });
+        submissions[submissionId] = keccak256(abi.encode(record));
+        emit Submitted(submissionId, msg.sender, record, _circuitIds, _proofs, _publicInputs);
     }
 
     /// @notice Prepays fees for off-chain submissions.
@@ -406,6 +420,7 @@ contract ProofAggregator is IProofAggregator, EIP712 {
         emit BatchVerified(batchCount++, batchRoot, ids.length);
 
         uint256 earned;
+        uint256 released;
         for (uint256 i = 0; i < _onchain.length; i++) {
             bytes32 id = _onchain[i].submissionId;
             Submission calldata s = _onchain[i].record;
@@ -413,10 +428,12 @@ contract ProofAggregator is IProofAggregator, EIP712 {
             if (_onchain[i].positions.length != s.proofCount || _rootAt(ids, _onchain[i].positions) != id) {
                 revert Aggregator_SubmissionMismatch(id);
             }
-            delete submissions[id];
+            submissions[id] = SETTLED;
             earned += s.fee;
+            released += censorshipPenalty * s.proofCount;
             emit SubmissionAggregated(id, batchRoot);
         }
+        reservedCollateral -= released;
         for (uint256 i = 0; i < _offchain.length; i++) {
             earned += _charge(_offchain[i], ids, batchRoot);
         }
@@ -474,9 +491,9 @@ contract ProofAggregator is IProofAggregator, EIP712 {
     // ---------------------------------------------------------------------------------------
 
     /// @notice Forces a submission the aggregator left past its deadline: verifies each proof
-    ///         singly, records the submission id as a verified root, refunds the fee and pays
-    ///         `censorshipPenalty` per proof from the collateral (as much as is left) to the
-    ///         submitter. Anyone may call it.
+    ///         singly (any valid proof of the submitted statements), records the submission id as
+    ///         a verified root, refunds the fee and pays `censorshipPenalty` per proof from the
+    ///         reserved collateral to the submitter. Anyone may call it.
     /// @param _circuitIds As submitted.
     /// @param _proofs As submitted.
     /// @param _publicInputs As submitted.
@@ -499,19 +516,20 @@ contract ProofAggregator is IProofAggregator, EIP712 {
         for (uint256 i = 0; i < _proofs.length; i++) {
             if (!_verifySingle(_circuitIds[i], _proofs[i], _publicInputs[i])) revert Aggregator_InvalidProof(i);
         }
-        delete submissions[submissionId];
+        submissions[submissionId] = SETTLED;
         if (verifiedAt[submissionId] == 0) verifiedAt[submissionId] = block.timestamp;
         uint256 penalty = censorshipPenalty * s.proofCount;
-        if (penalty > collateral) penalty = collateral;
+        reservedCollateral -= penalty;
         collateral -= penalty;
         emit SubmissionForced(submissionId, s.submitter, s.fee + penalty);
         _pay(s.submitter, s.fee + penalty);
     }
 
     /// @notice Drops a pending submission whose proof `_index` does not verify, and earns its
-    ///         fee (the aggregator did the work of finding it out).
+    ///         fee (the aggregator did the work of finding it out). The proofs must be the ones
+    ///         submitted (`proofsHash`): a bad proof of the same statement is no reason.
     /// @param _circuitIds As submitted.
-    /// @param _proofs As submitted.
+    /// @param _proofs As submitted, exactly.
     /// @param _publicInputs As submitted.
     /// @param _record The record `Submitted` emitted.
     /// @param _index The invalid proof.
@@ -528,10 +546,12 @@ contract ProofAggregator is IProofAggregator, EIP712 {
     {
         Submission calldata s = _record;
         bytes32 submissionId = _pending(_circuitIds, _proofs, _publicInputs, s);
+        if (keccak256(abi.encode(_proofs)) != s.proofsHash) revert Aggregator_UnknownSubmission(submissionId);
         if (_index >= _proofs.length || _verifySingle(_circuitIds[_index], _proofs[_index], _publicInputs[_index])) {
             revert Aggregator_ProofValid(_index);
         }
         delete submissions[submissionId];
+        reservedCollateral -= censorshipPenalty * s.proofCount;
         earnings += s.fee;
         emit SubmissionRejected(submissionId, _index);
     }
@@ -553,24 +573,13 @@ contract ProofAggregator is IProofAggregator, EIP712 {
         emit CollateralDeposited(msg.sender, msg.value);
     }
 
-    /// @notice Asks to withdraw collateral after twice `aggregationDeadline`, long enough for every
-    ///         submission made before the request to be forced. Replaces any earlier request.
-    /// @param _amount Wei.
-    function requestCollateralWithdrawal(uint256 _amount) external onlyAggregator {
-        collateralWithdrawalAmount = _amount;
-        collateralUnlockAt = block.timestamp + 2 * uint256(aggregationDeadline);
-        emit CollateralWithdrawalRequested(_amount, collateralUnlockAt);
-    }
-
-    /// @notice Pays out the requested collateral once unlocked (at most what is left).
-    function withdrawCollateral() external onlyAggregator {
-        if (collateralWithdrawalAmount == 0 || block.timestamp < collateralUnlockAt) {
-            revert Aggregator_Locked(collateralUnlockAt);
-        }
-        uint256 amount = collateralWithdrawalAmount < collateral ? collateralWithdrawalAmount : collateral;
-        collateralWithdrawalAmount = 0;
-        collateral -= amount;
-        _pay(aggregator, amount);
+    /// @notice Withdraws collateral not reserved for pending submissions' penalties.
+    /// @param _amount Wei, at most `collateral - reservedCollateral`.
+    function withdrawCollateral(uint256 _amount) external onlyAggregator {
+        uint256 free = collateral - reservedCollateral;
+        if (_amount > free) revert Aggregator_InsufficientCollateral(free, _amount);
+        collateral -= _amount;
+        _pay(aggregator, _amount);
     }
 
     /// @notice Pays out the fees earned.
