@@ -375,11 +375,12 @@ impl<L: L1> Aggregator<L> {
 
     async fn reject_on_chain(&self, s: &Submission, index: usize) {
         let Some(record) = s.record() else { return };
+        let submitted = crate::contract::submit_call(&s.entries);
         let call = ProofAggregator::rejectSubmissionCall {
             _record: record,
-            _circuitIds: s.entries.iter().map(|e| e.circuit_id).collect(),
-            _proofs: s.entries.iter().map(Entry::proof).collect(),
-            _publicInputs: s.entries.iter().map(|e| e.inputs.clone()).collect(),
+            _circuitIds: submitted._circuitIds,
+            _proofs: submitted._proofs,
+            _publicInputs: submitted._publicInputs,
             _index: U256::from(index),
         };
         match self.l1.send(&self.signer, L1Tx::call(self.contract, call.abi_encode())).await {

@@ -11,7 +11,7 @@
 
 use std::{path::PathBuf, sync::Arc};
 
-use alloy_primitives::{Address, Bytes, U256};
+use alloy_primitives::{Bytes, U256};
 use alloy_sol_types::SolCall;
 use clap::Args;
 use eyre::ensure;
@@ -64,7 +64,7 @@ pub fn aggregation(args: &AggregationBenchArgs) -> eyre::Result<()> {
     for &n in &args.sizes {
         let sp = spinner(&format!("proving and aggregating {n} proofs"));
         let entries: Vec<Entry> = (0..n as u64).map(|i| sample.prove(i)).collect();
-        let keys = vec![sample.vk(); 1];
+        let keys = vec![sample.vk()];
         rows.push(measure(
             format!("{n} proofs, 1 key"),
             keys.clone(),
@@ -191,7 +191,6 @@ fn measure(
         )
         .await?;
         ensure!(m.success && m.result.last() == Some(&1), "isProofVerified is not true");
-        let _: Address = at;
         Ok(Row {
             label,
             n: entries.len(),

@@ -26,8 +26,8 @@ contract AggregatedZkVerifier is ZkClaimInput, IZkVerifier {
     /// @custom:semver 0.1.0
     string public constant version = "0.1.0";
 
-    /// @notice Bytes before the Merkle path.
-    uint256 public constant SEAL_PREFIX_BYTES = 160;
+    /// @notice Bytes before the Merkle path: the blob opening (`OPENING_BYTES`).
+    uint256 public constant SEAL_PREFIX_BYTES = OPENING_BYTES;
 
     /// @notice The aggregation layer.
     IProofAggregator public immutable AGGREGATOR;
@@ -50,17 +50,14 @@ contract AggregatedZkVerifier is ZkClaimInput, IZkVerifier {
     /// @dev Malformed bytes, a proof in no verified batch and a wrong blob opening return false.
     function verify(Claim calldata _claim, bytes calldata _proof) external view returns (bool) {
         if (_proof.length < SEAL_PREFIX_BYTES || (_proof.length - SEAL_PREFIX_BYTES) % 32 != 0) return false;
-        bytes32 versionedHash = bytes32(_proof[0:32]);
-        if (keccak256(abi.encodePacked(versionedHash)) != _claim.blobsHash) return false;
-        bytes32 y = bytes32(_proof[32:64]);
-        (, bytes32 z, uint256 input) = publicInput(_claim, versionedHash, y);
-        uint256[] memory inputs = new uint256[](1);
-        inputs[0] = input;
+        bytes calldata opening = _proof[0:SEAL_PREFIX_BYTES];
+        (bool ok, bytes32 z, uint256[] memory inputs) = _inputsOf(_claim, opening);
+        if (!ok) return false;
         bytes32[] memory path = new bytes32[]((_proof.length - SEAL_PREFIX_BYTES) / 32);
         for (uint256 i = 0; i < path.length; i++) {
             path[i] = bytes32(_proof[SEAL_PREFIX_BYTES + 32 * i:SEAL_PREFIX_BYTES + 32 * i + 32]);
         }
         if (!AGGREGATOR.isProofVerified(CIRCUIT_ID, inputs, path)) return false;
-        return _pointEvaluation(versionedHash, z, y, _proof[64:160]);
+        return _opens(opening, z);
     }
 }

@@ -84,4 +84,33 @@ abstract contract ZkClaimInput {
             ok := and(ok, eq(mload(add(m, 0x20)), BLS_MODULUS))
         }
     }
+
+    /// @notice Length of a blob opening in a proof's bytes: versionedHash (32) ‖ y (32) ‖ KZG
+    ///         commitment (48) ‖ KZG proof at z (48).
+    uint256 public constant OPENING_BYTES = 160;
+
+    /// @dev The circuit's public inputs for `_claim` with the blob opening `_opening`
+    ///      (`OPENING_BYTES` long), and the challenge point z; `ok` is false when the opening is
+    ///      not of the claim's blob. The opening itself is checked by `_opens`.
+    function _inputsOf(
+        Claim calldata _claim,
+        bytes calldata _opening
+    )
+        internal
+        pure
+        returns (bool ok, bytes32 z, uint256[] memory inputs)
+    {
+        bytes32 versionedHash = bytes32(_opening[0:32]);
+        if (keccak256(abi.encodePacked(versionedHash)) != _claim.blobsHash) return (false, z, inputs);
+        uint256 input;
+        (, z, input) = publicInput(_claim, versionedHash, bytes32(_opening[32:64]));
+        inputs = new uint256[](1);
+        inputs[0] = input;
+        ok = true;
+    }
+
+    /// @dev Whether the blob opening `_opening` holds at `_z` (the point-evaluation precompile).
+    function _opens(bytes calldata _opening, bytes32 _z) internal view returns (bool) {
+        return _pointEvaluation(bytes32(_opening[0:32]), _z, bytes32(_opening[32:64]), _opening[64:160]);
+    }
 }

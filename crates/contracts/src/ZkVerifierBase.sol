@@ -61,15 +61,12 @@ abstract contract ZkVerifierBase is ZkClaimInput, IZkVerifier {
     ///      fail, which consumes the gas forwarded to it, and then returns false.
     function verify(Claim calldata _claim, bytes calldata _proof) external view returns (bool) {
         if (_proof.length != PROOF_BYTES) return false;
-        bytes32 versionedHash = bytes32(_proof[256:288]);
-        if (keccak256(abi.encodePacked(versionedHash)) != _claim.blobsHash) return false;
-        bytes32 y = bytes32(_proof[288:320]);
-        (, bytes32 z, uint256 input) = publicInput(_claim, versionedHash, y);
-        uint256[] memory inputs = new uint256[](1);
-        inputs[0] = input;
+        bytes calldata opening = _proof[256:416];
+        (bool ok, bytes32 z, uint256[] memory inputs) = _inputsOf(_claim, opening);
+        if (!ok) return false;
         Groth16.Proof memory proof = abi.decode(_proof[0:256], (Groth16.Proof));
         if (!Groth16.verify(_toKey(_verifyingKeyWords()), proof, inputs)) return false;
-        return _pointEvaluation(versionedHash, z, y, _proof[320:416]);
+        return _opens(opening, z);
     }
 
     /// @notice The verifying key: alpha (x, y), beta, gamma, delta (each x_im, x_re, y_im, y_re),
