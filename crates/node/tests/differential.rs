@@ -104,7 +104,13 @@ async fn build_setup() -> Setup {
     };
     cfg.dispute_game = LegImpl::Create(Box::new(game_init));
     let d = deploy(&l1, &signers[3], cfg).await.unwrap();
-    let genesis_time = l1.head().await.unwrap().timestamp;
+    // The model's clock starts where the contract's does: its deployment block, which is earlier
+    // than the head once the rest of the system is deployed. Starting the model at the head would
+    // leave the contract's liveness period seconds ahead of the model's.
+    let genesis_time =
+        tribunal_l1::view(&l1, d.finality, MultiProofFinality::lastFinalizedAtCall {})
+            .await
+            .unwrap();
 
     // Batches 1..=3 posted, each in the same one-blob sidecar, consuming no L1 message.
     let sidecar =
@@ -640,6 +646,23 @@ fn events(max: usize) -> impl Strategy<Value = Vec<Event>> {
     // The strategy's claims read the blobs hash, which setup computes.
     setup();
     prop::collection::vec(test_utils::event(claim, setup().genesis_time), 1..max)
+}
+
+/// Regression: the chain's clock and the model's once disagreed by the seconds the setup's
+/// transactions took, so a liveness failure the model refused was accepted on chain one week after
+/// genesis.
+#[test]
+fn liveness_period_starts_at_the_contracts_deployment() {
+    let s = setup();
+    let week = FinalityParams::SEVEN_DAYS;
+    for now in [week - 3, week - 2, week - 1, week] {
+        check(vec![
+            Event::Tick { now },
+            Event::Propose { claim: claim(1, 0, 0) },
+            Event::RecordLivenessFailure,
+        ])
+        .unwrap_or_else(|e| panic!("tick {now} after genesis {}: {e}", s.genesis_time));
+    }
 }
 
 proptest! {
