@@ -23,31 +23,48 @@ interface IBlobInbox {
 /// @notice The OP leg: one bisection game per claim of `MultiProofFinality`, in the terms of the
 ///         OP Stack's FaultDisputeGame (claim, attack/defend, step, chess clock, bond, resolve),
 ///         over the reference STF's per-transaction execution trace.
-/// @dev The game of a claim:
-///      - `create`: the claim's proposer opens it with `CLAIM_BOND` and becomes its defender. The
-///        window (`WINDOW_SECONDS`, 7 days) starts.
-///      - `challenge`: anyone, during the window, opens a challenge with the depth-0 bond. The
-///        first challenge proves the batch's two header field elements against the batch's blob
+/// @dev A game is a tree of bonded positions (nodes), and every move is open to anyone:
+///      - `create`: anyone opens a claim's game with `CLAIM_BOND`; the claim itself is the root
+///        node, and the creator's bond rides on it. The window (`WINDOW_SECONDS`, 7 days) starts.
+///      - `challenge`: anyone, during the window, disputes the root: the trace from `T_0` (parent
+///        root, queue before, empty withdrawal tree, header chunk) to `T_n` (post root, queue
+///        after, withdrawal root, data commitment) over the batch's `n` transactions. The
+///        challenge proves the batch's two header field elements against the batch's blob
 ///        versioned hashes (EIP-4844 point evaluation); a header that does not decode, or names
-///        another chain or batch, loses the claim at once. The challenge disputes the trace from
-///        `T_0` (parent root, queue before, empty withdrawal tree, header chunk) to `T_n` (post
-///        root, queue after, withdrawal root, data commitment) over the batch's `n` transactions.
-///      - Bisection: the defender posts the trace hash at the midpoint (`bisect`); the challenger
-///        agrees with it (`defend`: the dispute is in the upper half) or not (`attack`: the lower
-///        half). Each move posts a bond that grows by 5/4 per depth.
-///      - `step`: once one transaction is disputed, anyone executes it on chain (`StfStep`), with
-///        its four record chunks proven against the blobs. The challenger wins when the STF
-///        refuses the batch there or the result differs from the defender's hash.
-///      - `proveBadElement`: any blob field element that cannot be part of a decodable batch (a
-///        top byte set, or non-zero after the batch's last record) wins a challenge at once.
-///      - Chess clocks: each side of a challenge has `CLOCK_SECONDS` (3.5 days) over all its
-///        moves; a side whose turn starts with less than `CLOCK_EXTENSION_SECONDS` left is granted
-///        that much. A side whose clock runs out loses the challenge (`resolveChallenge`).
-///      - The claim loses as soon as a challenge is won by its challenger. It wins (`resolve`) once
-///        the window has passed and every challenge was won by the defender.
-///      - Bonds: the winner of a challenge takes both sides' bonds in it; the claim bond goes to
-///        the first challenger to win, or back to the defender. Payouts are credited per game and
-///        withdrawable `WITHDRAWAL_DELAY_SECONDS` after the game resolved (`claimCredit`).
+///        another chain or batch, proves the challenge at once.
+///      - `bisect`: anyone answers a challenge over `[lo, hi]` (`hi - lo >= 2`) with a trace hash
+///        at the midpoint, for the claim's side.
+///      - `attack` / `defend`: anyone answers a midpoint with a challenge of its lower half (the
+///        midpoint is wrong) or of its upper half (the midpoint is right, the upper end wrong).
+///      - `step`: a challenge over one transaction is countered by executing it on chain
+///        (`StfStep`, with canonical witnesses and its four record chunks proven against the
+///        blobs): when the STF reaches exactly the challenged upper hash, the challenge is
+///        countered; otherwise it is proven.
+///      - `proveBadElement`: a blob field element that no decodable batch has (a top byte set, or
+///        non-zero after the batch's last record) proves the root's challenge.
+///      Each position exists once (same parent, same content), so nobody can squat a claim or a
+///      move: whoever posts it, the content is what the rules fix, and every side's answers stay
+///      open to everyone. A wrong move by a player is only a wrong sibling that the other side
+///      counters; it never stops the right move from being made.
+///
+///      Resolution, as FaultDisputeGame's: a position is countered when one of its answers stands
+///      (is not countered), or, for a one-transaction challenge, when a step counters it.
+///      `resolveNode` settles one position in O(1) once no answer can be added (its deadline
+///      passed, or a step or proof decided it) and its answers are settled; parents learn from
+///      their children as these settle, so no call loops over answers and spam answers only cost
+///      the bonds of the spammer. `resolve` settles the root: the claim wins once the window has
+///      passed and its challenge (if any) is countered, and loses as soon as its challenge stands.
+///
+///      Chess clocks: each side has `CLOCK_SECONDS` (3.5 days) over its moves along a path; a
+///      side whose turn starts with less than `CLOCK_EXTENSION_SECONDS` left is granted that much.
+///
+///      Bonds are paid per position (subgame): an uncountered position's bond returns to its
+///      poster; a countered one's goes to the poster of its leftmost (first posted) standing
+///      answer, or to whoever stepped it. So the honest side collects every bond of the other
+///      side's positions it counters. Payouts are credited per game and withdrawable
+///      `WITHDRAWAL_DELAY_SECONDS` after the game resolved (`claimCredit`).
+///      Trust model: no role is privileged; every external function may be called by anyone,
+///      front-run or bundled; what it changes is fixed by the rules and the posted bond.
 contract DisputeGame is IDisputeGame {
     /// @notice A blob field element with its KZG opening: `p(z) = value` for the blob's
     ///         polynomial `p`, `z` the element's evaluation point (EIP-4844).
@@ -60,73 +77,77 @@ contract DisputeGame is IDisputeGame {
         bytes proof;
     }
 
-    /// @notice Whose move it is in a challenge.
-    enum Turn {
-        /// @dev The defender posts the midpoint's trace hash.
-        DEFENDER_BISECT,
-        /// @dev The challenger attacks or defends the midpoint.
-        CHALLENGER_CHOOSE,
-        /// @dev One transaction is disputed: the challenger steps.
-        CHALLENGER_STEP,
-        /// @dev Decided.
-        DONE
+    /// @notice What a position asserts.
+    enum Kind {
+        /// @dev The claim: `hiHash` is the trace hash after all `hi` transactions. Claim side.
+        ROOT,
+        /// @dev `hiHash` is not the trace hash at `hi` given `loHash` at `lo`. Challenger side.
+        CHALLENGE,
+        /// @dev `hiHash` is the trace hash at `lo == hi`, the parent challenge's midpoint. Claim
+        ///      side.
+        MIDPOINT
     }
 
     /// @notice A claim's game.
     struct Game {
-        /// @dev The claim's proposer, who plays for it.
-        address defender;
         /// @dev When it was created, in seconds (0: not created).
         uint64 createdAt;
         /// @dev When it resolved, in seconds (0: in progress).
         uint64 resolvedAt;
         /// @dev Where it stands.
         GameStatus status;
-        /// @dev Whether the batch header was read from the blobs.
+        /// @dev Whether the batch header was read from the blobs (by the challenge).
         bool headerKnown;
         /// @dev Transactions in the batch (from its header).
         uint32 txCount;
-        /// @dev Challenges not decided yet.
-        uint32 openChallenges;
+        /// @dev 1 + the root node's id.
+        uint32 root;
         /// @dev The header chunk: the data commitment's first accumulator.
         uint256 headerChunk;
     }
 
-    /// @notice One challenger's dispute with the defender.
-    struct Challenge {
-        /// @dev The claim.
-        uint256 claimId;
-        /// @dev Who opened it.
-        address challenger;
-        /// @dev Agreed trace position.
+    /// @notice One position of a game (five storage slots; a midpoint leaves `loHash` empty).
+    struct Node {
+        /// @dev Who posted it (and its bond).
+        address claimant;
+        /// @dev When it was posted, in seconds.
+        uint64 createdAt;
+        /// @dev 1 + the parent's id (0 for the root).
+        uint32 parent;
+        /// @dev Bond posted, in wei.
+        uint96 bond;
+        /// @dev The claim whose game it belongs to.
+        uint64 claimId;
+        /// @dev Clock time its side has used along its path, this move included, in seconds.
+        uint64 clock;
+        /// @dev Lower end of the disputed interval (a midpoint: its position).
         uint32 lo;
-        /// @dev Disputed trace position (`lo < hi`).
+        /// @dev Upper end (a midpoint: its position).
         uint32 hi;
-        /// @dev Moves made, the opening included.
+        /// @dev Answers not settled yet.
+        uint32 openAnswers;
+        /// @dev 1 + the id of the first-posted answer known to stand (0: none so far).
+        uint32 counteredBy;
+        /// @dev Depth: 0 for the root, 1 for its challenge, and so on.
         uint8 depth;
-        /// @dev Whose move.
-        Turn turn;
-        /// @dev Whether the challenger won (meaningful once `turn == DONE`).
-        bool challengerWon;
-        /// @dev When the current turn started, in seconds.
-        uint64 turnStartedAt;
-        /// @dev Clock time used by the challenger, in seconds.
-        uint64 challengerUsed;
-        /// @dev Clock time used by the defender, in seconds.
-        uint64 defenderUsed;
-        /// @dev Trace hash at `lo`, agreed.
+        /// @dev What it asserts.
+        Kind kind;
+        /// @dev Settled by `resolveNode` (or `resolve`, for the root).
+        bool resolved;
+        /// @dev A challenge decided for good without waiting for answers: proven by the blob
+        ///      data, or by a step that does not reach its upper hash.
+        bool proven;
+        /// @dev A one-transaction challenge countered by a step (`stepperOf` took its bond).
+        bool stepped;
+        /// @dev Trace hash at `lo`, agreed by the challenge (challenges only).
         bytes32 loHash;
-        /// @dev Trace hash at `hi`, asserted by the defender.
+        /// @dev Trace hash asserted at `hi` (root, midpoint) or disputed at `hi` (challenge).
         bytes32 hiHash;
-        /// @dev The defender's hash at the midpoint, while the challenger chooses.
-        bytes32 midHash;
-        /// @dev Bonds posted, in wei.
-        uint256 pot;
     }
 
     /// @notice Semantic version.
-    /// @custom:semver 0.1.0
-    string public constant version = "0.1.0";
+    /// @custom:semver 0.2.0
+    string public constant version = "0.2.0";
 
     /// @notice Field elements per blob (EIP-4844).
     uint256 public constant FIELD_ELEMENTS_PER_BLOB = 4096;
@@ -153,35 +174,41 @@ contract DisputeGame is IDisputeGame {
     uint64 public immutable L2_CHAIN_ID;
     /// @notice The window for challenges, in seconds (7 days).
     uint64 public immutable WINDOW_SECONDS;
-    /// @notice Each side's chess clock per challenge, in seconds (3.5 days).
+    /// @notice Each side's chess clock along a path, in seconds (3.5 days).
     uint64 public immutable CLOCK_SECONDS;
     /// @notice Time a side is guaranteed when its turn starts, in seconds (3 hours).
     uint64 public immutable CLOCK_EXTENSION_SECONDS;
     /// @notice Delay between a game's resolution and its payouts, in seconds.
     uint64 public immutable WITHDRAWAL_DELAY_SECONDS;
-    /// @notice The defender's bond, in wei.
+    /// @notice The bond on the root (the claim's side), in wei.
     uint256 public immutable CLAIM_BOND;
-    /// @notice The bond of a challenge's opening move, in wei; move `d` posts `BASE_BOND·(5/4)^d`.
+    /// @notice The bond of a challenge of the root, in wei; a position at depth `d >= 1` posts
+    ///         `BASE_BOND·(5/4)^(d-1)`.
     uint256 public immutable BASE_BOND;
 
     mapping(uint256 claimId => Game) internal games;
-    Challenge[] internal challenges;
+    Node[] internal nodes;
+    /// @notice 1 + the id of the position with this key (`_key`): each position exists once.
+    mapping(bytes32 key => uint256) public nodeByKey;
+    /// @notice Who countered a one-transaction challenge by a step.
+    mapping(uint256 node => address) public stepperOf;
     /// @notice Payouts, in wei, per game and recipient.
     mapping(uint256 claimId => mapping(address => uint256)) public credit;
 
     /// @notice A claim's game was created.
-    event GameCreated(uint256 indexed claimId, address indexed defender);
-    /// @notice A challenge was opened.
-    event ChallengeOpened(uint256 indexed claimId, uint256 indexed challengeId, address indexed challenger, uint32 txCount);
-    /// @notice A move was made: `hash` is the defender's midpoint (bisect) or zero.
-    event Move(uint256 indexed challengeId, uint8 depth, uint32 lo, uint32 hi, Turn turn, bytes32 hash);
-    /// @notice A challenge was decided.
-    event ChallengeDecided(uint256 indexed challengeId, bool challengerWon, string reason);
+    event GameCreated(uint256 indexed claimId, address indexed creator);
+    /// @notice A position was posted (see `nodeOf` for its interval): a challenge, whose
+    ///         `hash` is the disputed upper hash, or a midpoint, whose `hash` it asserts.
+    event Move(uint256 indexed claimId, uint256 indexed node, uint256 indexed parent, Kind kind, bytes32 hash);
+    /// @notice A one-transaction challenge was decided by executing the transaction.
+    event Stepped(uint256 indexed node, bool countered, address by);
+    /// @notice The root's challenge was proven by the blob data.
+    event ProvenByData(uint256 indexed node, string reason);
+    /// @notice A position was settled; its bond went to `payee`.
+    event NodeResolved(uint256 indexed node, bool countered, address payee);
     /// @notice A game resolved.
     event Resolved(uint256 indexed claimId, GameStatus status);
 
-    /// @notice Only the claim's proposer creates its game, once.
-    error Game_NotProposer(address caller);
     /// @notice The game exists already.
     error Game_Exists(uint256 claimId);
     /// @notice No game for this claim.
@@ -190,20 +217,24 @@ contract DisputeGame is IDisputeGame {
     error Game_Resolved(uint256 claimId);
     /// @notice The challenge window closed.
     error Game_WindowClosed(uint256 claimId);
-    /// @notice The window is still open, or challenges are undecided.
+    /// @notice The window is still open, or the challenge is not settled.
     error Game_NotResolvable(uint256 claimId);
     /// @notice Wrong bond attached.
     error Game_WrongBond(uint256 sent, uint256 expected);
-    /// @notice Not this caller's move, or not this move now.
-    error Game_NotYourMove(uint256 challengeId);
-    /// @notice The mover's clock ran out.
-    error Game_ClockExpired(uint256 challengeId);
-    /// @notice Nobody's clock ran out.
-    error Game_ClockRunning(uint256 challengeId);
-    /// @notice No such challenge.
-    error Game_UnknownChallenge(uint256 challengeId);
+    /// @notice This position cannot be answered this way.
+    error Game_InvalidMove(uint256 node);
+    /// @notice The same position was already posted.
+    error Game_MoveExists(uint256 node);
+    /// @notice The time to answer this position ran out.
+    error Game_ClockExpired(uint256 node);
+    /// @notice The position can still be answered, or its answers are not settled.
+    error Game_NodeNotResolvable(uint256 node);
+    /// @notice No such position.
+    error Game_UnknownNode(uint256 node);
     /// @notice The step's pre-state is not the agreed one.
-    error Game_WrongPreState(uint256 challengeId);
+    error Game_WrongPreState(uint256 node);
+    /// @notice A claimed batch with no transactions and a post state equal to its pre-state.
+    error Game_NothingToDispute(uint256 claimId);
     /// @notice A KZG opening does not verify against the batch's blob.
     error Game_BadBlobProof(uint256 element);
     /// @notice The element is not in the batch's blobs.
@@ -217,8 +248,8 @@ contract DisputeGame is IDisputeGame {
     /// @param _inbox The inbox.
     /// @param _stf The one-step STF.
     /// @param _seconds Window, clock, clock extension and withdrawal delay, in seconds.
-    /// @param _claimBond The defender's bond, in wei.
-    /// @param _baseBond The opening move's bond, in wei.
+    /// @param _claimBond The root's bond, in wei.
+    /// @param _baseBond The bond of a challenge of the root, in wei.
     constructor(
         IClaimRegistry _finality,
         IBlobInbox _inbox,
@@ -239,99 +270,103 @@ contract DisputeGame is IDisputeGame {
         BASE_BOND = _baseBond;
     }
 
-    // ---------------------------------------------------------------- game
+    // ---------------------------------------------------------------- moves
 
-    /// @notice Creates the game of claim `_claimId`, with `CLAIM_BOND` attached. Only its proposer.
-    /// @param _claimId The claim.
-    function create(uint256 _claimId) external payable {
-        if (FINALITY.proposerOf(_claimId) != msg.sender) revert Game_NotProposer(msg.sender);
+    /// @notice Creates the game of claim `_claimId`, with `CLAIM_BOND` attached. Anyone may
+    ///         create it, once; the bond returns to the creator unless the claim loses.
+    /// @param _claimId The claim (must exist in `FINALITY`).
+    /// @return root The root position's id.
+    function create(uint256 _claimId) external payable returns (uint256 root) {
+        Claim memory c = FINALITY.claimOf(_claimId);
         Game storage g = games[_claimId];
         if (g.createdAt != 0) revert Game_Exists(_claimId);
         if (msg.value != CLAIM_BOND) revert Game_WrongBond(msg.value, CLAIM_BOND);
-        g.defender = msg.sender;
         g.createdAt = uint64(block.timestamp);
+        root = nodes.length;
+        g.root = uint32(root + 1);
+        Node storage n = nodes.push();
+        n.claimId = uint64(_claimId);
+        n.kind = Kind.ROOT;
+        n.createdAt = uint64(block.timestamp);
+        n.claimant = msg.sender;
+        n.bond = uint96(msg.value);
+        n.hiHash = STF.traceHash(StfStep.TraceState(c.postRoot, c.queueAfter, c.withdrawalRoot, c.dataCommitment));
         emit GameCreated(_claimId, msg.sender);
     }
 
-    /// @notice Opens a challenge against claim `_claimId`, with `moveBond(0)` attached.
+    /// @notice Challenges claim `_claimId` (its root position), with `moveBond(1)` attached.
+    ///         Anyone, during the window, once per game.
     /// @param _claimId The claim.
     /// @param _header Blob field elements 0 (payload length) and 1 (batch header) with their KZG
-    ///        openings; read only by the game's first challenge (pass empty openings after).
-    /// @return id The challenge id.
+    ///        openings.
+    /// @return id The challenge's id.
     function challenge(uint256 _claimId, BlobElement[2] calldata _header) external payable returns (uint256 id) {
         Game storage g = _open(_claimId);
         if (block.timestamp >= g.createdAt + WINDOW_SECONDS) revert Game_WindowClosed(_claimId);
-        _bond(0);
+        uint256 rootId = g.root - 1;
+        Node storage root = nodes[rootId];
         Claim memory c = FINALITY.claimOf(_claimId);
-        id = challenges.length;
-        Challenge storage ch = challenges.push();
-        ch.claimId = _claimId;
-        ch.challenger = msg.sender;
-        ch.depth = 1;
-        ch.turnStartedAt = uint64(block.timestamp);
-        ch.pot = msg.value;
-        g.openChallenges += 1;
-        bool decodable = true;
-        if (!g.headerKnown) decodable = _readHeader(g, c, _header);
-        emit ChallengeOpened(_claimId, id, msg.sender, g.txCount);
-        if (!decodable) {
-            _decide(id, true, "header does not decode");
-            return id;
-        }
-        ch.hi = g.txCount;
-        ch.loHash = STF.traceHash(
+        bool decodable = _readHeader(g, c, _header);
+        bytes32 loHash = STF.traceHash(
             StfStep.TraceState(c.parentRoot, c.queueBefore, STF.EMPTY_WITHDRAWAL_ROOT(), bytes32(g.headerChunk))
         );
-        ch.hiHash = STF.traceHash(StfStep.TraceState(c.postRoot, c.queueAfter, c.withdrawalRoot, c.dataCommitment));
-        if (ch.hi == 0) {
-            _decide(id, ch.loHash != ch.hiHash, "empty batch");
-            return id;
+        uint32 n = decodable ? g.txCount : 0;
+        if (decodable && n == 0 && loHash == root.hiHash) revert Game_NothingToDispute(_claimId);
+        id = _post(rootId, Kind.CHALLENGE, 0, n, loHash, root.hiHash, 0);
+        if (!decodable) {
+            _prove(id, "header does not decode");
+        } else if (n == 0) {
+            _prove(id, "empty batch with another post state");
         }
-        ch.turn = ch.hi == 1 ? Turn.CHALLENGER_STEP : Turn.DEFENDER_BISECT;
-        _startTurn(ch);
     }
 
-    /// @notice The defender's move: the trace hash at the midpoint `(lo + hi) / 2`, with
-    ///         `moveBond(depth)` attached.
-    /// @param _id The challenge.
-    /// @param _midHash `StfStep.traceHash` of the state after the first `(lo + hi) / 2`
-    ///        transactions.
-    function bisect(uint256 _id, bytes32 _midHash) external payable {
-        Challenge storage ch = _move(_id, Turn.DEFENDER_BISECT);
-        ch.midHash = _midHash;
-        ch.turn = Turn.CHALLENGER_CHOOSE;
-        _startTurn(ch);
-        emit Move(_id, ch.depth, ch.lo, ch.hi, ch.turn, _midHash);
+    /// @notice Answers challenge `_id` for the claim's side: the trace hash after the first
+    ///         `(lo + hi) / 2` transactions, with `moveBond(depth + 1)` attached. Anyone.
+    /// @param _id A challenge over at least two transactions.
+    /// @param _midHash `StfStep.traceHash` of the state at the midpoint.
+    /// @return The midpoint's id.
+    function bisect(uint256 _id, bytes32 _midHash) external payable returns (uint256) {
+        Node storage ch = _node(_id);
+        if (ch.kind != Kind.CHALLENGE || ch.proven || ch.hi - ch.lo < 2) revert Game_InvalidMove(_id);
+        uint32 mid = (ch.lo + ch.hi) / 2;
+        return _post(_id, Kind.MIDPOINT, mid, mid, 0, _midHash, 0);
     }
 
-    /// @notice The challenger disagrees with the midpoint: the dispute moves to the lower half.
-    /// @param _id The challenge.
-    function attack(uint256 _id) external payable {
-        Challenge storage ch = _move(_id, Turn.CHALLENGER_CHOOSE);
-        ch.hi = (ch.lo + ch.hi) / 2;
-        ch.hiHash = ch.midHash;
-        _afterChoice(_id, ch);
+    /// @notice Answers midpoint `_id` for the challenger's side: the midpoint is wrong, so the
+    ///         lower half is disputed. With `moveBond(depth + 1)` attached. Anyone.
+    /// @param _id A midpoint.
+    /// @return The new challenge's id.
+    function attack(uint256 _id) external payable returns (uint256) {
+        Node storage m = _node(_id);
+        if (m.kind != Kind.MIDPOINT) revert Game_InvalidMove(_id);
+        Node storage ch = nodes[m.parent - 1];
+        return _post(_id, Kind.CHALLENGE, ch.lo, m.hi, ch.loHash, m.hiHash, 1);
     }
 
-    /// @notice The challenger agrees with the midpoint: the dispute moves to the upper half.
-    /// @param _id The challenge.
-    function defend(uint256 _id) external payable {
-        Challenge storage ch = _move(_id, Turn.CHALLENGER_CHOOSE);
-        ch.lo = (ch.lo + ch.hi) / 2;
-        ch.loHash = ch.midHash;
-        _afterChoice(_id, ch);
+    /// @notice Answers midpoint `_id` for the challenger's side: the midpoint is right, and the
+    ///         upper half is disputed. With `moveBond(depth + 1)` attached. Anyone.
+    /// @param _id A midpoint.
+    /// @return The new challenge's id.
+    function defend(uint256 _id) external payable returns (uint256) {
+        Node storage m = _node(_id);
+        if (m.kind != Kind.MIDPOINT) revert Game_InvalidMove(_id);
+        Node storage ch = nodes[m.parent - 1];
+        return _post(_id, Kind.CHALLENGE, m.lo, ch.hi, m.hiHash, ch.hiHash, 2);
     }
 
-    /// @notice Executes the one disputed transaction on chain. Anyone may call it during the
-    ///         challenger's clock.
+    /// @notice Decides one-transaction challenge `_id` by executing the transaction on chain.
+    ///         Anyone, before the challenge's deadline. When the STF accepts the transaction and
+    ///         reaches exactly the challenged hash, the challenge is countered and the caller
+    ///         takes its bond; otherwise it is proven.
     /// @param _id The challenge.
     /// @param _record Blob field elements `2 + 4·lo .. 5 + 4·lo`: the transaction's record.
-    /// @param _witness The agreed pre-state and the Merkle witnesses (`StfStep.step`).
+    /// @param _witness The agreed pre-state and the Merkle witnesses (`StfStep.step`); every
+    ///        value canonical, or the step reverts.
     function step(uint256 _id, BlobElement[4] calldata _record, StfStep.StepWitness calldata _witness) external {
-        Challenge storage ch = _challenge(_id);
-        if (ch.turn != Turn.CHALLENGER_STEP) revert Game_NotYourMove(_id);
+        Node storage ch = _node(_id);
+        if (ch.kind != Kind.CHALLENGE || ch.hi - ch.lo != 1 || ch.proven || ch.stepped) revert Game_InvalidMove(_id);
         _open(ch.claimId);
-        if (_expired(ch)) revert Game_ClockExpired(_id);
+        if (block.timestamp > _deadline(ch)) revert Game_ClockExpired(_id);
         if (STF.traceHash(_witness.pre) != ch.loHash) revert Game_WrongPreState(_id);
         bytes32[] memory hashes = INBOX.blobHashes(FINALITY.claimOf(ch.claimId).batchNumber);
         uint256[4] memory chunks;
@@ -341,54 +376,82 @@ contract DisputeGame is IDisputeGame {
             chunks[j] = _record[j].value;
         }
         (bool valid, StfStep.TraceState memory post) = STF.step(ch.lo, chunks, _witness);
-        if (!valid) return _decide(_id, true, "the STF refuses the batch at this transaction");
-        bool differs = STF.traceHash(post) != ch.hiHash;
-        _decide(_id, differs, differs ? "step disagrees with the defender" : "step agrees with the defender");
+        bool countered = valid && STF.traceHash(post) == ch.hiHash;
+        if (countered) {
+            ch.stepped = true;
+            stepperOf[_id] = msg.sender;
+        } else {
+            ch.proven = true;
+        }
+        emit Stepped(_id, countered, msg.sender);
     }
 
-    /// @notice Wins challenge `_id` with a blob field element that no decodable batch has: a top
-    ///         byte set, or a non-zero element after the batch's last record. Anyone may call it.
-    /// @param _id The challenge.
+    /// @notice Proves the challenge of claim `_claimId` with a blob field element that no
+    ///         decodable batch has: a top byte set, or a non-zero element after the batch's last
+    ///         record. Anyone.
+    /// @param _claimId The claim.
     /// @param _element The element's index across the batch's blobs.
     /// @param _opening Its value and KZG opening.
-    function proveBadElement(uint256 _id, uint256 _element, BlobElement calldata _opening) external {
-        Challenge storage ch = _challenge(_id);
-        if (ch.turn == Turn.DONE) revert Game_NotYourMove(_id);
-        Game storage g = _open(ch.claimId);
-        bytes32[] memory hashes = INBOX.blobHashes(FINALITY.claimOf(ch.claimId).batchNumber);
+    function proveBadElement(uint256 _claimId, uint256 _element, BlobElement calldata _opening) external {
+        Game storage g = _open(_claimId);
+        uint256 id = nodeByKey[_key(g.root - 1, Kind.CHALLENGE, 0)];
+        if (id == 0) revert Game_InvalidMove(g.root - 1);
+        if (nodes[id - 1].proven) revert Game_InvalidMove(id - 1);
+        bytes32[] memory hashes = INBOX.blobHashes(FINALITY.claimOf(_claimId).batchNumber);
         _verifyElement(hashes, _element, _opening);
         uint256 end = 1 + 4 * uint256(g.txCount);
         bool bad = _opening.value >> 248 != 0 || (_element > end && _opening.value != 0);
         if (!bad) revert Game_ElementValid(_element);
-        _decide(_id, true, "blob data does not decode");
+        _prove(id - 1, "blob data does not decode");
     }
 
-    /// @notice Decides challenge `_id` without a step: for the other side when the mover's clock
-    ///         ran out, for the challenger when the claim already lost. Anyone may call it.
-    /// @param _id The challenge.
-    function resolveChallenge(uint256 _id) external {
-        Challenge storage ch = _challenge(_id);
-        if (ch.turn == Turn.DONE) revert Game_NotYourMove(_id);
-        if (games[ch.claimId].status == GameStatus.CHALLENGER_WINS) {
-            return _decide(_id, true, "the claim lost another challenge");
+    // ---------------------------------------------------------------- resolution
+
+    /// @notice Settles position `_id` (not the root): countered when a step countered it or one
+    ///         of its answers stands. Anyone, once nothing can change it: its deadline passed (or
+    ///         a step or proof decided it) and all its answers are settled; a proven challenge
+    ///         settles at once. Pays its bond (see the contract notes) and tells its parent.
+    ///         O(1).
+    /// @param _id The position.
+    function resolveNode(uint256 _id) external {
+        Node storage n = _node(_id);
+        if (n.kind == Kind.ROOT || n.resolved) revert Game_InvalidMove(_id);
+        bool decided = n.proven || n.stepped;
+        if (!n.proven && (n.openAnswers != 0 || (!decided && block.timestamp <= _deadline(n)))) {
+            revert Game_NodeNotResolvable(_id);
         }
-        if (!_expired(ch)) revert Game_ClockRunning(_id);
-        bool defenderToMove = ch.turn == Turn.DEFENDER_BISECT;
-        _decide(_id, defenderToMove, defenderToMove ? "defender clock expired" : "challenger clock expired");
+        n.resolved = true;
+        bool countered = n.stepped || (!n.proven && n.counteredBy != 0);
+        address payee = n.claimant;
+        if (n.stepped) payee = stepperOf[_id];
+        else if (countered) payee = nodes[n.counteredBy - 1].claimant;
+        credit[n.claimId][payee] += n.bond;
+        emit NodeResolved(_id, countered, payee);
+        Node storage parent = nodes[n.parent - 1];
+        parent.openAnswers -= 1;
+        if (!countered && (parent.counteredBy == 0 || _id + 1 < parent.counteredBy)) {
+            parent.counteredBy = uint32(_id + 1);
+        }
     }
 
-    /// @notice Resolves claim `_claimId`'s game for the claim: the window has passed and every
-    ///         challenge was decided for the defender. Anyone may call it.
+    /// @notice Resolves claim `_claimId`'s game. Anyone. For the claim once the window has
+    ///         passed and its challenge, if any, was settled countered; against it as soon as
+    ///         its challenge settled standing. Pays the root's bond.
     /// @param _claimId The claim.
     function resolve(uint256 _claimId) external {
         Game storage g = _open(_claimId);
-        if (block.timestamp < g.createdAt + WINDOW_SECONDS || g.openChallenges != 0) {
+        Node storage root = nodes[g.root - 1];
+        bool lost = root.counteredBy != 0;
+        if (!lost && (block.timestamp < g.createdAt + WINDOW_SECONDS || root.openAnswers != 0)) {
             revert Game_NotResolvable(_claimId);
         }
-        g.status = GameStatus.DEFENDER_WINS;
+        root.resolved = true;
+        address payee = lost ? nodes[root.counteredBy - 1].claimant : root.claimant;
+        credit[_claimId][payee] += root.bond;
+        emit NodeResolved(g.root - 1, lost, payee);
+        g.status = lost ? GameStatus.CHALLENGER_WINS : GameStatus.DEFENDER_WINS;
         g.resolvedAt = uint64(block.timestamp);
-        credit[_claimId][g.defender] += CLAIM_BOND;
-        emit Resolved(_claimId, GameStatus.DEFENDER_WINS);
+        emit Resolved(_claimId, g.status);
     }
 
     /// @notice Pays the caller its credit in game `_claimId`, once `WITHDRAWAL_DELAY_SECONDS`
@@ -419,35 +482,47 @@ contract DisputeGame is IDisputeGame {
         return games[_claimId];
     }
 
-    /// @notice A challenge.
-    /// @param _id The challenge.
-    /// @return The challenge.
-    function challengeOf(uint256 _id) external view returns (Challenge memory) {
-        return _challenge(_id);
+    /// @notice A position.
+    /// @param _id The position.
+    /// @return The position.
+    function nodeOf(uint256 _id) external view returns (Node memory) {
+        return _node(_id);
     }
 
-    /// @notice Number of challenges opened, over all games.
+    /// @notice Number of positions posted, over all games.
     /// @return The count.
-    function challengeCount() external view returns (uint256) {
-        return challenges.length;
+    function nodeCount() external view returns (uint256) {
+        return nodes.length;
     }
 
-    /// @notice When the side to move in challenge `_id` runs out of time, in seconds.
-    /// @param _id The challenge.
-    /// @return The deadline (0 once decided).
+    /// @notice The id of an answer to `_parent`, if posted: `_kind` CHALLENGE with `_hash` 0 for
+    ///         the root's challenge, 1 for an attack and 2 for a defence of a midpoint; MIDPOINT
+    ///         with the midpoint's hash for a bisection of a challenge.
+    /// @param _parent The answered position.
+    /// @param _kind The answer's kind.
+    /// @param _hash See above.
+    /// @return posted Whether it exists.
+    /// @return id Its id.
+    function answerOf(uint256 _parent, Kind _kind, bytes32 _hash) external view returns (bool posted, uint256 id) {
+        uint256 k = nodeByKey[_key(_parent, _kind, _hash)];
+        return k == 0 ? (false, 0) : (true, k - 1);
+    }
+
+    /// @notice Until when position `_id` can be answered (or, for a one-transaction challenge,
+    ///         stepped), in seconds.
+    /// @param _id The position.
+    /// @return The deadline.
     function deadlineOf(uint256 _id) external view returns (uint64) {
-        Challenge storage ch = _challenge(_id);
-        if (ch.turn == Turn.DONE) return 0;
-        return ch.turnStartedAt + _remaining(ch);
+        return _deadline(_node(_id));
     }
 
-    /// @notice The bond of move `_depth` of a challenge (0: the opening), in wei:
-    ///         `BASE_BOND·(5/4)^depth`.
-    /// @param _depth The move's depth.
+    /// @notice The bond of a position at depth `_depth >= 1`, in wei: `BASE_BOND·(5/4)^(depth-1)`
+    ///         (the root's is `CLAIM_BOND`).
+    /// @param _depth The position's depth.
     /// @return bond The bond.
     function moveBond(uint256 _depth) public view returns (uint256 bond) {
         bond = BASE_BOND;
-        for (uint256 i; i < _depth; ++i) {
+        for (uint256 i = 1; i < _depth; ++i) {
             bond = bond * 5 / 4;
         }
     }
@@ -460,80 +535,80 @@ contract DisputeGame is IDisputeGame {
         if (g.status != GameStatus.IN_PROGRESS) revert Game_Resolved(_claimId);
     }
 
-    function _challenge(uint256 _id) internal view returns (Challenge storage) {
-        if (_id >= challenges.length) revert Game_UnknownChallenge(_id);
-        return challenges[_id];
+    function _node(uint256 _id) internal view returns (Node storage) {
+        if (_id >= nodes.length) revert Game_UnknownNode(_id);
+        return nodes[_id];
     }
 
-    function _bond(uint256 _depth) internal view {
-        uint256 expected = moveBond(_depth);
-        if (msg.value != expected) revert Game_WrongBond(msg.value, expected);
+    /// @dev The uniqueness key of an answer to `_parent`.
+    function _key(uint256 _parent, Kind _kind, bytes32 _hash) internal pure returns (bytes32) {
+        return keccak256(abi.encode(_parent, _kind, _hash));
     }
 
-    /// @dev Checks that the caller may make move `_turn` now, charges its clock and takes its bond.
-    function _move(uint256 _id, Turn _turn) internal returns (Challenge storage ch) {
-        ch = _challenge(_id);
-        Game storage g = _open(ch.claimId);
-        address mover = _turn == Turn.DEFENDER_BISECT ? g.defender : ch.challenger;
-        if (ch.turn != _turn || msg.sender != mover) revert Game_NotYourMove(_id);
-        if (_expired(ch)) revert Game_ClockExpired(_id);
-        _bond(ch.depth);
-        uint64 used = uint64(block.timestamp) - ch.turnStartedAt;
-        if (_turn == Turn.DEFENDER_BISECT) ch.defenderUsed += used;
-        else ch.challengerUsed += used;
-        ch.depth += 1;
-        ch.pot += msg.value;
+    /// @dev Until when `_n` can be answered: the root during the window; any other position while
+    ///      the answering side has clock left along the path (at least the extension).
+    function _deadline(Node storage _n) internal view returns (uint64) {
+        if (_n.kind == Kind.ROOT) return games[_n.claimId].createdAt + WINDOW_SECONDS;
+        uint64 used = nodes[_n.parent - 1].clock;
+        uint64 left = CLOCK_SECONDS - _min(used, CLOCK_SECONDS);
+        return _n.createdAt + (left < CLOCK_EXTENSION_SECONDS ? CLOCK_EXTENSION_SECONDS : left);
     }
 
-    function _afterChoice(uint256 _id, Challenge storage ch) internal {
-        ch.midHash = 0;
-        ch.turn = ch.hi - ch.lo == 1 ? Turn.CHALLENGER_STEP : Turn.DEFENDER_BISECT;
-        _startTurn(ch);
-        emit Move(_id, ch.depth, ch.lo, ch.hi, ch.turn, 0);
+    /// @dev Posts an answer to `_parent` with the bond of its depth, once per content.
+    function _post(
+        uint256 _parent,
+        Kind _kind,
+        uint32 _lo,
+        uint32 _hi,
+        bytes32 _loHash,
+        bytes32 _hiHash,
+        uint8 _variant
+    ) internal returns (uint256 id) {
+        id = _admit(_parent, _key(_parent, _kind, _kind == Kind.MIDPOINT ? _hiHash : bytes32(uint256(_variant))));
+        Node storage n = nodes[id];
+        n.kind = _kind;
+        n.lo = _lo;
+        n.hi = _hi;
+        n.loHash = _loHash;
+        n.hiHash = _hiHash;
+        emit Move(n.claimId, id, _parent, _kind, _hiHash);
     }
 
-    /// @dev Starts the clock of the side to move, granting it the extension if it is short.
-    function _startTurn(Challenge storage ch) internal {
-        ch.turnStartedAt = uint64(block.timestamp);
-        bool defender = ch.turn == Turn.DEFENDER_BISECT;
-        uint64 used = defender ? ch.defenderUsed : ch.challengerUsed;
-        if (CLOCK_SECONDS - _min(used, CLOCK_SECONDS) < CLOCK_EXTENSION_SECONDS) {
-            uint64 granted = CLOCK_SECONDS > CLOCK_EXTENSION_SECONDS ? CLOCK_SECONDS - CLOCK_EXTENSION_SECONDS : 0;
-            if (defender) ch.defenderUsed = granted;
-            else ch.challengerUsed = granted;
+    /// @dev Checks that `_parent` can be answered now, with the right bond, by an answer not
+    ///      posted yet (`_k`), and appends the answer's node.
+    function _admit(uint256 _parent, bytes32 _k) internal returns (uint256 id) {
+        Node storage p = nodes[_parent];
+        _open(p.claimId);
+        if (p.resolved) revert Game_InvalidMove(_parent);
+        if (block.timestamp > _deadline(p)) revert Game_ClockExpired(_parent);
+        if (nodeByKey[_k] != 0) revert Game_MoveExists(nodeByKey[_k] - 1);
+        uint8 depth = p.depth + 1;
+        uint256 bond = moveBond(depth);
+        if (msg.value != bond) revert Game_WrongBond(msg.value, bond);
+        id = nodes.length;
+        nodeByKey[_k] = id + 1;
+        Node storage n = nodes.push();
+        n.claimant = msg.sender;
+        n.createdAt = uint64(block.timestamp);
+        n.parent = uint32(_parent + 1);
+        n.bond = uint96(bond);
+        n.claimId = p.claimId;
+        n.depth = depth;
+        // The mover's side has used, along the path, its time at the grandparent plus the time
+        // since the parent was posted; a challenge of the root starts a fresh clock.
+        if (p.kind != Kind.ROOT) {
+            n.clock = _min(nodes[p.parent - 1].clock + (uint64(block.timestamp) - p.createdAt), CLOCK_SECONDS);
         }
+        p.openAnswers += 1;
     }
 
-    function _remaining(Challenge storage ch) internal view returns (uint64) {
-        uint64 used = ch.turn == Turn.DEFENDER_BISECT ? ch.defenderUsed : ch.challengerUsed;
-        return CLOCK_SECONDS - _min(used, CLOCK_SECONDS);
-    }
-
-    function _expired(Challenge storage ch) internal view returns (bool) {
-        return block.timestamp > ch.turnStartedAt + _remaining(ch);
+    function _prove(uint256 _id, string memory _reason) internal {
+        nodes[_id].proven = true;
+        emit ProvenByData(_id, _reason);
     }
 
     function _min(uint64 a, uint64 b) internal pure returns (uint64) {
         return a < b ? a : b;
-    }
-
-    /// @dev Decides a challenge: its winner takes the pot; a challenger win also loses the claim
-    ///      (if it has not lost yet) and takes the claim bond.
-    function _decide(uint256 _id, bool _challengerWon, string memory _reason) internal {
-        Challenge storage ch = challenges[_id];
-        Game storage g = games[ch.claimId];
-        ch.turn = Turn.DONE;
-        ch.challengerWon = _challengerWon;
-        g.openChallenges -= 1;
-        address winner = _challengerWon ? ch.challenger : g.defender;
-        credit[ch.claimId][winner] += ch.pot;
-        emit ChallengeDecided(_id, _challengerWon, _reason);
-        if (_challengerWon && g.status == GameStatus.IN_PROGRESS) {
-            g.status = GameStatus.CHALLENGER_WINS;
-            g.resolvedAt = uint64(block.timestamp);
-            credit[ch.claimId][ch.challenger] += CLAIM_BOND;
-            emit Resolved(ch.claimId, GameStatus.CHALLENGER_WINS);
-        }
     }
 
     /// @dev Reads the payload length (element 0) and the batch header (element 1). Returns false

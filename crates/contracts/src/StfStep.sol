@@ -13,9 +13,10 @@ import { BabyJubjub } from "BabyJubjub.sol";
 ///      Merkle witnesses, and returns the state after it, or `valid = false` when the STF refuses
 ///      the whole batch: an undecodable record, or a sequencer transaction that fails a rule. An
 ///      L1 transaction (deposit, forced transfer, forced withdrawal) that fails a rule is skipped:
-///      only its queue and data accumulators move. Witnesses are checked against the roots, so a
-///      caller can only change the outcome by finding a Poseidon collision; a witness that does
-///      not verify reverts. Rules and encodings mirror `tribunal_stf::execute` and
+///      only its queue and data accumulators move. Every witness value must be canonical
+///      (`Step_NonCanonicalWitness`) and is checked against the roots, so a caller can only
+///      change the outcome by finding a Poseidon collision; a witness that does not verify
+///      reverts. Who may call: anyone (a view); the dispute game calls it from `step`. Rules and encodings mirror `tribunal_stf::execute` and
 ///      `tribunal_primitives::batch` bit for bit; the Rust differential test holds them together.
 contract StfStep {
     /// @notice One point of a batch's execution trace; every field is a BN254 scalar.
@@ -63,8 +64,8 @@ contract StfStep {
     }
 
     /// @notice Semantic version.
-    /// @custom:semver 0.1.0
-    string public constant version = "0.1.0";
+    /// @custom:semver 0.2.0
+    string public constant version = "0.2.0";
 
     /// @notice Transaction kind tags of the batch encoding.
     uint8 internal constant TAG_TRANSFER = 0x01;
@@ -97,6 +98,12 @@ contract StfStep {
 
     /// @notice A Merkle witness has the wrong number of siblings.
     error Step_BadWitnessLength(uint256 got, uint256 expected);
+    /// @notice A witness value is not in canonical form: a field element at or above the BN254
+    ///         scalar modulus, a balance at or above 2^128, a nonce at or above 2^64, or an empty
+    ///         leaf (`exists = false`) with non-zero fields. Poseidon reduces its inputs mod p, so
+    ///         a non-canonical value could pass a Merkle check while the rules read another
+    ///         number: refused so the verdict depends on the pre-state and the record alone.
+    error Step_NonCanonicalWitness();
     /// @notice A Merkle witness does not prove its leaf against the root it must.
     error Step_WitnessMismatch(bytes32 root);
 
@@ -142,6 +149,7 @@ contract StfStep {
         view
         returns (bool valid, TraceState memory post)
     {
+        _requireCanonical(_w);
         for (uint256 j; j < 4; ++j) {
             // A blob field element whose top byte is set does not decode.
             if (_chunks[j] >> 248 != 0) return (false, post);
@@ -283,6 +291,42 @@ contract StfStep {
         if (!ok) return false;
         uint256 hm = POSEIDON5.hash([r8x, r8y, _s.x, _s.y, _message]);
         return BabyJubjub.verify(_s.x, _s.y, r8x, r8y, s, hm);
+    }
+
+    // ---------------------------------------------------------------- canonical witnesses
+
+    /// @dev Reverts unless every value of `_w` is canonical (`Step_NonCanonicalWitness`): each
+    ///      state field, sibling, key coordinate and the point hint below the BN254 scalar modulus,
+    ///      balances below 2^128, nonces below 2^64, and an empty leaf all zero. With canonical
+    ///      inputs each Merkle check pins the account to the one leaf preimage the tree holds.
+    function _requireCanonical(StepWitness calldata _w) internal pure {
+        uint256 p = BabyJubjub.FIELD_MODULUS;
+        TraceState calldata pre = _w.pre;
+        if (
+            uint256(pre.stateRoot) >= p || uint256(pre.queueAcc) >= p || uint256(pre.withdrawalRoot) >= p
+                || uint256(pre.dataAcc) >= p || _w.pointHint >= p
+        ) revert Step_NonCanonicalWitness();
+        _requireCanonicalAccount(_w.sender);
+        _requireCanonicalAccount(_w.recipient);
+        _requireCanonicalSiblings(_w.withdrawalSiblings);
+    }
+
+    function _requireCanonicalAccount(AccountWitness calldata _a) internal pure {
+        if (_a.exists) {
+            if (
+                _a.x >= BabyJubjub.FIELD_MODULUS || _a.y >= BabyJubjub.FIELD_MODULUS || _a.balance >> 128 != 0
+                    || _a.nonce >> 64 != 0
+            ) revert Step_NonCanonicalWitness();
+        } else if (_a.x | _a.y | _a.balance | _a.nonce != 0) {
+            revert Step_NonCanonicalWitness();
+        }
+        _requireCanonicalSiblings(_a.siblings);
+    }
+
+    function _requireCanonicalSiblings(bytes32[] calldata _siblings) internal pure {
+        for (uint256 i; i < _siblings.length; ++i) {
+            if (uint256(_siblings[i]) >= BabyJubjub.FIELD_MODULUS) revert Step_NonCanonicalWitness();
+        }
     }
 
     // ---------------------------------------------------------------- trees

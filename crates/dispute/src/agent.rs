@@ -1,9 +1,12 @@
 //! The honest players: a [`Challenger`] that disputes every wrong claim to the end, and a
-//! [`Defender`] that plays for its proposer's claims. Both are poll loops over L1 (plain tokio
-//! tasks via `run`), keep their decisions in a [`DisputeStore`], and rebuild everything else
-//! (replica states, traces) from L1 after a restart.
+//! [`Defender`] that defends every right claim, whoever proposed it. Both play `DisputeGame`'s
+//! tree of positions: they answer every position of their side's games that the truth calls for
+//! (whoever posted the rest), step one-transaction challenges, settle positions bottom-up and
+//! collect their bonds. Both are poll loops over L1 (plain tokio tasks via `run`), keep their
+//! decisions in a [`DisputeStore`], and rebuild everything else (replica states, traces) from L1
+//! after a restart.
 
-use std::{collections::BTreeMap, time::Duration};
+use std::{collections::BTreeMap, sync::Arc, time::Duration};
 
 use alloy::signers::local::PrivateKeySigner;
 use alloy_eips::eip4844::Blob;
@@ -23,15 +26,19 @@ use tribunal_stf::{State, execute_batch};
 
 use crate::{
     store::{ClaimMark, DisputeStore, StoreError},
-    trace::{AccountLeaf, StepWitness, Trace, TraceError, Verdict},
+    trace::{AccountLeaf, StepWitness, Trace, TraceError, TraceState, Verdict},
 };
 
-/// `DisputeGame.Turn`.
-mod turn {
-    pub(super) const DEFENDER_BISECT: u8 = 0;
-    pub(super) const CHALLENGER_CHOOSE: u8 = 1;
-    pub(super) const CHALLENGER_STEP: u8 = 2;
-    pub(super) const DONE: u8 = 3;
+/// `DisputeGame.Kind`.
+mod kind {
+    pub(super) const ROOT: u8 = 0;
+    pub(super) const CHALLENGE: u8 = 1;
+    pub(super) const MIDPOINT: u8 = 2;
+}
+
+/// The key `DisputeGame.answerOf` takes for an attack (1) or a defence (2) of a midpoint.
+fn variant(v: u8) -> B256 {
+    B256::with_last_byte(v)
 }
 
 /// `GameStatus.IN_PROGRESS`.
@@ -75,51 +82,56 @@ pub enum Action {
         /// The verdict (`None`: not followed).
         verdict: Option<Verdict>,
     },
-    /// The defender created its claim's game.
+    /// The defender created a right claim's game.
     Created {
         /// Claim id.
         claim: u64,
         /// Gas used.
         gas: u64,
     },
-    /// The challenger opened a challenge.
+    /// The challenger challenged a claim (the root of its game).
     Opened {
         /// Claim id.
         claim: u64,
-        /// Challenge id.
+        /// The challenge's position id.
         challenge: u64,
         /// Gas used.
         gas: u64,
     },
-    /// A bisection move: the defender's midpoint, or the challenger's attack or defend.
+    /// A bisection move answering position `node`: the defender's midpoint (`bisect`), or the
+    /// challenger's `attack` or `defend`.
     Moved {
-        /// Challenge id.
-        challenge: u64,
+        /// The answered position.
+        node: u64,
         /// `bisect`, `attack` or `defend`.
         kind: &'static str,
         /// Gas used.
         gas: u64,
     },
-    /// The one-step proof was submitted.
+    /// A one-transaction challenge was stepped on chain.
     Stepped {
-        /// Challenge id.
+        /// The challenge's position id.
         challenge: u64,
+        /// Whether the step countered it (the defender's step) or proved it (the challenger's).
+        countered: bool,
         /// Gas used.
         gas: u64,
     },
-    /// A bad blob element was proven.
+    /// A bad blob element proved a challenge.
     ProvedBadElement {
-        /// Challenge id.
+        /// The challenge's position id.
         challenge: u64,
         /// The element.
         element: u64,
     },
-    /// A challenge was decided by a timeout, or because the claim had lost.
-    ResolvedChallenge {
-        /// Challenge id.
-        challenge: u64,
+    /// A position was settled and its bond paid.
+    ResolvedNode {
+        /// The position.
+        node: u64,
+        /// Gas used.
+        gas: u64,
     },
-    /// A game was resolved for the claim.
+    /// A game was resolved.
     Resolved {
         /// Claim id.
         claim: u64,
@@ -306,19 +318,30 @@ async fn every<F: AsyncFnMut() -> Result<Vec<Action>, AgentError>>(
     }
 }
 
+/// Which side of the games an agent plays.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Side {
+    /// For right claims: create, bisect, step to counter.
+    Claim,
+    /// Against wrong claims: challenge, attack or defend, step to prove.
+    Challenger,
+}
+
 /// What both agents share: the L1, the contracts, the sender, the store and the replica.
 #[derive(Debug)]
 struct Player<L> {
+    side: Side,
     l1: L,
     contracts: Contracts,
     sender: PrivateKeySigner,
     store: DisputeStore,
     replica: Replica,
-    traces: BTreeMap<u64, (Trace, Vec<Blob>)>,
+    traces: BTreeMap<u64, Arc<(Trace, Vec<Blob>)>>,
 }
 
 impl<L: L1> Player<L> {
     fn new(
+        side: Side,
         l1: L,
         contracts: Contracts,
         sender: PrivateKeySigner,
@@ -326,7 +349,15 @@ impl<L: L1> Player<L> {
         store: DisputeStore,
     ) -> Self {
         let replica = Replica::new(genesis);
-        Self { l1, contracts, sender, store, replica, traces: BTreeMap::new() }
+        Self { side, l1, contracts, sender, store, replica, traces: BTreeMap::new() }
+    }
+
+    /// The claims this side plays.
+    const fn mark(&self) -> ClaimMark {
+        match self.side {
+            Side::Claim => ClaimMark::Right,
+            Side::Challenger => ClaimMark::Wrong,
+        }
     }
 
     async fn send<C: SolCall>(&self, call: C, value: U256) -> Result<u64, L1Error> {
@@ -338,8 +369,8 @@ impl<L: L1> Player<L> {
         view(&self.l1, self.contracts.game, call).await
     }
 
-    /// The trace of claim `id` (cached), or `None` when the claim cannot be judged.
-    async fn trace(&mut self, id: u64) -> Result<Option<&(Trace, Vec<Blob>)>, AgentError> {
+    /// The trace of claim `id` and its blobs (cached), or `None` when the claim cannot be judged.
+    async fn trace(&mut self, id: u64) -> Result<Option<Arc<(Trace, Vec<Blob>)>>, AgentError> {
         if !self.traces.contains_key(&id) {
             let raw = view(
                 &self.l1,
@@ -359,9 +390,9 @@ impl<L: L1> Player<L> {
             }
             let blobs = blobs_of(&self.l1, self.contracts.inbox, n).await?;
             let trace = Trace::build(&parent, &claim, &blobs)?;
-            self.traces.insert(id, (trace, blobs));
+            self.traces.insert(id, Arc::new((trace, blobs)));
         }
-        Ok(self.traces.get(&id))
+        Ok(self.traces.get(&id).cloned())
     }
 
     async fn bond(&self, depth: u8) -> Result<U256, L1Error> {
@@ -372,11 +403,222 @@ impl<L: L1> Player<L> {
         Ok(self.l1.head().await?.timestamp)
     }
 
-    /// Withdraws the credit of every settled game this agent has credit in.
+    async fn node(&self, id: u64) -> Result<DisputeGame::Node, L1Error> {
+        self.game_view(DisputeGame::nodeOfCall { _id: U256::from(id) }).await
+    }
+
+    async fn answered(&self, parent: u64, kind: u8, key: B256) -> Result<bool, L1Error> {
+        let call =
+            DisputeGame::answerOfCall { _parent: U256::from(parent), _kind: kind, _hash: key };
+        Ok(self.game_view(call).await?.posted)
+    }
+
+    /// One round: judge new claims, follow new positions of this side's games, play each game
+    /// and each open position (newest first, so answers settle before what they answer),
+    /// collect credit.
+    async fn poll(&mut self) -> Result<Vec<Action>, AgentError> {
+        let mut out = Vec::new();
+        self.judge(&mut out).await?;
+        let claims = self.store.marked(self.mark())?;
+        let count = self.game_view(DisputeGame::nodeCountCall {}).await?.to::<u64>();
+        let mut next = self.store.cursor("nodes")?;
+        while next < count {
+            let claim = self.node(next).await?.claimId;
+            if claims.contains(&claim) {
+                self.store.add_node(next, claim)?;
+            }
+            next += 1;
+            self.store.set_cursor("nodes", next)?;
+        }
+        for &claim in &claims {
+            self.game(claim, &mut out).await?;
+        }
+        for (id, claim) in self.store.nodes()?.into_iter().rev() {
+            self.position(id, claim, &mut out).await?;
+        }
+        self.collect(&claims, &mut out).await?;
+        Ok(out)
+    }
+
+    /// Judges every claim proposed since the last round.
+    async fn judge(&mut self, out: &mut Vec<Action>) -> Result<(), AgentError> {
+        let count = view(&self.l1, self.contracts.finality, MultiProofFinality::claimCountCall {})
+            .await?
+            .to::<u64>();
+        let mut next = self.store.cursor("claims")?;
+        while next < count {
+            let verdict = self.trace(next).await?.map(|t| t.0.verdict.clone());
+            let mark = match &verdict {
+                None => ClaimMark::NotFollowed,
+                Some(v) if v.is_right() => ClaimMark::Right,
+                Some(v) => {
+                    if self.side == Side::Challenger {
+                        metrics::counter!("tribunal_dispute_wrong_claims_total").increment(1);
+                        tracing::error!(claim = next, verdict = ?v, "wrong claim: challenging");
+                    }
+                    ClaimMark::Wrong
+                }
+            };
+            self.store.mark(next, mark)?;
+            out.push(Action::Judged { claim: next, verdict });
+            next += 1;
+            self.store.set_cursor("claims", next)?;
+        }
+        Ok(())
+    }
+
+    /// The game of `claim`: the defender creates it, the challenger challenges its root, and
+    /// either resolves it once it can be.
+    async fn game(&mut self, claim: u64, out: &mut Vec<Action>) -> Result<(), AgentError> {
+        let game = self.game_view(DisputeGame::gameOfCall { _claimId: U256::from(claim) }).await?;
+        if game.createdAt == 0 {
+            if self.side == Side::Claim {
+                let bond = self.game_view(DisputeGame::CLAIM_BONDCall {}).await?;
+                let gas = self
+                    .send(DisputeGame::createCall { _claimId: U256::from(claim) }, bond)
+                    .await?;
+                tracing::info!(claim, gas, "dispute game created");
+                out.push(Action::Created { claim, gas });
+            }
+            return Ok(());
+        }
+        if game.status != IN_PROGRESS {
+            return Ok(());
+        }
+        let root_id = u64::from(game.root) - 1;
+        let window = self.game_view(DisputeGame::WINDOW_SECONDSCall {}).await?;
+        let now = self.now().await?;
+        if self.side == Side::Challenger
+            && now < game.createdAt + window
+            && !self.answered(root_id, kind::CHALLENGE, variant(0)).await?
+        {
+            let traced = self.trace(claim).await?.expect("judged wrong, so traced");
+            let header = [blob_element(&traced.1, 0)?, blob_element(&traced.1, 1)?];
+            let challenge = self.game_view(DisputeGame::nodeCountCall {}).await?.to::<u64>();
+            let bond = self.bond(1).await?;
+            let call = DisputeGame::challengeCall { _claimId: U256::from(claim), _header: header };
+            let gas = self.send(call, bond).await?;
+            tracing::info!(claim, challenge, gas, "claim challenged");
+            out.push(Action::Opened { claim, challenge, gas });
+            return Ok(());
+        }
+        let root = self.node(root_id).await?;
+        let lost = root.counteredBy != 0;
+        if lost || (now >= game.createdAt + window && root.openAnswers == 0) {
+            let call = DisputeGame::resolveCall { _claimId: U256::from(claim) };
+            let gas = self.send(call, U256::ZERO).await?;
+            tracing::info!(claim, lost, gas, "dispute game resolved");
+            out.push(Action::Resolved { claim, gas });
+        }
+        Ok(())
+    }
+
+    /// Position `id` of `claim`'s game: settles it once nothing can change it, or answers it
+    /// when the truth calls for this side's answer and nobody posted it yet.
+    async fn position(
+        &mut self,
+        id: u64,
+        claim: u64,
+        out: &mut Vec<Action>,
+    ) -> Result<(), AgentError> {
+        let n = self.node(id).await?;
+        if n.resolved || n.kind == kind::ROOT {
+            if n.resolved {
+                self.store.remove_node(id)?;
+            }
+            return Ok(());
+        }
+        let now = self.now().await?;
+        let deadline = self.game_view(DisputeGame::deadlineOfCall { _id: U256::from(id) }).await?;
+        if n.proven || (n.openAnswers == 0 && (n.stepped || now > deadline)) {
+            let gas =
+                self.send(DisputeGame::resolveNodeCall { _id: U256::from(id) }, U256::ZERO).await?;
+            out.push(Action::ResolvedNode { node: id, gas });
+            return Ok(());
+        }
+        let game = self.game_view(DisputeGame::gameOfCall { _claimId: U256::from(claim) }).await?;
+        if now > deadline || n.stepped || game.status != IN_PROGRESS {
+            return Ok(()); // waits for its answers to settle
+        }
+        let Some(traced) = self.trace(claim).await? else { return Ok(()) };
+        let (trace, blobs) = (&traced.0, &traced.1);
+        let truth = |k: u32| trace.at(k as usize).map(TraceState::hash);
+        let right_challenge =
+            |c: &DisputeGame::Node| truth(c.lo) == Some(c.loHash) && truth(c.hi) != Some(c.hiHash);
+        match (self.side, n.kind) {
+            (Side::Claim, kind::CHALLENGE) => {
+                // Only a challenge of two true hashes needs the claim side's answer; any other
+                // is itself the right answer to a wrong midpoint.
+                if truth(n.lo) != Some(n.loHash) || truth(n.hi) != Some(n.hiHash) {
+                    return Ok(());
+                }
+                if n.hi - n.lo >= 2 {
+                    let hash = truth((n.lo + n.hi) / 2).expect("inside the trace");
+                    if !self.answered(id, kind::MIDPOINT, hash).await? {
+                        let bond = self.bond(n.depth + 1).await?;
+                        let call = DisputeGame::bisectCall { _id: U256::from(id), _midHash: hash };
+                        let gas = self.send(call, bond).await?;
+                        out.push(Action::Moved { node: id, kind: "bisect", gas });
+                    }
+                } else {
+                    let call = step_call(id, trace, blobs, n.lo as usize)?;
+                    let gas = self.send(call, U256::ZERO).await?;
+                    tracing::info!(challenge = id, gas, "one-step proof countered a challenge");
+                    out.push(Action::Stepped { challenge: id, countered: true, gas });
+                }
+            }
+            (Side::Challenger, kind::CHALLENGE) if right_challenge(&n) => {
+                if let Verdict::BadElement(g) = trace.verdict {
+                    if n.depth == 1 {
+                        let call = DisputeGame::proveBadElementCall {
+                            _claimId: U256::from(claim),
+                            _element: U256::from(g),
+                            _opening: blob_element(blobs, g)?,
+                        };
+                        self.send(call, U256::ZERO).await?;
+                        out.push(Action::ProvedBadElement { challenge: id, element: g as u64 });
+                    }
+                } else if n.hi - n.lo == 1 {
+                    let call = step_call(id, trace, blobs, n.lo as usize)?;
+                    let gas = self.send(call, U256::ZERO).await?;
+                    tracing::info!(challenge = id, gas, "one-step proof proved a challenge");
+                    out.push(Action::Stepped { challenge: id, countered: false, gas });
+                }
+            }
+            (Side::Challenger, kind::MIDPOINT) => {
+                if matches!(trace.verdict, Verdict::BadElement(_)) {
+                    return Ok(()); // the bad element decides the game
+                }
+                let agree = truth(n.lo) == Some(n.hiHash);
+                let parent = self.node(u64::from(n.parent) - 1).await?;
+                if truth(parent.lo) != Some(parent.loHash)
+                    || truth(parent.hi) == Some(parent.hiHash)
+                {
+                    return Ok(()); // not a challenge the truth stands by
+                }
+                let (v, name) = if agree { (2, "defend") } else { (1, "attack") };
+                if !self.answered(id, kind::CHALLENGE, variant(v)).await? {
+                    let bond = self.bond(n.depth + 1).await?;
+                    let gas = if agree {
+                        self.send(DisputeGame::defendCall { _id: U256::from(id) }, bond).await?
+                    } else {
+                        self.send(DisputeGame::attackCall { _id: U256::from(id) }, bond).await?
+                    };
+                    out.push(Action::Moved { node: id, kind: name, gas });
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Withdraws this agent's credit in every resolved game of `claims`; a claim is settled
+    /// once its game resolved and none of its positions is open.
     async fn collect(&self, claims: &[u64], out: &mut Vec<Action>) -> Result<(), AgentError> {
         let me = self.sender.address();
         let now = self.now().await?;
         let delay = self.game_view(DisputeGame::WITHDRAWAL_DELAY_SECONDSCall {}).await?;
+        let open: Vec<u64> = self.store.nodes()?.into_iter().map(|(_, c)| c).collect();
         for &claim in claims {
             let game =
                 self.game_view(DisputeGame::gameOfCall { _claimId: U256::from(claim) }).await?;
@@ -391,7 +633,9 @@ impl<L: L1> Player<L> {
                     .await?;
                 out.push(Action::Claimed { claim, wei });
             }
-            self.store.mark(claim, ClaimMark::Settled)?;
+            if !open.contains(&claim) {
+                self.store.mark(claim, ClaimMark::Settled)?;
+            }
         }
         Ok(())
     }
@@ -412,151 +656,17 @@ impl<L: L1> Challenger<L> {
         genesis: State,
         store: DisputeStore,
     ) -> Self {
-        Self { p: Player::new(l1, contracts, sender, genesis, store) }
+        Self { p: Player::new(Side::Challenger, l1, contracts, sender, genesis, store) }
     }
 
-    /// One round: judge new claims, challenge wrong ones, play every open challenge, collect
-    /// credit.
+    /// One round: judge new claims, challenge wrong ones, answer every midpoint of their games
+    /// (attack a wrong one, defend a right one), step one-transaction challenges, settle
+    /// positions and games, collect credit.
     ///
     /// # Errors
     /// [`AgentError`] for the first failure; the round is retried on the next poll.
     pub async fn poll(&mut self) -> Result<Vec<Action>, AgentError> {
-        let mut out = Vec::new();
-        let count =
-            view(&self.p.l1, self.p.contracts.finality, MultiProofFinality::claimCountCall {})
-                .await?
-                .to::<u64>();
-        let mut next = self.p.store.cursor("claims")?;
-        while next < count {
-            let verdict = self.p.trace(next).await?.map(|(t, _)| t.verdict.clone());
-            let mark = match &verdict {
-                None => ClaimMark::NotFollowed,
-                Some(v) if v.is_right() => ClaimMark::Right,
-                Some(v) => {
-                    metrics::counter!("tribunal_dispute_wrong_claims_total").increment(1);
-                    tracing::error!(claim = next, verdict = ?v, "wrong claim: challenging");
-                    ClaimMark::Wrong
-                }
-            };
-            self.p.store.mark(next, mark)?;
-            out.push(Action::Judged { claim: next, verdict });
-            next += 1;
-            self.p.store.set_cursor("claims", next)?;
-        }
-        let playing: Vec<u64> = self.p.store.challenges()?.into_iter().map(|(_, c)| c).collect();
-        for claim in self.p.store.marked(ClaimMark::Wrong)? {
-            if !playing.contains(&claim) {
-                self.open(claim, &mut out).await?;
-            }
-        }
-        for (id, claim) in self.p.store.challenges()? {
-            self.play(id, claim, &mut out).await?;
-        }
-        let mut settle = self.p.store.marked(ClaimMark::Wrong)?;
-        settle.retain(|c| !self.p.store.challenges().is_ok_and(|v| v.iter().any(|(_, x)| x == c)));
-        self.p.collect(&settle, &mut out).await?;
-        Ok(out)
-    }
-
-    async fn open(&mut self, claim: u64, out: &mut Vec<Action>) -> Result<(), AgentError> {
-        let game =
-            self.p.game_view(DisputeGame::gameOfCall { _claimId: U256::from(claim) }).await?;
-        if game.createdAt == 0 || game.status != IN_PROGRESS {
-            return Ok(()); // not created yet, or already lost
-        }
-        let window = self.p.game_view(DisputeGame::WINDOW_SECONDSCall {}).await?;
-        if self.p.now().await? >= game.createdAt + window {
-            tracing::error!(claim, "window closed before the challenger could challenge");
-            return Ok(());
-        }
-        let (_, blobs) = self.p.trace(claim).await?.expect("judged wrong, so traced");
-        let header = if game.headerKnown {
-            [0, 1].map(|_| BlobElement {
-                value: U256::ZERO,
-                commitment: Bytes::new(),
-                proof: Bytes::new(),
-            })
-        } else {
-            [blob_element(blobs, 0)?, blob_element(blobs, 1)?]
-        };
-        let id = self.p.game_view(DisputeGame::challengeCountCall {}).await?.to::<u64>();
-        let bond = self.p.bond(0).await?;
-        let gas = self
-            .p
-            .send(DisputeGame::challengeCall { _claimId: U256::from(claim), _header: header }, bond)
-            .await?;
-        self.p.store.add_challenge(id, claim)?;
-        tracing::info!(claim, challenge = id, gas, "challenge opened");
-        out.push(Action::Opened { claim, challenge: id, gas });
-        Ok(())
-    }
-
-    async fn play(&mut self, id: u64, claim: u64, out: &mut Vec<Action>) -> Result<(), AgentError> {
-        let ch = self.p.game_view(DisputeGame::challengeOfCall { _id: U256::from(id) }).await?;
-        if ch.turn == turn::DONE {
-            tracing::info!(challenge = id, won = ch.challengerWon, "challenge decided");
-            if !ch.challengerWon {
-                // Never re-open on a claim this agent lost a challenge over.
-                tracing::error!(
-                    claim,
-                    challenge = id,
-                    "lost a challenge against a claim judged wrong"
-                );
-                self.p.store.mark(claim, ClaimMark::Settled)?;
-            }
-            self.p.store.remove_challenge(id)?;
-            return Ok(());
-        }
-        let game =
-            self.p.game_view(DisputeGame::gameOfCall { _claimId: U256::from(claim) }).await?;
-        let deadline =
-            self.p.game_view(DisputeGame::deadlineOfCall { _id: U256::from(id) }).await?;
-        let now = self.p.now().await?;
-        if game.status != IN_PROGRESS || (ch.turn == turn::DEFENDER_BISECT && now > deadline) {
-            self.p
-                .send(DisputeGame::resolveChallengeCall { _id: U256::from(id) }, U256::ZERO)
-                .await?;
-            out.push(Action::ResolvedChallenge { challenge: id });
-            return Ok(());
-        }
-        let (trace, blobs) = self.p.trace(claim).await?.expect("judged wrong, so traced");
-        if let Verdict::BadElement(g) = trace.verdict {
-            let call = DisputeGame::proveBadElementCall {
-                _id: U256::from(id),
-                _element: U256::from(g),
-                _opening: blob_element(blobs, g)?,
-            };
-            self.p.send(call, U256::ZERO).await?;
-            out.push(Action::ProvedBadElement { challenge: id, element: g as u64 });
-            return Ok(());
-        }
-        match ch.turn {
-            turn::CHALLENGER_CHOOSE => {
-                let mid = (ch.lo as usize + ch.hi as usize) / 2;
-                let agree = trace.at(mid).is_some_and(|t| t.hash() == ch.midHash);
-                let bond = self.p.bond(ch.depth).await?;
-                let (kind, gas) = if agree {
-                    (
-                        "defend",
-                        self.p.send(DisputeGame::defendCall { _id: U256::from(id) }, bond).await?,
-                    )
-                } else {
-                    (
-                        "attack",
-                        self.p.send(DisputeGame::attackCall { _id: U256::from(id) }, bond).await?,
-                    )
-                };
-                out.push(Action::Moved { challenge: id, kind, gas });
-            }
-            turn::CHALLENGER_STEP => {
-                let call = step_call(id, trace, blobs, ch.lo as usize)?;
-                let gas = self.p.send(call, U256::ZERO).await?;
-                tracing::info!(challenge = id, gas, "one-step proof submitted");
-                out.push(Action::Stepped { challenge: id, gas });
-            }
-            _ => {} // the defender's move
-        }
-        Ok(())
+        self.p.poll().await
     }
 
     /// Polls every `interval` until `shutdown` fires.
@@ -565,14 +675,15 @@ impl<L: L1> Challenger<L> {
     }
 }
 
-/// The defender: creates the games of its proposer's claims and answers their challenges.
+/// The defender: creates the game of every right claim, whoever proposed it, and answers every
+/// challenge of it.
 #[derive(Debug)]
 pub struct Defender<L> {
     p: Player<L>,
 }
 
 impl<L: L1> Defender<L> {
-    /// A defender for the claims proposed by `sender`, with its replica at `genesis`.
+    /// A defender sending from `sender` (which posts the bonds), with its replica at `genesis`.
     pub fn new(
         l1: L,
         contracts: Contracts,
@@ -580,120 +691,17 @@ impl<L: L1> Defender<L> {
         genesis: State,
         store: DisputeStore,
     ) -> Self {
-        Self { p: Player::new(l1, contracts, sender, genesis, store) }
+        Self { p: Player::new(Side::Claim, l1, contracts, sender, genesis, store) }
     }
 
-    /// One round: create games for new own claims, answer challenges, resolve games whose window
+    /// One round: judge new claims, create the games of right ones, bisect every challenge of
+    /// two true hashes, step one-transaction ones, settle positions, resolve games whose window
     /// passed, collect credit.
     ///
     /// # Errors
     /// [`AgentError`] for the first failure; the round is retried on the next poll.
     pub async fn poll(&mut self) -> Result<Vec<Action>, AgentError> {
-        let mut out = Vec::new();
-        let me = self.p.sender.address();
-        let count =
-            view(&self.p.l1, self.p.contracts.finality, MultiProofFinality::claimCountCall {})
-                .await?
-                .to::<u64>();
-        let mut next = self.p.store.cursor("claims")?;
-        while next < count {
-            let proposer = view(
-                &self.p.l1,
-                self.p.contracts.finality,
-                MultiProofFinality::proposerOfCall { _id: U256::from(next) },
-            )
-            .await?;
-            if proposer == me {
-                self.p.store.mark(next, ClaimMark::Own)?;
-            }
-            next += 1;
-            self.p.store.set_cursor("claims", next)?;
-        }
-        let own = self.p.store.marked(ClaimMark::Own)?;
-        // New challenges on own claims.
-        let challenges = self.p.game_view(DisputeGame::challengeCountCall {}).await?.to::<u64>();
-        let mut seen = self.p.store.cursor("challenges")?;
-        while seen < challenges {
-            let ch =
-                self.p.game_view(DisputeGame::challengeOfCall { _id: U256::from(seen) }).await?;
-            let claim = ch.claimId.to::<u64>();
-            if own.contains(&claim) {
-                self.p.store.add_challenge(seen, claim)?;
-            }
-            seen += 1;
-            self.p.store.set_cursor("challenges", seen)?;
-        }
-        let now = self.p.now().await?;
-        let window = self.p.game_view(DisputeGame::WINDOW_SECONDSCall {}).await?;
-        let bond = self.p.game_view(DisputeGame::CLAIM_BONDCall {}).await?;
-        let mut settled = Vec::new();
-        for &claim in &own {
-            let game =
-                self.p.game_view(DisputeGame::gameOfCall { _claimId: U256::from(claim) }).await?;
-            if game.createdAt == 0 {
-                // Only a claim the defender agrees with is defended; its trace must be right.
-                let right = self.p.trace(claim).await?.is_some_and(|(t, _)| t.verdict.is_right());
-                if right {
-                    let gas = self
-                        .p
-                        .send(DisputeGame::createCall { _claimId: U256::from(claim) }, bond)
-                        .await?;
-                    tracing::info!(claim, gas, "dispute game created");
-                    out.push(Action::Created { claim, gas });
-                }
-            } else if game.status == IN_PROGRESS
-                && now >= game.createdAt + window
-                && game.openChallenges == 0
-            {
-                let gas = self
-                    .p
-                    .send(DisputeGame::resolveCall { _claimId: U256::from(claim) }, U256::ZERO)
-                    .await?;
-                out.push(Action::Resolved { claim, gas });
-            } else if game.status != IN_PROGRESS {
-                settled.push(claim);
-            }
-        }
-        for (id, claim) in self.p.store.challenges()? {
-            self.play(id, claim, &mut out).await?;
-        }
-        let open: Vec<u64> = self.p.store.challenges()?.into_iter().map(|(_, c)| c).collect();
-        settled.retain(|c| !open.contains(c));
-        self.p.collect(&settled, &mut out).await?;
-        Ok(out)
-    }
-
-    async fn play(&mut self, id: u64, claim: u64, out: &mut Vec<Action>) -> Result<(), AgentError> {
-        let ch = self.p.game_view(DisputeGame::challengeOfCall { _id: U256::from(id) }).await?;
-        if ch.turn == turn::DONE {
-            tracing::info!(challenge = id, challenger_won = ch.challengerWon, "challenge decided");
-            self.p.store.remove_challenge(id)?;
-            return Ok(());
-        }
-        let deadline =
-            self.p.game_view(DisputeGame::deadlineOfCall { _id: U256::from(id) }).await?;
-        let now = self.p.now().await?;
-        let challenger_to_move = ch.turn != turn::DEFENDER_BISECT;
-        if challenger_to_move && now > deadline {
-            self.p
-                .send(DisputeGame::resolveChallengeCall { _id: U256::from(id) }, U256::ZERO)
-                .await?;
-            out.push(Action::ResolvedChallenge { challenge: id });
-            return Ok(());
-        }
-        if ch.turn == turn::DEFENDER_BISECT {
-            let Some((trace, _)) = self.p.trace(claim).await? else { return Ok(()) };
-            let mid = (ch.lo as usize + ch.hi as usize) / 2;
-            let Some(t) = trace.at(mid) else { return Ok(()) };
-            let hash = t.hash();
-            let bond = self.p.bond(ch.depth).await?;
-            let gas = self
-                .p
-                .send(DisputeGame::bisectCall { _id: U256::from(id), _midHash: hash }, bond)
-                .await?;
-            out.push(Action::Moved { challenge: id, kind: "bisect", gas });
-        }
-        Ok(())
+        self.p.poll().await
     }
 
     /// Polls every `interval` until `shutdown` fires.

@@ -17,24 +17,28 @@ const DAY: u64 = 24 * 3600;
 
 /// The game's parameters. [`Default`] gives the DESIGN.md §1 defaults.
 ///
-/// Why an honest challenger's cost is covered: against a wrong claim it pays the opening
-/// (~0.3 M gas), at most `⌈log₂ n⌉` choices (~0.1 M gas each, 10 for a full blob) and one step
-/// (~2–4 M gas at depth 32): under 6 M gas, 0.6 ETH at 100 gwei. It wins the claim bond (1 ETH)
-/// and every bond the defender posted, and gets its own back. A defender facing a frivolous
-/// challenge pays only its bisections and wins the challenger's bonds, which grow by 5/4 per move.
+/// Why an honest player's cost is covered: against a wrong claim the challenger side pays the
+/// opening (~0.4 M gas), at most `⌈log₂ n⌉` answers (~0.19 M gas each, 10 for a full blob), one
+/// step (~2–4 M gas at depth 32) and the settling calls (~0.05 M each): under 8 M gas, 0.8 ETH
+/// at 100 gwei. Each position's bond goes to whoever countered it, so it wins every bond of the
+/// liar's positions it answers (and the 1 ETH claim bond when it opened the challenge), and gets
+/// its own back. A defender facing a frivolous challenge pays only its bisections and wins the
+/// challenger's bonds, which grow by 5/4 per depth.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct GameParams {
     /// Window for challenges, in seconds (7 days).
     pub window_secs: u64,
-    /// Each side's chess clock per challenge, in seconds (3.5 days).
+    /// Each side's chess clock along a path of positions, in seconds (3.5 days).
     pub clock_secs: u64,
     /// Time a side is guaranteed when its turn starts, in seconds (3 hours).
     pub clock_extension_secs: u64,
     /// Delay between resolution and payouts, in seconds (3.5 days).
     pub withdrawal_delay_secs: u64,
-    /// The defender's bond, in wei (1 ETH).
+    /// The bond on a game's root (the claim's side), posted by whoever creates the game, in wei
+    /// (1 ETH).
     pub claim_bond: U256,
-    /// The opening move's bond, in wei (0.1 ETH); move `d` posts `base·(5/4)^d`.
+    /// The bond of the root's challenge, in wei (0.1 ETH); a position at depth `d` posts
+    /// `base·(5/4)^(d-1)`.
     pub base_bond: U256,
 }
 

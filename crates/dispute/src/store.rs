@@ -8,7 +8,7 @@ use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 
 const CURSORS: TableDefinition<'_, &str, u64> = TableDefinition::new("cursors");
 const CLAIMS: TableDefinition<'_, u64, u8> = TableDefinition::new("claims");
-const CHALLENGES: TableDefinition<'_, u64, u64> = TableDefinition::new("challenges");
+const NODES: TableDefinition<'_, u64, u64> = TableDefinition::new("nodes");
 
 /// Why the store failed.
 #[derive(Debug, thiserror::Error)]
@@ -23,13 +23,14 @@ fn err(e: impl std::fmt::Display) -> StoreError {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u8)]
 pub enum ClaimMark {
-    /// Right: nothing to do (challenger), or nothing to defend yet.
+    /// Right: the defender defends it; nothing to do for the challenger.
     Right = 0,
     /// Wrong: the challenger disputes it.
     Wrong = 1,
     /// Not judged: its parent is not the replica's state.
     NotFollowed = 2,
-    /// Our own claim (defender).
+    /// No longer written (agents defend every right claim, not only their own); kept so an
+    /// older store still opens.
     Own = 3,
     /// Done: the game resolved and credit was collected (or there is none).
     Settled = 4,
@@ -48,7 +49,7 @@ impl ClaimMark {
     }
 }
 
-/// A redb file holding one agent's cursors, claim marks and challenges.
+/// A redb file holding one agent's cursors, claim marks and the game positions it follows.
 #[derive(Debug)]
 pub struct DisputeStore {
     db: Database,
@@ -64,7 +65,7 @@ impl DisputeStore {
         let tx = db.begin_write().map_err(err)?;
         tx.open_table(CURSORS).map_err(err)?;
         tx.open_table(CLAIMS).map_err(err)?;
-        tx.open_table(CHALLENGES).map_err(err)?;
+        tx.open_table(NODES).map_err(err)?;
         tx.commit().map_err(err)?;
         Ok(Self { db })
     }
@@ -116,33 +117,33 @@ impl DisputeStore {
         Ok(out)
     }
 
-    /// Records challenge `id` on claim `claim` as one this agent plays.
+    /// Records position `id` of claim `claim`'s game as one this agent follows until it settles.
     ///
     /// # Errors
     /// [`StoreError`].
-    pub fn add_challenge(&self, id: u64, claim: u64) -> Result<(), StoreError> {
+    pub fn add_node(&self, id: u64, claim: u64) -> Result<(), StoreError> {
         let tx = self.db.begin_write().map_err(err)?;
-        tx.open_table(CHALLENGES).map_err(err)?.insert(id, claim).map_err(err)?;
+        tx.open_table(NODES).map_err(err)?.insert(id, claim).map_err(err)?;
         tx.commit().map_err(err)
     }
 
-    /// Forgets challenge `id` (decided).
+    /// Forgets position `id` (settled).
     ///
     /// # Errors
     /// [`StoreError`].
-    pub fn remove_challenge(&self, id: u64) -> Result<(), StoreError> {
+    pub fn remove_node(&self, id: u64) -> Result<(), StoreError> {
         let tx = self.db.begin_write().map_err(err)?;
-        tx.open_table(CHALLENGES).map_err(err)?.remove(id).map_err(err)?;
+        tx.open_table(NODES).map_err(err)?.remove(id).map_err(err)?;
         tx.commit().map_err(err)
     }
 
-    /// The challenges this agent plays, as `(challenge, claim)`.
+    /// The positions this agent follows, as `(position, claim)`, ascending.
     ///
     /// # Errors
     /// [`StoreError`].
-    pub fn challenges(&self) -> Result<Vec<(u64, u64)>, StoreError> {
+    pub fn nodes(&self) -> Result<Vec<(u64, u64)>, StoreError> {
         let tx = self.db.begin_read().map_err(err)?;
-        let t = tx.open_table(CHALLENGES).map_err(err)?;
+        let t = tx.open_table(NODES).map_err(err)?;
         let mut out = Vec::new();
         for row in t.iter().map_err(err)? {
             let (k, v) = row.map_err(err)?;

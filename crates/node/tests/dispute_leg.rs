@@ -13,12 +13,13 @@
 mod common;
 
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
-use alloy_sol_types::{SolCall, SolEvent};
+use alloy_sol_types::{SolCall, SolEvent, SolInterface};
 use common::{CHAIN, DAY, System, run};
+use proptest::prelude::*;
 use tribunal_contracts::{DisputeGame, Inbox, MultiProofFinality, stf_step::StfStepContract};
 use tribunal_dispute::{
     Action, Challenger, Contracts, Defender, DisputeStore, GameParams, Trace, TraceState, Verdict,
-    agent::{blob_element, step_call, witness_sol},
+    agent::{blob_element, witness_sol},
 };
 use tribunal_l1::{DevL1, L1, L1Dev, L1Tx, anvil::Anvil};
 use tribunal_primitives::{
@@ -81,7 +82,7 @@ async fn batch1<L: L1Dev>(sys: &mut System<'_, L>) -> (Batch, BatchOutput) {
     sys.deposit_batch(&[&alice, &bob]).await
 }
 
-/// The proposer (the sequencer) creates claim `id`'s game with the claim bond.
+/// The sequencer creates claim `id`'s game with the claim bond.
 /// Returns the bond and the gas used.
 async fn create_game<L: L1Dev>(sys: &System<'_, L>, game: Address, id: u64) -> (U256, u64) {
     let bond = sys.view(game, DisputeGame::CLAIM_BONDCall {}).await;
@@ -184,36 +185,42 @@ fn blobs_of(batch: &Batch) -> Vec<alloy_eips::eip4844::Blob> {
     tribunal_da::encode_blobs(&batch.encode()).unwrap()
 }
 
+/// The transactions of a trace the step can be run on: all of them, or up to the refused one.
+fn steppable(trace: &Trace) -> usize {
+    match trace.verdict {
+        Verdict::Refused(k) => k + 1,
+        _ => trace.tx_count,
+    }
+}
+
+/// `StfStep.step` over transaction `k` with witness `w`: `None` for a refused batch, the post
+/// state otherwise; `Err` when the call reverts.
+async fn step_on_chain(
+    l1: &DevL1,
+    stf: Address,
+    blobs: &[alloy_eips::eip4844::Blob],
+    k: usize,
+    w: StfWitness,
+) -> Result<Option<TraceState>, tribunal_l1::L1Error> {
+    let chunks = [0, 1, 2, 3].map(|j| blob_element(blobs, 2 + 4 * k + j).unwrap().value);
+    let call = StfStepContract::stepCall { _index: U256::from(k), _chunks: chunks, _w: w };
+    let out = l1.call(Address::ZERO, stf, call.abi_encode().into()).await?;
+    let ret = StfStepContract::stepCall::abi_decode_returns(&out).unwrap();
+    Ok(ret.valid.then(|| TraceState {
+        state_root: fr(ret.post.stateRoot),
+        queue_acc: fr(ret.post.queueAcc),
+        withdrawal_root: fr(ret.post.withdrawalRoot),
+        data_acc: fr(ret.post.dataAcc),
+    }))
+}
+
 /// `StfStep.step` on every transaction of `batch` (executed on `parent`) against the Rust trace.
 async fn steps_agree(l1: &DevL1, stf: Address, parent: &State, claim: &Claim, batch: &Batch) {
     let blobs = blobs_of(batch);
     let trace = Trace::build(parent, claim, &blobs).unwrap();
-    let last = match trace.verdict {
-        Verdict::Refused(k) => k + 1,
-        _ => trace.tx_count,
-    };
-    for k in 0..last {
-        let chunks = [0, 1, 2, 3].map(|j| blob_element(&blobs, 2 + 4 * k + j).unwrap().value);
-        let call = StfStepContract::stepCall {
-            _index: U256::from(k),
-            _chunks: chunks,
-            _w: witness_sol_step(&trace, k),
-        };
-        let out = l1.call(Address::ZERO, stf, call.abi_encode().into()).await.unwrap();
-        let ret = StfStepContract::stepCall::abi_decode_returns(&out).unwrap();
-        match trace.at(k + 1) {
-            Some(expected) => {
-                assert!(ret.valid, "tx {k} ({:?}) is valid", trace.txs[k]);
-                let got = TraceState {
-                    state_root: fr(ret.post.stateRoot),
-                    queue_acc: fr(ret.post.queueAcc),
-                    withdrawal_root: fr(ret.post.withdrawalRoot),
-                    data_acc: fr(ret.post.dataAcc),
-                };
-                assert_eq!(got, *expected, "tx {k} ({:?})", trace.txs[k]);
-            }
-            None => assert!(!ret.valid, "tx {k} refuses the batch"),
-        }
+    for k in 0..steppable(&trace) {
+        let got = step_on_chain(l1, stf, &blobs, k, witness_sol_step(&trace, k)).await.unwrap();
+        assert_eq!(got.as_ref(), trace.at(k + 1), "tx {k} ({:?})", trace.txs.get(k));
     }
 }
 
@@ -221,8 +228,10 @@ fn fr(b: B256) -> Fr {
     tribunal_primitives::field::fr_from_be_bytes(&b.0).unwrap()
 }
 
+type StfWitness = tribunal_contracts::stf_step::StfStep::StepWitness;
+
 /// The game's witness type as the standalone `StfStep` binding's (same ABI).
-fn witness_sol_step(trace: &Trace, k: usize) -> tribunal_contracts::stf_step::StfStep::StepWitness {
+fn witness_sol_step(trace: &Trace, k: usize) -> StfWitness {
     let w = witness_sol(&trace.step_witness(k).unwrap());
     let acc = |a: tribunal_contracts::StfStep::AccountWitness| {
         tribunal_contracts::stf_step::StfStep::AccountWitness {
@@ -282,6 +291,73 @@ fn stf_step_on_chain_matches_execute_batch() {
     });
 }
 
+/// `DisputeGame.Kind`.
+const CHALLENGE: u8 = 1;
+const MIDPOINT: u8 = 2;
+
+/// A scripted claim-side player: answers every open challenge of claim `id` over two or more
+/// transactions with `hash(mid)` at its midpoint, unless that midpoint is posted. Returns the gas
+/// of each bisection.
+async fn bisect_all<L: L1Dev>(
+    sys: &System<'_, L>,
+    game: Address,
+    id: u64,
+    who: &alloy::signers::local::PrivateKeySigner,
+    hash: impl Fn(usize) -> B256,
+) -> Vec<u64> {
+    let mut gas = Vec::new();
+    let count = sys.view(game, DisputeGame::nodeCountCall {}).await.to::<u64>();
+    for n in 0..count {
+        let node = sys.view(game, DisputeGame::nodeOfCall { _id: U256::from(n) }).await;
+        if node.claimId != id || node.kind != CHALLENGE || node.proven || node.hi - node.lo < 2 {
+            continue;
+        }
+        let h = hash((node.lo as usize + node.hi as usize) / 2);
+        let answer =
+            DisputeGame::answerOfCall { _parent: U256::from(n), _kind: MIDPOINT, _hash: h };
+        if sys.view(game, answer).await.posted {
+            continue;
+        }
+        let bond =
+            sys.view(game, DisputeGame::moveBondCall { _depth: U256::from(node.depth + 1) }).await;
+        let call = DisputeGame::bisectCall { _id: U256::from(n), _midHash: h };
+        gas.push(sys.send(who, game, call, bond).await.unwrap().gas_used);
+    }
+    gas
+}
+
+/// The one-transaction challenges of claim `id`'s game.
+async fn leaves<L: L1Dev>(sys: &System<'_, L>, game: Address, id: u64) -> Vec<DisputeGame::Node> {
+    let count = sys.view(game, DisputeGame::nodeCountCall {}).await.to::<u64>();
+    let mut out = Vec::new();
+    for n in 0..count {
+        let node = sys.view(game, DisputeGame::nodeOfCall { _id: U256::from(n) }).await;
+        if node.claimId == id && node.kind == CHALLENGE && node.hi - node.lo == 1 {
+            out.push(node);
+        }
+    }
+    out
+}
+
+/// Lets every clock run out (the positions become settleable), then polls with `$poll` until it
+/// stops acting; evaluates to everything it did. (A macro: async closures borrowing the agents
+/// are not `Send` here.)
+macro_rules! run_out_clocks {
+    ($l1:expr, $poll:expr) => {{
+        let mut all: Vec<Action> = Vec::new();
+        for _ in 0..16 {
+            warp($l1, 7 * DAY / 2 + 1).await;
+            let acted: Vec<Action> = $poll;
+            let busy = acted.iter().any(|a| !matches!(a, Action::Judged { .. }));
+            all.extend(acted);
+            if !busy {
+                break;
+            }
+        }
+        all
+    }};
+}
+
 /// A dishonest proposer's claim on batch 2 with a wrong post root: the challenger agent
 /// disputes it, a scripted defender bisects with a trace that goes wrong after transaction 3,
 /// and the one-step proof decides. Returns the gas of create, moves and step.
@@ -304,7 +380,6 @@ async fn wrong_root_loses<L: L1Dev>(l1: &L) -> Vec<(String, u64)> {
     assert!(acted.contains(&Action::Judged { claim: id1, verdict: Some(Verdict::Right) }));
     assert!(acted.contains(&Action::Judged { claim: id, verdict: Some(Verdict::WrongEnd) }));
     gas.extend(gas_of(&acted, "open").into_iter().map(|g| ("challenge (opening)".into(), g)));
-    let cid = 0u64;
 
     // The dishonest defender's trace: right up to transaction 3, wrong after.
     let blobs2 = posted_blobs(&sys, 2).await;
@@ -313,56 +388,45 @@ async fn wrong_root_loses<L: L1Dev>(l1: &L) -> Vec<(String, u64)> {
         if k <= 3 { truth.at(k).unwrap().hash() } else { keccak256(k.to_be_bytes()) }
     };
     let mut rounds = 0;
-    loop {
-        let ch = sys.view(game, DisputeGame::challengeOfCall { _id: U256::from(cid) }).await;
-        match ch.turn {
-            0 => {
-                let mid = (ch.lo as usize + ch.hi as usize) / 2;
-                let b = sys
-                    .view(game, DisputeGame::moveBondCall { _depth: U256::from(ch.depth) })
-                    .await;
-                let call = DisputeGame::bisectCall { _id: U256::from(cid), _midHash: lie(mid) };
-                let r = sys.send(&sys.sequencer, game, call, b).await.unwrap();
-                gas.push(("bisect".into(), r.gas_used));
-                rounds += 1;
-            }
-            3 => {
-                assert!(ch.challengerWon, "the challenger wins the step");
-                assert_eq!((ch.lo, ch.hi), (3, 4), "the dispute narrowed to transaction 3");
-                break;
-            }
-            _ => {
-                let acted = challenger.poll().await.unwrap();
-                for k in ["attack", "defend", "step"] {
-                    gas.extend(gas_of(&acted, k).into_iter().map(|g| (k.to_string(), g)));
-                }
-            }
+    let leaf = loop {
+        let bisected = bisect_all(&sys, game, id, &sys.sequencer, lie).await;
+        gas.extend(bisected.into_iter().map(|g| ("bisect".to_string(), g)));
+        let acted = challenger.poll().await.unwrap();
+        for k in ["attack", "defend", "step"] {
+            gas.extend(gas_of(&acted, k).into_iter().map(|g| (k.to_string(), g)));
         }
+        if let Some(leaf) = leaves(&sys, game, id).await.into_iter().find(|n| n.proven) {
+            break leaf;
+        }
+        rounds += 1;
         assert!(rounds < 10);
-    }
+    };
+    assert_eq!((leaf.lo, leaf.hi), (3, 4), "the dispute narrowed to transaction 3");
+    assert_eq!(game_status(&sys, game, id).await, IN_PROGRESS, "settles as the clocks run out");
+    let acted = run_out_clocks!(l1, challenger.poll().await.unwrap());
+    gas.extend(acted.iter().filter_map(|a| match a {
+        Action::ResolvedNode { gas, .. } => Some(("resolveNode".to_string(), *gas)),
+        Action::Resolved { gas, .. } => Some(("resolve".to_string(), *gas)),
+        _ => None,
+    }));
     assert_eq!(game_status(&sys, game, id).await, CHALLENGER_WINS);
     let s =
         sys.view(sys.d.finality, MultiProofFinality::statusOfCall { _id: U256::from(id) }).await;
     assert_eq!(s.op, CHALLENGER_WINS, "the finality contract sees the OP leg against the claim");
 
-    // Payouts: the challenger's credit is the pot plus the claim bond, after the delay.
+    // Payouts: the challenger took the claim bond, the liar's midpoint bonds and its own back;
+    // the run above waited out the withdrawal delay, so it has withdrawn them.
     let me = sys.stranger.address();
-    let credit = sys.view(game, DisputeGame::creditCall { claimId: U256::from(id), _1: me }).await;
-    assert!(credit > bond, "claim bond and pot");
-    let early = sys
-        .send(
-            &sys.stranger,
-            game,
-            DisputeGame::claimCreditCall { _claimId: U256::from(id) },
-            U256::ZERO,
-        )
-        .await;
-    assert!(early.is_err(), "payouts wait for the withdrawal delay");
-    warp(l1, 7 * DAY / 2 + 1).await;
-    let before = l1.balance(me).await.unwrap();
-    let acted = challenger.poll().await.unwrap();
-    assert!(acted.iter().any(|a| matches!(a, Action::Claimed { wei, .. } if *wei == credit)));
-    assert!(l1.balance(me).await.unwrap() > before + credit - U256::from(ETH / 100));
+    let paid: U256 = acted
+        .iter()
+        .filter_map(|a| match a {
+            Action::Claimed { claim, wei } if *claim == id => Some(*wei),
+            _ => None,
+        })
+        .sum();
+    assert!(paid > bond, "claim bond and the liar's bonds: {paid}");
+    let left = sys.view(game, DisputeGame::creditCall { claimId: U256::from(id), _1: me }).await;
+    assert_eq!(left, U256::ZERO);
     gas
 }
 
@@ -394,7 +458,16 @@ fn honest_claims_win_frivolous_challenges_and_resolve_after_the_window() {
         let l1 = DevL1::new();
         let (mut sys, game) = System::deploy_with_game(&l1, GameParams::default()).await;
         let dir = tempfile::tempdir().unwrap();
-        let (mut challenger, mut defender) = agents(&sys, game, &dir);
+        // The defender agent sends from a third party's key: it defends claims it did not propose.
+        let (mut challenger, _) = agents(&sys, game, &dir);
+        let guardian = tribunal_l1::dev_signers()[5].clone();
+        let mut defender = Defender::new(
+            sys.l1,
+            contracts(&sys, game),
+            guardian.clone(),
+            genesis(),
+            store(&dir, "guardian"),
+        );
         let (_, out1) = batch1(&mut sys).await;
         let id1 = sys.propose(&sys.claim(&out1).await).await.unwrap();
         let parent = sys.state.clone();
@@ -406,44 +479,55 @@ fn honest_claims_win_frivolous_challenges_and_resolve_after_the_window() {
         assert!(!acted.iter().any(|a| matches!(a, Action::Opened { .. })), "nothing to challenge");
 
         // A frivolous challenger (a scripted third party) disputes claim 2 and attacks every
-        // midpoint; the defender agent answers; the step agrees with the defender.
+        // midpoint; the defender agent answers each; its steps counter the troll's leaves.
         let troll = tribunal_l1::dev_signers()[2].clone();
         let blobs = posted_blobs(&sys, 2).await;
-        let b0 = sys.view(game, DisputeGame::moveBondCall { _depth: U256::ZERO }).await;
+        let root = u64::from(
+            sys.view(game, DisputeGame::gameOfCall { _claimId: U256::from(id2) }).await.root,
+        ) - 1;
+        let b1 = sys.view(game, DisputeGame::moveBondCall { _depth: U256::from(1) }).await;
         let header = [blob_element(&blobs, 0).unwrap(), blob_element(&blobs, 1).unwrap()];
         let open = DisputeGame::challengeCall { _claimId: U256::from(id2), _header: header };
-        sys.send(&troll, game, open, b0).await.unwrap();
-        let cid = 0u64;
+        sys.send(&troll, game, open, b1).await.unwrap();
         let trace = Trace::build(&parent, &sys.claim(&out2).await, &blobs).unwrap();
-        loop {
-            defender.poll().await.unwrap();
-            let ch = sys.view(game, DisputeGame::challengeOfCall { _id: U256::from(cid) }).await;
-            match ch.turn {
-                1 => {
+        let mut troll_bonds = b1;
+        for _ in 0..12 {
+            let acted = defender.poll().await.unwrap();
+            let count = sys.view(game, DisputeGame::nodeCountCall {}).await.to::<u64>();
+            for n in root + 1..count {
+                let node = sys.view(game, DisputeGame::nodeOfCall { _id: U256::from(n) }).await;
+                let attacked = DisputeGame::answerOfCall {
+                    _parent: U256::from(n),
+                    _kind: CHALLENGE,
+                    _hash: B256::with_last_byte(1),
+                };
+                if node.kind == MIDPOINT && !sys.view(game, attacked).await.posted {
                     let b = sys
-                        .view(game, DisputeGame::moveBondCall { _depth: U256::from(ch.depth) })
+                        .view(
+                            game,
+                            DisputeGame::moveBondCall { _depth: U256::from(node.depth + 1) },
+                        )
                         .await;
-                    sys.send(&troll, game, DisputeGame::attackCall { _id: U256::from(cid) }, b)
+                    sys.send(&troll, game, DisputeGame::attackCall { _id: U256::from(n) }, b)
                         .await
                         .unwrap();
+                    troll_bonds += b;
                 }
-                2 => {
-                    let call = step_call(cid, &trace, &blobs, ch.lo as usize).unwrap();
-                    sys.send(&troll, game, call, U256::ZERO).await.unwrap();
-                }
-                3 => {
-                    assert!(!ch.challengerWon, "the frivolous challenger loses the step");
-                    break;
-                }
-                _ => panic!("the defender agent answers at once"),
+            }
+            if acted.iter().any(|a| matches!(a, Action::Stepped { countered: true, .. })) {
+                break;
             }
         }
+        let leaf = leaves(&sys, game, id2).await.pop().expect("the troll reached one transaction");
+        assert!(leaf.stepped && !leaf.proven, "the defender's step counters the troll's leaf");
+        // Even the troll's own step cannot prove a challenge of the true trace.
+        assert_eq!(trace.verdict, Verdict::Right);
         assert_eq!(game_status(&sys, game, id2).await, IN_PROGRESS, "the window is still open");
 
         // Unchallenged (claim 1) and defended (claim 2) claims resolve for themselves after 7
-        // days, and the finality contract sees it.
-        warp(&l1, 7 * DAY).await;
-        let acted = settle(&mut challenger, &mut defender).await;
+        // days and the clocks, and the finality contract sees it; the defender collects the
+        // claim bonds it posted and the troll's bonds after the delay.
+        let acted = run_out_clocks!(&l1, settle(&mut challenger, &mut defender).await);
         assert!(acted.iter().any(|a| matches!(a, Action::Resolved { claim, .. } if *claim == id1)));
         assert!(acted.iter().any(|a| matches!(a, Action::Resolved { claim, .. } if *claim == id2)));
         for id in [id1, id2] {
@@ -453,12 +537,18 @@ fn honest_claims_win_frivolous_challenges_and_resolve_after_the_window() {
                 .await;
             assert_eq!(s.op, DEFENDER_WINS);
         }
-        // The defender collects the claim bond and the troll's bonds after the delay.
-        warp(&l1, 7 * DAY / 2 + 1).await;
-        let acted = settle(&mut challenger, &mut defender).await;
-        let claimed: Vec<_> =
-            acted.iter().filter(|a| matches!(a, Action::Claimed { .. })).collect();
-        assert_eq!(claimed.len(), 2, "{acted:?}");
+        let claimed: Vec<U256> = acted
+            .iter()
+            .filter_map(|a| match a {
+                Action::Claimed { claim, wei } if *claim == id2 => Some(*wei),
+                _ => None,
+            })
+            .collect();
+        let claim_bond = sys.view(game, DisputeGame::CLAIM_BONDCall {}).await;
+        assert!(
+            claimed.iter().copied().sum::<U256>() > claim_bond + troll_bonds,
+            "the defender is paid the claim bond, its own bonds and the troll's {troll_bonds}: {claimed:?}"
+        );
     });
 }
 
@@ -473,27 +563,44 @@ fn a_player_who_misses_its_clock_loses_and_agents_survive_a_restart() {
         let wrong = Claim { post_root: StateRoot(Fr::from(7u64)), ..honest };
         let id = sys.propose(&wrong).await.unwrap();
         create_game(&sys, game, id).await;
-        {
+        let challenge = {
             let mut c = agents(&sys, game, &dir).0;
             let acted = c.poll().await.unwrap();
-            assert!(acted.iter().any(|a| matches!(a, Action::Opened { .. })));
-        } // the challenger stops; its store stays
-        // The dishonest defender never bisects. Within its clock nobody can end the challenge.
+            acted
+                .iter()
+                .find_map(|a| match a {
+                    Action::Opened { challenge, .. } => Some(*challenge),
+                    _ => None,
+                })
+                .expect("challenged")
+        }; // the challenger stops; its store stays
+        // The dishonest defender never bisects. Within its clock nobody can settle the challenge.
         warp(&l1, DAY).await;
         let early = sys
             .send(
                 &sys.stranger,
                 game,
-                DisputeGame::resolveChallengeCall { _id: U256::ZERO },
+                DisputeGame::resolveNodeCall { _id: U256::from(challenge) },
                 U256::ZERO,
             )
             .await;
         assert!(early.is_err(), "the defender's clock is still running");
         warp(&l1, 5 * DAY / 2 + 1).await;
-        // A restarted challenger picks up its challenge from redb, sees the clock ran out, and wins.
+        // A restarted challenger picks up the game from redb, sees the clock ran out, settles
+        // the unanswered challenge and the game.
         let mut c = agents(&sys, game, &dir).0;
         let acted = c.poll().await.unwrap();
-        assert!(acted.contains(&Action::ResolvedChallenge { challenge: 0 }), "{acted:?}");
+        assert!(
+            acted
+                .iter()
+                .any(|a| matches!(a, Action::ResolvedNode { node, .. } if *node == challenge)),
+            "{acted:?}"
+        );
+        let acted = c.poll().await.unwrap();
+        assert!(
+            acted.iter().any(|a| matches!(a, Action::Resolved { claim, .. } if *claim == id)),
+            "{acted:?}"
+        );
         assert!(!acted.iter().any(|a| matches!(a, Action::Opened { .. })), "no second challenge");
         assert_eq!(game_status(&sys, game, id).await, CHALLENGER_WINS);
     });
@@ -535,30 +642,22 @@ fn a_claim_over_undecodable_blob_data_loses() {
         let acted = c.poll().await.unwrap();
         assert!(acted.contains(&Action::Judged { claim: id, verdict: Some(Verdict::Refused(1)) }));
         // The scripted defender bisects with the trace of the decodable prefix and then
-        // anything; the step at the bad record refuses the batch.
+        // anything; the challenger's step at the bad record proves its challenge.
         let blobs2 = posted_blobs(&sys, 2).await;
         let prefix = Trace::build(&sys.state, &claim, &blobs2).unwrap();
+        let hash = |mid: usize| prefix.at(mid).map_or(B256::repeat_byte(1), TraceState::hash);
+        let mut proven = None;
         for _ in 0..8 {
-            let ch = sys.view(game, DisputeGame::challengeOfCall { _id: U256::ZERO }).await;
-            match ch.turn {
-                0 => {
-                    let b = sys
-                        .view(game, DisputeGame::moveBondCall { _depth: U256::from(ch.depth) })
-                        .await;
-                    let mid = (ch.lo as usize + ch.hi as usize) / 2;
-                    let hash = prefix.at(mid).map_or(B256::repeat_byte(1), TraceState::hash);
-                    let call = DisputeGame::bisectCall { _id: U256::ZERO, _midHash: hash };
-                    sys.send(&sys.sequencer, game, call, b).await.unwrap();
-                }
-                3 => break,
-                _ => {
-                    c.poll().await.unwrap();
-                }
+            bisect_all(&sys, game, id, &sys.sequencer, hash).await;
+            c.poll().await.unwrap();
+            proven = leaves(&sys, game, id).await.into_iter().find(|n| n.proven);
+            if proven.is_some() {
+                break;
             }
         }
-        let ch = sys.view(game, DisputeGame::challengeOfCall { _id: U256::ZERO }).await;
-        assert!(ch.challengerWon);
-        assert_eq!((ch.lo, ch.hi), (1, 2), "decided by the step over the undecodable record");
+        let leaf = proven.expect("a proven one-transaction challenge");
+        assert_eq!((leaf.lo, leaf.hi), (1, 2), "decided by the step over the undecodable record");
+        run_out_clocks!(&l1, c.poll().await.unwrap());
         assert_eq!(game_status(&sys, game, id).await, CHALLENGER_WINS);
 
         // A batch whose header names another batch number loses at the challenge's opening.
@@ -577,11 +676,383 @@ fn a_claim_over_undecodable_blob_data_loses() {
         // The challenger's replica stops at batch 2 (it does not execute): it judges claim 3
         // only when its parent is its state, so a scripted challenger shows the header rule.
         let blobs = posted_blobs(&sys, 3).await;
-        let b0 = sys.view(game, DisputeGame::moveBondCall { _depth: U256::ZERO }).await;
+        let b1 = sys.view(game, DisputeGame::moveBondCall { _depth: U256::from(1) }).await;
         let header = [blob_element(&blobs, 0).unwrap(), blob_element(&blobs, 1).unwrap()];
         let open = DisputeGame::challengeCall { _claimId: U256::from(id3), _header: header };
-        let r = sys.send(&sys.stranger, game, open, b0).await.unwrap();
+        let cid = sys.view(game, DisputeGame::nodeCountCall {}).await;
+        let r = sys.send(&sys.stranger, game, open, b1).await.unwrap();
         eprintln!("gas challenge (bad header): {}", r.gas_used);
+        assert!(sys.view(game, DisputeGame::nodeOfCall { _id: cid }).await.proven);
+        // Proven at once: it settles, and the game with it, without waiting for any clock.
+        sys.send(&sys.stranger, game, DisputeGame::resolveNodeCall { _id: cid }, U256::ZERO)
+            .await
+            .unwrap();
+        sys.send(
+            &sys.stranger,
+            game,
+            DisputeGame::resolveCall { _claimId: U256::from(id3) },
+            U256::ZERO,
+        )
+        .await
+        .unwrap();
         assert_eq!(game_status(&sys, game, id3).await, CHALLENGER_WINS);
     });
+}
+
+/// Attack (review finding): a front-runner proposes the right claim first (the honest proposal
+/// is then a duplicate) and never creates its game, which only the proposer could create: the OP
+/// path of that root was blocked. Now anyone creates any game, and the defender agent defends
+/// every right claim, whoever proposed it.
+#[test]
+fn a_squatted_claim_is_still_created_and_defended() {
+    run(async {
+        let l1 = DevL1::new();
+        let (mut sys, game) = System::deploy_with_game(&l1, GameParams::default()).await;
+        let dir = tempfile::tempdir().unwrap();
+        let (_, out1) = batch1(&mut sys).await;
+        let claim = sys.claim(&out1).await;
+        let squatter = tribunal_l1::dev_signers()[6].clone();
+        let call = common::claim_propose_call(&claim);
+        let bond = sys.view(sys.d.finality, MultiProofFinality::BOND_WEICall {}).await;
+        sys.send(&squatter, sys.d.finality, call, bond).await.unwrap();
+        let dup = sys.propose(&claim).await;
+        assert!(dup.is_err(), "the honest proposal is a duplicate");
+        let id = 0;
+        let guardian = tribunal_l1::dev_signers()[5].clone();
+        let mut defender =
+            Defender::new(sys.l1, contracts(&sys, game), guardian, genesis(), store(&dir, "g"));
+        let acted = defender.poll().await.unwrap();
+        assert!(acted.iter().any(|a| matches!(a, Action::Created { claim, .. } if *claim == id)));
+        warp(&l1, 7 * DAY).await;
+        let acted = defender.poll().await.unwrap();
+        assert!(acted.iter().any(|a| matches!(a, Action::Resolved { claim, .. } if *claim == id)));
+        assert_eq!(game_status(&sys, game, id).await, DEFENDER_WINS);
+    });
+}
+
+/// Attack (review finding): a wrong claim's proposer had an accomplice challenge first and let
+/// that challenge win fast, so the accomplice took the claim bond while the honest challenger's
+/// challenge was stalled. Now there is one challenge per claim, open to everyone's answers, and
+/// every position's bond goes to whoever counters it: the honest challenger, answering the
+/// liar's midpoints in the accomplice's challenge, is paid more than it posted.
+#[test]
+fn the_honest_challenger_is_paid_for_every_position_it_counters() {
+    run(async {
+        let l1 = DevL1::new();
+        let (mut sys, game) = System::deploy_with_game(&l1, GameParams::default()).await;
+        let dir = tempfile::tempdir().unwrap();
+        let mut challenger = agents(&sys, game, &dir).0;
+        let (_, out1) = batch1(&mut sys).await;
+        sys.propose(&sys.claim(&out1).await).await.unwrap();
+        let parent = sys.state.clone();
+        let (_, out2) = batch2(&mut sys).await;
+        let wrong = Claim { post_root: StateRoot(Fr::from(99u64)), ..sys.claim(&out2).await };
+        let id = sys.propose(&wrong).await.unwrap();
+        create_game(&sys, game, id).await;
+        // The accomplice challenges in the proposal's wake, before the honest challenger.
+        let accomplice = tribunal_l1::dev_signers()[7].clone();
+        let blobs = posted_blobs(&sys, 2).await;
+        let b1 = sys.view(game, DisputeGame::moveBondCall { _depth: U256::from(1) }).await;
+        let header = [blob_element(&blobs, 0).unwrap(), blob_element(&blobs, 1).unwrap()];
+        let open = DisputeGame::challengeCall { _claimId: U256::from(id), _header: header };
+        sys.send(&accomplice, game, open, b1).await.unwrap();
+        // The proposer answers with lies; the honest challenger answers every one.
+        let truth = Trace::build(&parent, &wrong, &blobs).unwrap();
+        let lie = |k: usize| {
+            if k <= 1 { truth.at(k).unwrap().hash() } else { keccak256(k.to_be_bytes()) }
+        };
+        let mut posted = U256::ZERO;
+        for _ in 0..10 {
+            bisect_all(&sys, game, id, &sys.sequencer, lie).await;
+            for a in challenger.poll().await.unwrap() {
+                if let Action::Moved { node, .. } = a {
+                    let n = sys.view(game, DisputeGame::nodeOfCall { _id: U256::from(node) }).await;
+                    posted += sys
+                        .view(game, DisputeGame::moveBondCall { _depth: U256::from(n.depth + 1) })
+                        .await;
+                }
+            }
+            if leaves(&sys, game, id).await.iter().any(|n| n.proven) {
+                break;
+            }
+        }
+        assert!(!posted.is_zero(), "the honest challenger answered the liar");
+        let acted = run_out_clocks!(&l1, challenger.poll().await.unwrap());
+        assert_eq!(game_status(&sys, game, id).await, CHALLENGER_WINS);
+        let paid: U256 = acted
+            .iter()
+            .filter_map(|a| match a {
+                Action::Claimed { claim, wei } if *claim == id => Some(*wei),
+                _ => None,
+            })
+            .sum();
+        assert!(paid > posted, "the honest challenger posted {posted} wei and was paid {paid}");
+    });
+}
+
+// ---------------------------------------------------------------- canonical one-step witnesses
+
+fn modulus() -> U256 {
+    tribunal_primitives::field::modulus_word()
+}
+
+/// The chain and the traces the witness tests step through: batch 1 (deposits creating
+/// accounts), batch 2 (every kind, a skipped forced transfer, a self-transfer, a withdrawal) and
+/// three refused batch 3s (wrong nonce, empty sender, overdraft).
+struct StepFixture {
+    l1: &'static DevL1,
+    stf: Address,
+    traces: Vec<(Trace, Vec<alloy_eips::eip4844::Blob>)>,
+}
+
+fn step_fixture() -> &'static StepFixture {
+    static FIXTURE: std::sync::OnceLock<StepFixture> = std::sync::OnceLock::new();
+    FIXTURE.get_or_init(|| {
+        tribunal_l1::block_on_blob_threads(async {
+            let l1: &'static DevL1 = Box::leak(Box::new(DevL1::new()));
+            let (mut sys, game) = System::deploy_with_game(l1, GameParams::default()).await;
+            let stf = sys.view(game, DisputeGame::STFCall {}).await;
+            let mut traces = Vec::new();
+            let parent = sys.state.clone();
+            let (b1, out1) = batch1(&mut sys).await;
+            let blobs = blobs_of(&b1);
+            traces.push((Trace::build(&parent, &sys.claim(&out1).await, &blobs).unwrap(), blobs));
+            let parent = sys.state.clone();
+            let (b2, out2) = batch2(&mut sys).await;
+            let blobs = blobs_of(&b2);
+            let claim2 = sys.claim(&out2).await;
+            traces.push((Trace::build(&parent, &claim2, &blobs).unwrap(), blobs));
+            let (alice, _) = keys();
+            let parent = sys.state.clone();
+            let mut claim = claim2;
+            claim.batch_number = BatchNumber(3);
+            claim.parent_root = parent.root();
+            for bad in [
+                transfer(&alice, 0, 1, 1, 99),
+                transfer(&alice, 5, 1, 1, 0),
+                transfer(&alice, 0, 1, 100 * ETH, 5),
+            ] {
+                let txs = vec![transfer(&alice, 0, 1, 1, 4), bad];
+                let batch = Batch { chain_id: CHAIN, number: BatchNumber(3), txs };
+                let blobs = blobs_of(&batch);
+                let trace = Trace::build(&parent, &claim, &blobs).unwrap();
+                assert_eq!(trace.verdict, Verdict::Refused(1));
+                traces.push((trace, blobs));
+            }
+            StepFixture { l1, stf, traces }
+        })
+        .unwrap()
+    })
+}
+
+/// Steps transaction `k` of fixture trace `t` with the honest witness changed by `mutate`.
+fn step_mutated(
+    t: usize,
+    k: usize,
+    mutate: impl FnOnce(&mut StfWitness),
+) -> (Result<Option<TraceState>, tribunal_l1::L1Error>, Option<TraceState>) {
+    let f = step_fixture();
+    let (trace, blobs) = &f.traces[t];
+    let mut w = witness_sol_step(trace, k);
+    mutate(&mut w);
+    let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    (rt.block_on(step_on_chain(f.l1, f.stf, blobs, k, w)), trace.at(k + 1).copied())
+}
+
+fn assert_non_canonical(got: &Result<Option<TraceState>, tribunal_l1::L1Error>) {
+    let err = got.as_ref().expect_err("a non-canonical witness must revert");
+    let data = err.revert_data().expect("a revert");
+    assert!(
+        matches!(
+            StfStepContract::StfStepContractErrors::abi_decode(data),
+            Ok(StfStepContract::StfStepContractErrors::Step_NonCanonicalWitness(_))
+        ),
+        "reverted with {data}"
+    );
+}
+
+/// Attack (review finding): `nonce + p` hashes to the same leaf, so the Merkle check passed while
+/// `nonce ==` saw another number. A challenger could make an honest transfer look refused and win
+/// a challenge against a correct claim.
+#[test]
+fn an_aliased_nonce_cannot_refuse_an_honest_transfer() {
+    // Batch 2, transaction 2: alice's first transfer, applied.
+    let (got, expected) = step_mutated(1, 2, |w| w.sender.nonce += modulus());
+    assert!(expected.is_some(), "the honest transfer applies");
+    assert_non_canonical(&got);
+}
+
+/// Attack (review finding): `balance + p` covered an overdraft that the STF refuses, so a
+/// colluding defender could make a refused batch step as valid and keep a wrong claim alive.
+#[test]
+fn an_aliased_balance_cannot_apply_an_overdraft() {
+    // The third batch 3: alice transfers 100 ETH out of about 1 ETH; the STF refuses it.
+    let (got, expected) = step_mutated(4, 1, |w| w.sender.balance += modulus());
+    assert_eq!(expected, None, "the overdraft is refused");
+    assert_non_canonical(&got);
+}
+
+/// One witness field to mutate.
+#[derive(Clone, Copy, Debug)]
+enum Field {
+    Exists,
+    X,
+    Y,
+    Balance,
+    Nonce,
+    Sibling(usize),
+}
+
+/// How to mutate it.
+#[derive(Clone, Debug)]
+enum Mutation {
+    /// An account's field (sender when `sender`, else recipient).
+    Account { sender: bool, field: Field, op: Op },
+    /// Swap two of an account's siblings.
+    SwapSiblings { sender: bool, a: usize, b: usize },
+    /// A withdrawal-tree sibling.
+    WithdrawalSibling { i: usize, op: Op },
+    /// One of the pre-state's four fields, moved out of the field by `+ p`.
+    Pre { i: usize },
+    /// The point hint.
+    Hint { op: Op },
+}
+
+#[derive(Clone, Debug)]
+enum Op {
+    AddModulus,
+    Add(U256),
+    Set(U256),
+    Xor(U256),
+}
+
+impl Op {
+    fn apply(&self, v: U256) -> U256 {
+        match self {
+            Self::AddModulus => v.wrapping_add(modulus()),
+            Self::Add(x) => v.wrapping_add(*x),
+            Self::Set(x) => *x,
+            Self::Xor(x) => v ^ *x,
+        }
+    }
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    let word = any::<[u8; 32]>().prop_map(U256::from_be_bytes);
+    prop_oneof![
+        Just(Op::AddModulus),
+        Just(Op::Add(U256::ONE << 128)),
+        Just(Op::Add(U256::ONE << 64)),
+        Just(Op::Add(U256::ONE)),
+        word.clone().prop_map(Op::Set),
+        (0..256usize).prop_map(|b| Op::Xor(U256::ONE << b)),
+        word.prop_map(Op::Xor),
+    ]
+}
+
+fn mutation() -> impl Strategy<Value = Mutation> {
+    let field = prop_oneof![
+        Just(Field::Exists),
+        Just(Field::X),
+        Just(Field::Y),
+        Just(Field::Balance),
+        Just(Field::Nonce),
+        (0..32usize).prop_map(Field::Sibling),
+    ];
+    prop_oneof![
+        4 => (any::<bool>(), field, op()).prop_map(|(sender, field, op)| Mutation::Account { sender, field, op }),
+        1 => (any::<bool>(), 0..32usize, 0..32usize).prop_map(|(sender, a, b)| Mutation::SwapSiblings { sender, a, b }),
+        1 => (0..16usize, op()).prop_map(|(i, op)| Mutation::WithdrawalSibling { i, op }),
+        1 => (0..4usize).prop_map(|i| Mutation::Pre { i }),
+        1 => op().prop_map(|op| Mutation::Hint { op }),
+    ]
+}
+
+impl Mutation {
+    fn apply(&self, w: &mut StfWitness) {
+        let word = |b: B256| U256::from_be_bytes(b.0);
+        let bytes = |v: U256| B256::from(v.to_be_bytes::<32>());
+        let mutate_at = |v: &mut Vec<B256>, i: usize, op: &Op| {
+            if let Some(s) = v.get_mut(i) {
+                *s = bytes(op.apply(word(*s)));
+            }
+        };
+        match self {
+            Self::Account { sender, field, op } => {
+                let a = if *sender { &mut w.sender } else { &mut w.recipient };
+                match field {
+                    Field::Exists => a.exists = !a.exists,
+                    Field::X => a.x = op.apply(a.x),
+                    Field::Y => a.y = op.apply(a.y),
+                    Field::Balance => a.balance = op.apply(a.balance),
+                    Field::Nonce => a.nonce = op.apply(a.nonce),
+                    Field::Sibling(i) => mutate_at(&mut a.siblings, *i, op),
+                }
+            }
+            Self::SwapSiblings { sender, a, b } => {
+                let acc = if *sender { &mut w.sender } else { &mut w.recipient };
+                if *a < acc.siblings.len() && *b < acc.siblings.len() {
+                    acc.siblings.swap(*a, *b);
+                }
+            }
+            Self::WithdrawalSibling { i, op } => mutate_at(&mut w.withdrawalSiblings, *i, op),
+            Self::Pre { i } => {
+                let f = [
+                    &mut w.pre.stateRoot,
+                    &mut w.pre.queueAcc,
+                    &mut w.pre.withdrawalRoot,
+                    &mut w.pre.dataAcc,
+                ];
+                let target = f.into_iter().nth(*i).unwrap();
+                *target = bytes(Op::AddModulus.apply(word(*target)));
+            }
+            Self::Hint { op } => w.pointHint = op.apply(w.pointHint),
+        }
+    }
+}
+
+/// A fixture transaction: (trace, transaction index).
+fn fixture_tx() -> impl Strategy<Value = (usize, usize)> {
+    let f = step_fixture();
+    let all: Vec<(usize, usize)> = f
+        .traces
+        .iter()
+        .enumerate()
+        .flat_map(|(t, (trace, _))| (0..steppable(trace)).map(move |k| (t, k)))
+        .collect();
+    prop::sample::select(all)
+}
+
+/// Whatever one witness field is changed to, `step` either reverts or returns exactly the
+/// native trace's verdict and post state: no caller can steer the one-step proof. The pre-state
+/// is bound by the game to the agreed hash before `step` runs, so it is only moved out of the
+/// field (`+ p`), which must revert.
+fn witness_mutation_case(t: usize, k: usize, m: &Mutation) -> Result<(), TestCaseError> {
+    let (got, expected) = step_mutated(t, k, |w| m.apply(w));
+    match (m, got) {
+        (Mutation::Pre { .. }, got) => prop_assert!(got.is_err(), "{:?} stepped: {:?}", m, got),
+        (_, Ok(got)) => prop_assert_eq!(got, expected, "trace {} tx {} with {:?}", t, k, m),
+        (_, Err(_)) => {}
+    }
+    Ok(())
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 256, ..Default::default() })]
+
+    #[test]
+    fn a_mutated_witness_reverts_or_steps_as_the_native_trace((t, k) in fixture_tx(), m in mutation()) {
+        witness_mutation_case(t, k, &m)?;
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 4096, ..Default::default() })]
+
+    /// Soak: `cargo test -p tribunal-node --test dispute_leg -- --ignored`.
+    #[test]
+    #[ignore = "soak test; run with --ignored"]
+    fn a_mutated_witness_reverts_or_steps_as_the_native_trace_soak((t, k) in fixture_tx(), m in mutation()) {
+        witness_mutation_case(t, k, &m)?;
+    }
 }

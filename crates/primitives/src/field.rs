@@ -13,6 +13,12 @@ use crate::error::FieldError;
 /// Size of a canonical field-element encoding, in bytes.
 pub const FIELD_BYTES: usize = 32;
 
+/// The modulus `r` as a 256-bit word: the bound every canonical field element in calldata stays
+/// below (Poseidon on chain reduces its inputs by it, so `x` and `x + r` hash alike).
+pub fn modulus_word() -> alloy_primitives::U256 {
+    alloy_primitives::U256::from_limbs(Fr::MODULUS.0)
+}
+
 /// Encodes `x` as 32 bytes, big-endian (the EVM's `uint256` layout).
 pub fn fr_to_be_bytes(x: &Fr) -> [u8; FIELD_BYTES] {
     let mut out = [0u8; FIELD_BYTES];

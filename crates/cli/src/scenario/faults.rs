@@ -7,13 +7,18 @@ use alloy::signers::{SignerSync, local::PrivateKeySigner};
 use alloy_primitives::{B256, U256, keccak256};
 use alloy_sol_types::{SolCall, SolError, SolEvent};
 use ark_std::rand::{SeedableRng, rngs::StdRng};
-use tribunal_contracts::{DisputeGame, Inbox, MultiProofFinality};
-use tribunal_dispute::{Action, trace::Trace};
+use tribunal_contracts::{
+    DisputeGame, Inbox, MultiProofFinality, stf_step::StfStepContract as StfStep,
+};
+use tribunal_dispute::{Action, agent::step_call, trace::Trace};
 use tribunal_l1::{L1, L1Tx, view};
 use tribunal_node::{
     Event, Services, proposer::propose_call, tee::TeeOutcome, watcher::FinalityPath, zk::ZkOutcome,
 };
-use tribunal_primitives::{PrivateKey, StateRoot, field::fr_from_be_bytes};
+use tribunal_primitives::{
+    PrivateKey, StateRoot,
+    field::{fr_from_be_bytes, modulus_word},
+};
 use tribunal_stf::execute_batch;
 use tribunal_zk::{
     keys::{DevTrapdoor, single_party_setup},
@@ -281,7 +286,9 @@ pub(super) async fn zk_self_disagrees(w: &mut World) -> eyre::Result<()> {
 }
 
 /// A wrong claim's proposer defends it with a trace that is right up to one transaction, then
-/// lies. The challenger bisects to that transaction, wins the one-step proof, and takes the bond.
+/// lies, and tries to counter the one-transaction challenge with an aliased witness. The
+/// challenger bisects to that transaction, the aliased step is refused, the challenger's step
+/// proves the challenge, and the challenger takes the bonds.
 pub(super) async fn wrong_claim(w: &mut World) -> eyre::Result<()> {
     w.start(Services { zk: false, ..Services::ALL }).await?;
     println!("the node runs every service but the ZK prover: the right root waits for OP");
@@ -315,33 +322,73 @@ pub(super) async fn wrong_claim(w: &mut World) -> eyre::Result<()> {
     let game = w.r.game.game;
     let mut bisections = 0;
     let mut defender_bonds = U256::ZERO;
+    let mut aliased_tried = false;
     let deadline = std::time::Instant::now() + super::PATIENCE;
-    let decided = loop {
+    // The attacker plays the claim's side of every challenge of its claim the challenger posts.
+    let leaf = loop {
         w.drain();
-        let ch =
-            view(&*w.l1, game, DisputeGame::challengeOfCall { _id: U256::from(challenge) }).await?;
-        match ch.turn {
-            0 => {
-                let mid = (ch.lo as usize + ch.hi as usize) / 2;
-                let bond =
-                    view(&*w.l1, game, DisputeGame::moveBondCall { _depth: U256::from(ch.depth) })
-                        .await?;
-                let call =
-                    DisputeGame::bisectCall { _id: U256::from(challenge), _midHash: lie(mid)? };
+        let count = view(&*w.l1, game, DisputeGame::nodeCountCall {}).await?.to::<u64>();
+        let mut leaf = None;
+        for id in challenge..count {
+            let node = view(&*w.l1, game, DisputeGame::nodeOfCall { _id: U256::from(id) }).await?;
+            if node.claimId != wrong || node.kind != 1 {
+                continue;
+            }
+            if node.hi - node.lo == 1 {
+                leaf = Some((id, node));
+                continue;
+            }
+            let mid = (node.lo as usize + node.hi as usize) / 2;
+            let hash = lie(mid)?;
+            let posted = view(
+                &*w.l1,
+                game,
+                DisputeGame::answerOfCall { _parent: U256::from(id), _kind: 2, _hash: hash },
+            )
+            .await?
+            .posted;
+            if !posted {
+                let bond = view(
+                    &*w.l1,
+                    game,
+                    DisputeGame::moveBondCall { _depth: U256::from(node.depth + 1) },
+                )
+                .await?;
+                let call = DisputeGame::bisectCall { _id: U256::from(id), _midHash: hash };
                 w.l1.send(&attacker, L1Tx::call(game, call.abi_encode()).with_value(bond)).await?;
                 bisections += 1;
                 defender_bonds += bond;
                 println!(
-                    "    · the wrong claim's defender bisects at transaction {mid} (lo {}, hi {})",
-                    ch.lo, ch.hi
+                    "    · the wrong claim's defender bisects challenge {id} at transaction {mid} (lo {}, hi {})",
+                    node.lo, node.hi
                 );
             }
-            3 => break ch,
-            _ => tokio::time::sleep(Duration::from_millis(200)).await,
+        }
+        if let Some((id, node)) = &leaf {
+            if !aliased_tried {
+                // The attacker counters the one-transaction challenge with its own step, the
+                // sender's nonce aliased by the field modulus so the Merkle check still passes.
+                let mut call = step_call(*id, &truth, &blobs, node.lo as usize)?;
+                call._witness.sender.nonce += modulus_word();
+                let refused = w.l1.send(&attacker, L1Tx::call(game, call.abi_encode())).await;
+                let data = refused.err().and_then(|e| e.revert_data().cloned()).unwrap_or_default();
+                eyre::ensure!(
+                    data.starts_with(&StfStep::Step_NonCanonicalWitness::SELECTOR),
+                    "the aliased witness was not refused as Step_NonCanonicalWitness"
+                );
+                println!(
+                    "  refused: the attacker's step with an aliased nonce (Step_NonCanonicalWitness)"
+                );
+                aliased_tried = true;
+            }
+            if node.proven {
+                break leaf.expect("set");
+            }
         }
         eyre::ensure!(std::time::Instant::now() < deadline, "the bisection does not end");
+        tokio::time::sleep(Duration::from_millis(200)).await;
     };
-    eyre::ensure!(decided.challengerWon, "the wrong claim won its one-step proof");
+    let (leaf_id, decided) = leaf;
     eyre::ensure!(
         bisections >= 1 && (decided.lo, decided.hi) == (1, 2),
         "the dispute did not narrow to transaction 1 by bisection ({bisections} bisections, lo {}, hi {})",
@@ -349,7 +396,7 @@ pub(super) async fn wrong_claim(w: &mut World) -> eyre::Result<()> {
         decided.hi
     );
     println!(
-        "challenge {challenge} decided by the one-step proof of transaction {} after {bisections} bisections: the challenger wins",
+        "challenge {leaf_id} proven by the challenger's one-step proof of transaction {} after {bisections} bisections",
         decided.lo
     );
 

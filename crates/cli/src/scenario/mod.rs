@@ -333,8 +333,11 @@ fn narrate(event: &Event) {
         Event::Challenger(Action::Opened { claim, challenge, .. }) => {
             format!("challenger opened challenge {challenge} against claim {claim}")
         }
-        Event::Challenger(Action::Stepped { challenge, gas }) => {
-            format!("challenger's one-step proof decides challenge {challenge} ({gas} gas)")
+        Event::Challenger(Action::Stepped { challenge, gas, .. }) => {
+            format!("challenger's one-step proof proves challenge {challenge} ({gas} gas)")
+        }
+        Event::Defender(Action::Stepped { challenge, gas, .. }) => {
+            format!("defender's one-step proof counters challenge {challenge} ({gas} gas)")
         }
         Event::Challenger(Action::Claimed { claim, wei })
         | Event::Defender(Action::Claimed { claim, wei }) => {
