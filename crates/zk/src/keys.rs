@@ -229,8 +229,13 @@ fn read<T: CanonicalDeserialize>(path: &Path) -> Result<T, KeyError> {
 }
 
 fn write<T: CanonicalSerialize>(path: &Path, value: &T) -> Result<(), KeyError> {
+    static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let io = |source| KeyError::Io { path: path.into(), source };
-    let tmp = path.with_extension("tmp");
+    // A name of this write's own: two setups of the same keys at once (tests in parallel, two
+    // processes) must not rename each other's file away.
+    let n = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("key");
+    let tmp = path.with_extension(format!("{ext}.{}.{n}.tmp", std::process::id()));
     let file = fs::File::create(&tmp).map_err(io)?;
     value
         .serialize_uncompressed(BufWriter::new(file))
