@@ -33,8 +33,12 @@ interface IBatchInbox {
 ///         input. A frozen leg counts as zero: its approvals, earlier ones included, never count
 ///         again, and its instant upgrade opens. Claims it alone approved wait for the other
 ///         legs; claims already final stay final.
-///      6. `recordLivenessFailure` opens instant upgrades when claims are pending and nothing
-///         finalized for `LIVENESS_SECONDS`; the next finalization closes it.
+///      6. `recordLivenessFailure` opens instant upgrades when the oldest unfinalized batch has
+///         had a claim pending for the OP window plus `LIVENESS_GRACE_SECONDS` and none of its
+///         claims is finalizable; the next finalization closes it. Nothing on the TEE side can
+///         cause this: the TEE verifier is read with `TEE_GAS` at most, and a verifier that
+///         reverts, burns its gas or answers garbage counts as "no TEE approval", so it never
+///         blocks a ZK + OP finalization.
 ///      7. Logic changes come only from the council: replacing a leg's verifier bumps its epoch,
 ///         and approvals from an older epoch stop counting. Timelocks live in the council.
 ///      8. `finalWithdrawalRoot` serves the bridge only final roots.
@@ -125,9 +129,12 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     uint256 public immutable BOND_WEI;
     /// @notice OP window, in seconds (7 days).
     uint64 public immutable OP_WINDOW_SECONDS;
-    /// @notice Period without finalization, with claims pending, that is a liveness failure, in
-    ///         seconds (7 days).
-    uint64 public immutable LIVENESS_SECONDS;
+    /// @notice How long past its OP window the oldest unfinalized batch's first claim may wait
+    ///         before a liveness failure can be recorded, in seconds (7 days).
+    uint64 public immutable LIVENESS_GRACE_SECONDS;
+    /// @notice Gas the TEE verifier gets to answer `isValidSigner`; a failure within it, or a
+    ///         malformed answer, counts as "not a valid signer".
+    uint256 public constant TEE_GAS = 100_000;
 
     /// @notice Current ZK verifier.
     IZkVerifier public zkVerifier;
@@ -151,7 +158,10 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     mapping(address => uint256) public credit;
 
     ClaimRecord[] internal claims;
-    mapping(uint256 => TeeApproval[]) internal teeApprovals;
+    /// @dev A claim's latest TEE approval: each valid signature replaces the one before.
+    mapping(uint256 => TeeApproval) internal teeApproval;
+    /// @dev batch => when its first claim was proposed, in seconds (rule 6).
+    mapping(uint64 => uint64) internal firstProposedAt;
     /// @dev keccak256(claim) => 1 + id.
     mapping(bytes32 => uint256) internal claimIndex;
     mapping(uint64 => uint256[]) internal claimsOfBatch;
@@ -203,8 +213,11 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     error Finality_InvalidEvidence(uint8 leg);
     /// @notice The leg is already frozen.
     error Finality_AlreadyFrozen(uint8 leg);
-    /// @notice No pending claim, or a finalization within `LIVENESS_SECONDS`.
+    /// @notice The oldest unfinalized batch has no claim, its first claim is younger than the
+    ///         OP window plus `LIVENESS_GRACE_SECONDS`, or one of its claims is finalizable.
     error Finality_ChainLive();
+    /// @notice Too little gas was left to give the TEE verifier its `TEE_GAS`.
+    error Finality_TeeStarved();
     /// @notice A liveness failure is already recorded.
     error Finality_LivenessAlreadyRecorded();
     /// @notice Only the council may change a leg's logic.
@@ -220,7 +233,7 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     /// @param _genesisRoot State root batch 1 builds on.
     /// @param _bondWei Bond per claim, in wei.
     /// @param _opWindowSeconds OP window, in seconds.
-    /// @param _livenessSeconds Liveness period, in seconds.
+    /// @param _livenessGraceSeconds Liveness grace after the OP window, in seconds.
     /// @param _zkVerifier Initial ZK verifier.
     /// @param _teeVerifier Initial TEE verifier.
     /// @param _disputeGame Initial dispute game.
@@ -231,7 +244,7 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
         bytes32 _genesisRoot,
         uint256 _bondWei,
         uint64 _opWindowSeconds,
-        uint64 _livenessSeconds,
+        uint64 _livenessGraceSeconds,
         IZkVerifier _zkVerifier,
         ITeeVerifier _teeVerifier,
         IDisputeGame _disputeGame
@@ -242,7 +255,7 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
         GENESIS_ROOT = _genesisRoot;
         BOND_WEI = _bondWei;
         OP_WINDOW_SECONDS = _opWindowSeconds;
-        LIVENESS_SECONDS = _livenessSeconds;
+        LIVENESS_GRACE_SECONDS = _livenessGraceSeconds;
         zkVerifier = _zkVerifier;
         teeVerifier = _teeVerifier;
         disputeGame = _disputeGame;
@@ -293,6 +306,7 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
         );
         claimIndex[key] = id + 1;
         claimsOfBatch[_batchNumber].push(id);
+        if (firstProposedAt[_batchNumber] == 0) firstProposedAt[_batchNumber] = uint64(block.timestamp);
         if (_batchNumber > latestClaimedBatch) latestClaimedBatch = _batchNumber;
         emit ClaimProposed(id, _batchNumber, _postRoot, msg.sender);
     }
@@ -309,20 +323,15 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     }
 
     /// @notice Submits an enclave signer's signature over claim `_id`'s EIP-712 digest; finalizes
-    ///         it at once if ZK agrees.
+    ///         it at once if ZK agrees. The signature becomes the claim's TEE approval, replacing
+    ///         any earlier one (so a revoked signer's approval can be renewed by another).
     /// @param _id The claim.
     /// @param _signature 65-byte `r ‖ s ‖ v` over `claimDigest(_id)`.
     function attestTee(uint256 _id, bytes calldata _signature) external {
         _record(_id);
         (address signer, bool valid) = teeVerifier.recover(claimDigest(_id), _signature);
         if (!valid) revert Finality_InvalidSigner(signer);
-        uint32 e = epoch[LEG_TEE];
-        TeeApproval[] storage approvals = teeApprovals[_id];
-        bool seen;
-        for (uint256 i; i < approvals.length; ++i) {
-            if (approvals[i].signer == signer && approvals[i].epoch == e) seen = true;
-        }
-        if (!seen) approvals.push(TeeApproval({ signer: signer, epoch: e }));
+        teeApproval[_id] = TeeApproval({ signer: signer, epoch: epoch[LEG_TEE] });
         emit Approved(_id, LEG_TEE, signer);
         _tryInstant(_id);
     }
@@ -371,12 +380,21 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
         emit LegFrozen(_leg, _a, _b);
     }
 
-    /// @notice Records a liveness failure: claims are pending and nothing finalized for
-    ///         `LIVENESS_SECONDS`. Anyone may call it.
+    /// @notice Records a liveness failure (rule 6): the oldest unfinalized batch's first claim
+    ///         was proposed at least `OP_WINDOW_SECONDS + LIVENESS_GRACE_SECONDS` ago and none of
+    ///         the batch's claims is finalizable now. Anyone may call it. Costs O(claims of that
+    ///         batch): each is checked without reverting, whatever gas the caller sends.
     function recordLivenessFailure() external {
         if (livenessFailed) revert Finality_LivenessAlreadyRecorded();
-        bool pending = latestClaimedBatch > latestFinalBatch;
-        if (!pending || block.timestamp < lastFinalizedAt + LIVENESS_SECONDS) revert Finality_ChainLive();
+        uint64 b = latestFinalBatch + 1;
+        uint64 first = firstProposedAt[b];
+        if (first == 0 || block.timestamp < first + OP_WINDOW_SECONDS + LIVENESS_GRACE_SECONDS) {
+            revert Finality_ChainLive();
+        }
+        uint256[] storage ids = claimsOfBatch[b];
+        for (uint256 i; i < ids.length; ++i) {
+            if (_isFinalizable(ids[i])) revert Finality_ChainLive();
+        }
         livenessFailed = true;
         emit LivenessFailure(uint64(block.timestamp));
     }
@@ -514,13 +532,40 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     }
 
     function _teeCounts(uint256 _id) internal view returns (bool) {
-        if (frozen[LEG_TEE]) return false;
-        uint32 e = epoch[LEG_TEE];
-        TeeApproval[] storage approvals = teeApprovals[_id];
-        for (uint256 i; i < approvals.length; ++i) {
-            if (approvals[i].epoch == e && teeVerifier.isValidSigner(approvals[i].signer)) return true;
+        TeeApproval memory a = teeApproval[_id];
+        if (frozen[LEG_TEE] || a.signer == address(0) || a.epoch != epoch[LEG_TEE]) return false;
+        return _teeSignerValid(a.signer);
+    }
+
+    /// @dev `teeVerifier.isValidSigner(_signer)` with at most `TEE_GAS` and a 32-byte answer of
+    ///      exactly 1; a revert, running out of gas, or any other answer is `false`. When the call
+    ///      failed with less than `TEE_GAS / 63` left, the verifier may have had less than
+    ///      `TEE_GAS` (EIP-150's 63/64): that reverts with `Finality_TeeStarved`, so no caller can
+    ///      make a valid signer look invalid by sending too little gas.
+    function _teeSignerValid(address _signer) internal view returns (bool valid) {
+        address verifier = address(teeVerifier);
+        bytes4 selector = ITeeVerifier.isValidSigner.selector;
+        uint256 gasLimit = TEE_GAS;
+        bool ok;
+        assembly ("memory-safe") {
+            let p := mload(0x40)
+            mstore(p, selector)
+            mstore(add(p, 4), _signer)
+            ok := staticcall(gasLimit, verifier, p, 0x24, p, 0x20)
+            valid := and(and(ok, eq(returndatasize(), 0x20)), eq(mload(p), 1))
         }
-        return false;
+        if (!ok && gasleft() < gasLimit / 63) revert Finality_TeeStarved();
+    }
+
+    /// @dev Whether `_id` is finalizable now (`_finalizable` without the revert reasons).
+    function _isFinalizable(uint256 _id) internal view returns (bool) {
+        ClaimRecord storage r = claims[_id];
+        if (r.finalAt != 0 || finalOf[r.claim.batchNumber] != 0 || !_parentFinal(r)) return false;
+        bool zk = _zkCounts(r);
+        bool tee = _teeCounts(_id);
+        if (zk && tee) return true;
+        if (!zk && !tee) return false;
+        return block.timestamp >= r.proposedAt + OP_WINDOW_SECONDS && _opFavours(_id);
     }
 
     function _opFavours(uint256 _id) internal view returns (bool) {
@@ -584,7 +629,7 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
             ClaimRecord storage o = claims[other];
             if (o.input != r.input || o.claim.postRoot == r.claim.postRoot) continue;
             if (o.zkEpoch != 0) emit LegFaulty(LEG_ZK, other);
-            if (teeApprovals[other].length != 0) emit LegFaulty(LEG_TEE, other);
+            if (teeApproval[other].signer != address(0)) emit LegFaulty(LEG_TEE, other);
             if (address(disputeGame) != address(0) && disputeGame.status(other) == GameStatus.DEFENDER_WINS) {
                 emit LegFaulty(LEG_OP, other);
             }

@@ -99,6 +99,11 @@ pub mod test_fixtures {
     );
     alloy_sol_types::sol!(
         #[derive(Debug, PartialEq, Eq)]
+        HostileTeeVerifier,
+        "artifacts/HostileTeeVerifier.json"
+    );
+    alloy_sol_types::sol!(
+        #[derive(Debug, PartialEq, Eq)]
         Groth16Harness,
         "artifacts/Groth16Harness.json"
     );

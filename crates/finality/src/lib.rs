@@ -22,8 +22,11 @@
 //!    the council may replace its verifier at once. Approvals made by a frozen leg, or under a
 //!    replaced verifier or game, no longer count for claims that are not yet final; final
 //!    claims stay final.
-//! 6. Claims pending and nothing finalized for the liveness period: anyone may record a liveness
-//!    failure, which opens instant upgrades until the next finalization.
+//! 6. The oldest unfinalized batch's first claim has waited the OP window plus the liveness grace
+//!    (7 + 7 days) and none of its claims is finalizable: anyone may record a liveness failure,
+//!    which opens instant upgrades until the next finalization. A TEE approval is the latest
+//!    valid signature on the claim; the contract reads the TEE verifier with bounded gas, so a
+//!    verifier that reverts or burns gas is "no TEE approval" and never blocks ZK + OP.
 //! 7. The council changes TEE logic at once, and the ZK verifier or OP game through the upgrade
 //!    timelock, or at once under rule 5 evidence for that leg or a recorded liveness failure
 //!    ([`Event::SubmitUpgrade`], [`Event::ExecuteUpgrade`], as `SecurityCouncil` does). It has

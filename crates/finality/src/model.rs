@@ -44,14 +44,15 @@ pub enum GameStatus {
 pub struct FinalityParams {
     /// Root the first batch builds on.
     pub genesis_root: StateRoot,
-    /// Time the model starts at, in seconds (liveness is measured from it until a first finalization).
+    /// Time the model starts at, in seconds: the finality contract's deployment.
     pub genesis_time: u64,
     /// The OP window, in seconds (7 days).
     pub op_window_secs: u64,
     /// The timelock on ZK and OP upgrades, in seconds (30 days).
     pub upgrade_delay_secs: u64,
-    /// How long pending claims may go without any finalization before liveness fails (7 days).
-    pub liveness_secs: u64,
+    /// How long past its OP window the oldest unfinalized batch's first claim may wait before a
+    /// liveness failure can be recorded, in seconds (7 days).
+    pub liveness_grace_secs: u64,
 }
 
 impl FinalityParams {
@@ -67,7 +68,7 @@ impl FinalityParams {
             genesis_time,
             op_window_secs: Self::SEVEN_DAYS,
             upgrade_delay_secs: Self::THIRTY_DAYS,
-            liveness_secs: Self::SEVEN_DAYS,
+            liveness_grace_secs: Self::SEVEN_DAYS,
         }
     }
 }
@@ -128,7 +129,8 @@ pub enum Event {
         /// Whether the submitted ZK proofs or TEE signatures verify.
         verifies: bool,
     },
-    /// Anyone records that the chain stalled (rule 6).
+    /// Anyone records that the chain stalled (rule 6): the oldest unfinalized batch's first claim
+    /// is older than the OP window plus the grace period, and none of its claims is finalizable.
     RecordLivenessFailure,
     /// An upgrade of a leg's logic (`SecurityCouncil.submit`, or a direct call when `by` is
     /// not the council). TEE upgrades, and ZK/OP upgrades while rule 5 or rule 6 evidence is
@@ -311,7 +313,8 @@ pub enum FinalityError {
     /// The leg is already frozen.
     #[error("{0:?} is already frozen")]
     AlreadyFrozen(Leg),
-    /// The chain is not stalled: no pending claim, or a finalization within the period.
+    /// The chain is not stalled: the oldest unfinalized batch has no claim, its first claim is
+    /// younger than the OP window plus the grace period, or one of its claims is finalizable.
     #[error("chain is live")]
     ChainLive,
     /// Liveness failure already recorded.
@@ -392,8 +395,9 @@ struct ClaimState {
     proposed_at: u64,
     /// ZK verifier epoch the proof verified under.
     zk: Option<u32>,
-    /// TEE signers and the TEE epoch each signed under.
-    tee: Vec<(u32, u32)>,
+    /// The latest TEE signer and the TEE epoch it signed under (each valid signature replaces
+    /// the one before).
+    tee: Option<(u32, u32)>,
     /// Game outcome and the OP epoch (game implementation) it resolved under.
     game: Option<(GameStatus, u32)>,
     final_at: Option<(FinalPath, u64)>,
@@ -424,7 +428,6 @@ pub struct Finality {
     legs: [LegState; 3],
     signers: BTreeMap<u32, Signer>,
     measurements: BTreeSet<u32>,
-    last_finalized_at: u64,
     liveness_failed: bool,
     faulty: BTreeSet<(Leg, ClaimId)>,
 }
@@ -448,7 +451,6 @@ impl Finality {
             legs: Default::default(),
             signers: BTreeMap::new(),
             measurements: BTreeSet::new(),
-            last_finalized_at: params.genesis_time,
             liveness_failed: false,
             faulty: BTreeSet::new(),
         }
@@ -511,7 +513,7 @@ impl Finality {
 
     fn tee_counts(&self, c: &ClaimState) -> bool {
         let leg = self.legs[slot(Leg::Tee)];
-        !leg.frozen && c.tee.iter().any(|&(s, epoch)| epoch == leg.epoch && self.signer_valid(s))
+        !leg.frozen && c.tee.is_some_and(|(s, epoch)| epoch == leg.epoch && self.signer_valid(s))
     }
 
     /// The claim's game status under the current game implementation: a replaced game's
@@ -592,7 +594,6 @@ impl Finality {
         let claim = self.claims[id as usize].claim;
         self.claims[id as usize].final_at = Some((path, now));
         self.finals.insert(claim.batch_number, id);
-        self.last_finalized_at = now;
         self.liveness_failed = false;
         effects.push(Effect::Finalized { claim: id, path, at: now });
         // Rule 4: legs that approved a different root over the same input were wrong.
@@ -604,7 +605,7 @@ impl Finality {
             }
             let approvals = [
                 (Leg::Zk, c.zk.is_some()),
-                (Leg::Tee, !c.tee.is_empty()),
+                (Leg::Tee, c.tee.is_some()),
                 (Leg::Op, self.game(c) == GameStatus::ResolvedFor),
             ];
             for (leg, approved) in approvals {
@@ -668,7 +669,7 @@ impl Finality {
                     claim,
                     proposed_at: self.now,
                     zk: None,
-                    tee: Vec::new(),
+                    tee: None,
                     game: None,
                     final_at: None,
                 });
@@ -688,11 +689,7 @@ impl Finality {
                 if !self.signer_valid(signer) {
                     return Err(FinalityError::InvalidSigner(signer));
                 }
-                let epoch = self.legs[slot(Leg::Tee)].epoch;
-                let sigs = &mut self.claims[claim as usize].tee;
-                if !sigs.contains(&(signer, epoch)) {
-                    sigs.push((signer, epoch));
-                }
+                self.claims[claim as usize].tee = Some((signer, self.legs[slot(Leg::Tee)].epoch));
                 effects.push(Effect::Approved { claim, leg: Leg::Tee });
                 self.try_instant(claim, &mut effects);
             }
@@ -733,9 +730,19 @@ impl Finality {
                 if self.liveness_failed {
                     return Err(FinalityError::LivenessAlreadyRecorded);
                 }
-                let pending =
-                    self.claims.iter().any(|c| !self.finals.contains_key(&c.claim.batch_number));
-                if !pending || self.now < self.last_finalized_at + self.params.liveness_secs {
+                // The oldest unfinalized batch: finalization is in batch order.
+                let oldest = BatchNumber(self.finals.keys().next_back().map_or(0, |b| b.0) + 1);
+                let of_batch = || {
+                    (0..self.claim_count())
+                        .filter(|&id| self.claims[id as usize].claim.batch_number == oldest)
+                };
+                let Some(first) = of_batch().map(|id| self.claims[id as usize].proposed_at).min()
+                else {
+                    return Err(FinalityError::ChainLive);
+                };
+                let stalled_at =
+                    first + self.params.op_window_secs + self.params.liveness_grace_secs;
+                if self.now < stalled_at || of_batch().any(|id| self.finalizable(id).is_ok()) {
                     return Err(FinalityError::ChainLive);
                 }
                 self.liveness_failed = true;

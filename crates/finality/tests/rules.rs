@@ -324,20 +324,21 @@ fn liveness_failure_opens_the_instant_upgrade() {
     let mut f = model();
     assert_eq!(f.apply(Event::RecordLivenessFailure), Err(FinalityError::ChainLive));
     let id = propose(&mut f, claim(1, 0, 11));
-    tick(&mut f, 7 * DAY - 1);
+    // The OP window alone is not a stall: a slow-path claim may finalize just after it.
+    tick(&mut f, 14 * DAY - 1);
     assert_eq!(f.apply(Event::RecordLivenessFailure), Err(FinalityError::ChainLive));
     assert_eq!(
         f.apply(Event::SubmitUpgrade { by: Actor::Council, leg: Leg::Op }).unwrap(),
-        vec![Effect::UpgradeQueued { leg: Leg::Op, eta: T0 + 37 * DAY - 1 }]
+        vec![Effect::UpgradeQueued { leg: Leg::Op, eta: T0 + 44 * DAY - 1 }]
     );
     assert_eq!(
         f.apply(Event::ExecuteUpgrade { leg: Leg::Op }),
-        Err(FinalityError::TimelockNotExpired { leg: Leg::Op, eta: T0 + 37 * DAY - 1 })
+        Err(FinalityError::TimelockNotExpired { leg: Leg::Op, eta: T0 + 44 * DAY - 1 })
     );
     tick(&mut f, 1);
     assert_eq!(
         f.apply(Event::RecordLivenessFailure).unwrap(),
-        vec![Effect::LivenessFailure { at: T0 + 7 * DAY }]
+        vec![Effect::LivenessFailure { at: T0 + 14 * DAY }]
     );
     assert_eq!(f.apply(Event::RecordLivenessFailure), Err(FinalityError::LivenessAlreadyRecorded));
     // The queued upgrade may run now, and new ones run at once.
@@ -357,6 +358,19 @@ fn liveness_failure_opens_the_instant_upgrade() {
         f.apply(Event::SubmitUpgrade { by: Actor::Council, leg: Leg::Zk }).unwrap()[..],
         [Effect::UpgradeQueued { .. }]
     ));
+}
+
+/// Rule 6 never fires while a claim of the oldest unfinalized batch is finalizable: here one
+/// is approved by ZK and favoured by OP after the window, but nobody has called `finalize`.
+#[test]
+fn liveness_cannot_be_recorded_while_a_claim_is_finalizable() {
+    let mut f = model();
+    let id = propose(&mut f, claim(1, 0, 11));
+    f.apply(Event::ZkProof { claim: id, valid: true }).unwrap();
+    f.apply(Event::GameResolved { claim: id, for_claim: true }).unwrap();
+    tick(&mut f, 30 * DAY);
+    assert_eq!(f.apply(Event::RecordLivenessFailure), Err(FinalityError::ChainLive));
+    f.apply(Event::Finalize { claim: id }).unwrap();
 }
 
 #[test]

@@ -66,8 +66,9 @@ pub struct DeployConfig {
     pub bond_wei: U256,
     /// OP window, in seconds (7 days).
     pub op_window_secs: u64,
-    /// Liveness period, in seconds (7 days).
-    pub liveness_secs: u64,
+    /// Liveness grace after the OP window, in seconds (7 days): the oldest unfinalized batch's
+    /// first claim must wait the window plus this before a liveness failure can be recorded.
+    pub liveness_grace_secs: u64,
     /// Timelock on ZK and OP changes, in seconds (30 days).
     pub upgrade_delay_secs: u64,
     /// Council members.
@@ -83,7 +84,7 @@ pub struct DeployConfig {
 }
 
 impl DeployConfig {
-    /// DESIGN.md §1 defaults: 24-hour forced inclusion, 7-day OP window and liveness period,
+    /// DESIGN.md §1 defaults: 24-hour forced inclusion, 7-day OP window and liveness grace,
     /// 30-day timelock, a Stage 2 council of `members` with a 75% threshold (6 of 8), depths 32
     /// and 10, a 0.1 ETH bond. No ZK verifier or dispute game until they are given.
     pub fn new(
@@ -102,7 +103,7 @@ impl DeployConfig {
             genesis_root,
             bond_wei: U256::from(10u128.pow(17)),
             op_window_secs: 7 * DAY_SECONDS,
-            liveness_secs: 7 * DAY_SECONDS,
+            liveness_grace_secs: 7 * DAY_SECONDS,
             upgrade_delay_secs: 30 * DAY_SECONDS,
             council_members,
             council_threshold: threshold,
@@ -275,7 +276,7 @@ pub async fn deploy(
             _genesisRoot: B256::from(fr_to_be_bytes(&config.genesis_root.0)),
             _bondWei: config.bond_wei,
             _opWindowSeconds: config.op_window_secs,
-            _livenessSeconds: config.liveness_secs,
+            _livenessGraceSeconds: config.liveness_grace_secs,
             _zkVerifier: d.zk_verifier,
             _teeVerifier: tee,
             _disputeGame: d.dispute_game,

@@ -649,19 +649,30 @@ fn events(max: usize) -> impl Strategy<Value = Vec<Event>> {
 }
 
 /// Regression: the chain's clock and the model's once disagreed by the seconds the setup's
-/// transactions took, so a liveness failure the model refused was accepted on chain one week after
-/// genesis.
+/// transactions took, so a liveness failure the model refused was accepted on chain (CI: `Tick
+/// { now: 604797 }`, `Propose`, `RecordLivenessFailure`). Both now start at the contract's
+/// deployment, and agree on either side of the liveness boundary (OP window + grace after the
+/// first claim).
 #[test]
 fn liveness_period_starts_at_the_contracts_deployment() {
     let s = setup();
     let week = FinalityParams::SEVEN_DAYS;
-    for now in [week - 3, week - 2, week - 1, week] {
-        check(vec![
-            Event::Tick { now },
-            Event::Propose { claim: claim(1, 0, 0) },
-            Event::RecordLivenessFailure,
-        ])
-        .unwrap_or_else(|e| panic!("tick {now} after genesis {}: {e}", s.genesis_time));
+    for now in [week - 3, week, 2 * week - 2, 2 * week - 1, 2 * week, 2 * week + 1] {
+        for events in [
+            vec![
+                Event::Tick { now },
+                Event::Propose { claim: claim(1, 0, 0) },
+                Event::RecordLivenessFailure,
+            ],
+            vec![
+                Event::Propose { claim: claim(1, 0, 0) },
+                Event::Tick { now },
+                Event::RecordLivenessFailure,
+            ],
+        ] {
+            check(events)
+                .unwrap_or_else(|e| panic!("tick {now} after genesis {}: {e}", s.genesis_time));
+        }
     }
 }
 

@@ -8,7 +8,7 @@ use alloy_primitives::{Address, Bytes, U256};
 use alloy_sol_types::{SolCall, SolEvent, SolInterface};
 use common::{DAY, System, enclave, finality_error, run};
 use tribunal_contracts::{Inbox, MultiProofFinality, SecurityCouncil, TeeVerifier};
-use tribunal_l1::{DevL1, L1Dev, L1Error, L1Receipt};
+use tribunal_l1::{DevL1, L1, L1Dev, L1Error, L1Receipt};
 use tribunal_primitives::{Batch, BatchNumber, Claim, Fr, StateRoot};
 
 type F = MultiProofFinality::MultiProofFinalityErrors;
@@ -324,6 +324,13 @@ fn liveness_failure_opens_the_instant_upgrade() {
             sys.send(&sys.stranger, sys.d.finality, record.clone(), U256::ZERO).await.unwrap_err();
         assert!(matches!(finality_error(&err), F::Finality_ChainLive(_)), "not stalled yet");
         l1.increase_time(7 * DAY).await.unwrap();
+        let err =
+            sys.send(&sys.stranger, sys.d.finality, record.clone(), U256::ZERO).await.unwrap_err();
+        assert!(
+            matches!(finality_error(&err), F::Finality_ChainLive(_)),
+            "the OP window alone is not a stall: a slow-path claim may finalize just after it"
+        );
+        l1.increase_time(7 * DAY).await.unwrap();
         let r = sys.send(&sys.stranger, sys.d.finality, record.clone(), U256::ZERO).await.unwrap();
         gas("recordLivenessFailure", &r);
         let err = sys.send(&sys.stranger, sys.d.finality, record, U256::ZERO).await.unwrap_err();
@@ -336,5 +343,52 @@ fn liveness_failure_opens_the_instant_upgrade() {
             MultiProofFinality::setDisputeGameCall { _game: Address::repeat_byte(7) }.abi_encode();
         let (_, r) = sys.council(sys.d.finality, data).await.unwrap();
         assert!(r.logs.iter().any(|l| SecurityCouncil::ActionExecuted::decode_log(l).is_ok()));
+    });
+}
+
+/// Attack (review finding): at zero delay the council installed a TEE verifier whose
+/// `isValidSigner` reverts (or burns its gas, or answers garbage). `_finalizable` called it
+/// before the OP check, so every `finalize` reverted, ZK + OP included, and a week later anyone
+/// could record a liveness failure that opened every leg to the council. Now the TEE is read
+/// with bounded gas, any failure is "no TEE approval", and the ZK + OP claim finalizes; no
+/// liveness failure can be recorded while it is finalizable.
+#[test]
+fn council_cannot_manufacture_a_liveness_failure() {
+    use alloy_sol_types::SolConstructor;
+    use tribunal_contracts::test_fixtures::HostileTeeVerifier;
+    run(async {
+        for mode in 0..3u8 {
+            let l1 = DevL1::new();
+            let sys = System::deploy(&l1).await;
+            let t = posted(&sys, 1).await;
+            let c = with_roots(&t[0], genesis(&sys), 11);
+            let id = sys.propose(&c).await.unwrap();
+            let code = [
+                HostileTeeVerifier::BYTECODE.to_vec(),
+                HostileTeeVerifier::constructorCall { _mode: mode }.abi_encode(),
+            ]
+            .concat();
+            let r = l1.send(&sys.stranger, tribunal_l1::L1Tx::create(code)).await.unwrap();
+            let hostile = r.contract_address.unwrap();
+            let swap = MultiProofFinality::setTeeVerifierCall { _verifier: hostile }.abi_encode();
+            sys.council(sys.d.finality, swap).await.unwrap();
+            // The hostile verifier "approves" the claim, so every read of the TEE leg hits it.
+            sys.attest_tee(id, Bytes::from(vec![1; 65])).await.unwrap();
+            sys.prove_zk(id, System::<DevL1>::zk_proof(&c)).await.unwrap();
+            resolve(&sys, id, true).await;
+            l1.increase_time(14 * DAY).await.unwrap();
+            l1.mine().await.unwrap();
+            let record = MultiProofFinality::recordLivenessFailureCall {};
+            let err =
+                sys.send(&sys.stranger, sys.d.finality, record, U256::ZERO).await.unwrap_err();
+            assert!(
+                matches!(finality_error(&err), F::Finality_ChainLive(_)),
+                "mode {mode}: a liveness failure while a ZK + OP claim is finalizable"
+            );
+            let r = finalize(&sys, id).await.unwrap_or_else(|e| panic!("mode {mode}: {e}"));
+            gas(&format!("finalize with a hostile TEE verifier (mode {mode})"), &r);
+            let s = status(&sys, id).await;
+            assert!(s.isFinal && s.path == 2, "mode {mode}: final through ZK + OP: {s:?}");
+        }
     });
 }

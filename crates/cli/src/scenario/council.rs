@@ -74,8 +74,9 @@ pub(super) async fn rogue_council(l1: &DevL1, r: &Rollup, claim: u64) -> eyre::R
     Ok(())
 }
 
-/// DESIGN.md §1 rule 6: pending claims and nothing final for 7 days is a liveness failure,
-/// recorded by anyone; the council's ZK upgrade then runs without the timelock.
+/// DESIGN.md §1 rule 6: the oldest unfinalized batch's claim pending for the 7-day OP window
+/// plus the 7-day grace, with none finalizable, is a liveness failure, recorded by anyone; the
+/// council's ZK upgrade then runs without the timelock.
 pub(super) async fn silent_proposer(l1: &DevL1, r: &Rollup) -> eyre::Result<()> {
     let f = r.d.finality;
     let anyone = &r.signers[1];
@@ -87,7 +88,9 @@ pub(super) async fn silent_proposer(l1: &DevL1, r: &Rollup) -> eyre::Result<()> 
         "a liveness failure was recorded while the chain is live"
     );
     println!("the proposer and the provers are silent; recording a liveness failure now: refused");
-    let liveness = view(l1, f, MultiProofFinality::LIVENESS_SECONDSCall {}).await?;
+    let window = view(l1, f, MultiProofFinality::OP_WINDOW_SECONDSCall {}).await?;
+    let grace = view(l1, f, MultiProofFinality::LIVENESS_GRACE_SECONDSCall {}).await?;
+    let liveness = window + grace;
     l1.increase_time(liveness + 60).await?;
     l1.mine().await?;
     let receipt = l1.send(anyone, L1Tx::call(f, record.clone())).await?;
@@ -97,7 +100,7 @@ pub(super) async fn silent_proposer(l1: &DevL1, r: &Rollup) -> eyre::Result<()> 
     });
     eyre::ensure!(recorded, "no LivenessFailure event");
     println!(
-        "after {} days with nothing final: LivenessFailure recorded by anyone",
+        "after {} days (OP window + grace) with nothing finalizable: LivenessFailure recorded by anyone",
         liveness / 86_400
     );
     let open = view(l1, f, MultiProofFinality::instantUpgradeAllowedCall { _leg: 0 }).await?;
