@@ -277,10 +277,14 @@ contract DisputeGame is IDisputeGame {
     /// @param _claimId The claim (must exist in `FINALITY`).
     /// @return root The root position's id.
     function create(uint256 _claimId) external payable returns (uint256 root) {
+        if (msg.value != CLAIM_BOND) revert Game_WrongBond(msg.value, CLAIM_BOND);
+        return _create(_claimId);
+    }
+
+    function _create(uint256 _claimId) internal returns (uint256 root) {
         Claim memory c = FINALITY.claimOf(_claimId);
         Game storage g = games[_claimId];
         if (g.createdAt != 0) revert Game_Exists(_claimId);
-        if (msg.value != CLAIM_BOND) revert Game_WrongBond(msg.value, CLAIM_BOND);
         g.createdAt = uint64(block.timestamp);
         root = nodes.length;
         g.root = uint32(root + 1);
@@ -289,18 +293,27 @@ contract DisputeGame is IDisputeGame {
         n.kind = Kind.ROOT;
         n.createdAt = uint64(block.timestamp);
         n.claimant = msg.sender;
-        n.bond = uint96(msg.value);
+        n.bond = uint96(CLAIM_BOND);
         n.hiHash = STF.traceHash(StfStep.TraceState(c.postRoot, c.queueAfter, c.withdrawalRoot, c.dataCommitment));
         emit GameCreated(_claimId, msg.sender);
     }
 
     /// @notice Challenges claim `_claimId` (its root position), with `moveBond(1)` attached.
-    ///         Anyone, during the window, once per game.
+    ///         Anyone, during the window, once per game. A game not created yet is created in the
+    ///         same call, by the challenger, with `CLAIM_BOND + moveBond(1)` attached: so whoever
+    ///         opens a wrong claim's game to rule against it is the one its root bond goes to.
     /// @param _claimId The claim.
     /// @param _header Blob field elements 0 (payload length) and 1 (batch header) with their KZG
     ///        openings.
     /// @return id The challenge's id.
     function challenge(uint256 _claimId, BlobElement[2] calldata _header) external payable returns (uint256 id) {
+        uint256 paid = msg.value;
+        if (games[_claimId].createdAt == 0) {
+            if (paid < CLAIM_BOND) revert Game_WrongBond(paid, CLAIM_BOND + moveBond(1));
+            paid -= CLAIM_BOND;
+            _create(_claimId);
+        }
+        _takeBond(1, paid);
         Game storage g = _open(_claimId);
         if (block.timestamp >= g.createdAt + WINDOW_SECONDS) revert Game_WindowClosed(_claimId);
         uint256 rootId = g.root - 1;
@@ -328,6 +341,7 @@ contract DisputeGame is IDisputeGame {
     function bisect(uint256 _id, bytes32 _midHash) external payable returns (uint256) {
         Node storage ch = _node(_id);
         if (ch.kind != Kind.CHALLENGE || ch.proven || ch.hi - ch.lo < 2) revert Game_InvalidMove(_id);
+        _takeBond(ch.depth + 1, msg.value);
         uint32 mid = (ch.lo + ch.hi) / 2;
         return _post(_id, Kind.MIDPOINT, mid, mid, 0, _midHash, 0);
     }
@@ -339,6 +353,7 @@ contract DisputeGame is IDisputeGame {
     function attack(uint256 _id) external payable returns (uint256) {
         Node storage m = _node(_id);
         if (m.kind != Kind.MIDPOINT) revert Game_InvalidMove(_id);
+        _takeBond(m.depth + 1, msg.value);
         Node storage ch = nodes[m.parent - 1];
         return _post(_id, Kind.CHALLENGE, ch.lo, m.hi, ch.loHash, m.hiHash, 1);
     }
@@ -350,6 +365,7 @@ contract DisputeGame is IDisputeGame {
     function defend(uint256 _id) external payable returns (uint256) {
         Node storage m = _node(_id);
         if (m.kind != Kind.MIDPOINT) revert Game_InvalidMove(_id);
+        _takeBond(m.depth + 1, msg.value);
         Node storage ch = nodes[m.parent - 1];
         return _post(_id, Kind.CHALLENGE, m.lo, ch.hi, m.hiHash, ch.hiHash, 2);
     }
@@ -583,15 +599,13 @@ contract DisputeGame is IDisputeGame {
         if (block.timestamp > _deadline(p)) revert Game_ClockExpired(_parent);
         if (nodeByKey[_k] != 0) revert Game_MoveExists(nodeByKey[_k] - 1);
         uint8 depth = p.depth + 1;
-        uint256 bond = moveBond(depth);
-        if (msg.value != bond) revert Game_WrongBond(msg.value, bond);
         id = nodes.length;
         nodeByKey[_k] = id + 1;
         Node storage n = nodes.push();
         n.claimant = msg.sender;
         n.createdAt = uint64(block.timestamp);
         n.parent = uint32(_parent + 1);
-        n.bond = uint96(bond);
+        n.bond = uint96(moveBond(depth));
         n.claimId = p.claimId;
         n.depth = depth;
         // The mover's side has used, along the path, its time at the grandparent plus the time
@@ -600,6 +614,12 @@ contract DisputeGame is IDisputeGame {
             n.clock = _min(nodes[p.parent - 1].clock + (uint64(block.timestamp) - p.createdAt), CLOCK_SECONDS);
         }
         p.openAnswers += 1;
+    }
+
+    /// @dev Checks that `_paid` is the bond of a position at `_depth`.
+    function _takeBond(uint256 _depth, uint256 _paid) internal view {
+        uint256 bond = moveBond(_depth);
+        if (_paid != bond) revert Game_WrongBond(_paid, bond);
     }
 
     function _prove(uint256 _id, string memory _reason) internal {

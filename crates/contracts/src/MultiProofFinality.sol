@@ -27,10 +27,12 @@ interface IBatchInbox {
 ///      2. Exactly one of ZK or TEE approves: final via `finalize` once the OP window passed and
 ///         the dispute game resolved for the claim.
 ///      3. Nothing else finalizes: OP alone, TEE alone and the council never do.
-///      4. When a claim finalizes, the legs that approved another post root over the same input
-///         are recorded faulty (`LegFaulty`).
-///      5. `proveSelfDisagreement` freezes a leg that approved two post roots over the same
-///         input. A frozen leg counts as zero: its approvals, earlier ones included, never count
+///      4. When ZK and TEE approved different results for the same input, neither is instant,
+///         and neither finalizes on the slow path until OP has ruled against the other (so no
+///         caller decides the tie by coming first). Once a claim finalizes, `settleRival`
+///         records the legs that approved a losing result for the same input (`LegFaulty`).
+///      5. `proveSelfDisagreement` freezes a leg that approved two results (post root or
+///         withdrawal root) over the same input. A frozen leg counts as zero: its approvals, earlier ones included, never count
 ///         again, and its instant upgrade opens. Claims it alone approved wait for the other
 ///         legs; claims already final stay final.
 ///      6. `recordLivenessFailure` opens instant upgrades when the oldest unfinalized batch has
@@ -43,7 +45,8 @@ interface IBatchInbox {
 ///         and approvals from an older epoch stop counting. Timelocks live in the council.
 ///      8. `finalWithdrawalRoot` serves the bridge only final roots.
 ///      A claim's bond returns to its proposer when it finalizes; the bonds of the batch's other
-///      claims go to that proposer too.
+///      claims go to that proposer too, each by `settleRival`. Every finality path is O(1) in
+///      the number of rival claims; only `recordLivenessFailure` reads every claim of its batch.
 contract MultiProofFinality is IUpgradeEvidence, IFinality {
     /// @notice A proposed claim and its record.
     struct ClaimRecord {
@@ -69,6 +72,14 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
         address signer;
         /// @dev TEE epoch it signed under.
         uint32 epoch;
+    }
+
+    /// @notice The claims each validity leg approved last for one input, as 1 + id (0: none).
+    struct Latest {
+        /// @dev By ZK.
+        uint128 zk;
+        /// @dev By TEE.
+        uint128 tee;
     }
 
     /// @notice Where a claim stands; mirrors `ClaimStatus` of the Rust model.
@@ -156,12 +167,15 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     uint64 public latestClaimedBatch;
     /// @notice Bonds owed, in wei.
     mapping(address => uint256) public credit;
+    /// @notice Whether a losing claim was settled (`settleRival`).
+    mapping(uint256 => bool) public rivalSettled;
 
     ClaimRecord[] internal claims;
     /// @dev A claim's latest TEE approval: each valid signature replaces the one before.
     mapping(uint256 => TeeApproval) internal teeApproval;
-    /// @dev batch => when its first claim was proposed, in seconds (rule 6).
-    mapping(uint64 => uint64) internal firstProposedAt;
+    /// @dev input => 1 + the claims ZK and TEE approved last for it (rule 4: OP must rule
+    ///      against the other leg's rival before either finalizes on the slow path).
+    mapping(bytes32 => Latest) internal latestApproved;
     /// @dev keccak256(claim) => 1 + id.
     mapping(bytes32 => uint256) internal claimIndex;
     mapping(uint64 => uint256[]) internal claimsOfBatch;
@@ -180,6 +194,8 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     event LegFrozen(uint8 indexed leg, uint256 a, uint256 b);
     /// @notice A liveness failure was recorded (rule 6).
     event LivenessFailure(uint64 timestamp);
+    /// @notice A losing claim was settled: its bond went to the final claim's proposer.
+    event RivalSettled(uint256 indexed id, uint256 indexed finalId);
     /// @notice A leg's logic was replaced.
     event LegUpgraded(uint8 indexed leg, address implementation, uint32 epoch);
 
@@ -224,6 +240,11 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     error Finality_NotCouncil(address caller);
     /// @notice No such leg.
     error Finality_UnknownLeg(uint8 leg);
+    /// @notice Not a claim that lost to its batch's final claim, or already settled.
+    error Finality_NotARival(uint256 id);
+    /// @notice ZK and TEE approved different results for this input (rule 4) and OP has not
+    ///         ruled against the other one (`rival`): neither finalizes on the slow path first.
+    error Finality_OpUndecided(uint256 id, uint256 rival);
     /// @notice Nothing is owed to the caller, or the payment failed.
     error Finality_NoCredit();
 
@@ -306,7 +327,6 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
         );
         claimIndex[key] = id + 1;
         claimsOfBatch[_batchNumber].push(id);
-        if (firstProposedAt[_batchNumber] == 0) firstProposedAt[_batchNumber] = uint64(block.timestamp);
         if (_batchNumber > latestClaimedBatch) latestClaimedBatch = _batchNumber;
         emit ClaimProposed(id, _batchNumber, _postRoot, msg.sender);
     }
@@ -318,6 +338,7 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
         ClaimRecord storage r = _record(_id);
         if (!zkVerifier.verify(r.claim, _proof)) revert Finality_InvalidProof();
         r.zkEpoch = epoch[LEG_ZK] + 1;
+        latestApproved[r.input].zk = uint128(_id + 1);
         emit Approved(_id, LEG_ZK, msg.sender);
         _tryInstant(_id);
     }
@@ -332,6 +353,7 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
         (address signer, bool valid) = teeVerifier.recover(claimDigest(_id), _signature);
         if (!valid) revert Finality_InvalidSigner(signer);
         teeApproval[_id] = TeeApproval({ signer: signer, epoch: epoch[LEG_TEE] });
+        latestApproved[claims[_id].input].tee = uint128(_id + 1);
         emit Approved(_id, LEG_TEE, signer);
         _tryInstant(_id);
     }
@@ -342,13 +364,36 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
         _finalize(_id, _finalizable(_id));
     }
 
+    /// @notice Settles claim `_id`, which lost to its batch's final claim: its bond goes to the
+    ///         final claim's proposer, and when it claimed another result for the same input the
+    ///         legs that approved it are recorded faulty (rule 4, `LegFaulty`). Anyone, once per
+    ///         claim; O(1).
+    /// @param _id A claim of a final batch other than the final one.
+    function settleRival(uint256 _id) external {
+        ClaimRecord storage o = _record(_id);
+        uint256 f = finalOf[o.claim.batchNumber];
+        if (f == 0 || f - 1 == _id || rivalSettled[_id]) revert Finality_NotARival(_id);
+        rivalSettled[_id] = true;
+        ClaimRecord storage r = claims[f - 1];
+        credit[r.proposer] += BOND_WEI;
+        if (o.input == r.input && _differs(o, r)) {
+            if (o.zkEpoch != 0) emit LegFaulty(LEG_ZK, _id);
+            if (teeApproval[_id].signer != address(0)) emit LegFaulty(LEG_TEE, _id);
+            if (address(disputeGame) != address(0) && disputeGame.status(_id) == GameStatus.DEFENDER_WINS) {
+                emit LegFaulty(LEG_OP, _id);
+            }
+        }
+        emit RivalSettled(_id, f - 1);
+    }
+
     // ---------------------------------------------------------------- evidence (rules 5 and 6)
 
-    /// @notice Freezes `_leg` on evidence that it approved two different post roots for the same
-    ///         `(batch, parent root, data commitment)`. Anyone may call it.
+    /// @notice Freezes `_leg` on evidence that it approved two different results (post root or
+    ///         withdrawal root) for the same `(batch, parent root, data commitment)`. Anyone may
+    ///         call it.
     /// @param _leg LEG_ZK, LEG_TEE or LEG_OP.
     /// @param _a One claim.
-    /// @param _b Another claim over the same input, with a different post root.
+    /// @param _b Another claim over the same input, with a different post or withdrawal root.
     /// @param _evidenceA ZK: a proof of `_a`; TEE: a signature over `_a`; OP: unused (the games'
     ///        own outcomes are the evidence).
     /// @param _evidenceB The same for `_b`.
@@ -373,7 +418,7 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
         } else {
             both = _opFavours(_a) && _opFavours(_b);
         }
-        if (_a == _b || a.input != b.input || a.claim.postRoot == b.claim.postRoot || !both) {
+        if (_a == _b || a.input != b.input || !_differs(a, b) || !both) {
             revert Finality_InvalidEvidence(_leg);
         }
         frozen[_leg] = true;
@@ -386,12 +431,12 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     ///         batch): each is checked without reverting, whatever gas the caller sends.
     function recordLivenessFailure() external {
         if (livenessFailed) revert Finality_LivenessAlreadyRecorded();
-        uint64 b = latestFinalBatch + 1;
-        uint64 first = firstProposedAt[b];
-        if (first == 0 || block.timestamp < first + OP_WINDOW_SECONDS + LIVENESS_GRACE_SECONDS) {
+        uint256[] storage ids = claimsOfBatch[latestFinalBatch + 1];
+        // Its first claim is the one proposed first.
+        if (ids.length == 0 || block.timestamp < claims[ids[0]].proposedAt + OP_WINDOW_SECONDS + LIVENESS_GRACE_SECONDS)
+        {
             revert Finality_ChainLive();
         }
-        uint256[] storage ids = claimsOfBatch[b];
         for (uint256 i; i < ids.length; ++i) {
             if (_isFinalizable(ids[i])) revert Finality_ChainLive();
         }
@@ -565,7 +610,24 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
         bool tee = _teeCounts(_id);
         if (zk && tee) return true;
         if (!zk && !tee) return false;
-        return block.timestamp >= r.proposedAt + OP_WINDOW_SECONDS && _opFavours(_id);
+        if (block.timestamp < r.proposedAt + OP_WINDOW_SECONDS || !_opFavours(_id)) return false;
+        (bool undecided,) = _rivalUndecided(r, _id, zk);
+        return !undecided;
+    }
+
+    /// @dev Rule 4 on the slow path: the claim the other validity leg approved last for the same
+    ///      input, if it claims another result, must have lost its game. Otherwise OP has not
+    ///      decided between them (or favours both), and the first caller must not decide.
+    function _rivalUndecided(ClaimRecord storage _r, uint256 _id, bool _byZk)
+        internal
+        view
+        returns (bool undecided, uint256 rival)
+    {
+        Latest memory latest = latestApproved[_r.input];
+        uint256 other = _byZk ? latest.tee : latest.zk;
+        if (other == 0 || other - 1 == _id) return (false, 0);
+        rival = other - 1;
+        undecided = _differs(claims[rival], _r) && disputeGame.status(rival) != GameStatus.CHALLENGER_WINS;
     }
 
     function _opFavours(uint256 _id) internal view returns (bool) {
@@ -593,6 +655,8 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
         uint64 endsAt = r.proposedAt + OP_WINDOW_SECONDS;
         if (block.timestamp < endsAt) revert Finality_WindowNotPassed(_id, endsAt);
         if (!_opFavours(_id)) revert Finality_OpNotFavouring(_id);
+        (bool undecided, uint256 rival) = _rivalUndecided(r, _id, zk);
+        if (undecided) revert Finality_OpUndecided(_id, rival);
         return zk ? PATH_SLOW_ZK : PATH_SLOW_TEE;
     }
 
@@ -619,22 +683,15 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
         lastFinalizedAt = uint64(block.timestamp);
         livenessFailed = false;
         emit Finalized(_id, n, r.claim.postRoot, _path);
-        // Rule 4, and the bonds: every other claim of the batch lost.
-        uint256[] storage siblings = claimsOfBatch[n];
-        uint256 owed = BOND_WEI;
-        for (uint256 i; i < siblings.length; ++i) {
-            uint256 other = siblings[i];
-            if (other == _id) continue;
-            owed += BOND_WEI;
-            ClaimRecord storage o = claims[other];
-            if (o.input != r.input || o.claim.postRoot == r.claim.postRoot) continue;
-            if (o.zkEpoch != 0) emit LegFaulty(LEG_ZK, other);
-            if (teeApproval[other].signer != address(0)) emit LegFaulty(LEG_TEE, other);
-            if (address(disputeGame) != address(0) && disputeGame.status(other) == GameStatus.DEFENDER_WINS) {
-                emit LegFaulty(LEG_OP, other);
-            }
-        }
-        credit[r.proposer] += owed;
+        // The batch's other claims lost: each is settled by pull (`settleRival`), so this stays
+        // O(1) whatever number of rivals anyone proposed.
+        credit[r.proposer] += BOND_WEI;
+    }
+
+    /// @dev Whether two claims over the same input claim different results: another post root
+    ///      or another withdrawal root (what the next batch and the bridge depend on).
+    function _differs(ClaimRecord storage _a, ClaimRecord storage _b) internal view returns (bool) {
+        return _a.claim.postRoot != _b.claim.postRoot || _a.claim.withdrawalRoot != _b.claim.withdrawalRoot;
     }
 
     function _upgrade(uint8 _leg, address _implementation) internal {

@@ -82,7 +82,8 @@ pub enum Action {
         /// The verdict (`None`: not followed).
         verdict: Option<Verdict>,
     },
-    /// The defender created a right claim's game.
+    /// The agent created a claim's game (the defender for a right claim, the challenger for a
+    /// wrong one).
     Created {
         /// Claim id.
         claim: u64,
@@ -471,37 +472,49 @@ impl<L: L1> Player<L> {
     /// either resolves it once it can be.
     async fn game(&mut self, claim: u64, out: &mut Vec<Action>) -> Result<(), AgentError> {
         let game = self.game_view(DisputeGame::gameOfCall { _claimId: U256::from(claim) }).await?;
-        if game.createdAt == 0 {
-            if self.side == Side::Claim {
-                let bond = self.game_view(DisputeGame::CLAIM_BONDCall {}).await?;
-                let gas = self
-                    .send(DisputeGame::createCall { _claimId: U256::from(claim) }, bond)
-                    .await?;
-                tracing::info!(claim, gas, "dispute game created");
-                out.push(Action::Created { claim, gas });
-            }
+        if game.createdAt == 0 && self.side == Side::Claim {
+            // The defender opens the game of a right claim so OP can favour it.
+            let bond = self.game_view(DisputeGame::CLAIM_BONDCall {}).await?;
+            let gas =
+                self.send(DisputeGame::createCall { _claimId: U256::from(claim) }, bond).await?;
+            tracing::info!(claim, gas, "dispute game created");
+            out.push(Action::Created { claim, gas });
             return Ok(());
         }
-        if game.status != IN_PROGRESS {
+        if game.createdAt != 0 && game.status != IN_PROGRESS {
             return Ok(());
         }
-        let root_id = u64::from(game.root) - 1;
         let window = self.game_view(DisputeGame::WINDOW_SECONDSCall {}).await?;
         let now = self.now().await?;
+        let root_id = u64::from(game.root).checked_sub(1);
+        let challenged = match root_id {
+            Some(root) => self.answered(root, kind::CHALLENGE, variant(0)).await?,
+            None => false,
+        };
         if self.side == Side::Challenger
-            && now < game.createdAt + window
-            && !self.answered(root_id, kind::CHALLENGE, variant(0)).await?
+            && !challenged
+            && (game.createdAt == 0 || now < game.createdAt + window)
         {
+            // The challenger disputes a wrong claim; a game nobody opened it opens in the same
+            // call, so OP rules against the claim (rule 4) and the root bond is the
+            // challenger's to win back.
             let traced = self.trace(claim).await?.expect("judged wrong, so traced");
             let header = [blob_element(&traced.1, 0)?, blob_element(&traced.1, 1)?];
-            let challenge = self.game_view(DisputeGame::nodeCountCall {}).await?.to::<u64>();
-            let bond = self.bond(1).await?;
+            let count = self.game_view(DisputeGame::nodeCountCall {}).await?.to::<u64>();
+            let mut value = self.bond(1).await?;
+            let challenge = if game.createdAt == 0 {
+                value += self.game_view(DisputeGame::CLAIM_BONDCall {}).await?;
+                count + 1
+            } else {
+                count
+            };
             let call = DisputeGame::challengeCall { _claimId: U256::from(claim), _header: header };
-            let gas = self.send(call, bond).await?;
+            let gas = self.send(call, value).await?;
             tracing::info!(claim, challenge, gas, "claim challenged");
             out.push(Action::Opened { claim, challenge, gas });
             return Ok(());
         }
+        let Some(root_id) = root_id else { return Ok(()) };
         let root = self.node(root_id).await?;
         let lost = root.counteredBy != 0;
         if lost || (now >= game.createdAt + window && root.openAnswers == 0) {

@@ -307,6 +307,15 @@ pub enum FinalityError {
     /// One of ZK/TEE approves and the window passed, but the game does not favour the claim.
     #[error("dispute game does not favour claim {0}")]
     OpNotFavouring(ClaimId),
+    /// ZK and TEE approved different results for the claim's input (rule 4), and OP has not
+    /// ruled against the other leg's claim `rival`: neither finalizes on the slow path first.
+    #[error("OP has not ruled between claim {claim} and rival {rival}")]
+    OpUndecided {
+        /// The claim.
+        claim: ClaimId,
+        /// The other validity leg's claim for the same input.
+        rival: ClaimId,
+    },
     /// The evidence does not show the leg contradicting itself.
     #[error("not self-disagreement evidence for {0:?}")]
     InvalidEvidence(Leg),
@@ -401,6 +410,9 @@ struct ClaimState {
     /// Game outcome and the OP epoch (game implementation) it resolved under.
     game: Option<(GameStatus, u32)>,
     final_at: Option<(FinalPath, u64)>,
+    /// Order of its latest ZK and TEE approvals among all approvals (0: none), to find the claim
+    /// each leg approved last for an input (rule 4).
+    approved_at: [u64; 2],
 }
 
 #[derive(Clone, Copy, Debug, Default)]
@@ -430,6 +442,8 @@ pub struct Finality {
     measurements: BTreeSet<u32>,
     liveness_failed: bool,
     faulty: BTreeSet<(Leg, ClaimId)>,
+    /// Approvals so far (orders `approved_at`).
+    approvals: u64,
 }
 
 const fn slot(leg: Leg) -> usize {
@@ -453,6 +467,7 @@ impl Finality {
             measurements: BTreeSet::new(),
             liveness_failed: false,
             faulty: BTreeSet::new(),
+            approvals: 0,
         }
     }
 
@@ -586,6 +601,21 @@ impl Finality {
         if !self.op_favours(c) {
             return Err(FinalityError::OpNotFavouring(id));
         }
+        // Rule 4: the claim the other validity leg approved last for this input, if it claims
+        // another result, must have lost its game; else OP has not decided between them.
+        let other = if with == Leg::Zk { 1 } else { 0 };
+        let rival = (0..self.claim_count())
+            .filter(|&r| {
+                let rc = &self.claims[r as usize];
+                rc.approved_at[other] != 0 && same_input(&rc.claim, &c.claim)
+            })
+            .max_by_key(|&r| self.claims[r as usize].approved_at[other]);
+        if let Some(rival) = rival.filter(|&r| r != id) {
+            let rc = &self.claims[rival as usize];
+            if differs(&rc.claim, &c.claim) && self.game(rc) != GameStatus::ResolvedAgainst {
+                return Err(FinalityError::OpUndecided { claim: id, rival });
+            }
+        }
         Ok(FinalPath::Slow { with })
     }
 
@@ -599,8 +629,7 @@ impl Finality {
         // Rule 4: legs that approved a different root over the same input were wrong.
         for (other, c) in self.claims.iter().enumerate() {
             let other = other as ClaimId;
-            if other == id || !same_input(&c.claim, &claim) || c.claim.post_root == claim.post_root
-            {
+            if other == id || !same_input(&c.claim, &claim) || !differs(&c.claim, &claim) {
                 continue;
             }
             let approvals = [
@@ -672,6 +701,7 @@ impl Finality {
                     tee: None,
                     game: None,
                     final_at: None,
+                    approved_at: [0; 2],
                 });
                 effects.push(Effect::Proposed { claim: id });
             }
@@ -681,6 +711,8 @@ impl Finality {
                     return Err(FinalityError::InvalidProof);
                 }
                 self.claims[claim as usize].zk = Some(self.legs[slot(Leg::Zk)].epoch);
+                self.approvals += 1;
+                self.claims[claim as usize].approved_at[0] = self.approvals;
                 effects.push(Effect::Approved { claim, leg: Leg::Zk });
                 self.try_instant(claim, &mut effects);
             }
@@ -690,6 +722,8 @@ impl Finality {
                     return Err(FinalityError::InvalidSigner(signer));
                 }
                 self.claims[claim as usize].tee = Some((signer, self.legs[slot(Leg::Tee)].epoch));
+                self.approvals += 1;
+                self.claims[claim as usize].approved_at[1] = self.approvals;
                 effects.push(Effect::Approved { claim, leg: Leg::Tee });
                 self.try_instant(claim, &mut effects);
             }
@@ -718,7 +752,7 @@ impl Finality {
                 };
                 if a == b
                     || !same_input(&ca.claim, &cb.claim)
-                    || ca.claim.post_root == cb.claim.post_root
+                    || !differs(&ca.claim, &cb.claim)
                     || !both
                 {
                     return Err(FinalityError::InvalidEvidence(leg));
@@ -792,6 +826,12 @@ impl Finality {
         }
         Ok(effects)
     }
+}
+
+/// Different results for an input: another post root or another withdrawal root (what the next
+/// batch and the bridge depend on).
+fn differs(a: &Claim, b: &Claim) -> bool {
+    a.post_root != b.post_root || a.withdrawal_root != b.withdrawal_root
 }
 
 /// Same `(chain, batch, parent_root, data_commitment)`: the input a post root is claimed for.

@@ -254,6 +254,49 @@ fn zk_and_tee_conflict_is_resolved_by_op_after_the_window() {
     );
 }
 
+/// Attack (review finding): ZK approves X, TEE approves Y, and OP would favour both (both games
+/// unchallenged). The attacker bundles `resolve(Y)` and `finalize(Y)`, so the TEE broke the tie
+/// against ZK by coming first. Now neither finalizes on the slow path until OP has ruled
+/// against the other; OP favouring both is OP self-disagreement.
+#[test]
+fn the_first_caller_cannot_break_a_zk_tee_tie() {
+    let mut f = model();
+    let x = propose(&mut f, claim(1, 0, 11));
+    let y = propose(&mut f, claim(1, 0, 66));
+    f.apply(Event::ZkProof { claim: x, valid: true }).unwrap();
+    f.apply(Event::TeeSignature { claim: y, signer: SIGNER }).unwrap();
+    tick(&mut f, 7 * DAY);
+    f.apply(Event::GameResolved { claim: y, for_claim: true }).unwrap();
+    assert_eq!(
+        f.apply(Event::Finalize { claim: y }),
+        Err(FinalityError::OpUndecided { claim: y, rival: x })
+    );
+    f.apply(Event::GameResolved { claim: x, for_claim: true }).unwrap();
+    assert_eq!(
+        f.apply(Event::Finalize { claim: x }),
+        Err(FinalityError::OpUndecided { claim: x, rival: y })
+    );
+    let effects =
+        f.apply(Event::ProveSelfDisagreement { leg: Leg::Op, a: x, b: y, verifies: true }).unwrap();
+    assert_eq!(effects, vec![Effect::LegFrozen { leg: Leg::Op }]);
+}
+
+/// Attack (review finding): a leg approving two claims with the same post root but different
+/// withdrawal roots was never evidence, although the bridge pays against the withdrawal root.
+#[test]
+fn two_withdrawal_roots_for_one_input_are_self_disagreement() {
+    let mut f = model();
+    let x = propose(&mut f, claim(1, 0, 11));
+    let mut other = claim(1, 0, 11);
+    other.withdrawal_root = WithdrawalRoot(Fr::from(999u64));
+    let y = propose(&mut f, other);
+    f.apply(Event::ZkProof { claim: x, valid: true }).unwrap();
+    f.apply(Event::ZkProof { claim: y, valid: true }).unwrap();
+    let effects =
+        f.apply(Event::ProveSelfDisagreement { leg: Leg::Zk, a: x, b: y, verifies: true }).unwrap();
+    assert_eq!(effects, vec![Effect::LegFrozen { leg: Leg::Zk }]);
+}
+
 #[test]
 fn self_disagreement_freezes_the_leg_and_opens_the_instant_upgrade() {
     let mut f = model();

@@ -1,5 +1,6 @@
 //! The finality watcher: follows every claim's status on `MultiProofFinality`, calls `finalize`
-//! for claims that can finalize (DESIGN.md §1 rules 1–2), and reports each final claim once.
+//! for claims that can finalize (DESIGN.md §1 rules 1–2), settles the claims that lost to a final
+//! one (`settleRival`: their bonds, and `LegFaulty` for rule 4), and reports each final claim once.
 //!
 //! ZK and TEE approvals finalize a claim inside the approving transaction only when its parent is
 //! already final; a claim approved earlier, and every slow-path claim, needs a `finalize` call,
@@ -134,6 +135,18 @@ impl<L: L1> Watcher<L> {
                     final_at: s.finalAt,
                     gas,
                 });
+            }
+            if status.superseded && !status.isFinal {
+                // A claim that lost to its batch's final claim: settle its bond and record the
+                // legs that approved it (rule 4), once; finalization itself never loops over
+                // rivals.
+                let done = MultiProofFinality::rivalSettledCall(U256::from(id));
+                if !view(&self.l1, self.finality, done).await? {
+                    let call = MultiProofFinality::settleRivalCall { _id: U256::from(id) };
+                    self.l1
+                        .send(&self.sender, L1Tx::call(self.finality, call.abi_encode()))
+                        .await?;
+                }
             }
             let settled = status_final || status.superseded;
             if !settled {

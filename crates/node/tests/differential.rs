@@ -189,6 +189,7 @@ fn model_error(e: &FinalityError) -> String {
         E::AlreadyFrozen(leg) => format!("AlreadyFrozen({})", leg_id(leg)),
         E::NoUpgradeQueued(_) => "NoUpgradeQueued".into(),
         E::TimelockNotExpired { eta, .. } => format!("Timelocked({eta})"),
+        E::OpUndecided { claim, rival } => format!("OpUndecided({claim},{rival})"),
         ref other => format!("{other:?}"),
     }
 }
@@ -209,6 +210,7 @@ fn contract_error(e: &L1Error) -> String {
             F::Finality_NoValidityApproval(x) => format!("NoValidityApproval({})", x.id),
             F::Finality_WindowNotPassed(x) => format!("WindowNotPassed({},{})", x.id, x.endsAt),
             F::Finality_OpNotFavouring(x) => format!("OpNotFavouring({})", x.id),
+            F::Finality_OpUndecided(x) => format!("OpUndecided({},{})", x.id, x.rival),
             F::Finality_InvalidEvidence(x) => format!("InvalidEvidence({})", x.leg),
             F::Finality_AlreadyFrozen(x) => format!("AlreadyFrozen({})", x.leg),
             F::Finality_ChainLive(_) => "ChainLive".into(),

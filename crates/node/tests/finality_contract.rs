@@ -229,6 +229,13 @@ fn zk_and_tee_conflict_is_resolved_by_op_after_the_window() {
         gas("finalize (slow path, one rival claim)", &r);
         let s = status(&sys, x).await;
         assert!(s.isFinal && s.path == 2, "final by ZK + OP");
+        let err = finalize(&sys, y).await.unwrap_err();
+        assert!(matches!(finality_error(&err), F::Finality_BatchAlreadyFinal(_)));
+        // Anyone settles the loser: the TEE approved the losing root, and the winner's proposer
+        // takes the loser's bond; once.
+        let settle = MultiProofFinality::settleRivalCall { _id: U256::from(y) };
+        let r = sys.send(&sys.stranger, sys.d.finality, settle.clone(), U256::ZERO).await.unwrap();
+        gas("settleRival", &r);
         let faulty: Vec<_> = r
             .logs
             .iter()
@@ -236,12 +243,14 @@ fn zk_and_tee_conflict_is_resolved_by_op_after_the_window() {
             .map(|e| (e.leg, e.id.to::<u64>()))
             .collect();
         assert_eq!(faulty, vec![(1, y)], "the TEE approved the losing root");
-        let err = finalize(&sys, y).await.unwrap_err();
-        assert!(matches!(finality_error(&err), F::Finality_BatchAlreadyFinal(_)));
-        // The winner's proposer takes the loser's bond.
         let credit =
             sys.view(sys.d.finality, MultiProofFinality::creditCall(sys.sequencer.address())).await;
         assert_eq!(credit, U256::from(2 * 10u128.pow(17)));
+        let again = sys.send(&sys.stranger, sys.d.finality, settle, U256::ZERO).await.unwrap_err();
+        assert!(matches!(finality_error(&again), F::Finality_NotARival(_)));
+        let winner = MultiProofFinality::settleRivalCall { _id: U256::from(x) };
+        let err = sys.send(&sys.stranger, sys.d.finality, winner, U256::ZERO).await.unwrap_err();
+        assert!(matches!(finality_error(&err), F::Finality_NotARival(_)));
     });
 }
 
@@ -390,5 +399,88 @@ fn council_cannot_manufacture_a_liveness_failure() {
             let s = status(&sys, id).await;
             assert!(s.isFinal && s.path == 2, "mode {mode}: final through ZK + OP: {s:?}");
         }
+    });
+}
+
+/// Attack (review finding): `propose` is permissionless and finalization looped over every
+/// claim of the batch, so about 1,100 rival claims pushed `finalize`, `proveZk` and `attestTee`
+/// past the 2^24 per-transaction gas cap (EIP-7825) and halted the chain. Now the right claim
+/// finalizes for the same gas with 2,000 rivals as with none.
+#[test]
+fn finalizing_costs_the_same_with_2000_rival_claims() {
+    run(async {
+        let mut gas_used = Vec::new();
+        for rivals in [0u64, 2_000] {
+            let l1 = DevL1::new();
+            let sys = System::deploy(&l1).await;
+            let t = posted(&sys, 1).await;
+            for k in 0..rivals {
+                sys.propose(&with_roots(&t[0], genesis(&sys), 1_000 + k)).await.unwrap();
+            }
+            let c = with_roots(&t[0], genesis(&sys), 11);
+            let id = sys.propose(&c).await.unwrap();
+            sys.prove_zk(id, System::<DevL1>::zk_proof(&c)).await.unwrap();
+            let r = sys.attest_tee(id, sys.tee_signature(&enclave(0), &c)).await.unwrap();
+            assert!(status(&sys, id).await.isFinal, "final at once");
+            gas(&format!("attestTee finalizing at once, {rivals} rival claims"), &r);
+            gas_used.push(r.gas_used);
+        }
+        let (none, many) = (gas_used[0], gas_used[1]);
+        assert!(many.abs_diff(none) < 5_000, "{none} gas with no rival, {many} with 2,000");
+    });
+}
+
+/// Attack (review finding): ZK and TEE approve different roots, both games resolve for their
+/// claims, and the attacker bundles `resolve` and `finalize` of the TEE-backed rival: the first
+/// caller broke the tie. Now neither finalizes until OP rules against the other, and OP favouring
+/// both is OP self-disagreement.
+#[test]
+fn the_first_caller_cannot_break_a_zk_tee_tie() {
+    run(async {
+        let l1 = DevL1::new();
+        let sys = System::deploy(&l1).await;
+        let (cx, x, cy, y) = rivals(&sys).await;
+        sys.prove_zk(x, System::<DevL1>::zk_proof(&cx)).await.unwrap();
+        sys.attest_tee(y, sys.tee_signature(&enclave(0), &cy)).await.unwrap();
+        l1.increase_time(7 * DAY).await.unwrap();
+        resolve(&sys, y, true).await;
+        let err = finalize(&sys, y).await.unwrap_err();
+        assert!(matches!(finality_error(&err), F::Finality_OpUndecided(_)), "TEE's rival first");
+        resolve(&sys, x, true).await;
+        let err = finalize(&sys, x).await.unwrap_err();
+        assert!(matches!(finality_error(&err), F::Finality_OpUndecided(_)), "nor ZK's");
+        let call = MultiProofFinality::proveSelfDisagreementCall {
+            _leg: 2,
+            _a: U256::from(x),
+            _b: U256::from(y),
+            _evidenceA: Bytes::new(),
+            _evidenceB: Bytes::new(),
+        };
+        sys.send(&sys.stranger, sys.d.finality, call, U256::ZERO).await.unwrap();
+        assert!(sys.view(sys.d.finality, MultiProofFinality::frozenCall(U256::from(2))).await);
+    });
+}
+
+/// Attack (review finding): a leg approving the same post root with two withdrawal roots was
+/// never evidence, although the bridge pays against the withdrawal root.
+#[test]
+fn two_withdrawal_roots_for_one_input_are_self_disagreement() {
+    run(async {
+        let l1 = DevL1::new();
+        let sys = System::deploy(&l1).await;
+        let t = posted_next(&sys, 1).await;
+        let a = with_roots(&t, genesis(&sys), 11);
+        let b =
+            Claim { withdrawal_root: tribunal_primitives::WithdrawalRoot(Fr::from(999u64)), ..a };
+        let (ia, ib) = (sys.propose(&a).await.unwrap(), sys.propose(&b).await.unwrap());
+        let call = MultiProofFinality::proveSelfDisagreementCall {
+            _leg: 0,
+            _a: U256::from(ia),
+            _b: U256::from(ib),
+            _evidenceA: System::<DevL1>::zk_proof(&a),
+            _evidenceB: System::<DevL1>::zk_proof(&b),
+        };
+        sys.send(&sys.stranger, sys.d.finality, call, U256::ZERO).await.unwrap();
+        assert!(sys.view(sys.d.finality, MultiProofFinality::frozenCall(U256::ZERO)).await);
     });
 }

@@ -13,7 +13,7 @@ use std::{sync::Arc, time::Duration};
 
 use alloy::signers::local::PrivateKeySigner;
 use alloy_primitives::{B256, U256};
-use alloy_sol_types::{SolCall, SolEvent, SolInterface};
+use alloy_sol_types::{SolCall, SolError, SolEvent, SolInterface};
 use clap::{Args, ValueEnum};
 use tribunal_contracts::{DisputeGame, Inbox, MultiProofFinality, SecurityCouncil};
 use tribunal_l1::{DevL1, L1, L1Dev, L1Error, L1Receipt, L1Tx, view};
@@ -259,8 +259,18 @@ impl World {
         let game = self.r.game.game;
         let bond = view(&*self.l1, game, DisputeGame::CLAIM_BONDCall {}).await?;
         let call = DisputeGame::createCall { _claimId: U256::from(id) };
-        self.l1.send(from, L1Tx::call(game, call.abi_encode()).with_value(bond)).await?;
-        Ok(())
+        let created =
+            self.l1.send(from, L1Tx::call(game, call.abi_encode()).with_value(bond)).await;
+        // Anyone may create a game; the node's challenger may have created it first.
+        match created {
+            Err(e)
+                if e.revert_data()
+                    .is_some_and(|d| d.starts_with(&DisputeGame::Game_Exists::SELECTOR)) =>
+            {
+                Ok(())
+            }
+            other => other.map(drop).map_err(Into::into),
+        }
     }
 
     pub(super) async fn status(&self, id: u64) -> eyre::Result<MultiProofFinality::Status> {
