@@ -42,7 +42,8 @@ interface IBatchInbox {
 ///         reverts, burns its gas or answers garbage counts as "no TEE approval", so it never
 ///         blocks a ZK + OP finalization.
 ///      7. Logic changes come only from the council: replacing a leg's verifier bumps its epoch,
-///         and approvals from an older epoch stop counting. Timelocks live in the council.
+///         and approvals from an older epoch stop counting. Timelocks live in the council;
+///         `instantUpgradeAllowed` says when evidence lifts them (rules 5 and 6).
 ///      8. `finalWithdrawalRoot` serves the bridge only final roots.
 ///      A claim's bond returns to its proposer when it finalizes; the bonds of the batch's other
 ///      claims go to that proposer too, each by `settleRival`. Every finality path is O(1) in
@@ -159,6 +160,10 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     bool[3] public frozen;
     /// @notice Whether a liveness failure is recorded (rule 6).
     bool public livenessFailed;
+    /// @notice Whether the recorded liveness failure's one replacement was made.
+    bool public livenessUsed;
+    /// @notice batch => bit `leg` set once ZK (0) or TEE (1) approved any claim of it.
+    mapping(uint64 => uint8) public approvedLegs;
     /// @notice Last finalization (or deployment), in seconds.
     uint64 public lastFinalizedAt;
     /// @notice Highest batch with a final claim (0: none).
@@ -240,6 +245,8 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     error Finality_NotCouncil(address caller);
     /// @notice No such leg.
     error Finality_UnknownLeg(uint8 leg);
+    /// @notice A frozen leg's replacement must be another contract.
+    error Finality_SameImplementation(uint8 leg);
     /// @notice Not a claim that lost to its batch's final claim, or already settled.
     error Finality_NotARival(uint256 id);
     /// @notice ZK and TEE approved different results for this input (rule 4) and OP has not
@@ -339,6 +346,7 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
         if (!zkVerifier.verify(r.claim, _proof)) revert Finality_InvalidProof();
         r.zkEpoch = epoch[LEG_ZK] + 1;
         latestApproved[r.input].zk = uint128(_id + 1);
+        approvedLegs[r.claim.batchNumber] |= uint8(1 << LEG_ZK);
         emit Approved(_id, LEG_ZK, msg.sender);
         _tryInstant(_id);
     }
@@ -354,6 +362,7 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
         if (!valid) revert Finality_InvalidSigner(signer);
         teeApproval[_id] = TeeApproval({ signer: signer, epoch: epoch[LEG_TEE] });
         latestApproved[claims[_id].input].tee = uint128(_id + 1);
+        approvedLegs[claims[_id].claim.batchNumber] |= uint8(1 << LEG_TEE);
         emit Approved(_id, LEG_TEE, signer);
         _tryInstant(_id);
     }
@@ -445,9 +454,21 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     }
 
     /// @inheritdoc IUpgradeEvidence
+    /// @dev Rule 5 opens the frozen leg, for one replacement (which unfreezes it). Rule 6 opens
+    ///      one replacement, until the next finalization, of a leg that approved no claim of the
+    ///      oldest unfinalized batch: so a stall never hands the council a leg that was working.
+    ///      For OP this reads each claim of that batch.
     function instantUpgradeAllowed(uint8 _leg) external view returns (bool) {
         if (_leg > LEG_OP) revert Finality_UnknownLeg(_leg);
-        return frozen[_leg] || livenessFailed;
+        if (frozen[_leg]) return true;
+        if (!livenessFailed || livenessUsed) return false;
+        uint64 b = latestFinalBatch + 1;
+        if (_leg != LEG_OP) return approvedLegs[b] & (1 << _leg) == 0;
+        uint256[] storage ids = claimsOfBatch[b];
+        for (uint256 i; i < ids.length; ++i) {
+            if (_opFavours(ids[i])) return false;
+        }
+        return true;
     }
 
     // ---------------------------------------------------------------- council: leg logic
@@ -455,21 +476,21 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     /// @notice Replaces the ZK verifier (council only; the council applies the timelock).
     /// @param _verifier The new verifier.
     function setZkVerifier(IZkVerifier _verifier) external {
-        _upgrade(LEG_ZK, address(_verifier));
+        _upgrade(LEG_ZK, address(zkVerifier), address(_verifier));
         zkVerifier = _verifier;
     }
 
     /// @notice Replaces the TEE verifier (council only; zero delay).
     /// @param _verifier The new verifier.
     function setTeeVerifier(ITeeVerifier _verifier) external {
-        _upgrade(LEG_TEE, address(_verifier));
+        _upgrade(LEG_TEE, address(teeVerifier), address(_verifier));
         teeVerifier = _verifier;
     }
 
     /// @notice Replaces the dispute game (council only; the council applies the timelock).
     /// @param _game The new game.
     function setDisputeGame(IDisputeGame _game) external {
-        _upgrade(LEG_OP, address(_game));
+        _upgrade(LEG_OP, address(disputeGame), address(_game));
         disputeGame = _game;
     }
 
@@ -682,6 +703,7 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
         latestFinalBatch = n;
         lastFinalizedAt = uint64(block.timestamp);
         livenessFailed = false;
+        livenessUsed = false;
         emit Finalized(_id, n, r.claim.postRoot, _path);
         // The batch's other claims lost: each is settled by pull (`settleRival`), so this stays
         // O(1) whatever number of rivals anyone proposed.
@@ -694,8 +716,12 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
         return _a.claim.postRoot != _b.claim.postRoot || _a.claim.withdrawalRoot != _b.claim.withdrawalRoot;
     }
 
-    function _upgrade(uint8 _leg, address _implementation) internal {
+    /// @dev A frozen leg is replaced only by another contract: the same one would unfreeze it.
+    ///      A ZK or OP replacement during a liveness failure uses up its one replacement.
+    function _upgrade(uint8 _leg, address _current, address _implementation) internal {
         if (msg.sender != COUNCIL) revert Finality_NotCouncil(msg.sender);
+        if (frozen[_leg] && _implementation == _current) revert Finality_SameImplementation(_leg);
+        if (livenessFailed && !frozen[_leg] && _leg != LEG_TEE) livenessUsed = true;
         uint32 e = epoch[_leg] + 1;
         epoch[_leg] = e;
         frozen[_leg] = false;

@@ -7,6 +7,9 @@ import { IUpgradeEvidence } from "interfaces/IUpgradeEvidence.sol";
 /// @notice An m-of-n multisig of EIP-712 signatures whose only powers are the calls it was
 ///         deployed with: TEE logic changes at zero delay, ZK verifier and dispute-game changes
 ///         behind a timelock (30 days by default) unless on-chain evidence opens the instant path.
+///         A queued action can be cancelled by the council (`cancel`, zero delay) and expires
+///         `EXPIRY_SECONDS` (14 days by default) after it matures, so a stale action queued
+///         before an emergency replacement cannot reinstall a known-bad verifier later.
 /// @dev The allowlist of (target, selector) pairs is fixed at deployment, so the council has no
 ///      path to finalize a root, revert one, or move bridge funds: such calls are refused.
 contract SecurityCouncil {
@@ -36,6 +39,8 @@ contract SecurityCouncil {
     uint8 public constant LEG_TEE = 1;
     /// @notice OP leg id.
     uint8 public constant LEG_OP = 2;
+    /// @notice The council's own housekeeping (`cancel`): zero delay, it only removes power.
+    uint8 public constant LEG_COUNCIL = 3;
 
     /// @notice EIP-712 type of an action.
     bytes32 public constant ACTION_TYPEHASH = keccak256("Action(address target,bytes data,uint256 nonce)");
@@ -50,6 +55,8 @@ contract SecurityCouncil {
     Mode public immutable MODE;
     /// @notice Timelock on ZK and OP changes, in seconds.
     uint64 public immutable UPGRADE_DELAY_SECONDS;
+    /// @notice How long a matured action stays executable, in seconds.
+    uint64 public immutable EXPIRY_SECONDS;
     /// @notice Where rule 5 and rule 6 evidence is read.
     IUpgradeEvidence public immutable EVIDENCE;
 
@@ -65,6 +72,8 @@ contract SecurityCouncil {
     event ActionSubmitted(uint256 indexed id, address indexed target, bytes data, uint8 leg, uint64 eta);
     /// @notice An action was executed.
     event ActionExecuted(uint256 indexed id, address indexed target, bool instant);
+    /// @notice A queued action was cancelled.
+    event ActionCancelled(uint256 indexed id);
 
     /// @notice Membership or threshold breaks the rules of the mode.
     error Council_BadConfig();
@@ -80,11 +89,16 @@ contract SecurityCouncil {
     error Council_Timelocked(uint256 id, uint64 eta);
     /// @notice The call reverted.
     error Council_CallFailed(bytes reason);
+    /// @notice The action matured at `eta` and was not executed by `expiredAt`.
+    error Council_Expired(uint256 id, uint64 expiredAt);
+    /// @notice Only the council itself (through `submit`) may do this.
+    error Council_OnlyCouncil(address caller);
 
     /// @param _members Council members.
     /// @param _threshold Signatures needed.
     /// @param _mode Stage2 enforces at least 8 members and a 75% threshold.
     /// @param _upgradeDelaySeconds Timelock on ZK and OP changes, in seconds.
+    /// @param _expirySeconds How long a matured action stays executable, in seconds.
     /// @param _evidence The finality contract.
     /// @param _targets Callable targets, paired with `_selectors` and `_legs`.
     /// @param _selectors Callable functions.
@@ -94,6 +108,7 @@ contract SecurityCouncil {
         uint256 _threshold,
         Mode _mode,
         uint64 _upgradeDelaySeconds,
+        uint64 _expirySeconds,
         IUpgradeEvidence _evidence,
         address[] memory _targets,
         bytes4[] memory _selectors,
@@ -112,10 +127,12 @@ contract SecurityCouncil {
             if (_legs[i] > LEG_OP) revert Council_BadConfig();
             allowed[keccak256(abi.encode(_targets[i], _selectors[i]))] = _legs[i] + 1;
         }
+        allowed[keccak256(abi.encode(address(this), SecurityCouncil.cancel.selector))] = LEG_COUNCIL + 1;
         members = _members;
         THRESHOLD = _threshold;
         MODE = _mode;
         UPGRADE_DELAY_SECONDS = _upgradeDelaySeconds;
+        EXPIRY_SECONDS = _expirySeconds;
         EVIDENCE = _evidence;
     }
 
@@ -139,7 +156,8 @@ contract SecurityCouncil {
     }
 
     /// @notice Authorizes an action with the members' signatures, sorted by signer address.
-    ///         TEE calls, and calls whose leg the evidence opens, run at once; others are queued.
+    ///         TEE calls, `cancel`, and calls whose leg the evidence opens, run at once; others
+    ///         are queued.
     /// @param _target Callee.
     /// @param _data Call data.
     /// @param _signatures 65-byte `r ‖ s ‖ v` signatures over `actionDigest(_target, _data, nonce)`.
@@ -149,7 +167,7 @@ contract SecurityCouncil {
         id = nonce;
         _checkSignatures(actionDigest(_target, _data, id), _signatures);
         nonce = id + 1;
-        if (leg == LEG_TEE || EVIDENCE.instantUpgradeAllowed(leg)) {
+        if (leg == LEG_TEE || leg == LEG_COUNCIL || EVIDENCE.instantUpgradeAllowed(leg)) {
             emit ActionSubmitted(id, _target, _data, leg, uint64(block.timestamp));
             _call(_target, _data);
             emit ActionExecuted(id, _target, true);
@@ -160,8 +178,9 @@ contract SecurityCouncil {
         }
     }
 
-    /// @notice Executes a queued action once its timelock expired, or earlier if evidence opens
-    ///         the instant path for its leg. Anyone may call it.
+    /// @notice Executes a queued action once its timelock expired and within `EXPIRY_SECONDS`
+    ///         after, or earlier if evidence opens the instant path for its leg. Anyone may call
+    ///         it.
     /// @param _id Action nonce.
     /// @param _target Callee, as submitted.
     /// @param _data Call data, as submitted.
@@ -170,9 +189,20 @@ contract SecurityCouncil {
         if (q.eta == 0 || q.callHash != keccak256(abi.encode(_target, _data))) revert Council_UnknownAction(_id);
         bool instant = block.timestamp < q.eta;
         if (instant && !EVIDENCE.instantUpgradeAllowed(_legOf(_target, _data))) revert Council_Timelocked(_id, q.eta);
+        if (block.timestamp > q.eta + EXPIRY_SECONDS) revert Council_Expired(_id, q.eta + EXPIRY_SECONDS);
         delete queue[_id];
         _call(_target, _data);
         emit ActionExecuted(_id, _target, instant);
+    }
+
+    /// @notice Cancels queued action `_id`. Only the council itself, through `submit` (zero
+    ///         delay: cancelling only removes power).
+    /// @param _id Action nonce.
+    function cancel(uint256 _id) external {
+        if (msg.sender != address(this)) revert Council_OnlyCouncil(msg.sender);
+        if (queue[_id].eta == 0) revert Council_UnknownAction(_id);
+        delete queue[_id];
+        emit ActionCancelled(_id);
     }
 
     /// @notice When a queued action becomes executable (0 if none).

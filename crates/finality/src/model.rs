@@ -50,6 +50,8 @@ pub struct FinalityParams {
     pub op_window_secs: u64,
     /// The timelock on ZK and OP upgrades, in seconds (30 days).
     pub upgrade_delay_secs: u64,
+    /// How long a matured upgrade stays executable, in seconds (14 days).
+    pub upgrade_expiry_secs: u64,
     /// How long past its OP window the oldest unfinalized batch's first claim may wait before a
     /// liveness failure can be recorded, in seconds (7 days).
     pub liveness_grace_secs: u64,
@@ -68,6 +70,7 @@ impl FinalityParams {
             genesis_time,
             op_window_secs: Self::SEVEN_DAYS,
             upgrade_delay_secs: Self::THIRTY_DAYS,
+            upgrade_expiry_secs: 2 * Self::SEVEN_DAYS,
             liveness_grace_secs: Self::SEVEN_DAYS,
         }
     }
@@ -133,17 +136,28 @@ pub enum Event {
     /// is older than the OP window plus the grace period, and none of its claims is finalizable.
     RecordLivenessFailure,
     /// An upgrade of a leg's logic (`SecurityCouncil.submit`, or a direct call when `by` is
-    /// not the council). TEE upgrades, and ZK/OP upgrades while rule 5 or rule 6 evidence is
-    /// recorded, execute at once; other ZK/OP upgrades are queued behind the timelock, replacing
-    /// any earlier queued one for the leg.
+    /// not the council). TEE upgrades, and ZK/OP upgrades the evidence opens
+    /// ([`Finality::instant_upgrade_allowed`]), execute at once; other ZK/OP upgrades are queued
+    /// behind the timelock, replacing any earlier queued one for the leg. A frozen leg is never
+    /// "replaced" by the contract in place.
     SubmitUpgrade {
         /// Sender.
         by: Actor,
         /// Leg to upgrade.
         leg: Leg,
+        /// Which contract the leg's logic becomes (0: the one deployed at genesis); a frozen leg
+        /// refuses the contract in place.
+        implementation: u32,
     },
-    /// Anyone executes the leg's queued upgrade (`SecurityCouncil.execute`): after the timelock,
-    /// or earlier while rule 5 or rule 6 evidence is recorded.
+    /// The council cancels the leg's queued upgrade (`SecurityCouncil.cancel`, zero delay).
+    CancelUpgrade {
+        /// Sender.
+        by: Actor,
+        /// Leg whose queued upgrade is cancelled.
+        leg: Leg,
+    },
+    /// Anyone executes the leg's queued upgrade (`SecurityCouncil.execute`): after the timelock
+    /// and before it expires, or earlier while the evidence opens the leg.
     ExecuteUpgrade {
         /// Leg upgraded.
         leg: Leg,
@@ -244,6 +258,11 @@ pub enum Effect {
         /// Earliest execution, in seconds.
         eta: u64,
     },
+    /// A queued upgrade was cancelled.
+    UpgradeCancelled {
+        /// The leg.
+        leg: Leg,
+    },
     /// An upgrade took effect; earlier approvals by that leg no longer count.
     UpgradeExecuted {
         /// The leg.
@@ -332,6 +351,17 @@ pub enum FinalityError {
     /// Only the council may do this.
     #[error("only the security council may do this")]
     NotCouncil,
+    /// The queued upgrade matured and was not executed in time.
+    #[error("upgrade of {leg:?} expired at {expired_at}")]
+    UpgradeExpired {
+        /// The leg.
+        leg: Leg,
+        /// When it expired, in seconds.
+        expired_at: u64,
+    },
+    /// A frozen leg's replacement must be another contract.
+    #[error("{0:?} is frozen and cannot be replaced by the same contract")]
+    SameImplementation(Leg),
     /// No upgrade is queued for the leg.
     #[error("no upgrade queued for {0:?}")]
     NoUpgradeQueued(Leg),
@@ -419,7 +449,10 @@ struct ClaimState {
 struct LegState {
     epoch: u32,
     frozen: bool,
-    upgrade_eta: Option<u64>,
+    /// The contract in place (0: the one deployed at genesis).
+    implementation: u32,
+    /// The queued upgrade: when it matures, and the contract it installs.
+    upgrade: Option<(u64, u32)>,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -441,6 +474,8 @@ pub struct Finality {
     signers: BTreeMap<u32, Signer>,
     measurements: BTreeSet<u32>,
     liveness_failed: bool,
+    /// The recorded liveness failure's one replacement was made.
+    liveness_used: bool,
     faulty: BTreeSet<(Leg, ClaimId)>,
     /// Approvals so far (orders `approved_at`).
     approvals: u64,
@@ -466,6 +501,7 @@ impl Finality {
             signers: BTreeMap::new(),
             measurements: BTreeSet::new(),
             liveness_failed: false,
+            liveness_used: false,
             faulty: BTreeSet::new(),
             approvals: 0,
         }
@@ -625,6 +661,7 @@ impl Finality {
         self.claims[id as usize].final_at = Some((path, now));
         self.finals.insert(claim.batch_number, id);
         self.liveness_failed = false;
+        self.liveness_used = false;
         effects.push(Effect::Finalized { claim: id, path, at: now });
         // Rule 4: legs that approved a different root over the same input were wrong.
         for (other, c) in self.claims.iter().enumerate() {
@@ -652,18 +689,46 @@ impl Finality {
         }
     }
 
-    /// Whether the council may change `leg` without the timelock: rule 5 evidence froze it, or
-    /// a rule 6 liveness failure is recorded (`MultiProofFinality.instantUpgradeAllowed`).
-    pub const fn instant_upgrade_allowed(&self, leg: Leg) -> bool {
-        self.legs[slot(leg)].frozen || self.liveness_failed
+    /// Whether the council may change `leg` without the timelock
+    /// (`MultiProofFinality.instantUpgradeAllowed`): rule 5 evidence froze it (one replacement,
+    /// which unfreezes it), or a rule 6 liveness failure is recorded, its one replacement is not
+    /// made yet, and `leg` approved no claim of the oldest unfinalized batch.
+    pub fn instant_upgrade_allowed(&self, leg: Leg) -> bool {
+        if self.legs[slot(leg)].frozen {
+            return true;
+        }
+        if !self.liveness_failed || self.liveness_used {
+            return false;
+        }
+        let oldest = BatchNumber(self.finals.keys().next_back().map_or(0, |b| b.0) + 1);
+        !self.claims.iter().filter(|c| c.claim.batch_number == oldest).any(|c| match leg {
+            Leg::Zk => c.zk.is_some(),
+            Leg::Tee => c.tee.is_some(),
+            Leg::Op => self.op_favours(c),
+        })
     }
 
     /// Replaces `leg`'s logic: a new epoch, unfrozen; earlier approvals by the leg stop counting.
-    fn upgrade(&mut self, leg: Leg, instant: bool, effects: &mut Vec<Effect>) {
+    /// A ZK or OP replacement of a leg that is not frozen, during a liveness failure, uses up
+    /// that failure's one replacement.
+    fn upgrade(&mut self, leg: Leg, implementation: u32, instant: bool, effects: &mut Vec<Effect>) {
+        if self.liveness_failed && !self.legs[slot(leg)].frozen && leg != Leg::Tee {
+            self.liveness_used = true;
+        }
         let state = &mut self.legs[slot(leg)];
+        state.implementation = implementation;
         state.epoch += 1;
         state.frozen = false;
         effects.push(Effect::UpgradeExecuted { leg, instant });
+    }
+
+    /// A frozen leg is replaced only by another contract: the same one would unfreeze it.
+    fn check_replacement(&self, leg: Leg, implementation: u32) -> Result<(), FinalityError> {
+        let state = self.legs[slot(leg)];
+        if state.frozen && state.implementation == implementation {
+            return Err(FinalityError::SameImplementation(leg));
+        }
+        Ok(())
     }
 
     fn council(by: Actor) -> Result<(), FinalityError> {
@@ -782,25 +847,36 @@ impl Finality {
                 self.liveness_failed = true;
                 effects.push(Effect::LivenessFailure { at: self.now });
             }
-            Event::SubmitUpgrade { by, leg } => {
+            Event::SubmitUpgrade { by, leg, implementation } => {
                 Self::council(by)?;
                 if leg == Leg::Tee || self.instant_upgrade_allowed(leg) {
-                    self.upgrade(leg, true, &mut effects);
+                    self.check_replacement(leg, implementation)?;
+                    self.upgrade(leg, implementation, true, &mut effects);
                 } else {
                     let eta = self.now + self.params.upgrade_delay_secs;
-                    self.legs[slot(leg)].upgrade_eta = Some(eta);
+                    self.legs[slot(leg)].upgrade = Some((eta, implementation));
                     effects.push(Effect::UpgradeQueued { leg, eta });
                 }
             }
+            Event::CancelUpgrade { by, leg } => {
+                Self::council(by)?;
+                self.legs[slot(leg)].upgrade.take().ok_or(FinalityError::NoUpgradeQueued(leg))?;
+                effects.push(Effect::UpgradeCancelled { leg });
+            }
             Event::ExecuteUpgrade { leg } => {
-                let eta =
-                    self.legs[slot(leg)].upgrade_eta.ok_or(FinalityError::NoUpgradeQueued(leg))?;
+                let (eta, implementation) =
+                    self.legs[slot(leg)].upgrade.ok_or(FinalityError::NoUpgradeQueued(leg))?;
                 let early = self.now < eta;
                 if early && !self.instant_upgrade_allowed(leg) {
                     return Err(FinalityError::TimelockNotExpired { leg, eta });
                 }
-                self.legs[slot(leg)].upgrade_eta = None;
-                self.upgrade(leg, early, &mut effects);
+                let expired_at = eta + self.params.upgrade_expiry_secs;
+                if self.now > expired_at {
+                    return Err(FinalityError::UpgradeExpired { leg, expired_at });
+                }
+                self.check_replacement(leg, implementation)?;
+                self.legs[slot(leg)].upgrade = None;
+                self.upgrade(leg, implementation, early, &mut effects);
             }
             Event::RegisterSigner { by, signer, measurement, expires_at } => {
                 Self::council(by)?;

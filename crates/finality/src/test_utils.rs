@@ -36,7 +36,8 @@ pub fn event(claim: fn(u64, u64, u64) -> Claim, t0: u64) -> impl Strategy<Value 
         1 => (leg(), id.clone(), id, any::<bool>()).prop_map(|(leg, a, b, verifies)| Event::ProveSelfDisagreement { leg, a, b, verifies }),
         1 => Just(Event::RecordLivenessFailure),
         4 => prop_oneof![1 => Just(DAY), 1 => Just(3 * DAY), 3 => Just(8 * DAY), 1 => Just(31 * DAY), 1 => Just(3600), 1 => Just(7 * DAY - 3)].prop_map(|d| Event::Tick { now: d }),
-        1 => (actor(), leg()).prop_map(|(by, leg)| Event::SubmitUpgrade { by, leg }),
+        1 => (actor(), leg(), 0u32..3).prop_map(|(by, leg, implementation)| Event::SubmitUpgrade { by, leg, implementation }),
+        1 => (actor(), leg()).prop_map(|(by, leg)| Event::CancelUpgrade { by, leg }),
         1 => leg().prop_map(|leg| Event::ExecuteUpgrade { leg }),
         1 => (actor(), 0u32..3, prop::bool::weighted(0.7)).prop_map(|(by, measurement, allowed)| Event::SetMeasurement { by, measurement, allowed }),
         1 => (actor(), 1u32..3).prop_map(|(by, signer)| Event::RevokeSigner { by, signer }),
@@ -49,6 +50,7 @@ pub const fn is_council(e: &Event) -> bool {
     matches!(
         e,
         Event::SubmitUpgrade { .. }
+            | Event::CancelUpgrade { .. }
             | Event::ExecuteUpgrade { .. }
             | Event::SetMeasurement { .. }
             | Event::RevokeSigner { .. }

@@ -129,9 +129,9 @@ fn the_council_never_finalizes() {
             expires_at: T0 + DAY,
         },
         Event::SetMeasurement { by: Actor::Council, measurement: 99, allowed: true },
-        Event::SubmitUpgrade { by: Actor::Council, leg: Leg::Zk },
-        Event::SubmitUpgrade { by: Actor::Council, leg: Leg::Op },
-        Event::SubmitUpgrade { by: Actor::Council, leg: Leg::Tee },
+        Event::SubmitUpgrade { by: Actor::Council, leg: Leg::Zk, implementation: 1 },
+        Event::SubmitUpgrade { by: Actor::Council, leg: Leg::Op, implementation: 1 },
+        Event::SubmitUpgrade { by: Actor::Council, leg: Leg::Tee, implementation: 1 },
         Event::RevokeSigner { by: Actor::Council, signer: 2 },
     ];
     for e in council {
@@ -156,11 +156,11 @@ fn the_council_cannot_upgrade_zk_or_op_early() {
             Err(FinalityError::NoUpgradeQueued(leg))
         );
         assert_eq!(
-            f.apply(Event::SubmitUpgrade { by: Actor::Anyone, leg }),
+            f.apply(Event::SubmitUpgrade { by: Actor::Anyone, leg, implementation: 1 }),
             Err(FinalityError::NotCouncil)
         );
         assert_eq!(
-            f.apply(Event::SubmitUpgrade { by: Actor::Council, leg }).unwrap(),
+            f.apply(Event::SubmitUpgrade { by: Actor::Council, leg, implementation: 1 }).unwrap(),
             vec![Effect::UpgradeQueued { leg, eta: T0 + 30 * DAY }]
         );
     }
@@ -184,7 +184,8 @@ fn the_council_cannot_upgrade_zk_or_op_early() {
     }
     // TEE logic changes at once and is never queued; only the council changes it.
     assert_eq!(
-        f.apply(Event::SubmitUpgrade { by: Actor::Council, leg: Leg::Tee }).unwrap(),
+        f.apply(Event::SubmitUpgrade { by: Actor::Council, leg: Leg::Tee, implementation: 1 })
+            .unwrap(),
         vec![Effect::UpgradeExecuted { leg: Leg::Tee, instant: true }]
     );
     assert_eq!(
@@ -192,7 +193,7 @@ fn the_council_cannot_upgrade_zk_or_op_early() {
         Err(FinalityError::NoUpgradeQueued(Leg::Tee))
     );
     assert_eq!(
-        f.apply(Event::SubmitUpgrade { by: Actor::Anyone, leg: Leg::Tee }),
+        f.apply(Event::SubmitUpgrade { by: Actor::Anyone, leg: Leg::Tee, implementation: 1 }),
         Err(FinalityError::NotCouncil)
     );
 }
@@ -316,7 +317,8 @@ fn self_disagreement_freezes_the_leg_and_opens_the_instant_upgrade() {
     assert_eq!(finalized(&effects), None);
     // The council replaces the ZK verifier at once, without the timelock.
     assert_eq!(
-        f.apply(Event::SubmitUpgrade { by: Actor::Council, leg: Leg::Zk }).unwrap(),
+        f.apply(Event::SubmitUpgrade { by: Actor::Council, leg: Leg::Zk, implementation: 1 })
+            .unwrap(),
         vec![Effect::UpgradeExecuted { leg: Leg::Zk, instant: true }]
     );
     assert!(!f.is_frozen(Leg::Zk));
@@ -354,7 +356,7 @@ fn submitted_evidence_freezes_tee_and_bad_evidence_is_refused() {
         vec![Effect::LegFrozen { leg: Leg::Op }]
     );
     // A replaced game starts afresh: its outcomes under the old game are gone.
-    f.apply(Event::SubmitUpgrade { by: Actor::Council, leg: Leg::Op }).unwrap();
+    f.apply(Event::SubmitUpgrade { by: Actor::Council, leg: Leg::Op, implementation: 1 }).unwrap();
     assert!(matches!(
         f.status(x).unwrap(),
         ClaimStatus::Pending { op: tribunal_finality::GameStatus::InProgress, .. }
@@ -371,7 +373,8 @@ fn liveness_failure_opens_the_instant_upgrade() {
     tick(&mut f, 14 * DAY - 1);
     assert_eq!(f.apply(Event::RecordLivenessFailure), Err(FinalityError::ChainLive));
     assert_eq!(
-        f.apply(Event::SubmitUpgrade { by: Actor::Council, leg: Leg::Op }).unwrap(),
+        f.apply(Event::SubmitUpgrade { by: Actor::Council, leg: Leg::Op, implementation: 1 })
+            .unwrap(),
         vec![Effect::UpgradeQueued { leg: Leg::Op, eta: T0 + 44 * DAY - 1 }]
     );
     assert_eq!(
@@ -384,23 +387,87 @@ fn liveness_failure_opens_the_instant_upgrade() {
         vec![Effect::LivenessFailure { at: T0 + 14 * DAY }]
     );
     assert_eq!(f.apply(Event::RecordLivenessFailure), Err(FinalityError::LivenessAlreadyRecorded));
-    // The queued upgrade may run now, and new ones run at once.
+    // One replacement, of a leg that approved no claim of the stalled batch: the queued OP
+    // upgrade may run now; after it, the timelock is back for the other legs.
+    assert!(f.instant_upgrade_allowed(Leg::Op) && f.instant_upgrade_allowed(Leg::Zk));
     assert_eq!(
         f.apply(Event::ExecuteUpgrade { leg: Leg::Op }).unwrap(),
         vec![Effect::UpgradeExecuted { leg: Leg::Op, instant: true }]
     );
-    assert_eq!(
-        f.apply(Event::SubmitUpgrade { by: Actor::Council, leg: Leg::Zk }).unwrap(),
-        vec![Effect::UpgradeExecuted { leg: Leg::Zk, instant: true }]
-    );
+    assert!(matches!(
+        f.apply(Event::SubmitUpgrade { by: Actor::Council, leg: Leg::Zk, implementation: 1 })
+            .unwrap()[..],
+        [Effect::UpgradeQueued { .. }]
+    ));
     // A finalization ends the failure: the timelock is back.
     f.apply(Event::ZkProof { claim: id, valid: true }).unwrap();
     f.apply(Event::TeeSignature { claim: id, signer: SIGNER }).unwrap();
     assert!(!f.liveness_failed());
     assert!(matches!(
-        f.apply(Event::SubmitUpgrade { by: Actor::Council, leg: Leg::Zk }).unwrap()[..],
+        f.apply(Event::SubmitUpgrade { by: Actor::Council, leg: Leg::Zk, implementation: 1 })
+            .unwrap()[..],
         [Effect::UpgradeQueued { .. }]
     ));
+}
+
+/// Attack (review finding): a liveness failure opened every leg to the council, for any number
+/// of replacements. Now it opens one replacement, of a leg that approved no claim of the stalled
+/// batch: a leg that was working is never handed over.
+#[test]
+fn a_liveness_failure_opens_only_a_leg_that_approved_nothing_once() {
+    let mut f = model();
+    let id = propose(&mut f, claim(1, 0, 11));
+    f.apply(Event::TeeSignature { claim: id, signer: SIGNER }).unwrap();
+    tick(&mut f, 14 * DAY);
+    f.apply(Event::RecordLivenessFailure).unwrap();
+    assert!(!f.instant_upgrade_allowed(Leg::Tee), "the TEE approved a claim of the batch");
+    assert!(f.instant_upgrade_allowed(Leg::Zk) && f.instant_upgrade_allowed(Leg::Op));
+    f.apply(Event::SubmitUpgrade { by: Actor::Council, leg: Leg::Zk, implementation: 1 }).unwrap();
+    assert!(!f.instant_upgrade_allowed(Leg::Op), "one replacement per liveness failure");
+}
+
+/// Attack (review finding): a frozen leg "replaced" by the same contract was unfrozen at once.
+#[test]
+fn a_frozen_leg_is_not_unfrozen_by_the_same_contract() {
+    let mut f = model();
+    let x = propose(&mut f, claim(1, 0, 11));
+    let y = propose(&mut f, claim(1, 0, 66));
+    f.apply(Event::ProveSelfDisagreement { leg: Leg::Zk, a: x, b: y, verifies: true }).unwrap();
+    assert_eq!(
+        f.apply(Event::SubmitUpgrade { by: Actor::Council, leg: Leg::Zk, implementation: 0 }),
+        Err(FinalityError::SameImplementation(Leg::Zk))
+    );
+    assert!(f.is_frozen(Leg::Zk));
+    f.apply(Event::SubmitUpgrade { by: Actor::Council, leg: Leg::Zk, implementation: 1 }).unwrap();
+    assert!(!f.is_frozen(Leg::Zk) && !f.instant_upgrade_allowed(Leg::Zk), "one replacement");
+}
+
+/// Attack (review finding): a queued action could be neither cancelled nor expire, so a stale
+/// upgrade could be executed by anyone long after. Now the council cancels it, and it expires
+/// 14 days after it matures.
+#[test]
+fn a_queued_upgrade_can_be_cancelled_and_expires() {
+    let mut f = model();
+    f.apply(Event::SubmitUpgrade { by: Actor::Council, leg: Leg::Zk, implementation: 1 }).unwrap();
+    assert_eq!(
+        f.apply(Event::CancelUpgrade { by: Actor::Anyone, leg: Leg::Zk }),
+        Err(FinalityError::NotCouncil)
+    );
+    assert_eq!(
+        f.apply(Event::CancelUpgrade { by: Actor::Council, leg: Leg::Zk }).unwrap(),
+        vec![Effect::UpgradeCancelled { leg: Leg::Zk }]
+    );
+    tick(&mut f, 31 * DAY);
+    assert_eq!(
+        f.apply(Event::ExecuteUpgrade { leg: Leg::Zk }),
+        Err(FinalityError::NoUpgradeQueued(Leg::Zk))
+    );
+    f.apply(Event::SubmitUpgrade { by: Actor::Council, leg: Leg::Op, implementation: 1 }).unwrap();
+    tick(&mut f, 44 * DAY + 1);
+    assert_eq!(
+        f.apply(Event::ExecuteUpgrade { leg: Leg::Op }),
+        Err(FinalityError::UpgradeExpired { leg: Leg::Op, expired_at: T0 + 75 * DAY })
+    );
 }
 
 /// Rule 6 never fires while a claim of the oldest unfinalized batch is finalizable: here one

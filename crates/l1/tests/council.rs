@@ -51,6 +51,7 @@ async fn deploy_council(
             _threshold: alloy_primitives::U256::from(threshold),
             _mode: mode,
             _upgradeDelaySeconds: 30 * DAY,
+            _expirySeconds: 14 * DAY,
             _evidence: registry,
             _targets: vec![registry, registry, registry],
             _selectors: vec![
@@ -325,5 +326,59 @@ fn stage2_membership_rules_are_enforced_at_deployment() {
             .unwrap();
         assert_eq!(SecurityCouncil::MODECall::abi_decode_returns(&out).unwrap(), 1);
         deploy_council(&l1, &members(8), 6, 0, registry).await.unwrap();
+    });
+}
+
+/// Attack (review finding): a queued action could be neither cancelled nor expire, so a stale
+/// `setZkVerifier` queued before an emergency replacement could be executed by anyone 30 days
+/// later, reinstalling a known-bad verifier. Now the council cancels it at zero delay (only
+/// through its own threshold), and an action not executed within 14 days of maturing expires.
+#[test]
+fn a_queued_action_can_be_cancelled_and_expires() {
+    run(async {
+        let s = setup().await;
+        let m: Vec<&PrivateKeySigner> = s.members.iter().collect();
+        let stale: Bytes =
+            MockLegRegistry::setZkVerifierCall { _verifier: Address::repeat_byte(0xbd) }
+                .abi_encode()
+                .into();
+        let id = s.nonce().await;
+        s.submit(&m[..6], s.registry, stale.clone()).await.unwrap();
+        let cancel: Bytes = SecurityCouncil::cancelCall { _id: id }.abi_encode().into();
+        // Nobody but the council's threshold cancels.
+        let err =
+            s.l1.send(&dev_signers()[2], L1Tx::call(s.council, cancel.to_vec())).await.unwrap_err();
+        assert!(matches!(
+            council_error(&err),
+            SecurityCouncil::SecurityCouncilErrors::Council_OnlyCouncil(_)
+        ));
+        s.submit(&m[..6], s.council, cancel).await.unwrap();
+        s.l1.increase_time(31 * DAY).await.unwrap();
+        let execute = SecurityCouncil::executeCall { _id: id, _target: s.registry, _data: stale };
+        let err =
+            s.l1.send(&dev_signers()[2], L1Tx::call(s.council, execute.abi_encode()))
+                .await
+                .unwrap_err();
+        assert!(matches!(
+            council_error(&err),
+            SecurityCouncil::SecurityCouncilErrors::Council_UnknownAction(_)
+        ));
+
+        // An action left past its 14-day execution window expires.
+        let late: Bytes = MockLegRegistry::setOpGameCall { _game: Address::repeat_byte(0x78) }
+            .abi_encode()
+            .into();
+        let id = s.nonce().await;
+        s.submit(&m[..6], s.registry, late.clone()).await.unwrap();
+        s.l1.increase_time(44 * DAY + 1).await.unwrap();
+        let execute = SecurityCouncil::executeCall { _id: id, _target: s.registry, _data: late };
+        let err =
+            s.l1.send(&dev_signers()[2], L1Tx::call(s.council, execute.abi_encode()))
+                .await
+                .unwrap_err();
+        assert!(matches!(
+            council_error(&err),
+            SecurityCouncil::SecurityCouncilErrors::Council_Expired(_)
+        ));
     });
 }

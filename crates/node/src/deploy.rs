@@ -71,6 +71,8 @@ pub struct DeployConfig {
     pub liveness_grace_secs: u64,
     /// Timelock on ZK and OP changes, in seconds (30 days).
     pub upgrade_delay_secs: u64,
+    /// How long a matured council action stays executable, in seconds (14 days).
+    pub upgrade_expiry_secs: u64,
     /// Council members.
     pub council_members: Vec<Address>,
     /// Signatures the council needs.
@@ -105,6 +107,7 @@ impl DeployConfig {
             op_window_secs: 7 * DAY_SECONDS,
             liveness_grace_secs: 7 * DAY_SECONDS,
             upgrade_delay_secs: 30 * DAY_SECONDS,
+            upgrade_expiry_secs: 14 * DAY_SECONDS,
             council_members,
             council_threshold: threshold,
             council_mode: CouncilMode::Stage2,
@@ -292,6 +295,7 @@ pub async fn deploy(
             _threshold: U256::from(config.council_threshold),
             _mode: config.council_mode as u8,
             _upgradeDelaySeconds: config.upgrade_delay_secs,
+            _expirySeconds: config.upgrade_expiry_secs,
             _evidence: finality,
             _targets: allow.iter().map(|a| a.0).collect(),
             _selectors: allow.iter().map(|a| a.1).collect(),

@@ -75,6 +75,8 @@ struct Setup {
     l1: DevL1,
     d: Deployment,
     games: Vec<Address>,
+    /// ZK verifiers by the model's implementation id (0: the deployed one).
+    zk_verifiers: Vec<Address>,
     genesis_time: u64,
 }
 
@@ -145,7 +147,13 @@ async fn build_setup() -> Setup {
             .await
             .unwrap();
     }
-    Setup { l1, d, games, genesis_time }
+    let mut zk_verifiers = vec![d.zk_verifier];
+    for _ in 0..2 {
+        let r =
+            l1.send(&signers[3], L1Tx::create(TestZkVerifier::BYTECODE.to_vec())).await.unwrap();
+        zk_verifiers.push(r.contract_address.unwrap());
+    }
+    Setup { l1, d, games, zk_verifiers, genesis_time }
 }
 
 /// A TEE registry mirror, to know whether evidence signatures verify at a given time.
@@ -190,13 +198,22 @@ fn model_error(e: &FinalityError) -> String {
         E::NoUpgradeQueued(_) => "NoUpgradeQueued".into(),
         E::TimelockNotExpired { eta, .. } => format!("Timelocked({eta})"),
         E::OpUndecided { claim, rival } => format!("OpUndecided({claim},{rival})"),
+        E::UpgradeExpired { expired_at, .. } => format!("UpgradeExpired({expired_at})"),
+        E::SameImplementation(leg) => format!("SameImplementation({})", leg_id(leg)),
         ref other => format!("{other:?}"),
     }
 }
 
 fn contract_error(e: &L1Error) -> String {
+    match e.revert_data() {
+        Some(data) => revert_reason(data),
+        None => format!("not a revert: {e}"),
+    }
+}
+
+/// A revert's data, normalized; a council call that failed is named by its inner revert.
+fn revert_reason(data: &[u8]) -> String {
     use MultiProofFinality::MultiProofFinalityErrors as F;
-    let Some(data) = e.revert_data() else { return format!("not a revert: {e}") };
     if let Ok(err) = F::abi_decode(data) {
         return match err {
             F::Finality_UnknownClaim(x) => format!("UnknownClaim({})", x.id),
@@ -216,6 +233,7 @@ fn contract_error(e: &L1Error) -> String {
             F::Finality_ChainLive(_) => "ChainLive".into(),
             F::Finality_LivenessAlreadyRecorded(_) => "LivenessAlreadyRecorded".into(),
             F::Finality_NotCouncil(_) => "NotCouncil".into(),
+            F::Finality_SameImplementation(x) => format!("SameImplementation({})", x.leg),
             other => format!("{other:?}"),
         };
     }
@@ -226,6 +244,13 @@ fn contract_error(e: &L1Error) -> String {
             }
             SecurityCouncil::SecurityCouncilErrors::Council_Timelocked(x) => {
                 format!("Timelocked({})", x.eta)
+            }
+            SecurityCouncil::SecurityCouncilErrors::Council_Expired(x) => {
+                format!("UpgradeExpired({})", x.expiredAt)
+            }
+            SecurityCouncil::SecurityCouncilErrors::Council_OnlyCouncil(_) => "NotCouncil".into(),
+            SecurityCouncil::SecurityCouncilErrors::Council_CallFailed(x) => {
+                revert_reason(&x.reason)
             }
             other => format!("{other:?}"),
         };
@@ -243,7 +268,7 @@ fn contract_error(e: &L1Error) -> String {
             }
         };
     }
-    format!("undecoded revert {data}")
+    format!("undecoded revert {}", Bytes::copy_from_slice(data))
 }
 
 const fn leg_id(leg: Leg) -> u8 {
@@ -406,24 +431,33 @@ impl<'a> Case<'a> {
                 .send(fin, MultiProofFinality::recordLivenessFailureCall {}, U256::ZERO)
                 .await
                 .map(|()| None),
-            Event::SubmitUpgrade { by, leg } => {
+            Event::SubmitUpgrade { by, leg, ref mut implementation } => {
                 let data = match leg {
                     Leg::Zk => {
-                        MultiProofFinality::setZkVerifierCall { _verifier: self.s.d.zk_verifier }
-                            .abi_encode()
+                        let verifier = self.s.zk_verifiers[*implementation as usize];
+                        MultiProofFinality::setZkVerifierCall { _verifier: verifier }.abi_encode()
                     }
                     Leg::Tee => {
+                        // The one TEE verifier holds the registry the model mirrors.
+                        *implementation = 0;
                         MultiProofFinality::setTeeVerifierCall { _verifier: self.s.d.tee_verifier }
                             .abi_encode()
                     }
                     Leg::Op => {
+                        // A fresh game each time: a game keeps its outcomes.
                         let game = self.s.games[self.next_game % GAME_POOL];
                         self.next_game += 1;
+                        *implementation = self.next_game as u32;
                         op_game = Some(game);
                         MultiProofFinality::setDisputeGameCall { _game: game }.abi_encode()
                     }
                 };
                 self.council_call(by, fin, data).await.map(Some)
+            }
+            Event::CancelUpgrade { by, leg } => {
+                let id = self.queued.get(&leg_id(leg)).map_or(u64::MAX, |q| q.0);
+                let data = SecurityCouncil::cancelCall { _id: U256::from(id) }.abi_encode();
+                self.council_call(by, self.s.d.council, data).await.map(Some)
             }
             Event::ExecuteUpgrade { leg } => {
                 let (id, target, data, game) = self.queued.get(&leg_id(leg)).cloned().unwrap_or((
@@ -550,7 +584,7 @@ impl<'a> Case<'a> {
                         .insert(leg_id(leg), (id, submitted.target, submitted.data, op_game));
                 }
             }
-            Event::ExecuteUpgrade { leg } => {
+            Event::ExecuteUpgrade { leg } | Event::CancelUpgrade { leg, .. } => {
                 self.queued.remove(&leg_id(leg));
                 if let Some(g) = op_game {
                     self.game = g;

@@ -293,9 +293,25 @@ fn self_disagreement_freezes_the_leg_and_opens_the_instant_upgrade() {
         sys.prove_zk(y, py).await.unwrap();
         sys.attest_tee(y, sys.tee_signature(&enclave(0), &cy)).await.unwrap();
         assert!(!status(&sys, y).await.isFinal);
-        // The council replaces the ZK verifier at once.
-        let data =
+        // Attack (review finding): "replacing" the frozen verifier by itself unfroze it at once.
+        let same =
             MultiProofFinality::setZkVerifierCall { _verifier: sys.d.zk_verifier }.abi_encode();
+        let err = council_error(&sys.council(sys.d.finality, same).await.unwrap_err());
+        let Council::Council_CallFailed(failed) = err else { panic!("{err:?}") };
+        assert!(matches!(F::abi_decode(&failed.reason), Ok(F::Finality_SameImplementation(_))));
+        // The council replaces the ZK verifier at once, by another contract.
+        let fresh = l1
+            .send(
+                &sys.stranger,
+                tribunal_l1::L1Tx::create(
+                    tribunal_contracts::test_fixtures::TestZkVerifier::BYTECODE.to_vec(),
+                ),
+            )
+            .await
+            .unwrap()
+            .contract_address
+            .unwrap();
+        let data = MultiProofFinality::setZkVerifierCall { _verifier: fresh }.abi_encode();
         let (_, r) = sys.council(sys.d.finality, data).await.unwrap();
         gas("council submit (executed at once)", &r);
         assert!(r.logs.iter().any(|l| SecurityCouncil::ActionExecuted::decode_log(l).is_ok()));
