@@ -11,7 +11,7 @@ fn grades_defaults_and_config_files() {
     let out = tribunal(&["stage"]);
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains("Stage 1") && text.contains("exit window 22d"), "{text}");
+    assert!(text.contains("Stage 2") && text.contains("exit window 37d"), "{text}");
 
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("deployment.json");

@@ -2,7 +2,7 @@
 //!
 //! The configuration comes from a deployed system (`--l1-rpc` and `--finality`), from a JSON
 //! file (`--config`, the fields of `tribunal_finality::stage::DeploymentConfig`), or, with
-//! neither, from the DESIGN.md §1 defaults with both trustless legs deployed.
+//! neither, from the embedded defaults with both trustless legs deployed.
 
 use std::path::PathBuf;
 
@@ -52,7 +52,7 @@ pub fn run(args: StageArgs) -> eyre::Result<()> {
             })?;
             (format!("{finality} on {url}"), config)
         }
-        _ => ("DESIGN.md §1 defaults".to_owned(), DeploymentConfig::DEFAULT),
+        _ => ("the embedded defaults".to_owned(), DeploymentConfig::DEFAULT),
     };
     let g = grade(&config);
     if args.json {

@@ -48,7 +48,7 @@ pub struct FinalityParams {
     pub genesis_time: u64,
     /// The OP window, in seconds (7 days).
     pub op_window_secs: u64,
-    /// The timelock on ZK and OP upgrades, in seconds (30 days).
+    /// The timelock on ZK and OP upgrades, in seconds (45 days).
     pub upgrade_delay_secs: u64,
     /// How long a matured upgrade stays executable, in seconds (14 days).
     pub upgrade_expiry_secs: u64,
@@ -62,6 +62,8 @@ impl FinalityParams {
     pub const SEVEN_DAYS: u64 = 7 * 24 * 3600;
     /// Thirty days, in seconds.
     pub const THIRTY_DAYS: u64 = 30 * 24 * 3600;
+    /// Forty-five days, in seconds: the default timelock (a 37-day exit window, Stage 2).
+    pub const FORTY_FIVE_DAYS: u64 = 45 * 24 * 3600;
 
     /// The defaults for a chain starting at `genesis_root` at `genesis_time`.
     pub const fn new(genesis_root: StateRoot, genesis_time: u64) -> Self {
@@ -69,7 +71,7 @@ impl FinalityParams {
             genesis_root,
             genesis_time,
             op_window_secs: Self::SEVEN_DAYS,
-            upgrade_delay_secs: Self::THIRTY_DAYS,
+            upgrade_delay_secs: Self::FORTY_FIVE_DAYS,
             upgrade_expiry_secs: 2 * Self::SEVEN_DAYS,
             liveness_grace_secs: Self::SEVEN_DAYS,
         }

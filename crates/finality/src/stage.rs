@@ -38,14 +38,16 @@ pub struct DeploymentConfig {
 }
 
 impl DeploymentConfig {
-    /// DESIGN.md §1 defaults, with both trustless legs deployed: 6-of-8 council, 30-day
-    /// timelock, 24-hour forced inclusion, 7-day OP window.
+    /// The defaults, with both trustless legs deployed: 6-of-8 council, 45-day timelock (as
+    /// Surge's), 24-hour forced inclusion, 7-day OP window: an exit window of 45 − 1 − 7 = 37
+    /// days, Stage 2 (DESIGN.md §1 asks for at least 30 days of timelock and a 30-day exit
+    /// window).
     pub const DEFAULT: Self = Self {
         zk_verifier: true,
         dispute_game: true,
         council_members: 8,
         council_threshold: 6,
-        upgrade_delay_secs: 30 * DAY,
+        upgrade_delay_secs: 45 * DAY,
         forced_inclusion_delay_secs: DAY,
         op_window_secs: 7 * DAY,
     };
@@ -202,8 +204,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn default_misses_stage_2_only_on_the_exit_window() {
+    fn the_default_is_stage_2() {
         let g = grade(&DeploymentConfig::DEFAULT);
+        assert_eq!(g.stage, 2, "{g}");
+        assert!(g.to_string().contains("exit window 37d"), "{g}");
+    }
+
+    #[test]
+    fn a_30_day_timelock_misses_stage_2_only_on_the_exit_window() {
+        let c = DeploymentConfig { upgrade_delay_secs: 30 * DAY, ..DeploymentConfig::DEFAULT };
+        let g = grade(&c);
         assert_eq!(g.stage, 1, "{g}");
         let missed: Vec<_> = g.requirements.iter().filter(|r| !r.met).collect();
         assert_eq!(missed.len(), 1);

@@ -106,7 +106,7 @@ fn check(outage: Outage, events: Vec<Event>) -> Result<(), TestCaseError> {
                 Effect::UpgradeExecuted { leg, instant: false } => {
                     // Rule 7: without evidence, only after the full timelock.
                     prop_assert!(leg != Leg::Tee);
-                    prop_assert!(f.now() >= queued_at[&leg] + 30 * DAY);
+                    prop_assert!(f.now() >= queued_at[&leg] + f.params().upgrade_delay_secs);
                 }
                 Effect::Finalized { claim, path, at } => {
                     // Rule 3: nothing the council does finalizes.

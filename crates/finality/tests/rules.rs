@@ -138,7 +138,7 @@ fn the_council_never_finalizes() {
         let effects = f.apply(e).unwrap();
         assert_eq!(finalized(&effects), None);
     }
-    tick(&mut f, 31 * DAY);
+    tick(&mut f, 46 * DAY);
     for leg in [Leg::Zk, Leg::Op] {
         assert_eq!(finalized(&f.apply(Event::ExecuteUpgrade { leg }).unwrap()), None);
     }
@@ -161,14 +161,14 @@ fn the_council_cannot_upgrade_zk_or_op_early() {
         );
         assert_eq!(
             f.apply(Event::SubmitUpgrade { by: Actor::Council, leg, implementation: 1 }).unwrap(),
-            vec![Effect::UpgradeQueued { leg, eta: T0 + 30 * DAY }]
+            vec![Effect::UpgradeQueued { leg, eta: T0 + 45 * DAY }]
         );
     }
-    tick(&mut f, 30 * DAY - 1);
+    tick(&mut f, 45 * DAY - 1);
     for leg in [Leg::Zk, Leg::Op] {
         assert_eq!(
             f.apply(Event::ExecuteUpgrade { leg }),
-            Err(FinalityError::TimelockNotExpired { leg, eta: T0 + 30 * DAY })
+            Err(FinalityError::TimelockNotExpired { leg, eta: T0 + 45 * DAY })
         );
     }
     tick(&mut f, 1);
@@ -375,11 +375,11 @@ fn liveness_failure_opens_the_instant_upgrade() {
     assert_eq!(
         f.apply(Event::SubmitUpgrade { by: Actor::Council, leg: Leg::Op, implementation: 1 })
             .unwrap(),
-        vec![Effect::UpgradeQueued { leg: Leg::Op, eta: T0 + 44 * DAY - 1 }]
+        vec![Effect::UpgradeQueued { leg: Leg::Op, eta: T0 + 59 * DAY - 1 }]
     );
     assert_eq!(
         f.apply(Event::ExecuteUpgrade { leg: Leg::Op }),
-        Err(FinalityError::TimelockNotExpired { leg: Leg::Op, eta: T0 + 44 * DAY - 1 })
+        Err(FinalityError::TimelockNotExpired { leg: Leg::Op, eta: T0 + 59 * DAY - 1 })
     );
     tick(&mut f, 1);
     assert_eq!(
@@ -463,10 +463,10 @@ fn a_queued_upgrade_can_be_cancelled_and_expires() {
         Err(FinalityError::NoUpgradeQueued(Leg::Zk))
     );
     f.apply(Event::SubmitUpgrade { by: Actor::Council, leg: Leg::Op, implementation: 1 }).unwrap();
-    tick(&mut f, 44 * DAY + 1);
+    tick(&mut f, 59 * DAY + 1);
     assert_eq!(
         f.apply(Event::ExecuteUpgrade { leg: Leg::Op }),
-        Err(FinalityError::UpgradeExpired { leg: Leg::Op, expired_at: T0 + 75 * DAY })
+        Err(FinalityError::UpgradeExpired { leg: Leg::Op, expired_at: T0 + 90 * DAY })
     );
 }
 

@@ -69,7 +69,7 @@ pub struct DeployConfig {
     /// Liveness grace after the OP window, in seconds (7 days): the oldest unfinalized batch's
     /// first claim must wait the window plus this before a liveness failure can be recorded.
     pub liveness_grace_secs: u64,
-    /// Timelock on ZK and OP changes, in seconds (30 days).
+    /// Timelock on ZK and OP changes, in seconds (45 days: a 37-day exit window, Stage 2).
     pub upgrade_delay_secs: u64,
     /// How long a matured council action stays executable, in seconds (14 days).
     pub upgrade_expiry_secs: u64,
@@ -87,7 +87,7 @@ pub struct DeployConfig {
 
 impl DeployConfig {
     /// DESIGN.md §1 defaults: 24-hour forced inclusion, 7-day OP window and liveness grace,
-    /// 30-day timelock, a Stage 2 council of `members` with a 75% threshold (6 of 8), depths 32
+    /// 45-day timelock, a Stage 2 council of `members` with a 75% threshold (6 of 8), depths 32
     /// and 10, a 0.1 ETH bond. No ZK verifier or dispute game until they are given.
     pub fn new(
         l2_chain_id: ChainId,
@@ -106,7 +106,7 @@ impl DeployConfig {
             bond_wei: U256::from(10u128.pow(17)),
             op_window_secs: 7 * DAY_SECONDS,
             liveness_grace_secs: 7 * DAY_SECONDS,
-            upgrade_delay_secs: 30 * DAY_SECONDS,
+            upgrade_delay_secs: 45 * DAY_SECONDS,
             upgrade_expiry_secs: 14 * DAY_SECONDS,
             council_members,
             council_threshold: threshold,

@@ -140,7 +140,7 @@ fn the_council_cannot_finalize_take_funds_or_upgrade_early() {
             sys.send(&sys.stranger, sys.d.tee_verifier, direct, U256::ZERO).await.unwrap_err();
         assert!(TeeVerifier::TeeVerifierErrors::abi_decode(err.revert_data().unwrap()).is_ok());
 
-        // The ZK verifier changes only after 30 days.
+        // The ZK verifier changes only after the 45-day timelock.
         let data = MultiProofFinality::setZkVerifierCall { _verifier: Address::repeat_byte(9) }
             .abi_encode();
         let (id, r) = sys.council(sys.d.finality, data.clone()).await.unwrap();
@@ -150,7 +150,7 @@ fn the_council_cannot_finalize_take_funds_or_upgrade_early() {
             _target: sys.d.finality,
             _data: Bytes::from(data),
         };
-        l1.increase_time(30 * DAY - 60).await.unwrap();
+        l1.increase_time(45 * DAY - 60).await.unwrap();
         let err =
             sys.send(&sys.stranger, sys.d.council, execute.clone(), U256::ZERO).await.unwrap_err();
         assert!(matches!(council_error(&err), Council::Council_Timelocked(_)), "{err}");

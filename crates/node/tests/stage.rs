@@ -38,7 +38,7 @@ fn the_default_deployment_reads_back_as_the_defaults() {
         let read = read_stage_config(&l1, d.finality).await.unwrap();
         assert_eq!(read, DeploymentConfig::DEFAULT);
         let g = grade(&read);
-        assert_eq!(g.stage, 1, "{g}");
+        assert_eq!(g.stage, 2, "{g}");
     });
 }
 

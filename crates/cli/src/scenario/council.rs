@@ -9,7 +9,7 @@ use super::{council_error, expect_refused, latest_final};
 use crate::devnet::Rollup;
 
 /// DESIGN.md §1 rule 7: the council never finalizes, never takes funds, and changes the ZK or OP
-/// logic only through the 30-day timelock.
+/// logic only through the 45-day timelock.
 pub(super) async fn rogue_council(l1: &DevL1, r: &Rollup, claim: u64) -> eyre::Result<()> {
     let f = r.d.finality;
     println!("the council (6 of 8 signing) tries:");
@@ -70,7 +70,7 @@ pub(super) async fn rogue_council(l1: &DevL1, r: &Rollup, claim: u64) -> eyre::R
     l1.send(&r.signers[9], L1Tx::call(r.d.council, execute.abi_encode())).await?;
     let now_verifier = view(l1, f, MultiProofFinality::zkVerifierCall {}).await?;
     eyre::ensure!(now_verifier == rogue_verifier, "the timelocked upgrade did not run");
-    println!("  after the 30-day timelock the upgrade runs, as users were warned it would");
+    println!("  after the 45-day timelock the upgrade runs, as users were warned it would");
     Ok(())
 }
 
@@ -110,7 +110,7 @@ pub(super) async fn silent_proposer(l1: &DevL1, r: &Rollup) -> eyre::Result<()> 
     r.council_submit(l1, 6, f, upgrade).await?;
     let verifier = view(l1, f, MultiProofFinality::zkVerifierCall {}).await?;
     eyre::ensure!(verifier == Address::repeat_byte(0x2c), "the ZK upgrade did not run at once");
-    println!("the council replaces the ZK verifier at once (no 30-day timelock)");
+    println!("the council replaces the ZK verifier at once (no 45-day timelock)");
     eyre::ensure!(latest_final(l1, r).await? == 0, "a root became final");
     Ok(())
 }

@@ -49,7 +49,7 @@ pub enum ScenarioName {
     /// final, the liveness failure is recorded and the council's ZK upgrade runs at once.
     SilentProposer,
     /// The council (6 of 8 signing) tries to finalize, to move funds and to upgrade the ZK leg
-    /// early: all refused; the upgrade runs only after its 30-day timelock.
+    /// early: all refused; the upgrade runs only after its 45-day timelock.
     RogueCouncil,
 }
 
