@@ -85,6 +85,10 @@ contract Inbox {
     mapping(uint64 => bytes32) public accountKey;
     /// @dev keccak256(batchNumber, index) => claimed.
     mapping(bytes32 => bool) internal claimed;
+    /// @notice Withdrawals whose recipient refused the payment, owed to it, in wei.
+    mapping(address => uint256) public owed;
+    /// @notice Gas a withdrawal's recipient gets to accept the payment.
+    uint256 public constant PAYOUT_GAS = 100_000;
 
     /// @notice Emitted when a batch is posted.
     /// @param batchNumber The batch's number.
@@ -106,6 +110,8 @@ contract Inbox {
     /// @param to The L1 recipient.
     /// @param amount Amount paid, in wei.
     event WithdrawalClaimed(uint64 indexed batchNumber, uint64 indexed index, address indexed to, uint256 amount);
+    /// @notice A recipient refused a withdrawal's payment; it is owed to it (`withdrawOwed`).
+    event WithdrawalOwed(address indexed to, uint256 amount);
 
     /// @notice The caller may not post now: it is not the sequencer and no message is overdue.
     error Inbox_NotSequencer(address caller);
@@ -135,6 +141,8 @@ contract Inbox {
     error Inbox_BadWithdrawalProof();
     /// @notice The ETH transfer to the recipient failed.
     error Inbox_PaymentFailed(address to);
+    /// @notice Nothing is owed to the caller.
+    error Inbox_NothingOwed(address caller);
 
     /// @param _sequencer The account that posts batches.
     /// @param _l2ChainId The L2 chain id.
@@ -315,7 +323,9 @@ contract Inbox {
     // ---------------------------------------------------------------- withdrawals
 
     /// @notice Pays a withdrawal emitted by a final batch (rule 8). Anyone may submit it; the
-    ///         ETH goes to `_to`.
+    ///         ETH goes to `_to` with `PAYOUT_GAS`. When `_to` refuses it (a contract without a
+    ///         payable receive, or one that burns the gas), the amount is owed to `_to` instead,
+    ///         and `_to` pulls it to any address with `withdrawOwed`: nothing is stuck.
     /// @param _batchNumber The batch that emitted it.
     /// @param _index Its leaf index in the batch's withdrawal tree.
     /// @param _to L1 recipient.
@@ -343,8 +353,23 @@ contract Inbox {
         if (bytes32(node) != root) revert Inbox_BadWithdrawalProof();
         claimed[key] = true;
         emit WithdrawalClaimed(_batchNumber, _index, _to, _amount);
-        (bool ok,) = _to.call{ value: _amount }("");
-        if (!ok) revert Inbox_PaymentFailed(_to);
+        (bool ok,) = _to.call{ value: _amount, gas: PAYOUT_GAS }("");
+        if (!ok) {
+            // A caller must not push the payment into `owed` by starving it (EIP-150).
+            if (gasleft() < PAYOUT_GAS / 63) revert Inbox_PaymentFailed(_to);
+            owed[_to] += _amount;
+            emit WithdrawalOwed(_to, _amount);
+        }
+    }
+
+    /// @notice Pays the caller's owed withdrawals (those its address refused) to `_recipient`.
+    /// @param _recipient Where the ETH goes.
+    function withdrawOwed(address payable _recipient) external {
+        uint256 amount = owed[msg.sender];
+        if (amount == 0) revert Inbox_NothingOwed(msg.sender);
+        owed[msg.sender] = 0;
+        (bool ok,) = _recipient.call{ value: amount }("");
+        if (!ok) revert Inbox_PaymentFailed(_recipient);
     }
 
     /// @notice Whether a withdrawal was paid.

@@ -104,6 +104,11 @@ pub mod test_fixtures {
     );
     alloy_sol_types::sol!(
         #[derive(Debug, PartialEq, Eq)]
+        RejectingRecipient,
+        "artifacts/RejectingRecipient.json"
+    );
+    alloy_sol_types::sol!(
+        #[derive(Debug, PartialEq, Eq)]
         Groth16Harness,
         "artifacts/Groth16Harness.json"
     );

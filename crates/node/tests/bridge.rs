@@ -254,3 +254,61 @@ fn bridge_and_forced_inclusion_on_anvil() {
             .expect("scenario within 5 minutes");
     });
 }
+
+/// Attack (review finding): `claimWithdrawal` to an address that refuses ETH reverted for ever,
+/// so the withdrawal was stuck in the bridge. Now the amount is owed to that address, which pulls
+/// it to another address; anyone's claim of it still succeeds.
+#[test]
+fn a_withdrawal_to_an_address_that_refuses_eth_is_not_stuck() {
+    use tribunal_contracts::test_fixtures::RejectingRecipient;
+    use tribunal_l1::{L1, L1Tx};
+    run(async {
+        let l1 = DevL1::new();
+        let mut sys = System::deploy(&l1).await;
+        let r = l1
+            .send(&sys.stranger, L1Tx::create(RejectingRecipient::BYTECODE.to_vec()))
+            .await
+            .unwrap();
+        let wallet = r.contract_address.unwrap();
+        let alice = PrivateKey::from_bytes([0xa1; 32]);
+        let (_, out1) = sys.deposit_batch(&[&alice]).await;
+        sys.finalize_instant(&out1).await;
+        let w = Withdraw { from: AccountIndex(0), to: wallet, amount: Wei(ETH / 4), nonce: 0 };
+        let b2 = Batch {
+            chain_id: common::CHAIN,
+            number: BatchNumber(2),
+            txs: vec![Tx::Withdraw(Signed::sign(w, common::CHAIN, &alice))],
+        };
+        let out2 = execute_batch(&mut sys.state, &b2).unwrap();
+        sys.post(&sys.sequencer, &b2, 1).await.unwrap();
+        sys.finalize_instant(&out2).await;
+        let wtree = SparseMerkleTree::from_leaves(
+            10,
+            out2.withdrawals.iter().map(|w| (w.index, w.withdrawal.leaf())),
+        )
+        .unwrap();
+        let siblings: Vec<U256> =
+            wtree.siblings(0).iter().map(|s| U256::from_be_bytes(fr_to_be_bytes(s))).collect();
+        let claim = Inbox::claimWithdrawalCall {
+            _batchNumber: 2,
+            _index: 0,
+            _to: wallet,
+            _amount: ETH / 4,
+            _siblings: siblings,
+        };
+        let r = sys.send(&sys.stranger, sys.d.inbox, claim, U256::ZERO).await.unwrap();
+        gas("claimWithdrawal to a refusing address (owed)", &r);
+        assert!(r.logs.iter().any(|l| Inbox::WithdrawalOwed::decode_log(l).is_ok()));
+        let owed = sys.view(sys.d.inbox, Inbox::owedCall(wallet)).await;
+        assert_eq!(owed, U256::from(ETH / 4));
+        // Nobody else can take it; the wallet pulls it to another address.
+        let theft = Inbox::withdrawOwedCall { _recipient: sys.stranger.address() };
+        let err = sys.send(&sys.stranger, sys.d.inbox, theft, U256::ZERO).await.unwrap_err();
+        assert!(matches!(inbox_error(&err), Inbox::InboxErrors::Inbox_NothingOwed(_)));
+        let payee = Address::repeat_byte(0x55);
+        let pull = RejectingRecipient::pullCall { _inbox: sys.d.inbox, _to: payee };
+        sys.send(&sys.stranger, wallet, pull, U256::ZERO).await.unwrap();
+        assert_eq!(l1.balance(payee).await.unwrap(), U256::from(ETH / 4));
+        assert_eq!(sys.view(sys.d.inbox, Inbox::owedCall(wallet)).await, U256::ZERO);
+    });
+}
