@@ -11,6 +11,8 @@ interface IClaimRegistry {
     function claimOf(uint256 _id) external view returns (Claim memory);
     /// @notice See `MultiProofFinality.proposerOf`.
     function proposerOf(uint256 _id) external view returns (address);
+    /// @notice See `MultiProofFinality.claimCount`.
+    function claimCount() external view returns (uint256);
 }
 
 /// @notice What the dispute game reads from the inbox.
@@ -100,8 +102,10 @@ contract DisputeGame is IDisputeGame {
         bool headerKnown;
         /// @dev Transactions in the batch (from its header).
         uint32 txCount;
-        /// @dev 1 + the root node's id.
+        /// @dev 1 + the root node's id (0 until the claim is challenged).
         uint32 root;
+        /// @dev Who created the game: the root's claimant and bond.
+        address creator;
         /// @dev The header chunk: the data commitment's first accumulator.
         uint256 headerChunk;
     }
@@ -211,6 +215,10 @@ contract DisputeGame is IDisputeGame {
 
     /// @notice The game exists already.
     error Game_Exists(uint256 claimId);
+    /// @notice No such claim in `FINALITY`.
+    error Game_UnknownClaim(uint256 claimId);
+    /// @notice The claim has not been challenged.
+    error Game_NotChallenged(uint256 claimId);
     /// @notice No game for this claim.
     error Game_Missing(uint256 claimId);
     /// @notice The game is resolved.
@@ -273,29 +281,36 @@ contract DisputeGame is IDisputeGame {
     // ---------------------------------------------------------------- moves
 
     /// @notice Creates the game of claim `_claimId`, with `CLAIM_BOND` attached. Anyone may
-    ///         create it, once; the bond returns to the creator unless the claim loses.
+    ///         create it, once; the bond returns to the creator unless the claim loses. The root
+    ///         position is written only when the claim is challenged, so an unchallenged game
+    ///         costs two storage slots.
     /// @param _claimId The claim (must exist in `FINALITY`).
-    /// @return root The root position's id.
-    function create(uint256 _claimId) external payable returns (uint256 root) {
+    function create(uint256 _claimId) external payable {
         if (msg.value != CLAIM_BOND) revert Game_WrongBond(msg.value, CLAIM_BOND);
-        return _create(_claimId);
+        _create(_claimId);
     }
 
-    function _create(uint256 _claimId) internal returns (uint256 root) {
-        Claim memory c = FINALITY.claimOf(_claimId);
+    function _create(uint256 _claimId) internal {
+        if (_claimId >= FINALITY.claimCount()) revert Game_UnknownClaim(_claimId);
         Game storage g = games[_claimId];
         if (g.createdAt != 0) revert Game_Exists(_claimId);
         g.createdAt = uint64(block.timestamp);
+        g.creator = msg.sender;
+        emit GameCreated(_claimId, msg.sender);
+    }
+
+    /// @dev Writes the root position of a game at its first challenge: the creator's bond on
+    ///      the claim's `T_n`.
+    function _root(Game storage _g, uint256 _claimId, Claim memory _c) internal returns (uint256 root) {
         root = nodes.length;
-        g.root = uint32(root + 1);
+        _g.root = uint32(root + 1);
         Node storage n = nodes.push();
         n.claimId = uint64(_claimId);
         n.kind = Kind.ROOT;
-        n.createdAt = uint64(block.timestamp);
-        n.claimant = msg.sender;
+        n.createdAt = _g.createdAt;
+        n.claimant = _g.creator;
         n.bond = uint96(CLAIM_BOND);
-        n.hiHash = STF.traceHash(StfStep.TraceState(c.postRoot, c.queueAfter, c.withdrawalRoot, c.dataCommitment));
-        emit GameCreated(_claimId, msg.sender);
+        n.hiHash = STF.traceHash(StfStep.TraceState(_c.postRoot, _c.queueAfter, _c.withdrawalRoot, _c.dataCommitment));
     }
 
     /// @notice Challenges claim `_claimId` (its root position), with `moveBond(1)` attached.
@@ -316,9 +331,10 @@ contract DisputeGame is IDisputeGame {
         _takeBond(1, paid);
         Game storage g = _open(_claimId);
         if (block.timestamp >= g.createdAt + WINDOW_SECONDS) revert Game_WindowClosed(_claimId);
-        uint256 rootId = g.root - 1;
-        Node storage root = nodes[rootId];
+        if (g.root != 0) revert Game_MoveExists(g.root - 1);
         Claim memory c = FINALITY.claimOf(_claimId);
+        uint256 rootId = _root(g, _claimId, c);
+        Node storage root = nodes[rootId];
         bool decodable = _readHeader(g, c, _header);
         bytes32 loHash = STF.traceHash(
             StfStep.TraceState(c.parentRoot, c.queueBefore, STF.EMPTY_WITHDRAWAL_ROOT(), bytes32(g.headerChunk))
@@ -410,8 +426,8 @@ contract DisputeGame is IDisputeGame {
     /// @param _opening Its value and KZG opening.
     function proveBadElement(uint256 _claimId, uint256 _element, BlobElement calldata _opening) external {
         Game storage g = _open(_claimId);
+        if (g.root == 0) revert Game_NotChallenged(_claimId);
         uint256 id = nodeByKey[_key(g.root - 1, Kind.CHALLENGE, 0)];
-        if (id == 0) revert Game_InvalidMove(g.root - 1);
         if (nodes[id - 1].proven) revert Game_InvalidMove(id - 1);
         bytes32[] memory hashes = INBOX.blobHashes(FINALITY.claimOf(_claimId).batchNumber);
         _verifyElement(hashes, _element, _opening);
@@ -456,6 +472,15 @@ contract DisputeGame is IDisputeGame {
     /// @param _claimId The claim.
     function resolve(uint256 _claimId) external {
         Game storage g = _open(_claimId);
+        if (g.root == 0) {
+            // Never challenged: the claim wins once the window has passed.
+            if (block.timestamp < g.createdAt + WINDOW_SECONDS) revert Game_NotResolvable(_claimId);
+            credit[_claimId][g.creator] += CLAIM_BOND;
+            g.status = GameStatus.DEFENDER_WINS;
+            g.resolvedAt = uint64(block.timestamp);
+            emit Resolved(_claimId, g.status);
+            return;
+        }
         Node storage root = nodes[g.root - 1];
         bool lost = root.counteredBy != 0;
         if (!lost && (block.timestamp < g.createdAt + WINDOW_SECONDS || root.openAnswers != 0)) {

@@ -502,22 +502,26 @@ impl<L: L1> Player<L> {
             let header = [blob_element(&traced.1, 0)?, blob_element(&traced.1, 1)?];
             let count = self.game_view(DisputeGame::nodeCountCall {}).await?.to::<u64>();
             let mut value = self.bond(1).await?;
-            let challenge = if game.createdAt == 0 {
+            if game.createdAt == 0 {
                 value += self.game_view(DisputeGame::CLAIM_BONDCall {}).await?;
-                count + 1
-            } else {
-                count
-            };
+            }
+            // The root position is written with the challenge, just before it.
+            let challenge = count + 1;
             let call = DisputeGame::challengeCall { _claimId: U256::from(claim), _header: header };
             let gas = self.send(call, value).await?;
             tracing::info!(claim, challenge, gas, "claim challenged");
             out.push(Action::Opened { claim, challenge, gas });
             return Ok(());
         }
-        let Some(root_id) = root_id else { return Ok(()) };
-        let root = self.node(root_id).await?;
-        let lost = root.counteredBy != 0;
-        if lost || (now >= game.createdAt + window && root.openAnswers == 0) {
+        // An unchallenged game has no root position yet.
+        let (lost, open) = match root_id {
+            Some(root) => {
+                let root = self.node(root).await?;
+                (root.counteredBy != 0, root.openAnswers)
+            }
+            None => (false, 0),
+        };
+        if lost || (now >= game.createdAt + window && open == 0) {
             let call = DisputeGame::resolveCall { _claimId: U256::from(claim) };
             let gas = self.send(call, U256::ZERO).await?;
             tracing::info!(claim, lost, gas, "dispute game resolved");

@@ -482,13 +482,13 @@ fn honest_claims_win_frivolous_challenges_and_resolve_after_the_window() {
         // midpoint; the defender agent answers each; its steps counter the troll's leaves.
         let troll = tribunal_l1::dev_signers()[2].clone();
         let blobs = posted_blobs(&sys, 2).await;
-        let root = u64::from(
-            sys.view(game, DisputeGame::gameOfCall { _claimId: U256::from(id2) }).await.root,
-        ) - 1;
         let b1 = sys.view(game, DisputeGame::moveBondCall { _depth: U256::from(1) }).await;
         let header = [blob_element(&blobs, 0).unwrap(), blob_element(&blobs, 1).unwrap()];
         let open = DisputeGame::challengeCall { _claimId: U256::from(id2), _header: header };
         sys.send(&troll, game, open, b1).await.unwrap();
+        let root = u64::from(
+            sys.view(game, DisputeGame::gameOfCall { _claimId: U256::from(id2) }).await.root,
+        ) - 1;
         let trace = Trace::build(&parent, &sys.claim(&out2).await, &blobs).unwrap();
         let mut troll_bonds = b1;
         for _ in 0..12 {
@@ -679,7 +679,8 @@ fn a_claim_over_undecodable_blob_data_loses() {
         let b1 = sys.view(game, DisputeGame::moveBondCall { _depth: U256::from(1) }).await;
         let header = [blob_element(&blobs, 0).unwrap(), blob_element(&blobs, 1).unwrap()];
         let open = DisputeGame::challengeCall { _claimId: U256::from(id3), _header: header };
-        let cid = sys.view(game, DisputeGame::nodeCountCall {}).await;
+        // The root position is written with the challenge, just before it.
+        let cid = sys.view(game, DisputeGame::nodeCountCall {}).await + U256::ONE;
         let r = sys.send(&sys.stranger, game, open, b1).await.unwrap();
         eprintln!("gas challenge (bad header): {}", r.gas_used);
         assert!(sys.view(game, DisputeGame::nodeOfCall { _id: cid }).await.proven);
