@@ -339,6 +339,31 @@ async fn leaves<L: L1Dev>(sys: &System<'_, L>, game: Address, id: u64) -> Vec<Di
     out
 }
 
+/// The challenge call of claim `id` (posted as batch `batch`) with its header openings, and the
+/// bond it takes (`moveBond(1)`).
+async fn challenge_call<L: L1Dev>(
+    sys: &System<'_, L>,
+    game: Address,
+    id: u64,
+    batch: u64,
+) -> (DisputeGame::challengeCall, U256) {
+    let blobs = posted_blobs(sys, batch).await;
+    let bond = sys.view(game, DisputeGame::moveBondCall { _depth: U256::from(1) }).await;
+    let header = [blob_element(&blobs, 0).unwrap(), blob_element(&blobs, 1).unwrap()];
+    (DisputeGame::challengeCall { _claimId: U256::from(id), _header: header }, bond)
+}
+
+/// What the agent withdrew from claim `id`'s game, in wei.
+fn withdrawn(acted: &[Action], id: u64) -> U256 {
+    acted
+        .iter()
+        .filter_map(|a| match a {
+            Action::Claimed { claim, wei } if *claim == id => Some(*wei),
+            _ => None,
+        })
+        .sum()
+}
+
 /// Lets every clock run out (the positions become settleable), then polls with `$poll` until it
 /// stops acting; evaluates to everything it did. (A macro: async closures borrowing the agents
 /// are not `Send` here.)
@@ -417,13 +442,7 @@ async fn wrong_root_loses<L: L1Dev>(l1: &L) -> Vec<(String, u64)> {
     // Payouts: the challenger took the claim bond, the liar's midpoint bonds and its own back;
     // the run above waited out the withdrawal delay, so it has withdrawn them.
     let me = sys.stranger.address();
-    let paid: U256 = acted
-        .iter()
-        .filter_map(|a| match a {
-            Action::Claimed { claim, wei } if *claim == id => Some(*wei),
-            _ => None,
-        })
-        .sum();
+    let paid = withdrawn(&acted, id);
     assert!(paid > bond, "claim bond and the liar's bonds: {paid}");
     let left = sys.view(game, DisputeGame::creditCall { claimId: U256::from(id), _1: me }).await;
     assert_eq!(left, U256::ZERO);
@@ -482,9 +501,7 @@ fn honest_claims_win_frivolous_challenges_and_resolve_after_the_window() {
         // midpoint; the defender agent answers each; its steps counter the troll's leaves.
         let troll = tribunal_l1::dev_signers()[2].clone();
         let blobs = posted_blobs(&sys, 2).await;
-        let b1 = sys.view(game, DisputeGame::moveBondCall { _depth: U256::from(1) }).await;
-        let header = [blob_element(&blobs, 0).unwrap(), blob_element(&blobs, 1).unwrap()];
-        let open = DisputeGame::challengeCall { _claimId: U256::from(id2), _header: header };
+        let (open, b1) = challenge_call(&sys, game, id2, 2).await;
         sys.send(&troll, game, open, b1).await.unwrap();
         let root = u64::from(
             sys.view(game, DisputeGame::gameOfCall { _claimId: U256::from(id2) }).await.root,
@@ -537,17 +554,11 @@ fn honest_claims_win_frivolous_challenges_and_resolve_after_the_window() {
                 .await;
             assert_eq!(s.op, DEFENDER_WINS);
         }
-        let claimed: Vec<U256> = acted
-            .iter()
-            .filter_map(|a| match a {
-                Action::Claimed { claim, wei } if *claim == id2 => Some(*wei),
-                _ => None,
-            })
-            .collect();
+        let paid = withdrawn(&acted, id2);
         let claim_bond = sys.view(game, DisputeGame::CLAIM_BONDCall {}).await;
         assert!(
-            claimed.iter().copied().sum::<U256>() > claim_bond + troll_bonds,
-            "the defender is paid the claim bond, its own bonds and the troll's {troll_bonds}: {claimed:?}"
+            paid > claim_bond + troll_bonds,
+            "the defender is paid the claim bond, its own bonds and the troll's {troll_bonds}: {paid}"
         );
     });
 }
@@ -675,10 +686,7 @@ fn a_claim_over_undecodable_blob_data_loses() {
         create_game(&sys, game, id3).await;
         // The challenger's replica stops at batch 2 (it does not execute): it judges claim 3
         // only when its parent is its state, so a scripted challenger shows the header rule.
-        let blobs = posted_blobs(&sys, 3).await;
-        let b1 = sys.view(game, DisputeGame::moveBondCall { _depth: U256::from(1) }).await;
-        let header = [blob_element(&blobs, 0).unwrap(), blob_element(&blobs, 1).unwrap()];
-        let open = DisputeGame::challengeCall { _claimId: U256::from(id3), _header: header };
+        let (open, b1) = challenge_call(&sys, game, id3, 3).await;
         // The root position is written with the challenge, just before it.
         let cid = sys.view(game, DisputeGame::nodeCountCall {}).await + U256::ONE;
         let r = sys.send(&sys.stranger, game, open, b1).await.unwrap();
@@ -753,9 +761,7 @@ fn the_honest_challenger_is_paid_for_every_position_it_counters() {
         // The accomplice challenges in the proposal's wake, before the honest challenger.
         let accomplice = tribunal_l1::dev_signers()[7].clone();
         let blobs = posted_blobs(&sys, 2).await;
-        let b1 = sys.view(game, DisputeGame::moveBondCall { _depth: U256::from(1) }).await;
-        let header = [blob_element(&blobs, 0).unwrap(), blob_element(&blobs, 1).unwrap()];
-        let open = DisputeGame::challengeCall { _claimId: U256::from(id), _header: header };
+        let (open, b1) = challenge_call(&sys, game, id, 2).await;
         sys.send(&accomplice, game, open, b1).await.unwrap();
         // The proposer answers with lies; the honest challenger answers every one.
         let truth = Trace::build(&parent, &wrong, &blobs).unwrap();
@@ -780,13 +786,7 @@ fn the_honest_challenger_is_paid_for_every_position_it_counters() {
         assert!(!posted.is_zero(), "the honest challenger answered the liar");
         let acted = run_out_clocks!(&l1, challenger.poll().await.unwrap());
         assert_eq!(game_status(&sys, game, id).await, CHALLENGER_WINS);
-        let paid: U256 = acted
-            .iter()
-            .filter_map(|a| match a {
-                Action::Claimed { claim, wei } if *claim == id => Some(*wei),
-                _ => None,
-            })
-            .sum();
+        let paid = withdrawn(&acted, id);
         assert!(paid > posted, "the honest challenger posted {posted} wei and was paid {paid}");
     });
 }
