@@ -143,7 +143,7 @@ pub(super) async fn tee_lies(w: &mut World) -> eyre::Result<()> {
     w.show("right root", honest).await?;
     let s = w.show("wrong root", wrong).await?;
     eyre::ensure!(!s.isFinal && s.op == CHALLENGER_WINS, "the wrong claim lost its game");
-    let faults = w.leg_faults().await?;
+    let faults = w.leg_faults_of(wrong).await?;
     eyre::ensure!(
         faults.contains(&(LEG_TEE, wrong)),
         "no LegFaulty(TEE) for claim {wrong}: {faults:?}"
@@ -274,7 +274,7 @@ pub(super) async fn zk_self_disagrees(w: &mut World) -> eyre::Result<()> {
         .map(|e| e.path);
     eyre::ensure!(path == Some(1), "the re-proven right root is not final at once: {path:?}");
     w.show("right root", honest).await?;
-    let faults = w.leg_faults().await?;
+    let faults = w.leg_faults_of(wrong).await?;
     eyre::ensure!(
         faults.contains(&(LEG_ZK, wrong)),
         "no LegFaulty(ZK) for claim {wrong}: {faults:?}"

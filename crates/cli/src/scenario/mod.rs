@@ -302,6 +302,22 @@ impl World {
     }
 
     /// Every `LegFaulty` the finality contract emitted: (leg, claim).
+    /// The legs recorded faulty, once the node's watcher has settled the losing claim `rival`
+    /// (`settleRival` records them; finalization itself does not).
+    pub(super) async fn leg_faults_of(&mut self, rival: u64) -> eyre::Result<Vec<(u8, u64)>> {
+        let deadline = std::time::Instant::now() + PATIENCE;
+        let settled = MultiProofFinality::rivalSettledCall(U256::from(rival));
+        while !view(&*self.l1, self.r.d.finality, settled.clone()).await? {
+            eyre::ensure!(
+                std::time::Instant::now() < deadline,
+                "the watcher did not settle claim {rival}"
+            );
+            self.drain();
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+        self.leg_faults().await
+    }
+
     pub(super) async fn leg_faults(&self) -> eyre::Result<Vec<(u8, u64)>> {
         Ok(self
             .l1
