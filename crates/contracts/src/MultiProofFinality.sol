@@ -162,8 +162,6 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     bool public livenessFailed;
     /// @notice Whether the recorded liveness failure's one replacement was made.
     bool public livenessUsed;
-    /// @notice batch => bit `leg` set once ZK (0) or TEE (1) approved any claim of it.
-    mapping(uint64 => uint8) public approvedLegs;
     /// @notice Last finalization (or deployment), in seconds.
     uint64 public lastFinalizedAt;
     /// @notice Highest batch with a final claim (0: none).
@@ -346,7 +344,6 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
         if (!zkVerifier.verify(r.claim, _proof)) revert Finality_InvalidProof();
         r.zkEpoch = epoch[LEG_ZK] + 1;
         latestApproved[r.input].zk = uint128(_id + 1);
-        approvedLegs[r.claim.batchNumber] |= uint8(1 << LEG_ZK);
         emit Approved(_id, LEG_ZK, msg.sender);
         _tryInstant(_id);
     }
@@ -362,7 +359,6 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
         if (!valid) revert Finality_InvalidSigner(signer);
         teeApproval[_id] = TeeApproval({ signer: signer, epoch: epoch[LEG_TEE] });
         latestApproved[claims[_id].input].tee = uint128(_id + 1);
-        approvedLegs[claims[_id].claim.batchNumber] |= uint8(1 << LEG_TEE);
         emit Approved(_id, LEG_TEE, signer);
         _tryInstant(_id);
     }
@@ -457,16 +453,18 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     /// @dev Rule 5 opens the frozen leg, for one replacement (which unfreezes it). Rule 6 opens
     ///      one replacement, until the next finalization, of a leg that approved no claim of the
     ///      oldest unfinalized batch: so a stall never hands the council a leg that was working.
-    ///      For OP this reads each claim of that batch.
+    ///      Reads each claim of that batch (the council's path only, never a finality path).
     function instantUpgradeAllowed(uint8 _leg) external view returns (bool) {
         if (_leg > LEG_OP) revert Finality_UnknownLeg(_leg);
         if (frozen[_leg]) return true;
         if (!livenessFailed || livenessUsed) return false;
-        uint64 b = latestFinalBatch + 1;
-        if (_leg != LEG_OP) return approvedLegs[b] & (1 << _leg) == 0;
-        uint256[] storage ids = claimsOfBatch[b];
+        uint256[] storage ids = claimsOfBatch[latestFinalBatch + 1];
         for (uint256 i; i < ids.length; ++i) {
-            if (_opFavours(ids[i])) return false;
+            uint256 id = ids[i];
+            bool approved = _leg == LEG_ZK
+                ? claims[id].zkEpoch != 0
+                : _leg == LEG_TEE ? teeApproval[id].signer != address(0) : _opFavours(id);
+            if (approved) return false;
         }
         return true;
     }
