@@ -109,6 +109,9 @@ impl DevnetArgs {
 
 const ETH: u128 = 1_000_000_000_000_000_000;
 
+/// What the devnet's defender key is funded with for claim and move bonds, in wei.
+const DEFENDER_FUNDS_WEI: u128 = 100 * ETH;
+
 /// The dev enclave's signing key: `keccak256("tribunal devnet enclave")`.
 pub(crate) static DEV_ENCLAVE_KEY: std::sync::LazyLock<alloy_primitives::B256> =
     std::sync::LazyLock::new(|| keccak256("tribunal devnet enclave"));
@@ -454,6 +457,8 @@ pub(crate) async fn deploy_rollup<D: L1Dev + 'static>(
         tee: signers[6].clone(),
         challenger: signers[7].clone(),
         watcher: signers[8].clone(),
+        // A third party's key, not the proposer's: the defender acts for every right claim.
+        defender: PrivateKeySigner::from_bytes(&keccak256("tribunal devnet defender"))?,
     };
     let mut cfg = DeployConfig::new(
         chain_id,
@@ -466,6 +471,12 @@ pub(crate) async fn deploy_rollup<D: L1Dev + 'static>(
     let bond = cfg.bond_wei;
     let game_params = GameParams::default();
     let (d, game) = deploy_with_game(l1, &signers[3], &signers[2], cfg, game_params).await?;
+    let fund = L1Tx {
+        to: Some(keys_node.defender.address()),
+        value: U256::from(DEFENDER_FUNDS_WEI),
+        ..Default::default()
+    };
+    l1.send(&signers[3], fund).await.wrap_err("funding the defender")?;
     println!("L1 contracts (DESIGN.md §1 defaults, 6-of-8 Stage 2 council):");
     for (name, gas) in d.gas.iter().chain(&game.gas) {
         println!("  {name:<20} {gas:>9} gas");
@@ -726,6 +737,7 @@ fn node_file(
             tee: key_hex(&keys.tee),
             challenger: key_hex(&keys.challenger),
             watcher: key_hex(&keys.watcher),
+            defender: Some(key_hex(&keys.defender)),
         },
         services: config.services.into(),
         sequencer: config.sequencer.into(),

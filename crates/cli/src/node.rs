@@ -24,6 +24,7 @@
 //! tee = "0x…"
 //! challenger = "0x…"
 //! watcher = "0x…"
+//! defender = "0x…"                # optional: the proposer's key defends without it
 //!
 //! [services]                      # optional: all true
 //! sequencer = true
@@ -142,7 +143,7 @@ pub struct ContractsFile {
 pub struct KeysFile {
     /// The inbox's sequencer (posts batches).
     pub sequencer: String,
-    /// Proposes and defends claims (bonds).
+    /// Proposes claims (bonds).
     pub proposer: String,
     /// Submits ZK proofs.
     pub zk: String,
@@ -152,6 +153,9 @@ pub struct KeysFile {
     pub challenger: String,
     /// Calls `finalize`.
     pub watcher: String,
+    /// Creates and defends the dispute game of every right claim; `None`: the proposer's key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub defender: Option<String>,
 }
 
 /// `[services]`.
@@ -340,6 +344,7 @@ impl NodeFile {
             tee: signer("tee", &k.tee)?,
             challenger: signer("challenger", &k.challenger)?,
             watcher: signer("watcher", &k.watcher)?,
+            defender: signer("defender", k.defender.as_ref().unwrap_or(&k.proposer))?,
         })
     }
 

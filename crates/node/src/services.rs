@@ -74,8 +74,11 @@ pub enum Event {
 pub struct NodeKeys {
     /// The inbox's sequencer: the batcher posts from it.
     pub sequencer: PrivateKeySigner,
-    /// The proposer, which bonds claims and defends them in the dispute game.
+    /// The proposer, which bonds claims.
     pub proposer: PrivateKeySigner,
+    /// The defender: creates and defends the dispute game of every right claim, whoever proposed
+    /// it (it posts the games' claim bonds and move bonds).
+    pub defender: PrivateKeySigner,
     /// Submits ZK proofs.
     pub zk: PrivateKeySigner,
     /// Submits TEE attestations.
@@ -340,7 +343,7 @@ impl<L: L1 + 'static> Node<L> {
             let mut defender = Defender::new(
                 l1.clone(),
                 contracts,
-                keys.proposer,
+                keys.defender,
                 genesis.clone(),
                 DisputeStore::open(dir.join("defender.redb"))?,
             );

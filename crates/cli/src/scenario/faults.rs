@@ -10,7 +10,11 @@ use ark_std::rand::{SeedableRng, rngs::StdRng};
 use tribunal_contracts::{
     DisputeGame, Inbox, MultiProofFinality, stf_step::StfStepContract as StfStep,
 };
-use tribunal_dispute::{Action, agent::step_call, trace::Trace};
+use tribunal_dispute::{
+    Action,
+    agent::{blob_element, step_call},
+    trace::Trace,
+};
 use tribunal_l1::{L1, L1Tx, view};
 use tribunal_node::{
     Event, Services, proposer::propose_call, tee::TeeOutcome, watcher::FinalityPath, zk::ZkOutcome,
@@ -295,6 +299,36 @@ pub(super) async fn wrong_claim(w: &mut World) -> eyre::Result<()> {
     let (honest, n) = honest_claim(w, 4, 2).await?;
     let attacker = w.r.signers[2].clone();
     let wrong = propose_wrong(w, &attacker, honest).await?;
+    let game = w.r.game.game;
+
+    // The right root's game is created by the node's defender, a third party's key, and the
+    // attacker challenges it too; the defender answers, and the attacker then goes silent.
+    let defender = w.r.keys.defender.address();
+    eyre::ensure!(defender != w.r.keys.proposer.address(), "the defender is the proposer");
+    let deadline = std::time::Instant::now() + super::PATIENCE;
+    let created = loop {
+        let g =
+            view(&*w.l1, game, DisputeGame::gameOfCall { _claimId: U256::from(honest) }).await?;
+        if g.createdAt != 0 {
+            break g;
+        }
+        eyre::ensure!(std::time::Instant::now() < deadline, "nobody created the right root's game");
+        w.drain();
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    eyre::ensure!(
+        created.creator == defender,
+        "the right root's game was created by {}, not the defender {defender}",
+        created.creator
+    );
+    println!("the right root's game was created by the defender {defender}, not its proposer");
+    let blobs = blobs_of(w, n).await?;
+    let header = [blob_element(&blobs, 0)?, blob_element(&blobs, 1)?];
+    let frivolous = view(&*w.l1, game, DisputeGame::moveBondCall { _depth: U256::from(1) }).await?;
+    let open = DisputeGame::challengeCall { _claimId: U256::from(honest), _header: header };
+    w.l1.send(&attacker, L1Tx::call(game, open.abi_encode()).with_value(frivolous)).await?;
+    println!("the attacker challenges the right root too ({frivolous} wei bond)");
+
     let challenge = w
         .until("the challenge", |e| match e {
             Event::Challenger(Action::Opened { claim, challenge, .. }) if *claim == wrong => {
@@ -310,7 +344,6 @@ pub(super) async fn wrong_claim(w: &mut World) -> eyre::Result<()> {
             .await?;
     let claim = tribunal_dispute::agent::claim_from_sol(&raw)
         .ok_or_else(|| eyre::eyre!("claim {wrong} does not decode"))?;
-    let blobs = blobs_of(w, claim.batch_number.0).await?;
     let truth = Trace::build(&w.state_after(n - 1).await?, &claim, &blobs)?;
     let lie = |k: usize| -> eyre::Result<B256> {
         if k <= 1 {
@@ -319,7 +352,6 @@ pub(super) async fn wrong_claim(w: &mut World) -> eyre::Result<()> {
             Ok(keccak256(format!("made-up trace state {k}")))
         }
     };
-    let game = w.r.game.game;
     let mut bisections = 0;
     let mut defender_bonds = U256::ZERO;
     let mut aliased_tried = false;
@@ -409,31 +441,42 @@ pub(super) async fn wrong_claim(w: &mut World) -> eyre::Result<()> {
     let window = op_window(w).await?;
     println!("time-travelling the {}-day OP window", window / 86_400);
     w.travel(window + 60).await?;
-    let (mut path, mut paid) = (None, None);
-    let watch = |e: &Event, path: &mut Option<FinalityPath>, paid: &mut Option<U256>| match e {
-        Event::Finalized(f) if f.claim == honest => *path = Some(f.path),
-        Event::Challenger(Action::Claimed { claim, wei }) if *claim == wrong => *paid = Some(*wei),
+    // What the node reports: the right root's path, the challenger's and the defender's payouts.
+    let mut seen: (Option<FinalityPath>, Option<U256>, Option<U256>) = (None, None, None);
+    let watch = |e: &Event, seen: &mut (Option<FinalityPath>, Option<U256>, Option<U256>)| match e {
+        Event::Finalized(f) if f.claim == honest => seen.0 = Some(f.path),
+        Event::Challenger(Action::Claimed { claim, wei }) if *claim == wrong => seen.1 = Some(*wei),
+        Event::Defender(Action::Claimed { claim, wei }) if *claim == honest => seen.2 = Some(*wei),
         _ => {}
     };
     w.until("the right root's finality", |e| {
-        watch(e, &mut path, &mut paid);
-        path.map(|_| ())
+        watch(e, &mut seen);
+        seen.0.map(|_| ())
     })
     .await?;
+    let path = seen.0;
     eyre::ensure!(path == Some(FinalityPath::SlowTee), "the right root finalized {path:?}");
     wait_for_game(w, wrong, CHALLENGER_WINS).await?;
     let s = w.show("wrong root", wrong).await?;
     eyre::ensure!(!s.isFinal, "the wrong claim is final");
-    if paid.is_none() {
+    if seen.1.is_none() || seen.2.is_none() {
         let delay = view(&*w.l1, game, DisputeGame::WITHDRAWAL_DELAY_SECONDSCall {}).await?;
         println!("time-travelling the {}-hour withdrawal delay", delay / 3_600);
         w.travel(delay + 60).await?;
-        w.until("the challenger's payout", |e| {
-            watch(e, &mut path, &mut paid);
-            paid.map(|_| ())
+        w.until("the challenger's and the defender's payouts", |e| {
+            watch(e, &mut seen);
+            (seen.1.is_some() && seen.2.is_some()).then_some(())
         })
         .await?;
     }
+    let (paid, defended) = (seen.1, seen.2.unwrap_or_default());
+    eyre::ensure!(
+        defended >= claim_bond + frivolous,
+        "the defender was paid {defended} wei, not the claim bond {claim_bond} and the attacker's {frivolous}"
+    );
+    println!(
+        "the defender withdrew {defended} wei from the right root's game: the claim bond it posted, its own move bond and the attacker's challenge bond"
+    );
     let paid = paid.unwrap_or_default();
     let after = w.l1.balance(challenger).await?;
     eyre::ensure!(

@@ -40,7 +40,8 @@ pub enum ScenarioName {
     /// batch: the evidence freezes the ZK leg and the council replaces the verifier at once.
     ZkSelfDisagrees,
     /// A wrong claim is bisected down to one transaction by a lying defender and loses the
-    /// one-step proof; its bond goes to the challenger.
+    /// one-step proof; its bond goes to the challenger. The right root's game is defended by a
+    /// third party's key against a frivolous challenge.
     WrongClaim,
     /// The sequencer leaves a forced transaction out past its deadline: its own batches are
     /// refused and the user's permissionless batch includes it and finalizes.
