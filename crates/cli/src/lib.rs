@@ -1,29 +1,26 @@
 //! The `tribunal` command line: `devnet`, `node`, `scenario`, `wallet`, `tee`, `stage`,
 //! `aggregator` and `bench`.
 //!
-//! It wires the library crates together and owns process concerns: argument parsing, logging,
-//! progress bars and exit codes. Rules live in the library crates, never here.
+//! It owns process concerns only: argument parsing, logging, printing, progress bars and exit
+//! codes, over calls into the library crates. Rules live in those crates, and the rollup harness
+//! that `devnet`, `scenario` and `bench rollup` drive is `tribunal-devnet`: neither belongs here.
 
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
 pub mod aggregator;
 pub mod bench;
-pub mod bench_aggregation;
-pub mod bench_rollup;
-pub mod bench_tee;
-pub mod bench_zk;
 pub mod devnet;
 pub mod node;
+mod progress;
 pub mod scenario;
 pub mod stage;
 pub mod tee;
 pub mod wallet;
-mod wallet_rpc;
 
 use clap::{Parser, Subcommand};
 
 /// Chain id of the embedded devnet.
-pub const DEVNET_CHAIN_ID: u64 = 901;
+pub use tribunal_devnet::DEVNET_CHAIN_ID;
 
 /// Tribunal: rollup settlement with 2-of-3 finality (optimistic game, ZK proof, TEE attestation).
 #[derive(Parser, Debug)]

@@ -26,7 +26,7 @@ use tribunal_aggregation::{
 use tribunal_contracts::{ProofAggregator, test_fixtures::Groth16Harness};
 use tribunal_l1::{DevL1, L1, L1Tx, dev_signers, view};
 
-use crate::bench::spinner;
+use super::common::spinner;
 
 /// Arguments of `bench aggregation`.
 #[derive(Args, Debug)]
@@ -57,7 +57,7 @@ struct Row {
 ///
 /// # Errors
 /// A batch that does not verify, or an L1 failure.
-pub fn aggregation(args: &AggregationBenchArgs) -> eyre::Result<()> {
+pub(super) fn aggregation(args: &AggregationBenchArgs) -> eyre::Result<()> {
     ensure!(args.sizes.iter().all(|&n| (1..=128).contains(&n)), "sizes are 1 to 128 proofs");
     let sample = SampleCircuit::setup(42);
     let mut rows = Vec::new();

@@ -16,16 +16,19 @@ use tribunal_primitives::{
     batch::{decode_tx_exact, encode_tx},
 };
 
-use crate::wallet::{
-    AccountArgs, ClaimArgs, DepositArgs, KeyFile, L1Args, RpcArgs, SendArgs, SendTransferArgs,
-    SendWithdrawArgs, StatusArgs, Wait, parse_amount, parse_key,
+use super::{
+    args::{
+        AccountArgs, ClaimArgs, DepositArgs, L1Args, RpcArgs, SendArgs, SendTransferArgs,
+        SendWithdrawArgs, StatusArgs, Wait,
+    },
+    keys::{KeyFile, parse_amount, parse_key},
 };
 
 /// Runs a wallet future on a runtime.
 ///
 /// # Errors
 /// The future's.
-pub(crate) fn block_on<F: Future<Output = eyre::Result<()>>>(f: F) -> eyre::Result<()> {
+pub(super) fn block_on<F: Future<Output = eyre::Result<()>>>(f: F) -> eyre::Result<()> {
     tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(f)
 }
 
@@ -67,7 +70,7 @@ async fn poll_until<T>(
 }
 
 /// `wallet deposit`.
-pub(crate) async fn deposit(a: DepositArgs) -> eyre::Result<()> {
+pub(super) async fn deposit(a: DepositArgs) -> eyre::Result<()> {
     let c = client(&a.rpc)?;
     let info = chain_info(&c, &a.rpc).await?;
     let (key, _) = KeyFile::load(&a.key, Some(info.l2_chain_id))?;
@@ -141,27 +144,27 @@ async fn prepare(
 }
 
 /// `wallet transfer`.
-pub(crate) async fn transfer(a: SendTransferArgs) -> eyre::Result<()> {
+pub(super) async fn transfer(a: SendTransferArgs) -> eyre::Result<()> {
     let (c, key, chain_id, amount, nonce) = prepare(&a.send).await?;
     let body = Transfer { from: AccountIndex(a.send.from), to: AccountIndex(a.to), amount, nonce };
     send(&c, &a.send.rpc, Tx::Transfer(Signed::sign(body, chain_id, &key)), a.send.wait).await
 }
 
 /// `wallet withdraw`.
-pub(crate) async fn withdraw(a: SendWithdrawArgs) -> eyre::Result<()> {
+pub(super) async fn withdraw(a: SendWithdrawArgs) -> eyre::Result<()> {
     let (c, key, chain_id, amount, nonce) = prepare(&a.send).await?;
     let body = Withdraw { from: AccountIndex(a.send.from), to: a.to, amount, nonce };
     send(&c, &a.send.rpc, Tx::Withdraw(Signed::sign(body, chain_id, &key)), a.send.wait).await
 }
 
 /// `wallet account`.
-pub(crate) async fn account(a: AccountArgs) -> eyre::Result<()> {
+pub(super) async fn account(a: AccountArgs) -> eyre::Result<()> {
     let c = client(&a.rpc)?;
     print(&serde_json::to_value(c.get_account(a.index).await?)?)
 }
 
 /// `wallet status`.
-pub(crate) async fn status(a: StatusArgs) -> eyre::Result<()> {
+pub(super) async fn status(a: StatusArgs) -> eyre::Result<()> {
     let c = client(&a.rpc)?;
     let status = match a.wait {
         Some(w) => Some(wait_for(&c, &a.rpc, a.tx, w).await?),
@@ -171,7 +174,7 @@ pub(crate) async fn status(a: StatusArgs) -> eyre::Result<()> {
 }
 
 /// `wallet claim`.
-pub(crate) async fn claim(a: ClaimArgs) -> eyre::Result<()> {
+pub(super) async fn claim(a: ClaimArgs) -> eyre::Result<()> {
     let c = client(&a.rpc)?;
     let info = chain_info(&c, &a.rpc).await?;
     let status = if a.wait {

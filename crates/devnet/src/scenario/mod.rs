@@ -1,5 +1,5 @@
-//! `tribunal scenario NAME`: runs the rollup end to end on the embedded L1 with one part changed
-//! or hostile, and checks the outcome DESIGN.md §1 and §6 require.
+//! The scenarios: the rollup end to end on the embedded L1 with one part changed or hostile,
+//! checked against the outcome the finality rules require (`tribunal scenario NAME`).
 //!
 //! The node runs its real services; the hostile parts (a compromised enclave key, a proposer of
 //! wrong claims, a lying defender, a censoring sequencer) are scripted around it in `faults` and
@@ -14,18 +14,17 @@ use std::{sync::Arc, time::Duration};
 use alloy::signers::local::PrivateKeySigner;
 use alloy_primitives::{B256, U256};
 use alloy_sol_types::{SolCall, SolError, SolEvent, SolInterface};
-use clap::{Args, ValueEnum};
 use tribunal_contracts::{DisputeGame, Inbox, MultiProofFinality, SecurityCouncil};
 use tribunal_l1::{DevL1, L1, L1Dev, L1Error, L1Receipt, L1Tx, view};
 use tribunal_node::{Event, Node, Services, watcher::FinalityPath};
 use tribunal_primitives::{AccountIndex, Batch, PrivateKey};
 use tribunal_stf::State;
 
-use crate::devnet::{DevnetArgs, Plan, Rollup, deploy_rollup, run_plan};
+use crate::{DevnetConfig, Observer, Plan, Progress, Rollup, deploy_rollup, run::run_embedded};
 
 /// The scenarios.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum ScenarioName {
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scenario {
     /// Every service runs: every batch is final at once (ZK + TEE).
     Honest,
     /// The TEE prover is down: every batch is final through ZK + OP after the window.
@@ -54,80 +53,77 @@ pub enum ScenarioName {
     RogueCouncil,
 }
 
-/// Arguments of `tribunal scenario`.
-#[derive(Args, Debug)]
-pub struct ScenarioArgs {
-    /// The scenario.
-    #[arg(value_enum)]
-    pub name: ScenarioName,
-    /// Batches of transfers after the deposit batch (honest, tee-down, zk-down).
-    #[arg(long, default_value_t = 2)]
-    pub batches: u64,
-    /// Transfers per batch (honest, tee-down, zk-down).
-    #[arg(long, default_value_t = 16)]
-    pub transfers: usize,
-}
-
 /// Circuit slots of the scenarios built around single batches: small, so that proving (and
 /// `zk-self-disagrees`'s fresh setup) takes seconds.
 const FAULT_SLOTS: usize = 4;
 
-/// Runs a scenario and checks its outcome.
+/// What a passed scenario found.
+#[derive(Clone, Debug)]
+pub enum Passed {
+    /// Every batch of the run became final on `path`.
+    Batches {
+        /// Batches.
+        count: usize,
+        /// Their path.
+        path: FinalityPath,
+    },
+    /// The scenario's checks held (narrated as [`Progress::Note`]).
+    Checks,
+}
+
+/// Runs `scenario` and checks its outcome; `batches` and `transfers` shape the runs of
+/// `Honest`, `TeeDown` and `ZkDown`.
 ///
 /// # Errors
 /// A run that fails, or an outcome other than the scenario's.
-pub fn run(args: ScenarioArgs) -> eyre::Result<()> {
-    let mut devnet = DevnetArgs::embedded(args.batches, args.transfers, 32);
-    let (services, expected) = match args.name {
-        ScenarioName::Honest => (Services::ALL, FinalityPath::Instant),
-        ScenarioName::TeeDown => (Services { tee: false, ..Services::ALL }, FinalityPath::SlowZk),
-        ScenarioName::ZkDown => (Services { zk: false, ..Services::ALL }, FinalityPath::SlowTee),
+pub fn run(
+    scenario: Scenario,
+    batches: u64,
+    transfers: usize,
+    observe: Observer,
+) -> eyre::Result<Passed> {
+    let mut devnet = DevnetConfig::embedded(batches, transfers, 32);
+    let (services, expected) = match scenario {
+        Scenario::Honest => (Services::ALL, FinalityPath::Instant),
+        Scenario::TeeDown => (Services { tee: false, ..Services::ALL }, FinalityPath::SlowZk),
+        Scenario::ZkDown => (Services { zk: false, ..Services::ALL }, FinalityPath::SlowTee),
         name => {
-            if !matches!(name, ScenarioName::RogueCouncil | ScenarioName::SilentProposer) {
+            if !matches!(name, Scenario::RogueCouncil | Scenario::SilentProposer) {
                 (devnet.zk_slots, devnet.transfers) = (FAULT_SLOTS, FAULT_SLOTS - 2);
             }
             tribunal_l1::block_on_blob_threads(async move {
-                let mut w = World::deploy(&devnet).await?;
+                let mut w = World::deploy(&devnet, observe).await?;
                 let outcome = match name {
-                    ScenarioName::RogueCouncil => {
+                    Scenario::RogueCouncil => {
                         let claim = pending_claim(&mut w).await?;
-                        council::rogue_council(&w.l1, &w.r, claim).await
+                        council::rogue_council(&w, claim).await
                     }
-                    ScenarioName::SilentProposer => {
+                    Scenario::SilentProposer => {
                         pending_claim(&mut w).await?;
-                        council::silent_proposer(&w.l1, &w.r).await
+                        council::silent_proposer(&w).await
                     }
-                    ScenarioName::TeeLies => faults::tee_lies(&mut w).await,
-                    ScenarioName::ZkSelfDisagrees => faults::zk_self_disagrees(&mut w).await,
-                    ScenarioName::WrongClaim => faults::wrong_claim(&mut w).await,
-                    ScenarioName::CensoringSequencer => {
-                        censorship::censoring_sequencer(&mut w).await
-                    }
-                    ScenarioName::Honest | ScenarioName::TeeDown | ScenarioName::ZkDown => {
-                        unreachable!("run by run_plan")
+                    Scenario::TeeLies => faults::tee_lies(&mut w).await,
+                    Scenario::ZkSelfDisagrees => faults::zk_self_disagrees(&mut w).await,
+                    Scenario::WrongClaim => faults::wrong_claim(&mut w).await,
+                    Scenario::CensoringSequencer => censorship::censoring_sequencer(&mut w).await,
+                    Scenario::Honest | Scenario::TeeDown | Scenario::ZkDown => {
+                        unreachable!("run by run_embedded")
                     }
                 };
                 w.stop().await;
                 outcome
             })??;
-            println!("scenario {name:?} passed");
-            return Ok(());
+            return Ok(Passed::Checks);
         }
     };
     let plan = Plan { services, slow_tail: false, bare_verifications: false };
     let outcome: Vec<FinalityPath> =
-        run_plan(devnet, plan)?.batches.iter().map(|b| b.path).collect();
+        run_embedded(devnet, plan, observe)?.batches.iter().map(|b| b.path).collect();
     eyre::ensure!(
         !outcome.is_empty() && outcome.iter().all(|p| *p == expected),
-        "scenario {:?}: expected every batch {expected}, got {outcome:?}",
-        args.name
+        "scenario {scenario:?}: expected every batch {expected}, got {outcome:?}"
     );
-    println!(
-        "scenario {:?} passed: {} batches, every one final {expected}",
-        args.name,
-        outcome.len()
-    );
-    Ok(())
+    Ok(Passed::Batches { count: outcome.len(), path: expected })
 }
 
 /// How long a scenario waits for the node to do the next thing it expects.
@@ -140,13 +136,28 @@ pub(super) struct World {
     node: Option<Node<DevL1>>,
     dir: tempfile::TempDir,
     zk_slots: usize,
+    observe: Observer,
 }
 
+/// Narrates a line of the scenario in `w` (as [`Progress::Note`]).
+macro_rules! say {
+    ($w:expr, $($fmt:tt)*) => {
+        $w.say(format!($($fmt)*))
+    };
+}
+pub(super) use say;
+
 impl World {
-    async fn deploy(args: &DevnetArgs) -> eyre::Result<Self> {
+    async fn deploy(config: &DevnetConfig, observe: Observer) -> eyre::Result<Self> {
         let l1 = Arc::new(DevL1::new());
-        let r = deploy_rollup(&*l1, args).await?;
-        Ok(Self { l1, r, node: None, dir: tempfile::tempdir()?, zk_slots: args.zk_slots })
+        let r = deploy_rollup(&*l1, config, &observe).await?;
+        let dir = tempfile::tempdir()?;
+        Ok(Self { l1, r, node: None, dir, zk_slots: config.zk_slots, observe })
+    }
+
+    /// Narrates `line`.
+    pub(super) fn say(&self, line: String) {
+        (self.observe)(Progress::Note(line));
     }
 
     /// (Re)starts the node with `services`, on the same data directory.
@@ -186,7 +197,7 @@ impl World {
                 .await
                 .map_err(|_| eyre::eyre!("waited {} s for {what}", PATIENCE.as_secs()))?
                 .ok_or_else(|| eyre::eyre!("the node stopped while waiting for {what}"))?;
-            narrate(&event);
+            narrate(&self.observe, &event);
             if let Some(t) = f(&event) {
                 return Ok(t);
             }
@@ -197,7 +208,7 @@ impl World {
     pub(super) fn drain(&mut self) {
         if let Some(node) = self.node.as_mut() {
             while let Ok(event) = node.events.try_recv() {
-                narrate(&event);
+                narrate(&self.observe, &event);
             }
         }
     }
@@ -205,7 +216,7 @@ impl World {
     /// A user deposits 1 ETH on L1 (from dev account 1) for `key`; returns the L2 account.
     pub(super) async fn deposit(&self, key: &PrivateKey) -> eyre::Result<AccountIndex> {
         let pubkey = key.public_key();
-        crate::devnet::deposit(&*self.l1, &self.r.signers[1], self.r.d.inbox, &pubkey).await
+        crate::rollup::deposit(&*self.l1, &self.r.signers[1], self.r.d.inbox, &pubkey).await
     }
 
     /// Moves L1 time `seconds` forward and mines a block there.
@@ -286,7 +297,7 @@ impl World {
         id: u64,
     ) -> eyre::Result<MultiProofFinality::Status> {
         let s = self.status(id).await?;
-        println!("  claim {id} ({label}): {}", tribunal_node::rpc::model_status(&s));
+        say!(self, "  claim {id} ({label}): {}", tribunal_node::rpc::model_status(&s));
         Ok(s)
     }
 
@@ -334,7 +345,7 @@ impl World {
 const ETH: u128 = 10u128.pow(18);
 
 /// One line per node event worth a reader's attention.
-fn narrate(event: &Event) {
+fn narrate(observe: &Observer, event: &Event) {
     use tribunal_dispute::Action;
     use tribunal_node::{tee::TeeOutcome, zk::ZkOutcome};
     let line = match event {
@@ -363,6 +374,12 @@ fn narrate(event: &Event) {
         Event::Challenger(Action::Stepped { challenge, gas, .. }) => {
             format!("challenger's one-step proof proves challenge {challenge} ({gas} gas)")
         }
+        Event::Challenger(Action::Moved { node, kind, .. }) => {
+            format!("challenger answers position {node} ({kind})")
+        }
+        Event::Defender(Action::Moved { node, kind, .. }) => {
+            format!("defender answers position {node} ({kind})")
+        }
         Event::Defender(Action::Stepped { challenge, gas, .. }) => {
             format!("defender's one-step proof counters challenge {challenge} ({gas} gas)")
         }
@@ -377,7 +394,7 @@ fn narrate(event: &Event) {
         }
         _ => return,
     };
-    println!("    · {line}");
+    observe(Progress::Note(format!("    · {line}")));
 }
 
 /// A claim proposed by the node with no prover running: a user deposits, the sequencer seals,
@@ -392,7 +409,7 @@ async fn pending_claim(w: &mut World) -> eyre::Result<u64> {
     });
     let claim = claim.await?;
     w.stop().await;
-    println!("claim {claim} proposed; no ZK or TEE prover runs");
+    say!(w, "claim {claim} proposed; no ZK or TEE prover runs");
     Ok(claim)
 }
 
@@ -419,9 +436,9 @@ pub(super) fn council_error(result: Result<impl std::fmt::Debug, L1Error>) -> ey
     })
 }
 
-pub(super) fn expect_refused(what: &str, error: &str, name: &str) -> eyre::Result<()> {
+pub(super) fn expect_refused(w: &World, what: &str, error: &str, name: &str) -> eyre::Result<()> {
     eyre::ensure!(error.contains(name), "{what}: expected {name}, got {error}");
-    println!("  refused: {what:<46} {name}");
+    say!(w, "  refused: {what:<46} {name}");
     Ok(())
 }
 

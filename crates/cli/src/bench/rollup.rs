@@ -21,7 +21,9 @@ use tribunal_node::{
 use tribunal_primitives::{Batch, ChainId, PrivateKey, Signed, Transfer, Tx, Wei};
 use tribunal_stf::{State, StfConfig, execute_batch};
 
-use crate::devnet::{BatchReport, DevnetArgs, Plan, deposit, run_plan};
+use tribunal_devnet::{BatchReport, DevnetConfig, Plan, rollup::deposit, run::run_embedded};
+
+use crate::progress::printer;
 
 /// Arguments of `bench rollup`.
 #[derive(Args, Debug)]
@@ -54,10 +56,10 @@ struct Figure {
 ///
 /// # Errors
 /// A failing devnet run, or a sequencer or L1 error.
-pub fn rollup(args: &RollupBenchArgs) -> eyre::Result<()> {
-    let devnet = DevnetArgs::embedded(args.batches, args.transfers, args.zk_slots);
+pub(super) fn rollup(args: &RollupBenchArgs) -> eyre::Result<()> {
+    let devnet = DevnetConfig::embedded(args.batches, args.transfers, args.zk_slots);
     let plan = Plan { bare_verifications: true, ..Plan::DEVNET };
-    let run = run_plan(devnet, plan)?;
+    let run = run_embedded(devnet, plan, printer())?;
     let seq = tribunal_l1::block_on_blob_threads(sequencer_rate(
         args.zk_slots,
         args.sequencer_transfers,

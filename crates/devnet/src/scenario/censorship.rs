@@ -9,8 +9,8 @@ use tribunal_node::{Event, Services, proposer::propose_call, watcher::FinalityPa
 use tribunal_primitives::{Batch, BatchNumber, PrivateKey, Signed, Transfer, Tx, Wei};
 use tribunal_stf::execute_batch;
 
-use super::{ETH, World, expect_refused};
-use crate::devnet::force;
+use super::{ETH, World, expect_refused, say};
+use crate::rollup::force;
 
 /// Runs the scenario on `w`.
 pub(super) async fn censoring_sequencer(w: &mut World) -> eyre::Result<()> {
@@ -33,7 +33,7 @@ pub(super) async fn censoring_sequencer(w: &mut World) -> eyre::Result<()> {
         }
     }
     w.stop().await;
-    println!("alice (account {}) and bob (account {}) deposited; their batch is final", a.0, b.0);
+    say!(w, "alice (account {}) and bob (account {}) deposited; their batch is final", a.0, b.0);
 
     // From now on the sequencer censors bob. The node's provers, challenger and watcher run on.
     w.start(Services { sequencer: false, ..Services::ALL }).await?;
@@ -49,7 +49,8 @@ pub(super) async fn censoring_sequencer(w: &mut World) -> eyre::Result<()> {
     let message = tribunal_primitives::batch::decode_tx_exact(&queued.message)?;
     let index = queued.index;
     let delay = view(&*w.l1, inbox, Inbox::FORCED_INCLUSION_DELAY_SECONDSCall {}).await?;
-    println!(
+    say!(
+        w,
         "bob forces a 0.25 ETH transfer to alice through L1 (queue index {index}); the sequencer must include it within {} hours",
         delay / 3_600
     );
@@ -66,19 +67,21 @@ pub(super) async fn censoring_sequencer(w: &mut World) -> eyre::Result<()> {
     let own = Batch { chain_id: chain, number: BatchNumber(n), txs: vec![message] };
     let early = w.post(&user, &own, index + 1).await?;
     expect_refused(
+        w,
         "bob posting a batch himself before the deadline",
         &inbox_error(early),
         "Inbox_NotSequencer",
     )?;
     w.post(&sequencer, &batch, index).await??;
     settle(w, &w.r.keys.proposer.clone(), &batch).await?;
-    println!("the sequencer posts batch {n} without bob's transfer (allowed for now); it is final");
+    say!(w, "the sequencer posts batch {n} without bob's transfer (allowed for now); it is final");
 
     // Past the deadline the sequencer's batches must include it; bob posts one that does.
     w.travel(delay + 60).await?;
     let skip = Batch { number: BatchNumber(n + 1), ..batch.clone() };
     let censored = w.post(&sequencer, &skip, index).await?;
     expect_refused(
+        w,
         "the sequencer's next batch without it",
         &inbox_error(censored),
         "Inbox_ForcedInclusionDue",
@@ -87,7 +90,7 @@ pub(super) async fn censoring_sequencer(w: &mut World) -> eyre::Result<()> {
     w.post(&user, &permissionless, index + 1).await??;
     let posted = view(&*w.l1, inbox, Inbox::postedByCall { _batchNumber: n + 1 }).await?;
     eyre::ensure!(posted.poster == user.address(), "batch {} was not bob's", n + 1);
-    println!("bob posts batch {} himself (permissionless, his forced transfer only)", n + 1);
+    say!(w, "bob posts batch {} himself (permissionless, his forced transfer only)", n + 1);
     settle(w, &user, &permissionless).await?;
 
     let state = w.state_after(n + 1).await?;
@@ -99,7 +102,8 @@ pub(super) async fn censoring_sequencer(w: &mut World) -> eyre::Result<()> {
         alice_now == ETH - ETH / 100 + ETH / 4 && bob_now == ETH + ETH / 100 - ETH / 4,
         "the forced transfer did not apply: alice {alice_now}, bob {bob_now}"
     );
-    println!(
+    say!(
+        w,
         "final L2 balances: alice {alice_now} wei, bob {bob_now} wei: the forced transfer is in"
     );
     Ok(())

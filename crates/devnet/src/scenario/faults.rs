@@ -30,8 +30,8 @@ use tribunal_zk::{
     witness::BatchWitness,
 };
 
-use super::{World, expect_refused, wrong_root};
-use crate::devnet::DEV_ENCLAVE_KEY;
+use super::{World, expect_refused, say, wrong_root};
+use crate::DEV_ENCLAVE_KEY;
 
 const LEG_ZK: u8 = 0;
 const LEG_TEE: u8 = 1;
@@ -72,7 +72,8 @@ async fn propose_wrong(w: &World, from: &PrivateKeySigner, honest: u64) -> eyre:
     };
     let id = w.propose(from, call).await?;
     w.create_game(from, id).await?;
-    println!(
+    say!(
+        w,
         "{} proposes claim {id}: batch {} with a wrong post root, bonded, game created",
         from.address(),
         c.batchNumber
@@ -84,7 +85,7 @@ async fn propose_wrong(w: &World, from: &PrivateKeySigner, honest: u64) -> eyre:
 /// right one after the window and the TEE is recorded faulty.
 pub(super) async fn tee_lies(w: &mut World) -> eyre::Result<()> {
     w.start(Services { tee: false, ..Services::ALL }).await?;
-    println!("the node runs every service but the TEE prover; the enclave's key is compromised");
+    say!(w, "the node runs every service but the TEE prover; the enclave's key is compromised");
     let (honest, _) = honest_claim(w, 2, 1).await?;
     let attacker = w.r.signers[2].clone();
     let wrong = propose_wrong(w, &attacker, honest).await?;
@@ -98,7 +99,7 @@ pub(super) async fn tee_lies(w: &mut World) -> eyre::Result<()> {
     let call =
         MultiProofFinality::attestTeeCall { _id: U256::from(wrong), _signature: signature.into() };
     w.l1.send(&attacker, L1Tx::call(f, call.abi_encode())).await?;
-    println!("the compromised TEE signer {} attests claim {wrong}", enclave.address());
+    say!(w, "the compromised TEE signer {} attests claim {wrong}", enclave.address());
 
     // ZK proves the right root and refuses the wrong one; the challenger opens a dispute.
     let (mut proven, mut refused, mut opened) = (false, false, false);
@@ -116,17 +117,19 @@ pub(super) async fn tee_lies(w: &mut World) -> eyre::Result<()> {
         (proven && refused && opened).then_some(())
     })
     .await?;
-    println!("the legs conflict (rule 4): ZK approves the right root, TEE a wrong one");
+    say!(w, "the legs conflict (rule 4): ZK approves the right root, TEE a wrong one");
     let s = w.show("right root", honest).await?;
     eyre::ensure!(s.zk && !s.tee && !s.isFinal, "the right claim: ZK only, not final");
     let s = w.show("wrong root", wrong).await?;
     eyre::ensure!(s.tee && !s.zk && !s.isFinal, "the wrong claim: TEE only, not final");
     expect_refused(
+        w,
         "instant finality of the right root",
         &w.finalize_refused(honest).await?,
         "Finality_WindowNotPassed",
     )?;
     expect_refused(
+        w,
         "instant finality of the wrong root",
         &w.finalize_refused(wrong).await?,
         "Finality_WindowNotPassed",
@@ -134,7 +137,7 @@ pub(super) async fn tee_lies(w: &mut World) -> eyre::Result<()> {
 
     // The attacker never answers in the game; after the window OP decides.
     let window = op_window(w).await?;
-    println!("time-travelling the {}-day OP window", window / 86_400);
+    say!(w, "time-travelling the {}-day OP window", window / 86_400);
     w.travel(window + 60).await?;
     let path = w
         .until("the right root's finality", |e| match e {
@@ -152,7 +155,7 @@ pub(super) async fn tee_lies(w: &mut World) -> eyre::Result<()> {
         faults.contains(&(LEG_TEE, wrong)),
         "no LegFaulty(TEE) for claim {wrong}: {faults:?}"
     );
-    println!("LegFaulty(TEE, claim {wrong}) recorded on L1: the council may now revoke the signer");
+    say!(w, "LegFaulty(TEE, claim {wrong}) recorded on L1: the council may now revoke the signer");
     Ok(())
 }
 
@@ -160,7 +163,7 @@ pub(super) async fn tee_lies(w: &mut World) -> eyre::Result<()> {
 /// the two proofs; the ZK leg counts as zero; the council replaces the verifier with no timelock.
 pub(super) async fn zk_self_disagrees(w: &mut World) -> eyre::Result<()> {
     w.start(Services { tee: false, ..Services::ALL }).await?;
-    println!("the ZK verifier runs INSECURE dev keys, whose trapdoor anyone can re-derive");
+    say!(w, "the ZK verifier runs INSECURE dev keys, whose trapdoor anyone can re-derive");
     let (honest, n) = honest_claim(w, 1, 1).await?;
     w.until("the ZK proof of the right root", |e| match e {
         Event::Zk { claim, outcome: ZkOutcome::Proven { .. } } if *claim == honest => Some(()),
@@ -193,7 +196,7 @@ pub(super) async fn zk_self_disagrees(w: &mut World) -> eyre::Result<()> {
     let call = MultiProofFinality::proveZkCall { _id: U256::from(wrong), _proof: forged.clone() };
     let f = w.r.d.finality;
     w.l1.send(&attacker, L1Tx::call(f, call.abi_encode())).await?;
-    println!("claim {wrong}: a wrong root for batch {n}, with a forged proof the verifier accepts");
+    say!(w, "claim {wrong}: a wrong root for batch {n}, with a forged proof the verifier accepts");
     w.show("right root", honest).await?;
     w.show("wrong root", wrong).await?;
 
@@ -215,7 +218,7 @@ pub(super) async fn zk_self_disagrees(w: &mut World) -> eyre::Result<()> {
         receipt.logs.iter().any(|l| MultiProofFinality::LegFrozen::decode_log(l).is_ok()),
         "no LegFrozen"
     );
-    println!("anyone submits both proofs (rule 5): LegFrozen(ZK), {} gas", receipt.gas_used);
+    say!(w, "anyone submits both proofs (rule 5): LegFrozen(ZK), {} gas", receipt.gas_used);
     w.stop().await;
 
     // The TEE approves the right root, but a frozen ZK leg does not count: no instant path.
@@ -228,6 +231,7 @@ pub(super) async fn zk_self_disagrees(w: &mut World) -> eyre::Result<()> {
     let s = w.show("right root", honest).await?;
     eyre::ensure!(!s.isFinal && !s.zk, "a frozen ZK leg still counted");
     expect_refused(
+        w,
         "instant finality with ZK frozen",
         &w.finalize_refused(honest).await?,
         "Finality_WindowNotPassed",
@@ -249,7 +253,8 @@ pub(super) async fn zk_self_disagrees(w: &mut World) -> eyre::Result<()> {
     let upgrade = MultiProofFinality::setZkVerifierCall { _verifier: verifier }.abi_encode();
     w.r.council_submit(&*w.l1, 6, f, upgrade).await?;
     eyre::ensure!(view(&*w.l1, f, MultiProofFinality::zkVerifierCall {}).await? == verifier);
-    println!(
+    say!(
+        w,
         "the council (6 of 8) replaces the ZK verifier at once: {verifier}, keys from a fresh single-party setup"
     );
 
@@ -265,7 +270,7 @@ pub(super) async fn zk_self_disagrees(w: &mut World) -> eyre::Result<()> {
         DevTrapdoor::derive(&config, fresh.vk()).is_err(),
         "the new keys have a known trapdoor"
     );
-    println!("  refused: the forged proof under the new verifier");
+    say!(w, "  refused: the forged proof under the new verifier");
     let honest_witness = BatchWitness::new(&config, &batch, &out, &blobs[0])?;
     let proof = tokio::task::spawn_blocking(move || prove(&fresh, honest_witness)).await??;
     let call =
@@ -283,7 +288,8 @@ pub(super) async fn zk_self_disagrees(w: &mut World) -> eyre::Result<()> {
         faults.contains(&(LEG_ZK, wrong)),
         "no LegFaulty(ZK) for claim {wrong}: {faults:?}"
     );
-    println!(
+    say!(
+        w,
         "re-proven under the new verifier: final at once (ZK + TEE); LegFaulty(ZK, claim {wrong})"
     );
     Ok(())
@@ -295,7 +301,7 @@ pub(super) async fn zk_self_disagrees(w: &mut World) -> eyre::Result<()> {
 /// proves the challenge, and the challenger takes the bonds.
 pub(super) async fn wrong_claim(w: &mut World) -> eyre::Result<()> {
     w.start(Services { zk: false, ..Services::ALL }).await?;
-    println!("the node runs every service but the ZK prover: the right root waits for OP");
+    say!(w, "the node runs every service but the ZK prover: the right root waits for OP");
     let (honest, n) = honest_claim(w, 4, 2).await?;
     let attacker = w.r.signers[2].clone();
     let wrong = propose_wrong(w, &attacker, honest).await?;
@@ -321,13 +327,13 @@ pub(super) async fn wrong_claim(w: &mut World) -> eyre::Result<()> {
         "the right root's game was created by {}, not the defender {defender}",
         created.creator
     );
-    println!("the right root's game was created by the defender {defender}, not its proposer");
+    say!(w, "the right root's game was created by the defender {defender}, not its proposer");
     let blobs = blobs_of(w, n).await?;
     let header = [blob_element(&blobs, 0)?, blob_element(&blobs, 1)?];
     let frivolous = view(&*w.l1, game, DisputeGame::moveBondCall { _depth: U256::from(1) }).await?;
     let open = DisputeGame::challengeCall { _claimId: U256::from(honest), _header: header };
     w.l1.send(&attacker, L1Tx::call(game, open.abi_encode()).with_value(frivolous)).await?;
-    println!("the attacker challenges the right root too ({frivolous} wei bond)");
+    say!(w, "the attacker challenges the right root too ({frivolous} wei bond)");
 
     let challenge = w
         .until("the challenge", |e| match e {
@@ -390,9 +396,11 @@ pub(super) async fn wrong_claim(w: &mut World) -> eyre::Result<()> {
                 w.l1.send(&attacker, L1Tx::call(game, call.abi_encode()).with_value(bond)).await?;
                 bisections += 1;
                 defender_bonds += bond;
-                println!(
+                say!(
+                    w,
                     "    · the wrong claim's defender bisects challenge {id} at transaction {mid} (lo {}, hi {})",
-                    node.lo, node.hi
+                    node.lo,
+                    node.hi
                 );
             }
         }
@@ -408,7 +416,8 @@ pub(super) async fn wrong_claim(w: &mut World) -> eyre::Result<()> {
                     data.starts_with(&StfStep::Step_NonCanonicalWitness::SELECTOR),
                     "the aliased witness was not refused as Step_NonCanonicalWitness"
                 );
-                println!(
+                say!(
+                    w,
                     "  refused: the attacker's step with an aliased nonce (Step_NonCanonicalWitness)"
                 );
                 aliased_tried = true;
@@ -427,7 +436,8 @@ pub(super) async fn wrong_claim(w: &mut World) -> eyre::Result<()> {
         decided.lo,
         decided.hi
     );
-    println!(
+    say!(
+        w,
         "challenge {leaf_id} proven by the challenger's one-step proof of transaction {} after {bisections} bisections",
         decided.lo
     );
@@ -439,7 +449,7 @@ pub(super) async fn wrong_claim(w: &mut World) -> eyre::Result<()> {
     let before = w.l1.balance(challenger).await?;
     let claim_bond = view(&*w.l1, game, DisputeGame::CLAIM_BONDCall {}).await?;
     let window = op_window(w).await?;
-    println!("time-travelling the {}-day OP window", window / 86_400);
+    say!(w, "time-travelling the {}-day OP window", window / 86_400);
     w.travel(window + 60).await?;
     // What the node reports: the right root's path, the challenger's and the defender's payouts.
     let mut seen: (Option<FinalityPath>, Option<U256>, Option<U256>) = (None, None, None);
@@ -461,7 +471,7 @@ pub(super) async fn wrong_claim(w: &mut World) -> eyre::Result<()> {
     eyre::ensure!(!s.isFinal, "the wrong claim is final");
     if seen.1.is_none() || seen.2.is_none() {
         let delay = view(&*w.l1, game, DisputeGame::WITHDRAWAL_DELAY_SECONDSCall {}).await?;
-        println!("time-travelling the {}-hour withdrawal delay", delay / 3_600);
+        say!(w, "time-travelling the {}-hour withdrawal delay", delay / 3_600);
         w.travel(delay + 60).await?;
         w.until("the challenger's and the defender's payouts", |e| {
             watch(e, &mut seen);
@@ -474,7 +484,8 @@ pub(super) async fn wrong_claim(w: &mut World) -> eyre::Result<()> {
         defended >= claim_bond + frivolous,
         "the defender was paid {defended} wei, not the claim bond {claim_bond} and the attacker's {frivolous}"
     );
-    println!(
+    say!(
+        w,
         "the defender withdrew {defended} wei from the right root's game: the claim bond it posted, its own move bond and the attacker's challenge bond"
     );
     let paid = paid.unwrap_or_default();
@@ -490,10 +501,12 @@ pub(super) async fn wrong_claim(w: &mut World) -> eyre::Result<()> {
         proposer_credit >= w.r.bond * U256::from(2),
         "the right root's proposer is owed {proposer_credit} wei, not its bond and the wrong claim's"
     );
-    println!(
+    say!(
+        w,
         "the challenger withdrew {paid} wei: the claim bond ({claim_bond}) and the challenge's move bonds (its own back, and the lying defender's)"
     );
-    println!(
+    say!(
+        w,
         "the right root's proposer is owed {proposer_credit} wei of finality bonds: its own and the wrong claim's"
     );
     Ok(())

@@ -1,37 +1,17 @@
-//! `tribunal bench`: measured figures, each printed beside its baseline from the same run.
+//! `tribunal bench stf`: native STF throughput on a large account tree.
 
 use std::time::{Duration, Instant};
 
-use ark_ec::{CurveGroup, PrimeGroup};
-use clap::{Args, Subcommand};
-use indicatif::{ProgressBar, ProgressStyle};
+use clap::Args;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha20Rng;
 use rayon::prelude::*;
 use tribunal_primitives::{
-    AccountIndex, Batch, BatchNumber, ChainId, Fr, PrivateKey, PublicKey, Signed, Transfer, Tx,
-    Wei,
-    eip2494::{PointProjective, Scalar},
-    poseidon::hash,
+    AccountIndex, Batch, BatchNumber, ChainId, Fr, Signed, Transfer, Tx, Wei, poseidon::hash,
 };
-use tribunal_stf::{Account, State, StfConfig, execute_batch};
+use tribunal_stf::{State, StfConfig, execute_batch};
 
-/// `tribunal bench` targets.
-#[derive(Subcommand, Debug)]
-pub enum BenchCommand {
-    /// Native STF throughput: signed transfers through `execute_batch` on a large account tree.
-    Stf(StfBenchArgs),
-    /// The Groth16 circuit: constraints, setup and proving time, peak memory.
-    Zk(crate::bench_zk::ZkBenchArgs),
-    /// The TEE leg: stateless re-execution and signing of a full blob, DCAP quote verification.
-    Tee(crate::bench_tee::TeeBenchArgs),
-    /// The whole rollup: time to finality, L1 gas by leg against the bare verifications,
-    /// sequencer and proving rates, blob bytes per transfer.
-    Rollup(crate::bench_rollup::RollupBenchArgs),
-    /// The proof aggregation layer: L1 gas per proof aggregated at N = 1, 8, 32, 128, against
-    /// separate verification, and the inclusion check.
-    Aggregation(crate::bench_aggregation::AggregationBenchArgs),
-}
+use super::common::{accounts, spinner};
 
 /// Arguments of `bench stf`.
 #[derive(Args, Debug)]
@@ -53,71 +33,11 @@ pub struct StfBenchArgs {
     pub senders: u32,
 }
 
-/// Runs a bench command.
-///
-/// # Errors
-/// Invalid arguments.
-pub fn run(cmd: BenchCommand) -> eyre::Result<()> {
-    match cmd {
-        BenchCommand::Stf(a) => stf(&a),
-        BenchCommand::Zk(a) => crate::bench_zk::zk(&a),
-        BenchCommand::Tee(a) => crate::bench_tee::tee(&a),
-        BenchCommand::Rollup(a) => crate::bench_rollup::rollup(&a),
-        BenchCommand::Aggregation(a) => crate::bench_aggregation::aggregation(&a),
-    }
-}
-
-pub(crate) fn spinner(msg: &str) -> ProgressBar {
-    let pb = ProgressBar::new_spinner();
-    pb.set_style(
-        ProgressStyle::with_template("{spinner} {msg} [{elapsed}]").expect("static template"),
-    );
-    pb.set_message(msg.to_owned());
-    pb.enable_steady_tick(Duration::from_millis(120));
-    pb
-}
-
-/// `n` funded accounts: the first `senders` with real keys (returned with their public keys), the
-/// others with distinct synthetic keys (k·Base8, one point addition each instead of a full key
-/// derivation).
-pub(crate) fn accounts(
-    n: u32,
-    senders: u32,
-) -> (Vec<PrivateKey>, Vec<PublicKey>, Vec<(AccountIndex, Account)>) {
-    let keys: Vec<PrivateKey> = (0..senders)
-        .map(|i| {
-            let mut seed = [0u8; 32];
-            seed[..4].copy_from_slice(&i.to_le_bytes());
-            seed[31] = 0xbe;
-            PrivateKey::from_bytes(seed)
-        })
-        .collect();
-    let sender_pks: Vec<PublicKey> = keys.par_iter().map(PrivateKey::public_key).collect();
-    let g = PointProjective::generator();
-    let mut acc = g * Scalar::from(1_000_003u64);
-    let mut synthetic = Vec::with_capacity((n - senders) as usize);
-    for _ in senders..n {
-        synthetic.push(acc);
-        acc += g;
-    }
-    let synthetic = PointProjective::normalize_batch(&synthetic);
-    let accounts = sender_pks
-        .iter()
-        .copied()
-        .chain(synthetic.into_iter().map(PublicKey))
-        .enumerate()
-        .map(|(i, pubkey)| {
-            (AccountIndex(i as u32), Account { pubkey, balance: Wei(10u128.pow(21)), nonce: 0 })
-        })
-        .collect();
-    (keys, sender_pks, accounts)
-}
-
 fn per_sec(n: usize, d: Duration) -> f64 {
     n as f64 / d.as_secs_f64()
 }
 
-fn stf(a: &StfBenchArgs) -> eyre::Result<()> {
+pub(super) fn stf(a: &StfBenchArgs) -> eyre::Result<()> {
     eyre::ensure!(a.senders >= 2 && a.senders <= a.accounts, "need 2 <= senders <= accounts");
     let chain_id = ChainId(901);
     let config = StfConfig::new(chain_id).with_depths(a.depth, StfConfig::WITHDRAWAL_DEPTH);

@@ -53,7 +53,7 @@ fn peak_mib() -> Option<u64> {
 ///
 /// # Errors
 /// Invalid sizes, key cache I/O, or a failed proof.
-pub fn zk(a: &ZkBenchArgs) -> eyre::Result<()> {
+pub(super) fn zk(a: &ZkBenchArgs) -> eyre::Result<()> {
     let chain = ChainId(901);
     let stf = StfConfig::new(chain).with_depths(a.depth, StfConfig::WITHDRAWAL_DEPTH);
     let config = CircuitConfig::for_stf(&stf, a.batch_size);

@@ -22,7 +22,7 @@ use tribunal_tee::{
     dcap::collateral_valid_until,
 };
 
-use crate::bench::{accounts, spinner};
+use super::common::{accounts, spinner};
 
 /// Arguments of `bench tee`.
 #[derive(Args, Debug)]
@@ -58,7 +58,7 @@ fn median_ms(runs: usize, mut f: impl FnMut()) -> f64 {
 ///
 /// # Errors
 /// Invalid arguments, or a check that fails on the benchmark's own honest batch.
-pub fn tee(a: &TeeBenchArgs) -> eyre::Result<()> {
+pub(super) fn tee(a: &TeeBenchArgs) -> eyre::Result<()> {
     eyre::ensure!(a.senders >= 2 && a.senders <= a.accounts, "need 2 <= senders <= accounts");
     let chain_id = ChainId(901);
     let config = StfConfig::new(chain_id);
@@ -126,9 +126,10 @@ pub fn tee(a: &TeeBenchArgs) -> eyre::Result<()> {
     approval.expect("ran")?;
     pb.finish_and_clear();
 
-    let quote = include_bytes!("../../tee/tests/dcap/tdx_quote").to_vec();
-    let collateral: dcap_qvl::QuoteCollateralV3 =
-        serde_json::from_slice(include_bytes!("../../tee/tests/dcap/tdx_quote_collateral.json"))?;
+    let quote = include_bytes!("../../../tee/tests/dcap/tdx_quote").to_vec();
+    let collateral: dcap_qvl::QuoteCollateralV3 = serde_json::from_slice(include_bytes!(
+        "../../../tee/tests/dcap/tdx_quote_collateral.json"
+    ))?;
     let at = collateral_valid_until(&collateral)? - 3600;
     let att = DcapAttestation { signer: Address::ZERO, l2_chain_id: 901, quote, collateral };
     let runs = a.runs.max(20);
