@@ -556,19 +556,21 @@ fn the_aggregator_cannot_reject_valid_proofs_or_free_reserved_collateral_and_ids
             )
             .await
             .unwrap();
-        // With no free collateral left, a new submission is refused: its penalty is not covered.
-        let e =
-            contract::submit(&*env.l1, alice, env.contract, &[sample.prove(2)]).await.unwrap_err();
-        assert!(matches!(
-            aggregator_error(&e),
-            ProofAggregatorErrors::Aggregator_InsufficientCollateral(_)
-        ));
+        // With no free collateral left, a new submission is still taken, with no penalty
+        // reserved for it: it can be forced, for its fee back.
+        let (late, _) =
+            contract::submit(&*env.l1, alice, env.contract, &[sample.prove(2)]).await.unwrap();
+        let shortfall = ProofAggregator::penaltyShortfallCall(late.id);
+        assert_eq!(
+            view(&*env.l1, env.contract, shortfall).await.unwrap(),
+            env.params.censorship_penalty
+        );
 
-        // Aggregated, the id is settled: submitting it again is refused, so it cannot be
-        // resubmitted to be forced for a penalty.
+        // Aggregated (with the late one), the id is settled: submitting it again is refused, so
+        // it cannot be resubmitted to be forced for a penalty.
         let (_dir, store) = store();
         let agg = env.service(store, NOW).await;
-        assert_eq!(agg.step().await.unwrap().posted.unwrap().proofs, 1);
+        assert_eq!(agg.step().await.unwrap().posted.unwrap().proofs, 2);
         assert!(
             view(&*env.l1, env.contract, ProofAggregator::reservedCollateralCall {})
                 .await
@@ -580,6 +582,63 @@ fn the_aggregator_cannot_reject_valid_proofs_or_free_reserved_collateral_and_ids
             aggregator_error(&e),
             ProofAggregatorErrors::Aggregator_DuplicateSubmission(_)
         ));
+    });
+}
+
+/// Anyone can reserve the aggregator's free collateral with valid proofs of a cheap circuit of
+/// their own, at the fee per proof (a hundredth of the penalty it reserves). The honest
+/// submitter after them is still taken, with what penalty is left, and can be forced.
+#[test]
+fn a_collateral_hog_cannot_lock_out_honest_submitters() {
+    run(async {
+        let env = Env::new().await;
+        let penalty = env.params.censorship_penalty;
+        // The aggregator keeps collateral for 16 proofs' penalties.
+        let keep = penalty * U256::from(16);
+        let withdraw =
+            ProofAggregator::withdrawCollateralCall { _amount: env.params.collateral - keep };
+        env.l1.send(&env.keys[0], L1Tx::call(env.contract, withdraw.abi_encode())).await.unwrap();
+
+        // The hog registers a circuit of its own and reserves all of it with 16 valid proofs.
+        let hog = &env.keys[8];
+        let cheap = SampleCircuit::setup(21);
+        env.register(&cheap.vk()).await;
+        let hogged: Vec<Entry> = (0..16).map(|i| cheap.prove(100 + i)).collect();
+        contract::submit(&*env.l1, hog, env.contract, &hogged).await.unwrap();
+        let reserved = ProofAggregator::reservedCollateralCall {};
+        assert_eq!(view(&*env.l1, env.contract, reserved.clone()).await.unwrap(), keep);
+
+        // Alice's submission is taken all the same, with its shortfall on record.
+        let alice = &env.keys[6];
+        let sample = SampleCircuit::setup(22);
+        env.register(&sample.vk()).await;
+        let mine: Vec<Entry> = (0..2).map(|i| sample.prove(i)).collect();
+        let (sub, _) = contract::submit(&*env.l1, alice, env.contract, &mine).await.unwrap();
+        let shortfall = ProofAggregator::penaltyShortfallCall(sub.id);
+        assert_eq!(
+            view(&*env.l1, env.contract, shortfall.clone()).await.unwrap(),
+            penalty * U256::from(2)
+        );
+
+        // Censored, it is forced after the deadline: the fee comes back, and no collateral the
+        // hog's submission reserved is paid out for it.
+        env.travel(env.params.aggregation_deadline + 1).await;
+        let before = env.l1.balance(alice.address()).await.unwrap();
+        contract::force(&*env.l1, &env.keys[7], env.contract, &sub).await.unwrap();
+        let refund = env.params.fee_per_proof * U256::from(2);
+        assert_eq!(env.l1.balance(alice.address()).await.unwrap(), before + refund);
+        assert_eq!(view(&*env.l1, env.contract, reserved.clone()).await.unwrap(), keep);
+        assert!(view(&*env.l1, env.contract, shortfall).await.unwrap().is_zero());
+        for (i, e) in mine.iter().enumerate() {
+            let ids: Vec<B256> = mine.iter().map(Entry::proof_id).collect();
+            assert!(env.verified(e, &merkle::path(&ids, i).unwrap()).await);
+        }
+
+        // The hog's proofs are aggregated, which frees the collateral again.
+        let (_dir, store) = store();
+        let agg = env.service(store, NOW).await;
+        assert_eq!(agg.step().await.unwrap().posted.unwrap().proofs, 16);
+        assert!(view(&*env.l1, env.contract, reserved).await.unwrap().is_zero());
     });
 }
 

@@ -41,8 +41,11 @@ import { IProofAggregator } from "interfaces/IProofAggregator.sol";
 ///      Censorship. A submission not aggregated by its deadline (`aggregationDeadline` seconds
 ///      after it) can be forced by anyone with `forceVerify`: its proofs are verified singly,
 ///      its root is recorded as verified, and the submitter gets the fee back plus
-///      `censorshipPenalty` per proof out of the aggregator's collateral, which `submit` reserved
-///      (a submission the collateral cannot cover is refused). Prepaid balances leave only after
+///      the penalty `submit` reserved for it out of the aggregator's collateral:
+///      `censorshipPenalty` per proof, or what the free collateral covered then. A submission is
+///      never refused for want of collateral, so nobody can lock out others by reserving all of
+///      it with proofs of a cheap circuit of their own (`penaltyOf` tells a submitter what it
+///      got). Prepaid balances leave only after
 ///      a delay, so signed fee agreements stay payable. A settled submission id cannot be
 ///      submitted again; a rejected one can (with a valid proof).
 ///
@@ -172,6 +175,10 @@ contract ProofAggregator is IProofAggregator, EIP712 {
     ///         aggregated or forced (its proofs are verified: it cannot be submitted again); zero
     ///         otherwise (never submitted, or rejected).
     mapping(bytes32 => bytes32) public submissions;
+
+    /// @notice The part of each pending on-chain submission's penalty that the free collateral
+    ///         did not cover when it was submitted, in wei (0 when covered in full).
+    mapping(bytes32 => uint256) public penaltyShortfall;
 
     /// @notice The `submissions` value of a settled submission.
     bytes32 public constant SETTLED = bytes32(uint256(1));
@@ -328,7 +335,9 @@ contract ProofAggregator is IProofAggregator, EIP712 {
     /// @return submissionId The Merkle root of the proof ids.
     /// @dev Reverts with `Aggregator_BadLength`, `Aggregator_UnknownCircuit`,
     ///      `Aggregator_WrongInputCount`, `Aggregator_InputNotInField`, `Aggregator_MalformedProof`,
-    ///      `Aggregator_WrongFee` or `Aggregator_DuplicateSubmission`.
+    ///      `Aggregator_WrongFee` or `Aggregator_DuplicateSubmission`. Anyone may call it; it
+    ///      reserves `censorshipPenalty` per proof of the free collateral, or all that is free,
+    ///      and is never refused for want of collateral.
     function submit(
         bytes32[] calldata _circuitIds,
         Groth16.Proof[] calldata _proofs,
@@ -344,7 +353,10 @@ contract ProofAggregator is IProofAggregator, EIP712 {
         if (submissions[submissionId] != bytes32(0)) revert Aggregator_DuplicateSubmission(submissionId);
         uint256 penalty = censorshipPenalty * _proofs.length;
         uint256 free = collateral - reservedCollateral;
-        if (free < penalty) revert Aggregator_InsufficientCollateral(free, penalty);
+        if (free < penalty) {
+            penaltyShortfall[submissionId] = penalty - free;
+            penalty = free;
+        }
         reservedCollateral += penalty;
         Submission memory record = Submission({
             submitter: msg.sender,
@@ -430,7 +442,7 @@ contract ProofAggregator is IProofAggregator, EIP712 {
             }
             submissions[id] = SETTLED;
             earned += s.fee;
-            released += censorshipPenalty * s.proofCount;
+            released += _releasePenalty(id, s.proofCount);
             emit SubmissionAggregated(id, batchRoot);
         }
         reservedCollateral -= released;
@@ -492,8 +504,9 @@ contract ProofAggregator is IProofAggregator, EIP712 {
 
     /// @notice Forces a submission the aggregator left past its deadline: verifies each proof
     ///         singly (any valid proof of the submitted statements), records the submission id as
-    ///         a verified root, refunds the fee and pays `censorshipPenalty` per proof from the
-    ///         reserved collateral to the submitter. Anyone may call it.
+    ///         a verified root, refunds the fee and pays the penalty `submit` reserved for it
+    ///         (`censorshipPenalty` per proof less `penaltyShortfall`) to the submitter. Anyone
+    ///         may call it.
     /// @param _circuitIds As submitted.
     /// @param _proofs As submitted.
     /// @param _publicInputs As submitted.
@@ -518,7 +531,7 @@ contract ProofAggregator is IProofAggregator, EIP712 {
         }
         submissions[submissionId] = SETTLED;
         if (verifiedAt[submissionId] == 0) verifiedAt[submissionId] = block.timestamp;
-        uint256 penalty = censorshipPenalty * s.proofCount;
+        uint256 penalty = _releasePenalty(submissionId, s.proofCount);
         reservedCollateral -= penalty;
         collateral -= penalty;
         emit SubmissionForced(submissionId, s.submitter, s.fee + penalty);
@@ -551,7 +564,7 @@ contract ProofAggregator is IProofAggregator, EIP712 {
             revert Aggregator_ProofValid(_index);
         }
         delete submissions[submissionId];
-        reservedCollateral -= censorshipPenalty * s.proofCount;
+        reservedCollateral -= _releasePenalty(submissionId, s.proofCount);
         earnings += s.fee;
         emit SubmissionRejected(submissionId, _index);
     }
@@ -592,6 +605,17 @@ contract ProofAggregator is IProofAggregator, EIP712 {
     // ---------------------------------------------------------------------------------------
     // Internals
     // ---------------------------------------------------------------------------------------
+
+    /// @dev The penalty reserved for pending submission `_id` of `_proofCount` proofs, in wei;
+    ///      clears its shortfall.
+    function _releasePenalty(bytes32 _id, uint256 _proofCount) private returns (uint256 penalty) {
+        penalty = censorshipPenalty * _proofCount;
+        uint256 shortfall = penaltyShortfall[_id];
+        if (shortfall != 0) {
+            delete penaltyShortfall[_id];
+            penalty -= shortfall;
+        }
+    }
 
     /// @dev Checks a submission's shape, inputs and points; returns its id.
     function _checkSubmission(
