@@ -35,13 +35,30 @@ pub struct DeploymentConfig {
     pub forced_inclusion_delay_secs: u64,
     /// OP window, in seconds.
     pub op_window_secs: u64,
+    /// Grace after the OP window before a stalled batch is a liveness failure (rule 6), in
+    /// seconds (`MultiProofFinality.LIVENESS_GRACE_SECONDS`; 7 days when a config file omits it).
+    #[serde(default = "default_liveness_grace_secs")]
+    pub liveness_grace_secs: u64,
+    /// How long a matured council action stays executable before it expires, in seconds
+    /// (`SecurityCouncil.EXPIRY_SECONDS`; 14 days when a config file omits it).
+    #[serde(default = "default_upgrade_expiry_secs")]
+    pub upgrade_expiry_secs: u64,
+}
+
+const fn default_liveness_grace_secs() -> u64 {
+    DeploymentConfig::DEFAULT.liveness_grace_secs
+}
+
+const fn default_upgrade_expiry_secs() -> u64 {
+    DeploymentConfig::DEFAULT.upgrade_expiry_secs
 }
 
 impl DeploymentConfig {
     /// The defaults, with both trustless legs deployed: 6-of-8 council, 45-day timelock (as
     /// Surge's), 24-hour forced inclusion, 7-day OP window: an exit window of 45 − 1 − 7 = 37
     /// days, Stage 2 (DESIGN.md §1 asks for at least 30 days of timelock and a 30-day exit
-    /// window).
+    /// window). A liveness failure needs 7 + 7 days of stall; queued actions expire 14 days
+    /// after they mature.
     pub const DEFAULT: Self = Self {
         zk_verifier: true,
         dispute_game: true,
@@ -50,6 +67,8 @@ impl DeploymentConfig {
         upgrade_delay_secs: 45 * DAY,
         forced_inclusion_delay_secs: DAY,
         op_window_secs: 7 * DAY,
+        liveness_grace_secs: 7 * DAY,
+        upgrade_expiry_secs: 14 * DAY,
     };
 
     /// Seconds a user has to exit after a ZK or OP upgrade is queued (0 when the delay does not
@@ -180,6 +199,26 @@ pub fn grade(c: &DeploymentConfig) -> Grade {
         true,
         "ZK and OP changes bypass the timelock only while self-disagreement (rule 5) or liveness (rule 6) evidence is recorded on chain; TEE changes are instant but the TEE never finalizes alone".into(),
     );
+    req(
+        2,
+        "a liveness failure cannot be declared while the slow path can still finalize",
+        c.liveness_grace_secs > 0,
+        format!(
+            "the oldest unfinalized batch's first claim must be pending for the OP window {} plus a grace of {} = {}, with none finalizable; it opens one timelock-free replacement of a leg that approved none of that batch's claims",
+            days(c.op_window_secs),
+            days(c.liveness_grace_secs),
+            days(c.op_window_secs + c.liveness_grace_secs),
+        ),
+    );
+    req(
+        2,
+        "stale queued upgrades cannot be executed later",
+        c.upgrade_expiry_secs > 0,
+        format!(
+            "a queued action expires {} after its timelock ends, and the council can cancel it before",
+            days(c.upgrade_expiry_secs)
+        ),
+    );
     let stage = if r.iter().filter(|x| x.stage <= 1).all(|x| x.met) {
         if r.iter().all(|x| x.met) { 2 } else { 1 }
     } else {
@@ -242,6 +281,25 @@ mod tests {
         let missed: Vec<_> = g.requirements.iter().filter(|r| !r.met).map(|r| r.name).collect();
         assert_eq!(missed, vec!["security council: at least 8 members, threshold at least 75%"]);
         assert!(g.to_string().contains("4-of-7 (57%)"));
+    }
+
+    #[test]
+    fn no_liveness_grace_or_expiry_misses_stage_2() {
+        for c in [
+            DeploymentConfig { liveness_grace_secs: 0, ..DeploymentConfig::DEFAULT },
+            DeploymentConfig { upgrade_expiry_secs: 0, ..DeploymentConfig::DEFAULT },
+        ] {
+            assert_eq!(grade(&c).stage, 1, "{}", grade(&c));
+        }
+        let g = grade(&DeploymentConfig::DEFAULT).to_string();
+        assert!(g.contains("grace of 7d = 14d") && g.contains("expires 14d"), "{g}");
+    }
+
+    #[test]
+    fn a_config_file_without_the_new_fields_takes_their_defaults() {
+        let text = r#"{"zk_verifier":true,"dispute_game":true,"council_members":8,"council_threshold":6,"upgrade_delay_secs":3888000,"forced_inclusion_delay_secs":86400,"op_window_secs":604800}"#;
+        let c: DeploymentConfig = serde_json::from_str(text).unwrap();
+        assert_eq!(c, DeploymentConfig::DEFAULT);
     }
 
     #[test]

@@ -368,5 +368,8 @@ pub async fn read_stage_config(
         forced_inclusion_delay_secs: view(l1, inbox, Inbox::FORCED_INCLUSION_DELAY_SECONDSCall {})
             .await?,
         op_window_secs: view(l1, finality, MultiProofFinality::OP_WINDOW_SECONDSCall {}).await?,
+        liveness_grace_secs: view(l1, finality, MultiProofFinality::LIVENESS_GRACE_SECONDSCall {})
+            .await?,
+        upgrade_expiry_secs: view(l1, council, SecurityCouncil::EXPIRY_SECONDSCall {}).await?,
     })
 }
