@@ -21,6 +21,16 @@ import { IPoseidonT3, IPoseidonT5 } from "interfaces/IPoseidon.sol";
 ///      they too must consume every overdue message (L2BEAT "self-sequencing" exit).
 ///
 ///      There is no owner: nothing here can be changed, paused or drained by anyone.
+///
+///      Trust model (who may call, what it costs others):
+///      - `postBatch`: the sequencer, or anyone once a queued message is overdue; either way the
+///        batch must consume every overdue message, so no poster can censor one.
+///      - `deposit`, `depositTo`, `forceTransfer`, `forceWithdraw`: anyone; each queues one
+///        message the next batches must carry (paid for by its sender's L1 gas and value).
+///      - `claimWithdrawal`: anyone, for a leaf of a final withdrawal root (`finalWithdrawalRoot`,
+///        rule 8), once; the amount goes to the leaf's recipient, and a recipient that refuses
+///        ETH is owed it instead (`withdrawOwed`), so no recipient can make a claim revert.
+///      - `withdrawOwed`: the owed recipient only, to an address of its choice.
 contract Inbox {
     /// @notice A posted batch.
     struct Batch {

@@ -48,6 +48,23 @@ interface IBatchInbox {
 ///      A claim's bond returns to its proposer when it finalizes; the bonds of the batch's other
 ///      claims go to that proposer too, each by `settleRival`. Every finality path is O(1) in
 ///      the number of rival claims; only `recordLivenessFailure` reads every claim of its batch.
+///
+///      Trust model (who may call, what it costs others, which rule):
+///      - `propose`: anyone, with `BOND_WEI`; a rival claim costs others nothing (no path loops
+///        over rivals), and a wrong one loses its bond to the batch's final claim (rules 1–3).
+///      - `proveZk`, `attestTee`: anyone, carrying the leg's proof or enclave signature; an
+///        approval counts only as the leg's verifier says, in the leg's current epoch (rules 1, 2).
+///        The TEE verifier is read with `TEE_GAS`, so a hostile one cannot block (rule 6).
+///      - `finalize`: anyone; the result depends only on the recorded approvals, the game's
+///        status and the clock, never on the caller or call order (rules 1, 2, 4).
+///      - `settleRival`: anyone, once a rival is final; pays the bond to the final claim's
+///        proposer and records `LegFaulty` (rule 4).
+///      - `proveSelfDisagreement`: anyone, with two approvals of one leg over one input (rule 5).
+///      - `recordLivenessFailure`: anyone, only when rule 6's stall holds; one replacement of a
+///        leg that approved nothing of the stalled batch.
+///      - `setZkVerifier`, `setTeeVerifier`, `setDisputeGame`: the council only, whose own
+///        timelock applies to ZK and OP unless `instantUpgradeAllowed` (rules 5–7).
+///      - `withdrawCredit`: anyone, for their own credit (pull payments).
 contract MultiProofFinality is IUpgradeEvidence, IFinality {
     /// @notice A proposed claim and its record.
     struct ClaimRecord {

@@ -49,6 +49,18 @@ import { IProofAggregator } from "interfaces/IProofAggregator.sol";
 ///      a delay, so signed fee agreements stay payable. A settled submission id cannot be
 ///      submitted again; a rejected one can (with a valid proof).
 ///
+///      Trust model (who may call, what it costs others):
+///      - `registerVerifyingKey`, `submit`, `deposit`, `requestWithdrawal`, `withdraw`,
+///        `depositCollateral`, `forceVerify`: anyone. A submission never fails for want of
+///        collateral, so nobody can lock others out by reserving it; a settled statement cannot
+///        be submitted again to be forced for a penalty. Not yet closed: a statement pending
+///        on chain cannot be submitted again, so a front-runner who submits it first with an
+///        invalid proof delays its honest submitter until the aggregator rejects that one.
+///      - `aggregate`, `rejectSubmission`, `setFee`, `withdrawCollateral`, `withdrawEarnings`: the
+///        aggregator only. It cannot reject a valid proof (`rejectSubmission` re-verifies it),
+///        cannot take reserved collateral, and earns an off-chain fee only with the submitter's
+///        signed agreement.
+///
 ///      Gas (EIP-1108 prices): the pairing is 45,000 + 34,000 per pair, each proof adds two ecMul
 ///      (6,000 each) and its calldata; see BENCHMARKS.md for measured figures.
 contract ProofAggregator is IProofAggregator, EIP712 {

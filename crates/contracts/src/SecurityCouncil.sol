@@ -6,12 +6,20 @@ import { IUpgradeEvidence } from "interfaces/IUpgradeEvidence.sol";
 /// @title SecurityCouncil
 /// @notice An m-of-n multisig of EIP-712 signatures whose only powers are the calls it was
 ///         deployed with: TEE logic changes at zero delay, ZK verifier and dispute-game changes
-///         behind a timelock (30 days by default) unless on-chain evidence opens the instant path.
+///         behind a timelock (45 days by default) unless on-chain evidence opens the instant path.
 ///         A queued action can be cancelled by the council (`cancel`, zero delay) and expires
 ///         `EXPIRY_SECONDS` (14 days by default) after it matures, so a stale action queued
 ///         before an emergency replacement cannot reinstall a known-bad verifier later.
 /// @dev The allowlist of (target, selector) pairs is fixed at deployment, so the council has no
 ///      path to finalize a root, revert one, or move bridge funds: such calls are refused.
+///
+///      Trust model (who may call, what it costs others):
+///      - `submit`: anyone may relay, but only with `THRESHOLD` member signatures over the exact
+///        call and the next nonce; an allowlisted TEE call runs at once (rule 7), a ZK or OP call
+///        is queued behind the timelock unless the finality contract's evidence lifts it
+///        (rules 5, 6).
+///      - `execute`: anyone, for a queued call whose timelock ended and which has not expired.
+///      - `cancel`: only through `submit` (the council itself), at zero delay.
 contract SecurityCouncil {
     /// @notice How strictly the membership was checked at deployment.
     enum Mode {

@@ -13,6 +13,10 @@ import { ITeeVerifier } from "interfaces/ITeeVerifier.sol";
 ///      Registration goes through `_register`, so a permissionless path (a DCAP quote verified on
 ///      chain with the P256VERIFY precompile of EIP-7951) can be added next to the council's; the
 ///      plan is in the `tribunal-tee` crate docs.
+///
+///      Trust model: `registerSigner`, `revokeSigner` and `setMeasurement` are the council's
+///      alone, at zero delay (rule 7: the TEE is the council's to hot-fix, and it never finalizes
+///      alone); `recover` and `isValidSigner` are views anyone may call.
 contract TeeVerifier is ITeeVerifier {
     /// @notice What attested a signer.
     enum Kind {
