@@ -153,6 +153,33 @@ pub async fn force(
     l1.send(from, L1Tx::call(contract, call.abi_encode())).await
 }
 
+/// Verifies the statements of `pending`, an on-chain submission, now and singly with the proofs
+/// `entries` (valid proofs of the same statements, in the same order): `verifyPending`, from
+/// anyone. The pending submitter's fee goes back to its prepaid balance.
+///
+/// # Errors
+/// [`L1Error::Revert`] with `Aggregator_UnknownSubmission` (nothing pending, or other
+/// statements) or `Aggregator_InvalidProof`; [`L1Error::InvalidTx`] for an off-chain submission.
+pub async fn verify_pending(
+    l1: &impl L1,
+    from: &PrivateKeySigner,
+    contract: Address,
+    pending: &Submission,
+    entries: &[Entry],
+) -> L1Result<L1Receipt> {
+    let record = pending.record().ok_or_else(|| {
+        L1Error::InvalidTx("an off-chain submission is not pending on chain".into())
+    })?;
+    let s = submit_call(entries);
+    let call = ProofAggregator::verifyPendingCall {
+        _circuitIds: s._circuitIds,
+        _proofs: s._proofs,
+        _publicInputs: s._publicInputs,
+        _record: record,
+    };
+    l1.send(from, L1Tx::call(contract, call.abi_encode())).await
+}
+
 /// Prepays `wei` for off-chain submissions.
 ///
 /// # Errors

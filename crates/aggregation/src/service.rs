@@ -338,6 +338,8 @@ impl<L: L1> Aggregator<L> {
                 });
             } else if let Ok(ev) = ProofAggregator::SubmissionForced::decode_log(&l.log) {
                 forced.push((ev.submissionId, Status::Forced));
+            } else if let Ok(ev) = ProofAggregator::SubmissionVerifiedSingly::decode_log(&l.log) {
+                forced.push((ev.submissionId, Status::Forced));
             }
         }
         // Which events open a new obligation: every id not pending on chain already. A settled or

@@ -75,7 +75,8 @@ pub enum Status {
         /// Why.
         reason: String,
     },
-    /// Forced on chain by its submitter after the deadline (`SubmissionForced`).
+    /// Verified singly on chain: forced after the deadline (`SubmissionForced`), or verified
+    /// before it by anyone (`SubmissionVerifiedSingly`).
     Forced,
 }
 

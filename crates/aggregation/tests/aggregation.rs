@@ -642,6 +642,64 @@ fn a_collateral_hog_cannot_lock_out_honest_submitters() {
     });
 }
 
+/// A front-runner who sees a statement coming submits it first with an invalid proof: the
+/// honest submission is a duplicate of a pending one and is refused. The honest submitter then
+/// verifies the statement at once, singly, against the front-runner's pending record.
+#[test]
+fn a_front_runner_with_an_invalid_proof_cannot_hold_up_a_statement() {
+    run(async {
+        let env = Env::new().await;
+        let sample = SampleCircuit::setup(23);
+        env.register(&sample.vk()).await;
+        let good = sample.prove(7);
+        let mut bad = good.clone();
+        bad.proof[6..].copy_from_slice(&good.proof[..2]);
+        let (runner, alice) = (&env.keys[8], &env.keys[6]);
+        let (pending, _) =
+            contract::submit(&*env.l1, runner, env.contract, &[bad.clone()]).await.unwrap();
+        let e = contract::submit(&*env.l1, alice, env.contract, std::slice::from_ref(&good))
+            .await
+            .unwrap_err();
+        assert!(matches!(
+            aggregator_error(&e),
+            ProofAggregatorErrors::Aggregator_DuplicateSubmission(_)
+        ));
+
+        // The front-runner's own proof does not verify; alice's does, and settles it now.
+        let e = contract::verify_pending(&*env.l1, alice, env.contract, &pending, &[bad])
+            .await
+            .unwrap_err();
+        assert!(matches!(aggregator_error(&e), ProofAggregatorErrors::Aggregator_InvalidProof(_)));
+        let r = contract::verify_pending(
+            &*env.l1,
+            alice,
+            env.contract,
+            &pending,
+            std::slice::from_ref(&good),
+        )
+        .await
+        .unwrap();
+        eprintln!("verifyPending of 1 proof: {} gas", r.gas_used);
+        assert!(env.verified(&good, &merkle::path(&[good.proof_id()], 0).unwrap()).await);
+        let credited =
+            view(&*env.l1, env.contract, ProofAggregator::balanceOfCall(runner.address())).await;
+        assert_eq!(credited.unwrap(), env.params.fee_per_proof, "the fee is a credit, not a push");
+        let reserved = ProofAggregator::reservedCollateralCall {};
+        assert!(view(&*env.l1, env.contract, reserved).await.unwrap().is_zero());
+
+        // Settled: neither can submit it again, and the service never batches it.
+        let e = contract::submit(&*env.l1, alice, env.contract, &[good]).await.unwrap_err();
+        assert!(matches!(
+            aggregator_error(&e),
+            ProofAggregatorErrors::Aggregator_DuplicateSubmission(_)
+        ));
+        let (_dir, store) = store();
+        let agg = env.service(store, NOW).await;
+        assert!(agg.step().await.unwrap().posted.is_none());
+        assert_eq!(agg.store().record(pending.id).unwrap().unwrap().status, Status::Forced);
+    });
+}
+
 /// A rejected id may come back with a valid proof of the same statement: the service takes it as
 /// a new obligation and batches it (else its submitter could force it for a penalty).
 #[test]

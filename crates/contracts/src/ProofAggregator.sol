@@ -53,9 +53,13 @@ import { IProofAggregator } from "interfaces/IProofAggregator.sol";
 ///      - `registerVerifyingKey`, `submit`, `deposit`, `requestWithdrawal`, `withdraw`,
 ///        `depositCollateral`, `forceVerify`: anyone. A submission never fails for want of
 ///        collateral, so nobody can lock others out by reserving it; a settled statement cannot
-///        be submitted again to be forced for a penalty. Not yet closed: a statement pending
-///        on chain cannot be submitted again, so a front-runner who submits it first with an
-///        invalid proof delays its honest submitter until the aggregator rejects that one.
+///        be submitted again to be forced for a penalty. A statement pending on chain cannot be
+///        submitted again, so a front-runner may submit it first with an invalid proof; its
+///        honest submitter then verifies it at once with `verifyPending` (singly, at the price
+///        of on-chain verification) instead of waiting for the aggregator to reject that one.
+///      - `verifyPending`: anyone, with valid proofs of a pending submission's statements; it
+///        can only settle what is true, and the pending submitter's fee returns to its prepaid
+///        balance (a credit, so its address cannot make the call revert).
 ///      - `aggregate`, `rejectSubmission`, `setFee`, `withdrawCollateral`, `withdrawEarnings`: the
 ///        aggregator only. It cannot reject a valid proof (`rejectSubmission` re-verifies it),
 ///        cannot take reserved collateral, and earns an off-chain fee only with the submitter's
@@ -220,6 +224,12 @@ contract ProofAggregator is IProofAggregator, EIP712 {
     );
     /// @notice A late submission was verified singly; `refund` wei went to its submitter.
     event SubmissionForced(bytes32 indexed submissionId, address indexed submitter, uint256 refund);
+    /// @notice A pending submission's statements were verified singly by `verifier` before the
+    ///         deadline (`verifyPending`); its fee, `credited` wei, went back to its submitter's
+    ///         prepaid balance.
+    event SubmissionVerifiedSingly(
+        bytes32 indexed submissionId, address indexed verifier, address indexed submitter, uint256 credited
+    );
     /// @notice A submission holding an invalid proof (at `index`) was dropped; its fee was earned.
     event SubmissionRejected(bytes32 indexed submissionId, uint256 index);
     /// @notice The fee per proof changed.
@@ -548,6 +558,39 @@ contract ProofAggregator is IProofAggregator, EIP712 {
         collateral -= penalty;
         emit SubmissionForced(submissionId, s.submitter, s.fee + penalty);
         _pay(s.submitter, s.fee + penalty);
+    }
+
+    /// @notice Verifies a pending on-chain submission's statements now, singly, with any valid
+    ///         proofs of them: records the submission id as a verified root, releases its
+    ///         reserved penalty, and credits its fee back to its submitter's prepaid balance
+    ///         (`balanceOf`). Anyone may call it: it is how the honest submitter of a statement
+    ///         that a front-runner submitted first with an invalid proof gets it verified without
+    ///         waiting for the aggregator.
+    /// @param _circuitIds As submitted.
+    /// @param _proofs Valid proofs of the submitted statements (not necessarily those submitted).
+    /// @param _publicInputs As submitted.
+    /// @param _record The record `Submitted` emitted.
+    /// @return submissionId The submission.
+    /// @dev Reverts with `Aggregator_UnknownSubmission` or `Aggregator_InvalidProof`.
+    function verifyPending(
+        bytes32[] calldata _circuitIds,
+        Groth16.Proof[] calldata _proofs,
+        uint256[][] calldata _publicInputs,
+        Submission calldata _record
+    )
+        external
+        returns (bytes32 submissionId)
+    {
+        Submission calldata s = _record;
+        submissionId = _pending(_circuitIds, _proofs, _publicInputs, s);
+        for (uint256 i = 0; i < _proofs.length; i++) {
+            if (!_verifySingle(_circuitIds[i], _proofs[i], _publicInputs[i])) revert Aggregator_InvalidProof(i);
+        }
+        submissions[submissionId] = SETTLED;
+        if (verifiedAt[submissionId] == 0) verifiedAt[submissionId] = block.timestamp;
+        reservedCollateral -= _releasePenalty(submissionId, s.proofCount);
+        balanceOf[s.submitter] += s.fee;
+        emit SubmissionVerifiedSingly(submissionId, msg.sender, s.submitter, s.fee);
     }
 
     /// @notice Drops a pending submission whose proof `_index` does not verify, and earns its
