@@ -687,14 +687,23 @@ fn a_front_runner_with_an_invalid_proof_cannot_hold_up_a_statement() {
         let reserved = ProofAggregator::reservedCollateralCall {};
         assert!(view(&*env.l1, env.contract, reserved).await.unwrap().is_zero());
 
+        // The aggregator had it in a batch on its way: the batch still lands, and pays nothing
+        // for it (else anyone could sink a batch by settling one of its submissions first).
+        let (_dir, store) = store();
+        let agg = env.service(store, NOW).await;
+        let valid = Submission { entries: vec![good.clone()], ..pending.clone() };
+        let posted = agg.post(&[valid]).await.unwrap();
+        assert_eq!(posted.proofs, 1);
+        assert!(
+            view(&*env.l1, env.contract, ProofAggregator::earningsCall {}).await.unwrap().is_zero()
+        );
+
         // Settled: neither can submit it again, and the service never batches it.
         let e = contract::submit(&*env.l1, alice, env.contract, &[good]).await.unwrap_err();
         assert!(matches!(
             aggregator_error(&e),
             ProofAggregatorErrors::Aggregator_DuplicateSubmission(_)
         ));
-        let (_dir, store) = store();
-        let agg = env.service(store, NOW).await;
         assert!(agg.step().await.unwrap().posted.is_none());
         assert_eq!(agg.store().record(pending.id).unwrap().unwrap().status, Status::Forced);
     });

@@ -438,7 +438,8 @@ contract ProofAggregator is IProofAggregator, EIP712 {
     /// @return batchRoot The Merkle root of the batch's proof ids.
     /// @dev Reverts, and records nothing, if any proof is invalid (`Aggregator_BatchInvalid`) or
     ///      malformed, or any reference is wrong. Which proof was bad is found off chain by
-    ///      verifying each singly.
+    ///      verifying each singly. An on-chain submission settled singly since it was planned
+    ///      (`forceVerify`, `verifyPending`) is skipped, unpaid.
     function aggregate(
         Group[] calldata _groups,
         SubmissionRef[] calldata _onchain,
@@ -458,7 +459,11 @@ contract ProofAggregator is IProofAggregator, EIP712 {
         for (uint256 i = 0; i < _onchain.length; i++) {
             bytes32 id = _onchain[i].submissionId;
             Submission calldata s = _onchain[i].record;
-            if (submissions[id] != keccak256(abi.encode(s))) revert Aggregator_UnknownSubmission(id);
+            bytes32 stored = submissions[id];
+            // Settled singly meanwhile (`forceVerify` or `verifyPending` landed first): nothing
+            // to pay, and no reason to sink the batch, so nobody can make it revert that way.
+            if (stored == SETTLED) continue;
+            if (stored != keccak256(abi.encode(s))) revert Aggregator_UnknownSubmission(id);
             if (_onchain[i].positions.length != s.proofCount || _rootAt(ids, _onchain[i].positions) != id) {
                 revert Aggregator_SubmissionMismatch(id);
             }
