@@ -42,6 +42,9 @@ use tribunal_primitives::{
 const CHAIN: ChainId = ChainId(901);
 /// Fresh dispute games deployed up front, one per OP upgrade a case may queue.
 const GAME_POOL: usize = 16;
+/// Most gas a successful `finalize` may use, whatever came before it (rivals, approvals, council
+/// actions): the slow path costs about 127,000 in the devnet.
+const FINALIZE_GAS_BOUND: u64 = 200_000;
 
 /// keccak256 of the one blob's versioned hash every posted batch carries.
 static BLOBS_HASH: OnceLock<B256> = OnceLock::new();
@@ -404,7 +407,17 @@ impl<'a> Case<'a> {
             }
             Event::Finalize { claim } => {
                 let call = MultiProofFinality::finalizeCall { _id: U256::from(claim) };
-                self.send(fin, call, U256::ZERO).await.map(|()| None)
+                let tx = L1Tx::call(fin, call.abi_encode());
+                match self.l1.send(&self.sequencer, tx).await {
+                    // Every finality path is O(1) in the number of rival claims (issue 19).
+                    Ok(r) if r.gas_used > FINALIZE_GAS_BOUND => {
+                        return Err(format!(
+                            "finalize({claim}) used {} gas, over the bound {FINALIZE_GAS_BOUND}",
+                            r.gas_used
+                        ));
+                    }
+                    other => other.map(|_| None),
+                }
             }
             Event::ProveSelfDisagreement { leg, a, b, ref mut verifies } => {
                 let (ea, eb) = match leg {
