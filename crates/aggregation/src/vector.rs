@@ -1,5 +1,5 @@
 //! Reading Groth16 test vectors in the `tribunal.groth16.bn254.v1` JSON layout
-//! (`shared/fixtures/groth16/FORMAT.md`): a key, a proof, public inputs and the expected verdict,
+//! (`testing/fixtures/groth16/FORMAT.md`): a key, a proof, public inputs and the expected verdict,
 //! as made by provers other than this repository's (gnark for SP1, RISC Zero's wrapper, snarkjs).
 //!
 //! G2 points there are `{"x": [c0, c1], "y": [c0, c1]}` (real part first); they are reordered to

@@ -26,7 +26,7 @@ fn run(f: impl std::future::Future<Output = ()> + Send + 'static) {
 }
 
 fn vectors() -> Vec<TestVector> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/groth16");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testing/fixtures/groth16");
     TestVector::read_dir(&dir).unwrap()
 }
 

@@ -55,7 +55,7 @@ pub struct AggregatorArgs {
     #[arg(long)]
     pub demo: bool,
     /// The `tribunal.groth16.bn254.v1` vectors `--demo` submits.
-    #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/fixtures/groth16"))]
+    #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/../../testing/fixtures/groth16"))]
     pub fixtures: PathBuf,
 }
 

@@ -93,12 +93,12 @@ fn blob_payloads_that_are_not_batches_are_typed_errors() {
     );
 }
 
-/// Three real mainnet blobs posted by Unichain's batcher (`../shared/fixtures/blobs`): our KZG
+/// Three real mainnet blobs posted by Unichain's batcher (`testing/fixtures/blobs`): our KZG
 /// path reproduces their versioned hashes, and our decoder refuses them with a typed error.
 #[test]
 fn real_mainnet_blobs() {
     with_big_stack(|| {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/blobs");
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testing/fixtures/blobs");
         let manifest: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(dir.join("blobs.json")).unwrap())
                 .unwrap();

@@ -1,4 +1,4 @@
-//! The official c-kzg-4844 / consensus-spec KZG reference vectors (`../shared/fixtures/kzg`),
+//! The official c-kzg-4844 / consensus-spec KZG reference vectors (`testing/fixtures/kzg`),
 //! run through c-kzg with the embedded mainnet trusted setup, and through this crate's sidecar
 //! builder where it computes the same values.
 
@@ -8,7 +8,7 @@ use c_kzg::{Blob, Bytes32, Bytes48, Cell, KzgSettings};
 use yaml_rust2::{Yaml, YamlLoader};
 
 fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/kzg")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testing/fixtures/kzg")
 }
 
 fn cases(handler: &str) -> Vec<(String, Yaml)> {

@@ -174,8 +174,8 @@ fn the_zk_leg_settles_through_an_aggregated_proof_id() {
 
         // The rollup's proof and three third-party proofs, submitted by their apps.
         contract::submit(&*l1, &app, aggregator, std::slice::from_ref(&entry)).await.unwrap();
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../../shared/fixtures/groth16");
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testing/fixtures/groth16");
         for name in [
             "sp1/sp1-v6.0.0-fibonacci.json",
             "risc0/risc0-v5.0-test-receipt.json",

@@ -35,7 +35,7 @@ pub struct AggregationBenchArgs {
     #[arg(long, value_delimiter = ',', default_value = "1,8,32,128")]
     pub sizes: Vec<usize>,
     /// `tribunal.groth16.bn254.v1` vectors for the mixed-key row (skipped when absent).
-    #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/fixtures/groth16"))]
+    #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/../../testing/fixtures/groth16"))]
     pub fixtures: PathBuf,
 }
 
