@@ -54,6 +54,9 @@ pub struct DepositArgs {
     /// Amount: wei or with a unit (`1eth`).
     #[arg(long)]
     pub amount: String,
+    /// Accept an amount of zero.
+    #[arg(long)]
+    pub allow_zero: bool,
     /// Wait until the L2 account exists at the node's head.
     #[arg(long)]
     pub wait: bool,
@@ -74,6 +77,9 @@ pub struct SendArgs {
     /// Amount: wei or with a unit.
     #[arg(long)]
     pub amount: String,
+    /// Accept an amount of zero.
+    #[arg(long)]
+    pub allow_zero: bool,
     /// Nonce (default: the node's pending nonce of the sender).
     #[arg(long)]
     pub nonce: Option<u64>,
@@ -194,6 +200,9 @@ pub struct SignerArgs {
     /// Amount: wei (`123`) or with a unit (`0.5eth`, `20gwei`).
     #[arg(long)]
     pub amount: String,
+    /// Accept an amount of zero.
+    #[arg(long)]
+    pub allow_zero: bool,
     /// The sender's next nonce.
     #[arg(long)]
     pub nonce: u64,
@@ -202,7 +211,7 @@ pub struct SignerArgs {
 impl SignerArgs {
     /// Parses the amount and loads the key for the chain.
     pub(super) fn load(&self) -> Result<(PrivateKey, ChainId, Wei), WalletError> {
-        let amount = parse_amount(&self.amount)?;
+        let amount = parse_amount(&self.amount, self.allow_zero)?;
         let (key, chain_id) = KeyFile::load(&self.key, Some(self.chain_id))?;
         Ok((key, chain_id, amount))
     }

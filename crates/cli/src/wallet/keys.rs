@@ -34,6 +34,12 @@ pub enum WalletError {
     /// An amount of 2^128 wei or more.
     #[error("amount {0} wei is not below 2^128")]
     AmountTooLarge(U256),
+    /// An amount with more decimals than its unit has: it is not a whole number of wei.
+    #[error("amount {0:?} is not a whole number of wei (ether has 18 decimals, gwei 9)")]
+    AmountNotExact(String),
+    /// An amount of zero, without `--allow-zero`.
+    #[error("amount {0:?} is zero: pass --allow-zero to sign a zero-amount transaction")]
+    ZeroAmount(String),
     /// A key file that cannot be read or parsed.
     #[error("key file {path}: {reason}")]
     KeyFile {
@@ -44,20 +50,41 @@ pub enum WalletError {
     },
 }
 
-/// Parses an amount in wei (`123`) or with a unit (`1.5eth`, `20gwei`), refusing 2^128 or more.
+/// Parses an amount in wei (`123`) or with a unit (`1.5eth`, `20gwei`). Never signs what the
+/// user did not write: empty input, a sign, more decimals than the unit has (it would be
+/// truncated), 2^128 wei or more, and zero unless `allow_zero`, are all refused.
 ///
 /// # Errors
-/// [`WalletError::MalformedAmount`], [`WalletError::AmountTooLarge`].
-pub fn parse_amount(s: &str) -> Result<Wei, WalletError> {
+/// [`WalletError::MalformedAmount`], [`WalletError::AmountNotExact`],
+/// [`WalletError::AmountTooLarge`], [`WalletError::ZeroAmount`].
+pub fn parse_amount(s: &str, allow_zero: bool) -> Result<Wei, WalletError> {
     let t = s.trim().to_ascii_lowercase();
     let malformed = || WalletError::MalformedAmount(s.to_owned());
-    let wei: U256 = if let Some(v) = t.strip_suffix("eth").or_else(|| t.strip_suffix("ether")) {
-        parse_units(v.trim(), "ether").map_err(|_| malformed())?.get_absolute()
-    } else if let Some(v) = t.strip_suffix("gwei") {
-        parse_units(v.trim(), "gwei").map_err(|_| malformed())?.get_absolute()
+    let (number, decimals) =
+        if let Some(v) = t.strip_suffix("ether").or_else(|| t.strip_suffix("eth")) {
+            (v.trim(), 18)
+        } else if let Some(v) = t.strip_suffix("gwei") {
+            (v.trim(), 9)
+        } else {
+            (t.strip_suffix("wei").unwrap_or(&t).trim(), 0)
+        };
+    let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
+    let digits = |d: &str| d.bytes().all(|b| b.is_ascii_digit());
+    if whole.is_empty() && fraction.is_empty() || !digits(whole) || !digits(fraction) {
+        return Err(malformed());
+    }
+    if fraction.trim_end_matches('0').len() > decimals {
+        return Err(WalletError::AmountNotExact(s.to_owned()));
+    }
+    let wei: U256 = if decimals == 0 {
+        whole.parse::<U256>().map_err(|_| malformed())?
     } else {
-        t.strip_suffix("wei").unwrap_or(&t).trim().parse::<U256>().map_err(|_| malformed())?
+        let unit = if decimals == 18 { "ether" } else { "gwei" };
+        parse_units(number, unit).map_err(|_| malformed())?.get_absolute()
     };
+    if wei.is_zero() && !allow_zero {
+        return Err(WalletError::ZeroAmount(s.to_owned()));
+    }
     u128::try_from(wei).map(Wei).map_err(|_| WalletError::AmountTooLarge(wei))
 }
 
@@ -151,14 +178,42 @@ mod tests {
 
     #[test]
     fn amounts() {
-        assert_eq!(parse_amount("123").unwrap(), Wei(123));
-        assert_eq!(parse_amount("1.5eth").unwrap(), Wei(1_500_000_000_000_000_000));
-        assert_eq!(parse_amount("20 gwei").unwrap(), Wei(20_000_000_000));
-        assert_eq!(parse_amount(&u128::MAX.to_string()).unwrap(), Wei(u128::MAX));
+        let ok = |s: &str| parse_amount(s, false).unwrap();
+        assert_eq!(ok("123"), Wei(123));
+        assert_eq!(ok("123wei"), Wei(123));
+        assert_eq!(ok("1.5eth"), Wei(1_500_000_000_000_000_000));
+        assert_eq!(ok("1.5 ether"), Wei(1_500_000_000_000_000_000));
+        assert_eq!(ok("20 gwei"), Wei(20_000_000_000));
+        assert_eq!(ok("0.000000001gwei"), Wei(1));
+        assert_eq!(ok("1.000000000000000001eth"), Wei(1_000_000_000_000_000_001));
+        assert_eq!(ok("1.50000000000000000000eth"), Wei(1_500_000_000_000_000_000));
+        assert_eq!(ok(&u128::MAX.to_string()), Wei(u128::MAX));
         let two_128 = (U256::from(1u8) << 128usize).to_string();
-        assert!(matches!(parse_amount(&two_128), Err(WalletError::AmountTooLarge(_))));
-        assert!(matches!(parse_amount("-1"), Err(WalletError::MalformedAmount(_))));
-        assert!(matches!(parse_amount("lots"), Err(WalletError::MalformedAmount(_))));
+        assert!(matches!(parse_amount(&two_128, false), Err(WalletError::AmountTooLarge(_))));
+        for bad in ["-1", "lots", "", " ", "eth", ".", "1.2.3", "1e18", "0x10", "+1"] {
+            assert!(
+                matches!(parse_amount(bad, false), Err(WalletError::MalformedAmount(_))),
+                "{bad:?}"
+            );
+        }
+    }
+
+    /// Nothing the user did not write is signed: no silent truncation, no silent zero.
+    #[test]
+    fn amounts_that_would_be_truncated_or_zero_are_refused() {
+        for inexact in ["0.0000000001gwei", "1.0000000000000000009eth", "0.5", "1.5wei"] {
+            assert!(
+                matches!(parse_amount(inexact, false), Err(WalletError::AmountNotExact(_))),
+                "{inexact:?}"
+            );
+        }
+        for zero in ["0", "0eth", "0.000gwei"] {
+            assert!(
+                matches!(parse_amount(zero, false), Err(WalletError::ZeroAmount(_))),
+                "{zero:?}"
+            );
+            assert_eq!(parse_amount(zero, true).unwrap(), Wei(0));
+        }
     }
 
     #[test]
