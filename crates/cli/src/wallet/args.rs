@@ -6,7 +6,7 @@ use alloy_primitives::Address;
 use clap::Args;
 use tribunal_primitives::{ChainId, PrivateKey, Wei};
 
-use super::keys::{KeyFile, WalletError, parse_amount};
+use super::keys::{KeyFile, WalletError, parse_amount, parse_recipient};
 
 /// A node's JSON-RPC endpoint.
 #[derive(Args, Debug, Clone)]
@@ -105,8 +105,8 @@ pub struct SendWithdrawArgs {
     /// Node, sender, amount, nonce.
     #[command(flatten)]
     pub send: SendArgs,
-    /// L1 recipient.
-    #[arg(long)]
+    /// L1 recipient (EIP-55 checksummed if mixed-case; never the zero address).
+    #[arg(long, value_parser = parse_recipient)]
     pub to: Address,
 }
 
@@ -234,7 +234,7 @@ pub struct SignWithdrawArgs {
     /// Sender, chain, amount, nonce.
     #[command(flatten)]
     pub signer: SignerArgs,
-    /// L1 recipient address.
-    #[arg(long)]
+    /// L1 recipient address (EIP-55 checksummed if mixed-case; never the zero address).
+    #[arg(long, value_parser = parse_recipient)]
     pub to: Address,
 }

@@ -37,6 +37,15 @@ pub enum WalletError {
     /// An amount with more decimals than its unit has: it is not a whole number of wei.
     #[error("amount {0:?} is not a whole number of wei (ether has 18 decimals, gwei 9)")]
     AmountNotExact(String),
+    /// An address that is not 20 bytes of hex.
+    #[error("malformed address {0:?}: expected 0x and 40 hex digits")]
+    MalformedAddress(String),
+    /// A mixed-case address whose EIP-55 checksum does not match: probably a typo.
+    #[error("address {0:?} fails its EIP-55 checksum: check it, or write it in one case")]
+    BadChecksum(String),
+    /// The zero address as a recipient: whatever is sent there is burnt.
+    #[error("the zero address is not a recipient: funds sent there are lost")]
+    ZeroAddress,
     /// An amount of zero, without `--allow-zero`.
     #[error("amount {0:?} is zero: pass --allow-zero to sign a zero-amount transaction")]
     ZeroAmount(String),
@@ -86,6 +95,27 @@ pub fn parse_amount(s: &str, allow_zero: bool) -> Result<Wei, WalletError> {
         return Err(WalletError::ZeroAmount(s.to_owned()));
     }
     u128::try_from(wei).map(Wei).map_err(|_| WalletError::AmountTooLarge(wei))
+}
+
+/// Parses an L1 recipient address: a mixed-case address must carry a valid EIP-55 checksum (an
+/// all-lower or all-upper one has none to check), and the zero address is refused.
+///
+/// # Errors
+/// [`WalletError::MalformedAddress`], [`WalletError::BadChecksum`], [`WalletError::ZeroAddress`].
+pub fn parse_recipient(s: &str) -> Result<Address, WalletError> {
+    let t = s.trim();
+    let digits = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")).unwrap_or(t);
+    let address: Address =
+        digits.parse().map_err(|_| WalletError::MalformedAddress(s.to_owned()))?;
+    let mixed = digits.bytes().any(|b| b.is_ascii_uppercase())
+        && digits.bytes().any(|b| b.is_ascii_lowercase());
+    if mixed && Address::parse_checksummed(format!("0x{digits}"), None).is_err() {
+        return Err(WalletError::BadChecksum(s.to_owned()));
+    }
+    if address.is_zero() {
+        return Err(WalletError::ZeroAddress);
+    }
+    Ok(address)
 }
 
 /// Parses a 32-byte hex private key.
@@ -193,6 +223,26 @@ mod tests {
         for bad in ["-1", "lots", "", " ", "eth", ".", "1.2.3", "1e18", "0x10", "+1"] {
             assert!(
                 matches!(parse_amount(bad, false), Err(WalletError::MalformedAmount(_))),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn recipients_are_checksummed_and_never_zero() {
+        let good = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed";
+        assert_eq!(parse_recipient(good).unwrap(), good.parse::<Address>().unwrap());
+        assert!(parse_recipient(&good.to_lowercase()).is_ok());
+        assert!(parse_recipient(&good[2..].to_uppercase()).is_ok());
+        let typo = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD";
+        assert!(matches!(parse_recipient(typo), Err(WalletError::BadChecksum(_))));
+        assert!(matches!(
+            parse_recipient(&format!("0x{}", "0".repeat(40))),
+            Err(WalletError::ZeroAddress)
+        ));
+        for bad in ["", "0x", "0x1234", "0xzz5aAeb6053F3E94C9b9A09f33669435E7Ef1BeA"] {
+            assert!(
+                matches!(parse_recipient(bad), Err(WalletError::MalformedAddress(_))),
                 "{bad:?}"
             );
         }

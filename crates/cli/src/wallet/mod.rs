@@ -16,7 +16,9 @@ use tribunal_primitives::{
 };
 
 pub use args::*;
-pub use keys::{KeyFile, PublicKeyJson, WalletError, chain, parse_amount, parse_key};
+pub use keys::{
+    KeyFile, PublicKeyJson, WalletError, chain, parse_amount, parse_key, parse_recipient,
+};
 
 /// `tribunal wallet` commands.
 #[derive(Subcommand, Debug)]
