@@ -553,13 +553,7 @@ contract ProofAggregator is IProofAggregator, EIP712 {
         Submission calldata s = _record;
         submissionId = _pending(_circuitIds, _proofs, _publicInputs, s);
         if (block.timestamp <= s.deadline) revert Aggregator_DeadlineNotPassed(submissionId, s.deadline);
-        for (uint256 i = 0; i < _proofs.length; i++) {
-            if (!_verifySingle(_circuitIds[i], _proofs[i], _publicInputs[i])) revert Aggregator_InvalidProof(i);
-        }
-        submissions[submissionId] = SETTLED;
-        if (verifiedAt[submissionId] == 0) verifiedAt[submissionId] = block.timestamp;
-        uint256 penalty = _releasePenalty(submissionId, s.proofCount);
-        reservedCollateral -= penalty;
+        uint256 penalty = _settleSingly(submissionId, _circuitIds, _proofs, _publicInputs, s.proofCount);
         collateral -= penalty;
         emit SubmissionForced(submissionId, s.submitter, s.fee + penalty);
         _pay(s.submitter, s.fee + penalty);
@@ -588,12 +582,7 @@ contract ProofAggregator is IProofAggregator, EIP712 {
     {
         Submission calldata s = _record;
         submissionId = _pending(_circuitIds, _proofs, _publicInputs, s);
-        for (uint256 i = 0; i < _proofs.length; i++) {
-            if (!_verifySingle(_circuitIds[i], _proofs[i], _publicInputs[i])) revert Aggregator_InvalidProof(i);
-        }
-        submissions[submissionId] = SETTLED;
-        if (verifiedAt[submissionId] == 0) verifiedAt[submissionId] = block.timestamp;
-        reservedCollateral -= _releasePenalty(submissionId, s.proofCount);
+        _settleSingly(submissionId, _circuitIds, _proofs, _publicInputs, s.proofCount);
         balanceOf[s.submitter] += s.fee;
         emit SubmissionVerifiedSingly(submissionId, msg.sender, s.submitter, s.fee);
     }
@@ -665,6 +654,28 @@ contract ProofAggregator is IProofAggregator, EIP712 {
     // ---------------------------------------------------------------------------------------
     // Internals
     // ---------------------------------------------------------------------------------------
+
+    /// @dev Settles pending submission `_id` by verifying each proof singly (reverting with
+    ///      `Aggregator_InvalidProof`), records it as a verified root, and releases its reserved
+    ///      penalty, which it returns in wei.
+    function _settleSingly(
+        bytes32 _id,
+        bytes32[] calldata _circuitIds,
+        Groth16.Proof[] calldata _proofs,
+        uint256[][] calldata _publicInputs,
+        uint256 _proofCount
+    )
+        private
+        returns (uint256 penalty)
+    {
+        for (uint256 i = 0; i < _proofs.length; i++) {
+            if (!_verifySingle(_circuitIds[i], _proofs[i], _publicInputs[i])) revert Aggregator_InvalidProof(i);
+        }
+        submissions[_id] = SETTLED;
+        if (verifiedAt[_id] == 0) verifiedAt[_id] = block.timestamp;
+        penalty = _releasePenalty(_id, _proofCount);
+        reservedCollateral -= penalty;
+    }
 
     /// @dev The penalty reserved for pending submission `_id` of `_proofCount` proofs, in wei;
     ///      clears its shortfall.
