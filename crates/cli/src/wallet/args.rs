@@ -39,6 +39,27 @@ pub enum Wait {
     Final,
 }
 
+/// An amount in wei, as every command that moves value takes it.
+#[derive(Args, Debug)]
+pub struct AmountArgs {
+    /// Amount: wei (`123`) or with a unit (`0.5eth`, `20gwei`); never truncated.
+    #[arg(long)]
+    pub amount: String,
+    /// Accept an amount of zero.
+    #[arg(long)]
+    pub allow_zero: bool,
+}
+
+impl AmountArgs {
+    /// The amount ([`parse_amount`]).
+    ///
+    /// # Errors
+    /// As [`parse_amount`].
+    pub fn parse(&self) -> Result<Wei, WalletError> {
+        parse_amount(&self.amount, self.allow_zero)
+    }
+}
+
 /// Arguments of `wallet deposit`.
 #[derive(Args, Debug)]
 pub struct DepositArgs {
@@ -51,12 +72,9 @@ pub struct DepositArgs {
     /// Key file of the L2 account to create.
     #[arg(long)]
     pub key: PathBuf,
-    /// Amount: wei or with a unit (`1eth`).
-    #[arg(long)]
-    pub amount: String,
-    /// Accept an amount of zero.
-    #[arg(long)]
-    pub allow_zero: bool,
+    /// The amount.
+    #[command(flatten)]
+    pub amount: AmountArgs,
     /// Wait until the L2 account exists at the node's head.
     #[arg(long)]
     pub wait: bool,
@@ -74,12 +92,9 @@ pub struct SendArgs {
     /// Sender's account index.
     #[arg(long)]
     pub from: u32,
-    /// Amount: wei or with a unit.
-    #[arg(long)]
-    pub amount: String,
-    /// Accept an amount of zero.
-    #[arg(long)]
-    pub allow_zero: bool,
+    /// The amount.
+    #[command(flatten)]
+    pub amount: AmountArgs,
     /// Nonce (default: the node's pending nonce of the sender).
     #[arg(long)]
     pub nonce: Option<u64>,
@@ -197,12 +212,9 @@ pub struct SignerArgs {
     /// Sender's account index.
     #[arg(long)]
     pub from: u32,
-    /// Amount: wei (`123`) or with a unit (`0.5eth`, `20gwei`).
-    #[arg(long)]
-    pub amount: String,
-    /// Accept an amount of zero.
-    #[arg(long)]
-    pub allow_zero: bool,
+    /// The amount.
+    #[command(flatten)]
+    pub amount: AmountArgs,
     /// The sender's next nonce.
     #[arg(long)]
     pub nonce: u64,
@@ -211,7 +223,7 @@ pub struct SignerArgs {
 impl SignerArgs {
     /// Parses the amount and loads the key for the chain.
     pub(super) fn load(&self) -> Result<(PrivateKey, ChainId, Wei), WalletError> {
-        let amount = parse_amount(&self.amount, self.allow_zero)?;
+        let amount = self.amount.parse()?;
         let (key, chain_id) = KeyFile::load(&self.key, Some(self.chain_id))?;
         Ok((key, chain_id, amount))
     }

@@ -21,7 +21,7 @@ use super::{
         AccountArgs, ClaimArgs, DepositArgs, L1Args, RpcArgs, SendArgs, SendTransferArgs,
         SendWithdrawArgs, StatusArgs, Wait,
     },
-    keys::{KeyFile, parse_amount, parse_key},
+    keys::{KeyFile, parse_key},
 };
 
 /// Runs a wallet future on a runtime.
@@ -74,7 +74,7 @@ pub(super) async fn deposit(a: DepositArgs) -> eyre::Result<()> {
     let c = client(&a.rpc)?;
     let info = chain_info(&c, &a.rpc).await?;
     let (key, _) = KeyFile::load(&a.key, Some(info.l2_chain_id))?;
-    let amount = parse_amount(&a.amount, a.allow_zero)?;
+    let amount = a.amount.parse()?;
     let (l1, payer) = l1(&a.l1)?;
     let call = Inbox::depositCall { _pubkey: key.public_key().to_bytes().into() };
     let receipt = l1
@@ -131,7 +131,7 @@ async fn prepare(
     s: &SendArgs,
 ) -> eyre::Result<(HttpClient, PrivateKey, tribunal_primitives::ChainId, Wei, u64)> {
     let c = client(&s.rpc)?;
-    let amount = parse_amount(&s.amount, s.allow_zero)?;
+    let amount = s.amount.parse()?;
     let info = chain_info(&c, &s.rpc).await?;
     let (key, chain_id) = KeyFile::load(&s.key, Some(info.l2_chain_id))?;
     let account = c.get_account(s.from).await?;
