@@ -10,10 +10,10 @@ import { BabyJubjub } from "BabyJubjub.sol";
 /// @dev A batch's execution trace is the sequence of `TraceState`s before and after each
 ///      transaction. `step` takes the agreed state before transaction `index`, the transaction's
 ///      record (four 31-byte chunks, already proven against the batch's blobs by the caller) and
-///      Merkle witnesses, and returns the state after it, or `valid = false` when the STF refuses
-///      the whole batch: an undecodable record, or a sequencer transaction that fails a rule. An
-///      L1 transaction (deposit, forced transfer, forced withdrawal) that fails a rule is skipped:
-///      only its queue and data accumulators move. Every witness value must be canonical
+///      Merkle witnesses, and returns the state after it, or `valid = false` when the record does
+///      not decode. A transaction that fails a rule is skipped, whoever brought it (the sequencer
+///      or the L1 queue): only its queue and data accumulators move, so no transaction can make a
+///      batch have no post state. Every witness value must be canonical
 ///      (`Step_NonCanonicalWitness`) and is checked against the roots, so a caller can only
 ///      change the outcome by finding a Poseidon collision; a witness that does not verify
 ///      reverts. Who may call: anyone (a view); the dispute game calls it from `step`. Rules and encodings mirror `tribunal_stf::execute` and
@@ -64,8 +64,8 @@ contract StfStep {
     }
 
     /// @notice Semantic version.
-    /// @custom:semver 0.2.0
-    string public constant version = "0.2.0";
+    /// @custom:semver 0.3.0
+    string public constant version = "0.3.0";
 
     /// @notice Transaction kind tags of the batch encoding.
     uint8 internal constant TAG_TRANSFER = 0x01;
@@ -142,7 +142,7 @@ contract StfStep {
     /// @param _index Position of the transaction in the batch (its withdrawal leaf index).
     /// @param _chunks The record's four chunks, each a blob field element's 31 payload bytes.
     /// @param _w The state before the transaction and the witnesses.
-    /// @return valid False when the STF refuses the batch at this transaction.
+    /// @return valid False when the record does not decode.
     /// @return post The state after it (meaningless when `valid` is false).
     function step(uint256 _index, uint256[4] calldata _chunks, StepWitness calldata _w)
         external
@@ -182,8 +182,7 @@ contract StfStep {
             post.queueAcc = bytes32(POSEIDON2.hash([uint256(_w.pre.queueAcc), message]));
         }
         if (!applied) {
-            // A failed L1 transaction is skipped; a failed sequencer transaction refuses the batch.
-            if (!l1) return (false, post);
+            // A transaction that fails a rule is skipped.
             post.stateRoot = _w.pre.stateRoot;
             post.withdrawalRoot = _w.pre.withdrawalRoot;
         }

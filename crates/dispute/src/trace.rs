@@ -8,8 +8,8 @@
 //!
 //! The blob layout ([`tribunal_da::blob`]): element 0 holds the payload length, element 1 the batch
 //! header chunk, and transaction `k`'s record is elements `2 + 4k ..= 5 + 4k` (counted across the
-//! batch's blobs). A claim is wrong when its data does not decode, when the STF refuses the batch,
-//! or when its `T_n` is not the trace's; [`Verdict`] says which, and where the game proves it.
+//! batch's blobs). A claim is wrong when its data does not decode (a record included) or when its
+//! `T_n` is not the trace's; a transaction that fails a rule is skipped, never a refusal; [`Verdict`] says which, and where the game proves it.
 
 use alloy_eips::eip4844::Blob;
 use alloy_primitives::{B256, U256, keccak256};
@@ -105,8 +105,7 @@ pub enum Verdict {
     /// Element `g` has its top byte set, or is non-zero after the last record
     /// (`DisputeGame.proveBadElement`).
     BadElement(usize),
-    /// The STF refuses the batch at transaction `k`: its record does not decode, or it is a
-    /// sequencer transaction that breaks a rule. The step at `k` proves it.
+    /// Record `k` does not decode. The step at `k` proves it.
     Refused(usize),
     /// The batch executes, and the trace ends elsewhere than the claim says.
     WrongEnd,
@@ -238,16 +237,7 @@ impl Trace {
         }
         let mut state = parent.clone();
         let batch = Batch { chain_id: claim.chain_id, number: claim.batch_number, txs: trace.txs };
-        let output = match execute_batch(&mut state, &batch) {
-            Ok(out) => out,
-            Err(StfError::InvalidTx { index, .. }) => {
-                refused_at = Some(refused_at.map_or(index, |k: usize| k.min(index)));
-                let mut state = parent.clone();
-                let prefix = Batch { txs: batch.txs[..index].to_vec(), ..batch.clone() };
-                execute_batch(&mut state, &prefix)?
-            }
-            Err(e) => return Err(e.into()),
-        };
+        let output = execute_batch(&mut state, &batch)?;
         trace.txs = batch.txs;
         if let Some(k) = refused_at {
             // Keep the refused transaction: its step needs it.

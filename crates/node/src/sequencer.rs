@@ -19,7 +19,7 @@ use tribunal_primitives::{
     Batch, BatchNumber, Tx,
     batch::{decode_tx_exact, encode_tx},
 };
-use tribunal_stf::{BatchOutput, State, StfError, TxError, check_tx, execute_batch};
+use tribunal_stf::{BatchOutput, State, StfError, TxError, check_batch, check_tx, execute_batch};
 
 use crate::{Store, StoreError};
 
@@ -61,7 +61,8 @@ pub enum SealError {
         /// Why.
         reason: String,
     },
-    /// The STF refused the batch for a reason other than a sequencer transaction (a bug).
+    /// The STF refused the batch: it does not follow the state's head (a bug; transactions
+    /// never refuse a batch).
     #[error(transparent)]
     Stf(#[from] StfError),
     /// The commit failed.
@@ -231,19 +232,25 @@ impl<L: L1> Sequencer<L> {
         let mut dropped = Vec::new();
         let number = BatchNumber(inner.state.head().0 + 1);
         let chain_id = inner.state.config().chain_id;
-        let (batch, output) = loop {
-            let txs = l1_txs.iter().copied().chain(picked.iter().map(|(_, t)| *t)).collect();
-            let batch = Batch { chain_id, number, txs };
-            match execute_batch(&mut inner.state, &batch) {
-                Ok(out) => break (batch, out),
-                Err(StfError::InvalidTx { index, source }) if index >= l1_txs.len() => {
-                    let (seq, tx) = picked.remove(index - l1_txs.len());
-                    tracing::warn!(seq, hash = %tx_hash(&tx), error = %source, "sequencer drops a transaction the STF refuses");
-                    dropped.push((seq, tx_hash(&tx)));
-                }
-                Err(e) => return Err(e.into()),
-            }
-        };
+        // A sequencer transaction the STF would skip only wastes blob space: leave it out.
+        loop {
+            let txs: Vec<Tx> =
+                l1_txs.iter().copied().chain(picked.iter().map(|(_, t)| *t)).collect();
+            let Some((index, source)) = check_batch(&mut inner.state, &txs)
+                .into_iter()
+                .enumerate()
+                .skip(l1_txs.len())
+                .find_map(|(i, r)| r.err().map(|e| (i, e)))
+            else {
+                break;
+            };
+            let (seq, tx) = picked.remove(index - l1_txs.len());
+            tracing::warn!(seq, hash = %tx_hash(&tx), error = %source, "sequencer drops a transaction the STF would skip");
+            dropped.push((seq, tx_hash(&tx)));
+        }
+        let txs = l1_txs.iter().copied().chain(picked.iter().map(|(_, t)| *t)).collect();
+        let batch = Batch { chain_id, number, txs };
+        let output = execute_batch(&mut inner.state, &batch)?;
         let seqs: Vec<u64> = picked.iter().map(|(s, _)| *s).collect();
         if let Err(e) = self.store.commit_sealed(&inner.state, &batch, &output, &seqs) {
             // Roll the in-memory state back to what is stored.

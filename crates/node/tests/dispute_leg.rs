@@ -1,7 +1,8 @@
 //! The OP leg end to end: `DisputeGame` with `StfStep` on the embedded L1 (and anvil), the
 //! honest challenger and defender agents, and scripted dishonest players.
 //!
-//! - `StfStep` agrees with `execute_batch` on every transaction kind, applied, skipped and refused;
+//! - `StfStep` agrees with `execute_batch` on every transaction kind, applied and skipped (a
+//!   failing sequencer transaction is skipped, never a refusal of the batch);
 //! - a wrong post root is challenged and loses through a real one-step proof; the challenger wins
 //!   the bonds (also on anvil);
 //! - a frivolous challenge of a correct claim loses, and the claim resolves for itself;
@@ -26,7 +27,7 @@ use tribunal_primitives::{
     AccountIndex, Address as L2Address, Batch, BatchNumber, Claim, Fr, PrivateKey, Signed,
     StateRoot, Transfer, Tx, Wei, Withdraw, batch::decode_tx_exact,
 };
-use tribunal_stf::{BatchOutput, State, StfConfig, execute_batch};
+use tribunal_stf::{BatchOutput, State, StfConfig, TxStatus, execute_batch};
 
 const ETH: u128 = 10u128.pow(18);
 const IN_PROGRESS: u8 = 0;
@@ -271,24 +272,39 @@ fn stf_step_on_chain_matches_execute_batch() {
         assert_eq!(out2.skipped().count(), 1, "the forced transfer with a bad signature");
         steps_agree(&l1, stf, &parent2, &sys.claim(&out2).await, &b2).await;
 
-        // Refused batches: a sequencer transfer with a wrong nonce, one from an empty account,
-        // and an undecodable record; the step says so where the STF refuses.
+        // A sequencer transfer with a wrong nonce, and one from an empty account: before, the STF
+        // refused such a batch (no claim could be right, so finality halted); now each is skipped,
+        // and the on-chain step skips it too.
         let (alice, _) = keys();
         let parent3 = sys.state.clone();
-        let mut claim = sys.claim(&out2).await;
-        claim.batch_number = BatchNumber(3);
-        claim.parent_root = parent3.root();
         for bad in [transfer(&alice, 0, 1, 1, 99), transfer(&alice, 5, 1, 1, 0)] {
             let batch = Batch {
                 chain_id: CHAIN,
                 number: BatchNumber(3),
                 txs: vec![transfer(&alice, 0, 1, 1, 4), bad],
             };
+            let out = execute_batch(&mut parent3.clone(), &batch).unwrap();
+            assert!(matches!(out.receipts[1].status, TxStatus::Skipped(_)));
+            let claim = claim_of(&sys.claim(&out2).await, &out);
             let trace = Trace::build(&parent3, &claim, &blobs_of(&batch)).unwrap();
-            assert_eq!(trace.verdict, Verdict::Refused(1));
+            assert_eq!(trace.verdict, Verdict::Right);
             steps_agree(&l1, stf, &parent3, &claim, &batch).await;
         }
     });
+}
+
+/// `template` (a claim of the same chain) with the roots, commitment and queue of `out`.
+fn claim_of(template: &Claim, out: &BatchOutput) -> Claim {
+    Claim {
+        batch_number: out.batch_number,
+        parent_root: out.parent_root,
+        post_root: out.post_root,
+        withdrawal_root: out.withdrawal_root,
+        data_commitment: out.data_commitment,
+        queue_before: out.queue_before,
+        queue_after: out.queue_after,
+        ..*template
+    }
 }
 
 /// `DisputeGame.Kind`.
@@ -799,7 +815,7 @@ fn modulus() -> U256 {
 
 /// The chain and the traces the witness tests step through: batch 1 (deposits creating
 /// accounts), batch 2 (every kind, a skipped forced transfer, a self-transfer, a withdrawal) and
-/// three refused batch 3s (wrong nonce, empty sender, overdraft).
+/// three batch 3s whose second transfer is skipped (wrong nonce, empty sender, overdraft).
 struct StepFixture {
     l1: &'static DevL1,
     stf: Address,
@@ -825,9 +841,6 @@ fn step_fixture() -> &'static StepFixture {
             traces.push((Trace::build(&parent, &claim2, &blobs).unwrap(), blobs));
             let (alice, _) = keys();
             let parent = sys.state.clone();
-            let mut claim = claim2;
-            claim.batch_number = BatchNumber(3);
-            claim.parent_root = parent.root();
             for bad in [
                 transfer(&alice, 0, 1, 1, 99),
                 transfer(&alice, 5, 1, 1, 0),
@@ -835,9 +848,12 @@ fn step_fixture() -> &'static StepFixture {
             ] {
                 let txs = vec![transfer(&alice, 0, 1, 1, 4), bad];
                 let batch = Batch { chain_id: CHAIN, number: BatchNumber(3), txs };
+                let out = execute_batch(&mut parent.clone(), &batch).unwrap();
+                let claim = claim_of(&claim2, &out);
                 let blobs = blobs_of(&batch);
                 let trace = Trace::build(&parent, &claim, &blobs).unwrap();
-                assert_eq!(trace.verdict, Verdict::Refused(1));
+                assert_eq!(trace.verdict, Verdict::Right);
+                assert!(matches!(out.receipts[1].status, TxStatus::Skipped(_)));
                 traces.push((trace, blobs));
             }
             StepFixture { l1, stf, traces }
@@ -883,13 +899,14 @@ fn an_aliased_nonce_cannot_refuse_an_honest_transfer() {
     assert_non_canonical(&got);
 }
 
-/// Attack (review finding): `balance + p` covered an overdraft that the STF refuses, so a
-/// colluding defender could make a refused batch step as valid and keep a wrong claim alive.
+/// Attack (review finding): `balance + p` covered an overdraft that the STF skips, so a
+/// colluding defender could make the overdraft step as applied and keep a wrong claim alive.
 #[test]
 fn an_aliased_balance_cannot_apply_an_overdraft() {
-    // The third batch 3: alice transfers 100 ETH out of about 1 ETH; the STF refuses it.
+    // The third batch 3: alice transfers 100 ETH out of about 1 ETH; the STF skips it.
     let (got, expected) = step_mutated(4, 1, |w| w.sender.balance += modulus());
-    assert_eq!(expected, None, "the overdraft is refused");
+    let trace = &step_fixture().traces[4].0;
+    assert_eq!(expected.map(|t| t.state_root), trace.at(1).map(|t| t.state_root), "skipped");
     assert_non_canonical(&got);
 }
 

@@ -204,6 +204,57 @@ fn the_prover_worker_approves_real_claims_and_refuses_wrong_ones() {
     });
 }
 
+/// Attack (review finding): the sequencer, or anyone once forced inclusion is due, posts a batch
+/// with one transfer that fails a rule (a forged signature, a replayed nonce). The STF refused
+/// such a batch, so the TEE could approve no claim of it, ZK could not prove it, every challenge
+/// won, and every later batch waited for it as its parent: finality halted for good. Now the
+/// failing transfer is skipped; the TEE approves the batch and the one after it.
+#[test]
+fn a_batch_with_failing_sequencer_transactions_is_still_approved() {
+    run(async {
+        let l1: &'static DevL1 = Box::leak(Box::new(DevL1::new()));
+        let mut sys = System::deploy(l1).await;
+        let enclave = dev_enclave(&sys, 0x42);
+        register(&sys, &enclave).await;
+        let genesis = tribunal_stf::State::new(StfConfig::new(CHAIN)).unwrap();
+        let mut worker =
+            TeeProver::new(l1, enclave, sys.d.inbox, sys.d.finality, sys.stranger.clone(), genesis);
+        let (alice, bob) = (PrivateKey::from_bytes([0xa1; 32]), PrivateKey::from_bytes([0xb0; 32]));
+        let (_, out1) = sys.deposit_batch(&[&alice, &bob]).await;
+        let id1 = sys.propose(&sys.claim(&out1).await).await.unwrap();
+
+        let transfer = |key: &PrivateKey, amount: u128, nonce: u64| {
+            let body =
+                Transfer { from: AccountIndex(0), to: AccountIndex(1), amount: Wei(amount), nonce };
+            Tx::Transfer(Signed::sign(body, CHAIN, key))
+        };
+        let good = transfer(&alice, ETH / 4, 0);
+        let forged = transfer(&bob, ETH / 4, 1);
+        let replayed = good;
+        let b2 =
+            Batch { chain_id: CHAIN, number: BatchNumber(2), txs: vec![good, forged, replayed] };
+        let out2 = execute_batch(&mut sys.state, &b2).expect("the batch has a post state");
+        assert_eq!(out2.skipped().map(|(i, _)| i).collect::<Vec<_>>(), [1, 2]);
+        sys.post(&sys.sequencer, &b2, 2).await.unwrap();
+        let id2 = sys.propose(&sys.claim(&out2).await).await.unwrap();
+        let b3 =
+            Batch { chain_id: CHAIN, number: BatchNumber(3), txs: vec![transfer(&alice, 1, 1)] };
+        let out3 = execute_batch(&mut sys.state, &b3).unwrap();
+        assert!(out3.skipped().next().is_none());
+        sys.post(&sys.sequencer, &b3, 2).await.unwrap();
+        let id3 = sys.propose(&sys.claim(&out3).await).await.unwrap();
+
+        let outcomes = worker.poll().await.unwrap();
+        for id in [id1, id2, id3] {
+            assert!(
+                outcomes.iter().any(|(i, o)| *i == id && matches!(o, TeeOutcome::Attested { .. })),
+                "claim {id} approved: {outcomes:?}"
+            );
+            assert!(status(&sys, id).await.tee);
+        }
+    });
+}
+
 #[test]
 fn revoked_expired_and_disallowed_signers_are_refused_and_self_disagreement_freezes_the_leg() {
     run(async {

@@ -108,14 +108,6 @@ pub enum StfError {
         /// The state's last executed batch.
         head: BatchNumber,
     },
-    /// A sequencer transaction is invalid; the whole batch is refused.
-    #[error("transaction {index} is invalid: {source}")]
-    InvalidTx {
-        /// Position in the batch.
-        index: usize,
-        /// Why.
-        source: TxError,
-    },
     /// Tree depth outside `1..=max`.
     #[error("tree depth {depth} is outside 1..={max}")]
     InvalidDepth {
@@ -144,16 +136,10 @@ pub enum StfError {
 }
 
 impl StfError {
-    /// Whether the error is the batch's fault (bad bytes or transactions) rather than a
+    /// Whether the error is the batch's fault (bad bytes, another chain or number) rather than a
     /// misconfigured state.
     pub const fn is_bad_batch(&self) -> bool {
-        matches!(
-            self,
-            Self::Decode(_)
-                | Self::WrongChain { .. }
-                | Self::WrongBatchNumber { .. }
-                | Self::InvalidTx { .. }
-        )
+        matches!(self, Self::Decode(_) | Self::WrongChain { .. } | Self::WrongBatchNumber { .. })
     }
 }
 

@@ -4,12 +4,13 @@
 //! - the batch must name the state's chain and the next batch number;
 //! - each transaction is checked against the state left by the ones before it:
 //!   range of indices, accounts exist, signature, nonce, balance, overflow;
-//! - a sequencer transaction (`Transfer`, `Withdraw`) that fails refuses the **whole batch**
-//!   ([`StfError::InvalidTx`]) and leaves the state untouched: the sequencer must not post it;
-//! - an L1 transaction (`Deposit`, `ForcedTransfer`, `ForcedWithdraw`) that fails is **skipped
-//!   and recorded** ([`TxStatus::Skipped`]): the sequencer has no discretion over the L1 queue, so a
-//!   forced transaction that cannot pay, or carries a bad signature, must not block the batch. Its
-//!   intermediate root equals the previous one.
+//! - a transaction that fails a rule is **skipped and recorded** ([`TxStatus::Skipped`]), whoever
+//!   brought it: the sequencer (`Transfer`, `Withdraw`) or the L1 queue (`Deposit`,
+//!   `ForcedTransfer`, `ForcedWithdraw`). Its intermediate root equals the previous one. A
+//!   transaction is never a reason to refuse the batch: every posted batch has exactly one post
+//!   state, so no poster (the sequencer, or anyone once forced inclusion is due) can halt
+//!   finality with one bad transaction. Honest sequencers still leave failing transactions out
+//!   ([`check_batch`]); a skip only wastes the poster's blob space.
 //!
 //! The output carries every intermediate root and the Merkle witnesses that the ZK circuit, the
 //! TEE re-execution and the dispute game's one-step proof are built from.
@@ -63,7 +64,7 @@ pub struct TxWitness {
 pub enum TxStatus {
     /// Applied.
     Applied,
-    /// An L1 transaction that failed its checks: skipped, recorded, state unchanged.
+    /// A transaction that failed a rule: skipped, recorded, state unchanged.
     Skipped(TxError),
 }
 
@@ -133,7 +134,7 @@ impl BatchOutput {
         v
     }
 
-    /// The L1 transactions that were skipped, with their position and reason.
+    /// The transactions that were skipped, with their position and reason.
     pub fn skipped(&self) -> impl Iterator<Item = (usize, TxError)> + '_ {
         self.receipts.iter().enumerate().filter_map(|(i, r)| match r.status {
             TxStatus::Skipped(e) => Some((i, e)),
@@ -153,12 +154,12 @@ pub fn execute_encoded_batch(state: &mut State, bytes: &[u8]) -> StfResult<Batch
 
 /// Executes `batch` on `state`, atomically.
 ///
-/// On success the state holds the post-state and `head` is `batch.number`. On error the state is
-/// exactly as before.
+/// On success the state holds the post-state and `head` is `batch.number`; transactions that fail
+/// a rule are skipped ([`TxStatus::Skipped`]). On error the state is exactly as before.
 ///
 /// # Errors
-/// [`StfError::WrongChain`], [`StfError::WrongBatchNumber`], or [`StfError::InvalidTx`] for the
-/// first invalid sequencer transaction.
+/// [`StfError::WrongChain`] or [`StfError::WrongBatchNumber`] when the batch is not the state's
+/// next batch; never because of a transaction.
 pub fn execute_batch(state: &mut State, batch: &Batch) -> StfResult<BatchOutput> {
     if batch.chain_id != state.config.chain_id {
         return Err(StfError::WrongChain { got: batch.chain_id, expected: state.config.chain_id });
@@ -169,8 +170,9 @@ pub fn execute_batch(state: &mut State, batch: &Batch) -> StfResult<BatchOutput>
     let signatures = verify_signatures(state, &batch.txs);
     let parent_root = state.root();
 
-    // 1. The rules, in order, on the accounts alone; the tree is not touched until all pass.
-    let steps = run_rules(state, &batch.txs, &signatures)?;
+    // 1. The rules, in order, on the accounts alone; the tree is written afterwards.
+    let steps = run_rules(state, &batch.txs, &signatures);
+    state.commit();
 
     // 2. Leaves, then every intermediate tree version, level by level.
     let leaf_writes = |step: &Step| -> Vec<(u64, Fr)> {
@@ -302,10 +304,9 @@ enum Step {
     },
 }
 
-/// Applies the rules to every transaction in order, updating accounts (not the tree).
-///
-/// On an invalid sequencer transaction every account change is undone.
-fn run_rules(state: &mut State, txs: &[Tx], signatures: &[SigCheck]) -> StfResult<Vec<Step>> {
+/// Applies the rules to every transaction in order, updating accounts (not the tree) inside a
+/// `State::begin` scope that the caller commits or rolls back.
+fn run_rules(state: &mut State, txs: &[Tx], signatures: &[SigCheck]) -> Vec<Step> {
     let capacity = 1u64 << state.config.withdrawal_depth;
     let mut steps = Vec::with_capacity(txs.len());
     state.begin();
@@ -323,7 +324,7 @@ fn run_rules(state: &mut State, txs: &[Tx], signatures: &[SigCheck]) -> StfResul
                 }
                 steps.push(Step::Applied { plan, sender_before, recipient_before });
             }
-            Err(error) if tx.kind().is_l1() => {
+            Err(error) => {
                 let (s, r) = involved(tx);
                 let at = |i: AccountIndex| {
                     state
@@ -338,14 +339,26 @@ fn run_rules(state: &mut State, txs: &[Tx], signatures: &[SigCheck]) -> StfResul
                     recipient: r.and_then(at),
                 });
             }
-            Err(source) => {
-                state.rollback();
-                return Err(StfError::InvalidTx { index, source });
-            }
         }
     }
-    state.commit();
-    Ok(steps)
+    steps
+}
+
+/// What [`execute_batch`] would decide for each transaction of `txs`, run as batch `number`
+/// would run them, without changing `state`: `Ok(())` for applied, the [`TxError`] for skipped.
+///
+/// The sequencer uses it to leave out transactions that would only be skipped.
+pub fn check_batch(state: &mut State, txs: &[Tx]) -> Vec<Result<(), TxError>> {
+    let signatures = verify_signatures(state, txs);
+    let steps = run_rules(state, txs, &signatures);
+    state.rollback();
+    steps
+        .into_iter()
+        .map(|s| match s {
+            Step::Applied { .. } => Ok(()),
+            Step::Skipped { error, .. } => Err(error),
+        })
+        .collect()
 }
 
 /// The debited and credited accounts a transaction names.

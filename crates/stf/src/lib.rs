@@ -22,8 +22,8 @@ pub mod test_utils;
 
 pub use error::{StfError, StfResult, TxError};
 pub use execute::{
-    AccountWitness, BatchOutput, TxReceipt, TxStatus, TxWitness, WithdrawalLeaf, check_tx,
-    execute_batch, execute_encoded_batch,
+    AccountWitness, BatchOutput, TxReceipt, TxStatus, TxWitness, WithdrawalLeaf, check_batch,
+    check_tx, execute_batch, execute_encoded_batch,
 };
 pub use state::{Account, State, StfConfig};
 pub use tree::SparseMerkleTree;

@@ -6,7 +6,8 @@ use tribunal_primitives::{
     tx::Deposit,
 };
 use tribunal_stf::{
-    State, StfConfig, StfError, TxError, TxStatus, check_tx, execute_batch, execute_encoded_batch,
+    State, StfConfig, StfError, TxError, TxStatus, check_batch, check_tx, execute_batch,
+    execute_encoded_batch,
     test_utils::{User, funded_state},
     tree::root_from_path,
 };
@@ -30,7 +31,8 @@ fn run(state: &mut State, txs: Vec<Tx>) -> Result<tribunal_stf::BatchOutput, Stf
     execute_batch(state, &b)
 }
 
-/// Executes a one-transaction batch that must be refused, and checks nothing changed.
+/// Executes a one-transaction batch whose transaction must be skipped: the batch executes, the
+/// accounts and root are unchanged, and `check_tx` gives the same reason.
 fn refused(state: &mut State, tx: Tx) -> TxError {
     let root = state.root();
     let accounts: Vec<_> = {
@@ -40,19 +42,16 @@ fn refused(state: &mut State, tx: Tx) -> TxError {
     };
     let head = state.head();
     let expected = check_tx(state, &tx).expect_err("check_tx must refuse it too");
-    let err = run(state, vec![tx]).expect_err("batch must be refused");
+    assert_eq!(check_batch(state, &[tx]), vec![Err(expected)], "check_batch agrees");
+    let out = run(state, vec![tx]).expect("a failing transaction never refuses the batch");
+    assert_eq!(out.receipts[0].status, TxStatus::Skipped(expected));
     assert_eq!(state.root(), root, "root unchanged");
-    assert_eq!(state.head(), head, "head unchanged");
+    assert_eq!(out.post_root, root);
+    assert_eq!(state.head().0, head.0 + 1, "the batch is executed");
     let mut after: Vec<_> = state.accounts().map(|(i, a)| (i, *a)).collect();
     after.sort_by_key(|(i, _)| *i);
     assert_eq!(after, accounts, "accounts unchanged");
-    match err {
-        StfError::InvalidTx { index: 0, source } => {
-            assert_eq!(source, expected);
-            source
-        }
-        other => panic!("unexpected {other:?}"),
-    }
+    expected
 }
 
 #[test]
@@ -137,24 +136,43 @@ fn invalid_sequencer_transactions_are_typed_and_change_nothing() {
 }
 
 #[test]
-fn a_bad_transaction_late_in_a_batch_rolls_back_the_whole_batch() {
+fn a_bad_sequencer_transaction_is_skipped_and_the_batch_goes_on() {
+    // Attack: a poster puts one transaction with a stale nonce among good ones. Before, the STF
+    // refused the whole batch, which then had no valid claim and halted finality for good.
     let (mut state, users) = setup();
-    let root = state.root();
     let txs = vec![
         Tx::Transfer(users[0].transfer(CHAIN, users[1].index, 5, 0)),
         users[2].deposit(7),
         Tx::Transfer(users[1].transfer(CHAIN, users[0].index, 5, 9)),
+        Tx::Transfer(users[1].transfer(CHAIN, users[0].index, 6, 0)),
     ];
-    let err = run(&mut state, txs).unwrap_err();
-    assert!(matches!(err, StfError::InvalidTx { index: 2, source: TxError::BadNonce { .. } }));
-    assert_eq!(state.root(), root);
-    assert_eq!(state.account(users[0].index).unwrap().nonce, 0);
-    assert_eq!(state.account(users[2].index).unwrap().balance, Wei(1_000));
-    // A from-scratch rebuild of the accounts gives the same root: the tree rolled back too.
+    let mut dry = state.clone();
+    let checks = check_batch(&mut dry, &txs);
+    assert_eq!(dry.root(), state.root(), "check_batch changes nothing");
+    let out = run(&mut state, txs).unwrap();
+    assert_eq!(checks.iter().filter(|c| c.is_err()).count(), 1);
+    assert!(matches!(
+        out.receipts[2].status,
+        TxStatus::Skipped(TxError::BadNonce { got: 9, expected: 0, .. })
+    ));
+    assert_eq!(
+        checks[2],
+        Err(match out.receipts[2].status {
+            TxStatus::Skipped(e) => e,
+            TxStatus::Applied => unreachable!(),
+        })
+    );
+    assert_eq!(out.receipts[2].post_root, out.receipts[1].post_root);
+    assert_eq!(out.receipts[3].status, TxStatus::Applied);
+    // 1000 - 5 + 6 for users[0]; users[1]'s nonce moved once.
+    assert_eq!(state.account(users[0].index).unwrap().balance, Wei(1_001));
+    assert_eq!(state.account(users[1].index).unwrap().nonce, 1);
+    assert_eq!(state.account(users[2].index).unwrap().balance, Wei(1_007));
+    // A from-scratch rebuild of the accounts gives the same root.
     let rebuilt =
-        State::from_accounts(config(), BatchNumber(0), state.accounts().map(|(i, a)| (i, *a)))
+        State::from_accounts(config(), BatchNumber(1), state.accounts().map(|(i, a)| (i, *a)))
             .unwrap();
-    assert_eq!(rebuilt.root(), root);
+    assert_eq!(rebuilt.root(), state.root());
 }
 
 #[test]
@@ -240,13 +258,11 @@ fn withdrawals_fill_the_withdrawal_tree_in_order() {
     assert_eq!(out.withdrawal_root.0, tree.root());
     assert_eq!(state.account(users[0].index).unwrap().balance, Wei(960));
 
-    // Depth 2 holds 4 withdrawals: a fifth refuses a sequencer batch, and is skipped when forced.
+    // Depth 2 holds 4 withdrawals: a fifth is skipped, from the sequencer or forced.
+    let mut probe = state.clone();
     let txs: Vec<Tx> = (4..9).map(|n| Tx::Withdraw(users[0].withdraw(CHAIN, to, 1, n))).collect();
-    let err = run(&mut state, txs).unwrap_err();
-    assert!(matches!(
-        err,
-        StfError::InvalidTx { index: 4, source: TxError::WithdrawalTreeFull { capacity: 4 } }
-    ));
+    let out = run(&mut probe, txs).unwrap();
+    assert!(matches!(out.skipped().next(), Some((4, TxError::WithdrawalTreeFull { capacity: 4 }))));
     let mut txs: Vec<Tx> =
         (4..8).map(|n| Tx::Withdraw(users[0].withdraw(CHAIN, to, 1, n))).collect();
     txs.push(Tx::ForcedWithdraw(users[0].withdraw(CHAIN, to, 1, 8)));

@@ -93,7 +93,8 @@ pub enum TeeError {
     /// The parent state witness does not open to the claim's parent root.
     #[error("parent state witness: {0}")]
     Witness(StfError),
-    /// The STF refuses the batch (a sequencer transaction is invalid): no post root exists.
+    /// The STF refuses the batch (another chain, or not the replica's next batch): no post root
+    /// exists.
     #[error("the STF refuses the batch: {0}")]
     Execution(StfError),
     /// Re-execution gives another value than the claim's.
