@@ -8,9 +8,9 @@
 //! with real wallet keys: deposits, transfers, a withdrawal and forced transactions. It prints a
 //! row per batch once it is final, and stops when every batch is.
 //!
-//! The last batch carries a forced transfer that cannot pay: the STF skips it, the circuit cannot
-//! prove skips yet, so that batch is approved by the TEE alone and finalizes on the slow path
-//! once the OP window has passed (time-travelled) and the dispute game favours it.
+//! The last batch carries a forced transfer that cannot pay: the STF skips it, the circuit and the
+//! TEE prove the skip, and that batch is final at once like the others. Scenarios `tee-down` and
+//! `zk-down` show the slow path (one leg, then OP after the window).
 
 use std::{path::PathBuf, sync::Arc, time::Duration};
 
@@ -27,7 +27,8 @@ pub struct DevnetArgs {
     /// Number of users.
     #[arg(long, default_value_t = 8)]
     pub users: u32,
-    /// Batches of transfers after the deposit batch; the last one finalizes on the slow path.
+    /// Batches of transfers after the deposit batch; the last one carries a forced transfer
+    /// that cannot pay (skipped, and proven skipped).
     #[arg(long, default_value_t = 4)]
     pub batches: u64,
     /// Transfers per batch.

@@ -133,6 +133,40 @@ library BabyJubjub {
         revert BabyJubjub_BadHint();
     }
 
+    /// @notice y of the order-8 points (the others have `r - LOW_ORDER_Y8`).
+    uint256 internal constant LOW_ORDER_Y8 =
+        4826523245007015323400664741523384119579596407052839571721035538011798951543;
+
+    /// @notice Whether a point of the curve has low order (`8·P` is the identity), as Rust's
+    ///         `eip2494::is_low_order`.
+    /// @dev The eight such points have y = 1 (the identity), r − 1 (order 2), 0 (order 4) and
+    ///      ±`LOW_ORDER_Y8` (order 8), and each of these y belongs to no other point.
+    /// @param _y y-coordinate of a point of the curve.
+    /// @return True iff the point is in the 8-torsion.
+    function isLowOrder(uint256 _y) internal pure returns (bool) {
+        return _y == 0 || _y == 1 || _y == FIELD_MODULUS - 1 || _y == LOW_ORDER_Y8
+            || _y == FIELD_MODULUS - LOW_ORDER_Y8;
+    }
+
+    /// @notice Whether `_packed` is a public key Rust's `PublicKey::from_bytes` accepts: a
+    ///         canonical packed point of the curve (see `unpack`) that is not of low order.
+    /// @dev Needs no hint: whether `x² = (1 - y²)/(a - d·y²)` has a root is the Legendre symbol
+    ///      of `(1 - y²)·(a - d·y²)`. About 5,000 gas, most of it the modexp precompile.
+    /// @param _packed The packed point.
+    /// @return True iff the key is valid.
+    function isPublicKey(bytes32 _packed) internal view returns (bool) {
+        uint256 le = _reverseBytes(uint256(_packed));
+        bool sign = le & SIGN_BIT != 0;
+        uint256 y = le & (SIGN_BIT - 1);
+        if (y >= FIELD_MODULUS) return false;
+        uint256 y2 = mulmod(y, y, FIELD_MODULUS);
+        uint256 num = addmod(1, FIELD_MODULUS - y2, FIELD_MODULUS);
+        uint256 den = addmod(COEFF_A, FIELD_MODULUS - mulmod(COEFF_D, y2, FIELD_MODULUS), FIELD_MODULUS);
+        if (den == 0 || (sign && num == 0)) return false;
+        if (num != 0 && _legendre(mulmod(num, den, FIELD_MODULUS)) != 1) return false;
+        return !isLowOrder(y);
+    }
+
     /// @notice Parses a 64-byte packed signature as Rust's `Signature::from_bytes` (zk-kit's
     ///         `packSignature` layout): packed `R8` in bytes [0, 32), then `S` little-endian in
     ///         bytes [32, 64).

@@ -3,6 +3,7 @@ pragma solidity 0.8.37;
 
 import { IFinality } from "interfaces/IFinality.sol";
 import { IPoseidonT3, IPoseidonT5 } from "interfaces/IPoseidon.sol";
+import { BabyJubjub } from "BabyJubjub.sol";
 
 /// @title Inbox
 /// @notice The L2's door on L1: batches posted in blobs, the L1 message queue (ETH deposits and
@@ -55,8 +56,8 @@ contract Inbox {
     }
 
     /// @notice Semantic version.
-    /// @custom:semver 0.2.0
-    string public constant version = "0.2.0";
+    /// @custom:semver 0.3.0
+    string public constant version = "0.3.0";
 
     /// @notice Kind tag of a deposit in the L2 encoding.
     uint8 internal constant KIND_DEPOSIT = 0x03;
@@ -133,6 +134,9 @@ contract Inbox {
     error Inbox_BadQueueEnd(uint64 queueEnd, uint64 head, uint64 length);
     /// @notice The message at `index` is overdue since `dueAt` and must be in this batch.
     error Inbox_ForcedInclusionDue(uint64 index, uint64 dueAt);
+    /// @notice The public key is not a canonical packed Baby Jubjub point, or has low order (then
+    ///         anyone could sign for the account): the L2 would skip the deposit.
+    error Inbox_BadPublicKey(bytes32 pubkey);
     /// @notice A deposit of zero or of 2^128 wei or more.
     error Inbox_BadAmount(uint256 amount);
     /// @notice The account tree is full.
@@ -281,9 +285,11 @@ contract Inbox {
     }
 
     /// @notice Deposits `msg.value` wei to a new L2 account owned by `_pubkey`.
-    /// @param _pubkey Packed Baby Jubjub public key (EIP-2494 packing, as circomlibjs).
+    /// @param _pubkey Packed Baby Jubjub public key (EIP-2494 packing, as circomlibjs); refused
+    ///        (`Inbox_BadPublicKey`) unless it is a valid key of large order, as the L2 requires.
     /// @return account The new account's index.
     function deposit(bytes32 _pubkey) external payable returns (uint64 account) {
+        if (!BabyJubjub.isPublicKey(_pubkey)) revert Inbox_BadPublicKey(_pubkey);
         account = nextAccount;
         if (account >> ACCOUNT_DEPTH != 0) revert Inbox_AccountsExhausted();
         nextAccount = account + 1;

@@ -179,7 +179,7 @@ pub async fn deploy_rollup<D: L1Dev + 'static>(
     eyre::ensure!(config.chain_id != 0, "the L2 chain id must not be 0");
     let chain_id = ChainId(config.chain_id);
     eyre::ensure!(config.users >= 2, "--users must be at least 2");
-    eyre::ensure!(config.batches >= 2, "--batches must be at least 2 (instant, then slow)");
+    eyre::ensure!(config.batches >= 2, "--batches must be at least 2");
     eyre::ensure!(
         config.transfers + 2 <= config.zk_slots,
         "--transfers {} plus a withdrawal and a forced transfer must fit --zk-slots {}",

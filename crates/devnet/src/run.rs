@@ -29,22 +29,23 @@ use crate::{
 };
 
 /// What a run exercises: which services run, and whether the last batch carries a forced
-/// transfer the circuit cannot prove (the devnet's slow-path batch).
+/// transfer that cannot pay.
 #[derive(Clone, Copy, Debug)]
 pub struct Plan {
     /// The node's services.
     pub services: Services,
-    /// End with an unprovable batch that finalizes on the slow path.
-    pub slow_tail: bool,
+    /// End with a batch carrying a forced transfer that cannot pay: the STF skips it, and every
+    /// leg proves the skip, so the batch is as instant as the others.
+    pub unpayable_tail: bool,
     /// After the run, re-prove and re-attest the first instant batch and measure the bare
     /// `ZkVerifier.verify` and `TeeVerifier.recover` as transactions (`tribunal bench rollup`).
     pub bare_verifications: bool,
 }
 
 impl Plan {
-    /// The devnet: every service, and a slow-path batch at the end.
+    /// The devnet: every service, and an unpayable forced transfer in the last batch.
     pub const DEVNET: Self =
-        Self { services: Services::ALL, slow_tail: true, bare_verifications: false };
+        Self { services: Services::ALL, unpayable_tail: true, bare_verifications: false };
 }
 
 /// How one batch of a run became final.
@@ -283,7 +284,7 @@ pub async fn run<D: L1Dev + 'static>(
     .await?;
 
     let n = users.len();
-    let slow_round = config.batches;
+    let unpayable_round = config.batches;
     for round in 1..=config.batches {
         let head = sequencer.head().0.0;
         // Forced transactions go through L1 first, so they are queued before the round's batch.
@@ -299,8 +300,9 @@ pub async fn run<D: L1Dev + 'static>(
             users[f].nonce += 1;
             force(&*l1, &user_l1, d.inbox, chain_id, body, &users[f].key).await?;
         }
-        if plan.slow_tail && round == slow_round {
-            // A forced transfer that cannot pay: skipped by the STF, not provable by the circuit.
+        if plan.unpayable_tail && round == unpayable_round {
+            // A forced transfer that cannot pay: the STF skips it, and the circuit proves the
+            // skip (before, such a batch could only finalize on the slow path).
             let f = round as usize % n;
             let body = Transfer {
                 from: users[f].index,

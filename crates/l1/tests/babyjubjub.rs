@@ -385,7 +385,7 @@ fn unpack_and_pack_match_rust() {
             .find(|&y| unpack_point(&packed_y(y, false)).is_err());
         rejected.push(("large y without point", packed_y(big_y.unwrap(), true)));
         let mut gas_no_point = 0;
-        for (what, packed) in rejected {
+        for &(what, packed) in &rejected {
             assert!(unpack_point(&packed).is_err(), "{what}: Rust must reject");
             for h in [U256::ZERO, U256::from(1), R - U256::from(1), U256::MAX] {
                 let (ok, x, y, g) = c.unpack(packed, h).await.unwrap();
@@ -395,6 +395,28 @@ fn unpack_and_pack_match_rust() {
                 }
             }
         }
+
+        // isPublicKey (what `Inbox.deposit` admits) agrees with `PublicKey::from_bytes` on every
+        // packing above, valid or not, and on the whole 8-torsion, which both refuse.
+        let torsion8 = tribunal_primitives::eip2494::low_order_points().map(|p| pack_point(&p));
+        let samples = sample_points();
+        let packings = samples
+            .iter()
+            .map(pack_point)
+            .chain(rejected.iter().map(|(_, p)| *p))
+            .chain(torsion8.iter().copied());
+        let mut refused_low = 0;
+        for packed in packings {
+            let rust = PublicKey::from_bytes(&packed);
+            let onchain = c
+                .call(c.harness, BabyJubjubHarness::isPublicKeyCall::new((B256::from(packed),)))
+                .await
+                .unwrap();
+            assert_eq!(onchain, rust.is_ok(), "isPublicKey {packed:?}: Rust says {rust:?}");
+            refused_low +=
+                usize::from(rust == Err(tribunal_primitives::error::PointError::LowOrder));
+        }
+        assert_eq!(refused_low, 8 + 2, "the 8-torsion, and (0, ±1) among the samples");
 
         // unpackSignature: R8 first, then S < l, and exactly 64 bytes.
         let sig = key_at(3).sign(&fr_at("sig", 3));

@@ -212,11 +212,28 @@ async fn scenario(l1: &(impl L1Dev + 'static)) {
 
     // Bad input: typed errors, nothing mined.
     let head = l1.head().await.unwrap().number;
+    let key = PrivateKey::from_bytes([0x77; 32]).public_key().to_bytes();
     let err = sys
-        .send(&stranger, inbox, Inbox::depositCall { _pubkey: [1; 32].into() }, U256::ZERO)
+        .send(&stranger, inbox, Inbox::depositCall { _pubkey: key.into() }, U256::ZERO)
         .await
         .unwrap_err();
     assert!(matches!(inbox_error(&err), Inbox::InboxErrors::Inbox_BadAmount(_)));
+    // Attack: a deposit to a key of low order (8·A = O) makes an account anyone can sign for,
+    // and a key that is no point makes a deposit the L2 skips. Both are refused at the door.
+    let mut no_point = [0u8; 32];
+    no_point[0] = 2;
+    let low_order = tribunal_primitives::eip2494::low_order_points()
+        .map(|p| tribunal_primitives::eip2494::pack_point(&p));
+    for bad in low_order.into_iter().chain([no_point, [0xff; 32]]) {
+        let err = sys
+            .send(&stranger, inbox, Inbox::depositCall { _pubkey: bad.into() }, U256::from(ETH))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(inbox_error(&err), Inbox::InboxErrors::Inbox_BadPublicKey(_)),
+            "{bad:?}: {err}"
+        );
+    }
     let err = sys
         .send(&stranger, inbox, Inbox::depositToCall { _account: 9 }, U256::from(1))
         .await

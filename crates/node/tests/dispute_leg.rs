@@ -277,7 +277,25 @@ fn stf_step_on_chain_matches_execute_batch() {
         // and the on-chain step skips it too.
         let (alice, _) = keys();
         let parent3 = sys.state.clone();
-        for bad in [transfer(&alice, 0, 1, 1, 99), transfer(&alice, 5, 1, 1, 0)] {
+        // And deposits the STF skips: a key of low order (anyone could sign for it), no point.
+        let deposit = |pubkey| {
+            Tx::Deposit(tribunal_primitives::tx::Deposit {
+                to: AccountIndex(9),
+                pubkey,
+                amount: tribunal_primitives::Wei(5),
+            })
+        };
+        let order_two = tribunal_primitives::eip2494::pack_point(
+            &tribunal_primitives::eip2494::low_order_points()[4],
+        );
+        let mut no_point = [0u8; 32];
+        no_point[0] = 2;
+        for bad in [
+            transfer(&alice, 0, 1, 1, 99),
+            transfer(&alice, 5, 1, 1, 0),
+            deposit(order_two),
+            deposit(no_point),
+        ] {
             let batch = Batch {
                 chain_id: CHAIN,
                 number: BatchNumber(3),

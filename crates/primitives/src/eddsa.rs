@@ -17,7 +17,7 @@ use blake_hash::Digest;
 
 use crate::{
     Fr,
-    eip2494::{BASE8, Point, Scalar, fr_to_scalar, pack_point, unpack_point},
+    eip2494::{BASE8, Point, Scalar, fr_to_scalar, is_low_order, pack_point, unpack_point},
     error::SignatureError,
     field::fr_to_le_bytes,
     poseidon::hash,
@@ -128,9 +128,15 @@ impl PublicKey {
     /// Unpacks a key packed by [`Self::to_bytes`].
     ///
     /// # Errors
-    /// [`crate::error::PointError`] when the bytes are not a canonical curve point.
+    /// [`crate::error::PointError`] when the bytes are not a canonical curve point, or
+    /// [`crate::error::PointError::LowOrder`] for a point of the 8-torsion: verification
+    /// multiplies the key by the cofactor, so every signature would verify for such a key.
     pub fn from_bytes(bytes: &[u8; 32]) -> Result<Self, crate::error::PointError> {
-        unpack_point(bytes).map(Self)
+        let p = unpack_point(bytes)?;
+        if is_low_order(&p) {
+            return Err(crate::error::PointError::LowOrder);
+        }
+        Ok(Self(p))
     }
 
     /// Verifies `sig` over `msg`.

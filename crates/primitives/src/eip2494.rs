@@ -133,6 +133,27 @@ pub fn fr_to_scalar(x: &Fr) -> Scalar {
     Scalar::from_le_bytes_mod_order(&x.into_bigint().to_bytes_le())
 }
 
+/// Whether `p` is in the 8-torsion (`8·p` is the identity): the identity, `(0, −1)` of order 2,
+/// the two points `(±1/√a, 0)` of order 4, and the four points of order 8. No public key may be
+/// one of them ([`crate::PublicKey::from_bytes`]).
+pub fn is_low_order(p: &Point) -> bool {
+    use ark_ec::AffineRepr;
+    p.mul_by_cofactor().is_zero()
+}
+
+/// The eight points `P` with `8·P = O` (the identity included), as the multiples of `l·G` for
+/// EIP-2494's generator `G` of full order `8·l`. Test vectors for [`is_low_order`].
+pub fn low_order_points() -> [Point; 8] {
+    use ark_ec::{AffineRepr, CurveGroup};
+    let g = point_from_coordinates(
+        MontFp!("995203441582195749578291179787384436505546430278305826713579947235728471134"),
+        MontFp!("5472060717959818805561601436314318772137091100104008585924551046643952123905"),
+    )
+    .expect("EIP-2494's generator is on the curve");
+    let t = g.mul_bigint(Scalar::MODULUS);
+    std::array::from_fn(|k| (t * Scalar::from(k as u64)).into_affine())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -162,6 +183,24 @@ mod tests {
             assert_eq!(unpack_point(&pack_point(&-a)).unwrap(), -a, "point -{i}");
             p += BASE8.into_group() * Scalar::from(i * 7919);
         }
+    }
+
+    #[test]
+    fn the_8_torsion_is_low_order_and_nothing_else_is() {
+        let points = low_order_points();
+        let distinct: std::collections::HashSet<_> = points.iter().map(pack_point).collect();
+        assert_eq!(distinct.len(), 8);
+        for p in &points {
+            assert!(p.is_on_curve() && is_low_order(p), "{p:?}");
+            assert_eq!(unpack_point(&pack_point(p)).unwrap(), *p);
+        }
+        // Their y values: 1, −1, 0 (order 4) and ±y8 (order 8), as `Inbox` and `StfStep` list them.
+        let ys: std::collections::BTreeSet<String> =
+            points.iter().map(|p| p.y.into_bigint().to_string()).collect();
+        assert_eq!(ys.len(), 5, "{ys:?}");
+        println!("8-torsion y values: {ys:?}");
+        assert!(!is_low_order(&BASE8));
+        assert!(!is_low_order(&(BASE8.into_group() + points[1]).into_affine()));
     }
 
     #[test]

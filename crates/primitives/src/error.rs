@@ -33,6 +33,10 @@ pub enum PointError {
     /// No point of the curve has these coordinates.
     #[error("point is not on the Baby Jubjub curve")]
     NotOnCurve,
+    /// A point of order 1, 2, 4 or 8 (`8·P = O`), refused as a public key: EdDSA verification
+    /// multiplies the key by the cofactor 8, so anyone could sign for it.
+    #[error("point has low order (8·P is the identity); anyone could sign for it")]
+    LowOrder,
 }
 
 /// An EdDSA-Poseidon signature that cannot be accepted.

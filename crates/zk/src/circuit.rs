@@ -30,7 +30,7 @@ use crate::{
         babyjubjub::{self, PointVar},
         blob::{BlobElementVar, evaluate_blob},
         merkle::update_leaf,
-        num::{Num, alloc_bits, known},
+        num::{Num, alloc_bits, alloc_bytes_bits, known, less_than},
         poseidon::poseidon,
     },
     witness::{BatchWitness, SlotWitness, UpdateWitness},
@@ -193,6 +193,15 @@ struct SlotOut {
 }
 
 /// One transaction slot; updates `root` and `queue`.
+///
+/// The slot decides, as `execute_batch` does, whether its transaction applies: every rule is a
+/// constrained 0/1 answer (index in the tree, account exists, packed point valid, key not of low
+/// order, `S < l`, signature verifies, nonce matches and is not the last, balance covers the
+/// amount, credit fits 128 bits, a top-up's key matches), and `applied` is their conjunction for
+/// the slot's kind. Each answer is proven either way, so a prover can neither skip a transaction
+/// that applies nor apply one that must be skipped. A skipped transaction leaves the root alone;
+/// its accounts are still read (against the unchanged root), and an L1 message still enters the
+/// queue.
 #[allow(clippy::too_many_arguments)]
 fn slot(
     cs: &ConstraintSystemRef<Fr>,
@@ -206,29 +215,19 @@ fn slot(
     let layout_transfer = kinds.transfer.add(&kinds.forced_transfer);
     let layout_withdraw = kinds.withdraw.add(&kinds.forced_withdraw);
     let signed = layout_transfer.add(&layout_withdraw);
+    let credited = layout_transfer.add(&kinds.deposit);
     let l1 = kinds.deposit.add(&kinds.forced_transfer).add(&kinds.forced_withdraw);
 
-    // Fields. Account indices get only `depth` bits: an index outside the tree cannot be
-    // expressed, as the STF refuses it.
-    let from = bits_of_u64(cs, w.map(|w| u64::from(w.from)), depth)?;
-    let to = bits_of_u64(cs, w.map(|w| u64::from(w.to)), depth)?;
+    // Fields, each as wide as its bytes in the record, so any record of a known kind can be
+    // expressed and the rules, not the encoding, decide.
+    let from = bits_of_u64(cs, w.map(|w| u64::from(w.from)), 32)?;
+    let to = bits_of_u64(cs, w.map(|w| u64::from(w.to)), 32)?;
     let address = alloc_bits(cs, w.map(|w| address_to_fr(&w.to_address)), 160)?;
     let amount = alloc_bits(cs, w.map(|w| Fr::from(w.amount)), 128)?;
     let nonce = bits_of_u64(cs, w.map(|w| w.nonce), 64)?;
-    let mut point_bits = alloc_bits(
-        cs,
-        w.map(|w| {
-            let mut y = w.point;
-            y[31] &= 0x7f;
-            Fr::from_le_bytes_mod_order(&y)
-        }),
-        254,
-    )?;
-    Boolean::enforce_in_field_le(&point_bits)?;
-    let sign = Boolean::new_witness(cs.clone(), || known(w).map(|w| w.point[31] & 0x80 != 0))?;
-    point_bits.push(Boolean::FALSE);
-    point_bits.push(sign.clone());
-    let s = alloc_bits(cs, w.map(|w| Fr::from_le_bytes_mod_order(&w.s)), 251)?;
+    // The packed point: `y` in bits 0..255 (possibly ≥ r), the sign in bit 255.
+    let point_bits = alloc_bytes_bits(cs, w.map(|w| &w.point[..]), 256)?;
+    let s = alloc_bytes_bits(cs, w.map(|w| &w.s[..]), 256)?;
 
     // Record limbs per layout, selected by the layout flags.
     let f = |bits, offset, len, big_endian| RecordField { bits, offset, len, big_endian };
@@ -270,18 +269,36 @@ fn slot(
     let from_n = Num::from_bits_le(&from);
     let to_n = Num::from_bits_le(&to);
 
+    // An index past the tree reads no leaf, and its transaction is skipped.
+    let in_tree = |bits: &[Boolean<Fr>]| -> Result<Option<Num>, SynthesisError> {
+        if depth >= bits.len() {
+            Ok(None)
+        } else {
+            Num::from_bits_le(&bits[depth..]).is_zero(cs).map(Some)
+        }
+    };
+    let (from_in, to_in) = (in_tree(&from)?, in_tree(&to)?);
+    let and_in = |flag: &Num, inside: &Option<Num>| match inside {
+        None => Ok(flag.clone()),
+        Some(i) => flag.mul(cs, i),
+    };
+    let one = || Num::constant(Fr::ONE);
+
     // The packed point: R8 of a signature, or a deposit's key.
-    let point = babyjubjub::decompress(
+    let canonical = less_than(cs, &point_bits[..255], Fr::MODULUS)?;
+    let (point, point_ok) = babyjubjub::decompress(
         cs,
-        &signed.add(&kinds.deposit),
-        &Num::from_bits_le(&point_bits[..254]),
-        &sign,
-        w.map(|w| w.point_x),
+        &Num::from_bits_le(&point_bits[..255]),
+        &canonical,
+        &point_bits[255],
     )?;
 
-    // Sender: signature, nonce, balance.
+    // Sender: exists, signature, nonce, balance.
     let sw = w.map(|w| &w.sender);
     let sender = Account::witness(cs, sw)?;
+    let sender_exists = Num::from_bool(&Boolean::new_witness(cs.clone(), || {
+        known(sw).map(|u| u.before.is_some())
+    })?);
     let domain = Num::constant(Fr::from(TRANSFER_DOMAIN))
         .add(&layout_withdraw.scale(Fr::from(WITHDRAW_DOMAIN - TRANSFER_DOMAIN)));
     let counterparty = Num::select(cs, &layout_withdraw, &address_n, &to_n)?;
@@ -289,59 +306,80 @@ fn slot(
         cs,
         &[domain, chain_id.clone(), from_n, counterparty, amount_n.clone(), nonce_n.clone()],
     )?;
-    // The signer's key, or the identity when nothing is signed, so that every point the curve
-    // gadgets see is on the curve.
+    // The sender's key, or the identity when there is none, so every point the curve gadgets
+    // see is on the curve.
     let a = PointVar {
-        x: signed.mul(cs, &sender.x)?,
-        y: Num::select(cs, &signed, &sender.y, &Num::constant(Fr::ONE))?,
+        x: sender_exists.mul(cs, &sender.x)?,
+        y: Num::select(cs, &sender_exists, &sender.y, &one())?,
     };
-    babyjubjub::verify(cs, &signed, &a, &point, &s, &msg)?;
-    nonce_n.conditional_enforce_equal(cs, &sender.nonce, &signed)?;
-    // nonce + 1 must fit a u64: nonce ≠ 2^64 − 1 when signed.
-    let exhausted = sender.nonce.add_constant(-Fr::from(u64::MAX));
-    let inv = Num::witness(
-        cs,
-        exhausted.value.zip(signed.value).map(|(v, on)| on * v.inverse().unwrap_or(Fr::ZERO)),
-    )?;
-    exhausted.mul_equals(cs, &inv, &signed)?;
+    let signature_ok = babyjubjub::verify(cs, &a, &point, &s, &msg)?;
+    let nonce_ok = nonce_n.sub(&sender.nonce).is_zero(cs)?;
+    let last_nonce = sender.nonce.add_constant(-Fr::from(u64::MAX)).is_zero(cs)?;
+    // balance − amount + 2^128 has bit 128 set exactly when the balance covers the amount.
     let debited = sender.balance.sub(&amount_n);
-    Num::select(cs, &signed, &debited, &Num::zero())?.to_bits_le(cs, 128)?;
-    let old_leaf = leaf(cs, &sender.x, &sender.y, &sender.balance, &sender.nonce)?;
-    let new_leaf = leaf(cs, &sender.x, &sender.y, &debited, &sender.nonce.add_constant(Fr::ONE))?;
-    let sibs = siblings(cs, sw, depth)?;
-    *root = update_leaf(cs, &signed, &from, &sibs, &old_leaf, &new_leaf, root)?;
+    let covered = debited.add_constant(Fr::from(2u64).pow([128])).to_bits_le(cs, 129)?;
+    let covered = Num::from_bool(&covered[128]);
+    let mut debit_ok = vec![
+        sender_exists.clone(),
+        point_ok.clone(),
+        signature_ok,
+        nonce_ok,
+        last_nonce.not(),
+        covered,
+    ];
+    debit_ok.extend(from_in.clone());
+    let debit_ok = Num::all(cs, &debit_ok)?;
 
     // Recipient: exists for a transfer; created or topped up (same key) by a deposit.
     let rw = w.map(|w| &w.recipient);
-    let credited = layout_transfer.add(&kinds.deposit);
     let recipient = Account::witness(cs, rw)?;
     let exists = Num::from_bool(&Boolean::new_witness(cs.clone(), || {
         known(rw).map(|u| u.before.is_some())
     })?);
-    layout_transfer.conditional_enforce_equal(
+    let balance = exists.mul(cs, &recipient.balance)?.add(&amount_n);
+    let fits = Num::from_bool(&balance.to_bits_le(cs, 129)?[128]).not();
+    // A new account takes a valid key of large order; a top-up must carry the account's key.
+    let low_order = babyjubjub::is_low_order(cs, &point)?;
+    let same_key = Num::all(
         cs,
-        &Num::zero(),
-        &Num::constant(Fr::ONE).sub(&exists),
+        &[recipient.x.sub(&point.x).is_zero(cs)?, recipient.y.sub(&point.y).is_zero(cs)?],
     )?;
-    let top_up = kinds.deposit.mul(cs, &exists)?;
-    recipient.x.conditional_enforce_equal(cs, &point.x, &top_up)?;
-    recipient.y.conditional_enforce_equal(cs, &point.y, &top_up)?;
+    let key_ok = Num::select(cs, &exists, &same_key, &low_order.not())?;
+    let mut transfer_ok = vec![debit_ok.clone(), exists.clone(), fits.clone()];
+    transfer_ok.extend(to_in.clone());
+    let mut deposit_ok = vec![point_ok, key_ok, fits];
+    deposit_ok.extend(to_in.clone());
+    let applied_transfer = layout_transfer.mul(cs, &Num::all(cs, &transfer_ok)?)?;
+    let applied_withdraw = layout_withdraw.mul(cs, &debit_ok)?;
+    let applied_deposit = kinds.deposit.mul(cs, &Num::all(cs, &deposit_ok)?)?;
+
+    // Sender's leaf: read whenever the kind has a sender in the tree, written when applied.
+    let hashed = leaf(cs, &sender.x, &sender.y, &sender.balance, &sender.nonce)?;
+    let old_leaf = sender_exists.mul(cs, &hashed)?;
+    let new_leaf = leaf(cs, &sender.x, &sender.y, &debited, &sender.nonce.add_constant(Fr::ONE))?;
+    let written = Num::select(cs, &applied_transfer.add(&applied_withdraw), &new_leaf, &old_leaf)?;
+    let sibs = siblings(cs, sw, depth)?;
+    let read = and_in(&signed, &from_in)?;
+    *root = update_leaf(cs, &read, &from[..depth], &sibs, &old_leaf, &written, root)?;
+
+    // Recipient's leaf, against the root after the sender's.
     let hashed = leaf(cs, &recipient.x, &recipient.y, &recipient.balance, &recipient.nonce)?;
     let old_leaf = exists.mul(cs, &hashed)?;
     let x = Num::select(cs, &exists, &recipient.x, &point.x)?;
     let y = Num::select(cs, &exists, &recipient.y, &point.y)?;
-    let balance = exists.mul(cs, &recipient.balance)?.add(&amount_n);
     let nonce_r = exists.mul(cs, &recipient.nonce)?;
-    Num::select(cs, &credited, &balance, &Num::zero())?.to_bits_le(cs, 128)?;
     let new_leaf = leaf(cs, &x, &y, &balance, &nonce_r)?;
+    let written = Num::select(cs, &applied_transfer.add(&applied_deposit), &new_leaf, &old_leaf)?;
     let sibs = siblings(cs, rw, depth)?;
-    *root = update_leaf(cs, &credited, &to, &sibs, &old_leaf, &new_leaf, root)?;
+    let read = and_in(&credited, &to_in)?;
+    *root = update_leaf(cs, &read, &to[..depth], &sibs, &old_leaf, &written, root)?;
 
-    // Withdrawal leaf, at this slot's position.
+    // Withdrawal leaf, at this slot's position, when applied.
     let wleaf = poseidon(cs, &[address_n, amount_n])?;
-    let withdrawal_leaf = layout_withdraw.mul(cs, &wleaf)?;
+    let withdrawal_leaf = applied_withdraw.mul(cs, &wleaf)?;
 
-    // L1 queue: a deposit hashes its two chunks, a forced transaction its four.
+    // L1 queue, applied or skipped: a deposit hashes its two chunks, a forced transaction its
+    // four.
     let h2 = poseidon(cs, &chunks[..2])?;
     let h4 = poseidon(cs, &chunks)?;
     let forced = kinds.forced_transfer.add(&kinds.forced_withdraw);

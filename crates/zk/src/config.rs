@@ -4,7 +4,7 @@ use tribunal_stf::StfConfig;
 
 /// Bumped whenever the circuit's constraints change, so cached keys of an older circuit are
 /// never reused.
-pub const CIRCUIT_VERSION: u32 = 2;
+pub const CIRCUIT_VERSION: u32 = 3;
 
 /// The largest batch one blob holds: the SimpleCoder header, the batch header, then four field
 /// elements per transaction, in 4096 field elements.
@@ -73,7 +73,7 @@ impl CircuitConfig {
         Ok(())
     }
 
-    /// A stable name for keys built for this shape, e.g. `v2-d32-w10-b16`.
+    /// A stable name for keys built for this shape, e.g. `v3-d32-w10-b16`.
     pub fn key_id(&self) -> String {
         format!(
             "v{CIRCUIT_VERSION}-d{}-w{}-b{}",
@@ -90,7 +90,7 @@ mod tests {
     fn validation() {
         let ok = CircuitConfig { account_depth: 32, withdrawal_depth: 10, batch_size: 16 };
         assert_eq!(ok.validate(), Ok(()));
-        assert_eq!(ok.key_id(), "v2-d32-w10-b16");
+        assert_eq!(ok.key_id(), "v3-d32-w10-b16");
         let bad = |f: fn(&mut CircuitConfig)| {
             let mut c = ok;
             f(&mut c);

@@ -7,10 +7,8 @@
 use alloy_eips::eip4844::{Blob, env_settings::EnvKzgSettings, kzg_to_versioned_hash};
 use alloy_primitives::{Address, B256, keccak256};
 use ark_ff::AdditiveGroup;
-use tribunal_primitives::{
-    AccountIndex, Batch, Claim, Fr, PublicKey, Signature, Tx, TxKind, eip2494::unpack_point,
-};
-use tribunal_stf::{Account, AccountWitness, BatchOutput, TxStatus};
+use tribunal_primitives::{AccountIndex, Batch, Claim, Fr, Tx, TxKind};
+use tribunal_stf::{Account, AccountWitness, BatchOutput};
 
 use crate::{
     config::CircuitConfig,
@@ -31,15 +29,6 @@ pub enum WitnessError {
     /// The STF output belongs to another batch, or has another shape.
     #[error("the execution output does not match the batch: {0}")]
     Mismatch(&'static str),
-    /// The circuit does not yet prove skipped L1 transactions (an L1 transaction the STF
-    /// refused). Such a batch finalizes through the TEE and the dispute game instead.
-    #[error(
-        "transaction {index} is an L1 transaction the STF skipped; the circuit cannot prove skips yet"
-    )]
-    SkippedL1Transaction {
-        /// Position in the batch.
-        index: usize,
-    },
     /// The blob is not a valid EIP-4844 blob, or does not hold the batch.
     #[error("blob: {0}")]
     Blob(String),
@@ -74,15 +63,14 @@ pub struct SlotWitness {
     pub amount: u128,
     /// Signed nonce.
     pub nonce: u64,
-    /// The packed point: `R8` of a signature, or a deposit's public key.
+    /// The packed point: `R8` of a signature, or a deposit's public key, as posted (it may not
+    /// decode; the circuit proves which).
     pub point: [u8; 32],
-    /// Its `x` coordinate (0 when unused).
-    pub point_x: Fr,
-    /// `S` of a signature, 32 bytes little-endian.
+    /// `S` of a signature, 32 bytes little-endian, as posted (it may be `≥ l`).
     pub s: [u8; 32],
-    /// The sender's leaf update.
+    /// The sender's leaf: read against the root before the transaction, written when applied.
     pub sender: UpdateWitness,
-    /// The recipient's leaf update.
+    /// The recipient's leaf: read against the root after the sender's, written when applied.
     pub recipient: UpdateWitness,
 }
 
@@ -115,10 +103,6 @@ fn disabled(depth: u8) -> UpdateWitness {
     UpdateWitness { enabled: false, before: None, siblings: vec![Fr::ZERO; depth as usize] }
 }
 
-fn point_x(packed: &[u8; 32]) -> Fr {
-    unpack_point(packed).map(|p| p.x).unwrap_or(Fr::ZERO)
-}
-
 impl BatchWitness {
     /// Builds the witness of `batch`, executed by the STF into `output`, posted in `blob`.
     ///
@@ -127,7 +111,8 @@ impl BatchWitness {
     /// [`crate::prover::ProveError::Unsatisfied`]).
     /// # Errors
     /// [`WitnessError`] when the batch does not fit the circuit, the output is not the batch's,
-    /// an L1 transaction was skipped, or the blob is not the batch's single blob.
+    /// or the blob is not the batch's single blob. Skipped transactions are proven like applied
+    /// ones.
     pub fn new(
         config: &CircuitConfig,
         batch: &Batch,
@@ -148,10 +133,7 @@ impl BatchWitness {
             return Err(WitnessError::Blob("the blob does not hold this batch".into()));
         }
         let mut slots = Vec::with_capacity(b);
-        for (index, (tx, receipt)) in batch.txs.iter().zip(&output.receipts).enumerate() {
-            if receipt.status != TxStatus::Applied {
-                return Err(WitnessError::SkippedL1Transaction { index });
-            }
+        for (tx, receipt) in batch.txs.iter().zip(&output.receipts) {
             let w = &receipt.witness;
             let mut slot = SlotWitness { kind: Some(tx.kind()), ..Default::default() };
             slot.sender = w.sender.as_ref().map_or(disabled(config.account_depth), update);
@@ -165,9 +147,6 @@ impl BatchWitness {
                 slot.from = from.0;
                 slot.point = sig[..32].try_into().expect("32 bytes");
                 slot.s = sig[32..].try_into().expect("32 bytes");
-                // Applied, so the signature parsed.
-                debug_assert!(Signature::from_bytes(sig).is_ok());
-                slot.point_x = point_x(&slot.point);
             };
             match tx {
                 Tx::Transfer(t) | Tx::ForcedTransfer(t) => {
@@ -186,8 +165,6 @@ impl BatchWitness {
                     slot.to = d.to.0;
                     slot.amount = d.amount.0;
                     slot.point = d.pubkey;
-                    debug_assert!(PublicKey::from_bytes(&d.pubkey).is_ok());
-                    slot.point_x = point_x(&d.pubkey);
                 }
             }
             slots.push(slot);

@@ -1,10 +1,11 @@
-//! The batch circuit against the native STF: agreement on real batches, and every rule tried
-//! and refused.
+//! The batch circuit against the native STF: agreement on real batches, and a malicious prover
+//! tried on every rule, both ways: claiming an application of a transaction that must be skipped,
+//! and a skip of one that applies.
 
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem};
 use tribunal_primitives::{
     AccountIndex, Address, Batch, BatchNumber, ChainId, Fr, PrivateKey, Signed, Transfer, Tx, Wei,
-    tx::Deposit,
+    error::SignatureError, tx::Deposit,
 };
 use tribunal_stf::{
     State, StfConfig, execute_batch,
@@ -156,14 +157,7 @@ fn a_wrong_post_root_or_a_mismatched_blob_is_refused() {
 }
 
 #[test]
-fn skipped_l1_transactions_are_a_typed_error() {
-    let (mut state, users, cfg) = setup();
-    // A forced transfer that overdraws: the STF skips it.
-    let txs = vec![Tx::ForcedTransfer(users[1].transfer(CHAIN, AccountIndex(2), 5_000, 0))];
-    assert_eq!(
-        witness(&mut state, &cfg, txs).unwrap_err(),
-        WitnessError::SkippedL1Transaction { index: 0 }
-    );
+fn a_batch_that_does_not_fit_is_a_typed_error() {
     let (mut state, users, cfg) = setup();
     let too_many = (0..9).map(|i| transfer(&users, 0, 1, 1, i)).collect();
     assert_eq!(
@@ -172,21 +166,215 @@ fn skipped_l1_transactions_are_a_typed_error() {
     );
 }
 
+/// Every rule under which `execute_batch` skips a transaction, played by a malicious prover.
+mod skips {
+    use super::*;
+    use tribunal_primitives::eip2494::{Scalar, pack_point, point_from_coordinates};
+    use tribunal_stf::{TxError, TxStatus};
+
+    /// Four users with 1,000 wei, except user 2 (2^128 − 6: one more wei credited overflows)
+    /// and user 3 (its nonce is the last one); depths 6 and 3; 2 slots.
+    fn setup() -> (State, Vec<User>, CircuitConfig) {
+        let stf = StfConfig::new(CHAIN).with_depths(6, 3);
+        let (state, users) = funded_state(stf, 4, 1_000);
+        let accounts = state.accounts().map(|(i, a)| {
+            let mut a = *a;
+            match i.0 {
+                2 => a.balance = Wei(u128::MAX - 5),
+                3 => a.nonce = u64::MAX,
+                _ => {}
+            }
+            (i, a)
+        });
+        let state =
+            State::from_accounts(stf, BatchNumber(0), accounts.collect::<Vec<_>>()).unwrap();
+        (state, users, CircuitConfig::for_stf(&stf, 2))
+    }
+
+    /// The blob, data commitment and witness of `posted`, with the accounts, roots and statuses
+    /// of executing `executed` instead: what a prover who lies about one transaction's outcome
+    /// must make the circuit accept.
+    fn prove(executed: Tx, posted: Tx) -> (bool, Option<String>, Option<TxStatus>) {
+        let (mut state, _, cfg) = setup();
+        let batch = Batch { chain_id: CHAIN, number: BatchNumber(1), txs: vec![executed] };
+        let mut out = execute_batch(&mut state, &batch).unwrap();
+        let status = out.receipts[0].status;
+        let posted = Batch { txs: vec![posted], ..batch };
+        out.data_commitment = tribunal_primitives::DataCommitment(posted.data_commitment());
+        let blob = &tribunal_da::encode_blobs(&posted.encode()).unwrap()[0];
+        let w = BatchWitness::new(&cfg, &posted, &out, blob).unwrap();
+        let (ok, _, which) = check(cfg, Some(w));
+        (ok, which, Some(status))
+    }
+
+    /// `good` applies and `bad` is skipped for `reason`: both are proven as they are, and a
+    /// prover claiming the other outcome for either is refused.
+    fn case(name: &str, good: Tx, bad: Tx, reason: impl Fn(&TxError) -> bool) {
+        let (ok, which, status) = prove(good, good);
+        assert!(ok, "{name}: the applied transaction is proven: {which:?}");
+        assert_eq!(status, Some(TxStatus::Applied), "{name}");
+        let (ok, which, status) = prove(bad, bad);
+        assert!(ok, "{name}: the skipped transaction is proven: {which:?}");
+        match status {
+            Some(TxStatus::Skipped(e)) => assert!(reason(&e), "{name}: skipped for {e:?}"),
+            other => panic!("{name}: {other:?}"),
+        }
+        // Claiming an application of the skipped transaction (the roots of `good`).
+        let (ok, which, _) = prove(good, bad);
+        assert!(!ok, "{name}: applying a transaction that must be skipped");
+        println!("{name}: applying it fails at {}", which.unwrap_or_default());
+        // Claiming a skip of the applied transaction (the roots of `bad`).
+        let (ok, which, _) = prove(bad, good);
+        assert!(!ok, "{name}: skipping a transaction that applies");
+        println!("{name}: skipping the good one fails at {}", which.unwrap_or_default());
+    }
+
+    fn t(users: &[User], from: usize, to: u32, amount: u128, nonce: u64) -> Tx {
+        Tx::Transfer(users[from].transfer(CHAIN, AccountIndex(to), amount, nonce))
+    }
+
+    fn with_signature(tx: Tx, f: impl FnOnce(&mut [u8; 64])) -> Tx {
+        match tx {
+            Tx::Transfer(mut t) => {
+                f(&mut t.signature);
+                Tx::Transfer(t)
+            }
+            other => other,
+        }
+    }
+
+    fn deposit(to: u32, pubkey: [u8; 32], amount: u128) -> Tx {
+        Tx::Deposit(Deposit { to: AccountIndex(to), pubkey, amount: Wei(amount) })
+    }
+
+    #[test]
+    fn nonce_rules() {
+        let (_, u, _) = setup();
+        case("wrong nonce", t(&u, 0, 1, 10, 0), t(&u, 0, 1, 10, 1), |e| {
+            matches!(e, TxError::BadNonce { .. })
+        });
+        case("last nonce", t(&u, 1, 0, 1, 0), t(&u, 3, 0, 1, u64::MAX), |e| {
+            matches!(e, TxError::NonceExhausted { .. })
+        });
+    }
+
+    #[test]
+    fn balance_rules() {
+        let (_, u, _) = setup();
+        case("overdraft", t(&u, 0, 1, 10, 0), t(&u, 0, 1, 1_001, 0), |e| {
+            matches!(e, TxError::InsufficientBalance { .. })
+        });
+        case("credit overflow", t(&u, 0, 2, 5, 0), t(&u, 0, 2, 6, 0), |e| {
+            matches!(e, TxError::BalanceOverflow { .. })
+        });
+        let withdraw = |amount| {
+            Tx::ForcedWithdraw(u[0].withdraw(CHAIN, Address::repeat_byte(0xee), amount, 0))
+        };
+        case("forced withdrawal overdraft", withdraw(10), withdraw(1_001), |e| {
+            matches!(e, TxError::InsufficientBalance { .. })
+        });
+    }
+
+    #[test]
+    fn account_rules() {
+        let (_, u, _) = setup();
+        case("unknown recipient", t(&u, 0, 1, 10, 0), t(&u, 0, 5, 10, 0), |e| {
+            matches!(e, TxError::UnknownAccount { .. })
+        });
+        let body =
+            Transfer { from: AccountIndex(5), to: AccountIndex(1), amount: Wei(1), nonce: 0 };
+        let from_nobody = Tx::Transfer(Signed::sign(body, CHAIN, &u[0].key));
+        case("unknown sender", t(&u, 0, 1, 10, 0), from_nobody, |e| {
+            matches!(e, TxError::UnknownAccount { .. })
+        });
+        case("index outside the tree", t(&u, 0, 1, 10, 0), t(&u, 0, 64, 10, 0), |e| {
+            matches!(e, TxError::AccountOutOfRange { .. })
+        });
+    }
+
+    #[test]
+    fn signature_rules() {
+        let (_, u, _) = setup();
+        let good = t(&u, 0, 1, 10, 0);
+        let mut no_point = [0u8; 32];
+        no_point[0] = 2;
+        case(
+            "malformed R8",
+            good,
+            with_signature(good, |s| s[..32].copy_from_slice(&no_point)),
+            |e| matches!(e, TxError::BadSignature { source: SignatureError::Malformed, .. }),
+        );
+        let s_plus_l = with_signature(good, |sig| {
+            let l = ark_ff::BigInteger::to_bytes_le(&<Scalar as ark_ff::PrimeField>::MODULUS);
+            let mut carry = 0u16;
+            for i in 0..32 {
+                let sum = u16::from(sig[32 + i]) + u16::from(l[i]) + carry;
+                sig[32 + i] = sum as u8;
+                carry = sum >> 8;
+            }
+        });
+        case("S ≥ l", good, s_plus_l, |e| {
+            matches!(e, TxError::BadSignature { source: SignatureError::ScalarOutOfRange, .. })
+        });
+        let body =
+            Transfer { from: AccountIndex(0), to: AccountIndex(1), amount: Wei(10), nonce: 0 };
+        let forged = Tx::Transfer(Signed::sign(body, CHAIN, &u[1].key));
+        case("signature by another key", good, forged, |e| {
+            matches!(e, TxError::BadSignature { source: SignatureError::Invalid, .. })
+        });
+    }
+
+    #[test]
+    fn deposit_key_rules() {
+        let (_, u, _) = setup();
+        let fresh = PrivateKey::from_bytes([9; 32]).public_key().to_bytes();
+        let mut no_point = [0u8; 32];
+        no_point[0] = 2;
+        case("malformed key", deposit(6, fresh, 5), deposit(6, no_point, 5), |e| {
+            matches!(e, TxError::InvalidPublicKey { .. })
+        });
+        // (0, −1) has order 2: 8·A is the identity, so any signature would verify for it.
+        let order_two =
+            pack_point(&point_from_coordinates(Fr::from(0u64), -Fr::from(1u64)).unwrap());
+        case("low-order key", deposit(6, fresh, 5), deposit(6, order_two, 5), |e| {
+            matches!(e, TxError::InvalidPublicKey { .. })
+        });
+        let own = u[1].key.public_key().to_bytes();
+        let other = u[0].key.public_key().to_bytes();
+        case("top-up with another key", deposit(1, own, 5), deposit(1, other, 5), |e| {
+            matches!(e, TxError::PublicKeyMismatch { .. })
+        });
+        let two = u[2].key.public_key().to_bytes();
+        case("top-up overflow", deposit(2, two, 5), deposit(2, two, 6), |e| {
+            matches!(e, TxError::BalanceOverflow { .. })
+        });
+    }
+}
+
 mod agreement {
     use super::*;
     use proptest::prelude::*;
 
-    /// A valid transaction for the 4 funded users (balances 1,000, amounts ≤ 100, 8 per batch,
-    /// so no overdraft) or a deposit to accounts 4..8.
-    fn arb_step() -> impl Strategy<Value = (u8, usize, u32, u128)> {
-        (0u8..5, 0usize..4, 0u32..8, 0u128..=100)
+    /// (kind, from, to, amount, nonce skew, corrupt signature): transfers and withdrawals of the
+    /// 4 funded users (1,000 wei each), to accounts 0..8 (4..8 exist only once deposited),
+    /// amounts up to 1,500 (overdrafts), stale or future nonces and forged signatures: a mix of
+    /// transactions that apply and transactions the STF skips.
+    fn arb_step() -> impl Strategy<Value = (u8, usize, u32, u128, u64, bool)> {
+        (
+            0u8..5,
+            0usize..4,
+            0u32..8,
+            0u128..=1_500,
+            prop_oneof![4 => Just(0u64), 1 => 1u64..3],
+            prop::bool::weighted(0.15),
+        )
     }
 
     proptest! {
         #![proptest_config(ProptestConfig { cases: 4, ..ProptestConfig::default() })]
 
-        /// Whatever valid batch the STF executes, the circuit is satisfied by the witness read
-        /// from that execution, and binds the STF's claim.
+        /// Whatever batch the STF executes, the circuit is satisfied by the witness read from
+        /// that execution, and binds the STF's claim: applied and skipped transactions alike.
         #[test]
         fn circuit_and_stf_agree(steps in proptest::collection::vec(arb_step(), 0..=8)) {
             let (mut state, users, cfg) = setup();
@@ -194,12 +382,12 @@ mod agreement {
             let key = |i: u32| if i < 4 { users[i as usize].key.clone() } else { PrivateKey::from_bytes([i as u8 + 1; 32]) };
             let txs: Vec<Tx> = steps
                 .into_iter()
-                .map(|(kind, from, to, amount)| {
-                    let nonce = nonces[from];
-                    match kind {
+                .map(|(kind, from, to, amount, skew, corrupt)| {
+                    let nonce = nonces[from] + skew;
+                    let mut tx = match kind {
                         0 | 1 => {
                             nonces[from] += 1;
-                            let t = users[from].transfer(CHAIN, AccountIndex(to % 4), amount, nonce);
+                            let t = users[from].transfer(CHAIN, AccountIndex(to), amount, nonce);
                             if kind == 0 { Tx::Transfer(t) } else { Tx::ForcedTransfer(t) }
                         }
                         2 | 3 => {
@@ -208,7 +396,15 @@ mod agreement {
                             if kind == 2 { Tx::Withdraw(w) } else { Tx::ForcedWithdraw(w) }
                         }
                         _ => Tx::Deposit(Deposit { to: AccountIndex(to), pubkey: key(to).public_key().to_bytes(), amount: Wei(amount) }),
+                    };
+                    if corrupt {
+                        match &mut tx {
+                            Tx::Transfer(t) | Tx::ForcedTransfer(t) => t.signature[40] ^= 1,
+                            Tx::Withdraw(w) | Tx::ForcedWithdraw(w) => w.signature[40] ^= 1,
+                            Tx::Deposit(d) => d.pubkey[0] ^= 1,
+                        }
                     }
+                    tx
                 })
                 .collect();
             let batch = Batch { chain_id: CHAIN, number: BatchNumber(1), txs };
@@ -217,7 +413,7 @@ mod agreement {
             let w = BatchWitness::new(&cfg, &batch, &out, blob).unwrap();
             prop_assert_eq!(w.claim.post_root, out.post_root);
             let (ok, _, which) = check(cfg, Some(w));
-            prop_assert!(ok, "unsatisfied: {:?}", which);
+            prop_assert!(ok, "unsatisfied: {:?} ({} skipped)", which, out.skipped().count());
         }
     }
 }

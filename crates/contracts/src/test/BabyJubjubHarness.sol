@@ -16,6 +16,13 @@ contract BabyJubjubHarness {
         return BabyJubjub.isOnCurve(_x, _y);
     }
 
+    /// @notice `BabyJubjub.isPublicKey`.
+    /// @param _packed The packed key.
+    /// @return Whether Rust's `PublicKey::from_bytes` accepts it.
+    function isPublicKey(bytes32 _packed) external view returns (bool) {
+        return BabyJubjub.isPublicKey(_packed);
+    }
+
     /// @notice `BabyJubjub.pack`.
     /// @param _x x-coordinate.
     /// @param _y y-coordinate.

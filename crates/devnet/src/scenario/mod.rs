@@ -116,7 +116,7 @@ pub fn run(
             return Ok(Passed::Checks);
         }
     };
-    let plan = Plan { services, slow_tail: false, bare_verifications: false };
+    let plan = Plan { services, unpayable_tail: false, bare_verifications: false };
     let outcome: Vec<FinalityPath> =
         run_embedded(devnet, plan, observe)?.batches.iter().map(|b| b.path).collect();
     eyre::ensure!(

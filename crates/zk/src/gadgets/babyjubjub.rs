@@ -14,7 +14,10 @@ use tribunal_primitives::{
     eip2494::{BASE8, BabyJubjubConfig, Point, Scalar},
 };
 
-use super::{num::Num, poseidon::poseidon};
+use super::{
+    num::{Num, known},
+    poseidon::poseidon,
+};
 use ark_ec::twisted_edwards::TECurveConfig;
 
 const A: Fr = <BabyJubjubConfig as TECurveConfig>::COEFF_A;
@@ -198,76 +201,112 @@ pub fn mul_var(
     Ok(acc.unwrap_or_else(PointVar::identity))
 }
 
-/// A point from its packed form (circomlib `packPoint`: `y` little-endian in bits 0..254, bit
-/// 255 set when `x > (r−1)/2`), given as canonical `y` bits (`< r` enforced by the caller) and
-/// the sign bit. When `enabled`, enforces that the point is on the curve, that `x` has the
-/// packed sign, and that a set sign bit has `x ≠ 0` — exactly when
-/// [`tribunal_primitives::eip2494::unpack_point`] accepts. `x` is a witness.
+/// A point from its packed form (circomlib `packPoint`: `y` little-endian in bits 0..255, bit
+/// 255 set when `x > (r−1)/2`), given `y` (any 255-bit value, reduced into the field), whether
+/// it is canonical (`y < r`, the caller's comparison) and the sign bit.
+///
+/// Returns the point and `valid`, 1 exactly when
+/// [`tribunal_primitives::eip2494::unpack_point`] accepts the bytes: `y` canonical, a point with
+/// this `y` on the curve, and no sign bit on `x = 0`. An invalid packing yields the identity,
+/// so later curve gadgets always see a point of the curve. Both answers are proven: a point by
+/// its `x` (`v·x² = u` with `u = 1 − y²`, `v = a − d·y²`, and `x`'s sign), its absence by a
+/// `w` with `v·w² = g·u` for the non-square `g` (then `u/v` is not a square) and `u ≠ 0`.
+/// About 290 constraints (the sign check dominates: 260).
 ///
 /// # Errors
 /// [`SynthesisError`] from the constraint system.
 pub fn decompress(
     cs: &ConstraintSystemRef<Fr>,
-    enabled: &Num,
     y: &Num,
+    canonical: &Num,
     sign: &Boolean<Fr>,
-    x_value: Option<Fr>,
-) -> Result<PointVar, SynthesisError> {
-    use ark_r1cs_std::fields::fp::FpVar;
-    let x = Num::witness(cs, x_value)?;
-    let xx = x.mul(cs, &x)?;
+) -> Result<(PointVar, Num), SynthesisError> {
+    use ark_r1cs_std::{alloc::AllocVar, fields::fp::FpVar};
+    let g = <Fr as ark_ff::FftField>::GENERATOR;
+    // (on the curve, x, w), from the values.
+    let hint = y.value.zip(ark_r1cs_std::GR1CSVar::value(sign).ok()).map(|(y, negative)| {
+        let yy = y * y;
+        let (u, v) = (Fr::ONE - yy, A - D * yy);
+        let v_inv = v.inverse().unwrap_or(Fr::ZERO);
+        match (u * v_inv).sqrt() {
+            Some(r) => {
+                let r_negative = r.into_bigint() > Fr::MODULUS_MINUS_ONE_DIV_TWO;
+                (true, if r_negative == negative { r } else { -r }, Fr::ZERO)
+            }
+            None => (false, Fr::ZERO, (g * u * v_inv).sqrt().unwrap_or(Fr::ZERO)),
+        }
+    });
+    let on = Num::from_bool(&Boolean::new_witness(cs.clone(), || known(hint).map(|h| h.0))?);
+    let x = Num::witness(cs, hint.map(|h| h.1))?;
+    let w = Num::witness(cs, hint.map(|h| h.2))?;
     let yy = y.mul(cs, y)?;
-    let xxyy = xx.mul(cs, &yy)?;
-    // a·x² + y² − 1 − d·x²·y² = 0
-    let curve = xx.scale(A).add(&yy).add_constant(-Fr::ONE).sub(&xxyy.scale(D));
-    curve.mul_equals(cs, enabled, &Num::zero())?;
-    // |x| := sign ? −x : x must be ≤ (r−1)/2.
+    let u = Num::constant(Fr::ONE).sub(&yy);
+    let v = Num::constant(A).sub(&yy.scale(D));
+    // On the curve: v·x² = u.
+    let vxx = v.mul(cs, &x.mul(cs, &x)?)?;
+    vxx.sub(&u).mul_equals(cs, &on, &Num::zero())?;
+    // Off the curve: v·w² = g·u, and u ≠ 0 (u = 0 has the point x = 0).
+    let vww = v.mul(cs, &w.mul(cs, &w)?)?;
+    vww.sub(&u.scale(g)).mul_equals(cs, &on.not(), &Num::zero())?;
+    let u_inv = Num::witness(cs, u.value.map(|u| u.inverse().unwrap_or(Fr::ZERO)))?;
+    u.mul(cs, &u_inv)?.add_constant(-Fr::ONE).mul_equals(cs, &on.not(), &Num::zero())?;
+    // |x| := sign ? −x : x must be ≤ (r−1)/2 (x = 0 off the curve).
     let s = Num::from_bool(sign);
-    let sx = s.mul(cs, &x)?;
-    let abs = x.sub(&sx.scale(Fr::from(2u64)));
+    let abs = x.sub(&s.mul(cs, &x)?.scale(Fr::from(2u64)));
     FpVar::enforce_smaller_or_equal_than_mod_minus_one_div_two(&abs.to_fp(cs)?)?;
-    // sign ⇒ x ≠ 0: x·inv = t, sign·(t − 1) = 0.
-    let inv = Num::witness(cs, x_value.map(|v| v.inverse().unwrap_or(Fr::ZERO)))?;
-    let t = x.mul(cs, &inv)?;
-    t.add_constant(-Fr::ONE).mul_equals(cs, &s, &Num::zero())?;
-    Ok(PointVar { x, y: y.clone() })
+    // A sign bit on x = 0 is not canonical.
+    let signed_zero = s.mul(cs, &x.is_zero(cs)?)?;
+    let valid = Num::all(cs, &[canonical.clone(), on, signed_zero.not()])?;
+    let point =
+        PointVar { x: valid.mul(cs, &x)?, y: Num::select(cs, &valid, y, &Num::constant(Fr::ONE))? };
+    Ok((point, valid))
 }
 
-/// Verifies an EdDSA-Poseidon signature `(R8, S)` on `msg` under `a` when `enabled`; checks
-/// nothing otherwise. `s_bits`: 251 little-endian bits of `S`; `S ≤ l − 1` is enforced here.
+/// Whether `p` (a point of the curve) has low order: `8·p` is the identity, which for a point of
+/// the curve means its `x` is 0 (no point has order 16). 17 constraints.
+///
+/// # Errors
+/// [`SynthesisError`] from the constraint system.
+pub fn is_low_order(cs: &ConstraintSystemRef<Fr>, p: &PointVar) -> Result<Num, SynthesisError> {
+    let p8 = double(cs, &double(cs, &double(cs, p)?)?)?;
+    p8.x.is_zero(cs)
+}
+
+/// Whether `(R8, S)` is an EdDSA-Poseidon signature on `msg` under `a`, as a 0/1 number: `S < l`
+/// and `S·B8 = R8 + (8·a)·Poseidon(R8, a, msg)`. `a` and `r8` must be points of the curve (the
+/// caller substitutes the identity for a missing key or an invalid `R8`). `s_bits`: the 256
+/// little-endian bits of `S` as packed.
 ///
 /// # Errors
 /// [`SynthesisError`] from the constraint system.
 pub fn verify(
     cs: &ConstraintSystemRef<Fr>,
-    enabled: &Num,
     a: &PointVar,
     r8: &PointVar,
     s_bits: &[Boolean<Fr>],
     msg: &Num,
-) -> Result<(), SynthesisError> {
-    // l is odd, so l − 1 only clears its lowest bit.
-    let mut l_minus_one = Scalar::MODULUS;
-    l_minus_one.0[0] -= 1;
-    Boolean::enforce_smaller_or_equal_than_le(s_bits, l_minus_one)?;
+) -> Result<Num, SynthesisError> {
+    let in_range = super::num::less_than(cs, s_bits, Scalar::MODULUS)?;
     let h = poseidon(cs, &[r8.x.clone(), r8.y.clone(), a.x.clone(), a.y.clone(), msg.clone()])?;
     let h_bits = h.to_bits_le_strict(cs)?;
     let a8 = double(cs, &double(cs, &double(cs, a)?)?)?;
     let right = add(cs, r8, &mul_var(cs, &h_bits, &a8)?)?;
-    let left = mul_fixed(cs, s_bits, &BASE8)?;
-    left.x.conditional_enforce_equal(cs, &right.x, enabled)?;
-    left.y.conditional_enforce_equal(cs, &right.y, enabled)
+    // With S < l < 2^251 the bits above 250 are zero; otherwise the answer is 0 anyway.
+    let left = mul_fixed(cs, &s_bits[..251], &BASE8)?;
+    let same_x = left.x.sub(&right.x).is_zero(cs)?;
+    let same_y = left.y.sub(&right.y).is_zero(cs)?;
+    Num::all(cs, &[in_range, same_x, same_y])
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ark_ec::AffineRepr;
     use ark_ff::{BigInteger, UniformRand};
     use ark_relations::gr1cs::ConstraintSystem;
     use tribunal_primitives::{
-        PrivateKey,
+        PrivateKey, Signature,
         eip2494::{pack_point, unpack_point},
-        field::fr_from_le_bytes,
     };
 
     fn bits_of(cs: &ConstraintSystemRef<Fr>, bytes_le: &[u8], n: usize) -> Vec<Boolean<Fr>> {
@@ -303,37 +342,108 @@ mod tests {
         assert!(cs.is_satisfied().unwrap());
     }
 
-    fn signature_circuit(tamper: impl FnOnce(&mut [u8; 64], &mut Fr)) -> (bool, usize) {
+    /// Decompresses `packed` and verifies `(packed ‖ s)` over `msg` under `pk` in a circuit;
+    /// returns (satisfied, valid point, signature verifies, constraints).
+    fn signature_circuit(
+        packed: [u8; 32],
+        s: [u8; 32],
+        pk: Point,
+        msg: Fr,
+    ) -> (bool, Fr, Fr, usize) {
         let cs = ConstraintSystem::<Fr>::new_ref();
-        let key = PrivateKey::from_bytes([7; 32]);
-        let mut msg = Fr::from(42u64);
-        let mut sig = key.sign(&msg).to_bytes();
-        tamper(&mut sig, &mut msg);
-        let pk = key.public_key().0;
+        let bits = crate::gadgets::num::alloc_bytes_bits(&cs, Some(&packed), 256).unwrap();
+        let canonical = crate::gadgets::num::less_than(&cs, &bits[..255], Fr::MODULUS).unwrap();
+        let y = Num::from_bits_le(&bits[..255]);
+        let (r8, valid) = decompress(&cs, &y, &canonical, &bits[255]).unwrap();
+        let s_bits = crate::gadgets::num::alloc_bytes_bits(&cs, Some(&s), 256).unwrap();
         let a = point_var(&cs, &pk);
-        let packed: [u8; 32] = sig[..32].try_into().unwrap();
-        let mut y_bytes = packed;
-        y_bytes[31] &= 0x7f;
-        let y = Num::witness(&cs, fr_from_le_bytes(&y_bytes).ok()).unwrap();
-        y.to_bits_le_strict(&cs).unwrap();
-        let sign = bits_of(&cs, &packed, 256).pop().unwrap();
-        let x = unpack_point(&packed).map(|p| p.x).unwrap_or(Fr::ZERO);
-        let one = Num::constant(Fr::ONE);
-        let r8 = decompress(&cs, &one, &y, &sign, Some(x)).unwrap();
-        let s_bits = bits_of(&cs, &sig[32..], 251);
         let m = Num::witness(&cs, Some(msg)).unwrap();
-        verify(&cs, &one, &a, &r8, &s_bits, &m).unwrap();
-        (cs.is_satisfied().unwrap(), cs.num_constraints())
+        let ok = verify(&cs, &a, &r8, &s_bits, &m).unwrap();
+        (cs.is_satisfied().unwrap(), valid.value.unwrap(), ok.value.unwrap(), cs.num_constraints())
     }
 
     #[test]
-    fn eddsa_accepts_a_zk_kit_signature_and_rejects_tampering() {
-        let (ok, constraints) = signature_circuit(|_, _| {});
-        assert!(ok);
+    fn eddsa_accepts_a_zk_kit_signature_and_answers_no_to_tampering() {
+        let key = PrivateKey::from_bytes([7; 32]);
+        let msg = Fr::from(42u64);
+        let sig = key.sign(&msg).to_bytes();
+        let pk = key.public_key().0;
+        let r8: [u8; 32] = sig[..32].try_into().unwrap();
+        let s: [u8; 32] = sig[32..].try_into().unwrap();
+        let (ok, valid, verifies, constraints) = signature_circuit(r8, s, pk, msg);
+        assert!(ok && valid == Fr::ONE && verifies == Fr::ONE);
         println!("EdDSA-Poseidon verification with R8 decompression: {constraints} constraints");
-        assert!(!signature_circuit(|_, m| *m += Fr::ONE).0, "other message");
-        assert!(!signature_circuit(|s, _| s[40] ^= 1).0, "other S");
-        assert!(!signature_circuit(|s, _| s[31] ^= 0x80).0, "R8 with the other sign");
+        // Every tampering is satisfiable and answers "no", as the native code refuses it.
+        let no = |packed: [u8; 32], s: [u8; 32], msg: Fr| {
+            let (ok, _, verifies, _) = signature_circuit(packed, s, pk, msg);
+            assert!(ok, "satisfiable");
+            assert_eq!(verifies, Fr::ZERO);
+            let mut sig = [0u8; 64];
+            sig[..32].copy_from_slice(&packed);
+            sig[32..].copy_from_slice(&s);
+            assert!(
+                Signature::from_bytes(&sig)
+                    .and_then(|sig| key.public_key().verify(&msg, &sig))
+                    .is_err()
+            );
+        };
+        no(r8, s, msg + Fr::ONE);
+        let mut other_s = s;
+        other_s[5] ^= 1;
+        no(r8, other_s, msg);
+        let mut flipped = r8;
+        flipped[31] ^= 0x80;
+        no(flipped, s, msg);
+        // S ≥ l: S + l has the same residue, and must still be refused.
+        let l = Scalar::MODULUS.to_bytes_le();
+        let mut s_plus_l = [0u8; 32];
+        let mut carry = 0u16;
+        for i in 0..32 {
+            let sum = u16::from(s[i]) + u16::from(l[i]) + carry;
+            s_plus_l[i] = sum as u8;
+            carry = sum >> 8;
+        }
+        no(r8, s_plus_l, msg);
+        no(r8, [0xff; 32], msg);
+    }
+
+    #[test]
+    fn malformed_and_low_order_points_are_answered_not_refused() {
+        let key = PrivateKey::from_bytes([7; 32]);
+        let pk = key.public_key().0;
+        let valid_of = |packed: [u8; 32]| {
+            let (ok, valid, ..) = signature_circuit(packed, [0; 32], pk, Fr::ONE);
+            assert!(ok, "satisfiable for {packed:?}");
+            valid
+        };
+        // y ≥ r, y with bit 254 set, a y with no point, a sign on x = 0, all-ones.
+        let mut non_canonical = [0u8; 32];
+        non_canonical.copy_from_slice(&Fr::MODULUS.to_bytes_le());
+        let mut no_point = [0u8; 32];
+        no_point[0] = 2;
+        let mut signed_zero = [0u8; 32];
+        signed_zero[0] = 1;
+        signed_zero[31] = 0x80;
+        let mut top = [0u8; 32];
+        top[31] = 0x40;
+        for bad in [non_canonical, no_point, signed_zero, top, [0xff; 32]] {
+            assert!(unpack_point(&bad).is_err());
+            assert_eq!(valid_of(bad), Fr::ZERO, "{bad:?}");
+        }
+        assert_eq!(valid_of(pack_point(&pk)), Fr::ONE);
+        // Low order: the circuit's answer matches the native one on the 8-torsion and a key.
+        let g = (BASE8 * Scalar::from(3u64)).into_affine();
+        let t = tribunal_primitives::eip2494::point_from_coordinates(Fr::ZERO, -Fr::ONE).unwrap();
+        for p in [pk, g, t, Point::zero(), (g.into_group() + t).into_affine()] {
+            let cs = ConstraintSystem::<Fr>::new_ref();
+            let low = is_low_order(&cs, &point_var(&cs, &p)).unwrap();
+            assert!(cs.is_satisfied().unwrap());
+            assert_eq!(
+                low.value.unwrap() == Fr::ONE,
+                tribunal_primitives::eip2494::is_low_order(&p),
+                "{p:?}"
+            );
+        }
     }
 
     #[test]

@@ -195,6 +195,37 @@ impl Num {
         Ok(bits)
     }
 
+    /// `self == 0` as a 0/1 number: two constraints (`self·inv = 1 − z`, `self·z = 0`), which
+    /// leave the prover no choice of `z`.
+    ///
+    /// # Errors
+    /// [`SynthesisError`] from the constraint system.
+    pub fn is_zero(&self, cs: &ConstraintSystemRef<Fr>) -> Result<Self, SynthesisError> {
+        let inv = Self::witness(cs, self.value.map(|v| v.inverse().unwrap_or(Fr::ZERO)))?;
+        let z = Self::witness(cs, self.value.map(|v| Fr::from(v == Fr::ZERO)))?;
+        self.mul_equals(cs, &inv, &Self::constant(Fr::ONE).sub(&z))?;
+        self.mul_equals(cs, &z, &Self::zero())?;
+        Ok(z)
+    }
+
+    /// `1 − self`, for a 0/1 number.
+    pub fn not(&self) -> Self {
+        Self::constant(Fr::ONE).sub(self)
+    }
+
+    /// The product of 0/1 numbers (their conjunction): one constraint per factor after the
+    /// first.
+    ///
+    /// # Errors
+    /// [`SynthesisError`] from the constraint system.
+    pub fn all(cs: &ConstraintSystemRef<Fr>, factors: &[Self]) -> Result<Self, SynthesisError> {
+        let mut out = factors.first().cloned().unwrap_or_else(|| Self::constant(Fr::ONE));
+        for f in factors.iter().skip(1) {
+            out = out.mul(cs, f)?;
+        }
+        Ok(out)
+    }
+
     /// The canonical 254 little-endian bits of `self` (`< r` enforced).
     ///
     /// # Errors
@@ -228,4 +259,60 @@ pub fn alloc_bits(
             })
         })
         .collect()
+}
+
+/// Allocates the `n` low bits of the little-endian integer `bytes` (any value, not reduced modulo
+/// the field), little-endian.
+///
+/// # Errors
+/// [`SynthesisError`] from the constraint system.
+pub fn alloc_bytes_bits(
+    cs: &ConstraintSystemRef<Fr>,
+    bytes: Option<&[u8]>,
+    n: usize,
+) -> Result<Vec<Boolean<Fr>>, SynthesisError> {
+    use ark_r1cs_std::alloc::AllocVar;
+    (0..n)
+        .map(|i| {
+            Boolean::new_witness(cs.clone(), || {
+                known(bytes).map(|b| b.get(i / 8).is_some_and(|byte| byte >> (i % 8) & 1 == 1))
+            })
+        })
+        .collect()
+}
+
+/// Whether the integer with little-endian `bits` is below the constant `bound` (`bound <
+/// 2^bits.len()`), as a 0/1 number: a comparison from the top bit down, one constraint per bit
+/// below the first. Unlike an enforced range check, either answer is satisfiable, and only the
+/// right one.
+///
+/// # Errors
+/// [`SynthesisError`] from the constraint system.
+pub fn less_than(
+    cs: &ConstraintSystemRef<Fr>,
+    bits: &[Boolean<Fr>],
+    bound: impl ark_ff::BigInteger,
+) -> Result<Num, SynthesisError> {
+    let bound_bits = bound.to_bits_le();
+    debug_assert!(bound_bits.iter().skip(bits.len()).all(|b| !b), "bound fits the bits");
+    // `equal`: the bits above this one equal the bound's (`None`: still the constant 1).
+    let mut equal: Option<Num> = None;
+    let mut less = Num::zero();
+    for (i, bit) in bits.iter().enumerate().rev() {
+        let b = Num::from_bool(bit);
+        let before = equal.clone().unwrap_or_else(|| Num::constant(Fr::ONE));
+        let both = match &equal {
+            None => b,
+            Some(e) => e.mul(cs, &b)?,
+        };
+        if bound_bits.get(i).copied().unwrap_or(false) {
+            // A 0 where the bound has a 1 decides "less"; a 1 keeps them equal.
+            less = less.add(&before.sub(&both));
+            equal = Some(both);
+        } else {
+            // A 1 where the bound has a 0 decides "not less".
+            equal = Some(before.sub(&both));
+        }
+    }
+    Ok(less)
 }
