@@ -264,7 +264,8 @@ contract StfStep {
         uint256 leaf;
         if (!r.exists) {
             (bool ok, uint256 x, uint256 y) = BabyJubjub.unpack(pubkey, _w.pointHint);
-            if (!ok) return (false, root);
+            // A key of low order would let anyone sign for the account.
+            if (!ok || BabyJubjub.isLowOrder(y)) return (false, root);
             leaf = _hashLeaf(x, y, amount, 0);
         } else {
             if (BabyJubjub.pack(r.x, r.y) != pubkey) return (false, root);
