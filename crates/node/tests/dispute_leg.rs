@@ -838,6 +838,9 @@ struct StepFixture {
     l1: &'static DevL1,
     stf: Address,
     traces: Vec<(Trace, Vec<alloy_eips::eip4844::Blob>)>,
+    /// The state after batch 2, and batch 2's claim: the parent of random batch 3s.
+    parent: State,
+    claim2: Claim,
 }
 
 fn step_fixture() -> &'static StepFixture {
@@ -874,7 +877,7 @@ fn step_fixture() -> &'static StepFixture {
                 assert!(matches!(out.receipts[1].status, TxStatus::Skipped(_)));
                 traces.push((trace, blobs));
             }
-            StepFixture { l1, stf, traces }
+            StepFixture { l1, stf, traces, parent, claim2 }
         })
         .unwrap()
     })
@@ -1090,5 +1093,109 @@ proptest::proptest! {
     #[ignore = "soak test; run with --ignored"]
     fn a_mutated_witness_reverts_or_steps_as_the_native_trace_soak((t, k) in fixture_tx(), m in mutation()) {
         witness_mutation_case(t, k, &m)?;
+    }
+}
+
+// ---------------------------------------------------------------- every leg on random batches
+
+/// One random transaction after batch 2: (kind, signer, recipient, amount in 1/1000 ETH, nonce
+/// skew, corrupt). Signers 0 (alice) and 1 (bob) exist, 2..4 do not; amounts reach twice a
+/// balance; nonces may be stale or early; a corrupt transaction has a flipped signature byte
+/// (or, for a deposit, a key that is no point or of low order).
+fn random_tx() -> impl Strategy<Value = (u8, u32, u32, u128, u64, u8)> {
+    (
+        0u8..5,
+        prop_oneof![4 => 0u32..2, 1 => 2u32..4],
+        0u32..4,
+        0u128..2_000,
+        prop_oneof![4 => Just(0u64), 1 => 1u64..3],
+        prop_oneof![5 => Just(0u8), 1 => 1u8..3],
+    )
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 24, ..Default::default() })]
+
+    /// Native `execute_batch`, the TEE's re-execution (`reexecute`, from a witness of the parent
+    /// state) and `StfStep` on chain agree on random batches that mix transactions that apply
+    /// with transactions every rule skips; none refuses the batch. The circuit's side of the
+    /// same agreement is `tribunal-zk`'s `circuit_and_stf_agree`.
+    #[test]
+    fn every_leg_agrees_on_random_batches(ops in proptest::collection::vec(random_tx(), 1..7)) {
+        let f = step_fixture();
+        let (alice, bob) = keys();
+        let mut nonces: Vec<u64> =
+            (0..2).map(|i| f.parent.account(AccountIndex(i)).unwrap().nonce).collect();
+        let txs: Vec<Tx> = ops
+            .iter()
+            .map(|&(kind, from, to, milli, skew, corrupt)| {
+                let key = if from == 1 { &bob } else { &alice };
+                let nonce = nonces.get(from as usize).copied().unwrap_or(0) + skew;
+                if let Some(n) = nonces.get_mut(from as usize) {
+                    *n += 1;
+                }
+                let amount = milli * ETH / 1000;
+                let mut tx = match kind {
+                    0 | 1 => {
+                        let body = Transfer { from: AccountIndex(from), to: AccountIndex(to), amount: Wei(amount), nonce };
+                        let t = Signed::sign(body, CHAIN, key);
+                        if kind == 0 { Tx::Transfer(t) } else { Tx::ForcedTransfer(t) }
+                    }
+                    2 | 3 => {
+                        let body = tribunal_primitives::Withdraw { from: AccountIndex(from), to: L2Address::repeat_byte(0xcd), amount: Wei(amount), nonce };
+                        let w = Signed::sign(body, CHAIN, key);
+                        if kind == 2 { Tx::Withdraw(w) } else { Tx::ForcedWithdraw(w) }
+                    }
+                    _ => {
+                        let owner = PrivateKey::from_bytes([to as u8 + 0x40; 32]);
+                        Tx::Deposit(tribunal_primitives::tx::Deposit { to: AccountIndex(to + 2), pubkey: owner.public_key().to_bytes(), amount: Wei(amount) })
+                    }
+                };
+                match (&mut tx, corrupt) {
+                    (_, 0) => {}
+                    (Tx::Transfer(t) | Tx::ForcedTransfer(t), _) => t.signature[40] ^= 1,
+                    (Tx::Withdraw(w) | Tx::ForcedWithdraw(w), _) => w.signature[40] ^= 1,
+                    (Tx::Deposit(d), 1) => d.pubkey = [2; 32],
+                    (Tx::Deposit(d), _) => {
+                        d.pubkey = tribunal_primitives::eip2494::pack_point(
+                            &tribunal_primitives::eip2494::low_order_points()[3],
+                        )
+                    }
+                }
+                tx
+            })
+            .collect();
+        let batch = Batch { chain_id: CHAIN, number: BatchNumber(3), txs };
+        let out = execute_batch(&mut f.parent.clone(), &batch);
+        prop_assert!(out.is_ok(), "the STF refused a batch: {:?}", out);
+        let out = out.unwrap();
+        let claim = claim_of(&f.claim2, &out);
+        let blobs = blobs_of(&batch);
+
+        // TEE: re-execution from a witness of the parent state reaches the same output.
+        let mut claim_tee = claim;
+        claim_tee.blobs_hash = keccak256(tribunal_da::versioned_hashes(&blobs).unwrap().concat());
+        let request = tribunal_tee::ProveRequest {
+            claim: claim_tee,
+            blobs: blobs.clone(),
+            parent: f.parent.witness_for(&batch),
+        };
+        let tee = tribunal_tee::reexecute(f.parent.config(), &request);
+        prop_assert!(tee.is_ok(), "TEE: {:?}", tee.err());
+        let tee = tee.unwrap();
+        prop_assert_eq!(
+            (tee.post_root, tee.withdrawal_root, tee.queue_after, &tee.receipts),
+            (out.post_root, out.withdrawal_root, out.queue_after, &out.receipts)
+        );
+
+        // OP: the trace ends at the claim, and each on-chain step reaches the native state.
+        let trace = Trace::build(&f.parent, &claim, &blobs).unwrap();
+        prop_assert_eq!(&trace.verdict, &Verdict::Right);
+        let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        for k in 0..trace.tx_count {
+            let got = rt.block_on(step_on_chain(f.l1, f.stf, &blobs, k, witness_sol_step(&trace, k)));
+            let got = got.ok().flatten();
+            prop_assert_eq!(got.as_ref(), trace.at(k + 1), "step {} ({:?})", k, batch.txs[k]);
+        }
     }
 }
