@@ -399,7 +399,7 @@ async function eddsaVectors(rng) {
 // ---------------------------------------------------------------------------
 // Account tree, withdrawal leaves and signed transactions, computed with a
 // from-scratch sparse Merkle tree over poseidon-lite and keys/signatures from
-// zk-kit. Layout as in Tribunal's DESIGN.md §2: leaf = Poseidon4(pk.x, pk.y,
+// zk-kit. Layout as in Tribunal's docs/stf.md: leaf = Poseidon4(pk.x, pk.y,
 // balance, nonce); node = Poseidon2(left, right); empty leaf = 0.
 
 function treeLevels(depth, leaves) {

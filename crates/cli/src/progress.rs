@@ -21,7 +21,9 @@ fn print(p: Progress) {
             dir.display()
         ),
         Progress::Deployed { gas, inbox, finality, game, council } => {
-            println!("L1 contracts (DESIGN.md §1 defaults, 6-of-8 Stage 2 council):");
+            println!(
+                "L1 contracts (default parameters of docs/finality.md, 6-of-8 Stage 2 council):"
+            );
             for (name, gas) in gas {
                 println!("  {name:<20} {gas:>9} gas");
             }

@@ -1,5 +1,5 @@
 //! `tribunal scenario NAME`: runs the rollup end to end on the embedded L1 with one part changed
-//! or hostile, and checks the outcome DESIGN.md §1 and §6 require (the `tribunal-devnet`
+//! or hostile, and checks the outcome docs/finality.md and the README's scenarios require (the `tribunal-devnet`
 //! harness's scenarios).
 
 use clap::{Args, ValueEnum};

@@ -18,7 +18,7 @@ interface IBatchInbox {
 }
 
 /// @title MultiProofFinality
-/// @notice The 2-of-3 finality rule of DESIGN.md §1 over a ZK validity proof, a TEE attestation
+/// @notice The 2-of-3 finality rule of docs/finality.md over a ZK validity proof, a TEE attestation
 ///         and an optimistic dispute game. The Rust crate `tribunal-finality` is its reference
 ///         model; differential tests hold the two to the same statuses and reverts.
 /// @dev Rules, as implemented:

@@ -339,7 +339,7 @@ contract StfStep {
         return _a.exists ? _hashLeaf(_a.x, _a.y, _a.balance, _a.nonce) : 0;
     }
 
-    /// @dev `Poseidon(x, y, balance, nonce)`, the account leaf of DESIGN.md §2.
+    /// @dev `Poseidon(x, y, balance, nonce)`, the account leaf of docs/stf.md.
     function _hashLeaf(uint256 _x, uint256 _y, uint256 _balance, uint256 _nonce) internal view returns (uint256) {
         return POSEIDON4.hash([_x, _y, _balance, _nonce]);
     }

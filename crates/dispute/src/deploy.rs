@@ -15,7 +15,7 @@ use tribunal_stf::StfConfig;
 /// Seconds in a day.
 const DAY: u64 = 24 * 3600;
 
-/// The game's parameters. [`Default`] gives the DESIGN.md §1 defaults.
+/// The game's parameters. [`Default`] gives the default parameters of docs/finality.md.
 ///
 /// Why an honest player's cost is covered: against a wrong claim the challenger side pays the
 /// opening (~0.4 M gas), at most `⌈log₂ n⌉` answers (~0.19 M gas each, 10 for a full blob), one

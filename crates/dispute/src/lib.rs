@@ -1,4 +1,4 @@
-//! The OP leg off chain (DESIGN.md §1, §3): execution traces of claims, the one-step proof's
+//! The OP leg off chain (docs/finality.md, docs/architecture.md): execution traces of claims, the one-step proof's
 //! witnesses, and the two honest players of `DisputeGame`, the [`Challenger`] and the
 //! [`Defender`].
 //!

@@ -1,4 +1,4 @@
-//! The reference model of Tribunal's finality rule (DESIGN.md §1), as a pure state machine:
+//! The reference model of Tribunal's finality rule (docs/finality.md), as a pure state machine:
 //! [`Finality::apply`] takes one [`Event`] at a time and returns the [`Effect`]s it causes, or
 //! the [`FinalityError`] the contract would revert with.
 //!

@@ -39,7 +39,7 @@ pub enum GameStatus {
     ResolvedAgainst,
 }
 
-/// Parameters, with DESIGN.md §1 defaults.
+/// Parameters, with default parameters of docs/finality.md.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub struct FinalityParams {
     /// Root the first batch builds on.
@@ -464,7 +464,7 @@ struct Signer {
     revoked: bool,
 }
 
-/// The finality state machine of DESIGN.md §1.
+/// The finality state machine of docs/finality.md.
 #[derive(Clone, Debug)]
 pub struct Finality {
     params: FinalityParams,

@@ -56,7 +56,7 @@ const fn default_upgrade_expiry_secs() -> u64 {
 impl DeploymentConfig {
     /// The defaults, with both trustless legs deployed: 6-of-8 council, 45-day timelock (as
     /// Surge's), 24-hour forced inclusion, 7-day OP window: an exit window of 45 − 1 − 7 = 37
-    /// days, Stage 2 (DESIGN.md §1 asks for at least 30 days of timelock and a 30-day exit
+    /// days, Stage 2 (docs/finality.md asks for at least 30 days of timelock and a 30-day exit
     /// window). A liveness failure needs 7 + 7 days of stall; queued actions expire 14 days
     /// after they mature.
     pub const DEFAULT: Self = Self {

@@ -1,4 +1,4 @@
-//! Random event sequences against the invariants of DESIGN.md §1.
+//! Random event sequences against the invariants of docs/finality.md.
 
 use std::collections::BTreeMap;
 

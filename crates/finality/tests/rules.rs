@@ -1,4 +1,4 @@
-//! Each rule of DESIGN.md §1, and an attempt to break it.
+//! Each rule of docs/finality.md, and an attempt to break it.
 
 use tribunal_finality::{
     Actor, ClaimStatus, Effect, Event, FinalPath, Finality, FinalityError, FinalityParams, Leg,

@@ -47,7 +47,7 @@ impl std::fmt::Debug for LegImpl {
     }
 }
 
-/// Everything a deployment is configured with. [`DeployConfig::new`] gives DESIGN.md §1 defaults.
+/// Everything a deployment is configured with. [`DeployConfig::new`] gives default parameters of docs/finality.md.
 #[derive(Debug)]
 pub struct DeployConfig {
     /// L2 chain id.
@@ -86,7 +86,7 @@ pub struct DeployConfig {
 }
 
 impl DeployConfig {
-    /// DESIGN.md §1 defaults: 24-hour forced inclusion, 7-day OP window and liveness grace,
+    /// default parameters of docs/finality.md: 24-hour forced inclusion, 7-day OP window and liveness grace,
     /// 45-day timelock, a Stage 2 council of `members` with a 75% threshold (6 of 8), depths 32
     /// and 10, a 0.1 ETH bond. No ZK verifier or dispute game until they are given.
     pub fn new(

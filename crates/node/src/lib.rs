@@ -1,4 +1,4 @@
-//! The Tribunal node: the services of DESIGN.md §3 around the pure crates. It owns the durable
+//! The Tribunal node: the services of docs/architecture.md around the pure crates. It owns the durable
 //! store ([`store`]: state, batches, mempool), the [`sequencer`], the [`batcher`], the
 //! [`proposer`], the ZK and TEE prover workers ([`zk`], [`tee`]), the finality [`watcher`], their
 //! composition with the dispute agents ([`services`]), the JSON-RPC API ([`rpc`]), the deployment of the L1 contracts as one

@@ -1,5 +1,5 @@
 //! The node's services, composed: sequencer, batcher, proposer, ZK prover, TEE prover, challenger,
-//! defender and finality watcher, each a tokio task polling L1 (DESIGN.md §3).
+//! defender and finality watcher, each a tokio task polling L1 (docs/architecture.md).
 //!
 //! Every service reports what it did as an [`Event`] on one channel, which the devnet prints and
 //! the metrics count. Each service sends from its own L1 account, so no two race for a nonce.

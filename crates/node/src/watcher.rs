@@ -1,5 +1,5 @@
 //! The finality watcher: follows every claim's status on `MultiProofFinality`, calls `finalize`
-//! for claims that can finalize (DESIGN.md §1 rules 1–2), settles the claims that lost to a final
+//! for claims that can finalize (docs/finality.md rules 1–2), settles the claims that lost to a final
 //! one (`settleRival`: their bonds, and `LegFaulty` for rule 4), and reports each final claim once.
 //!
 //! ZK and TEE approvals finalize a claim inside the approving transaction only when its parent is

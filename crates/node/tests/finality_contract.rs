@@ -1,5 +1,5 @@
 //! The finality rules on the deployed contracts (embedded L1): each test tries to break one rule
-//! of DESIGN.md §1 and is refused. The same attempts against the Rust model are in
+//! of docs/finality.md and is refused. The same attempts against the Rust model are in
 //! `crates/finality/tests/rules.rs`; the differential test holds the two together.
 
 mod common;

@@ -225,7 +225,7 @@ fn the_zk_leg_settles_through_an_aggregated_proof_id() {
     });
 }
 
-/// DESIGN.md §1 rule 5 and why INSECURE dev keys never go to a real network: whoever re-derives
+/// docs/finality.md rule 5 and why INSECURE dev keys never go to a real network: whoever re-derives
 /// the dev setup's toxic waste proves a wrong post root, `ZkVerifier` accepts both roots, and that
 /// evidence freezes the ZK leg. Keys from a setup whose toxic waste was dropped cannot be forged.
 #[test]

@@ -1,4 +1,4 @@
-//! Claims: what the three proof legs approve or dispute (DESIGN.md §1).
+//! Claims: what the three proof legs approve or dispute (docs/finality.md).
 
 use alloy_primitives::{Address, B256};
 use alloy_sol_types::{SolStruct, eip712_domain};
@@ -19,8 +19,8 @@ pub struct DataCommitment(pub Fr);
 
 /// A claim that executing batch `batch_number` on `parent_root` gives `post_root`.
 ///
-/// `(chain_id, batch_number, parent_root, post_root, data_commitment)` is the claim of DESIGN.md
-/// §1. The withdrawal root travels with it because withdrawals are proven against final claims.
+/// `(chain_id, batch_number, parent_root, post_root, data_commitment)` is the claim of
+/// docs/finality.md. The withdrawal root travels with it because withdrawals are proven against final claims.
 /// `blobs_hash`, `queue_before` and `queue_after` are the batch's context on L1: the finality
 /// contract reads them from the `Inbox` when the claim is proposed, so every leg approves the
 /// roots together with exactly the blobs and L1 messages that were posted.

@@ -1,4 +1,4 @@
-//! The reference rollup's state transition function (DESIGN.md §2): the account tree, transaction
+//! The reference rollup's state transition function (docs/stf.md): the account tree, transaction
 //! rules and [`execute_batch`].
 //!
 //! `tribunal-stf` owns `execute_batch` and the account tree. It is the one source of truth for

@@ -22,7 +22,7 @@ pub struct StfConfig {
 }
 
 impl StfConfig {
-    /// Production depth of the account tree (DESIGN.md §2).
+    /// Production depth of the account tree (docs/stf.md).
     pub const ACCOUNT_DEPTH: u8 = 32;
     /// Production depth of the withdrawal tree: 1024 withdrawals per batch.
     pub const WITHDRAWAL_DEPTH: u8 = 10;
@@ -72,7 +72,7 @@ pub struct Account {
 }
 
 impl Account {
-    /// The account's leaf: `Poseidon(pubkey.x, pubkey.y, balance, nonce)` (DESIGN.md §2).
+    /// The account's leaf: `Poseidon(pubkey.x, pubkey.y, balance, nonce)` (docs/stf.md).
     pub fn leaf(&self) -> Fr {
         hash([self.pubkey.0.x, self.pubkey.0.y, self.balance.to_fr(), Fr::from(self.nonce)])
     }

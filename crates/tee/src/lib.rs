@@ -1,4 +1,4 @@
-//! The TEE leg (DESIGN.md §1, "TEE approves"): an enclave re-executes a claimed batch with the
+//! The TEE leg (docs/finality.md, "The three legs"): an enclave re-executes a claimed batch with the
 //! STF and signs the claim's EIP-712 digest only when its own result agrees; attestations bind
 //! the enclave's signing key to a measurement the council allows.
 //!

@@ -142,7 +142,7 @@ fn setup_with(
 /// The toxic waste of [`dev_setup`]'s keys, re-derived from the public seed: why those keys are
 /// INSECURE. With it anyone proves any public input ([`Self::forge`]) without a witness. The
 /// `zk-self-disagrees` scenario uses it to make the ZK leg approve two post roots for one batch
-/// (DESIGN.md §1 rule 5).
+/// (docs/finality.md rule 5).
 #[derive(Clone, Debug)]
 pub struct DevTrapdoor {
     alpha: Fr,

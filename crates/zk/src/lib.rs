@@ -20,7 +20,7 @@
 //! Limits, each a typed [`witness::WitnessError`]: a batch must fit one blob and the circuit's
 //! slots; an L1 transaction the STF *skipped* (a forced transaction with a bad signature or an
 //! overdraft, a deposit with an invalid key) cannot be proven yet, so such a batch finalizes
-//! through the TEE and the dispute game (DESIGN.md §1 rule 2).
+//! through the TEE and the dispute game (docs/finality.md rule 2).
 //!
 //! This crate owns the circuit, its gadgets, the keys and the proof encoding. It must not talk to
 //! L1 (that is `tribunal-l1`) nor decide when to prove (that is the node).

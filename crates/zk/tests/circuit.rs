@@ -166,6 +166,23 @@ fn a_batch_that_does_not_fit_is_a_typed_error() {
     );
 }
 
+/// The skip rules' budget (issue 21): a transaction slot at production depth costs at most 2,000
+/// constraints more than circuit v2's 43,159. Constraint counts are deterministic.
+#[test]
+fn a_transaction_slot_stays_within_its_constraint_budget() {
+    use ark_relations::gr1cs::SynthesisMode;
+    let constraints = |batch_size| {
+        let cs = ConstraintSystem::<Fr>::new_ref();
+        cs.set_mode(SynthesisMode::Setup);
+        let config = CircuitConfig { account_depth: 32, withdrawal_depth: 10, batch_size };
+        BatchCircuit { config, witness: None }.generate_constraints(cs.clone()).unwrap();
+        cs.num_constraints()
+    };
+    let per_slot = (constraints(4) - constraints(2)) / 2;
+    println!("constraints per transaction slot at depth 32: {per_slot}");
+    assert!(per_slot <= 43_159 + 2_000, "{per_slot} constraints per slot");
+}
+
 /// Every rule under which `execute_batch` skips a transaction, played by a malicious prover.
 mod skips {
     use super::*;

@@ -1,4 +1,4 @@
-//! `tribunal bench rollup`: the whole rollup's figures (issue 8, DESIGN.md §5), each beside a
+//! `tribunal bench rollup`: the whole rollup's figures (issue 8, BENCHMARKS.md), each beside a
 //! baseline measured in the same run.
 //!
 //! 1. A devnet run at real sizes (32 slots, 16 transfers per batch, the last batch slow):

@@ -1,4 +1,4 @@
-//! `censoring-sequencer`: forced inclusion (DESIGN.md §6). The sequencer keeps posting batches
+//! `censoring-sequencer`: forced inclusion (the README's scenarios). The sequencer keeps posting batches
 //! but leaves a user's forced transfer out; past the deadline the inbox refuses its batches, and
 //! the user posts a permissionless batch that includes it and finalizes like any other.
 

@@ -1,4 +1,4 @@
-//! The council's scenarios: `rogue-council` (DESIGN.md §1 rule 7) and `silent-proposer` (rule 6).
+//! The council's scenarios: `rogue-council` (docs/finality.md rule 7) and `silent-proposer` (rule 6).
 
 use alloy_primitives::{Address, U256};
 use alloy_sol_types::{SolCall, SolError};
@@ -7,7 +7,7 @@ use tribunal_l1::{L1, L1Dev, L1Tx, view};
 
 use super::{World, council_error, expect_refused, latest_final, say};
 
-/// DESIGN.md §1 rule 7: the council never finalizes, never takes funds, and changes the ZK or OP
+/// docs/finality.md rule 7: the council never finalizes, never takes funds, and changes the ZK or OP
 /// logic only through the 45-day timelock.
 pub(super) async fn rogue_council(w: &World, claim: u64) -> eyre::Result<()> {
     let (l1, r) = (&*w.l1, &w.r);
@@ -74,7 +74,7 @@ pub(super) async fn rogue_council(w: &World, claim: u64) -> eyre::Result<()> {
     Ok(())
 }
 
-/// DESIGN.md §1 rule 6: the oldest unfinalized batch's claim pending for the 7-day OP window
+/// docs/finality.md rule 6: the oldest unfinalized batch's claim pending for the 7-day OP window
 /// plus the 7-day grace, with none finalizable, is a liveness failure, recorded by anyone; the
 /// council's ZK upgrade then runs without the timelock.
 pub(super) async fn silent_proposer(w: &World) -> eyre::Result<()> {

@@ -1,4 +1,4 @@
-//! A leg fails: `tee-lies` (DESIGN.md §1 rule 4), `zk-self-disagrees` (rule 5) and
+//! A leg fails: `tee-lies` (docs/finality.md rule 4), `zk-self-disagrees` (rule 5) and
 //! `wrong-claim` (the OP leg's bisection, one-step proof and bonds).
 
 use std::time::Duration;
@@ -81,7 +81,7 @@ async fn propose_wrong(w: &World, from: &PrivateKeySigner, honest: u64) -> eyre:
     Ok(id)
 }
 
-/// DESIGN.md §1 rule 4: ZK approves root X and TEE root Y. Neither is instant; OP finalizes the
+/// docs/finality.md rule 4: ZK approves root X and TEE root Y. Neither is instant; OP finalizes the
 /// right one after the window and the TEE is recorded faulty.
 pub(super) async fn tee_lies(w: &mut World) -> eyre::Result<()> {
     w.start(Services { tee: false, ..Services::ALL }).await?;
@@ -159,7 +159,7 @@ pub(super) async fn tee_lies(w: &mut World) -> eyre::Result<()> {
     Ok(())
 }
 
-/// DESIGN.md §1 rule 5: the ZK verifier accepts two post roots for one batch. Anyone submits
+/// docs/finality.md rule 5: the ZK verifier accepts two post roots for one batch. Anyone submits
 /// the two proofs; the ZK leg counts as zero; the council replaces the verifier with no timelock.
 pub(super) async fn zk_self_disagrees(w: &mut World) -> eyre::Result<()> {
     w.start(Services { tee: false, ..Services::ALL }).await?;
