@@ -98,18 +98,27 @@ fn signed_by(sys: &System<'_, DevL1>, key: &PrivateKeySigner, claim: &Claim) -> 
     key.sign_hash_sync(&digest).unwrap().as_bytes().to_vec().into()
 }
 
+/// A fresh deployment on a leaked embedded L1 (so the worker can run as a spawned service next
+/// to the test's own handle), with dev enclave `seed` registered and its prover worker at
+/// genesis.
+async fn deployed_with_worker(
+    seed: u8,
+) -> (System<'static, DevL1>, TeeProver<&'static DevL1, DevEnclave>) {
+    let l1: &'static DevL1 = Box::leak(Box::new(DevL1::new()));
+    let sys = System::deploy(l1).await;
+    let enclave = dev_enclave(&sys, seed);
+    register(&sys, &enclave).await;
+    let genesis = tribunal_stf::State::new(StfConfig::new(CHAIN)).unwrap();
+    let worker =
+        TeeProver::new(l1, enclave, sys.d.inbox, sys.d.finality, sys.stranger.clone(), genesis);
+    (sys, worker)
+}
+
 #[test]
 fn the_prover_worker_approves_real_claims_and_refuses_wrong_ones() {
     run(async {
         metrics();
-        // Leaked so the worker can run as a spawned service next to the test's own handle.
-        let l1: &'static DevL1 = Box::leak(Box::new(DevL1::new()));
-        let mut sys = System::deploy(l1).await;
-        let enclave = dev_enclave(&sys, 0x41);
-        register(&sys, &enclave).await;
-        let genesis = tribunal_stf::State::new(StfConfig::new(CHAIN)).unwrap();
-        let mut worker =
-            TeeProver::new(l1, enclave, sys.d.inbox, sys.d.finality, sys.stranger.clone(), genesis);
+        let (mut sys, mut worker) = deployed_with_worker(0x41).await;
 
         // Batch 1: two deposits. The honest claim is approved; a rival with a wrong post root is
         // refused, alerted, and never approved.
@@ -212,13 +221,7 @@ fn the_prover_worker_approves_real_claims_and_refuses_wrong_ones() {
 #[test]
 fn a_batch_with_failing_sequencer_transactions_is_still_approved() {
     run(async {
-        let l1: &'static DevL1 = Box::leak(Box::new(DevL1::new()));
-        let mut sys = System::deploy(l1).await;
-        let enclave = dev_enclave(&sys, 0x42);
-        register(&sys, &enclave).await;
-        let genesis = tribunal_stf::State::new(StfConfig::new(CHAIN)).unwrap();
-        let mut worker =
-            TeeProver::new(l1, enclave, sys.d.inbox, sys.d.finality, sys.stranger.clone(), genesis);
+        let (mut sys, mut worker) = deployed_with_worker(0x42).await;
         let (alice, bob) = (PrivateKey::from_bytes([0xa1; 32]), PrivateKey::from_bytes([0xb0; 32]));
         let (_, out1) = sys.deposit_batch(&[&alice, &bob]).await;
         let id1 = sys.propose(&sys.claim(&out1).await).await.unwrap();
