@@ -128,8 +128,10 @@ contract Inbox {
     error Inbox_NotSequencer(address caller);
     /// @notice The batch does not follow the latest one.
     error Inbox_NotNextBatch(uint64 expected, uint64 got);
-    /// @notice The transaction carries no blobs.
-    error Inbox_NoBlobs();
+    /// @notice A batch is exactly one blob: the validity circuit reads one, and one holds the
+    ///         largest batch it proves (1,023 records). A second blob would only keep the ZK leg
+    ///         from proving the batch, pushing it onto the slow path.
+    error Inbox_BlobCount(uint256 count);
     /// @notice The batch's queue end is before the queue head or past the queue.
     error Inbox_BadQueueEnd(uint64 queueEnd, uint64 head, uint64 length);
     /// @notice The message at `index` is overdue since `dueAt` and must be in this batch.
@@ -189,7 +191,7 @@ contract Inbox {
 
     // ---------------------------------------------------------------- batches
 
-    /// @notice Posts batch `_batchNumber`, whose data is in this transaction's blobs, consuming
+    /// @notice Posts batch `_batchNumber`, whose data is in this transaction's one blob, consuming
     ///         L1 messages `[queueHead, _queueEnd)`.
     /// @param _batchNumber Must be `latestBatch + 1`.
     /// @param _queueEnd Queue index one past the batch's last L1 message; every overdue message
@@ -204,9 +206,12 @@ contract Inbox {
         if (_queueEnd < length && _overdue(_queueEnd)) {
             revert Inbox_ForcedInclusionDue(_queueEnd, queue[_queueEnd].enqueuedAt + FORCED_INCLUSION_DELAY_SECONDS);
         }
-        uint256 count;
-        while (blobhash(count) != bytes32(0)) ++count;
-        if (count == 0) revert Inbox_NoBlobs();
+        if (blobhash(0) == bytes32(0) || blobhash(1) != bytes32(0)) {
+            uint256 blobs;
+            while (blobhash(blobs) != bytes32(0)) ++blobs;
+            revert Inbox_BlobCount(blobs);
+        }
+        uint256 count = 1;
         bytes32[] memory hashes = new bytes32[](count);
         for (uint256 i; i < count; ++i) hashes[i] = blobhash(i);
         batches[_batchNumber] = Batch({

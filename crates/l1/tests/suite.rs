@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use alloy_primitives::{Address, B256, Bytes};
+use alloy_primitives::{Address, B256, Bytes, U256};
 use alloy_sol_types::{SolCall, SolConstructor, SolError, SolEvent, SolInterface};
 use tribunal_contracts::Inbox;
 use tribunal_da::{decode_batch, encode_blobs, sidecar_7594};
@@ -129,7 +129,21 @@ async fn suite(l1: &(impl L1Dev + 'static)) {
         )
         .await
         .unwrap_err();
-    assert_eq!(inbox_error(&err).selector(), Inbox::Inbox_NoBlobs::SELECTOR);
+    assert_eq!(
+        inbox_error(&err),
+        Inbox::InboxErrors::Inbox_BlobCount(Inbox::Inbox_BlobCount { count: U256::ZERO })
+    );
+    // Attack: a second blob keeps the circuit (which reads one) from proving the batch, so a
+    // poster could push it onto the slow path. Refused.
+    let two = sidecar_7594(encode_blobs(&vec![7u8; 130_000]).unwrap()).unwrap();
+    assert_eq!(two.blobs.len(), 2);
+    let call = Inbox::postBatchCall { _batchNumber: 2, _queueEnd: 0 };
+    let err =
+        l1.send(sequencer, L1Tx::call(inbox, call.abi_encode()).with_sidecar(two)).await.unwrap_err();
+    assert_eq!(
+        inbox_error(&err),
+        Inbox::InboxErrors::Inbox_BlobCount(Inbox::Inbox_BlobCount { count: U256::from(2) })
+    );
     assert_eq!(l1.head().await.unwrap().number, before, "refused transactions are not mined");
 
     // A sidecar whose proof does not match its blob is refused.
