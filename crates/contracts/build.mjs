@@ -5,7 +5,7 @@
 // memory and exits 1 when a committed artifact is stale or missing. Both modes refuse a deployed
 // contract larger than the EIP-170 limit of 24,576 bytes.
 //
-//   cd crates/contracts && npm install && node build.mjs [--check]
+//   cd crates/contracts && npm install && node build.mjs [--check | --slither-input]
 
 import { readFileSync, writeFileSync, readdirSync, statSync, existsSync, mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -48,6 +48,15 @@ const sources = Object.fromEntries([
     ...EXTERNAL.map((p) => [p, { content: readFileSync(join(HERE, "node_modules", p), "utf8") }]),
 ]);
 const input = { language: "Solidity", sources, settings: SETTINGS };
+// `--slither-input`: print this same compilation as standard-JSON input, asking for the ASTs
+// Slither reads, and stop (slither/run.sh).
+if (process.argv.includes("--slither-input")) {
+    const outputSelection = {
+        "*": { "*": ["abi", "metadata", "evm.bytecode", "evm.deployedBytecode"], "": ["ast"] },
+    };
+    process.stdout.write(JSON.stringify({ ...input, settings: { ...SETTINGS, outputSelection } }));
+    process.exit(0);
+}
 const output = JSON.parse(solc.compile(JSON.stringify(input), { import: findImport }));
 const errors = (output.errors ?? []).filter((e) => e.severity === "error");
 // Warnings in third-party sources (node_modules) are theirs to fix: show only ours.

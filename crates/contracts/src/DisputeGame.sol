@@ -323,6 +323,8 @@ contract DisputeGame is IDisputeGame {
     /// @return id The challenge's id.
     function challenge(uint256 _claimId, BlobElement[2] calldata _header) external payable returns (uint256 id) {
         uint256 paid = msg.value;
+        // A timestamp of 0 is "no game yet", never a reachable time.
+        // slither-disable-next-line incorrect-equality
         if (games[_claimId].createdAt == 0) {
             if (paid < CLAIM_BOND) revert Game_WrongBond(paid, CLAIM_BOND + moveBond(1));
             paid -= CLAIM_BOND;
@@ -401,6 +403,8 @@ contract DisputeGame is IDisputeGame {
         if (block.timestamp > _deadline(ch)) revert Game_ClockExpired(_id);
         if (STF.traceHash(_witness.pre) != ch.loHash) revert Game_WrongPreState(_id);
         bytes32[] memory hashes = INBOX.blobHashes(FINALITY.claimOf(ch.claimId).batchNumber);
+        // Memory starts zeroed, and each element is written below before use.
+        // slither-disable-next-line uninitialized-local
         uint256[4] memory chunks;
         for (uint256 j; j < 4; ++j) {
             uint256 element = 2 + 4 * uint256(ch.lo) + j;
@@ -692,6 +696,8 @@ contract DisputeGame is IDisputeGame {
         uint256 blob = _element / FIELD_ELEMENTS_PER_BLOB;
         if (blob >= _hashes.length) revert Game_ElementOutOfRange(_element);
         uint256 z = _rootOfUnity(_bitReverse12(_element % FIELD_ELEMENTS_PER_BLOB));
+        // Precompile input of fixed layout (both dynamic parts must be 48 bytes, checked below), not a hash.
+        // slither-disable-next-line encode-packed-collision
         (bool ok, bytes memory out) =
             POINT_EVALUATION.staticcall(abi.encodePacked(_hashes[blob], z, _e.value, _e.commitment, _e.proof));
         if (!ok || out.length != 64 || _e.commitment.length != 48 || _e.proof.length != 48) {

@@ -279,6 +279,8 @@ contract Inbox {
     /// @param _index A count of messages, at most the queue length.
     /// @return The accumulator, a field element.
     function accAt(uint64 _index) public view returns (bytes32) {
+        // An index, not a balance: position 0 is the empty queue.
+        // slither-disable-next-line incorrect-equality
         return _index == 0 ? bytes32(0) : queue[_index - 1].acc;
     }
 
@@ -374,6 +376,8 @@ contract Inbox {
         if (bytes32(node) != root) revert Inbox_BadWithdrawalProof();
         claimed[key] = true;
         emit WithdrawalClaimed(_batchNumber, _index, _to, _amount);
+        // `_to` and `_amount` are a leaf of a final withdrawal root, proven above.
+        // slither-disable-next-line arbitrary-send-eth
         (bool ok,) = _to.call{ value: _amount, gas: PAYOUT_GAS }("");
         if (!ok) {
             // A caller must not push the payment into `owed` by starving it (EIP-150).
@@ -416,6 +420,8 @@ contract Inbox {
     /// @dev Hashes `_message` as `_chunks` big-endian 31-byte chunks, zero-padded on the right,
     ///      with Poseidon of that many inputs, and folds it into the accumulator.
     function _enqueue(bytes memory _message, uint256 _chunks) internal {
+        // Zero padding of one message, cut into chunks below; never hashed or compared as packed bytes.
+        // slither-disable-next-line encode-packed-collision
         bytes memory padded = abi.encodePacked(_message, new bytes(31 * _chunks + 1 - _message.length));
         uint256[4] memory c;
         for (uint256 i; i < _chunks; ++i) {

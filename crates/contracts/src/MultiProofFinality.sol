@@ -434,7 +434,10 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
         if (_leg == LEG_ZK) {
             both = zkVerifier.verify(a.claim, _evidenceA) && zkVerifier.verify(b.claim, _evidenceB);
         } else if (_leg == LEG_TEE) {
+            // Only validity matters here: the digest already binds each claim to its signer.
+            // slither-disable-next-line unused-return
             (, bool va) = teeVerifier.recover(claimDigest(_a), _evidenceA);
+            // slither-disable-next-line unused-return
             (, bool vb) = teeVerifier.recover(claimDigest(_b), _evidenceB);
             both = va && vb;
         } else {
@@ -675,6 +678,8 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
         uint64 n = _r.claim.batchNumber;
         if (n == 1) return _r.claim.parentRoot == GENESIS_ROOT;
         uint256 p = finalOf[n - 1];
+        // Roots are compared for identity: equality is the rule.
+        // slither-disable-next-line incorrect-equality
         return p != 0 && claims[p - 1].claim.postRoot == _r.claim.parentRoot;
     }
 

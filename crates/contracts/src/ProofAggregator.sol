@@ -418,6 +418,8 @@ contract ProofAggregator is IProofAggregator, EIP712 {
     /// @notice Pays out a requested balance withdrawal once unlocked (at most the balance left).
     function withdraw() external {
         uint256[2] memory w = _withdrawals[msg.sender];
+        // An amount of 0 is "nothing requested"; the time check is an inequality.
+        // slither-disable-next-line incorrect-equality
         if (w[0] == 0 || block.timestamp < w[1]) revert Aggregator_Locked(w[1]);
         delete _withdrawals[msg.sender];
         uint256 amount = w[0] < balanceOf[msg.sender] ? w[0] : balanceOf[msg.sender];
@@ -454,8 +456,8 @@ contract ProofAggregator is IProofAggregator, EIP712 {
         if (verifiedAt[batchRoot] == 0) verifiedAt[batchRoot] = block.timestamp;
         emit BatchVerified(batchCount++, batchRoot, ids.length);
 
-        uint256 earned;
-        uint256 released;
+        uint256 earned = 0;
+        uint256 released = 0;
         for (uint256 i = 0; i < _onchain.length; i++) {
             bytes32 id = _onchain[i].submissionId;
             Submission calldata s = _onchain[i].record;
@@ -672,6 +674,8 @@ contract ProofAggregator is IProofAggregator, EIP712 {
             if (!_verifySingle(_circuitIds[i], _proofs[i], _publicInputs[i])) revert Aggregator_InvalidProof(i);
         }
         submissions[_id] = SETTLED;
+        // A timestamp of 0 is "not verified yet", never a reachable time.
+        // slither-disable-next-line incorrect-equality
         if (verifiedAt[_id] == 0) verifiedAt[_id] = block.timestamp;
         penalty = _releasePenalty(_id, _proofCount);
         reservedCollateral -= penalty;
@@ -763,6 +767,8 @@ contract ProofAggregator is IProofAggregator, EIP712 {
     /// @dev Charges one off-chain submission; returns the fee.
     function _charge(OffchainRef calldata _ref, bytes32[] memory _ids, bytes32 _batchRoot) private returns (uint256) {
         FeeAgreement calldata a = _ref.agreement;
+        // The third value only details `err`, which is checked.
+        // slither-disable-next-line unused-return
         (address signer, ECDSA.RecoverError err,) = ECDSA.tryRecoverCalldata(feeAgreementDigest(a), _ref.signature);
         if (err != ECDSA.RecoverError.NoError || signer != a.submitter) revert Aggregator_BadSignature(a.submissionId);
         uint256 nonce = nonceOf[a.submitter];
@@ -828,6 +834,8 @@ contract ProofAggregator is IProofAggregator, EIP712 {
         uint256 inputs = vk.ic.length / 2 - 1;
         // s[0] = Σ r_i; s[t+1] = Σ r_i·x_it (mod r): the scalars of α and of each IC point.
         uint256[] memory s = new uint256[](inputs + 1);
+        // Memory starts zeroed: the accumulator starts at 0 on purpose.
+        // slither-disable-next-line uninitialized-local
         uint256[2] memory cAcc;
         for (uint256 j = 0; j < _group.proofs.length; j++) {
             uint256 position = _st.position++;

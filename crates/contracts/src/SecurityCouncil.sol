@@ -194,6 +194,8 @@ contract SecurityCouncil {
     /// @param _data Call data, as submitted.
     function execute(uint256 _id, address _target, bytes calldata _data) external {
         Queued memory q = queue[_id];
+        // An eta of 0 is "not queued", never a reachable time.
+        // slither-disable-next-line incorrect-equality
         if (q.eta == 0 || q.callHash != keccak256(abi.encode(_target, _data))) revert Council_UnknownAction(_id);
         bool instant = block.timestamp < q.eta;
         if (instant && !EVIDENCE.instantUpgradeAllowed(_legOf(_target, _data))) revert Council_Timelocked(_id, q.eta);
@@ -208,6 +210,8 @@ contract SecurityCouncil {
     /// @param _id Action nonce.
     function cancel(uint256 _id) external {
         if (msg.sender != address(this)) revert Council_OnlyCouncil(msg.sender);
+        // An eta of 0 is "not queued", never a reachable time.
+        // slither-disable-next-line incorrect-equality
         if (queue[_id].eta == 0) revert Council_UnknownAction(_id);
         delete queue[_id];
         emit ActionCancelled(_id);
@@ -228,7 +232,7 @@ contract SecurityCouncil {
     }
 
     function _checkSignatures(bytes32 _digest, bytes[] calldata _signatures) internal view {
-        address last;
+        address last = address(0);
         for (uint256 i; i < _signatures.length; ++i) {
             bytes calldata sig = _signatures[i];
             if (sig.length != 65) revert Council_BadSignature(i);

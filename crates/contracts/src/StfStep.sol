@@ -124,7 +124,7 @@ contract StfStep {
         POSEIDON4 = IPoseidonT5(_poseidon[1]);
         POSEIDON5 = IPoseidonT6(_poseidon[2]);
         POSEIDON6 = IPoseidonT7(_poseidon[3]);
-        uint256 zero;
+        uint256 zero = 0;
         for (uint256 l; l < _withdrawalDepth; ++l) {
             zero = IPoseidonT3(_poseidon[0]).hash([zero, zero]);
         }
