@@ -1,4 +1,4 @@
-//! `tribunal stage`: grades with reasons, and refuses bad config files clearly.
+//! `tribunal stage`: grades with reasons, and refuses bad config files clearly; `--version`.
 
 use std::process::{Command, Output};
 
@@ -31,4 +31,18 @@ fn grades_defaults_and_config_files() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("is not a deployment config") && err.contains("missing field"), "{err}");
+}
+
+/// `--version` names the commit the binary was built from, so a bug report says which code ran.
+#[test]
+fn version_names_the_commit() {
+    let out = tribunal(&["--version"]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let head = Command::new("git").args(["rev-parse", "--short=12", "HEAD"]).output().ok();
+    let expected = head
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_else(|| "unknown".into());
+    assert_eq!(text.trim(), format!("tribunal {} (commit {expected})", env!("CARGO_PKG_VERSION")));
 }

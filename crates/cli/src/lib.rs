@@ -24,7 +24,11 @@ pub use tribunal_devnet::DEVNET_CHAIN_ID;
 
 /// Tribunal: rollup settlement with 2-of-3 finality (optimistic game, ZK proof, TEE attestation).
 #[derive(Parser, Debug)]
-#[command(name = "tribunal", version, about)]
+#[command(
+    name = "tribunal",
+    version = concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("TRIBUNAL_COMMIT"), ")"),
+    about
+)]
 pub struct Cli {
     /// What to run.
     #[command(subcommand)]

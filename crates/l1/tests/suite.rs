@@ -138,8 +138,10 @@ async fn suite(l1: &(impl L1Dev + 'static)) {
     let two = sidecar_7594(encode_blobs(&vec![7u8; 130_000]).unwrap()).unwrap();
     assert_eq!(two.blobs.len(), 2);
     let call = Inbox::postBatchCall { _batchNumber: 2, _queueEnd: 0 };
-    let err =
-        l1.send(sequencer, L1Tx::call(inbox, call.abi_encode()).with_sidecar(two)).await.unwrap_err();
+    let err = l1
+        .send(sequencer, L1Tx::call(inbox, call.abi_encode()).with_sidecar(two))
+        .await
+        .unwrap_err();
     assert_eq!(
         inbox_error(&err),
         Inbox::InboxErrors::Inbox_BlobCount(Inbox::Inbox_BlobCount { count: U256::from(2) })
