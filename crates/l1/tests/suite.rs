@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use alloy_primitives::{Address, B256, Bytes, U256};
-use alloy_sol_types::{SolCall, SolConstructor, SolError, SolEvent, SolInterface};
+use alloy_sol_types::{SolCall, SolConstructor, SolEvent, SolInterface};
 use tribunal_contracts::Inbox;
 use tribunal_da::{decode_batch, encode_blobs, sidecar_7594};
 use tribunal_l1::{DevL1, L1, L1Dev, L1Error, L1Tx, anvil::Anvil, dev_signers};
