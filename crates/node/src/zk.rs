@@ -35,8 +35,8 @@ pub enum ZkOutcome {
         /// What differs.
         reason: String,
     },
-    /// The claim is right but this circuit cannot prove it (for example a skipped L1
-    /// transaction, or more transactions than slots): it finalizes through the slow path.
+    /// The claim is right but this circuit cannot prove it (more transactions than slots, or a
+    /// blob other than the batch's one): it finalizes through the slow path.
     NotProvable {
         /// Why.
         reason: String,
