@@ -19,6 +19,10 @@ interface IClaimRegistry {
 interface IBlobInbox {
     /// @notice See `Inbox.blobHashes`.
     function blobHashes(uint64 _batchNumber) external view returns (bytes32[] memory);
+    /// @notice See `Inbox.queueRange`.
+    function queueRange(uint64 _batchNumber) external view returns (uint64 start, uint64 end);
+    /// @notice See `Inbox.accAt`.
+    function accAt(uint64 _index) external view returns (bytes32);
 }
 
 /// @title DisputeGame
@@ -30,7 +34,8 @@ interface IBlobInbox {
 ///        node, and the creator's bond rides on it. The window (`WINDOW_SECONDS`, 7 days) starts.
 ///      - `challenge`: anyone, during the window, disputes the root: the trace from `T_0` (parent
 ///        root, queue before, empty withdrawal tree, header chunk) to `T_n` (post root, queue
-///        after, withdrawal root, data commitment) over the batch's `n` transactions. The
+///        after, withdrawal root, data commitment) over the batch's `n = m + r` transactions: its
+///        `m` L1 messages (the `Inbox` range), then its `r` blob records. The
 ///        challenge proves the batch's two header field elements against the batch's blob
 ///        versioned hashes (EIP-4844 point evaluation); a header that does not decode, or names
 ///        another chain or batch, proves the challenge at once.
@@ -38,10 +43,11 @@ interface IBlobInbox {
 ///        at the midpoint, for the claim's side.
 ///      - `attack` / `defend`: anyone answers a midpoint with a challenge of its lower half (the
 ///        midpoint is wrong) or of its upper half (the midpoint is right, the upper end wrong).
-///      - `step`: a challenge over one transaction is countered by executing it on chain
-///        (`StfStep`, with canonical witnesses and its four record chunks proven against the
-///        blobs): when the STF reaches exactly the challenged upper hash, the challenge is
-///        countered; otherwise it is proven.
+///      - `step` / `stepMessage`: a challenge over one transaction is countered by executing it
+///        on chain (`StfStep`, with canonical witnesses): a blob record's four chunks proven
+///        against the blobs, or an L1 message's four chunks proven against the `Inbox`'s stored
+///        accumulators, never taken on the caller's word. When the STF reaches exactly the
+///        challenged upper hash, the challenge is countered; otherwise it is proven.
 ///      - `proveBadElement`: a blob field element that no decodable batch has (a top byte set, or
 ///        non-zero after the batch's last record) proves the root's challenge.
 ///      Each position exists once (same parent, same content), so nobody can squat a claim or a
@@ -100,12 +106,16 @@ contract DisputeGame is IDisputeGame {
         GameStatus status;
         /// @dev Whether the batch header was read from the blobs (by the challenge).
         bool headerKnown;
-        /// @dev Transactions in the batch (from its header).
+        /// @dev Records in the batch's blob (from its header).
         uint32 txCount;
         /// @dev 1 + the root node's id (0 until the claim is challenged).
         uint32 root;
         /// @dev Who created the game: the root's claimant and bond.
         address creator;
+        /// @dev L1 messages the batch consumes (its `Inbox` range), read by the challenge.
+        uint32 messages;
+        /// @dev Queue index of the first of them.
+        uint64 queueStart;
         /// @dev The header chunk: the data commitment's first accumulator.
         uint256 headerChunk;
     }
@@ -150,8 +160,8 @@ contract DisputeGame is IDisputeGame {
     }
 
     /// @notice Semantic version.
-    /// @custom:semver 0.2.0
-    string public constant version = "0.2.0";
+    /// @custom:semver 0.3.0
+    string public constant version = "0.3.0";
 
     /// @notice Field elements per blob (EIP-4844).
     uint256 public constant FIELD_ELEMENTS_PER_BLOB = 4096;
@@ -163,7 +173,7 @@ contract DisputeGame is IDisputeGame {
     /// @notice The point-evaluation precompile (EIP-4844).
     address internal constant POINT_EVALUATION = address(0x0a);
     /// @notice Version byte of the batch encoding.
-    uint256 internal constant BATCH_VERSION = 2;
+    uint256 internal constant BATCH_VERSION = 3;
     /// @notice Payload bytes per field element, header bytes, record bytes.
     uint256 internal constant CHUNK_BYTES = 31;
     uint256 internal constant RECORD_BYTES = 124;
@@ -249,6 +259,8 @@ contract DisputeGame is IDisputeGame {
     error Game_ElementOutOfRange(uint256 element);
     /// @notice The element is a valid part of the batch.
     error Game_ElementValid(uint256 element);
+    /// @notice The chunks are not the L1 message at queue index `index`.
+    error Game_NotQueuedMessage(uint64 index);
     /// @notice No payout yet, or nothing to pay.
     error Game_NoCredit(uint256 claimId);
 
@@ -338,10 +350,13 @@ contract DisputeGame is IDisputeGame {
         uint256 rootId = _root(g, _claimId, c);
         Node storage root = nodes[rootId];
         bool decodable = _readHeader(g, c, _header);
+        (uint64 queueStart, uint64 queueEnd) = INBOX.queueRange(c.batchNumber);
+        g.queueStart = queueStart;
+        g.messages = uint32(queueEnd - queueStart);
         bytes32 loHash = STF.traceHash(
             StfStep.TraceState(c.parentRoot, c.queueBefore, STF.EMPTY_WITHDRAWAL_ROOT(), bytes32(g.headerChunk))
         );
-        uint32 n = decodable ? g.txCount : 0;
+        uint32 n = decodable ? g.messages + g.txCount : 0;
         if (decodable && n == 0 && loHash == root.hiHash) revert Game_NothingToDispute(_claimId);
         id = _post(rootId, Kind.CHALLENGE, 0, n, loHash, root.hiHash, 0);
         if (!decodable) {
@@ -388,38 +403,71 @@ contract DisputeGame is IDisputeGame {
         return _post(_id, Kind.CHALLENGE, m.lo, ch.hi, m.hiHash, ch.hiHash, 2);
     }
 
-    /// @notice Decides one-transaction challenge `_id` by executing the transaction on chain.
-    ///         Anyone, before the challenge's deadline. When the STF accepts the transaction and
-    ///         reaches exactly the challenged hash, the challenge is countered and the caller
-    ///         takes its bond; otherwise it is proven.
-    /// @param _id The challenge.
-    /// @param _record Blob field elements `2 + 4·lo .. 5 + 4·lo`: the transaction's record.
+    /// @notice Decides one-transaction challenge `_id` over a blob record by executing it on
+    ///         chain. Anyone, before the challenge's deadline. When the STF accepts the
+    ///         transaction and reaches exactly the challenged hash, the challenge is countered and
+    ///         the caller takes its bond; otherwise it is proven.
+    /// @param _id The challenge, over position `lo >= m` (`m` the batch's L1 messages).
+    /// @param _record Blob field elements `2 + 4·(lo − m) .. 5 + 4·(lo − m)`: the record.
     /// @param _witness The agreed pre-state and the Merkle witnesses (`StfStep.step`); every
     ///        value canonical, or the step reverts.
     function step(uint256 _id, BlobElement[4] calldata _record, StfStep.StepWitness calldata _witness) external {
-        Node storage ch = _node(_id);
-        if (ch.kind != Kind.CHALLENGE || ch.hi - ch.lo != 1 || ch.proven || ch.stepped) revert Game_InvalidMove(_id);
-        _open(ch.claimId);
-        if (block.timestamp > _deadline(ch)) revert Game_ClockExpired(_id);
-        if (STF.traceHash(_witness.pre) != ch.loHash) revert Game_WrongPreState(_id);
+        Node storage ch = _steppable(_id, _witness);
+        Game storage g = games[ch.claimId];
+        if (ch.lo < g.messages) revert Game_InvalidMove(_id);
         bytes32[] memory hashes = INBOX.blobHashes(FINALITY.claimOf(ch.claimId).batchNumber);
         // Memory starts zeroed, and each element is written below before use.
         // slither-disable-next-line uninitialized-local
         uint256[4] memory chunks;
         for (uint256 j; j < 4; ++j) {
-            uint256 element = 2 + 4 * uint256(ch.lo) + j;
+            uint256 element = 2 + 4 * uint256(ch.lo - g.messages) + j;
             _verifyElement(hashes, element, _record[j]);
             chunks[j] = _record[j].value;
         }
-        (bool valid, StfStep.TraceState memory post) = STF.step(ch.lo, chunks, _witness);
-        bool countered = valid && STF.traceHash(post) == ch.hiHash;
-        if (countered) {
-            ch.stepped = true;
+        (bool valid, StfStep.TraceState memory post) = STF.step(ch.lo, false, chunks, _witness);
+        _decide(_id, ch, valid && STF.traceHash(post) == ch.hiHash);
+    }
+
+    /// @notice Decides one-transaction challenge `_id` over an L1 message by executing it on
+    ///         chain, as `step` does. The message is authenticated against the `Inbox`:
+    ///         `Poseidon(accAt(i), Poseidon(chunks)) == accAt(i + 1)` at its queue index `i`, so
+    ///         the caller cannot choose it. Anyone, before the challenge's deadline.
+    /// @param _id The challenge, over position `lo < m`.
+    /// @param _chunks The message's four 31-byte chunks (its `MessageQueued` bytes, zero-padded).
+    /// @param _witness As for `step`.
+    function stepMessage(uint256 _id, uint256[4] calldata _chunks, StfStep.StepWitness calldata _witness)
+        external
+    {
+        Node storage ch = _steppable(_id, _witness);
+        Game storage g = games[ch.claimId];
+        if (ch.lo >= g.messages) revert Game_InvalidMove(_id);
+        uint64 index = g.queueStart + ch.lo;
+        for (uint256 j; j < 4; ++j) {
+            if (_chunks[j] >> 248 != 0) revert Game_NotQueuedMessage(index);
+        }
+        if (STF.queuePush(INBOX.accAt(index), _chunks) != INBOX.accAt(index + 1)) revert Game_NotQueuedMessage(index);
+        (bool valid, StfStep.TraceState memory post) = STF.step(ch.lo, true, _chunks, _witness);
+        _decide(_id, ch, valid && STF.traceHash(post) == ch.hiHash);
+    }
+
+    /// @dev The one-transaction challenge `_id`, checked open to a step with `_witness`.
+    function _steppable(uint256 _id, StfStep.StepWitness calldata _witness) internal view returns (Node storage ch) {
+        ch = _node(_id);
+        if (ch.kind != Kind.CHALLENGE || ch.hi - ch.lo != 1 || ch.proven || ch.stepped) revert Game_InvalidMove(_id);
+        _open(ch.claimId);
+        if (block.timestamp > _deadline(ch)) revert Game_ClockExpired(_id);
+        if (STF.traceHash(_witness.pre) != ch.loHash) revert Game_WrongPreState(_id);
+    }
+
+    /// @dev Records a step's outcome on challenge `_id`.
+    function _decide(uint256 _id, Node storage _ch, bool _countered) internal {
+        if (_countered) {
+            _ch.stepped = true;
             stepperOf[_id] = msg.sender;
         } else {
-            ch.proven = true;
+            _ch.proven = true;
         }
-        emit Stepped(_id, countered, msg.sender);
+        emit Stepped(_id, _countered, msg.sender);
     }
 
     /// @notice Proves the challenge of claim `_claimId` with a blob field element that no

@@ -10,12 +10,14 @@ import { BabyJubjub } from "BabyJubjub.sol";
 ///         forced transactions) and the bridge that pays withdrawals out of final batches.
 /// @dev Batches: each records its number, the versioned hashes of its blobs read with BLOBHASH
 ///      (EIP-4844, never from calldata), its parent link (it follows `latestBatch`) and the range
-///      of L1 messages it consumes, which come first in the batch, in queue order.
+///      of L1 messages it consumes, which the L2 executes first, in queue order.
 ///
 ///      L1 message queue: every message is the canonical encoding of an L2 transaction
 ///      (`Deposit`, `ForcedTransfer`, `ForcedWithdraw`), hashed with circomlib Poseidon over its
-///      31-byte chunks and folded into an accumulator `acc[i+1] = Poseidon(acc[i], hash_i)`,
-///      `acc[0] = 0`, which claims and proofs bind.
+///      four 31-byte chunks and folded into an accumulator `acc[i+1] = Poseidon(acc[i], hash_i)`,
+///      `acc[0] = 0`, stored per position. A batch executes the messages of its range from this
+///      queue, never from its blob: claims bind the accumulators before and after the range, and
+///      the dispute game's step authenticates each message against the stored ones.
 ///
 ///      Forced inclusion: a message older than `FORCED_INCLUSION_DELAY_SECONDS` must be in the
 ///      next batch. Once the oldest unconsumed message is that old, anyone may post batches, and
@@ -53,11 +55,13 @@ contract Inbox {
         bytes32 acc;
         /// @dev When it was enqueued, in seconds.
         uint64 enqueuedAt;
+        /// @dev The L1 block that enqueued it: where its `MessageQueued` log is.
+        uint64 l1Block;
     }
 
     /// @notice Semantic version.
-    /// @custom:semver 0.3.0
-    string public constant version = "0.3.0";
+    /// @custom:semver 0.4.0
+    string public constant version = "0.4.0";
 
     /// @notice Kind tag of a deposit in the L2 encoding.
     uint8 internal constant KIND_DEPOSIT = 0x03;
@@ -291,6 +295,14 @@ contract Inbox {
         return queue[_index].enqueuedAt;
     }
 
+    /// @notice The L1 block whose logs hold the `MessageQueued` event of message `_index`, so a
+    ///         reader fetches a batch's messages from there rather than from genesis.
+    /// @param _index Queue index.
+    /// @return The block number.
+    function messageBlock(uint64 _index) external view returns (uint64) {
+        return queue[_index].l1Block;
+    }
+
     /// @notice Deposits `msg.value` wei to a new L2 account owned by `_pubkey`.
     /// @param _pubkey Packed Baby Jubjub public key (EIP-2494 packing, as circomlibjs); refused
     ///        (`Inbox_BadPublicKey`) unless it is a valid key of large order, as the L2 requires.
@@ -324,8 +336,7 @@ contract Inbox {
         if (_signature.length != 64) revert Inbox_BadSignatureLength(_signature.length);
         _checkIndex(_from);
         _checkIndex(_to);
-        // 97 bytes, padded to 4 chunks of 31 bytes plus one spare for the last 32-byte read.
-        _enqueue(abi.encodePacked(KIND_FORCED_TRANSFER, _from, _to, _amount, _nonce, _signature), 4);
+        _enqueue(abi.encodePacked(KIND_FORCED_TRANSFER, _from, _to, _amount, _nonce, _signature));
     }
 
     /// @notice Enqueues a signed L2 withdrawal that the sequencer must include within the
@@ -340,7 +351,7 @@ contract Inbox {
     {
         if (_signature.length != 64) revert Inbox_BadSignatureLength(_signature.length);
         _checkIndex(_from);
-        _enqueue(abi.encodePacked(KIND_FORCED_WITHDRAW, _from, _to, _amount, _nonce, _signature), 4);
+        _enqueue(abi.encodePacked(KIND_FORCED_WITHDRAW, _from, _to, _amount, _nonce, _signature));
     }
 
     // ---------------------------------------------------------------- withdrawals
@@ -409,32 +420,33 @@ contract Inbox {
 
     function _deposit(uint64 _account, bytes32 _pubkey) internal {
         if (msg.value == 0 || msg.value > type(uint128).max) revert Inbox_BadAmount(msg.value);
-        // 53 bytes: kind, account (u32), pubkey, amount (u128); 2 chunks.
-        _enqueue(abi.encodePacked(KIND_DEPOSIT, uint32(_account), _pubkey, uint128(msg.value)), 2);
+        // 53 bytes: kind, account (u32), pubkey, amount (u128).
+        _enqueue(abi.encodePacked(KIND_DEPOSIT, uint32(_account), _pubkey, uint128(msg.value)));
     }
 
     function _checkIndex(uint64 _account) internal view {
         if (_account >> ACCOUNT_DEPTH != 0) revert Inbox_IndexOutOfRange(_account);
     }
 
-    /// @dev Hashes `_message` as `_chunks` big-endian 31-byte chunks, zero-padded on the right,
-    ///      with Poseidon of that many inputs, and folds it into the accumulator.
-    function _enqueue(bytes memory _message, uint256 _chunks) internal {
-        // Zero padding of one message, cut into chunks below; never hashed or compared as packed bytes.
+    /// @dev Hashes `_message` (at most 124 bytes) as four big-endian 31-byte chunks, zero-padded
+    ///      on the right, with Poseidon of 4 inputs, and folds it into the accumulator.
+    function _enqueue(bytes memory _message) internal {
+        // Zero padding of one message to 4 chunks of 31 bytes plus one spare for the last 32-byte
+        // read; never hashed or compared as packed bytes.
         // slither-disable-next-line encode-packed-collision
-        bytes memory padded = abi.encodePacked(_message, new bytes(31 * _chunks + 1 - _message.length));
+        bytes memory padded = abi.encodePacked(_message, new bytes(125 - _message.length));
         uint256[4] memory c;
-        for (uint256 i; i < _chunks; ++i) {
+        for (uint256 i; i < 4; ++i) {
             uint256 word;
             assembly ("memory-safe") {
                 word := shr(8, mload(add(add(padded, 32), mul(i, 31))))
             }
             c[i] = word;
         }
-        uint256 h = _chunks == 2 ? POSEIDON2.hash([c[0], c[1]]) : POSEIDON4.hash(c);
+        uint256 h = POSEIDON4.hash(c);
         uint64 index = uint64(queue.length);
         bytes32 acc = bytes32(POSEIDON2.hash([uint256(accAt(index)), h]));
-        queue.push(Message({ acc: acc, enqueuedAt: uint64(block.timestamp) }));
+        queue.push(Message({ acc: acc, enqueuedAt: uint64(block.timestamp), l1Block: uint64(block.number) }));
         emit MessageQueued(index, acc, _message);
     }
 

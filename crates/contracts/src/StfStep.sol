@@ -8,12 +8,14 @@ import { BabyJubjub } from "BabyJubjub.sol";
 /// @notice One transaction of the reference STF (`tribunal-stf`'s `execute_batch`), executed on
 ///         chain: the dispute game's one-step proof.
 /// @dev A batch's execution trace is the sequence of `TraceState`s before and after each
-///      transaction. `step` takes the agreed state before transaction `index`, the transaction's
-///      record (four 31-byte chunks, already proven against the batch's blobs by the caller) and
-///      Merkle witnesses, and returns the state after it, or `valid = false` when the record does
-///      not decode. A transaction that fails a rule is skipped, whoever brought it (the sequencer
-///      or the L1 queue): only its queue and data accumulators move, so no transaction can make a
-///      batch have no post state. Every witness value must be canonical
+///      transaction: first the batch's L1 messages (from the `Inbox` queue), then its blob
+///      records. `step` takes the agreed state before transaction `index`, the transaction's four
+///      31-byte chunks (a message proven against the queue's accumulators, or a record proven
+///      against the batch's blobs, by the caller) and Merkle witnesses, and returns the state
+///      after it, or `valid = false` when a record does not decode. A message moves the queue
+///      accumulator, a record the data accumulator. A transaction that fails a rule is skipped,
+///      whoever brought it (the sequencer or the L1 queue): only its accumulator moves, so no
+///      transaction can make a batch have no post state. Every witness value must be canonical
 ///      (`Step_NonCanonicalWitness`) and is checked against the roots, so a caller can only
 ///      change the outcome by finding a Poseidon collision; a witness that does not verify
 ///      reverts. Who may call: anyone (a view); the dispute game calls it from `step`. Rules and encodings mirror `tribunal_stf::execute` and
@@ -27,7 +29,8 @@ contract StfStep {
         bytes32 queueAcc;
         /// @dev Root of the batch's withdrawal tree so far.
         bytes32 withdrawalRoot;
-        /// @dev Data commitment accumulator over the records so far (`h_k` of `data_commitment`).
+        /// @dev Data commitment accumulator over the blob records so far (`h_k` of
+        ///      `data_commitment`).
         bytes32 dataAcc;
     }
 
@@ -64,8 +67,8 @@ contract StfStep {
     }
 
     /// @notice Semantic version.
-    /// @custom:semver 0.3.0
-    string public constant version = "0.3.0";
+    /// @custom:semver 0.4.0
+    string public constant version = "0.4.0";
 
     /// @notice Transaction kind tags of the batch encoding.
     uint8 internal constant TAG_TRANSFER = 0x01;
@@ -138,13 +141,28 @@ contract StfStep {
         return keccak256(abi.encode(_s.stateRoot, _s.queueAcc, _s.withdrawalRoot, _s.dataAcc));
     }
 
-    /// @notice Executes transaction `_index` of a batch.
+    /// @notice The queue accumulator after one more L1 message: `Poseidon(acc, Poseidon(c0..c3))`,
+    ///         as `Inbox` folds it.
+    /// @param _acc The accumulator before (a BN254 scalar).
+    /// @param _chunks The message's four chunks (each below 2^248).
+    /// @return The accumulator after.
+    function queuePush(bytes32 _acc, uint256[4] calldata _chunks) public view returns (bytes32) {
+        uint256 message = POSEIDON4.hash([_chunks[0], _chunks[1], _chunks[2], _chunks[3]]);
+        return bytes32(POSEIDON2.hash([uint256(_acc), message]));
+    }
+
+    /// @notice Executes transaction `_index` of a batch: one of its L1 messages (the first
+    ///         `queueEnd - queueStart` positions, read from the `Inbox` queue) or one of its blob
+    ///         records (the rest).
     /// @param _index Position of the transaction in the batch (its withdrawal leaf index).
-    /// @param _chunks The record's four chunks, each a blob field element's 31 payload bytes.
+    /// @param _message Whether the chunks are an L1 message (the caller proved them against the
+    ///        queue's accumulators) rather than a blob record (proven against the blobs).
+    /// @param _chunks The transaction's four chunks, each a 31-byte payload (below 2^248).
     /// @param _w The state before the transaction and the witnesses.
-    /// @return valid False when the record does not decode.
+    /// @return valid False when the chunks do not decode as a transaction of their source: a
+    ///         blob record is a transfer or withdrawal, a message a deposit or forced one.
     /// @return post The state after it (meaningless when `valid` is false).
-    function step(uint256 _index, uint256[4] calldata _chunks, StepWitness calldata _w)
+    function step(uint256 _index, bool _message, uint256[4] calldata _chunks, StepWitness calldata _w)
         external
         view
         returns (bool valid, TraceState memory post)
@@ -155,31 +173,29 @@ contract StfStep {
             if (_chunks[j] >> 248 != 0) return (false, post);
         }
         post = _w.pre;
-        post.dataAcc = bytes32(POSEIDON5.hash([uint256(_w.pre.dataAcc), _chunks[0], _chunks[1], _chunks[2], _chunks[3]]));
+        if (_message) {
+            post.queueAcc = queuePush(_w.pre.queueAcc, _chunks);
+        } else {
+            post.dataAcc =
+                bytes32(POSEIDON5.hash([uint256(_w.pre.dataAcc), _chunks[0], _chunks[1], _chunks[2], _chunks[3]]));
+        }
         bytes memory rec = _record(_chunks);
         uint8 tag = uint8(_read(rec, 0, 1));
-        bool l1;
+        // A message's kind is an L1 kind, a record's a sequencer kind.
+        bool l1 = tag == TAG_DEPOSIT || tag == TAG_FORCED_TRANSFER || tag == TAG_FORCED_WITHDRAW;
+        if (l1 != _message) return (false, post);
         bool applied;
         if (tag == TAG_TRANSFER || tag == TAG_FORCED_TRANSFER) {
             if (!_zeroFrom(rec, 97)) return (false, post);
-            l1 = tag == TAG_FORCED_TRANSFER;
             (applied, post.stateRoot) = _transfer(rec, _w);
         } else if (tag == TAG_WITHDRAW || tag == TAG_FORCED_WITHDRAW) {
             if (!_zeroFrom(rec, 113)) return (false, post);
-            l1 = tag == TAG_FORCED_WITHDRAW;
             (applied, post.stateRoot, post.withdrawalRoot) = _withdraw(rec, _index, _w);
         } else if (tag == TAG_DEPOSIT) {
             if (!_zeroFrom(rec, 53)) return (false, post);
-            l1 = true;
             (applied, post.stateRoot) = _deposit(rec, _w);
         } else {
             return (false, post);
-        }
-        if (l1) {
-            uint256 message = tag == TAG_DEPOSIT
-                ? POSEIDON2.hash([_chunks[0], _chunks[1]])
-                : POSEIDON4.hash([_chunks[0], _chunks[1], _chunks[2], _chunks[3]]);
-            post.queueAcc = bytes32(POSEIDON2.hash([uint256(_w.pre.queueAcc), message]));
         }
         if (!applied) {
             // A transaction that fails a rule is skipped.

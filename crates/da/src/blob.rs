@@ -12,7 +12,7 @@
 use alloy_eips::eip4844::{
     Blob, FIELD_ELEMENTS_PER_BLOB, builder::SidecarBuilder, builder::SimpleCoder,
 };
-use tribunal_primitives::Batch;
+use tribunal_primitives::{Batch, Tx};
 
 use crate::error::{BlobError, DaError};
 
@@ -86,13 +86,14 @@ pub fn decode_blobs(blobs: &[Blob]) -> Result<Vec<u8>, BlobError> {
     Ok(payload)
 }
 
-/// Decodes a batch from blobs.
+/// Decodes a batch from its blobs and the L1 messages it consumes (the `Inbox` range, in queue
+/// order; [`Batch::decode`]).
 ///
 /// # Errors
 /// [`DaError::Blob`] for blobs not in the layout, [`DaError::Batch`] for a payload that is not a
 /// canonical batch (wrong version, truncated, trailing bytes…).
-pub fn decode_batch(blobs: &[Blob]) -> Result<Batch, DaError> {
-    Ok(Batch::decode(&decode_blobs(blobs)?)?)
+pub fn decode_batch(blobs: &[Blob], messages: &[Tx]) -> Result<Batch, DaError> {
+    Ok(Batch::decode(&decode_blobs(blobs)?, messages)?)
 }
 
 #[cfg(test)]

@@ -28,7 +28,7 @@ proptest! {
     fn batches_roundtrip_through_blobs(batch in arb_batch()) {
         let bytes = batch.encode();
         let blobs = encode_blobs(&bytes).unwrap();
-        prop_assert_eq!(decode_batch(&blobs).unwrap(), batch);
+        prop_assert_eq!(decode_batch(&blobs, batch.messages()).unwrap(), batch);
         // Payload chunk i is field element i + 1: the chunks the data commitment hashes.
         for (i, chunk) in bytes.chunks(BYTES_PER_CHUNK).enumerate() {
             let fe = &blobs[(i + 1) / 4096].0[((i + 1) % 4096) * 32..][..32];
@@ -77,18 +77,18 @@ fn blob_payloads_that_are_not_batches_are_typed_errors() {
     let mut v1 = sample_batch().encode();
     v1[0] = 1;
     assert_eq!(
-        decode_batch(&encode_blobs(&v1).unwrap()),
-        Err(DaError::Batch(DecodeError::UnsupportedVersion { got: 1, expected: 2 }))
+        decode_batch(&encode_blobs(&v1).unwrap(), &[]),
+        Err(DaError::Batch(DecodeError::UnsupportedVersion { got: 1, expected: 3 }))
     );
     let bytes = sample_batch().encode();
     assert!(matches!(
-        decode_batch(&encode_blobs(&bytes[..bytes.len() - 2]).unwrap()),
+        decode_batch(&encode_blobs(&bytes[..bytes.len() - 2]).unwrap(), &[]),
         Err(DaError::Batch(DecodeError::Truncated { .. }))
     ));
     let mut blobs = encode_blobs(&bytes).unwrap();
     blobs[0].0[64] = 0x80;
     assert_eq!(
-        decode_batch(&blobs),
+        decode_batch(&blobs, &[]),
         Err(DaError::Blob(BlobError::NonCanonicalFieldElement { blob: 0, index: 2, byte: 0x80 }))
     );
 }
@@ -114,6 +114,6 @@ fn real_mainnet_blobs() {
         assert_eq!(versioned_hashes(&blobs).unwrap(), expected);
         let cells = sidecar_7594(blobs.clone()).unwrap();
         verify_sidecar_7594(&cells, &expected).unwrap();
-        assert!(decode_batch(&blobs).is_err(), "an OP Stack channel is not a Tribunal batch");
+        assert!(decode_batch(&blobs, &[]).is_err(), "an OP Stack channel is not a Tribunal batch");
     });
 }

@@ -455,7 +455,8 @@ async fn bare_verifications(l1: &impl L1, r: &Rollup, n: u64) -> eyre::Result<Ba
     let claim = tribunal_node::tee::claim_from_sol(id.to(), &raw)?;
     let hashes = view(l1, r.d.inbox, Inbox::blobHashesCall { _batchNumber: n }).await?;
     let blobs = l1.blobs(&hashes).await?;
-    let batch = tribunal_da::decode_batch(&blobs)?;
+    let messages = tribunal_dispute::queue::batch_messages(l1, r.d.inbox, n).await?;
+    let batch = tribunal_da::decode_batch(&blobs, &messages)?;
     let mut replica = tribunal_dispute::Replica::new(r.genesis.clone());
     let parent = replica
         .state_after(l1, r.d.inbox, n - 1)
@@ -483,7 +484,8 @@ async fn bare_verifications(l1: &impl L1, r: &Rollup, n: u64) -> eyre::Result<Ba
     let sender = &r.signers[9];
     let zk = l1.send(sender, L1Tx::call(r.d.zk_verifier, verify.abi_encode())).await?;
 
-    let request = tribunal_tee::ProveRequest { parent: parent.witness_for(&batch), claim, blobs };
+    let request =
+        tribunal_tee::ProveRequest { parent: parent.witness_for(&batch), claim, blobs, messages };
     let approval = r.enclave.prove(&request)?;
     let digest = view(l1, r.d.finality, MultiProofFinality::claimDigestCall { _id: id }).await?;
     let recover = TeeVerifier::recoverCall {

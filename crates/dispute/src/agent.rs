@@ -25,8 +25,9 @@ use tribunal_primitives::{
 use tribunal_stf::{State, execute_batch};
 
 use crate::{
+    queue::batch_messages,
     store::{ClaimMark, DisputeStore, StoreError},
-    trace::{AccountLeaf, StepWitness, Trace, TraceError, TraceState, Verdict},
+    trace::{AccountLeaf, StepWitness, Trace, TraceError, TraceState, Verdict, message_chunks},
 };
 
 /// `DisputeGame.Kind`.
@@ -182,8 +183,9 @@ impl Replica {
             }
             let next = head + 1;
             let blobs = blobs_of(l1, inbox, next).await?;
+            let messages = batch_messages(l1, inbox, next).await?;
             let mut state = state.clone();
-            match decode_batch(&blobs)
+            match decode_batch(&blobs, &messages)
                 .map_err(|e| e.to_string())
                 .and_then(|b| execute_batch(&mut state, &b).map_err(|e| e.to_string()))
             {
@@ -282,23 +284,55 @@ pub fn witness_sol(w: &StepWitness) -> StfStep::StepWitness {
     }
 }
 
-/// The `step` call of challenge `id` over transaction `k` of `trace`.
+/// A one-step proof: `DisputeGame.step` over a blob record, or `stepMessage` over an L1 message.
+#[derive(Clone, Debug)]
+pub enum StepCall {
+    /// Over a blob record, its elements opened against the blobs.
+    Record(DisputeGame::stepCall),
+    /// Over an L1 message, its chunks as the queue holds them.
+    Message(DisputeGame::stepMessageCall),
+}
+
+impl StepCall {
+    /// The witness the step carries.
+    pub const fn witness_mut(&mut self) -> &mut StfStep::StepWitness {
+        match self {
+            Self::Record(c) => &mut c._witness,
+            Self::Message(c) => &mut c._witness,
+        }
+    }
+
+    /// The calldata.
+    pub fn abi_encode(&self) -> Vec<u8> {
+        match self {
+            Self::Record(c) => c.abi_encode(),
+            Self::Message(c) => c.abi_encode(),
+        }
+    }
+}
+
+/// The step of challenge `id` over transaction `k` of `trace`: `stepMessage` for one of its L1
+/// messages (`k < trace.messages`), `step` with record `k − messages`'s openings otherwise.
 ///
 /// # Errors
 /// [`AgentError`] when the witness or an opening cannot be built.
-pub fn step_call(
-    id: u64,
-    trace: &Trace,
-    blobs: &[Blob],
-    k: usize,
-) -> Result<DisputeGame::stepCall, AgentError> {
-    let record = [0, 1, 2, 3].map(|j| blob_element(blobs, 2 + 4 * k + j));
+pub fn step_call(id: u64, trace: &Trace, blobs: &[Blob], k: usize) -> Result<StepCall, AgentError> {
+    let witness = witness_sol(&trace.step_witness(k)?);
+    if k < trace.messages {
+        return Ok(StepCall::Message(DisputeGame::stepMessageCall {
+            _id: U256::from(id),
+            _chunks: message_chunks(&trace.txs[k]),
+            _witness: witness,
+        }));
+    }
+    let j = k - trace.messages;
+    let record = [0, 1, 2, 3].map(|c| blob_element(blobs, 2 + 4 * j + c));
     let [a, b, c, d] = record;
-    Ok(DisputeGame::stepCall {
+    Ok(StepCall::Record(DisputeGame::stepCall {
         _id: U256::from(id),
         _record: [a?, b?, c?, d?],
-        _witness: witness_sol(&trace.step_witness(k)?),
-    })
+        _witness: witness,
+    }))
 }
 
 /// Calls `poll` every `interval` until `shutdown` fires, logging failures (retried next time).
@@ -362,7 +396,11 @@ impl<L: L1> Player<L> {
     }
 
     async fn send<C: SolCall>(&self, call: C, value: U256) -> Result<u64, L1Error> {
-        let tx = L1Tx::call(self.contracts.game, call.abi_encode()).with_value(value);
+        self.send_data(call.abi_encode(), value).await
+    }
+
+    async fn send_data(&self, data: Vec<u8>, value: U256) -> Result<u64, L1Error> {
+        let tx = L1Tx::call(self.contracts.game, data).with_value(value);
         Ok(self.l1.send(&self.sender, tx).await?.gas_used)
     }
 
@@ -390,7 +428,8 @@ impl<L: L1> Player<L> {
                 return Ok(None);
             }
             let blobs = blobs_of(&self.l1, self.contracts.inbox, n).await?;
-            let trace = Trace::build(&parent, &claim, &blobs)?;
+            let messages = batch_messages(&self.l1, self.contracts.inbox, n).await?;
+            let trace = Trace::build(&parent, &claim, &messages, &blobs)?;
             self.traces.insert(id, Arc::new((trace, blobs)));
         }
         Ok(self.traces.get(&id).cloned())
@@ -579,7 +618,7 @@ impl<L: L1> Player<L> {
                     }
                 } else {
                     let call = step_call(id, trace, blobs, n.lo as usize)?;
-                    let gas = self.send(call, U256::ZERO).await?;
+                    let gas = self.send_data(call.abi_encode(), U256::ZERO).await?;
                     tracing::info!(challenge = id, gas, "one-step proof countered a challenge");
                     out.push(Action::Stepped { challenge: id, countered: true, gas });
                 }
@@ -597,7 +636,7 @@ impl<L: L1> Player<L> {
                     }
                 } else if n.hi - n.lo == 1 {
                     let call = step_call(id, trace, blobs, n.lo as usize)?;
-                    let gas = self.send(call, U256::ZERO).await?;
+                    let gas = self.send_data(call.abi_encode(), U256::ZERO).await?;
                     tracing::info!(challenge = id, gas, "one-step proof proved a challenge");
                     out.push(Action::Stepped { challenge: id, countered: false, gas });
                 }

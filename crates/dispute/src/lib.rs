@@ -15,10 +15,11 @@
 
 pub mod agent;
 pub mod deploy;
+pub mod queue;
 pub mod store;
 pub mod trace;
 
-pub use agent::{Action, AgentError, Challenger, Contracts, Defender, Replica};
+pub use agent::{Action, AgentError, Challenger, Contracts, Defender, Replica, StepCall};
 pub use deploy::{GameDeployment, GameParams, deploy_game};
 pub use store::{ClaimMark, DisputeStore, StoreError};
 pub use trace::{StepWitness, Trace, TraceError, TraceState, Verdict};

@@ -6,9 +6,10 @@
 //! after the first `k` transactions. `T_0` is fixed by the claim and the batch header, `T_n` by the
 //! claim: the game bisects between them to one transaction, which `StfStep` executes on chain.
 //!
-//! The blob layout ([`tribunal_da::blob`]): element 0 holds the payload length, element 1 the batch
-//! header chunk, and transaction `k`'s record is elements `2 + 4k ..= 5 + 4k` (counted across the
-//! batch's blobs). A claim is wrong when its data does not decode (a record included) or when its
+//! A batch's transactions are its `m` L1 messages (the `Inbox` range, read from the queue), then
+//! its blob records. The blob layout ([`tribunal_da::blob`]): element 0 holds the payload length,
+//! element 1 the batch header chunk, and record `j` (transaction `m + j`) is elements
+//! `2 + 4j ..= 5 + 4j` (counted across the batch's blobs). A claim is wrong when its data does not decode (a record included) or when its
 //! `T_n` is not the trace's; a transaction that fails a rule is skipped, never a refusal; [`Verdict`] says which, and where the game proves it.
 
 use alloy_eips::eip4844::Blob;
@@ -123,11 +124,14 @@ impl Verdict {
 pub struct Trace {
     /// `T_0 ..= T_m`: `m = n` for an executable batch, `m = k` when refused at `k`.
     pub states: Vec<TraceState>,
-    /// The transactions decoded (all `n`, or the `k` before a refused one).
+    /// The transactions decoded: the messages, then the records (all of them, or those up to a
+    /// refused one).
     pub txs: Vec<Tx>,
     /// The verdict on the claim.
     pub verdict: Verdict,
-    /// Number of transactions in the header (0 when it does not decode).
+    /// Number of L1 messages: transactions `0..messages` come from the queue.
+    pub messages: usize,
+    /// Number of transactions, messages and records (0 when the header does not decode).
     pub tx_count: usize,
     parent: State,
     batch_number: u64,
@@ -187,18 +191,36 @@ pub fn first_bad_element(elements: Elements<'_>, tx_count: usize) -> Option<usiz
     })
 }
 
-/// Record `k`'s four chunks, as field elements of the data commitment.
-fn record_chunks(elements: Elements<'_>, k: usize) -> [Fr; 4] {
-    std::array::from_fn(|j| chunk_to_fr(&elements.bytes(2 + 4 * k + j)[1..]))
+/// Record `j`'s four chunks, as field elements of the data commitment.
+fn record_chunks(elements: Elements<'_>, j: usize) -> [Fr; 4] {
+    std::array::from_fn(|c| chunk_to_fr(&elements.bytes(2 + 4 * j + c)[1..]))
+}
+
+/// An L1 message's four chunks, as `StfStep.queuePush` and `DisputeGame.stepMessage` take them.
+pub fn message_chunks(tx: &Tx) -> [U256; 4] {
+    let mut bytes = Vec::with_capacity(RECORD_BYTES);
+    tribunal_primitives::batch::encode_tx(tx, &mut bytes);
+    bytes.resize(RECORD_BYTES, 0);
+    std::array::from_fn(|c| {
+        let mut word = [0u8; 32];
+        word[1..].copy_from_slice(&bytes[31 * c..31 * c + 31]);
+        U256::from_be_bytes(word)
+    })
 }
 
 impl Trace {
-    /// Builds the trace of `claim`'s batch from `blobs`, executing on `parent` (the state after
-    /// the previous batch, whose root must be the claim's parent root).
+    /// Builds the trace of `claim`'s batch from its L1 `messages` (the `Inbox` range, in queue
+    /// order; [`crate::queue::batch_messages`]) and `blobs`, executing on `parent` (the state
+    /// after the previous batch, whose root must be the claim's parent root).
     ///
     /// # Errors
     /// [`TraceError`] when the parent is not the claim's, or there are no blobs.
-    pub fn build(parent: &State, claim: &Claim, blobs: &[Blob]) -> Result<Self, TraceError> {
+    pub fn build(
+        parent: &State,
+        claim: &Claim,
+        messages: &[Tx],
+        blobs: &[Blob],
+    ) -> Result<Self, TraceError> {
         if parent.root() != claim.parent_root {
             return Err(TraceError::WrongParent);
         }
@@ -210,27 +232,30 @@ impl Trace {
             states: Vec::new(),
             txs: Vec::new(),
             verdict: Verdict::BadHeader,
+            messages: messages.len(),
             tx_count: 0,
             parent: parent.clone(),
             batch_number: claim.batch_number.0,
         };
-        let Some(n) = read_header(elements, claim) else { return Ok(trace) };
-        trace.tx_count = n;
-        if let Some(g) = first_bad_element(elements, n) {
+        let Some(records) = read_header(elements, claim) else { return Ok(trace) };
+        let m = messages.len();
+        trace.tx_count = m + records;
+        if let Some(g) = first_bad_element(elements, records) {
             trace.verdict = Verdict::BadElement(g);
             return Ok(trace);
         }
         // Records decode one at a time; the first that does not is where the STF refuses.
+        trace.txs.extend_from_slice(messages);
         let mut refused_at = None;
-        for k in 0..n {
+        for j in 0..records {
             let mut record = [0u8; RECORD_BYTES];
-            for j in 0..4 {
-                record[31 * j..31 * j + 31].copy_from_slice(&elements.bytes(2 + 4 * k + j)[1..]);
+            for c in 0..4 {
+                record[31 * c..31 * c + 31].copy_from_slice(&elements.bytes(2 + 4 * j + c)[1..]);
             }
-            match decode_record(&record, k) {
+            match decode_record(&record, j) {
                 Ok(tx) => trace.txs.push(tx),
                 Err(_) => {
-                    refused_at = Some(k);
+                    refused_at = Some(m + j);
                     break;
                 }
             }
@@ -266,8 +291,10 @@ impl Trace {
                 wtree.update(&[(w.index, w.withdrawal.leaf())]);
                 t.withdrawal_root = wtree.root();
             }
-            let [c0, c1, c2, c3] = record_chunks(elements, k);
-            t.data_acc = hash([t.data_acc, c0, c1, c2, c3]);
+            if k >= m {
+                let [c0, c1, c2, c3] = record_chunks(elements, k - m);
+                t.data_acc = hash([t.data_acc, c0, c1, c2, c3]);
+            }
             trace.states.push(t);
         }
         trace.verdict = match refused_at {

@@ -92,7 +92,7 @@ async fn suite(l1: &(impl L1Dev + 'static)) {
         .unwrap();
     assert_eq!(Inbox::blobHashesCall::abi_decode_returns(&stored).unwrap(), hashes);
     let blobs = l1.blobs(&hashes).await.unwrap();
-    assert_eq!(decode_batch(&blobs).unwrap(), b1);
+    assert_eq!(decode_batch(&blobs, b1.messages()).unwrap(), b1);
 
     // Bad posts revert with the contract's typed errors, and nothing is mined.
     let before = l1.head().await.unwrap().number;

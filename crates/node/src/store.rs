@@ -453,7 +453,9 @@ impl Store {
                 }
             }
             let mut batches = tx.open_table(BATCHES).map_err(StoreError::db)?;
-            batches.insert(batch.number.0, batch.encode().as_slice()).map_err(StoreError::db)?;
+            batches
+                .insert(batch.number.0, encode_batch(batch).as_slice())
+                .map_err(StoreError::db)?;
             let mut roots = tx.open_table(ROOTS).map_err(StoreError::db)?;
             let record = BatchRecord {
                 parent_root: output.parent_root,
@@ -479,7 +481,7 @@ impl Store {
         let tx = self.db.begin_read().map_err(StoreError::db)?;
         let table = tx.open_table(BATCHES).map_err(StoreError::db)?;
         let Some(bytes) = table.get(number.0).map_err(StoreError::db)? else { return Ok(None) };
-        Batch::decode(bytes.value())
+        decode_batch(bytes.value())
             .map(Some)
             .map_err(|e| StoreError::Corrupt(format!("batch {}: {e}", number.0)))
     }
@@ -646,4 +648,32 @@ impl Store {
         }
         w.commit().map_err(StoreError::db)
     }
+}
+
+/// A stored batch: its L1 messages (count: u32, then each as length: u8 ‖ canonical encoding),
+/// then its blob payload ([`Batch::encode`]).
+fn encode_batch(batch: &Batch) -> Vec<u8> {
+    let messages = batch.messages();
+    let mut out = (messages.len() as u32).to_be_bytes().to_vec();
+    for m in messages {
+        let mut bytes = Vec::new();
+        tribunal_primitives::batch::encode_tx(m, &mut bytes);
+        out.push(bytes.len() as u8);
+        out.extend_from_slice(&bytes);
+    }
+    out.extend_from_slice(&batch.encode());
+    out
+}
+
+fn decode_batch(bytes: &[u8]) -> Result<Batch, String> {
+    let (count, mut rest) = bytes.split_first_chunk::<4>().ok_or("truncated message count")?;
+    let mut messages = Vec::new();
+    for _ in 0..u32::from_be_bytes(*count) {
+        let (&len, tail) = rest.split_first().ok_or("truncated message")?;
+        let (message, tail) = tail.split_at_checked(len as usize).ok_or("truncated message")?;
+        messages
+            .push(tribunal_primitives::batch::decode_tx_exact(message).map_err(|e| e.to_string())?);
+        rest = tail;
+    }
+    Batch::decode(rest, &messages).map_err(|e| e.to_string())
 }

@@ -14,6 +14,7 @@ use alloy::signers::local::PrivateKeySigner;
 use alloy_primitives::{Address, B256, Bytes, U256};
 use alloy_sol_types::SolCall;
 use tribunal_contracts::{Inbox, MultiProofFinality, TeeVerifier};
+use tribunal_dispute::queue::batch_messages;
 use tribunal_l1::{L1, L1Error, L1Tx, view};
 use tribunal_primitives::{
     BatchNumber, ChainId, Claim, DataCommitment, QueueAcc, StateRoot, WithdrawalRoot,
@@ -163,12 +164,13 @@ impl<L: L1, E: Enclave> TeeProver<L, E> {
             return Ok(self.not_followed(id, "its parent root is not the worker's state".into()));
         }
         let blobs = self.blobs(claim.batch_number).await?;
-        let parent = match tribunal_da::decode_batch(&blobs) {
+        let messages = batch_messages(&self.l1, self.inbox, n).await?;
+        let parent = match tribunal_da::decode_batch(&blobs, &messages) {
             Ok(batch) => self.state.witness_for(&batch),
             // The enclave refuses undecodable data itself.
             Err(_) => StateWitness::default(),
         };
-        let request = ProveRequest { claim, blobs, parent };
+        let request = ProveRequest { claim, blobs, messages, parent };
         match self.enclave.prove(&request) {
             Ok(approval) => {
                 let call = MultiProofFinality::attestTeeCall {
@@ -207,7 +209,8 @@ impl<L: L1, E: Enclave> TeeProver<L, E> {
     /// executed (undecodable, or refused by the STF): the replica stays where it is.
     async fn follow(&mut self, n: BatchNumber) -> Result<Result<(), String>, TeeProverError> {
         let blobs = self.blobs(n).await?;
-        let batch = match tribunal_da::decode_batch(&blobs) {
+        let messages = batch_messages(&self.l1, self.inbox, n.0).await?;
+        let batch = match tribunal_da::decode_batch(&blobs, &messages) {
             Ok(b) => b,
             Err(e) => return Ok(Err(format!("posted batch {} does not decode: {e}", n.0))),
         };

@@ -12,7 +12,7 @@ use alloy::signers::local::PrivateKeySigner;
 use alloy_primitives::{Address, U256};
 use alloy_sol_types::SolCall;
 use tribunal_contracts::{Inbox, MultiProofFinality};
-use tribunal_dispute::{AgentError, Replica};
+use tribunal_dispute::{AgentError, Replica, queue::batch_messages};
 use tribunal_l1::{L1, L1Error, L1Tx, view};
 use tribunal_primitives::Claim;
 use tribunal_stf::{State, execute_batch};
@@ -150,7 +150,8 @@ impl<L: L1> ZkProver<L> {
         let mut state = parent.clone();
         let hashes = view(&self.l1, self.inbox, Inbox::blobHashesCall { _batchNumber: n }).await?;
         let blobs = self.l1.blobs(&hashes).await?;
-        let batch = match tribunal_da::decode_batch(&blobs) {
+        let messages = batch_messages(&self.l1, self.inbox, n).await?;
+        let batch = match tribunal_da::decode_batch(&blobs, &messages) {
             Ok(b) => b,
             Err(e) => {
                 return Ok(ZkOutcome::Wrong { reason: format!("batch does not decode: {e}") });

@@ -21,6 +21,7 @@ use tribunal_contracts::{DisputeGame, Inbox, MultiProofFinality, stf_step::StfSt
 use tribunal_dispute::{
     Action, Challenger, Contracts, Defender, DisputeStore, GameParams, Trace, TraceState, Verdict,
     agent::{blob_element, witness_sol},
+    trace::message_chunks,
 };
 use tribunal_l1::{DevL1, L1, L1Dev, L1Tx, anvil::Anvil};
 use tribunal_primitives::{
@@ -38,6 +39,11 @@ const CHALLENGER_WINS: u8 = 2;
 async fn posted_blobs<L: L1Dev>(sys: &System<'_, L>, n: u64) -> Vec<alloy_eips::eip4844::Blob> {
     let hashes = sys.view(sys.d.inbox, Inbox::blobHashesCall { _batchNumber: n }).await;
     sys.l1.blobs(&hashes).await.unwrap()
+}
+
+/// The L1 messages posted batch `n` consumes, from the inbox's queue.
+async fn posted_messages<L: L1Dev>(sys: &System<'_, L>, n: u64) -> Vec<Tx> {
+    tribunal_dispute::queue::batch_messages(sys.l1, sys.d.inbox, n).await.unwrap()
 }
 
 /// Both agents of a system, with their stores in `dir`.
@@ -199,12 +205,24 @@ fn steppable(trace: &Trace) -> usize {
 async fn step_on_chain(
     l1: &DevL1,
     stf: Address,
+    trace: &Trace,
     blobs: &[alloy_eips::eip4844::Blob],
     k: usize,
     w: StfWitness,
 ) -> Result<Option<TraceState>, tribunal_l1::L1Error> {
-    let chunks = [0, 1, 2, 3].map(|j| blob_element(blobs, 2 + 4 * k + j).unwrap().value);
-    let call = StfStepContract::stepCall { _index: U256::from(k), _chunks: chunks, _w: w };
+    let message = k < trace.messages;
+    let chunks = if message {
+        message_chunks(&trace.txs[k])
+    } else {
+        let j = k - trace.messages;
+        [0, 1, 2, 3].map(|c| blob_element(blobs, 2 + 4 * j + c).unwrap().value)
+    };
+    let call = StfStepContract::stepCall {
+        _index: U256::from(k),
+        _message: message,
+        _chunks: chunks,
+        _w: w,
+    };
     let out = l1.call(Address::ZERO, stf, call.abi_encode().into()).await?;
     let ret = StfStepContract::stepCall::abi_decode_returns(&out).unwrap();
     Ok(ret.valid.then(|| TraceState {
@@ -218,9 +236,10 @@ async fn step_on_chain(
 /// `StfStep.step` on every transaction of `batch` (executed on `parent`) against the Rust trace.
 async fn steps_agree(l1: &DevL1, stf: Address, parent: &State, claim: &Claim, batch: &Batch) {
     let blobs = blobs_of(batch);
-    let trace = Trace::build(parent, claim, &blobs).unwrap();
+    let trace = Trace::build(parent, claim, batch.messages(), &blobs).unwrap();
     for k in 0..steppable(&trace) {
-        let got = step_on_chain(l1, stf, &blobs, k, witness_sol_step(&trace, k)).await.unwrap();
+        let got =
+            step_on_chain(l1, stf, &trace, &blobs, k, witness_sol_step(&trace, k)).await.unwrap();
         assert_eq!(got.as_ref(), trace.at(k + 1), "tx {k} ({:?})", trace.txs.get(k));
     }
 }
@@ -296,15 +315,16 @@ fn stf_step_on_chain_matches_execute_batch() {
             deposit(order_two),
             deposit(no_point),
         ] {
-            let batch = Batch {
-                chain_id: CHAIN,
-                number: BatchNumber(3),
-                txs: vec![transfer(&alice, 0, 1, 1, 4), bad],
-            };
+            // An L1 message comes first, as the queue hands it to the batch.
+            let mut txs = vec![transfer(&alice, 0, 1, 1, 4), bad];
+            txs.sort_by_key(|tx| !tx.kind().is_l1());
+            let skipped = txs.iter().position(|tx| *tx == bad).unwrap();
+            let batch = Batch { chain_id: CHAIN, number: BatchNumber(3), txs };
             let out = execute_batch(&mut parent3.clone(), &batch).unwrap();
-            assert!(matches!(out.receipts[1].status, TxStatus::Skipped(_)));
+            assert!(matches!(out.receipts[skipped].status, TxStatus::Skipped(_)));
             let claim = claim_of(&sys.claim(&out2).await, &out);
-            let trace = Trace::build(&parent3, &claim, &blobs_of(&batch)).unwrap();
+            let trace =
+                Trace::build(&parent3, &claim, batch.messages(), &blobs_of(&batch)).unwrap();
             assert_eq!(trace.verdict, Verdict::Right);
             steps_agree(&l1, stf, &parent3, &claim, &batch).await;
         }
@@ -442,7 +462,7 @@ async fn wrong_root_loses<L: L1Dev>(l1: &L) -> Vec<(String, u64)> {
 
     // The dishonest defender's trace: right up to transaction 3, wrong after.
     let blobs2 = posted_blobs(&sys, 2).await;
-    let truth = Trace::build(&parent, &wrong, &blobs2).unwrap();
+    let truth = Trace::build(&parent, &wrong, &posted_messages(&sys, 2).await, &blobs2).unwrap();
     let lie = |k: usize| -> B256 {
         if k <= 3 { truth.at(k).unwrap().hash() } else { keccak256(k.to_be_bytes()) }
     };
@@ -540,7 +560,8 @@ fn honest_claims_win_frivolous_challenges_and_resolve_after_the_window() {
         let root = u64::from(
             sys.view(game, DisputeGame::gameOfCall { _claimId: U256::from(id2) }).await.root,
         ) - 1;
-        let trace = Trace::build(&parent, &sys.claim(&out2).await, &blobs).unwrap();
+        let messages = posted_messages(&sys, 2).await;
+        let trace = Trace::build(&parent, &sys.claim(&out2).await, &messages, &blobs).unwrap();
         let mut troll_bonds = b1;
         for _ in 0..12 {
             let acted = defender.poll().await.unwrap();
@@ -689,7 +710,8 @@ fn a_claim_over_undecodable_blob_data_loses() {
         // The scripted defender bisects with the trace of the decodable prefix and then
         // anything; the challenger's step at the bad record proves its challenge.
         let blobs2 = posted_blobs(&sys, 2).await;
-        let prefix = Trace::build(&sys.state, &claim, &blobs2).unwrap();
+        let prefix =
+            Trace::build(&sys.state, &claim, &posted_messages(&sys, 2).await, &blobs2).unwrap();
         let hash = |mid: usize| prefix.at(mid).map_or(B256::repeat_byte(1), TraceState::hash);
         let mut proven = None;
         for _ in 0..8 {
@@ -798,7 +820,7 @@ fn the_honest_challenger_is_paid_for_every_position_it_counters() {
         let (open, b1) = challenge_call(&sys, game, id, 2).await;
         sys.send(&accomplice, game, open, b1).await.unwrap();
         // The proposer answers with lies; the honest challenger answers every one.
-        let truth = Trace::build(&parent, &wrong, &blobs).unwrap();
+        let truth = Trace::build(&parent, &wrong, &posted_messages(&sys, 2).await, &blobs).unwrap();
         let lie = |k: usize| {
             if k <= 1 { truth.at(k).unwrap().hash() } else { keccak256(k.to_be_bytes()) }
         };
@@ -854,12 +876,13 @@ fn step_fixture() -> &'static StepFixture {
             let parent = sys.state.clone();
             let (b1, out1) = batch1(&mut sys).await;
             let blobs = blobs_of(&b1);
-            traces.push((Trace::build(&parent, &sys.claim(&out1).await, &blobs).unwrap(), blobs));
+            let claim1 = sys.claim(&out1).await;
+            traces.push((Trace::build(&parent, &claim1, b1.messages(), &blobs).unwrap(), blobs));
             let parent = sys.state.clone();
             let (b2, out2) = batch2(&mut sys).await;
             let blobs = blobs_of(&b2);
             let claim2 = sys.claim(&out2).await;
-            traces.push((Trace::build(&parent, &claim2, &blobs).unwrap(), blobs));
+            traces.push((Trace::build(&parent, &claim2, b2.messages(), &blobs).unwrap(), blobs));
             let (alice, _) = keys();
             let parent = sys.state.clone();
             for bad in [
@@ -872,7 +895,7 @@ fn step_fixture() -> &'static StepFixture {
                 let out = execute_batch(&mut parent.clone(), &batch).unwrap();
                 let claim = claim_of(&claim2, &out);
                 let blobs = blobs_of(&batch);
-                let trace = Trace::build(&parent, &claim, &blobs).unwrap();
+                let trace = Trace::build(&parent, &claim, &[], &blobs).unwrap();
                 assert_eq!(trace.verdict, Verdict::Right);
                 assert!(matches!(out.receipts[1].status, TxStatus::Skipped(_)));
                 traces.push((trace, blobs));
@@ -894,7 +917,7 @@ fn step_mutated(
     let mut w = witness_sol_step(trace, k);
     mutate(&mut w);
     let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
-    (rt.block_on(step_on_chain(f.l1, f.stf, blobs, k, w)), trace.at(k + 1).copied())
+    (rt.block_on(step_on_chain(f.l1, f.stf, trace, blobs, k, w)), trace.at(k + 1).copied())
 }
 
 fn assert_non_canonical(got: &Result<Option<TraceState>, tribunal_l1::L1Error>) {
@@ -1164,7 +1187,10 @@ proptest::proptest! {
                 }
                 tx
             })
-            .collect();
+            .collect::<Vec<_>>();
+        // L1 messages come first, as the queue hands them to every batch.
+        let mut txs = txs;
+        txs.sort_by_key(|tx| !tx.kind().is_l1());
         let batch = Batch { chain_id: CHAIN, number: BatchNumber(3), txs };
         let out = execute_batch(&mut f.parent.clone(), &batch);
         prop_assert!(out.is_ok(), "the STF refused a batch: {:?}", out);
@@ -1178,6 +1204,7 @@ proptest::proptest! {
         let request = tribunal_tee::ProveRequest {
             claim: claim_tee,
             blobs: blobs.clone(),
+            messages: batch.messages().to_vec(),
             parent: f.parent.witness_for(&batch),
         };
         let tee = tribunal_tee::reexecute(f.parent.config(), &request);
@@ -1189,11 +1216,12 @@ proptest::proptest! {
         );
 
         // OP: the trace ends at the claim, and each on-chain step reaches the native state.
-        let trace = Trace::build(&f.parent, &claim, &blobs).unwrap();
+        let trace = Trace::build(&f.parent, &claim, batch.messages(), &blobs).unwrap();
         prop_assert_eq!(&trace.verdict, &Verdict::Right);
         let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
         for k in 0..trace.tx_count {
-            let got = rt.block_on(step_on_chain(f.l1, f.stf, &blobs, k, witness_sol_step(&trace, k)));
+            let w = witness_sol_step(&trace, k);
+            let got = rt.block_on(step_on_chain(f.l1, f.stf, &trace, &blobs, k, w));
             let got = got.ok().flatten();
             prop_assert_eq!(got.as_ref(), trace.at(k + 1), "step {} ({:?})", k, batch.txs[k]);
         }

@@ -273,8 +273,12 @@ fn revoked_expired_and_disallowed_signers_are_refused_and_self_disagreement_free
         let id = sys.propose(&claim).await.unwrap();
         let blobs = tribunal_da::encode_blobs(&batch1.encode()).unwrap();
         let genesis = tribunal_stf::State::new(StfConfig::new(CHAIN)).unwrap();
-        let request =
-            tribunal_tee::ProveRequest { claim, blobs, parent: genesis.witness_for(&batch1) };
+        let request = tribunal_tee::ProveRequest {
+            claim,
+            blobs,
+            messages: batch1.messages().to_vec(),
+            parent: genesis.witness_for(&batch1),
+        };
         let sig_a: Bytes = a.prove(&request).unwrap().signature.to_vec().into();
         let sig_b: Bytes = b.prove(&request).unwrap().signature.to_vec().into();
 

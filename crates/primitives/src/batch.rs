@@ -1,13 +1,16 @@
 //! Batches and their canonical encoding: the bytes that go into blobs and that the data
 //! commitment binds.
 //!
-//! The encoding is cut into 31-byte chunks, the payload of one blob field element each, and every
-//! transaction fills a fixed **record of four chunks**, so that the ZK circuit finds transaction
-//! `k` at chunks `1 + 4k .. 5 + 4k` without decoding lengths. Layout (integers big-endian):
+//! A batch executes the L1 messages it consumes (deposits and forced transactions, read from the
+//! `Inbox` queue, never from the blob) and then the sequencer's transactions, which are all the
+//! blob carries. The encoding is cut into 31-byte chunks, the payload of one blob field element
+//! each, and every sequencer transaction fills a fixed **record of four chunks**, so that the ZK
+//! circuit finds record `j` at chunks `1 + 4j .. 5 + 4j` without decoding lengths. Layout
+//! (integers big-endian):
 //!
 //! ```text
-//! batch    = header ‖ record*
-//! header   = version:u8 (=2) ‖ chain_id:u64 ‖ number:u64 ‖ tx_count:u32 ‖ 0^10       31 bytes
+//! blob     = header ‖ record*                       (transfers and withdrawals only)
+//! header   = version:u8 (=3) ‖ chain_id:u64 ‖ number:u64 ‖ tx_count:u32 ‖ 0^10       31 bytes
 //! record   = tx ‖ 0^(124 − |tx|)                                                     124 bytes
 //! transfer = 0x01 ‖ from:u32 ‖ to:u32 ‖ amount:u128 ‖ nonce:u64 ‖ signature:[u8;64]      97 bytes
 //! withdraw = 0x02 ‖ from:u32 ‖ to:[u8;20] ‖ amount:u128 ‖ nonce:u64 ‖ signature:[u8;64] 113 bytes
@@ -15,8 +18,9 @@
 //! forced   = 0x04 ‖ <transfer body> | 0x05 ‖ <withdraw body>
 //! ```
 //!
-//! Decoding is strict: every byte is accounted for and padding must be zero, so
-//! `decode(encode(b)) == b` and each batch has exactly one encoding.
+//! Deposits and forced transactions use the same encodings as `Inbox` messages
+//! ([`crate::queue`]). Decoding is strict: every byte is accounted for and padding must be zero,
+//! so `decode(encode(b), messages) == b` and each batch has exactly one encoding.
 
 use alloy_primitives::Address;
 
@@ -28,7 +32,7 @@ use crate::{
 };
 
 /// Version byte written by this build.
-pub const BATCH_VERSION: u8 = 2;
+pub const BATCH_VERSION: u8 = 3;
 /// Header length in bytes: one chunk.
 pub const HEADER_BYTES: usize = BYTES_PER_CHUNK;
 /// Header bytes that carry fields; the rest of the header chunk is zero.
@@ -50,30 +54,48 @@ pub const BYTES_PER_CHUNK: usize = 31;
 #[derive(Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
 pub struct BatchNumber(pub u64);
 
-/// An ordered list of transactions for one chain.
+/// An ordered list of transactions for one chain: the L1 messages it consumes, then the
+/// sequencer's transactions.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct Batch {
     /// L2 chain the batch belongs to.
     pub chain_id: ChainId,
     /// Position in the chain of batches.
     pub number: BatchNumber,
-    /// Transactions, in execution order.
+    /// Transactions, in execution order: the L1 messages of the batch's `Inbox` range first.
     pub txs: Vec<Tx>,
 }
 
 impl Batch {
-    /// The canonical encoding.
+    /// Number of L1 messages the batch consumes: its leading transactions of an L1 kind.
+    pub fn message_count(&self) -> usize {
+        self.txs.iter().take_while(|tx| tx.kind().is_l1()).count()
+    }
+
+    /// The L1 messages, read from the `Inbox` queue.
+    pub fn messages(&self) -> &[Tx] {
+        &self.txs[..self.message_count()]
+    }
+
+    /// The sequencer's transactions: what the blob carries.
+    pub fn records(&self) -> &[Tx] {
+        &self.txs[self.message_count()..]
+    }
+
+    /// The canonical blob payload: the header and one record per sequencer transaction (the L1
+    /// messages stay out; they are read from the queue).
     pub fn encode(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(HEADER_BYTES + self.txs.len() * RECORD_BYTES);
+        let records = self.records();
+        let mut out = Vec::with_capacity(HEADER_BYTES + records.len() * RECORD_BYTES);
         out.push(BATCH_VERSION);
         out.extend_from_slice(&self.chain_id.0.to_be_bytes());
         out.extend_from_slice(&self.number.0.to_be_bytes());
         let count =
-            u32::try_from(self.txs.len()).expect("a batch holds fewer than 2^32 transactions");
+            u32::try_from(records.len()).expect("a batch holds fewer than 2^32 transactions");
         out.extend_from_slice(&count.to_be_bytes());
         debug_assert_eq!(out.len(), HEADER_FIELD_BYTES);
         out.resize(HEADER_BYTES, 0);
-        for tx in &self.txs {
+        for tx in records {
             let start = out.len();
             encode_tx(tx, &mut out);
             out.resize(start + RECORD_BYTES, 0);
@@ -81,12 +103,17 @@ impl Batch {
         out
     }
 
-    /// Decodes a canonical encoding.
+    /// Decodes a canonical blob payload, after the L1 messages the batch consumes (the `Inbox`
+    /// range `[queueStart, queueEnd)`, in queue order).
     ///
     /// # Errors
-    /// [`DecodeError`] for an empty input, an unknown version, a truncated field, an unknown
-    /// transaction kind, a count that cannot fit, non-zero padding, or trailing bytes.
-    pub fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
+    /// [`DecodeError`] for a message of a sequencer kind, an empty input, an unknown version, a
+    /// truncated field, a record that is not a transfer or withdrawal, a count that cannot fit,
+    /// non-zero padding, or trailing bytes.
+    pub fn decode(bytes: &[u8], messages: &[Tx]) -> Result<Self, DecodeError> {
+        if let Some(index) = messages.iter().position(|m| !m.kind().is_l1()) {
+            return Err(DecodeError::NotAMessage { index });
+        }
         let mut r = Reader { bytes, pos: 0 };
         let version = *bytes.first().ok_or(DecodeError::Empty)?;
         if version != BATCH_VERSION {
@@ -101,10 +128,11 @@ impl Batch {
         if count as usize > available / RECORD_BYTES {
             return Err(DecodeError::TxCountTooLarge { count, available });
         }
-        let mut txs = Vec::with_capacity(count as usize);
+        let mut txs = Vec::with_capacity(messages.len() + count as usize);
+        txs.extend_from_slice(messages);
         for index in 0..count as usize {
             let end = r.pos + RECORD_BYTES;
-            txs.push(decode_tx(&mut r, index)?);
+            txs.push(decode_sequencer_tx(&mut r, index)?);
             r.padding(end)?;
         }
         if r.pos != bytes.len() {
@@ -113,7 +141,7 @@ impl Batch {
         Ok(Self { chain_id, number, txs })
     }
 
-    /// The data commitment of this batch's canonical encoding ([`data_commitment`]).
+    /// The data commitment of this batch's blob payload ([`data_commitment`]).
     pub fn data_commitment(&self) -> Fr {
         data_commitment(&self.encode())
     }
@@ -230,16 +258,17 @@ impl Reader<'_> {
     }
 }
 
-/// Decodes transaction record `index` of a batch encoding on its own: the transaction, then zero
-/// padding to [`RECORD_BYTES`]. A batch decodes exactly when its header does and each of its
+/// Decodes record `index` of a blob payload on its own: a transfer or withdrawal, then zero
+/// padding to [`RECORD_BYTES`]. A payload decodes exactly when its header does and each of its
 /// records does, which is how the dispute game's one-step proof reads a batch, one record at a
 /// time.
 ///
 /// # Errors
-/// [`DecodeError::UnknownTxKind`] or [`DecodeError::NonZeroPadding`] (offsets within the record).
+/// [`DecodeError::UnknownTxKind`] (an L1 kind included: those come from the queue) or
+/// [`DecodeError::NonZeroPadding`] (offsets within the record).
 pub fn decode_record(record: &[u8; RECORD_BYTES], index: usize) -> Result<Tx, DecodeError> {
     let mut r = Reader { bytes: record, pos: 0 };
-    let tx = decode_tx(&mut r, index)?;
+    let tx = decode_sequencer_tx(&mut r, index)?;
     r.padding(RECORD_BYTES)?;
     Ok(tx)
 }
@@ -259,6 +288,17 @@ pub fn decode_tx_exact(bytes: &[u8]) -> Result<Tx, DecodeError> {
     match bytes.len() - r.pos {
         0 => Ok(tx),
         count => Err(DecodeError::TrailingBytes { count }),
+    }
+}
+
+/// A blob record's transaction: a transfer or a withdrawal.
+fn decode_sequencer_tx(r: &mut Reader<'_>, index: usize) -> Result<Tx, DecodeError> {
+    let tag = r.bytes.get(r.pos).copied();
+    match tag.and_then(TxKind::from_tag) {
+        Some(kind) if kind.is_l1() => {
+            Err(DecodeError::UnknownTxKind { index, tag: tag.expect("tag read") })
+        }
+        _ => decode_tx(r, index),
     }
 }
 
@@ -303,25 +343,30 @@ mod tests {
             chain_id: ChainId(901),
             number: BatchNumber(4),
             txs: vec![
-                Tx::Transfer(t),
-                Tx::Withdraw(w),
                 Tx::Deposit(d),
                 Tx::ForcedTransfer(t),
                 Tx::ForcedWithdraw(w),
+                Tx::Transfer(t),
+                Tx::Withdraw(w),
             ],
         }
+    }
+
+    fn decode(bytes: &[u8]) -> Result<Batch, DecodeError> {
+        Batch::decode(bytes, sample().messages())
     }
 
     #[test]
     fn sizes_match_the_layout() {
         let b = sample();
-        assert_eq!(b.encode().len(), HEADER_BYTES + 5 * RECORD_BYTES);
+        assert_eq!(b.message_count(), 3);
+        assert_eq!(b.encode().len(), HEADER_BYTES + 2 * RECORD_BYTES);
         assert_eq!(HEADER_FIELD_BYTES, 21);
         let mut out = Vec::new();
         for (tx, len) in b.txs.iter().zip([
+            DEPOSIT_BYTES,
             TRANSFER_BYTES,
             WITHDRAW_BYTES,
-            DEPOSIT_BYTES,
             TRANSFER_BYTES,
             WITHDRAW_BYTES,
         ]) {
@@ -335,43 +380,46 @@ mod tests {
     #[test]
     fn bad_encodings_are_typed_errors() {
         let bytes = sample().encode();
-        assert_eq!(Batch::decode(&[]), Err(DecodeError::Empty));
+        assert_eq!(decode(&[]), Err(DecodeError::Empty));
         let mut v2 = bytes.clone();
         v2[0] = 2;
-        v2[0] = 1;
-        assert_eq!(
-            Batch::decode(&v2),
-            Err(DecodeError::UnsupportedVersion { got: 1, expected: 2 })
-        );
+        assert_eq!(decode(&v2), Err(DecodeError::UnsupportedVersion { got: 2, expected: 3 }));
         let mut header_pad = bytes.clone();
         header_pad[HEADER_BYTES - 1] = 1;
         assert_eq!(
-            Batch::decode(&header_pad),
+            decode(&header_pad),
             Err(DecodeError::NonZeroPadding { offset: HEADER_BYTES - 1 })
         );
         let mut record_pad = bytes.clone();
         record_pad[HEADER_BYTES + RECORD_BYTES - 1] = 1;
         assert_eq!(
-            Batch::decode(&record_pad),
+            decode(&record_pad),
             Err(DecodeError::NonZeroPadding { offset: HEADER_BYTES + RECORD_BYTES - 1 })
         );
-        assert!(matches!(Batch::decode(&bytes[..10]), Err(DecodeError::Truncated { .. })));
+        assert!(matches!(decode(&bytes[..10]), Err(DecodeError::Truncated { .. })));
         assert!(matches!(
-            Batch::decode(&bytes[..bytes.len() - 1]),
+            decode(&bytes[..bytes.len() - 1]),
             Err(DecodeError::TxCountTooLarge { .. })
         ));
         let mut trailing = bytes.clone();
         trailing.push(0);
-        assert_eq!(Batch::decode(&trailing), Err(DecodeError::TrailingBytes { count: 1 }));
+        assert_eq!(decode(&trailing), Err(DecodeError::TrailingBytes { count: 1 }));
         let mut unknown = bytes.clone();
         unknown[HEADER_BYTES] = 0x7f;
-        assert_eq!(
-            Batch::decode(&unknown),
-            Err(DecodeError::UnknownTxKind { index: 0, tag: 0x7f })
-        );
-        let mut huge = bytes;
+        assert_eq!(decode(&unknown), Err(DecodeError::UnknownTxKind { index: 0, tag: 0x7f }));
+        let mut huge = bytes.clone();
         huge[17..21].copy_from_slice(&u32::MAX.to_be_bytes());
-        assert!(matches!(Batch::decode(&huge), Err(DecodeError::TxCountTooLarge { .. })));
+        assert!(matches!(decode(&huge), Err(DecodeError::TxCountTooLarge { .. })));
+        // L1 messages come from the queue: the blob may not carry one, nor the queue a
+        // sequencer transaction.
+        let mut message = bytes.clone();
+        message[HEADER_BYTES] = TxKind::Deposit as u8;
+        assert_eq!(
+            decode(&message),
+            Err(DecodeError::UnknownTxKind { index: 0, tag: TxKind::Deposit as u8 })
+        );
+        let sequencer = sample().txs[3];
+        assert_eq!(Batch::decode(&bytes, &[sequencer]), Err(DecodeError::NotAMessage { index: 0 }));
     }
 
     #[test]
@@ -380,6 +428,10 @@ mod tests {
         let mut other = sample();
         other.txs.pop();
         assert_ne!(a, other.data_commitment());
+        // The messages are not in the blob: the queue accumulator binds them.
+        let mut no_messages = sample();
+        no_messages.txs.drain(..3);
+        assert_eq!(a, no_messages.data_commitment());
         other.number = BatchNumber(5);
         assert_ne!(other.data_commitment(), sample().data_commitment());
         assert_eq!(data_commitment(&[]), Fr::from(0u64));
@@ -388,13 +440,13 @@ mod tests {
     proptest! {
         #[test]
         fn decode_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
-            let _ = Batch::decode(&bytes);
+            let _ = decode(&bytes);
         }
 
         #[test]
         fn roundtrip(batch in crate::test_utils::arb_batch()) {
             let bytes = batch.encode();
-            prop_assert_eq!(Batch::decode(&bytes).unwrap(), batch);
+            prop_assert_eq!(Batch::decode(&bytes, batch.messages()).unwrap(), batch);
         }
     }
 }

@@ -77,7 +77,13 @@ pub enum DecodeError {
         /// Bytes remaining.
         available: usize,
     },
-    /// A transaction starts with an unknown kind tag.
+    /// A message handed to the decoder as the batch's L1 message is of a sequencer kind.
+    #[error("message {index} is not an L1 message (deposit or forced transaction)")]
+    NotAMessage {
+        /// Position among the messages.
+        index: usize,
+    },
+    /// A transaction starts with an unknown kind tag (in a blob record, also an L1 kind).
     #[error("transaction {index}: unknown kind tag {tag:#04x}")]
     UnknownTxKind {
         /// Position of the transaction in the batch.

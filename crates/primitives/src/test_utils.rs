@@ -65,13 +65,12 @@ pub fn arb_tx() -> impl Strategy<Value = Tx> {
     ]
 }
 
-/// Any batch of up to 16 transactions.
+/// Any batch of up to 16 transactions, its L1 messages first (as every batch orders them).
 pub fn arb_batch() -> impl Strategy<Value = Batch> {
     (any::<u64>(), any::<u64>(), prop::collection::vec(arb_tx(), 0..16)).prop_map(
-        |(chain_id, number, txs)| Batch {
-            chain_id: ChainId(chain_id),
-            number: BatchNumber(number),
-            txs,
+        |(chain_id, number, mut txs)| {
+            txs.sort_by_key(|tx| !tx.kind().is_l1());
+            Batch { chain_id: ChainId(chain_id), number: BatchNumber(number), txs }
         },
     )
 }

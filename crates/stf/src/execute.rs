@@ -143,12 +143,17 @@ impl BatchOutput {
     }
 }
 
-/// Decodes and executes a batch's canonical bytes ([`execute_batch`]).
+/// Decodes and executes a batch: its L1 messages (the `Inbox` range it consumes, in queue order)
+/// and its blob payload ([`execute_batch`]).
 ///
 /// # Errors
 /// [`StfError::Decode`] for malformed bytes, and everything [`execute_batch`] returns.
-pub fn execute_encoded_batch(state: &mut State, bytes: &[u8]) -> StfResult<BatchOutput> {
-    let batch = Batch::decode(bytes)?;
+pub fn execute_encoded_batch(
+    state: &mut State,
+    bytes: &[u8],
+    messages: &[Tx],
+) -> StfResult<BatchOutput> {
+    let batch = Batch::decode(bytes, messages)?;
     execute_batch(state, &batch)
 }
 

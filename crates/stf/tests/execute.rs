@@ -281,11 +281,11 @@ fn batch_header_is_checked() {
     b.number = BatchNumber(3);
     assert!(matches!(execute_batch(&mut state, &b), Err(StfError::WrongBatchNumber { .. })));
     assert!(matches!(
-        execute_encoded_batch(&mut state, &[9, 9]),
+        execute_encoded_batch(&mut state, &[9, 9], &[]),
         Err(StfError::Decode(DecodeError::UnsupportedVersion { got: 9, .. }))
     ));
     let ok = batch(&state, vec![tx]);
-    let out = execute_encoded_batch(&mut state, &ok.encode()).unwrap();
+    let out = execute_encoded_batch(&mut state, &ok.encode(), ok.messages()).unwrap();
     assert_eq!(out.data_commitment.0, ok.data_commitment());
     assert_eq!(state.head(), BatchNumber(1));
 }

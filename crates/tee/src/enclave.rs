@@ -4,7 +4,8 @@
 use alloy_eips::eip4844::Blob;
 use alloy_primitives::{Address, B256, keccak256};
 use tribunal_primitives::{
-    AccountIndex, Batch, BatchNumber, ChainId, Claim, batch::data_commitment, field::fr_to_be_bytes,
+    AccountIndex, Batch, BatchNumber, ChainId, Claim, Tx, batch::data_commitment,
+    field::fr_to_be_bytes,
 };
 use tribunal_stf::{BatchOutput, State, StateWitness, StfConfig, StfError, execute_batch};
 
@@ -42,6 +43,10 @@ pub struct ProveRequest {
     pub claim: Claim,
     /// The batch's blobs, in order.
     pub blobs: Vec<Blob>,
+    /// The L1 messages the batch consumes (its `Inbox` range, in queue order), as the host read
+    /// them from L1. Not trusted: their hashes must chain the claim's `queue_before` to its
+    /// `queue_after` (check 5), which L1 binds to the `Inbox`.
+    pub messages: Vec<Tx>,
     /// Every account the batch names, proven against `claim.parent_root`.
     pub parent: StateWitness,
 }
@@ -162,10 +167,10 @@ fn word(x: &tribunal_primitives::Fr) -> B256 {
 /// 2. keccak256 of the blobs' versioned hashes (EIP-4844, from their KZG commitments) is the
 ///    claim's `blobs_hash`;
 /// 3. the blobs decode to a canonical batch with the claimed number, whose data commitment is the
-///    claim's;
+///    claim's, after the request's L1 messages;
 /// 4. the witness proves every account the batch names against the claim's `parent_root`;
 /// 5. `execute_batch` from there, with the claim's `queue_before`, gives the claim's post root,
-///    withdrawal root and `queue_after`.
+///    withdrawal root and `queue_after` (so the messages are the queue's).
 ///
 /// # Errors
 /// [`TeeError`] naming the first check that fails.
@@ -180,7 +185,7 @@ pub fn reexecute(config: &StfConfig, request: &ProveRequest) -> Result<BatchOutp
         return Err(TeeError::BlobsMismatch { claimed: claim.blobs_hash, computed });
     }
     let payload = tribunal_da::decode_blobs(&request.blobs).map_err(tribunal_da::DaError::from)?;
-    let batch = Batch::decode(&payload).map_err(tribunal_da::DaError::from)?;
+    let batch = Batch::decode(&payload, &request.messages).map_err(tribunal_da::DaError::from)?;
     if batch.number != claim.batch_number || batch.number.0 == 0 {
         return Err(TeeError::WrongBatch { claim: claim.batch_number, batch: batch.number });
     }

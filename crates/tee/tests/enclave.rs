@@ -31,9 +31,9 @@ fn enclave() -> DevEnclave {
 fn request() -> (State, ProveRequest) {
     let (state, users) = funded_state(config().stf, 4, 1_000);
     let txs = vec![
+        users[3].deposit(7),
         Tx::Transfer(users[0].transfer(CHAIN, AccountIndex(1), 10, 0)),
         Tx::Withdraw(users[2].withdraw(CHAIN, Address::repeat_byte(9), 5, 0)),
-        users[3].deposit(7),
     ];
     let batch = Batch { chain_id: CHAIN, number: BatchNumber(1), txs };
     let blobs = tribunal_da::encode_blobs(&batch.encode()).unwrap();
@@ -51,7 +51,24 @@ fn request() -> (State, ProveRequest) {
         queue_before: QueueAcc::EMPTY,
         queue_after: out.queue_after,
     };
-    (state, ProveRequest { claim, blobs, parent })
+    (state, ProveRequest { claim, blobs, messages: batch.messages().to_vec(), parent })
+}
+
+/// The host hands the enclave the batch's L1 messages; one it alters, drops or makes up does not
+/// chain the claim's queue accumulators, so the enclave refuses to sign.
+#[test]
+fn a_host_cannot_choose_the_l1_messages() {
+    let (_, honest) = request();
+    enclave().prove(&honest).unwrap();
+    let mut altered = honest.clone();
+    let Tx::Deposit(d) = &mut altered.messages[0] else { panic!("a deposit") };
+    d.amount.0 += 1;
+    let mut dropped = honest.clone();
+    dropped.messages.clear();
+    for bad in [altered, dropped] {
+        let err = enclave().prove(&bad).unwrap_err();
+        assert!(matches!(err, TeeError::Disagree { .. }), "{err}");
+    }
 }
 
 #[test]

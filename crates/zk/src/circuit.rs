@@ -1,15 +1,19 @@
 //! The batch circuit: `execute_batch` of the reference STF as R1CS, with the blob binding.
 //!
+//! Slots hold the batch's L1 messages first (hashed into the queue accumulator, which the claim
+//! binds to the `Inbox`), then its blob records (in the data commitment and the blob).
+//!
 //! Per transaction slot (the same gadgets whatever the kind, selected by one-hot kind flags):
-//! - the record's four 31-byte chunks, built from the field bits of its kind's layout
+//! - the transaction's four 31-byte chunks, built from the field bits of its kind's layout
 //!   ([`tribunal_primitives::batch`]), so the data commitment, the queue hashes and the blob all
 //!   see exactly the posted bytes;
 //! - the sender's leaf update: signature (EdDSA-Poseidon), nonce, balance, 128-bit range;
 //! - the recipient's leaf update: existence, creation by deposit, key match, overflow;
 //! - the withdrawal leaf at the slot's position, the L1 queue accumulator, the data commitment.
 //!
-//! Per batch: the withdrawal tree, the claim digest and public input (SHA-256), and the blob
-//! polynomial evaluated at the challenge point in emulated BLS12-381 arithmetic.
+//! Per batch: the records shifted past the L1 slots (a barrel shift by the message count), the
+//! withdrawal tree, the claim digest and public input (SHA-256), and the blob polynomial
+//! evaluated at the challenge point in emulated BLS12-381 arithmetic.
 
 use ark_crypto_primitives::crh::sha256::constraints::Sha256Gadget;
 use ark_ff::{AdditiveGroup, Field, PrimeField};
@@ -174,6 +178,16 @@ impl Kinds {
             .add(&self.forced_withdraw)
     }
 
+    /// An L1 message: a deposit or forced transaction.
+    fn l1(&self) -> Num {
+        self.deposit.add(&self.forced_transfer).add(&self.forced_withdraw)
+    }
+
+    /// A blob record: a transfer or withdrawal.
+    fn record(&self) -> Num {
+        self.transfer.add(&self.withdraw)
+    }
+
     fn tag(&self) -> Num {
         let t = |n: &Num, k: TxKind| n.scale(Fr::from(k as u64));
         t(&self.transfer, TxKind::Transfer)
@@ -186,7 +200,8 @@ impl Kinds {
 
 /// What one slot hands to the batch-level gadgets.
 struct SlotOut {
-    active: Num,
+    /// A blob record (a sequencer transaction).
+    record: Num,
     chunks: [Num; 4],
     limbs: [Num; 16],
     withdrawal_leaf: Num,
@@ -216,7 +231,7 @@ fn slot(
     let layout_withdraw = kinds.withdraw.add(&kinds.forced_withdraw);
     let signed = layout_transfer.add(&layout_withdraw);
     let credited = layout_transfer.add(&kinds.deposit);
-    let l1 = kinds.deposit.add(&kinds.forced_transfer).add(&kinds.forced_withdraw);
+    let l1 = kinds.l1();
 
     // Fields, each as wide as its bytes in the record, so any record of a known kind can be
     // expressed and the rules, not the encoding, decide.
@@ -378,16 +393,12 @@ fn slot(
     let wleaf = poseidon(cs, &[address_n, amount_n])?;
     let withdrawal_leaf = applied_withdraw.mul(cs, &wleaf)?;
 
-    // L1 queue, applied or skipped: a deposit hashes its two chunks, a forced transaction its
-    // four.
-    let h2 = poseidon(cs, &chunks[..2])?;
-    let h4 = poseidon(cs, &chunks)?;
-    let forced = kinds.forced_transfer.add(&kinds.forced_withdraw);
-    let message = kinds.deposit.mul(cs, &h2)?.add(&forced.mul(cs, &h4)?);
+    // L1 queue, applied or skipped: a message hashes its four chunks.
+    let message = poseidon(cs, &chunks)?;
     let pushed = poseidon(cs, &[queue.clone(), message])?;
     *queue = Num::select(cs, &l1, &pushed, queue)?;
 
-    Ok(SlotOut { active: kinds.active(), chunks, limbs, withdrawal_leaf })
+    Ok(SlotOut { record: kinds.record(), chunks, limbs, withdrawal_leaf })
 }
 
 fn limbs_to_fp(
@@ -436,17 +447,19 @@ impl ConstraintSynthesizer<Fr> for BatchCircuit {
             .collect::<Result<_, _>>()?;
         for (k, kind) in kinds.iter().enumerate() {
             let active = kind.active();
-            // At most one kind, and active slots first.
+            // At most one kind, active slots first, and L1 messages before blob records.
             active.mul_equals(cs, &active.add_constant(-Fr::ONE), &Num::zero())?;
             if k > 0 {
-                active.mul_equals(
-                    cs,
-                    &Num::constant(Fr::ONE).sub(&kinds[k - 1].active()),
-                    &Num::zero(),
-                )?;
+                let not_before = |n: Num| Num::constant(Fr::ONE).sub(&n);
+                active.mul_equals(cs, &not_before(kinds[k - 1].active()), &Num::zero())?;
+                kind.l1().mul_equals(cs, &not_before(kinds[k - 1].l1()), &Num::zero())?;
             }
         }
-        let count = kinds.iter().fold(Num::zero(), |acc, k| acc.add(&k.active()));
+        // The blob's record count, and the number of L1 messages before its records.
+        let count = kinds.iter().fold(Num::zero(), |acc, k| acc.add(&k.record()));
+        let messages = kinds.iter().fold(Num::zero(), |acc, k| acc.add(&k.l1()));
+        let messages_bits =
+            messages.to_bits_le(cs, (usize::BITS - cfg.batch_size.leading_zeros()) as usize)?;
         let count_bits =
             count.to_bits_le(cs, (usize::BITS - cfg.batch_size.leading_zeros()) as usize)?;
         // Batch header chunk: version ‖ chain_id ‖ number ‖ tx_count ‖ 0^10, bits from the top.
@@ -481,24 +494,49 @@ impl ConstraintSynthesizer<Fr> for BatchCircuit {
         let mut root = parent_root.clone();
         let mut queue = queue_before.clone();
         let mut data = header_chunk;
-        let mut elements = vec![
-            BlobElementVar { index: 0, limbs: limbs_to_fp(cs, &length_limbs)? },
-            BlobElementVar { index: 1, limbs: limbs_to_fp(cs, &header_limbs)? },
-        ];
         let mut withdrawal_leaves = Vec::with_capacity(cfg.batch_size);
+        let mut slot_limbs = Vec::with_capacity(cfg.batch_size);
         for (k, kind) in kinds.iter().enumerate() {
             let out = slot(cs, depth, slot_w(k), kind, &chain_id, &mut root, &mut queue)?;
             let mut inputs = vec![data.clone()];
             inputs.extend(out.chunks.iter().cloned());
             let next = poseidon(cs, &inputs)?;
-            data = Num::select(cs, &out.active, &next, &data)?;
+            data = Num::select(cs, &out.record, &next, &data)?;
+            slot_limbs.push(out.limbs);
+            withdrawal_leaves.push(out.withdrawal_leaf);
+        }
+        // The blob carries the records only: slot `k` is record `k − messages`. A barrel shift
+        // by the bits of `messages` drops the L1 slots (a prefix) and moves the records to the
+        // front, zeros behind.
+        for (b, bit) in messages_bits.iter().enumerate() {
+            let by = 1usize << b;
+            let bit = Num::from_bool(bit);
+            let mut shifted = Vec::with_capacity(slot_limbs.len());
+            for k in 0..slot_limbs.len() {
+                let from = slot_limbs.get(k + by);
+                let mut limbs: [Num; 16] = std::array::from_fn(|_| Num::zero());
+                for (l, limb) in limbs.iter_mut().enumerate() {
+                    let here = &slot_limbs[k][l];
+                    *limb = match from {
+                        Some(there) => Num::select(cs, &bit, &there[l], here)?,
+                        None => here.sub(&bit.mul(cs, here)?),
+                    };
+                }
+                shifted.push(limbs);
+            }
+            slot_limbs = shifted;
+        }
+        let mut elements = vec![
+            BlobElementVar { index: 0, limbs: limbs_to_fp(cs, &length_limbs)? },
+            BlobElementVar { index: 1, limbs: limbs_to_fp(cs, &header_limbs)? },
+        ];
+        for (k, limbs) in slot_limbs.iter().enumerate() {
             for c in 0..4 {
                 elements.push(BlobElementVar {
                     index: 2 + 4 * k + c,
-                    limbs: limbs_to_fp(cs, &out.limbs[4 * c..4 * c + 4])?,
+                    limbs: limbs_to_fp(cs, &limbs[4 * c..4 * c + 4])?,
                 });
             }
-            withdrawal_leaves.push(out.withdrawal_leaf);
         }
 
         // Withdrawal tree: leaves at slot positions, empty subtrees above the batch.

@@ -4,7 +4,7 @@ use tribunal_stf::StfConfig;
 
 /// Bumped whenever the circuit's constraints change, so cached keys of an older circuit are
 /// never reused.
-pub const CIRCUIT_VERSION: u32 = 3;
+pub const CIRCUIT_VERSION: u32 = 4;
 
 /// The largest batch one blob holds: the SimpleCoder header, the batch header, then four field
 /// elements per transaction, in 4096 field elements.
@@ -90,7 +90,7 @@ mod tests {
     fn validation() {
         let ok = CircuitConfig { account_depth: 32, withdrawal_depth: 10, batch_size: 16 };
         assert_eq!(ok.validate(), Ok(()));
-        assert_eq!(ok.key_id(), "v3-d32-w10-b16");
+        assert_eq!(ok.key_id(), format!("v{CIRCUIT_VERSION}-d32-w10-b16"));
         let bad = |f: fn(&mut CircuitConfig)| {
             let mut c = ok;
             f(&mut c);

@@ -55,10 +55,10 @@ fn mixed(users: &[User]) -> Vec<Tx> {
         }),
         users[0].deposit(5),
         Tx::ForcedTransfer(users[1].transfer(CHAIN, AccountIndex(2), 10, 0)),
+        Tx::ForcedWithdraw(users[1].withdraw(CHAIN, Address::repeat_byte(0xbb), 1, 1)),
         Tx::Transfer(users[0].transfer(CHAIN, AccountIndex(1), 100, 0)),
         Tx::Transfer(users[2].transfer(CHAIN, AccountIndex(2), 7, 0)),
         Tx::Withdraw(users[3].withdraw(CHAIN, Address::repeat_byte(0xaa), 300, 0)),
-        Tx::ForcedWithdraw(users[1].withdraw(CHAIN, Address::repeat_byte(0xbb), 1, 1)),
     ]
 }
 
@@ -88,6 +88,21 @@ fn forged(txs: impl FnOnce(&[User]) -> Vec<Tx>, forge: impl FnOnce(&mut Batch, &
 
 fn transfer(users: &[User], from: usize, to: u32, amount: u128, nonce: u64) -> Tx {
     Tx::Transfer(users[from].transfer(CHAIN, AccountIndex(to), amount, nonce))
+}
+
+/// The queue's messages execute before the blob's records: a prover that slots a message after
+/// a sequencer transaction (so it would run on another state) cannot satisfy the circuit.
+#[test]
+fn an_l1_message_after_a_blob_record_is_refused() {
+    let (mut state, users, cfg) = setup();
+    let txs = vec![transfer(&users, 0, 1, 10, 0), users[2].deposit(5)];
+    let batch = Batch { chain_id: CHAIN, number: BatchNumber(1), txs };
+    let out = execute_batch(&mut state, &batch).unwrap();
+    let blob = &tribunal_da::encode_blobs(&batch.encode()).unwrap()[0];
+    let w = BatchWitness::new(&cfg, &batch, &out, blob).unwrap();
+    let (ok, _, which) = check(cfg, Some(w));
+    println!("unsatisfied: {which:?}");
+    assert!(!ok, "a message after a record");
 }
 
 #[test]
@@ -424,6 +439,9 @@ mod agreement {
                     tx
                 })
                 .collect();
+            // The L1 messages first, as the queue hands them to every batch.
+            let mut txs = txs;
+            txs.sort_by_key(|tx| !tx.kind().is_l1());
             let batch = Batch { chain_id: CHAIN, number: BatchNumber(1), txs };
             let out = execute_batch(&mut state, &batch).unwrap();
             let blob = &tribunal_da::encode_blobs(&batch.encode()).unwrap()[0];

@@ -116,7 +116,7 @@ pub(super) fn tee(a: &TeeBenchArgs) -> eyre::Result<()> {
         queue_before: QueueAcc::EMPTY,
         queue_after: out.queue_after,
     };
-    let request = ProveRequest { claim, blobs, parent };
+    let request = ProveRequest { claim, blobs, messages: batch.messages().to_vec(), parent };
     let enclave = DevEnclave::new(
         EnclaveConfig { stf: config, l1_chain_id: 1, finality: Address::ZERO },
         PrivateKeySigner::from_bytes(&B256::repeat_byte(7))?,

@@ -174,7 +174,7 @@ pub(super) async fn zk_self_disagrees(w: &mut World) -> eyre::Result<()> {
     // The attacker forges a proof of another post root for the same batch.
     let keys = w.r.zk_keys.clone();
     let blobs = blobs_of(w, n).await?;
-    let batch = tribunal_da::decode_batch(&blobs)?;
+    let batch = tribunal_da::decode_batch(&blobs, &messages_of(w, n).await?)?;
     let out = execute_batch(&mut w.state_after(n - 1).await?, &batch)?;
     let right = BatchWitness::new(&keys.config, &batch, &out, &blobs[0])?;
     let mut lie = right.clone();
@@ -350,7 +350,8 @@ pub(super) async fn wrong_claim(w: &mut World) -> eyre::Result<()> {
             .await?;
     let claim = tribunal_dispute::agent::claim_from_sol(&raw)
         .ok_or_else(|| eyre::eyre!("claim {wrong} does not decode"))?;
-    let truth = Trace::build(&w.state_after(n - 1).await?, &claim, &blobs)?;
+    let truth =
+        Trace::build(&w.state_after(n - 1).await?, &claim, &messages_of(w, n).await?, &blobs)?;
     let lie = |k: usize| -> eyre::Result<B256> {
         if k <= 1 {
             Ok(truth.at(k).ok_or_else(|| eyre::eyre!("no trace state {k}"))?.hash())
@@ -409,7 +410,7 @@ pub(super) async fn wrong_claim(w: &mut World) -> eyre::Result<()> {
                 // The attacker counters the one-transaction challenge with its own step, the
                 // sender's nonce aliased by the field modulus so the Merkle check still passes.
                 let mut call = step_call(*id, &truth, &blobs, node.lo as usize)?;
-                call._witness.sender.nonce += modulus_word();
+                call.witness_mut().sender.nonce += modulus_word();
                 let refused = w.l1.send(&attacker, L1Tx::call(game, call.abi_encode())).await;
                 let data = refused.err().and_then(|e| e.revert_data().cloned()).unwrap_or_default();
                 eyre::ensure!(
@@ -520,6 +521,11 @@ async fn op_window(w: &World) -> eyre::Result<u64> {
 async fn blobs_of(w: &World, n: u64) -> eyre::Result<Vec<alloy_eips::eip4844::Blob>> {
     let hashes = view(&*w.l1, w.r.d.inbox, Inbox::blobHashesCall { _batchNumber: n }).await?;
     Ok(w.l1.blobs(&hashes).await?)
+}
+
+/// Batch `n`'s L1 messages, from the `Inbox` queue.
+async fn messages_of(w: &World, n: u64) -> eyre::Result<Vec<tribunal_primitives::Tx>> {
+    Ok(tribunal_dispute::queue::batch_messages(&*w.l1, w.r.d.inbox, n).await?)
 }
 
 /// Waits, narrating the node, until claim `id`'s game has `status`.
