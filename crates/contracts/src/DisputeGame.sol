@@ -48,8 +48,6 @@ interface IBlobInbox {
 ///        against the blobs, or an L1 message's four chunks proven against the `Inbox`'s stored
 ///        accumulators, never taken on the caller's word. When the STF reaches exactly the
 ///        challenged upper hash, the challenge is countered; otherwise it is proven.
-///      - `proveBadElement`: a blob field element that no decodable batch has (a top byte set, or
-///        non-zero after the batch's last record) proves the root's challenge.
 ///      Each position exists once (same parent, same content), so nobody can squat a claim or a
 ///      move: whoever posts it, the content is what the rules fix, and every side's answers stay
 ///      open to everyone. A wrong move by a player is only a wrong sibling that the other side
@@ -174,6 +172,8 @@ contract DisputeGame is IDisputeGame {
     address internal constant POINT_EVALUATION = address(0x0a);
     /// @notice Version byte of the batch encoding.
     uint256 internal constant BATCH_VERSION = 3;
+    /// @notice The 31 payload bytes of a blob field element (its top byte is not part of the batch).
+    uint256 internal constant PAYLOAD_MASK = (1 << 248) - 1;
     /// @notice Payload bytes per field element, header bytes, record bytes.
     uint256 internal constant CHUNK_BYTES = 31;
     uint256 internal constant RECORD_BYTES = 124;
@@ -257,8 +257,6 @@ contract DisputeGame is IDisputeGame {
     error Game_BadBlobProof(uint256 element);
     /// @notice The element is not in the batch's blobs.
     error Game_ElementOutOfRange(uint256 element);
-    /// @notice The element is a valid part of the batch.
-    error Game_ElementValid(uint256 element);
     /// @notice The chunks are not the L1 message at queue index `index`.
     error Game_NotQueuedMessage(uint64 index);
     /// @notice No payout yet, or nothing to pay.
@@ -349,21 +347,17 @@ contract DisputeGame is IDisputeGame {
         Claim memory c = FINALITY.claimOf(_claimId);
         uint256 rootId = _root(g, _claimId, c);
         Node storage root = nodes[rootId];
-        bool decodable = _readHeader(g, c, _header);
+        _readHeader(g, c, _header);
         (uint64 queueStart, uint64 queueEnd) = INBOX.queueRange(c.batchNumber);
         g.queueStart = queueStart;
         g.messages = uint32(queueEnd - queueStart);
         bytes32 loHash = STF.traceHash(
             StfStep.TraceState(c.parentRoot, c.queueBefore, STF.EMPTY_WITHDRAWAL_ROOT(), bytes32(g.headerChunk))
         );
-        uint32 n = decodable ? g.messages + g.txCount : 0;
-        if (decodable && n == 0 && loHash == root.hiHash) revert Game_NothingToDispute(_claimId);
+        uint32 n = g.messages + g.txCount;
+        if (n == 0 && loHash == root.hiHash) revert Game_NothingToDispute(_claimId);
         id = _post(rootId, Kind.CHALLENGE, 0, n, loHash, root.hiHash, 0);
-        if (!decodable) {
-            _prove(id, "header does not decode");
-        } else if (n == 0) {
-            _prove(id, "empty batch with another post state");
-        }
+        if (n == 0) _prove(id, "empty batch with another post state");
     }
 
     /// @notice Answers challenge `_id` for the claim's side: the trace hash after the first
@@ -422,7 +416,8 @@ contract DisputeGame is IDisputeGame {
         for (uint256 j; j < 4; ++j) {
             uint256 element = 2 + 4 * uint256(ch.lo - g.messages) + j;
             _verifyElement(hashes, element, _record[j]);
-            chunks[j] = _record[j].value;
+            // A field element's top byte is not part of the batch (docs/stf.md).
+            chunks[j] = _record[j].value & PAYLOAD_MASK;
         }
         (bool valid, StfStep.TraceState memory post) = STF.step(ch.lo, false, chunks, _witness);
         _decide(_id, ch, valid && STF.traceHash(post) == ch.hiHash);
@@ -468,25 +463,6 @@ contract DisputeGame is IDisputeGame {
             _ch.proven = true;
         }
         emit Stepped(_id, _countered, msg.sender);
-    }
-
-    /// @notice Proves the challenge of claim `_claimId` with a blob field element that no
-    ///         decodable batch has: a top byte set, or a non-zero element after the batch's last
-    ///         record. Anyone.
-    /// @param _claimId The claim.
-    /// @param _element The element's index across the batch's blobs.
-    /// @param _opening Its value and KZG opening.
-    function proveBadElement(uint256 _claimId, uint256 _element, BlobElement calldata _opening) external {
-        Game storage g = _open(_claimId);
-        if (g.root == 0) revert Game_NotChallenged(_claimId);
-        uint256 id = nodeByKey[_key(g.root - 1, Kind.CHALLENGE, 0)];
-        if (nodes[id - 1].proven) revert Game_InvalidMove(id - 1);
-        bytes32[] memory hashes = INBOX.blobHashes(FINALITY.claimOf(_claimId).batchNumber);
-        _verifyElement(hashes, _element, _opening);
-        uint256 end = 1 + 4 * uint256(g.txCount);
-        bool bad = _opening.value >> 248 != 0 || (_element > end && _opening.value != 0);
-        if (!bad) revert Game_ElementValid(_element);
-        _prove(id - 1, "blob data does not decode");
     }
 
     // ---------------------------------------------------------------- resolution
@@ -708,33 +684,33 @@ contract DisputeGame is IDisputeGame {
         return a < b ? a : b;
     }
 
-    /// @dev Reads the payload length (element 0) and the batch header (element 1). Returns false
-    ///      when they cannot start a decodable batch for this claim: a top byte set, non-zero
-    ///      header padding, a zero length or one beyond the blobs, another version, chain or batch
-    ///      number, or a length other than `31 + 124·txCount`.
-    function _readHeader(Game storage g, Claim memory c, BlobElement[2] calldata _header) internal returns (bool) {
+    /// @dev Reads the payload length (element 0) and the batch header (element 1), top bytes
+    ///      ignored, into `g.txCount` and `g.headerChunk`. When they do not start a batch of this
+    ///      claim (non-zero padding, another version, chain or batch number, or a length other
+    ///      than `31 + 124·count` within the blobs), the batch has no records: `txCount = 0` and
+    ///      the data commitment starts at the header of an empty batch (`tribunal_da::read_header`
+    ///      is the same rule).
+    function _readHeader(Game storage g, Claim memory c, BlobElement[2] calldata _header) internal {
         bytes32[] memory hashes = INBOX.blobHashes(c.batchNumber);
         _verifyElement(hashes, 0, _header[0]);
         _verifyElement(hashes, 1, _header[1]);
         g.headerKnown = true;
-        uint256 lengthWord = _header[0].value;
-        uint256 chunk = _header[1].value;
-        g.headerChunk = chunk;
+        uint256 lengthWord = _header[0].value & PAYLOAD_MASK;
+        uint256 chunk = _header[1].value & PAYLOAD_MASK;
         uint256 available = (hashes.length * FIELD_ELEMENTS_PER_BLOB - 1) * CHUNK_BYTES;
-        // Element 0: 0x00 ‖ length:u64 ‖ 0^23.
+        // Element 0: length:u64 ‖ 0^23. Element 1: version:u8 ‖ chain:u64 ‖ number:u64 ‖ count:u32 ‖ 0^10.
         uint256 length = lengthWord >> 184;
-        if (lengthWord >> 248 != 0 || lengthWord & ((1 << 184) - 1) != 0) return false;
-        if (length == 0 || length > available) return false;
-        // Element 1: 0x00 ‖ version:u8 ‖ chain:u64 ‖ number:u64 ‖ count:u32 ‖ 0^10.
-        if (chunk >> 248 != 0 || chunk & ((1 << 80) - 1) != 0) return false;
         uint256 count = (chunk >> 80) & type(uint32).max;
-        if (
-            chunk >> 240 != BATCH_VERSION || (chunk >> 176) & type(uint64).max != L2_CHAIN_ID
-                || (chunk >> 112) & type(uint64).max != c.batchNumber
-        ) return false;
-        if (length != CHUNK_BYTES + RECORD_BYTES * count) return false;
-        g.txCount = uint32(count);
-        return true;
+        bool decodable = lengthWord & ((1 << 184) - 1) == 0 && chunk & ((1 << 80) - 1) == 0
+            && chunk >> 240 == BATCH_VERSION && (chunk >> 176) & type(uint64).max == L2_CHAIN_ID
+            && (chunk >> 112) & type(uint64).max == c.batchNumber && length == CHUNK_BYTES + RECORD_BYTES * count
+            && length <= available;
+        if (decodable) {
+            g.txCount = uint32(count);
+            g.headerChunk = chunk;
+        } else {
+            g.headerChunk = (BATCH_VERSION << 240) | (uint256(L2_CHAIN_ID) << 176) | (uint256(c.batchNumber) << 112);
+        }
     }
 
     /// @dev Checks `_e` is element `_element` (counted across the batch's blobs) of its blob, with

@@ -12,10 +12,11 @@ import { BabyJubjub } from "BabyJubjub.sol";
 ///      records. `step` takes the agreed state before transaction `index`, the transaction's four
 ///      31-byte chunks (a message proven against the queue's accumulators, or a record proven
 ///      against the batch's blobs, by the caller) and Merkle witnesses, and returns the state
-///      after it, or `valid = false` when a record does not decode. A message moves the queue
-///      accumulator, a record the data accumulator. A transaction that fails a rule is skipped,
-///      whoever brought it (the sequencer or the L1 queue): only its accumulator moves, so no
-///      transaction can make a batch have no post state. Every witness value must be canonical
+///      after it. A message moves the queue accumulator, a record the data accumulator. A
+///      transaction that fails a rule, and a record that holds no transaction at all, is skipped,
+///      whoever brought it (the sequencer, a stranger posting after the forced-inclusion
+///      deadline, or the L1 queue): only its accumulator moves, so no posted bytes can make a
+///      batch have no post state. Every witness value must be canonical
 ///      (`Step_NonCanonicalWitness`) and is checked against the roots, so a caller can only
 ///      change the outcome by finding a Poseidon collision; a witness that does not verify
 ///      reverts. Who may call: anyone (a view); the dispute game calls it from `step`. Rules and encodings mirror `tribunal_stf::execute` and
@@ -159,8 +160,10 @@ contract StfStep {
     ///        queue's accumulators) rather than a blob record (proven against the blobs).
     /// @param _chunks The transaction's four chunks, each a 31-byte payload (below 2^248).
     /// @param _w The state before the transaction and the witnesses.
-    /// @return valid False when the chunks do not decode as a transaction of their source: a
-    ///         blob record is a transfer or withdrawal, a message a deposit or forced one.
+    /// @return valid False only when the chunks are not an `Inbox` message (a deposit or forced
+    ///         transaction) although the caller says they are, or a chunk has its top byte set. A
+    ///         blob record that holds no transfer or withdrawal is skipped: valid, only the data
+    ///         accumulator moves.
     /// @return post The state after it (meaningless when `valid` is false).
     function step(uint256 _index, bool _message, uint256[4] calldata _chunks, StepWitness calldata _w)
         external
@@ -181,20 +184,23 @@ contract StfStep {
         }
         bytes memory rec = _record(_chunks);
         uint8 tag = uint8(_read(rec, 0, 1));
-        // A message's kind is an L1 kind, a record's a sequencer kind.
-        bool l1 = tag == TAG_DEPOSIT || tag == TAG_FORCED_TRANSFER || tag == TAG_FORCED_WITHDRAW;
-        if (l1 != _message) return (false, post);
         bool applied;
-        if (tag == TAG_TRANSFER || tag == TAG_FORCED_TRANSFER) {
-            if (!_zeroFrom(rec, 97)) return (false, post);
+        if (!_message && tag == TAG_TRANSFER && _zeroFrom(rec, 97)) {
             (applied, post.stateRoot) = _transfer(rec, _w);
-        } else if (tag == TAG_WITHDRAW || tag == TAG_FORCED_WITHDRAW) {
-            if (!_zeroFrom(rec, 113)) return (false, post);
+        } else if (!_message && tag == TAG_WITHDRAW && _zeroFrom(rec, 113)) {
             (applied, post.stateRoot, post.withdrawalRoot) = _withdraw(rec, _index, _w);
-        } else if (tag == TAG_DEPOSIT) {
-            if (!_zeroFrom(rec, 53)) return (false, post);
+        } else if (!_message) {
+            // A record that holds no transfer or withdrawal (an unknown tag, an L1 kind, which
+            // comes from the queue, or non-zero padding) is skipped: only the data moves.
+            return (true, post);
+        } else if (tag == TAG_FORCED_TRANSFER && _zeroFrom(rec, 97)) {
+            (applied, post.stateRoot) = _transfer(rec, _w);
+        } else if (tag == TAG_FORCED_WITHDRAW && _zeroFrom(rec, 113)) {
+            (applied, post.stateRoot, post.withdrawalRoot) = _withdraw(rec, _index, _w);
+        } else if (tag == TAG_DEPOSIT && _zeroFrom(rec, 53)) {
             (applied, post.stateRoot) = _deposit(rec, _w);
         } else {
+            // Not an `Inbox` message: the caller proved otherwise, so this never happens.
             return (false, post);
         }
         if (!applied) {

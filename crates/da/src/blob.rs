@@ -8,11 +8,19 @@
 //!
 //! alloy's decoder returns `None` for any problem; [`decode_blobs`] names the problem instead, and
 //! also refuses non-zero padding, so each payload has exactly one encoding.
+//!
+//! A *posted* batch is read with [`read_batch`], which is total (docs/stf.md): a blob field
+//! element's top byte is ignored, a header that does not decode means no records, a record that
+//! holds no transfer or withdrawal is [`Tx::Undecodable`], and elements after the last record are
+//! ignored. Every leg (ZK, TEE, OP) reads blobs this way, so no posted bytes can refuse a batch.
 
 use alloy_eips::eip4844::{
     Blob, FIELD_ELEMENTS_PER_BLOB, builder::SidecarBuilder, builder::SimpleCoder,
 };
-use tribunal_primitives::{Batch, Tx};
+use tribunal_primitives::{
+    Batch, BatchNumber, ChainId, Tx,
+    batch::{BATCH_VERSION, RECORD_BYTES, read_record},
+};
 
 use crate::error::{BlobError, DaError};
 
@@ -94,6 +102,63 @@ pub fn decode_blobs(blobs: &[Blob]) -> Result<Vec<u8>, BlobError> {
 /// canonical batch (wrong version, truncated, trailing bytes…).
 pub fn decode_batch(blobs: &[Blob], messages: &[Tx]) -> Result<Batch, DaError> {
     Ok(Batch::decode(&decode_blobs(blobs)?, messages)?)
+}
+
+/// Element `g` of `blobs` (counted across them) as 32 bytes; zeros past the last blob.
+fn element(blobs: &[Blob], g: usize) -> [u8; 32] {
+    blobs.get(g / FIELD_ELEMENTS).map_or([0; 32], |b| {
+        let i = g % FIELD_ELEMENTS;
+        b.0[32 * i..32 * i + 32].try_into().expect("32 bytes")
+    })
+}
+
+/// The record count of the batch `blobs` hold, or `None` when their first two elements are not
+/// the header of batch `number` of `chain_id` (then the batch has no records). Top bytes are
+/// ignored. Element 0: `length: u64` in bytes 1..9, zeros after; element 1: `version ‖ chain_id ‖
+/// number ‖ count: u32 ‖ 0^10` in bytes 1..32; `length = 31 + 124·count`, within the blobs.
+/// `DisputeGame._readHeader` is the same rule on chain.
+pub fn read_header(blobs: &[Blob], chain_id: ChainId, number: BatchNumber) -> Option<usize> {
+    let length_word = element(blobs, 0);
+    let header = element(blobs, 1);
+    if length_word[9..].iter().any(|&b| b != 0) || header[22..].iter().any(|&b| b != 0) {
+        return None;
+    }
+    let length = u64::from_be_bytes(length_word[1..9].try_into().expect("8 bytes"));
+    let available = (blobs.len() * FIELD_ELEMENTS).saturating_sub(1) * BYTES_PER_FIELD_ELEMENT;
+    let chain = u64::from_be_bytes(header[2..10].try_into().expect("8 bytes"));
+    let batch = u64::from_be_bytes(header[10..18].try_into().expect("8 bytes"));
+    let count = u32::from_be_bytes(header[18..22].try_into().expect("4 bytes")) as usize;
+    let expected = (BYTES_PER_FIELD_ELEMENT + RECORD_BYTES * count) as u64;
+    (header[1] == BATCH_VERSION
+        && chain == chain_id.0
+        && batch == number.0
+        && length == expected
+        && length <= available as u64)
+        .then_some(count)
+}
+
+/// Record `j`'s 124 bytes: the low 31 bytes of elements `2 + 4j ..= 5 + 4j`.
+pub fn record_bytes(blobs: &[Blob], j: usize) -> [u8; RECORD_BYTES] {
+    let mut record = [0u8; RECORD_BYTES];
+    for c in 0..4 {
+        record[31 * c..31 * c + 31].copy_from_slice(&element(blobs, 2 + 4 * j + c)[1..]);
+    }
+    record
+}
+
+/// Batch `number` of `chain_id` as every leg executes it: its L1 `messages` (the `Inbox` range,
+/// in queue order), then the records `blobs` hold ([`read_header`], [`read_record`]). Total: any
+/// bytes give a batch.
+pub fn read_batch(
+    blobs: &[Blob],
+    messages: &[Tx],
+    chain_id: ChainId,
+    number: BatchNumber,
+) -> Batch {
+    let records = read_header(blobs, chain_id, number).unwrap_or(0);
+    let mut txs = messages.to_vec();
+    txs.extend((0..records).map(|j| read_record(&record_bytes(blobs, j))));
+    Batch { chain_id, number, txs }
 }
 
 #[cfg(test)]

@@ -456,7 +456,7 @@ async fn bare_verifications(l1: &impl L1, r: &Rollup, n: u64) -> eyre::Result<Ba
     let hashes = view(l1, r.d.inbox, Inbox::blobHashesCall { _batchNumber: n }).await?;
     let blobs = l1.blobs(&hashes).await?;
     let messages = tribunal_dispute::queue::batch_messages(l1, r.d.inbox, n).await?;
-    let batch = tribunal_da::decode_batch(&blobs, &messages)?;
+    let batch = tribunal_da::read_batch(&blobs, &messages, claim.chain_id, claim.batch_number);
     let mut replica = tribunal_dispute::Replica::new(r.genesis.clone());
     let parent = replica
         .state_after(l1, r.d.inbox, n - 1)

@@ -16,7 +16,7 @@ use tribunal_contracts::{
     DisputeGame::{self, BlobElement},
     Inbox, MultiProofFinality, StfStep,
 };
-use tribunal_da::{decode_batch, open_element};
+use tribunal_da::{open_element, read_batch};
 use tribunal_l1::{L1, L1Error, L1Tx, view};
 use tribunal_primitives::{
     BatchNumber, ChainId, Claim, DataCommitment, Fr, QueueAcc, StateRoot, WithdrawalRoot,
@@ -119,13 +119,6 @@ pub enum Action {
         /// Gas used.
         gas: u64,
     },
-    /// A bad blob element proved a challenge.
-    ProvedBadElement {
-        /// The challenge's position id.
-        challenge: u64,
-        /// The element.
-        element: u64,
-    },
     /// A position was settled and its bond paid.
     ResolvedNode {
         /// The position.
@@ -185,10 +178,8 @@ impl Replica {
             let blobs = blobs_of(l1, inbox, next).await?;
             let messages = batch_messages(l1, inbox, next).await?;
             let mut state = state.clone();
-            match decode_batch(&blobs, &messages)
-                .map_err(|e| e.to_string())
-                .and_then(|b| execute_batch(&mut state, &b).map_err(|e| e.to_string()))
-            {
+            let batch = read_batch(&blobs, &messages, state.config().chain_id, BatchNumber(next));
+            match execute_batch(&mut state, &batch).map_err(|e| e.to_string()) {
                 Ok(_) => {
                     self.states.insert(next, state);
                     if self.states.len() > KEPT_STATES {
@@ -624,17 +615,7 @@ impl<L: L1> Player<L> {
                 }
             }
             (Side::Challenger, kind::CHALLENGE) if right_challenge(&n) => {
-                if let Verdict::BadElement(g) = trace.verdict {
-                    if n.depth == 1 {
-                        let call = DisputeGame::proveBadElementCall {
-                            _claimId: U256::from(claim),
-                            _element: U256::from(g),
-                            _opening: blob_element(blobs, g)?,
-                        };
-                        self.send(call, U256::ZERO).await?;
-                        out.push(Action::ProvedBadElement { challenge: id, element: g as u64 });
-                    }
-                } else if n.hi - n.lo == 1 {
+                if n.hi - n.lo == 1 {
                     let call = step_call(id, trace, blobs, n.lo as usize)?;
                     let gas = self.send_data(call.abi_encode(), U256::ZERO).await?;
                     tracing::info!(challenge = id, gas, "one-step proof proved a challenge");
@@ -642,9 +623,6 @@ impl<L: L1> Player<L> {
                 }
             }
             (Side::Challenger, kind::MIDPOINT) => {
-                if matches!(trace.verdict, Verdict::BadElement(_)) {
-                    return Ok(()); // the bad element decides the game
-                }
                 let agree = truth(n.lo) == Some(n.hiHash);
                 let parent = self.node(u64::from(n.parent) - 1).await?;
                 if truth(parent.lo) != Some(parent.loHash)

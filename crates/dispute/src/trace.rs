@@ -9,15 +9,16 @@
 //! A batch's transactions are its `m` L1 messages (the `Inbox` range, read from the queue), then
 //! its blob records. The blob layout ([`tribunal_da::blob`]): element 0 holds the payload length,
 //! element 1 the batch header chunk, and record `j` (transaction `m + j`) is elements
-//! `2 + 4j ..= 5 + 4j` (counted across the batch's blobs). A claim is wrong when its data does not decode (a record included) or when its
-//! `T_n` is not the trace's; a transaction that fails a rule is skipped, never a refusal; [`Verdict`] says which, and where the game proves it.
+//! `2 + 4j ..= 5 + 4j` (counted across the batch's blobs). The blobs are read as every leg reads
+//! them ([`tribunal_da::read_batch`]): any bytes give a trace, so a claim is wrong only when its
+//! `T_n` is not the trace's ([`Verdict`]).
 
 use alloy_eips::eip4844::Blob;
 use alloy_primitives::{B256, U256, keccak256};
-use tribunal_da::blob::{BYTES_PER_FIELD_ELEMENT, FIELD_ELEMENTS};
+use tribunal_da::blob::{read_batch, read_header, record_bytes};
 use tribunal_primitives::{
     AccountIndex, Batch, Claim, Fr, Tx,
-    batch::{BATCH_VERSION, RECORD_BYTES, chunk_to_fr, decode_record},
+    batch::{BATCH_VERSION, RECORD_BYTES, chunk_to_fr},
     eip2494::unpack_point,
     field::fr_to_be_bytes,
     poseidon::hash,
@@ -64,51 +65,13 @@ impl TraceState {
     }
 }
 
-/// The batch's blob field elements, indexed across blobs.
-#[derive(Clone, Copy, Debug)]
-pub struct Elements<'a>(pub &'a [Blob]);
-
-impl Elements<'_> {
-    /// Number of elements.
-    pub const fn len(&self) -> usize {
-        self.0.len() * FIELD_ELEMENTS
-    }
-
-    /// Whether there are no blobs.
-    pub const fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    /// Element `g` as 32 big-endian bytes.
-    ///
-    /// # Panics
-    /// When `g >= self.len()`.
-    pub fn bytes(&self, g: usize) -> [u8; 32] {
-        let blob = &self.0[g / FIELD_ELEMENTS];
-        let i = g % FIELD_ELEMENTS;
-        blob.0[32 * i..32 * i + 32].try_into().expect("32 bytes")
-    }
-
-    /// Element `g` as an integer.
-    pub fn value(&self, g: usize) -> U256 {
-        U256::from_be_bytes(self.bytes(g))
-    }
-}
-
-/// Where a claim over some blobs goes wrong, as the game proves it.
+/// Whether a claim is right, as the game proves it. Every posted batch has exactly one trace
+/// (the STF is total), so a claim is wrong only by its end.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Verdict {
     /// The claim's trace end is the batch's: the claim is right.
     Right,
-    /// The length or batch header does not decode, or names another chain or batch: the game's
-    /// first challenge wins on opening.
-    BadHeader,
-    /// Element `g` has its top byte set, or is non-zero after the last record
-    /// (`DisputeGame.proveBadElement`).
-    BadElement(usize),
-    /// Record `k` does not decode. The step at `k` proves it.
-    Refused(usize),
-    /// The batch executes, and the trace ends elsewhere than the claim says.
+    /// The trace ends elsewhere than the claim says.
     WrongEnd,
 }
 
@@ -122,16 +85,15 @@ impl Verdict {
 /// A batch's execution trace from a claim's parent state, with what is needed to build any step.
 #[derive(Clone, Debug)]
 pub struct Trace {
-    /// `T_0 ..= T_m`: `m = n` for an executable batch, `m = k` when refused at `k`.
+    /// `T_0 ..= T_n`.
     pub states: Vec<TraceState>,
-    /// The transactions decoded: the messages, then the records (all of them, or those up to a
-    /// refused one).
+    /// The batch's transactions: the messages, then the records (undecodable ones included).
     pub txs: Vec<Tx>,
     /// The verdict on the claim.
     pub verdict: Verdict,
     /// Number of L1 messages: transactions `0..messages` come from the queue.
     pub messages: usize,
-    /// Number of transactions, messages and records (0 when the header does not decode).
+    /// Number of transactions `n`: messages and records.
     pub tx_count: usize,
     parent: State,
     batch_number: u64,
@@ -151,49 +113,20 @@ pub enum TraceError {
     Stf(#[from] StfError),
 }
 
-/// The header's transaction count, or `None` when elements 0 and 1 cannot start a decodable batch
-/// of `claim` (`DisputeGame._readHeader`, rule for rule).
-pub fn read_header(elements: Elements<'_>, claim: &Claim) -> Option<usize> {
-    let length_word = elements.bytes(0);
-    let header = elements.bytes(1);
-    if length_word[0] != 0 || length_word[9..].iter().any(|&b| b != 0) {
-        return None;
-    }
-    let length = u64::from_be_bytes(length_word[1..9].try_into().expect("8 bytes"));
-    let available = ((elements.len() - 1) * BYTES_PER_FIELD_ELEMENT) as u64;
-    if length == 0 || length > available {
-        return None;
-    }
-    // 0x00 ‖ version ‖ chain:u64 ‖ number:u64 ‖ count:u32 ‖ 0^10
-    if header[0] != 0 || header[22..].iter().any(|&b| b != 0) {
-        return None;
-    }
-    let chain = u64::from_be_bytes(header[2..10].try_into().expect("8 bytes"));
-    let number = u64::from_be_bytes(header[10..18].try_into().expect("8 bytes"));
-    let count = u32::from_be_bytes(header[18..22].try_into().expect("4 bytes"));
-    if header[1] != BATCH_VERSION
-        || chain != claim.chain_id.0
-        || number != claim.batch_number.0
-        || length != (BYTES_PER_FIELD_ELEMENT + RECORD_BYTES * count as usize) as u64
-    {
-        return None;
-    }
-    Some(count as usize)
-}
-
-/// The first element no decodable batch with `tx_count` transactions has: a top byte set, or a
-/// non-zero element after the last record.
-pub fn first_bad_element(elements: Elements<'_>, tx_count: usize) -> Option<usize> {
-    let end = 1 + 4 * tx_count;
-    (0..elements.len()).find(|&g| {
-        let b = elements.bytes(g);
-        b[0] != 0 || (g > end && b.iter().any(|&x| x != 0))
-    })
+/// `h_0` of the data commitment: the header chunk of batch `claim.batch_number` with `records`
+/// records (the header the blob holds when it decodes, that of an empty batch otherwise).
+fn batch_header_chunk(claim: &Claim, records: usize) -> Fr {
+    let mut header = vec![BATCH_VERSION];
+    header.extend_from_slice(&claim.chain_id.0.to_be_bytes());
+    header.extend_from_slice(&claim.batch_number.0.to_be_bytes());
+    header.extend_from_slice(&(records as u32).to_be_bytes());
+    chunk_to_fr(&header)
 }
 
 /// Record `j`'s four chunks, as field elements of the data commitment.
-fn record_chunks(elements: Elements<'_>, j: usize) -> [Fr; 4] {
-    std::array::from_fn(|c| chunk_to_fr(&elements.bytes(2 + 4 * j + c)[1..]))
+fn record_chunks(blobs: &[Blob], j: usize) -> [Fr; 4] {
+    let record = record_bytes(blobs, j);
+    std::array::from_fn(|c| chunk_to_fr(&record[31 * c..31 * c + 31]))
 }
 
 /// An L1 message's four chunks, as `StfStep.queuePush` and `DisputeGame.stepMessage` take them.
@@ -227,47 +160,20 @@ impl Trace {
         if blobs.is_empty() {
             return Err(TraceError::NoBlobs);
         }
-        let elements = Elements(blobs);
+        let records = read_header(blobs, claim.chain_id, claim.batch_number).unwrap_or(0);
+        let batch = read_batch(blobs, messages, claim.chain_id, claim.batch_number);
+        let m = messages.len();
+        let mut state = parent.clone();
+        let output = execute_batch(&mut state, &batch)?;
         let mut trace = Self {
             states: Vec::new(),
-            txs: Vec::new(),
-            verdict: Verdict::BadHeader,
-            messages: messages.len(),
-            tx_count: 0,
+            txs: batch.txs,
+            verdict: Verdict::WrongEnd,
+            messages: m,
+            tx_count: m + records,
             parent: parent.clone(),
             batch_number: claim.batch_number.0,
         };
-        let Some(records) = read_header(elements, claim) else { return Ok(trace) };
-        let m = messages.len();
-        trace.tx_count = m + records;
-        if let Some(g) = first_bad_element(elements, records) {
-            trace.verdict = Verdict::BadElement(g);
-            return Ok(trace);
-        }
-        // Records decode one at a time; the first that does not is where the STF refuses.
-        trace.txs.extend_from_slice(messages);
-        let mut refused_at = None;
-        for j in 0..records {
-            let mut record = [0u8; RECORD_BYTES];
-            for c in 0..4 {
-                record[31 * c..31 * c + 31].copy_from_slice(&elements.bytes(2 + 4 * j + c)[1..]);
-            }
-            match decode_record(&record, j) {
-                Ok(tx) => trace.txs.push(tx),
-                Err(_) => {
-                    refused_at = Some(m + j);
-                    break;
-                }
-            }
-        }
-        let mut state = parent.clone();
-        let batch = Batch { chain_id: claim.chain_id, number: claim.batch_number, txs: trace.txs };
-        let output = execute_batch(&mut state, &batch)?;
-        trace.txs = batch.txs;
-        if let Some(k) = refused_at {
-            // Keep the refused transaction: its step needs it.
-            trace.txs.truncate(k + 1);
-        }
 
         let config = *parent.config();
         let mut wtree = SparseMerkleTree::new(config.withdrawal_depth)?;
@@ -275,7 +181,7 @@ impl Trace {
             state_root: claim.parent_root.0,
             queue_acc: claim.queue_before.0,
             withdrawal_root: wtree.root(),
-            data_acc: chunk_to_fr(&elements.bytes(1)[1..]),
+            data_acc: batch_header_chunk(claim, records),
         };
         trace.states.push(t);
         for (k, receipt) in output.receipts.iter().enumerate() {
@@ -292,16 +198,14 @@ impl Trace {
                 t.withdrawal_root = wtree.root();
             }
             if k >= m {
-                let [c0, c1, c2, c3] = record_chunks(elements, k - m);
+                let [c0, c1, c2, c3] = record_chunks(blobs, k - m);
                 t.data_acc = hash([t.data_acc, c0, c1, c2, c3]);
             }
             trace.states.push(t);
         }
-        trace.verdict = match refused_at {
-            Some(k) => Verdict::Refused(k),
-            None if t == TraceState::claimed_end(claim) => Verdict::Right,
-            None => Verdict::WrongEnd,
-        };
+        if t == TraceState::claimed_end(claim) {
+            trace.verdict = Verdict::Right;
+        }
         Ok(trace)
     }
 
@@ -340,10 +244,7 @@ impl Trace {
             AccountLeaf { account, siblings }
         };
         let mut w = StepWitness { pre, ..StepWitness::default() };
-        let Some(tx) = self.txs.get(k) else {
-            // An undecodable record: the step refuses before reading any witness.
-            return Ok(w);
-        };
+        let Some(tx) = self.txs.get(k) else { return Ok(w) };
         let signature_hint = |sig: &[u8; 64]| {
             unpack_point(sig[..32].try_into().expect("32 bytes")).map_or(Fr::from(0u64), |p| p.x)
         };
@@ -366,6 +267,8 @@ impl Trace {
                 w.recipient = proof(d.to);
                 w.point_hint = unpack_point(&d.pubkey).map_or(Fr::from(0u64), |p| p.x);
             }
+            // Skipped before any witness is read.
+            Tx::Undecodable(_) => {}
         }
         Ok(w)
     }

@@ -170,6 +170,7 @@ impl<L: L1> Sequencer<L> {
             Tx::ForcedTransfer(_) | Tx::ForcedWithdraw(_) => {
                 return Err(SubmitError::L1Only("forced"));
             }
+            Tx::Undecodable(_) => return Err(SubmitError::Invalid(TxError::Undecodable)),
             Tx::Transfer(_) | Tx::Withdraw(_) => {}
         }
         let mut inner = self.lock();

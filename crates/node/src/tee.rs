@@ -20,7 +20,7 @@ use tribunal_primitives::{
     BatchNumber, ChainId, Claim, DataCommitment, QueueAcc, StateRoot, WithdrawalRoot,
     field::fr_from_be_bytes,
 };
-use tribunal_stf::{State, StateWitness, StfError, execute_batch};
+use tribunal_stf::{State, StfError, execute_batch};
 use tribunal_tee::{AttestedSigner, Enclave, ProveRequest, TeeError};
 
 /// What the worker did with one claim.
@@ -165,11 +165,8 @@ impl<L: L1, E: Enclave> TeeProver<L, E> {
         }
         let blobs = self.blobs(claim.batch_number).await?;
         let messages = batch_messages(&self.l1, self.inbox, n).await?;
-        let parent = match tribunal_da::decode_batch(&blobs, &messages) {
-            Ok(batch) => self.state.witness_for(&batch),
-            // The enclave refuses undecodable data itself.
-            Err(_) => StateWitness::default(),
-        };
+        let batch = tribunal_da::read_batch(&blobs, &messages, claim.chain_id, claim.batch_number);
+        let parent = self.state.witness_for(&batch);
         let request = ProveRequest { claim, blobs, messages, parent };
         match self.enclave.prove(&request) {
             Ok(approval) => {
@@ -205,15 +202,12 @@ impl<L: L1, E: Enclave> TeeProver<L, E> {
         TeeOutcome::NotFollowed { reason }
     }
 
-    /// Executes posted batch `n` on the replica. `Ok(Err(reason))` when the batch cannot be
-    /// executed (undecodable, or refused by the STF): the replica stays where it is.
+    /// Executes posted batch `n` on the replica. `Ok(Err(reason))` when the STF refuses it (it is
+    /// not the replica's next batch): the replica stays where it is.
     async fn follow(&mut self, n: BatchNumber) -> Result<Result<(), String>, TeeProverError> {
         let blobs = self.blobs(n).await?;
         let messages = batch_messages(&self.l1, self.inbox, n.0).await?;
-        let batch = match tribunal_da::decode_batch(&blobs, &messages) {
-            Ok(b) => b,
-            Err(e) => return Ok(Err(format!("posted batch {} does not decode: {e}", n.0))),
-        };
+        let batch = tribunal_da::read_batch(&blobs, &messages, self.state.config().chain_id, n);
         Ok(execute_batch(&mut self.state, &batch)
             .map(|out| tracing::debug!(batch = n.0, root = ?out.post_root, "TEE host followed"))
             .map_err(|e: StfError| format!("the STF refuses posted batch {}: {e}", n.0)))

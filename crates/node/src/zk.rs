@@ -151,12 +151,7 @@ impl<L: L1> ZkProver<L> {
         let hashes = view(&self.l1, self.inbox, Inbox::blobHashesCall { _batchNumber: n }).await?;
         let blobs = self.l1.blobs(&hashes).await?;
         let messages = batch_messages(&self.l1, self.inbox, n).await?;
-        let batch = match tribunal_da::decode_batch(&blobs, &messages) {
-            Ok(b) => b,
-            Err(e) => {
-                return Ok(ZkOutcome::Wrong { reason: format!("batch does not decode: {e}") });
-            }
-        };
+        let batch = tribunal_da::read_batch(&blobs, &messages, claim.chain_id, claim.batch_number);
         let out = match execute_batch(&mut state, &batch) {
             Ok(out) => out,
             Err(e) => return Ok(ZkOutcome::Wrong { reason: format!("the STF refuses it: {e}") }),

@@ -194,10 +194,7 @@ fn blobs_of(batch: &Batch) -> Vec<alloy_eips::eip4844::Blob> {
 
 /// The transactions of a trace the step can be run on: all of them, or up to the refused one.
 fn steppable(trace: &Trace) -> usize {
-    match trace.verdict {
-        Verdict::Refused(k) => k + 1,
-        _ => trace.tx_count,
-    }
+    trace.tx_count
 }
 
 /// `StfStep.step` over transaction `k` with witness `w`: `None` for a refused batch, the post
@@ -378,6 +375,23 @@ async fn bisect_all<L: L1Dev>(
         gas.push(sys.send(who, game, call, bond).await.unwrap().gas_used);
     }
     gas
+}
+
+/// The midpoint of claim `id`'s game at `position`: its node id and depth.
+async fn midpoint_at<L: L1Dev>(
+    sys: &System<'_, L>,
+    game: Address,
+    id: u64,
+    position: u32,
+) -> (u64, u8) {
+    let count = sys.view(game, DisputeGame::nodeCountCall {}).await.to::<u64>();
+    for n in (0..count).rev() {
+        let node = sys.view(game, DisputeGame::nodeOfCall { _id: U256::from(n) }).await;
+        if node.claimId == id && node.kind == MIDPOINT && node.lo == position {
+            return (n, node.depth);
+        }
+    }
+    panic!("no midpoint at {position}")
 }
 
 /// The one-transaction challenges of claim `id`'s game.
@@ -672,22 +686,25 @@ fn a_player_who_misses_its_clock_loses_and_agents_survive_a_restart() {
     });
 }
 
+/// Attack (review finding "a chain that halts on one bad batch"): posted bytes that hold no
+/// transaction used to make every claim of their batch lose, so the chain could never finalize
+/// past them. Now a record that does not decode is skipped and a header that does not decode
+/// means no records: the right claim is the one over the skip, it wins its game, and a claim
+/// that refuses the bytes loses.
 #[test]
-fn a_claim_over_undecodable_blob_data_loses() {
+fn posted_garbage_is_skipped_and_the_right_claim_wins() {
     run(async {
         let l1 = DevL1::new();
         let (mut sys, game) = System::deploy_with_game(&l1, GameParams::default()).await;
+        let stf = sys.view(game, DisputeGame::STFCall {}).await;
         let dir = tempfile::tempdir().unwrap();
-        let mut c = agents(&sys, game, &dir).0;
+        let (mut c, mut d) = agents(&sys, game, &dir);
         let (_, out1) = batch1(&mut sys).await;
         sys.propose(&sys.claim(&out1).await).await.unwrap();
-        // Batch 2: a valid transfer, then a record with an unknown kind tag.
+        // Batch 2: transfers around a record with an unknown kind tag.
         let (alice, _) = keys();
-        let batch = Batch {
-            chain_id: CHAIN,
-            number: BatchNumber(2),
-            txs: vec![transfer(&alice, 0, 1, 5, 0); 3],
-        };
+        let txs = (0..3).map(|n| transfer(&alice, 0, 1, 5, n)).collect();
+        let batch = Batch { chain_id: CHAIN, number: BatchNumber(2), txs };
         let mut bytes = batch.encode();
         bytes[31 + 124] = 0x7f;
         let sidecar =
@@ -696,38 +713,80 @@ fn a_claim_over_undecodable_blob_data_loses() {
         l1.send(&sys.sequencer, L1Tx::call(sys.d.inbox, call.abi_encode()).with_sidecar(sidecar))
             .await
             .unwrap();
-        // Whatever roots the proposer claims, the claim loses.
-        let mut claim = sys.context(BatchNumber(2)).await;
-        claim.parent_root = out1.post_root;
-        claim.post_root = out1.post_root;
-        claim.data_commitment = tribunal_primitives::DataCommitment(
-            tribunal_primitives::batch::data_commitment(&bytes),
+        let blobs2 = posted_blobs(&sys, 2).await;
+        let posted = tribunal_da::read_batch(&blobs2, &[], CHAIN, BatchNumber(2));
+        assert!(matches!(posted.txs[1], Tx::Undecodable(_)));
+        let parent = sys.state.clone();
+        let out2 = execute_batch(&mut sys.state, &posted).unwrap();
+        assert_eq!(
+            out2.skipped().map(|(k, _)| k).collect::<Vec<_>>(),
+            vec![1, 2],
+            "the record, then the nonce gap"
         );
-        let id = sys.propose(&claim).await.unwrap();
+        let right = sys.claim(&out2).await;
+        steps_agree(&l1, stf, &parent, &right, &posted).await;
+
+        // The claim that refuses the record ("nothing happened") loses; the right one stands.
+        let refusing = Claim { post_root: out1.post_root, ..right };
+        let wrong = sys.propose(&refusing).await.unwrap();
+        let id = sys.propose(&right).await.unwrap();
+        create_game(&sys, game, wrong).await;
         create_game(&sys, game, id).await;
         let acted = c.poll().await.unwrap();
-        assert!(acted.contains(&Action::Judged { claim: id, verdict: Some(Verdict::Refused(1)) }));
-        // The scripted defender bisects with the trace of the decodable prefix and then
-        // anything; the challenger's step at the bad record proves its challenge.
-        let blobs2 = posted_blobs(&sys, 2).await;
-        let prefix =
-            Trace::build(&sys.state, &claim, &posted_messages(&sys, 2).await, &blobs2).unwrap();
-        let hash = |mid: usize| prefix.at(mid).map_or(B256::repeat_byte(1), TraceState::hash);
-        let mut proven = None;
+        assert!(acted.contains(&Action::Judged { claim: id, verdict: Some(Verdict::Right) }));
+        assert!(acted.contains(&Action::Judged { claim: wrong, verdict: Some(Verdict::WrongEnd) }));
+        // The refusing claim's scripted defender is right up to the record and wrong after it:
+        // the challenger's step over the undecodable record proves its challenge.
+        let truth = Trace::build(&parent, &refusing, &[], &blobs2).unwrap();
+        let lie = |k: usize| {
+            if k <= 1 { truth.at(k).unwrap().hash() } else { keccak256(k.to_be_bytes()) }
+        };
         for _ in 0..8 {
-            bisect_all(&sys, game, id, &sys.sequencer, hash).await;
+            bisect_all(&sys, game, wrong, &sys.sequencer, lie).await;
             c.poll().await.unwrap();
-            proven = leaves(&sys, game, id).await.into_iter().find(|n| n.proven);
-            if proven.is_some() {
+            if leaves(&sys, game, wrong).await.iter().any(|n| n.proven) {
                 break;
             }
         }
-        let leaf = proven.expect("a proven one-transaction challenge");
+        let leaf = leaves(&sys, game, wrong).await.into_iter().find(|n| n.proven).unwrap();
         assert_eq!((leaf.lo, leaf.hi), (1, 2), "decided by the step over the undecodable record");
-        run_out_clocks!(&l1, c.poll().await.unwrap());
-        assert_eq!(game_status(&sys, game, id).await, CHALLENGER_WINS);
+        // A troll challenges the right claim and steers the bisection onto the record: the
+        // defender's step over it counters the troll.
+        let (open, b1) = challenge_call(&sys, game, id, 2).await;
+        sys.send(&sys.stranger, game, open, b1).await.unwrap();
+        for (position, answer) in [(1u32, 2u8), (2, 1)] {
+            d.poll().await.unwrap();
+            let midpoint = midpoint_at(&sys, game, id, position).await;
+            let bond = sys
+                .view(game, DisputeGame::moveBondCall { _depth: U256::from(midpoint.1 + 1) })
+                .await;
+            let id = U256::from(midpoint.0);
+            if answer == 2 {
+                sys.send(&sys.stranger, game, DisputeGame::defendCall { _id: id }, bond)
+                    .await
+                    .unwrap();
+            } else {
+                sys.send(&sys.stranger, game, DisputeGame::attackCall { _id: id }, bond)
+                    .await
+                    .unwrap();
+            }
+        }
+        let acted = d.poll().await.unwrap();
+        assert!(
+            acted.iter().any(|a| matches!(a, Action::Stepped { countered: true, .. })),
+            "{acted:?}"
+        );
+        let leaf = leaves(&sys, game, id).await.into_iter().find(|n| n.stepped).unwrap();
+        assert_eq!((leaf.lo, leaf.hi), (1, 2), "the defender stepped the undecodable record");
+        run_out_clocks!(&l1, {
+            let mut a = c.poll().await.unwrap();
+            a.extend(d.poll().await.unwrap());
+            a
+        });
+        assert_eq!(game_status(&sys, game, wrong).await, CHALLENGER_WINS);
+        assert_eq!(game_status(&sys, game, id).await, DEFENDER_WINS);
 
-        // A batch whose header names another batch number loses at the challenge's opening.
+        // Batch 3's header names another batch: it has no records, only its L1 messages (none).
         let bad = Batch { chain_id: CHAIN, number: BatchNumber(9), txs: vec![] };
         let sidecar =
             tribunal_da::sidecar_7594(tribunal_da::encode_blobs(&bad.encode()).unwrap()).unwrap();
@@ -735,32 +794,30 @@ fn a_claim_over_undecodable_blob_data_loses() {
         l1.send(&sys.sequencer, L1Tx::call(sys.d.inbox, call.abi_encode()).with_sidecar(sidecar))
             .await
             .unwrap();
-        let mut claim3 = sys.context(BatchNumber(3)).await;
-        claim3.parent_root = out1.post_root;
-        claim3.post_root = out1.post_root;
-        let id3 = sys.propose(&claim3).await.unwrap();
+        let blobs3 = posted_blobs(&sys, 3).await;
+        let empty = tribunal_da::read_batch(&blobs3, &[], CHAIN, BatchNumber(3));
+        assert!(empty.txs.is_empty());
+        let out3 = execute_batch(&mut sys.state.clone(), &empty).unwrap();
+        let right3 = sys.claim(&out3).await;
+        assert_eq!(
+            Trace::build(&sys.state, &right3, &[], &blobs3).unwrap().verdict,
+            Verdict::Right
+        );
+        let id3 = sys.propose(&right3).await.unwrap();
         create_game(&sys, game, id3).await;
-        // The challenger's replica stops at batch 2 (it does not execute): it judges claim 3
-        // only when its parent is its state, so a scripted challenger shows the header rule.
         let (open, b1) = challenge_call(&sys, game, id3, 3).await;
-        // The root position is written with the challenge, just before it.
+        let err = sys.send(&sys.stranger, game, open, b1).await.unwrap_err();
+        assert!(
+            format!("{err:?}").contains("Game_NothingToDispute") || err.revert_data().is_some()
+        );
+        // Another post state over no transactions loses at the challenge's opening.
+        let wrong3 =
+            sys.propose(&Claim { post_root: StateRoot(Fr::from(7u64)), ..right3 }).await.unwrap();
+        create_game(&sys, game, wrong3).await;
+        let (open, b1) = challenge_call(&sys, game, wrong3, 3).await;
         let cid = sys.view(game, DisputeGame::nodeCountCall {}).await + U256::ONE;
-        let r = sys.send(&sys.stranger, game, open, b1).await.unwrap();
-        eprintln!("gas challenge (bad header): {}", r.gas_used);
+        sys.send(&sys.stranger, game, open, b1).await.unwrap();
         assert!(sys.view(game, DisputeGame::nodeOfCall { _id: cid }).await.proven);
-        // Proven at once: it settles, and the game with it, without waiting for any clock.
-        sys.send(&sys.stranger, game, DisputeGame::resolveNodeCall { _id: cid }, U256::ZERO)
-            .await
-            .unwrap();
-        sys.send(
-            &sys.stranger,
-            game,
-            DisputeGame::resolveCall { _claimId: U256::from(id3) },
-            U256::ZERO,
-        )
-        .await
-        .unwrap();
-        assert_eq!(game_status(&sys, game, id3).await, CHALLENGER_WINS);
     });
 }
 
@@ -1124,10 +1181,11 @@ proptest::proptest! {
 /// One random transaction after batch 2: (kind, signer, recipient, amount in 1/1000 ETH, nonce
 /// skew, corrupt). Signers 0 (alice) and 1 (bob) exist, 2..4 do not; amounts reach twice a
 /// balance; nonces may be stale or early; a corrupt transaction has a flipped signature byte
-/// (or, for a deposit, a key that is no point or of low order).
+/// (or, for a deposit, a key that is no point or of low order). Kind 5 is a blob record that
+/// holds no transaction: an unknown tag, an L1 tag, non-zero padding, or zeros (by recipient).
 fn random_tx() -> impl Strategy<Value = (u8, u32, u32, u128, u64, u8)> {
     (
-        0u8..5,
+        0u8..6,
         prop_oneof![4 => 0u32..2, 1 => 2u32..4],
         0u32..4,
         0u128..2_000,
@@ -1169,13 +1227,27 @@ proptest::proptest! {
                         let w = Signed::sign(body, CHAIN, key);
                         if kind == 2 { Tx::Withdraw(w) } else { Tx::ForcedWithdraw(w) }
                     }
+                    5 => {
+                        let body = Transfer { from: AccountIndex(from), to: AccountIndex(to), amount: Wei(amount), nonce };
+                        let mut raw = [0u8; 124];
+                        let mut bytes = Vec::new();
+                        tribunal_primitives::batch::encode_tx(&Tx::Transfer(Signed::sign(body, CHAIN, key)), &mut bytes);
+                        raw[..bytes.len()].copy_from_slice(&bytes);
+                        match to {
+                            0 => raw[0] = 0x7f,
+                            1 => raw[0] = 0x03,
+                            2 => raw[123] = 1,
+                            _ => raw = [0; 124],
+                        }
+                        Tx::Undecodable(tribunal_primitives::tx::RawRecord(raw))
+                    }
                     _ => {
                         let owner = PrivateKey::from_bytes([to as u8 + 0x40; 32]);
                         Tx::Deposit(tribunal_primitives::tx::Deposit { to: AccountIndex(to + 2), pubkey: owner.public_key().to_bytes(), amount: Wei(amount) })
                     }
                 };
                 match (&mut tx, corrupt) {
-                    (_, 0) => {}
+                    (_, 0) | (Tx::Undecodable(_), _) => {}
                     (Tx::Transfer(t) | Tx::ForcedTransfer(t), _) => t.signature[40] ^= 1,
                     (Tx::Withdraw(w) | Tx::ForcedWithdraw(w), _) => w.signature[40] ^= 1,
                     (Tx::Deposit(d), 1) => d.pubkey = [2; 32],

@@ -28,7 +28,7 @@ use crate::{
     Fr,
     error::DecodeError,
     poseidon::hash,
-    tx::{AccountIndex, ChainId, Deposit, Signed, Transfer, Tx, TxKind, Wei, Withdraw},
+    tx::{AccountIndex, ChainId, Deposit, RawRecord, Signed, Transfer, Tx, TxKind, Wei, Withdraw},
 };
 
 /// Version byte written by this build.
@@ -103,13 +103,15 @@ impl Batch {
         out
     }
 
-    /// Decodes a canonical blob payload, after the L1 messages the batch consumes (the `Inbox`
-    /// range `[queueStart, queueEnd)`, in queue order).
+    /// Decodes a blob payload with a well-formed header, after the L1 messages the batch
+    /// consumes (the `Inbox` range `[queueStart, queueEnd)`, in queue order). A record that holds
+    /// no transfer or withdrawal is [`Tx::Undecodable`], as the STF reads it; a posted blob is read
+    /// by `tribunal_da::read_batch`, which is total.
     ///
     /// # Errors
     /// [`DecodeError`] for a message of a sequencer kind, an empty input, an unknown version, a
-    /// truncated field, a record that is not a transfer or withdrawal, a count that cannot fit,
-    /// non-zero padding, or trailing bytes.
+    /// truncated header or record, a count that cannot fit, non-zero header padding, or trailing
+    /// bytes.
     pub fn decode(bytes: &[u8], messages: &[Tx]) -> Result<Self, DecodeError> {
         if let Some(index) = messages.iter().position(|m| !m.kind().is_l1()) {
             return Err(DecodeError::NotAMessage { index });
@@ -130,10 +132,9 @@ impl Batch {
         }
         let mut txs = Vec::with_capacity(messages.len() + count as usize);
         txs.extend_from_slice(messages);
-        for index in 0..count as usize {
-            let end = r.pos + RECORD_BYTES;
-            txs.push(decode_sequencer_tx(&mut r, index)?);
-            r.padding(end)?;
+        for _ in 0..count as usize {
+            let record: [u8; RECORD_BYTES] = r.array()?;
+            txs.push(read_record(&record));
         }
         if r.pos != bytes.len() {
             return Err(DecodeError::TrailingBytes { count: bytes.len() - r.pos });
@@ -192,8 +193,12 @@ fn encode_withdraw(w: &Signed<Withdraw>, out: &mut Vec<u8>) {
     out.extend_from_slice(&w.signature);
 }
 
-/// Appends the canonical encoding of one transaction.
+/// Appends the canonical encoding of one transaction (of an undecodable record, its bytes).
 pub fn encode_tx(tx: &Tx, out: &mut Vec<u8>) {
+    if let Tx::Undecodable(raw) = tx {
+        out.extend_from_slice(&raw.0);
+        return;
+    }
     out.push(tx.kind() as u8);
     match tx {
         Tx::Transfer(t) | Tx::ForcedTransfer(t) => encode_transfer(t, out),
@@ -203,6 +208,7 @@ pub fn encode_tx(tx: &Tx, out: &mut Vec<u8>) {
             out.extend_from_slice(&d.pubkey);
             out.extend_from_slice(&d.amount.0.to_be_bytes());
         }
+        Tx::Undecodable(_) => unreachable!("written above"),
     }
 }
 
@@ -256,6 +262,12 @@ impl Reader<'_> {
         let signature = self.array()?;
         Ok(Signed { body: Withdraw { from, to, amount, nonce }, signature })
     }
+}
+
+/// The transaction a blob record holds, as the STF reads it: [`decode_record`]'s transaction,
+/// or [`Tx::Undecodable`] (skipped) when it holds none. Total: every 124 bytes are a record.
+pub fn read_record(record: &[u8; RECORD_BYTES]) -> Tx {
+    decode_record(record, 0).unwrap_or(Tx::Undecodable(RawRecord(*record)))
 }
 
 /// Decodes record `index` of a blob payload on its own: a transfer or withdrawal, then zero
@@ -316,6 +328,7 @@ fn decode_tx(r: &mut Reader<'_>, index: usize) -> Result<Tx, DecodeError> {
             let amount = Wei(u128::from_be_bytes(r.array()?));
             Tx::Deposit(Deposit { to, pubkey, amount })
         }
+        TxKind::Undecodable => return Err(DecodeError::UnknownTxKind { index, tag }),
     })
 }
 
@@ -390,12 +403,6 @@ mod tests {
             decode(&header_pad),
             Err(DecodeError::NonZeroPadding { offset: HEADER_BYTES - 1 })
         );
-        let mut record_pad = bytes.clone();
-        record_pad[HEADER_BYTES + RECORD_BYTES - 1] = 1;
-        assert_eq!(
-            decode(&record_pad),
-            Err(DecodeError::NonZeroPadding { offset: HEADER_BYTES + RECORD_BYTES - 1 })
-        );
         assert!(matches!(decode(&bytes[..10]), Err(DecodeError::Truncated { .. })));
         assert!(matches!(
             decode(&bytes[..bytes.len() - 1]),
@@ -404,22 +411,36 @@ mod tests {
         let mut trailing = bytes.clone();
         trailing.push(0);
         assert_eq!(decode(&trailing), Err(DecodeError::TrailingBytes { count: 1 }));
-        let mut unknown = bytes.clone();
-        unknown[HEADER_BYTES] = 0x7f;
-        assert_eq!(decode(&unknown), Err(DecodeError::UnknownTxKind { index: 0, tag: 0x7f }));
         let mut huge = bytes.clone();
         huge[17..21].copy_from_slice(&u32::MAX.to_be_bytes());
         assert!(matches!(decode(&huge), Err(DecodeError::TxCountTooLarge { .. })));
-        // L1 messages come from the queue: the blob may not carry one, nor the queue a
-        // sequencer transaction.
-        let mut message = bytes.clone();
-        message[HEADER_BYTES] = TxKind::Deposit as u8;
-        assert_eq!(
-            decode(&message),
-            Err(DecodeError::UnknownTxKind { index: 0, tag: TxKind::Deposit as u8 })
-        );
         let sequencer = sample().txs[3];
         assert_eq!(Batch::decode(&bytes, &[sequencer]), Err(DecodeError::NotAMessage { index: 0 }));
+    }
+
+    /// A record that holds no transfer or withdrawal (padding, an unknown tag, an L1 kind, which
+    /// comes from the queue) is an undecodable record, skipped by the STF; it keeps its bytes.
+    #[test]
+    fn bad_records_are_undecodable_not_errors() {
+        let bytes = sample().encode();
+        let record = |b: &[u8]| -> [u8; RECORD_BYTES] {
+            b[HEADER_BYTES..HEADER_BYTES + RECORD_BYTES].try_into().unwrap()
+        };
+        let mut padding = bytes.clone();
+        padding[HEADER_BYTES + RECORD_BYTES - 1] = 1;
+        let mut unknown = bytes.clone();
+        unknown[HEADER_BYTES] = 0x7f;
+        let mut message = bytes.clone();
+        message[HEADER_BYTES] = TxKind::Deposit as u8;
+        let mut zero = bytes;
+        zero[HEADER_BYTES..HEADER_BYTES + RECORD_BYTES].fill(0);
+        for bad in [padding, unknown, message, zero] {
+            let batch = decode(&bad).unwrap();
+            assert_eq!(batch.txs[3], Tx::Undecodable(RawRecord(record(&bad))));
+            assert_eq!(batch.txs[4], sample().txs[4]);
+            assert_eq!(batch.encode(), bad, "the record's bytes are kept");
+            assert_eq!(batch.data_commitment(), data_commitment(&bad));
+        }
     }
 
     #[test]

@@ -216,10 +216,18 @@ pub struct Deposit {
     pub amount: Wei,
 }
 
+/// A blob record that decodes as no transaction: an unknown tag, an L1 kind (those come from the
+/// queue), or non-zero padding. Its 124 bytes (four chunks, each a blob field element's low 31
+/// bytes) as posted; the STF skips it, so bad bytes never refuse a batch.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct RawRecord(pub [u8; crate::batch::RECORD_BYTES]);
+
 /// Kind tags of the canonical encoding.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 #[repr(u8)]
 pub enum TxKind {
+    /// [`Tx::Undecodable`]: no tag decodes to it.
+    Undecodable = 0x00,
     /// [`Tx::Transfer`].
     Transfer = 0x01,
     /// [`Tx::Withdraw`].
@@ -265,6 +273,8 @@ pub enum Tx {
     ForcedTransfer(Signed<Transfer>),
     /// Withdrawal from the L1 forced-inclusion queue.
     ForcedWithdraw(Signed<Withdraw>),
+    /// A blob record that does not decode: skipped.
+    Undecodable(RawRecord),
 }
 
 impl Tx {
@@ -276,6 +286,7 @@ impl Tx {
             Self::Deposit(_) => TxKind::Deposit,
             Self::ForcedTransfer(_) => TxKind::ForcedTransfer,
             Self::ForcedWithdraw(_) => TxKind::ForcedWithdraw,
+            Self::Undecodable(_) => TxKind::Undecodable,
         }
     }
 
@@ -285,6 +296,7 @@ impl Tx {
             Self::Transfer(t) | Self::ForcedTransfer(t) => [Some(t.body.from), Some(t.body.to)],
             Self::Withdraw(w) | Self::ForcedWithdraw(w) => [Some(w.body.from), None],
             Self::Deposit(d) => [Some(d.to), None],
+            Self::Undecodable(_) => [None, None],
         }
     }
 }

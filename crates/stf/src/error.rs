@@ -8,6 +8,10 @@ use tribunal_primitives::{
 /// Why a single transaction cannot be applied. Applying it would not change state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum TxError {
+    /// A blob record that holds no transfer or withdrawal: an unknown tag, an L1 kind (those
+    /// come from the queue), or non-zero padding.
+    #[error("the record does not decode as a transfer or withdrawal")]
+    Undecodable,
     /// The signature is malformed or does not verify under the sender's key.
     #[error("bad signature from {account}: {source}")]
     BadSignature {

@@ -372,6 +372,7 @@ const fn involved(tx: &Tx) -> (Option<AccountIndex>, Option<AccountIndex>) {
         Tx::Transfer(t) | Tx::ForcedTransfer(t) => (Some(t.body.from), Some(t.body.to)),
         Tx::Withdraw(w) | Tx::ForcedWithdraw(w) => (Some(w.body.from), None),
         Tx::Deposit(d) => (None, Some(d.to)),
+        Tx::Undecodable(_) => (None, None),
     }
 }
 
@@ -401,7 +402,7 @@ const fn signer(tx: &Tx) -> Option<AccountIndex> {
     match tx {
         Tx::Transfer(t) | Tx::ForcedTransfer(t) => Some(t.body.from),
         Tx::Withdraw(w) | Tx::ForcedWithdraw(w) => Some(w.body.from),
-        Tx::Deposit(_) => None,
+        Tx::Deposit(_) | Tx::Undecodable(_) => None,
     }
 }
 
@@ -410,7 +411,7 @@ fn verify_signature(tx: &Tx, chain_id: ChainId, pubkey: &PublicKey) -> SigCheck 
     match tx {
         Tx::Transfer(t) | Tx::ForcedTransfer(t) => Some(t.verify(chain_id, pubkey)),
         Tx::Withdraw(w) | Tx::ForcedWithdraw(w) => Some(w.verify(chain_id, pubkey)),
-        Tx::Deposit(_) => None,
+        Tx::Deposit(_) | Tx::Undecodable(_) => None,
     }
 }
 
@@ -513,6 +514,7 @@ fn plan(
     capacity: u64,
 ) -> Result<Plan, TxError> {
     match tx {
+        Tx::Undecodable(_) => Err(TxError::Undecodable),
         Tx::Transfer(Signed { body: t, .. }) | Tx::ForcedTransfer(Signed { body: t, .. }) => {
             plan_transfer(state, t, sig)
         }

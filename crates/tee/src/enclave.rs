@@ -3,10 +3,7 @@
 
 use alloy_eips::eip4844::Blob;
 use alloy_primitives::{Address, B256, keccak256};
-use tribunal_primitives::{
-    AccountIndex, Batch, BatchNumber, ChainId, Claim, Tx, batch::data_commitment,
-    field::fr_to_be_bytes,
-};
+use tribunal_primitives::{AccountIndex, BatchNumber, ChainId, Claim, Tx, field::fr_to_be_bytes};
 use tribunal_stf::{BatchOutput, State, StateWitness, StfConfig, StfError, execute_batch};
 
 use crate::{Attestation, Measurement};
@@ -166,8 +163,9 @@ fn word(x: &tribunal_primitives::Fr) -> B256 {
 /// 1. the claim is for `config`'s chain;
 /// 2. keccak256 of the blobs' versioned hashes (EIP-4844, from their KZG commitments) is the
 ///    claim's `blobs_hash`;
-/// 3. the blobs decode to a canonical batch with the claimed number, whose data commitment is the
-///    claim's, after the request's L1 messages;
+/// 3. the batch the blobs hold, read as every leg reads them (`tribunal_da::read_batch`: total,
+///    bad bytes are skipped records) after the request's L1 messages, has the claim's data
+///    commitment;
 /// 4. the witness proves every account the batch names against the claim's `parent_root`;
 /// 5. `execute_batch` from there, with the claim's `queue_before`, gives the claim's post root,
 ///    withdrawal root and `queue_after` (so the messages are the queue's).
@@ -184,12 +182,16 @@ pub fn reexecute(config: &StfConfig, request: &ProveRequest) -> Result<BatchOutp
     if computed != claim.blobs_hash {
         return Err(TeeError::BlobsMismatch { claimed: claim.blobs_hash, computed });
     }
-    let payload = tribunal_da::decode_blobs(&request.blobs).map_err(tribunal_da::DaError::from)?;
-    let batch = Batch::decode(&payload, &request.messages).map_err(tribunal_da::DaError::from)?;
-    if batch.number != claim.batch_number || batch.number.0 == 0 {
-        return Err(TeeError::WrongBatch { claim: claim.batch_number, batch: batch.number });
+    if claim.batch_number.0 == 0 {
+        return Err(TeeError::WrongBatch { claim: claim.batch_number, batch: claim.batch_number });
     }
-    let commitment = data_commitment(&payload);
+    let batch = tribunal_da::read_batch(
+        &request.blobs,
+        &request.messages,
+        claim.chain_id,
+        claim.batch_number,
+    );
+    let commitment = batch.data_commitment();
     if commitment != claim.data_commitment.0 {
         return Err(TeeError::Disagree {
             field: "data_commitment",

@@ -150,6 +150,8 @@ struct Kinds {
     deposit: Num,
     forced_transfer: Num,
     forced_withdraw: Num,
+    /// A blob record that holds no transaction: skipped.
+    undecodable: Num,
 }
 
 impl Kinds {
@@ -167,6 +169,7 @@ impl Kinds {
             deposit: flag(TxKind::Deposit)?,
             forced_transfer: flag(TxKind::ForcedTransfer)?,
             forced_withdraw: flag(TxKind::ForcedWithdraw)?,
+            undecodable: flag(TxKind::Undecodable)?,
         })
     }
 
@@ -176,6 +179,7 @@ impl Kinds {
             .add(&self.deposit)
             .add(&self.forced_transfer)
             .add(&self.forced_withdraw)
+            .add(&self.undecodable)
     }
 
     /// An L1 message: a deposit or forced transaction.
@@ -183,9 +187,9 @@ impl Kinds {
         self.deposit.add(&self.forced_transfer).add(&self.forced_withdraw)
     }
 
-    /// A blob record: a transfer or withdrawal.
+    /// A blob record: a transfer, a withdrawal, or one that holds no transaction.
     fn record(&self) -> Num {
-        self.transfer.add(&self.withdraw)
+        self.transfer.add(&self.withdraw).add(&self.undecodable)
     }
 
     fn tag(&self) -> Num {
@@ -264,10 +268,40 @@ fn slot(
     ]);
     let deposit =
         record_limbs(&[f(&to, 1, 4, true), f(&point_bits, 5, 32, false), f(&amount, 37, 16, true)]);
+    // An undecodable record: its 124 bytes laid over the same field bits, plus its tag byte and
+    // 7 more bytes (the raw layout of `SlotWitness`).
+    let tag = bits_of_u64(cs, w.map(|w| u64::from(w.tag)), 8)?;
+    let extra = alloc_bits(cs, w.map(|w| Fr::from(u64::from_be_bytes(w.extra_word()))), 56)?;
+    let raw = record_limbs(&[
+        f(&tag, 0, 1, true),
+        f(&from, 1, 4, true),
+        f(&to, 5, 4, true),
+        f(&address, 9, 20, true),
+        f(&amount, 29, 16, true),
+        f(&nonce, 45, 8, true),
+        f(&point_bits, 53, 32, false),
+        f(&s, 85, 32, false),
+        f(&extra, 117, 7, true),
+    ]);
+    // It must hold no transfer (tag 1, bytes 97.. zero) and no withdrawal (tag 2, bytes 113..
+    // zero); any other tag, an L1 kind included, is undecodable in a blob.
+    let tag_n = Num::from_bits_le(&tag);
+    let sum =
+        |bits: &[Boolean<Fr>]| bits.iter().fold(Num::zero(), |a, b| a.add(&Num::from_bool(b)));
+    let extra_sum = sum(&extra);
+    let pad_97 = sum(&s[96..]).add(&extra_sum).is_zero(cs)?;
+    let pad_113 = sum(&s[224..]).add(&extra_sum).is_zero(cs)?;
+    let is_transfer = tag_n.add_constant(-Fr::ONE).is_zero(cs)?.mul(cs, &pad_97)?;
+    let is_withdraw = tag_n.add_constant(-Fr::from(2u64)).is_zero(cs)?.mul(cs, &pad_113)?;
+    kinds.undecodable.mul_equals(cs, &is_transfer.add(&is_withdraw), &Num::zero())?;
+
     let mut limbs: [Num; 16] = std::array::from_fn(|_| Num::zero());
-    for (flag, layout) in
-        [(&layout_transfer, &transfer), (&layout_withdraw, &withdraw), (&kinds.deposit, &deposit)]
-    {
+    for (flag, layout) in [
+        (&layout_transfer, &transfer),
+        (&layout_withdraw, &withdraw),
+        (&kinds.deposit, &deposit),
+        (&kinds.undecodable, &raw),
+    ] {
         for (limb, part) in limbs.iter_mut().zip(layout) {
             if !part.lc.0.is_empty() {
                 *limb = limb.add(&flag.mul(cs, part)?);

@@ -68,6 +68,12 @@ pub struct SlotWitness {
     pub point: [u8; 32],
     /// `S` of a signature, 32 bytes little-endian, as posted (it may be `≥ l`).
     pub s: [u8; 32],
+    /// An undecodable record's tag byte (0 otherwise).
+    pub tag: u8,
+    /// An undecodable record's last 7 bytes (zeros otherwise). Its other bytes sit in the fields
+    /// above: `tag ‖ from ‖ to ‖ to_address ‖ amount ‖ nonce ‖ point ‖ s ‖ extra` (integers
+    /// big-endian, `point` and `s` as bytes), 124 bytes.
+    pub extra: [u8; 7],
     /// The sender's leaf: read against the root before the transaction, written when applied.
     pub sender: UpdateWitness,
     /// The recipient's leaf: read against the root after the sender's, written when applied.
@@ -103,6 +109,35 @@ fn disabled(depth: u8) -> UpdateWitness {
     UpdateWitness { enabled: false, before: None, siblings: vec![Fr::ZERO; depth as usize] }
 }
 
+impl SlotWitness {
+    /// [`Self::extra`] as the low 7 bytes of a big-endian `u64`.
+    pub fn extra_word(&self) -> [u8; 8] {
+        let mut word = [0u8; 8];
+        word[1..].copy_from_slice(&self.extra);
+        word
+    }
+
+    /// The slot of an undecodable record: its bytes in the raw layout.
+    fn raw(r: &[u8; 124]) -> Self {
+        let be = |range: std::ops::Range<usize>| {
+            r[range].iter().fold(0u128, |acc, &b| acc << 8 | u128::from(b))
+        };
+        Self {
+            kind: Some(TxKind::Undecodable),
+            tag: r[0],
+            from: be(1..5) as u32,
+            to: be(5..9) as u32,
+            to_address: Address::from_slice(&r[9..29]),
+            amount: be(29..45),
+            nonce: be(45..53) as u64,
+            point: r[53..85].try_into().expect("32 bytes"),
+            s: r[85..117].try_into().expect("32 bytes"),
+            extra: r[117..124].try_into().expect("7 bytes"),
+            ..Default::default()
+        }
+    }
+}
+
 impl BatchWitness {
     /// Builds the witness of `batch`, executed by the STF into `output`, posted in `blob`.
     ///
@@ -135,7 +170,10 @@ impl BatchWitness {
         let mut slots = Vec::with_capacity(b);
         for (tx, receipt) in batch.txs.iter().zip(&output.receipts) {
             let w = &receipt.witness;
-            let mut slot = SlotWitness { kind: Some(tx.kind()), ..Default::default() };
+            let mut slot = match tx {
+                Tx::Undecodable(raw) => SlotWitness::raw(&raw.0),
+                _ => SlotWitness { kind: Some(tx.kind()), ..Default::default() },
+            };
             slot.sender = w.sender.as_ref().map_or(disabled(config.account_depth), update);
             slot.recipient = w.recipient.as_ref().map_or(disabled(config.account_depth), update);
             for u in [&slot.sender, &slot.recipient] {
@@ -166,6 +204,7 @@ impl BatchWitness {
                     slot.amount = d.amount.0;
                     slot.point = d.pubkey;
                 }
+                Tx::Undecodable(_) => {}
             }
             slots.push(slot);
         }

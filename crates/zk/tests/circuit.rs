@@ -4,8 +4,10 @@
 
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem};
 use tribunal_primitives::{
-    AccountIndex, Address, Batch, BatchNumber, ChainId, Fr, PrivateKey, Signed, Transfer, Tx, Wei,
-    error::SignatureError, tx::Deposit,
+    AccountIndex, Address, Batch, BatchNumber, ChainId, Fr, PrivateKey, Signed, Transfer, Tx,
+    TxKind, Wei,
+    error::SignatureError,
+    tx::{Deposit, RawRecord},
 };
 use tribunal_stf::{
     State, StfConfig, execute_batch,
@@ -88,6 +90,53 @@ fn forged(txs: impl FnOnce(&[User]) -> Vec<Tx>, forge: impl FnOnce(&mut Batch, &
 
 fn transfer(users: &[User], from: usize, to: u32, amount: u128, nonce: u64) -> Tx {
     Tx::Transfer(users[from].transfer(CHAIN, AccountIndex(to), amount, nonce))
+}
+
+/// Records that hold no transaction: an unknown tag, an L1 tag (L1 messages come from the queue,
+/// never from the blob), a transfer with non-zero padding, zeros.
+fn garbage(users: &[User]) -> Vec<Tx> {
+    let mut valid = Vec::new();
+    tribunal_primitives::batch::encode_tx(&transfer(users, 0, 1, 10, 0), &mut valid);
+    valid.resize(124, 0);
+    let with = |i: usize, b: u8| {
+        let mut r: [u8; 124] = valid.clone().try_into().unwrap();
+        r[i] = b;
+        Tx::Undecodable(RawRecord(r))
+    };
+    vec![
+        with(0, 0x7f),
+        with(0, TxKind::Deposit as u8),
+        with(123, 1),
+        Tx::Undecodable(RawRecord([0; 124])),
+    ]
+}
+
+/// A blob record that holds no transaction is skipped: the circuit proves the skip, between
+/// transactions that apply.
+#[test]
+fn undecodable_records_are_proven_skips() {
+    let (mut state, users, cfg) = setup();
+    let mut txs = vec![users[1].deposit(5), transfer(&users, 0, 1, 10, 0)];
+    txs.extend(garbage(&users));
+    txs.push(transfer(&users, 2, 3, 10, 0));
+    let w = witness(&mut state, &cfg, txs).unwrap();
+    let (ok, _, which) = check(cfg, Some(w));
+    assert!(ok, "unsatisfied: {which:?}");
+}
+
+/// A malicious prover calls a valid transfer undecodable, to skip it: its bytes decode, so the
+/// circuit refuses (the blob holds exactly those bytes).
+#[test]
+fn a_decodable_record_cannot_be_called_undecodable() {
+    let (mut state, users, cfg) = setup();
+    let mut valid = Vec::new();
+    tribunal_primitives::batch::encode_tx(&transfer(&users, 0, 1, 10, 0), &mut valid);
+    valid.resize(124, 0);
+    let forged = Tx::Undecodable(RawRecord(valid.try_into().unwrap()));
+    let w = witness(&mut state, &cfg, vec![forged]).unwrap();
+    let (ok, _, which) = check(cfg, Some(w));
+    println!("unsatisfied: {which:?}");
+    assert!(!ok, "a decodable transfer claimed undecodable");
 }
 
 /// The queue's messages execute before the blob's records: a prover that slots a message after
@@ -390,10 +439,11 @@ mod agreement {
     /// (kind, from, to, amount, nonce skew, corrupt signature): transfers and withdrawals of the
     /// 4 funded users (1,000 wei each), to accounts 0..8 (4..8 exist only once deposited),
     /// amounts up to 1,500 (overdrafts), stale or future nonces and forged signatures: a mix of
-    /// transactions that apply and transactions the STF skips.
+    /// transactions that apply and transactions the STF skips; kind 5 is a blob record that holds
+    /// no transaction ([`garbage`]).
     fn arb_step() -> impl Strategy<Value = (u8, usize, u32, u128, u64, bool)> {
         (
-            0u8..5,
+            0u8..6,
             0usize..4,
             0u32..8,
             0u128..=1_500,
@@ -427,13 +477,15 @@ mod agreement {
                             let w = users[from].withdraw(CHAIN, Address::repeat_byte(to as u8), amount, nonce);
                             if kind == 2 { Tx::Withdraw(w) } else { Tx::ForcedWithdraw(w) }
                         }
-                        _ => Tx::Deposit(Deposit { to: AccountIndex(to), pubkey: key(to).public_key().to_bytes(), amount: Wei(amount) }),
+                        4 => Tx::Deposit(Deposit { to: AccountIndex(to), pubkey: key(to).public_key().to_bytes(), amount: Wei(amount) }),
+                        _ => garbage(&users)[to as usize % 4],
                     };
                     if corrupt {
                         match &mut tx {
                             Tx::Transfer(t) | Tx::ForcedTransfer(t) => t.signature[40] ^= 1,
                             Tx::Withdraw(w) | Tx::ForcedWithdraw(w) => w.signature[40] ^= 1,
                             Tx::Deposit(d) => d.pubkey[0] ^= 1,
+                            Tx::Undecodable(_) => {}
                         }
                     }
                     tx

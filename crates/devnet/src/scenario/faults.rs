@@ -174,7 +174,8 @@ pub(super) async fn zk_self_disagrees(w: &mut World) -> eyre::Result<()> {
     // The attacker forges a proof of another post root for the same batch.
     let keys = w.r.zk_keys.clone();
     let blobs = blobs_of(w, n).await?;
-    let batch = tribunal_da::decode_batch(&blobs, &messages_of(w, n).await?)?;
+    let number = tribunal_primitives::BatchNumber(n);
+    let batch = tribunal_da::read_batch(&blobs, &messages_of(w, n).await?, w.r.chain_id, number);
     let out = execute_batch(&mut w.state_after(n - 1).await?, &batch)?;
     let right = BatchWitness::new(&keys.config, &batch, &out, &blobs[0])?;
     let mut lie = right.clone();
