@@ -117,3 +117,60 @@ fn real_mainnet_blobs() {
         assert!(decode_batch(&blobs, &[]).is_err(), "an OP Stack channel is not a Tribunal batch");
     });
 }
+
+/// `read_batch` is total and reads a posted blob as docs/stf.md says: top bytes are ignored,
+/// anything after the last record is ignored, a record that holds no transaction is
+/// `Tx::Undecodable`, and a header of another batch means no records.
+#[test]
+fn read_batch_is_total() {
+    use tribunal_primitives::{BatchNumber, ChainId, Tx, tx::RawRecord};
+    let (chain, number) = (ChainId(901), BatchNumber(3));
+    let record = |tag: u8| {
+        let mut r = [0u8; 124];
+        r[0] = tag;
+        Tx::Undecodable(RawRecord(r))
+    };
+    let batch = Batch { chain_id: chain, number, txs: vec![record(0x7f), record(0x03)] };
+    let mut blobs = encode_blobs(&batch.encode()).unwrap();
+    assert_eq!(tribunal_da::read_batch(&blobs, &[], chain, number), batch);
+    // Top bytes of the header and of a record, and junk after the last record.
+    for g in [0usize, 1, 2, 7] {
+        blobs[0].0[32 * g] = 0x42;
+    }
+    blobs[0].0[32 * 20 + 5] = 9;
+    assert_eq!(tribunal_da::read_batch(&blobs, &[], chain, number), batch);
+    // Another batch's header: no records.
+    let none = tribunal_da::read_batch(&blobs, &[], chain, BatchNumber(4));
+    assert!(none.txs.is_empty());
+    assert_eq!(tribunal_da::read_header(&blobs, ChainId(902), number), None);
+    // A count past the blob: no records.
+    let mut long = blobs.clone();
+    long[0].0[32 + 19..32 + 23].copy_from_slice(&5000u32.to_be_bytes());
+    assert_eq!(tribunal_da::read_header(&long, chain, number), None);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(32))]
+
+    /// Any blob bytes read as some batch, never a panic.
+    #[test]
+    fn read_batch_never_fails(seed in any::<u64>(), records in 0u32..40, tweak in any::<(u16, u8)>()) {
+        use tribunal_primitives::{BatchNumber, ChainId};
+        let mut header = vec![3u8];
+        header.extend_from_slice(&901u64.to_be_bytes());
+        header.extend_from_slice(&1u64.to_be_bytes());
+        header.extend_from_slice(&records.to_be_bytes());
+        header.resize(31, 0);
+        let mut bytes = header;
+        let mut x = seed;
+        for _ in 0..records as usize * 124 {
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            bytes.push((x >> 56) as u8);
+        }
+        let mut blobs = encode_blobs(&bytes).unwrap();
+        let (at, value) = tweak;
+        blobs[0].0[at as usize % 4096 * 32] = value;
+        let batch = tribunal_da::read_batch(&blobs, &[], ChainId(901), BatchNumber(1));
+        prop_assert!(batch.txs.len() == records as usize || batch.txs.is_empty());
+    }
+}

@@ -686,6 +686,95 @@ fn a_player_who_misses_its_clock_loses_and_agents_survive_a_restart() {
     });
 }
 
+/// Attack: the one-step proof over an L1 message takes the message from its caller, so a
+/// dishonest player could step a message the queue never held (a bigger deposit, another
+/// forced transfer). `stepMessage` authenticates the chunks against the `Inbox`'s stored
+/// accumulators: a forged message reverts with `Game_NotQueuedMessage`, `step` cannot be used at
+/// a message position, and the queue's message decides.
+#[test]
+fn a_step_cannot_substitute_an_l1_message() {
+    run(async {
+        let l1 = DevL1::new();
+        let (mut sys, game) = System::deploy_with_game(&l1, GameParams::default()).await;
+        let (_, out1) = batch1(&mut sys).await;
+        sys.propose(&sys.claim(&out1).await).await.unwrap();
+        let parent = sys.state.clone();
+        let (batch, out2) = batch2(&mut sys).await;
+        assert_eq!(batch.message_count(), 2);
+        let wrong = Claim { post_root: StateRoot(Fr::from(4242u64)), ..sys.claim(&out2).await };
+        let id = sys.propose(&wrong).await.unwrap();
+        create_game(&sys, game, id).await;
+        let (open, b1) = challenge_call(&sys, game, id, 2).await;
+        sys.send(&sys.stranger, game, open, b1).await.unwrap();
+        // The claim side agrees with nothing after the first message: the challenger attacks
+        // down to the first message.
+        let blobs = posted_blobs(&sys, 2).await;
+        let truth = Trace::build(&parent, &wrong, &posted_messages(&sys, 2).await, &blobs).unwrap();
+        let lie = |k: usize| {
+            if k == 0 { truth.at(0).unwrap().hash() } else { keccak256(k.to_be_bytes()) }
+        };
+        let leaf = loop {
+            bisect_all(&sys, game, id, &sys.sequencer, lie).await;
+            if let Some(leaf) = leaves(&sys, game, id).await.pop() {
+                break leaf;
+            }
+            let mid = sys.view(game, DisputeGame::nodeCountCall {}).await.to::<u64>() - 1;
+            let node = sys.view(game, DisputeGame::nodeOfCall { _id: U256::from(mid) }).await;
+            assert_eq!(node.kind, MIDPOINT);
+            let bond = sys
+                .view(game, DisputeGame::moveBondCall { _depth: U256::from(node.depth + 1) })
+                .await;
+            sys.send(&sys.stranger, game, DisputeGame::attackCall { _id: U256::from(mid) }, bond)
+                .await
+                .unwrap();
+        };
+        assert_eq!((leaf.lo, leaf.hi), (0, 1));
+        let leaf_id = {
+            let count = sys.view(game, DisputeGame::nodeCountCall {}).await.to::<u64>();
+            let mut found = None;
+            for n in 0..count {
+                let node = sys.view(game, DisputeGame::nodeOfCall { _id: U256::from(n) }).await;
+                if node.claimId == id && node.kind == CHALLENGE && node.hi - node.lo == 1 {
+                    found = Some(n);
+                }
+            }
+            found.unwrap()
+        };
+        let tribunal_dispute::StepCall::Message(honest) =
+            tribunal_dispute::agent::step_call(leaf_id, &truth, &blobs, 0).unwrap()
+        else {
+            panic!("position 0 is an L1 message")
+        };
+        // A forged message: the deposit's amount raised.
+        let mut forged = honest.clone();
+        forged._chunks[1] += U256::from(1u64) << 72; // the amount's last byte, chunk-relative 21
+        let err = sys.send(&sys.sequencer, game, forged, U256::ZERO).await.unwrap_err();
+        let data = err.revert_data().expect("a revert");
+        assert!(
+            matches!(
+                DisputeGame::DisputeGameErrors::abi_decode(data),
+                Ok(DisputeGame::DisputeGameErrors::Game_NotQueuedMessage(_))
+            ),
+            "reverted with {data}"
+        );
+        // `step` reads blob records: it refuses a message position.
+        let record = DisputeGame::stepCall {
+            _id: U256::from(leaf_id),
+            _record: [0, 1, 2, 3].map(|c| blob_element(&blobs, 2 + c).unwrap()),
+            _witness: honest._witness.clone(),
+        };
+        let err = sys.send(&sys.sequencer, game, record, U256::ZERO).await.unwrap_err();
+        assert!(matches!(
+            DisputeGame::DisputeGameErrors::abi_decode(err.revert_data().unwrap()),
+            Ok(DisputeGame::DisputeGameErrors::Game_InvalidMove(_))
+        ));
+        // The queue's message proves the challenge: the claim's state after it is not the trace's.
+        sys.send(&sys.stranger, game, honest, U256::ZERO).await.unwrap();
+        let leaf = sys.view(game, DisputeGame::nodeOfCall { _id: U256::from(leaf_id) }).await;
+        assert!(leaf.proven && !leaf.stepped);
+    });
+}
+
 /// Attack (review finding "a chain that halts on one bad batch"): posted bytes that hold no
 /// transaction used to make every claim of their batch lose, so the chain could never finalize
 /// past them. Now a record that does not decode is skipped and a header that does not decode

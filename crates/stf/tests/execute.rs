@@ -175,6 +175,27 @@ fn a_bad_sequencer_transaction_is_skipped_and_the_batch_goes_on() {
     assert_eq!(rebuilt.root(), state.root());
 }
 
+/// Attack: a poster puts bytes that hold no transaction among good records. Before, the batch
+/// did not decode and had no post state; now each such record is skipped and the rest applies.
+#[test]
+fn an_undecodable_record_is_skipped_and_the_batch_goes_on() {
+    let (mut state, users) = setup();
+    let mut junk = [0u8; 124];
+    junk[0] = 0x7f;
+    let txs = vec![
+        Tx::Undecodable(tribunal_primitives::tx::RawRecord(junk)),
+        Tx::Transfer(users[0].transfer(CHAIN, users[1].index, 5, 0)),
+        Tx::Undecodable(tribunal_primitives::tx::RawRecord([0; 124])),
+    ];
+    let before = state.root();
+    let out = run(&mut state, txs).unwrap();
+    assert_eq!(out.receipts[0].status, TxStatus::Skipped(TxError::Undecodable));
+    assert_eq!(out.receipts[0].post_root, before);
+    assert_eq!(out.receipts[1].status, TxStatus::Applied);
+    assert_eq!(out.receipts[2].status, TxStatus::Skipped(TxError::Undecodable));
+    assert_eq!(state.account(users[1].index).unwrap().balance, Wei(1_005));
+}
+
 #[test]
 fn invalid_forced_transactions_are_skipped_and_recorded() {
     let (mut state, users) = setup();

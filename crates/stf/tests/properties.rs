@@ -92,7 +92,7 @@ fn delta(tx: &Tx) -> i128 {
     match tx {
         Tx::Deposit(d) => d.amount.0 as i128,
         Tx::Withdraw(w) | Tx::ForcedWithdraw(w) => -(w.body.amount.0 as i128),
-        Tx::Transfer(_) | Tx::ForcedTransfer(_) => 0,
+        Tx::Transfer(_) | Tx::ForcedTransfer(_) | Tx::Undecodable(_) => 0,
     }
 }
 

@@ -111,8 +111,13 @@ fn the_enclave_refuses_what_its_re_execution_disagrees_with() {
     ));
     assert!(matches!(refuse(&|r| r.claim.blobs_hash = B256::ZERO), TeeError::BlobsMismatch { .. }));
     assert!(matches!(refuse(&|r| r.claim.chain_id = ChainId(902)), TeeError::WrongChain { .. }));
+    // The blobs hold batch 1's header: read as batch 2, they hold no records.
     assert!(matches!(
         refuse(&|r| r.claim.batch_number = BatchNumber(2)),
+        TeeError::Disagree { field: "data_commitment", .. }
+    ));
+    assert!(matches!(
+        refuse(&|r| r.claim.batch_number = BatchNumber(0)),
         TeeError::WrongBatch { .. }
     ));
     // Another batch's blobs, re-hashed into the claim: the data commitment no longer matches.
@@ -126,7 +131,7 @@ fn the_enclave_refuses_what_its_re_execution_disagrees_with() {
         }),
         TeeError::Disagree { field: "data_commitment", .. }
     ));
-    // Blobs that hold no batch.
+    // Blobs that hold no batch read as one without records, not as the claim's.
     let junk = tribunal_da::encode_blobs(b"not a batch").unwrap();
     let hash = keccak256(tribunal_da::versioned_hashes(&junk).unwrap().concat());
     assert!(matches!(
@@ -134,7 +139,7 @@ fn the_enclave_refuses_what_its_re_execution_disagrees_with() {
             r.blobs = junk.clone();
             r.claim.blobs_hash = hash;
         }),
-        TeeError::Data(_)
+        TeeError::Disagree { field: "data_commitment", .. }
     ));
     // A claim on another parent root: the witness does not open to it.
     assert!(matches!(refuse(&|r| r.claim.parent_root = wrong), TeeError::Witness(_)));
