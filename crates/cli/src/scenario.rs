@@ -30,6 +30,10 @@ pub enum ScenarioName {
     /// The sequencer leaves a forced transaction out past its deadline: its own batches are
     /// refused and the user's permissionless batch includes it and finalizes.
     CensoringSequencer,
+    /// Past the forced-inclusion deadline a stranger posts a batch of garbage records with an
+    /// unpayable forced transfer: every transaction is skipped, and that batch and the next are
+    /// final at once.
+    PoisonedBatch,
     /// The proposer proposes, then goes silent with the provers down: after 7 days with nothing
     /// final, the liveness failure is recorded and the council's ZK upgrade runs at once.
     SilentProposer,
@@ -48,6 +52,7 @@ impl From<ScenarioName> for Scenario {
             ScenarioName::ZkSelfDisagrees => Self::ZkSelfDisagrees,
             ScenarioName::WrongClaim => Self::WrongClaim,
             ScenarioName::CensoringSequencer => Self::CensoringSequencer,
+            ScenarioName::PoisonedBatch => Self::PoisonedBatch,
             ScenarioName::SilentProposer => Self::SilentProposer,
             ScenarioName::RogueCouncil => Self::RogueCouncil,
         }

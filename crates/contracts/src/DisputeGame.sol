@@ -38,7 +38,7 @@ interface IBlobInbox {
 ///        `m` L1 messages (the `Inbox` range), then its `r` blob records. The
 ///        challenge proves the batch's two header field elements against the batch's blob
 ///        versioned hashes (EIP-4844 point evaluation); a header that does not decode, or names
-///        another chain or batch, proves the challenge at once.
+///        another chain or batch, means no records (`r = 0`), never a refusal.
 ///      - `bisect`: anyone answers a challenge over `[lo, hi]` (`hi - lo >= 2`) with a trace hash
 ///        at the midpoint, for the claim's side.
 ///      - `attack` / `defend`: anyone answers a midpoint with a challenge of its lower half (the

@@ -14,7 +14,8 @@ import { BabyJubjub } from "BabyJubjub.sol";
 ///
 ///      L1 message queue: every message is the canonical encoding of an L2 transaction
 ///      (`Deposit`, `ForcedTransfer`, `ForcedWithdraw`), hashed with circomlib Poseidon over its
-///      four 31-byte chunks and folded into an accumulator `acc[i+1] = Poseidon(acc[i], hash_i)`,
+///      31-byte chunks (2 for a deposit, 4 for a forced transaction) and folded into an
+///      accumulator `acc[i+1] = Poseidon(acc[i], hash_i)`,
 ///      `acc[0] = 0`, stored per position. A batch executes the messages of its range from this
 ///      queue, never from its blob: claims bind the accumulators before and after the range, and
 ///      the dispute game's step authenticates each message against the stored ones.
@@ -336,7 +337,8 @@ contract Inbox {
         if (_signature.length != 64) revert Inbox_BadSignatureLength(_signature.length);
         _checkIndex(_from);
         _checkIndex(_to);
-        _enqueue(abi.encodePacked(KIND_FORCED_TRANSFER, _from, _to, _amount, _nonce, _signature));
+        // 97 bytes: 4 chunks.
+        _enqueue(abi.encodePacked(KIND_FORCED_TRANSFER, _from, _to, _amount, _nonce, _signature), 4);
     }
 
     /// @notice Enqueues a signed L2 withdrawal that the sequencer must include within the
@@ -351,7 +353,7 @@ contract Inbox {
     {
         if (_signature.length != 64) revert Inbox_BadSignatureLength(_signature.length);
         _checkIndex(_from);
-        _enqueue(abi.encodePacked(KIND_FORCED_WITHDRAW, _from, _to, _amount, _nonce, _signature));
+        _enqueue(abi.encodePacked(KIND_FORCED_WITHDRAW, _from, _to, _amount, _nonce, _signature), 4);
     }
 
     // ---------------------------------------------------------------- withdrawals
@@ -420,30 +422,31 @@ contract Inbox {
 
     function _deposit(uint64 _account, bytes32 _pubkey) internal {
         if (msg.value == 0 || msg.value > type(uint128).max) revert Inbox_BadAmount(msg.value);
-        // 53 bytes: kind, account (u32), pubkey, amount (u128).
-        _enqueue(abi.encodePacked(KIND_DEPOSIT, uint32(_account), _pubkey, uint128(msg.value)));
+        // 53 bytes: kind, account (u32), pubkey, amount (u128); 2 chunks, so the cheaper PoseidonT3
+        // (a deposit is the common message).
+        _enqueue(abi.encodePacked(KIND_DEPOSIT, uint32(_account), _pubkey, uint128(msg.value)), 2);
     }
 
     function _checkIndex(uint64 _account) internal view {
         if (_account >> ACCOUNT_DEPTH != 0) revert Inbox_IndexOutOfRange(_account);
     }
 
-    /// @dev Hashes `_message` (at most 124 bytes) as four big-endian 31-byte chunks, zero-padded
-    ///      on the right, with Poseidon of 4 inputs, and folds it into the accumulator.
-    function _enqueue(bytes memory _message) internal {
-        // Zero padding of one message to 4 chunks of 31 bytes plus one spare for the last 32-byte
-        // read; never hashed or compared as packed bytes.
+    /// @dev Hashes `_message` as `_chunks` big-endian 31-byte chunks, zero-padded on the right,
+    ///      with Poseidon of that many inputs, and folds it into the accumulator.
+    function _enqueue(bytes memory _message, uint256 _chunks) internal {
+        // Zero padding of one message to its chunks plus one spare byte for the last 32-byte read;
+        // never hashed or compared as packed bytes.
         // slither-disable-next-line encode-packed-collision
-        bytes memory padded = abi.encodePacked(_message, new bytes(125 - _message.length));
+        bytes memory padded = abi.encodePacked(_message, new bytes(31 * _chunks + 1 - _message.length));
         uint256[4] memory c;
-        for (uint256 i; i < 4; ++i) {
+        for (uint256 i; i < _chunks; ++i) {
             uint256 word;
             assembly ("memory-safe") {
                 word := shr(8, mload(add(add(padded, 32), mul(i, 31))))
             }
             c[i] = word;
         }
-        uint256 h = POSEIDON4.hash(c);
+        uint256 h = _chunks == 2 ? POSEIDON2.hash([c[0], c[1]]) : POSEIDON4.hash(c);
         uint64 index = uint64(queue.length);
         bytes32 acc = bytes32(POSEIDON2.hash([uint256(accAt(index)), h]));
         queue.push(Message({ acc: acc, enqueuedAt: uint64(block.timestamp), l1Block: uint64(block.number) }));

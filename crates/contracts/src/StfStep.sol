@@ -142,13 +142,22 @@ contract StfStep {
         return keccak256(abi.encode(_s.stateRoot, _s.queueAcc, _s.withdrawalRoot, _s.dataAcc));
     }
 
-    /// @notice The queue accumulator after one more L1 message: `Poseidon(acc, Poseidon(c0..c3))`,
-    ///         as `Inbox` folds it.
+    /// @notice The queue accumulator after one more L1 message, as `Inbox` folds it:
+    ///         `Poseidon(acc, Poseidon(c0, c1))` for a deposit (tag 0x03, chunks 2 and 3 zero),
+    ///         `Poseidon(acc, Poseidon(c0, c1, c2, c3))` otherwise. Every chunk is bound either way,
+    ///         so chunks that hash to a stored accumulator are exactly the queued message.
     /// @param _acc The accumulator before (a BN254 scalar).
     /// @param _chunks The message's four chunks (each below 2^248).
-    /// @return The accumulator after.
+    /// @return The accumulator after; 0 (no accumulator of a non-empty queue) for a deposit with
+    ///         chunks past its two.
     function queuePush(bytes32 _acc, uint256[4] calldata _chunks) public view returns (bytes32) {
-        uint256 message = POSEIDON4.hash([_chunks[0], _chunks[1], _chunks[2], _chunks[3]]);
+        uint256 message;
+        if (_chunks[0] >> 240 == TAG_DEPOSIT) {
+            if (_chunks[2] != 0 || _chunks[3] != 0) return bytes32(0);
+            message = POSEIDON2.hash([_chunks[0], _chunks[1]]);
+        } else {
+            message = POSEIDON4.hash([_chunks[0], _chunks[1], _chunks[2], _chunks[3]]);
+        }
         return bytes32(POSEIDON2.hash([uint256(_acc), message]));
     }
 

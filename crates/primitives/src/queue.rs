@@ -2,9 +2,10 @@
 //! them and as a batch must consume them.
 //!
 //! A message is the canonical encoding of its transaction ([`crate::batch::encode_tx`], kind tag
-//! first: a deposit is 53 bytes, a forced transfer 97, a forced withdrawal 113), cut into four
-//! 31-byte big-endian chunks (zero-padded on the right, as a blob record) and hashed with
-//! circomlib Poseidon of 4 inputs. The queue folds the hashes into
+//! first), cut into 31-byte big-endian chunks (the last zero-padded on the right) and hashed with
+//! circomlib Poseidon of that many inputs: 2 chunks for a deposit (53 bytes; the cheaper
+//! PoseidonT3 on L1, for the common message), 4 for a forced transfer (97 bytes) or forced
+//! withdrawal (113 bytes). The queue folds the hashes into
 //! `acc[i+1] = Poseidon(acc[i], hash_i)` from `acc[0] = 0`; claims bind the accumulator before
 //! and after a batch's L1 messages, and the `Inbox` stores it at every position, so the dispute
 //! game can authenticate any one message.
@@ -40,5 +41,8 @@ pub fn message_hash(tx: &Tx) -> Option<Fr> {
     encode_tx(tx, &mut bytes);
     let mut chunks = bytes.chunks(BYTES_PER_CHUNK).map(chunk_to_fr);
     let mut next = || chunks.next().unwrap_or_default();
-    Some(hash([next(), next(), next(), next()]))
+    Some(match tx {
+        Tx::Deposit(_) => hash([next(), next()]),
+        _ => hash([next(), next(), next(), next()]),
+    })
 }

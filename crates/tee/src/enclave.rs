@@ -81,8 +81,8 @@ pub enum TeeError {
     /// The blobs do not hold a batch.
     #[error("batch data: {0}")]
     Data(#[from] tribunal_da::DaError),
-    /// The batch in the blobs is not the claimed one.
-    #[error("blobs hold batch {batch:?}, the claim is for {claim:?}")]
+    /// The claim names batch 0, the genesis state, which no blob holds.
+    #[error("no blobs hold batch {batch:?}; the claim is for {claim:?}")]
     WrongBatch {
         /// The claim's batch number.
         claim: BatchNumber,

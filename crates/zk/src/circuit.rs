@@ -427,8 +427,12 @@ fn slot(
     let wleaf = poseidon(cs, &[address_n, amount_n])?;
     let withdrawal_leaf = applied_withdraw.mul(cs, &wleaf)?;
 
-    // L1 queue, applied or skipped: a message hashes its four chunks.
-    let message = poseidon(cs, &chunks)?;
+    // L1 queue, applied or skipped: a deposit hashes its two chunks, a forced transaction its
+    // four.
+    let h2 = poseidon(cs, &chunks[..2])?;
+    let h4 = poseidon(cs, &chunks)?;
+    let forced = kinds.forced_transfer.add(&kinds.forced_withdraw);
+    let message = kinds.deposit.mul(cs, &h2)?.add(&forced.mul(cs, &h4)?);
     let pushed = poseidon(cs, &[queue.clone(), message])?;
     *queue = Num::select(cs, &l1, &pushed, queue)?;
 

@@ -4,7 +4,7 @@ use tribunal_stf::StfConfig;
 
 /// Bumped whenever the circuit's constraints change, so cached keys of an older circuit are
 /// never reused.
-pub const CIRCUIT_VERSION: u32 = 4;
+pub const CIRCUIT_VERSION: u32 = 5;
 
 /// The largest batch one blob holds: the SimpleCoder header, the batch header, then four field
 /// elements per transaction, in 4096 field elements.

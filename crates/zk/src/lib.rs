@@ -1,9 +1,9 @@
 //! The ZK leg: a Groth16 (BN254) circuit of the reference STF, its keys, the prover, and the
 //! encodings the Solidity verifier reads.
 //!
-//! What a proof says: executing the batch whose canonical bytes are in the blob with versioned
-//! hash `vh`, on the account tree with root `parent_root`, gives `post_root` and the withdrawal
-//! root, consuming the L1 messages between `queue_before` and `queue_after`. The circuit proves
+//! What a proof says: executing the L1 messages between `queue_before` and `queue_after`, then
+//! the records in the blob with versioned hash `vh` (in its canonical form), on the account tree
+//! with root `parent_root`, gives `post_root` and the withdrawal root. The circuit proves
 //! the same rules as [`tribunal_stf::execute_batch`], and its witness is read from that
 //! function's output: there is no second implementation of the rules here.
 //!

@@ -1,12 +1,18 @@
-//! `censoring-sequencer`: forced inclusion (the README's scenarios). The sequencer keeps posting batches
-//! but leaves a user's forced transfer out; past the deadline the inbox refuses its batches, and
-//! the user posts a permissionless batch that includes it and finalizes like any other.
+//! Forced inclusion (the README's scenarios).
+//! - `censoring-sequencer`: the sequencer keeps posting batches but leaves a user's forced
+//!   transfer out; past the deadline the inbox refuses its batches, and the user posts a
+//!   permissionless batch that includes it and finalizes like any other.
+//! - `poisoned-batch`: past the deadline a stranger posts a batch of garbage records with an
+//!   unpayable forced transfer in the queue; every leg skips what does not apply, that batch is
+//!   final at once, and so is the sequencer's next one.
 
-use alloy_sol_types::{SolEvent, SolInterface};
+use alloy_sol_types::{SolCall, SolEvent, SolInterface};
 use tribunal_contracts::Inbox;
-use tribunal_l1::view;
+use tribunal_l1::{L1, L1Tx, view};
 use tribunal_node::{Event, Services, proposer::propose_call, watcher::FinalityPath};
-use tribunal_primitives::{Batch, BatchNumber, PrivateKey, Signed, Transfer, Tx, Wei};
+use tribunal_primitives::{
+    Batch, BatchNumber, PrivateKey, Signed, Transfer, Tx, Wei, eip2494, tx::RawRecord,
+};
 use tribunal_stf::execute_batch;
 
 use super::{ETH, World, expect_refused, say};
@@ -106,6 +112,97 @@ pub(super) async fn censoring_sequencer(w: &mut World) -> eyre::Result<()> {
         w,
         "final L2 balances: alice {alice_now} wei, bob {bob_now} wei: the forced transfer is in"
     );
+    Ok(())
+}
+
+/// Runs `poisoned-batch` on `w`.
+pub(super) async fn poisoned_batch(w: &mut World) -> eyre::Result<()> {
+    let chain = w.r.chain_id;
+    let (alice, bob) = (PrivateKey::from_bytes([0xa1; 32]), PrivateKey::from_bytes([0xb0; 32]));
+    w.start(Services::ALL).await?;
+    let a = w.deposit(&alice).await?;
+    let b = w.deposit(&bob).await?;
+    loop {
+        let n = w
+            .until("the deposits' finality", |e| match e {
+                Event::Finalized(f) => Some(f.batch),
+                _ => None,
+            })
+            .await?;
+        if w.state_after(n).await?.account(b).is_some() {
+            break;
+        }
+    }
+    w.stop().await;
+    say!(w, "alice (account {}) and bob (account {}) deposited; their batch is final", a.0, b.0);
+
+    // A deposit to a key of low order (anyone could sign for it) never enters the queue.
+    let inbox = w.r.d.inbox;
+    let stranger = w.r.signers[3].clone();
+    let low = eip2494::pack_point(&eip2494::low_order_points()[1]);
+    let call = Inbox::depositCall { _pubkey: low.into() };
+    let tx = L1Tx::call(inbox, call.abi_encode()).with_value(alloy_primitives::U256::from(ETH));
+    let refused = w.l1.send(&stranger, tx).await;
+    expect_refused(w, "a deposit to a low-order key", &inbox_error(refused), "Inbox_BadPublicKey")?;
+
+    // The sequencer goes quiet; bob forces a transfer he cannot pay.
+    w.start(Services { sequencer: false, ..Services::ALL }).await?;
+    let user = w.r.signers[1].clone();
+    let unpayable = Transfer { from: b, to: a, amount: Wei(100 * ETH), nonce: 0 };
+    let receipt = force(&*w.l1, &user, inbox, chain, unpayable, &bob).await?;
+    let queued = receipt
+        .logs
+        .iter()
+        .find_map(|l| Inbox::MessageQueued::decode_log(l).ok())
+        .ok_or_else(|| eyre::eyre!("forceTransfer queued nothing"))?;
+    let message = tribunal_primitives::batch::decode_tx_exact(&queued.message)?;
+    let delay = view(&*w.l1, inbox, Inbox::FORCED_INCLUSION_DELAY_SECONDSCall {}).await?;
+    w.travel(delay + 60).await?;
+    say!(
+        w,
+        "bob forces a 100 ETH transfer he cannot pay; the sequencer leaves it out past the deadline"
+    );
+
+    // A stranger posts the next batch: the overdue message, and records that hold nothing.
+    let n = latest_batch(w).await? + 1;
+    let mut padded = [0u8; 124];
+    padded[0] = 0x01;
+    padded[123] = 0x5a;
+    let mut l1_kind = [0u8; 124];
+    l1_kind[0] = 0x03;
+    // Three records: with the message, the scenario's circuit slots exactly.
+    let garbage = [[0x7f; 124], padded, l1_kind].map(|r| Tx::Undecodable(RawRecord(r)));
+    let mut txs = vec![message];
+    txs.extend(garbage);
+    let poisoned = Batch { chain_id: chain, number: BatchNumber(n), txs };
+    let before = w.state_after(n - 1).await?;
+    w.post(&stranger, &poisoned, queued.index + 1).await??;
+    say!(
+        w,
+        "a stranger posts batch {n}: bob's forced transfer (queue index {}) and 3 records that decode as nothing (tag 0x7f, a transfer with padding, an L1 tag)",
+        queued.index
+    );
+    settle(w, &stranger, &poisoned).await?;
+    let after = w.state_after(n).await?;
+    eyre::ensure!(after.root() == before.root(), "batch {n} changed the state");
+    eyre::ensure!(after.queue().1 == queued.index + 1, "batch {n} did not consume bob's message");
+    say!(
+        w,
+        "batch {n} is final at once: every leg skipped the 4 transactions; the state is unchanged and the message consumed"
+    );
+
+    // The sequencer is back, and the chain goes on at once.
+    w.stop().await;
+    w.start(Services::ALL).await?;
+    let paid = Transfer { from: a, to: b, amount: Wei(ETH / 100), nonce: 0 };
+    let next = Batch {
+        chain_id: chain,
+        number: BatchNumber(n + 1),
+        txs: vec![Tx::Transfer(Signed::sign(paid, chain, &alice))],
+    };
+    w.post(&w.r.keys.sequencer.clone(), &next, queued.index + 1).await??;
+    settle(w, &w.r.keys.proposer.clone(), &next).await?;
+    say!(w, "the sequencer's batch {} after it is final at once too", n + 1);
     Ok(())
 }
 

@@ -45,6 +45,10 @@ pub enum Scenario {
     /// The sequencer leaves a forced transaction out past its deadline: its own batches are
     /// refused and the user's permissionless batch includes it and finalizes.
     CensoringSequencer,
+    /// Past the forced-inclusion deadline a stranger posts a batch of garbage records with an
+    /// unpayable forced transfer: every transaction is skipped, the batch is final at once, and
+    /// so is the next.
+    PoisonedBatch,
     /// The proposer proposes, then goes silent with the provers down: after 7 days with nothing
     /// final, the liveness failure is recorded and the council's ZK upgrade runs at once.
     SilentProposer,
@@ -106,6 +110,7 @@ pub fn run(
                     Scenario::ZkSelfDisagrees => faults::zk_self_disagrees(&mut w).await,
                     Scenario::WrongClaim => faults::wrong_claim(&mut w).await,
                     Scenario::CensoringSequencer => censorship::censoring_sequencer(&mut w).await,
+                    Scenario::PoisonedBatch => censorship::poisoned_batch(&mut w).await,
                     Scenario::Honest | Scenario::TeeDown | Scenario::ZkDown => {
                         unreachable!("run by run_embedded")
                     }
