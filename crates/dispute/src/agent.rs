@@ -279,9 +279,9 @@ pub fn witness_sol(w: &StepWitness) -> StfStep::StepWitness {
 #[derive(Clone, Debug)]
 pub enum StepCall {
     /// Over a blob record, its elements opened against the blobs.
-    Record(DisputeGame::stepCall),
+    Record(Box<DisputeGame::stepCall>),
     /// Over an L1 message, its chunks as the queue holds them.
-    Message(DisputeGame::stepMessageCall),
+    Message(Box<DisputeGame::stepMessageCall>),
 }
 
 impl StepCall {
@@ -310,20 +310,20 @@ impl StepCall {
 pub fn step_call(id: u64, trace: &Trace, blobs: &[Blob], k: usize) -> Result<StepCall, AgentError> {
     let witness = witness_sol(&trace.step_witness(k)?);
     if k < trace.messages {
-        return Ok(StepCall::Message(DisputeGame::stepMessageCall {
+        return Ok(StepCall::Message(Box::new(DisputeGame::stepMessageCall {
             _id: U256::from(id),
             _chunks: message_chunks(&trace.txs[k]),
             _witness: witness,
-        }));
+        })));
     }
     let j = k - trace.messages;
     let record = [0, 1, 2, 3].map(|c| blob_element(blobs, 2 + 4 * j + c));
     let [a, b, c, d] = record;
-    Ok(StepCall::Record(DisputeGame::stepCall {
+    Ok(StepCall::Record(Box::new(DisputeGame::stepCall {
         _id: U256::from(id),
         _record: [a?, b?, c?, d?],
         _witness: witness,
-    }))
+    })))
 }
 
 /// Calls `poll` every `interval` until `shutdown` fires, logging failures (retried next time).
@@ -614,13 +614,11 @@ impl<L: L1> Player<L> {
                     out.push(Action::Stepped { challenge: id, countered: true, gas });
                 }
             }
-            (Side::Challenger, kind::CHALLENGE) if right_challenge(&n) => {
-                if n.hi - n.lo == 1 {
-                    let call = step_call(id, trace, blobs, n.lo as usize)?;
-                    let gas = self.send_data(call.abi_encode(), U256::ZERO).await?;
-                    tracing::info!(challenge = id, gas, "one-step proof proved a challenge");
-                    out.push(Action::Stepped { challenge: id, countered: false, gas });
-                }
+            (Side::Challenger, kind::CHALLENGE) if right_challenge(&n) && n.hi - n.lo == 1 => {
+                let call = step_call(id, trace, blobs, n.lo as usize)?;
+                let gas = self.send_data(call.abi_encode(), U256::ZERO).await?;
+                tracing::info!(challenge = id, gas, "one-step proof proved a challenge");
+                out.push(Action::Stepped { challenge: id, countered: false, gas });
             }
             (Side::Challenger, kind::MIDPOINT) => {
                 let agree = truth(n.lo) == Some(n.hiHash);

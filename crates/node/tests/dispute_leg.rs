@@ -748,7 +748,7 @@ fn a_step_cannot_substitute_an_l1_message() {
         // A forged message: the deposit's amount raised.
         let mut forged = honest.clone();
         forged._chunks[1] += U256::from(1u64) << 72; // the amount's last byte, chunk-relative 21
-        let err = sys.send(&sys.sequencer, game, forged, U256::ZERO).await.unwrap_err();
+        let err = sys.send(&sys.sequencer, game, *forged, U256::ZERO).await.unwrap_err();
         let data = err.revert_data().expect("a revert");
         assert!(
             matches!(
@@ -769,7 +769,7 @@ fn a_step_cannot_substitute_an_l1_message() {
             Ok(DisputeGame::DisputeGameErrors::Game_InvalidMove(_))
         ));
         // The queue's message proves the challenge: the claim's state after it is not the trace's.
-        sys.send(&sys.stranger, game, honest, U256::ZERO).await.unwrap();
+        sys.send(&sys.stranger, game, *honest, U256::ZERO).await.unwrap();
         let leaf = sys.view(game, DisputeGame::nodeOfCall { _id: U256::from(leaf_id) }).await;
         assert!(leaf.proven && !leaf.stepped);
     });

@@ -63,7 +63,7 @@ fn a_host_cannot_choose_the_l1_messages() {
     let mut altered = honest.clone();
     let Tx::Deposit(d) = &mut altered.messages[0] else { panic!("a deposit") };
     d.amount.0 += 1;
-    let mut dropped = honest.clone();
+    let mut dropped = honest;
     dropped.messages.clear();
     for bad in [altered, dropped] {
         let err = enclave().prove(&bad).unwrap_err();
