@@ -11,7 +11,7 @@ use tribunal_contracts::Inbox;
 use tribunal_l1::{L1, L1Tx, view};
 use tribunal_node::{Event, Services, proposer::propose_call, watcher::FinalityPath};
 use tribunal_primitives::{
-    Batch, BatchNumber, PrivateKey, Signed, Transfer, Tx, Wei, eip2494, tx::RawRecord,
+    AccountIndex, Batch, BatchNumber, PrivateKey, Signed, Transfer, Tx, Wei, eip2494, tx::RawRecord,
 };
 use tribunal_stf::execute_batch;
 
@@ -21,25 +21,8 @@ use crate::rollup::force;
 /// Runs the scenario on `w`.
 pub(super) async fn censoring_sequencer(w: &mut World) -> eyre::Result<()> {
     let chain = w.r.chain_id;
-    let (alice, bob) = (PrivateKey::from_bytes([0xa1; 32]), PrivateKey::from_bytes([0xb0; 32]));
-
-    // An honest start: both users deposit and their batch is final.
-    w.start(Services::ALL).await?;
-    let a = w.deposit(&alice).await?;
-    let b = w.deposit(&bob).await?;
-    loop {
-        let n = w
-            .until("the deposits' finality", |e| match e {
-                Event::Finalized(f) => Some(f.batch),
-                _ => None,
-            })
-            .await?;
-        if w.state_after(n).await?.account(b).is_some() {
-            break;
-        }
-    }
-    w.stop().await;
-    say!(w, "alice (account {}) and bob (account {}) deposited; their batch is final", a.0, b.0);
+    let (alice, bob) = users();
+    let (a, b) = deposited(w, &alice, &bob).await?;
 
     // From now on the sequencer censors bob. The node's provers, challenger and watcher run on.
     w.start(Services { sequencer: false, ..Services::ALL }).await?;
@@ -118,23 +101,8 @@ pub(super) async fn censoring_sequencer(w: &mut World) -> eyre::Result<()> {
 /// Runs `poisoned-batch` on `w`.
 pub(super) async fn poisoned_batch(w: &mut World) -> eyre::Result<()> {
     let chain = w.r.chain_id;
-    let (alice, bob) = (PrivateKey::from_bytes([0xa1; 32]), PrivateKey::from_bytes([0xb0; 32]));
-    w.start(Services::ALL).await?;
-    let a = w.deposit(&alice).await?;
-    let b = w.deposit(&bob).await?;
-    loop {
-        let n = w
-            .until("the deposits' finality", |e| match e {
-                Event::Finalized(f) => Some(f.batch),
-                _ => None,
-            })
-            .await?;
-        if w.state_after(n).await?.account(b).is_some() {
-            break;
-        }
-    }
-    w.stop().await;
-    say!(w, "alice (account {}) and bob (account {}) deposited; their batch is final", a.0, b.0);
+    let (alice, bob) = users();
+    let (a, b) = deposited(w, &alice, &bob).await?;
 
     // A deposit to a key of low order (anyone could sign for it) never enters the queue.
     let inbox = w.r.d.inbox;
@@ -203,6 +171,36 @@ pub(super) async fn poisoned_batch(w: &mut World) -> eyre::Result<()> {
     settle(w, &w.r.keys.proposer.clone(), &next).await?;
     say!(w, "the sequencer's batch {} after it is final at once too", n + 1);
     Ok(())
+}
+
+/// Alice's and bob's L2 keys.
+fn users() -> (PrivateKey, PrivateKey) {
+    (PrivateKey::from_bytes([0xa1; 32]), PrivateKey::from_bytes([0xb0; 32]))
+}
+
+/// An honest start: both users deposit and their batch is final (the node stopped after it).
+async fn deposited(
+    w: &mut World,
+    alice: &PrivateKey,
+    bob: &PrivateKey,
+) -> eyre::Result<(AccountIndex, AccountIndex)> {
+    w.start(Services::ALL).await?;
+    let a = w.deposit(alice).await?;
+    let b = w.deposit(bob).await?;
+    loop {
+        let n = w
+            .until("the deposits' finality", |e| match e {
+                Event::Finalized(f) => Some(f.batch),
+                _ => None,
+            })
+            .await?;
+        if w.state_after(n).await?.account(b).is_some() {
+            break;
+        }
+    }
+    w.stop().await;
+    say!(w, "alice (account {}) and bob (account {}) deposited; their batch is final", a.0, b.0);
+    Ok((a, b))
 }
 
 /// `proposer` proposes the claim of posted `batch`, and waits for the node's provers to make it
