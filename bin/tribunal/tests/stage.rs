@@ -1,4 +1,5 @@
-//! `tribunal stage`: grades with reasons, and refuses bad config files clearly; `--version`.
+//! `tribunal stage`: grades with reasons, and refuses bad config files clearly; `--version`;
+//! `tribunal node init`.
 
 use std::process::{Command, Output};
 
@@ -45,4 +46,37 @@ fn version_names_the_commit() {
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
         .unwrap_or_else(|| "unknown".into());
     assert_eq!(text.trim(), format!("tribunal {} (commit {expected})", env!("CARGO_PKG_VERSION")));
+}
+
+/// `tribunal node init` writes a commented example (0600), never over an existing file, and
+/// `tribunal node` without `--config` names it.
+#[test]
+fn node_init_writes_an_example_and_never_overwrites() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("node.toml");
+    let p = path.to_str().unwrap();
+    let out = tribunal(&["node", "init", "--out", p]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains("[contracts]") && text.contains("env:TRIBUNAL_SEQUENCER_KEY"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+    std::fs::write(&path, "edited").unwrap();
+    let again = tribunal(&["node", "init", "--out", p]);
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("not replacing it"));
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "edited", "the user's file is kept");
+    let bare = tribunal(&["node"]);
+    assert!(!bare.status.success());
+    assert!(String::from_utf8_lossy(&bare.stderr).contains("tribunal node init"));
+    // The example loads up to its keys, which it reads from the environment.
+    std::fs::remove_file(&path).unwrap();
+    assert!(tribunal(&["node", "init", "--out", p]).status.success());
+    let run = tribunal(&["node", "--config", p]);
+    assert!(!run.status.success());
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert!(err.contains("TRIBUNAL_SEQUENCER_KEY is not set"), "{err}");
 }

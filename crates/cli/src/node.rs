@@ -4,53 +4,9 @@
 //! The node resumes from its redb files in `data_dir` after any stop, a kill included: the
 //! sequencer's state and mempool, the provers' claim cursors and the dispute agents' decisions
 //! are on disk, and what is on L1 (posted batches, claims, approvals) is read back from L1.
-//! `tribunal devnet --serve --data-dir D` writes `D/node.toml` for the rollup it deployed.
-//!
-//! ```toml
-//! l1_rpc = "http://127.0.0.1:8545"
-//! data_dir = "/var/lib/tribunal"
-//! l2_chain_id = 901
-//! poll_interval_ms = 500          # optional
-//!
-//! [contracts]
-//! inbox = "0x…"
-//! finality = "0x…"
-//! game = "0x…"                    # optional: no dispute agents without it
-//!
-//! [keys]                          # L1 private keys (hex), or "env:VAR" to read one from VAR
-//! sequencer = "env:TRIBUNAL_SEQUENCER_KEY"
-//! proposer = "0x…"
-//! zk = "0x…"
-//! tee = "0x…"
-//! challenger = "0x…"
-//! watcher = "0x…"
-//! defender = "0x…"                # optional: the proposer's key defends without it
-//!
-//! [services]                      # optional: all true
-//! sequencer = true
-//! zk = true
-//! tee = true
-//! dispute = true
-//! watcher = true
-//!
-//! [sequencer]                     # optional
-//! max_batch_txs = 32
-//! max_wait_ms = 2000
-//! max_mempool = 65536
-//!
-//! [zk]                            # optional: 32 slots, keys in the default cache
-//! slots = 32
-//! key_dir = "/var/cache/tribunal/zk"
-//!
-//! [tee]                           # the only backend here is the INSECURE software enclave
-//! dev_enclave_key = "0x…"
-//!
-//! [rpc]
-//! addr = "127.0.0.1:8645"
-//!
-//! [metrics]                       # optional: no exporter without it
-//! addr = "127.0.0.1:9645"
-//! ```
+//! `tribunal devnet --serve --data-dir D` writes `D/node.toml` for the rollup it deployed;
+//! `tribunal node init` writes a commented example ([`EXAMPLE_CONFIG`]), and docs/node.md is the
+//! reference of every field.
 
 use std::{
     net::SocketAddr,
@@ -78,10 +34,96 @@ use tribunal_zk::{
 
 /// Arguments of `tribunal node`.
 #[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct NodeArgs {
-    /// The node's TOML configuration.
+    /// The node's TOML configuration (`tribunal node init` writes an example).
     #[arg(long)]
-    pub config: PathBuf,
+    pub config: Option<PathBuf>,
+    /// Other actions.
+    #[command(subcommand)]
+    pub action: Option<NodeAction>,
+}
+
+/// `tribunal node` actions besides running.
+#[derive(clap::Subcommand, Debug)]
+pub enum NodeAction {
+    /// Write a commented example configuration to edit (never over an existing file).
+    Init {
+        /// Where to write it.
+        #[arg(long, default_value = "node.toml")]
+        out: PathBuf,
+    },
+}
+
+/// A commented example of the node's configuration: every field, optional ones marked, keys
+/// read from the environment. `tribunal node init` writes it; docs/node.md explains each field.
+pub const EXAMPLE_CONFIG: &str = r#"# tribunal node configuration. Reference: docs/node.md.
+# Fill in the contract addresses of your deployment (`tribunal devnet --serve --data-dir D`
+# writes D/node.toml with them), then run `tribunal node --config node.toml`.
+
+l1_rpc = "http://127.0.0.1:8545"      # L1 JSON-RPC endpoint
+data_dir = "./tribunal-data"          # redb files: sequencer state, mempool, provers, agents
+l2_chain_id = 901                     # the chain id the contracts were deployed for
+poll_interval_ms = 500                # optional: how often each service reads L1
+
+[contracts]                           # from the deployment
+inbox = "0x0000000000000000000000000000000000000000"
+finality = "0x0000000000000000000000000000000000000000"
+game = "0x0000000000000000000000000000000000000000"     # optional: no dispute agents without it
+
+[keys]                                # L1 private keys: hex, or "env:VAR" to read one from VAR
+sequencer = "env:TRIBUNAL_SEQUENCER_KEY"   # the Inbox's sequencer: posts batches
+proposer = "env:TRIBUNAL_PROPOSER_KEY"     # proposes claims, with their bonds
+zk = "env:TRIBUNAL_ZK_KEY"                 # submits ZK proofs
+tee = "env:TRIBUNAL_TEE_KEY"               # submits TEE attestations
+challenger = "env:TRIBUNAL_CHALLENGER_KEY" # challenges wrong claims, with bonds
+watcher = "env:TRIBUNAL_WATCHER_KEY"       # calls finalize
+# defender = "env:TRIBUNAL_DEFENDER_KEY"   # optional: defends right claims; the proposer's key without it
+
+[services]                            # optional: all true
+sequencer = true                      # sequencer, batcher and proposer
+zk = true
+tee = true
+dispute = true                        # challenger and defender
+watcher = true
+
+[sequencer]                           # optional
+max_batch_txs = 32                    # at most zk.slots
+max_wait_ms = 2000                    # seal once the oldest pending transaction waited this long
+max_mempool = 65536
+
+[zk]                                  # optional
+slots = 32                            # the circuit size the deployed verifier checks
+# key_dir = "/var/cache/tribunal/zk"  # optional: TRIBUNAL_ZK_KEYS or the user cache without it
+
+[tee]                                 # the only backend here is the INSECURE software enclave
+# dev_enclave_key = "env:TRIBUNAL_ENCLAVE_KEY"
+
+[rpc]
+addr = "127.0.0.1:8645"               # the node's JSON-RPC
+
+# [metrics]                           # optional: no Prometheus exporter without it
+# addr = "127.0.0.1:9645"
+"#;
+
+/// Writes [`EXAMPLE_CONFIG`] to `out`, refusing to replace an existing file.
+///
+/// # Errors
+/// An existing `out`, or an I/O error.
+pub fn init(out: &Path) -> eyre::Result<()> {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    let mut f = opts.open(out).map_err(|e| match e.kind() {
+        std::io::ErrorKind::AlreadyExists => {
+            eyre::eyre!("{} exists; not replacing it (remove it or pass --out)", out.display())
+        }
+        _ => eyre::eyre!("create {}: {e}", out.display()),
+    })?;
+    f.write_all(EXAMPLE_CONFIG.as_bytes())?;
+    Ok(())
 }
 
 /// The node's configuration file.
@@ -389,7 +431,19 @@ pub fn key_hex(signer: &PrivateKeySigner) -> String {
 /// # Errors
 /// A bad configuration, an unreachable L1, a store that does not open, or an address in use.
 pub fn run(args: NodeArgs) -> eyre::Result<()> {
-    let file = NodeFile::load(&args.config)?;
+    if let Some(NodeAction::Init { out }) = args.action {
+        init(&out)?;
+        println!(
+            "wrote {}: fill in [contracts] and the keys, then run `tribunal node --config {}`",
+            out.display(),
+            out.display()
+        );
+        return Ok(());
+    }
+    let Some(config) = args.config else {
+        eyre::bail!("pass --config FILE (`tribunal node init` writes an example)");
+    };
+    let file = NodeFile::load(&config)?;
     tribunal_l1::block_on_blob_threads(async move {
         let l1 = Arc::new(RpcL1::connect(&file.l1_rpc)?);
         let chain_id = crate::wallet::chain(file.l2_chain_id)?;
@@ -505,5 +559,30 @@ fn log_event(e: &Event) {
             tracing::info!(batch = f.batch, claim = f.claim, path = %f.path, "final");
         }
         Event::Error { service, error } => tracing::warn!(service, %error, "will retry"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The example `tribunal node init` writes is a valid configuration whose optional sections
+    /// say the defaults the code has.
+    #[test]
+    fn the_example_config_parses_with_the_code_defaults() {
+        let file: NodeFile = toml::from_str(EXAMPLE_CONFIG).unwrap();
+        assert_eq!(file.poll_interval_ms, default_poll_ms());
+        let seq = SequencerFile::default();
+        assert_eq!(
+            (file.sequencer.max_batch_txs, file.sequencer.max_wait_ms, file.sequencer.max_mempool),
+            (seq.max_batch_txs, seq.max_wait_ms, seq.max_mempool)
+        );
+        assert_eq!(file.zk.slots, ZkFile::default().slots);
+        assert_eq!(Services::from(file.services), Services::ALL);
+        assert!(file.metrics.is_none() && file.tee.dev_enclave_key.is_none());
+        let k = &file.keys;
+        for key in [&k.sequencer, &k.proposer, &k.zk, &k.tee, &k.challenger, &k.watcher] {
+            assert!(key.starts_with("env:"), "no key is written into the example: {key}");
+        }
     }
 }
