@@ -58,6 +58,11 @@ pub enum Command {
     /// Measured figures beside their baselines.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
+    /// Print a shell completion script (`tribunal completions bash > /etc/bash_completion.d/tribunal`).
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
 }
 
 /// Parses the command line and runs it.
@@ -87,5 +92,10 @@ pub fn run() -> eyre::Result<()> {
         Command::Stage(a) => stage::run(a),
         Command::Aggregator(a) => aggregator::run(a),
         Command::Bench(c) => bench::run(c),
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            clap_complete::generate(shell, &mut Cli::command(), "tribunal", &mut std::io::stdout());
+            Ok(())
+        }
     }
 }

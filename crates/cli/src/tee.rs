@@ -35,8 +35,8 @@ pub struct AttestArgs {
     /// L2 chain id.
     #[arg(long, default_value_t = crate::DEVNET_CHAIN_ID)]
     pub chain_id: u64,
-    /// L1 chain id of the signing domain.
-    #[arg(long, default_value_t = 1337)]
+    /// L1 chain id of the signing domain (default: the dev L1's and anvil's, 31337).
+    #[arg(long, default_value_t = tribunal_l1::dev::DEV_CHAIN_ID)]
     pub l1_chain_id: u64,
     /// The `MultiProofFinality` contract of the signing domain.
     #[arg(long)]
