@@ -60,3 +60,44 @@ fn tee_attest_defaults_to_the_dev_l1_chain() {
     let out = run(&mut tribunal(&["tee", "attest", "--help"]));
     assert!(String::from_utf8_lossy(&out.stdout).contains("[default: 31337]"));
 }
+
+/// A server that accepts connections and never answers: every wallet call gives up after its
+/// timeout with an error naming the endpoint, instead of hanging for ever.
+#[test]
+fn a_silent_endpoint_times_out() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    // Accept and hold connections, never answering.
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for s in listener.incoming() {
+            held.push(s);
+        }
+    });
+    let tx = format!("0x{}", "11".repeat(32));
+    let out = run(&mut tribunal(&[
+        "wallet",
+        "status",
+        "--rpc",
+        &url,
+        "--rpc-timeout-secs",
+        "1",
+        "--tx",
+        &tx,
+    ]));
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&url) && err.to_lowercase().contains("time"), "{err}");
+    let out = run(&mut tribunal(&[
+        "wallet",
+        "claim",
+        "--l1-rpc",
+        &url,
+        "--l1-timeout-secs",
+        "1",
+        "--eth-key",
+        "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
+        "--help",
+    ]));
+    assert!(out.status.success(), "the L1 timeout is a documented flag");
+}

@@ -44,15 +44,34 @@ fn transport(e: RpcError<TransportErrorKind>) -> L1Error {
 }
 
 impl RpcL1 {
-    /// Connects to `url` (for example `http://127.0.0.1:8545`).
+    /// Connects to `url` (for example `http://127.0.0.1:8545`), every call limited to
+    /// [`Self::DEFAULT_TIMEOUT`].
     ///
     /// # Errors
     /// [`L1Error::Transport`] for a malformed URL.
     pub fn connect(url: &str) -> L1Result<Self> {
+        Self::connect_with_timeout(url, Self::DEFAULT_TIMEOUT)
+    }
+
+    /// Every call's default limit: connecting, and the whole request.
+    pub const DEFAULT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+    /// [`Self::connect`] with `timeout` for connecting and for each request, so an endpoint
+    /// that accepts a connection and never answers fails the call
+    /// ([`L1Error::Transport`]) instead of hanging it.
+    ///
+    /// # Errors
+    /// [`L1Error::Transport`] for a URL that does not parse.
+    pub fn connect_with_timeout(url: &str, timeout: std::time::Duration) -> L1Result<Self> {
         let parsed =
             url.parse().map_err(|e| L1Error::Transport(format!("bad L1 RPC URL {url:?}: {e}")))?;
+        let client = alloy::transports::http::reqwest::Client::builder()
+            .connect_timeout(timeout)
+            .timeout(timeout)
+            .build()
+            .map_err(|e| L1Error::Transport(format!("HTTP client for {url}: {e}")))?;
         Ok(Self {
-            provider: ProviderBuilder::new().connect_http(parsed).erased(),
+            provider: ProviderBuilder::new().connect_reqwest(client, parsed).erased(),
             url: url.to_owned(),
             sends: Arc::default(),
         })
@@ -207,5 +226,25 @@ impl L1Dev for RpcL1 {
             .await
             .map_err(transport)?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An endpoint that accepts connections and never answers fails the call after the timeout,
+    /// as a transport error, instead of hanging it.
+    #[tokio::test]
+    async fn a_silent_endpoint_times_out() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        std::thread::spawn(move || {
+            let held: Vec<_> = listener.incoming().collect();
+            drop(held);
+        });
+        let l1 = RpcL1::connect_with_timeout(&url, std::time::Duration::from_millis(300)).unwrap();
+        let err = l1.head().await.unwrap_err();
+        assert!(matches!(err, L1Error::Transport(_)), "{err}");
     }
 }

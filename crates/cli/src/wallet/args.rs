@@ -17,6 +17,9 @@ pub struct RpcArgs {
     /// With `--wait`, give up after this many seconds.
     #[arg(long, default_value_t = 900)]
     pub timeout_secs: u64,
+    /// Give up on any one call to the node after this many seconds (connecting included).
+    #[arg(long, default_value_t = 10)]
+    pub rpc_timeout_secs: u64,
 }
 
 /// An L1 endpoint and the Ethereum key that pays there.
@@ -28,6 +31,9 @@ pub struct L1Args {
     /// Ethereum private key paying the L1 transaction, 32 bytes hex.
     #[arg(long, env = "TRIBUNAL_ETH_KEY", hide_env_values = true)]
     pub eth_key: String,
+    /// Give up on any one call to L1 after this many seconds (connecting included).
+    #[arg(long, default_value_t = 10)]
+    pub l1_timeout_secs: u64,
 }
 
 /// What to wait for.

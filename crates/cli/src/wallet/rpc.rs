@@ -32,18 +32,33 @@ pub(super) fn block_on<F: Future<Output = eyre::Result<()>>>(f: F) -> eyre::Resu
     tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(f)
 }
 
+/// Names the node endpoint in a failed call's error.
+trait AtNode<T> {
+    fn at(self, rpc: &RpcArgs) -> eyre::Result<T>;
+}
+
+impl<T> AtNode<T> for Result<T, jsonrpsee::core::ClientError> {
+    fn at(self, rpc: &RpcArgs) -> eyre::Result<T> {
+        self.wrap_err_with(|| format!("node RPC {}", rpc.rpc))
+    }
+}
+
 fn client(rpc: &RpcArgs) -> eyre::Result<HttpClient> {
-    HttpClientBuilder::default().build(&rpc.rpc).wrap_err_with(|| format!("node RPC {}", rpc.rpc))
+    HttpClientBuilder::default()
+        .request_timeout(Duration::from_secs(rpc.rpc_timeout_secs))
+        .build(&rpc.rpc)
+        .wrap_err_with(|| format!("node RPC {}", rpc.rpc))
 }
 
 async fn chain_info(c: &HttpClient, rpc: &RpcArgs) -> eyre::Result<ChainInfo> {
-    c.chain_info().await.wrap_err_with(|| format!("node RPC {}", rpc.rpc))
+    c.chain_info().await.at(rpc)
 }
 
 fn l1(args: &L1Args) -> eyre::Result<(RpcL1, PrivateKeySigner)> {
     let key = parse_key(&args.eth_key)?;
     let signer = PrivateKeySigner::from_bytes(&key.into())?;
-    Ok((RpcL1::connect(&args.l1_rpc)?, signer))
+    let timeout = Duration::from_secs(args.l1_timeout_secs);
+    Ok((RpcL1::connect_with_timeout(&args.l1_rpc, timeout)?, signer))
 }
 
 fn print(json: &serde_json::Value) -> eyre::Result<()> {
@@ -90,7 +105,7 @@ pub(super) async fn deposit(a: DepositArgs) -> eyre::Result<()> {
         .ok_or_else(|| eyre::eyre!("the deposit emitted no Deposit message"))?;
     if a.wait {
         poll_until(a.rpc.timeout_secs, "the L2 account", async || {
-            Ok(c.get_account(index.0).await?.pubkey.map(|_| ()))
+            Ok(c.get_account(index.0).await.at(&a.rpc)?.pubkey.map(|_| ()))
         })
         .await?;
     }
@@ -102,7 +117,7 @@ pub(super) async fn deposit(a: DepositArgs) -> eyre::Result<()> {
 
 async fn wait_for(c: &HttpClient, rpc: &RpcArgs, hash: B256, wait: Wait) -> eyre::Result<TxStatus> {
     poll_until(rpc.timeout_secs, "the transaction", async || {
-        Ok(match c.get_transaction(hash).await? {
+        Ok(match c.get_transaction(hash).await.at(rpc)? {
             None => eyre::bail!("the node does not know transaction {hash}"),
             Some(TxStatus::Dropped) => eyre::bail!("transaction {hash} was dropped at sealing"),
             Some(s @ TxStatus::Sealed { is_final, .. }) if wait == Wait::Sealed || is_final => {
@@ -121,7 +136,7 @@ async fn send(c: &HttpClient, rpc: &RpcArgs, tx: Tx, wait: Option<Wait>) -> eyre
         c.send_transaction(bytes.into()).await.wrap_err("the node refused the transaction")?;
     let status = match wait {
         Some(w) => wait_for(c, rpc, hash, w).await?,
-        None => c.get_transaction(hash).await?.unwrap_or(TxStatus::Pending),
+        None => c.get_transaction(hash).await.at(rpc)?.unwrap_or(TxStatus::Pending),
     };
     print(&serde_json::json!({ "hash": hash, "status": status }))
 }
@@ -134,7 +149,7 @@ async fn prepare(
     let amount = s.amount.parse()?;
     let info = chain_info(&c, &s.rpc).await?;
     let (key, chain_id) = KeyFile::load(&s.key, Some(info.l2_chain_id))?;
-    let account = c.get_account(s.from).await?;
+    let account = c.get_account(s.from).await.at(&s.rpc)?;
     eyre::ensure!(
         account.pubkey == Some(B256::from(key.public_key().to_bytes())),
         "account {} does not belong to this key",
@@ -160,7 +175,7 @@ pub(super) async fn withdraw(a: SendWithdrawArgs) -> eyre::Result<()> {
 /// `wallet account`.
 pub(super) async fn account(a: AccountArgs) -> eyre::Result<()> {
     let c = client(&a.rpc)?;
-    print(&serde_json::to_value(c.get_account(a.index).await?)?)
+    print(&serde_json::to_value(c.get_account(a.index).await.at(&a.rpc)?)?)
 }
 
 /// `wallet status`.
@@ -168,7 +183,7 @@ pub(super) async fn status(a: StatusArgs) -> eyre::Result<()> {
     let c = client(&a.rpc)?;
     let status = match a.wait {
         Some(w) => Some(wait_for(&c, &a.rpc, a.tx, w).await?),
-        None => c.get_transaction(a.tx).await?,
+        None => c.get_transaction(a.tx).await.at(&a.rpc)?,
     };
     print(&serde_json::json!({ "hash": a.tx, "status": status }))
 }
@@ -181,7 +196,8 @@ pub(super) async fn claim(a: ClaimArgs) -> eyre::Result<()> {
         wait_for(&c, &a.rpc, a.tx, Wait::Final).await?
     } else {
         c.get_transaction(a.tx)
-            .await?
+            .await
+            .at(&a.rpc)?
             .ok_or_else(|| eyre::eyre!("the node does not know transaction {}", a.tx))?
     };
     let TxStatus::Sealed { batch, position, .. } = status else {
