@@ -29,14 +29,7 @@ pub(super) async fn censoring_sequencer(w: &mut World) -> eyre::Result<()> {
     let inbox = w.r.d.inbox;
     let user = w.r.signers[1].clone();
     let forced = Transfer { from: b, to: a, amount: Wei(ETH / 4), nonce: 0 };
-    let receipt = force(&*w.l1, &user, inbox, chain, forced, &bob).await?;
-    let queued = receipt
-        .logs
-        .iter()
-        .find_map(|l| Inbox::MessageQueued::decode_log(l).ok())
-        .ok_or_else(|| eyre::eyre!("forceTransfer queued nothing"))?;
-    let message = tribunal_primitives::batch::decode_tx_exact(&queued.message)?;
-    let index = queued.index;
+    let (index, message) = forced_message(w, &user, forced, &bob).await?;
     let delay = view(&*w.l1, inbox, Inbox::FORCED_INCLUSION_DELAY_SECONDSCall {}).await?;
     say!(
         w,
@@ -117,13 +110,7 @@ pub(super) async fn poisoned_batch(w: &mut World) -> eyre::Result<()> {
     w.start(Services { sequencer: false, ..Services::ALL }).await?;
     let user = w.r.signers[1].clone();
     let unpayable = Transfer { from: b, to: a, amount: Wei(100 * ETH), nonce: 0 };
-    let receipt = force(&*w.l1, &user, inbox, chain, unpayable, &bob).await?;
-    let queued = receipt
-        .logs
-        .iter()
-        .find_map(|l| Inbox::MessageQueued::decode_log(l).ok())
-        .ok_or_else(|| eyre::eyre!("forceTransfer queued nothing"))?;
-    let message = tribunal_primitives::batch::decode_tx_exact(&queued.message)?;
+    let (index, message) = forced_message(w, &user, unpayable, &bob).await?;
     let delay = view(&*w.l1, inbox, Inbox::FORCED_INCLUSION_DELAY_SECONDSCall {}).await?;
     w.travel(delay + 60).await?;
     say!(
@@ -144,16 +131,16 @@ pub(super) async fn poisoned_batch(w: &mut World) -> eyre::Result<()> {
     txs.extend(garbage);
     let poisoned = Batch { chain_id: chain, number: BatchNumber(n), txs };
     let before = w.state_after(n - 1).await?;
-    w.post(&stranger, &poisoned, queued.index + 1).await??;
+    w.post(&stranger, &poisoned, index + 1).await??;
     say!(
         w,
         "a stranger posts batch {n}: bob's forced transfer (queue index {}) and 3 records that decode as nothing (tag 0x7f, a transfer with padding, an L1 tag)",
-        queued.index
+        index
     );
     settle(w, &stranger, &poisoned).await?;
     let after = w.state_after(n).await?;
     eyre::ensure!(after.root() == before.root(), "batch {n} changed the state");
-    eyre::ensure!(after.queue().1 == queued.index + 1, "batch {n} did not consume bob's message");
+    eyre::ensure!(after.queue().1 == index + 1, "batch {n} did not consume bob's message");
     say!(
         w,
         "batch {n} is final at once: every leg skipped the 4 transactions; the state is unchanged and the message consumed"
@@ -167,10 +154,27 @@ pub(super) async fn poisoned_batch(w: &mut World) -> eyre::Result<()> {
         number: BatchNumber(n + 1),
         txs: vec![Tx::Transfer(Signed::sign(paid, chain, &alice))],
     };
-    w.post(&w.r.keys.sequencer.clone(), &next, queued.index + 1).await??;
+    w.post(&w.r.keys.sequencer.clone(), &next, index + 1).await??;
     settle(w, &w.r.keys.proposer.clone(), &next).await?;
     say!(w, "the sequencer's batch {} after it is final at once too", n + 1);
     Ok(())
+}
+
+/// `from` forces `body`, signed with `key`, through the inbox; returns its queue index and the
+/// message as queued.
+async fn forced_message(
+    w: &World,
+    from: &alloy::signers::local::PrivateKeySigner,
+    body: Transfer,
+    key: &PrivateKey,
+) -> eyre::Result<(u64, Tx)> {
+    let receipt = force(&*w.l1, from, w.r.d.inbox, w.r.chain_id, body, key).await?;
+    let queued = receipt
+        .logs
+        .iter()
+        .find_map(|l| Inbox::MessageQueued::decode_log(l).ok())
+        .ok_or_else(|| eyre::eyre!("forceTransfer queued nothing"))?;
+    Ok((queued.index, tribunal_primitives::batch::decode_tx_exact(&queued.message)?))
 }
 
 /// Alice's and bob's L2 keys.
