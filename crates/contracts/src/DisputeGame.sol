@@ -13,6 +13,8 @@ interface IClaimRegistry {
     function proposerOf(uint256 _id) external view returns (address);
     /// @notice See `MultiProofFinality.claimCount`.
     function claimCount() external view returns (uint256);
+    /// @notice See `MultiProofFinality.onGameResolved`: told when a game resolves for its claim.
+    function onGameResolved(uint256 _id) external;
 }
 
 /// @notice What the dispute game reads from the inbox.
@@ -158,8 +160,8 @@ contract DisputeGame is IDisputeGame {
     }
 
     /// @notice Semantic version.
-    /// @custom:semver 0.3.0
-    string public constant version = "0.3.0";
+    /// @custom:semver 0.4.0
+    string public constant version = "0.4.0";
 
     /// @notice Field elements per blob (EIP-4844).
     uint256 public constant FIELD_ELEMENTS_PER_BLOB = 4096;
@@ -496,7 +498,8 @@ contract DisputeGame is IDisputeGame {
 
     /// @notice Resolves claim `_claimId`'s game. Anyone. For the claim once the window has
     ///         passed and its challenge, if any, was settled countered; against it as soon as
-    ///         its challenge settled standing. Pays the root's bond.
+    ///         its challenge settled standing. Pays the root's bond. A game resolved for its claim
+    ///         tells the finality contract (`onGameResolved`: OP approved a claim of that batch).
     /// @param _claimId The claim.
     function resolve(uint256 _claimId) external {
         Game storage g = _open(_claimId);
@@ -507,6 +510,7 @@ contract DisputeGame is IDisputeGame {
             g.status = GameStatus.DEFENDER_WINS;
             g.resolvedAt = uint64(block.timestamp);
             emit Resolved(_claimId, g.status);
+            FINALITY.onGameResolved(_claimId);
             return;
         }
         Node storage root = nodes[g.root - 1];
@@ -521,6 +525,7 @@ contract DisputeGame is IDisputeGame {
         g.status = lost ? GameStatus.CHALLENGER_WINS : GameStatus.DEFENDER_WINS;
         g.resolvedAt = uint64(block.timestamp);
         emit Resolved(_claimId, g.status);
+        if (!lost) FINALITY.onGameResolved(_claimId);
     }
 
     /// @notice Pays the caller its credit in game `_claimId`, once `WITHDRAWAL_DELAY_SECONDS`

@@ -27,17 +27,25 @@ interface IBatchInbox {
 ///      2. Exactly one of ZK or TEE approves: final via `finalize` once the OP window passed and
 ///         the dispute game resolved for the claim.
 ///      3. Nothing else finalizes: OP alone, TEE alone and the council never do.
+///      A claim's input is its batch and parent root: the batch's data and L1 messages are fixed
+///      by the inbox, so two claims over one input that differ in post root, withdrawal root or
+///      data commitment are two results for the same thing.
 ///      4. When ZK and TEE approved different results for the same input, neither is instant,
 ///         and neither finalizes on the slow path until OP has ruled against the other (so no
 ///         caller decides the tie by coming first). Once a claim finalizes, `settleRival`
 ///         records the legs that approved a losing result for the same input (`LegFaulty`).
-///      5. `proveSelfDisagreement` freezes a leg that approved two results (post root or
-///         withdrawal root) over the same input. A frozen leg counts as zero: its approvals, earlier ones included, never count
-///         again, and its instant upgrade opens. Claims it alone approved wait for the other
-///         legs; claims already final stay final.
+///      5. A leg that approved two results over the same input counts as zero. ZK or TEE
+///         approving a second result in the same epoch freezes the leg at once; two proofs or
+///         signatures never submitted as approvals, or OP favouring two results, freeze it by
+///         `proveSelfDisagreement`. A frozen leg's approvals, earlier ones included, never
+///         count again, and its instant upgrade opens. Claims it alone approved wait for the
+///         other legs; claims already final stay final.
 ///      6. `recordLivenessFailure` opens instant upgrades when the oldest unfinalized batch has
 ///         had a claim pending for the OP window plus `LIVENESS_GRACE_SECONDS` and none of its
-///         claims is finalizable; the next finalization closes it. Nothing on the TEE side can
+///         claims is finalizable; the next finalization closes it. Only a claim over the
+///         batch's final parent that ZK or TEE approved in its current epoch can be finalizable,
+///         and by rule 5 each leg has at most one such claim per input, so the check reads two
+///         claims whatever number anyone proposed. Nothing on the TEE side can
 ///         cause this: the TEE verifier is read with `TEE_GAS` at most, and a verifier that
 ///         reverts, burns its gas or answers garbage counts as "no TEE approval", so it never
 ///         blocks a ZK + OP finalization.
@@ -47,7 +55,8 @@ interface IBatchInbox {
 ///      8. `finalWithdrawalRoot` serves the bridge only final roots.
 ///      A claim's bond returns to its proposer when it finalizes; the bonds of the batch's other
 ///      claims go to that proposer too, each by `settleRival`. Every finality path is O(1) in
-///      the number of rival claims; only `recordLivenessFailure` reads every claim of its batch.
+///      the number of rival claims, and so are `recordLivenessFailure` and
+///      `instantUpgradeAllowed`.
 ///
 ///      Trust model (who may call, what it costs others, which rule):
 ///      - `propose`: anyone, with `BOND_WEI`; a rival claim costs others nothing (no path loops
@@ -61,7 +70,9 @@ interface IBatchInbox {
 ///        proposer and records `LegFaulty` (rule 4).
 ///      - `proveSelfDisagreement`: anyone, with two approvals of one leg over one input (rule 5).
 ///      - `recordLivenessFailure`: anyone, only when rule 6's stall holds; one replacement of a
-///        leg that approved nothing of the stalled batch.
+///        leg that approved nothing of the stalled batch over its final parent.
+///      - `onGameResolved`: the current dispute game, from its `resolve`; anyone else changes
+///        nothing. It records that OP favoured a claim of the batch (rule 6).
 ///      - `setZkVerifier`, `setTeeVerifier`, `setDisputeGame`: the council only, whose own
 ///        timelock applies to ZK and OP unless `instantUpgradeAllowed` (rules 5–7).
 ///      - `withdrawCredit`: anyone, for their own credit (pull payments).
@@ -80,7 +91,7 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
         uint8 path;
         /// @dev 1 + the ZK epoch of its latest valid proof (0: none).
         uint32 zkEpoch;
-        /// @dev keccak256(batchNumber, parentRoot, dataCommitment): the input it claims a root for.
+        /// @dev keccak256(batchNumber, parentRoot): the input it claims a result for.
         bytes32 input;
     }
 
@@ -92,12 +103,18 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
         uint32 epoch;
     }
 
-    /// @notice The claims each validity leg approved last for one input, as 1 + id (0: none).
-    struct Latest {
-        /// @dev By ZK.
-        uint128 zk;
-        /// @dev By TEE.
-        uint128 tee;
+    /// @notice What the legs approved of one input (a batch over a parent root); one slot.
+    struct Approvals {
+        /// @dev 1 + the claim ZK approved last (0: ZK never approved a claim of this input).
+        uint64 zk;
+        /// @dev The ZK epoch of that approval.
+        uint32 zkEpoch;
+        /// @dev 1 + the claim TEE approved last (0: never).
+        uint64 tee;
+        /// @dev The TEE epoch of that approval.
+        uint32 teeEpoch;
+        /// @dev Whether a dispute game resolved for a claim of this input (`onGameResolved`).
+        bool op;
     }
 
     /// @notice Where a claim stands; mirrors `ClaimStatus` of the Rust model.
@@ -123,8 +140,8 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     }
 
     /// @notice Semantic version.
-    /// @custom:semver 0.2.0
-    string public constant version = "0.2.0";
+    /// @custom:semver 0.3.0
+    string public constant version = "0.3.0";
 
     /// @notice Leg ids.
     uint8 public constant LEG_ZK = 0;
@@ -193,12 +210,14 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     ClaimRecord[] internal claims;
     /// @dev A claim's latest TEE approval: each valid signature replaces the one before.
     mapping(uint256 => TeeApproval) internal teeApproval;
-    /// @dev input => 1 + the claims ZK and TEE approved last for it (rule 4: OP must rule
-    ///      against the other leg's rival before either finalizes on the slow path).
-    mapping(bytes32 => Latest) internal latestApproved;
+    /// @dev input => what the legs approved of it: the claims ZK and TEE approved last (rule 4:
+    ///      OP must rule against the other leg's rival before either finalizes on the slow path;
+    ///      rule 6: the only claims of a stalled batch that can be finalizable).
+    mapping(bytes32 => Approvals) internal approvals;
     /// @dev keccak256(claim) => 1 + id.
     mapping(bytes32 => uint256) internal claimIndex;
-    mapping(uint64 => uint256[]) internal claimsOfBatch;
+    /// @dev batch => when its first claim was proposed, in seconds (0: no claim yet).
+    mapping(uint64 => uint64) internal firstProposedAt;
     /// @dev batch => 1 + id of its final claim.
     mapping(uint64 => uint256) internal finalOf;
 
@@ -344,40 +363,66 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
                 finalAt: 0,
                 path: 0,
                 zkEpoch: 0,
-                input: keccak256(abi.encode(_batchNumber, _parentRoot, _dataCommitment))
+                input: _inputOf(_batchNumber, _parentRoot)
             })
         );
         claimIndex[key] = id + 1;
-        claimsOfBatch[_batchNumber].push(id);
+        if (firstProposedAt[_batchNumber] == 0) firstProposedAt[_batchNumber] = uint64(block.timestamp);
         if (_batchNumber > latestClaimedBatch) latestClaimedBatch = _batchNumber;
         emit ClaimProposed(id, _batchNumber, _postRoot, msg.sender);
     }
 
-    /// @notice Submits a validity proof for claim `_id`; finalizes it at once if TEE agrees.
+    /// @notice Submits a validity proof for claim `_id`; finalizes it at once if TEE agrees. A
+    ///         proof of another result for an input ZK already approved in this epoch is rule 5
+    ///         evidence: ZK is frozen at once (`LegFrozen`).
     /// @param _id The claim.
     /// @param _proof The proof, in the current ZK verifier's encoding.
     function proveZk(uint256 _id, bytes calldata _proof) external {
         ClaimRecord storage r = _record(_id);
         if (!zkVerifier.verify(r.claim, _proof)) revert Finality_InvalidProof();
-        r.zkEpoch = epoch[LEG_ZK] + 1;
-        latestApproved[r.input].zk = uint128(_id + 1);
+        uint32 e = epoch[LEG_ZK];
+        r.zkEpoch = e + 1;
+        Approvals storage a = approvals[r.input];
+        (uint64 prior, uint32 priorEpoch) = (a.zk, a.zkEpoch);
+        (a.zk, a.zkEpoch) = (uint64(_id + 1), e);
         emit Approved(_id, LEG_ZK, msg.sender);
+        _freezeOnSecondResult(LEG_ZK, prior, priorEpoch, _id);
         _tryInstant(_id);
     }
 
     /// @notice Submits an enclave signer's signature over claim `_id`'s EIP-712 digest; finalizes
     ///         it at once if ZK agrees. The signature becomes the claim's TEE approval, replacing
-    ///         any earlier one (so a revoked signer's approval can be renewed by another).
+    ///         any earlier one (so a revoked signer's approval can be renewed by another). A
+    ///         signature over another result for an input TEE already approved in this epoch is
+    ///         rule 5 evidence: TEE is frozen at once (`LegFrozen`).
     /// @param _id The claim.
     /// @param _signature 65-byte `r ‖ s ‖ v` over `claimDigest(_id)`.
     function attestTee(uint256 _id, bytes calldata _signature) external {
-        _record(_id);
+        ClaimRecord storage r = _record(_id);
         (address signer, bool valid) = teeVerifier.recover(claimDigest(_id), _signature);
         if (!valid) revert Finality_InvalidSigner(signer);
-        teeApproval[_id] = TeeApproval({ signer: signer, epoch: epoch[LEG_TEE] });
-        latestApproved[claims[_id].input].tee = uint128(_id + 1);
+        uint32 e = epoch[LEG_TEE];
+        teeApproval[_id] = TeeApproval({ signer: signer, epoch: e });
+        Approvals storage a = approvals[r.input];
+        (uint64 prior, uint32 priorEpoch) = (a.tee, a.teeEpoch);
+        (a.tee, a.teeEpoch) = (uint64(_id + 1), e);
         emit Approved(_id, LEG_TEE, signer);
+        _freezeOnSecondResult(LEG_TEE, prior, priorEpoch, _id);
         _tryInstant(_id);
+    }
+
+    /// @notice Records that claim `_id`'s dispute game resolved for it: OP approved a claim of
+    ///         its batch over its parent, so a liveness failure cannot open the OP leg (rule 6).
+    ///         Called by the current dispute game from `resolve`; a call from anyone else, a
+    ///         replaced game included, changes nothing and does not revert. A final batch is
+    ///         never the stalled one, so its claims are not recorded (the usual case: a game
+    ///         resolved after its claim finalized on the instant path costs no storage write).
+    /// @param _id The claim.
+    function onGameResolved(uint256 _id) external {
+        if (msg.sender != address(disputeGame) || _id >= claims.length) return;
+        ClaimRecord storage r = claims[_id];
+        if (finalOf[r.claim.batchNumber] != 0) return;
+        approvals[r.input].op = true;
     }
 
     /// @notice Finalizes claim `_id` under rule 1 or rule 2. Anyone may call it.
@@ -410,12 +455,12 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
 
     // ---------------------------------------------------------------- evidence (rules 5 and 6)
 
-    /// @notice Freezes `_leg` on evidence that it approved two different results (post root or
-    ///         withdrawal root) for the same `(batch, parent root, data commitment)`. Anyone may
+    /// @notice Freezes `_leg` on evidence that it approved two different results (post root,
+    ///         withdrawal root or data commitment) for the same `(batch, parent root)`. Anyone may
     ///         call it.
     /// @param _leg LEG_ZK, LEG_TEE or LEG_OP.
     /// @param _a One claim.
-    /// @param _b Another claim over the same input, with a different post or withdrawal root.
+    /// @param _b Another claim over the same input, with another result.
     /// @param _evidenceA ZK: a proof of `_a`; TEE: a signature over `_a`; OP: unused (the games'
     ///        own outcomes are the evidence).
     /// @param _evidenceB The same for `_b`.
@@ -452,19 +497,22 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
 
     /// @notice Records a liveness failure (rule 6): the oldest unfinalized batch's first claim
     ///         was proposed at least `OP_WINDOW_SECONDS + LIVENESS_GRACE_SECONDS` ago and none of
-    ///         the batch's claims is finalizable now. Anyone may call it. Costs O(claims of that
-    ///         batch): each is checked without reverting, whatever gas the caller sends.
+    ///         the batch's claims is finalizable now. Anyone may call it. O(1): a finalizable
+    ///         claim has its parent final and counts for ZK or TEE, and each leg's counting claim
+    ///         over an input is the one it approved last (rule 5), so two claims are read
+    ///         whatever number of claims anyone proposed.
     function recordLivenessFailure() external {
         if (livenessFailed) revert Finality_LivenessAlreadyRecorded();
-        uint256[] storage ids = claimsOfBatch[latestFinalBatch + 1];
-        // Its first claim is the one proposed first.
-        if (ids.length == 0 || block.timestamp < claims[ids[0]].proposedAt + OP_WINDOW_SECONDS + LIVENESS_GRACE_SECONDS)
-        {
+        uint64 n = latestFinalBatch + 1;
+        uint64 first = firstProposedAt[n];
+        // Zero is "no claim", never a block time.
+        // slither-disable-next-line incorrect-equality
+        if (first == 0 || block.timestamp < first + OP_WINDOW_SECONDS + LIVENESS_GRACE_SECONDS) {
             revert Finality_ChainLive();
         }
-        for (uint256 i; i < ids.length; ++i) {
-            if (_isFinalizable(ids[i])) revert Finality_ChainLive();
-        }
+        Approvals memory a = approvals[_inputOf(n, _finalRoot(n - 1))];
+        if (a.zk != 0 && a.zkEpoch == epoch[LEG_ZK] && _isFinalizable(a.zk - 1)) revert Finality_ChainLive();
+        if (a.tee != 0 && a.teeEpoch == epoch[LEG_TEE] && _isFinalizable(a.tee - 1)) revert Finality_ChainLive();
         livenessFailed = true;
         emit LivenessFailure(uint64(block.timestamp));
     }
@@ -472,21 +520,16 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     /// @inheritdoc IUpgradeEvidence
     /// @dev Rule 5 opens the frozen leg, for one replacement (which unfreezes it). Rule 6 opens
     ///      one replacement, until the next finalization, of a leg that approved no claim of the
-    ///      oldest unfinalized batch: so a stall never hands the council a leg that was working.
-    ///      Reads each claim of that batch (the council's path only, never a finality path).
+    ///      oldest unfinalized batch over its final parent, in any epoch (ZK: a valid proof; TEE:
+    ///      a valid signature; OP: a game resolved for the claim): so a stall never hands the
+    ///      council a leg that was working. O(1).
     function instantUpgradeAllowed(uint8 _leg) external view returns (bool) {
         if (_leg > LEG_OP) revert Finality_UnknownLeg(_leg);
         if (frozen[_leg]) return true;
         if (!livenessFailed || livenessUsed) return false;
-        uint256[] storage ids = claimsOfBatch[latestFinalBatch + 1];
-        for (uint256 i; i < ids.length; ++i) {
-            uint256 id = ids[i];
-            bool approved = _leg == LEG_ZK
-                ? claims[id].zkEpoch != 0
-                : _leg == LEG_TEE ? teeApproval[id].signer != address(0) : _opFavours(id);
-            if (approved) return false;
-        }
-        return true;
+        uint64 n = latestFinalBatch + 1;
+        Approvals memory a = approvals[_inputOf(n, _finalRoot(n - 1))];
+        return _leg == LEG_ZK ? a.zk == 0 : _leg == LEG_TEE ? a.tee == 0 : !a.op;
     }
 
     // ---------------------------------------------------------------- council: leg logic
@@ -662,8 +705,8 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
         view
         returns (bool undecided, uint256 rival)
     {
-        Latest memory latest = latestApproved[_r.input];
-        uint256 other = _byZk ? latest.tee : latest.zk;
+        Approvals memory a = approvals[_r.input];
+        uint256 other = _byZk ? a.tee : a.zk;
         if (other == 0 || other - 1 == _id) return (false, 0);
         rival = other - 1;
         undecided = _differs(claims[rival], _r) && disputeGame.status(rival) != GameStatus.CHALLENGER_WINS;
@@ -681,6 +724,26 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
         // Roots are compared for identity: equality is the rule.
         // slither-disable-next-line incorrect-equality
         return p != 0 && claims[p - 1].claim.postRoot == _r.claim.parentRoot;
+    }
+
+    /// @dev The final post root of batch `_n` (the genesis root for batch 0); `_n` must be final.
+    function _finalRoot(uint64 _n) internal view returns (bytes32) {
+        return _n == 0 ? GENESIS_ROOT : claims[finalOf[_n] - 1].claim.postRoot;
+    }
+
+    /// @dev The input a claim of batch `_n` over `_parentRoot` claims a result for.
+    function _inputOf(uint64 _n, bytes32 _parentRoot) internal pure returns (bytes32) {
+        return keccak256(abi.encode(_n, _parentRoot));
+    }
+
+    /// @dev Rule 5, caught at approval: `_leg` approved claim `_id` of an input whose previous
+    ///      approval by the leg (`_prior`, 1 + id) was another claim in the same epoch `_epoch`.
+    ///      Two claims over one input are two results (the rest of a claim is the inbox's), so
+    ///      the leg is frozen. This keeps each leg's counting approvals at one per input.
+    function _freezeOnSecondResult(uint8 _leg, uint64 _prior, uint32 _priorEpoch, uint256 _id) internal {
+        if (_prior == 0 || _prior == _id + 1 || _priorEpoch != epoch[_leg] || frozen[_leg]) return;
+        frozen[_leg] = true;
+        emit LegFrozen(_leg, _prior - 1, _id);
     }
 
     /// @dev The path `_id` finalizes by now, or the revert saying why it cannot.
@@ -730,10 +793,12 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
         credit[r.proposer] += BOND_WEI;
     }
 
-    /// @dev Whether two claims over the same input claim different results: another post root
-    ///      or another withdrawal root (what the next batch and the bridge depend on).
+    /// @dev Whether two claims over the same input claim different results: another post root,
+    ///      withdrawal root (what the next batch and the bridge depend on) or data commitment
+    ///      (a second reading of the same posted data).
     function _differs(ClaimRecord storage _a, ClaimRecord storage _b) internal view returns (bool) {
-        return _a.claim.postRoot != _b.claim.postRoot || _a.claim.withdrawalRoot != _b.claim.withdrawalRoot;
+        return _a.claim.postRoot != _b.claim.postRoot || _a.claim.withdrawalRoot != _b.claim.withdrawalRoot
+            || _a.claim.dataCommitment != _b.claim.dataCommitment;
     }
 
     /// @dev A frozen leg is replaced only by another contract: the same one would unfreeze it.

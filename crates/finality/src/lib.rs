@@ -14,19 +14,24 @@
 //! 2. Exactly one of ZK or TEE approves: final once the OP window since the proposal has passed
 //!    and the claim's dispute game resolved for it.
 //! 3. No other combination finalizes: not OP alone, TEE alone, nor anything the council does.
-//! 4. When a claim finalizes, every leg that approved a different post root for the same
-//!    `(batch, parent_root, data_commitment)` is recorded faulty ([`Effect::LegFaulty`]).
-//! 5. Two approvals by one leg of different post roots for the same input are evidence, which
-//!    anyone may submit ([`Event::ProveSelfDisagreement`]): two proofs or two signatures that
-//!    verify now, or two games resolved for different roots. The leg then counts as zero, and
-//!    the council may replace its verifier at once. Approvals made by a frozen leg, or under a
+//! 4. A claim's input is `(batch, parent_root)`; a different post root, withdrawal root or data
+//!    commitment over it is another result. When a claim finalizes, every leg that approved
+//!    another result for its input is recorded faulty ([`Effect::LegFaulty`]).
+//! 5. Two approvals by one leg of different results for the same input are evidence. ZK or TEE
+//!    approving a second result in the same epoch freezes the leg at once; otherwise anyone may
+//!    submit it ([`Event::ProveSelfDisagreement`]): two proofs or two signatures that verify
+//!    now, or two games resolved for different results. The leg then counts as zero, and the
+//!    council may replace its verifier at once. Approvals made by a frozen leg, or under a
 //!    replaced verifier or game, no longer count for claims that are not yet final; final
 //!    claims stay final.
 //! 6. The oldest unfinalized batch's first claim has waited the OP window plus the liveness grace
 //!    (7 + 7 days) and none of its claims is finalizable: anyone may record a liveness failure,
-//!    which opens instant upgrades until the next finalization. A TEE approval is the latest
-//!    valid signature on the claim; the contract reads the TEE verifier with bounded gas, so a
-//!    verifier that reverts or burns gas is "no TEE approval" and never blocks ZK + OP.
+//!    which opens one instant replacement, of a leg that never approved a claim of that batch
+//!    over its final parent, until the next finalization. A TEE approval is the latest valid
+//!    signature on the claim; the contract reads the TEE verifier with bounded gas, so a
+//!    verifier that reverts or burns gas is "no TEE approval" and never blocks ZK + OP. The
+//!    model checks every claim; the contract reads only each leg's latest approval of the
+//!    input, which rule 5 makes equivalent.
 //! 7. The council changes TEE logic at once, and the ZK verifier or OP game through the upgrade
 //!    timelock, or at once under rule 5 evidence for that leg or a recorded liveness failure
 //!    ([`Event::SubmitUpgrade`], [`Event::ExecuteUpgrade`], as `SecurityCouncil` does). It has

@@ -120,10 +120,11 @@ pub enum Event {
         /// The claim.
         claim: ClaimId,
     },
-    /// Anyone submits evidence that `leg` approved two claims over the same input with different
-    /// post roots (rule 5). For ZK and TEE the evidence is two proofs or two signatures, which
-    /// need not have been submitted as approvals; `verifies` is whether both check out now. For
-    /// OP it is the two recorded game outcomes.
+    /// Anyone submits evidence that `leg` approved two claims over the same input (batch and
+    /// parent root) with different results: post root, withdrawal root or data commitment (rule
+    /// 5). For ZK and TEE the evidence is two proofs or two signatures, which need not have been
+    /// submitted as approvals (two submitted in one epoch freeze the leg at once); `verifies` is
+    /// whether both check out now. For OP it is the two recorded game outcomes.
     ProveSelfDisagreement {
         /// The leg accused.
         leg: Leg,
@@ -441,6 +442,9 @@ struct ClaimState {
     tee: Option<(u32, u32)>,
     /// Game outcome and the OP epoch (game implementation) it resolved under.
     game: Option<(GameStatus, u32)>,
+    /// Whether some game ever resolved for it, under any game implementation (rule 6: OP
+    /// approved a claim of its batch).
+    op_resolved_for: bool,
     final_at: Option<(FinalPath, u64)>,
     /// Order of its latest ZK and TEE approvals among all approvals (0: none), to find the claim
     /// each leg approved last for an input (rule 4).
@@ -641,14 +645,8 @@ impl Finality {
         }
         // Rule 4: the claim the other validity leg approved last for this input, if it claims
         // another result, must have lost its game; else OP has not decided between them.
-        let other = if with == Leg::Zk { 1 } else { 0 };
-        let rival = (0..self.claim_count())
-            .filter(|&r| {
-                let rc = &self.claims[r as usize];
-                rc.approved_at[other] != 0 && same_input(&rc.claim, &c.claim)
-            })
-            .max_by_key(|&r| self.claims[r as usize].approved_at[other]);
-        if let Some(rival) = rival.filter(|&r| r != id) {
+        let other = if with == Leg::Zk { Leg::Tee } else { Leg::Zk };
+        if let Some(rival) = self.latest_approved(id, other).filter(|&r| r != id) {
             let rc = &self.claims[rival as usize];
             if differs(&rc.claim, &c.claim) && self.game(rc) != GameStatus::ResolvedAgainst {
                 return Err(FinalityError::OpUndecided { claim: id, rival });
@@ -691,10 +689,52 @@ impl Finality {
         }
     }
 
+    /// The claim `leg` (ZK or TEE) approved last among the claims over `id`'s input.
+    fn latest_approved(&self, id: ClaimId, leg: Leg) -> Option<ClaimId> {
+        let (i, input) = (slot(leg), &self.claims[id as usize].claim);
+        (0..self.claim_count())
+            .filter(|&r| {
+                let rc = &self.claims[r as usize];
+                rc.approved_at[i] != 0 && same_input(&rc.claim, input)
+            })
+            .max_by_key(|&r| self.claims[r as usize].approved_at[i])
+    }
+
+    /// Rule 5 caught at approval: `leg` just approved `id`, and the claim it approved last over
+    /// the same input before (`prior`) is another one, approved in the same epoch. Two claims
+    /// over one input are two results, so the leg is frozen.
+    fn freeze_on_second_result(
+        &mut self,
+        leg: Leg,
+        prior: Option<ClaimId>,
+        id: ClaimId,
+        effects: &mut Vec<Effect>,
+    ) {
+        let Some(prior) = prior.filter(|&p| p != id) else { return };
+        let state = self.legs[slot(leg)];
+        let p = &self.claims[prior as usize];
+        let epoch = if leg == Leg::Zk { p.zk } else { p.tee.map(|(_, e)| e) };
+        if epoch == Some(state.epoch) && !state.frozen {
+            self.legs[slot(leg)].frozen = true;
+            effects.push(Effect::LegFrozen { leg });
+        }
+    }
+
+    /// The oldest unfinalized batch and the root it must build on (finalization is in batch
+    /// order).
+    fn oldest_unfinalized(&self) -> (BatchNumber, StateRoot) {
+        match self.finals.iter().next_back() {
+            Some((b, &id)) => (BatchNumber(b.0 + 1), self.claims[id as usize].claim.post_root),
+            None => (BatchNumber(1), self.params.genesis_root),
+        }
+    }
+
     /// Whether the council may change `leg` without the timelock
     /// (`MultiProofFinality.instantUpgradeAllowed`): rule 5 evidence froze it (one replacement,
     /// which unfreezes it), or a rule 6 liveness failure is recorded, its one replacement is not
-    /// made yet, and `leg` approved no claim of the oldest unfinalized batch.
+    /// made yet, and `leg` never approved a claim of the oldest unfinalized batch over its final
+    /// parent (ZK: a valid proof, TEE: a valid signature, OP: a game resolved for it; any
+    /// epoch).
     pub fn instant_upgrade_allowed(&self, leg: Leg) -> bool {
         if self.legs[slot(leg)].frozen {
             return true;
@@ -702,12 +742,16 @@ impl Finality {
         if !self.liveness_failed || self.liveness_used {
             return false;
         }
-        let oldest = BatchNumber(self.finals.keys().next_back().map_or(0, |b| b.0) + 1);
-        !self.claims.iter().filter(|c| c.claim.batch_number == oldest).any(|c| match leg {
-            Leg::Zk => c.zk.is_some(),
-            Leg::Tee => c.tee.is_some(),
-            Leg::Op => self.op_favours(c),
-        })
+        let (oldest, parent) = self.oldest_unfinalized();
+        !self
+            .claims
+            .iter()
+            .filter(|c| c.claim.batch_number == oldest && c.claim.parent_root == parent)
+            .any(|c| match leg {
+                Leg::Zk => c.zk.is_some(),
+                Leg::Tee => c.tee.is_some(),
+                Leg::Op => c.op_resolved_for,
+            })
     }
 
     /// Replaces `leg`'s logic: a new epoch, unfrozen; earlier approvals by the leg stop counting.
@@ -767,6 +811,7 @@ impl Finality {
                     zk: None,
                     tee: None,
                     game: None,
+                    op_resolved_for: false,
                     final_at: None,
                     approved_at: [0; 2],
                 });
@@ -777,10 +822,12 @@ impl Finality {
                 if !valid {
                     return Err(FinalityError::InvalidProof);
                 }
+                let prior = self.latest_approved(claim, Leg::Zk);
                 self.claims[claim as usize].zk = Some(self.legs[slot(Leg::Zk)].epoch);
                 self.approvals += 1;
                 self.claims[claim as usize].approved_at[0] = self.approvals;
                 effects.push(Effect::Approved { claim, leg: Leg::Zk });
+                self.freeze_on_second_result(Leg::Zk, prior, claim, &mut effects);
                 self.try_instant(claim, &mut effects);
             }
             Event::TeeSignature { claim, signer } => {
@@ -788,10 +835,12 @@ impl Finality {
                 if !self.signer_valid(signer) {
                     return Err(FinalityError::InvalidSigner(signer));
                 }
+                let prior = self.latest_approved(claim, Leg::Tee);
                 self.claims[claim as usize].tee = Some((signer, self.legs[slot(Leg::Tee)].epoch));
                 self.approvals += 1;
                 self.claims[claim as usize].approved_at[1] = self.approvals;
                 effects.push(Effect::Approved { claim, leg: Leg::Tee });
+                self.freeze_on_second_result(Leg::Tee, prior, claim, &mut effects);
                 self.try_instant(claim, &mut effects);
             }
             Event::GameResolved { claim, for_claim } => {
@@ -802,6 +851,7 @@ impl Finality {
                     if for_claim { GameStatus::ResolvedFor } else { GameStatus::ResolvedAgainst };
                 let epoch = self.legs[slot(Leg::Op)].epoch;
                 self.claims[claim as usize].game = Some((status, epoch));
+                self.claims[claim as usize].op_resolved_for |= for_claim;
                 effects.push(Effect::GameResolved { claim, status });
             }
             Event::Finalize { claim } => {
@@ -906,16 +956,16 @@ impl Finality {
     }
 }
 
-/// Different results for an input: another post root or another withdrawal root (what the next
-/// batch and the bridge depend on).
+/// Different results for an input: another post root or withdrawal root (what the next batch
+/// and the bridge depend on), or another data commitment (another reading of the same data).
 fn differs(a: &Claim, b: &Claim) -> bool {
-    a.post_root != b.post_root || a.withdrawal_root != b.withdrawal_root
+    a.post_root != b.post_root
+        || a.withdrawal_root != b.withdrawal_root
+        || a.data_commitment != b.data_commitment
 }
 
-/// Same `(chain, batch, parent_root, data_commitment)`: the input a post root is claimed for.
+/// Same `(chain, batch, parent_root)`: the input a result is claimed for. The batch's data and
+/// L1 messages are fixed by the inbox, so the rest of a claim is its result.
 fn same_input(a: &Claim, b: &Claim) -> bool {
-    a.chain_id == b.chain_id
-        && a.batch_number == b.batch_number
-        && a.parent_root == b.parent_root
-        && a.data_commitment == b.data_commitment
+    a.chain_id == b.chain_id && a.batch_number == b.batch_number && a.parent_root == b.parent_root
 }

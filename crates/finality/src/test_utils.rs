@@ -21,14 +21,16 @@ pub fn actor() -> impl Strategy<Value = Actor> {
 /// One event, weighted toward sequences that finalize so both paths are exercised.
 ///
 /// Claims come from `claim(batch, parent_choice, choice)` over batches 1..=3 with two candidate
-/// roots each; claim ids are 0..5, TEE signers 1..=2 (1 is the usual one), measurements 0..3.
+/// roots each: `choice` 0 or 1 picks the post root, and the rarer 2 and 3 are choice 0's post
+/// root with another data commitment or another withdrawal root (other results for the same
+/// input). Claim ids are 0..5, TEE signers 1..=2 (1 is the usual one), measurements 0..3.
 /// `Tick { now }` is **relative** (seconds to add); `expires_at` is relative to `t0`.
 pub fn event(claim: fn(u64, u64, u64) -> Claim, t0: u64) -> impl Strategy<Value = Event> {
     let id = 0u64..5;
     let signer = prop_oneof![5 => Just(1u32), 1 => Just(2u32)];
     prop_oneof![
-        4 => (1u64..4, prop::bool::weighted(0.2), prop::bool::weighted(0.3))
-            .prop_map(move |(b, p, c)| Event::Propose { claim: claim(b, u64::from(p), u64::from(c)) }),
+        4 => (1u64..4, prop::bool::weighted(0.2), prop_oneof![14 => Just(0u64), 6 => Just(1), 1 => Just(2), 1 => Just(3)])
+            .prop_map(move |(b, p, c)| Event::Propose { claim: claim(b, u64::from(p), c) }),
         4 => (id.clone(), prop::bool::weighted(0.9)).prop_map(|(claim, valid)| Event::ZkProof { claim, valid }),
         4 => (id.clone(), signer).prop_map(|(claim, signer)| Event::TeeSignature { claim, signer }),
         3 => (id.clone(), prop::bool::weighted(0.8)).prop_map(|(claim, for_claim)| Event::GameResolved { claim, for_claim }),

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use proptest::prelude::*;
 use tribunal_finality::{
-    Actor, ClaimStatus, Effect, Event, FinalPath, Finality, FinalityParams, Leg,
+    Actor, ClaimStatus, Effect, Event, FinalPath, Finality, FinalityParams, GameStatus, Leg,
     test_utils::{self, is_council},
 };
 use tribunal_primitives::{
@@ -20,15 +20,24 @@ fn root(x: u64) -> StateRoot {
 
 /// Claims over 3 batches with 2 candidate roots each; roots are `10 * batch + choice`, and the
 /// parent of batch `b` is either candidate of `b - 1`.
+/// `choice` 0 or 1: a post root; 2 and 3: choice 0's post root with another data commitment or
+/// another withdrawal root.
 fn claim(batch: u64, parent_choice: u64, choice: u64) -> Claim {
     let parent = if batch == 1 { 0 } else { 10 * (batch - 1) + parent_choice };
+    let mut withdrawal_root = WithdrawalRoot::default();
+    let mut data_commitment = DataCommitment(Fr::from(batch));
+    match choice {
+        2 => data_commitment.0 += Fr::from(100u64),
+        3 => withdrawal_root.0 += Fr::from(1u64),
+        _ => {}
+    }
     Claim {
         chain_id: ChainId(901),
         batch_number: BatchNumber(batch),
         parent_root: root(parent),
-        post_root: root(10 * batch + choice),
-        withdrawal_root: WithdrawalRoot::default(),
-        data_commitment: DataCommitment(Fr::from(batch)),
+        post_root: root(10 * batch + u64::from(choice == 1)),
+        withdrawal_root,
+        data_commitment,
         blobs_hash: Default::default(),
         queue_before: Default::default(),
         queue_after: Default::default(),
@@ -49,6 +58,17 @@ enum Outage {
 
 fn outage() -> impl Strategy<Value = Outage> {
     prop_oneof![2 => Just(Outage::None), 1 => Just(Outage::Zk), 1 => Just(Outage::Tee)]
+}
+
+/// A council action that takes effect at zero delay: TEE signers, measurements, the verifier.
+const fn tee_side(e: &Event) -> bool {
+    matches!(
+        e,
+        Event::RegisterSigner { .. }
+            | Event::RevokeSigner { .. }
+            | Event::SetMeasurement { .. }
+            | Event::SubmitUpgrade { leg: Leg::Tee, .. }
+    )
 }
 
 fn check(outage: Outage, events: Vec<Event>) -> Result<(), TestCaseError> {
@@ -81,11 +101,29 @@ fn check(outage: Outage, events: Vec<Event>) -> Result<(), TestCaseError> {
             e => e,
         };
         let before = format!("{f:?}");
+        // Claims ZK + OP would finalize now: nothing the council does at zero delay (the TEE
+        // side) may stop them (rule 6: the council cannot manufacture a stall).
+        let zk_op_finalizable: Vec<u64> = if tee_side(&event) {
+            (0..f.claim_count())
+                .filter(|&id| {
+                    matches!(
+                        f.status(id).unwrap(),
+                        ClaimStatus::Pending { zk: true, op: GameStatus::ResolvedFor, .. }
+                    ) && f.clone().apply(Event::Finalize { claim: id }).is_ok()
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
         let result = f.apply(event.clone());
         let Ok(effects) = result else {
             prop_assert_eq!(format!("{f:?}"), before, "a refused event changed state");
             continue;
         };
+        for &id in &zk_op_finalizable {
+            let still = f.clone().apply(Event::Finalize { claim: id });
+            prop_assert!(still.is_ok(), "{event:?} stopped ZK + OP claim {id}: {still:?}");
+        }
         for effect in &effects {
             match *effect {
                 Effect::Proposed { claim } => {
@@ -94,10 +132,7 @@ fn check(outage: Outage, events: Vec<Event>) -> Result<(), TestCaseError> {
                 Effect::Approved { claim, leg } => {
                     approved.insert((claim, leg));
                 }
-                Effect::GameResolved {
-                    claim,
-                    status: tribunal_finality::GameStatus::ResolvedFor,
-                } => {
+                Effect::GameResolved { claim, status: GameStatus::ResolvedFor } => {
                     approved.insert((claim, Leg::Op));
                 }
                 Effect::UpgradeQueued { leg, .. } => {
@@ -157,6 +192,22 @@ fn check(outage: Outage, events: Vec<Event>) -> Result<(), TestCaseError> {
                     finals.insert(c.batch_number.0, (claim, path));
                 }
                 _ => {}
+            }
+        }
+        // Rule 5 caught at approval: per input (batch, parent root), at most one claim counts
+        // for ZK and one for TEE; this is what lets the contract's liveness check read two claims.
+        let mut counting: std::collections::HashMap<(u64, StateRoot, bool), u64> =
+            Default::default();
+        for id in 0..f.claim_count() {
+            if let ClaimStatus::Pending { zk, tee, .. } = f.status(id).unwrap() {
+                let c = f.claim(id).unwrap();
+                for (leg, counts) in [(true, zk), (false, tee)] {
+                    if counts {
+                        let n = counting.entry((c.batch_number.0, c.parent_root, leg)).or_default();
+                        *n += 1;
+                        prop_assert!(*n == 1, "two claims count for one leg over one input");
+                    }
+                }
             }
         }
         // Finality never reverts.

@@ -291,11 +291,50 @@ fn two_withdrawal_roots_for_one_input_are_self_disagreement() {
     let mut other = claim(1, 0, 11);
     other.withdrawal_root = WithdrawalRoot(Fr::from(999u64));
     let y = propose(&mut f, other);
-    f.apply(Event::ZkProof { claim: x, valid: true }).unwrap();
-    f.apply(Event::ZkProof { claim: y, valid: true }).unwrap();
+    // Two proofs, neither submitted as an approval: anyone submits them as evidence.
     let effects =
         f.apply(Event::ProveSelfDisagreement { leg: Leg::Zk, a: x, b: y, verifies: true }).unwrap();
     assert_eq!(effects, vec![Effect::LegFrozen { leg: Leg::Zk }]);
+}
+
+/// Attack (review finding): a leg could approve two results for one input and both approvals
+/// counted until someone submitted the evidence; and a second reading of the same batch data
+/// (another data commitment) was a separate input, never evidence. Now a second approved result
+/// in the same epoch freezes the leg at once, whichever field differs, so each leg has at most
+/// one counting claim per input (what keeps the liveness check O(1)).
+#[test]
+fn a_leg_approving_a_second_result_is_frozen_at_once() {
+    for leg in [Leg::Zk, Leg::Tee] {
+        let approve = |claim| match leg {
+            Leg::Zk => Event::ZkProof { claim, valid: true },
+            _ => Event::TeeSignature { claim, signer: SIGNER },
+        };
+        let mut f = model();
+        let x = propose(&mut f, claim(1, 0, 11));
+        let mut reread = claim(1, 0, 11);
+        reread.data_commitment = DataCommitment(Fr::from(4242u64));
+        let y = propose(&mut f, reread);
+        f.apply(approve(x)).unwrap();
+        assert_eq!(f.apply(approve(x)).unwrap(), vec![Effect::Approved { claim: x, leg }]);
+        assert_eq!(
+            f.apply(approve(y)).unwrap(),
+            vec![Effect::Approved { claim: y, leg }, Effect::LegFrozen { leg }],
+            "{leg:?}"
+        );
+        assert!(f.is_frozen(leg) && f.instant_upgrade_allowed(leg));
+        assert_eq!(
+            f.apply(Event::ProveSelfDisagreement { leg, a: x, b: y, verifies: true }),
+            Err(FinalityError::AlreadyFrozen(leg))
+        );
+        // After a replacement (a new epoch), one approval of the other result is not evidence.
+        f.apply(Event::SubmitUpgrade { by: Actor::Council, leg, implementation: 1 }).unwrap();
+        assert!(!f.is_frozen(leg));
+        assert_eq!(f.apply(approve(x)).unwrap(), vec![Effect::Approved { claim: x, leg }]);
+        // A claim over another parent is another input.
+        let other_parent = propose(&mut f, claim(1, 5, 11));
+        f.apply(approve(other_parent)).unwrap();
+        assert!(!f.is_frozen(leg));
+    }
 }
 
 #[test]
@@ -304,7 +343,6 @@ fn self_disagreement_freezes_the_leg_and_opens_the_instant_upgrade() {
     let x = propose(&mut f, claim(1, 0, 11));
     let y = propose(&mut f, claim(1, 0, 66));
     f.apply(Event::ZkProof { claim: x, valid: true }).unwrap();
-    f.apply(Event::ZkProof { claim: y, valid: true }).unwrap();
     // Two valid ZK proofs for the same input and different roots: anyone submits them.
     assert!(!f.instant_upgrade_allowed(Leg::Zk));
     let effects =
@@ -424,6 +462,22 @@ fn a_liveness_failure_opens_only_a_leg_that_approved_nothing_once() {
     assert!(f.instant_upgrade_allowed(Leg::Zk) && f.instant_upgrade_allowed(Leg::Op));
     f.apply(Event::SubmitUpgrade { by: Actor::Council, leg: Leg::Zk, implementation: 1 }).unwrap();
     assert!(!f.instant_upgrade_allowed(Leg::Op), "one replacement per liveness failure");
+}
+
+/// Rule 6 looks at the stalled batch over its final parent: approvals of claims over another
+/// parent (which can never be final) neither block the liveness failure nor keep a leg from
+/// being replaced; a game resolved for the right claim keeps OP, under any game.
+#[test]
+fn the_liveness_escape_reads_the_batch_over_its_final_parent() {
+    let mut f = model();
+    let right = propose(&mut f, claim(1, 0, 11));
+    let elsewhere = propose(&mut f, claim(1, 5, 66));
+    f.apply(Event::ZkProof { claim: elsewhere, valid: true }).unwrap();
+    f.apply(Event::GameResolved { claim: right, for_claim: true }).unwrap();
+    tick(&mut f, 14 * DAY);
+    f.apply(Event::RecordLivenessFailure).unwrap();
+    assert!(f.instant_upgrade_allowed(Leg::Zk), "ZK proved only a claim over another parent");
+    assert!(!f.instant_upgrade_allowed(Leg::Op), "OP resolved for the right claim");
 }
 
 /// Attack (review finding): a frozen leg "replaced" by the same contract was unfrozen at once.

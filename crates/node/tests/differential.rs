@@ -54,15 +54,24 @@ fn root(x: u64) -> StateRoot {
 }
 
 /// Same claim space as the model's property test, with the batch context the inbox holds.
+/// `choice` 0 or 1: a post root; 2 and 3: choice 0's post root with another data commitment or
+/// another withdrawal root.
 fn claim(batch: u64, parent_choice: u64, choice: u64) -> Claim {
     let parent = if batch == 1 { 0 } else { 10 * (batch - 1) + parent_choice };
+    let mut withdrawal_root = WithdrawalRoot(Fr::from(7u64));
+    let mut data_commitment = DataCommitment(Fr::from(batch));
+    match choice {
+        2 => data_commitment.0 += Fr::from(100u64),
+        3 => withdrawal_root.0 += Fr::from(1u64),
+        _ => {}
+    }
     Claim {
         chain_id: CHAIN,
         batch_number: BatchNumber(batch),
         parent_root: root(parent),
-        post_root: root(10 * batch + choice),
-        withdrawal_root: WithdrawalRoot(Fr::from(7u64)),
-        data_commitment: DataCommitment(Fr::from(batch)),
+        post_root: root(10 * batch + u64::from(choice == 1)),
+        withdrawal_root,
+        data_commitment,
         blobs_hash: *BLOBS_HASH.get().expect("setup ran"),
         queue_before: QueueAcc::EMPTY,
         queue_after: QueueAcc::EMPTY,

@@ -616,6 +616,14 @@ fn honest_claims_win_frivolous_challenges_and_resolve_after_the_window() {
         let acted = run_out_clocks!(&l1, settle(&mut challenger, &mut defender).await);
         assert!(acted.iter().any(|a| matches!(a, Action::Resolved { claim, .. } if *claim == id1)));
         assert!(acted.iter().any(|a| matches!(a, Action::Resolved { claim, .. } if *claim == id2)));
+        for a in &acted {
+            if let Action::Resolved { claim, gas } = a {
+                eprintln!(
+                    "gas resolve for the claim ({}): {gas}",
+                    ["unchallenged", "defended"][usize::from(*claim == id2)]
+                );
+            }
+        }
         for id in [id1, id2] {
             assert_eq!(game_status(&sys, game, id).await, DEFENDER_WINS);
             let s = sys
@@ -629,6 +637,16 @@ fn honest_claims_win_frivolous_challenges_and_resolve_after_the_window() {
             paid > claim_bond + troll_bonds,
             "the defender is paid the claim bond, its own bonds and the troll's {troll_bonds}: {paid}"
         );
+
+        // Rule 6: the game told the finality contract that it resolved for a claim of batch 1
+        // over its final parent, so the liveness failure recorded once nothing is finalizable
+        // (no ZK or TEE here) never opens the OP leg; ZK, which approved nothing, opens.
+        warp(&l1, 14 * 24 * 3600).await;
+        let record = MultiProofFinality::recordLivenessFailureCall {};
+        sys.send(&sys.stranger, sys.d.finality, record, U256::ZERO).await.unwrap();
+        let open = |leg: u8| MultiProofFinality::instantUpgradeAllowedCall { _leg: leg };
+        assert!(!sys.view(sys.d.finality, open(2)).await, "OP resolved for the claim");
+        assert!(sys.view(sys.d.finality, open(0)).await, "ZK approved nothing");
     });
 }
 

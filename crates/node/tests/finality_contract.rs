@@ -446,6 +446,81 @@ fn finalizing_costs_the_same_with_2000_rival_claims() {
     });
 }
 
+/// Attack (review finding): a leg's two approved results for one input both counted until
+/// someone submitted the evidence, and another data commitment for the same batch was another
+/// input. Now the second approved result in an epoch freezes the leg in the same transaction,
+/// whichever field differs.
+#[test]
+fn a_leg_approving_a_second_result_is_frozen_at_once() {
+    run(async {
+        for leg in [0u8, 1] {
+            let l1 = DevL1::new();
+            let sys = System::deploy(&l1).await;
+            let t = posted_next(&sys, 1).await;
+            let x = with_roots(&t, genesis(&sys), 11);
+            let mut reread = x;
+            reread.data_commitment.0 = Fr::from(4242u64);
+            let (ix, iy) = (sys.propose(&x).await.unwrap(), sys.propose(&reread).await.unwrap());
+            let approve = async |id: u64, c: &Claim| match leg {
+                0 => sys.prove_zk(id, System::<DevL1>::zk_proof(c)).await.unwrap(),
+                _ => sys.attest_tee(id, sys.tee_signature(&enclave(0), c)).await.unwrap(),
+            };
+            let frozen = MultiProofFinality::frozenCall(U256::from(leg));
+            approve(ix, &x).await;
+            approve(ix, &x).await;
+            assert!(!sys.view(sys.d.finality, frozen.clone()).await, "leg {leg}: one result");
+            let r = approve(iy, &reread).await;
+            gas(&format!("approval freezing leg {leg}"), &r);
+            let ev = r.logs.iter().find_map(|l| MultiProofFinality::LegFrozen::decode_log(l).ok());
+            let ev = ev.unwrap_or_else(|| panic!("leg {leg}: no LegFrozen"));
+            assert_eq!((ev.leg, ev.a, ev.b), (leg, U256::from(ix), U256::from(iy)));
+            assert!(sys.view(sys.d.finality, frozen).await);
+        }
+    });
+}
+
+/// Attack (review finding): `recordLivenessFailure` and `instantUpgradeAllowed` read every claim
+/// of the stalled batch, so an attacker who kept the chain stalled could propose about 1,500
+/// junk claims (bonds only) and push the liveness escape past the 2^24 per-transaction gas cap
+/// (EIP-7825): the council could never be let in to repair the chain. Now both read at most the
+/// claims ZK and TEE approved last for the batch over its final parent (a leg that approved two
+/// is frozen at once), so 2,000 junk claims cost the escape nothing.
+#[test]
+fn junk_claims_cannot_block_the_liveness_escape() {
+    run(async {
+        let mut gas_used = Vec::new();
+        for junk in [0u64, 2_000] {
+            let l1 = DevL1::new();
+            let sys = System::deploy(&l1).await;
+            let t = posted(&sys, 1).await;
+            let honest = with_roots(&t[0], genesis(&sys), 11);
+            sys.propose(&honest).await.unwrap();
+            for k in 0..junk {
+                sys.propose(&with_roots(&t[0], genesis(&sys), 1_000 + k)).await.unwrap();
+            }
+            l1.increase_time(14 * DAY).await.unwrap();
+            let record = MultiProofFinality::recordLivenessFailureCall {};
+            let r = sys
+                .send(&sys.stranger, sys.d.finality, record, U256::ZERO)
+                .await
+                .unwrap_or_else(|e| panic!("{junk} junk claims: {e}"));
+            gas(&format!("recordLivenessFailure, {junk} junk claims"), &r);
+            // The council's instant replacement of a leg that approved nothing goes through.
+            let data = MultiProofFinality::setDisputeGameCall { _game: Address::repeat_byte(7) }
+                .abi_encode();
+            let (_, c) = sys.council(sys.d.finality, data).await.unwrap();
+            assert!(c.logs.iter().any(|l| SecurityCouncil::ActionExecuted::decode_log(l).is_ok()));
+            gas_used.push((r.gas_used, c.gas_used));
+        }
+        let ((none, council_none), (many, council_many)) = (gas_used[0], gas_used[1]);
+        assert!(many.abs_diff(none) < 5_000, "{none} gas with no junk, {many} with 2,000");
+        assert!(
+            council_many.abs_diff(council_none) < 5_000,
+            "council upgrade: {council_none} gas with no junk, {council_many} with 2,000"
+        );
+    });
+}
+
 /// Attack (review finding): ZK and TEE approve different roots, both games resolve for their
 /// claims, and the attacker bundles `resolve` and `finalize` of the TEE-backed rival: the first
 /// caller broke the tie. Now neither finalizes until OP rules against the other, and OP favouring

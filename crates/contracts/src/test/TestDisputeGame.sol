@@ -3,10 +3,12 @@ pragma solidity 0.8.37;
 
 import { IDisputeGame, GameStatus } from "interfaces/IDisputeGame.sol";
 
-/// @notice The claim count of the finality contract.
+/// @notice What the fixture reads from and tells the finality contract.
 interface IClaimCount {
     /// @notice Number of claims proposed.
     function claimCount() external view returns (uint256);
+    /// @notice A game resolved for claim `_id`.
+    function onGameResolved(uint256 _id) external;
 }
 
 /// @title TestDisputeGame
@@ -34,6 +36,7 @@ contract TestDisputeGame is IDisputeGame {
         if (_claimId >= FINALITY.claimCount()) revert Game_UnknownClaim(_claimId);
         if (statuses[_claimId] != GameStatus.IN_PROGRESS) revert Game_AlreadyResolved(_claimId);
         statuses[_claimId] = _forClaim ? GameStatus.DEFENDER_WINS : GameStatus.CHALLENGER_WINS;
+        if (_forClaim) FINALITY.onGameResolved(_claimId);
     }
 
     /// @inheritdoc IDisputeGame
