@@ -239,6 +239,40 @@ fn killed_node_resumes_without_losing_or_repeating_anything() {
     ]));
     assert_eq!(status["status"]["status"], "sealed", "{status}");
 
+    // Offline signing: Bob signs a transfer with no node at hand, and sends it later as it is.
+    let signed = tribunal(&[
+        "wallet",
+        "sign-transfer",
+        "--key",
+        bob.to_str().unwrap(),
+        "--from",
+        &b,
+        "--to",
+        &a,
+        "--amount",
+        "0.01eth",
+        "--nonce",
+        "0",
+    ]);
+    assert!(signed.status.success(), "{}", String::from_utf8_lossy(&signed.stderr));
+    let signed_file = d.join("signed.json");
+    std::fs::write(&signed_file, &signed.stdout).unwrap();
+    let sent = ok_json(&tribunal(&[
+        "wallet",
+        "send",
+        "--rpc",
+        &rpc_url,
+        "--signed",
+        signed_file.to_str().unwrap(),
+        "--wait",
+        "sealed",
+    ]));
+    assert_eq!(sent["status"]["status"], "sealed", "{sent}");
+    let raw = ok_json(&signed)["encoded"].as_str().unwrap().to_owned();
+    // Sending it again is idempotent: the same transaction, sealed once.
+    let again = ok_json(&tribunal(&["wallet", "send", "--rpc", &rpc_url, "--raw", &raw]));
+    assert_eq!((&again["hash"], &again["status"]), (&sent["hash"], &sent["status"]), "{again}");
+
     // 4. A withdrawal is sealed, and the node is killed while it is posted, proposed and proven.
     let sealed = ok_json(&tribunal(&[
         "wallet",
@@ -295,8 +329,8 @@ fn killed_node_resumes_without_losing_or_repeating_anything() {
     // 6. Balances add up, and every batch has one claim, final.
     let account =
         |i: &str| rpc(rpc_port, "tribunal_getAccount", json!([i.parse::<u32>().unwrap()])).unwrap();
-    assert_eq!(account(&b)["balance"], "0x853a0d2313c0000", "bob: 0.5 + 0.1 ETH");
-    assert_eq!(account(&a)["balance"], "0x9b6e64a8ec60000", "alice: 1 - 0.1 - 0.2 ETH");
+    assert_eq!(account(&b)["balance"], "0x83019dfc17b0000", "bob: 0.5 + 0.1 - 0.01 ETH");
+    assert_eq!(account(&a)["balance"], "0x9da6d3cfe870000", "alice: 1 - 0.1 + 0.01 - 0.2 ETH");
     let info = wait_for("every batch final", 600, &mut node, &log, || settled(rpc_port));
     for n in 1..=info["head"].as_u64().unwrap() {
         let batch = rpc(rpc_port, "tribunal_getBatch", json!([n])).unwrap();

@@ -34,6 +34,39 @@ fn grades_defaults_and_config_files() {
     assert!(err.contains("is not a deployment config") && err.contains("missing field"), "{err}");
 }
 
+/// Review finding: `stage --config` graded impossible deployments (9-of-8, a 3,000-year delay)
+/// as "meets" and ignored misspelt fields. Each is refused naming the field, and `--help`
+/// documents the schema.
+#[test]
+fn impossible_or_misspelt_configs_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("deployment.json");
+    let base = r#""zk_verifier":true,"dispute_game":true,"forced_inclusion_delay_secs":86400,"op_window_secs":604800"#;
+    for (fields, message) in [
+        (
+            r#""council_members":8,"council_threshold":9,"upgrade_delay_secs":3888000"#,
+            "council_threshold 9 is not in 1..=8",
+        ),
+        (
+            r#""council_members":8,"council_threshold":6,"upgrade_delay_secs":94608000000"#,
+            "upgrade_delay_secs = 94608000000 s is over 10 years",
+        ),
+        (
+            r#""council_members":8,"council_threshold":6,"upgrade_delay_secs":3888000,"upgrade_delay_days":45"#,
+            "unknown field `upgrade_delay_days`",
+        ),
+    ] {
+        std::fs::write(&file, format!("{{{base},{fields}}}")).unwrap();
+        let out = tribunal(&["stage", "--config", file.to_str().unwrap()]);
+        assert!(!out.status.success(), "{fields}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(message), "{err}");
+    }
+    let out = tribunal(&["stage", "--help"]);
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(help.contains("\"council_threshold\": 6") && help.contains("Examples:"), "{help}");
+}
+
 /// `--version` names the commit the binary was built from, so a bug report says which code ran.
 #[test]
 fn version_names_the_commit() {

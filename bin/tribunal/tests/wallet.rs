@@ -126,3 +126,100 @@ fn bad_input_gets_a_clear_error() {
     std::fs::write(key, "{\"chain_id\": 901}").unwrap();
     run(transfer("1", "901"), "key file");
 }
+
+/// Review findings: signing for a key file's own chain needed `--chain-id` again, and `wallet
+/// deposit` called the node before reading its local inputs, so a typo in the amount or the ETH
+/// key came back as an error naming a URL the user never typed.
+#[test]
+fn key_files_carry_their_chain_and_local_inputs_are_checked_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("k.json");
+    let key = key.to_str().unwrap();
+    ok(&["wallet", "new", "--chain-id", "5", "--out", key]);
+    let signed = ok(&[
+        "wallet",
+        "sign-transfer",
+        "--key",
+        key,
+        "--from",
+        "0",
+        "--to",
+        "1",
+        "--amount",
+        "1gwei",
+        "--nonce",
+        "0",
+    ]);
+    let json: serde_json::Value = serde_json::from_str(&signed).unwrap();
+    assert_eq!(json["chain_id"], 5, "{signed}");
+
+    // Nothing listens on port 1: each refusal must come before any network call.
+    let deposit = |amount: &str, eth_key: &str, key: &str| {
+        let args = [
+            "wallet",
+            "deposit",
+            "--rpc",
+            "http://127.0.0.1:1",
+            "--l1-rpc",
+            "http://127.0.0.1:1",
+            "--eth-key",
+            eth_key,
+            "--key",
+            key,
+            "--amount",
+            amount,
+        ];
+        let out = tribunal(&args);
+        assert!(!out.status.success());
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let err = deposit("a lot", ETH_KEY, key);
+    assert!(err.contains("malformed amount") && !err.contains("127.0.0.1"), "{err}");
+    let err = deposit("1eth", "0x1234", key);
+    assert!(
+        err.contains("--eth-key") && err.contains("malformed") && !err.contains("127.0.0.1"),
+        "{err}"
+    );
+    let missing = dir.path().join("missing.json");
+    let err = deposit("1eth", ETH_KEY, missing.to_str().unwrap());
+    assert!(err.contains("key file") && !err.contains("127.0.0.1"), "{err}");
+    // With every input good, the failure names the endpoint.
+    let err = deposit("1eth", ETH_KEY, key);
+    assert!(err.contains("http://127.0.0.1:1"), "{err}");
+}
+
+/// `wallet send` takes a transaction signed offline, and refuses what is not one before any
+/// network call (nothing listens on port 1).
+#[test]
+fn send_checks_a_signed_transaction_before_the_network() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("k.json");
+    let key = key.to_str().unwrap();
+    ok(&["wallet", "new", "--out", key]);
+    let signed = ok(&[
+        "wallet",
+        "sign-transfer",
+        "--key",
+        key,
+        "--from",
+        "0",
+        "--to",
+        "1",
+        "--amount",
+        "1gwei",
+        "--nonce",
+        "0",
+    ]);
+    let file = dir.path().join("signed.json");
+    std::fs::write(&file, &signed).unwrap();
+    let send = ["wallet", "send", "--rpc", "http://127.0.0.1:1"];
+    let file = file.to_str().unwrap();
+    fails(&[&send[..], &["--signed", file]].concat(), "http://127.0.0.1:1");
+    let raw = |hex: &'static str| [&send[..], &["--raw", hex]].concat();
+    fails(&raw("0x1234"), "not a canonically encoded transaction (2 bytes)");
+    fails(&raw("zz"), "not hex");
+    std::fs::write(file, "{}").unwrap();
+    fails(&[&send[..], &["--signed", file]].concat(), "has no \"encoded\" field");
+    let out = tribunal(&send);
+    assert_eq!(out.status.code(), Some(2), "--raw or --signed is required");
+}

@@ -22,6 +22,15 @@ use clap::{Parser, Subcommand};
 /// Chain id of the embedded devnet.
 pub use tribunal_devnet::DEVNET_CHAIN_ID;
 
+/// `secs` (Unix seconds) as ISO-8601 UTC (RFC 3339), e.g. `2026-12-04T16:22:15Z`, printed beside
+/// the seconds; a time past year 262143 prints as `out of range`.
+pub fn iso8601(secs: u64) -> String {
+    i64::try_from(secs).ok().and_then(|s| chrono::DateTime::from_timestamp(s, 0)).map_or_else(
+        || "out of range".to_owned(),
+        |t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    )
+}
+
 /// Tribunal: rollup settlement with 2-of-3 finality (optimistic game, ZK proof, TEE attestation).
 #[derive(Parser, Debug)]
 #[command(

@@ -18,8 +18,43 @@ pub const STAGE1_EXIT_WINDOW_SECS: u64 = 7 * DAY;
 /// L2BEAT's Stage 2 exit window for upgrades that fix no on-chain provable bug, in seconds.
 pub const STAGE2_EXIT_WINDOW_SECS: u64 = 30 * DAY;
 
+/// Longest duration a configuration may name, in seconds (10 years): a longer one is almost
+/// surely a unit mistake (milliseconds for seconds), not a deployment.
+pub const MAX_DURATION_SECS: u64 = 10 * 365 * DAY;
+
+/// Why a [`DeploymentConfig`] cannot describe a deployment.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// No council members.
+    #[error("council_members is 0: a council needs members")]
+    NoCouncil,
+    /// The threshold is 0 or above the member count.
+    #[error("council_threshold {threshold} is not in 1..={members} (council_members)")]
+    Threshold {
+        /// Signatures needed.
+        threshold: u64,
+        /// Members.
+        members: u64,
+    },
+    /// No OP window: the dispute game would resolve before anyone could challenge.
+    #[error("op_window_secs is 0: nobody could challenge a claim")]
+    NoOpWindow,
+    /// A duration over [`MAX_DURATION_SECS`].
+    #[error("{field} = {secs} s is over 10 years ({MAX_DURATION_SECS} s): seconds were meant?")]
+    TooLong {
+        /// The field.
+        field: &'static str,
+        /// Its value, in seconds.
+        secs: u64,
+    },
+}
+
 /// What grading needs to know about a deployment.
+///
+/// As JSON (`tribunal stage --config`), unknown fields are refused; `liveness_grace_secs` and
+/// `upgrade_expiry_secs` may be left out (7 and 14 days).
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DeploymentConfig {
     /// A ZK verifier is set.
     pub zk_verifier: bool,
@@ -70,6 +105,43 @@ impl DeploymentConfig {
         liveness_grace_secs: 7 * DAY,
         upgrade_expiry_secs: 14 * DAY,
     };
+
+    /// Checks that the configuration can describe a deployment: a council of at least one
+    /// member with a threshold in `1..=members`, a non-zero OP window, and no duration over
+    /// [`MAX_DURATION_SECS`].
+    ///
+    /// # Errors
+    /// The first [`ConfigError`] found.
+    pub const fn validate(&self) -> Result<(), ConfigError> {
+        if self.council_members == 0 {
+            return Err(ConfigError::NoCouncil);
+        }
+        if self.council_threshold == 0 || self.council_threshold > self.council_members {
+            return Err(ConfigError::Threshold {
+                threshold: self.council_threshold,
+                members: self.council_members,
+            });
+        }
+        if self.op_window_secs == 0 {
+            return Err(ConfigError::NoOpWindow);
+        }
+        let durations = [
+            ("upgrade_delay_secs", self.upgrade_delay_secs),
+            ("forced_inclusion_delay_secs", self.forced_inclusion_delay_secs),
+            ("op_window_secs", self.op_window_secs),
+            ("liveness_grace_secs", self.liveness_grace_secs),
+            ("upgrade_expiry_secs", self.upgrade_expiry_secs),
+        ];
+        let mut i = 0;
+        while i < durations.len() {
+            let (field, secs) = durations[i];
+            if secs > MAX_DURATION_SECS {
+                return Err(ConfigError::TooLong { field, secs });
+            }
+            i += 1;
+        }
+        Ok(())
+    }
 
     /// Seconds a user has to exit after a ZK or OP upgrade is queued (0 when the delay does not
     /// cover the time to exit).
@@ -293,6 +365,36 @@ mod tests {
         }
         let g = grade(&DeploymentConfig::DEFAULT).to_string();
         assert!(g.contains("grace of 7d = 14d") && g.contains("expires 14d"), "{g}");
+    }
+
+    /// Review finding: `tribunal stage --config` graded 9-of-8 councils and a 3,000-year delay
+    /// as "meets". They are refused, each naming its field.
+    #[test]
+    fn impossible_configs_are_refused() {
+        let d = DeploymentConfig::DEFAULT;
+        let cases = [
+            (DeploymentConfig { council_threshold: 9, ..d }, "council_threshold 9 is not in 1..=8"),
+            (DeploymentConfig { council_threshold: 0, ..d }, "council_threshold 0"),
+            (DeploymentConfig { council_members: 0, ..d }, "council_members is 0"),
+            (DeploymentConfig { op_window_secs: 0, ..d }, "op_window_secs is 0"),
+            (
+                DeploymentConfig { upgrade_delay_secs: 3_000 * 365 * DAY, ..d },
+                "upgrade_delay_secs = 94608000000 s is over 10 years",
+            ),
+            (DeploymentConfig { upgrade_expiry_secs: u64::MAX, ..d }, "upgrade_expiry_secs"),
+        ];
+        for (c, message) in cases {
+            let e = c.validate().unwrap_err().to_string();
+            assert!(e.contains(message), "{e}");
+        }
+        assert_eq!(d.validate(), Ok(()));
+    }
+
+    #[test]
+    fn unknown_fields_are_refused() {
+        let text = r#"{"zk_verifier":true,"dispute_game":true,"council_members":8,"council_threshold":6,"upgrade_delay_secs":3888000,"forced_inclusion_delay_secs":86400,"op_window_secs":604800,"upgrade_delay_days":45}"#;
+        let e = serde_json::from_str::<DeploymentConfig>(text).unwrap_err().to_string();
+        assert!(e.contains("unknown field `upgrade_delay_days`"), "{e}");
     }
 
     #[test]

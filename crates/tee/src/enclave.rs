@@ -31,6 +31,21 @@ impl EnclaveConfig {
         ]
         .concat()
     }
+
+    /// The inverse of [`EnclaveConfig::encode`]: `None` unless `bytes` is exactly 38 bytes.
+    pub fn decode(bytes: &[u8]) -> Option<Self> {
+        let bytes: &[u8; 38] = bytes.try_into().ok()?;
+        let u64_at = |i: usize| u64::from_be_bytes(bytes[i..i + 8].try_into().expect("8 bytes"));
+        Some(Self {
+            stf: StfConfig {
+                chain_id: ChainId(u64_at(0)),
+                account_depth: bytes[8],
+                withdrawal_depth: bytes[9],
+            },
+            l1_chain_id: u64_at(10),
+            finality: Address::from_slice(&bytes[18..]),
+        })
+    }
 }
 
 /// A claim to approve, with what the enclave needs to re-execute it.

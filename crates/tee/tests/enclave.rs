@@ -199,3 +199,10 @@ fn dev_attestations_bind_signer_chain_and_measurement_and_are_refused_unless_all
     .unwrap();
     assert_ne!(other.measurement(), e.measurement());
 }
+
+#[test]
+fn enclave_config_decodes_what_it_encodes() {
+    let config = config();
+    assert_eq!(EnclaveConfig::decode(&config.encode()), Some(config));
+    assert_eq!(EnclaveConfig::decode(&config.encode()[1..]), None);
+}

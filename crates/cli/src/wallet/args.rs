@@ -109,6 +109,25 @@ pub struct SendArgs {
     pub wait: Option<Wait>,
 }
 
+/// Arguments of `wallet send`: a transaction signed elsewhere (`sign-transfer`,
+/// `sign-withdraw`, or any signer of the canonical encoding), sent as it is.
+#[derive(Args, Debug)]
+#[command(group(clap::ArgGroup::new("signed_tx").required(true).args(["raw", "signed"])))]
+pub struct SendSignedArgs {
+    /// Node endpoint.
+    #[command(flatten)]
+    pub rpc: RpcArgs,
+    /// The signed transaction's canonical encoding, hex (`encoded` in `sign-transfer` output).
+    #[arg(long)]
+    pub raw: Option<String>,
+    /// A file holding `sign-transfer` or `sign-withdraw` output; its `encoded` field is sent.
+    #[arg(long)]
+    pub signed: Option<PathBuf>,
+    /// Wait until the transaction is sealed, or final.
+    #[arg(long, value_enum)]
+    pub wait: Option<Wait>,
+}
+
 /// Arguments of `wallet transfer`.
 #[derive(Args, Debug)]
 pub struct SendTransferArgs {
@@ -212,9 +231,9 @@ pub struct SignerArgs {
     /// Key file of the sender.
     #[arg(long)]
     pub key: PathBuf,
-    /// L2 chain id; must match the key's.
-    #[arg(long, default_value_t = crate::DEVNET_CHAIN_ID)]
-    pub chain_id: u64,
+    /// L2 chain id; must match the key file's (default: the key file's).
+    #[arg(long)]
+    pub chain_id: Option<u64>,
     /// Sender's account index.
     #[arg(long)]
     pub from: u32,
@@ -230,7 +249,7 @@ impl SignerArgs {
     /// Parses the amount and loads the key for the chain.
     pub(super) fn load(&self) -> Result<(PrivateKey, ChainId, Wei), WalletError> {
         let amount = self.amount.parse()?;
-        let (key, chain_id) = KeyFile::load(&self.key, Some(self.chain_id))?;
+        let (key, chain_id) = KeyFile::load(&self.key, self.chain_id)?;
         Ok((key, chain_id, amount))
     }
 }

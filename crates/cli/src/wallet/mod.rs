@@ -39,6 +39,8 @@ pub enum WalletCommand {
     Transfer(SendTransferArgs),
     /// Sign a withdrawal to an L1 address and send it to a node (`--rpc`).
     Withdraw(SendWithdrawArgs),
+    /// Send a transaction signed offline (`--raw 0x…` or `--signed FILE`) to a node (`--rpc`).
+    Send(SendSignedArgs),
     /// Show an account at the node's head, with its Merkle proof.
     Account(AccountArgs),
     /// Show where a transaction is (pending, sealed, final, dropped).
@@ -116,6 +118,10 @@ pub fn run(cmd: WalletCommand) -> eyre::Result<()> {
         WalletCommand::Deposit(a) => rpc::block_on(rpc::deposit(a)),
         WalletCommand::Transfer(a) => rpc::block_on(rpc::transfer(a)),
         WalletCommand::Withdraw(a) => rpc::block_on(rpc::withdraw(a)),
+        WalletCommand::Send(a) => {
+            let tx = rpc::read_signed(&a)?;
+            rpc::block_on(rpc::send_signed(a, tx))
+        }
         WalletCommand::Account(a) => rpc::block_on(rpc::account(a)),
         WalletCommand::Status(a) => rpc::block_on(rpc::status(a)),
         WalletCommand::Claim(a) => rpc::block_on(rpc::claim(a)),

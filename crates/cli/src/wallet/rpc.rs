@@ -18,8 +18,8 @@ use tribunal_primitives::{
 
 use super::{
     args::{
-        AccountArgs, ClaimArgs, DepositArgs, L1Args, RpcArgs, SendArgs, SendTransferArgs,
-        SendWithdrawArgs, StatusArgs, Wait,
+        AccountArgs, ClaimArgs, DepositArgs, L1Args, RpcArgs, SendArgs, SendSignedArgs,
+        SendTransferArgs, SendWithdrawArgs, StatusArgs, Wait,
     },
     keys::{KeyFile, parse_key},
 };
@@ -55,7 +55,7 @@ async fn chain_info(c: &HttpClient, rpc: &RpcArgs) -> eyre::Result<ChainInfo> {
 }
 
 fn l1(args: &L1Args) -> eyre::Result<(RpcL1, PrivateKeySigner)> {
-    let key = parse_key(&args.eth_key)?;
+    let key = parse_key(&args.eth_key).wrap_err("--eth-key (the L1 account that pays)")?;
     let signer = PrivateKeySigner::from_bytes(&key.into())?;
     let timeout = Duration::from_secs(args.l1_timeout_secs);
     Ok((RpcL1::connect_with_timeout(&args.l1_rpc, timeout)?, signer))
@@ -86,11 +86,18 @@ async fn poll_until<T>(
 
 /// `wallet deposit`.
 pub(super) async fn deposit(a: DepositArgs) -> eyre::Result<()> {
-    let c = client(&a.rpc)?;
-    let info = chain_info(&c, &a.rpc).await?;
-    let (key, _) = KeyFile::load(&a.key, Some(info.l2_chain_id))?;
+    // Every local input first: a typo never costs a network round trip, or names a URL.
     let amount = a.amount.parse()?;
     let (l1, payer) = l1(&a.l1)?;
+    let (key, key_chain) = KeyFile::load(&a.key, None)?;
+    let c = client(&a.rpc)?;
+    let info = chain_info(&c, &a.rpc).await?;
+    KeyFile::load(&a.key, Some(info.l2_chain_id)).wrap_err_with(|| {
+        format!(
+            "the node at {} serves chain {}, the key chain {}",
+            a.rpc.rpc, info.l2_chain_id, key_chain.0
+        )
+    })?;
     let call = Inbox::depositCall { _pubkey: key.public_key().to_bytes().into() };
     let receipt = l1
         .send(&payer, L1Tx::call(info.inbox, call.abi_encode()).with_value(U256::from(amount.0)))
@@ -132,8 +139,7 @@ async fn wait_for(c: &HttpClient, rpc: &RpcArgs, hash: B256, wait: Wait) -> eyre
 async fn send(c: &HttpClient, rpc: &RpcArgs, tx: Tx, wait: Option<Wait>) -> eyre::Result<()> {
     let mut bytes = Vec::new();
     encode_tx(&tx, &mut bytes);
-    let hash =
-        c.send_transaction(bytes.into()).await.wrap_err("the node refused the transaction")?;
+    let hash = c.send_transaction(bytes.into()).await.at(rpc)?;
     let status = match wait {
         Some(w) => wait_for(c, rpc, hash, w).await?,
         None => c.get_transaction(hash).await.at(rpc)?.unwrap_or(TxStatus::Pending),
@@ -141,12 +147,52 @@ async fn send(c: &HttpClient, rpc: &RpcArgs, tx: Tx, wait: Option<Wait>) -> eyre
     print(&serde_json::json!({ "hash": hash, "status": status }))
 }
 
+/// The transaction `wallet send` was given, decoded and checked before any network call: a
+/// signed transfer or withdrawal in its exact canonical encoding.
+///
+/// # Errors
+/// An unreadable file, malformed hex or JSON, bytes that are not one canonical transaction, or
+/// an L1 message (deposits and forced transactions go through the `Inbox`, never a node).
+pub(super) fn read_signed(a: &SendSignedArgs) -> eyre::Result<Tx> {
+    let hex_text = match (&a.raw, &a.signed) {
+        (Some(raw), _) => raw.clone(),
+        (None, Some(path)) => {
+            let text = std::fs::read_to_string(path)
+                .wrap_err_with(|| format!("read {}", path.display()))?;
+            let json: serde_json::Value = serde_json::from_str(&text)
+                .wrap_err_with(|| format!("{} is not sign-transfer output", path.display()))?;
+            json["encoded"].as_str().map(str::to_owned).ok_or_else(|| {
+                eyre::eyre!("{} has no \"encoded\" field (sign-transfer output)", path.display())
+            })?
+        }
+        (None, None) => eyre::bail!("give --raw 0x… or --signed FILE"),
+    };
+    let bytes = hex::decode(hex_text.trim().trim_start_matches("0x"))
+        .wrap_err("the signed transaction is not hex")?;
+    let tx = decode_tx_exact(&bytes).map_err(|e| {
+        eyre::eyre!("not a canonically encoded transaction ({} bytes): {e}", bytes.len())
+    })?;
+    eyre::ensure!(
+        matches!(tx, Tx::Transfer(_) | Tx::Withdraw(_)),
+        "a {:?} is an L1 message: it goes through the Inbox on L1, never to a node",
+        tx.kind()
+    );
+    Ok(tx)
+}
+
+/// `wallet send`.
+pub(super) async fn send_signed(a: SendSignedArgs, tx: Tx) -> eyre::Result<()> {
+    let c = client(&a.rpc)?;
+    send(&c, &a.rpc, tx, a.wait).await
+}
+
 /// Loads the sender's key for the node's chain, checks it owns `from`, and picks the nonce.
 async fn prepare(
     s: &SendArgs,
 ) -> eyre::Result<(HttpClient, PrivateKey, tribunal_primitives::ChainId, Wei, u64)> {
-    let c = client(&s.rpc)?;
     let amount = s.amount.parse()?;
+    KeyFile::load(&s.key, None)?;
+    let c = client(&s.rpc)?;
     let info = chain_info(&c, &s.rpc).await?;
     let (key, chain_id) = KeyFile::load(&s.key, Some(info.l2_chain_id))?;
     let account = c.get_account(s.from).await.at(&s.rpc)?;
