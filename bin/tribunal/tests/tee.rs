@@ -12,7 +12,7 @@ fn dev_attestations_verify_only_when_allowed_and_quotes_are_checked() {
     let dir = tempfile::tempdir().unwrap();
     let key = format!("0x{}", "07".repeat(32));
     let finality = "0x00000000000000000000000000000000000000f1";
-    let out = tribunal(&["tee", "attest", "--key", &key, "--finality", finality]);
+    let out = tribunal(&["tee", "attest", "--enclave-key", &key, "--finality", finality]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let file = dir.path().join("att.json");
     std::fs::write(&file, &out.stdout).unwrap();
@@ -83,7 +83,7 @@ fn verify_checks_the_deployment_bounds_validity_and_names_the_way_out() {
     let dir = tempfile::tempdir().unwrap();
     let key = format!("0x{}", "07".repeat(32));
     let finality = "0x00000000000000000000000000000000000000f1";
-    let out = tribunal(&["tee", "attest", "--key", &key, "--finality", finality]);
+    let out = tribunal(&["tee", "attest", "--enclave-key", &key, "--finality", finality]);
     let file = dir.path().join("att.json");
     std::fs::write(&file, &out.stdout).unwrap();
     let path = file.to_str().unwrap();

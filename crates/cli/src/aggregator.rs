@@ -35,7 +35,7 @@ pub struct AggregatorArgs {
     pub contract: Option<Address>,
     /// The aggregator's L1 key (hex); dev key 8 when absent, for dev chains only.
     #[arg(long, env = "TRIBUNAL_AGGREGATOR_KEY", hide_env_values = true)]
-    pub key: Option<String>,
+    pub eth_key: Option<String>,
     /// The redb file; a temporary one when absent.
     #[arg(long)]
     pub store: Option<PathBuf>,
@@ -73,8 +73,8 @@ pub fn run(args: AggregatorArgs) -> eyre::Result<()> {
 }
 
 async fn serve<L: L1 + 'static>(l1: Arc<L>, args: AggregatorArgs) -> eyre::Result<()> {
-    let signer: PrivateKeySigner = match &args.key {
-        Some(k) => k.parse().wrap_err("--key is not a private key")?,
+    let signer: PrivateKeySigner = match &args.eth_key {
+        Some(k) => k.parse().wrap_err("--eth-key is not a private key")?,
         None => dev_signers()[8].clone(),
     };
     ensure!(args.max_proofs >= 1, "--max-proofs must be at least 1");

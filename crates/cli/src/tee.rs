@@ -31,7 +31,7 @@ pub enum TeeCommand {
 pub struct AttestArgs {
     /// The enclave's secp256k1 key, hex (default: a random key, printed to stderr).
     #[arg(long, env = "TRIBUNAL_TEE_KEY", hide_env_values = true)]
-    pub key: Option<B256>,
+    pub enclave_key: Option<B256>,
     /// L2 chain id.
     #[arg(long, default_value_t = crate::DEVNET_CHAIN_ID)]
     pub chain_id: u64,
@@ -125,8 +125,10 @@ pub fn run(command: TeeCommand) -> eyre::Result<()> {
 }
 
 fn attest(args: AttestArgs) -> eyre::Result<()> {
-    let key = match args.key {
-        Some(k) => PrivateKeySigner::from_bytes(&k).wrap_err("--key is not a secp256k1 key")?,
+    let key = match args.enclave_key {
+        Some(k) => {
+            PrivateKeySigner::from_bytes(&k).wrap_err("--enclave-key is not a secp256k1 key")?
+        }
         None => {
             let k = PrivateKeySigner::random();
             eprintln!("random enclave key: {}", k.to_bytes());

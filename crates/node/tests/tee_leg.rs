@@ -325,7 +325,8 @@ fn revoked_expired_and_disallowed_signers_are_refused_and_self_disagreement_free
 
         // Re-register B and C for another 90 days, then let them disagree with each other: B (a
         // compromised enclave, its key used outside the re-execution) signs a wrong root for the
-        // same input as C's honest signature. Anyone submits both: the TEE leg is frozen.
+        // same input that the TEE leg approved already. That approval itself freezes the leg
+        // (rule 5 at approval); the same signatures as evidence find it frozen.
         register(&sys, &b).await;
         register(&sys, &c).await;
         let honest_id = id;
@@ -333,7 +334,9 @@ fn revoked_expired_and_disallowed_signers_are_refused_and_self_disagreement_free
         let wrong_id = sys.propose(&wrong).await.unwrap();
         let honest_sig: Bytes = c.prove(&request).unwrap().signature.to_vec().into();
         let wrong_sig = signed_by(&sys, &key(0x52), &wrong);
-        sys.attest_tee(wrong_id, wrong_sig.clone()).await.unwrap();
+        let r = sys.attest_tee(wrong_id, wrong_sig.clone()).await.unwrap();
+        assert!(r.logs.iter().any(|l| MultiProofFinality::LegFrozen::decode_log(l).is_ok()));
+        assert!(sys.view(sys.d.finality, MultiProofFinality::frozenCall(U256::from(1))).await);
         let call = MultiProofFinality::proveSelfDisagreementCall {
             _leg: 1,
             _a: U256::from(honest_id),
@@ -341,9 +344,8 @@ fn revoked_expired_and_disallowed_signers_are_refused_and_self_disagreement_free
             _evidenceA: honest_sig.clone(),
             _evidenceB: wrong_sig,
         };
-        let r = sys.send(&sys.stranger, sys.d.finality, call, U256::ZERO).await.unwrap();
-        assert!(r.logs.iter().any(|l| MultiProofFinality::LegFrozen::decode_log(l).is_ok()));
-        assert!(sys.view(sys.d.finality, MultiProofFinality::frozenCall(U256::from(1))).await);
+        let e = sys.send(&sys.stranger, sys.d.finality, call, U256::ZERO).await.unwrap_err();
+        assert!(matches!(finality_error(&e), F::Finality_AlreadyFrozen(_)), "{e}");
         // From then on the TEE leg counts as zero, even for the honest claim.
         sys.attest_tee(honest_id, honest_sig).await.unwrap();
         assert!(!status(&sys, honest_id).await.tee, "a frozen leg counts as zero");

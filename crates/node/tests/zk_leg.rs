@@ -7,7 +7,7 @@ mod common;
 use std::path::PathBuf;
 
 use alloy_primitives::{Address, B256, U256};
-use alloy_sol_types::SolConstructor;
+use alloy_sol_types::{SolConstructor, SolEvent};
 use common::{CHAIN, System, enclave, finality_error, run};
 use tribunal_contracts::MultiProofFinality;
 use tribunal_l1::{DevL1, L1Dev};
@@ -254,9 +254,16 @@ fn forged_proofs_under_dev_keys_are_evidence_that_freezes_the_zk_leg() {
         let forged = trapdoor.forge(keys.vk(), &witness.public_inputs(), &mut rng).unwrap();
         assert!(verify(&keys, &witness, &forged), "arkworks accepts the forgery");
         let forged = BatchProof { proof: forged, witness };
-        sys.prove_zk(wrong, forged.to_bytes()).await.unwrap();
 
-        // Anyone submits both proofs: the ZK leg counts as zero until the council replaces it.
+        // Submitted as an approval, the forgery is ZK's second result for the batch over that
+        // parent: its own transaction freezes the leg, which counts as zero until the council
+        // replaces it. The two proofs as evidence then find the leg frozen.
+        let r = sys.prove_zk(wrong, forged.to_bytes()).await.unwrap();
+        assert!(r.logs.iter().any(|l| MultiProofFinality::LegFrozen::decode_log(l).is_ok()));
+        eprintln!(
+            "gas proveZk of a second result, freezing ZK (real verification): {}",
+            r.gas_used
+        );
         let evidence = MultiProofFinality::proveSelfDisagreementCall {
             _leg: 0,
             _a: U256::from(honest),
@@ -264,8 +271,11 @@ fn forged_proofs_under_dev_keys_are_evidence_that_freezes_the_zk_leg() {
             _evidenceA: proof.to_bytes(),
             _evidenceB: forged.to_bytes(),
         };
-        let r = sys.send(&sys.stranger, sys.d.finality, evidence, U256::ZERO).await.unwrap();
-        eprintln!("gas proveSelfDisagreement (ZK, two real verifications): {}", r.gas_used);
+        let e = sys.send(&sys.stranger, sys.d.finality, evidence, U256::ZERO).await.unwrap_err();
+        assert!(matches!(
+            finality_error(&e),
+            MultiProofFinality::MultiProofFinalityErrors::Finality_AlreadyFrozen(_)
+        ));
         let s = sys
             .view(sys.d.finality, MultiProofFinality::statusOfCall { _id: U256::from(honest) })
             .await;

@@ -30,7 +30,7 @@ pub struct ZkBenchArgs {
     pub batch_size: usize,
     /// Where keys are cached (default: `$TRIBUNAL_ZK_KEYS` or the user cache directory).
     #[arg(long)]
-    pub keys: Option<std::path::PathBuf>,
+    pub key_dir: Option<std::path::PathBuf>,
 }
 
 /// Constraints of the circuit for `config` (setup mode: no witness).
@@ -75,7 +75,7 @@ pub(super) fn zk(a: &ZkBenchArgs) -> eyre::Result<()> {
         "  fixed per batch              {fixed:>12}   (SHA-256 public input, blob opening, withdrawal tree)"
     );
 
-    let dir = a.keys.clone().unwrap_or_else(default_key_dir);
+    let dir = a.key_dir.clone().unwrap_or_else(default_key_dir);
     let t = Instant::now();
     let keys = load_or_dev_setup(&dir, &config)?;
     let setup_s = t.elapsed().as_secs_f64();
