@@ -19,6 +19,24 @@ fn fails(args: &[&str], needle: &str) {
     assert!(err.contains(needle), "{args:?}: expected {needle:?} in {err}");
 }
 
+/// `key` signs a transfer of 1 gwei from account 0 to account 1, nonce 0, offline.
+fn sign_one_gwei(key: &str) -> String {
+    ok(&[
+        "wallet",
+        "sign-transfer",
+        "--key",
+        key,
+        "--from",
+        "0",
+        "--to",
+        "1",
+        "--amount",
+        "1gwei",
+        "--nonce",
+        "0",
+    ])
+}
+
 const ETH_KEY: &str = "0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318";
 
 #[test]
@@ -136,20 +154,7 @@ fn key_files_carry_their_chain_and_local_inputs_are_checked_first() {
     let key = dir.path().join("k.json");
     let key = key.to_str().unwrap();
     ok(&["wallet", "new", "--chain-id", "5", "--out", key]);
-    let signed = ok(&[
-        "wallet",
-        "sign-transfer",
-        "--key",
-        key,
-        "--from",
-        "0",
-        "--to",
-        "1",
-        "--amount",
-        "1gwei",
-        "--nonce",
-        "0",
-    ]);
+    let signed = sign_one_gwei(key);
     let json: serde_json::Value = serde_json::from_str(&signed).unwrap();
     assert_eq!(json["chain_id"], 5, "{signed}");
 
@@ -196,20 +201,7 @@ fn send_checks_a_signed_transaction_before_the_network() {
     let key = dir.path().join("k.json");
     let key = key.to_str().unwrap();
     ok(&["wallet", "new", "--out", key]);
-    let signed = ok(&[
-        "wallet",
-        "sign-transfer",
-        "--key",
-        key,
-        "--from",
-        "0",
-        "--to",
-        "1",
-        "--amount",
-        "1gwei",
-        "--nonce",
-        "0",
-    ]);
+    let signed = sign_one_gwei(key);
     let file = dir.path().join("signed.json");
     std::fs::write(&file, &signed).unwrap();
     let send = ["wallet", "send", "--rpc", "http://127.0.0.1:1"];

@@ -405,12 +405,27 @@ pub enum ClaimStatus {
     },
 }
 
+/// Unix seconds with their ISO-8601 UTC form, e.g. `1700000000 (2023-11-14T22:13:20Z)`.
+struct Time(u64);
+
+impl std::fmt::Display for Time {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let utc = i64::try_from(self.0).ok().and_then(|s| chrono::DateTime::from_timestamp(s, 0));
+        match utc {
+            Some(t) => write!(f, "{} ({})", self.0, t.format("%Y-%m-%dT%H:%M:%SZ")),
+            None => write!(f, "{}", self.0),
+        }
+    }
+}
+
 impl std::fmt::Display for ClaimStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match *self {
-            Self::Final { path: FinalPath::Instant, at } => write!(f, "final: ZK+TEE at {at}"),
+            Self::Final { path: FinalPath::Instant, at } => {
+                write!(f, "final: ZK+TEE at {}", Time(at))
+            }
             Self::Final { path: FinalPath::Slow { with }, at } => {
-                write!(f, "final: {with:?}+OP at {at}")
+                write!(f, "final: {with:?}+OP at {}", Time(at))
             }
             Self::Pending { superseded: true, .. } => {
                 write!(f, "rejected: another claim of this batch is final")
@@ -418,9 +433,11 @@ impl std::fmt::Display for ClaimStatus {
             Self::Pending { parent_final: false, .. } => write!(f, "waiting: parent not final"),
             Self::Pending { zk: true, tee: true, .. } => write!(f, "finalizable now (ZK+TEE)"),
             Self::Pending { zk, tee, op, window_ends_at, .. } if zk || tee => match op {
-                GameStatus::ResolvedFor => write!(f, "waiting: OP window ends at {window_ends_at}"),
+                GameStatus::ResolvedFor => {
+                    write!(f, "waiting: OP window ends at {}", Time(window_ends_at))
+                }
                 GameStatus::InProgress => {
-                    write!(f, "waiting: OP game, window ends at {window_ends_at}")
+                    write!(f, "waiting: OP game, window ends at {}", Time(window_ends_at))
                 }
                 GameStatus::ResolvedAgainst => {
                     write!(f, "stuck: OP resolved against, needs both ZK and TEE")

@@ -71,7 +71,10 @@ fn zk_and_tee_together_are_final_at_once() {
     let effects = f.apply(Event::TeeSignature { claim: id, signer: SIGNER }).unwrap();
     assert_eq!(finalized(&effects), Some(FinalPath::Instant));
     assert_eq!(f.final_claim(BatchNumber(1)).unwrap().0, id);
-    assert_eq!(f.status(id).unwrap().to_string(), format!("final: ZK+TEE at {T0}"));
+    assert_eq!(
+        f.status(id).unwrap().to_string(),
+        format!("final: ZK+TEE at {T0} (1970-01-12T13:46:40Z)")
+    );
 }
 
 #[test]

@@ -197,8 +197,8 @@ pub struct ClaimInfo {
     pub final_at: u64,
     /// L1 block of its `Finalized` event.
     pub final_block: Option<u64>,
-    /// `tribunal_finality::ClaimStatus`'s explanation, e.g. "final: ZK+TEE at 1700000000 (L1
-    /// block 42)" or "waiting: OP window ends at 1700604800".
+    /// `tribunal_finality::ClaimStatus`'s explanation, times as Unix seconds and ISO-8601, e.g.
+    /// "final: ZK+TEE at 1700000000 (2023-11-14T22:13:20Z) (L1 block 42)".
     pub explanation: String,
 }
 
