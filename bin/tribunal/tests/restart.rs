@@ -2,7 +2,8 @@
 //! --serve` deploys a rollup and is killed (SIGKILL); `tribunal node --config` resumes it and is
 //! killed again with a transfer just accepted, and again with a withdrawal just sealed. No
 //! accepted transaction is lost, every batch has exactly one claim, every batch becomes final,
-//! and the wallet deposits, transfers, withdraws and claims on L1 as a person would.
+//! and the wallet deposits, transfers, withdraws and claims on L1 as a person would: the README's
+//! quickstart, step by step (anvil account 1 pays, as the README says).
 
 use std::{
     io::{Read, Write},

@@ -48,10 +48,19 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Run the rollup end to end on embedded defaults, to 2-of-3 finality.
+    #[command(after_help = "Examples:
+  tribunal devnet                                          embedded L1, real circuit sizes
+  tribunal devnet --l1-rpc http://127.0.0.1:8545 --data-dir d --serve   anvil as L1, then serve")]
     Devnet(devnet::DevnetArgs),
     /// Run the node against a real L1 from a TOML config: services, JSON-RPC, metrics.
+    #[command(after_help = "Examples:
+  tribunal node init --out node.toml      a commented example to edit (docs/node.md)
+  tribunal node --config d/node.toml      run, or resume, the node a devnet wrote")]
     Node(node::NodeArgs),
     /// Run the rollup with one part changed (a leg down, …) and check the outcome.
+    #[command(after_help = "Examples:
+  tribunal scenario tee-down              the TEE prover is down: every batch final via ZK + OP
+  tribunal scenario poisoned-batch        garbage and unpayable messages are skipped by every leg")]
     Scenario(scenario::ScenarioArgs),
     /// L2 keys and signed transactions.
     #[command(subcommand)]
@@ -63,11 +72,17 @@ pub enum Command {
     Stage(stage::StageArgs),
     /// The proof aggregation service: collects Groth16 proofs of any app, verifies them in
     /// batches on L1, serves inclusion paths.
+    #[command(after_help = "Examples:
+  tribunal aggregator --demo                               third-party proofs aggregated in one call
+  tribunal aggregator --l1-rpc URL --contract 0x… --store a.redb   the service, RPC on :8547")]
     Aggregator(aggregator::AggregatorArgs),
     /// Measured figures beside their baselines.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
     /// Print a shell completion script (`tribunal completions bash > /etc/bash_completion.d/tribunal`).
+    #[command(after_help = "Examples:
+  tribunal completions bash > ~/.local/share/bash-completion/completions/tribunal
+  tribunal completions zsh > ~/.zfunc/_tribunal")]
     Completions {
         /// The shell.
         shell: clap_complete::Shell,
@@ -106,5 +121,29 @@ pub fn run() -> eyre::Result<()> {
             clap_complete::generate(shell, &mut Cli::command(), "tribunal", &mut std::io::stdout());
             Ok(())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// Review finding: a newcomer found no example in any `--help`. Every command that runs has
+    /// one (groups that only hold subcommands excepted).
+    #[test]
+    fn every_command_has_an_example() {
+        fn walk(c: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            let path = format!("{path} {}", c.get_name()).trim().to_owned();
+            let runs = !c.is_subcommand_required_set();
+            if runs && c.get_after_help().is_none() && c.get_after_long_help().is_none() {
+                missing.push(path.clone());
+            }
+            for s in c.get_subcommands().filter(|s| s.get_name() != "help") {
+                walk(s, &path, missing);
+            }
+        }
+        let mut missing = Vec::new();
+        walk(&super::Cli::command(), "", &mut missing);
+        assert!(missing.is_empty(), "no example in --help of: {missing:?}");
     }
 }

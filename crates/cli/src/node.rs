@@ -48,6 +48,7 @@ pub struct NodeArgs {
 #[derive(clap::Subcommand, Debug)]
 pub enum NodeAction {
     /// Write a commented example configuration to edit (never over an existing file).
+    #[command(after_help = "Example:\n  tribunal node init --out node.toml && $EDITOR node.toml")]
     Init {
         /// Where to write it.
         #[arg(long, default_value = "node.toml")]

@@ -21,6 +21,9 @@ use tribunal_tee::{
 #[derive(Subcommand, Debug)]
 pub enum TeeCommand {
     /// Print the dev enclave's attestation (INSECURE: a software key).
+    #[command(
+        after_help = "Example:\n  tribunal tee attest --finality 0x… --l1-chain-id 31337 > att.json"
+    )]
     Attest(AttestArgs),
     /// Verify an attestation or a DCAP quote and print the registration call.
     Verify(VerifyArgs),

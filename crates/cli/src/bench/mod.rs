@@ -21,16 +21,27 @@ pub use zk::ZkBenchArgs;
 #[derive(Subcommand, Debug)]
 pub enum BenchCommand {
     /// Native STF throughput: signed transfers through `execute_batch` on a large account tree.
+    #[command(
+        after_help = "Example:\n  tribunal bench stf                       1M accounts, depth 32"
+    )]
     Stf(StfBenchArgs),
     /// The Groth16 circuit: constraints, setup and proving time, peak memory.
+    #[command(
+        after_help = "Example:\n  tribunal bench zk --batch-size 16        Groth16 at depth 32 (keys cached in --key-dir)"
+    )]
     Zk(ZkBenchArgs),
     /// The TEE leg: stateless re-execution and signing of a full blob, DCAP quote verification.
+    #[command(after_help = "Example:\n  tribunal bench tee")]
     Tee(TeeBenchArgs),
     /// The whole rollup: time to finality, L1 gas by leg against the bare verifications,
     /// sequencer and proving rates, blob bytes per transfer.
+    #[command(
+        after_help = "Example:\n  tribunal bench rollup                    the devnet, measured; then with the TEE down"
+    )]
     Rollup(RollupBenchArgs),
     /// The proof aggregation layer: L1 gas per proof aggregated at N = 1, 8, 32, 128, against
     /// separate verification, and the inclusion check.
+    #[command(after_help = "Example:\n  tribunal bench aggregation")]
     Aggregation(AggregationBenchArgs),
 }
 

@@ -24,28 +24,56 @@ pub use keys::{
 #[derive(Subcommand, Debug)]
 pub enum WalletCommand {
     /// Create a new random L2 key.
+    #[command(
+        after_help = "Example:\n  tribunal wallet new --out alice.json               a random key (file mode 0600)"
+    )]
     New(NewArgs),
     /// Derive the L2 key from an Ethereum private key by signing the fixed EIP-712 message.
+    #[command(
+        after_help = "Example:\n  TRIBUNAL_ETH_KEY=0x… tribunal wallet derive --out a.json   the key your Ethereum key derives"
+    )]
     Derive(DeriveArgs),
     /// Show a key file's public key and packed public key.
+    #[command(after_help = "Example:\n  tribunal wallet show --key alice.json")]
     Show(ShowArgs),
     /// Sign a transfer and print the signed transaction (JSON and canonical hex encoding).
+    #[command(
+        after_help = "Example:\n  tribunal wallet sign-transfer --key alice.json --from 2 --to 3 --amount 0.1eth --nonce 0 > t.json"
+    )]
     SignTransfer(SignTransferArgs),
     /// Sign a withdrawal to an L1 address.
+    #[command(
+        after_help = "Example:\n  tribunal wallet sign-withdraw --key alice.json --from 2 --to 0x… --amount 1gwei --nonce 1"
+    )]
     SignWithdraw(SignWithdrawArgs),
     /// Deposit ETH on L1 to a new L2 account of a key file (`--l1-rpc`, `--eth-key`).
+    #[command(
+        after_help = "Example:\n  tribunal wallet deposit --l1-rpc http://127.0.0.1:8545 --eth-key 0x… --key alice.json --amount 1eth --wait"
+    )]
     Deposit(DepositArgs),
     /// Sign a transfer and send it to a node (`--rpc`).
+    #[command(
+        after_help = "Example:\n  tribunal wallet transfer --key alice.json --from 2 --to 3 --amount 0.1eth --wait final"
+    )]
     Transfer(SendTransferArgs),
     /// Sign a withdrawal to an L1 address and send it to a node (`--rpc`).
+    #[command(
+        after_help = "Example:\n  tribunal wallet withdraw --key alice.json --from 2 --to 0x… --amount 0.2eth --wait final"
+    )]
     Withdraw(SendWithdrawArgs),
     /// Send a transaction signed offline (`--raw 0x…` or `--signed FILE`) to a node (`--rpc`).
+    #[command(after_help = "Example:\n  tribunal wallet send --signed t.json --wait sealed")]
     Send(SendSignedArgs),
     /// Show an account at the node's head, with its Merkle proof.
+    #[command(after_help = "Example:\n  tribunal wallet account --index 2")]
     Account(AccountArgs),
     /// Show where a transaction is (pending, sealed, final, dropped).
+    #[command(after_help = "Example:\n  tribunal wallet status --tx 0x… --wait final")]
     Status(StatusArgs),
     /// Claim a withdrawal on L1 once its batch is final (`--l1-rpc`, `--eth-key`).
+    #[command(
+        after_help = "Example:\n  tribunal wallet claim --l1-rpc http://127.0.0.1:8545 --eth-key 0x… --tx 0x… --wait"
+    )]
     Claim(ClaimArgs),
 }
 
