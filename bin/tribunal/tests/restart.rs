@@ -390,6 +390,11 @@ addr = "127.0.0.1:0"
         &base.replace("[rpc]", "[sequencer]\nmax_batch_txs = 64\n[rpc]"),
         "must be between 1 and zk.slots 32",
     );
+    let timeout = |t: &str| {
+        base.replace("l2_chain_id = 901", &format!("l2_chain_id = 901\nl1_timeout_secs = {t}"))
+    };
+    refused(&timeout("0"), "l1_timeout_secs must be 1 to 600");
+    refused(&timeout("601"), "l1_timeout_secs must be 1 to 600");
 }
 
 /// Runs `f` on drop.

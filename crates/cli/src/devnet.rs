@@ -140,6 +140,7 @@ fn node_file(
         data_dir: data_dir.to_owned(),
         l2_chain_id: chain_id,
         poll_interval_ms: config.poll_interval.as_millis() as u64,
+        l1_timeout_secs: tribunal_l1::RpcL1::DEFAULT_TIMEOUT.as_secs(),
         contracts: ContractsFile {
             inbox: config.inbox,
             finality: config.finality,

@@ -66,6 +66,7 @@ l1_rpc = "http://127.0.0.1:8545"      # L1 JSON-RPC endpoint
 data_dir = "./tribunal-data"          # redb files: sequencer state, mempool, provers, agents
 l2_chain_id = 901                     # the chain id the contracts were deployed for
 poll_interval_ms = 500                # optional: how often each service reads L1
+l1_timeout_secs = 10                  # optional: give up on one L1 call after this long
 
 [contracts]                           # from the deployment
 inbox = "0x0000000000000000000000000000000000000000"
@@ -140,6 +141,9 @@ pub struct NodeFile {
     /// How often each service polls L1, in milliseconds.
     #[serde(default = "default_poll_ms")]
     pub poll_interval_ms: u64,
+    /// Connect and request timeout of each L1 call, in seconds (1 to 600).
+    #[serde(default = "default_l1_timeout_secs")]
+    pub l1_timeout_secs: u64,
     /// The L1 contracts.
     pub contracts: ContractsFile,
     /// The services' L1 keys.
@@ -165,6 +169,10 @@ pub struct NodeFile {
 
 const fn default_poll_ms() -> u64 {
     500
+}
+
+const fn default_l1_timeout_secs() -> u64 {
+    tribunal_l1::RpcL1::DEFAULT_TIMEOUT.as_secs()
 }
 
 /// `[contracts]`.
@@ -370,6 +378,9 @@ impl NodeFile {
         if file.poll_interval_ms == 0 {
             return Err(ConfigError::Invalid("poll_interval_ms must be above 0".into()));
         }
+        if !(1..=600).contains(&file.l1_timeout_secs) {
+            return Err(ConfigError::Invalid("l1_timeout_secs must be 1 to 600".into()));
+        }
         file.node_keys()?;
         Ok(file)
     }
@@ -446,7 +457,8 @@ pub fn run(args: NodeArgs) -> eyre::Result<()> {
     };
     let file = NodeFile::load(&config)?;
     tribunal_l1::block_on_blob_threads(async move {
-        let l1 = Arc::new(RpcL1::connect(&file.l1_rpc)?);
+        let timeout = Duration::from_secs(file.l1_timeout_secs);
+        let l1 = Arc::new(RpcL1::connect_with_timeout(&file.l1_rpc, timeout)?);
         let chain_id = crate::wallet::chain(file.l2_chain_id)?;
         let stf = StfConfig::new(chain_id);
         let genesis = State::new(stf)?;
@@ -573,6 +585,7 @@ mod tests {
     fn the_example_config_parses_with_the_code_defaults() {
         let file: NodeFile = toml::from_str(EXAMPLE_CONFIG).unwrap();
         assert_eq!(file.poll_interval_ms, default_poll_ms());
+        assert_eq!(file.l1_timeout_secs, default_l1_timeout_secs());
         let seq = SequencerFile::default();
         assert_eq!(
             (file.sequencer.max_batch_txs, file.sequencer.max_wait_ms, file.sequencer.max_mempool),
