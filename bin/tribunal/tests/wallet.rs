@@ -188,9 +188,9 @@ fn key_files_carry_their_chain_and_local_inputs_are_checked_first() {
     let missing = dir.path().join("missing.json");
     let err = deposit("1eth", ETH_KEY, missing.to_str().unwrap());
     assert!(err.contains("key file") && !err.contains("127.0.0.1"), "{err}");
-    // With every input good, the failure names the endpoint.
+    // With every input good, the failure names the endpoint and the way out.
     let err = deposit("1eth", ETH_KEY, key);
-    assert!(err.contains("http://127.0.0.1:1"), "{err}");
+    assert!(err.contains("http://127.0.0.1:1") && err.contains("tribunal devnet --serve"), "{err}");
 }
 
 /// `wallet send` takes a transaction signed offline, and refuses what is not one before any

@@ -32,14 +32,23 @@ pub(super) fn block_on<F: Future<Output = eyre::Result<()>>>(f: F) -> eyre::Resu
     tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(f)
 }
 
-/// Names the node endpoint in a failed call's error.
+/// Names the node endpoint in a failed call's error, with a hint when nothing answered there.
 trait AtNode<T> {
     fn at(self, rpc: &RpcArgs) -> eyre::Result<T>;
 }
 
 impl<T> AtNode<T> for Result<T, jsonrpsee::core::ClientError> {
     fn at(self, rpc: &RpcArgs) -> eyre::Result<T> {
-        self.wrap_err_with(|| format!("node RPC {}", rpc.rpc))
+        use jsonrpsee::core::ClientError;
+        self.map_err(|e| {
+            let unreachable = matches!(e, ClientError::Transport(_) | ClientError::RequestTimeout);
+            let hint = if unreachable {
+                " (is `tribunal node` or `tribunal devnet --serve` running there? --rpc sets it)"
+            } else {
+                ""
+            };
+            eyre::Report::new(e).wrap_err(format!("node RPC {}{hint}", rpc.rpc))
+        })
     }
 }
 
