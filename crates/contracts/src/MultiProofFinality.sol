@@ -71,8 +71,9 @@ interface IBatchInbox {
 ///      - `proveSelfDisagreement`: anyone, with two approvals of one leg over one input (rule 5).
 ///      - `recordLivenessFailure`: anyone, only when rule 6's stall holds; one replacement of a
 ///        leg that approved nothing of the stalled batch over its final parent.
-///      - `onGameResolved`: the current dispute game, from its `resolve`; anyone else changes
-///        nothing. It records that OP favoured a claim of the batch (rule 6).
+///      - `onGameResolved`: a dispute game, from its `resolve`; it records that this game
+///        favoured a claim of the batch (rule 6), read only while that game is current, so
+///        anyone else's call changes nothing that is read.
 ///      - `setZkVerifier`, `setTeeVerifier`, `setDisputeGame`: the council only, whose own
 ///        timelock applies to ZK and OP unless `instantUpgradeAllowed` (rules 5–7).
 ///      - `withdrawCredit`: anyone, for their own credit (pull payments).
@@ -103,7 +104,8 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
         uint32 epoch;
     }
 
-    /// @notice What the legs approved of one input (a batch over a parent root); one slot.
+    /// @notice What the validity legs approved of one input (a batch over a parent root); one
+    ///         slot.
     struct Approvals {
         /// @dev 1 + the claim ZK approved last (0: ZK never approved a claim of this input).
         uint64 zk;
@@ -113,8 +115,6 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
         uint64 tee;
         /// @dev The TEE epoch of that approval.
         uint32 teeEpoch;
-        /// @dev Whether a dispute game resolved for a claim of this input (`onGameResolved`).
-        bool op;
     }
 
     /// @notice Where a claim stands; mirrors `ClaimStatus` of the Rust model.
@@ -218,6 +218,10 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     mapping(bytes32 => uint256) internal claimIndex;
     /// @dev batch => when its first claim was proposed, in seconds (0: no claim yet).
     mapping(uint64 => uint64) internal firstProposedAt;
+    /// @dev keccak256(input, game) => whether that game reported resolving for a claim of the
+    ///      input (`onGameResolved`). Keyed by the reporting game, so a game that resolved games
+    ///      before the council installed it is read correctly once it is current.
+    mapping(bytes32 => bool) internal resolvedFor;
     /// @dev batch => 1 + id of its final claim.
     mapping(uint64 => uint256) internal finalOf;
 
@@ -411,18 +415,19 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
         _tryInstant(_id);
     }
 
-    /// @notice Records that claim `_id`'s dispute game resolved for it: OP approved a claim of
-    ///         its batch over its parent, so a liveness failure cannot open the OP leg (rule 6).
-    ///         Called by the current dispute game from `resolve`; a call from anyone else, a
-    ///         replaced game included, changes nothing and does not revert. A final batch is
-    ///         never the stalled one, so its claims are not recorded (the usual case: a game
-    ///         resolved after its claim finalized on the instant path costs no storage write).
+    /// @notice Records that the calling dispute game resolved for claim `_id`, so that while it
+    ///         is the current game a liveness failure cannot open the OP leg (rule 6). Called by
+    ///         a game from `resolve`. Anyone may call it, but only for its own address: the record
+    ///         is read for the current game alone, so a contract that is not the game changes
+    ///         nothing. A final batch is never the stalled one, so its claims are not recorded
+    ///         (the usual case: a game resolved after its claim finalized on the instant path
+    ///         costs no storage write). Never reverts.
     /// @param _id The claim.
     function onGameResolved(uint256 _id) external {
-        if (msg.sender != address(disputeGame) || _id >= claims.length) return;
+        if (_id >= claims.length) return;
         ClaimRecord storage r = claims[_id];
         if (finalOf[r.claim.batchNumber] != 0) return;
-        approvals[r.input].op = true;
+        resolvedFor[keccak256(abi.encode(r.input, msg.sender))] = true;
     }
 
     /// @notice Finalizes claim `_id` under rule 1 or rule 2. Anyone may call it.
@@ -520,16 +525,19 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     /// @inheritdoc IUpgradeEvidence
     /// @dev Rule 5 opens the frozen leg, for one replacement (which unfreezes it). Rule 6 opens
     ///      one replacement, until the next finalization, of a leg that approved no claim of the
-    ///      oldest unfinalized batch over its final parent, in any epoch (ZK: a valid proof; TEE:
-    ///      a valid signature; OP: a game resolved for the claim): so a stall never hands the
-    ///      council a leg that was working. O(1).
+    ///      oldest unfinalized batch over its final parent (ZK: a valid proof, in any epoch; TEE:
+    ///      a valid signature, in any epoch; OP: the current game resolved for the claim, before
+    ///      or after it was installed): so a stall never hands the council a leg that was
+    ///      working. O(1).
     function instantUpgradeAllowed(uint8 _leg) external view returns (bool) {
         if (_leg > LEG_OP) revert Finality_UnknownLeg(_leg);
         if (frozen[_leg]) return true;
         if (!livenessFailed || livenessUsed) return false;
         uint64 n = latestFinalBatch + 1;
-        Approvals memory a = approvals[_inputOf(n, _finalRoot(n - 1))];
-        return _leg == LEG_ZK ? a.zk == 0 : _leg == LEG_TEE ? a.tee == 0 : !a.op;
+        bytes32 input = _inputOf(n, _finalRoot(n - 1));
+        if (_leg == LEG_OP) return !resolvedFor[keccak256(abi.encode(input, address(disputeGame)))];
+        Approvals memory a = approvals[input];
+        return _leg == LEG_ZK ? a.zk == 0 : a.tee == 0;
     }
 
     // ---------------------------------------------------------------- council: leg logic

@@ -27,7 +27,8 @@
 //! 6. The oldest unfinalized batch's first claim has waited the OP window plus the liveness grace
 //!    (7 + 7 days) and none of its claims is finalizable: anyone may record a liveness failure,
 //!    which opens one instant replacement, of a leg that never approved a claim of that batch
-//!    over its final parent, until the next finalization. A TEE approval is the latest valid
+//!    over its final parent (ZK, TEE: in any epoch; OP: the current game), until the next
+//!    finalization. A TEE approval is the latest valid
 //!    signature on the claim; the contract reads the TEE verifier with bounded gas, so a
 //!    verifier that reverts or burns gas is "no TEE approval" and never blocks ZK + OP. The
 //!    model checks every claim; the contract reads only each leg's latest approval of the

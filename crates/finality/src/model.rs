@@ -459,9 +459,6 @@ struct ClaimState {
     tee: Option<(u32, u32)>,
     /// Game outcome and the OP epoch (game implementation) it resolved under.
     game: Option<(GameStatus, u32)>,
-    /// Whether some game ever resolved for it, under any game implementation (rule 6: OP
-    /// approved a claim of its batch).
-    op_resolved_for: bool,
     final_at: Option<(FinalPath, u64)>,
     /// Order of its latest ZK and TEE approvals among all approvals (0: none), to find the claim
     /// each leg approved last for an input (rule 4).
@@ -750,8 +747,8 @@ impl Finality {
     /// (`MultiProofFinality.instantUpgradeAllowed`): rule 5 evidence froze it (one replacement,
     /// which unfreezes it), or a rule 6 liveness failure is recorded, its one replacement is not
     /// made yet, and `leg` never approved a claim of the oldest unfinalized batch over its final
-    /// parent (ZK: a valid proof, TEE: a valid signature, OP: a game resolved for it; any
-    /// epoch).
+    /// parent (ZK: a valid proof, TEE: a valid signature, in any epoch; OP: the current game
+    /// resolved for it).
     pub fn instant_upgrade_allowed(&self, leg: Leg) -> bool {
         if self.legs[slot(leg)].frozen {
             return true;
@@ -767,7 +764,7 @@ impl Finality {
             .any(|c| match leg {
                 Leg::Zk => c.zk.is_some(),
                 Leg::Tee => c.tee.is_some(),
-                Leg::Op => c.op_resolved_for,
+                Leg::Op => self.op_favours(c),
             })
     }
 
@@ -828,7 +825,6 @@ impl Finality {
                     zk: None,
                     tee: None,
                     game: None,
-                    op_resolved_for: false,
                     final_at: None,
                     approved_at: [0; 2],
                 });
@@ -868,7 +864,6 @@ impl Finality {
                     if for_claim { GameStatus::ResolvedFor } else { GameStatus::ResolvedAgainst };
                 let epoch = self.legs[slot(Leg::Op)].epoch;
                 self.claims[claim as usize].game = Some((status, epoch));
-                self.claims[claim as usize].op_resolved_for |= for_claim;
                 effects.push(Effect::GameResolved { claim, status });
             }
             Event::Finalize { claim } => {

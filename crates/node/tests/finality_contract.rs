@@ -521,6 +521,51 @@ fn junk_claims_cannot_block_the_liveness_escape() {
     });
 }
 
+/// Attack (review of the O(1) escape): a game the council has queued can already resolve games
+/// before it is installed; its resolutions were not recorded, so once installed it favoured the
+/// stalled batch's claim while a liveness failure still opened the OP leg to an instant
+/// replacement. Resolutions are now recorded for the game that reports them, and read for the
+/// current game.
+#[test]
+fn a_game_that_resolved_before_it_was_installed_keeps_the_op_leg() {
+    use alloy_sol_types::SolConstructor;
+    use tribunal_contracts::test_fixtures::TestDisputeGame;
+    run(async {
+        let l1 = DevL1::new();
+        let sys = System::deploy(&l1).await;
+        let t = posted(&sys, 1).await;
+        let x = sys.propose(&with_roots(&t[0], genesis(&sys), 11)).await.unwrap();
+        let code = [
+            TestDisputeGame::BYTECODE.to_vec(),
+            TestDisputeGame::constructorCall { _finality: sys.d.finality }.abi_encode(),
+        ]
+        .concat();
+        let r = l1.send(&sys.stranger, tribunal_l1::L1Tx::create(code)).await.unwrap();
+        let next_game = r.contract_address.unwrap();
+        let data = MultiProofFinality::setDisputeGameCall { _game: next_game }.abi_encode();
+        let (id, _) = sys.council(sys.d.finality, data.clone()).await.unwrap();
+        // While queued, the next game resolves for the claim.
+        let resolve = TestDisputeGame::resolveCall { _claimId: U256::from(x), _forClaim: true };
+        sys.send(&sys.stranger, next_game, resolve, U256::ZERO).await.unwrap();
+        l1.increase_time(45 * DAY).await.unwrap();
+        let execute = SecurityCouncil::executeCall {
+            _id: U256::from(id),
+            _target: sys.d.finality,
+            _data: data.into(),
+        };
+        sys.send(&sys.stranger, sys.d.council, execute, U256::ZERO).await.unwrap();
+        assert_eq!(
+            sys.view(sys.d.finality, MultiProofFinality::disputeGameCall {}).await,
+            next_game
+        );
+        let record = MultiProofFinality::recordLivenessFailureCall {};
+        sys.send(&sys.stranger, sys.d.finality, record, U256::ZERO).await.unwrap();
+        let open = |leg: u8| MultiProofFinality::instantUpgradeAllowedCall { _leg: leg };
+        assert!(!sys.view(sys.d.finality, open(2)).await, "the current game favours the claim");
+        assert!(sys.view(sys.d.finality, open(0)).await, "ZK approved nothing");
+    });
+}
+
 /// Attack (review finding): ZK and TEE approve different roots, both games resolve for their
 /// claims, and the attacker bundles `resolve` and `finalize` of the TEE-backed rival: the first
 /// caller broke the tie. Now neither finalizes until OP rules against the other, and OP favouring
