@@ -62,6 +62,12 @@ async fn resolve(sys: &System<'_, DevL1>, id: u64, for_claim: bool) {
     sys.send(&sys.stranger, sys.d.dispute_game, call, U256::ZERO).await.unwrap();
 }
 
+/// Deploys a test fixture from its creation code and ABI-encoded constructor arguments.
+async fn deploy_fixture(sys: &System<'_, DevL1>, code: &[u8], args: Vec<u8>) -> Address {
+    let create = tribunal_l1::L1Tx::create([code, &args].concat());
+    sys.l1.send(&sys.stranger, create).await.unwrap().contract_address.unwrap()
+}
+
 fn genesis(sys: &System<'_, DevL1>) -> StateRoot {
     sys.state.root()
 }
@@ -300,17 +306,8 @@ fn self_disagreement_freezes_the_leg_and_opens_the_instant_upgrade() {
         let Council::Council_CallFailed(failed) = err else { panic!("{err:?}") };
         assert!(matches!(F::abi_decode(&failed.reason), Ok(F::Finality_SameImplementation(_))));
         // The council replaces the ZK verifier at once, by another contract.
-        let fresh = l1
-            .send(
-                &sys.stranger,
-                tribunal_l1::L1Tx::create(
-                    tribunal_contracts::test_fixtures::TestZkVerifier::BYTECODE.to_vec(),
-                ),
-            )
-            .await
-            .unwrap()
-            .contract_address
-            .unwrap();
+        let code = &tribunal_contracts::test_fixtures::TestZkVerifier::BYTECODE;
+        let fresh = deploy_fixture(&sys, code, Vec::new()).await;
         let data = MultiProofFinality::setZkVerifierCall { _verifier: fresh }.abi_encode();
         let (_, r) = sys.council(sys.d.finality, data).await.unwrap();
         gas("council submit (executed at once)", &r);
@@ -388,13 +385,8 @@ fn council_cannot_manufacture_a_liveness_failure() {
             let t = posted(&sys, 1).await;
             let c = with_roots(&t[0], genesis(&sys), 11);
             let id = sys.propose(&c).await.unwrap();
-            let code = [
-                HostileTeeVerifier::BYTECODE.to_vec(),
-                HostileTeeVerifier::constructorCall { _mode: mode }.abi_encode(),
-            ]
-            .concat();
-            let r = l1.send(&sys.stranger, tribunal_l1::L1Tx::create(code)).await.unwrap();
-            let hostile = r.contract_address.unwrap();
+            let args = HostileTeeVerifier::constructorCall { _mode: mode }.abi_encode();
+            let hostile = deploy_fixture(&sys, &HostileTeeVerifier::BYTECODE, args).await;
             let swap = MultiProofFinality::setTeeVerifierCall { _verifier: hostile }.abi_encode();
             sys.council(sys.d.finality, swap).await.unwrap();
             // The hostile verifier "approves" the claim, so every read of the TEE leg hits it.
@@ -535,13 +527,8 @@ fn a_game_that_resolved_before_it_was_installed_keeps_the_op_leg() {
         let sys = System::deploy(&l1).await;
         let t = posted(&sys, 1).await;
         let x = sys.propose(&with_roots(&t[0], genesis(&sys), 11)).await.unwrap();
-        let code = [
-            TestDisputeGame::BYTECODE.to_vec(),
-            TestDisputeGame::constructorCall { _finality: sys.d.finality }.abi_encode(),
-        ]
-        .concat();
-        let r = l1.send(&sys.stranger, tribunal_l1::L1Tx::create(code)).await.unwrap();
-        let next_game = r.contract_address.unwrap();
+        let args = TestDisputeGame::constructorCall { _finality: sys.d.finality }.abi_encode();
+        let next_game = deploy_fixture(&sys, &TestDisputeGame::BYTECODE, args).await;
         let data = MultiProofFinality::setDisputeGameCall { _game: next_game }.abi_encode();
         let (id, _) = sys.council(sys.d.finality, data.clone()).await.unwrap();
         // While queued, the next game resolves for the claim.
