@@ -13,6 +13,8 @@ interface IClaimRegistry {
     function proposerOf(uint256 _id) external view returns (address);
     /// @notice See `MultiProofFinality.claimCount`.
     function claimCount() external view returns (uint256);
+    /// @notice See `MultiProofFinality.proposedAtOf`: where the claim's window starts.
+    function proposedAtOf(uint256 _id) external view returns (uint64);
     /// @notice See `MultiProofFinality.onGameResolved`: told when a game resolves for its claim.
     function onGameResolved(uint256 _id) external;
 }
@@ -32,8 +34,13 @@ interface IBlobInbox {
 ///         OP Stack's FaultDisputeGame (claim, attack/defend, step, chess clock, bond, resolve),
 ///         over the reference STF's per-transaction execution trace.
 /// @dev A game is a tree of bonded positions (nodes), and every move is open to anyone:
-///      - `create`: anyone opens a claim's game with `CLAIM_BOND`; the claim itself is the root
-///        node, and the creator's bond rides on it. The window (`WINDOW_SECONDS`, 7 days) starts.
+///      - The window (`WINDOW_SECONDS`, 7 days) starts when the claim is proposed, whether or not
+///        its game exists: nothing needs a game until someone challenges, so a claim that is never
+///        challenged (every claim finalized on the instant path) costs the game nothing.
+///      - `create`: anyone may open a claim's game early with `CLAIM_BOND`; the claim itself is
+///        the root node, and the creator's bond rides on it. A challenge of a claim with no game
+///        creates it in the same call, and `resolve` of an unchallenged claim past its window
+///        records the game with no bond.
 ///      - `challenge`: anyone, during the window, disputes the root: the trace from `T_0` (parent
 ///        root, queue before, empty withdrawal tree, header chunk) to `T_n` (post root, queue
 ///        after, withdrawal root, data commitment) over the batch's `n = m + r` transactions: its
@@ -98,8 +105,8 @@ contract DisputeGame is IDisputeGame {
 
     /// @notice A claim's game.
     struct Game {
-        /// @dev When it was created, in seconds (0: not created).
-        uint64 createdAt;
+        /// @dev Start of the window, in seconds: the claim's proposal time (0: no game yet).
+        uint64 windowStartsAt;
         /// @dev When it resolved, in seconds (0: in progress).
         uint64 resolvedAt;
         /// @dev Where it stands.
@@ -110,7 +117,8 @@ contract DisputeGame is IDisputeGame {
         uint32 txCount;
         /// @dev 1 + the root node's id (0 until the claim is challenged).
         uint32 root;
-        /// @dev Who created the game: the root's claimant and bond.
+        /// @dev Who created the game: the root's claimant and bond (none: resolved unchallenged
+        ///      with no game, so no bond).
         address creator;
         /// @dev L1 messages the batch consumes (its `Inbox` range), read by the challenge.
         uint32 messages;
@@ -160,8 +168,8 @@ contract DisputeGame is IDisputeGame {
     }
 
     /// @notice Semantic version.
-    /// @custom:semver 0.4.0
-    string public constant version = "0.4.0";
+    /// @custom:semver 0.5.0
+    string public constant version = "0.5.0";
 
     /// @notice Field elements per blob (EIP-4844).
     uint256 public constant FIELD_ELEMENTS_PER_BLOB = 4096;
@@ -293,9 +301,10 @@ contract DisputeGame is IDisputeGame {
     // ---------------------------------------------------------------- moves
 
     /// @notice Creates the game of claim `_claimId`, with `CLAIM_BOND` attached. Anyone may
-    ///         create it, once; the bond returns to the creator unless the claim loses. The root
-    ///         position is written only when the claim is challenged, so an unchallenged game
-    ///         costs two storage slots.
+    ///         create it, once; the bond returns to the creator unless the claim loses. Optional:
+    ///         the window runs from the claim's proposal either way, `challenge` creates a missing
+    ///         game, and `resolve` settles an unchallenged claim with no game. The root position
+    ///         is written only when the claim is challenged.
     /// @param _claimId The claim (must exist in `FINALITY`).
     function create(uint256 _claimId) external payable {
         if (msg.value != CLAIM_BOND) revert Game_WrongBond(msg.value, CLAIM_BOND);
@@ -305,8 +314,8 @@ contract DisputeGame is IDisputeGame {
     function _create(uint256 _claimId) internal {
         if (_claimId >= FINALITY.claimCount()) revert Game_UnknownClaim(_claimId);
         Game storage g = games[_claimId];
-        if (g.createdAt != 0) revert Game_Exists(_claimId);
-        g.createdAt = uint64(block.timestamp);
+        if (g.windowStartsAt != 0) revert Game_Exists(_claimId);
+        g.windowStartsAt = FINALITY.proposedAtOf(_claimId);
         g.creator = msg.sender;
         emit GameCreated(_claimId, msg.sender);
     }
@@ -319,7 +328,7 @@ contract DisputeGame is IDisputeGame {
         Node storage n = nodes.push();
         n.claimId = uint64(_claimId);
         n.kind = Kind.ROOT;
-        n.createdAt = _g.createdAt;
+        n.createdAt = _g.windowStartsAt;
         n.claimant = _g.creator;
         n.bond = uint96(CLAIM_BOND);
         n.hiHash = STF.traceHash(StfStep.TraceState(_c.postRoot, _c.queueAfter, _c.withdrawalRoot, _c.dataCommitment));
@@ -337,14 +346,14 @@ contract DisputeGame is IDisputeGame {
         uint256 paid = msg.value;
         // A timestamp of 0 is "no game yet", never a reachable time.
         // slither-disable-next-line incorrect-equality
-        if (games[_claimId].createdAt == 0) {
+        if (games[_claimId].windowStartsAt == 0) {
             if (paid < CLAIM_BOND) revert Game_WrongBond(paid, CLAIM_BOND + moveBond(1));
             paid -= CLAIM_BOND;
             _create(_claimId);
         }
         _takeBond(1, paid);
         Game storage g = _open(_claimId);
-        if (block.timestamp >= g.createdAt + WINDOW_SECONDS) revert Game_WindowClosed(_claimId);
+        if (block.timestamp >= g.windowStartsAt + WINDOW_SECONDS) revert Game_WindowClosed(_claimId);
         if (g.root != 0) revert Game_MoveExists(g.root - 1);
         Claim memory c = FINALITY.claimOf(_claimId);
         uint256 rootId = _root(g, _claimId, c);
@@ -498,15 +507,25 @@ contract DisputeGame is IDisputeGame {
 
     /// @notice Resolves claim `_claimId`'s game. Anyone. For the claim once the window has
     ///         passed and its challenge, if any, was settled countered; against it as soon as
-    ///         its challenge settled standing. Pays the root's bond. A game resolved for its claim
-    ///         tells the finality contract (`onGameResolved`: OP approved a claim of that batch).
+    ///         its challenge settled standing. Pays the root's bond. A claim nobody created a game
+    ///         for is resolved for it once the window has passed, with no bond to pay. A game
+    ///         resolved for its claim tells the finality contract (`onGameResolved`: OP approved a
+    ///         claim of that batch).
     /// @param _claimId The claim.
     function resolve(uint256 _claimId) external {
-        Game storage g = _open(_claimId);
+        Game storage g = games[_claimId];
+        // A timestamp of 0 is "no game yet", never a reachable time.
+        // slither-disable-next-line incorrect-equality
+        if (g.windowStartsAt == 0) {
+            // Never challenged and never created: recorded here, with no bond to return.
+            if (_claimId >= FINALITY.claimCount()) revert Game_UnknownClaim(_claimId);
+            g.windowStartsAt = FINALITY.proposedAtOf(_claimId);
+        }
+        if (g.status != GameStatus.IN_PROGRESS) revert Game_Resolved(_claimId);
         if (g.root == 0) {
             // Never challenged: the claim wins once the window has passed.
-            if (block.timestamp < g.createdAt + WINDOW_SECONDS) revert Game_NotResolvable(_claimId);
-            credit[_claimId][g.creator] += CLAIM_BOND;
+            if (block.timestamp < g.windowStartsAt + WINDOW_SECONDS) revert Game_NotResolvable(_claimId);
+            if (g.creator != address(0)) credit[_claimId][g.creator] += CLAIM_BOND;
             g.status = GameStatus.DEFENDER_WINS;
             g.resolvedAt = uint64(block.timestamp);
             emit Resolved(_claimId, g.status);
@@ -515,7 +534,7 @@ contract DisputeGame is IDisputeGame {
         }
         Node storage root = nodes[g.root - 1];
         bool lost = root.counteredBy != 0;
-        if (!lost && (block.timestamp < g.createdAt + WINDOW_SECONDS || root.openAnswers != 0)) {
+        if (!lost && (block.timestamp < g.windowStartsAt + WINDOW_SECONDS || root.openAnswers != 0)) {
             revert Game_NotResolvable(_claimId);
         }
         root.resolved = true;
@@ -551,7 +570,7 @@ contract DisputeGame is IDisputeGame {
 
     /// @notice A claim's game.
     /// @param _claimId The claim.
-    /// @return The game (zero `createdAt`: not created).
+    /// @return The game (zero `windowStartsAt`: no game yet).
     function gameOf(uint256 _claimId) external view returns (Game memory) {
         return games[_claimId];
     }
@@ -605,7 +624,7 @@ contract DisputeGame is IDisputeGame {
 
     function _open(uint256 _claimId) internal view returns (Game storage g) {
         g = games[_claimId];
-        if (g.createdAt == 0) revert Game_Missing(_claimId);
+        if (g.windowStartsAt == 0) revert Game_Missing(_claimId);
         if (g.status != GameStatus.IN_PROGRESS) revert Game_Resolved(_claimId);
     }
 
@@ -622,7 +641,7 @@ contract DisputeGame is IDisputeGame {
     /// @dev Until when `_n` can be answered: the root during the window; any other position while
     ///      the answering side has clock left along the path (at least the extension).
     function _deadline(Node storage _n) internal view returns (uint64) {
-        if (_n.kind == Kind.ROOT) return games[_n.claimId].createdAt + WINDOW_SECONDS;
+        if (_n.kind == Kind.ROOT) return games[_n.claimId].windowStartsAt + WINDOW_SECONDS;
         uint64 used = nodes[_n.parent - 1].clock;
         uint64 left = CLOCK_SECONDS - _min(used, CLOCK_SECONDS);
         return _n.createdAt + (left < CLOCK_EXTENSION_SECONDS ? CLOCK_EXTENSION_SECONDS : left);

@@ -61,8 +61,9 @@ interface IBatchInbox {
 ///      Trust model (who may call, what it costs others, which rule):
 ///      - `propose`: anyone, with `BOND_WEI`; a rival claim costs others nothing (no path loops
 ///        over rivals), and a wrong one loses its bond to the batch's final claim (rules 1–3).
-///      - `proveZk`, `attestTee`: anyone, carrying the leg's proof or enclave signature; an
-///        approval counts only as the leg's verifier says, in the leg's current epoch (rules 1, 2).
+///      - `proveZk`, `attestTee`, `proveAndAttest` (both in one call): anyone, carrying the leg's
+///        proof or enclave signature; an approval counts only as the leg's verifier says, in the
+///        leg's current epoch (rules 1, 2).
 ///        The TEE verifier is read with `TEE_GAS`, so a hostile one cannot block (rule 6).
 ///      - `finalize`: anyone; the result depends only on the recorded approvals, the game's
 ///        status and the clock, never on the caller or call order (rules 1, 2, 4).
@@ -140,8 +141,8 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     }
 
     /// @notice Semantic version.
-    /// @custom:semver 0.3.0
-    string public constant version = "0.3.0";
+    /// @custom:semver 0.4.0
+    string public constant version = "0.4.0";
 
     /// @notice Leg ids.
     uint8 public constant LEG_ZK = 0;
@@ -382,15 +383,7 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     /// @param _id The claim.
     /// @param _proof The proof, in the current ZK verifier's encoding.
     function proveZk(uint256 _id, bytes calldata _proof) external {
-        ClaimRecord storage r = _record(_id);
-        if (!zkVerifier.verify(r.claim, _proof)) revert Finality_InvalidProof();
-        uint32 e = epoch[LEG_ZK];
-        r.zkEpoch = e + 1;
-        Approvals storage a = approvals[r.input];
-        (uint64 prior, uint32 priorEpoch) = (a.zk, a.zkEpoch);
-        (a.zk, a.zkEpoch) = (uint64(_id + 1), e);
-        emit Approved(_id, LEG_ZK, msg.sender);
-        _freezeOnSecondResult(LEG_ZK, prior, priorEpoch, _id);
+        _approveZk(_id, _record(_id), _proof);
         _tryInstant(_id);
     }
 
@@ -402,16 +395,21 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     /// @param _id The claim.
     /// @param _signature 65-byte `r ‖ s ‖ v` over `claimDigest(_id)`.
     function attestTee(uint256 _id, bytes calldata _signature) external {
+        _approveTee(_id, _record(_id), _signature);
+        _tryInstant(_id);
+    }
+
+    /// @notice `proveZk` and `attestTee` in one transaction, for a prover that holds both: the
+    ///         ZK proof, then the enclave signature, then one try of the instant path (rule 1).
+    ///         Each approval is checked and recorded exactly as by its own call, so either may
+    ///         freeze its leg (rule 5); the separate calls stay available.
+    /// @param _id The claim.
+    /// @param _proof The proof, in the current ZK verifier's encoding.
+    /// @param _signature 65-byte `r ‖ s ‖ v` over `claimDigest(_id)`.
+    function proveAndAttest(uint256 _id, bytes calldata _proof, bytes calldata _signature) external {
         ClaimRecord storage r = _record(_id);
-        (address signer, bool valid) = teeVerifier.recover(claimDigest(_id), _signature);
-        if (!valid) revert Finality_InvalidSigner(signer);
-        uint32 e = epoch[LEG_TEE];
-        teeApproval[_id] = TeeApproval({ signer: signer, epoch: e });
-        Approvals storage a = approvals[r.input];
-        (uint64 prior, uint32 priorEpoch) = (a.tee, a.teeEpoch);
-        (a.tee, a.teeEpoch) = (uint64(_id + 1), e);
-        emit Approved(_id, LEG_TEE, signer);
-        _freezeOnSecondResult(LEG_TEE, prior, priorEpoch, _id);
+        _approveZk(_id, r, _proof);
+        _approveTee(_id, r, _signature);
         _tryInstant(_id);
     }
 
@@ -612,6 +610,14 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
         return _record(_id).proposer;
     }
 
+    /// @notice When a claim was proposed: the start of its OP window, which its dispute game
+    ///         uses too, whenever that game is created.
+    /// @param _id The claim.
+    /// @return Its proposal time, in seconds.
+    function proposedAtOf(uint256 _id) external view returns (uint64) {
+        return _record(_id).proposedAt;
+    }
+
     /// @notice Where a claim stands, and why.
     /// @param _id The claim.
     /// @return s Its status.
@@ -656,6 +662,31 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     }
 
     // ---------------------------------------------------------------- internals
+
+    /// @dev Records a ZK approval of claim `_id`; reverts unless the current verifier accepts.
+    function _approveZk(uint256 _id, ClaimRecord storage _r, bytes calldata _proof) internal {
+        if (!zkVerifier.verify(_r.claim, _proof)) revert Finality_InvalidProof();
+        uint32 e = epoch[LEG_ZK];
+        _r.zkEpoch = e + 1;
+        Approvals storage a = approvals[_r.input];
+        (uint64 prior, uint32 priorEpoch) = (a.zk, a.zkEpoch);
+        (a.zk, a.zkEpoch) = (uint64(_id + 1), e);
+        emit Approved(_id, LEG_ZK, msg.sender);
+        _freezeOnSecondResult(LEG_ZK, prior, priorEpoch, _id);
+    }
+
+    /// @dev Records a TEE approval of claim `_id`; reverts unless the signer is valid now.
+    function _approveTee(uint256 _id, ClaimRecord storage _r, bytes calldata _signature) internal {
+        (address signer, bool valid) = teeVerifier.recover(claimDigest(_id), _signature);
+        if (!valid) revert Finality_InvalidSigner(signer);
+        uint32 e = epoch[LEG_TEE];
+        teeApproval[_id] = TeeApproval({ signer: signer, epoch: e });
+        Approvals storage a = approvals[_r.input];
+        (uint64 prior, uint32 priorEpoch) = (a.tee, a.teeEpoch);
+        (a.tee, a.teeEpoch) = (uint64(_id + 1), e);
+        emit Approved(_id, LEG_TEE, signer);
+        _freezeOnSecondResult(LEG_TEE, prior, priorEpoch, _id);
+    }
 
     function _record(uint256 _id) internal view returns (ClaimRecord storage) {
         if (_id >= claims.length) revert Finality_UnknownClaim(_id);

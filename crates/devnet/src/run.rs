@@ -73,8 +73,9 @@ pub struct BatchReport {
     pub l1_secs: u64,
     /// Seconds the ZK prover spent proving it, if it did.
     pub prove_secs: Option<f64>,
-    /// L1 gas: `postBatch`, `propose`, `proveZk`, `attestTee`, the OP game (create and
-    /// resolve), and the watcher's `finalize` (0 when an approval finalized it).
+    /// L1 gas: `postBatch`, `propose`, `proveZk`, `attestTee`, the OP game (its `resolve` on the
+    /// slow path; no game exists unless a claim is challenged), and the watcher's `finalize`
+    /// (0 when an approval finalized it).
     pub gas: LegGas,
 }
 
@@ -89,7 +90,7 @@ pub struct LegGas {
     pub zk: u64,
     /// `MultiProofFinality.attestTee`.
     pub tee: u64,
-    /// `DisputeGame.create` and `resolve`.
+    /// `DisputeGame.resolve` (the defender's, on the slow path).
     pub op: u64,
     /// `MultiProofFinality.finalize`.
     pub finalize: u64,
@@ -135,7 +136,6 @@ struct BatchRow {
     gas: LegGas,
     zk: Option<ZkOutcome>,
     tee_approved: bool,
-    game_created: bool,
     final_path: Option<FinalityPath>,
     final_after: Option<Duration>,
     final_at: u64,
@@ -202,12 +202,6 @@ impl Tracker {
                 {
                     row.gas.tee = gas_used;
                     row.tee_approved = true;
-                }
-            }
-            Event::Defender(Action::Created { claim, gas }) => {
-                if let Some(row) = self.row_of_claim(claim) {
-                    row.gas.op += gas;
-                    row.game_created = true;
                 }
             }
             Event::Defender(Action::Resolved { claim, gas }) => {
@@ -358,7 +352,6 @@ pub async fn run<D: L1Dev + 'static>(
         // The slow path: once the only batches left wait for the OP window, travel past it.
         let waiting_window = tracker.rows.range(reported + 1..).all(|(_, r)| {
             r.claim.is_some()
-                && r.game_created
                 && r.final_path.is_none()
                 && r.tee_approved != matches!(r.zk, Some(ZkOutcome::Proven { .. }))
                 && (r.zk.is_some() || !plan.services.zk)

@@ -83,14 +83,6 @@ pub enum Action {
         /// The verdict (`None`: not followed).
         verdict: Option<Verdict>,
     },
-    /// The agent created a claim's game (the defender for a right claim, the challenger for a
-    /// wrong one).
-    Created {
-        /// Claim id.
-        claim: u64,
-        /// Gas used.
-        gas: u64,
-    },
     /// The challenger challenged a claim (the root of its game).
     Opened {
         /// Claim id.
@@ -498,22 +490,21 @@ impl<L: L1> Player<L> {
         Ok(())
     }
 
-    /// The game of `claim`: the defender creates it, the challenger challenges its root, and
-    /// either resolves it once it can be.
+    /// The game of `claim`: the challenger challenges its root (creating the game if nobody
+    /// has), and either side resolves it once it can be. Nothing needs a game before a
+    /// challenge: the window runs from the claim's proposal.
     async fn game(&mut self, claim: u64, out: &mut Vec<Action>) -> Result<(), AgentError> {
         let game = self.game_view(DisputeGame::gameOfCall { _claimId: U256::from(claim) }).await?;
-        if game.createdAt == 0 && self.side == Side::Claim {
-            // The defender opens the game of a right claim so OP can favour it.
-            let bond = self.game_view(DisputeGame::CLAIM_BONDCall {}).await?;
-            let gas =
-                self.send(DisputeGame::createCall { _claimId: U256::from(claim) }, bond).await?;
-            tracing::info!(claim, gas, "dispute game created");
-            out.push(Action::Created { claim, gas });
+        let exists = game.windowStartsAt != 0;
+        if exists && game.status != IN_PROGRESS {
             return Ok(());
         }
-        if game.createdAt != 0 && game.status != IN_PROGRESS {
-            return Ok(());
-        }
+        let starts_at = if exists {
+            game.windowStartsAt
+        } else {
+            let call = MultiProofFinality::proposedAtOfCall { _id: U256::from(claim) };
+            view(&self.l1, self.contracts.finality, call).await?
+        };
         let window = self.game_view(DisputeGame::WINDOW_SECONDSCall {}).await?;
         let now = self.now().await?;
         let root_id = u64::from(game.root).checked_sub(1);
@@ -521,10 +512,7 @@ impl<L: L1> Player<L> {
             Some(root) => self.answered(root, kind::CHALLENGE, variant(0)).await?,
             None => false,
         };
-        if self.side == Side::Challenger
-            && !challenged
-            && (game.createdAt == 0 || now < game.createdAt + window)
-        {
+        if self.side == Side::Challenger && !challenged && now < starts_at + window {
             // The challenger disputes a wrong claim; a game nobody opened it opens in the same
             // call, so OP rules against the claim (rule 4) and the root bond is the
             // challenger's to win back.
@@ -532,7 +520,7 @@ impl<L: L1> Player<L> {
             let header = [blob_element(&traced.1, 0)?, blob_element(&traced.1, 1)?];
             let count = self.game_view(DisputeGame::nodeCountCall {}).await?.to::<u64>();
             let mut value = self.bond(1).await?;
-            if game.createdAt == 0 {
+            if !exists {
                 value += self.game_view(DisputeGame::CLAIM_BONDCall {}).await?;
             }
             // The root position is written with the challenge, just before it.
@@ -551,12 +539,24 @@ impl<L: L1> Player<L> {
             }
             None => (false, 0),
         };
-        if lost || (now >= game.createdAt + window && open == 0) {
-            let call = DisputeGame::resolveCall { _claimId: U256::from(claim) };
-            let gas = self.send(call, U256::ZERO).await?;
-            tracing::info!(claim, lost, gas, "dispute game resolved");
-            out.push(Action::Resolved { claim, gas });
+        if !lost && (now < starts_at + window || open != 0) {
+            return Ok(());
         }
+        if !exists {
+            // Unchallenged through its window. The challenger never resolves for a wrong claim;
+            // the defender resolves a right one only if it still needs OP (not final yet).
+            let call = MultiProofFinality::statusOfCall { _id: U256::from(claim) };
+            let settled = self.side == Side::Challenger
+                || view(&self.l1, self.contracts.finality, call).await?.isFinal;
+            if settled {
+                self.store.mark(claim, ClaimMark::Settled)?;
+                return Ok(());
+            }
+        }
+        let gas =
+            self.send(DisputeGame::resolveCall { _claimId: U256::from(claim) }, U256::ZERO).await?;
+        tracing::info!(claim, lost, gas, "dispute game resolved");
+        out.push(Action::Resolved { claim, gas });
         Ok(())
     }
 

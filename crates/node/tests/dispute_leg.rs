@@ -408,7 +408,7 @@ async fn leaves<L: L1Dev>(sys: &System<'_, L>, game: Address, id: u64) -> Vec<Di
 }
 
 /// The challenge call of claim `id` (posted as batch `batch`) with its header openings, and the
-/// bond it takes (`moveBond(1)`).
+/// value it takes: `moveBond(1)`, plus `CLAIM_BOND` when the call creates the game.
 async fn challenge_call<L: L1Dev>(
     sys: &System<'_, L>,
     game: Address,
@@ -416,7 +416,11 @@ async fn challenge_call<L: L1Dev>(
     batch: u64,
 ) -> (DisputeGame::challengeCall, U256) {
     let blobs = posted_blobs(sys, batch).await;
-    let bond = sys.view(game, DisputeGame::moveBondCall { _depth: U256::from(1) }).await;
+    let mut bond = sys.view(game, DisputeGame::moveBondCall { _depth: U256::from(1) }).await;
+    let g = sys.view(game, DisputeGame::gameOfCall { _claimId: U256::from(id) }).await;
+    if g.windowStartsAt == 0 {
+        bond += sys.view(game, DisputeGame::CLAIM_BONDCall {}).await;
+    }
     let header = [blob_element(&blobs, 0).unwrap(), blob_element(&blobs, 1).unwrap()];
     (DisputeGame::challengeCall { _claimId: U256::from(id), _header: header }, bond)
 }
@@ -561,16 +565,25 @@ fn honest_claims_win_frivolous_challenges_and_resolve_after_the_window() {
         let (_, out2) = batch2(&mut sys).await;
         let id2 = sys.propose(&sys.claim(&out2).await).await.unwrap();
         let acted = settle(&mut challenger, &mut defender).await;
-        assert!(acted.iter().any(|a| matches!(a, Action::Created { claim, .. } if *claim == id1)));
-        assert!(acted.iter().any(|a| matches!(a, Action::Created { claim, .. } if *claim == id2)));
         assert!(!acted.iter().any(|a| matches!(a, Action::Opened { .. })), "nothing to challenge");
+        for id in [id1, id2] {
+            let g = sys.view(game, DisputeGame::gameOfCall { _claimId: U256::from(id) }).await;
+            assert_eq!(g.windowStartsAt, 0, "no game is created before a challenge");
+        }
 
-        // A frivolous challenger (a scripted third party) disputes claim 2 and attacks every
-        // midpoint; the defender agent answers each; its steps counter the troll's leaves.
+        // A frivolous challenger (a scripted third party) disputes claim 2, which creates its
+        // game (the troll posts the root's bond too, and gets it back as the root stands), and
+        // attacks every midpoint; the defender agent answers each; its steps counter the
+        // troll's leaves.
         let troll = tribunal_l1::dev_signers()[2].clone();
         let blobs = posted_blobs(&sys, 2).await;
-        let (open, b1) = challenge_call(&sys, game, id2, 2).await;
-        sys.send(&troll, game, open, b1).await.unwrap();
+        let (open, value) = challenge_call(&sys, game, id2, 2).await;
+        sys.send(&troll, game, open, value).await.unwrap();
+        let b1 = sys.view(game, DisputeGame::moveBondCall { _depth: U256::from(1) }).await;
+        let g = sys.view(game, DisputeGame::gameOfCall { _claimId: U256::from(id2) }).await;
+        let proposed = MultiProofFinality::proposedAtOfCall { _id: U256::from(id2) };
+        assert_eq!(g.windowStartsAt, sys.view(sys.d.finality, proposed).await);
+        assert_eq!(g.creator, troll.address(), "the challenge created the game");
         let root = u64::from(
             sys.view(game, DisputeGame::gameOfCall { _claimId: U256::from(id2) }).await.root,
         ) - 1;
@@ -610,9 +623,9 @@ fn honest_claims_win_frivolous_challenges_and_resolve_after_the_window() {
         assert_eq!(trace.verdict, Verdict::Right);
         assert_eq!(game_status(&sys, game, id2).await, IN_PROGRESS, "the window is still open");
 
-        // Unchallenged (claim 1) and defended (claim 2) claims resolve for themselves after 7
-        // days and the clocks, and the finality contract sees it; the defender collects the
-        // claim bonds it posted and the troll's bonds after the delay.
+        // Unchallenged (claim 1, with no game) and defended (claim 2) claims resolve for
+        // themselves after 7 days and the clocks, and the finality contract sees it; the
+        // defender collects its bonds and the troll's after the delay.
         let acted = run_out_clocks!(&l1, settle(&mut challenger, &mut defender).await);
         assert!(acted.iter().any(|a| matches!(a, Action::Resolved { claim, .. } if *claim == id1)));
         assert!(acted.iter().any(|a| matches!(a, Action::Resolved { claim, .. } if *claim == id2)));
@@ -632,11 +645,12 @@ fn honest_claims_win_frivolous_challenges_and_resolve_after_the_window() {
             assert_eq!(s.op, DEFENDER_WINS);
         }
         let paid = withdrawn(&acted, id2);
-        let claim_bond = sys.view(game, DisputeGame::CLAIM_BONDCall {}).await;
         assert!(
-            paid > claim_bond + troll_bonds,
-            "the defender is paid the claim bond, its own bonds and the troll's {troll_bonds}: {paid}"
+            paid > troll_bonds,
+            "the defender is paid its own bonds and the troll's {troll_bonds}: {paid}"
         );
+        let g = sys.view(game, DisputeGame::gameOfCall { _claimId: U256::from(id1) }).await;
+        assert_eq!(g.creator, Address::ZERO, "claim 1 was resolved with no game and no bond");
 
         // Rule 6: the game told the finality contract that it resolved for a claim of batch 1
         // over its final parent, so the liveness failure recorded once nothing is finalizable
@@ -647,6 +661,50 @@ fn honest_claims_win_frivolous_challenges_and_resolve_after_the_window() {
         let open = |leg: u8| MultiProofFinality::instantUpgradeAllowedCall { _leg: leg };
         assert!(!sys.view(sys.d.finality, open(2)).await, "OP resolved for the claim");
         assert!(sys.view(sys.d.finality, open(0)).await, "ZK approved nothing");
+    });
+}
+
+/// The window runs from the claim's proposal, whoever creates the game and whenever: creating it
+/// late neither extends the window (a late challenge is refused) nor is needed to resolve.
+#[test]
+fn the_window_runs_from_the_proposal_with_or_without_a_game() {
+    run(async {
+        let l1 = DevL1::new();
+        let (mut sys, game) = System::deploy_with_game(&l1, GameParams::default()).await;
+        let (_, out1) = batch1(&mut sys).await;
+        let claim = sys.claim(&out1).await;
+        let id = sys.propose(&claim).await.unwrap();
+        let wrong = sys.propose(&Claim { post_root: StateRoot(Fr::from(9u64)), ..claim }).await;
+        let wrong = wrong.unwrap();
+        let err = |r: Result<tribunal_l1::L1Receipt, tribunal_l1::L1Error>| {
+            let e = r.expect_err("refused");
+            DisputeGame::DisputeGameErrors::abi_decode(e.revert_data().expect("a revert")).unwrap()
+        };
+        let resolve = |id: u64| DisputeGame::resolveCall { _claimId: U256::from(id) };
+        let early = sys.send(&sys.stranger, game, resolve(id), U256::ZERO).await;
+        assert!(matches!(err(early), DisputeGame::DisputeGameErrors::Game_NotResolvable(_)));
+        let unknown = sys.send(&sys.stranger, game, resolve(99), U256::ZERO).await;
+        assert!(matches!(err(unknown), DisputeGame::DisputeGameErrors::Game_UnknownClaim(_)));
+
+        // A day before the window closes, the wrong claim's proposer creates its game, hoping
+        // for seven more days; once the proposal's window is over, the challenge is refused.
+        warp(&l1, 6 * DAY).await;
+        create_game(&sys, game, wrong).await;
+        warp(&l1, DAY).await;
+        let (open, value) = challenge_call(&sys, game, wrong, 1).await;
+        let late = sys.send(&sys.stranger, game, open, value).await;
+        assert!(matches!(err(late), DisputeGame::DisputeGameErrors::Game_WindowClosed(_)));
+
+        // Both resolve at once: the created one returns its creator's bond; the other was never
+        // created and is recorded with no bond.
+        for id in [id, wrong] {
+            sys.send(&sys.stranger, game, resolve(id), U256::ZERO).await.unwrap();
+            assert_eq!(game_status(&sys, game, id).await, DEFENDER_WINS);
+        }
+        let g = sys.view(game, DisputeGame::gameOfCall { _claimId: U256::from(id) }).await;
+        assert_eq!(g.creator, Address::ZERO);
+        let again = sys.send(&sys.stranger, game, resolve(id), U256::ZERO).await;
+        assert!(matches!(err(again), DisputeGame::DisputeGameErrors::Game_Resolved(_)));
     });
 }
 
@@ -930,10 +988,10 @@ fn posted_garbage_is_skipped_and_the_right_claim_wins() {
 
 /// Attack (review finding): a front-runner proposes the right claim first (the honest proposal
 /// is then a duplicate) and never creates its game, which only the proposer could create: the OP
-/// path of that root was blocked. Now anyone creates any game, and the defender agent defends
-/// every right claim, whoever proposed it.
+/// path of that root was blocked. Now no game is needed before a challenge, anyone creates any
+/// game, and the defender agent defends and resolves every right claim, whoever proposed it.
 #[test]
-fn a_squatted_claim_is_still_created_and_defended() {
+fn a_squatted_claim_is_still_defended_and_resolved() {
     run(async {
         let l1 = DevL1::new();
         let (mut sys, game) = System::deploy_with_game(&l1, GameParams::default()).await;
@@ -951,7 +1009,7 @@ fn a_squatted_claim_is_still_created_and_defended() {
         let mut defender =
             Defender::new(sys.l1, contracts(&sys, game), guardian, genesis(), store(&dir, "g"));
         let acted = defender.poll().await.unwrap();
-        assert!(acted.iter().any(|a| matches!(a, Action::Created { claim, .. } if *claim == id)));
+        assert!(acted.iter().all(|a| matches!(a, Action::Judged { .. })), "{acted:?}");
         warp(&l1, 7 * DAY).await;
         let acted = defender.poll().await.unwrap();
         assert!(acted.iter().any(|a| matches!(a, Action::Resolved { claim, .. } if *claim == id)));

@@ -607,3 +607,60 @@ fn two_withdrawal_roots_for_one_input_are_self_disagreement() {
         assert!(sys.view(sys.d.finality, MultiProofFinality::frozenCall(U256::ZERO)).await);
     });
 }
+
+/// `proveAndAttest` settles both validity legs in one transaction: final at once, cheaper than the
+/// two calls, and all or nothing (a bad signature leaves no ZK approval behind, and a proof for
+/// another claim is refused as by `proveZk`).
+#[test]
+fn one_transaction_carries_both_validity_legs() {
+    run(async {
+        let l1 = DevL1::new();
+        let sys = System::deploy(&l1).await;
+        let t = posted(&sys, 1).await;
+        let bundle =
+            |id: u64, proof: Bytes, signature: Bytes| MultiProofFinality::proveAndAttestCall {
+                _id: U256::from(id),
+                _proof: proof,
+                _signature: signature,
+            };
+        let c1 = with_roots(&t[0], genesis(&sys), 11);
+        let id1 = sys.propose(&c1).await.unwrap();
+        let zk1 = System::<DevL1>::zk_proof(&c1);
+        let sig1 = sys.tee_signature(&enclave(0), &c1);
+
+        // All or nothing: an unregistered signer reverts the call, and ZK's approval with it.
+        let forged = sys.tee_signature(&tribunal_l1::dev_signers()[9], &c1);
+        let call = bundle(id1, zk1.clone(), forged);
+        let err = sys.send(&sys.stranger, sys.d.finality, call, U256::ZERO).await.unwrap_err();
+        assert!(matches!(finality_error(&err), F::Finality_InvalidSigner(_)), "{err}");
+        assert!(!status(&sys, id1).await.zk, "the reverted call left a ZK approval");
+        // A proof of another claim is refused, whatever signature rides with it.
+        let other = with_roots(&t[0], genesis(&sys), 12);
+        let call = bundle(id1, System::<DevL1>::zk_proof(&other), sig1.clone());
+        let err = sys.send(&sys.stranger, sys.d.finality, call, U256::ZERO).await.unwrap_err();
+        assert!(matches!(finality_error(&err), F::Finality_InvalidProof(_)), "{err}");
+
+        let r = sys.send(&sys.stranger, sys.d.finality, bundle(id1, zk1, sig1), U256::ZERO).await;
+        let bundled = r.unwrap();
+        gas("proveAndAttest", &bundled);
+        let s = status(&sys, id1).await;
+        assert!(s.isFinal && s.path == 1, "final at once on the instant path");
+
+        // The same settlement in two calls, on a fresh deployment in the same state, costs more.
+        let l1 = DevL1::new();
+        let sys = System::deploy(&l1).await;
+        let t = posted(&sys, 1).await;
+        let c1 = with_roots(&t[0], genesis(&sys), 11);
+        let id1 = sys.propose(&c1).await.unwrap();
+        let zk = sys.prove_zk(id1, System::<DevL1>::zk_proof(&c1)).await.unwrap();
+        let tee = sys.attest_tee(id1, sys.tee_signature(&enclave(0), &c1)).await.unwrap();
+        assert!(status(&sys, id1).await.isFinal);
+        let separate = zk.gas_used + tee.gas_used;
+        eprintln!("gas proveZk + attestTee: {separate}");
+        assert!(
+            bundled.gas_used + 21_000 < separate,
+            "one transaction saves at least the second one's base cost: {} vs {separate}",
+            bundled.gas_used
+        );
+    });
+}

@@ -125,9 +125,9 @@ pub(super) fn rollup(args: &RollupBenchArgs) -> eyre::Result<()> {
             baseline: format!("sum of the separate verifications: {separate}"),
         },
         Figure {
-            name: "L1 gas per instant batch: OP game (create)",
+            name: "L1 gas per instant batch: OP game",
             value: format!("{:.0}", gas(&|b| b.gas.op)),
-            baseline: "–".into(),
+            baseline: "no game unless a claim is challenged".into(),
         },
         Figure {
             name: "L1 gas per instant batch: post + propose + finalize",

@@ -57,8 +57,8 @@ async fn honest_claim(w: &mut World, users: u8, min_txs: usize) -> eyre::Result<
     .await
 }
 
-/// `from` proposes claim `honest` with `post_root` swapped for a wrong one, bonds it, and creates
-/// its dispute game, as a proposer hoping nobody challenges would.
+/// `from` proposes claim `honest` with `post_root` swapped for a wrong one and bonds it, as a
+/// proposer hoping nobody challenges would (its window runs from now; no game is needed).
 async fn propose_wrong(w: &World, from: &PrivateKeySigner, honest: u64) -> eyre::Result<u64> {
     let c =
         view(&*w.l1, w.r.d.finality, MultiProofFinality::claimOfCall { _id: U256::from(honest) })
@@ -71,10 +71,9 @@ async fn propose_wrong(w: &World, from: &PrivateKeySigner, honest: u64) -> eyre:
         _dataCommitment: c.dataCommitment,
     };
     let id = w.propose(from, call).await?;
-    w.create_game(from, id).await?;
     say!(
         w,
-        "{} proposes claim {id}: batch {} with a wrong post root, bonded, game created",
+        "{} proposes claim {id}: batch {} with a wrong post root, bonded",
         from.address(),
         c.batchNumber
     );
@@ -300,33 +299,24 @@ pub(super) async fn wrong_claim(w: &mut World) -> eyre::Result<()> {
     let wrong = propose_wrong(w, &attacker, honest).await?;
     let game = w.r.game.game;
 
-    // The right root's game is created by the node's defender, a third party's key, and the
-    // attacker challenges it too; the defender answers, and the attacker then goes silent.
+    // Nobody creates a game before a challenge. The attacker challenges the right root too,
+    // which creates its game: it posts the root's bond with its challenge bond, and gets the
+    // root's back when the root stands. The node's defender, a third party's key, answers.
     let defender = w.r.keys.defender.address();
     eyre::ensure!(defender != w.r.keys.proposer.address(), "the defender is the proposer");
-    let deadline = std::time::Instant::now() + super::PATIENCE;
-    let created = loop {
-        let g =
-            view(&*w.l1, game, DisputeGame::gameOfCall { _claimId: U256::from(honest) }).await?;
-        if g.createdAt != 0 {
-            break g;
-        }
-        eyre::ensure!(std::time::Instant::now() < deadline, "nobody created the right root's game");
-        w.drain();
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    };
-    eyre::ensure!(
-        created.creator == defender,
-        "the right root's game was created by {}, not the defender {defender}",
-        created.creator
-    );
-    say!(w, "the right root's game was created by the defender {defender}, not its proposer");
+    let g = view(&*w.l1, game, DisputeGame::gameOfCall { _claimId: U256::from(honest) }).await?;
+    eyre::ensure!(g.windowStartsAt == 0, "the right root has a game before any challenge");
     let blobs = blobs_of(w, n).await?;
     let header = [blob_element(&blobs, 0)?, blob_element(&blobs, 1)?];
     let frivolous = view(&*w.l1, game, DisputeGame::moveBondCall { _depth: U256::from(1) }).await?;
+    let root_bond = view(&*w.l1, game, DisputeGame::CLAIM_BONDCall {}).await?;
     let open = DisputeGame::challengeCall { _claimId: U256::from(honest), _header: header };
-    w.l1.send(&attacker, L1Tx::call(game, open.abi_encode()).with_value(frivolous)).await?;
-    say!(w, "the attacker challenges the right root too ({frivolous} wei bond)");
+    w.l1.send(&attacker, L1Tx::call(game, open.abi_encode()).with_value(root_bond + frivolous))
+        .await?;
+    say!(
+        w,
+        "no game exists before a challenge; the attacker's challenge of the right root creates it ({frivolous} wei challenge bond, {root_bond} wei root bond)"
+    );
 
     let challenge = w
         .until("the challenge", |e| match e {
@@ -475,12 +465,12 @@ pub(super) async fn wrong_claim(w: &mut World) -> eyre::Result<()> {
     }
     let (paid, defended) = (seen.1, seen.2.unwrap_or_default());
     eyre::ensure!(
-        defended >= claim_bond + frivolous,
-        "the defender was paid {defended} wei, not the claim bond {claim_bond} and the attacker's {frivolous}"
+        defended >= frivolous,
+        "the defender was paid {defended} wei, not the attacker's challenge bond {frivolous}"
     );
     say!(
         w,
-        "the defender withdrew {defended} wei from the right root's game: the claim bond it posted, its own move bond and the attacker's challenge bond"
+        "the defender withdrew {defended} wei from the right root's game: its own move bond and the attacker's challenge bond"
     );
     let paid = paid.unwrap_or_default();
     let after = w.l1.balance(challenger).await?;

@@ -271,25 +271,6 @@ impl World {
         Ok(proposed.id.to())
     }
 
-    /// Creates claim `id`'s dispute game with the claim bond, from its proposer `from`.
-    pub(super) async fn create_game(&self, from: &PrivateKeySigner, id: u64) -> eyre::Result<()> {
-        let game = self.r.game.game;
-        let bond = view(&*self.l1, game, DisputeGame::CLAIM_BONDCall {}).await?;
-        let call = DisputeGame::createCall { _claimId: U256::from(id) };
-        let created =
-            self.l1.send(from, L1Tx::call(game, call.abi_encode()).with_value(bond)).await;
-        // Anyone may create a game; the node's challenger may have created it first.
-        match created {
-            Err(e)
-                if e.revert_data()
-                    .is_some_and(|d| d.starts_with(&DisputeGame::Game_Exists::SELECTOR)) =>
-            {
-                Ok(())
-            }
-            other => other.map(drop).map_err(Into::into),
-        }
-    }
-
     pub(super) async fn status(&self, id: u64) -> eyre::Result<MultiProofFinality::Status> {
         let call = MultiProofFinality::statusOfCall { _id: U256::from(id) };
         Ok(view(&*self.l1, self.r.d.finality, call).await?)
