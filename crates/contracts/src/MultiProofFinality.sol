@@ -79,22 +79,31 @@ interface IBatchInbox {
 ///        timelock applies to ZK and OP unless `instantUpgradeAllowed` (rules 5–7).
 ///      - `withdrawCredit`: anyone, for their own credit (pull payments).
 contract MultiProofFinality is IUpgradeEvidence, IFinality {
-    /// @notice A proposed claim and its record.
+    /// @notice A proposed claim and its record: what the proposer states, in six slots. The
+    ///         rest of the claim is fixed by its batch (the L2 chain id, and the blobs hash and
+    ///         queue accumulators the inbox recorded when the batch was posted), so it is read
+    ///         back from the inbox (`_claimOf`) rather than stored with every claim.
     struct ClaimRecord {
-        /// @dev The claim, with its batch context from the inbox.
-        Claim claim;
+        /// @dev State root the batch starts from.
+        bytes32 parentRoot;
+        /// @dev State root after the batch.
+        bytes32 postRoot;
+        /// @dev Root of the batch's withdrawal tree.
+        bytes32 withdrawalRoot;
+        /// @dev Poseidon commitment to the batch bytes.
+        bytes32 dataCommitment;
         /// @dev Who posted the bond.
         address proposer;
         /// @dev When, in seconds.
         uint64 proposedAt;
+        /// @dev 1 + the ZK epoch of its latest valid proof (0: none).
+        uint32 zkEpoch;
+        /// @dev The batch.
+        uint64 batchNumber;
         /// @dev When it finalized, in seconds (0 while pending).
         uint64 finalAt;
         /// @dev How it finalized: one of the PATH_ constants.
         uint8 path;
-        /// @dev 1 + the ZK epoch of its latest valid proof (0: none).
-        uint32 zkEpoch;
-        /// @dev keccak256(batchNumber, parentRoot): the input it claims a result for.
-        bytes32 input;
     }
 
     /// @notice A TEE signature on a claim.
@@ -362,13 +371,16 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
         id = claims.length;
         claims.push(
             ClaimRecord({
-                claim: c,
+                parentRoot: _parentRoot,
+                postRoot: _postRoot,
+                withdrawalRoot: _withdrawalRoot,
+                dataCommitment: _dataCommitment,
                 proposer: msg.sender,
                 proposedAt: uint64(block.timestamp),
-                finalAt: 0,
-                path: 0,
                 zkEpoch: 0,
-                input: _inputOf(_batchNumber, _parentRoot)
+                batchNumber: _batchNumber,
+                finalAt: 0,
+                path: 0
             })
         );
         claimIndex[key] = id + 1;
@@ -383,7 +395,8 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     /// @param _id The claim.
     /// @param _proof The proof, in the current ZK verifier's encoding.
     function proveZk(uint256 _id, bytes calldata _proof) external {
-        _approveZk(_id, _record(_id), _proof);
+        ClaimRecord storage r = _record(_id);
+        _approveZk(_id, r, _claimOf(r), _proof);
         _tryInstant(_id);
     }
 
@@ -395,7 +408,8 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     /// @param _id The claim.
     /// @param _signature 65-byte `r ‖ s ‖ v` over `claimDigest(_id)`.
     function attestTee(uint256 _id, bytes calldata _signature) external {
-        _approveTee(_id, _record(_id), _signature);
+        ClaimRecord storage r = _record(_id);
+        _approveTee(_id, r, _claimOf(r), _signature);
         _tryInstant(_id);
     }
 
@@ -408,8 +422,9 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     /// @param _signature 65-byte `r ‖ s ‖ v` over `claimDigest(_id)`.
     function proveAndAttest(uint256 _id, bytes calldata _proof, bytes calldata _signature) external {
         ClaimRecord storage r = _record(_id);
-        _approveZk(_id, r, _proof);
-        _approveTee(_id, r, _signature);
+        Claim memory c = _claimOf(r);
+        _approveZk(_id, r, c, _proof);
+        _approveTee(_id, r, c, _signature);
         _tryInstant(_id);
     }
 
@@ -424,8 +439,8 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     function onGameResolved(uint256 _id) external {
         if (_id >= claims.length) return;
         ClaimRecord storage r = claims[_id];
-        if (finalOf[r.claim.batchNumber] != 0) return;
-        resolvedFor[keccak256(abi.encode(r.input, msg.sender))] = true;
+        if (finalOf[r.batchNumber] != 0) return;
+        resolvedFor[keccak256(abi.encode(_input(r), msg.sender))] = true;
     }
 
     /// @notice Finalizes claim `_id` under rule 1 or rule 2. Anyone may call it.
@@ -441,12 +456,12 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     /// @param _id A claim of a final batch other than the final one.
     function settleRival(uint256 _id) external {
         ClaimRecord storage o = _record(_id);
-        uint256 f = finalOf[o.claim.batchNumber];
+        uint256 f = finalOf[o.batchNumber];
         if (f == 0 || f - 1 == _id || rivalSettled[_id]) revert Finality_NotARival(_id);
         rivalSettled[_id] = true;
         ClaimRecord storage r = claims[f - 1];
         credit[r.proposer] += BOND_WEI;
-        if (o.input == r.input && _differs(o, r)) {
+        if (o.parentRoot == r.parentRoot && _differs(o, r)) {
             if (o.zkEpoch != 0) emit LegFaulty(LEG_ZK, _id);
             if (teeApproval[_id].signer != address(0)) emit LegFaulty(LEG_TEE, _id);
             if (address(disputeGame) != address(0) && disputeGame.status(_id) == GameStatus.DEFENDER_WINS) {
@@ -480,7 +495,7 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
         if (frozen[_leg]) revert Finality_AlreadyFrozen(_leg);
         bool both;
         if (_leg == LEG_ZK) {
-            both = zkVerifier.verify(a.claim, _evidenceA) && zkVerifier.verify(b.claim, _evidenceB);
+            both = zkVerifier.verify(_claimOf(a), _evidenceA) && zkVerifier.verify(_claimOf(b), _evidenceB);
         } else if (_leg == LEG_TEE) {
             // Only validity matters here: the digest already binds each claim to its signer.
             // slither-disable-next-line unused-return
@@ -491,7 +506,7 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
         } else {
             both = _opFavours(_a) && _opFavours(_b);
         }
-        if (_a == _b || a.input != b.input || !_differs(a, b) || !both) {
+        if (_a == _b || _input(a) != _input(b) || !_differs(a, b) || !both) {
             revert Finality_InvalidEvidence(_leg);
         }
         frozen[_leg] = true;
@@ -578,7 +593,7 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     function finalWithdrawalRoot(uint64 _batchNumber) external view returns (bool isFinal, bytes32 withdrawalRoot) {
         uint256 f = finalOf[_batchNumber];
         if (f == 0) return (false, 0);
-        return (true, claims[f - 1].claim.withdrawalRoot);
+        return (true, claims[f - 1].withdrawalRoot);
     }
 
     /// @notice The final claim of a batch.
@@ -600,7 +615,7 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     /// @param _id The claim.
     /// @return The claim.
     function claimOf(uint256 _id) external view returns (Claim memory) {
-        return _record(_id).claim;
+        return _claimOf(_record(_id));
     }
 
     /// @notice Who proposed a claim (and plays for it in its dispute game).
@@ -631,7 +646,7 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
         s.op = address(disputeGame) == address(0) ? GameStatus.IN_PROGRESS : disputeGame.status(_id);
         s.windowEndsAt = r.proposedAt + OP_WINDOW_SECONDS;
         s.parentFinal = _parentFinal(r);
-        s.superseded = finalOf[r.claim.batchNumber] != 0;
+        s.superseded = finalOf[r.batchNumber] != 0;
     }
 
     /// @notice The EIP-712 digest TEE signers sign for claim `_id`: domain
@@ -640,7 +655,11 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     /// @param _id The claim.
     /// @return The digest.
     function claimDigest(uint256 _id) public view returns (bytes32) {
-        Claim storage c = _record(_id).claim;
+        return _digest(_claimOf(_record(_id)));
+    }
+
+    /// @dev The EIP-712 digest of `c` (see `claimDigest`).
+    function _digest(Claim memory c) internal view returns (bytes32) {
         bytes32 domain = keccak256(
             abi.encode(DOMAIN_TYPEHASH, keccak256("TribunalFinality"), keccak256("1"), block.chainid, address(this))
         );
@@ -664,11 +683,11 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     // ---------------------------------------------------------------- internals
 
     /// @dev Records a ZK approval of claim `_id`; reverts unless the current verifier accepts.
-    function _approveZk(uint256 _id, ClaimRecord storage _r, bytes calldata _proof) internal {
-        if (!zkVerifier.verify(_r.claim, _proof)) revert Finality_InvalidProof();
+    function _approveZk(uint256 _id, ClaimRecord storage _r, Claim memory _c, bytes calldata _proof) internal {
+        if (!zkVerifier.verify(_c, _proof)) revert Finality_InvalidProof();
         uint32 e = epoch[LEG_ZK];
         _r.zkEpoch = e + 1;
-        Approvals storage a = approvals[_r.input];
+        Approvals storage a = approvals[_input(_r)];
         (uint64 prior, uint32 priorEpoch) = (a.zk, a.zkEpoch);
         (a.zk, a.zkEpoch) = (uint64(_id + 1), e);
         emit Approved(_id, LEG_ZK, msg.sender);
@@ -676,12 +695,14 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     }
 
     /// @dev Records a TEE approval of claim `_id`; reverts unless the signer is valid now.
-    function _approveTee(uint256 _id, ClaimRecord storage _r, bytes calldata _signature) internal {
-        (address signer, bool valid) = teeVerifier.recover(claimDigest(_id), _signature);
+    function _approveTee(uint256 _id, ClaimRecord storage _r, Claim memory _c, bytes calldata _signature)
+        internal
+    {
+        (address signer, bool valid) = teeVerifier.recover(_digest(_c), _signature);
         if (!valid) revert Finality_InvalidSigner(signer);
         uint32 e = epoch[LEG_TEE];
         teeApproval[_id] = TeeApproval({ signer: signer, epoch: e });
-        Approvals storage a = approvals[_r.input];
+        Approvals storage a = approvals[_input(_r)];
         (uint64 prior, uint32 priorEpoch) = (a.tee, a.teeEpoch);
         (a.tee, a.teeEpoch) = (uint64(_id + 1), e);
         emit Approved(_id, LEG_TEE, signer);
@@ -691,6 +712,31 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     function _record(uint256 _id) internal view returns (ClaimRecord storage) {
         if (_id >= claims.length) revert Finality_UnknownClaim(_id);
         return claims[_id];
+    }
+
+    /// @dev The whole claim of record `_r`: its stated fields, and the batch context the inbox
+    ///      recorded when the batch was posted (immutable since, so the same as at proposal).
+    function _claimOf(ClaimRecord storage _r) internal view returns (Claim memory c) {
+        uint64 n = _r.batchNumber;
+        // The batch was posted when the claim was proposed, and a posted batch stays posted.
+        // slither-disable-next-line unused-return
+        (, bytes32 blobsHash, bytes32 queueBefore, bytes32 queueAfter) = INBOX.batchContext(n);
+        c = Claim({
+            l2ChainId: L2_CHAIN_ID,
+            batchNumber: n,
+            parentRoot: _r.parentRoot,
+            postRoot: _r.postRoot,
+            withdrawalRoot: _r.withdrawalRoot,
+            dataCommitment: _r.dataCommitment,
+            blobsHash: blobsHash,
+            queueBefore: queueBefore,
+            queueAfter: queueAfter
+        });
+    }
+
+    /// @dev The input record `_r` claims a result for.
+    function _input(ClaimRecord storage _r) internal view returns (bytes32) {
+        return _inputOf(_r.batchNumber, _r.parentRoot);
     }
 
     function _zkCounts(ClaimRecord storage _r) internal view returns (bool) {
@@ -726,7 +772,7 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     /// @dev Whether `_id` is finalizable now (`_finalizable` without the revert reasons).
     function _isFinalizable(uint256 _id) internal view returns (bool) {
         ClaimRecord storage r = claims[_id];
-        if (r.finalAt != 0 || finalOf[r.claim.batchNumber] != 0 || !_parentFinal(r)) return false;
+        if (r.finalAt != 0 || finalOf[r.batchNumber] != 0 || !_parentFinal(r)) return false;
         bool zk = _zkCounts(r);
         bool tee = _teeCounts(_id);
         if (zk && tee) return true;
@@ -744,7 +790,7 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
         view
         returns (bool undecided, uint256 rival)
     {
-        Approvals memory a = approvals[_r.input];
+        Approvals memory a = approvals[_input(_r)];
         uint256 other = _byZk ? a.tee : a.zk;
         if (other == 0 || other - 1 == _id) return (false, 0);
         rival = other - 1;
@@ -757,17 +803,17 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     }
 
     function _parentFinal(ClaimRecord storage _r) internal view returns (bool) {
-        uint64 n = _r.claim.batchNumber;
-        if (n == 1) return _r.claim.parentRoot == GENESIS_ROOT;
+        uint64 n = _r.batchNumber;
+        if (n == 1) return _r.parentRoot == GENESIS_ROOT;
         uint256 p = finalOf[n - 1];
         // Roots are compared for identity: equality is the rule.
         // slither-disable-next-line incorrect-equality
-        return p != 0 && claims[p - 1].claim.postRoot == _r.claim.parentRoot;
+        return p != 0 && claims[p - 1].postRoot == _r.parentRoot;
     }
 
     /// @dev The final post root of batch `_n` (the genesis root for batch 0); `_n` must be final.
     function _finalRoot(uint64 _n) internal view returns (bytes32) {
-        return _n == 0 ? GENESIS_ROOT : claims[finalOf[_n] - 1].claim.postRoot;
+        return _n == 0 ? GENESIS_ROOT : claims[finalOf[_n] - 1].postRoot;
     }
 
     /// @dev The input a claim of batch `_n` over `_parentRoot` claims a result for.
@@ -789,7 +835,7 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     function _finalizable(uint256 _id) internal view returns (uint8) {
         ClaimRecord storage r = _record(_id);
         if (r.finalAt != 0) revert Finality_AlreadyFinal(_id);
-        if (finalOf[r.claim.batchNumber] != 0) revert Finality_BatchAlreadyFinal(r.claim.batchNumber);
+        if (finalOf[r.batchNumber] != 0) revert Finality_BatchAlreadyFinal(r.batchNumber);
         if (!_parentFinal(r)) revert Finality_ParentNotFinal(_id);
         bool zk = _zkCounts(r);
         bool tee = _teeCounts(_id);
@@ -818,7 +864,7 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
 
     function _finalize(uint256 _id, uint8 _path) internal {
         ClaimRecord storage r = claims[_id];
-        uint64 n = r.claim.batchNumber;
+        uint64 n = r.batchNumber;
         r.finalAt = uint64(block.timestamp);
         r.path = _path;
         finalOf[n] = _id + 1;
@@ -826,7 +872,7 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
         lastFinalizedAt = uint64(block.timestamp);
         livenessFailed = false;
         livenessUsed = false;
-        emit Finalized(_id, n, r.claim.postRoot, _path);
+        emit Finalized(_id, n, r.postRoot, _path);
         // The batch's other claims lost: each is settled by pull (`settleRival`), so this stays
         // O(1) whatever number of rivals anyone proposed.
         credit[r.proposer] += BOND_WEI;
@@ -836,8 +882,8 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     ///      withdrawal root (what the next batch and the bridge depend on) or data commitment
     ///      (a second reading of the same posted data).
     function _differs(ClaimRecord storage _a, ClaimRecord storage _b) internal view returns (bool) {
-        return _a.claim.postRoot != _b.claim.postRoot || _a.claim.withdrawalRoot != _b.claim.withdrawalRoot
-            || _a.claim.dataCommitment != _b.claim.dataCommitment;
+        return _a.postRoot != _b.postRoot || _a.withdrawalRoot != _b.withdrawalRoot
+            || _a.dataCommitment != _b.dataCommitment;
     }
 
     /// @dev A frozen leg is replaced only by another contract: the same one would unfreeze it.
