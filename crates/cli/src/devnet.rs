@@ -158,7 +158,10 @@ fn node_file(
         services: config.services.into(),
         sequencer: config.sequencer.into(),
         zk: ZkFile { slots: args.zk_slots, key_dir: Some(default_key_dir()) },
-        tee: TeeFile { dev_enclave_key: Some(format!("0x{}", hex::encode(*DEV_ENCLAVE_KEY))) },
+        tee: TeeFile {
+            dev_enclave_key: Some(format!("0x{}", hex::encode(*DEV_ENCLAVE_KEY))),
+            hold_for_zk_secs: config.tee_hold_for_zk.map_or(0, |d| d.as_secs()),
+        },
         rpc: ListenFile { addr: args.rpc_addr },
         metrics: args.metrics_addr.map(|addr| ListenFile { addr }),
     }

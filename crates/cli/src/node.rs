@@ -100,6 +100,7 @@ slots = 32                            # the circuit size the deployed verifier c
 
 [tee]                                 # the only backend here is the INSECURE software enclave
 # dev_enclave_key = "env:TRIBUNAL_ENCLAVE_KEY"
+# hold_for_zk_secs = 300              # optional: with the ZK prover here, both legs go in one tx
 
 [rpc]
 addr = "127.0.0.1:8645"               # the node's JSON-RPC
@@ -310,11 +311,26 @@ impl Default for ZkFile {
 }
 
 /// `[tee]`.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TeeFile {
     /// Key of the INSECURE software enclave (hex or `env:VAR`). No hardware backend runs here.
     pub dev_enclave_key: Option<String>,
+    /// When the ZK prover runs here too: seconds the TEE worker holds its signature for the ZK
+    /// prover to send with its proof in one `proveAndAttest` transaction (0 to 3,600; 0 sends
+    /// each leg's own transaction at once). Default 300.
+    #[serde(default = "default_hold_for_zk_secs")]
+    pub hold_for_zk_secs: u64,
+}
+
+impl Default for TeeFile {
+    fn default() -> Self {
+        Self { dev_enclave_key: None, hold_for_zk_secs: default_hold_for_zk_secs() }
+    }
+}
+
+const fn default_hold_for_zk_secs() -> u64 {
+    300
 }
 
 /// `[rpc]`, `[metrics]`.
@@ -380,6 +396,9 @@ impl NodeFile {
         }
         if !(1..=600).contains(&file.l1_timeout_secs) {
             return Err(ConfigError::Invalid("l1_timeout_secs must be 1 to 600".into()));
+        }
+        if file.tee.hold_for_zk_secs > 3_600 {
+            return Err(ConfigError::Invalid("tee.hold_for_zk_secs must be 0 to 3600".into()));
         }
         file.node_keys()?;
         Ok(file)
@@ -496,6 +515,8 @@ pub fn run(args: NodeArgs) -> eyre::Result<()> {
             sequencer: file.sequencer.into(),
             poll_interval: Duration::from_millis(file.poll_interval_ms),
             services: file.services.into(),
+            tee_hold_for_zk: (file.tee.hold_for_zk_secs > 0)
+                .then(|| Duration::from_secs(file.tee.hold_for_zk_secs)),
         };
         let node = Node::start(l1.clone(), config, file.node_keys()?, &genesis, keys, enclave)?;
         println!(

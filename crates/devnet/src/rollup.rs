@@ -118,7 +118,8 @@ impl std::fmt::Debug for Rollup {
 
 impl Rollup {
     /// The node configuration of this rollup: batches of up to `zk_slots` transactions sealed
-    /// within 2 s, every service polling L1 every 500 ms.
+    /// within 2 s, every service polling L1 every 500 ms, and the TEE's signature held up to
+    /// 5 min for the ZK proof, so that both legs settle in one transaction.
     pub fn node_config(
         &self,
         data_dir: PathBuf,
@@ -138,6 +139,7 @@ impl Rollup {
             },
             poll_interval: Duration::from_millis(500),
             services,
+            tee_hold_for_zk: Some(Duration::from_secs(300)),
         }
     }
 

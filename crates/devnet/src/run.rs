@@ -86,9 +86,10 @@ pub struct LegGas {
     pub post: u64,
     /// `MultiProofFinality.propose`.
     pub propose: u64,
-    /// `MultiProofFinality.proveZk`.
+    /// `MultiProofFinality.proveZk`, or `proveAndAttest` when the TEE's signature went with the
+    /// proof (then `tee` is 0).
     pub zk: u64,
-    /// `MultiProofFinality.attestTee`.
+    /// `MultiProofFinality.attestTee` (0 when the signature went with the proof).
     pub tee: u64,
     /// `DisputeGame.resolve` (the defender's, on the slow path).
     pub op: u64,
@@ -190,8 +191,9 @@ impl Tracker {
             }
             Event::Zk { claim, outcome } => {
                 if let Some(row) = self.row_of_claim(claim) {
-                    if let ZkOutcome::Proven { gas, .. } = &outcome {
+                    if let ZkOutcome::Proven { gas, with_tee, .. } = &outcome {
                         row.gas.zk = *gas;
+                        row.tee_approved |= with_tee.is_some();
                     }
                     row.zk = Some(outcome);
                 }

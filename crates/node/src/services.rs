@@ -26,7 +26,7 @@ use crate::{
     batcher::{Batcher, Posted},
     proposer::{Proposed, Proposer},
     sequencer::{Sealed, Sequencer, SequencerConfig},
-    tee::{TeeOutcome, TeeProver},
+    tee::{HeldAttestations, TeeOutcome, TeeProver},
     watcher::{Finalized, Watcher},
     zk::{ZkOutcome, ZkProver},
 };
@@ -129,6 +129,10 @@ pub struct NodeConfig {
     pub poll_interval: Duration,
     /// Which services run.
     pub services: Services,
+    /// When both provers run here: how long the TEE worker holds its signature for the ZK
+    /// prover to send with its proof in one `proveAndAttest` transaction, before sending it
+    /// alone (`None`: each leg sends its own transaction).
+    pub tee_hold_for_zk: Option<Duration>,
 }
 
 /// A prover's poll failed, or its cursor could not be persisted.
@@ -275,6 +279,9 @@ impl<L: L1 + 'static> Node<L> {
                 )
             }));
         }
+        let both = s.zk && zk_keys.is_some() && s.tee && enclave.is_some();
+        let held =
+            config.tee_hold_for_zk.filter(|_| both).map(|wait| (HeldAttestations::default(), wait));
         if let (true, Some(zk_keys)) = (s.zk, zk_keys) {
             let mut zk = ZkProver::new(
                 l1.clone(),
@@ -285,6 +292,9 @@ impl<L: L1 + 'static> Node<L> {
                 genesis.clone(),
             )
             .resume_at(store.cursor("zk")?);
+            if let Some((held, _)) = &held {
+                zk = zk.with_tee_signatures(held.clone());
+            }
             let cursor = store.clone();
             tasks.spawn(drive("zk prover", every, stop.clone(), tx.clone(), async move || {
                 let done = zk.poll().await?;
@@ -306,11 +316,20 @@ impl<L: L1 + 'static> Node<L> {
                 genesis.clone(),
             )
             .resume_at(store.cursor("tee")?);
+            if let Some((held, wait)) = &held {
+                tee = tee.hold_for_zk(held.clone(), *wait);
+            }
             let cursor = store.clone();
+            let held = held.map(|(h, _)| h);
             tasks.spawn(drive("tee prover", every, stop.clone(), tx.clone(), async move || {
                 let done = tee.poll().await?;
-                if let Some((claim, _)) = done.last() {
-                    cursor.set_cursor("tee", claim + 1)?;
+                // A held signature lives in memory: the cursor stays at the lowest held claim,
+                // so a restart signs it again.
+                let next = tee.next_claim();
+                let next =
+                    held.as_ref().and_then(HeldAttestations::lowest).map_or(next, |h| h.min(next));
+                if !done.is_empty() {
+                    cursor.set_cursor("tee", next)?;
                 }
                 Ok::<_, ServiceError>(
                     done.into_iter()

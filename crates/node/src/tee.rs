@@ -7,8 +7,17 @@
 //! signs only when it agrees, and the worker submits the signature with `attestTee`. A claim the
 //! enclave disagrees with is logged at error level and counted in the
 //! `tribunal_tee_wrong_claims_total` metric, labelled by what disagreed: that is the alert.
+//!
+//! When the node also runs the ZK prover, the worker can hand its signatures to it instead
+//! ([`HeldAttestations`]): the ZK prover sends proof and signature in one transaction
+//! (`proveAndAttest`), which saves the second transaction and its reads. A signature the ZK prover
+//! has not taken within the hold time, or gives back, is sent alone with `attestTee`.
 
-use std::time::Duration;
+use std::{
+    collections::BTreeMap,
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
 
 use alloy::signers::local::PrivateKeySigner;
 use alloy_primitives::{Address, B256, Bytes, U256};
@@ -33,6 +42,14 @@ pub enum TeeOutcome {
         /// Gas used by `attestTee`.
         gas_used: u64,
     },
+    /// The enclave agreed, and its signature is held for the ZK prover to send with its proof
+    /// ([`HeldAttestations`]); it is sent alone if the ZK prover does not take it in time.
+    Held {
+        /// The enclave signer.
+        signer: Address,
+    },
+    /// The claim was final before the worker submitted a signature: nothing to add.
+    AlreadyFinal,
     /// The enclave refused: the claim is wrong (alerted).
     Refused(TeeError),
     /// The worker cannot judge the claim: its parent is not the worker's state for the previous
@@ -63,6 +80,70 @@ pub enum TeeProverError {
     Enclave(TeeError),
 }
 
+/// An enclave signature over a claim, held for the ZK prover.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HeldSignature {
+    /// The enclave signer.
+    pub signer: Address,
+    /// 65-byte `r ‖ s ‖ v` over the claim's EIP-712 digest.
+    pub signature: Bytes,
+    /// When the TEE worker sends it alone if nobody took it.
+    due: Instant,
+}
+
+/// TEE signatures the TEE worker holds for the ZK prover of the same node, by claim id, so that
+/// both legs settle in one `proveAndAttest` transaction. Shared by the two workers (cheap to
+/// clone). Held signatures live in memory only: the TEE worker's persisted cursor never passes
+/// a held claim, so after a restart the claim is signed again.
+#[derive(Clone, Debug, Default)]
+pub struct HeldAttestations {
+    held: Arc<Mutex<BTreeMap<u64, HeldSignature>>>,
+}
+
+impl HeldAttestations {
+    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<u64, HeldSignature>> {
+        // A poisoned lock only means a worker panicked mid-insert; the map is still valid.
+        self.held.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Takes the signature held for `claim`, if any (the ZK prover, about to send its proof).
+    pub fn take(&self, claim: u64) -> Option<HeldSignature> {
+        self.lock().remove(&claim)
+    }
+
+    /// Gives a signature back for the TEE worker to send alone at its next poll (the ZK prover
+    /// could not use it: its proof was not accepted).
+    pub fn give_back(&self, claim: u64, mut held: HeldSignature) {
+        held.due = Instant::now();
+        self.lock().insert(claim, held);
+    }
+
+    /// Asks the TEE worker to send `claim`'s signature alone at its next poll (the ZK prover
+    /// will not prove it).
+    pub fn release(&self, claim: u64) {
+        if let Some(h) = self.lock().get_mut(&claim) {
+            h.due = Instant::now();
+        }
+    }
+
+    /// The lowest claim id held, if any.
+    pub fn lowest(&self) -> Option<u64> {
+        self.lock().keys().next().copied()
+    }
+
+    fn hold(&self, claim: u64, signer: Address, signature: Bytes, wait: Duration) {
+        let due = Instant::now() + wait;
+        self.lock().insert(claim, HeldSignature { signer, signature, due });
+    }
+
+    fn take_due(&self) -> Vec<(u64, HeldSignature)> {
+        let now = Instant::now();
+        let mut held = self.lock();
+        let due: Vec<u64> = held.iter().filter(|(_, h)| h.due <= now).map(|(id, _)| *id).collect();
+        due.into_iter().filter_map(|id| held.remove(&id).map(|h| (id, h))).collect()
+    }
+}
+
 /// The TEE prover worker. Create it with the L2 genesis state; drive it with [`Self::poll`] or
 /// [`Self::run`].
 #[derive(Debug)]
@@ -74,6 +155,7 @@ pub struct TeeProver<L, E> {
     sender: PrivateKeySigner,
     state: State,
     next_claim: u64,
+    bundle: Option<(HeldAttestations, Duration)>,
 }
 
 impl<L: L1, E: Enclave> TeeProver<L, E> {
@@ -86,7 +168,15 @@ impl<L: L1, E: Enclave> TeeProver<L, E> {
         sender: PrivateKeySigner,
         genesis: State,
     ) -> Self {
-        Self { l1, enclave, inbox, finality, sender, state: genesis, next_claim: 0 }
+        Self { l1, enclave, inbox, finality, sender, state: genesis, next_claim: 0, bundle: None }
+    }
+
+    /// Holds each signature in `held` for up to `wait` for the node's ZK prover to send with its
+    /// proof (`proveAndAttest`), instead of sending it at once.
+    #[must_use]
+    pub fn hold_for_zk(mut self, held: HeldAttestations, wait: Duration) -> Self {
+        self.bundle = Some((held, wait));
+        self
     }
 
     /// Resumes at claim `next_claim` (a restart: the claims before it were handled). The replica
@@ -112,8 +202,20 @@ impl<L: L1, E: Enclave> TeeProver<L, E> {
     /// # Errors
     /// [`TeeProverError`] for the first claim that could not be handled; it is retried next time.
     pub async fn poll(&mut self) -> Result<Vec<(u64, TeeOutcome)>, TeeProverError> {
-        let count = view(&self.l1, self.finality, MultiProofFinality::claimCountCall {}).await?;
         let mut done = Vec::new();
+        let due = self.bundle.as_ref().map(|(held, _)| held.take_due()).unwrap_or_default();
+        for (id, h) in due {
+            match self.submit(id, h.signer, &h.signature).await {
+                Ok(outcome) => done.push((id, outcome)),
+                Err(e) => {
+                    if let Some((held, _)) = &self.bundle {
+                        held.give_back(id, h);
+                    }
+                    return Err(e);
+                }
+            }
+        }
+        let count = view(&self.l1, self.finality, MultiProofFinality::claimCountCall {}).await?;
         while U256::from(self.next_claim) < count {
             let id = self.next_claim;
             let outcome = self.handle(id).await?;
@@ -170,16 +272,13 @@ impl<L: L1, E: Enclave> TeeProver<L, E> {
         let request = ProveRequest { claim, blobs, messages, parent };
         match self.enclave.prove(&request) {
             Ok(approval) => {
-                let call = MultiProofFinality::attestTeeCall {
-                    _id: U256::from(id),
-                    _signature: Bytes::copy_from_slice(&approval.signature),
-                };
-                let receipt = self
-                    .l1
-                    .send(&self.sender, L1Tx::call(self.finality, call.abi_encode()))
-                    .await?;
-                tracing::info!(claim = id, batch = n, signer = %approval.signer, gas = receipt.gas_used, "TEE approved");
-                Ok(TeeOutcome::Attested { signer: approval.signer, gas_used: receipt.gas_used })
+                let signature = Bytes::copy_from_slice(&approval.signature);
+                if let Some((held, wait)) = &self.bundle {
+                    held.hold(id, approval.signer, signature, *wait);
+                    tracing::info!(claim = id, batch = n, signer = %approval.signer, "TEE approved; held for the ZK proof");
+                    return Ok(TeeOutcome::Held { signer: approval.signer });
+                }
+                self.submit(id, approval.signer, &signature).await
             }
             Err(e) if e.is_wrong_claim() => {
                 let field: &'static str = match &e {
@@ -195,6 +294,29 @@ impl<L: L1, E: Enclave> TeeProver<L, E> {
             }
             Err(e) => Err(TeeProverError::Enclave(e)),
         }
+    }
+
+    /// Sends `signature` with `attestTee`, unless the claim is final already.
+    async fn submit(
+        &self,
+        id: u64,
+        signer: Address,
+        signature: &Bytes,
+    ) -> Result<TeeOutcome, TeeProverError> {
+        let status =
+            view(&self.l1, self.finality, MultiProofFinality::statusOfCall { _id: U256::from(id) })
+                .await?;
+        if status.isFinal {
+            return Ok(TeeOutcome::AlreadyFinal);
+        }
+        let call = MultiProofFinality::attestTeeCall {
+            _id: U256::from(id),
+            _signature: signature.clone(),
+        };
+        let receipt =
+            self.l1.send(&self.sender, L1Tx::call(self.finality, call.abi_encode())).await?;
+        tracing::info!(claim = id, %signer, gas = receipt.gas_used, "TEE approved");
+        Ok(TeeOutcome::Attested { signer, gas_used: receipt.gas_used })
     }
 
     fn not_followed(&self, id: u64, reason: String) -> TeeOutcome {

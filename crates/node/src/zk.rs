@@ -1,5 +1,6 @@
 //! The ZK prover worker: proves every claim it agrees with and submits the proof with
-//! `MultiProofFinality.proveZk`.
+//! `MultiProofFinality.proveZk`, or with `proveAndAttest` when the node's TEE worker holds its
+//! signature over the claim ([`HeldAttestations`]): both validity legs in one transaction.
 //!
 //! It follows the posted batches with its own replica of the L2 state (read from the blobs on L1,
 //! not from the sequencer), re-executes each claim's batch with `execute_batch`, and proves only
@@ -18,17 +19,19 @@ use tribunal_primitives::Claim;
 use tribunal_stf::{State, execute_batch};
 use tribunal_zk::{keys::Keys, prover::prove, witness::BatchWitness};
 
-use crate::tee::claim_from_sol;
+use crate::tee::{HeldAttestations, claim_from_sol};
 
 /// What the worker did with one claim.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ZkOutcome {
-    /// Proven and accepted by `proveZk`.
+    /// Proven and accepted by `proveZk`, or by `proveAndAttest` with the TEE's signature.
     Proven {
         /// Seconds spent proving (wall clock).
         prove_secs: f64,
-        /// Gas of `proveZk`.
+        /// Gas of the transaction (`proveZk`, or `proveAndAttest` for both legs).
         gas: u64,
+        /// The enclave signer whose signature went in the same transaction, if any.
+        with_tee: Option<Address>,
     },
     /// The claim disagrees with the worker's re-execution: not proven (alerted).
     Wrong {
@@ -71,6 +74,7 @@ pub struct ZkProver<L> {
     keys: Arc<Keys>,
     replica: Replica,
     next_claim: u64,
+    held: Option<HeldAttestations>,
 }
 
 impl<L> std::fmt::Debug for ZkProver<L> {
@@ -92,7 +96,24 @@ impl<L: L1> ZkProver<L> {
         keys: Arc<Keys>,
         genesis: State,
     ) -> Self {
-        Self { l1, inbox, finality, sender, keys, replica: Replica::new(genesis), next_claim: 0 }
+        Self {
+            l1,
+            inbox,
+            finality,
+            sender,
+            keys,
+            replica: Replica::new(genesis),
+            next_claim: 0,
+            held: None,
+        }
+    }
+
+    /// Sends each proof with the TEE signature `held` keeps for its claim, if any, in one
+    /// `proveAndAttest` transaction.
+    #[must_use]
+    pub fn with_tee_signatures(mut self, held: HeldAttestations) -> Self {
+        self.held = Some(held);
+        self
     }
 
     /// Resumes at claim `next_claim` (a restart: the claims before it were handled).
@@ -123,6 +144,9 @@ impl<L: L1> ZkProver<L> {
                     tracing::warn!(claim = id, %reason, "ZK prover does not prove the claim");
                 }
                 ZkOutcome::Proven { .. } => {}
+            }
+            if let (false, Some(held)) = (matches!(outcome, ZkOutcome::Proven { .. }), &self.held) {
+                held.release(id);
             }
             done.push((id, outcome));
             self.next_claim += 1;
@@ -177,10 +201,39 @@ impl<L: L1> ZkProver<L> {
             .map_err(|e| ZkProverError::Prove(e.to_string()))?;
         let prove_secs = start.elapsed().as_secs_f64();
         metrics::histogram!("tribunal_zk_prove_seconds").record(prove_secs);
-        let call =
+        let zk_alone =
             MultiProofFinality::proveZkCall { _id: U256::from(id), _proof: proof.to_bytes() };
-        let receipt =
-            self.l1.send(&self.sender, L1Tx::call(self.finality, call.abi_encode())).await?;
+        let mut tee = self.held.as_ref().and_then(|held| held.take(id));
+        let receipt = match &tee {
+            Some(t) => {
+                let both = MultiProofFinality::proveAndAttestCall {
+                    _id: U256::from(id),
+                    _proof: proof.to_bytes(),
+                    _signature: t.signature.clone(),
+                };
+                match self.l1.send(&self.sender, L1Tx::call(self.finality, both.abi_encode())).await
+                {
+                    Ok(r) => Some(r),
+                    Err(e) => {
+                        // Not lost: the TEE worker sends its signature alone, and the proof
+                        // goes alone below.
+                        tracing::warn!(claim = id, error = %e, "proveAndAttest failed; sending the proof alone");
+                        if let (Some(held), Some(t)) = (&self.held, tee.take()) {
+                            held.give_back(id, t);
+                        }
+                        None
+                    }
+                }
+            }
+            None => None,
+        };
+        let receipt = match receipt {
+            Some(r) => r,
+            None => {
+                self.l1.send(&self.sender, L1Tx::call(self.finality, zk_alone.abi_encode())).await?
+            }
+        };
+        let with_tee = tee.map(|t| t.signer);
         metrics::counter!("tribunal_proofs_total", "leg" => "zk").increment(1);
         metrics::counter!("tribunal_l1_gas_total", "leg" => "zk").increment(receipt.gas_used);
         tracing::info!(
@@ -188,9 +241,10 @@ impl<L: L1> ZkProver<L> {
             batch = n,
             prove_secs,
             gas = receipt.gas_used,
+            ?with_tee,
             "ZK proof accepted"
         );
-        Ok(ZkOutcome::Proven { prove_secs, gas: receipt.gas_used })
+        Ok(ZkOutcome::Proven { prove_secs, gas: receipt.gas_used, with_tee })
     }
 }
 

@@ -12,7 +12,7 @@ use common::{CHAIN, DAY, System, finality_error, run};
 use metrics_util::debugging::{DebugValue, DebuggingRecorder, Snapshotter};
 use tribunal_contracts::{MultiProofFinality, TeeVerifier};
 use tribunal_l1::{DevL1, L1, L1Dev};
-use tribunal_node::tee::{TeeOutcome, TeeProver, register_call};
+use tribunal_node::tee::{HeldAttestations, TeeOutcome, TeeProver, register_call};
 use tribunal_primitives::{
     AccountIndex, Batch, BatchNumber, Claim, Fr, PrivateKey, Signed, StateRoot, Transfer, Tx, Wei,
 };
@@ -354,5 +354,57 @@ fn revoked_expired_and_disallowed_signers_are_refused_and_self_disagreement_free
                 .await,
             "the council may replace the TEE verifier at once"
         );
+    });
+}
+
+/// A signature held for the ZK prover is sent by `proveAndAttest` when the ZK prover takes it,
+/// and alone by the TEE worker when it is released (the ZK prover will not prove the claim) or
+/// its hold runs out; never twice, and not at all once the claim is final.
+#[test]
+fn a_held_signature_goes_with_the_proof_or_alone_never_lost() {
+    run(async {
+        let (mut sys, worker) = deployed_with_worker(0x42).await;
+        let held = HeldAttestations::default();
+        let mut worker = worker.hold_for_zk(held.clone(), std::time::Duration::from_secs(3_600));
+        let (alice, bob) = (PrivateKey::from_bytes([0xa1; 32]), PrivateKey::from_bytes([0xb0; 32]));
+        let (_, out1) = sys.deposit_batch(&[&alice, &bob]).await;
+        let c1 = sys.claim(&out1).await;
+        let id1 = sys.propose(&c1).await.unwrap();
+        let outcomes = worker.poll().await.unwrap();
+        assert!(matches!(outcomes[..], [(id, TeeOutcome::Held { .. })] if id == id1));
+        assert_eq!(held.lowest(), Some(id1));
+        assert!(!status(&sys, id1).await.tee, "held, not sent");
+
+        // The ZK prover takes it and sends both in one transaction: final at once.
+        let h = held.take(id1).expect("held");
+        let call = MultiProofFinality::proveAndAttestCall {
+            _id: U256::from(id1),
+            _proof: System::<DevL1>::zk_proof(&c1),
+            _signature: h.signature.clone(),
+        };
+        sys.send(&sys.stranger, sys.d.finality, call, U256::ZERO).await.unwrap();
+        assert!(status(&sys, id1).await.isFinal);
+        assert!(worker.poll().await.unwrap().is_empty(), "nothing left to send");
+        // Given back after the claim is final (a late failure on the ZK side): not sent again.
+        held.give_back(id1, h);
+        let outcomes = worker.poll().await.unwrap();
+        assert!(matches!(outcomes[..], [(_, TeeOutcome::AlreadyFinal)]), "{outcomes:?}");
+
+        // Released by the ZK prover (it will not prove this one): the TEE sends it alone.
+        let t = Signed::sign(
+            Transfer { from: AccountIndex(0), to: AccountIndex(1), amount: Wei(10), nonce: 0 },
+            CHAIN,
+            &alice,
+        );
+        let b2 = Batch { chain_id: CHAIN, number: BatchNumber(2), txs: vec![Tx::Transfer(t)] };
+        let out2 = execute_batch(&mut sys.state, &b2).unwrap();
+        sys.post(&sys.sequencer, &b2, 2).await.unwrap();
+        let id2 = sys.propose(&sys.claim(&out2).await).await.unwrap();
+        let outcomes = worker.poll().await.unwrap();
+        assert!(matches!(outcomes[..], [(id, TeeOutcome::Held { .. })] if id == id2));
+        held.release(id2);
+        let outcomes = worker.poll().await.unwrap();
+        assert!(matches!(outcomes[..], [(id, TeeOutcome::Attested { .. })] if id == id2));
+        assert!(status(&sys, id2).await.tee && held.lowest().is_none());
     });
 }

@@ -13,8 +13,8 @@ use std::{sync::Arc, time::Duration};
 
 use alloy::signers::local::PrivateKeySigner;
 use alloy_primitives::{B256, U256};
-use alloy_sol_types::{SolCall, SolError, SolEvent, SolInterface};
-use tribunal_contracts::{DisputeGame, Inbox, MultiProofFinality, SecurityCouncil};
+use alloy_sol_types::{SolCall, SolEvent, SolInterface};
+use tribunal_contracts::{Inbox, MultiProofFinality, SecurityCouncil};
 use tribunal_l1::{DevL1, L1, L1Dev, L1Error, L1Receipt, L1Tx, view};
 use tribunal_node::{Event, Node, Services, watcher::FinalityPath};
 use tribunal_primitives::{AccountIndex, Batch, PrivateKey};
@@ -342,14 +342,18 @@ fn narrate(observe: &Observer, event: &Event) {
         Event::Proposed(p) => {
             format!("proposer proposed claim {} for batch {}", p.claim, p.batch.0)
         }
-        Event::Zk { claim, outcome: ZkOutcome::Proven { prove_secs, .. } } => {
-            format!("ZK prover proved claim {claim} ({prove_secs:.1} s)")
+        Event::Zk { claim, outcome: ZkOutcome::Proven { prove_secs, with_tee, .. } } => {
+            let with = if with_tee.is_some() { ", sent with the TEE's signature" } else { "" };
+            format!("ZK prover proved claim {claim} ({prove_secs:.1} s{with})")
         }
         Event::Zk { claim, outcome: ZkOutcome::Wrong { reason } } => {
             format!("ZK prover refuses claim {claim}: {reason}")
         }
         Event::Tee { claim, outcome: TeeOutcome::Attested { .. } } => {
             format!("TEE prover attested claim {claim}")
+        }
+        Event::Tee { claim, outcome: TeeOutcome::Held { .. } } => {
+            format!("TEE prover approved claim {claim}; its signature waits for the ZK proof")
         }
         Event::Tee { claim, outcome: TeeOutcome::Refused(e) } => {
             format!("TEE prover refuses claim {claim}: {e}")
