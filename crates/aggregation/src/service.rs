@@ -447,12 +447,12 @@ impl<L: L1> Aggregator<L> {
                 _ => None,
             })
             .fold((0u64, U256::ZERO), |(n, f), fee| (n + 1, f + fee));
-        let expected =
-            view(&self.l1, c, ProofAggregator::nonceOfCall(who)).await? + U256::from(pending_count);
+        let expected = view(&self.l1, c, ProofAggregator::nonceOfCall { _submitter: who }).await?
+            + U256::from(pending_count);
         if agreement.nonce != expected {
             return Err(SubmitError::WrongNonce { expected, got: agreement.nonce });
         }
-        let balance = view(&self.l1, c, ProofAggregator::balanceOfCall(who)).await?;
+        let balance = view(&self.l1, c, ProofAggregator::balanceOfCall { _submitter: who }).await?;
         let withdrawing =
             view(&self.l1, c, ProofAggregator::withdrawalOfCall { _submitter: who }).await?.amount;
         let available = balance.saturating_sub(pending_fees).saturating_sub(withdrawing);

@@ -382,14 +382,22 @@ fn offchain_submissions_pay_by_signed_agreement_and_bad_ones_get_typed_errors() 
             agg.store().pending().unwrap().into_iter().map(|r| r.submission).collect();
         let posted = agg.post(&pending).await.unwrap();
         assert_eq!(posted.proofs, 3);
-        let balance = view(&*env.l1, env.contract, ProofAggregator::balanceOfCall(bob.address()))
-            .await
-            .unwrap();
+        let balance = view(
+            &*env.l1,
+            env.contract,
+            ProofAggregator::balanceOfCall { _submitter: bob.address() },
+        )
+        .await
+        .unwrap();
         assert_eq!(balance, U256::from(10u64.pow(15)) - fee * U256::from(3));
         assert_eq!(
-            view(&*env.l1, env.contract, ProofAggregator::nonceOfCall(bob.address()))
-                .await
-                .unwrap(),
+            view(
+                &*env.l1,
+                env.contract,
+                ProofAggregator::nonceOfCall { _submitter: bob.address() }
+            )
+            .await
+            .unwrap(),
             U256::from(2)
         );
         let status = client.get_submission(id).await.unwrap().unwrap();
@@ -681,8 +689,12 @@ fn a_front_runner_with_an_invalid_proof_cannot_hold_up_a_statement() {
         .unwrap();
         eprintln!("verifyPending of 1 proof: {} gas", r.gas_used);
         assert!(env.verified(&good, &merkle::path(&[good.proof_id()], 0).unwrap()).await);
-        let credited =
-            view(&*env.l1, env.contract, ProofAggregator::balanceOfCall(runner.address())).await;
+        let credited = view(
+            &*env.l1,
+            env.contract,
+            ProofAggregator::balanceOfCall { _submitter: runner.address() },
+        )
+        .await;
         assert_eq!(credited.unwrap(), env.params.fee_per_proof, "the fee is a credit, not a push");
         let reserved = ProofAggregator::reservedCollateralCall {};
         assert!(view(&*env.l1, env.contract, reserved).await.unwrap().is_zero());

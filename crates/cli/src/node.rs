@@ -205,7 +205,7 @@ pub struct KeysFile {
     pub challenger: String,
     /// Calls `finalize`.
     pub watcher: String,
-    /// Creates and defends the dispute game of every right claim; `None`: the proposer's key.
+    /// Defends the dispute game of every right claim when challenged; `None`: the proposer's key.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub defender: Option<String>,
 }

@@ -13,8 +13,10 @@ interface IClaimRegistry {
     function proposerOf(uint256 _id) external view returns (address);
     /// @notice See `MultiProofFinality.claimCount`.
     function claimCount() external view returns (uint256);
-    /// @notice See `MultiProofFinality.proposedAtOf`: where the claim's window starts.
-    function proposedAtOf(uint256 _id) external view returns (uint64);
+    /// @notice See `MultiProofFinality.windowStartOf`: where the claim's window starts.
+    function windowStartOf(uint256 _id) external view returns (uint64);
+    /// @notice See `MultiProofFinality.disputeGame`: the game whose outcomes count.
+    function disputeGame() external view returns (address);
     /// @notice See `MultiProofFinality.onGameResolved`: told when a game resolves for its claim.
     function onGameResolved(uint256 _id) external;
 }
@@ -34,9 +36,12 @@ interface IBlobInbox {
 ///         OP Stack's FaultDisputeGame (claim, attack/defend, step, chess clock, bond, resolve),
 ///         over the reference STF's per-transaction execution trace.
 /// @dev A game is a tree of bonded positions (nodes), and every move is open to anyone:
-///      - The window (`WINDOW_SECONDS`, 7 days) starts when the claim is proposed, whether or not
-///        its game exists: nothing needs a game until someone challenges, so a claim that is never
-///        challenged (every claim finalized on the instant path) costs the game nothing.
+///      - The window (`WINDOW_SECONDS`, 7 days) starts when the claim is proposed (or when this
+///        game was installed, if later: `FINALITY.windowStartOf`), whether or not its game
+///        exists: nothing needs a game until someone challenges, so a claim that is never
+///        challenged (every claim finalized on the instant path) costs the game nothing. Games
+///        are created only while this contract is the finality contract's current game, so a
+///        window never starts before the game counts.
 ///      - `create`: anyone may open a claim's game early with `CLAIM_BOND`; the claim itself is
 ///        the root node, and the creator's bond rides on it. A challenge of a claim with no game
 ///        creates it in the same call, and `resolve` of an unchallenged claim past its window
@@ -237,6 +242,8 @@ contract DisputeGame is IDisputeGame {
     error Game_Exists(uint256 claimId);
     /// @notice No such claim in `FINALITY`.
     error Game_UnknownClaim(uint256 claimId);
+    /// @notice This contract is not the finality contract's current game: it creates no games.
+    error Game_NotCurrent();
     /// @notice The claim has not been challenged.
     error Game_NotChallenged(uint256 claimId);
     /// @notice No game for this claim.
@@ -315,7 +322,7 @@ contract DisputeGame is IDisputeGame {
         if (_claimId >= FINALITY.claimCount()) revert Game_UnknownClaim(_claimId);
         Game storage g = games[_claimId];
         if (g.windowStartsAt != 0) revert Game_Exists(_claimId);
-        g.windowStartsAt = FINALITY.proposedAtOf(_claimId);
+        _startWindow(g, _claimId);
         g.creator = msg.sender;
         emit GameCreated(_claimId, msg.sender);
     }
@@ -519,7 +526,7 @@ contract DisputeGame is IDisputeGame {
         if (g.windowStartsAt == 0) {
             // Never challenged and never created: recorded here, with no bond to return.
             if (_claimId >= FINALITY.claimCount()) revert Game_UnknownClaim(_claimId);
-            g.windowStartsAt = FINALITY.proposedAtOf(_claimId);
+            _startWindow(g, _claimId);
         }
         if (g.status != GameStatus.IN_PROGRESS) revert Game_Resolved(_claimId);
         if (g.root == 0) {
@@ -621,6 +628,12 @@ contract DisputeGame is IDisputeGame {
     }
 
     // ---------------------------------------------------------------- internals
+
+    /// @dev Sets a new game's window start; only the current game creates games.
+    function _startWindow(Game storage _g, uint256 _claimId) internal {
+        if (FINALITY.disputeGame() != address(this)) revert Game_NotCurrent();
+        _g.windowStartsAt = FINALITY.windowStartOf(_claimId);
+    }
 
     function _open(uint256 _claimId) internal view returns (Game storage g) {
         g = games[_claimId];

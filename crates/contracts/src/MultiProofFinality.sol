@@ -198,6 +198,9 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     ITeeVerifier public teeVerifier;
     /// @notice Current dispute game.
     IDisputeGame public disputeGame;
+    /// @notice When the current dispute game was installed (the deployment, for the first), in
+    ///         seconds: no claim's window in it starts earlier (`windowStartOf`).
+    uint64 public disputeGameSince;
     /// @notice Logic epoch per leg; bumped by every upgrade.
     uint32[3] public epoch;
     /// @notice Whether a leg is frozen by self-disagreement evidence (rule 5).
@@ -335,6 +338,7 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
         zkVerifier = _zkVerifier;
         teeVerifier = _teeVerifier;
         disputeGame = _disputeGame;
+        disputeGameSince = uint64(block.timestamp);
         lastFinalizedAt = uint64(block.timestamp);
     }
 
@@ -504,7 +508,10 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
             (, bool vb) = teeVerifier.recover(claimDigest(_b), _evidenceB);
             both = va && vb;
         } else {
-            both = _opFavours(_a) && _opFavours(_b);
+            // Only over the batch's final parent: a challenger can trace a claim only from a
+            // state it knows, so two unchallenged claims over an invented parent are no evidence
+            // that the game is broken, just that nobody could dispute them.
+            both = _parentFinal(a) && _opFavours(_a) && _opFavours(_b);
         }
         if (_a == _b || _input(a) != _input(b) || !_differs(a, b) || !both) {
             revert Finality_InvalidEvidence(_leg);
@@ -574,6 +581,7 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     function setDisputeGame(IDisputeGame _game) external {
         _upgrade(LEG_OP, address(disputeGame), address(_game));
         disputeGame = _game;
+        disputeGameSince = uint64(block.timestamp);
     }
 
     // ---------------------------------------------------------------- bonds
@@ -631,6 +639,17 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     /// @return Its proposal time, in seconds.
     function proposedAtOf(uint256 _id) external view returns (uint64) {
         return _record(_id).proposedAt;
+    }
+
+    /// @notice Where claim `_id`'s challenge window starts in the current dispute game: its
+    ///         proposal, or the game's installation if later. A game installed after a claim was
+    ///         proposed gives it a full window, so nobody can have it rule on the claim before a
+    ///         challenger could play.
+    /// @param _id The claim.
+    /// @return The window's start, in seconds.
+    function windowStartOf(uint256 _id) external view returns (uint64) {
+        uint64 proposedAt = _record(_id).proposedAt;
+        return proposedAt > disputeGameSince ? proposedAt : disputeGameSince;
     }
 
     /// @notice Where a claim stands, and why.

@@ -5,6 +5,7 @@ import { EIP712 } from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import { ECDSA } from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import { Hashes } from "@openzeppelin/contracts/utils/cryptography/Hashes.sol";
 import { MerkleProof } from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
+import { SafeCast } from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import { SSTORE2 } from "solady/src/utils/SSTORE2.sol";
 import { Groth16 } from "Groth16.sol";
 import { IProofAggregator } from "interfaces/IProofAggregator.sol";
@@ -69,8 +70,8 @@ import { IProofAggregator } from "interfaces/IProofAggregator.sol";
 ///      (6,000 each) and its calldata; see BENCHMARKS.md for measured figures.
 contract ProofAggregator is IProofAggregator, EIP712 {
     /// @notice Semantic version.
-    /// @custom:semver 0.1.0
-    string public constant version = "0.1.0";
+    /// @custom:semver 0.2.0
+    string public constant version = "0.2.0";
 
     /// @notice Most proofs in one submission: a submission is aggregated whole, in one batch.
     uint256 public constant MAX_SUBMISSION_PROOFS = 16;
@@ -175,11 +176,17 @@ contract ProofAggregator is IProofAggregator, EIP712 {
     ///         submissions (`censorshipPenalty` per proof), in wei: it cannot be withdrawn.
     uint256 public reservedCollateral;
 
-    /// @notice Prepaid balances of off-chain submitters, in wei.
-    mapping(address => uint256) public balanceOf;
+    /// @notice An off-chain submitter's prepaid balance and next fee-agreement nonce, in one slot:
+    ///         charging an agreement writes it once.
+    struct Payer {
+        /// @dev Wei.
+        uint192 balance;
+        /// @dev Next nonce.
+        uint64 nonce;
+    }
 
-    /// @notice Next fee-agreement nonce of each off-chain submitter.
-    mapping(address => uint256) public nonceOf;
+    /// @dev Off-chain submitters' balances and nonces.
+    mapping(address => Payer) internal _payers;
 
     /// @notice Pending balance withdrawals: amount (wei) and unlock time (seconds).
     mapping(address => uint256[2]) internal _withdrawals;
@@ -391,9 +398,23 @@ contract ProofAggregator is IProofAggregator, EIP712 {
         emit Submitted(submissionId, msg.sender, record, _circuitIds, _proofs, _publicInputs);
     }
 
+    /// @notice Prepaid balance of an off-chain submitter.
+    /// @param _submitter The submitter.
+    /// @return Wei.
+    function balanceOf(address _submitter) external view returns (uint256) {
+        return _payers[_submitter].balance;
+    }
+
+    /// @notice Next fee-agreement nonce of an off-chain submitter.
+    /// @param _submitter The submitter.
+    /// @return The nonce.
+    function nonceOf(address _submitter) external view returns (uint256) {
+        return _payers[_submitter].nonce;
+    }
+
     /// @notice Prepays fees for off-chain submissions.
     function deposit() external payable {
-        balanceOf[msg.sender] += msg.value;
+        _credit(msg.sender, msg.value);
         emit Deposited(msg.sender, msg.value);
     }
 
@@ -422,8 +443,10 @@ contract ProofAggregator is IProofAggregator, EIP712 {
         // slither-disable-next-line incorrect-equality
         if (w[0] == 0 || block.timestamp < w[1]) revert Aggregator_Locked(w[1]);
         delete _withdrawals[msg.sender];
-        uint256 amount = w[0] < balanceOf[msg.sender] ? w[0] : balanceOf[msg.sender];
-        balanceOf[msg.sender] -= amount;
+        Payer storage p = _payers[msg.sender];
+        uint256 amount = w[0] < p.balance ? w[0] : p.balance;
+        // `amount` is at most the balance, a uint192.
+        p.balance -= uint192(amount);
         _pay(msg.sender, amount);
     }
 
@@ -585,7 +608,7 @@ contract ProofAggregator is IProofAggregator, EIP712 {
         Submission calldata s = _record;
         submissionId = _pending(_circuitIds, _proofs, _publicInputs, s);
         _settleSingly(submissionId, _circuitIds, _proofs, _publicInputs, s.proofCount);
-        balanceOf[s.submitter] += s.fee;
+        _credit(s.submitter, s.fee);
         emit SubmissionVerifiedSingly(submissionId, msg.sender, s.submitter, s.fee);
     }
 
@@ -771,13 +794,12 @@ contract ProofAggregator is IProofAggregator, EIP712 {
         // slither-disable-next-line unused-return
         (address signer, ECDSA.RecoverError err,) = ECDSA.tryRecoverCalldata(feeAgreementDigest(a), _ref.signature);
         if (err != ECDSA.RecoverError.NoError || signer != a.submitter) revert Aggregator_BadSignature(a.submissionId);
-        uint256 nonce = nonceOf[a.submitter];
-        if (a.nonce != nonce) revert Aggregator_WrongNonce(a.submitter, a.nonce, nonce);
+        Payer memory p = _payers[a.submitter];
+        if (a.nonce != p.nonce) revert Aggregator_WrongNonce(a.submitter, a.nonce, p.nonce);
         if (_rootAt(_ids, _ref.positions) != a.submissionId) revert Aggregator_SubmissionMismatch(a.submissionId);
-        uint256 balance = balanceOf[a.submitter];
-        if (balance < a.fee) revert Aggregator_InsufficientBalance(a.submitter, balance, a.fee);
-        nonceOf[a.submitter] = nonce + 1;
-        balanceOf[a.submitter] = balance - a.fee;
+        if (p.balance < a.fee) revert Aggregator_InsufficientBalance(a.submitter, p.balance, a.fee);
+        // One write: the fee is at most the balance, and a nonce never reaches 2^64.
+        _payers[a.submitter] = Payer({ balance: p.balance - uint192(a.fee), nonce: p.nonce + 1 });
         emit OffchainSubmissionAggregated(a.submissionId, a.submitter, _batchRoot, a.fee);
         return a.fee;
     }
@@ -966,6 +988,13 @@ contract ProofAggregator is IProofAggregator, EIP712 {
     }
 
     /// @dev Sends `_amount` wei to `_to`.
+    /// @dev Adds `_amount` wei to a submitter's prepaid balance (checked: reverts past 2^192 − 1,
+    ///      more wei than exist).
+    function _credit(address _to, uint256 _amount) private {
+        Payer storage p = _payers[_to];
+        p.balance = SafeCast.toUint192(p.balance + _amount);
+    }
+
     function _pay(address _to, uint256 _amount) private {
         emit Paid(_to, _amount);
         (bool ok,) = _to.call{ value: _amount }("");

@@ -502,7 +502,7 @@ impl<L: L1> Player<L> {
         let starts_at = if exists {
             game.windowStartsAt
         } else {
-            let call = MultiProofFinality::proposedAtOfCall { _id: U256::from(claim) };
+            let call = MultiProofFinality::windowStartOfCall { _id: U256::from(claim) };
             view(&self.l1, self.contracts.finality, call).await?
         };
         let window = self.game_view(DisputeGame::WINDOW_SECONDSCall {}).await?;
@@ -707,8 +707,8 @@ impl<L: L1> Challenger<L> {
     }
 }
 
-/// The defender: creates the game of every right claim, whoever proposed it, and answers every
-/// challenge of it.
+/// The defender: answers every challenge of every right claim, whoever proposed it, and resolves
+/// an unchallenged one that is not final by its window's end (no game exists before a challenge).
 #[derive(Debug)]
 pub struct Defender<L> {
     p: Player<L>,
@@ -726,9 +726,9 @@ impl<L: L1> Defender<L> {
         Self { p: Player::new(Side::Claim, l1, contracts, sender, genesis, store) }
     }
 
-    /// One round: judge new claims, create the games of right ones, bisect every challenge of
-    /// two true hashes, step one-transaction ones, settle positions, resolve games whose window
-    /// passed, collect credit.
+    /// One round: judge new claims, bisect every challenge of two true hashes, step
+    /// one-transaction ones, settle positions, resolve games whose window passed (an unchallenged
+    /// right claim's only if it is not final), collect credit.
     ///
     /// # Errors
     /// [`AgentError`] for the first failure; the round is retried on the next poll.

@@ -877,7 +877,9 @@ impl Finality {
                 }
                 let both = match leg {
                     Leg::Zk | Leg::Tee => verifies,
-                    Leg::Op => self.op_favours(ca) && self.op_favours(cb),
+                    // Only over the batch's final parent: a claim over a state nobody knows
+                    // cannot be challenged, so its game favouring it proves nothing.
+                    Leg::Op => self.parent_final(ca) && self.op_favours(ca) && self.op_favours(cb),
                 };
                 if a == b
                     || !same_input(&ca.claim, &cb.claim)

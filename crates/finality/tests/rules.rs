@@ -285,6 +285,24 @@ fn the_first_caller_cannot_break_a_zk_tee_tie() {
     assert_eq!(effects, vec![Effect::LegFrozen { leg: Leg::Op }]);
 }
 
+/// Attack (review finding): two claims over an invented parent cannot be challenged, so both
+/// games resolve for them; that must not count as OP disagreeing with itself (it would freeze OP
+/// and lift its timelock for the price of two bonds).
+#[test]
+fn unchallengeable_claims_over_an_invented_parent_do_not_freeze_op() {
+    let mut f = model();
+    let x = propose(&mut f, claim(1, 4242, 1));
+    let y = propose(&mut f, claim(1, 4242, 2));
+    tick(&mut f, 7 * DAY);
+    for c in [x, y] {
+        f.apply(Event::GameResolved { claim: c, for_claim: true }).unwrap();
+    }
+    assert_eq!(
+        f.apply(Event::ProveSelfDisagreement { leg: Leg::Op, a: x, b: y, verifies: true }),
+        Err(FinalityError::InvalidEvidence(Leg::Op))
+    );
+}
+
 /// Attack (review finding): a leg approving two claims with the same post root but different
 /// withdrawal roots was never evidence, although the bridge pays against the withdrawal root.
 #[test]

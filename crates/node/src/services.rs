@@ -76,8 +76,8 @@ pub struct NodeKeys {
     pub sequencer: PrivateKeySigner,
     /// The proposer, which bonds claims.
     pub proposer: PrivateKeySigner,
-    /// The defender: creates and defends the dispute game of every right claim, whoever proposed
-    /// it (it posts the games' claim bonds and move bonds).
+    /// The defender: defends the dispute game of every right claim when challenged, whoever
+    /// proposed it (it posts the move bonds), and resolves unchallenged ones the slow path needs.
     pub defender: PrivateKeySigner,
     /// Submits ZK proofs.
     pub zk: PrivateKeySigner,

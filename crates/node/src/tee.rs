@@ -48,8 +48,16 @@ pub enum TeeOutcome {
         /// The enclave signer.
         signer: Address,
     },
-    /// The claim was final before the worker submitted a signature: nothing to add.
-    AlreadyFinal,
+    /// The claim was final, or had this leg's counting approval, before the worker submitted a
+    /// signature: nothing to add.
+    AlreadyApproved,
+    /// The enclave approved, but `attestTee` refused the signature [`MAX_SEND_ATTEMPTS`] times
+    /// (its signer was revoked or expired meanwhile, or the TEE verifier replaced): this node
+    /// gives up on it, and the claim has no TEE approval from it.
+    NotSent {
+        /// The last refusal.
+        reason: String,
+    },
     /// The enclave refused: the claim is wrong (alerted).
     Refused(TeeError),
     /// The worker cannot judge the claim: its parent is not the worker's state for the previous
@@ -80,6 +88,11 @@ pub enum TeeProverError {
     Enclave(TeeError),
 }
 
+/// Times the worker tries to submit a held signature before it gives up on it.
+pub const MAX_SEND_ATTEMPTS: u32 = 5;
+/// Wait between two attempts to submit a held signature.
+const RETRY_AFTER: Duration = Duration::from_secs(10);
+
 /// An enclave signature over a claim, held for the ZK prover.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HeldSignature {
@@ -89,12 +102,17 @@ pub struct HeldSignature {
     pub signature: Bytes,
     /// When the TEE worker sends it alone if nobody took it.
     due: Instant,
+    /// A worker is sending it now.
+    in_flight: bool,
+    /// Failed attempts to submit it alone.
+    attempts: u32,
 }
 
 /// TEE signatures the TEE worker holds for the ZK prover of the same node, by claim id, so that
 /// both legs settle in one `proveAndAttest` transaction. Shared by the two workers (cheap to
-/// clone). Held signatures live in memory only: the TEE worker's persisted cursor never passes
-/// a held claim, so after a restart the claim is signed again.
+/// clone). A signature stays here until a transaction carrying it lands ([`Self::sent`]), or the
+/// TEE worker gives up on it; held signatures live in memory only, so the TEE worker's persisted
+/// cursor never passes a held claim and a restart signs it again.
 #[derive(Clone, Debug, Default)]
 pub struct HeldAttestations {
     held: Arc<Mutex<BTreeMap<u64, HeldSignature>>>,
@@ -102,45 +120,78 @@ pub struct HeldAttestations {
 
 impl HeldAttestations {
     fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<u64, HeldSignature>> {
-        // A poisoned lock only means a worker panicked mid-insert; the map is still valid.
+        // A poisoned lock only means a worker panicked mid-update; the map is still valid.
         self.held.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Takes the signature held for `claim`, if any (the ZK prover, about to send its proof).
+    /// The signature held for `claim`, marked in flight (the ZK prover, about to send it with its
+    /// proof); `None` when there is none or it is being sent. Follow with [`Self::sent`] or
+    /// [`Self::give_back`].
     pub fn take(&self, claim: u64) -> Option<HeldSignature> {
-        self.lock().remove(&claim)
+        let mut held = self.lock();
+        let h = held.get_mut(&claim).filter(|h| !h.in_flight)?;
+        h.in_flight = true;
+        Some(h.clone())
     }
 
-    /// Gives a signature back for the TEE worker to send alone at its next poll (the ZK prover
-    /// could not use it: its proof was not accepted).
-    pub fn give_back(&self, claim: u64, mut held: HeldSignature) {
-        held.due = Instant::now();
-        self.lock().insert(claim, held);
+    /// A transaction carrying `claim`'s signature landed: forget it.
+    pub fn sent(&self, claim: u64) {
+        self.lock().remove(&claim);
+    }
+
+    /// The taker could not use `claim`'s signature (its transaction failed): the TEE worker sends
+    /// it alone at its next poll.
+    pub fn give_back(&self, claim: u64) {
+        if let Some(h) = self.lock().get_mut(&claim) {
+            h.in_flight = false;
+            h.due = Instant::now();
+        }
     }
 
     /// Asks the TEE worker to send `claim`'s signature alone at its next poll (the ZK prover
-    /// will not prove it).
+    /// will not prove the claim).
     pub fn release(&self, claim: u64) {
         if let Some(h) = self.lock().get_mut(&claim) {
             h.due = Instant::now();
         }
     }
 
-    /// The lowest claim id held, if any.
+    /// The lowest claim id held (in flight or not), if any.
     pub fn lowest(&self) -> Option<u64> {
         self.lock().keys().next().copied()
     }
 
     fn hold(&self, claim: u64, signer: Address, signature: Bytes, wait: Duration) {
         let due = Instant::now() + wait;
-        self.lock().insert(claim, HeldSignature { signer, signature, due });
+        let h = HeldSignature { signer, signature, due, in_flight: false, attempts: 0 };
+        self.lock().insert(claim, h);
     }
 
+    /// The signatures due, marked in flight.
     fn take_due(&self) -> Vec<(u64, HeldSignature)> {
         let now = Instant::now();
         let mut held = self.lock();
-        let due: Vec<u64> = held.iter().filter(|(_, h)| h.due <= now).map(|(id, _)| *id).collect();
-        due.into_iter().filter_map(|id| held.remove(&id).map(|h| (id, h))).collect()
+        let mut due = Vec::new();
+        for (id, h) in held.iter_mut().filter(|(_, h)| !h.in_flight && h.due <= now) {
+            h.in_flight = true;
+            due.push((*id, h.clone()));
+        }
+        due
+    }
+
+    /// A failed attempt to send `claim`'s signature alone: retried after a while, or dropped after
+    /// [`MAX_SEND_ATTEMPTS`]. Returns whether it is kept.
+    fn failed(&self, claim: u64) -> bool {
+        let mut held = self.lock();
+        let Some(h) = held.get_mut(&claim) else { return false };
+        h.attempts += 1;
+        h.in_flight = false;
+        h.due = Instant::now() + RETRY_AFTER;
+        let keep = h.attempts < MAX_SEND_ATTEMPTS;
+        if !keep {
+            held.remove(&claim);
+        }
+        keep
     }
 }
 
@@ -203,15 +254,21 @@ impl<L: L1, E: Enclave> TeeProver<L, E> {
     /// [`TeeProverError`] for the first claim that could not be handled; it is retried next time.
     pub async fn poll(&mut self) -> Result<Vec<(u64, TeeOutcome)>, TeeProverError> {
         let mut done = Vec::new();
-        let due = self.bundle.as_ref().map(|(held, _)| held.take_due()).unwrap_or_default();
-        for (id, h) in due {
-            match self.submit(id, h.signer, &h.signature).await {
-                Ok(outcome) => done.push((id, outcome)),
-                Err(e) => {
-                    if let Some((held, _)) = &self.bundle {
-                        held.give_back(id, h);
+        if let Some((held, _)) = self.bundle.clone() {
+            // A refused signature is retried later, never in the way of new claims.
+            for (id, h) in held.take_due() {
+                match self.submit(id, h.signer, &h.signature).await {
+                    Ok(outcome) => {
+                        held.sent(id);
+                        done.push((id, outcome));
                     }
-                    return Err(e);
+                    Err(e) if held.failed(id) => {
+                        tracing::warn!(claim = id, error = %e, "TEE signature not accepted; will retry");
+                    }
+                    Err(e) => {
+                        tracing::error!(claim = id, error = %e, "TEE signature refused {MAX_SEND_ATTEMPTS} times; giving up on it");
+                        done.push((id, TeeOutcome::NotSent { reason: e.to_string() }));
+                    }
                 }
             }
         }
@@ -274,6 +331,13 @@ impl<L: L1, E: Enclave> TeeProver<L, E> {
             Ok(approval) => {
                 let signature = Bytes::copy_from_slice(&approval.signature);
                 if let Some((held, wait)) = &self.bundle {
+                    // Held only while ZK has not approved yet; otherwise the signature alone
+                    // makes the claim final now.
+                    let call = MultiProofFinality::statusOfCall { _id: U256::from(id) };
+                    let status = view(&self.l1, self.finality, call).await?;
+                    if status.zk || status.isFinal {
+                        return self.submit(id, approval.signer, &signature).await;
+                    }
                     held.hold(id, approval.signer, signature, *wait);
                     tracing::info!(claim = id, batch = n, signer = %approval.signer, "TEE approved; held for the ZK proof");
                     return Ok(TeeOutcome::Held { signer: approval.signer });
@@ -296,7 +360,8 @@ impl<L: L1, E: Enclave> TeeProver<L, E> {
         }
     }
 
-    /// Sends `signature` with `attestTee`, unless the claim is final already.
+    /// Sends `signature` with `attestTee`, unless the claim is final or already has a counting
+    /// TEE approval (a restart re-signs claims it may have sent).
     async fn submit(
         &self,
         id: u64,
@@ -306,8 +371,8 @@ impl<L: L1, E: Enclave> TeeProver<L, E> {
         let status =
             view(&self.l1, self.finality, MultiProofFinality::statusOfCall { _id: U256::from(id) })
                 .await?;
-        if status.isFinal {
-            return Ok(TeeOutcome::AlreadyFinal);
+        if status.isFinal || status.tee {
+            return Ok(TeeOutcome::AlreadyApproved);
         }
         let call = MultiProofFinality::attestTeeCall {
             _id: U256::from(id),

@@ -218,8 +218,8 @@ impl<L: L1> ZkProver<L> {
                         // Not lost: the TEE worker sends its signature alone, and the proof
                         // goes alone below.
                         tracing::warn!(claim = id, error = %e, "proveAndAttest failed; sending the proof alone");
-                        if let (Some(held), Some(t)) = (&self.held, tee.take()) {
-                            held.give_back(id, t);
+                        if let (Some(held), Some(_)) = (&self.held, tee.take()) {
+                            held.give_back(id);
                         }
                         None
                     }
@@ -233,6 +233,9 @@ impl<L: L1> ZkProver<L> {
                 self.l1.send(&self.sender, L1Tx::call(self.finality, zk_alone.abi_encode())).await?
             }
         };
+        if let (Some(held), Some(_)) = (&self.held, &tee) {
+            held.sent(id);
+        }
         let with_tee = tee.map(|t| t.signer);
         metrics::counter!("tribunal_proofs_total", "leg" => "zk").increment(1);
         metrics::counter!("tribunal_l1_gas_total", "leg" => "zk").increment(receipt.gas_used);

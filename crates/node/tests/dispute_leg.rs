@@ -708,6 +708,60 @@ fn the_window_runs_from_the_proposal_with_or_without_a_game() {
     });
 }
 
+/// Attack (review finding): with windows counted from the proposal, a game the council installs
+/// later ruled at once for every claim older than the window, challenge-proof, so anyone could
+/// resolve two such claims and freeze the OP leg. A game creates games only while it is the
+/// current one, and a claim older than the game gets a full window from its installation.
+#[test]
+fn a_game_installed_later_gives_older_claims_a_full_window() {
+    run(async {
+        let l1 = DevL1::new();
+        let (mut sys, _) = System::deploy_with_game(&l1, GameParams::default()).await;
+        let (_, out1) = batch1(&mut sys).await;
+        let honest = sys.claim(&out1).await;
+        let wrong = sys.propose(&Claim { post_root: StateRoot(Fr::from(5u64)), ..honest }).await;
+        let wrong = wrong.unwrap();
+        let deployer = tribunal_l1::dev_signers()[7].clone();
+        let stf = *sys.state.config();
+        let next = tribunal_dispute::deploy::deploy_game(
+            &l1,
+            &deployer,
+            stf,
+            sys.d.finality,
+            sys.d.inbox,
+            GameParams::default(),
+        )
+        .await
+        .unwrap()
+        .game;
+        let err = |r: Result<tribunal_l1::L1Receipt, tribunal_l1::L1Error>| {
+            let e = r.expect_err("refused");
+            DisputeGame::DisputeGameErrors::abi_decode(e.revert_data().expect("a revert")).unwrap()
+        };
+        let resolve = DisputeGame::resolveCall { _claimId: U256::from(wrong) };
+        // Queued, not current: it creates no game and resolves nothing.
+        let early = sys.send(&sys.stranger, next, resolve.clone(), U256::ZERO).await;
+        assert!(matches!(err(early), DisputeGame::DisputeGameErrors::Game_NotCurrent(_)));
+        let data = MultiProofFinality::setDisputeGameCall { _game: next }.abi_encode();
+        let (id, _) = sys.council(sys.d.finality, data.clone()).await.unwrap();
+        l1.increase_time(45 * DAY).await.unwrap();
+        let execute = tribunal_contracts::SecurityCouncil::executeCall {
+            _id: U256::from(id),
+            _target: sys.d.finality,
+            _data: data.into(),
+        };
+        sys.send(&sys.stranger, sys.d.council, execute, U256::ZERO).await.unwrap();
+        // Installed: the 45-day-old wrong claim has a full window from now, and is challenged.
+        let now = sys.send(&sys.stranger, next, resolve, U256::ZERO).await;
+        assert!(matches!(err(now), DisputeGame::DisputeGameErrors::Game_NotResolvable(_)));
+        let (open, value) = challenge_call(&sys, next, wrong, 1).await;
+        sys.send(&sys.stranger, next, open, value).await.unwrap();
+        let since = sys.view(sys.d.finality, MultiProofFinality::disputeGameSinceCall {}).await;
+        let g = sys.view(next, DisputeGame::gameOfCall { _claimId: U256::from(wrong) }).await;
+        assert_eq!(g.windowStartsAt, since);
+    });
+}
+
 #[test]
 fn a_player_who_misses_its_clock_loses_and_agents_survive_a_restart() {
     run(async {

@@ -664,3 +664,42 @@ fn one_transaction_carries_both_validity_legs() {
         );
     });
 }
+
+/// Attack (review finding): two claims over an invented parent root are never challenged (no
+/// challenger can trace a transition from a state nobody knows), so both games resolve for them;
+/// that was taken as OP self-disagreement, which froze the OP leg and lifted its timelock for
+/// the cost of two bonds. OP's evidence now counts only over the batch's final parent.
+#[test]
+fn unchallengeable_claims_over_an_invented_parent_do_not_freeze_op() {
+    run(async {
+        let l1 = DevL1::new();
+        let sys = System::deploy(&l1).await;
+        let t = posted_next(&sys, 1).await;
+        let invented = StateRoot(Fr::from(424242u64));
+        let a = sys.propose(&with_roots(&t, invented, 1)).await.unwrap();
+        let b = sys.propose(&with_roots(&t, invented, 2)).await.unwrap();
+        l1.increase_time(7 * DAY).await.unwrap();
+        resolve(&sys, a, true).await;
+        resolve(&sys, b, true).await;
+        let evidence = |a: u64, b: u64| MultiProofFinality::proveSelfDisagreementCall {
+            _leg: 2,
+            _a: U256::from(a),
+            _b: U256::from(b),
+            _evidenceA: Bytes::new(),
+            _evidenceB: Bytes::new(),
+        };
+        let e = sys.send(&sys.stranger, sys.d.finality, evidence(a, b), U256::ZERO).await;
+        assert!(matches!(finality_error(&e.unwrap_err()), F::Finality_InvalidEvidence(_)));
+        assert!(!sys.view(sys.d.finality, MultiProofFinality::frozenCall(U256::from(2))).await);
+        let open = MultiProofFinality::instantUpgradeAllowedCall { _leg: 2 };
+        assert!(!sys.view(sys.d.finality, open).await, "the OP timelock still holds");
+        // Over the final parent (genesis), the same is evidence.
+        let c = sys.propose(&with_roots(&t, genesis(&sys), 3)).await.unwrap();
+        let d = sys.propose(&with_roots(&t, genesis(&sys), 4)).await.unwrap();
+        l1.increase_time(7 * DAY).await.unwrap();
+        resolve(&sys, c, true).await;
+        resolve(&sys, d, true).await;
+        sys.send(&sys.stranger, sys.d.finality, evidence(c, d), U256::ZERO).await.unwrap();
+        assert!(sys.view(sys.d.finality, MultiProofFinality::frozenCall(U256::from(2))).await);
+    });
+}

@@ -375,8 +375,10 @@ fn a_held_signature_goes_with_the_proof_or_alone_never_lost() {
         assert_eq!(held.lowest(), Some(id1));
         assert!(!status(&sys, id1).await.tee, "held, not sent");
 
-        // The ZK prover takes it and sends both in one transaction: final at once.
+        // The ZK prover takes it and sends both in one transaction: final at once. Taken, it is
+        // in flight: the TEE worker does not send it too.
         let h = held.take(id1).expect("held");
+        assert_eq!(held.take(id1), None, "in flight");
         let call = MultiProofFinality::proveAndAttestCall {
             _id: U256::from(id1),
             _proof: System::<DevL1>::zk_proof(&c1),
@@ -384,11 +386,14 @@ fn a_held_signature_goes_with_the_proof_or_alone_never_lost() {
         };
         sys.send(&sys.stranger, sys.d.finality, call, U256::ZERO).await.unwrap();
         assert!(status(&sys, id1).await.isFinal);
-        assert!(worker.poll().await.unwrap().is_empty(), "nothing left to send");
-        // Given back after the claim is final (a late failure on the ZK side): not sent again.
-        held.give_back(id1, h);
+        assert!(worker.poll().await.unwrap().is_empty(), "nothing to send while in flight");
+        assert_eq!(held.lowest(), Some(id1), "kept until the sender says it landed");
+        // The sender saw an error although its transaction landed, and gives it back: the TEE
+        // worker sees the claim final and sends nothing.
+        held.give_back(id1);
         let outcomes = worker.poll().await.unwrap();
-        assert!(matches!(outcomes[..], [(_, TeeOutcome::AlreadyFinal)]), "{outcomes:?}");
+        assert!(matches!(outcomes[..], [(_, TeeOutcome::AlreadyApproved)]), "{outcomes:?}");
+        assert_eq!(held.lowest(), None);
 
         // Released by the ZK prover (it will not prove this one): the TEE sends it alone.
         let t = Signed::sign(
