@@ -388,6 +388,8 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
             })
         );
         claimIndex[key] = id + 1;
+        // Zero is "no claim yet", never a block time.
+        // slither-disable-next-line incorrect-equality
         if (firstProposedAt[_batchNumber] == 0) firstProposedAt[_batchNumber] = uint64(block.timestamp);
         if (_batchNumber > latestClaimedBatch) latestClaimedBatch = _batchNumber;
         emit ClaimProposed(id, _batchNumber, _postRoot, msg.sender);

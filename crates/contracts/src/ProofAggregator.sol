@@ -987,7 +987,6 @@ contract ProofAggregator is IProofAggregator, EIP712 {
         }
     }
 
-    /// @dev Sends `_amount` wei to `_to`.
     /// @dev Adds `_amount` wei to a submitter's prepaid balance (checked: reverts past 2^192 − 1,
     ///      more wei than exist).
     function _credit(address _to, uint256 _amount) private {
@@ -995,8 +994,13 @@ contract ProofAggregator is IProofAggregator, EIP712 {
         p.balance = SafeCast.toUint192(p.balance + _amount);
     }
 
+    /// @dev Sends `_amount` wei to `_to`: the caller's own balance, the aggregator's collateral or
+    ///      earnings, or a forced submission's fee and penalty to the submitter its stored record
+    ///      names (the record's hash is checked first).
     function _pay(address _to, uint256 _amount) private {
         emit Paid(_to, _amount);
+        // Every caller passes msg.sender, the aggregator, or a hash-checked record's submitter.
+        // slither-disable-next-line arbitrary-send-eth
         (bool ok,) = _to.call{ value: _amount }("");
         if (!ok) revert Aggregator_TransferFailed(_to);
     }
