@@ -90,8 +90,8 @@ pub enum TeeProverError {
 
 /// Times the worker tries to submit a held signature before it gives up on it.
 pub const MAX_SEND_ATTEMPTS: u32 = 5;
-/// Wait between two attempts to submit a held signature.
-const RETRY_AFTER: Duration = Duration::from_secs(10);
+/// Default wait between two attempts to submit a held signature.
+pub const RETRY_AFTER: Duration = Duration::from_secs(10);
 
 /// An enclave signature over a claim, held for the ZK prover.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -113,12 +113,25 @@ pub struct HeldSignature {
 /// clone). A signature stays here until a transaction carrying it lands ([`Self::sent`]), or the
 /// TEE worker gives up on it; held signatures live in memory only, so the TEE worker's persisted
 /// cursor never passes a held claim and a restart signs it again.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct HeldAttestations {
     held: Arc<Mutex<BTreeMap<u64, HeldSignature>>>,
+    retry_after: Duration,
+}
+
+impl Default for HeldAttestations {
+    fn default() -> Self {
+        Self::with_retry_after(RETRY_AFTER)
+    }
 }
 
 impl HeldAttestations {
+    /// An empty set whose refused signatures are retried after `retry_after` ([`RETRY_AFTER`]
+    /// by default).
+    pub fn with_retry_after(retry_after: Duration) -> Self {
+        Self { held: Arc::default(), retry_after }
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<u64, HeldSignature>> {
         // A poisoned lock only means a worker panicked mid-update; the map is still valid.
         self.held.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -186,7 +199,7 @@ impl HeldAttestations {
         let Some(h) = held.get_mut(&claim) else { return false };
         h.attempts += 1;
         h.in_flight = false;
-        h.due = Instant::now() + RETRY_AFTER;
+        h.due = Instant::now() + self.retry_after;
         let keep = h.attempts < MAX_SEND_ATTEMPTS;
         if !keep {
             held.remove(&claim);

@@ -413,3 +413,41 @@ fn a_held_signature_goes_with_the_proof_or_alone_never_lost() {
         assert!(status(&sys, id2).await.tee && held.lowest().is_none());
     });
 }
+
+/// Review finding: a held signature that L1 refuses for good (its signer revoked meanwhile) was
+/// retried before every new claim, so the worker stopped attesting. It is retried without
+/// blocking new claims, and given up after `MAX_SEND_ATTEMPTS`.
+#[test]
+fn a_refused_held_signature_never_blocks_new_claims() {
+    run(async {
+        let (mut sys, worker) = deployed_with_worker(0x43).await;
+        let held = HeldAttestations::with_retry_after(std::time::Duration::ZERO);
+        let mut worker = worker.hold_for_zk(held.clone(), std::time::Duration::from_secs(3_600));
+        let (alice, bob) = (PrivateKey::from_bytes([0xa1; 32]), PrivateKey::from_bytes([0xb0; 32]));
+        let (_, out1) = sys.deposit_batch(&[&alice, &bob]).await;
+        let id1 = sys.propose(&sys.claim(&out1).await).await.unwrap();
+        assert!(matches!(worker.poll().await.unwrap()[..], [(_, TeeOutcome::Held { .. })]));
+        // The council revokes the signer (zero delay); ZK will not prove the claim.
+        let signer = dev_enclave(&sys, 0x43).signer();
+        let revoke = TeeVerifier::revokeSignerCall { _signer: signer };
+        sys.council(sys.d.tee_verifier, revoke.abi_encode()).await.unwrap();
+        held.release(id1);
+        // A new claim arrives: every poll handles it, whatever happens to the dead signature.
+        let b2 = Batch { chain_id: CHAIN, number: BatchNumber(2), txs: vec![] };
+        let out2 = execute_batch(&mut sys.state, &b2).unwrap();
+        sys.post(&sys.sequencer, &b2, 2).await.unwrap();
+        let id2 = sys.propose(&sys.claim(&out2).await).await.unwrap();
+        let first = worker.poll().await.expect("a refused signature is no error of the poll");
+        assert!(first.iter().any(|(id, o)| *id == id2 && matches!(o, TeeOutcome::Held { .. })));
+        let mut gave_up = false;
+        for _ in 0..tribunal_node::tee::MAX_SEND_ATTEMPTS {
+            let outcomes = worker.poll().await.unwrap();
+            gave_up |= outcomes
+                .iter()
+                .any(|(id, o)| *id == id1 && matches!(o, TeeOutcome::NotSent { .. }));
+        }
+        assert!(gave_up, "dropped after {} refusals", tribunal_node::tee::MAX_SEND_ATTEMPTS);
+        assert_eq!(held.lowest(), Some(id2), "the dead signature no longer holds the cursor");
+        assert!(!status(&sys, id1).await.tee);
+    });
+}
