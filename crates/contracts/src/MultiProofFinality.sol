@@ -229,14 +229,21 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     mapping(bytes32 => Approvals) internal approvals;
     /// @dev keccak256(claim) => 1 + id.
     mapping(bytes32 => uint256) internal claimIndex;
-    /// @dev batch => when its first claim was proposed, in seconds (0: no claim yet).
-    mapping(uint64 => uint64) internal firstProposedAt;
+    /// @notice What is recorded per batch, in one slot: written by its first claim, so that
+    ///         finalizing it updates a slot instead of filling a new one.
+    struct BatchRecord {
+        /// @dev When its first claim was proposed, in seconds (0: no claim yet).
+        uint64 firstProposedAt;
+        /// @dev 1 + the id of its final claim (0: not final).
+        uint192 finalId;
+    }
+
+    /// @dev batch => its record.
+    mapping(uint64 => BatchRecord) internal batchOf;
     /// @dev keccak256(input, game) => whether that game reported resolving for a claim of the
     ///      input (`onGameResolved`). Keyed by the reporting game, so a game that resolved games
     ///      before the council installed it is read correctly once it is current.
     mapping(bytes32 => bool) internal resolvedFor;
-    /// @dev batch => 1 + id of its final claim.
-    mapping(uint64 => uint256) internal finalOf;
 
     /// @notice A claim was proposed.
     event ClaimProposed(uint256 indexed id, uint64 indexed batchNumber, bytes32 postRoot, address proposer);
@@ -371,7 +378,7 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
         });
         bytes32 key = keccak256(abi.encode(c));
         if (claimIndex[key] != 0) revert Finality_DuplicateClaim(claimIndex[key] - 1);
-        if (finalOf[_batchNumber] != 0) revert Finality_BatchAlreadyFinal(_batchNumber);
+        if (_finalOf(_batchNumber) != 0) revert Finality_BatchAlreadyFinal(_batchNumber);
         id = claims.length;
         claims.push(
             ClaimRecord({
@@ -388,9 +395,10 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
             })
         );
         claimIndex[key] = id + 1;
+        BatchRecord storage b = batchOf[_batchNumber];
         // Zero is "no claim yet", never a block time.
         // slither-disable-next-line incorrect-equality
-        if (firstProposedAt[_batchNumber] == 0) firstProposedAt[_batchNumber] = uint64(block.timestamp);
+        if (b.firstProposedAt == 0) b.firstProposedAt = uint64(block.timestamp);
         if (_batchNumber > latestClaimedBatch) latestClaimedBatch = _batchNumber;
         emit ClaimProposed(id, _batchNumber, _postRoot, msg.sender);
     }
@@ -445,7 +453,7 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     function onGameResolved(uint256 _id) external {
         if (_id >= claims.length) return;
         ClaimRecord storage r = claims[_id];
-        if (finalOf[r.batchNumber] != 0) return;
+        if (_finalOf(r.batchNumber) != 0) return;
         resolvedFor[keccak256(abi.encode(_input(r), msg.sender))] = true;
     }
 
@@ -462,7 +470,9 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     /// @param _id A claim of a final batch other than the final one.
     function settleRival(uint256 _id) external {
         ClaimRecord storage o = _record(_id);
-        uint256 f = finalOf[o.batchNumber];
+        uint256 f = _finalOf(o.batchNumber);
+        // Zero is "not final", never an id + 1.
+        // slither-disable-next-line incorrect-equality
         if (f == 0 || f - 1 == _id || rivalSettled[_id]) revert Finality_NotARival(_id);
         rivalSettled[_id] = true;
         ClaimRecord storage r = claims[f - 1];
@@ -531,7 +541,7 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     function recordLivenessFailure() external {
         if (livenessFailed) revert Finality_LivenessAlreadyRecorded();
         uint64 n = latestFinalBatch + 1;
-        uint64 first = firstProposedAt[n];
+        uint64 first = batchOf[n].firstProposedAt;
         // Zero is "no claim", never a block time.
         // slither-disable-next-line incorrect-equality
         if (first == 0 || block.timestamp < first + OP_WINDOW_SECONDS + LIVENESS_GRACE_SECONDS) {
@@ -601,7 +611,9 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
 
     /// @inheritdoc IFinality
     function finalWithdrawalRoot(uint64 _batchNumber) external view returns (bool isFinal, bytes32 withdrawalRoot) {
-        uint256 f = finalOf[_batchNumber];
+        uint256 f = _finalOf(_batchNumber);
+        // Zero is "not final", never an id + 1.
+        // slither-disable-next-line incorrect-equality
         if (f == 0) return (false, 0);
         return (true, claims[f - 1].withdrawalRoot);
     }
@@ -611,7 +623,9 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     /// @return isFinal Whether it has one.
     /// @return id Its id.
     function finalClaimOf(uint64 _batchNumber) external view returns (bool isFinal, uint256 id) {
-        uint256 f = finalOf[_batchNumber];
+        uint256 f = _finalOf(_batchNumber);
+        // Zero is "not final", never an id + 1.
+        // slither-disable-next-line incorrect-equality
         return f == 0 ? (false, 0) : (true, f - 1);
     }
 
@@ -667,7 +681,7 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
         s.op = address(disputeGame) == address(0) ? GameStatus.IN_PROGRESS : disputeGame.status(_id);
         s.windowEndsAt = r.proposedAt + OP_WINDOW_SECONDS;
         s.parentFinal = _parentFinal(r);
-        s.superseded = finalOf[r.batchNumber] != 0;
+        s.superseded = _finalOf(r.batchNumber) != 0;
     }
 
     /// @notice The EIP-712 digest TEE signers sign for claim `_id`: domain
@@ -793,7 +807,7 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     /// @dev Whether `_id` is finalizable now (`_finalizable` without the revert reasons).
     function _isFinalizable(uint256 _id) internal view returns (bool) {
         ClaimRecord storage r = claims[_id];
-        if (r.finalAt != 0 || finalOf[r.batchNumber] != 0 || !_parentFinal(r)) return false;
+        if (r.finalAt != 0 || _finalOf(r.batchNumber) != 0 || !_parentFinal(r)) return false;
         bool zk = _zkCounts(r);
         bool tee = _teeCounts(_id);
         if (zk && tee) return true;
@@ -826,15 +840,20 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     function _parentFinal(ClaimRecord storage _r) internal view returns (bool) {
         uint64 n = _r.batchNumber;
         if (n == 1) return _r.parentRoot == GENESIS_ROOT;
-        uint256 p = finalOf[n - 1];
+        uint256 p = _finalOf(n - 1);
         // Roots are compared for identity: equality is the rule.
         // slither-disable-next-line incorrect-equality
         return p != 0 && claims[p - 1].postRoot == _r.parentRoot;
     }
 
+    /// @dev 1 + the id of batch `_n`'s final claim (0: not final).
+    function _finalOf(uint64 _n) internal view returns (uint256) {
+        return batchOf[_n].finalId;
+    }
+
     /// @dev The final post root of batch `_n` (the genesis root for batch 0); `_n` must be final.
     function _finalRoot(uint64 _n) internal view returns (bytes32) {
-        return _n == 0 ? GENESIS_ROOT : claims[finalOf[_n] - 1].postRoot;
+        return _n == 0 ? GENESIS_ROOT : claims[_finalOf(_n) - 1].postRoot;
     }
 
     /// @dev The input a claim of batch `_n` over `_parentRoot` claims a result for.
@@ -856,7 +875,7 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     function _finalizable(uint256 _id) internal view returns (uint8) {
         ClaimRecord storage r = _record(_id);
         if (r.finalAt != 0) revert Finality_AlreadyFinal(_id);
-        if (finalOf[r.batchNumber] != 0) revert Finality_BatchAlreadyFinal(r.batchNumber);
+        if (_finalOf(r.batchNumber) != 0) revert Finality_BatchAlreadyFinal(r.batchNumber);
         if (!_parentFinal(r)) revert Finality_ParentNotFinal(_id);
         bool zk = _zkCounts(r);
         bool tee = _teeCounts(_id);
@@ -888,7 +907,7 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
         uint64 n = r.batchNumber;
         r.finalAt = uint64(block.timestamp);
         r.path = _path;
-        finalOf[n] = _id + 1;
+        batchOf[n].finalId = uint192(_id + 1);
         latestFinalBatch = n;
         lastFinalizedAt = uint64(block.timestamp);
         livenessFailed = false;
