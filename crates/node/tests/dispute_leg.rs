@@ -664,6 +664,14 @@ fn honest_claims_win_frivolous_challenges_and_resolve_after_the_window() {
     });
 }
 
+/// The game's error a refused call reverted with.
+fn refused(
+    r: Result<tribunal_l1::L1Receipt, tribunal_l1::L1Error>,
+) -> DisputeGame::DisputeGameErrors {
+    let e = r.expect_err("refused");
+    DisputeGame::DisputeGameErrors::abi_decode(e.revert_data().expect("a revert")).unwrap()
+}
+
 /// The window runs from the claim's proposal, whoever creates the game and whenever: creating it
 /// late neither extends the window (a late challenge is refused) nor is needed to resolve.
 #[test]
@@ -676,15 +684,11 @@ fn the_window_runs_from_the_proposal_with_or_without_a_game() {
         let id = sys.propose(&claim).await.unwrap();
         let wrong = sys.propose(&Claim { post_root: StateRoot(Fr::from(9u64)), ..claim }).await;
         let wrong = wrong.unwrap();
-        let err = |r: Result<tribunal_l1::L1Receipt, tribunal_l1::L1Error>| {
-            let e = r.expect_err("refused");
-            DisputeGame::DisputeGameErrors::abi_decode(e.revert_data().expect("a revert")).unwrap()
-        };
         let resolve = |id: u64| DisputeGame::resolveCall { _claimId: U256::from(id) };
         let early = sys.send(&sys.stranger, game, resolve(id), U256::ZERO).await;
-        assert!(matches!(err(early), DisputeGame::DisputeGameErrors::Game_NotResolvable(_)));
+        assert!(matches!(refused(early), DisputeGame::DisputeGameErrors::Game_NotResolvable(_)));
         let unknown = sys.send(&sys.stranger, game, resolve(99), U256::ZERO).await;
-        assert!(matches!(err(unknown), DisputeGame::DisputeGameErrors::Game_UnknownClaim(_)));
+        assert!(matches!(refused(unknown), DisputeGame::DisputeGameErrors::Game_UnknownClaim(_)));
 
         // A day before the window closes, the wrong claim's proposer creates its game, hoping
         // for seven more days; once the proposal's window is over, the challenge is refused.
@@ -693,7 +697,7 @@ fn the_window_runs_from_the_proposal_with_or_without_a_game() {
         warp(&l1, DAY).await;
         let (open, value) = challenge_call(&sys, game, wrong, 1).await;
         let late = sys.send(&sys.stranger, game, open, value).await;
-        assert!(matches!(err(late), DisputeGame::DisputeGameErrors::Game_WindowClosed(_)));
+        assert!(matches!(refused(late), DisputeGame::DisputeGameErrors::Game_WindowClosed(_)));
 
         // Both resolve at once: the created one returns its creator's bond; the other was never
         // created and is recorded with no bond.
@@ -704,7 +708,7 @@ fn the_window_runs_from_the_proposal_with_or_without_a_game() {
         let g = sys.view(game, DisputeGame::gameOfCall { _claimId: U256::from(id) }).await;
         assert_eq!(g.creator, Address::ZERO);
         let again = sys.send(&sys.stranger, game, resolve(id), U256::ZERO).await;
-        assert!(matches!(err(again), DisputeGame::DisputeGameErrors::Game_Resolved(_)));
+        assert!(matches!(refused(again), DisputeGame::DisputeGameErrors::Game_Resolved(_)));
     });
 }
 
@@ -734,14 +738,10 @@ fn a_game_installed_later_gives_older_claims_a_full_window() {
         .await
         .unwrap()
         .game;
-        let err = |r: Result<tribunal_l1::L1Receipt, tribunal_l1::L1Error>| {
-            let e = r.expect_err("refused");
-            DisputeGame::DisputeGameErrors::abi_decode(e.revert_data().expect("a revert")).unwrap()
-        };
         let resolve = DisputeGame::resolveCall { _claimId: U256::from(wrong) };
         // Queued, not current: it creates no game and resolves nothing.
         let early = sys.send(&sys.stranger, next, resolve.clone(), U256::ZERO).await;
-        assert!(matches!(err(early), DisputeGame::DisputeGameErrors::Game_NotCurrent(_)));
+        assert!(matches!(refused(early), DisputeGame::DisputeGameErrors::Game_NotCurrent(_)));
         let data = MultiProofFinality::setDisputeGameCall { _game: next }.abi_encode();
         let (id, _) = sys.council(sys.d.finality, data.clone()).await.unwrap();
         l1.increase_time(45 * DAY).await.unwrap();
@@ -753,7 +753,7 @@ fn a_game_installed_later_gives_older_claims_a_full_window() {
         sys.send(&sys.stranger, sys.d.council, execute, U256::ZERO).await.unwrap();
         // Installed: the 45-day-old wrong claim has a full window from now, and is challenged.
         let now = sys.send(&sys.stranger, next, resolve, U256::ZERO).await;
-        assert!(matches!(err(now), DisputeGame::DisputeGameErrors::Game_NotResolvable(_)));
+        assert!(matches!(refused(now), DisputeGame::DisputeGameErrors::Game_NotResolvable(_)));
         let (open, value) = challenge_call(&sys, next, wrong, 1).await;
         sys.send(&sys.stranger, next, open, value).await.unwrap();
         let since = sys.view(sys.d.finality, MultiProofFinality::disputeGameSinceCall {}).await;
