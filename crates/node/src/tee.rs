@@ -192,12 +192,13 @@ impl HeldAttestations {
         due
     }
 
-    /// A failed attempt to send `claim`'s signature alone: retried after a while, or dropped after
-    /// [`MAX_SEND_ATTEMPTS`]. Returns whether it is kept.
-    fn failed(&self, claim: u64) -> bool {
+    /// A failed attempt to send `claim`'s signature alone: retried after a while. A refusal by
+    /// L1 (`refused`: the call reverted) counts towards [`MAX_SEND_ATTEMPTS`], after which the
+    /// signature is dropped; an unreachable L1 does not. Returns whether it is kept.
+    fn failed(&self, claim: u64, refused: bool) -> bool {
         let mut held = self.lock();
         let Some(h) = held.get_mut(&claim) else { return false };
-        h.attempts += 1;
+        h.attempts += u32::from(refused);
         h.in_flight = false;
         h.due = Instant::now() + self.retry_after;
         let keep = h.attempts < MAX_SEND_ATTEMPTS;
@@ -275,7 +276,7 @@ impl<L: L1, E: Enclave> TeeProver<L, E> {
                         held.sent(id);
                         done.push((id, outcome));
                     }
-                    Err(e) if held.failed(id) => {
+                    Err(e) if held.failed(id, is_revert(&e)) => {
                         tracing::warn!(claim = id, error = %e, "TEE signature not accepted; will retry");
                     }
                     Err(e) => {
@@ -421,6 +422,11 @@ impl<L: L1, E: Enclave> TeeProver<L, E> {
             view(&self.l1, self.inbox, Inbox::blobHashesCall { _batchNumber: n.0 }).await?;
         Ok(self.l1.blobs(&hashes).await?)
     }
+}
+
+/// Whether L1 refused the call (it reverted), as opposed to not answering.
+fn is_revert(e: &TeeProverError) -> bool {
+    matches!(e, TeeProverError::L1(l1) if l1.revert_data().is_some())
 }
 
 /// The primitives' claim from `MultiProofFinality.claimOf`.
