@@ -19,8 +19,8 @@ fn fails(args: &[&str], needle: &str) {
     assert!(err.contains(needle), "{args:?}: expected {needle:?} in {err}");
 }
 
-/// `key` signs a transfer of 1 gwei from account 0 to account 1, nonce 0, offline.
-fn sign_one_gwei(key: &str) -> String {
+/// `key` signs a transfer of `amount` from account 0 to account 1, nonce 0, offline.
+fn sign_transfer(key: &str, amount: &str) -> String {
     ok(&[
         "wallet",
         "sign-transfer",
@@ -31,7 +31,7 @@ fn sign_one_gwei(key: &str) -> String {
         "--to",
         "1",
         "--amount",
-        "1gwei",
+        amount,
         "--nonce",
         "0",
     ])
@@ -63,21 +63,7 @@ fn derive_show_and_sign() {
     assert_eq!(shown["private_key"], "(hidden)");
     assert_eq!(shown["packed_public_key"], stored["packed_public_key"]);
 
-    let signed: serde_json::Value = serde_json::from_str(&ok(&[
-        "wallet",
-        "sign-transfer",
-        "--key",
-        key,
-        "--from",
-        "0",
-        "--to",
-        "1",
-        "--amount",
-        "0.5eth",
-        "--nonce",
-        "0",
-    ]))
-    .unwrap();
+    let signed: serde_json::Value = serde_json::from_str(&sign_transfer(key, "0.5eth")).unwrap();
     assert_eq!(signed["amount_wei"], "500000000000000000");
     let encoded = signed["encoded"].as_str().unwrap();
     assert_eq!(encoded.len(), 2 + 2 * tribunal_transfer_bytes());
@@ -154,7 +140,7 @@ fn key_files_carry_their_chain_and_local_inputs_are_checked_first() {
     let key = dir.path().join("k.json");
     let key = key.to_str().unwrap();
     ok(&["wallet", "new", "--chain-id", "5", "--out", key]);
-    let signed = sign_one_gwei(key);
+    let signed = sign_transfer(key, "1gwei");
     let json: serde_json::Value = serde_json::from_str(&signed).unwrap();
     assert_eq!(json["chain_id"], 5, "{signed}");
 
@@ -201,7 +187,7 @@ fn send_checks_a_signed_transaction_before_the_network() {
     let key = dir.path().join("k.json");
     let key = key.to_str().unwrap();
     ok(&["wallet", "new", "--out", key]);
-    let signed = sign_one_gwei(key);
+    let signed = sign_transfer(key, "1gwei");
     let file = dir.path().join("signed.json");
     std::fs::write(&file, &signed).unwrap();
     let send = ["wallet", "send", "--rpc", "http://127.0.0.1:1"];

@@ -201,14 +201,13 @@ impl<L: L1> ZkProver<L> {
             .map_err(|e| ZkProverError::Prove(e.to_string()))?;
         let prove_secs = start.elapsed().as_secs_f64();
         metrics::histogram!("tribunal_zk_prove_seconds").record(prove_secs);
-        let zk_alone =
-            MultiProofFinality::proveZkCall { _id: U256::from(id), _proof: proof.to_bytes() };
+        let proof = proof.to_bytes();
         let mut tee = self.held.as_ref().and_then(|held| held.take(id));
         let receipt = match &tee {
             Some(t) => {
                 let both = MultiProofFinality::proveAndAttestCall {
                     _id: U256::from(id),
-                    _proof: proof.to_bytes(),
+                    _proof: proof.clone(),
                     _signature: t.signature.clone(),
                 };
                 match self.l1.send(&self.sender, L1Tx::call(self.finality, both.abi_encode())).await
@@ -230,7 +229,8 @@ impl<L: L1> ZkProver<L> {
         let receipt = match receipt {
             Some(r) => r,
             None => {
-                self.l1.send(&self.sender, L1Tx::call(self.finality, zk_alone.abi_encode())).await?
+                let alone = MultiProofFinality::proveZkCall { _id: U256::from(id), _proof: proof };
+                self.l1.send(&self.sender, L1Tx::call(self.finality, alone.abi_encode())).await?
             }
         };
         if let (Some(held), Some(_)) = (&self.held, &tee) {
