@@ -385,6 +385,14 @@ impl NodeFile {
             .map_err(|e| ConfigError::Parse { path: path.to_owned(), reason: e.to_string() })?;
         crate::wallet::chain(file.l2_chain_id)
             .map_err(|e| ConfigError::Invalid(format!("l2_chain_id: {e}")))?;
+        let most = tribunal_primitives::batch::MAX_BATCH_TXS;
+        if !file.zk.slots.is_power_of_two() || file.zk.slots > most {
+            return Err(ConfigError::Invalid(format!(
+                "zk.slots {} must be a power of two, at most {most} (the protocol's most \
+                 transactions per batch)",
+                file.zk.slots
+            )));
+        }
         if file.sequencer.max_batch_txs == 0 || file.sequencer.max_batch_txs > file.zk.slots {
             return Err(ConfigError::Invalid(format!(
                 "sequencer.max_batch_txs {} must be between 1 and zk.slots {}",
@@ -481,6 +489,14 @@ pub fn run(args: NodeArgs) -> eyre::Result<()> {
         let chain_id = crate::wallet::chain(file.l2_chain_id)?;
         let stf = StfConfig::new(chain_id);
         let genesis = State::new(stf)?;
+        if file.zk.slots < tribunal_primitives::batch::MAX_BATCH_TXS {
+            tracing::warn!(
+                slots = file.zk.slots,
+                most = tribunal_primitives::batch::MAX_BATCH_TXS,
+                "a circuit smaller than the protocol's batches (a test size): a posted batch of \
+                 more transactions cannot be ZK-proven and takes the slow path"
+            );
+        }
         let keys = if file.services.zk {
             let circuit = CircuitConfig::for_stf(&stf, file.zk.slots);
             let dir = file.zk.key_dir.clone().unwrap_or_else(default_key_dir);
@@ -619,5 +635,22 @@ mod tests {
         for key in [&k.sequencer, &k.proposer, &k.zk, &k.tee, &k.challenger, &k.watcher] {
             assert!(key.starts_with("env:"), "no key is written into the example: {key}");
         }
+    }
+
+    /// A circuit or batch size past the protocol's most transactions per batch is a typed error:
+    /// its batches' blobs would not be in canonical form, and would carry no records.
+    #[test]
+    fn batch_sizes_past_the_protocol_limit_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("node.toml");
+        for (from, to) in [("slots = 32", "slots = 64"), ("slots = 32", "slots = 24")] {
+            std::fs::write(&path, EXAMPLE_CONFIG.replace(from, to)).unwrap();
+            let e = NodeFile::load(&path).unwrap_err();
+            assert!(matches!(&e, ConfigError::Invalid(m) if m.contains("zk.slots")), "{to}: {e}");
+        }
+        // The example passes this check (it fails later, on its keys from the environment).
+        std::fs::write(&path, EXAMPLE_CONFIG).unwrap();
+        let e = NodeFile::load(&path).unwrap_err();
+        assert!(!matches!(&e, ConfigError::Invalid(m) if m.contains("zk.slots")), "{e}");
     }
 }

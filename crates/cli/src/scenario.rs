@@ -32,7 +32,7 @@ pub enum ScenarioName {
     CensoringSequencer,
     /// Past the forced-inclusion deadline a stranger posts a batch of garbage records with an
     /// unpayable forced transfer: every transaction is skipped, and that batch and the next are
-    /// final at once.
+    /// final at once; so is a later blob with junk past its last record (no records).
     PoisonedBatch,
     /// The proposer proposes, then goes silent with the provers down: after 7 days with nothing
     /// final, the liveness failure is recorded and the council's ZK upgrade runs at once.

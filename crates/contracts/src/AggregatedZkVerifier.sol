@@ -48,16 +48,16 @@ contract AggregatedZkVerifier is ZkClaimInput, IZkVerifier {
 
     /// @inheritdoc IZkVerifier
     /// @dev Malformed bytes, a proof in no verified batch and a wrong blob opening return false.
-    function verify(Claim calldata _claim, bytes calldata _proof) external view returns (bool) {
+    function verify(Claim calldata _claim, bool _nonCanonical, bytes calldata _proof) external view returns (bool) {
         if (_proof.length < SEAL_PREFIX_BYTES || (_proof.length - SEAL_PREFIX_BYTES) % 32 != 0) return false;
         bytes calldata opening = _proof[0:SEAL_PREFIX_BYTES];
-        (bool ok, bytes32 z, uint256[] memory inputs) = _inputsOf(_claim, opening);
+        (bool ok, bytes32 z, uint256[] memory inputs) = _inputsOf(_claim, opening, _nonCanonical);
         if (!ok) return false;
         bytes32[] memory path = new bytes32[]((_proof.length - SEAL_PREFIX_BYTES) / 32);
         for (uint256 i = 0; i < path.length; i++) {
             path[i] = bytes32(_proof[SEAL_PREFIX_BYTES + 32 * i:SEAL_PREFIX_BYTES + 32 * i + 32]);
         }
         if (!AGGREGATOR.isProofVerified(CIRCUIT_ID, inputs, path)) return false;
-        return _opens(opening, z);
+        return _nonCanonical || _opens(opening, z);
     }
 }

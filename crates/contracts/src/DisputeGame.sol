@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.37;
 
-import { Claim } from "interfaces/Types.sol";
+import { BlobElement, Claim } from "interfaces/Types.sol";
+import { BlobBatch } from "BlobBatch.sol";
 import { IDisputeGame, GameStatus } from "interfaces/IDisputeGame.sol";
 import { StfStep } from "StfStep.sol";
 
@@ -29,6 +30,8 @@ interface IBlobInbox {
     function queueRange(uint64 _batchNumber) external view returns (uint64 start, uint64 end);
     /// @notice See `Inbox.accAt`.
     function accAt(uint64 _index) external view returns (bytes32);
+    /// @notice See `Inbox.nonCanonical`.
+    function nonCanonical(uint64 _batchNumber) external view returns (bool);
 }
 
 /// @title DisputeGame
@@ -51,8 +54,14 @@ interface IBlobInbox {
 ///        after, withdrawal root, data commitment) over the batch's `n = m + r` transactions: its
 ///        `m` L1 messages (the `Inbox` range), then its `r` blob records. The
 ///        challenge proves the batch's two header field elements against the batch's blob
-///        versioned hashes (EIP-4844 point evaluation); a header that does not decode, or names
-///        another chain or batch, means no records (`r = 0`), never a refusal.
+///        versioned hashes (EIP-4844 point evaluation); a header that does not decode, names
+///        another chain or batch, or counts more than `MAX_BATCH_TXS − m` records, or a blob the
+///        `Inbox` holds as not in canonical form (`Inbox.nonCanonical`), means no records
+///        (`r = 0`), never a refusal. A claim can be challenged only `EVIDENCE_SECONDS` into its
+///        window: the time anyone who judges the claim has to prove its blob not canonical (a top
+///        byte, junk after the last record) with `Inbox.proveNonCanonical`, so the game reads the
+///        blob as the other legs do, and a proposer cannot bundle a challenge of its own claim
+///        ahead of that proof.
 ///      - `bisect`: anyone answers a challenge over `[lo, hi]` (`hi - lo >= 2`) with a trace hash
 ///        at the midpoint, for the claim's side.
 ///      - `attack` / `defend`: anyone answers a midpoint with a challenge of its lower half (the
@@ -86,17 +95,6 @@ interface IBlobInbox {
 ///      Trust model: no role is privileged; every external function may be called by anyone,
 ///      front-run or bundled; what it changes is fixed by the rules and the posted bond.
 contract DisputeGame is IDisputeGame {
-    /// @notice A blob field element with its KZG opening: `p(z) = value` for the blob's
-    ///         polynomial `p`, `z` the element's evaluation point (EIP-4844).
-    struct BlobElement {
-        /// @dev The element (a BLS12-381 scalar, big-endian).
-        uint256 value;
-        /// @dev The blob's 48-byte KZG commitment.
-        bytes commitment;
-        /// @dev The 48-byte KZG proof.
-        bytes proof;
-    }
-
     /// @notice What a position asserts.
     enum Kind {
         /// @dev The claim: `hiHash` is the trace hash after all `hi` transactions. Claim side.
@@ -173,25 +171,11 @@ contract DisputeGame is IDisputeGame {
     }
 
     /// @notice Semantic version.
-    /// @custom:semver 0.5.0
-    string public constant version = "0.5.0";
+    /// @custom:semver 0.6.0
+    string public constant version = "0.6.0";
 
     /// @notice Field elements per blob (EIP-4844).
-    uint256 public constant FIELD_ELEMENTS_PER_BLOB = 4096;
-    /// @notice The BLS12-381 scalar field modulus.
-    uint256 internal constant BLS_MODULUS = 0x73eda753299d7d483339d80809a1d80553bda402fffe5bfeffffffff00000001;
-    /// @notice A primitive 4096th root of unity mod `BLS_MODULUS`: `7^((BLS_MODULUS-1)/4096)`
-    ///         (consensus specs, `compute_roots_of_unity`).
-    uint256 internal constant ROOT_OF_UNITY = 0x564c0a11a0f704f4fc3e8acfe0f8245f0ad1347b378fbf96e206da11a5d36306;
-    /// @notice The point-evaluation precompile (EIP-4844).
-    address internal constant POINT_EVALUATION = address(0x0a);
-    /// @notice Version byte of the batch encoding.
-    uint256 internal constant BATCH_VERSION = 3;
-    /// @notice The 31 payload bytes of a blob field element (its top byte is not part of the batch).
-    uint256 internal constant PAYLOAD_MASK = (1 << 248) - 1;
-    /// @notice Payload bytes per field element, header bytes, record bytes.
-    uint256 internal constant CHUNK_BYTES = 31;
-    uint256 internal constant RECORD_BYTES = 124;
+    uint256 public constant FIELD_ELEMENTS_PER_BLOB = BlobBatch.FIELD_ELEMENTS_PER_BLOB;
 
     /// @notice Where claims are proposed.
     IClaimRegistry public immutable FINALITY;
@@ -209,6 +193,9 @@ contract DisputeGame is IDisputeGame {
     uint64 public immutable CLOCK_EXTENSION_SECONDS;
     /// @notice Delay between a game's resolution and its payouts, in seconds.
     uint64 public immutable WITHDRAWAL_DELAY_SECONDS;
+    /// @notice Time from the start of a claim's window before it can be challenged, in seconds (3
+    ///         hours): anyone's time to prove its blob not canonical (`Inbox.proveNonCanonical`).
+    uint64 public immutable EVIDENCE_SECONDS;
     /// @notice The bond on the root (the claim's side), in wei.
     uint256 public immutable CLAIM_BOND;
     /// @notice The bond of a challenge of the root, in wei; a position at depth `d >= 1` posts
@@ -252,6 +239,8 @@ contract DisputeGame is IDisputeGame {
     error Game_Resolved(uint256 claimId);
     /// @notice The challenge window closed.
     error Game_WindowClosed(uint256 claimId);
+    /// @notice The claim's blob can still be proven not canonical until `until` (seconds).
+    error Game_EvidencePeriod(uint256 claimId, uint64 until);
     /// @notice The window is still open, or the challenge is not settled.
     error Game_NotResolvable(uint256 claimId);
     /// @notice Wrong bond attached.
@@ -282,14 +271,15 @@ contract DisputeGame is IDisputeGame {
     /// @param _finality The finality contract.
     /// @param _inbox The inbox.
     /// @param _stf The one-step STF.
-    /// @param _seconds Window, clock, clock extension and withdrawal delay, in seconds.
+    /// @param _seconds Window, clock, clock extension, withdrawal delay and evidence period, in
+    ///        seconds; the evidence period is shorter than the window.
     /// @param _claimBond The root's bond, in wei.
     /// @param _baseBond The bond of a challenge of the root, in wei.
     constructor(
         IClaimRegistry _finality,
         IBlobInbox _inbox,
         StfStep _stf,
-        uint64[4] memory _seconds,
+        uint64[5] memory _seconds,
         uint256 _claimBond,
         uint256 _baseBond
     ) {
@@ -301,6 +291,8 @@ contract DisputeGame is IDisputeGame {
         CLOCK_SECONDS = _seconds[1];
         CLOCK_EXTENSION_SECONDS = _seconds[2];
         WITHDRAWAL_DELAY_SECONDS = _seconds[3];
+        require(_seconds[4] < _seconds[0]);
+        EVIDENCE_SECONDS = _seconds[4];
         CLAIM_BOND = _claimBond;
         BASE_BOND = _baseBond;
     }
@@ -361,14 +353,17 @@ contract DisputeGame is IDisputeGame {
         _takeBond(1, paid);
         Game storage g = _open(_claimId);
         if (block.timestamp >= g.windowStartsAt + WINDOW_SECONDS) revert Game_WindowClosed(_claimId);
+        if (block.timestamp < g.windowStartsAt + EVIDENCE_SECONDS) {
+            revert Game_EvidencePeriod(_claimId, g.windowStartsAt + EVIDENCE_SECONDS);
+        }
         if (g.root != 0) revert Game_MoveExists(g.root - 1);
         Claim memory c = FINALITY.claimOf(_claimId);
         uint256 rootId = _root(g, _claimId, c);
         Node storage root = nodes[rootId];
-        _readHeader(g, c, _header);
         (uint64 queueStart, uint64 queueEnd) = INBOX.queueRange(c.batchNumber);
         g.queueStart = queueStart;
         g.messages = uint32(queueEnd - queueStart);
+        _readHeader(g, c, _header);
         bytes32 loHash = STF.traceHash(
             StfStep.TraceState(c.parentRoot, c.queueBefore, STF.EMPTY_WITHDRAWAL_ROOT(), bytes32(g.headerChunk))
         );
@@ -435,7 +430,7 @@ contract DisputeGame is IDisputeGame {
             uint256 element = 2 + 4 * uint256(ch.lo - g.messages) + j;
             _verifyElement(hashes, element, _record[j]);
             // A field element's top byte is not part of the batch (docs/stf.md).
-            chunks[j] = _record[j].value & PAYLOAD_MASK;
+            chunks[j] = _record[j].value & BlobBatch.PAYLOAD_MASK;
         }
         (bool valid, StfStep.TraceState memory post) = STF.step(ch.lo, false, chunks, _witness);
         _decide(_id, ch, valid && STF.traceHash(post) == ch.hiHash);
@@ -721,62 +716,31 @@ contract DisputeGame is IDisputeGame {
         return a < b ? a : b;
     }
 
-    /// @dev Reads the payload length (element 0) and the batch header (element 1), top bytes
-    ///      ignored, into `g.txCount` and `g.headerChunk`. When they do not start a batch of this
-    ///      claim (non-zero padding, another version, chain or batch number, or a length other
-    ///      than `31 + 124·count` within the blobs), the batch has no records: `txCount = 0` and
-    ///      the data commitment starts at the header of an empty batch (`tribunal_da::read_header`
-    ///      is the same rule).
+    /// @dev Reads the payload length (element 0) and the batch header (element 1) into
+    ///      `g.txCount` and `g.headerChunk` (`BlobBatch.headerCount`; `g.messages` set). When they
+    ///      do not start a batch of this claim, or the `Inbox` holds the blob as not canonical, the
+    ///      batch has no records: `txCount = 0` and the data commitment starts at the header of an
+    ///      empty batch (`tribunal_da::read_header` is the same rule).
     function _readHeader(Game storage g, Claim memory c, BlobElement[2] calldata _header) internal {
         bytes32[] memory hashes = INBOX.blobHashes(c.batchNumber);
         _verifyElement(hashes, 0, _header[0]);
         _verifyElement(hashes, 1, _header[1]);
         g.headerKnown = true;
-        uint256 lengthWord = _header[0].value & PAYLOAD_MASK;
-        uint256 chunk = _header[1].value & PAYLOAD_MASK;
-        uint256 available = (hashes.length * FIELD_ELEMENTS_PER_BLOB - 1) * CHUNK_BYTES;
-        // Element 0: length:u64 ‖ 0^23. Element 1: version:u8 ‖ chain:u64 ‖ number:u64 ‖ count:u32 ‖ 0^10.
-        uint256 length = lengthWord >> 184;
-        uint256 count = (chunk >> 80) & type(uint32).max;
-        bool decodable = lengthWord & ((1 << 184) - 1) == 0 && chunk & ((1 << 80) - 1) == 0
-            && chunk >> 240 == BATCH_VERSION && (chunk >> 176) & type(uint64).max == L2_CHAIN_ID
-            && (chunk >> 112) & type(uint64).max == c.batchNumber && length == CHUNK_BYTES + RECORD_BYTES * count
-            && length <= available;
-        if (decodable) {
+        (bool decodable, uint256 count) = BlobBatch.headerCount(
+            _header[0].value, _header[1].value, L2_CHAIN_ID, c.batchNumber, g.messages, hashes.length
+        );
+        if (decodable && !INBOX.nonCanonical(c.batchNumber)) {
             g.txCount = uint32(count);
-            g.headerChunk = chunk;
+            g.headerChunk = _header[1].value;
         } else {
-            g.headerChunk = (BATCH_VERSION << 240) | (uint256(L2_CHAIN_ID) << 176) | (uint256(c.batchNumber) << 112);
+            g.headerChunk = BlobBatch.emptyHeader(L2_CHAIN_ID, c.batchNumber);
         }
     }
 
-    /// @dev Checks `_e` is element `_element` (counted across the batch's blobs) of its blob, with
-    ///      the point-evaluation precompile: `z = ω^bitrev(i)` for element `i` of a blob (EIP-4844
-    ///      evaluation form, bit-reversed order).
+    /// @dev Checks `_e` is element `_element` (counted across the batch's blobs) of its blob
+    ///      (`BlobBatch.opens`).
     function _verifyElement(bytes32[] memory _hashes, uint256 _element, BlobElement calldata _e) internal view {
-        uint256 blob = _element / FIELD_ELEMENTS_PER_BLOB;
-        if (blob >= _hashes.length) revert Game_ElementOutOfRange(_element);
-        uint256 z = _rootOfUnity(_bitReverse12(_element % FIELD_ELEMENTS_PER_BLOB));
-        // Precompile input of fixed layout (both dynamic parts must be 48 bytes, checked below), not a hash.
-        // slither-disable-next-line encode-packed-collision
-        (bool ok, bytes memory out) =
-            POINT_EVALUATION.staticcall(abi.encodePacked(_hashes[blob], z, _e.value, _e.commitment, _e.proof));
-        if (!ok || out.length != 64 || _e.commitment.length != 48 || _e.proof.length != 48) {
-            revert Game_BadBlobProof(_element);
-        }
-    }
-
-    function _bitReverse12(uint256 _i) internal pure returns (uint256 r) {
-        for (uint256 b; b < 12; ++b) {
-            r = (r << 1) | ((_i >> b) & 1);
-        }
-    }
-
-    /// @dev `ROOT_OF_UNITY^_e mod BLS_MODULUS` with the modexp precompile (EIP-198).
-    function _rootOfUnity(uint256 _e) internal view returns (uint256 z) {
-        (bool ok, bytes memory out) =
-            address(0x05).staticcall(abi.encodePacked(uint256(32), uint256(32), uint256(32), ROOT_OF_UNITY, _e, BLS_MODULUS));
-        require(ok && out.length == 32);
-        z = abi.decode(out, (uint256));
+        if (_element / FIELD_ELEMENTS_PER_BLOB >= _hashes.length) revert Game_ElementOutOfRange(_element);
+        if (!BlobBatch.opens(_hashes, _element, _e)) revert Game_BadBlobProof(_element);
     }
 }

@@ -4,6 +4,8 @@ pragma solidity 0.8.37;
 import { IFinality } from "interfaces/IFinality.sol";
 import { IPoseidonT3, IPoseidonT5 } from "interfaces/IPoseidon.sol";
 import { BabyJubjub } from "BabyJubjub.sol";
+import { BlobBatch } from "BlobBatch.sol";
+import { BlobElement } from "interfaces/Types.sol";
 
 /// @title Inbox
 /// @notice The L2's door on L1: batches posted in blobs, the L1 message queue (ETH deposits and
@@ -21,14 +23,24 @@ import { BabyJubjub } from "BabyJubjub.sol";
 ///      the dispute game's step authenticates each message against the stored ones.
 ///
 ///      Forced inclusion: a message older than `FORCED_INCLUSION_DELAY_SECONDS` must be in the
-///      next batch. Once the oldest unconsumed message is that old, anyone may post batches, and
+///      next batch, unless the batch consumes `MAX_BATCH_TXS` messages (the most a batch
+///      executes). Once the oldest unconsumed message is that old, anyone may post batches, and
 ///      they too must consume every overdue message (L2BEAT "self-sequencing" exit).
+///
+///      Canonical form (docs/stf.md): a blob whose field elements are not exactly a batch's
+///      canonical encoding (a top byte set, a header that does not decode or counts more than
+///      `MAX_BATCH_TXS` transactions with the messages, anything after the last record) carries
+///      no records. Anyone proves that with at most three KZG openings (`proveNonCanonical`); the
+///      ZK verifier and the dispute game read the result (`nonCanonical`), so every leg proves
+///      such a batch, and no poster can push one onto the slow path.
 ///
 ///      There is no owner: nothing here can be changed, paused or drained by anyone.
 ///
 ///      Trust model (who may call, what it costs others):
 ///      - `postBatch`: the sequencer, or anyone once a queued message is overdue; either way the
 ///        batch must consume every overdue message, so no poster can censor one.
+///      - `proveNonCanonical`: anyone, any time after posting; it records a fact about the blob,
+///        so its outcome depends only on the blob's bytes (a canonical blob has no evidence).
 ///      - `deposit`, `depositTo`, `forceTransfer`, `forceWithdraw`: anyone; each queues one
 ///        message the next batches must carry (paid for by its sender's L1 gas and value).
 ///      - `claimWithdrawal`: anyone, for a leaf of a final withdrawal root (`finalWithdrawalRoot`,
@@ -48,6 +60,8 @@ contract Inbox {
         uint64 queueStart;
         /// @dev Queue index one past its last L1 message.
         uint64 queueEnd;
+        /// @dev Proven not in canonical form (`proveNonCanonical`): the batch has no records.
+        bool nonCanonical;
     }
 
     /// @notice One L1 message in the queue.
@@ -61,8 +75,12 @@ contract Inbox {
     }
 
     /// @notice Semantic version.
-    /// @custom:semver 0.4.0
-    string public constant version = "0.4.0";
+    /// @custom:semver 0.5.0
+    string public constant version = "0.5.0";
+
+    /// @notice Most transactions a batch executes, L1 messages and blob records together: the ZK
+    ///         circuit's slots (`tribunal_primitives::batch::MAX_BATCH_TXS`).
+    uint256 public constant MAX_BATCH_TXS = BlobBatch.MAX_BATCH_TXS;
 
     /// @notice Kind tag of a deposit in the L2 encoding.
     uint8 internal constant KIND_DEPOSIT = 0x03;
@@ -128,6 +146,10 @@ contract Inbox {
     event WithdrawalClaimed(uint64 indexed batchNumber, uint64 indexed index, address indexed to, uint256 amount);
     /// @notice A recipient refused a withdrawal's payment; it is owed to it (`withdrawOwed`).
     event WithdrawalOwed(address indexed to, uint256 amount);
+    /// @notice A batch's blob was proven not in canonical form: the batch has no records.
+    /// @param batchNumber The batch.
+    /// @param elements The field elements opened as evidence.
+    event BatchNonCanonical(uint64 indexed batchNumber, uint256[] elements);
 
     /// @notice The caller may not post now: it is not the sequencer and no message is overdue.
     error Inbox_NotSequencer(address caller);
@@ -141,6 +163,15 @@ contract Inbox {
     error Inbox_BadQueueEnd(uint64 queueEnd, uint64 head, uint64 length);
     /// @notice The message at `index` is overdue since `dueAt` and must be in this batch.
     error Inbox_ForcedInclusionDue(uint64 index, uint64 dueAt);
+    /// @notice A batch consumes at most `MAX_BATCH_TXS` L1 messages.
+    error Inbox_TooManyMessages(uint256 count);
+    /// @notice No batch with this number was posted.
+    error Inbox_NotPosted(uint64 batchNumber);
+    /// @notice The KZG opening of `element` does not verify against the batch's blob.
+    error Inbox_BadBlobProof(uint256 element);
+    /// @notice The opened elements are not one of the three forms of evidence, or show a
+    ///         canonical blob.
+    error Inbox_NotEvidence(uint64 batchNumber);
     /// @notice The public key is not a canonical packed Baby Jubjub point, or has low order (then
     ///         anyone could sign for the account): the L2 would skip the deposit.
     error Inbox_BadPublicKey(bytes32 pubkey);
@@ -199,8 +230,8 @@ contract Inbox {
     /// @notice Posts batch `_batchNumber`, whose data is in this transaction's one blob, consuming
     ///         L1 messages `[queueHead, _queueEnd)`.
     /// @param _batchNumber Must be `latestBatch + 1`.
-    /// @param _queueEnd Queue index one past the batch's last L1 message; every overdue message
-    ///        must be below it.
+    /// @param _queueEnd Queue index one past the batch's last L1 message: at most `MAX_BATCH_TXS`
+    ///        messages, and every overdue message below it unless there are that many.
     function postBatch(uint64 _batchNumber, uint64 _queueEnd) external {
         uint64 head = queueHead;
         uint64 length = uint64(queue.length);
@@ -208,7 +239,8 @@ contract Inbox {
         uint64 expected = latestBatch + 1;
         if (_batchNumber != expected) revert Inbox_NotNextBatch(expected, _batchNumber);
         if (_queueEnd < head || _queueEnd > length) revert Inbox_BadQueueEnd(_queueEnd, head, length);
-        if (_queueEnd < length && _overdue(_queueEnd)) {
+        if (_queueEnd - head > MAX_BATCH_TXS) revert Inbox_TooManyMessages(_queueEnd - head);
+        if (_queueEnd < length && _queueEnd - head < MAX_BATCH_TXS && _overdue(_queueEnd)) {
             revert Inbox_ForcedInclusionDue(_queueEnd, queue[_queueEnd].enqueuedAt + FORCED_INCLUSION_DELAY_SECONDS);
         }
         if (blobhash(0) == bytes32(0) || blobhash(1) != bytes32(0)) {
@@ -224,7 +256,8 @@ contract Inbox {
             postedAt: uint64(block.timestamp),
             poster: msg.sender,
             queueStart: head,
-            queueEnd: _queueEnd
+            queueEnd: _queueEnd,
+            nonCanonical: false
         });
         latestBatch = _batchNumber;
         queueHead = _queueEnd;
@@ -261,6 +294,60 @@ contract Inbox {
         Batch storage b = batches[_batchNumber];
         if (b.postedAt == 0) return (false, 0, 0, 0);
         return (true, keccak256(abi.encodePacked(b.blobHashes)), accAt(b.queueStart), accAt(b.queueEnd));
+    }
+
+    /// @notice Records that batch `_batchNumber`'s blob is not in canonical form, so the batch
+    ///         has no records (docs/stf.md), from KZG openings of its field elements. Anyone, any
+    ///         time after posting; a no-op when already recorded. The evidence is one of
+    ///         (`tribunal_da::non_canonical_evidence` builds it):
+    ///         - `[g]`: element `g` has a non-zero top byte;
+    ///         - `[0, 1]`: elements 0 and 1 are not the header of this batch with at most
+    ///           `MAX_BATCH_TXS` transactions, messages included (`BlobBatch.headerCount`);
+    ///         - `[0, 1, g]`: they are, with `count` records, and element `g ≥ 2 + 4·count` is not
+    ///           zero.
+    /// @param _batchNumber A posted batch.
+    /// @param _elements The indices of the opened elements, counted across the batch's blobs.
+    /// @param _openings Their values and KZG openings, in the same order.
+    function proveNonCanonical(
+        uint64 _batchNumber,
+        uint256[] calldata _elements,
+        BlobElement[] calldata _openings
+    )
+        external
+    {
+        Batch storage b = batches[_batchNumber];
+        if (b.postedAt == 0) revert Inbox_NotPosted(_batchNumber);
+        if (b.nonCanonical) return;
+        uint256 n = _elements.length;
+        if (n == 0 || n > 3 || _openings.length != n) revert Inbox_NotEvidence(_batchNumber);
+        bytes32[] memory hashes = b.blobHashes;
+        bool shown;
+        for (uint256 i; i < n; ++i) {
+            if (!BlobBatch.opens(hashes, _elements[i], _openings[i])) revert Inbox_BadBlobProof(_elements[i]);
+            shown = shown || _openings[i].value >> 248 != 0;
+        }
+        if (!shown && n >= 2 && _elements[0] == 0 && _elements[1] == 1) {
+            (bool decodable, uint256 count) = BlobBatch.headerCount(
+                _openings[0].value,
+                _openings[1].value,
+                L2_CHAIN_ID,
+                _batchNumber,
+                b.queueEnd - b.queueStart,
+                hashes.length
+            );
+            shown = n == 2 ? !decodable : decodable && _elements[2] >= 2 + 4 * count && _openings[2].value != 0;
+        }
+        if (!shown) revert Inbox_NotEvidence(_batchNumber);
+        b.nonCanonical = true;
+        emit BatchNonCanonical(_batchNumber, _elements);
+    }
+
+    /// @notice Whether batch `_batchNumber`'s blob was proven not in canonical form
+    ///         (`proveNonCanonical`): then it has no records, and the ZK leg proves it so.
+    /// @param _batchNumber The batch.
+    /// @return True once proven.
+    function nonCanonical(uint64 _batchNumber) external view returns (bool) {
+        return batches[_batchNumber].nonCanonical;
     }
 
     /// @notice The range of L1 messages a posted batch consumes.

@@ -15,6 +15,8 @@ interface IBatchInbox {
         external
         view
         returns (bool posted, bytes32 blobsHash, bytes32 queueBefore, bytes32 queueAfter);
+    /// @notice See `Inbox.nonCanonical`.
+    function nonCanonical(uint64 _batchNumber) external view returns (bool);
 }
 
 /// @title MultiProofFinality
@@ -511,7 +513,7 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
         if (frozen[_leg]) revert Finality_AlreadyFrozen(_leg);
         bool both;
         if (_leg == LEG_ZK) {
-            both = zkVerifier.verify(_claimOf(a), _evidenceA) && zkVerifier.verify(_claimOf(b), _evidenceB);
+            both = _zkVerifies(_claimOf(a), _evidenceA) && _zkVerifies(_claimOf(b), _evidenceB);
         } else if (_leg == LEG_TEE) {
             // Only validity matters here: the digest already binds each claim to its signer.
             // slither-disable-next-line unused-return
@@ -717,9 +719,15 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
 
     // ---------------------------------------------------------------- internals
 
+    /// @dev Whether the current ZK verifier accepts `_proof` of `_c`, its batch's canonical form
+    ///      read from the inbox (docs/stf.md).
+    function _zkVerifies(Claim memory _c, bytes calldata _proof) internal view returns (bool) {
+        return zkVerifier.verify(_c, INBOX.nonCanonical(_c.batchNumber), _proof);
+    }
+
     /// @dev Records a ZK approval of claim `_id`; reverts unless the current verifier accepts.
     function _approveZk(uint256 _id, ClaimRecord storage _r, Claim memory _c, bytes calldata _proof) internal {
-        if (!zkVerifier.verify(_c, _proof)) revert Finality_InvalidProof();
+        if (!_zkVerifies(_c, _proof)) revert Finality_InvalidProof();
         uint32 e = epoch[LEG_ZK];
         _r.zkEpoch = e + 1;
         Approvals storage a = approvals[_input(_r)];

@@ -10,10 +10,13 @@ import { Claim } from "interfaces/Types.sol";
 ///         (`AggregatedZkVerifier`).
 /// @dev The public input (mirrors `tribunal_zk::public`; integers big-endian, 256-bit words):
 ///        d  = sha256(l2ChainId:uint64 ‖ batchNumber:uint64 ‖ parentRoot ‖ postRoot ‖ withdrawalRoot
-///                    ‖ dataCommitment ‖ queueBefore ‖ queueAfter ‖ versionedHash)
+///                    ‖ dataCommitment ‖ queueBefore ‖ queueAfter ‖ versionedHash ‖ nonCanonical:uint8)
 ///        z  = d mod 2^253              the blob challenge point
 ///        y  = p(z)                     the blob polynomial at z, from the proof, checked by 0x0a
 ///        pi = sha256(d ‖ y) mod 2^253  the Groth16 public input
+///      `nonCanonical` is `Inbox.nonCanonical` of the claim's batch, which the caller passes: with
+///      1 the circuit proves a batch of no records, which reads nothing from the blob, so the
+///      opening is not checked (docs/stf.md).
 ///      The ZK leg supports exactly one blob per batch, so `blobsHash` must be
 ///      keccak256(versionedHash).
 abstract contract ZkClaimInput {
@@ -31,13 +34,15 @@ abstract contract ZkClaimInput {
     /// @param _claim The claim (its `blobsHash` is not read).
     /// @param _versionedHash The blob's versioned hash.
     /// @param _y The blob polynomial's value at the challenge point, 32 bytes big-endian.
+    /// @param _nonCanonical Whether the `Inbox` holds the blob as not in canonical form.
     /// @return digest d, a SHA-256 digest.
     /// @return challengePoint z = d mod 2^253.
     /// @return input pi = sha256(d ‖ y) mod 2^253.
     function publicInput(
         Claim calldata _claim,
         bytes32 _versionedHash,
-        bytes32 _y
+        bytes32 _y,
+        bool _nonCanonical
     )
         public
         pure
@@ -53,7 +58,8 @@ abstract contract ZkClaimInput {
                 _claim.dataCommitment,
                 _claim.queueBefore,
                 _claim.queueAfter,
-                _versionedHash
+                _versionedHash,
+                _nonCanonical
             )
         );
         challengePoint = bytes32(uint256(digest) & MASK_253);
@@ -91,10 +97,12 @@ abstract contract ZkClaimInput {
 
     /// @dev The circuit's public inputs for `_claim` with the blob opening `_opening`
     ///      (`OPENING_BYTES` long), and the challenge point z; `ok` is false when the opening is
-    ///      not of the claim's blob. The opening itself is checked by `_opens`.
+    ///      not of the claim's blob. The opening itself is checked by `_opens` (only when the blob
+    ///      is canonical).
     function _inputsOf(
         Claim calldata _claim,
-        bytes calldata _opening
+        bytes calldata _opening,
+        bool _nonCanonical
     )
         internal
         pure
@@ -103,7 +111,7 @@ abstract contract ZkClaimInput {
         bytes32 versionedHash = bytes32(_opening[0:32]);
         if (keccak256(abi.encodePacked(versionedHash)) != _claim.blobsHash) return (false, z, inputs);
         uint256 input;
-        (, z, input) = publicInput(_claim, versionedHash, bytes32(_opening[32:64]));
+        (, z, input) = publicInput(_claim, versionedHash, bytes32(_opening[32:64]), _nonCanonical);
         inputs = new uint256[](1);
         inputs[0] = input;
         ok = true;

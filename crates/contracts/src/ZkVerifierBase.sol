@@ -57,16 +57,16 @@ abstract contract ZkVerifierBase is ZkClaimInput, IZkVerifier {
     /// @inheritdoc IZkVerifier
     /// @dev `_proof` is `PROOF_BYTES` long (layout above); anything else returns false. The checks,
     ///      cheapest first: length, blobsHash, Groth16 (about 190,000 gas), then the blob opening
-    ///      (50,000 gas). A wrong KZG proof or commitment makes the point-evaluation precompile
+    ///      (50,000 gas, skipped for a blob not in canonical form). A wrong KZG proof or commitment makes the point-evaluation precompile
     ///      fail, which consumes the gas forwarded to it, and then returns false.
-    function verify(Claim calldata _claim, bytes calldata _proof) external view returns (bool) {
+    function verify(Claim calldata _claim, bool _nonCanonical, bytes calldata _proof) external view returns (bool) {
         if (_proof.length != PROOF_BYTES) return false;
         bytes calldata opening = _proof[256:416];
-        (bool ok, bytes32 z, uint256[] memory inputs) = _inputsOf(_claim, opening);
+        (bool ok, bytes32 z, uint256[] memory inputs) = _inputsOf(_claim, opening, _nonCanonical);
         if (!ok) return false;
         Groth16.Proof memory proof = abi.decode(_proof[0:256], (Groth16.Proof));
         if (!Groth16.verify(_toKey(_verifyingKeyWords()), proof, inputs)) return false;
-        return _opens(opening, z);
+        return _nonCanonical || _opens(opening, z);
     }
 
     /// @notice The verifying key: alpha (x, y), beta, gamma, delta (each x_im, x_re, y_im, y_re),

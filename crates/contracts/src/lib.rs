@@ -10,8 +10,9 @@
 //! `testing/vectors/generate.mjs`; see [`poseidon`].
 //!
 //! Libraries with only internal functions (`Groth16`, `BabyJubjub`: EdDSA-Poseidon on Baby Jubjub,
-//! EIP-2494) inline into the contracts that use them and have no bindings of their own; tests reach
-//! them through harnesses in [`test_fixtures`].
+//! EIP-2494; `BlobBatch`: a blob element's KZG check and the batch header rule) inline into the
+//! contracts that use them and have no bindings of their own; tests reach them through harnesses
+//! in [`test_fixtures`] or through the contracts.
 //!
 //! This crate holds no logic beyond encoding: it must not talk to a chain (that is `tribunal-l1`).
 

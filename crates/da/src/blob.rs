@@ -9,17 +9,18 @@
 //! alloy's decoder returns `None` for any problem; [`decode_blobs`] names the problem instead, and
 //! also refuses non-zero padding, so each payload has exactly one encoding.
 //!
-//! A *posted* batch is read with [`read_batch`], which is total (docs/stf.md): a blob field
-//! element's top byte is ignored, a header that does not decode means no records, a record that
-//! holds no transfer or withdrawal is [`Tx::Undecodable`], and elements after the last record are
-//! ignored. Every leg (ZK, TEE, OP) reads blobs this way, so no posted bytes can refuse a batch.
+//! A *posted* batch is read with [`read_batch`], which is total (docs/stf.md): a blob not in
+//! canonical form ([`read_header`]: a top byte set, a header that does not decode or counts too
+//! many records, or anything after the last record) carries no records, and a record that holds
+//! no transfer or withdrawal is [`Tx::Undecodable`]. Every leg (ZK, TEE, OP) reads blobs this way,
+//! so no posted bytes can refuse a batch, and every posted blob can be proven by every leg.
 
 use alloy_eips::eip4844::{
     Blob, FIELD_ELEMENTS_PER_BLOB, builder::SidecarBuilder, builder::SimpleCoder,
 };
 use tribunal_primitives::{
     Batch, BatchNumber, ChainId, Tx,
-    batch::{BATCH_VERSION, RECORD_BYTES, read_record},
+    batch::{BATCH_VERSION, MAX_BATCH_TXS, RECORD_BYTES, read_record},
 };
 
 use crate::error::{BlobError, DaError};
@@ -112,15 +113,41 @@ fn element(blobs: &[Blob], g: usize) -> [u8; 32] {
     })
 }
 
-/// The record count of the batch `blobs` hold, or `None` when their first two elements are not
-/// the header of batch `number` of `chain_id` (then the batch has no records). Top bytes are
-/// ignored. Element 0: `length: u64` in bytes 1..9, zeros after; element 1: `version ‖ chain_id ‖
-/// number ‖ count: u32 ‖ 0^10` in bytes 1..32; `length = 31 + 124·count`, within the blobs.
-/// `DisputeGame._readHeader` is the same rule on chain.
-pub fn read_header(blobs: &[Blob], chain_id: ChainId, number: BatchNumber) -> Option<usize> {
+/// The record count of batch `number` of `chain_id` when `blobs` hold it in canonical form, after
+/// `messages` L1 messages; `None` when they do not, and then the batch has no records
+/// (docs/stf.md). Canonical form, every clause checked by the circuit or provable on L1 with at
+/// most three KZG openings ([`non_canonical_evidence`], `Inbox.proveNonCanonical`):
+/// - every field element's top byte is zero;
+/// - element 0 is `length: u64` in bytes 1..9, zeros after; element 1 is `version ‖ chain_id ‖
+///   number ‖ count: u32 ‖ 0^10` in bytes 1..32, with `length = 31 + 124·count` within the blobs;
+/// - `messages + count` is at most [`MAX_BATCH_TXS`];
+/// - every element after the last record (from `2 + 4·count`) is zero.
+pub fn read_header(
+    blobs: &[Blob],
+    messages: usize,
+    chain_id: ChainId,
+    number: BatchNumber,
+) -> Option<usize> {
+    if non_canonical_evidence(blobs, messages, chain_id, number).is_some() {
+        return None;
+    }
+    header_count(blobs, messages, chain_id, number)
+}
+
+/// The header rule alone (elements 0 and 1, top bytes included in "non-zero padding").
+fn header_count(
+    blobs: &[Blob],
+    messages: usize,
+    chain_id: ChainId,
+    number: BatchNumber,
+) -> Option<usize> {
     let length_word = element(blobs, 0);
     let header = element(blobs, 1);
-    if length_word[9..].iter().any(|&b| b != 0) || header[22..].iter().any(|&b| b != 0) {
+    if length_word[0] != 0
+        || header[0] != 0
+        || length_word[9..].iter().any(|&b| b != 0)
+        || header[22..].iter().any(|&b| b != 0)
+    {
         return None;
     }
     let length = u64::from_be_bytes(length_word[1..9].try_into().expect("8 bytes"));
@@ -133,10 +160,35 @@ pub fn read_header(blobs: &[Blob], chain_id: ChainId, number: BatchNumber) -> Op
         && chain == chain_id.0
         && batch == number.0
         && length == expected
-        && length <= available as u64)
+        && length <= available as u64
+        && messages.saturating_add(count) <= MAX_BATCH_TXS)
         .then_some(count)
 }
 
+/// The field elements (indices counted across `blobs`) whose KZG openings prove on L1 that
+/// `blobs` do not hold batch `number` in canonical form ([`read_header`]); `None` when they do.
+/// One of, in this order of preference:
+/// - `[g]`: element `g`'s top byte is not zero;
+/// - `[0, 1]`: elements 0 and 1 are not the header of a batch of at most
+///   `MAX_BATCH_TXS − messages` records;
+/// - `[0, 1, g]`: `g` is past the last record the header counts and not zero.
+///
+/// `Inbox.proveNonCanonical` checks exactly these three forms.
+pub fn non_canonical_evidence(
+    blobs: &[Blob],
+    messages: usize,
+    chain_id: ChainId,
+    number: BatchNumber,
+) -> Option<Vec<usize>> {
+    let elements = blobs.len() * FIELD_ELEMENTS;
+    if let Some(g) = (0..elements).find(|&g| element(blobs, g)[0] != 0) {
+        return Some(vec![g]);
+    }
+    let Some(count) = header_count(blobs, messages, chain_id, number) else {
+        return Some(vec![0, 1]);
+    };
+    (2 + 4 * count..elements).find(|&g| element(blobs, g) != [0; 32]).map(|g| vec![0, 1, g])
+}
 /// Record `j`'s 124 bytes: the low 31 bytes of elements `2 + 4j ..= 5 + 4j`.
 pub fn record_bytes(blobs: &[Blob], j: usize) -> [u8; RECORD_BYTES] {
     let mut record = [0u8; RECORD_BYTES];
@@ -147,15 +199,15 @@ pub fn record_bytes(blobs: &[Blob], j: usize) -> [u8; RECORD_BYTES] {
 }
 
 /// Batch `number` of `chain_id` as every leg executes it: its L1 `messages` (the `Inbox` range,
-/// in queue order), then the records `blobs` hold ([`read_header`], [`read_record`]). Total: any
-/// bytes give a batch.
+/// in queue order), then the records `blobs` hold in canonical form ([`read_header`],
+/// [`read_record`]): none when they are not in it. Total: any bytes give a batch.
 pub fn read_batch(
     blobs: &[Blob],
     messages: &[Tx],
     chain_id: ChainId,
     number: BatchNumber,
 ) -> Batch {
-    let records = read_header(blobs, chain_id, number).unwrap_or(0);
+    let records = read_header(blobs, messages.len(), chain_id, number).unwrap_or(0);
     let mut txs = messages.to_vec();
     txs.extend((0..records).map(|j| read_record(&record_bytes(blobs, j))));
     Batch { chain_id, number, txs }

@@ -15,7 +15,10 @@ pub mod error;
 pub mod fees;
 pub mod kzg;
 
-pub use blob::{blobs_needed, decode_batch, decode_blobs, encode_blobs, read_batch, read_header};
+pub use blob::{
+    blobs_needed, decode_batch, decode_blobs, encode_blobs, non_canonical_evidence, read_batch,
+    read_header,
+};
 pub use error::{BlobError, DaError};
 pub use fees::{BlobFeeQuote, BlobSchedule};
 pub use kzg::{

@@ -118,12 +118,14 @@ fn real_mainnet_blobs() {
     });
 }
 
-/// `read_batch` is total and reads a posted blob as docs/stf.md says: top bytes are ignored,
-/// anything after the last record is ignored, a record that holds no transaction is
-/// `Tx::Undecodable`, and a header of another batch means no records.
+/// `read_batch` is total and reads a posted blob as docs/stf.md says: a blob in canonical form
+/// gives its records (one that holds no transaction is `Tx::Undecodable`); any other blob (a top
+/// byte set, junk after the last record, another batch's header, too many transactions) gives
+/// none, and `non_canonical_evidence` names the elements that prove it on L1.
 #[test]
 fn read_batch_is_total() {
-    use tribunal_primitives::{BatchNumber, ChainId, Tx, tx::RawRecord};
+    use tribunal_da::non_canonical_evidence as evidence;
+    use tribunal_primitives::{BatchNumber, ChainId, Tx, batch::MAX_BATCH_TXS, tx::RawRecord};
     let (chain, number) = (ChainId(901), BatchNumber(3));
     let record = |tag: u8| {
         let mut r = [0u8; 124];
@@ -131,22 +133,38 @@ fn read_batch_is_total() {
         Tx::Undecodable(RawRecord(r))
     };
     let batch = Batch { chain_id: chain, number, txs: vec![record(0x7f), record(0x03)] };
-    let mut blobs = encode_blobs(&batch.encode()).unwrap();
+    let blobs = encode_blobs(&batch.encode()).unwrap();
     assert_eq!(tribunal_da::read_batch(&blobs, &[], chain, number), batch);
-    // Top bytes of the header and of a record, and junk after the last record.
-    for g in [0usize, 1, 2, 7] {
-        blobs[0].0[32 * g] = 0x42;
+    assert_eq!(evidence(&blobs, 0, chain, number), None);
+    let records = |b: &[Blob], messages: usize, n: BatchNumber| {
+        tribunal_da::read_header(b, messages, chain, n)
+    };
+    assert_eq!(records(&blobs, MAX_BATCH_TXS - 2, number), Some(2));
+
+    // A top byte anywhere: the header's, a record's, or an element past the records.
+    for g in [0usize, 1, 2, 9, 20, 4095] {
+        let mut top = blobs.clone();
+        top[0].0[32 * g] = 0x42;
+        assert_eq!(records(&top, 0, number), None, "top byte of element {g}");
+        assert!(tribunal_da::read_batch(&top, &[], chain, number).txs.is_empty());
+        assert_eq!(evidence(&top, 0, chain, number), Some(vec![g]));
     }
-    blobs[0].0[32 * 20 + 5] = 9;
-    assert_eq!(tribunal_da::read_batch(&blobs, &[], chain, number), batch);
-    // Another batch's header: no records.
-    let none = tribunal_da::read_batch(&blobs, &[], chain, BatchNumber(4));
-    assert!(none.txs.is_empty());
-    assert_eq!(tribunal_da::read_header(&blobs, ChainId(902), number), None);
-    // A count past the blob: no records.
+    // Junk after the last record (elements 2..=9 hold the two records).
+    for g in [10usize, 11, 4095] {
+        let mut junk = blobs.clone();
+        junk[0].0[32 * g + 31] = 9;
+        assert_eq!(records(&junk, 0, number), None, "junk in element {g}");
+        assert_eq!(evidence(&junk, 0, chain, number), Some(vec![0, 1, g]));
+    }
+    // Another batch's or chain's header, a count past the blob, too many transactions.
+    assert_eq!(records(&blobs, 0, BatchNumber(4)), None);
+    assert_eq!(evidence(&blobs, 0, chain, BatchNumber(4)), Some(vec![0, 1]));
+    assert_eq!(tribunal_da::read_header(&blobs, 0, ChainId(902), number), None);
     let mut long = blobs.clone();
     long[0].0[32 + 19..32 + 23].copy_from_slice(&5000u32.to_be_bytes());
-    assert_eq!(tribunal_da::read_header(&long, chain, number), None);
+    assert_eq!(records(&long, 0, number), None);
+    assert_eq!(records(&blobs, MAX_BATCH_TXS - 1, number), None);
+    assert_eq!(evidence(&blobs, MAX_BATCH_TXS - 1, chain, number), Some(vec![0, 1]));
 }
 
 proptest! {
@@ -171,6 +189,9 @@ proptest! {
         let (at, value) = tweak;
         blobs[0].0[at as usize % 4096 * 32] = value;
         let batch = tribunal_da::read_batch(&blobs, &[], ChainId(901), BatchNumber(1));
+        let evidence = tribunal_da::non_canonical_evidence(&blobs, 0, ChainId(901), BatchNumber(1));
+        let header = tribunal_da::read_header(&blobs, 0, ChainId(901), BatchNumber(1));
         prop_assert!(batch.txs.len() == records as usize || batch.txs.is_empty());
+        prop_assert_eq!(evidence.is_none(), header.is_some());
     }
 }

@@ -475,7 +475,11 @@ async fn bare_verifications(l1: &impl L1, r: &Rollup, n: u64) -> eyre::Result<Ba
         queueBefore: raw.queueBefore,
         queueAfter: raw.queueAfter,
     };
-    let verify = ZkVerifier::verifyCall { _claim: sol_claim, _proof: proof.to_bytes() };
+    let verify = ZkVerifier::verifyCall {
+        _claim: sol_claim,
+        _nonCanonical: proof.witness.non_canonical,
+        _proof: proof.to_bytes(),
+    };
     let sender = &r.signers[9];
     let zk = l1.send(sender, L1Tx::call(r.d.zk_verifier, verify.abi_encode())).await?;
 

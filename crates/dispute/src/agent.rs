@@ -470,7 +470,22 @@ impl<L: L1> Player<L> {
             .to::<u64>();
         let mut next = self.store.cursor("claims")?;
         while next < count {
-            let verdict = self.trace(next).await?.map(|t| t.0.verdict.clone());
+            let traced = self.trace(next).await?;
+            if let Some(t) = &traced {
+                // Whoever judges a claim records a blob that is not canonical at once, well
+                // within the claim's evidence period, so its game reads the blob as every leg.
+                crate::evidence::prove_non_canonical(
+                    &self.l1,
+                    &self.sender,
+                    self.contracts.inbox,
+                    t.0.chain_id(),
+                    t.0.batch_number(),
+                    &t.1,
+                    t.0.messages,
+                )
+                .await?;
+            }
+            let verdict = traced.map(|t| t.0.verdict.clone());
             let mark = match &verdict {
                 None => ClaimMark::NotFollowed,
                 Some(v) if v.is_right() => ClaimMark::Right,
@@ -517,6 +532,24 @@ impl<L: L1> Player<L> {
             // call, so OP rules against the claim (rule 4) and the root bond is the
             // challenger's to win back.
             let traced = self.trace(claim).await?.expect("judged wrong, so traced");
+            // The game reads the blob as the Inbox holds it: a blob that is not canonical is
+            // recorded first (judging did it already), and challenges wait out the claim's
+            // evidence period.
+            let (trace, blobs) = (&traced.0, &traced.1);
+            crate::evidence::prove_non_canonical(
+                &self.l1,
+                &self.sender,
+                self.contracts.inbox,
+                trace.chain_id(),
+                trace.batch_number(),
+                blobs,
+                trace.messages,
+            )
+            .await?;
+            let evidence = self.game_view(DisputeGame::EVIDENCE_SECONDSCall {}).await?;
+            if now < starts_at + evidence {
+                return Ok(());
+            }
             let header = [blob_element(&traced.1, 0)?, blob_element(&traced.1, 1)?];
             let count = self.game_view(DisputeGame::nodeCountCall {}).await?.to::<u64>();
             let mut value = self.bond(1).await?;

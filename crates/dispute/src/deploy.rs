@@ -34,6 +34,10 @@ pub struct GameParams {
     pub clock_extension_secs: u64,
     /// Delay between resolution and payouts, in seconds (3.5 days).
     pub withdrawal_delay_secs: u64,
+    /// Time from the start of a claim's window (its proposal) before it can be challenged, in
+    /// seconds (3 hours): the time whoever judges the claim has to prove its blob not canonical
+    /// (`Inbox.proveNonCanonical`). Shorter than the window.
+    pub evidence_secs: u64,
     /// The bond on a game's root (the claim's side), posted by whoever creates the game, in wei
     /// (1 ETH).
     pub claim_bond: U256,
@@ -49,6 +53,7 @@ impl Default for GameParams {
             clock_secs: 7 * DAY / 2,
             clock_extension_secs: 3 * 3600,
             withdrawal_delay_secs: 7 * DAY / 2,
+            evidence_secs: 3 * 3600,
             claim_bond: U256::from(10u128.pow(18)),
             base_bond: U256::from(10u128.pow(17)),
         }
@@ -119,6 +124,7 @@ pub async fn deploy_game(
                     params.clock_secs,
                     params.clock_extension_secs,
                     params.withdrawal_delay_secs,
+                    params.evidence_secs,
                 ],
                 _claimBond: params.claim_bond,
                 _baseBond: params.base_bond,

@@ -15,6 +15,7 @@
 
 pub mod agent;
 pub mod deploy;
+pub mod evidence;
 pub mod queue;
 pub mod store;
 pub mod trace;

@@ -142,6 +142,16 @@ pub fn message_chunks(tx: &Tx) -> [U256; 4] {
 }
 
 impl Trace {
+    /// The batch the claim is about.
+    pub const fn batch_number(&self) -> u64 {
+        self.batch_number
+    }
+
+    /// The L2 chain the batch is on.
+    pub const fn chain_id(&self) -> tribunal_primitives::ChainId {
+        self.parent.config().chain_id
+    }
+
     /// Builds the trace of `claim`'s batch from its L1 `messages` (the `Inbox` range, in queue
     /// order; [`crate::queue::batch_messages`]) and `blobs`, executing on `parent` (the state
     /// after the previous batch, whose root must be the claim's parent root).
@@ -160,7 +170,8 @@ impl Trace {
         if blobs.is_empty() {
             return Err(TraceError::NoBlobs);
         }
-        let records = read_header(blobs, claim.chain_id, claim.batch_number).unwrap_or(0);
+        let records =
+            read_header(blobs, messages.len(), claim.chain_id, claim.batch_number).unwrap_or(0);
         let batch = read_batch(blobs, messages, claim.chain_id, claim.batch_number);
         let m = messages.len();
         let mut state = parent.clone();

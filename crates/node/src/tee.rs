@@ -86,6 +86,9 @@ pub enum TeeProverError {
     /// The enclave's backend failed, or gave a witness-level error on the worker's own witness.
     #[error("enclave: {0}")]
     Enclave(TeeError),
+    /// Recording a posted blob as not canonical failed (`Inbox.proveNonCanonical`).
+    #[error("non-canonical blob evidence: {0}")]
+    Evidence(#[from] tribunal_dispute::AgentError),
 }
 
 /// Times the worker tries to submit a held signature before it gives up on it.
@@ -408,7 +411,20 @@ impl<L: L1, E: Enclave> TeeProver<L, E> {
     async fn follow(&mut self, n: BatchNumber) -> Result<Result<(), String>, TeeProverError> {
         let blobs = self.blobs(n).await?;
         let messages = batch_messages(&self.l1, self.inbox, n.0).await?;
-        let batch = tribunal_da::read_batch(&blobs, &messages, self.state.config().chain_id, n);
+        let chain_id = self.state.config().chain_id;
+        // The ZK verifier and the game read a blob that is not canonical from the Inbox: the
+        // host records it as soon as it follows the batch.
+        tribunal_dispute::evidence::prove_non_canonical(
+            &self.l1,
+            &self.sender,
+            self.inbox,
+            chain_id,
+            n.0,
+            &blobs,
+            messages.len(),
+        )
+        .await?;
+        let batch = tribunal_da::read_batch(&blobs, &messages, chain_id, n);
         Ok(execute_batch(&mut self.state, &batch)
             .map(|out| tracing::debug!(batch = n.0, root = ?out.post_root, "TEE host followed"))
             .map_err(|e: StfError| format!("the STF refuses posted batch {}: {e}", n.0)))

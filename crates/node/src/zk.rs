@@ -192,6 +192,19 @@ impl<L: L1> ZkProver<L> {
             Ok(w) => w,
             Err(e) => return Ok(ZkOutcome::NotProvable { reason: e.to_string() }),
         };
+        if witness.non_canonical {
+            // The verifier reads "no records" from the Inbox: record it there first.
+            tribunal_dispute::evidence::prove_non_canonical(
+                &self.l1,
+                &self.sender,
+                self.inbox,
+                claim.chain_id,
+                n,
+                &blobs,
+                messages.len(),
+            )
+            .await?;
+        }
         let keys = self.keys.clone();
         let start = Instant::now();
         tracing::info!(claim = id, batch = n, slots = keys.config.batch_size, "proving");

@@ -329,3 +329,38 @@ fn a_withdrawal_to_an_address_that_refuses_eth_is_not_stuck() {
         assert_eq!(sys.view(sys.d.inbox, Inbox::owedCall(wallet)).await, U256::ZERO);
     });
 }
+
+/// A batch executes at most `MAX_BATCH_TXS` transactions, L1 messages included (the ZK circuit's
+/// slots): `postBatch` refuses to consume more messages, and a full batch of messages meets the
+/// forced-inclusion duty even while more are overdue, so no queue, however long, can stall
+/// posting or make a batch the circuit cannot prove.
+#[test]
+fn a_batch_consumes_at_most_max_batch_txs_messages() {
+    use tribunal_primitives::batch::MAX_BATCH_TXS;
+    run(async {
+        let l1 = DevL1::new();
+        let sys = System::deploy(&l1).await;
+        let inbox = sys.d.inbox;
+        let most = sys.view(inbox, Inbox::MAX_BATCH_TXSCall {}).await;
+        assert_eq!(most, U256::from(MAX_BATCH_TXS));
+        let queued = MAX_BATCH_TXS as u64 + 1;
+        for i in 0..queued {
+            let key = PrivateKey::from_bytes([i as u8 + 1; 32]).public_key().to_bytes();
+            let call = Inbox::depositCall { _pubkey: key.into() };
+            sys.send(&sys.stranger, inbox, call, U256::from(ETH)).await.unwrap();
+        }
+        let empty = |n: u64| Batch { chain_id: common::CHAIN, number: BatchNumber(n), txs: vec![] };
+        let err = sys.post(&sys.sequencer, &empty(1), queued).await.unwrap_err();
+        assert!(matches!(inbox_error(&err), Inbox::InboxErrors::Inbox_TooManyMessages(_)), "{err}");
+
+        // Every message overdue: a full batch is enough, and the next must take the rest.
+        l1.increase_time(DAY + 1).await.unwrap();
+        l1.mine().await.unwrap();
+        let err = sys.post(&sys.sequencer, &empty(1), queued - 2).await.unwrap_err();
+        assert!(matches!(inbox_error(&err), Inbox::InboxErrors::Inbox_ForcedInclusionDue(_)));
+        sys.post(&sys.sequencer, &empty(1), queued - 1).await.unwrap();
+        let err = sys.post(&sys.sequencer, &empty(2), queued - 1).await.unwrap_err();
+        assert!(matches!(inbox_error(&err), Inbox::InboxErrors::Inbox_ForcedInclusionDue(_)));
+        sys.post(&sys.stranger, &empty(2), queued).await.unwrap();
+    });
+}

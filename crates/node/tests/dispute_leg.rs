@@ -408,13 +408,15 @@ async fn leaves<L: L1Dev>(sys: &System<'_, L>, game: Address, id: u64) -> Vec<Di
 }
 
 /// The challenge call of claim `id` (posted as batch `batch`) with its header openings, and the
-/// value it takes: `moveBond(1)`, plus `CLAIM_BOND` when the call creates the game.
+/// value it takes: `moveBond(1)`, plus `CLAIM_BOND` when the call creates the game. Travels past
+/// the batch's evidence period first, when needed: no claim is challengeable before.
 async fn challenge_call<L: L1Dev>(
     sys: &System<'_, L>,
     game: Address,
     id: u64,
     batch: u64,
 ) -> (DisputeGame::challengeCall, U256) {
+    past_evidence_period(sys, game, id).await;
     let blobs = posted_blobs(sys, batch).await;
     let mut bond = sys.view(game, DisputeGame::moveBondCall { _depth: U256::from(1) }).await;
     let g = sys.view(game, DisputeGame::gameOfCall { _claimId: U256::from(id) }).await;
@@ -423,6 +425,18 @@ async fn challenge_call<L: L1Dev>(
     }
     let header = [blob_element(&blobs, 0).unwrap(), blob_element(&blobs, 1).unwrap()];
     (DisputeGame::challengeCall { _claimId: U256::from(id), _header: header }, bond)
+}
+
+/// Travels to the end of claim `id`'s evidence period (`DisputeGame.EVIDENCE_SECONDS` into its
+/// window), if not there yet.
+async fn past_evidence_period<L: L1Dev>(sys: &System<'_, L>, game: Address, id: u64) {
+    let starts = MultiProofFinality::windowStartOfCall { _id: U256::from(id) };
+    let starts = sys.view(sys.d.finality, starts).await;
+    let evidence = sys.view(game, DisputeGame::EVIDENCE_SECONDSCall {}).await;
+    let now = sys.l1.head().await.unwrap().timestamp;
+    if now < starts + evidence {
+        warp(sys.l1, starts + evidence - now).await;
+    }
 }
 
 /// What the agent withdrew from claim `id`'s game, in wei.
@@ -471,6 +485,7 @@ async fn wrong_root_loses<L: L1Dev>(l1: &L) -> Vec<(String, u64)> {
     let id = sys.propose(&wrong).await.unwrap();
     let (bond, create) = create_game(&sys, game, id).await;
     let mut gas = vec![("create".to_string(), create)];
+    past_evidence_period(&sys, game, id).await;
 
     // The honest claim on batch 1 is right; the wrong one is judged wrong and challenged.
     let acted = challenger.poll().await.unwrap();
@@ -773,6 +788,7 @@ fn a_player_who_misses_its_clock_loses_and_agents_survive_a_restart() {
         let wrong = Claim { post_root: StateRoot(Fr::from(7u64)), ..honest };
         let id = sys.propose(&wrong).await.unwrap();
         create_game(&sys, game, id).await;
+        past_evidence_period(&sys, game, id).await;
         let challenge = {
             let mut c = agents(&sys, game, &dir).0;
             let acted = c.poll().await.unwrap();
@@ -951,6 +967,7 @@ fn posted_garbage_is_skipped_and_the_right_claim_wins() {
         let id = sys.propose(&right).await.unwrap();
         create_game(&sys, game, wrong).await;
         create_game(&sys, game, id).await;
+        past_evidence_period(&sys, game, wrong).await;
         let acted = c.poll().await.unwrap();
         assert!(acted.contains(&Action::Judged { claim: id, verdict: Some(Verdict::Right) }));
         assert!(acted.contains(&Action::Judged { claim: wrong, verdict: Some(Verdict::WrongEnd) }));
@@ -1517,4 +1534,79 @@ proptest::proptest! {
             prop_assert_eq!(got.as_ref(), trace.at(k + 1), "step {} ({:?})", k, batch.txs[k]);
         }
     }
+}
+
+/// A blob that is not in canonical form (here: junk after its one record) carries no records,
+/// and the game reads it so once the `Inbox` holds the proof. Nobody can challenge a claim before
+/// its evidence period ends (so a proposer cannot bundle a challenge of its own claim ahead of
+/// the proof); every agent that judges the claim records the proof at once. The claim that applies
+/// the record loses to the data alone, and the right claim has nothing to dispute.
+#[test]
+fn a_blob_not_in_canonical_form_is_read_with_no_records_by_the_game() {
+    run(async {
+        let l1 = DevL1::new();
+        let (mut sys, game) = System::deploy_with_game(&l1, GameParams::default()).await;
+        let dir = tempfile::tempdir().unwrap();
+        let (mut c, _) = agents(&sys, game, &dir);
+        let (_, out1) = batch1(&mut sys).await;
+        sys.propose(&sys.claim(&out1).await).await.unwrap();
+        let (alice, _) = keys();
+        let applied = Batch {
+            chain_id: CHAIN,
+            number: BatchNumber(2),
+            txs: vec![transfer(&alice, 0, 1, 5, 0)],
+        };
+        let mut blobs = tribunal_da::encode_blobs(&applied.encode()).unwrap();
+        blobs[0].0[32 * 2000 + 31] = 1;
+        let sidecar = tribunal_da::sidecar_7594(blobs.clone()).unwrap();
+        let call = Inbox::postBatchCall { _batchNumber: 2, _queueEnd: 2 };
+        l1.send(&sys.sequencer, L1Tx::call(sys.d.inbox, call.abi_encode()).with_sidecar(sidecar))
+            .await
+            .unwrap();
+        let posted = tribunal_da::read_batch(&blobs, &[], CHAIN, BatchNumber(2));
+        assert!(posted.txs.is_empty());
+        let out2 = execute_batch(&mut sys.state.clone(), &posted).unwrap();
+        let right = sys.claim(&out2).await;
+        let out_applied = execute_batch(&mut sys.state.clone(), &applied).unwrap();
+        let wrong = sys.claim(&out_applied).await;
+        assert_ne!(right.post_root, wrong.post_root);
+        let right_id = sys.propose(&right).await.unwrap();
+        let wrong_id = sys.propose(&wrong).await.unwrap();
+
+        // Right after the proposal, nobody challenges: the proposer's race is refused.
+        let blob_header = [blob_element(&blobs, 0).unwrap(), blob_element(&blobs, 1).unwrap()];
+        let bond = sys.view(game, DisputeGame::CLAIM_BONDCall {}).await
+            + sys.view(game, DisputeGame::moveBondCall { _depth: U256::from(1) }).await;
+        let early =
+            DisputeGame::challengeCall { _claimId: U256::from(wrong_id), _header: blob_header };
+        let e = sys.send(&sys.stranger, game, early, bond).await.unwrap_err();
+        let e = DisputeGame::DisputeGameErrors::abi_decode(e.revert_data().unwrap()).unwrap();
+        assert!(matches!(e, DisputeGame::DisputeGameErrors::Game_EvidencePeriod(_)), "{e:?}");
+
+        // The challenger records the proof as it judges the claims, and waits.
+        let acted = c.poll().await.unwrap();
+        assert!(
+            acted.contains(&Action::Judged { claim: wrong_id, verdict: Some(Verdict::WrongEnd) })
+        );
+        assert!(!acted.iter().any(|a| matches!(a, Action::Opened { .. })));
+        assert!(sys.view(sys.d.inbox, Inbox::nonCanonicalCall { _batchNumber: 2 }).await);
+
+        // After the period: the game reads no records, so the record-applying claim is proven
+        // wrong by the data alone, and the right claim has nothing to dispute.
+        past_evidence_period(&sys, game, wrong_id).await;
+        let acted = c.poll().await.unwrap();
+        let challenge = acted
+            .iter()
+            .find_map(|a| match a {
+                Action::Opened { claim, challenge, .. } if *claim == wrong_id => Some(*challenge),
+                _ => None,
+            })
+            .expect("the wrong claim is challenged");
+        let node = sys.view(game, DisputeGame::nodeOfCall { _id: U256::from(challenge) }).await;
+        assert!(node.proven && node.hi == 0, "no records: proven by the data");
+        let (open, value) = challenge_call(&sys, game, right_id, 2).await;
+        let e = sys.send(&sys.stranger, game, open, value).await.unwrap_err();
+        let e = DisputeGame::DisputeGameErrors::abi_decode(e.revert_data().unwrap()).unwrap();
+        assert!(matches!(e, DisputeGame::DisputeGameErrors::Game_NothingToDispute(_)), "{e:?}");
+    });
 }

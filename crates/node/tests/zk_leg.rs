@@ -289,3 +289,140 @@ fn forged_proofs_under_dev_keys_are_evidence_that_freezes_the_zk_leg() {
         assert!(DevTrapdoor::derive(&other, keys.vk()).is_err());
     });
 }
+
+/// Posts `blob` as batch `number`, consuming the queue up to `queue_end`.
+async fn post_blob<L: L1Dev>(
+    sys: &System<'_, L>,
+    blob: &alloy_eips::eip4844::Blob,
+    number: u64,
+    queue_end: u64,
+) {
+    use alloy_sol_types::SolCall;
+    let sidecar = tribunal_da::sidecar_7594(vec![*blob]).unwrap();
+    let call =
+        tribunal_contracts::Inbox::postBatchCall { _batchNumber: number, _queueEnd: queue_end };
+    let tx = tribunal_l1::L1Tx::call(sys.d.inbox, call.abi_encode()).with_sidecar(sidecar);
+    sys.l1.send(&sys.sequencer, tx).await.unwrap();
+}
+
+/// Issue 21's last hole, closed: a poster who writes a blob that is not in canonical form (junk
+/// after the last record, a top byte set, a header of another batch) used to send that batch,
+/// and so every later one, onto the 7-day slow path, since the circuit binds only a canonical
+/// blob. Now every leg reads such a blob as carrying no records; anyone proves it to the `Inbox`
+/// with at most three KZG openings (never for a canonical blob), and the ZK leg proves the
+/// batch's messages alone under that flag: ZK + TEE, final at once.
+#[test]
+fn a_blob_not_in_canonical_form_is_final_on_the_instant_path() {
+    use tribunal_contracts::Inbox;
+    use tribunal_dispute::evidence::prove_non_canonical;
+    run(async {
+        let keys = keys();
+        let l1 = DevL1::new();
+        let code = tribunal_zk::verifier::deploy_code(keys.vk(), keys.insecure).unwrap();
+        let mut sys = System::deploy_with(&l1, LegImpl::Create(Box::new(move |_| code))).await;
+        let alice = PrivateKey::from_bytes([0xa1; 32]);
+        let bob = PrivateKey::from_bytes([0xb0; 32]);
+        let (b1, out1) = sys.deposit_batch(&[&alice, &bob]).await;
+        let (id1, proof1) = prove_posted(&sys, &keys, &b1, &out1).await;
+        sys.prove_zk(id1, proof1.to_bytes()).await.unwrap();
+        let claim1 = sys.claim(&out1).await;
+        sys.attest_tee(id1, sys.tee_signature(&enclave(0), &claim1)).await.unwrap();
+
+        // Batch 2: a valid transfer, then one junk byte far past it.
+        let t = Signed::sign(
+            Transfer { from: AccountIndex(0), to: AccountIndex(1), amount: Wei(ETH / 4), nonce: 0 },
+            CHAIN,
+            &alice,
+        );
+        let posted = Batch { chain_id: CHAIN, number: BatchNumber(2), txs: vec![Tx::Transfer(t)] };
+        // Blobs stay on the heap: a 128 KiB blob held across an await overflows the stack.
+        let mut blobs2 = tribunal_da::encode_blobs(&posted.encode()).unwrap();
+        blobs2[0].0[32 * 3000 + 31] = 0x5a;
+        post_blob(&sys, &blobs2[0], 2, 2).await;
+        let batch = tribunal_da::read_batch(&blobs2, &[], CHAIN, BatchNumber(2));
+        assert!(batch.txs.is_empty(), "no records: the transfer does not apply");
+        let out2 = execute_batch(&mut sys.state, &batch).unwrap();
+        assert_eq!(out2.post_root, out1.post_root);
+        let claim2 = sys.claim(&out2).await;
+        let id2 = sys.propose(&claim2).await.unwrap();
+        let witness = BatchWitness::new(&keys.config, &batch, &out2, &blobs2[0]).unwrap();
+        assert!(witness.non_canonical && witness.claim == claim2);
+        let proof2 = prove(&keys, witness).unwrap();
+
+        // Until the Inbox holds the blob as not canonical, the proof binds the blob's opening,
+        // which the circuit's own bytes do not match.
+        let e = sys.prove_zk(id2, proof2.to_bytes()).await.unwrap_err();
+        assert!(matches!(
+            finality_error(&e),
+            MultiProofFinality::MultiProofFinalityErrors::Finality_InvalidProof(_)
+        ));
+
+        // No evidence exists against a canonical blob, and openings must verify.
+        let blobs1 = tribunal_da::encode_blobs(&b1.encode()).unwrap();
+        let open = |blobs: &[alloy_eips::eip4844::Blob], g: usize| {
+            let e = tribunal_dispute::agent::blob_element(blobs, g).unwrap();
+            Inbox::BlobElement { value: e.value, commitment: e.commitment, proof: e.proof }
+        };
+        let attempt = |n: u64, elements: Vec<usize>, openings: Vec<Inbox::BlobElement>| {
+            let call = Inbox::proveNonCanonicalCall {
+                _batchNumber: n,
+                _elements: elements.into_iter().map(U256::from).collect(),
+                _openings: openings,
+            };
+            sys.send(&sys.stranger, sys.d.inbox, call, U256::ZERO)
+        };
+        for elements in [vec![5], vec![0, 1], vec![0, 1, 3000], vec![0, 1, 2]] {
+            let openings = elements.iter().map(|&g| open(&blobs1, g)).collect();
+            let e = attempt(1, elements.clone(), openings).await.unwrap_err();
+            assert!(
+                matches!(common::inbox_error(&e), Inbox::InboxErrors::Inbox_NotEvidence(_)),
+                "evidence {elements:?} against a canonical blob: {e}"
+            );
+        }
+        let mut forged = open(&blobs1, 3000);
+        forged.value = U256::from(1);
+        let e = attempt(1, vec![0, 1, 3000], vec![open(&blobs1, 0), open(&blobs1, 1), forged])
+            .await
+            .unwrap_err();
+        assert!(matches!(common::inbox_error(&e), Inbox::InboxErrors::Inbox_BadBlobProof(_)));
+        let e = attempt(9, vec![0], vec![open(&blobs1, 0)]).await.unwrap_err();
+        assert!(matches!(common::inbox_error(&e), Inbox::InboxErrors::Inbox_NotPosted(_)));
+        let canonical = prove_non_canonical(&l1, &sys.stranger, sys.d.inbox, CHAIN, 1, &blobs1, 2);
+        assert_eq!(canonical.await.unwrap(), None, "nothing to prove for a canonical blob");
+
+        // Anyone proves batch 2's junk; a second proof is a no-op.
+        let gas = prove_non_canonical(&l1, &sys.stranger, sys.d.inbox, CHAIN, 2, &blobs2, 0);
+        let gas = gas.await.unwrap().expect("sent");
+        eprintln!("gas proveNonCanonical, header and one junk element (three openings): {gas}");
+        assert!(sys.view(sys.d.inbox, Inbox::nonCanonicalCall { _batchNumber: 2 }).await);
+        let again = attempt(2, vec![0], vec![open(&blobs2, 0)]).await.unwrap();
+        assert!(again.logs.is_empty(), "already recorded: nothing changes");
+
+        // Now the ZK leg proves the batch, and with the TEE it is final at once.
+        let r = sys.prove_zk(id2, proof2.to_bytes()).await.unwrap();
+        eprintln!("gas proveZk of a batch with no records (no point evaluation): {}", r.gas_used);
+        sys.attest_tee(id2, sys.tee_signature(&enclave(0), &claim2)).await.unwrap();
+        let status = sys
+            .view(sys.d.finality, MultiProofFinality::statusOfCall { _id: U256::from(id2) })
+            .await;
+        assert!(status.isFinal, "ZK + TEE: final at once");
+
+        // The other two forms: a top byte set (one opening), another batch's header (two).
+        let empty = Batch { chain_id: CHAIN, number: BatchNumber(3), txs: vec![] };
+        let mut top = tribunal_da::encode_blobs(&empty.encode()).unwrap();
+        top[0].0[32 * 7] = 0x01;
+        post_blob(&sys, &top[0], 3, 2).await;
+        let other = Batch { chain_id: CHAIN, number: BatchNumber(7), txs: vec![] };
+        let header = tribunal_da::encode_blobs(&other.encode()).unwrap();
+        post_blob(&sys, &header[0], 4, 2).await;
+        for (n, blobs, elements) in [(3u64, top, vec![7usize]), (4, header, vec![0, 1])] {
+            let got = tribunal_da::non_canonical_evidence(&blobs, 0, CHAIN, BatchNumber(n));
+            assert_eq!(got, Some(elements));
+            prove_non_canonical(&l1, &sys.stranger, sys.d.inbox, CHAIN, n, &blobs, 0)
+                .await
+                .unwrap()
+                .expect("sent");
+            assert!(sys.view(sys.d.inbox, Inbox::nonCanonicalCall { _batchNumber: n }).await);
+        }
+    });
+}

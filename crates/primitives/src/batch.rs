@@ -49,6 +49,11 @@ pub const WITHDRAW_BYTES: usize = 1 + 4 + 20 + 16 + 8 + 64;
 pub const DEPOSIT_BYTES: usize = 1 + 4 + 32 + 16;
 /// Bytes per field element when bytes are packed into field elements (as in blobs).
 pub const BYTES_PER_CHUNK: usize = 31;
+/// Most transactions a posted batch executes, L1 messages and blob records together: the ZK
+/// circuit's slot count. `Inbox.postBatch` refuses to consume more messages
+/// (`Inbox.MAX_BATCH_TXS`), and a blob whose header counts more records than the rest is not in
+/// canonical form, so it carries none (`tribunal_da::read_header`).
+pub const MAX_BATCH_TXS: usize = 32;
 
 /// A sequence number of batches, starting at 1 (0 names the genesis state).
 #[derive(Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]

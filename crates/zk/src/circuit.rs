@@ -495,6 +495,9 @@ impl ConstraintSynthesizer<Fr> for BatchCircuit {
         }
         // The blob's record count, and the number of L1 messages before its records.
         let count = kinds.iter().fold(Num::zero(), |acc, k| acc.add(&k.record()));
+        // A blob L1 holds as not in canonical form carries no records (docs/stf.md).
+        let non_canonical = Boolean::new_witness(cs.clone(), || known(w.map(|w| w.non_canonical)))?;
+        Num::from_bool(&non_canonical).mul_equals(cs, &count, &Num::zero())?;
         let messages = kinds.iter().fold(Num::zero(), |acc, k| acc.add(&k.l1()));
         let messages_bits =
             messages.to_bits_le(cs, (usize::BITS - cfg.batch_size.leading_zeros()) as usize)?;
@@ -598,6 +601,9 @@ impl ConstraintSynthesizer<Fr> for BatchCircuit {
         }
         let vh = UInt8::new_witness_vec(cs.clone(), &w.map_or([0u8; 32], |w| w.versioned_hash.0))?;
         preimage.extend(vh);
+        let mut flag_bits = vec![non_canonical];
+        flag_bits.resize(8, Boolean::FALSE);
+        preimage.push(UInt8::from_bits_le(&flag_bits));
         let digest = Sha256Gadget::digest(&preimage)?.0;
         let z_bits = masked_bits_le(&digest)?;
         let y = evaluate_blob(cs.clone(), &z_bits, &elements)?;

@@ -4,11 +4,12 @@ use tribunal_stf::StfConfig;
 
 /// Bumped whenever the circuit's constraints change, so cached keys of an older circuit are
 /// never reused.
-pub const CIRCUIT_VERSION: u32 = 5;
+pub const CIRCUIT_VERSION: u32 = 6;
 
-/// The largest batch one blob holds: the SimpleCoder header, the batch header, then four field
-/// elements per transaction, in 4096 field elements.
-pub const MAX_BATCH_SIZE: usize = (4096 - 2) / 4;
+/// The most slots a circuit has: the protocol's most transactions per batch
+/// ([`tribunal_primitives::batch::MAX_BATCH_TXS`]). A larger circuit would prove records of a blob
+/// that counts more, which the STF reads as carrying none.
+pub const MAX_BATCH_SIZE: usize = tribunal_primitives::batch::MAX_BATCH_TXS;
 
 /// The parameters a circuit (and so its keys) is built for.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
@@ -27,11 +28,11 @@ pub enum ConfigError {
     /// A depth outside `1..=32`.
     #[error("tree depth {0} is outside 1..=32")]
     Depth(u8),
-    /// The batch size is zero, not a power of two, above one blob, or above the withdrawal
+    /// The batch size is zero, not a power of two, above `MAX_BATCH_SIZE`, or above the withdrawal
     /// tree's leaves (a withdrawal's leaf is its transaction's position).
     #[error(
-        "batch size {size} must be a power of two, at most {MAX_BATCH_SIZE} (one blob) and at \
-         most 2^withdrawal_depth = {withdrawal_leaves}"
+        "batch size {size} must be a power of two, at most {MAX_BATCH_SIZE} (the protocol's most \
+         transactions per batch) and at most 2^withdrawal_depth = {withdrawal_leaves}"
     )]
     BatchSize {
         /// Requested size.
@@ -98,7 +99,7 @@ mod tests {
         };
         assert!(bad(|c| c.batch_size = 12));
         assert!(bad(|c| c.batch_size = 0));
-        assert!(bad(|c| c.batch_size = 2048));
+        assert!(bad(|c| c.batch_size = 64));
         assert!(bad(|c| c.account_depth = 33));
         assert!(bad(|c| {
             c.withdrawal_depth = 3;

@@ -2,8 +2,9 @@
 //! encodings the Solidity verifier reads.
 //!
 //! What a proof says: executing the L1 messages between `queue_before` and `queue_after`, then
-//! the records in the blob with versioned hash `vh` (in its canonical form), on the account tree
-//! with root `parent_root`, gives `post_root` and the withdrawal root. The circuit proves
+//! the records in the blob with versioned hash `vh` (in its canonical form; none when L1 holds
+//! the blob as not canonical, the public `non_canonical` flag), on the account tree with root
+//! `parent_root`, gives `post_root` and the withdrawal root. The circuit proves
 //! the same rules as [`tribunal_stf::execute_batch`], and its witness is read from that
 //! function's output: there is no second implementation of the rules here.
 //!
@@ -17,10 +18,9 @@
 //! binds the claim and, through the EIP-4844 point-evaluation precompile, the posted blob
 //! (the "proof of equivalence" of Scroll and Taiko). No claim field is trusted from the prover.
 //!
-//! Limits, each a typed [`witness::WitnessError`]: a batch must fit one blob and the circuit's
-//! slots; an L1 transaction the STF *skipped* (a forced transaction with a bad signature or an
-//! overdraft, a deposit with an invalid key) cannot be proven yet, so such a batch finalizes
-//! through the TEE and the dispute game (docs/finality.md rule 2).
+//! Limits, each a typed [`witness::WitnessError`]: a batch must fit the circuit's slots (at most
+//! the protocol's `MAX_BATCH_TXS`, so every batch fits the largest circuit). Every blob is
+//! provable: a canonical one with its records, any other as carrying none.
 //!
 //! This crate owns the circuit, its gadgets, the keys and the proof encoding. It must not talk to
 //! L1 (that is `tribunal-l1`) nor decide when to prove (that is the node).

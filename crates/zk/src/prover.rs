@@ -55,7 +55,7 @@ impl BatchProof {
     /// `ZkClaimInput.publicInput` computes it from the claim and the blob opening.
     pub fn public_input_word(&self) -> U256 {
         let w = &self.witness;
-        let pi = public_input(&claim_digest(&w.claim, &w.versioned_hash), &w.y);
+        let pi = public_input(&claim_digest(&w.claim, &w.versioned_hash, w.non_canonical), &w.y);
         U256::from_limbs(ark_ff::PrimeField::into_bigint(pi).0)
     }
 

@@ -97,6 +97,10 @@ pub struct BatchWitness {
     pub y: [u8; 32],
     /// The Groth16 public input.
     pub public_input: Fr,
+    /// Whether the blob is not in canonical form (`tribunal_da::read_header`): the batch then has
+    /// no records, the proof holds only with `Inbox.nonCanonical` set, and `y` opens the
+    /// circuit's own blob (an empty batch's), which the verifier does not check.
+    pub non_canonical: bool,
     /// Transaction slots, padded to the circuit's batch size.
     pub slots: Vec<SlotWitness>,
 }
@@ -162,10 +166,16 @@ impl BatchWitness {
             return Err(WitnessError::Mismatch("receipts or batch number"));
         }
         let bytes = batch.encode();
-        let decoded = tribunal_da::decode_blobs(std::slice::from_ref(blob))
-            .map_err(|e| WitnessError::Blob(e.to_string()))?;
-        if decoded != bytes {
-            return Err(WitnessError::Blob("the blob does not hold this batch".into()));
+        let decoded = tribunal_da::decode_blobs(std::slice::from_ref(blob)).ok();
+        let non_canonical = decoded.as_ref() != Some(&bytes);
+        if non_canonical {
+            // Only a blob the STF reads as carrying no records, and this batch has none.
+            let messages = batch.txs.iter().filter(|t| t.kind().is_l1()).count();
+            let blobs = std::slice::from_ref(blob);
+            let records = tribunal_da::read_header(blobs, messages, batch.chain_id, batch.number);
+            if records.is_some() || messages != batch.txs.len() {
+                return Err(WitnessError::Blob("the blob does not hold this batch".into()));
+            }
         }
         let mut slots = Vec::with_capacity(b);
         for (tx, receipt) in batch.txs.iter().zip(&output.receipts) {
@@ -233,6 +243,7 @@ impl BatchWitness {
             kzg_proof: [0; 48],
             y: [0; 32],
             public_input: Fr::ZERO,
+            non_canonical,
             slots,
         };
         w.open(blob)?;
@@ -241,6 +252,8 @@ impl BatchWitness {
 
     /// Binds the witness to `blob`: sets the claim's `blobs_hash`, the versioned hash, and the
     /// KZG opening at the challenge point of the current claim, and recomputes the public input.
+    /// When [`Self::non_canonical`], the opening is of the circuit's own blob (the empty batch's
+    /// header), since the batch reads nothing from `blob`.
     ///
     /// [`Self::new`] calls this with the batch's blob; calling it again after changing the claim
     /// (or with another blob) gives the statement a dishonest prover would have to prove.
@@ -250,18 +263,30 @@ impl BatchWitness {
     /// BLS12-381 modulus).
     pub fn open(&mut self, blob: &Blob) -> Result<(), WitnessError> {
         let settings = EnvKzgSettings::Default.get();
-        let kzg_blob = c_kzg::Blob::new(blob.0);
+        let kzg = |b: &Blob| c_kzg::Blob::new(b.0);
         let commitment = settings
-            .blob_to_kzg_commitment(&kzg_blob)
+            .blob_to_kzg_commitment(&kzg(blob))
             .map_err(|e| WitnessError::Blob(format!("{e:?}")))?
             .to_bytes()
             .into_inner();
         self.versioned_hash = kzg_to_versioned_hash(&commitment);
         self.claim.blobs_hash = keccak256(self.versioned_hash);
-        let digest = claim_digest(&self.claim, &self.versioned_hash);
+        let digest = claim_digest(&self.claim, &self.versioned_hash, self.non_canonical);
         let z = c_kzg::Bytes32::new(challenge_point(&digest));
+        let opened = if self.non_canonical {
+            let empty = Batch {
+                chain_id: self.claim.chain_id,
+                number: self.claim.batch_number,
+                txs: Vec::new(),
+            };
+            let blobs = tribunal_da::encode_blobs(&empty.encode())
+                .map_err(|e| WitnessError::Blob(e.to_string()))?;
+            kzg(&blobs[0])
+        } else {
+            kzg(blob)
+        };
         let (proof, y) = settings
-            .compute_kzg_proof(&kzg_blob, &z)
+            .compute_kzg_proof(&opened, &z)
             .map_err(|e| WitnessError::Blob(format!("{e:?}")))?;
         self.y = *y;
         self.commitment = commitment;

@@ -220,6 +220,63 @@ fn a_wrong_post_root_or_a_mismatched_blob_is_refused() {
     assert!(check(cfg, Some(honest)).0);
 }
 
+/// A blob that is not in canonical form (here: junk after its last record) carries no records:
+/// the circuit proves its messages alone, with `non_canonical` in the public input. A malicious
+/// prover can neither apply records under that flag, nor prove the junk blob without it.
+#[test]
+fn a_non_canonical_blob_is_proven_as_carrying_no_records() {
+    let (mut state, users, cfg) = setup();
+    let posted = Batch {
+        chain_id: CHAIN,
+        number: BatchNumber(1),
+        txs: vec![users[1].deposit(5), transfer(&users, 0, 1, 10, 0)],
+    };
+    let mut junk = tribunal_da::encode_blobs(&posted.encode()).unwrap().remove(0);
+    junk.0[32 * 300 + 31] = 1;
+    let messages = [users[1].deposit(5)];
+    let batch =
+        tribunal_da::read_batch(std::slice::from_ref(&junk), &messages, CHAIN, BatchNumber(1));
+    assert_eq!(batch.txs.len(), 1, "the STF reads no records");
+    let mut honest_state = state.clone();
+    let out = execute_batch(&mut honest_state, &batch).unwrap();
+    let honest = BatchWitness::new(&cfg, &batch, &out, &junk).unwrap();
+    assert!(honest.non_canonical);
+    let (ok, _, which) = check(cfg, Some(honest.clone()));
+    assert!(ok, "unsatisfied: {which:?}");
+
+    // Without the flag, the circuit's blob (its own canonical bytes) is not the posted one.
+    let mut unflagged = honest;
+    unflagged.non_canonical = false;
+    unflagged.open(&junk).unwrap();
+    let (ok, _, which) = check(cfg, Some(unflagged));
+    println!("unflagged junk blob, unsatisfied: {which:?}");
+    assert!(!ok, "a non-canonical blob proven as canonical");
+
+    // With the flag, records cannot be applied.
+    let out = execute_batch(&mut state, &posted).unwrap();
+    let canonical = &tribunal_da::encode_blobs(&posted.encode()).unwrap()[0];
+    let mut flagged = BatchWitness::new(&cfg, &posted, &out, canonical).unwrap();
+    assert!(!flagged.non_canonical);
+    flagged.non_canonical = true;
+    flagged.open(&junk).unwrap();
+    let (ok, _, which) = check(cfg, Some(flagged));
+    println!("records under the flag, unsatisfied: {which:?}");
+    assert!(!ok, "records applied from a blob held non-canonical");
+
+    assert!(
+        matches!(
+            BatchWitness::new(
+                &cfg,
+                &posted,
+                &execute_batch(&mut setup().0, &posted).unwrap(),
+                &junk
+            ),
+            Err(WitnessError::Blob(_))
+        ),
+        "the witness builder refuses records from a non-canonical blob"
+    );
+}
+
 #[test]
 fn a_batch_that_does_not_fit_is_a_typed_error() {
     let (mut state, users, cfg) = setup();

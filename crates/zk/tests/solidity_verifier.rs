@@ -156,7 +156,7 @@ fn fixture() -> Fixture {
     let versioned_hash = kzg_to_versioned_hash(&commitment);
     let mut claim = claim();
     claim.blobs_hash = keccak256(versioned_hash);
-    let d = claim_digest(&claim, &versioned_hash);
+    let d = claim_digest(&claim, &versioned_hash, false);
     let (commitment, kzg_proof, y) = open(&blob, challenge_point(&d));
     let pi = public_input(&d, &y);
     let (proof, inputs) = prove_product(&pk, pi, 0, 2);
@@ -186,7 +186,16 @@ fn sol_claim(c: &Claim) -> ZkVerifier::Claim {
 }
 
 fn verify_call(claim: &Claim, proof: &Bytes) -> Vec<u8> {
-    ZkVerifier::verifyCall { _claim: sol_claim(claim), _proof: proof.clone() }.abi_encode()
+    verify_call_with(claim, false, proof)
+}
+
+fn verify_call_with(claim: &Claim, non_canonical: bool, proof: &Bytes) -> Vec<u8> {
+    let call = ZkVerifier::verifyCall {
+        _claim: sol_claim(claim),
+        _nonCanonical: non_canonical,
+        _proof: proof.clone(),
+    };
+    call.abi_encode()
 }
 
 async fn deploy(l1: &DevL1, code: Bytes) -> Address {
@@ -374,9 +383,14 @@ fn every_corruption_returns_false() {
         for (name, claim, proof) in &cases {
             assert!(!verify(&l1, verifier, claim, proof).await, "{name} verified");
         }
+        // The flag is bound: a canonical batch's proof is not one of "no records" (which would
+        // skip the blob opening), and the opening is still checked without the flag.
+        let call = verify_call_with(&fx.claim, true, &good);
+        let out = l1.call(Address::ZERO, verifier, call.into()).await.unwrap();
+        assert!(!ZkVerifier::verifyCall::abi_decode_returns(&out).unwrap(), "flag not bound");
 
         // Arkworks agrees where the corruption is a valid public input or point.
-        let d = claim_digest(&other_post_root(&fx), &fx.versioned_hash);
+        let d = claim_digest(&other_post_root(&fx), &fx.versioned_hash, false);
         assert!(!Groth16::<Bn254>::verify(&fx.vk, &[public_input(&d, &fx.y)], &fx.proof).unwrap());
         let mut a_moved = fx.proof.clone();
         a_moved.a = (a_moved.a + G1Affine::generator()).into_affine();
@@ -397,7 +411,7 @@ fn a_valid_groth16_proof_for_a_wrong_blob_value_returns_false() {
         let fx = fixture();
         let l1 = DevL1::new();
         let verifier = deploy(&l1, deploy_code(&fx.vk, true).unwrap()).await;
-        let d = claim_digest(&fx.claim, &fx.versioned_hash);
+        let d = claim_digest(&fx.claim, &fx.versioned_hash, false);
 
         // y' ≠ p(z), with a Groth16 proof of pi(d, y'): the point evaluation refuses it.
         let mut y = fx.y;
@@ -433,14 +447,16 @@ fn public_input_matches_the_rust_definition() {
             claim.post_root = StateRoot(-Fr::from(i + 1));
             let vh = keccak256(i.to_be_bytes());
             let y = keccak256(vh).0;
+            let non_canonical = i % 2 == 1;
             let call = ZkVerifier::publicInputCall {
                 _claim: sol_claim(&claim),
                 _versionedHash: vh,
                 _y: y.into(),
+                _nonCanonical: non_canonical,
             };
             let out = l1.call(Address::ZERO, verifier, call.abi_encode().into()).await.unwrap();
             let r = ZkVerifier::publicInputCall::abi_decode_returns(&out).unwrap();
-            let d = claim_digest(&claim, &vh);
+            let d = claim_digest(&claim, &vh, non_canonical);
             assert_eq!(r.digest, B256::from(d));
             assert_eq!(r.challengePoint, B256::from(challenge_point(&d)));
             assert_eq!(r.input, U256::from_limbs(public_input(&d, &y).into_bigint().0));

@@ -24,3 +24,14 @@ struct Claim {
     /// @dev L1 message queue accumulator after them.
     bytes32 queueAfter;
 }
+
+/// @notice One field element of a posted blob with its KZG opening, as the point-evaluation
+///         precompile (EIP-4844) checks it.
+struct BlobElement {
+    /// @dev The element (a BLS12-381 scalar, big-endian).
+    uint256 value;
+    /// @dev The blob's 48-byte KZG commitment.
+    bytes commitment;
+    /// @dev The 48-byte KZG proof.
+    bytes proof;
+}

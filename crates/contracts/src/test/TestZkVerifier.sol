@@ -10,7 +10,7 @@ import { IZkVerifier } from "interfaces/IZkVerifier.sol";
 ///         make valid and invalid proofs of any claim.
 contract TestZkVerifier is IZkVerifier {
     /// @inheritdoc IZkVerifier
-    function verify(Claim calldata _claim, bytes calldata _proof) external pure returns (bool) {
+    function verify(Claim calldata _claim, bool, bytes calldata _proof) external pure returns (bool) {
         return _proof.length == 32 && bytes32(_proof) == keccak256(abi.encode(_claim));
     }
 }

@@ -157,6 +157,35 @@ pub(super) async fn poisoned_batch(w: &mut World) -> eyre::Result<()> {
     w.post(&w.r.keys.sequencer.clone(), &next, index + 1).await??;
     settle(w, &w.r.keys.proposer.clone(), &next).await?;
     say!(w, "the sequencer's batch {} after it is final at once too", n + 1);
+
+    // The sequencer's key posts a blob that is not in canonical form: a valid transfer, then a
+    // junk byte far past it. Every leg reads it as carrying no records; the node proves that to
+    // the Inbox with three KZG openings, and the batch is final at once.
+    let m = n + 2;
+    let again = Transfer { from: a, to: b, amount: Wei(ETH / 100), nonce: 1 };
+    let written = Batch {
+        chain_id: chain,
+        number: BatchNumber(m),
+        txs: vec![Tx::Transfer(Signed::sign(again, chain, &alice))],
+    };
+    let mut blobs = tribunal_da::encode_blobs(&written.encode())?;
+    blobs[0].0[32 * 4000 + 31] = 0x5a;
+    let read = tribunal_da::read_batch(&blobs, &[], chain, BatchNumber(m));
+    eyre::ensure!(read.txs.is_empty(), "a non-canonical blob carries records");
+    w.post_blobs(&w.r.keys.sequencer.clone(), m, blobs, index + 1).await??;
+    say!(
+        w,
+        "the sequencer posts batch {m}: a transfer, then a junk byte in field element 4000 (not canonical: no records)"
+    );
+    settle(w, &w.r.keys.proposer.clone(), &read).await?;
+    eyre::ensure!(
+        view(&*w.l1, inbox, Inbox::nonCanonicalCall { _batchNumber: m }).await?,
+        "the Inbox does not hold batch {m} as not canonical"
+    );
+    say!(
+        w,
+        "batch {m} is final at once (ZK under the Inbox's non-canonical flag, and TEE): the transfer did not apply"
+    );
     Ok(())
 }
 

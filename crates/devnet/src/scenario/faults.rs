@@ -77,6 +77,14 @@ async fn propose_wrong(w: &World, from: &PrivateKeySigner, honest: u64) -> eyre:
         from.address(),
         c.batchNumber
     );
+    // Claims become challengeable once their batch's evidence period has passed.
+    let evidence = view(&*w.l1, w.r.game.game, DisputeGame::EVIDENCE_SECONDSCall {}).await?;
+    w.travel(evidence).await?;
+    say!(
+        w,
+        "time-travelling {} hours: the batch's evidence period (anyone may prove its blob not canonical), after which games read its header",
+        evidence / 3600
+    );
     Ok(id)
 }
 

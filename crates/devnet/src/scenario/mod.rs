@@ -47,7 +47,8 @@ pub enum Scenario {
     CensoringSequencer,
     /// Past the forced-inclusion deadline a stranger posts a batch of garbage records with an
     /// unpayable forced transfer: every transaction is skipped, the batch is final at once, and
-    /// so is the next.
+    /// so is the next; so is a later blob with junk past its last record, which carries no
+    /// records.
     PoisonedBatch,
     /// The proposer proposes, then goes silent with the provers down: after 7 days with nothing
     /// final, the liveness failure is recorded and the council's ZK upgrade runs at once.
@@ -249,8 +250,20 @@ impl World {
         queue_end: u64,
     ) -> eyre::Result<Result<L1Receipt, L1Error>> {
         let blobs = tribunal_da::encode_blobs(&batch.encode())?;
+        self.post_blobs(from, batch.number.0, blobs, queue_end).await
+    }
+
+    /// Posts `blobs` as they are (canonical or not) as batch `number`, consuming the queue up
+    /// to `queue_end`.
+    pub(super) async fn post_blobs(
+        &self,
+        from: &PrivateKeySigner,
+        number: u64,
+        blobs: Vec<alloy_eips::eip4844::Blob>,
+        queue_end: u64,
+    ) -> eyre::Result<Result<L1Receipt, L1Error>> {
         let sidecar = tribunal_da::sidecar_7594(blobs)?;
-        let call = Inbox::postBatchCall { _batchNumber: batch.number.0, _queueEnd: queue_end };
+        let call = Inbox::postBatchCall { _batchNumber: number, _queueEnd: queue_end };
         let tx = L1Tx::call(self.r.d.inbox, call.abi_encode()).with_sidecar(sidecar);
         Ok(self.l1.send(from, tx).await)
     }
