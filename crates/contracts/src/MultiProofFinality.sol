@@ -152,8 +152,8 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     }
 
     /// @notice Semantic version.
-    /// @custom:semver 0.4.0
-    string public constant version = "0.4.0";
+    /// @custom:semver 0.5.0
+    string public constant version = "0.5.0";
 
     /// @notice Leg ids.
     uint8 public constant LEG_ZK = 0;
@@ -193,6 +193,8 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     /// @notice Gas the TEE verifier gets to answer `isValidSigner`; a failure within it, or a
     ///         malformed answer, counts as "not a valid signer".
     uint256 public constant TEE_GAS = 100_000;
+    /// @notice The BN254 scalar field modulus: every root and commitment of a claim is below it.
+    uint256 public constant FIELD_MODULUS = 0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001;
 
     /// @notice Current ZK verifier.
     IZkVerifier public zkVerifier;
@@ -270,6 +272,9 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     error Finality_WrongBond(uint256 sent);
     /// @notice The batch is not posted in the inbox.
     error Finality_BatchNotPosted(uint64 batchNumber);
+    /// @notice A root or commitment that is no BN254 field element: no leg could ever prove or
+    ///         trace it, so nobody could challenge it either.
+    error Finality_NotAFieldElement(bytes32 value);
     /// @notice The same claim is already proposed.
     error Finality_DuplicateClaim(uint256 id);
     /// @notice No such claim.
@@ -354,7 +359,10 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     // ---------------------------------------------------------------- claims and approvals
 
     /// @notice Proposes a claim about a posted batch, with `BOND_WEI` attached. The batch
-    ///         context (blobs hash, queue accumulators) is read from the inbox.
+    ///         context (blobs hash, queue accumulators) is read from the inbox. Roots and the
+    ///         data commitment must be BN254 field elements (`Finality_NotAFieldElement`): an
+    ///         honest challenger cannot trace any other value, so such a claim would stand
+    ///         unchallenged and make OP favour two results of one batch.
     /// @return id The claim id (proposal order, from 0).
     function propose(
         uint64 _batchNumber,
@@ -365,6 +373,10 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     ) external payable returns (uint256 id) {
         if (_batchNumber == 0) revert Finality_GenesisBatch();
         if (msg.value != BOND_WEI) revert Finality_WrongBond(msg.value);
+        _requireField(_parentRoot);
+        _requireField(_postRoot);
+        _requireField(_withdrawalRoot);
+        _requireField(_dataCommitment);
         (bool posted, bytes32 blobsHash, bytes32 queueBefore, bytes32 queueAfter) = INBOX.batchContext(_batchNumber);
         if (!posted) revert Finality_BatchNotPosted(_batchNumber);
         Claim memory c = Claim({
@@ -718,6 +730,11 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     }
 
     // ---------------------------------------------------------------- internals
+
+    /// @dev Reverts unless `_value` is a BN254 field element.
+    function _requireField(bytes32 _value) internal pure {
+        if (uint256(_value) >= FIELD_MODULUS) revert Finality_NotAFieldElement(_value);
+    }
 
     /// @dev Whether the current ZK verifier accepts `_proof` of `_c`, its batch's canonical form
     ///      read from the inbox (docs/stf.md).

@@ -135,9 +135,16 @@ pub enum Action {
 }
 
 /// The L2 state after each posted batch, followed from the blobs on L1.
+///
+/// It keeps the states of the last `KEPT_STATES` batches; an older one (a claim on a batch that
+/// waits for the slow path behind many later ones, which an attacker may choose to dispute) is
+/// re-executed from genesis on demand, so no claim goes unjudged for its age.
 #[derive(Debug)]
 pub struct Replica {
+    genesis: State,
     states: BTreeMap<u64, State>,
+    /// The last state re-executed from genesis, older than `states` keeps.
+    replayed: Option<State>,
     broken: Option<u64>,
 }
 
@@ -147,11 +154,17 @@ const KEPT_STATES: usize = 64;
 impl Replica {
     /// A replica at `genesis` (batch 0).
     pub fn new(genesis: State) -> Self {
-        Self { states: BTreeMap::from([(genesis.head().0, genesis)]), broken: None }
+        Self {
+            states: BTreeMap::from([(genesis.head().0, genesis.clone())]),
+            genesis,
+            replayed: None,
+            broken: None,
+        }
     }
 
     /// The state after batch `n`, following posted batches up to it; `None` when a batch up to
-    /// `n` cannot be executed, or `n` is older than the states kept.
+    /// `n` cannot be executed. A state older than those kept is re-executed from genesis (slow:
+    /// one blob read per batch).
     ///
     /// # Errors
     /// [`AgentError::L1`] when reading L1 fails.
@@ -184,7 +197,24 @@ impl Replica {
                 }
             }
         }
-        Ok(self.states.get(&n))
+        let oldest = *self.states.first_key_value().expect("never empty").0;
+        if n >= oldest || self.broken.is_some_and(|b| b <= n) {
+            return Ok(self.states.get(&n));
+        }
+        if self.replayed.as_ref().is_none_or(|s| s.head().0 != n) {
+            tracing::info!(batch = n, "re-executing an old batch from genesis");
+            let mut state = self.genesis.clone();
+            for b in state.head().0 + 1..=n {
+                let blobs = blobs_of(l1, inbox, b).await?;
+                let messages = batch_messages(l1, inbox, b).await?;
+                let batch = read_batch(&blobs, &messages, state.config().chain_id, BatchNumber(b));
+                if execute_batch(&mut state, &batch).is_err() {
+                    return Ok(None);
+                }
+            }
+            self.replayed = Some(state);
+        }
+        Ok(self.replayed.as_ref())
     }
 }
 
@@ -418,6 +448,25 @@ impl<L: L1> Player<L> {
         Ok(self.traces.get(&id).cloned())
     }
 
+    /// Records claim `claim`'s blob on L1 as not canonical when it is not and the `Inbox` does
+    /// not hold it yet ([`crate::evidence::prove_non_canonical`]); nothing for a claim that
+    /// cannot be traced.
+    async fn record_non_canonical(&mut self, claim: u64) -> Result<(), AgentError> {
+        if let Some(t) = self.trace(claim).await? {
+            crate::evidence::prove_non_canonical(
+                &self.l1,
+                &self.sender,
+                self.contracts.inbox,
+                t.0.chain_id(),
+                t.0.batch_number(),
+                &t.1,
+                t.0.messages,
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
     async fn bond(&self, depth: u8) -> Result<U256, L1Error> {
         self.game_view(DisputeGame::moveBondCall { _depth: U256::from(depth) }).await
     }
@@ -470,22 +519,13 @@ impl<L: L1> Player<L> {
             .to::<u64>();
         let mut next = self.store.cursor("claims")?;
         while next < count {
-            let traced = self.trace(next).await?;
-            if let Some(t) = &traced {
-                // Whoever judges a claim records a blob that is not canonical at once, well
-                // within the claim's evidence period, so its game reads the blob as every leg.
-                crate::evidence::prove_non_canonical(
-                    &self.l1,
-                    &self.sender,
-                    self.contracts.inbox,
-                    t.0.chain_id(),
-                    t.0.batch_number(),
-                    &t.1,
-                    t.0.messages,
-                )
-                .await?;
+            let verdict = self.trace(next).await?.map(|t| t.0.verdict.clone());
+            // Whoever judges a claim records a blob that is not canonical at once, well within
+            // the claim's evidence period, so its game reads the blob as every leg. Retried by
+            // `game` through that period: a failure here never holds up the other games.
+            if let Err(e) = self.record_non_canonical(next).await {
+                tracing::warn!(claim = next, error = %e, "recording a non-canonical blob failed; retrying");
             }
-            let verdict = traced.map(|t| t.0.verdict.clone());
             let mark = match &verdict {
                 None => ClaimMark::NotFollowed,
                 Some(v) if v.is_right() => ClaimMark::Right,
@@ -527,29 +567,25 @@ impl<L: L1> Player<L> {
             Some(root) => self.answered(root, kind::CHALLENGE, variant(0)).await?,
             None => false,
         };
+        let evidence = self.game_view(DisputeGame::EVIDENCE_SECONDSCall {}).await?;
+        if now < starts_at + evidence {
+            // Nobody can challenge or resolve yet: keep trying to record a blob that is not
+            // canonical, in case judging could not.
+            if let Err(e) = self.record_non_canonical(claim).await {
+                tracing::warn!(claim, error = %e, "recording a non-canonical blob failed; retrying");
+            }
+            return Ok(());
+        }
         if self.side == Side::Challenger && !challenged && now < starts_at + window {
             // The challenger disputes a wrong claim; a game nobody opened it opens in the same
             // call, so OP rules against the claim (rule 4) and the root bond is the
             // challenger's to win back.
-            let traced = self.trace(claim).await?.expect("judged wrong, so traced");
-            // The game reads the blob as the Inbox holds it: a blob that is not canonical is
-            // recorded first (judging did it already), and challenges wait out the claim's
-            // evidence period.
-            let (trace, blobs) = (&traced.0, &traced.1);
-            crate::evidence::prove_non_canonical(
-                &self.l1,
-                &self.sender,
-                self.contracts.inbox,
-                trace.chain_id(),
-                trace.batch_number(),
-                blobs,
-                trace.messages,
-            )
-            .await?;
-            let evidence = self.game_view(DisputeGame::EVIDENCE_SECONDSCall {}).await?;
-            if now < starts_at + evidence {
+            let Some(traced) = self.trace(claim).await? else {
+                tracing::error!(claim, "a wrong claim can no longer be traced: not challenged");
                 return Ok(());
-            }
+            };
+            // The game reads the blob as the Inbox holds it.
+            self.record_non_canonical(claim).await?;
             let header = [blob_element(&traced.1, 0)?, blob_element(&traced.1, 1)?];
             let count = self.game_view(DisputeGame::nodeCountCall {}).await?.to::<u64>();
             let mut value = self.bond(1).await?;

@@ -86,9 +86,6 @@ pub enum TeeProverError {
     /// The enclave's backend failed, or gave a witness-level error on the worker's own witness.
     #[error("enclave: {0}")]
     Enclave(TeeError),
-    /// Recording a posted blob as not canonical failed (`Inbox.proveNonCanonical`).
-    #[error("non-canonical blob evidence: {0}")]
-    Evidence(#[from] tribunal_dispute::AgentError),
 }
 
 /// Times the worker tries to submit a held signature before it gives up on it.
@@ -413,8 +410,9 @@ impl<L: L1, E: Enclave> TeeProver<L, E> {
         let messages = batch_messages(&self.l1, self.inbox, n.0).await?;
         let chain_id = self.state.config().chain_id;
         // The ZK verifier and the game read a blob that is not canonical from the Inbox: the
-        // host records it as soon as it follows the batch.
-        tribunal_dispute::evidence::prove_non_canonical(
+        // host records it as soon as it follows the batch. Best effort: the TEE reads the blob
+        // itself, so a failure here never holds up attestations (the agents retry).
+        if let Err(e) = tribunal_dispute::evidence::prove_non_canonical(
             &self.l1,
             &self.sender,
             self.inbox,
@@ -423,7 +421,10 @@ impl<L: L1, E: Enclave> TeeProver<L, E> {
             &blobs,
             messages.len(),
         )
-        .await?;
+        .await
+        {
+            tracing::warn!(batch = n.0, error = %e, "recording a non-canonical blob failed");
+        }
         let batch = tribunal_da::read_batch(&blobs, &messages, chain_id, n);
         Ok(execute_batch(&mut self.state, &batch)
             .map(|out| tracing::debug!(batch = n.0, root = ?out.post_root, "TEE host followed"))

@@ -1610,3 +1610,46 @@ fn a_blob_not_in_canonical_form_is_read_with_no_records_by_the_game() {
         assert!(matches!(e, DisputeGame::DisputeGameErrors::Game_NothingToDispute(_)), "{e:?}");
     });
 }
+
+/// Attack: batch 2 waits for the slow path while 70 later batches are posted; then a wrong claim
+/// on batch 2 is proposed. The challenger's replica keeps only the latest states, so it used to
+/// leave such a claim unjudged ("not followed") and unchallenged: it would stand, and OP would
+/// favour two results of batch 2. Now the replica re-executes the old state from genesis, and
+/// the claim is judged wrong and challenged.
+#[test]
+fn a_wrong_claim_on_an_old_batch_is_still_judged_and_challenged() {
+    run(async {
+        let l1 = DevL1::new();
+        let (mut sys, game) = System::deploy_with_game(&l1, GameParams::default()).await;
+        let dir = tempfile::tempdir().unwrap();
+        let (mut c, _) = agents(&sys, game, &dir);
+        let (_, out1) = batch1(&mut sys).await;
+        sys.propose(&sys.claim(&out1).await).await.unwrap();
+        let queue = sys.view(sys.d.inbox, Inbox::queueLengthCall {}).await;
+        let mut outputs = Vec::new();
+        for n in 2..=72u64 {
+            let batch = Batch { chain_id: CHAIN, number: BatchNumber(n), txs: vec![] };
+            outputs.push(execute_batch(&mut sys.state, &batch).unwrap());
+            sys.post(&sys.sequencer, &batch, queue).await.unwrap();
+        }
+        // The challenger follows up to batch 72 through a right claim on it.
+        let last = sys.propose(&sys.claim(outputs.last().unwrap()).await).await.unwrap();
+        let acted = c.poll().await.unwrap();
+        assert!(acted.contains(&Action::Judged { claim: last, verdict: Some(Verdict::Right) }));
+
+        let right = sys.claim(&outputs[0]).await;
+        let wrong = sys.propose(&Claim { post_root: StateRoot(Fr::from(99u64)), ..right }).await;
+        let wrong = wrong.unwrap();
+        let acted = c.poll().await.unwrap();
+        assert!(
+            acted.contains(&Action::Judged { claim: wrong, verdict: Some(Verdict::WrongEnd) }),
+            "{acted:?}"
+        );
+        past_evidence_period(&sys, game, wrong).await;
+        let acted = c.poll().await.unwrap();
+        assert!(
+            acted.iter().any(|a| matches!(a, Action::Opened { claim, .. } if *claim == wrong)),
+            "the old wrong claim is challenged: {acted:?}"
+        );
+    });
+}

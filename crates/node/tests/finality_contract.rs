@@ -703,3 +703,41 @@ fn unchallengeable_claims_over_an_invented_parent_do_not_freeze_op() {
         assert!(sys.view(sys.d.finality, MultiProofFinality::frozenCall(U256::from(2))).await);
     });
 }
+
+/// Attack: a claim whose post root (or any root or commitment) is no BN254 field element can
+/// never be proven, attested or traced, so the honest challenger could not dispute it: it would
+/// stand through its window, OP would favour it beside the right claim, and that would read as
+/// OP disagreeing with itself (a frozen leg, for the price of one bond). `propose` refuses it.
+#[test]
+fn a_claim_with_a_value_outside_the_field_is_refused() {
+    use alloy_primitives::B256;
+    run(async {
+        let l1 = DevL1::new();
+        let sys = System::deploy(&l1).await;
+        let t = posted(&sys, 1).await;
+        let good = with_roots(&t[0], genesis(&sys), 11);
+        let modulus = sys.view(sys.d.finality, MultiProofFinality::FIELD_MODULUSCall {}).await;
+        for (field, value) in [("parent", modulus), ("post", U256::MAX), ("withdrawal", modulus)]
+            .into_iter()
+            .chain([("data", modulus + U256::from(1))])
+        {
+            let mut call = common::claim_propose_call(&good);
+            let word = B256::from(value);
+            match field {
+                "parent" => call._parentRoot = word,
+                "post" => call._postRoot = word,
+                "withdrawal" => call._withdrawalRoot = word,
+                _ => call._dataCommitment = word,
+            }
+            let bond = U256::from(10u128.pow(17));
+            let err = sys.send(&sys.sequencer, sys.d.finality, call, bond).await.unwrap_err();
+            assert!(
+                matches!(finality_error(&err), F::Finality_NotAFieldElement(_)),
+                "{field} root {value}: {err}"
+            );
+        }
+        let mut below = common::claim_propose_call(&good);
+        below._postRoot = B256::from(modulus - U256::from(1));
+        sys.send(&sys.sequencer, sys.d.finality, below, U256::from(10u128.pow(17))).await.unwrap();
+    });
+}
