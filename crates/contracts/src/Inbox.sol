@@ -321,7 +321,7 @@ contract Inbox {
         uint256 n = _elements.length;
         if (n == 0 || n > 3 || _openings.length != n) revert Inbox_NotEvidence(_batchNumber);
         bytes32[] memory hashes = b.blobHashes;
-        bool shown;
+        bool shown = false;
         for (uint256 i; i < n; ++i) {
             if (!BlobBatch.opens(hashes, _elements[i], _openings[i])) revert Inbox_BadBlobProof(_elements[i]);
             shown = shown || _openings[i].value >> 248 != 0;

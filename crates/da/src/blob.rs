@@ -128,10 +128,21 @@ pub fn read_header(
     chain_id: ChainId,
     number: BatchNumber,
 ) -> Option<usize> {
-    if non_canonical_evidence(blobs, messages, chain_id, number).is_some() {
+    if first_top_byte(blobs).is_some() {
         return None;
     }
-    header_count(blobs, messages, chain_id, number)
+    let count = header_count(blobs, messages, chain_id, number)?;
+    first_junk(blobs, count).is_none().then_some(count)
+}
+
+/// The first element (across `blobs`) whose top byte is set.
+fn first_top_byte(blobs: &[Blob]) -> Option<usize> {
+    (0..blobs.len() * FIELD_ELEMENTS).find(|&g| element(blobs, g)[0] != 0)
+}
+
+/// The first non-zero element after `count` records.
+fn first_junk(blobs: &[Blob], count: usize) -> Option<usize> {
+    (2 + 4 * count..blobs.len() * FIELD_ELEMENTS).find(|&g| element(blobs, g) != [0; 32])
 }
 
 /// The header rule alone (elements 0 and 1, top bytes included in "non-zero padding").
@@ -180,15 +191,15 @@ pub fn non_canonical_evidence(
     chain_id: ChainId,
     number: BatchNumber,
 ) -> Option<Vec<usize>> {
-    let elements = blobs.len() * FIELD_ELEMENTS;
-    if let Some(g) = (0..elements).find(|&g| element(blobs, g)[0] != 0) {
+    if let Some(g) = first_top_byte(blobs) {
         return Some(vec![g]);
     }
     let Some(count) = header_count(blobs, messages, chain_id, number) else {
         return Some(vec![0, 1]);
     };
-    (2 + 4 * count..elements).find(|&g| element(blobs, g) != [0; 32]).map(|g| vec![0, 1, g])
+    first_junk(blobs, count).map(|g| vec![0, 1, g])
 }
+
 /// Record `j`'s 124 bytes: the low 31 bytes of elements `2 + 4j ..= 5 + 4j`.
 pub fn record_bytes(blobs: &[Blob], j: usize) -> [u8; RECORD_BYTES] {
     let mut record = [0u8; RECORD_BYTES];

@@ -202,8 +202,12 @@ impl Replica {
             return Ok(self.states.get(&n));
         }
         if self.replayed.as_ref().is_none_or(|s| s.head().0 != n) {
-            tracing::info!(batch = n, "re-executing an old batch from genesis");
-            let mut state = self.genesis.clone();
+            // From the last replayed state when it is not past `n`, else from genesis.
+            let mut state = match self.replayed.take() {
+                Some(s) if s.head().0 < n => s,
+                _ => self.genesis.clone(),
+            };
+            tracing::info!(batch = n, from = state.head().0, "re-executing an old batch");
             for b in state.head().0 + 1..=n {
                 let blobs = blobs_of(l1, inbox, b).await?;
                 let messages = batch_messages(l1, inbox, b).await?;
