@@ -1536,6 +1536,19 @@ proptest::proptest! {
     }
 }
 
+/// A deployment with the default game, batch 1 posted and its right claim proposed, and a
+/// challenger agent (whose store lives in the returned directory).
+async fn batch1_proposed(
+    l1: &DevL1,
+) -> (System<'_, DevL1>, Address, tempfile::TempDir, Challenger<&DevL1>) {
+    let (mut sys, game) = System::deploy_with_game(l1, GameParams::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (c, _) = agents(&sys, game, &dir);
+    let (_, out1) = batch1(&mut sys).await;
+    sys.propose(&sys.claim(&out1).await).await.unwrap();
+    (sys, game, dir, c)
+}
+
 /// A blob that is not in canonical form (here: junk after its one record) carries no records,
 /// and the game reads it so once the `Inbox` holds the proof. Nobody can challenge a claim before
 /// its evidence period ends (so a proposer cannot bundle a challenge of its own claim ahead of
@@ -1545,11 +1558,7 @@ proptest::proptest! {
 fn a_blob_not_in_canonical_form_is_read_with_no_records_by_the_game() {
     run(async {
         let l1 = DevL1::new();
-        let (mut sys, game) = System::deploy_with_game(&l1, GameParams::default()).await;
-        let dir = tempfile::tempdir().unwrap();
-        let (mut c, _) = agents(&sys, game, &dir);
-        let (_, out1) = batch1(&mut sys).await;
-        sys.propose(&sys.claim(&out1).await).await.unwrap();
+        let (sys, game, _dir, mut c) = batch1_proposed(&l1).await;
         let (alice, _) = keys();
         let applied = Batch {
             chain_id: CHAIN,
@@ -1620,11 +1629,7 @@ fn a_blob_not_in_canonical_form_is_read_with_no_records_by_the_game() {
 fn a_wrong_claim_on_an_old_batch_is_still_judged_and_challenged() {
     run(async {
         let l1 = DevL1::new();
-        let (mut sys, game) = System::deploy_with_game(&l1, GameParams::default()).await;
-        let dir = tempfile::tempdir().unwrap();
-        let (mut c, _) = agents(&sys, game, &dir);
-        let (_, out1) = batch1(&mut sys).await;
-        sys.propose(&sys.claim(&out1).await).await.unwrap();
+        let (mut sys, game, _dir, mut c) = batch1_proposed(&l1).await;
         let queue = sys.view(sys.d.inbox, Inbox::queueLengthCall {}).await;
         let mut outputs = Vec::new();
         for n in 2..=72u64 {
