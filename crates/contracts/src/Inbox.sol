@@ -43,6 +43,10 @@ import { BlobElement } from "interfaces/Types.sol";
 ///        so its outcome depends only on the blob's bytes (a canonical blob has no evidence).
 ///      - `deposit`, `depositTo`, `forceTransfer`, `forceWithdraw`: anyone; each queues one
 ///        message the next batches must carry (paid for by its sender's L1 gas and value).
+///        A deposit is accepted only if the L2 must apply it: its key is a valid key of large
+///        order, its account exists or is new, and the bridge's balance stays below 2^128 wei
+///        (`Inbox_BridgeFull`), so no L2 credit can overflow. The STF never skips a deposit this
+///        contract accepted, and no deposited ETH can be stranded here.
 ///      - `claimWithdrawal`: anyone, for a leaf of a final withdrawal root (`finalWithdrawalRoot`,
 ///        rule 8), once; the amount goes to the leaf's recipient, and a recipient that refuses
 ///        ETH is owed it instead (`withdrawOwed`), so no recipient can make a claim revert.
@@ -76,7 +80,7 @@ contract Inbox {
 
     /// @notice Semantic version.
     /// @custom:semver 0.5.0
-    string public constant version = "0.5.0";
+    string public constant version = "0.6.0";
 
     /// @notice Most transactions a batch executes, L1 messages and blob records together: the ZK
     ///         circuit's slots (`tribunal_primitives::batch::MAX_BATCH_TXS`).
@@ -175,8 +179,11 @@ contract Inbox {
     /// @notice The public key is not a canonical packed Baby Jubjub point, or has low order (then
     ///         anyone could sign for the account): the L2 would skip the deposit.
     error Inbox_BadPublicKey(bytes32 pubkey);
-    /// @notice A deposit of zero or of 2^128 wei or more.
+    /// @notice A deposit of zero wei.
     error Inbox_BadAmount(uint256 amount);
+    /// @notice The deposit would lift the bridge's balance to 2^128 wei or more, the most that L2
+    ///         balances (u128) can hold together: refused so that no credit can overflow on L2.
+    error Inbox_BridgeFull(uint256 balance);
     /// @notice The account tree is full.
     error Inbox_AccountsExhausted();
     /// @notice No account with this index was created by a deposit.
@@ -508,7 +515,12 @@ contract Inbox {
     // ---------------------------------------------------------------- internals
 
     function _deposit(uint64 _account, bytes32 _pubkey) internal {
-        if (msg.value == 0 || msg.value > type(uint128).max) revert Inbox_BadAmount(msg.value);
+        if (msg.value == 0) revert Inbox_BadAmount(msg.value);
+        // Every L2 balance is at most the L2's total supply, which is at most this balance (every
+        // applied deposit was paid in here; a withdrawal leaves only after the L2 debited it).
+        // Capping it below 2^128 makes a credit overflow on L2 unreachable, so the STF never
+        // skips a deposit this contract accepted and no deposited ETH is stranded here.
+        if (address(this).balance > type(uint128).max) revert Inbox_BridgeFull(address(this).balance);
         // 53 bytes: kind, account (u32), pubkey, amount (u128); 2 chunks, so the cheaper PoseidonT3
         // (a deposit is the common message).
         _enqueue(abi.encodePacked(KIND_DEPOSIT, uint32(_account), _pubkey, uint128(msg.value)), 2);

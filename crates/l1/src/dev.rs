@@ -355,4 +355,14 @@ impl L1Dev for DevL1 {
         c.next_timestamp = Some(timestamp);
         Ok(())
     }
+    async fn set_balance(&self, address: Address, wei: U256) -> L1Result<()> {
+        let mut c = self.lock();
+        match c.db.cache.accounts.get_mut(&address) {
+            Some(account) => account.info.balance = wei,
+            None => c
+                .db
+                .insert_account_info(address, AccountInfo { balance: wei, ..Default::default() }),
+        }
+        Ok(())
+    }
 }

@@ -288,4 +288,11 @@ pub trait L1Dev: L1 {
     /// node's refusal.
     fn set_next_block_timestamp(&self, timestamp: u64)
     -> impl Future<Output = L1Result<()>> + Send;
+    /// Sets `address`'s balance to `wei`, at once (anvil's `anvil_setBalance`). Tests use it to
+    /// reach amounts no dev account holds, such as the bridge's 2^128-wei cap.
+    ///
+    /// # Errors
+    /// The node's refusal (RPC backend); never on the embedded chain.
+    fn set_balance(&self, address: Address, wei: U256)
+    -> impl Future<Output = L1Result<()>> + Send;
 }

@@ -227,6 +227,14 @@ impl L1Dev for RpcL1 {
             .map_err(transport)?;
         Ok(())
     }
+    async fn set_balance(&self, address: Address, wei: U256) -> L1Result<()> {
+        let _: serde_json::Value = self
+            .provider
+            .raw_request("anvil_setBalance".into(), (address, wei))
+            .await
+            .map_err(transport)?;
+        Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -364,3 +364,76 @@ fn a_batch_consumes_at_most_max_batch_txs_messages() {
         sys.post(&sys.stranger, &empty(2), queued).await.unwrap();
     });
 }
+
+/// Attack (issue 21): a deposit the STF skips strands its ETH in the bridge. Once keys are checked
+/// at the door, a credit overflow is the last reason to skip one: two deposits to one account
+/// that add up past 2^128 − 1 wei. The bridge caps its balance below 2^128, which bounds the L2's
+/// total supply and so every balance: the second deposit is refused on L1, and the STF applies
+/// every deposit the bridge accepted.
+async fn bridge_cap(l1: &(impl L1Dev + 'static)) {
+    use tribunal_primitives::tx::Deposit;
+    use tribunal_stf::TxError;
+    let mut sys = System::deploy(l1).await;
+    let inbox = sys.d.inbox;
+    let alice = PrivateKey::from_bytes([0xa1; 32]);
+    let key = alice.public_key().to_bytes();
+
+    // Without the cap, the STF must skip the overflowing credit: its ETH would stay here.
+    let mut state = sys.state.clone();
+    let overflowing = Batch {
+        chain_id: common::CHAIN,
+        number: BatchNumber(1),
+        txs: [1, u128::MAX]
+            .map(|wei| Tx::Deposit(Deposit { to: AccountIndex(0), pubkey: key, amount: Wei(wei) }))
+            .to_vec(),
+    };
+    let out = execute_batch(&mut state, &overflowing).unwrap();
+    assert!(matches!(out.receipts[1].status, TxStatus::Skipped(TxError::BalanceOverflow { .. })));
+
+    // The bridge: up to 2^128 − 1 wei in total, and not one more.
+    // Two parts: anvil refuses a single value near 2^128 (its funds check overflows).
+    l1.set_balance(sys.stranger.address(), U256::from(1) << 130).await.unwrap();
+    let held = l1.balance(inbox).await.unwrap();
+    let most = U256::from(u128::MAX) - held;
+    let half = U256::from(1) << 127;
+    let mut acc = tribunal_primitives::QueueAcc::EMPTY;
+    let call = Inbox::depositCall { _pubkey: key.into() };
+    let mut messages = queued(&sys.send(&sys.stranger, inbox, call, half).await.unwrap(), &mut acc);
+    for wei in [most - half - U256::from(1), U256::from(1)] {
+        let r = sys.send(&sys.stranger, inbox, Inbox::depositToCall { _account: 0 }, wei);
+        messages.extend(queued(&r.await.unwrap(), &mut acc));
+    }
+    assert_eq!(l1.balance(inbox).await.unwrap(), U256::from(u128::MAX));
+    let bob = PrivateKey::from_bytes([0xb0; 32]).public_key().to_bytes();
+    let one = U256::from(1);
+    let refused = [
+        sys.send(&sys.stranger, inbox, Inbox::depositToCall { _account: 0 }, one).await,
+        sys.send(&sys.stranger, inbox, Inbox::depositCall { _pubkey: bob.into() }, one).await,
+    ];
+    for err in refused {
+        let err = err.unwrap_err();
+        assert!(matches!(inbox_error(&err), Inbox::InboxErrors::Inbox_BridgeFull(_)), "{err}");
+    }
+
+    // Every accepted deposit is applied, and the batch settles on the instant path.
+    let batch = Batch { chain_id: common::CHAIN, number: BatchNumber(1), txs: messages };
+    let out = execute_batch(&mut sys.state, &batch).unwrap();
+    assert!(out.receipts.iter().all(|r| r.status == TxStatus::Applied));
+    let alice_balance = sys.state.account(AccountIndex(0)).unwrap().balance;
+    assert_eq!(U256::from(alice_balance.0), most);
+    sys.post(&sys.sequencer, &batch, 3).await.unwrap();
+    sys.finalize_instant(&out).await;
+}
+
+#[test]
+fn the_bridge_refuses_a_deposit_the_l2_could_not_credit_on_embedded_chain() {
+    run(async { bridge_cap(&DevL1::new()).await });
+}
+
+#[test]
+fn the_bridge_refuses_a_deposit_the_l2_could_not_credit_on_anvil() {
+    run(async {
+        let anvil = Anvil::spawn(None).await.expect("anvil (cd crates/contracts && npm install)");
+        bridge_cap(&anvil.rpc().unwrap()).await;
+    });
+}
