@@ -264,7 +264,7 @@ proptest! {
                     Tx::Withdraw(users[a as usize].withdraw(CHAIN, to, amount, nonce(&state, a)))
                 }
             };
-            let out = one(&mut state, tx.clone()).unwrap();
+            let out = one(&mut state, tx).unwrap();
             prop_assert_eq!(&out.receipts[0].status, &TxStatus::Applied, "{:?}", tx);
             if let Tx::Withdraw(w) = &tx {
                 bridge -= w.body.amount.0;
