@@ -34,9 +34,13 @@ pub struct DevnetArgs {
     /// Transfers per batch.
     #[arg(long, default_value_t = 16)]
     pub transfers: usize,
-    /// Transaction slots of the ZK circuit, and the most transactions per batch.
+    /// Transaction slots of the largest ZK circuit, and the most transactions per batch.
     #[arg(long, default_value_t = 32)]
     pub zk_slots: usize,
+    /// Slots of the smallest ZK circuit: keys for every power of two from this to `--zk-slots`,
+    /// a `ZkVerifierSet` of their verifiers, and each batch proven with the smallest that fits.
+    #[arg(long, default_value_t = 8)]
+    pub zk_min_slots: usize,
     /// Data directory for the node's redb stores; a temporary directory when absent.
     #[arg(long)]
     pub data_dir: Option<PathBuf>,
@@ -71,6 +75,7 @@ impl DevnetArgs {
             batches: self.batches,
             transfers: self.transfers,
             zk_slots: self.zk_slots,
+            zk_min_slots: self.zk_min_slots,
             chain_id: self.chain_id,
             l1_name: self.l1_rpc.clone().unwrap_or_else(|| "embedded revm chain (Osaka)".into()),
             stall: Duration::from_secs(self.stall_secs),
@@ -157,7 +162,11 @@ fn node_file(
         },
         services: config.services.into(),
         sequencer: config.sequencer.into(),
-        zk: ZkFile { slots: args.zk_slots, key_dir: Some(default_key_dir()) },
+        zk: ZkFile {
+            slots: args.zk_slots,
+            min_slots: Some(args.zk_min_slots),
+            key_dir: Some(default_key_dir()),
+        },
         tee: TeeFile {
             dev_enclave_key: Some(format!("0x{}", hex::encode(*DEV_ENCLAVE_KEY))),
             hold_for_zk_secs: config.tee_hold_for_zk.map_or(0, |d| d.as_secs()),

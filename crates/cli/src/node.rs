@@ -28,8 +28,8 @@ use tribunal_node::{
 use tribunal_stf::{State, StfConfig};
 use tribunal_tee::{DevEnclave, EnclaveConfig};
 use tribunal_zk::{
-    config::CircuitConfig,
-    keys::{default_key_dir, load_or_dev_setup},
+    keys::default_key_dir,
+    sizes::{load_or_dev_setup_sizes, sizes_between},
 };
 
 /// Arguments of `tribunal node`.
@@ -95,7 +95,8 @@ max_wait_ms = 2000                    # seal once the oldest pending transaction
 max_mempool = 65536
 
 [zk]                                  # optional
-slots = 32                            # the circuit size the deployed verifier checks
+slots = 32                            # the largest circuit size the deployed verifier checks
+# min_slots = 8                       # optional: also keys for 8 and 16 (a ZkVerifierSet of them)
 # key_dir = "/var/cache/tribunal/zk"  # optional: TRIBUNAL_ZK_KEYS or the user cache without it
 
 [tee]                                 # the only backend here is the INSECURE software enclave
@@ -298,15 +299,19 @@ impl From<SequencerFile> for SequencerConfig {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ZkFile {
-    /// Transaction slots of the circuit the deployed verifier checks.
+    /// Transaction slots of the largest circuit: the deployed verifier's, or its set's largest.
     pub slots: usize,
+    /// Slots of the smallest circuit to keep keys for (default: `slots`). With a `ZkVerifierSet`
+    /// deployed, the prover holds keys for every power of two from this to `slots` and proves
+    /// each batch with the smallest member circuit that fits it.
+    pub min_slots: Option<usize>,
     /// Where the Groth16 keys are cached (default: `TRIBUNAL_ZK_KEYS` or the user cache).
     pub key_dir: Option<PathBuf>,
 }
 
 impl Default for ZkFile {
     fn default() -> Self {
-        Self { slots: 32, key_dir: None }
+        Self { slots: 32, min_slots: None, key_dir: None }
     }
 }
 
@@ -393,6 +398,9 @@ impl NodeFile {
                 file.zk.slots
             )));
         }
+        let min = file.zk.min_slots.unwrap_or(file.zk.slots);
+        sizes_between(min, file.zk.slots)
+            .map_err(|e| ConfigError::Invalid(format!("zk.min_slots: {e}")))?;
         if file.sequencer.max_batch_txs == 0 || file.sequencer.max_batch_txs > file.zk.slots {
             return Err(ConfigError::Invalid(format!(
                 "sequencer.max_batch_txs {} must be between 1 and zk.slots {}",
@@ -498,12 +506,14 @@ pub fn run(args: NodeArgs) -> eyre::Result<()> {
             );
         }
         let keys = if file.services.zk {
-            let circuit = CircuitConfig::for_stf(&stf, file.zk.slots);
+            let min = file.zk.min_slots.unwrap_or(file.zk.slots);
+            let sizes = sizes_between(min, file.zk.slots)?;
             let dir = file.zk.key_dir.clone().unwrap_or_else(default_key_dir);
-            let keys = tokio::task::spawn_blocking(move || load_or_dev_setup(&dir, &circuit))
-                .await?
-                .wrap_err("ZK keys")?;
-            Some(Arc::new(keys))
+            let keys =
+                tokio::task::spawn_blocking(move || load_or_dev_setup_sizes(&dir, &stf, &sizes))
+                    .await?
+                    .wrap_err("ZK keys")?;
+            Some(keys)
         } else {
             None
         };

@@ -16,8 +16,10 @@ fn print(p: Progress) {
             "tribunal devnet: L2 chain {}, account tree depth {account_depth}, L1 {l1}",
             chain_id.0
         ),
-        Progress::ZkKeys { key_id, slots, dir } => println!(
-            "ZK: Groth16 circuit {key_id} ({slots} slots), INSECURE dev keys from {}",
+        Progress::ZkKeys { key_ids, dir } => println!(
+            "ZK: Groth16 circuits {} (a batch is proven with the smallest that fits), INSECURE \
+             dev keys from {}",
+            key_ids.join(", "),
             dir.display()
         ),
         Progress::Deployed { gas, inbox, finality, game, council } => {

@@ -49,6 +49,11 @@ mod bindings {
     );
     alloy_sol_types::sol!(
         #[derive(Debug, PartialEq, Eq)]
+        ZkVerifierSet,
+        "artifacts/ZkVerifierSet.json"
+    );
+    alloy_sol_types::sol!(
+        #[derive(Debug, PartialEq, Eq)]
         DisputeGame,
         "artifacts/DisputeGame.json"
     );
@@ -77,7 +82,7 @@ pub mod stf_step {
 
 pub use bindings::{
     AggregatedZkVerifier, DisputeGame, Groth16, Inbox, MultiProofFinality, ProofAggregator,
-    SecurityCouncil, StfStep, TeeVerifier, ZkVerifier,
+    SecurityCouncil, StfStep, TeeVerifier, ZkVerifier, ZkVerifierSet,
 };
 
 /// Stand-ins used only by tests, compiled from `src/test/`.
@@ -178,6 +183,7 @@ mod tests {
             ("MultiProofFinality", &MultiProofFinality::DEPLOYED_BYTECODE),
             ("TeeVerifier", &TeeVerifier::DEPLOYED_BYTECODE),
             ("ZkVerifier", &ZkVerifier::DEPLOYED_BYTECODE),
+            ("ZkVerifierSet", &ZkVerifierSet::DEPLOYED_BYTECODE),
             ("DisputeGame", &DisputeGame::DEPLOYED_BYTECODE),
             ("ProofAggregator", &ProofAggregator::DEPLOYED_BYTECODE),
             ("AggregatedZkVerifier", &AggregatedZkVerifier::DEPLOYED_BYTECODE),

@@ -46,10 +46,8 @@ pub enum Progress {
     },
     /// The ZK leg's Groth16 keys are loaded (or were set up and cached).
     ZkKeys {
-        /// The circuit's key id (its shape).
-        key_id: String,
-        /// Transaction slots per batch.
-        slots: usize,
+        /// The key id (shape) of each circuit size, smallest first.
+        key_ids: Vec<String>,
         /// The key cache.
         dir: PathBuf,
     },

@@ -1,12 +1,12 @@
 //! Deployment of a whole rollup with dev keys, and the L1 actions of its users.
 
-use std::{path::PathBuf, sync::Arc, time::Duration};
+use std::{path::PathBuf, time::Duration};
 
 use alloy::signers::local::PrivateKeySigner;
 use alloy_primitives::{Address, B256, U256, keccak256};
-use alloy_sol_types::{SolCall, SolEvent};
+use alloy_sol_types::{SolCall, SolConstructor, SolEvent};
 use eyre::WrapErr;
-use tribunal_contracts::{Inbox, TeeVerifier};
+use tribunal_contracts::{Inbox, TeeVerifier, ZkVerifierSet};
 use tribunal_dispute::GameParams;
 use tribunal_l1::{L1, L1Dev, L1Tx, dev_signers};
 use tribunal_node::{
@@ -21,8 +21,8 @@ use tribunal_tee::{
     AttestationPolicy, DEFAULT_SIGNER_VALIDITY_SECS, DevEnclave, Enclave, EnclaveConfig,
 };
 use tribunal_zk::{
-    config::CircuitConfig,
-    keys::{Keys, default_key_dir, load_or_dev_setup},
+    keys::default_key_dir,
+    sizes::{CircuitSizes, load_or_dev_setup_sizes, sizes_between},
 };
 
 use crate::{Observer, Progress};
@@ -49,8 +49,12 @@ pub struct DevnetConfig {
     pub batches: u64,
     /// Transfers per batch; with a withdrawal and a forced transfer they fit `zk_slots`.
     pub transfers: usize,
-    /// Transaction slots of the ZK circuit, and the most transactions per batch.
+    /// Transaction slots of the largest ZK circuit, and the most transactions per batch.
     pub zk_slots: usize,
+    /// Slots of the smallest ZK circuit: the devnet keeps keys for every power of two from this
+    /// to `zk_slots`, deploys a `ZkVerifierSet` of them, and proves each batch with the smallest
+    /// that fits. Equal to `zk_slots`: one circuit and a plain `ZkVerifier`.
+    pub zk_min_slots: usize,
     /// L2 chain id (not 0).
     pub chain_id: u64,
     /// The L1's description in [`Progress::Starting`].
@@ -61,14 +65,15 @@ pub struct DevnetConfig {
 
 impl DevnetConfig {
     /// A run on the embedded L1 of 8 users and `batches` batches of `transfers` transfers, with a
-    /// ZK circuit of `zk_slots`, on chain [`DEVNET_CHAIN_ID`], giving up after 900 s without
-    /// progress.
+    /// ZK circuit of `zk_slots` (one size), on chain [`DEVNET_CHAIN_ID`], giving up after 900 s
+    /// without progress.
     pub fn embedded(batches: u64, transfers: usize, zk_slots: usize) -> Self {
         Self {
             users: 8,
             batches,
             transfers,
             zk_slots,
+            zk_min_slots: zk_slots,
             chain_id: DEVNET_CHAIN_ID,
             l1_name: "embedded revm chain (Osaka)".into(),
             stall: Duration::from_secs(900),
@@ -96,8 +101,12 @@ pub struct Rollup {
     pub signers: Vec<PrivateKeySigner>,
     /// The node's keys.
     pub keys: NodeKeys,
-    /// The ZK leg's INSECURE dev keys.
-    pub zk_keys: Arc<Keys>,
+    /// The ZK leg's INSECURE dev keys, one per circuit size, smallest first.
+    pub zk: CircuitSizes,
+    /// Whether the ZK verifier is a `ZkVerifierSet` whose members are `zk`'s circuits in order
+    /// (then a proof is prefixed with its member's index); otherwise a `ZkVerifier` of the
+    /// largest.
+    pub zk_set: bool,
     /// The INSECURE software enclave.
     pub enclave: DevEnclave,
     /// Bond per claim, in wei.
@@ -197,15 +206,13 @@ pub async fn deploy_rollup<D: L1Dev + 'static>(
     });
 
     // The ZK leg's keys: the INSECURE deterministic dev setup, cached on disk by circuit shape.
-    let circuit = CircuitConfig::for_stf(&stf, config.zk_slots);
+    let sizes = sizes_between(config.zk_min_slots, config.zk_slots)?;
     let key_dir = default_key_dir();
-    let keys = tokio::task::spawn_blocking(move || load_or_dev_setup(&key_dir, &circuit))
+    let keys = tokio::task::spawn_blocking(move || load_or_dev_setup_sizes(&key_dir, &stf, &sizes))
         .await?
         .wrap_err("ZK dev setup")?;
-    let keys = Arc::new(keys);
     observe(Progress::ZkKeys {
-        key_id: circuit.key_id(),
-        slots: circuit.batch_size,
+        key_ids: keys.iter().map(|k| k.config.key_id()).collect(),
         dir: default_key_dir(),
     });
 
@@ -231,7 +238,20 @@ pub async fn deploy_rollup<D: L1Dev + 'static>(
         genesis.root(),
         council.iter().map(PrivateKeySigner::address).collect(),
     );
-    let verifier = tribunal_zk::verifier::deploy_code(keys.vk(), keys.insecure)?;
+    let zk_set = keys.iter().count() > 1;
+    let verifier = if zk_set {
+        let mut members = Vec::new();
+        for k in keys.iter() {
+            let code = tribunal_zk::verifier::deploy_code(k.vk(), k.insecure)?;
+            let r = l1.send(&signers[3], L1Tx::create(code)).await.wrap_err("a ZK verifier")?;
+            members.push(r.contract_address.ok_or_else(|| eyre::eyre!("no contract created"))?);
+        }
+        let args = ZkVerifierSet::constructorCall { _members: members }.abi_encode();
+        [ZkVerifierSet::BYTECODE.as_ref(), &args].concat().into()
+    } else {
+        let largest = keys.largest();
+        tribunal_zk::verifier::deploy_code(largest.vk(), largest.insecure)?
+    };
     cfg.zk_verifier = LegImpl::Create(Box::new(move |_| verifier));
     let bond = cfg.bond_wei;
     let game_params = GameParams::default();
@@ -279,7 +299,8 @@ pub async fn deploy_rollup<D: L1Dev + 'static>(
         council,
         signers,
         keys: keys_node,
-        zk_keys: keys,
+        zk: keys,
+        zk_set,
         enclave,
         bond,
     })

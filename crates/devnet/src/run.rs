@@ -257,7 +257,7 @@ pub async fn run<D: L1Dev + 'static>(
         r.node_config(data_dir, config.zk_slots, plan.services),
         r.keys.clone(),
         &r.genesis,
-        Some(r.zk_keys.clone()),
+        Some(r.zk.clone()),
         Some(r.enclave.clone()),
     )?;
     let sequencer = node.sequencer.clone().expect("the devnet runs the sequencer");
@@ -459,9 +459,14 @@ async fn bare_verifications(l1: &impl L1, r: &Rollup, n: u64) -> eyre::Result<Ba
         .cloned()
         .ok_or_else(|| eyre::eyre!("batch {} does not execute", n - 1))?;
     let out = tribunal_stf::execute_batch(&mut parent.clone(), &batch)?;
-    let witness =
-        tribunal_zk::witness::BatchWitness::new(&r.zk_keys.config, &batch, &out, &blobs[0])?;
-    let keys = r.zk_keys.clone();
+    // The circuit the node proves this batch with: the smallest that fits.
+    let (member, keys) =
+        r.zk.iter()
+            .enumerate()
+            .find(|(_, k)| k.config.batch_size >= batch.txs.len())
+            .ok_or_else(|| eyre::eyre!("batch {n} fits no circuit"))?;
+    let keys = if r.zk_set { keys.clone() } else { r.zk.largest().clone() };
+    let witness = tribunal_zk::witness::BatchWitness::new(&keys.config, &batch, &out, &blobs[0])?;
     let proof =
         tokio::task::spawn_blocking(move || tribunal_zk::prover::prove(&keys, witness)).await??;
     let sol_claim = ZkVerifier::Claim {
@@ -478,7 +483,11 @@ async fn bare_verifications(l1: &impl L1, r: &Rollup, n: u64) -> eyre::Result<Ba
     let verify = ZkVerifier::verifyCall {
         _claim: sol_claim,
         _nonCanonical: proof.witness.non_canonical,
-        _proof: proof.to_bytes(),
+        _proof: if r.zk_set {
+            tribunal_zk::sizes::encode_set_proof(member as u8, &proof.to_bytes())
+        } else {
+            proof.to_bytes()
+        },
     };
     let sender = &r.signers[9];
     let zk = l1.send(sender, L1Tx::call(r.d.zk_verifier, verify.abi_encode())).await?;

@@ -19,7 +19,7 @@ use tribunal_dispute::{Action, Challenger, Contracts, Defender, DisputeStore};
 use tribunal_l1::L1;
 use tribunal_stf::State;
 use tribunal_tee::Enclave;
-use tribunal_zk::keys::Keys;
+use tribunal_zk::sizes::CircuitSizes;
 
 use crate::{
     Store, StoreError,
@@ -227,7 +227,7 @@ impl<L: L1 + 'static> Node<L> {
         config: NodeConfig,
         keys: NodeKeys,
         genesis: &State,
-        zk_keys: Option<Arc<Keys>>,
+        zk_keys: Option<CircuitSizes>,
         enclave: Option<E>,
     ) -> Result<Self, NodeError> {
         let dir = &config.data_dir;

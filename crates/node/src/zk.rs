@@ -6,18 +6,27 @@
 //! not from the sequencer), re-executes each claim's batch with `execute_batch`, and proves only
 //! claims whose roots it reproduces. Proving runs on the blocking pool; it takes seconds to
 //! minutes (BENCHMARKS.md).
+//!
+//! Circuit sizes: when the finality contract's ZK verifier is a `ZkVerifierSet`, the worker
+//! matches each member's `VERIFYING_KEY_HASH` with its own keys and proves every batch with the
+//! smallest member circuit that fits it. Any other verifier gets proofs of the largest circuit.
 
 use std::{sync::Arc, time::Instant};
 
 use alloy::signers::local::PrivateKeySigner;
 use alloy_primitives::{Address, U256};
 use alloy_sol_types::SolCall;
-use tribunal_contracts::{Inbox, MultiProofFinality};
+use tribunal_contracts::{Inbox, MultiProofFinality, ZkVerifier, ZkVerifierSet};
 use tribunal_dispute::{AgentError, Replica, queue::batch_messages};
 use tribunal_l1::{L1, L1Error, L1Tx, view};
 use tribunal_primitives::Claim;
 use tribunal_stf::{State, execute_batch};
-use tribunal_zk::{keys::Keys, prover::prove, witness::BatchWitness};
+use tribunal_zk::{
+    keys::Keys,
+    prover::prove,
+    sizes::{CircuitSizes, encode_set_proof, key_hash},
+    witness::BatchWitness,
+};
 
 use crate::tee::{HeldAttestations, claim_from_sol};
 
@@ -26,6 +35,8 @@ use crate::tee::{HeldAttestations, claim_from_sol};
 pub enum ZkOutcome {
     /// Proven and accepted by `proveZk`, or by `proveAndAttest` with the TEE's signature.
     Proven {
+        /// Slots of the circuit it was proven with (the smallest of the set that fits).
+        slots: usize,
         /// Seconds spent proving (wall clock).
         prove_secs: f64,
         /// Gas of the transaction (`proveZk`, or `proveAndAttest` for both legs).
@@ -71,7 +82,9 @@ pub struct ZkProver<L> {
     inbox: Address,
     finality: Address,
     sender: PrivateKeySigner,
-    keys: Arc<Keys>,
+    circuits: CircuitSizes,
+    /// The ZK verifier last read from the finality contract, and how it takes proofs.
+    layout: Option<(Address, Layout)>,
     replica: Replica,
     next_claim: u64,
     held: Option<HeldAttestations>,
@@ -80,20 +93,21 @@ pub struct ZkProver<L> {
 impl<L> std::fmt::Debug for ZkProver<L> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ZkProver")
-            .field("circuit", &self.keys.config)
+            .field("circuits", &self.circuits.iter().map(|k| k.config).collect::<Vec<_>>())
             .field("next_claim", &self.next_claim)
             .finish_non_exhaustive()
     }
 }
 
 impl<L: L1> ZkProver<L> {
-    /// A worker proving with `keys`, submitting from `sender`, whose replica starts at `genesis`.
+    /// A worker proving with the keys of `circuits`, submitting from `sender`, whose replica
+    /// starts at `genesis`.
     pub fn new(
         l1: L,
         inbox: Address,
         finality: Address,
         sender: PrivateKeySigner,
-        keys: Arc<Keys>,
+        circuits: CircuitSizes,
         genesis: State,
     ) -> Self {
         Self {
@@ -101,7 +115,8 @@ impl<L: L1> ZkProver<L> {
             inbox,
             finality,
             sender,
-            keys,
+            circuits,
+            layout: None,
             replica: Replica::new(genesis),
             next_claim: 0,
             held: None,
@@ -188,7 +203,16 @@ impl<L: L1> ZkProver<L> {
                 reason: format!("{} blobs; the circuit reads one", blobs.len()),
             });
         }
-        let witness = match BatchWitness::new(&self.keys.config, &batch, &out, &blobs[0]) {
+        let Some((keys, member)) = self.circuit_for(batch.txs.len()).await? else {
+            return Ok(ZkOutcome::NotProvable {
+                reason: format!(
+                    "{} transactions; no circuit of the verifier set with local keys has as many \
+                     slots",
+                    batch.txs.len()
+                ),
+            });
+        };
+        let witness = match BatchWitness::new(&keys.config, &batch, &out, &blobs[0]) {
             Ok(w) => w,
             Err(e) => return Ok(ZkOutcome::NotProvable { reason: e.to_string() }),
         };
@@ -205,7 +229,7 @@ impl<L: L1> ZkProver<L> {
             )
             .await?;
         }
-        let keys = self.keys.clone();
+        let slots = keys.config.batch_size;
         let start = Instant::now();
         tracing::info!(claim = id, batch = n, slots = keys.config.batch_size, "proving");
         let proof = tokio::task::spawn_blocking(move || prove(&keys, witness))
@@ -214,7 +238,10 @@ impl<L: L1> ZkProver<L> {
             .map_err(|e| ZkProverError::Prove(e.to_string()))?;
         let prove_secs = start.elapsed().as_secs_f64();
         metrics::histogram!("tribunal_zk_prove_seconds").record(prove_secs);
-        let proof = proof.to_bytes();
+        let proof = match member {
+            Some(index) => encode_set_proof(index, &proof.to_bytes()),
+            None => proof.to_bytes(),
+        };
         let mut tee = self.held.as_ref().and_then(|held| held.take(id));
         let receipt = match &tee {
             Some(t) => {
@@ -260,7 +287,75 @@ impl<L: L1> ZkProver<L> {
             ?with_tee,
             "ZK proof accepted"
         );
-        Ok(ZkOutcome::Proven { prove_secs, gas: receipt.gas_used, with_tee })
+        Ok(ZkOutcome::Proven { slots, prove_secs, gas: receipt.gas_used, with_tee })
+    }
+
+    /// The keys to prove a batch of `txs` transactions with, and the member index to prefix the
+    /// proof with (for a `ZkVerifierSet`); `None` when no member with local keys fits.
+    async fn circuit_for(
+        &mut self,
+        txs: usize,
+    ) -> Result<Option<(Arc<Keys>, Option<u8>)>, ZkProverError> {
+        let verifier = view(&self.l1, self.finality, MultiProofFinality::zkVerifierCall {}).await?;
+        let layout = match &self.layout {
+            Some((address, layout)) if *address == verifier => layout,
+            _ => {
+                let layout = self.read_layout(verifier).await?;
+                tracing::info!(%verifier, ?layout, "ZK verifier layout");
+                &self.layout.insert((verifier, layout)).1
+            }
+        };
+        Ok(match layout {
+            Layout::Single => Some((self.circuits.largest().clone(), None)),
+            Layout::Set(members) => members
+                .iter()
+                .find(|(_, keys)| keys.config.batch_size >= txs)
+                .map(|(index, keys)| (keys.clone(), Some(*index))),
+        })
+    }
+
+    async fn read_layout(&self, verifier: Address) -> Result<Layout, ZkProverError> {
+        let members = match view(&self.l1, verifier, ZkVerifierSet::membersCall {}).await {
+            Ok(members) => members,
+            // Not a set (no such function): it takes the bare proof.
+            Err(L1Error::Revert(_)) => return Ok(Layout::Single),
+            Err(e) => return Err(e.into()),
+        };
+        let mut ours = Vec::new();
+        for (index, member) in members.into_iter().enumerate() {
+            let hash = match view(&self.l1, member, ZkVerifier::VERIFYING_KEY_HASHCall {}).await {
+                Ok(hash) => hash,
+                // A member of another kind (an `AggregatedZkVerifier`): not ours to prove for.
+                Err(L1Error::Revert(_)) => continue,
+                Err(e) => return Err(e.into()),
+            };
+            let keys = self.circuits.iter().find(|k| key_hash(k).is_ok_and(|h| h == hash));
+            if let (Some(keys), Ok(index)) = (keys, u8::try_from(index)) {
+                ours.push((index, keys.clone()));
+            }
+        }
+        ours.sort_by_key(|(_, keys)| keys.config.batch_size);
+        Ok(Layout::Set(ours))
+    }
+}
+
+/// How the ZK verifier takes proofs.
+enum Layout {
+    /// A single verifier: the bare proof of the largest circuit.
+    Single,
+    /// A `ZkVerifierSet`: the members whose keys this worker holds, smallest circuit first.
+    Set(Vec<(u8, Arc<Keys>)>),
+}
+
+impl std::fmt::Debug for Layout {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Single => f.write_str("single verifier"),
+            Self::Set(members) => f
+                .debug_map()
+                .entries(members.iter().map(|(i, k)| (i, k.config.batch_size)))
+                .finish(),
+        }
     }
 }
 

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use alloy_primitives::{Address, B256, U256};
 use alloy_sol_types::{SolConstructor, SolEvent};
 use common::{CHAIN, System, enclave, finality_error, run};
-use tribunal_contracts::MultiProofFinality;
+use tribunal_contracts::{Inbox, MultiProofFinality};
 use tribunal_l1::{DevL1, L1Dev};
 use tribunal_node::deploy::LegImpl;
 use tribunal_primitives::{
@@ -26,8 +26,12 @@ use tribunal_zk::{
 const ETH: u128 = 10u128.pow(18);
 
 fn keys() -> Keys {
-    // Production depths (32, 10), two slots: the smallest circuit this deployment can use.
-    let config = CircuitConfig { account_depth: 32, withdrawal_depth: 10, batch_size: 2 };
+    // Production depths (32, 10), two slots: a small circuit of the production shape.
+    keys_of(2)
+}
+
+fn keys_of(slots: usize) -> Keys {
+    let config = CircuitConfig { account_depth: 32, withdrawal_depth: 10, batch_size: slots };
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("zk-keys");
     load_or_dev_setup(&dir, &config).expect("dev keys")
 }
@@ -423,6 +427,71 @@ fn a_blob_not_in_canonical_form_is_final_on_the_instant_path() {
                 .unwrap()
                 .expect("sent");
             assert!(sys.view(sys.d.inbox, Inbox::nonCanonicalCall { _batchNumber: n }).await);
+        }
+    });
+}
+
+/// Circuit sizes (issue 24): with a `ZkVerifierSet` of a 1-slot and a 2-slot circuit, the node's
+/// ZK worker proves a batch of one transaction with the 1-slot circuit and a batch of two with
+/// the 2-slot one, and both proofs are accepted through the set.
+#[test]
+fn the_worker_proves_each_batch_with_the_smallest_circuit_of_the_set() {
+    use std::sync::Arc;
+    use tribunal_contracts::ZkVerifierSet;
+    use tribunal_l1::{L1, L1Tx, dev_signers};
+    use tribunal_node::zk::{ZkOutcome, ZkProver};
+    use tribunal_zk::sizes::CircuitSizes;
+    run(async {
+        let (small, large) = (Arc::new(keys_of(1)), Arc::new(keys()));
+        let l1 = DevL1::new();
+        let mut members = Vec::new();
+        for k in [&small, &large] {
+            let code = tribunal_zk::verifier::deploy_code(k.vk(), k.insecure).unwrap();
+            let r = l1.send(&dev_signers()[9], L1Tx::create(code)).await.unwrap();
+            members.push(r.contract_address.unwrap());
+        }
+        let args = ZkVerifierSet::constructorCall { _members: members }.abi_encode();
+        let set: alloy_primitives::Bytes =
+            [ZkVerifierSet::BYTECODE.as_ref(), &args].concat().into();
+        let mut sys = System::deploy_with(&l1, LegImpl::Create(Box::new(move |_| set))).await;
+        let genesis = sys.state.clone();
+        let alice = PrivateKey::from_bytes([0xa1; 32]);
+        let bob = PrivateKey::from_bytes([0xb0; 32]);
+
+        // Batch 1: one deposit. Batch 2: a transfer and a withdrawal.
+        let (_, out1) = sys.deposit_batch(&[&alice]).await;
+        sys.propose(&sys.claim(&out1).await).await.unwrap();
+        let call = Inbox::depositCall { _pubkey: bob.public_key().to_bytes().into() };
+        let r = sys.send(&sys.stranger, sys.d.inbox, call, U256::from(ETH)).await.unwrap();
+        let log = r.logs.iter().find_map(|l| Inbox::MessageQueued::decode_log(l).ok()).unwrap();
+        let deposit = tribunal_primitives::batch::decode_tx_exact(&log.message).unwrap();
+        let t = Signed::sign(
+            Transfer { from: AccountIndex(0), to: AccountIndex(1), amount: Wei(ETH / 4), nonce: 0 },
+            CHAIN,
+            &alice,
+        );
+        let b2 =
+            Batch { chain_id: CHAIN, number: BatchNumber(2), txs: vec![deposit, Tx::Transfer(t)] };
+        let out2 = execute_batch(&mut sys.state, &b2).unwrap();
+        sys.post(&sys.sequencer, &b2, 2).await.unwrap();
+        sys.propose(&sys.claim(&out2).await).await.unwrap();
+
+        let circuits = CircuitSizes::new(vec![large.clone(), small.clone()]).unwrap();
+        let (inbox, finality) = (sys.d.inbox, sys.d.finality);
+        let mut worker =
+            ZkProver::new(&l1, inbox, finality, dev_signers()[9].clone(), circuits, genesis);
+        for (id, slots) in [(0u64, 1usize), (1, 2)] {
+            let done = worker.poll().await.unwrap();
+            match &done[..] {
+                [(got, ZkOutcome::Proven { slots: used, gas, .. })] => {
+                    assert_eq!((*got, *used), (id, slots), "claim {id}");
+                    eprintln!("gas proveZk through the set, {slots}-slot circuit: {gas}");
+                }
+                other => panic!("claim {id}: {other:?}"),
+            }
+            let status =
+                sys.view(finality, MultiProofFinality::statusOfCall { _id: U256::from(id) }).await;
+            assert!(status.zk, "claim {id}: ZK approval recorded");
         }
     });
 }

@@ -61,6 +61,9 @@ pub enum KeyError {
         /// Decoder's message.
         reason: String,
     },
+    /// The keys of several sizes do not form a set.
+    #[error(transparent)]
+    Sizes(#[from] crate::sizes::SizesError),
 }
 
 /// A circuit's proving and verifying keys.

@@ -11,7 +11,9 @@
 //! The flow: [`witness::BatchWitness::new`] reads a batch, its STF output and its blob;
 //! [`keys::load_or_dev_setup`] gives the keys for a [`config::CircuitConfig`];
 //! [`prover::prove`] proves and checks the proof; [`prover::BatchProof::to_bytes`] is what
-//! `MultiProofFinality.proveZk` forwards to `ZkVerifier.verify` ([`verifier`]).
+//! `MultiProofFinality.proveZk` forwards to `ZkVerifier.verify` ([`verifier`]). A prover with
+//! keys of several sizes ([`sizes::CircuitSizes`]) proves each batch with the smallest circuit
+//! that fits it, for a `ZkVerifierSet` of one verifier per size.
 //!
 //! The one public input ([`public`]) is `sha256(sha256(claim ‖ versioned hash) ‖ y)` masked to
 //! 253 bits, where `y` opens the blob at a challenge point derived from that digest: the proof
@@ -34,5 +36,6 @@ pub mod keys;
 mod progress;
 pub mod prover;
 pub mod public;
+pub mod sizes;
 pub mod verifier;
 pub mod witness;

@@ -709,3 +709,80 @@ fn rendered_source_compiles_and_verifies_like_the_template() {
         }
     });
 }
+
+/// `ZkVerifierSet`: the first byte picks the member, every other member or index answers false,
+/// and a set without members or with a member without code is refused at deployment.
+#[test]
+fn a_verifier_set_routes_by_member_and_refuses_every_other_choice() {
+    use tribunal_contracts::ZkVerifierSet;
+    use tribunal_zk::sizes::encode_set_proof;
+    run(async {
+        let fx = fixture();
+        let l1 = DevL1::new();
+        // Member 0: another circuit's key; member 1: the key the proof is for.
+        let (_, other_vk) = setup(0, 99);
+        let other = deploy(&l1, deploy_code(&other_vk, true).unwrap()).await;
+        let ours = deploy(&l1, deploy_code(&fx.vk, true).unwrap()).await;
+        let set_code = |members: Vec<Address>| -> Bytes {
+            let args = ZkVerifierSet::constructorCall { _members: members }.abi_encode();
+            [ZkVerifierSet::BYTECODE.as_ref(), &args].concat().into()
+        };
+        let set = deploy(&l1, set_code(vec![other, ours])).await;
+        let proof = fx.bytes();
+        assert!(verify(&l1, set, &fx.claim, &encode_set_proof(1, &proof)).await);
+        for (why, bytes) in [
+            ("the other member", encode_set_proof(0, &proof)),
+            ("an index past the members", encode_set_proof(2, &proof)),
+            ("the largest index", encode_set_proof(255, &proof)),
+            ("no index", proof.clone()),
+            ("an index alone", encode_set_proof(1, &[])),
+            ("nothing", Bytes::new()),
+        ] {
+            assert!(!verify(&l1, set, &fx.claim, &bytes).await, "{why}");
+        }
+        assert!(!verify(&l1, set, &other_post_root(&fx), &encode_set_proof(1, &proof)).await);
+        let out = l1
+            .call(Address::ZERO, set, ZkVerifierSet::membersCall {}.abi_encode().into())
+            .await
+            .unwrap();
+        assert_eq!(
+            ZkVerifierSet::membersCall::abi_decode_returns(&out).unwrap(),
+            vec![other, ours]
+        );
+
+        // What routing costs: the set's transaction against the member's own.
+        let direct = l1
+            .send(&dev_signers()[0], L1Tx::call(ours, verify_call(&fx.claim, &proof)))
+            .await
+            .unwrap();
+        let routed = verify_call(&fx.claim, &encode_set_proof(1, &proof));
+        let routed = l1.send(&dev_signers()[0], L1Tx::call(set, routed)).await.unwrap();
+        eprintln!(
+            "ZkVerifierSet.verify transaction: {} gas; the member's own: {} (+{})",
+            routed.gas_used,
+            direct.gas_used,
+            routed.gas_used - direct.gas_used
+        );
+        assert!(routed.gas_used - direct.gas_used < 10_000);
+
+        // Deployment: 1 to 6 members, each with code.
+        for (members, what) in [
+            (vec![], "no members"),
+            (vec![ours; 7], "seven members"),
+            (vec![ours, Address::repeat_byte(0x42)], "a member without code"),
+        ] {
+            let err =
+                l1.send(&dev_signers()[0], L1Tx::create(set_code(members))).await.unwrap_err();
+            let data = err.revert_data().unwrap_or_else(|| panic!("{what}: {err}"));
+            let decoded = ZkVerifierSet::ZkVerifierSetErrors::abi_decode(data).unwrap();
+            assert!(
+                matches!(
+                    decoded,
+                    ZkVerifierSet::ZkVerifierSetErrors::ZkVerifierSet_BadMemberCount(_)
+                        | ZkVerifierSet::ZkVerifierSetErrors::ZkVerifierSet_NotAContract(_)
+                ),
+                "{what}: {decoded:?}"
+            );
+        }
+    });
+}

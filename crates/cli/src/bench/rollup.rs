@@ -38,6 +38,9 @@ pub struct RollupBenchArgs {
     /// ZK circuit slots: the most transactions per batch.
     #[arg(long, default_value_t = 32)]
     pub zk_slots: usize,
+    /// Slots of the smallest ZK circuit (as `tribunal devnet --zk-min-slots`).
+    #[arg(long, default_value_t = 8)]
+    pub zk_min_slots: usize,
     /// Transfers pushed through the sequencer alone.
     #[arg(long, default_value_t = 1024)]
     pub sequencer_transfers: usize,
@@ -58,7 +61,10 @@ struct Figure {
 /// # Errors
 /// A failing devnet run, or a sequencer or L1 error.
 pub(super) fn rollup(args: &RollupBenchArgs) -> eyre::Result<()> {
-    let devnet = DevnetConfig::embedded(args.batches, args.transfers, args.zk_slots);
+    let devnet = DevnetConfig {
+        zk_min_slots: args.zk_min_slots,
+        ..DevnetConfig::embedded(args.batches, args.transfers, args.zk_slots)
+    };
     let plan = Plan { bare_verifications: true, ..Plan::DEVNET };
     let run = run_embedded(devnet.clone(), plan, printer())?;
     // The slow path, with a leg down: ZK alone approves, and OP decides after the window.

@@ -180,7 +180,7 @@ pub(super) async fn zk_self_disagrees(w: &mut World) -> eyre::Result<()> {
     .await?;
 
     // The attacker forges a proof of another post root for the same batch.
-    let keys = w.r.zk_keys.clone();
+    let keys = w.r.zk.largest().clone();
     let blobs = blobs_of(w, n).await?;
     let number = tribunal_primitives::BatchNumber(n);
     let batch = tribunal_da::read_batch(&blobs, &messages_of(w, n).await?, w.r.chain_id, number);

@@ -174,7 +174,7 @@ impl World {
             self.r.node_config(self.dir.path().to_owned(), self.zk_slots, services),
             self.r.keys.clone(),
             &self.r.genesis,
-            Some(self.r.zk_keys.clone()),
+            Some(self.r.zk.clone()),
             Some(self.r.enclave.clone()),
         )?);
         Ok(())
