@@ -39,6 +39,7 @@ pub struct DevnetArgs {
     pub zk_slots: usize,
     /// Slots of the smallest ZK circuit: keys for every power of two from this to `--zk-slots`,
     /// a `ZkVerifierSet` of their verifiers, and each batch proven with the smallest that fits.
+    /// Capped at `--zk-slots`.
     #[arg(long, default_value_t = 8)]
     pub zk_min_slots: usize,
     /// Data directory for the node's redb stores; a temporary directory when absent.
@@ -75,7 +76,8 @@ impl DevnetArgs {
             batches: self.batches,
             transfers: self.transfers,
             zk_slots: self.zk_slots,
-            zk_min_slots: self.zk_min_slots,
+            // `--zk-slots 4` alone means one 4-slot circuit.
+            zk_min_slots: self.zk_min_slots.min(self.zk_slots),
             chain_id: self.chain_id,
             l1_name: self.l1_rpc.clone().unwrap_or_else(|| "embedded revm chain (Osaka)".into()),
             stall: Duration::from_secs(self.stall_secs),

@@ -79,7 +79,7 @@ contract Inbox {
     }
 
     /// @notice Semantic version.
-    /// @custom:semver 0.5.0
+    /// @custom:semver 0.6.0
     string public constant version = "0.6.0";
 
     /// @notice Most transactions a batch executes, L1 messages and blob records together: the ZK

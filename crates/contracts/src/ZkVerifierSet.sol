@@ -58,7 +58,7 @@ contract ZkVerifierSet is IZkVerifier {
 
     /// @inheritdoc IZkVerifier
     /// @dev Empty bytes or an index at or past `MEMBER_COUNT` return false; otherwise the member's
-    ///      answer on the rest of the bytes (about 3,000 gas over calling the member directly).
+    ///      answer on the rest of the bytes (about 4,700 gas over calling the member directly).
     function verify(Claim calldata _claim, bool _nonCanonical, bytes calldata _proof) external view returns (bool) {
         if (_proof.length == 0) return false;
         uint256 index = uint8(_proof[0]);

@@ -53,7 +53,8 @@ pub struct DevnetConfig {
     pub zk_slots: usize,
     /// Slots of the smallest ZK circuit: the devnet keeps keys for every power of two from this
     /// to `zk_slots`, deploys a `ZkVerifierSet` of them, and proves each batch with the smallest
-    /// that fits. Equal to `zk_slots`: one circuit and a plain `ZkVerifier`.
+    /// that fits. Equal to `zk_slots`: one circuit and a plain `ZkVerifier`. Never above
+    /// `zk_slots` (a configuration error).
     pub zk_min_slots: usize,
     /// L2 chain id (not 0).
     pub chain_id: u64,

@@ -317,8 +317,9 @@ impl<L: L1> ZkProver<L> {
     async fn read_layout(&self, verifier: Address) -> Result<Layout, ZkProverError> {
         let members = match view(&self.l1, verifier, ZkVerifierSet::membersCall {}).await {
             Ok(members) => members,
-            // Not a set (no such function): it takes the bare proof.
-            Err(L1Error::Revert(_)) => return Ok(Layout::Single),
+            // Not a set: no such function. Nodes report that revert in different shapes (with or
+            // without revert data), so anything but a transport failure means "not a set".
+            Err(e) if !e.is_temporary() => return Ok(Layout::Single),
             Err(e) => return Err(e.into()),
         };
         let mut ours = Vec::new();
@@ -326,13 +327,21 @@ impl<L: L1> ZkProver<L> {
             let hash = match view(&self.l1, member, ZkVerifier::VERIFYING_KEY_HASHCall {}).await {
                 Ok(hash) => hash,
                 // A member of another kind (an `AggregatedZkVerifier`): not ours to prove for.
-                Err(L1Error::Revert(_)) => continue,
+                Err(e) if !e.is_temporary() => continue,
                 Err(e) => return Err(e.into()),
             };
             let keys = self.circuits.iter().find(|k| key_hash(k).is_ok_and(|h| h == hash));
             if let (Some(keys), Ok(index)) = (keys, u8::try_from(index)) {
                 ours.push((index, keys.clone()));
             }
+        }
+        if ours.is_empty() {
+            // Wrong key directory or another setup: loud, and retried, never skipped.
+            return Err(ZkProverError::Prove(format!(
+                "no member of the ZK verifier set {verifier} has a verifying key this worker \
+                 holds ({} circuit sizes loaded)",
+                self.circuits.iter().count()
+            )));
         }
         ours.sort_by_key(|(_, keys)| keys.config.batch_size);
         Ok(Layout::Set(ours))

@@ -495,3 +495,52 @@ fn the_worker_proves_each_batch_with_the_smallest_circuit_of_the_set() {
         }
     });
 }
+
+/// The other layouts: a plain `ZkVerifier` gets the largest circuit's bare proof, and a set none
+/// of whose members has the worker's keys is an error on every poll (retried, never skipped).
+#[test]
+fn a_plain_verifier_gets_the_largest_circuit_and_unknown_set_members_are_an_error() {
+    use std::sync::Arc;
+    use tribunal_contracts::ZkVerifierSet;
+    use tribunal_l1::{L1, L1Tx, dev_signers};
+    use tribunal_node::zk::{ZkOutcome, ZkProver};
+    use tribunal_zk::sizes::CircuitSizes;
+    run(async {
+        let (small, large) = (Arc::new(keys_of(1)), Arc::new(keys()));
+        let circuits = CircuitSizes::new(vec![small.clone(), large.clone()]).unwrap();
+        let alice = PrivateKey::from_bytes([0xa1; 32]);
+
+        // A plain verifier of the 2-slot circuit: a 1-transaction batch is proven with 2 slots.
+        let l1 = DevL1::new();
+        let code = tribunal_zk::verifier::deploy_code(large.vk(), large.insecure).unwrap();
+        let mut sys = System::deploy_with(&l1, LegImpl::Create(Box::new(move |_| code))).await;
+        let genesis = sys.state.clone();
+        let (_, out1) = sys.deposit_batch(&[&alice]).await;
+        sys.propose(&sys.claim(&out1).await).await.unwrap();
+        let (inbox, finality) = (sys.d.inbox, sys.d.finality);
+        let signer = dev_signers()[9].clone();
+        let mut worker =
+            ZkProver::new(&l1, inbox, finality, signer.clone(), circuits.clone(), genesis);
+        let done = worker.poll().await.unwrap();
+        assert!(matches!(&done[..], [(0, ZkOutcome::Proven { slots: 2, .. })]), "{done:?}");
+
+        // A set whose only member is a circuit this worker has no keys for.
+        let l1 = DevL1::new();
+        let other = keys_of(4);
+        let code = tribunal_zk::verifier::deploy_code(other.vk(), other.insecure).unwrap();
+        let member = l1.send(&signer, L1Tx::create(code)).await.unwrap().contract_address.unwrap();
+        let args = ZkVerifierSet::constructorCall { _members: vec![member] }.abi_encode();
+        let set: alloy_primitives::Bytes =
+            [ZkVerifierSet::BYTECODE.as_ref(), &args].concat().into();
+        let mut sys = System::deploy_with(&l1, LegImpl::Create(Box::new(move |_| set))).await;
+        let genesis = sys.state.clone();
+        let (_, out1) = sys.deposit_batch(&[&alice]).await;
+        sys.propose(&sys.claim(&out1).await).await.unwrap();
+        let (inbox, finality) = (sys.d.inbox, sys.d.finality);
+        let mut worker = ZkProver::new(&l1, inbox, finality, signer, circuits, genesis);
+        for _ in 0..2 {
+            let err = worker.poll().await.unwrap_err();
+            assert!(err.to_string().contains("no member of the ZK verifier set"), "{err}");
+        }
+    });
+}

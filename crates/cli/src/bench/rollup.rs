@@ -62,7 +62,7 @@ struct Figure {
 /// A failing devnet run, or a sequencer or L1 error.
 pub(super) fn rollup(args: &RollupBenchArgs) -> eyre::Result<()> {
     let devnet = DevnetConfig {
-        zk_min_slots: args.zk_min_slots,
+        zk_min_slots: args.zk_min_slots.min(args.zk_slots),
         ..DevnetConfig::embedded(args.batches, args.transfers, args.zk_slots)
     };
     let plan = Plan { bare_verifications: true, ..Plan::DEVNET };

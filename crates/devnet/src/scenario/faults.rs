@@ -202,6 +202,12 @@ pub(super) async fn zk_self_disagrees(w: &mut World) -> eyre::Result<()> {
     let trapdoor = DevTrapdoor::derive(&keys.config, keys.vk())?;
     let forged = trapdoor.forge(keys.vk(), &lie.public_inputs(), &mut StdRng::from_entropy())?;
     let forged = BatchProof { proof: forged, witness: lie }.to_bytes();
+    let forged = if w.r.zk_set {
+        let largest = w.r.zk.iter().count() - 1;
+        tribunal_zk::sizes::encode_set_proof(largest as u8, &forged)
+    } else {
+        forged
+    };
     let call = MultiProofFinality::proveZkCall { _id: U256::from(wrong), _proof: forged.clone() };
     let f = w.r.d.finality;
     let receipt = w.l1.send(&attacker, L1Tx::call(f, call.abi_encode())).await?;

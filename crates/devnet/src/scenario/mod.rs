@@ -94,7 +94,8 @@ pub fn run(
         Scenario::ZkDown => (Services { zk: false, ..Services::ALL }, FinalityPath::SlowTee),
         name => {
             if !matches!(name, Scenario::RogueCouncil | Scenario::SilentProposer) {
-                (devnet.zk_slots, devnet.transfers) = (FAULT_SLOTS, FAULT_SLOTS - 2);
+                (devnet.zk_slots, devnet.zk_min_slots, devnet.transfers) =
+                    (FAULT_SLOTS, FAULT_SLOTS, FAULT_SLOTS - 2);
             }
             tribunal_l1::block_on_blob_threads(async move {
                 let mut w = World::deploy(&devnet, observe).await?;
