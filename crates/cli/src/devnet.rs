@@ -66,6 +66,9 @@ pub struct DevnetArgs {
     /// Prometheus listen address with `--serve`.
     #[arg(long)]
     pub metrics_addr: Option<std::net::SocketAddr>,
+    /// Finality explorer listen address with `--serve` (web pages of every batch and claim).
+    #[arg(long, default_value = "127.0.0.1:8646")]
+    pub explorer_addr: std::net::SocketAddr,
 }
 
 impl DevnetArgs {
@@ -125,7 +128,12 @@ async fn run_on<D: L1Dev + 'static>(l1: Arc<D>, args: DevnetArgs) -> eyre::Resul
         if args.l1_rpc.is_none() {
             println!("note: the L1 is embedded in this process: deposits and claims need --l1-rpc");
         }
-        crate::node::serve(l1, node, args.rpc_addr, args.metrics_addr).await?;
+        let listen = crate::node::Listen {
+            rpc: args.rpc_addr,
+            metrics: args.metrics_addr,
+            explorer: Some(args.explorer_addr),
+        };
+        crate::node::serve(l1, node, listen).await?;
     } else {
         node.stop().await;
     }
@@ -175,5 +183,6 @@ fn node_file(
         },
         rpc: ListenFile { addr: args.rpc_addr },
         metrics: args.metrics_addr.map(|addr| ListenFile { addr }),
+        explorer: Some(ListenFile { addr: args.explorer_addr }),
     }
 }

@@ -108,6 +108,9 @@ addr = "127.0.0.1:8645"               # the node's JSON-RPC
 
 # [metrics]                           # optional: no Prometheus exporter without it
 # addr = "127.0.0.1:9645"
+
+# [explorer]                          # optional: the finality explorer's web pages
+# addr = "127.0.0.1:8646"
 "#;
 
 /// Writes [`EXAMPLE_CONFIG`] to `out`, refusing to replace an existing file.
@@ -167,6 +170,9 @@ pub struct NodeFile {
     /// Prometheus metrics.
     #[serde(default)]
     pub metrics: Option<ListenFile>,
+    /// The finality explorer (HTML pages over the same API as the JSON-RPC).
+    #[serde(default)]
+    pub explorer: Option<ListenFile>,
 }
 
 const fn default_poll_ms() -> u64 {
@@ -551,7 +557,12 @@ pub fn run(args: NodeArgs) -> eyre::Result<()> {
             file.data_dir.display(),
             file.l1_rpc
         );
-        serve(l1, node, file.rpc.addr, file.metrics.map(|m| m.addr)).await
+        let listen = Listen {
+            rpc: file.rpc.addr,
+            metrics: file.metrics.map(|m| m.addr),
+            explorer: file.explorer.map(|m| m.addr),
+        };
+        serve(l1, node, listen).await
     })?
 }
 
@@ -566,24 +577,48 @@ pub fn install_metrics(addr: SocketAddr) -> eyre::Result<()> {
         .wrap_err_with(|| format!("metrics exporter on {addr}"))
 }
 
-/// Serves a started node's JSON-RPC on `rpc` (and metrics on `metrics`) until ctrl-c or SIGTERM,
-/// logging its events, then stops it.
+/// Where a served node listens.
+#[derive(Clone, Copy, Debug)]
+pub struct Listen {
+    /// JSON-RPC.
+    pub rpc: SocketAddr,
+    /// Prometheus metrics, if any.
+    pub metrics: Option<SocketAddr>,
+    /// The finality explorer, if any.
+    pub explorer: Option<SocketAddr>,
+}
+
+/// Serves a started node's JSON-RPC (and metrics and the explorer, when asked) until ctrl-c or
+/// SIGTERM, logging its events, then stops it.
 ///
 /// # Errors
 /// An address in use.
 pub async fn serve<L: L1 + 'static>(
     l1: Arc<L>,
     mut node: Node<L>,
-    rpc: SocketAddr,
-    metrics: Option<SocketAddr>,
+    listen: Listen,
 ) -> eyre::Result<()> {
-    if let Some(addr) = metrics {
+    if let Some(addr) = listen.metrics {
         install_metrics(addr)?;
         println!("metrics: http://{addr}/metrics");
     }
     let (inbox, finality, game) = node.contracts();
-    let api = RpcApi::new(l1, node.store.clone(), node.sequencer.clone(), inbox, finality, game);
-    let (bound, handle) = api.serve(rpc).await.wrap_err_with(|| format!("JSON-RPC on {rpc}"))?;
+    let api = || {
+        let seq = node.sequencer.clone();
+        RpcApi::new(l1.clone(), node.store.clone(), seq, inbox, finality, game)
+    };
+    let explorer = match listen.explorer {
+        Some(addr) => {
+            let (bound, task) = tribunal_node::explorer::serve(Arc::new(api()), addr)
+                .await
+                .wrap_err_with(|| format!("explorer on {addr}"))?;
+            println!("explorer: http://{bound}/");
+            Some(task)
+        }
+        None => None,
+    };
+    let rpc = listen.rpc;
+    let (bound, handle) = api().serve(rpc).await.wrap_err_with(|| format!("JSON-RPC on {rpc}"))?;
     println!("JSON-RPC: http://{bound} (namespace tribunal); ctrl-c stops");
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     loop {
@@ -598,6 +633,9 @@ pub async fn serve<L: L1 + 'static>(
     }
     println!("stopping");
     let _ = handle.stop();
+    if let Some(task) = explorer {
+        task.abort();
+    }
     node.stop().await;
     Ok(())
 }

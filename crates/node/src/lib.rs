@@ -1,7 +1,8 @@
 //! The Tribunal node: the services of docs/architecture.md around the pure crates. It owns the durable
 //! store ([`store`]: state, batches, mempool), the [`sequencer`], the [`batcher`], the
 //! [`proposer`], the ZK and TEE prover workers ([`zk`], [`tee`]), the finality [`watcher`], their
-//! composition with the dispute agents ([`services`]), the JSON-RPC API ([`rpc`]), the deployment of the L1 contracts as one
+//! composition with the dispute agents ([`services`]), the JSON-RPC API ([`rpc`]) and the
+//! finality explorer's web pages over it ([`explorer`]), the deployment of the L1 contracts as one
 //! system ([`deploy`]) and acting as the council ([`council`]).
 //!
 //! It composes the pure crates (`tribunal-stf`, `tribunal-primitives`) with I/O. It must not
@@ -13,6 +14,7 @@
 pub mod batcher;
 pub mod council;
 pub mod deploy;
+pub mod explorer;
 pub mod proposer;
 pub mod rpc;
 pub mod sequencer;

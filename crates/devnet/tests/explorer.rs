@@ -1,0 +1,169 @@
+//! The finality explorer on a real devnet: a small rollup (4-slot circuit at depth 32) runs to
+//! finality on the embedded L1, then its pages are read over HTTP and rendered in headless
+//! Chromium (Debian's `chromium`), asserting on what a person sees, and screenshots are saved.
+//!
+//! Without a browser (`chromium` not on the machine) the HTTP half still runs and the browser half
+//! is skipped with a note, unless `TRIBUNAL_REQUIRE_BROWSER` is set (`.ci/run` sets it after
+//! installing Chromium).
+
+use std::{path::PathBuf, process::Command, sync::Arc, time::Duration};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tribunal_devnet::{
+    DevnetConfig, deploy_rollup,
+    run::{Plan, run},
+    silent,
+};
+use tribunal_l1::DevL1;
+use tribunal_node::{explorer, rpc::RpcApi};
+
+/// `GET path` over HTTP/1.1: (status code, body).
+async fn get(addr: std::net::SocketAddr, path: &str) -> (u16, String) {
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let req = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    s.write_all(req.as_bytes()).await.unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).await.unwrap();
+    let status = out.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+    let body = out.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+    (status, body)
+}
+
+fn chromium() -> Option<PathBuf> {
+    let path = std::env::var_os("TRIBUNAL_CHROMIUM")
+        .map_or_else(|| PathBuf::from("/usr/bin/chromium"), PathBuf::from);
+    path.exists().then_some(path)
+}
+
+/// Chromium, headless, as root on a closed network (flags from the machine's notes).
+fn browser(bin: &PathBuf, profile: &std::path::Path) -> Command {
+    let mut c = Command::new(bin);
+    c.args([
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1280,900",
+    ])
+    .arg(format!("--user-data-dir={}", profile.display()));
+    c
+}
+
+#[test]
+fn the_explorer_shows_a_devnet_final_on_the_instant_path_in_a_real_browser() {
+    tribunal_l1::block_on_blob_threads(async {
+        let l1 = Arc::new(DevL1::new());
+        let config = DevnetConfig { users: 2, ..DevnetConfig::embedded(2, 2, 4) };
+        let observe = silent();
+        let r = deploy_rollup(&*l1, &config, &observe).await.unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let (outcome, node) =
+            run(l1.clone(), &r, &config, Plan::DEVNET, dir.path().to_owned(), &observe)
+                .await
+                .unwrap();
+        let batches = outcome.batches.len() as u64;
+        assert!(batches >= 3, "a deposit batch and two of transfers");
+        let (inbox, finality, game) = node.contracts();
+        let api = RpcApi::new(
+            l1.clone(),
+            node.store.clone(),
+            node.sequencer.clone(),
+            inbox,
+            finality,
+            game,
+        );
+        let (addr, task) =
+            explorer::serve(Arc::new(api), "127.0.0.1:0".parse().unwrap()).await.unwrap();
+
+        // Over HTTP: every page, and bad input as 400 and 404 pages.
+        let (code, home) = get(addr, "/").await;
+        assert_eq!(code, 200);
+        assert!(home.contains(&format!("id=\"final\">{batches}<")), "latest final batch shown");
+        assert!(home.contains("ZK+TEE"), "the instant path is named");
+        assert!(home.contains("http-equiv=\"refresh\""), "the page reloads itself");
+        let (code, b1) = get(addr, "/batch/1").await;
+        assert_eq!(code, 200);
+        assert!(b1.contains("deposit (L1)") && b1.contains("0x01"), "transactions and blobs");
+        let (code, c0) = get(addr, "/claim/0").await;
+        assert_eq!(code, 200);
+        assert!(c0.contains("final") && c0.contains("ZK leg"));
+        let (code, a0) = get(addr, "/account/0").await;
+        assert_eq!(code, 200);
+        assert!(a0.contains("id=\"balance\""));
+        for (path, want) in [
+            ("/batch/999", 404),
+            ("/batch/abc", 400),
+            ("/batch/-1", 400),
+            ("/claim/99999", 404),
+            ("/claim/1e9", 400),
+            ("/account/4294967296", 400),
+            ("/account?index=x", 400),
+            ("/account", 400),
+            ("/nowhere", 404),
+        ] {
+            let (code, body) = get(addr, path).await;
+            assert_eq!(code, want, "{path}: {body}");
+            assert!(body.contains("class=\"error\""), "{path}: an error page");
+        }
+        let (code, _) = get(addr, "/account?index=1").await;
+        assert_eq!(code, 303, "the lookup form redirects to the account page");
+
+        // In Chromium: the rendered DOM, and a screenshot of each page.
+        match chromium() {
+            None => {
+                assert!(
+                    std::env::var_os("TRIBUNAL_REQUIRE_BROWSER").is_none(),
+                    "TRIBUNAL_REQUIRE_BROWSER is set but chromium is not installed"
+                );
+                eprintln!("skipped the browser half: no chromium (apt-get install chromium)");
+            }
+            Some(bin) => {
+                let profile = tempfile::tempdir().unwrap();
+                let shots = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("explorer");
+                std::fs::create_dir_all(&shots).unwrap();
+                for (name, path, sees) in [
+                    ("overview", "/", "latest final batch"),
+                    ("batch", "/batch/2", "Claims (rivals included)"),
+                    ("claim", "/claim/0", "OP leg (dispute game)"),
+                    ("account", "/account/0", "next nonce"),
+                    ("not-found", "/batch/999", "404 Not Found"),
+                ] {
+                    let url = format!("http://{addr}{path}");
+                    let bin2 = bin.clone();
+                    let prof = profile.path().to_owned();
+                    let dom = tokio::task::spawn_blocking(move || {
+                        browser(&bin2, &prof).args(["--dump-dom", &url]).output()
+                    })
+                    .await
+                    .unwrap()
+                    .unwrap();
+                    let dom = String::from_utf8_lossy(&dom.stdout).to_string();
+                    assert!(dom.contains(sees), "{name}: Chromium shows {sees:?}; got {dom}");
+                    let file = shots.join(format!("{name}.png"));
+                    let url = format!("http://{addr}{path}");
+                    let (bin2, prof) = (bin.clone(), profile.path().to_owned());
+                    let shot = format!("--screenshot={}", file.display());
+                    let out = tokio::task::spawn_blocking(move || {
+                        browser(&bin2, &prof).arg(shot).arg(url).output()
+                    })
+                    .await
+                    .unwrap()
+                    .unwrap();
+                    assert!(
+                        file.exists(),
+                        "{name}: screenshot: {}",
+                        String::from_utf8_lossy(&out.stderr)
+                    );
+                    eprintln!("screenshot: {}", file.display());
+                }
+            }
+        }
+        task.abort();
+        tokio::time::timeout(Duration::from_secs(60), node.stop()).await.unwrap();
+    })
+    .unwrap();
+}
