@@ -174,7 +174,8 @@ fn node_file(
         sequencer: config.sequencer.into(),
         zk: ZkFile {
             slots: args.zk_slots,
-            min_slots: Some(args.zk_min_slots),
+            // As the devnet ran: `--zk-slots 4` alone means one 4-slot circuit.
+            min_slots: Some(args.config().zk_min_slots),
             key_dir: Some(default_key_dir()),
         },
         tee: TeeFile {
