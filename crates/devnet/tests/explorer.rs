@@ -88,6 +88,10 @@ fn the_explorer_shows_a_devnet_final_on_the_instant_path_in_a_real_browser() {
         let (code, b1) = get(addr, "/batch/1").await;
         assert_eq!(code, 200);
         assert!(b1.contains("deposit (L1)") && b1.contains("0x01"), "transactions and blobs");
+        // The last batch's unpayable forced transfer: skipped, and why.
+        let (code, last) = get(addr, &format!("/batch/{batches}")).await;
+        assert_eq!(code, 200);
+        assert!(last.contains("badge skipped") && last.contains("forced transfer"), "{last}");
         let (code, c0) = get(addr, "/claim/0").await;
         assert_eq!(code, 200);
         assert!(c0.contains("final") && c0.contains("ZK leg"));
@@ -127,7 +131,7 @@ fn the_explorer_shows_a_devnet_final_on_the_instant_path_in_a_real_browser() {
                 std::fs::create_dir_all(&shots).unwrap();
                 for (name, path, sees) in [
                     ("overview", "/", "latest final batch"),
-                    ("batch", "/batch/2", "Claims (rivals included)"),
+                    ("batch", "/batch/3", "skipped"),
                     ("claim", "/claim/0", "OP leg (dispute game)"),
                     ("account", "/account/0", "next nonce"),
                     ("not-found", "/batch/999", "404 Not Found"),

@@ -207,10 +207,14 @@ async fn batch<L: L1 + 'static>(State(api): Api<L>, Path(raw): Path<String>) -> 
     body.push_str("</ul>");
     claims_table(&api, &b, &mut body).await;
     body.push_str(
-        "<h2>Transactions</h2><table><tr><th>#</th><th>kind</th><th>from</th><th>to</th><th>amount (wei)</th><th>nonce</th></tr>",
+        "<h2>Transactions</h2><table><tr><th>#</th><th>kind</th><th>from</th><th>to</th><th>amount (wei)</th><th>nonce</th><th>outcome</th></tr>",
     );
     for (i, raw) in b.txs.iter().enumerate() {
-        let _ = write!(body, "<tr><td>{i}</td>{}</tr>", tx_cells(raw));
+        let outcome = match b.skipped.iter().find(|s| s.position as usize == i) {
+            Some(s) => format!("<span class=\"badge skipped\">skipped</span> {}", esc(&s.reason)),
+            None => "<span class=\"ok\">applied</span>".into(),
+        };
+        let _ = write!(body, "<tr><td>{i}</td>{}<td>{outcome}</td></tr>", tx_cells(raw));
     }
     body.push_str("</table>");
     Ok(Html(layout(&format!("Batch {n}"), &body, true)))
@@ -426,6 +430,6 @@ td,th{border:1px solid #d0d7de;padding:4px 8px;text-align:left;vertical-align:to
 .mono{font-family:ui-monospace,monospace;font-size:12px}.cards{display:flex;gap:12px}\
 .card{background:#fff;border:1px solid #d0d7de;padding:8px 16px}.big{font-size:28px;font-weight:600}\
 .label{color:#57606a}.badge{border-radius:10px;padding:1px 8px;color:#fff;font-size:12px}\
-.final{background:#1a7f37}.pending{background:#9a6700}.ok{color:#1a7f37}.no{color:#8c959f}\
+.final{background:#1a7f37}.skipped{background:#8c959f}.pending{background:#9a6700}.ok{color:#1a7f37}.no{color:#8c959f}\
 .chip{display:inline-block;border:1px solid #d0d7de;border-radius:8px;padding:0 6px;margin:1px}\
 .error{color:#cf222e}";

@@ -162,8 +162,22 @@ pub struct BatchInfo {
     pub posted_at: u64,
     /// Claims proposed for it, in proposal order.
     pub claims: Vec<u64>,
+    /// Its skipped transactions: position in `txs`, and the STF's reason (docs/stf.md). Every
+    /// other transaction applied.
+    #[serde(default)]
+    pub skipped: Vec<SkippedTx>,
     /// The claim final for it, if any.
     pub final_claim: Option<u64>,
+}
+
+/// A transaction the STF skipped, and why.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct SkippedTx {
+    /// Position in the batch (L1 messages first).
+    pub position: u32,
+    /// The rule it failed, e.g. "transfer from 3: nonce 4, expected 5".
+    pub reason: String,
 }
 
 /// A claim, its status on L1, and the reference model's explanation of it.
@@ -492,6 +506,14 @@ impl<L: L1 + 'static> TribunalApiServer for RpcApi<L> {
             blob_hashes,
             posted_at: posted.postedAt,
             claims,
+            skipped: self
+                .store
+                .skipped(n)
+                .map_err(internal)?
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(position, reason)| SkippedTx { position, reason })
+                .collect(),
             final_claim: is_final.then(|| id.to::<u64>()),
         }))
     }

@@ -46,6 +46,8 @@ const ROOTS: TableDefinition<'_, u64, [u8; RECORD_BYTES]> = TableDefinition::new
 const MEMPOOL: TableDefinition<'_, u64, &[u8]> = TableDefinition::new("mempool");
 const TXS: TableDefinition<'_, [u8; 32], [u8; 12]> = TableDefinition::new("txs");
 const WITHDRAWALS: TableDefinition<'_, u64, &[u8]> = TableDefinition::new("withdrawals");
+/// Per batch: its skipped transactions, one `position<TAB>reason` line each (UTF-8).
+const SKIPPED: TableDefinition<'_, u64, &str> = TableDefinition::new("skipped");
 
 const CHAIN_ID: &str = "chain_id";
 const ACCOUNT_DEPTH: &str = "account_depth";
@@ -430,6 +432,10 @@ impl Store {
                 leaves.extend_from_slice(&w.withdrawal.amount.0.to_be_bytes());
             }
             withdrawals.insert(batch.number.0, leaves.as_slice()).map_err(StoreError::db)?;
+            let mut skipped = tx.open_table(SKIPPED).map_err(StoreError::db)?;
+            let lines: String =
+                output.skipped().map(|(position, why)| format!("{position}\t{why}\n")).collect();
+            skipped.insert(batch.number.0, lines.as_str()).map_err(StoreError::db)?;
             let mut meta = tx.open_table(META).map_err(StoreError::db)?;
             let head =
                 BatchNumber(meta.get(HEAD).map_err(StoreError::db)?.map_or(0, |v| v.value()));
@@ -623,6 +629,30 @@ impl Store {
                 })
                 .collect(),
         ))
+    }
+
+    /// The transactions batch `number` skipped, as (position, the STF's reason), in batch order
+    /// (`None`: no such batch, or sealed by a node from before skips were recorded).
+    ///
+    /// # Errors
+    /// [`StoreError::Db`], [`StoreError::Corrupt`].
+    pub fn skipped(&self, number: BatchNumber) -> Result<Option<Vec<(u32, String)>>, StoreError> {
+        let r = self.db.begin_read().map_err(StoreError::db)?;
+        let table = match r.open_table(SKIPPED) {
+            Ok(t) => t,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
+            Err(e) => return Err(StoreError::db(e)),
+        };
+        let Some(text) = table.get(number.0).map_err(StoreError::db)? else { return Ok(None) };
+        let corrupt = || StoreError::Corrupt(format!("skipped transactions of batch {}", number.0));
+        text.value()
+            .lines()
+            .map(|line| {
+                let (position, why) = line.split_once('\t').ok_or_else(corrupt)?;
+                Ok((position.parse().map_err(|_| corrupt())?, why.to_string()))
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(Some)
     }
 
     /// A persisted cursor (`name` is a service's: `zk`, `tee`); 0 when never set.
