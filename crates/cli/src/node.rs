@@ -633,8 +633,8 @@ pub async fn serve<L: L1 + 'static>(
     }
     println!("stopping");
     let _ = handle.stop();
-    if let Some(task) = explorer {
-        task.abort();
+    if let Some(explorer) = explorer {
+        explorer.stop().await;
     }
     node.stop().await;
     Ok(())

@@ -17,7 +17,10 @@ use std::{fmt::Write as _, net::SocketAddr, sync::Arc};
 use alloy_primitives::U256;
 use axum::{
     Router,
-    extract::{Path, Query, State},
+    extract::{
+        Path, Query, State,
+        rejection::{PathRejection, QueryRejection},
+    },
     http::StatusCode,
     response::{Html, IntoResponse, Redirect, Response},
     routing::get,
@@ -46,24 +49,43 @@ pub fn router<L: L1 + 'static>(api: Arc<RpcApi<L>>) -> Router {
         .with_state(api)
 }
 
+/// A running explorer: [`Self::stop`] closes its listener and open connections.
+#[derive(Debug)]
+pub struct ExplorerHandle {
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl ExplorerHandle {
+    /// Stops serving and waits for the server to finish.
+    pub async fn stop(self) {
+        let _ = self.stop.send(());
+        let _ = self.task.await;
+    }
+}
+
 /// Serves the explorer on `addr` (port 0: any free port) on the current tokio runtime. Returns
-/// the bound address; the server runs until the task is aborted.
+/// the bound address and the server's handle.
 ///
 /// # Errors
 /// The address cannot be bound.
 pub async fn serve<L: L1 + 'static>(
     api: Arc<RpcApi<L>>,
     addr: SocketAddr,
-) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
+) -> std::io::Result<(SocketAddr, ExplorerHandle)> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let bound = listener.local_addr()?;
     let app = router(api);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, app).await {
+        let shutdown = async {
+            let _ = stopped.await;
+        };
+        if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(shutdown).await {
             tracing::error!(error = %e, "explorer stopped");
         }
     });
-    Ok((bound, task))
+    Ok((bound, ExplorerHandle { stop, task }))
 }
 
 type Api<L> = State<Arc<RpcApi<L>>>;
@@ -85,12 +107,27 @@ impl PageError {
 
 impl From<ErrorObjectOwned> for PageError {
     fn from(e: ErrorObjectOwned) -> Self {
-        let status = match e.code() {
-            codes::INVALID_PARAMS => StatusCode::BAD_REQUEST,
-            codes::NOT_FOUND => StatusCode::NOT_FOUND,
-            _ => StatusCode::BAD_GATEWAY,
-        };
-        Self::new(status, e.message())
+        match e.code() {
+            codes::INVALID_PARAMS => Self::new(StatusCode::BAD_REQUEST, e.message()),
+            codes::NOT_FOUND => Self::new(StatusCode::NOT_FOUND, e.message()),
+            // L1 or store failures: details (an RPC URL may hold a key) go to the log only.
+            _ => {
+                tracing::warn!(error = e.message(), "explorer: reading the node failed");
+                Self::new(StatusCode::BAD_GATEWAY, "The node could not read L1 or its store.")
+            }
+        }
+    }
+}
+
+impl From<PathRejection> for PageError {
+    fn from(e: PathRejection) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, e.body_text())
+    }
+}
+
+impl From<QueryRejection> for PageError {
+    fn from(e: QueryRejection) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, e.body_text())
     }
 }
 
@@ -134,21 +171,26 @@ async fn overview<L: L1 + 'static>(State(api): Api<L>) -> Page {
     for n in (first..=info.head).rev() {
         let Some(b) = api.get_batch(n).await? else { continue };
         let mut claims = String::new();
-        let mut status = String::from("<span class=\"badge pending\">not proposed</span>");
+        let mut status = match (b.posted_at, b.claims.is_empty()) {
+            (0, _) => "<span class=\"badge pending\">sealed, not posted</span>".to_string(),
+            (_, true) => "<span class=\"badge pending\">posted, no claim yet</span>".into(),
+            (_, false) => "<span class=\"badge pending\">pending</span>".into(),
+        };
         for &id in &b.claims {
-            let c = api.get_claim(id).await?;
-            let _ = write!(claims, "{} ", claim_chip(&c));
-            status = if b.final_claim.is_some() {
-                format!("<span class=\"badge final\">final</span> {}", esc(&path_of(&c)))
-            } else {
-                format!("<span class=\"badge pending\">pending</span> {}", esc(&c.explanation))
-            };
-            if b.final_claim == Some(id) {
-                break;
+            match api.get_claim(id).await {
+                Ok(c) => {
+                    let _ = write!(claims, "{} ", claim_chip(&c));
+                    if b.final_claim == Some(id) {
+                        status = format!(
+                            "<span class=\"badge final\">final</span> {}",
+                            esc(&path_of(&c))
+                        );
+                    }
+                }
+                Err(e) => {
+                    let _ = write!(claims, "#{id}: {} ", esc(e.message()));
+                }
             }
-        }
-        if b.posted_at == 0 {
-            status = "<span class=\"badge pending\">sealed, not posted</span>".into();
         }
         let _ = write!(
             body,
@@ -169,7 +211,11 @@ async fn overview<L: L1 + 'static>(State(api): Api<L>) -> Page {
     Ok(Html(layout("Overview", &body, true)))
 }
 
-async fn batch<L: L1 + 'static>(State(api): Api<L>, Path(raw): Path<String>) -> Page {
+async fn batch<L: L1 + 'static>(
+    State(api): Api<L>,
+    raw: Result<Path<String>, PathRejection>,
+) -> Page {
+    let Path(raw) = raw?;
     let n: u64 = number("batch", &raw)?;
     let b = api.get_batch(n).await?.ok_or_else(|| {
         PageError::new(StatusCode::NOT_FOUND, format!("Batch {n} is not known here."))
@@ -210,9 +256,13 @@ async fn batch<L: L1 + 'static>(State(api): Api<L>, Path(raw): Path<String>) -> 
         "<h2>Transactions</h2><table><tr><th>#</th><th>kind</th><th>from</th><th>to</th><th>amount (wei)</th><th>nonce</th><th>outcome</th></tr>",
     );
     for (i, raw) in b.txs.iter().enumerate() {
-        let outcome = match b.skipped.iter().find(|s| s.position as usize == i) {
-            Some(s) => format!("<span class=\"badge skipped\">skipped</span> {}", esc(&s.reason)),
-            None => "<span class=\"ok\">applied</span>".into(),
+        let outcome = match b.skipped.as_ref().map(|s| s.iter().find(|s| s.position as usize == i))
+        {
+            Some(Some(s)) => {
+                format!("<span class=\"badge skipped\">skipped</span> {}", esc(&s.reason))
+            }
+            Some(None) => "<span class=\"ok\">applied</span>".into(),
+            None => "not recorded (sealed by an older node)".into(),
         };
         let _ = write!(body, "<tr><td>{i}</td>{}<td>{outcome}</td></tr>", tx_cells(raw));
     }
@@ -250,7 +300,11 @@ async fn claims_table<L: L1 + 'static>(api: &RpcApi<L>, b: &BatchInfo, body: &mu
     body.push_str("</table>");
 }
 
-async fn claim<L: L1 + 'static>(State(api): Api<L>, Path(raw): Path<String>) -> Page {
+async fn claim<L: L1 + 'static>(
+    State(api): Api<L>,
+    raw: Result<Path<String>, PathRejection>,
+) -> Page {
+    let Path(raw) = raw?;
     let id: u64 = number("claim", &raw)?;
     let c = api.get_claim(id).await?;
     let mut body = format!("<h1>Claim {id}</h1>");
@@ -292,12 +346,19 @@ struct AccountQuery {
     index: String,
 }
 
-async fn account_query(Query(q): Query<AccountQuery>) -> Result<Redirect, PageError> {
+async fn account_query(
+    q: Result<Query<AccountQuery>, QueryRejection>,
+) -> Result<Redirect, PageError> {
+    let Query(q) = q?;
     let i: u32 = number("account index", q.index.trim())?;
     Ok(Redirect::to(&format!("/account/{i}")))
 }
 
-async fn account<L: L1 + 'static>(State(api): Api<L>, Path(raw): Path<String>) -> Page {
+async fn account<L: L1 + 'static>(
+    State(api): Api<L>,
+    raw: Result<Path<String>, PathRejection>,
+) -> Page {
+    let Path(raw) = raw?;
     let index: u32 = number("account index", &raw)?;
     let a = api.get_account(index).await?;
     let body = format!(

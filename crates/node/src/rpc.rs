@@ -15,7 +15,7 @@
 //! (roots, Merkle siblings) are 32-byte big-endian hex, blobs and transactions are hex bytes.
 //! Bad input is refused with a typed error code ([`codes`]) and never reaches the store.
 
-use std::{net::SocketAddr, sync::Arc};
+use std::{collections::BTreeMap, net::SocketAddr, sync::Arc};
 
 use alloy_primitives::{Address, B256, Bytes, U256};
 use alloy_sol_types::SolEvent;
@@ -162,10 +162,10 @@ pub struct BatchInfo {
     pub posted_at: u64,
     /// Claims proposed for it, in proposal order.
     pub claims: Vec<u64>,
-    /// Its skipped transactions: position in `txs`, and the STF's reason (docs/stf.md). Every
-    /// other transaction applied.
+    /// Its skipped transactions: position in `txs`, and the STF's reason (docs/stf.md); every
+    /// other transaction applied. `None` for a batch sealed before the node recorded skips.
     #[serde(default)]
-    pub skipped: Vec<SkippedTx>,
+    pub skipped: Option<Vec<SkippedTx>>,
     /// The claim final for it, if any.
     pub final_claim: Option<u64>,
 }
@@ -281,6 +281,19 @@ pub struct RpcApi<L> {
     inbox: Address,
     finality: Address,
     game: Address,
+    events: tokio::sync::Mutex<FinalityEvents>,
+}
+
+/// `MultiProofFinality` events read so far, extended from the last block read on every use, so
+/// a request costs one `eth_getLogs` over the new blocks instead of one over the whole chain.
+/// (A reorged-out event stays: L1 reorgs are not followed here yet.)
+struct FinalityEvents {
+    /// The first block not read yet.
+    next_block: u64,
+    /// Claim ids proposed per batch, in proposal order.
+    claims: BTreeMap<u64, Vec<u64>>,
+    /// The L1 block of each final claim's `Finalized` event.
+    final_block: BTreeMap<u64, u64>,
 }
 
 impl<L> std::fmt::Debug for RpcApi<L> {
@@ -299,7 +312,39 @@ impl<L: L1 + 'static> RpcApi<L> {
         finality: Address,
         game: Address,
     ) -> Self {
-        Self { l1, store, sequencer, inbox, finality, game }
+        let events =
+            FinalityEvents { next_block: 0, claims: BTreeMap::new(), final_block: BTreeMap::new() };
+        Self {
+            l1,
+            store,
+            sequencer,
+            inbox,
+            finality,
+            game,
+            events: tokio::sync::Mutex::const_new(events),
+        }
+    }
+
+    /// The finality events up to the head, reading only the blocks not read before.
+    async fn events(&self) -> RpcResult<tokio::sync::MutexGuard<'_, FinalityEvents>> {
+        let mut ev = self.events.lock().await;
+        let head = self.l1.head().await.map_err(internal)?.number;
+        if ev.next_block <= head {
+            // Logs of blocks past `head` come back again next time: both maps ignore repeats.
+            for l in self.l1.logs(self.finality, ev.next_block).await.map_err(internal)? {
+                if let Ok(e) = MultiProofFinality::ClaimProposed::decode_log(&l.log) {
+                    let ids = ev.claims.entry(e.batchNumber).or_default();
+                    let id = e.id.to::<u64>();
+                    if !ids.contains(&id) {
+                        ids.push(id);
+                    }
+                } else if let Ok(e) = MultiProofFinality::Finalized::decode_log(&l.log) {
+                    ev.final_block.insert(e.id.to::<u64>(), l.block_number);
+                }
+            }
+            ev.next_block = head + 1;
+        }
+        Ok(ev)
     }
 
     /// Serves the API on `addr` (port 0: any free port). Returns the bound address and the
@@ -471,14 +516,7 @@ impl<L: L1 + 'static> TribunalApiServer for RpcApi<L> {
                 .await
                 .map_err(internal)?
         };
-        let mut claims = Vec::new();
-        for l in self.l1.logs(self.finality, 0).await.map_err(internal)? {
-            if let Ok(e) = MultiProofFinality::ClaimProposed::decode_log(&l.log)
-                && e.batchNumber == number
-            {
-                claims.push(e.id.to::<u64>());
-            }
-        }
+        let claims = self.events().await?.claims.get(&number).cloned().unwrap_or_default();
         let (is_final, id) = view(
             &*self.l1,
             self.finality,
@@ -506,14 +544,9 @@ impl<L: L1 + 'static> TribunalApiServer for RpcApi<L> {
             blob_hashes,
             posted_at: posted.postedAt,
             claims,
-            skipped: self
-                .store
-                .skipped(n)
-                .map_err(internal)?
-                .unwrap_or_default()
-                .into_iter()
-                .map(|(position, reason)| SkippedTx { position, reason })
-                .collect(),
+            skipped: self.store.skipped(n).map_err(internal)?.map(|s| {
+                s.into_iter().map(|(position, reason)| SkippedTx { position, reason }).collect()
+            }),
             final_claim: is_final.then(|| id.to::<u64>()),
         }))
     }
@@ -547,13 +580,11 @@ impl<L: L1 + 'static> TribunalApiServer for RpcApi<L> {
         let model = model_status(&status);
         let mut explanation = model.to_string();
         let mut final_block = None;
-        if status.isFinal {
-            for l in self.l1.logs(self.finality, 0).await.map_err(internal)? {
-                if MultiProofFinality::Finalized::decode_log(&l.log).is_ok_and(|e| e.id == uid) {
-                    final_block = Some(l.block_number);
-                    explanation += &format!(" (L1 block {})", l.block_number);
-                }
-            }
+        if status.isFinal
+            && let Some(&block) = self.events().await?.final_block.get(&id)
+        {
+            final_block = Some(block);
+            explanation += &format!(" (L1 block {block})");
         }
         Ok(ClaimInfo {
             id,
