@@ -103,6 +103,12 @@ fn the_explorer_shows_a_devnet_final_on_the_instant_path_in_a_real_browser() {
         let (code, c0) = get(addr, "/claim/0").await;
         assert_eq!(code, 200);
         assert!(c0.contains("badge final") && c0.contains("ZK leg"));
+        // The council registered the dev enclave (two TEE actions, at once); Stage 2 defaults.
+        let (code, council) = get(addr, "/council").await;
+        assert_eq!(code, 200);
+        assert!(council.contains("id=\"stage\">Stage 2<"), "{council}");
+        assert!(council.contains("<td>tee</td>") && council.contains("<td>executed</td>"));
+        assert!(council.contains("6 of 8") && council.contains("live</span>"));
         let (code, a0) = get(addr, "/account/0").await;
         assert_eq!(code, 200);
         assert!(a0.contains("id=\"balance\""));
@@ -144,6 +150,7 @@ fn the_explorer_shows_a_devnet_final_on_the_instant_path_in_a_real_browser() {
                     ("batch", &format!("/batch/{batches}"), "skipped"),
                     ("claim", "/claim/0", "OP leg (dispute game)"),
                     ("account", "/account/0", "next nonce"),
+                    ("council", "/council", "L2BEAT requirements"),
                     ("not-found", "/batch/999", "404 Not Found"),
                 ] {
                     let url = format!("http://{addr}{path}");

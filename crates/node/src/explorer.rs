@@ -10,7 +10,9 @@
 //! - `/`: chain, head and latest final batch, and the recent batches with every claim's legs;
 //! - `/batch/{n}`: a batch's transactions, blobs, roots and claims;
 //! - `/claim/{id}`: one claim's legs (ZK, TEE, OP), clocks and the reference model's status;
-//! - `/account/{index}` (and `/account?index=`): balance, nonce, pending transactions.
+//! - `/account/{index}` (and `/account?index=`): balance, nonce, pending transactions;
+//! - `/council`: members and threshold, every action with its timelock countdown and expiry,
+//!   frozen legs and liveness, and the deployment's L2BEAT stage with every requirement.
 
 use std::{fmt::Write as _, net::SocketAddr, sync::Arc};
 
@@ -43,6 +45,7 @@ pub fn router<L: L1 + 'static>(api: Arc<RpcApi<L>>) -> Router {
         .route("/", get(overview::<L>))
         .route("/batch/{n}", get(batch::<L>))
         .route("/claim/{id}", get(claim::<L>))
+        .route("/council", get(council::<L>))
         .route("/account", get(account_query))
         .route("/account/{index}", get(account::<L>))
         .fallback(|| async { PageError::new(StatusCode::NOT_FOUND, "No such page.") })
@@ -340,6 +343,99 @@ async fn claim<L: L1 + 'static>(
     Ok(Html(layout(&format!("Claim {id}"), &body, true)))
 }
 
+async fn council<L: L1 + 'static>(State(api): Api<L>) -> Page {
+    let s = api.get_safety().await?;
+    let mut body = format!(
+        "<h1>Council and safety</h1>\
+         <div class=\"cards\">\
+         <div class=\"card\"><div class=\"label\">L2BEAT stage</div><div class=\"big\" id=\"stage\">Stage {}</div></div>\
+         <div class=\"card\"><div class=\"label\">council threshold</div><div class=\"big\">{} of {}</div></div>\
+         <div class=\"card\"><div class=\"label\">timelock on ZK and OP</div><div class=\"big\">{}</div><div>actions expire {} after</div></div>\
+         </div>",
+        s.stage,
+        s.threshold,
+        s.members.len(),
+        duration(s.upgrade_delay_secs),
+        duration(s.expiry_secs)
+    );
+    body.push_str("<h2>Legs</h2><table><tr><th>leg</th><th>verifier</th><th>health</th></tr>");
+    for (i, name) in ["ZK", "TEE", "OP (dispute game)"].iter().enumerate() {
+        let health = if s.frozen[i] {
+            "<span class=\"badge skipped\">frozen</span> by self-disagreement evidence (rule 5): counts as zero; the council may replace it once, at once"
+        } else {
+            "<span class=\"ok\">counts</span>"
+        };
+        let _ = write!(
+            body,
+            "<tr><td>{name}</td><td class=\"mono\">{}</td><td id=\"leg-{i}\">{health}</td></tr>",
+            s.verifiers[i]
+        );
+    }
+    let liveness = match (s.liveness_failed, s.liveness_used) {
+        (false, _) => "<span class=\"ok\">live</span>: no liveness failure recorded (rule 6)",
+        (true, false) => {
+            "<span class=\"badge pending\">liveness failure</span> recorded (rule 6): one leg that approved nothing may be replaced at once, until the next finalization"
+        }
+        (true, true) => "liveness failure recorded; its one replacement was made",
+    };
+    let _ = write!(body, "</table><p id=\"liveness\">{liveness}</p>");
+    body.push_str("<h2>Actions</h2><table><tr><th>id</th><th>leg</th><th>target</th><th>state</th><th>executable at (L1 s)</th><th>countdown</th><th>expires at</th></tr>");
+    for a in &s.actions {
+        let countdown = if a.state != "queued" {
+            "–".to_string()
+        } else if a.eta > s.l1_time {
+            format!("in {}", duration(a.eta - s.l1_time))
+        } else if a.expires_at > s.l1_time {
+            format!("executable now, {} left", duration(a.expires_at - s.l1_time))
+        } else {
+            "expired".into()
+        };
+        let _ = write!(
+            body,
+            "<tr><td>{}</td><td>{}</td><td class=\"mono\">{}</td><td>{}</td><td>{}</td><td>{countdown}</td><td>{}</td></tr>",
+            a.id,
+            esc(&a.leg),
+            a.target,
+            esc(&a.state),
+            a.eta,
+            if a.state == "queued" { a.expires_at.to_string() } else { "–".into() }
+        );
+    }
+    if s.actions.is_empty() {
+        body.push_str("<tr><td colspan=\"7\">none</td></tr>");
+    }
+    body.push_str("</table><h2>Members</h2><ul>");
+    for m in &s.members {
+        let _ = write!(body, "<li class=\"mono\">{m}</li>");
+    }
+    body.push_str("</ul><h2>L2BEAT requirements</h2><table><tr><th>stage</th><th>requirement</th><th></th><th>why</th></tr>");
+    for r in &s.requirements {
+        let met = if r.met {
+            "<span class=\"ok\">meets</span>"
+        } else {
+            "<span class=\"error\">misses</span>"
+        };
+        let _ = write!(
+            body,
+            "<tr><td>{}</td><td>{}</td><td>{met}</td><td>{}</td></tr>",
+            r.stage,
+            esc(&r.name),
+            esc(&r.reason)
+        );
+    }
+    body.push_str("</table>");
+    Ok(Html(layout("Council and safety", &body, true)))
+}
+
+/// Seconds as days, hours or minutes.
+fn duration(secs: u64) -> String {
+    match secs {
+        s if s >= 86_400 => format!("{:.1} days", s as f64 / 86_400.0),
+        s if s >= 3_600 => format!("{:.1} h", s as f64 / 3_600.0),
+        s => format!("{} min", s.div_ceil(60)),
+    }
+}
+
 #[derive(serde::Deserialize)]
 struct AccountQuery {
     #[serde(default)]
@@ -479,7 +575,7 @@ fn layout(title: &str, body: &str, refresh: bool) -> String {
     format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">{refresh}\
          <title>{} · Tribunal</title><style>{STYLE}</style></head>\
-         <body><nav><a href=\"/\">Tribunal</a> · finality explorer</nav><main>{body}</main></body></html>",
+         <body><nav><a href=\"/\">Tribunal</a> · finality explorer · <a href=\"/council\">council and safety</a></nav><main>{body}</main></body></html>",
         esc(title)
     )
 }

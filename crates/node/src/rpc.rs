@@ -10,6 +10,7 @@
 //! | `tribunal_getBlobs` | batch number | the batch's blobs (131,072 bytes each) or `null` |
 //! | `tribunal_getClaim` | claim id | [`ClaimInfo`], with the reference model's explanation |
 //! | `tribunal_getWithdrawalProof` | batch number, leaf index | [`WithdrawalProof`] |
+//! | `tribunal_getSafety` | | [`SafetyInfo`]: council, queued actions, frozen legs, liveness, stage |
 //!
 //! Quantities follow Ethereum's JSON-RPC conventions: wei amounts are hex `U256`, field elements
 //! (roots, Merkle siblings) are 32-byte big-endian hex, blobs and transactions are hex bytes.
@@ -26,7 +27,7 @@ use jsonrpsee::{
     types::ErrorObjectOwned,
 };
 use serde::{Deserialize, Serialize};
-use tribunal_contracts::{Inbox, MultiProofFinality};
+use tribunal_contracts::{Inbox, MultiProofFinality, SecurityCouncil};
 use tribunal_finality::{ClaimStatus, FinalPath, GameStatus, Leg};
 use tribunal_l1::{L1, view};
 use tribunal_primitives::{
@@ -170,6 +171,72 @@ pub struct BatchInfo {
     pub final_claim: Option<u64>,
 }
 
+/// A council action submitted with the threshold's signatures.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct CouncilAction {
+    /// Action id (the council's nonce).
+    pub id: u64,
+    /// The called contract.
+    pub target: Address,
+    /// The leg it changes: `zk`, `tee`, `op` or `council`.
+    pub leg: String,
+    /// When it executes or executed, L1 seconds: at once for TEE and council actions and under
+    /// rule 5 or 6 evidence, after the timelock for ZK and OP.
+    pub eta: u64,
+    /// When a queued action expires unexecuted, L1 seconds.
+    pub expires_at: u64,
+    /// `queued`, `executed` or `cancelled`.
+    pub state: String,
+}
+
+/// One L2BEAT stage requirement, as `tribunal stage` grades it.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct StageRequirement {
+    /// The stage it belongs to (0, 1, 2).
+    pub stage: u8,
+    /// What L2BEAT asks.
+    pub name: String,
+    /// Met or not.
+    pub met: bool,
+    /// Why, with the figures.
+    pub reason: String,
+}
+
+/// What a council member checks before signing: the council, its actions, the legs' health and
+/// the deployment's stage, read from L1.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct SafetyInfo {
+    /// L1 time of the head block, in seconds (countdowns are against it).
+    pub l1_time: u64,
+    /// `SecurityCouncil`.
+    pub council: Address,
+    /// Its members.
+    pub members: Vec<Address>,
+    /// Signatures it needs.
+    pub threshold: u64,
+    /// Timelock on ZK and OP changes, in seconds.
+    pub upgrade_delay_secs: u64,
+    /// How long a matured action stays executable, in seconds.
+    pub expiry_secs: u64,
+    /// Every action submitted, newest first.
+    pub actions: Vec<CouncilAction>,
+    /// The current verifiers: ZK, TEE, dispute game.
+    pub verifiers: [Address; 3],
+    /// Legs frozen by rule 5 evidence: ZK, TEE, OP.
+    pub frozen: [bool; 3],
+    /// Rule 6: a liveness failure is recorded, and whether its one replacement was used.
+    pub liveness_failed: bool,
+    /// Whether the recorded liveness failure's replacement was made.
+    pub liveness_used: bool,
+    /// The L2BEAT stage of the deployment.
+    pub stage: u8,
+    /// Every requirement, with its figures.
+    pub requirements: Vec<StageRequirement>,
+}
+
 /// A transaction the STF skipped, and why.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
@@ -271,6 +338,10 @@ pub trait TribunalApi {
     /// The Merkle proof of withdrawal `index` of final batch `batch`.
     #[method(name = "getWithdrawalProof")]
     async fn get_withdrawal_proof(&self, batch: u64, index: u64) -> RpcResult<WithdrawalProof>;
+
+    /// The council, its actions, frozen legs, liveness and the L2BEAT stage.
+    #[method(name = "getSafety")]
+    async fn get_safety(&self) -> RpcResult<SafetyInfo>;
 }
 
 /// The API's implementation over a node's store, sequencer and L1.
@@ -653,6 +724,81 @@ impl<L: L1 + 'static> TribunalApiServer for RpcApi<L> {
                 .map(|s| U256::from_be_bytes(fr_to_be_bytes(s)))
                 .collect(),
             claimed,
+        })
+    }
+
+    async fn get_safety(&self) -> RpcResult<SafetyInfo> {
+        let (l1, f) = (&*self.l1, self.finality);
+        let council = view(l1, f, MultiProofFinality::COUNCILCall {}).await.map_err(internal)?;
+        let expiry_secs =
+            view(l1, council, SecurityCouncil::EXPIRY_SECONDSCall {}).await.map_err(internal)?;
+        let config = crate::deploy::read_stage_config(l1, f).await.map_err(internal)?;
+        let grade = tribunal_finality::stage::grade(&config);
+        let mut actions: Vec<CouncilAction> = Vec::new();
+        for l in l1.logs(council, 0).await.map_err(internal)? {
+            if let Ok(e) = SecurityCouncil::ActionSubmitted::decode_log(&l.log) {
+                let leg = ["zk", "tee", "op", "council"].get(usize::from(e.leg)).unwrap_or(&"?");
+                actions.push(CouncilAction {
+                    id: e.id.to::<u64>(),
+                    target: e.target,
+                    leg: (*leg).to_string(),
+                    eta: e.eta,
+                    expires_at: e.eta + expiry_secs,
+                    state: "queued".into(),
+                });
+            } else if let Ok(e) = SecurityCouncil::ActionExecuted::decode_log(&l.log) {
+                let id = e.id.to::<u64>();
+                actions.iter_mut().filter(|a| a.id == id).for_each(|a| a.state = "executed".into());
+            } else if let Ok(e) = SecurityCouncil::ActionCancelled::decode_log(&l.log) {
+                let id = e.id.to::<u64>();
+                actions
+                    .iter_mut()
+                    .filter(|a| a.id == id)
+                    .for_each(|a| a.state = "cancelled".into());
+            }
+        }
+        actions.reverse();
+        let frozen = [0u8, 1, 2].map(|i| async move {
+            view(l1, f, MultiProofFinality::frozenCall(U256::from(i))).await
+        });
+        let [zk, tee, op] = frozen;
+        Ok(SafetyInfo {
+            l1_time: l1.head().await.map_err(internal)?.timestamp,
+            council,
+            members: view(l1, council, SecurityCouncil::getMembersCall {})
+                .await
+                .map_err(internal)?,
+            threshold: config.council_threshold,
+            upgrade_delay_secs: config.upgrade_delay_secs,
+            expiry_secs,
+            actions,
+            verifiers: [
+                view(l1, f, MultiProofFinality::zkVerifierCall {}).await.map_err(internal)?,
+                view(l1, f, MultiProofFinality::teeVerifierCall {}).await.map_err(internal)?,
+                view(l1, f, MultiProofFinality::disputeGameCall {}).await.map_err(internal)?,
+            ],
+            frozen: [
+                zk.await.map_err(internal)?,
+                tee.await.map_err(internal)?,
+                op.await.map_err(internal)?,
+            ],
+            liveness_failed: view(l1, f, MultiProofFinality::livenessFailedCall {})
+                .await
+                .map_err(internal)?,
+            liveness_used: view(l1, f, MultiProofFinality::livenessUsedCall {})
+                .await
+                .map_err(internal)?,
+            stage: grade.stage,
+            requirements: grade
+                .requirements
+                .into_iter()
+                .map(|r| StageRequirement {
+                    stage: r.stage,
+                    name: r.name.to_string(),
+                    met: r.met,
+                    reason: r.reason,
+                })
+                .collect(),
         })
     }
 }
