@@ -103,6 +103,29 @@ fn the_explorer_shows_a_devnet_final_on_the_instant_path_in_a_real_browser() {
         let (code, c0) = get(addr, "/claim/0").await;
         assert_eq!(code, 200);
         assert!(c0.contains("badge final") && c0.contains("ZK leg"));
+        // Batch 2's withdrawal: a link from the batch page to the exact claimWithdrawal call.
+        let (_, b2) = get(addr, "/batch/2").await;
+        let link = b2.split("href=\"/withdrawal/2/").nth(1).expect("a withdrawal link on batch 2");
+        let index: u64 = link.split('"').next().unwrap().parse().unwrap();
+        let (code, w) = get(addr, &format!("/withdrawal/2/{index}")).await;
+        assert_eq!(code, 200, "{w}");
+        assert!(w.contains("ready to claim") && w.contains("claimWithdrawal(uint64,uint64"), "{w}");
+        // The page's calldata pays the withdrawal on L1, as written.
+        let hex = w.split("id=\"calldata\">0x").nth(1).unwrap().split('<').next().unwrap();
+        let calldata = alloy_primitives::hex::decode(hex).unwrap();
+        let (inbox, _, _) = node.contracts();
+        let tx = tribunal_l1::L1Tx::call(inbox, calldata);
+        tribunal_l1::L1::send(&*l1, &r.signers[9], tx).await.unwrap();
+        let (_, w) = get(addr, &format!("/withdrawal/2/{index}")).await;
+        assert!(w.contains("badge final\">paid<"), "{w}");
+        for (path, want) in [
+            (format!("/withdrawal/2/{}", index + 100), 404),
+            ("/withdrawal/x/1".to_string(), 400),
+            ("/withdrawal/2".to_string(), 404),
+        ] {
+            assert_eq!(get(addr, &path).await.0, want, "{path}");
+        }
+
         // The council registered the dev enclave (two TEE actions, at once); Stage 2 defaults.
         let (code, council) = get(addr, "/council").await;
         assert_eq!(code, 200);
@@ -151,6 +174,7 @@ fn the_explorer_shows_a_devnet_final_on_the_instant_path_in_a_real_browser() {
                     ("claim", "/claim/0", "OP leg (dispute game)"),
                     ("account", "/account/0", "next nonce"),
                     ("council", "/council", "L2BEAT requirements"),
+                    ("withdrawal", &format!("/withdrawal/2/{index}"), "The call that pays it"),
                     ("not-found", "/batch/999", "404 Not Found"),
                 ] {
                     let url = format!("http://{addr}{path}");

@@ -11,6 +11,8 @@
 //! - `/batch/{n}`: a batch's transactions, blobs, roots and claims;
 //! - `/claim/{id}`: one claim's legs (ZK, TEE, OP), clocks and the reference model's status;
 //! - `/account/{index}` (and `/account?index=`): balance, nonce, pending transactions;
+//! - `/withdrawal/{batch}/{index}`: a withdrawal of a final batch, whether it was paid, and the
+//!   exact `Inbox.claimWithdrawal` call that pays it;
 //! - `/council`: members and threshold, every action with its timelock countdown and expiry,
 //!   frozen legs and liveness, and the deployment's L2BEAT stage with every requirement.
 
@@ -46,6 +48,7 @@ pub fn router<L: L1 + 'static>(api: Arc<RpcApi<L>>) -> Router {
         .route("/batch/{n}", get(batch::<L>))
         .route("/claim/{id}", get(claim::<L>))
         .route("/council", get(council::<L>))
+        .route("/withdrawal/{batch}/{index}", get(withdrawal::<L>))
         .route("/account", get(account_query))
         .route("/account/{index}", get(account::<L>))
         .fallback(|| async { PageError::new(StatusCode::NOT_FOUND, "No such page.") })
@@ -113,6 +116,7 @@ impl From<ErrorObjectOwned> for PageError {
         match e.code() {
             codes::INVALID_PARAMS => Self::new(StatusCode::BAD_REQUEST, e.message()),
             codes::NOT_FOUND => Self::new(StatusCode::NOT_FOUND, e.message()),
+            codes::NOT_FINAL => Self::new(StatusCode::CONFLICT, e.message()),
             // L1 or store failures: details (an RPC URL may hold a key) go to the log only.
             _ => {
                 tracing::warn!(error = e.message(), "explorer: reading the node failed");
@@ -267,6 +271,17 @@ async fn batch<L: L1 + 'static>(
             Some(None) => "<span class=\"ok\">applied</span>".into(),
             None => "not recorded (sealed by an older node)".into(),
         };
+        let applied = matches!(
+            b.skipped.as_ref().map(|s| s.iter().any(|s| s.position as usize == i)),
+            Some(false)
+        );
+        let is_withdrawal = decode_tx_exact(raw)
+            .is_ok_and(|t| matches!(t, Tx::Withdraw(_) | Tx::ForcedWithdraw(_)));
+        let outcome = if applied && is_withdrawal && b.final_claim.is_some() {
+            format!("{outcome} · <a href=\"/withdrawal/{n}/{i}\">claim on L1</a>")
+        } else {
+            outcome
+        };
         let _ = write!(body, "<tr><td>{i}</td>{}<td>{outcome}</td></tr>", tx_cells(raw));
     }
     body.push_str("</table>");
@@ -341,6 +356,49 @@ async fn claim<L: L1 + 'static>(
         b = c.batch,
     );
     Ok(Html(layout(&format!("Claim {id}"), &body, true)))
+}
+
+async fn withdrawal<L: L1 + 'static>(
+    State(api): Api<L>,
+    raw: Result<Path<(String, String)>, PathRejection>,
+) -> Page {
+    let Path((batch, index)) = raw?;
+    let (batch, index): (u64, u64) =
+        (number("batch", &batch)?, number("withdrawal index", &index)?);
+    let w = api.get_withdrawal_proof(batch, index).await?;
+    let inbox = api.chain_info().await?.inbox;
+    let amount = u128::try_from(w.amount).unwrap_or(u128::MAX);
+    let call = tribunal_contracts::Inbox::claimWithdrawalCall {
+        _batchNumber: batch,
+        _index: index,
+        _to: w.to,
+        _amount: amount,
+        _siblings: w.siblings.clone(),
+    };
+    let siblings: Vec<String> = w.siblings.iter().map(|s| format!("{s:#x}")).collect();
+    let body = format!(
+        "<h1>Withdrawal {index} of batch <a href=\"/batch/{batch}\">{batch}</a></h1>\
+         <table><tr><th>status</th><td id=\"status\">{}</td></tr>\
+         <tr><th>L1 recipient</th><td class=\"mono\">{}</td></tr>\
+         <tr><th>amount (wei)</th><td>{}</td></tr>\
+         <tr><th>final withdrawal root</th><td class=\"mono\">{}</td></tr></table>\
+         <h2>The call that pays it (anyone may send it)</h2>\
+         <p>To <span class=\"mono\">Inbox</span> at <span class=\"mono\">{inbox}</span>:</p>\
+         <pre class=\"mono wrap\">cast send {inbox} \"claimWithdrawal(uint64,uint64,address,uint128,uint256[])\" {batch} {index} {} {amount} \"[{}]\"</pre>\
+         <p>Calldata:</p><pre class=\"mono wrap\" id=\"calldata\">0x{}</pre>",
+        if w.claimed {
+            "<span class=\"badge final\">paid</span>"
+        } else {
+            "<span class=\"badge pending\">ready to claim</span>"
+        },
+        w.to,
+        w.amount,
+        w.withdrawal_root,
+        w.to,
+        siblings.join(","),
+        alloy_primitives::hex::encode(alloy_sol_types::SolCall::abi_encode(&call)),
+    );
+    Ok(Html(layout(&format!("Withdrawal {index} of batch {batch}"), &body, true)))
 }
 
 async fn council<L: L1 + 'static>(State(api): Api<L>) -> Page {
@@ -589,4 +647,4 @@ td,th{border:1px solid #d0d7de;padding:4px 8px;text-align:left;vertical-align:to
 .label{color:#57606a}.badge{border-radius:10px;padding:1px 8px;color:#fff;font-size:12px}\
 .final{background:#1a7f37}.skipped{background:#8c959f}.pending{background:#9a6700}.ok{color:#1a7f37}.no{color:#8c959f}\
 .chip{display:inline-block;border:1px solid #d0d7de;border-radius:8px;padding:0 6px;margin:1px}\
-.error{color:#cf222e}";
+.error{color:#cf222e}.wrap{white-space:pre-wrap;word-break:break-all;max-width:1000px}";
