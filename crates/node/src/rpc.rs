@@ -758,10 +758,11 @@ impl<L: L1 + 'static> TribunalApiServer for RpcApi<L> {
             }
         }
         actions.reverse();
-        let frozen = [0u8, 1, 2].map(|i| async move {
-            view(l1, f, MultiProofFinality::frozenCall(U256::from(i))).await
-        });
-        let [zk, tee, op] = frozen;
+        let mut frozen = [false; 3];
+        for (leg, frozen) in frozen.iter_mut().enumerate() {
+            let call = MultiProofFinality::frozenCall(U256::from(leg));
+            *frozen = view(l1, f, call).await.map_err(internal)?;
+        }
         Ok(SafetyInfo {
             l1_time: l1.head().await.map_err(internal)?.timestamp,
             council,
@@ -777,11 +778,7 @@ impl<L: L1 + 'static> TribunalApiServer for RpcApi<L> {
                 view(l1, f, MultiProofFinality::teeVerifierCall {}).await.map_err(internal)?,
                 view(l1, f, MultiProofFinality::disputeGameCall {}).await.map_err(internal)?,
             ],
-            frozen: [
-                zk.await.map_err(internal)?,
-                tee.await.map_err(internal)?,
-                op.await.map_err(internal)?,
-            ],
+            frozen,
             liveness_failed: view(l1, f, MultiProofFinality::livenessFailedCall {})
                 .await
                 .map_err(internal)?,

@@ -269,11 +269,7 @@ impl Store {
 
     fn stored_config(&self) -> Result<Option<StfConfig>, StoreError> {
         let tx = self.db.begin_read().map_err(StoreError::db)?;
-        let meta = match tx.open_table(META) {
-            Ok(t) => t,
-            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
-            Err(e) => return Err(StoreError::db(e)),
-        };
+        let Some(meta) = read_table(&tx, META)? else { return Ok(None) };
         let get = |k: &str| -> Result<Option<u64>, StoreError> {
             Ok(meta.get(k).map_err(StoreError::db)?.map(|v| v.value()))
         };
@@ -538,11 +534,7 @@ impl Store {
     /// [`StoreError::Corrupt`] when an entry does not decode.
     pub fn mempool(&self) -> Result<Vec<(u64, Tx)>, StoreError> {
         let r = self.db.begin_read().map_err(StoreError::db)?;
-        let table = match r.open_table(MEMPOOL) {
-            Ok(t) => t,
-            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
-            Err(e) => return Err(StoreError::db(e)),
-        };
+        let Some(table) = read_table(&r, MEMPOOL)? else { return Ok(Vec::new()) };
         let mut out = Vec::new();
         for row in table.iter().map_err(StoreError::db)? {
             let (k, v) = row.map_err(StoreError::db)?;
@@ -584,11 +576,7 @@ impl Store {
     /// [`StoreError::Db`], [`StoreError::Corrupt`].
     pub fn tx_location(&self, hash: B256) -> Result<Option<TxLocation>, StoreError> {
         let r = self.db.begin_read().map_err(StoreError::db)?;
-        let table = match r.open_table(TXS) {
-            Ok(t) => t,
-            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
-            Err(e) => return Err(StoreError::db(e)),
-        };
+        let Some(table) = read_table(&r, TXS)? else { return Ok(None) };
         let Some(v) = table.get(hash.0).map_err(StoreError::db)? else { return Ok(None) };
         Ok(Some(match v.value() {
             TX_PENDING => TxLocation::Pending,
@@ -609,11 +597,7 @@ impl Store {
         number: BatchNumber,
     ) -> Result<Option<Vec<StoredWithdrawal>>, StoreError> {
         let r = self.db.begin_read().map_err(StoreError::db)?;
-        let table = match r.open_table(WITHDRAWALS) {
-            Ok(t) => t,
-            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
-            Err(e) => return Err(StoreError::db(e)),
-        };
+        let Some(table) = read_table(&r, WITHDRAWALS)? else { return Ok(None) };
         let Some(bytes) = table.get(number.0).map_err(StoreError::db)? else { return Ok(None) };
         let bytes = bytes.value();
         if bytes.len() % WITHDRAWAL_BYTES != 0 {
@@ -638,11 +622,7 @@ impl Store {
     /// [`StoreError::Db`], [`StoreError::Corrupt`].
     pub fn skipped(&self, number: BatchNumber) -> Result<Option<Vec<(u32, String)>>, StoreError> {
         let r = self.db.begin_read().map_err(StoreError::db)?;
-        let table = match r.open_table(SKIPPED) {
-            Ok(t) => t,
-            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
-            Err(e) => return Err(StoreError::db(e)),
-        };
+        let Some(table) = read_table(&r, SKIPPED)? else { return Ok(None) };
         let Some(text) = table.get(number.0).map_err(StoreError::db)? else { return Ok(None) };
         let corrupt = || StoreError::Corrupt(format!("skipped transactions of batch {}", number.0));
         text.value()
@@ -706,4 +686,16 @@ fn decode_batch(bytes: &[u8]) -> Result<Batch, String> {
         rest = tail;
     }
     Batch::decode(rest, &messages).map_err(|e| e.to_string())
+}
+
+/// `def` in read transaction `r`; `None` while the table was never written.
+fn read_table<K: redb::Key + 'static, V: redb::Value + 'static>(
+    r: &redb::ReadTransaction,
+    def: TableDefinition<'_, K, V>,
+) -> Result<Option<redb::ReadOnlyTable<K, V>>, StoreError> {
+    match r.open_table(def) {
+        Ok(t) => Ok(Some(t)),
+        Err(redb::TableError::TableDoesNotExist(_)) => Ok(None),
+        Err(e) => Err(StoreError::db(e)),
+    }
 }
