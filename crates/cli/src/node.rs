@@ -93,6 +93,7 @@ watcher = true
 max_batch_txs = 32                    # at most zk.slots
 max_wait_ms = 2000                    # seal once the oldest pending transaction waited this long
 max_mempool = 65536
+hold_for_prover_ms = 60000            # with the ZK prover here: hold a due batch while it is busy (0: never)
 
 [zk]                                  # optional
 slots = 32                            # the largest circuit size the deployed verifier checks
@@ -273,6 +274,9 @@ pub struct SequencerFile {
     pub max_wait_ms: u64,
     /// Most pending transactions.
     pub max_mempool: usize,
+    /// With the ZK prover on this node: how much longer a due batch may wait while the prover is
+    /// busy with an earlier one, in milliseconds (0: never held).
+    pub hold_for_prover_ms: u64,
 }
 
 impl Default for SequencerFile {
@@ -287,6 +291,7 @@ impl From<SequencerConfig> for SequencerFile {
             max_batch_txs: c.max_batch_txs,
             max_wait_ms: c.max_wait.as_millis() as u64,
             max_mempool: c.max_mempool,
+            hold_for_prover_ms: c.hold_for_prover.as_millis() as u64,
         }
     }
 }
@@ -297,6 +302,7 @@ impl From<SequencerFile> for SequencerConfig {
             max_batch_txs: f.max_batch_txs,
             max_wait: Duration::from_millis(f.max_wait_ms),
             max_mempool: f.max_mempool,
+            hold_for_prover: Duration::from_millis(f.hold_for_prover_ms),
         }
     }
 }
@@ -421,6 +427,11 @@ impl NodeFile {
         }
         if file.tee.hold_for_zk_secs > 3_600 {
             return Err(ConfigError::Invalid("tee.hold_for_zk_secs must be 0 to 3600".into()));
+        }
+        if file.sequencer.hold_for_prover_ms > 3_600_000 {
+            return Err(ConfigError::Invalid(
+                "sequencer.hold_for_prover_ms must be 0 to 3600000".into(),
+            ));
         }
         file.node_keys()?;
         Ok(file)
@@ -672,9 +683,10 @@ mod tests {
         assert_eq!(file.poll_interval_ms, default_poll_ms());
         assert_eq!(file.l1_timeout_secs, default_l1_timeout_secs());
         let seq = SequencerFile::default();
+        let f = &file.sequencer;
         assert_eq!(
-            (file.sequencer.max_batch_txs, file.sequencer.max_wait_ms, file.sequencer.max_mempool),
-            (seq.max_batch_txs, seq.max_wait_ms, seq.max_mempool)
+            (f.max_batch_txs, f.max_wait_ms, f.max_mempool, f.hold_for_prover_ms),
+            (seq.max_batch_txs, seq.max_wait_ms, seq.max_mempool, seq.hold_for_prover_ms)
         );
         assert_eq!(file.zk.slots, ZkFile::default().slots);
         assert_eq!(Services::from(file.services), Services::ALL);
@@ -696,6 +708,12 @@ mod tests {
             let e = NodeFile::load(&path).unwrap_err();
             assert!(matches!(&e, ConfigError::Invalid(m) if m.contains("zk.slots")), "{to}: {e}");
         }
+        // A hold past an hour is a typo, not a policy.
+        let hold =
+            EXAMPLE_CONFIG.replace("hold_for_prover_ms = 60000", "hold_for_prover_ms = 3600001");
+        std::fs::write(&path, hold).unwrap();
+        let e = NodeFile::load(&path).unwrap_err();
+        assert!(matches!(&e, ConfigError::Invalid(m) if m.contains("hold_for_prover_ms")), "{e}");
         // The example passes this check (it fails later, on its keys from the environment).
         std::fs::write(&path, EXAMPLE_CONFIG).unwrap();
         let e = NodeFile::load(&path).unwrap_err();

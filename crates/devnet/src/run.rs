@@ -332,6 +332,11 @@ pub async fn run<D: L1Dev + 'static>(
         }
         wait_until(&mut node, &mut tracker, stall, || sequencer.head().0.0 > head).await?;
     }
+    // Sealing follows the prover's pace and fills its circuits, so a round's last transactions
+    // may wait for the next batch: every accepted one is sealed before the run counts batches.
+    let store = node.store.clone();
+    wait_until(&mut node, &mut tracker, stall, || store.mempool().is_ok_and(|m| m.is_empty()))
+        .await?;
     let last = sequencer.head().0.0;
     observe(Progress::Submitted { last_batch: last });
 

@@ -7,7 +7,10 @@
 //! the batch is sealed without it. L1 messages are never refused: the STF skips the invalid ones.
 
 use std::{
-    sync::Mutex,
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicU64, Ordering},
+    },
     time::{Duration, Instant},
 };
 
@@ -79,12 +82,72 @@ pub struct SequencerConfig {
     pub max_wait: Duration,
     /// Most pending transactions accepted.
     pub max_mempool: usize,
+    /// While the node's ZK prover is still busy with an earlier batch ([`ProverPace`]), a batch
+    /// that is due but not full waits up to this much longer past `max_wait`, so that pending
+    /// transactions gather into the next batch instead of queueing behind the prover: the
+    /// batch size follows the prover's pace. Zero never holds; so does a sequencer without a
+    /// [`ProverPace`]. A full batch is never held.
+    pub hold_for_prover: Duration,
 }
 
 impl Default for SequencerConfig {
-    /// 32 transactions, 2 seconds, 65,536 pending.
+    /// 32 transactions, 2 seconds, 65,536 pending, held up to 60 seconds for the prover.
     fn default() -> Self {
-        Self { max_batch_txs: 32, max_wait: Duration::from_secs(2), max_mempool: 1 << 16 }
+        Self {
+            max_batch_txs: 32,
+            max_wait: Duration::from_secs(2),
+            max_mempool: 1 << 16,
+            hold_for_prover: Duration::from_secs(60),
+        }
+    }
+}
+
+/// How far the node's ZK prover has got, and the circuit sizes it proves with. The pace is the
+/// highest batch the prover has finished with (its proof built, or the claim found wrong or
+/// unprovable): the ZK worker advances it, and the sequencer holds sealing while the prover is
+/// busy ([`SequencerConfig::hold_for_prover`]). The circuit sizes let the sequencer seal batches
+/// that fill a circuit ([`Self::batch_size`]). Clones share one pace.
+#[derive(Clone, Debug)]
+pub struct ProverPace {
+    done: Arc<AtomicU64>,
+    sizes: Arc<[usize]>,
+}
+
+impl ProverPace {
+    /// A pace that starts at batch `done`, with no circuit sizes. The node starts it at the
+    /// sequencer's head, so a restarted prover that is in fact behind lets one batch through
+    /// unheld, and never makes one wait for a batch it will not see again.
+    pub fn new(done: BatchNumber) -> Self {
+        Self { done: Arc::new(AtomicU64::new(done.0)), sizes: Arc::from([]) }
+    }
+
+    /// The prover's circuit sizes, in transaction slots.
+    #[must_use]
+    pub fn with_circuit_sizes(mut self, sizes: impl IntoIterator<Item = usize>) -> Self {
+        let mut sizes: Vec<usize> = sizes.into_iter().filter(|s| *s > 0).collect();
+        sizes.sort_unstable();
+        sizes.dedup();
+        self.sizes = sizes.into();
+        self
+    }
+
+    /// Records that the prover finished with `batch`; the pace never moves back.
+    pub fn finished(&self, batch: BatchNumber) {
+        self.done.fetch_max(batch.0, Ordering::Relaxed);
+    }
+
+    /// The highest batch the prover finished with.
+    pub fn done(&self) -> BatchNumber {
+        BatchNumber(self.done.load(Ordering::Relaxed))
+    }
+
+    /// How many of `pending` transactions to seal, at most `max`: the largest circuit size that
+    /// they fill, so that no proof pays for empty slots of a larger circuit (17 transactions
+    /// with circuits of 8, 16 and 32 slots: 16 now, the 17th with the next batch). All of them
+    /// when they fill no circuit, or without sizes.
+    pub fn batch_size(&self, pending: usize, max: usize) -> usize {
+        let n = pending.min(max);
+        self.sizes.iter().rev().copied().find(|s| *s <= n).unwrap_or(n)
     }
 }
 
@@ -117,6 +180,7 @@ pub struct Sequencer<L> {
     inbox: Address,
     store: std::sync::Arc<Store>,
     config: SequencerConfig,
+    pace: Option<ProverPace>,
     inner: Mutex<Inner>,
 }
 
@@ -138,9 +202,17 @@ impl<L: L1> Sequencer<L> {
         config: SequencerConfig,
     ) -> Result<Self, StoreError> {
         let state = store.load_state()?;
-        let oldest = (!store.mempool()?.is_empty()).then(Instant::now);
+        let oldest = (store.mempool_len()? > 0).then(Instant::now);
         let inner = Inner { state, queued: Vec::new(), from_block: 0, oldest };
-        Ok(Self { l1, inbox, store, config, inner: Mutex::new(inner) })
+        Ok(Self { l1, inbox, store, config, pace: None, inner: Mutex::new(inner) })
+    }
+
+    /// Holds due batches while `pace` shows the prover busy with an earlier batch, up to
+    /// [`SequencerConfig::hold_for_prover`].
+    #[must_use]
+    pub fn with_prover_pace(mut self, pace: ProverPace) -> Self {
+        self.pace = Some(pace);
+        self
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
@@ -178,7 +250,7 @@ impl<L: L1> Sequencer<L> {
             Ok(()) | Err(TxError::BadNonce { .. }) => {}
             Err(e) => return Err(e.into()),
         }
-        let pending = self.store.mempool()?.len();
+        let pending = self.store.mempool_len()?;
         if pending >= self.config.max_mempool {
             return Err(SubmitError::Full(pending));
         }
@@ -213,23 +285,40 @@ impl<L: L1> Sequencer<L> {
         inner.queued.sort_by_key(|(i, ..)| *i);
         metrics::gauge!("tribunal_l1_queue_pending").set(inner.queued.len() as f64);
 
-        let mempool = self.store.mempool()?;
+        let pending = self.store.mempool_len()?;
         let oldest = inner.queued.first().map(|(.., t)| *t).into_iter().chain(inner.oldest).min();
-        let due = oldest.is_some_and(|t| t.elapsed() >= self.config.max_wait);
-        let full = inner.queued.len() + mempool.len() >= self.config.max_batch_txs;
-        if !(force || due || full) || (inner.queued.is_empty() && mempool.is_empty()) {
+        let waited = oldest.map(|t| t.elapsed());
+        let due = waited.is_some_and(|w| w >= self.config.max_wait);
+        let full = inner.queued.len() + pending >= self.config.max_batch_txs;
+        if !(force || due || full) || (inner.queued.is_empty() && pending == 0) {
             return Ok(None);
         }
+        // The prover is still on an earlier batch: a batch sealed now would only queue behind
+        // it, so let what is pending gather into a larger one, for a bounded time.
+        let behind = self.pace.as_ref().is_some_and(|p| p.done() < inner.state.head());
+        let hold_ends = self.config.max_wait + self.config.hold_for_prover;
+        let held = !force && !full && behind && waited.is_some_and(|w| w < hold_ends);
+        metrics::gauge!("tribunal_sequencer_held").set(f64::from(u8::from(held)));
+        if held {
+            return Ok(None);
+        }
+        let max = match &self.pace {
+            Some(p) if !force => {
+                p.batch_size(inner.queued.len() + pending, self.config.max_batch_txs)
+            }
+            _ => self.config.max_batch_txs,
+        };
         // L1 messages must be consumed in queue order, without gaps.
         let mut l1_txs = Vec::new();
         for (i, tx, _) in &inner.queued {
-            if *i != consumed + l1_txs.len() as u64 || l1_txs.len() == self.config.max_batch_txs {
+            if *i != consumed + l1_txs.len() as u64 || l1_txs.len() == max {
                 break;
             }
             l1_txs.push(*tx);
         }
-        let room = self.config.max_batch_txs - l1_txs.len();
-        let mut picked: Vec<(u64, Tx)> = mempool.into_iter().take(room).collect();
+        let room = max - l1_txs.len();
+        // Only the head of the mempool is read: sealing costs the same however much is pending.
+        let mut picked: Vec<(u64, Tx)> = self.store.mempool_head(room)?;
         let mut dropped = Vec::new();
         let number = BatchNumber(inner.state.head().0 + 1);
         let chain_id = inner.state.config().chain_id;
@@ -263,7 +352,7 @@ impl<L: L1> Sequencer<L> {
         }
         let l1_messages = l1_txs.len();
         inner.queued.drain(..l1_messages);
-        inner.oldest = (!self.store.mempool()?.is_empty()).then(Instant::now);
+        inner.oldest = (self.store.mempool_len()? > 0).then(Instant::now);
         metrics::counter!("tribunal_batches_sealed_total").increment(1);
         tracing::info!(batch = number.0, txs = batch.txs.len(), l1_messages, "sealed batch");
         Ok(Some(Sealed {

@@ -25,7 +25,7 @@ use crate::{
     Store, StoreError,
     batcher::{Batcher, Posted},
     proposer::{Proposed, Proposer},
-    sequencer::{Sealed, Sequencer, SequencerConfig},
+    sequencer::{ProverPace, Sealed, Sequencer, SequencerConfig},
     tee::{HeldAttestations, TeeOutcome, TeeProver},
     watcher::{Finalized, Watcher},
     zk::{ZkOutcome, ZkProver},
@@ -240,14 +240,19 @@ impl<L: L1 + 'static> Node<L> {
         let every = config.poll_interval;
         let s = config.services;
         let mut sequencer = None;
+        // With the ZK prover here, the sequencer's batch size follows its pace.
+        let mut pace = None;
 
         if s.sequencer {
-            let seq = Arc::new(Sequencer::new(
-                l1.clone(),
-                config.inbox,
-                store.clone(),
-                config.sequencer,
-            )?);
+            let mut seq =
+                Sequencer::new(l1.clone(), config.inbox, store.clone(), config.sequencer)?;
+            if let (true, Some(keys)) = (s.zk, &zk_keys) {
+                let sizes = keys.iter().map(|k| k.config.batch_size);
+                let p = ProverPace::new(seq.head().0).with_circuit_sizes(sizes);
+                seq = seq.with_prover_pace(p.clone());
+                pace = Some(p);
+            }
+            let seq = Arc::new(seq);
             sequencer = Some(seq.clone());
             let tick = config.sequencer.max_wait.min(every) / 2;
             tasks.spawn(drive("sequencer", tick, stop.clone(), tx.clone(), async move || {
@@ -294,6 +299,9 @@ impl<L: L1 + 'static> Node<L> {
             .resume_at(store.cursor("zk")?);
             if let Some((held, _)) = &held {
                 zk = zk.with_tee_signatures(held.clone());
+            }
+            if let Some(pace) = pace {
+                zk = zk.with_pace(pace);
             }
             let cursor = store.clone();
             tasks.spawn(drive("zk prover", every, stop.clone(), tx.clone(), async move || {

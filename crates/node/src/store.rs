@@ -533,16 +533,35 @@ impl Store {
     /// # Errors
     /// [`StoreError::Corrupt`] when an entry does not decode.
     pub fn mempool(&self) -> Result<Vec<(u64, Tx)>, StoreError> {
+        self.mempool_head(usize::MAX)
+    }
+
+    /// The first `limit` pending sequencer transactions, in acceptance order: what a batch can
+    /// take, read without decoding the rest.
+    ///
+    /// # Errors
+    /// [`StoreError::Corrupt`] when an entry does not decode.
+    pub fn mempool_head(&self, limit: usize) -> Result<Vec<(u64, Tx)>, StoreError> {
         let r = self.db.begin_read().map_err(StoreError::db)?;
         let Some(table) = read_table(&r, MEMPOOL)? else { return Ok(Vec::new()) };
         let mut out = Vec::new();
-        for row in table.iter().map_err(StoreError::db)? {
+        for row in table.iter().map_err(StoreError::db)?.take(limit) {
             let (k, v) = row.map_err(StoreError::db)?;
             let tx = decode_tx_exact(v.value())
                 .map_err(|e| StoreError::Corrupt(format!("mempool entry {}: {e}", k.value())))?;
             out.push((k.value(), tx));
         }
         Ok(out)
+    }
+
+    /// Number of pending sequencer transactions, in O(1) (redb keeps each table's length).
+    ///
+    /// # Errors
+    /// [`StoreError::Db`].
+    pub fn mempool_len(&self) -> Result<usize, StoreError> {
+        let r = self.db.begin_read().map_err(StoreError::db)?;
+        let Some(table) = read_table(&r, MEMPOOL)? else { return Ok(0) };
+        Ok(table.len().map_err(StoreError::db)? as usize)
     }
 
     /// Removes mempool entries `seqs` (transactions the STF refuses at sealing), recording them

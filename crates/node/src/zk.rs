@@ -19,7 +19,7 @@ use alloy_sol_types::SolCall;
 use tribunal_contracts::{Inbox, MultiProofFinality, ZkVerifier, ZkVerifierSet};
 use tribunal_dispute::{AgentError, Replica, queue::batch_messages};
 use tribunal_l1::{L1, L1Error, L1Tx, view};
-use tribunal_primitives::Claim;
+use tribunal_primitives::{BatchNumber, Claim};
 use tribunal_stf::{State, execute_batch};
 use tribunal_zk::{
     keys::Keys,
@@ -28,7 +28,10 @@ use tribunal_zk::{
     witness::BatchWitness,
 };
 
-use crate::tee::{HeldAttestations, claim_from_sol};
+use crate::{
+    sequencer::ProverPace,
+    tee::{HeldAttestations, claim_from_sol},
+};
 
 /// What the worker did with one claim.
 #[derive(Clone, Debug, PartialEq)]
@@ -88,6 +91,9 @@ pub struct ZkProver<L> {
     replica: Replica,
     next_claim: u64,
     held: Option<HeldAttestations>,
+    pace: Option<ProverPace>,
+    /// The batch of the claim being handled.
+    handling: Option<BatchNumber>,
 }
 
 impl<L> std::fmt::Debug for ZkProver<L> {
@@ -120,7 +126,18 @@ impl<L: L1> ZkProver<L> {
             replica: Replica::new(genesis),
             next_claim: 0,
             held: None,
+            pace: None,
+            handling: None,
         }
+    }
+
+    /// Advances `pace` as each claim's batch is done with: once its proof is built (so that the
+    /// sequencer seals the next batch while this proof goes to L1), or once the claim is found
+    /// wrong or unprovable.
+    #[must_use]
+    pub fn with_pace(mut self, pace: ProverPace) -> Self {
+        self.pace = Some(pace);
+        self
     }
 
     /// Sends each proof with the TEE signature `held` keeps for its claim, if any, in one
@@ -149,7 +166,11 @@ impl<L: L1> ZkProver<L> {
         let mut done = Vec::new();
         if self.next_claim < count {
             let id = self.next_claim;
+            self.handling = None;
             let outcome = self.handle(id).await?;
+            if let (Some(pace), Some(batch)) = (&self.pace, self.handling) {
+                pace.finished(batch);
+            }
             match &outcome {
                 ZkOutcome::Wrong { reason } => {
                     metrics::counter!("tribunal_zk_wrong_claims_total").increment(1);
@@ -178,6 +199,7 @@ impl<L: L1> ZkProver<L> {
             Err(e) => return Ok(ZkOutcome::Wrong { reason: e.to_string() }),
         };
         let n = claim.batch_number.0;
+        self.handling = Some(claim.batch_number);
         let Some(parent) = self.replica.state_after(&self.l1, self.inbox, n - 1).await? else {
             return Ok(ZkOutcome::NotFollowed {
                 reason: format!("no followed state after batch {}", n - 1),
@@ -236,6 +258,9 @@ impl<L: L1> ZkProver<L> {
             .await
             .map_err(|e| ZkProverError::Prove(e.to_string()))?
             .map_err(|e| ZkProverError::Prove(e.to_string()))?;
+        if let Some(pace) = &self.pace {
+            pace.finished(BatchNumber(n));
+        }
         let prove_secs = start.elapsed().as_secs_f64();
         metrics::histogram!("tribunal_zk_prove_seconds").record(prove_secs);
         let proof = match member {

@@ -15,7 +15,7 @@ use tribunal_node::{
     Store, TxLocation,
     batcher::Batcher,
     proposer::Proposer,
-    sequencer::{Sequencer, SequencerConfig, SubmitError},
+    sequencer::{ProverPace, Sequencer, SequencerConfig, SubmitError},
 };
 use tribunal_primitives::{
     AccountIndex, BatchNumber, Deposit, PrivateKey, Signed, Transfer, Tx, Wei,
@@ -31,7 +31,12 @@ fn transfer(key: &PrivateKey, from: u32, to: u32, amount: u128, nonce: u64) -> T
 }
 
 fn config() -> SequencerConfig {
-    SequencerConfig { max_batch_txs: 8, max_wait: Duration::from_secs(3600), max_mempool: 4 }
+    SequencerConfig {
+        max_batch_txs: 8,
+        max_wait: Duration::from_secs(3600),
+        max_mempool: 4,
+        ..SequencerConfig::default()
+    }
 }
 
 #[test]
@@ -88,6 +93,9 @@ fn transactions_survive_a_restart_and_are_sealed_once_after_the_l1_messages() {
         drop(store);
         let store = open();
         assert_eq!(store.mempool().unwrap().len(), 4, "no accepted transaction is lost");
+        assert_eq!(store.mempool_len().unwrap(), 4);
+        let head = store.mempool_head(3).unwrap();
+        assert_eq!(head, store.mempool().unwrap()[..3], "the head, in acceptance order");
         let seq = Sequencer::new(l1.clone(), sys.d.inbox, store.clone(), config()).unwrap();
         assert_eq!(seq.head().0, BatchNumber(1));
 
@@ -158,5 +166,89 @@ fn transactions_survive_a_restart_and_are_sealed_once_after_the_l1_messages() {
         let tx = L1Tx::call(sys.d.inbox, again.abi_encode())
             .with_sidecar(tribunal_da::sidecar_7594(blobs).unwrap());
         assert!(l1.send(&sys.sequencer, tx).await.is_err());
+    });
+}
+
+/// The batch size follows the prover's pace: while the node's ZK prover is still on an earlier
+/// batch, a due batch is held so that pending transactions gather into the next one, instead of
+/// each queueing behind the prover. The hold is bounded, a full batch is never held, and a
+/// sequencer without a pace never holds. Batches fill the prover's circuit sizes.
+#[test]
+fn batches_follow_the_provers_pace_and_fill_its_circuits() {
+    run(async {
+        let l1 = Arc::new(DevL1::new());
+        let sys = System::deploy(&*l1).await;
+        let dir = tempfile::tempdir().unwrap();
+        let store =
+            Arc::new(Store::open(&dir.path().join("node.redb"), StfConfig::new(CHAIN)).unwrap());
+        let alice = PrivateKey::from_bytes([0xa1; 32]);
+        let call = Inbox::depositCall { _pubkey: alice.public_key().to_bytes().into() };
+        sys.send(&sys.stranger, sys.d.inbox, call, U256::from(ETH)).await.unwrap();
+        let hold = Duration::from_millis(400);
+        let config = SequencerConfig {
+            max_batch_txs: 4,
+            max_wait: Duration::ZERO,
+            max_mempool: 64,
+            hold_for_prover: hold,
+        };
+        let pace = ProverPace::new(BatchNumber(0)).with_circuit_sizes([1, 2, 4]);
+        let seq = Sequencer::new(l1.clone(), sys.d.inbox, store.clone(), config)
+            .unwrap()
+            .with_prover_pace(pace.clone());
+
+        // The prover has nothing to do: batch 1 (the deposit) is sealed as soon as it is due.
+        let b1 = seq.poll(false).await.unwrap().expect("due, and the prover is idle");
+        assert_eq!(b1.batch.number, BatchNumber(1));
+
+        // The prover is on batch 1: a due transfer waits for it, then goes once it is done.
+        let mut nonce = 0;
+        let mut pay = |seq: &Sequencer<_>| {
+            seq.submit(transfer(&alice, 0, 0, 1, nonce)).unwrap();
+            nonce += 1;
+        };
+        pay(&seq);
+        assert!(seq.poll(false).await.unwrap().is_none(), "held while the prover is behind");
+        assert!(seq.poll(false).await.unwrap().is_none(), "still held");
+        pay(&seq);
+        pace.finished(BatchNumber(1));
+        let b2 = seq.poll(false).await.unwrap().expect("the prover caught up");
+        assert_eq!(b2.batch.txs.len(), 2, "what waited went into one batch");
+
+        // The prover is on batch 2: a full batch is sealed at once all the same.
+        for _ in 0..4 {
+            pay(&seq);
+        }
+        let b3 = seq.poll(false).await.unwrap().expect("a full batch is never held");
+        assert_eq!(b3.batch.txs.len(), 4);
+
+        // A prover that never catches up holds a due batch for `hold_for_prover` at most.
+        pay(&seq);
+        assert!(seq.poll(false).await.unwrap().is_none());
+        tokio::time::sleep(hold + Duration::from_millis(50)).await;
+        let b4 = seq.poll(false).await.unwrap().expect("the hold is bounded");
+        assert_eq!((b4.batch.number, pace.done()), (BatchNumber(4), BatchNumber(1)));
+
+        // Batches fill the prover's circuits: of three pending transactions, two go now (a
+        // 2-slot circuit instead of half of a 4-slot one) and the third with the next batch.
+        pace.finished(BatchNumber(4));
+        for _ in 0..3 {
+            pay(&seq);
+        }
+        let b5 = seq.poll(false).await.unwrap().unwrap();
+        assert_eq!(b5.batch.txs.len(), 2);
+        pace.finished(BatchNumber(5));
+        let b6 = seq.poll(false).await.unwrap().unwrap();
+        assert_eq!(b6.batch.txs.len(), 1, "the one left over");
+        assert_eq!(pace.batch_size(9, 4), 4, "never past max_batch_txs");
+
+        // `force` and a sequencer without a pace never hold.
+        pay(&seq);
+        assert!(seq.poll(true).await.unwrap().is_some(), "forced");
+        drop(seq);
+        let free = Sequencer::new(l1.clone(), sys.d.inbox, store.clone(), config).unwrap();
+        free.submit(transfer(&alice, 0, 0, 1, nonce)).unwrap();
+        assert!(free.poll(false).await.unwrap().is_some(), "no pace: sealed when due");
+        pace.finished(BatchNumber(0));
+        assert_eq!(pace.done(), BatchNumber(5), "the pace never moves back");
     });
 }
