@@ -81,10 +81,11 @@ interface IBatchInbox {
 ///        timelock applies to ZK and OP unless `instantUpgradeAllowed` (rules 5–7).
 ///      - `withdrawCredit`: anyone, for their own credit (pull payments).
 contract MultiProofFinality is IUpgradeEvidence, IFinality {
-    /// @notice A proposed claim and its record: what the proposer states, in six slots. The
-    ///         rest of the claim is fixed by its batch (the L2 chain id, and the blobs hash and
-    ///         queue accumulators the inbox recorded when the batch was posted), so it is read
-    ///         back from the inbox (`_claimOf`) rather than stored with every claim.
+    /// @notice A proposed claim and its record: what the proposer states, and the validity legs'
+    ///         approvals, in six slots. The rest of the claim is fixed by its batch (the L2 chain
+    ///         id, and the blobs hash and queue accumulators the inbox recorded when the batch
+    ///         was posted), so it is read back from the inbox (`_claimOf`) rather than stored
+    ///         with every claim. When and how a claim finalized is its batch's (`BatchRecord`).
     struct ClaimRecord {
         /// @dev State root the batch starts from.
         bytes32 parentRoot;
@@ -102,18 +103,11 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
         uint32 zkEpoch;
         /// @dev The batch.
         uint64 batchNumber;
-        /// @dev When it finalized, in seconds (0 while pending).
-        uint64 finalAt;
-        /// @dev How it finalized: one of the PATH_ constants.
-        uint8 path;
-    }
-
-    /// @notice A TEE signature on a claim.
-    struct TeeApproval {
-        /// @dev The enclave signer.
-        address signer;
-        /// @dev TEE epoch it signed under.
-        uint32 epoch;
+        /// @dev The TEE epoch of its latest valid enclave signature (with `teeSigner`).
+        uint32 teeEpoch;
+        /// @dev The enclave signer of that signature (zero: none). Each valid signature replaces
+        ///      the one before; sharing the batch's slot, it costs an update, not a new slot.
+        address teeSigner;
     }
 
     /// @notice What the validity legs approved of one input (a batch over a parent root); one
@@ -152,8 +146,8 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     }
 
     /// @notice Semantic version.
-    /// @custom:semver 0.5.0
-    string public constant version = "0.5.0";
+    /// @custom:semver 0.6.0
+    string public constant version = "0.6.0";
 
     /// @notice Leg ids.
     uint8 public constant LEG_ZK = 0;
@@ -225,8 +219,6 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     mapping(uint256 => bool) public rivalSettled;
 
     ClaimRecord[] internal claims;
-    /// @dev A claim's latest TEE approval: each valid signature replaces the one before.
-    mapping(uint256 => TeeApproval) internal teeApproval;
     /// @dev input => what the legs approved of it: the claims ZK and TEE approved last (rule 4:
     ///      OP must rule against the other leg's rival before either finalizes on the slow path;
     ///      rule 6: the only claims of a stalled batch that can be finalizable).
@@ -239,7 +231,11 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
         /// @dev When its first claim was proposed, in seconds (0: no claim yet).
         uint64 firstProposedAt;
         /// @dev 1 + the id of its final claim (0: not final).
-        uint192 finalId;
+        uint64 finalId;
+        /// @dev When that claim finalized, in seconds.
+        uint64 finalAt;
+        /// @dev How: one of the PATH_ constants.
+        uint8 path;
     }
 
     /// @dev batch => its record.
@@ -404,8 +400,8 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
                 proposedAt: uint64(block.timestamp),
                 zkEpoch: 0,
                 batchNumber: _batchNumber,
-                finalAt: 0,
-                path: 0
+                teeEpoch: 0,
+                teeSigner: address(0)
             })
         );
         claimIndex[key] = id + 1;
@@ -493,7 +489,7 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
         credit[r.proposer] += BOND_WEI;
         if (o.parentRoot == r.parentRoot && _differs(o, r)) {
             if (o.zkEpoch != 0) emit LegFaulty(LEG_ZK, _id);
-            if (teeApproval[_id].signer != address(0)) emit LegFaulty(LEG_TEE, _id);
+            if (o.teeSigner != address(0)) emit LegFaulty(LEG_TEE, _id);
             if (address(disputeGame) != address(0) && disputeGame.status(_id) == GameStatus.DEFENDER_WINS) {
                 emit LegFaulty(LEG_OP, _id);
             }
@@ -687,11 +683,11 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     /// @return s Its status.
     function statusOf(uint256 _id) external view returns (Status memory s) {
         ClaimRecord storage r = _record(_id);
-        s.isFinal = r.finalAt != 0;
-        s.path = r.path;
-        s.finalAt = r.finalAt;
+        BatchRecord memory b = batchOf[r.batchNumber];
+        s.isFinal = b.finalId == _id + 1;
+        if (s.isFinal) (s.path, s.finalAt) = (b.path, b.finalAt);
         s.zk = _zkCounts(r);
-        s.tee = _teeCounts(_id);
+        s.tee = _teeCounts(r);
         s.op = address(disputeGame) == address(0) ? GameStatus.IN_PROGRESS : disputeGame.status(_id);
         s.windowEndsAt = r.proposedAt + OP_WINDOW_SECONDS;
         s.parentFinal = _parentFinal(r);
@@ -761,7 +757,7 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
         (address signer, bool valid) = teeVerifier.recover(_digest(_c), _signature);
         if (!valid) revert Finality_InvalidSigner(signer);
         uint32 e = epoch[LEG_TEE];
-        teeApproval[_id] = TeeApproval({ signer: signer, epoch: e });
+        (_r.teeSigner, _r.teeEpoch) = (signer, e);
         Approvals storage a = approvals[_input(_r)];
         (uint64 prior, uint32 priorEpoch) = (a.tee, a.teeEpoch);
         (a.tee, a.teeEpoch) = (uint64(_id + 1), e);
@@ -803,10 +799,10 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
         return !frozen[LEG_ZK] && _r.zkEpoch == epoch[LEG_ZK] + 1;
     }
 
-    function _teeCounts(uint256 _id) internal view returns (bool) {
-        TeeApproval memory a = teeApproval[_id];
-        if (frozen[LEG_TEE] || a.signer == address(0) || a.epoch != epoch[LEG_TEE]) return false;
-        return _teeSignerValid(a.signer);
+    function _teeCounts(ClaimRecord storage _r) internal view returns (bool) {
+        (address signer, uint32 e) = (_r.teeSigner, _r.teeEpoch);
+        if (frozen[LEG_TEE] || signer == address(0) || e != epoch[LEG_TEE]) return false;
+        return _teeSignerValid(signer);
     }
 
     /// @dev `teeVerifier.isValidSigner(_signer)` with at most `TEE_GAS` and a 32-byte answer of
@@ -832,9 +828,9 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     /// @dev Whether `_id` is finalizable now (`_finalizable` without the revert reasons).
     function _isFinalizable(uint256 _id) internal view returns (bool) {
         ClaimRecord storage r = claims[_id];
-        if (r.finalAt != 0 || _finalOf(r.batchNumber) != 0 || !_parentFinal(r)) return false;
+        if (_finalOf(r.batchNumber) != 0 || !_parentFinal(r)) return false;
         bool zk = _zkCounts(r);
-        bool tee = _teeCounts(_id);
+        bool tee = _teeCounts(r);
         if (zk && tee) return true;
         if (!zk && !tee) return false;
         if (block.timestamp < r.proposedAt + OP_WINDOW_SECONDS || !_opFavours(_id)) return false;
@@ -899,11 +895,14 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     /// @dev The path `_id` finalizes by now, or the revert saying why it cannot.
     function _finalizable(uint256 _id) internal view returns (uint8) {
         ClaimRecord storage r = _record(_id);
-        if (r.finalAt != 0) revert Finality_AlreadyFinal(_id);
-        if (_finalOf(r.batchNumber) != 0) revert Finality_BatchAlreadyFinal(r.batchNumber);
+        uint256 f = _finalOf(r.batchNumber);
+        // Claim ids are compared for identity: the batch's final claim is this one or not.
+        // slither-disable-next-line incorrect-equality
+        if (f == _id + 1) revert Finality_AlreadyFinal(_id);
+        if (f != 0) revert Finality_BatchAlreadyFinal(r.batchNumber);
         if (!_parentFinal(r)) revert Finality_ParentNotFinal(_id);
         bool zk = _zkCounts(r);
-        bool tee = _teeCounts(_id);
+        bool tee = _teeCounts(r);
         if (zk && tee) return PATH_INSTANT;
         if (!zk && !tee) revert Finality_NoValidityApproval(_id);
         uint64 endsAt = r.proposedAt + OP_WINDOW_SECONDS;
@@ -930,9 +929,8 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     function _finalize(uint256 _id, uint8 _path) internal {
         ClaimRecord storage r = claims[_id];
         uint64 n = r.batchNumber;
-        r.finalAt = uint64(block.timestamp);
-        r.path = _path;
-        batchOf[n].finalId = uint192(_id + 1);
+        BatchRecord storage b = batchOf[n];
+        (b.finalId, b.finalAt, b.path) = (uint64(_id + 1), uint64(block.timestamp), _path);
         latestFinalBatch = n;
         lastFinalizedAt = uint64(block.timestamp);
         livenessFailed = false;
