@@ -144,7 +144,9 @@ impl ProverPace {
     /// How many of `pending` transactions to seal, at most `max`: the largest circuit size that
     /// they fill, so that no proof pays for empty slots of a larger circuit (17 transactions
     /// with circuits of 8, 16 and 32 slots: 16 now, the 17th with the next batch). All of them
-    /// when they fill no circuit, or without sizes.
+    /// when they fill no circuit, or without sizes. With a `max` that is not itself a circuit
+    /// size (24 with circuits of 8, 16 and 32), a full batch takes the size below it (16). The
+    /// sequencer never cuts the queued L1 messages this way, only its own transactions.
     pub fn batch_size(&self, pending: usize, max: usize) -> usize {
         let n = pending.min(max);
         self.sizes.iter().rev().copied().find(|s| *s <= n).unwrap_or(n)
@@ -302,20 +304,22 @@ impl<L: L1> Sequencer<L> {
         if held {
             return Ok(None);
         }
-        let max = match &self.pace {
-            Some(p) if !force => {
-                p.batch_size(inner.queued.len() + pending, self.config.max_batch_txs)
-            }
-            _ => self.config.max_batch_txs,
-        };
         // L1 messages must be consumed in queue order, without gaps.
         let mut l1_txs = Vec::new();
         for (i, tx, _) in &inner.queued {
-            if *i != consumed + l1_txs.len() as u64 || l1_txs.len() == max {
+            if *i != consumed + l1_txs.len() as u64 || l1_txs.len() == self.config.max_batch_txs {
                 break;
             }
             l1_txs.push(*tx);
         }
+        // Filling a circuit never leaves a queued L1 message out: the inbox refuses a batch that
+        // stops short of an overdue one, so only sequencer transactions make room.
+        let max = match &self.pace {
+            Some(p) if !force => {
+                p.batch_size(l1_txs.len() + pending, self.config.max_batch_txs).max(l1_txs.len())
+            }
+            _ => self.config.max_batch_txs,
+        };
         let room = max - l1_txs.len();
         // Only the head of the mempool is read: sealing costs the same however much is pending.
         let mut picked: Vec<(u64, Tx)> = self.store.mempool_head(room)?;

@@ -182,8 +182,11 @@ fn batches_follow_the_provers_pace_and_fill_its_circuits() {
         let store =
             Arc::new(Store::open(&dir.path().join("node.redb"), StfConfig::new(CHAIN)).unwrap());
         let alice = PrivateKey::from_bytes([0xa1; 32]);
-        let call = Inbox::depositCall { _pubkey: alice.public_key().to_bytes().into() };
-        sys.send(&sys.stranger, sys.d.inbox, call, U256::from(ETH)).await.unwrap();
+        for key in [[0xa1; 32], [0xb1; 32], [0xc1; 32]] {
+            let pubkey = PrivateKey::from_bytes(key).public_key().to_bytes().into();
+            let call = Inbox::depositCall { _pubkey: pubkey };
+            sys.send(&sys.stranger, sys.d.inbox, call, U256::from(ETH)).await.unwrap();
+        }
         let hold = Duration::from_millis(400);
         let config = SequencerConfig {
             max_batch_txs: 4,
@@ -196,9 +199,11 @@ fn batches_follow_the_provers_pace_and_fill_its_circuits() {
             .unwrap()
             .with_prover_pace(pace.clone());
 
-        // The prover has nothing to do: batch 1 (the deposit) is sealed as soon as it is due.
+        // The prover has nothing to do: batch 1 is sealed as soon as it is due, with all three
+        // deposits. Filling a circuit (2 slots) never leaves a queued L1 message out: the inbox
+        // refuses a batch that stops short of an overdue one.
         let b1 = seq.poll(false).await.unwrap().expect("due, and the prover is idle");
-        assert_eq!(b1.batch.number, BatchNumber(1));
+        assert_eq!((b1.batch.number, b1.l1_messages), (BatchNumber(1), 3));
 
         // The prover is on batch 1: a due transfer waits for it, then goes once it is done.
         let mut nonce = 0;
