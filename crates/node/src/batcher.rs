@@ -106,8 +106,12 @@ impl<L: L1> Batcher<L> {
         let blobs =
             tribunal_da::encode_blobs(&bytes).map_err(|e| BatcherError::Blobs(e.to_string()))?;
         let count = blobs.len();
-        let sidecar =
-            tribunal_da::sidecar_7594(blobs).map_err(|e| BatcherError::Blobs(e.to_string()))?;
+        // Cells and their KZG proofs take a few hundred milliseconds: off the async workers, so
+        // that the node's RPC keeps answering meanwhile.
+        let sidecar = tokio::task::spawn_blocking(move || tribunal_da::sidecar_7594(blobs))
+            .await
+            .map_err(|e| BatcherError::Blobs(e.to_string()))?
+            .map_err(|e| BatcherError::Blobs(e.to_string()))?;
         let call = Inbox::postBatchCall { _batchNumber: n.0, _queueEnd: record.queue_consumed };
         let tx = L1Tx::call(self.inbox, call.abi_encode())
             .with_sidecar(sidecar)

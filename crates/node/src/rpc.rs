@@ -511,7 +511,13 @@ impl<L: L1 + 'static> TribunalApiServer for RpcApi<L> {
         if self.store.tx_location(hash).map_err(internal)?.is_some() {
             return Ok(hash);
         }
-        sequencer.submit(tx).map_err(|e| match e {
+        // Checking the signature and committing to redb block: off the async workers, so that
+        // reads keep being answered while submissions queue for the sequencer's lock.
+        let sequencer = sequencer.clone();
+        let submitted = tokio::task::spawn_blocking(move || sequencer.submit(tx))
+            .await
+            .map_err(|e| err(codes::INTERNAL, e.to_string()))?;
+        submitted.map_err(|e| match e {
             SubmitError::L1Only(_) | SubmitError::Invalid(_) => {
                 err(codes::TX_REJECTED, e.to_string())
             }

@@ -57,3 +57,11 @@ pub(super) fn accounts(
         .collect();
     (keys, sender_pks, accounts)
 }
+
+/// Peak resident memory of this process, in MiB (Linux `VmHWM`).
+pub(super) fn peak_mib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024)
+}

@@ -4,6 +4,7 @@
 
 mod aggregation;
 mod common;
+mod load;
 mod rollup;
 mod stf;
 mod tee;
@@ -12,6 +13,7 @@ mod zk;
 use clap::Subcommand;
 
 pub use aggregation::AggregationBenchArgs;
+pub use load::LoadBenchArgs;
 pub use rollup::RollupBenchArgs;
 pub use stf::StfBenchArgs;
 pub use tee::TeeBenchArgs;
@@ -43,6 +45,12 @@ pub enum BenchCommand {
     /// separate verification, and the inclusion check.
     #[command(after_help = "Example:\n  tribunal bench aggregation")]
     Aggregation(AggregationBenchArgs),
+    /// The node's JSON-RPC under load: accepted transactions per second, latency percentiles and
+    /// peak memory, with every accepted transaction checked sealed exactly once.
+    #[command(
+        after_help = "Example:\n  tribunal bench load                      50,000 calls from 1,000 accounts, 20% invalid"
+    )]
+    Load(LoadBenchArgs),
 }
 
 /// Runs a bench command.
@@ -56,5 +64,6 @@ pub fn run(cmd: BenchCommand) -> eyre::Result<()> {
         BenchCommand::Tee(a) => tee::tee(&a),
         BenchCommand::Rollup(a) => rollup::rollup(&a),
         BenchCommand::Aggregation(a) => aggregation::aggregation(&a),
+        BenchCommand::Load(a) => load::load(&a),
     }
 }

@@ -7,6 +7,7 @@
 
 use std::time::Instant;
 
+use super::common::peak_mib;
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem, SynthesisMode};
 use clap::Args;
 use tribunal_primitives::{AccountIndex, Batch, BatchNumber, ChainId, Fr, Tx};
@@ -39,14 +40,6 @@ fn constraints(config: CircuitConfig) -> eyre::Result<usize> {
     cs.set_mode(SynthesisMode::Setup);
     BatchCircuit { config, witness: None }.generate_constraints(cs.clone())?;
     Ok(cs.num_constraints())
-}
-
-/// Peak resident memory of this process, in MiB (Linux `VmHWM`).
-fn peak_mib() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib / 1024)
 }
 
 /// Runs `bench zk`.
