@@ -17,10 +17,10 @@ use std::{
 use alloy_primitives::{Address, B256, keccak256};
 use alloy_sol_types::SolEvent;
 use tribunal_contracts::Inbox;
-use tribunal_l1::{L1, L1Error};
+use tribunal_l1::{L1, L1Error, L1Head, view};
 use tribunal_primitives::{
     Batch, BatchNumber, Tx,
-    batch::{decode_tx_exact, encode_tx},
+    batch::{MAX_BATCH_TXS, decode_tx_exact, encode_tx},
 };
 use tribunal_stf::{BatchOutput, State, StfError, TxError, check_batch, check_tx, execute_batch};
 
@@ -153,6 +153,10 @@ impl ProverPace {
     }
 }
 
+/// How far ahead of its forced-inclusion deadline an L1 message counts as overdue when sealing,
+/// in seconds: posting follows sealing by a few L1 blocks at least.
+pub const OVERDUE_MARGIN_SECS: u64 = 600;
+
 /// A sealed batch.
 #[derive(Debug, Clone)]
 pub struct Sealed {
@@ -262,6 +266,41 @@ impl<L: L1> Sequencer<L> {
         Ok(tx_hash(&tx))
     }
 
+    /// How many queued L1 messages the next batch may carry: `max_batch_txs`, or the protocol's
+    /// `MAX_BATCH_TXS` when the first message past `max_batch_txs` is overdue on L1, or will be
+    /// within [`OVERDUE_MARGIN_SECS`]. The inbox refuses a batch that stops short of an overdue
+    /// message unless it carries `MAX_BATCH_TXS` of them, so a smaller cap would leave the batch
+    /// unpostable (and the ZK circuit's slot count is no reason to halt the chain: such a batch
+    /// finalizes on the slow path). Reads L1 only while more messages are queued than the cap.
+    async fn l1_cap(&self, head: &L1Head) -> Result<usize, SealError> {
+        let cap = self.config.max_batch_txs.min(MAX_BATCH_TXS);
+        let (next, queued) = {
+            let inner = self.lock();
+            (inner.state.queue().1 + cap as u64, inner.queued.len())
+        };
+        if cap == MAX_BATCH_TXS || queued <= cap {
+            return Ok(cap);
+        }
+        let length = view(&self.l1, self.inbox, Inbox::queueLengthCall {}).await?;
+        if next >= length {
+            return Ok(cap);
+        }
+        let enqueued = view(&self.l1, self.inbox, Inbox::enqueuedAtCall { _index: next }).await?;
+        let delay =
+            view(&self.l1, self.inbox, Inbox::FORCED_INCLUSION_DELAY_SECONDSCall {}).await?;
+        let due = enqueued.saturating_add(delay);
+        Ok(if head.timestamp.saturating_add(OVERDUE_MARGIN_SECS) >= due {
+            tracing::warn!(
+                index = next,
+                due,
+                "an L1 message is overdue: the batch carries up to MAX_BATCH_TXS"
+            );
+            MAX_BATCH_TXS
+        } else {
+            cap
+        })
+    }
+
     /// Reads new L1 messages, and seals a batch when the policy says so. `force` seals whatever is
     /// pending now.
     ///
@@ -271,6 +310,7 @@ impl<L: L1> Sequencer<L> {
         let from = self.lock().from_block;
         let head = self.l1.head().await?;
         let logs = self.l1.logs(self.inbox, from).await?;
+        let l1_cap = self.l1_cap(&head).await?;
         let mut inner = self.lock();
         let consumed = inner.state.queue().1;
         for l in &logs {
@@ -307,7 +347,7 @@ impl<L: L1> Sequencer<L> {
         // L1 messages must be consumed in queue order, without gaps.
         let mut l1_txs = Vec::new();
         for (i, tx, _) in &inner.queued {
-            if *i != consumed + l1_txs.len() as u64 || l1_txs.len() == self.config.max_batch_txs {
+            if *i != consumed + l1_txs.len() as u64 || l1_txs.len() == l1_cap {
                 break;
             }
             l1_txs.push(*tx);
@@ -315,11 +355,10 @@ impl<L: L1> Sequencer<L> {
         // Filling a circuit never leaves a queued L1 message out: the inbox refuses a batch that
         // stops short of an overdue one, so only sequencer transactions make room.
         let max = match &self.pace {
-            Some(p) if !force => {
-                p.batch_size(l1_txs.len() + pending, self.config.max_batch_txs).max(l1_txs.len())
-            }
+            Some(p) if !force => p.batch_size(l1_txs.len() + pending, self.config.max_batch_txs),
             _ => self.config.max_batch_txs,
-        };
+        }
+        .max(l1_txs.len());
         let room = max - l1_txs.len();
         // Only the head of the mempool is read: sealing costs the same however much is pending.
         let mut picked: Vec<(u64, Tx)> = self.store.mempool_head(room)?;

@@ -257,3 +257,42 @@ fn batches_follow_the_provers_pace_and_fill_its_circuits() {
         assert_eq!(pace.done(), BatchNumber(5), "the pace never moves back");
     });
 }
+
+/// A sequencer whose batches are smaller than the protocol's `MAX_BATCH_TXS` (a small circuit)
+/// still posts once L1 messages are overdue: the inbox refuses a batch that stops short of an
+/// overdue message unless it carries `MAX_BATCH_TXS` of them, so the sequencer takes them all.
+/// Before, it sealed `max_batch_txs` of them and the batcher retried a refused post forever.
+#[test]
+fn overdue_l1_messages_are_never_left_out_by_a_small_batch() {
+    use tribunal_l1::L1Dev;
+    run(async {
+        let l1 = Arc::new(DevL1::new());
+        let sys = System::deploy(&*l1).await;
+        let dir = tempfile::tempdir().unwrap();
+        let store =
+            Arc::new(Store::open(&dir.path().join("node.redb"), StfConfig::new(CHAIN)).unwrap());
+        let deposit = |seed: u8| {
+            let pubkey = PrivateKey::from_bytes([seed; 32]).public_key().to_bytes().into();
+            Inbox::depositCall { _pubkey: pubkey }
+        };
+        for seed in 1..=5u8 {
+            sys.send(&sys.stranger, sys.d.inbox, deposit(seed), U256::from(ETH)).await.unwrap();
+        }
+        let config = SequencerConfig { max_batch_txs: 2, max_wait: Duration::ZERO, ..config() };
+        let seq = Sequencer::new(l1.clone(), sys.d.inbox, store.clone(), config).unwrap();
+        let batcher = Batcher::new(l1.clone(), sys.d.inbox, store.clone(), sys.sequencer.clone());
+
+        // Not due yet: two messages, as configured, and the inbox takes the batch.
+        assert_eq!(seq.poll(false).await.unwrap().unwrap().l1_messages, 2);
+        assert_eq!(batcher.poll().await.unwrap().len(), 1);
+
+        // A day later the three left are overdue: one batch carries them all, and posts.
+        let delay = sys.view(sys.d.inbox, Inbox::FORCED_INCLUSION_DELAY_SECONDSCall {}).await;
+        l1.increase_time(delay + 1).await.unwrap();
+        l1.mine().await.unwrap();
+        let sealed = seq.poll(false).await.unwrap().unwrap();
+        assert_eq!(sealed.l1_messages, 3, "every overdue message, past max_batch_txs");
+        let posted = batcher.poll().await.expect("the inbox takes the batch");
+        assert_eq!(posted.iter().map(|p| p.batch.0).collect::<Vec<_>>(), [2]);
+    });
+}
