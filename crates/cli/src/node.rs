@@ -93,6 +93,7 @@ watcher = true
 max_batch_txs = 32                    # at most zk.slots
 max_wait_ms = 2000                    # seal once the oldest pending transaction waited this long
 max_mempool = 65536
+max_pending_per_sender = 64           # one account cannot fill the mempool
 hold_for_prover_ms = 60000            # with the ZK prover here: hold a due batch while it is busy (0: never)
 
 [zk]                                  # optional
@@ -274,6 +275,8 @@ pub struct SequencerFile {
     pub max_wait_ms: u64,
     /// Most pending transactions.
     pub max_mempool: usize,
+    /// Most pending transactions of one sender.
+    pub max_pending_per_sender: usize,
     /// With the ZK prover on this node: how much longer a due batch may wait while the prover is
     /// busy with an earlier one, in milliseconds (0: never held).
     pub hold_for_prover_ms: u64,
@@ -291,6 +294,7 @@ impl From<SequencerConfig> for SequencerFile {
             max_batch_txs: c.max_batch_txs,
             max_wait_ms: c.max_wait.as_millis() as u64,
             max_mempool: c.max_mempool,
+            max_pending_per_sender: c.max_pending_per_sender,
             hold_for_prover_ms: c.hold_for_prover.as_millis() as u64,
         }
     }
@@ -302,6 +306,7 @@ impl From<SequencerFile> for SequencerConfig {
             max_batch_txs: f.max_batch_txs,
             max_wait: Duration::from_millis(f.max_wait_ms),
             max_mempool: f.max_mempool,
+            max_pending_per_sender: f.max_pending_per_sender,
             hold_for_prover: Duration::from_millis(f.hold_for_prover_ms),
         }
     }
@@ -427,6 +432,11 @@ impl NodeFile {
         }
         if file.tee.hold_for_zk_secs > 3_600 {
             return Err(ConfigError::Invalid("tee.hold_for_zk_secs must be 0 to 3600".into()));
+        }
+        if file.sequencer.max_pending_per_sender == 0 {
+            return Err(ConfigError::Invalid(
+                "sequencer.max_pending_per_sender must be above 0".into(),
+            ));
         }
         if file.sequencer.hold_for_prover_ms > 3_600_000 {
             return Err(ConfigError::Invalid(
@@ -688,6 +698,7 @@ mod tests {
             (f.max_batch_txs, f.max_wait_ms, f.max_mempool, f.hold_for_prover_ms),
             (seq.max_batch_txs, seq.max_wait_ms, seq.max_mempool, seq.hold_for_prover_ms)
         );
+        assert_eq!(f.max_pending_per_sender, seq.max_pending_per_sender);
         assert_eq!(file.zk.slots, ZkFile::default().slots);
         assert_eq!(Services::from(file.services), Services::ALL);
         assert!(file.metrics.is_none() && file.tee.dev_enclave_key.is_none());

@@ -521,7 +521,9 @@ impl<L: L1 + 'static> TribunalApiServer for RpcApi<L> {
             SubmitError::L1Only(_) | SubmitError::Invalid(_) => {
                 err(codes::TX_REJECTED, e.to_string())
             }
-            SubmitError::Full(_) => err(codes::MEMPOOL_FULL, e.to_string()),
+            SubmitError::Full(_) | SubmitError::SenderFull { .. } => {
+                err(codes::MEMPOOL_FULL, e.to_string())
+            }
             SubmitError::Store(e) => internal(e),
         })
     }
@@ -552,17 +554,21 @@ impl<L: L1 + 'static> TribunalApiServer for RpcApi<L> {
             let (a, sib) = s.account_proof(index);
             (a, sib, s.head().0, s.root())
         })?;
-        let pending = self
-            .store
-            .mempool()
-            .map_err(internal)?
-            .iter()
-            .filter(|(_, t)| match t {
-                Tx::Transfer(t) => t.body.from == index,
-                Tx::Withdraw(w) => w.body.from == index,
-                _ => false,
-            })
-            .count() as u64;
+        let pending = match &self.sequencer {
+            Some(sequencer) => sequencer.pending_of(index),
+            // No sequencer runs here: what an earlier run left in the store, read once.
+            None => self
+                .store
+                .mempool()
+                .map_err(internal)?
+                .iter()
+                .filter(|(_, t)| match t {
+                    Tx::Transfer(t) => t.body.from == index,
+                    Tx::Withdraw(w) => w.body.from == index,
+                    _ => false,
+                })
+                .count(),
+        } as u64;
         let nonce = account.map_or(0, |a| a.nonce);
         Ok(AccountInfo {
             index: index.0,

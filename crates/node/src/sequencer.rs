@@ -7,6 +7,7 @@
 //! the batch is sealed without it. L1 messages are never refused: the STF skips the invalid ones.
 
 use std::{
+    collections::HashMap,
     sync::{
         Arc, Mutex,
         atomic::{AtomicU64, Ordering},
@@ -19,7 +20,7 @@ use alloy_sol_types::SolEvent;
 use tribunal_contracts::Inbox;
 use tribunal_l1::{L1, L1Error, L1Head, view};
 use tribunal_primitives::{
-    Batch, BatchNumber, Tx,
+    AccountIndex, Batch, BatchNumber, Tx,
     batch::{MAX_BATCH_TXS, decode_tx_exact, encode_tx},
 };
 use tribunal_stf::{BatchOutput, State, StfError, TxError, check_batch, check_tx, execute_batch};
@@ -45,6 +46,15 @@ pub enum SubmitError {
     /// The mempool is full.
     #[error("mempool is full ({0} transactions)")]
     Full(usize),
+    /// The sender has [`SequencerConfig::max_pending_per_sender`] transactions pending already:
+    /// one account cannot fill the mempool for everyone.
+    #[error("account {account} has {pending} transactions pending, the most per sender")]
+    SenderFull {
+        /// The sender.
+        account: tribunal_primitives::AccountIndex,
+        /// Its pending transactions.
+        pending: usize,
+    },
     /// The store could not persist it; it was not accepted.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -82,6 +92,9 @@ pub struct SequencerConfig {
     pub max_wait: Duration,
     /// Most pending transactions accepted.
     pub max_mempool: usize,
+    /// Most pending transactions of one sender: without it, one funded account could fill the
+    /// mempool with transactions of future nonces, which cost nothing until sealing drops them.
+    pub max_pending_per_sender: usize,
     /// While the node's ZK prover is still busy with an earlier batch ([`ProverPace`]), a batch
     /// that is due but not full waits up to this much longer past `max_wait`, so that pending
     /// transactions gather into the next batch instead of queueing behind the prover: the
@@ -91,12 +104,14 @@ pub struct SequencerConfig {
 }
 
 impl Default for SequencerConfig {
-    /// 32 transactions, 2 seconds, 65,536 pending, held up to 60 seconds for the prover.
+    /// 32 transactions, 2 seconds, 65,536 pending (64 per sender), held up to 60 seconds for the
+    /// prover.
     fn default() -> Self {
         Self {
             max_batch_txs: 32,
             max_wait: Duration::from_secs(2),
             max_mempool: 1 << 16,
+            max_pending_per_sender: 64,
             hold_for_prover: Duration::from_secs(60),
         }
     }
@@ -178,6 +193,34 @@ struct Inner {
     from_block: u64,
     /// When the oldest mempool transaction was accepted (this process's clock).
     oldest: Option<Instant>,
+    /// Pending mempool transactions per sender.
+    pending: HashMap<AccountIndex, usize>,
+}
+
+impl Inner {
+    /// Counts `txs` out of (`leaving`) or into the pending transactions of their senders.
+    fn count<'a>(&mut self, txs: impl IntoIterator<Item = &'a Tx>, leaving: bool) {
+        for sender in txs.into_iter().filter_map(sender) {
+            let n = self.pending.entry(sender).or_default();
+            if leaving {
+                *n = n.saturating_sub(1);
+                if *n == 0 {
+                    self.pending.remove(&sender);
+                }
+            } else {
+                *n += 1;
+            }
+        }
+    }
+}
+
+/// The signer of a sequencer transaction.
+const fn sender(tx: &Tx) -> Option<AccountIndex> {
+    match tx {
+        Tx::Transfer(t) => Some(t.body.from),
+        Tx::Withdraw(w) => Some(w.body.from),
+        _ => None,
+    }
 }
 
 /// The sequencer. Shared by the RPC (submit) and its seal loop.
@@ -208,8 +251,11 @@ impl<L: L1> Sequencer<L> {
         config: SequencerConfig,
     ) -> Result<Self, StoreError> {
         let state = store.load_state()?;
-        let oldest = (store.mempool_len()? > 0).then(Instant::now);
-        let inner = Inner { state, queued: Vec::new(), from_block: 0, oldest };
+        let mempool = store.mempool()?;
+        let oldest = (!mempool.is_empty()).then(Instant::now);
+        let mut inner =
+            Inner { state, queued: Vec::new(), from_block: 0, oldest, pending: HashMap::new() };
+        inner.count(mempool.iter().map(|(_, tx)| tx), false);
         Ok(Self { l1, inbox, store, config, pace: None, inner: Mutex::new(inner) })
     }
 
@@ -231,6 +277,11 @@ impl<L: L1> Sequencer<L> {
         (inner.state.head(), inner.state.root())
     }
 
+    /// How many of `account`'s transactions are pending in the mempool, in O(1).
+    pub fn pending_of(&self, account: AccountIndex) -> usize {
+        self.lock().pending.get(&account).copied().unwrap_or(0)
+    }
+
     /// Runs `f` on the head state.
     pub fn with_state<T>(&self, f: impl FnOnce(&State) -> T) -> T {
         f(&self.lock().state)
@@ -238,7 +289,8 @@ impl<L: L1> Sequencer<L> {
 
     /// Accepts a sequencer transaction (a transfer or a withdrawal) into the durable mempool.
     /// It is checked against the head state, except for its nonce, which may follow pending
-    /// transactions of the same sender. Returns its hash.
+    /// transactions of the same sender; a sender has at most `max_pending_per_sender` pending.
+    /// Returns its hash.
     ///
     /// # Errors
     /// [`SubmitError`]; nothing is stored then.
@@ -260,7 +312,14 @@ impl<L: L1> Sequencer<L> {
         if pending >= self.config.max_mempool {
             return Err(SubmitError::Full(pending));
         }
+        if let Some(account) = sender(&tx) {
+            let mine = inner.pending.get(&account).copied().unwrap_or(0);
+            if mine >= self.config.max_pending_per_sender {
+                return Err(SubmitError::SenderFull { account, pending: mine });
+            }
+        }
         self.store.push_tx(&tx)?;
+        inner.count([&tx], false);
         inner.oldest.get_or_insert_with(Instant::now);
         metrics::gauge!("tribunal_mempool_txs").set((pending + 1) as f64);
         Ok(tx_hash(&tx))
@@ -379,7 +438,7 @@ impl<L: L1> Sequencer<L> {
             };
             let (seq, tx) = picked.remove(index - l1_txs.len());
             tracing::warn!(seq, hash = %tx_hash(&tx), error = %source, "sequencer drops a transaction the STF would skip");
-            dropped.push((seq, tx_hash(&tx)));
+            dropped.push((seq, tx));
         }
         let txs = l1_txs.iter().copied().chain(picked.iter().map(|(_, t)| *t)).collect();
         let batch = Batch { chain_id, number, txs };
@@ -390,8 +449,10 @@ impl<L: L1> Sequencer<L> {
             inner.state = self.store.load_state()?;
             return Err(e.into());
         }
+        inner.count(picked.iter().map(|(_, t)| t), true);
         if !dropped.is_empty() {
             self.store.drop_txs(&dropped.iter().map(|(s, _)| *s).collect::<Vec<_>>())?;
+            inner.count(dropped.iter().map(|(_, t)| t), true);
         }
         let l1_messages = l1_txs.len();
         inner.queued.drain(..l1_messages);
@@ -402,7 +463,7 @@ impl<L: L1> Sequencer<L> {
             batch,
             output,
             l1_messages,
-            dropped: dropped.into_iter().map(|(_, h)| h).collect(),
+            dropped: dropped.iter().map(|(_, t)| tx_hash(t)).collect(),
         }))
     }
 }

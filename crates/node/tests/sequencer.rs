@@ -193,6 +193,7 @@ fn batches_follow_the_provers_pace_and_fill_its_circuits() {
             max_wait: Duration::ZERO,
             max_mempool: 64,
             hold_for_prover: hold,
+            ..SequencerConfig::default()
         };
         let pace = ProverPace::new(BatchNumber(0)).with_circuit_sizes([1, 2, 4]);
         let seq = Sequencer::new(l1.clone(), sys.d.inbox, store.clone(), config)
@@ -294,5 +295,50 @@ fn overdue_l1_messages_are_never_left_out_by_a_small_batch() {
         assert_eq!(sealed.l1_messages, 3, "every overdue message, past max_batch_txs");
         let posted = batcher.poll().await.expect("the inbox takes the batch");
         assert_eq!(posted.iter().map(|p| p.batch.0).collect::<Vec<_>>(), [2]);
+    });
+}
+
+/// One funded account cannot fill the mempool for everyone: transactions of future nonces cost
+/// nothing until sealing drops them, so each sender has at most `max_pending_per_sender`
+/// pending. The count survives a restart and falls as batches are sealed.
+#[test]
+fn one_sender_cannot_fill_the_mempool() {
+    run(async {
+        let l1 = Arc::new(DevL1::new());
+        let sys = System::deploy(&*l1).await;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("node.redb");
+        let store = Arc::new(Store::open(&path, StfConfig::new(CHAIN)).unwrap());
+        let (alice, bob) = (PrivateKey::from_bytes([0xa1; 32]), PrivateKey::from_bytes([0xb0; 32]));
+        for key in [&alice, &bob] {
+            let call = Inbox::depositCall { _pubkey: key.public_key().to_bytes().into() };
+            sys.send(&sys.stranger, sys.d.inbox, call, U256::from(ETH)).await.unwrap();
+        }
+        let config = SequencerConfig { max_pending_per_sender: 2, max_mempool: 64, ..config() };
+        let seq = Sequencer::new(l1.clone(), sys.d.inbox, store.clone(), config).unwrap();
+        seq.poll(true).await.unwrap().expect("the deposits");
+
+        // Alice spams nonces far ahead: two are taken, the third is refused, bob still gets in.
+        seq.submit(transfer(&alice, 0, 1, 1, 0)).unwrap();
+        seq.submit(transfer(&alice, 0, 1, 1, 1_000)).unwrap();
+        let e = seq.submit(transfer(&alice, 0, 1, 1, 1_001)).unwrap_err();
+        assert!(
+            matches!(e, SubmitError::SenderFull { account: AccountIndex(0), pending: 2 }),
+            "{e}"
+        );
+        seq.submit(transfer(&bob, 1, 0, 1, 0)).unwrap();
+        assert_eq!((seq.pending_of(AccountIndex(0)), seq.pending_of(AccountIndex(1))), (2, 1));
+
+        // A restart counts the stored mempool again.
+        drop(seq);
+        let seq = Sequencer::new(l1.clone(), sys.d.inbox, store.clone(), config).unwrap();
+        assert_eq!(seq.pending_of(AccountIndex(0)), 2);
+        assert!(seq.submit(transfer(&alice, 0, 1, 1, 1_002)).is_err());
+
+        // Sealing takes alice's nonce 0 and drops her nonce 1,000: she has room again.
+        let sealed = seq.poll(true).await.unwrap().unwrap();
+        assert_eq!((sealed.batch.txs.len(), sealed.dropped.len()), (2, 1));
+        assert_eq!(seq.pending_of(AccountIndex(0)), 0);
+        seq.submit(transfer(&alice, 0, 1, 1, 1)).unwrap();
     });
 }
