@@ -4,7 +4,8 @@
 //!
 //! It follows the posted batches with its own replica of the L2 state (read from the blobs on L1,
 //! not from the sequencer), re-executes each claim's batch with `execute_batch`, and proves only
-//! claims whose roots it reproduces. Proving runs on the blocking pool; it takes seconds to
+//! claims whose roots it reproduces, and only while the claim is open: a claim that is final, or
+//! that ZK already approves (a restart after the proof landed), gets no second proof. Proving runs on the blocking pool; it takes seconds to
 //! minutes (BENCHMARKS.md).
 //!
 //! Circuit sizes: when the finality contract's ZK verifier is a `ZkVerifierSet`, the worker
@@ -61,6 +62,13 @@ pub enum ZkOutcome {
     /// The worker cannot judge the claim (its parent is not a state the worker followed).
     NotFollowed {
         /// Why.
+        reason: String,
+    },
+    /// Nothing to send: the claim is final, another claim of its batch is, or ZK already
+    /// approves it under the current verifier (a restart after the proof landed). Nothing is
+    /// proven, so no proof goes to L1 twice.
+    Settled {
+        /// Which.
         reason: String,
     },
 }
@@ -179,6 +187,9 @@ impl<L: L1> ZkProver<L> {
                 ZkOutcome::NotProvable { reason } | ZkOutcome::NotFollowed { reason } => {
                     tracing::warn!(claim = id, %reason, "ZK prover does not prove the claim");
                 }
+                ZkOutcome::Settled { reason } => {
+                    tracing::info!(claim = id, %reason, "ZK prover has nothing to send");
+                }
                 ZkOutcome::Proven { .. } => {}
             }
             if let (false, Some(held)) = (matches!(outcome, ZkOutcome::Proven { .. }), &self.held) {
@@ -200,6 +211,19 @@ impl<L: L1> ZkProver<L> {
         };
         let n = claim.batch_number.0;
         self.handling = Some(claim.batch_number);
+        let status =
+            view(&self.l1, self.finality, MultiProofFinality::statusOfCall { _id: U256::from(id) })
+                .await?;
+        if status.isFinal || status.superseded || status.zk {
+            let reason = if status.isFinal {
+                "the claim is final"
+            } else if status.superseded {
+                "another claim of the batch is final"
+            } else {
+                "ZK already approves it"
+            };
+            return Ok(ZkOutcome::Settled { reason: reason.into() });
+        }
         let Some(parent) = self.replica.state_after(&self.l1, self.inbox, n - 1).await? else {
             return Ok(ZkOutcome::NotFollowed {
                 reason: format!("no followed state after batch {}", n - 1),

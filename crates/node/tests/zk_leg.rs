@@ -520,9 +520,17 @@ fn a_plain_verifier_gets_the_largest_circuit_and_unknown_set_members_are_an_erro
         let (inbox, finality) = (sys.d.inbox, sys.d.finality);
         let signer = dev_signers()[9].clone();
         let mut worker =
-            ZkProver::new(&l1, inbox, finality, signer.clone(), circuits.clone(), genesis);
+            ZkProver::new(&l1, inbox, finality, signer.clone(), circuits.clone(), genesis.clone());
         let done = worker.poll().await.unwrap();
         assert!(matches!(&done[..], [(0, ZkOutcome::Proven { slots: 2, .. })]), "{done:?}");
+        // A worker restarted before it recorded its progress proves nothing twice: ZK already
+        // approves the claim, so no second proof goes to L1.
+        let block = l1.head().await.unwrap().number;
+        let mut restarted =
+            ZkProver::new(&l1, inbox, finality, signer.clone(), circuits.clone(), genesis);
+        let done = restarted.poll().await.unwrap();
+        assert!(matches!(&done[..], [(0, ZkOutcome::Settled { .. })]), "{done:?}");
+        assert_eq!(l1.head().await.unwrap().number, block, "no transaction sent");
 
         // A set whose only member is a circuit this worker has no keys for.
         let l1 = DevL1::new();
