@@ -39,6 +39,22 @@ fn config() -> SequencerConfig {
     }
 }
 
+/// An empty node store in a new temporary directory (kept alive by the returned guard).
+fn temp_store() -> (tempfile::TempDir, Arc<Store>) {
+    let dir = tempfile::tempdir().unwrap();
+    let store =
+        Arc::new(Store::open(&dir.path().join("node.redb"), StfConfig::new(CHAIN)).unwrap());
+    (dir, store)
+}
+
+/// Queues a 1 ETH deposit on L1 for each key, in order (account indices 0, 1, …).
+async fn deposit_all(sys: &System<'_, DevL1>, keys: &[&PrivateKey]) {
+    for key in keys {
+        let call = Inbox::depositCall { _pubkey: key.public_key().to_bytes().into() };
+        sys.send(&sys.stranger, sys.d.inbox, call, U256::from(ETH)).await.unwrap();
+    }
+}
+
 #[test]
 fn transactions_survive_a_restart_and_are_sealed_once_after_the_l1_messages() {
     run(async {
@@ -48,10 +64,7 @@ fn transactions_survive_a_restart_and_are_sealed_once_after_the_l1_messages() {
         let path = dir.path().join("node.redb");
         let open = || Arc::new(Store::open(&path, StfConfig::new(CHAIN)).unwrap());
         let (alice, bob) = (PrivateKey::from_bytes([0xa1; 32]), PrivateKey::from_bytes([0xb0; 32]));
-        for key in [&alice, &bob] {
-            let call = Inbox::depositCall { _pubkey: key.public_key().to_bytes().into() };
-            sys.send(&sys.stranger, sys.d.inbox, call, U256::from(ETH)).await.unwrap();
-        }
+        deposit_all(&sys, &[&alice, &bob]).await;
 
         // Batch 1: the two deposits, read from the inbox's logs.
         let store = open();
@@ -178,15 +191,10 @@ fn batches_follow_the_provers_pace_and_fill_its_circuits() {
     run(async {
         let l1 = Arc::new(DevL1::new());
         let sys = System::deploy(&*l1).await;
-        let dir = tempfile::tempdir().unwrap();
-        let store =
-            Arc::new(Store::open(&dir.path().join("node.redb"), StfConfig::new(CHAIN)).unwrap());
+        let (_dir, store) = temp_store();
         let alice = PrivateKey::from_bytes([0xa1; 32]);
-        for key in [[0xa1; 32], [0xb1; 32], [0xc1; 32]] {
-            let pubkey = PrivateKey::from_bytes(key).public_key().to_bytes().into();
-            let call = Inbox::depositCall { _pubkey: pubkey };
-            sys.send(&sys.stranger, sys.d.inbox, call, U256::from(ETH)).await.unwrap();
-        }
+        let others = [PrivateKey::from_bytes([0xb1; 32]), PrivateKey::from_bytes([0xc1; 32])];
+        deposit_all(&sys, &[&alice, &others[0], &others[1]]).await;
         let hold = Duration::from_millis(400);
         let config = SequencerConfig {
             max_batch_txs: 4,
@@ -269,16 +277,9 @@ fn overdue_l1_messages_are_never_left_out_by_a_small_batch() {
     run(async {
         let l1 = Arc::new(DevL1::new());
         let sys = System::deploy(&*l1).await;
-        let dir = tempfile::tempdir().unwrap();
-        let store =
-            Arc::new(Store::open(&dir.path().join("node.redb"), StfConfig::new(CHAIN)).unwrap());
-        let deposit = |seed: u8| {
-            let pubkey = PrivateKey::from_bytes([seed; 32]).public_key().to_bytes().into();
-            Inbox::depositCall { _pubkey: pubkey }
-        };
-        for seed in 1..=5u8 {
-            sys.send(&sys.stranger, sys.d.inbox, deposit(seed), U256::from(ETH)).await.unwrap();
-        }
+        let (_dir, store) = temp_store();
+        let keys: Vec<PrivateKey> = (1..=5u8).map(|k| PrivateKey::from_bytes([k; 32])).collect();
+        deposit_all(&sys, &keys.iter().collect::<Vec<_>>()).await;
         let config = SequencerConfig { max_batch_txs: 2, max_wait: Duration::ZERO, ..config() };
         let seq = Sequencer::new(l1.clone(), sys.d.inbox, store.clone(), config).unwrap();
         let batcher = Batcher::new(l1.clone(), sys.d.inbox, store.clone(), sys.sequencer.clone());
@@ -306,14 +307,9 @@ fn one_sender_cannot_fill_the_mempool() {
     run(async {
         let l1 = Arc::new(DevL1::new());
         let sys = System::deploy(&*l1).await;
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("node.redb");
-        let store = Arc::new(Store::open(&path, StfConfig::new(CHAIN)).unwrap());
+        let (_dir, store) = temp_store();
         let (alice, bob) = (PrivateKey::from_bytes([0xa1; 32]), PrivateKey::from_bytes([0xb0; 32]));
-        for key in [&alice, &bob] {
-            let call = Inbox::depositCall { _pubkey: key.public_key().to_bytes().into() };
-            sys.send(&sys.stranger, sys.d.inbox, call, U256::from(ETH)).await.unwrap();
-        }
+        deposit_all(&sys, &[&alice, &bob]).await;
         let config = SequencerConfig { max_pending_per_sender: 2, max_mempool: 64, ..config() };
         let seq = Sequencer::new(l1.clone(), sys.d.inbox, store.clone(), config).unwrap();
         seq.poll(true).await.unwrap().expect("the deposits");
