@@ -350,8 +350,110 @@ fn killed_node_resumes_without_losing_or_repeating_anything() {
     let claim = rpc(rpc_port, "tribunal_getClaim", json!([0])).unwrap();
     assert!(claim["explanation"].as_str().unwrap().starts_with("final: ZK+TEE at"), "{claim}");
     assert!(info["head"].as_u64().unwrap() > 3);
+
+    // 7. A crash loop: 20 times the node starts, takes a transfer (every fourth time a
+    //    withdrawal too) and is killed (SIGKILL) at a pseudo-random moment, sealing, posting,
+    //    proposing or proving. Then it runs to the end.
+    node.kill();
+    let mut accepted = Vec::new();
+    let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+    for round in 0..20 {
+        let (node, _) = start_node(10 + round);
+        let (key, from, to) = if round % 2 == 0 { (&alice, &a, &b) } else { (&bob, &b, &a) };
+        let key = key.to_str().unwrap();
+        let mut send = |args: &[&str]| {
+            let out = tribunal(
+                &[&["wallet"], args, &["--rpc", &rpc_url, "--key", key, "--from", from]].concat(),
+            );
+            accepted.push(ok_json(&out)["hash"].as_str().unwrap().to_owned());
+        };
+        send(&["transfer", "--to", to, "--amount", "0.001eth"]);
+        if round % 4 == 3 {
+            send(&["withdraw", "--to", RECIPIENT, "--amount", "0.001eth"]);
+        }
+        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        std::thread::sleep(Duration::from_millis((seed >> 33) % 4_000));
+        node.kill();
+    }
+    let (mut node, log) = start_node(40);
+    let info = wait_for("every batch final after the crash loop", 900, &mut node, &log, || {
+        settled(rpc_port).filter(|_| {
+            accepted.iter().all(|h| {
+                rpc(rpc_port, "tribunal_getTransaction", json!([h]))
+                    .is_ok_and(|s| s["status"] == "sealed" && s["final"] == true)
+            })
+        })
+    });
+    // Every accepted transaction is in a final batch, once; every batch has one claim, final.
+    let mut sealed: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for n in 1..=info["head"].as_u64().unwrap() {
+        let batch = rpc(rpc_port, "tribunal_getBatch", json!([n])).unwrap();
+        assert_eq!(batch["claims"].as_array().unwrap().len(), 1, "batch {n}: {batch}");
+        assert!(batch["finalClaim"].is_u64(), "batch {n}: {batch}");
+        for tx in batch["txs"].as_array().unwrap() {
+            let bytes = hex_bytes(tx.as_str().unwrap());
+            *sealed.entry(format!("{}", alloy_primitives::keccak256(bytes))).or_default() += 1;
+        }
+    }
+    for h in &accepted {
+        assert_eq!(sealed.get(h), Some(&1), "{h} is sealed {:?} times", sealed.get(h));
+    }
+    // No L1 transaction was sent twice: per batch one `postBatch` and one `propose`, per claim
+    // one proof and one attestation, every one of them successful (from the receipts).
+    let mut sent: std::collections::HashMap<(String, String), usize> =
+        std::collections::HashMap::new();
+    let latest = u64::from_str_radix(
+        rpc(l1_port, "eth_blockNumber", json!([]))
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .trim_start_matches("0x"),
+        16,
+    )
+    .unwrap();
+    // Each call, with what it does once per batch (`postBatch`, `propose`) or per claim.
+    let once = [
+        ("postBatch(uint64,uint64)", &["post"][..]),
+        ("propose(uint64,bytes32,bytes32,bytes32,bytes32)", &["proposal"][..]),
+        ("proveZk(uint256,bytes)", &["ZK proof"][..]),
+        ("attestTee(uint256,bytes)", &["TEE attestation"][..]),
+        ("proveAndAttest(uint256,bytes,bytes)", &["ZK proof", "TEE attestation"][..]),
+    ]
+    .map(|(sig, kinds)| {
+        (format!("0x{}", hex_string(&alloy_primitives::keccak256(sig.as_bytes())[..4])), kinds)
+    });
+    for n in 0..=latest {
+        let block =
+            rpc(l1_port, "eth_getBlockByNumber", json!([format!("0x{n:x}"), true])).unwrap();
+        for tx in block["transactions"].as_array().unwrap() {
+            let input = tx["input"].as_str().unwrap_or_default();
+            let Some((_, kinds)) = once.iter().find(|(sel, _)| input.starts_with(sel.as_str()))
+            else {
+                continue;
+            };
+            let receipt = rpc(l1_port, "eth_getTransactionReceipt", json!([tx["hash"]])).unwrap();
+            assert_eq!(receipt["status"], "0x1", "a reverted {kinds:?}: {tx}");
+            let first = input.get(10..74).unwrap_or_default().to_owned();
+            for kind in *kinds {
+                *sent.entry(((*kind).to_owned(), first.clone())).or_default() += 1;
+            }
+        }
+    }
+    assert!(sent.len() > 20, "the chain's calls were read: {sent:?}");
+    for ((kind, arg), count) in &sent {
+        assert_eq!(*count, 1, "{kind} sent {count} times for 0x{arg}");
+    }
     drop(node);
     drop(anvil_guard);
+}
+
+fn hex_bytes(s: &str) -> Vec<u8> {
+    let s = s.trim_start_matches("0x");
+    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
+}
+
+fn hex_string(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[test]
