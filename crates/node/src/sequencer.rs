@@ -330,16 +330,15 @@ impl<L: L1> Sequencer<L> {
     /// within [`OVERDUE_MARGIN_SECS`]. The inbox refuses a batch that stops short of an overdue
     /// message unless it carries `MAX_BATCH_TXS` of them, so a smaller cap would leave the batch
     /// unpostable (and the ZK circuit's slot count is no reason to halt the chain: such a batch
-    /// finalizes on the slow path). Reads L1 only while more messages are queued than the cap.
+    /// finalizes on the slow path). Reads L1 only when `max_batch_txs` is below `MAX_BATCH_TXS`.
     async fn l1_cap(&self, head: &L1Head) -> Result<usize, SealError> {
         let cap = self.config.max_batch_txs.min(MAX_BATCH_TXS);
-        let (next, queued) = {
-            let inner = self.lock();
-            (inner.state.queue().1 + cap as u64, inner.queued.len())
-        };
-        if cap == MAX_BATCH_TXS || queued <= cap {
+        if cap == MAX_BATCH_TXS {
             return Ok(cap);
         }
+        // Asked of L1, not of the messages this process has seen: after a restart it has seen
+        // none yet, and those are exactly the ones that may be overdue.
+        let next = self.lock().state.queue().1 + cap as u64;
         let length = view(&self.l1, self.inbox, Inbox::queueLengthCall {}).await?;
         if next >= length {
             return Ok(cap);
@@ -372,6 +371,8 @@ impl<L: L1> Sequencer<L> {
         let l1_cap = self.l1_cap(&head).await?;
         let mut inner = self.lock();
         let consumed = inner.state.queue().1;
+        // Messages a sealed batch consumed are never queued again, whatever failed after it.
+        inner.queued.retain(|(i, ..)| *i >= consumed);
         for l in &logs {
             let Ok(e) = Inbox::MessageQueued::decode_log(&l.log) else { continue };
             if e.index < consumed || inner.queued.iter().any(|(i, ..)| *i == e.index) {
@@ -450,12 +451,18 @@ impl<L: L1> Sequencer<L> {
             return Err(e.into());
         }
         inner.count(picked.iter().map(|(_, t)| t), true);
-        if !dropped.is_empty() {
-            self.store.drop_txs(&dropped.iter().map(|(s, _)| *s).collect::<Vec<_>>())?;
-            inner.count(dropped.iter().map(|(_, t)| t), true);
-        }
         let l1_messages = l1_txs.len();
         inner.queued.drain(..l1_messages);
+        if !dropped.is_empty() {
+            // The batch is committed: a failure here leaves the dropped transactions pending,
+            // to be dropped again at the next sealing, and must not fail the sealing.
+            match self.store.drop_txs(&dropped.iter().map(|(s, _)| *s).collect::<Vec<_>>()) {
+                Ok(()) => inner.count(dropped.iter().map(|(_, t)| t), true),
+                Err(e) => {
+                    tracing::warn!(error = %e, "dropping refused transactions failed; retried at the next batch")
+                }
+            }
+        }
         inner.oldest = (self.store.mempool_len()? > 0).then(Instant::now);
         metrics::counter!("tribunal_batches_sealed_total").increment(1);
         tracing::info!(batch = number.0, txs = batch.txs.len(), l1_messages, "sealed batch");

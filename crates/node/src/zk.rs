@@ -318,6 +318,13 @@ impl<L: L1> ZkProver<L> {
         let receipt = match receipt {
             Some(r) => r,
             None => {
+                // A `proveAndAttest` that reported a failure may have landed all the same (a
+                // receipt that timed out): the proof goes again only if ZK does not approve yet.
+                let call = MultiProofFinality::statusOfCall { _id: U256::from(id) };
+                let status = view(&self.l1, self.finality, call).await?;
+                if status.zk || status.isFinal || status.superseded {
+                    return Ok(ZkOutcome::Settled { reason: "the proof has landed".into() });
+                }
                 let alone = MultiProofFinality::proveZkCall { _id: U256::from(id), _proof: proof };
                 self.l1.send(&self.sender, L1Tx::call(self.finality, alone.abi_encode())).await?
             }

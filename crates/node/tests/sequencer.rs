@@ -288,10 +288,13 @@ fn overdue_l1_messages_are_never_left_out_by_a_small_batch() {
         assert_eq!(seq.poll(false).await.unwrap().unwrap().l1_messages, 2);
         assert_eq!(batcher.poll().await.unwrap().len(), 1);
 
-        // A day later the three left are overdue: one batch carries them all, and posts.
+        // A day later the three left are overdue, and the node restarts (it has seen none of
+        // them yet): one batch carries them all, and posts.
         let delay = sys.view(sys.d.inbox, Inbox::FORCED_INCLUSION_DELAY_SECONDSCall {}).await;
         l1.increase_time(delay + 1).await.unwrap();
         l1.mine().await.unwrap();
+        drop(seq);
+        let seq = Sequencer::new(l1.clone(), sys.d.inbox, store.clone(), config).unwrap();
         let sealed = seq.poll(false).await.unwrap().unwrap();
         assert_eq!(sealed.l1_messages, 3, "every overdue message, past max_batch_txs");
         let posted = batcher.poll().await.expect("the inbox takes the batch");
