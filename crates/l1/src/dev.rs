@@ -1,13 +1,13 @@
 //! The embedded revm dev chain.
 
-use std::sync::Mutex;
+use std::{collections::VecDeque, sync::Mutex};
 
 use alloy::signers::local::PrivateKeySigner;
 use alloy_eips::{
     eip4844::{Blob, DATA_GAS_PER_BLOB},
     eip7840::BlobParams,
 };
-use alloy_primitives::{Address, B256, Bytes, U256};
+use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
 use hashbrown::HashMap;
 use revm::{
     Context, ExecuteCommitEvm, ExecuteEvm, MainBuilder, MainContext,
@@ -50,6 +50,28 @@ struct Chain {
     blobs: HashMap<B256, Blob>,
     /// Every log, with its block, in chain order.
     logs: Vec<L1Log>,
+    /// Hash of every block, by number (genesis first).
+    hashes: Vec<B256>,
+    /// The last `reorg_window` blocks, oldest first: what a reorg needs to undo and replay them.
+    recent: VecDeque<Mined>,
+    reorg_window: usize,
+    /// Reorgs so far: mixed into block hashes, so a re-mined block never repeats a dropped one.
+    forks: u64,
+}
+
+/// What the chain was before one block, and the transaction the block carried.
+#[derive(Clone, Debug)]
+struct Mined {
+    before: Snapshot,
+    tx: Option<(PrivateKeySigner, L1Tx, B256)>,
+}
+
+/// The chain's state after a block: enough to mine again from there.
+#[derive(Clone, Debug)]
+struct Snapshot {
+    db: CacheDB<EmptyDB>,
+    timestamp: u64,
+    excess_blob_gas: u64,
 }
 
 /// An in-process Ethereum at spec Osaka on revm.
@@ -58,6 +80,9 @@ struct Chain {
 /// unless [`L1Dev::increase_time`] moved the clock further. Blob sidecars are checked with c-kzg
 /// against the transaction's versioned hashes before execution and kept, by versioned hash, as a
 /// beacon node would.
+///
+/// With [`Self::with_reorg_window`] it can also reorg ([`L1Dev::reorg`]): it then keeps the state
+/// before each of its last blocks.
 #[derive(Debug)]
 pub struct DevL1 {
     chain: Mutex<Chain>,
@@ -77,8 +102,14 @@ impl Default for DevL1 {
 }
 
 impl DevL1 {
-    /// A fresh chain with the [`crate::DEV_KEYS`] accounts funded.
+    /// A fresh chain with the [`crate::DEV_KEYS`] accounts funded, that cannot reorg.
     pub fn new() -> Self {
+        Self::with_reorg_window(0)
+    }
+
+    /// A fresh chain that can reorg up to `blocks` deep ([`L1Dev::reorg`]). It keeps a copy of
+    /// the state before each of its last `blocks` blocks, so memory grows with the window.
+    pub fn with_reorg_window(blocks: usize) -> Self {
         let mut db = CacheDB::<EmptyDB>::default();
         for signer in crate::dev_signers() {
             db.insert_account_info(
@@ -96,6 +127,10 @@ impl DevL1 {
                 next_timestamp: None,
                 blobs: HashMap::new(),
                 logs: Vec::new(),
+                hashes: vec![keccak256(b"tribunal dev L1 genesis")],
+                recent: VecDeque::new(),
+                reorg_window: blocks,
+                forks: 0,
             }),
         }
     }
@@ -141,9 +176,38 @@ impl Chain {
         cfg
     }
 
-    /// Seals the next block: advances number, time and excess blob gas.
-    fn seal(&mut self, blob_gas_used: u64) {
+    /// What the chain is now, when a reorg window is kept.
+    fn snapshot(&self) -> Option<Snapshot> {
+        (self.reorg_window > 0).then(|| Snapshot {
+            db: self.db.clone(),
+            timestamp: self.timestamp,
+            excess_blob_gas: self.excess_blob_gas,
+        })
+    }
+
+    /// Seals the next block: advances number, time and excess blob gas, and names the block.
+    /// `before` is the chain before the block's transaction, `tx` that transaction.
+    fn seal(
+        &mut self,
+        blob_gas_used: u64,
+        before: Option<Snapshot>,
+        tx: Option<(PrivateKeySigner, L1Tx, B256)>,
+    ) {
         let block = self.next_block();
+        let parent = self.hashes[self.number as usize];
+        let mut preimage = Vec::with_capacity(32 * 3 + 24);
+        preimage.extend_from_slice(parent.as_slice());
+        preimage.extend_from_slice(&(self.number + 1).to_be_bytes());
+        preimage.extend_from_slice(&block.timestamp.to::<u64>().to_be_bytes());
+        preimage.extend_from_slice(&self.forks.to_be_bytes());
+        preimage.extend_from_slice(tx.as_ref().map_or(&B256::ZERO, |(.., h)| h).as_slice());
+        self.hashes.push(keccak256(&preimage));
+        if let Some(before) = before {
+            self.recent.push_back(Mined { before, tx });
+            while self.recent.len() > self.reorg_window {
+                self.recent.pop_front();
+            }
+        }
         self.number += 1;
         self.timestamp = block.timestamp.to::<u64>();
         self.pending_time = 0;
@@ -227,10 +291,15 @@ impl L1 for DevL1 {
         let c = self.lock();
         Ok(L1Head {
             number: c.number,
+            hash: c.hashes[c.number as usize],
             timestamp: c.timestamp,
             base_fee_per_gas: BASE_FEE,
             excess_blob_gas: c.excess_blob_gas,
         })
+    }
+
+    async fn block_hash(&self, number: u64) -> L1Result<Option<B256>> {
+        Ok(self.lock().hashes.get(number as usize).copied())
     }
 
     async fn balance(&self, address: Address) -> L1Result<U256> {
@@ -250,7 +319,26 @@ impl L1 for DevL1 {
     }
 
     async fn send(&self, signer: &PrivateKeySigner, tx: L1Tx) -> L1Result<L1Receipt> {
-        let mut c = self.lock();
+        self.lock().send(signer, tx)
+    }
+
+    async fn blobs(&self, versioned_hashes: &[B256]) -> L1Result<Vec<Blob>> {
+        let c = self.lock();
+        versioned_hashes
+            .iter()
+            .map(|h| c.blobs.get(h).cloned().ok_or(L1Error::BlobNotFound(*h)))
+            .collect()
+    }
+
+    async fn logs(&self, address: Address, from_block: u64) -> L1Result<Vec<L1Log>> {
+        Ok(self.logs_of(address, from_block))
+    }
+}
+
+impl Chain {
+    /// Signs, checks, simulates and mines `tx` in a block of its own.
+    fn send(&mut self, signer: &PrivateKeySigner, tx: L1Tx) -> L1Result<L1Receipt> {
+        let c = self;
         let from = signer.address();
         let nonce = c.nonce(from);
         let blob_hashes: Vec<B256> = match &tx.sidecar {
@@ -294,34 +382,76 @@ impl L1 for DevL1 {
             max_fee_per_blob_gas: blob_fee,
         };
         let signed = sign(signer, &tx, DEV_CHAIN_ID, nonce, gas_limit, fees)?;
+        let before = c.snapshot();
         let result =
             c.run(tx_env(from, &tx, nonce, gas_limit, blob_hashes.clone(), blob_fee), true);
-        // Mined, even if it failed after the simulation passed: the block carries it either way.
-        c.seal(blob_hashes.len() as u64 * DATA_GAS_PER_BLOB);
-        let result = result?;
-        if let Some(sidecar) = tx.sidecar {
-            for (hash, blob) in blob_hashes.iter().zip(sidecar.blobs) {
-                c.blobs.insert(*hash, blob);
+        if let (Ok(_), Some(sidecar)) = (&result, &tx.sidecar) {
+            for (hash, blob) in blob_hashes.iter().zip(&sidecar.blobs) {
+                c.blobs.insert(*hash, *blob);
             }
         }
+        // Mined, even if it failed after the simulation passed: the block carries it either way.
+        let replay = before.is_some().then(|| (signer.clone(), tx, signed.hash));
+        c.seal(blob_hashes.len() as u64 * DATA_GAS_PER_BLOB, before, replay);
+        let result = result?;
         tracing::debug!(target: "tribunal::l1", block = c.number, tx = %signed.hash, "dev block");
         let (gas_used, contract_address) = (result.tx_gas_used(), result.created_address());
         let logs = result.into_logs();
         let block_number = c.number;
+        let block_hash = c.hashes[block_number as usize];
         c.logs.extend(logs.iter().map(|log| L1Log { block_number, log: log.clone() }));
-        Ok(L1Receipt { tx_hash: signed.hash, block_number, gas_used, contract_address, logs })
+        Ok(L1Receipt {
+            tx_hash: signed.hash,
+            block_number,
+            block_hash,
+            gas_used,
+            contract_address,
+            logs,
+        })
     }
 
-    async fn blobs(&self, versioned_hashes: &[B256]) -> L1Result<Vec<Blob>> {
-        let c = self.lock();
-        versioned_hashes
-            .iter()
-            .map(|h| c.blobs.get(h).cloned().ok_or(L1Error::BlobNotFound(*h)))
-            .collect()
-    }
-
-    async fn logs(&self, address: Address, from_block: u64) -> L1Result<Vec<L1Log>> {
-        Ok(self.logs_of(address, from_block))
+    /// [`L1Dev::reorg`] on the embedded chain.
+    fn reorg(&mut self, depth: u64, replay: &[B256]) -> L1Result<()> {
+        let window = self.recent.len().min(self.number as usize) as u64;
+        if depth == 0 || depth > window {
+            return Err(L1Error::InvalidTx(format!(
+                "cannot reorg {depth} blocks: the chain keeps the last {window} (reorg window {})",
+                self.reorg_window
+            )));
+        }
+        let dropped: Vec<Mined> = self.recent.drain(self.recent.len() - depth as usize..).collect();
+        let mut again = Vec::with_capacity(replay.len());
+        for hash in replay {
+            let found = dropped.iter().find_map(|m| m.tx.as_ref().filter(|(.., h)| h == hash));
+            let Some((signer, tx, _)) = found else {
+                return Err(L1Error::InvalidTx(format!("{hash} is not in the dropped blocks")));
+            };
+            again.push((signer.clone(), tx.clone()));
+        }
+        let height = self.number;
+        let base = dropped[0].before.clone();
+        self.db = base.db;
+        self.timestamp = base.timestamp;
+        self.excess_blob_gas = base.excess_blob_gas;
+        self.number = height - depth;
+        self.hashes.truncate(self.number as usize + 1);
+        self.logs.truncate(self.logs.partition_point(|l| l.block_number <= self.number));
+        self.pending_time = 0;
+        self.next_timestamp = None;
+        self.forks += 1;
+        tracing::warn!(target: "tribunal::l1", depth, replayed = again.len(), "dev L1 reorg");
+        for (signer, tx) in again {
+            // A replayed transaction that no longer applies (its nonce was taken) is left out,
+            // as a real chain would.
+            if let Err(e) = self.send(&signer, tx) {
+                tracing::debug!(target: "tribunal::l1", error = %e, "replayed transaction left out");
+            }
+        }
+        while self.number < height {
+            let before = self.snapshot();
+            self.seal(0, before, None);
+        }
+        Ok(())
     }
 }
 
@@ -340,7 +470,9 @@ impl L1Dev for DevL1 {
     }
 
     async fn mine(&self) -> L1Result<()> {
-        self.lock().seal(0);
+        let mut c = self.lock();
+        let before = c.snapshot();
+        c.seal(0, before, None);
         Ok(())
     }
 
@@ -364,5 +496,9 @@ impl L1Dev for DevL1 {
                 .insert_account_info(address, AccountInfo { balance: wei, ..Default::default() }),
         }
         Ok(())
+    }
+
+    async fn reorg(&self, depth: u64, replay: &[B256]) -> L1Result<()> {
+        self.lock().reorg(depth, replay)
     }
 }

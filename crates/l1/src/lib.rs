@@ -132,6 +132,9 @@ pub struct L1Receipt {
     pub tx_hash: B256,
     /// Block that included it.
     pub block_number: u64,
+    /// Hash of that block: after a reorg, [`L1::block_hash`] of `block_number` differs when the
+    /// transaction was dropped with its block.
+    pub block_hash: B256,
     /// Gas used, in gas.
     pub gas_used: u64,
     /// Logs emitted, in order.
@@ -145,6 +148,8 @@ pub struct L1Receipt {
 pub struct L1Head {
     /// Block number.
     pub number: u64,
+    /// Block hash.
+    pub hash: B256,
     /// Block timestamp, in seconds.
     pub timestamp: u64,
     /// Base fee, in wei per gas.
@@ -162,6 +167,12 @@ pub trait L1: Send + Sync {
     fn chain_id(&self) -> impl Future<Output = L1Result<u64>> + Send;
     /// The latest block.
     fn head(&self) -> impl Future<Output = L1Result<L1Head>> + Send;
+    /// Hash of canonical block `number`, or `None` past the head. Followers compare it with the
+    /// hash they saw before, to notice a reorg.
+    ///
+    /// # Errors
+    /// [`L1Error::Transport`] when the node cannot answer.
+    fn block_hash(&self, number: u64) -> impl Future<Output = L1Result<Option<B256>>> + Send;
     /// Number of transactions `address` has sent (its next nonce), at the latest block.
     fn nonce(&self, address: Address) -> impl Future<Output = L1Result<u64>> + Send;
     /// Balance of `address`, in wei.
@@ -236,6 +247,12 @@ macro_rules! forward_l1 {
             fn head(&self) -> impl Future<Output = L1Result<L1Head>> + Send {
                 (**self).head()
             }
+            fn block_hash(
+                &self,
+                number: u64,
+            ) -> impl Future<Output = L1Result<Option<B256>>> + Send {
+                (**self).block_hash(number)
+            }
             fn nonce(&self, address: Address) -> impl Future<Output = L1Result<u64>> + Send {
                 (**self).nonce(address)
             }
@@ -295,4 +312,14 @@ pub trait L1Dev: L1 {
     /// The node's refusal (RPC backend); never on the embedded chain.
     fn set_balance(&self, address: Address, wei: U256)
     -> impl Future<Output = L1Result<()>> + Send;
+    /// Reorganizes the chain: drops the last `depth` blocks and mines `depth` new ones at the same
+    /// heights, with other hashes. The new blocks re-include, in order, the transactions of the
+    /// dropped ones that `replay` names (one per block, the surplus in the last); every other
+    /// dropped transaction is gone, as if it had never been sent. Anvil's `anvil_reorg`.
+    ///
+    /// # Errors
+    /// [`L1Error::InvalidTx`] when `depth` is 0, deeper than the chain or than the embedded
+    /// chain's reorg window ([`DevL1::with_reorg_window`]), or `replay` names a transaction not in
+    /// the dropped blocks; the node's refusal (RPC backend).
+    fn reorg(&self, depth: u64, replay: &[B256]) -> impl Future<Output = L1Result<()>> + Send;
 }

@@ -113,10 +113,20 @@ impl L1 for RpcL1 {
         let h = &block.header;
         Ok(L1Head {
             number: h.number,
+            hash: h.hash,
             timestamp: h.timestamp,
             base_fee_per_gas: h.base_fee_per_gas.unwrap_or_default(),
             excess_blob_gas: h.excess_blob_gas.unwrap_or_default(),
         })
+    }
+
+    async fn block_hash(&self, number: u64) -> L1Result<Option<B256>> {
+        let block = self
+            .provider
+            .get_block_by_number(BlockNumberOrTag::Number(number))
+            .await
+            .map_err(transport)?;
+        Ok(block.map(|b| b.header.hash))
     }
 
     async fn nonce(&self, address: Address) -> L1Result<u64> {
@@ -170,6 +180,7 @@ impl L1 for RpcL1 {
         Ok(L1Receipt {
             tx_hash: receipt.transaction_hash,
             block_number: receipt.block_number.unwrap_or_default(),
+            block_hash: receipt.block_hash.unwrap_or_default(),
             gas_used: receipt.gas_used,
             logs: receipt.inner.logs().iter().map(|l| l.inner.clone()).collect(),
             contract_address: receipt.contract_address,
@@ -233,6 +244,28 @@ impl L1Dev for RpcL1 {
             .raw_request("anvil_setBalance".into(), (address, wei))
             .await
             .map_err(transport)?;
+        Ok(())
+    }
+
+    async fn reorg(&self, depth: u64, replay: &[B256]) -> L1Result<()> {
+        if depth == 0 {
+            return Err(L1Error::InvalidTx("a reorg drops at least one block".into()));
+        }
+        // anvil re-includes raw transactions at an offset into the new blocks.
+        let mut pairs = Vec::with_capacity(replay.len());
+        for (i, hash) in replay.iter().enumerate() {
+            let raw: Option<Bytes> = self
+                .provider
+                .raw_request("eth_getRawTransactionByHash".into(), (hash,))
+                .await
+                .map_err(transport)?;
+            let raw =
+                raw.ok_or_else(|| L1Error::InvalidTx(format!("{hash} is not on the chain")))?;
+            pairs.push((raw, (i as u64).min(depth - 1)));
+        }
+        let options = serde_json::json!({ "depth": depth, "tx_block_pairs": pairs });
+        let _: serde_json::Value =
+            self.provider.raw_request("anvil_reorg".into(), options).await.map_err(transport)?;
         Ok(())
     }
 }

@@ -177,11 +177,45 @@ async fn suite(l1: &(impl L1Dev + 'static)) {
     let _ = Bytes::new();
 }
 
+/// A reorg drops the last blocks and their transactions, keeps the height, changes the hashes,
+/// and re-includes only what it is told to.
+async fn reorg_suite(l1: &(impl L1Dev + 'static)) {
+    let signers = dev_signers();
+    let (from, to) = (&signers[2], Address::repeat_byte(0x5e));
+    let start = l1.head().await.unwrap();
+    assert_eq!(l1.block_hash(start.number).await.unwrap(), Some(start.hash));
+    assert_eq!(l1.block_hash(start.number + 1).await.unwrap(), None);
+    let pay = |wei: u64| L1Tx::call(to, Bytes::new()).with_value(U256::from(wei));
+    let kept = l1.send(from, pay(1)).await.unwrap();
+    let dropped = l1.send(from, pay(10)).await.unwrap();
+    l1.mine().await.unwrap();
+    assert_eq!(l1.balance(to).await.unwrap(), U256::from(11));
+    let before = l1.head().await.unwrap();
+    assert_eq!(l1.block_hash(dropped.block_number).await.unwrap(), Some(dropped.block_hash));
+
+    l1.reorg(3, &[kept.tx_hash]).await.unwrap();
+    let after = l1.head().await.unwrap();
+    assert_eq!(after.number, before.number, "a reorg keeps the height");
+    assert_ne!(after.hash, before.hash);
+    assert_ne!(l1.block_hash(dropped.block_number).await.unwrap(), Some(dropped.block_hash));
+    assert_eq!(l1.block_hash(start.number).await.unwrap(), Some(start.hash), "ancestor kept");
+    assert_eq!(l1.balance(to).await.unwrap(), U256::from(1), "only the replayed payment stays");
+    // The dropped payment's nonce is free again.
+    let again = l1.send(from, pay(100)).await.unwrap();
+    assert_eq!(l1.balance(to).await.unwrap(), U256::from(101));
+    assert_eq!(l1.block_hash(again.block_number).await.unwrap(), Some(again.block_hash));
+    assert!(l1.reorg(0, &[]).await.is_err(), "a reorg of no block is refused");
+}
+
 #[test]
 fn embedded_revm_chain() {
     run(async {
-        let l1 = DevL1::new();
+        let l1 = DevL1::with_reorg_window(8);
         suite(&l1).await;
+        reorg_suite(&l1).await;
+        // Deeper than the window, or a transaction that was not dropped: refused.
+        assert!(l1.reorg(9, &[]).await.is_err());
+        assert!(DevL1::new().reorg(1, &[]).await.is_err(), "no window, no reorg");
         // The embedded chain names the KZG failure precisely.
         let signer = &dev_signers()[0];
         let mut tampered = sidecar_7594(encode_blobs(&batch(9).encode()).unwrap()).unwrap();
@@ -200,8 +234,11 @@ fn anvil_from_npm() {
         let anvil = Anvil::spawn(None).await.expect("anvil (cd crates/contracts && npm install)");
         let l1 = anvil.rpc().unwrap();
         assert_eq!(l1.chain_id().await.unwrap(), 31337);
-        tokio::time::timeout(Duration::from_secs(120), suite(&l1))
-            .await
-            .expect("suite within 2 minutes");
+        tokio::time::timeout(Duration::from_secs(120), async {
+            suite(&l1).await;
+            reorg_suite(&l1).await;
+        })
+        .await
+        .expect("suite within 2 minutes");
     });
 }
