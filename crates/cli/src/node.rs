@@ -67,6 +67,7 @@ data_dir = "./tribunal-data"          # redb files: sequencer state, mempool, pr
 l2_chain_id = 901                     # the chain id the contracts were deployed for
 poll_interval_ms = 500                # optional: how often each service reads L1
 l1_timeout_secs = 10                  # optional: give up on one L1 call after this long
+max_reorg_depth = 2                   # optional: an L1 reorg deeper than this is a critical alert
 
 [contracts]                           # from the deployment
 inbox = "0x0000000000000000000000000000000000000000"
@@ -95,6 +96,7 @@ max_wait_ms = 2000                    # seal once the oldest pending transaction
 max_mempool = 65536
 max_pending_per_sender = 64           # one account cannot fill the mempool
 hold_for_prover_ms = 60000            # with the ZK prover here: hold a due batch while it is busy (0: never)
+l1_confirmations = 0                  # blocks deep an L1 message must be before a batch takes it (Ethereum: 2+)
 
 [zk]                                  # optional
 slots = 32                            # the largest circuit size the deployed verifier checks
@@ -151,6 +153,9 @@ pub struct NodeFile {
     /// Connect and request timeout of each L1 call, in seconds (1 to 600).
     #[serde(default = "default_l1_timeout_secs")]
     pub l1_timeout_secs: u64,
+    /// An L1 reorg deeper than this many blocks is a critical alert (0 to 256).
+    #[serde(default = "default_max_reorg_depth")]
+    pub max_reorg_depth: u64,
     /// The L1 contracts.
     pub contracts: ContractsFile,
     /// The services' L1 keys.
@@ -179,6 +184,10 @@ pub struct NodeFile {
 
 const fn default_poll_ms() -> u64 {
     500
+}
+
+const fn default_max_reorg_depth() -> u64 {
+    2
 }
 
 const fn default_l1_timeout_secs() -> u64 {
@@ -280,6 +289,8 @@ pub struct SequencerFile {
     /// With the ZK prover on this node: how much longer a due batch may wait while the prover is
     /// busy with an earlier one, in milliseconds (0: never held).
     pub hold_for_prover_ms: u64,
+    /// Blocks deep an L1 message must be before a batch consumes it (0 to 256).
+    pub l1_confirmations: u64,
 }
 
 impl Default for SequencerFile {
@@ -296,6 +307,7 @@ impl From<SequencerConfig> for SequencerFile {
             max_mempool: c.max_mempool,
             max_pending_per_sender: c.max_pending_per_sender,
             hold_for_prover_ms: c.hold_for_prover.as_millis() as u64,
+            l1_confirmations: c.l1_confirmations,
         }
     }
 }
@@ -308,6 +320,7 @@ impl From<SequencerFile> for SequencerConfig {
             max_mempool: f.max_mempool,
             max_pending_per_sender: f.max_pending_per_sender,
             hold_for_prover: Duration::from_millis(f.hold_for_prover_ms),
+            l1_confirmations: f.l1_confirmations,
         }
     }
 }
@@ -443,6 +456,12 @@ impl NodeFile {
                 "sequencer.hold_for_prover_ms must be 0 to 3600000".into(),
             ));
         }
+        let kept = tribunal_node::follow::KEPT_BLOCKS;
+        if file.max_reorg_depth > kept || file.sequencer.l1_confirmations > kept {
+            return Err(ConfigError::Invalid(format!(
+                "max_reorg_depth and sequencer.l1_confirmations must be 0 to {kept}"
+            )));
+        }
         file.node_keys()?;
         Ok(file)
     }
@@ -570,6 +589,7 @@ pub fn run(args: NodeArgs) -> eyre::Result<()> {
             services: file.services.into(),
             tee_hold_for_zk: (file.tee.hold_for_zk_secs > 0)
                 .then(|| Duration::from_secs(file.tee.hold_for_zk_secs)),
+            max_reorg_depth: file.max_reorg_depth,
         };
         let node = Node::start(l1.clone(), config, file.node_keys()?, &genesis, keys, enclave)?;
         println!(
@@ -678,6 +698,11 @@ fn log_event(e: &Event) {
             tracing::info!(batch = f.batch, claim = f.claim, path = %f.path, "final");
         }
         Event::Error { service, error } => tracing::warn!(service, %error, "will retry"),
+        Event::Reorg(r) if r.critical => {
+            tracing::error!(fork = r.fork, depth = r.depth, "CRITICAL: deep L1 reorg")
+        }
+        Event::Reorg(r) => tracing::warn!(fork = r.fork, depth = r.depth, "L1 reorg"),
+        Event::Resent { service, resent } => tracing::warn!(service, ?resent, "re-sent"),
     }
 }
 
@@ -699,6 +724,8 @@ mod tests {
             (seq.max_batch_txs, seq.max_wait_ms, seq.max_mempool, seq.hold_for_prover_ms)
         );
         assert_eq!(f.max_pending_per_sender, seq.max_pending_per_sender);
+        assert_eq!(f.l1_confirmations, seq.l1_confirmations);
+        assert_eq!(file.max_reorg_depth, default_max_reorg_depth());
         assert_eq!(file.zk.slots, ZkFile::default().slots);
         assert_eq!(Services::from(file.services), Services::ALL);
         assert!(file.metrics.is_none() && file.tee.dev_enclave_key.is_none());

@@ -40,6 +40,10 @@ pub enum ScenarioName {
     /// The council (6 of 8 signing) tries to finalize, to move funds and to upgrade the ZK leg
     /// early: all refused; the upgrade runs only after its 45-day timelock.
     RogueCouncil,
+    /// L1 reorganizes under the node: dropped deposits are never credited, dropped posts and
+    /// proofs are sent again, a deep reorg raises the critical alert; then random reorgs of 1–3
+    /// blocks (`--reorg-every-ms`) under deposits: all final, all credited once, nothing twice.
+    L1Reorg,
 }
 
 impl From<ScenarioName> for Scenario {
@@ -55,6 +59,7 @@ impl From<ScenarioName> for Scenario {
             ScenarioName::PoisonedBatch => Self::PoisonedBatch,
             ScenarioName::SilentProposer => Self::SilentProposer,
             ScenarioName::RogueCouncil => Self::RogueCouncil,
+            ScenarioName::L1Reorg => Self::L1Reorg { every_ms: scenario::DEFAULT_REORG_EVERY_MS },
         }
     }
 }
@@ -71,6 +76,10 @@ pub struct ScenarioArgs {
     /// Transfers per batch (honest, tee-down, zk-down).
     #[arg(long, default_value_t = 16)]
     pub transfers: usize,
+    /// Milliseconds between random L1 reorgs (l1-reorg).
+    #[arg(long, default_value_t = scenario::DEFAULT_REORG_EVERY_MS,
+          value_parser = clap::value_parser!(u64).range(100..=600_000))]
+    pub reorg_every_ms: u64,
 }
 
 /// Runs a scenario and checks its outcome.
@@ -79,7 +88,11 @@ pub struct ScenarioArgs {
 /// A run that fails, or an outcome other than the scenario's.
 pub fn run(args: ScenarioArgs) -> eyre::Result<()> {
     let name = args.name;
-    match scenario::run(name.into(), args.batches, args.transfers, printer())? {
+    let scenario = match name {
+        ScenarioName::L1Reorg => Scenario::L1Reorg { every_ms: args.reorg_every_ms },
+        name => name.into(),
+    };
+    match scenario::run(scenario, args.batches, args.transfers, printer())? {
         Passed::Batches { count, path } => {
             println!("scenario {name:?} passed: {count} batches, every one final {path}");
         }

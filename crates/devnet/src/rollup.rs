@@ -150,6 +150,7 @@ impl Rollup {
             poll_interval: Duration::from_millis(500),
             services,
             tee_hold_for_zk: Some(Duration::from_secs(300)),
+            max_reorg_depth: 2,
         }
     }
 

@@ -224,6 +224,7 @@ impl Tracker {
             Event::Error { service, error } => {
                 tracing::debug!(service, %error, "service will retry");
             }
+            Event::Reorg(_) | Event::Resent { .. } => {}
         }
     }
 }

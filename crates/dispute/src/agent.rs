@@ -489,6 +489,15 @@ impl<L: L1> Player<L> {
         Ok(self.game_view(call).await?.posted)
     }
 
+    async fn rewind(&mut self) -> Result<(), AgentError> {
+        let claims = view(&self.l1, self.contracts.finality, MultiProofFinality::claimCountCall {})
+            .await?
+            .to::<u64>();
+        let nodes = self.game_view(DisputeGame::nodeCountCall {}).await?.to::<u64>();
+        self.store.rewind(claims, nodes)?;
+        Ok(())
+    }
+
     /// One round: judge new claims, follow new positions of this side's games, play each game
     /// and each open position (newest first, so answers settle before what they answer),
     /// collect credit.
@@ -778,6 +787,15 @@ impl<L: L1> Challenger<L> {
     pub async fn run(mut self, interval: Duration, shutdown: tokio::sync::watch::Receiver<bool>) {
         every(interval, shutdown, "challenger", async || self.poll().await).await;
     }
+    /// After an L1 reorg: forgets what it judged and followed past the claims and positions
+    /// still on L1 ([`DisputeStore::rewind`]). A move of its own that the reorg dropped is made
+    /// again on the next poll, since it answers every position the chain shows unanswered.
+    ///
+    /// # Errors
+    /// [`AgentError`] when L1 or the store fails; retried at the next reorg notice.
+    pub async fn rewind(&mut self) -> Result<(), AgentError> {
+        self.p.rewind().await
+    }
 }
 
 /// The defender: answers every challenge of every right claim, whoever proposed it, and resolves
@@ -812,5 +830,14 @@ impl<L: L1> Defender<L> {
     /// Polls every `interval` until `shutdown` fires.
     pub async fn run(mut self, interval: Duration, shutdown: tokio::sync::watch::Receiver<bool>) {
         every(interval, shutdown, "defender", async || self.poll().await).await;
+    }
+    /// After an L1 reorg: forgets what it judged and followed past the claims and positions
+    /// still on L1 ([`DisputeStore::rewind`]). A move of its own that the reorg dropped is made
+    /// again on the next poll, since it answers every position the chain shows unanswered.
+    ///
+    /// # Errors
+    /// [`AgentError`] when L1 or the store fails; retried at the next reorg notice.
+    pub async fn rewind(&mut self) -> Result<(), AgentError> {
+        self.p.rewind().await
     }
 }

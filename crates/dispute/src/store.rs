@@ -137,6 +137,26 @@ impl DisputeStore {
         tx.commit().map_err(err)
     }
 
+    /// After an L1 reorg left `claims` claims and `nodes` game positions: forgets the marks of
+    /// claims and the positions past them, and moves the cursors back to them, in one write, so
+    /// that whatever takes those ids on the new chain is judged and followed afresh.
+    ///
+    /// # Errors
+    /// [`StoreError`]; nothing is written then.
+    pub fn rewind(&self, claims: u64, nodes: u64) -> Result<(), StoreError> {
+        let tx = self.db.begin_write().map_err(err)?;
+        {
+            tx.open_table(CLAIMS).map_err(err)?.retain(|id, _| id < claims).map_err(err)?;
+            tx.open_table(NODES).map_err(err)?.retain(|id, _| id < nodes).map_err(err)?;
+            let mut cursors = tx.open_table(CURSORS).map_err(err)?;
+            for (name, bound) in [("claims", claims), ("nodes", nodes)] {
+                let at = cursors.get(name).map_err(err)?.map_or(0, |v| v.value());
+                cursors.insert(name, at.min(bound)).map_err(err)?;
+            }
+        }
+        tx.commit().map_err(err)
+    }
+
     /// The positions this agent follows, as `(position, claim)`, ascending.
     ///
     /// # Errors

@@ -135,6 +135,18 @@ impl DevL1 {
         }
     }
 
+    /// [`L1Dev::reorg`] that re-includes the dropped transactions of the senders `keep`
+    /// accepts, as a real chain re-includes users' transactions from its mempool; chosen under
+    /// the same lock, so no block lands between choosing and dropping.
+    ///
+    /// # Errors
+    /// As [`L1Dev::reorg`].
+    pub fn reorg_keeping(&self, depth: u64, keep: impl Fn(&Address) -> bool) -> L1Result<()> {
+        let mut c = self.lock();
+        let replay = c.sent_by(depth, keep);
+        c.reorg(depth, &replay)
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Chain> {
         self.chain.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
@@ -338,14 +350,13 @@ impl L1 for DevL1 {
 impl Chain {
     /// Signs, checks, simulates and mines `tx` in a block of its own.
     fn send(&mut self, signer: &PrivateKeySigner, tx: L1Tx) -> L1Result<L1Receipt> {
-        let c = self;
         let from = signer.address();
-        let nonce = c.nonce(from);
+        let nonce = self.nonce(from);
         let blob_hashes: Vec<B256> = match &tx.sidecar {
             None => Vec::new(),
             Some(sidecar) => {
                 let hashes: Vec<B256> = sidecar.versioned_hashes().collect();
-                let max = Chain::params().max_blobs_per_tx;
+                let max = Self::params().max_blobs_per_tx;
                 if hashes.is_empty() || hashes.len() as u64 > max {
                     return Err(L1Error::InvalidTx(format!(
                         "{} blobs; a transaction carries 1..={max}",
@@ -364,7 +375,7 @@ impl Chain {
         // Simulate first: a transaction that would revert is refused without being mined, and
         // the simulation sizes the gas limit when none is given.
         let sim_limit = tx.gas_limit.unwrap_or(TX_GAS_LIMIT_CAP);
-        let base_blob_fee = Chain::params().calc_blob_fee(c.excess_blob_gas);
+        let base_blob_fee = Self::params().calc_blob_fee(self.excess_blob_gas);
         let blob_fee = tx.max_fee_per_blob_gas.unwrap_or(base_blob_fee.max(1) * 2);
         if !blob_hashes.is_empty() && blob_fee < base_blob_fee {
             return Err(L1Error::InvalidTx(format!(
@@ -372,7 +383,7 @@ impl Chain {
             )));
         }
         let sim =
-            c.run(tx_env(from, &tx, nonce, sim_limit, blob_hashes.clone(), blob_fee), false)?;
+            self.run(tx_env(from, &tx, nonce, sim_limit, blob_hashes.clone(), blob_fee), false)?;
         let gas_limit = tx
             .gas_limit
             .unwrap_or_else(|| (sim.tx_gas_used() * 13 / 10 + 30_000).min(TX_GAS_LIMIT_CAP));
@@ -382,24 +393,24 @@ impl Chain {
             max_fee_per_blob_gas: blob_fee,
         };
         let signed = sign(signer, &tx, DEV_CHAIN_ID, nonce, gas_limit, fees)?;
-        let before = c.snapshot();
+        let before = self.snapshot();
         let result =
-            c.run(tx_env(from, &tx, nonce, gas_limit, blob_hashes.clone(), blob_fee), true);
+            self.run(tx_env(from, &tx, nonce, gas_limit, blob_hashes.clone(), blob_fee), true);
         if let (Ok(_), Some(sidecar)) = (&result, &tx.sidecar) {
             for (hash, blob) in blob_hashes.iter().zip(&sidecar.blobs) {
-                c.blobs.insert(*hash, *blob);
+                self.blobs.insert(*hash, *blob);
             }
         }
         // Mined, even if it failed after the simulation passed: the block carries it either way.
         let replay = before.is_some().then(|| (signer.clone(), tx, signed.hash));
-        c.seal(blob_hashes.len() as u64 * DATA_GAS_PER_BLOB, before, replay);
+        self.seal(blob_hashes.len() as u64 * DATA_GAS_PER_BLOB, before, replay);
         let result = result?;
-        tracing::debug!(target: "tribunal::l1", block = c.number, tx = %signed.hash, "dev block");
+        tracing::debug!(target: "tribunal::l1", block = self.number, tx = %signed.hash, "dev block");
         let (gas_used, contract_address) = (result.tx_gas_used(), result.created_address());
         let logs = result.into_logs();
-        let block_number = c.number;
-        let block_hash = c.hashes[block_number as usize];
-        c.logs.extend(logs.iter().map(|log| L1Log { block_number, log: log.clone() }));
+        let block_number = self.number;
+        let block_hash = self.hashes[block_number as usize];
+        self.logs.extend(logs.iter().map(|log| L1Log { block_number, log: log.clone() }));
         Ok(L1Receipt {
             tx_hash: signed.hash,
             block_number,
@@ -408,6 +419,17 @@ impl Chain {
             contract_address,
             logs,
         })
+    }
+
+    /// The transactions of the last `depth` blocks sent by an account `keep` accepts.
+    fn sent_by(&self, depth: u64, keep: impl Fn(&Address) -> bool) -> Vec<B256> {
+        let from = self.recent.len().saturating_sub(depth as usize);
+        self.recent
+            .range(from..)
+            .filter_map(|m| m.tx.as_ref())
+            .filter(|(signer, ..)| keep(&signer.address()))
+            .map(|(.., hash)| *hash)
+            .collect()
     }
 
     /// [`L1Dev::reorg`] on the embedded chain.

@@ -15,6 +15,7 @@ pub mod batcher;
 pub mod council;
 pub mod deploy;
 pub mod explorer;
+pub mod follow;
 pub mod proposer;
 pub mod rpc;
 pub mod sequencer;

@@ -1,6 +1,6 @@
 //! Proposing claims to `MultiProofFinality`.
 
-use crate::{Store, StoreError};
+use crate::{Store, StoreError, follow::Reorgs};
 
 use alloy::signers::local::PrivateKeySigner;
 use alloy_primitives::{Address, B256, U256};
@@ -66,6 +66,7 @@ pub struct Proposer<L> {
     sender: PrivateKeySigner,
     bond: U256,
     next: Option<u64>,
+    reorgs: Option<(Reorgs, usize)>,
 }
 
 impl<L: L1> Proposer<L> {
@@ -78,7 +79,15 @@ impl<L: L1> Proposer<L> {
         sender: PrivateKeySigner,
         bond: U256,
     ) -> Self {
-        Self { l1, inbox, finality, store, sender, bond, next: None }
+        Self { l1, inbox, finality, store, sender, bond, next: None, reorgs: None }
+    }
+
+    /// After each L1 reorg `reorgs` publishes, resumes at the batch after the latest final one
+    /// again: a claim whose `propose` the reorg dropped is proposed again.
+    #[must_use]
+    pub fn with_reorgs(mut self, reorgs: Reorgs) -> Self {
+        self.reorgs = Some((reorgs, 0));
+        self
     }
 
     /// Proposes the claims of the posted batches not proposed yet, in order.
@@ -86,6 +95,11 @@ impl<L: L1> Proposer<L> {
     /// # Errors
     /// [`ProposerError`] for the first claim that could not be proposed.
     pub async fn poll(&mut self) -> Result<Vec<Proposed>, ProposerError> {
+        if let Some((reorgs, seen)) = &mut self.reorgs
+            && reorgs.since(seen).is_some()
+        {
+            self.next = None;
+        }
         let next = match self.next {
             Some(n) => n,
             None => {

@@ -22,10 +22,11 @@ use tribunal_l1::{L1, L1Error, L1Head, view};
 use tribunal_primitives::{
     AccountIndex, Batch, BatchNumber, Tx,
     batch::{MAX_BATCH_TXS, decode_tx_exact, encode_tx},
+    field::fr_to_be_bytes,
 };
 use tribunal_stf::{BatchOutput, State, StfError, TxError, check_batch, check_tx, execute_batch};
 
-use crate::{Store, StoreError};
+use crate::{Store, StoreError, follow::Reorgs};
 
 /// The hash users track a transaction by: keccak-256 of its canonical encoding.
 pub fn tx_hash(tx: &Tx) -> B256 {
@@ -81,6 +82,18 @@ pub enum SealError {
     /// The commit failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// After an L1 reorg, the inbox's queue no longer holds the L1 messages the sealed batches
+    /// consumed (the reorg went deeper than `l1_confirmations`). The sequencer stops sealing:
+    /// its batches would execute other messages on L1 than here, and an operator must re-derive
+    /// them.
+    #[error(
+        "CRITICAL: the inbox's queue accumulator after {consumed} messages is not the one the \
+         sealed batches consumed; sealing stops until an operator re-derives the batches"
+    )]
+    QueueDiverged {
+        /// L1 messages the sealed batches consumed.
+        consumed: u64,
+    },
 }
 
 /// Sequencing policy.
@@ -101,11 +114,16 @@ pub struct SequencerConfig {
     /// batch size follows the prover's pace. Zero never holds; so does a sequencer without a
     /// [`ProverPace`]. A full batch is never held.
     pub hold_for_prover: Duration,
+    /// How deep an L1 message's block must be before a batch consumes it, in blocks (0: at the
+    /// head). A reorg no deeper than this never drops a message a batch consumed. Anvil and
+    /// the embedded chain mine a block per transaction, so a quiet dev chain would hold
+    /// deposits back: the devnet uses 0; on Ethereum, 2–3 blocks or more.
+    pub l1_confirmations: u64,
 }
 
 impl Default for SequencerConfig {
     /// 32 transactions, 2 seconds, 65,536 pending (64 per sender), held up to 60 seconds for the
-    /// prover.
+    /// prover, L1 messages consumed at the head.
     fn default() -> Self {
         Self {
             max_batch_txs: 32,
@@ -113,6 +131,7 @@ impl Default for SequencerConfig {
             max_mempool: 1 << 16,
             max_pending_per_sender: 64,
             hold_for_prover: Duration::from_secs(60),
+            l1_confirmations: 0,
         }
     }
 }
@@ -187,8 +206,12 @@ pub struct Sealed {
 
 struct Inner {
     state: State,
-    /// L1 messages seen and not yet sealed, by queue index, with when they were first seen.
-    queued: Vec<(u64, Tx, Instant)>,
+    /// L1 messages seen and not yet sealed: queue index, message, L1 block, when first seen.
+    queued: Vec<(u64, Tx, u64, Instant)>,
+    /// Reorgs already handled.
+    reorgs_seen: usize,
+    /// After a reorg: the queue the sealed batches consumed must be checked against the inbox.
+    check_queue: bool,
     /// Next L1 block to read inbox logs from.
     from_block: u64,
     /// When the oldest mempool transaction was accepted (this process's clock).
@@ -230,6 +253,7 @@ pub struct Sequencer<L> {
     store: std::sync::Arc<Store>,
     config: SequencerConfig,
     pace: Option<ProverPace>,
+    reorgs: Option<Reorgs>,
     inner: Mutex<Inner>,
 }
 
@@ -253,10 +277,26 @@ impl<L: L1> Sequencer<L> {
         let state = store.load_state()?;
         let mempool = store.mempool()?;
         let oldest = (!mempool.is_empty()).then(Instant::now);
-        let mut inner =
-            Inner { state, queued: Vec::new(), from_block: 0, oldest, pending: HashMap::new() };
+        let mut inner = Inner {
+            state,
+            queued: Vec::new(),
+            from_block: 0,
+            reorgs_seen: 0,
+            check_queue: false,
+            oldest,
+            pending: HashMap::new(),
+        };
         inner.count(mempool.iter().map(|(_, tx)| tx), false);
-        Ok(Self { l1, inbox, store, config, pace: None, inner: Mutex::new(inner) })
+        Ok(Self { l1, inbox, store, config, pace: None, reorgs: None, inner: Mutex::new(inner) })
+    }
+
+    /// Rewinds on the L1 reorgs `reorgs` publishes: forgets the L1 messages of dropped blocks,
+    /// reads them again, and checks the queue the sealed batches consumed
+    /// ([`SealError::QueueDiverged`]).
+    #[must_use]
+    pub fn with_reorgs(mut self, reorgs: Reorgs) -> Self {
+        self.reorgs = Some(reorgs);
+        self
     }
 
     /// Holds due batches while `pace` shows the prover busy with an earlier batch, up to
@@ -325,6 +365,44 @@ impl<L: L1> Sequencer<L> {
         Ok(tx_hash(&tx))
     }
 
+    /// Forgets the queued L1 messages of blocks a reorg dropped, and reads from the fork again.
+    fn rewind_on_reorg(&self) {
+        let Some(reorgs) = &self.reorgs else { return };
+        let mut inner = self.lock();
+        let Some(fork) = reorgs.since(&mut inner.reorgs_seen) else { return };
+        inner.queued.retain(|(_, _, block, _)| *block < fork);
+        inner.from_block = inner.from_block.min(fork);
+        inner.check_queue = true;
+    }
+
+    /// After a reorg: the inbox's queue accumulator after the messages the sealed batches
+    /// consumed must still be the sealed state's.
+    async fn check_queue(&self) -> Result<(), SealError> {
+        let (acc, consumed) = {
+            let inner = self.lock();
+            if !inner.check_queue {
+                return Ok(());
+            }
+            inner.state.queue()
+        };
+        let on_l1 = match view(&self.l1, self.inbox, Inbox::accAtCall { _index: consumed }).await {
+            Ok(acc) => Some(acc),
+            // Fewer messages than consumed are left on L1.
+            Err(L1Error::Revert(_)) => None,
+            Err(e) => return Err(e.into()),
+        };
+        if on_l1 != Some(B256::from(fr_to_be_bytes(&acc.0))) {
+            metrics::gauge!("tribunal_sequencer_queue_diverged").set(1.0);
+            tracing::error!(
+                consumed,
+                "CRITICAL: a reorg dropped L1 messages the sealed batches consumed"
+            );
+            return Err(SealError::QueueDiverged { consumed });
+        }
+        self.lock().check_queue = false;
+        Ok(())
+    }
+
     /// How many queued L1 messages the next batch may carry: `max_batch_txs`, or the protocol's
     /// `MAX_BATCH_TXS` when the first message past `max_batch_txs` is overdue on L1, or will be
     /// within [`OVERDUE_MARGIN_SECS`]. The inbox refuses a batch that stops short of an overdue
@@ -365,25 +443,34 @@ impl<L: L1> Sequencer<L> {
     /// # Errors
     /// [`SealError`]; nothing is committed then.
     pub async fn poll(&self, force: bool) -> Result<Option<Sealed>, SealError> {
+        self.rewind_on_reorg();
+        self.check_queue().await?;
         let from = self.lock().from_block;
         let head = self.l1.head().await?;
-        let logs = self.l1.logs(self.inbox, from).await?;
+        // Only messages `l1_confirmations` deep: a shallower reorg never drops one consumed.
+        let safe = head.number.checked_sub(self.config.l1_confirmations);
+        let logs = match safe {
+            Some(safe) if from <= safe => self.l1.logs(self.inbox, from).await?,
+            _ => Vec::new(),
+        };
         let l1_cap = self.l1_cap(&head).await?;
         let mut inner = self.lock();
         let consumed = inner.state.queue().1;
         // Messages a sealed batch consumed are never queued again, whatever failed after it.
         inner.queued.retain(|(i, ..)| *i >= consumed);
-        for l in &logs {
+        for l in logs.iter().filter(|l| safe.is_some_and(|s| l.block_number <= s)) {
             let Ok(e) = Inbox::MessageQueued::decode_log(&l.log) else { continue };
             if e.index < consumed || inner.queued.iter().any(|(i, ..)| *i == e.index) {
                 continue;
             }
             let tx = decode_tx_exact(&e.message)
                 .map_err(|err| SealError::BadMessage { index: e.index, reason: err.to_string() })?;
-            inner.queued.push((e.index, tx, Instant::now()));
+            inner.queued.push((e.index, tx, l.block_number, Instant::now()));
         }
-        // Logs of blocks after `head` may be read again next time; queue indices deduplicate.
-        inner.from_block = inner.from_block.max(head.number + 1);
+        // Logs of blocks after `safe` are read again next time; queue indices deduplicate.
+        if let Some(safe) = safe {
+            inner.from_block = inner.from_block.max(safe + 1);
+        }
         inner.queued.sort_by_key(|(i, ..)| *i);
         metrics::gauge!("tribunal_l1_queue_pending").set(inner.queued.len() as f64);
 
@@ -406,7 +493,7 @@ impl<L: L1> Sequencer<L> {
         }
         // L1 messages must be consumed in queue order, without gaps.
         let mut l1_txs = Vec::new();
-        for (i, tx, _) in &inner.queued {
+        for (i, tx, ..) in &inner.queued {
             if *i != consumed + l1_txs.len() as u64 || l1_txs.len() == l1_cap {
                 break;
             }

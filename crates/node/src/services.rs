@@ -15,6 +15,7 @@ use tokio::{
     sync::{mpsc, watch},
     task::JoinSet,
 };
+use tribunal_contracts::MultiProofFinality::Status;
 use tribunal_dispute::{Action, Challenger, Contracts, Defender, DisputeStore};
 use tribunal_l1::L1;
 use tribunal_stf::State;
@@ -24,6 +25,7 @@ use tribunal_zk::sizes::CircuitSizes;
 use crate::{
     Store, StoreError,
     batcher::{Batcher, Posted},
+    follow::{Follower, Reorg, Reorgs, Reported, Resent, resend_dropped},
     proposer::{Proposed, Proposer},
     sequencer::{ProverPace, Sealed, Sequencer, SequencerConfig},
     tee::{HeldAttestations, TeeOutcome, TeeProver},
@@ -60,6 +62,17 @@ pub enum Event {
     Defender(Action),
     /// A claim became final.
     Finalized(Finalized),
+    /// L1 reorganized: the services rewind from `fork`; `critical` when deeper than
+    /// `max_reorg_depth`.
+    Reorg(Reorg),
+    /// After a reorg, a prover sent a dropped proof or attestation again, or found it no longer
+    /// needed.
+    Resent {
+        /// `zk` or `tee`.
+        service: &'static str,
+        /// What it did.
+        resent: Resent,
+    },
     /// A service's poll failed; it retries.
     Error {
         /// The service.
@@ -133,6 +146,10 @@ pub struct NodeConfig {
     /// prover to send with its proof in one `proveAndAttest` transaction, before sending it
     /// alone (`None`: each leg sends its own transaction).
     pub tee_hold_for_zk: Option<Duration>,
+    /// A reorg deeper than this many L1 blocks is a critical alert ([`Reorg::critical`]). Keep
+    /// it at or below the sequencer's `l1_confirmations`, which bounds what a reorg can take
+    /// from the sealed batches.
+    pub max_reorg_depth: u64,
 }
 
 /// A prover's poll failed, or its cursor could not be persisted.
@@ -144,6 +161,10 @@ enum ServiceError {
     Tee(#[from] crate::tee::TeeProverError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Follow(#[from] crate::follow::FollowError),
+    #[error(transparent)]
+    L1(#[from] tribunal_l1::L1Error),
 }
 
 /// Why the node could not start.
@@ -242,10 +263,22 @@ impl<L: L1 + 'static> Node<L> {
         let mut sequencer = None;
         // With the ZK prover here, the sequencer's batch size follows its pace.
         let mut pace = None;
+        // Every service that derives from L1 rewinds on the reorgs the follower publishes.
+        let reorgs = Reorgs::default();
+        let mut follower =
+            Follower::new(l1.clone(), store.clone(), config.max_reorg_depth, reorgs.clone())?;
+        // The services send through `sends`, which reports where each transaction landed.
+        let sends = Arc::new(Reported::new(l1.clone(), reorgs.clone()));
+        tasks.spawn(drive("l1 follower", every, stop.clone(), tx.clone(), async move || {
+            Ok::<_, crate::follow::FollowError>(
+                follower.poll().await?.map(Event::Reorg).into_iter().collect(),
+            )
+        }));
 
         if s.sequencer {
             let mut seq =
-                Sequencer::new(l1.clone(), config.inbox, store.clone(), config.sequencer)?;
+                Sequencer::new(l1.clone(), config.inbox, store.clone(), config.sequencer)?
+                    .with_reorgs(reorgs.clone());
             if let (true, Some(keys)) = (s.zk, &zk_keys) {
                 let sizes = keys.iter().map(|k| k.config.batch_size);
                 let p = ProverPace::new(seq.head().0).with_circuit_sizes(sizes);
@@ -264,20 +297,21 @@ impl<L: L1 + 'static> Node<L> {
                         .collect(),
                 )
             }));
-            let batcher = Batcher::new(l1.clone(), config.inbox, store.clone(), keys.sequencer);
+            let batcher = Batcher::new(sends.clone(), config.inbox, store.clone(), keys.sequencer);
             tasks.spawn(drive("batcher", every, stop.clone(), tx.clone(), async move || {
                 Ok::<_, crate::batcher::BatcherError>(
                     batcher.poll().await?.into_iter().map(Event::Posted).collect(),
                 )
             }));
             let mut proposer = Proposer::new(
-                l1.clone(),
+                sends.clone(),
                 config.inbox,
                 config.finality,
                 store.clone(),
                 keys.proposer.clone(),
                 config.bond_wei,
-            );
+            )
+            .with_reorgs(reorgs.clone());
             tasks.spawn(drive("proposer", every, stop.clone(), tx.clone(), async move || {
                 Ok::<_, crate::proposer::ProposerError>(
                     proposer.poll().await?.into_iter().map(Event::Proposed).collect(),
@@ -289,14 +323,15 @@ impl<L: L1 + 'static> Node<L> {
             config.tee_hold_for_zk.filter(|_| both).map(|wait| (HeldAttestations::default(), wait));
         if let (true, Some(zk_keys)) = (s.zk, zk_keys) {
             let mut zk = ZkProver::new(
-                l1.clone(),
+                sends.clone(),
                 config.inbox,
                 config.finality,
-                keys.zk,
+                keys.zk.clone(),
                 zk_keys,
                 genesis.clone(),
             )
-            .resume_at(store.cursor("zk")?);
+            .resume_at(store.cursor("zk")?)
+            .with_sent_log(store.clone());
             if let Some((held, _)) = &held {
                 zk = zk.with_tee_signatures(held.clone());
             }
@@ -304,32 +339,68 @@ impl<L: L1 + 'static> Node<L> {
                 zk = zk.with_pace(pace);
             }
             let cursor = store.clone();
+            let (l1, sender, finality, reorgs) =
+                (sends.clone(), keys.zk.clone(), config.finality, reorgs.clone());
+            let (mut seen, mut pending) = (0, None::<u64>);
             tasks.spawn(drive("zk prover", every, stop.clone(), tx.clone(), async move || {
+                let mut events = Vec::new();
+                // Kept until the re-sending succeeds: a failed one is retried at the next poll.
+                pending = pending.into_iter().chain(reorgs.since(&mut seen)).min();
+                if let Some(fork) = pending {
+                    let needed = |s: &Status| !(s.zk || s.isFinal || s.superseded);
+                    let again =
+                        resend_dropped(&*l1, &cursor, "zk", &sender, finality, fork, needed)
+                            .await?;
+                    events.extend(
+                        again.into_iter().map(|resent| Event::Resent { service: "zk", resent }),
+                    );
+                    zk.rewind(claim_count(&*l1, finality).await?);
+                    cursor.set_cursor("zk", zk.next_claim())?;
+                    pending = None;
+                }
                 let done = zk.poll().await?;
                 if let Some((claim, _)) = done.last() {
                     cursor.set_cursor("zk", claim + 1)?;
                 }
-                Ok::<_, ServiceError>(
-                    done.into_iter().map(|(claim, outcome)| Event::Zk { claim, outcome }).collect(),
-                )
+                events
+                    .extend(done.into_iter().map(|(claim, outcome)| Event::Zk { claim, outcome }));
+                Ok::<_, ServiceError>(events)
             }));
         }
         if let (true, Some(enclave)) = (s.tee, enclave) {
             let mut tee = TeeProver::new(
-                l1.clone(),
+                sends.clone(),
                 enclave,
                 config.inbox,
                 config.finality,
-                keys.tee,
+                keys.tee.clone(),
                 genesis.clone(),
             )
-            .resume_at(store.cursor("tee")?);
+            .resume_at(store.cursor("tee")?)
+            .with_sent_log(store.clone());
             if let Some((held, wait)) = &held {
                 tee = tee.hold_for_zk(held.clone(), *wait);
             }
             let cursor = store.clone();
             let held = held.map(|(h, _)| h);
+            let (l1, sender, finality, reorgs) =
+                (sends.clone(), keys.tee.clone(), config.finality, reorgs.clone());
+            let (mut seen, mut pending) = (0, None::<u64>);
             tasks.spawn(drive("tee prover", every, stop.clone(), tx.clone(), async move || {
+                let mut events = Vec::new();
+                // Kept until the re-sending succeeds: a failed one is retried at the next poll.
+                pending = pending.into_iter().chain(reorgs.since(&mut seen)).min();
+                if let Some(fork) = pending {
+                    let needed = |s: &Status| !(s.tee || s.isFinal || s.superseded);
+                    let again =
+                        resend_dropped(&*l1, &cursor, "tee", &sender, finality, fork, needed)
+                            .await?;
+                    events.extend(
+                        again.into_iter().map(|resent| Event::Resent { service: "tee", resent }),
+                    );
+                    tee.rewind(claim_count(&*l1, finality).await?);
+                    pending = None;
+                }
                 let done = tee.poll().await?;
                 // A held signature lives in memory: the cursor stays at the lowest held claim,
                 // so a restart signs it again.
@@ -339,24 +410,29 @@ impl<L: L1 + 'static> Node<L> {
                 if !done.is_empty() {
                     cursor.set_cursor("tee", next)?;
                 }
-                Ok::<_, ServiceError>(
-                    done.into_iter()
-                        .map(|(claim, outcome)| Event::Tee { claim, outcome })
-                        .collect(),
-                )
+                events
+                    .extend(done.into_iter().map(|(claim, outcome)| Event::Tee { claim, outcome }));
+                Ok::<_, ServiceError>(events)
             }));
         }
         if s.dispute && config.game != Address::ZERO {
             let contracts =
                 Contracts { inbox: config.inbox, finality: config.finality, game: config.game };
             let mut challenger = Challenger::new(
-                l1.clone(),
+                sends.clone(),
                 contracts,
                 keys.challenger,
                 genesis.clone(),
                 DisputeStore::open(dir.join("challenger.redb"))?,
             );
+            let (notices, mut seen, mut rewind) = (reorgs.clone(), 0, false);
             tasks.spawn(drive("challenger", every, stop.clone(), tx.clone(), async move || {
+                // Kept until the rewind succeeds: a failed one is retried at the next poll.
+                rewind |= notices.since(&mut seen).is_some();
+                if rewind {
+                    challenger.rewind().await?;
+                    rewind = false;
+                }
                 Ok::<_, tribunal_dispute::AgentError>(
                     challenger
                         .poll()
@@ -368,13 +444,20 @@ impl<L: L1 + 'static> Node<L> {
                 )
             }));
             let mut defender = Defender::new(
-                l1.clone(),
+                sends.clone(),
                 contracts,
                 keys.defender,
                 genesis.clone(),
                 DisputeStore::open(dir.join("defender.redb"))?,
             );
+            let (notices, mut seen, mut rewind) = (reorgs.clone(), 0, false);
             tasks.spawn(drive("defender", every, stop.clone(), tx.clone(), async move || {
+                // Kept until the rewind succeeds: a failed one is retried at the next poll.
+                rewind |= notices.since(&mut seen).is_some();
+                if rewind {
+                    defender.rewind().await?;
+                    rewind = false;
+                }
                 Ok::<_, tribunal_dispute::AgentError>(
                     defender
                         .poll()
@@ -387,7 +470,8 @@ impl<L: L1 + 'static> Node<L> {
             }));
         }
         if s.watcher {
-            let mut watcher = Watcher::new(l1, config.finality, keys.watcher);
+            let mut watcher =
+                Watcher::new(sends, config.finality, keys.watcher).with_reorgs(reorgs.clone());
             tasks.spawn(drive("watcher", every, stop, tx, async move || {
                 Ok::<_, tribunal_l1::L1Error>(
                     watcher.poll().await?.into_iter().map(Event::Finalized).collect(),
@@ -408,4 +492,10 @@ impl<L: L1 + 'static> Node<L> {
         let _ = self.shutdown.send(true);
         while self.tasks.join_next().await.is_some() {}
     }
+}
+
+/// `MultiProofFinality.claimCount()`.
+async fn claim_count<L: L1>(l1: &L, finality: Address) -> Result<u64, tribunal_l1::L1Error> {
+    let call = tribunal_contracts::MultiProofFinality::claimCountCall {};
+    Ok(tribunal_l1::view(l1, finality, call).await?.to::<u64>())
 }

@@ -17,6 +17,8 @@
 //! | `mempool` | sequence number | canonical encoding of an accepted, not yet sealed, sequencer transaction |
 //! | `txs` | transaction hash | batch number (8, BE) ‖ position (4, BE); batch 0: dropped at sealing; all `0xff`: pending |
 //! | `withdrawals` | batch number | per emitted withdrawal: leaf index (8, BE) ‖ L1 recipient (20) ‖ amount (16, BE) |
+//! | `l1_blocks` | L1 block number | hash of the block the node followed there ([`crate::follow`]) |
+//! | `sent` | (service, claim id) | L1 block number (8, BE) ‖ its hash (32) ‖ the calldata the service sent |
 //!
 //! `meta` also keeps the provers' claim cursors (`cursor.zk`, `cursor.tee`): the next claim id
 //! each has to look at, so a restart does not re-handle claims it already settled.
@@ -48,6 +50,11 @@ const TXS: TableDefinition<'_, [u8; 32], [u8; 12]> = TableDefinition::new("txs")
 const WITHDRAWALS: TableDefinition<'_, u64, &[u8]> = TableDefinition::new("withdrawals");
 /// Per batch: its skipped transactions, one `position<TAB>reason` line each (UTF-8).
 const SKIPPED: TableDefinition<'_, u64, &str> = TableDefinition::new("skipped");
+/// L1 blocks the node has followed: number → hash.
+const L1_BLOCKS: TableDefinition<'_, u64, [u8; 32]> = TableDefinition::new("l1_blocks");
+/// L1 transactions a service sent for a claim: (service, claim id) → block number (8, BE) ‖
+/// block hash (32) ‖ calldata.
+const SENT: TableDefinition<'_, (&str, u64), &[u8]> = TableDefinition::new("sent");
 
 const CHAIN_ID: &str = "chain_id";
 const ACCOUNT_DEPTH: &str = "account_depth";
@@ -674,6 +681,103 @@ impl Store {
         {
             let mut meta = w.open_table(META).map_err(StoreError::db)?;
             meta.insert(format!("cursor.{name}").as_str(), value).map_err(StoreError::db)?;
+        }
+        w.commit().map_err(StoreError::db)
+    }
+
+    /// The L1 blocks the node followed (number → hash), oldest first.
+    ///
+    /// # Errors
+    /// [`StoreError::Db`].
+    pub fn l1_blocks(&self) -> Result<std::collections::BTreeMap<u64, B256>, StoreError> {
+        let r = self.db.begin_read().map_err(StoreError::db)?;
+        let Some(table) = read_table(&r, L1_BLOCKS)? else { return Ok(Default::default()) };
+        let mut out = std::collections::BTreeMap::new();
+        for row in table.iter().map_err(StoreError::db)? {
+            let (k, v) = row.map_err(StoreError::db)?;
+            out.insert(k.value(), B256::from(v.value()));
+        }
+        Ok(out)
+    }
+
+    /// In one write: forgets the followed blocks above `keep_up_to` and below `prune_below`, and
+    /// records `add`.
+    ///
+    /// # Errors
+    /// [`StoreError::Db`]; nothing is written then.
+    pub fn follow_l1_blocks(
+        &self,
+        keep_up_to: u64,
+        prune_below: u64,
+        add: &[(u64, B256)],
+    ) -> Result<(), StoreError> {
+        let w = self.db.begin_write().map_err(StoreError::db)?;
+        {
+            let mut table = w.open_table(L1_BLOCKS).map_err(StoreError::db)?;
+            table.retain(|n, _| n <= keep_up_to && n >= prune_below).map_err(StoreError::db)?;
+            for (n, hash) in add {
+                table.insert(*n, hash.0).map_err(StoreError::db)?;
+            }
+        }
+        w.commit().map_err(StoreError::db)
+    }
+
+    /// Records that `service` sent `calldata` for `claim` in L1 block `block` (hash `hash`),
+    /// replacing what it sent for that claim before.
+    ///
+    /// # Errors
+    /// [`StoreError::Db`].
+    pub fn record_sent(
+        &self,
+        service: &str,
+        claim: u64,
+        block: u64,
+        hash: B256,
+        calldata: &[u8],
+    ) -> Result<(), StoreError> {
+        let mut value = Vec::with_capacity(40 + calldata.len());
+        value.extend_from_slice(&block.to_be_bytes());
+        value.extend_from_slice(hash.as_slice());
+        value.extend_from_slice(calldata);
+        let w = self.db.begin_write().map_err(StoreError::db)?;
+        {
+            let mut table = w.open_table(SENT).map_err(StoreError::db)?;
+            table.insert((service, claim), value.as_slice()).map_err(StoreError::db)?;
+        }
+        w.commit().map_err(StoreError::db)
+    }
+
+    /// What `service` sent, per claim: (claim, block, block hash, calldata), by claim.
+    ///
+    /// # Errors
+    /// [`StoreError::Db`]; [`StoreError::Corrupt`] for a row shorter than 40 bytes.
+    pub fn sent(&self, service: &str) -> Result<Vec<(u64, u64, B256, Vec<u8>)>, StoreError> {
+        let r = self.db.begin_read().map_err(StoreError::db)?;
+        let Some(table) = read_table(&r, SENT)? else { return Ok(Vec::new()) };
+        let mut out = Vec::new();
+        for row in table.range((service, 0)..=(service, u64::MAX)).map_err(StoreError::db)? {
+            let (k, v) = row.map_err(StoreError::db)?;
+            let v = v.value();
+            let (Some(block), Some(hash)) = (v.get(..8), v.get(8..40)) else {
+                return Err(StoreError::Corrupt(format!("sent row of claim {}", k.value().1)));
+            };
+            let block = u64::from_be_bytes(block.try_into().expect("8 bytes"));
+            out.push((k.value().1, block, B256::from_slice(hash), v[40..].to_vec()));
+        }
+        Ok(out)
+    }
+
+    /// Forgets what `service` sent for `claims`.
+    ///
+    /// # Errors
+    /// [`StoreError::Db`].
+    pub fn forget_sent(&self, service: &str, claims: &[u64]) -> Result<(), StoreError> {
+        let w = self.db.begin_write().map_err(StoreError::db)?;
+        {
+            let mut table = w.open_table(SENT).map_err(StoreError::db)?;
+            for claim in claims {
+                table.remove((service, *claim)).map_err(StoreError::db)?;
+            }
         }
         w.commit().map_err(StoreError::db)
     }

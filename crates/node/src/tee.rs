@@ -221,6 +221,8 @@ pub struct TeeProver<L, E> {
     state: State,
     next_claim: u64,
     bundle: Option<(HeldAttestations, Duration)>,
+    /// Where each sent attestation is recorded with its block.
+    sent: Option<std::sync::Arc<crate::Store>>,
 }
 
 impl<L: L1, E: Enclave> TeeProver<L, E> {
@@ -233,7 +235,26 @@ impl<L: L1, E: Enclave> TeeProver<L, E> {
         sender: PrivateKeySigner,
         genesis: State,
     ) -> Self {
-        Self { l1, enclave, inbox, finality, sender, state: genesis, next_claim: 0, bundle: None }
+        Self {
+            l1,
+            enclave,
+            inbox,
+            finality,
+            sender,
+            state: genesis,
+            next_claim: 0,
+            bundle: None,
+            sent: None,
+        }
+    }
+
+    /// Records each attestation sent in `store` ([`crate::Store::record_sent`], service `tee`)
+    /// with the hash of the block holding it, so that it is sent again if an L1 reorg drops
+    /// that block ([`crate::follow::resend_dropped`]).
+    #[must_use]
+    pub fn with_sent_log(mut self, store: std::sync::Arc<crate::Store>) -> Self {
+        self.sent = Some(store);
+        self
     }
 
     /// Holds each signature in `held` for up to `wait` for the node's ZK prover to send with its
@@ -255,6 +276,13 @@ impl<L: L1, E: Enclave> TeeProver<L, E> {
     /// The worker's L2 replica.
     pub const fn state(&self) -> &State {
         &self.state
+    }
+
+    /// Moves back to claim `to` if it is past it: after an L1 reorg dropped claims, `to` is the
+    /// claim count. A claim of a batch the worker's state has passed is reported
+    /// [`TeeOutcome::NotFollowed`]: the worker keeps only its head state.
+    pub fn rewind(&mut self, to: u64) {
+        self.next_claim = self.next_claim.min(to);
     }
 
     /// The next claim id the worker will look at.
@@ -392,8 +420,17 @@ impl<L: L1, E: Enclave> TeeProver<L, E> {
             _id: U256::from(id),
             _signature: signature.clone(),
         };
+        let calldata = call.abi_encode();
         let receipt =
-            self.l1.send(&self.sender, L1Tx::call(self.finality, call.abi_encode())).await?;
+            self.l1.send(&self.sender, L1Tx::call(self.finality, calldata.clone())).await?;
+        if let Some(store) = &self.sent {
+            // Sent all the same: without the record, only a reorg would need it.
+            if let Err(e) =
+                store.record_sent("tee", id, receipt.block_number, receipt.block_hash, &calldata)
+            {
+                tracing::warn!(claim = id, error = %e, "recording the attestation failed");
+            }
+        }
         tracing::info!(claim = id, %signer, gas = receipt.gas_used, "TEE approved");
         Ok(TeeOutcome::Attested { signer, gas_used: receipt.gas_used })
     }

@@ -14,6 +14,8 @@ use alloy_sol_types::SolCall;
 use tribunal_contracts::MultiProofFinality;
 use tribunal_l1::{L1, L1Error, L1Tx, view};
 
+use crate::follow::Reorgs;
+
 /// How a claim became final (`MultiProofFinality.PATH_*`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FinalityPath {
@@ -71,12 +73,22 @@ pub struct Watcher<L> {
     /// Claims below this are final or superseded.
     first_open: u64,
     reported: BTreeSet<u64>,
+    reorgs: Option<(Reorgs, usize)>,
 }
 
 impl<L: L1> Watcher<L> {
     /// A watcher finalizing from `sender`.
     pub const fn new(l1: L, finality: Address, sender: PrivateKeySigner) -> Self {
-        Self { l1, finality, sender, first_open: 0, reported: BTreeSet::new() }
+        Self { l1, finality, sender, first_open: 0, reported: BTreeSet::new(), reorgs: None }
+    }
+
+    /// After each L1 reorg `reorgs` publishes, reads every claim again from the first: a
+    /// `finalize` the reorg dropped is sent again, and a claim reported final that no longer is
+    /// is reported again once it is.
+    #[must_use]
+    pub fn with_reorgs(mut self, reorgs: Reorgs) -> Self {
+        self.reorgs = Some((reorgs, 0));
+        self
     }
 
     /// Finalizes what can be finalized, in claim order, and returns the claims that became
@@ -85,6 +97,11 @@ impl<L: L1> Watcher<L> {
     /// # Errors
     /// [`L1Error`] when reading L1 or a `finalize` call fails (retried next time).
     pub async fn poll(&mut self) -> Result<Vec<Finalized>, L1Error> {
+        if let Some((reorgs, seen)) = &mut self.reorgs
+            && reorgs.since(seen).is_some()
+        {
+            self.first_open = 0;
+        }
         let count =
             view(&self.l1, self.finality, MultiProofFinality::claimCountCall {}).await?.to::<u64>();
         let mut out = Vec::new();
@@ -97,6 +114,9 @@ impl<L: L1> Watcher<L> {
                 MultiProofFinality::statusOfCall { _id: U256::from(id) },
             )
             .await?;
+            if !status.isFinal && self.reported.remove(&id) {
+                tracing::warn!(claim = id, "an L1 reorg undid the claim's finality");
+            }
             let mut gas = 0;
             let mut status_final = status.isFinal;
             if !status.isFinal && !status.superseded {

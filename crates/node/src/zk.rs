@@ -102,6 +102,8 @@ pub struct ZkProver<L> {
     pace: Option<ProverPace>,
     /// The batch of the claim being handled.
     handling: Option<BatchNumber>,
+    /// Where each sent proof (and a TEE signature sent along) is recorded with its block.
+    sent: Option<std::sync::Arc<crate::Store>>,
 }
 
 impl<L> std::fmt::Debug for ZkProver<L> {
@@ -136,7 +138,18 @@ impl<L: L1> ZkProver<L> {
             held: None,
             pace: None,
             handling: None,
+            sent: None,
         }
+    }
+
+    /// Records each proof sent in `store` ([`crate::Store::record_sent`], service `zk`) with the
+    /// hash of the block holding it, as `proveZk` calldata; a TEE signature sent along goes under
+    /// service `tee` as `attestTee` calldata. After an L1 reorg drops the block, each leg's
+    /// transaction is sent again alone ([`crate::follow::resend_dropped`]).
+    #[must_use]
+    pub fn with_sent_log(mut self, store: std::sync::Arc<crate::Store>) -> Self {
+        self.sent = Some(store);
+        self
     }
 
     /// Advances `pace` as each claim's batch is done with: once its proof is built (so that the
@@ -154,6 +167,17 @@ impl<L: L1> ZkProver<L> {
     pub fn with_tee_signatures(mut self, held: HeldAttestations) -> Self {
         self.held = Some(held);
         self
+    }
+
+    /// Moves back to claim `to` if it is past it: after an L1 reorg dropped claims, `to` is the
+    /// claim count, and the claims proposed again take the ids from there.
+    pub fn rewind(&mut self, to: u64) {
+        self.next_claim = self.next_claim.min(to);
+    }
+
+    /// The next claim id the worker will look at.
+    pub const fn next_claim(&self) -> u64 {
+        self.next_claim
     }
 
     /// Resumes at claim `next_claim` (a restart: the claims before it were handled).
@@ -325,10 +349,29 @@ impl<L: L1> ZkProver<L> {
                 if status.zk || status.isFinal || status.superseded {
                     return Ok(ZkOutcome::Settled { reason: "the proof has landed".into() });
                 }
-                let alone = MultiProofFinality::proveZkCall { _id: U256::from(id), _proof: proof };
+                let alone =
+                    MultiProofFinality::proveZkCall { _id: U256::from(id), _proof: proof.clone() };
                 self.l1.send(&self.sender, L1Tx::call(self.finality, alone.abi_encode())).await?
             }
         };
+        if let Some(store) = &self.sent {
+            let alone = MultiProofFinality::proveZkCall { _id: U256::from(id), _proof: proof };
+            let (block, hash) = (receipt.block_number, receipt.block_hash);
+            let mut record = vec![("zk", alone.abi_encode())];
+            if let Some(t) = &tee {
+                let call = MultiProofFinality::attestTeeCall {
+                    _id: U256::from(id),
+                    _signature: t.signature.clone(),
+                };
+                record.push(("tee", call.abi_encode()));
+            }
+            for (service, calldata) in record {
+                // Sent all the same: without the record, only a reorg would need it.
+                if let Err(e) = store.record_sent(service, id, block, hash, &calldata) {
+                    tracing::warn!(claim = id, error = %e, "recording the proof failed");
+                }
+            }
+        }
         if let (Some(held), Some(_)) = (&self.held, &tee) {
             held.sent(id);
         }

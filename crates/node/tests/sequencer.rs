@@ -341,3 +341,52 @@ fn one_sender_cannot_fill_the_mempool() {
         seq.submit(transfer(&alice, 0, 1, 1, 1)).unwrap();
     });
 }
+
+/// L1 messages are taken only `l1_confirmations` deep, so a shallow reorg that drops a deposit
+/// leaves nothing sealed; a reorg deeper than that, which drops a deposit a batch consumed,
+/// stops sealing with `QueueDiverged` instead of sealing on a queue L1 no longer has.
+#[test]
+fn deposits_are_taken_confirmed_and_a_deeper_reorg_stops_sealing() {
+    use tribunal_l1::L1Dev;
+    use tribunal_node::{follow::Reorgs, sequencer::SealError};
+    run(async {
+        let l1 = Arc::new(DevL1::with_reorg_window(16));
+        let sys = System::deploy(&*l1).await;
+        let (_dir, store) = temp_store();
+        let config = SequencerConfig { l1_confirmations: 2, max_wait: Duration::ZERO, ..config() };
+        let reorgs = Reorgs::default();
+        let seq = Sequencer::new(l1.clone(), sys.d.inbox, store.clone(), config)
+            .unwrap()
+            .with_reorgs(reorgs.clone());
+        let (alice, bob) = (PrivateKey::from_bytes([0xa1; 32]), PrivateKey::from_bytes([0xb0; 32]));
+
+        // Alice's deposit, one block deep, then dropped: never sealed.
+        deposit_all(&sys, &[&alice]).await;
+        l1.mine().await.unwrap();
+        assert!(seq.poll(true).await.unwrap().is_none(), "one block deep: not taken");
+        let head = l1.head().await.unwrap().number;
+        l1.reorg(2, &[]).await.unwrap();
+        reorgs.publish(head - 1);
+        l1.mine().await.unwrap();
+        l1.mine().await.unwrap();
+        assert!(seq.poll(true).await.unwrap().is_none(), "a dropped deposit is never sealed");
+
+        // Bob's, two blocks deep: sealed.
+        deposit_all(&sys, &[&bob]).await;
+        assert!(seq.poll(true).await.unwrap().is_none());
+        l1.mine().await.unwrap();
+        l1.mine().await.unwrap();
+        let sealed = seq.poll(true).await.unwrap().expect("bob's deposit, 2 deep");
+        let Tx::Deposit(d) = sealed.batch.txs[0] else { panic!("{:?}", sealed.batch.txs) };
+        assert_eq!(d.pubkey, bob.public_key().to_bytes());
+
+        // A 4-block reorg drops bob's deposit after it was sealed: sealing stops, and says why.
+        let head = l1.head().await.unwrap().number;
+        l1.reorg(4, &[]).await.unwrap();
+        reorgs.publish(head - 3);
+        let err = seq.poll(true).await.unwrap_err();
+        assert!(matches!(err, SealError::QueueDiverged { consumed: 1 }), "{err}");
+        assert!(seq.poll(true).await.is_err(), "and stays stopped");
+        assert_eq!(store.head().unwrap(), BatchNumber(1), "nothing else sealed");
+    });
+}

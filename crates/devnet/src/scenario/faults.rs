@@ -59,7 +59,11 @@ async fn honest_claim(w: &mut World, users: u8, min_txs: usize) -> eyre::Result<
 
 /// `from` proposes claim `honest` with `post_root` swapped for a wrong one and bonds it, as a
 /// proposer hoping nobody challenges would (its window runs from now; no game is needed).
-async fn propose_wrong(w: &World, from: &PrivateKeySigner, honest: u64) -> eyre::Result<u64> {
+pub(super) async fn propose_wrong(
+    w: &World,
+    from: &PrivateKeySigner,
+    honest: u64,
+) -> eyre::Result<u64> {
     let c =
         view(&*w.l1, w.r.d.finality, MultiProofFinality::claimOfCall { _id: U256::from(honest) })
             .await?;

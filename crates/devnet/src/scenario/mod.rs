@@ -8,6 +8,7 @@
 mod censorship;
 mod council;
 mod faults;
+mod reorg;
 
 use std::{sync::Arc, time::Duration};
 
@@ -16,7 +17,7 @@ use alloy_primitives::{B256, U256};
 use alloy_sol_types::{SolCall, SolEvent, SolInterface};
 use tribunal_contracts::{Inbox, MultiProofFinality, SecurityCouncil};
 use tribunal_l1::{DevL1, L1, L1Dev, L1Error, L1Receipt, L1Tx, view};
-use tribunal_node::{Event, Node, Services, watcher::FinalityPath};
+use tribunal_node::{Event, Node, Services, follow::Resent, watcher::FinalityPath};
 use tribunal_primitives::{AccountIndex, Batch, PrivateKey};
 use tribunal_stf::State;
 
@@ -56,7 +57,19 @@ pub enum Scenario {
     /// The council (6 of 8 signing) tries to finalize, to move funds and to upgrade the ZK leg
     /// early: all refused; the upgrade runs only after its 45-day timelock.
     RogueCouncil,
+    /// L1 reorganizes under the node: a deposit dropped before the sequencer takes it is never
+    /// credited, a dropped post and a dropped proof are sent again, a reorg deeper than
+    /// `max_reorg_depth` raises the critical alert, and then L1 reorgs 1–3 blocks every
+    /// `every_ms` milliseconds under a workload of deposits: every batch is final, every
+    /// deposit credited once, and no L1 transaction lands twice.
+    L1Reorg {
+        /// Milliseconds between the random reorgs.
+        every_ms: u64,
+    },
 }
+
+/// Milliseconds between the random reorgs of [`Scenario::L1Reorg`] by default.
+pub const DEFAULT_REORG_EVERY_MS: u64 = 2_000;
 
 /// Circuit slots of the scenarios built around single batches: small, so that proving (and
 /// `zk-self-disagrees`'s fresh setup) takes seconds.
@@ -98,7 +111,8 @@ pub fn run(
                     (FAULT_SLOTS, FAULT_SLOTS, FAULT_SLOTS - 2);
             }
             tribunal_l1::block_on_blob_threads(async move {
-                let mut w = World::deploy(&devnet, observe).await?;
+                let window = if matches!(name, Scenario::L1Reorg { .. }) { 64 } else { 0 };
+                let mut w = World::deploy(&devnet, observe, window).await?;
                 let outcome = match name {
                     Scenario::RogueCouncil => {
                         let claim = pending_claim(&mut w).await?;
@@ -113,6 +127,9 @@ pub fn run(
                     Scenario::WrongClaim => faults::wrong_claim(&mut w).await,
                     Scenario::CensoringSequencer => censorship::censoring_sequencer(&mut w).await,
                     Scenario::PoisonedBatch => censorship::poisoned_batch(&mut w).await,
+                    Scenario::L1Reorg { every_ms } => {
+                        reorg::l1_reorg(&mut w, Duration::from_millis(every_ms)).await
+                    }
                     Scenario::Honest | Scenario::TeeDown | Scenario::ZkDown => {
                         unreachable!("run by run_embedded")
                     }
@@ -144,6 +161,8 @@ pub(super) struct World {
     dir: tempfile::TempDir,
     zk_slots: usize,
     observe: Observer,
+    /// The node's `l1_confirmations` and `max_reorg_depth`.
+    l1_depths: (u64, u64),
 }
 
 /// Narrates a line of the scenario in `w` (as [`Progress::Note`]).
@@ -155,11 +174,17 @@ macro_rules! say {
 pub(super) use say;
 
 impl World {
-    async fn deploy(config: &DevnetConfig, observe: Observer) -> eyre::Result<Self> {
-        let l1 = Arc::new(DevL1::new());
+    /// Deploys on an embedded L1 that can reorg `reorg_window` blocks deep (0: never).
+    async fn deploy(
+        config: &DevnetConfig,
+        observe: Observer,
+        reorg_window: usize,
+    ) -> eyre::Result<Self> {
+        let l1 = Arc::new(DevL1::with_reorg_window(reorg_window));
         let r = deploy_rollup(&*l1, config, &observe).await?;
         let dir = tempfile::tempdir()?;
-        Ok(Self { l1, r, node: None, dir, zk_slots: config.zk_slots, observe })
+        let zk_slots = config.zk_slots;
+        Ok(Self { l1, r, node: None, dir, zk_slots, observe, l1_depths: (0, 2) })
     }
 
     /// Narrates `line`.
@@ -170,9 +195,11 @@ impl World {
     /// (Re)starts the node with `services`, on the same data directory.
     pub(super) async fn start(&mut self, services: Services) -> eyre::Result<()> {
         self.stop().await;
+        let mut config = self.r.node_config(self.dir.path().to_owned(), self.zk_slots, services);
+        (config.sequencer.l1_confirmations, config.max_reorg_depth) = self.l1_depths;
         self.node = Some(Node::start(
             self.l1.clone(),
-            self.r.node_config(self.dir.path().to_owned(), self.zk_slots, services),
+            config,
             self.r.keys.clone(),
             &self.r.genesis,
             Some(self.r.zk.clone()),
@@ -392,6 +419,17 @@ fn narrate(observe: &Observer, event: &Event) {
             format!("bond credit of claim {claim} withdrawn: {wei} wei")
         }
         Event::Finalized(f) => format!("claim {} final: batch {}, {}", f.claim, f.batch, f.path),
+        Event::Reorg(r) => format!(
+            "L1 reorg noticed: {} blocks from block {}{}",
+            r.depth,
+            r.fork,
+            if r.critical { ", deeper than max_reorg_depth: CRITICAL alert" } else { "" }
+        ),
+        Event::Resent { service, resent: Resent::Again { claim, block } } => {
+            format!(
+                "{service} prover re-sent claim {claim}'s transaction a reorg dropped (block {block})"
+            )
+        }
         Event::Error { service, error } => {
             tracing::debug!(service, %error, "service retries");
             return;

@@ -1,0 +1,423 @@
+//! Following L1 by block hash: noticing a reorg, how deep it went, and what it dropped.
+//!
+//! The [`Follower`] records the hash of every L1 block it sees (the last [`KEPT_BLOCKS`]) in the
+//! node's store, so a reorg that happened while the node was down is noticed at restart. When the
+//! last block it saw is no longer canonical, it walks back to the newest block it saw that still
+//! is, and publishes the first block that changed on [`Reorgs`]. The services that derive from L1
+//! rewind from there:
+//! - the sequencer forgets L1 messages of dropped blocks, and checks that the messages its batches
+//!   consumed are still the inbox's (it consumes only messages `l1_confirmations` deep);
+//! - the proposer and the watcher read L1 again from their low-water marks;
+//! - the provers re-send each proof or attestation whose block was dropped, from the calldata
+//!   they recorded with its block hash ([`resend_dropped`]), unless the chain already has it.
+//!
+//! The batcher needs nothing: it posts what `Inbox.latestBatch` says is missing.
+//!
+//! A reorg deeper than `max_reorg_depth` is a critical alert ([`Reorg::critical`]): logged at
+//! error level and counted in `tribunal_l1_deep_reorgs_total`. The node follows the new chain all
+//! the same (it is the canonical one), but an operator must look: what the sequencer consumed may
+//! be gone.
+
+use std::{
+    collections::BTreeMap,
+    sync::{Arc, Mutex},
+};
+
+use alloy::signers::local::PrivateKeySigner;
+use alloy_eips::eip4844::Blob;
+use alloy_primitives::{Address, B256, Bytes, U256};
+use tribunal_contracts::MultiProofFinality;
+use tribunal_l1::{L1, L1Error, L1Head, L1Log, L1Receipt, L1Result, L1Tx, view};
+
+use crate::{Store, StoreError};
+
+/// How many of the latest L1 blocks the follower remembers: the deepest reorg it can measure.
+/// Deeper ones are reported as deeper than this, and critical.
+pub const KEPT_BLOCKS: u64 = 256;
+
+/// A reorg the follower noticed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Reorg {
+    /// The first block number whose block changed.
+    pub fork: u64,
+    /// How many blocks the node had seen that were dropped (at least this many when the fork is
+    /// older than [`KEPT_BLOCKS`]).
+    pub depth: u64,
+    /// Deeper than the configured `max_reorg_depth`.
+    pub critical: bool,
+}
+
+/// The forks seen so far, shared by the follower and the services that rewind, and the blocks
+/// the services' own transactions landed in, which the follower checks like those it saw itself
+/// (a reorg of a block the follower never polled would otherwise go unnoticed). Clones share
+/// them.
+#[derive(Clone, Debug, Default)]
+pub struct Reorgs(Arc<Mutex<Shared>>);
+
+#[derive(Debug, Default)]
+struct Shared {
+    forks: Vec<u64>,
+    landed: Vec<(u64, B256)>,
+}
+
+impl Reorgs {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Shared> {
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Publishes a reorg whose first changed block is `fork`.
+    pub fn publish(&self, fork: u64) {
+        self.lock().forks.push(fork);
+    }
+
+    /// The lowest first changed block among the reorgs published after the first `seen`, if any;
+    /// moves `seen` past them.
+    pub fn since(&self, seen: &mut usize) -> Option<u64> {
+        let shared = self.lock();
+        let lowest = shared.forks.get(*seen..).and_then(|f| f.iter().min().copied());
+        *seen = shared.forks.len();
+        lowest
+    }
+
+    /// A transaction of the node landed in block `number`, of hash `hash`.
+    pub fn landed(&self, number: u64, hash: B256) {
+        self.lock().landed.push((number, hash));
+    }
+
+    fn take_landed(&self) -> Vec<(u64, B256)> {
+        std::mem::take(&mut self.lock().landed)
+    }
+}
+
+/// An L1 whose every receipt is reported to the [`Follower`] ([`Reorgs::landed`]): the node's
+/// services send through it, so a reorg that drops one of their transactions is noticed even
+/// when it happens before the follower's next poll.
+#[derive(Debug)]
+pub struct Reported<L> {
+    l1: L,
+    reorgs: Reorgs,
+}
+
+impl<L> Reported<L> {
+    /// `l1`, reporting receipts to `reorgs`.
+    pub const fn new(l1: L, reorgs: Reorgs) -> Self {
+        Self { l1, reorgs }
+    }
+}
+
+impl<L: L1> L1 for Reported<L> {
+    async fn chain_id(&self) -> L1Result<u64> {
+        self.l1.chain_id().await
+    }
+    async fn head(&self) -> L1Result<L1Head> {
+        self.l1.head().await
+    }
+    async fn block_hash(&self, number: u64) -> L1Result<Option<B256>> {
+        self.l1.block_hash(number).await
+    }
+    async fn nonce(&self, address: Address) -> L1Result<u64> {
+        self.l1.nonce(address).await
+    }
+    async fn balance(&self, address: Address) -> L1Result<U256> {
+        self.l1.balance(address).await
+    }
+    async fn call(&self, from: Address, to: Address, input: Bytes) -> L1Result<Bytes> {
+        self.l1.call(from, to, input).await
+    }
+    async fn send(&self, signer: &PrivateKeySigner, tx: L1Tx) -> L1Result<L1Receipt> {
+        let receipt = self.l1.send(signer, tx).await?;
+        self.reorgs.landed(receipt.block_number, receipt.block_hash);
+        Ok(receipt)
+    }
+    async fn blobs(&self, versioned_hashes: &[B256]) -> L1Result<Vec<Blob>> {
+        self.l1.blobs(versioned_hashes).await
+    }
+    async fn logs(&self, address: Address, from_block: u64) -> L1Result<Vec<L1Log>> {
+        self.l1.logs(address, from_block).await
+    }
+}
+
+/// Follows L1 by block hash. Drive it with [`Self::poll`].
+#[derive(Debug)]
+pub struct Follower<L> {
+    l1: L,
+    store: Arc<Store>,
+    max_depth: u64,
+    reorgs: Reorgs,
+    seen: BTreeMap<u64, B256>,
+}
+
+/// Why a follower's poll failed (retried on the next poll).
+#[derive(Debug, thiserror::Error)]
+pub enum FollowError {
+    /// Reading L1 failed.
+    #[error(transparent)]
+    L1(#[from] L1Error),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl<L: L1> Follower<L> {
+    /// A follower resuming from the blocks `store` recorded (those it followed, and those of the
+    /// provers' recorded transactions), alerting on reorgs deeper than `max_depth` blocks,
+    /// publishing on `reorgs`.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the recorded blocks cannot be read.
+    pub fn new(
+        l1: L,
+        store: Arc<Store>,
+        max_depth: u64,
+        reorgs: Reorgs,
+    ) -> Result<Self, StoreError> {
+        let mut seen = store.l1_blocks()?;
+        for service in ["zk", "tee"] {
+            for (_, block, hash, _) in store.sent(service)? {
+                seen.insert(block, hash);
+            }
+        }
+        Ok(Self { l1, store, max_depth, reorgs, seen })
+    }
+
+    /// Reads the head; when the last block seen is no longer canonical, returns (and publishes)
+    /// the reorg.
+    ///
+    /// # Errors
+    /// [`FollowError`]; nothing is recorded then.
+    pub async fn poll(&mut self) -> Result<Option<Reorg>, FollowError> {
+        let landed = self.reorgs.take_landed();
+        if !landed.is_empty() {
+            self.store.follow_l1_blocks(u64::MAX, 0, &landed)?;
+            self.seen.extend(landed);
+        }
+        let head = self.l1.head().await?;
+        let Some((&tip, _)) = self.seen.last_key_value() else {
+            self.record(head.number, head.number, &[(head.number, head.hash)])?;
+            return Ok(None);
+        };
+        if tip == head.number && self.seen.get(&tip) == Some(&head.hash) {
+            return Ok(None);
+        }
+        // The newest block seen that is still canonical.
+        let mut ancestor = None;
+        for (&n, &hash) in self.seen.iter().rev() {
+            if n <= head.number && self.l1.block_hash(n).await? == Some(hash) {
+                ancestor = Some(n);
+                break;
+            }
+        }
+        let first = *self.seen.keys().next().expect("not empty");
+        let reorg = match ancestor {
+            Some(a) if a == tip => None,
+            Some(a) => Some((a + 1, tip - a)),
+            None => Some((first, tip - first + 1)),
+        }
+        .map(|(fork, depth)| Reorg { fork, depth, critical: depth > self.max_depth });
+        // Record the blocks from the fork (or after the tip) to the head, the last KEPT_BLOCKS.
+        let from = reorg.map_or(tip + 1, |r| r.fork).max(head.number.saturating_sub(KEPT_BLOCKS));
+        let mut add = Vec::new();
+        for n in from..head.number {
+            if let Some(hash) = self.l1.block_hash(n).await? {
+                add.push((n, hash));
+            }
+        }
+        add.push((head.number, head.hash));
+        self.record(from.saturating_sub(1), head.number, &add)?;
+        if let Some(r) = reorg {
+            self.reorgs.publish(r.fork);
+            metrics::counter!("tribunal_l1_reorgs_total").increment(1);
+            if r.critical {
+                metrics::counter!("tribunal_l1_deep_reorgs_total").increment(1);
+                tracing::error!(
+                    fork = r.fork,
+                    depth = r.depth,
+                    max = self.max_depth,
+                    "CRITICAL: an L1 reorg deeper than max_reorg_depth; the node follows the new \
+                     chain, but what it consumed from the dropped blocks may be gone"
+                );
+            } else {
+                tracing::warn!(fork = r.fork, depth = r.depth, "L1 reorg: services rewind");
+            }
+        }
+        Ok(reorg)
+    }
+
+    fn record(
+        &mut self,
+        keep_up_to: u64,
+        head: u64,
+        add: &[(u64, B256)],
+    ) -> Result<(), StoreError> {
+        let prune_below = head.saturating_sub(KEPT_BLOCKS);
+        self.store.follow_l1_blocks(keep_up_to, prune_below, add)?;
+        self.seen.retain(|&n, _| n <= keep_up_to && n >= prune_below);
+        self.seen.extend(add.iter().copied());
+        Ok(())
+    }
+}
+
+/// What [`resend_dropped`] did for one claim.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Resent {
+    /// The transaction's block was dropped and it went again, into block `block`.
+    Again {
+        /// The claim.
+        claim: u64,
+        /// The block that holds it now.
+        block: u64,
+    },
+    /// The transaction's block was dropped, but the chain has what it did (another transaction
+    /// did it, or the claim is settled): nothing to send.
+    NotNeeded {
+        /// The claim.
+        claim: u64,
+    },
+    /// The transaction's block was dropped and its claim is gone with it, or L1 now refuses it
+    /// (another claim took the id): forgotten; the prover handles the new claim afresh.
+    Refused {
+        /// The claim.
+        claim: u64,
+    },
+}
+
+/// Re-sends, from `sender` to `finality` (`MultiProofFinality`), the transactions `service`
+/// recorded in `store` (with [`Store::record_sent`]) whose blocks are at or after `fork` and no
+/// longer canonical, for each claim whose status `needed` says still needs it. Forgets records
+/// older than [`KEPT_BLOCKS`] below the head.
+///
+/// # Errors
+/// The first [`FollowError`]; what was re-sent before it stays recorded with its new block.
+pub async fn resend_dropped<L: L1>(
+    l1: &L,
+    store: &Store,
+    service: &str,
+    sender: &PrivateKeySigner,
+    finality: Address,
+    fork: u64,
+    needed: fn(&MultiProofFinality::Status) -> bool,
+) -> Result<Vec<Resent>, FollowError> {
+    let head = l1.head().await?.number;
+    let mut out = Vec::new();
+    let mut old = Vec::new();
+    for (claim, block, hash, calldata) in store.sent(service)? {
+        if block + KEPT_BLOCKS < head {
+            old.push(claim);
+            continue;
+        }
+        if block < fork || l1.block_hash(block).await? == Some(hash) {
+            continue;
+        }
+        let status = MultiProofFinality::statusOfCall { _id: U256::from(claim) };
+        let status = match view(l1, finality, status).await {
+            Ok(status) => status,
+            // No such claim any more.
+            Err(L1Error::Revert(_)) => {
+                store.forget_sent(service, &[claim])?;
+                out.push(Resent::Refused { claim });
+                continue;
+            }
+            Err(e) => return Err(e.into()),
+        };
+        if !needed(&status) {
+            store.forget_sent(service, &[claim])?;
+            out.push(Resent::NotNeeded { claim });
+            continue;
+        }
+        let receipt = match l1.send(sender, L1Tx::call(finality, calldata.clone())).await {
+            Ok(receipt) => receipt,
+            Err(L1Error::Revert(_)) => {
+                tracing::warn!(service, claim, "a transaction a reorg dropped is refused now");
+                store.forget_sent(service, &[claim])?;
+                out.push(Resent::Refused { claim });
+                continue;
+            }
+            Err(e) => return Err(e.into()),
+        };
+        store.record_sent(service, claim, receipt.block_number, receipt.block_hash, &calldata)?;
+        tracing::warn!(service, claim, block = receipt.block_number, "re-sent after an L1 reorg");
+        metrics::counter!("tribunal_l1_resent_total", "service" => service.to_owned()).increment(1);
+        out.push(Resent::Again { claim, block: receipt.block_number });
+    }
+    store.forget_sent(service, &old)?;
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use tribunal_l1::{DevL1, L1Dev, dev_signers};
+    use tribunal_primitives::ChainId;
+    use tribunal_stf::StfConfig;
+
+    use super::*;
+
+    fn store(dir: &tempfile::TempDir) -> Arc<Store> {
+        let path = dir.path().join("node.redb");
+        Arc::new(Store::open(&path, StfConfig::new(ChainId(901))).unwrap())
+    }
+
+    async fn pay(l1: &impl L1) -> L1Receipt {
+        let tx = L1Tx::call(Address::repeat_byte(7), Bytes::new()).with_value(U256::from(1));
+        l1.send(&dev_signers()[3], tx).await.unwrap()
+    }
+
+    /// A reorg is measured from the newest block still canonical; one deeper than the bound is
+    /// critical; a restart notices a reorg that happened while the node was down.
+    #[tokio::test]
+    async fn reorgs_are_measured_alerted_and_noticed_across_a_restart() {
+        let dir = tempfile::tempdir().unwrap();
+        let l1 = Arc::new(DevL1::with_reorg_window(16));
+        let reorgs = Reorgs::default();
+        let mut follower = Follower::new(l1.clone(), store(&dir), 2, reorgs.clone()).unwrap();
+        assert_eq!(follower.poll().await.unwrap(), None, "the first poll only records");
+        for _ in 0..3 {
+            pay(&*l1).await;
+            assert_eq!(follower.poll().await.unwrap(), None);
+        }
+        let head = l1.head().await.unwrap().number;
+        l1.reorg(2, &[]).await.unwrap();
+        let r = follower.poll().await.unwrap().expect("a reorg");
+        assert_eq!(r, Reorg { fork: head - 1, depth: 2, critical: false });
+        let mut seen = 0;
+        assert_eq!(reorgs.since(&mut seen), Some(head - 1));
+        assert_eq!(reorgs.since(&mut seen), None, "each notice is read once");
+        assert_eq!(follower.poll().await.unwrap(), None, "the new chain is followed");
+
+        l1.reorg(3, &[]).await.unwrap();
+        let r = follower.poll().await.unwrap().expect("a reorg");
+        assert!(r.critical && r.depth == 3, "{r:?}");
+
+        // Down: blocks land and a reorg drops them; the restarted follower notices.
+        pay(&*l1).await;
+        follower.poll().await.unwrap();
+        drop(follower);
+        l1.reorg(1, &[]).await.unwrap();
+        let mut restarted = Follower::new(l1.clone(), store(&dir), 2, Reorgs::default()).unwrap();
+        let r = restarted.poll().await.unwrap().expect("the reorg while down");
+        assert_eq!((r.depth, r.critical), (1, false));
+    }
+
+    /// A transaction sent through [`Reported`] lands in a block the follower never polled; a
+    /// reorg drops that block before the next poll: the follower notices all the same.
+    #[tokio::test]
+    async fn a_reorg_of_a_block_only_a_service_saw_is_noticed() {
+        let dir = tempfile::tempdir().unwrap();
+        let l1 = Arc::new(DevL1::with_reorg_window(16));
+        let reorgs = Reorgs::default();
+        let mut follower = Follower::new(l1.clone(), store(&dir), 2, reorgs.clone()).unwrap();
+        follower.poll().await.unwrap();
+        let sends = Reported::new(l1.clone(), reorgs.clone());
+        let receipt = pay(&sends).await;
+        l1.reorg(1, &[]).await.unwrap();
+        let r = follower.poll().await.unwrap().expect("the dropped block is noticed");
+        assert_eq!((r.fork, r.depth), (receipt.block_number, 1));
+        // Without the report, the same reorg would look like a chain that just grew.
+        let mut blind =
+            Follower::new(l1.clone(), store(&tempfile::tempdir().unwrap()), 2, Reorgs::default())
+                .unwrap();
+        blind.poll().await.unwrap();
+        pay(&*l1).await;
+        l1.reorg(1, &[]).await.unwrap();
+        assert_eq!(blind.poll().await.unwrap(), None);
+    }
+}
