@@ -173,8 +173,8 @@ impl<L: L1> Follower<L> {
     ) -> Result<Self, StoreError> {
         let mut seen = store.l1_blocks()?;
         for service in ["zk", "tee"] {
-            for (_, block, hash, _) in store.sent(service)? {
-                seen.insert(block, hash);
+            for sent in store.sent(service)? {
+                seen.insert(sent.block, sent.hash);
             }
         }
         Ok(Self { l1, store, max_depth, reorgs, seen })
@@ -300,7 +300,7 @@ pub async fn resend_dropped<L: L1>(
     let head = l1.head().await?.number;
     let mut out = Vec::new();
     let mut old = Vec::new();
-    for (claim, block, hash, calldata) in store.sent(service)? {
+    for crate::store::SentTx { claim, block, hash, calldata } in store.sent(service)? {
         if block + KEPT_BLOCKS < head {
             old.push(claim);
             continue;

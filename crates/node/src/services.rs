@@ -276,9 +276,8 @@ impl<L: L1 + 'static> Node<L> {
         }));
 
         if s.sequencer {
-            let mut seq =
-                Sequencer::new(l1.clone(), config.inbox, store.clone(), config.sequencer)?
-                    .with_reorgs(reorgs.clone());
+            let mut seq = Sequencer::new(l1, config.inbox, store.clone(), config.sequencer)?
+                .with_reorgs(reorgs.clone());
             if let (true, Some(keys)) = (s.zk, &zk_keys) {
                 let sizes = keys.iter().map(|k| k.config.batch_size);
                 let p = ProverPace::new(seq.head().0).with_circuit_sizes(sizes);
@@ -471,7 +470,7 @@ impl<L: L1 + 'static> Node<L> {
         }
         if s.watcher {
             let mut watcher =
-                Watcher::new(sends, config.finality, keys.watcher).with_reorgs(reorgs.clone());
+                Watcher::new(sends, config.finality, keys.watcher).with_reorgs(reorgs);
             tasks.spawn(drive("watcher", every, stop, tx, async move || {
                 Ok::<_, tribunal_l1::L1Error>(
                     watcher.poll().await?.into_iter().map(Event::Finalized).collect(),

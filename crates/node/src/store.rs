@@ -109,6 +109,19 @@ impl StoreError {
     }
 }
 
+/// An L1 transaction a service sent for a claim ([`Store::record_sent`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SentTx {
+    /// The claim id.
+    pub claim: u64,
+    /// The L1 block that held it.
+    pub block: u64,
+    /// That block's hash.
+    pub hash: B256,
+    /// The calldata sent.
+    pub calldata: Vec<u8>,
+}
+
 /// Where a transaction the sequencer accepted ended up.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum TxLocation {
@@ -747,11 +760,11 @@ impl Store {
         w.commit().map_err(StoreError::db)
     }
 
-    /// What `service` sent, per claim: (claim, block, block hash, calldata), by claim.
+    /// What `service` sent, per claim, by claim.
     ///
     /// # Errors
     /// [`StoreError::Db`]; [`StoreError::Corrupt`] for a row shorter than 40 bytes.
-    pub fn sent(&self, service: &str) -> Result<Vec<(u64, u64, B256, Vec<u8>)>, StoreError> {
+    pub fn sent(&self, service: &str) -> Result<Vec<SentTx>, StoreError> {
         let r = self.db.begin_read().map_err(StoreError::db)?;
         let Some(table) = read_table(&r, SENT)? else { return Ok(Vec::new()) };
         let mut out = Vec::new();
@@ -762,7 +775,12 @@ impl Store {
                 return Err(StoreError::Corrupt(format!("sent row of claim {}", k.value().1)));
             };
             let block = u64::from_be_bytes(block.try_into().expect("8 bytes"));
-            out.push((k.value().1, block, B256::from_slice(hash), v[40..].to_vec()));
+            out.push(SentTx {
+                claim: k.value().1,
+                block,
+                hash: B256::from_slice(hash),
+                calldata: v[40..].to_vec(),
+            });
         }
         Ok(out)
     }
