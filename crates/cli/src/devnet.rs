@@ -157,6 +157,7 @@ fn node_file(
         poll_interval_ms: config.poll_interval.as_millis() as u64,
         l1_timeout_secs: tribunal_l1::RpcL1::DEFAULT_TIMEOUT.as_secs(),
         max_reorg_depth: config.max_reorg_depth,
+        final_confirmations: config.final_depth,
         contracts: ContractsFile {
             inbox: config.inbox,
             finality: config.finality,

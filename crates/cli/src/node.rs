@@ -68,6 +68,7 @@ l2_chain_id = 901                     # the chain id the contracts were deployed
 poll_interval_ms = 500                # optional: how often each service reads L1
 l1_timeout_secs = 10                  # optional: give up on one L1 call after this long
 max_reorg_depth = 2                   # optional: an L1 reorg deeper than this is a critical alert
+final_confirmations = 0               # optional: blocks deep a finalization must be before it is reported (Ethereum: 2+, or 64)
 
 [contracts]                           # from the deployment
 inbox = "0x0000000000000000000000000000000000000000"
@@ -156,6 +157,10 @@ pub struct NodeFile {
     /// An L1 reorg deeper than this many blocks is a critical alert (0 to 256).
     #[serde(default = "default_max_reorg_depth")]
     pub max_reorg_depth: u64,
+    /// Blocks deep a claim's finalization must be before the node reports it final, in RPC,
+    /// metrics and the explorer (0 to 256; 0: at the head).
+    #[serde(default)]
+    pub final_confirmations: u64,
     /// The L1 contracts.
     pub contracts: ContractsFile,
     /// The services' L1 keys.
@@ -457,9 +462,13 @@ impl NodeFile {
             ));
         }
         let kept = tribunal_node::follow::KEPT_BLOCKS;
-        if file.max_reorg_depth > kept || file.sequencer.l1_confirmations > kept {
+        if [file.max_reorg_depth, file.sequencer.l1_confirmations, file.final_confirmations]
+            .iter()
+            .any(|d| *d > kept)
+        {
             return Err(ConfigError::Invalid(format!(
-                "max_reorg_depth and sequencer.l1_confirmations must be 0 to {kept}"
+                "max_reorg_depth, final_confirmations and sequencer.l1_confirmations must be 0 \
+                 to {kept}"
             )));
         }
         file.node_keys()?;
@@ -590,6 +599,7 @@ pub fn run(args: NodeArgs) -> eyre::Result<()> {
             tee_hold_for_zk: (file.tee.hold_for_zk_secs > 0)
                 .then(|| Duration::from_secs(file.tee.hold_for_zk_secs)),
             max_reorg_depth: file.max_reorg_depth,
+            final_depth: file.final_confirmations,
         };
         let node = Node::start(l1.clone(), config, file.node_keys()?, &genesis, keys, enclave)?;
         println!(
@@ -647,6 +657,8 @@ pub async fn serve<L: L1 + 'static>(
     let api = || {
         let seq = node.sequencer.clone();
         RpcApi::new(l1.clone(), node.store.clone(), seq, inbox, finality, game)
+            .with_final_depth(node.final_depth())
+            .with_reorgs(node.reorgs())
     };
     let explorer = match listen.explorer {
         Some(addr) => {
@@ -726,6 +738,7 @@ mod tests {
         assert_eq!(f.max_pending_per_sender, seq.max_pending_per_sender);
         assert_eq!(f.l1_confirmations, seq.l1_confirmations);
         assert_eq!(file.max_reorg_depth, default_max_reorg_depth());
+        assert_eq!(file.final_confirmations, 0);
         assert_eq!(file.zk.slots, ZkFile::default().slots);
         assert_eq!(Services::from(file.services), Services::ALL);
         assert!(file.metrics.is_none() && file.tee.dev_enclave_key.is_none());

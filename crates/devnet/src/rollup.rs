@@ -151,6 +151,7 @@ impl Rollup {
             services,
             tee_hold_for_zk: Some(Duration::from_secs(300)),
             max_reorg_depth: 2,
+            final_depth: 0,
         }
     }
 

@@ -39,6 +39,7 @@ use tribunal_stf::{SparseMerkleTree, State};
 
 use crate::{
     Store,
+    follow::Reorgs,
     sequencer::{Sequencer, SubmitError},
     store::TxLocation,
 };
@@ -353,12 +354,17 @@ pub struct RpcApi<L> {
     finality: Address,
     game: Address,
     events: tokio::sync::Mutex<FinalityEvents>,
+    /// Blocks deep a `Finalized` event must be before the API calls its claim final.
+    final_depth: u64,
+    reorgs: Option<Reorgs>,
 }
 
 /// `MultiProofFinality` events read so far, extended from the last block read on every use, so
 /// a request costs one `eth_getLogs` over the new blocks instead of one over the whole chain.
-/// (A reorged-out event stays: L1 reorgs are not followed here yet.)
+/// After an L1 reorg (with [`RpcApi::with_reorgs`]) they are read again from the first block.
 struct FinalityEvents {
+    /// Reorg notices handled.
+    reorgs_seen: usize,
     /// The first block not read yet.
     next_block: u64,
     /// Claim ids proposed per batch, in proposal order.
@@ -383,8 +389,12 @@ impl<L: L1 + 'static> RpcApi<L> {
         finality: Address,
         game: Address,
     ) -> Self {
-        let events =
-            FinalityEvents { next_block: 0, claims: BTreeMap::new(), final_block: BTreeMap::new() };
+        let events = FinalityEvents {
+            reorgs_seen: 0,
+            next_block: 0,
+            claims: BTreeMap::new(),
+            final_block: BTreeMap::new(),
+        };
         Self {
             l1,
             store,
@@ -393,12 +403,69 @@ impl<L: L1 + 'static> RpcApi<L> {
             finality,
             game,
             events: tokio::sync::Mutex::const_new(events),
+            final_depth: 0,
+            reorgs: None,
         }
+    }
+
+    /// Calls a claim final (in `getClaim`, `getBatch`, `getTransaction`, `chainInfo`,
+    /// `getWithdrawalProof` and the explorer) only once the L1 block of its `Finalized` event is
+    /// `blocks` deep: the head is at least `blocks` past it. 0: as soon as it is final at the head.
+    #[must_use]
+    pub const fn with_final_depth(mut self, blocks: u64) -> Self {
+        self.final_depth = blocks;
+        self
+    }
+
+    /// Reads the finality events again after each L1 reorg `reorgs` publishes, so an event the
+    /// reorg dropped is not believed.
+    #[must_use]
+    pub fn with_reorgs(mut self, reorgs: Reorgs) -> Self {
+        self.reorgs = Some(reorgs);
+        self
+    }
+
+    /// Whether final claim `id`'s `Finalized` event is `final_depth` blocks deep.
+    async fn deep_enough(&self, id: u64) -> RpcResult<bool> {
+        if self.final_depth == 0 {
+            return Ok(true);
+        }
+        let head = self.l1.head().await.map_err(internal)?.number;
+        let block = self.events().await?.final_block.get(&id).copied();
+        Ok(block.is_some_and(|b| b + self.final_depth <= head))
+    }
+
+    /// The final claim of `batch`, if it is final `final_depth` blocks deep.
+    async fn final_claim(&self, batch: u64) -> RpcResult<Option<u64>> {
+        let call = MultiProofFinality::finalClaimOfCall { _batchNumber: batch };
+        let r = view(&*self.l1, self.finality, call).await.map_err(internal)?;
+        let id = r.id.to::<u64>();
+        Ok(if r.isFinal && self.deep_enough(id).await? { Some(id) } else { None })
+    }
+
+    /// The latest batch final `final_depth` blocks deep (0: none).
+    async fn latest_final(&self) -> RpcResult<u64> {
+        let mut latest =
+            view(&*self.l1, self.finality, MultiProofFinality::latestFinalBatchCall {})
+                .await
+                .map_err(internal)?;
+        // Batches finalize in order: walk back past those finalized in the last blocks.
+        while latest > 0 && self.final_claim(latest).await?.is_none() {
+            latest -= 1;
+        }
+        Ok(latest)
     }
 
     /// The finality events up to the head, reading only the blocks not read before.
     async fn events(&self) -> RpcResult<tokio::sync::MutexGuard<'_, FinalityEvents>> {
         let mut ev = self.events.lock().await;
+        if let Some(reorgs) = &self.reorgs
+            && reorgs.since(&mut ev.reorgs_seen).is_some()
+        {
+            ev.next_block = 0;
+            ev.claims.clear();
+            ev.final_block.clear();
+        }
         let head = self.l1.head().await.map_err(internal)?.number;
         if ev.next_block <= head {
             // Logs of blocks past `head` come back again next time: both maps ignore repeats.
@@ -437,9 +504,7 @@ impl<L: L1 + 'static> RpcApi<L> {
     }
 
     async fn is_final(&self, batch: u64) -> RpcResult<bool> {
-        let latest =
-            view(&*self.l1, self.finality, MultiProofFinality::latestFinalBatchCall {}).await;
-        Ok(batch <= latest.map_err(internal)?)
+        Ok(batch > 0 && self.final_claim(batch).await?.is_some())
     }
 }
 
@@ -485,9 +550,7 @@ pub fn model_status(s: &MultiProofFinality::Status) -> ClaimStatus {
 impl<L: L1 + 'static> TribunalApiServer for RpcApi<L> {
     async fn chain_info(&self) -> RpcResult<ChainInfo> {
         let config = *self.store.config();
-        let latest = view(&*self.l1, self.finality, MultiProofFinality::latestFinalBatchCall {})
-            .await
-            .map_err(internal)?;
+        let latest = self.latest_final().await?;
         Ok(ChainInfo {
             l2_chain_id: config.chain_id.0,
             l1_chain_id: self.l1.chain_id().await.map_err(internal)?,
@@ -600,14 +663,7 @@ impl<L: L1 + 'static> TribunalApiServer for RpcApi<L> {
                 .map_err(internal)?
         };
         let claims = self.events().await?.claims.get(&number).cloned().unwrap_or_default();
-        let (is_final, id) = view(
-            &*self.l1,
-            self.finality,
-            MultiProofFinality::finalClaimOfCall { _batchNumber: number },
-        )
-        .await
-        .map(|r| (r.isFinal, r.id))
-        .map_err(internal)?;
+        let final_claim = self.final_claim(number).await?;
         Ok(Some(BatchInfo {
             number,
             txs: batch
@@ -630,7 +686,7 @@ impl<L: L1 + 'static> TribunalApiServer for RpcApi<L> {
             skipped: self.store.skipped(n).map_err(internal)?.map(|s| {
                 s.into_iter().map(|(position, reason)| SkippedTx { position, reason }).collect()
             }),
-            final_claim: is_final.then(|| id.to::<u64>()),
+            final_claim,
         }))
     }
 
@@ -663,11 +719,22 @@ impl<L: L1 + 'static> TribunalApiServer for RpcApi<L> {
         let model = model_status(&status);
         let mut explanation = model.to_string();
         let mut final_block = None;
+        let mut is_final = status.isFinal;
         if status.isFinal
             && let Some(&block) = self.events().await?.final_block.get(&id)
         {
             final_block = Some(block);
             explanation += &format!(" (L1 block {block})");
+            let head = self.l1.head().await.map_err(internal)?.number;
+            if block + self.final_depth > head {
+                is_final = false;
+                explanation += &format!(
+                    "; not yet {} blocks deep ({} of {}): not reported final",
+                    self.final_depth,
+                    head - block,
+                    self.final_depth
+                );
+            }
         }
         Ok(ClaimInfo {
             id,
@@ -676,7 +743,7 @@ impl<L: L1 + 'static> TribunalApiServer for RpcApi<L> {
             parent_root: claim.parentRoot,
             post_root: claim.postRoot,
             withdrawal_root: claim.withdrawalRoot,
-            is_final: status.isFinal,
+            is_final,
             zk: status.zk,
             tee: status.tee,
             op: op_name(game_status(status.op)).into(),
@@ -703,7 +770,7 @@ impl<L: L1 + 'static> TribunalApiServer for RpcApi<L> {
         .await
         .map(|r| (r.isFinal, r.withdrawalRoot))
         .map_err(internal)?;
-        if !is_final {
+        if !is_final || self.final_claim(batch).await?.is_none() {
             return Err(err(
                 codes::NOT_FINAL,
                 format!("batch {batch} is not final on L1: its withdrawals cannot be claimed yet"),

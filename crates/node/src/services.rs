@@ -150,6 +150,10 @@ pub struct NodeConfig {
     /// it at or below the sequencer's `l1_confirmations`, which bounds what a reorg can take
     /// from the sealed batches.
     pub max_reorg_depth: u64,
+    /// Blocks deep a claim's finalization must be before the node reports it final (the
+    /// watcher's events and metrics; the RPC through [`crate::rpc::RpcApi::with_final_depth`]).
+    /// 0: at the head.
+    pub final_depth: u64,
 }
 
 /// A prover's poll failed, or its cursor could not be persisted.
@@ -195,6 +199,8 @@ pub struct Node<L> {
     /// Everything the services do.
     pub events: mpsc::UnboundedReceiver<Event>,
     contracts: (Address, Address, Address),
+    reorgs: Reorgs,
+    final_depth: u64,
     shutdown: watch::Sender<bool>,
     tasks: JoinSet<()>,
 }
@@ -469,8 +475,9 @@ impl<L: L1 + 'static> Node<L> {
             }));
         }
         if s.watcher {
-            let mut watcher =
-                Watcher::new(sends, config.finality, keys.watcher).with_reorgs(reorgs);
+            let mut watcher = Watcher::new(sends, config.finality, keys.watcher)
+                .with_reorgs(reorgs.clone())
+                .with_final_depth(config.final_depth);
             tasks.spawn(drive("watcher", every, stop, tx, async move || {
                 Ok::<_, tribunal_l1::L1Error>(
                     watcher.poll().await?.into_iter().map(Event::Finalized).collect(),
@@ -478,7 +485,20 @@ impl<L: L1 + 'static> Node<L> {
             }));
         }
         let contracts = (config.inbox, config.finality, config.game);
-        Ok(Self { sequencer, store, events, contracts, shutdown, tasks })
+        let final_depth = config.final_depth;
+        Ok(Self { sequencer, store, events, contracts, reorgs, final_depth, shutdown, tasks })
+    }
+
+    /// The L1 reorgs the node's follower noticed: for an RPC API over this node
+    /// ([`crate::rpc::RpcApi::with_reorgs`]).
+    pub fn reorgs(&self) -> Reorgs {
+        self.reorgs.clone()
+    }
+
+    /// [`NodeConfig::final_depth`]: for an RPC API over this node
+    /// ([`crate::rpc::RpcApi::with_final_depth`]).
+    pub const fn final_depth(&self) -> u64 {
+        self.final_depth
     }
 
     /// The node's `Inbox`, `MultiProofFinality` and `DisputeGame` (zero when none).

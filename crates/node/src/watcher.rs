@@ -74,12 +74,34 @@ pub struct Watcher<L> {
     first_open: u64,
     reported: BTreeSet<u64>,
     reorgs: Option<(Reorgs, usize)>,
+    /// Blocks deep a claim must have been final before it is reported.
+    final_depth: u64,
+    /// The head block at which each claim not yet reported was first seen final.
+    final_seen: std::collections::BTreeMap<u64, u64>,
 }
 
 impl<L: L1> Watcher<L> {
     /// A watcher finalizing from `sender`.
     pub const fn new(l1: L, finality: Address, sender: PrivateKeySigner) -> Self {
-        Self { l1, finality, sender, first_open: 0, reported: BTreeSet::new(), reorgs: None }
+        Self {
+            l1,
+            finality,
+            sender,
+            first_open: 0,
+            reported: BTreeSet::new(),
+            reorgs: None,
+            final_depth: 0,
+            final_seen: std::collections::BTreeMap::new(),
+        }
+    }
+
+    /// Reports a claim final (its event, and `tribunal_claims_final_total`) only once it has been
+    /// final for `blocks` L1 blocks: the head is `blocks` past the one where the watcher first
+    /// saw it final, which is never before the block that finalized it.
+    #[must_use]
+    pub const fn with_final_depth(mut self, blocks: u64) -> Self {
+        self.final_depth = blocks;
+        self
     }
 
     /// After each L1 reorg `reorgs` publishes, reads every claim again from the first: a
@@ -101,7 +123,9 @@ impl<L: L1> Watcher<L> {
             && reorgs.since(seen).is_some()
         {
             self.first_open = 0;
+            self.final_seen.clear();
         }
+        let head = if self.final_depth > 0 { self.l1.head().await?.number } else { 0 };
         let count =
             view(&self.l1, self.finality, MultiProofFinality::claimCountCall {}).await?.to::<u64>();
         let mut out = Vec::new();
@@ -128,7 +152,13 @@ impl<L: L1> Watcher<L> {
                     status_final = true;
                 }
             }
+            let mut deep = true;
             if status_final && !self.reported.contains(&id) {
+                let seen = *self.final_seen.entry(id).or_insert(head);
+                deep = head >= seen + self.final_depth;
+            }
+            if status_final && deep && !self.reported.contains(&id) {
+                self.final_seen.remove(&id);
                 // Read again only when this poll finalized it.
                 let s = if status.isFinal {
                     status.clone()
@@ -168,7 +198,9 @@ impl<L: L1> Watcher<L> {
                         .await?;
                 }
             }
-            let settled = status_final || status.superseded;
+            // A final claim not yet reported holds the low-water mark until it is (`superseded`
+            // is also true of the batch's final claim itself).
+            let settled = (status_final && deep) || (status.superseded && !status.isFinal);
             if !settled {
                 pending += 1;
             }

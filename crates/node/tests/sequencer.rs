@@ -48,7 +48,7 @@ fn temp_store() -> (tempfile::TempDir, Arc<Store>) {
 }
 
 /// Queues a 1 ETH deposit on L1 for each key, in order (account indices 0, 1, …).
-async fn deposit_all(sys: &System<'_, DevL1>, keys: &[&PrivateKey]) {
+async fn deposit_all<L: tribunal_l1::L1Dev>(sys: &System<'_, L>, keys: &[&PrivateKey]) {
     for key in keys {
         let call = Inbox::depositCall { _pubkey: key.public_key().to_bytes().into() };
         sys.send(&sys.stranger, sys.d.inbox, call, U256::from(ETH)).await.unwrap();
@@ -388,5 +388,55 @@ fn deposits_are_taken_confirmed_and_a_deeper_reorg_stops_sealing() {
         assert!(matches!(err, SealError::QueueDiverged { consumed: 1 }), "{err}");
         assert!(seq.poll(true).await.is_err(), "and stays stopped");
         assert_eq!(store.head().unwrap(), BatchNumber(1), "nothing else sealed");
+    });
+}
+
+/// On anvil, with its `anvil_reorg`: a deposit a reorg drops before the sequencer takes it is
+/// never sealed, and a batch whose post a reorg drops is posted again by the batcher, which reads
+/// what the inbox lacks; the follower notices each reorg.
+#[test]
+fn on_anvil_a_dropped_deposit_is_never_sealed_and_a_dropped_post_is_posted_again() {
+    use tribunal_l1::{L1Dev, anvil::Anvil};
+    use tribunal_node::follow::{Follower, Reorgs};
+    run(async {
+        let anvil = Anvil::spawn(None).await.expect("anvil (cd crates/contracts && npm install)");
+        let l1 = Arc::new(anvil.rpc().unwrap());
+        let sys = System::deploy(&*l1).await;
+        let (_dir, store) = temp_store();
+        let reorgs = Reorgs::default();
+        let config = SequencerConfig { l1_confirmations: 1, max_wait: Duration::ZERO, ..config() };
+        let seq = Sequencer::new(l1.clone(), sys.d.inbox, store.clone(), config)
+            .unwrap()
+            .with_reorgs(reorgs.clone());
+        let batcher = Batcher::new(l1.clone(), sys.d.inbox, store.clone(), sys.sequencer.clone());
+        let mut follower = Follower::new(l1.clone(), store.clone(), 2, reorgs.clone()).unwrap();
+        follower.poll().await.unwrap();
+        let (alice, bob) = (PrivateKey::from_bytes([0xa1; 32]), PrivateKey::from_bytes([0xb0; 32]));
+
+        deposit_all(&sys, &[&alice]).await;
+        follower.poll().await.unwrap();
+        assert!(seq.poll(true).await.unwrap().is_none(), "not confirmed yet");
+        l1.reorg(1, &[]).await.unwrap();
+        let r = follower.poll().await.unwrap().expect("the follower notices");
+        assert_eq!((r.depth, r.critical), (1, false));
+        l1.mine().await.unwrap();
+        l1.mine().await.unwrap();
+        assert!(seq.poll(true).await.unwrap().is_none(), "the dropped deposit is never sealed");
+
+        deposit_all(&sys, &[&bob]).await;
+        l1.mine().await.unwrap();
+        let sealed = seq.poll(true).await.unwrap().expect("bob's deposit, confirmed");
+        assert_eq!(sealed.l1_messages, 1);
+        let posted = batcher.poll().await.unwrap();
+        assert_eq!(posted.len(), 1);
+        follower.poll().await.unwrap();
+        let depth = l1.head().await.unwrap().number - posted[0].block + 1;
+        l1.reorg(depth, &[]).await.unwrap();
+        assert!(follower.poll().await.unwrap().is_some());
+        assert_eq!(sys.view(sys.d.inbox, Inbox::latestBatchCall {}).await, 0, "the post is gone");
+        let again = batcher.poll().await.unwrap();
+        assert_eq!(again.iter().map(|p| p.batch.0).collect::<Vec<_>>(), [1]);
+        assert_eq!(sys.view(sys.d.inbox, Inbox::latestBatchCall {}).await, 1);
+        assert!(batcher.poll().await.unwrap().is_empty(), "and only once");
     });
 }

@@ -161,8 +161,8 @@ pub(super) struct World {
     dir: tempfile::TempDir,
     zk_slots: usize,
     observe: Observer,
-    /// The node's `l1_confirmations` and `max_reorg_depth`.
-    l1_depths: (u64, u64),
+    /// The node's `l1_confirmations`, `max_reorg_depth` and `final_depth`.
+    l1_depths: (u64, u64, u64),
 }
 
 /// Narrates a line of the scenario in `w` (as [`Progress::Note`]).
@@ -184,7 +184,26 @@ impl World {
         let r = deploy_rollup(&*l1, config, &observe).await?;
         let dir = tempfile::tempdir()?;
         let zk_slots = config.zk_slots;
-        Ok(Self { l1, r, node: None, dir, zk_slots, observe, l1_depths: (0, 2) })
+        Ok(Self { l1, r, node: None, dir, zk_slots, observe, l1_depths: (0, 2, 0) })
+    }
+
+    /// The node's JSON-RPC API over the running node's store, without a server.
+    ///
+    /// # Errors
+    /// No node running.
+    pub(super) fn rpc(&self) -> eyre::Result<tribunal_node::rpc::RpcApi<DevL1>> {
+        let node = self.node.as_ref().ok_or_else(|| eyre::eyre!("no node runs"))?;
+        let (inbox, finality, game) = node.contracts();
+        Ok(tribunal_node::rpc::RpcApi::new(
+            self.l1.clone(),
+            node.store.clone(),
+            None,
+            inbox,
+            finality,
+            game,
+        )
+        .with_final_depth(node.final_depth())
+        .with_reorgs(node.reorgs()))
     }
 
     /// Narrates `line`.
@@ -196,7 +215,8 @@ impl World {
     pub(super) async fn start(&mut self, services: Services) -> eyre::Result<()> {
         self.stop().await;
         let mut config = self.r.node_config(self.dir.path().to_owned(), self.zk_slots, services);
-        (config.sequencer.l1_confirmations, config.max_reorg_depth) = self.l1_depths;
+        (config.sequencer.l1_confirmations, config.max_reorg_depth, config.final_depth) =
+            self.l1_depths;
         self.node = Some(Node::start(
             self.l1.clone(),
             config,

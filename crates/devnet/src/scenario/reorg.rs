@@ -17,7 +17,7 @@ use ark_std::rand::{Rng, SeedableRng, rngs::StdRng};
 use tribunal_contracts::{DisputeGame, Inbox, MultiProofFinality};
 use tribunal_dispute::Action;
 use tribunal_l1::{L1, L1Dev, L1Receipt, L1Tx, view};
-use tribunal_node::{Event, Services, follow::Resent, zk::ZkOutcome};
+use tribunal_node::{Event, Services, follow::Resent, rpc::TribunalApiServer, zk::ZkOutcome};
 use tribunal_primitives::{PrivateKey, Tx};
 
 use super::{World, narrate, say};
@@ -26,6 +26,8 @@ use super::{World, narrate, say};
 const CONFIRMATIONS: u64 = 4;
 /// Deeper reorgs are a critical alert.
 const MAX_REORG_DEPTH: u64 = 4;
+/// Blocks deep a finalization must be before the node reports it.
+const FINAL_DEPTH: u64 = 2;
 /// Depth of the random reorgs: 1 to this, below [`CONFIRMATIONS`].
 const RANDOM_DEPTH: u64 = 3;
 /// Users depositing while L1 reorgs at random.
@@ -63,12 +65,13 @@ async fn queue_length(w: &World) -> eyre::Result<u64> {
 
 /// Runs `l1-reorg` on `w` (deployed on an L1 that can reorg), with random reorgs `every` apart.
 pub(super) async fn l1_reorg(w: &mut World, every: Duration) -> eyre::Result<()> {
-    w.l1_depths = (CONFIRMATIONS, MAX_REORG_DEPTH);
+    w.l1_depths = (CONFIRMATIONS, MAX_REORG_DEPTH, FINAL_DEPTH);
     w.start(Services::ALL).await?;
     say!(
         w,
-        "the node runs every service; it takes L1 messages {CONFIRMATIONS} blocks deep and alerts \
-         on reorgs deeper than {MAX_REORG_DEPTH} blocks"
+        "the node runs every service; it takes L1 messages {CONFIRMATIONS} blocks deep, reports \
+         finality {FINAL_DEPTH} blocks deep, and alerts on reorgs deeper than {MAX_REORG_DEPTH} \
+         blocks"
     );
     events_for(w, Duration::from_millis(1_500)).await?;
 
@@ -144,6 +147,16 @@ pub(super) async fn l1_reorg(w: &mut World, every: Duration) -> eyre::Result<()>
         })
         .await?;
     let proof = proof_block(w, claim).await?;
+    eyre::ensure!(w.status(claim).await?.isFinal, "claim {claim} is not final on L1");
+    let rpc = w.rpc()?;
+    let info = rpc.get_claim(claim).await.map_err(|e| eyre::eyre!("{e:?}"))?;
+    let deep = w.l1.head().await?.number >= proof + FINAL_DEPTH;
+    eyre::ensure!(
+        info.is_final == deep,
+        "the RPC calls claim {claim} final: {}, {FINAL_DEPTH} blocks deep: {deep}",
+        info.is_final
+    );
+    say!(w, "claim {claim} is final on L1 in block {proof}; the RPC says: {}", info.explanation);
     let depth = w.l1.head().await?.number - proof + 1;
     w.l1.reorg(depth, &[]).await?;
     say!(w, "L1 reorgs {depth} blocks: claim {claim}'s proof (block {proof}) is gone");
@@ -155,13 +168,14 @@ pub(super) async fn l1_reorg(w: &mut World, every: Duration) -> eyre::Result<()>
         _ => None,
     })
     .await?;
-    w.until("the claim final again", |e| match e {
-        Event::Finalized(f) if f.claim == claim => Some(()),
-        _ => None,
-    })
-    .await?;
+    reported_final(w, claim).await?;
     let s = w.show("after the reorg", claim).await?;
     eyre::ensure!(s.isFinal && s.zk && s.tee, "claim {claim} is not final through ZK + TEE");
+    let info = rpc.get_claim(claim).await.map_err(|e| eyre::eyre!("{e:?}"))?;
+    eyre::ensure!(info.is_final, "the RPC does not call claim {claim} final: {}", info.explanation);
+    say!(w, "{FINAL_DEPTH} blocks later the watcher and the RPC report it final");
+    // The API holds the node's store open: closed before the node restarts.
+    drop(rpc);
 
     // A dispute move dropped is made again. The provers pause, so that the batch stays open.
     w.start(Services { zk: false, tee: false, ..Services::ALL }).await?;
@@ -195,11 +209,7 @@ pub(super) async fn l1_reorg(w: &mut World, every: Duration) -> eyre::Result<()>
     eyre::ensure!(game.windowStartsAt != 0, "claim {wrong} has no game on L1");
     say!(w, "the challenger challenges claim {wrong} again: its game is on L1");
     w.start(Services::ALL).await?;
-    w.until("the honest claim final", |e| match e {
-        Event::Finalized(f) if f.claim == honest => Some(()),
-        _ => None,
-    })
-    .await?;
+    reported_final(w, honest).await?;
     say!(w, "with its provers back, the node makes claim {honest} final at once");
 
     // 3. A reorg deeper than max_reorg_depth is a critical alert.
@@ -218,6 +228,27 @@ pub(super) async fn l1_reorg(w: &mut World, every: Duration) -> eyre::Result<()>
 
     // 4. Random reorgs under deposits.
     random_reorgs(w, every, bob_key).await
+}
+
+/// Waits until the node reports claim `id` final, mining a block now and then: the report
+/// waits for [`FINAL_DEPTH`] blocks, and a quiet dev chain mines none by itself.
+async fn reported_final(w: &mut World, id: u64) -> eyre::Result<()> {
+    let deadline = std::time::Instant::now() + super::PATIENCE;
+    loop {
+        let events = events_for(w, Duration::from_millis(300)).await?;
+        if events.iter().any(|e| matches!(e, Event::Finalized(f) if f.claim == id)) {
+            return Ok(());
+        }
+        let status = w.status(id).await?;
+        eyre::ensure!(
+            std::time::Instant::now() < deadline,
+            "claim {id} was never reported final (on L1: {})",
+            tribunal_node::rpc::model_status(&status)
+        );
+        if status.isFinal {
+            w.l1.mine().await?;
+        }
+    }
 }
 
 /// The block of claim `id`'s ZK approval on the canonical chain.
