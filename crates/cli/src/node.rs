@@ -97,7 +97,7 @@ max_wait_ms = 2000                    # seal once the oldest pending transaction
 max_mempool = 65536
 max_pending_per_sender = 64           # one account cannot fill the mempool
 hold_for_prover_ms = 60000            # with the ZK prover here: hold a due batch while it is busy (0: never)
-l1_confirmations = 0                  # blocks deep an L1 message must be before a batch takes it (Ethereum: 2+)
+l1_confirmations = 2                  # blocks deep an L1 message must be before a batch takes it (at least max_reorg_depth)
 
 [zk]                                  # optional
 slots = 32                            # the largest circuit size the deployed verifier checks
@@ -299,8 +299,10 @@ pub struct SequencerFile {
 }
 
 impl Default for SequencerFile {
+    /// [`SequencerConfig::default`], except that a node's file takes L1 messages 2 blocks deep
+    /// (the library and the devnet, on chains that mine only when sent to, take them at once).
     fn default() -> Self {
-        SequencerConfig::default().into()
+        Self { l1_confirmations: 2, ..SequencerConfig::default().into() }
     }
 }
 

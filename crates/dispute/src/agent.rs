@@ -11,7 +11,7 @@ use std::{collections::BTreeMap, sync::Arc, time::Duration};
 use alloy::signers::local::PrivateKeySigner;
 use alloy_eips::eip4844::Blob;
 use alloy_primitives::{Address, B256, Bytes, U256};
-use alloy_sol_types::SolCall;
+use alloy_sol_types::{SolCall, SolEvent};
 use tribunal_contracts::{
     DisputeGame::{self, BlobElement},
     Inbox, MultiProofFinality, StfStep,
@@ -489,11 +489,26 @@ impl<L: L1> Player<L> {
         Ok(self.game_view(call).await?.posted)
     }
 
-    async fn rewind(&mut self) -> Result<(), AgentError> {
-        let claims = view(&self.l1, self.contracts.finality, MultiProofFinality::claimCountCall {})
+    /// Rewinds after a reorg from block `fork`: to the lowest claim and position created at or
+    /// after it on the new chain (they may reuse dropped ids), or to the counts.
+    async fn rewind(&mut self, fork: u64) -> Result<(), AgentError> {
+        let count = view(&self.l1, self.contracts.finality, MultiProofFinality::claimCountCall {})
             .await?
             .to::<u64>();
-        let nodes = self.game_view(DisputeGame::nodeCountCall {}).await?.to::<u64>();
+        let proposed =
+            self.l1.logs(self.contracts.finality, fork).await?.into_iter().filter_map(|l| {
+                MultiProofFinality::ClaimProposed::decode_log(&l.log).ok().map(|e| e.id.to::<u64>())
+            });
+        let claims = proposed.chain([count]).min().unwrap_or(count);
+        let count = self.game_view(DisputeGame::nodeCountCall {}).await?.to::<u64>();
+        // A game's root is written with its first challenge, whose move names it as parent.
+        let moved = self.l1.logs(self.contracts.game, fork).await?.into_iter().filter_map(|l| {
+            DisputeGame::Move::decode_log(&l.log).ok().map(|m| {
+                let node = m.node.to::<u64>();
+                if m.kind == kind::CHALLENGE { m.parent.to::<u64>().min(node) } else { node }
+            })
+        });
+        let nodes = moved.chain([count]).min().unwrap_or(count);
         self.store.rewind(claims, nodes)?;
         Ok(())
     }
@@ -787,14 +802,15 @@ impl<L: L1> Challenger<L> {
     pub async fn run(mut self, interval: Duration, shutdown: tokio::sync::watch::Receiver<bool>) {
         every(interval, shutdown, "challenger", async || self.poll().await).await;
     }
-    /// After an L1 reorg: forgets what it judged and followed past the claims and positions
-    /// still on L1 ([`DisputeStore::rewind`]). A move of its own that the reorg dropped is made
-    /// again on the next poll, since it answers every position the chain shows unanswered.
+    /// After an L1 reorg from block `fork`: forgets what it judged and followed from the lowest
+    /// claim and position created at or after `fork` on the new chain, and past the counts
+    /// ([`DisputeStore::rewind`]). A move of its own that the reorg dropped is made again on the
+    /// next poll, since it answers every position the chain shows unanswered.
     ///
     /// # Errors
-    /// [`AgentError`] when L1 or the store fails; retried at the next reorg notice.
-    pub async fn rewind(&mut self) -> Result<(), AgentError> {
-        self.p.rewind().await
+    /// [`AgentError`] when L1 or the store fails.
+    pub async fn rewind(&mut self, fork: u64) -> Result<(), AgentError> {
+        self.p.rewind(fork).await
     }
 }
 
@@ -831,13 +847,14 @@ impl<L: L1> Defender<L> {
     pub async fn run(mut self, interval: Duration, shutdown: tokio::sync::watch::Receiver<bool>) {
         every(interval, shutdown, "defender", async || self.poll().await).await;
     }
-    /// After an L1 reorg: forgets what it judged and followed past the claims and positions
-    /// still on L1 ([`DisputeStore::rewind`]). A move of its own that the reorg dropped is made
-    /// again on the next poll, since it answers every position the chain shows unanswered.
+    /// After an L1 reorg from block `fork`: forgets what it judged and followed from the lowest
+    /// claim and position created at or after `fork` on the new chain, and past the counts
+    /// ([`DisputeStore::rewind`]). A move of its own that the reorg dropped is made again on the
+    /// next poll, since it answers every position the chain shows unanswered.
     ///
     /// # Errors
-    /// [`AgentError`] when L1 or the store fails; retried at the next reorg notice.
-    pub async fn rewind(&mut self) -> Result<(), AgentError> {
-        self.p.rewind().await
+    /// [`AgentError`] when L1 or the store fails.
+    pub async fn rewind(&mut self, fork: u64) -> Result<(), AgentError> {
+        self.p.rewind(fork).await
     }
 }

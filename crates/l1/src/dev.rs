@@ -410,7 +410,11 @@ impl Chain {
         let logs = result.into_logs();
         let block_number = self.number;
         let block_hash = self.hashes[block_number as usize];
-        self.logs.extend(logs.iter().map(|log| L1Log { block_number, log: log.clone() }));
+        self.logs.extend(logs.iter().map(|log| L1Log {
+            block_number,
+            block_hash,
+            log: log.clone(),
+        }));
         Ok(L1Receipt {
             tx_hash: signed.hash,
             block_number,
@@ -441,7 +445,16 @@ impl Chain {
                 self.reorg_window
             )));
         }
+        if replay.len() as u64 > depth {
+            return Err(L1Error::InvalidTx(format!(
+                "{} transactions to replay in {depth} blocks: one per block",
+                replay.len()
+            )));
+        }
         let dropped: Vec<Mined> = self.recent.drain(self.recent.len() - depth as usize..).collect();
+        // Each dropped block's timestamp, kept by the block mined at its height.
+        let times: Vec<u64> =
+            dropped.iter().skip(1).map(|m| m.before.timestamp).chain([self.timestamp]).collect();
         let mut again = Vec::with_capacity(replay.len());
         for hash in replay {
             let found = dropped.iter().find_map(|m| m.tx.as_ref().filter(|(.., h)| h == hash));
@@ -462,14 +475,21 @@ impl Chain {
         self.next_timestamp = None;
         self.forks += 1;
         tracing::warn!(target: "tribunal::l1", depth, replayed = again.len(), "dev L1 reorg");
+        let mut times = times.into_iter();
         for (signer, tx) in again {
-            // A replayed transaction that no longer applies (its nonce was taken) is left out,
-            // as a real chain would.
+            self.next_timestamp = times.next();
+            // A replayed transaction that now reverts is left out, and its block stays empty.
+            let at = self.number;
             if let Err(e) = self.send(&signer, tx) {
                 tracing::debug!(target: "tribunal::l1", error = %e, "replayed transaction left out");
+                if self.number == at {
+                    let before = self.snapshot();
+                    self.seal(0, before, None);
+                }
             }
         }
         while self.number < height {
+            self.next_timestamp = times.next();
             let before = self.snapshot();
             self.seal(0, before, None);
         }

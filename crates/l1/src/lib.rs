@@ -233,6 +233,9 @@ pub async fn view<C: alloy_sol_types::SolCall>(
 pub struct L1Log {
     /// Block number.
     pub block_number: u64,
+    /// Block hash: a reader that keeps what it derived from the log can check, with
+    /// [`L1::block_hash`], that a reorg has not dropped it.
+    pub block_hash: B256,
     /// The log (address, topics, data).
     pub log: Log,
 }
@@ -315,11 +318,14 @@ pub trait L1Dev: L1 {
     /// Reorganizes the chain: drops the last `depth` blocks and mines `depth` new ones at the same
     /// heights, with other hashes. The new blocks re-include, in order, the transactions of the
     /// dropped ones that `replay` names (one per block, the surplus in the last); every other
-    /// dropped transaction is gone, as if it had never been sent. Anvil's `anvil_reorg`.
+    /// dropped transaction is gone, as if it had never been sent. Anvil's `anvil_reorg`. The
+    /// embedded chain keeps the dropped blocks' timestamps, re-signs each replayed transaction
+    /// with its sender's nonce on the new chain, and leaves out one that now reverts.
     ///
     /// # Errors
     /// [`L1Error::InvalidTx`] when `depth` is 0, deeper than the chain or than the embedded
-    /// chain's reorg window ([`DevL1::with_reorg_window`]), or `replay` names a transaction not in
-    /// the dropped blocks; the node's refusal (RPC backend).
+    /// chain's reorg window ([`DevL1::with_reorg_window`]), `replay` names a transaction not in
+    /// the dropped blocks, or more than `depth` of them (embedded chain: one per block); the
+    /// node's refusal (RPC backend).
     fn reorg(&self, depth: u64, replay: &[B256]) -> impl Future<Output = L1Result<()>> + Send;
 }

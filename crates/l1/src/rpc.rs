@@ -209,7 +209,11 @@ impl L1 for RpcL1 {
         let logs = self.provider.get_logs(&filter).await.map_err(transport)?;
         Ok(logs
             .into_iter()
-            .map(|l| L1Log { block_number: l.block_number.unwrap_or_default(), log: l.inner })
+            .map(|l| L1Log {
+                block_number: l.block_number.unwrap_or_default(),
+                block_hash: l.block_hash.unwrap_or_default(),
+                log: l.inner,
+            })
             .collect())
     }
 }

@@ -196,6 +196,7 @@ async fn reorg_suite(l1: &(impl L1Dev + 'static)) {
     l1.reorg(3, &[kept.tx_hash]).await.unwrap();
     let after = l1.head().await.unwrap();
     assert_eq!(after.number, before.number, "a reorg keeps the height");
+    assert!(after.timestamp >= start.timestamp, "time never goes back");
     assert_ne!(after.hash, before.hash);
     assert_ne!(l1.block_hash(dropped.block_number).await.unwrap(), Some(dropped.block_hash));
     assert_eq!(l1.block_hash(start.number).await.unwrap(), Some(start.hash), "ancestor kept");

@@ -26,6 +26,7 @@ use std::{
 use alloy::signers::local::PrivateKeySigner;
 use alloy_eips::eip4844::Blob;
 use alloy_primitives::{Address, B256, Bytes, U256};
+use alloy_sol_types::SolEvent;
 use tribunal_contracts::MultiProofFinality;
 use tribunal_l1::{L1, L1Error, L1Head, L1Log, L1Receipt, L1Result, L1Tx, view};
 
@@ -34,6 +35,13 @@ use crate::{Store, StoreError};
 /// How many of the latest L1 blocks the follower remembers: the deepest reorg it can measure.
 /// Deeper ones are reported as deeper than this, and critical.
 pub const KEPT_BLOCKS: u64 = 256;
+
+/// The services whose rewinds must survive a restart ([`Store::unhandled_fork`]): what they
+/// keep (sent records, dispute marks) outlives the process.
+pub const REWINDING: [&str; 4] = ["zk", "tee", "challenger", "defender"];
+
+/// The services that record what they send ([`Store::record_sent`]).
+pub const SENT_BY: [&str; 2] = ["zk", "tee"];
 
 /// A reorg the follower noticed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -145,6 +153,8 @@ pub struct Follower<L> {
     max_depth: u64,
     reorgs: Reorgs,
     seen: BTreeMap<u64, B256>,
+    /// The head at which the provers' sent records were last pruned.
+    pruned_at: u64,
 }
 
 /// Why a follower's poll failed (retried on the next poll).
@@ -172,12 +182,12 @@ impl<L: L1> Follower<L> {
         reorgs: Reorgs,
     ) -> Result<Self, StoreError> {
         let mut seen = store.l1_blocks()?;
-        for service in ["zk", "tee"] {
+        for service in SENT_BY {
             for sent in store.sent(service)? {
                 seen.insert(sent.block, sent.hash);
             }
         }
-        Ok(Self { l1, store, max_depth, reorgs, seen })
+        Ok(Self { l1, store, max_depth, reorgs, seen, pruned_at: 0 })
     }
 
     /// Reads the head; when the last block seen is no longer canonical, returns (and publishes)
@@ -187,24 +197,38 @@ impl<L: L1> Follower<L> {
     /// [`FollowError`]; nothing is recorded then.
     pub async fn poll(&mut self) -> Result<Option<Reorg>, FollowError> {
         let landed = self.reorgs.take_landed();
-        if !landed.is_empty() {
-            self.store.follow_l1_blocks(u64::MAX, 0, &landed)?;
-            self.seen.extend(landed);
+        if let Err(e) = self.store.follow_l1_blocks(u64::MAX, 0, &landed) {
+            // Kept for the next poll.
+            for (n, hash) in landed {
+                self.reorgs.landed(n, hash);
+            }
+            return Err(e.into());
         }
+        self.seen.extend(landed.iter().copied());
         let head = self.l1.head().await?;
         let Some((&tip, _)) = self.seen.last_key_value() else {
             self.record(head.number, head.number, &[(head.number, head.hash)])?;
             return Ok(None);
         };
-        if tip == head.number && self.seen.get(&tip) == Some(&head.hash) {
+        if tip == head.number && self.seen.get(&tip) == Some(&head.hash) && landed.is_empty() {
             return Ok(None);
         }
-        // The newest block seen that is still canonical.
+        if head.number < tip && self.l1.block_hash(tip).await? == self.seen.get(&tip).copied() {
+            // A lagging endpoint (a load balancer's stale node), not a shorter chain.
+            return Ok(None);
+        }
+        // The newest block seen that is still canonical, and below any landed block that is not:
+        // a block only a service saw may have been replaced before this poll.
         let mut ancestor = None;
         for (&n, &hash) in self.seen.iter().rev() {
             if n <= head.number && self.l1.block_hash(n).await? == Some(hash) {
                 ancestor = Some(n);
                 break;
+            }
+        }
+        for (n, hash) in landed {
+            if ancestor.is_some_and(|a| n <= a) && self.l1.block_hash(n).await? != Some(hash) {
+                ancestor = n.checked_sub(1);
             }
         }
         let first = *self.seen.keys().next().expect("not empty");
@@ -224,7 +248,16 @@ impl<L: L1> Follower<L> {
         }
         add.push((head.number, head.hash));
         self.record(from.saturating_sub(1), head.number, &add)?;
+        if head.number >= self.pruned_at + KEPT_BLOCKS / 4 {
+            // The provers' records of what they sent, past any reorg followed, go.
+            for service in SENT_BY {
+                self.store.prune_sent(service, head.number.saturating_sub(KEPT_BLOCKS))?;
+            }
+            self.pruned_at = head.number;
+        }
         if let Some(r) = reorg {
+            // Persisted first: a restart before a service has rewound still rewinds it.
+            self.store.add_unhandled_fork(&REWINDING, r.fork)?;
             self.reorgs.publish(r.fork);
             metrics::counter!("tribunal_l1_reorgs_total").increment(1);
             if r.critical {
@@ -257,6 +290,20 @@ impl<L: L1> Follower<L> {
     }
 }
 
+/// The claim id a claim cursor moves back to after a reorg from block `fork`: the lowest id
+/// proposed at or after `fork` on the new chain (it may reuse a dropped claim's id), or the claim
+/// count (the ids of dropped claims, taken by the next proposals).
+///
+/// # Errors
+/// [`L1Error`] when L1 cannot be read.
+pub async fn claims_from<L: L1>(l1: &L, finality: Address, fork: u64) -> Result<u64, L1Error> {
+    let count = view(l1, finality, MultiProofFinality::claimCountCall {}).await?.to::<u64>();
+    let proposed = l1.logs(finality, fork).await?.into_iter().filter_map(|l| {
+        MultiProofFinality::ClaimProposed::decode_log(&l.log).ok().map(|e| e.id.to::<u64>())
+    });
+    Ok(proposed.chain([count]).min().unwrap_or(count))
+}
+
 /// What [`resend_dropped`] did for one claim.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Resent {
@@ -273,9 +320,16 @@ pub enum Resent {
         /// The claim.
         claim: u64,
     },
-    /// The transaction's block was dropped and its claim is gone with it, or L1 now refuses it
-    /// (another claim took the id): forgotten; the prover handles the new claim afresh.
+    /// The transaction's block was dropped and L1 now refuses it (another claim took the id):
+    /// forgotten; the prover handles the new claim afresh.
     Refused {
+        /// The claim.
+        claim: u64,
+    },
+    /// The transaction's block was dropped with its claim's proposal, which is not back yet:
+    /// kept, and tried again at the next poll (the same claim proposed again takes the same
+    /// signature and proof, which bind the claim, not its id).
+    Waiting {
         /// The claim.
         claim: u64,
     },
@@ -311,10 +365,9 @@ pub async fn resend_dropped<L: L1>(
         let status = MultiProofFinality::statusOfCall { _id: U256::from(claim) };
         let status = match view(l1, finality, status).await {
             Ok(status) => status,
-            // No such claim any more.
+            // No such claim (yet): its proposal was dropped too.
             Err(L1Error::Revert(_)) => {
-                store.forget_sent(service, &[claim])?;
-                out.push(Resent::Refused { claim });
+                out.push(Resent::Waiting { claim });
                 continue;
             }
             Err(e) => return Err(e.into()),
@@ -419,5 +472,28 @@ mod tests {
         pay(&*l1).await;
         l1.reorg(1, &[]).await.unwrap();
         assert_eq!(blind.poll().await.unwrap(), None);
+    }
+
+    /// A block a service reports after the follower has moved past it, with a hash the chain no
+    /// longer has, is a reorg from that block; the fork is kept in the store until each service
+    /// has handled it.
+    #[tokio::test]
+    async fn landed_blocks_below_the_tip_are_checked_and_unhandled_forks_persist() {
+        let dir = tempfile::tempdir().unwrap();
+        let l1 = Arc::new(DevL1::with_reorg_window(16));
+        let reorgs = Reorgs::default();
+        let store = store(&dir);
+        let mut follower = Follower::new(l1.clone(), store.clone(), 8, reorgs.clone()).unwrap();
+        follower.poll().await.unwrap();
+        // The service's block, reported late with a hash the chain no longer has.
+        let receipt = pay(&*l1).await;
+        pay(&*l1).await;
+        follower.poll().await.unwrap();
+        reorgs.landed(receipt.block_number, B256::repeat_byte(1));
+        let r = follower.poll().await.unwrap().expect("the landed block is not canonical");
+        assert_eq!(r.fork, receipt.block_number);
+        assert_eq!(store.unhandled_fork("zk").unwrap(), Some(receipt.block_number));
+        store.handled_fork("zk").unwrap();
+        assert_eq!(store.unhandled_fork("zk").unwrap(), None);
     }
 }

@@ -370,7 +370,7 @@ struct FinalityEvents {
     /// Claim ids proposed per batch, in proposal order.
     claims: BTreeMap<u64, Vec<u64>>,
     /// The L1 block of each final claim's `Finalized` event.
-    final_block: BTreeMap<u64, u64>,
+    final_block: BTreeMap<u64, (u64, B256)>,
 }
 
 impl<L> std::fmt::Debug for RpcApi<L> {
@@ -430,9 +430,25 @@ impl<L: L1 + 'static> RpcApi<L> {
         if self.final_depth == 0 {
             return Ok(true);
         }
+        Ok(self.final_block(id).await?.is_some_and(|(_, deep)| deep))
+    }
+
+    /// The canonical L1 block of final claim `id`'s `Finalized` event, and whether it is
+    /// `final_depth` blocks deep. An event whose block a reorg dropped is not believed: the events
+    /// are read again.
+    async fn final_block(&self, id: u64) -> RpcResult<Option<(u64, bool)>> {
         let head = self.l1.head().await.map_err(internal)?.number;
-        let block = self.events().await?.final_block.get(&id).copied();
-        Ok(block.is_some_and(|b| b + self.final_depth <= head))
+        let Some((block, hash)) = self.events().await?.final_block.get(&id).copied() else {
+            return Ok(None);
+        };
+        if self.l1.block_hash(block).await.map_err(internal)? != Some(hash) {
+            let mut ev = self.events.lock().await;
+            ev.next_block = 0;
+            ev.claims.clear();
+            ev.final_block.clear();
+            return Ok(None);
+        }
+        Ok(Some((block, block + self.final_depth <= head)))
     }
 
     /// The final claim of `batch`, if it is final `final_depth` blocks deep.
@@ -477,7 +493,7 @@ impl<L: L1 + 'static> RpcApi<L> {
                         ids.push(id);
                     }
                 } else if let Ok(e) = MultiProofFinality::Finalized::decode_log(&l.log) {
-                    ev.final_block.insert(e.id.to::<u64>(), l.block_number);
+                    ev.final_block.insert(e.id.to::<u64>(), (l.block_number, l.block_hash));
                 }
             }
             ev.next_block = head + 1;
@@ -720,20 +736,25 @@ impl<L: L1 + 'static> TribunalApiServer for RpcApi<L> {
         let mut explanation = model.to_string();
         let mut final_block = None;
         let mut is_final = status.isFinal;
-        if status.isFinal
-            && let Some(&block) = self.events().await?.final_block.get(&id)
-        {
-            final_block = Some(block);
-            explanation += &format!(" (L1 block {block})");
-            let head = self.l1.head().await.map_err(internal)?.number;
-            if block + self.final_depth > head {
-                is_final = false;
-                explanation += &format!(
-                    "; not yet {} blocks deep ({} of {}): not reported final",
-                    self.final_depth,
-                    head - block,
-                    self.final_depth
-                );
+        if status.isFinal {
+            match self.final_block(id).await? {
+                Some((block, deep)) => {
+                    final_block = Some(block);
+                    explanation += &format!(" (L1 block {block})");
+                    if !deep {
+                        is_final = false;
+                        explanation += &format!(
+                            "; not yet {} blocks deep: not reported final",
+                            self.final_depth
+                        );
+                    }
+                }
+                // Final at the head, and its event not read yet: not believed before it is.
+                None if self.final_depth > 0 => {
+                    is_final = false;
+                    explanation += "; its finalization is not confirmed yet: not reported final";
+                }
+                None => {}
             }
         }
         Ok(ClaimInfo {

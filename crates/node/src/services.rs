@@ -25,7 +25,7 @@ use tribunal_zk::sizes::CircuitSizes;
 use crate::{
     Store, StoreError,
     batcher::{Batcher, Posted},
-    follow::{Follower, Reorg, Reorgs, Reported, Resent, resend_dropped},
+    follow::{Follower, Reorg, Reorgs, Reported, Resent, claims_from, resend_dropped},
     proposer::{Proposed, Proposer},
     sequencer::{ProverPace, Sealed, Sequencer, SequencerConfig},
     tee::{HeldAttestations, TeeOutcome, TeeProver},
@@ -169,6 +169,8 @@ enum ServiceError {
     Follow(#[from] crate::follow::FollowError),
     #[error(transparent)]
     L1(#[from] tribunal_l1::L1Error),
+    #[error(transparent)]
+    Agent(#[from] tribunal_dispute::AgentError),
 }
 
 /// Why the node could not start.
@@ -346,7 +348,8 @@ impl<L: L1 + 'static> Node<L> {
             let cursor = store.clone();
             let (l1, sender, finality, reorgs) =
                 (sends.clone(), keys.zk.clone(), config.finality, reorgs.clone());
-            let (mut seen, mut pending) = (0, None::<u64>);
+            // A reorg noticed before a restart, and not handled then, is handled now.
+            let (mut seen, mut pending) = (0, store.unhandled_fork("zk")?);
             tasks.spawn(drive("zk prover", every, stop.clone(), tx.clone(), async move || {
                 let mut events = Vec::new();
                 // Kept until the re-sending succeeds: a failed one is retried at the next poll.
@@ -356,12 +359,19 @@ impl<L: L1 + 'static> Node<L> {
                     let again =
                         resend_dropped(&*l1, &cursor, "zk", &sender, finality, fork, needed)
                             .await?;
+                    let waiting = again.iter().any(|r| matches!(r, Resent::Waiting { .. }));
                     events.extend(
-                        again.into_iter().map(|resent| Event::Resent { service: "zk", resent }),
+                        again
+                            .into_iter()
+                            .filter(|r| !matches!(r, Resent::Waiting { .. }))
+                            .map(|resent| Event::Resent { service: "zk", resent }),
                     );
-                    zk.rewind(claim_count(&*l1, finality).await?);
+                    zk.rewind(claims_from(&*l1, finality, fork).await?);
                     cursor.set_cursor("zk", zk.next_claim())?;
-                    pending = None;
+                    if !waiting {
+                        pending = None;
+                        cursor.handled_fork("zk")?;
+                    }
                 }
                 let done = zk.poll().await?;
                 if let Some((claim, _)) = done.last() {
@@ -390,7 +400,8 @@ impl<L: L1 + 'static> Node<L> {
             let held = held.map(|(h, _)| h);
             let (l1, sender, finality, reorgs) =
                 (sends.clone(), keys.tee.clone(), config.finality, reorgs.clone());
-            let (mut seen, mut pending) = (0, None::<u64>);
+            // A reorg noticed before a restart, and not handled then, is handled now.
+            let (mut seen, mut pending) = (0, store.unhandled_fork("tee")?);
             tasks.spawn(drive("tee prover", every, stop.clone(), tx.clone(), async move || {
                 let mut events = Vec::new();
                 // Kept until the re-sending succeeds: a failed one is retried at the next poll.
@@ -400,11 +411,21 @@ impl<L: L1 + 'static> Node<L> {
                     let again =
                         resend_dropped(&*l1, &cursor, "tee", &sender, finality, fork, needed)
                             .await?;
+                    let waiting = again.iter().any(|r| matches!(r, Resent::Waiting { .. }));
                     events.extend(
-                        again.into_iter().map(|resent| Event::Resent { service: "tee", resent }),
+                        again
+                            .into_iter()
+                            .filter(|r| !matches!(r, Resent::Waiting { .. }))
+                            .map(|resent| Event::Resent { service: "tee", resent }),
                     );
-                    tee.rewind(claim_count(&*l1, finality).await?);
-                    pending = None;
+                    tee.rewind(claims_from(&*l1, finality, fork).await?);
+                    let next = tee.next_claim();
+                    let lowest = held.as_ref().and_then(HeldAttestations::lowest);
+                    cursor.set_cursor("tee", lowest.map_or(next, |h| h.min(next)))?;
+                    if !waiting {
+                        pending = None;
+                        cursor.handled_fork("tee")?;
+                    }
                 }
                 let done = tee.poll().await?;
                 // A held signature lives in memory: the cursor stays at the lowest held claim,
@@ -430,15 +451,19 @@ impl<L: L1 + 'static> Node<L> {
                 genesis.clone(),
                 DisputeStore::open(dir.join("challenger.redb"))?,
             );
-            let (notices, mut seen, mut rewind) = (reorgs.clone(), 0, false);
+            // A reorg noticed before a restart, and not handled then, is handled now.
+            let (notices, mut seen, mut pending) =
+                (reorgs.clone(), 0, store.unhandled_fork("challenger")?);
+            let marks = store.clone();
             tasks.spawn(drive("challenger", every, stop.clone(), tx.clone(), async move || {
                 // Kept until the rewind succeeds: a failed one is retried at the next poll.
-                rewind |= notices.since(&mut seen).is_some();
-                if rewind {
-                    challenger.rewind().await?;
-                    rewind = false;
+                pending = pending.into_iter().chain(notices.since(&mut seen)).min();
+                if let Some(fork) = pending {
+                    challenger.rewind(fork).await?;
+                    marks.handled_fork("challenger")?;
+                    pending = None;
                 }
-                Ok::<_, tribunal_dispute::AgentError>(
+                Ok::<_, ServiceError>(
                     challenger
                         .poll()
                         .await?
@@ -455,15 +480,19 @@ impl<L: L1 + 'static> Node<L> {
                 genesis.clone(),
                 DisputeStore::open(dir.join("defender.redb"))?,
             );
-            let (notices, mut seen, mut rewind) = (reorgs.clone(), 0, false);
+            // A reorg noticed before a restart, and not handled then, is handled now.
+            let (notices, mut seen, mut pending) =
+                (reorgs.clone(), 0, store.unhandled_fork("defender")?);
+            let marks = store.clone();
             tasks.spawn(drive("defender", every, stop.clone(), tx.clone(), async move || {
                 // Kept until the rewind succeeds: a failed one is retried at the next poll.
-                rewind |= notices.since(&mut seen).is_some();
-                if rewind {
-                    defender.rewind().await?;
-                    rewind = false;
+                pending = pending.into_iter().chain(notices.since(&mut seen)).min();
+                if let Some(fork) = pending {
+                    defender.rewind(fork).await?;
+                    marks.handled_fork("defender")?;
+                    pending = None;
                 }
-                Ok::<_, tribunal_dispute::AgentError>(
+                Ok::<_, ServiceError>(
                     defender
                         .poll()
                         .await?
@@ -511,10 +540,4 @@ impl<L: L1 + 'static> Node<L> {
         let _ = self.shutdown.send(true);
         while self.tasks.join_next().await.is_some() {}
     }
-}
-
-/// `MultiProofFinality.claimCount()`.
-async fn claim_count<L: L1>(l1: &L, finality: Address) -> Result<u64, tribunal_l1::L1Error> {
-    let call = tribunal_contracts::MultiProofFinality::claimCountCall {};
-    Ok(tribunal_l1::view(l1, finality, call).await?.to::<u64>())
 }

@@ -698,6 +698,51 @@ impl Store {
         w.commit().map_err(StoreError::db)
     }
 
+    /// The first L1 block of the reorgs `service` has not handled yet, if any
+    /// ([`crate::follow::Follower`] sets it; the service clears it once it has rewound), so
+    /// that a restart between the two still rewinds.
+    ///
+    /// # Errors
+    /// [`StoreError::Db`].
+    pub fn unhandled_fork(&self, service: &str) -> Result<Option<u64>, StoreError> {
+        let r = self.db.begin_read().map_err(StoreError::db)?;
+        let meta = r.open_table(META).map_err(StoreError::db)?;
+        let key = format!("fork.{service}");
+        Ok(meta.get(key.as_str()).map_err(StoreError::db)?.map(|v| v.value()))
+    }
+
+    /// Records a reorg from block `fork` as not yet handled by each of `services` (keeping the
+    /// lower of it and one already recorded).
+    ///
+    /// # Errors
+    /// [`StoreError::Db`].
+    pub fn add_unhandled_fork(&self, services: &[&str], fork: u64) -> Result<(), StoreError> {
+        let w = self.db.begin_write().map_err(StoreError::db)?;
+        {
+            let mut meta = w.open_table(META).map_err(StoreError::db)?;
+            for service in services {
+                let key = format!("fork.{service}");
+                let old = meta.get(key.as_str()).map_err(StoreError::db)?.map(|v| v.value());
+                let fork = old.map_or(fork, |o| o.min(fork));
+                meta.insert(key.as_str(), fork).map_err(StoreError::db)?;
+            }
+        }
+        w.commit().map_err(StoreError::db)
+    }
+
+    /// `service` has handled the reorgs up to now.
+    ///
+    /// # Errors
+    /// [`StoreError::Db`].
+    pub fn handled_fork(&self, service: &str) -> Result<(), StoreError> {
+        let w = self.db.begin_write().map_err(StoreError::db)?;
+        {
+            let mut meta = w.open_table(META).map_err(StoreError::db)?;
+            meta.remove(format!("fork.{service}").as_str()).map_err(StoreError::db)?;
+        }
+        w.commit().map_err(StoreError::db)
+    }
+
     /// The L1 blocks the node followed (number → hash), oldest first.
     ///
     /// # Errors
@@ -783,6 +828,17 @@ impl Store {
             });
         }
         Ok(out)
+    }
+
+    /// Forgets what `service` sent in blocks below `block`: no reorg the node follows reaches
+    /// them.
+    ///
+    /// # Errors
+    /// [`StoreError::Db`].
+    pub fn prune_sent(&self, service: &str, block: u64) -> Result<(), StoreError> {
+        let old: Vec<u64> =
+            self.sent(service)?.into_iter().filter(|s| s.block < block).map(|s| s.claim).collect();
+        self.forget_sent(service, &old)
     }
 
     /// Forgets what `service` sent for `claims`.

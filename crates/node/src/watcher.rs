@@ -14,7 +14,7 @@ use alloy_sol_types::SolCall;
 use tribunal_contracts::MultiProofFinality;
 use tribunal_l1::{L1, L1Error, L1Tx, view};
 
-use crate::follow::Reorgs;
+use crate::follow::{Reorgs, claims_from};
 
 /// How a claim became final (`MultiProofFinality.PATH_*`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -74,6 +74,8 @@ pub struct Watcher<L> {
     first_open: u64,
     reported: BTreeSet<u64>,
     reorgs: Option<(Reorgs, usize)>,
+    /// The first block of a reorg not handled yet.
+    fork: Option<u64>,
     /// Blocks deep a claim must have been final before it is reported.
     final_depth: u64,
     /// The head block at which each claim not yet reported was first seen final.
@@ -90,6 +92,7 @@ impl<L: L1> Watcher<L> {
             first_open: 0,
             reported: BTreeSet::new(),
             reorgs: None,
+            fork: None,
             final_depth: 0,
             final_seen: std::collections::BTreeMap::new(),
         }
@@ -119,11 +122,17 @@ impl<L: L1> Watcher<L> {
     /// # Errors
     /// [`L1Error`] when reading L1 or a `finalize` call fails (retried next time).
     pub async fn poll(&mut self) -> Result<Vec<Finalized>, L1Error> {
-        if let Some((reorgs, seen)) = &mut self.reorgs
-            && reorgs.since(seen).is_some()
-        {
+        if let Some((reorgs, seen)) = &mut self.reorgs {
+            self.fork = self.fork.into_iter().chain(reorgs.since(seen)).min();
+        }
+        if let Some(fork) = self.fork {
+            // Claims proposed on the new chain may reuse the ids of dropped ones: those are
+            // reported afresh.
+            let from = claims_from(&self.l1, self.finality, fork).await?;
+            self.reported.retain(|id| *id < from);
             self.first_open = 0;
             self.final_seen.clear();
+            self.fork = None;
         }
         let head = if self.final_depth > 0 { self.l1.head().await?.number } else { 0 };
         let count =
@@ -149,13 +158,15 @@ impl<L: L1> Watcher<L> {
                     let tx = L1Tx::call(self.finality, path_finalize(id));
                     let receipt = self.l1.send(&self.sender, tx).await?;
                     gas = receipt.gas_used;
+                    // Depth counts from the block that finalized it.
+                    self.final_seen.insert(id, receipt.block_number);
                     status_final = true;
                 }
             }
             let mut deep = true;
             if status_final && !self.reported.contains(&id) {
                 let seen = *self.final_seen.entry(id).or_insert(head);
-                deep = head >= seen + self.final_depth;
+                deep = self.final_depth == 0 || head >= seen + self.final_depth;
             }
             if status_final && deep && !self.reported.contains(&id) {
                 self.final_seen.remove(&id);

@@ -288,8 +288,10 @@ async fn random_reorgs(w: &mut World, every: Duration, bob: PrivateKey) -> eyre:
             while !stop.load(Ordering::Relaxed) {
                 tokio::time::sleep(every).await;
                 let depth = rng.gen_range(1..=RANDOM_DEPTH);
-                // Users' transactions come back, as from a real mempool; the node's do not.
-                if l1.reorg_keeping(depth, |from| *from == user).is_ok() {
+                // Users' transactions come back, as from a real mempool; the node's in half of
+                // the reorgs, racing its own re-sending.
+                let node_too = rng.gen_bool(0.5);
+                if l1.reorg_keeping(depth, |from| node_too || *from == user).is_ok() {
                     count.fetch_add(1, Ordering::Relaxed);
                 }
             }
@@ -298,7 +300,7 @@ async fn random_reorgs(w: &mut World, every: Duration, bob: PrivateKey) -> eyre:
     say!(
         w,
         "L1 now reorgs 1–{RANDOM_DEPTH} blocks every {} ms, re-including users' transactions \
-         and none of the node's, while {RANDOM_USERS} users deposit",
+         always and the node's in half of the reorgs, while {RANDOM_USERS} users deposit",
         every.as_millis()
     );
     let mut keys = vec![bob];
