@@ -60,7 +60,8 @@ pub enum Command {
     /// Run the rollup with one part changed (a leg down, …) and check the outcome.
     #[command(after_help = "Examples:
   tribunal scenario tee-down              the TEE prover is down: every batch final via ZK + OP
-  tribunal scenario poisoned-batch        garbage and unpayable messages are skipped by every leg")]
+  tribunal scenario poisoned-batch        garbage and unpayable messages are skipped by every leg
+  tribunal scenario l1-reorg --reorg-every-ms 500   L1 reorgs under the node; nothing lost or sent twice")]
     Scenario(scenario::ScenarioArgs),
     /// L2 keys and signed transactions.
     #[command(subcommand)]
