@@ -37,8 +37,8 @@ use crate::{Store, StoreError};
 pub const KEPT_BLOCKS: u64 = 256;
 
 /// The services whose rewinds must survive a restart ([`Store::unhandled_fork`]): what they
-/// keep (sent records, dispute marks) outlives the process.
-pub const REWINDING: [&str; 4] = ["zk", "tee", "challenger", "defender"];
+/// keep (sealed batches, sent records, dispute marks) outlives the process.
+pub const REWINDING: [&str; 5] = ["sequencer", "zk", "tee", "challenger", "defender"];
 
 /// The services that record what they send ([`Store::record_sent`]).
 pub const SENT_BY: [&str; 2] = ["zk", "tee"];

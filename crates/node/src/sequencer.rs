@@ -282,7 +282,8 @@ impl<L: L1> Sequencer<L> {
             queued: Vec::new(),
             from_block: 0,
             reorgs_seen: 0,
-            check_queue: false,
+            // A reorg noticed before a restart is checked after it.
+            check_queue: store.unhandled_fork("sequencer")?.is_some(),
             oldest,
             pending: HashMap::new(),
         };
@@ -400,6 +401,7 @@ impl<L: L1> Sequencer<L> {
             return Err(SealError::QueueDiverged { consumed });
         }
         self.lock().check_queue = false;
+        self.store.handled_fork("sequencer")?;
         Ok(())
     }
 

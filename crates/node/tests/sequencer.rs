@@ -388,6 +388,13 @@ fn deposits_are_taken_confirmed_and_a_deeper_reorg_stops_sealing() {
         assert!(matches!(err, SealError::QueueDiverged { consumed: 1 }), "{err}");
         assert!(seq.poll(true).await.is_err(), "and stays stopped");
         assert_eq!(store.head().unwrap(), BatchNumber(1), "nothing else sealed");
+
+        // A restart does not forget it: the follower kept the reorg as unhandled.
+        store.add_unhandled_fork(&["sequencer"], head - 3).unwrap();
+        drop(seq);
+        let seq = Sequencer::new(l1.clone(), sys.d.inbox, store.clone(), config).unwrap();
+        let err = seq.poll(true).await.unwrap_err();
+        assert!(matches!(err, SealError::QueueDiverged { .. }), "after a restart too: {err}");
     });
 }
 
