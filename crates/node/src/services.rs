@@ -356,17 +356,10 @@ impl<L: L1 + 'static> Node<L> {
                 pending = pending.into_iter().chain(reorgs.since(&mut seen)).min();
                 if let Some(fork) = pending {
                     let needed = |s: &Status| !(s.zk || s.isFinal || s.superseded);
-                    let again =
-                        resend_dropped(&*l1, &cursor, "zk", &sender, finality, fork, needed)
-                            .await?;
-                    let waiting = again.iter().any(|r| matches!(r, Resent::Waiting { .. }));
-                    events.extend(
-                        again
-                            .into_iter()
-                            .filter(|r| !matches!(r, Resent::Waiting { .. }))
-                            .map(|resent| Event::Resent { service: "zk", resent }),
-                    );
-                    zk.rewind(claims_from(&*l1, finality, fork).await?);
+                    let (again, rewind_to, waiting) =
+                        after_reorg(&*l1, &cursor, "zk", &sender, finality, fork, needed).await?;
+                    events.extend(again);
+                    zk.rewind(rewind_to);
                     cursor.set_cursor("zk", zk.next_claim())?;
                     if !waiting {
                         pending = None;
@@ -408,17 +401,10 @@ impl<L: L1 + 'static> Node<L> {
                 pending = pending.into_iter().chain(reorgs.since(&mut seen)).min();
                 if let Some(fork) = pending {
                     let needed = |s: &Status| !(s.tee || s.isFinal || s.superseded);
-                    let again =
-                        resend_dropped(&*l1, &cursor, "tee", &sender, finality, fork, needed)
-                            .await?;
-                    let waiting = again.iter().any(|r| matches!(r, Resent::Waiting { .. }));
-                    events.extend(
-                        again
-                            .into_iter()
-                            .filter(|r| !matches!(r, Resent::Waiting { .. }))
-                            .map(|resent| Event::Resent { service: "tee", resent }),
-                    );
-                    tee.rewind(claims_from(&*l1, finality, fork).await?);
+                    let (again, rewind_to, waiting) =
+                        after_reorg(&*l1, &cursor, "tee", &sender, finality, fork, needed).await?;
+                    events.extend(again);
+                    tee.rewind(rewind_to);
                     let next = tee.next_claim();
                     let lowest = held.as_ref().and_then(HeldAttestations::lowest);
                     cursor.set_cursor("tee", lowest.map_or(next, |h| h.min(next)))?;
@@ -540,4 +526,26 @@ impl<L: L1 + 'static> Node<L> {
         let _ = self.shutdown.send(true);
         while self.tasks.join_next().await.is_some() {}
     }
+}
+
+/// A prover's part after a reorg from block `fork`: re-sends what the reorg dropped
+/// ([`resend_dropped`]). Returns the events to report, the claim its cursor moves back to
+/// ([`claims_from`]), and whether a dropped transaction still waits for its claim's proposal.
+async fn after_reorg<L: L1>(
+    l1: &L,
+    store: &Store,
+    service: &'static str,
+    sender: &PrivateKeySigner,
+    finality: Address,
+    fork: u64,
+    needed: fn(&Status) -> bool,
+) -> Result<(Vec<Event>, u64, bool), ServiceError> {
+    let again = resend_dropped(l1, store, service, sender, finality, fork, needed).await?;
+    let waiting = again.iter().any(|r| matches!(r, Resent::Waiting { .. }));
+    let events = again
+        .into_iter()
+        .filter(|r| !matches!(r, Resent::Waiting { .. }))
+        .map(|resent| Event::Resent { service, resent })
+        .collect();
+    Ok((events, claims_from(l1, finality, fork).await?, waiting))
 }

@@ -336,14 +336,7 @@ pub(super) async fn wrong_claim(w: &mut World) -> eyre::Result<()> {
         "no game exists before a challenge; the attacker's challenge of the right root creates it ({frivolous} wei challenge bond, {root_bond} wei root bond)"
     );
 
-    let challenge = w
-        .until("the challenge", |e| match e {
-            Event::Challenger(Action::Opened { claim, challenge, .. }) if *claim == wrong => {
-                Some(*challenge)
-            }
-            _ => None,
-        })
-        .await?;
+    let challenge = w.challenge_of(wrong).await?;
 
     // The attacker's trace: the true one for the first transaction, made up after it.
     let raw =

@@ -258,6 +258,23 @@ impl World {
         }
     }
 
+    /// Waits for the node's challenger to challenge claim `claim`; returns the challenge's
+    /// position.
+    ///
+    /// # Errors
+    /// As [`Self::until`].
+    pub(super) async fn challenge_of(&mut self, claim: u64) -> eyre::Result<u64> {
+        self.until("the challenge", |e| match e {
+            Event::Challenger(tribunal_dispute::Action::Opened { claim: c, challenge, .. })
+                if *c == claim =>
+            {
+                Some(*challenge)
+            }
+            _ => None,
+        })
+        .await
+    }
+
     /// The node's events so far, narrated, without waiting.
     pub(super) fn drain(&mut self) {
         if let Some(node) = self.node.as_mut() {

@@ -187,14 +187,7 @@ pub(super) async fn l1_reorg(w: &mut World, every: Duration) -> eyre::Result<()>
         .await?;
     let attacker = w.r.signers[2].clone();
     let wrong = super::faults::propose_wrong(w, &attacker, honest).await?;
-    let challenge = w
-        .until("the challenge", |e| match e {
-            Event::Challenger(Action::Opened { claim, challenge, .. }) if *claim == wrong => {
-                Some(*challenge)
-            }
-            _ => None,
-        })
-        .await?;
+    let challenge = w.challenge_of(wrong).await?;
     let moved = move_block(w, challenge).await?;
     let depth = w.l1.head().await?.number - moved + 1;
     w.l1.reorg(depth, &[]).await?;
