@@ -22,9 +22,7 @@ use eyre::WrapErr;
 use serde::{Deserialize, Serialize};
 use tribunal_contracts::MultiProofFinality;
 use tribunal_l1::{L1, RpcL1, view};
-use tribunal_node::{
-    Event, Node, NodeConfig, NodeKeys, Services, rpc::RpcApi, sequencer::SequencerConfig,
-};
+use tribunal_node::{Event, Node, NodeConfig, NodeKeys, Services, sequencer::SequencerConfig};
 use tribunal_stf::{State, StfConfig};
 use tribunal_tee::{DevEnclave, EnclaveConfig};
 use tribunal_zk::{
@@ -655,13 +653,7 @@ pub async fn serve<L: L1 + 'static>(
         install_metrics(addr)?;
         println!("metrics: http://{addr}/metrics");
     }
-    let (inbox, finality, game) = node.contracts();
-    let api = || {
-        let seq = node.sequencer.clone();
-        RpcApi::new(l1.clone(), node.store.clone(), seq, inbox, finality, game)
-            .with_final_depth(node.final_depth())
-            .with_reorgs(node.reorgs())
-    };
+    let api = || node.api(l1.clone());
     let explorer = match listen.explorer {
         Some(addr) => {
             let (bound, task) = tribunal_node::explorer::serve(Arc::new(api()), addr)

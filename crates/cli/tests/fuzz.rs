@@ -439,6 +439,7 @@ fn rpc_requests(cases: u32) {
         "tribunal_getBatch",
         "tribunal_getBlobs",
         "tribunal_getClaim",
+        "tribunal_getGame",
         "tribunal_getWithdrawalProof",
         "tribunal_getSafety",
         "eth_chainId",

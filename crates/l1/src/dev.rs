@@ -413,6 +413,7 @@ impl Chain {
         self.logs.extend(logs.iter().map(|log| L1Log {
             block_number,
             block_hash,
+            tx_hash: signed.hash,
             log: log.clone(),
         }));
         Ok(L1Receipt {

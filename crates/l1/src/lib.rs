@@ -236,6 +236,8 @@ pub struct L1Log {
     /// Block hash: a reader that keeps what it derived from the log can check, with
     /// [`L1::block_hash`], that a reorg has not dropped it.
     pub block_hash: B256,
+    /// Hash of the transaction that emitted it.
+    pub tx_hash: B256,
     /// The log (address, topics, data).
     pub log: Log,
 }

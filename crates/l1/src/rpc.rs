@@ -212,6 +212,7 @@ impl L1 for RpcL1 {
             .map(|l| L1Log {
                 block_number: l.block_number.unwrap_or_default(),
                 block_hash: l.block_hash.unwrap_or_default(),
+                tx_hash: l.transaction_hash.unwrap_or_default(),
                 log: l.inner,
             })
             .collect())

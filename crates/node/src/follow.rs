@@ -43,6 +43,10 @@ pub const REWINDING: [&str; 5] = ["sequencer", "zk", "tee", "challenger", "defen
 /// The services that record what they send ([`Store::record_sent`]).
 pub const SENT_BY: [&str; 2] = ["zk", "tee"];
 
+/// How many blocks the gas of the node's own L1 transactions is kept ([`Store::gas_of`]):
+/// 14 days of 12-second blocks, past a slow-path batch's 7-day window.
+pub const GAS_KEPT_BLOCKS: u64 = 100_800;
+
 /// A reorg the follower noticed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Reorg {
@@ -66,6 +70,8 @@ pub struct Reorgs(Arc<Mutex<Shared>>);
 struct Shared {
     forks: Vec<u64>,
     landed: Vec<(u64, B256)>,
+    /// Receipts not recorded yet: block number, transaction hash, gas.
+    gas: Vec<(u64, B256, u64)>,
 }
 
 impl Reorgs {
@@ -94,6 +100,14 @@ impl Reorgs {
 
     fn take_landed(&self) -> Vec<(u64, B256)> {
         std::mem::take(&mut self.lock().landed)
+    }
+
+    /// One of the node's transactions landed: its block is checked as [`Self::landed`], and its
+    /// gas is recorded.
+    fn receipt(&self, r: &L1Receipt) {
+        let mut shared = self.lock();
+        shared.landed.push((r.block_number, r.block_hash));
+        shared.gas.push((r.block_number, r.tx_hash, r.gas_used));
     }
 }
 
@@ -134,7 +148,7 @@ impl<L: L1> L1 for Reported<L> {
     }
     async fn send(&self, signer: &PrivateKeySigner, tx: L1Tx) -> L1Result<L1Receipt> {
         let receipt = self.l1.send(signer, tx).await?;
-        self.reorgs.landed(receipt.block_number, receipt.block_hash);
+        self.reorgs.receipt(&receipt);
         Ok(receipt)
     }
     async fn blobs(&self, versioned_hashes: &[B256]) -> L1Result<Vec<Blob>> {
@@ -155,6 +169,8 @@ pub struct Follower<L> {
     seen: BTreeMap<u64, B256>,
     /// The head at which the provers' sent records were last pruned.
     pruned_at: u64,
+    /// The block at which the recorded gas was last pruned.
+    gas_pruned_at: u64,
 }
 
 /// Why a follower's poll failed (retried on the next poll).
@@ -187,7 +203,7 @@ impl<L: L1> Follower<L> {
                 seen.insert(sent.block, sent.hash);
             }
         }
-        Ok(Self { l1, store, max_depth, reorgs, seen, pruned_at: 0 })
+        Ok(Self { l1, store, max_depth, reorgs, seen, pruned_at: 0, gas_pruned_at: 0 })
     }
 
     /// Reads the head; when the last block seen is no longer canonical, returns (and publishes)
@@ -203,6 +219,19 @@ impl<L: L1> Follower<L> {
                 self.reorgs.landed(n, hash);
             }
             return Err(e.into());
+        }
+        let gas = std::mem::take(&mut self.reorgs.lock().gas);
+        if let Some(newest) = gas.iter().map(|g| g.0).max() {
+            // Pruned every KEPT_BLOCKS blocks: a scan of the table, not one per receipt.
+            let prune = newest >= self.gas_pruned_at + KEPT_BLOCKS;
+            let below = if prune { newest.saturating_sub(GAS_KEPT_BLOCKS) } else { 0 };
+            if let Err(e) = self.store.record_gas(&gas, below) {
+                self.reorgs.lock().gas.extend(gas);
+                return Err(e.into());
+            }
+            if prune {
+                self.gas_pruned_at = newest;
+            }
         }
         self.seen.extend(landed.iter().copied());
         let head = self.l1.head().await?;
@@ -448,6 +477,25 @@ mod tests {
         let mut restarted = Follower::new(l1.clone(), store(&dir), 2, Reorgs::default()).unwrap();
         let r = restarted.poll().await.unwrap().expect("the reorg while down");
         assert_eq!((r.depth, r.critical), (1, false));
+    }
+
+    /// The gas of every transaction sent through [`Reported`] is recorded from its receipt, by
+    /// block and hash; what others sent is not; old records are pruned.
+    #[tokio::test]
+    async fn the_gas_of_the_nodes_transactions_is_recorded() {
+        let dir = tempfile::tempdir().unwrap();
+        let (l1, store) = (Arc::new(DevL1::new()), store(&dir));
+        let reorgs = Reorgs::default();
+        let mut follower = Follower::new(l1.clone(), store.clone(), 2, reorgs.clone()).unwrap();
+        let mine = pay(&Reported::new(l1.clone(), reorgs)).await;
+        let theirs = pay(&*l1).await;
+        follower.poll().await.unwrap();
+        assert_eq!(store.gas_of(mine.block_number, mine.tx_hash).unwrap(), Some(mine.gas_used));
+        assert_eq!(store.gas_of(theirs.block_number, theirs.tx_hash).unwrap(), None);
+        assert_eq!(store.gas_of(mine.block_number + 1, mine.tx_hash).unwrap(), None);
+        store.record_gas(&[(GAS_KEPT_BLOCKS + 10, B256::ZERO, 1)], 10).unwrap();
+        assert_eq!(store.gas_of(mine.block_number, mine.tx_hash).unwrap(), None, "pruned");
+        assert_eq!(store.gas_of(GAS_KEPT_BLOCKS + 10, B256::ZERO).unwrap(), Some(1));
     }
 
     /// A transaction sent through [`Reported`] lands in a block the follower never polled; a

@@ -9,12 +9,15 @@
 //! | `tribunal_getBatch` | batch number | [`BatchInfo`] or `null` |
 //! | `tribunal_getBlobs` | batch number | the batch's blobs (131,072 bytes each) or `null` |
 //! | `tribunal_getClaim` | claim id | [`ClaimInfo`], with the reference model's explanation |
+//! | `tribunal_getGame` | claim id | [`GameInfo`]: the dispute game's positions, clocks, bonds |
 //! | `tribunal_getWithdrawalProof` | batch number, leaf index | [`WithdrawalProof`] |
 //! | `tribunal_getSafety` | | [`SafetyInfo`]: council, queued actions, frozen legs, liveness, stage |
 //!
 //! Quantities follow Ethereum's JSON-RPC conventions: wei amounts are hex `U256`, field elements
 //! (roots, Merkle siblings) are 32-byte big-endian hex, blobs and transactions are hex bytes.
 //! Bad input is refused with a typed error code ([`codes`]) and never reaches the store.
+
+mod game;
 
 use std::{collections::BTreeMap, net::SocketAddr, sync::Arc};
 
@@ -27,20 +30,21 @@ use jsonrpsee::{
     types::ErrorObjectOwned,
 };
 use serde::{Deserialize, Serialize};
-use tribunal_contracts::{Inbox, MultiProofFinality, SecurityCouncil};
+use tribunal_contracts::{Inbox, MultiProofFinality, SecurityCouncil, TeeVerifier};
 use tribunal_finality::{ClaimStatus, FinalPath, GameStatus, Leg};
 use tribunal_l1::{L1, view};
 use tribunal_primitives::{
-    BatchNumber, Fr, Tx,
+    BatchNumber, Fr,
     batch::{decode_tx_exact, encode_tx},
     field::fr_to_be_bytes,
 };
 use tribunal_stf::{SparseMerkleTree, State};
 
+pub use self::game::{GameInfo, Position};
 use crate::{
     Store,
     follow::Reorgs,
-    sequencer::{Sequencer, SubmitError},
+    sequencer::{ProverPace, Sequencer, SubmitError},
     store::TxLocation,
 };
 
@@ -138,6 +142,33 @@ pub struct AccountInfo {
     pub state_root: B256,
     /// Account tree siblings, leaf level first (`account_depth` field elements).
     pub siblings: Vec<B256>,
+    /// Its pending transactions, canonical encodings, in acceptance order.
+    #[serde(default)]
+    pub pending: Vec<Bytes>,
+    /// Its latest withdrawals (at most [`ACCOUNT_WITHDRAWALS`]), newest first; claim them with
+    /// `tribunal_getWithdrawalProof` once their batch is final.
+    #[serde(default)]
+    pub withdrawals: Vec<AccountWithdrawal>,
+}
+
+/// How many of an account's latest withdrawals `tribunal_getAccount` lists.
+pub const ACCOUNT_WITHDRAWALS: usize = 32;
+
+/// A withdrawal an account made.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountWithdrawal {
+    /// Its batch.
+    pub batch: u64,
+    /// Its leaf index in the batch's withdrawal tree.
+    pub index: u64,
+    /// L1 recipient.
+    pub to: Address,
+    /// Amount, in wei.
+    pub amount: U256,
+    /// Whether its batch is final on L1 (and so the withdrawal can be claimed).
+    #[serde(rename = "final")]
+    pub is_final: bool,
 }
 
 /// A batch and where it stands on L1.
@@ -170,6 +201,13 @@ pub struct BatchInfo {
     pub skipped: Option<Vec<SkippedTx>>,
     /// The claim final for it, if any.
     pub final_claim: Option<u64>,
+    /// Its `postBatch` transaction, once posted.
+    #[serde(default)]
+    pub post_tx: Option<L1TxInfo>,
+    /// Bytes of its blob payload (header and records; the L1 messages are read from the queue),
+    /// out of 131,072 bytes paid per blob.
+    #[serde(default)]
+    pub payload_bytes: u64,
 }
 
 /// A council action submitted with the threshold's signatures.
@@ -282,6 +320,52 @@ pub struct ClaimInfo {
     /// `tribunal_finality::ClaimStatus`'s explanation, times as Unix seconds and ISO-8601, e.g.
     /// "final: ZK+TEE at 1700000000 (2023-11-14T22:13:20Z) (L1 block 42)".
     pub explanation: String,
+    /// The enclave signer of its latest TEE approval, as the current TEE verifier registers it.
+    pub tee_signer: Option<TeeSignerInfo>,
+    /// Its L1 transactions, in chain order: proposal, approvals, finalization.
+    pub l1_txs: Vec<L1TxInfo>,
+    /// Where this node's ZK prover stands with its batch, while ZK has not approved it:
+    /// `proving` (the next batch it proves), `queued` (behind earlier batches) or `done` (it
+    /// finished with the batch: proof sent, or this claim found wrong); `None` when no ZK
+    /// prover runs beside this node's sequencer, or ZK approved.
+    #[serde(default)]
+    pub zk_prover: Option<String>,
+}
+
+/// An enclave signer, as `TeeVerifier.signers` registers it.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct TeeSignerInfo {
+    /// The signer's address.
+    pub address: Address,
+    /// The measurement (MRENCLAVE / MRTD digest) its key was attested with (zero: unknown to
+    /// the current verifier).
+    pub measurement: B256,
+    /// `devInsecure` (a software key: no hardware root of trust), `sgx` or `tdx`.
+    pub kind: String,
+    /// End of its validity, L1 seconds.
+    pub expires_at: u64,
+    /// Revoked by the council.
+    pub revoked: bool,
+}
+
+/// An L1 transaction of a batch or claim.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct L1TxInfo {
+    /// `post` (the batch's blobs), `propose`, `zk` (a proof approved the claim), `tee` (an
+    /// enclave signature approved it) or `finalize`. One transaction may do two (`zk` and `tee`
+    /// by `proveAndAttest`).
+    pub action: String,
+    /// The poster, the proposer, the ZK proof's sender, the enclave signer, or (`finalize`) the
+    /// zero address.
+    pub by: Address,
+    /// Its L1 block.
+    pub block: u64,
+    /// Its L1 transaction hash.
+    pub tx: B256,
+    /// Gas it used, when this node sent it (from its receipt).
+    pub gas: Option<u64>,
 }
 
 /// What `Inbox.claimWithdrawal` needs for one withdrawal of a final batch.
@@ -336,6 +420,11 @@ pub trait TribunalApi {
     #[method(name = "getClaim")]
     async fn get_claim(&self, id: u64) -> RpcResult<ClaimInfo>;
 
+    /// Claim `claim`'s dispute game: window, every position of its bisection with clock, deadline
+    /// and bond, and how each was answered.
+    #[method(name = "getGame")]
+    async fn get_game(&self, claim: u64) -> RpcResult<GameInfo>;
+
     /// The Merkle proof of withdrawal `index` of final batch `batch`.
     #[method(name = "getWithdrawalProof")]
     async fn get_withdrawal_proof(&self, batch: u64, index: u64) -> RpcResult<WithdrawalProof>;
@@ -357,9 +446,11 @@ pub struct RpcApi<L> {
     /// Blocks deep a `Finalized` event must be before the API calls its claim final.
     final_depth: u64,
     reorgs: Option<Reorgs>,
+    pace: Option<ProverPace>,
 }
 
-/// `MultiProofFinality` events read so far, extended from the last block read on every use, so
+/// `MultiProofFinality` events (and `Inbox.BatchPosted`) read so far, extended from the last block
+/// read on every use, so
 /// a request costs one `eth_getLogs` over the new blocks instead of one over the whole chain.
 /// After an L1 reorg (with [`RpcApi::with_reorgs`]) they are read again from the first block.
 struct FinalityEvents {
@@ -371,6 +462,21 @@ struct FinalityEvents {
     claims: BTreeMap<u64, Vec<u64>>,
     /// The L1 block of each final claim's `Finalized` event.
     final_block: BTreeMap<u64, (u64, B256)>,
+    /// Each claim's L1 transactions.
+    txs: BTreeMap<u64, Vec<L1TxInfo>>,
+    /// Each batch's `postBatch` transaction.
+    posts: BTreeMap<u64, L1TxInfo>,
+}
+
+impl FinalityEvents {
+    /// Forgets everything read, to read it again from the first block.
+    fn reset(&mut self) {
+        self.next_block = 0;
+        self.claims.clear();
+        self.final_block.clear();
+        self.txs.clear();
+        self.posts.clear();
+    }
 }
 
 impl<L> std::fmt::Debug for RpcApi<L> {
@@ -394,6 +500,8 @@ impl<L: L1 + 'static> RpcApi<L> {
             next_block: 0,
             claims: BTreeMap::new(),
             final_block: BTreeMap::new(),
+            txs: BTreeMap::new(),
+            posts: BTreeMap::new(),
         };
         Self {
             l1,
@@ -405,7 +513,16 @@ impl<L: L1 + 'static> RpcApi<L> {
             events: tokio::sync::Mutex::const_new(events),
             final_depth: 0,
             reorgs: None,
+            pace: None,
         }
+    }
+
+    /// Names, in [`ClaimInfo::zk_prover`], how far this node's ZK prover (whose pace `pace`
+    /// is) has got with each pending claim's batch.
+    #[must_use]
+    pub fn with_prover_pace(mut self, pace: ProverPace) -> Self {
+        self.pace = Some(pace);
+        self
     }
 
     /// Calls a claim final (in `getClaim`, `getBatch`, `getTransaction`, `chainInfo`,
@@ -443,9 +560,7 @@ impl<L: L1 + 'static> RpcApi<L> {
         };
         if self.l1.block_hash(block).await.map_err(internal)? != Some(hash) {
             let mut ev = self.events.lock().await;
-            ev.next_block = 0;
-            ev.claims.clear();
-            ev.final_block.clear();
+            ev.reset();
             return Ok(None);
         }
         Ok(Some((block, block + self.final_depth <= head)))
@@ -478,22 +593,51 @@ impl<L: L1 + 'static> RpcApi<L> {
         if let Some(reorgs) = &self.reorgs
             && reorgs.since(&mut ev.reorgs_seen).is_some()
         {
-            ev.next_block = 0;
-            ev.claims.clear();
-            ev.final_block.clear();
+            ev.reset();
         }
         let head = self.l1.head().await.map_err(internal)?.number;
         if ev.next_block <= head {
             // Logs of blocks past `head` come back again next time: both maps ignore repeats.
             for l in self.l1.logs(self.finality, ev.next_block).await.map_err(internal)? {
-                if let Ok(e) = MultiProofFinality::ClaimProposed::decode_log(&l.log) {
-                    let ids = ev.claims.entry(e.batchNumber).or_default();
-                    let id = e.id.to::<u64>();
-                    if !ids.contains(&id) {
-                        ids.push(id);
-                    }
-                } else if let Ok(e) = MultiProofFinality::Finalized::decode_log(&l.log) {
-                    ev.final_block.insert(e.id.to::<u64>(), (l.block_number, l.block_hash));
+                let (id, action, by) =
+                    if let Ok(e) = MultiProofFinality::ClaimProposed::decode_log(&l.log) {
+                        let ids = ev.claims.entry(e.batchNumber).or_default();
+                        let id = e.id.to::<u64>();
+                        if !ids.contains(&id) {
+                            ids.push(id);
+                        }
+                        (id, "propose", e.proposer)
+                    } else if let Ok(e) = MultiProofFinality::Finalized::decode_log(&l.log) {
+                        ev.final_block.insert(e.id.to::<u64>(), (l.block_number, l.block_hash));
+                        (e.id.to::<u64>(), "finalize", Address::ZERO)
+                    } else if let Ok(e) = MultiProofFinality::Approved::decode_log(&l.log) {
+                        let action = if e.leg == 0 { "zk" } else { "tee" };
+                        (e.id.to::<u64>(), action, e.by)
+                    } else {
+                        continue;
+                    };
+                let tx = L1TxInfo {
+                    action: action.into(),
+                    by,
+                    block: l.block_number,
+                    tx: l.tx_hash,
+                    gas: None,
+                };
+                let txs = ev.txs.entry(id).or_default();
+                if !txs.contains(&tx) {
+                    txs.push(tx);
+                }
+            }
+            for l in self.l1.logs(self.inbox, ev.next_block).await.map_err(internal)? {
+                if let Ok(e) = Inbox::BatchPosted::decode_log(&l.log) {
+                    let tx = L1TxInfo {
+                        action: "post".into(),
+                        by: e.poster,
+                        block: l.block_number,
+                        tx: l.tx_hash,
+                        gas: None,
+                    };
+                    ev.posts.insert(e.batchNumber, tx);
                 }
             }
             ev.next_block = head + 1;
@@ -517,6 +661,35 @@ impl<L: L1 + 'static> RpcApi<L> {
             Some(s) => Ok(s.with_state(f)),
             None => Ok(f(&self.store.load_state().map_err(internal)?)),
         }
+    }
+
+    /// The L1 head's timestamp, in seconds: the "now" of the explorer's countdowns.
+    ///
+    /// # Errors
+    /// L1 cannot be read.
+    pub async fn l1_time(&self) -> RpcResult<u64> {
+        Ok(self.l1.head().await.map_err(internal)?.timestamp)
+    }
+
+    /// Enclave signer `address` as the current TEE verifier registers it.
+    async fn tee_signer(&self, address: Address) -> RpcResult<TeeSignerInfo> {
+        let verifier = view(&*self.l1, self.finality, MultiProofFinality::teeVerifierCall {})
+            .await
+            .map_err(internal)?;
+        let s =
+            view(&*self.l1, verifier, TeeVerifier::signersCall(address)).await.map_err(internal)?;
+        let kind = match s.kind {
+            0 => "devInsecure",
+            1 => "sgx",
+            _ => "tdx",
+        };
+        Ok(TeeSignerInfo {
+            address,
+            measurement: s.measurement,
+            kind: kind.into(),
+            expires_at: s.expiresAt,
+            revoked: s.revoked,
+        })
     }
 
     async fn is_final(&self, batch: u64) -> RpcResult<bool> {
@@ -633,21 +806,46 @@ impl<L: L1 + 'static> TribunalApiServer for RpcApi<L> {
             let (a, sib) = s.account_proof(index);
             (a, sib, s.head().0, s.root())
         })?;
-        let pending = match &self.sequencer {
-            Some(sequencer) => sequencer.pending_of(index),
-            // No sequencer runs here: what an earlier run left in the store, read once.
-            None => self
-                .store
-                .mempool()
-                .map_err(internal)?
-                .iter()
-                .filter(|(_, t)| match t {
-                    Tx::Transfer(t) => t.body.from == index,
-                    Tx::Withdraw(w) => w.body.from == index,
-                    _ => false,
+        // Read only when the sequencer counts pending transactions of this account (O(1)), or
+        // when no sequencer runs here (what an earlier run left in the store).
+        let read_mempool = self.sequencer.as_ref().is_none_or(|s| s.pending_of(index) > 0);
+        let mine: Vec<Bytes> = if read_mempool {
+            let txs = self.store.mempool_of(index).map_err(internal)?;
+            txs.iter()
+                .map(|t| {
+                    let mut b = Vec::new();
+                    encode_tx(t, &mut b);
+                    Bytes::from(b)
                 })
-                .count(),
-        } as u64;
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let pending = match &self.sequencer {
+            Some(s) => s.pending_of(index) as u64,
+            None => mine.len() as u64,
+        };
+        let mut withdrawals = Vec::new();
+        let mut leaves = BTreeMap::new();
+        for (batch, leaf) in
+            self.store.withdrawals_of(index, ACCOUNT_WITHDRAWALS).map_err(internal)?
+        {
+            let all = match leaves.entry(batch.0) {
+                std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::btree_map::Entry::Vacant(e) => {
+                    e.insert(self.store.withdrawals(batch).map_err(internal)?.unwrap_or_default())
+                }
+            };
+            if let Some(w) = all.iter().find(|w| w.index == leaf) {
+                withdrawals.push(AccountWithdrawal {
+                    batch: batch.0,
+                    index: leaf,
+                    to: w.to,
+                    amount: U256::from(w.amount.0),
+                    is_final: self.is_final(batch.0).await?,
+                });
+            }
+        }
         let nonce = account.map_or(0, |a| a.nonce);
         Ok(AccountInfo {
             index: index.0,
@@ -658,6 +856,8 @@ impl<L: L1 + 'static> TribunalApiServer for RpcApi<L> {
             batch,
             state_root: fr_hex(&root.0),
             siblings: siblings.iter().map(fr_hex).collect(),
+            pending: mine,
+            withdrawals,
         })
     }
 
@@ -678,7 +878,17 @@ impl<L: L1 + 'static> TribunalApiServer for RpcApi<L> {
                 .await
                 .map_err(internal)?
         };
-        let claims = self.events().await?.claims.get(&number).cloned().unwrap_or_default();
+        let (claims, post_tx) = {
+            let ev = self.events().await?;
+            (ev.claims.get(&number).cloned().unwrap_or_default(), ev.posts.get(&number).cloned())
+        };
+        let post_tx = match post_tx {
+            Some(mut t) => {
+                t.gas = self.store.gas_of(t.block, t.tx).map_err(internal)?;
+                Some(t)
+            }
+            None => None,
+        };
         let final_claim = self.final_claim(number).await?;
         Ok(Some(BatchInfo {
             number,
@@ -703,6 +913,8 @@ impl<L: L1 + 'static> TribunalApiServer for RpcApi<L> {
                 s.into_iter().map(|(position, reason)| SkippedTx { position, reason }).collect()
             }),
             final_claim,
+            post_tx,
+            payload_bytes: batch.encode().len() as u64,
         }))
     }
 
@@ -757,6 +969,14 @@ impl<L: L1 + 'static> TribunalApiServer for RpcApi<L> {
                 None => {}
             }
         }
+        let mut l1_txs = self.events().await?.txs.get(&id).cloned().unwrap_or_default();
+        for t in &mut l1_txs {
+            t.gas = self.store.gas_of(t.block, t.tx).map_err(internal)?;
+        }
+        let tee_signer = match l1_txs.iter().rev().find(|t| t.action == "tee") {
+            Some(t) => Some(self.tee_signer(t.by).await?),
+            None => None,
+        };
         Ok(ClaimInfo {
             id,
             batch: claim.batchNumber,
@@ -772,7 +992,31 @@ impl<L: L1 + 'static> TribunalApiServer for RpcApi<L> {
             final_at: status.finalAt,
             final_block,
             explanation,
+            tee_signer,
+            l1_txs,
+            zk_prover: self.pace.as_ref().filter(|_| !status.zk && !status.isFinal).map(|p| {
+                let done = p.done().0;
+                match claim.batchNumber {
+                    b if b <= done => "done",
+                    b if b == done + 1 => "proving",
+                    _ => "queued",
+                }
+                .to_string()
+            }),
         })
+    }
+
+    async fn get_game(&self, claim: u64) -> RpcResult<GameInfo> {
+        let count = view(&*self.l1, self.finality, MultiProofFinality::claimCountCall {})
+            .await
+            .map_err(internal)?;
+        if U256::from(claim) >= count {
+            return Err(err(codes::NOT_FOUND, format!("no claim {claim}: {count} proposed")));
+        }
+        if self.game == Address::ZERO {
+            return Err(err(codes::NOT_FOUND, "this deployment has no dispute game"));
+        }
+        game::read(&*self.l1, self.game, claim).await.map_err(internal)
     }
 
     async fn get_withdrawal_proof(&self, batch: u64, index: u64) -> RpcResult<WithdrawalProof> {

@@ -203,6 +203,7 @@ pub struct Node<L> {
     contracts: (Address, Address, Address),
     reorgs: Reorgs,
     final_depth: u64,
+    pace: Option<ProverPace>,
     shutdown: watch::Sender<bool>,
     tasks: JoinSet<()>,
 }
@@ -342,7 +343,7 @@ impl<L: L1 + 'static> Node<L> {
             if let Some((held, _)) = &held {
                 zk = zk.with_tee_signatures(held.clone());
             }
-            if let Some(pace) = pace {
+            if let Some(pace) = pace.clone() {
                 zk = zk.with_pace(pace);
             }
             let cursor = store.clone();
@@ -501,7 +502,31 @@ impl<L: L1 + 'static> Node<L> {
         }
         let contracts = (config.inbox, config.finality, config.game);
         let final_depth = config.final_depth;
-        Ok(Self { sequencer, store, events, contracts, reorgs, final_depth, shutdown, tasks })
+        Ok(Self { sequencer, store, events, contracts, reorgs, final_depth, pace, shutdown, tasks })
+    }
+
+    /// The JSON-RPC API over this node (and its explorer's source): its store, sequencer and
+    /// contracts on `l1`, reporting finality `final_depth` deep, re-reading after the reorgs its
+    /// follower notices, and naming the claims its own ZK prover is on.
+    pub fn api(&self, l1: Arc<L>) -> crate::rpc::RpcApi<L>
+    where
+        L: L1 + 'static,
+    {
+        let (inbox, finality, game) = self.contracts;
+        let api = crate::rpc::RpcApi::new(
+            l1,
+            self.store.clone(),
+            self.sequencer.clone(),
+            inbox,
+            finality,
+            game,
+        )
+        .with_final_depth(self.final_depth)
+        .with_reorgs(self.reorgs.clone());
+        match &self.pace {
+            Some(pace) => api.with_prover_pace(pace.clone()),
+            None => api,
+        }
     }
 
     /// The L1 reorgs the node's follower noticed: for an RPC API over this node

@@ -48,6 +48,12 @@ const ROOTS: TableDefinition<'_, u64, [u8; RECORD_BYTES]> = TableDefinition::new
 const MEMPOOL: TableDefinition<'_, u64, &[u8]> = TableDefinition::new("mempool");
 const TXS: TableDefinition<'_, [u8; 32], [u8; 12]> = TableDefinition::new("txs");
 const WITHDRAWALS: TableDefinition<'_, u64, &[u8]> = TableDefinition::new("withdrawals");
+/// The mempool by sender: (account, sequence number) → ().
+const MEMPOOL_BY_SENDER: TableDefinition<'_, (u32, u64), ()> =
+    TableDefinition::new("mempool_by_sender");
+/// Withdrawals by the L2 account that made them: (account, batch, leaf index) → ().
+const ACCOUNT_WITHDRAWALS: TableDefinition<'_, (u32, u64, u64), ()> =
+    TableDefinition::new("account_withdrawals");
 /// Per batch: its skipped transactions, one `position<TAB>reason` line each (UTF-8).
 const SKIPPED: TableDefinition<'_, u64, &str> = TableDefinition::new("skipped");
 /// L1 blocks the node has followed: number → hash.
@@ -55,6 +61,9 @@ const L1_BLOCKS: TableDefinition<'_, u64, [u8; 32]> = TableDefinition::new("l1_b
 /// L1 transactions a service sent for a claim: (service, claim id) → block number (8, BE) ‖
 /// block hash (32) ‖ calldata.
 const SENT: TableDefinition<'_, (&str, u64), &[u8]> = TableDefinition::new("sent");
+/// Gas used by the node's own L1 transactions, from their receipts: (block number, transaction
+/// hash) → gas.
+const L1_GAS: TableDefinition<'_, (u64, [u8; 32]), u64> = TableDefinition::new("l1_gas");
 
 const CHAIN_ID: &str = "chain_id";
 const ACCOUNT_DEPTH: &str = "account_depth";
@@ -263,12 +272,34 @@ impl Store {
             Some(stored) if stored != config => {
                 return Err(StoreError::ConfigMismatch { stored, given: config });
             }
-            Some(_) => {}
+            Some(_) => store.index_mempool()?,
             None => {
                 store.init(&State::new(config).map_err(|e| StoreError::Corrupt(e.to_string()))?)?
             }
         }
         Ok(store)
+    }
+
+    /// Builds the mempool's index by sender for a store written before it was kept (once: the
+    /// index table exists afterwards).
+    fn index_mempool(&self) -> Result<(), StoreError> {
+        let r = self.db.begin_read().map_err(StoreError::db)?;
+        if read_table(&r, MEMPOOL_BY_SENDER)?.is_some() {
+            return Ok(());
+        }
+        drop(r);
+        let w = self.db.begin_write().map_err(StoreError::db)?;
+        {
+            let mempool = w.open_table(MEMPOOL).map_err(StoreError::db)?;
+            let mut by_sender = w.open_table(MEMPOOL_BY_SENDER).map_err(StoreError::db)?;
+            for row in mempool.iter().map_err(StoreError::db)? {
+                let (seq, bytes) = row.map_err(StoreError::db)?;
+                if let Some(from) = sender(bytes.value()) {
+                    by_sender.insert((from, seq.value()), ()).map_err(StoreError::db)?;
+                }
+            }
+        }
+        w.commit().map_err(StoreError::db)
     }
 
     /// Opens a new store whose genesis is `genesis` (batch 0 with these accounts).
@@ -430,8 +461,13 @@ impl Store {
         let tx = self.db.begin_write().map_err(StoreError::db)?;
         {
             let mut mempool = tx.open_table(MEMPOOL).map_err(StoreError::db)?;
+            let mut by_sender = tx.open_table(MEMPOOL_BY_SENDER).map_err(StoreError::db)?;
             for seq in sealed {
-                mempool.remove(seq).map_err(StoreError::db)?;
+                if let Some(bytes) = mempool.remove(seq).map_err(StoreError::db)?
+                    && let Some(from) = sender(bytes.value())
+                {
+                    by_sender.remove((from, *seq)).map_err(StoreError::db)?;
+                }
             }
             let mut txs = tx.open_table(TXS).map_err(StoreError::db)?;
             for (position, t) in batch.txs.iter().enumerate() {
@@ -448,6 +484,12 @@ impl Store {
                 leaves.extend_from_slice(&w.withdrawal.amount.0.to_be_bytes());
             }
             withdrawals.insert(batch.number.0, leaves.as_slice()).map_err(StoreError::db)?;
+            let mut by_account = tx.open_table(ACCOUNT_WITHDRAWALS).map_err(StoreError::db)?;
+            for w in &output.withdrawals {
+                by_account
+                    .insert((w.withdrawal.from.0, batch.number.0, w.index), ())
+                    .map_err(StoreError::db)?;
+            }
             let mut skipped = tx.open_table(SKIPPED).map_err(StoreError::db)?;
             let lines: String =
                 output.skipped().map(|(position, why)| format!("{position}\t{why}\n")).collect();
@@ -537,6 +579,10 @@ impl Store {
             meta.insert(NEXT_TX, seq + 1).map_err(StoreError::db)?;
             let mut mempool = w.open_table(MEMPOOL).map_err(StoreError::db)?;
             mempool.insert(seq, bytes.as_slice()).map_err(StoreError::db)?;
+            if let Some(from) = sender(&bytes) {
+                let mut by_sender = w.open_table(MEMPOOL_BY_SENDER).map_err(StoreError::db)?;
+                by_sender.insert((from, seq), ()).map_err(StoreError::db)?;
+            }
             let mut txs = w.open_table(TXS).map_err(StoreError::db)?;
             let hash = tx_hash(tx).0;
             if txs.get(hash).map_err(StoreError::db)?.is_none() {
@@ -574,6 +620,30 @@ impl Store {
         Ok(out)
     }
 
+    /// L2 account `account`'s pending sequencer transactions, in acceptance order, read through
+    /// the mempool's index by sender (not a scan of the mempool).
+    ///
+    /// # Errors
+    /// [`StoreError::Db`]; [`StoreError::Corrupt`] when an entry does not decode.
+    pub fn mempool_of(&self, account: AccountIndex) -> Result<Vec<Tx>, StoreError> {
+        let r = self.db.begin_read().map_err(StoreError::db)?;
+        let (Some(index), Some(mempool)) =
+            (read_table(&r, MEMPOOL_BY_SENDER)?, read_table(&r, MEMPOOL)?)
+        else {
+            return Ok(Vec::new());
+        };
+        let mut out = Vec::new();
+        for row in index.range((account.0, 0)..=(account.0, u64::MAX)).map_err(StoreError::db)? {
+            let seq = row.map_err(StoreError::db)?.0.value().1;
+            let Some(bytes) = mempool.get(seq).map_err(StoreError::db)? else { continue };
+            out.push(
+                decode_tx_exact(bytes.value())
+                    .map_err(|e| StoreError::Corrupt(format!("mempool entry {seq}: {e}")))?,
+            );
+        }
+        Ok(out)
+    }
+
     /// Number of pending sequencer transactions, in O(1) (redb keeps each table's length).
     ///
     /// # Errors
@@ -593,9 +663,13 @@ impl Store {
         let w = self.db.begin_write().map_err(StoreError::db)?;
         {
             let mut mempool = w.open_table(MEMPOOL).map_err(StoreError::db)?;
+            let mut by_sender = w.open_table(MEMPOOL_BY_SENDER).map_err(StoreError::db)?;
             let mut txs = w.open_table(TXS).map_err(StoreError::db)?;
             for seq in seqs {
                 let Some(bytes) = mempool.remove(seq).map_err(StoreError::db)? else { continue };
+                if let Some(from) = sender(bytes.value()) {
+                    by_sender.remove((from, *seq)).map_err(StoreError::db)?;
+                }
                 let tx = decode_tx_exact(bytes.value())
                     .map_err(|e| StoreError::Corrupt(format!("mempool entry {seq}: {e}")))?;
                 let hash = tx_hash(&tx).0;
@@ -652,6 +726,27 @@ impl Store {
                 })
                 .collect(),
         ))
+    }
+
+    /// The latest `limit` withdrawals L2 account `account` made, newest first: (batch, leaf
+    /// index). Batches sealed by a node from before this index was kept are not listed.
+    ///
+    /// # Errors
+    /// [`StoreError::Db`].
+    pub fn withdrawals_of(
+        &self,
+        account: AccountIndex,
+        limit: usize,
+    ) -> Result<Vec<(BatchNumber, u64)>, StoreError> {
+        let r = self.db.begin_read().map_err(StoreError::db)?;
+        let Some(table) = read_table(&r, ACCOUNT_WITHDRAWALS)? else { return Ok(Vec::new()) };
+        let range = (account.0, 0, 0)..=(account.0, u64::MAX, u64::MAX);
+        let mut out = Vec::new();
+        for row in table.range(range).map_err(StoreError::db)?.rev().take(limit) {
+            let (_, batch, index) = row.map_err(StoreError::db)?.0.value();
+            out.push((BatchNumber(batch), index));
+        }
+        Ok(out)
     }
 
     /// The transactions batch `number` skipped, as (position, the STF's reason), in batch order
@@ -780,6 +875,36 @@ impl Store {
         w.commit().map_err(StoreError::db)
     }
 
+    /// Records the gas each of the node's L1 transactions used: `(block number, transaction
+    /// hash, gas)`, from its receipt; transactions of blocks below `prune_below` are forgotten.
+    ///
+    /// # Errors
+    /// [`StoreError::Db`].
+    pub fn record_gas(&self, txs: &[(u64, B256, u64)], prune_below: u64) -> Result<(), StoreError> {
+        let w = self.db.begin_write().map_err(StoreError::db)?;
+        {
+            let mut table = w.open_table(L1_GAS).map_err(StoreError::db)?;
+            if prune_below > 0 {
+                table.retain(|(n, _), _| n >= prune_below).map_err(StoreError::db)?;
+            }
+            for (n, tx, gas) in txs {
+                table.insert((*n, tx.0), *gas).map_err(StoreError::db)?;
+            }
+        }
+        w.commit().map_err(StoreError::db)
+    }
+
+    /// Gas used by transaction `tx` of L1 block `block`, if the node sent it (and has not pruned
+    /// it).
+    ///
+    /// # Errors
+    /// [`StoreError::Db`].
+    pub fn gas_of(&self, block: u64, tx: B256) -> Result<Option<u64>, StoreError> {
+        let r = self.db.begin_read().map_err(StoreError::db)?;
+        let Some(table) = read_table(&r, L1_GAS)? else { return Ok(None) };
+        Ok(table.get((block, tx.0)).map_err(StoreError::db)?.map(|v| v.value()))
+    }
+
     /// Records that `service` sent `calldata` for `claim` in L1 block `block` (hash `hash`),
     /// replacing what it sent for that claim before.
     ///
@@ -883,6 +1008,16 @@ fn decode_batch(bytes: &[u8]) -> Result<Batch, String> {
         rest = tail;
     }
     Batch::decode(rest, &messages).map_err(|e| e.to_string())
+}
+
+/// The L2 account that sent a mempool entry (a transfer or a withdrawal), from its canonical
+/// encoding.
+fn sender(bytes: &[u8]) -> Option<u32> {
+    match decode_tx_exact(bytes).ok()? {
+        Tx::Transfer(t) => Some(t.body.from.0),
+        Tx::Withdraw(w) => Some(w.body.from.0),
+        _ => None,
+    }
 }
 
 /// `def` in read transaction `r`; `None` while the table was never written.

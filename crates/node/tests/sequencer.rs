@@ -18,7 +18,7 @@ use tribunal_node::{
     sequencer::{ProverPace, Sequencer, SequencerConfig, SubmitError},
 };
 use tribunal_primitives::{
-    AccountIndex, BatchNumber, Deposit, PrivateKey, Signed, Transfer, Tx, Wei,
+    AccountIndex, BatchNumber, Deposit, PrivateKey, Signed, Transfer, Tx, Wei, Withdraw,
 };
 use tribunal_stf::{StfConfig, TxError};
 
@@ -325,8 +325,22 @@ fn one_sender_cannot_fill_the_mempool() {
             matches!(e, SubmitError::SenderFull { account: AccountIndex(0), pending: 2 }),
             "{e}"
         );
-        seq.submit(transfer(&bob, 1, 0, 1, 0)).unwrap();
+        let to = alloy_primitives::Address::repeat_byte(0xb0);
+        let body = Withdraw { from: AccountIndex(1), to, amount: Wei(7), nonce: 0 };
+        seq.submit(Tx::Withdraw(Signed::sign(body, CHAIN, &bob))).unwrap();
         assert_eq!((seq.pending_of(AccountIndex(0)), seq.pending_of(AccountIndex(1))), (2, 1));
+        // The mempool by sender: each account's own transactions, in order.
+        let nonces = |a: u32| -> Vec<u64> {
+            let txs = store.mempool_of(AccountIndex(a)).unwrap();
+            txs.iter()
+                .map(|t| match t {
+                    Tx::Transfer(t) => t.body.nonce,
+                    Tx::Withdraw(w) => w.body.nonce,
+                    _ => u64::MAX,
+                })
+                .collect()
+        };
+        assert_eq!((nonces(0), nonces(1), nonces(2)), (vec![0, 1_000], vec![0], vec![]));
 
         // A restart counts the stored mempool again.
         drop(seq);
@@ -338,7 +352,14 @@ fn one_sender_cannot_fill_the_mempool() {
         let sealed = seq.poll(true).await.unwrap().unwrap();
         assert_eq!((sealed.batch.txs.len(), sealed.dropped.len()), (2, 1));
         assert_eq!(seq.pending_of(AccountIndex(0)), 0);
+        // Sealed and dropped entries leave the index; bob's withdrawal is listed as his.
+        assert!(store.mempool_of(AccountIndex(0)).unwrap().is_empty());
+        assert!(store.mempool_of(AccountIndex(1)).unwrap().is_empty());
+        let n = sealed.batch.number;
+        assert_eq!(store.withdrawals_of(AccountIndex(1), 8).unwrap(), [(n, 1)]);
+        assert!(store.withdrawals_of(AccountIndex(0), 8).unwrap().is_empty());
         seq.submit(transfer(&alice, 0, 1, 1, 1)).unwrap();
+        assert_eq!(nonces(0), [1]);
     });
 }
 
