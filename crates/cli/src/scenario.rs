@@ -80,6 +80,14 @@ pub struct ScenarioArgs {
     #[arg(long, default_value_t = scenario::DEFAULT_REORG_EVERY_MS,
           value_parser = clap::value_parser!(u64).range(100..=600_000))]
     pub reorg_every_ms: u64,
+    /// After the checks, keep the scenario's chain and node up and serve the finality explorer
+    /// on `--explorer-addr` until ctrl-c, e.g. to see `tee-lies`' conflict or `wrong-claim`'s
+    /// bisection.
+    #[arg(long)]
+    pub serve: bool,
+    /// Finality explorer listen address with `--serve`.
+    #[arg(long, default_value = "127.0.0.1:8646")]
+    pub explorer_addr: std::net::SocketAddr,
 }
 
 /// Runs a scenario and checks its outcome.
@@ -92,7 +100,8 @@ pub fn run(args: ScenarioArgs) -> eyre::Result<()> {
         ScenarioName::L1Reorg => Scenario::L1Reorg { every_ms: args.reorg_every_ms },
         name => name.into(),
     };
-    match scenario::run(scenario, args.batches, args.transfers, printer())? {
+    let serve = args.serve.then_some(args.explorer_addr);
+    match scenario::run(scenario, args.batches, args.transfers, printer(), serve)? {
         Passed::Batches { count, path } => {
             println!("scenario {name:?} passed: {count} batches, every one final {path}");
         }

@@ -15,7 +15,7 @@ use tribunal_devnet::{
     silent,
 };
 use tribunal_l1::DevL1;
-use tribunal_node::{explorer, rpc::RpcApi};
+use tribunal_node::explorer;
 
 /// `GET path` over HTTP/1.1: (status code, body).
 async fn get(addr: std::net::SocketAddr, path: &str) -> (u16, String) {
@@ -75,15 +75,7 @@ fn the_explorer_shows_a_devnet_final_on_the_instant_path_in_a_real_browser() {
                 .unwrap();
         let batches = outcome.batches.len() as u64;
         assert!(batches >= 3, "a deposit batch and two of transfers");
-        let (inbox, finality, game) = node.contracts();
-        let api = RpcApi::new(
-            l1.clone(),
-            node.store.clone(),
-            node.sequencer.clone(),
-            inbox,
-            finality,
-            game,
-        );
+        let api = node.api(l1.clone());
         let (addr, explorer) =
             explorer::serve(Arc::new(api), "127.0.0.1:0".parse().unwrap()).await.unwrap();
 
@@ -93,6 +85,14 @@ fn the_explorer_shows_a_devnet_final_on_the_instant_path_in_a_real_browser() {
         assert!(home.contains(&format!("id=\"final\">{batches}<")), "latest final batch shown");
         assert!(home.contains("ZK+TEE"), "the instant path is named");
         assert!(home.contains("http-equiv=\"refresh\""), "the page reloads itself");
+        assert!(home.contains("final via ZK+TEE"), "each claim's path: {home}");
+        // The charts: a bar per final batch, and the gas this node paid per batch.
+        for chart in ["chart-ttf", "chart-gas"] {
+            let svg = home.split(&format!("id=\"{chart}\"")).nth(1).expect(chart);
+            let svg = svg.split("</svg>").next().unwrap();
+            let bars = svg.matches("<rect").count() as u64;
+            assert!(bars >= batches, "{chart}: {bars} bars for {batches} final batches");
+        }
         let (code, b1) = get(addr, "/batch/1").await;
         assert_eq!(code, 200);
         assert!(b1.contains("deposit (L1)") && b1.contains("0x01"), "transactions and blobs");
@@ -103,10 +103,25 @@ fn the_explorer_shows_a_devnet_final_on_the_instant_path_in_a_real_browser() {
         let (code, c0) = get(addr, "/claim/0").await;
         assert_eq!(code, 200);
         assert!(c0.contains("badge final") && c0.contains("ZK leg"));
+        // Each leg: the proof accepted, the enclave signer's kind and measurement, no game.
+        assert!(c0.contains("proof accepted") && c0.contains("dev key: INSECURE"), "{c0}");
+        assert!(c0.contains("id=\"measurement\">0x") && c0.contains("No game"), "{c0}");
+        // Its L1 transactions, with the gas of those the node sent.
+        let txs = c0.split("<h2>L1 transactions</h2>").nth(1).expect("a transactions table");
+        assert!(txs.contains("<td>propose</td>") && txs.contains("<td>zk</td>"), "{txs}");
+        assert!(!txs.contains("not sent by this node"), "the node sent all of them: {txs}");
+        let (_, b1) = get(addr, "/batch/1").await;
+        assert!(b1.contains("id=\"blob-use\"") && b1.contains("<td>post</td>"), "{b1}");
         // Batch 2's withdrawal: a link from the batch page to the exact claimWithdrawal call.
         let (_, b2) = get(addr, "/batch/2").await;
         let link = b2.split("href=\"/withdrawal/2/").nth(1).expect("a withdrawal link on batch 2");
         let index: u64 = link.split('"').next().unwrap().parse().unwrap();
+        // The same link from its sender's account page.
+        let tx = b2.split(&format!("<tr><td>{index}</td>")).nth(1).unwrap();
+        let sender = tx.split("href=\"/account/").nth(1).unwrap().split('"').next().unwrap();
+        let (_, account) = get(addr, &format!("/account/{sender}")).await;
+        let list = account.split("id=\"withdrawals\"").nth(1).expect("a withdrawals table");
+        assert!(list.contains(&format!("href=\"/withdrawal/2/{index}\"")), "{account}");
         let (code, w) = get(addr, &format!("/withdrawal/2/{index}")).await;
         assert_eq!(code, 200, "{w}");
         assert!(w.contains("ready to claim") && w.contains("claimWithdrawal(uint64,uint64"), "{w}");

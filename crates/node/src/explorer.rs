@@ -7,10 +7,14 @@
 //! gives a 400 or 404 page, never a panic.
 //!
 //! Routes:
-//! - `/`: chain, head and latest final batch, and the recent batches with every claim's legs;
-//! - `/batch/{n}`: a batch's transactions, blobs, roots and claims;
-//! - `/claim/{id}`: one claim's legs (ZK, TEE, OP), clocks and the reference model's status;
-//! - `/account/{index}` (and `/account?index=`): balance, nonce, pending transactions;
+//! - `/`: chain, head and latest final batch, the recent batches with every claim's legs and the
+//!   path it is on, and charts of their time to finality and of the L1 gas the node paid;
+//! - `/batch/{n}`: a batch's transactions, blobs (and how full), roots, claims and L1
+//!   transactions;
+//! - `/claim/{id}`: one claim's legs (ZK proof, TEE signer with its measurement and kind, OP),
+//!   clocks, the path it is on, its dispute game drawn as a bisection, and its L1 transactions;
+//! - `/account/{index}` (and `/account?index=`): balance, nonce, pending transactions, and its
+//!   withdrawals, each linked to its `claimWithdrawal` call once its batch is final;
 //! - `/withdrawal/{batch}/{index}`: a withdrawal of a final batch, whether it was paid, and the
 //!   exact `Inbox.claimWithdrawal` call that pays it;
 //! - `/council`: members and threshold, every action with its timelock countdown and expiry,
@@ -33,13 +37,16 @@ use jsonrpsee::types::ErrorObjectOwned;
 use tribunal_l1::L1;
 use tribunal_primitives::{Tx, batch::decode_tx_exact};
 
-use crate::rpc::{BatchInfo, ClaimInfo, RpcApi, TribunalApiServer, codes};
+use crate::rpc::{BatchInfo, ClaimInfo, GameInfo, L1TxInfo, RpcApi, TribunalApiServer, codes};
 
 /// Seconds between a page's automatic reloads.
 pub const REFRESH_SECS: u32 = 3;
 
 /// How many of the most recent batches the overview lists.
 pub const RECENT_BATCHES: u64 = 12;
+
+/// Bytes paid per blob (EIP-4844: 4,096 field elements of 32 bytes).
+const BLOB_BYTES: u64 = 131_072;
 
 /// The explorer's router over `api`.
 pub fn router<L: L1 + 'static>(api: Arc<RpcApi<L>>) -> Router {
@@ -174,39 +181,53 @@ async fn overview<L: L1 + 'static>(State(api): Api<L>) -> Page {
          <table><tr><th>batch</th><th>txs</th><th>posted (L1 s)</th><th>claims: ZK · TEE · OP</th><th>status</th></tr>",
         info.head, info.latest_final_batch, info.l2_chain_id, info.l1_chain_id
     );
+    let now = api.l1_time().await?;
     let first = info.head.saturating_sub(RECENT_BATCHES - 1).max(1);
+    let mut points = Vec::new();
     for n in (first..=info.head).rev() {
         let Some(b) = api.get_batch(n).await? else { continue };
-        let mut claims = String::new();
         let mut status = match (b.posted_at, b.claims.is_empty()) {
             (0, _) => "<span class=\"badge pending\">sealed, not posted</span>".to_string(),
             (_, true) => "<span class=\"badge pending\">posted, no claim yet</span>".into(),
             (_, false) => "<span class=\"badge pending\">pending</span>".into(),
         };
-        for &id in &b.claims {
-            match api.get_claim(id).await {
-                Ok(c) => {
-                    let _ = write!(claims, "{} ", claim_chip(&c));
-                    if b.final_claim == Some(id) {
-                        status = format!(
-                            "<span class=\"badge final\">final</span> {}",
-                            esc(&path_of(&c))
-                        );
-                    }
-                }
-                Err(e) => {
-                    let _ = write!(claims, "#{id}: {} ", esc(e.message()));
-                }
+        let (claims, errors) = claims_of(&api, &b).await;
+        let mut chips = errors;
+        let mut ttf = None;
+        for c in &claims {
+            let _ = write!(
+                chips,
+                "{} <span class=\"outlook\">{}</span><br>",
+                claim_chip(c),
+                esc(&outlook(c, &claims, now))
+            );
+            if b.final_claim == Some(c.id) {
+                status = format!("<span class=\"badge final\">final</span> {}", esc(&path_of(c)));
+                ttf = (b.posted_at > 0).then(|| c.final_at.saturating_sub(b.posted_at));
             }
         }
+        points.push(ChartPoint { batch: n, ttf, gas: batch_gas(&b, &claims) });
         let _ = write!(
             body,
-            "<tr><td><a href=\"/batch/{n}\">{n}</a></td><td>{}</td><td>{}</td><td>{claims}</td><td class=\"status\" id=\"batch-{n}\">{status}</td></tr>",
+            "<tr><td><a href=\"/batch/{n}\">{n}</a></td><td>{}</td><td>{}</td><td>{chips}</td><td class=\"status\" id=\"batch-{n}\">{status}</td></tr>",
             b.txs.len(),
             posted(b.posted_at)
         );
     }
     body.push_str("</table>");
+    points.reverse();
+    body.push_str("<h2>Recent batches: time to finality and L1 gas</h2><div class=\"cards\">");
+    body.push_str(&bar_chart(
+        "chart-ttf",
+        "posting → final, L1 seconds",
+        &points.iter().map(|p| (p.batch, p.ttf)).collect::<Vec<_>>(),
+    ));
+    body.push_str(&bar_chart(
+        "chart-gas",
+        "L1 gas this node paid (post, propose, proofs, finalize)",
+        &points.iter().map(|p| (p.batch, p.gas)).collect::<Vec<_>>(),
+    ));
+    body.push_str("</div>");
     let _ = write!(
         body,
         "<h2>Contracts</h2><table>\
@@ -258,7 +279,31 @@ async fn batch<L: L1 + 'static>(
         body.push_str("<li>not posted yet</li>");
     }
     body.push_str("</ul>");
-    claims_table(&api, &b, &mut body).await;
+    if !b.blob_hashes.is_empty() {
+        let paid = b.blob_hashes.len() as u64 * BLOB_BYTES;
+        let _ = write!(
+            body,
+            "<p id=\"blob-use\">{} bytes of payload in {} blob(s): {paid} bytes paid, {} used</p>",
+            b.payload_bytes,
+            b.blob_hashes.len(),
+            match b.payload_bytes as f64 * 100.0 / paid as f64 {
+                p if p < 1.0 => format!("{p:.2}%"),
+                p => format!("{p:.1}%"),
+            }
+        );
+    }
+    let (claims, errors) = claims_of(&api, &b).await;
+    claims_table(&claims, &errors, api.l1_time().await?, &mut body);
+    body.push_str("<h2>L1 transactions</h2><table><tr><th>action</th><th>claim</th><th>by</th><th>block</th><th>transaction</th><th>gas</th></tr>");
+    if let Some(t) = &b.post_tx {
+        body.push_str(&tx_row(t, None));
+    }
+    for c in &claims {
+        for t in &c.l1_txs {
+            body.push_str(&tx_row(t, Some(c.id)));
+        }
+    }
+    body.push_str("</table>");
     body.push_str(
         "<h2>Transactions</h2><table><tr><th>#</th><th>kind</th><th>from</th><th>to</th><th>amount (wei)</th><th>nonce</th><th>outcome</th></tr>",
     );
@@ -288,32 +333,40 @@ async fn batch<L: L1 + 'static>(
     Ok(Html(layout(&format!("Batch {n}"), &body, true)))
 }
 
-async fn claims_table<L: L1 + 'static>(api: &RpcApi<L>, b: &BatchInfo, body: &mut String) {
-    body.push_str("<h2>Claims (rivals included)</h2><table><tr><th>claim</th><th>post root</th><th>ZK</th><th>TEE</th><th>OP</th><th>status</th></tr>");
+/// The claims of batch `b` that could be read, and a note for those that could not.
+async fn claims_of<L: L1 + 'static>(api: &RpcApi<L>, b: &BatchInfo) -> (Vec<ClaimInfo>, String) {
+    let (mut claims, mut errors) = (Vec::new(), String::new());
     for &id in &b.claims {
         match api.get_claim(id).await {
-            Ok(c) => {
-                let _ = write!(
-                    body,
-                    "<tr><td><a href=\"/claim/{id}\">{id}</a></td><td class=\"mono\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                    c.post_root,
-                    leg(c.zk),
-                    leg(c.tee),
-                    esc(&c.op),
-                    esc(&c.explanation)
-                );
-            }
+            Ok(c) => claims.push(c),
             Err(e) => {
-                let _ = write!(
-                    body,
-                    "<tr><td>{id}</td><td colspan=\"5\">{}</td></tr>",
-                    esc(e.message())
-                );
+                let _ = write!(errors, "#{id}: {}<br>", esc(e.message()));
             }
         }
     }
-    if b.claims.is_empty() {
-        body.push_str("<tr><td colspan=\"6\">no claim proposed yet</td></tr>");
+    (claims, errors)
+}
+
+fn claims_table(claims: &[ClaimInfo], errors: &str, now: u64, body: &mut String) {
+    body.push_str("<h2>Claims (rivals included)</h2><table><tr><th>claim</th><th>post root</th><th>ZK</th><th>TEE</th><th>OP</th><th>status</th><th>path</th></tr>");
+    for c in claims {
+        let _ = write!(
+            body,
+            "<tr><td><a href=\"/claim/{id}\">{id}</a></td><td class=\"mono\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"outlook\">{}</td></tr>",
+            c.post_root,
+            leg(c.zk),
+            leg(c.tee),
+            esc(&c.op),
+            esc(&c.explanation),
+            esc(&outlook(c, claims, now)),
+            id = c.id,
+        );
+    }
+    if !errors.is_empty() {
+        let _ = write!(body, "<tr><td colspan=\"7\">{errors}</td></tr>");
+    }
+    if claims.is_empty() && errors.is_empty() {
+        body.push_str("<tr><td colspan=\"7\">no claim proposed yet</td></tr>");
     }
     body.push_str("</table>");
 }
@@ -325,37 +378,357 @@ async fn claim<L: L1 + 'static>(
     let Path(raw) = raw?;
     let id: u64 = number("claim", &raw)?;
     let c = api.get_claim(id).await?;
+    let now = api.l1_time().await?;
+    let rivals = match api.get_batch(c.batch).await? {
+        Some(b) => claims_of(&api, &b).await.0,
+        None => Vec::new(),
+    };
+    let zk = match c.l1_txs.iter().rev().find(|t| t.action == "zk") {
+        Some(t) if c.zk => format!(
+            "<span class=\"badge final\">proof accepted</span> in L1 block {} (<span class=\"mono\">{}</span>)",
+            t.block, t.tx
+        ),
+        Some(_) => {
+            "a proof was accepted, under a verifier that no longer counts (upgraded or frozen)"
+                .into()
+        }
+        None => match c.zk_prover.as_deref() {
+            Some("proving") => "<span class=\"badge pending\">proving</span> by this node's ZK prover".into(),
+            Some("queued") => "<span class=\"badge pending\">queued</span> behind earlier batches at this node's ZK prover".into(),
+            Some(_) => "<span class=\"badge pending\">no proof</span>: this node's ZK prover is past this batch (it proved another claim of it, or found this one wrong)".into(),
+            None => "<span class=\"badge pending\">no proof yet</span>".into(),
+        },
+    };
+    let tee = match &c.tee_signer {
+        Some(s) => {
+            let kind = match s.kind.as_str() {
+                "devInsecure" => "<span class=\"badge insecure\">dev key: INSECURE</span>",
+                "sgx" => "<span class=\"badge final\">Intel SGX</span>",
+                _ => "<span class=\"badge final\">Intel TDX</span>",
+            };
+            let state = if s.revoked {
+                " <span class=\"badge skipped\">revoked</span>".to_string()
+            } else if s.expires_at <= now {
+                " <span class=\"badge skipped\">expired</span>".to_string()
+            } else {
+                format!(", valid for {}", duration(s.expires_at - now))
+            };
+            format!(
+                "{} by signer <span class=\"mono\">{}</span> {kind}{state}<br>measurement <span class=\"mono\" id=\"measurement\">{}</span>",
+                if c.tee {
+                    "<span class=\"badge final\">attested</span>"
+                } else {
+                    "signed, does not count"
+                },
+                s.address,
+                s.measurement
+            )
+        }
+        None => "<span class=\"badge pending\">no attestation yet</span>".into(),
+    };
+    let game = api.get_game(id).await;
+    let window = if c.is_final {
+        String::new()
+    } else if c.window_ends_at > now {
+        format!("; window ends in {}", duration(c.window_ends_at - now))
+    } else {
+        "; window passed".into()
+    };
     let mut body = format!("<h1>Claim {id}</h1>");
     let _ = write!(
         body,
         "<p id=\"status\">{} <span>{}</span></p>\
+         <p id=\"outlook\" class=\"outlook\">{}</p>\
          <table><tr><th>batch</th><td><a href=\"/batch/{b}\">{b}</a></td></tr>\
          <tr><th>proposer (bonded)</th><td class=\"mono\">{}</td></tr>\
          <tr><th>parent root</th><td class=\"mono\">{}</td></tr>\
          <tr><th>post root</th><td class=\"mono\">{}</td></tr>\
          <tr><th>withdrawal root</th><td class=\"mono\">{}</td></tr>\
-         <tr><th>ZK leg</th><td>{}</td></tr>\
-         <tr><th>TEE leg</th><td>{}</td></tr>\
-         <tr><th>OP leg (dispute game)</th><td>{}; window ends at L1 time {}</td></tr>\
+         <tr><th>ZK leg</th><td id=\"zk\">{zk}</td></tr>\
+         <tr><th>TEE leg</th><td id=\"tee\">{tee}</td></tr>\
+         <tr><th>OP leg (dispute game)</th><td id=\"op\">{}; window ends at L1 time {}{window}</td></tr>\
          <tr><th>final at</th><td>{}</td></tr></table>",
         if c.is_final {
             "<span class=\"badge final\">final</span>"
+        } else if c.explanation.starts_with("rejected") {
+            "<span class=\"badge skipped\">rejected</span>"
         } else {
             "<span class=\"badge pending\">pending</span>"
         },
         esc(&c.explanation),
+        esc(&outlook(&c, &rivals, now)),
         c.proposer,
         c.parent_root,
         c.post_root,
         c.withdrawal_root,
-        leg(c.zk),
-        leg(c.tee),
         esc(&c.op),
         c.window_ends_at,
         if c.final_at == 0 { "–".to_string() } else { format!("L1 time {}", c.final_at) },
         b = c.batch,
     );
+    match &game {
+        Ok(g) => game_section(g, now, &mut body),
+        Err(e) => {
+            let _ = write!(body, "<h2>Dispute game</h2><p id=\"game\">{}</p>", esc(e.message()));
+        }
+    }
+    body.push_str("<h2>L1 transactions</h2><table><tr><th>action</th><th>claim</th><th>by</th><th>block</th><th>transaction</th><th>gas</th></tr>");
+    for t in &c.l1_txs {
+        body.push_str(&tx_row(t, Some(id)));
+    }
+    body.push_str("</table>");
     Ok(Html(layout(&format!("Claim {id}"), &body, true)))
+}
+
+/// The dispute game: its state, the bisection drawn over the trace, and every position.
+fn game_section(g: &GameInfo, now: u64, body: &mut String) {
+    body.push_str("<h2>Dispute game</h2>");
+    if !g.exists {
+        body.push_str("<p id=\"game\">No game: nobody has challenged this claim. A game is created by the first challenge (anyone may challenge, with a bond, during the window), or recorded by <span class=\"mono\">resolve</span> if the slow path needs OP.</p>");
+        return;
+    }
+    let _ = write!(
+        body,
+        "<p id=\"game\">Game <b>{}</b>; created by <span class=\"mono\">{}</span>; window L1 time {} – {}{}; each side's chess clock {}.</p>",
+        esc(&g.status),
+        g.creator,
+        g.window_starts_at,
+        g.window_ends_at,
+        if g.resolved_at > 0 {
+            format!("; resolved at L1 time {}", g.resolved_at)
+        } else {
+            String::new()
+        },
+        duration(g.clock_secs)
+    );
+    if g.positions.is_empty() {
+        body.push_str("<p>Unchallenged: no position posted.</p>");
+        return;
+    }
+    body.push_str(&bisection_svg(g));
+    body.push_str("<table id=\"positions\"><tr><th>position</th><th>answers</th><th>move</th><th>steps</th><th>hash at the upper end</th><th>by</th><th>bond (ETH)</th><th>clock used</th><th>deadline</th><th>state</th></tr>");
+    for p in &g.positions {
+        let state = if p.proven {
+            "<span class=\"badge skipped\">proven</span>".to_string()
+        } else if p.stepped {
+            "<span class=\"badge final\">countered by a step</span>".to_string()
+        } else if let Some(by) = p.countered_by {
+            format!("countered by #{by}")
+        } else if p.resolved {
+            "stands (resolved)".to_string()
+        } else {
+            "open".to_string()
+        };
+        let deadline = if p.resolved || p.proven {
+            "–".to_string()
+        } else if p.deadline > now {
+            format!("in {}", duration(p.deadline - now))
+        } else {
+            "passed".into()
+        };
+        let _ = write!(
+            body,
+            "<tr><td>#{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"mono\">{}</td><td class=\"mono\">{}</td><td>{}</td><td>{}</td><td>{deadline}</td><td>{state}</td></tr>",
+            p.id,
+            p.parent.map_or_else(|| "the claim".to_string(), |q| format!("#{q}")),
+            esc(&p.kind),
+            if p.kind == "midpoint" {
+                format!("at {}", p.hi)
+            } else {
+                format!("{} – {}", p.lo, p.hi)
+            },
+            short(&p.hi_hash.to_string()),
+            short(&p.claimant.to_string()),
+            alloy_primitives::utils::format_ether(p.bond),
+            duration(p.clock_used),
+        );
+    }
+    body.push_str("</table>");
+}
+
+/// The bisection as SVG: one row per position in posting order, each drawn over the trace's
+/// steps (claim side blue, challenger side red).
+fn bisection_svg(g: &GameInfo) -> String {
+    let span = g.positions.iter().map(|p| p.hi).max().unwrap_or(0).max(g.trace_len).max(1);
+    let (left, width, row) = (150.0, 460.0, 22.0);
+    let x = |v: u32| left + width * f64::from(v) / f64::from(span);
+    let height = row * (g.positions.len() as f64 + 1.0);
+    let mut svg = format!(
+        "<svg id=\"bisection\" class=\"chart\" width=\"640\" height=\"{height}\" role=\"img\" aria-label=\"bisection of the trace\">\
+         <text x=\"{left}\" y=\"12\" class=\"axis\">step 0</text><text x=\"{}\" y=\"12\" class=\"axis\" text-anchor=\"end\">step {span}</text>",
+        left + width
+    );
+    for (i, p) in g.positions.iter().enumerate() {
+        let y = row * (i as f64 + 1.0);
+        let claim_side = matches!(p.kind.as_str(), "root" | "midpoint");
+        let colour = if claim_side { "#0969da" } else { "#cf222e" };
+        let faded = if p.countered_by.is_some() || p.proven && claim_side {
+            " opacity=\"0.4\""
+        } else {
+            ""
+        };
+        let _ = write!(
+            svg,
+            "<text x=\"{}\" y=\"{}\" class=\"axis\">#{} {}</text>",
+            4.0 + 8.0 * f64::from(p.depth.min(12)),
+            y + 14.0,
+            p.id,
+            esc(&p.kind)
+        );
+        if p.kind == "root" || p.lo != p.hi {
+            let (a, b) = if p.kind == "root" { (0, span) } else { (p.lo, p.hi) };
+            let _ = write!(
+                svg,
+                "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"12\" fill=\"{colour}\"{faded}/>",
+                x(a),
+                y + 4.0,
+                (x(b) - x(a)).max(2.0)
+            );
+        } else {
+            let cx = x(p.hi);
+            let _ = write!(
+                svg,
+                "<path d=\"M{:.1} {:.1}l6 6l-6 6l-6 -6z\" fill=\"{colour}\"{faded}/>",
+                cx,
+                y + 4.0
+            );
+        }
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+/// A long hex string cut to its first 10 and last 4 characters, whole on hover.
+fn short(hex: &str) -> String {
+    match (hex.get(..10), hex.get(hex.len().saturating_sub(4)..)) {
+        (Some(head), Some(tail)) if hex.len() > 16 => {
+            format!("<span title=\"{hex}\">{head}…{tail}</span>")
+        }
+        _ => hex.to_string(),
+    }
+}
+
+/// One L1 transaction as a table row.
+fn tx_row(t: &L1TxInfo, claim: Option<u64>) -> String {
+    format!(
+        "<tr><td>{}</td><td>{}</td><td class=\"mono\">{}</td><td>{}</td><td class=\"mono\">{}</td><td>{}</td></tr>",
+        esc(&t.action),
+        claim.map_or_else(|| "–".to_string(), |id| format!("<a href=\"/claim/{id}\">{id}</a>")),
+        if t.by == alloy_primitives::Address::ZERO { "–".to_string() } else { t.by.to_string() },
+        t.block,
+        t.tx,
+        t.gas.map_or_else(|| "not sent by this node".to_string(), |g| g.to_string())
+    )
+}
+
+/// The path a pending claim is on and when it can become final; a final claim's path.
+fn outlook(c: &ClaimInfo, batch: &[ClaimInfo], now: u64) -> String {
+    if c.is_final {
+        return format!("final via {}", path_of(c));
+    }
+    if c.explanation.starts_with("rejected") {
+        return "rejected: another claim of this batch is final".into();
+    }
+    let at = |t: u64| {
+        if t > now {
+            format!("L1 time {t} (in {})", duration(t - now))
+        } else {
+            format!("L1 time {t} (passed)")
+        }
+    };
+    let same_input = |r: &&ClaimInfo| r.id != c.id && r.parent_root == c.parent_root;
+    let conflict = batch.iter().filter(same_input).any(|r| (c.zk && r.tee) || (c.tee && r.zk));
+    match (c.zk, c.tee) {
+        _ if conflict => "conflict: ZK and TEE approve different results; OP decides".into(),
+        (true, true) => "instant: ZK and TEE agree (final once its parent is)".into(),
+        _ if c.op == "resolvedAgainst" => "stuck: OP resolved against it; needs ZK and TEE".into(),
+        (false, true) => {
+            format!("instant once ZK lands; otherwise final at {} via TEE+OP", at(c.window_ends_at))
+        }
+        (true, false) => {
+            format!("instant once TEE lands; otherwise final at {} via ZK+OP", at(c.window_ends_at))
+        }
+        (false, false) => format!(
+            "instant once ZK and TEE land; otherwise one of them and OP, from {}",
+            at(c.window_ends_at)
+        ),
+    }
+}
+
+/// One batch of the overview's charts: its time to finality and the L1 gas this node paid.
+struct ChartPoint {
+    batch: u64,
+    ttf: Option<u64>,
+    gas: Option<u64>,
+}
+
+/// The L1 gas of batch `b` this node paid: its post and its claims' transactions, each counted
+/// once (`proveAndAttest` approves twice in one transaction); `None` when it paid none.
+fn batch_gas(b: &BatchInfo, claims: &[ClaimInfo]) -> Option<u64> {
+    let mut seen = std::collections::BTreeMap::new();
+    for t in b.post_tx.iter().chain(claims.iter().flat_map(|c| &c.l1_txs)) {
+        if let Some(g) = t.gas {
+            seen.insert(t.tx, g);
+        }
+    }
+    (!seen.is_empty()).then(|| seen.values().sum())
+}
+
+/// A bar chart as SVG, one bar per batch (`None`: no bar, "–").
+fn bar_chart(id: &str, title: &str, points: &[(u64, Option<u64>)]) -> String {
+    let (w, h, top, bottom) = (420.0, 170.0, 22.0, 20.0);
+    let max = points.iter().filter_map(|p| p.1).max().unwrap_or(0).max(1) as f64;
+    let slot = (w - 20.0) / points.len().max(1) as f64;
+    let mut svg = format!(
+        "<div class=\"card\"><div class=\"label\">{}</div><svg id=\"{id}\" class=\"chart\" width=\"{w}\" height=\"{h}\" role=\"img\" aria-label=\"{}\">",
+        esc(title),
+        esc(title)
+    );
+    for (i, (batch, v)) in points.iter().enumerate() {
+        let x = 10.0 + slot * i as f64;
+        let _ = write!(
+            svg,
+            "<text x=\"{:.1}\" y=\"{:.1}\" class=\"axis\" text-anchor=\"middle\">{batch}</text>",
+            x + slot / 2.0,
+            h - 6.0
+        );
+        match v {
+            Some(v) => {
+                let bar = (h - top - bottom) * (*v as f64) / max;
+                let _ = write!(
+                    svg,
+                    "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"#0969da\"><title>batch {batch}: {v}</title></rect>\
+                     <text x=\"{:.1}\" y=\"{:.1}\" class=\"axis\" text-anchor=\"middle\">{}</text>",
+                    x + 2.0,
+                    h - bottom - bar,
+                    (slot - 4.0).max(1.0),
+                    bar,
+                    x + slot / 2.0,
+                    h - bottom - bar - 3.0,
+                    compact(*v)
+                );
+            }
+            None => {
+                let _ = write!(
+                    svg,
+                    "<text x=\"{:.1}\" y=\"{:.1}\" class=\"axis\" text-anchor=\"middle\">–</text>",
+                    x + slot / 2.0,
+                    h - bottom - 3.0
+                );
+            }
+        }
+    }
+    svg.push_str("</svg></div>");
+    svg
+}
+
+/// 1234 → "1234"; 773242 → "773k"; 2615088 → "2.6M".
+fn compact(v: u64) -> String {
+    match v {
+        v if v >= 1_000_000 => format!("{:.1}M", v as f64 / 1e6),
+        v if v >= 10_000 => format!("{}k", v / 1_000),
+        v => v.to_string(),
+    }
 }
 
 async fn withdrawal<L: L1 + 'static>(
@@ -515,7 +888,7 @@ async fn account<L: L1 + 'static>(
     let Path(raw) = raw?;
     let index: u32 = number("account index", &raw)?;
     let a = api.get_account(index).await?;
-    let body = format!(
+    let mut body = format!(
         "<h1>Account {index}</h1>\
          <table><tr><th>key</th><td class=\"mono\">{}</td></tr>\
          <tr><th>balance (wei)</th><td id=\"balance\">{}</td></tr>\
@@ -529,6 +902,36 @@ async fn account<L: L1 + 'static>(
         a.state_root,
         b = a.batch,
     );
+    body.push_str("<h2>Pending transactions</h2><table id=\"pending\"><tr><th>kind</th><th>from</th><th>to</th><th>amount (wei)</th><th>nonce</th></tr>");
+    for raw in &a.pending {
+        let _ = write!(body, "<tr>{}</tr>", tx_cells(raw));
+    }
+    if a.pending.is_empty() {
+        body.push_str("<tr><td colspan=\"5\">none</td></tr>");
+    }
+    body.push_str("</table><h2>Withdrawals</h2><table id=\"withdrawals\"><tr><th>batch</th><th>index</th><th>L1 recipient</th><th>amount (wei)</th><th>status</th></tr>");
+    for w in &a.withdrawals {
+        let status = if w.is_final {
+            format!(
+                "<a href=\"/withdrawal/{}/{}\">ready to claim: the claimWithdrawal call</a>",
+                w.batch, w.index
+            )
+        } else {
+            format!("waiting for batch {} to be final", w.batch)
+        };
+        let _ = write!(
+            body,
+            "<tr><td><a href=\"/batch/{b}\">{b}</a></td><td>{}</td><td class=\"mono\">{}</td><td>{}</td><td>{status}</td></tr>",
+            w.index,
+            w.to,
+            w.amount,
+            b = w.batch,
+        );
+    }
+    if a.withdrawals.is_empty() {
+        body.push_str("<tr><td colspan=\"5\">none</td></tr>");
+    }
+    body.push_str("</table>");
     Ok(Html(layout(&format!("Account {index}"), &body, true)))
 }
 
@@ -578,12 +981,15 @@ fn tx_cells(raw: &[u8]) -> String {
     )
 }
 
-/// A claim as a chip: id and its three legs.
+/// A claim as a chip: id and its three legs (ZK "proving" while this node's prover is on it).
 fn claim_chip(c: &ClaimInfo) -> String {
+    let zk = match c.zk_prover.as_deref() {
+        Some(state @ ("proving" | "queued")) => format!("<span class=\"no\">{state}</span>"),
+        _ => leg(c.zk).to_string(),
+    };
     format!(
-        "<a class=\"chip\" href=\"/claim/{0}\">#{0}: ZK {1} · TEE {2} · OP {3}</a>",
+        "<a class=\"chip\" href=\"/claim/{0}\">#{0}: ZK {zk} · TEE {1} · OP {2}</a>",
         c.id,
-        leg(c.zk),
         leg(c.tee),
         esc(&c.op)
     )
@@ -647,4 +1053,6 @@ td,th{border:1px solid #d0d7de;padding:4px 8px;text-align:left;vertical-align:to
 .label{color:#57606a}.badge{border-radius:10px;padding:1px 8px;color:#fff;font-size:12px}\
 .final{background:#1a7f37}.skipped{background:#8c959f}.pending{background:#9a6700}.ok{color:#1a7f37}.no{color:#8c959f}\
 .chip{display:inline-block;border:1px solid #d0d7de;border-radius:8px;padding:0 6px;margin:1px}\
-.error{color:#cf222e}.wrap{white-space:pre-wrap;word-break:break-all;max-width:1000px}";
+.error{color:#cf222e}.wrap{white-space:pre-wrap;word-break:break-all;max-width:1000px}\
+.insecure{background:#cf222e}.outlook{color:#57606a;font-size:13px}\
+.chart{background:#fff}.axis{font-size:10px;fill:#57606a}";

@@ -436,6 +436,7 @@ pub(super) async fn wrong_claim(w: &mut World) -> eyre::Result<()> {
         "challenge {leaf_id} proven by the challenger's one-step proof of transaction {} after {bisections} bisections",
         decided.lo
     );
+    shows_the_bisection(w, wrong, leaf_id, bisections).await?;
 
     // After the window: the right root is final (TEE + OP), the wrong claim's game is lost, and
     // the challenger withdraws the claim bond and the defender's move bonds once the game's
@@ -503,6 +504,49 @@ pub(super) async fn wrong_claim(w: &mut World) -> eyre::Result<()> {
     say!(
         w,
         "the right root's proposer is owed {proposer_credit} wei of finality bonds: its own and the wrong claim's"
+    );
+    Ok(())
+}
+
+/// What the node's JSON-RPC (`tribunal_getGame`) and the explorer's claim page show of the wrong
+/// claim's game: every bisection, and the proven one-step challenge.
+async fn shows_the_bisection(
+    w: &World,
+    claim: u64,
+    leaf: u64,
+    bisections: usize,
+) -> eyre::Result<()> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tribunal_node::rpc::TribunalApiServer;
+    let api = std::sync::Arc::new(w.rpc()?);
+    let g = api.get_game(claim).await.map_err(|e| eyre::eyre!("getGame: {}", e.message()))?;
+    let midpoints = g.positions.iter().filter(|p| p.kind == "midpoint").count();
+    let step = g.positions.iter().find(|p| p.id == leaf);
+    eyre::ensure!(
+        g.positions.first().is_some_and(|p| p.kind == "root")
+            && midpoints >= bisections
+            && step.is_some_and(|p| p.proven && p.hi - p.lo == 1),
+        "tribunal_getGame: no root, {midpoints} midpoints for {bisections} bisections, or no proven one-step challenge {leaf}: {g:?}"
+    );
+    let (addr, explorer) =
+        tribunal_node::explorer::serve(api, std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
+            .await?;
+    let mut tcp = tokio::net::TcpStream::connect(addr).await?;
+    let req = format!("GET /claim/{claim} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    tcp.write_all(req.as_bytes()).await?;
+    let mut page = String::new();
+    tcp.read_to_string(&mut page).await?;
+    explorer.stop().await;
+    eyre::ensure!(
+        page.contains("id=\"bisection\"")
+            && page.contains(&format!("<td>#{leaf}</td>"))
+            && page.contains("badge skipped\">proven<"),
+        "the explorer's claim page does not draw the bisection: {page}"
+    );
+    say!(
+        w,
+        "tribunal_getGame and the explorer show the game: {} positions, {midpoints} midpoints, challenge {leaf} proven",
+        g.positions.len()
     );
     Ok(())
 }

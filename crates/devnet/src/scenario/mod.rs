@@ -90,15 +90,19 @@ pub enum Passed {
 }
 
 /// Runs `scenario` and checks its outcome; `batches` and `transfers` shape the runs of
-/// `Honest`, `TeeDown` and `ZkDown`.
+/// `Honest`, `TeeDown` and `ZkDown`. With `serve`, the finality explorer then serves the
+/// scenario's chain on that address (its node still running) until ctrl-c or SIGTERM, whether the
+/// checks passed or not, so every state a scenario reaches can be looked at.
 ///
 /// # Errors
-/// A run that fails, or an outcome other than the scenario's.
+/// A run that fails, an outcome other than the scenario's, or an explorer address that cannot be
+/// bound.
 pub fn run(
     scenario: Scenario,
     batches: u64,
     transfers: usize,
     observe: Observer,
+    serve: Option<std::net::SocketAddr>,
 ) -> eyre::Result<Passed> {
     let mut devnet = DevnetConfig::embedded(batches, transfers, 32);
     let (services, expected) = match scenario {
@@ -134,6 +138,22 @@ pub fn run(
                         unreachable!("run by run_embedded")
                     }
                 };
+                if let Some(addr) = serve {
+                    if let Err(e) = &outcome {
+                        say!(w, "the checks failed ({e}); the explorer shows where it stands");
+                    }
+                    if w.node.is_none() {
+                        w.start(Services {
+                            sequencer: false,
+                            zk: false,
+                            tee: false,
+                            dispute: false,
+                            watcher: false,
+                        })
+                        .await?;
+                    }
+                    serve_until_stopped(w.rpc()?, addr, &w.observe).await?;
+                }
                 w.stop().await;
                 outcome
             })??;
@@ -141,13 +161,47 @@ pub fn run(
         }
     };
     let plan = Plan { services, unpayable_tail: false, bare_verifications: false };
-    let outcome: Vec<FinalityPath> =
-        run_embedded(devnet, plan, observe)?.batches.iter().map(|b| b.path).collect();
+    let outcome = match serve {
+        None => run_embedded(devnet, plan, observe)?,
+        Some(addr) => tribunal_l1::block_on_blob_threads(async move {
+            let l1 = Arc::new(DevL1::new());
+            let r = deploy_rollup(&*l1, &devnet, &observe).await?;
+            let dir = tempfile::tempdir()?;
+            let (outcome, node) =
+                crate::run::run(l1.clone(), &r, &devnet, plan, dir.path().to_owned(), &observe)
+                    .await?;
+            serve_until_stopped(node.api(l1), addr, &observe).await?;
+            node.stop().await;
+            Ok::<_, eyre::Report>(outcome)
+        })??,
+    };
+    let outcome: Vec<FinalityPath> = outcome.batches.iter().map(|b| b.path).collect();
     eyre::ensure!(
         !outcome.is_empty() && outcome.iter().all(|p| *p == expected),
         "scenario {scenario:?}: expected every batch {expected}, got {outcome:?}"
     );
     Ok(Passed::Batches { count: outcome.len(), path: expected })
+}
+
+/// Serves the finality explorer over `api` on `addr` until ctrl-c or SIGTERM.
+async fn serve_until_stopped(
+    api: tribunal_node::rpc::RpcApi<DevL1>,
+    addr: std::net::SocketAddr,
+    observe: &Observer,
+) -> eyre::Result<()> {
+    let (bound, explorer) = tribunal_node::explorer::serve(Arc::new(api), addr)
+        .await
+        .map_err(|e| eyre::eyre!("explorer on {addr}: {e}"))?;
+    observe(Progress::Note(format!(
+        "explorer: http://{bound}/ (the scenario's chain; ctrl-c stops)"
+    )));
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+    explorer.stop().await;
+    Ok(())
 }
 
 /// How long a scenario waits for the node to do the next thing it expects.
@@ -193,17 +247,7 @@ impl World {
     /// No node running.
     pub(super) fn rpc(&self) -> eyre::Result<tribunal_node::rpc::RpcApi<DevL1>> {
         let node = self.node.as_ref().ok_or_else(|| eyre::eyre!("no node runs"))?;
-        let (inbox, finality, game) = node.contracts();
-        Ok(tribunal_node::rpc::RpcApi::new(
-            self.l1.clone(),
-            node.store.clone(),
-            None,
-            inbox,
-            finality,
-            game,
-        )
-        .with_final_depth(node.final_depth())
-        .with_reorgs(node.reorgs()))
+        Ok(node.api(self.l1.clone()))
     }
 
     /// Narrates `line`.
