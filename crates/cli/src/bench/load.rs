@@ -7,6 +7,10 @@
 //! transaction was sealed into a posted batch exactly once and no refused one was, and that
 //! every refusal carried its typed error code. Finality is not part of it: proving tens of
 //! thousands of transactions would take hours here.
+//!
+//! The finality explorer is served by the same node meanwhile, and `--explorer-readers` open its
+//! pages (overview, batches, accounts, council) during the load: each must answer 200 with the
+//! page asked for, and the overview must show the node's head once the load has drained.
 
 use std::{
     collections::HashMap,
@@ -57,6 +61,47 @@ pub struct LoadBenchArgs {
     /// Concurrent readers (`getAccount`, `getClaim`) while the clients send.
     #[arg(long, default_value_t = 4)]
     pub readers: usize,
+    /// Concurrent readers of the finality explorer's pages while the clients send.
+    #[arg(long, default_value_t = 1)]
+    pub explorer_readers: usize,
+}
+
+/// `GET path` on the explorer at `addr` over HTTP/1.1: the status code and the body.
+async fn http_get(addr: std::net::SocketAddr, path: &str) -> eyre::Result<(u16, String)> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(addr).await?;
+    let req = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    s.write_all(req.as_bytes()).await?;
+    let mut out = String::new();
+    s.read_to_string(&mut out).await?;
+    let status = out.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+    let body = out.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+    Ok((status, body))
+}
+
+/// Opens explorer page `k` of a rotation (overview, a batch, an account, the council) and checks
+/// that it is the page asked for.
+async fn explorer_page(
+    addr: std::net::SocketAddr,
+    k: u64,
+    head: u64,
+    accounts: u32,
+) -> eyre::Result<()> {
+    let (path, want) = match k % 4 {
+        0 => ("/".to_string(), "latest final batch".to_string()),
+        1 if head > 0 => {
+            let n = 1 + (k >> 8) % head;
+            (format!("/batch/{n}"), format!("<h1>Batch {n}</h1>"))
+        }
+        2 | 1 => {
+            let i = (k >> 8) as u32 % accounts;
+            (format!("/account/{i}"), format!("<h1>Account {i}</h1>"))
+        }
+        _ => ("/council".to_string(), "L2BEAT requirements".to_string()),
+    };
+    let (code, body) = http_get(addr, &path).await?;
+    eyre::ensure!(code == 200 && body.contains(&want), "explorer {path}: {code} {body}");
+    Ok(())
 }
 
 /// What one call did.
@@ -199,6 +244,16 @@ async fn run(args: LoadBenchArgs) -> eyre::Result<()> {
         d.finality,
         Address::ZERO,
     );
+    let explorer_api = RpcApi::new(
+        l1.clone(),
+        store.clone(),
+        Some(sequencer.clone()),
+        d.inbox,
+        d.finality,
+        Address::ZERO,
+    );
+    let (explorer_addr, explorer) =
+        tribunal_node::explorer::serve(Arc::new(explorer_api), "127.0.0.1:0".parse()?).await?;
     let (addr, server) = api.serve("127.0.0.1:0".parse()?).await?;
     let plan = requests(&args, chain, &keys);
     // The baseline: the same valid transactions submitted in process, one caller, no RPC.
@@ -305,6 +360,23 @@ async fn run(args: LoadBenchArgs) -> eyre::Result<()> {
             Ok::<_, eyre::Report>(latencies)
         }));
     }
+    let mut page_readers = Vec::new();
+    for r in 0..args.explorer_readers {
+        let (reading, store) = (reading.clone(), store.clone());
+        let accounts = args.accounts;
+        page_readers.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            let mut k = 7 + r as u64;
+            while reading.load(std::sync::atomic::Ordering::Relaxed) {
+                k = k.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                let head = store.head()?.0;
+                let t = Instant::now();
+                explorer_page(explorer_addr, k >> 30, head, accounts).await?;
+                latencies.push(t.elapsed());
+            }
+            Ok::<_, eyre::Report>(latencies)
+        }));
+    }
     let mut clients = Vec::new();
     for lane in lanes {
         let (url, bar) = (url.clone(), bar.clone());
@@ -340,6 +412,11 @@ async fn run(args: LoadBenchArgs) -> eyre::Result<()> {
     for r in readers {
         reads.extend(r.await??);
     }
+    let mut pages = Vec::new();
+    for r in page_readers {
+        pages.extend(r.await??);
+    }
+    pages.sort_unstable();
     // The reads' baseline: the same calls, one at a time, on the node once the load has stopped.
     let mut idle_reads = Vec::new();
     {
@@ -363,6 +440,27 @@ async fn run(args: LoadBenchArgs) -> eyre::Result<()> {
     let posted = posting.await??;
     let head = store.head()?;
     drain.finish_and_clear();
+    // The explorer after the load: the overview shows the head, and the same pages' baseline.
+    let (code, overview) = http_get(explorer_addr, "/").await?;
+    eyre::ensure!(
+        code == 200 && overview.contains(&format!("id=\"head\">{}<", head.0)),
+        "the explorer's overview does not show head batch {}",
+        head.0
+    );
+    let mut idle_pages = Vec::new();
+    for k in 0..200u64 {
+        let t = Instant::now();
+        explorer_page(
+            explorer_addr,
+            k.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 30,
+            head.0,
+            args.accounts,
+        )
+        .await?;
+        idle_pages.push(t.elapsed());
+    }
+    idle_pages.sort_unstable();
+    explorer.stop().await;
 
     // Exactly once: every accepted hash is sealed once in a posted batch, no refused one is.
     let mut sealed: HashMap<B256, usize> = HashMap::new();
@@ -450,6 +548,16 @@ async fn run(args: LoadBenchArgs) -> eyre::Result<()> {
             reads.len(),
             percentile(&idle_reads, 50.0),
             percentile(&idle_reads, 99.0)
+        ),
+    );
+    row(
+        "explorer page latency p50 / p99, ms (under the load)",
+        format!("{:.2} / {:.2}", percentile(&pages, 50.0), percentile(&pages, 99.0)),
+        &format!(
+            "{} pages (overview, batch, account, council), all 200; after the load: {:.2} / {:.2}",
+            pages.len(),
+            percentile(&idle_pages, 50.0),
+            percentile(&idle_pages, 99.0)
         ),
     );
     row("accepted / refused (by code)", format!("{accepted} / {refused}"), &format!("{codes:?}"));
