@@ -294,6 +294,19 @@ async fn batch<L: L1 + 'static>(
     }
     let (claims, errors) = claims_of(&api, &b).await;
     claims_table(&claims, &errors, api.l1_time().await?, &mut body);
+    for c in &claims {
+        if let Ok(g) = api.get_game(c.id).await
+            && !g.positions.is_empty()
+        {
+            let _ = write!(
+                body,
+                "<h3>The dispute game of <a href=\"/claim/{0}\">claim {0}</a>: {1}</h3>",
+                c.id,
+                esc(&g.status)
+            );
+            body.push_str(&bisection_svg(&g));
+        }
+    }
     body.push_str("<h2>L1 transactions</h2><table><tr><th>action</th><th>claim</th><th>by</th><th>block</th><th>transaction</th><th>gas</th></tr>");
     if let Some(t) = &b.post_tx {
         body.push_str(&tx_row(t, None));
@@ -554,8 +567,9 @@ fn bisection_svg(g: &GameInfo) -> String {
     let x = |v: u32| left + width * f64::from(v) / f64::from(span);
     let height = row * (g.positions.len() as f64 + 1.0);
     let mut svg = format!(
-        "<svg id=\"bisection\" class=\"chart\" width=\"640\" height=\"{height}\" role=\"img\" aria-label=\"bisection of the trace\">\
+        "<svg id=\"bisection-{}\" class=\"chart\" width=\"640\" height=\"{height}\" role=\"img\" aria-label=\"bisection of the trace\">\
          <text x=\"{left}\" y=\"12\" class=\"axis\">step 0</text><text x=\"{}\" y=\"12\" class=\"axis\" text-anchor=\"end\">step {span}</text>",
+        g.claim,
         left + width
     );
     for (i, p) in g.positions.iter().enumerate() {
@@ -791,10 +805,16 @@ async fn council<L: L1 + 'static>(State(api): Api<L>) -> Page {
     );
     body.push_str("<h2>Legs</h2><table><tr><th>leg</th><th>verifier</th><th>health</th></tr>");
     for (i, name) in ["ZK", "TEE", "OP (dispute game)"].iter().enumerate() {
-        let health = if s.frozen[i] {
-            "<span class=\"badge skipped\">frozen</span> by self-disagreement evidence (rule 5): counts as zero; the council may replace it once, at once"
-        } else {
-            "<span class=\"ok\">counts</span>"
+        let health = match (&s.frozen_by[i], s.frozen[i]) {
+            (_, false) => "<span class=\"ok\">counts</span>".to_string(),
+            (Some(e), true) => format!(
+                "<span class=\"badge skipped\">frozen</span> by self-disagreement evidence (rule 5): it approved <a href=\"/claim/{a}\">claim {a}</a> and <a href=\"/claim/{b}\">claim {b}</a>, two results for one input (L1 block {}, <span class=\"mono\">{}</span>); counts as zero; the council may replace it once, at once",
+                e.tx.block,
+                e.tx.tx,
+                a = e.a,
+                b = e.b,
+            ),
+            (None, true) => "<span class=\"badge skipped\">frozen</span> by self-disagreement evidence (rule 5): counts as zero; the council may replace it once, at once".to_string(),
         };
         let _ = write!(
             body,

@@ -266,6 +266,10 @@ pub struct SafetyInfo {
     pub verifiers: [Address; 3],
     /// Legs frozen by rule 5 evidence: ZK, TEE, OP.
     pub frozen: [bool; 3],
+    /// The evidence that froze each frozen leg: the two claims over one input it approved
+    /// (`LegFrozen`), and the L1 transaction that submitted them.
+    #[serde(default)]
+    pub frozen_by: [Option<FrozenEvidence>; 3],
     /// Rule 6: a liveness failure is recorded, and whether its one replacement was used.
     pub liveness_failed: bool,
     /// Whether the recorded liveness failure's replacement was made.
@@ -274,6 +278,18 @@ pub struct SafetyInfo {
     pub stage: u8,
     /// Every requirement, with its figures.
     pub requirements: Vec<StageRequirement>,
+}
+
+/// Rule 5 evidence on L1: a leg approved two results for one input.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct FrozenEvidence {
+    /// One claim the leg approved.
+    pub a: u64,
+    /// The other, over the same batch and parent root with another result.
+    pub b: u64,
+    /// The L1 transaction that froze the leg.
+    pub tx: L1TxInfo,
 }
 
 /// A transaction the STF skipped, and why.
@@ -466,6 +482,8 @@ struct FinalityEvents {
     txs: BTreeMap<u64, Vec<L1TxInfo>>,
     /// Each batch's `postBatch` transaction.
     posts: BTreeMap<u64, L1TxInfo>,
+    /// The evidence that froze each leg.
+    frozen_by: [Option<FrozenEvidence>; 3],
 }
 
 impl FinalityEvents {
@@ -476,6 +494,7 @@ impl FinalityEvents {
         self.final_block.clear();
         self.txs.clear();
         self.posts.clear();
+        self.frozen_by = [None, None, None];
     }
 }
 
@@ -502,6 +521,7 @@ impl<L: L1 + 'static> RpcApi<L> {
             final_block: BTreeMap::new(),
             txs: BTreeMap::new(),
             posts: BTreeMap::new(),
+            frozen_by: [None, None, None],
         };
         Self {
             l1,
@@ -610,6 +630,19 @@ impl<L: L1 + 'static> RpcApi<L> {
                     } else if let Ok(e) = MultiProofFinality::Finalized::decode_log(&l.log) {
                         ev.final_block.insert(e.id.to::<u64>(), (l.block_number, l.block_hash));
                         (e.id.to::<u64>(), "finalize", Address::ZERO)
+                    } else if let Ok(e) = MultiProofFinality::LegFrozen::decode_log(&l.log) {
+                        let tx = L1TxInfo {
+                            action: "freeze".into(),
+                            by: Address::ZERO,
+                            block: l.block_number,
+                            tx: l.tx_hash,
+                            gas: None,
+                        };
+                        let (a, b) = (e.a.to::<u64>(), e.b.to::<u64>());
+                        if let Some(slot) = ev.frozen_by.get_mut(usize::from(e.leg)) {
+                            *slot = Some(FrozenEvidence { a, b, tx });
+                        }
+                        continue;
                     } else if let Ok(e) = MultiProofFinality::Approved::decode_log(&l.log) {
                         let action = if e.leg == 0 { "zk" } else { "tee" };
                         (e.id.to::<u64>(), action, e.by)
@@ -1107,7 +1140,9 @@ impl<L: L1 + 'static> TribunalApiServer for RpcApi<L> {
             let call = MultiProofFinality::frozenCall(U256::from(leg));
             *frozen = view(l1, f, call).await.map_err(internal)?;
         }
+        let frozen_by = self.events().await?.frozen_by.clone();
         Ok(SafetyInfo {
+            frozen_by,
             l1_time: l1.head().await.map_err(internal)?.timestamp,
             council,
             members: view(l1, council, SecurityCouncil::getMembersCall {})

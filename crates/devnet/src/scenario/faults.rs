@@ -240,6 +240,20 @@ pub(super) async fn zk_self_disagrees(w: &mut World) -> eyre::Result<()> {
     .await?;
     let s = w.show("right root", honest).await?;
     eyre::ensure!(!s.isFinal && !s.zk, "a frozen ZK leg still counted");
+    // The node's safety view names the evidence: the two claims ZK approved.
+    let safety = {
+        use tribunal_node::rpc::TribunalApiServer;
+        w.rpc()?.get_safety().await.map_err(|e| eyre::eyre!("getSafety: {}", e.message()))?
+    };
+    let evidence = safety.frozen_by[0].as_ref().map(|e| (e.a, e.b, e.tx.tx));
+    eyre::ensure!(
+        safety.frozen[0] && evidence == Some((honest, wrong, receipt.tx_hash)),
+        "tribunal_getSafety does not name the evidence that froze ZK: {evidence:?}"
+    );
+    say!(
+        w,
+        "tribunal_getSafety (and the explorer's council page) name it: claims {honest} and {wrong}"
+    );
     expect_refused(
         w,
         "instant finality with ZK frozen",
@@ -538,7 +552,7 @@ async fn shows_the_bisection(
     tcp.read_to_string(&mut page).await?;
     explorer.stop().await;
     eyre::ensure!(
-        page.contains("id=\"bisection\"")
+        page.contains(&format!("id=\"bisection-{claim}\""))
             && page.contains(&format!("<td>#{leaf}</td>"))
             && page.contains("badge skipped\">proven<"),
         "the explorer's claim page does not draw the bisection: {page}"
