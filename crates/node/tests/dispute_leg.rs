@@ -46,6 +46,54 @@ async fn posted_messages<L: L1Dev>(sys: &System<'_, L>, n: u64) -> Vec<Tx> {
     tribunal_dispute::queue::batch_messages(sys.l1, sys.d.inbox, n).await.unwrap()
 }
 
+/// A reorg drops the challenger's challenge of a wrong claim: after its rewind (what the node's
+/// challenger service does on the follower's notice) it challenges again, within the window,
+/// and the canonical chain holds the challenge once.
+async fn a_dropped_challenge_is_made_again<L: L1Dev>(l1: &L) {
+    let (mut sys, game) = System::deploy_with_game(l1, GameParams::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut challenger = agents(&sys, game, &dir).0;
+    let (_, out1) = batch1(&mut sys).await;
+    let wrong = Claim { post_root: StateRoot(Fr::from(4242u64)), ..sys.claim(&out1).await };
+    let id = sys.propose(&wrong).await.unwrap();
+    create_game(&sys, game, id).await;
+    past_evidence_period(&sys, game, id).await;
+    let opened = |acted: &[Action]| {
+        acted.iter().any(|a| matches!(a, Action::Opened { claim, .. } if *claim == id))
+    };
+    let acted = challenger.poll().await.unwrap();
+    assert!(opened(&acted), "{acted:?}");
+    let root = |g: DisputeGame::Game| g.root;
+    let gid = U256::from(id);
+    assert_ne!(root(sys.view(game, DisputeGame::gameOfCall { _claimId: gid }).await), 0);
+
+    let fork = l1.head().await.unwrap().number;
+    l1.reorg(1, &[]).await.unwrap();
+    assert_eq!(
+        root(sys.view(game, DisputeGame::gameOfCall { _claimId: gid }).await),
+        0,
+        "the challenge is gone with its block"
+    );
+    challenger.rewind(fork).await.unwrap();
+    let acted = challenger.poll().await.unwrap();
+    assert!(opened(&acted), "challenged again: {acted:?}");
+    let g = sys.view(game, DisputeGame::gameOfCall { _claimId: gid }).await;
+    let challenge =
+        DisputeGame::answerOfCall { _parent: U256::from(g.root - 1), _kind: 1, _hash: B256::ZERO };
+    assert!(sys.view(game, challenge).await.posted, "one challenge on the canonical chain");
+    let acted = challenger.poll().await.unwrap();
+    assert!(!opened(&acted), "and not twice: {acted:?}");
+}
+
+#[test]
+fn a_dropped_challenge_is_made_again_on_both_backends() {
+    run(async {
+        a_dropped_challenge_is_made_again(&DevL1::with_reorg_window(8)).await;
+        let anvil = Anvil::spawn(None).await.expect("anvil (cd crates/contracts && npm install)");
+        a_dropped_challenge_is_made_again(&anvil.rpc().unwrap()).await;
+    });
+}
+
 /// Both agents of a system, with their stores in `dir`.
 fn agents<'a, L: L1Dev>(
     sys: &System<'a, L>,

@@ -51,7 +51,7 @@ fn wrong_claims_counted(field: &str) -> u64 {
         .sum()
 }
 
-fn dev_enclave(sys: &System<'_, DevL1>, seed: u8) -> DevEnclave {
+fn dev_enclave<L: L1Dev>(sys: &System<'_, L>, seed: u8) -> DevEnclave {
     let config = EnclaveConfig {
         stf: StfConfig::new(CHAIN),
         l1_chain_id: sys.l1_chain,
@@ -63,7 +63,7 @@ fn dev_enclave(sys: &System<'_, DevL1>, seed: u8) -> DevEnclave {
 
 /// Verifies the enclave's attestation (dev allowed) and has the council allow its measurement
 /// and register it for the default 90 days, both at zero delay.
-async fn register(sys: &System<'_, DevL1>, enclave: &DevEnclave) -> u64 {
+async fn register<L: L1Dev>(sys: &System<'_, L>, enclave: &DevEnclave) -> u64 {
     let policy = AttestationPolicy { allow_insecure_dev: true, ..Default::default() };
     let attested =
         verify_attestation(&enclave.attestation().unwrap(), CHAIN.0, &policy, 0).unwrap();
@@ -89,7 +89,7 @@ async fn register(sys: &System<'_, DevL1>, enclave: &DevEnclave) -> u64 {
     expires_at
 }
 
-async fn status(sys: &System<'_, DevL1>, id: u64) -> MultiProofFinality::Status {
+async fn status<L: L1Dev>(sys: &System<'_, L>, id: u64) -> MultiProofFinality::Status {
     sys.view(sys.d.finality, MultiProofFinality::statusOfCall { _id: U256::from(id) }).await
 }
 
@@ -210,6 +210,75 @@ fn the_prover_worker_approves_real_claims_and_refuses_wrong_ones() {
         stop.send(true).unwrap();
         service.await.unwrap();
         assert!(approved, "the running worker approved batch 3");
+    });
+}
+
+/// On anvil, with its `anvil_reorg`: the worker's attestation lands, a reorg drops its block,
+/// and the node's re-send (what the TEE service does after a reorg) sends it again, once; a
+/// reorg deeper than `max_reorg_depth` is reported critical.
+#[test]
+fn on_anvil_a_dropped_attestation_is_sent_again_once() {
+    use tribunal_l1::anvil::Anvil;
+    use tribunal_node::{
+        Store,
+        follow::{Follower, Reorgs, Resent, resend_dropped},
+    };
+    run(async {
+        let anvil = Anvil::spawn(None).await.expect("anvil (cd crates/contracts && npm install)");
+        let l1: &'static tribunal_l1::RpcL1 = Box::leak(Box::new(anvil.rpc().unwrap()));
+        let mut sys = System::deploy(l1).await;
+        let enclave = dev_enclave(&sys, 0x42);
+        register(&sys, &enclave).await;
+        let dir = tempfile::tempdir().unwrap();
+        let store = std::sync::Arc::new(
+            Store::open(&dir.path().join("node.redb"), StfConfig::new(CHAIN)).unwrap(),
+        );
+        let genesis = tribunal_stf::State::new(StfConfig::new(CHAIN)).unwrap();
+        let sender = sys.stranger.clone();
+        let mut worker =
+            TeeProver::new(l1, enclave, sys.d.inbox, sys.d.finality, sender.clone(), genesis)
+                .with_sent_log(store.clone());
+        let reorgs = Reorgs::default();
+        let mut follower = Follower::new(l1, store.clone(), 2, reorgs).unwrap();
+        follower.poll().await.unwrap();
+
+        let alice = PrivateKey::from_bytes([0xa1; 32]);
+        let (_, out) = sys.deposit_batch(&[&alice]).await;
+        let id = sys.propose(&sys.claim(&out).await).await.unwrap();
+        let outcomes = worker.poll().await.unwrap();
+        assert!(matches!(outcomes[..], [(i, TeeOutcome::Attested { .. })] if i == id));
+        assert!(status(&sys, id).await.tee);
+        follower.poll().await.unwrap();
+
+        l1.reorg(1, &[]).await.unwrap();
+        let r = follower.poll().await.unwrap().expect("the follower notices");
+        assert_eq!((r.depth, r.critical), (1, false));
+        assert!(!status(&sys, id).await.tee, "the attestation is gone with its block");
+        let needed: fn(&MultiProofFinality::Status) -> bool = |s| !(s.tee || s.isFinal);
+        let f = sys.d.finality;
+        let resent = resend_dropped(l1, &store, "tee", &sender, f, r.fork, needed).await.unwrap();
+        assert!(matches!(resent[..], [Resent::Again { claim, .. }] if claim == id), "{resent:?}");
+        assert!(status(&sys, id).await.tee, "approved again");
+        let again = resend_dropped(l1, &store, "tee", &sender, f, r.fork, needed).await.unwrap();
+        assert!(again.is_empty(), "and only once: {again:?}");
+        let approvals = l1
+            .logs(f, 0)
+            .await
+            .unwrap()
+            .iter()
+            .filter_map(|l| MultiProofFinality::Approved::decode_log(&l.log).ok())
+            .filter(|e| e.id == U256::from(id) && e.leg == 1)
+            .count();
+        assert_eq!(approvals, 1, "one attestation on the canonical chain");
+
+        // Deeper than max_reorg_depth (2): critical.
+        for _ in 0..4 {
+            l1.mine().await.unwrap();
+        }
+        follower.poll().await.unwrap();
+        l1.reorg(4, &[]).await.unwrap();
+        let r = follower.poll().await.unwrap().expect("the deep reorg");
+        assert_eq!((r.depth, r.critical), (4, true));
     });
 }
 
