@@ -212,6 +212,30 @@ pub trait L1: Send + Sync {
         address: Address,
         from_block: u64,
     ) -> impl Future<Output = L1Result<Vec<L1Log>>> + Send;
+
+    /// The logs of [`Self::logs`] whose first topic (the event's signature hash) is `event`
+    /// and, when `topic1` is given, whose second topic (the first indexed argument) is it: the
+    /// node filters them (`eth_getLogs` with topics), so a reader of one event does not fetch
+    /// every log of a busy contract. The default filters [`Self::logs`] here.
+    ///
+    /// # Errors
+    /// As [`Self::logs`].
+    fn logs_where(
+        &self,
+        address: Address,
+        event: B256,
+        topic1: Option<B256>,
+        from_block: u64,
+    ) -> impl Future<Output = L1Result<Vec<L1Log>>> + Send {
+        async move {
+            let mut logs = self.logs(address, from_block).await?;
+            logs.retain(|l| {
+                let t = l.log.topics();
+                t.first() == Some(&event) && topic1.is_none_or(|x| t.get(1) == Some(&x))
+            });
+            Ok(logs)
+        }
+    }
 }
 
 /// Calls view function `call` on `to` (`eth_call` from the zero address) and decodes its return.
@@ -291,6 +315,15 @@ macro_rules! forward_l1 {
                 from_block: u64,
             ) -> impl Future<Output = L1Result<Vec<L1Log>>> + Send {
                 (**self).logs(address, from_block)
+            }
+            fn logs_where(
+                &self,
+                address: Address,
+                event: B256,
+                topic1: Option<B256>,
+                from_block: u64,
+            ) -> impl Future<Output = L1Result<Vec<L1Log>>> + Send {
+                (**self).logs_where(address, event, topic1, from_block)
             }
         }
     )*};

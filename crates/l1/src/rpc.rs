@@ -206,6 +206,31 @@ impl L1 for RpcL1 {
             return Ok(Vec::new());
         }
         let filter = Filter::new().address(address).from_block(from_block).to_block(latest);
+        self.get_logs(filter).await
+    }
+
+    async fn logs_where(
+        &self,
+        address: Address,
+        event: B256,
+        topic1: Option<B256>,
+        from_block: u64,
+    ) -> L1Result<Vec<L1Log>> {
+        let latest = self.provider.get_block_number().await.map_err(transport)?;
+        if from_block > latest {
+            return Ok(Vec::new());
+        }
+        let mut filter =
+            Filter::new().address(address).event_signature(event).from_block(from_block);
+        if let Some(t) = topic1 {
+            filter = filter.topic1(t);
+        }
+        self.get_logs(filter.to_block(latest)).await
+    }
+}
+
+impl RpcL1 {
+    async fn get_logs(&self, filter: Filter) -> L1Result<Vec<L1Log>> {
         let logs = self.provider.get_logs(&filter).await.map_err(transport)?;
         Ok(logs
             .into_iter()

@@ -93,6 +93,22 @@ async fn suite(l1: &(impl L1Dev + 'static)) {
     assert_eq!(Inbox::blobHashesCall::abi_decode_returns(&stored).unwrap(), hashes);
     let blobs = l1.blobs(&hashes).await.unwrap();
     assert_eq!(decode_batch(&blobs, b1.messages()).unwrap(), b1);
+    // Logs, all and by event and first indexed argument, with the transaction that emitted them.
+    let all = l1.logs(inbox, 0).await.unwrap();
+    assert!(all.iter().any(|l| l.tx_hash == receipt.tx_hash), "the log names its transaction");
+    let posted = Inbox::BatchPosted::SIGNATURE_HASH;
+    let batch1 = Some(B256::from(alloy_primitives::U256::from(1)));
+    let by_event = l1.logs_where(inbox, posted, None, 0).await.unwrap();
+    assert_eq!(by_event.len(), 1);
+    assert_eq!(
+        (by_event[0].tx_hash, by_event[0].block_number),
+        (receipt.tx_hash, receipt.block_number)
+    );
+    assert_eq!(l1.logs_where(inbox, posted, batch1, 0).await.unwrap().len(), 1);
+    let batch2 = Some(B256::from(alloy_primitives::U256::from(2)));
+    assert!(l1.logs_where(inbox, posted, batch2, 0).await.unwrap().is_empty());
+    let other = Inbox::MessageQueued::SIGNATURE_HASH;
+    assert!(l1.logs_where(inbox, other, None, 0).await.unwrap().is_empty());
 
     // Bad posts revert with the contract's typed errors, and nothing is mined.
     let before = l1.head().await.unwrap().number;

@@ -224,7 +224,7 @@ async fn overview<L: L1 + 'static>(State(api): Api<L>) -> Page {
     ));
     body.push_str(&bar_chart(
         "chart-gas",
-        "L1 gas this node paid (post, propose, proofs, finalize)",
+        "L1 execution gas this node paid (post, propose, proofs, finalize; blob gas apart)",
         &points.iter().map(|p| (p.batch, p.gas)).collect::<Vec<_>>(),
     ));
     body.push_str("</div>");
@@ -417,9 +417,14 @@ async fn claim<L: L1 + 'static>(
             let kind = match s.kind.as_str() {
                 "devInsecure" => "<span class=\"badge insecure\">dev key: INSECURE</span>",
                 "sgx" => "<span class=\"badge final\">Intel SGX</span>",
-                _ => "<span class=\"badge final\">Intel TDX</span>",
+                "tdx" => "<span class=\"badge final\">Intel TDX</span>",
+                _ => {
+                    "<span class=\"badge skipped\">not registered by the current TEE verifier</span>"
+                }
             };
-            let state = if s.revoked {
+            let state = if s.kind == "unknown" {
+                String::new()
+            } else if s.revoked {
                 " <span class=\"badge skipped\">revoked</span>".to_string()
             } else if s.expires_at <= now {
                 " <span class=\"badge skipped\">expired</span>".to_string()
@@ -482,7 +487,14 @@ async fn claim<L: L1 + 'static>(
     match &game {
         Ok(g) => game_section(g, now, &mut body),
         Err(e) => {
-            let _ = write!(body, "<h2>Dispute game</h2><p id=\"game\">{}</p>", esc(e.message()));
+            // L1 or store failures: details (an RPC URL may hold a key) go to the log only.
+            let message = if e.code() == codes::INTERNAL {
+                tracing::warn!(error = e.message(), "explorer: reading the game failed");
+                "The node could not read the dispute game."
+            } else {
+                e.message()
+            };
+            let _ = write!(body, "<h2>Dispute game</h2><p id=\"game\">{}</p>", esc(message));
         }
     }
     body.push_str("<h2>L1 transactions</h2><table><tr><th>action</th><th>claim</th><th>by</th><th>block</th><th>transaction</th><th>gas</th></tr>");
@@ -576,11 +588,9 @@ fn bisection_svg(g: &GameInfo) -> String {
         let y = row * (i as f64 + 1.0);
         let claim_side = matches!(p.kind.as_str(), "root" | "midpoint");
         let colour = if claim_side { "#0969da" } else { "#cf222e" };
-        let faded = if p.countered_by.is_some() || p.proven && claim_side {
-            " opacity=\"0.4\""
-        } else {
-            ""
-        };
+        // A position that lost: countered, or a challenge countered by a step.
+        let lost = p.countered_by.is_some() || p.stepped;
+        let faded = if lost { " opacity=\"0.4\"" } else { "" };
         let _ = write!(
             svg,
             "<text x=\"{}\" y=\"{}\" class=\"axis\">#{} {}</text>",
@@ -631,7 +641,7 @@ fn tx_row(t: &L1TxInfo, claim: Option<u64>) -> String {
         if t.by == alloy_primitives::Address::ZERO { "–".to_string() } else { t.by.to_string() },
         t.block,
         t.tx,
-        t.gas.map_or_else(|| "not sent by this node".to_string(), |g| g.to_string())
+        t.gas.map_or_else(|| "–".to_string(), |g| g.to_string())
     )
 }
 
@@ -640,8 +650,14 @@ fn outlook(c: &ClaimInfo, batch: &[ClaimInfo], now: u64) -> String {
     if c.is_final {
         return format!("final via {}", path_of(c));
     }
+    if c.explanation.starts_with("final") {
+        return "final on L1; reported final once its finalization is deep enough".into();
+    }
     if c.explanation.starts_with("rejected") {
         return "rejected: another claim of this batch is final".into();
+    }
+    if c.explanation.starts_with("waiting: parent not final") {
+        return "waiting for the parent batch to be final".into();
     }
     let at = |t: u64| {
         if t > now {
@@ -656,12 +672,14 @@ fn outlook(c: &ClaimInfo, batch: &[ClaimInfo], now: u64) -> String {
         _ if conflict => "conflict: ZK and TEE approve different results; OP decides".into(),
         (true, true) => "instant: ZK and TEE agree (final once its parent is)".into(),
         _ if c.op == "resolvedAgainst" => "stuck: OP resolved against it; needs ZK and TEE".into(),
-        (false, true) => {
-            format!("instant once ZK lands; otherwise final at {} via TEE+OP", at(c.window_ends_at))
-        }
-        (true, false) => {
-            format!("instant once TEE lands; otherwise final at {} via ZK+OP", at(c.window_ends_at))
-        }
+        (false, true) => format!(
+            "instant once ZK lands; otherwise via TEE+OP, from {} if OP favours it",
+            at(c.window_ends_at)
+        ),
+        (true, false) => format!(
+            "instant once TEE lands; otherwise via ZK+OP, from {} if OP favours it",
+            at(c.window_ends_at)
+        ),
         (false, false) => format!(
             "instant once ZK and TEE land; otherwise one of them and OP, from {}",
             at(c.window_ends_at)

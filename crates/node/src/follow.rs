@@ -157,6 +157,15 @@ impl<L: L1> L1 for Reported<L> {
     async fn logs(&self, address: Address, from_block: u64) -> L1Result<Vec<L1Log>> {
         self.l1.logs(address, from_block).await
     }
+    async fn logs_where(
+        &self,
+        address: Address,
+        event: B256,
+        topic1: Option<B256>,
+        from_block: u64,
+    ) -> L1Result<Vec<L1Log>> {
+        self.l1.logs_where(address, event, topic1, from_block).await
+    }
 }
 
 /// Follows L1 by block hash. Drive it with [`Self::poll`].
@@ -220,20 +229,23 @@ impl<L: L1> Follower<L> {
             }
             return Err(e.into());
         }
+        self.seen.extend(landed.iter().copied());
         let gas = std::mem::take(&mut self.reorgs.lock().gas);
         if let Some(newest) = gas.iter().map(|g| g.0).max() {
             // Pruned every KEPT_BLOCKS blocks: a scan of the table, not one per receipt.
             let prune = newest >= self.gas_pruned_at + KEPT_BLOCKS;
             let below = if prune { newest.saturating_sub(GAS_KEPT_BLOCKS) } else { 0 };
-            if let Err(e) = self.store.record_gas(&gas, below) {
-                self.reorgs.lock().gas.extend(gas);
-                return Err(e.into());
-            }
-            if prune {
-                self.gas_pruned_at = newest;
+            match self.store.record_gas(&gas, below) {
+                Ok(()) if prune => self.gas_pruned_at = newest,
+                Ok(()) => {}
+                // Only figures for the explorer: kept for the next poll, never in the way of
+                // following L1.
+                Err(e) => {
+                    tracing::warn!(error = %e, "recording the gas of the node's transactions");
+                    self.reorgs.lock().gas.extend(gas);
+                }
             }
         }
-        self.seen.extend(landed.iter().copied());
         let head = self.l1.head().await?;
         let Some((&tip, _)) = self.seen.last_key_value() else {
             self.record(head.number, head.number, &[(head.number, head.hash)])?;

@@ -40,7 +40,7 @@ use tribunal_primitives::{
 };
 use tribunal_stf::{SparseMerkleTree, State};
 
-pub use self::game::{GameInfo, Position};
+pub use self::game::{GameInfo, MAX_POSITIONS, Position};
 use crate::{
     Store,
     follow::Reorgs,
@@ -337,12 +337,15 @@ pub struct ClaimInfo {
     /// "final: ZK+TEE at 1700000000 (2023-11-14T22:13:20Z) (L1 block 42)".
     pub explanation: String,
     /// The enclave signer of its latest TEE approval, as the current TEE verifier registers it.
+    #[serde(default)]
     pub tee_signer: Option<TeeSignerInfo>,
-    /// Its L1 transactions, in chain order: proposal, approvals, finalization.
+    /// Its L1 transactions, the latest of each action, in chain order: proposal, approvals,
+    /// finalization.
+    #[serde(default)]
     pub l1_txs: Vec<L1TxInfo>,
-    /// Where this node's ZK prover stands with its batch, while ZK has not approved it:
-    /// `proving` (the next batch it proves), `queued` (behind earlier batches) or `done` (it
-    /// finished with the batch: proof sent, or this claim found wrong); `None` when no ZK
+    /// Where this node's ZK prover stands with the claim, while ZK has not approved it:
+    /// `proving` (the claim it is on), `queued` (behind earlier claims) or `done` (it finished
+    /// with the claim: proof sent, or the claim found wrong or unprovable); `None` when no ZK
     /// prover runs beside this node's sequencer, or ZK approved.
     #[serde(default)]
     pub zk_prover: Option<String>,
@@ -357,7 +360,8 @@ pub struct TeeSignerInfo {
     /// The measurement (MRENCLAVE / MRTD digest) its key was attested with (zero: unknown to
     /// the current verifier).
     pub measurement: B256,
-    /// `devInsecure` (a software key: no hardware root of trust), `sgx` or `tdx`.
+    /// `devInsecure` (a software key: no hardware root of trust), `sgx`, `tdx`, or `unknown`
+    /// (not registered by the current TEE verifier, or one that does not say).
     pub kind: String,
     /// End of its validity, L1 seconds.
     pub expires_at: u64,
@@ -370,8 +374,8 @@ pub struct TeeSignerInfo {
 #[serde(rename_all = "camelCase")]
 pub struct L1TxInfo {
     /// `post` (the batch's blobs), `propose`, `zk` (a proof approved the claim), `tee` (an
-    /// enclave signature approved it) or `finalize`. One transaction may do two (`zk` and `tee`
-    /// by `proveAndAttest`).
+    /// enclave signature approved it), `finalize`, or `freeze` (rule 5 evidence). One
+    /// transaction may do several (`proveAndAttest`: `zk`, `tee` and `finalize`).
     pub action: String,
     /// The poster, the proposer, the ZK proof's sender, the enclave signer, or (`finalize`) the
     /// zero address.
@@ -380,7 +384,8 @@ pub struct L1TxInfo {
     pub block: u64,
     /// Its L1 transaction hash.
     pub tx: B256,
-    /// Gas it used, when this node sent it (from its receipt).
+    /// Execution gas it used (blob gas not included), when this node sent it and still keeps
+    /// its receipt's figure.
     pub gas: Option<u64>,
 }
 
@@ -466,8 +471,8 @@ pub struct RpcApi<L> {
 }
 
 /// `MultiProofFinality` events (and `Inbox.BatchPosted`) read so far, extended from the last block
-/// read on every use, so
-/// a request costs one `eth_getLogs` over the new blocks instead of one over the whole chain.
+/// read on every use, so a request costs two `eth_getLogs` over the new blocks instead of two
+/// over the whole chain.
 /// After an L1 reorg (with [`RpcApi::with_reorgs`]) they are read again from the first block.
 struct FinalityEvents {
     /// Reorg notices handled.
@@ -538,7 +543,8 @@ impl<L: L1 + 'static> RpcApi<L> {
     }
 
     /// Names, in [`ClaimInfo::zk_prover`], how far this node's ZK prover (whose pace `pace`
-    /// is) has got with each pending claim's batch.
+    /// is: its presence says the prover runs here; its claim cursor in the store says where) has
+    /// got with each pending claim.
     #[must_use]
     pub fn with_prover_pace(mut self, pace: ProverPace) -> Self {
         self.pace = Some(pace);
@@ -656,12 +662,19 @@ impl<L: L1 + 'static> RpcApi<L> {
                     tx: l.tx_hash,
                     gas: None,
                 };
+                // The latest transaction per action: anyone may replay an approval, and a claim's
+                // record stays bounded.
                 let txs = ev.txs.entry(id).or_default();
-                if !txs.contains(&tx) {
-                    txs.push(tx);
-                }
+                txs.retain(|t| t.action != tx.action);
+                txs.push(tx);
             }
-            for l in self.l1.logs(self.inbox, ev.next_block).await.map_err(internal)? {
+            let posted = Inbox::BatchPosted::SIGNATURE_HASH;
+            for l in self
+                .l1
+                .logs_where(self.inbox, posted, None, ev.next_block)
+                .await
+                .map_err(internal)?
+            {
                 if let Ok(e) = Inbox::BatchPosted::decode_log(&l.log) {
                     let tx = L1TxInfo {
                         action: "post".into(),
@@ -704,17 +717,29 @@ impl<L: L1 + 'static> RpcApi<L> {
         Ok(self.l1.head().await.map_err(internal)?.timestamp)
     }
 
-    /// Enclave signer `address` as the current TEE verifier registers it.
+    /// Enclave signer `address` as the current TEE verifier registers it: `kind` `unknown` when
+    /// the verifier does not register it (a replaced verifier's signer), or is not a
+    /// `TeeVerifier` that answers `signers` (the council may install any implementation).
     async fn tee_signer(&self, address: Address) -> RpcResult<TeeSignerInfo> {
         let verifier = view(&*self.l1, self.finality, MultiProofFinality::teeVerifierCall {})
             .await
             .map_err(internal)?;
-        let s =
-            view(&*self.l1, verifier, TeeVerifier::signersCall(address)).await.map_err(internal)?;
+        let s = match view(&*self.l1, verifier, TeeVerifier::signersCall(address)).await {
+            Ok(s) => s,
+            Err(e @ tribunal_l1::L1Error::Transport(_)) => return Err(internal(e)),
+            Err(_) => TeeVerifier::signersReturn {
+                measurement: B256::ZERO,
+                expiresAt: 0,
+                revoked: false,
+                kind: u8::MAX,
+            },
+        };
         let kind = match s.kind {
+            _ if s.measurement == B256::ZERO && s.expiresAt == 0 => "unknown",
             0 => "devInsecure",
             1 => "sgx",
-            _ => "tdx",
+            2 => "tdx",
+            _ => "unknown",
         };
         Ok(TeeSignerInfo {
             address,
@@ -860,6 +885,8 @@ impl<L: L1 + 'static> TribunalApiServer for RpcApi<L> {
         };
         let mut withdrawals = Vec::new();
         let mut leaves = BTreeMap::new();
+        // Batches finalize in order: one read says which of them are final.
+        let latest_final = self.latest_final().await?;
         for (batch, leaf) in
             self.store.withdrawals_of(index, ACCOUNT_WITHDRAWALS).map_err(internal)?
         {
@@ -875,7 +902,7 @@ impl<L: L1 + 'static> TribunalApiServer for RpcApi<L> {
                     index: leaf,
                     to: w.to,
                     amount: U256::from(w.amount.0),
-                    is_final: self.is_final(batch.0).await?,
+                    is_final: batch.0 <= latest_final,
                 });
             }
         }
@@ -1027,15 +1054,21 @@ impl<L: L1 + 'static> TribunalApiServer for RpcApi<L> {
             explanation,
             tee_signer,
             l1_txs,
-            zk_prover: self.pace.as_ref().filter(|_| !status.zk && !status.isFinal).map(|p| {
-                let done = p.done().0;
-                match claim.batchNumber {
-                    b if b <= done => "done",
-                    b if b == done + 1 => "proving",
-                    _ => "queued",
+            zk_prover: match &self.pace {
+                // The ZK worker's cursor: the next claim it takes, persisted as it moves.
+                Some(_) if !status.zk && !status.isFinal => {
+                    let next = self.store.cursor("zk").map_err(internal)?;
+                    Some(
+                        match id {
+                            i if i < next => "done",
+                            i if i == next => "proving",
+                            _ => "queued",
+                        }
+                        .to_string(),
+                    )
                 }
-                .to_string()
-            }),
+                _ => None,
+            },
         })
     }
 
@@ -1046,10 +1079,14 @@ impl<L: L1 + 'static> TribunalApiServer for RpcApi<L> {
         if U256::from(claim) >= count {
             return Err(err(codes::NOT_FOUND, format!("no claim {claim}: {count} proposed")));
         }
-        if self.game == Address::ZERO {
+        // The current game: the council may have replaced the one the node was configured with.
+        let current = view(&*self.l1, self.finality, MultiProofFinality::disputeGameCall {})
+            .await
+            .map_err(internal)?;
+        if current == Address::ZERO {
             return Err(err(codes::NOT_FOUND, "this deployment has no dispute game"));
         }
-        game::read(&*self.l1, self.game, claim).await.map_err(internal)
+        game::read(&*self.l1, current, claim).await.map_err(internal)
     }
 
     async fn get_withdrawal_proof(&self, batch: u64, index: u64) -> RpcResult<WithdrawalProof> {

@@ -19,6 +19,9 @@
 //! | `withdrawals` | batch number | per emitted withdrawal: leaf index (8, BE) ‖ L1 recipient (20) ‖ amount (16, BE) |
 //! | `l1_blocks` | L1 block number | hash of the block the node followed there ([`crate::follow`]) |
 //! | `sent` | (service, claim id) | L1 block number (8, BE) ‖ its hash (32) ‖ the calldata the service sent |
+//! | `mempool_by_sender` | (account, sequence number) | (): the mempool's index by sender, written with it |
+//! | `account_withdrawals` | (account, batch number, leaf index) | (): withdrawals by the account that made them |
+//! | `l1_gas` | (L1 block number, transaction hash) | execution gas of a transaction the node sent |
 //!
 //! `meta` also keeps the provers' claim cursors (`cursor.zk`, `cursor.tee`): the next claim id
 //! each has to look at, so a restart does not re-handle claims it already settled.
@@ -1029,5 +1032,39 @@ fn read_table<K: redb::Key + 'static, V: redb::Value + 'static>(
         Ok(t) => Ok(Some(t)),
         Err(redb::TableError::TableDoesNotExist(_)) => Ok(None),
         Err(e) => Err(StoreError::db(e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tribunal_primitives::{ChainId, PrivateKey, Signed, Transfer, Wei};
+
+    use super::*;
+
+    /// A store written before the mempool's index by sender existed gets it at open.
+    #[test]
+    fn the_mempool_index_is_built_for_an_older_store() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("node.redb");
+        let config = StfConfig::new(ChainId(901));
+        let key = PrivateKey::from_bytes([0xa1; 32]);
+        let tx = |from: u32, nonce: u64| {
+            let body =
+                Transfer { from: AccountIndex(from), to: AccountIndex(9), amount: Wei(1), nonce };
+            Tx::Transfer(Signed::sign(body, ChainId(901), &key))
+        };
+        {
+            let store = Store::open(&path, config).unwrap();
+            for (from, nonce) in [(3, 0), (4, 0), (3, 1)] {
+                store.push_tx(&tx(from, nonce)).unwrap();
+            }
+            let w = store.db.begin_write().unwrap();
+            assert!(w.delete_table(MEMPOOL_BY_SENDER).unwrap(), "the index existed");
+            w.commit().unwrap();
+            assert!(store.mempool_of(AccountIndex(3)).unwrap().is_empty(), "as an older store");
+        }
+        let store = Store::open(&path, config).unwrap();
+        assert_eq!(store.mempool_of(AccountIndex(3)).unwrap(), [tx(3, 0), tx(3, 1)]);
+        assert_eq!(store.mempool_of(AccountIndex(4)).unwrap(), [tx(4, 0)]);
     }
 }

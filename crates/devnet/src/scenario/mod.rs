@@ -92,7 +92,8 @@ pub enum Passed {
 /// Runs `scenario` and checks its outcome; `batches` and `transfers` shape the runs of
 /// `Honest`, `TeeDown` and `ZkDown`. With `serve`, the finality explorer then serves the
 /// scenario's chain on that address (its node still running) until ctrl-c or SIGTERM, whether the
-/// checks passed or not, so every state a scenario reaches can be looked at.
+/// checks passed or not (a run that fails before its checks leaves nothing to serve), so every
+/// state a scenario reaches can be looked at.
 ///
 /// # Errors
 /// A run that fails, an outcome other than the scenario's, or an explorer address that cannot be
@@ -142,17 +143,24 @@ pub fn run(
                     if let Err(e) = &outcome {
                         say!(w, "the checks failed ({e}); the explorer shows where it stands");
                     }
-                    if w.node.is_none() {
-                        w.start(Services {
-                            sequencer: false,
-                            zk: false,
-                            tee: false,
-                            dispute: false,
-                            watcher: false,
-                        })
-                        .await?;
+                    let served = async {
+                        if w.node.is_none() {
+                            let none = Services {
+                                sequencer: false,
+                                zk: false,
+                                tee: false,
+                                dispute: false,
+                                watcher: false,
+                            };
+                            w.start(none).await?;
+                        }
+                        serve_until_stopped(w.rpc()?, addr, &w.observe).await
                     }
-                    serve_until_stopped(w.rpc()?, addr, &w.observe).await?;
+                    .await;
+                    if let Err(e) = served {
+                        w.stop().await;
+                        return Err(e);
+                    }
                 }
                 w.stop().await;
                 outcome
@@ -170,8 +178,9 @@ pub fn run(
             let (outcome, node) =
                 crate::run::run(l1.clone(), &r, &devnet, plan, dir.path().to_owned(), &observe)
                     .await?;
-            serve_until_stopped(node.api(l1), addr, &observe).await?;
+            let served = serve_until_stopped(node.api(l1), addr, &observe).await;
             node.stop().await;
+            served?;
             Ok::<_, eyre::Report>(outcome)
         })??,
     };

@@ -34,9 +34,16 @@ pub struct GameInfo {
     /// Steps the trace has: the batch's L1 messages plus its records (0 until a challenge read
     /// the batch header).
     pub trace_len: u32,
-    /// Every position, in posting order (the root first).
+    /// Every position, in posting order (the root first), at most [`MAX_POSITIONS`].
     pub positions: Vec<Position>,
+    /// Whether the game has more positions than [`MAX_POSITIONS`] (the first are returned).
+    #[serde(default)]
+    pub truncated: bool,
 }
+
+/// Most positions `tribunal_getGame` reads and returns: anyone may post positions (each with its
+/// bond), and an honest game of a 2^16-step trace needs about 34.
+pub const MAX_POSITIONS: usize = 256;
 
 /// One position of a game's bisection.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
@@ -78,7 +85,8 @@ pub struct Position {
     pub stepped: bool,
 }
 
-/// The game of claim `claim` in `game`.
+/// The game of claim `claim` in `game`: its `Move` events (filtered by claim on the node), then
+/// each position's state, for at most [`MAX_POSITIONS`].
 ///
 /// # Errors
 /// L1 could not be read.
@@ -96,7 +104,8 @@ pub(crate) async fn read<L: L1>(
     let mut ids = Vec::new();
     if g.root != 0 {
         ids.push(u64::from(g.root) - 1);
-        for l in l1.logs(game, 0).await? {
+        let moved = DisputeGame::Move::SIGNATURE_HASH;
+        for l in l1.logs_where(game, moved, Some(B256::from(id)), 0).await? {
             if let Ok(m) = DisputeGame::Move::decode_log(&l.log)
                 && m.claimId == id
             {
@@ -104,7 +113,10 @@ pub(crate) async fn read<L: L1>(
             }
         }
     }
+    let truncated = ids.len() > MAX_POSITIONS;
+    ids.truncate(MAX_POSITIONS);
     let mut positions: Vec<Position> = Vec::with_capacity(ids.len());
+    let mut kinds = std::collections::HashMap::new();
     for n in ids {
         let p = view(l1, game, DisputeGame::nodeOfCall { _id: U256::from(n) }).await?;
         let deadline = view(l1, game, DisputeGame::deadlineOfCall { _id: U256::from(n) }).await?;
@@ -112,12 +124,13 @@ pub(crate) async fn read<L: L1>(
         let kind = match p.kind {
             0 => "root",
             2 => "midpoint",
-            _ => match parent.and_then(|q| positions.iter().find(|x| x.id == q)) {
-                Some(m) if m.kind == "midpoint" && p.hi == m.hi => "attack",
-                Some(m) if m.kind == "midpoint" => "defend",
+            _ => match parent.and_then(|q| kinds.get(&q)) {
+                Some(&("midpoint", hi)) if p.hi == hi => "attack",
+                Some(&("midpoint", _)) => "defend",
                 _ => "challenge",
             },
         };
+        kinds.insert(n, (kind, p.hi));
         positions.push(Position {
             id: n,
             parent,
@@ -149,5 +162,6 @@ pub(crate) async fn read<L: L1>(
         clock_secs,
         trace_len,
         positions,
+        truncated,
     })
 }
