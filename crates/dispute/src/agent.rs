@@ -17,7 +17,7 @@ use tribunal_contracts::{
     Inbox, MultiProofFinality, StfStep,
 };
 use tribunal_da::{open_element, read_batch};
-use tribunal_l1::{L1, L1Error, L1Tx, view};
+use tribunal_l1::{L1, L1Error, L1Receipt, L1Tx, view};
 use tribunal_primitives::{
     BatchNumber, ChainId, Claim, DataCommitment, Fr, QueueAcc, StateRoot, WithdrawalRoot,
     field::{fr_from_be_bytes, fr_to_be_bytes},
@@ -417,8 +417,12 @@ impl<L: L1> Player<L> {
     }
 
     async fn send_data(&self, data: Vec<u8>, value: U256) -> Result<u64, L1Error> {
+        Ok(self.send_receipt(data, value).await?.gas_used)
+    }
+
+    async fn send_receipt(&self, data: Vec<u8>, value: U256) -> Result<L1Receipt, L1Error> {
         let tx = L1Tx::call(self.contracts.game, data).with_value(value);
-        Ok(self.l1.send(&self.sender, tx).await?.gas_used)
+        self.l1.send(&self.sender, tx).await
     }
 
     async fn game_view<C: SolCall>(&self, call: C) -> Result<C::Return, L1Error> {
@@ -495,21 +499,37 @@ impl<L: L1> Player<L> {
         let count = view(&self.l1, self.contracts.finality, MultiProofFinality::claimCountCall {})
             .await?
             .to::<u64>();
-        let proposed =
-            self.l1.logs(self.contracts.finality, fork).await?.into_iter().filter_map(|l| {
+        let event = MultiProofFinality::ClaimProposed::SIGNATURE_HASH;
+        let proposed = self
+            .l1
+            .logs_where(self.contracts.finality, event, None, fork)
+            .await?
+            .into_iter()
+            .filter_map(|l| {
                 MultiProofFinality::ClaimProposed::decode_log(&l.log).ok().map(|e| e.id.to::<u64>())
             });
         let claims = proposed.chain([count]).min().unwrap_or(count);
         let count = self.game_view(DisputeGame::nodeCountCall {}).await?.to::<u64>();
         // A game's root is written with its first challenge, whose move names it as parent.
-        let moved = self.l1.logs(self.contracts.game, fork).await?.into_iter().filter_map(|l| {
-            DisputeGame::Move::decode_log(&l.log).ok().map(|m| {
-                let node = m.node.to::<u64>();
-                if m.kind == kind::CHALLENGE { m.parent.to::<u64>().min(node) } else { node }
-            })
-        });
+        let event = DisputeGame::Move::SIGNATURE_HASH;
+        let moved = self
+            .l1
+            .logs_where(self.contracts.game, event, None, fork)
+            .await?
+            .into_iter()
+            .filter_map(|l| {
+                DisputeGame::Move::decode_log(&l.log).ok().map(|m| {
+                    let node = m.node.to::<u64>();
+                    if m.kind == kind::CHALLENGE { m.parent.to::<u64>().min(node) } else { node }
+                })
+            });
         let nodes = moved.chain([count]).min().unwrap_or(count);
         self.store.rewind(claims, nodes)?;
+        // A `claimCredit` the reorg dropped: the claim is collected again where still owed.
+        let again = self.store.uncollect_since(fork, self.mark())?;
+        if !again.is_empty() {
+            tracing::warn!(?again, "credit withdrawals dropped by a reorg: collecting again");
+        }
         Ok(())
     }
 
@@ -758,8 +778,10 @@ impl<L: L1> Player<L> {
                 .game_view(DisputeGame::creditCall { claimId: U256::from(claim), _1: me })
                 .await?;
             if !wei.is_zero() {
-                self.send(DisputeGame::claimCreditCall { _claimId: U256::from(claim) }, U256::ZERO)
-                    .await?;
+                let call = DisputeGame::claimCreditCall { _claimId: U256::from(claim) };
+                let r = self.send_receipt(call.abi_encode(), U256::ZERO).await?;
+                // Where it landed: a reorg that drops it makes the claim collectable again.
+                self.store.collected(claim, r.block_number)?;
                 out.push(Action::Claimed { claim, wei });
             }
             if !open.contains(&claim) {

@@ -37,7 +37,8 @@ pub async fn messages<L: L1>(
     }
     let from = view(l1, inbox, Inbox::messageBlockCall { _index: start }).await?;
     let mut out = Vec::with_capacity((end - start) as usize);
-    for log in l1.logs(inbox, from).await? {
+    let queued = Inbox::MessageQueued::SIGNATURE_HASH;
+    for log in l1.logs_where(inbox, queued, None, from).await? {
         let Ok(e) = Inbox::MessageQueued::decode_log(&log.log) else { continue };
         let expected = start + out.len() as u64;
         if e.index < expected || e.index >= end {

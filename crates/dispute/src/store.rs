@@ -9,6 +9,8 @@ use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 const CURSORS: TableDefinition<'_, &str, u64> = TableDefinition::new("cursors");
 const CLAIMS: TableDefinition<'_, u64, u8> = TableDefinition::new("claims");
 const NODES: TableDefinition<'_, u64, u64> = TableDefinition::new("nodes");
+/// Claims whose credit this agent withdrew (`claimCredit`): claim id → the L1 block it landed in.
+const COLLECTED: TableDefinition<'_, u64, u64> = TableDefinition::new("collected");
 
 /// Why the store failed.
 #[derive(Debug, thiserror::Error)]
@@ -66,6 +68,7 @@ impl DisputeStore {
         tx.open_table(CURSORS).map_err(err)?;
         tx.open_table(CLAIMS).map_err(err)?;
         tx.open_table(NODES).map_err(err)?;
+        tx.open_table(COLLECTED).map_err(err)?;
         tx.commit().map_err(err)?;
         Ok(Self { db })
     }
@@ -155,6 +158,46 @@ impl DisputeStore {
             }
         }
         tx.commit().map_err(err)
+    }
+
+    /// Records that this agent's `claimCredit` of claim `id` landed in L1 block `block`.
+    ///
+    /// # Errors
+    /// [`StoreError`].
+    pub fn collected(&self, id: u64, block: u64) -> Result<(), StoreError> {
+        let tx = self.db.begin_write().map_err(err)?;
+        tx.open_table(COLLECTED).map_err(err)?.insert(id, block).map_err(err)?;
+        tx.commit().map_err(err)
+    }
+
+    /// After a reorg from block `fork`: the claims whose `claimCredit` landed at or after it are
+    /// marked `mark` again (they were `Settled`), so that the agent collects their credit anew
+    /// where the new chain still owes it; returns them. One write.
+    ///
+    /// # Errors
+    /// [`StoreError`]; nothing is written then.
+    pub fn uncollect_since(&self, fork: u64, mark: ClaimMark) -> Result<Vec<u64>, StoreError> {
+        let tx = self.db.begin_write().map_err(err)?;
+        let mut out = Vec::new();
+        {
+            let mut collected = tx.open_table(COLLECTED).map_err(err)?;
+            for row in collected.iter().map_err(err)? {
+                let (k, v) = row.map_err(err)?;
+                if v.value() >= fork {
+                    out.push(k.value());
+                }
+            }
+            let mut claims = tx.open_table(CLAIMS).map_err(err)?;
+            for id in &out {
+                collected.remove(id).map_err(err)?;
+                let settled = claims.get(id).map_err(err)?.map(|v| v.value());
+                if settled == Some(ClaimMark::Settled as u8) {
+                    claims.insert(id, mark as u8).map_err(err)?;
+                }
+            }
+        }
+        tx.commit().map_err(err)?;
+        Ok(out)
     }
 
     /// The positions this agent follows, as `(position, claim)`, ascending.

@@ -339,7 +339,8 @@ impl<L: L1> Follower<L> {
 /// [`L1Error`] when L1 cannot be read.
 pub async fn claims_from<L: L1>(l1: &L, finality: Address, fork: u64) -> Result<u64, L1Error> {
     let count = view(l1, finality, MultiProofFinality::claimCountCall {}).await?.to::<u64>();
-    let proposed = l1.logs(finality, fork).await?.into_iter().filter_map(|l| {
+    let event = MultiProofFinality::ClaimProposed::SIGNATURE_HASH;
+    let proposed = l1.logs_where(finality, event, None, fork).await?.into_iter().filter_map(|l| {
         MultiProofFinality::ClaimProposed::decode_log(&l.log).ok().map(|e| e.id.to::<u64>())
     });
     Ok(proposed.chain([count]).min().unwrap_or(count))

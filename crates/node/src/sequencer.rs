@@ -452,7 +452,10 @@ impl<L: L1> Sequencer<L> {
         // Only messages `l1_confirmations` deep: a shallower reorg never drops one consumed.
         let safe = head.number.checked_sub(self.config.l1_confirmations);
         let logs = match safe {
-            Some(safe) if from <= safe => self.l1.logs(self.inbox, from).await?,
+            Some(safe) if from <= safe => {
+                let queued = Inbox::MessageQueued::SIGNATURE_HASH;
+                self.l1.logs_where(self.inbox, queued, None, from).await?
+            }
             _ => Vec::new(),
         };
         let l1_cap = self.l1_cap(&head).await?;

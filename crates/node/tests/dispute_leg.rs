@@ -48,7 +48,8 @@ async fn posted_messages<L: L1Dev>(sys: &System<'_, L>, n: u64) -> Vec<Tx> {
 
 /// A reorg drops the challenger's challenge of a wrong claim: after its rewind (what the node's
 /// challenger service does on the follower's notice) it challenges again, within the window,
-/// and the canonical chain holds the challenge once.
+/// and the canonical chain holds the challenge once. Then a reorg drops its withdrawal of the
+/// won bonds (`claimCredit`): it withdraws again, once.
 async fn a_dropped_challenge_is_made_again<L: L1Dev>(l1: &L) {
     let (mut sys, game) = System::deploy_with_game(l1, GameParams::default()).await;
     let dir = tempfile::tempdir().unwrap();
@@ -83,6 +84,32 @@ async fn a_dropped_challenge_is_made_again<L: L1Dev>(l1: &L) {
     assert!(sys.view(game, challenge).await.posted, "one challenge on the canonical chain");
     let acted = challenger.poll().await.unwrap();
     assert!(!opened(&acted), "and not twice: {acted:?}");
+
+    // Nobody answers: the clocks run out, the challenger wins and withdraws.
+    let claimed = |acted: &[Action]| {
+        acted.iter().any(|a| matches!(a, Action::Claimed { claim, .. } if *claim == id))
+    };
+    let mut withdrawn = false;
+    for _ in 0..16 {
+        warp(l1, 7 * DAY / 2 + 1).await;
+        if claimed(&challenger.poll().await.unwrap()) {
+            withdrawn = true;
+            break;
+        }
+    }
+    assert!(withdrawn, "the challenger withdrew its credit");
+    let me = sys.stranger.address();
+    let credit = async || sys.view(game, DisputeGame::creditCall { claimId: gid, _1: me }).await;
+    assert_eq!(credit().await, U256::ZERO);
+    // The withdrawal was the last transaction: the reorg drops it, and the credit is owed again.
+    let fork = l1.head().await.unwrap().number;
+    l1.reorg(1, &[]).await.unwrap();
+    let owed = credit().await;
+    assert!(owed > U256::ZERO, "owed again on the new chain");
+    challenger.rewind(fork).await.unwrap();
+    assert!(claimed(&challenger.poll().await.unwrap()), "withdrawn again");
+    assert_eq!(credit().await, U256::ZERO);
+    assert!(!claimed(&challenger.poll().await.unwrap()), "and not twice");
 }
 
 #[test]

@@ -236,25 +236,13 @@ async fn run(args: LoadBenchArgs) -> eyre::Result<()> {
         ..SequencerConfig::default()
     };
     let sequencer = Arc::new(Sequencer::new(l1.clone(), d.inbox, store.clone(), config)?);
-    let api = RpcApi::new(
-        l1.clone(),
-        store.clone(),
-        Some(sequencer.clone()),
-        d.inbox,
-        d.finality,
-        Address::ZERO,
-    );
-    let explorer_api = RpcApi::new(
-        l1.clone(),
-        store.clone(),
-        Some(sequencer.clone()),
-        d.inbox,
-        d.finality,
-        Address::ZERO,
-    );
+    let api = || {
+        let seq = Some(sequencer.clone());
+        RpcApi::new(l1.clone(), store.clone(), seq, d.inbox, d.finality, Address::ZERO)
+    };
     let (explorer_addr, explorer) =
-        tribunal_node::explorer::serve(Arc::new(explorer_api), "127.0.0.1:0".parse()?).await?;
-    let (addr, server) = api.serve("127.0.0.1:0".parse()?).await?;
+        tribunal_node::explorer::serve(Arc::new(api()), "127.0.0.1:0".parse()?).await?;
+    let (addr, server) = api().serve("127.0.0.1:0".parse()?).await?;
     let plan = requests(&args, chain, &keys);
     // The baseline: the same valid transactions submitted in process, one caller, no RPC.
     let valid: Vec<Tx> = plan
