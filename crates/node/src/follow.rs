@@ -415,7 +415,12 @@ pub async fn resend_dropped<L: L1>(
             Err(e) => return Err(e.into()),
         };
         if !needed(&status) {
-            store.forget_sent(service, &[claim])?;
+            // The new chain has the approval, often this very transaction included again in
+            // another block: followed there, so that a later reorg that drops it is noticed.
+            match approval_block(l1, finality, service, claim, fork).await? {
+                Some((block, hash)) => store.record_sent(service, claim, block, hash, &calldata)?,
+                None => store.forget_sent(service, &[claim])?,
+            }
             out.push(Resent::NotNeeded { claim });
             continue;
         }
@@ -436,6 +441,35 @@ pub async fn resend_dropped<L: L1>(
     }
     store.forget_sent(service, &old)?;
     Ok(out)
+}
+
+/// The block (number and hash) of the latest `Approved` event of claim `claim` by the leg whose
+/// transactions `service` records ("zk" or "tee"), at or after block `from`; `None` when there
+/// is none, or `service` is no leg.
+async fn approval_block<L: L1>(
+    l1: &L,
+    finality: Address,
+    service: &str,
+    claim: u64,
+    from: u64,
+) -> Result<Option<(u64, B256)>, FollowError> {
+    let leg = match service {
+        "zk" => 0,
+        "tee" => 1,
+        _ => return Ok(None),
+    };
+    let event = MultiProofFinality::Approved::SIGNATURE_HASH;
+    let id = B256::from(U256::from(claim));
+    let logs = l1.logs_where(finality, event, Some(id), from).await?;
+    let Some(block) = logs
+        .iter()
+        .rev()
+        .find(|l| MultiProofFinality::Approved::decode_log(&l.log).is_ok_and(|e| e.leg == leg))
+        .map(|l| l.block_number)
+    else {
+        return Ok(None);
+    };
+    Ok(l1.block_hash(block).await?.map(|hash| (block, hash)))
 }
 
 #[cfg(test)]

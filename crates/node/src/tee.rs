@@ -174,10 +174,21 @@ impl HeldAttestations {
         self.lock().keys().next().copied()
     }
 
+    /// Holds `signature` for `claim`. A signature of the same claim id already in flight stays
+    /// in flight, with the new one in its place: its taker settles it ([`Self::sent`] or
+    /// [`Self::give_back`]), so that no second transaction carries the claim's signature.
     fn hold(&self, claim: u64, signer: Address, signature: Bytes, wait: Duration) {
         let due = Instant::now() + wait;
-        let h = HeldSignature { signer, signature, due, in_flight: false, attempts: 0 };
-        self.lock().insert(claim, h);
+        let mut held = self.lock();
+        let in_flight = held.get(&claim).is_some_and(|h| h.in_flight);
+        let h = HeldSignature { signer, signature, due, in_flight, attempts: 0 };
+        held.insert(claim, h);
+    }
+
+    /// Forgets the signatures of claims `from` and later that nobody is sending: an L1 reorg
+    /// dropped those claims, and the ids are proposed again, perhaps with other contents.
+    fn forget_from(&self, from: u64) {
+        self.lock().retain(|id, h| *id < from || h.in_flight);
     }
 
     /// The signatures due, marked in flight.
@@ -283,6 +294,9 @@ impl<L: L1, E: Enclave> TeeProver<L, E> {
     /// [`TeeOutcome::NotFollowed`]: the worker keeps only its head state.
     pub fn rewind(&mut self, to: u64) {
         self.next_claim = self.next_claim.min(to);
+        if let Some((held, _)) = &self.bundle {
+            held.forget_from(to);
+        }
     }
 
     /// The next claim id the worker will look at.
@@ -374,10 +388,14 @@ impl<L: L1, E: Enclave> TeeProver<L, E> {
                 let signature = Bytes::copy_from_slice(&approval.signature);
                 if let Some((held, wait)) = &self.bundle {
                     // Held only while ZK has not approved yet; otherwise the signature alone
-                    // makes the claim final now.
+                    // makes the claim final now. A claim TEE already approves (a rewind, or a
+                    // restart, signs it again) gets no second approval.
                     let call = MultiProofFinality::statusOfCall { _id: U256::from(id) };
                     let status = view(&self.l1, self.finality, call).await?;
-                    if status.zk || status.isFinal {
+                    if status.isFinal || status.tee {
+                        return Ok(TeeOutcome::AlreadyApproved);
+                    }
+                    if status.zk {
                         return self.submit(id, approval.signer, &signature).await;
                     }
                     held.hold(id, approval.signer, signature, *wait);

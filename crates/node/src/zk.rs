@@ -316,6 +316,20 @@ impl<L: L1> ZkProver<L> {
             None => proof.to_bytes(),
         };
         let mut tee = self.held.as_ref().and_then(|held| held.take(id));
+        if tee.is_some() {
+            // A signature the TEE worker sent alone meanwhile (after a failed bundle, or a
+            // rewind) is not sent a second time.
+            let call = MultiProofFinality::statusOfCall { _id: U256::from(id) };
+            match view(&self.l1, self.finality, call).await {
+                Ok(status) if !status.tee => {}
+                status => {
+                    // Approved already: forgotten; unknown: the TEE worker decides alone.
+                    if let (Some(held), Some(_)) = (&self.held, tee.take()) {
+                        if status.is_ok() { held.sent(id) } else { held.give_back(id) }
+                    }
+                }
+            }
+        }
         let receipt = match &tee {
             Some(t) => {
                 let both = MultiProofFinality::proveAndAttestCall {

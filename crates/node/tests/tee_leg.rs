@@ -104,7 +104,15 @@ fn signed_by(sys: &System<'_, DevL1>, key: &PrivateKeySigner, claim: &Claim) -> 
 async fn deployed_with_worker(
     seed: u8,
 ) -> (System<'static, DevL1>, TeeProver<&'static DevL1, DevEnclave>) {
-    let l1: &'static DevL1 = Box::leak(Box::new(DevL1::new()));
+    deployed_with_worker_on(DevL1::new(), seed).await
+}
+
+/// [`deployed_with_worker`] on `l1`.
+async fn deployed_with_worker_on(
+    l1: DevL1,
+    seed: u8,
+) -> (System<'static, DevL1>, TeeProver<&'static DevL1, DevEnclave>) {
+    let l1: &'static DevL1 = Box::leak(Box::new(l1));
     let sys = System::deploy(l1).await;
     let enclave = dev_enclave(&sys, seed);
     register(&sys, &enclave).await;
@@ -518,5 +526,80 @@ fn a_refused_held_signature_never_blocks_new_claims() {
         assert!(gave_up, "dropped after {} refusals", tribunal_node::tee::MAX_SEND_ATTEMPTS);
         assert_eq!(held.lowest(), Some(id2), "the dead signature no longer holds the cursor");
         assert!(!status(&sys, id1).await.tee);
+    });
+}
+
+/// CI finding (`l1-reorg`): a bundle that failed gave its signature back, the TEE worker sent it
+/// alone, and a rewind made the worker sign the claim again and hold the new signature, which
+/// the ZK prover then sent with its proof: a second TEE approval of one claim. A claim TEE
+/// already approves is never held again.
+#[test]
+fn a_claim_signed_again_after_a_rewind_gets_no_second_approval() {
+    run(async {
+        let (mut sys, worker) = deployed_with_worker(0x44).await;
+        let held = HeldAttestations::default();
+        let mut worker = worker.hold_for_zk(held.clone(), std::time::Duration::from_secs(3_600));
+        let (alice, bob) = (PrivateKey::from_bytes([0xa1; 32]), PrivateKey::from_bytes([0xb0; 32]));
+        let (_, out1) = sys.deposit_batch(&[&alice, &bob]).await;
+        let id1 = sys.propose(&sys.claim(&out1).await).await.unwrap();
+        assert!(matches!(worker.poll().await.unwrap()[..], [(_, TeeOutcome::Held { .. })]));
+        // The ZK prover's `proveAndAttest` fails: the signature goes alone.
+        held.take(id1).expect("held");
+        held.give_back(id1);
+        let outcomes = worker.poll().await.unwrap();
+        assert!(matches!(outcomes[..], [(id, TeeOutcome::Attested { .. })] if id == id1));
+        // A reorg rewinds the worker to the claim, which L1 keeps: signed again, not held.
+        worker.rewind(id1);
+        let outcomes = worker.poll().await.unwrap();
+        assert!(matches!(outcomes[..], [(_, TeeOutcome::AlreadyApproved)]), "{outcomes:?}");
+        assert_eq!(held.take(id1), None, "nothing for the ZK prover to send again");
+    });
+}
+
+/// CI finding (`l1-reorg`): a reorg whose new chain included the attestation again, in another
+/// block, made the re-sender forget it (the chain had it); a second reorg that dropped that block
+/// then lost the approval for good, and finality stopped at the claim. The record follows the
+/// approval to its new block.
+#[test]
+fn an_attestation_a_reorg_included_again_is_sent_again_when_a_later_reorg_drops_it() {
+    use tribunal_node::{
+        Store,
+        follow::{Follower, Reorgs, Resent, resend_dropped},
+    };
+    run(async {
+        let (mut sys, worker) = deployed_with_worker_on(DevL1::with_reorg_window(16), 0x45).await;
+        let l1 = sys.l1;
+        let dir = tempfile::tempdir().unwrap();
+        let store = std::sync::Arc::new(
+            Store::open(&dir.path().join("node.redb"), StfConfig::new(CHAIN)).unwrap(),
+        );
+        let mut worker = worker.with_sent_log(store.clone());
+        let mut follower = Follower::new(l1, store.clone(), 8, Reorgs::default()).unwrap();
+        follower.poll().await.unwrap();
+        let alice = PrivateKey::from_bytes([0xa1; 32]);
+        let (_, out) = sys.deposit_batch(&[&alice]).await;
+        let id = sys.propose(&sys.claim(&out).await).await.unwrap();
+        let outcomes = worker.poll().await.unwrap();
+        assert!(matches!(outcomes[..], [(i, TeeOutcome::Attested { .. })] if i == id));
+        follower.poll().await.unwrap();
+        let needed: fn(&MultiProofFinality::Status) -> bool = |s| !(s.tee || s.isFinal);
+        let (f, sender) = (sys.d.finality, sys.stranger.clone());
+
+        // The attestation's block is dropped, and the new chain includes it again.
+        l1.reorg_keeping(1, |_| true).unwrap();
+        let r = follower.poll().await.unwrap().expect("the follower notices");
+        assert!(status(&sys, id).await.tee, "included again");
+        let resent = resend_dropped(l1, &store, "tee", &sender, f, r.fork, needed).await.unwrap();
+        assert!(matches!(resent[..], [Resent::NotNeeded { claim }] if claim == id), "{resent:?}");
+
+        // A second reorg drops it for good: sent again.
+        l1.mine().await.unwrap();
+        follower.poll().await.unwrap();
+        l1.reorg(2, &[]).await.unwrap();
+        let r = follower.poll().await.unwrap().expect("the second reorg");
+        assert!(!status(&sys, id).await.tee, "gone with its block");
+        let resent = resend_dropped(l1, &store, "tee", &sender, f, r.fork, needed).await.unwrap();
+        assert!(matches!(resent[..], [Resent::Again { claim, .. }] if claim == id), "{resent:?}");
+        assert!(status(&sys, id).await.tee, "approved again");
     });
 }

@@ -319,10 +319,24 @@ async fn random_reorgs(w: &mut World, every: Duration, bob: PrivateKey) -> eyre:
             view(&*w.l1, finality, MultiProofFinality::latestFinalBatchCall {}).await?;
         let range = view(&*w.l1, inbox, Inbox::queueRangeCall { _batchNumber: posted }).await?;
         let consumed = range.end;
-        if posted > 0 && final_batch == posted && consumed == queue_length(w).await? {
+        let queued = queue_length(w).await?;
+        if posted > 0 && final_batch == posted && consumed == queued {
             break final_batch;
         }
-        eyre::ensure!(std::time::Instant::now() < deadline, "batches did not all finalize");
+        if std::time::Instant::now() >= deadline {
+            let count = view(&*w.l1, finality, MultiProofFinality::claimCountCall {}).await?;
+            let mut open = Vec::new();
+            for id in count.to::<u64>().saturating_sub(4)..count.to::<u64>() {
+                let status = tribunal_node::rpc::model_status(&w.status(id).await?);
+                open.push(format!("claim {id}: {status}"));
+            }
+            eyre::bail!(
+                "batches did not all finalize: {posted} posted, {final_batch} final, {consumed} \
+                 of {queued} L1 messages consumed, L1 head {}; {}",
+                w.l1.head().await?.number,
+                open.join("; ")
+            );
+        }
         events_for(w, Duration::from_millis(500)).await?;
     };
     say!(w, "every batch is final, up to batch {final_batch}, and every L1 message consumed");
