@@ -765,7 +765,8 @@ impl<L: L1> Player<L> {
     /// once its game resolved and none of its positions is open.
     async fn collect(&self, claims: &[u64], out: &mut Vec<Action>) -> Result<(), AgentError> {
         let me = self.sender.address();
-        let now = self.now().await?;
+        let head = self.l1.head().await?;
+        let now = head.timestamp;
         let delay = self.game_view(DisputeGame::WITHDRAWAL_DELAY_SECONDSCall {}).await?;
         let open: Vec<u64> = self.store.nodes()?.into_iter().map(|(_, c)| c).collect();
         for &claim in claims {
@@ -783,6 +784,9 @@ impl<L: L1> Player<L> {
                 // Where it landed: a reorg that drops it makes the claim collectable again.
                 self.store.collected(claim, r.block_number)?;
                 out.push(Action::Claimed { claim, wei });
+            } else {
+                // Nothing owed after a reorg dropped the withdrawal: the new chain holds it.
+                self.store.confirm_collected(claim, head.number)?;
             }
             if !open.contains(&claim) {
                 self.store.mark(claim, ClaimMark::Settled)?;

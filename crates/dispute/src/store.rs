@@ -11,6 +11,8 @@ const CLAIMS: TableDefinition<'_, u64, u8> = TableDefinition::new("claims");
 const NODES: TableDefinition<'_, u64, u64> = TableDefinition::new("nodes");
 /// Claims whose credit this agent withdrew (`claimCredit`): claim id → the L1 block it landed in.
 const COLLECTED: TableDefinition<'_, u64, u64> = TableDefinition::new("collected");
+/// The block of a withdrawal a reorg dropped, until the agent withdraws again or confirms it.
+const TO_CONFIRM: u64 = u64::MAX;
 
 /// Why the store failed.
 #[derive(Debug, thiserror::Error)]
@@ -172,7 +174,8 @@ impl DisputeStore {
 
     /// After a reorg from block `fork`: the claims whose `claimCredit` landed at or after it are
     /// marked `mark` again (they were `Settled`), so that the agent collects their credit anew
-    /// where the new chain still owes it; returns them. One write.
+    /// where the new chain still owes it, and their withdrawals are to be confirmed
+    /// ([`Self::confirm_collected`]); returns them. One write.
     ///
     /// # Errors
     /// [`StoreError`]; nothing is written then.
@@ -189,7 +192,7 @@ impl DisputeStore {
             }
             let mut claims = tx.open_table(CLAIMS).map_err(err)?;
             for id in &out {
-                collected.remove(id).map_err(err)?;
+                collected.insert(id, TO_CONFIRM).map_err(err)?;
                 let settled = claims.get(id).map_err(err)?.map(|v| v.value());
                 if settled == Some(ClaimMark::Settled as u8) {
                     claims.insert(id, mark as u8).map_err(err)?;
@@ -198,6 +201,24 @@ impl DisputeStore {
         }
         tx.commit().map_err(err)?;
         Ok(out)
+    }
+
+    /// A withdrawal of claim `id` a reorg dropped ([`Self::uncollect_since`]) that the new chain
+    /// holds all the same (nothing is owed any more: the same `claimCredit`, included again): it
+    /// is recorded at block `head`, at or after wherever it landed, so that a later reorg that
+    /// drops it is noticed. Returns whether `id` was to be confirmed.
+    ///
+    /// # Errors
+    /// [`StoreError`].
+    pub fn confirm_collected(&self, id: u64, head: u64) -> Result<bool, StoreError> {
+        // Read first: the agent asks on every round of a claim with positions still open.
+        let r = self.db.begin_read().map_err(err)?;
+        let block = r.open_table(COLLECTED).map_err(err)?.get(id).map_err(err)?.map(|v| v.value());
+        if block != Some(TO_CONFIRM) {
+            return Ok(false);
+        }
+        self.collected(id, head)?;
+        Ok(true)
     }
 
     /// The positions this agent follows, as `(position, claim)`, ascending.
