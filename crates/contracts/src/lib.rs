@@ -171,6 +171,17 @@ pub mod poseidon {
 /// The EIP-170 limit on deployed code, in bytes.
 pub const MAX_CODE_SIZE: usize = 24_576;
 
+/// The legs' numbers, as `MultiProofFinality` and `SecurityCouncil` define them (`LEG_ZK`,
+/// `LEG_TEE`, `LEG_OP`): the `leg` of `Approved` and `LegFrozen`, and of the calls that take one.
+pub mod leg {
+    /// The ZK validity proof.
+    pub const ZK: u8 = 0;
+    /// The TEE attestation.
+    pub const TEE: u8 = 1;
+    /// The optimistic dispute game.
+    pub const OP: u8 = 2;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

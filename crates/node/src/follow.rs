@@ -454,8 +454,8 @@ async fn approval_block<L: L1>(
     from: u64,
 ) -> Result<Option<(u64, B256)>, FollowError> {
     let leg = match service {
-        "zk" => 0,
-        "tee" => 1,
+        "zk" => tribunal_contracts::leg::ZK,
+        "tee" => tribunal_contracts::leg::TEE,
         _ => return Ok(None),
     };
     let event = MultiProofFinality::Approved::SIGNATURE_HASH;

@@ -625,36 +625,37 @@ impl<L: L1 + 'static> RpcApi<L> {
         if ev.next_block <= head {
             // Logs of blocks past `head` come back again next time: both maps ignore repeats.
             for l in self.l1.logs(self.finality, ev.next_block).await.map_err(internal)? {
-                let (id, action, by) =
-                    if let Ok(e) = MultiProofFinality::ClaimProposed::decode_log(&l.log) {
-                        let ids = ev.claims.entry(e.batchNumber).or_default();
-                        let id = e.id.to::<u64>();
-                        if !ids.contains(&id) {
-                            ids.push(id);
-                        }
-                        (id, "propose", e.proposer)
-                    } else if let Ok(e) = MultiProofFinality::Finalized::decode_log(&l.log) {
-                        ev.final_block.insert(e.id.to::<u64>(), (l.block_number, l.block_hash));
-                        (e.id.to::<u64>(), "finalize", Address::ZERO)
-                    } else if let Ok(e) = MultiProofFinality::LegFrozen::decode_log(&l.log) {
-                        let tx = L1TxInfo {
-                            action: "freeze".into(),
-                            by: Address::ZERO,
-                            block: l.block_number,
-                            tx: l.tx_hash,
-                            gas: None,
-                        };
-                        let (a, b) = (e.a.to::<u64>(), e.b.to::<u64>());
-                        if let Some(slot) = ev.frozen_by.get_mut(usize::from(e.leg)) {
-                            *slot = Some(FrozenEvidence { a, b, tx });
-                        }
-                        continue;
-                    } else if let Ok(e) = MultiProofFinality::Approved::decode_log(&l.log) {
-                        let action = if e.leg == 0 { "zk" } else { "tee" };
-                        (e.id.to::<u64>(), action, e.by)
-                    } else {
-                        continue;
+                let (id, action, by) = if let Ok(e) =
+                    MultiProofFinality::ClaimProposed::decode_log(&l.log)
+                {
+                    let ids = ev.claims.entry(e.batchNumber).or_default();
+                    let id = e.id.to::<u64>();
+                    if !ids.contains(&id) {
+                        ids.push(id);
+                    }
+                    (id, "propose", e.proposer)
+                } else if let Ok(e) = MultiProofFinality::Finalized::decode_log(&l.log) {
+                    ev.final_block.insert(e.id.to::<u64>(), (l.block_number, l.block_hash));
+                    (e.id.to::<u64>(), "finalize", Address::ZERO)
+                } else if let Ok(e) = MultiProofFinality::LegFrozen::decode_log(&l.log) {
+                    let tx = L1TxInfo {
+                        action: "freeze".into(),
+                        by: Address::ZERO,
+                        block: l.block_number,
+                        tx: l.tx_hash,
+                        gas: None,
                     };
+                    let (a, b) = (e.a.to::<u64>(), e.b.to::<u64>());
+                    if let Some(slot) = ev.frozen_by.get_mut(usize::from(e.leg)) {
+                        *slot = Some(FrozenEvidence { a, b, tx });
+                    }
+                    continue;
+                } else if let Ok(e) = MultiProofFinality::Approved::decode_log(&l.log) {
+                    let action = if e.leg == tribunal_contracts::leg::ZK { "zk" } else { "tee" };
+                    (e.id.to::<u64>(), action, e.by)
+                } else {
+                    continue;
+                };
                 let tx = L1TxInfo {
                     action: action.into(),
                     by,

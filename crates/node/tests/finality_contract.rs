@@ -82,6 +82,23 @@ async fn rivals(sys: &System<'_, DevL1>) -> (Claim, u64, Claim, u64) {
     (cx, x, cy, y)
 }
 
+/// The legs' numbers the node and its tools use (`tribunal_contracts::leg`) are the contracts'.
+#[test]
+fn the_leg_numbers_are_the_contracts() {
+    use tribunal_contracts::leg;
+    run(async {
+        let l1 = DevL1::new();
+        let sys = System::deploy(&l1).await;
+        let (f, c) = (sys.d.finality, sys.d.council);
+        assert_eq!(sys.view(f, MultiProofFinality::LEG_ZKCall {}).await, leg::ZK);
+        assert_eq!(sys.view(f, MultiProofFinality::LEG_TEECall {}).await, leg::TEE);
+        assert_eq!(sys.view(f, MultiProofFinality::LEG_OPCall {}).await, leg::OP);
+        assert_eq!(sys.view(c, SecurityCouncil::LEG_ZKCall {}).await, leg::ZK);
+        assert_eq!(sys.view(c, SecurityCouncil::LEG_TEECall {}).await, leg::TEE);
+        assert_eq!(sys.view(c, SecurityCouncil::LEG_OPCall {}).await, leg::OP);
+    });
+}
+
 #[test]
 fn tee_alone_or_op_alone_never_finalizes() {
     run(async {

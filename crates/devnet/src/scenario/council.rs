@@ -105,7 +105,12 @@ pub(super) async fn silent_proposer(w: &World) -> eyre::Result<()> {
         "after {} days (OP window + grace) with nothing finalizable: LivenessFailure recorded by anyone",
         liveness / 86_400
     );
-    let open = view(l1, f, MultiProofFinality::instantUpgradeAllowedCall { _leg: 0 }).await?;
+    let open = view(
+        l1,
+        f,
+        MultiProofFinality::instantUpgradeAllowedCall { _leg: tribunal_contracts::leg::ZK },
+    )
+    .await?;
     eyre::ensure!(open, "the instant upgrade did not open");
     let upgrade = MultiProofFinality::setZkVerifierCall { _verifier: Address::repeat_byte(0x2c) }
         .abi_encode();

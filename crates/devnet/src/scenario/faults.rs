@@ -8,7 +8,7 @@ use alloy_primitives::{B256, U256, keccak256};
 use alloy_sol_types::{SolCall, SolError, SolEvent};
 use ark_std::rand::{SeedableRng, rngs::StdRng};
 use tribunal_contracts::{
-    DisputeGame, Inbox, MultiProofFinality, stf_step::StfStepContract as StfStep,
+    DisputeGame, Inbox, MultiProofFinality, leg, stf_step::StfStepContract as StfStep,
 };
 use tribunal_dispute::{
     Action,
@@ -33,8 +33,6 @@ use tribunal_zk::{
 use super::{World, expect_refused, say, wrong_root};
 use crate::DEV_ENCLAVE_KEY;
 
-const LEG_ZK: u8 = 0;
-const LEG_TEE: u8 = 1;
 const CHALLENGER_WINS: u8 = 2;
 
 /// Deposits for `users` new L2 keys and waits for the node's claim of the first batch holding
@@ -163,7 +161,7 @@ pub(super) async fn tee_lies(w: &mut World) -> eyre::Result<()> {
     eyre::ensure!(!s.isFinal && s.op == CHALLENGER_WINS, "the wrong claim lost its game");
     let faults = w.leg_faults_of(wrong).await?;
     eyre::ensure!(
-        faults.contains(&(LEG_TEE, wrong)),
+        faults.contains(&(leg::TEE, wrong)),
         "no LegFaulty(TEE) for claim {wrong}: {faults:?}"
     );
     say!(w, "LegFaulty(TEE, claim {wrong}) recorded on L1: the council may now revoke the signer");
@@ -264,7 +262,7 @@ pub(super) async fn zk_self_disagrees(w: &mut World) -> eyre::Result<()> {
     // The council replaces the verifier at once with one from a fresh setup (single-party here,
     // so still flagged INSECURE on chain: a real deployment would run a ceremony).
     let open =
-        view(&*w.l1, f, MultiProofFinality::instantUpgradeAllowedCall { _leg: LEG_ZK }).await?;
+        view(&*w.l1, f, MultiProofFinality::instantUpgradeAllowedCall { _leg: leg::ZK }).await?;
     eyre::ensure!(open, "the instant upgrade is not open");
     let config = keys.config;
     let fresh = tokio::task::spawn_blocking(move || {
@@ -309,7 +307,7 @@ pub(super) async fn zk_self_disagrees(w: &mut World) -> eyre::Result<()> {
     w.show("right root", honest).await?;
     let faults = w.leg_faults_of(wrong).await?;
     eyre::ensure!(
-        faults.contains(&(LEG_ZK, wrong)),
+        faults.contains(&(leg::ZK, wrong)),
         "no LegFaulty(ZK) for claim {wrong}: {faults:?}"
     );
     say!(

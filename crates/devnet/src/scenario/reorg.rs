@@ -14,7 +14,7 @@ use std::{
 use alloy_primitives::U256;
 use alloy_sol_types::{SolCall, SolEvent};
 use ark_std::rand::{Rng, SeedableRng, rngs::StdRng};
-use tribunal_contracts::{DisputeGame, Inbox, MultiProofFinality};
+use tribunal_contracts::{DisputeGame, Inbox, MultiProofFinality, leg};
 use tribunal_dispute::Action;
 use tribunal_l1::{L1, L1Dev, L1Receipt, L1Tx, view};
 use tribunal_node::{Event, Services, follow::Resent, rpc::TribunalApiServer, zk::ZkOutcome};
@@ -251,13 +251,11 @@ async fn proof_block(w: &World, id: u64) -> eyre::Result<u64> {
         .rev()
         .find(|l| {
             MultiProofFinality::Approved::decode_log(&l.log)
-                .is_ok_and(|a| a.id == U256::from(id) && a.leg == LEG_ZK)
+                .is_ok_and(|a| a.id == U256::from(id) && a.leg == leg::ZK)
         })
         .map(|l| l.block_number)
         .ok_or_else(|| eyre::eyre!("no ZK approval of claim {id} on L1"))
 }
-
-const LEG_ZK: u8 = 0;
 
 /// The block of game position `node`'s move on the canonical chain.
 async fn move_block(w: &World, node: u64) -> eyre::Result<u64> {
