@@ -5,6 +5,8 @@
 
 mod common;
 
+use std::time::Duration;
+
 use alloy::signers::{SignerSync, local::PrivateKeySigner};
 use alloy_primitives::{B256, Bytes, U256};
 use alloy_sol_types::{SolCall, SolEvent};
@@ -12,11 +14,11 @@ use common::{CHAIN, DAY, System, finality_error, run};
 use metrics_util::debugging::{DebugValue, DebuggingRecorder, Snapshotter};
 use tribunal_contracts::{MultiProofFinality, TeeVerifier};
 use tribunal_l1::{DevL1, L1, L1Dev};
-use tribunal_node::tee::{HeldAttestations, TeeOutcome, TeeProver, register_call};
+use tribunal_node::tee::{HeldAttestations, RETRY_AFTER, TeeOutcome, TeeProver, register_call};
 use tribunal_primitives::{
     AccountIndex, Batch, BatchNumber, Claim, Fr, PrivateKey, Signed, StateRoot, Transfer, Tx, Wei,
 };
-use tribunal_stf::{StfConfig, execute_batch};
+use tribunal_stf::{BatchOutput, StfConfig, execute_batch};
 use tribunal_tee::{
     AttestationPolicy, DEFAULT_SIGNER_VALIDITY_SECS, DevEnclave, Enclave, EnclaveConfig, TeeError,
     TeeKind, verify_attestation,
@@ -434,17 +436,30 @@ fn revoked_expired_and_disallowed_signers_are_refused_and_self_disagreement_free
     });
 }
 
+/// A worker of dev enclave `seed` that holds its signatures for the ZK prover for an hour
+/// (refused ones retried after `retry_after`), and the output of batch 1, posted: deposits for
+/// alice (`0xa1…`) and bob (`0xb0…`).
+async fn holding_worker(
+    seed: u8,
+    retry_after: Duration,
+) -> (System<'static, DevL1>, TeeProver<&'static DevL1, DevEnclave>, HeldAttestations, BatchOutput)
+{
+    let (mut sys, worker) = deployed_with_worker(seed).await;
+    let held = HeldAttestations::with_retry_after(retry_after);
+    let worker = worker.hold_for_zk(held.clone(), Duration::from_secs(3_600));
+    let (alice, bob) = (PrivateKey::from_bytes([0xa1; 32]), PrivateKey::from_bytes([0xb0; 32]));
+    let (_, out) = sys.deposit_batch(&[&alice, &bob]).await;
+    (sys, worker, held, out)
+}
+
 /// A signature held for the ZK prover is sent by `proveAndAttest` when the ZK prover takes it,
 /// and alone by the TEE worker when it is released (the ZK prover will not prove the claim) or
 /// its hold runs out; never twice, and not at all once the claim is final.
 #[test]
 fn a_held_signature_goes_with_the_proof_or_alone_never_lost() {
     run(async {
-        let (mut sys, worker) = deployed_with_worker(0x42).await;
-        let held = HeldAttestations::default();
-        let mut worker = worker.hold_for_zk(held.clone(), std::time::Duration::from_secs(3_600));
-        let (alice, bob) = (PrivateKey::from_bytes([0xa1; 32]), PrivateKey::from_bytes([0xb0; 32]));
-        let (_, out1) = sys.deposit_batch(&[&alice, &bob]).await;
+        let (mut sys, mut worker, held, out1) = holding_worker(0x42, RETRY_AFTER).await;
+        let alice = PrivateKey::from_bytes([0xa1; 32]);
         let c1 = sys.claim(&out1).await;
         let id1 = sys.propose(&c1).await.unwrap();
         let outcomes = worker.poll().await.unwrap();
@@ -497,11 +512,7 @@ fn a_held_signature_goes_with_the_proof_or_alone_never_lost() {
 #[test]
 fn a_refused_held_signature_never_blocks_new_claims() {
     run(async {
-        let (mut sys, worker) = deployed_with_worker(0x43).await;
-        let held = HeldAttestations::with_retry_after(std::time::Duration::ZERO);
-        let mut worker = worker.hold_for_zk(held.clone(), std::time::Duration::from_secs(3_600));
-        let (alice, bob) = (PrivateKey::from_bytes([0xa1; 32]), PrivateKey::from_bytes([0xb0; 32]));
-        let (_, out1) = sys.deposit_batch(&[&alice, &bob]).await;
+        let (mut sys, mut worker, held, out1) = holding_worker(0x43, Duration::ZERO).await;
         let id1 = sys.propose(&sys.claim(&out1).await).await.unwrap();
         assert!(matches!(worker.poll().await.unwrap()[..], [(_, TeeOutcome::Held { .. })]));
         // The council revokes the signer (zero delay); ZK will not prove the claim.
@@ -536,11 +547,7 @@ fn a_refused_held_signature_never_blocks_new_claims() {
 #[test]
 fn a_claim_signed_again_after_a_rewind_gets_no_second_approval() {
     run(async {
-        let (mut sys, worker) = deployed_with_worker(0x44).await;
-        let held = HeldAttestations::default();
-        let mut worker = worker.hold_for_zk(held.clone(), std::time::Duration::from_secs(3_600));
-        let (alice, bob) = (PrivateKey::from_bytes([0xa1; 32]), PrivateKey::from_bytes([0xb0; 32]));
-        let (_, out1) = sys.deposit_batch(&[&alice, &bob]).await;
+        let (sys, mut worker, held, out1) = holding_worker(0x44, RETRY_AFTER).await;
         let id1 = sys.propose(&sys.claim(&out1).await).await.unwrap();
         assert!(matches!(worker.poll().await.unwrap()[..], [(_, TeeOutcome::Held { .. })]));
         // The ZK prover's `proveAndAttest` fails: the signature goes alone.
