@@ -765,8 +765,7 @@ impl<L: L1> Player<L> {
     /// once its game resolved and none of its positions is open.
     async fn collect(&self, claims: &[u64], out: &mut Vec<Action>) -> Result<(), AgentError> {
         let me = self.sender.address();
-        let head = self.l1.head().await?;
-        let now = head.timestamp;
+        let now = self.now().await?;
         let delay = self.game_view(DisputeGame::WITHDRAWAL_DELAY_SECONDSCall {}).await?;
         let open: Vec<u64> = self.store.nodes()?.into_iter().map(|(_, c)| c).collect();
         for &claim in claims {
@@ -784,9 +783,11 @@ impl<L: L1> Player<L> {
                 // Where it landed: a reorg that drops it makes the claim collectable again.
                 self.store.collected(claim, r.block_number)?;
                 out.push(Action::Claimed { claim, wei });
-            } else {
-                // Nothing owed after a reorg dropped the withdrawal: the new chain holds it.
-                self.store.confirm_collected(claim, head.number)?;
+            } else if self.store.to_confirm(claim)? {
+                // Nothing owed after a reorg dropped the withdrawal: the new chain holds it, at or
+                // before the head read now.
+                let head = self.l1.head().await?.number;
+                self.store.collected(claim, head)?;
             }
             if !open.contains(&claim) {
                 self.store.mark(claim, ClaimMark::Settled)?;

@@ -175,7 +175,8 @@ impl DisputeStore {
     /// After a reorg from block `fork`: the claims whose `claimCredit` landed at or after it are
     /// marked `mark` again (they were `Settled`), so that the agent collects their credit anew
     /// where the new chain still owes it, and their withdrawals are to be confirmed
-    /// ([`Self::confirm_collected`]); returns them. One write.
+    /// ([`Self::to_confirm`]); returns them. Those already to be confirmed are not returned
+    /// again. One write.
     ///
     /// # Errors
     /// [`StoreError`]; nothing is written then.
@@ -186,7 +187,7 @@ impl DisputeStore {
             let mut collected = tx.open_table(COLLECTED).map_err(err)?;
             for row in collected.iter().map_err(err)? {
                 let (k, v) = row.map_err(err)?;
-                if v.value() >= fork {
+                if v.value() >= fork && v.value() != TO_CONFIRM {
                     out.push(k.value());
                 }
             }
@@ -203,22 +204,18 @@ impl DisputeStore {
         Ok(out)
     }
 
-    /// A withdrawal of claim `id` a reorg dropped ([`Self::uncollect_since`]) that the new chain
-    /// holds all the same (nothing is owed any more: the same `claimCredit`, included again): it
-    /// is recorded at block `head`, at or after wherever it landed, so that a later reorg that
-    /// drops it is noticed. Returns whether `id` was to be confirmed.
+    /// Whether claim `id`'s withdrawal was dropped by a reorg ([`Self::uncollect_since`]) and
+    /// not made or seen since. When the new chain owes nothing, it holds the withdrawal all the
+    /// same (the same `claimCredit`, included again): the agent then records it at the head
+    /// ([`Self::collected`]), at or after wherever it landed, so that a later reorg that drops
+    /// it is noticed.
     ///
     /// # Errors
     /// [`StoreError`].
-    pub fn confirm_collected(&self, id: u64, head: u64) -> Result<bool, StoreError> {
-        // Read first: the agent asks on every round of a claim with positions still open.
+    pub fn to_confirm(&self, id: u64) -> Result<bool, StoreError> {
         let r = self.db.begin_read().map_err(err)?;
         let block = r.open_table(COLLECTED).map_err(err)?.get(id).map_err(err)?.map(|v| v.value());
-        if block != Some(TO_CONFIRM) {
-            return Ok(false);
-        }
-        self.collected(id, head)?;
-        Ok(true)
+        Ok(block == Some(TO_CONFIRM))
     }
 
     /// The positions this agent follows, as `(position, claim)`, ascending.

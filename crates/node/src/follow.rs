@@ -379,8 +379,10 @@ pub enum Resent {
 
 /// Re-sends, from `sender` to `finality` (`MultiProofFinality`), the transactions `service`
 /// recorded in `store` (with [`Store::record_sent`]) whose blocks are at or after `fork` and no
-/// longer canonical, for each claim whose status `needed` says still needs it. Forgets records
-/// older than [`KEPT_BLOCKS`] below the head.
+/// longer canonical, for each claim whose status `needed` says still needs it. A record the
+/// claim no longer needs follows the approval the new chain holds to its block (often the same
+/// transaction, included again), or is forgotten when there is none. Forgets records older than
+/// [`KEPT_BLOCKS`] below the head.
 ///
 /// # Errors
 /// The first [`FollowError`]; what was re-sent before it stays recorded with its new block.
@@ -461,15 +463,12 @@ async fn approval_block<L: L1>(
     let event = MultiProofFinality::Approved::SIGNATURE_HASH;
     let id = B256::from(U256::from(claim));
     let logs = l1.logs_where(finality, event, Some(id), from).await?;
-    let Some(block) = logs
+    // The hash the log names: read again, it could be a later chain's block.
+    Ok(logs
         .iter()
         .rev()
         .find(|l| MultiProofFinality::Approved::decode_log(&l.log).is_ok_and(|e| e.leg == leg))
-        .map(|l| l.block_number)
-    else {
-        return Ok(None);
-    };
-    Ok(l1.block_hash(block).await?.map(|hash| (block, hash)))
+        .map(|l| (l.block_number, l.block_hash)))
 }
 
 #[cfg(test)]

@@ -400,7 +400,10 @@ impl<L: L1 + 'static> Node<L> {
                 let mut events = Vec::new();
                 // Kept until the re-sending succeeds: a failed one is retried at the next poll.
                 pending = pending.into_iter().chain(reorgs.since(&mut seen)).min();
-                if let Some(fork) = pending {
+                // A signature the ZK prover is sending with its proof lands (or not) first: a
+                // re-sent attestation must not race it.
+                let bundling = held.as_ref().is_some_and(HeldAttestations::sending);
+                if let (Some(fork), false) = (pending, bundling) {
                     let needed = |s: &Status| !(s.tee || s.isFinal || s.superseded);
                     let (again, rewind_to, waiting) =
                         after_reorg(&*l1, &cursor, "tee", &sender, finality, fork, needed).await?;

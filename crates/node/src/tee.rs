@@ -185,10 +185,17 @@ impl HeldAttestations {
         held.insert(claim, h);
     }
 
-    /// Forgets the signatures of claims `from` and later that nobody is sending: an L1 reorg
-    /// dropped those claims, and the ids are proposed again, perhaps with other contents.
-    fn forget_from(&self, from: u64) {
-        self.lock().retain(|id, h| *id < from || h.in_flight);
+    /// Whether some taker is sending a signature now (taken, and not yet settled).
+    pub fn sending(&self) -> bool {
+        self.lock().values().any(|h| h.in_flight)
+    }
+
+    /// The taker could not tell whether to use `claim`'s signature (L1 did not answer): it may
+    /// take it again, and the TEE worker sends it alone when its hold runs out, as before.
+    pub fn put_back(&self, claim: u64) {
+        if let Some(h) = self.lock().get_mut(&claim) {
+            h.in_flight = false;
+        }
     }
 
     /// The signatures due, marked in flight.
@@ -294,9 +301,6 @@ impl<L: L1, E: Enclave> TeeProver<L, E> {
     /// [`TeeOutcome::NotFollowed`]: the worker keeps only its head state.
     pub fn rewind(&mut self, to: u64) {
         self.next_claim = self.next_claim.min(to);
-        if let Some((held, _)) = &self.bundle {
-            held.forget_from(to);
-        }
     }
 
     /// The next claim id the worker will look at.

@@ -323,9 +323,9 @@ impl<L: L1> ZkProver<L> {
             match view(&self.l1, self.finality, call).await {
                 Ok(status) if !status.tee => {}
                 status => {
-                    // Approved already: forgotten; unknown: the TEE worker decides alone.
+                    // Approved already: forgotten; unknown: left held, as it was.
                     if let (Some(held), Some(_)) = (&self.held, tee.take()) {
-                        if status.is_ok() { held.sent(id) } else { held.give_back(id) }
+                        if status.is_ok() { held.sent(id) } else { held.put_back(id) }
                     }
                 }
             }

@@ -563,6 +563,38 @@ fn a_claim_signed_again_after_a_rewind_gets_no_second_approval() {
     });
 }
 
+/// Review finding: a rewind once forgot the held signatures of the claims it went back over,
+/// counting on signing them again; but the worker keeps only its head state, and cannot sign a
+/// claim of a batch it has passed. The signatures stay held, for the ZK prover or to go alone.
+#[test]
+fn held_signatures_survive_a_rewind_the_worker_cannot_sign_again() {
+    run(async {
+        let (mut sys, mut worker, held, out1) = holding_worker(0x46, RETRY_AFTER).await;
+        let id1 = sys.propose(&sys.claim(&out1).await).await.unwrap();
+        let alice = PrivateKey::from_bytes([0xa1; 32]);
+        let t = Signed::sign(
+            Transfer { from: AccountIndex(0), to: AccountIndex(1), amount: Wei(10), nonce: 0 },
+            CHAIN,
+            &alice,
+        );
+        let b2 = Batch { chain_id: CHAIN, number: BatchNumber(2), txs: vec![Tx::Transfer(t)] };
+        let out2 = execute_batch(&mut sys.state, &b2).unwrap();
+        sys.post(&sys.sequencer, &b2, 2).await.unwrap();
+        let id2 = sys.propose(&sys.claim(&out2).await).await.unwrap();
+        let outcomes = worker.poll().await.unwrap();
+        assert!(outcomes.iter().all(|(_, o)| matches!(o, TeeOutcome::Held { .. })), "{outcomes:?}");
+        worker.rewind(id1);
+        let outcomes = worker.poll().await.unwrap();
+        assert!(
+            matches!(outcomes[0], (id, TeeOutcome::NotFollowed { .. }) if id == id1),
+            "the worker's state is past batch 1: {outcomes:?}"
+        );
+        for id in [id1, id2] {
+            assert!(held.take(id).is_some(), "claim {id}'s signature is still held");
+        }
+    });
+}
+
 /// CI finding (`l1-reorg`): a reorg whose new chain included the attestation again, in another
 /// block, made the re-sender forget it (the chain had it); a second reorg that dropped that block
 /// then lost the approval for good, and finality stopped at the claim. The record follows the
