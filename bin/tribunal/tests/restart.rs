@@ -172,8 +172,11 @@ fn killed_node_resumes_without_losing_or_repeating_anything() {
             "4",
         ],
     );
+    // The devnet serves from its first batch on: its own report marks the workload's end.
     wait_for("the devnet's workload to be final", 1200, &mut devnet, &log, || {
-        settled(rpc_port).filter(|i| i["head"].as_u64() >= Some(3))
+        let done = std::fs::read_to_string(&log)
+            .is_ok_and(|l| l.contains("MultiProofFinality.latestFinalBatch = "));
+        settled(rpc_port).filter(|i| done && i["head"].as_u64() >= Some(3))
     });
     devnet.kill();
     let config = data.join("node.toml");

@@ -55,9 +55,9 @@ pub struct DevnetArgs {
     /// Give up when nothing becomes final for this many seconds.
     #[arg(long, default_value_t = 900)]
     pub stall_secs: u64,
-    /// Keep the rollup running once the workload is final, serving JSON-RPC (and metrics) until
-    /// ctrl-c. With `--l1-rpc` and `--data-dir`, `tribunal node --config DATA_DIR/node.toml`
-    /// resumes it after a stop.
+    /// Serve JSON-RPC and the finality explorer (and metrics) from the first batch on, and keep
+    /// the rollup running once the workload is final, until ctrl-c. With `--l1-rpc` and
+    /// `--data-dir`, `tribunal node --config DATA_DIR/node.toml` resumes it after a stop.
     #[arg(long)]
     pub serve: bool,
     /// JSON-RPC listen address with `--serve`.
@@ -122,20 +122,41 @@ async fn run_on<D: L1Dev + 'static>(l1: Arc<D>, args: DevnetArgs) -> eyre::Resul
             data_dir.join("node.toml").display()
         );
     }
-    let (_, node) =
-        tribunal_devnet::run::run(l1.clone(), &r, &config, Plan::DEVNET, dir, &observe).await?;
-    if args.serve {
-        if args.l1_rpc.is_none() {
-            println!("note: the L1 is embedded in this process: deposits and claims need --l1-rpc");
+    let node = tribunal_devnet::run::start(l1.clone(), &r, &config, Plan::DEVNET, dir)?;
+    // With --serve, the explorer and the JSON-RPC are up from the first batch on, so the run can
+    // be watched as it finalizes, and stay up after it.
+    let served = if args.serve {
+        {
+            let listen = crate::node::Listen {
+                rpc: args.rpc_addr,
+                metrics: args.metrics_addr,
+                explorer: Some(args.explorer_addr),
+            };
+            Some(crate::node::listen(l1.clone(), &node, listen).await?)
         }
-        let listen = crate::node::Listen {
-            rpc: args.rpc_addr,
-            metrics: args.metrics_addr,
-            explorer: Some(args.explorer_addr),
-        };
-        crate::node::serve(l1, node, listen).await?;
     } else {
-        node.stop().await;
+        None
+    };
+    let driven = tribunal_devnet::run::drive(l1, &r, &config, Plan::DEVNET, node, &observe).await;
+    let (_, node) = match driven {
+        Ok(done) => done,
+        Err(e) => {
+            if let Some(served) = served {
+                served.stop().await;
+            }
+            return Err(e);
+        }
+    };
+    match served {
+        Some(served) => {
+            if args.l1_rpc.is_none() {
+                println!(
+                    "note: the L1 is embedded in this process: deposits and claims need --l1-rpc"
+                );
+            }
+            crate::node::serve_until_stopped(node, served).await?;
+        }
+        None => node.stop().await,
     }
     Ok(())
 }

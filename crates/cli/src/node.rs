@@ -639,16 +639,33 @@ pub struct Listen {
     pub explorer: Option<SocketAddr>,
 }
 
-/// Serves a started node's JSON-RPC (and metrics and the explorer, when asked) until ctrl-c or
-/// SIGTERM, logging its events, then stops it.
+/// The servers [`listen`] started for a node; [`Self::stop`] closes them.
+#[derive(Debug)]
+pub struct Served {
+    rpc: jsonrpsee::server::ServerHandle,
+    explorer: Option<tribunal_node::explorer::ExplorerHandle>,
+}
+
+impl Served {
+    /// Stops the JSON-RPC server and the explorer.
+    pub async fn stop(self) {
+        let _ = self.rpc.stop();
+        if let Some(explorer) = self.explorer {
+            explorer.stop().await;
+        }
+    }
+}
+
+/// Starts serving a started node's JSON-RPC (and metrics and the explorer, when asked), printing
+/// each address. The servers read the node's store and L1 as it runs.
 ///
 /// # Errors
-/// An address in use.
-pub async fn serve<L: L1 + 'static>(
+/// An address cannot be bound, or the metrics recorder cannot be installed.
+pub async fn listen<L: L1 + 'static>(
     l1: Arc<L>,
-    mut node: Node<L>,
+    node: &Node<L>,
     listen: Listen,
-) -> eyre::Result<()> {
+) -> eyre::Result<Served> {
     if let Some(addr) = listen.metrics {
         install_metrics(addr)?;
         println!("metrics: http://{addr}/metrics");
@@ -667,6 +684,27 @@ pub async fn serve<L: L1 + 'static>(
     let rpc = listen.rpc;
     let (bound, handle) = api().serve(rpc).await.wrap_err_with(|| format!("JSON-RPC on {rpc}"))?;
     println!("JSON-RPC: http://{bound} (namespace tribunal); ctrl-c stops");
+    Ok(Served { rpc: handle, explorer })
+}
+
+/// Serves a started node's JSON-RPC (and metrics and the explorer, when asked) until ctrl-c or
+/// SIGTERM, logging its events, then stops it.
+///
+/// # Errors
+/// As [`listen`], or the signal handlers cannot be installed.
+pub async fn serve<L: L1 + 'static>(l1: Arc<L>, node: Node<L>, to: Listen) -> eyre::Result<()> {
+    let served = listen(l1, &node, to).await?;
+    serve_until_stopped(node, served).await
+}
+
+/// Logs a node's events until ctrl-c or SIGTERM, then stops `served` and the node.
+///
+/// # Errors
+/// The signal handlers cannot be installed.
+pub async fn serve_until_stopped<L: L1 + 'static>(
+    mut node: Node<L>,
+    served: Served,
+) -> eyre::Result<()> {
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     loop {
         tokio::select! {
@@ -679,10 +717,7 @@ pub async fn serve<L: L1 + 'static>(
         }
     }
     println!("stopping");
-    let _ = handle.stop();
-    if let Some(explorer) = explorer {
-        explorer.stop().await;
-    }
+    served.stop().await;
     node.stop().await;
     Ok(())
 }

@@ -235,14 +235,11 @@ struct User {
     nonce: u64,
 }
 
-/// Runs `plan` over the deployed rollup `r`: starts the node on `data_dir`, has the users
-/// deposit, transfer, withdraw and force transfers, and waits until every batch is final,
-/// reporting each as [`Progress::Final`]. Returns the outcome and the still-running node (the
-/// caller stops it, or serves it).
+/// Runs `plan` over the deployed rollup `r`: [`start`]s the node on `data_dir`, then [`drive`]s
+/// it. Returns the outcome and the still-running node (the caller stops it, or serves it).
 ///
 /// # Errors
-/// Storage or L1 errors, a refused devnet transaction, nothing final for `config.stall`, or L1
-/// disagreeing with the node about the latest final batch.
+/// As [`start`] and [`drive`].
 pub async fn run<D: L1Dev + 'static>(
     l1: Arc<D>,
     r: &Rollup,
@@ -251,16 +248,49 @@ pub async fn run<D: L1Dev + 'static>(
     data_dir: PathBuf,
     observe: &Observer,
 ) -> eyre::Result<(Outcome, Node<D>)> {
-    let (chain_id, d) = (r.chain_id, &r.d);
-    let user_l1 = r.signers[1].clone();
-    let mut node = Node::start(
-        l1.clone(),
+    let node = start(l1.clone(), r, config, plan, data_dir)?;
+    drive(l1, r, config, plan, node, observe).await
+}
+
+/// Starts the node of the deployed rollup `r` on `data_dir`, with the services `plan` runs. Serve
+/// its JSON-RPC or explorer (`node.api`) before [`drive`] to watch the run as it goes.
+///
+/// # Errors
+/// The node's stores cannot be opened, or its configuration is refused.
+pub fn start<D: L1Dev + 'static>(
+    l1: Arc<D>,
+    r: &Rollup,
+    config: &DevnetConfig,
+    plan: Plan,
+    data_dir: PathBuf,
+) -> eyre::Result<Node<D>> {
+    Ok(Node::start(
+        l1,
         r.node_config(data_dir, config.zk_slots, plan.services),
         r.keys.clone(),
         &r.genesis,
         Some(r.zk.clone()),
         Some(r.enclave.clone()),
-    )?;
+    )?)
+}
+
+/// Drives `plan` over the started `node` of rollup `r`: has the users deposit, transfer,
+/// withdraw and force transfers, and waits until every batch is final, reporting each as
+/// [`Progress::Final`]. Returns the outcome and the still-running node.
+///
+/// # Errors
+/// Storage or L1 errors, a refused devnet transaction, nothing final for `config.stall`, or L1
+/// disagreeing with the node about the latest final batch.
+pub async fn drive<D: L1Dev + 'static>(
+    l1: Arc<D>,
+    r: &Rollup,
+    config: &DevnetConfig,
+    plan: Plan,
+    mut node: Node<D>,
+    observe: &Observer,
+) -> eyre::Result<(Outcome, Node<D>)> {
+    let (chain_id, d) = (r.chain_id, &r.d);
+    let user_l1 = r.signers[1].clone();
     let sequencer = node.sequencer.clone().expect("the devnet runs the sequencer");
     let mut tracker =
         Tracker { rows: BTreeMap::new(), claims: BTreeMap::new(), last_progress: Instant::now() };

@@ -1,17 +1,26 @@
-//! The finality explorer on a real devnet: a small rollup (4-slot circuit at depth 32) runs to
-//! finality on the embedded L1, then its pages are read over HTTP and rendered in headless
-//! Chromium (Debian's `chromium`), asserting on what a person sees, and screenshots are saved.
+//! The finality explorer on a real devnet: a small rollup (4-slot circuit at depth 32) is served
+//! from its first batch on, and one headless Chromium tab (Debian's `chromium`), opened before
+//! anything is final and never reloaded, watches the overview update itself until a batch shows
+//! final on the instant path. Then every page is read over HTTP and rendered in Chromium,
+//! asserting on what a person sees, and screenshots are saved.
 //!
 //! Without a browser (`chromium` not on the machine) the HTTP half still runs and the browser half
 //! is skipped with a note, unless `TRIBUNAL_REQUIRE_BROWSER` is set (`.ci/run` sets it after
 //! installing Chromium).
 
-use std::{path::PathBuf, sync::Arc, time::Duration};
+use std::{
+    io::{BufRead, BufReader, Write},
+    path::{Path, PathBuf},
+    process::{Child, ChildStdin, ChildStdout, Command, Stdio},
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
+use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tribunal_devnet::{
     DevnetConfig, deploy_rollup,
-    run::{Plan, run},
+    run::{Plan, drive, start},
     silent,
 };
 use tribunal_l1::DevL1;
@@ -35,23 +44,25 @@ fn chromium() -> Option<PathBuf> {
     path.exists().then_some(path)
 }
 
-/// Runs headless Chromium (as root, on a closed network: flags from the machine's notes) with
-/// `args`, killed after 60 s; returns its stdout.
-async fn browser(bin: &PathBuf, profile: &std::path::Path, args: &[String]) -> String {
+/// Headless Chromium's flags (as root, on a closed network: from the machine's notes).
+const FLAGS: [&str; 10] = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+    "--window-size=1280,900",
+];
+
+/// Runs headless Chromium with `args`, killed after 60 s; returns its stdout.
+async fn browser(bin: &PathBuf, profile: &Path, args: &[String]) -> String {
     let mut c = tokio::process::Command::new(bin);
     c.kill_on_drop(true)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--disable-dev-shm-usage",
-            "--window-size=1280,900",
-        ])
+        .args(FLAGS)
         .arg(format!("--user-data-dir={}", profile.display()))
         .args(args);
     let out = tokio::time::timeout(Duration::from_secs(60), c.output())
@@ -59,6 +70,137 @@ async fn browser(bin: &PathBuf, profile: &std::path::Path, args: &[String]) -> S
         .expect("chromium within 60 s")
         .expect("chromium runs");
     String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// One Chromium tab kept open and driven over the Chrome DevTools Protocol on
+/// `--remote-debugging-pipe`: JSON messages, each ended by a NUL byte, read by the browser on fd 3
+/// and written on fd 4 (a shell moves the pipes there).
+struct Tab {
+    child: Child,
+    to: ChildStdin,
+    from: BufReader<ChildStdout>,
+    session: Option<String>,
+    next: u64,
+}
+
+impl Tab {
+    fn open(bin: &Path, profile: &Path, url: &str) -> Self {
+        let mut child = Command::new("sh")
+            .arg("-c")
+            .arg("exec \"$0\" \"$@\" 3<&0 4>&1 </dev/null >/dev/null")
+            .arg(bin)
+            .args(FLAGS)
+            .arg(format!("--user-data-dir={}", profile.display()))
+            .args(["--remote-debugging-pipe", url])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromium runs");
+        let (to, from) = (child.stdin.take().unwrap(), child.stdout.take().unwrap());
+        let mut tab = Self { child, to, from: BufReader::new(from), session: None, next: 0 };
+        let target = loop {
+            let targets = tab.call("Target.getTargets", json!({}));
+            let page = targets["targetInfos"].as_array().and_then(|ts| {
+                ts.iter().find(|t| t["type"] == "page").and_then(|t| t["targetId"].as_str())
+            });
+            if let Some(id) = page {
+                break id.to_owned();
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        };
+        let attached =
+            tab.call("Target.attachToTarget", json!({ "targetId": target, "flatten": true }));
+        tab.session = Some(attached["sessionId"].as_str().expect("a session").to_owned());
+        tab
+    }
+
+    /// Sends `method` (to the tab once attached) and returns its result, skipping events.
+    fn call(&mut self, method: &str, params: Value) -> Value {
+        self.next += 1;
+        let mut msg = json!({ "id": self.next, "method": method, "params": params });
+        if let Some(s) = &self.session {
+            msg["sessionId"] = json!(s);
+        }
+        self.to.write_all(msg.to_string().as_bytes()).unwrap();
+        self.to.write_all(&[0]).unwrap();
+        self.to.flush().unwrap();
+        loop {
+            let mut buf = Vec::new();
+            let n = self.from.read_until(0, &mut buf).unwrap();
+            assert!(n > 0, "chromium closed its DevTools pipe");
+            buf.pop();
+            let reply: Value = serde_json::from_slice(&buf).unwrap();
+            if reply["id"] == self.next {
+                assert!(reply["error"].is_null(), "{method}: {reply}");
+                return reply["result"].clone();
+            }
+        }
+    }
+
+    /// Evaluates `js` in the page and returns its value.
+    fn eval(&mut self, js: &str) -> Value {
+        let r = self.call("Runtime.evaluate", json!({ "expression": js, "returnByValue": true }));
+        r["result"]["value"].clone()
+    }
+}
+
+impl Drop for Tab {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// What the watching tab saw: the latest final batch at first, and the status cell it saw final
+/// on the instant path, with the page never reloaded in between.
+#[derive(Debug)]
+struct Watched {
+    first_final: String,
+    seen: String,
+    live: String,
+}
+
+/// Opens the overview at `url` in one tab and watches it, without reloading, until a batch shows
+/// final on the instant path (or `patience` passes).
+fn watch_overview(bin: &Path, url: &str, patience: Duration) -> Result<Watched, String> {
+    let profile = tempfile::tempdir().unwrap();
+    let mut tab = Tab::open(bin, profile.path(), url);
+    let start = Instant::now();
+    let first_final = loop {
+        // The probe is a property of this document: a reload would drop it.
+        let v = tab.eval(
+            "document.readyState === 'complete' && document.getElementById('final') \
+             ? (window.tribunalProbe = 'kept', document.getElementById('final').textContent) : null",
+        );
+        if let Some(v) = v.as_str() {
+            break v.to_owned();
+        }
+        if start.elapsed() > patience {
+            return Err("the overview never loaded".into());
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    loop {
+        let v = tab.eval(
+            "[window.tribunalProbe, [...document.querySelectorAll('td.status')]\
+             .map(e => e.innerText).find(t => t.includes('final') && t.includes('ZK+TEE')) || '',\
+             document.getElementById('live').textContent]",
+        );
+        if v[0] != "kept" {
+            return Err(format!("the page was reloaded: {v}"));
+        }
+        let seen = v[1].as_str().unwrap_or_default();
+        if !seen.is_empty() {
+            let live = v[2].as_str().unwrap_or_default().to_owned();
+            return Ok(Watched { first_final, seen: seen.to_owned(), live });
+        }
+        if start.elapsed() > patience {
+            let text = tab.eval("document.body.innerText");
+            return Err(format!("no batch final on the instant path; the page shows {text}"));
+        }
+        std::thread::sleep(Duration::from_secs(1));
+    }
 }
 
 #[test]
@@ -69,22 +211,50 @@ fn the_explorer_shows_a_devnet_final_on_the_instant_path_in_a_real_browser() {
         let observe = silent();
         let r = deploy_rollup(&*l1, &config, &observe).await.unwrap();
         let dir = tempfile::tempdir().unwrap();
-        let (outcome, node) =
-            run(l1.clone(), &r, &config, Plan::DEVNET, dir.path().to_owned(), &observe)
-                .await
-                .unwrap();
-        let batches = outcome.batches.len() as u64;
-        assert!(batches >= 3, "a deposit batch and two of transfers");
+        let node = start(l1.clone(), &r, &config, Plan::DEVNET, dir.path().to_owned()).unwrap();
+        // Served before the first batch, as `tribunal devnet --serve` does.
         let api = node.api(l1.clone());
         let (addr, explorer) =
             explorer::serve(Arc::new(api), "127.0.0.1:0".parse().unwrap()).await.unwrap();
+        let bin = chromium();
+        if bin.is_none() {
+            assert!(
+                std::env::var_os("TRIBUNAL_REQUIRE_BROWSER").is_none(),
+                "TRIBUNAL_REQUIRE_BROWSER is set but chromium is not installed"
+            );
+            eprintln!("skipped the browser half: no chromium (apt-get install chromium)");
+        }
+        // One tab, opened now and never reloaded, watches the run finalize.
+        let (watched_tx, watched) = tokio::sync::oneshot::channel();
+        if let Some(bin) = bin.clone() {
+            let url = format!("http://{addr}/");
+            std::thread::spawn(move || {
+                let _ = watched_tx.send(watch_overview(&bin, &url, Duration::from_secs(900)));
+            });
+        }
+        let (outcome, node) =
+            drive(l1.clone(), &r, &config, Plan::DEVNET, node, &observe).await.unwrap();
+        let batches = outcome.batches.len() as u64;
+        assert!(batches >= 3, "a deposit batch and two of transfers");
+        if bin.is_some() {
+            let w = tokio::time::timeout(Duration::from_secs(120), watched)
+                .await
+                .expect("the watching tab reports within 2 min of the run's end")
+                .unwrap()
+                .unwrap();
+            assert_eq!(w.first_final, "0", "the tab was opened before anything was final");
+            assert!(w.seen.starts_with("final") && w.seen.contains("ZK+TEE"), "{w:?}");
+            assert!(w.live.starts_with("updated "), "the page says when it last updated: {w:?}");
+            eprintln!("the open tab updated itself to: {}", w.seen);
+        }
 
         // Over HTTP: every page, and bad input as 400 and 404 pages.
         let (code, home) = get(addr, "/").await;
         assert_eq!(code, 200);
         assert!(home.contains(&format!("id=\"final\">{batches}<")), "latest final batch shown");
         assert!(home.contains("ZK+TEE"), "the instant path is named");
-        assert!(home.contains("http-equiv=\"refresh\""), "the page reloads itself");
+        assert!(home.contains("id=\"live\"") && home.contains("fetch(location.href"), "live");
+        assert!(home.contains("<noscript><meta http-equiv=\"refresh\""), "reloads without JS");
         assert!(home.contains("final via ZK+TEE"), "each claim's path: {home}");
         // The charts: a bar per final batch, and the gas this node paid per batch.
         for chart in ["chart-ttf", "chart-gas"] {
@@ -142,7 +312,17 @@ fn the_explorer_shows_a_devnet_final_on_the_instant_path_in_a_real_browser() {
         }
 
         // The council registered the dev enclave (two TEE actions, at once); Stage 2 defaults.
+        // A ZK upgrade it queues waits out the timelock, with its countdown shown.
+        let upgrade = tribunal_contracts::MultiProofFinality::setZkVerifierCall {
+            _verifier: alloy_primitives::Address::repeat_byte(0xba),
+        };
+        let data = alloy_sol_types::SolCall::abi_encode(&upgrade);
+        let (action, _) = r.council_submit(&*l1, 6, r.d.finality, data).await.unwrap();
         let (code, council) = get(addr, "/council").await;
+        let row = council.split(&format!("<tr><td>{action}</td>")).nth(1).expect("the action");
+        let row = row.split("</tr>").next().unwrap();
+        assert!(row.contains("<td>zk</td><td") && row.contains("<td>queued</td>"), "{row}");
+        assert!(row.contains("<td>in ") && row.contains(" days</td>"), "a countdown: {row}");
         assert_eq!(code, 200);
         assert!(council.contains("id=\"stage\">Stage 2<"), "{council}");
         assert!(council.contains("<td>tee</td>") && council.contains("<td>executed</td>"));
@@ -171,14 +351,8 @@ fn the_explorer_shows_a_devnet_final_on_the_instant_path_in_a_real_browser() {
         assert_eq!(code, 303, "the lookup form redirects to the account page");
 
         // In Chromium: the rendered DOM, and a screenshot of each page.
-        match chromium() {
-            None => {
-                assert!(
-                    std::env::var_os("TRIBUNAL_REQUIRE_BROWSER").is_none(),
-                    "TRIBUNAL_REQUIRE_BROWSER is set but chromium is not installed"
-                );
-                eprintln!("skipped the browser half: no chromium (apt-get install chromium)");
-            }
+        match bin {
+            None => {}
             Some(bin) => {
                 let profile = tempfile::tempdir().unwrap();
                 let shots = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("explorer");
@@ -188,7 +362,7 @@ fn the_explorer_shows_a_devnet_final_on_the_instant_path_in_a_real_browser() {
                     ("batch", &format!("/batch/{batches}"), "skipped"),
                     ("claim", "/claim/0", "OP leg (dispute game)"),
                     ("account", "/account/0", "next nonce"),
-                    ("council", "/council", "L2BEAT requirements"),
+                    ("council", "/council", &format!("<td>{action}</td><td>zk</td>")),
                     ("withdrawal", &format!("/withdrawal/2/{index}"), "The call that pays it"),
                     ("not-found", "/batch/999", "404 Not Found"),
                 ] {

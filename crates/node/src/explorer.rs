@@ -2,9 +2,10 @@
 //! see where each batch and claim stands, served by the node with axum.
 //!
 //! Every figure comes from [`RpcApi`], the code behind the JSON-RPC: there is no second source of
-//! truth. Pages reload themselves every [`REFRESH_SECS`] seconds, so countdowns and legs move
-//! without a manual reload. Bad input in a URL (a malformed number, an unknown batch or claim)
-//! gives a 400 or 404 page, never a panic.
+//! truth. Pages update themselves in place every [`REFRESH_SECS`] seconds (short polling: the
+//! page fetches itself and swaps in its new content; without JavaScript it reloads), so countdowns
+//! and legs move without a manual reload. Bad input in a URL (a malformed number, an unknown
+//! batch or claim) gives a 400 or 404 page, never a panic.
 //!
 //! Routes:
 //! - `/`: chain, head and latest final batch, the recent batches with every claim's legs and the
@@ -39,7 +40,7 @@ use tribunal_primitives::{Tx, batch::decode_tx_exact};
 
 use crate::rpc::{BatchInfo, ClaimInfo, GameInfo, L1TxInfo, RpcApi, TribunalApiServer, codes};
 
-/// Seconds between a page's automatic reloads.
+/// Seconds between a page's live updates.
 pub const REFRESH_SECS: u32 = 3;
 
 /// How many of the most recent batches the overview lists.
@@ -1068,19 +1069,44 @@ fn esc(s: &str) -> String {
     out
 }
 
-fn layout(title: &str, body: &str, refresh: bool) -> String {
-    let refresh = if refresh {
-        format!("<meta http-equiv=\"refresh\" content=\"{REFRESH_SECS}\">")
+fn layout(title: &str, body: &str, live: bool) -> String {
+    let (head, nav, script) = if live {
+        (
+            format!(
+                "<noscript><meta http-equiv=\"refresh\" content=\"{REFRESH_SECS}\"></noscript>"
+            ),
+            format!(" · <span id=\"live\" class=\"live\">updates every {REFRESH_SECS} s</span>"),
+            format!(
+                "<script>{}</script>",
+                LIVE.replace("REFRESH_MS", &(REFRESH_SECS * 1000).to_string())
+            ),
+        )
     } else {
-        String::new()
+        (String::new(), String::new(), String::new())
     };
     format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">{refresh}\
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">{head}\
          <title>{} · Tribunal</title><style>{STYLE}</style></head>\
-         <body><nav><a href=\"/\">Tribunal</a> · finality explorer · <a href=\"/council\">council and safety</a></nav><main>{body}</main></body></html>",
+         <body><nav><a href=\"/\">Tribunal</a> · finality explorer · <a href=\"/council\">council and safety</a>{nav}</nav><main>{body}</main>{script}</body></html>",
         esc(title)
     )
 }
+
+/// Live updates by short polling: every `REFRESH_MS` the page fetches itself and swaps in the new
+/// `<main>` in place, so scroll position, open links and the page's state survive. A 5xx answer
+/// (L1 or the store unreadable) or no answer keeps the last content and marks the page stale;
+/// while a form field has focus or text, the swap waits. Without JavaScript, `<noscript>` reloads.
+const LIVE: &str = "(()=>{const live=document.getElementById('live');let busy=false;\
+async function tick(){const m=document.querySelector('main');const a=document.activeElement;\
+if(busy||(a&&m.contains(a)&&/^(INPUT|TEXTAREA|SELECT)$/.test(a.tagName))||\
+[...m.querySelectorAll('input')].some(i=>i.value!==''))return;busy=true;\
+try{const r=await fetch(location.href,{cache:'no-store'});\
+if(r.status>=500)throw new Error('status '+r.status);\
+const d=new DOMParser().parseFromString(await r.text(),'text/html');const n=d.querySelector('main');\
+if(n&&n.innerHTML!==m.innerHTML){m.innerHTML=n.innerHTML;document.title=d.title;}\
+live.textContent='updated '+new Date().toLocaleTimeString();live.className='live';}\
+catch(e){live.textContent='stale ('+e.message+')';live.className='live error';}\
+finally{busy=false;}}setInterval(tick,REFRESH_MS);})();";
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:0;color:#1b1f24;background:#f6f8fa}\
 nav{background:#24292f;color:#fff;padding:10px 24px}nav a{color:#fff;font-weight:600}\
@@ -1093,4 +1119,4 @@ td,th{border:1px solid #d0d7de;padding:4px 8px;text-align:left;vertical-align:to
 .chip{display:inline-block;border:1px solid #d0d7de;border-radius:8px;padding:0 6px;margin:1px}\
 .error{color:#cf222e}.wrap{white-space:pre-wrap;word-break:break-all;max-width:1000px}\
 .insecure{background:#cf222e}.outlook{color:#57606a;font-size:13px}\
-.chart{background:#fff}.axis{font-size:10px;fill:#57606a}";
+.live{color:#9be9a8;font-size:12px}nav .error{color:#ff8182}.chart{background:#fff}.axis{font-size:10px;fill:#57606a}";

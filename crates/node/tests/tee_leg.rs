@@ -452,6 +452,21 @@ async fn holding_worker(
     (sys, worker, held, out)
 }
 
+/// Batch 2 after [`holding_worker`]'s batch 1, one transfer of 10 wei from alice to bob: executed,
+/// posted and proposed. Returns its claim's id.
+async fn propose_batch_2(sys: &mut System<'static, DevL1>) -> u64 {
+    let alice = PrivateKey::from_bytes([0xa1; 32]);
+    let t = Signed::sign(
+        Transfer { from: AccountIndex(0), to: AccountIndex(1), amount: Wei(10), nonce: 0 },
+        CHAIN,
+        &alice,
+    );
+    let b2 = Batch { chain_id: CHAIN, number: BatchNumber(2), txs: vec![Tx::Transfer(t)] };
+    let out2 = execute_batch(&mut sys.state, &b2).unwrap();
+    sys.post(&sys.sequencer, &b2, 2).await.unwrap();
+    sys.propose(&sys.claim(&out2).await).await.unwrap()
+}
+
 /// A signature held for the ZK prover is sent by `proveAndAttest` when the ZK prover takes it,
 /// and alone by the TEE worker when it is released (the ZK prover will not prove the claim) or
 /// its hold runs out; never twice, and not at all once the claim is final.
@@ -459,7 +474,6 @@ async fn holding_worker(
 fn a_held_signature_goes_with_the_proof_or_alone_never_lost() {
     run(async {
         let (mut sys, mut worker, held, out1) = holding_worker(0x42, RETRY_AFTER).await;
-        let alice = PrivateKey::from_bytes([0xa1; 32]);
         let c1 = sys.claim(&out1).await;
         let id1 = sys.propose(&c1).await.unwrap();
         let outcomes = worker.poll().await.unwrap();
@@ -488,15 +502,7 @@ fn a_held_signature_goes_with_the_proof_or_alone_never_lost() {
         assert_eq!(held.lowest(), None);
 
         // Released by the ZK prover (it will not prove this one): the TEE sends it alone.
-        let t = Signed::sign(
-            Transfer { from: AccountIndex(0), to: AccountIndex(1), amount: Wei(10), nonce: 0 },
-            CHAIN,
-            &alice,
-        );
-        let b2 = Batch { chain_id: CHAIN, number: BatchNumber(2), txs: vec![Tx::Transfer(t)] };
-        let out2 = execute_batch(&mut sys.state, &b2).unwrap();
-        sys.post(&sys.sequencer, &b2, 2).await.unwrap();
-        let id2 = sys.propose(&sys.claim(&out2).await).await.unwrap();
+        let id2 = propose_batch_2(&mut sys).await;
         let outcomes = worker.poll().await.unwrap();
         assert!(matches!(outcomes[..], [(id, TeeOutcome::Held { .. })] if id == id2));
         held.release(id2);
@@ -571,16 +577,7 @@ fn held_signatures_survive_a_rewind_the_worker_cannot_sign_again() {
     run(async {
         let (mut sys, mut worker, held, out1) = holding_worker(0x46, RETRY_AFTER).await;
         let id1 = sys.propose(&sys.claim(&out1).await).await.unwrap();
-        let alice = PrivateKey::from_bytes([0xa1; 32]);
-        let t = Signed::sign(
-            Transfer { from: AccountIndex(0), to: AccountIndex(1), amount: Wei(10), nonce: 0 },
-            CHAIN,
-            &alice,
-        );
-        let b2 = Batch { chain_id: CHAIN, number: BatchNumber(2), txs: vec![Tx::Transfer(t)] };
-        let out2 = execute_batch(&mut sys.state, &b2).unwrap();
-        sys.post(&sys.sequencer, &b2, 2).await.unwrap();
-        let id2 = sys.propose(&sys.claim(&out2).await).await.unwrap();
+        let id2 = propose_batch_2(&mut sys).await;
         let outcomes = worker.poll().await.unwrap();
         assert!(outcomes.iter().all(|(_, o)| matches!(o, TeeOutcome::Held { .. })), "{outcomes:?}");
         worker.rewind(id1);
