@@ -601,3 +601,67 @@ fn a_plain_verifier_gets_the_largest_circuit_and_unknown_set_members_are_an_erro
         }
     });
 }
+
+/// A TEE signature held for the ZK prover goes into `proveAndAttest` only while TEE does not
+/// approve the claim yet. When the claim got its TEE approval meanwhile (the worker's signature
+/// sent alone after a failed bundle, or relayed by anyone), the prover sends its proof alone:
+/// one TEE approval on chain, and the held signature is forgotten, not sent again later.
+#[test]
+fn a_held_signature_tee_already_approved_is_not_bundled_again() {
+    use std::{sync::Arc, time::Duration};
+    use tribunal_l1::{L1, dev_signers};
+    use tribunal_node::{
+        tee::{HeldAttestations, TeeOutcome, TeeProver},
+        zk::{ZkOutcome, ZkProver},
+    };
+    use tribunal_stf::{State, StfConfig};
+    use tribunal_tee::{DevEnclave, EnclaveConfig};
+    use tribunal_zk::sizes::CircuitSizes;
+    run(async {
+        let keys = Arc::new(keys());
+        let l1: &'static DevL1 = Box::leak(Box::new(DevL1::new()));
+        let code = tribunal_zk::verifier::deploy_code(keys.vk(), keys.insecure).unwrap();
+        let mut sys = System::deploy_with(l1, LegImpl::Create(Box::new(move |_| code))).await;
+        let genesis = State::new(StfConfig::new(CHAIN)).unwrap();
+        let alice = PrivateKey::from_bytes([0xa1; 32]);
+        let (_, out1) = sys.deposit_batch(&[&alice]).await;
+        let claim = sys.claim(&out1).await;
+        let id = sys.propose(&claim).await.unwrap();
+        let (inbox, finality) = (sys.d.inbox, sys.d.finality);
+
+        // The node's TEE worker (the registered signer `enclave(0)`) holds its signature.
+        let config =
+            EnclaveConfig { stf: StfConfig::new(CHAIN), l1_chain_id: sys.l1_chain, finality };
+        let dev = DevEnclave::new(config, enclave(0)).unwrap();
+        let held = HeldAttestations::default();
+        let mut tee =
+            TeeProver::new(l1, dev, inbox, finality, sys.stranger.clone(), genesis.clone())
+                .hold_for_zk(held.clone(), Duration::from_secs(3_600));
+        let outcomes = tee.poll().await.unwrap();
+        assert!(matches!(outcomes[..], [(i, TeeOutcome::Held { .. })] if i == id), "{outcomes:?}");
+
+        // Meanwhile the same signature lands alone.
+        sys.attest_tee(id, sys.tee_signature(&enclave(0), &claim)).await.unwrap();
+
+        let circuits = CircuitSizes::new(vec![keys]).unwrap();
+        let mut zk =
+            ZkProver::new(l1, inbox, finality, dev_signers()[9].clone(), circuits, genesis)
+                .with_tee_signatures(held.clone());
+        let done = zk.poll().await.unwrap();
+        assert!(matches!(done[..], [(i, ZkOutcome::Proven { .. })] if i == id), "{done:?}");
+        let status = sys.view(finality, MultiProofFinality::statusOfCall { _id: U256::from(id) });
+        assert!(status.await.isFinal, "ZK and TEE: final at once");
+        let approvals = l1
+            .logs(finality, 0)
+            .await
+            .unwrap()
+            .iter()
+            .filter_map(|l| MultiProofFinality::Approved::decode_log(&l.log).ok())
+            .filter(|e| e.id == U256::from(id))
+            .map(|e| e.leg)
+            .collect::<Vec<_>>();
+        let tee_leg = tribunal_contracts::leg::TEE;
+        assert_eq!(approvals.iter().filter(|l| **l == tee_leg).count(), 1, "{approvals:?}");
+        assert_eq!(held.take(id), None, "forgotten: the TEE worker has nothing to send again");
+    });
+}
