@@ -55,8 +55,8 @@ pub struct DevnetArgs {
     /// Give up when nothing becomes final for this many seconds.
     #[arg(long, default_value_t = 900)]
     pub stall_secs: u64,
-    /// Serve JSON-RPC and the finality explorer (and metrics) from the first batch on, and keep
-    /// the rollup running once the workload is final, until ctrl-c. With `--l1-rpc` and
+    /// Serve the finality explorer (and metrics) from the first batch on; once the workload is
+    /// final, keep the rollup running and serve JSON-RPC too, until ctrl-c. With `--l1-rpc` and
     /// `--data-dir`, `tribunal node --config DATA_DIR/node.toml` resumes it after a stop.
     #[arg(long)]
     pub serve: bool,
@@ -123,41 +123,46 @@ async fn run_on<D: L1Dev + 'static>(l1: Arc<D>, args: DevnetArgs) -> eyre::Resul
         );
     }
     let node = tribunal_devnet::run::start(l1.clone(), &r, &config, Plan::DEVNET, dir)?;
-    // With --serve, the explorer and the JSON-RPC are up from the first batch on, so the run can
-    // be watched as it finalizes, and stay up after it.
-    let served = if args.serve {
-        {
-            let listen = crate::node::Listen {
-                rpc: args.rpc_addr,
-                metrics: args.metrics_addr,
-                explorer: Some(args.explorer_addr),
-            };
-            Some(crate::node::listen(l1.clone(), &node, listen).await?)
+    // With --serve, the explorer (read-only) is up from the first batch on, so the run can be
+    // watched as it finalizes; the JSON-RPC, which takes transactions, only once the workload
+    // is final (the devnet users' keys are public).
+    let explorer = if args.serve {
+        let readers = crate::node::listen_readers(
+            l1.clone(),
+            &node,
+            args.metrics_addr,
+            Some(args.explorer_addr),
+        )
+        .await;
+        match readers {
+            Ok(explorer) => explorer,
+            Err(e) => {
+                node.stop().await;
+                return Err(e);
+            }
         }
     } else {
         None
     };
-    let driven = tribunal_devnet::run::drive(l1, &r, &config, Plan::DEVNET, node, &observe).await;
-    let (_, node) = match driven {
-        Ok(done) => done,
+    let driven =
+        tribunal_devnet::run::drive(l1.clone(), &r, &config, Plan::DEVNET, node, &observe).await;
+    let node = match driven {
+        Ok((_, node)) => node,
         Err(e) => {
-            if let Some(served) = served {
-                served.stop().await;
+            if let Some(explorer) = explorer {
+                explorer.stop().await;
             }
             return Err(e);
         }
     };
-    match served {
-        Some(served) => {
-            if args.l1_rpc.is_none() {
-                println!(
-                    "note: the L1 is embedded in this process: deposits and claims need --l1-rpc"
-                );
-            }
-            crate::node::serve_until_stopped(node, served).await?;
-        }
-        None => node.stop().await,
+    if !args.serve {
+        node.stop().await;
+        return Ok(());
     }
+    if args.l1_rpc.is_none() {
+        println!("note: the L1 is embedded in this process: deposits and claims need --l1-rpc");
+    }
+    crate::node::serve_rpc_until_stopped(l1, node, explorer, args.rpc_addr).await?;
     Ok(())
 }
 

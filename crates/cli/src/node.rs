@@ -639,7 +639,7 @@ pub struct Listen {
     pub explorer: Option<SocketAddr>,
 }
 
-/// The servers [`listen`] started for a node; [`Self::stop`] closes them.
+/// The servers started for a node; [`Self::stop`] closes them.
 #[derive(Debug)]
 pub struct Served {
     rpc: jsonrpsee::server::ServerHandle,
@@ -647,54 +647,95 @@ pub struct Served {
 }
 
 impl Served {
-    /// Stops the JSON-RPC server and the explorer.
+    /// Stops the JSON-RPC server and the explorer, and waits until both have stopped.
     pub async fn stop(self) {
-        let _ = self.rpc.stop();
+        if self.rpc.stop().is_ok() {
+            self.rpc.stopped().await;
+        }
         if let Some(explorer) = self.explorer {
             explorer.stop().await;
         }
     }
 }
 
-/// Starts serving a started node's JSON-RPC (and metrics and the explorer, when asked), printing
-/// each address. The servers read the node's store and L1 as it runs.
+/// Starts a started node's read-only servers: Prometheus metrics and the finality explorer, each
+/// if asked, printing their addresses. They read the node's store and L1 as it runs.
 ///
 /// # Errors
 /// An address cannot be bound, or the metrics recorder cannot be installed.
-pub async fn listen<L: L1 + 'static>(
+pub async fn listen_readers<L: L1 + 'static>(
     l1: Arc<L>,
     node: &Node<L>,
-    listen: Listen,
-) -> eyre::Result<Served> {
-    if let Some(addr) = listen.metrics {
+    metrics: Option<SocketAddr>,
+    explorer: Option<SocketAddr>,
+) -> eyre::Result<Option<tribunal_node::explorer::ExplorerHandle>> {
+    if let Some(addr) = metrics {
         install_metrics(addr)?;
         println!("metrics: http://{addr}/metrics");
     }
-    let api = || node.api(l1.clone());
-    let explorer = match listen.explorer {
-        Some(addr) => {
-            let (bound, task) = tribunal_node::explorer::serve(Arc::new(api()), addr)
-                .await
-                .wrap_err_with(|| format!("explorer on {addr}"))?;
-            println!("explorer: http://{bound}/");
-            Some(task)
-        }
-        None => None,
-    };
-    let rpc = listen.rpc;
-    let (bound, handle) = api().serve(rpc).await.wrap_err_with(|| format!("JSON-RPC on {rpc}"))?;
+    let Some(addr) = explorer else { return Ok(None) };
+    let (bound, task) = tribunal_node::explorer::serve(Arc::new(node.api(l1)), addr)
+        .await
+        .wrap_err_with(|| format!("explorer on {addr}"))?;
+    println!("explorer: http://{bound}/");
+    Ok(Some(task))
+}
+
+/// Starts a started node's JSON-RPC on `addr`, printing its address.
+///
+/// # Errors
+/// The address cannot be bound.
+pub async fn listen_rpc<L: L1 + 'static>(
+    l1: Arc<L>,
+    node: &Node<L>,
+    addr: SocketAddr,
+) -> eyre::Result<jsonrpsee::server::ServerHandle> {
+    let (bound, handle) =
+        node.api(l1).serve(addr).await.wrap_err_with(|| format!("JSON-RPC on {addr}"))?;
     println!("JSON-RPC: http://{bound} (namespace tribunal); ctrl-c stops");
-    Ok(Served { rpc: handle, explorer })
+    Ok(handle)
 }
 
 /// Serves a started node's JSON-RPC (and metrics and the explorer, when asked) until ctrl-c or
 /// SIGTERM, logging its events, then stops it.
 ///
 /// # Errors
-/// As [`listen`], or the signal handlers cannot be installed.
+/// As [`listen_readers`] and [`listen_rpc`] (the node is stopped then), or the signal handlers
+/// cannot be installed.
 pub async fn serve<L: L1 + 'static>(l1: Arc<L>, node: Node<L>, to: Listen) -> eyre::Result<()> {
-    let served = listen(l1, &node, to).await?;
-    serve_until_stopped(node, served).await
+    let explorer = match listen_readers(l1.clone(), &node, to.metrics, to.explorer).await {
+        Ok(explorer) => explorer,
+        Err(e) => {
+            node.stop().await;
+            return Err(e);
+        }
+    };
+    serve_rpc_until_stopped(l1, node, explorer, to.rpc).await
+}
+
+/// Starts a started node's JSON-RPC on `rpc`, then serves it and `explorer` until ctrl-c or
+/// SIGTERM ([`serve_until_stopped`]).
+///
+/// # Errors
+/// As [`listen_rpc`] (the explorer and the node are stopped then), or the signal handlers cannot
+/// be installed.
+pub async fn serve_rpc_until_stopped<L: L1 + 'static>(
+    l1: Arc<L>,
+    node: Node<L>,
+    explorer: Option<tribunal_node::explorer::ExplorerHandle>,
+    rpc: SocketAddr,
+) -> eyre::Result<()> {
+    let rpc = match listen_rpc(l1, &node, rpc).await {
+        Ok(rpc) => rpc,
+        Err(e) => {
+            if let Some(explorer) = explorer {
+                explorer.stop().await;
+            }
+            node.stop().await;
+            return Err(e);
+        }
+    };
+    serve_until_stopped(node, Served { rpc, explorer }).await
 }
 
 /// Logs a node's events until ctrl-c or SIGTERM, then stops `served` and the node.

@@ -11,8 +11,12 @@
 use std::{
     io::{BufRead, BufReader, Write},
     path::{Path, PathBuf},
-    process::{Child, ChildStdin, ChildStdout, Command, Stdio},
-    sync::Arc,
+    process::{Child, ChildStdin, Command, Stdio},
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+        mpsc,
+    },
     time::{Duration, Instant},
 };
 
@@ -74,74 +78,97 @@ async fn browser(bin: &PathBuf, profile: &Path, args: &[String]) -> String {
 
 /// One Chromium tab kept open and driven over the Chrome DevTools Protocol on
 /// `--remote-debugging-pipe`: JSON messages, each ended by a NUL byte, read by the browser on fd 3
-/// and written on fd 4 (a shell moves the pipes there).
+/// and written on fd 4 (a shell moves the pipes there). Every call gives up after 30 s.
 struct Tab {
     child: Child,
+    _profile: tempfile::TempDir,
     to: ChildStdin,
-    from: BufReader<ChildStdout>,
+    from: mpsc::Receiver<Value>,
     session: Option<String>,
     next: u64,
 }
 
 impl Tab {
-    fn open(bin: &Path, profile: &Path, url: &str) -> Self {
+    fn open(bin: &Path, url: &str) -> Result<Self, String> {
+        let profile = tempfile::tempdir().map_err(|e| e.to_string())?;
         let mut child = Command::new("sh")
             .arg("-c")
             .arg("exec \"$0\" \"$@\" 3<&0 4>&1 </dev/null >/dev/null")
             .arg(bin)
             .args(FLAGS)
-            .arg(format!("--user-data-dir={}", profile.display()))
+            .arg(format!("--user-data-dir={}", profile.path().display()))
             .args(["--remote-debugging-pipe", url])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
-            .expect("chromium runs");
-        let (to, from) = (child.stdin.take().unwrap(), child.stdout.take().unwrap());
-        let mut tab = Self { child, to, from: BufReader::new(from), session: None, next: 0 };
+            .map_err(|e| format!("chromium: {e}"))?;
+        let (to, out) = (child.stdin.take().unwrap(), child.stdout.take().unwrap());
+        // Messages are read on a thread of their own, so that a silent browser is a timeout.
+        let (tx, from) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut out = BufReader::new(out);
+            loop {
+                let mut buf = Vec::new();
+                match out.read_until(0, &mut buf) {
+                    Ok(n) if n > 0 && buf.pop() == Some(0) => {}
+                    _ => return,
+                }
+                let Ok(msg) = serde_json::from_slice(&buf) else { return };
+                if tx.send(msg).is_err() {
+                    return;
+                }
+            }
+        });
+        let mut tab = Self { child, _profile: profile, to, from, session: None, next: 0 };
+        let start = Instant::now();
         let target = loop {
-            let targets = tab.call("Target.getTargets", json!({}));
+            let targets = tab.call("Target.getTargets", json!({}))?;
             let page = targets["targetInfos"].as_array().and_then(|ts| {
                 ts.iter().find(|t| t["type"] == "page").and_then(|t| t["targetId"].as_str())
             });
             if let Some(id) = page {
                 break id.to_owned();
             }
+            if start.elapsed() > Duration::from_secs(30) {
+                return Err("chromium opened no page".into());
+            }
             std::thread::sleep(Duration::from_millis(100));
         };
         let attached =
-            tab.call("Target.attachToTarget", json!({ "targetId": target, "flatten": true }));
-        tab.session = Some(attached["sessionId"].as_str().expect("a session").to_owned());
-        tab
+            tab.call("Target.attachToTarget", json!({ "targetId": target, "flatten": true }))?;
+        tab.session = Some(attached["sessionId"].as_str().ok_or("no session")?.to_owned());
+        Ok(tab)
     }
 
     /// Sends `method` (to the tab once attached) and returns its result, skipping events.
-    fn call(&mut self, method: &str, params: Value) -> Value {
+    fn call(&mut self, method: &str, params: Value) -> Result<Value, String> {
         self.next += 1;
         let mut msg = json!({ "id": self.next, "method": method, "params": params });
         if let Some(s) = &self.session {
             msg["sessionId"] = json!(s);
         }
-        self.to.write_all(msg.to_string().as_bytes()).unwrap();
-        self.to.write_all(&[0]).unwrap();
-        self.to.flush().unwrap();
+        let mut bytes = msg.to_string().into_bytes();
+        bytes.push(0);
+        self.to.write_all(&bytes).and_then(|()| self.to.flush()).map_err(|e| e.to_string())?;
+        let deadline = Instant::now() + Duration::from_secs(30);
         loop {
-            let mut buf = Vec::new();
-            let n = self.from.read_until(0, &mut buf).unwrap();
-            assert!(n > 0, "chromium closed its DevTools pipe");
-            buf.pop();
-            let reply: Value = serde_json::from_slice(&buf).unwrap();
+            let left = deadline.saturating_duration_since(Instant::now());
+            let reply = self.from.recv_timeout(left).map_err(|e| format!("{method}: {e}"))?;
             if reply["id"] == self.next {
-                assert!(reply["error"].is_null(), "{method}: {reply}");
-                return reply["result"].clone();
+                return match reply.get("error") {
+                    Some(e) => Err(format!("{method}: {e}")),
+                    None => Ok(reply["result"].clone()),
+                };
             }
         }
     }
 
     /// Evaluates `js` in the page and returns its value.
-    fn eval(&mut self, js: &str) -> Value {
-        let r = self.call("Runtime.evaluate", json!({ "expression": js, "returnByValue": true }));
-        r["result"]["value"].clone()
+    fn eval(&mut self, js: &str) -> Result<Value, String> {
+        let r =
+            self.call("Runtime.evaluate", json!({ "expression": js, "returnByValue": true }))?;
+        Ok(r["result"]["value"].clone())
     }
 }
 
@@ -153,7 +180,7 @@ impl Drop for Tab {
 }
 
 /// What the watching tab saw: the latest final batch at first, and the status cell it saw final
-/// on the instant path, with the page never reloaded in between.
+/// on the instant path, with the page never reloaded in between, and its live-update mark.
 #[derive(Debug)]
 struct Watched {
     first_final: String,
@@ -161,43 +188,54 @@ struct Watched {
     live: String,
 }
 
-/// Opens the overview at `url` in one tab and watches it, without reloading, until a batch shows
-/// final on the instant path (or `patience` passes).
-fn watch_overview(bin: &Path, url: &str, patience: Duration) -> Result<Watched, String> {
-    let profile = tempfile::tempdir().unwrap();
-    let mut tab = Tab::open(bin, profile.path(), url);
+/// Opens the overview at `url` in one tab, reports on `loaded` once it shows, and watches it,
+/// without reloading, until a batch shows final on the instant path; gives up 120 s after
+/// `run_done` is set. Returns what it saw and the tab, still open.
+fn watch_overview(
+    bin: &Path,
+    url: &str,
+    loaded: mpsc::Sender<()>,
+    run_done: &AtomicBool,
+) -> Result<(Watched, Tab), String> {
+    let mut tab = Tab::open(bin, url)?;
     let start = Instant::now();
     let first_final = loop {
-        // The probe is a property of this document: a reload would drop it.
+        // The probe is a property of this document: a reload would drop it. An error while the
+        // first navigation runs means "not yet".
         let v = tab.eval(
             "document.readyState === 'complete' && document.getElementById('final') \
              ? (window.tribunalProbe = 'kept', document.getElementById('final').textContent) : null",
         );
-        if let Some(v) = v.as_str() {
-            break v.to_owned();
+        if let Ok(Value::String(v)) = v {
+            break v;
         }
-        if start.elapsed() > patience {
-            return Err("the overview never loaded".into());
+        if start.elapsed() > Duration::from_secs(60) {
+            return Err(format!("the overview never loaded: {v:?}"));
         }
         std::thread::sleep(Duration::from_millis(200));
     };
+    let _ = loaded.send(());
+    let mut done_at = None;
     loop {
         let v = tab.eval(
             "[window.tribunalProbe, [...document.querySelectorAll('td.status')]\
              .map(e => e.innerText).find(t => t.includes('final') && t.includes('ZK+TEE')) || '',\
              document.getElementById('live').textContent]",
-        );
+        )?;
         if v[0] != "kept" {
             return Err(format!("the page was reloaded: {v}"));
         }
         let seen = v[1].as_str().unwrap_or_default();
         if !seen.is_empty() {
             let live = v[2].as_str().unwrap_or_default().to_owned();
-            return Ok(Watched { first_final, seen: seen.to_owned(), live });
+            return Ok((Watched { first_final, seen: seen.to_owned(), live }, tab));
         }
-        if start.elapsed() > patience {
-            let text = tab.eval("document.body.innerText");
-            return Err(format!("no batch final on the instant path; the page shows {text}"));
+        if run_done.load(Ordering::Relaxed) {
+            let at = *done_at.get_or_insert_with(Instant::now);
+            if at.elapsed() > Duration::from_secs(120) {
+                let text = tab.eval("document.body.innerText");
+                return Err(format!("no batch final on the instant path; the page shows {text:?}"));
+            }
         }
         std::thread::sleep(Duration::from_secs(1));
     }
@@ -224,24 +262,35 @@ fn the_explorer_shows_a_devnet_final_on_the_instant_path_in_a_real_browser() {
             );
             eprintln!("skipped the browser half: no chromium (apt-get install chromium)");
         }
-        // One tab, opened now and never reloaded, watches the run finalize.
+        // One tab, opened now and never reloaded, watches the run finalize: the run starts once
+        // the tab shows the overview.
         let (watched_tx, watched) = tokio::sync::oneshot::channel();
+        let run_done = Arc::new(AtomicBool::new(false));
         if let Some(bin) = bin.clone() {
             let url = format!("http://{addr}/");
+            let (loaded_tx, loaded) = mpsc::channel();
+            let done = run_done.clone();
             std::thread::spawn(move || {
-                let _ = watched_tx.send(watch_overview(&bin, &url, Duration::from_secs(900)));
+                let _ = watched_tx.send(watch_overview(&bin, &url, loaded_tx, &done));
             });
+            tokio::task::spawn_blocking(move || loaded.recv_timeout(Duration::from_secs(120)))
+                .await
+                .unwrap()
+                .expect("the tab shows the overview within 2 min");
         }
-        let (outcome, node) =
-            drive(l1.clone(), &r, &config, Plan::DEVNET, node, &observe).await.unwrap();
+        let driven = drive(l1.clone(), &r, &config, Plan::DEVNET, node, &observe).await;
+        run_done.store(true, Ordering::Relaxed);
+        let (outcome, node) = driven.unwrap();
         let batches = outcome.batches.len() as u64;
         assert!(batches >= 3, "a deposit batch and two of transfers");
+        let mut tab = None;
         if bin.is_some() {
-            let w = tokio::time::timeout(Duration::from_secs(120), watched)
+            let (w, t) = tokio::time::timeout(Duration::from_secs(240), watched)
                 .await
-                .expect("the watching tab reports within 2 min of the run's end")
+                .expect("the watching tab reports within 4 min of the run's end")
                 .unwrap()
                 .unwrap();
+            tab = Some(t);
             assert_eq!(w.first_final, "0", "the tab was opened before anything was final");
             assert!(w.seen.starts_with("final") && w.seen.contains("ZK+TEE"), "{w:?}");
             assert!(w.live.starts_with("updated "), "the page says when it last updated: {w:?}");
@@ -380,6 +429,29 @@ fn the_explorer_shows_a_devnet_final_on_the_instant_path_in_a_real_browser() {
             }
         }
         explorer.stop().await;
+        // The tab still open says so when the node no longer answers, and keeps what it showed.
+        if let Some(mut tab) = tab {
+            let seen = tokio::task::spawn_blocking(move || {
+                let start = Instant::now();
+                loop {
+                    let v = tab.eval(
+                        "[document.getElementById('live').textContent, \
+                         document.getElementById('final').textContent]",
+                    );
+                    match v {
+                        Ok(v) if v[0].as_str().is_some_and(|l| l.starts_with("stale")) => {
+                            return Ok(v);
+                        }
+                        other if start.elapsed() > Duration::from_secs(30) => return Err(other),
+                        _ => std::thread::sleep(Duration::from_millis(500)),
+                    }
+                }
+            })
+            .await
+            .unwrap()
+            .expect("the open tab marks itself stale once the explorer stops");
+            assert_eq!(seen[1], batches.to_string(), "the last content is kept: {seen}");
+        }
         tokio::time::timeout(Duration::from_secs(60), node.stop()).await.unwrap();
     })
     .unwrap();

@@ -1092,20 +1092,26 @@ fn layout(title: &str, body: &str, live: bool) -> String {
     )
 }
 
-/// Live updates by short polling: every `REFRESH_MS` the page fetches itself and swaps in the new
-/// `<main>` in place, so scroll position, open links and the page's state survive. A 5xx answer
-/// (L1 or the store unreadable) or no answer keeps the last content and marks the page stale;
-/// while a form field has focus or text, the swap waits. Without JavaScript, `<noscript>` reloads.
+/// Live updates by short polling: every `REFRESH_MS` the page fetches itself (given up after
+/// three periods) and swaps in the new `<main>` in place, so scroll position and the page's state
+/// survive. A 5xx answer (L1 or the store unreadable), an answer with no page, or none at all
+/// keeps the last content and marks the page stale. While a form field has focus or text, or
+/// text in the page is selected, the swap waits and says so. Without JavaScript, `<noscript>`
+/// reloads.
 const LIVE: &str = "(()=>{const live=document.getElementById('live');let busy=false;\
-async function tick(){const m=document.querySelector('main');const a=document.activeElement;\
-if(busy||(a&&m.contains(a)&&/^(INPUT|TEXTAREA|SELECT)$/.test(a.tagName))||\
-[...m.querySelectorAll('input')].some(i=>i.value!==''))return;busy=true;\
-try{const r=await fetch(location.href,{cache:'no-store'});\
+const say=(t,c)=>{live.textContent=t;live.className='live'+(c?' '+c:'');};\
+async function tick(){if(busy)return;const m=document.querySelector('main');\
+const a=document.activeElement;const sel=getSelection();\
+if((a&&m.contains(a)&&/^(INPUT|TEXTAREA|SELECT)$/.test(a.tagName))||\
+[...m.querySelectorAll('input')].some(i=>i.value!=='')){say('paused while you type');return;}\
+if(sel&&!sel.isCollapsed&&m.contains(sel.anchorNode)){say('paused while text is selected');return;}\
+busy=true;try{const r=await fetch(location.href,{cache:'no-store',signal:AbortSignal.timeout(3*REFRESH_MS)});\
 if(r.status>=500)throw new Error('status '+r.status);\
 const d=new DOMParser().parseFromString(await r.text(),'text/html');const n=d.querySelector('main');\
-if(n&&n.innerHTML!==m.innerHTML){m.innerHTML=n.innerHTML;document.title=d.title;}\
-live.textContent='updated '+new Date().toLocaleTimeString();live.className='live';}\
-catch(e){live.textContent='stale ('+e.message+')';live.className='live error';}\
+if(!n)throw new Error('no page');\
+if(n.innerHTML!==m.innerHTML){m.innerHTML=n.innerHTML;document.title=d.title;}\
+say('updated '+new Date().toLocaleTimeString());}\
+catch(e){say('stale ('+e.message+')','error');}\
 finally{busy=false;}}setInterval(tick,REFRESH_MS);})();";
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:0;color:#1b1f24;background:#f6f8fa}\
