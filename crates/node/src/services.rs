@@ -351,19 +351,27 @@ impl<L: L1 + 'static> Node<L> {
                 (sends.clone(), keys.zk.clone(), config.finality, reorgs.clone());
             // A reorg noticed before a restart, and not handled then, is handled now.
             let (mut seen, mut pending) = (0, store.unhandled_fork("zk")?);
+            let mut rewound = false;
             tasks.spawn(drive("zk prover", every, stop.clone(), tx.clone(), async move || {
                 let mut events = Vec::new();
                 // Kept until the re-sending succeeds: a failed one is retried at the next poll.
-                pending = pending.into_iter().chain(reorgs.since(&mut seen)).min();
+                let fresh = reorgs.since(&mut seen);
+                rewound &= fresh.is_none();
+                pending = pending.into_iter().chain(fresh).min();
                 if let Some(fork) = pending {
                     let needed = |s: &Status| !(s.zk || s.isFinal || s.superseded);
                     let (again, rewind_to, waiting) =
                         after_reorg(&*l1, &cursor, "zk", &sender, finality, fork, needed).await?;
                     events.extend(again);
-                    zk.rewind(rewind_to);
-                    cursor.set_cursor("zk", zk.next_claim())?;
+                    // Once per reorg: while a re-sent proof waits for its claim, the prover
+                    // goes on from where the rewind put it.
+                    if !rewound {
+                        zk.rewind(rewind_to);
+                        cursor.set_cursor("zk", zk.next_claim())?;
+                        rewound = true;
+                    }
                     if !waiting {
-                        pending = None;
+                        (pending, rewound) = (None, false);
                         cursor.handled_fork("zk")?;
                     }
                 }
@@ -396,10 +404,13 @@ impl<L: L1 + 'static> Node<L> {
                 (sends.clone(), keys.tee.clone(), config.finality, reorgs.clone());
             // A reorg noticed before a restart, and not handled then, is handled now.
             let (mut seen, mut pending) = (0, store.unhandled_fork("tee")?);
+            let mut rewound = false;
             tasks.spawn(drive("tee prover", every, stop.clone(), tx.clone(), async move || {
                 let mut events = Vec::new();
                 // Kept until the re-sending succeeds: a failed one is retried at the next poll.
-                pending = pending.into_iter().chain(reorgs.since(&mut seen)).min();
+                let fresh = reorgs.since(&mut seen);
+                rewound &= fresh.is_none();
+                pending = pending.into_iter().chain(fresh).min();
                 // A signature the ZK prover is sending with its proof lands (or not) first: a
                 // re-sent attestation must not race it.
                 let bundling = held.as_ref().is_some_and(HeldAttestations::sending);
@@ -408,12 +419,17 @@ impl<L: L1 + 'static> Node<L> {
                     let (again, rewind_to, waiting) =
                         after_reorg(&*l1, &cursor, "tee", &sender, finality, fork, needed).await?;
                     events.extend(again);
-                    tee.rewind(rewind_to);
-                    let next = tee.next_claim();
-                    let lowest = held.as_ref().and_then(HeldAttestations::lowest);
-                    cursor.set_cursor("tee", lowest.map_or(next, |h| h.min(next)))?;
+                    // Once per reorg: while a re-sent attestation waits for its claim, the
+                    // worker goes on from where the rewind put it.
+                    if !rewound {
+                        tee.rewind(rewind_to);
+                        let next = tee.next_claim();
+                        let lowest = held.as_ref().and_then(HeldAttestations::lowest);
+                        cursor.set_cursor("tee", lowest.map_or(next, |h| h.min(next)))?;
+                        rewound = true;
+                    }
                     if !waiting {
-                        pending = None;
+                        (pending, rewound) = (None, false);
                         cursor.handled_fork("tee")?;
                     }
                 }
