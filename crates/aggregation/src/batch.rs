@@ -262,7 +262,7 @@ pub fn plan(submissions: &[Submission]) -> Result<BatchPlan, PlanError> {
             positions[s][e] = proof_ids.len() as u16;
             proof_ids.push(entry.proof_id());
             group.proofs.push(entry.proof());
-            group.publicInputs.push(entry.inputs.clone());
+            group.publicInputs.extend_from_slice(&entry.inputs);
         }
         groups.push(group);
     }

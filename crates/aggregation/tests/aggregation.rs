@@ -750,3 +750,78 @@ fn a_rejected_statement_resubmitted_with_a_valid_proof_is_batched() {
         assert!(env.verified(&good, &path).await);
     });
 }
+
+/// The batch test fixes one coefficient, r_0 = 1, to save two ecMul. Two proofs tampered so
+/// that their errors cancel under equal coefficients (C + G in one, C − G in the other) would
+/// pass a check that fixed both; under the batch's coefficients they sink the batch, in either
+/// order.
+#[test]
+fn two_invalid_proofs_whose_errors_cancel_under_equal_coefficients_sink_the_batch() {
+    use ark_bn254::{Bn254, Fr, G1Affine};
+    use ark_ec::{AffineRepr, CurveGroup, pairing::Pairing};
+    use ark_ff::{PrimeField, Zero};
+    use tribunal_aggregation::groth16::{self, g1_words};
+
+    run(async {
+        let env = Env::new().await;
+        let sample = SampleCircuit::setup(11);
+        env.register(&sample.vk()).await;
+        let shift = G1Affine::generator();
+        let tamper = |e: &Entry, sign: bool| {
+            let mut p = groth16::proof_from_words(&e.proof()).unwrap();
+            p.c = if sign { (p.c + shift).into_affine() } else { (p.c - shift).into_affine() };
+            let mut t = e.clone();
+            t.proof[6..].copy_from_slice(&g1_words(&p.c));
+            t
+        };
+        let (bad0, bad1) = (tamper(&sample.prove(0), true), tamper(&sample.prove(1), false));
+
+        // Each fails alone, but with both coefficients 1 the errors cancel: the attack is real.
+        let circuit = groth16::Circuit::new(sample.vk()).unwrap();
+        for bad in [&bad0, &bad1] {
+            assert!(!circuit.verify(&bad.proof(), &bad.inputs).unwrap());
+        }
+        let vk = groth16::vk_from_words(&sample.vk()).unwrap();
+        let pvk = ark_groth16::prepare_verifying_key(&vk);
+        let input_point = |e: &Entry| {
+            let x: Vec<Fr> = e
+                .inputs
+                .iter()
+                .map(|u| Fr::from_be_bytes_mod_order(&u.to_be_bytes::<32>()))
+                .collect();
+            ark_groth16::Groth16::<Bn254>::prepare_inputs(&pvk, &x).unwrap()
+        };
+        let (p0, p1) = (
+            groth16::proof_from_words(&bad0.proof()).unwrap(),
+            groth16::proof_from_words(&bad1.proof()).unwrap(),
+        );
+        let unit = Bn254::multi_pairing(
+            [
+                -p0.a,
+                -p1.a,
+                (vk.alpha_g1 + vk.alpha_g1).into_affine(),
+                (input_point(&bad0) + input_point(&bad1)).into_affine(),
+                (p0.c + p1.c).into_affine(),
+            ],
+            [p0.b, p1.b, vk.beta_g2, vk.gamma_g2, vk.delta_g2],
+        );
+        assert!(unit.is_zero(), "unit coefficients accept the tampered pair");
+
+        let (a, _) = contract::submit(&*env.l1, &env.keys[1], env.contract, &[bad0]).await.unwrap();
+        let (b, _) = contract::submit(&*env.l1, &env.keys[2], env.contract, &[bad1]).await.unwrap();
+        for subs in [[a.clone(), b.clone()], [b, a]] {
+            let plan = batch::plan(&subs).unwrap();
+            let e = env
+                .l1
+                .send(&env.keys[0], L1Tx::call(env.contract, plan.call.abi_encode()))
+                .await
+                .unwrap_err();
+            assert!(matches!(
+                aggregator_error(&e),
+                ProofAggregatorErrors::Aggregator_BatchInvalid(_)
+            ));
+            let at = view(&*env.l1, env.contract, ProofAggregator::verifiedAtCall(plan.root));
+            assert!(at.await.unwrap().is_zero());
+        }
+    });
+}

@@ -83,7 +83,11 @@ library Groth16 {
         returns (bool)
     {
         if (_vk.ic.length != 2 * _input.length + 2) return false;
-        if (!isOnCurveG1(_proof.a) || !isOnCurveG1(_proof.c) || !isOnCurveG2(_proof.b)) return false;
+        uint256[4] memory b = _proof.b;
+        if (
+            !isOnCurveG1(_proof.a[0], _proof.a[1]) || !isOnCurveG1(_proof.c[0], _proof.c[1])
+                || !isOnCurveG2(b[0], b[1], b[2], b[3])
+        ) return false;
         (bool ok, uint256 x, uint256 y) = _linearCombination(_vk.ic, _input);
         if (!ok) return false;
         return _pairingCheck(_vk, _proof, x, y);
@@ -94,11 +98,18 @@ library Groth16 {
     /// @param _p The point, 2 words.
     /// @return Whether it is.
     function isOnCurveG1(uint256[2] memory _p) internal pure returns (bool) {
-        uint256 x = _p[0];
-        uint256 y = _p[1];
-        if (x >= P || y >= P) return false;
-        if ((x | y) == 0) return true;
-        return mulmod(y, y, P) == addmod(mulmod(mulmod(x, x, P), x, P), 3, P);
+        return isOnCurveG1(_p[0], _p[1]);
+    }
+
+    /// @notice `isOnCurveG1` of the point (`_x`, `_y`), for callers that read the words from
+    ///         calldata.
+    /// @param _x Its x coordinate.
+    /// @param _y Its y coordinate.
+    /// @return Whether it is.
+    function isOnCurveG1(uint256 _x, uint256 _y) internal pure returns (bool) {
+        if (_x >= P || _y >= P) return false;
+        if ((_x | _y) == 0) return true;
+        return mulmod(_y, _y, P) == addmod(mulmod(mulmod(_x, _x, P), _x, P), 3, P);
     }
 
     /// @notice Whether `_p` is a canonical encoding of a point on the G2 twist (y² = x³ + b' over
@@ -106,10 +117,17 @@ library Groth16 {
     /// @param _p The point, 4 words `(x_im, x_re, y_im, y_re)`.
     /// @return Whether it is.
     function isOnCurveG2(uint256[4] memory _p) internal pure returns (bool) {
-        uint256 xi = _p[0];
-        uint256 xr = _p[1];
-        uint256 yi = _p[2];
-        uint256 yr = _p[3];
+        return isOnCurveG2(_p[0], _p[1], _p[2], _p[3]);
+    }
+
+    /// @notice `isOnCurveG2` of the point x = xr + xi·i, y = yr + yi·i, for callers that read the
+    ///         words from calldata.
+    /// @param xi Imaginary part of x.
+    /// @param xr Real part of x.
+    /// @param yi Imaginary part of y.
+    /// @param yr Real part of y.
+    /// @return Whether it is.
+    function isOnCurveG2(uint256 xi, uint256 xr, uint256 yi, uint256 yr) internal pure returns (bool) {
         if (xi >= P || xr >= P || yi >= P || yr >= P) return false;
         if ((xi | xr | yi | yr) == 0) return true;
         unchecked {

@@ -37,7 +37,8 @@ import { IProofAggregator } from "interfaces/IProofAggregator.sol";
 ///      Groth16 as in Groth16 batch verifiers since). One key's N proofs cost N + 3 pairings; a
 ///      batch of G keys is N + 3G pairings in ONE call to the EIP-197 precompile. The r_i are
 ///      Fiat-Shamir: keccak256 of the whole calldata (every key id, proof and input), then of
-///      the proof's index, reduced to [1, r).
+///      the proof's index, reduced to [1, r); the batch's first proof takes r_0 = 1 (one fixed
+///      coefficient keeps the test sound, and saves two ecMul).
 ///
 ///      Censorship. A submission not aggregated by its deadline (`aggregationDeadline` seconds
 ///      after it) can be forced by anyone with `forceVerify`: its proofs are verified singly,
@@ -70,8 +71,8 @@ import { IProofAggregator } from "interfaces/IProofAggregator.sol";
 ///      (6,000 each) and its calldata; see BENCHMARKS.md for measured figures.
 contract ProofAggregator is IProofAggregator, EIP712 {
     /// @notice Semantic version.
-    /// @custom:semver 0.2.0
-    string public constant version = "0.2.0";
+    /// @custom:semver 0.3.0
+    string public constant version = "0.3.0";
 
     /// @notice Most proofs in one submission: a submission is aggregated whole, in one batch.
     uint256 public constant MAX_SUBMISSION_PROOFS = 16;
@@ -89,8 +90,9 @@ contract ProofAggregator is IProofAggregator, EIP712 {
         bytes32 circuitId;
         /// @dev Its proofs.
         Groth16.Proof[] proofs;
-        /// @dev Their public inputs, one array per proof.
-        uint256[][] publicInputs;
+        /// @dev Their public inputs, one flat array: the circuit's count of inputs per proof, in
+        ///      proof order.
+        uint256[] publicInputs;
     }
 
     /// @notice An on-chain submission a batch pays out: its record (from `Submitted`) and its
@@ -769,7 +771,10 @@ contract ProofAggregator is IProofAggregator, EIP712 {
         for (uint256 t = 0; t < _inputs.length; t++) {
             if (_inputs[t] >= Groth16.R) revert Aggregator_InputNotInField(_index);
         }
-        if (!Groth16.isOnCurveG1(_proof.a) || !Groth16.isOnCurveG1(_proof.c) || !Groth16.isOnCurveG2(_proof.b)) {
+        if (
+            !Groth16.isOnCurveG1(_proof.a[0], _proof.a[1]) || !Groth16.isOnCurveG1(_proof.c[0], _proof.c[1])
+                || !Groth16.isOnCurveG2(_proof.b[0], _proof.b[1], _proof.b[2], _proof.b[3])
+        ) {
             revert Aggregator_MalformedProof(_index);
         }
     }
@@ -823,7 +828,7 @@ contract ProofAggregator is IProofAggregator, EIP712 {
         uint256 n;
         for (uint256 g = 0; g < _groups.length; g++) {
             uint256 count = _groups[g].proofs.length;
-            if (count == 0 || _groups[g].publicInputs.length != count) revert Aggregator_BadLength(count, type(uint16).max);
+            if (count == 0) revert Aggregator_BadLength(count, type(uint16).max);
             n += count;
         }
         if (n == 0 || n > type(uint16).max) revert Aggregator_BadLength(n, type(uint16).max);
@@ -854,28 +859,16 @@ contract ProofAggregator is IProofAggregator, EIP712 {
     function _accumulateGroup(BatchState memory _st, Group calldata _group) private view {
         Groth16.VerifyingKey memory vk = verifyingKey(_group.circuitId);
         uint256 inputs = vk.ic.length / 2 - 1;
+        uint256 count = _group.proofs.length;
+        uint256[] calldata flat = _group.publicInputs;
+        if (flat.length != count * inputs) revert Aggregator_WrongInputCount(_st.position, flat.length, count * inputs);
         // s[0] = Σ r_i; s[t+1] = Σ r_i·x_it (mod r): the scalars of α and of each IC point.
         uint256[] memory s = new uint256[](inputs + 1);
         // Memory starts zeroed: the accumulator starts at 0 on purpose.
         // slither-disable-next-line uninitialized-local
         uint256[2] memory cAcc;
-        for (uint256 j = 0; j < _group.proofs.length; j++) {
-            uint256 position = _st.position++;
-            Groth16.Proof calldata proof = _group.proofs[j];
-            uint256[] calldata x = _group.publicInputs[j];
-            _checkProof(position, proof, x, inputs);
-            _st.ids[position] = proofId(_group.circuitId, x);
-            uint256 r = uint256(_hash2(_st.seed, bytes32(position))) % (Groth16.R - 1) + 1;
-            s[0] = addmod(s[0], r, Groth16.R);
-            for (uint256 t = 0; t < inputs; t++) {
-                s[t + 1] = addmod(s[t + 1], mulmod(r, x[t], Groth16.R), Groth16.R);
-            }
-            // (−r·A, B)
-            (uint256 ax, uint256 ay) = _mul(proof.a[0], proof.a[1], Groth16.R - r);
-            _pushPair(_st, ax, ay, proof.b);
-            // Σ r·C
-            (uint256 cx, uint256 cy) = _mul(proof.c[0], proof.c[1], r);
-            (cAcc[0], cAcc[1]) = _add(cAcc[0], cAcc[1], cx, cy);
+        for (uint256 j = 0; j < count; j++) {
+            _addProof(_st, _group.circuitId, _group.proofs[j], flat[j * inputs:(j + 1) * inputs], s, cAcc);
         }
         (uint256 alphaX, uint256 alphaY) = _mul(vk.alpha[0], vk.alpha[1], s[0]);
         _pushPair(_st, alphaX, alphaY, vk.beta);
@@ -889,6 +882,42 @@ contract ProofAggregator is IProofAggregator, EIP712 {
         _pushPair(_st, cAcc[0], cAcc[1], vk.delta);
     }
 
+    /// @dev Checks the batch's next proof, records its id, pushes its pair (−r·A, B), and adds
+    ///      its r to `_s[0]`, its r·x to `_s[1..]` and its r·C to `_cAcc`.
+    function _addProof(
+        BatchState memory _st,
+        bytes32 _circuitId,
+        Groth16.Proof calldata _proof,
+        uint256[] calldata _x,
+        uint256[] memory _s,
+        uint256[2] memory _cAcc
+    )
+        private
+        view
+    {
+        uint256 position = _st.position++;
+        _checkProof(position, _proof, _x, _s.length - 1);
+        _st.ids[position] = proofId(_circuitId, _x);
+        // The batch's first proof takes r = 1, which saves its two ecMul. Only one coefficient in
+        // the whole batch may be fixed: two fixed ones (say, the first of each key) would let
+        // errors of two invalid proofs cancel each other.
+        uint256 r = position == 0 ? 1 : uint256(_hash2(_st.seed, bytes32(position))) % (Groth16.R - 1) + 1;
+        _s[0] = addmod(_s[0], r, Groth16.R);
+        for (uint256 t = 0; t < _x.length; t++) {
+            _s[t + 1] = addmod(_s[t + 1], mulmod(r, _x[t], Groth16.R), Groth16.R);
+        }
+        (uint256 ax, uint256 ay, uint256 cx, uint256 cy) = (_proof.a[0], _proof.a[1], _proof.c[0], _proof.c[1]);
+        if (r == 1) {
+            // −A: (x, P − y), and the point at infinity stays (0, 0). A is canonical (checked).
+            if ((ax | ay) != 0) ay = Groth16.P - ay;
+        } else {
+            (ax, ay) = _mul(ax, ay, Groth16.R - r);
+            (cx, cy) = _mul(cx, cy, r);
+        }
+        _pushProofPair(_st, ax, ay, _proof.b);
+        (_cAcc[0], _cAcc[1]) = _add(_cAcc[0], _cAcc[1], cx, cy);
+    }
+
     /// @dev Appends the pair (G1 (x, y), G2 `_q`) to the pairing input.
     function _pushPair(BatchState memory _st, uint256 _x, uint256 _y, uint256[4] memory _q) private pure {
         uint256[] memory pairs = _st.pairs;
@@ -899,6 +928,20 @@ contract ProofAggregator is IProofAggregator, EIP712 {
         pairs[base + 3] = _q[1];
         pairs[base + 4] = _q[2];
         pairs[base + 5] = _q[3];
+    }
+
+    /// @dev `_pushPair` with a proof's B, copied from calldata. `_verifyBatch` sized `pairs` for
+    ///      every pair it pushes, so the write stays inside the array.
+    function _pushProofPair(BatchState memory _st, uint256 _x, uint256 _y, uint256[4] calldata _b) private pure {
+        uint256[] memory pairs = _st.pairs;
+        uint256 base = 6 * _st.pair++;
+        if (base + 6 > pairs.length) revert Aggregator_BatchInvalid();
+        assembly ("memory-safe") {
+            let o := add(add(pairs, 0x20), shl(5, base))
+            mstore(o, _x)
+            mstore(add(o, 0x20), _y)
+            calldatacopy(add(o, 0x40), _b, 0x80)
+        }
     }
 
     /// @dev s·(x, y) on G1 by the ecMul precompile (0x07); the point is on the curve (checked).
@@ -943,6 +986,8 @@ contract ProofAggregator is IProofAggregator, EIP712 {
     /// @dev The root over the proof ids at `_positions` of `_ids`, in that order.
     function _rootAt(bytes32[] memory _ids, uint16[] calldata _positions) private pure returns (bytes32) {
         if (_positions.length == 0) return bytes32(0);
+        // One proof (the common submission): its root is its leaf.
+        if (_positions.length == 1) return _positions[0] < _ids.length ? _hash1(_ids[_positions[0]]) : bytes32(0);
         bytes32[] memory picked = new bytes32[](_positions.length);
         for (uint256 i = 0; i < _positions.length; i++) {
             if (_positions[i] >= _ids.length) return bytes32(0);
