@@ -96,6 +96,9 @@ pub const RETRY_AFTER: Duration = Duration::from_secs(10);
 /// An enclave signature over a claim, held for the ZK prover.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HeldSignature {
+    /// The claim it signs. After an L1 reorg the same claim id may hold another claim, which
+    /// this signature does not approve.
+    pub claim: Claim,
     /// The enclave signer.
     pub signer: Address,
     /// 65-byte `r ‖ s ‖ v` over the claim's EIP-712 digest.
@@ -137,12 +140,21 @@ impl HeldAttestations {
         self.held.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// The signature held for `claim`, marked in flight (the ZK prover, about to send it with its
-    /// proof); `None` when there is none or it is being sent. Follow with [`Self::sent`] or
-    /// [`Self::give_back`].
-    pub fn take(&self, claim: u64) -> Option<HeldSignature> {
+    /// The signature held for claim id `id` over `claim`, marked in flight (the ZK prover, about
+    /// to send it with its proof); `None` when there is none or it is being sent. A signature
+    /// held for `id` over another claim (an L1 reorg reused the id) is dropped: L1 would refuse
+    /// it. Follow with [`Self::sent`] or [`Self::give_back`].
+    pub fn take(&self, id: u64, claim: &Claim) -> Option<HeldSignature> {
         let mut held = self.lock();
-        let h = held.get_mut(&claim).filter(|h| !h.in_flight)?;
+        let h = held.get_mut(&id).filter(|h| !h.in_flight)?;
+        if h.claim != *claim {
+            tracing::info!(
+                claim = id,
+                "held TEE signature is over a claim a reorg replaced; dropped"
+            );
+            held.remove(&id);
+            return None;
+        }
         h.in_flight = true;
         Some(h.clone())
     }
@@ -177,12 +189,12 @@ impl HeldAttestations {
     /// Holds `signature` for `claim`. A signature of the same claim id already in flight stays
     /// in flight, with the new one in its place: its taker settles it ([`Self::sent`] or
     /// [`Self::give_back`]), so that no second transaction carries the claim's signature.
-    fn hold(&self, claim: u64, signer: Address, signature: Bytes, wait: Duration) {
+    fn hold(&self, id: u64, claim: Claim, signer: Address, signature: Bytes, wait: Duration) {
         let due = Instant::now() + wait;
         let mut held = self.lock();
-        let in_flight = held.get(&claim).is_some_and(|h| h.in_flight);
-        let h = HeldSignature { signer, signature, due, in_flight, attempts: 0 };
-        held.insert(claim, h);
+        let in_flight = held.get(&id).is_some_and(|h| h.in_flight);
+        let h = HeldSignature { claim, signer, signature, due, in_flight, attempts: 0 };
+        held.insert(id, h);
     }
 
     /// Whether some taker is sending a signature now (taken, and not yet settled).
@@ -317,6 +329,19 @@ impl<L: L1, E: Enclave> TeeProver<L, E> {
         if let Some((held, _)) = self.bundle.clone() {
             // A refused signature is retried later, never in the way of new claims.
             for (id, h) in held.take_due() {
+                // An L1 reorg may have put another claim under this id: its signature would be
+                // refused, so it is dropped rather than sent.
+                // (A failed read is no verdict: the send below meets the same L1.)
+                let call = MultiProofFinality::claimOfCall { _id: U256::from(id) };
+                if let Ok(now) = view(&self.l1, self.finality, call).await
+                    && claim_from_sol(id, &now).ok() != Some(h.claim)
+                {
+                    held.sent(id);
+                    let reason = "the claim id now holds another claim (an L1 reorg)".to_string();
+                    tracing::info!(claim = id, "held TEE signature dropped: {reason}");
+                    done.push((id, TeeOutcome::NotSent { reason }));
+                    continue;
+                }
                 match self.submit(id, h.signer, &h.signature).await {
                     Ok(outcome) => {
                         held.sent(id);
@@ -402,7 +427,7 @@ impl<L: L1, E: Enclave> TeeProver<L, E> {
                     if status.zk {
                         return self.submit(id, approval.signer, &signature).await;
                     }
-                    held.hold(id, approval.signer, signature, *wait);
+                    held.hold(id, claim, approval.signer, signature, *wait);
                     tracing::info!(claim = id, batch = n, signer = %approval.signer, "TEE approved; held for the ZK proof");
                     return Ok(TeeOutcome::Held { signer: approval.signer });
                 }

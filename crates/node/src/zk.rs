@@ -315,7 +315,7 @@ impl<L: L1> ZkProver<L> {
             Some(index) => encode_set_proof(index, &proof.to_bytes()),
             None => proof.to_bytes(),
         };
-        let mut tee = self.held.as_ref().and_then(|held| held.take(id));
+        let mut tee = self.held.as_ref().and_then(|held| held.take(id, &claim));
         if tee.is_some() {
             // A signature the TEE worker sent alone meanwhile (after a failed bundle, or a
             // rewind) is not sent a second time.

@@ -14,7 +14,9 @@ use common::{CHAIN, DAY, System, finality_error, run};
 use metrics_util::debugging::{DebugValue, DebuggingRecorder, Snapshotter};
 use tribunal_contracts::{MultiProofFinality, TeeVerifier};
 use tribunal_l1::{DevL1, L1, L1Dev};
-use tribunal_node::tee::{HeldAttestations, RETRY_AFTER, TeeOutcome, TeeProver, register_call};
+use tribunal_node::tee::{
+    HeldAttestations, RETRY_AFTER, TeeOutcome, TeeProver, claim_from_sol, register_call,
+};
 use tribunal_primitives::{
     AccountIndex, Batch, BatchNumber, Claim, Fr, PrivateKey, Signed, StateRoot, Transfer, Tx, Wei,
 };
@@ -436,15 +438,15 @@ fn revoked_expired_and_disallowed_signers_are_refused_and_self_disagreement_free
     });
 }
 
-/// A worker of dev enclave `seed` that holds its signatures for the ZK prover for an hour
-/// (refused ones retried after `retry_after`), and the output of batch 1, posted: deposits for
-/// alice (`0xa1…`) and bob (`0xb0…`).
+/// A worker of dev enclave `seed`, on an L1 that can reorg 4 blocks, that holds its signatures
+/// for the ZK prover for an hour (refused ones retried after `retry_after`), and the output of
+/// batch 1, posted: deposits for alice (`0xa1…`) and bob (`0xb0…`).
 async fn holding_worker(
     seed: u8,
     retry_after: Duration,
 ) -> (System<'static, DevL1>, TeeProver<&'static DevL1, DevEnclave>, HeldAttestations, BatchOutput)
 {
-    let (mut sys, worker) = deployed_with_worker(seed).await;
+    let (mut sys, worker) = deployed_with_worker_on(DevL1::with_reorg_window(4), seed).await;
     let held = HeldAttestations::with_retry_after(retry_after);
     let worker = worker.hold_for_zk(held.clone(), Duration::from_secs(3_600));
     let (alice, bob) = (PrivateKey::from_bytes([0xa1; 32]), PrivateKey::from_bytes([0xb0; 32]));
@@ -467,6 +469,12 @@ async fn propose_batch_2(sys: &mut System<'static, DevL1>) -> u64 {
     sys.propose(&sys.claim(&out2).await).await.unwrap()
 }
 
+/// The claim with id `id` on L1.
+async fn claim_of(sys: &System<'static, DevL1>, id: u64) -> Claim {
+    let raw = sys.view(sys.d.finality, MultiProofFinality::claimOfCall { _id: U256::from(id) });
+    claim_from_sol(id, &raw.await).unwrap()
+}
+
 /// A signature held for the ZK prover is sent by `proveAndAttest` when the ZK prover takes it,
 /// and alone by the TEE worker when it is released (the ZK prover will not prove the claim) or
 /// its hold runs out; never twice, and not at all once the claim is final.
@@ -483,8 +491,8 @@ fn a_held_signature_goes_with_the_proof_or_alone_never_lost() {
 
         // The ZK prover takes it and sends both in one transaction: final at once. Taken, it is
         // in flight: the TEE worker does not send it too.
-        let h = held.take(id1).expect("held");
-        assert_eq!(held.take(id1), None, "in flight");
+        let h = held.take(id1, &c1).expect("held");
+        assert_eq!(held.take(id1, &c1), None, "in flight");
         let call = MultiProofFinality::proveAndAttestCall {
             _id: U256::from(id1),
             _proof: System::<DevL1>::zk_proof(&c1),
@@ -554,10 +562,11 @@ fn a_refused_held_signature_never_blocks_new_claims() {
 fn a_claim_signed_again_after_a_rewind_gets_no_second_approval() {
     run(async {
         let (sys, mut worker, held, out1) = holding_worker(0x44, RETRY_AFTER).await;
-        let id1 = sys.propose(&sys.claim(&out1).await).await.unwrap();
+        let c1 = sys.claim(&out1).await;
+        let id1 = sys.propose(&c1).await.unwrap();
         assert!(matches!(worker.poll().await.unwrap()[..], [(_, TeeOutcome::Held { .. })]));
         // The ZK prover's `proveAndAttest` fails: the signature goes alone.
-        held.take(id1).expect("held");
+        held.take(id1, &c1).expect("held");
         held.give_back(id1);
         let outcomes = worker.poll().await.unwrap();
         assert!(matches!(outcomes[..], [(id, TeeOutcome::Attested { .. })] if id == id1));
@@ -565,7 +574,7 @@ fn a_claim_signed_again_after_a_rewind_gets_no_second_approval() {
         worker.rewind(id1);
         let outcomes = worker.poll().await.unwrap();
         assert!(matches!(outcomes[..], [(_, TeeOutcome::AlreadyApproved)]), "{outcomes:?}");
-        assert_eq!(held.take(id1), None, "nothing for the ZK prover to send again");
+        assert_eq!(held.take(id1, &c1), None, "nothing for the ZK prover to send again");
     });
 }
 
@@ -587,7 +596,7 @@ fn held_signatures_survive_a_rewind_the_worker_cannot_sign_again() {
             "the worker's state is past batch 1: {outcomes:?}"
         );
         for id in [id1, id2] {
-            assert!(held.take(id).is_some(), "claim {id}'s signature is still held");
+            assert!(held.take(id, &claim_of(&sys, id).await).is_some(), "claim {id} is still held");
         }
     });
 }
@@ -637,5 +646,41 @@ fn an_attestation_a_reorg_included_again_is_sent_again_when_a_later_reorg_drops_
         let resent = resend_dropped(l1, &store, "tee", &sender, f, r.fork, needed).await.unwrap();
         assert!(matches!(resent[..], [Resent::Again { claim, .. }] if claim == id), "{resent:?}");
         assert!(status(&sys, id).await.tee, "approved again");
+    });
+}
+
+/// Review finding: held signatures were keyed by claim id alone. After an L1 reorg drops a
+/// proposal, the id may come back with another claim, which the held signature does not sign:
+/// bundled with the ZK proof or sent alone, L1 would refuse it (gas for nothing, and up to
+/// `MAX_SEND_ATTEMPTS` tries). The ZK prover does not get it, and the TEE worker drops it.
+#[test]
+fn a_held_signature_over_a_claim_a_reorg_replaced_is_dropped() {
+    run(async {
+        for release in [false, true] {
+            let (sys, mut worker, held, out1) = holding_worker(0x47, RETRY_AFTER).await;
+            let c1 = sys.claim(&out1).await;
+            let id1 = sys.propose(&c1).await.unwrap();
+            assert!(matches!(worker.poll().await.unwrap()[..], [(_, TeeOutcome::Held { .. })]));
+            // A reorg drops the proposal, and another claim of batch 1 takes its id.
+            sys.l1.reorg(1, &[]).await.unwrap();
+            let mut other = c1;
+            other.post_root = other.parent_root;
+            assert_eq!(sys.propose(&other).await.unwrap(), id1, "the id is reused");
+            assert_eq!(claim_of(&sys, id1).await, other);
+            if release {
+                // The ZK prover will not prove it: due, the TEE worker drops it instead of sending.
+                held.release(id1);
+                let outcomes = worker.poll().await.unwrap();
+                assert!(
+                    matches!(&outcomes[..], [(id, TeeOutcome::NotSent { reason })]
+                        if *id == id1 && reason.contains("reorg")),
+                    "{outcomes:?}"
+                );
+            } else {
+                assert_eq!(held.take(id1, &other), None, "not for the ZK prover's new claim");
+            }
+            assert_eq!(held.lowest(), None, "dropped");
+            assert!(!status(&sys, id1).await.tee);
+        }
     });
 }

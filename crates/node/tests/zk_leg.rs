@@ -662,6 +662,10 @@ fn a_held_signature_tee_already_approved_is_not_bundled_again() {
             .collect::<Vec<_>>();
         let tee_leg = tribunal_contracts::leg::TEE;
         assert_eq!(approvals.iter().filter(|l| **l == tee_leg).count(), 1, "{approvals:?}");
-        assert_eq!(held.take(id), None, "forgotten: the TEE worker has nothing to send again");
+        assert_eq!(
+            held.take(id, &claim),
+            None,
+            "forgotten: the TEE worker has nothing to send again"
+        );
     });
 }
