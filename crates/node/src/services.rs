@@ -360,19 +360,21 @@ impl<L: L1 + 'static> Node<L> {
                 pending = pending.into_iter().chain(fresh).min();
                 if let Some(fork) = pending {
                     let needed = |s: &Status| !(s.zk || s.isFinal || s.superseded);
-                    let (again, rewind_to, waiting) =
-                        after_reorg(&*l1, &cursor, "zk", &sender, finality, fork, needed).await?;
-                    events.extend(again);
                     // Once per reorg: while a re-sent proof waits for its claim, the prover
                     // goes on from where the rewind put it.
-                    if !rewound {
+                    let (again, rewind_to, waiting) =
+                        after_reorg(&*l1, &cursor, "zk", &sender, finality, fork, needed, !rewound)
+                            .await?;
+                    events.extend(again);
+                    if let Some(rewind_to) = rewind_to {
                         zk.rewind(rewind_to);
                         cursor.set_cursor("zk", zk.next_claim())?;
                         rewound = true;
                     }
                     if !waiting {
-                        (pending, rewound) = (None, false);
+                        // Recorded first: a failed write keeps the fork pending, retried.
                         cursor.handled_fork("zk")?;
+                        (pending, rewound) = (None, false);
                     }
                 }
                 let done = zk.poll().await?;
@@ -416,12 +418,14 @@ impl<L: L1 + 'static> Node<L> {
                 let bundling = held.as_ref().is_some_and(HeldAttestations::sending);
                 if let (Some(fork), false) = (pending, bundling) {
                     let needed = |s: &Status| !(s.tee || s.isFinal || s.superseded);
-                    let (again, rewind_to, waiting) =
-                        after_reorg(&*l1, &cursor, "tee", &sender, finality, fork, needed).await?;
-                    events.extend(again);
                     // Once per reorg: while a re-sent attestation waits for its claim, the
                     // worker goes on from where the rewind put it.
-                    if !rewound {
+                    let (again, rewind_to, waiting) = after_reorg(
+                        &*l1, &cursor, "tee", &sender, finality, fork, needed, !rewound,
+                    )
+                    .await?;
+                    events.extend(again);
+                    if let Some(rewind_to) = rewind_to {
                         tee.rewind(rewind_to);
                         let next = tee.next_claim();
                         let lowest = held.as_ref().and_then(HeldAttestations::lowest);
@@ -429,8 +433,9 @@ impl<L: L1 + 'static> Node<L> {
                         rewound = true;
                     }
                     if !waiting {
-                        (pending, rewound) = (None, false);
+                        // Recorded first: a failed write keeps the fork pending, retried.
                         cursor.handled_fork("tee")?;
+                        (pending, rewound) = (None, false);
                     }
                 }
                 let done = tee.poll().await?;
@@ -574,7 +579,9 @@ impl<L: L1 + 'static> Node<L> {
 
 /// A prover's part after a reorg from block `fork`: re-sends what the reorg dropped
 /// ([`resend_dropped`]). Returns the events to report, the claim its cursor moves back to
-/// ([`claims_from`]), and whether a dropped transaction still waits for its claim's proposal.
+/// ([`claims_from`]; read only when `rewind`), and whether a dropped transaction still waits for
+/// its claim's proposal.
+#[allow(clippy::too_many_arguments)]
 async fn after_reorg<L: L1>(
     l1: &L,
     store: &Store,
@@ -583,7 +590,8 @@ async fn after_reorg<L: L1>(
     finality: Address,
     fork: u64,
     needed: fn(&Status) -> bool,
-) -> Result<(Vec<Event>, u64, bool), ServiceError> {
+    rewind: bool,
+) -> Result<(Vec<Event>, Option<u64>, bool), ServiceError> {
     let again = resend_dropped(l1, store, service, sender, finality, fork, needed).await?;
     let waiting = again.iter().any(|r| matches!(r, Resent::Waiting { .. }));
     let events = again
@@ -591,5 +599,6 @@ async fn after_reorg<L: L1>(
         .filter(|r| !matches!(r, Resent::Waiting { .. }))
         .map(|resent| Event::Resent { service, resent })
         .collect();
-    Ok((events, claims_from(l1, finality, fork).await?, waiting))
+    let rewind_to = if rewind { Some(claims_from(l1, finality, fork).await?) } else { None };
+    Ok((events, rewind_to, waiting))
 }
