@@ -480,7 +480,7 @@ async fn claim<L: L1 + 'static>(
         c.parent_root,
         c.post_root,
         c.withdrawal_root,
-        esc(&c.op),
+        esc(&op_label(&c)),
         c.window_ends_at,
         if c.final_at == 0 { "–".to_string() } else { format!("L1 time {}", c.final_at) },
         b = c.batch,
@@ -1030,8 +1030,20 @@ fn claim_chip(c: &ClaimInfo) -> String {
         "<a class=\"chip\" href=\"/claim/{0}\">#{0}: ZK {zk} · TEE {1} · OP {2}</a>",
         c.id,
         leg(c.tee),
-        esc(&c.op)
+        esc(&op_label(c))
     )
+}
+
+/// The OP leg in words. A final claim whose game is still open did not need it (the instant
+/// path): "in progress" would read as pending.
+fn op_label(c: &ClaimInfo) -> String {
+    match c.op.as_str() {
+        "inProgress" if c.is_final => "not needed".into(),
+        "inProgress" => "open".into(),
+        "resolvedFor" => "resolved for it".into(),
+        "resolvedAgainst" => "resolved against it".into(),
+        other => other.into(),
+    }
 }
 
 /// The path a final claim took, from the model's explanation ("final: ZK+TEE at …").
