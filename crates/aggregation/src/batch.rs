@@ -208,6 +208,17 @@ pub enum PlanError {
     /// More proofs than positions can name.
     #[error("{0} proofs: a batch holds at most {max}", max = u16::MAX)]
     TooLarge(usize),
+    /// Proofs of one circuit with different numbers of public inputs: the batch's flat input
+    /// array of the circuit would be misaligned (the contract would refuse the batch).
+    #[error("circuit {circuit}: proofs with {first} and {other} public inputs")]
+    InputCount {
+        /// The circuit.
+        circuit: B256,
+        /// Inputs of its first proof in the batch.
+        first: usize,
+        /// Inputs of a later one.
+        other: usize,
+    },
 }
 
 /// A batch ready to post.
@@ -257,8 +268,13 @@ pub fn plan(submissions: &[Submission]) -> Result<BatchPlan, PlanError> {
             proofs: Vec::new(),
             publicInputs: Vec::new(),
         };
+        let mut width = None;
         for &(s, e) in &by_circuit[circuit] {
             let entry = &submissions[s].entries[e];
+            let (first, other) = (*width.get_or_insert(entry.inputs.len()), entry.inputs.len());
+            if first != other {
+                return Err(PlanError::InputCount { circuit: *circuit, first, other });
+            }
             positions[s][e] = proof_ids.len() as u16;
             proof_ids.push(entry.proof_id());
             group.proofs.push(entry.proof());
@@ -290,4 +306,33 @@ pub fn plan(submissions: &[Submission]) -> Result<BatchPlan, PlanError> {
         proof_ids,
         submissions: submissions.iter().map(|s| s.id).collect(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn onchain(entries: Vec<Entry>) -> Submission {
+        let source = Source::Onchain {
+            submitter: Address::ZERO,
+            deadline: 0,
+            fee: U256::ZERO,
+            proofs_hash: B256::ZERO,
+        };
+        Submission { id: submission_id(&entries), source, entries }
+    }
+
+    #[test]
+    fn proofs_of_one_circuit_with_different_input_counts_make_no_batch() {
+        let circuit = B256::repeat_byte(7);
+        let entry = |inputs: usize| Entry {
+            circuit_id: circuit,
+            proof: [U256::from(1); 8],
+            inputs: vec![U256::from(inputs); inputs],
+        };
+        let ok = plan(&[onchain(vec![entry(2)]), onchain(vec![entry(2)])]).unwrap();
+        assert_eq!(ok.call._groups[0].publicInputs.len(), 4, "one flat array: 2 proofs × 2");
+        let e = plan(&[onchain(vec![entry(2)]), onchain(vec![entry(3)])]).unwrap_err();
+        assert_eq!(e, PlanError::InputCount { circuit, first: 2, other: 3 });
+    }
 }

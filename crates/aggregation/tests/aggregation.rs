@@ -67,10 +67,9 @@ impl Env {
             .unwrap()
     }
 
-    /// Asserts that the aggregator's batch of `subs` reverts with `Aggregator_BatchInvalid` and
+    /// Asserts that the aggregator's batch `plan` reverts with `Aggregator_BatchInvalid` and
     /// records nothing.
-    async fn batch_is_refused(&self, subs: &[Submission], what: &str) {
-        let plan = batch::plan(subs).unwrap();
+    async fn batch_is_refused(&self, plan: &batch::BatchPlan, what: &str) {
         let call = L1Tx::call(self.contract, plan.call.abi_encode());
         let e = self.l1.send(&self.keys[0], call).await.unwrap_err();
         assert!(
@@ -206,7 +205,7 @@ fn every_must_fail_vector_is_refused_and_a_bad_proof_sinks_its_batch_and_is_name
             let bad_id = bad_sub.id;
             let subs = [good, bad_sub];
             // ... but a batch holding it reverts whole, and nothing is recorded.
-            env.batch_is_refused(&subs, v.name.as_str()).await;
+            env.batch_is_refused(&batch::plan(&subs).unwrap(), v.name.as_str()).await;
             // Off chain, verifying each singly names the bad submission and its submitter.
             let culprits = agg.find_invalid(&subs).await.unwrap();
             assert_eq!(culprits.len(), 1, "{}", v.name);
@@ -807,8 +806,20 @@ fn two_invalid_proofs_whose_errors_cancel_under_equal_coefficients_sink_the_batc
 
         let (a, _) = contract::submit(&*env.l1, &env.keys[1], env.contract, &[bad0]).await.unwrap();
         let (b, _) = contract::submit(&*env.l1, &env.keys[2], env.contract, &[bad1]).await.unwrap();
-        for subs in [[a.clone(), b.clone()], [b, a]] {
-            env.batch_is_refused(&subs, "tampered pair").await;
+        for subs in [[a.clone(), b.clone()], [b.clone(), a.clone()]] {
+            env.batch_is_refused(&batch::plan(&subs).unwrap(), "tampered pair").await;
         }
+        // Nor with each proof in a group of its own under the same key, which the contract
+        // takes: a rule fixing the first coefficient of each group would accept this batch.
+        let mut plan = batch::plan(&[a, b]).unwrap();
+        let g = plan.call._groups.remove(0);
+        for (proof, input) in g.proofs.iter().zip(&g.publicInputs) {
+            plan.call._groups.push(ProofAggregator::Group {
+                circuitId: g.circuitId,
+                proofs: vec![proof.clone()],
+                publicInputs: vec![*input],
+            });
+        }
+        env.batch_is_refused(&plan, "one group per tampered proof").await;
     });
 }
