@@ -373,7 +373,7 @@ pub async fn drive<D: L1Dev + 'static>(
 
     let mut reported = 0u64;
     let mut reports = Vec::new();
-    let mut travelled = false;
+    let mut travelled_past: Option<u64> = None;
     let window = view(&*l1, d.finality, MultiProofFinality::OP_WINDOW_SECONDSCall {})
         .await?
         .max(r.game_params.window_secs);
@@ -388,17 +388,23 @@ pub async fn drive<D: L1Dev + 'static>(
             break;
         }
         // The slow path: once the only batches left wait for the OP window, travel past it.
-        let waiting_window = tracker.rows.range(reported + 1..).all(|(_, r)| {
-            r.claim.is_some()
-                && r.final_path.is_none()
-                && r.tee_approved != matches!(r.zk, Some(ZkOutcome::Proven { .. }))
-                && (r.zk.is_some() || !plan.services.zk)
+        // Every batch left must have its claim on L1 (its row may still be in the event queue),
+        // and a travel covers only the claims proposed before it: a later claim's game starts its
+        // clock after the travel, so it needs another.
+        let waiting_window = (reported + 1..=last).all(|n| {
+            tracker.rows.get(&n).is_some_and(|r| {
+                r.claim.is_some()
+                    && r.final_path.is_none()
+                    && r.tee_approved != matches!(r.zk, Some(ZkOutcome::Proven { .. }))
+                    && (r.zk.is_some() || !plan.services.zk)
+            })
         });
-        if waiting_window && !travelled {
+        let newest_claim = tracker.rows.range(reported + 1..).filter_map(|(_, r)| r.claim).max();
+        if waiting_window && newest_claim > travelled_past {
             observe(Progress::Travelling { first: reported + 1, last, window_secs: window });
             l1.increase_time(window + 60).await?;
             l1.mine().await?;
-            travelled = true;
+            travelled_past = newest_claim;
         }
         next_event(&mut node, &mut tracker, stall).await?;
     }
