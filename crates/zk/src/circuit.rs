@@ -15,7 +15,6 @@
 //! withdrawal tree, the claim digest and public input (SHA-256), and the blob polynomial
 //! evaluated at the challenge point in emulated BLS12-381 arithmetic.
 
-use ark_crypto_primitives::crh::sha256::constraints::Sha256Gadget;
 use ark_ff::{AdditiveGroup, Field, PrimeField};
 use ark_r1cs_std::{
     alloc::AllocVar, boolean::Boolean, convert::ToBitsGadget, fields::fp::FpVar, uint8::UInt8,
@@ -36,6 +35,7 @@ use crate::{
         merkle::update_leaf,
         num::{Num, alloc_bits, alloc_bytes_bits, known, less_than},
         poseidon::poseidon,
+        sha256::sha256,
     },
     witness::{BatchWitness, SlotWitness, UpdateWitness},
 };
@@ -604,12 +604,12 @@ impl ConstraintSynthesizer<Fr> for BatchCircuit {
         let mut flag_bits = vec![non_canonical];
         flag_bits.resize(8, Boolean::FALSE);
         preimage.push(UInt8::from_bits_le(&flag_bits));
-        let digest = Sha256Gadget::digest(&preimage)?.0;
+        let digest = sha256(cs, &preimage)?;
         let z_bits = masked_bits_le(&digest)?;
         let y = evaluate_blob(cs.clone(), &z_bits, &elements)?;
         let mut second = digest;
         second.extend(y);
-        let pi_bits = masked_bits_le(&Sha256Gadget::digest(&second)?.0)?;
+        let pi_bits = masked_bits_le(&sha256(cs, &second)?)?;
         Num::from_bits_le(&pi_bits).enforce_equal(cs, &public)
     }
 }

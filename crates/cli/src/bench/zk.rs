@@ -1,7 +1,7 @@
 //! `tribunal bench zk`: the Groth16 circuit of the STF at real sizes.
 //!
 //! Prints, in one run: constraints per batch and per transfer slot (the marginal cost, from the
-//! circuit at `B` and `B/2` slots) beside the 40,000 target; setup and proving seconds; proven
+//! circuit at `B` and `B/2` slots) beside the 30,000 target; setup and proving seconds; proven
 //! transfers per second beside the native STF's on the same batch; native verification; and the
 //! process's peak memory.
 
@@ -63,7 +63,7 @@ pub(super) fn zk(a: &ZkBenchArgs) -> eyre::Result<()> {
     let fixed = total - per_slot * b;
     println!("ZK circuit {} (account depth {}, {} slots)", config.key_id(), a.depth, b);
     println!("  constraints per batch        {total:>12}");
-    println!("  constraints per transfer     {per_slot:>12}   target ≤ 40,000");
+    println!("  constraints per transfer     {per_slot:>12}   target ≤ 30,000 (issue 24)");
     println!(
         "  fixed per batch              {fixed:>12}   (SHA-256 public input, blob opening, withdrawal tree)"
     );

@@ -9,7 +9,7 @@ use tribunal_primitives::Fr;
 use super::{num::Num, poseidon::poseidon};
 
 /// The root implied by `leaf` at the index with little-endian `bits`, and `siblings`
-/// (leaf-first): `depth·244` constraints.
+/// (leaf-first): `depth·241` constraints.
 ///
 /// # Errors
 /// [`SynthesisError`] from the constraint system.
@@ -34,7 +34,7 @@ pub fn root_from_path(
 /// Replaces one leaf: when `enabled`, enforces that `old_leaf` is at the index under `root` and
 /// returns the root with `new_leaf` there; otherwise returns `root` unchanged and checks nothing.
 ///
-/// `2·depth·244 + 2` constraints.
+/// `2·depth·241 + 2` constraints.
 ///
 /// # Errors
 /// [`SynthesisError`] from the constraint system.

@@ -5,3 +5,4 @@ pub mod blob;
 pub mod merkle;
 pub mod num;
 pub mod poseidon;
+pub mod sha256;

@@ -116,11 +116,30 @@ impl Num {
         self.add(&Self::constant(c))
     }
 
-    /// `self·other`, allocated: one constraint.
+    /// The constant behind `self`, when its combination holds no variable.
+    ///
+    /// Decided by the combination alone, never by the value, so that setup and proving build the
+    /// same constraints.
+    pub fn as_constant(&self) -> Option<Fr> {
+        self.lc
+            .0
+            .iter()
+            .all(|(_, v)| *v == Variable::One)
+            .then(|| self.lc.0.iter().map(|(c, _)| *c).sum())
+    }
+
+    /// `self·other`: one constraint that allocates the product, or none when either factor is a
+    /// constant (a scaling; for example a Poseidon S-box on a lane that is still constant).
     ///
     /// # Errors
     /// [`SynthesisError`] from the constraint system.
     pub fn mul(&self, cs: &ConstraintSystemRef<Fr>, other: &Self) -> Result<Self, SynthesisError> {
+        if let Some(c) = self.as_constant() {
+            return Ok(other.scale(c));
+        }
+        if let Some(c) = other.as_constant() {
+            return Ok(self.scale(c));
+        }
         let product = Self::witness(cs, self.value.zip(other.value).map(|(a, b)| a * b))?;
         let (a, b, c) = (self.lc.clone(), other.lc.clone(), product.lc.clone());
         cs.enforce_r1cs_constraint(|| a, || b, || c)?;
