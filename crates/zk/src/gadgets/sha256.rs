@@ -89,20 +89,17 @@ fn maj(cs: &ConstraintSystemRef<Fr>, a: &Word, b: &Word, c: &Word) -> Result<Num
     Ok(out)
 }
 
-/// `Σ terms mod 2^32`, for `terms` that are sums of at most `words` 32-bit words: the sum's
-/// `32 + ⌈log₂ words⌉` bits, of which the low 32 are the word. A constant sum costs nothing.
-fn add_mod(
-    cs: &ConstraintSystemRef<Fr>,
-    terms: &[Num],
-    words: usize,
-) -> Result<Word, SynthesisError> {
+/// `Σ terms mod 2^32`, for terms that are each below `2^32` (a word, `Ch`, `Maj` or a
+/// constant): the sum's `32 + ⌈log₂ terms⌉` bits, of which the low 32 are the word. A constant
+/// sum costs nothing.
+fn add_mod(cs: &ConstraintSystemRef<Fr>, terms: &[Num]) -> Result<Word, SynthesisError> {
     let sum = terms.iter().fold(Num::zero(), |acc, t| acc.add(t));
     if let Some(c) = sum.as_constant() {
         use ark_ff::{BigInteger, PrimeField};
         let bits = c.into_bigint().to_bits_le();
         return Ok(std::array::from_fn(|i| Boolean::constant(bits[i])));
     }
-    let carry_bits = usize::BITS - (words - 1).leading_zeros();
+    let carry_bits = usize::BITS - (terms.len() - 1).leading_zeros();
     let mut bits = sum.to_bits_le(cs, 32 + carry_bits as usize)?;
     bits.truncate(32);
     Ok(bits.try_into().expect("32 bits"))
@@ -118,7 +115,7 @@ fn compress(
     for t in 16..64 {
         let s0 = xor3(&rotr(&w[t - 15], 7), &rotr(&w[t - 15], 18), &shr(&w[t - 15], 3));
         let s1 = xor3(&rotr(&w[t - 2], 17), &rotr(&w[t - 2], 19), &shr(&w[t - 2], 10));
-        let next = add_mod(cs, &[value(&s1), value(&w[t - 7]), value(&s0), value(&w[t - 16])], 4)?;
+        let next = add_mod(cs, &[value(&s1), value(&w[t - 7]), value(&s0), value(&w[t - 16])])?;
         w.push(next);
     }
     let [mut a, mut b, mut c, mut d, mut e, mut f, mut g, mut h] = state.clone();
@@ -133,14 +130,14 @@ fn compress(
             value(&w[t]),
         ];
         let t2 = [value(&big_s0), maj(cs, &a, &b, &c)?];
-        let new_e = add_mod(cs, &[&t1[..], &[value(&d)]].concat(), 6)?;
-        let new_a = add_mod(cs, &[&t1[..], &t2[..]].concat(), 7)?;
+        let new_e = add_mod(cs, &[&t1[..], &[value(&d)]].concat())?;
+        let new_a = add_mod(cs, &[&t1[..], &t2[..]].concat())?;
         (h, g, f, e, d, c, b, a) = (g, f, e, new_e, c, b, a, new_a);
     }
     let working = [a, b, c, d, e, f, g, h];
     let mut out = Vec::with_capacity(8);
     for (s, v) in state.iter().zip(&working) {
-        out.push(add_mod(cs, &[value(s), value(v)], 2)?);
+        out.push(add_mod(cs, &[value(s), value(v)])?);
     }
     Ok(out.try_into().expect("8 words"))
 }
@@ -190,13 +187,15 @@ mod tests {
     use ark_relations::gr1cs::{ConstraintSystem, SynthesisMode};
     use sha2::Digest;
 
-    fn digest_of(message: &[u8]) -> (Vec<u8>, usize, bool) {
+    /// The gadget's digest, its (constraints, witness variables), and whether it is satisfied.
+    fn digest_of(message: &[u8]) -> (Vec<u8>, (usize, usize), bool) {
         let cs = ConstraintSystem::<Fr>::new_ref();
         let vars = UInt8::new_witness_vec(cs.clone(), message).unwrap();
-        let before = cs.num_constraints();
+        let (before, vars_before) = (cs.num_constraints(), cs.num_witness_variables());
         let out = sha256(&cs, &vars).unwrap();
         let bytes = out.iter().map(|b| b.value().unwrap()).collect();
-        (bytes, cs.num_constraints() - before, cs.is_satisfied().unwrap())
+        let cost = (cs.num_constraints() - before, cs.num_witness_variables() - vars_before);
+        (bytes, cost, cs.is_satisfied().unwrap())
     }
 
     #[test]
@@ -217,7 +216,7 @@ mod tests {
     fn equals_arkworks_gadget_and_costs_less() {
         use ark_crypto_primitives::crh::sha256::constraints::Sha256Gadget;
         let message = [0x5au8; 64];
-        let (ours, cost, _) = digest_of(&message);
+        let (ours, (cost, _), _) = digest_of(&message);
         let cs = ConstraintSystem::<Fr>::new_ref();
         let vars = UInt8::new_witness_vec(cs.clone(), &message).unwrap();
         let before = cs.num_constraints();
@@ -242,8 +241,9 @@ mod tests {
             })
             .collect::<Result<_, _>>()
             .unwrap();
-        let before = cs.num_constraints();
+        let (before, vars_before) = (cs.num_constraints(), cs.num_witness_variables());
         sha256(&cs, &vars).unwrap();
-        assert_eq!(cs.num_constraints() - before, proving);
+        assert_eq!(cs.num_constraints() - before, proving.0);
+        assert_eq!(cs.num_witness_variables() - vars_before, proving.1);
     }
 }
