@@ -423,13 +423,19 @@ fn slot(
     let read = and_in(&credited, &to_in)?;
     *root = update_leaf(cs, &read, &to[..depth], &sibs, &old_leaf, &written, root)?;
 
-    // Withdrawal leaf, at this slot's position, when applied.
-    let wleaf = poseidon(cs, &[address_n, amount_n])?;
-    let withdrawal_leaf = applied_withdraw.mul(cs, &wleaf)?;
+    // One Poseidon(2) serves the two kinds that need one, which no slot is at once: a
+    // withdrawal's leaf (address, amount) and a deposit's L1 message (its two chunks).
+    let pair = [
+        Num::select(cs, &kinds.deposit, &chunks[0], &address_n)?,
+        Num::select(cs, &kinds.deposit, &chunks[1], &amount_n)?,
+    ];
+    let h2 = poseidon(cs, &pair)?;
+
+    // Withdrawal leaf, at this slot's position, when applied (never for a deposit).
+    let withdrawal_leaf = applied_withdraw.mul(cs, &h2)?;
 
     // L1 queue, applied or skipped: a deposit hashes its two chunks, a forced transaction its
     // four.
-    let h2 = poseidon(cs, &chunks[..2])?;
     let h4 = poseidon(cs, &chunks)?;
     let forced = kinds.forced_transfer.add(&kinds.forced_withdraw);
     let message = kinds.deposit.mul(cs, &h2)?.add(&forced.mul(cs, &h4)?);
