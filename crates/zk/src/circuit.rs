@@ -586,11 +586,16 @@ impl ConstraintSynthesizer<Fr> for BatchCircuit {
             }
         }
 
-        // Withdrawal tree: leaves at slot positions, empty subtrees above the batch.
+        // Withdrawal tree: leaves at slot positions, empty subtrees above the batch. A level of
+        // odd length pairs its last node with the empty subtree of its height (a constant), as
+        // zero leaves past the last slot would.
         let zeros = empty_subtree_roots(cfg.withdrawal_depth);
         let mut level = withdrawal_leaves;
         let mut height = 0usize;
         while level.len() > 1 {
+            if level.len() % 2 == 1 {
+                level.push(Num::constant(zeros[height]));
+            }
             level = level.chunks(2).map(|p| poseidon(cs, p)).collect::<Result<_, _>>()?;
             height += 1;
         }

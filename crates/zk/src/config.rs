@@ -18,7 +18,9 @@ pub struct CircuitConfig {
     pub account_depth: u8,
     /// Depth of each batch's withdrawal tree; the STF's `withdrawal_depth` (10 in production).
     pub withdrawal_depth: u8,
-    /// Transaction slots per proof. Batches with fewer transactions are padded; a power of two.
+    /// Transaction slots per proof. Batches with fewer transactions are padded. Any size up to
+    /// [`MAX_BATCH_SIZE`]: the best fill Groth16's evaluation domain (a power of two above the
+    /// constraint count), such as 8, 20 and 32 at depth 32.
     pub batch_size: usize,
 }
 
@@ -28,11 +30,11 @@ pub enum ConfigError {
     /// A depth outside `1..=32`.
     #[error("tree depth {0} is outside 1..=32")]
     Depth(u8),
-    /// The batch size is zero, not a power of two, above `MAX_BATCH_SIZE`, or above the withdrawal
-    /// tree's leaves (a withdrawal's leaf is its transaction's position).
+    /// The batch size is zero, above `MAX_BATCH_SIZE`, or above the withdrawal tree's leaves (a
+    /// withdrawal's leaf is its transaction's position).
     #[error(
-        "batch size {size} must be a power of two, at most {MAX_BATCH_SIZE} (the protocol's most \
-         transactions per batch) and at most 2^withdrawal_depth = {withdrawal_leaves}"
+        "batch size {size} must be 1 to {MAX_BATCH_SIZE} (the protocol's most transactions per \
+         batch) and at most 2^withdrawal_depth = {withdrawal_leaves}"
     )]
     BatchSize {
         /// Requested size.
@@ -64,11 +66,7 @@ impl CircuitConfig {
         }
         let withdrawal_leaves = 1u64 << self.withdrawal_depth;
         let size = self.batch_size;
-        if size == 0
-            || !size.is_power_of_two()
-            || size > MAX_BATCH_SIZE
-            || size as u64 > withdrawal_leaves
-        {
+        if size == 0 || size > MAX_BATCH_SIZE || size as u64 > withdrawal_leaves {
             return Err(ConfigError::BatchSize { size, withdrawal_leaves });
         }
         Ok(())
@@ -97,7 +95,7 @@ mod tests {
             f(&mut c);
             c.validate().is_err()
         };
-        assert!(bad(|c| c.batch_size = 12));
+        assert!(!bad(|c| c.batch_size = 20), "any size up to the protocol's most");
         assert!(bad(|c| c.batch_size = 0));
         assert!(bad(|c| c.batch_size = 64));
         assert!(bad(|c| c.account_depth = 33));

@@ -73,6 +73,23 @@ fn a_mixed_batch_satisfies_the_circuit() {
     assert!(ok, "unsatisfied: {which:?}");
 }
 
+/// A circuit of any size, not only a power of two: the withdrawal tree pads an odd level with the
+/// empty subtree, so a withdrawal in the last slot has the native STF's root.
+#[test]
+fn circuits_of_sizes_that_are_not_powers_of_two_prove_the_native_withdrawal_root() {
+    for size in [3usize, 5, 6, 7] {
+        let (mut state, users, _) = setup();
+        let stf = StfConfig::new(CHAIN).with_depths(6, 3);
+        let cfg = CircuitConfig::for_stf(&stf, size);
+        assert_eq!(cfg.validate(), Ok(()));
+        let mut txs: Vec<Tx> = (0..size as u64 - 1).map(|i| transfer(&users, 0, 1, 1, i)).collect();
+        txs.push(Tx::Withdraw(users[3].withdraw(CHAIN, Address::repeat_byte(0xaa), 300, 0)));
+        let w = witness(&mut state, &cfg, txs).unwrap();
+        let (ok, _, which) = check(cfg, Some(w));
+        assert!(ok, "{size} slots unsatisfied: {which:?}");
+    }
+}
+
 /// Executes `txs` honestly, then lets `forge` rewrite the posted batch. The witness keeps the
 /// STF's account witnesses and roots but carries the forged bytes (data commitment and blob
 /// re-derived from them), so the rule under test is what must refuse it.
