@@ -34,14 +34,9 @@ pub struct DevnetArgs {
     /// Transfers per batch.
     #[arg(long, default_value_t = 16)]
     pub transfers: usize,
-    /// Transaction slots of the largest ZK circuit, and the most transactions per batch.
-    #[arg(long, default_value_t = 32)]
-    pub zk_slots: usize,
-    /// Slots of the smallest ZK circuit: keys for every power of two from this to `--zk-slots`,
-    /// a `ZkVerifierSet` of their verifiers, and each batch proven with the smallest that fits.
-    /// Capped at `--zk-slots`.
-    #[arg(long, default_value_t = 8)]
-    pub zk_min_slots: usize,
+    /// The ZK circuits' sizes.
+    #[command(flatten)]
+    pub zk: ZkSizesArgs,
     /// Data directory for the node's redb stores; a temporary directory when absent.
     #[arg(long)]
     pub data_dir: Option<PathBuf>,
@@ -71,6 +66,28 @@ pub struct DevnetArgs {
     pub explorer_addr: std::net::SocketAddr,
 }
 
+/// The ZK circuit sizes of a devnet run (`tribunal devnet`, `tribunal bench rollup`).
+#[derive(Args, Clone, Debug)]
+pub struct ZkSizesArgs {
+    /// Transaction slots of each ZK circuit, comma-separated; the largest is the most
+    /// transactions per batch. Keys for each, a `ZkVerifierSet` of their verifiers, and each
+    /// batch proven with the smallest that fits. 8, 20 and 32 each fill their Groth16 evaluation
+    /// domain (2^19, 2^20, 2^21 constraints at depth 32), so no size proves padding it could
+    /// have held as transactions.
+    #[arg(long, value_delimiter = ',', default_value = "8,20,32", conflicts_with = "zk_slots")]
+    pub zk_sizes: Vec<usize>,
+    /// One circuit of this many slots instead of `--zk-sizes` (a test size such as 4).
+    #[arg(long)]
+    pub zk_slots: Option<usize>,
+}
+
+impl ZkSizesArgs {
+    /// The sizes asked for, as given (checked when the devnet deploys).
+    pub fn sizes(&self) -> Vec<usize> {
+        self.zk_slots.map_or_else(|| self.zk_sizes.clone(), |s| vec![s])
+    }
+}
+
 impl DevnetArgs {
     /// The harness's configuration of these arguments.
     pub fn config(&self) -> DevnetConfig {
@@ -78,9 +95,7 @@ impl DevnetArgs {
             users: self.users,
             batches: self.batches,
             transfers: self.transfers,
-            zk_slots: self.zk_slots,
-            // `--zk-slots 4` alone means one 4-slot circuit.
-            zk_min_slots: self.zk_min_slots.min(self.zk_slots),
+            zk_sizes: self.zk.sizes(),
             chain_id: self.chain_id,
             l1_name: self.l1_rpc.clone().unwrap_or_else(|| "embedded revm chain (Osaka)".into()),
             stall: Duration::from_secs(self.stall_secs),
@@ -113,7 +128,7 @@ async fn run_on<D: L1Dev + 'static>(l1: Arc<D>, args: DevnetArgs) -> eyre::Resul
         }
     };
     if let (Some(url), Some(data_dir)) = (&args.l1_rpc, &args.data_dir) {
-        let node = r.node_config(dir.clone(), args.zk_slots, Plan::DEVNET.services);
+        let node = r.node_config(dir.clone(), config.zk_slots(), Plan::DEVNET.services);
         let file = node_file(url, data_dir, r.chain_id.0, &node, &r.keys, &args);
         std::fs::create_dir_all(data_dir)?;
         file.write(&data_dir.join("node.toml"))?;
@@ -201,9 +216,9 @@ fn node_file(
         services: config.services.into(),
         sequencer: config.sequencer.into(),
         zk: ZkFile {
-            slots: args.zk_slots,
-            // As the devnet ran: `--zk-slots 4` alone means one 4-slot circuit.
-            min_slots: Some(args.config().zk_min_slots),
+            slots: args.config().zk_slots(),
+            min_slots: None,
+            sizes: Some(args.zk.sizes()),
             key_dir: Some(default_key_dir()),
         },
         tee: TeeFile {
@@ -213,5 +228,27 @@ fn node_file(
         rpc: ListenFile { addr: args.rpc_addr },
         metrics: args.metrics_addr.map(|addr| ListenFile { addr }),
         explorer: Some(ListenFile { addr: args.explorer_addr }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use crate::{Cli, Command};
+
+    fn sizes(args: &[&str]) -> Result<Vec<usize>, clap::Error> {
+        let cli = Cli::try_parse_from(["tribunal", "devnet"].iter().chain(args))?;
+        let Command::Devnet(a) = cli.command else { unreachable!("parsed as devnet") };
+        Ok(a.config().zk_sizes)
+    }
+
+    /// The devnet's circuits fill their Groth16 domains by default; `--zk-slots` is one size.
+    #[test]
+    fn circuit_sizes_come_from_one_flag_or_the_other() {
+        assert_eq!(sizes(&[]).unwrap(), vec![8, 20, 32]);
+        assert_eq!(sizes(&["--zk-sizes", "4,8"]).unwrap(), vec![4, 8]);
+        assert_eq!(sizes(&["--zk-slots", "4"]).unwrap(), vec![4]);
+        assert!(sizes(&["--zk-sizes", "4", "--zk-slots", "4"]).is_err());
     }
 }

@@ -27,7 +27,7 @@ use tribunal_stf::{State, StfConfig};
 use tribunal_tee::{DevEnclave, EnclaveConfig};
 use tribunal_zk::{
     keys::default_key_dir,
-    sizes::{load_or_dev_setup_sizes, sizes_between},
+    sizes::{check_sizes, load_or_dev_setup_sizes, sizes_between},
 };
 
 /// Arguments of `tribunal node`.
@@ -99,7 +99,7 @@ l1_confirmations = 2                  # blocks deep an L1 message must be before
 
 [zk]                                  # optional
 slots = 32                            # the largest circuit size the deployed verifier checks
-# min_slots = 8                       # optional: also keys for 8 and 16 (a ZkVerifierSet of them)
+# sizes = [8, 20, 32]                 # optional: keys for each size (a ZkVerifierSet of them), the largest = slots
 # key_dir = "/var/cache/tribunal/zk"  # optional: TRIBUNAL_ZK_KEYS or the user cache without it
 
 [tee]                                 # the only backend here is the INSECURE software enclave
@@ -340,13 +340,46 @@ pub struct ZkFile {
     /// deployed, the prover holds keys for every power of two from this to `slots` and proves
     /// each batch with the smallest member circuit that fits it.
     pub min_slots: Option<usize>,
+    /// The circuit sizes to keep keys for, instead of `min_slots`' powers of two: any sizes up
+    /// to the protocol's 32, at most 6, the largest equal to `slots` (for example 8, 20 and 32,
+    /// each filling its Groth16 evaluation domain). The deployed `ZkVerifierSet` holds their
+    /// verifiers in the same order, smallest first.
+    pub sizes: Option<Vec<usize>>,
     /// Where the Groth16 keys are cached (default: `TRIBUNAL_ZK_KEYS` or the user cache).
     pub key_dir: Option<PathBuf>,
 }
 
+impl ZkFile {
+    /// The circuit sizes to keep keys for, smallest first: `sizes`, the powers of two from
+    /// `min_slots` to `slots`, or `slots` alone.
+    ///
+    /// # Errors
+    /// A message naming the field: `sizes` with `min_slots`, a bad list
+    /// ([`tribunal_zk::sizes::check_sizes`]), a largest size other than `slots`, or a bad range.
+    pub fn circuit_sizes(&self) -> Result<Vec<usize>, String> {
+        match (&self.sizes, self.min_slots) {
+            (Some(_), Some(_)) => Err("zk.sizes and zk.min_slots: give one of them".into()),
+            (Some(sizes), None) => {
+                let sizes = check_sizes(sizes).map_err(|e| format!("zk.sizes: {e}"))?;
+                if sizes.last() != Some(&self.slots) {
+                    return Err(format!(
+                        "zk.sizes {sizes:?}: the largest must be zk.slots {}",
+                        self.slots
+                    ));
+                }
+                Ok(sizes)
+            }
+            (None, None) => check_sizes(&[self.slots]).map_err(|e| format!("zk.slots: {e}")),
+            (None, Some(min)) => {
+                sizes_between(min, self.slots).map_err(|e| format!("zk.min_slots: {e}"))
+            }
+        }
+    }
+}
+
 impl Default for ZkFile {
     fn default() -> Self {
-        Self { slots: 32, min_slots: None, key_dir: None }
+        Self { slots: 32, min_slots: None, sizes: None, key_dir: None }
     }
 }
 
@@ -426,16 +459,13 @@ impl NodeFile {
         crate::wallet::chain(file.l2_chain_id)
             .map_err(|e| ConfigError::Invalid(format!("l2_chain_id: {e}")))?;
         let most = tribunal_primitives::batch::MAX_BATCH_TXS;
-        if !file.zk.slots.is_power_of_two() || file.zk.slots > most {
+        if file.zk.slots == 0 || file.zk.slots > most {
             return Err(ConfigError::Invalid(format!(
-                "zk.slots {} must be a power of two, at most {most} (the protocol's most \
-                 transactions per batch)",
+                "zk.slots {} must be 1 to {most} (the protocol's most transactions per batch)",
                 file.zk.slots
             )));
         }
-        let min = file.zk.min_slots.unwrap_or(file.zk.slots);
-        sizes_between(min, file.zk.slots)
-            .map_err(|e| ConfigError::Invalid(format!("zk.min_slots: {e}")))?;
+        file.zk.circuit_sizes().map_err(ConfigError::Invalid)?;
         if file.sequencer.max_batch_txs == 0 || file.sequencer.max_batch_txs > file.zk.slots {
             return Err(ConfigError::Invalid(format!(
                 "sequencer.max_batch_txs {} must be between 1 and zk.slots {}",
@@ -561,8 +591,7 @@ pub fn run(args: NodeArgs) -> eyre::Result<()> {
             );
         }
         let keys = if file.services.zk {
-            let min = file.zk.min_slots.unwrap_or(file.zk.slots);
-            let sizes = sizes_between(min, file.zk.slots)?;
+            let sizes = file.zk.circuit_sizes().map_err(|e| eyre::eyre!(e))?;
             let dir = file.zk.key_dir.clone().unwrap_or_else(default_key_dir);
             let keys =
                 tokio::task::spawn_blocking(move || load_or_dev_setup_sizes(&dir, &stf, &sizes))
@@ -824,10 +853,29 @@ mod tests {
     fn batch_sizes_past_the_protocol_limit_are_refused() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("node.toml");
-        for (from, to) in [("slots = 32", "slots = 64"), ("slots = 32", "slots = 24")] {
+        let sizes = "# sizes = [8, 20, 32]";
+        for (from, to, field) in [
+            ("slots = 32", "slots = 64", "zk.slots"),
+            (sizes, "sizes = [8, 20]", "zk.sizes"),
+            (sizes, "sizes = [8, 8, 32]", "zk.sizes"),
+            (sizes, "sizes = [8, 20, 32]\nmin_slots = 8", "zk.min_slots"),
+            (sizes, "min_slots = 12", "zk.min_slots"),
+        ] {
             std::fs::write(&path, EXAMPLE_CONFIG.replace(from, to)).unwrap();
             let e = NodeFile::load(&path).unwrap_err();
-            assert!(matches!(&e, ConfigError::Invalid(m) if m.contains("zk.slots")), "{to}: {e}");
+            assert!(matches!(&e, ConfigError::Invalid(m) if m.contains(field)), "{to}: {e}");
+        }
+        // Sizes need not be powers of two: each may fill its Groth16 domain.
+        let slots_24 = EXAMPLE_CONFIG
+            .replace("slots = 32", "slots = 24")
+            .replace("max_batch_txs = 32", "max_batch_txs = 24");
+        for (config, to) in [
+            (slots_24, "slots = 24"),
+            (EXAMPLE_CONFIG.replace(sizes, "sizes = [8, 20, 32]"), "sizes = [8, 20, 32]"),
+        ] {
+            std::fs::write(&path, config).unwrap();
+            let e = NodeFile::load(&path).unwrap_err();
+            assert!(!matches!(&e, ConfigError::Invalid(m) if m.contains("zk.")), "{to}: {e}");
         }
         // A hold past an hour is a typo, not a policy.
         let hold =

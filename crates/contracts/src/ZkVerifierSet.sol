@@ -21,7 +21,7 @@ contract ZkVerifierSet is IZkVerifier {
     /// @custom:semver 0.1.0
     string public constant version = "0.1.0";
 
-    /// @notice The most members a set holds (circuit sizes 1 to 32 slots, powers of two).
+    /// @notice The most members a set holds (circuit sizes of 1 to 32 slots, such as 8, 20, 32).
     uint256 public constant MAX_MEMBERS = 6;
 
     /// @notice How many members this set holds, between 1 and `MAX_MEMBERS`.

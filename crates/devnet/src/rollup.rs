@@ -22,7 +22,7 @@ use tribunal_tee::{
 };
 use tribunal_zk::{
     keys::default_key_dir,
-    sizes::{CircuitSizes, load_or_dev_setup_sizes, sizes_between},
+    sizes::{CircuitSizes, check_sizes, load_or_dev_setup_sizes},
 };
 
 use crate::{Observer, Progress};
@@ -47,15 +47,14 @@ pub struct DevnetConfig {
     pub users: u32,
     /// Batches of transfers after the deposit batch (at least 2).
     pub batches: u64,
-    /// Transfers per batch; with a withdrawal and a forced transfer they fit `zk_slots`.
+    /// Transfers per batch; with a withdrawal and a forced transfer they fit the largest circuit.
     pub transfers: usize,
-    /// Transaction slots of the largest ZK circuit, and the most transactions per batch.
-    pub zk_slots: usize,
-    /// Slots of the smallest ZK circuit: the devnet keeps keys for every power of two from this
-    /// to `zk_slots`, deploys a `ZkVerifierSet` of them, and proves each batch with the smallest
-    /// that fits. Equal to `zk_slots`: one circuit and a plain `ZkVerifier`. Never above
-    /// `zk_slots` (a configuration error).
-    pub zk_min_slots: usize,
+    /// Transaction slots of each ZK circuit, smallest first; the largest is the most transactions
+    /// per batch. The devnet keeps keys for each, deploys a `ZkVerifierSet` of their verifiers
+    /// (a plain `ZkVerifier` for one size) and proves each batch with the smallest that fits.
+    /// Sizes need not be powers of two: 8, 20 and 32 each fill their Groth16 evaluation domain
+    /// (BENCHMARKS.md). Checked by `tribunal_zk::sizes::check_sizes`.
+    pub zk_sizes: Vec<usize>,
     /// L2 chain id (not 0).
     pub chain_id: u64,
     /// The L1's description in [`Progress::Starting`].
@@ -73,12 +72,17 @@ impl DevnetConfig {
             users: 8,
             batches,
             transfers,
-            zk_slots,
-            zk_min_slots: zk_slots,
+            zk_sizes: vec![zk_slots],
             chain_id: DEVNET_CHAIN_ID,
             l1_name: "embedded revm chain (Osaka)".into(),
             stall: Duration::from_secs(900),
         }
+    }
+
+    /// The largest circuit's slots: the most transactions per batch (0 for no sizes, which
+    /// [`deploy_rollup`] refuses).
+    pub fn zk_slots(&self) -> usize {
+        self.zk_sizes.iter().copied().max().unwrap_or(0)
     }
 }
 
@@ -195,10 +199,10 @@ pub async fn deploy_rollup<D: L1Dev + 'static>(
     eyre::ensure!(config.users >= 2, "--users must be at least 2");
     eyre::ensure!(config.batches >= 2, "--batches must be at least 2");
     eyre::ensure!(
-        config.transfers + 2 <= config.zk_slots,
-        "--transfers {} plus a withdrawal and a forced transfer must fit --zk-slots {}",
+        config.transfers + 2 <= config.zk_slots(),
+        "--transfers {} plus a withdrawal and a forced transfer must fit the largest circuit, {} slots",
         config.transfers,
-        config.zk_slots
+        config.zk_slots()
     );
     let stf = StfConfig::new(chain_id);
     let genesis = State::new(stf)?;
@@ -209,7 +213,7 @@ pub async fn deploy_rollup<D: L1Dev + 'static>(
     });
 
     // The ZK leg's keys: the INSECURE deterministic dev setup, cached on disk by circuit shape.
-    let sizes = sizes_between(config.zk_min_slots, config.zk_slots)?;
+    let sizes = check_sizes(&config.zk_sizes)?;
     let key_dir = default_key_dir();
     let keys = tokio::task::spawn_blocking(move || load_or_dev_setup_sizes(&key_dir, &stf, &sizes))
         .await?

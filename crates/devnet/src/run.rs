@@ -266,7 +266,7 @@ pub fn start<D: L1Dev + 'static>(
 ) -> eyre::Result<Node<D>> {
     Ok(Node::start(
         l1,
-        r.node_config(data_dir, config.zk_slots, plan.services),
+        r.node_config(data_dir, config.zk_slots(), plan.services),
         r.keys.clone(),
         &r.genesis,
         Some(r.zk.clone()),

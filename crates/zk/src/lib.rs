@@ -13,7 +13,9 @@
 //! [`prover::prove`] proves and checks the proof; [`prover::BatchProof::to_bytes`] is what
 //! `MultiProofFinality.proveZk` forwards to `ZkVerifier.verify` ([`verifier`]). A prover with
 //! keys of several sizes ([`sizes::CircuitSizes`]) proves each batch with the smallest circuit
-//! that fits it, for a `ZkVerifierSet` of one verifier per size.
+//! that fits it, for a `ZkVerifierSet` of one verifier per size. Sizes need not be powers of
+//! two: proving time follows Groth16's evaluation domain (the next power of two above the
+//! constraint count), so the best sizes fill it (8, 20 and 32 slots at depth 32).
 //!
 //! The one public input ([`public`]) is `sha256(sha256(claim ‖ versioned hash) ‖ y)` masked to
 //! 253 bits, where `y` opens the blob at a challenge point derived from that digest: the proof

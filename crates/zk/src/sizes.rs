@@ -14,7 +14,7 @@ use crate::{
     verifier::{VerifierError, verifying_key_hash, verifying_key_words},
 };
 
-/// The most members of a `ZkVerifierSet` (`MAX_MEMBERS`): sizes 1, 2, 4, 8, 16 and 32.
+/// The most members of a `ZkVerifierSet` (`MAX_MEMBERS`), such as sizes 1, 2, 4, 8, 16 and 32.
 pub const MAX_SET_MEMBERS: usize = 6;
 
 /// The keys of one or more circuit sizes with the same depths, smallest first.
@@ -42,6 +42,9 @@ pub enum SizesError {
         /// Largest size asked for.
         max: usize,
     },
+    /// A list of sizes with one outside `1..=MAX_BATCH_SIZE`, or one repeated.
+    #[error("circuit sizes {0:?}: each must be 1 to {MAX_BATCH_SIZE}, none repeated")]
+    List(Vec<usize>),
 }
 
 impl CircuitSizes {
@@ -101,6 +104,26 @@ pub fn sizes_between(min: usize, max: usize) -> Result<Vec<usize>, SizesError> {
     Ok(std::iter::successors(Some(min), |s| Some(s * 2)).take_while(|s| *s <= max).collect())
 }
 
+/// An explicit list of circuit sizes, sorted: each `1..=MAX_BATCH_SIZE`, none repeated, at most
+/// [`MAX_SET_MEMBERS`]. Sizes need not be powers of two; the best fill Groth16's evaluation
+/// domain (8, 20 and 32 at depth 32, BENCHMARKS.md).
+///
+/// # Errors
+/// [`SizesError::Count`] for an empty or too long list; [`SizesError::List`] for a size out of
+/// range or repeated.
+pub fn check_sizes(sizes: &[usize]) -> Result<Vec<usize>, SizesError> {
+    if sizes.is_empty() || sizes.len() > MAX_SET_MEMBERS {
+        return Err(SizesError::Count(sizes.len()));
+    }
+    let mut sorted = sizes.to_vec();
+    sorted.sort_unstable();
+    let repeated = sorted.windows(2).any(|p| p[0] == p[1]);
+    if repeated || sorted.iter().any(|s| !(1..=MAX_BATCH_SIZE).contains(s)) {
+        return Err(SizesError::List(sizes.to_vec()));
+    }
+    Ok(sorted)
+}
+
 /// Loads (or builds and caches in `dir`) the INSECURE dev keys of each of `sizes` for `stf`'s
 /// depths, one after another (each shows its progress).
 ///
@@ -143,6 +166,16 @@ mod tests {
         assert!(sizes_between(16, 8).is_err());
         assert!(sizes_between(8, 64).is_err());
         assert!(sizes_between(0, 8).is_err());
+    }
+
+    #[test]
+    fn a_list_of_sizes_is_sorted_and_bounded() {
+        assert_eq!(check_sizes(&[32, 8, 20]).unwrap(), vec![8, 20, 32]);
+        assert_eq!(check_sizes(&[8, 8]), Err(SizesError::List(vec![8, 8])));
+        assert_eq!(check_sizes(&[0, 8]), Err(SizesError::List(vec![0, 8])));
+        assert_eq!(check_sizes(&[8, 64]), Err(SizesError::List(vec![8, 64])));
+        assert_eq!(check_sizes(&[]), Err(SizesError::Count(0)));
+        assert_eq!(check_sizes(&[1, 2, 3, 4, 5, 6, 7]), Err(SizesError::Count(7)));
     }
 
     #[test]

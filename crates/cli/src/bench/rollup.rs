@@ -1,7 +1,7 @@
 //! `tribunal bench rollup`: the whole rollup's figures (issue 8, BENCHMARKS.md), each beside a
 //! baseline measured in the same run.
 //!
-//! 1. A devnet run at real sizes (32 slots, 16 transfers per batch, the last batch slow):
+//! 1. A devnet run at real sizes (circuits of 8, 20 and 32 slots, 16 transfers per batch, the last batch slow):
 //!    time to finality, L1 gas by leg, proving rate, blob bytes. The first instant batch is then
 //!    re-proven and re-attested, and its proof and signature sent to the bare verifiers.
 //! 2. The sequencer alone (accepting into the redb mempool, then sealing) against native
@@ -35,12 +35,9 @@ pub struct RollupBenchArgs {
     /// Transfers per batch in the devnet run.
     #[arg(long, default_value_t = 16)]
     pub transfers: usize,
-    /// ZK circuit slots: the most transactions per batch.
-    #[arg(long, default_value_t = 32)]
-    pub zk_slots: usize,
-    /// Slots of the smallest ZK circuit (as `tribunal devnet --zk-min-slots`).
-    #[arg(long, default_value_t = 8)]
-    pub zk_min_slots: usize,
+    /// The ZK circuits' sizes (as `tribunal devnet`).
+    #[command(flatten)]
+    pub zk: crate::devnet::ZkSizesArgs,
     /// Transfers pushed through the sequencer alone.
     #[arg(long, default_value_t = 1024)]
     pub sequencer_transfers: usize,
@@ -62,10 +59,11 @@ struct Figure {
 /// A failing devnet run, or a sequencer or L1 error.
 pub(super) fn rollup(args: &RollupBenchArgs) -> eyre::Result<()> {
     let devnet = DevnetConfig {
-        zk_min_slots: args.zk_min_slots.min(args.zk_slots),
-        ..DevnetConfig::embedded(args.batches, args.transfers, args.zk_slots)
+        zk_sizes: args.zk.sizes(),
+        ..DevnetConfig::embedded(args.batches, args.transfers, 0)
     };
     let plan = Plan { bare_verifications: true, ..Plan::DEVNET };
+    let (slots, sizes) = (devnet.zk_slots(), devnet.zk_sizes.clone());
     let run = run_embedded(devnet.clone(), plan, printer())?;
     // The slow path, with a leg down: ZK alone approves, and OP decides after the window.
     let tee_down = Plan {
@@ -75,7 +73,7 @@ pub(super) fn rollup(args: &RollupBenchArgs) -> eyre::Result<()> {
     };
     let slow_run = run_embedded(DevnetConfig { batches: 2, ..devnet }, tee_down, printer())?;
     let seq = tribunal_l1::block_on_blob_threads(sequencer_rate(
-        args.zk_slots,
+        slots,
         args.sequencer_transfers,
         args.senders,
     ))??;
@@ -175,8 +173,8 @@ pub(super) fn rollup(args: &RollupBenchArgs) -> eyre::Result<()> {
         },
     ];
     println!(
-        "\ntribunal bench rollup: {} slots, {} transfers per batch, {} batches; sequencer: {} transfers from {} senders",
-        args.zk_slots, args.transfers, args.batches, args.sequencer_transfers, args.senders
+        "\ntribunal bench rollup: circuits of {:?} slots, {} transfers per batch, {} batches; sequencer: {} transfers from {} senders",
+        sizes, args.transfers, args.batches, args.sequencer_transfers, args.senders
     );
     println!("{:<52} {:>28}   baseline", "figure", "measured");
     for f in &figures {

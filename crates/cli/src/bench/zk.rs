@@ -26,7 +26,8 @@ pub struct ZkBenchArgs {
     /// Account tree depth.
     #[arg(long, default_value_t = 32)]
     pub depth: u8,
-    /// Transaction slots per proof (a power of two).
+    /// Transaction slots per proof: any size up to the protocol's 32 (the devnet's are 8, 20
+    /// and 32, each filling its Groth16 evaluation domain).
     #[arg(long, default_value_t = 16)]
     pub batch_size: usize,
     /// Where keys are cached (default: `$TRIBUNAL_ZK_KEYS` or the user cache directory).
@@ -36,10 +37,15 @@ pub struct ZkBenchArgs {
 
 /// Constraints of the circuit for `config` (setup mode: no witness).
 fn constraints(config: CircuitConfig) -> eyre::Result<usize> {
+    Ok(shape(config)?.0)
+}
+
+/// Constraints and instance variables (the constant 1 included) of the circuit for `config`.
+fn shape(config: CircuitConfig) -> eyre::Result<(usize, usize)> {
     let cs = ConstraintSystem::<Fr>::new_ref();
     cs.set_mode(SynthesisMode::Setup);
     BatchCircuit { config, witness: None }.generate_constraints(cs.clone())?;
-    Ok(cs.num_constraints())
+    Ok((cs.num_constraints(), cs.num_instance_variables()))
 }
 
 /// Runs `bench zk`.
@@ -53,17 +59,27 @@ pub(super) fn zk(a: &ZkBenchArgs) -> eyre::Result<()> {
     config.validate()?;
     let b = a.batch_size;
 
-    let total = constraints(config)?;
+    let (total, instance) = shape(config)?;
+    // Per slot: the difference to a circuit of `b - b/2` slots, so odd sizes measure too.
     let per_slot = if b >= 2 {
-        let half = constraints(CircuitConfig { batch_size: b / 2, ..config })?;
-        (total - half) / (b / 2)
+        let rest = constraints(CircuitConfig { batch_size: b - b / 2, ..config })?;
+        (total - rest) / (b / 2)
     } else {
         total
     };
+    // Groth16's evaluation domain (arkworks' R1CS-to-QAP reduction): the constraints plus one
+    // per instance variable, rounded up to a power of two. Proving time follows it.
+    let domain = (total + instance).next_power_of_two();
     let fixed = total - per_slot * b;
     println!("ZK circuit {} (account depth {}, {} slots)", config.key_id(), a.depth, b);
     println!("  constraints per batch        {total:>12}");
     println!("  constraints per transfer     {per_slot:>12}   target ≤ 30,000 (issue 24)");
+    println!(
+        "  Groth16 domain               {:>12}   2^{}, {:.0}% filled",
+        domain,
+        domain.trailing_zeros(),
+        100.0 * (total + instance) as f64 / domain as f64
+    );
     println!(
         "  fixed per batch              {fixed:>12}   (SHA-256 public input, blob opening, withdrawal tree)"
     );

@@ -112,8 +112,7 @@ pub fn run(
         Scenario::ZkDown => (Services { zk: false, ..Services::ALL }, FinalityPath::SlowTee),
         name => {
             if !matches!(name, Scenario::RogueCouncil | Scenario::SilentProposer) {
-                (devnet.zk_slots, devnet.zk_min_slots, devnet.transfers) =
-                    (FAULT_SLOTS, FAULT_SLOTS, FAULT_SLOTS - 2);
+                (devnet.zk_sizes, devnet.transfers) = (vec![FAULT_SLOTS], FAULT_SLOTS - 2);
             }
             tribunal_l1::block_on_blob_threads(async move {
                 let window = if matches!(name, Scenario::L1Reorg { .. }) { 64 } else { 0 };
@@ -246,7 +245,7 @@ impl World {
         let l1 = Arc::new(DevL1::with_reorg_window(reorg_window));
         let r = deploy_rollup(&*l1, config, &observe).await?;
         let dir = tempfile::tempdir()?;
-        let zk_slots = config.zk_slots;
+        let zk_slots = config.zk_slots();
         Ok(Self { l1, r, node: None, dir, zk_slots, observe, l1_depths: (0, 2, 0) })
     }
 
