@@ -21,6 +21,7 @@ use std::{
     fs,
     io::{BufReader, BufWriter},
     path::{Path, PathBuf},
+    sync::{Arc, OnceLock},
 };
 
 use ark_bn254::Bn254;
@@ -33,7 +34,7 @@ use ark_snark::SNARK;
 use ark_std::rand::{SeedableRng, rngs::StdRng};
 use sha2::{Digest, Sha256};
 
-use crate::{circuit::BatchCircuit, config::CircuitConfig, progress::Progress};
+use crate::{circuit::BatchCircuit, config::CircuitConfig, progress::Progress, prover::R1csShape};
 
 /// A key could not be built, read or written.
 #[derive(Debug, thiserror::Error)]
@@ -78,6 +79,8 @@ pub struct Keys {
     /// Whether the keys come from an insecure setup (the dev setup, or a single-party one): not
     /// from a ceremony.
     pub insecure: bool,
+    /// The circuit's R1CS matrices, built on the first proof and shared by clones.
+    pub(crate) shape: Arc<OnceLock<Result<Arc<R1csShape>, String>>>,
 }
 
 impl Keys {
@@ -139,6 +142,7 @@ fn setup_with(
         pvk: Groth16::<Bn254>::process_vk(&vk).expect("infallible"),
         pk,
         insecure,
+        shape: Arc::default(),
     })
 }
 
@@ -268,7 +272,7 @@ pub fn load_or_dev_setup(dir: &Path, config: &CircuitConfig) -> Result<Keys, Key
             });
         }
         let pvk = Groth16::<Bn254>::process_vk(&vk).expect("infallible");
-        return Ok(Keys { config: *config, pk, pvk, insecure: true });
+        return Ok(Keys { config: *config, pk, pvk, insecure: true, shape: Arc::default() });
     }
     let keys = dev_setup(config)?;
     fs::create_dir_all(dir).map_err(|source| KeyError::Io { path: dir.into(), source })?;

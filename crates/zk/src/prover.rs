@@ -1,10 +1,16 @@
 //! Proving and verifying batches.
 
+use std::sync::Arc;
+
 use alloy_primitives::{B256, Bytes, U256};
-use ark_bn254::Bn254;
+use ark_bn254::{Bn254, Fr};
+use ark_ff::Zero;
 use ark_groth16::{Groth16, Proof};
+use ark_relations::gr1cs::{
+    ConstraintSynthesizer, ConstraintSystem, Matrix, OptimizationGoal, R1CS_PREDICATE_LABEL,
+    SynthesisMode,
+};
 use ark_snark::SNARK;
-use ark_std::rand::{SeedableRng, rngs::StdRng};
 
 use crate::{
     circuit::BatchCircuit,
@@ -72,13 +78,74 @@ impl BatchProof {
     }
 }
 
-/// Proves `witness` under `keys`, then checks the proof natively.
-///
-/// Seconds to minutes; a spinner shows progress on a terminal.
+/// A circuit's R1CS: its matrices A, B and C (one row per constraint), and its variable counts.
+/// It depends only on the circuit's configuration, never on a witness. Built by [`prepare`].
+pub struct R1csShape {
+    matrices: Vec<Matrix<Fr>>,
+    /// Instance variables, the constant 1 included.
+    instance: usize,
+    witness: usize,
+    constraints: usize,
+}
+
+impl std::fmt::Debug for R1csShape {
+    /// The counts only: the matrices hold millions of entries.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("R1csShape")
+            .field("constraints", &self.constraints)
+            .field("instance", &self.instance)
+            .field("witness", &self.witness)
+            .finish_non_exhaustive()
+    }
+}
+
+impl R1csShape {
+    /// Synthesizes `keys`' circuit without a witness, as Groth16's setup does (same optimization
+    /// goal, so the same inlining and the same matrices as the proving key's).
+    fn of(keys: &Keys) -> Result<Self, String> {
+        let cs = ConstraintSystem::<Fr>::new_ref();
+        cs.set_optimization_goal(OptimizationGoal::Constraints);
+        cs.set_mode(SynthesisMode::Setup);
+        BatchCircuit { config: keys.config, witness: None }
+            .generate_constraints(cs.clone())
+            .map_err(|e| e.to_string())?;
+        cs.finalize();
+        let mut matrices = cs.to_matrices().map_err(|e| e.to_string())?;
+        let matrices = matrices.remove(R1CS_PREDICATE_LABEL).ok_or("no R1CS predicate")?;
+        Ok(Self {
+            matrices,
+            instance: cs.num_instance_variables(),
+            witness: cs.num_witness_variables(),
+            constraints: cs.num_constraints(),
+        })
+    }
+}
+
+/// Builds the R1CS matrices [`prove`] needs for `keys`' circuit, if no proof built them yet:
+/// seconds (about 4 s for 20 slots at depth 32), and memory for as long as `keys` lives.
 ///
 /// # Errors
-/// [`ProveError::WrongKeys`], [`ProveError::Prover`], or [`ProveError::Unsatisfied`] when the
-/// witness is not a valid execution (the proof would not verify).
+/// [`ProveError::Prover`] when the circuit cannot be synthesized (an invalid configuration).
+pub fn prepare(keys: &Keys) -> Result<Arc<R1csShape>, ProveError> {
+    keys.shape.get_or_init(|| R1csShape::of(keys).map(Arc::new)).clone().map_err(ProveError::Prover)
+}
+
+/// Proves `witness` under `keys`, then checks the proof natively.
+///
+/// Seconds to minutes; a spinner shows progress on a terminal. Two things make it faster than
+/// arkworks' `Groth16::prove` (BENCHMARKS.md):
+/// - The witness is computed without building the constraint system, and the R1CS matrices of
+///   `keys`' circuit are built once, on the first proof, and kept with the keys.
+/// - The proof is not re-randomized (`r = s = 0`), which skips the multi-scalar multiplication
+///   of B in G1. A proof then need not hide its witness, and here it has nothing to hide: every
+///   value in it follows from public data (the blob, the inbox's queue and the state the posted
+///   batches built). Soundness does not depend on the prover's randomness (Groth16, EUROCRYPT
+///   2016, §3).
+///
+/// # Errors
+/// [`ProveError::WrongKeys`], [`ProveError::Prover`] (also when the circuit's shape under the
+/// witness differs from the keys'), or [`ProveError::Unsatisfied`] when the witness is not a
+/// valid execution (the proof would not verify).
 pub fn prove(keys: &Keys, witness: BatchWitness) -> Result<BatchProof, ProveError> {
     if witness.config != keys.config || witness.slots.len() != keys.config.batch_size {
         return Err(ProveError::WrongKeys {
@@ -91,10 +158,42 @@ pub fn prove(keys: &Keys, witness: BatchWitness) -> Result<BatchProof, ProveErro
         witness.claim.batch_number.0,
         keys.config.key_id()
     ));
-    let circuit = BatchCircuit { config: keys.config, witness: Some(witness.clone()) };
-    let mut rng = StdRng::from_entropy();
-    let proof = Groth16::<Bn254>::prove(&keys.pk, circuit, &mut rng)
+    let shape = prepare(keys)?;
+    let cs = ConstraintSystem::<Fr>::new_ref();
+    cs.set_optimization_goal(OptimizationGoal::Constraints);
+    cs.set_mode(SynthesisMode::Prove { construct_matrices: false, generate_lc_assignments: false });
+    BatchCircuit { config: keys.config, witness: Some(witness.clone()) }
+        .generate_constraints(cs.clone())
         .map_err(|e| ProveError::Prover(e.to_string()))?;
+    let assignment = {
+        let prover =
+            cs.borrow().ok_or_else(|| ProveError::Prover("no constraint system".into()))?;
+        let (instance, aux) = (
+            prover.instance_assignment().map_err(|e| ProveError::Prover(e.to_string()))?,
+            prover.witness_assignment().map_err(|e| ProveError::Prover(e.to_string()))?,
+        );
+        if instance.len() != shape.instance || aux.len() != shape.witness {
+            return Err(ProveError::Prover(format!(
+                "the circuit under this witness has {} instance and {} witness variables, its \
+                 keys {} and {}",
+                instance.len(),
+                aux.len(),
+                shape.instance,
+                shape.witness
+            )));
+        }
+        [instance, aux].concat()
+    };
+    let proof = Groth16::<Bn254>::create_proof_with_reduction_and_matrices(
+        &keys.pk,
+        Fr::zero(),
+        Fr::zero(),
+        &shape.matrices,
+        shape.instance,
+        shape.constraints,
+        &assignment,
+    )
+    .map_err(|e| ProveError::Prover(e.to_string()))?;
     progress.finish();
     if !verify(keys, &witness, &proof) {
         return Err(ProveError::Unsatisfied);

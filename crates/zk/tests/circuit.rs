@@ -578,3 +578,38 @@ mod agreement {
         }
     }
 }
+
+/// `prover::prove` computes the witness without building the constraint system and proves
+/// against the R1CS matrices of a setup-mode synthesis, without re-randomization: its proof is
+/// exactly the one arkworks builds from the full constraint system with `r = s = 0`, and a
+/// witness that breaks a rule gets no proof.
+#[test]
+fn the_prover_matches_arkworks_and_refuses_an_unsatisfied_witness() {
+    use ark_groth16::Groth16;
+    use tribunal_zk::prover::{ProveError, prepare, prove};
+
+    let (mut state, users, _) = setup();
+    let stf = StfConfig::new(CHAIN).with_depths(6, 3);
+    let cfg = CircuitConfig::for_stf(&stf, 2);
+    let keys = tribunal_zk::keys::dev_setup(&cfg).unwrap();
+    let txs = vec![
+        transfer(&users, 0, 1, 5, 0),
+        Tx::Withdraw(users[3].withdraw(CHAIN, Address::repeat_byte(0xaa), 300, 0)),
+    ];
+    let batch = Batch { chain_id: CHAIN, number: BatchNumber(1), txs };
+    let out = execute_batch(&mut state, &batch).unwrap();
+    let blob = &tribunal_da::encode_blobs(&batch.encode()).unwrap()[0];
+    let w = BatchWitness::new(&cfg, &batch, &out, blob).unwrap();
+
+    let ours = prove(&keys, w.clone()).unwrap();
+    let circuit = BatchCircuit { config: cfg, witness: Some(w.clone()) };
+    let theirs =
+        Groth16::<ark_bn254::Bn254>::create_proof_with_reduction_no_zk(circuit, &keys.pk).unwrap();
+    assert_eq!(ours.proof, theirs);
+    assert!(format!("{:?}", prepare(&keys).unwrap()).len() < 200, "Debug prints counts only");
+
+    let mut wrong = w;
+    wrong.claim.post_root = tribunal_primitives::StateRoot(Fr::from(1u64));
+    wrong.open(blob).unwrap();
+    assert!(matches!(prove(&keys, wrong), Err(ProveError::Unsatisfied)));
+}
