@@ -330,6 +330,17 @@ impl<L: L1 + 'static> Node<L> {
         let held =
             config.tee_hold_for_zk.filter(|_| both).map(|wait| (HeldAttestations::default(), wait));
         if let (true, Some(zk_keys)) = (s.zk, zk_keys) {
+            // Each circuit's R1CS matrices, built in the background from the smallest up, so
+            // that no batch's proof waits for them (a proof needing them first waits instead of
+            // building them twice).
+            let circuits = zk_keys.clone();
+            tokio::task::spawn_blocking(move || {
+                for keys in circuits.iter() {
+                    if let Err(e) = tribunal_zk::prover::prepare(keys) {
+                        tracing::error!(key = %keys.config.key_id(), error = %e, "R1CS matrices");
+                    }
+                }
+            });
             let mut zk = ZkProver::new(
                 sends.clone(),
                 config.inbox,

@@ -14,6 +14,7 @@ use ark_snark::SNARK;
 
 use crate::{
     circuit::BatchCircuit,
+    config::CircuitConfig,
     keys::Keys,
     progress::Progress,
     public::{claim_digest, public_input},
@@ -86,6 +87,8 @@ pub struct R1csShape {
     instance: usize,
     witness: usize,
     constraints: usize,
+    /// The circuit it was built for.
+    config: CircuitConfig,
 }
 
 impl std::fmt::Debug for R1csShape {
@@ -117,17 +120,41 @@ impl R1csShape {
             instance: cs.num_instance_variables(),
             witness: cs.num_witness_variables(),
             constraints: cs.num_constraints(),
+            config: keys.config,
         })
     }
 }
 
-/// Builds the R1CS matrices [`prove`] needs for `keys`' circuit, if no proof built them yet:
-/// seconds (about 4 s for 20 slots at depth 32), and memory for as long as `keys` lives.
+/// Builds the R1CS matrices [`prove`] needs for `keys`' circuit, if no proof built them yet,
+/// and keeps them with `keys` (and its clones) for as long as they live: 1.7, 3.6 and 5.6 s for
+/// 8, 20 and 32 slots at depth 32 (BENCHMARKS.md, with their memory).
 ///
 /// # Errors
-/// [`ProveError::Prover`] when the circuit cannot be synthesized (an invalid configuration).
+/// [`ProveError::Prover`] when the circuit cannot be synthesized (an invalid configuration), or
+/// when the matrices kept are another circuit's (`keys.config` changed after they were built).
 pub fn prepare(keys: &Keys) -> Result<Arc<R1csShape>, ProveError> {
-    keys.shape.get_or_init(|| R1csShape::of(keys).map(Arc::new)).clone().map_err(ProveError::Prover)
+    let shape = keys
+        .shape
+        .get_or_init(|| R1csShape::of(keys).map(Arc::new))
+        .clone()
+        .map_err(ProveError::Prover)?;
+    if shape.config != keys.config {
+        return Err(ProveError::Prover(format!(
+            "R1CS matrices of {} kept with keys for {}",
+            shape.config.key_id(),
+            keys.config.key_id()
+        )));
+    }
+    Ok(shape)
+}
+
+/// Whether `witness` satisfies `config`'s circuit, checked on the full constraint system: slow,
+/// for telling a wrong witness from keys that are not this circuit's after a proof failed.
+fn satisfied(config: CircuitConfig, witness: BatchWitness) -> bool {
+    let cs = ConstraintSystem::<Fr>::new_ref();
+    cs.set_optimization_goal(OptimizationGoal::Constraints);
+    BatchCircuit { config, witness: Some(witness) }.generate_constraints(cs.clone()).is_ok()
+        && cs.is_satisfied().unwrap_or(false)
 }
 
 /// Proves `witness` under `keys`, then checks the proof natively.
@@ -139,13 +166,15 @@ pub fn prepare(keys: &Keys) -> Result<Arc<R1csShape>, ProveError> {
 /// - The proof is not re-randomized (`r = s = 0`), which skips the multi-scalar multiplication
 ///   of B in G1. A proof then need not hide its witness, and here it has nothing to hide: every
 ///   value in it follows from public data (the blob, the inbox's queue and the state the posted
-///   batches built). Soundness does not depend on the prover's randomness (Groth16, EUROCRYPT
-///   2016, §3).
+///   batches built). Knowledge soundness holds for every prover strategy, whatever
+///   randomness it uses (Groth, "On the Size of Pairing-based Non-interactive Arguments",
+///   EUROCRYPT 2016), and the verifier is unchanged.
 ///
 /// # Errors
-/// [`ProveError::WrongKeys`], [`ProveError::Prover`] (also when the circuit's shape under the
-/// witness differs from the keys'), or [`ProveError::Unsatisfied`] when the witness is not a
-/// valid execution (the proof would not verify).
+/// [`ProveError::WrongKeys`]; [`ProveError::Prover`], also when the circuit under the witness
+/// has another shape than its matrices, or when a satisfied witness's proof does not verify
+/// (keys that are not this circuit's, such as a stale key file); or [`ProveError::Unsatisfied`]
+/// when the witness is not a valid execution.
 pub fn prove(keys: &Keys, witness: BatchWitness) -> Result<BatchProof, ProveError> {
     if witness.config != keys.config || witness.slots.len() != keys.config.batch_size {
         return Err(ProveError::WrongKeys {
@@ -196,6 +225,13 @@ pub fn prove(keys: &Keys, witness: BatchWitness) -> Result<BatchProof, ProveErro
     .map_err(|e| ProveError::Prover(e.to_string()))?;
     progress.finish();
     if !verify(keys, &witness, &proof) {
+        if satisfied(keys.config, witness) {
+            return Err(ProveError::Prover(format!(
+                "a satisfied witness's proof does not verify: the keys are not those of {}'s \
+                 circuit (a stale key file?)",
+                keys.config.key_id()
+            )));
+        }
         return Err(ProveError::Unsatisfied);
     }
     Ok(BatchProof { proof, witness })

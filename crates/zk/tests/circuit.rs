@@ -608,8 +608,19 @@ fn the_prover_matches_arkworks_and_refuses_an_unsatisfied_witness() {
     assert_eq!(ours.proof, theirs);
     assert!(format!("{:?}", prepare(&keys).unwrap()).len() < 200, "Debug prints counts only");
 
-    let mut wrong = w;
+    let mut wrong = w.clone();
     wrong.claim.post_root = tribunal_primitives::StateRoot(Fr::from(1u64));
     wrong.open(blob).unwrap();
     assert!(matches!(prove(&keys, wrong), Err(ProveError::Unsatisfied)));
+
+    // Matrices kept for one circuit are never used for another's keys.
+    let mut other = keys.clone();
+    other.config.batch_size = 3;
+    assert!(matches!(prepare(&other), Err(ProveError::Prover(_))));
+    // A proving key that is not its verifying key's (a stale key file): a satisfied witness
+    // whose proof does not verify is the keys' fault, not the batch's.
+    let mut stale = keys;
+    stale.pvk =
+        tribunal_zk::keys::single_party_setup(&cfg, &mut ark_std::rand::thread_rng()).unwrap().pvk;
+    assert!(matches!(prove(&stale, w), Err(ProveError::Prover(m)) if m.contains("stale")));
 }

@@ -60,8 +60,17 @@ pub(super) fn accounts(
 
 /// Peak resident memory of this process, in MiB (Linux `VmHWM`).
 pub(super) fn peak_mib() -> Option<u64> {
+    status_mib("VmHWM:")
+}
+
+/// The process's resident memory now, in MiB (Linux `VmRSS`); `None` elsewhere.
+pub(super) fn rss_mib() -> Option<u64> {
+    status_mib("VmRSS:")
+}
+
+fn status_mib(field: &str) -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
     let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kib / 1024)
 }
