@@ -22,6 +22,7 @@
 //! | `mempool_by_sender` | (account, sequence number) | (): the mempool's index by sender, written with it |
 //! | `account_withdrawals` | (account, batch number, leaf index) | (): withdrawals by the account that made them |
 //! | `l1_gas` | (L1 block number, transaction hash) | execution gas of a transaction the node sent |
+//! | `undo` | batch number | the accounts the batch touched as they were before it (the last 256 batches), for [`Store::rewind_to`] |
 //!
 //! `meta` also keeps the provers' claim cursors (`cursor.zk`, `cursor.tee`): the next claim id
 //! each has to look at, so a restart does not re-handle claims it already settled.
@@ -64,6 +65,13 @@ const L1_BLOCKS: TableDefinition<'_, u64, [u8; 32]> = TableDefinition::new("l1_b
 /// L1 transactions a service sent for a claim: (service, claim id) → block number (8, BE) ‖
 /// block hash (32) ‖ calldata.
 const SENT: TableDefinition<'_, (&str, u64), &[u8]> = TableDefinition::new("sent");
+/// Per batch: the accounts it touched as they were before it, for [`Store::rewind_to`]: per
+/// account its index (4, BE), 1 if it existed (else 0), and its packed row (56; zeros if not).
+/// Kept for the last [`UNDO_BATCHES`] batches.
+const UNDO: TableDefinition<'_, u64, &[u8]> = TableDefinition::new("undo");
+/// Batches whose undo rows are kept.
+pub const UNDO_BATCHES: u64 = 256;
+const UNDO_ENTRY: usize = 4 + 1 + 56;
 /// Gas used by the node's own L1 transactions, from their receipts: (block number, transaction
 /// hash) → gas.
 const L1_GAS: TableDefinition<'_, (u64, [u8; 32]), u64> = TableDefinition::new("l1_gas");
@@ -107,6 +115,13 @@ pub enum StoreError {
     /// Stored data does not decode or does not agree with itself.
     #[error("corrupt store: {0}")]
     Corrupt(String),
+    /// A rewind to before `batch` is not possible: its undo rows are gone (older than
+    /// [`UNDO_BATCHES`], or written by a version that kept none).
+    #[error("cannot rewind past batch {batch:?}: no undo rows")]
+    NoUndo {
+        /// The batch without undo rows.
+        batch: BatchNumber,
+    },
     /// The loaded tree's root differs from the root recorded for the head batch.
     #[error("root of loaded state differs from the root recorded for batch {batch:?}")]
     RootMismatch {
@@ -505,6 +520,18 @@ impl Store {
             }
             let mut accounts = tx.open_table(ACCOUNTS).map_err(StoreError::db)?;
             let mut nodes = tx.open_table(NODES).map_err(StoreError::db)?;
+            let mut undo = tx.open_table(UNDO).map_err(StoreError::db)?;
+            let mut before = Vec::new();
+            for index in output.touched_accounts() {
+                let prior = accounts.get(index.0).map_err(StoreError::db)?.map(|v| v.value());
+                before.extend_from_slice(&index.0.to_be_bytes());
+                before.push(u8::from(prior.is_some()));
+                before.extend_from_slice(&prior.unwrap_or([0; 56]));
+            }
+            undo.insert(batch.number.0, before.as_slice()).map_err(StoreError::db)?;
+            if let Some(old) = batch.number.0.checked_sub(UNDO_BATCHES) {
+                undo.remove(old).map_err(StoreError::db)?;
+            }
             let empty = tribunal_stf::tree::empty_subtree_roots(state.config().account_depth);
             for index in output.touched_accounts() {
                 let account = state.account(index).ok_or_else(|| {
@@ -538,6 +565,125 @@ impl Store {
         tx.commit().map_err(StoreError::db)?;
         tracing::debug!(target: "tribunal::store", batch = batch.number.0, "committed batch");
         Ok(())
+    }
+
+    /// Rewinds the store to batch `to`, undoing every batch after it in one write transaction:
+    /// their accounts (from the undo rows) and tree nodes, their batch, roots, withdrawals and
+    /// skipped rows, and their L1 messages' locations. Their sequencer transactions go back to the
+    /// front of the mempool, in batch order and before what was pending (renumbered), marked
+    /// pending again; the sequencer re-checks them when it seals. Returns those transactions.
+    ///
+    /// For a reorg that dropped L1 messages a sealed but unposted batch consumed: the batches
+    /// after `to` are then re-derived from the new L1 queue. Nothing is written on an error.
+    ///
+    /// # Errors
+    /// [`StoreError::NotNext`] when `to` is past the head; [`StoreError::NoUndo`] when a batch
+    /// after `to` has no undo rows; [`StoreError::RootMismatch`] when the undone accounts do not
+    /// give batch `to`'s recorded root (nothing is written then either).
+    pub fn rewind_to(&self, to: BatchNumber) -> Result<Vec<Tx>, StoreError> {
+        let head = self.head()?;
+        if to.0 > head.0 {
+            return Err(StoreError::NotNext { head, got: to });
+        }
+        let record = self
+            .batch_record(to)?
+            .ok_or_else(|| StoreError::Corrupt(format!("no roots for batch {}", to.0)))?;
+        let w = self.db.begin_write().map_err(StoreError::db)?;
+        let requeued = {
+            let mut accounts = w.open_table(ACCOUNTS).map_err(StoreError::db)?;
+            let mut undo = w.open_table(UNDO).map_err(StoreError::db)?;
+            for n in (to.0 + 1..=head.0).rev() {
+                let row = undo
+                    .remove(n)
+                    .map_err(StoreError::db)?
+                    .ok_or(StoreError::NoUndo { batch: BatchNumber(n) })?;
+                let row = row.value();
+                if row.len() % UNDO_ENTRY != 0 {
+                    return Err(StoreError::Corrupt(format!("undo row of batch {n}")));
+                }
+                for e in row.chunks_exact(UNDO_ENTRY) {
+                    let index = u32::from_be_bytes(e[..4].try_into().expect("4 bytes"));
+                    if e[4] == 1 {
+                        let bytes: [u8; 56] = e[5..].try_into().expect("56 bytes");
+                        accounts.insert(index, bytes).map_err(StoreError::db)?;
+                    } else {
+                        accounts.remove(index).map_err(StoreError::db)?;
+                    }
+                }
+            }
+            // The tree of the undone accounts, checked against the recorded root, replaces the
+            // stored nodes.
+            let mut restored = Vec::new();
+            for row in accounts.iter().map_err(StoreError::db)? {
+                let (k, v) = row.map_err(StoreError::db)?;
+                restored.push((AccountIndex(k.value()), decode_account(k.value(), &v.value())?));
+            }
+            let state = State::from_accounts(self.config, to, restored)
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            if state.root() != record.post_root {
+                return Err(StoreError::RootMismatch { batch: to });
+            }
+            let mut nodes = w.open_table(NODES).map_err(StoreError::db)?;
+            nodes.retain(|_, _| false).map_err(StoreError::db)?;
+            for (l, i, v) in state.tree().stored_nodes() {
+                nodes.insert(node_key(l, i), fr_to_be_bytes(&v)).map_err(StoreError::db)?;
+            }
+            // The undone batches' rows.
+            let mut batches = w.open_table(BATCHES).map_err(StoreError::db)?;
+            let mut txs = w.open_table(TXS).map_err(StoreError::db)?;
+            let mut requeued = Vec::new();
+            for n in to.0 + 1..=head.0 {
+                let Some(bytes) = batches.remove(n).map_err(StoreError::db)? else { continue };
+                let batch = decode_batch(bytes.value())
+                    .map_err(|e| StoreError::Corrupt(format!("batch {n}: {e}")))?;
+                for t in batch.txs {
+                    if matches!(t, Tx::Transfer(_) | Tx::Withdraw(_)) {
+                        txs.insert(tx_hash(&t).0, TX_PENDING).map_err(StoreError::db)?;
+                        requeued.push(t);
+                    } else {
+                        txs.remove(tx_hash(&t).0).map_err(StoreError::db)?;
+                    }
+                }
+            }
+            let after = to.0 + 1..=head.0;
+            let mut roots = w.open_table(ROOTS).map_err(StoreError::db)?;
+            roots.retain_in(after.clone(), |_, _| false).map_err(StoreError::db)?;
+            let mut withdrawals = w.open_table(WITHDRAWALS).map_err(StoreError::db)?;
+            withdrawals.retain_in(after.clone(), |_, _| false).map_err(StoreError::db)?;
+            let mut skipped = w.open_table(SKIPPED).map_err(StoreError::db)?;
+            skipped.retain_in(after, |_, _| false).map_err(StoreError::db)?;
+            let mut by_account = w.open_table(ACCOUNT_WITHDRAWALS).map_err(StoreError::db)?;
+            by_account.retain(|(_, n, _), ()| n <= to.0).map_err(StoreError::db)?;
+            // The mempool: the undone transactions first, then what was pending.
+            let mut mempool = w.open_table(MEMPOOL).map_err(StoreError::db)?;
+            let mut pending = Vec::new();
+            for row in mempool.iter().map_err(StoreError::db)? {
+                pending.push(row.map_err(StoreError::db)?.1.value().to_vec());
+            }
+            mempool.retain(|_, _| false).map_err(StoreError::db)?;
+            let mut by_sender = w.open_table(MEMPOOL_BY_SENDER).map_err(StoreError::db)?;
+            by_sender.retain(|_, ()| false).map_err(StoreError::db)?;
+            let mut meta = w.open_table(META).map_err(StoreError::db)?;
+            let mut seq = meta.get(NEXT_TX).map_err(StoreError::db)?.map_or(0, |v| v.value());
+            let undone = requeued.iter().map(|t| {
+                let mut bytes = Vec::new();
+                encode_tx(t, &mut bytes);
+                bytes
+            });
+            for bytes in undone.chain(pending) {
+                mempool.insert(seq, bytes.as_slice()).map_err(StoreError::db)?;
+                if let Some(from) = sender(&bytes) {
+                    by_sender.insert((from, seq), ()).map_err(StoreError::db)?;
+                }
+                seq += 1;
+            }
+            meta.insert(NEXT_TX, seq).map_err(StoreError::db)?;
+            meta.insert(HEAD, to.0).map_err(StoreError::db)?;
+            requeued
+        };
+        w.commit().map_err(StoreError::db)?;
+        tracing::warn!(target: "tribunal::store", from = head.0, to = to.0, "rewound the store");
+        Ok(requeued)
     }
 
     /// The stored batch `number`, if any.

@@ -140,3 +140,62 @@ fn refused_commits_write_nothing_and_config_is_checked() {
     let reopened = Store::open(&path, config()).unwrap();
     assert_eq!(replay_matches(&reopened), BatchNumber(1));
 }
+
+/// A rewind undoes the batches after its target in one write: their accounts (a new one
+/// included), tree nodes and rows are gone, the state is the target's again, their L1 messages
+/// are forgotten, and their sequencer transactions are pending again at the front of the
+/// mempool, before what was pending. The next batch then commits on top of the target.
+#[test]
+fn a_rewind_undoes_batches_and_requeues_their_sequencer_transactions() {
+    use tribunal_node::store::TxLocation;
+    use tribunal_primitives::{AccountIndex, PrivateKey, Wei, tx::Deposit};
+
+    let dir = tempfile::tempdir().unwrap();
+    let (genesis, users) = genesis();
+    let store = Store::create_with_genesis(&dir.path().join("node.redb"), &genesis).unwrap();
+    let mut state = store.load_state().unwrap();
+    let chain = config().chain_id;
+    let newcomer = Tx::Deposit(Deposit {
+        to: AccountIndex(100),
+        pubkey: PrivateKey::from_bytes([9; 32]).public_key().to_bytes(),
+        amount: Wei(50),
+    });
+    let t1 = Tx::Transfer(users[0].transfer(chain, users[1].index, 5, 0));
+    let t2 = Tx::Transfer(users[1].transfer(chain, users[2].index, 7, 0));
+    let t3 = Tx::Withdraw(users[2].withdraw(chain, tribunal_primitives::Address::ZERO, 3, 0));
+    let t4 = Tx::Transfer(users[3].transfer(chain, users[0].index, 1, 0));
+    for txs in [vec![t1], vec![newcomer, t2], vec![t3]] {
+        let batch = Batch { chain_id: chain, number: BatchNumber(state.head().0 + 1), txs };
+        let out = execute_batch(&mut state, &batch).unwrap();
+        store.commit_batch(&state, &batch, &out).unwrap();
+    }
+    store.push_tx(&t4).unwrap();
+    let before = store.batch_record(BatchNumber(1)).unwrap().unwrap();
+
+    assert!(matches!(store.rewind_to(BatchNumber(4)), Err(StoreError::NotNext { .. })));
+    assert_eq!(store.rewind_to(BatchNumber(1)).unwrap(), vec![t2, t3]);
+
+    assert_eq!(store.head().unwrap(), BatchNumber(1));
+    let loaded = store.load_state().unwrap();
+    assert_eq!(loaded.root(), before.post_root);
+    assert_eq!(loaded.account(AccountIndex(100)), None, "the deposit's account is undone");
+    for n in [2, 3] {
+        assert!(store.batch(BatchNumber(n)).unwrap().is_none());
+        assert!(store.batch_record(BatchNumber(n)).unwrap().is_none());
+    }
+    let pending: Vec<Tx> = store.mempool().unwrap().into_iter().map(|(_, t)| t).collect();
+    assert_eq!(pending, vec![t2, t3, t4]);
+    let location = |t: &Tx| store.tx_location(tribunal_node::sequencer::tx_hash(t)).unwrap();
+    assert_eq!(location(&t2), Some(TxLocation::Pending));
+    assert_eq!(location(&newcomer), None, "an undone L1 message is forgotten");
+    assert!(matches!(location(&t1), Some(TxLocation::Sealed { .. })));
+
+    // The chain goes on from the target, and the rewind survives a reopen.
+    drop(store);
+    let store = Store::open(&dir.path().join("node.redb"), config()).unwrap();
+    let mut state = store.load_state().unwrap();
+    let batch = Batch { chain_id: chain, number: BatchNumber(2), txs: vec![t2] };
+    let out = execute_batch(&mut state, &batch).unwrap();
+    store.commit_batch(&state, &batch, &out).unwrap();
+    assert_eq!(replay_matches(&store), BatchNumber(2));
+}
