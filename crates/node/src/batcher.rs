@@ -41,6 +41,14 @@ pub enum BatcherError {
     /// Blob encoding or fee quoting failed.
     #[error("blobs: {0}")]
     Blobs(String),
+    /// Right before sending, batch `batch` was no longer what was read (the sequencer rewound
+    /// it after an L1 reorg), or the inbox's queue no longer holds the messages it consumed:
+    /// nothing was sent; the next poll posts what the store holds then.
+    #[error("batch {batch} changed under the batcher (an L1 reorg rewound it); not posted")]
+    Moved {
+        /// The batch.
+        batch: u64,
+    },
     /// The inbox holds a batch this node did not seal: another poster (forced inclusion)
     /// posted it. The node must re-sync from L1.
     #[error("inbox is at batch {inbox}, beyond this node's head {head}")]
@@ -112,6 +120,18 @@ impl<L: L1> Batcher<L> {
             .await
             .map_err(|e| BatcherError::Blobs(e.to_string()))?
             .map_err(|e| BatcherError::Blobs(e.to_string()))?;
+        // The sequencer may have rewound this batch meanwhile (a reorg dropped L1 messages it
+        // consumed): post only the batch the store still holds, on the queue it was sealed on.
+        let still = self.store.batch_record(n)?;
+        let queue = view(&self.l1, self.inbox, Inbox::accAtCall { _index: record.queue_consumed })
+            .await
+            .ok();
+        let sealed_on = alloy_primitives::B256::from(tribunal_primitives::field::fr_to_be_bytes(
+            &record.queue_after.0,
+        ));
+        if still != Some(record) || queue != Some(sealed_on) {
+            return Err(BatcherError::Moved { batch: n.0 });
+        }
         let call = Inbox::postBatchCall { _batchNumber: n.0, _queueEnd: record.queue_consumed };
         let tx = L1Tx::call(self.inbox, call.abi_encode())
             .with_sidecar(sidecar)

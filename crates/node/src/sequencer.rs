@@ -83,9 +83,10 @@ pub enum SealError {
     #[error(transparent)]
     Store(#[from] StoreError),
     /// After an L1 reorg, the inbox's queue no longer holds the L1 messages the sealed batches
-    /// consumed (the reorg went deeper than `l1_confirmations`). The sequencer stops sealing:
-    /// its batches would execute other messages on L1 than here, and an operator must re-derive
-    /// them.
+    /// consumed (the reorg went deeper than `l1_confirmations`), and the batches cannot be
+    /// re-derived: a posted batch consumed them (L1 holds a batch this node would execute
+    /// differently), or the store has no undo rows that far back. The sequencer stops sealing
+    /// until an operator re-derives the batches. Unposted batches are re-derived instead.
     #[error(
         "CRITICAL: the inbox's queue accumulator after {consumed} messages is not the one the \
          sealed batches consumed; sealing stops until an operator re-derives the batches"
@@ -393,6 +394,16 @@ impl<L: L1> Sequencer<L> {
             Err(e) => return Err(e.into()),
         };
         if on_l1 != Some(B256::from(fr_to_be_bytes(&acc.0))) {
+            if let Some(to) = self.rederive_point().await? {
+                match self.rewind_to(to) {
+                    Ok(()) => return Ok(()),
+                    // Batches sealed before undo rows were kept: only the halt is left.
+                    Err(SealError::Store(StoreError::NoUndo { batch })) => {
+                        tracing::error!(batch = batch.0, "no undo rows to re-derive from");
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
             metrics::gauge!("tribunal_sequencer_queue_diverged").set(1.0);
             tracing::error!(
                 consumed,
@@ -402,6 +413,58 @@ impl<L: L1> Sequencer<L> {
         }
         self.lock().check_queue = false;
         self.store.handled_fork("sequencer")?;
+        Ok(())
+    }
+
+    /// The last sealed batch whose consumed L1 queue prefix the inbox still has, when every batch
+    /// after it is unposted: the batches after it can be sealed again on the new queue. `None`
+    /// when a posted batch's queue diverged (L1 holds a batch this node can no longer execute:
+    /// only a critical halt is left).
+    async fn rederive_point(&self) -> Result<Option<BatchNumber>, SealError> {
+        let posted = view(&self.l1, self.inbox, Inbox::latestBatchCall {}).await?;
+        let head = self.lock().state.head();
+        for n in (posted..=head.0).rev() {
+            let record = self
+                .store
+                .batch_record(BatchNumber(n))?
+                .ok_or_else(|| StoreError::Corrupt(format!("no record of sealed batch {n}")))?;
+            let index = record.queue_consumed;
+            let on_l1 = match view(&self.l1, self.inbox, Inbox::accAtCall { _index: index }).await {
+                Ok(acc) => Some(acc),
+                Err(L1Error::Revert(_)) => None,
+                Err(e) => return Err(e.into()),
+            };
+            if on_l1 == Some(B256::from(fr_to_be_bytes(&record.queue_after.0))) {
+                return Ok((n < head.0).then_some(BatchNumber(n)));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Rewinds to sealed batch `to` ([`Store::rewind_to`]): the state is `to`'s again, the L1
+    /// messages are read again from the inbox, and the undone batches' sequencer transactions
+    /// lead the mempool, to be sealed again (or dropped by the usual checks).
+    fn rewind_to(&self, to: BatchNumber) -> Result<(), SealError> {
+        let mut inner = self.lock();
+        let from = inner.state.head();
+        let requeued = self.store.rewind_to(to)?;
+        inner.state = self.store.load_state()?;
+        inner.queued.clear();
+        inner.from_block = 0;
+        inner.pending.clear();
+        let mempool = self.store.mempool()?;
+        inner.count(mempool.iter().map(|(_, t)| t), false);
+        inner.oldest = (!mempool.is_empty()).then(Instant::now);
+        inner.check_queue = false;
+        drop(inner);
+        self.store.handled_fork("sequencer")?;
+        metrics::counter!("tribunal_sequencer_rewinds_total").increment(1);
+        tracing::warn!(
+            from = from.0,
+            to = to.0,
+            requeued = requeued.len(),
+            "a reorg dropped L1 messages unposted batches consumed: re-deriving them"
+        );
         Ok(())
     }
 

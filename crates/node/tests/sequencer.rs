@@ -364,12 +364,13 @@ fn one_sender_cannot_fill_the_mempool() {
 }
 
 /// L1 messages are taken only `l1_confirmations` deep, so a shallow reorg that drops a deposit
-/// leaves nothing sealed; a reorg deeper than that, which drops a deposit a batch consumed,
-/// stops sealing with `QueueDiverged` instead of sealing on a queue L1 no longer has.
+/// leaves nothing sealed; a reorg deeper than that, which drops a deposit an unposted batch
+/// consumed, rewinds the sequencer to the batch before, and the batch is sealed again on the new
+/// queue, after a restart too.
 #[test]
-fn deposits_are_taken_confirmed_and_a_deeper_reorg_stops_sealing() {
+fn deposits_are_taken_confirmed_and_a_deeper_reorg_re_derives_the_batch() {
     use tribunal_l1::L1Dev;
-    use tribunal_node::{follow::Reorgs, sequencer::SealError};
+    use tribunal_node::follow::Reorgs;
     run(async {
         let l1 = Arc::new(DevL1::with_reorg_window(16));
         let sys = System::deploy(&*l1).await;
@@ -401,21 +402,91 @@ fn deposits_are_taken_confirmed_and_a_deeper_reorg_stops_sealing() {
         let Tx::Deposit(d) = sealed.batch.txs[0] else { panic!("{:?}", sealed.batch.txs) };
         assert_eq!(d.pubkey, bob.public_key().to_bytes());
 
-        // A 4-block reorg drops bob's deposit after it was sealed: sealing stops, and says why.
+        // A 4-block reorg drops bob's deposit after it was sealed, before batch 1 was posted:
+        // the sequencer rewinds to genesis, and seals batch 1 again on what L1 now holds.
         let head = l1.head().await.unwrap().number;
         l1.reorg(4, &[]).await.unwrap();
         reorgs.publish(head - 3);
+        assert!(seq.poll(true).await.unwrap().is_none(), "nothing left to seal");
+        assert_eq!(store.head().unwrap(), BatchNumber(0), "batch 1 undone");
+        assert_eq!(seq.head().0, BatchNumber(0));
+        let (alice_again, carol) = (alice, PrivateKey::from_bytes([0xc0; 32]));
+        deposit_all(&sys, &[&carol, &alice_again]).await;
+        l1.mine().await.unwrap();
+        l1.mine().await.unwrap();
+        let sealed = seq.poll(true).await.unwrap().expect("batch 1 again");
+        assert_eq!(sealed.batch.number, BatchNumber(1));
+        let Tx::Deposit(d) = sealed.batch.txs[0] else { panic!("{:?}", sealed.batch.txs) };
+        assert_eq!(d.pubkey, carol.public_key().to_bytes(), "the new queue's first message");
+
+        // A restart in the middle of a reorg rewinds too: the follower kept it as unhandled.
+        let head = l1.head().await.unwrap().number;
+        l1.reorg(5, &[]).await.unwrap();
+        store.add_unhandled_fork(&["sequencer"], head - 4).unwrap();
+        drop(seq);
+        let seq = Sequencer::new(l1.clone(), sys.d.inbox, store.clone(), config).unwrap();
+        assert!(seq.poll(true).await.unwrap().is_none());
+        assert_eq!(store.head().unwrap(), BatchNumber(0), "after a restart too");
+    });
+}
+
+/// A reorg that leaves a posted batch on another L1 queue than the one it was sealed on (here:
+/// bob's deposit dropped, carol's and the post replayed after it, so the post consumes carol's)
+/// cannot be re-derived: L1 holds a batch this node would execute differently. Sealing stops
+/// with `QueueDiverged`, a critical alert, and nothing is undone.
+#[test]
+fn a_posted_batch_on_a_diverged_queue_stops_sealing() {
+    use tribunal_l1::L1Dev;
+    use tribunal_node::{follow::Reorgs, sequencer::SealError};
+    run(async {
+        let l1 = Arc::new(DevL1::with_reorg_window(16));
+        let sys = System::deploy(&*l1).await;
+        let (_dir, store) = temp_store();
+        let config = SequencerConfig { l1_confirmations: 0, max_wait: Duration::ZERO, ..config() };
+        let reorgs = Reorgs::default();
+        let seq = Sequencer::new(l1.clone(), sys.d.inbox, store.clone(), config)
+            .unwrap()
+            .with_reorgs(reorgs.clone());
+        let (bob, carol) = (PrivateKey::from_bytes([0xb0; 32]), PrivateKey::from_bytes([0xc0; 32]));
+        deposit_all(&sys, &[&bob]).await;
+        let sealed = seq.poll(true).await.unwrap().expect("bob's deposit");
+        let post = sys.post(&sys.sequencer, &sealed.batch, 1).await.unwrap();
+        let call = Inbox::depositCall { _pubkey: carol.public_key().to_bytes().into() };
+        let carols = sys.send(&sys.stranger, sys.d.inbox, call, U256::from(ETH)).await.unwrap();
+        let fork = post.block_number - 1;
+        l1.reorg(3, &[carols.tx_hash, post.tx_hash]).await.unwrap();
+        reorgs.publish(fork);
+        let latest: u64 = sys.view(sys.d.inbox, Inbox::latestBatchCall {}).await;
+        assert_eq!(latest, 1, "the post landed again, on carol's deposit");
+
         let err = seq.poll(true).await.unwrap_err();
         assert!(matches!(err, SealError::QueueDiverged { consumed: 1 }), "{err}");
         assert!(seq.poll(true).await.is_err(), "and stays stopped");
-        assert_eq!(store.head().unwrap(), BatchNumber(1), "nothing else sealed");
+        assert_eq!(store.head().unwrap(), BatchNumber(1), "nothing undone");
+    });
+}
 
-        // A restart does not forget it: the follower kept the reorg as unhandled.
-        store.add_unhandled_fork(&["sequencer"], head - 3).unwrap();
-        drop(seq);
+/// The batcher never posts a batch on a queue L1 no longer holds: between a reorg and the
+/// sequencer's rewind, the batch that consumed a dropped deposit is refused before sending
+/// (`BatcherError::Moved`), and nothing reaches the inbox.
+#[test]
+fn the_batcher_does_not_post_a_batch_whose_messages_a_reorg_dropped() {
+    use tribunal_l1::L1Dev;
+    use tribunal_node::batcher::BatcherError;
+    run(async {
+        let l1 = Arc::new(DevL1::with_reorg_window(16));
+        let sys = System::deploy(&*l1).await;
+        let (_dir, store) = temp_store();
+        let config = SequencerConfig { l1_confirmations: 0, max_wait: Duration::ZERO, ..config() };
         let seq = Sequencer::new(l1.clone(), sys.d.inbox, store.clone(), config).unwrap();
-        let err = seq.poll(true).await.unwrap_err();
-        assert!(matches!(err, SealError::QueueDiverged { .. }), "after a restart too: {err}");
+        deposit_all(&sys, &[&PrivateKey::from_bytes([0xb0; 32])]).await;
+        seq.poll(true).await.unwrap().expect("the deposit");
+        l1.reorg(1, &[]).await.unwrap();
+        let batcher = Batcher::new(l1.clone(), sys.d.inbox, store.clone(), sys.sequencer.clone());
+        let err = batcher.poll().await.unwrap_err();
+        assert!(matches!(err, BatcherError::Moved { batch: 1 }), "{err}");
+        let latest: u64 = sys.view(sys.d.inbox, Inbox::latestBatchCall {}).await;
+        assert_eq!(latest, 0);
     });
 }
 
