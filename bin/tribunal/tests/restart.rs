@@ -416,7 +416,7 @@ fn killed_node_resumes_without_losing_or_repeating_anything() {
     .unwrap();
     // Each call, with what it does once per batch (`postBatch`, `propose`) or per claim.
     let once = [
-        ("postBatch(uint64,uint64)", &["post"][..]),
+        ("postBatch(uint64,uint64,bytes32)", &["post"][..]),
         ("propose(uint64,bytes32,bytes32,bytes32,bytes32)", &["proposal"][..]),
         ("proveZk(uint256,bytes)", &["ZK proof"][..]),
         ("attestTee(uint256,bytes)", &["TEE attestation"][..]),

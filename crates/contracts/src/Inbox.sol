@@ -165,6 +165,9 @@ contract Inbox {
     error Inbox_BlobCount(uint256 count);
     /// @notice The batch's queue end is before the queue head or past the queue.
     error Inbox_BadQueueEnd(uint64 queueEnd, uint64 head, uint64 length);
+    /// @notice The queue's accumulator at `_queueEnd` is not the one the batch was sealed on: an
+    ///         L1 reorg changed the messages below it since (a stale post).
+    error Inbox_QueueMoved(bytes32 expected, bytes32 onChain);
     /// @notice The message at `index` is overdue since `dueAt` and must be in this batch.
     error Inbox_ForcedInclusionDue(uint64 index, uint64 dueAt);
     /// @notice A batch consumes at most `MAX_BATCH_TXS` L1 messages.
@@ -239,7 +242,10 @@ contract Inbox {
     /// @param _batchNumber Must be `latestBatch + 1`.
     /// @param _queueEnd Queue index one past the batch's last L1 message: at most `MAX_BATCH_TXS`
     ///        messages, and every overdue message below it unless there are that many.
-    function postBatch(uint64 _batchNumber, uint64 _queueEnd) external {
+    /// @param _queueAcc The queue accumulator after `_queueEnd` messages that the batch was sealed
+    ///        on (`accAt(_queueEnd)`): a post sent before an L1 reorg changed the queue reverts
+    ///        instead of landing on messages its batch never executed.
+    function postBatch(uint64 _batchNumber, uint64 _queueEnd, bytes32 _queueAcc) external {
         uint64 head = queueHead;
         uint64 length = uint64(queue.length);
         if (msg.sender != SEQUENCER && !(head < length && _overdue(head))) revert Inbox_NotSequencer(msg.sender);
@@ -247,6 +253,8 @@ contract Inbox {
         if (_batchNumber != expected) revert Inbox_NotNextBatch(expected, _batchNumber);
         if (_queueEnd < head || _queueEnd > length) revert Inbox_BadQueueEnd(_queueEnd, head, length);
         if (_queueEnd - head > MAX_BATCH_TXS) revert Inbox_TooManyMessages(_queueEnd - head);
+        bytes32 acc = accAt(_queueEnd);
+        if (acc != _queueAcc) revert Inbox_QueueMoved(_queueAcc, acc);
         if (_queueEnd < length && _queueEnd - head < MAX_BATCH_TXS && _overdue(_queueEnd)) {
             revert Inbox_ForcedInclusionDue(_queueEnd, queue[_queueEnd].enqueuedAt + FORCED_INCLUSION_DELAY_SECONDS);
         }

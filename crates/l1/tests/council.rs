@@ -271,7 +271,13 @@ fn the_council_has_no_power_beyond_its_allowlist() {
         let attempts: Vec<(Address, Bytes)> = vec![
             (
                 Address::repeat_byte(9),
-                Inbox::postBatchCall { _batchNumber: 1, _queueEnd: 0 }.abi_encode().into(),
+                Inbox::postBatchCall {
+                    _batchNumber: 1,
+                    _queueEnd: 0,
+                    _queueAcc: alloy_primitives::B256::ZERO,
+                }
+                .abi_encode()
+                .into(),
             ),
             (
                 s.registry,

@@ -71,9 +71,16 @@ async fn suite(l1: &(impl L1Dev + 'static)) {
     let b1 = batch(1);
     let sidecar = sidecar_7594(encode_blobs(&b1.encode()).unwrap()).unwrap();
     let hashes: Vec<B256> = sidecar.versioned_hashes().collect();
-    let post =
-        L1Tx::call(inbox, Inbox::postBatchCall { _batchNumber: 1, _queueEnd: 0 }.abi_encode())
-            .with_sidecar(sidecar.clone());
+    let post = L1Tx::call(
+        inbox,
+        Inbox::postBatchCall {
+            _batchNumber: 1,
+            _queueEnd: 0,
+            _queueAcc: alloy_primitives::B256::ZERO,
+        }
+        .abi_encode(),
+    )
+    .with_sidecar(sidecar.clone());
     let receipt = l1.send(sequencer, post).await.unwrap();
     let event = receipt
         .logs
@@ -115,8 +122,16 @@ async fn suite(l1: &(impl L1Dev + 'static)) {
     let err = l1
         .send(
             stranger,
-            L1Tx::call(inbox, Inbox::postBatchCall { _batchNumber: 2, _queueEnd: 0 }.abi_encode())
-                .with_sidecar(sidecar.clone()),
+            L1Tx::call(
+                inbox,
+                Inbox::postBatchCall {
+                    _batchNumber: 2,
+                    _queueEnd: 0,
+                    _queueAcc: alloy_primitives::B256::ZERO,
+                }
+                .abi_encode(),
+            )
+            .with_sidecar(sidecar.clone()),
         )
         .await
         .unwrap_err();
@@ -129,8 +144,16 @@ async fn suite(l1: &(impl L1Dev + 'static)) {
     let err = l1
         .send(
             sequencer,
-            L1Tx::call(inbox, Inbox::postBatchCall { _batchNumber: 3, _queueEnd: 0 }.abi_encode())
-                .with_sidecar(sidecar.clone()),
+            L1Tx::call(
+                inbox,
+                Inbox::postBatchCall {
+                    _batchNumber: 3,
+                    _queueEnd: 0,
+                    _queueAcc: alloy_primitives::B256::ZERO,
+                }
+                .abi_encode(),
+            )
+            .with_sidecar(sidecar.clone()),
         )
         .await
         .unwrap_err();
@@ -141,7 +164,15 @@ async fn suite(l1: &(impl L1Dev + 'static)) {
     let err = l1
         .send(
             sequencer,
-            L1Tx::call(inbox, Inbox::postBatchCall { _batchNumber: 2, _queueEnd: 0 }.abi_encode()),
+            L1Tx::call(
+                inbox,
+                Inbox::postBatchCall {
+                    _batchNumber: 2,
+                    _queueEnd: 0,
+                    _queueAcc: alloy_primitives::B256::ZERO,
+                }
+                .abi_encode(),
+            ),
         )
         .await
         .unwrap_err();
@@ -153,7 +184,11 @@ async fn suite(l1: &(impl L1Dev + 'static)) {
     // poster could push it onto the slow path. Refused.
     let two = sidecar_7594(encode_blobs(&vec![7u8; 130_000]).unwrap()).unwrap();
     assert_eq!(two.blobs.len(), 2);
-    let call = Inbox::postBatchCall { _batchNumber: 2, _queueEnd: 0 };
+    let call = Inbox::postBatchCall {
+        _batchNumber: 2,
+        _queueEnd: 0,
+        _queueAcc: alloy_primitives::B256::ZERO,
+    };
     let err = l1
         .send(sequencer, L1Tx::call(inbox, call.abi_encode()).with_sidecar(two))
         .await
@@ -170,18 +205,33 @@ async fn suite(l1: &(impl L1Dev + 'static)) {
     let err = l1
         .send(
             sequencer,
-            L1Tx::call(inbox, Inbox::postBatchCall { _batchNumber: 2, _queueEnd: 0 }.abi_encode())
-                .with_sidecar(tampered),
+            L1Tx::call(
+                inbox,
+                Inbox::postBatchCall {
+                    _batchNumber: 2,
+                    _queueEnd: 0,
+                    _queueAcc: alloy_primitives::B256::ZERO,
+                }
+                .abi_encode(),
+            )
+            .with_sidecar(tampered),
         )
         .await
         .unwrap_err();
     assert!(matches!(err, L1Error::InvalidSidecar(_) | L1Error::InvalidTx(_)), "{err}");
 
     // A blob fee cap below the blob base fee is refused (the base fee is at least 1 wei).
-    let capped =
-        L1Tx::call(inbox, Inbox::postBatchCall { _batchNumber: 2, _queueEnd: 0 }.abi_encode())
-            .with_sidecar(sidecar_7594(encode_blobs(&batch(2).encode()).unwrap()).unwrap())
-            .with_max_fee_per_blob_gas(0);
+    let capped = L1Tx::call(
+        inbox,
+        Inbox::postBatchCall {
+            _batchNumber: 2,
+            _queueEnd: 0,
+            _queueAcc: alloy_primitives::B256::ZERO,
+        }
+        .abi_encode(),
+    )
+    .with_sidecar(sidecar_7594(encode_blobs(&batch(2).encode()).unwrap()).unwrap())
+    .with_max_fee_per_blob_gas(0);
     assert!(l1.send(sequencer, capped).await.is_err(), "a zero blob fee cap must be refused");
 
     // Time travel: seven days later.

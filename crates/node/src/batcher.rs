@@ -132,7 +132,11 @@ impl<L: L1> Batcher<L> {
         if still != Some(record) || queue != Some(sealed_on) {
             return Err(BatcherError::Moved { batch: n.0 });
         }
-        let call = Inbox::postBatchCall { _batchNumber: n.0, _queueEnd: record.queue_consumed };
+        let call = Inbox::postBatchCall {
+            _batchNumber: n.0,
+            _queueEnd: record.queue_consumed,
+            _queueAcc: sealed_on,
+        };
         let tx = L1Tx::call(self.inbox, call.abi_encode())
             .with_sidecar(sidecar)
             .with_max_fee_per_blob_gas(fee.max_fee_per_blob_gas);

@@ -397,11 +397,10 @@ impl<L: L1> Sequencer<L> {
             if let Some(to) = self.rederive_point().await? {
                 match self.rewind_to(to) {
                     Ok(()) => return Ok(()),
-                    // Batches sealed before undo rows were kept: only the halt is left.
-                    Err(SealError::Store(StoreError::NoUndo { batch })) => {
-                        tracing::error!(batch = batch.0, "no undo rows to re-derive from");
-                    }
-                    Err(e) => return Err(e),
+                    // No undo rows that far back (batches sealed before they were kept), or a
+                    // store that does not undo to the recorded root: only the halt is left, not
+                    // a retry at every poll.
+                    Err(e) => tracing::error!(to = to.0, error = %e, "cannot re-derive"),
                 }
             }
             metrics::gauge!("tribunal_sequencer_queue_diverged").set(1.0);

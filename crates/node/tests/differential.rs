@@ -132,7 +132,11 @@ async fn build_setup() -> Setup {
     let hashes: Vec<B256> = sidecar.versioned_hashes().collect();
     BLOBS_HASH.get_or_init(|| keccak256(hashes[0]));
     for n in 1..=3 {
-        let call = Inbox::postBatchCall { _batchNumber: n, _queueEnd: 0 };
+        let call = Inbox::postBatchCall {
+            _batchNumber: n,
+            _queueEnd: 0,
+            _queueAcc: alloy_primitives::B256::ZERO,
+        };
         l1.send(&signers[0], L1Tx::call(d.inbox, call.abi_encode()).with_sidecar(sidecar.clone()))
             .await
             .unwrap();

@@ -1046,7 +1046,8 @@ fn posted_garbage_is_skipped_and_the_right_claim_wins() {
         bytes[31 + 124] = 0x7f;
         let sidecar =
             tribunal_da::sidecar_7594(tribunal_da::encode_blobs(&bytes).unwrap()).unwrap();
-        let call = Inbox::postBatchCall { _batchNumber: 2, _queueEnd: 2 };
+        let acc = sys.view(sys.d.inbox, Inbox::accAtCall { _index: 2 }).await;
+        let call = Inbox::postBatchCall { _batchNumber: 2, _queueEnd: 2, _queueAcc: acc };
         l1.send(&sys.sequencer, L1Tx::call(sys.d.inbox, call.abi_encode()).with_sidecar(sidecar))
             .await
             .unwrap();
@@ -1128,7 +1129,8 @@ fn posted_garbage_is_skipped_and_the_right_claim_wins() {
         let bad = Batch { chain_id: CHAIN, number: BatchNumber(9), txs: vec![] };
         let sidecar =
             tribunal_da::sidecar_7594(tribunal_da::encode_blobs(&bad.encode()).unwrap()).unwrap();
-        let call = Inbox::postBatchCall { _batchNumber: 3, _queueEnd: 2 };
+        let acc = sys.view(sys.d.inbox, Inbox::accAtCall { _index: 2 }).await;
+        let call = Inbox::postBatchCall { _batchNumber: 3, _queueEnd: 2, _queueAcc: acc };
         l1.send(&sys.sequencer, L1Tx::call(sys.d.inbox, call.abi_encode()).with_sidecar(sidecar))
             .await
             .unwrap();
@@ -1670,7 +1672,8 @@ fn a_blob_not_in_canonical_form_is_read_with_no_records_by_the_game() {
         let mut blobs = tribunal_da::encode_blobs(&applied.encode()).unwrap();
         blobs[0].0[32 * 2000 + 31] = 1;
         let sidecar = tribunal_da::sidecar_7594(blobs.clone()).unwrap();
-        let call = Inbox::postBatchCall { _batchNumber: 2, _queueEnd: 2 };
+        let acc = sys.view(sys.d.inbox, Inbox::accAtCall { _index: 2 }).await;
+        let call = Inbox::postBatchCall { _batchNumber: 2, _queueEnd: 2, _queueAcc: acc };
         l1.send(&sys.sequencer, L1Tx::call(sys.d.inbox, call.abi_encode()).with_sidecar(sidecar))
             .await
             .unwrap();

@@ -148,7 +148,15 @@ fn the_council_cannot_finalize_take_funds_or_upgrade_early() {
                 }
                 .abi_encode(),
             ),
-            (sys.d.inbox, Inbox::postBatchCall { _batchNumber: 2, _queueEnd: 0 }.abi_encode()),
+            (
+                sys.d.inbox,
+                Inbox::postBatchCall {
+                    _batchNumber: 2,
+                    _queueEnd: 0,
+                    _queueAcc: alloy_primitives::B256::ZERO,
+                }
+                .abi_encode(),
+            ),
         ];
         for (target, data) in attempts {
             let err = sys.council(target, data).await.unwrap_err();

@@ -174,7 +174,7 @@ fn transactions_survive_a_restart_and_are_sealed_once_after_the_l1_messages() {
         );
 
         // A batch the inbox refuses to take twice: posting batch 2 again reverts.
-        let again = Inbox::postBatchCall { _batchNumber: 2, _queueEnd: 3 };
+        let again = Inbox::postBatchCall { _batchNumber: 2, _queueEnd: 3, _queueAcc: B256::ZERO };
         let blobs = tribunal_da::encode_blobs(&[0u8; 10]).unwrap();
         let tx = L1Tx::call(sys.d.inbox, again.abi_encode())
             .with_sidecar(tribunal_da::sidecar_7594(blobs).unwrap());
@@ -430,14 +430,14 @@ fn deposits_are_taken_confirmed_and_a_deeper_reorg_re_derives_the_batch() {
     });
 }
 
-/// A reorg that leaves a posted batch on another L1 queue than the one it was sealed on (here:
-/// bob's deposit dropped, carol's and the post replayed after it, so the post consumes carol's)
-/// cannot be re-derived: L1 holds a batch this node would execute differently. Sealing stops
-/// with `QueueDiverged`, a critical alert, and nothing is undone.
+/// A post sent before a reorg never lands on another queue: bob's deposit dropped, carol's and
+/// the post replayed after it, the post names the accumulator its batch was sealed on and
+/// reverts (`Inbox_QueueMoved`) instead of consuming carol's deposit. Nothing is posted, so the
+/// sequencer re-derives batch 1 on carol's deposit.
 #[test]
-fn a_posted_batch_on_a_diverged_queue_stops_sealing() {
+fn a_post_sent_before_a_reorg_never_lands_on_another_queue() {
     use tribunal_l1::L1Dev;
-    use tribunal_node::{follow::Reorgs, sequencer::SealError};
+    use tribunal_node::follow::Reorgs;
     run(async {
         let l1 = Arc::new(DevL1::with_reorg_window(16));
         let sys = System::deploy(&*l1).await;
@@ -457,12 +457,12 @@ fn a_posted_batch_on_a_diverged_queue_stops_sealing() {
         l1.reorg(3, &[carols.tx_hash, post.tx_hash]).await.unwrap();
         reorgs.publish(fork);
         let latest: u64 = sys.view(sys.d.inbox, Inbox::latestBatchCall {}).await;
-        assert_eq!(latest, 1, "the post landed again, on carol's deposit");
+        assert_eq!(latest, 0, "the replayed post reverted on carol's queue");
 
-        let err = seq.poll(true).await.unwrap_err();
-        assert!(matches!(err, SealError::QueueDiverged { consumed: 1 }), "{err}");
-        assert!(seq.poll(true).await.is_err(), "and stays stopped");
-        assert_eq!(store.head().unwrap(), BatchNumber(1), "nothing undone");
+        let sealed = seq.poll(true).await.unwrap().expect("batch 1 again");
+        assert_eq!(store.head().unwrap(), BatchNumber(1));
+        let Tx::Deposit(d) = sealed.batch.txs[0] else { panic!("{:?}", sealed.batch.txs) };
+        assert_eq!(d.pubkey, carol.public_key().to_bytes());
     });
 }
 

@@ -303,8 +303,13 @@ async fn post_blob<L: L1Dev>(
 ) {
     use alloy_sol_types::SolCall;
     let sidecar = tribunal_da::sidecar_7594(vec![*blob]).unwrap();
-    let call =
-        tribunal_contracts::Inbox::postBatchCall { _batchNumber: number, _queueEnd: queue_end };
+    let acc =
+        sys.view(sys.d.inbox, tribunal_contracts::Inbox::accAtCall { _index: queue_end }).await;
+    let call = tribunal_contracts::Inbox::postBatchCall {
+        _batchNumber: number,
+        _queueEnd: queue_end,
+        _queueAcc: acc,
+    };
     let tx = tribunal_l1::L1Tx::call(sys.d.inbox, call.abi_encode()).with_sidecar(sidecar);
     sys.l1.send(&sys.sequencer, tx).await.unwrap();
 }

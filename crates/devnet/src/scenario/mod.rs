@@ -380,7 +380,15 @@ impl World {
         queue_end: u64,
     ) -> eyre::Result<Result<L1Receipt, L1Error>> {
         let sidecar = tribunal_da::sidecar_7594(blobs)?;
-        let call = Inbox::postBatchCall { _batchNumber: number, _queueEnd: queue_end };
+        // The accumulator the batch is posted on; past the queue (a post the inbox refuses for
+        // its queue end), none.
+        let at = Inbox::accAtCall { _index: queue_end };
+        let acc = match tribunal_l1::view(&*self.l1, self.r.d.inbox, at).await {
+            Err(L1Error::Revert(_)) => alloy_primitives::B256::ZERO,
+            acc => acc?,
+        };
+        let call =
+            Inbox::postBatchCall { _batchNumber: number, _queueEnd: queue_end, _queueAcc: acc };
         let tx = L1Tx::call(self.r.d.inbox, call.abi_encode()).with_sidecar(sidecar);
         Ok(self.l1.send(from, tx).await)
     }

@@ -206,7 +206,18 @@ impl<'a, L: L1Dev> System<'a, L> {
     ) -> Result<L1Receipt, L1Error> {
         let sidecar =
             tribunal_da::sidecar_7594(tribunal_da::encode_blobs(&batch.encode()).unwrap()).unwrap();
-        let call = Inbox::postBatchCall { _batchNumber: batch.number.0, _queueEnd: queue_end };
+        // The queue's accumulator at `queue_end`; past the queue (a post the inbox refuses for
+        // its queue end), none.
+        let at = Inbox::accAtCall { _index: queue_end }.abi_encode();
+        let acc = match self.l1.call(Address::ZERO, self.d.inbox, at.into()).await {
+            Ok(out) => Inbox::accAtCall::abi_decode_returns(&out).unwrap(),
+            Err(_) => B256::ZERO,
+        };
+        let call = Inbox::postBatchCall {
+            _batchNumber: batch.number.0,
+            _queueEnd: queue_end,
+            _queueAcc: acc,
+        };
         self.l1.send(from, L1Tx::call(self.d.inbox, call.abi_encode()).with_sidecar(sidecar)).await
     }
 
