@@ -26,4 +26,4 @@ pub mod watcher;
 pub mod zk;
 
 pub use services::{Event, Node, NodeConfig, NodeKeys, Services};
-pub use store::{BatchRecord, Store, StoreError, StoredWithdrawal, TxLocation};
+pub use store::{BatchRecord, Rewound, Store, StoreError, StoredWithdrawal, TxLocation};

@@ -26,7 +26,7 @@ use tribunal_primitives::{
 };
 use tribunal_stf::{BatchOutput, State, StfError, TxError, check_batch, check_tx, execute_batch};
 
-use crate::{Store, StoreError, follow::Reorgs};
+use crate::{Rewound, Store, StoreError, follow::Reorgs};
 
 /// The hash users track a transaction by: keccak-256 of its canonical encoding.
 pub fn tx_hash(tx: &Tx) -> B256 {
@@ -213,8 +213,9 @@ struct Inner {
     reorgs_seen: usize,
     /// After a reorg: the queue the sealed batches consumed must be checked against the inbox.
     check_queue: bool,
-    /// Next L1 block to read inbox logs from.
-    from_block: u64,
+    /// Next L1 block to read inbox logs from; `None`: the block of the first unconsumed message
+    /// (`Inbox.messageBlock`), looked up at the next poll (at start and after a rewind).
+    from_block: Option<u64>,
     /// When the oldest mempool transaction was accepted (this process's clock).
     oldest: Option<Instant>,
     /// Pending mempool transactions per sender.
@@ -281,7 +282,7 @@ impl<L: L1> Sequencer<L> {
         let mut inner = Inner {
             state,
             queued: Vec::new(),
-            from_block: 0,
+            from_block: None,
             reorgs_seen: 0,
             // A reorg noticed before a restart is checked after it.
             check_queue: store.unhandled_fork("sequencer")?.is_some(),
@@ -373,7 +374,7 @@ impl<L: L1> Sequencer<L> {
         let mut inner = self.lock();
         let Some(fork) = reorgs.since(&mut inner.reorgs_seen) else { return };
         inner.queued.retain(|(_, _, block, _)| *block < fork);
-        inner.from_block = inner.from_block.min(fork);
+        inner.from_block = inner.from_block.map(|from| from.min(fork));
         inner.check_queue = true;
     }
 
@@ -446,10 +447,10 @@ impl<L: L1> Sequencer<L> {
     fn rewind_to(&self, to: BatchNumber) -> Result<(), SealError> {
         let mut inner = self.lock();
         let from = inner.state.head();
-        let requeued = self.store.rewind_to(to)?;
-        inner.state = self.store.load_state()?;
+        let Rewound { state, requeued } = self.store.rewind_to(to)?;
+        inner.state = state;
         inner.queued.clear();
-        inner.from_block = 0;
+        inner.from_block = None;
         inner.pending.clear();
         let mempool = self.store.mempool()?;
         inner.count(mempool.iter().map(|(_, t)| t), false);
@@ -465,6 +466,19 @@ impl<L: L1> Sequencer<L> {
             "a reorg dropped L1 messages unposted batches consumed: re-deriving them"
         );
         Ok(())
+    }
+
+    /// The L1 block to read inbox logs from when none is known: the block of the first message
+    /// the sealed batches did not consume (`Inbox.messageBlock`), or, with no such message yet,
+    /// `l1_confirmations` below `head` (a later message lands after it). Not genesis: a long
+    /// chain's logs are not read again at every start.
+    async fn scan_start(&self, head: &L1Head) -> Result<u64, SealError> {
+        let consumed = self.lock().state.queue().1;
+        match view(&self.l1, self.inbox, Inbox::messageBlockCall { _index: consumed }).await {
+            Ok(block) => Ok(block),
+            Err(L1Error::Revert(_)) => Ok(head.number.saturating_sub(self.config.l1_confirmations)),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// How many queued L1 messages the next batch may carry: `max_batch_txs`, or the protocol's
@@ -509,8 +523,12 @@ impl<L: L1> Sequencer<L> {
     pub async fn poll(&self, force: bool) -> Result<Option<Sealed>, SealError> {
         self.rewind_on_reorg();
         self.check_queue().await?;
-        let from = self.lock().from_block;
         let head = self.l1.head().await?;
+        let located = self.lock().from_block;
+        let from = match located {
+            Some(from) => from,
+            None => self.scan_start(&head).await?,
+        };
         // Only messages `l1_confirmations` deep: a shallower reorg never drops one consumed.
         let safe = head.number.checked_sub(self.config.l1_confirmations);
         let logs = match safe {
@@ -536,7 +554,7 @@ impl<L: L1> Sequencer<L> {
         }
         // Logs of blocks after `safe` are read again next time; queue indices deduplicate.
         if let Some(safe) = safe {
-            inner.from_block = inner.from_block.max(safe + 1);
+            inner.from_block = Some(inner.from_block.unwrap_or(from).max(safe + 1));
         }
         inner.queued.sort_by_key(|(i, ..)| *i);
         metrics::gauge!("tribunal_l1_queue_pending").set(inner.queued.len() as f64);

@@ -15,7 +15,7 @@
 //! | `batches` | batch number | canonical batch encoding |
 //! | `roots_v2` | batch number | parent ‖ post ‖ withdrawal root ‖ data commitment ‖ queue accumulator (5 × 32, BE) ‖ messages consumed (8, BE) |
 //! | `mempool` | sequence number | canonical encoding of an accepted, not yet sealed, sequencer transaction |
-//! | `txs` | transaction hash | batch number (8, BE) ‖ position (4, BE); batch 0: dropped at sealing; all `0xff`: pending |
+//! | `txs` | transaction hash | batch number (8, BE) ‖ position (4, BE), the earliest for identical L1 messages; batch 0: dropped at sealing; all `0xff`: pending |
 //! | `withdrawals` | batch number | per emitted withdrawal: leaf index (8, BE) ‖ L1 recipient (20) ‖ amount (16, BE) |
 //! | `l1_blocks` | L1 block number | hash of the block the node followed there ([`crate::follow`]) |
 //! | `sent` | (service, claim id) | L1 block number (8, BE) ‖ its hash (32) ‖ the calldata the service sent |
@@ -267,6 +267,45 @@ const fn node_key(level: u8, index: u64) -> u64 {
     ((level as u64) << 32) | index
 }
 
+/// Writes accounts `indices` of `state` (removing those it no longer has) and the tree nodes on
+/// their paths (removing empty ones).
+fn write_accounts(
+    accounts: &mut redb::Table<'_, u32, [u8; 56]>,
+    nodes: &mut redb::Table<'_, u64, [u8; 32]>,
+    state: &State,
+    indices: &[AccountIndex],
+) -> Result<(), StoreError> {
+    let empty = tribunal_stf::tree::empty_subtree_roots(state.config().account_depth);
+    for &index in indices {
+        match state.account(index) {
+            Some(account) => {
+                accounts.insert(index.0, encode_account(account)).map_err(StoreError::db)?;
+            }
+            None => {
+                accounts.remove(index.0).map_err(StoreError::db)?;
+            }
+        }
+        for (l, i, v) in state.tree().path_nodes(u64::from(index.0)) {
+            if v == empty[l as usize] {
+                nodes.remove(node_key(l, i)).map_err(StoreError::db)?;
+            } else {
+                nodes.insert(node_key(l, i), fr_to_be_bytes(&v)).map_err(StoreError::db)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// What [`Store::rewind_to`] leaves: the state of the batch rewound to, and the undone batches'
+/// sequencer transactions, now at the front of the mempool.
+#[derive(Debug)]
+pub struct Rewound {
+    /// The state after the batch rewound to, its queue included.
+    pub state: State,
+    /// The undone sequencer transactions, in batch order.
+    pub requeued: Vec<Tx>,
+}
+
 /// The node's redb database.
 #[derive(Debug)]
 pub struct Store {
@@ -492,7 +531,16 @@ impl Store {
                 let mut at = [0u8; 12];
                 at[..8].copy_from_slice(&batch.number.0.to_be_bytes());
                 at[8..].copy_from_slice(&(position as u32).to_be_bytes());
-                txs.insert(tx_hash(t).0, at).map_err(StoreError::db)?;
+                // Identical L1 messages share a hash: the earliest sealed location stays, so
+                // undoing a later twin (`rewind_to`) leaves the earlier one found.
+                let hash = tx_hash(t).0;
+                let sealed = txs
+                    .get(hash)
+                    .map_err(StoreError::db)?
+                    .is_some_and(|v| !matches!(v.value(), TX_PENDING | TX_DROPPED));
+                if !sealed {
+                    txs.insert(hash, at).map_err(StoreError::db)?;
+                }
             }
             let mut withdrawals = tx.open_table(WITHDRAWALS).map_err(StoreError::db)?;
             let mut leaves = Vec::with_capacity(output.withdrawals.len() * WITHDRAWAL_BYTES);
@@ -532,20 +580,7 @@ impl Store {
             if let Some(old) = batch.number.0.checked_sub(UNDO_BATCHES) {
                 undo.remove(old).map_err(StoreError::db)?;
             }
-            let empty = tribunal_stf::tree::empty_subtree_roots(state.config().account_depth);
-            for index in output.touched_accounts() {
-                let account = state.account(index).ok_or_else(|| {
-                    StoreError::Corrupt(format!("touched account {index} missing"))
-                })?;
-                accounts.insert(index.0, encode_account(account)).map_err(StoreError::db)?;
-                for (l, i, v) in state.tree().path_nodes(u64::from(index.0)) {
-                    if v == empty[l as usize] {
-                        nodes.remove(node_key(l, i)).map_err(StoreError::db)?;
-                    } else {
-                        nodes.insert(node_key(l, i), fr_to_be_bytes(&v)).map_err(StoreError::db)?;
-                    }
-                }
-            }
+            write_accounts(&mut accounts, &mut nodes, state, &output.touched_accounts())?;
             let mut batches = tx.open_table(BATCHES).map_err(StoreError::db)?;
             batches
                 .insert(batch.number.0, encode_batch(batch).as_slice())
@@ -568,20 +603,24 @@ impl Store {
     }
 
     /// Rewinds the store to batch `to`, undoing every batch after it in one write transaction:
-    /// their accounts (from the undo rows) and tree nodes, their batch, roots, withdrawals and
-    /// skipped rows, and their L1 messages' locations. Their sequencer transactions go back to the
-    /// front of the mempool, in batch order and before what was pending (renumbered), marked
-    /// pending again; the sequencer re-checks them when it seals. Returns those transactions.
+    /// their accounts (from the undo rows) and the tree paths above them, their batch, roots,
+    /// withdrawals and skipped rows, and their transactions' locations. Their sequencer
+    /// transactions go back to the front of the mempool, in batch order and before what was
+    /// pending (renumbered), marked pending again; the sequencer re-checks them when it seals.
+    /// Returns batch `to`'s state and those transactions.
     ///
     /// For a reorg that dropped L1 messages a sealed but unposted batch consumed: the batches
-    /// after `to` are then re-derived from the new L1 queue. Nothing is written on an error.
+    /// after `to` are then re-derived from the new L1 queue. Only the undone accounts' paths are
+    /// rehashed (at most 32 hashes per account and level of the tree). Nothing is written on an
+    /// error.
     ///
     /// # Errors
     /// [`StoreError::NotNext`] when `to` is past the head; [`StoreError::NoUndo`] when a batch
     /// after `to` has no undo rows; [`StoreError::RootMismatch`] when the undone accounts do not
-    /// give batch `to`'s recorded root (nothing is written then either).
-    pub fn rewind_to(&self, to: BatchNumber) -> Result<Vec<Tx>, StoreError> {
-        let head = self.head()?;
+    /// give batch `to`'s recorded root.
+    pub fn rewind_to(&self, to: BatchNumber) -> Result<Rewound, StoreError> {
+        let mut state = self.load_state()?;
+        let head = state.head();
         if to.0 > head.0 {
             return Err(StoreError::NotNext { head, got: to });
         }
@@ -590,8 +629,10 @@ impl Store {
             .ok_or_else(|| StoreError::Corrupt(format!("no roots for batch {}", to.0)))?;
         let w = self.db.begin_write().map_err(StoreError::db)?;
         let requeued = {
-            let mut accounts = w.open_table(ACCOUNTS).map_err(StoreError::db)?;
+            // The undo rows, latest batch first: where an account repeats, the earliest batch's
+            // row (the account as it was after `to`) comes last and wins.
             let mut undo = w.open_table(UNDO).map_err(StoreError::db)?;
+            let mut prior = Vec::new();
             for n in (to.0 + 1..=head.0).rev() {
                 let row = undo
                     .remove(n)
@@ -603,31 +644,25 @@ impl Store {
                 }
                 for e in row.chunks_exact(UNDO_ENTRY) {
                     let index = u32::from_be_bytes(e[..4].try_into().expect("4 bytes"));
-                    if e[4] == 1 {
-                        let bytes: [u8; 56] = e[5..].try_into().expect("56 bytes");
-                        accounts.insert(index, bytes).map_err(StoreError::db)?;
-                    } else {
-                        accounts.remove(index).map_err(StoreError::db)?;
-                    }
+                    let account = match e[4] {
+                        0 => None,
+                        1 => Some(decode_account(index, e[5..].try_into().expect("56 bytes"))?),
+                        _ => return Err(StoreError::Corrupt(format!("undo row of batch {n}"))),
+                    };
+                    prior.push((AccountIndex(index), account));
                 }
             }
-            // The tree of the undone accounts, checked against the recorded root, replaces the
-            // stored nodes.
-            let mut restored = Vec::new();
-            for row in accounts.iter().map_err(StoreError::db)? {
-                let (k, v) = row.map_err(StoreError::db)?;
-                restored.push((AccountIndex(k.value()), decode_account(k.value(), &v.value())?));
-            }
-            let state = State::from_accounts(self.config, to, restored)
-                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let mut indices: Vec<AccountIndex> = prior.iter().map(|(i, _)| *i).collect();
+            indices.sort_unstable();
+            indices.dedup();
+            state.restore(to, prior).map_err(|e| StoreError::Corrupt(e.to_string()))?;
             if state.root() != record.post_root {
                 return Err(StoreError::RootMismatch { batch: to });
             }
+            state.set_queue(record.queue_after, record.queue_consumed);
+            let mut accounts = w.open_table(ACCOUNTS).map_err(StoreError::db)?;
             let mut nodes = w.open_table(NODES).map_err(StoreError::db)?;
-            nodes.retain(|_, _| false).map_err(StoreError::db)?;
-            for (l, i, v) in state.tree().stored_nodes() {
-                nodes.insert(node_key(l, i), fr_to_be_bytes(&v)).map_err(StoreError::db)?;
-            }
+            write_accounts(&mut accounts, &mut nodes, &state, &indices)?;
             // The undone batches' rows.
             let mut batches = w.open_table(BATCHES).map_err(StoreError::db)?;
             let mut txs = w.open_table(TXS).map_err(StoreError::db)?;
@@ -641,7 +676,15 @@ impl Store {
                         txs.insert(tx_hash(&t).0, TX_PENDING).map_err(StoreError::db)?;
                         requeued.push(t);
                     } else {
-                        txs.remove(tx_hash(&t).0).map_err(StoreError::db)?;
+                        // An L1 message's location, unless an identical message (same bytes, same
+                        // hash) sealed at or before `to` holds it.
+                        let hash = tx_hash(&t).0;
+                        let at = txs.get(hash).map_err(StoreError::db)?.map(|v| v.value());
+                        if at.is_some_and(|v| {
+                            u64::from_be_bytes(v[..8].try_into().expect("8")) > to.0
+                        }) {
+                            txs.remove(hash).map_err(StoreError::db)?;
+                        }
                     }
                 }
             }
@@ -683,7 +726,7 @@ impl Store {
         };
         w.commit().map_err(StoreError::db)?;
         tracing::warn!(target: "tribunal::store", from = head.0, to = to.0, "rewound the store");
-        Ok(requeued)
+        Ok(Rewound { state, requeued })
     }
 
     /// The stored batch `number`, if any.

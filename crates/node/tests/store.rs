@@ -164,7 +164,13 @@ fn a_rewind_undoes_batches_and_requeues_their_sequencer_transactions() {
     let t2 = Tx::Transfer(users[1].transfer(chain, users[2].index, 7, 0));
     let t3 = Tx::Withdraw(users[2].withdraw(chain, tribunal_primitives::Address::ZERO, 3, 0));
     let t4 = Tx::Transfer(users[3].transfer(chain, users[0].index, 1, 0));
-    for txs in [vec![t1], vec![newcomer, t2], vec![t3]] {
+    // An L1 message identical to one of batch 1 (same bytes, same hash) in an undone batch.
+    let twin = Tx::Deposit(Deposit {
+        to: users[0].index,
+        pubkey: users[0].key.public_key().to_bytes(),
+        amount: Wei(4),
+    });
+    for txs in [vec![twin, t1], vec![newcomer, t2], vec![twin, t3]] {
         let batch = Batch { chain_id: chain, number: BatchNumber(state.head().0 + 1), txs };
         let out = execute_batch(&mut state, &batch).unwrap();
         store.commit_batch(&state, &batch, &out).unwrap();
@@ -173,11 +179,27 @@ fn a_rewind_undoes_batches_and_requeues_their_sequencer_transactions() {
     let before = store.batch_record(BatchNumber(1)).unwrap().unwrap();
 
     assert!(matches!(store.rewind_to(BatchNumber(4)), Err(StoreError::NotNext { .. })));
-    assert_eq!(store.rewind_to(BatchNumber(1)).unwrap(), vec![t2, t3]);
+    let rewound = store.rewind_to(BatchNumber(1)).unwrap();
+    assert_eq!(rewound.requeued, vec![t2, t3]);
+    assert_eq!(rewound.state.root(), before.post_root);
+    assert_eq!(rewound.state.queue(), (before.queue_after, before.queue_consumed));
 
     assert_eq!(store.head().unwrap(), BatchNumber(1));
     let loaded = store.load_state().unwrap();
     assert_eq!(loaded.root(), before.post_root);
+    // Only the undone paths were rewritten, and the stored tree is exactly the one the
+    // accounts give.
+    let rebuilt = tribunal_stf::State::from_accounts(
+        config(),
+        BatchNumber(1),
+        loaded.accounts().map(|(i, a)| (i, *a)),
+    )
+    .unwrap();
+    let mut stored: Vec<_> = loaded.tree().stored_nodes().collect();
+    let mut fresh: Vec<_> = rebuilt.tree().stored_nodes().collect();
+    stored.sort_unstable_by_key(|(l, i, _)| (*l, *i));
+    fresh.sort_unstable_by_key(|(l, i, _)| (*l, *i));
+    assert_eq!(stored, fresh);
     assert_eq!(loaded.account(AccountIndex(100)), None, "the deposit's account is undone");
     for n in [2, 3] {
         assert!(store.batch(BatchNumber(n)).unwrap().is_none());
@@ -188,6 +210,11 @@ fn a_rewind_undoes_batches_and_requeues_their_sequencer_transactions() {
     let location = |t: &Tx| store.tx_location(tribunal_node::sequencer::tx_hash(t)).unwrap();
     assert_eq!(location(&t2), Some(TxLocation::Pending));
     assert_eq!(location(&newcomer), None, "an undone L1 message is forgotten");
+    assert_eq!(
+        location(&twin),
+        Some(TxLocation::Sealed { batch: BatchNumber(1), position: 0 }),
+        "an identical L1 message sealed before the target keeps its location"
+    );
     assert!(matches!(location(&t1), Some(TxLocation::Sealed { .. })));
 
     // The chain goes on from the target, and the rewind survives a reopen.

@@ -209,6 +209,44 @@ impl State {
         (self.accounts.get(&index).copied(), self.tree.siblings(u64::from(index.0)))
     }
 
+    /// Puts accounts back as they were after batch `head`, rehashing only their tree paths: each
+    /// `(index, Some(account))` restores that account, each `(index, None)` removes it (its leaf
+    /// becomes empty). The queue is left as it was: set it with [`Self::set_queue`].
+    ///
+    /// For a node undoing batches after an L1 reorg dropped messages they consumed; the caller
+    /// compares [`Self::root`] with the root it recorded for `head`.
+    ///
+    /// # Errors
+    /// [`StfError::IndexOutOfRange`] for an index outside the tree; nothing is changed then.
+    pub fn restore(
+        &mut self,
+        head: BatchNumber,
+        accounts: impl IntoIterator<Item = (AccountIndex, Option<Account>)>,
+    ) -> StfResult<()> {
+        let accounts: Vec<_> = accounts.into_iter().collect();
+        for (index, _) in &accounts {
+            self.tree.check_index(u64::from(index.0))?;
+        }
+        let mut leaves = Vec::with_capacity(accounts.len());
+        for (index, account) in accounts {
+            let leaf = match account {
+                Some(a) => {
+                    let leaf = a.leaf();
+                    self.accounts.insert(index, a);
+                    leaf
+                }
+                None => {
+                    self.accounts.remove(&index);
+                    Fr::from(0u64)
+                }
+            };
+            leaves.push((u64::from(index.0), leaf));
+        }
+        self.tree.update(&leaves);
+        self.head = head;
+        Ok(())
+    }
+
     pub(crate) fn set_account(&mut self, index: AccountIndex, account: Account) {
         let old = self.accounts.insert(index, account);
         if let Some(journal) = &mut self.journal {
