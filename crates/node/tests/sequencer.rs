@@ -491,8 +491,10 @@ fn the_batcher_does_not_post_a_batch_whose_messages_a_reorg_dropped() {
 }
 
 /// On anvil, with its `anvil_reorg`: a deposit a reorg drops before the sequencer takes it is
-/// never sealed, and a batch whose post a reorg drops is posted again by the batcher, which reads
-/// what the inbox lacks; the follower notices each reorg.
+/// never sealed; a batch whose post a reorg drops is posted again by the batcher, which reads
+/// what the inbox lacks; and a reorg that drops both the post and the deposit the batch consumed
+/// makes the sequencer re-derive the batch on the new queue, which the batcher posts once. The
+/// follower notices each reorg.
 #[test]
 fn on_anvil_a_dropped_deposit_is_never_sealed_and_a_dropped_post_is_posted_again() {
     use tribunal_l1::{L1Dev, anvil::Anvil};
@@ -535,6 +537,24 @@ fn on_anvil_a_dropped_deposit_is_never_sealed_and_a_dropped_post_is_posted_again
         assert_eq!(sys.view(sys.d.inbox, Inbox::latestBatchCall {}).await, 0, "the post is gone");
         let again = batcher.poll().await.unwrap();
         assert_eq!(again.iter().map(|p| p.batch.0).collect::<Vec<_>>(), [1]);
+        assert_eq!(sys.view(sys.d.inbox, Inbox::latestBatchCall {}).await, 1);
+        assert!(batcher.poll().await.unwrap().is_empty(), "and only once");
+
+        // A reorg from bob's deposit's block drops it and the post: batch 1 is re-derived.
+        let bobs: u64 = sys.view(sys.d.inbox, Inbox::messageBlockCall { _index: 0 }).await;
+        let depth = l1.head().await.unwrap().number - bobs + 1;
+        l1.reorg(depth, &[]).await.unwrap();
+        assert!(follower.poll().await.unwrap().is_some());
+        assert!(seq.poll(true).await.unwrap().is_none(), "the queue is empty now");
+        assert_eq!(store.head().unwrap(), BatchNumber(0), "batch 1 undone");
+        let carol = PrivateKey::from_bytes([0xc0; 32]);
+        deposit_all(&sys, &[&carol]).await;
+        l1.mine().await.unwrap();
+        let sealed = seq.poll(true).await.unwrap().expect("batch 1 again");
+        assert_eq!(sealed.batch.number, BatchNumber(1));
+        let Tx::Deposit(d) = sealed.batch.txs[0] else { panic!("{:?}", sealed.batch.txs) };
+        assert_eq!(d.pubkey, carol.public_key().to_bytes());
+        assert_eq!(batcher.poll().await.unwrap().len(), 1);
         assert_eq!(sys.view(sys.d.inbox, Inbox::latestBatchCall {}).await, 1);
         assert!(batcher.poll().await.unwrap().is_empty(), "and only once");
     });
