@@ -199,6 +199,7 @@ fn node_file(
         l1_timeout_secs: tribunal_l1::RpcL1::DEFAULT_TIMEOUT.as_secs(),
         max_reorg_depth: config.max_reorg_depth,
         final_confirmations: config.final_depth,
+        move_confirmations: config.move_depth,
         contracts: ContractsFile {
             inbox: config.inbox,
             finality: config.finality,

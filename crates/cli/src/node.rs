@@ -67,6 +67,7 @@ poll_interval_ms = 500                # optional: how often each service reads L
 l1_timeout_secs = 10                  # optional: give up on one L1 call after this long
 max_reorg_depth = 2                   # optional: an L1 reorg deeper than this is a critical alert
 final_confirmations = 0               # optional: blocks deep a finalization must be before it is reported (Ethereum: 2+, or 64)
+move_confirmations = 2                # optional: blocks deep a dispute resolution must be before the agents stop watching it
 
 [contracts]                           # from the deployment
 inbox = "0x0000000000000000000000000000000000000000"
@@ -159,6 +160,11 @@ pub struct NodeFile {
     /// metrics and the explorer (0 to 256; 0: at the head).
     #[serde(default)]
     pub final_confirmations: u64,
+    /// Blocks deep a dispute position's resolution, or an unchallenged claim's settlement, must
+    /// be before the challenger and defender stop watching it; a reorg that drops one sooner
+    /// finds it watched, and it is resolved again (0 to 256).
+    #[serde(default = "default_move_confirmations")]
+    pub move_confirmations: u64,
     /// The L1 contracts.
     pub contracts: ContractsFile,
     /// The services' L1 keys.
@@ -191,6 +197,10 @@ const fn default_poll_ms() -> u64 {
 
 const fn default_max_reorg_depth() -> u64 {
     2
+}
+
+const fn default_move_confirmations() -> u64 {
+    tribunal_node::services::DEFAULT_MOVE_DEPTH
 }
 
 const fn default_l1_timeout_secs() -> u64 {
@@ -492,13 +502,18 @@ impl NodeFile {
             ));
         }
         let kept = tribunal_node::follow::KEPT_BLOCKS;
-        if [file.max_reorg_depth, file.sequencer.l1_confirmations, file.final_confirmations]
-            .iter()
-            .any(|d| *d > kept)
+        if [
+            file.max_reorg_depth,
+            file.sequencer.l1_confirmations,
+            file.final_confirmations,
+            file.move_confirmations,
+        ]
+        .iter()
+        .any(|d| *d > kept)
         {
             return Err(ConfigError::Invalid(format!(
-                "max_reorg_depth, final_confirmations and sequencer.l1_confirmations must be 0 \
-                 to {kept}"
+                "max_reorg_depth, final_confirmations, move_confirmations and \
+                 sequencer.l1_confirmations must be 0 to {kept}"
             )));
         }
         file.node_keys()?;
@@ -629,6 +644,7 @@ pub fn run(args: NodeArgs) -> eyre::Result<()> {
                 .then(|| Duration::from_secs(file.tee.hold_for_zk_secs)),
             max_reorg_depth: file.max_reorg_depth,
             final_depth: file.final_confirmations,
+            move_depth: file.move_confirmations,
         };
         let node = Node::start(l1.clone(), config, file.node_keys()?, &genesis, keys, enclave)?;
         println!(
@@ -838,6 +854,7 @@ mod tests {
         assert_eq!(f.l1_confirmations, seq.l1_confirmations);
         assert_eq!(file.max_reorg_depth, default_max_reorg_depth());
         assert_eq!(file.final_confirmations, 0);
+        assert_eq!(file.move_confirmations, default_move_confirmations());
         assert_eq!(file.zk.slots, ZkFile::default().slots);
         assert_eq!(Services::from(file.services), Services::ALL);
         assert!(file.metrics.is_none() && file.tee.dev_enclave_key.is_none());
@@ -877,6 +894,11 @@ mod tests {
             let e = NodeFile::load(&path).unwrap_err();
             assert!(!matches!(&e, ConfigError::Invalid(m) if m.contains("zk.")), "{to}: {e}");
         }
+        // A confirmation depth past the blocks the follower keeps could never be reached.
+        let deep = EXAMPLE_CONFIG.replace("move_confirmations = 2", "move_confirmations = 257");
+        std::fs::write(&path, deep).unwrap();
+        let e = NodeFile::load(&path).unwrap_err();
+        assert!(matches!(&e, ConfigError::Invalid(m) if m.contains("move_confirmations")), "{e}");
         // A hold past an hour is a typo, not a policy.
         let hold =
             EXAMPLE_CONFIG.replace("hold_for_prover_ms = 60000", "hold_for_prover_ms = 3600001");

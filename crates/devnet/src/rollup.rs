@@ -156,6 +156,7 @@ impl Rollup {
             tee_hold_for_zk: Some(Duration::from_secs(300)),
             max_reorg_depth: 2,
             final_depth: 0,
+            move_depth: tribunal_node::services::DEFAULT_MOVE_DEPTH,
         }
     }
 

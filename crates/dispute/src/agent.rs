@@ -26,7 +26,7 @@ use tribunal_stf::{State, execute_batch};
 
 use crate::{
     queue::batch_messages,
-    store::{ClaimMark, DisputeStore, StoreError},
+    store::{ClaimMark, DisputeStore, Resolved, StoreError},
     trace::{AccountLeaf, StepWitness, Trace, TraceError, TraceState, Verdict, message_chunks},
 };
 
@@ -379,6 +379,10 @@ enum Side {
     Challenger,
 }
 
+/// Blocks deep a resolution must be before an agent stops watching it, unless set with
+/// `with_confirmations` (the node's `move_confirmations`).
+pub const DEFAULT_CONFIRMATIONS: u64 = 2;
+
 /// What both agents share: the L1, the contracts, the sender, the store and the replica.
 #[derive(Debug)]
 struct Player<L> {
@@ -389,6 +393,8 @@ struct Player<L> {
     store: DisputeStore,
     replica: Replica,
     traces: BTreeMap<u64, Arc<(Trace, Vec<Blob>)>>,
+    /// Blocks deep a resolution must be before the agent stops watching what it resolved.
+    confirmations: u64,
 }
 
 impl<L: L1> Player<L> {
@@ -401,7 +407,16 @@ impl<L: L1> Player<L> {
         store: DisputeStore,
     ) -> Self {
         let replica = Replica::new(genesis);
-        Self { side, l1, contracts, sender, store, replica, traces: BTreeMap::new() }
+        Self {
+            side,
+            l1,
+            contracts,
+            sender,
+            store,
+            replica,
+            traces: BTreeMap::new(),
+            confirmations: DEFAULT_CONFIRMATIONS,
+        }
     }
 
     /// The claims this side plays.
@@ -481,6 +496,15 @@ impl<L: L1> Player<L> {
 
     async fn now(&self) -> Result<u64, L1Error> {
         Ok(self.l1.head().await?.timestamp)
+    }
+
+    /// Whether `what` `id`, resolved on L1 now, is `confirmations` blocks deep.
+    async fn resolved_deep(&self, what: Resolved, id: u64) -> Result<bool, AgentError> {
+        if self.confirmations == 0 {
+            return Ok(true);
+        }
+        let head = self.l1.head().await?.number;
+        Ok(self.store.resolved_deep(what, id, head, self.confirmations)?)
     }
 
     async fn node(&self, id: u64) -> Result<DisputeGame::Node, L1Error> {
@@ -666,9 +690,12 @@ impl<L: L1> Player<L> {
             let settled = self.side == Side::Challenger
                 || view(&self.l1, self.contracts.finality, call).await?.isFinal;
             if settled {
-                self.store.mark(claim, ClaimMark::Settled)?;
+                if self.resolved_deep(Resolved::Claim, claim).await? {
+                    self.store.mark(claim, ClaimMark::Settled)?;
+                }
                 return Ok(());
             }
+            self.store.unresolved(Resolved::Claim, claim)?;
         }
         let gas =
             self.send(DisputeGame::resolveCall { _claimId: U256::from(claim) }, U256::ZERO).await?;
@@ -686,10 +713,16 @@ impl<L: L1> Player<L> {
         out: &mut Vec<Action>,
     ) -> Result<(), AgentError> {
         let n = self.node(id).await?;
-        if n.resolved || n.kind == kind::ROOT {
-            if n.resolved {
+        if n.resolved {
+            // Watched until its resolution is deep enough that no reorg within the
+            // confirmations drops it.
+            if self.resolved_deep(Resolved::Position, id).await? {
                 self.store.remove_node(id)?;
             }
+            return Ok(());
+        }
+        self.store.unresolved(Resolved::Position, id)?;
+        if n.kind == kind::ROOT {
             return Ok(());
         }
         let now = self.now().await?;
@@ -815,6 +848,17 @@ impl<L: L1> Challenger<L> {
         Self { p: Player::new(Side::Challenger, l1, contracts, sender, genesis, store) }
     }
 
+    /// Watches a position, or an unchallenged claim, until its resolution is `blocks` deep on
+    /// L1 ([`DEFAULT_CONFIRMATIONS`] unless set): a reorg no deeper than that which drops the
+    /// resolution (`resolveNode`, or the claim's finality) finds it still watched, and it is made
+    /// again. Moves need no depth: a position's answers are read from the chain at every poll,
+    /// so a dropped move is made again while its clock runs.
+    #[must_use]
+    pub const fn with_confirmations(mut self, blocks: u64) -> Self {
+        self.p.confirmations = blocks;
+        self
+    }
+
     /// One round: judge new claims, challenge wrong ones, answer every midpoint of their games
     /// (attack a wrong one, defend a right one), step one-transaction challenges, settle
     /// positions and games, collect credit.
@@ -858,6 +902,17 @@ impl<L: L1> Defender<L> {
         store: DisputeStore,
     ) -> Self {
         Self { p: Player::new(Side::Claim, l1, contracts, sender, genesis, store) }
+    }
+
+    /// Watches a position, or an unchallenged claim, until its resolution is `blocks` deep on
+    /// L1 ([`DEFAULT_CONFIRMATIONS`] unless set): a reorg no deeper than that which drops the
+    /// resolution (`resolveNode`, or the claim's finality) finds it still watched, and it is made
+    /// again. Moves need no depth: a position's answers are read from the chain at every poll,
+    /// so a dropped move is made again while its clock runs.
+    #[must_use]
+    pub const fn with_confirmations(mut self, blocks: u64) -> Self {
+        self.p.confirmations = blocks;
+        self
     }
 
     /// One round: judge new claims, bisect every challenge of two true hashes, step

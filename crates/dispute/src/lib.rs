@@ -22,5 +22,5 @@ pub mod trace;
 
 pub use agent::{Action, AgentError, Challenger, Contracts, Defender, Replica, StepCall};
 pub use deploy::{GameDeployment, GameParams, deploy_game};
-pub use store::{ClaimMark, DisputeStore, StoreError};
+pub use store::{ClaimMark, DisputeStore, Resolved, StoreError};
 pub use trace::{StepWitness, Trace, TraceError, TraceState, Verdict};

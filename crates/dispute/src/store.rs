@@ -11,6 +11,9 @@ const CLAIMS: TableDefinition<'_, u64, u8> = TableDefinition::new("claims");
 const NODES: TableDefinition<'_, u64, u64> = TableDefinition::new("nodes");
 /// Claims whose credit this agent withdrew (`claimCredit`): claim id → the L1 block it landed in.
 const COLLECTED: TableDefinition<'_, u64, u64> = TableDefinition::new("collected");
+/// Resolutions the agent saw land and waits to see deep before it stops watching: (kind, id) →
+/// the L1 head when first seen. Kind 0: a game position; kind 1: an unchallenged claim.
+const SIGHTED: TableDefinition<'_, (u8, u64), u64> = TableDefinition::new("sighted");
 /// The block of a withdrawal a reorg dropped, until the agent withdraws again or confirms it.
 const TO_CONFIRM: u64 = u64::MAX;
 
@@ -21,6 +24,16 @@ pub struct StoreError(String);
 
 fn err(e: impl std::fmt::Display) -> StoreError {
     StoreError(e.to_string())
+}
+
+/// What a resolution settles, for [`DisputeStore::resolved_deep`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Resolved {
+    /// A game position (`resolveNode`).
+    Position = 0,
+    /// An unchallenged claim, settled without this agent (final, or its window passed).
+    Claim = 1,
 }
 
 /// What an agent decided about a claim.
@@ -71,6 +84,7 @@ impl DisputeStore {
         tx.open_table(CLAIMS).map_err(err)?;
         tx.open_table(NODES).map_err(err)?;
         tx.open_table(COLLECTED).map_err(err)?;
+        tx.open_table(SIGHTED).map_err(err)?;
         tx.commit().map_err(err)?;
         Ok(Self { db })
     }
@@ -142,9 +156,62 @@ impl DisputeStore {
         tx.commit().map_err(err)
     }
 
+    /// Whether the resolution of `what` `id`, seen on L1 now (at head block `head`), is `depth`
+    /// blocks deep: it was first seen at least `depth` blocks ago. The first sight is recorded,
+    /// and forgotten once deep enough (the caller stops watching then). Depth 0: at once.
+    ///
+    /// # Errors
+    /// [`StoreError`].
+    pub fn resolved_deep(
+        &self,
+        what: Resolved,
+        id: u64,
+        head: u64,
+        depth: u64,
+    ) -> Result<bool, StoreError> {
+        if depth == 0 {
+            return Ok(true);
+        }
+        let tx = self.db.begin_write().map_err(err)?;
+        let deep = {
+            let mut t = tx.open_table(SIGHTED).map_err(err)?;
+            let seen = t.get((what as u8, id)).map_err(err)?.map(|v| v.value());
+            match seen {
+                Some(seen) if head >= seen.saturating_add(depth) => {
+                    t.remove((what as u8, id)).map_err(err)?;
+                    true
+                }
+                Some(_) => false,
+                None => {
+                    t.insert((what as u8, id), head).map_err(err)?;
+                    false
+                }
+            }
+        };
+        tx.commit().map_err(err)?;
+        Ok(deep)
+    }
+
+    /// Forgets a sighting of `what` `id`'s resolution ([`Self::resolved_deep`]): L1 no longer
+    /// shows it (a reorg dropped it). Writes only when there is one.
+    ///
+    /// # Errors
+    /// [`StoreError`].
+    pub fn unresolved(&self, what: Resolved, id: u64) -> Result<(), StoreError> {
+        let r = self.db.begin_read().map_err(err)?;
+        if r.open_table(SIGHTED).map_err(err)?.get((what as u8, id)).map_err(err)?.is_none() {
+            return Ok(());
+        }
+        drop(r);
+        let tx = self.db.begin_write().map_err(err)?;
+        tx.open_table(SIGHTED).map_err(err)?.remove((what as u8, id)).map_err(err)?;
+        tx.commit().map_err(err)
+    }
+
     /// After an L1 reorg left `claims` claims and `nodes` game positions: forgets the marks of
-    /// claims and the positions past them, and moves the cursors back to them, in one write, so
-    /// that whatever takes those ids on the new chain is judged and followed afresh.
+    /// claims and the positions past them, and every sighting of a resolution (they are counted
+    /// again from the new chain), and moves the cursors back to them, in one write, so that
+    /// whatever takes those ids on the new chain is judged and followed afresh.
     ///
     /// # Errors
     /// [`StoreError`]; nothing is written then.
@@ -153,6 +220,7 @@ impl DisputeStore {
         {
             tx.open_table(CLAIMS).map_err(err)?.retain(|id, _| id < claims).map_err(err)?;
             tx.open_table(NODES).map_err(err)?.retain(|id, _| id < nodes).map_err(err)?;
+            tx.open_table(SIGHTED).map_err(err)?.retain(|_, _| false).map_err(err)?;
             let mut cursors = tx.open_table(CURSORS).map_err(err)?;
             for (name, bound) in [("claims", claims), ("nodes", nodes)] {
                 let at = cursors.get(name).map_err(err)?.map_or(0, |v| v.value());

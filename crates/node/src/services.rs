@@ -123,6 +123,9 @@ impl Services {
         Self { sequencer: true, zk: true, tee: true, dispute: true, watcher: true };
 }
 
+/// The default of [`NodeConfig::move_depth`], in L1 blocks.
+pub const DEFAULT_MOVE_DEPTH: u64 = tribunal_dispute::agent::DEFAULT_CONFIRMATIONS;
+
 /// The node's configuration.
 #[derive(Clone, Debug)]
 pub struct NodeConfig {
@@ -154,6 +157,10 @@ pub struct NodeConfig {
     /// watcher's events and metrics; the RPC through [`crate::rpc::RpcApi::with_final_depth`]).
     /// 0: at the head.
     pub final_depth: u64,
+    /// Blocks deep the dispute agents' resolutions (a position's `resolveNode`, an unchallenged
+    /// claim's settlement) must be before they stop watching them
+    /// (`Challenger::with_confirmations`); a reorg no deeper drops nothing they forgot.
+    pub move_depth: u64,
 }
 
 /// A prover's poll failed, or its cursor could not be persisted.
@@ -472,7 +479,8 @@ impl<L: L1 + 'static> Node<L> {
                 keys.challenger,
                 genesis.clone(),
                 DisputeStore::open(dir.join("challenger.redb"))?,
-            );
+            )
+            .with_confirmations(config.move_depth);
             // A reorg noticed before a restart, and not handled then, is handled now.
             let (notices, mut seen, mut pending) =
                 (reorgs.clone(), 0, store.unhandled_fork("challenger")?);
@@ -501,7 +509,8 @@ impl<L: L1 + 'static> Node<L> {
                 keys.defender,
                 genesis.clone(),
                 DisputeStore::open(dir.join("defender.redb"))?,
-            );
+            )
+            .with_confirmations(config.move_depth);
             // A reorg noticed before a restart, and not handled then, is handled now.
             let (notices, mut seen, mut pending) =
                 (reorgs.clone(), 0, store.unhandled_fork("defender")?);
