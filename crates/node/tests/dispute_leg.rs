@@ -8,6 +8,7 @@
 //! - a frivolous challenge of a correct claim loses, and the claim resolves for itself;
 //! - an unchallenged claim resolves for itself after 7 days;
 //! - a player who misses its clock loses;
+//! - a move or resolution a reorg drops is made again (also on anvil);
 //! - a claim over undecodable blob data loses;
 //! - the agents survive a restart (redb).
 
@@ -151,93 +152,97 @@ fn a_dropped_challenge_is_made_again_on_both_backends() {
 /// A reorg drops the challenger's move in a bisection (its attack or defence of a midpoint): it
 /// makes the move again, once, before that position's clock runs out. Then a reorg drops its
 /// `resolveNode` and the game's `resolve`, after it had seen them land: it keeps watching a
-/// position until its resolution is [`CONFIRMATIONS`] blocks deep, so it resolves both again and
+/// position until its resolution is `CONFIRMATIONS` blocks deep, so it resolves both again and
 /// the game ends. (Before, it forgot a position at the first sight of its resolution, and a
 /// reorg that dropped it left the game open for good.)
-#[test]
-fn dropped_moves_and_resolutions_are_made_again() {
+async fn dropped_moves_and_resolutions_are_made_again<L: L1Dev>(l1: &L) {
     const CONFIRMATIONS: u64 = 3;
+    let (mut sys, game) = System::deploy_with_game(l1, GameParams::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut challenger = agents(&sys, game, &dir).0.with_confirmations(CONFIRMATIONS);
+    let (_, out1) = batch1(&mut sys).await;
+    sys.propose(&sys.claim(&out1).await).await.unwrap();
+    let parent = sys.state.clone();
+    let (_, out2) = batch2(&mut sys).await;
+    let wrong = Claim { post_root: StateRoot(Fr::from(4242u64)), ..sys.claim(&out2).await };
+    let id = sys.propose(&wrong).await.unwrap();
+    create_game(&sys, game, id).await;
+    past_evidence_period(&sys, game, id).await;
+    challenger.poll().await.unwrap();
+
+    // The liar bisects; the challenger answers; a reorg drops the answer.
+    let truth = Trace::build(
+        &parent,
+        &wrong,
+        &posted_messages(&sys, 2).await,
+        &posted_blobs(&sys, 2).await,
+    )
+    .unwrap();
+    let lie = |k: usize| -> B256 {
+        if k <= 3 { truth.at(k).unwrap().hash() } else { keccak256(k.to_be_bytes()) }
+    };
+    bisect_all(&sys, game, id, &sys.sequencer, lie).await;
+    let moved = |acted: &[Action]| {
+        acted.iter().find_map(|a| match a {
+            Action::Moved { node, .. } => Some(*node),
+            _ => None,
+        })
+    };
+    let fork = l1.head().await.unwrap().number + 1;
+    let midpoint = moved(&challenger.poll().await.unwrap()).expect("the challenger answers");
+    let answers = async || {
+        sys.view(game, DisputeGame::nodeOfCall { _id: U256::from(midpoint) }).await.openAnswers
+    };
+    assert_eq!(answers().await, 1);
+    l1.reorg(l1.head().await.unwrap().number - fork + 1, &[]).await.unwrap();
+    assert_eq!(answers().await, 0, "the answer is gone with its block");
+    challenger.rewind(fork).await.unwrap();
+    assert_eq!(moved(&challenger.poll().await.unwrap()), Some(midpoint), "answered again");
+    let deadline = sys.view(game, DisputeGame::deadlineOfCall { _id: U256::from(midpoint) }).await;
+    assert!(l1.head().await.unwrap().timestamp <= deadline, "before its clock ran out");
+    assert_eq!(answers().await, 1, "once");
+    assert_eq!(moved(&challenger.poll().await.unwrap()), None, "and not twice");
+
+    // Nobody answers the challenger: it wins as the clocks run out. A reorg then drops the
+    // resolutions it had sent and seen land.
+    let resolved = |acted: &[Action]| {
+        acted.iter().any(|a| matches!(a, Action::Resolved { claim, .. } if *claim == id))
+    };
+    let mut fork = None;
+    for _ in 0..16 {
+        warp(l1, 7 * DAY / 2 + 1).await;
+        let head = l1.head().await.unwrap().number;
+        let acted = challenger.poll().await.unwrap();
+        if acted.iter().any(|a| matches!(a, Action::ResolvedNode { .. })) {
+            fork.get_or_insert(head + 1);
+        }
+        if resolved(&acted) {
+            break;
+        }
+    }
+    assert_eq!(game_status(&sys, game, id).await, CHALLENGER_WINS);
+    challenger.poll().await.unwrap(); // sees every resolution land
+    let fork = fork.expect("positions resolved");
+    l1.reorg(l1.head().await.unwrap().number - fork + 1, &[]).await.unwrap();
+    assert_eq!(game_status(&sys, game, id).await, IN_PROGRESS, "the resolutions are gone");
+    challenger.rewind(fork).await.unwrap();
+    let mut again = Vec::new();
+    for _ in 0..8 {
+        again.extend(challenger.poll().await.unwrap());
+        if resolved(&again) {
+            break;
+        }
+    }
+    assert!(resolved(&again), "resolved again: {again:?}");
+    assert_eq!(game_status(&sys, game, id).await, CHALLENGER_WINS);
+}
+
+#[test]
+fn dropped_moves_and_resolutions_are_made_again_on_both_backends() {
     run(async {
-        let l1 = DevL1::with_reorg_window(16);
-        let (mut sys, game) = System::deploy_with_game(&l1, GameParams::default()).await;
-        let dir = tempfile::tempdir().unwrap();
-        let mut challenger = agents(&sys, game, &dir).0.with_confirmations(CONFIRMATIONS);
-        let (_, out1) = batch1(&mut sys).await;
-        sys.propose(&sys.claim(&out1).await).await.unwrap();
-        let parent = sys.state.clone();
-        let (_, out2) = batch2(&mut sys).await;
-        let wrong = Claim { post_root: StateRoot(Fr::from(4242u64)), ..sys.claim(&out2).await };
-        let id = sys.propose(&wrong).await.unwrap();
-        create_game(&sys, game, id).await;
-        past_evidence_period(&sys, game, id).await;
-        challenger.poll().await.unwrap();
-
-        // The liar bisects; the challenger answers; a reorg drops the answer.
-        let truth = Trace::build(
-            &parent,
-            &wrong,
-            &posted_messages(&sys, 2).await,
-            &posted_blobs(&sys, 2).await,
-        )
-        .unwrap();
-        let lie = |k: usize| -> B256 {
-            if k <= 3 { truth.at(k).unwrap().hash() } else { keccak256(k.to_be_bytes()) }
-        };
-        bisect_all(&sys, game, id, &sys.sequencer, lie).await;
-        let moved = |acted: &[Action]| {
-            acted.iter().find_map(|a| match a {
-                Action::Moved { node, .. } => Some(*node),
-                _ => None,
-            })
-        };
-        let fork = l1.head().await.unwrap().number + 1;
-        let midpoint = moved(&challenger.poll().await.unwrap()).expect("the challenger answers");
-        let answers = async || {
-            sys.view(game, DisputeGame::nodeOfCall { _id: U256::from(midpoint) }).await.openAnswers
-        };
-        assert_eq!(answers().await, 1);
-        l1.reorg(l1.head().await.unwrap().number - fork + 1, &[]).await.unwrap();
-        assert_eq!(answers().await, 0, "the answer is gone with its block");
-        challenger.rewind(fork).await.unwrap();
-        assert_eq!(moved(&challenger.poll().await.unwrap()), Some(midpoint), "answered again");
-        let deadline =
-            sys.view(game, DisputeGame::deadlineOfCall { _id: U256::from(midpoint) }).await;
-        assert!(l1.head().await.unwrap().timestamp <= deadline, "before its clock ran out");
-        assert_eq!(answers().await, 1, "once");
-        assert_eq!(moved(&challenger.poll().await.unwrap()), None, "and not twice");
-
-        // Nobody answers the challenger: it wins as the clocks run out. A reorg then drops the
-        // resolutions it had sent and seen land.
-        let resolved = |acted: &[Action]| {
-            acted.iter().any(|a| matches!(a, Action::Resolved { claim, .. } if *claim == id))
-        };
-        let mut fork = None;
-        for _ in 0..16 {
-            warp(&l1, 7 * DAY / 2 + 1).await;
-            let head = l1.head().await.unwrap().number;
-            let acted = challenger.poll().await.unwrap();
-            if acted.iter().any(|a| matches!(a, Action::ResolvedNode { .. })) {
-                fork.get_or_insert(head + 1);
-            }
-            if resolved(&acted) {
-                break;
-            }
-        }
-        assert_eq!(game_status(&sys, game, id).await, CHALLENGER_WINS);
-        challenger.poll().await.unwrap(); // sees every resolution land
-        let fork = fork.expect("positions resolved");
-        l1.reorg(l1.head().await.unwrap().number - fork + 1, &[]).await.unwrap();
-        assert_eq!(game_status(&sys, game, id).await, IN_PROGRESS, "the resolutions are gone");
-        challenger.rewind(fork).await.unwrap();
-        let mut again = Vec::new();
-        for _ in 0..8 {
-            again.extend(challenger.poll().await.unwrap());
-            if resolved(&again) {
-                break;
-            }
-        }
-        assert!(resolved(&again), "resolved again: {again:?}");
-        assert_eq!(game_status(&sys, game, id).await, CHALLENGER_WINS);
+        dropped_moves_and_resolutions_are_made_again(&DevL1::with_reorg_window(16)).await;
+        let anvil = Anvil::spawn(None).await.expect("anvil (cd crates/contracts && npm install)");
+        dropped_moves_and_resolutions_are_made_again(&anvil.rpc().unwrap()).await;
     });
 }
 

@@ -490,72 +490,79 @@ fn the_batcher_does_not_post_a_batch_whose_messages_a_reorg_dropped() {
     });
 }
 
-/// On anvil, with its `anvil_reorg`: a deposit a reorg drops before the sequencer takes it is
-/// never sealed; a batch whose post a reorg drops is posted again by the batcher, which reads
-/// what the inbox lacks; and a reorg that drops both the post and the deposit the batch consumed
-/// makes the sequencer re-derive the batch on the new queue, which the batcher posts once. The
-/// follower notices each reorg.
-#[test]
-fn on_anvil_a_dropped_deposit_is_never_sealed_and_a_dropped_post_is_posted_again() {
-    use tribunal_l1::{L1Dev, anvil::Anvil};
+/// A deposit a reorg drops before the sequencer takes it is never sealed; a batch whose post a
+/// reorg drops is posted again by the batcher, which reads what the inbox lacks; and a reorg that
+/// drops both the post and the deposit the batch consumed makes the sequencer re-derive the batch
+/// on the new queue, which the batcher posts once. The follower notices each reorg. On the
+/// embedded L1 and on anvil (`anvil_reorg`).
+async fn dropped_deposits_and_posts<L>(l1: Arc<L>)
+where
+    L: tribunal_l1::L1Dev + Send + Sync + 'static,
+{
     use tribunal_node::follow::{Follower, Reorgs};
+    let sys = System::deploy(&*l1).await;
+    let (_dir, store) = temp_store();
+    let reorgs = Reorgs::default();
+    let config = SequencerConfig { l1_confirmations: 1, max_wait: Duration::ZERO, ..config() };
+    let seq = Sequencer::new(l1.clone(), sys.d.inbox, store.clone(), config)
+        .unwrap()
+        .with_reorgs(reorgs.clone());
+    let batcher = Batcher::new(l1.clone(), sys.d.inbox, store.clone(), sys.sequencer.clone());
+    let mut follower = Follower::new(l1.clone(), store.clone(), 2, reorgs.clone()).unwrap();
+    follower.poll().await.unwrap();
+    let (alice, bob) = (PrivateKey::from_bytes([0xa1; 32]), PrivateKey::from_bytes([0xb0; 32]));
+
+    deposit_all(&sys, &[&alice]).await;
+    follower.poll().await.unwrap();
+    assert!(seq.poll(true).await.unwrap().is_none(), "not confirmed yet");
+    l1.reorg(1, &[]).await.unwrap();
+    let r = follower.poll().await.unwrap().expect("the follower notices");
+    assert_eq!((r.depth, r.critical), (1, false));
+    l1.mine().await.unwrap();
+    l1.mine().await.unwrap();
+    assert!(seq.poll(true).await.unwrap().is_none(), "the dropped deposit is never sealed");
+
+    deposit_all(&sys, &[&bob]).await;
+    l1.mine().await.unwrap();
+    let sealed = seq.poll(true).await.unwrap().expect("bob's deposit, confirmed");
+    assert_eq!(sealed.l1_messages, 1);
+    let posted = batcher.poll().await.unwrap();
+    assert_eq!(posted.len(), 1);
+    follower.poll().await.unwrap();
+    let depth = l1.head().await.unwrap().number - posted[0].block + 1;
+    l1.reorg(depth, &[]).await.unwrap();
+    assert!(follower.poll().await.unwrap().is_some());
+    assert_eq!(sys.view(sys.d.inbox, Inbox::latestBatchCall {}).await, 0, "the post is gone");
+    let again = batcher.poll().await.unwrap();
+    assert_eq!(again.iter().map(|p| p.batch.0).collect::<Vec<_>>(), [1]);
+    assert_eq!(sys.view(sys.d.inbox, Inbox::latestBatchCall {}).await, 1);
+    assert!(batcher.poll().await.unwrap().is_empty(), "and only once");
+
+    // A reorg from bob's deposit's block drops it and the post: batch 1 is re-derived.
+    let bobs: u64 = sys.view(sys.d.inbox, Inbox::messageBlockCall { _index: 0 }).await;
+    let depth = l1.head().await.unwrap().number - bobs + 1;
+    l1.reorg(depth, &[]).await.unwrap();
+    assert!(follower.poll().await.unwrap().is_some());
+    assert!(seq.poll(true).await.unwrap().is_none(), "the queue is empty now");
+    assert_eq!(store.head().unwrap(), BatchNumber(0), "batch 1 undone");
+    let carol = PrivateKey::from_bytes([0xc0; 32]);
+    deposit_all(&sys, &[&carol]).await;
+    l1.mine().await.unwrap();
+    let sealed = seq.poll(true).await.unwrap().expect("batch 1 again");
+    assert_eq!(sealed.batch.number, BatchNumber(1));
+    let Tx::Deposit(d) = sealed.batch.txs[0] else { panic!("{:?}", sealed.batch.txs) };
+    assert_eq!(d.pubkey, carol.public_key().to_bytes());
+    assert_eq!(batcher.poll().await.unwrap().len(), 1);
+    assert_eq!(sys.view(sys.d.inbox, Inbox::latestBatchCall {}).await, 1);
+    assert!(batcher.poll().await.unwrap().is_empty(), "and only once");
+}
+
+#[test]
+fn dropped_deposits_and_posts_on_both_backends() {
+    use tribunal_l1::anvil::Anvil;
     run(async {
+        dropped_deposits_and_posts(Arc::new(DevL1::with_reorg_window(16))).await;
         let anvil = Anvil::spawn(None).await.expect("anvil (cd crates/contracts && npm install)");
-        let l1 = Arc::new(anvil.rpc().unwrap());
-        let sys = System::deploy(&*l1).await;
-        let (_dir, store) = temp_store();
-        let reorgs = Reorgs::default();
-        let config = SequencerConfig { l1_confirmations: 1, max_wait: Duration::ZERO, ..config() };
-        let seq = Sequencer::new(l1.clone(), sys.d.inbox, store.clone(), config)
-            .unwrap()
-            .with_reorgs(reorgs.clone());
-        let batcher = Batcher::new(l1.clone(), sys.d.inbox, store.clone(), sys.sequencer.clone());
-        let mut follower = Follower::new(l1.clone(), store.clone(), 2, reorgs.clone()).unwrap();
-        follower.poll().await.unwrap();
-        let (alice, bob) = (PrivateKey::from_bytes([0xa1; 32]), PrivateKey::from_bytes([0xb0; 32]));
-
-        deposit_all(&sys, &[&alice]).await;
-        follower.poll().await.unwrap();
-        assert!(seq.poll(true).await.unwrap().is_none(), "not confirmed yet");
-        l1.reorg(1, &[]).await.unwrap();
-        let r = follower.poll().await.unwrap().expect("the follower notices");
-        assert_eq!((r.depth, r.critical), (1, false));
-        l1.mine().await.unwrap();
-        l1.mine().await.unwrap();
-        assert!(seq.poll(true).await.unwrap().is_none(), "the dropped deposit is never sealed");
-
-        deposit_all(&sys, &[&bob]).await;
-        l1.mine().await.unwrap();
-        let sealed = seq.poll(true).await.unwrap().expect("bob's deposit, confirmed");
-        assert_eq!(sealed.l1_messages, 1);
-        let posted = batcher.poll().await.unwrap();
-        assert_eq!(posted.len(), 1);
-        follower.poll().await.unwrap();
-        let depth = l1.head().await.unwrap().number - posted[0].block + 1;
-        l1.reorg(depth, &[]).await.unwrap();
-        assert!(follower.poll().await.unwrap().is_some());
-        assert_eq!(sys.view(sys.d.inbox, Inbox::latestBatchCall {}).await, 0, "the post is gone");
-        let again = batcher.poll().await.unwrap();
-        assert_eq!(again.iter().map(|p| p.batch.0).collect::<Vec<_>>(), [1]);
-        assert_eq!(sys.view(sys.d.inbox, Inbox::latestBatchCall {}).await, 1);
-        assert!(batcher.poll().await.unwrap().is_empty(), "and only once");
-
-        // A reorg from bob's deposit's block drops it and the post: batch 1 is re-derived.
-        let bobs: u64 = sys.view(sys.d.inbox, Inbox::messageBlockCall { _index: 0 }).await;
-        let depth = l1.head().await.unwrap().number - bobs + 1;
-        l1.reorg(depth, &[]).await.unwrap();
-        assert!(follower.poll().await.unwrap().is_some());
-        assert!(seq.poll(true).await.unwrap().is_none(), "the queue is empty now");
-        assert_eq!(store.head().unwrap(), BatchNumber(0), "batch 1 undone");
-        let carol = PrivateKey::from_bytes([0xc0; 32]);
-        deposit_all(&sys, &[&carol]).await;
-        l1.mine().await.unwrap();
-        let sealed = seq.poll(true).await.unwrap().expect("batch 1 again");
-        assert_eq!(sealed.batch.number, BatchNumber(1));
-        let Tx::Deposit(d) = sealed.batch.txs[0] else { panic!("{:?}", sealed.batch.txs) };
-        assert_eq!(d.pubkey, carol.public_key().to_bytes());
-        assert_eq!(batcher.poll().await.unwrap().len(), 1);
-        assert_eq!(sys.view(sys.d.inbox, Inbox::latestBatchCall {}).await, 1);
-        assert!(batcher.poll().await.unwrap().is_empty(), "and only once");
+        dropped_deposits_and_posts(Arc::new(anvil.rpc().unwrap())).await;
     });
 }

@@ -501,57 +501,60 @@ fn the_worker_proves_each_batch_with_the_smallest_circuit_of_the_set() {
     });
 }
 
-/// The other layouts: a plain `ZkVerifier` gets the largest circuit's bare proof, and a set none
-/// of whose members has the worker's keys is an error on every poll (retried, never skipped).
-/// On anvil, with its `anvil_reorg`: the ZK worker's proof lands, a reorg drops its block, and
-/// the node's re-send (what the ZK service does after a reorg) sends the recorded proof again,
-/// once; the claim is approved again by the real verifier.
-#[test]
-fn on_anvil_a_dropped_proof_is_sent_again_once() {
+/// The ZK worker's proof lands, a reorg drops its block, and the node's re-send (what the ZK
+/// service does after a reorg) sends the recorded proof again, once; the claim is approved again
+/// by the real verifier. On the embedded L1 and on anvil (`anvil_reorg`).
+async fn a_dropped_proof_is_sent_again_once<L: tribunal_l1::L1Dev>(l1: &L) {
     use std::sync::Arc;
-    use tribunal_l1::{L1, anvil::Anvil, dev_signers};
+    use tribunal_l1::dev_signers;
     use tribunal_node::{
         Store,
         follow::{Resent, resend_dropped},
         zk::{ZkOutcome, ZkProver},
     };
     use tribunal_zk::sizes::CircuitSizes;
-    run(async {
-        let keys = Arc::new(keys());
-        let anvil = Anvil::spawn(None).await.expect("anvil (cd crates/contracts && npm install)");
-        let l1 = anvil.rpc().unwrap();
-        let code = tribunal_zk::verifier::deploy_code(keys.vk(), keys.insecure).unwrap();
-        let mut sys = System::deploy_with(&l1, LegImpl::Create(Box::new(move |_| code))).await;
-        let genesis = sys.state.clone();
-        let (_, out1) = sys.deposit_batch(&[&PrivateKey::from_bytes([0xa1; 32])]).await;
-        let id = sys.propose(&sys.claim(&out1).await).await.unwrap();
-        let dir = tempfile::tempdir().unwrap();
-        let store =
-            Arc::new(Store::open(&dir.path().join("node.redb"), *genesis.config()).unwrap());
-        let (inbox, finality, sender) = (sys.d.inbox, sys.d.finality, dev_signers()[9].clone());
-        let circuits = CircuitSizes::new(vec![keys]).unwrap();
-        let mut worker = ZkProver::new(&l1, inbox, finality, sender.clone(), circuits, genesis)
-            .with_sent_log(store.clone());
-        let done = worker.poll().await.unwrap();
-        assert!(matches!(&done[..], [(i, ZkOutcome::Proven { .. })] if *i == id), "{done:?}");
-        let status = async || {
-            sys.view(finality, MultiProofFinality::statusOfCall { _id: U256::from(id) }).await
-        };
-        assert!(status().await.zk);
+    let keys = Arc::new(keys());
+    let code = tribunal_zk::verifier::deploy_code(keys.vk(), keys.insecure).unwrap();
+    let mut sys = System::deploy_with(l1, LegImpl::Create(Box::new(move |_| code))).await;
+    let genesis = sys.state.clone();
+    let (_, out1) = sys.deposit_batch(&[&PrivateKey::from_bytes([0xa1; 32])]).await;
+    let id = sys.propose(&sys.claim(&out1).await).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(Store::open(&dir.path().join("node.redb"), *genesis.config()).unwrap());
+    let (inbox, finality, sender) = (sys.d.inbox, sys.d.finality, dev_signers()[9].clone());
+    let circuits = CircuitSizes::new(vec![keys]).unwrap();
+    let mut worker = ZkProver::new(l1, inbox, finality, sender.clone(), circuits, genesis)
+        .with_sent_log(store.clone());
+    let done = worker.poll().await.unwrap();
+    assert!(matches!(&done[..], [(i, ZkOutcome::Proven { .. })] if *i == id), "{done:?}");
+    let status =
+        async || sys.view(finality, MultiProofFinality::statusOfCall { _id: U256::from(id) }).await;
+    assert!(status().await.zk);
 
-        let fork = l1.head().await.unwrap().number;
-        l1.reorg(1, &[]).await.unwrap();
-        assert!(!status().await.zk, "the proof is gone with its block");
-        let needed: fn(&MultiProofFinality::Status) -> bool = |s| !(s.zk || s.isFinal);
-        let resent = resend_dropped(&l1, &store, "zk", &sender, finality, fork, needed).await;
-        let resent = resent.unwrap();
-        assert!(matches!(resent[..], [Resent::Again { claim, .. }] if claim == id), "{resent:?}");
-        assert!(status().await.zk, "approved again");
-        let again = resend_dropped(&l1, &store, "zk", &sender, finality, fork, needed).await;
-        assert!(again.unwrap().is_empty(), "and only once");
+    let fork = l1.head().await.unwrap().number;
+    l1.reorg(1, &[]).await.unwrap();
+    assert!(!status().await.zk, "the proof is gone with its block");
+    let needed: fn(&MultiProofFinality::Status) -> bool = |s| !(s.zk || s.isFinal);
+    let resent = resend_dropped(l1, &store, "zk", &sender, finality, fork, needed).await;
+    let resent = resent.unwrap();
+    assert!(matches!(resent[..], [Resent::Again { claim, .. }] if claim == id), "{resent:?}");
+    assert!(status().await.zk, "approved again");
+    let again = resend_dropped(l1, &store, "zk", &sender, finality, fork, needed).await;
+    assert!(again.unwrap().is_empty(), "and only once");
+}
+
+#[test]
+fn a_dropped_proof_is_sent_again_once_on_both_backends() {
+    use tribunal_l1::anvil::Anvil;
+    run(async {
+        a_dropped_proof_is_sent_again_once(&DevL1::with_reorg_window(8)).await;
+        let anvil = Anvil::spawn(None).await.expect("anvil (cd crates/contracts && npm install)");
+        a_dropped_proof_is_sent_again_once(&anvil.rpc().unwrap()).await;
     });
 }
 
+/// The other layouts: a plain `ZkVerifier` gets the largest circuit's bare proof, and a set none
+/// of whose members has the worker's keys is an error on every poll (retried, never skipped).
 #[test]
 fn a_plain_verifier_gets_the_largest_circuit_and_unknown_set_members_are_an_error() {
     use std::sync::Arc;
