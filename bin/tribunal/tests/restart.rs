@@ -355,10 +355,11 @@ fn killed_node_resumes_without_losing_or_repeating_anything() {
     assert!(info["head"].as_u64().unwrap() > 3);
 
     // 7. A crash loop: 20 times the node starts, takes a transfer (every fourth time a
-    //    withdrawal too) and is killed (SIGKILL) at a pseudo-random moment, sealing, posting,
-    //    proposing or proving. Then it runs to the end.
+    //    withdrawal too, every fifth a new account's deposit on L1) and is killed (SIGKILL) at a
+    //    pseudo-random moment, sealing, posting, proposing or proving. Then it runs to the end.
     node.kill();
     let mut accepted = Vec::new();
+    let mut deposited = Vec::new();
     let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
     for round in 0..20 {
         let (node, _) = start_node(10 + round);
@@ -374,6 +375,25 @@ fn killed_node_resumes_without_losing_or_repeating_anything() {
         if round % 4 == 3 {
             send(&["withdraw", "--to", RECIPIENT, "--amount", "0.001eth"]);
         }
+        if round % 5 == 2 {
+            let key = d.join(format!("depositor{round}.json"));
+            assert!(tribunal(&["wallet", "new", "--out", key.to_str().unwrap()]).status.success());
+            let out = ok_json(&tribunal(&[
+                "wallet",
+                "deposit",
+                "--rpc",
+                &rpc_url,
+                "--l1-rpc",
+                &l1_url,
+                "--eth-key",
+                PAYER,
+                "--key",
+                key.to_str().unwrap(),
+                "--amount",
+                "0.01eth",
+            ]));
+            deposited.push(out["account"].as_u64().unwrap());
+        }
         seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
         std::thread::sleep(Duration::from_millis((seed >> 33) % 4_000));
         node.kill();
@@ -384,9 +404,18 @@ fn killed_node_resumes_without_losing_or_repeating_anything() {
             accepted.iter().all(|h| {
                 rpc(rpc_port, "tribunal_getTransaction", json!([h]))
                     .is_ok_and(|s| s["status"] == "sealed" && s["final"] == true)
+            }) && deposited.iter().all(|i| {
+                rpc(rpc_port, "tribunal_getAccount", json!([i]))
+                    .is_ok_and(|a| !a["pubkey"].is_null())
             })
         })
     });
+    // Every deposit made during the loop is credited once: 0.01 ETH, not twice that.
+    assert_eq!(deposited.len(), 4);
+    for i in &deposited {
+        let account = rpc(rpc_port, "tribunal_getAccount", json!([i])).unwrap();
+        assert_eq!(account["balance"], "0x2386f26fc10000", "account {i}: {account}");
+    }
     // Every accepted transaction is in a final batch, once; every batch has one claim, final.
     let mut sealed: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     for n in 1..=info["head"].as_u64().unwrap() {

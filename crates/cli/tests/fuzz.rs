@@ -1,4 +1,5 @@
-//! Every decoder of outside bytes, fuzzed: transactions, Groth16 proofs and keys, TEE quotes,
+//! Every decoder of outside bytes, fuzzed: transactions, batches and the blobs that carry them,
+//! Groth16 proofs and keys, TEE quotes,
 //! collateral and attestations, the node's TOML configuration, the wallet's arguments, and raw
 //! JSON-RPC requests to a live node. Each input gets a value or a typed error, never a panic,
 //! and no refused input is stored. Random inputs are mixed with mutations of valid ones, which
@@ -81,6 +82,11 @@ fuzz_tests! {
     /// Transactions: any bytes decode to a transaction or a typed error, and a decoded one
     /// has exactly one encoding (the bytes it came from), so its hash is not malleable.
     transaction_bytes_decode_canonically_or_not_at_all, transaction_bytes_soak, 32 => transactions;
+    /// Batches and their blobs: batch bytes decode to the one batch they encode or a typed
+    /// error; blob field elements of any value (top byte set, header and records mutated) read
+    /// as a typed error, a batch, and either its record count or evidence that they are not in
+    /// canonical form, never both.
+    batch_and_blob_bytes_give_a_batch_or_a_typed_error, batch_and_blob_soak, 2 => batches_and_blobs;
     /// Groth16 proofs and keys in contract words: a typed error or a checked point, and a
     /// mutated valid proof never verifies.
     groth16_words_are_checked_and_mutations_never_verify, groth16_words_soak, 2 => groth16;
@@ -133,6 +139,34 @@ fn transactions(cases: u32) {
             let mut again = Vec::new();
             encode_tx(&tx, &mut again);
             prop_assert_eq!(again, bytes, "one transaction, two encodings");
+        }
+        Ok(())
+    });
+}
+
+fn batches_and_blobs(cases: u32) {
+    use tribunal_da::{decode_batch, decode_blobs, encode_blobs, non_canonical_evidence, read_batch, read_header};
+    use tribunal_primitives::{Batch, BatchNumber, ChainId, test_utils::arb_batch};
+    let valid = arb_batch().prop_map(|b| b.encode());
+    let element_edits = prop::collection::vec((0usize..4096 * 32, any::<u8>()), 0..4);
+    fuzz(cases, (mutated(valid), element_edits), |(bytes, edits)| {
+        let chain = ChainId(901);
+        if let Ok(batch) = Batch::decode(&bytes, &[]) {
+            prop_assert_eq!(batch.encode(), bytes.clone(), "one batch, two encodings");
+        }
+        let Ok(mut blobs) = encode_blobs(&bytes) else { return Ok(()) };
+        for (at, value) in edits {
+            blobs[0].0[at] = value;
+        }
+        let payload = decode_blobs(&blobs);
+        let decoded = decode_batch(&blobs, &[]);
+        prop_assert!(payload.is_ok() || decoded.is_err());
+        for number in [BatchNumber(1), BatchNumber(u64::MAX)] {
+            let header = read_header(&blobs, 0, chain, number);
+            let evidence = non_canonical_evidence(&blobs, 0, chain, number);
+            prop_assert_eq!(header.is_some(), evidence.is_none());
+            let read = read_batch(&blobs, &[], chain, number);
+            prop_assert_eq!(read.txs.len(), header.unwrap_or(0));
         }
         Ok(())
     });

@@ -8,6 +8,10 @@
 //! every refusal carried its typed error code. Finality is not part of it: proving tens of
 //! thousands of transactions would take hours here.
 //!
+//! With `--max-mempool` below the valid calls and `--hold-sealing`, the mempool fills during
+//! the load: past its bound every call is refused with the typed "mempool full" code, and the
+//! run reports the resident memory when it filled and the most after, while the refusals went on.
+//!
 //! The finality explorer is served by the same node meanwhile, and `--explorer-readers` open its
 //! pages (overview, batches, accounts, council) during the load: each must answer 200 with the
 //! page asked for, and the overview must show the node's head once the load has drained.
@@ -64,6 +68,13 @@ pub struct LoadBenchArgs {
     /// Concurrent readers of the finality explorer's pages while the clients send.
     #[arg(long, default_value_t = 1)]
     pub explorer_readers: usize,
+    /// The sequencer's mempool bound, in transactions (`[sequencer] max_mempool`).
+    #[arg(long, default_value_t = SequencerConfig::default().max_mempool)]
+    pub max_mempool: usize,
+    /// Seal nothing until the clients are done, so that the mempool fills to `--max-mempool`
+    /// when the valid calls are more: the run then shows the bound holding under load.
+    #[arg(long)]
+    pub hold_sealing: bool,
 }
 
 /// `GET path` on the explorer at `addr` over HTTP/1.1: the status code and the body.
@@ -233,6 +244,7 @@ async fn run(args: LoadBenchArgs) -> eyre::Result<()> {
     let config = SequencerConfig {
         max_batch_txs: MAX_BATCH_TXS,
         max_wait: Duration::from_millis(200),
+        max_mempool: args.max_mempool,
         ..SequencerConfig::default()
     };
     let sequencer = Arc::new(Sequencer::new(l1.clone(), d.inbox, store.clone(), config)?);
@@ -265,11 +277,17 @@ async fn run(args: LoadBenchArgs) -> eyre::Result<()> {
 
     // The node seals and posts as it would: its own loops, beside the RPC.
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let sending = Arc::new(std::sync::atomic::AtomicBool::new(true));
     let sealing = {
-        let (sequencer, stop) = (sequencer.clone(), stop.clone());
+        let (sequencer, stop, sending) = (sequencer.clone(), stop.clone(), sending.clone());
+        let hold = args.hold_sealing;
         tokio::spawn(async move {
             let mut batches = 0u64;
             while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                if hold && sending.load(std::sync::atomic::Ordering::Relaxed) {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
                 match sequencer.poll(false).await {
                     Ok(Some(_)) => batches += 1,
                     Ok(None) => tokio::time::sleep(Duration::from_millis(50)).await,
@@ -318,6 +336,24 @@ async fn run(args: LoadBenchArgs) -> eyre::Result<()> {
             .expect("static template"),
     );
     let started = Instant::now();
+    // Resident memory when the mempool first reached its bound, and the most after it.
+    let memory = {
+        let (store, sending, bound) = (store.clone(), sending.clone(), args.max_mempool as u64);
+        tokio::spawn(async move {
+            let (mut at_bound, mut most_after) = (None, 0u64);
+            while sending.load(std::sync::atomic::Ordering::Relaxed) {
+                let rss = super::common::rss_mib().unwrap_or(0);
+                if at_bound.is_none() && store.mempool_len()? >= bound {
+                    at_bound = Some(rss);
+                }
+                if at_bound.is_some() {
+                    most_after = most_after.max(rss);
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Ok::<_, eyre::Report>(at_bound.map(|m| (m, most_after)))
+        })
+    };
     let reading = Arc::new(std::sync::atomic::AtomicBool::new(true));
     let mut readers = Vec::new();
     for r in 0..args.readers {
@@ -395,6 +431,8 @@ async fn run(args: LoadBenchArgs) -> eyre::Result<()> {
     }
     let send_secs = started.elapsed().as_secs_f64();
     reading.store(false, std::sync::atomic::Ordering::Relaxed);
+    sending.store(false, std::sync::atomic::Ordering::Relaxed);
+    let memory = memory.await??;
     bar.finish_and_clear();
     let mut reads = Vec::new();
     for r in readers {
@@ -459,6 +497,7 @@ async fn run(args: LoadBenchArgs) -> eyre::Result<()> {
         }
     }
     let (mut accepted, mut refused, mut failed, mut wrong_code) = (0usize, 0usize, 0usize, 0usize);
+    let mut full_refused = 0usize;
     let mut by_code: HashMap<i32, usize> = HashMap::new();
     for (_, answer, valid, code) in &sends {
         match (answer, valid) {
@@ -478,21 +517,29 @@ async fn run(args: LoadBenchArgs) -> eyre::Result<()> {
             (Answer::Accepted(hash), None) => {
                 eyre::bail!("an invalid transaction was accepted: {hash}")
             }
-            (Answer::Refused(c), _) => {
+            (Answer::Refused(c), valid) => {
                 refused += 1;
                 *by_code.entry(*c).or_default() += 1;
-                wrong_code += usize::from(*c != *code);
+                // A full mempool refuses every call first, valid or not.
+                wrong_code += usize::from(*c != *code && *c != codes::MEMPOOL_FULL);
+                if let Some(hash) = valid {
+                    eyre::ensure!(!sealed.contains_key(hash), "refused {hash} was sealed");
+                    full_refused += usize::from(*c == codes::MEMPOOL_FULL);
+                }
             }
             (Answer::Failed, _) => failed += 1,
         }
     }
     let valid_refused = sends
         .iter()
-        .filter(|(_, a, v, _)| v.is_some() && !matches!(a, Answer::Accepted(_)))
+        .filter(|(_, a, v, _)| {
+            v.is_some() && !matches!(a, Answer::Accepted(_) | Answer::Refused(codes::MEMPOOL_FULL))
+        })
         .count();
     eyre::ensure!(failed == 0, "{failed} calls failed without a JSON-RPC answer");
     eyre::ensure!(wrong_code == 0, "{wrong_code} refusals carried another code than expected");
-    eyre::ensure!(valid_refused == 0, "{valid_refused} valid transactions were refused");
+    eyre::ensure!(valid_refused == 0, "{valid_refused} valid transactions were refused as invalid");
+
     let total_sealed: usize = sealed.values().sum();
     eyre::ensure!(total_sealed == accepted, "{total_sealed} sealed against {accepted} accepted");
     eyre::ensure!(posted as u64 == head.0, "{posted} of {} sealed batches posted", head.0);
@@ -555,6 +602,17 @@ async fn run(args: LoadBenchArgs) -> eyre::Result<()> {
         &format!("{sealed_batches} batches of up to {MAX_BATCH_TXS}, {posted} posted"),
     );
     row("peak RSS, MiB", peak_mib().map_or("?".into(), |m| m.to_string()), "");
+    if let Some((at_bound, most_after)) = memory {
+        row(
+            "RSS when the mempool filled / most after, MiB",
+            format!("{at_bound} / {most_after}"),
+            &format!(
+                "max_mempool {}; then {full_refused} valid calls refused \"mempool full\" (code {})",
+                args.max_mempool,
+                codes::MEMPOOL_FULL
+            ),
+        );
+    }
     server.stop()?;
     Ok(())
 }
