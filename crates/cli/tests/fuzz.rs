@@ -145,10 +145,14 @@ fn transactions(cases: u32) {
 }
 
 fn batches_and_blobs(cases: u32) {
-    use tribunal_da::{decode_batch, decode_blobs, encode_blobs, non_canonical_evidence, read_batch, read_header};
+    use tribunal_da::{
+        decode_batch, decode_blobs, encode_blobs, non_canonical_evidence, read_batch, read_header,
+    };
     use tribunal_primitives::{Batch, BatchNumber, ChainId, test_utils::arb_batch};
     let valid = arb_batch().prop_map(|b| b.encode());
-    let element_edits = prop::collection::vec((0usize..4096 * 32, any::<u8>()), 0..4);
+    // Mostly in the header and the first records, where the reader looks; anywhere too.
+    let at = prop_oneof![3 => 0usize..32 * 48, 1 => 0usize..4096 * 32];
+    let element_edits = prop::collection::vec((at, any::<u8>()), 0..4);
     fuzz(cases, (mutated(valid), element_edits), |(bytes, edits)| {
         let chain = ChainId(901);
         if let Ok(batch) = Batch::decode(&bytes, &[]) {

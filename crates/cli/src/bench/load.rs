@@ -338,7 +338,7 @@ async fn run(args: LoadBenchArgs) -> eyre::Result<()> {
     let started = Instant::now();
     // Resident memory when the mempool first reached its bound, and the most after it.
     let memory = {
-        let (store, sending, bound) = (store.clone(), sending.clone(), args.max_mempool as u64);
+        let (store, sending, bound) = (store.clone(), sending.clone(), args.max_mempool);
         tokio::spawn(async move {
             let (mut at_bound, mut most_after) = (None, 0u64);
             while sending.load(std::sync::atomic::Ordering::Relaxed) {
