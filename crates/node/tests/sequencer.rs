@@ -493,8 +493,8 @@ fn the_batcher_does_not_post_a_batch_whose_messages_a_reorg_dropped() {
 /// A deposit a reorg drops before the sequencer takes it is never sealed; a batch whose post a
 /// reorg drops is posted again by the batcher, which reads what the inbox lacks; and a reorg that
 /// drops both the post and the deposit the batch consumed makes the sequencer re-derive the batch
-/// on the new queue, which the batcher posts once. The follower notices each reorg. On the
-/// embedded L1 and on anvil (`anvil_reorg`).
+/// on the new queue, which the batcher posts once; a dropped proposal is proposed again, once.
+/// The follower notices each reorg. On the embedded L1 and on anvil (`anvil_reorg`).
 async fn dropped_deposits_and_posts<L>(l1: Arc<L>)
 where
     L: tribunal_l1::L1Dev + Send + Sync + 'static,
@@ -555,6 +555,27 @@ where
     assert_eq!(batcher.poll().await.unwrap().len(), 1);
     assert_eq!(sys.view(sys.d.inbox, Inbox::latestBatchCall {}).await, 1);
     assert!(batcher.poll().await.unwrap().is_empty(), "and only once");
+
+    // A dropped proposal is proposed again, once.
+    let mut proposer = Proposer::new(
+        l1.clone(),
+        sys.d.inbox,
+        sys.d.finality,
+        store.clone(),
+        sys.sequencer.clone(),
+        U256::from(10u128.pow(17)),
+    )
+    .with_reorgs(reorgs.clone());
+    let claims = async || sys.view(sys.d.finality, MultiProofFinality::claimCountCall {}).await;
+    assert_eq!(proposer.poll().await.unwrap().len(), 1);
+    assert_eq!(claims().await, U256::from(1));
+    follower.poll().await.unwrap();
+    l1.reorg(1, &[]).await.unwrap();
+    assert!(follower.poll().await.unwrap().is_some());
+    assert_eq!(claims().await, U256::ZERO, "the proposal is gone");
+    assert_eq!(proposer.poll().await.unwrap().len(), 1, "proposed again");
+    assert_eq!(claims().await, U256::from(1));
+    assert!(proposer.poll().await.unwrap().is_empty(), "and only once");
 }
 
 #[test]

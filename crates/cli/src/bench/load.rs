@@ -266,7 +266,9 @@ async fn run(args: LoadBenchArgs) -> eyre::Result<()> {
     let direct = {
         let dir = tempfile::tempdir()?;
         let store = Arc::new(Store::create_with_genesis(&dir.path().join("node.redb"), &genesis)?);
-        let sequencer = Sequencer::new(l1.clone(), d.inbox, store, config)?;
+        // Unbounded by `--max-mempool`: the baseline measures accepting, not refusing.
+        let unbounded = SequencerConfig { max_mempool: valid.len().max(1), ..config };
+        let sequencer = Sequencer::new(l1.clone(), d.inbox, store, unbounded)?;
         let started = Instant::now();
         for tx in &valid {
             sequencer.submit(*tx)?;
