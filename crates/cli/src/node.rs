@@ -97,6 +97,7 @@ max_mempool = 65536
 max_pending_per_sender = 64           # one account cannot fill the mempool
 hold_for_prover_ms = 60000            # with the ZK prover here: hold a due batch while it is busy (0: never)
 l1_confirmations = 2                  # blocks deep an L1 message must be before a batch takes it (at least max_reorg_depth)
+rederive_after_secs = 120             # after a deeper reorg: wait this long for dropped L1 messages to return before re-deriving
 
 [zk]                                  # optional
 slots = 32                            # the largest circuit size the deployed verifier checks
@@ -304,6 +305,10 @@ pub struct SequencerFile {
     pub hold_for_prover_ms: u64,
     /// Blocks deep an L1 message must be before a batch consumes it (0 to 256).
     pub l1_confirmations: u64,
+    /// After a reorg left the inbox's queue shorter than the sealed batches consumed, how long
+    /// to wait for the dropped messages to come back before re-deriving the unposted batches,
+    /// in seconds (0 to 3600).
+    pub rederive_after_secs: u64,
 }
 
 impl Default for SequencerFile {
@@ -323,6 +328,7 @@ impl From<SequencerConfig> for SequencerFile {
             max_pending_per_sender: c.max_pending_per_sender,
             hold_for_prover_ms: c.hold_for_prover.as_millis() as u64,
             l1_confirmations: c.l1_confirmations,
+            rederive_after_secs: c.rederive_after.as_secs(),
         }
     }
 }
@@ -336,6 +342,7 @@ impl From<SequencerFile> for SequencerConfig {
             max_pending_per_sender: f.max_pending_per_sender,
             hold_for_prover: Duration::from_millis(f.hold_for_prover_ms),
             l1_confirmations: f.l1_confirmations,
+            rederive_after: Duration::from_secs(f.rederive_after_secs),
         }
     }
 }
@@ -494,6 +501,11 @@ impl NodeFile {
         if file.sequencer.max_pending_per_sender == 0 {
             return Err(ConfigError::Invalid(
                 "sequencer.max_pending_per_sender must be above 0".into(),
+            ));
+        }
+        if file.sequencer.rederive_after_secs > 3_600 {
+            return Err(ConfigError::Invalid(
+                "sequencer.rederive_after_secs must be 0 to 3600".into(),
             ));
         }
         if file.sequencer.hold_for_prover_ms > 3_600_000 {
@@ -852,6 +864,7 @@ mod tests {
         );
         assert_eq!(f.max_pending_per_sender, seq.max_pending_per_sender);
         assert_eq!(f.l1_confirmations, seq.l1_confirmations);
+        assert_eq!(f.rederive_after_secs, seq.rederive_after_secs);
         assert_eq!(file.max_reorg_depth, default_max_reorg_depth());
         assert_eq!(file.final_confirmations, 0);
         assert_eq!(file.move_confirmations, default_move_confirmations());

@@ -82,6 +82,17 @@ pub enum SealError {
     /// The commit failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// After an L1 reorg deeper than `l1_confirmations`, the inbox's queue is shorter than the
+    /// sealed batches consumed: the sequencer seals nothing while it waits, up to
+    /// `SequencerConfig::rederive_after`, for the dropped messages to come back; then it
+    /// re-derives the unposted batches. Retried at every poll.
+    #[error(
+        "waiting for the inbox's queue to hold the {consumed} messages the sealed batches consumed again, after an L1 reorg"
+    )]
+    QueueShort {
+        /// L1 messages the sealed batches consumed.
+        consumed: u64,
+    },
     /// After an L1 reorg, the inbox's queue no longer holds the L1 messages the sealed batches
     /// consumed (the reorg went deeper than `l1_confirmations`), and the batches cannot be
     /// re-derived: a posted batch consumed them (L1 holds a batch this node would execute
@@ -120,11 +131,19 @@ pub struct SequencerConfig {
     /// the embedded chain mine a block per transaction, so a quiet dev chain would hold
     /// deposits back: the devnet uses 0; on Ethereum, 2–3 blocks or more.
     pub l1_confirmations: u64,
+    /// After a reorg deeper than `l1_confirmations` left the inbox's queue shorter than the
+    /// sealed batches consumed, how long to wait for the dropped messages to come back before
+    /// re-deriving the unposted batches. A reorg's dropped transactions are usually included
+    /// again: the same messages give the same accumulator, nothing is undone, and a post of the
+    /// batches the reorg returned to the txpool lands as sealed. Re-deriving at once would let
+    /// such a post land on L1 beside the re-derived batch. A queue that came back with other
+    /// messages is re-derived at once (a stale post then reverts, `Inbox_QueueMoved`).
+    pub rederive_after: Duration,
 }
 
 impl Default for SequencerConfig {
     /// 32 transactions, 2 seconds, 65,536 pending (64 per sender), held up to 60 seconds for the
-    /// prover, L1 messages consumed at the head.
+    /// prover, L1 messages consumed at the head, a shortened queue awaited 120 seconds.
     fn default() -> Self {
         Self {
             max_batch_txs: 32,
@@ -133,6 +152,7 @@ impl Default for SequencerConfig {
             max_pending_per_sender: 64,
             hold_for_prover: Duration::from_secs(60),
             l1_confirmations: 0,
+            rederive_after: Duration::from_secs(120),
         }
     }
 }
@@ -213,6 +233,9 @@ struct Inner {
     reorgs_seen: usize,
     /// After a reorg: the queue the sealed batches consumed must be checked against the inbox.
     check_queue: bool,
+    /// Since when the inbox's queue has been shorter than the sealed batches consumed, after a
+    /// reorg (`SequencerConfig::rederive_after`).
+    short_since: Option<Instant>,
     /// Next L1 block to read inbox logs from; `None`: the block of the first unconsumed message
     /// (`Inbox.messageBlock`), looked up at the next poll (at start and after a rewind).
     from_block: Option<u64>,
@@ -283,6 +306,7 @@ impl<L: L1> Sequencer<L> {
             state,
             queued: Vec::new(),
             from_block: None,
+            short_since: None,
             reorgs_seen: 0,
             // A reorg noticed before a restart is checked after it.
             check_queue: store.unhandled_fork("sequencer")?.is_some(),
@@ -394,13 +418,23 @@ impl<L: L1> Sequencer<L> {
             Err(L1Error::Revert(_)) => None,
             Err(e) => return Err(e.into()),
         };
+        if on_l1.is_none() {
+            // The dropped messages may come back as they were: wait before undoing anything.
+            let since = *self.lock().short_since.get_or_insert_with(Instant::now);
+            if since.elapsed() < self.config.rederive_after {
+                metrics::gauge!("tribunal_sequencer_queue_short").set(1.0);
+                return Err(SealError::QueueShort { consumed });
+            }
+        }
+        self.lock().short_since = None;
+        metrics::gauge!("tribunal_sequencer_queue_short").set(0.0);
         if on_l1 != Some(B256::from(fr_to_be_bytes(&acc.0))) {
             if let Some(to) = self.rederive_point().await? {
                 match self.rewind_to(to) {
                     Ok(()) => return Ok(()),
                     // No undo rows that far back (batches sealed before they were kept), or a
-                    // store that does not undo to the recorded root: only the halt is left, not
-                    // a retry at every poll.
+                    // store that does not undo to the recorded root: the halt (the next poll
+                    // looks again, in case L1 changed).
                     Err(e) => tracing::error!(to = to.0, error = %e, "cannot re-derive"),
                 }
             }
@@ -412,6 +446,7 @@ impl<L: L1> Sequencer<L> {
             return Err(SealError::QueueDiverged { consumed });
         }
         self.lock().check_queue = false;
+        metrics::gauge!("tribunal_sequencer_queue_diverged").set(0.0);
         self.store.handled_fork("sequencer")?;
         Ok(())
     }

@@ -35,6 +35,8 @@ fn config() -> SequencerConfig {
         max_batch_txs: 8,
         max_wait: Duration::from_secs(3600),
         max_mempool: 4,
+        // The reorg tests re-derive at once unless they test the wait.
+        rederive_after: Duration::ZERO,
         ..SequencerConfig::default()
     }
 }
@@ -463,6 +465,61 @@ fn a_post_sent_before_a_reorg_never_lands_on_another_queue() {
         assert_eq!(store.head().unwrap(), BatchNumber(1));
         let Tx::Deposit(d) = sealed.batch.txs[0] else { panic!("{:?}", sealed.batch.txs) };
         assert_eq!(d.pubkey, carol.public_key().to_bytes());
+    });
+}
+
+/// A deep reorg drops a deposit a posted batch consumed, and the post: the queue is shorter
+/// than the sealed batch consumed, and the sequencer waits (`QueueShort`) instead of undoing the
+/// batch. The deposit comes back as it was (same message, same accumulator), and so does the
+/// post: nothing is undone, and L1's batch 1 is the node's. Re-deriving at once would have let
+/// the returning post land beside a re-derived batch 1.
+#[test]
+fn a_queue_that_comes_back_as_it_was_undoes_nothing() {
+    use tribunal_l1::L1Dev;
+    use tribunal_node::{follow::Reorgs, sequencer::SealError};
+    run(async {
+        let l1 = Arc::new(DevL1::with_reorg_window(16));
+        let sys = System::deploy(&*l1).await;
+        let (_dir, store) = temp_store();
+        let config = SequencerConfig {
+            l1_confirmations: 0,
+            max_wait: Duration::ZERO,
+            rederive_after: Duration::from_secs(3600),
+            ..config()
+        };
+        let reorgs = Reorgs::default();
+        let seq = Sequencer::new(l1.clone(), sys.d.inbox, store.clone(), config)
+            .unwrap()
+            .with_reorgs(reorgs.clone());
+        let bob = PrivateKey::from_bytes([0xb0; 32]);
+        let call = Inbox::depositCall { _pubkey: bob.public_key().to_bytes().into() };
+        let deposit = sys.send(&sys.stranger, sys.d.inbox, call, U256::from(10u128.pow(18))).await;
+        let deposit = deposit.unwrap();
+        let sealed = seq.poll(true).await.unwrap().expect("bob's deposit");
+        let batcher = Batcher::new(l1.clone(), sys.d.inbox, store.clone(), sys.sequencer.clone());
+        let post = batcher.poll().await.unwrap();
+        assert_eq!(post.len(), 1);
+        let depth = l1.head().await.unwrap().number - deposit.block_number + 1;
+
+        // Both dropped: the sequencer waits, and undoes nothing.
+        l1.reorg(depth, &[]).await.unwrap();
+        reorgs.publish(deposit.block_number);
+        let latest = async || -> u64 { sys.view(sys.d.inbox, Inbox::latestBatchCall {}).await };
+        assert_eq!(latest().await, 0);
+        let err = seq.poll(true).await.unwrap_err();
+        assert!(matches!(err, SealError::QueueShort { consumed: 1 }), "{err}");
+        assert_eq!(store.head().unwrap(), BatchNumber(1), "nothing undone");
+
+        // Both come back as they were, as a reorg's dropped transactions usually do from the
+        // txpool: the same deposit (the same message at the same index), then the same post.
+        let call = Inbox::depositCall { _pubkey: bob.public_key().to_bytes().into() };
+        sys.send(&sys.stranger, sys.d.inbox, call, U256::from(10u128.pow(18))).await.unwrap();
+        sys.post(&sys.sequencer, &sealed.batch, 1).await.unwrap();
+        assert_eq!(latest().await, 1, "the returning post landed");
+        assert!(seq.poll(true).await.unwrap().is_none(), "nothing to seal, nothing undone");
+        assert_eq!(store.head().unwrap(), BatchNumber(1));
+        assert_eq!(store.batch(BatchNumber(1)).unwrap().unwrap(), sealed.batch, "L1's batch 1");
+        assert!(batcher.poll().await.unwrap().is_empty(), "posted once");
     });
 }
 
