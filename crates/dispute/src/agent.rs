@@ -498,13 +498,26 @@ impl<L: L1> Player<L> {
         Ok(self.l1.head().await?.timestamp)
     }
 
-    /// Whether `what` `id`, resolved on L1 now, is `confirmations` blocks deep.
+    /// Whether `what` `id`, resolved on L1 now, has been seen resolved since a block at least
+    /// `confirmations` deep that is still canonical. The first sight is recorded with the head's
+    /// hash; a sighting whose block a reorg replaced counts again from now, so a resolution that
+    /// a reorg dropped and the new chain included again later is counted from its new block.
     async fn resolved_deep(&self, what: Resolved, id: u64) -> Result<bool, AgentError> {
         if self.confirmations == 0 {
             return Ok(true);
         }
-        let head = self.l1.head().await?.number;
-        Ok(self.store.resolved_deep(what, id, head, self.confirmations)?)
+        let head = self.l1.head().await?;
+        if let Some((number, hash)) = self.store.sighting(what, id)?
+            && self.l1.block_hash(number).await? == Some(B256::from(hash))
+        {
+            if head.number >= number.saturating_add(self.confirmations) {
+                self.store.unresolved(what, id)?;
+                return Ok(true);
+            }
+            return Ok(false);
+        }
+        self.store.sight(what, id, head.number, head.hash.0)?;
+        Ok(false)
     }
 
     async fn node(&self, id: u64) -> Result<DisputeGame::Node, L1Error> {

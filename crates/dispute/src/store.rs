@@ -12,8 +12,9 @@ const NODES: TableDefinition<'_, u64, u64> = TableDefinition::new("nodes");
 /// Claims whose credit this agent withdrew (`claimCredit`): claim id → the L1 block it landed in.
 const COLLECTED: TableDefinition<'_, u64, u64> = TableDefinition::new("collected");
 /// Resolutions the agent saw land and waits to see deep before it stops watching: (kind, id) →
-/// the L1 head when first seen. Kind 0: a game position; kind 1: an unchallenged claim.
-const SIGHTED: TableDefinition<'_, (u8, u64), u64> = TableDefinition::new("sighted");
+/// the L1 head when first seen, number (8, BE) ‖ hash (32). Kind 0: a game position; kind 1: an
+/// unchallenged claim.
+const SIGHTED: TableDefinition<'_, (u8, u64), [u8; 40]> = TableDefinition::new("sighted");
 /// The block of a withdrawal a reorg dropped, until the agent withdraws again or confirms it.
 const TO_CONFIRM: u64 = u64::MAX;
 
@@ -26,7 +27,7 @@ fn err(e: impl std::fmt::Display) -> StoreError {
     StoreError(e.to_string())
 }
 
-/// What a resolution settles, for [`DisputeStore::resolved_deep`].
+/// What a resolution settles, for [`DisputeStore::sight`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u8)]
 pub enum Resolved {
@@ -156,44 +157,44 @@ impl DisputeStore {
         tx.commit().map_err(err)
     }
 
-    /// Whether the resolution of `what` `id`, seen on L1 now (at head block `head`), is `depth`
-    /// blocks deep: it was first seen at least `depth` blocks ago. The first sight is recorded,
-    /// and forgotten once deep enough (the caller stops watching then). Depth 0: at once.
+    /// The L1 head (number, hash) at which the agent first saw the resolution of `what` `id`,
+    /// if it did ([`Self::sight`]).
     ///
     /// # Errors
     /// [`StoreError`].
-    pub fn resolved_deep(
+    pub fn sighting(&self, what: Resolved, id: u64) -> Result<Option<(u64, [u8; 32])>, StoreError> {
+        let r = self.db.begin_read().map_err(err)?;
+        let row = r.open_table(SIGHTED).map_err(err)?.get((what as u8, id)).map_err(err)?;
+        Ok(row.map(|v| {
+            let v = v.value();
+            let number = u64::from_be_bytes(v[..8].try_into().expect("8 bytes"));
+            (number, v[8..].try_into().expect("32 bytes"))
+        }))
+    }
+
+    /// Records that the agent sees the resolution of `what` `id` on L1 at head block `number`
+    /// with hash `hash`, replacing an earlier sighting.
+    ///
+    /// # Errors
+    /// [`StoreError`].
+    pub fn sight(
         &self,
         what: Resolved,
         id: u64,
-        head: u64,
-        depth: u64,
-    ) -> Result<bool, StoreError> {
-        if depth == 0 {
-            return Ok(true);
-        }
+        number: u64,
+        hash: [u8; 32],
+    ) -> Result<(), StoreError> {
+        let mut v = [0u8; 40];
+        v[..8].copy_from_slice(&number.to_be_bytes());
+        v[8..].copy_from_slice(&hash);
         let tx = self.db.begin_write().map_err(err)?;
-        let deep = {
-            let mut t = tx.open_table(SIGHTED).map_err(err)?;
-            let seen = t.get((what as u8, id)).map_err(err)?.map(|v| v.value());
-            match seen {
-                Some(seen) if head >= seen.saturating_add(depth) => {
-                    t.remove((what as u8, id)).map_err(err)?;
-                    true
-                }
-                Some(_) => false,
-                None => {
-                    t.insert((what as u8, id), head).map_err(err)?;
-                    false
-                }
-            }
-        };
-        tx.commit().map_err(err)?;
-        Ok(deep)
+        tx.open_table(SIGHTED).map_err(err)?.insert((what as u8, id), v).map_err(err)?;
+        tx.commit().map_err(err)
     }
 
-    /// Forgets a sighting of `what` `id`'s resolution ([`Self::resolved_deep`]): L1 no longer
-    /// shows it (a reorg dropped it). Writes only when there is one.
+    /// Forgets a sighting of `what` `id`'s resolution ([`Self::sight`]): L1 no longer shows it
+    /// (a reorg dropped it), or it is deep enough and no longer watched. Writes only when there
+    /// is one.
     ///
     /// # Errors
     /// [`StoreError`].

@@ -318,8 +318,10 @@ impl<L: L1> Sequencer<L> {
     }
 
     /// Rewinds on the L1 reorgs `reorgs` publishes: forgets the L1 messages of dropped blocks,
-    /// reads them again, and checks the queue the sealed batches consumed
-    /// ([`SealError::QueueDiverged`]).
+    /// reads them again, and checks the queue the sealed batches consumed. When a reorg took
+    /// messages they consumed, it waits for them to come back ([`SealError::QueueShort`]), then
+    /// re-derives the unposted batches ([`Store::rewind_to`]), or halts when a posted batch's
+    /// queue diverged ([`SealError::QueueDiverged`]).
     #[must_use]
     pub fn with_reorgs(mut self, reorgs: Reorgs) -> Self {
         self.reorgs = Some(reorgs);

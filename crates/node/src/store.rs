@@ -607,12 +607,15 @@ impl Store {
     /// withdrawals and skipped rows, and their transactions' locations. Their sequencer
     /// transactions go back to the front of the mempool, in batch order and before what was
     /// pending (renumbered), marked pending again; the sequencer re-checks them when it seals.
-    /// Returns batch `to`'s state and those transactions.
+    /// A sequencer transaction naming an account an undone batch created is dropped instead
+    /// (recorded as dropped): on the new chain that index may go to another deposit, and a
+    /// transfer to it would pay someone else. Returns batch `to`'s state and the requeued
+    /// transactions.
     ///
     /// For a reorg that dropped L1 messages a sealed but unposted batch consumed: the batches
     /// after `to` are then re-derived from the new L1 queue. Only the undone accounts' paths are
-    /// rehashed (at most 32 hashes per account and level of the tree). Nothing is written on an
-    /// error.
+    /// rehashed (one hash per tree level for each, shared ancestors once). Nothing is written on
+    /// an error.
     ///
     /// # Errors
     /// [`StoreError::NotNext`] when `to` is past the head; [`StoreError::NoUndo`] when a batch
@@ -652,6 +655,8 @@ impl Store {
                     prior.push((AccountIndex(index), account));
                 }
             }
+            let created: std::collections::HashSet<u32> =
+                prior.iter().filter(|(_, a)| a.is_none()).map(|(i, _)| i.0).collect();
             let mut indices: Vec<AccountIndex> = prior.iter().map(|(i, _)| *i).collect();
             indices.sort_unstable();
             indices.dedup();
@@ -672,7 +677,19 @@ impl Store {
                 let batch = decode_batch(bytes.value())
                     .map_err(|e| StoreError::Corrupt(format!("batch {n}: {e}")))?;
                 for t in batch.txs {
-                    if matches!(t, Tx::Transfer(_) | Tx::Withdraw(_)) {
+                    // An account an undone batch created may belong to someone else on the new
+                    // chain (its index goes to whichever deposit comes first): a transaction
+                    // naming it is dropped, not sealed again.
+                    let names_created = match &t {
+                        Tx::Transfer(s) => {
+                            created.contains(&s.body.from.0) || created.contains(&s.body.to.0)
+                        }
+                        Tx::Withdraw(s) => created.contains(&s.body.from.0),
+                        _ => false,
+                    };
+                    if names_created {
+                        txs.insert(tx_hash(&t).0, TX_DROPPED).map_err(StoreError::db)?;
+                    } else if matches!(t, Tx::Transfer(_) | Tx::Withdraw(_)) {
                         txs.insert(tx_hash(&t).0, TX_PENDING).map_err(StoreError::db)?;
                         requeued.push(t);
                     } else {

@@ -164,13 +164,15 @@ fn a_rewind_undoes_batches_and_requeues_their_sequencer_transactions() {
     let t2 = Tx::Transfer(users[1].transfer(chain, users[2].index, 7, 0));
     let t3 = Tx::Withdraw(users[2].withdraw(chain, tribunal_primitives::Address::ZERO, 3, 0));
     let t4 = Tx::Transfer(users[3].transfer(chain, users[0].index, 1, 0));
+    // To the account batch 2's deposit created: on a new chain that index may be someone else's.
+    let t5 = Tx::Transfer(users[1].transfer(chain, AccountIndex(100), 2, 1));
     // An L1 message identical to one of batch 1 (same bytes, same hash) in an undone batch.
     let twin = Tx::Deposit(Deposit {
         to: users[0].index,
         pubkey: users[0].key.public_key().to_bytes(),
         amount: Wei(4),
     });
-    for txs in [vec![twin, t1], vec![newcomer, t2], vec![twin, t3]] {
+    for txs in [vec![twin, t1], vec![newcomer, t2], vec![twin, t3, t5]] {
         let batch = Batch { chain_id: chain, number: BatchNumber(state.head().0 + 1), txs };
         let out = execute_batch(&mut state, &batch).unwrap();
         store.commit_batch(&state, &batch, &out).unwrap();
@@ -210,6 +212,7 @@ fn a_rewind_undoes_batches_and_requeues_their_sequencer_transactions() {
     let location = |t: &Tx| store.tx_location(tribunal_node::sequencer::tx_hash(t)).unwrap();
     assert_eq!(location(&t2), Some(TxLocation::Pending));
     assert_eq!(location(&newcomer), None, "an undone L1 message is forgotten");
+    assert_eq!(location(&t5), Some(TxLocation::Dropped), "it named an undone account");
     assert_eq!(
         location(&twin),
         Some(TxLocation::Sealed { batch: BatchNumber(1), position: 0 }),
