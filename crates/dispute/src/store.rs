@@ -14,7 +14,7 @@ const COLLECTED: TableDefinition<'_, u64, u64> = TableDefinition::new("collected
 /// Resolutions the agent saw land and waits to see deep before it stops watching: (kind, id) →
 /// the L1 head when first seen, number (8, BE) ‖ hash (32). Kind 0: a game position; kind 1: an
 /// unchallenged claim.
-const SIGHTED: TableDefinition<'_, (u8, u64), [u8; 40]> = TableDefinition::new("sighted");
+const SIGHTED: TableDefinition<'_, (u8, u64), [u8; 40]> = TableDefinition::new("sightings");
 /// The block of a withdrawal a reorg dropped, until the agent withdraws again or confirms it.
 const TO_CONFIRM: u64 = u64::MAX;
 

@@ -422,18 +422,22 @@ impl<L: L1> Sequencer<L> {
         };
         if on_l1.is_none() {
             // The dropped messages may come back as they were: wait before undoing anything.
+            // The wait starts once; a re-derivation that fails after it is retried each poll.
             let since = *self.lock().short_since.get_or_insert_with(Instant::now);
             if since.elapsed() < self.config.rederive_after {
                 metrics::gauge!("tribunal_sequencer_queue_short").set(1.0);
                 return Err(SealError::QueueShort { consumed });
             }
         }
-        self.lock().short_since = None;
         metrics::gauge!("tribunal_sequencer_queue_short").set(0.0);
         if on_l1 != Some(B256::from(fr_to_be_bytes(&acc.0))) {
             if let Some(to) = self.rederive_point().await? {
                 match self.rewind_to(to) {
-                    Ok(()) => return Ok(()),
+                    Ok(()) => {
+                        self.lock().short_since = None;
+                        metrics::gauge!("tribunal_sequencer_queue_diverged").set(0.0);
+                        return Ok(());
+                    }
                     // No undo rows that far back (batches sealed before they were kept), or a
                     // store that does not undo to the recorded root: the halt (the next poll
                     // looks again, in case L1 changed).
@@ -447,7 +451,11 @@ impl<L: L1> Sequencer<L> {
             );
             return Err(SealError::QueueDiverged { consumed });
         }
-        self.lock().check_queue = false;
+        {
+            let mut inner = self.lock();
+            inner.check_queue = false;
+            inner.short_since = None;
+        }
         metrics::gauge!("tribunal_sequencer_queue_diverged").set(0.0);
         self.store.handled_fork("sequencer")?;
         Ok(())
@@ -484,7 +492,7 @@ impl<L: L1> Sequencer<L> {
     fn rewind_to(&self, to: BatchNumber) -> Result<(), SealError> {
         let mut inner = self.lock();
         let from = inner.state.head();
-        let Rewound { state, requeued } = self.store.rewind_to(to)?;
+        let Rewound { state, requeued, dropped } = self.store.rewind_to(to)?;
         inner.state = state;
         inner.queued.clear();
         inner.from_block = None;
@@ -500,6 +508,7 @@ impl<L: L1> Sequencer<L> {
             from = from.0,
             to = to.0,
             requeued = requeued.len(),
+            dropped = dropped.len(),
             "a reorg dropped L1 messages unposted batches consumed: re-deriving them"
         );
         Ok(())

@@ -302,8 +302,11 @@ fn write_accounts(
 pub struct Rewound {
     /// The state after the batch rewound to, its queue included.
     pub state: State,
-    /// The undone sequencer transactions, in batch order.
+    /// The undone sequencer transactions put back in the mempool, in batch order.
     pub requeued: Vec<Tx>,
+    /// The sequencer transactions dropped (recorded as dropped) because they name an account an
+    /// undone batch created: undone ones, then pending ones.
+    pub dropped: Vec<Tx>,
 }
 
 /// The node's redb database.
@@ -607,10 +610,10 @@ impl Store {
     /// withdrawals and skipped rows, and their transactions' locations. Their sequencer
     /// transactions go back to the front of the mempool, in batch order and before what was
     /// pending (renumbered), marked pending again; the sequencer re-checks them when it seals.
-    /// A sequencer transaction naming an account an undone batch created is dropped instead
-    /// (recorded as dropped): on the new chain that index may go to another deposit, and a
-    /// transfer to it would pay someone else. Returns batch `to`'s state and the requeued
-    /// transactions.
+    /// A sequencer transaction naming an account an undone batch created, undone or pending, is
+    /// dropped instead (recorded as dropped): on the new chain that index may go to another
+    /// deposit, and a transfer to it would pay someone else. Returns batch `to`'s state and the
+    /// requeued and dropped transactions.
     ///
     /// For a reorg that dropped L1 messages a sealed but unposted batch consumed: the batches
     /// after `to` are then re-derived from the new L1 queue. Only the undone accounts' paths are
@@ -631,7 +634,7 @@ impl Store {
             .batch_record(to)?
             .ok_or_else(|| StoreError::Corrupt(format!("no roots for batch {}", to.0)))?;
         let w = self.db.begin_write().map_err(StoreError::db)?;
-        let requeued = {
+        let (requeued, dropped) = {
             // The undo rows, latest batch first: where an account repeats, the earliest batch's
             // row (the account as it was after `to`) comes last and wins.
             let mut undo = w.open_table(UNDO).map_err(StoreError::db)?;
@@ -672,23 +675,25 @@ impl Store {
             let mut batches = w.open_table(BATCHES).map_err(StoreError::db)?;
             let mut txs = w.open_table(TXS).map_err(StoreError::db)?;
             let mut requeued = Vec::new();
+            let mut dropped = Vec::new();
+            // An account an undone batch created may belong to someone else on the new chain
+            // (its index goes to whichever deposit comes first): a sequencer transaction naming
+            // it, sealed or pending, is dropped, not sealed again.
+            let names_created = |t: &Tx| match t {
+                Tx::Transfer(s) => {
+                    created.contains(&s.body.from.0) || created.contains(&s.body.to.0)
+                }
+                Tx::Withdraw(s) => created.contains(&s.body.from.0),
+                _ => false,
+            };
             for n in to.0 + 1..=head.0 {
                 let Some(bytes) = batches.remove(n).map_err(StoreError::db)? else { continue };
                 let batch = decode_batch(bytes.value())
                     .map_err(|e| StoreError::Corrupt(format!("batch {n}: {e}")))?;
                 for t in batch.txs {
-                    // An account an undone batch created may belong to someone else on the new
-                    // chain (its index goes to whichever deposit comes first): a transaction
-                    // naming it is dropped, not sealed again.
-                    let names_created = match &t {
-                        Tx::Transfer(s) => {
-                            created.contains(&s.body.from.0) || created.contains(&s.body.to.0)
-                        }
-                        Tx::Withdraw(s) => created.contains(&s.body.from.0),
-                        _ => false,
-                    };
-                    if names_created {
+                    if names_created(&t) {
                         txs.insert(tx_hash(&t).0, TX_DROPPED).map_err(StoreError::db)?;
+                        dropped.push(t);
                     } else if matches!(t, Tx::Transfer(_) | Tx::Withdraw(_)) {
                         txs.insert(tx_hash(&t).0, TX_PENDING).map_err(StoreError::db)?;
                         requeued.push(t);
@@ -718,7 +723,14 @@ impl Store {
             let mut mempool = w.open_table(MEMPOOL).map_err(StoreError::db)?;
             let mut pending = Vec::new();
             for row in mempool.iter().map_err(StoreError::db)? {
-                pending.push(row.map_err(StoreError::db)?.1.value().to_vec());
+                let bytes = row.map_err(StoreError::db)?.1.value().to_vec();
+                match decode_tx_exact(&bytes) {
+                    Ok(t) if names_created(&t) => {
+                        txs.insert(tx_hash(&t).0, TX_DROPPED).map_err(StoreError::db)?;
+                        dropped.push(t);
+                    }
+                    _ => pending.push(bytes),
+                }
             }
             mempool.retain(|_, _| false).map_err(StoreError::db)?;
             let mut by_sender = w.open_table(MEMPOOL_BY_SENDER).map_err(StoreError::db)?;
@@ -739,11 +751,11 @@ impl Store {
             }
             meta.insert(NEXT_TX, seq).map_err(StoreError::db)?;
             meta.insert(HEAD, to.0).map_err(StoreError::db)?;
-            requeued
+            (requeued, dropped)
         };
         w.commit().map_err(StoreError::db)?;
         tracing::warn!(target: "tribunal::store", from = head.0, to = to.0, "rewound the store");
-        Ok(Rewound { state, requeued })
+        Ok(Rewound { state, requeued, dropped })
     }
 
     /// The stored batch `number`, if any.

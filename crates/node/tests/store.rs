@@ -178,11 +178,15 @@ fn a_rewind_undoes_batches_and_requeues_their_sequencer_transactions() {
         store.commit_batch(&state, &batch, &out).unwrap();
     }
     store.push_tx(&t4).unwrap();
+    // Pending, to the same account.
+    let t6 = Tx::Transfer(users[2].transfer(chain, AccountIndex(100), 1, 1));
+    store.push_tx(&t6).unwrap();
     let before = store.batch_record(BatchNumber(1)).unwrap().unwrap();
 
     assert!(matches!(store.rewind_to(BatchNumber(4)), Err(StoreError::NotNext { .. })));
     let rewound = store.rewind_to(BatchNumber(1)).unwrap();
     assert_eq!(rewound.requeued, vec![t2, t3]);
+    assert_eq!(rewound.dropped, vec![t5, t6], "they name an account an undone batch created");
     assert_eq!(rewound.state.root(), before.post_root);
     assert_eq!(rewound.state.queue(), (before.queue_after, before.queue_consumed));
 
@@ -213,6 +217,7 @@ fn a_rewind_undoes_batches_and_requeues_their_sequencer_transactions() {
     assert_eq!(location(&t2), Some(TxLocation::Pending));
     assert_eq!(location(&newcomer), None, "an undone L1 message is forgotten");
     assert_eq!(location(&t5), Some(TxLocation::Dropped), "it named an undone account");
+    assert_eq!(location(&t6), Some(TxLocation::Dropped), "pending, it named one too");
     assert_eq!(
         location(&twin),
         Some(TxLocation::Sealed { batch: BatchNumber(1), position: 0 }),
