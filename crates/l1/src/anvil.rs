@@ -2,9 +2,10 @@
 //! `cd crates/contracts && npm install`), on 127.0.0.1 and a free port, at hardfork Osaka.
 
 use std::{
-    net::TcpListener,
+    io::{BufRead, BufReader},
     path::{Path, PathBuf},
     process::{Child, Command, Stdio},
+    sync::mpsc,
     time::{Duration, Instant},
 };
 
@@ -25,7 +26,11 @@ pub struct Anvil {
 
 impl Anvil {
     /// Starts anvil at `binary` (or [`default_binary`], or `$TRIBUNAL_ANVIL`) with
-    /// `--hardfork osaka` on a free loopback port, and waits until it answers.
+    /// `--hardfork osaka` on a loopback port it picks itself (`--port 0`, read back from its
+    /// `Listening on` line), and waits until it answers. Picking the port in anvil, not here,
+    /// means two anvils started at once never share one: with a port chosen here and freed
+    /// before anvil binds it, the second could fail to bind while the first answered in its
+    /// place.
     ///
     /// # Errors
     /// [`L1Error::Transport`] when the binary is missing or does not come up within 30 s.
@@ -40,25 +45,43 @@ impl Anvil {
                 binary.display()
             )));
         }
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map_err(|e| L1Error::Transport(format!("no free port: {e}")))?
-            .port();
-        let child = Command::new(&binary)
-            .args([
-                "--host",
-                "127.0.0.1",
-                "--port",
-                &port.to_string(),
-                "--hardfork",
-                "osaka",
-                "--silent",
-            ])
-            .stdout(Stdio::null())
+        let mut child = Command::new(&binary)
+            .args(["--host", "127.0.0.1", "--port", "0", "--hardfork", "osaka"])
+            .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .map_err(|e| L1Error::Transport(format!("start {}: {e}", binary.display())))?;
-        let anvil = Self { child, url: format!("http://127.0.0.1:{port}") };
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let mut anvil = Self { child, url: String::new() };
+        // The address anvil bound; the rest of its output (a line per request) is drained, so
+        // that a full pipe never blocks it.
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut tx = Some(tx);
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if let Some(addr) = line.strip_prefix("Listening on ")
+                    && let Some(tx) = tx.take()
+                {
+                    let _ = tx.send(addr.trim().to_owned());
+                }
+            }
+        });
+        let start = Instant::now();
+        let addr = loop {
+            match rx.try_recv() {
+                Ok(addr) => break addr,
+                Err(mpsc::TryRecvError::Disconnected) => {
+                    return Err(L1Error::Transport("anvil exited before listening".into()));
+                }
+                Err(mpsc::TryRecvError::Empty) => {}
+            }
+            if start.elapsed() > Duration::from_secs(30) {
+                return Err(L1Error::Transport("anvil did not listen within 30 s".into()));
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
+        anvil.url = format!("http://{addr}");
         let rpc = anvil.rpc()?;
         let start = Instant::now();
         loop {
