@@ -71,16 +71,7 @@ async fn suite(l1: &(impl L1Dev + 'static)) {
     let b1 = batch(1);
     let sidecar = sidecar_7594(encode_blobs(&b1.encode()).unwrap()).unwrap();
     let hashes: Vec<B256> = sidecar.versioned_hashes().collect();
-    let post = L1Tx::call(
-        inbox,
-        Inbox::postBatchCall {
-            _batchNumber: 1,
-            _queueEnd: 0,
-            _queueAcc: alloy_primitives::B256::ZERO,
-        }
-        .abi_encode(),
-    )
-    .with_sidecar(sidecar.clone());
+    let post = post_tx(inbox, 1).with_sidecar(sidecar.clone());
     let receipt = l1.send(sequencer, post).await.unwrap();
     let event = receipt
         .logs
@@ -119,63 +110,20 @@ async fn suite(l1: &(impl L1Dev + 'static)) {
 
     // Bad posts revert with the contract's typed errors, and nothing is mined.
     let before = l1.head().await.unwrap().number;
-    let err = l1
-        .send(
-            stranger,
-            L1Tx::call(
-                inbox,
-                Inbox::postBatchCall {
-                    _batchNumber: 2,
-                    _queueEnd: 0,
-                    _queueAcc: alloy_primitives::B256::ZERO,
-                }
-                .abi_encode(),
-            )
-            .with_sidecar(sidecar.clone()),
-        )
-        .await
-        .unwrap_err();
+    let err = l1.send(stranger, post_tx(inbox, 2).with_sidecar(sidecar.clone())).await.unwrap_err();
     assert_eq!(
         inbox_error(&err),
         Inbox::InboxErrors::Inbox_NotSequencer(Inbox::Inbox_NotSequencer {
             caller: stranger.address()
         })
     );
-    let err = l1
-        .send(
-            sequencer,
-            L1Tx::call(
-                inbox,
-                Inbox::postBatchCall {
-                    _batchNumber: 3,
-                    _queueEnd: 0,
-                    _queueAcc: alloy_primitives::B256::ZERO,
-                }
-                .abi_encode(),
-            )
-            .with_sidecar(sidecar.clone()),
-        )
-        .await
-        .unwrap_err();
+    let err =
+        l1.send(sequencer, post_tx(inbox, 3).with_sidecar(sidecar.clone())).await.unwrap_err();
     assert_eq!(
         inbox_error(&err),
         Inbox::InboxErrors::Inbox_NotNextBatch(Inbox::Inbox_NotNextBatch { expected: 2, got: 3 })
     );
-    let err = l1
-        .send(
-            sequencer,
-            L1Tx::call(
-                inbox,
-                Inbox::postBatchCall {
-                    _batchNumber: 2,
-                    _queueEnd: 0,
-                    _queueAcc: alloy_primitives::B256::ZERO,
-                }
-                .abi_encode(),
-            ),
-        )
-        .await
-        .unwrap_err();
+    let err = l1.send(sequencer, post_tx(inbox, 2)).await.unwrap_err();
     assert_eq!(
         inbox_error(&err),
         Inbox::InboxErrors::Inbox_BlobCount(Inbox::Inbox_BlobCount { count: U256::ZERO })
@@ -184,15 +132,7 @@ async fn suite(l1: &(impl L1Dev + 'static)) {
     // poster could push it onto the slow path. Refused.
     let two = sidecar_7594(encode_blobs(&vec![7u8; 130_000]).unwrap()).unwrap();
     assert_eq!(two.blobs.len(), 2);
-    let call = Inbox::postBatchCall {
-        _batchNumber: 2,
-        _queueEnd: 0,
-        _queueAcc: alloy_primitives::B256::ZERO,
-    };
-    let err = l1
-        .send(sequencer, L1Tx::call(inbox, call.abi_encode()).with_sidecar(two))
-        .await
-        .unwrap_err();
+    let err = l1.send(sequencer, post_tx(inbox, 2).with_sidecar(two)).await.unwrap_err();
     assert_eq!(
         inbox_error(&err),
         Inbox::InboxErrors::Inbox_BlobCount(Inbox::Inbox_BlobCount { count: U256::from(2) })
@@ -202,36 +142,13 @@ async fn suite(l1: &(impl L1Dev + 'static)) {
     // A sidecar whose proof does not match its blob is refused.
     let mut tampered = sidecar_7594(encode_blobs(&batch(2).encode()).unwrap()).unwrap();
     tampered.cell_proofs.swap(0, 1);
-    let err = l1
-        .send(
-            sequencer,
-            L1Tx::call(
-                inbox,
-                Inbox::postBatchCall {
-                    _batchNumber: 2,
-                    _queueEnd: 0,
-                    _queueAcc: alloy_primitives::B256::ZERO,
-                }
-                .abi_encode(),
-            )
-            .with_sidecar(tampered),
-        )
-        .await
-        .unwrap_err();
+    let err = l1.send(sequencer, post_tx(inbox, 2).with_sidecar(tampered)).await.unwrap_err();
     assert!(matches!(err, L1Error::InvalidSidecar(_) | L1Error::InvalidTx(_)), "{err}");
 
     // A blob fee cap below the blob base fee is refused (the base fee is at least 1 wei).
-    let capped = L1Tx::call(
-        inbox,
-        Inbox::postBatchCall {
-            _batchNumber: 2,
-            _queueEnd: 0,
-            _queueAcc: alloy_primitives::B256::ZERO,
-        }
-        .abi_encode(),
-    )
-    .with_sidecar(sidecar_7594(encode_blobs(&batch(2).encode()).unwrap()).unwrap())
-    .with_max_fee_per_blob_gas(0);
+    let capped = post_tx(inbox, 2)
+        .with_sidecar(sidecar_7594(encode_blobs(&batch(2).encode()).unwrap()).unwrap())
+        .with_max_fee_per_blob_gas(0);
     assert!(l1.send(sequencer, capped).await.is_err(), "a zero blob fee cap must be refused");
 
     // Time travel: seven days later.
@@ -308,4 +225,15 @@ fn anvil_from_npm() {
         .await
         .expect("suite within 2 minutes");
     });
+}
+
+/// `Inbox.postBatch(batch_number, 0, 0)`: a batch consuming no L1 message (this suite queues
+/// none, so the queue's accumulator at 0 is zero).
+fn post_tx(inbox: Address, batch_number: u64) -> L1Tx {
+    let call = Inbox::postBatchCall {
+        _batchNumber: batch_number,
+        _queueEnd: 0,
+        _queueAcc: alloy_primitives::B256::ZERO,
+    };
+    L1Tx::call(inbox, call.abi_encode())
 }
