@@ -52,10 +52,11 @@ import { BlobElement } from "interfaces/Types.sol";
 ///        ETH is owed it instead (`withdrawOwed`), so no recipient can make a claim revert.
 ///      - `withdrawOwed`: the owed recipient only, to an address of its choice.
 contract Inbox {
-    /// @notice A posted batch.
+    /// @notice A posted batch, in three slots.
     struct Batch {
-        /// @dev Versioned hashes of the batch's blobs, in blob order.
-        bytes32[] blobHashes;
+        /// @dev Versioned hash of the batch's one blob (a batch is exactly one blob, see
+        ///      `postBatch`): a word, not an array, which would cost a length slot.
+        bytes32 blobHash;
         /// @dev Timestamp of the L1 block that included the batch, in seconds.
         uint64 postedAt;
         /// @dev Account that posted it.
@@ -79,8 +80,8 @@ contract Inbox {
     }
 
     /// @notice Semantic version.
-    /// @custom:semver 0.6.0
-    string public constant version = "0.6.0";
+    /// @custom:semver 0.7.0
+    string public constant version = "0.7.0";
 
     /// @notice Most transactions a batch executes, L1 messages and blob records together: the ZK
     ///         circuit's slots (`tribunal_primitives::batch::MAX_BATCH_TXS`).
@@ -263,11 +264,10 @@ contract Inbox {
             while (blobhash(blobs) != bytes32(0)) ++blobs;
             revert Inbox_BlobCount(blobs);
         }
-        uint256 count = 1;
-        bytes32[] memory hashes = new bytes32[](count);
-        for (uint256 i; i < count; ++i) hashes[i] = blobhash(i);
+        bytes32[] memory hashes = new bytes32[](1);
+        hashes[0] = blobhash(0);
         batches[_batchNumber] = Batch({
-            blobHashes: hashes,
+            blobHash: hashes[0],
             postedAt: uint64(block.timestamp),
             poster: msg.sender,
             queueStart: head,
@@ -283,7 +283,7 @@ contract Inbox {
     /// @param _batchNumber The batch.
     /// @return The versioned hashes, in blob order.
     function blobHashes(uint64 _batchNumber) external view returns (bytes32[] memory) {
-        return batches[_batchNumber].blobHashes;
+        return _hashesOf(batches[_batchNumber]);
     }
 
     /// @notice When and by whom a batch was posted.
@@ -308,7 +308,7 @@ contract Inbox {
     {
         Batch storage b = batches[_batchNumber];
         if (b.postedAt == 0) return (false, 0, 0, 0);
-        return (true, keccak256(abi.encodePacked(b.blobHashes)), accAt(b.queueStart), accAt(b.queueEnd));
+        return (true, keccak256(abi.encodePacked(b.blobHash)), accAt(b.queueStart), accAt(b.queueEnd));
     }
 
     /// @notice Records that batch `_batchNumber`'s blob is not in canonical form, so the batch
@@ -335,7 +335,7 @@ contract Inbox {
         if (b.nonCanonical) return;
         uint256 n = _elements.length;
         if (n == 0 || n > 3 || _openings.length != n) revert Inbox_NotEvidence(_batchNumber);
-        bytes32[] memory hashes = b.blobHashes;
+        bytes32[] memory hashes = _hashesOf(b);
         bool shown = false;
         for (uint256 i; i < n; ++i) {
             if (!BlobBatch.opens(hashes, _elements[i], _openings[i])) revert Inbox_BadBlobProof(_elements[i]);
@@ -532,6 +532,17 @@ contract Inbox {
         // 53 bytes: kind, account (u32), pubkey, amount (u128); 2 chunks, so the cheaper PoseidonT3
         // (a deposit is the common message).
         _enqueue(abi.encodePacked(KIND_DEPOSIT, uint32(_account), _pubkey, uint128(msg.value)), 2);
+    }
+
+    /// @dev The versioned hashes of batch `_b`, in blob order: its one hash, or none when it is
+    ///      not posted.
+    function _hashesOf(Batch storage _b) internal view returns (bytes32[] memory hashes) {
+        bytes32 h = _b.blobHash;
+        // Zero is "not posted": a posted batch's versioned hash starts with its version byte.
+        // slither-disable-next-line incorrect-equality
+        if (h == bytes32(0)) return new bytes32[](0);
+        hashes = new bytes32[](1);
+        hashes[0] = h;
     }
 
     function _checkIndex(uint64 _account) internal view {

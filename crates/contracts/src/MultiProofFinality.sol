@@ -146,8 +146,8 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     }
 
     /// @notice Semantic version.
-    /// @custom:semver 0.6.0
-    string public constant version = "0.6.0";
+    /// @custom:semver 0.7.0
+    string public constant version = "0.7.0";
 
     /// @notice Leg ids.
     uint8 public constant LEG_ZK = 0;
@@ -211,8 +211,6 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     uint64 public lastFinalizedAt;
     /// @notice Highest batch with a final claim (0: none).
     uint64 public latestFinalBatch;
-    /// @notice Highest batch with a claim.
-    uint64 public latestClaimedBatch;
     /// @notice Bonds owed, in wei.
     mapping(address => uint256) public credit;
     /// @notice Whether a losing claim was settled (`settleRival`).
@@ -409,7 +407,6 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
         // Zero is "no claim yet", never a block time.
         // slither-disable-next-line incorrect-equality
         if (b.firstProposedAt == 0) b.firstProposedAt = uint64(block.timestamp);
-        if (_batchNumber > latestClaimedBatch) latestClaimedBatch = _batchNumber;
         emit ClaimProposed(id, _batchNumber, _postRoot, msg.sender);
     }
 
@@ -421,7 +418,7 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     function proveZk(uint256 _id, bytes calldata _proof) external {
         ClaimRecord storage r = _record(_id);
         _approveZk(_id, r, _claimOf(r), _proof);
-        _tryInstant(_id);
+        if (!_finalizeIfInstant(_id, r, false)) _noteApprovals(r, _id, true, false);
     }
 
     /// @notice Submits an enclave signer's signature over claim `_id`'s EIP-712 digest; finalizes
@@ -434,7 +431,7 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     function attestTee(uint256 _id, bytes calldata _signature) external {
         ClaimRecord storage r = _record(_id);
         _approveTee(_id, r, _claimOf(r), _signature);
-        _tryInstant(_id);
+        if (!_finalizeIfInstant(_id, r, true)) _noteApprovals(r, _id, false, true);
     }
 
     /// @notice `proveZk` and `attestTee` in one transaction, for a prover that holds both: the
@@ -449,7 +446,7 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
         Claim memory c = _claimOf(r);
         _approveZk(_id, r, c, _proof);
         _approveTee(_id, r, c, _signature);
-        _tryInstant(_id);
+        if (!_finalizeIfInstant(_id, r, true)) _noteApprovals(r, _id, true, true);
     }
 
     /// @notice Records that the calling dispute game resolved for claim `_id`, so that while it
@@ -738,31 +735,48 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
         return zkVerifier.verify(_c, INBOX.nonCanonical(_c.batchNumber), _proof);
     }
 
-    /// @dev Records a ZK approval of claim `_id`; reverts unless the current verifier accepts.
+    /// @dev Records a ZK approval of claim `_id` in its record, and freezes ZK if it is a second
+    ///      result (rule 5); reverts unless the current verifier accepts. The caller then
+    ///      finalizes the claim or notes the approval (`_noteApprovals`).
     function _approveZk(uint256 _id, ClaimRecord storage _r, Claim memory _c, bytes calldata _proof) internal {
         if (!_zkVerifies(_c, _proof)) revert Finality_InvalidProof();
-        uint32 e = epoch[LEG_ZK];
-        _r.zkEpoch = e + 1;
-        Approvals storage a = approvals[_input(_r)];
-        (uint64 prior, uint32 priorEpoch) = (a.zk, a.zkEpoch);
-        (a.zk, a.zkEpoch) = (uint64(_id + 1), e);
+        _r.zkEpoch = epoch[LEG_ZK] + 1;
         emit Approved(_id, LEG_ZK, msg.sender);
-        _freezeOnSecondResult(LEG_ZK, prior, priorEpoch, _id);
+        _freezeOnSecondResult(LEG_ZK, _r, _id);
     }
 
-    /// @dev Records a TEE approval of claim `_id`; reverts unless the signer is valid now.
+    /// @dev Records a TEE approval of claim `_id` in its record, and freezes TEE if it is a
+    ///      second result (rule 5); reverts unless the signer is valid now. The caller then
+    ///      finalizes the claim or notes the approval (`_noteApprovals`).
     function _approveTee(uint256 _id, ClaimRecord storage _r, Claim memory _c, bytes calldata _signature)
         internal
     {
         (address signer, bool valid) = teeVerifier.recover(_digest(_c), _signature);
         if (!valid) revert Finality_InvalidSigner(signer);
-        uint32 e = epoch[LEG_TEE];
-        (_r.teeSigner, _r.teeEpoch) = (signer, e);
-        Approvals storage a = approvals[_input(_r)];
-        (uint64 prior, uint32 priorEpoch) = (a.tee, a.teeEpoch);
-        (a.tee, a.teeEpoch) = (uint64(_id + 1), e);
+        (_r.teeSigner, _r.teeEpoch) = (signer, epoch[LEG_TEE]);
         emit Approved(_id, LEG_TEE, signer);
-        _freezeOnSecondResult(LEG_TEE, prior, priorEpoch, _id);
+        _freezeOnSecondResult(LEG_TEE, _r, _id);
+    }
+
+    /// @dev Notes in `approvals` that ZK (`_zk`) and/or TEE (`_tee`) approved claim `_id` in
+    ///      their current epochs: the last claim each approved of its input (rules 4 to 6). Not
+    ///      done when the approval finalized the claim at once, which saves a slot on the instant
+    ///      path: a final batch's input is read only by `_freezeOnSecondResult`, which reads its
+    ///      final claim's record as well.
+    function _noteApprovals(ClaimRecord storage _r, uint256 _id, bool _zk, bool _tee) internal {
+        Approvals storage a = approvals[_input(_r)];
+        if (_zk) (a.zk, a.zkEpoch) = (uint64(_id + 1), epoch[LEG_ZK]);
+        if (_tee) (a.tee, a.teeEpoch) = (uint64(_id + 1), epoch[LEG_TEE]);
+    }
+
+    /// @dev Finalizes claim `_id` on the instant path if it qualifies now (rule 1: not final, its
+    ///      parent final, ZK and TEE count); returns whether it did. `_teeJustValid`: this call's
+    ///      `teeVerifier.recover` found the claim's signer valid, so it is not asked again.
+    function _finalizeIfInstant(uint256 _id, ClaimRecord storage _r, bool _teeJustValid) internal returns (bool) {
+        if (_finalOf(_r.batchNumber) != 0 || !_parentFinal(_r) || !_zkCounts(_r)) return false;
+        if (!(_teeJustValid ? _teeApproves(_r) : _teeCounts(_r))) return false;
+        _finalize(_id, PATH_INSTANT);
+        return true;
     }
 
     function _record(uint256 _id) internal view returns (ClaimRecord storage) {
@@ -800,9 +814,13 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     }
 
     function _teeCounts(ClaimRecord storage _r) internal view returns (bool) {
-        (address signer, uint32 e) = (_r.teeSigner, _r.teeEpoch);
-        if (frozen[LEG_TEE] || signer == address(0) || e != epoch[LEG_TEE]) return false;
-        return _teeSignerValid(signer);
+        return _teeApproves(_r) && _teeSignerValid(_r.teeSigner);
+    }
+
+    /// @dev `_teeCounts` but for the signer's validity now: a signature in the current epoch of
+    ///      an unfrozen TEE.
+    function _teeApproves(ClaimRecord storage _r) internal view returns (bool) {
+        return !frozen[LEG_TEE] && _r.teeSigner != address(0) && _r.teeEpoch == epoch[LEG_TEE];
     }
 
     /// @dev `teeVerifier.isValidSigner(_signer)` with at most `TEE_GAS` and a 32-byte answer of
@@ -882,14 +900,28 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
         return keccak256(abi.encode(_n, _parentRoot));
     }
 
-    /// @dev Rule 5, caught at approval: `_leg` approved claim `_id` of an input whose previous
-    ///      approval by the leg (`_prior`, 1 + id) was another claim in the same epoch `_epoch`.
-    ///      Two claims over one input are two results (the rest of a claim is the inbox's), so
-    ///      the leg is frozen. This keeps each leg's counting approvals at one per input.
-    function _freezeOnSecondResult(uint8 _leg, uint64 _prior, uint32 _priorEpoch, uint256 _id) internal {
-        if (_prior == 0 || _prior == _id + 1 || _priorEpoch != epoch[_leg] || frozen[_leg]) return;
+    /// @dev Rule 5, caught at approval: `_leg` approved claim `_id` (record `_r`) of an input
+    ///      whose previous approval by the leg, in the current epoch, was another claim. Two
+    ///      claims over one input are two results (the rest of a claim is the inbox's), so the
+    ///      leg is frozen. This keeps each leg's counting approvals at one per input. The
+    ///      previous approval is the one `approvals` notes or, when the batch is final, its final
+    ///      claim's, which the call that finalized it at once did not note (`_noteApprovals`).
+    function _freezeOnSecondResult(uint8 _leg, ClaimRecord storage _r, uint256 _id) internal {
+        if (frozen[_leg]) return;
+        uint32 e = epoch[_leg];
+        Approvals memory a = approvals[_input(_r)];
+        (uint256 prior, uint32 priorEpoch) = _leg == LEG_ZK ? (a.zk, a.zkEpoch) : (a.tee, a.teeEpoch);
+        if (prior == 0 || prior == _id + 1 || priorEpoch != e) {
+            prior = _finalOf(_r.batchNumber);
+            // Zero is "not final", never an id + 1; ids are compared for identity.
+            // slither-disable-next-line incorrect-equality
+            if (prior == 0 || prior == _id + 1) return;
+            ClaimRecord storage f = claims[prior - 1];
+            bool approved = _leg == LEG_ZK ? f.zkEpoch == e + 1 : f.teeSigner != address(0) && f.teeEpoch == e;
+            if (f.parentRoot != _r.parentRoot || !approved) return;
+        }
         frozen[_leg] = true;
-        emit LegFrozen(_leg, _prior - 1, _id);
+        emit LegFrozen(_leg, prior - 1, _id);
     }
 
     /// @dev The path `_id` finalizes by now, or the revert saying why it cannot.
@@ -911,12 +943,6 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
         (bool undecided, uint256 rival) = _rivalUndecided(r, _id, zk);
         if (undecided) revert Finality_OpUndecided(_id, rival);
         return zk ? PATH_SLOW_ZK : PATH_SLOW_TEE;
-    }
-
-    function _tryInstant(uint256 _id) internal {
-        try this.finalizablePath(_id) returns (uint8 path) {
-            if (path == PATH_INSTANT) _finalize(_id, path);
-        } catch { }
     }
 
     /// @notice The path claim `_id` would finalize by now; reverts with the reason it cannot.

@@ -496,6 +496,46 @@ fn a_leg_approving_a_second_result_is_frozen_at_once() {
     });
 }
 
+/// Attack on a gas saving: a call that finalizes a claim at once does not note its approvals
+/// per input (a slot less on the instant path). A leg that then approves another result for the
+/// same input, a rival proposed before the batch was final, must still be frozen at once (rule
+/// 5), exactly as if the approval had been noted; approving the final claim again must not.
+#[test]
+fn a_second_result_after_an_instant_finalization_still_freezes_the_leg() {
+    run(async {
+        for (leg, rival) in [(0u8, false), (0, true), (1, false), (1, true)] {
+            let l1 = DevL1::new();
+            let sys = System::deploy(&l1).await;
+            let t = posted_next(&sys, 1).await;
+            let x = with_roots(&t, genesis(&sys), 11);
+            let y = with_roots(&t, genesis(&sys), 66);
+            let (ix, iy) = (sys.propose(&x).await.unwrap(), sys.propose(&y).await.unwrap());
+            let bundle = MultiProofFinality::proveAndAttestCall {
+                _id: U256::from(ix),
+                _proof: System::<DevL1>::zk_proof(&x),
+                _signature: sys.tee_signature(&enclave(0), &x),
+            };
+            sys.send(&sys.stranger, sys.d.finality, bundle, U256::ZERO).await.unwrap();
+            assert!(status(&sys, ix).await.isFinal, "x is final at once");
+            let (id, c) = if rival { (iy, &y) } else { (ix, &x) };
+            let r = match leg {
+                0 => sys.prove_zk(id, System::<DevL1>::zk_proof(c)).await.unwrap(),
+                _ => sys.attest_tee(id, sys.tee_signature(&enclave(0), c)).await.unwrap(),
+            };
+            let ev = r.logs.iter().find_map(|l| MultiProofFinality::LegFrozen::decode_log(l).ok());
+            let frozen = sys.view(sys.d.finality, MultiProofFinality::frozenCall(U256::from(leg)));
+            if rival {
+                let ev =
+                    ev.unwrap_or_else(|| panic!("leg {leg}: y approved after x, no LegFrozen"));
+                assert_eq!((ev.leg, ev.a, ev.b), (leg, U256::from(ix), U256::from(iy)));
+                assert!(frozen.await, "leg {leg}");
+            } else {
+                assert!(ev.is_none() && !frozen.await, "leg {leg}: x approved again froze it");
+            }
+        }
+    });
+}
+
 /// Attack (review finding): `recordLivenessFailure` and `instantUpgradeAllowed` read every claim
 /// of the stalled batch, so an attacker who kept the chain stalled could propose about 1,500
 /// junk claims (bonds only) and push the liveness escape past the 2^24 per-transaction gas cap
