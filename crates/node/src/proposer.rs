@@ -3,7 +3,7 @@
 use crate::{Store, StoreError, follow::Reorgs};
 
 use alloy::signers::local::PrivateKeySigner;
-use alloy_primitives::{Address, B256, U256};
+use alloy_primitives::{Address, B256, U256, keccak256};
 use alloy_sol_types::{SolCall, SolEvent, SolInterface};
 use tribunal_contracts::{Inbox, MultiProofFinality};
 use tribunal_l1::{L1, L1Error, L1Tx, view};
@@ -50,9 +50,32 @@ pub enum ProposerError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// Batch `batch` on L1 is not the one this node sealed: its blob or its L1 messages differ
+    /// (another poster's batch, or this node's own post of a batch it re-derived after a reorg).
+    /// Its claim would be wrong, so nothing is proposed from it on; the node cannot follow a
+    /// batch it did not seal, and an operator must look.
+    #[error("batch {batch} on L1 is not this node's batch: its blob or its L1 messages differ")]
+    NotOurBatch {
+        /// The batch.
+        batch: u64,
+    },
+    /// Encoding the stored batch into blobs, or committing to them, failed.
+    #[error("blobs of batch {batch}: {reason}")]
+    Blobs {
+        /// The batch.
+        batch: u64,
+        /// What failed.
+        reason: String,
+    },
 }
 
 /// The proposer: proposes, with the bond, the claim of every posted batch it has executed.
+///
+/// Before proposing batch n it checks that L1's batch n is the one it sealed: the same blob
+/// (`Inbox.batchContext`'s blobs hash against the versioned hash of the stored batch's blob)
+/// and the same L1 messages (the queue accumulator after them). Otherwise it proposes nothing
+/// more ([`ProposerError::NotOurBatch`]): a claim of its own roots over another batch's data
+/// would be wrong, and would lose its bond.
 ///
 /// `MultiProofFinality` refuses an identical claim (`Finality_DuplicateClaim`), so the chain, not
 /// this process, guarantees a claim is never proposed twice; after a restart the proposer resumes
@@ -67,6 +90,8 @@ pub struct Proposer<L> {
     bond: U256,
     next: Option<u64>,
     reorgs: Option<(Reorgs, usize)>,
+    /// The batch last found not to be this node's ([`ProposerError::NotOurBatch`]), reported once.
+    foreign: Option<u64>,
 }
 
 impl<L: L1> Proposer<L> {
@@ -79,7 +104,7 @@ impl<L: L1> Proposer<L> {
         sender: PrivateKeySigner,
         bond: U256,
     ) -> Self {
-        Self { l1, inbox, finality, store, sender, bond, next: None, reorgs: None }
+        Self { l1, inbox, finality, store, sender, bond, next: None, reorgs: None, foreign: None }
     }
 
     /// After each L1 reorg `reorgs` publishes, resumes at the batch after the latest final one
@@ -111,6 +136,23 @@ impl<L: L1> Proposer<L> {
         let mut out = Vec::new();
         for n in next..=posted.min(self.store.head()?.0) {
             let Some(r) = self.store.batch_record(BatchNumber(n))? else { break };
+            match self.check_posted(BatchNumber(n), r.queue_after).await {
+                Ok(()) => metrics::gauge!("tribunal_proposer_foreign_batch").set(0.0),
+                Err(e) => {
+                    if let ProposerError::NotOurBatch { batch } = e
+                        && self.foreign != Some(batch)
+                    {
+                        self.foreign = Some(batch);
+                        metrics::gauge!("tribunal_proposer_foreign_batch").set(1.0);
+                        tracing::error!(
+                            batch,
+                            "CRITICAL: batch on L1 is not the one this node sealed; proposing nothing from it on"
+                        );
+                    }
+                    self.next = Some(n);
+                    return Err(e);
+                }
+            }
             let call = propose_call(
                 BatchNumber(n),
                 r.parent_root,
@@ -150,6 +192,39 @@ impl<L: L1> Proposer<L> {
             self.next = Some(n + 1);
         }
         Ok(out)
+    }
+}
+
+impl<L: L1> Proposer<L> {
+    /// Whether L1's batch `n` is the stored one: its blobs hash and the queue accumulator after
+    /// its L1 messages. The stored batch is encoded into its blob as the batcher does, and
+    /// committed to with KZG (one commitment, off the async runtime).
+    async fn check_posted(
+        &self,
+        n: BatchNumber,
+        queue_after: tribunal_primitives::QueueAcc,
+    ) -> Result<(), ProposerError> {
+        let blobs_error = |reason: String| ProposerError::Blobs { batch: n.0, reason };
+        let batch = self
+            .store
+            .batch(n)?
+            .ok_or_else(|| StoreError::Corrupt(format!("batch {} missing", n.0)))?;
+        let context =
+            view(&self.l1, self.inbox, Inbox::batchContextCall { _batchNumber: n.0 }).await?;
+        let bytes = batch.encode();
+        let hashes = tokio::task::spawn_blocking(move || {
+            let blobs = tribunal_da::encode_blobs(&bytes).map_err(|e| e.to_string())?;
+            tribunal_da::versioned_hashes(&blobs).map_err(|e| e.to_string())
+        })
+        .await
+        .map_err(|e| blobs_error(e.to_string()))?
+        .map_err(blobs_error)?;
+        let ours = keccak256(hashes.iter().flat_map(|h| h.0).collect::<Vec<u8>>());
+        let acc = B256::from(fr_to_be_bytes(&queue_after.0));
+        if context.posted && context.blobsHash == ours && context.queueAfter == acc {
+            return Ok(());
+        }
+        Err(ProposerError::NotOurBatch { batch: n.0 })
     }
 }
 

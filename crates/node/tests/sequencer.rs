@@ -14,7 +14,7 @@ use tribunal_l1::{DevL1, L1, L1Tx};
 use tribunal_node::{
     Store, TxLocation,
     batcher::Batcher,
-    proposer::Proposer,
+    proposer::{Proposer, ProposerError},
     sequencer::{ProverPace, Sequencer, SequencerConfig, SubmitError},
 };
 use tribunal_primitives::{
@@ -181,6 +181,48 @@ fn transactions_survive_a_restart_and_are_sealed_once_after_the_l1_messages() {
         let tx = L1Tx::call(sys.d.inbox, again.abi_encode())
             .with_sidecar(tribunal_da::sidecar_7594(blobs).unwrap());
         assert!(l1.send(&sys.sequencer, tx).await.is_err());
+    });
+}
+
+/// A batch on L1 that is not the one the node sealed (another poster's, or the node's own post
+/// of a batch it re-derived after a reorg) is never proposed: its claim would state the node's
+/// roots over other data, and lose the bond. Either difference is caught: another blob over the
+/// same L1 messages, or the same blob over other messages.
+#[test]
+fn the_proposer_refuses_a_posted_batch_that_is_not_the_nodes() {
+    run(async {
+        for other_blob in [true, false] {
+            let l1 = Arc::new(DevL1::new());
+            let sys = System::deploy(&*l1).await;
+            let (_dir, store) = temp_store();
+            let alice = PrivateKey::from_bytes([0xa1; 32]);
+            deposit_all(&sys, &[&alice]).await;
+            let seq = Sequencer::new(l1.clone(), sys.d.inbox, store.clone(), config()).unwrap();
+            let sealed = seq.poll(true).await.unwrap().expect("batch 1");
+            assert_eq!(sealed.l1_messages, 1);
+            let (posted, queue_end) = if other_blob {
+                let mut other = sealed.batch.clone();
+                other.txs.push(transfer(&alice, 0, 0, 1, 0));
+                (other, 1)
+            } else {
+                (sealed.batch.clone(), 0)
+            };
+            sys.post(&sys.sequencer, &posted, queue_end).await.unwrap();
+            let mut proposer = Proposer::new(
+                l1.clone(),
+                sys.d.inbox,
+                sys.d.finality,
+                store.clone(),
+                sys.sequencer.clone(),
+                U256::from(10u128.pow(17)),
+            );
+            for _ in 0..2 {
+                let e = proposer.poll().await.unwrap_err();
+                assert!(matches!(e, ProposerError::NotOurBatch { batch: 1 }), "{e}");
+            }
+            let claims = sys.view(sys.d.finality, MultiProofFinality::claimCountCall {}).await;
+            assert_eq!(claims, U256::ZERO, "other blob: {other_blob}");
+        }
     });
 }
 
