@@ -197,28 +197,18 @@ fn killed_node_resumes_without_losing_or_repeating_anything() {
     for k in [&alice, &bob] {
         assert!(tribunal(&["wallet", "new", "--out", k.to_str().unwrap()]).status.success());
     }
-    let deposit = |key: &Path, amount: &str| {
-        ok_json(&tribunal(&[
-            "wallet",
-            "deposit",
-            "--rpc",
-            &rpc_url,
-            "--l1-rpc",
-            &l1_url,
-            "--eth-key",
-            PAYER,
-            "--key",
-            key.to_str().unwrap(),
-            "--amount",
-            amount,
-            "--wait",
-        ]))["account"]
-            .as_u64()
-            .unwrap()
-            .to_string()
+    // The new account's index; with `wait`, once the deposit is sealed on L2.
+    let deposit = |key: &Path, amount: &str, wait: bool| {
+        let key = key.to_str().unwrap();
+        let mut args = vec!["wallet", "deposit", "--rpc", &rpc_url, "--l1-rpc", &l1_url];
+        args.extend(["--eth-key", PAYER, "--key", key, "--amount", amount]);
+        if wait {
+            args.push("--wait");
+        }
+        ok_json(&tribunal(&args))["account"].as_u64().unwrap()
     };
-    let a = deposit(&alice, "1eth");
-    let b = deposit(&bob, "0.5eth");
+    let a = deposit(&alice, "1eth", true).to_string();
+    let b = deposit(&bob, "0.5eth", true).to_string();
 
     // 3. A transfer is accepted, and the node is killed at once (before or while sealing).
     let sent = ok_json(&tribunal(&[
@@ -378,21 +368,7 @@ fn killed_node_resumes_without_losing_or_repeating_anything() {
         if round % 5 == 2 {
             let key = d.join(format!("depositor{round}.json"));
             assert!(tribunal(&["wallet", "new", "--out", key.to_str().unwrap()]).status.success());
-            let out = ok_json(&tribunal(&[
-                "wallet",
-                "deposit",
-                "--rpc",
-                &rpc_url,
-                "--l1-rpc",
-                &l1_url,
-                "--eth-key",
-                PAYER,
-                "--key",
-                key.to_str().unwrap(),
-                "--amount",
-                "0.01eth",
-            ]));
-            deposited.push(out["account"].as_u64().unwrap());
+            deposited.push(deposit(&key, "0.01eth", false));
         }
         seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
         std::thread::sleep(Duration::from_millis((seed >> 33) % 4_000));

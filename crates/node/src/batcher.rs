@@ -123,15 +123,9 @@ impl<L: L1> Batcher<L> {
         // The sequencer may have rewound this batch meanwhile (a reorg dropped L1 messages it
         // consumed): post only the batch the store still holds, on the queue it was sealed on.
         let still = self.store.batch_record(n)?;
+        // The queue is shorter than the batch's end (None): a reorg dropped its messages.
         let queue =
-            match view(&self.l1, self.inbox, Inbox::accAtCall { _index: record.queue_consumed })
-                .await
-            {
-                Ok(acc) => Some(acc),
-                // The queue is shorter than the batch's end: a reorg dropped its messages.
-                Err(L1Error::Revert(_)) => None,
-                Err(e) => return Err(e.into()),
-            };
+            crate::sequencer::queue_acc_at(&self.l1, self.inbox, record.queue_consumed).await?;
         let sealed_on = alloy_primitives::B256::from(tribunal_primitives::field::fr_to_be_bytes(
             &record.queue_after.0,
         ));

@@ -414,12 +414,7 @@ impl<L: L1> Sequencer<L> {
             }
             inner.state.queue()
         };
-        let on_l1 = match view(&self.l1, self.inbox, Inbox::accAtCall { _index: consumed }).await {
-            Ok(acc) => Some(acc),
-            // Fewer messages than consumed are left on L1.
-            Err(L1Error::Revert(_)) => None,
-            Err(e) => return Err(e.into()),
-        };
+        let on_l1 = queue_acc_at(&self.l1, self.inbox, consumed).await?;
         if on_l1.is_none() {
             // The dropped messages may come back as they were: wait before undoing anything.
             // The wait starts once; a re-derivation that fails after it is retried each poll.
@@ -474,11 +469,7 @@ impl<L: L1> Sequencer<L> {
                 .batch_record(BatchNumber(n))?
                 .ok_or_else(|| StoreError::Corrupt(format!("no record of sealed batch {n}")))?;
             let index = record.queue_consumed;
-            let on_l1 = match view(&self.l1, self.inbox, Inbox::accAtCall { _index: index }).await {
-                Ok(acc) => Some(acc),
-                Err(L1Error::Revert(_)) => None,
-                Err(e) => return Err(e.into()),
-            };
+            let on_l1 = queue_acc_at(&self.l1, self.inbox, index).await?;
             if on_l1 == Some(B256::from(fr_to_be_bytes(&record.queue_after.0))) {
                 return Ok((n < head.0).then_some(BatchNumber(n)));
             }
@@ -690,5 +681,22 @@ impl<L: L1> Sequencer<L> {
             l1_messages,
             dropped: dropped.iter().map(|(_, t)| tx_hash(t)).collect(),
         }))
+    }
+}
+
+/// The inbox's queue accumulator after its first `index` L1 messages (`Inbox.accAt`), or `None`
+/// when fewer are queued (the call reverts): a reorg dropped messages a batch consumed.
+///
+/// # Errors
+/// [`L1Error`] when L1 cannot be read (any failure but a revert).
+pub(crate) async fn queue_acc_at<L: L1>(
+    l1: &L,
+    inbox: Address,
+    index: u64,
+) -> Result<Option<B256>, L1Error> {
+    match view(l1, inbox, Inbox::accAtCall { _index: index }).await {
+        Ok(acc) => Ok(Some(acc)),
+        Err(L1Error::Revert(_)) => Ok(None),
+        Err(e) => Err(e),
     }
 }
