@@ -418,7 +418,7 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     function proveZk(uint256 _id, bytes calldata _proof) external {
         ClaimRecord storage r = _record(_id);
         _approveZk(_id, r, _claimOf(r), _proof);
-        if (!_finalizeIfInstant(_id, r, false)) _noteApprovals(r, _id, true, false);
+        if (!_finalizeIfInstant(_id, r)) _noteApprovals(r, _id, true, false);
     }
 
     /// @notice Submits an enclave signer's signature over claim `_id`'s EIP-712 digest; finalizes
@@ -431,7 +431,7 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     function attestTee(uint256 _id, bytes calldata _signature) external {
         ClaimRecord storage r = _record(_id);
         _approveTee(_id, r, _claimOf(r), _signature);
-        if (!_finalizeIfInstant(_id, r, true)) _noteApprovals(r, _id, false, true);
+        if (!_finalizeIfInstant(_id, r)) _noteApprovals(r, _id, false, true);
     }
 
     /// @notice `proveZk` and `attestTee` in one transaction, for a prover that holds both: the
@@ -446,7 +446,7 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
         Claim memory c = _claimOf(r);
         _approveZk(_id, r, c, _proof);
         _approveTee(_id, r, c, _signature);
-        if (!_finalizeIfInstant(_id, r, true)) _noteApprovals(r, _id, true, true);
+        if (!_finalizeIfInstant(_id, r)) _noteApprovals(r, _id, true, true);
     }
 
     /// @notice Records that the calling dispute game resolved for claim `_id`, so that while it
@@ -770,11 +770,11 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     }
 
     /// @dev Finalizes claim `_id` on the instant path if it qualifies now (rule 1: not final, its
-    ///      parent final, ZK and TEE count); returns whether it did. `_teeJustValid`: this call's
-    ///      `teeVerifier.recover` found the claim's signer valid, so it is not asked again.
-    function _finalizeIfInstant(uint256 _id, ClaimRecord storage _r, bool _teeJustValid) internal returns (bool) {
-        if (_finalOf(_r.batchNumber) != 0 || !_parentFinal(_r) || !_zkCounts(_r)) return false;
-        if (!(_teeJustValid ? _teeApproves(_r) : _teeCounts(_r))) return false;
+    ///      parent final, ZK and TEE count); returns whether it did. The TEE signer is asked
+    ///      again even right after `recover` vouched for it: a verifier whose `isValidSigner`
+    ///      fails is "no TEE approval" (rule 6), whatever its `recover` said.
+    function _finalizeIfInstant(uint256 _id, ClaimRecord storage _r) internal returns (bool) {
+        if (_finalOf(_r.batchNumber) != 0 || !_parentFinal(_r) || !_zkCounts(_r) || !_teeCounts(_r)) return false;
         _finalize(_id, PATH_INSTANT);
         return true;
     }
@@ -814,13 +814,9 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     }
 
     function _teeCounts(ClaimRecord storage _r) internal view returns (bool) {
-        return _teeApproves(_r) && _teeSignerValid(_r.teeSigner);
-    }
-
-    /// @dev `_teeCounts` but for the signer's validity now: a signature in the current epoch of
-    ///      an unfrozen TEE.
-    function _teeApproves(ClaimRecord storage _r) internal view returns (bool) {
-        return !frozen[LEG_TEE] && _r.teeSigner != address(0) && _r.teeEpoch == epoch[LEG_TEE];
+        (address signer, uint32 e) = (_r.teeSigner, _r.teeEpoch);
+        if (frozen[LEG_TEE] || signer == address(0) || e != epoch[LEG_TEE]) return false;
+        return _teeSignerValid(signer);
     }
 
     /// @dev `teeVerifier.isValidSigner(_signer)` with at most `TEE_GAS` and a 32-byte answer of

@@ -50,6 +50,19 @@ fn temp_store() -> (tempfile::TempDir, Arc<Store>) {
 }
 
 /// Queues a 1 ETH deposit on L1 for each key, in order (account indices 0, 1, …).
+/// A proposer of `store`'s batches on `sys`'s contracts, bonding 0.1 ETH from the sequencer key.
+fn proposer<L: L1>(l1: &Arc<L>, sys: &System<'_, L>, store: &Arc<Store>) -> Proposer<Arc<L>> {
+    let bond = U256::from(10u128.pow(17));
+    Proposer::new(
+        l1.clone(),
+        sys.d.inbox,
+        sys.d.finality,
+        store.clone(),
+        sys.sequencer.clone(),
+        bond,
+    )
+}
+
 async fn deposit_all<L: tribunal_l1::L1Dev>(sys: &System<'_, L>, keys: &[&PrivateKey]) {
     for key in keys {
         let call = Inbox::depositCall { _pubkey: key.public_key().to_bytes().into() };
@@ -149,20 +162,9 @@ fn transactions_survive_a_restart_and_are_sealed_once_after_the_l1_messages() {
         assert!(again.poll().await.unwrap().is_empty());
 
         // The proposer proposes both; a restarted one proposes nothing twice.
-        let bond = U256::from(10u128.pow(17));
-        let proposer = || {
-            Proposer::new(
-                l1.clone(),
-                sys.d.inbox,
-                sys.d.finality,
-                store.clone(),
-                sys.sequencer.clone(),
-                bond,
-            )
-        };
-        let proposed = proposer().poll().await.unwrap();
+        let proposed = proposer(&l1, &sys, &store).poll().await.unwrap();
         assert_eq!(proposed.iter().map(|p| p.claim).collect::<Vec<_>>(), [0, 1]);
-        assert!(proposer().poll().await.unwrap().is_empty());
+        assert!(proposer(&l1, &sys, &store).poll().await.unwrap().is_empty());
         let count = sys.view(sys.d.finality, MultiProofFinality::claimCountCall {}).await;
         assert_eq!(count, U256::from(2));
 
@@ -208,14 +210,7 @@ fn the_proposer_refuses_a_posted_batch_that_is_not_the_nodes() {
                 (sealed.batch.clone(), 0)
             };
             sys.post(&sys.sequencer, &posted, queue_end).await.unwrap();
-            let mut proposer = Proposer::new(
-                l1.clone(),
-                sys.d.inbox,
-                sys.d.finality,
-                store.clone(),
-                sys.sequencer.clone(),
-                U256::from(10u128.pow(17)),
-            );
+            let mut proposer = proposer(&l1, &sys, &store);
             for _ in 0..2 {
                 let e = proposer.poll().await.unwrap_err();
                 assert!(matches!(e, ProposerError::NotOurBatch { batch: 1 }), "{e}");
@@ -656,15 +651,7 @@ where
     assert!(batcher.poll().await.unwrap().is_empty(), "and only once");
 
     // A dropped proposal is proposed again, once.
-    let mut proposer = Proposer::new(
-        l1.clone(),
-        sys.d.inbox,
-        sys.d.finality,
-        store.clone(),
-        sys.sequencer.clone(),
-        U256::from(10u128.pow(17)),
-    )
-    .with_reorgs(reorgs.clone());
+    let mut proposer = proposer(&l1, &sys, &store).with_reorgs(reorgs.clone());
     let claims = async || sys.view(sys.d.finality, MultiProofFinality::claimCountCall {}).await;
     assert_eq!(proposer.poll().await.unwrap().len(), 1);
     assert_eq!(claims().await, U256::from(1));
