@@ -137,7 +137,15 @@ impl<L: L1> Proposer<L> {
         for n in next..=posted.min(self.store.head()?.0) {
             let Some(r) = self.store.batch_record(BatchNumber(n))? else { break };
             match self.check_posted(BatchNumber(n), r.queue_after).await {
-                Ok(()) => metrics::gauge!("tribunal_proposer_foreign_batch").set(0.0),
+                Ok(true) => {
+                    self.foreign = None;
+                    metrics::gauge!("tribunal_proposer_foreign_batch").set(0.0);
+                }
+                // A reorg between the two reads took the post away: next poll.
+                Ok(false) => {
+                    self.next = Some(n);
+                    break;
+                }
                 Err(e) => {
                     if let ProposerError::NotOurBatch { batch } = e
                         && self.foreign != Some(batch)
@@ -198,12 +206,13 @@ impl<L: L1> Proposer<L> {
 impl<L: L1> Proposer<L> {
     /// Whether L1's batch `n` is the stored one: its blobs hash and the queue accumulator after
     /// its L1 messages. The stored batch is encoded into its blob as the batcher does, and
-    /// committed to with KZG (one commitment, off the async runtime).
+    /// committed to with KZG (one commitment, off the async runtime). `Ok(false)`: L1 has no
+    /// batch `n` (any more).
     async fn check_posted(
         &self,
         n: BatchNumber,
         queue_after: tribunal_primitives::QueueAcc,
-    ) -> Result<(), ProposerError> {
+    ) -> Result<bool, ProposerError> {
         let blobs_error = |reason: String| ProposerError::Blobs { batch: n.0, reason };
         let batch = self
             .store
@@ -211,6 +220,9 @@ impl<L: L1> Proposer<L> {
             .ok_or_else(|| StoreError::Corrupt(format!("batch {} missing", n.0)))?;
         let context =
             view(&self.l1, self.inbox, Inbox::batchContextCall { _batchNumber: n.0 }).await?;
+        if !context.posted {
+            return Ok(false);
+        }
         let bytes = batch.encode();
         let hashes = tokio::task::spawn_blocking(move || {
             let blobs = tribunal_da::encode_blobs(&bytes).map_err(|e| e.to_string())?;
@@ -221,8 +233,8 @@ impl<L: L1> Proposer<L> {
         .map_err(blobs_error)?;
         let ours = keccak256(hashes.iter().flat_map(|h| h.0).collect::<Vec<u8>>());
         let acc = B256::from(fr_to_be_bytes(&queue_after.0));
-        if context.posted && context.blobsHash == ours && context.queueAfter == acc {
-            return Ok(());
+        if context.blobsHash == ours && context.queueAfter == acc {
+            return Ok(true);
         }
         Err(ProposerError::NotOurBatch { batch: n.0 })
     }
