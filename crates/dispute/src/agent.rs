@@ -19,8 +19,8 @@ use tribunal_contracts::{
 use tribunal_da::{open_element, read_batch};
 use tribunal_l1::{L1, L1Error, L1Receipt, L1Tx, view};
 use tribunal_primitives::{
-    BatchNumber, ChainId, Claim, DataCommitment, Fr, QueueAcc, StateRoot, WithdrawalRoot,
-    field::{fr_from_be_bytes, fr_to_be_bytes},
+    BatchNumber, ChainId, Claim, DataCommitment, QueueAcc, StateRoot, WithdrawalRoot,
+    field::{fr_from_be_bytes, fr_to_be_bytes, fr_to_word},
 };
 use tribunal_stf::{State, execute_batch};
 
@@ -227,10 +227,6 @@ async fn blobs_of<L: L1>(l1: &L, inbox: Address, n: u64) -> Result<Vec<Blob>, L1
     l1.blobs(&hashes).await
 }
 
-fn word(x: &Fr) -> B256 {
-    B256::from(fr_to_be_bytes(x))
-}
-
 /// The primitives' claim from `MultiProofFinality.claimOf`; `None` when a root is not a field
 /// element (no STF output is, so such a claim is wrong but cannot be re-executed).
 pub fn claim_from_sol(c: &MultiProofFinality::Claim) -> Option<Claim> {
@@ -281,7 +277,7 @@ fn account_sol(a: &AccountLeaf) -> StfStep::AccountWitness {
         y,
         balance,
         nonce,
-        siblings: a.siblings.iter().map(word).collect(),
+        siblings: a.siblings.iter().map(fr_to_word).collect(),
     }
 }
 
@@ -289,14 +285,14 @@ fn account_sol(a: &AccountLeaf) -> StfStep::AccountWitness {
 pub fn witness_sol(w: &StepWitness) -> StfStep::StepWitness {
     StfStep::StepWitness {
         pre: StfStep::TraceState {
-            stateRoot: word(&w.pre.state_root),
-            queueAcc: word(&w.pre.queue_acc),
-            withdrawalRoot: word(&w.pre.withdrawal_root),
-            dataAcc: word(&w.pre.data_acc),
+            stateRoot: fr_to_word(&w.pre.state_root),
+            queueAcc: fr_to_word(&w.pre.queue_acc),
+            withdrawalRoot: fr_to_word(&w.pre.withdrawal_root),
+            dataAcc: fr_to_word(&w.pre.data_acc),
         },
         sender: account_sol(&w.sender),
         recipient: account_sol(&w.recipient),
-        withdrawalSiblings: w.withdrawal_siblings.iter().map(word).collect(),
+        withdrawalSiblings: w.withdrawal_siblings.iter().map(fr_to_word).collect(),
         pointHint: U256::from_be_bytes(fr_to_be_bytes(&w.point_hint)),
     }
 }

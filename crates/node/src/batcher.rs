@@ -126,9 +126,7 @@ impl<L: L1> Batcher<L> {
         // The queue is shorter than the batch's end (None): a reorg dropped its messages.
         let queue =
             crate::sequencer::queue_acc_at(&self.l1, self.inbox, record.queue_consumed).await?;
-        let sealed_on = alloy_primitives::B256::from(tribunal_primitives::field::fr_to_be_bytes(
-            &record.queue_after.0,
-        ));
+        let sealed_on = tribunal_primitives::field::fr_to_word(&record.queue_after.0);
         if still != Some(record) || queue != Some(sealed_on) {
             return Err(BatcherError::Moved { batch: n.0 });
         }

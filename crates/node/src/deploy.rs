@@ -6,14 +6,14 @@
 //! deployment, and checked against each receipt.
 
 use alloy::signers::local::PrivateKeySigner;
-use alloy_primitives::{Address, B256, Bytes, FixedBytes, U256};
+use alloy_primitives::{Address, Bytes, FixedBytes, U256};
 use alloy_sol_types::{SolCall, SolConstructor};
 use tribunal_contracts::{
     Inbox, MultiProofFinality, SecurityCouncil, TeeVerifier,
     poseidon::{PoseidonT3, PoseidonT5},
 };
 use tribunal_l1::{L1, L1Error, L1Tx, view};
-use tribunal_primitives::{ChainId, StateRoot, field::fr_to_be_bytes};
+use tribunal_primitives::{ChainId, StateRoot, field::fr_to_word};
 
 /// Seconds in a day.
 pub const DAY_SECONDS: u64 = 24 * 3600;
@@ -276,7 +276,7 @@ pub async fn deploy(
             _l2ChainId: config.l2_chain_id.0,
             _inbox: inbox,
             _council: council,
-            _genesisRoot: B256::from(fr_to_be_bytes(&config.genesis_root.0)),
+            _genesisRoot: fr_to_word(&config.genesis_root.0),
             _bondWei: config.bond_wei,
             _opWindowSeconds: config.op_window_secs,
             _livenessGraceSeconds: config.liveness_grace_secs,

@@ -8,7 +8,7 @@ use alloy_sol_types::{SolCall, SolEvent, SolInterface};
 use tribunal_contracts::{Inbox, MultiProofFinality};
 use tribunal_l1::{L1, L1Error, L1Tx, view};
 use tribunal_primitives::{
-    BatchNumber, DataCommitment, StateRoot, WithdrawalRoot, field::fr_to_be_bytes,
+    BatchNumber, DataCommitment, StateRoot, WithdrawalRoot, field::fr_to_word,
 };
 
 /// The `propose` call for a claim that executing `batch` on `parent` gives `post`. The bond
@@ -20,13 +20,12 @@ pub fn propose_call(
     withdrawal_root: WithdrawalRoot,
     data_commitment: DataCommitment,
 ) -> MultiProofFinality::proposeCall {
-    let word = |x| B256::from(fr_to_be_bytes(x));
     MultiProofFinality::proposeCall {
         _batchNumber: batch.0,
-        _parentRoot: word(&parent.0),
-        _postRoot: word(&post.0),
-        _withdrawalRoot: word(&withdrawal_root.0),
-        _dataCommitment: word(&data_commitment.0),
+        _parentRoot: fr_to_word(&parent.0),
+        _postRoot: fr_to_word(&post.0),
+        _withdrawalRoot: fr_to_word(&withdrawal_root.0),
+        _dataCommitment: fr_to_word(&data_commitment.0),
     }
 }
 
@@ -92,6 +91,8 @@ pub struct Proposer<L> {
     reorgs: Option<(Reorgs, usize)>,
     /// The batch last found not to be this node's ([`ProposerError::NotOurBatch`]), reported once.
     foreign: Option<u64>,
+    /// The blobs hash last computed by `check_posted`, keyed by keccak256 of the batch's bytes.
+    blobs_hash: Option<(B256, B256)>,
 }
 
 impl<L: L1> Proposer<L> {
@@ -104,7 +105,18 @@ impl<L: L1> Proposer<L> {
         sender: PrivateKeySigner,
         bond: U256,
     ) -> Self {
-        Self { l1, inbox, finality, store, sender, bond, next: None, reorgs: None, foreign: None }
+        Self {
+            l1,
+            inbox,
+            finality,
+            store,
+            sender,
+            bond,
+            next: None,
+            reorgs: None,
+            foreign: None,
+            blobs_hash: None,
+        }
     }
 
     /// After each L1 reorg `reorgs` publishes, resumes at the batch after the latest final one
@@ -201,15 +213,13 @@ impl<L: L1> Proposer<L> {
         }
         Ok(out)
     }
-}
 
-impl<L: L1> Proposer<L> {
     /// Whether L1's batch `n` is the stored one: its blobs hash and the queue accumulator after
     /// its L1 messages. The stored batch is encoded into its blob as the batcher does, and
-    /// committed to with KZG (one commitment, off the async runtime). `Ok(false)`: L1 has no
-    /// batch `n` (any more).
+    /// committed to with KZG (one commitment, off the async runtime, remembered for the batch's
+    /// bytes while it is retried). `Ok(false)`: L1 has no batch `n` (any more).
     async fn check_posted(
-        &self,
+        &mut self,
         n: BatchNumber,
         queue_after: tribunal_primitives::QueueAcc,
     ) -> Result<bool, ProposerError> {
@@ -224,15 +234,23 @@ impl<L: L1> Proposer<L> {
             return Ok(false);
         }
         let bytes = batch.encode();
-        let hashes = tokio::task::spawn_blocking(move || {
-            let blobs = tribunal_da::encode_blobs(&bytes).map_err(|e| e.to_string())?;
-            tribunal_da::versioned_hashes(&blobs).map_err(|e| e.to_string())
-        })
-        .await
-        .map_err(|e| blobs_error(e.to_string()))?
-        .map_err(blobs_error)?;
-        let ours = keccak256(hashes.iter().flat_map(|h| h.0).collect::<Vec<u8>>());
-        let acc = B256::from(fr_to_be_bytes(&queue_after.0));
+        let key = keccak256(&bytes);
+        let ours = match self.blobs_hash {
+            Some((k, h)) if k == key => h,
+            _ => {
+                let hashes = tokio::task::spawn_blocking(move || {
+                    let blobs = tribunal_da::encode_blobs(&bytes).map_err(|e| e.to_string())?;
+                    tribunal_da::versioned_hashes(&blobs).map_err(|e| e.to_string())
+                })
+                .await
+                .map_err(|e| blobs_error(e.to_string()))?
+                .map_err(blobs_error)?;
+                let h = keccak256(hashes.iter().flat_map(|h| h.0).collect::<Vec<u8>>());
+                self.blobs_hash = Some((key, h));
+                h
+            }
+        };
+        let acc = fr_to_word(&queue_after.0);
         if context.blobsHash == ours && context.queueAfter == acc {
             return Ok(true);
         }

@@ -22,7 +22,7 @@ use tribunal_l1::{L1, L1Error, L1Head, view};
 use tribunal_primitives::{
     AccountIndex, Batch, BatchNumber, Tx,
     batch::{MAX_BATCH_TXS, decode_tx_exact, encode_tx},
-    field::fr_to_be_bytes,
+    field::fr_to_word,
 };
 use tribunal_stf::{BatchOutput, State, StfError, TxError, check_batch, check_tx, execute_batch};
 
@@ -425,7 +425,7 @@ impl<L: L1> Sequencer<L> {
             }
         }
         metrics::gauge!("tribunal_sequencer_queue_short").set(0.0);
-        if on_l1 != Some(B256::from(fr_to_be_bytes(&acc.0))) {
+        if on_l1 != Some(fr_to_word(&acc.0)) {
             if let Some(to) = self.rederive_point().await? {
                 match self.rewind_to(to) {
                     Ok(()) => {
@@ -470,7 +470,7 @@ impl<L: L1> Sequencer<L> {
                 .ok_or_else(|| StoreError::Corrupt(format!("no record of sealed batch {n}")))?;
             let index = record.queue_consumed;
             let on_l1 = queue_acc_at(&self.l1, self.inbox, index).await?;
-            if on_l1 == Some(B256::from(fr_to_be_bytes(&record.queue_after.0))) {
+            if on_l1 == Some(fr_to_word(&record.queue_after.0)) {
                 return Ok((n < head.0).then_some(BatchNumber(n)));
             }
         }

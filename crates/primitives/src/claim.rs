@@ -3,7 +3,7 @@
 use alloy_primitives::{Address, B256};
 use alloy_sol_types::{SolStruct, eip712_domain};
 
-use crate::{Fr, batch::BatchNumber, field::fr_to_be_bytes, queue::QueueAcc, tx::ChainId};
+use crate::{Fr, batch::BatchNumber, field::fr_to_word, queue::QueueAcc, tx::ChainId};
 
 /// Root of the account tree after some batch.
 #[derive(Clone, Copy, Default, PartialEq, Eq, Hash, Debug)]
@@ -65,23 +65,19 @@ pub mod sol_claim {
     }
 }
 
-fn word(x: &Fr) -> B256 {
-    B256::from(fr_to_be_bytes(x))
-}
-
 impl Claim {
     /// The claim as the Solidity `Claim` struct.
     pub fn to_sol(&self) -> sol_claim::Claim {
         sol_claim::Claim {
             l2ChainId: self.chain_id.0,
             batchNumber: self.batch_number.0,
-            parentRoot: word(&self.parent_root.0),
-            postRoot: word(&self.post_root.0),
-            withdrawalRoot: word(&self.withdrawal_root.0),
-            dataCommitment: word(&self.data_commitment.0),
+            parentRoot: fr_to_word(&self.parent_root.0),
+            postRoot: fr_to_word(&self.post_root.0),
+            withdrawalRoot: fr_to_word(&self.withdrawal_root.0),
+            dataCommitment: fr_to_word(&self.data_commitment.0),
             blobsHash: self.blobs_hash,
-            queueBefore: word(&self.queue_before.0),
-            queueAfter: word(&self.queue_after.0),
+            queueBefore: fr_to_word(&self.queue_before.0),
+            queueAfter: fr_to_word(&self.queue_after.0),
         }
     }
 

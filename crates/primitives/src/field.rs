@@ -26,6 +26,12 @@ pub fn fr_to_be_bytes(x: &Fr) -> [u8; FIELD_BYTES] {
     out
 }
 
+/// `x` as an EVM word (`bytes32`/`uint256`, big-endian): how roots, commitments and queue
+/// accumulators appear in calldata and storage.
+pub fn fr_to_word(x: &Fr) -> alloy_primitives::B256 {
+    alloy_primitives::B256::from(fr_to_be_bytes(x))
+}
+
 /// Encodes `x` as 32 bytes, little-endian (circomlib's buffer layout).
 pub fn fr_to_le_bytes(x: &Fr) -> [u8; FIELD_BYTES] {
     let mut out = [0u8; FIELD_BYTES];

@@ -3,7 +3,7 @@
 
 use alloy_eips::eip4844::Blob;
 use alloy_primitives::{Address, B256, keccak256};
-use tribunal_primitives::{AccountIndex, BatchNumber, ChainId, Claim, Tx, field::fr_to_be_bytes};
+use tribunal_primitives::{AccountIndex, BatchNumber, ChainId, Claim, Tx, field::fr_to_word};
 use tribunal_stf::{BatchOutput, State, StateWitness, StfConfig, StfError, execute_batch};
 
 use crate::{Attestation, Measurement};
@@ -170,10 +170,6 @@ pub trait Enclave: Send + Sync {
     fn prove(&self, request: &ProveRequest) -> Result<TeeApproval, TeeError>;
 }
 
-fn word(x: &tribunal_primitives::Fr) -> B256 {
-    B256::from(fr_to_be_bytes(x))
-}
-
 /// The checks an enclave runs before signing `request.claim`, in order:
 /// 1. the claim is for `config`'s chain;
 /// 2. keccak256 of the blobs' versioned hashes (EIP-4844, from their KZG commitments) is the
@@ -210,8 +206,8 @@ pub fn reexecute(config: &StfConfig, request: &ProveRequest) -> Result<BatchOutp
     if commitment != claim.data_commitment.0 {
         return Err(TeeError::Disagree {
             field: "data_commitment",
-            claimed: word(&claim.data_commitment.0),
-            computed: word(&commitment),
+            claimed: fr_to_word(&claim.data_commitment.0),
+            computed: fr_to_word(&commitment),
         });
     }
     request.parent.covers(&batch).map_err(TeeError::MissingWitness)?;
@@ -228,8 +224,8 @@ pub fn reexecute(config: &StfConfig, request: &ProveRequest) -> Result<BatchOutp
         if claimed != computed {
             return Err(TeeError::Disagree {
                 field,
-                claimed: word(&claimed),
-                computed: word(&computed),
+                claimed: fr_to_word(&claimed),
+                computed: fr_to_word(&computed),
             });
         }
     }

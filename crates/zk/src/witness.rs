@@ -302,6 +302,6 @@ impl BatchWitness {
 
     /// The public input as a 32-byte big-endian word (as `ZkVerifier.publicInput` returns it).
     pub fn public_input_word(&self) -> B256 {
-        B256::from(tribunal_primitives::field::fr_to_be_bytes(&self.public_input))
+        tribunal_primitives::field::fr_to_word(&self.public_input)
     }
 }

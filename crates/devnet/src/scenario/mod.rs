@@ -554,7 +554,7 @@ async fn pending_claim(w: &mut World) -> eyre::Result<u64> {
 
 /// The word of a field element that no honest execution gives: a wrong post root.
 pub(super) fn wrong_root() -> B256 {
-    B256::from(tribunal_primitives::field::fr_to_be_bytes(&tribunal_primitives::Fr::from(0xbadu64)))
+    tribunal_primitives::field::fr_to_word(&tribunal_primitives::Fr::from(0xbadu64))
 }
 
 /// The council's typed error, from a revert (unwrapping `Council_CallFailed`).
