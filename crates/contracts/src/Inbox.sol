@@ -52,15 +52,14 @@ import { BlobElement } from "interfaces/Types.sol";
 ///        ETH is owed it instead (`withdrawOwed`), so no recipient can make a claim revert.
 ///      - `withdrawOwed`: the owed recipient only, to an address of its choice.
 contract Inbox {
-    /// @notice A posted batch, in three slots.
+    /// @notice A posted batch, in two slots. Who posted it is in `BatchPosted` only: no
+    ///         contract reads it, and storing it would cost a third slot on every post.
     struct Batch {
         /// @dev Versioned hash of the batch's one blob (a batch is exactly one blob, see
         ///      `postBatch`): a word, not an array, which would cost a length slot.
         bytes32 blobHash;
         /// @dev Timestamp of the L1 block that included the batch, in seconds.
         uint64 postedAt;
-        /// @dev Account that posted it.
-        address poster;
         /// @dev Queue index of the batch's first L1 message.
         uint64 queueStart;
         /// @dev Queue index one past its last L1 message.
@@ -80,8 +79,8 @@ contract Inbox {
     }
 
     /// @notice Semantic version.
-    /// @custom:semver 0.7.0
-    string public constant version = "0.7.0";
+    /// @custom:semver 0.8.0
+    string public constant version = "0.8.0";
 
     /// @notice Most transactions a batch executes, L1 messages and blob records together: the ZK
     ///         circuit's slots (`tribunal_primitives::batch::MAX_BATCH_TXS`).
@@ -269,7 +268,6 @@ contract Inbox {
         batches[_batchNumber] = Batch({
             blobHash: hashes[0],
             postedAt: uint64(block.timestamp),
-            poster: msg.sender,
             queueStart: head,
             queueEnd: _queueEnd,
             nonCanonical: false
@@ -286,13 +284,11 @@ contract Inbox {
         return _hashesOf(batches[_batchNumber]);
     }
 
-    /// @notice When and by whom a batch was posted.
+    /// @notice When a batch was posted. Its poster is in its `BatchPosted` event.
     /// @param _batchNumber The batch.
-    /// @return postedAt Timestamp in seconds (0 if not posted).
-    /// @return poster The posting account.
-    function postedBy(uint64 _batchNumber) external view returns (uint64 postedAt, address poster) {
-        Batch storage b = batches[_batchNumber];
-        return (b.postedAt, b.poster);
+    /// @return Timestamp of the L1 block that included it, in seconds (0 if not posted).
+    function postedAt(uint64 _batchNumber) external view returns (uint64) {
+        return batches[_batchNumber].postedAt;
     }
 
     /// @notice What a claim about a posted batch must bind, besides its roots.

@@ -460,7 +460,7 @@ async fn batch_report(
     n: u64,
     r: &BatchRow,
 ) -> eyre::Result<BatchReport> {
-    let posted = view(l1, inbox, Inbox::postedByCall { _batchNumber: n }).await?;
+    let posted_at = view(l1, inbox, Inbox::postedAtCall { _batchNumber: n }).await?;
     let path = r.final_path.ok_or_else(|| eyre::eyre!("batch {n} is not final"))?;
     Ok(BatchReport {
         batch: n,
@@ -472,7 +472,7 @@ async fn batch_report(
         blobs: r.blobs,
         bytes: r.bytes,
         wall_secs: r.final_after.unwrap_or_default().as_secs_f64(),
-        l1_secs: r.final_at.saturating_sub(posted.postedAt),
+        l1_secs: r.final_at.saturating_sub(posted_at),
         prove_secs: match r.zk {
             Some(ZkOutcome::Proven { prove_secs, .. }) => Some(prove_secs),
             _ => None,

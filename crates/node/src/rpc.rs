@@ -34,9 +34,9 @@ use tribunal_contracts::{Inbox, MultiProofFinality, SecurityCouncil, TeeVerifier
 use tribunal_finality::{ClaimStatus, FinalPath, GameStatus, Leg};
 use tribunal_l1::{L1, view};
 use tribunal_primitives::{
-    BatchNumber, Fr,
+    BatchNumber,
     batch::{decode_tx_exact, encode_tx},
-    field::fr_to_be_bytes,
+    field::{fr_to_be_bytes, fr_to_word},
 };
 use tribunal_stf::{SparseMerkleTree, State};
 
@@ -72,10 +72,6 @@ fn err(code: i32, message: impl Into<String>) -> ErrorObjectOwned {
 
 fn internal(e: impl std::fmt::Display) -> ErrorObjectOwned {
     err(codes::INTERNAL, e.to_string())
-}
-
-fn fr_hex(x: &Fr) -> B256 {
-    B256::from(fr_to_be_bytes(x))
 }
 
 /// The chain this node serves.
@@ -915,8 +911,8 @@ impl<L: L1 + 'static> TribunalApiServer for RpcApi<L> {
             nonce,
             pending_nonce: nonce + pending,
             batch,
-            state_root: fr_hex(&root.0),
-            siblings: siblings.iter().map(fr_hex).collect(),
+            state_root: fr_to_word(&root.0),
+            siblings: siblings.iter().map(fr_to_word).collect(),
             pending: mine,
             withdrawals,
         })
@@ -929,10 +925,10 @@ impl<L: L1 + 'static> TribunalApiServer for RpcApi<L> {
         else {
             return Ok(None);
         };
-        let posted = view(&*self.l1, self.inbox, Inbox::postedByCall { _batchNumber: number })
+        let posted_at = view(&*self.l1, self.inbox, Inbox::postedAtCall { _batchNumber: number })
             .await
             .map_err(internal)?;
-        let blob_hashes = if posted.postedAt == 0 {
+        let blob_hashes = if posted_at == 0 {
             Vec::new()
         } else {
             view(&*self.l1, self.inbox, Inbox::blobHashesCall { _batchNumber: number })
@@ -962,13 +958,13 @@ impl<L: L1 + 'static> TribunalApiServer for RpcApi<L> {
                     Bytes::from(b)
                 })
                 .collect(),
-            parent_root: fr_hex(&record.parent_root.0),
-            post_root: fr_hex(&record.post_root.0),
-            withdrawal_root: fr_hex(&record.withdrawal_root.0),
-            data_commitment: fr_hex(&record.data_commitment.0),
+            parent_root: fr_to_word(&record.parent_root.0),
+            post_root: fr_to_word(&record.post_root.0),
+            withdrawal_root: fr_to_word(&record.withdrawal_root.0),
+            data_commitment: fr_to_word(&record.data_commitment.0),
             queue_consumed: record.queue_consumed,
             blob_hashes,
-            posted_at: posted.postedAt,
+            posted_at,
             claims,
             skipped: self.store.skipped(n).map_err(internal)?.map(|s| {
                 s.into_iter().map(|(position, reason)| SkippedTx { position, reason }).collect()
@@ -1115,7 +1111,7 @@ impl<L: L1 + 'static> TribunalApiServer for RpcApi<L> {
         let depth = self.store.config().withdrawal_depth;
         let tree = SparseMerkleTree::from_leaves(depth, leaves.iter().map(|l| (l.index, l.leaf())))
             .map_err(internal)?;
-        if fr_hex(&tree.root()) != root {
+        if fr_to_word(&tree.root()) != root {
             return Err(internal(format!(
                 "batch {batch}: the stored withdrawals do not give the final withdrawal root"
             )));

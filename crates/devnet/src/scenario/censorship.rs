@@ -69,9 +69,13 @@ pub(super) async fn censoring_sequencer(w: &mut World) -> eyre::Result<()> {
         "Inbox_ForcedInclusionDue",
     )?;
     let permissionless = Batch { number: BatchNumber(n + 1), ..own };
-    w.post(&user, &permissionless, index + 1).await??;
-    let posted = view(&*w.l1, inbox, Inbox::postedByCall { _batchNumber: n + 1 }).await?;
-    eyre::ensure!(posted.poster == user.address(), "batch {} was not bob's", n + 1);
+    let receipt = w.post(&user, &permissionless, index + 1).await??;
+    let posted = receipt.logs.iter().find_map(|l| Inbox::BatchPosted::decode_log(l).ok());
+    eyre::ensure!(
+        posted.is_some_and(|e| e.batchNumber == n + 1 && e.poster == user.address()),
+        "batch {} was not bob's",
+        n + 1
+    );
     say!(w, "bob posts batch {} himself (permissionless, his forced transfer only)", n + 1);
     settle(w, &user, &permissionless).await?;
 
