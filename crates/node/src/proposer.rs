@@ -91,7 +91,8 @@ pub struct Proposer<L> {
     reorgs: Option<(Reorgs, usize)>,
     /// The batch last found not to be this node's ([`ProposerError::NotOurBatch`]), reported once.
     foreign: Option<u64>,
-    /// The blobs hash last computed by `check_posted`, keyed by keccak256 of the batch's bytes.
+    /// The blobs hash last computed by `check_posted`, keyed by keccak256 of the batch's bytes:
+    /// the hash depends on nothing else, so a re-derived batch never meets a stale entry.
     blobs_hash: Option<(B256, B256)>,
 }
 

@@ -210,7 +210,12 @@ async fn scenario(l1: &(impl L1Dev + 'static)) {
     assert!(out4.receipts.iter().all(|r| r.status == TxStatus::Applied));
     assert_eq!(out4.queue_after, acc);
     assert_eq!(sys.state.account(AccountIndex(1)).unwrap().balance, Wei(ETH - ETH / 10 + 5 - 1));
-    let posted = r.logs.iter().find_map(|l| Inbox::BatchPosted::decode_log(l).ok()).unwrap();
+    let posted = r
+        .logs
+        .iter()
+        .filter(|l| l.address == inbox)
+        .find_map(|l| Inbox::BatchPosted::decode_log(l).ok())
+        .unwrap();
     assert_eq!((posted.batchNumber, posted.poster), (4, stranger.address()));
 
     // Bad input: typed errors, nothing mined.

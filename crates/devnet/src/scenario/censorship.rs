@@ -70,7 +70,11 @@ pub(super) async fn censoring_sequencer(w: &mut World) -> eyre::Result<()> {
     )?;
     let permissionless = Batch { number: BatchNumber(n + 1), ..own };
     let receipt = w.post(&user, &permissionless, index + 1).await??;
-    let posted = receipt.logs.iter().find_map(|l| Inbox::BatchPosted::decode_log(l).ok());
+    let posted = receipt
+        .logs
+        .iter()
+        .filter(|l| l.address == inbox)
+        .find_map(|l| Inbox::BatchPosted::decode_log(l).ok());
     eyre::ensure!(
         posted.is_some_and(|e| e.batchNumber == n + 1 && e.poster == user.address()),
         "batch {} was not bob's",
