@@ -47,6 +47,15 @@ pub fn versioned_hashes(blobs: &[Blob]) -> Result<Vec<B256>, DaError> {
         .collect()
 }
 
+/// The blobs hash a claim binds: keccak256 of the versioned hashes of `blobs`, concatenated in
+/// blob order (what `Inbox.batchContext` answers for a posted batch).
+///
+/// # Errors
+/// [`DaError::Kzg`], as [`versioned_hashes`].
+pub fn blobs_hash(blobs: &[Blob]) -> Result<B256, DaError> {
+    Ok(alloy_primitives::keccak256(versioned_hashes(blobs)?.concat()))
+}
+
 /// Checks an EIP-7594 sidecar: it carries exactly `versioned_hashes`, in order, and every cell
 /// proof verifies (what an Osaka node checks before accepting a blob transaction).
 ///

@@ -22,5 +22,6 @@ pub use blob::{
 pub use error::{BlobError, DaError};
 pub use fees::{BlobFeeQuote, BlobSchedule};
 pub use kzg::{
-    ElementOpening, open_element, sidecar_4844, sidecar_7594, verify_sidecar_7594, versioned_hashes,
+    ElementOpening, blobs_hash, open_element, sidecar_4844, sidecar_7594, verify_sidecar_7594,
+    versioned_hashes,
 };

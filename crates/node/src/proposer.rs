@@ -239,14 +239,13 @@ impl<L: L1> Proposer<L> {
         let ours = match self.blobs_hash {
             Some((k, h)) if k == key => h,
             _ => {
-                let hashes = tokio::task::spawn_blocking(move || {
+                let h = tokio::task::spawn_blocking(move || {
                     let blobs = tribunal_da::encode_blobs(&bytes).map_err(|e| e.to_string())?;
-                    tribunal_da::versioned_hashes(&blobs).map_err(|e| e.to_string())
+                    tribunal_da::blobs_hash(&blobs).map_err(|e| e.to_string())
                 })
                 .await
                 .map_err(|e| blobs_error(e.to_string()))?
                 .map_err(blobs_error)?;
-                let h = keccak256(hashes.iter().flat_map(|h| h.0).collect::<Vec<u8>>());
                 self.blobs_hash = Some((key, h));
                 h
             }

@@ -2,7 +2,7 @@
 //! enclave checks before signing ([`reexecute`]), and what comes out (a [`TeeApproval`]).
 
 use alloy_eips::eip4844::Blob;
-use alloy_primitives::{Address, B256, keccak256};
+use alloy_primitives::{Address, B256};
 use tribunal_primitives::{AccountIndex, BatchNumber, ChainId, Claim, Tx, field::fr_to_word};
 use tribunal_stf::{BatchOutput, State, StateWitness, StfConfig, StfError, execute_batch};
 
@@ -188,8 +188,7 @@ pub fn reexecute(config: &StfConfig, request: &ProveRequest) -> Result<BatchOutp
     if claim.chain_id != config.chain_id {
         return Err(TeeError::WrongChain { claim: claim.chain_id, enclave: config.chain_id });
     }
-    let hashes = tribunal_da::versioned_hashes(&request.blobs)?;
-    let computed = keccak256(hashes.concat());
+    let computed = tribunal_da::blobs_hash(&request.blobs)?;
     if computed != claim.blobs_hash {
         return Err(TeeError::BlobsMismatch { claimed: claim.blobs_hash, computed });
     }
