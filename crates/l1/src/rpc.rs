@@ -138,8 +138,12 @@ impl L1 for RpcL1 {
     }
 
     async fn call(&self, from: Address, to: Address, input: Bytes) -> L1Result<Bytes> {
+        // `latest`, never alloy's default `pending`: a node's pending block executes its mempool,
+        // so a view would count a transaction nobody has mined (or one a reorg dropped and the
+        // pool still holds) as the chain's state.
         self.provider
             .call(Self::request(from, &L1Tx::call(to, input), Vec::new()))
+            .latest()
             .await
             .map_err(transport)
     }
@@ -303,6 +307,50 @@ impl L1Dev for RpcL1 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A view reads the latest block's state, not the pending block's: with mining stopped, a
+    /// payment waiting in anvil's pool does not count yet (CI finding: alloy's `call` defaults
+    /// to `pending`, so a challenge a reorg had dropped, still in the pool, read as made).
+    #[test]
+    fn a_view_reads_the_latest_block_not_the_pending_one() {
+        crate::block_on_blob_threads(async {
+            let anvil = crate::anvil::Anvil::spawn(None).await.expect("anvil (npm install)");
+            let l1 = anvil.rpc().unwrap();
+            let signer = &crate::dev_signers()[0];
+            // Init code returning the runtime `SELFBALANCE PUSH0 MSTORE PUSH1 32 PUSH0 RETURN`:
+            // any call answers the contract's balance, in wei, as one word.
+            let init = alloy_primitives::hex!("6007600a5f3960075ff3475f5260205ff3");
+            let me = l1.send(signer, L1Tx::create(init.to_vec())).await.unwrap();
+            let me = me.contract_address.unwrap();
+            let pay = |wei: u64| L1Tx::call(me, Bytes::new()).with_value(U256::from(wei));
+            l1.send(signer, pay(1)).await.unwrap();
+            let balance = async || {
+                U256::from_be_slice(&l1.call(signer.address(), me, Bytes::new()).await.unwrap())
+            };
+            assert_eq!(balance().await, U256::from(1));
+
+            let _: serde_json::Value =
+                l1.provider.raw_request("evm_setAutomine".into(), (false,)).await.unwrap();
+            let mut pending = L1Tx::call(me, Bytes::new()).with_value(U256::from(5u64));
+            pending.gas_limit = Some(100_000);
+            let nonce = l1.nonce(signer.address()).await.unwrap();
+            let fees = Fees {
+                max_fee_per_gas: 10_000_000_000,
+                max_priority_fee_per_gas: 1,
+                max_fee_per_blob_gas: 0,
+            };
+            let signed = sign(signer, &pending, 31337, nonce, 100_000, fees).unwrap();
+            let _ = l1.provider.send_raw_transaction(&signed.raw).await.unwrap();
+            assert_eq!(
+                balance().await,
+                U256::from(1),
+                "the pooled payment is not the chain's state"
+            );
+            l1.mine().await.unwrap();
+            assert_eq!(balance().await, U256::from(6), "mined, it is");
+        })
+        .unwrap();
+    }
 
     /// An endpoint that accepts connections and never answers fails the call after the timeout,
     /// as a transport error, instead of hanging it.
