@@ -419,29 +419,33 @@ fn killed_node_resumes_without_losing_or_repeating_anything() {
         16,
     )
     .unwrap();
-    // Each call, with what it does once per batch (`postBatch`, `propose`) or per claim.
+    // Each call, with what it does once per batch (`postBatch`, `propose`: keyed by the batch
+    // number, the first word) or per claim (keyed by the claim, the first nine words).
+    const CLAIM: &str = "(uint64,uint64,bytes32,bytes32,bytes32,bytes32,bytes32,bytes32,bytes32)";
     let once = [
-        ("postBatch(uint64,uint64,bytes32)", &["post"][..]),
-        ("propose(uint64,bytes32,bytes32,bytes32,bytes32)", &["proposal"][..]),
-        ("proveZk(uint256,bytes)", &["ZK proof"][..]),
-        ("attestTee(uint256,bytes)", &["TEE attestation"][..]),
-        ("proveAndAttest(uint256,bytes,bytes)", &["ZK proof", "TEE attestation"][..]),
+        ("postBatch(uint64,uint64,bytes32)".to_owned(), &["post"][..], 1),
+        ("propose(uint64,bytes32,bytes32,bytes32,bytes32)".to_owned(), &["proposal"][..], 1),
+        (format!("proveZk({CLAIM},bytes)"), &["ZK proof"][..], 9),
+        (format!("attestTee({CLAIM},bytes)"), &["TEE attestation"][..], 9),
+        (format!("proveAndAttest({CLAIM},bytes,bytes)"), &["ZK proof", "TEE attestation"][..], 9),
     ]
-    .map(|(sig, kinds)| {
-        (format!("0x{}", hex_string(&alloy_primitives::keccak256(sig.as_bytes())[..4])), kinds)
+    .map(|(sig, kinds, words)| {
+        let selector = hex_string(&alloy_primitives::keccak256(sig.as_bytes())[..4]);
+        (format!("0x{selector}"), kinds, words)
     });
     for n in 0..=latest {
         let block =
             rpc(l1_port, "eth_getBlockByNumber", json!([format!("0x{n:x}"), true])).unwrap();
         for tx in block["transactions"].as_array().unwrap() {
             let input = tx["input"].as_str().unwrap_or_default();
-            let Some((_, kinds)) = once.iter().find(|(sel, _)| input.starts_with(sel.as_str()))
+            let Some((_, kinds, words)) =
+                once.iter().find(|(sel, _, _)| input.starts_with(sel.as_str()))
             else {
                 continue;
             };
             let receipt = rpc(l1_port, "eth_getTransactionReceipt", json!([tx["hash"]])).unwrap();
             assert_eq!(receipt["status"], "0x1", "a reverted {kinds:?}: {tx}");
-            let first = input.get(10..74).unwrap_or_default().to_owned();
+            let first = input.get(10..10 + 64 * words).unwrap_or_default().to_owned();
             for kind in *kinds {
                 *sent.entry(((*kind).to_owned(), first.clone())).or_default() += 1;
             }

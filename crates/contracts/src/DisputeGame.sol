@@ -8,8 +8,10 @@ import { StfStep } from "StfStep.sol";
 
 /// @notice What the dispute game reads from the finality contract.
 interface IClaimRegistry {
-    /// @notice See `MultiProofFinality.claimOf`.
-    function claimOf(uint256 _id) external view returns (Claim memory);
+    /// @notice See `MultiProofFinality.idOf`.
+    function idOf(Claim calldata _c) external view returns (bool proposed, uint256 id);
+    /// @notice See `MultiProofFinality.batchNumberOf`.
+    function batchNumberOf(uint256 _id) external view returns (uint64);
     /// @notice See `MultiProofFinality.proposerOf`.
     function proposerOf(uint256 _id) external view returns (address);
     /// @notice See `MultiProofFinality.claimCount`.
@@ -171,8 +173,8 @@ contract DisputeGame is IDisputeGame {
     }
 
     /// @notice Semantic version.
-    /// @custom:semver 0.6.0
-    string public constant version = "0.6.0";
+    /// @custom:semver 0.7.0
+    string public constant version = "0.7.0";
 
     /// @notice Field elements per blob (EIP-4844).
     uint256 public constant FIELD_ELEMENTS_PER_BLOB = BlobBatch.FIELD_ELEMENTS_PER_BLOB;
@@ -229,6 +231,8 @@ contract DisputeGame is IDisputeGame {
     error Game_Exists(uint256 claimId);
     /// @notice No such claim in `FINALITY`.
     error Game_UnknownClaim(uint256 claimId);
+    /// @notice No claim with exactly these fields was proposed.
+    error Game_NotProposed();
     /// @notice This contract is not the finality contract's current game: it creates no games.
     error Game_NotCurrent();
     /// @notice The claim has not been challenged.
@@ -333,15 +337,18 @@ contract DisputeGame is IDisputeGame {
         n.hiHash = STF.traceHash(StfStep.TraceState(_c.postRoot, _c.queueAfter, _c.withdrawalRoot, _c.dataCommitment));
     }
 
-    /// @notice Challenges claim `_claimId` (its root position), with `moveBond(1)` attached.
-    ///         Anyone, during the window, once per game. A game not created yet is created in the
-    ///         same call, by the challenger, with `CLAIM_BOND + moveBond(1)` attached: so whoever
+    /// @notice Challenges a claim (its root position), with `moveBond(1)` attached. Anyone,
+    ///         during the window, once per game. A game not created yet is created in the same
+    ///         call, by the challenger, with `CLAIM_BOND + moveBond(1)` attached: so whoever
     ///         opens a wrong claim's game to rule against it is the one its root bond goes to.
-    /// @param _claimId The claim.
+    /// @param _claim The claim, exactly as proposed (`MultiProofFinality.ClaimProposed`), whose
+    ///        id `FINALITY.idOf` gives; `Game_NotProposed` otherwise.
     /// @param _header Blob field elements 0 (payload length) and 1 (batch header) with their KZG
     ///        openings.
     /// @return id The challenge's id.
-    function challenge(uint256 _claimId, BlobElement[2] calldata _header) external payable returns (uint256 id) {
+    function challenge(Claim calldata _claim, BlobElement[2] calldata _header) external payable returns (uint256 id) {
+        (bool proposed, uint256 _claimId) = FINALITY.idOf(_claim);
+        if (!proposed) revert Game_NotProposed();
         uint256 paid = msg.value;
         // A timestamp of 0 is "no game yet", never a reachable time.
         // slither-disable-next-line incorrect-equality
@@ -357,7 +364,7 @@ contract DisputeGame is IDisputeGame {
             revert Game_EvidencePeriod(_claimId, g.windowStartsAt + EVIDENCE_SECONDS);
         }
         if (g.root != 0) revert Game_MoveExists(g.root - 1);
-        Claim memory c = FINALITY.claimOf(_claimId);
+        Claim memory c = _claim;
         uint256 rootId = _root(g, _claimId, c);
         Node storage root = nodes[rootId];
         (uint64 queueStart, uint64 queueEnd) = INBOX.queueRange(c.batchNumber);
@@ -422,7 +429,7 @@ contract DisputeGame is IDisputeGame {
         Node storage ch = _steppable(_id, _witness);
         Game storage g = games[ch.claimId];
         if (ch.lo < g.messages) revert Game_InvalidMove(_id);
-        bytes32[] memory hashes = INBOX.blobHashes(FINALITY.claimOf(ch.claimId).batchNumber);
+        bytes32[] memory hashes = INBOX.blobHashes(FINALITY.batchNumberOf(ch.claimId));
         // Memory starts zeroed, and each element is written below before use.
         // slither-disable-next-line uninitialized-local
         uint256[4] memory chunks;

@@ -65,7 +65,9 @@ interface IBatchInbox {
 ///        over rivals), and a wrong one loses its bond to the batch's final claim (rules 1–3).
 ///      - `proveZk`, `attestTee`, `proveAndAttest` (both in one call): anyone, carrying the leg's
 ///        proof or enclave signature; an approval counts only as the leg's verifier says, in the
-///        leg's current epoch (rules 1, 2).
+///        leg's current epoch (rules 1, 2). These calls, `finalize` and `proveSelfDisagreement`
+///        pass the claim back whole; any claim but one proposed exactly so is
+///        `Finality_NotProposed` (`_find`), so no caller chooses a field the rules read.
 ///        The TEE verifier is read with `TEE_GAS`, so a hostile one cannot block (rule 6).
 ///      - `finalize`: anyone; the result depends only on the recorded approvals, the game's
 ///        status and the clock, never on the caller or call order (rules 1, 2, 4).
@@ -81,20 +83,17 @@ interface IBatchInbox {
 ///        timelock applies to ZK and OP unless `instantUpgradeAllowed` (rules 5–7).
 ///      - `withdrawCredit`: anyone, for their own credit (pull payments).
 contract MultiProofFinality is IUpgradeEvidence, IFinality {
-    /// @notice A proposed claim and its record: what the proposer states, and the validity legs'
-    ///         approvals, in six slots. The rest of the claim is fixed by its batch (the L2 chain
-    ///         id, and the blobs hash and queue accumulators the inbox recorded when the batch
-    ///         was posted), so it is read back from the inbox (`_claimOf`) rather than stored
-    ///         with every claim. When and how a claim finalized is its batch's (`BatchRecord`).
+    /// @notice A proposed claim's record, in four slots: what the rules read by claim id, and the
+    ///         validity legs' approvals. The whole claim is bound to its id by `claimIndex`
+    ///         (keccak256 of its ABI encoding), so a call that needs the rest of it (post root,
+    ///         data commitment, batch context) passes the claim back and is checked against that
+    ///         index (`_find`); `ClaimProposed` carries it for readers. When and how a claim
+    ///         finalized is its batch's (`BatchRecord`).
     struct ClaimRecord {
-        /// @dev State root the batch starts from.
+        /// @dev State root the batch starts from: with the batch, the claim's input.
         bytes32 parentRoot;
-        /// @dev State root after the batch.
-        bytes32 postRoot;
-        /// @dev Root of the batch's withdrawal tree.
+        /// @dev Root of the batch's withdrawal tree (the bridge reads the final one).
         bytes32 withdrawalRoot;
-        /// @dev Poseidon commitment to the batch bytes.
-        bytes32 dataCommitment;
         /// @dev Who posted the bond.
         address proposer;
         /// @dev When, in seconds.
@@ -146,8 +145,8 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     }
 
     /// @notice Semantic version.
-    /// @custom:semver 0.7.0
-    string public constant version = "0.7.0";
+    /// @custom:semver 0.8.0
+    string public constant version = "0.8.0";
 
     /// @notice Leg ids.
     uint8 public constant LEG_ZK = 0;
@@ -211,6 +210,9 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     uint64 public lastFinalizedAt;
     /// @notice Highest batch with a final claim (0: none).
     uint64 public latestFinalBatch;
+    /// @notice That claim's post root (`GENESIS_ROOT` while none is final): the parent root the
+    ///         next batch's claims must state to finalize.
+    bytes32 public latestFinalRoot;
     /// @notice Bonds owed, in wei.
     mapping(address => uint256) public credit;
     /// @notice Whether a losing claim was settled (`settleRival`).
@@ -243,8 +245,9 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     ///      before the council installed it is read correctly once it is current.
     mapping(bytes32 => bool) internal resolvedFor;
 
-    /// @notice A claim was proposed.
-    event ClaimProposed(uint256 indexed id, uint64 indexed batchNumber, bytes32 postRoot, address proposer);
+    /// @notice A claim was proposed: the whole claim, batch context included, as the later calls
+    ///         pass it back.
+    event ClaimProposed(uint256 indexed id, uint64 indexed batchNumber, Claim claim, address proposer);
     /// @notice A leg approved a claim.
     event Approved(uint256 indexed id, uint8 indexed leg, address by);
     /// @notice A claim became final.
@@ -273,6 +276,9 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     error Finality_DuplicateClaim(uint256 id);
     /// @notice No such claim.
     error Finality_UnknownClaim(uint256 id);
+    /// @notice No claim with exactly these fields was proposed (`key`: keccak256 of its ABI
+    ///         encoding).
+    error Finality_NotProposed(bytes32 key);
     /// @notice The proof does not verify under the current ZK verifier.
     error Finality_InvalidProof();
     /// @notice The signer is unknown, revoked, expired, or its measurement is not allowed.
@@ -348,6 +354,7 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
         disputeGame = _disputeGame;
         disputeGameSince = uint64(block.timestamp);
         lastFinalizedAt = uint64(block.timestamp);
+        latestFinalRoot = _genesisRoot;
     }
 
     // ---------------------------------------------------------------- claims and approvals
@@ -391,9 +398,7 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
         claims.push(
             ClaimRecord({
                 parentRoot: _parentRoot,
-                postRoot: _postRoot,
                 withdrawalRoot: _withdrawalRoot,
-                dataCommitment: _dataCommitment,
                 proposer: msg.sender,
                 proposedAt: uint64(block.timestamp),
                 zkEpoch: 0,
@@ -407,46 +412,46 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
         // Zero is "no claim yet", never a block time.
         // slither-disable-next-line incorrect-equality
         if (b.firstProposedAt == 0) b.firstProposedAt = uint64(block.timestamp);
-        emit ClaimProposed(id, _batchNumber, _postRoot, msg.sender);
+        emit ClaimProposed(id, _batchNumber, c, msg.sender);
     }
 
-    /// @notice Submits a validity proof for claim `_id`; finalizes it at once if TEE agrees. A
-    ///         proof of another result for an input ZK already approved in this epoch is rule 5
-    ///         evidence: ZK is frozen at once (`LegFrozen`).
-    /// @param _id The claim.
+    /// @notice Submits a validity proof for a proposed claim; finalizes it at once if TEE
+    ///         agrees. A proof of another result for an input ZK already approved in this epoch is
+    ///         rule 5 evidence: ZK is frozen at once (`LegFrozen`).
+    /// @param _c The claim, exactly as proposed (`ClaimProposed`); `Finality_NotProposed`
+    ///        otherwise.
     /// @param _proof The proof, in the current ZK verifier's encoding.
-    function proveZk(uint256 _id, bytes calldata _proof) external {
-        ClaimRecord storage r = _record(_id);
-        _approveZk(_id, r, _claimOf(r), _proof);
-        if (!_finalizeIfInstant(_id, r)) _noteApprovals(r, _id, true, false);
+    function proveZk(Claim calldata _c, bytes calldata _proof) external {
+        (uint256 id, ClaimRecord storage r) = _find(_c);
+        _approveZk(id, r, _c, _proof);
+        if (!_finalizeIfInstant(id, r, _c.postRoot)) _noteApprovals(r, id, true, false);
     }
 
-    /// @notice Submits an enclave signer's signature over claim `_id`'s EIP-712 digest; finalizes
-    ///         it at once if ZK agrees. The signature becomes the claim's TEE approval, replacing
-    ///         any earlier one (so a revoked signer's approval can be renewed by another). A
-    ///         signature over another result for an input TEE already approved in this epoch is
-    ///         rule 5 evidence: TEE is frozen at once (`LegFrozen`).
-    /// @param _id The claim.
-    /// @param _signature 65-byte `r ‖ s ‖ v` over `claimDigest(_id)`.
-    function attestTee(uint256 _id, bytes calldata _signature) external {
-        ClaimRecord storage r = _record(_id);
-        _approveTee(_id, r, _claimOf(r), _signature);
-        if (!_finalizeIfInstant(_id, r)) _noteApprovals(r, _id, false, true);
+    /// @notice Submits an enclave signer's signature over a proposed claim's EIP-712 digest;
+    ///         finalizes it at once if ZK agrees. The signature becomes the claim's TEE approval,
+    ///         replacing any earlier one (so a revoked signer's approval can be renewed by
+    ///         another). A signature over another result for an input TEE already approved in
+    ///         this epoch is rule 5 evidence: TEE is frozen at once (`LegFrozen`).
+    /// @param _c The claim, exactly as proposed; `Finality_NotProposed` otherwise.
+    /// @param _signature 65-byte `r ‖ s ‖ v` over `claimDigest(_c)`.
+    function attestTee(Claim calldata _c, bytes calldata _signature) external {
+        (uint256 id, ClaimRecord storage r) = _find(_c);
+        _approveTee(id, r, _c, _signature);
+        if (!_finalizeIfInstant(id, r, _c.postRoot)) _noteApprovals(r, id, false, true);
     }
 
     /// @notice `proveZk` and `attestTee` in one transaction, for a prover that holds both: the
     ///         ZK proof, then the enclave signature, then one try of the instant path (rule 1).
     ///         Each approval is checked and recorded exactly as by its own call, so either may
     ///         freeze its leg (rule 5); the separate calls stay available.
-    /// @param _id The claim.
+    /// @param _c The claim, exactly as proposed; `Finality_NotProposed` otherwise.
     /// @param _proof The proof, in the current ZK verifier's encoding.
-    /// @param _signature 65-byte `r ‖ s ‖ v` over `claimDigest(_id)`.
-    function proveAndAttest(uint256 _id, bytes calldata _proof, bytes calldata _signature) external {
-        ClaimRecord storage r = _record(_id);
-        Claim memory c = _claimOf(r);
-        _approveZk(_id, r, c, _proof);
-        _approveTee(_id, r, c, _signature);
-        if (!_finalizeIfInstant(_id, r)) _noteApprovals(r, _id, true, true);
+    /// @param _signature 65-byte `r ‖ s ‖ v` over `claimDigest(_c)`.
+    function proveAndAttest(Claim calldata _c, bytes calldata _proof, bytes calldata _signature) external {
+        (uint256 id, ClaimRecord storage r) = _find(_c);
+        _approveZk(id, r, _c, _proof);
+        _approveTee(id, r, _c, _signature);
+        if (!_finalizeIfInstant(id, r, _c.postRoot)) _noteApprovals(r, id, true, true);
     }
 
     /// @notice Records that the calling dispute game resolved for claim `_id`, so that while it
@@ -464,10 +469,11 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
         resolvedFor[keccak256(abi.encode(_input(r), msg.sender))] = true;
     }
 
-    /// @notice Finalizes claim `_id` under rule 1 or rule 2. Anyone may call it.
-    /// @param _id The claim.
-    function finalize(uint256 _id) external {
-        _finalize(_id, _finalizable(_id));
+    /// @notice Finalizes a proposed claim under rule 1 or rule 2. Anyone may call it.
+    /// @param _c The claim, exactly as proposed; `Finality_NotProposed` otherwise.
+    function finalize(Claim calldata _c) external {
+        (uint256 id,) = _find(_c);
+        _finalize(id, _finalizable(id), _c.postRoot);
     }
 
     /// @notice Settles claim `_id`, which lost to its batch's final claim: its bond goes to the
@@ -484,7 +490,9 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
         rivalSettled[_id] = true;
         ClaimRecord storage r = claims[f - 1];
         credit[r.proposer] += BOND_WEI;
-        if (o.parentRoot == r.parentRoot && _differs(o, r)) {
+        // Another claim over the same input is another result: a claim is bound whole to its id,
+        // and its batch fixes everything but the parent root and the result.
+        if (o.parentRoot == r.parentRoot) {
             if (o.zkEpoch != 0) emit LegFaulty(LEG_ZK, _id);
             if (o.teeSigner != address(0)) emit LegFaulty(LEG_TEE, _id);
             if (address(disputeGame) != address(0) && disputeGame.status(_id) == GameStatus.DEFENDER_WINS) {
@@ -499,44 +507,44 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     /// @notice Freezes `_leg` on evidence that it approved two different results (post root,
     ///         withdrawal root or data commitment) for the same `(batch, parent root)`. Anyone may
     ///         call it.
+    ///         Two different proposed claims over one input are two results: each claim is
+    ///         bound whole to its id, and the batch fixes the rest.
     /// @param _leg LEG_ZK, LEG_TEE or LEG_OP.
-    /// @param _a One claim.
-    /// @param _b Another claim over the same input, with another result.
+    /// @param _a One claim, exactly as proposed; `Finality_NotProposed` otherwise.
+    /// @param _b Another claim over the same input, with another result; the same.
     /// @param _evidenceA ZK: a proof of `_a`; TEE: a signature over `_a`; OP: unused (the games'
     ///        own outcomes are the evidence).
     /// @param _evidenceB The same for `_b`.
     function proveSelfDisagreement(
         uint8 _leg,
-        uint256 _a,
-        uint256 _b,
+        Claim calldata _a,
+        Claim calldata _b,
         bytes calldata _evidenceA,
         bytes calldata _evidenceB
     ) external {
         if (_leg > LEG_OP) revert Finality_UnknownLeg(_leg);
-        ClaimRecord storage a = _record(_a);
-        ClaimRecord storage b = _record(_b);
+        (uint256 ia, ClaimRecord storage a) = _find(_a);
+        (uint256 ib, ClaimRecord storage b) = _find(_b);
         if (frozen[_leg]) revert Finality_AlreadyFrozen(_leg);
         bool both;
         if (_leg == LEG_ZK) {
-            both = _zkVerifies(_claimOf(a), _evidenceA) && _zkVerifies(_claimOf(b), _evidenceB);
+            both = _zkVerifies(_a, _evidenceA) && _zkVerifies(_b, _evidenceB);
         } else if (_leg == LEG_TEE) {
             // Only validity matters here: the digest already binds each claim to its signer.
             // slither-disable-next-line unused-return
-            (, bool va) = teeVerifier.recover(claimDigest(_a), _evidenceA);
+            (, bool va) = teeVerifier.recover(_digest(_a), _evidenceA);
             // slither-disable-next-line unused-return
-            (, bool vb) = teeVerifier.recover(claimDigest(_b), _evidenceB);
+            (, bool vb) = teeVerifier.recover(_digest(_b), _evidenceB);
             both = va && vb;
         } else {
             // Only over the batch's final parent: a challenger can trace a claim only from a
             // state it knows, so two unchallenged claims over an invented parent are no evidence
             // that the game is broken, just that nobody could dispute them.
-            both = _parentFinal(a) && _opFavours(_a) && _opFavours(_b);
+            both = _parentFinal(a) && _opFavours(ia) && _opFavours(ib);
         }
-        if (_a == _b || _input(a) != _input(b) || !_differs(a, b) || !both) {
-            revert Finality_InvalidEvidence(_leg);
-        }
+        if (ia == ib || _input(a) != _input(b) || !both) revert Finality_InvalidEvidence(_leg);
         frozen[_leg] = true;
-        emit LegFrozen(_leg, _a, _b);
+        emit LegFrozen(_leg, ia, ib);
     }
 
     /// @notice Records a liveness failure (rule 6): the oldest unfinalized batch's first claim
@@ -554,7 +562,7 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
         if (first == 0 || block.timestamp < first + OP_WINDOW_SECONDS + LIVENESS_GRACE_SECONDS) {
             revert Finality_ChainLive();
         }
-        Approvals memory a = approvals[_inputOf(n, _finalRoot(n - 1))];
+        Approvals memory a = approvals[_inputOf(n, latestFinalRoot)];
         if (a.zk != 0 && a.zkEpoch == epoch[LEG_ZK] && _isFinalizable(a.zk - 1)) revert Finality_ChainLive();
         if (a.tee != 0 && a.teeEpoch == epoch[LEG_TEE] && _isFinalizable(a.tee - 1)) revert Finality_ChainLive();
         livenessFailed = true;
@@ -572,8 +580,7 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
         if (_leg > LEG_OP) revert Finality_UnknownLeg(_leg);
         if (frozen[_leg]) return true;
         if (!livenessFailed || livenessUsed) return false;
-        uint64 n = latestFinalBatch + 1;
-        bytes32 input = _inputOf(n, _finalRoot(n - 1));
+        bytes32 input = _inputOf(latestFinalBatch + 1, latestFinalRoot);
         if (_leg == LEG_OP) return !resolvedFor[keccak256(abi.encode(input, address(disputeGame)))];
         Approvals memory a = approvals[input];
         return _leg == LEG_ZK ? a.zk == 0 : a.tee == 0;
@@ -642,11 +649,22 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
         return claims.length;
     }
 
-    /// @notice A claim with its batch context.
-    /// @param _id The claim.
-    /// @return The claim.
-    function claimOf(uint256 _id) external view returns (Claim memory) {
-        return _claimOf(_record(_id));
+    /// @notice The id of a proposed claim.
+    /// @param _c The claim, with its batch context (as `ClaimProposed` carries it).
+    /// @return proposed Whether exactly this claim was proposed.
+    /// @return id Its id (0 when not proposed).
+    function idOf(Claim calldata _c) external view returns (bool proposed, uint256 id) {
+        uint256 i = claimIndex[keccak256(abi.encode(_c))];
+        // Zero is "not proposed", never an id + 1.
+        // slither-disable-next-line incorrect-equality
+        return i == 0 ? (false, 0) : (true, i - 1);
+    }
+
+    /// @notice The batch a claim is about.
+    /// @param _id The claim; `Finality_UnknownClaim` when no such claim.
+    /// @return The batch number.
+    function batchNumberOf(uint256 _id) external view returns (uint64) {
+        return _record(_id).batchNumber;
     }
 
     /// @notice Who proposed a claim (and plays for it in its dispute game).
@@ -691,17 +709,17 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
         s.superseded = _finalOf(r.batchNumber) != 0;
     }
 
-    /// @notice The EIP-712 digest TEE signers sign for claim `_id`: domain
+    /// @notice The EIP-712 digest TEE signers sign for a claim: domain
     ///         `{name: "TribunalFinality", version: "1", chainId, verifyingContract: this}`, type
-    ///         `CLAIM_TYPEHASH`.
-    /// @param _id The claim.
+    ///         `CLAIM_TYPEHASH`. Any claim, proposed or not.
+    /// @param _c The claim, with its batch context.
     /// @return The digest.
-    function claimDigest(uint256 _id) public view returns (bytes32) {
-        return _digest(_claimOf(_record(_id)));
+    function claimDigest(Claim calldata _c) external view returns (bytes32) {
+        return _digest(_c);
     }
 
     /// @dev The EIP-712 digest of `c` (see `claimDigest`).
-    function _digest(Claim memory c) internal view returns (bytes32) {
+    function _digest(Claim calldata c) internal view returns (bytes32) {
         bytes32 domain = keccak256(
             abi.encode(DOMAIN_TYPEHASH, keccak256("TribunalFinality"), keccak256("1"), block.chainid, address(this))
         );
@@ -731,14 +749,14 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
 
     /// @dev Whether the current ZK verifier accepts `_proof` of `_c`, its batch's canonical form
     ///      read from the inbox (docs/stf.md).
-    function _zkVerifies(Claim memory _c, bytes calldata _proof) internal view returns (bool) {
+    function _zkVerifies(Claim calldata _c, bytes calldata _proof) internal view returns (bool) {
         return zkVerifier.verify(_c, INBOX.nonCanonical(_c.batchNumber), _proof);
     }
 
     /// @dev Records a ZK approval of claim `_id` in its record, and freezes ZK if it is a second
     ///      result (rule 5); reverts unless the current verifier accepts. The caller then
     ///      finalizes the claim or notes the approval (`_noteApprovals`).
-    function _approveZk(uint256 _id, ClaimRecord storage _r, Claim memory _c, bytes calldata _proof) internal {
+    function _approveZk(uint256 _id, ClaimRecord storage _r, Claim calldata _c, bytes calldata _proof) internal {
         if (!_zkVerifies(_c, _proof)) revert Finality_InvalidProof();
         _r.zkEpoch = epoch[LEG_ZK] + 1;
         emit Approved(_id, LEG_ZK, msg.sender);
@@ -748,7 +766,7 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     /// @dev Records a TEE approval of claim `_id` in its record, and freezes TEE if it is a
     ///      second result (rule 5); reverts unless the signer is valid now. The caller then
     ///      finalizes the claim or notes the approval (`_noteApprovals`).
-    function _approveTee(uint256 _id, ClaimRecord storage _r, Claim memory _c, bytes calldata _signature)
+    function _approveTee(uint256 _id, ClaimRecord storage _r, Claim calldata _c, bytes calldata _signature)
         internal
     {
         (address signer, bool valid) = teeVerifier.recover(_digest(_c), _signature);
@@ -773,9 +791,9 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     ///      parent final, ZK and TEE count); returns whether it did. The TEE signer is asked
     ///      again even right after `recover` vouched for it: a verifier whose `isValidSigner`
     ///      fails is "no TEE approval" (rule 6), whatever its `recover` said.
-    function _finalizeIfInstant(uint256 _id, ClaimRecord storage _r) internal returns (bool) {
+    function _finalizeIfInstant(uint256 _id, ClaimRecord storage _r, bytes32 _postRoot) internal returns (bool) {
         if (_finalOf(_r.batchNumber) != 0 || !_parentFinal(_r) || !_zkCounts(_r) || !_teeCounts(_r)) return false;
-        _finalize(_id, PATH_INSTANT);
+        _finalize(_id, PATH_INSTANT, _postRoot);
         return true;
     }
 
@@ -784,24 +802,17 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
         return claims[_id];
     }
 
-    /// @dev The whole claim of record `_r`: its stated fields, and the batch context the inbox
-    ///      recorded when the batch was posted (immutable since, so the same as at proposal).
-    function _claimOf(ClaimRecord storage _r) internal view returns (Claim memory c) {
-        uint64 n = _r.batchNumber;
-        // The batch was posted when the claim was proposed, and a posted batch stays posted.
-        // slither-disable-next-line unused-return
-        (, bytes32 blobsHash, bytes32 queueBefore, bytes32 queueAfter) = INBOX.batchContext(n);
-        c = Claim({
-            l2ChainId: L2_CHAIN_ID,
-            batchNumber: n,
-            parentRoot: _r.parentRoot,
-            postRoot: _r.postRoot,
-            withdrawalRoot: _r.withdrawalRoot,
-            dataCommitment: _r.dataCommitment,
-            blobsHash: blobsHash,
-            queueBefore: queueBefore,
-            queueAfter: queueAfter
-        });
+    /// @dev The id and record of claim `_c`, which must have been proposed exactly so: its
+    ///      ABI encoding's hash is the key `propose` indexed, so every field the caller passes
+    ///      (the batch context included) is the one the proposer stated and the inbox recorded.
+    function _find(Claim calldata _c) internal view returns (uint256 id, ClaimRecord storage r) {
+        bytes32 key = keccak256(abi.encode(_c));
+        uint256 i = claimIndex[key];
+        // Zero is "not proposed", never an id + 1.
+        // slither-disable-next-line incorrect-equality
+        if (i == 0) revert Finality_NotProposed(key);
+        id = i - 1;
+        r = claims[id];
     }
 
     /// @dev The input record `_r` claims a result for.
@@ -864,7 +875,8 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
         uint256 other = _byZk ? a.tee : a.zk;
         if (other == 0 || other - 1 == _id) return (false, 0);
         rival = other - 1;
-        undecided = _differs(claims[rival], _r) && disputeGame.status(rival) != GameStatus.CHALLENGER_WINS;
+        // Two claims over one input are two results (see `proveSelfDisagreement`).
+        undecided = disputeGame.status(rival) != GameStatus.CHALLENGER_WINS;
     }
 
     function _opFavours(uint256 _id) internal view returns (bool) {
@@ -872,23 +884,23 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
             && disputeGame.status(_id) == GameStatus.DEFENDER_WINS;
     }
 
+    /// @dev Whether record `_r`'s parent root is its batch's final parent. Batches finalize in
+    ///      order (a final claim's parent is final), so the final batches are 1 to
+    ///      `latestFinalBatch`: the parent of the next one is `latestFinalRoot`, and the parent of
+    ///      a final one is the one its final claim states.
     function _parentFinal(ClaimRecord storage _r) internal view returns (bool) {
         uint64 n = _r.batchNumber;
-        if (n == 1) return _r.parentRoot == GENESIS_ROOT;
-        uint256 p = _finalOf(n - 1);
+        uint64 latest = latestFinalBatch;
         // Roots are compared for identity: equality is the rule.
         // slither-disable-next-line incorrect-equality
-        return p != 0 && claims[p - 1].postRoot == _r.parentRoot;
+        if (n == latest + 1) return _r.parentRoot == latestFinalRoot;
+        if (n > latest) return false;
+        return claims[_finalOf(n) - 1].parentRoot == _r.parentRoot;
     }
 
     /// @dev 1 + the id of batch `_n`'s final claim (0: not final).
     function _finalOf(uint64 _n) internal view returns (uint256) {
         return batchOf[_n].finalId;
-    }
-
-    /// @dev The final post root of batch `_n` (the genesis root for batch 0); `_n` must be final.
-    function _finalRoot(uint64 _n) internal view returns (bytes32) {
-        return _n == 0 ? GENESIS_ROOT : claims[_finalOf(_n) - 1].postRoot;
     }
 
     /// @dev The input a claim of batch `_n` over `_parentRoot` claims a result for.
@@ -948,27 +960,21 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
         return _finalizable(_id);
     }
 
-    function _finalize(uint256 _id, uint8 _path) internal {
+    /// @dev Finalizes claim `_id`, whose post root is `_postRoot` (from the claim `_find` bound
+    ///      to it).
+    function _finalize(uint256 _id, uint8 _path, bytes32 _postRoot) internal {
         ClaimRecord storage r = claims[_id];
         uint64 n = r.batchNumber;
         BatchRecord storage b = batchOf[n];
         (b.finalId, b.finalAt, b.path) = (uint64(_id + 1), uint64(block.timestamp), _path);
-        latestFinalBatch = n;
+        (latestFinalBatch, latestFinalRoot) = (n, _postRoot);
         lastFinalizedAt = uint64(block.timestamp);
         livenessFailed = false;
         livenessUsed = false;
-        emit Finalized(_id, n, r.postRoot, _path);
+        emit Finalized(_id, n, _postRoot, _path);
         // The batch's other claims lost: each is settled by pull (`settleRival`), so this stays
         // O(1) whatever number of rivals anyone proposed.
         credit[r.proposer] += BOND_WEI;
-    }
-
-    /// @dev Whether two claims over the same input claim different results: another post root,
-    ///      withdrawal root (what the next batch and the bridge depend on) or data commitment
-    ///      (a second reading of the same posted data).
-    function _differs(ClaimRecord storage _a, ClaimRecord storage _b) internal view returns (bool) {
-        return _a.postRoot != _b.postRoot || _a.withdrawalRoot != _b.withdrawalRoot
-            || _a.dataCommitment != _b.dataCommitment;
     }
 
     /// @dev A frozen leg is replaced only by another contract: the same one would unfreeze it.

@@ -488,7 +488,7 @@ async fn bare_verifications(l1: &impl L1, r: &Rollup, n: u64) -> eyre::Result<Ba
     use tribunal_contracts::{TeeVerifier, ZkVerifier};
     let id =
         view(l1, r.d.finality, MultiProofFinality::finalClaimOfCall { _batchNumber: n }).await?.id;
-    let raw = view(l1, r.d.finality, MultiProofFinality::claimOfCall { _id: id }).await?;
+    let raw = tribunal_dispute::claims::proposed_known(l1, r.d.finality, id.to()).await?;
     let claim = tribunal_node::tee::claim_from_sol(id.to(), &raw)?;
     let hashes = view(l1, r.d.inbox, Inbox::blobHashesCall { _batchNumber: n }).await?;
     let blobs = l1.blobs(&hashes).await?;
@@ -511,19 +511,8 @@ async fn bare_verifications(l1: &impl L1, r: &Rollup, n: u64) -> eyre::Result<Ba
     let witness = tribunal_zk::witness::BatchWitness::new(&keys.config, &batch, &out, &blobs[0])?;
     let proof =
         tokio::task::spawn_blocking(move || tribunal_zk::prover::prove(&keys, witness)).await??;
-    let sol_claim = ZkVerifier::Claim {
-        l2ChainId: raw.l2ChainId,
-        batchNumber: raw.batchNumber,
-        parentRoot: raw.parentRoot,
-        postRoot: raw.postRoot,
-        withdrawalRoot: raw.withdrawalRoot,
-        dataCommitment: raw.dataCommitment,
-        blobsHash: raw.blobsHash,
-        queueBefore: raw.queueBefore,
-        queueAfter: raw.queueAfter,
-    };
     let verify = ZkVerifier::verifyCall {
-        _claim: sol_claim,
+        _claim: tribunal_dispute::claims::recast(&raw),
         _nonCanonical: proof.witness.non_canonical,
         _proof: if r.zk_set {
             tribunal_zk::sizes::encode_set_proof(member as u8, &proof.to_bytes())
@@ -537,7 +526,7 @@ async fn bare_verifications(l1: &impl L1, r: &Rollup, n: u64) -> eyre::Result<Ba
     let request =
         tribunal_tee::ProveRequest { parent: parent.witness_for(&batch), claim, blobs, messages };
     let approval = r.enclave.prove(&request)?;
-    let digest = view(l1, r.d.finality, MultiProofFinality::claimDigestCall { _id: id }).await?;
+    let digest = view(l1, r.d.finality, MultiProofFinality::claimDigestCall { _c: raw }).await?;
     let recover = TeeVerifier::recoverCall {
         _digest: digest,
         _signature: approval.signature.to_vec().into(),

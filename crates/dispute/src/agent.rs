@@ -227,7 +227,7 @@ async fn blobs_of<L: L1>(l1: &L, inbox: Address, n: u64) -> Result<Vec<Blob>, L1
     l1.blobs(&hashes).await
 }
 
-/// The primitives' claim from `MultiProofFinality.claimOf`; `None` when a root is not a field
+/// The primitives' claim from its `ClaimProposed` log ([`crate::claims::proposed`]); `None` when a root is not a field
 /// element (no STF output is, so such a claim is wrong but cannot be re-executed).
 pub fn claim_from_sol(c: &MultiProofFinality::Claim) -> Option<Claim> {
     let fr = |b: B256| fr_from_be_bytes(&b.0).ok();
@@ -443,12 +443,7 @@ impl<L: L1> Player<L> {
     /// The trace of claim `id` and its blobs (cached), or `None` when the claim cannot be judged.
     async fn trace(&mut self, id: u64) -> Result<Option<Arc<(Trace, Vec<Blob>)>>, AgentError> {
         if !self.traces.contains_key(&id) {
-            let raw = view(
-                &self.l1,
-                self.contracts.finality,
-                MultiProofFinality::claimOfCall { _id: U256::from(id) },
-            )
-            .await?;
+            let raw = crate::claims::proposed_known(&self.l1, self.contracts.finality, id).await?;
             let Some(claim) = claim_from_sol(&raw) else { return Ok(None) };
             let n = claim.batch_number.0;
             let Some(parent) =
@@ -675,7 +670,10 @@ impl<L: L1> Player<L> {
             }
             // The root position is written with the challenge, just before it.
             let challenge = count + 1;
-            let call = DisputeGame::challengeCall { _claimId: U256::from(claim), _header: header };
+            let raw =
+                crate::claims::proposed_known(&self.l1, self.contracts.finality, claim).await?;
+            let call =
+                DisputeGame::challengeCall { _claim: crate::claims::recast(&raw), _header: header };
             let gas = self.send(call, value).await?;
             tracing::info!(claim, challenge, gas, "claim challenged");
             out.push(Action::Opened { claim, challenge, gas });

@@ -991,7 +991,7 @@ impl<L: L1 + 'static> TribunalApiServer for RpcApi<L> {
             return Err(err(codes::NOT_FOUND, format!("no claim {id}: {count} proposed")));
         }
         let uid = U256::from(id);
-        let claim = view(&*self.l1, self.finality, MultiProofFinality::claimOfCall { _id: uid })
+        let claim = tribunal_dispute::claims::proposed_known(&*self.l1, self.finality, id)
             .await
             .map_err(internal)?;
         let status = view(&*self.l1, self.finality, MultiProofFinality::statusOfCall { _id: uid })

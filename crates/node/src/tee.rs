@@ -23,7 +23,10 @@ use alloy::signers::local::PrivateKeySigner;
 use alloy_primitives::{Address, B256, Bytes, U256};
 use alloy_sol_types::SolCall;
 use tribunal_contracts::{Inbox, MultiProofFinality, TeeVerifier};
-use tribunal_dispute::queue::batch_messages;
+use tribunal_dispute::{
+    claims::{proposed, proposed_known, recast},
+    queue::batch_messages,
+};
 use tribunal_l1::{L1, L1Error, L1Tx, view};
 use tribunal_primitives::{
     BatchNumber, ChainId, Claim, DataCommitment, QueueAcc, StateRoot, WithdrawalRoot,
@@ -332,9 +335,8 @@ impl<L: L1, E: Enclave> TeeProver<L, E> {
                 // An L1 reorg may have put another claim under this id: its signature would be
                 // refused, so it is dropped rather than sent.
                 // (A failed read is no verdict: the send below meets the same L1.)
-                let call = MultiProofFinality::claimOfCall { _id: U256::from(id) };
-                if let Ok(now) = view(&self.l1, self.finality, call).await
-                    && claim_from_sol(id, &now).ok() != Some(h.claim)
+                if let Ok(now) = proposed(&self.l1, self.finality, id).await
+                    && now.and_then(|c| claim_from_sol(id, &c).ok()) != Some(h.claim)
                 {
                     held.sent(id);
                     let reason = "the claim id now holds another claim (an L1 reorg)".to_string();
@@ -342,7 +344,7 @@ impl<L: L1, E: Enclave> TeeProver<L, E> {
                     done.push((id, TeeOutcome::NotSent { reason }));
                     continue;
                 }
-                match self.submit(id, h.signer, &h.signature).await {
+                match self.submit(id, &recast(&h.claim.to_sol()), h.signer, &h.signature).await {
                     Ok(outcome) => {
                         held.sent(id);
                         done.push((id, outcome));
@@ -385,9 +387,7 @@ impl<L: L1, E: Enclave> TeeProver<L, E> {
     }
 
     async fn handle(&mut self, id: u64) -> Result<TeeOutcome, TeeProverError> {
-        let raw =
-            view(&self.l1, self.finality, MultiProofFinality::claimOfCall { _id: U256::from(id) })
-                .await?;
+        let raw = proposed_known(&self.l1, self.finality, id).await?;
         let claim = match claim_from_sol(id, &raw) {
             Ok(c) => c,
             // No STF root is outside the field: the claim is wrong, but nothing can be re-executed.
@@ -425,13 +425,13 @@ impl<L: L1, E: Enclave> TeeProver<L, E> {
                         return Ok(TeeOutcome::AlreadyApproved);
                     }
                     if status.zk {
-                        return self.submit(id, approval.signer, &signature).await;
+                        return self.submit(id, &raw, approval.signer, &signature).await;
                     }
                     held.hold(id, claim, approval.signer, signature, *wait);
                     tracing::info!(claim = id, batch = n, signer = %approval.signer, "TEE approved; held for the ZK proof");
                     return Ok(TeeOutcome::Held { signer: approval.signer });
                 }
-                self.submit(id, approval.signer, &signature).await
+                self.submit(id, &raw, approval.signer, &signature).await
             }
             Err(e) if e.is_wrong_claim() => {
                 let field: &'static str = match &e {
@@ -454,6 +454,7 @@ impl<L: L1, E: Enclave> TeeProver<L, E> {
     async fn submit(
         &self,
         id: u64,
+        claim: &MultiProofFinality::Claim,
         signer: Address,
         signature: &Bytes,
     ) -> Result<TeeOutcome, TeeProverError> {
@@ -463,10 +464,8 @@ impl<L: L1, E: Enclave> TeeProver<L, E> {
         if status.isFinal || status.tee {
             return Ok(TeeOutcome::AlreadyApproved);
         }
-        let call = MultiProofFinality::attestTeeCall {
-            _id: U256::from(id),
-            _signature: signature.clone(),
-        };
+        let call =
+            MultiProofFinality::attestTeeCall { _c: claim.clone(), _signature: signature.clone() };
         let calldata = call.abi_encode();
         let receipt =
             self.l1.send(&self.sender, L1Tx::call(self.finality, calldata.clone())).await?;
@@ -530,7 +529,7 @@ fn is_revert(e: &TeeProverError) -> bool {
     matches!(e, TeeProverError::L1(l1) if l1.revert_data().is_some())
 }
 
-/// The primitives' claim from `MultiProofFinality.claimOf`.
+/// The primitives' claim from its `ClaimProposed` log ([`tribunal_dispute::claims::proposed`]).
 ///
 /// # Errors
 /// [`TeeProverError::BadClaim`] for a root that is not a field element.

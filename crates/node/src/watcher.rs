@@ -12,6 +12,7 @@ use alloy::signers::local::PrivateKeySigner;
 use alloy_primitives::{Address, U256};
 use alloy_sol_types::SolCall;
 use tribunal_contracts::MultiProofFinality;
+use tribunal_dispute::claims::proposed_known;
 use tribunal_l1::{L1, L1Error, L1Tx, view};
 
 use crate::follow::{Reorgs, claims_from};
@@ -155,7 +156,9 @@ impl<L: L1> Watcher<L> {
             if !status.isFinal && !status.superseded {
                 let path = MultiProofFinality::finalizablePathCall { _id: U256::from(id) };
                 if view(&self.l1, self.finality, path).await.is_ok() {
-                    let tx = L1Tx::call(self.finality, path_finalize(id));
+                    let claim = proposed_known(&self.l1, self.finality, id).await?;
+                    let call = MultiProofFinality::finalizeCall { _c: claim };
+                    let tx = L1Tx::call(self.finality, call.abi_encode());
                     let receipt = self.l1.send(&self.sender, tx).await?;
                     gas = receipt.gas_used;
                     // Depth counts from the block that finalized it.
@@ -177,25 +180,15 @@ impl<L: L1> Watcher<L> {
                     let call = MultiProofFinality::statusOfCall { _id: U256::from(id) };
                     view(&self.l1, self.finality, call).await?
                 };
-                let claim = view(
-                    &self.l1,
-                    self.finality,
-                    MultiProofFinality::claimOfCall { _id: U256::from(id) },
-                )
-                .await?;
+                let call = MultiProofFinality::batchNumberOfCall { _id: U256::from(id) };
+                let batch = view(&self.l1, self.finality, call).await?;
                 let path = FinalityPath::from_u8(s.path).unwrap_or(FinalityPath::Instant);
                 self.reported.insert(id);
                 metrics::counter!("tribunal_claims_final_total", "path" => path.to_string())
                     .increment(1);
                 metrics::counter!("tribunal_l1_gas_total", "leg" => "watcher").increment(gas);
-                tracing::info!(claim = id, batch = claim.batchNumber, %path, "claim final");
-                out.push(Finalized {
-                    claim: id,
-                    batch: claim.batchNumber,
-                    path,
-                    final_at: s.finalAt,
-                    gas,
-                });
+                tracing::info!(claim = id, batch, %path, "claim final");
+                out.push(Finalized { claim: id, batch, path, final_at: s.finalAt, gas });
             }
             if status.superseded && !status.isFinal {
                 // A claim that lost to its batch's final claim: settle its bond and record the
@@ -223,8 +216,4 @@ impl<L: L1> Watcher<L> {
         metrics::gauge!("tribunal_claims_pending").set(pending as f64);
         Ok(out)
     }
-}
-
-fn path_finalize(id: u64) -> Vec<u8> {
-    MultiProofFinality::finalizeCall { _id: U256::from(id) }.abi_encode()
 }

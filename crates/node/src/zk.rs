@@ -226,9 +226,7 @@ impl<L: L1> ZkProver<L> {
     }
 
     async fn handle(&mut self, id: u64) -> Result<ZkOutcome, ZkProverError> {
-        let raw =
-            view(&self.l1, self.finality, MultiProofFinality::claimOfCall { _id: U256::from(id) })
-                .await?;
+        let raw = tribunal_dispute::claims::proposed_known(&self.l1, self.finality, id).await?;
         let claim = match claim_from_sol(id, &raw) {
             Ok(c) => c,
             Err(e) => return Ok(ZkOutcome::Wrong { reason: e.to_string() }),
@@ -333,7 +331,7 @@ impl<L: L1> ZkProver<L> {
         let receipt = match &tee {
             Some(t) => {
                 let both = MultiProofFinality::proveAndAttestCall {
-                    _id: U256::from(id),
+                    _c: raw.clone(),
                     _proof: proof.clone(),
                     _signature: t.signature.clone(),
                 };
@@ -364,17 +362,17 @@ impl<L: L1> ZkProver<L> {
                     return Ok(ZkOutcome::Settled { reason: "the proof has landed".into() });
                 }
                 let alone =
-                    MultiProofFinality::proveZkCall { _id: U256::from(id), _proof: proof.clone() };
+                    MultiProofFinality::proveZkCall { _c: raw.clone(), _proof: proof.clone() };
                 self.l1.send(&self.sender, L1Tx::call(self.finality, alone.abi_encode())).await?
             }
         };
         if let Some(store) = &self.sent {
-            let alone = MultiProofFinality::proveZkCall { _id: U256::from(id), _proof: proof };
+            let alone = MultiProofFinality::proveZkCall { _c: raw.clone(), _proof: proof };
             let (block, hash) = (receipt.block_number, receipt.block_hash);
             let mut record = vec![("zk", alone.abi_encode())];
             if let Some(t) = &tee {
                 let call = MultiProofFinality::attestTeeCall {
-                    _id: U256::from(id),
+                    _c: raw.clone(),
                     _signature: t.signature.clone(),
                 };
                 record.push(("tee", call.abi_encode()));

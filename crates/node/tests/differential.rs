@@ -206,6 +206,9 @@ struct Case<'a> {
 fn model_error(e: &FinalityError) -> String {
     use FinalityError as E;
     match *e {
+        // Without the id: the contract names a claim passed back that was never proposed by its
+        // hash (`Finality_NotProposed`), and the harness passes one for every unknown id.
+        E::UnknownClaim(_) => "UnknownClaim".into(),
         E::InvalidSigner(_) => "InvalidSigner".into(),
         E::BatchAlreadyFinal(b) => format!("BatchAlreadyFinal({})", b.0),
         E::WindowNotPassed { claim, ends_at } => format!("WindowNotPassed({claim},{ends_at})"),
@@ -232,7 +235,7 @@ fn revert_reason(data: &[u8]) -> String {
     use MultiProofFinality::MultiProofFinalityErrors as F;
     if let Ok(err) = F::abi_decode(data) {
         return match err {
-            F::Finality_UnknownClaim(x) => format!("UnknownClaim({})", x.id),
+            F::Finality_UnknownClaim(_) | F::Finality_NotProposed(_) => "UnknownClaim".into(),
             F::Finality_DuplicateClaim(x) => format!("DuplicateClaim({})", x.id),
             F::Finality_GenesisBatch(_) => "GenesisBatch".into(),
             F::Finality_InvalidProof(_) => "InvalidProof".into(),
@@ -276,9 +279,7 @@ fn revert_reason(data: &[u8]) -> String {
     }
     if let Ok(err) = TestDisputeGame::TestDisputeGameErrors::abi_decode(data) {
         return match err {
-            TestDisputeGame::TestDisputeGameErrors::Game_UnknownClaim(x) => {
-                format!("UnknownClaim({})", x.claimId)
-            }
+            TestDisputeGame::TestDisputeGameErrors::Game_UnknownClaim(_) => "UnknownClaim".into(),
             TestDisputeGame::TestDisputeGameErrors::Game_AlreadyResolved(x) => {
                 format!("GameAlreadyResolved({})", x.claimId)
             }
@@ -327,9 +328,19 @@ impl<'a> Case<'a> {
         }
     }
 
-    /// The claim the contract holds for `id`, or a placeholder for an unknown id.
+    /// The claim the contract holds for `id`, or, for an unknown id, one nobody can propose (of
+    /// batch 0, the genesis).
     fn claim_of(&self, id: u64) -> Claim {
-        self.model.claim(id).copied().unwrap_or_else(|| claim(1, 0, 0))
+        self.model.claim(id).copied().unwrap_or_else(|| Claim {
+            batch_number: BatchNumber(0),
+            post_root: root(id),
+            ..claim(1, 0, 0)
+        })
+    }
+
+    /// [`Self::claim_of`] as the contract takes it back.
+    fn sol(&self, id: u64) -> MultiProofFinality::Claim {
+        tribunal_dispute::claims::recast(&self.claim_of(id).to_sol())
     }
 
     fn zk_proof(&self, id: u64, valid: bool) -> Bytes {
@@ -399,14 +410,14 @@ impl<'a> Case<'a> {
             }
             Event::ZkProof { claim, valid } => {
                 let call = MultiProofFinality::proveZkCall {
-                    _id: U256::from(claim),
+                    _c: self.sol(claim),
                     _proof: self.zk_proof(claim, valid),
                 };
                 self.send(fin, call, U256::ZERO).await.map(|()| None)
             }
             Event::TeeSignature { claim, signer } => {
                 let call = MultiProofFinality::attestTeeCall {
-                    _id: U256::from(claim),
+                    _c: self.sol(claim),
                     _signature: self.tee_signature(signer, claim),
                 };
                 self.send(fin, call, U256::ZERO).await.map(|()| None)
@@ -419,7 +430,7 @@ impl<'a> Case<'a> {
                 self.send(self.game, call, U256::ZERO).await.map(|()| None)
             }
             Event::Finalize { claim } => {
-                let call = MultiProofFinality::finalizeCall { _id: U256::from(claim) };
+                let call = MultiProofFinality::finalizeCall { _c: self.sol(claim) };
                 let tx = L1Tx::call(fin, call.abi_encode());
                 match self.l1.send(&self.sequencer, tx).await {
                     // Every finality path is O(1) in the number of rival claims (issue 19).
@@ -446,8 +457,8 @@ impl<'a> Case<'a> {
                 };
                 let call = MultiProofFinality::proveSelfDisagreementCall {
                     _leg: leg_id(leg),
-                    _a: U256::from(a),
-                    _b: U256::from(b),
+                    _a: self.sol(a),
+                    _b: self.sol(b),
                     _evidenceA: ea,
                     _evidenceB: eb,
                 };

@@ -624,7 +624,8 @@ async fn challenge_call<L: L1Dev>(
         bond += sys.view(game, DisputeGame::CLAIM_BONDCall {}).await;
     }
     let header = [blob_element(&blobs, 0).unwrap(), blob_element(&blobs, 1).unwrap()];
-    (DisputeGame::challengeCall { _claimId: U256::from(id), _header: header }, bond)
+    let claim = tribunal_dispute::claims::recast(&sys.proposed(id).await);
+    (DisputeGame::challengeCall { _claim: claim, _header: header }, bond)
 }
 
 /// Travels to the end of claim `id`'s evidence period (`DisputeGame.EVIDENCE_SECONDS` into its
@@ -1789,11 +1790,21 @@ fn a_blob_not_in_canonical_form_is_read_with_no_records_by_the_game() {
         let blob_header = [blob_element(&blobs, 0).unwrap(), blob_element(&blobs, 1).unwrap()];
         let bond = sys.view(game, DisputeGame::CLAIM_BONDCall {}).await
             + sys.view(game, DisputeGame::moveBondCall { _depth: U256::from(1) }).await;
-        let early =
-            DisputeGame::challengeCall { _claimId: U256::from(wrong_id), _header: blob_header };
+        let early = DisputeGame::challengeCall {
+            _claim: tribunal_dispute::claims::recast(&sys.proposed(wrong_id).await),
+            _header: blob_header.clone(),
+        };
         let e = sys.send(&sys.stranger, game, early, bond).await.unwrap_err();
         let e = DisputeGame::DisputeGameErrors::abi_decode(e.revert_data().unwrap()).unwrap();
         assert!(matches!(e, DisputeGame::DisputeGameErrors::Game_EvidencePeriod(_)), "{e:?}");
+        // A claim the challenger made up (here: the wrong claim's post root on the right claim)
+        // names no claim: refused, with no game opened for either.
+        let mut made_up: DisputeGame::Claim = tribunal_dispute::claims::recast(&right.to_sol());
+        made_up.postRoot = tribunal_primitives::field::fr_to_word(&wrong.post_root.0);
+        let call = DisputeGame::challengeCall { _claim: made_up, _header: blob_header };
+        let e = sys.send(&sys.stranger, game, call, bond).await.unwrap_err();
+        let e = DisputeGame::DisputeGameErrors::abi_decode(e.revert_data().unwrap()).unwrap();
+        assert!(matches!(e, DisputeGame::DisputeGameErrors::Game_NotProposed(_)), "{e:?}");
 
         // The challenger records the proof as it judges the claims, and waits.
         let acted = c.poll().await.unwrap();

@@ -50,7 +50,7 @@ async fn status(sys: &System<'_, DevL1>, id: u64) -> MultiProofFinality::Status 
 }
 
 async fn finalize(sys: &System<'_, DevL1>, id: u64) -> Result<L1Receipt, L1Error> {
-    let call = MultiProofFinality::finalizeCall { _id: U256::from(id) };
+    let call = MultiProofFinality::finalizeCall { _c: sys.proposed(id).await };
     sys.send(&sys.stranger, sys.d.finality, call, U256::ZERO).await
 }
 
@@ -133,9 +133,10 @@ fn the_council_cannot_finalize_take_funds_or_upgrade_early() {
         let sys = System::deploy(&l1).await;
         let t = posted(&sys, 1).await;
         let x = sys.propose(&with_roots(&t[0], genesis(&sys), 11)).await.unwrap();
+        let finalize = MultiProofFinality::finalizeCall { _c: sys.proposed(x).await };
         // Finalizing, paying bonds or withdrawals, posting: none is on the council's allowlist.
         let attempts: Vec<(Address, Vec<u8>)> = vec![
-            (sys.d.finality, MultiProofFinality::finalizeCall { _id: U256::from(x) }.abi_encode()),
+            (sys.d.finality, finalize.abi_encode()),
             (sys.d.finality, MultiProofFinality::withdrawCreditCall {}.abi_encode()),
             (
                 sys.d.inbox,
@@ -291,21 +292,23 @@ fn self_disagreement_freezes_the_leg_and_opens_the_instant_upgrade() {
         let l1 = DevL1::new();
         let sys = System::deploy(&l1).await;
         let (cx, x, cy, y) = rivals(&sys).await;
-        let prove = |leg: u8, a: u64, b: u64, ea: Bytes, eb: Bytes| {
-            MultiProofFinality::proveSelfDisagreementCall {
-                _leg: leg,
-                _a: U256::from(a),
-                _b: U256::from(b),
-                _evidenceA: ea,
-                _evidenceB: eb,
-            }
-        };
+        let (sx, sy) = (sys.proposed(x).await, sys.proposed(y).await);
+        let prove =
+            |leg: u8, a: &MultiProofFinality::Claim, b: &MultiProofFinality::Claim, ea, eb| {
+                MultiProofFinality::proveSelfDisagreementCall {
+                    _leg: leg,
+                    _a: a.clone(),
+                    _b: b.clone(),
+                    _evidenceA: ea,
+                    _evidenceB: eb,
+                }
+            };
         let (px, py) = (System::<DevL1>::zk_proof(&cx), System::<DevL1>::zk_proof(&cy));
         // Bad evidence: the same claim twice, a proof that does not verify.
         for call in [
-            prove(0, x, x, px.clone(), px.clone()),
-            prove(0, x, y, px.clone(), px.clone()),
-            prove(2, x, y, Bytes::new(), Bytes::new()),
+            prove(0, &sx, &sx, px.clone(), px.clone()),
+            prove(0, &sx, &sy, px.clone(), px.clone()),
+            prove(2, &sx, &sy, Bytes::new(), Bytes::new()),
         ] {
             let err = sys.send(&sys.stranger, sys.d.finality, call, U256::ZERO).await.unwrap_err();
             assert!(matches!(finality_error(&err), F::Finality_InvalidEvidence(_)), "{err}");
@@ -313,7 +316,7 @@ fn self_disagreement_freezes_the_leg_and_opens_the_instant_upgrade() {
         let open = |leg: u8| MultiProofFinality::instantUpgradeAllowedCall { _leg: leg };
         assert!(!sys.view(sys.d.finality, open(0)).await);
         let r = sys
-            .send(&sys.stranger, sys.d.finality, prove(0, x, y, px, py.clone()), U256::ZERO)
+            .send(&sys.stranger, sys.d.finality, prove(0, &sx, &sy, px, py.clone()), U256::ZERO)
             .await
             .unwrap();
         gas("proveSelfDisagreement (ZK)", &r);
@@ -350,7 +353,10 @@ fn self_disagreement_freezes_the_leg_and_opens_the_instant_upgrade() {
         let a = sys.propose(&c1).await.unwrap();
         let b = sys.propose(&c2).await.unwrap();
         let (sa, sb) = (sys.tee_signature(&enclave(0), &c1), sys.tee_signature(&enclave(0), &c2));
-        sys.send(&sys.stranger, sys.d.finality, prove(1, a, b, sa, sb), U256::ZERO).await.unwrap();
+        let (ca, cb) = (sys.proposed(a).await, sys.proposed(b).await);
+        sys.send(&sys.stranger, sys.d.finality, prove(1, &ca, &cb, sa, sb), U256::ZERO)
+            .await
+            .unwrap();
         assert!(sys.view(sys.d.finality, open(1)).await);
     });
 }
@@ -522,7 +528,7 @@ fn a_second_result_after_an_instant_finalization_still_freezes_the_leg() {
             let y = with_roots(&t, genesis(&sys), 66);
             let (ix, iy) = (sys.propose(&x).await.unwrap(), sys.propose(&y).await.unwrap());
             let bundle = MultiProofFinality::proveAndAttestCall {
-                _id: U256::from(ix),
+                _c: sys.proposed(ix).await,
                 _proof: System::<DevL1>::zk_proof(&x),
                 _signature: sys.tee_signature(&enclave(0), &x),
             };
@@ -650,8 +656,8 @@ fn the_first_caller_cannot_break_a_zk_tee_tie() {
         assert!(matches!(finality_error(&err), F::Finality_OpUndecided(_)), "nor ZK's");
         let call = MultiProofFinality::proveSelfDisagreementCall {
             _leg: 2,
-            _a: U256::from(x),
-            _b: U256::from(y),
+            _a: sys.proposed(x).await,
+            _b: sys.proposed(y).await,
             _evidenceA: Bytes::new(),
             _evidenceB: Bytes::new(),
         };
@@ -661,26 +667,61 @@ fn the_first_caller_cannot_break_a_zk_tee_tie() {
 }
 
 /// Attack (review finding): a leg approving the same post root with two withdrawal roots was
-/// never evidence, although the bridge pays against the withdrawal root.
+/// never evidence, although the bridge pays against the withdrawal root. Nor with two data
+/// commitments (two readings of the same posted data). The contract keeps neither field, so
+/// two claims over one input are two results by their ids alone: each variant is evidence, and
+/// the rival that lost is recorded faulty by `settleRival` (rule 4).
 #[test]
 fn two_withdrawal_roots_for_one_input_are_self_disagreement() {
+    use tribunal_primitives::{DataCommitment, WithdrawalRoot};
     run(async {
-        let l1 = DevL1::new();
-        let sys = System::deploy(&l1).await;
-        let t = posted_next(&sys, 1).await;
-        let a = with_roots(&t, genesis(&sys), 11);
-        let b =
-            Claim { withdrawal_root: tribunal_primitives::WithdrawalRoot(Fr::from(999u64)), ..a };
-        let (ia, ib) = (sys.propose(&a).await.unwrap(), sys.propose(&b).await.unwrap());
-        let call = MultiProofFinality::proveSelfDisagreementCall {
-            _leg: 0,
-            _a: U256::from(ia),
-            _b: U256::from(ib),
-            _evidenceA: System::<DevL1>::zk_proof(&a),
-            _evidenceB: System::<DevL1>::zk_proof(&b),
-        };
-        sys.send(&sys.stranger, sys.d.finality, call, U256::ZERO).await.unwrap();
-        assert!(sys.view(sys.d.finality, MultiProofFinality::frozenCall(U256::ZERO)).await);
+        for variant in 0..2 {
+            let l1 = DevL1::new();
+            let sys = System::deploy(&l1).await;
+            let t = posted_next(&sys, 1).await;
+            let a = with_roots(&t, genesis(&sys), 11);
+            let b = match variant {
+                0 => Claim { withdrawal_root: WithdrawalRoot(Fr::from(999u64)), ..a },
+                _ => Claim { data_commitment: DataCommitment(Fr::from(999u64)), ..a },
+            };
+            let (ia, ib) = (sys.propose(&a).await.unwrap(), sys.propose(&b).await.unwrap());
+            let call = MultiProofFinality::proveSelfDisagreementCall {
+                _leg: 0,
+                _a: sys.proposed(ia).await,
+                _b: sys.proposed(ib).await,
+                _evidenceA: System::<DevL1>::zk_proof(&a),
+                _evidenceB: System::<DevL1>::zk_proof(&b),
+            };
+            sys.send(&sys.stranger, sys.d.finality, call, U256::ZERO).await.unwrap();
+            assert!(sys.view(sys.d.finality, MultiProofFinality::frozenCall(U256::ZERO)).await);
+
+            // ZK approves `a` and TEE `b`; OP rules for `a`, which finalizes on the slow path:
+            // `b` lost, and TEE, which approved it, is recorded faulty.
+            let l1 = DevL1::new();
+            let sys = System::deploy(&l1).await;
+            let t = posted_next(&sys, 1).await;
+            let a = with_roots(&t, genesis(&sys), 11);
+            let b = match variant {
+                0 => Claim { withdrawal_root: WithdrawalRoot(Fr::from(999u64)), ..a },
+                _ => Claim { data_commitment: DataCommitment(Fr::from(999u64)), ..a },
+            };
+            let (ia, ib) = (sys.propose(&a).await.unwrap(), sys.propose(&b).await.unwrap());
+            sys.attest_tee(ib, sys.tee_signature(&enclave(0), &b)).await.unwrap();
+            sys.prove_zk(ia, System::<DevL1>::zk_proof(&a)).await.unwrap();
+            l1.increase_time(7 * DAY).await.unwrap();
+            resolve(&sys, ia, true).await;
+            resolve(&sys, ib, false).await;
+            finalize(&sys, ia).await.unwrap();
+            let call = MultiProofFinality::settleRivalCall { _id: U256::from(ib) };
+            let r = sys.send(&sys.stranger, sys.d.finality, call, U256::ZERO).await.unwrap();
+            let faulty: Vec<u8> = r
+                .logs
+                .iter()
+                .filter_map(|l| MultiProofFinality::LegFaulty::decode_log(l).ok())
+                .map(|e| e.leg)
+                .collect();
+            assert_eq!(faulty, [1], "variant {variant}: TEE approved the losing result");
+        }
     });
 }
 
@@ -693,14 +734,15 @@ fn one_transaction_carries_both_validity_legs() {
         let l1 = DevL1::new();
         let sys = System::deploy(&l1).await;
         let t = posted(&sys, 1).await;
+        let c1 = with_roots(&t[0], genesis(&sys), 11);
+        let id1 = sys.propose(&c1).await.unwrap();
+        let s1 = sys.proposed(id1).await;
         let bundle =
-            |id: u64, proof: Bytes, signature: Bytes| MultiProofFinality::proveAndAttestCall {
-                _id: U256::from(id),
+            |_: u64, proof: Bytes, signature: Bytes| MultiProofFinality::proveAndAttestCall {
+                _c: s1.clone(),
                 _proof: proof,
                 _signature: signature,
             };
-        let c1 = with_roots(&t[0], genesis(&sys), 11);
-        let id1 = sys.propose(&c1).await.unwrap();
         let zk1 = System::<DevL1>::zk_proof(&c1);
         let sig1 = sys.tee_signature(&enclave(0), &c1);
 
@@ -757,14 +799,17 @@ fn unchallengeable_claims_over_an_invented_parent_do_not_freeze_op() {
         l1.increase_time(7 * DAY).await.unwrap();
         resolve(&sys, a, true).await;
         resolve(&sys, b, true).await;
-        let evidence = |a: u64, b: u64| MultiProofFinality::proveSelfDisagreementCall {
-            _leg: 2,
-            _a: U256::from(a),
-            _b: U256::from(b),
-            _evidenceA: Bytes::new(),
-            _evidenceB: Bytes::new(),
+        let evidence = |a: MultiProofFinality::Claim, b: MultiProofFinality::Claim| {
+            MultiProofFinality::proveSelfDisagreementCall {
+                _leg: 2,
+                _a: a,
+                _b: b,
+                _evidenceA: Bytes::new(),
+                _evidenceB: Bytes::new(),
+            }
         };
-        let e = sys.send(&sys.stranger, sys.d.finality, evidence(a, b), U256::ZERO).await;
+        let (sa, sb) = (sys.proposed(a).await, sys.proposed(b).await);
+        let e = sys.send(&sys.stranger, sys.d.finality, evidence(sa, sb), U256::ZERO).await;
         assert!(matches!(finality_error(&e.unwrap_err()), F::Finality_InvalidEvidence(_)));
         assert!(!sys.view(sys.d.finality, MultiProofFinality::frozenCall(U256::from(2))).await);
         let open = MultiProofFinality::instantUpgradeAllowedCall { _leg: 2 };
@@ -775,7 +820,8 @@ fn unchallengeable_claims_over_an_invented_parent_do_not_freeze_op() {
         l1.increase_time(7 * DAY).await.unwrap();
         resolve(&sys, c, true).await;
         resolve(&sys, d, true).await;
-        sys.send(&sys.stranger, sys.d.finality, evidence(c, d), U256::ZERO).await.unwrap();
+        let (sc, sd) = (sys.proposed(c).await, sys.proposed(d).await);
+        sys.send(&sys.stranger, sys.d.finality, evidence(sc, sd), U256::ZERO).await.unwrap();
         assert!(sys.view(sys.d.finality, MultiProofFinality::frozenCall(U256::from(2))).await);
     });
 }
@@ -815,5 +861,103 @@ fn a_claim_with_a_value_outside_the_field_is_refused() {
         let mut below = common::claim_propose_call(&good);
         below._postRoot = B256::from(modulus - U256::from(1));
         sys.send(&sys.sequencer, sys.d.finality, below, U256::from(10u128.pow(17))).await.unwrap();
+    });
+}
+
+/// Attack: the calls that take a claim back (`proveZk`, `attestTee`, `proveAndAttest`,
+/// `finalize`, `proveSelfDisagreement`) get every field from the caller. A claim with any field
+/// changed, carrying a proof and a signature that are valid for the changed claim, must approve
+/// nothing: the contract binds each whole claim to its id at `propose`. A `uint64` field with
+/// dirty high bits must not pass for the clean one either.
+#[test]
+fn a_claim_passed_back_must_be_the_one_proposed() {
+    use alloy_primitives::{B256, keccak256};
+    use alloy_sol_types::SolValue;
+    run(async {
+        let l1 = DevL1::new();
+        let sys = System::deploy(&l1).await;
+        let t = posted_next(&sys, 1).await;
+        let c = with_roots(&t, genesis(&sys), 11);
+        let id = sys.propose(&c).await.unwrap();
+        let real = sys.proposed(id).await;
+        let one = B256::with_last_byte(0x77);
+        let mut altered = Vec::new();
+        for field in 0..9 {
+            let mut a = real.clone();
+            match field {
+                0 => a.l2ChainId += 1,
+                1 => a.batchNumber += 1,
+                2 => a.parentRoot = one,
+                3 => a.postRoot = one,
+                4 => a.withdrawalRoot = one,
+                5 => a.dataCommitment = one,
+                6 => a.blobsHash = one,
+                7 => a.queueBefore = one,
+                _ => a.queueAfter = one,
+            }
+            assert_ne!(a, real, "field {field} is changed");
+            altered.push(a);
+        }
+        // What a test verifier and a registered enclave accept for a claim in binding form.
+        let proof = |c: &MultiProofFinality::Claim| Bytes::from(keccak256(c.abi_encode()).to_vec());
+        let signature = |c: &MultiProofFinality::Claim| {
+            use alloy::signers::SignerSync;
+            let digest =
+                sys.view(sys.d.finality, MultiProofFinality::claimDigestCall { _c: c.clone() });
+            async move {
+                let d = digest.await;
+                Bytes::from(enclave(0).sign_hash_sync(&d).unwrap().as_bytes().to_vec())
+            }
+        };
+        let not_proposed = |e: L1Error| {
+            assert!(matches!(finality_error(&e), F::Finality_NotProposed(_)), "{e}");
+        };
+        for a in &altered {
+            let (p, s) = (proof(a), signature(a).await);
+            let calls: Vec<Vec<u8>> = vec![
+                MultiProofFinality::proveZkCall { _c: a.clone(), _proof: p.clone() }.abi_encode(),
+                MultiProofFinality::attestTeeCall { _c: a.clone(), _signature: s.clone() }
+                    .abi_encode(),
+                MultiProofFinality::proveAndAttestCall { _c: a.clone(), _proof: p, _signature: s }
+                    .abi_encode(),
+                MultiProofFinality::finalizeCall { _c: a.clone() }.abi_encode(),
+                MultiProofFinality::proveSelfDisagreementCall {
+                    _leg: 0,
+                    _a: real.clone(),
+                    _b: a.clone(),
+                    _evidenceA: proof(&real),
+                    _evidenceB: proof(a),
+                }
+                .abi_encode(),
+            ];
+            for (k, data) in calls.into_iter().enumerate() {
+                let tx = tribunal_l1::L1Tx::call(sys.d.finality, data);
+                let r = sys.l1.send(&sys.stranger, tx).await;
+                let Err(e) = r else { panic!("call {k} with {a:?} went through") };
+                not_proposed(e);
+            }
+        }
+        let s = status(&sys, id).await;
+        assert!(!s.zk && !s.tee && !s.isFinal, "nothing approved the proposed claim");
+        let idof = |c: MultiProofFinality::Claim| {
+            sys.view(sys.d.finality, MultiProofFinality::idOfCall { _c: c })
+        };
+        assert!(!idof(altered[3].clone()).await.proposed);
+        let found = idof(real.clone()).await;
+        assert!(found.proposed && found.id == U256::from(id));
+
+        // Dirty high bits in `batchNumber` (word 1 of the claim): refused by the ABI decoder,
+        // never read as the clean claim or another one.
+        let clean = MultiProofFinality::proveZkCall { _c: real.clone(), _proof: proof(&real) };
+        let mut data = clean.abi_encode();
+        data[4 + 32 + 23] = 1;
+        let tx = tribunal_l1::L1Tx::call(sys.d.finality, data);
+        let e = sys.l1.send(&sys.stranger, tx).await.unwrap_err();
+        assert!(e.revert_data().is_some_and(|d| d.is_empty()), "ABI decoding refuses it: {e}");
+        assert!(!status(&sys, id).await.zk);
+
+        // The claim as proposed goes through.
+        sys.send(&sys.stranger, sys.d.finality, clean, U256::ZERO).await.unwrap();
+        assert!(status(&sys, id).await.zk);
     });
 }

@@ -169,8 +169,7 @@ fn transactions_survive_a_restart_and_are_sealed_once_after_the_l1_messages() {
         assert_eq!(count, U256::from(2));
 
         // The claims are the store's roots.
-        let claim =
-            sys.view(sys.d.finality, MultiProofFinality::claimOfCall { _id: U256::from(1) }).await;
+        let claim = sys.proposed(1).await;
         let record = store.batch_record(BatchNumber(2)).unwrap().unwrap();
         assert_eq!(
             claim.postRoot.0,

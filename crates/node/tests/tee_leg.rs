@@ -420,8 +420,8 @@ fn revoked_expired_and_disallowed_signers_are_refused_and_self_disagreement_free
         assert!(sys.view(sys.d.finality, MultiProofFinality::frozenCall(U256::from(1))).await);
         let call = MultiProofFinality::proveSelfDisagreementCall {
             _leg: 1,
-            _a: U256::from(honest_id),
-            _b: U256::from(wrong_id),
+            _a: sys.proposed(honest_id).await,
+            _b: sys.proposed(wrong_id).await,
             _evidenceA: honest_sig.clone(),
             _evidenceB: wrong_sig,
         };
@@ -471,8 +471,7 @@ async fn propose_batch_2(sys: &mut System<'static, DevL1>) -> u64 {
 
 /// The claim with id `id` on L1.
 async fn claim_of(sys: &System<'static, DevL1>, id: u64) -> Claim {
-    let raw = sys.view(sys.d.finality, MultiProofFinality::claimOfCall { _id: U256::from(id) });
-    claim_from_sol(id, &raw.await).unwrap()
+    claim_from_sol(id, &sys.proposed(id).await).unwrap()
 }
 
 /// A signature held for the ZK prover is sent by `proveAndAttest` when the ZK prover takes it,
@@ -494,7 +493,7 @@ fn a_held_signature_goes_with_the_proof_or_alone_never_lost() {
         let h = held.take(id1, &c1).expect("held");
         assert_eq!(held.take(id1, &c1), None, "in flight");
         let call = MultiProofFinality::proveAndAttestCall {
-            _id: U256::from(id1),
+            _c: sys.proposed(id1).await,
             _proof: System::<DevL1>::zk_proof(&c1),
             _signature: h.signature.clone(),
         };

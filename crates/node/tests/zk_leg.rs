@@ -270,8 +270,8 @@ fn forged_proofs_under_dev_keys_are_evidence_that_freezes_the_zk_leg() {
         );
         let evidence = MultiProofFinality::proveSelfDisagreementCall {
             _leg: 0,
-            _a: U256::from(honest),
-            _b: U256::from(wrong),
+            _a: sys.proposed(honest).await,
+            _b: sys.proposed(wrong).await,
             _evidenceA: proof.to_bytes(),
             _evidenceB: forged.to_bytes(),
         };

@@ -13,7 +13,8 @@ pub(super) async fn rogue_council(w: &World, claim: u64) -> eyre::Result<()> {
     let (l1, r) = (&*w.l1, &w.r);
     let f = r.d.finality;
     say!(w, "the council (6 of 8 signing) tries:");
-    let finalize = MultiProofFinality::finalizeCall { _id: U256::from(claim) }.abi_encode();
+    let pending = tribunal_dispute::claims::proposed_known(l1, f, claim).await?;
+    let finalize = MultiProofFinality::finalizeCall { _c: pending }.abi_encode();
     let e = council_error(r.council_submit(l1, 6, f, finalize).await)?;
     expect_refused(w, "to finalize the pending claim", &e, "Council_CallNotAllowed")?;
 

@@ -13,6 +13,7 @@ use tribunal_contracts::{
 use tribunal_dispute::{
     Action,
     agent::{blob_element, step_call},
+    claims::{proposed_known, recast},
     trace::Trace,
 };
 use tribunal_l1::{L1, L1Tx, view};
@@ -62,9 +63,7 @@ pub(super) async fn propose_wrong(
     from: &PrivateKeySigner,
     honest: u64,
 ) -> eyre::Result<u64> {
-    let c =
-        view(&*w.l1, w.r.d.finality, MultiProofFinality::claimOfCall { _id: U256::from(honest) })
-            .await?;
+    let c = proposed_known(&*w.l1, w.r.d.finality, honest).await?;
     let call = MultiProofFinality::proposeCall {
         _batchNumber: c.batchNumber,
         _parentRoot: c.parentRoot,
@@ -101,12 +100,11 @@ pub(super) async fn tee_lies(w: &mut World) -> eyre::Result<()> {
 
     // The compromised enclave key signs the wrong claim's EIP-712 digest.
     let f = w.r.d.finality;
-    let digest =
-        view(&*w.l1, f, MultiProofFinality::claimDigestCall { _id: U256::from(wrong) }).await?;
+    let claim = proposed_known(&*w.l1, f, wrong).await?;
+    let digest = view(&*w.l1, f, MultiProofFinality::claimDigestCall { _c: claim.clone() }).await?;
     let enclave = PrivateKeySigner::from_bytes(&DEV_ENCLAVE_KEY)?;
     let signature = enclave.sign_hash_sync(&digest)?.as_bytes().to_vec();
-    let call =
-        MultiProofFinality::attestTeeCall { _id: U256::from(wrong), _signature: signature.into() };
+    let call = MultiProofFinality::attestTeeCall { _c: claim, _signature: signature.into() };
     w.l1.send(&attacker, L1Tx::call(f, call.abi_encode())).await?;
     say!(w, "the compromised TEE signer {} attests claim {wrong}", enclave.address());
 
@@ -210,8 +208,9 @@ pub(super) async fn zk_self_disagrees(w: &mut World) -> eyre::Result<()> {
     } else {
         forged
     };
-    let call = MultiProofFinality::proveZkCall { _id: U256::from(wrong), _proof: forged.clone() };
     let f = w.r.d.finality;
+    let wrong_claim = proposed_known(&*w.l1, f, wrong).await?;
+    let call = MultiProofFinality::proveZkCall { _c: wrong_claim.clone(), _proof: forged.clone() };
     let receipt = w.l1.send(&attacker, L1Tx::call(f, call.abi_encode())).await?;
     say!(w, "claim {wrong}: a wrong root for batch {n}, with a forged proof the verifier accepts");
     // ZK already approved the right root of the same batch over the same parent: a second result
@@ -281,7 +280,7 @@ pub(super) async fn zk_self_disagrees(w: &mut World) -> eyre::Result<()> {
     );
 
     // The forgery no longer verifies; the right root, proven under the new keys, is final at once.
-    let again = MultiProofFinality::proveZkCall { _id: U256::from(wrong), _proof: forged };
+    let again = MultiProofFinality::proveZkCall { _c: wrong_claim, _proof: forged };
     let refused = w.l1.send(&attacker, L1Tx::call(f, again.abi_encode())).await;
     let refused = refused.err().and_then(|e| e.revert_data().cloned()).unwrap_or_default();
     eyre::ensure!(
@@ -295,8 +294,8 @@ pub(super) async fn zk_self_disagrees(w: &mut World) -> eyre::Result<()> {
     say!(w, "  refused: the forged proof under the new verifier");
     let honest_witness = BatchWitness::new(&config, &batch, &out, &blobs[0])?;
     let proof = tokio::task::spawn_blocking(move || prove(&fresh, honest_witness)).await??;
-    let call =
-        MultiProofFinality::proveZkCall { _id: U256::from(honest), _proof: proof.to_bytes() };
+    let honest_claim = proposed_known(&*w.l1, f, honest).await?;
+    let call = MultiProofFinality::proveZkCall { _c: honest_claim, _proof: proof.to_bytes() };
     let receipt = w.l1.send(&w.r.keys.zk, L1Tx::call(f, call.abi_encode())).await?;
     let path = receipt
         .logs
@@ -340,7 +339,8 @@ pub(super) async fn wrong_claim(w: &mut World) -> eyre::Result<()> {
     let header = [blob_element(&blobs, 0)?, blob_element(&blobs, 1)?];
     let frivolous = view(&*w.l1, game, DisputeGame::moveBondCall { _depth: U256::from(1) }).await?;
     let root_bond = view(&*w.l1, game, DisputeGame::CLAIM_BONDCall {}).await?;
-    let open = DisputeGame::challengeCall { _claimId: U256::from(honest), _header: header };
+    let claim = recast(&proposed_known(&*w.l1, w.r.d.finality, honest).await?);
+    let open = DisputeGame::challengeCall { _claim: claim, _header: header };
     w.l1.send(&attacker, L1Tx::call(game, open.abi_encode()).with_value(root_bond + frivolous))
         .await?;
     say!(
@@ -351,9 +351,7 @@ pub(super) async fn wrong_claim(w: &mut World) -> eyre::Result<()> {
     let challenge = w.challenge_of(wrong).await?;
 
     // The attacker's trace: the true one for the first transaction, made up after it.
-    let raw =
-        view(&*w.l1, w.r.d.finality, MultiProofFinality::claimOfCall { _id: U256::from(wrong) })
-            .await?;
+    let raw = proposed_known(&*w.l1, w.r.d.finality, wrong).await?;
     let claim = tribunal_dispute::agent::claim_from_sol(&raw)
         .ok_or_else(|| eyre::eyre!("claim {wrong} does not decode"))?;
     let truth =

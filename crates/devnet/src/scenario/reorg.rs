@@ -363,7 +363,7 @@ async fn random_reorgs(w: &mut World, every: Duration, bob: PrivateKey) -> eyre:
     let (mut claims, mut approvals) = (BTreeMap::new(), BTreeMap::new());
     for l in w.l1.logs(finality, 0).await? {
         if let Ok(e) = MultiProofFinality::ClaimProposed::decode_log(&l.log) {
-            *claims.entry((e.batchNumber, e.postRoot)).or_insert(0u32) += 1;
+            *claims.entry((e.batchNumber, e.claim.postRoot)).or_insert(0u32) += 1;
         } else if let Ok(e) = MultiProofFinality::Approved::decode_log(&l.log) {
             *approvals.entry((e.id, e.leg)).or_insert(0u32) += 1;
         }

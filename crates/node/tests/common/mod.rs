@@ -280,8 +280,14 @@ impl<'a, L: L1Dev> System<'a, L> {
         keccak256(claim.to_sol().abi_encode()).to_vec().into()
     }
 
+    /// The claim proposed as `id`, as the finality contract binds it (its `ClaimProposed` log):
+    /// what the calls on it pass back.
+    pub async fn proposed(&self, id: u64) -> MultiProofFinality::Claim {
+        tribunal_dispute::claims::proposed_known(self.l1, self.d.finality, id).await.unwrap()
+    }
+
     pub async fn prove_zk(&self, id: u64, proof: Bytes) -> Result<L1Receipt, L1Error> {
-        let call = MultiProofFinality::proveZkCall { _id: U256::from(id), _proof: proof };
+        let call = MultiProofFinality::proveZkCall { _c: self.proposed(id).await, _proof: proof };
         self.send(&self.stranger, self.d.finality, call, U256::ZERO).await
     }
 
@@ -292,7 +298,10 @@ impl<'a, L: L1Dev> System<'a, L> {
     }
 
     pub async fn attest_tee(&self, id: u64, signature: Bytes) -> Result<L1Receipt, L1Error> {
-        let call = MultiProofFinality::attestTeeCall { _id: U256::from(id), _signature: signature };
+        let call = MultiProofFinality::attestTeeCall {
+            _c: self.proposed(id).await,
+            _signature: signature,
+        };
         self.send(&self.stranger, self.d.finality, call, U256::ZERO).await
     }
 
