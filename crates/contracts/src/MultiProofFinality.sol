@@ -236,6 +236,9 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
         uint64 finalAt;
         /// @dev How: one of the PATH_ constants.
         uint8 path;
+        /// @dev The block of its first claim: where readers start looking for the batch's
+        ///      `ClaimProposed` logs (`proposalBlockOf`).
+        uint48 firstProposedBlock;
     }
 
     /// @dev batch => its record.
@@ -411,7 +414,9 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
         BatchRecord storage b = batchOf[_batchNumber];
         // Zero is "no claim yet", never a block time.
         // slither-disable-next-line incorrect-equality
-        if (b.firstProposedAt == 0) b.firstProposedAt = uint64(block.timestamp);
+        if (b.firstProposedAt == 0) {
+            (b.firstProposedAt, b.firstProposedBlock) = (uint64(block.timestamp), uint48(block.number));
+        }
         emit ClaimProposed(id, _batchNumber, c, msg.sender);
     }
 
@@ -658,6 +663,15 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
         // Zero is "not proposed", never an id + 1.
         // slither-disable-next-line incorrect-equality
         return i == 0 ? (false, 0) : (true, i - 1);
+    }
+
+    /// @notice A block at or before the one that holds claim `_id`'s `ClaimProposed` log: the
+    ///         block of its batch's first claim. Readers scan the log from there, not from
+    ///         genesis.
+    /// @param _id The claim; `Finality_UnknownClaim` when no such claim.
+    /// @return The block number.
+    function proposalBlockOf(uint256 _id) external view returns (uint64) {
+        return batchOf[_record(_id).batchNumber].firstProposedBlock;
     }
 
     /// @notice The batch a claim is about.

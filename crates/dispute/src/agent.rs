@@ -388,7 +388,9 @@ struct Player<L> {
     sender: PrivateKeySigner,
     store: DisputeStore,
     replica: Replica,
-    traces: BTreeMap<u64, Arc<(Trace, Vec<Blob>)>>,
+    /// Claim id → its trace, its blobs and the claim as proposed (what `challenge` passes back:
+    /// the claim judged, never one read later).
+    traces: BTreeMap<u64, Arc<(Trace, Vec<Blob>, MultiProofFinality::Claim)>>,
     /// Blocks deep a resolution must be before the agent stops watching what it resolved.
     confirmations: u64,
 }
@@ -441,7 +443,10 @@ impl<L: L1> Player<L> {
     }
 
     /// The trace of claim `id` and its blobs (cached), or `None` when the claim cannot be judged.
-    async fn trace(&mut self, id: u64) -> Result<Option<Arc<(Trace, Vec<Blob>)>>, AgentError> {
+    async fn trace(
+        &mut self,
+        id: u64,
+    ) -> Result<Option<Arc<(Trace, Vec<Blob>, MultiProofFinality::Claim)>>, AgentError> {
         if !self.traces.contains_key(&id) {
             let raw = crate::claims::proposed_known(&self.l1, self.contracts.finality, id).await?;
             let Some(claim) = claim_from_sol(&raw) else { return Ok(None) };
@@ -457,7 +462,7 @@ impl<L: L1> Player<L> {
             let blobs = blobs_of(&self.l1, self.contracts.inbox, n).await?;
             let messages = batch_messages(&self.l1, self.contracts.inbox, n).await?;
             let trace = Trace::build(&parent, &claim, &messages, &blobs)?;
-            self.traces.insert(id, Arc::new((trace, blobs)));
+            self.traces.insert(id, Arc::new((trace, blobs, raw)));
         }
         Ok(self.traces.get(&id).cloned())
     }
@@ -553,6 +558,8 @@ impl<L: L1> Player<L> {
             });
         let nodes = moved.chain([count]).min().unwrap_or(count);
         self.store.rewind(claims, nodes)?;
+        // A claim judged again is traced again: a reorg may have put another claim under its id.
+        self.traces.retain(|id, _| *id < claims);
         // A `claimCredit` the reorg dropped: the claim is collected again where still owed.
         let again = self.store.uncollect_since(fork, self.mark())?;
         if !again.is_empty() {
@@ -670,10 +677,11 @@ impl<L: L1> Player<L> {
             }
             // The root position is written with the challenge, just before it.
             let challenge = count + 1;
-            let raw =
-                crate::claims::proposed_known(&self.l1, self.contracts.finality, claim).await?;
-            let call =
-                DisputeGame::challengeCall { _claim: crate::claims::recast(&raw), _header: header };
+            // The claim judged: if a reorg put another under this id, the game refuses it.
+            let call = DisputeGame::challengeCall {
+                _claim: crate::claims::recast(&traced.2),
+                _header: header,
+            };
             let gas = self.send(call, value).await?;
             tracing::info!(claim, challenge, gas, "claim challenged");
             out.push(Action::Opened { claim, challenge, gas });

@@ -6,10 +6,12 @@
 use alloy_primitives::{Address, B256, U256};
 use alloy_sol_types::{SolEvent, SolValue};
 use tribunal_contracts::MultiProofFinality;
-use tribunal_l1::{L1, L1Error};
+use tribunal_l1::{L1, L1Error, view};
 
 /// The claim proposed as `id`, with its batch context, from its `ClaimProposed` log on the
 /// canonical chain; `None` when there is none (no such claim, or its proposal was reorged out).
+/// The log is looked for from `MultiProofFinality.proposalBlockOf(id)` (the block of its batch's
+/// first claim), so a read costs the same however long the chain is.
 ///
 /// # Errors
 /// [`L1Error`] when the log query fails.
@@ -18,9 +20,16 @@ pub async fn proposed<L: L1>(
     finality: Address,
     id: u64,
 ) -> Result<Option<MultiProofFinality::Claim>, L1Error> {
+    let from = MultiProofFinality::proposalBlockOfCall { _id: U256::from(id) };
+    let from = match view(l1, finality, from).await {
+        Ok(block) => block,
+        // `Finality_UnknownClaim`: no such claim on this chain.
+        Err(L1Error::Revert(_)) => return Ok(None),
+        Err(e) => return Err(e),
+    };
     let event = MultiProofFinality::ClaimProposed::SIGNATURE_HASH;
     let topic = B256::from(U256::from(id));
-    let logs = l1.logs_where(finality, event, Some(topic), 0).await?;
+    let logs = l1.logs_where(finality, event, Some(topic), from).await?;
     Ok(logs
         .iter()
         .rev()

@@ -362,7 +362,8 @@ pub enum Resent {
         /// The claim.
         claim: u64,
     },
-    /// The transaction's block was dropped and L1 now refuses it (another claim took the id):
+    /// The transaction's block was dropped and L1 now refuses it (the claim its calldata carries
+    /// is not proposed on the new chain, `Finality_NotProposed`; another claim may hold the id):
     /// forgotten; the prover handles the new claim afresh.
     Refused {
         /// The claim.

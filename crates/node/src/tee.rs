@@ -335,8 +335,8 @@ impl<L: L1, E: Enclave> TeeProver<L, E> {
                 // An L1 reorg may have put another claim under this id: its signature would be
                 // refused, so it is dropped rather than sent.
                 // (A failed read is no verdict: the send below meets the same L1.)
-                if let Ok(now) = proposed(&self.l1, self.finality, id).await
-                    && now.and_then(|c| claim_from_sol(id, &c).ok()) != Some(h.claim)
+                if let Ok(Some(now)) = proposed(&self.l1, self.finality, id).await
+                    && claim_from_sol(id, &now).ok() != Some(h.claim)
                 {
                     held.sent(id);
                     let reason = "the claim id now holds another claim (an L1 reorg)".to_string();

@@ -945,6 +945,12 @@ fn a_claim_passed_back_must_be_the_one_proposed() {
         assert!(!idof(altered[3].clone()).await.proposed);
         let found = idof(real.clone()).await;
         assert!(found.proposed && found.id == U256::from(id));
+        // Readers find the claim's log from its batch's first proposal, not from genesis.
+        let from = MultiProofFinality::proposalBlockOfCall { _id: U256::from(id) };
+        let from = sys.view(sys.d.finality, from).await;
+        assert!(from > 0 && from <= l1.head().await.unwrap().number);
+        let none = tribunal_dispute::claims::proposed(&l1, sys.d.finality, 99).await.unwrap();
+        assert!(none.is_none(), "no claim 99");
 
         // Dirty high bits in `batchNumber` (word 1 of the claim): refused by the ABI decoder,
         // never read as the clean claim or another one.
