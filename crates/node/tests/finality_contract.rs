@@ -675,7 +675,7 @@ fn the_first_caller_cannot_break_a_zk_tee_tie() {
 fn two_withdrawal_roots_for_one_input_are_self_disagreement() {
     use tribunal_primitives::{DataCommitment, WithdrawalRoot};
     run(async {
-        for variant in 0..2 {
+        for (variant, settle) in [(0, false), (1, false), (0, true), (1, true)] {
             let l1 = DevL1::new();
             let sys = System::deploy(&l1).await;
             let t = posted_next(&sys, 1).await;
@@ -685,27 +685,20 @@ fn two_withdrawal_roots_for_one_input_are_self_disagreement() {
                 _ => Claim { data_commitment: DataCommitment(Fr::from(999u64)), ..a },
             };
             let (ia, ib) = (sys.propose(&a).await.unwrap(), sys.propose(&b).await.unwrap());
-            let call = MultiProofFinality::proveSelfDisagreementCall {
-                _leg: 0,
-                _a: sys.proposed(ia).await,
-                _b: sys.proposed(ib).await,
-                _evidenceA: System::<DevL1>::zk_proof(&a),
-                _evidenceB: System::<DevL1>::zk_proof(&b),
-            };
-            sys.send(&sys.stranger, sys.d.finality, call, U256::ZERO).await.unwrap();
-            assert!(sys.view(sys.d.finality, MultiProofFinality::frozenCall(U256::ZERO)).await);
-
+            if !settle {
+                let call = MultiProofFinality::proveSelfDisagreementCall {
+                    _leg: 0,
+                    _a: sys.proposed(ia).await,
+                    _b: sys.proposed(ib).await,
+                    _evidenceA: System::<DevL1>::zk_proof(&a),
+                    _evidenceB: System::<DevL1>::zk_proof(&b),
+                };
+                sys.send(&sys.stranger, sys.d.finality, call, U256::ZERO).await.unwrap();
+                assert!(sys.view(sys.d.finality, MultiProofFinality::frozenCall(U256::ZERO)).await);
+                continue;
+            }
             // ZK approves `a` and TEE `b`; OP rules for `a`, which finalizes on the slow path:
             // `b` lost, and TEE, which approved it, is recorded faulty.
-            let l1 = DevL1::new();
-            let sys = System::deploy(&l1).await;
-            let t = posted_next(&sys, 1).await;
-            let a = with_roots(&t, genesis(&sys), 11);
-            let b = match variant {
-                0 => Claim { withdrawal_root: WithdrawalRoot(Fr::from(999u64)), ..a },
-                _ => Claim { data_commitment: DataCommitment(Fr::from(999u64)), ..a },
-            };
-            let (ia, ib) = (sys.propose(&a).await.unwrap(), sys.propose(&b).await.unwrap());
             sys.attest_tee(ib, sys.tee_signature(&enclave(0), &b)).await.unwrap();
             sys.prove_zk(ia, System::<DevL1>::zk_proof(&a)).await.unwrap();
             l1.increase_time(7 * DAY).await.unwrap();
