@@ -227,8 +227,9 @@ async fn blobs_of<L: L1>(l1: &L, inbox: Address, n: u64) -> Result<Vec<Blob>, L1
     l1.blobs(&hashes).await
 }
 
-/// The primitives' claim from its `ClaimProposed` log ([`crate::claims::proposed`]); `None` when a root is not a field
-/// element (no STF output is, so such a claim is wrong but cannot be re-executed).
+/// The primitives' claim from its `ClaimProposed` log ([`crate::claims::proposed`]); `None` when
+/// a root is not a field element (no STF output is, so such a claim is wrong but cannot be
+/// re-executed).
 pub fn claim_from_sol(c: &MultiProofFinality::Claim) -> Option<Claim> {
     let fr = |b: B256| fr_from_be_bytes(&b.0).ok();
     Some(Claim {
