@@ -19,6 +19,10 @@
 // is the BLAKE-512 "blake-1" variant) is primary; circomlibjs buildEddsa is the
 // cross-check. Public keys, packed public keys and signatures must be identical
 // and every valid/invalid verdict must agree, otherwise the script throws.
+//
+// Trees (tree.json): a from-scratch sparse Merkle tree of arity 2 or 4 over
+// poseidon-lite, cross-checked against @zk-kit/imt (roots and proofs must agree,
+// otherwise the script throws).
 
 import { createHash } from "node:crypto";
 import { readFileSync, writeFileSync, existsSync } from "node:fs";
@@ -28,6 +32,7 @@ import { fileURLToPath } from "node:url";
 
 import { buildPoseidon, buildPoseidonReference, buildPoseidonOpt, buildEddsa, buildBabyjub, poseidonContract } from "circomlibjs";
 import * as poseidonLite from "poseidon-lite";
+import { IMT } from "@zk-kit/imt";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
@@ -55,8 +60,8 @@ function installedVersion(pkg) {
     return pj.version;
 }
 
-function generatorInfo() {
-    const pkgs = ["circomlibjs", "poseidon-lite", "@zk-kit/eddsa-poseidon"];
+function generatorInfo(extraPackages = []) {
+    const pkgs = ["circomlibjs", "poseidon-lite", "@zk-kit/eddsa-poseidon", ...extraPackages];
     const packages = {};
     for (const p of pkgs) packages[p] = installedVersion(p);
     return {
@@ -399,37 +404,117 @@ async function eddsaVectors(rng) {
 // ---------------------------------------------------------------------------
 // Account tree, withdrawal leaves and signed transactions, computed with a
 // from-scratch sparse Merkle tree over poseidon-lite and keys/signatures from
-// zk-kit. Layout as in Tribunal's docs/stf.md: leaf = Poseidon4(pk.x, pk.y,
-// balance, nonce); node = Poseidon2(left, right); empty leaf = 0.
+// zk-kit. Layout as in Tribunal's docs/stf.md and issue 24: the account tree is
+// 4-ary, the withdrawal tree binary. A tree of arity A has depth D in index bits
+// (D a multiple of log2 A) and L = D / log2 A levels above the leaves;
+// node(l+1, i) = Poseidon_A(node(l, A*i), ..., node(l, A*i + A-1)); empty leaf = 0;
+// account leaf = Poseidon4(pk.x, pk.y, balance, nonce).
 
-function treeLevels(depth, leaves) {
+const TREE_HASH = { 2: poseidonLite.poseidon2, 4: poseidonLite.poseidon4 };
+// Poseidon4(0, 0, 0, 0): the first empty node of the 4-ary tree.
+const ARITY4_ZERO1 = 2351654555892372227640888372176282444150254868378439619268573230312091195718n;
+// Root of the binary depth-4 tree with leaves 1 at index 0 and 2 at index 5; the same
+// value is GOLDEN_DEPTH4 in crates/stf/src/tree/mod.rs.
+const BINARY_DEPTH4_ROOT = 4226744499172202924926746124861989790203269977965186575554515907361911260963n;
+
+function treeLevels(arity, depth, leaves) {
+    const hash = TREE_HASH[arity];
+    if (!hash) fail(`unsupported tree arity ${arity}`);
+    const bits = Math.log2(arity);
+    if (depth <= 0 || depth % bits !== 0) fail(`tree depth ${depth} is not a positive multiple of log2(${arity}) = ${bits}`);
+    const L = depth / bits;
+    const A = BigInt(arity);
+    const B = BigInt(bits);
     const zeros = [0n];
-    for (let l = 0; l < depth; l++) zeros.push(poseidonLite.poseidon2([zeros[l], zeros[l]]));
+    for (let l = 0; l < L; l++) zeros.push(hash(Array(arity).fill(zeros[l])));
+    if (arity === 4 && zeros[1] !== ARITY4_ZERO1) fail(`4-ary zeros[1] = ${zeros[1]}, expected ${ARITY4_ZERO1}`);
+    for (const [i] of leaves) if (i < 0n || i >= 1n << BigInt(depth)) fail(`leaf index ${i} outside a ${depth}-bit tree`);
     const levels = [new Map(leaves)];
-    for (let l = 0; l < depth; l++) {
+    for (let l = 0; l < L; l++) {
         const cur = levels[l];
         const next = new Map();
         for (const i of cur.keys()) {
-            const p = i >> 1n;
+            const p = i / A;
             if (next.has(p)) continue;
-            next.set(p, poseidonLite.poseidon2([cur.get(2n * p) ?? zeros[l], cur.get(2n * p + 1n) ?? zeros[l]]));
+            next.set(p, hash(Array.from({ length: arity }, (_, j) => cur.get(A * p + BigInt(j)) ?? zeros[l])));
         }
         levels.push(next);
     }
     const node = (l, i) => levels[l].get(i) ?? zeros[l];
-    return {
-        root: node(depth, 0n),
-        siblings: (index) => Array.from({ length: depth }, (_, l) => node(l, (index >> BigInt(l)) ^ 1n).toString()),
+    // Flattened siblings of leaf `index`, leaf level first; within a level the A-1
+    // nodes other than the path node, in ascending position j.
+    const siblings = (index) => {
+        const out = [];
+        for (let l = 0; l < L; l++) {
+            const d = (index >> (BigInt(l) * B)) & (A - 1n);
+            const p = index >> (BigInt(l + 1) * B);
+            for (let j = 0n; j < A; j++) if (j !== d) out.push(node(l, A * p + j));
+        }
+        return out;
     };
+    return { levels: L, root: node(L, 0n), siblings };
+}
+
+// Cross-check treeLevels against @zk-kit/imt (a dense incremental Merkle tree with the
+// same zero-padding rule): the leaves go densely at indices 0..n-1, partly through the
+// constructor, partly through insert, and one through update. The roots must agree, and
+// for a few indices IMT's proof siblings (levels in order, each level in IMT's order)
+// must equal ours flattened, with pathIndices equal to the index's base-A digits.
+function crossCheckImt(arity, depth, values) {
+    const ours = (leaves) => treeLevels(arity, depth, leaves.map((v, i) => [BigInt(i), v]));
+    const L = depth / Math.log2(arity);
+    const hash = (xs) => TREE_HASH[arity](xs.map(BigInt));
+    const half = Math.ceil(values.length / 2);
+    const imt = new IMT(hash, L, 0n, arity, values.slice(0, half));
+    const check = (leaves, what) => {
+        const mine = ours(leaves);
+        if (BigInt(imt.root) !== mine.root) fail(`@zk-kit/imt root ${imt.root} != ours ${mine.root} (arity ${arity}, depth ${depth}, ${what})`);
+        return mine;
+    };
+    check(values.slice(0, half), "constructor leaves");
+    for (let i = half; i < values.length; i++) imt.insert(values[i]);
+    const leaves = values.slice();
+    check(leaves, "after insert");
+    const u = 1;
+    leaves[u] = leaves[u] + 1n;
+    imt.update(u, leaves[u]);
+    const mine = check(leaves, "after update");
+    const indices = [...new Set([0, u, 5 % values.length, values.length - 1])];
+    for (const index of indices) {
+        const proof = imt.createProof(index);
+        if (proof.siblings.length !== L || proof.siblings.some((lv) => lv.length !== arity - 1)) {
+            fail(`@zk-kit/imt proof of ${index} does not have ${L} levels of ${arity - 1} siblings`);
+        }
+        const theirs = proof.siblings.flat().map(BigInt);
+        const expected = mine.siblings(BigInt(index));
+        if (theirs.length !== expected.length) fail(`@zk-kit/imt gives ${theirs.length} siblings of ${index}, we give ${expected.length}`);
+        const k = theirs.findIndex((x, k) => x !== expected[k]);
+        if (k >= 0) {
+            fail(`@zk-kit/imt sibling ${k} (level ${Math.floor(k / (arity - 1))}) of ${index} is ${theirs[k]}, ours ${expected[k]} (arity ${arity}, depth ${depth})`);
+        }
+        proof.pathIndices.forEach((d, l) => {
+            if (d !== Math.floor(index / arity ** l) % arity) fail(`@zk-kit/imt pathIndices[${l}] of ${index} = ${d}`);
+        });
+        if (!imt.verifyProof(proof)) fail(`@zk-kit/imt rejects its own proof of ${index}`);
+    }
+    return { arity, depth, levels: L, leaves: values.length, proofs_checked: indices };
 }
 
 function treeVectors() {
     const trees = [];
-    const small = treeLevels(4, [[0n, 1n], [5n, 2n]]);
-    trees.push({ label: "depth4_two_leaves", depth: 4, leaves: [{ index: "0", leaf: "1" }, { index: "5", leaf: "2" }],
-        root: small.root.toString(), siblings_of: "5", siblings: small.siblings(5n) });
-    const empty = treeLevels(32, []);
-    trees.push({ label: "depth32_empty", depth: 32, leaves: [], root: empty.root.toString(), siblings_of: "0", siblings: empty.siblings(0n) });
+    const str = (xs) => xs.map((x) => x.toString());
+    const twoLeaves = [{ index: "0", leaf: "1" }, { index: "5", leaf: "2" }];
+    // Binary, as the withdrawal tree; unchanged from the binary account tree it used to stand for.
+    const small = treeLevels(2, 4, [[0n, 1n], [5n, 2n]]);
+    if (small.root !== BINARY_DEPTH4_ROOT) fail(`binary depth-4 root ${small.root} != ${BINARY_DEPTH4_ROOT}`);
+    trees.push({ label: "depth4_two_leaves", arity: 2, depth: 4, leaves: twoLeaves,
+        root: small.root.toString(), siblings_of: "5", siblings: str(small.siblings(5n)) });
+    const small4 = treeLevels(4, 4, [[0n, 1n], [5n, 2n]]);
+    trees.push({ label: "arity4_depth4_two_leaves", arity: 4, depth: 4, leaves: twoLeaves,
+        root: small4.root.toString(), siblings_of: "5", siblings: str(small4.siblings(5n)) });
+    const empty = treeLevels(4, 32, []);
+    trees.push({ label: "arity4_depth32_empty", arity: 4, depth: 32, leaves: [], root: empty.root.toString(), siblings_of: "0",
+        siblings: str(empty.siblings(0n)) });
 
     const accounts = [
         { index: 0n, key: "0x" + "01".repeat(32), balance: 1000000000000000000n, nonce: 0n },
@@ -441,16 +526,17 @@ function treeVectors() {
         const leaf = poseidonLite.poseidon4([BigInt(x), BigInt(y), a.balance, a.nonce]);
         return { ...a, x: BigInt(x), y: BigInt(y), leaf };
     });
-    const big = treeLevels(32, accounts.map((a) => [a.index, a.leaf]));
+    const big = treeLevels(4, 32, accounts.map((a) => [a.index, a.leaf]));
     trees.push({
-        label: "depth32_accounts",
+        label: "arity4_depth32_accounts",
+        arity: 4,
         depth: 32,
         accounts: accounts.map((a) => ({ index: a.index.toString(), private_key: a.key, public_key: { x: a.x.toString(), y: a.y.toString() },
             balance: a.balance.toString(), nonce: a.nonce.toString(), leaf: a.leaf.toString() })),
         leaves: accounts.map((a) => ({ index: a.index.toString(), leaf: a.leaf.toString() })),
         root: big.root.toString(),
         siblings_of: "2147483653",
-        siblings: big.siblings(2147483653n),
+        siblings: str(big.siblings(2147483653n)),
     });
 
     // Signed transactions: message = Poseidon6(domain, chain_id, from, to, amount, nonce),
@@ -476,11 +562,20 @@ function treeVectors() {
         return out;
     });
 
+    // Cross-check against @zk-kit/imt with real account leaves, a withdrawal leaf and edge values
+    // (0 = the empty leaf, 1, 2) densely at indices 0..8.
+    const imtValues = [...accounts.map((a) => a.leaf), 1n, 0n, 2n, BigInt(txs[2].withdrawal_leaf), accounts[0].leaf + 1n];
+    const imtChecks = [crossCheckImt(4, 32, imtValues), crossCheckImt(4, 4, imtValues), crossCheckImt(2, 10, imtValues)];
+    const imtNote = imtChecks.map((c) => `arity ${c.arity} depth ${c.depth} (${c.levels} levels)`).join(", ");
+
     return {
-        description: "Sparse Merkle trees over circomlib Poseidon and EdDSA-signed transactions, computed from scratch in JavaScript",
-        generator: generatorInfo(),
+        description: "Sparse Merkle trees (4-ary account tree, binary withdrawal tree) over circomlib Poseidon and EdDSA-signed transactions, computed from scratch in JavaScript",
+        generator: generatorInfo(["@zk-kit/imt"]),
         notes: [
-            "node(l+1, i) = Poseidon2(node(l, 2i), node(l, 2i+1)); empty leaf = 0; siblings are leaf-first.",
+            "arity A (4 = account tree, 2 = withdrawal tree); depth D in index bits, a multiple of log2(A); L = D / log2(A) levels above the leaves.",
+            "node(l+1, i) = PoseidonA(node(l, A*i), ..., node(l, A*i+A-1)) (poseidon4 for A = 4, poseidon2 for A = 2); empty leaf = 0; zeros[l+1] = PoseidonA(zeros[l] x A).",
+            "siblings of leaf `siblings_of`, flattened, leaf level first, (A-1)*L entries: for l in 0..L, d = (index >> (l*log2 A)) & (A-1), p = index >> ((l+1)*log2 A), the nodes node(l, A*p + j) for j in 0..A, j != d, in ascending j. For A = 2 this is one sibling per level.",
+            `The from-scratch tree is cross-checked against @zk-kit/imt (${imtNote}; 9 leaves at indices 0..8 via constructor, insert and update): roots and flattened createProof siblings must agree.`,
             "account leaf = Poseidon4(pk.x, pk.y, balance, nonce); pk from zk-kit derivePublicKey.",
             "tx message = Poseidon6(domain, chain_id, from, to, amount, nonce), signed with zk-kit signMessage; withdrawal leaf = Poseidon2(to, amount).",
         ],

@@ -71,10 +71,10 @@ pub struct DevnetArgs {
 pub struct ZkSizesArgs {
     /// Transaction slots of each ZK circuit, comma-separated; the largest is the most
     /// transactions per batch. Keys for each, a `ZkVerifierSet` of their verifiers, and each
-    /// batch proven with the smallest that fits. 8, 20 and 32 each fill their Groth16 evaluation
-    /// domain (2^19, 2^20, 2^21 constraints at depth 32), so no size proves padding it could
-    /// have held as transactions.
-    #[arg(long, value_delimiter = ',', default_value = "8,20,32", conflicts_with = "zk_slots")]
+    /// batch proven with the smallest that fits. At depth 32, 11 slots fill Groth16's 2^19
+    /// evaluation domain; 20 hold a devnet round of 16 transfers in one 2^20 proof; 32 is the
+    /// protocol's most transactions per batch.
+    #[arg(long, value_delimiter = ',', default_value = "11,20,32", conflicts_with = "zk_slots")]
     pub zk_sizes: Vec<usize>,
     /// One circuit of this many slots instead of `--zk-sizes` (a test size such as 4).
     #[arg(long)]
@@ -247,7 +247,7 @@ mod tests {
     /// The devnet's circuits fill their Groth16 domains by default; `--zk-slots` is one size.
     #[test]
     fn circuit_sizes_come_from_one_flag_or_the_other() {
-        assert_eq!(sizes(&[]).unwrap(), vec![8, 20, 32]);
+        assert_eq!(sizes(&[]).unwrap(), vec![11, 20, 32]);
         assert_eq!(sizes(&["--zk-sizes", "4,8"]).unwrap(), vec![4, 8]);
         assert_eq!(sizes(&["--zk-slots", "4"]).unwrap(), vec![4]);
         assert!(sizes(&["--zk-sizes", "4", "--zk-slots", "4"]).is_err());

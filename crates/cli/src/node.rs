@@ -101,7 +101,7 @@ rederive_after_secs = 120             # after a deeper reorg: wait this long for
 
 [zk]                                  # optional
 slots = 32                            # the largest circuit size the deployed verifier checks
-# sizes = [8, 20, 32]                 # optional: keys for each size (a ZkVerifierSet of them), the largest = slots
+# sizes = [11, 20, 32]                # optional: keys for each size (a ZkVerifierSet of them), the largest = slots
 # key_dir = "/var/cache/tribunal/zk"  # optional: TRIBUNAL_ZK_KEYS or the user cache without it
 
 [tee]                                 # the only backend here is the INSECURE software enclave
@@ -358,8 +358,8 @@ pub struct ZkFile {
     /// each batch with the smallest member circuit that fits it.
     pub min_slots: Option<usize>,
     /// The circuit sizes to keep keys for, instead of `min_slots`' powers of two: any sizes up
-    /// to the protocol's 32, at most 6, the largest equal to `slots` (for example 8, 20 and 32,
-    /// each filling its Groth16 evaluation domain). The deployed `ZkVerifierSet` holds their
+    /// to the protocol's 32, at most 6, the largest equal to `slots` (for example 11, 20 and
+    /// 32: 11 fills Groth16's 2^19 evaluation domain). The deployed `ZkVerifierSet` holds their
     /// verifiers in the same order, smallest first.
     pub sizes: Option<Vec<usize>>,
     /// Where the Groth16 keys are cached (default: `TRIBUNAL_ZK_KEYS` or the user cache).
@@ -883,7 +883,7 @@ mod tests {
     fn batch_sizes_past_the_protocol_limit_are_refused() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("node.toml");
-        let sizes = "# sizes = [8, 20, 32]";
+        let sizes = "# sizes = [11, 20, 32]";
         for (from, to, field) in [
             ("slots = 32", "slots = 64", "zk.slots"),
             (sizes, "sizes = [8, 20]", "zk.sizes"),

@@ -47,7 +47,9 @@ contract StfStep {
         uint256 balance;
         /// @dev Nonce (below 2^64).
         uint256 nonce;
-        /// @dev Siblings, leaf level first, `ACCOUNT_DEPTH` of them.
+        /// @dev Siblings in the 4-ary account tree: leaf level first, three per level (the other
+        ///      children of the path's parent, in increasing position), `3 * ACCOUNT_DEPTH / 2`
+        ///      of them.
         bytes32[] siblings;
     }
 
@@ -100,6 +102,8 @@ contract StfStep {
     /// @notice circomlib Poseidon with 6 inputs (circomlibjs-generated `PoseidonT7`).
     IPoseidonT7 public immutable POSEIDON6;
 
+    /// @notice The account depth is odd: the 4-ary account tree takes two index bits per level.
+    error Step_OddAccountDepth(uint8 depth);
     /// @notice A Merkle witness has the wrong number of siblings.
     error Step_BadWitnessLength(uint256 got, uint256 expected);
     /// @notice A witness value is not in canonical form: a field element at or above the BN254
@@ -112,7 +116,8 @@ contract StfStep {
     error Step_WitnessMismatch(bytes32 root);
 
     /// @param _l2ChainId L2 chain id.
-    /// @param _accountDepth Depth of the account tree (32 in production).
+    /// @param _accountDepth Depth of the 4-ary account tree in index bits, even (32 in production:
+    ///        16 levels of `Poseidon(4)`).
     /// @param _withdrawalDepth Depth of the withdrawal tree (10 in production).
     /// @param _poseidon Poseidon contracts for 2, 4, 5 and 6 inputs.
     constructor(
@@ -121,6 +126,7 @@ contract StfStep {
         uint8 _withdrawalDepth,
         address[4] memory _poseidon
     ) {
+        if (_accountDepth % 2 != 0) revert Step_OddAccountDepth(_accountDepth);
         L2_CHAIN_ID = _l2ChainId;
         ACCOUNT_DEPTH = _accountDepth;
         WITHDRAWAL_DEPTH = _withdrawalDepth;
@@ -243,11 +249,14 @@ contract StfStep {
             return (true, bytes32(_root(t.from, _hashLeaf(s.x, s.y, s.balance, t.nonce + 1), s.siblings)));
         }
         if (r.balance + t.amount > type(uint128).max) return (false, root);
-        // The sender's new path changes one sibling of the recipient's: its node where they meet.
+        // The sender's new path changes one sibling of the recipient's: the sender's node at the
+        // level below where the paths meet, in its position among the recipient's siblings.
         uint256 level = _divergence(t.from, t.to);
         uint256 senderLeaf = _hashLeaf(s.x, s.y, s.balance - t.amount, t.nonce + 1);
         bytes32[] memory siblings = r.siblings;
-        siblings[level] = bytes32(_nodeAt(t.from, senderLeaf, s.siblings, level));
+        uint256 ds = (t.from >> (2 * level)) & 3;
+        uint256 slot = ds < ((t.to >> (2 * level)) & 3) ? ds : ds - 1;
+        siblings[3 * level + slot] = bytes32(_nodeAt(t.from, senderLeaf, s.siblings, level));
         return (true, bytes32(_rootMem(t.to, _hashLeaf(r.x, r.y, r.balance + t.amount, r.nonce), siblings)));
     }
 
@@ -261,11 +270,11 @@ contract StfStep {
         bytes32 wroot = _w.pre.withdrawalRoot;
         if (!_inTree(t.from) || !_debits(_w, t, _rec, 49, WITHDRAW_DOMAIN)) return (false, root, wroot);
         if (_index >> WITHDRAWAL_DEPTH != 0) return (false, root, wroot);
-        _verifyDepth(_index, 0, _w.withdrawalSiblings, wroot, WITHDRAWAL_DEPTH);
+        if (_binaryRoot(_index, 0, _w.withdrawalSiblings) != uint256(wroot)) revert Step_WitnessMismatch(wroot);
         AccountWitness calldata s = _w.sender;
         bytes32 newRoot = bytes32(_root(t.from, _hashLeaf(s.x, s.y, s.balance - t.amount, t.nonce + 1), s.siblings));
         uint256 wleaf = POSEIDON2.hash([t.to, t.amount]);
-        return (true, newRoot, bytes32(_rootDepth(_index, wleaf, _w.withdrawalSiblings, WITHDRAWAL_DEPTH)));
+        return (true, newRoot, bytes32(_binaryRoot(_index, wleaf, _w.withdrawalSiblings)));
     }
 
     /// @dev The debit rules of a signed transaction, on the sender proven against the pre-state:
@@ -375,58 +384,39 @@ contract StfStep {
         return POSEIDON4.hash([_x, _y, _balance, _nonce]);
     }
 
-    /// @dev The level at which the paths of two different leaves meet minus one: the highest
-    ///      differing bit. At that level each path's node is the other's sibling.
+    /// @dev The level below the one at which the paths of two different leaves meet: their
+    ///      highest differing base-4 digit. At that level each path's node is one of the other's
+    ///      siblings.
     function _divergence(uint256 _a, uint256 _b) internal pure returns (uint256 level) {
-        uint256 x = _a ^ _b;
-        while (x > 1) {
-            x >>= 1;
+        uint256 x = (_a ^ _b) >> 2;
+        while (x != 0) {
+            x >>= 2;
             ++level;
         }
     }
 
     function _verify(uint256 _index, uint256 _leafValue, bytes32[] calldata _siblings, bytes32 _root_) internal view {
-        _verifyDepth(_index, _leafValue, _siblings, _root_, ACCOUNT_DEPTH);
+        if (bytes32(_root(_index, _leafValue, _siblings)) != _root_) revert Step_WitnessMismatch(_root_);
     }
 
-    function _verifyDepth(
-        uint256 _index,
-        uint256 _leafValue,
-        bytes32[] calldata _siblings,
-        bytes32 _expected,
-        uint8 _depth
-    ) internal view {
-        if (bytes32(_rootDepth(_index, _leafValue, _siblings, _depth)) != _expected) {
-            revert Step_WitnessMismatch(_expected);
-        }
-    }
-
+    /// @dev The account-tree root implied by leaf `_index` holding `_leafValue` and its siblings
+    ///      (three per level, leaf level first).
     function _root(uint256 _index, uint256 _leafValue, bytes32[] calldata _siblings) internal view returns (uint256) {
-        return _rootDepth(_index, _leafValue, _siblings, ACCOUNT_DEPTH);
-    }
-
-    function _rootDepth(uint256 _index, uint256 _leafValue, bytes32[] calldata _siblings, uint8 _depth)
-        internal
-        view
-        returns (uint256 node)
-    {
-        if (_siblings.length != _depth) revert Step_BadWitnessLength(_siblings.length, _depth);
-        node = _leafValue;
-        for (uint256 l; l < _depth; ++l) {
-            uint256 sib = uint256(_siblings[l]);
-            node = (_index >> l) & 1 == 0 ? POSEIDON2.hash([node, sib]) : POSEIDON2.hash([sib, node]);
-        }
+        // ACCOUNT_DEPTH is even (constructor), so this is three per level exactly.
+        uint256 expected = 3 * uint256(ACCOUNT_DEPTH) / 2;
+        if (_siblings.length != expected) revert Step_BadWitnessLength(_siblings.length, expected);
+        return _nodeAt(_index, _leafValue, _siblings, ACCOUNT_DEPTH / 2);
     }
 
     function _rootMem(uint256 _index, uint256 _leafValue, bytes32[] memory _siblings) internal view returns (uint256 node) {
         node = _leafValue;
-        for (uint256 l; l < _siblings.length; ++l) {
-            uint256 sib = uint256(_siblings[l]);
-            node = (_index >> l) & 1 == 0 ? POSEIDON2.hash([node, sib]) : POSEIDON2.hash([sib, node]);
+        for (uint256 l; l < _siblings.length / 3; ++l) {
+            uint256 i = 3 * l;
+            node = _parent(node, (_index >> (2 * l)) & 3, _siblings[i], _siblings[i + 1], _siblings[i + 2]);
         }
     }
 
-    /// @dev The node at `_level` on the path of leaf `_index` holding `_leafValue`.
+    /// @dev The node at `_level` on the account-tree path of leaf `_index` holding `_leafValue`.
     function _nodeAt(uint256 _index, uint256 _leafValue, bytes32[] calldata _siblings, uint256 _level)
         internal
         view
@@ -434,6 +424,35 @@ contract StfStep {
     {
         node = _leafValue;
         for (uint256 l; l < _level; ++l) {
+            uint256 i = 3 * l;
+            node = _parent(node, (_index >> (2 * l)) & 3, _siblings[i], _siblings[i + 1], _siblings[i + 2]);
+        }
+    }
+
+    /// @dev `Poseidon(4)` of the four children: `_node` at position `_digit`, the siblings in
+    ///      increasing position at the others.
+    function _parent(uint256 _node, uint256 _digit, bytes32 _s0, bytes32 _s1, bytes32 _s2)
+        internal
+        view
+        returns (uint256)
+    {
+        (uint256 a, uint256 b, uint256 c) = (uint256(_s0), uint256(_s1), uint256(_s2));
+        if (_digit == 0) return POSEIDON4.hash([_node, a, b, c]);
+        if (_digit == 1) return POSEIDON4.hash([a, _node, b, c]);
+        if (_digit == 2) return POSEIDON4.hash([a, b, _node, c]);
+        return POSEIDON4.hash([a, b, c, _node]);
+    }
+
+    /// @dev The withdrawal-tree root implied by leaf `_index` holding `_leafValue` and its
+    ///      siblings (binary, one per level, leaf level first).
+    function _binaryRoot(uint256 _index, uint256 _leafValue, bytes32[] calldata _siblings)
+        internal
+        view
+        returns (uint256 node)
+    {
+        if (_siblings.length != WITHDRAWAL_DEPTH) revert Step_BadWitnessLength(_siblings.length, WITHDRAWAL_DEPTH);
+        node = _leafValue;
+        for (uint256 l; l < WITHDRAWAL_DEPTH; ++l) {
             uint256 sib = uint256(_siblings[l]);
             node = (_index >> l) & 1 == 0 ? POSEIDON2.hash([node, sib]) : POSEIDON2.hash([sib, node]);
         }

@@ -52,8 +52,7 @@ pub struct DevnetConfig {
     /// Transaction slots of each ZK circuit, smallest first; the largest is the most transactions
     /// per batch. The devnet keeps keys for each, deploys a `ZkVerifierSet` of their verifiers
     /// (a plain `ZkVerifier` for one size) and proves each batch with the smallest that fits.
-    /// Sizes need not be powers of two: 8, 20 and 32 each fill their Groth16 evaluation domain
-    /// (BENCHMARKS.md). Checked by `tribunal_zk::sizes::check_sizes`.
+    /// Sizes need not be powers of two (the devnet's 11, 20 and 32; BENCHMARKS.md). Checked by `tribunal_zk::sizes::check_sizes`.
     pub zk_sizes: Vec<usize>,
     /// L2 chain id (not 0).
     pub chain_id: u64,

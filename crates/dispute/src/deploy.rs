@@ -19,11 +19,12 @@ const DAY: u64 = 24 * 3600;
 ///
 /// Why an honest player's cost is covered: against a wrong claim the challenger side pays the
 /// opening (~0.4 M gas), at most `⌈log₂ n⌉` answers (~0.19 M gas each, 10 for a full blob), one
-/// step (~2–4 M gas at depth 32) and the settling calls (~0.05 M each): under 8 M gas, 0.8 ETH
-/// at 100 gwei. Each position's bond goes to whoever countered it, so it wins every bond of the
-/// liar's positions it answers (and the 1 ETH claim bond when it opened the challenge), and gets
-/// its own back. A defender facing a frivolous challenge pays only its bisections and wins the
-/// challenger's bonds, which grow by 5/4 per depth.
+/// step (up to 8.7 M gas at depth 32: 63 `Poseidon(4)` calls over the 4-ary account tree) and
+/// the settling calls (~0.05 M each): about 12 M gas for a full blob, 1.2 ETH at 100 gwei, and
+/// about 9.5 M for a game of one answer. Each position's bond goes to whoever countered it, so it
+/// wins every bond of the liar's positions it answers (and the 1 ETH claim bond when it opened
+/// the challenge), and gets its own back. A defender facing a frivolous challenge pays only its
+/// bisections and wins the challenger's bonds, which grow by 5/4 per depth.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct GameParams {
     /// Window for challenges, in seconds (7 days).

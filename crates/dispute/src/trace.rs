@@ -25,7 +25,7 @@ use tribunal_primitives::{
     queue::message_hash,
 };
 use tribunal_stf::{
-    Account, SparseMerkleTree, State, StfError, TxStatus, execute_batch, tree::empty_subtree_roots,
+    Account, State, StfError, TxStatus, WithdrawalTree, execute_batch, tree::empty_subtree_roots,
 };
 
 /// One point of a batch's execution trace (`StfStep.TraceState`); every field is a BN254 scalar.
@@ -187,7 +187,7 @@ impl Trace {
         };
 
         let config = *parent.config();
-        let mut wtree = SparseMerkleTree::new(config.withdrawal_depth)?;
+        let mut wtree = WithdrawalTree::new(config.withdrawal_depth)?;
         let mut t = TraceState {
             state_root: claim.parent_root.0,
             queue_acc: claim.queue_before.0,
@@ -269,7 +269,7 @@ impl Trace {
                 w.sender = proof(t.body.from);
                 w.point_hint = signature_hint(&t.signature);
                 if (k as u64) >> config.withdrawal_depth == 0 {
-                    let mut wtree = SparseMerkleTree::new(config.withdrawal_depth)?;
+                    let mut wtree = WithdrawalTree::new(config.withdrawal_depth)?;
                     wtree.update(&withdrawals);
                     w.withdrawal_siblings = wtree.siblings(k as u64);
                 }
@@ -285,7 +285,8 @@ impl Trace {
     }
 }
 
-/// An account leaf (or an empty one) with its siblings, leaf-first (`StfStep.AccountWitness`).
+/// An account leaf (or an empty one) with its siblings in the 4-ary account tree, leaf level
+/// first, three per level (`StfStep.AccountWitness`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct AccountLeaf {
     /// The account (`None`: empty leaf).
@@ -311,5 +312,5 @@ pub struct StepWitness {
 
 /// The root of the empty withdrawal tree of `depth` (`StfStep.EMPTY_WITHDRAWAL_ROOT`).
 pub fn empty_withdrawal_root(depth: u8) -> Fr {
-    empty_subtree_roots(depth)[depth as usize]
+    empty_subtree_roots::<2>(depth)[depth as usize]
 }

@@ -38,7 +38,7 @@ use tribunal_primitives::{
     batch::{decode_tx_exact, encode_tx},
     field::{fr_to_be_bytes, fr_to_word},
 };
-use tribunal_stf::{SparseMerkleTree, State};
+use tribunal_stf::{State, WithdrawalTree};
 
 pub use self::game::{GameInfo, MAX_POSITIONS, Position};
 use crate::{
@@ -136,7 +136,9 @@ pub struct AccountInfo {
     pub batch: u64,
     /// State root of that batch.
     pub state_root: B256,
-    /// Account tree siblings, leaf level first (`account_depth` field elements).
+    /// Account tree siblings: leaf level first, three per level of the 4-ary tree (the other
+    /// children of the path's parent, in increasing position), `3 · account_depth / 2` field
+    /// elements (48 at depth 32).
     pub siblings: Vec<B256>,
     /// Its pending transactions, canonical encodings, in acceptance order.
     #[serde(default)]
@@ -1109,7 +1111,7 @@ impl<L: L1 + 'static> TribunalApiServer for RpcApi<L> {
             ));
         }
         let depth = self.store.config().withdrawal_depth;
-        let tree = SparseMerkleTree::from_leaves(depth, leaves.iter().map(|l| (l.index, l.leaf())))
+        let tree = WithdrawalTree::from_leaves(depth, leaves.iter().map(|l| (l.index, l.leaf())))
             .map_err(internal)?;
         if fr_to_word(&tree.root()) != root {
             return Err(internal(format!(

@@ -79,6 +79,10 @@ const L1_GAS: TableDefinition<'_, (u64, [u8; 32]), u64> = TableDefinition::new("
 const CHAIN_ID: &str = "chain_id";
 const ACCOUNT_DEPTH: &str = "account_depth";
 const WITHDRAWAL_DEPTH: &str = "withdrawal_depth";
+/// The account tree's arity; absent in stores written before the tree became 4-ary (binary).
+const ACCOUNT_ARITY: &str = "account_arity";
+/// The arity of [`tribunal_stf::AccountTree`], the only one this version reads.
+const ARITY: u64 = 4;
 const HEAD: &str = "head";
 const NEXT_TX: &str = "next_tx";
 
@@ -103,6 +107,14 @@ pub enum StoreError {
         stored: StfConfig,
         /// Configuration asked for.
         given: StfConfig,
+    },
+    /// The store's tree nodes are of another account-tree layout: a store written before the
+    /// tree became 4-ary holds binary nodes. Nothing is read or changed; start a new store (the
+    /// node re-derives its state from L1) or keep using the version that wrote it.
+    #[error("store holds a {stored}-ary account tree; this version reads only the {ARITY}-ary one")]
+    TreeLayout {
+        /// The arity recorded in the store (2 when none is).
+        stored: u64,
     },
     /// A batch was committed out of order.
     #[error("cannot commit batch {got:?} on top of head {head:?}")]
@@ -275,7 +287,7 @@ fn write_accounts(
     state: &State,
     indices: &[AccountIndex],
 ) -> Result<(), StoreError> {
-    let empty = tribunal_stf::tree::empty_subtree_roots(state.config().account_depth);
+    let empty = tribunal_stf::tree::empty_subtree_roots::<4>(state.config().account_depth);
     for &index in indices {
         match state.account(index) {
             Some(account) => {
@@ -321,7 +333,8 @@ impl Store {
     ///
     /// # Errors
     /// [`StoreError::Open`] when the file cannot be opened, [`StoreError::ConfigMismatch`] when it
-    /// was created for another configuration.
+    /// was created for another configuration, [`StoreError::TreeLayout`] when it holds a binary
+    /// account tree.
     pub fn open(path: &Path, config: StfConfig) -> Result<Self, StoreError> {
         let open_err =
             |e: redb::Error| StoreError::Open { path: path.to_owned(), source: Box::new(e) };
@@ -389,6 +402,10 @@ impl Store {
         else {
             return Ok(None);
         };
+        let arity = get(ACCOUNT_ARITY)?.unwrap_or(2);
+        if arity != ARITY {
+            return Err(StoreError::TreeLayout { stored: arity });
+        }
         let depth = |d: u64| u8::try_from(d).map_err(|_| StoreError::Corrupt(format!("depth {d}")));
         Ok(Some(StfConfig {
             chain_id: ChainId(chain),
@@ -405,6 +422,7 @@ impl Store {
             meta.insert(CHAIN_ID, c.chain_id.0).map_err(StoreError::db)?;
             meta.insert(ACCOUNT_DEPTH, u64::from(c.account_depth)).map_err(StoreError::db)?;
             meta.insert(WITHDRAWAL_DEPTH, u64::from(c.withdrawal_depth)).map_err(StoreError::db)?;
+            meta.insert(ACCOUNT_ARITY, ARITY).map_err(StoreError::db)?;
             meta.insert(HEAD, genesis.head().0).map_err(StoreError::db)?;
             let mut accounts = tx.open_table(ACCOUNTS).map_err(StoreError::db)?;
             for (i, a) in genesis.accounts() {

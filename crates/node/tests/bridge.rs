@@ -14,7 +14,7 @@ use tribunal_primitives::{
     AccountIndex, Batch, BatchNumber, PrivateKey, Signed, Transfer, Tx, Wei, Withdraw,
     batch::decode_tx_exact, field::fr_to_be_bytes, queue::message_hash,
 };
-use tribunal_stf::{TxStatus, execute_batch, tree::SparseMerkleTree};
+use tribunal_stf::{TxStatus, execute_batch, tree::WithdrawalTree};
 
 const ETH: u128 = 10u128.pow(18);
 
@@ -87,7 +87,7 @@ async fn scenario(l1: &(impl L1Dev + 'static)) {
     };
     let out2 = execute_batch(&mut sys.state, &b2).unwrap();
     sys.post(&seq, &b2, 3).await.unwrap();
-    let wtree = SparseMerkleTree::from_leaves(
+    let wtree = WithdrawalTree::from_leaves(
         10,
         out2.withdrawals.iter().map(|w| (w.index, w.withdrawal.leaf())),
     )
@@ -307,7 +307,7 @@ fn a_withdrawal_to_an_address_that_refuses_eth_is_not_stuck() {
         let out2 = execute_batch(&mut sys.state, &b2).unwrap();
         sys.post(&sys.sequencer, &b2, 1).await.unwrap();
         sys.finalize_instant(&out2).await;
-        let wtree = SparseMerkleTree::from_leaves(
+        let wtree = WithdrawalTree::from_leaves(
             10,
             out2.withdrawals.iter().map(|w| (w.index, w.withdrawal.leaf())),
         )

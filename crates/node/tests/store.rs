@@ -141,6 +141,50 @@ fn refused_commits_write_nothing_and_config_is_checked() {
     assert_eq!(replay_matches(&reopened), BatchNumber(1));
 }
 
+/// A store written before the account tree became 4-ary (no arity recorded: binary nodes) is
+/// refused with a typed error instead of loading its nodes into the wrong tree, and is left as
+/// it was.
+#[test]
+fn a_store_of_the_binary_account_tree_is_refused_and_kept() {
+    const META: redb::TableDefinition<'_, &str, u64> = redb::TableDefinition::new("meta");
+    const NODES: redb::TableDefinition<'_, u64, [u8; 32]> = redb::TableDefinition::new("nodes");
+    const ACCOUNTS: redb::TableDefinition<'_, u32, [u8; 56]> =
+        redb::TableDefinition::new("accounts");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("node.redb");
+    let (genesis_state, _) = genesis();
+    drop(Store::create_with_genesis(&path, &genesis_state).unwrap());
+    // What the previous version wrote: the same meta, without the arity.
+    let db = redb::Database::create(&path).unwrap();
+    let w = db.begin_write().unwrap();
+    w.open_table(META).unwrap().remove("account_arity").unwrap();
+    w.commit().unwrap();
+    drop(db);
+    // Every table's rows (redb rewrites its own header on open, so the bytes are not compared).
+    let rows = || {
+        use redb::{ReadableDatabase, ReadableTable, ReadableTableMetadata};
+        let db = redb::Database::create(&path).unwrap();
+        let r = db.begin_read().unwrap();
+        let meta: Vec<(String, u64)> = r
+            .open_table(META)
+            .unwrap()
+            .iter()
+            .unwrap()
+            .map(|row| row.map(|(k, v)| (k.value().to_owned(), v.value())).unwrap())
+            .collect();
+        let nodes = r.open_table(NODES).unwrap().len().unwrap();
+        let accounts = r.open_table(ACCOUNTS).unwrap().len().unwrap();
+        (meta, nodes, accounts)
+    };
+    let before = rows();
+    assert!(matches!(Store::open(&path, config()), Err(StoreError::TreeLayout { stored: 2 })));
+    assert!(matches!(
+        Store::create_with_genesis(&path, &genesis_state),
+        Err(StoreError::TreeLayout { stored: 2 })
+    ));
+    assert_eq!(rows(), before, "the refused store keeps every row");
+}
+
 /// A rewind undoes the batches after its target in one write: their accounts (a new one
 /// included), tree nodes and rows are gone, the state is the target's again, their L1 messages
 /// are forgotten, and their sequencer transactions are pending again at the front of the

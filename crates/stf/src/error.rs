@@ -112,8 +112,11 @@ pub enum StfError {
         /// The state's last executed batch.
         head: BatchNumber,
     },
-    /// Tree depth outside `1..=max`.
-    #[error("tree depth {depth} is outside 1..={max}")]
+    /// Tree depth outside `1..=max`, or not whole levels: the 4-ary account tree takes two index
+    /// bits per level, so its depth must be even.
+    #[error(
+        "tree depth {depth} is outside 1..={max} or not whole levels (the account tree's is even)"
+    )]
     InvalidDepth {
         /// Requested depth.
         depth: u8,

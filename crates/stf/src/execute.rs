@@ -27,7 +27,7 @@ use tribunal_primitives::{
 use crate::{
     error::{StfError, StfResult, TxError},
     state::{Account, State},
-    tree::{SparseMerkleTree, versions::Versions},
+    tree::{WithdrawalTree, versions::Versions},
 };
 
 /// An account's leaf before and after a transaction, with the siblings that prove it.
@@ -39,7 +39,8 @@ pub struct AccountWitness {
     pub before: Option<Account>,
     /// The account after the transaction (equal to `before` when skipped).
     pub after: Option<Account>,
-    /// Siblings, leaf-first, `account_depth` elements.
+    /// Siblings, leaf level first, three per level of the 4-ary account tree
+    /// ([`crate::tree::sibling_count`]).
     pub siblings: Vec<Fr>,
 }
 
@@ -274,7 +275,7 @@ pub fn execute_batch(state: &mut State, batch: &Batch) -> StfResult<BatchOutput>
         .filter_map(message_hash)
         .fold(state.queue, |(acc, n), h| (acc.push(h), n + 1));
 
-    let wtree = SparseMerkleTree::from_leaves(
+    let wtree = WithdrawalTree::from_leaves(
         state.config.withdrawal_depth,
         withdrawals.iter().map(|w| (w.index, w.withdrawal.leaf())),
     )?;

@@ -26,5 +26,5 @@ pub use execute::{
     check_tx, execute_batch, execute_encoded_batch,
 };
 pub use state::{Account, State, StfConfig};
-pub use tree::SparseMerkleTree;
+pub use tree::{AccountTree, SparseMerkleTree, WithdrawalTree};
 pub use witness::{AccountProof, StateWitness};

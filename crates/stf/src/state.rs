@@ -7,7 +7,7 @@ use tribunal_primitives::{
 
 use crate::{
     error::{StfError, StfResult},
-    tree::SparseMerkleTree,
+    tree::AccountTree,
 };
 
 /// Parameters of the state transition function.
@@ -15,7 +15,8 @@ use crate::{
 pub struct StfConfig {
     /// L2 chain id, part of every signed message.
     pub chain_id: ChainId,
-    /// Depth of the account tree: up to `2^account_depth` accounts. 32 in production.
+    /// Depth of the 4-ary account tree in index bits (even): up to `2^account_depth` accounts,
+    /// `account_depth / 2` levels. 32 in production.
     pub account_depth: u8,
     /// Depth of each batch's withdrawal tree: up to `2^withdrawal_depth` withdrawals per batch.
     pub withdrawal_depth: u8,
@@ -44,13 +45,16 @@ impl StfConfig {
     /// Checks the chain id and depths.
     ///
     /// # Errors
-    /// [`StfError::ZeroChainId`] or [`StfError::InvalidDepth`].
+    /// [`StfError::ZeroChainId`], or [`StfError::InvalidDepth`] (the account depth must be even).
     pub const fn validate(&self) -> StfResult<()> {
         if self.chain_id.0 == 0 {
             return Err(StfError::ZeroChainId);
         }
         let max = crate::tree::MAX_DEPTH;
-        if self.account_depth == 0 || self.account_depth > max {
+        if self.account_depth == 0
+            || self.account_depth > max
+            || !self.account_depth.is_multiple_of(2)
+        {
             return Err(StfError::InvalidDepth { depth: self.account_depth, max });
         }
         if self.withdrawal_depth == 0 || self.withdrawal_depth > max {
@@ -86,7 +90,7 @@ pub struct State {
     /// L1 message queue accumulator after the messages consumed so far, and their count.
     pub(crate) queue: (QueueAcc, u64),
     pub(crate) accounts: HashMap<AccountIndex, Account>,
-    pub(crate) tree: SparseMerkleTree,
+    pub(crate) tree: AccountTree,
     pub(crate) journal: Option<Vec<(AccountIndex, Option<Account>)>>,
 }
 
@@ -98,7 +102,7 @@ impl State {
     pub fn new(config: StfConfig) -> StfResult<Self> {
         config.validate()?;
         Ok(Self {
-            tree: SparseMerkleTree::new(config.account_depth)?,
+            tree: AccountTree::new(config.account_depth)?,
             config,
             head: BatchNumber(0),
             queue: (QueueAcc::EMPTY, 0),
@@ -127,7 +131,7 @@ impl State {
         #[cfg(not(feature = "parallel"))]
         let leaves: Vec<(u64, Fr)> =
             accounts.iter().map(|(i, a)| (u64::from(i.0), a.leaf())).collect();
-        let tree = SparseMerkleTree::from_leaves(config.account_depth, leaves)?;
+        let tree = AccountTree::from_leaves(config.account_depth, leaves)?;
         Ok(Self { config, head, queue: (QueueAcc::EMPTY, 0), accounts, tree, journal: None })
     }
 
@@ -180,7 +184,7 @@ impl State {
     }
 
     /// The account tree.
-    pub const fn tree(&self) -> &SparseMerkleTree {
+    pub const fn tree(&self) -> &AccountTree {
         &self.tree
     }
 

@@ -7,11 +7,12 @@
 //! tree. Every path it holds is exact, so executing the batch on it yields the same roots as on
 //! the full state, provided the batch touches only proven accounts ([`StateWitness::covers`]).
 
-use tribunal_primitives::{AccountIndex, Batch, BatchNumber, Fr, StateRoot, poseidon::hash};
+use tribunal_primitives::{AccountIndex, Batch, BatchNumber, Fr, StateRoot};
 
 use crate::{
     error::{StfError, StfResult},
     state::{Account, State, StfConfig},
+    tree::sibling_count,
 };
 
 /// An account (or an empty leaf) with its Merkle siblings, leaf-first, against a state root.
@@ -21,7 +22,8 @@ pub struct AccountProof {
     pub index: AccountIndex,
     /// The account (`None`: empty leaf).
     pub account: Option<Account>,
-    /// `account_depth` siblings, leaf-first.
+    /// The account tree's siblings: leaf level first, three per level (16 levels for the
+    /// production depth of 32 bits; [`crate::tree::sibling_count`]).
     pub siblings: Vec<Fr>,
 }
 
@@ -88,34 +90,27 @@ impl State {
         let mut state = Self::new(config)?;
         state.head = head;
         let depth = config.account_depth;
+        let siblings = sibling_count::<4>(depth);
         for proof in &witness.accounts {
             let index = u64::from(proof.index.0);
             if index >> depth != 0 {
                 return Err(StfError::IndexOutOfRange { index, depth });
             }
-            if proof.siblings.len() != depth as usize {
+            if proof.siblings.len() != siblings {
                 return Err(StfError::WitnessMismatch { index: proof.index });
             }
             // Hash the path once, loading every node and sibling; a proof that does not end at
             // `root` refuses the whole witness.
-            let mut node = proof.leaf();
-            for (l, sibling) in proof.siblings.iter().enumerate() {
-                let (level, at) = (l as u8, index >> l);
-                state.tree.load_node(level, at, node);
-                state.tree.load_node(level, at ^ 1, *sibling);
-                node = if at & 1 == 0 { hash([node, *sibling]) } else { hash([*sibling, node]) };
-            }
-            if node != root.0 {
+            if state.tree.load_path(index, proof.leaf(), &proof.siblings) != root.0 {
                 return Err(StfError::WitnessMismatch { index: proof.index });
             }
-            state.tree.load_node(depth, 0, node);
             if let Some(account) = proof.account {
                 state.accounts.insert(proof.index, account);
             }
         }
         if witness.accounts.is_empty() {
             // An empty batch touches nothing; the root is still the claimed one.
-            state.tree.load_node(depth, 0, root.0);
+            state.tree.load_node(state.tree.levels() as u8, 0, root.0);
         }
         Ok(state)
     }

@@ -73,10 +73,10 @@ fn transfer_moves_value_and_witnesses_verify() {
     let r = w.recipient.as_ref().unwrap();
     let si = u64::from(s.index.0);
     let ri = u64::from(r.index.0);
-    assert_eq!(root_from_path(si, s.before.unwrap().leaf(), &s.siblings), parent.0);
-    let mid = root_from_path(si, s.after.unwrap().leaf(), &s.siblings);
-    assert_eq!(root_from_path(ri, r.before.unwrap().leaf(), &r.siblings), mid);
-    assert_eq!(root_from_path(ri, r.after.unwrap().leaf(), &r.siblings), out.post_root.0);
+    assert_eq!(root_from_path::<4>(si, s.before.unwrap().leaf(), &s.siblings), parent.0);
+    let mid = root_from_path::<4>(si, s.after.unwrap().leaf(), &s.siblings);
+    assert_eq!(root_from_path::<4>(ri, r.before.unwrap().leaf(), &r.siblings), mid);
+    assert_eq!(root_from_path::<4>(ri, r.after.unwrap().leaf(), &r.siblings), out.post_root.0);
 }
 
 #[test]
@@ -88,9 +88,9 @@ fn self_transfer_only_bumps_nonce() {
     assert_eq!((a.balance, a.nonce), (Wei(1_000), 1));
     let w = &out.receipts[0].witness;
     let (s, r) = (w.sender.as_ref().unwrap(), w.recipient.as_ref().unwrap());
-    let mid = root_from_path(2, s.after.unwrap().leaf(), &s.siblings);
-    assert_eq!(root_from_path(2, r.before.unwrap().leaf(), &r.siblings), mid);
-    assert_eq!(root_from_path(2, r.after.unwrap().leaf(), &r.siblings), out.post_root.0);
+    let mid = root_from_path::<4>(2, s.after.unwrap().leaf(), &s.siblings);
+    assert_eq!(root_from_path::<4>(2, r.before.unwrap().leaf(), &r.siblings), mid);
+    assert_eq!(root_from_path::<4>(2, r.after.unwrap().leaf(), &r.siblings), out.post_root.0);
 }
 
 #[test]
@@ -218,7 +218,7 @@ fn invalid_forced_transactions_are_skipped_and_recorded() {
     assert_eq!(state.account(a.index).unwrap().nonce, 1);
     // The skipped transaction's witness still proves the sender against the parent root.
     let s = out.receipts[0].witness.sender.as_ref().unwrap();
-    assert_eq!(root_from_path(0, s.before.unwrap().leaf(), &s.siblings), parent.0);
+    assert_eq!(root_from_path::<4>(0, s.before.unwrap().leaf(), &s.siblings), parent.0);
 }
 
 #[test]
@@ -275,7 +275,7 @@ fn withdrawals_fill_the_withdrawal_tree_in_order() {
     assert_eq!(out.receipts[3].witness.withdrawal_index, Some(3));
     let leaves: Vec<(u64, Fr)> =
         out.withdrawals.iter().map(|w| (w.index, w.withdrawal.leaf())).collect();
-    let tree = tribunal_stf::SparseMerkleTree::from_leaves(2, leaves).unwrap();
+    let tree = tribunal_stf::WithdrawalTree::from_leaves(2, leaves).unwrap();
     assert_eq!(out.withdrawal_root.0, tree.root());
     assert_eq!(state.account(users[0].index).unwrap().balance, Wei(960));
 

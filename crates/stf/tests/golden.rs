@@ -1,4 +1,4 @@
-//! Golden vectors for the account tree, account leaves and signed transactions, computed from
+//! Golden vectors for the 4-ary account tree, the binary withdrawal tree, account leaves and signed transactions, computed from
 //! scratch in JavaScript with poseidon-lite and `@zk-kit/eddsa-poseidon`
 //! (`testing/vectors/tree.json`).
 
@@ -7,7 +7,7 @@ use tribunal_primitives::{
     AccountIndex, Address, BatchNumber, ChainId, PrivateKey, Signed, Transfer, Wei, Withdraw,
     field::{fr_to_decimal, parse_fr},
 };
-use tribunal_stf::{Account, SparseMerkleTree, State, StfConfig};
+use tribunal_stf::{Account, AccountTree, State, StfConfig, WithdrawalTree};
 
 fn vectors() -> Value {
     let path = format!("{}/../../testing/vectors/tree.json", env!("CARGO_MANIFEST_DIR"));
@@ -31,7 +31,16 @@ fn trees_match_a_from_scratch_implementation() {
         let expected_siblings: Vec<String> =
             tree["siblings"].as_array().unwrap().iter().map(|v| s(v).to_owned()).collect();
 
-        let built = if let Some(accounts) = tree["accounts"].as_array() {
+        let arity = tree["arity"].as_u64().unwrap();
+        let leaves = || {
+            tree["leaves"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|l| (s(&l["index"]).parse().unwrap(), parse_fr(s(&l["leaf"])).unwrap()))
+        };
+        let (root, siblings) = if let Some(accounts) = tree["accounts"].as_array() {
+            assert_eq!(arity, 4, "{label}: the account tree is 4-ary");
             let accounts: Vec<(AccountIndex, Account)> = accounts
                 .iter()
                 .map(|a| {
@@ -47,17 +56,18 @@ fn trees_match_a_from_scratch_implementation() {
                 })
                 .collect();
             let config = StfConfig::new(ChainId(901)).with_depths(depth, 10);
-            State::from_accounts(config, BatchNumber(0), accounts).unwrap().tree().clone()
+            let state = State::from_accounts(config, BatchNumber(0), accounts).unwrap();
+            (state.root().0, state.tree().siblings(siblings_of))
+        } else if arity == 4 {
+            let built = AccountTree::from_leaves(depth, leaves()).unwrap();
+            (built.root(), built.siblings(siblings_of))
         } else {
-            let leaves = tree["leaves"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|l| (s(&l["index"]).parse().unwrap(), parse_fr(s(&l["leaf"])).unwrap()));
-            SparseMerkleTree::from_leaves(depth, leaves).unwrap()
+            assert_eq!(arity, 2, "{label}");
+            let built = WithdrawalTree::from_leaves(depth, leaves()).unwrap();
+            (built.root(), built.siblings(siblings_of))
         };
-        assert_eq!(fr_to_decimal(&built.root()), s(&tree["root"]), "{label} root");
-        let siblings: Vec<String> = built.siblings(siblings_of).iter().map(fr_to_decimal).collect();
+        assert_eq!(fr_to_decimal(&root), s(&tree["root"]), "{label} root");
+        let siblings: Vec<String> = siblings.iter().map(fr_to_decimal).collect();
         assert_eq!(siblings, expected_siblings, "{label} siblings");
     }
 }

@@ -158,13 +158,13 @@ proptest! {
             let mut cur = prev;
             if let Some(s) = &w.sender {
                 let i = u64::from(s.index.0);
-                prop_assert_eq!(root_from_path(i, s.before.map_or(Fr::from(0u64), |a| a.leaf()), &s.siblings), cur);
-                cur = root_from_path(i, s.after.map_or(Fr::from(0u64), |a| a.leaf()), &s.siblings);
+                prop_assert_eq!(root_from_path::<4>(i, s.before.map_or(Fr::from(0u64), |a| a.leaf()), &s.siblings), cur);
+                cur = root_from_path::<4>(i, s.after.map_or(Fr::from(0u64), |a| a.leaf()), &s.siblings);
             }
             if let Some(rc) = &w.recipient {
                 let i = u64::from(rc.index.0);
-                prop_assert_eq!(root_from_path(i, rc.before.map_or(Fr::from(0u64), |a| a.leaf()), &rc.siblings), cur);
-                cur = root_from_path(i, rc.after.map_or(Fr::from(0u64), |a| a.leaf()), &rc.siblings);
+                prop_assert_eq!(root_from_path::<4>(i, rc.before.map_or(Fr::from(0u64), |a| a.leaf()), &rc.siblings), cur);
+                cur = root_from_path::<4>(i, rc.after.map_or(Fr::from(0u64), |a| a.leaf()), &rc.siblings);
             }
             prop_assert_eq!(cur, r.post_root.0);
             prev = cur;

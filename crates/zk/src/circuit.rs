@@ -25,7 +25,7 @@ use tribunal_primitives::{
     batch::BATCH_VERSION,
     tx::{TRANSFER_DOMAIN, TxKind, WITHDRAW_DOMAIN, address_to_fr},
 };
-use tribunal_stf::tree::empty_subtree_roots;
+use tribunal_stf::tree::{empty_subtree_roots, sibling_count};
 
 use crate::{
     config::CircuitConfig,
@@ -140,7 +140,9 @@ fn siblings(
     u: Option<&UpdateWitness>,
     depth: usize,
 ) -> Result<Vec<Num>, SynthesisError> {
-    (0..depth).map(|l| Num::witness(cs, u.map(|u| u.siblings[l]))).collect()
+    (0..sibling_count::<4>(depth as u8))
+        .map(|l| Num::witness(cs, u.map(|u| u.siblings[l])))
+        .collect()
 }
 
 /// The kind flags of one slot.
@@ -589,7 +591,7 @@ impl ConstraintSynthesizer<Fr> for BatchCircuit {
         // Withdrawal tree: leaves at slot positions, empty subtrees above the batch. A level of
         // odd length pairs its last node with the empty subtree of its height (a constant), as
         // zero leaves past the last slot would.
-        let zeros = empty_subtree_roots(cfg.withdrawal_depth);
+        let zeros = empty_subtree_roots::<2>(cfg.withdrawal_depth);
         let mut level = withdrawal_leaves;
         let mut height = 0usize;
         while level.len() > 1 {

@@ -4,7 +4,7 @@ use tribunal_stf::StfConfig;
 
 /// Bumped whenever the circuit's constraints change, so cached keys of an older circuit are
 /// never reused.
-pub const CIRCUIT_VERSION: u32 = 7;
+pub const CIRCUIT_VERSION: u32 = 8;
 
 /// The most slots a circuit has: the protocol's most transactions per batch
 /// ([`tribunal_primitives::batch::MAX_BATCH_TXS`]). A larger circuit would prove records of a blob
@@ -14,21 +14,23 @@ pub const MAX_BATCH_SIZE: usize = tribunal_primitives::batch::MAX_BATCH_TXS;
 /// The parameters a circuit (and so its keys) is built for.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub struct CircuitConfig {
-    /// Depth of the account tree; the STF's `account_depth` (32 in production).
+    /// Depth of the 4-ary account tree in index bits, even; the STF's `account_depth` (32 in
+    /// production: 16 levels).
     pub account_depth: u8,
     /// Depth of each batch's withdrawal tree; the STF's `withdrawal_depth` (10 in production).
     pub withdrawal_depth: u8,
     /// Transaction slots per proof. Batches with fewer transactions are padded. Any size up to
     /// [`MAX_BATCH_SIZE`]: the best fill Groth16's evaluation domain (a power of two above the
-    /// constraint count), such as 8, 20 and 32 at depth 32.
+    /// constraint count), such as 11 (2^19) and 28 (2^20) at depth 32.
     pub batch_size: usize,
 }
 
 /// A circuit configuration that cannot be built.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ConfigError {
-    /// A depth outside `1..=32`.
-    #[error("tree depth {0} is outside 1..=32")]
+    /// A depth outside `1..=32`, or an odd account depth (the 4-ary account tree takes two
+    /// index bits per level).
+    #[error("tree depth {0} is outside 1..=32, or odd for the 4-ary account tree")]
     Depth(u8),
     /// The batch size is zero, above `MAX_BATCH_SIZE`, or above the withdrawal tree's leaves (a
     /// withdrawal's leaf is its transaction's position).
@@ -63,6 +65,9 @@ impl CircuitConfig {
             if depth == 0 || depth > 32 {
                 return Err(ConfigError::Depth(depth));
             }
+        }
+        if !self.account_depth.is_multiple_of(2) {
+            return Err(ConfigError::Depth(self.account_depth));
         }
         let withdrawal_leaves = 1u64 << self.withdrawal_depth;
         let size = self.batch_size;
@@ -99,6 +104,7 @@ mod tests {
         assert!(bad(|c| c.batch_size = 0));
         assert!(bad(|c| c.batch_size = 64));
         assert!(bad(|c| c.account_depth = 33));
+        assert!(bad(|c| c.account_depth = 31));
         assert!(bad(|c| {
             c.withdrawal_depth = 3;
             c.batch_size = 16;

@@ -126,8 +126,8 @@ impl R1csShape {
 }
 
 /// Builds the R1CS matrices [`prove`] needs for `keys`' circuit, if no proof built them yet,
-/// and keeps them with `keys` (and its clones) for as long as they live: 1.7, 3.6 and 5.6 s for
-/// 8, 20 and 32 slots at depth 32 (BENCHMARKS.md, with their memory).
+/// and keeps them with `keys` (and its clones) for as long as they live: a few seconds, and
+/// 0.3 – 1.5 GiB, for 8 to 32 slots at depth 32 (BENCHMARKS.md).
 ///
 /// # Errors
 /// [`ProveError::Prover`] when the circuit cannot be synthesized (an invalid configuration), or

@@ -8,7 +8,7 @@ use alloy_eips::eip4844::{Blob, env_settings::EnvKzgSettings, kzg_to_versioned_h
 use alloy_primitives::{Address, B256, keccak256};
 use ark_ff::AdditiveGroup;
 use tribunal_primitives::{AccountIndex, Batch, Claim, Fr, Tx, TxKind};
-use tribunal_stf::{Account, AccountWitness, BatchOutput};
+use tribunal_stf::{Account, AccountWitness, BatchOutput, tree::sibling_count};
 
 use crate::{
     config::CircuitConfig,
@@ -44,7 +44,7 @@ pub struct UpdateWitness {
     pub enabled: bool,
     /// The account before, `None` for an empty leaf.
     pub before: Option<Account>,
-    /// Siblings, leaf-first.
+    /// Siblings of the 4-ary account tree, leaf level first, three per level.
     pub siblings: Vec<Fr>,
 }
 
@@ -110,7 +110,11 @@ fn update(w: &AccountWitness) -> UpdateWitness {
 }
 
 fn disabled(depth: u8) -> UpdateWitness {
-    UpdateWitness { enabled: false, before: None, siblings: vec![Fr::ZERO; depth as usize] }
+    UpdateWitness {
+        enabled: false,
+        before: None,
+        siblings: vec![Fr::ZERO; sibling_count::<4>(depth)],
+    }
 }
 
 impl SlotWitness {
@@ -187,7 +191,7 @@ impl BatchWitness {
             slot.sender = w.sender.as_ref().map_or(disabled(config.account_depth), update);
             slot.recipient = w.recipient.as_ref().map_or(disabled(config.account_depth), update);
             for u in [&slot.sender, &slot.recipient] {
-                if u.siblings.len() != config.account_depth as usize {
+                if u.siblings.len() != sibling_count::<4>(config.account_depth) {
                     return Err(WitnessError::Depths);
                 }
             }

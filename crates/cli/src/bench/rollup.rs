@@ -1,7 +1,7 @@
 //! `tribunal bench rollup`: the whole rollup's figures (issue 8, BENCHMARKS.md), each beside a
 //! baseline measured in the same run.
 //!
-//! 1. A devnet run at real sizes (circuits of 8, 20 and 32 slots, 16 transfers per batch, the last batch slow):
+//! 1. A devnet run at real sizes (circuits of 11, 20 and 32 slots, 16 transfers per batch, the last batch slow):
 //!    time to finality, L1 gas by leg, proving rate, blob bytes. The first instant batch is then
 //!    re-proven and re-attested, and its proof and signature sent to the bare verifiers.
 //! 2. The sequencer alone (accepting into the redb mempool, then sealing) against native

@@ -29,8 +29,8 @@ pub struct ZkBenchArgs {
     /// Account tree depth.
     #[arg(long, default_value_t = 32)]
     pub depth: u8,
-    /// Transaction slots per proof: any size up to the protocol's 32 (the devnet's are 8, 20
-    /// and 32, each filling its Groth16 evaluation domain).
+    /// Transaction slots per proof: any size up to the protocol's 32 (the devnet's are 11, 20
+    /// and 32).
     #[arg(long, default_value_t = 16)]
     pub batch_size: usize,
     /// Where keys are cached (default: `$TRIBUNAL_ZK_KEYS` or the user cache directory).

@@ -1,12 +1,19 @@
-//! A sparse Merkle tree over Poseidon, with a fixed depth and zero-valued empty leaves.
+//! Sparse Merkle trees over Poseidon, with a fixed depth and zero-valued empty leaves.
 //!
-//! Level 0 holds the leaves, level `depth` the root. Node `i` at level `l + 1` is
-//! `Poseidon(node(l, 2i), node(l, 2i + 1))` (circomlib `Poseidon(2)`). An empty leaf is `0`, and
-//! an empty subtree at level `l` is `zeros[l] = Poseidon(zeros[l-1], zeros[l-1])`. Only nodes that
-//! differ from their empty value are stored, so memory is proportional to the occupied leaves.
+//! A tree has arity `A` (4 for the account tree, 2 for a batch's withdrawal tree) and a depth in
+//! index bits, a multiple of `log2(A)`: the account tree's 32 bits are 16 levels of 4. Level 0
+//! holds the leaves, level `depth / log2(A)` the root. Node `i` at level `l + 1` is
+//! `Poseidon(node(l, A·i), …, node(l, A·i + A − 1))` (circomlib `Poseidon(A)`). An empty leaf is
+//! `0`, and an empty subtree at level `l` is `zeros[l] = Poseidon(zeros[l-1], …, zeros[l-1])`.
+//! Only nodes that differ from their empty value are stored, so memory is proportional to the
+//! occupied leaves.
+//!
+//! A leaf's siblings are listed leaf level first; at each level, the `A − 1` other children of
+//! its parent in increasing position (the order of `@zk-kit/imt` proofs). For `A = 2` this is one
+//! sibling per level.
 //!
 //! Updates touch only the changed leaves' ancestors, reusing every stored sibling: a single leaf
-//! update costs `depth` hashes, and two leaves updated together share their common ancestors.
+//! update costs one hash per level, and leaves updated together share their common ancestors.
 
 use hashbrown::HashMap;
 use tribunal_primitives::{Fr, poseidon::hash};
@@ -15,50 +22,88 @@ use crate::error::StfError;
 
 pub(crate) mod versions;
 
-/// The largest supported depth (leaf indices are `u32`).
+/// The largest supported depth, in index bits (leaf indices are `u32`).
 pub const MAX_DEPTH: u8 = 32;
 
-/// A sparse Merkle tree of fixed depth.
+/// The account tree: 4-ary, so a 32-bit index is 16 levels of `Poseidon(4)` (docs/stf.md).
+pub type AccountTree = SparseMerkleTree<4>;
+
+/// A batch's withdrawal tree: binary, `Poseidon(2)` per node, as `Inbox.claimWithdrawal` folds it.
+pub type WithdrawalTree = SparseMerkleTree<2>;
+
+/// A sparse Merkle tree of arity `A` (2 or 4) and fixed depth.
 #[derive(Clone, Debug)]
-pub struct SparseMerkleTree {
+pub struct SparseMerkleTree<const A: usize> {
+    /// Index bits.
     depth: u8,
     zeros: Vec<Fr>,
     /// `nodes[l]` maps an index at level `l` to its value, for non-empty nodes only.
     nodes: Vec<HashMap<u64, Fr>>,
 }
 
-/// The value of an empty subtree at each level `0..=depth` (`zeros[0] = 0`).
-pub fn empty_subtree_roots(depth: u8) -> Vec<Fr> {
-    let mut zeros = Vec::with_capacity(depth as usize + 1);
+/// Index bits per level of an arity-`A` tree.
+const fn bits<const A: usize>() -> u32 {
+    assert!(A == 2 || A == 4, "trees are binary or 4-ary");
+    A.trailing_zeros()
+}
+
+/// Number of levels of an arity-`A` tree over `depth` index bits.
+pub const fn levels<const A: usize>(depth: u8) -> usize {
+    depth as usize / bits::<A>() as usize
+}
+
+/// Number of siblings in a path of an arity-`A` tree over `depth` index bits: `A − 1` per level.
+pub const fn sibling_count<const A: usize>(depth: u8) -> usize {
+    levels::<A>(depth) * (A - 1)
+}
+
+/// The value of an empty subtree at each level `0..=levels` of an arity-`A` tree over `depth`
+/// index bits (`zeros[0] = 0`).
+pub fn empty_subtree_roots<const A: usize>(depth: u8) -> Vec<Fr> {
+    let mut zeros = Vec::with_capacity(levels::<A>(depth) + 1);
     zeros.push(Fr::from(0u64));
-    for l in 0..depth as usize {
-        zeros.push(hash([zeros[l], zeros[l]]));
+    for l in 0..levels::<A>(depth) {
+        zeros.push(hash([zeros[l]; A]));
     }
     zeros
 }
 
-/// Folds a leaf and its siblings (leaf-first) into the root they imply.
-pub fn root_from_path(index: u64, leaf: Fr, siblings: &[Fr]) -> Fr {
+/// The children of the node above `index`'s path at `level`: `node` at the path's position,
+/// `siblings` (`A − 1`, increasing position) at the others.
+fn children<const A: usize>(index: u64, level: usize, node: Fr, siblings: &[Fr]) -> [Fr; A] {
+    let digit = ((index >> (level as u32 * bits::<A>())) as usize) & (A - 1);
+    let mut others = siblings.iter().copied();
+    std::array::from_fn(|j| if j == digit { node } else { others.next().unwrap_or_default() })
+}
+
+/// Folds a leaf and its siblings (leaf level first, `A − 1` per level) into the root they imply.
+///
+/// A trailing partial level is ignored; callers check the length against [`sibling_count`].
+pub fn root_from_path<const A: usize>(index: u64, leaf: Fr, siblings: &[Fr]) -> Fr {
     let mut acc = leaf;
-    for (l, sib) in siblings.iter().enumerate() {
-        acc = if (index >> l) & 1 == 0 { hash([acc, *sib]) } else { hash([*sib, acc]) };
+    for (l, sibs) in siblings.chunks_exact(A - 1).enumerate() {
+        acc = hash(children::<A>(index, l, acc, sibs));
     }
     acc
 }
 
-impl SparseMerkleTree {
-    /// An empty tree of `depth` levels (`2^depth` leaves).
+impl<const A: usize> SparseMerkleTree<A> {
+    /// Index bits per level.
+    const BITS: u32 = bits::<A>();
+
+    /// An empty tree over `depth` index bits (`2^depth` leaves).
     ///
     /// # Errors
-    /// [`StfError::InvalidDepth`] unless `1 <= depth <= 32`.
+    /// [`StfError::InvalidDepth`] unless `1 <= depth <= 32` and `depth` is a multiple of
+    /// `log2(A)` (even, for the 4-ary account tree).
     pub fn new(depth: u8) -> Result<Self, StfError> {
-        if depth == 0 || depth > MAX_DEPTH {
+        if depth == 0 || depth > MAX_DEPTH || !u32::from(depth).is_multiple_of(Self::BITS) {
             return Err(StfError::InvalidDepth { depth, max: MAX_DEPTH });
         }
         Ok(Self {
             depth,
-            zeros: empty_subtree_roots(depth),
-            nodes: (0..=depth).map(|_| HashMap::new()).collect(),
+            zeros: empty_subtree_roots::<A>(depth),
+            nodes: (0..=levels::<A>(depth)).map(|_| HashMap::new()).collect(),
         })
     }
 
@@ -79,14 +124,15 @@ impl SparseMerkleTree {
         }
         level.sort_unstable_by_key(|&(i, _)| i);
         level.dedup_by_key(|&mut (i, _)| i);
-        for l in 0..depth {
-            let zero = tree.zeros[l as usize];
-            tree.nodes[l as usize].extend(level.iter().copied().filter(|&(_, v)| v != zero));
-            let mut parents: Vec<u64> = level.iter().map(|&(i, _)| i >> 1).collect();
+        for l in 0..tree.levels() {
+            let zero = tree.zeros[l];
+            tree.nodes[l].extend(level.iter().copied().filter(|&(_, v)| v != zero));
+            let mut parents: Vec<u64> = level.iter().map(|&(i, _)| i >> Self::BITS).collect();
             parents.dedup();
-            let map = &tree.nodes[l as usize];
+            let map = &tree.nodes[l];
             let node = |i: u64| map.get(&i).copied().unwrap_or(zero);
-            let parent = |p: u64| (p, hash([node(2 * p), node(2 * p + 1)]));
+            let parent =
+                |p: u64| (p, hash::<A>(std::array::from_fn(|j| node(A as u64 * p + j as u64))));
             #[cfg(feature = "parallel")]
             let next = {
                 use rayon::prelude::*;
@@ -96,14 +142,20 @@ impl SparseMerkleTree {
             let next = parents.iter().map(|&p| parent(p)).collect();
             level = next;
         }
-        let zero = tree.zeros[depth as usize];
-        tree.nodes[depth as usize].extend(level.into_iter().filter(|&(_, v)| v != zero));
+        let top = tree.levels();
+        let zero = tree.zeros[top];
+        tree.nodes[top].extend(level.into_iter().filter(|&(_, v)| v != zero));
         Ok(tree)
     }
 
-    /// Number of levels below the root.
+    /// Number of index bits: the tree holds `2^depth` leaves.
     pub const fn depth(&self) -> u8 {
         self.depth
+    }
+
+    /// Number of levels below the root: `depth / log2(A)`.
+    pub const fn levels(&self) -> usize {
+        levels::<A>(self.depth)
     }
 
     /// Number of leaves, `2^depth`.
@@ -113,7 +165,7 @@ impl SparseMerkleTree {
 
     /// The root.
     pub fn root(&self) -> Fr {
-        self.node(self.depth, 0)
+        self.node(self.levels() as u8, 0)
     }
 
     /// The node at `level` (0 = leaves) and `index`.
@@ -126,9 +178,10 @@ impl SparseMerkleTree {
         self.node(0, index)
     }
 
-    /// The siblings of leaf `index`, leaf-first (`depth` elements).
+    /// The siblings of leaf `index`: leaf level first, `A − 1` per level in increasing position
+    /// ([`sibling_count`] elements).
     pub fn siblings(&self, index: u64) -> Vec<Fr> {
-        (0..self.depth).map(|l| self.node(l, (index >> l) ^ 1)).collect()
+        sibling_positions::<A>(index, self.levels()).map(|(l, i)| self.node(l, i)).collect()
     }
 
     /// Checks `index < 2^depth`.
@@ -163,14 +216,14 @@ impl SparseMerkleTree {
             self.set_node(0, i, v);
             dirty.push(i);
         }
-        for l in 0..self.depth {
+        for l in 0..self.levels() as u8 {
             for d in &mut dirty {
-                *d >>= 1;
+                *d >>= Self::BITS;
             }
             dirty.sort_unstable();
             dirty.dedup();
             for &p in &dirty {
-                let v = hash([self.node(l, 2 * p), self.node(l, 2 * p + 1)]);
+                let v = hash::<A>(std::array::from_fn(|j| self.node(l, A as u64 * p + j as u64)));
                 self.set_node(l + 1, p, v);
             }
         }
@@ -187,20 +240,49 @@ impl SparseMerkleTree {
     /// The nodes on the path from leaf `index` to the root, as `(level, index, value)`, empty ones
     /// included: after an update, writing these to storage persists it.
     pub fn path_nodes(&self, index: u64) -> impl Iterator<Item = (u8, u64, Fr)> + '_ {
-        (0..=self.depth).map(move |l| (l, index >> l, self.node(l, index >> l)))
+        (0..=self.levels() as u8).map(move |l| {
+            let at = index >> (u32::from(l) * Self::BITS);
+            (l, at, self.node(l, at))
+        })
     }
 
-    /// Loads a node read back from storage. Empty values are ignored.
+    /// Loads a node read back from storage. Empty values and levels above the root are ignored.
     pub fn load_node(&mut self, level: u8, index: u64, value: Fr) {
-        if level <= self.depth && value != self.zeros[level as usize] {
+        if (level as usize) <= self.levels() && value != self.zeros[level as usize] {
             self.nodes[level as usize].insert(index, value);
         }
+    }
+
+    /// Loads the path of leaf `index` holding `leaf`, opened by `siblings`: every node on it and
+    /// every sibling. Returns the root the path implies; the caller compares it with the root it
+    /// trusts. `siblings` must hold [`sibling_count`] elements (checked by callers).
+    pub(crate) fn load_path(&mut self, index: u64, leaf: Fr, siblings: &[Fr]) -> Fr {
+        let mut node = leaf;
+        let mut positions = sibling_positions::<A>(index, self.levels());
+        for (l, sibs) in siblings.chunks_exact(A - 1).enumerate() {
+            self.load_node(l as u8, index >> (l as u32 * Self::BITS), node);
+            for (&s, (level, at)) in sibs.iter().zip(positions.by_ref()) {
+                self.load_node(level, at, s);
+            }
+            node = hash(children::<A>(index, l, node, sibs));
+        }
+        self.load_node(self.levels() as u8, 0, node);
+        node
     }
 
     /// Number of stored (non-empty) nodes.
     pub fn stored_node_count(&self) -> usize {
         self.nodes.iter().map(HashMap::len).sum()
     }
+}
+
+/// The `(level, index)` of each sibling of leaf `index`, in path order.
+fn sibling_positions<const A: usize>(index: u64, levels: usize) -> impl Iterator<Item = (u8, u64)> {
+    (0..levels as u8).flat_map(move |l| {
+        let at = index >> (u32::from(l) * bits::<A>());
+        let first = at & !(A as u64 - 1);
+        (first..first + A as u64).filter(move |&i| i != at).map(move |i| (l, i))
+    })
 }
 
 #[cfg(test)]
@@ -210,44 +292,82 @@ mod tests {
 
     #[test]
     fn empty_roots_golden() {
-        let zeros = empty_subtree_roots(32);
-        // Poseidon(0, 0) as printed by circomlibjs.
+        // Poseidon(0, 0) and Poseidon(0, 0, 0, 0) as printed by circomlibjs.
+        let zeros = empty_subtree_roots::<2>(32);
         assert_eq!(
             fr_to_decimal(&zeros[1]),
             "14744269619966411208579211824598458697587494354926760081771325075741142829156"
         );
-        assert_eq!(SparseMerkleTree::new(32).unwrap().root(), zeros[32]);
+        assert_eq!(WithdrawalTree::new(32).unwrap().root(), zeros[32]);
+        let zeros = empty_subtree_roots::<4>(32);
+        assert_eq!(zeros.len(), 17);
+        assert_eq!(
+            fr_to_decimal(&zeros[1]),
+            "2351654555892372227640888372176282444150254868378439619268573230312091195718"
+        );
+        assert_eq!(AccountTree::new(32).unwrap().root(), zeros[16]);
     }
 
-    #[test]
-    fn update_matches_bulk_build_and_paths_verify() {
+    fn update_matches_bulk_build_and_paths_verify<const A: usize>() {
         let leaves: Vec<(u64, Fr)> =
             (0..40u64).map(|i| (i * i * 7 % 256, Fr::from(i + 1))).collect();
-        let bulk = SparseMerkleTree::from_leaves(8, leaves.clone()).unwrap();
-        let mut inc = SparseMerkleTree::new(8).unwrap();
+        let mut inc = SparseMerkleTree::<A>::new(8).unwrap();
         for (i, v) in &leaves {
             inc.update(&[(*i, *v)]);
         }
         // from_leaves keeps the first of a duplicate index, update the last: compare on unique ones.
-        let mut pair = SparseMerkleTree::new(8).unwrap();
+        let mut pair = SparseMerkleTree::<A>::new(8).unwrap();
         pair.update(&leaves);
         assert_eq!(inc.root(), pair.root());
         let uniq: std::collections::BTreeMap<u64, Fr> = leaves.iter().copied().collect();
-        let bulk2 = SparseMerkleTree::from_leaves(8, uniq.clone()).unwrap();
-        assert_eq!(bulk2.root(), inc.root());
-        let _ = bulk;
+        let bulk = SparseMerkleTree::<A>::from_leaves(8, uniq.clone()).unwrap();
+        assert_eq!(bulk.root(), inc.root());
         for (&i, &v) in &uniq {
-            assert_eq!(root_from_path(i, v, &inc.siblings(i)), inc.root());
+            let siblings = inc.siblings(i);
+            assert_eq!(siblings.len(), sibling_count::<A>(8));
+            assert_eq!(root_from_path::<A>(i, v, &siblings), inc.root());
+            // A partial tree loaded from the path alone has the same root and path.
+            let mut partial = SparseMerkleTree::<A>::new(8).unwrap();
+            assert_eq!(partial.load_path(i, v, &siblings), inc.root());
+            assert_eq!(partial.root(), inc.root());
+            assert_eq!(partial.siblings(i), siblings);
+            assert_eq!(
+                partial.path_nodes(i).collect::<Vec<_>>(),
+                inc.path_nodes(i).collect::<Vec<_>>()
+            );
         }
     }
 
     #[test]
+    fn update_matches_bulk_build_and_paths_verify_binary() {
+        update_matches_bulk_build_and_paths_verify::<2>();
+    }
+
+    #[test]
+    fn update_matches_bulk_build_and_paths_verify_4ary() {
+        update_matches_bulk_build_and_paths_verify::<4>();
+    }
+
+    #[test]
+    fn a_4ary_path_lists_the_other_three_children_in_order() {
+        // Leaf 6 = digits (2, 1): at level 0 the siblings are leaves 4, 5, 7; at level 1 nodes
+        // 0, 2, 3 of level 1.
+        let leaves: Vec<(u64, Fr)> = (0..16u64).map(|i| (i, Fr::from(100 + i))).collect();
+        let t = AccountTree::from_leaves(4, leaves).unwrap();
+        let expected = [(0, 4), (0, 5), (0, 7), (1, 0), (1, 2), (1, 3)].map(|(l, i)| t.node(l, i));
+        assert_eq!(t.siblings(6), expected);
+        let level1: [Fr; 4] = std::array::from_fn(|j| {
+            hash::<4>(std::array::from_fn(|k| Fr::from(100 + 4 * j as u64 + k as u64)))
+        });
+        assert_eq!(t.root(), hash(level1));
+    }
+
+    #[test]
     fn golden_roots() {
-        // Depth-4 tree with leaves 1 at index 0 and 2 at index 5; fixed so any change to hashing,
-        // ordering or the empty value shows up.
-        let t =
-            SparseMerkleTree::from_leaves(4, [(0, Fr::from(1u64)), (5, Fr::from(2u64))]).unwrap();
-        let expected = root_from_path(5, Fr::from(2u64), &t.siblings(5));
+        // Depth-4 binary tree with leaves 1 at index 0 and 2 at index 5; fixed so any change to
+        // hashing, ordering or the empty value shows up.
+        let t = WithdrawalTree::from_leaves(4, [(0, Fr::from(1u64)), (5, Fr::from(2u64))]).unwrap();
+        let expected = root_from_path::<2>(5, Fr::from(2u64), &t.siblings(5));
         assert_eq!(t.root(), expected);
         assert_eq!(t.root(), parse_fr(GOLDEN_DEPTH4).unwrap(), "got {}", fr_to_decimal(&t.root()));
     }
@@ -258,9 +378,11 @@ mod tests {
 
     #[test]
     fn bad_depth_and_index() {
-        assert!(SparseMerkleTree::new(0).is_err());
-        assert!(SparseMerkleTree::new(33).is_err());
-        let t = SparseMerkleTree::new(4).unwrap();
+        assert!(WithdrawalTree::new(0).is_err());
+        assert!(WithdrawalTree::new(33).is_err());
+        assert!(AccountTree::new(31).is_err(), "a 4-ary tree needs an even depth");
+        assert!(AccountTree::new(32).is_ok());
+        let t = AccountTree::new(4).unwrap();
         assert!(t.check_index(16).is_err());
         assert!(t.check_index(15).is_ok());
     }

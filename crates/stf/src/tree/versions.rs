@@ -3,7 +3,7 @@
 //! A batch writes leaves at times `t = 0, 1, …` (one time per transaction). The tree after each
 //! `t` is needed for the intermediate roots and witnesses, but hashing one path per transaction in
 //! order leaves the second core idle. Instead, levels are processed bottom-up: every node that
-//! transaction `t` dirties at level `l + 1` is `Poseidon(left, right)` of its children's latest
+//! transaction `t` dirties at level `l + 1` is the `Poseidon` of its children's latest
 //! versions at time `≤ t`, and those only depend on level `l`, so each level is hashed in
 //! parallel. The number of hashes is the same as sequential updates: each transaction hashes the
 //! union of its leaves' paths once.
@@ -11,12 +11,12 @@
 use hashbrown::HashMap;
 use tribunal_primitives::{Fr, poseidon::hash};
 
-use super::SparseMerkleTree;
+use super::{AccountTree, sibling_positions};
 
 /// Every version, per level and position, of the nodes a batch changed.
 #[derive(Debug)]
 pub(crate) struct Versions<'a> {
-    base: &'a SparseMerkleTree,
+    base: &'a AccountTree,
     /// `levels[l][pos]` = `(t, value)` in increasing `t`.
     levels: Vec<HashMap<u64, Vec<(u32, Fr)>>>,
 }
@@ -25,9 +25,9 @@ impl<'a> Versions<'a> {
     /// Hashes `writes[t]`, the leaf writes of transaction `t`, on top of `base`.
     ///
     /// Within one transaction a repeated index keeps the last value.
-    pub(crate) fn compute(base: &'a SparseMerkleTree, writes: &[Vec<(u64, Fr)>]) -> Self {
-        let depth = base.depth();
-        let mut levels: Vec<HashMap<u64, Vec<(u32, Fr)>>> = Vec::with_capacity(depth as usize + 1);
+    pub(crate) fn compute(base: &'a AccountTree, writes: &[Vec<(u64, Fr)>]) -> Self {
+        let height = base.levels() as u8;
+        let mut levels: Vec<HashMap<u64, Vec<(u32, Fr)>>> = Vec::with_capacity(height as usize + 1);
         let mut leaves: HashMap<u64, Vec<(u32, Fr)>> = HashMap::new();
         // Dirty positions per transaction at the current level.
         let mut dirty: Vec<(u32, Vec<u64>)> = Vec::with_capacity(writes.len());
@@ -45,19 +45,20 @@ impl<'a> Versions<'a> {
             }
         }
         levels.push(leaves);
-        for l in 0..depth {
+        for l in 0..height {
             let mut tasks: Vec<(u32, u64)> = Vec::new();
             for (t, positions) in &mut dirty {
                 for p in positions.iter_mut() {
-                    *p >>= 1;
+                    *p >>= 2;
                 }
                 positions.sort_unstable();
                 positions.dedup();
                 tasks.extend(positions.iter().map(|&q| (*t, q)));
             }
             let below = Lookup { base, level: l, versions: &levels[l as usize] };
-            let hash_one =
-                |&(t, q): &(u32, u64)| hash([below.at(2 * q, t), below.at(2 * q + 1, t)]);
+            let hash_one = |&(t, q): &(u32, u64)| {
+                hash(std::array::from_fn::<_, 4, _>(|j| below.at(4 * q + j as u64, t)))
+            };
             #[cfg(feature = "parallel")]
             let values: Vec<Fr> = {
                 use rayon::prelude::*;
@@ -86,12 +87,12 @@ impl<'a> Versions<'a> {
 
     /// The root after transaction `t`.
     pub(crate) fn root(&self, t: u32) -> Fr {
-        self.node(self.base.depth(), 0, Some(t))
+        self.node(self.base.levels() as u8, 0, Some(t))
     }
 
     /// Siblings of leaf `index` after transaction `t` (`None`: before the batch), leaf-first.
     pub(crate) fn siblings(&self, index: u64, t: Option<u32>) -> Vec<Fr> {
-        (0..self.base.depth()).map(|l| self.node(l, (index >> l) ^ 1, t)).collect()
+        sibling_positions::<4>(index, self.base.levels()).map(|(l, i)| self.node(l, i, t)).collect()
     }
 
     /// The last version of every changed node, as `(level, index, value)`.
@@ -108,7 +109,7 @@ impl<'a> Versions<'a> {
 }
 
 struct Lookup<'a> {
-    base: &'a SparseMerkleTree,
+    base: &'a AccountTree,
     level: u8,
     versions: &'a HashMap<u64, Vec<(u32, Fr)>>,
 }
