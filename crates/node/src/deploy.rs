@@ -189,7 +189,7 @@ pub fn council_allowlist(finality: Address, tee: Address) -> Vec<(Address, Fixed
 /// Deploys the whole system from `deployer`, which must send nothing else meanwhile.
 ///
 /// # Errors
-/// [`DeployError::Config`] for depths over 32 or an empty council, [`DeployError::L1`] when a
+/// [`DeployError::Config`] for depths over 32, an odd account depth or an empty council, [`DeployError::L1`] when a
 /// deployment fails, [`DeployError::AddressMismatch`] when the deployer's nonce moved under us.
 pub async fn deploy(
     l1: &impl L1,
@@ -198,6 +198,10 @@ pub async fn deploy(
 ) -> Result<Deployment, DeployError> {
     if config.account_depth > 32 || config.withdrawal_depth > 32 {
         return Err(DeployError::Config("tree depths are at most 32".into()));
+    }
+    if !config.account_depth.is_multiple_of(2) {
+        // `StfStep` would refuse it, after the Inbox and the Poseidon contracts were deployed.
+        return Err(DeployError::Config("the 4-ary account tree needs an even depth".into()));
     }
     if config.council_members.is_empty() || config.council_threshold == 0 {
         return Err(DeployError::Config("the council needs members and a threshold".into()));

@@ -555,6 +555,27 @@ fn stf_step_on_chain_matches_execute_batch() {
         let gas = sys.send(&sys.stranger, stf, call, U256::ZERO).await.unwrap().gas_used;
         eprintln!("gas step, transfer from the first account to the last: {gas}");
         assert!(gas < 10_000_000, "the costliest step: {gas}");
+
+        // The recipient's sibling the sender's new path replaces sits at each of the three
+        // positions among its siblings, at the leaf level, the next and a middle one (level 8):
+        // (sender, recipient) digits where the paths part are (3, 0), (1, 2), (2, 1), (3, 0),
+        // (3, 2) and (2, 3).
+        let (mid2, mid3) = (2 << 16, 3 << 16);
+        let pairs = [(3, 0), (6, 9), (9, 6), (12, 0), (mid3, mid2), (mid2, mid3)];
+        let mut txs: Vec<Tx> = [3, 6, 9, 12, mid2, mid3]
+            .map(|to| {
+                Tx::Deposit(tribunal_primitives::tx::Deposit {
+                    to: AccountIndex(to),
+                    pubkey: alice.public_key().to_bytes(),
+                    amount: tribunal_primitives::Wei(5),
+                })
+            })
+            .into();
+        txs.extend(pairs.map(|(from, to)| transfer(&alice, from, to, 1, 0)));
+        let batch = Batch { chain_id: CHAIN, number: BatchNumber(3), txs };
+        let out = execute_batch(&mut parent3.clone(), &batch).unwrap();
+        assert!(out.skipped().count() == 0, "every deposit and transfer applies");
+        steps_agree(&l1, stf, &parent3, &claim_of(&sys.claim(&out2).await, &out), &batch).await;
     });
 }
 

@@ -960,3 +960,18 @@ fn a_claim_passed_back_must_be_the_one_proposed() {
         assert!(status(&sys, id).await.zk);
     });
 }
+
+/// A deployment the contracts cannot hold is refused before its first transaction: an odd
+/// account depth (the 4-ary account tree takes two index bits per level) moves no nonce.
+#[test]
+fn an_odd_account_depth_is_refused_before_anything_is_deployed() {
+    run(async {
+        let l1 = DevL1::new();
+        let deployer = &tribunal_l1::dev_signers()[3];
+        let mut cfg = System::<DevL1>::config();
+        cfg.account_depth = 31;
+        let err = tribunal_node::deploy::deploy(&l1, deployer, cfg).await.unwrap_err();
+        assert!(matches!(err, tribunal_node::deploy::DeployError::Config(_)), "{err}");
+        assert_eq!(l1.nonce(deployer.address()).await.unwrap(), 0);
+    });
+}

@@ -26,7 +26,7 @@ use tribunal_zk::{
 /// Arguments of `bench zk`.
 #[derive(Args, Debug)]
 pub struct ZkBenchArgs {
-    /// Account tree depth.
+    /// Account tree depth in index bits, even (the tree is 4-ary).
     #[arg(long, default_value_t = 32)]
     pub depth: u8,
     /// Transaction slots per proof: any size up to the protocol's 32 (the devnet's are 11, 20

@@ -120,7 +120,7 @@ impl<'a, L: L1Dev> System<'a, L> {
 
     /// The deployment configuration of the tests' chain: the sequencer is dev signer 0, the
     /// council [`members`].
-    fn config() -> DeployConfig {
+    pub fn config() -> DeployConfig {
         let config = StfConfig::new(CHAIN);
         let mut cfg = DeployConfig::new(
             CHAIN,

@@ -12,6 +12,10 @@
 //! its parent in increasing position (the order of `@zk-kit/imt` proofs). For `A = 2` this is one
 //! sibling per level.
 //!
+//! An account leaf and a node of the account tree are both `Poseidon(4)` outputs, so a path is
+//! only meaningful at its full length: every verifier (the stateless witness, the circuit,
+//! `StfStep`) requires exactly [`sibling_count`] siblings.
+//!
 //! Updates touch only the changed leaves' ancestors, reusing every stored sibling: a single leaf
 //! update costs one hash per level, and leaves updated together share their common ancestors.
 
@@ -78,8 +82,9 @@ fn children<const A: usize>(index: u64, level: usize, node: Fr, siblings: &[Fr])
 
 /// Folds a leaf and its siblings (leaf level first, `A − 1` per level) into the root they imply.
 ///
-/// A trailing partial level is ignored; callers check the length against [`sibling_count`].
+/// Callers check the length against [`sibling_count`] (a debug assertion here).
 pub fn root_from_path<const A: usize>(index: u64, leaf: Fr, siblings: &[Fr]) -> Fr {
+    debug_assert_eq!(siblings.len() % (A - 1), 0, "whole levels of siblings");
     let mut acc = leaf;
     for (l, sibs) in siblings.chunks_exact(A - 1).enumerate() {
         acc = hash(children::<A>(index, l, acc, sibs));
