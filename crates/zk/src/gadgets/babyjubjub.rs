@@ -3,7 +3,8 @@
 //! `@zk-kit/eddsa-poseidon` define it: `S·B8 = R8 + (8·A)·Poseidon(R8, A, msg)`, with `S < l`.
 //!
 //! Costs: addition 6 constraints (complete, `d` is a non-square), doubling 5, a fixed-base
-//! multiplication 10 per 3-bit window, a variable-base one 23 per 2-bit window.
+//! multiplication 10 per 3-bit window, a variable-base one 23 per 2-bit window (each counting
+//! its window's monomials, which a range check of the same scalar shares).
 
 use ark_ec::{AffineRepr, CurveGroup};
 use ark_ff::{AdditiveGroup, Field, PrimeField};
@@ -15,7 +16,7 @@ use tribunal_primitives::{
 };
 
 use super::{
-    num::{Num, known},
+    num::{Num, Windows, interpolate, known, less_than},
     poseidon::poseidon,
 };
 use ark_ec::twisted_edwards::TECurveConfig;
@@ -96,55 +97,24 @@ pub fn double(cs: &ConstraintSystemRef<Fr>, p: &PointVar) -> Result<PointVar, Sy
     Ok(PointVar { x, y })
 }
 
-/// Products of every subset of `bits` (2 or 3 bits): the monomials of a multilinear lookup.
-fn monomials(
-    cs: &ConstraintSystemRef<Fr>,
-    bits: &[Boolean<Fr>],
-) -> Result<Vec<Num>, SynthesisError> {
-    // Index i of the result is the product of the bits set in i; index 0 is 1.
-    let mut out = vec![Num::constant(Fr::ONE); 1 << bits.len()];
-    for i in 1..out.len() {
-        let low = i.trailing_zeros() as usize;
-        let rest = i & (i - 1);
-        let b = Num::from_bool(&bits[low]);
-        out[i] = if rest == 0 { b } else { out[rest].mul(cs, &b)? };
-    }
-    Ok(out)
-}
-
-/// The coefficients of the multilinear polynomial through `values` (indexed by bit pattern),
-/// over constants or numbers alike.
-fn interpolate<T: Clone>(mut c: Vec<T>, sub: impl Fn(&T, &T) -> T) -> Vec<T> {
-    let k = c.len().trailing_zeros();
-    for bit in 0..k {
-        for i in 0..c.len() {
-            if i & (1 << bit) != 0 {
-                c[i] = sub(&c[i], &c[i ^ (1 << bit)]);
-            }
-        }
-    }
-    c
-}
-
-/// `s·base` for a constant `base` and little-endian scalar bits, in 3-bit windows: 10
-/// constraints per window (4 for the lookup monomials, 6 for the addition).
+/// `s·base` for a constant `base`, the scalar given in 3-bit [`Windows`] (little-endian): 6
+/// constraints per window for the addition (the window's monomials are counted by
+/// [`Windows::new`]: 4 each).
 ///
 /// # Errors
 /// [`SynthesisError`] from the constraint system.
 pub fn mul_fixed(
     cs: &ConstraintSystemRef<Fr>,
-    bits: &[Boolean<Fr>],
+    scalar: &Windows,
     base: &Point,
 ) -> Result<PointVar, SynthesisError> {
     let mut acc: Option<PointVar> = None;
     let mut window_base = base.into_group();
-    for window in bits.chunks(3) {
-        let table: Vec<Point> = (0..1u64 << window.len())
-            .map(|v| (window_base * Scalar::from(v)).into_affine())
-            .collect();
+    for m in &scalar.monomials {
+        let table: Vec<Point> =
+            (0..m.len() as u64).map(|v| (window_base * Scalar::from(v)).into_affine()).collect();
         let xs = interpolate(table.iter().map(|p| p.x).collect(), |a, b| *a - b);
         let ys = interpolate(table.iter().map(|p| p.y).collect(), |a, b| *a - b);
-        let m = monomials(cs, window)?;
         let pick = |coeffs: &[Fr]| {
             m.iter().zip(coeffs).fold(Num::zero(), |acc, (mono, c)| acc.add(&mono.scale(*c)))
         };
@@ -153,36 +123,35 @@ pub fn mul_fixed(
             None => entry,
             Some(a) => add(cs, &a, &entry)?,
         });
-        for _ in 0..window.len() {
+        for _ in 0..m.len().trailing_zeros() {
             window_base.double_in_place();
         }
     }
     Ok(acc.unwrap_or_else(PointVar::identity))
 }
 
-/// `s·p` for a variable point `p` on the curve and little-endian scalar bits, in 2-bit windows
-/// from the top: 23 constraints per window.
+/// `s·p` for a variable point `p` on the curve, the scalar given in 2-bit [`Windows`]
+/// (little-endian), processed from the top: 22 constraints per window (two doublings, a lookup
+/// of 6 and an addition; the window's monomial is counted by [`Windows::new`]).
 ///
 /// # Errors
 /// [`SynthesisError`] from the constraint system.
 pub fn mul_var(
     cs: &ConstraintSystemRef<Fr>,
-    bits: &[Boolean<Fr>],
+    scalar: &Windows,
     p: &PointVar,
 ) -> Result<PointVar, SynthesisError> {
     let p2 = double(cs, p)?;
     let p3 = add(cs, &p2, p)?;
     let table = [PointVar::identity(), p.clone(), p2, p3];
     let mut acc: Option<PointVar> = None;
-    let windows: Vec<&[Boolean<Fr>]> = bits.chunks(2).collect();
-    for window in windows.into_iter().rev() {
+    for m in scalar.monomials.iter().rev() {
         if let Some(a) = acc.as_mut() {
-            for _ in 0..window.len() {
+            for _ in 0..m.len().trailing_zeros() {
                 *a = double(cs, a)?;
             }
         }
-        let m = monomials(cs, window)?;
-        let entries = &table[..1 << window.len()];
+        let entries = &table[..m.len()];
         // Multilinear lookup with variable entries: one product per monomial and coordinate.
         let coord = |f: &dyn Fn(&PointVar) -> Num| -> Result<Num, SynthesisError> {
             let c = interpolate(entries.iter().map(f).collect(), Num::sub);
@@ -211,7 +180,7 @@ pub fn mul_var(
 /// so later curve gadgets always see a point of the curve. Both answers are proven: a point by
 /// its `x` (`v·x² = u` with `u = 1 − y²`, `v = a − d·y²`, and `x`'s sign), its absence by a
 /// `w` with `v·w² = g·u` for the non-square `g` (then `u/v` is not a square) and `u ≠ 0`.
-/// About 290 constraints (the sign check dominates: 260).
+/// About 470 constraints; the sign check (a 253-bit decomposition and a comparison) takes 449.
 ///
 /// # Errors
 /// [`SynthesisError`] from the constraint system.
@@ -221,7 +190,7 @@ pub fn decompress(
     canonical: &Num,
     sign: &Boolean<Fr>,
 ) -> Result<(PointVar, Num), SynthesisError> {
-    use ark_r1cs_std::{alloc::AllocVar, fields::fp::FpVar};
+    use ark_r1cs_std::alloc::AllocVar;
     let g = <Fr as ark_ff::FftField>::GENERATOR;
     // (on the curve, x, w), from the values.
     let hint = y.value.zip(ark_r1cs_std::GR1CSVar::value(sign).ok()).map(|(y, negative)| {
@@ -250,10 +219,14 @@ pub fn decompress(
     vww.sub(&u.scale(g)).mul_equals(cs, &on.not(), &Num::zero())?;
     let u_inv = Num::witness(cs, u.value.map(|u| u.inverse().unwrap_or(Fr::ZERO)))?;
     u.mul(cs, &u_inv)?.add_constant(-Fr::ONE).mul_equals(cs, &on.not(), &Num::zero())?;
-    // |x| := sign ? −x : x must be ≤ (r−1)/2 (x = 0 off the curve).
+    // |x| := sign ? −x : x must be ≤ (r−1)/2 (x = 0 off the curve): 253 bits (below 2^253, a
+    // bound above (r−1)/2) and below (r+1)/2.
     let s = Num::from_bool(sign);
     let abs = x.sub(&s.mul(cs, &x)?.scale(Fr::from(2u64)));
-    FpVar::enforce_smaller_or_equal_than_mod_minus_one_div_two(&abs.to_fp(cs)?)?;
+    let mut half_up = Fr::MODULUS_MINUS_ONE_DIV_TWO;
+    ark_ff::BigInteger::add_with_carry(&mut half_up, &1u64.into());
+    let abs_bits = abs.to_bits_le(cs, 253)?;
+    less_than(cs, &abs_bits, half_up)?.enforce_equal(cs, &Num::constant(Fr::ONE))?;
     // A sign bit on x = 0 is not canonical.
     let signed_zero = s.mul(cs, &x.is_zero(cs)?)?;
     let valid = Num::all(cs, &[canonical.clone(), on, signed_zero.not()])?;
@@ -286,13 +259,22 @@ pub fn verify(
     s_bits: &[Boolean<Fr>],
     msg: &Num,
 ) -> Result<Num, SynthesisError> {
-    let in_range = super::num::less_than(cs, s_bits, Scalar::MODULUS)?;
+    debug_assert_eq!(s_bits.len(), 256);
+    let one = Num::constant(Fr::ONE);
+    // S < l < 2^251: bits 251.. are zero and the low 251 bits are below l, compared over the
+    // windows that S·B8 looks up with. When S ≥ l the answer is 0, whatever S·B8 gives.
+    let s_windows = Windows::new(cs, &s_bits[..251], 3)?;
+    let high = s_bits[251..].iter().fold(Num::zero(), |acc, b| acc.add(&Num::from_bool(b)));
+    let in_range = high.is_zero(cs)?.mul(cs, &s_windows.less_than(cs, Scalar::MODULUS)?)?;
     let h = poseidon(cs, &[r8.x.clone(), r8.y.clone(), a.x.clone(), a.y.clone(), msg.clone()])?;
-    let h_bits = h.to_bits_le_strict(cs)?;
+    // h's canonical bits (h < r, so that the prover cannot use h + r), compared over the
+    // windows that h·8A looks up with.
+    let h_bits = h.to_bits_le(cs, Fr::MODULUS_BIT_SIZE as usize)?;
+    let h_windows = Windows::new(cs, &h_bits, 2)?;
+    h_windows.less_than(cs, Fr::MODULUS)?.enforce_equal(cs, &one)?;
     let a8 = double(cs, &double(cs, &double(cs, a)?)?)?;
-    let right = add(cs, r8, &mul_var(cs, &h_bits, &a8)?)?;
-    // With S < l < 2^251 the bits above 250 are zero; otherwise the answer is 0 anyway.
-    let left = mul_fixed(cs, &s_bits[..251], &BASE8)?;
+    let right = add(cs, r8, &mul_var(cs, &h_windows, &a8)?)?;
+    let left = mul_fixed(cs, &s_windows, &BASE8)?;
     let same_x = left.x.sub(&right.x).is_zero(cs)?;
     let same_y = left.y.sub(&right.y).is_zero(cs)?;
     Num::all(cs, &[in_range, same_x, same_y])
@@ -331,12 +313,12 @@ mod tests {
         let s = Scalar::rand(&mut rng);
         let bytes = s.into_bigint().to_bytes_le();
         let bits = bits_of(&cs, &bytes, 251);
-        let fixed = mul_fixed(&cs, &bits, &BASE8).unwrap();
+        let fixed = mul_fixed(&cs, &Windows::new(&cs, &bits, 3).unwrap(), &BASE8).unwrap();
         let expect = (BASE8 * s).into_affine();
         assert_eq!((fixed.x.value.unwrap(), fixed.y.value.unwrap()), (expect.x, expect.y));
         let p = (BASE8 * Scalar::from(12345u64)).into_affine();
         let pv = point_var(&cs, &p);
-        let var = mul_var(&cs, &bits, &pv).unwrap();
+        let var = mul_var(&cs, &Windows::new(&cs, &bits, 2).unwrap(), &pv).unwrap();
         let expect = (p * s).into_affine();
         assert_eq!((var.x.value.unwrap(), var.y.value.unwrap()), (expect.x, expect.y));
         assert!(cs.is_satisfied().unwrap());

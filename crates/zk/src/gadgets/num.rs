@@ -245,7 +245,8 @@ impl Num {
         Ok(out)
     }
 
-    /// The canonical 254 little-endian bits of `self` (`< r` enforced).
+    /// The canonical 254 little-endian bits of `self`: a decomposition (255 constraints) and
+    /// `bits < r` enforced through [`less_than`] (about 200 more).
     ///
     /// # Errors
     /// [`SynthesisError`] from the constraint system.
@@ -254,7 +255,7 @@ impl Num {
         cs: &ConstraintSystemRef<Fr>,
     ) -> Result<Vec<Boolean<Fr>>, SynthesisError> {
         let bits = self.to_bits_le(cs, Fr::MODULUS_BIT_SIZE as usize)?;
-        Boolean::enforce_in_field_le(&bits)?;
+        less_than(cs, &bits, Fr::MODULUS)?.enforce_equal(cs, &Self::constant(Fr::ONE))?;
         Ok(bits)
     }
 }
@@ -301,9 +302,12 @@ pub fn alloc_bytes_bits(
 }
 
 /// Whether the integer with little-endian `bits` is below the constant `bound` (`bound <
-/// 2^bits.len()`), as a 0/1 number: a comparison from the top bit down, one constraint per bit
-/// below the first. Unlike an enforced range check, either answer is satisfiable, and only the
-/// right one.
+/// 2^bits.len()`), as a 0/1 number. Unlike an enforced range check, either answer is
+/// satisfiable, and only the right one.
+///
+/// A comparison from the top bit down, run by run of equal bits in `bound`: a run of up to
+/// three bits costs one constraint per bit, a longer one three (whether all its bits match the
+/// bound's is one zero test of their sum). For `r` that is 195 constraints over 254 bits.
 ///
 /// # Errors
 /// [`SynthesisError`] from the constraint system.
@@ -314,24 +318,251 @@ pub fn less_than(
 ) -> Result<Num, SynthesisError> {
     let bound_bits = bound.to_bits_le();
     debug_assert!(bound_bits.iter().skip(bits.len()).all(|b| !b), "bound fits the bits");
-    // `equal`: the bits above this one equal the bound's (`None`: still the constant 1).
+    let bound_bit = |i: usize| bound_bits.get(i).copied().unwrap_or(false);
+    // `equal`: the bits above the current ones equal the bound's (`None`: still the constant 1).
     let mut equal: Option<Num> = None;
     let mut less = Num::zero();
-    for (i, bit) in bits.iter().enumerate().rev() {
-        let b = Num::from_bool(bit);
-        let before = equal.clone().unwrap_or_else(|| Num::constant(Fr::ONE));
-        let both = match &equal {
-            None => b,
-            Some(e) => e.mul(cs, &b)?,
-        };
-        if bound_bits.get(i).copied().unwrap_or(false) {
-            // A 0 where the bound has a 1 decides "less"; a 1 keeps them equal.
-            less = less.add(&before.sub(&both));
-            equal = Some(both);
-        } else {
-            // A 1 where the bound has a 0 decides "not less".
-            equal = Some(before.sub(&both));
+    // `e·m` for a 0/1 `m` that the bits below `equal` match the bound's.
+    let and = |equal: &Option<Num>, m: Num| -> Result<Num, SynthesisError> {
+        match equal {
+            None => Ok(m),
+            Some(e) => e.mul(cs, &m),
         }
+    };
+    let mut top = bits.len();
+    while top > 0 {
+        let one = bound_bit(top - 1);
+        let mut start = top - 1;
+        while start > 0 && bound_bit(start - 1) == one {
+            start -= 1;
+        }
+        let run = &bits[start..top];
+        let steps: Vec<Num> = if run.len() <= 3 {
+            run.iter().rev().map(Num::from_bool).collect()
+        } else {
+            // The whole run at once: its bits all 1 (a run of ones) or all 0.
+            let sum = run.iter().fold(Num::zero(), |a, b| a.add(&Num::from_bool(b)));
+            let target = if one { run.len() as u64 } else { 0 };
+            let all = sum.add_constant(-Fr::from(target)).is_zero(cs)?;
+            // Stated as "the bits are ones", the step below treats it as one bit of the run.
+            vec![if one { all } else { all.not() }]
+        };
+        for b in steps {
+            let before = equal.clone().unwrap_or_else(|| Num::constant(Fr::ONE));
+            let both = and(&equal, b)?;
+            if one {
+                // A 0 where the bound has a 1 decides "less"; a 1 keeps them equal.
+                less = less.add(&before.sub(&both));
+                equal = Some(both);
+            } else {
+                // A 1 where the bound has a 0 decides "not less".
+                equal = Some(before.sub(&both));
+            }
+        }
+        top = start;
     }
     Ok(less)
+}
+
+/// Products of every subset of `bits`: index `i` holds the product of the bits set in `i`
+/// (index 0 is 1). `2^k − k − 1` constraints for `k` bits: the monomials of a multilinear
+/// lookup.
+///
+/// # Errors
+/// [`SynthesisError`] from the constraint system.
+pub fn monomials(
+    cs: &ConstraintSystemRef<Fr>,
+    bits: &[Boolean<Fr>],
+) -> Result<Vec<Num>, SynthesisError> {
+    let mut out = vec![Num::constant(Fr::ONE); 1 << bits.len()];
+    for i in 1..out.len() {
+        let low = i.trailing_zeros() as usize;
+        let rest = i & (i - 1);
+        let b = Num::from_bool(&bits[low]);
+        out[i] = if rest == 0 { b } else { out[rest].mul(cs, &b)? };
+    }
+    Ok(out)
+}
+
+/// The coefficients, over [`monomials`], of the multilinear polynomial through `values`
+/// (indexed by bit pattern), over constants or numbers alike.
+pub fn interpolate<T: Clone>(mut c: Vec<T>, sub: impl Fn(&T, &T) -> T) -> Vec<T> {
+    let k = c.len().trailing_zeros();
+    for bit in 0..k {
+        for i in 0..c.len() {
+            if i & (1 << bit) != 0 {
+                c[i] = sub(&c[i], &c[i ^ (1 << bit)]);
+            }
+        }
+    }
+    c
+}
+
+/// A scalar's little-endian bits cut into windows (the last may be shorter), each with its
+/// [`monomials`]: what a windowed scalar multiplication looks up with, and what
+/// [`Windows::less_than`] compares at no further cost per window.
+#[derive(Clone, Debug)]
+pub struct Windows {
+    /// Per window, little-endian: the monomials of its bits.
+    pub monomials: Vec<Vec<Num>>,
+}
+
+impl Windows {
+    /// `bits` in windows of `k`: `2^k − k − 1` constraints per full window.
+    ///
+    /// # Errors
+    /// [`SynthesisError`] from the constraint system.
+    pub fn new(
+        cs: &ConstraintSystemRef<Fr>,
+        bits: &[Boolean<Fr>],
+        k: usize,
+    ) -> Result<Self, SynthesisError> {
+        Ok(Self { monomials: bits.chunks(k).map(|w| monomials(cs, w)).collect::<Result<_, _>>()? })
+    }
+
+    /// Whether the scalar is below the constant `bound` (`bound < 2^bits`), as a 0/1 number;
+    /// either answer is satisfiable, and only the right one. `m + 2` constraints for `m`
+    /// windows.
+    ///
+    /// Window `j` compares with the bound's bits at the same place as `s_j ∈ {−1, 0, 1}`, a
+    /// constant combination of its monomials. The first window from the top where they differ
+    /// decides, and `S = Σ s_j·2^j` has its sign, since `|Σ_{i<j} s_i·2^i| < 2^j`; `S + 2^m`,
+    /// in `[1, 2^(m+1))`, has bit `m` clear exactly when `S < 0`. (The weighted sum of window
+    /// comparisons is circomlib's `CompConstant` idea, here over shared monomials.)
+    ///
+    /// # Errors
+    /// [`SynthesisError`] from the constraint system.
+    pub fn less_than(
+        &self,
+        cs: &ConstraintSystemRef<Fr>,
+        bound: impl ark_ff::BigInteger,
+    ) -> Result<Num, SynthesisError> {
+        let bound_bits = bound.to_bits_le();
+        let mut offset = 0;
+        let mut sum = Num::zero();
+        let mut weight = Fr::ONE;
+        for window in &self.monomials {
+            let k = window.len().trailing_zeros() as usize;
+            let c = (0..k)
+                .filter(|j| bound_bits.get(offset + j).copied().unwrap_or(false))
+                .fold(0usize, |acc, j| acc | 1 << j);
+            let signs = (0..window.len())
+                .map(|v| match v.cmp(&c) {
+                    std::cmp::Ordering::Less => -Fr::ONE,
+                    std::cmp::Ordering::Equal => Fr::ZERO,
+                    std::cmp::Ordering::Greater => Fr::ONE,
+                })
+                .collect();
+            for (mono, coeff) in window.iter().zip(interpolate(signs, |a, b| *a - b)) {
+                sum = sum.add(&mono.scale(coeff * weight));
+            }
+            weight.double_in_place();
+            offset += k;
+        }
+        debug_assert!(bound_bits.iter().skip(offset).all(|b| !b), "bound fits the bits");
+        let m = self.monomials.len();
+        let bits = sum.add_constant(weight).to_bits_le(cs, m + 1)?;
+        Ok(Num::from_bool(&bits[m]).not())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ark_ff::{BigInteger, UniformRand};
+    use ark_relations::gr1cs::ConstraintSystem;
+    use tribunal_primitives::eip2494::Scalar;
+
+    use super::*;
+
+    /// Values around `bound` and random ones, as 256-bit little-endian bytes.
+    fn values(bound: &[u8; 32]) -> Vec<[u8; 32]> {
+        let shift = |delta: i64| {
+            let mut v = num_bigint::BigInt::from_bytes_le(num_bigint::Sign::Plus, bound);
+            v += delta;
+            let (_, mut bytes) = v.to_bytes_le();
+            bytes.resize(32, 0);
+            <[u8; 32]>::try_from(bytes).unwrap()
+        };
+        let mut rng = ark_std::test_rng();
+        let mut out: Vec<[u8; 32]> = [-2i64, -1, 0, 1, 2].into_iter().map(shift).collect();
+        out.extend([[0u8; 32], [0xff; 32]]);
+        for _ in 0..6 {
+            let mut r = Fr::rand(&mut rng).into_bigint().to_bytes_le();
+            r.resize(32, 0);
+            out.push(r.try_into().unwrap());
+        }
+        out
+    }
+
+    /// Both comparators, over `n` bits of each value, answer as the integers compare, with a
+    /// satisfied system whose answer cannot be flipped.
+    fn compares(bound: impl BigInteger, n: usize) {
+        let mut bound_bytes = bound.to_bytes_le();
+        bound_bytes.resize(32, 0);
+        let bound_bytes: [u8; 32] = bound_bytes.try_into().unwrap();
+        for v in values(&bound_bytes) {
+            let mut v = v;
+            for i in n..256 {
+                v[i / 8] &= !(1 << (i % 8));
+            }
+            let expect = num_bigint::BigUint::from_bytes_le(&v)
+                < num_bigint::BigUint::from_bytes_le(&bound_bytes);
+            for windowed in [None, Some(2), Some(3)] {
+                let cs = ConstraintSystem::<Fr>::new_ref();
+                let bits = alloc_bytes_bits(&cs, Some(&v), n).unwrap();
+                let less = match windowed {
+                    None => less_than(&cs, &bits, bound),
+                    Some(k) => Windows::new(&cs, &bits, k).unwrap().less_than(&cs, bound),
+                }
+                .unwrap();
+                assert!(cs.is_satisfied().unwrap());
+                assert_eq!(less.value.unwrap(), Fr::from(expect), "{v:?} windows {windowed:?}");
+                // The other answer is unsatisfiable.
+                less.enforce_equal(&cs, &Num::constant(Fr::from(!expect))).unwrap();
+                assert!(!cs.is_satisfied().unwrap());
+            }
+        }
+    }
+
+    #[test]
+    fn comparisons_with_a_constant_answer_as_the_integers_compare() {
+        compares(Fr::MODULUS, 254);
+        compares(Fr::MODULUS, 256);
+        compares(Scalar::MODULUS, 251);
+        compares(Fr::MODULUS_MINUS_ONE_DIV_TWO, 253);
+        compares(ark_ff::BigInt::<4>::from(0xf0u64), 9);
+        compares(ark_ff::BigInt::<4>::from(1u64 << 20), 21);
+    }
+
+    /// Run by run, `x < r` over 254 bits costs 195 constraints, and over shared 2-bit windows
+    /// 129; the strict decomposition refuses `x + r` for the same residue.
+    #[test]
+    fn comparison_costs_and_a_strict_decomposition() {
+        let cs = ConstraintSystem::<Fr>::new_ref();
+        let bits = alloc_bits(&cs, Some(Fr::from(5u64)), 254).unwrap();
+        let before = cs.num_constraints();
+        less_than(&cs, &bits, Fr::MODULUS).unwrap();
+        assert_eq!(cs.num_constraints() - before, 195);
+        let windows = Windows::new(&cs, &bits, 2).unwrap();
+        let before = cs.num_constraints();
+        windows.less_than(&cs, Fr::MODULUS).unwrap();
+        assert_eq!(cs.num_constraints() - before, 129);
+
+        let cs = ConstraintSystem::<Fr>::new_ref();
+        let x = Num::witness(&cs, Some(Fr::from(5u64))).unwrap();
+        x.to_bits_le_strict(&cs).unwrap();
+        assert!(cs.is_satisfied().unwrap());
+        // The bits of 5 + r recompose to the same residue and are refused.
+        let cs = ConstraintSystem::<Fr>::new_ref();
+        let mut wide = Fr::MODULUS;
+        wide.add_with_carry(&5u64.into());
+        let bits: Vec<Boolean<Fr>> = alloc_bytes_bits(&cs, Some(&wide.to_bytes_le()), 254).unwrap();
+        Num::from_bits_le(&bits).enforce_equal(&cs, &Num::constant(Fr::from(5u64))).unwrap();
+        assert!(cs.is_satisfied().unwrap());
+        less_than(&cs, &bits, Fr::MODULUS)
+            .unwrap()
+            .enforce_equal(&cs, &Num::constant(Fr::ONE))
+            .unwrap();
+        assert!(!cs.is_satisfied().unwrap());
+    }
 }

@@ -8,6 +8,7 @@
 
 use std::sync::OnceLock;
 
+use ark_ff::Field;
 use ark_relations::gr1cs::{ConstraintSystemRef, SynthesisError};
 use light_poseidon::{PoseidonParameters, parameters::bn254_x5::get_poseidon_parameters};
 use tribunal_primitives::{Fr, poseidon::MAX_INPUTS};
@@ -22,10 +23,19 @@ fn parameters(width: usize) -> &'static PoseidonParameters<Fr> {
     })
 }
 
-fn sbox(cs: &ConstraintSystemRef<Fr>, x: &Num) -> Result<Num, SynthesisError> {
+/// The S-box `x^5`: 3 constraints, none for a constant `x`.
+///
+/// # Errors
+/// [`SynthesisError`] from the constraint system.
+pub fn sbox(cs: &ConstraintSystemRef<Fr>, x: &Num) -> Result<Num, SynthesisError> {
     let x2 = x.mul(cs, x)?;
     let x4 = x2.mul(cs, &x2)?;
     x4.mul(cs, x)
+}
+
+/// Round 0's constant of input `i` (lane `i + 1`) of circomlib `Poseidon(n)`.
+pub fn first_round_constant(n: usize, i: usize) -> Fr {
+    parameters(n + 1).ark[i + 1]
 }
 
 /// circomlib `Poseidon(n)` of `1..=12` inputs.
@@ -37,20 +47,45 @@ fn sbox(cs: &ConstraintSystemRef<Fr>, x: &Num) -> Result<Num, SynthesisError> {
 /// [`SynthesisError`] from the constraint system.
 pub fn poseidon(cs: &ConstraintSystemRef<Fr>, inputs: &[Num]) -> Result<Num, SynthesisError> {
     assert!((1..=MAX_INPUTS).contains(&inputs.len()), "Poseidon takes 1..=12 inputs");
-    let width = inputs.len() + 1;
+    let first: Vec<Num> = inputs
+        .iter()
+        .enumerate()
+        .map(|(i, x)| sbox(cs, &x.add_constant(first_round_constant(inputs.len(), i))))
+        .collect::<Result<_, _>>()?;
+    poseidon_after_first_sbox(cs, &first)
+}
+
+/// circomlib `Poseidon(n)` given its inputs' lanes after round 0's constants and S-boxes,
+/// `(xᵢ + cᵢ)^5` with `cᵢ` from [`first_round_constant`]; the capacity lane is the constant.
+/// This lets paths that share inputs share those S-boxes.
+///
+/// # Panics
+/// When `first` is empty or longer than 12: a circuit-construction bug, not an input error.
+///
+/// # Errors
+/// [`SynthesisError`] from the constraint system.
+pub fn poseidon_after_first_sbox(
+    cs: &ConstraintSystemRef<Fr>,
+    first: &[Num],
+) -> Result<Num, SynthesisError> {
+    assert!((1..=MAX_INPUTS).contains(&first.len()), "Poseidon takes 1..=12 inputs");
+    let width = first.len() + 1;
     let p = parameters(width);
-    let mut state: Vec<Num> = std::iter::once(Num::zero()).chain(inputs.iter().cloned()).collect();
+    let capacity = Num::constant(p.ark[0].pow([5]));
+    let mut state: Vec<Num> = std::iter::once(capacity).chain(first.iter().cloned()).collect();
     let half = p.full_rounds / 2;
     for round in 0..p.full_rounds + p.partial_rounds {
-        for (i, s) in state.iter_mut().enumerate() {
-            *s = s.add_constant(p.ark[round * width + i]);
-        }
-        if round < half || round >= half + p.partial_rounds {
-            for s in state.iter_mut() {
-                *s = sbox(cs, s)?;
+        if round > 0 {
+            for (i, s) in state.iter_mut().enumerate() {
+                *s = s.add_constant(p.ark[round * width + i]);
             }
-        } else {
-            state[0] = sbox(cs, &state[0])?;
+            if round < half || round >= half + p.partial_rounds {
+                for s in state.iter_mut() {
+                    *s = sbox(cs, s)?;
+                }
+            } else {
+                state[0] = sbox(cs, &state[0])?;
+            }
         }
         state = (0..width)
             .map(|i| {
