@@ -34,7 +34,7 @@ use crate::{
         blob::{BlobElementVar, evaluate_blob},
         merkle::update_leaf,
         num::{Num, alloc_bits, alloc_bytes_bits, known, less_than},
-        poseidon::poseidon,
+        poseidon::{first_round_constant, poseidon, poseidon_after_first_sbox, sbox},
         sha256::sha256,
     },
     witness::{BatchWitness, SlotWitness, UpdateWitness},
@@ -125,6 +125,7 @@ impl Account {
     }
 }
 
+/// An account's leaf, `Poseidon(x, y, balance, nonce)`.
 fn leaf(
     cs: &ConstraintSystemRef<Fr>,
     x: &Num,
@@ -133,6 +134,22 @@ fn leaf(
     nonce: &Num,
 ) -> Result<Num, SynthesisError> {
     poseidon(cs, &[x.clone(), y.clone(), balance.clone(), nonce.clone()])
+}
+
+/// The leaves of one key with two `(balance, nonce)` pairs (an account before and after a
+/// debit): the key's round-0 S-boxes are computed once.
+fn leaves_of_key(
+    cs: &ConstraintSystemRef<Fr>,
+    x: &Num,
+    y: &Num,
+    states: [(&Num, &Num); 2],
+) -> Result<[Num; 2], SynthesisError> {
+    let lane = |i: usize, v: &Num| sbox(cs, &v.add_constant(first_round_constant(4, i)));
+    let (x, y) = (lane(0, x)?, lane(1, y)?);
+    let hash = |(balance, nonce): (&Num, &Num)| -> Result<Num, SynthesisError> {
+        poseidon_after_first_sbox(cs, &[x.clone(), y.clone(), lane(2, balance)?, lane(3, nonce)?])
+    };
+    Ok([hash(states[0])?, hash(states[1])?])
 }
 
 fn siblings(
@@ -405,9 +422,14 @@ fn slot(
     let applied_deposit = kinds.deposit.mul(cs, &Num::all(cs, &deposit_ok)?)?;
 
     // Sender's leaf: read whenever the kind has a sender in the tree, written when applied.
-    let hashed = leaf(cs, &sender.x, &sender.y, &sender.balance, &sender.nonce)?;
+    let next_nonce = sender.nonce.add_constant(Fr::ONE);
+    let [hashed, new_leaf] = leaves_of_key(
+        cs,
+        &sender.x,
+        &sender.y,
+        [(&sender.balance, &sender.nonce), (&debited, &next_nonce)],
+    )?;
     let old_leaf = sender_exists.mul(cs, &hashed)?;
-    let new_leaf = leaf(cs, &sender.x, &sender.y, &debited, &sender.nonce.add_constant(Fr::ONE))?;
     let written = Num::select(cs, &applied_transfer.add(&applied_withdraw), &new_leaf, &old_leaf)?;
     let sibs = siblings(cs, sw, depth)?;
     let read = and_in(&signed, &from_in)?;

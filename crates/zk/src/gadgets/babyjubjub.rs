@@ -110,7 +110,7 @@ pub fn mul_fixed(
 ) -> Result<PointVar, SynthesisError> {
     let mut acc: Option<PointVar> = None;
     let mut window_base = base.into_group();
-    for m in &scalar.monomials {
+    for m in scalar.monomials() {
         let table: Vec<Point> =
             (0..m.len() as u64).map(|v| (window_base * Scalar::from(v)).into_affine()).collect();
         let xs = interpolate(table.iter().map(|p| p.x).collect(), |a, b| *a - b);
@@ -145,7 +145,7 @@ pub fn mul_var(
     let p3 = add(cs, &p2, p)?;
     let table = [PointVar::identity(), p.clone(), p2, p3];
     let mut acc: Option<PointVar> = None;
-    for m in scalar.monomials.iter().rev() {
+    for m in scalar.monomials().iter().rev() {
         if let Some(a) = acc.as_mut() {
             for _ in 0..m.len().trailing_zeros() {
                 *a = double(cs, a)?;

@@ -309,6 +309,9 @@ pub fn alloc_bytes_bits(
 /// three bits costs one constraint per bit, a longer one three (whether all its bits match the
 /// bound's is one zero test of their sum). For `r` that is 195 constraints over 254 bits.
 ///
+/// # Panics
+/// When `bound` does not fit the bits: a circuit-construction bug.
+///
 /// # Errors
 /// [`SynthesisError`] from the constraint system.
 pub fn less_than(
@@ -317,7 +320,7 @@ pub fn less_than(
     bound: impl ark_ff::BigInteger,
 ) -> Result<Num, SynthesisError> {
     let bound_bits = bound.to_bits_le();
-    debug_assert!(bound_bits.iter().skip(bits.len()).all(|b| !b), "bound fits the bits");
+    assert!(bound_bits.iter().skip(bits.len()).all(|b| !b), "the bound must fit the bits");
     let bound_bit = |i: usize| bound_bits.get(i).copied().unwrap_or(false);
     // `equal`: the bits above the current ones equal the bound's (`None`: still the constant 1).
     let mut equal: Option<Num> = None;
@@ -403,8 +406,9 @@ pub fn interpolate<T: Clone>(mut c: Vec<T>, sub: impl Fn(&T, &T) -> T) -> Vec<T>
 /// [`Windows::less_than`] compares at no further cost per window.
 #[derive(Clone, Debug)]
 pub struct Windows {
-    /// Per window, little-endian: the monomials of its bits.
-    pub monomials: Vec<Vec<Num>>,
+    /// Per window, little-endian: the monomials of its bits. Private: only [`Windows::new`]
+    /// builds them, as constrained products of the bits.
+    monomials: Vec<Vec<Num>>,
 }
 
 impl Windows {
@@ -420,6 +424,11 @@ impl Windows {
         Ok(Self { monomials: bits.chunks(k).map(|w| monomials(cs, w)).collect::<Result<_, _>>()? })
     }
 
+    /// Per window, little-endian: index `i` holds the product of the window's bits set in `i`.
+    pub fn monomials(&self) -> &[Vec<Num>] {
+        &self.monomials
+    }
+
     /// Whether the scalar is below the constant `bound` (`bound < 2^bits`), as a 0/1 number;
     /// either answer is satisfiable, and only the right one. `m + 2` constraints for `m`
     /// windows.
@@ -429,6 +438,9 @@ impl Windows {
     /// decides, and `S = Σ s_j·2^j` has its sign, since `|Σ_{i<j} s_i·2^i| < 2^j`; `S + 2^m`,
     /// in `[1, 2^(m+1))`, has bit `m` clear exactly when `S < 0`. (The weighted sum of window
     /// comparisons is circomlib's `CompConstant` idea, here over shared monomials.)
+    ///
+    /// # Panics
+    /// When `bound` does not fit the windows' bits: a circuit-construction bug.
     ///
     /// # Errors
     /// [`SynthesisError`] from the constraint system.
@@ -459,7 +471,7 @@ impl Windows {
             weight.double_in_place();
             offset += k;
         }
-        debug_assert!(bound_bits.iter().skip(offset).all(|b| !b), "bound fits the bits");
+        assert!(bound_bits.iter().skip(offset).all(|b| !b), "the bound must fit the bits");
         let m = self.monomials.len();
         let bits = sum.add_constant(weight).to_bits_le(cs, m + 1)?;
         Ok(Num::from_bool(&bits[m]).not())
