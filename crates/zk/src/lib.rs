@@ -15,7 +15,7 @@
 //! keys of several sizes ([`sizes::CircuitSizes`]) proves each batch with the smallest circuit
 //! that fits it, for a `ZkVerifierSet` of one verifier per size. Sizes need not be powers of
 //! two: proving time follows Groth16's evaluation domain (the next power of two above the
-//! constraint count), so the best sizes fill it (11 slots fill 2^19 at depth 32, 28 fill 2^20).
+//! constraint count), so the best sizes fill it (11 slots fill 2^19 at depth 32, 29 fill 2^20).
 //!
 //! The one public input ([`public`]) is `sha256(sha256(claim ‖ versioned hash) ‖ y)` masked to
 //! 253 bits, where `y` opens the blob at a challenge point derived from that digest: the proof

@@ -106,7 +106,7 @@ pub fn sizes_between(min: usize, max: usize) -> Result<Vec<usize>, SizesError> {
 
 /// An explicit list of circuit sizes, sorted: each `1..=MAX_BATCH_SIZE`, none repeated, at most
 /// [`MAX_SET_MEMBERS`]. Sizes need not be powers of two; the best fill Groth16's evaluation
-/// domain (11 slots fill 2^19 at depth 32, 28 fill 2^20; BENCHMARKS.md).
+/// domain (11 slots fill 2^19 at depth 32, 29 fill 2^20; BENCHMARKS.md).
 ///
 /// # Errors
 /// [`SizesError::Count`] for an empty or too long list; [`SizesError::List`] for a size out of
