@@ -63,6 +63,9 @@ interface IBatchInbox {
 ///      Trust model (who may call, what it costs others, which rule):
 ///      - `propose`: anyone, with `BOND_WEI`; a rival claim costs others nothing (no path loops
 ///        over rivals), and a wrong one loses its bond to the batch's final claim (rules 1–3).
+///      - `proposeAndSettle`: anyone, with `BOND_WEI`; `propose` then `proveAndAttest`, all or
+///        nothing: it reverts unless the claim is final at once (rule 1), and settles an
+///        identical claim proposed before it (front-running it changes nothing).
 ///      - `proveZk`, `attestTee`, `proveAndAttest` (both in one call): anyone, carrying the leg's
 ///        proof or enclave signature; an approval counts only as the leg's verifier says, in the
 ///        leg's current epoch (rules 1, 2). These calls, `finalize` and `proveSelfDisagreement`
@@ -145,8 +148,8 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     }
 
     /// @notice Semantic version.
-    /// @custom:semver 0.8.0
-    string public constant version = "0.8.0";
+    /// @custom:semver 0.9.0
+    string public constant version = "0.9.0";
 
     /// @notice Leg ids.
     uint8 public constant LEG_ZK = 0;
@@ -320,6 +323,12 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     /// @notice ZK and TEE approved different results for this input (rule 4) and OP has not
     ///         ruled against the other one (`rival`): neither finalizes on the slow path first.
     error Finality_OpUndecided(uint256 id, uint256 rival);
+    /// @notice `proposeAndSettle` would leave claim `id` not final: a validity leg does not
+    ///         count, its parent is not final, or its batch is.
+    error Finality_NotInstant(uint256 id);
+    /// @notice The claim's chain id or batch context is not this chain's and the inbox's for
+    ///         batch `batchNumber`.
+    error Finality_WrongContext(uint64 batchNumber);
     /// @notice Nothing is owed to the caller, or the payment failed.
     error Finality_NoCredit();
 
@@ -377,13 +386,69 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     ) external payable returns (uint256 id) {
         if (_batchNumber == 0) revert Finality_GenesisBatch();
         if (msg.value != BOND_WEI) revert Finality_WrongBond(msg.value);
+        Claim memory c = _claimOf(_batchNumber, _parentRoot, _postRoot, _withdrawalRoot, _dataCommitment);
+        bytes32 key = keccak256(abi.encode(c));
+        if (claimIndex[key] != 0) revert Finality_DuplicateClaim(claimIndex[key] - 1);
+        id = _store(c, key);
+    }
+
+    /// @notice Proposes a claim and settles both validity legs in one transaction, for a prover
+    ///         that holds a batch's ZK proof and enclave signature before the claim is proposed:
+    ///         the proposal, then the proof, then the signature, each checked and recorded as by
+    ///         its own call, then the instant path (rule 1). It reverts with
+    ///         `Finality_NotInstant` unless the claim is final at its end, so it leaves nothing
+    ///         that the separate calls would not. A claim already proposed exactly so is settled
+    ///         as it stands, and the bond sent is credited back to the caller (`withdrawCredit`):
+    ///         proposing it first, front-running this call, changes nothing. Saves `propose`'s
+    ///         transaction, the claim's second copy in calldata and the cold reads of its record.
+    /// @param _c The claim: the batch context and chain id must be the inbox's and this
+    ///        chain's (`Finality_WrongContext`), the roots and commitment field elements.
+    /// @param _proof The proof, in the current ZK verifier's encoding.
+    /// @param _signature 65-byte `r ‖ s ‖ v` over `claimDigest(_c)`.
+    /// @return id The claim id.
+    function proposeAndSettle(Claim calldata _c, bytes calldata _proof, bytes calldata _signature)
+        external
+        payable
+        returns (uint256 id)
+    {
+        if (msg.value != BOND_WEI) revert Finality_WrongBond(msg.value);
+        bytes32 key = keccak256(abi.encode(_c));
+        uint256 i = claimIndex[key];
+        // Zero is "not proposed", never an id + 1.
+        // slither-disable-next-line incorrect-equality
+        if (i == 0) {
+            if (_c.batchNumber == 0) revert Finality_GenesisBatch();
+            Claim memory c =
+                _claimOf(_c.batchNumber, _c.parentRoot, _c.postRoot, _c.withdrawalRoot, _c.dataCommitment);
+            if (keccak256(abi.encode(c)) != key) revert Finality_WrongContext(_c.batchNumber);
+            id = _store(c, key);
+        } else {
+            id = i - 1;
+            credit[msg.sender] += msg.value;
+        }
+        ClaimRecord storage r = claims[id];
+        _approveZk(id, r, _c, _proof);
+        _approveTee(id, r, _c, _signature);
+        if (!_finalizeIfInstant(id, r, _c.postRoot)) revert Finality_NotInstant(id);
+    }
+
+    /// @dev The claim of batch `_batchNumber` with these fields and the inbox's context for it;
+    ///      reverts unless the batch is posted and every root and the commitment are field
+    ///      elements.
+    function _claimOf(
+        uint64 _batchNumber,
+        bytes32 _parentRoot,
+        bytes32 _postRoot,
+        bytes32 _withdrawalRoot,
+        bytes32 _dataCommitment
+    ) internal view returns (Claim memory) {
         _requireField(_parentRoot);
         _requireField(_postRoot);
         _requireField(_withdrawalRoot);
         _requireField(_dataCommitment);
         (bool posted, bytes32 blobsHash, bytes32 queueBefore, bytes32 queueAfter) = INBOX.batchContext(_batchNumber);
         if (!posted) revert Finality_BatchNotPosted(_batchNumber);
-        Claim memory c = Claim({
+        return Claim({
             l2ChainId: L2_CHAIN_ID,
             batchNumber: _batchNumber,
             parentRoot: _parentRoot,
@@ -394,30 +459,34 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
             queueBefore: queueBefore,
             queueAfter: queueAfter
         });
-        bytes32 key = keccak256(abi.encode(c));
-        if (claimIndex[key] != 0) revert Finality_DuplicateClaim(claimIndex[key] - 1);
-        if (_finalOf(_batchNumber) != 0) revert Finality_BatchAlreadyFinal(_batchNumber);
+    }
+
+    /// @dev Records new claim `_c` (index key `_key`), bonded by the caller; reverts if its
+    ///      batch is final.
+    function _store(Claim memory _c, bytes32 _key) internal returns (uint256 id) {
+        uint64 n = _c.batchNumber;
+        if (_finalOf(n) != 0) revert Finality_BatchAlreadyFinal(n);
         id = claims.length;
         claims.push(
             ClaimRecord({
-                parentRoot: _parentRoot,
-                withdrawalRoot: _withdrawalRoot,
+                parentRoot: _c.parentRoot,
+                withdrawalRoot: _c.withdrawalRoot,
                 proposer: msg.sender,
                 proposedAt: uint64(block.timestamp),
                 zkEpoch: 0,
-                batchNumber: _batchNumber,
+                batchNumber: n,
                 teeEpoch: 0,
                 teeSigner: address(0)
             })
         );
-        claimIndex[key] = id + 1;
-        BatchRecord storage b = batchOf[_batchNumber];
+        claimIndex[_key] = id + 1;
+        BatchRecord storage b = batchOf[n];
         // Zero is "no claim yet", never a block time.
         // slither-disable-next-line incorrect-equality
         if (b.firstProposedAt == 0) {
             (b.firstProposedAt, b.firstProposedBlock) = (uint64(block.timestamp), uint48(block.number));
         }
-        emit ClaimProposed(id, _batchNumber, c, msg.sender);
+        emit ClaimProposed(id, n, _c, msg.sender);
     }
 
     /// @notice Submits a validity proof for a proposed claim; finalizes it at once if TEE

@@ -108,6 +108,18 @@ pub enum Event {
         /// The signer.
         signer: u32,
     },
+    /// A claim is proposed (with its bond) and settled by both validity legs in one call
+    /// (`MultiProofFinality.proposeAndSettle`): the proposal (skipped when the same claim is
+    /// already proposed), then the ZK proof, then the TEE signature, all or nothing: refused
+    /// unless the claim becomes final in it.
+    ProposeAndSettle {
+        /// The claim.
+        claim: Claim,
+        /// Whether the proof verifies.
+        valid: bool,
+        /// The TEE signer.
+        signer: u32,
+    },
     /// The claim's dispute game resolved.
     GameResolved {
         /// Claim of the game.
@@ -300,6 +312,9 @@ pub enum FinalityError {
     /// The proof does not verify under the current ZK verifier.
     #[error("proof does not verify")]
     InvalidProof,
+    /// A proposal settled in one call would leave the claim not final.
+    #[error("claim {0} would not be final at once")]
+    NotInstant(ClaimId),
     /// The TEE signer is unknown, revoked, expired, or its measurement is not allowed.
     #[error("signer {0} is not a valid TEE signer now")]
     InvalidSigner(u32),
@@ -795,6 +810,29 @@ impl Finality {
         if by == Actor::Council { Ok(()) } else { Err(FinalityError::NotCouncil) }
     }
 
+    /// [`Event::ProposeAndSettle`]'s steps; the caller restores the state on error.
+    fn propose_and_settle(
+        &mut self,
+        claim: Claim,
+        valid: bool,
+        signer: u32,
+    ) -> Result<Vec<Effect>, FinalityError> {
+        let mut effects = Vec::new();
+        let id = match self.claims.iter().position(|c| c.claim == claim) {
+            Some(id) => id as ClaimId,
+            None => {
+                effects.extend(self.apply(Event::Propose { claim })?);
+                self.claims.len() as ClaimId - 1
+            }
+        };
+        effects.extend(self.apply(Event::ZkProof { claim: id, valid })?);
+        effects.extend(self.apply(Event::TeeSignature { claim: id, signer })?);
+        if !effects.iter().any(|e| matches!(e, Effect::Finalized { claim, .. } if *claim == id)) {
+            return Err(FinalityError::NotInstant(id));
+        }
+        Ok(effects)
+    }
+
     /// Applies one event. On error nothing changes.
     ///
     /// # Errors
@@ -855,6 +893,14 @@ impl Finality {
                 effects.push(Effect::Approved { claim, leg: Leg::Tee });
                 self.freeze_on_second_result(Leg::Tee, prior, claim, &mut effects);
                 self.try_instant(claim, &mut effects);
+            }
+            Event::ProposeAndSettle { claim, valid, signer } => {
+                let before = self.clone();
+                let settled = self.propose_and_settle(claim, valid, signer);
+                if settled.is_err() {
+                    *self = before;
+                }
+                return settled;
             }
             Event::GameResolved { claim, for_claim } => {
                 if self.game(self.state(claim)?) != GameStatus::InProgress {

@@ -31,6 +31,8 @@ pub fn event(claim: fn(u64, u64, u64) -> Claim, t0: u64) -> impl Strategy<Value 
     prop_oneof![
         4 => (1u64..4, prop::bool::weighted(0.2), prop_oneof![14 => Just(0u64), 6 => Just(1), 1 => Just(2), 1 => Just(3)])
             .prop_map(move |(b, p, c)| Event::Propose { claim: claim(b, u64::from(p), c) }),
+        2 => (1u64..4, prop::bool::weighted(0.2), prop_oneof![6 => Just(0u64), 2 => Just(1), 1 => Just(2)], prop::bool::weighted(0.9), signer.clone())
+            .prop_map(move |(b, p, c, valid, signer)| Event::ProposeAndSettle { claim: claim(b, u64::from(p), c), valid, signer }),
         4 => (id.clone(), prop::bool::weighted(0.9)).prop_map(|(claim, valid)| Event::ZkProof { claim, valid }),
         4 => (id.clone(), signer).prop_map(|(claim, signer)| Event::TeeSignature { claim, signer }),
         3 => (id.clone(), prop::bool::weighted(0.8)).prop_map(|(claim, for_claim)| Event::GameResolved { claim, for_claim }),

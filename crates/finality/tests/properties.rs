@@ -169,6 +169,7 @@ fn check(outage: Outage, events: Vec<Event>) -> Result<(), TestCaseError> {
                                 event,
                                 Event::ZkProof { .. }
                                     | Event::TeeSignature { .. }
+                                    | Event::ProposeAndSettle { .. }
                                     | Event::Finalize { .. }
                             );
                             prop_assert!(by_approval_or_finalize);

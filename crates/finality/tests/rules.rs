@@ -77,6 +77,40 @@ fn zk_and_tee_together_are_final_at_once() {
     );
 }
 
+/// `proposeAndSettle` is the proposal and both approvals at once, all or nothing: final at
+/// once, or refused with nothing left behind (no claim, no approval), and an identical claim
+/// proposed first (a front-run) is settled as it stands.
+#[test]
+fn a_proposal_settled_in_one_call_is_final_at_once_or_leaves_nothing() {
+    let settle = |c, valid, signer| Event::ProposeAndSettle { claim: c, valid, signer };
+    let mut f = model();
+    let effects = f.apply(settle(claim(1, 0, 11), true, SIGNER)).unwrap();
+    assert_eq!(finalized(&effects), Some(FinalPath::Instant));
+    assert_eq!(f.final_claim(BatchNumber(1)).unwrap().0, 0);
+
+    // An invalid proof, an unknown signer, or a parent that is not final: refused, unchanged.
+    for (c, valid, signer, err) in [
+        (claim(2, 11, 12), false, SIGNER, FinalityError::InvalidProof),
+        (claim(2, 11, 12), true, 9, FinalityError::InvalidSigner(9)),
+        (claim(3, 12, 13), true, SIGNER, FinalityError::NotInstant(1)),
+        // Batch 1 is final: a second result for it is refused before any approval.
+        (claim(1, 0, 99), true, SIGNER, FinalityError::BatchAlreadyFinal(BatchNumber(1))),
+    ] {
+        let before = format!("{f:?}");
+        assert_eq!(f.apply(settle(c, valid, signer)), Err(err));
+        assert_eq!(format!("{f:?}"), before, "{err}");
+    }
+    assert_eq!(f.claim_count(), 1);
+
+    // Front-run: the same claim proposed first is settled, not proposed again.
+    let id = propose(&mut f, claim(2, 11, 12));
+    let effects = f.apply(settle(claim(2, 11, 12), true, SIGNER)).unwrap();
+    assert_eq!(finalized(&effects), Some(FinalPath::Instant));
+    assert_eq!((f.claim_count(), f.final_claim(BatchNumber(2)).unwrap().0), (2, id));
+    // Settling a final claim again is refused: it would not become final in the call.
+    assert_eq!(f.apply(settle(claim(2, 11, 12), true, SIGNER)), Err(FinalityError::NotInstant(id)));
+}
+
 #[test]
 fn tee_alone_never_finalizes() {
     let mut f = model();

@@ -210,6 +210,7 @@ fn model_error(e: &FinalityError) -> String {
         // hash (`Finality_NotProposed`), and the harness passes one for every unknown id.
         E::UnknownClaim(_) => "UnknownClaim".into(),
         E::InvalidSigner(_) => "InvalidSigner".into(),
+        E::NotInstant(id) => format!("NotInstant({id})"),
         E::BatchAlreadyFinal(b) => format!("BatchAlreadyFinal({})", b.0),
         E::WindowNotPassed { claim, ends_at } => format!("WindowNotPassed({claim},{ends_at})"),
         E::InvalidEvidence(leg) => format!("InvalidEvidence({})", leg_id(leg)),
@@ -240,6 +241,7 @@ fn revert_reason(data: &[u8]) -> String {
             F::Finality_GenesisBatch(_) => "GenesisBatch".into(),
             F::Finality_InvalidProof(_) => "InvalidProof".into(),
             F::Finality_InvalidSigner(_) => "InvalidSigner".into(),
+            F::Finality_NotInstant(x) => format!("NotInstant({})", x.id),
             F::Finality_AlreadyFinal(x) => format!("AlreadyFinal({})", x.id),
             F::Finality_BatchAlreadyFinal(x) => format!("BatchAlreadyFinal({})", x.batchNumber),
             F::Finality_ParentNotFinal(x) => format!("ParentNotFinal({})", x.id),
@@ -344,16 +346,20 @@ impl<'a> Case<'a> {
     }
 
     fn zk_proof(&self, id: u64, valid: bool) -> Bytes {
-        if valid {
-            common::System::<DevL1>::zk_proof(&self.claim_of(id))
-        } else {
-            Bytes::from(vec![0xba; 32])
-        }
+        Self::zk_proof_of(&self.claim_of(id), valid)
+    }
+
+    fn zk_proof_of(claim: &Claim, valid: bool) -> Bytes {
+        if valid { common::System::<DevL1>::zk_proof(claim) } else { Bytes::from(vec![0xba; 32]) }
     }
 
     fn tee_signature(&self, signer: u32, id: u64) -> Bytes {
+        self.tee_signature_of(signer, &self.claim_of(id))
+    }
+
+    fn tee_signature_of(&self, signer: u32, claim: &Claim) -> Bytes {
         use alloy::signers::SignerSync;
-        let digest = self.claim_of(id).tee_signing_hash(31337, self.s.d.finality);
+        let digest = claim.tee_signing_hash(31337, self.s.d.finality);
         Bytes::from(enclave(signer as u8).sign_hash_sync(&digest).unwrap().as_bytes().to_vec())
     }
 
@@ -406,6 +412,14 @@ impl<'a> Case<'a> {
             Event::Tick { .. } => unreachable!(),
             Event::Propose { claim } => {
                 let call = common::claim_propose_call(&claim);
+                self.send(fin, call, U256::from(10u128.pow(17))).await.map(|()| None)
+            }
+            Event::ProposeAndSettle { claim, valid, signer } => {
+                let call = MultiProofFinality::proposeAndSettleCall {
+                    _c: tribunal_dispute::claims::recast(&claim.to_sol()),
+                    _proof: Self::zk_proof_of(&claim, valid),
+                    _signature: self.tee_signature_of(signer, &claim),
+                };
                 self.send(fin, call, U256::from(10u128.pow(17))).await.map(|()| None)
             }
             Event::ZkProof { claim, valid } => {

@@ -776,6 +776,101 @@ fn one_transaction_carries_both_validity_legs() {
     });
 }
 
+/// `proposeAndSettle` proposes and settles both validity legs in one transaction: final at once
+/// and cheaper than `propose` + `proveAndAttest`; all or nothing (a signature that does not
+/// count leaves no claim behind); a claim whose context is not the inbox's is refused; and a
+/// front-run (the identical claim proposed first) is settled as it stands, the caller's bond
+/// credited back.
+#[test]
+fn a_proposal_and_both_validity_legs_settle_in_one_transaction() {
+    run(async {
+        let bond = U256::from(10u128.pow(17));
+        let settle =
+            |c: &Claim, proof: Bytes, signature: Bytes| MultiProofFinality::proposeAndSettleCall {
+                _c: tribunal_dispute::claims::recast(&c.to_sol()),
+                _proof: proof,
+                _signature: signature,
+            };
+
+        let l1 = DevL1::new();
+        let sys = System::deploy(&l1).await;
+        let t = posted(&sys, 2).await;
+        let c1 = with_roots(&t[0], genesis(&sys), 11);
+        let (zk1, sig1) = (System::<DevL1>::zk_proof(&c1), sys.tee_signature(&enclave(0), &c1));
+
+        // All or nothing: a signer that is not registered reverts the call, and no claim stays.
+        let forged = sys.tee_signature(&tribunal_l1::dev_signers()[9], &c1);
+        let call = settle(&c1, zk1.clone(), forged);
+        let err = sys.send(&sys.stranger, sys.d.finality, call, bond).await.unwrap_err();
+        assert!(matches!(finality_error(&err), F::Finality_InvalidSigner(_)), "{err}");
+        assert_eq!(
+            sys.view(sys.d.finality, MultiProofFinality::claimCountCall {}).await,
+            U256::ZERO,
+            "the reverted call left a claim"
+        );
+        // A context the inbox does not hold (another queue accumulator) is refused.
+        let mut wrong = c1;
+        wrong.queue_after = tribunal_primitives::queue::QueueAcc(Fr::from(7u64));
+        let call = settle(
+            &wrong,
+            System::<DevL1>::zk_proof(&wrong),
+            sys.tee_signature(&enclave(0), &wrong),
+        );
+        let err = sys.send(&sys.stranger, sys.d.finality, call, bond).await.unwrap_err();
+        assert!(matches!(finality_error(&err), F::Finality_WrongContext(_)), "{err}");
+        // A claim whose parent is not final would only be pending: refused as not instant.
+        let c2 = with_roots(&t[1], StateRoot(Fr::from(11u64)), 12);
+        let call = settle(&c2, System::<DevL1>::zk_proof(&c2), sys.tee_signature(&enclave(0), &c2));
+        let err = sys.send(&sys.stranger, sys.d.finality, call, bond).await.unwrap_err();
+        assert!(matches!(finality_error(&err), F::Finality_NotInstant(_)), "{err}");
+
+        let one = sys.send(&sys.stranger, sys.d.finality, settle(&c1, zk1, sig1), bond).await;
+        let one = one.unwrap();
+        gas("proposeAndSettle", &one);
+        let s = status(&sys, 0).await;
+        assert!(s.isFinal && s.path == 1, "final at once on the instant path");
+
+        // Front-run: the identical claim of batch 2 proposed first is settled as it stands.
+        let id2 = sys.propose(&c2).await.unwrap();
+        let call = settle(&c2, System::<DevL1>::zk_proof(&c2), sys.tee_signature(&enclave(0), &c2));
+        sys.send(&sys.stranger, sys.d.finality, call, bond).await.unwrap();
+        let s = status(&sys, id2).await;
+        assert!(s.isFinal && s.path == 1);
+        assert_eq!(
+            sys.view(sys.d.finality, MultiProofFinality::claimCountCall {}).await,
+            U256::from(2),
+            "no second claim"
+        );
+        let credit = MultiProofFinality::creditCall(sys.stranger.address());
+        // Its bond for claim 0, returned at finalization, and the one sent with this call.
+        let owed = sys.view(sys.d.finality, credit).await;
+        assert_eq!(owed, bond * U256::from(2), "the caller's bond is credited back");
+
+        // The same settlement as `propose` + `proveAndAttest`, on a fresh deployment in the same
+        // state, costs more.
+        let l1 = DevL1::new();
+        let sys = System::deploy(&l1).await;
+        let t = posted(&sys, 1).await;
+        let c1 = with_roots(&t[0], genesis(&sys), 11);
+        let call = common::claim_propose_call(&c1);
+        let proposed = sys.send(&sys.stranger, sys.d.finality, call, bond).await.unwrap();
+        let call = MultiProofFinality::proveAndAttestCall {
+            _c: sys.proposed(0).await,
+            _proof: System::<DevL1>::zk_proof(&c1),
+            _signature: sys.tee_signature(&enclave(0), &c1),
+        };
+        let settled = sys.send(&sys.stranger, sys.d.finality, call, U256::ZERO).await.unwrap();
+        assert!(status(&sys, 0).await.isFinal);
+        let separate = proposed.gas_used + settled.gas_used;
+        eprintln!("gas propose + proveAndAttest: {separate}");
+        assert!(
+            one.gas_used + 40_000 < separate,
+            "one transaction saves the second one's base cost and the record's cold reads: {} vs {separate}",
+            one.gas_used
+        );
+    });
+}
+
 /// Attack (review finding): two claims over an invented parent root are never challenged (no
 /// challenger can trace a transition from a state nobody knows), so both games resolve for them;
 /// that was taken as OP self-disagreement, which froze the OP leg and lifted its timelock for
