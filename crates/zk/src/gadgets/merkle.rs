@@ -86,10 +86,10 @@ fn parents(
         sbox(cs, &s[1].add(&at(2, &d.b1, 1)))?,
         sbox(cs, &s[2].add(&at(3, &d.both, 2)))?,
     ];
+    // The node's position constant, the same for every path.
+    let constant = is.iter().enumerate().fold(Num::zero(), |acc, (k, i)| acc.add(&i.scale(c(k))));
     curs.iter()
         .map(|cur| {
-            let constant =
-                is.iter().enumerate().fold(Num::zero(), |acc, (k, i)| acc.add(&i.scale(c(k))));
             let node = sbox(cs, &cur.add(&constant))?;
             poseidon_after_first_sbox(cs, &place(cs, d, &node, &sibs)?)
         })
