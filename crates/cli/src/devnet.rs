@@ -190,7 +190,9 @@ fn node_file(
     keys: &tribunal_node::NodeKeys,
     args: &DevnetArgs,
 ) -> crate::node::NodeFile {
-    use crate::node::{ContractsFile, KeysFile, ListenFile, NodeFile, TeeFile, ZkFile, key_hex};
+    use crate::node::{
+        ContractsFile, KeysFile, ListenFile, NodeFile, ProposerFile, TeeFile, ZkFile, key_hex,
+    };
     NodeFile {
         l1_rpc: l1_rpc.to_owned(),
         data_dir: data_dir.to_owned(),
@@ -216,6 +218,9 @@ fn node_file(
         },
         services: config.services.into(),
         sequencer: config.sequencer.into(),
+        proposer: ProposerFile {
+            settle_grace_secs: config.settle_grace.map_or(0, |d| d.as_secs()),
+        },
         zk: ZkFile {
             slots: args.config().zk_slots(),
             min_slots: None,

@@ -99,6 +99,9 @@ hold_for_prover_ms = 60000            # with the ZK prover here: hold a due batc
 l1_confirmations = 2                  # blocks deep an L1 message must be before a batch takes it (at least max_reorg_depth)
 rederive_after_secs = 120             # after a deeper reorg: wait this long for dropped L1 messages to return before re-deriving
 
+[proposer]                            # optional
+settle_grace_secs = 300               # with both provers here: wait this long to settle a claim with its proof and signature in one tx (0: propose at once)
+
 [zk]                                  # optional
 slots = 32                            # the largest circuit size the deployed verifier checks
 # sizes = [11, 20, 32]                # optional: keys for each size (a ZkVerifierSet of them), the largest = slots
@@ -176,6 +179,9 @@ pub struct NodeFile {
     /// Sequencing policy.
     #[serde(default)]
     pub sequencer: SequencerFile,
+    /// The proposer.
+    #[serde(default)]
+    pub proposer: ProposerFile,
     /// The ZK prover.
     #[serde(default)]
     pub zk: ZkFile,
@@ -400,6 +406,28 @@ impl Default for ZkFile {
     }
 }
 
+/// `[proposer]`.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProposerFile {
+    /// When the ZK and TEE provers run here too: seconds the proposer waits after a batch is
+    /// posted for both legs to approve its claim, to send claim, proof and signature in one
+    /// `proposeAndSettle` transaction (0 to 3,600; 0 proposes each claim alone at once).
+    /// Default 300.
+    #[serde(default = "default_settle_grace_secs")]
+    pub settle_grace_secs: u64,
+}
+
+impl Default for ProposerFile {
+    fn default() -> Self {
+        Self { settle_grace_secs: default_settle_grace_secs() }
+    }
+}
+
+const fn default_settle_grace_secs() -> u64 {
+    300
+}
+
 /// `[tee]`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -497,6 +525,11 @@ impl NodeFile {
         }
         if file.tee.hold_for_zk_secs > 3_600 {
             return Err(ConfigError::Invalid("tee.hold_for_zk_secs must be 0 to 3600".into()));
+        }
+        if file.proposer.settle_grace_secs > 3_600 {
+            return Err(ConfigError::Invalid(
+                "proposer.settle_grace_secs must be 0 to 3600".into(),
+            ));
         }
         if file.sequencer.max_pending_per_sender == 0 {
             return Err(ConfigError::Invalid(
@@ -654,6 +687,8 @@ pub fn run(args: NodeArgs) -> eyre::Result<()> {
             services: file.services.into(),
             tee_hold_for_zk: (file.tee.hold_for_zk_secs > 0)
                 .then(|| Duration::from_secs(file.tee.hold_for_zk_secs)),
+            settle_grace: (file.proposer.settle_grace_secs > 0)
+                .then(|| Duration::from_secs(file.proposer.settle_grace_secs)),
             max_reorg_depth: file.max_reorg_depth,
             final_depth: file.final_confirmations,
             move_depth: file.move_confirmations,
@@ -828,7 +863,14 @@ fn log_event(e: &Event) {
         Event::Posted(p) => {
             tracing::info!(batch = p.batch.0, blobs = p.blobs, gas = p.gas, "posted")
         }
-        Event::Proposed(p) => tracing::info!(batch = p.batch.0, claim = p.claim, "proposed"),
+        Event::Proposed(p) => {
+            tracing::info!(
+                batch = p.batch.0,
+                claim = p.claim,
+                settled = p.settled.is_some(),
+                "proposed"
+            );
+        }
         Event::Zk { claim, outcome } => tracing::info!(claim, ?outcome, "zk"),
         Event::Tee { claim, outcome } => tracing::info!(claim, ?outcome, "tee"),
         Event::Challenger(a) => tracing::info!(?a, "challenger"),
@@ -918,6 +960,10 @@ mod tests {
         std::fs::write(&path, hold).unwrap();
         let e = NodeFile::load(&path).unwrap_err();
         assert!(matches!(&e, ConfigError::Invalid(m) if m.contains("hold_for_prover_ms")), "{e}");
+        let grace = EXAMPLE_CONFIG.replace("settle_grace_secs = 300", "settle_grace_secs = 3601");
+        std::fs::write(&path, grace).unwrap();
+        let e = NodeFile::load(&path).unwrap_err();
+        assert!(matches!(&e, ConfigError::Invalid(m) if m.contains("settle_grace_secs")), "{e}");
         // The example passes this check (it fails later, on its keys from the environment).
         std::fs::write(&path, EXAMPLE_CONFIG).unwrap();
         let e = NodeFile::load(&path).unwrap_err();

@@ -153,6 +153,7 @@ impl Rollup {
             poll_interval: Duration::from_millis(500),
             services,
             tee_hold_for_zk: Some(Duration::from_secs(300)),
+            settle_grace: Some(Duration::from_secs(300)),
             max_reorg_depth: 2,
             final_depth: 0,
             move_depth: tribunal_node::services::DEFAULT_MOVE_DEPTH,

@@ -40,12 +40,21 @@ pub struct Plan {
     /// After the run, re-prove and re-attest the first instant batch and measure the bare
     /// `ZkVerifier.verify` and `TeeVerifier.recover` as transactions (`tribunal bench rollup`).
     pub bare_verifications: bool,
+    /// With both provers running, the proposer settles each claim with their proof and
+    /// signature in one `proposeAndSettle` ([`tribunal_node::NodeConfig::settle_grace`]);
+    /// `false`: each claim is proposed at posting and each leg sends its own transaction.
+    pub settle: bool,
 }
 
 impl Plan {
-    /// The devnet: every service, and an unpayable forced transfer in the last batch.
-    pub const DEVNET: Self =
-        Self { services: Services::ALL, unpayable_tail: true, bare_verifications: false };
+    /// The devnet: every service, each claim settled in its proposal, and an unpayable forced
+    /// transfer in the last batch.
+    pub const DEVNET: Self = Self {
+        services: Services::ALL,
+        unpayable_tail: true,
+        bare_verifications: false,
+        settle: true,
+    };
 }
 
 /// How one batch of a run became final.
@@ -84,7 +93,8 @@ pub struct BatchReport {
 pub struct LegGas {
     /// `Inbox.postBatch` (execution gas; blob gas is separate).
     pub post: u64,
-    /// `MultiProofFinality.propose`.
+    /// `MultiProofFinality.propose`, or `proposeAndSettle` when the ZK proof and the TEE
+    /// signature went with the claim (then `zk` and `tee` are 0).
     pub propose: u64,
     /// `MultiProofFinality.proveZk`, or `proveAndAttest` when the TEE's signature went with the
     /// proof (then `tee` is 0).
@@ -188,6 +198,13 @@ impl Tracker {
                 let row = self.rows.entry(p.batch.0).or_default();
                 row.claim = Some(p.claim);
                 row.gas.propose = p.gas;
+                if let Some(s) = p.settled {
+                    // Both validity legs went in the same `proposeAndSettle`.
+                    let (slots, prove_secs) = (s.slots, s.prove_secs);
+                    let with_tee = Some(s.signer);
+                    row.zk = Some(ZkOutcome::Proven { slots, prove_secs, gas: 0, with_tee });
+                    row.tee_approved = true;
+                }
             }
             Event::Zk { claim, outcome } => {
                 if let Some(row) = self.row_of_claim(claim) {
@@ -195,7 +212,10 @@ impl Tracker {
                         row.gas.zk = *gas;
                         row.tee_approved |= with_tee.is_some();
                     }
-                    row.zk = Some(outcome);
+                    // A claim settled in its proposal reports nothing to send afterwards.
+                    if !(matches!(outcome, ZkOutcome::Settled { .. }) && row.zk.is_some()) {
+                        row.zk = Some(outcome);
+                    }
                 }
             }
             Event::Tee { claim, outcome } => {
@@ -264,9 +284,13 @@ pub fn start<D: L1Dev + 'static>(
     plan: Plan,
     data_dir: PathBuf,
 ) -> eyre::Result<Node<D>> {
+    let mut node = r.node_config(data_dir, config.zk_slots(), plan.services);
+    if !plan.settle {
+        node.settle_grace = None;
+    }
     Ok(Node::start(
         l1,
-        r.node_config(data_dir, config.zk_slots(), plan.services),
+        node,
         r.keys.clone(),
         &r.genesis,
         Some(r.zk.clone()),

@@ -696,7 +696,8 @@ struct ChartPoint {
 }
 
 /// The L1 gas of batch `b` this node paid: its post and its claims' transactions, each counted
-/// once (`proveAndAttest` approves twice in one transaction); `None` when it paid none.
+/// once (`proveAndAttest` approves twice in one transaction, `proposeAndSettle` proposes too);
+/// `None` when it paid none.
 fn batch_gas(b: &BatchInfo, claims: &[ClaimInfo]) -> Option<u64> {
     let mut seen = std::collections::BTreeMap::new();
     for t in b.post_tx.iter().chain(claims.iter().flat_map(|c| &c.l1_txs)) {

@@ -1,6 +1,7 @@
 //! The Tribunal node: the services of docs/architecture.md around the pure crates. It owns the durable
 //! store ([`store`]: state, batches, mempool), the [`sequencer`], the [`batcher`], the
-//! [`proposer`], the ZK and TEE prover workers ([`zk`], [`tee`]), the finality [`watcher`], their
+//! [`proposer`], the ZK and TEE prover workers ([`zk`], [`tee`]) and what they settle together
+//! ([`settle`]), the finality [`watcher`], their
 //! composition with the dispute agents ([`services`]), the JSON-RPC API ([`rpc`]) and the
 //! finality explorer's web pages over it ([`explorer`]), the deployment of the L1 contracts as one
 //! system ([`deploy`]) and acting as the council ([`council`]).
@@ -20,6 +21,7 @@ pub mod proposer;
 pub mod rpc;
 pub mod sequencer;
 pub mod services;
+pub mod settle;
 pub mod store;
 pub mod tee;
 pub mod watcher;

@@ -373,7 +373,8 @@ pub struct TeeSignerInfo {
 pub struct L1TxInfo {
     /// `post` (the batch's blobs), `propose`, `zk` (a proof approved the claim), `tee` (an
     /// enclave signature approved it), `finalize`, or `freeze` (rule 5 evidence). One
-    /// transaction may do several (`proveAndAttest`: `zk`, `tee` and `finalize`).
+    /// transaction may do several (`proveAndAttest`: `zk`, `tee` and `finalize`;
+    /// `proposeAndSettle`: `propose` too).
     pub action: String,
     /// The poster, the proposer, the ZK proof's sender, the enclave signer, or (`finalize`) the
     /// zero address.

@@ -28,6 +28,7 @@ use crate::{
     follow::{Follower, Reorg, Reorgs, Reported, Resent, claims_from, resend_dropped},
     proposer::{Proposed, Proposer},
     sequencer::{ProverPace, Sealed, Sequencer, SequencerConfig},
+    settle::Settlements,
     tee::{HeldAttestations, TeeOutcome, TeeProver},
     watcher::{Finalized, Watcher},
     zk::{ZkOutcome, ZkProver},
@@ -149,6 +150,11 @@ pub struct NodeConfig {
     /// prover to send with its proof in one `proveAndAttest` transaction, before sending it
     /// alone (`None`: each leg sends its own transaction).
     pub tee_hold_for_zk: Option<Duration>,
+    /// When the sequencer (with its proposer) and both provers run here: how long the proposer
+    /// waits, after a batch is posted, for the ZK proof and the TEE signature of its claim, to
+    /// send all three in one `proposeAndSettle` transaction, final at once ([`crate::settle`]).
+    /// Past it, or once a leg declines, the claim is proposed alone. `None`: proposed at once.
+    pub settle_grace: Option<Duration>,
     /// A reorg deeper than this many L1 blocks is a critical alert ([`Reorg::critical`]). Keep
     /// it at or below the sequencer's `l1_confirmations`, which bounds what a reorg can take
     /// from the sealed batches.
@@ -276,6 +282,11 @@ impl<L: L1 + 'static> Node<L> {
         let mut tasks = JoinSet::new();
         let every = config.poll_interval;
         let s = config.services;
+        let both = s.zk && zk_keys.is_some() && s.tee && enclave.is_some();
+        let settle = config
+            .settle_grace
+            .filter(|_| both && s.sequencer)
+            .map(|grace| (Settlements::default(), grace));
         let mut sequencer = None;
         // With the ZK prover here, the sequencer's batch size follows its pace.
         let mut pace = None;
@@ -327,13 +338,15 @@ impl<L: L1 + 'static> Node<L> {
                 config.bond_wei,
             )
             .with_reorgs(reorgs.clone());
+            if let Some((settlements, grace)) = &settle {
+                proposer = proposer.settling_with(settlements.clone(), *grace);
+            }
             tasks.spawn(drive("proposer", every, stop.clone(), tx.clone(), async move || {
                 Ok::<_, crate::proposer::ProposerError>(
                     proposer.poll().await?.into_iter().map(Event::Proposed).collect(),
                 )
             }));
         }
-        let both = s.zk && zk_keys.is_some() && s.tee && enclave.is_some();
         let held =
             config.tee_hold_for_zk.filter(|_| both).map(|wait| (HeldAttestations::default(), wait));
         if let (true, Some(zk_keys)) = (s.zk, zk_keys) {
@@ -363,6 +376,9 @@ impl<L: L1 + 'static> Node<L> {
             }
             if let Some(pace) = pace.clone() {
                 zk = zk.with_pace(pace);
+            }
+            if let Some((settlements, _)) = &settle {
+                zk = zk.with_settlements(settlements.clone());
             }
             let cursor = store.clone();
             let (l1, sender, finality, reorgs) =
@@ -417,6 +433,9 @@ impl<L: L1 + 'static> Node<L> {
             .with_sent_log(store.clone());
             if let Some((held, wait)) = &held {
                 tee = tee.hold_for_zk(held.clone(), *wait);
+            }
+            if let Some((settlements, _)) = &settle {
+                tee = tee.with_settlements(settlements.clone());
             }
             let cursor = store.clone();
             let held = held.map(|(h, _)| h);

@@ -35,6 +35,8 @@ use tribunal_primitives::{
 use tribunal_stf::{State, StfError, execute_batch};
 use tribunal_tee::{AttestedSigner, Enclave, ProveRequest, TeeError};
 
+use crate::settle::{OfferedSignature, Settlements};
+
 /// What the worker did with one claim.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TeeOutcome {
@@ -256,6 +258,8 @@ pub struct TeeProver<L, E> {
     bundle: Option<(HeldAttestations, Duration)>,
     /// Where each sent attestation is recorded with its block.
     sent: Option<std::sync::Arc<crate::Store>>,
+    /// Claims the proposer offers before proposing them.
+    settle: Option<Settlements>,
 }
 
 impl<L: L1, E: Enclave> TeeProver<L, E> {
@@ -278,7 +282,18 @@ impl<L: L1, E: Enclave> TeeProver<L, E> {
             next_claim: 0,
             bundle: None,
             sent: None,
+            settle: None,
         }
+    }
+
+    /// Has the enclave sign the claims `settlements` offers, after the proposed claims of each
+    /// poll, for the proposer to send with the ZK proof in one `proposeAndSettle`; a signature
+    /// made so is used as is if the claim is proposed alone instead, and a proposed claim already
+    /// final or TEE-approved is not judged again.
+    #[must_use]
+    pub fn with_settlements(mut self, settlements: Settlements) -> Self {
+        self.settle = Some(settlements);
+        self
     }
 
     /// Records each attestation sent in `store` ([`crate::Store::record_sent`], service `tee`)
@@ -359,10 +374,28 @@ impl<L: L1, E: Enclave> TeeProver<L, E> {
                 }
             }
         }
+        // Offered claims first: the replica only moves forward, and a claim proposed by id for a
+        // later batch would move it past them.
+        while let Some(claim) = self.settle.as_ref().and_then(Settlements::next_for_tee) {
+            if let Err(e) = self.sign_offered(claim).await {
+                if done.is_empty() {
+                    return Err(e);
+                }
+                tracing::warn!(error = %e, "TEE prover: will retry");
+                return Ok(done);
+            }
+        }
         let count = view(&self.l1, self.finality, MultiProofFinality::claimCountCall {}).await?;
         while U256::from(self.next_claim) < count {
             let id = self.next_claim;
-            let outcome = self.handle(id).await?;
+            let outcome = match self.handle(id).await {
+                Ok(outcome) => outcome,
+                Err(e) if done.is_empty() => return Err(e),
+                Err(e) => {
+                    tracing::warn!(claim = id, error = %e, "TEE prover: will retry");
+                    break;
+                }
+            };
             done.push((id, outcome));
             self.next_claim += 1;
         }
@@ -391,21 +424,78 @@ impl<L: L1, E: Enclave> TeeProver<L, E> {
         let claim = match claim_from_sol(id, &raw) {
             Ok(c) => c,
             // No STF root is outside the field: the claim is wrong, but nothing can be re-executed.
-            Err(e) => return Ok(self.not_followed(id, e.to_string())),
+            Err(e) => return Ok(self.not_followed(Some(id), e.to_string())),
         };
+        let n = claim.batch_number.0;
+        let made = self.settle.as_ref().and_then(|s| s.signature_for(&claim));
+        let reused = made.is_some();
+        let (signer, signature) = match made {
+            Some(made) => (made.signer, made.signature),
+            None if self.settle.is_some() && self.settled(id).await? => {
+                // Settled with `proposeAndSettle` (or otherwise): nothing to judge or add.
+                return Ok(TeeOutcome::AlreadyApproved);
+            }
+            None => match self.judge(claim, Some(id)).await? {
+                Ok(approval) => approval,
+                Err(outcome) => return Ok(outcome),
+            },
+        };
+        if let Some((held, wait)) = &self.bundle {
+            // Held only while ZK has not approved yet; otherwise the signature alone
+            // makes the claim final now. A claim TEE already approves (a rewind, or a
+            // restart, signs it again) gets no second approval.
+            let call = MultiProofFinality::statusOfCall { _id: U256::from(id) };
+            let status = view(&self.l1, self.finality, call).await?;
+            if status.isFinal || status.tee {
+                return Ok(TeeOutcome::AlreadyApproved);
+            }
+            if status.zk {
+                return self.submit(id, &raw, signer, &signature).await;
+            }
+            held.hold(id, claim, signer, signature, *wait);
+            tracing::info!(claim = id, batch = n, %signer, "TEE approved; held for the ZK proof");
+            return Ok(TeeOutcome::Held { signer });
+        }
+        let sent = self.submit(id, &raw, signer, &signature).await;
+        if let (true, Err(e), Some(settle)) = (reused, &sent, &self.settle)
+            && is_revert(e)
+        {
+            // Refused (its signer revoked or expired since): judged again at the next poll.
+            settle.forget_signature(&claim);
+        }
+        sent
+    }
+
+    /// Whether claim `id` is final, or already has a counting TEE approval.
+    async fn settled(&self, id: u64) -> Result<bool, TeeProverError> {
+        let call = MultiProofFinality::statusOfCall { _id: U256::from(id) };
+        let status = view(&self.l1, self.finality, call).await?;
+        Ok(status.isFinal || status.tee)
+    }
+
+    /// Has the enclave re-execute `claim`'s batch on the worker's state after the previous
+    /// batch (following the posted batches up to it first). `Ok(Ok((signer, signature)))` when
+    /// it agrees; `Ok(Err(outcome))` when it refuses or the worker cannot judge the claim.
+    /// `id`: the claim's id when proposed (for the logs).
+    async fn judge(
+        &mut self,
+        claim: Claim,
+        id: Option<u64>,
+    ) -> Result<Result<(Address, Bytes), TeeOutcome>, TeeProverError> {
         let n = claim.batch_number.0;
         while self.state.head().0 + 1 < n {
             let next = BatchNumber(self.state.head().0 + 1);
             if let Err(reason) = self.follow(next).await? {
-                return Ok(self.not_followed(id, reason));
+                return Ok(Err(self.not_followed(id, reason)));
             }
         }
         if self.state.head().0 + 1 != n {
             let reason = format!("batch {n} is behind the worker's head {}", self.state.head().0);
-            return Ok(self.not_followed(id, reason));
+            return Ok(Err(self.not_followed(id, reason)));
         }
         if claim.parent_root != self.state.root() {
-            return Ok(self.not_followed(id, "its parent root is not the worker's state".into()));
+            let reason = "its parent root is not the worker's state".into();
+            return Ok(Err(self.not_followed(id, reason)));
         }
         let blobs = self.blobs(claim.batch_number).await?;
         let messages = batch_messages(&self.l1, self.inbox, n).await?;
@@ -413,26 +503,7 @@ impl<L: L1, E: Enclave> TeeProver<L, E> {
         let parent = self.state.witness_for(&batch);
         let request = ProveRequest { claim, blobs, messages, parent };
         match self.enclave.prove(&request) {
-            Ok(approval) => {
-                let signature = Bytes::copy_from_slice(&approval.signature);
-                if let Some((held, wait)) = &self.bundle {
-                    // Held only while ZK has not approved yet; otherwise the signature alone
-                    // makes the claim final now. A claim TEE already approves (a rewind, or a
-                    // restart, signs it again) gets no second approval.
-                    let call = MultiProofFinality::statusOfCall { _id: U256::from(id) };
-                    let status = view(&self.l1, self.finality, call).await?;
-                    if status.isFinal || status.tee {
-                        return Ok(TeeOutcome::AlreadyApproved);
-                    }
-                    if status.zk {
-                        return self.submit(id, &raw, approval.signer, &signature).await;
-                    }
-                    held.hold(id, claim, approval.signer, signature, *wait);
-                    tracing::info!(claim = id, batch = n, signer = %approval.signer, "TEE approved; held for the ZK proof");
-                    return Ok(TeeOutcome::Held { signer: approval.signer });
-                }
-                self.submit(id, &raw, approval.signer, &signature).await
-            }
+            Ok(approval) => Ok(Ok((approval.signer, Bytes::copy_from_slice(&approval.signature)))),
             Err(e) if e.is_wrong_claim() => {
                 let field: &'static str = match &e {
                     TeeError::Disagree { field, .. } => field,
@@ -442,11 +513,35 @@ impl<L: L1, E: Enclave> TeeProver<L, E> {
                     _ => "claim",
                 };
                 metrics::counter!("tribunal_tee_wrong_claims_total", "field" => field).increment(1);
-                tracing::error!(claim = id, batch = n, error = %e, "TEE refused a wrong claim: its re-execution disagrees");
-                Ok(TeeOutcome::Refused(e))
+                tracing::error!(claim = ?id, batch = n, error = %e, "TEE refused a wrong claim: its re-execution disagrees");
+                Ok(Err(TeeOutcome::Refused(e)))
             }
             Err(e) => Err(TeeProverError::Enclave(e)),
         }
+    }
+
+    /// Has the enclave judge offered `claim` and hands the result to the proposer.
+    async fn sign_offered(&mut self, claim: Claim) -> Result<(), TeeProverError> {
+        let Some(settle) = self.settle.clone() else { return Ok(()) };
+        match self.judge(claim, None).await {
+            Ok(Ok((signer, signature))) => {
+                tracing::info!(batch = claim.batch_number.0, %signer, "TEE signed the offered claim");
+                settle.tee_done(&claim, Ok(OfferedSignature { signer, signature }));
+            }
+            Ok(Err(outcome)) => {
+                let reason = match outcome {
+                    TeeOutcome::Refused(e) => e.to_string(),
+                    TeeOutcome::NotFollowed { reason } => reason,
+                    other => format!("{other:?}"),
+                };
+                settle.tee_done(&claim, Err(reason));
+            }
+            Err(e) => {
+                settle.tee_retry(&claim);
+                return Err(e);
+            }
+        }
+        Ok(())
     }
 
     /// Sends `signature` with `attestTee`, unless the claim is final or already has a counting
@@ -481,8 +576,8 @@ impl<L: L1, E: Enclave> TeeProver<L, E> {
         Ok(TeeOutcome::Attested { signer, gas_used: receipt.gas_used })
     }
 
-    fn not_followed(&self, id: u64, reason: String) -> TeeOutcome {
-        tracing::warn!(claim = id, %reason, "TEE prover does not judge the claim");
+    fn not_followed(&self, id: Option<u64>, reason: String) -> TeeOutcome {
+        tracing::warn!(claim = ?id, %reason, "TEE prover does not judge the claim");
         TeeOutcome::NotFollowed { reason }
     }
 

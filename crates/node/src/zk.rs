@@ -8,6 +8,10 @@
 //! that ZK already approves (a restart after the proof landed), gets no second proof. Proving runs on the blocking pool; it takes seconds to
 //! minutes (BENCHMARKS.md).
 //!
+//! With [`ZkProver::with_settlements`], the worker also proves the claims the node's proposer
+//! offers before proposing them ([`crate::settle`]), when no proposed claim waits, and sends the
+//! proof it made that way when the claim is proposed after all.
+//!
 //! Circuit sizes: when the finality contract's ZK verifier is a `ZkVerifierSet`, the worker
 //! matches each member's `VERIFYING_KEY_HASH` with its own keys and proves every batch with the
 //! smallest member circuit that fits it. Any other verifier gets proofs of the largest circuit.
@@ -31,6 +35,7 @@ use tribunal_zk::{
 
 use crate::{
     sequencer::ProverPace,
+    settle::{OfferedProof, Settlements},
     tee::{HeldAttestations, claim_from_sol},
 };
 
@@ -104,6 +109,8 @@ pub struct ZkProver<L> {
     handling: Option<BatchNumber>,
     /// Where each sent proof (and a TEE signature sent along) is recorded with its block.
     sent: Option<std::sync::Arc<crate::Store>>,
+    /// Claims the proposer offers before proposing them.
+    settle: Option<Settlements>,
 }
 
 impl<L> std::fmt::Debug for ZkProver<L> {
@@ -139,7 +146,17 @@ impl<L: L1> ZkProver<L> {
             pace: None,
             handling: None,
             sent: None,
+            settle: None,
         }
+    }
+
+    /// Proves the claims `settlements` offers, when no proposed claim waits, for the proposer to
+    /// send with the TEE's signature in one `proposeAndSettle`; a proof made so is sent as is if
+    /// the claim is proposed alone instead.
+    #[must_use]
+    pub fn with_settlements(mut self, settlements: Settlements) -> Self {
+        self.settle = Some(settlements);
+        self
     }
 
     /// Records each proof sent in `store` ([`crate::Store::record_sent`], service `zk`) with the
@@ -188,7 +205,9 @@ impl<L: L1> ZkProver<L> {
     }
 
     /// Handles the next claim not handled yet, if any: one per poll, since proving takes long
-    /// and each outcome should be reported as soon as it is known.
+    /// and each outcome should be reported as soon as it is known. With no proposed claim
+    /// waiting, proves the lowest offered claim instead ([`Self::with_settlements`]); its outcome
+    /// goes to the proposer, not into the returned list.
     ///
     /// # Errors
     /// [`ZkProverError`] when the claim could not be handled; it is retried next time.
@@ -221,8 +240,51 @@ impl<L: L1> ZkProver<L> {
             }
             done.push((id, outcome));
             self.next_claim += 1;
+        } else if let Some(claim) = self.settle.as_ref().and_then(Settlements::next_for_zk) {
+            self.prove_offered(&claim).await?;
         }
         Ok(done)
+    }
+
+    /// Proves offered `claim` and hands the result to the proposer.
+    async fn prove_offered(
+        &mut self,
+        claim: &tribunal_primitives::Claim,
+    ) -> Result<(), ZkProverError> {
+        let Some(settle) = self.settle.clone() else { return Ok(()) };
+        let n = claim.batch_number;
+        let result = match self.prove_claim(claim, None).await {
+            Ok(r) => r,
+            Err(e) => {
+                settle.zk_retry(claim);
+                return Err(e);
+            }
+        };
+        if let Some(pace) = &self.pace {
+            pace.finished(n);
+        }
+        match result {
+            Ok(proof) => {
+                tracing::info!(
+                    batch = n.0,
+                    prove_secs = proof.prove_secs,
+                    "ZK proof of the offered claim ready"
+                );
+                settle.zk_done(claim, Ok(proof));
+            }
+            Err(outcome) => {
+                let reason = match outcome {
+                    ZkOutcome::Wrong { reason }
+                    | ZkOutcome::NotProvable { reason }
+                    | ZkOutcome::NotFollowed { reason }
+                    | ZkOutcome::Settled { reason } => reason,
+                    ZkOutcome::Proven { .. } => "proven".into(),
+                };
+                tracing::warn!(batch = n.0, %reason, "ZK prover declines the offered claim");
+                settle.zk_done(claim, Err(reason));
+            }
+        }
+        Ok(())
     }
 
     async fn handle(&mut self, id: u64) -> Result<ZkOutcome, ZkProverError> {
@@ -246,13 +308,43 @@ impl<L: L1> ZkProver<L> {
             };
             return Ok(ZkOutcome::Settled { reason: reason.into() });
         }
+        if let Some(made) = self.settle.as_ref().and_then(|s| s.proof_for(&claim)) {
+            tracing::info!(claim = id, batch = n, "sending the proof made for the offered claim");
+            let sent = self.submit(id, &claim, &raw, made.slots, made.prove_secs, made.proof).await;
+            if let (Err(ZkProverError::L1(e)), Some(settle)) = (&sent, &self.settle)
+                && e.revert_data().is_some()
+            {
+                // Refused (the ZK verifier changed since): proven again at the next poll.
+                settle.forget_proof(&claim);
+            }
+            return sent;
+        }
+        match self.prove_claim(&claim, Some(id)).await? {
+            Ok(made) => {
+                self.submit(id, &claim, &raw, made.slots, made.prove_secs, made.proof).await
+            }
+            Err(outcome) => Ok(outcome),
+        }
+    }
+
+    /// Re-executes `claim`'s batch from L1 and, when it gives the claim, proves it with the
+    /// smallest circuit that fits. `Ok(Err(outcome))`: not proven, and why. `id`: the claim's id
+    /// when proposed (for the logs).
+    async fn prove_claim(
+        &mut self,
+        claim: &Claim,
+        id: Option<u64>,
+    ) -> Result<Result<OfferedProof, ZkOutcome>, ZkProverError> {
+        let n = claim.batch_number.0;
         let Some(parent) = self.replica.state_after(&self.l1, self.inbox, n - 1).await? else {
-            return Ok(ZkOutcome::NotFollowed {
+            return Ok(Err(ZkOutcome::NotFollowed {
                 reason: format!("no followed state after batch {}", n - 1),
-            });
+            }));
         };
         if parent.root() != claim.parent_root {
-            return Ok(ZkOutcome::Wrong { reason: "parent root is not the posted chain's".into() });
+            return Ok(Err(ZkOutcome::Wrong {
+                reason: "parent root is not the posted chain's".into(),
+            }));
         }
         let mut state = parent.clone();
         let hashes = view(&self.l1, self.inbox, Inbox::blobHashesCall { _batchNumber: n }).await?;
@@ -261,28 +353,32 @@ impl<L: L1> ZkProver<L> {
         let batch = tribunal_da::read_batch(&blobs, &messages, claim.chain_id, claim.batch_number);
         let out = match execute_batch(&mut state, &batch) {
             Ok(out) => out,
-            Err(e) => return Ok(ZkOutcome::Wrong { reason: format!("the STF refuses it: {e}") }),
+            Err(e) => {
+                return Ok(Err(ZkOutcome::Wrong { reason: format!("the STF refuses it: {e}") }));
+            }
         };
-        if let Some(field) = differs(&claim, &out) {
-            return Ok(ZkOutcome::Wrong { reason: format!("{field} differs from re-execution") });
+        if let Some(field) = differs(claim, &out) {
+            return Ok(Err(ZkOutcome::Wrong {
+                reason: format!("{field} differs from re-execution"),
+            }));
         }
         if blobs.len() != 1 {
-            return Ok(ZkOutcome::NotProvable {
+            return Ok(Err(ZkOutcome::NotProvable {
                 reason: format!("{} blobs; the circuit reads one", blobs.len()),
-            });
+            }));
         }
         let Some((keys, member)) = self.circuit_for(batch.txs.len()).await? else {
-            return Ok(ZkOutcome::NotProvable {
+            return Ok(Err(ZkOutcome::NotProvable {
                 reason: format!(
                     "{} transactions; no circuit of the verifier set with local keys has as many \
                      slots",
                     batch.txs.len()
                 ),
-            });
+            }));
         };
         let witness = match BatchWitness::new(&keys.config, &batch, &out, &blobs[0]) {
             Ok(w) => w,
-            Err(e) => return Ok(ZkOutcome::NotProvable { reason: e.to_string() }),
+            Err(e) => return Ok(Err(ZkOutcome::NotProvable { reason: e.to_string() })),
         };
         if witness.non_canonical {
             // The verifier reads "no records" from the Inbox: record it there first.
@@ -299,7 +395,7 @@ impl<L: L1> ZkProver<L> {
         }
         let slots = keys.config.batch_size;
         let start = Instant::now();
-        tracing::info!(claim = id, batch = n, slots = keys.config.batch_size, "proving");
+        tracing::info!(claim = ?id, batch = n, slots, "proving");
         let proof = tokio::task::spawn_blocking(move || prove(&keys, witness))
             .await
             .map_err(|e| ZkProverError::Prove(e.to_string()))?
@@ -313,7 +409,22 @@ impl<L: L1> ZkProver<L> {
             Some(index) => encode_set_proof(index, &proof.to_bytes()),
             None => proof.to_bytes(),
         };
-        let mut tee = self.held.as_ref().and_then(|held| held.take(id, &claim));
+        Ok(Ok(OfferedProof { proof, slots, prove_secs }))
+    }
+
+    /// Sends `proof` of proposed claim `id` (`raw` as L1 has it): with the TEE signature held
+    /// for it in one `proveAndAttest`, or alone with `proveZk`.
+    async fn submit(
+        &mut self,
+        id: u64,
+        claim: &Claim,
+        raw: &MultiProofFinality::Claim,
+        slots: usize,
+        prove_secs: f64,
+        proof: alloy_primitives::Bytes,
+    ) -> Result<ZkOutcome, ZkProverError> {
+        let n = claim.batch_number.0;
+        let mut tee = self.held.as_ref().and_then(|held| held.take(id, claim));
         if tee.is_some() {
             // A signature the TEE worker sent alone meanwhile (after a failed bundle, or a
             // rewind) is not sent a second time.

@@ -677,3 +677,135 @@ fn a_held_signature_tee_already_approved_is_not_bundled_again() {
         );
     });
 }
+
+/// Issue 25: with both provers on the node, a posted batch's claim is offered to them before it
+/// is proposed, and goes to L1 with their proof and signature in one `proposeAndSettle`, final at
+/// once; afterwards neither worker sends anything for it. When the grace period passes before
+/// both have approved (here the TEE worker is late), the claim is proposed alone, and the proof
+/// made for the offer is sent by claim id, not made again.
+#[test]
+fn a_posted_batch_settles_in_its_proposal_and_a_late_leg_falls_back_to_its_own_transaction() {
+    use std::{sync::Arc, time::Duration};
+    use tribunal_l1::{dev_signers, view};
+    use tribunal_node::{
+        Store,
+        proposer::{Proposed, Proposer},
+        sequencer::{Sequencer, SequencerConfig},
+        settle::Settlements,
+        tee::{TeeOutcome, TeeProver},
+        zk::{ZkOutcome, ZkProver},
+    };
+    use tribunal_stf::{State, StfConfig};
+    use tribunal_tee::{DevEnclave, EnclaveConfig};
+    use tribunal_zk::sizes::CircuitSizes;
+    run(async {
+        let keys = Arc::new(keys());
+        let l1 = Arc::new(DevL1::new());
+        let code = tribunal_zk::verifier::deploy_code(keys.vk(), keys.insecure).unwrap();
+        let sys = System::deploy_with(&*l1, LegImpl::Create(Box::new(move |_| code))).await;
+        let (inbox, finality) = (sys.d.inbox, sys.d.finality);
+        let genesis = State::new(StfConfig::new(CHAIN)).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let store =
+            Arc::new(Store::open(&dir.path().join("node.redb"), StfConfig::new(CHAIN)).unwrap());
+        let config = SequencerConfig {
+            max_batch_txs: 2,
+            max_wait: Duration::from_secs(3_600),
+            ..SequencerConfig::default()
+        };
+        let seq = Sequencer::new(l1.clone(), inbox, store.clone(), config).unwrap();
+        let settlements = Settlements::default();
+        let bond = view(&*l1, finality, MultiProofFinality::BOND_WEICall {}).await.unwrap();
+        let proposer = |grace| {
+            Proposer::new(l1.clone(), inbox, finality, store.clone(), sys.sequencer.clone(), bond)
+                .settling_with(settlements.clone(), grace)
+        };
+        let circuits = CircuitSizes::new(vec![keys]).unwrap();
+        let zk_key = dev_signers()[9].clone();
+        let mut zk = ZkProver::new(l1.clone(), inbox, finality, zk_key, circuits, genesis.clone())
+            .with_settlements(settlements.clone());
+        let config =
+            EnclaveConfig { stf: StfConfig::new(CHAIN), l1_chain_id: sys.l1_chain, finality };
+        let dev = DevEnclave::new(config, enclave(0)).unwrap();
+        let mut tee =
+            TeeProver::new(l1.clone(), dev, inbox, finality, sys.stranger.clone(), genesis)
+                .with_settlements(settlements.clone());
+        let claims = async || {
+            view(&*l1, finality, MultiProofFinality::claimCountCall {}).await.unwrap().to::<u64>()
+        };
+        let status = async |id: u64| {
+            let call = MultiProofFinality::statusOfCall { _id: U256::from(id) };
+            view(&*l1, finality, call).await.unwrap()
+        };
+        let post_deposit = async |key: u8, queue_end: u64| {
+            let call = Inbox::depositCall {
+                _pubkey: PrivateKey::from_bytes([key; 32]).public_key().to_bytes().into(),
+            };
+            sys.send(&sys.stranger, inbox, call, U256::from(ETH)).await.unwrap();
+            let sealed = seq.poll(true).await.unwrap().expect("a deposit pending");
+            sys.post(&sys.sequencer, &sealed.batch, queue_end).await.unwrap();
+        };
+
+        // Batch 1: offered, approved by both legs, then proposed and settled in one transaction.
+        post_deposit(0xa1, 1).await;
+        let mut p = proposer(Duration::from_secs(3_600));
+        assert_eq!(p.poll().await.unwrap(), vec![], "offered to the legs, not proposed");
+        assert_eq!(claims().await, 0);
+        assert_eq!(tee.poll().await.unwrap(), vec![], "signed for the offer");
+        assert_eq!(zk.poll().await.unwrap(), vec![], "proven for the offer");
+        let done = p.poll().await.unwrap();
+        let [Proposed { claim: id, gas, settled: Some(settled), .. }] = done[..] else {
+            panic!("one claim proposed and settled: {done:?}")
+        };
+        assert_eq!(settled.signer, enclave(0).address());
+        assert!(status(id).await.isFinal, "final at once");
+        println!("proposeAndSettle of batch 1, ZK (2 slots) and TEE: {gas} gas");
+        let done = zk.poll().await.unwrap();
+        assert!(matches!(done[..], [(i, ZkOutcome::Settled { .. })] if i == id), "{done:?}");
+        let done = tee.poll().await.unwrap();
+        assert!(matches!(done[..], [(i, TeeOutcome::AlreadyApproved)] if i == id), "{done:?}");
+        assert_eq!(claims().await, 1);
+
+        // Batch 2: the TEE worker is late. ZK proves the offer; the grace period passes, and the
+        // claim is proposed alone.
+        post_deposit(0xb0, 2).await;
+        assert_eq!(p.poll().await.unwrap(), vec![]);
+        assert_eq!(zk.poll().await.unwrap(), vec![], "proven for the offer");
+        let mut p = proposer(Duration::ZERO);
+        let done = p.poll().await.unwrap();
+        let [Proposed { claim: id, settled: None, .. }] = done[..] else {
+            panic!("one claim proposed alone: {done:?}")
+        };
+        assert!(!status(id).await.isFinal);
+        let made = settlements.proof_for(&claim_from_sol(&*l1, finality, id).await).unwrap();
+        let done = zk.poll().await.unwrap();
+        let [(i, ZkOutcome::Proven { prove_secs, .. })] = done[..] else { panic!("{done:?}") };
+        assert_eq!((i, prove_secs), (id, made.prove_secs), "the offer's proof, not a new one");
+        let done = tee.poll().await.unwrap();
+        assert!(matches!(done[..], [(i, TeeOutcome::Attested { .. })] if i == id), "{done:?}");
+        assert!(status(id).await.isFinal, "ZK and TEE: final at once");
+
+        // Batch 3 is proposed alone, then the node restarts: its offers are gone, and the claim
+        // on L1 is left to the legs at once, not waited for nor proposed again.
+        post_deposit(0xc0, 3).await;
+        let done = p.poll().await.unwrap();
+        assert!(matches!(done[..], [Proposed { settled: None, .. }]), "{done:?}");
+        let fresh = Settlements::default();
+        let mut p =
+            Proposer::new(l1.clone(), inbox, finality, store.clone(), sys.sequencer.clone(), bond)
+                .settling_with(fresh.clone(), Duration::from_secs(3_600));
+        assert_eq!(p.poll().await.unwrap(), vec![]);
+        assert_eq!(fresh.next_for_zk(), None, "left to the legs by claim id");
+        assert_eq!(claims().await, 3, "nothing proposed twice");
+    });
+}
+
+/// The primitives' claim `id` as proposed on L1.
+async fn claim_from_sol<L: tribunal_l1::L1>(
+    l1: &L,
+    finality: Address,
+    id: u64,
+) -> tribunal_primitives::Claim {
+    let raw = tribunal_dispute::claims::proposed_known(l1, finality, id).await.unwrap();
+    tribunal_node::tee::claim_from_sol(id, &raw).unwrap()
+}

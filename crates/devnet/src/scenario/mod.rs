@@ -167,7 +167,7 @@ pub fn run(
             return Ok(Passed::Checks);
         }
     };
-    let plan = Plan { services, unpayable_tail: false, bare_verifications: false };
+    let plan = Plan { services, unpayable_tail: false, ..Plan::DEVNET };
     let outcome = match serve {
         None => run_embedded(devnet, plan, observe)?,
         Some(addr) => tribunal_l1::block_on_blob_threads(async move {
@@ -269,6 +269,8 @@ impl World {
         let mut config = self.r.node_config(self.dir.path().to_owned(), self.zk_slots, services);
         (config.sequencer.l1_confirmations, config.max_reorg_depth, config.final_depth) =
             self.l1_depths;
+        // These scenarios watch each leg's own transaction on a claim proposed at posting.
+        config.settle_grace = None;
         self.node = Some(Node::start(
             self.l1.clone(),
             config,
@@ -477,6 +479,11 @@ fn narrate(observe: &Observer, event: &Event) {
             format!("sequencer sealed batch {} ({} txs)", s.batch.number.0, s.batch.txs.len())
         }
         Event::Posted(p) => format!("batcher posted batch {}", p.batch.0),
+        Event::Proposed(p) if p.settled.is_some() => format!(
+            "proposer proposed claim {} for batch {} with its ZK proof and TEE signature: final \
+             at once",
+            p.claim, p.batch.0
+        ),
         Event::Proposed(p) => {
             format!("proposer proposed claim {} for batch {}", p.claim, p.batch.0)
         }
