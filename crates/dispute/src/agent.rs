@@ -162,6 +162,11 @@ impl Replica {
         }
     }
 
+    /// The state after the latest batch followed.
+    pub fn latest(&self) -> &State {
+        self.states.last_key_value().expect("never empty").1
+    }
+
     /// The state after batch `n`, following posted batches up to it; `None` when a batch up to
     /// `n` cannot be executed. A state older than those kept is re-executed from genesis (slow:
     /// one blob read per batch).

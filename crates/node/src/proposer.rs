@@ -229,8 +229,11 @@ impl<L: L1> Proposer<L> {
             let Some(r) = self.store.batch_record(BatchNumber(n))? else { break };
             let context = match self.check_posted(BatchNumber(n), r.queue_after).await {
                 Ok(Some(context)) => {
-                    self.foreign = None;
-                    metrics::gauge!("tribunal_proposer_foreign_batch").set(0.0);
+                    // Cleared only by the foreign batch itself, or a later one.
+                    if self.foreign.is_some_and(|b| b <= n) {
+                        self.foreign = None;
+                        metrics::gauge!("tribunal_proposer_foreign_batch").set(0.0);
+                    }
                     context
                 }
                 // A reorg between the two reads took the post away: next poll.
@@ -271,6 +274,15 @@ impl<L: L1> Proposer<L> {
                     _ => self.front.insert((n, std::time::Instant::now())).1,
                 };
                 let since = since.max(front);
+                let on_l1 = match readiness {
+                    Readiness::Ready(..) if parent_final => false,
+                    _ => self.on_l1(&claim).await?,
+                };
+                if !on_l1 {
+                    // A proposal that did not land (a failed send, or a reorg dropped it): the
+                    // legs take the claim from here again.
+                    settle.unpropose(n);
+                }
                 match readiness {
                     Readiness::Ready(proof, signature) if parent_final => {
                         match self.settle(&claim, &proof, &signature).await {
@@ -290,7 +302,7 @@ impl<L: L1> Proposer<L> {
                             }
                         }
                     }
-                    _ if self.on_l1(&claim).await? => {
+                    _ if on_l1 => {
                         // Proposed already (by this node before a restart, or by anyone): the
                         // legs settle it by its id.
                         settle.proposed(n);

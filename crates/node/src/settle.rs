@@ -119,11 +119,18 @@ impl Settlements {
 
     /// The proposer proposed batch `batch`'s claim on the slow path (or settled it): the ZK
     /// prover no longer takes it from here, but a proof still being made is kept for it to send
-    /// by claim id. The TEE worker still signs it here, in batch order, since its replica only
-    /// moves forward.
+    /// by claim id. The TEE worker still signs it here, in batch order.
     pub fn proposed(&self, batch: u64) {
         if let Some(e) = self.lock().get_mut(&batch) {
             e.proposed = true;
+        }
+    }
+
+    /// Batch `batch`'s claim is not on L1 after all (its proposal failed, or an L1 reorg dropped
+    /// it): the workers take it from here again.
+    pub fn unpropose(&self, batch: u64) {
+        if let Some(e) = self.lock().get_mut(&batch) {
+            e.proposed = false;
         }
     }
 

@@ -24,6 +24,7 @@ use alloy_primitives::{Address, B256, Bytes, U256};
 use alloy_sol_types::SolCall;
 use tribunal_contracts::{Inbox, MultiProofFinality, TeeVerifier};
 use tribunal_dispute::{
+    Replica,
     claims::{proposed, proposed_known, recast},
     queue::batch_messages,
 };
@@ -32,7 +33,7 @@ use tribunal_primitives::{
     BatchNumber, ChainId, Claim, DataCommitment, QueueAcc, StateRoot, WithdrawalRoot,
     field::fr_from_be_bytes,
 };
-use tribunal_stf::{State, StfError, execute_batch};
+use tribunal_stf::State;
 use tribunal_tee::{AttestedSigner, Enclave, ProveRequest, TeeError};
 
 use crate::settle::{OfferedSignature, Settlements};
@@ -65,9 +66,9 @@ pub enum TeeOutcome {
     },
     /// The enclave refused: the claim is wrong (alerted).
     Refused(TeeError),
-    /// The worker cannot judge the claim: its parent is not the worker's state for the previous
-    /// batch (another fork, or an old batch the worker has moved past), a posted batch before it
-    /// cannot be executed, or a root is not a field element.
+    /// The worker cannot judge the claim: its parent root is not the posted chain's state after
+    /// the previous batch (another fork), a posted batch before it cannot be executed, or a root
+    /// is not a field element.
     NotFollowed {
         /// Why.
         reason: String,
@@ -88,6 +89,9 @@ pub enum TeeProverError {
         /// Which field.
         what: &'static str,
     },
+    /// Following the posted batches failed.
+    #[error(transparent)]
+    Replica(#[from] tribunal_dispute::AgentError),
     /// The enclave's backend failed, or gave a witness-level error on the worker's own witness.
     #[error("enclave: {0}")]
     Enclave(TeeError),
@@ -253,7 +257,10 @@ pub struct TeeProver<L, E> {
     inbox: Address,
     finality: Address,
     sender: PrivateKeySigner,
-    state: State,
+    /// The posted chain's states, followed from L1 (recent ones kept, older ones re-executed on
+    /// demand), so that a claim is judged whatever order the claims come in.
+    replica: Replica,
+    chain_id: ChainId,
     next_claim: u64,
     bundle: Option<(HeldAttestations, Duration)>,
     /// Where each sent attestation is recorded with its block.
@@ -278,7 +285,8 @@ impl<L: L1, E: Enclave> TeeProver<L, E> {
             inbox,
             finality,
             sender,
-            state: genesis,
+            chain_id: genesis.config().chain_id,
+            replica: Replica::new(genesis),
             next_claim: 0,
             bundle: None,
             sent: None,
@@ -321,14 +329,13 @@ impl<L: L1, E: Enclave> TeeProver<L, E> {
         self
     }
 
-    /// The worker's L2 replica.
-    pub const fn state(&self) -> &State {
-        &self.state
+    /// The worker's L2 replica after the latest batch it followed.
+    pub fn state(&self) -> &State {
+        self.replica.latest()
     }
 
     /// Moves back to claim `to` if it is past it: after an L1 reorg dropped claims, `to` is the
-    /// claim count. A claim of a batch the worker's state has passed is reported
-    /// [`TeeOutcome::NotFollowed`]: the worker keeps only its head state.
+    /// claim count, and the claims from there are judged again.
     pub fn rewind(&mut self, to: u64) {
         self.next_claim = self.next_claim.min(to);
     }
@@ -374,8 +381,7 @@ impl<L: L1, E: Enclave> TeeProver<L, E> {
                 }
             }
         }
-        // Offered claims first: the replica only moves forward, and a claim proposed by id for a
-        // later batch would move it past them.
+        // Offered claims first: the proposer waits for them.
         while let Some(claim) = self.settle.as_ref().and_then(Settlements::next_for_tee) {
             if let Err(e) = self.sign_offered(claim).await {
                 if done.is_empty() {
@@ -460,7 +466,8 @@ impl<L: L1, E: Enclave> TeeProver<L, E> {
         if let (true, Err(e), Some(settle)) = (reused, &sent, &self.settle)
             && is_revert(e)
         {
-            // Refused (its signer revoked or expired since): judged again at the next poll.
+            // Refused (its signer revoked or expired since): not reused; the claim is judged
+            // again at the next poll, and signed by the enclave's current signer.
             settle.forget_signature(&claim);
         }
         sent
@@ -483,24 +490,37 @@ impl<L: L1, E: Enclave> TeeProver<L, E> {
         id: Option<u64>,
     ) -> Result<Result<(Address, Bytes), TeeOutcome>, TeeProverError> {
         let n = claim.batch_number.0;
-        while self.state.head().0 + 1 < n {
-            let next = BatchNumber(self.state.head().0 + 1);
-            if let Err(reason) = self.follow(next).await? {
-                return Ok(Err(self.not_followed(id, reason)));
-            }
-        }
-        if self.state.head().0 + 1 != n {
-            let reason = format!("batch {n} is behind the worker's head {}", self.state.head().0);
-            return Ok(Err(self.not_followed(id, reason)));
-        }
-        if claim.parent_root != self.state.root() {
-            let reason = "its parent root is not the worker's state".into();
-            return Ok(Err(self.not_followed(id, reason)));
-        }
         let blobs = self.blobs(claim.batch_number).await?;
         let messages = batch_messages(&self.l1, self.inbox, n).await?;
+        // The ZK verifier and the game read a blob that is not canonical from the Inbox: the
+        // host records it before the batch is judged. Best effort: the TEE reads the blob
+        // itself, so a failure here never holds up attestations (the agents retry).
+        if let Err(e) = tribunal_dispute::evidence::prove_non_canonical(
+            &self.l1,
+            &self.sender,
+            self.inbox,
+            self.chain_id,
+            n,
+            &blobs,
+            messages.len(),
+        )
+        .await
+        {
+            tracing::warn!(batch = n, error = %e, "recording a non-canonical blob failed");
+        }
         let batch = tribunal_da::read_batch(&blobs, &messages, claim.chain_id, claim.batch_number);
-        let parent = self.state.witness_for(&batch);
+        let parent = match self.replica.state_after(&self.l1, self.inbox, n - 1).await? {
+            Some(state) if state.root() == claim.parent_root => state.witness_for(&batch),
+            Some(_) => {
+                let reason =
+                    format!("its parent root is not the posted chain's after batch {}", n - 1);
+                return Ok(Err(self.not_followed(id, reason)));
+            }
+            None => {
+                let reason = format!("a posted batch up to {} cannot be executed", n - 1);
+                return Ok(Err(self.not_followed(id, reason)));
+            }
+        };
         let request = ProveRequest { claim, blobs, messages, parent };
         match self.enclave.prove(&request) {
             Ok(approval) => Ok(Ok((approval.signer, Bytes::copy_from_slice(&approval.signature)))),
@@ -579,34 +599,6 @@ impl<L: L1, E: Enclave> TeeProver<L, E> {
     fn not_followed(&self, id: Option<u64>, reason: String) -> TeeOutcome {
         tracing::warn!(claim = ?id, %reason, "TEE prover does not judge the claim");
         TeeOutcome::NotFollowed { reason }
-    }
-
-    /// Executes posted batch `n` on the replica. `Ok(Err(reason))` when the STF refuses it (it is
-    /// not the replica's next batch): the replica stays where it is.
-    async fn follow(&mut self, n: BatchNumber) -> Result<Result<(), String>, TeeProverError> {
-        let blobs = self.blobs(n).await?;
-        let messages = batch_messages(&self.l1, self.inbox, n.0).await?;
-        let chain_id = self.state.config().chain_id;
-        // The ZK verifier and the game read a blob that is not canonical from the Inbox: the
-        // host records it as soon as it follows the batch. Best effort: the TEE reads the blob
-        // itself, so a failure here never holds up attestations (the agents retry).
-        if let Err(e) = tribunal_dispute::evidence::prove_non_canonical(
-            &self.l1,
-            &self.sender,
-            self.inbox,
-            chain_id,
-            n.0,
-            &blobs,
-            messages.len(),
-        )
-        .await
-        {
-            tracing::warn!(batch = n.0, error = %e, "recording a non-canonical blob failed");
-        }
-        let batch = tribunal_da::read_batch(&blobs, &messages, chain_id, n);
-        Ok(execute_batch(&mut self.state, &batch)
-            .map(|out| tracing::debug!(batch = n.0, root = ?out.post_root, "TEE host followed"))
-            .map_err(|e: StfError| format!("the STF refuses posted batch {}: {e}", n.0)))
     }
 
     async fn blobs(

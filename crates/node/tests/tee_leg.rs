@@ -578,10 +578,10 @@ fn a_claim_signed_again_after_a_rewind_gets_no_second_approval() {
 }
 
 /// Review finding: a rewind once forgot the held signatures of the claims it went back over,
-/// counting on signing them again; but the worker keeps only its head state, and cannot sign a
-/// claim of a batch it has passed. The signatures stay held, for the ZK prover or to go alone.
+/// counting on signing them again while the worker could not (it kept only its head state). The
+/// signatures stay held, for the ZK prover or to go alone, and the claim is signed again.
 #[test]
-fn held_signatures_survive_a_rewind_the_worker_cannot_sign_again() {
+fn held_signatures_survive_a_rewind() {
     run(async {
         let (mut sys, mut worker, held, out1) = holding_worker(0x46, RETRY_AFTER).await;
         let id1 = sys.propose(&sys.claim(&out1).await).await.unwrap();
@@ -591,12 +591,40 @@ fn held_signatures_survive_a_rewind_the_worker_cannot_sign_again() {
         worker.rewind(id1);
         let outcomes = worker.poll().await.unwrap();
         assert!(
-            matches!(outcomes[0], (id, TeeOutcome::NotFollowed { .. }) if id == id1),
-            "the worker's state is past batch 1: {outcomes:?}"
+            matches!(outcomes[0], (id, TeeOutcome::Held { .. }) if id == id1),
+            "the worker's replica keeps the state before batch 1: {outcomes:?}"
         );
         for id in [id1, id2] {
             assert!(held.take(id, &claim_of(&sys, id).await).is_some(), "claim {id} is still held");
         }
+    });
+}
+
+/// Review finding (issue 25): the worker kept only its head state, so a claim of batch 2
+/// handled first (anyone may propose it before batch 1's claim, or the node's proposer may still
+/// be waiting on batch 1) moved it past batch 1, whose claim it then could not judge: batch 1
+/// lost its TEE approval, and every batch after it the instant path. Claims in any order are
+/// judged.
+#[test]
+fn claims_proposed_out_of_batch_order_are_all_approved() {
+    run(async {
+        let (mut sys, mut worker) = deployed_with_worker(0x47).await;
+        let alice = PrivateKey::from_bytes([0xa1; 32]);
+        let bob = PrivateKey::from_bytes([0xb0; 32]);
+        let (_, out1) = sys.deposit_batch(&[&alice, &bob]).await;
+        let c1 = sys.claim(&out1).await;
+        let id2 = propose_batch_2(&mut sys).await;
+        let id1 = sys.propose(&c1).await.unwrap();
+        let outcomes = worker.poll().await.unwrap();
+        assert!(
+            matches!(
+                outcomes[..],
+                [(a, TeeOutcome::Attested { .. }), (b, TeeOutcome::Attested { .. })]
+                    if a == id2 && b == id1
+            ),
+            "{outcomes:?}"
+        );
+        assert!(status(&sys, id1).await.tee && status(&sys, id2).await.tee);
     });
 }
 
