@@ -406,8 +406,9 @@ fn killed_node_resumes_without_losing_or_repeating_anything() {
     for h in &accepted {
         assert_eq!(sealed.get(h), Some(&1), "{h} is sealed {:?} times", sealed.get(h));
     }
-    // No L1 transaction was sent twice: per batch one `postBatch` and one `propose`, per claim
-    // one proof and one attestation, every one of them successful (from the receipts).
+    // No L1 transaction was sent twice: per batch one `postBatch` and one proposal (`propose`,
+    // or `proposeAndSettle` with both legs), per claim one proof and one attestation, every one
+    // of them successful (from the receipts).
     let mut sent: std::collections::HashMap<(String, String), usize> =
         std::collections::HashMap::new();
     let latest = u64::from_str_radix(
@@ -419,35 +420,39 @@ fn killed_node_resumes_without_losing_or_repeating_anything() {
         16,
     )
     .unwrap();
-    // Each call, with what it does once per batch (`postBatch`, `propose`: keyed by the batch
-    // number, the first word) or per claim (keyed by the claim, the first nine words).
+    // Each call, with what it does once per batch (`postBatch`, a proposal: keyed by the batch
+    // number, the first word, or the claim's second) or per claim (keyed by the claim, the first
+    // nine words): (kind, first word of the key, words).
     const CLAIM: &str = "(uint64,uint64,bytes32,bytes32,bytes32,bytes32,bytes32,bytes32,bytes32)";
+    const BOTH: &[(&str, usize, usize)] = &[("ZK proof", 0, 9), ("TEE attestation", 0, 9)];
+    const SETTLE: &[(&str, usize, usize)] =
+        &[("proposal", 1, 1), ("ZK proof", 0, 9), ("TEE attestation", 0, 9)];
     let once = [
-        ("postBatch(uint64,uint64,bytes32)".to_owned(), &["post"][..], 1),
-        ("propose(uint64,bytes32,bytes32,bytes32,bytes32)".to_owned(), &["proposal"][..], 1),
-        (format!("proveZk({CLAIM},bytes)"), &["ZK proof"][..], 9),
-        (format!("attestTee({CLAIM},bytes)"), &["TEE attestation"][..], 9),
-        (format!("proveAndAttest({CLAIM},bytes,bytes)"), &["ZK proof", "TEE attestation"][..], 9),
+        ("postBatch(uint64,uint64,bytes32)".to_owned(), &[("post", 0, 1)][..]),
+        ("propose(uint64,bytes32,bytes32,bytes32,bytes32)".to_owned(), &[("proposal", 0, 1)][..]),
+        (format!("proveZk({CLAIM},bytes)"), &[("ZK proof", 0, 9)][..]),
+        (format!("attestTee({CLAIM},bytes)"), &[("TEE attestation", 0, 9)][..]),
+        (format!("proveAndAttest({CLAIM},bytes,bytes)"), BOTH),
+        (format!("proposeAndSettle({CLAIM},bytes,bytes)"), SETTLE),
     ]
-    .map(|(sig, kinds, words)| {
+    .map(|(sig, kinds)| {
         let selector = hex_string(&alloy_primitives::keccak256(sig.as_bytes())[..4]);
-        (format!("0x{selector}"), kinds, words)
+        (format!("0x{selector}"), kinds)
     });
     for n in 0..=latest {
         let block =
             rpc(l1_port, "eth_getBlockByNumber", json!([format!("0x{n:x}"), true])).unwrap();
         for tx in block["transactions"].as_array().unwrap() {
             let input = tx["input"].as_str().unwrap_or_default();
-            let Some((_, kinds, words)) =
-                once.iter().find(|(sel, _, _)| input.starts_with(sel.as_str()))
+            let Some((_, kinds)) = once.iter().find(|(sel, _)| input.starts_with(sel.as_str()))
             else {
                 continue;
             };
             let receipt = rpc(l1_port, "eth_getTransactionReceipt", json!([tx["hash"]])).unwrap();
             assert_eq!(receipt["status"], "0x1", "a reverted {kinds:?}: {tx}");
-            let first = input.get(10..10 + 64 * words).unwrap_or_default().to_owned();
-            for kind in *kinds {
-                *sent.entry(((*kind).to_owned(), first.clone())).or_default() += 1;
+            for (kind, at, words) in *kinds {
+                let key = input.get(10 + 64 * at..10 + 64 * (at + words)).unwrap_or_default();
+                *sent.entry(((*kind).to_owned(), key.to_owned())).or_default() += 1;
             }
         }
     }
