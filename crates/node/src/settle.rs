@@ -195,33 +195,34 @@ impl Settlements {
         leg: impl Fn(&mut Entry) -> &mut Leg<T>,
         result: Result<T, String>,
     ) {
+        self.with_entry(claim, |e| *leg(e) = result.map_or_else(Leg::Declined, Leg::Done));
+    }
+
+    /// Applies `f` to the entry of `claim`'s batch if it still offers exactly `claim`.
+    fn with_entry(&self, claim: &Claim, f: impl FnOnce(&mut Entry)) {
         if let Some(e) = self.lock().get_mut(&claim.batch_number.0).filter(|e| e.claim == *claim) {
-            *leg(e) = result.map_or_else(Leg::Declined, Leg::Done);
+            f(e);
         }
     }
 
     fn reopen<T>(&self, claim: &Claim, leg: impl Fn(&mut Entry) -> &mut Leg<T>) {
-        if let Some(e) = self.lock().get_mut(&claim.batch_number.0).filter(|e| e.claim == *claim) {
+        self.with_entry(claim, |e| {
             let l = leg(e);
             if matches!(l, Leg::Working) {
                 *l = Leg::Open;
             }
-        }
+        });
     }
 
     /// L1 refused the proof made for `claim` (its ZK verifier changed): forgotten, so that the
     /// ZK prover proves the claim again.
     pub fn forget_proof(&self, claim: &Claim) {
-        if let Some(e) = self.lock().get_mut(&claim.batch_number.0).filter(|e| e.claim == *claim) {
-            e.zk = Leg::Open;
-        }
+        self.with_entry(claim, |e| e.zk = Leg::Open);
     }
 
     /// L1 refused the signature made for `claim` (its signer is no longer valid): forgotten.
     pub fn forget_signature(&self, claim: &Claim) {
-        if let Some(e) = self.lock().get_mut(&claim.batch_number.0).filter(|e| e.claim == *claim) {
-            e.tee = Leg::Declined("its signature was refused".into());
-        }
+        self.with_entry(claim, |e| e.tee = Leg::Declined("its signature was refused".into()));
     }
 
     /// The proof made for exactly `claim`, if any: the ZK prover sends it by claim id instead

@@ -310,7 +310,7 @@ impl<L: L1> ZkProver<L> {
         }
         if let Some(made) = self.settle.as_ref().and_then(|s| s.proof_for(&claim)) {
             tracing::info!(claim = id, batch = n, "sending the proof made for the offered claim");
-            let sent = self.submit(id, &claim, &raw, made.slots, made.prove_secs, made.proof).await;
+            let sent = self.submit(id, &claim, &raw, made).await;
             if let (Err(ZkProverError::L1(e)), Some(settle)) = (&sent, &self.settle)
                 && e.revert_data().is_some()
             {
@@ -320,9 +320,7 @@ impl<L: L1> ZkProver<L> {
             return sent;
         }
         match self.prove_claim(&claim, Some(id)).await? {
-            Ok(made) => {
-                self.submit(id, &claim, &raw, made.slots, made.prove_secs, made.proof).await
-            }
+            Ok(made) => self.submit(id, &claim, &raw, made).await,
             Err(outcome) => Ok(outcome),
         }
     }
@@ -419,11 +417,10 @@ impl<L: L1> ZkProver<L> {
         id: u64,
         claim: &Claim,
         raw: &MultiProofFinality::Claim,
-        slots: usize,
-        prove_secs: f64,
-        proof: alloy_primitives::Bytes,
+        made: OfferedProof,
     ) -> Result<ZkOutcome, ZkProverError> {
         let n = claim.batch_number.0;
+        let OfferedProof { proof, slots, prove_secs } = made;
         let mut tee = self.held.as_ref().and_then(|held| held.take(id, claim));
         if tee.is_some() {
             // A signature the TEE worker sent alone meanwhile (after a failed bundle, or a
