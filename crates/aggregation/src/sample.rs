@@ -1,5 +1,5 @@
 //! A small application circuit for tests, benchmarks and the demo: "I know `a`, `b` with
-//! `a·b = z`", `z` public (one public input, like the rollup's circuit). Setup and proving take
+//! `a·b = z`", `z` public (one public input; the rollup's circuit has two). Setup and proving take
 //! milliseconds, so batches of hundreds of distinct, real Groth16 proofs are cheap to make.
 //! Its keys come from a seeded setup: anyone with the seed can forge proofs, so it is for
 //! measuring and demonstrating, never for securing anything.

@@ -8,12 +8,12 @@ import { ZkClaimInput } from "ZkClaimInput.sol";
 
 /// @title AggregatedZkVerifier
 /// @notice Tribunal's ZK leg settled through the proof aggregation layer: a claim is approved
-///         when the Groth16 proof of its public input, under the rollup circuit registered in the
+///         when the Groth16 proof of its public inputs, under the rollup circuit registered in the
 ///         `ProofAggregator`, is in a verified batch. The finality contract sees the same
 ///         `IZkVerifier` as with `ZkVerifier`; only the proof bytes differ: the Groth16 proof is
 ///         replaced by a Merkle path to the batch root (RISC Zero's set-verifier idea).
-/// @dev The public input and the blob binding are `ZkClaimInput`'s; the circuit has exactly one
-///      public input.
+/// @dev The public inputs and the blob binding are `ZkClaimInput`'s; the circuit has exactly two
+///      public inputs.
 ///
 ///      Proof bytes (`SEAL_PREFIX_BYTES` + 32·k), packed:
 ///        [0, 32)       versionedHash of the batch's blob
@@ -35,13 +35,13 @@ contract AggregatedZkVerifier is ZkClaimInput, IZkVerifier {
     /// @notice The rollup circuit's id in `AGGREGATOR`.
     bytes32 public immutable CIRCUIT_ID;
 
-    /// @notice The circuit is not registered with one public input.
+    /// @notice The circuit is not registered with two public inputs.
     error AggregatedZkVerifier_BadCircuit(bytes32 circuitId);
 
     /// @param _aggregator The aggregation layer.
-    /// @param _circuitId The rollup circuit's id there (registered, one public input).
+    /// @param _circuitId The rollup circuit's id there (registered, two public inputs).
     constructor(IProofAggregator _aggregator, bytes32 _circuitId) {
-        if (_aggregator.publicInputCount(_circuitId) != 1) revert AggregatedZkVerifier_BadCircuit(_circuitId);
+        if (_aggregator.publicInputCount(_circuitId) != 2) revert AggregatedZkVerifier_BadCircuit(_circuitId);
         AGGREGATOR = _aggregator;
         CIRCUIT_ID = _circuitId;
     }

@@ -4,16 +4,17 @@ pragma solidity 0.8.37;
 import { Claim } from "interfaces/Types.sol";
 
 /// @title ZkClaimInput
-/// @notice What the ZK leg's circuit takes as its one public input, and the check that the blob it
-///         opens is the claim's blob. Shared by the verifiers that check the Groth16 proof
+/// @notice What the ZK leg's circuit takes as its two public inputs, and the check that the blob
+///         it opens is the claim's blob. Shared by the verifiers that check the Groth16 proof
 ///         themselves (`ZkVerifierBase`) and the one that finds it in an aggregated batch
 ///         (`AggregatedZkVerifier`).
-/// @dev The public input (mirrors `tribunal_zk::public`; integers big-endian, 256-bit words):
+/// @dev The public inputs (mirror `tribunal_zk::public`; integers big-endian, 256-bit words):
 ///        d  = sha256(l2ChainId:uint64 ‖ batchNumber:uint64 ‖ parentRoot ‖ postRoot ‖ withdrawalRoot
 ///                    ‖ dataCommitment ‖ queueBefore ‖ queueAfter ‖ versionedHash ‖ nonCanonical:uint8)
-///        z  = d mod 2^253              the blob challenge point
+///        z  = d mod 2^251              the blob challenge point
 ///        y  = p(z)                     the blob polynomial at z, from the proof, checked by 0x0a
-///        pi = sha256(d ‖ y) mod 2^253  the Groth16 public input
+///        pi = [z + 2^251·(y >> 253),   the two Groth16 public inputs, each below 2^253: z and all
+///              y mod 2^253]            255 bits of y (y < r_BLS < 2^255), exactly
 ///      `nonCanonical` is `Inbox.nonCanonical` of the claim's batch, which the caller passes: with
 ///      1 the circuit proves a batch of no records, which reads nothing from the blob, so the
 ///      opening is not checked (docs/stf.md).
@@ -23,22 +24,27 @@ abstract contract ZkClaimInput {
     /// @dev Keeps the low 253 bits: below both the BN254 and the BLS12-381 scalar moduli.
     uint256 internal constant MASK_253 = (1 << 253) - 1;
 
+    /// @dev Keeps the low 251 bits: the challenge point's.
+    uint256 internal constant MASK_251 = (1 << 251) - 1;
+
     /// @dev First word the point-evaluation precompile returns (EIP-4844), in field elements.
     uint256 internal constant FIELD_ELEMENTS_PER_BLOB = 4096;
 
     /// @dev Second word it returns: the BLS12-381 scalar modulus (EIP-4844).
     uint256 internal constant BLS_MODULUS = 0x73eda753299d7d483339d80809a1d80553bda402fffe5bfeffffffff00000001;
 
-    /// @notice The claim digest, the blob challenge point and the Groth16 public input for a claim
-    ///         whose blob has versioned hash `_versionedHash` and evaluates to `_y` there.
+    /// @notice The claim digest, the blob challenge point and the Groth16 public inputs for a
+    ///         claim whose blob has versioned hash `_versionedHash` and evaluates to `_y` there.
     /// @param _claim The claim (its `blobsHash` is not read).
     /// @param _versionedHash The blob's versioned hash.
-    /// @param _y The blob polynomial's value at the challenge point, 32 bytes big-endian.
+    /// @param _y The blob polynomial's value at the challenge point, 32 bytes big-endian; a
+    ///        BLS12-381 scalar (below 2^255). A larger value, which the point-evaluation
+    ///        precompile refuses, gives a first input of 2^253 or more, which no proof verifies.
     /// @param _nonCanonical Whether the `Inbox` holds the blob as not in canonical form.
     /// @return digest d, a SHA-256 digest.
-    /// @return challengePoint z = d mod 2^253.
-    /// @return input pi = sha256(d ‖ y) mod 2^253.
-    function publicInput(
+    /// @return challengePoint z = d mod 2^251.
+    /// @return inputs [z + 2^251·(y >> 253), y mod 2^253].
+    function publicInputs(
         Claim calldata _claim,
         bytes32 _versionedHash,
         bytes32 _y,
@@ -46,7 +52,7 @@ abstract contract ZkClaimInput {
     )
         public
         pure
-        returns (bytes32 digest, bytes32 challengePoint, uint256 input)
+        returns (bytes32 digest, bytes32 challengePoint, uint256[] memory inputs)
     {
         digest = sha256(
             abi.encodePacked(
@@ -62,8 +68,11 @@ abstract contract ZkClaimInput {
                 _nonCanonical
             )
         );
-        challengePoint = bytes32(uint256(digest) & MASK_253);
-        input = uint256(sha256(abi.encodePacked(digest, _y))) & MASK_253;
+        uint256 z = uint256(digest) & MASK_251;
+        challengePoint = bytes32(z);
+        inputs = new uint256[](2);
+        inputs[0] = z | ((uint256(_y) >> 253) << 251);
+        inputs[1] = uint256(_y) & MASK_253;
     }
 
     /// @dev Calls the point-evaluation precompile (0x0a, EIP-4844) with versionedHash ‖ z ‖ y ‖
@@ -110,10 +119,7 @@ abstract contract ZkClaimInput {
     {
         bytes32 versionedHash = bytes32(_opening[0:32]);
         if (keccak256(abi.encodePacked(versionedHash)) != _claim.blobsHash) return (false, z, inputs);
-        uint256 input;
-        (, z, input) = publicInput(_claim, versionedHash, bytes32(_opening[32:64]), _nonCanonical);
-        inputs = new uint256[](1);
-        inputs[0] = input;
+        (, z, inputs) = publicInputs(_claim, versionedHash, bytes32(_opening[32:64]), _nonCanonical);
         ok = true;
     }
 

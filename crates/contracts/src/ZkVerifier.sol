@@ -4,8 +4,8 @@ pragma solidity 0.8.37;
 import { ZkVerifierBase } from "ZkVerifierBase.sol";
 
 /// @title ZkVerifier
-/// @notice Tribunal's ZK verifier: a Groth16 (BN254) proof of the STF circuit, with one public
-///         input binding the claim and its blob (see `ZkVerifierBase`). The verifying key is set
+/// @notice Tribunal's ZK verifier: a Groth16 (BN254) proof of the STF circuit, with two public
+///         inputs binding the claim and its blob (see `ZkVerifierBase`). The verifying key is set
 ///         at deployment and kept in immutables, so one artifact serves every setup;
 ///         `VERIFYING_KEY_HASH` identifies the key and `INSECURE_DEV_SETUP` flags the devnet's.
 /// @dev Deploy with `tribunal_zk::verifier::deploy_code`, which encodes the key's words from an
@@ -30,12 +30,14 @@ contract ZkVerifier is ZkVerifierBase {
     uint256 internal immutable IC0_Y;
     uint256 internal immutable IC1_X;
     uint256 internal immutable IC1_Y;
+    uint256 internal immutable IC2_X;
+    uint256 internal immutable IC2_Y;
 
-    /// @param _verifyingKey The key's 18 words: alpha (x, y), beta, gamma, delta (each x_im, x_re,
-    ///        y_im, y_re), IC0 (x, y), IC1 (x, y); each below the BN254 base field modulus.
+    /// @param _verifyingKey The key's 20 words: alpha (x, y), beta, gamma, delta (each x_im, x_re,
+    ///        y_im, y_re), IC0, IC1, IC2 (each x, y); each below the BN254 base field modulus.
     /// @param _insecureDevSetup Whether the key comes from an insecure dev setup.
     constructor(
-        uint256[18] memory _verifyingKey,
+        uint256[20] memory _verifyingKey,
         bool _insecureDevSetup
     )
         ZkVerifierBase(_verifyingKey, _insecureDevSetup)
@@ -58,10 +60,12 @@ contract ZkVerifier is ZkVerifierBase {
         IC0_Y = _verifyingKey[15];
         IC1_X = _verifyingKey[16];
         IC1_Y = _verifyingKey[17];
+        IC2_X = _verifyingKey[18];
+        IC2_Y = _verifyingKey[19];
     }
 
     /// @inheritdoc ZkVerifierBase
-    function _verifyingKeyWords() internal view override returns (uint256[18] memory) {
+    function _verifyingKeyWords() internal view override returns (uint256[20] memory) {
         return [
             ALPHA_X,
             ALPHA_Y,
@@ -80,7 +84,9 @@ contract ZkVerifier is ZkVerifierBase {
             IC0_X,
             IC0_Y,
             IC1_X,
-            IC1_Y
+            IC1_Y,
+            IC2_X,
+            IC2_Y
         ];
     }
 }

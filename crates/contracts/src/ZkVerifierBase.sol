@@ -8,11 +8,11 @@ import { ZkClaimInput } from "ZkClaimInput.sol";
 
 /// @title ZkVerifierBase
 /// @notice Tribunal's ZK leg, all but where the verifying key is kept: binds a claim and its one
-///         blob to the circuit's single public input, checks the blob opening with the EIP-4844
+///         blob to the circuit's two public inputs, checks the blob opening with the EIP-4844
 ///         point-evaluation precompile, and verifies the Groth16 (BN254) proof. `ZkVerifier` keeps
 ///         the key in immutables; `tribunal_zk::verifier::render_solidity` emits a contract that
 ///         keeps it in constants.
-/// @dev The public input and the blob binding are `ZkClaimInput`'s.
+/// @dev The public inputs and the blob binding are `ZkClaimInput`'s.
 ///
 ///      Proof bytes (`PROOF_BYTES` = 416), packed:
 ///        [0, 64)     A, G1 (x, y)
@@ -30,11 +30,11 @@ abstract contract ZkVerifierBase is ZkClaimInput, IZkVerifier {
     /// @notice Length of a proof, in bytes: 256 of Groth16 proof, 32 + 32 + 48 + 48 of blob opening.
     uint256 public constant PROOF_BYTES = 416;
 
-    /// @notice Words of a verifying key (alpha G1, beta/gamma/delta G2, IC0 and IC1 G1), in the
+    /// @notice Words of a verifying key (alpha G1, beta/gamma/delta G2, IC0 to IC2 G1), in the
     ///         order `verifyingKey` returns them.
-    uint256 public constant VERIFYING_KEY_WORDS = 18;
+    uint256 public constant VERIFYING_KEY_WORDS = 20;
 
-    /// @notice keccak256 of the verifying key's 18 words (each 32 bytes big-endian, 576 bytes).
+    /// @notice keccak256 of the verifying key's 20 words (each 32 bytes big-endian, 640 bytes).
     bytes32 public immutable VERIFYING_KEY_HASH;
 
     /// @notice True when the key comes from an insecure, deterministic setup (the devnet's): whoever
@@ -42,12 +42,12 @@ abstract contract ZkVerifierBase is ZkClaimInput, IZkVerifier {
     bool public immutable INSECURE_DEV_SETUP;
 
     /// @notice The verifying key is malformed (a point off its curve or not canonical).
-    /// @param keyHash keccak256 of the 18 words given.
+    /// @param keyHash keccak256 of the 20 words given.
     error ZkVerifier_InvalidVerifyingKey(bytes32 keyHash);
 
-    /// @param _verifyingKey The key's 18 words, as `verifyingKey` returns them.
+    /// @param _verifyingKey The key's 20 words, as `verifyingKey` returns them.
     /// @param _insecureDevSetup Whether the key comes from an insecure dev setup.
-    constructor(uint256[18] memory _verifyingKey, bool _insecureDevSetup) {
+    constructor(uint256[20] memory _verifyingKey, bool _insecureDevSetup) {
         bytes32 keyHash = keccak256(abi.encode(_verifyingKey));
         if (!Groth16.isValidKey(_toKey(_verifyingKey))) revert ZkVerifier_InvalidVerifyingKey(keyHash);
         VERIFYING_KEY_HASH = keyHash;
@@ -56,7 +56,7 @@ abstract contract ZkVerifierBase is ZkClaimInput, IZkVerifier {
 
     /// @inheritdoc IZkVerifier
     /// @dev `_proof` is `PROOF_BYTES` long (layout above); anything else returns false. The checks,
-    ///      cheapest first: length, blobsHash, Groth16 (about 190,000 gas), then the blob opening
+    ///      cheapest first: length, blobsHash, Groth16 (about 197,000 gas), then the blob opening
     ///      (50,000 gas, skipped for a blob not in canonical form). A wrong KZG proof or commitment makes the point-evaluation precompile
     ///      fail, which consumes the gas forwarded to it, and then returns false.
     function verify(Claim calldata _claim, bool _nonCanonical, bytes calldata _proof) external view returns (bool) {
@@ -70,23 +70,22 @@ abstract contract ZkVerifierBase is ZkClaimInput, IZkVerifier {
     }
 
     /// @notice The verifying key: alpha (x, y), beta, gamma, delta (each x_im, x_re, y_im, y_re),
-    ///         IC0 (x, y), IC1 (x, y). `VERIFYING_KEY_HASH` is keccak256 of their ABI encoding.
-    /// @return The 18 words.
-    function verifyingKey() external view returns (uint256[18] memory) {
+    ///         IC0, IC1, IC2 (each x, y). `VERIFYING_KEY_HASH` is keccak256 of their ABI encoding.
+    /// @return The 20 words.
+    function verifyingKey() external view returns (uint256[20] memory) {
         return _verifyingKeyWords();
     }
 
     /// @notice The verifying key's 18 words, in the order of `verifyingKey`.
     /// @return The words.
-    function _verifyingKeyWords() internal view virtual returns (uint256[18] memory);
+    function _verifyingKeyWords() internal view virtual returns (uint256[20] memory);
 
-    /// @dev The key's words as a `Groth16.VerifyingKey` with two IC points.
-    function _toKey(uint256[18] memory _w) internal pure returns (Groth16.VerifyingKey memory) {
-        uint256[] memory ic = new uint256[](4);
-        ic[0] = _w[14];
-        ic[1] = _w[15];
-        ic[2] = _w[16];
-        ic[3] = _w[17];
+    /// @dev The key's words as a `Groth16.VerifyingKey` with three IC points.
+    function _toKey(uint256[20] memory _w) internal pure returns (Groth16.VerifyingKey memory) {
+        uint256[] memory ic = new uint256[](6);
+        for (uint256 i = 0; i < 6; i++) {
+            ic[i] = _w[14 + i];
+        }
         return Groth16.VerifyingKey({
             alpha: [_w[0], _w[1]],
             beta: [_w[2], _w[3], _w[4], _w[5]],

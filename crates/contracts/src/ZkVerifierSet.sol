@@ -6,7 +6,7 @@ import { IZkVerifier } from "interfaces/IZkVerifier.sol";
 
 /// @title ZkVerifierSet
 /// @notice Tribunal's ZK leg over several circuit sizes. Each member verifies the same statement
-///         (a claim and its blob, `ZkClaimInput`'s one public input) for a circuit with a
+///         (a claim and its blob, `ZkClaimInput`'s public inputs) for a circuit with a
 ///         different number of transaction slots, so a prover proves each batch with the smallest
 ///         circuit that fits it, and proving time follows the batch instead of the largest size.
 /// @dev Proof bytes: one byte, the member's index, then that member's own proof bytes.

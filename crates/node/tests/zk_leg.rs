@@ -172,7 +172,7 @@ fn the_zk_leg_settles_through_an_aggregated_proof_id() {
         let entry = Entry {
             circuit_id: circuit,
             proof: proof1.groth16_words(),
-            inputs: vec![proof1.public_input_word()],
+            inputs: proof1.public_input_words(),
         };
         assert_eq!(entry.proof(), proof_words(&proof1.proof));
 

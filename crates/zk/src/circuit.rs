@@ -12,8 +12,8 @@
 //! - the withdrawal leaf at the slot's position, the L1 queue accumulator, the data commitment.
 //!
 //! Per batch: the records shifted past the L1 slots (a barrel shift by the message count), the
-//! withdrawal tree, the claim digest and public input (SHA-256), and the blob polynomial
-//! evaluated at the challenge point in emulated BLS12-381 arithmetic.
+//! withdrawal tree, the claim digest (SHA-256) and the two public inputs ([`crate::public`]), and
+//! the blob polynomial evaluated at the challenge point in emulated BLS12-381 arithmetic.
 
 use ark_ff::{AdditiveGroup, Field, PrimeField};
 use ark_r1cs_std::{
@@ -31,12 +31,13 @@ use crate::{
     config::CircuitConfig,
     gadgets::{
         babyjubjub::{self, PointVar},
-        blob::{BlobElementVar, evaluate_blob},
+        blob::{BlobElementVar, Z_BITS, evaluate_blob},
         merkle::update_leaf,
         num::{Num, alloc_bits, alloc_bytes_bits, known, less_than},
         poseidon::{first_round_constant, poseidon, poseidon_after_first_sbox, sbox},
         sha256::sha256,
     },
+    public::{CHALLENGE_BITS, PUBLIC_INPUTS},
     witness::{BatchWitness, SlotWitness, UpdateWitness},
 };
 
@@ -92,13 +93,12 @@ fn u64_bytes(bits: &[Boolean<Fr>]) -> Vec<UInt8<Fr>> {
     bits.chunks(8).rev().map(UInt8::from_bits_le).collect()
 }
 
-/// The low 253 bits, little-endian, of a big-endian byte string's integer.
-fn masked_bits_le(bytes: &[UInt8<Fr>]) -> Result<Vec<Boolean<Fr>>, SynthesisError> {
-    let mut bits = Vec::with_capacity(256);
+/// The bits, little-endian, of a big-endian byte string's integer.
+fn bits_le(bytes: &[UInt8<Fr>]) -> Result<Vec<Boolean<Fr>>, SynthesisError> {
+    let mut bits = Vec::with_capacity(8 * bytes.len());
     for byte in bytes.iter().rev() {
         bits.extend(byte.to_bits_le()?);
     }
-    bits.truncate(253);
     Ok(bits)
 }
 
@@ -500,8 +500,12 @@ impl ConstraintSynthesizer<Fr> for BatchCircuit {
         let w = self.witness.as_ref();
         let cs = &cs;
 
-        let public =
-            Num::from_fp(&FpVar::new_input(cs.clone(), || known(w.map(|w| w.public_input)))?);
+        let public: Vec<Num> = (0..PUBLIC_INPUTS)
+            .map(|i| {
+                FpVar::new_input(cs.clone(), || known(w.map(|w| w.public_inputs[i])))
+                    .map(|v| Num::from_fp(&v))
+            })
+            .collect::<Result<_, _>>()?;
         let chain_bits = bits_of_u64(cs, w.map(|w| w.claim.chain_id.0), 64)?;
         let number_bits = bits_of_u64(cs, w.map(|w| w.claim.batch_number.0), 64)?;
         let chain_id = Num::from_bits_le(&chain_bits);
@@ -628,7 +632,7 @@ impl ConstraintSynthesizer<Fr> for BatchCircuit {
             withdrawal_root = poseidon(cs, &[withdrawal_root, Num::constant(*zero)])?;
         }
 
-        // Claim digest, challenge point, blob opening and public input.
+        // Claim digest, challenge point, blob opening and public inputs.
         let mut preimage = u64_bytes(&chain_bits);
         preimage.extend(u64_bytes(&number_bits));
         for word in [&parent_root, &root, &withdrawal_root, &data, &queue_before, &queue] {
@@ -639,12 +643,15 @@ impl ConstraintSynthesizer<Fr> for BatchCircuit {
         let mut flag_bits = vec![non_canonical];
         flag_bits.resize(8, Boolean::FALSE);
         preimage.push(UInt8::from_bits_le(&flag_bits));
-        let digest = sha256(cs, &preimage)?;
-        let z_bits = masked_bits_le(&digest)?;
-        let y = evaluate_blob(cs.clone(), &z_bits, &elements)?;
-        let mut second = digest;
-        second.extend(y);
-        let pi_bits = masked_bits_le(&sha256(cs, &second)?)?;
-        Num::from_bits_le(&pi_bits).enforce_equal(cs, &public)
+        let digest = bits_le(&sha256(cs, &preimage)?)?;
+        // z: the digest's low CHALLENGE_BITS, zero-extended to the gadget's Z_BITS.
+        let mut z_bits = digest[..CHALLENGE_BITS].to_vec();
+        z_bits.resize(Z_BITS, Boolean::FALSE);
+        // y: canonical (y < r_BLS), so its bit 255 is a constant zero.
+        let y_bits = bits_le(&evaluate_blob(cs.clone(), &z_bits, &elements)?)?;
+        let mut first = digest[..CHALLENGE_BITS].to_vec();
+        first.extend_from_slice(&y_bits[253..255]);
+        Num::from_bits_le(&first).enforce_equal(cs, &public[0])?;
+        Num::from_bits_le(&y_bits[..253]).enforce_equal(cs, &public[1])
     }
 }

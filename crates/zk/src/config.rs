@@ -4,7 +4,7 @@ use tribunal_stf::StfConfig;
 
 /// Bumped whenever the circuit's constraints change, so cached keys of an older circuit are
 /// never reused.
-pub const CIRCUIT_VERSION: u32 = 9;
+pub const CIRCUIT_VERSION: u32 = 10;
 
 /// The most slots a circuit has: the protocol's most transactions per batch
 /// ([`tribunal_primitives::batch::MAX_BATCH_TXS`]). A larger circuit would prove records of a blob

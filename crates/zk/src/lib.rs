@@ -17,8 +17,8 @@
 //! two: proving time follows Groth16's evaluation domain (the next power of two above the
 //! constraint count), so the best sizes fill it (11 slots fill 2^19 at depth 32, 29 fill 2^20).
 //!
-//! The one public input ([`public`]) is `sha256(sha256(claim ‖ versioned hash) ‖ y)` masked to
-//! 253 bits, where `y` opens the blob at a challenge point derived from that digest: the proof
+//! The two public inputs ([`public`]) carry `z`, the low 251 bits of `sha256(claim ‖ versioned
+//! hash)`, and `y`, the blob's value at the challenge point `z`: the proof
 //! binds the claim and, through the EIP-4844 point-evaluation precompile, the posted blob
 //! (the "proof of equivalence" of Scroll and Taiko). No claim field is trusted from the prover.
 //!

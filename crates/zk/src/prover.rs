@@ -17,7 +17,7 @@ use crate::{
     config::CircuitConfig,
     keys::Keys,
     progress::Progress,
-    public::{claim_digest, public_input},
+    public::{claim_digest, public_inputs},
     verifier::{encode_aggregated_seal, encode_proof, groth16_words},
     witness::BatchWitness,
 };
@@ -47,7 +47,7 @@ pub enum ProveError {
 pub struct BatchProof {
     /// The Groth16 proof.
     pub proof: Proof<Bn254>,
-    /// The witness's public parts: claim, blob opening, public input.
+    /// The witness's public parts: claim, blob opening, public inputs.
     pub witness: BatchWitness,
 }
 
@@ -58,12 +58,16 @@ impl BatchProof {
         encode_proof(&self.proof, w.versioned_hash, w.y, w.commitment, w.kzg_proof)
     }
 
-    /// The circuit's one public input as a 32-byte big-endian word (below r), as
-    /// `ZkClaimInput.publicInput` computes it from the claim and the blob opening.
-    pub fn public_input_word(&self) -> U256 {
+    /// The circuit's two public inputs as 32-byte big-endian words (each below 2^253), as
+    /// `ZkClaimInput.publicInputs` computes them from the claim and the blob opening, and as the
+    /// aggregation layer takes them.
+    pub fn public_input_words(&self) -> Vec<U256> {
         let w = &self.witness;
-        let pi = public_input(&claim_digest(&w.claim, &w.versioned_hash, w.non_canonical), &w.y);
-        U256::from_limbs(ark_ff::PrimeField::into_bigint(pi).0)
+        let digest = claim_digest(&w.claim, &w.versioned_hash, w.non_canonical);
+        public_inputs(&digest, &w.y)
+            .iter()
+            .map(|x| U256::from_limbs(ark_ff::PrimeField::into_bigint(*x).0))
+            .collect()
     }
 
     /// The Groth16 proof as 8 EIP-197 words (see [`groth16_words`]).
@@ -237,7 +241,7 @@ pub fn prove(keys: &Keys, witness: BatchWitness) -> Result<BatchProof, ProveErro
     Ok(BatchProof { proof, witness })
 }
 
-/// Verifies `proof` for `witness`'s public input, natively.
+/// Verifies `proof` for `witness`'s public inputs, natively.
 pub fn verify(keys: &Keys, witness: &BatchWitness, proof: &Proof<Bn254>) -> bool {
     Groth16::<Bn254>::verify_with_processed_vk(&keys.pvk, &witness.public_inputs(), proof)
         .unwrap_or(false)

@@ -25,12 +25,12 @@ use ark_ff::PrimeField;
 use ark_groth16::{Proof, VerifyingKey};
 use tribunal_contracts::ZkVerifier;
 
-/// Public inputs of Tribunal's circuit: the one `pi` of [`crate::public::public_input`].
-pub const PUBLIC_INPUTS: usize = 1;
+/// Public inputs of Tribunal's circuit: the two of [`crate::public::public_inputs`].
+pub const PUBLIC_INPUTS: usize = crate::public::PUBLIC_INPUTS;
 
 /// Words of a verifying key as `ZkVerifier` takes it: alpha (2), beta, gamma, delta (4 each),
-/// IC0 and IC1 (2 each).
-pub const VERIFYING_KEY_WORDS: usize = 18;
+/// IC0, IC1 and IC2 (2 each).
+pub const VERIFYING_KEY_WORDS: usize = 20;
 
 /// Bytes of the Groth16 part of a proof: `A ‖ B ‖ C`, 8 words.
 pub const GROTH16_PROOF_BYTES: usize = 8 * 32;
@@ -61,6 +61,8 @@ pub const VERIFYING_KEY_WORD_NAMES: [&str; VERIFYING_KEY_WORDS] = [
     "IC0_Y",
     "IC1_X",
     "IC1_Y",
+    "IC2_X",
+    "IC2_Y",
 ];
 
 /// Names a rendered contract may not take: what its source imports or declares.
@@ -70,7 +72,7 @@ const RESERVED_NAMES: [&str; 6] =
 /// Why a verifying key or a contract name cannot be turned into a Solidity verifier.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum VerifierError {
-    /// The key is for a circuit with another number of public inputs than Tribunal's one.
+    /// The key is for a circuit with another number of public inputs than Tribunal's two.
     #[error("verifying key has {got} public inputs, the ZK verifier takes {expected}")]
     PublicInputCount {
         /// Public inputs of the key (`gamma_abc_g1.len() - 1`).
@@ -110,11 +112,11 @@ fn g2_words(p: &G2Affine) -> [U256; 4] {
     })
 }
 
-/// The 18 words `ZkVerifier` takes for `vk`: alpha (x, y), beta, gamma, delta (each x_im, x_re,
-/// y_im, y_re), IC0 (x, y), IC1 (x, y); named by [`VERIFYING_KEY_WORD_NAMES`].
+/// The 20 words `ZkVerifier` takes for `vk`: alpha (x, y), beta, gamma, delta (each x_im, x_re,
+/// y_im, y_re), IC0, IC1, IC2 (each x, y); named by [`VERIFYING_KEY_WORD_NAMES`].
 ///
 /// # Errors
-/// [`VerifierError::PublicInputCount`] when `vk` is not for exactly one public input,
+/// [`VerifierError::PublicInputCount`] when `vk` is not for exactly [`PUBLIC_INPUTS`] public inputs,
 /// [`VerifierError::EmptyIc`] when it has no IC points.
 pub fn verifying_key_words(
     vk: &VerifyingKey<Bn254>,
@@ -128,13 +130,14 @@ pub fn verifying_key_words(
     words[2..6].copy_from_slice(&g2_words(&vk.beta_g2));
     words[6..10].copy_from_slice(&g2_words(&vk.gamma_g2));
     words[10..14].copy_from_slice(&g2_words(&vk.delta_g2));
-    words[14..16].copy_from_slice(&g1_words(&vk.gamma_abc_g1[0]));
-    words[16..18].copy_from_slice(&g1_words(&vk.gamma_abc_g1[1]));
+    for (i, p) in vk.gamma_abc_g1.iter().enumerate() {
+        words[14 + 2 * i..16 + 2 * i].copy_from_slice(&g1_words(p));
+    }
     Ok(words)
 }
 
-/// `VERIFYING_KEY_HASH` of a `ZkVerifier` with these words: keccak256 of the 18 words, each 32
-/// bytes big-endian (576 bytes).
+/// `VERIFYING_KEY_HASH` of a `ZkVerifier` with these words: keccak256 of the 20 words, each 32
+/// bytes big-endian (640 bytes).
 pub fn verifying_key_hash(words: &[U256; VERIFYING_KEY_WORDS]) -> B256 {
     let bytes: Vec<u8> = words.iter().flat_map(U256::to_be_bytes::<32>).collect();
     keccak256(bytes)
@@ -201,7 +204,7 @@ pub fn encode_aggregated_seal(
 }
 
 /// Creation code of a `ZkVerifier` for `vk`: the compiled artifact's init code followed by the
-/// ABI-encoded constructor arguments `(uint256[18] verifyingKey, bool insecureDevSetup)`.
+/// ABI-encoded constructor arguments `(uint256[20] verifyingKey, bool insecureDevSetup)`.
 /// `insecure` marks a key from an insecure, deterministic setup (the devnet's).
 ///
 /// # Errors
@@ -257,7 +260,7 @@ import {{ ZkVerifierBase }} from "ZkVerifierBase.sol";
 /// @title {contract_name}
 /// @notice Tribunal's ZK verifier with its verifying key compiled in as constants. It verifies
 ///         exactly as `ZkVerifier` deployed with the same key (see `ZkVerifierBase`).
-/// @dev Verifying key hash (keccak256 of the 18 words): {hash}.
+/// @dev Verifying key hash (keccak256 of the 20 words): {hash}.
 contract {contract_name} is ZkVerifierBase {{
     /// @dev The verifying key's words (EIP-197 order for G2: imaginary coefficient first).
 {constants}
@@ -265,7 +268,7 @@ contract {contract_name} is ZkVerifierBase {{
     constructor(bool _insecureDevSetup) ZkVerifierBase(_verifyingKeyWords(), _insecureDevSetup) {{ }}
 
     /// @inheritdoc ZkVerifierBase
-    function _verifyingKeyWords() internal pure override returns (uint256[18] memory) {{
+    function _verifyingKeyWords() internal pure override returns (uint256[20] memory) {{
         return [
             {list}
         ];
@@ -293,7 +296,7 @@ mod tests {
 
     #[test]
     fn key_words_follow_eip197_order() {
-        let vk = key(1);
+        let vk = key(PUBLIC_INPUTS);
         let w = verifying_key_words(&vk).unwrap();
         let (x, y) = vk.beta_g2.xy().unwrap();
         assert_eq!(w[2], fq_word(&x.c1));
@@ -301,25 +304,26 @@ mod tests {
         assert_eq!(w[4], fq_word(&y.c1));
         assert_eq!(w[5], fq_word(&y.c0));
         assert_eq!(w[16..18], g1_words(&vk.gamma_abc_g1[1]));
+        assert_eq!(w[18..20], g1_words(&vk.gamma_abc_g1[2]));
         assert_eq!(g1_words(&G1Affine::zero()), [U256::ZERO; 2]);
         assert_eq!(g2_words(&G2Affine::zero()), [U256::ZERO; 4]);
     }
 
     #[test]
     fn keys_for_other_input_counts_are_refused() {
-        for n in [0, 2, 5] {
+        for n in [0, 1, 3, 5] {
             let err = verifying_key_words(&key(n)).unwrap_err();
-            assert_eq!(err, VerifierError::PublicInputCount { got: n, expected: 1 });
+            assert_eq!(err, VerifierError::PublicInputCount { got: n, expected: 2 });
             assert!(err.is_bad_key());
         }
-        let mut empty = key(1);
+        let mut empty = key(PUBLIC_INPUTS);
         empty.gamma_abc_g1.clear();
         assert_eq!(deploy_code(&empty, true).unwrap_err(), VerifierError::EmptyIc);
     }
 
     #[test]
     fn contract_names_must_be_identifiers() {
-        let vk = key(1);
+        let vk = key(PUBLIC_INPUTS);
         for bad in ["", "1Verifier", "My Verifier", "a-b", "Groth16", "ZkVerifierBase", "Ünï"] {
             let err = render_solidity(&vk, bad).unwrap_err();
             assert_eq!(err, VerifierError::InvalidContractName(bad.to_owned()));
@@ -333,10 +337,10 @@ mod tests {
 
     #[test]
     fn deploy_code_is_init_code_then_two_arguments() {
-        let vk = key(1);
+        let vk = key(PUBLIC_INPUTS);
         let code = deploy_code(&vk, true).unwrap();
         let init = ZkVerifier::BYTECODE.len();
-        assert_eq!(code.len(), init + 19 * 32);
+        assert_eq!(code.len(), init + 21 * 32);
         let words = verifying_key_words(&vk).unwrap();
         assert_eq!(&code[init..init + 32], &words[0].to_be_bytes::<32>());
         assert_eq!(code[code.len() - 1], 1);

@@ -2,7 +2,7 @@
 //!
 //! Nothing here re-applies the rules: accounts before each update, Merkle siblings and statuses
 //! all come from the STF's receipts. What is computed here is encoding (field bits, the blob's
-//! KZG opening) and the public input.
+//! KZG opening) and the public inputs.
 
 use alloy_eips::eip4844::{Blob, env_settings::EnvKzgSettings, kzg_to_versioned_hash};
 use alloy_primitives::{Address, B256, keccak256};
@@ -12,7 +12,7 @@ use tribunal_stf::{Account, AccountWitness, BatchOutput, tree::sibling_count};
 
 use crate::{
     config::CircuitConfig,
-    public::{challenge_point, claim_digest, public_input},
+    public::{PUBLIC_INPUTS, challenge_point, claim_digest, public_inputs},
 };
 
 /// Why a batch cannot be turned into a witness for this circuit.
@@ -95,8 +95,8 @@ pub struct BatchWitness {
     pub kzg_proof: [u8; 48],
     /// `p(z)`, 32 bytes big-endian.
     pub y: [u8; 32],
-    /// The Groth16 public input.
-    pub public_input: Fr,
+    /// The Groth16 public inputs ([`crate::public::public_inputs`]).
+    pub public_inputs: [Fr; PUBLIC_INPUTS],
     /// Whether the blob is not in canonical form (`tribunal_da::read_header`): the batch then has
     /// no records, the proof holds only with `Inbox.nonCanonical` set, and `y` opens the
     /// circuit's own blob (an empty batch's), which the verifier does not check.
@@ -246,7 +246,7 @@ impl BatchWitness {
             commitment: [0; 48],
             kzg_proof: [0; 48],
             y: [0; 32],
-            public_input: Fr::ZERO,
+            public_inputs: [Fr::ZERO; PUBLIC_INPUTS],
             non_canonical,
             slots,
         };
@@ -255,7 +255,7 @@ impl BatchWitness {
     }
 
     /// Binds the witness to `blob`: sets the claim's `blobs_hash`, the versioned hash, and the
-    /// KZG opening at the challenge point of the current claim, and recomputes the public input.
+    /// KZG opening at the challenge point of the current claim, and recomputes the public inputs.
     /// When [`Self::non_canonical`], the opening is of the circuit's own blob (the empty batch's
     /// header), since the batch reads nothing from `blob`.
     ///
@@ -295,17 +295,12 @@ impl BatchWitness {
         self.y = *y;
         self.commitment = commitment;
         self.kzg_proof = proof.to_bytes().into_inner();
-        self.public_input = public_input(&digest, &self.y);
+        self.public_inputs = public_inputs(&digest, &self.y);
         Ok(())
     }
 
-    /// The public input as the Groth16 verifier takes it.
+    /// The public inputs as the Groth16 verifier takes them.
     pub fn public_inputs(&self) -> Vec<Fr> {
-        vec![self.public_input]
-    }
-
-    /// The public input as a 32-byte big-endian word (as `ZkVerifier.publicInput` returns it).
-    pub fn public_input_word(&self) -> B256 {
-        tribunal_primitives::field::fr_to_word(&self.public_input)
+        self.public_inputs.to_vec()
     }
 }

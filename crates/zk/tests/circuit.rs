@@ -237,8 +237,32 @@ fn a_wrong_post_root_or_a_mismatched_blob_is_refused() {
     assert!(check(cfg, Some(honest)).0);
 }
 
+/// The two public inputs carry `z` and every bit of `y` exactly: moving either input by any bit
+/// of `z` or `y` (bits 253 and 254 of `y` sit above `z` in the first) leaves the circuit
+/// unsatisfied, and the honest inputs are the ones `tribunal_zk::public` computes.
+#[test]
+fn every_bit_of_both_public_inputs_is_bound() {
+    use ark_ff::Field;
+    use tribunal_zk::public::{CHALLENGE_BITS, claim_digest, public_inputs};
+    let (mut state, users, cfg) = setup();
+    let honest = witness(&mut state, &cfg, mixed(&users)).unwrap();
+    let d = claim_digest(&honest.claim, &honest.versioned_hash, honest.non_canonical);
+    assert_eq!(honest.public_inputs, public_inputs(&d, &honest.y));
+    let two = Fr::from(2u64);
+    for (input, bits) in
+        [(0, [0, 1, 100, CHALLENGE_BITS - 1, 251, 252]), (1, [0, 1, 100, 200, 251, 252])]
+    {
+        for bit in bits {
+            let mut moved = honest.clone();
+            moved.public_inputs[input] += two.pow([bit as u64]);
+            assert!(!check(cfg, Some(moved)).0, "input {input}, bit {bit}");
+        }
+    }
+    assert!(check(cfg, Some(honest)).0);
+}
+
 /// A blob that is not in canonical form (here: junk after its last record) carries no records:
-/// the circuit proves its messages alone, with `non_canonical` in the public input. A malicious
+/// the circuit proves its messages alone, with `non_canonical` in the claim digest. A malicious
 /// prover can neither apply records under that flag, nor prove the junk blob without it.
 #[test]
 fn a_non_canonical_blob_is_proven_as_carrying_no_records() {
@@ -304,10 +328,10 @@ fn a_batch_that_does_not_fit_is_a_typed_error() {
     );
 }
 
-/// Issue 24's budget: a transaction slot at production depth costs at most 30,000 constraints.
-/// Constraint counts are deterministic.
+/// Issue 24's budgets: a transaction slot at production depth costs at most 30,000 constraints,
+/// and what a batch costs besides its slots at most 126,000. Constraint counts are deterministic.
 #[test]
-fn a_transaction_slot_stays_within_its_constraint_budget() {
+fn a_transaction_slot_and_the_batch_stay_within_their_constraint_budgets() {
     use ark_relations::gr1cs::SynthesisMode;
     let constraints = |batch_size| {
         let cs = ConstraintSystem::<Fr>::new_ref();
@@ -319,6 +343,9 @@ fn a_transaction_slot_stays_within_its_constraint_budget() {
     let per_slot = (constraints(4) - constraints(2)) / 2;
     println!("constraints per transaction slot at depth 32: {per_slot}");
     assert!(per_slot <= 30_000, "{per_slot} constraints per slot");
+    let fixed = constraints(2) - 2 * per_slot;
+    println!("constraints per batch besides its slots: {fixed}");
+    assert!(fixed <= 126_000, "{fixed} fixed constraints per batch");
 }
 
 /// Every rule under which `execute_batch` skips a transaction, played by a malicious prover.

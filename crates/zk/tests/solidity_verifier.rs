@@ -1,5 +1,5 @@
 //! The Solidity verifier (`Groth16.sol`, `ZkVerifier.sol`) against arkworks' Groth16 on the
-//! embedded L1: a tiny one-input circuit whose public input is Tribunal's `pi` for a real claim
+//! embedded L1: a tiny two-input circuit whose public inputs are Tribunal's `pi` for a real claim
 //! and a real blob opening, every corruption refused with `false`, the gas of each part, and the
 //! rendered standalone source compiled with solcjs and checked to verify alike.
 
@@ -33,7 +33,7 @@ use tribunal_primitives::{
     BatchNumber, ChainId, Claim, DataCommitment, Fr, QueueAcc, StateRoot, WithdrawalRoot,
 };
 use tribunal_zk::{
-    public::{challenge_point, claim_digest, public_input},
+    public::{PUBLIC_INPUTS, challenge_point, claim_digest, public_inputs},
     verifier::{
         PROOF_BYTES, deploy_code, encode_proof, groth16_words, render_solidity, verifying_key_hash,
         verifying_key_words,
@@ -106,7 +106,41 @@ fn prove_product(
     (proof, Factors::inputs(a, b, extra))
 }
 
-/// A claim, its one blob's opening, and a Groth16 proof of its public input.
+/// A tiny circuit with Tribunal's two public inputs: `x_0 = a·b`, and `x_1`, free.
+#[derive(Clone)]
+struct Pair {
+    a: Option<Fr>,
+    b: Option<Fr>,
+    x1: Option<Fr>,
+}
+
+impl ConstraintSynthesizer<Fr> for Pair {
+    fn generate_constraints(self, cs: ConstraintSystemRef<Fr>) -> Result<(), SynthesisError> {
+        let value = |x: Option<Fr>| x.ok_or(SynthesisError::AssignmentMissing);
+        let product = FpVar::new_input(ns!(cs, "product"), || Ok(value(self.a)? * value(self.b)?))?;
+        let x1 = FpVar::new_input(ns!(cs, "x1"), || value(self.x1))?;
+        let a = FpVar::new_witness(ns!(cs, "a"), || value(self.a))?;
+        let b = FpVar::new_witness(ns!(cs, "b"), || value(self.b))?;
+        let w = FpVar::new_witness(ns!(cs, "w"), || value(self.x1))?;
+        (&a * &b).enforce_equal(&product)?;
+        w.enforce_equal(&x1)
+    }
+}
+
+fn setup_pair(seed: u64) -> (ProvingKey<Bn254>, VerifyingKey<Bn254>) {
+    let mut rng = StdRng::seed_from_u64(seed);
+    Groth16::<Bn254>::circuit_specific_setup(Pair { a: None, b: None, x1: None }, &mut rng).unwrap()
+}
+
+/// A proof of `Pair` for public inputs `x`.
+fn prove_pair(pk: &ProvingKey<Bn254>, x: [Fr; PUBLIC_INPUTS], seed: u64) -> Proof<Bn254> {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let a = Fr::rand(&mut rng);
+    let circuit = Pair { a: Some(a), b: Some(x[0] / a), x1: Some(x[1]) };
+    Groth16::<Bn254>::prove(pk, circuit, &mut rng).unwrap()
+}
+
+/// A claim, its one blob's opening, and a Groth16 proof of its public inputs.
 struct Fixture {
     vk: VerifyingKey<Bn254>,
     pk: ProvingKey<Bn254>,
@@ -116,7 +150,7 @@ struct Fixture {
     commitment: [u8; 48],
     kzg_proof: [u8; 48],
     proof: Proof<Bn254>,
-    pi: Fr,
+    pi: [Fr; PUBLIC_INPUTS],
 }
 
 fn blob() -> Blob {
@@ -150,7 +184,7 @@ fn claim() -> Claim {
 }
 
 fn fixture() -> Fixture {
-    let (pk, vk) = setup(0, 1);
+    let (pk, vk) = setup_pair(1);
     let blob = blob();
     let (commitment, _, _) = open(&blob, [0; 32]);
     let versioned_hash = kzg_to_versioned_hash(&commitment);
@@ -158,9 +192,8 @@ fn fixture() -> Fixture {
     claim.blobs_hash = keccak256(versioned_hash);
     let d = claim_digest(&claim, &versioned_hash, false);
     let (commitment, kzg_proof, y) = open(&blob, challenge_point(&d));
-    let pi = public_input(&d, &y);
-    let (proof, inputs) = prove_product(&pk, pi, 0, 2);
-    assert_eq!(inputs, vec![pi]);
+    let pi = public_inputs(&d, &y);
+    let proof = prove_pair(&pk, pi, 2);
     Fixture { vk, pk, claim, versioned_hash, y, commitment, kzg_proof, proof, pi }
 }
 
@@ -219,7 +252,7 @@ fn word(x: &Fr) -> U256 {
 fn honest_proof_verifies_on_chain_and_in_arkworks() {
     run(async {
         let fx = fixture();
-        assert!(Groth16::<Bn254>::verify(&fx.vk, &[fx.pi], &fx.proof).unwrap());
+        assert!(Groth16::<Bn254>::verify(&fx.vk, &fx.pi, &fx.proof).unwrap());
         let l1 = DevL1::new();
         let verifier = deploy(&l1, deploy_code(&fx.vk, true).unwrap()).await;
         let proof = fx.bytes();
@@ -245,14 +278,14 @@ fn honest_proof_verifies_on_chain_and_in_arkworks() {
         let measured = Groth16Harness::measureCall::abi_decode_returns(&out).unwrap();
         assert!(measured.success);
         assert!(ZkVerifier::verifyCall::abi_decode_returns(&measured.result).unwrap());
-        let (ok, groth16_gas) = harness_verify(&l1, harness, &fx.vk, &fx.proof, &[fx.pi]).await;
+        let (ok, groth16_gas) = harness_verify(&l1, harness, &fx.vk, &fx.proof, &fx.pi).await;
         assert!(ok);
         let tx = l1
             .send(&dev_signers()[0], L1Tx::call(verifier, verify_call(&fx.claim, &proof)))
             .await
             .unwrap();
         eprintln!("ZkVerifier.verify call: {} gas (CALL included)", measured.gasUsed);
-        eprintln!("  of which Groth16.verify (1 public input): {groth16_gas} gas");
+        eprintln!("  of which Groth16.verify (2 public inputs): {groth16_gas} gas");
         eprintln!(
             "ZkVerifier.verify transaction: {} gas (21,000 and calldata included)",
             tx.gas_used
@@ -292,10 +325,10 @@ async fn harness_verify_words(
 
 /// A key of any input count as the harness takes it: 14 words, and the IC points flattened.
 fn harness_key(vk: &VerifyingKey<Bn254>) -> ([U256; 14], Vec<U256>) {
-    // Reuse the 1-input encoding for alpha..delta by encoding a copy with two IC points.
-    let mut one = vk.clone();
-    one.gamma_abc_g1 = vec![G1Affine::zero(); 2];
-    let words = verifying_key_words(&one).unwrap();
+    // Reuse the rollup key's encoding for alpha..delta by encoding a copy with its IC count.
+    let mut ours = vk.clone();
+    ours.gamma_abc_g1 = vec![G1Affine::zero(); PUBLIC_INPUTS + 1];
+    let words = verifying_key_words(&ours).unwrap();
     let key: [U256; 14] = words[..14].try_into().unwrap();
     let ic = vk
         .gamma_abc_g1
@@ -316,11 +349,12 @@ fn every_corruption_returns_false() {
         let l1 = DevL1::new();
         let verifier = deploy(&l1, deploy_code(&fx.vk, true).unwrap()).await;
         let good = fx.bytes();
-        let flip = |byte: usize| {
+        let flip_bits = |byte: usize, mask: u8| {
             let mut p = good.to_vec();
-            p[byte] ^= 1;
+            p[byte] ^= mask;
             Bytes::from(p)
         };
+        let flip = |byte: usize| flip_bits(byte, 1);
         let with_words = |words: [U256; 8]| {
             let mut p = good.to_vec();
             for (i, w) in words.iter().enumerate() {
@@ -358,6 +392,10 @@ fn every_corruption_returns_false() {
             ("417 bytes", fx.claim, [good.as_ref(), &[0]].concat().into()),
             ("empty", fx.claim, Bytes::new()),
             ("wrong y", fx.claim, flip(288 + 31)),
+            // Bits 253 and 254 of y ride in the first input, beside z.
+            ("y's bit 253 flipped", fx.claim, flip_bits(288, 0x20)),
+            ("y's bit 254 flipped", fx.claim, flip_bits(288, 0x40)),
+            ("y's bit 255 set", fx.claim, flip_bits(288, 0x80)),
             ("wrong versioned hash", fx.claim, flip(256 + 31)),
             ("wrong KZG commitment", fx.claim, flip(320 + 47)),
             ("wrong KZG proof", fx.claim, flip(368 + 47)),
@@ -391,10 +429,10 @@ fn every_corruption_returns_false() {
 
         // Arkworks agrees where the corruption is a valid public input or point.
         let d = claim_digest(&other_post_root(&fx), &fx.versioned_hash, false);
-        assert!(!Groth16::<Bn254>::verify(&fx.vk, &[public_input(&d, &fx.y)], &fx.proof).unwrap());
+        assert!(!Groth16::<Bn254>::verify(&fx.vk, &public_inputs(&d, &fx.y), &fx.proof).unwrap());
         let mut a_moved = fx.proof.clone();
         a_moved.a = (a_moved.a + G1Affine::generator()).into_affine();
-        assert!(!Groth16::<Bn254>::verify(&fx.vk, &[fx.pi], &a_moved).unwrap());
+        assert!(!Groth16::<Bn254>::verify(&fx.vk, &fx.pi, &a_moved).unwrap());
     });
 }
 
@@ -404,7 +442,7 @@ fn other_post_root(fx: &Fixture) -> Claim {
     c
 }
 
-/// A Groth16 proof that is valid for its public input is not enough: the blob opening must hold.
+/// A Groth16 proof that is valid for its public inputs is not enough: the blob opening must hold.
 #[test]
 fn a_valid_groth16_proof_for_a_wrong_blob_value_returns_false() {
     run(async {
@@ -416,8 +454,8 @@ fn a_valid_groth16_proof_for_a_wrong_blob_value_returns_false() {
         // y' ≠ p(z), with a Groth16 proof of pi(d, y'): the point evaluation refuses it.
         let mut y = fx.y;
         y[31] ^= 1;
-        let (proof, _) = prove_product(&fx.pk, public_input(&d, &y), 0, 3);
-        assert!(Groth16::<Bn254>::verify(&fx.vk, &[public_input(&d, &y)], &proof).unwrap());
+        let proof = prove_pair(&fx.pk, public_inputs(&d, &y), 3);
+        assert!(Groth16::<Bn254>::verify(&fx.vk, &public_inputs(&d, &y), &proof).unwrap());
         let bytes = encode_proof(&proof, fx.versioned_hash, y, fx.commitment, fx.kzg_proof);
         assert!(!verify(&l1, verifier, &fx.claim, &bytes).await);
 
@@ -425,7 +463,7 @@ fn a_valid_groth16_proof_for_a_wrong_blob_value_returns_false() {
         let mut z = challenge_point(&d);
         z[31] ^= 1;
         let (_, kzg_proof, y) = open(&blob(), z);
-        let (proof, _) = prove_product(&fx.pk, public_input(&d, &y), 0, 4);
+        let proof = prove_pair(&fx.pk, public_inputs(&d, &y), 4);
         let bytes = encode_proof(&proof, fx.versioned_hash, y, fx.commitment, kzg_proof);
         assert!(!verify(&l1, verifier, &fx.claim, &bytes).await);
 
@@ -435,32 +473,45 @@ fn a_valid_groth16_proof_for_a_wrong_blob_value_returns_false() {
 }
 
 #[test]
-fn public_input_matches_the_rust_definition() {
+fn public_inputs_match_the_rust_definition() {
     run(async {
         let l1 = DevL1::new();
         let fx = fixture();
         let verifier = deploy(&l1, deploy_code(&fx.vk, false).unwrap()).await;
-        for i in 0..4u64 {
+        let call = |claim: &Claim, vh: B256, y: [u8; 32], non_canonical: bool| {
+            let call = ZkVerifier::publicInputsCall {
+                _claim: sol_claim(claim),
+                _versionedHash: vh,
+                _y: y.into(),
+                _nonCanonical: non_canonical,
+            };
+            let l1 = &l1;
+            async move {
+                let out = l1.call(Address::ZERO, verifier, call.abi_encode().into()).await.unwrap();
+                ZkVerifier::publicInputsCall::abi_decode_returns(&out).unwrap()
+            }
+        };
+        for i in 0..6u64 {
             let mut claim = claim();
             claim.chain_id = ChainId(u64::MAX - i);
             claim.batch_number = BatchNumber(i << 40 | 3);
             claim.post_root = StateRoot(-Fr::from(i + 1));
             let vh = keccak256(i.to_be_bytes());
-            let y = keccak256(vh).0;
+            // Every BLS12-381 scalar is below 2^255; bits 253 and 254 take each value here.
+            let mut y = keccak256(vh).0;
+            y[0] = (y[0] & 0x1f) | ((i as u8 % 4) << 5);
             let non_canonical = i % 2 == 1;
-            let call = ZkVerifier::publicInputCall {
-                _claim: sol_claim(&claim),
-                _versionedHash: vh,
-                _y: y.into(),
-                _nonCanonical: non_canonical,
-            };
-            let out = l1.call(Address::ZERO, verifier, call.abi_encode().into()).await.unwrap();
-            let r = ZkVerifier::publicInputCall::abi_decode_returns(&out).unwrap();
+            let r = call(&claim, vh, y, non_canonical).await;
             let d = claim_digest(&claim, &vh, non_canonical);
             assert_eq!(r.digest, B256::from(d));
             assert_eq!(r.challengePoint, B256::from(challenge_point(&d)));
-            assert_eq!(r.input, U256::from_limbs(public_input(&d, &y).into_bigint().0));
+            let expected: Vec<U256> = public_inputs(&d, &y).iter().map(word).collect();
+            assert_eq!(r.inputs, expected);
         }
+        // A y with bit 255 set is no BLS12-381 scalar: its first input is 2^253 or more, which
+        // no Groth16 proof verifies (and the point-evaluation precompile refuses the y).
+        let r = call(&claim(), B256::ZERO, [0xff; 32], false).await;
+        assert!(r.inputs[0] >= U256::from(1) << 253);
     });
 }
 
@@ -720,7 +771,7 @@ fn a_verifier_set_routes_by_member_and_refuses_every_other_choice() {
         let fx = fixture();
         let l1 = DevL1::new();
         // Member 0: another circuit's key; member 1: the key the proof is for.
-        let (_, other_vk) = setup(0, 99);
+        let (_, other_vk) = setup_pair(99);
         let other = deploy(&l1, deploy_code(&other_vk, true).unwrap()).await;
         let ours = deploy(&l1, deploy_code(&fx.vk, true).unwrap()).await;
         let set_code = |members: Vec<Address>| -> Bytes {

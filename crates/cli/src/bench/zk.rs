@@ -84,7 +84,7 @@ pub(super) fn zk(a: &ZkBenchArgs) -> eyre::Result<()> {
         100.0 * (total + instance) as f64 / domain as f64
     );
     println!(
-        "  fixed per batch              {fixed:>12}   (SHA-256 public input, blob opening, withdrawal tree)"
+        "  fixed per batch              {fixed:>12}   (SHA-256 claim digest, blob opening, withdrawal tree)"
     );
 
     let dir = a.key_dir.clone().unwrap_or_else(default_key_dir);
