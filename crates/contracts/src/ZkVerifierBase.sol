@@ -76,7 +76,7 @@ abstract contract ZkVerifierBase is ZkClaimInput, IZkVerifier {
         return _verifyingKeyWords();
     }
 
-    /// @notice The verifying key's 18 words, in the order of `verifyingKey`.
+    /// @notice The verifying key's 20 words, in the order of `verifyingKey`.
     /// @return The words.
     function _verifyingKeyWords() internal view virtual returns (uint256[20] memory);
 

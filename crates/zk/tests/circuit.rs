@@ -237,11 +237,12 @@ fn a_wrong_post_root_or_a_mismatched_blob_is_refused() {
     assert!(check(cfg, Some(honest)).0);
 }
 
-/// The two public inputs carry `z` and every bit of `y` exactly: moving either input by any bit
-/// of `z` or `y` (bits 253 and 254 of `y` sit above `z` in the first) leaves the circuit
-/// unsatisfied, and the honest inputs are the ones `tribunal_zk::public` computes.
+/// Both public inputs are constrained: the honest ones are those `tribunal_zk::public` computes,
+/// and moving either by a power of two, at positions of `z` and of `y` (bits 253 and 254 of `y`
+/// sit above `z` in the first), leaves the circuit unsatisfied. Bit by bit, the encoding is
+/// checked against Solidity in `solidity_verifier.rs`.
 #[test]
-fn every_bit_of_both_public_inputs_is_bound() {
+fn both_public_inputs_are_bound_to_the_rust_definition() {
     use ark_ff::Field;
     use tribunal_zk::public::{CHALLENGE_BITS, claim_digest, public_inputs};
     let (mut state, users, cfg) = setup();

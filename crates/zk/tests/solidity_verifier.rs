@@ -442,6 +442,38 @@ fn other_post_root(fx: &Fixture) -> Claim {
     c
 }
 
+/// With the non-canonical flag the verifier skips the blob opening, so the Groth16 proof alone
+/// binds `y`: a proof of the flagged claim verifies with its own `y` and with no other, whichever
+/// of `y`'s bits moves (bits 253 and 254 ride in the first input, beside `z`).
+#[test]
+fn without_the_blob_opening_the_proof_alone_binds_every_bit_of_y() {
+    run(async {
+        let fx = fixture();
+        let l1 = DevL1::new();
+        let verifier = deploy(&l1, deploy_code(&fx.vk, true).unwrap()).await;
+        let d = claim_digest(&fx.claim, &fx.versioned_hash, true);
+        let proof = prove_pair(&fx.pk, public_inputs(&d, &fx.y), 5);
+        let bytes =
+            |y: [u8; 32]| encode_proof(&proof, fx.versioned_hash, y, fx.commitment, fx.kzg_proof);
+        let flagged = |y: [u8; 32]| {
+            let call = verify_call_with(&fx.claim, true, &bytes(y));
+            let l1 = &l1;
+            async move {
+                let out = l1.call(Address::ZERO, verifier, call.into()).await.unwrap();
+                ZkVerifier::verifyCall::abi_decode_returns(&out).unwrap()
+            }
+        };
+        assert!(flagged(fx.y).await, "the flagged claim's own proof");
+        for bit in [0, 1, 127, 128, 250, 251, 252, 253, 254, 255] {
+            let mut y = fx.y;
+            y[31 - bit / 8] ^= 1 << (bit % 8);
+            assert!(!flagged(y).await, "y with bit {bit} flipped");
+        }
+        // Without the flag the same proof is of another digest.
+        assert!(!verify(&l1, verifier, &fx.claim, &bytes(fx.y)).await);
+    });
+}
+
 /// A Groth16 proof that is valid for its public inputs is not enough: the blob opening must hold.
 #[test]
 fn a_valid_groth16_proof_for_a_wrong_blob_value_returns_false() {
