@@ -237,8 +237,19 @@ async fn deploy(l1: &DevL1, code: Bytes) -> Address {
 
 /// `verify` on chain; panics if it reverts (it never may).
 async fn verify(l1: &DevL1, verifier: Address, claim: &Claim, proof: &Bytes) -> bool {
+    verify_with(l1, verifier, claim, false, proof).await
+}
+
+/// `verify` with the `Inbox.nonCanonical` flag as given.
+async fn verify_with(
+    l1: &DevL1,
+    verifier: Address,
+    claim: &Claim,
+    non_canonical: bool,
+    proof: &Bytes,
+) -> bool {
     let out = l1
-        .call(Address::ZERO, verifier, verify_call(claim, proof).into())
+        .call(Address::ZERO, verifier, verify_call_with(claim, non_canonical, proof).into())
         .await
         .unwrap_or_else(|e| panic!("verify reverted: {e}"));
     ZkVerifier::verifyCall::abi_decode_returns(&out).unwrap()
@@ -423,9 +434,7 @@ fn every_corruption_returns_false() {
         }
         // The flag is bound: a canonical batch's proof is not one of "no records" (which would
         // skip the blob opening), and the opening is still checked without the flag.
-        let call = verify_call_with(&fx.claim, true, &good);
-        let out = l1.call(Address::ZERO, verifier, call.into()).await.unwrap();
-        assert!(!ZkVerifier::verifyCall::abi_decode_returns(&out).unwrap(), "flag not bound");
+        assert!(!verify_with(&l1, verifier, &fx.claim, true, &good).await, "flag not bound");
 
         // Arkworks agrees where the corruption is a valid public input or point.
         let d = claim_digest(&other_post_root(&fx), &fx.versioned_hash, false);
@@ -455,13 +464,10 @@ fn without_the_blob_opening_the_proof_alone_binds_every_bit_of_y() {
         let proof = prove_pair(&fx.pk, public_inputs(&d, &fx.y), 5);
         let bytes =
             |y: [u8; 32]| encode_proof(&proof, fx.versioned_hash, y, fx.commitment, fx.kzg_proof);
+        let (l1, claim) = (&l1, &fx.claim);
         let flagged = |y: [u8; 32]| {
-            let call = verify_call_with(&fx.claim, true, &bytes(y));
-            let l1 = &l1;
-            async move {
-                let out = l1.call(Address::ZERO, verifier, call.into()).await.unwrap();
-                ZkVerifier::verifyCall::abi_decode_returns(&out).unwrap()
-            }
+            let proof = bytes(y);
+            async move { verify_with(l1, verifier, claim, true, &proof).await }
         };
         assert!(flagged(fx.y).await, "the flagged claim's own proof");
         for bit in [0, 1, 127, 128, 250, 251, 252, 253, 254, 255] {
@@ -470,7 +476,7 @@ fn without_the_blob_opening_the_proof_alone_binds_every_bit_of_y() {
             assert!(!flagged(y).await, "y with bit {bit} flipped");
         }
         // Without the flag the same proof is of another digest.
-        assert!(!verify(&l1, verifier, &fx.claim, &bytes(fx.y)).await);
+        assert!(!verify(l1, verifier, claim, &bytes(fx.y)).await);
     });
 }
 
