@@ -322,7 +322,7 @@ fn slot(
         (&kinds.undecodable, &raw),
     ] {
         for (limb, part) in limbs.iter_mut().zip(layout) {
-            if !part.lc.0.is_empty() {
+            if part.as_constant() != Some(Fr::ZERO) {
                 *limb = limb.add(&flag.mul(cs, part)?);
             }
         }

@@ -161,6 +161,42 @@ fn satisfied(config: CircuitConfig, witness: BatchWitness) -> bool {
         && cs.is_satisfied().unwrap_or(false)
 }
 
+/// The full assignment `[1, public inputs…, witness variables…]` of `witness` in `keys`'
+/// circuit: the circuit synthesized in proving mode, which computes every variable's value and
+/// builds no matrix. One proof's share of [`prove`] that runs on one core.
+///
+/// # Errors
+/// [`ProveError::Prover`] when synthesis fails, or when the circuit under this witness has
+/// another number of variables than `shape` (the keys' matrices).
+pub fn synthesize(keys: &Keys, witness: &BatchWitness) -> Result<Vec<Fr>, ProveError> {
+    assign(keys, &*prepare(keys)?, witness)
+}
+
+fn assign(keys: &Keys, shape: &R1csShape, witness: &BatchWitness) -> Result<Vec<Fr>, ProveError> {
+    let cs = ConstraintSystem::<Fr>::new_ref();
+    cs.set_optimization_goal(OptimizationGoal::Constraints);
+    cs.set_mode(SynthesisMode::Prove { construct_matrices: false, generate_lc_assignments: false });
+    BatchCircuit { config: keys.config, witness: Some(witness.clone()) }
+        .generate_constraints(cs.clone())
+        .map_err(|e| ProveError::Prover(e.to_string()))?;
+    let prover = cs.borrow().ok_or_else(|| ProveError::Prover("no constraint system".into()))?;
+    let (instance, aux) = (
+        prover.instance_assignment().map_err(|e| ProveError::Prover(e.to_string()))?,
+        prover.witness_assignment().map_err(|e| ProveError::Prover(e.to_string()))?,
+    );
+    if instance.len() != shape.instance || aux.len() != shape.witness {
+        return Err(ProveError::Prover(format!(
+            "the circuit under this witness has {} instance and {} witness variables, its keys {} \
+             and {}",
+            instance.len(),
+            aux.len(),
+            shape.instance,
+            shape.witness
+        )));
+    }
+    Ok([instance, aux].concat())
+}
+
 /// Proves `witness` under `keys`, then checks the proof natively.
 ///
 /// Seconds to minutes; a spinner shows progress on a terminal. Two things make it faster than
@@ -192,31 +228,7 @@ pub fn prove(keys: &Keys, witness: BatchWitness) -> Result<BatchProof, ProveErro
         keys.config.key_id()
     ));
     let shape = prepare(keys)?;
-    let cs = ConstraintSystem::<Fr>::new_ref();
-    cs.set_optimization_goal(OptimizationGoal::Constraints);
-    cs.set_mode(SynthesisMode::Prove { construct_matrices: false, generate_lc_assignments: false });
-    BatchCircuit { config: keys.config, witness: Some(witness.clone()) }
-        .generate_constraints(cs.clone())
-        .map_err(|e| ProveError::Prover(e.to_string()))?;
-    let assignment = {
-        let prover =
-            cs.borrow().ok_or_else(|| ProveError::Prover("no constraint system".into()))?;
-        let (instance, aux) = (
-            prover.instance_assignment().map_err(|e| ProveError::Prover(e.to_string()))?,
-            prover.witness_assignment().map_err(|e| ProveError::Prover(e.to_string()))?,
-        );
-        if instance.len() != shape.instance || aux.len() != shape.witness {
-            return Err(ProveError::Prover(format!(
-                "the circuit under this witness has {} instance and {} witness variables, its \
-                 keys {} and {}",
-                instance.len(),
-                aux.len(),
-                shape.instance,
-                shape.witness
-            )));
-        }
-        [instance, aux].concat()
-    };
+    let assignment = assign(keys, &shape, &witness)?;
     let proof = Groth16::<Bn254>::create_proof_with_reduction_and_matrices(
         &keys.pk,
         Fr::zero(),

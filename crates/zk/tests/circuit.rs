@@ -607,6 +607,28 @@ mod agreement {
     }
 }
 
+/// A proof's witness synthesis builds no linear combination (`Num` keeps values only, and its
+/// constants structurally): it must assign every variable exactly as the full constraint system
+/// does, over every kind of record, skips included, and with empty slots.
+#[test]
+fn proving_synthesis_assigns_every_variable_as_the_full_system_does() {
+    let (mut state, users, cfg) = setup();
+    let keys = tribunal_zk::keys::dev_setup(&cfg).unwrap();
+    let mut txs = mixed(&users);
+    txs.push(garbage(&users).remove(0));
+    for txs in [txs, garbage(&users)] {
+        let w = witness(&mut state, &cfg, txs).unwrap();
+        let cs = ConstraintSystem::<Fr>::new_ref();
+        cs.set_optimization_goal(ark_relations::gr1cs::OptimizationGoal::Constraints);
+        BatchCircuit { config: cfg, witness: Some(w.clone()) }
+            .generate_constraints(cs.clone())
+            .unwrap();
+        assert!(cs.is_satisfied().unwrap());
+        let full = [cs.instance_assignment().unwrap(), cs.witness_assignment().unwrap()].concat();
+        assert_eq!(tribunal_zk::prover::synthesize(&keys, &w).unwrap(), full);
+    }
+}
+
 /// `prover::prove` computes the witness without building the constraint system and proves
 /// against the R1CS matrices of a setup-mode synthesis, without re-randomization: its proof is
 /// exactly the one arkworks builds from the full constraint system with `r = s = 0`, and a

@@ -3,7 +3,10 @@
 //! Additions and constant multiplications are free (they only grow the combination); a
 //! multiplication of two variables allocates the product and costs one R1CS constraint. Keeping
 //! the combination explicit, instead of arkworks' symbolic LCs, keeps synthesis of the
-//! hash-heavy circuit fast and its matrices predictable.
+//! hash-heavy circuit fast and its matrices predictable. When the constraint system builds no
+//! matrices (a proof's witness synthesis), the combinations are left empty and only values are
+//! computed; whether a number is a constant, which decides the constraints, is tracked
+//! structurally in both modes.
 
 use ark_ff::{AdditiveGroup, Field, PrimeField};
 use ark_r1cs_std::GR1CSVar;
@@ -14,12 +17,18 @@ use ark_r1cs_std::{
 use ark_relations::gr1cs::{ConstraintSystemRef, LinearCombination, SynthesisError, Variable};
 use tribunal_primitives::Fr;
 
-/// A field element as `Σ cᵢ·vᵢ` over the constraint system's variables, with its value (`None`
-/// while generating keys).
+/// A field element `c₀ + Σ cᵢ·vᵢ` over the constraint system's variables, with its value
+/// (`None` while generating keys).
 #[derive(Clone, Debug)]
 pub struct Num {
-    /// The linear combination.
-    pub lc: LinearCombination<Fr>,
+    /// `Σ cᵢ·vᵢ`, compacted, never holding `Variable::One`; empty when the constraint system
+    /// builds no matrices.
+    terms: LinearCombination<Fr>,
+    /// The constant term `c₀`.
+    offset: Fr,
+    /// Whether no variable enters the combination: decided by how the number was built, never
+    /// by its value, so that setup and proving build the same constraints.
+    constant: bool,
     /// Its value, when witnesses are known.
     pub value: Option<Fr>,
 }
@@ -29,15 +38,31 @@ pub(crate) fn known<T>(v: Option<T>) -> Result<T, SynthesisError> {
     v.ok_or(SynthesisError::AssignmentMissing)
 }
 
+/// Whether `cs` turns linear combinations into matrix rows (setup, or a system checked for
+/// satisfaction); a proof's witness synthesis does not.
+fn builds_rows(cs: &ConstraintSystemRef<Fr>) -> bool {
+    cs.should_construct_matrices()
+}
+
 impl Num {
     /// The constant `c`.
     pub fn constant(c: Fr) -> Self {
-        Self { lc: LinearCombination::from_sum_coeff_vars(&[(c, Variable::One)]), value: Some(c) }
+        Self { terms: LinearCombination::new(), offset: c, constant: true, value: Some(c) }
     }
 
     /// Zero.
     pub fn zero() -> Self {
-        Self { lc: LinearCombination::new(), value: Some(Fr::ZERO) }
+        Self::constant(Fr::ZERO)
+    }
+
+    /// `1·v` for a variable of `cs`, with `value`.
+    fn variable(cs: &ConstraintSystemRef<Fr>, v: Variable, value: Option<Fr>) -> Self {
+        let terms = if builds_rows(cs) {
+            LinearCombination::from_sum_coeff_vars(&[(Fr::ONE, v)])
+        } else {
+            LinearCombination::new()
+        };
+        Self { terms, offset: Fr::ZERO, constant: false, value }
     }
 
     /// A fresh witness variable (no constraint).
@@ -49,23 +74,48 @@ impl Num {
         value: Option<Fr>,
     ) -> Result<Self, SynthesisError> {
         let v = cs.new_witness_variable(|| known(value))?;
-        Ok(Self { lc: LinearCombination::from_sum_coeff_vars(&[(Fr::ONE, v)]), value })
+        Ok(Self::variable(cs, v, value))
     }
 
     /// A Boolean as a number (0 or 1).
     pub fn from_bool(b: &Boolean<Fr>) -> Self {
-        Self { lc: b.lc(), value: b.value().ok().map(Fr::from) }
+        match b {
+            Boolean::Constant(b) => Self::constant(Fr::from(*b)),
+            Boolean::Var(v) => Self::variable(&b.cs(), v.variable(), v.value().ok().map(Fr::from)),
+        }
     }
 
     /// `Σ 2^i·bᵢ` over little-endian bits (no constraint; callers bound the length).
     pub fn from_bits_le(bits: &[Boolean<Fr>]) -> Self {
         let mut out = Self::zero();
+        let mut terms = Vec::new();
         let mut coeff = Fr::ONE;
         for b in bits {
-            out = out.add(&Self::from_bool(b).scale(coeff));
+            match b {
+                Boolean::Constant(true) => out.offset += coeff,
+                Boolean::Constant(false) => {}
+                Boolean::Var(v) => {
+                    out.constant = false;
+                    if builds_rows(&b.cs()) {
+                        terms.push((coeff, v.variable()));
+                    }
+                }
+            }
+            out.value = out.value.zip(b.value().ok()).map(|(x, b)| if b { x + coeff } else { x });
             coeff.double_in_place();
         }
+        out.terms = LinearCombination::from_sum_coeff_vars(&terms);
+        out.terms.compactify();
         out
+    }
+
+    /// The combination, its constant term included.
+    pub fn lc(&self) -> LinearCombination<Fr> {
+        let mut lc = self.terms.clone();
+        if self.offset != Fr::ZERO {
+            lc.0.push((self.offset, Variable::One));
+        }
+        lc
     }
 
     /// An arkworks field variable with the same value (a symbolic LC, no constraint).
@@ -73,8 +123,7 @@ impl Num {
     /// # Errors
     /// [`SynthesisError`] from the constraint system.
     pub fn to_fp(&self, cs: &ConstraintSystemRef<Fr>) -> Result<FpVar<Fr>, SynthesisError> {
-        let lc = self.lc.clone();
-        let v = cs.new_lc(|| lc)?;
+        let v = cs.new_lc(|| self.lc())?;
         Ok(FpVar::Var(AllocatedFp::new(self.value, v, cs.clone())))
     }
 
@@ -82,19 +131,28 @@ impl Num {
     pub fn from_fp(x: &FpVar<Fr>) -> Self {
         match x {
             FpVar::Constant(c) => Self::constant(*c),
-            FpVar::Var(a) => Self {
-                lc: LinearCombination::from_sum_coeff_vars(&[(Fr::ONE, a.variable)]),
-                value: a.value().ok(),
-            },
+            FpVar::Var(a) => Self::variable(&a.cs, a.variable, a.value().ok()),
         }
     }
 
     /// `self + other`.
     pub fn add(&self, other: &Self) -> Self {
-        let mut lc = self.lc.clone();
-        lc.0.extend_from_slice(&other.lc.0);
-        lc.compactify();
-        Self { lc, value: self.value.zip(other.value).map(|(a, b)| a + b) }
+        let terms = if other.terms.0.is_empty() {
+            self.terms.clone()
+        } else if self.terms.0.is_empty() {
+            other.terms.clone()
+        } else {
+            let mut lc = self.terms.clone();
+            lc.0.extend_from_slice(&other.terms.0);
+            lc.compactify();
+            lc
+        };
+        Self {
+            terms,
+            offset: self.offset + other.offset,
+            constant: self.constant && other.constant,
+            value: self.value.zip(other.value).map(|(a, b)| a + b),
+        }
     }
 
     /// `self - other`.
@@ -104,28 +162,34 @@ impl Num {
 
     /// `c·self`.
     pub fn scale(&self, c: Fr) -> Self {
-        let mut lc = self.lc.clone();
-        for (coeff, _) in lc.0.iter_mut() {
+        let mut terms = self.terms.clone();
+        for (coeff, _) in terms.0.iter_mut() {
             *coeff *= c;
         }
-        Self { lc, value: self.value.map(|v| v * c) }
+        Self {
+            terms,
+            offset: self.offset * c,
+            constant: self.constant,
+            value: self.value.map(|v| v * c),
+        }
     }
 
     /// `self + c`.
     pub fn add_constant(&self, c: Fr) -> Self {
-        self.add(&Self::constant(c))
+        Self {
+            terms: self.terms.clone(),
+            offset: self.offset + c,
+            constant: self.constant,
+            value: self.value.map(|v| v + c),
+        }
     }
 
     /// The constant behind `self`, when its combination holds no variable.
     ///
-    /// Decided by the combination alone, never by the value, so that setup and proving build the
+    /// Decided by how `self` was built, never by its value, so that setup and proving build the
     /// same constraints.
     pub fn as_constant(&self) -> Option<Fr> {
-        self.lc
-            .0
-            .iter()
-            .all(|(_, v)| *v == Variable::One)
-            .then(|| self.lc.0.iter().map(|(c, _)| *c).sum())
+        self.constant.then_some(self.offset)
     }
 
     /// `self·other`: one constraint that allocates the product, or none when either factor is a
@@ -141,8 +205,7 @@ impl Num {
             return Ok(self.scale(c));
         }
         let product = Self::witness(cs, self.value.zip(other.value).map(|(a, b)| a * b))?;
-        let (a, b, c) = (self.lc.clone(), other.lc.clone(), product.lc.clone());
-        cs.enforce_r1cs_constraint(|| a, || b, || c)?;
+        cs.enforce_r1cs_constraint(|| self.lc(), || other.lc(), || product.lc())?;
         Ok(product)
     }
 
@@ -156,8 +219,7 @@ impl Num {
         other: &Self,
         out: &Self,
     ) -> Result<(), SynthesisError> {
-        let (a, b, c) = (self.lc.clone(), other.lc.clone(), out.lc.clone());
-        cs.enforce_r1cs_constraint(|| a, || b, || c)
+        cs.enforce_r1cs_constraint(|| self.lc(), || other.lc(), || out.lc())
     }
 
     /// Enforces `self = other`: one constraint.
