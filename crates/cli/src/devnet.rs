@@ -72,13 +72,18 @@ pub struct ZkSizesArgs {
     /// Transaction slots of each ZK circuit, comma-separated; the largest is the most
     /// transactions per batch. Keys for each, a `ZkVerifierSet` of their verifiers, and each
     /// batch proven with the smallest that fits. At depth 32, 11 slots fill Groth16's 2^19
-    /// evaluation domain; 20 hold a devnet round of 16 transfers in one 2^20 proof; 32 is the
-    /// protocol's most transactions per batch.
-    #[arg(long, value_delimiter = ',', default_value = "11,20,32", conflicts_with = "zk_slots")]
+    /// evaluation domain; 20 hold a devnet round of 16 transfers in one 2^20 proof; 31 fill
+    /// 2^20; 32, the protocol's most transactions per batch, need 2^21.
+    #[arg(long, value_delimiter = ',', default_value = "11,20,31,32", conflicts_with = "zk_slots")]
     pub zk_sizes: Vec<usize>,
     /// One circuit of this many slots instead of `--zk-sizes` (a test size such as 4).
     #[arg(long)]
     pub zk_slots: Option<usize>,
+    /// Most transactions the sequencer puts in a batch it fills, at most the largest circuit's
+    /// slots. The default fills the 31-slot circuit: the 32-slot one takes twice as long to
+    /// prove, and is kept for a batch that must carry an overdue L1 message.
+    #[arg(long, default_value_t = 31)]
+    pub max_batch_txs: usize,
 }
 
 impl ZkSizesArgs {
@@ -96,6 +101,7 @@ impl DevnetArgs {
             batches: self.batches,
             transfers: self.transfers,
             zk_sizes: self.zk.sizes(),
+            max_batch_txs: self.zk.max_batch_txs,
             chain_id: self.chain_id,
             l1_name: self.l1_rpc.clone().unwrap_or_else(|| "embedded revm chain (Osaka)".into()),
             stall: Duration::from_secs(self.stall_secs),
@@ -128,7 +134,7 @@ async fn run_on<D: L1Dev + 'static>(l1: Arc<D>, args: DevnetArgs) -> eyre::Resul
         }
     };
     if let (Some(url), Some(data_dir)) = (&args.l1_rpc, &args.data_dir) {
-        let node = r.node_config(dir.clone(), config.zk_slots(), Plan::DEVNET.services);
+        let node = r.node_config(dir.clone(), config.full_batch(), Plan::DEVNET.services);
         let file = node_file(url, data_dir, r.chain_id.0, &node, &r.keys, &args);
         std::fs::create_dir_all(data_dir)?;
         file.write(&data_dir.join("node.toml"))?;
@@ -243,18 +249,32 @@ mod tests {
 
     use crate::{Cli, Command};
 
-    fn sizes(args: &[&str]) -> Result<Vec<usize>, clap::Error> {
+    fn config(args: &[&str]) -> Result<tribunal_devnet::DevnetConfig, clap::Error> {
         let cli = Cli::try_parse_from(["tribunal", "devnet"].iter().chain(args))?;
         let Command::Devnet(a) = cli.command else { unreachable!("parsed as devnet") };
-        Ok(a.config().zk_sizes)
+        Ok(a.config())
+    }
+
+    fn sizes(args: &[&str]) -> Result<Vec<usize>, clap::Error> {
+        config(args).map(|c| c.zk_sizes)
     }
 
     /// The devnet's circuits fill their Groth16 domains by default; `--zk-slots` is one size.
     #[test]
     fn circuit_sizes_come_from_one_flag_or_the_other() {
-        assert_eq!(sizes(&[]).unwrap(), vec![11, 20, 32]);
+        assert_eq!(sizes(&[]).unwrap(), vec![11, 20, 31, 32]);
         assert_eq!(sizes(&["--zk-sizes", "4,8"]).unwrap(), vec![4, 8]);
         assert_eq!(sizes(&["--zk-slots", "4"]).unwrap(), vec![4]);
         assert!(sizes(&["--zk-sizes", "4", "--zk-slots", "4"]).is_err());
+    }
+
+    /// A full batch fills the 31-slot circuit (2^20), not the 32-slot one (2^21), by default,
+    /// and never more than the largest circuit.
+    #[test]
+    fn a_full_batch_fills_31_slots_by_default() {
+        assert_eq!(config(&[]).unwrap().full_batch(), 31);
+        assert_eq!(config(&["--max-batch-txs", "32"]).unwrap().full_batch(), 32);
+        assert_eq!(config(&["--zk-slots", "4"]).unwrap().full_batch(), 4);
+        assert_eq!(config(&["--zk-sizes", "4,8"]).unwrap().full_batch(), 8);
     }
 }

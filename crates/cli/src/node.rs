@@ -104,7 +104,8 @@ settle_grace_secs = 300               # with both provers here: wait this long t
 
 [zk]                                  # optional
 slots = 32                            # the largest circuit size the deployed verifier checks
-# sizes = [11, 20, 32]                # optional: keys for each size (a ZkVerifierSet of them), the largest = slots
+# sizes = [11, 20, 31, 32]            # optional: keys for each size (a ZkVerifierSet of them), the largest = slots;
+                                      # 31 fill 2^20 (32 need 2^21): with them, sequencer.max_batch_txs = 31
 # key_dir = "/var/cache/tribunal/zk"  # optional: TRIBUNAL_ZK_KEYS or the user cache without it
 
 [tee]                                 # the only backend here is the INSECURE software enclave
@@ -364,8 +365,8 @@ pub struct ZkFile {
     /// each batch with the smallest member circuit that fits it.
     pub min_slots: Option<usize>,
     /// The circuit sizes to keep keys for, instead of `min_slots`' powers of two: any sizes up
-    /// to the protocol's 32, at most 6, the largest equal to `slots` (for example 11, 20 and
-    /// 32: 11 fills Groth16's 2^19 evaluation domain). The deployed `ZkVerifierSet` holds their
+    /// to the protocol's 32, at most 6, the largest equal to `slots` (for example 11, 20, 31
+    /// and 32: 11 fill Groth16's 2^19 evaluation domain, 31 fill 2^20). The deployed `ZkVerifierSet` holds their
     /// verifiers in the same order, smallest first.
     pub sizes: Option<Vec<usize>>,
     /// Where the Groth16 keys are cached (default: `TRIBUNAL_ZK_KEYS` or the user cache).
@@ -925,7 +926,7 @@ mod tests {
     fn batch_sizes_past_the_protocol_limit_are_refused() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("node.toml");
-        let sizes = "# sizes = [11, 20, 32]";
+        let sizes = "# sizes = [11, 20, 31, 32]";
         for (from, to, field) in [
             ("slots = 32", "slots = 64", "zk.slots"),
             (sizes, "sizes = [8, 20]", "zk.sizes"),

@@ -52,8 +52,13 @@ pub struct DevnetConfig {
     /// Transaction slots of each ZK circuit, smallest first; the largest is the most transactions
     /// per batch. The devnet keeps keys for each, deploys a `ZkVerifierSet` of their verifiers
     /// (a plain `ZkVerifier` for one size) and proves each batch with the smallest that fits.
-    /// Sizes need not be powers of two (the devnet's 11, 20 and 32; BENCHMARKS.md). Checked by `tribunal_zk::sizes::check_sizes`.
+    /// Sizes need not be powers of two (the devnet's 11, 20, 31 and 32; BENCHMARKS.md). Checked
+    /// by `tribunal_zk::sizes::check_sizes`.
     pub zk_sizes: Vec<usize>,
+    /// Most transactions the sequencer puts in a batch it fills (`SequencerConfig::max_batch_txs`),
+    /// at most the largest circuit (see [`Self::full_batch`]); a batch carries more, up to the
+    /// largest circuit, only when an L1 message is overdue.
+    pub max_batch_txs: usize,
     /// L2 chain id (not 0).
     pub chain_id: u64,
     /// The L1's description in [`Progress::Starting`].
@@ -72,6 +77,7 @@ impl DevnetConfig {
             batches,
             transfers,
             zk_sizes: vec![zk_slots],
+            max_batch_txs: zk_slots,
             chain_id: DEVNET_CHAIN_ID,
             l1_name: "embedded revm chain (Osaka)".into(),
             stall: Duration::from_secs(900),
@@ -82,6 +88,12 @@ impl DevnetConfig {
     /// [`deploy_rollup`] refuses).
     pub fn zk_slots(&self) -> usize {
         self.zk_sizes.iter().copied().max().unwrap_or(0)
+    }
+
+    /// Most transactions in a batch the sequencer fills: `max_batch_txs`, at most
+    /// [`Self::zk_slots`].
+    pub fn full_batch(&self) -> usize {
+        self.max_batch_txs.min(self.zk_slots())
     }
 }
 
@@ -130,13 +142,13 @@ impl std::fmt::Debug for Rollup {
 }
 
 impl Rollup {
-    /// The node configuration of this rollup: batches of up to `zk_slots` transactions sealed
+    /// The node configuration of this rollup: batches of up to `max_batch_txs` transactions sealed
     /// within 2 s, every service polling L1 every 500 ms, and the TEE's signature held up to
     /// 5 min for the ZK proof, so that both legs settle in one transaction.
     pub fn node_config(
         &self,
         data_dir: PathBuf,
-        zk_slots: usize,
+        max_batch_txs: usize,
         services: Services,
     ) -> NodeConfig {
         NodeConfig {
@@ -146,7 +158,7 @@ impl Rollup {
             game: self.game.game,
             bond_wei: self.bond,
             sequencer: SequencerConfig {
-                max_batch_txs: zk_slots,
+                max_batch_txs,
                 max_wait: Duration::from_secs(2),
                 ..Default::default()
             },
@@ -200,10 +212,11 @@ pub async fn deploy_rollup<D: L1Dev + 'static>(
     eyre::ensure!(config.users >= 2, "--users must be at least 2");
     eyre::ensure!(config.batches >= 2, "--batches must be at least 2");
     eyre::ensure!(
-        config.transfers + 2 <= config.zk_slots(),
-        "--transfers {} plus a withdrawal and a forced transfer must fit the largest circuit, {} slots",
+        config.transfers + 2 <= config.full_batch(),
+        "--transfers {} plus a withdrawal and a forced transfer must fit a full batch, {} \
+         transactions",
         config.transfers,
-        config.zk_slots()
+        config.full_batch()
     );
     let stf = StfConfig::new(chain_id);
     let genesis = State::new(stf)?;

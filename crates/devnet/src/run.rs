@@ -284,7 +284,7 @@ pub fn start<D: L1Dev + 'static>(
     plan: Plan,
     data_dir: PathBuf,
 ) -> eyre::Result<Node<D>> {
-    let mut node = r.node_config(data_dir, config.zk_slots(), plan.services);
+    let mut node = r.node_config(data_dir, config.full_batch(), plan.services);
     if !plan.settle {
         node.settle_grace = None;
     }

@@ -352,10 +352,13 @@ impl<L: L1 + 'static> Node<L> {
         if let (true, Some(zk_keys)) = (s.zk, zk_keys) {
             // Each circuit's R1CS matrices, built in the background from the smallest up, so
             // that no batch's proof waits for them (a proof needing them first waits instead of
-            // building them twice).
+            // building them twice). With the sequencer here, a circuit larger than the batches
+            // it fills proves only a batch that must carry an overdue L1 message: it builds its
+            // matrices at that proof, and holds no memory until then.
             let circuits = zk_keys.clone();
+            let most = if s.sequencer { config.sequencer.max_batch_txs } else { usize::MAX };
             tokio::task::spawn_blocking(move || {
-                for keys in circuits.iter() {
+                for keys in circuits.iter().filter(|k| k.config.batch_size <= most) {
                     if let Err(e) = tribunal_zk::prover::prepare(keys) {
                         tracing::error!(key = %keys.config.key_id(), error = %e, "R1CS matrices");
                     }

@@ -349,6 +349,21 @@ fn a_transaction_slot_and_the_batch_stay_within_their_constraint_budgets() {
     assert!(fixed <= 126_000, "{fixed} fixed constraints per batch");
 }
 
+/// The devnet fills batches of 31 transactions because their circuit, with its instance
+/// variables, fits Groth16's 2^20 evaluation domain at depth 32 (32 slots need 2^21, twice the
+/// proving time). Constraint counts are deterministic: growth that breaks this is caught here.
+#[test]
+fn thirty_one_slots_fit_a_2_20_evaluation_domain() {
+    use ark_relations::gr1cs::SynthesisMode;
+    let cs = ConstraintSystem::<Fr>::new_ref();
+    cs.set_mode(SynthesisMode::Setup);
+    let config = CircuitConfig { account_depth: 32, withdrawal_depth: 10, batch_size: 31 };
+    BatchCircuit { config, witness: None }.generate_constraints(cs.clone()).unwrap();
+    let size = cs.num_constraints() + cs.num_instance_variables();
+    println!("31 slots at depth 32: {size} of 2^20 = {}", 1 << 20);
+    assert!(size <= 1 << 20, "{size} > 2^20");
+}
+
 /// Every rule under which `execute_batch` skips a transaction, played by a malicious prover.
 mod skips {
     use super::*;

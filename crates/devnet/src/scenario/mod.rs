@@ -245,7 +245,7 @@ impl World {
         let l1 = Arc::new(DevL1::with_reorg_window(reorg_window));
         let r = deploy_rollup(&*l1, config, &observe).await?;
         let dir = tempfile::tempdir()?;
-        let zk_slots = config.zk_slots();
+        let zk_slots = config.full_batch();
         Ok(Self { l1, r, node: None, dir, zk_slots, observe, l1_depths: (0, 2, 0) })
     }
 
