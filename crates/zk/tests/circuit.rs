@@ -622,9 +622,50 @@ mod agreement {
     }
 }
 
+/// The R1CS of a small circuit, pinned to `CIRCUIT_VERSION`: a change to any constraint (a
+/// gadget, `Num`, how synthesis runs) changes this digest, and must come with a new version, so
+/// that no cached key of another circuit is ever loaded for it. Rows are compared as their
+/// nonzero terms, sorted.
+#[test]
+fn the_constraint_system_is_pinned_to_its_circuit_version() {
+    use ark_ff::{BigInteger, PrimeField};
+    use ark_relations::gr1cs::{OptimizationGoal, R1CS_PREDICATE_LABEL, SynthesisMode};
+    use sha2::{Digest, Sha256};
+
+    let config = CircuitConfig { account_depth: 6, withdrawal_depth: 3, batch_size: 2 };
+    let cs = ConstraintSystem::<Fr>::new_ref();
+    cs.set_optimization_goal(OptimizationGoal::Constraints);
+    cs.set_mode(SynthesisMode::Setup);
+    BatchCircuit { config, witness: None }.generate_constraints(cs.clone()).unwrap();
+    cs.finalize();
+    let matrices = cs.to_matrices().unwrap().remove(R1CS_PREDICATE_LABEL).unwrap();
+    let mut h = Sha256::new();
+    for n in [cs.num_instance_variables(), cs.num_witness_variables(), cs.num_constraints()] {
+        h.update((n as u64).to_le_bytes());
+    }
+    for matrix in &matrices {
+        for row in matrix {
+            let mut terms: Vec<_> = row.iter().filter(|(c, _)| *c != Fr::from(0u64)).collect();
+            terms.sort_by_key(|(_, i)| *i);
+            h.update((terms.len() as u64).to_le_bytes());
+            for (c, i) in terms {
+                h.update((*i as u64).to_le_bytes());
+                h.update(c.into_bigint().to_bytes_le());
+            }
+        }
+    }
+    let digest = alloy_primitives::B256::from_slice(&h.finalize()).to_string();
+    println!("v{} R1CS digest {digest}", tribunal_zk::config::CIRCUIT_VERSION);
+    assert_eq!(
+        (tribunal_zk::config::CIRCUIT_VERSION, digest.as_str()),
+        (10, "0xc9e8d3362ab0e44b6b7ea54b648864fbced06ef47f404e8a7b4cb1509393bd0e"),
+        "the circuit changed: bump CIRCUIT_VERSION and pin the new digest"
+    );
+}
+
 /// A proof's witness synthesis builds no linear combination (`Num` keeps values only, and its
 /// constants structurally): it must assign every variable exactly as the full constraint system
-/// does, over every kind of record, skips included, and with empty slots.
+/// does, over every kind of record, undecodable ones included, and with empty slots.
 #[test]
 fn proving_synthesis_assigns_every_variable_as_the_full_system_does() {
     let (mut state, users, cfg) = setup();

@@ -1,7 +1,8 @@
 //! `tribunal bench rollup`: the whole rollup's figures (issue 8, BENCHMARKS.md), each beside a
 //! baseline measured in the same run.
 //!
-//! 1. A devnet run at real sizes (circuits of 11, 20, 31 and 32 slots, batches of at most 31, 16 transfers per batch, the last batch slow):
+//! 1. A devnet run at real sizes (circuits of 11, 20, 31 and 32 slots, batches of at most 31,
+//!    16 transfers per batch, the last batch slow):
 //!    time to finality, L1 gas by leg, proving rate, blob bytes. The first instant batch is then
 //!    re-proven and re-attested, and its proof and signature sent to the bare verifiers. Two
 //!    shorter runs give baselines: the TEE leg down (the slow path), and each claim proposed at

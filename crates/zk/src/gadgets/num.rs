@@ -38,10 +38,12 @@ pub(crate) fn known<T>(v: Option<T>) -> Result<T, SynthesisError> {
     v.ok_or(SynthesisError::AssignmentMissing)
 }
 
-/// Whether `cs` turns linear combinations into matrix rows (setup, or a system checked for
-/// satisfaction); a proof's witness synthesis does not.
+/// Whether `cs` reads linear combinations: it turns them into matrix rows (setup, or a system
+/// checked for satisfaction) or assigns symbolic ones; a proof's witness synthesis does neither.
 fn builds_rows(cs: &ConstraintSystemRef<Fr>) -> bool {
-    cs.should_construct_matrices()
+    debug_assert!(!cs.is_none(), "a variable outside any constraint system");
+    cs.borrow()
+        .is_some_and(|cs| cs.should_construct_matrices() || cs.should_generate_lc_assignments())
 }
 
 impl Num {
