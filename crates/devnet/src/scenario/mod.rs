@@ -221,7 +221,8 @@ pub(super) struct World {
     pub(super) r: Rollup,
     node: Option<Node<DevL1>>,
     dir: tempfile::TempDir,
-    zk_slots: usize,
+    /// The sequencer's `max_batch_txs`.
+    max_batch_txs: usize,
     observe: Observer,
     /// The node's `l1_confirmations`, `max_reorg_depth` and `final_depth`.
     l1_depths: (u64, u64, u64),
@@ -245,8 +246,8 @@ impl World {
         let l1 = Arc::new(DevL1::with_reorg_window(reorg_window));
         let r = deploy_rollup(&*l1, config, &observe).await?;
         let dir = tempfile::tempdir()?;
-        let zk_slots = config.full_batch();
-        Ok(Self { l1, r, node: None, dir, zk_slots, observe, l1_depths: (0, 2, 0) })
+        let max_batch_txs = config.full_batch();
+        Ok(Self { l1, r, node: None, dir, max_batch_txs, observe, l1_depths: (0, 2, 0) })
     }
 
     /// The node's JSON-RPC API over the running node's store, without a server.
@@ -266,7 +267,8 @@ impl World {
     /// (Re)starts the node with `services`, on the same data directory.
     pub(super) async fn start(&mut self, services: Services) -> eyre::Result<()> {
         self.stop().await;
-        let mut config = self.r.node_config(self.dir.path().to_owned(), self.zk_slots, services);
+        let mut config =
+            self.r.node_config(self.dir.path().to_owned(), self.max_batch_txs, services);
         (config.sequencer.l1_confirmations, config.max_reorg_depth, config.final_depth) =
             self.l1_depths;
         // These scenarios watch each leg's own transaction on a claim proposed at posting.
