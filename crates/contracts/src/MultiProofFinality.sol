@@ -56,16 +56,19 @@ interface IBatchInbox {
 ///         `instantUpgradeAllowed` says when evidence lifts them (rules 5 and 6).
 ///      8. `finalWithdrawalRoot` serves the bridge only final roots.
 ///      A claim's bond returns to its proposer when it finalizes; the bonds of the batch's other
-///      claims go to that proposer too, each by `settleRival`. Every finality path is O(1) in
+///      claims go to that proposer too, each by `settleRival`. A claim settled in its own
+///      proposal (`proposeAndSettle`) carries no bond. Every finality path is O(1) in
 ///      the number of rival claims, and so are `recordLivenessFailure` and
 ///      `instantUpgradeAllowed`.
 ///
 ///      Trust model (who may call, what it costs others, which rule):
 ///      - `propose`: anyone, with `BOND_WEI`; a rival claim costs others nothing (no path loops
 ///        over rivals), and a wrong one loses its bond to the batch's final claim (rules 1–3).
-///      - `proposeAndSettle`: anyone, with `BOND_WEI`; `propose` then `proveAndAttest`, all or
+///      - `proposeAndSettle`: anyone, with no bond; `propose` then `proveAndAttest`, all or
 ///        nothing: it reverts unless the claim is final at once (rule 1), and settles an
-///        identical claim proposed before it (front-running it changes nothing).
+///        identical claim proposed before it (front-running it changes nothing). A rival
+///        proposed first only makes it record the claim whole (its parent root and index, about
+///        20,000 gas more net), and that rival's bond goes to the caller.
 ///      - `proveZk`, `attestTee`, `proveAndAttest` (both in one call): anyone, carrying the leg's
 ///        proof or enclave signature; an approval counts only as the leg's verifier says, in the
 ///        leg's current epoch (rules 1, 2). These calls, `finalize` and `proveSelfDisagreement`
@@ -91,9 +94,11 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     ///         (keccak256 of its ABI encoding), so a call that needs the rest of it (post root,
     ///         data commitment, batch context) passes the claim back and is checked against that
     ///         index (`_find`); `ClaimProposed` carries it for readers. When and how a claim
-    ///         finalized is its batch's (`BatchRecord`).
+    ///         finalized is its batch's (`BatchRecord`). A claim `proposeAndSettle` finalized on
+    ///         a batch with no other claim has three slots: no parent root, no index.
     struct ClaimRecord {
-        /// @dev State root the batch starts from: with the batch, the claim's input.
+        /// @dev State root the batch starts from: with the batch, the claim's input. Not written
+        ///      for a claim settled alone (`proposeAndSettle`), which nothing compares.
         bytes32 parentRoot;
         /// @dev Root of the batch's withdrawal tree (the bridge reads the final one).
         bytes32 withdrawalRoot;
@@ -148,8 +153,8 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     }
 
     /// @notice Semantic version.
-    /// @custom:semver 0.9.0
-    string public constant version = "0.9.0";
+    /// @custom:semver 0.10.0
+    string public constant version = "0.10.0";
 
     /// @notice Leg ids.
     uint8 public constant LEG_ZK = 0;
@@ -271,7 +276,7 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
 
     /// @notice Batch 0 is the genesis and takes no claim.
     error Finality_GenesisBatch();
-    /// @notice The bond must be exactly `BOND_WEI`.
+    /// @notice The bond must be exactly `BOND_WEI` (`propose`), or zero (`proposeAndSettle`).
     error Finality_WrongBond(uint256 sent);
     /// @notice The batch is not posted in the inbox.
     error Finality_BatchNotPosted(uint64 batchNumber);
@@ -394,13 +399,23 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
 
     /// @notice Proposes a claim and settles both validity legs in one transaction, for a prover
     ///         that holds a batch's ZK proof and enclave signature before the claim is proposed:
-    ///         the proposal, then the proof, then the signature, each checked and recorded as by
-    ///         its own call, then the instant path (rule 1). It reverts with
-    ///         `Finality_NotInstant` unless the claim is final at its end, so it leaves nothing
-    ///         that the separate calls would not. A claim already proposed exactly so is settled
-    ///         as it stands, and the bond sent is credited back to the caller (`withdrawCredit`):
-    ///         proposing it first, front-running this call, changes nothing. Saves `propose`'s
-    ///         transaction, the claim's second copy in calldata and the cold reads of its record.
+    ///         the proposal, then the proof, then the signature, each checked as by its own call,
+    ///         then the instant path (rule 1). It reverts with `Finality_NotInstant` unless the
+    ///         claim is final at its end, so it takes no bond (`Finality_WrongBond` unless
+    ///         `msg.value` is zero): a claim final at once has no game to pay for. Three cases,
+    ///         with the same outcome and events:
+    ///         - The batch has no claim yet (the usual case): the claim's record is written
+    ///           without its parent root and without a claim index. No claim of a final batch
+    ///           can be proposed, so no rule ever compares another claim with it, and no call
+    ///           needs to match it: calls that pass a claim back (`proveZk`, `attestTee`,
+    ///           `finalize`, `proveSelfDisagreement`, `DisputeGame.challenge`) do not find it
+    ///           (`Finality_NotProposed`), while every read by id or batch (`statusOf`,
+    ///           `finalClaimOf`, `finalWithdrawalRoot`, `proposerOf`) does.
+    ///         - The batch has other claims: the claim is recorded whole, as by `propose`, so
+    ///           rules 4 and 5 compare it with them; their bonds go to the caller
+    ///           (`settleRival`).
+    ///         - The same claim is proposed already (a front-run): it is settled as it stands,
+    ///           and its bond returns to its proposer as on any finalization.
     /// @param _c The claim: the batch context and chain id must be the inbox's and this
     ///        chain's (`Finality_WrongContext`), the roots and commitment field elements.
     /// @param _proof The proof, in the current ZK verifier's encoding.
@@ -411,25 +426,66 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
         payable
         returns (uint256 id)
     {
-        if (msg.value != BOND_WEI) revert Finality_WrongBond(msg.value);
+        if (msg.value != 0) revert Finality_WrongBond(msg.value);
         bytes32 key = keccak256(abi.encode(_c));
         uint256 i = claimIndex[key];
-        // Zero is "not proposed", never an id + 1.
-        // slither-disable-next-line incorrect-equality
-        if (i == 0) {
-            if (_c.batchNumber == 0) revert Finality_GenesisBatch();
-            Claim memory c =
-                _claimOf(_c.batchNumber, _c.parentRoot, _c.postRoot, _c.withdrawalRoot, _c.dataCommitment);
-            if (keccak256(abi.encode(c)) != key) revert Finality_WrongContext(_c.batchNumber);
-            id = _store(c, key);
-        } else {
+        bool bonded = i != 0;
+        if (bonded) {
             id = i - 1;
-            credit[msg.sender] += msg.value;
+        } else {
+            uint64 n = _c.batchNumber;
+            if (n == 0) revert Finality_GenesisBatch();
+            Claim memory c = _claimOf(n, _c.parentRoot, _c.postRoot, _c.withdrawalRoot, _c.dataCommitment);
+            if (keccak256(abi.encode(c)) != key) revert Finality_WrongContext(n);
+            // Zero is "no claim yet", never a block time.
+            // slither-disable-next-line incorrect-equality
+            if (batchOf[n].firstProposedAt == 0) return _settleAlone(c, _c, _proof, _signature);
+            id = _store(c, key);
         }
         ClaimRecord storage r = claims[id];
         _approveZk(id, r, _c, _proof);
         _approveTee(id, r, _c, _signature);
-        if (!_finalizeIfInstant(id, r, _c.postRoot)) revert Finality_NotInstant(id);
+        if (!_finalizeIfInstant(id, r, _c.postRoot, bonded)) revert Finality_NotInstant(id);
+    }
+
+    /// @dev `proposeAndSettle` of claim `_m` (`_c` in calldata) on a batch with no claim yet,
+    ///      hence not final, with no rival and no approval over its input. The checks and events
+    ///      of `_store`, `_approveZk`, `_approveTee` and `_finalizeIfInstant`, in that order,
+    ///      with neither freeze check (there is no other result to compare) and without the
+    ///      writes nothing will read: the parent root (read only to compare the batch's other
+    ///      claims with its final one, and a final batch takes no claim), the claim index and
+    ///      the bond.
+    function _settleAlone(Claim memory _m, Claim calldata _c, bytes calldata _proof, bytes calldata _signature)
+        internal
+        returns (uint256 id)
+    {
+        uint64 n = _m.batchNumber;
+        id = claims.length;
+        emit ClaimProposed(id, n, _m, msg.sender);
+        if (!_zkVerifies(_c, _proof)) revert Finality_InvalidProof();
+        emit Approved(id, LEG_ZK, msg.sender);
+        (address signer, bool valid) = teeVerifier.recover(_digest(_c), _signature);
+        if (!valid) revert Finality_InvalidSigner(signer);
+        emit Approved(id, LEG_TEE, signer);
+        // Rule 1 as `_finalizeIfInstant` reads it: the parent final, both legs counting (the
+        // signer asked again, as there).
+        // Roots are compared for identity: equality is the rule.
+        // slither-disable-next-line incorrect-equality
+        bool instant = n == latestFinalBatch + 1 && _m.parentRoot == latestFinalRoot && !frozen[LEG_ZK]
+            && !frozen[LEG_TEE] && _teeSignerValid(signer);
+        if (!instant) revert Finality_NotInstant(id);
+        ClaimRecord storage r = claims.push();
+        (r.withdrawalRoot, r.proposer, r.proposedAt, r.zkEpoch) =
+            (_m.withdrawalRoot, msg.sender, uint64(block.timestamp), epoch[LEG_ZK] + 1);
+        (r.batchNumber, r.teeEpoch, r.teeSigner) = (n, epoch[LEG_TEE], signer);
+        batchOf[n] = BatchRecord({
+            firstProposedAt: uint64(block.timestamp),
+            finalId: uint64(id + 1),
+            finalAt: uint64(block.timestamp),
+            path: PATH_INSTANT,
+            firstProposedBlock: uint48(block.number)
+        });
+        _finalizeGlobals(id, n, _m.postRoot, PATH_INSTANT);
     }
 
     /// @dev The claim of batch `_batchNumber` with these fields and the inbox's context for it;
@@ -498,7 +554,7 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     function proveZk(Claim calldata _c, bytes calldata _proof) external {
         (uint256 id, ClaimRecord storage r) = _find(_c);
         _approveZk(id, r, _c, _proof);
-        if (!_finalizeIfInstant(id, r, _c.postRoot)) _noteApprovals(r, id, true, false);
+        if (!_finalizeIfInstant(id, r, _c.postRoot, true)) _noteApprovals(r, id, true, false);
     }
 
     /// @notice Submits an enclave signer's signature over a proposed claim's EIP-712 digest;
@@ -511,7 +567,7 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     function attestTee(Claim calldata _c, bytes calldata _signature) external {
         (uint256 id, ClaimRecord storage r) = _find(_c);
         _approveTee(id, r, _c, _signature);
-        if (!_finalizeIfInstant(id, r, _c.postRoot)) _noteApprovals(r, id, false, true);
+        if (!_finalizeIfInstant(id, r, _c.postRoot, true)) _noteApprovals(r, id, false, true);
     }
 
     /// @notice `proveZk` and `attestTee` in one transaction, for a prover that holds both: the
@@ -525,7 +581,7 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
         (uint256 id, ClaimRecord storage r) = _find(_c);
         _approveZk(id, r, _c, _proof);
         _approveTee(id, r, _c, _signature);
-        if (!_finalizeIfInstant(id, r, _c.postRoot)) _noteApprovals(r, id, true, true);
+        if (!_finalizeIfInstant(id, r, _c.postRoot, true)) _noteApprovals(r, id, true, true);
     }
 
     /// @notice Records that the calling dispute game resolved for claim `_id`, so that while it
@@ -547,7 +603,7 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     /// @param _c The claim, exactly as proposed; `Finality_NotProposed` otherwise.
     function finalize(Claim calldata _c) external {
         (uint256 id,) = _find(_c);
-        _finalize(id, _finalizable(id), _c.postRoot);
+        _finalize(id, _finalizable(id), _c.postRoot, true);
     }
 
     /// @notice Settles claim `_id`, which lost to its batch's final claim: its bond goes to the
@@ -723,9 +779,10 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
         return claims.length;
     }
 
-    /// @notice The id of a proposed claim.
+    /// @notice The id of a proposed claim; not of one `proposeAndSettle` finalized on a batch
+    ///         with no other claim, which no call matches (find it by `finalClaimOf`).
     /// @param _c The claim, with its batch context (as `ClaimProposed` carries it).
-    /// @return proposed Whether exactly this claim was proposed.
+    /// @return proposed Whether exactly this claim was proposed and indexed.
     /// @return id Its id (0 when not proposed).
     function idOf(Claim calldata _c) external view returns (bool proposed, uint256 id) {
         uint256 i = claimIndex[keccak256(abi.encode(_c))];
@@ -873,10 +930,14 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     /// @dev Finalizes claim `_id` on the instant path if it qualifies now (rule 1: not final, its
     ///      parent final, ZK and TEE count); returns whether it did. The TEE signer is asked
     ///      again even right after `recover` vouched for it: a verifier whose `isValidSigner`
-    ///      fails is "no TEE approval" (rule 6), whatever its `recover` said.
-    function _finalizeIfInstant(uint256 _id, ClaimRecord storage _r, bytes32 _postRoot) internal returns (bool) {
+    ///      fails is "no TEE approval" (rule 6), whatever its `recover` said. `_bonded`: whether
+    ///      the claim carries a bond to return (not one `proposeAndSettle` recorded).
+    function _finalizeIfInstant(uint256 _id, ClaimRecord storage _r, bytes32 _postRoot, bool _bonded)
+        internal
+        returns (bool)
+    {
         if (_finalOf(_r.batchNumber) != 0 || !_parentFinal(_r) || !_zkCounts(_r) || !_teeCounts(_r)) return false;
-        _finalize(_id, PATH_INSTANT, _postRoot);
+        _finalize(_id, PATH_INSTANT, _postRoot, _bonded);
         return true;
     }
 
@@ -1044,20 +1105,26 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     }
 
     /// @dev Finalizes claim `_id`, whose post root is `_postRoot` (from the claim `_find` bound
-    ///      to it).
-    function _finalize(uint256 _id, uint8 _path, bytes32 _postRoot) internal {
+    ///      to it), returning its bond to its proposer when `_bonded`. The batch's other claims
+    ///      lost: each is settled by pull (`settleRival`), so this stays O(1) whatever number of
+    ///      rivals anyone proposed.
+    function _finalize(uint256 _id, uint8 _path, bytes32 _postRoot, bool _bonded) internal {
         ClaimRecord storage r = claims[_id];
         uint64 n = r.batchNumber;
         BatchRecord storage b = batchOf[n];
         (b.finalId, b.finalAt, b.path) = (uint64(_id + 1), uint64(block.timestamp), _path);
-        (latestFinalBatch, latestFinalRoot) = (n, _postRoot);
+        _finalizeGlobals(_id, n, _postRoot, _path);
+        if (_bonded) credit[r.proposer] += BOND_WEI;
+    }
+
+    /// @dev What every finalization of claim `_id` of batch `_n` updates besides its batch's
+    ///      record: the chain's head of final batches, the liveness state, the log.
+    function _finalizeGlobals(uint256 _id, uint64 _n, bytes32 _postRoot, uint8 _path) internal {
+        (latestFinalBatch, latestFinalRoot) = (_n, _postRoot);
         lastFinalizedAt = uint64(block.timestamp);
         livenessFailed = false;
         livenessUsed = false;
-        emit Finalized(_id, n, _postRoot, _path);
-        // The batch's other claims lost: each is settled by pull (`settleRival`), so this stays
-        // O(1) whatever number of rivals anyone proposed.
-        credit[r.proposer] += BOND_WEI;
+        emit Finalized(_id, _n, _postRoot, _path);
     }
 
     /// @dev A frozen leg is replaced only by another contract: the same one would unfreeze it.

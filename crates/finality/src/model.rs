@@ -108,10 +108,11 @@ pub enum Event {
         /// The signer.
         signer: u32,
     },
-    /// A claim is proposed (with its bond) and settled by both validity legs in one call
+    /// A claim is proposed (with no bond) and settled by both validity legs in one call
     /// (`MultiProofFinality.proposeAndSettle`): the proposal (skipped when the same claim is
     /// already proposed), then the ZK proof, then the TEE signature, all or nothing: refused
-    /// unless the claim becomes final in it.
+    /// unless the claim becomes final in it. A claim settled so on a batch that had no claim is
+    /// then found by id only: calls that pass it back get [`FinalityError::UnknownClaim`].
     ProposeAndSettle {
         /// The claim.
         claim: Claim,
@@ -300,7 +301,9 @@ pub enum FinalityError {
         /// Requested time.
         to: u64,
     },
-    /// No such claim.
+    /// No such claim; or, for a call that passes the claim back, one settled alone in its own
+    /// proposal ([`Event::ProposeAndSettle`] on a batch with no other claim), which the contract
+    /// records by id and batch only.
     #[error("unknown claim {0}")]
     UnknownClaim(ClaimId),
     /// The same claim was already proposed.
@@ -478,6 +481,10 @@ struct ClaimState {
     /// Order of its latest ZK and TEE approvals among all approvals (0: none), to find the claim
     /// each leg approved last for an input (rule 4).
     approved_at: [u64; 2],
+    /// Whether calls that pass the claim back find it: all but a claim settled alone in its own
+    /// proposal, which no rule compares with another (its batch had no claim, and a final
+    /// batch takes none).
+    indexed: bool,
 }
 
 #[derive(Clone, Copy, Debug, Default)]
@@ -584,6 +591,16 @@ impl Finality {
 
     fn state(&self, id: ClaimId) -> Result<&ClaimState, FinalityError> {
         self.claims.get(id as usize).ok_or(FinalityError::UnknownClaim(id))
+    }
+
+    /// [`Self::state`] for a call that passes the claim back: the contract finds it by its index.
+    fn indexed(&self, id: ClaimId) -> Result<&ClaimState, FinalityError> {
+        self.state(id).ok().filter(|c| c.indexed).ok_or(FinalityError::UnknownClaim(id))
+    }
+
+    /// The indexed claim equal to `claim`, if any.
+    fn find(&self, claim: &Claim) -> Option<ClaimId> {
+        self.claims.iter().position(|c| c.indexed && c.claim == *claim).map(|id| id as ClaimId)
     }
 
     fn signer_valid(&self, signer: u32) -> bool {
@@ -818,11 +835,12 @@ impl Finality {
         signer: u32,
     ) -> Result<Vec<Effect>, FinalityError> {
         let mut effects = Vec::new();
-        let id = match self.claims.iter().position(|c| c.claim == claim) {
-            Some(id) => id as ClaimId,
+        let (id, alone) = match self.find(&claim) {
+            Some(id) => (id, false),
             None => {
+                let alone = !self.claims.iter().any(|c| c.claim.batch_number == claim.batch_number);
                 effects.extend(self.apply(Event::Propose { claim })?);
-                self.claims.len() as ClaimId - 1
+                (self.claims.len() as ClaimId - 1, alone)
             }
         };
         effects.extend(self.apply(Event::ZkProof { claim: id, valid })?);
@@ -830,6 +848,8 @@ impl Finality {
         if !effects.iter().any(|e| matches!(e, Effect::Finalized { claim, .. } if *claim == id)) {
             return Err(FinalityError::NotInstant(id));
         }
+        // The contract records a claim settled on a batch with no other claim without its index.
+        self.claims[id as usize].indexed = !alone;
         Ok(effects)
     }
 
@@ -850,8 +870,8 @@ impl Finality {
                 if claim.batch_number.0 == 0 {
                     return Err(FinalityError::GenesisBatch);
                 }
-                if let Some(dup) = self.claims.iter().position(|c| c.claim == claim) {
-                    return Err(FinalityError::DuplicateClaim(dup as ClaimId));
+                if let Some(dup) = self.find(&claim) {
+                    return Err(FinalityError::DuplicateClaim(dup));
                 }
                 if self.finals.contains_key(&claim.batch_number) {
                     return Err(FinalityError::BatchAlreadyFinal(claim.batch_number));
@@ -865,11 +885,12 @@ impl Finality {
                     game: None,
                     final_at: None,
                     approved_at: [0; 2],
+                    indexed: true,
                 });
                 effects.push(Effect::Proposed { claim: id });
             }
             Event::ZkProof { claim, valid } => {
-                self.state(claim)?;
+                self.indexed(claim)?;
                 if !valid {
                     return Err(FinalityError::InvalidProof);
                 }
@@ -882,7 +903,7 @@ impl Finality {
                 self.try_instant(claim, &mut effects);
             }
             Event::TeeSignature { claim, signer } => {
-                self.state(claim)?;
+                self.indexed(claim)?;
                 if !self.signer_valid(signer) {
                     return Err(FinalityError::InvalidSigner(signer));
                 }
@@ -913,11 +934,12 @@ impl Finality {
                 effects.push(Effect::GameResolved { claim, status });
             }
             Event::Finalize { claim } => {
+                self.indexed(claim)?;
                 let path = self.finalizable(claim)?;
                 self.finalize(claim, path, &mut effects);
             }
             Event::ProveSelfDisagreement { leg, a, b, verifies } => {
-                let (ca, cb) = (self.state(a)?, self.state(b)?);
+                let (ca, cb) = (self.indexed(a)?, self.indexed(b)?);
                 if self.legs[slot(leg)].frozen {
                     return Err(FinalityError::AlreadyFrozen(leg));
                 }

@@ -109,6 +109,19 @@ fn a_proposal_settled_in_one_call_is_final_at_once_or_leaves_nothing() {
     assert_eq!((f.claim_count(), f.final_claim(BatchNumber(2)).unwrap().0), (2, id));
     // Settling a final claim again is refused: it would not become final in the call.
     assert_eq!(f.apply(settle(claim(2, 11, 12), true, SIGNER)), Err(FinalityError::NotInstant(id)));
+
+    // Batch 1's claim, settled on a batch with no other claim, is found by id only: calls that
+    // pass it back do not find it, and it cannot be settled again (its batch is final).
+    assert!(matches!(f.status(0), Ok(ClaimStatus::Final { path: FinalPath::Instant, .. })));
+    assert_eq!(
+        f.apply(Event::ZkProof { claim: 0, valid: true }),
+        Err(FinalityError::UnknownClaim(0))
+    );
+    assert_eq!(f.apply(Event::Finalize { claim: 0 }), Err(FinalityError::UnknownClaim(0)));
+    assert_eq!(
+        f.apply(settle(claim(1, 0, 11), true, SIGNER)),
+        Err(FinalityError::BatchAlreadyFinal(BatchNumber(1)))
+    );
 }
 
 #[test]

@@ -403,7 +403,8 @@ impl<L: L1> Proposer<L> {
         };
         let count =
             view(&self.l1, self.finality, MultiProofFinality::claimCountCall {}).await?.to::<u64>();
-        let tx = L1Tx::call(self.finality, call.abi_encode()).with_value(self.bond);
+        // No bond: the call reverts unless the claim is final in it.
+        let tx = L1Tx::call(self.finality, call.abi_encode());
         let receipt = self.l1.send(&self.sender, tx).await?;
         // A claim proposed first by someone else is settled under its id.
         let id = receipt

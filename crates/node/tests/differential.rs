@@ -420,7 +420,7 @@ impl<'a> Case<'a> {
                     _proof: Self::zk_proof_of(&claim, valid),
                     _signature: self.tee_signature_of(signer, &claim),
                 };
-                self.send(fin, call, U256::from(10u128.pow(17))).await.map(|()| None)
+                self.send(fin, call, U256::ZERO).await.map(|()| None)
             }
             Event::ZkProof { claim, valid } => {
                 let call = MultiProofFinality::proveZkCall {
