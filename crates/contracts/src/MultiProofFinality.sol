@@ -472,20 +472,15 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
         // Roots are compared for identity: equality is the rule.
         // slither-disable-next-line incorrect-equality
         bool instant = n == latestFinalBatch + 1 && _m.parentRoot == latestFinalRoot && !frozen[LEG_ZK]
-            && !frozen[LEG_TEE] && _teeSignerValid(signer);
+            && !frozen[LEG_TEE] && signer != address(0) && _teeSignerValid(signer);
         if (!instant) revert Finality_NotInstant(id);
         ClaimRecord storage r = claims.push();
         (r.withdrawalRoot, r.proposer, r.proposedAt, r.zkEpoch) =
             (_m.withdrawalRoot, msg.sender, uint64(block.timestamp), epoch[LEG_ZK] + 1);
         (r.batchNumber, r.teeEpoch, r.teeSigner) = (n, epoch[LEG_TEE], signer);
-        batchOf[n] = BatchRecord({
-            firstProposedAt: uint64(block.timestamp),
-            finalId: uint64(id + 1),
-            finalAt: uint64(block.timestamp),
-            path: PATH_INSTANT,
-            firstProposedBlock: uint48(block.number)
-        });
-        _finalizeGlobals(id, n, _m.postRoot, PATH_INSTANT);
+        BatchRecord storage b = batchOf[n];
+        (b.firstProposedAt, b.firstProposedBlock) = (uint64(block.timestamp), uint48(block.number));
+        _finalize(id, PATH_INSTANT, _m.postRoot, false);
     }
 
     /// @dev The claim of batch `_batchNumber` with these fields and the inbox's context for it;
@@ -1105,26 +1100,20 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     }
 
     /// @dev Finalizes claim `_id`, whose post root is `_postRoot` (from the claim `_find` bound
-    ///      to it), returning its bond to its proposer when `_bonded`. The batch's other claims
-    ///      lost: each is settled by pull (`settleRival`), so this stays O(1) whatever number of
-    ///      rivals anyone proposed.
+    ///      to it), returning its bond to its proposer when `_bonded`.
     function _finalize(uint256 _id, uint8 _path, bytes32 _postRoot, bool _bonded) internal {
         ClaimRecord storage r = claims[_id];
         uint64 n = r.batchNumber;
         BatchRecord storage b = batchOf[n];
         (b.finalId, b.finalAt, b.path) = (uint64(_id + 1), uint64(block.timestamp), _path);
-        _finalizeGlobals(_id, n, _postRoot, _path);
-        if (_bonded) credit[r.proposer] += BOND_WEI;
-    }
-
-    /// @dev What every finalization of claim `_id` of batch `_n` updates besides its batch's
-    ///      record: the chain's head of final batches, the liveness state, the log.
-    function _finalizeGlobals(uint256 _id, uint64 _n, bytes32 _postRoot, uint8 _path) internal {
-        (latestFinalBatch, latestFinalRoot) = (_n, _postRoot);
+        (latestFinalBatch, latestFinalRoot) = (n, _postRoot);
         lastFinalizedAt = uint64(block.timestamp);
         livenessFailed = false;
         livenessUsed = false;
-        emit Finalized(_id, _n, _postRoot, _path);
+        emit Finalized(_id, n, _postRoot, _path);
+        // The batch's other claims lost: each is settled by pull (`settleRival`), so this stays
+        // O(1) whatever number of rivals anyone proposed.
+        if (_bonded) credit[r.proposer] += BOND_WEI;
     }
 
     /// @dev A frozen leg is replaced only by another contract: the same one would unfreeze it.

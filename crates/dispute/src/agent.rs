@@ -673,6 +673,17 @@ impl<L: L1> Player<L> {
                 tracing::error!(claim, "a wrong claim can no longer be traced: not challenged");
                 return Ok(());
             };
+            // A claim final in its own proposal (`proposeAndSettle` on a batch with no other
+            // claim) is not indexed: no game can be opened against it, and it is final anyway.
+            let call = MultiProofFinality::idOfCall { _c: crate::claims::recast(&traced.2) };
+            if !view(&self.l1, self.contracts.finality, call).await?.proposed {
+                tracing::error!(
+                    claim,
+                    "a wrong claim was settled final in its proposal by ZK and TEE: no game can challenge it"
+                );
+                self.store.mark(claim, ClaimMark::Settled)?;
+                return Ok(());
+            }
             // The game reads the blob as the Inbox holds it.
             self.record_non_canonical(claim).await?;
             let header = [blob_element(&traced.1, 0)?, blob_element(&traced.1, 1)?];

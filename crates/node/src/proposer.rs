@@ -111,7 +111,8 @@ pub enum ProposerError {
 ///
 /// With [`Self::settling_with`], each claim is first offered to the node's ZK and TEE workers,
 /// and sent with their proof and signature in one `proposeAndSettle` once both have them and the
-/// parent batch is final. It is proposed alone, as above, when a leg declines it, when its parent
+/// parent batch is final; that call takes no bond, since it reverts unless the claim is final in
+/// it. It is proposed alone, as above, when a leg declines it, when its parent
 /// is not final (nothing makes it final at once then), when the settling transaction reverts, or
 /// when the grace period passes first; a claim already on L1 is left to the legs. Batches are
 /// proposed in order, so a later batch waits behind an earlier one while its legs already work
@@ -381,11 +382,16 @@ impl<L: L1> Proposer<L> {
         Ok(())
     }
 
-    /// Whether `claim` is proposed on L1 already.
+    /// Whether `claim` is proposed on L1 already, or its batch is final (a claim settled in its
+    /// own proposal is not indexed: `idOf` does not find it).
     async fn on_l1(&self, claim: &Claim) -> Result<bool, ProposerError> {
         let call =
             MultiProofFinality::idOfCall { _c: tribunal_dispute::claims::recast(&claim.to_sol()) };
-        Ok(view(&self.l1, self.finality, call).await?.proposed)
+        if view(&self.l1, self.finality, call).await?.proposed {
+            return Ok(true);
+        }
+        let call = MultiProofFinality::finalClaimOfCall { _batchNumber: claim.batch_number.0 };
+        Ok(view(&self.l1, self.finality, call).await?.isFinal)
     }
 
     /// Sends `claim` with its proof and signature in one `proposeAndSettle` transaction.

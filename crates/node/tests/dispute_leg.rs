@@ -1925,3 +1925,36 @@ fn a_wrong_claim_on_an_old_batch_is_still_judged_and_challenged() {
         );
     });
 }
+
+/// A wrong claim that ZK and TEE both approved, settled final in its own proposal on a batch
+/// with no other claim, is not indexed, so no game can challenge it (`Game_NotProposed`). The
+/// challenger judges it wrong, says so, and goes on: before, its challenge reverted at every
+/// poll and the error stopped the poll, so every later game went unplayed.
+#[test]
+fn a_wrong_claim_final_in_its_proposal_does_not_stall_the_challenger() {
+    run(async {
+        let l1 = DevL1::new();
+        let (mut sys, game) = System::deploy_with_game(&l1, GameParams::default()).await;
+        let dir = tempfile::tempdir().unwrap();
+        let mut challenger = agents(&sys, game, &dir).0;
+        let (_, out1) = batch1(&mut sys).await;
+        let wrong = Claim { post_root: StateRoot(Fr::from(4242u64)), ..sys.claim(&out1).await };
+        let call = MultiProofFinality::proposeAndSettleCall {
+            _c: tribunal_dispute::claims::recast(&wrong.to_sol()),
+            _proof: System::<DevL1>::zk_proof(&wrong),
+            _signature: sys.tee_signature(&common::enclave(0), &wrong),
+        };
+        sys.send(&sys.stranger, sys.d.finality, call, U256::ZERO).await.unwrap();
+        let s =
+            sys.view(sys.d.finality, MultiProofFinality::statusOfCall { _id: U256::ZERO }).await;
+        assert!(s.isFinal, "both validity legs approved it: final at once");
+        past_evidence_period(&sys, game, 0).await;
+
+        let acted = challenger.poll().await.expect("the poll goes on");
+        assert!(acted.contains(&Action::Judged { claim: 0, verdict: Some(Verdict::WrongEnd) }));
+        assert!(gas_of(&acted, "open").is_empty(), "no challenge was sent: {acted:?}");
+        let again = challenger.poll().await.expect("and again");
+        assert!(gas_of(&again, "open").is_empty(), "{again:?}");
+        assert_eq!(game_status(&sys, game, 0).await, IN_PROGRESS);
+    });
+}
