@@ -2,6 +2,8 @@
 //! its id by the hash of its ABI encoding. A call that needs the whole claim (`proveZk`,
 //! `attestTee`, `proveAndAttest`, `finalize`, `proveSelfDisagreement`, `DisputeGame.challenge`)
 //! passes it back, exactly as proposed; readers take it from the claim's `ClaimProposed` log.
+//! A claim `proposeAndSettle` made final on a batch with no other claim has three slots and no
+//! index: it is read by id and batch like any other, and no call passes it back.
 
 use alloy_primitives::{Address, B256, U256};
 use alloy_sol_types::{SolEvent, SolValue};

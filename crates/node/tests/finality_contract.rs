@@ -45,6 +45,15 @@ fn with_roots(template: &Claim, parent: StateRoot, post: u64) -> Claim {
     Claim { parent_root: parent, post_root: StateRoot(Fr::from(post)), ..*template }
 }
 
+/// `proposeAndSettle` of `c` with a proof the test verifier accepts and enclave 0's signature.
+fn settle_call(sys: &System<'_, DevL1>, c: &Claim) -> MultiProofFinality::proposeAndSettleCall {
+    MultiProofFinality::proposeAndSettleCall {
+        _c: tribunal_dispute::claims::recast(&c.to_sol()),
+        _proof: System::<DevL1>::zk_proof(c),
+        _signature: sys.tee_signature(&enclave(0), c),
+    }
+}
+
 async fn status(sys: &System<'_, DevL1>, id: u64) -> MultiProofFinality::Status {
     sys.view(sys.d.finality, MultiProofFinality::statusOfCall { _id: U256::from(id) }).await
 }
@@ -895,11 +904,7 @@ fn a_claim_settled_alone_is_read_by_id_and_matched_by_nothing() {
         let sys = System::deploy(&l1).await;
         let t = posted(&sys, 2).await;
         let c1 = with_roots(&t[0], genesis(&sys), 11);
-        let call = MultiProofFinality::proposeAndSettleCall {
-            _c: tribunal_dispute::claims::recast(&c1.to_sol()),
-            _proof: System::<DevL1>::zk_proof(&c1),
-            _signature: sys.tee_signature(&enclave(0), &c1),
-        };
+        let call = settle_call(&sys, &c1);
         let r = sys.send(&sys.stranger, sys.d.finality, call, U256::ZERO).await.unwrap();
         gas("proposeAndSettle, alone", &r);
         let f = sys.d.finality;
@@ -927,11 +932,7 @@ fn a_claim_settled_alone_is_read_by_id_and_matched_by_nothing() {
             assert!(matches!(finality_error(&err), F::Finality_BatchAlreadyFinal(_)), "{err}");
         }
         let c1b = with_roots(&t[0], genesis(&sys), 66);
-        let call = MultiProofFinality::proposeAndSettleCall {
-            _c: tribunal_dispute::claims::recast(&c1b.to_sol()),
-            _proof: System::<DevL1>::zk_proof(&c1b),
-            _signature: sys.tee_signature(&enclave(0), &c1b),
-        };
+        let call = settle_call(&sys, &c1b);
         let err = sys.send(&sys.stranger, f, call, U256::ZERO).await.unwrap_err();
         assert!(matches!(finality_error(&err), F::Finality_BatchAlreadyFinal(_)), "{err}");
         // No game can be opened against it either.
@@ -966,11 +967,7 @@ fn a_rival_proposed_first_makes_the_settlement_record_the_claim_whole() {
         let rival = sys.propose(&junk).await.unwrap();
         // The TEE signed the rival before (a compromised enclave, say).
         sys.attest_tee(rival, sys.tee_signature(&enclave(0), &junk)).await.unwrap();
-        let call = MultiProofFinality::proposeAndSettleCall {
-            _c: tribunal_dispute::claims::recast(&honest.to_sol()),
-            _proof: System::<DevL1>::zk_proof(&honest),
-            _signature: sys.tee_signature(&enclave(0), &honest),
-        };
+        let call = settle_call(&sys, &honest);
         let r = sys.send(&sys.stranger, sys.d.finality, call, U256::ZERO).await;
         // TEE approved two results for one input in one epoch: frozen at once (rule 5), so the
         // claim is not final at once and the whole call reverts.
@@ -983,11 +980,7 @@ fn a_rival_proposed_first_makes_the_settlement_record_the_claim_whole() {
         let t = posted_next(&sys, 1).await;
         let honest = with_roots(&t, genesis(&sys), 11);
         let rival = sys.propose(&with_roots(&t, genesis(&sys), 66)).await.unwrap();
-        let call = MultiProofFinality::proposeAndSettleCall {
-            _c: tribunal_dispute::claims::recast(&honest.to_sol()),
-            _proof: System::<DevL1>::zk_proof(&honest),
-            _signature: sys.tee_signature(&enclave(0), &honest),
-        };
+        let call = settle_call(&sys, &honest);
         let whole = sys.send(&sys.stranger, sys.d.finality, call, U256::ZERO).await.unwrap();
         gas("proposeAndSettle, behind a rival", &whole);
         let id = rival + 1;
