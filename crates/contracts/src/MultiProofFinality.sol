@@ -68,7 +68,7 @@ interface IBatchInbox {
 ///        nothing: it reverts unless the claim is final at once (rule 1), and settles an
 ///        identical claim proposed before it (front-running it changes nothing). A rival
 ///        proposed first only makes it record the claim whole (its parent root and index, about
-///        20,000 gas more net), and that rival's bond goes to the caller.
+///        17,000 gas more net), and that rival's bond goes to the caller.
 ///      - `proveZk`, `attestTee`, `proveAndAttest` (both in one call): anyone, carrying the leg's
 ///        proof or enclave signature; an approval counts only as the leg's verifier says, in the
 ///        leg's current epoch (rules 1, 2). These calls, `finalize` and `proveSelfDisagreement`
