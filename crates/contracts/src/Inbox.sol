@@ -39,6 +39,8 @@ import { BlobElement } from "interfaces/Types.sol";
 ///      Trust model (who may call, what it costs others):
 ///      - `postBatch`: the sequencer, or anyone once a queued message is overdue; either way the
 ///        batch must consume every overdue message, so no poster can censor one.
+///      - `postFor`: the finality contract only (`postAndSettle`), for the account that sent the
+///        transaction, under the same rules as `postBatch`.
 ///      - `proveNonCanonical`: anyone, any time after posting; it records a fact about the blob,
 ///        so its outcome depends only on the blob's bytes (a canonical blob has no evidence).
 ///      - `deposit`, `depositTo`, `forceTransfer`, `forceWithdraw`: anyone; each queues one
@@ -79,8 +81,8 @@ contract Inbox {
     }
 
     /// @notice Semantic version.
-    /// @custom:semver 0.8.0
-    string public constant version = "0.8.0";
+    /// @custom:semver 0.9.0
+    string public constant version = "0.9.0";
 
     /// @notice Most transactions a batch executes, L1 messages and blob records together: the ZK
     ///         circuit's slots (`tribunal_primitives::batch::MAX_BATCH_TXS`).
@@ -157,6 +159,8 @@ contract Inbox {
 
     /// @notice The caller may not post now: it is not the sequencer and no message is overdue.
     error Inbox_NotSequencer(address caller);
+    /// @notice `postFor` is the finality contract's alone.
+    error Inbox_NotFinality(address caller);
     /// @notice The batch does not follow the latest one.
     error Inbox_NotNextBatch(uint64 expected, uint64 got);
     /// @notice A batch is exactly one blob: the validity circuit reads one, and one holds the
@@ -246,9 +250,37 @@ contract Inbox {
     ///        on (`accAt(_queueEnd)`): a post sent before an L1 reorg changed the queue reverts
     ///        instead of landing on messages its batch never executed.
     function postBatch(uint64 _batchNumber, uint64 _queueEnd, bytes32 _queueAcc) external {
-        uint64 head = queueHead;
+        _post(msg.sender, _batchNumber, _queueEnd, _queueAcc);
+    }
+
+    /// @notice `postBatch` for `_poster`, called by the finality contract's `postAndSettle`,
+    ///         which settles the batch's claim in the same transaction. Every rule of
+    ///         `postBatch` applies to `_poster`, the account that sent the transaction.
+    /// @param _poster Who posts: the sequencer, or anyone once a queued message is overdue
+    ///        (`Inbox_NotSequencer`).
+    /// @param _batchNumber Must be `latestBatch + 1`.
+    /// @param _queueEnd Queue index one past the batch's last L1 message.
+    /// @param _queueAcc `accAt(_queueEnd)` as the batch was sealed on.
+    /// @return blobsHash keccak256 of the batch's versioned hash, as `batchContext` returns it.
+    /// @return queueBefore The queue accumulator before the batch's L1 messages.
+    function postFor(address _poster, uint64 _batchNumber, uint64 _queueEnd, bytes32 _queueAcc)
+        external
+        returns (bytes32 blobsHash, bytes32 queueBefore)
+    {
+        // The finality contract passes on its caller; anyone else would post as another account.
+        if (msg.sender != address(FINALITY)) revert Inbox_NotFinality(msg.sender);
+        (bytes32 blobHash, uint64 head) = _post(_poster, _batchNumber, _queueEnd, _queueAcc);
+        return (keccak256(abi.encodePacked(blobHash)), accAt(head));
+    }
+
+    /// @dev `postBatch` by `_poster`; returns the batch's versioned hash and first queue index.
+    function _post(address _poster, uint64 _batchNumber, uint64 _queueEnd, bytes32 _queueAcc)
+        internal
+        returns (bytes32 blobHash, uint64 head)
+    {
+        head = queueHead;
         uint64 length = uint64(queue.length);
-        if (msg.sender != SEQUENCER && !(head < length && _overdue(head))) revert Inbox_NotSequencer(msg.sender);
+        if (_poster != SEQUENCER && !(head < length && _overdue(head))) revert Inbox_NotSequencer(_poster);
         uint64 expected = latestBatch + 1;
         if (_batchNumber != expected) revert Inbox_NotNextBatch(expected, _batchNumber);
         if (_queueEnd < head || _queueEnd > length) revert Inbox_BadQueueEnd(_queueEnd, head, length);
@@ -264,9 +296,10 @@ contract Inbox {
             revert Inbox_BlobCount(blobs);
         }
         bytes32[] memory hashes = new bytes32[](1);
-        hashes[0] = blobhash(0);
+        blobHash = blobhash(0);
+        hashes[0] = blobHash;
         batches[_batchNumber] = Batch({
-            blobHash: hashes[0],
+            blobHash: blobHash,
             postedAt: uint64(block.timestamp),
             queueStart: head,
             queueEnd: _queueEnd,
@@ -274,7 +307,7 @@ contract Inbox {
         });
         latestBatch = _batchNumber;
         queueHead = _queueEnd;
-        emit BatchPosted(_batchNumber, hashes, msg.sender, head, _queueEnd);
+        emit BatchPosted(_batchNumber, hashes, _poster, head, _queueEnd);
     }
 
     /// @notice The versioned hashes of a posted batch's blobs (empty if not posted).

@@ -696,7 +696,8 @@ struct ChartPoint {
 }
 
 /// The L1 gas of batch `b` this node paid: its post and its claims' transactions, each counted
-/// once (`proveAndAttest` approves twice in one transaction, `proposeAndSettle` proposes too);
+/// once (`proveAndAttest` approves twice in one transaction, `proposeAndSettle` proposes too,
+/// `postAndSettle` posts as well);
 /// `None` when it paid none.
 fn batch_gas(b: &BatchInfo, claims: &[ClaimInfo]) -> Option<u64> {
     let mut seen = std::collections::BTreeMap::new();

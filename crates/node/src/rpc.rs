@@ -374,7 +374,7 @@ pub struct L1TxInfo {
     /// `post` (the batch's blobs), `propose`, `zk` (a proof approved the claim), `tee` (an
     /// enclave signature approved it), `finalize`, or `freeze` (rule 5 evidence). One
     /// transaction may do several (`proveAndAttest`: `zk`, `tee` and `finalize`;
-    /// `proposeAndSettle`: `propose` too).
+    /// `proposeAndSettle`: `propose` too; `postAndSettle`: `post` as well).
     pub action: String,
     /// The poster, the proposer, the ZK proof's sender, the enclave signer, or (`finalize`) the
     /// zero address.

@@ -1194,3 +1194,194 @@ fn an_odd_account_depth_is_refused_before_anything_is_deployed() {
         assert_eq!(l1.nonce(deployer.address()).await.unwrap(), 0);
     });
 }
+
+/// `postAndSettle` of claim `c` about `batch` with this proof and signature, from `from`, with
+/// `batch`'s one blob.
+async fn post_and_settle(
+    sys: &System<'_, DevL1>,
+    from: &alloy::signers::local::PrivateKeySigner,
+    batch: &Batch,
+    queue_end: u64,
+    c: &Claim,
+    proof: Bytes,
+    signature: Bytes,
+) -> Result<L1Receipt, L1Error> {
+    let call = MultiProofFinality::postAndSettleCall {
+        _c: tribunal_dispute::claims::recast(&c.to_sol()),
+        _queueEnd: queue_end,
+        _proof: proof,
+        _signature: signature,
+    };
+    let tx =
+        tribunal_l1::L1Tx::call(sys.d.finality, call.abi_encode()).with_sidecar(sidecar(batch));
+    sys.l1.send(from, tx).await
+}
+
+fn sidecar(batch: &Batch) -> alloy_eips::eip7594::BlobTransactionSidecarEip7594 {
+    tribunal_da::sidecar_7594(tribunal_da::encode_blobs(&batch.encode()).unwrap()).unwrap()
+}
+
+/// The claim of unposted `batch` over the queue accumulators `before` and `after`, with parent
+/// `parent` and post root `post`: what a sequencer proves and signs before posting.
+fn unposted_claim(batch: &Batch, before: Fr, after: Fr, parent: StateRoot, post: u64) -> Claim {
+    let hashes: Vec<alloy_primitives::B256> = sidecar(batch).versioned_hashes().collect();
+    Claim {
+        chain_id: common::CHAIN,
+        batch_number: batch.number,
+        parent_root: parent,
+        post_root: StateRoot(Fr::from(post)),
+        withdrawal_root: Default::default(),
+        data_commitment: tribunal_primitives::DataCommitment(Fr::from(batch.number.0)),
+        blobs_hash: alloy_primitives::keccak256(hashes[0]),
+        queue_before: tribunal_primitives::queue::QueueAcc(before),
+        queue_after: tribunal_primitives::queue::QueueAcc(after),
+    }
+}
+
+/// A sequencer whose proof and signature are ready before posting posts the batch and settles
+/// it in one transaction: final at once, the batch posted as by `postBatch`, and the chain goes
+/// on from it. Cheaper than `postBatch` then `proposeAndSettle` in the same state by at least
+/// the second transaction's base cost.
+#[test]
+fn a_batch_posted_and_settled_in_one_transaction_is_final_at_once() {
+    run(async {
+        let l1 = DevL1::new();
+        let sys = System::deploy(&l1).await;
+        let b1 = Batch { chain_id: common::CHAIN, number: BatchNumber(1), txs: vec![] };
+        let c1 = unposted_claim(&b1, Fr::from(0u64), Fr::from(0u64), genesis(&sys), 11);
+        let (zk, sig) = (System::<DevL1>::zk_proof(&c1), sys.tee_signature(&enclave(0), &c1));
+        let one = post_and_settle(&sys, &sys.sequencer, &b1, 0, &c1, zk, sig).await.unwrap();
+        gas("postAndSettle", &one);
+        let s = status(&sys, 0).await;
+        assert!(s.isFinal && s.path == 1 && s.zk && s.tee, "final at once on the instant path");
+        assert_eq!(sys.view(sys.d.inbox, Inbox::latestBatchCall {}).await, 1);
+        let ctx = sys.context(BatchNumber(1)).await;
+        assert_eq!(
+            (ctx.blobs_hash, ctx.queue_before, ctx.queue_after),
+            (c1.blobs_hash, c1.queue_before, c1.queue_after)
+        );
+        let posted = one.logs.iter().find_map(|l| Inbox::BatchPosted::decode_log(l).ok()).unwrap();
+        assert_eq!(posted.poster, sys.sequencer.address(), "posted for the sender");
+        let fin = sys
+            .view(sys.d.finality, MultiProofFinality::finalWithdrawalRootCall { _batchNumber: 1 })
+            .await;
+        assert!(fin.isFinal);
+
+        // The next batch goes the usual way, on the root settled at posting.
+        let c2 = with_roots(&posted_next(&sys, 2).await, StateRoot(Fr::from(11u64)), 12);
+        sys.send(&sys.stranger, sys.d.finality, settle_call(&sys, &c2), U256::ZERO).await.unwrap();
+        assert!(status(&sys, 1).await.isFinal);
+
+        // The same batch and claim, posted then settled, on a fresh deployment.
+        let l1 = DevL1::new();
+        let sys = System::deploy(&l1).await;
+        let post = sys.post(&sys.sequencer, &b1, 0).await.unwrap();
+        let settle =
+            sys.send(&sys.stranger, sys.d.finality, settle_call(&sys, &c1), U256::ZERO).await;
+        let two = post.gas_used + settle.unwrap().gas_used;
+        eprintln!("gas postBatch + proposeAndSettle: {two}");
+        assert!(
+            one.gas_used + 21_000 < two,
+            "one transaction saves at least the second one's base cost: {} vs {two}",
+            one.gas_used
+        );
+    });
+}
+
+/// `postAndSettle` posts for its sender. Attack: post as someone else, or post a batch whose
+/// claim does not settle. The inbox's `postFor` answers the finality contract only; every rule
+/// of `postBatch` holds for the sender (sequencer only until a message is overdue, then the
+/// overdue messages first); and a claim that is not final at once, a proof or signature that
+/// does not verify, or a context that is not the posted batch's reverts the post with it.
+#[test]
+fn post_and_settle_posts_only_what_posting_allows_and_only_what_settles() {
+    use tribunal_primitives::PrivateKey;
+    type I = Inbox::InboxErrors;
+    run(async {
+        let l1 = DevL1::new();
+        let sys = System::deploy(&l1).await;
+        let inbox_err = |e: &L1Error| common::inbox_error(e);
+        let not_posted = async || sys.view(sys.d.inbox, Inbox::latestBatchCall {}).await == 0;
+        let b1 = Batch { chain_id: common::CHAIN, number: BatchNumber(1), txs: vec![] };
+        let c1 = unposted_claim(&b1, Fr::from(0u64), Fr::from(0u64), genesis(&sys), 11);
+        let (zk, sig) = (System::<DevL1>::zk_proof(&c1), sys.tee_signature(&enclave(0), &c1));
+
+        // The inbox's `postFor` is the finality contract's alone: nobody posts as the sequencer.
+        let call = Inbox::postForCall {
+            _poster: sys.sequencer.address(),
+            _batchNumber: 1,
+            _queueEnd: 0,
+            _queueAcc: Default::default(),
+        };
+        let tx = tribunal_l1::L1Tx::call(sys.d.inbox, call.abi_encode()).with_sidecar(sidecar(&b1));
+        let err = sys.l1.send(&sys.stranger, tx).await.unwrap_err();
+        assert!(matches!(inbox_err(&err), I::Inbox_NotFinality(_)), "{err}");
+        // Only the sequencer posts while no message is overdue.
+        let err = post_and_settle(&sys, &sys.stranger, &b1, 0, &c1, zk.clone(), sig.clone()).await;
+        assert!(matches!(inbox_err(&err.unwrap_err()), I::Inbox_NotSequencer(_)));
+        // A proof or signature that does not verify reverts the post too.
+        let bad = Bytes::from(vec![1u8; 32]);
+        let err = post_and_settle(&sys, &sys.sequencer, &b1, 0, &c1, bad, sig.clone()).await;
+        assert!(matches!(finality_error(&err.unwrap_err()), F::Finality_InvalidProof(_)));
+        let forged = sys.tee_signature(&tribunal_l1::dev_signers()[9], &c1);
+        let err = post_and_settle(&sys, &sys.sequencer, &b1, 0, &c1, zk.clone(), forged).await;
+        assert!(matches!(finality_error(&err.unwrap_err()), F::Finality_InvalidSigner(_)));
+        // A context that is not the posted batch's: another blob, another queue, another chain.
+        let mut wrong = c1;
+        wrong.blobs_hash = alloy_primitives::B256::repeat_byte(7);
+        let call = |c: &Claim| (System::<DevL1>::zk_proof(c), sys.tee_signature(&enclave(0), c));
+        let (p, s) = call(&wrong);
+        let err = post_and_settle(&sys, &sys.sequencer, &b1, 0, &wrong, p, s).await;
+        assert!(matches!(finality_error(&err.unwrap_err()), F::Finality_WrongContext(_)));
+        let mut wrong = c1;
+        wrong.queue_before.0 = Fr::from(5u64);
+        let (p, s) = call(&wrong);
+        let err = post_and_settle(&sys, &sys.sequencer, &b1, 0, &wrong, p, s).await;
+        assert!(matches!(finality_error(&err.unwrap_err()), F::Finality_WrongContext(_)));
+        let mut wrong = c1;
+        wrong.queue_after.0 = Fr::from(5u64);
+        let (p, s) = call(&wrong);
+        let err = post_and_settle(&sys, &sys.sequencer, &b1, 0, &wrong, p, s).await;
+        assert!(matches!(inbox_err(&err.unwrap_err()), I::Inbox_QueueMoved(..)));
+        let mut wrong = c1;
+        wrong.chain_id = tribunal_primitives::ChainId(wrong.chain_id.0 + 1);
+        let (p, s) = call(&wrong);
+        let err = post_and_settle(&sys, &sys.sequencer, &b1, 0, &wrong, p, s).await;
+        assert!(matches!(finality_error(&err.unwrap_err()), F::Finality_WrongContext(_)));
+        // A claim that would only be pending (its parent is not final) is not posted either.
+        let mut pending = c1;
+        pending.parent_root = StateRoot(Fr::from(99u64));
+        let (p, s) = call(&pending);
+        let err = post_and_settle(&sys, &sys.sequencer, &b1, 0, &pending, p, s).await;
+        assert!(matches!(finality_error(&err.unwrap_err()), F::Finality_NotInstant(_)));
+        // No value: there is no bond to pay.
+        let call_v = MultiProofFinality::postAndSettleCall {
+            _c: tribunal_dispute::claims::recast(&c1.to_sol()),
+            _queueEnd: 0,
+            _proof: zk.clone(),
+            _signature: sig.clone(),
+        };
+        let tx = tribunal_l1::L1Tx::call(sys.d.finality, call_v.abi_encode())
+            .with_sidecar(sidecar(&b1))
+            .with_value(U256::from(1));
+        assert!(sys.l1.send(&sys.sequencer, tx).await.is_err());
+        assert!(not_posted().await, "nothing above was posted");
+
+        // Forced inclusion holds: once a message is overdue, the sequencer's batch must carry it,
+        // and anyone may post and settle a batch that does.
+        let key = PrivateKey::from_bytes([0x77; 32]).public_key().to_bytes();
+        let deposit = Inbox::depositCall { _pubkey: key.into() };
+        sys.send(&sys.stranger, sys.d.inbox, deposit, U256::from(10u128.pow(18))).await.unwrap();
+        l1.increase_time(DAY + 1).await.unwrap();
+        l1.mine().await.unwrap();
+        let err = post_and_settle(&sys, &sys.sequencer, &b1, 0, &c1, zk, sig).await;
+        assert!(matches!(inbox_err(&err.unwrap_err()), I::Inbox_ForcedInclusionDue(..)));
+        let acc = sys.view(sys.d.inbox, Inbox::accAtCall { _index: 1 }).await;
+        let acc = tribunal_primitives::field::fr_from_be_bytes(&acc.0).unwrap();
+        let c1 = unposted_claim(&b1, Fr::from(0u64), acc, genesis(&sys), 11);
+        let (p, s) = call(&c1);
+        post_and_settle(&sys, &sys.stranger, &b1, 1, &c1, p, s).await.unwrap();
+        assert!(status(&sys, 0).await.isFinal, "anyone may post and settle the overdue message");
+        assert_eq!(sys.view(sys.d.inbox, Inbox::queueHeadCall {}).await, 1);
+    });
+}
