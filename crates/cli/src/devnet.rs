@@ -226,6 +226,7 @@ fn node_file(
         sequencer: config.sequencer.into(),
         proposer: ProposerFile {
             settle_grace_secs: config.settle_grace.map_or(0, |d| d.as_secs()),
+            settle_at_post_secs: config.settle_at_post.map_or(0, |d| d.as_secs()),
         },
         zk: ZkFile {
             slots: args.config().zk_slots(),

@@ -101,6 +101,7 @@ rederive_after_secs = 120             # after a deeper reorg: wait this long for
 
 [proposer]                            # optional
 settle_grace_secs = 300               # with both provers here: wait this long to settle a claim with its proof and signature in one tx (0: propose at once)
+settle_at_post_secs = 60              # and hold a batch whose parent is final this long, to post it with them in one tx (0: post at once)
 
 [zk]                                  # optional
 slots = 32                            # the largest circuit size the deployed verifier checks
@@ -417,16 +418,28 @@ pub struct ProposerFile {
     /// Default 300.
     #[serde(default = "default_settle_grace_secs")]
     pub settle_grace_secs: u64,
+    /// With `settle_grace_secs`: seconds the batcher holds a sealed batch whose parent is final
+    /// for both legs, to post it and settle its claim in one `postAndSettle` transaction (0 to
+    /// 3,600; 0 posts each batch at once and settles it after posting). Default 60.
+    #[serde(default = "default_settle_at_post_secs")]
+    pub settle_at_post_secs: u64,
 }
 
 impl Default for ProposerFile {
     fn default() -> Self {
-        Self { settle_grace_secs: default_settle_grace_secs() }
+        Self {
+            settle_grace_secs: default_settle_grace_secs(),
+            settle_at_post_secs: default_settle_at_post_secs(),
+        }
     }
 }
 
 const fn default_settle_grace_secs() -> u64 {
     300
+}
+
+const fn default_settle_at_post_secs() -> u64 {
+    60
 }
 
 /// `[tee]`.
@@ -530,6 +543,11 @@ impl NodeFile {
         if file.proposer.settle_grace_secs > 3_600 {
             return Err(ConfigError::Invalid(
                 "proposer.settle_grace_secs must be 0 to 3600".into(),
+            ));
+        }
+        if file.proposer.settle_at_post_secs > 3_600 {
+            return Err(ConfigError::Invalid(
+                "proposer.settle_at_post_secs must be 0 to 3600".into(),
             ));
         }
         if file.sequencer.max_pending_per_sender == 0 {
@@ -690,6 +708,8 @@ pub fn run(args: NodeArgs) -> eyre::Result<()> {
                 .then(|| Duration::from_secs(file.tee.hold_for_zk_secs)),
             settle_grace: (file.proposer.settle_grace_secs > 0)
                 .then(|| Duration::from_secs(file.proposer.settle_grace_secs)),
+            settle_at_post: (file.proposer.settle_at_post_secs > 0)
+                .then(|| Duration::from_secs(file.proposer.settle_at_post_secs)),
             max_reorg_depth: file.max_reorg_depth,
             final_depth: file.final_confirmations,
             move_depth: file.move_confirmations,

@@ -166,6 +166,7 @@ impl Rollup {
             services,
             tee_hold_for_zk: Some(Duration::from_secs(300)),
             settle_grace: Some(Duration::from_secs(300)),
+            settle_at_post: Some(Duration::from_secs(60)),
             max_reorg_depth: 2,
             final_depth: 0,
             move_depth: tribunal_node::services::DEFAULT_MOVE_DEPTH,

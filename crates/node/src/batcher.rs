@@ -3,19 +3,32 @@
 //! The inbox is the source of truth for what is posted: each poll reads `Inbox.latestBatch` and
 //! posts the stored batches after it, in order. A restart therefore never double-posts, and a
 //! post the inbox refuses (`Inbox_NotNextBatch`) is never retried blindly.
+//!
+//! When the node runs both validity provers ([`Batcher::settling_with`]), a batch whose parent
+//! is final is first offered to them sealed ([`crate::settle::Settlements::offer_sealed`]); with
+//! both the proof and the signature within the wait, it is posted and its claim settled in one
+//! `MultiProofFinality.postAndSettle` transaction, final at once. A leg that declines, a wait
+//! that runs out or a settlement L1 refuses posts the batch alone, as before, and the proposer
+//! settles the same claim with the same results after posting.
+
+use std::time::Duration;
 
 use alloy::signers::local::PrivateKeySigner;
-use alloy_primitives::Address;
-use alloy_sol_types::SolCall;
-use tribunal_contracts::Inbox;
+use alloy_eips::eip7594::BlobTransactionSidecarEip7594;
+use alloy_primitives::{Address, B256, keccak256};
+use alloy_sol_types::{SolCall, SolEvent};
+use tribunal_contracts::{Inbox, MultiProofFinality};
 use tribunal_da::fees::{BlobSchedule, quote};
 use tribunal_l1::{L1, L1Error, L1Tx, view};
-use tribunal_primitives::BatchNumber;
+use tribunal_primitives::{BatchNumber, Claim, QueueAcc};
 
-use crate::{Store, StoreError};
+use crate::{
+    Store, StoreError,
+    settle::{Readiness, Sealed, Settlements},
+};
 
 /// A posted batch.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Posted {
     /// Batch number.
     pub batch: BatchNumber,
@@ -27,6 +40,28 @@ pub struct Posted {
     pub gas: u64,
     /// L1 block holding it.
     pub block: u64,
+    /// Posted with its claim, proof and signature in one `postAndSettle` (then [`Self::gas`] is
+    /// that transaction's): the claim's id and its legs, final at once.
+    pub settled: Option<(u64, crate::proposer::Settled)>,
+}
+
+/// Posting a batch together with its claim's settlement ([`Batcher::settling_with`]).
+#[derive(Debug)]
+struct SettleAtPost {
+    settlements: Settlements,
+    finality: Address,
+    /// The longest a batch waits for its legs before it is posted alone.
+    wait: Duration,
+}
+
+/// What to do with a batch offered sealed.
+enum Offered {
+    /// Posted and settled.
+    Settled(Posted),
+    /// The legs are still on it: post nothing this poll.
+    Wait,
+    /// Post it alone.
+    Post,
 }
 
 /// Why a post failed (retried on the next poll).
@@ -67,6 +102,9 @@ pub struct Batcher<L> {
     inbox: Address,
     store: std::sync::Arc<Store>,
     sender: PrivateKeySigner,
+    settle: Option<SettleAtPost>,
+    /// The last batch's sidecar, by batch number and bytes ([`Self::sidecar_of`]).
+    sidecar: std::sync::Mutex<Option<((u64, B256), BlobTransactionSidecarEip7594)>>,
 }
 
 impl<L: L1> Batcher<L> {
@@ -77,7 +115,21 @@ impl<L: L1> Batcher<L> {
         store: std::sync::Arc<Store>,
         sender: PrivateKeySigner,
     ) -> Self {
-        Self { l1, inbox, store, sender }
+        Self { l1, inbox, store, sender, settle: None, sidecar: std::sync::Mutex::new(None) }
+    }
+
+    /// Offers each batch whose parent is final to the node's validity legs through
+    /// `settlements` before posting it, waiting up to `wait` for their proof and signature, and
+    /// posts it with them in one `postAndSettle` on `finality` (module docs).
+    #[must_use]
+    pub fn settling_with(
+        mut self,
+        settlements: Settlements,
+        finality: Address,
+        wait: Duration,
+    ) -> Self {
+        self.settle = Some(SettleAtPost { settlements, finality, wait });
+        self
     }
 
     /// Posts every stored batch the inbox does not have yet, in order.
@@ -92,12 +144,17 @@ impl<L: L1> Batcher<L> {
         }
         let mut posted = Vec::new();
         for n in latest + 1..=head {
-            posted.push(self.post(BatchNumber(n)).await?);
+            match self.post(BatchNumber(n)).await? {
+                Some(p) => posted.push(p),
+                // Its legs are still on it, and the batches after it wait behind it.
+                None => break,
+            }
         }
         Ok(posted)
     }
 
-    async fn post(&self, n: BatchNumber) -> Result<Posted, BatcherError> {
+    /// Posts batch `n`, or with its settlement; `None` while its legs are still on it.
+    async fn post(&self, n: BatchNumber) -> Result<Option<Posted>, BatcherError> {
         let batch = self
             .store
             .batch(n)?
@@ -111,15 +168,8 @@ impl<L: L1> Batcher<L> {
         let fee =
             quote(BlobSchedule::Osaka, head.excess_blob_gas, head.base_fee_per_gas, bytes.len(), 6)
                 .map_err(|e| BatcherError::Blobs(e.to_string()))?;
-        let blobs =
-            tribunal_da::encode_blobs(&bytes).map_err(|e| BatcherError::Blobs(e.to_string()))?;
-        let count = blobs.len();
-        // Cells and their KZG proofs take a few hundred milliseconds: off the async workers, so
-        // that the node's RPC keeps answering meanwhile.
-        let sidecar = tokio::task::spawn_blocking(move || tribunal_da::sidecar_7594(blobs))
-            .await
-            .map_err(|e| BatcherError::Blobs(e.to_string()))?
-            .map_err(|e| BatcherError::Blobs(e.to_string()))?;
+        let sidecar = self.sidecar_of(n, &bytes).await?;
+        let count = sidecar.blobs.len();
         // The sequencer may have rewound this batch meanwhile (a reorg dropped L1 messages it
         // consumed): post only the batch the store still holds, on the queue it was sealed on.
         let still = self.store.batch_record(n)?;
@@ -129,6 +179,14 @@ impl<L: L1> Batcher<L> {
         let sealed_on = tribunal_primitives::field::fr_to_word(&record.queue_after.0);
         if still != Some(record) || queue != Some(sealed_on) {
             return Err(BatcherError::Moved { batch: n.0 });
+        }
+        if let Some(settle) = &self.settle {
+            match self.offer(settle, n, &batch, &record, &sidecar, fee.max_fee_per_blob_gas).await?
+            {
+                Offered::Settled(p) => return Ok(Some(p)),
+                Offered::Wait => return Ok(None),
+                Offered::Post => {}
+            }
         }
         let call = Inbox::postBatchCall {
             _batchNumber: n.0,
@@ -148,12 +206,145 @@ impl<L: L1> Batcher<L> {
             gas = receipt.gas_used,
             "posted batch"
         );
-        Ok(Posted {
+        Ok(Some(Posted {
             batch: n,
             blobs: count,
             bytes: bytes.len(),
             gas: receipt.gas_used,
             block: receipt.block_number,
-        })
+            settled: None,
+        }))
+    }
+
+    /// The EIP-7594 sidecar of batch `n`'s `bytes`: made once, and kept while the batch waits
+    /// for its legs, since cells and their KZG proofs take a few hundred milliseconds (made off
+    /// the async workers, so that the node's RPC keeps answering meanwhile).
+    async fn sidecar_of(
+        &self,
+        n: BatchNumber,
+        bytes: &[u8],
+    ) -> Result<BlobTransactionSidecarEip7594, BatcherError> {
+        let key = (n.0, keccak256(bytes));
+        let kept = {
+            let kept = self.sidecar.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            kept.as_ref().filter(|(k, _)| *k == key).map(|(_, sidecar)| sidecar.clone())
+        };
+        if let Some(sidecar) = kept {
+            return Ok(sidecar);
+        }
+        let blobs =
+            tribunal_da::encode_blobs(bytes).map_err(|e| BatcherError::Blobs(e.to_string()))?;
+        let sidecar = tokio::task::spawn_blocking(move || tribunal_da::sidecar_7594(blobs))
+            .await
+            .map_err(|e| BatcherError::Blobs(e.to_string()))?
+            .map_err(|e| BatcherError::Blobs(e.to_string()))?;
+        *self.sidecar.lock().unwrap_or_else(std::sync::PoisonError::into_inner) =
+            Some((key, sidecar.clone()));
+        Ok(sidecar)
+    }
+
+    /// Offers sealed batch `n` (one blob, its parent final) to the legs and, with both results,
+    /// posts it with them in one `postAndSettle`.
+    async fn offer(
+        &self,
+        settle: &SettleAtPost,
+        n: BatchNumber,
+        batch: &tribunal_primitives::Batch,
+        record: &crate::BatchRecord,
+        sidecar: &BlobTransactionSidecarEip7594,
+        max_fee_per_blob_gas: u128,
+    ) -> Result<Offered, BatcherError> {
+        let call = MultiProofFinality::latestFinalBatchCall {};
+        if sidecar.blobs.len() != 1 || view(&self.l1, settle.finality, call).await? + 1 != n.0 {
+            return Ok(Offered::Post);
+        }
+        let (queue_start, queue_before) = match n.0 {
+            1 => (0, QueueAcc::default()),
+            _ => {
+                let previous = self.store.batch_record(BatchNumber(n.0 - 1))?.ok_or_else(|| {
+                    StoreError::Corrupt(format!("roots of batch {} missing", n.0 - 1))
+                })?;
+                (previous.queue_consumed, previous.queue_after)
+            }
+        };
+        let hashes: Vec<u8> = sidecar.versioned_hashes().flat_map(|h| h.0).collect();
+        let claim = Claim {
+            chain_id: batch.chain_id,
+            batch_number: n,
+            parent_root: record.parent_root,
+            post_root: record.post_root,
+            withdrawal_root: record.withdrawal_root,
+            data_commitment: record.data_commitment,
+            blobs_hash: keccak256(hashes),
+            queue_before,
+            queue_after: record.queue_after,
+        };
+        let sealed = Sealed {
+            blobs: std::sync::Arc::new(sidecar.blobs.clone()),
+            queue_start,
+            queue_end: record.queue_consumed,
+        };
+        let (proof, signature) = match settle.settlements.offer_sealed(claim, sealed) {
+            (Readiness::Ready(proof, signature), _) => (proof, signature),
+            (Readiness::Waiting, opened) if opened.elapsed() < settle.wait => {
+                return Ok(Offered::Wait);
+            }
+            (Readiness::Waiting, _) => {
+                tracing::info!(batch = n.0, "legs not done within the wait: posting alone");
+                return Ok(Offered::Post);
+            }
+            (Readiness::Declined { leg, reason }, _) => {
+                tracing::info!(batch = n.0, leg, %reason, "a leg declined the sealed batch: posting alone");
+                return Ok(Offered::Post);
+            }
+        };
+        let call = MultiProofFinality::postAndSettleCall {
+            _c: tribunal_dispute::claims::recast(&claim.to_sol()),
+            _queueEnd: record.queue_consumed,
+            _proof: proof.proof.clone(),
+            _signature: signature.signature.clone(),
+        };
+        let tx = L1Tx::call(settle.finality, call.abi_encode())
+            .with_sidecar(sidecar.clone())
+            .with_max_fee_per_blob_gas(max_fee_per_blob_gas);
+        let receipt = match self.l1.send(&self.sender, tx).await {
+            Ok(r) => r,
+            Err(e) if e.revert_data().is_some() => {
+                // Refused (a verifier or signer changed since the legs' work): posted alone, and
+                // the proposer settles the claim after posting as it can.
+                tracing::warn!(batch = n.0, error = %e, "postAndSettle refused: posting alone");
+                settle.settlements.forget_proof(&claim);
+                return Ok(Offered::Post);
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let id = receipt
+            .logs
+            .iter()
+            .find_map(|l| MultiProofFinality::ClaimProposed::decode_log(l).ok())
+            .map(|e| e.id.to::<u64>())
+            .ok_or_else(|| L1Error::InvalidTx("postAndSettle's receipt logs no claim".into()))?;
+        metrics::counter!("tribunal_batches_posted_total").increment(1);
+        metrics::counter!("tribunal_claims_proposed_total").increment(1);
+        metrics::counter!("tribunal_l1_gas_total", "leg" => "batcher").increment(receipt.gas_used);
+        tracing::info!(
+            batch = n.0,
+            claim = id,
+            gas = receipt.gas_used,
+            "posted the batch and settled its claim with its ZK proof and TEE signature"
+        );
+        let settled = crate::proposer::Settled {
+            slots: proof.slots,
+            prove_secs: proof.prove_secs,
+            signer: signature.signer,
+        };
+        Ok(Offered::Settled(Posted {
+            batch: n,
+            blobs: 1,
+            bytes: batch.encode().len(),
+            gas: receipt.gas_used,
+            block: receipt.block_number,
+            settled: Some((id, settled)),
+        }))
     }
 }

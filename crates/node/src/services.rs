@@ -155,6 +155,11 @@ pub struct NodeConfig {
     /// send all three in one `proposeAndSettle` transaction, final at once ([`crate::settle`]).
     /// Past it, or once a leg declines, the claim is proposed alone. `None`: proposed at once.
     pub settle_grace: Option<Duration>,
+    /// With [`Self::settle_grace`]: how long the batcher holds a sealed batch whose parent is
+    /// final for its ZK proof and TEE signature, to post it and settle its claim in one
+    /// `postAndSettle` transaction ([`crate::batcher`]). Past it, or once a leg declines, the
+    /// batch is posted alone and settled after posting. `None`: posted at once.
+    pub settle_at_post: Option<Duration>,
     /// A reorg deeper than this many L1 blocks is a critical alert ([`Reorg::critical`]). Keep
     /// it at or below the sequencer's `l1_confirmations`, which bounds what a reorg can take
     /// from the sealed batches.
@@ -323,7 +328,11 @@ impl<L: L1 + 'static> Node<L> {
                         .collect(),
                 )
             }));
-            let batcher = Batcher::new(sends.clone(), config.inbox, store.clone(), keys.sequencer);
+            let mut batcher =
+                Batcher::new(sends.clone(), config.inbox, store.clone(), keys.sequencer);
+            if let (Some((settlements, _)), Some(wait)) = (&settle, config.settle_at_post) {
+                batcher = batcher.settling_with(settlements.clone(), config.finality, wait);
+            }
             tasks.spawn(drive("batcher", every, stop.clone(), tx.clone(), async move || {
                 Ok::<_, crate::batcher::BatcherError>(
                     batcher.poll().await?.into_iter().map(Event::Posted).collect(),

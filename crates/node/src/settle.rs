@@ -8,6 +8,11 @@
 //! If a leg declines the claim, or the grace period passes first, the proposer proposes it as
 //! before and the legs settle it by claim id, reusing the proof and signature made here.
 //!
+//! The batcher may go further: when a sealed batch's parent is final, it offers the batch's
+//! claim before posting, with the batch's blob and queue range ([`Sealed`]), so that the legs
+//! read those instead of L1; with both results it posts the batch and settles the claim in one
+//! `postAndSettle` transaction, and otherwise posts it as before.
+//!
 //! This module holds only the shared, in-memory table. It owns no L1 access and no rule: what
 //! is offered, proven or signed is decided by the proposer and the two workers. After a restart
 //! the table is empty and the legs redo their work, which costs time, never correctness.
@@ -42,6 +47,19 @@ pub struct OfferedSignature {
     pub signature: Bytes,
 }
 
+/// A batch sealed but not posted yet, offered by the batcher: what the legs read instead of L1.
+/// Nothing here is trusted: the claim binds the blob's versioned hash and the queue
+/// accumulators, which `postAndSettle` checks against what the transaction posts.
+#[derive(Clone, Debug)]
+pub struct Sealed {
+    /// The batch's blobs, as the batcher posts them.
+    pub blobs: Arc<Vec<alloy_eips::eip4844::Blob>>,
+    /// Queue index of its first L1 message.
+    pub queue_start: u64,
+    /// Queue index one past its last.
+    pub queue_end: u64,
+}
+
 /// Where one leg is on an offered claim.
 #[derive(Clone, Debug, PartialEq)]
 enum Leg<T> {
@@ -59,6 +77,8 @@ enum Leg<T> {
 #[derive(Debug)]
 struct Entry {
     claim: Claim,
+    /// The batch's data, when offered before posting.
+    sealed: Option<Sealed>,
     opened: Instant,
     /// Proposed on the slow path: the workers take it by claim id from now on.
     proposed: bool,
@@ -99,10 +119,24 @@ impl Settlements {
     /// where its legs are, with when it was first offered. A different claim offered for the
     /// same batch (the batch re-derived after an L1 reorg) replaces the old one and starts over.
     pub fn offer(&self, claim: Claim) -> (Readiness, Instant) {
+        self.offer_with(claim, None)
+    }
+
+    /// Offers the claim of a batch sealed but not posted (the batcher, for a batch whose parent
+    /// is final), with the batch's data: as [`Self::offer`], and the legs read `sealed` instead
+    /// of L1 for it.
+    pub fn offer_sealed(&self, claim: Claim, sealed: Sealed) -> (Readiness, Instant) {
+        self.offer_with(claim, Some(sealed))
+    }
+
+    fn offer_with(&self, claim: Claim, sealed: Option<Sealed>) -> (Readiness, Instant) {
         let mut entries = self.lock();
         let entry = entries.entry(claim.batch_number.0).or_insert_with(|| Entry::new(claim));
         if entry.claim != claim {
             *entry = Entry::new(claim);
+        }
+        if entry.sealed.is_none() {
+            entry.sealed = sealed;
         }
         let readiness = match (&entry.zk, &entry.tee) {
             (Leg::Declined(reason), _) => Readiness::Declined { leg: "zk", reason: reason.clone() },
@@ -234,6 +268,11 @@ impl Settlements {
         }
     }
 
+    /// The data of `claim`'s batch, when the batcher offered exactly `claim` before posting.
+    pub fn sealed(&self, claim: &Claim) -> Option<Sealed> {
+        self.lock().get(&claim.batch_number.0).filter(|e| e.claim == *claim)?.sealed.clone()
+    }
+
     /// The signature made for exactly `claim`, if any: the TEE worker sends it by claim id
     /// instead of re-executing again.
     pub fn signature_for(&self, claim: &Claim) -> Option<OfferedSignature> {
@@ -246,7 +285,14 @@ impl Settlements {
 
 impl Entry {
     fn new(claim: Claim) -> Self {
-        Self { claim, opened: Instant::now(), proposed: false, zk: Leg::Open, tee: Leg::Open }
+        Self {
+            claim,
+            sealed: None,
+            opened: Instant::now(),
+            proposed: false,
+            zk: Leg::Open,
+            tee: Leg::Open,
+        }
     }
 }
 
@@ -306,6 +352,23 @@ mod tests {
         assert_eq!(s.proof_for(&claim(2, 3)), None);
         s.zk_done(&claim(2, 3), Ok(proof()));
         assert_eq!(s.proof_for(&claim(2, 4)), None, "a late result for the old claim is ignored");
+    }
+
+    #[test]
+    fn a_sealed_batch_keeps_its_data_for_its_claim_only() {
+        let s = Settlements::default();
+        let sealed = Sealed { blobs: Arc::new(Vec::new()), queue_start: 3, queue_end: 5 };
+        assert_eq!(s.offer_sealed(claim(1, 2), sealed).0, Readiness::Waiting);
+        assert_eq!(s.sealed(&claim(1, 2)).map(|d| (d.queue_start, d.queue_end)), Some((3, 5)));
+        // Posted after all, the same claim offered by the proposer keeps the data and results.
+        s.next_for_zk();
+        s.zk_done(&claim(1, 2), Ok(proof()));
+        s.offer(claim(1, 2));
+        assert!(s.sealed(&claim(1, 2)).is_some());
+        assert_eq!(s.proof_for(&claim(1, 2)), Some(proof()));
+        // Another claim of the batch has none of it.
+        s.offer(claim(1, 3));
+        assert!(s.sealed(&claim(1, 2)).is_none() && s.sealed(&claim(1, 3)).is_none());
     }
 
     #[test]

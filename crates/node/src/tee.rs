@@ -490,21 +490,35 @@ impl<L: L1, E: Enclave> TeeProver<L, E> {
         id: Option<u64>,
     ) -> Result<Result<(Address, Bytes), TeeOutcome>, TeeProverError> {
         let n = claim.batch_number.0;
-        let blobs = self.blobs(claim.batch_number).await?;
-        let messages = batch_messages(&self.l1, self.inbox, n).await?;
+        // A batch the batcher offered before posting is read from its offer; the enclave checks
+        // its blob against the claim as it checks one read from L1.
+        let sealed = self.settle.as_ref().and_then(|s| s.sealed(&claim));
+        let (blobs, messages) = match &sealed {
+            Some(s) => (
+                s.blobs.to_vec(),
+                tribunal_dispute::queue::messages(&self.l1, self.inbox, s.queue_start, s.queue_end)
+                    .await?,
+            ),
+            None => (
+                self.blobs(claim.batch_number).await?,
+                batch_messages(&self.l1, self.inbox, n).await?,
+            ),
+        };
         // The ZK verifier and the game read a blob that is not canonical from the Inbox: the
-        // host records it before the batch is judged. Best effort: the TEE reads the blob
-        // itself, so a failure here never holds up attestations (the agents retry).
-        if let Err(e) = tribunal_dispute::evidence::prove_non_canonical(
-            &self.l1,
-            &self.sender,
-            self.inbox,
-            self.chain_id,
-            n,
-            &blobs,
-            messages.len(),
-        )
-        .await
+        // host records it before the batch is judged (not before it is posted). Best effort:
+        // the TEE reads the blob itself, so a failure here never holds up attestations (the
+        // agents retry).
+        if sealed.is_none()
+            && let Err(e) = tribunal_dispute::evidence::prove_non_canonical(
+                &self.l1,
+                &self.sender,
+                self.inbox,
+                self.chain_id,
+                n,
+                &blobs,
+                messages.len(),
+            )
+            .await
         {
             tracing::warn!(batch = n, error = %e, "recording a non-canonical blob failed");
         }

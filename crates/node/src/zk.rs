@@ -22,7 +22,10 @@ use alloy::signers::local::PrivateKeySigner;
 use alloy_primitives::{Address, U256};
 use alloy_sol_types::SolCall;
 use tribunal_contracts::{Inbox, MultiProofFinality, ZkVerifier, ZkVerifierSet};
-use tribunal_dispute::{AgentError, Replica, queue::batch_messages};
+use tribunal_dispute::{
+    AgentError, Replica,
+    queue::{batch_messages, messages},
+};
 use tribunal_l1::{L1, L1Error, L1Tx, view};
 use tribunal_primitives::{BatchNumber, Claim};
 use tribunal_stf::{State, execute_batch};
@@ -345,9 +348,25 @@ impl<L: L1> ZkProver<L> {
             }));
         }
         let mut state = parent.clone();
-        let hashes = view(&self.l1, self.inbox, Inbox::blobHashesCall { _batchNumber: n }).await?;
-        let blobs = self.l1.blobs(&hashes).await?;
-        let messages = batch_messages(&self.l1, self.inbox, n).await?;
+        // A batch the batcher offered before posting is read from its offer, and must be the
+        // blob the claim binds (`postAndSettle` posts exactly that one).
+        let sealed = self.settle.as_ref().and_then(|s| s.sealed(claim));
+        let (blobs, messages) = match &sealed {
+            Some(s) => {
+                let blobs = s.blobs.to_vec();
+                if tribunal_da::blobs_hash(&blobs).ok() != Some(claim.blobs_hash) {
+                    return Ok(Err(ZkOutcome::Wrong {
+                        reason: "the offered blob is not the one the claim binds".into(),
+                    }));
+                }
+                (blobs, messages(&self.l1, self.inbox, s.queue_start, s.queue_end).await?)
+            }
+            None => {
+                let call = Inbox::blobHashesCall { _batchNumber: n };
+                let hashes = view(&self.l1, self.inbox, call).await?;
+                (self.l1.blobs(&hashes).await?, batch_messages(&self.l1, self.inbox, n).await?)
+            }
+        };
         let batch = tribunal_da::read_batch(&blobs, &messages, claim.chain_id, claim.batch_number);
         let out = match execute_batch(&mut state, &batch) {
             Ok(out) => out,
@@ -378,6 +397,11 @@ impl<L: L1> ZkProver<L> {
             Ok(w) => w,
             Err(e) => return Ok(Err(ZkOutcome::NotProvable { reason: e.to_string() })),
         };
+        if witness.non_canonical && sealed.is_some() {
+            return Ok(Err(ZkOutcome::NotProvable {
+                reason: "a blob not in canonical form is proven after it is posted".into(),
+            }));
+        }
         if witness.non_canonical {
             // The verifier reads "no records" from the Inbox: record it there first.
             tribunal_dispute::evidence::prove_non_canonical(

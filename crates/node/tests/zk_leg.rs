@@ -809,3 +809,125 @@ async fn claim_from_sol<L: tribunal_l1::L1>(
     let raw = tribunal_dispute::claims::proposed_known(l1, finality, id).await.unwrap();
     tribunal_node::tee::claim_from_sol(id, &raw).unwrap()
 }
+
+/// Issue 25: with both provers on the node, the batcher offers a sealed batch whose parent is
+/// final to them before posting it, and posts it with their proof and signature in one
+/// `postAndSettle`, final as it is posted; neither worker then sends anything for it, and the
+/// proposer proposes nothing. When a leg is late past the wait (here the TEE worker), the
+/// batch is posted alone, and the proposer settles the same claim with the proof made for the
+/// sealed batch, not a new one.
+#[test]
+fn a_sealed_batch_is_posted_with_its_settlement_and_a_late_leg_posts_it_alone() {
+    use std::{sync::Arc, time::Duration};
+    use tribunal_l1::{dev_signers, view};
+    use tribunal_node::{
+        Store,
+        batcher::{Batcher, Posted},
+        proposer::{Proposed, Proposer},
+        sequencer::{Sequencer, SequencerConfig},
+        settle::Settlements,
+        tee::{TeeOutcome, TeeProver},
+        zk::{ZkOutcome, ZkProver},
+    };
+    use tribunal_stf::{State, StfConfig};
+    use tribunal_tee::{DevEnclave, EnclaveConfig};
+    use tribunal_zk::sizes::CircuitSizes;
+    run(async {
+        let keys = Arc::new(keys());
+        let l1 = Arc::new(DevL1::new());
+        let code = tribunal_zk::verifier::deploy_code(keys.vk(), keys.insecure).unwrap();
+        let sys = System::deploy_with(&*l1, LegImpl::Create(Box::new(move |_| code))).await;
+        let (inbox, finality) = (sys.d.inbox, sys.d.finality);
+        let genesis = State::new(StfConfig::new(CHAIN)).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let store =
+            Arc::new(Store::open(&dir.path().join("node.redb"), StfConfig::new(CHAIN)).unwrap());
+        let config = SequencerConfig {
+            max_batch_txs: 2,
+            max_wait: Duration::from_secs(3_600),
+            ..SequencerConfig::default()
+        };
+        let seq = Sequencer::new(l1.clone(), inbox, store.clone(), config).unwrap();
+        let settlements = Settlements::default();
+        let batcher = |wait| {
+            Batcher::new(l1.clone(), inbox, store.clone(), sys.sequencer.clone()).settling_with(
+                settlements.clone(),
+                finality,
+                wait,
+            )
+        };
+        let bond = view(&*l1, finality, MultiProofFinality::BOND_WEICall {}).await.unwrap();
+        let mut proposer =
+            Proposer::new(l1.clone(), inbox, finality, store.clone(), sys.sequencer.clone(), bond)
+                .settling_with(settlements.clone(), Duration::from_secs(3_600));
+        let circuits = CircuitSizes::new(vec![keys]).unwrap();
+        let zk_key = dev_signers()[9].clone();
+        let mut zk = ZkProver::new(l1.clone(), inbox, finality, zk_key, circuits, genesis.clone())
+            .with_settlements(settlements.clone());
+        let config =
+            EnclaveConfig { stf: StfConfig::new(CHAIN), l1_chain_id: sys.l1_chain, finality };
+        let dev = DevEnclave::new(config, enclave(0)).unwrap();
+        let mut tee =
+            TeeProver::new(l1.clone(), dev, inbox, finality, sys.stranger.clone(), genesis)
+                .with_settlements(settlements.clone());
+        let claims = async || {
+            view(&*l1, finality, MultiProofFinality::claimCountCall {}).await.unwrap().to::<u64>()
+        };
+        let latest = async || view(&*l1, inbox, Inbox::latestBatchCall {}).await.unwrap();
+        let status = async |id: u64| {
+            let call = MultiProofFinality::statusOfCall { _id: U256::from(id) };
+            view(&*l1, finality, call).await.unwrap()
+        };
+        let seal_deposit = async |key: u8| {
+            let call = Inbox::depositCall {
+                _pubkey: PrivateKey::from_bytes([key; 32]).public_key().to_bytes().into(),
+            };
+            sys.send(&sys.stranger, inbox, call, U256::from(ETH)).await.unwrap();
+            seq.poll(true).await.unwrap().expect("a deposit pending");
+        };
+
+        // Batch 1: offered sealed, proven and signed from the sealed blob, then posted and
+        // settled in one transaction.
+        seal_deposit(0xa1).await;
+        let b = batcher(Duration::from_secs(3_600));
+        assert_eq!(b.poll().await.unwrap(), vec![], "held for its legs, not posted");
+        assert_eq!(latest().await, 0);
+        assert_eq!(tee.poll().await.unwrap(), vec![], "signed for the sealed batch");
+        assert_eq!(zk.poll().await.unwrap(), vec![], "proven for the sealed batch");
+        let done = b.poll().await.unwrap();
+        let [Posted { gas, settled: Some((id, settled)), .. }] = done[..] else {
+            panic!("one batch posted and settled: {done:?}")
+        };
+        assert_eq!(settled.signer, enclave(0).address());
+        assert!(status(id).await.isFinal, "final as it is posted");
+        assert_eq!(latest().await, 1);
+        println!("postAndSettle of batch 1, ZK (2 slots) and TEE: {gas} gas");
+        assert_eq!(proposer.poll().await.unwrap(), vec![], "nothing left to propose");
+        let done = zk.poll().await.unwrap();
+        assert!(matches!(done[..], [(i, ZkOutcome::Settled { .. })] if i == id), "{done:?}");
+        let done = tee.poll().await.unwrap();
+        assert!(matches!(done[..], [(i, TeeOutcome::AlreadyApproved)] if i == id), "{done:?}");
+        assert_eq!(claims().await, 1);
+
+        // Batch 2: the TEE worker is late. ZK proves the sealed batch; the wait runs out, and the
+        // batch is posted alone. The proposer then offers the same claim, the TEE worker signs
+        // it, and the claim settles in its proposal with the proof made before posting.
+        seal_deposit(0xb0).await;
+        assert_eq!(b.poll().await.unwrap(), vec![]);
+        assert_eq!(zk.poll().await.unwrap(), vec![], "proven for the sealed batch");
+        let done = batcher(Duration::ZERO).poll().await.unwrap();
+        assert!(matches!(done[..], [Posted { settled: None, .. }]), "posted alone: {done:?}");
+        let post_gas = done[0].gas;
+        assert_eq!(proposer.poll().await.unwrap(), vec![], "offered to the legs after posting");
+        assert_eq!(tee.poll().await.unwrap(), vec![], "signed for the offer");
+        let done = proposer.poll().await.unwrap();
+        let [Proposed { claim: id, gas, settled: Some(s), .. }] = done[..] else {
+            panic!("proposed and settled: {done:?}")
+        };
+        assert!(status(id).await.isFinal);
+        let made = settlements.proof_for(&claim_from_sol(&*l1, finality, id).await);
+        assert_eq!(made.map(|p| p.prove_secs), Some(s.prove_secs), "the sealed batch's proof");
+        println!("postBatch + proposeAndSettle of batch 2: {post_gas} + {gas} gas");
+        assert_eq!(claims().await, 2);
+    });
+}

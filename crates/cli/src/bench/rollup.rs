@@ -112,7 +112,7 @@ pub(super) fn rollup(args: &RollupBenchArgs) -> eyre::Result<()> {
 
     let figures = [
         Figure {
-            name: "time to finality, instant path (posting → final)",
+            name: "time to finality, instant path (sealed → final wall, posted → final L1)",
             value: format!(
                 "{:.1} s wall min (no proof queue), {:.1} mean; {:.0} s L1",
                 instant.iter().map(|b| b.wall_secs).fold(f64::INFINITY, f64::min),
