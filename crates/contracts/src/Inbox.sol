@@ -39,8 +39,8 @@ import { BlobElement } from "interfaces/Types.sol";
 ///      Trust model (who may call, what it costs others):
 ///      - `postBatch`: the sequencer, or anyone once a queued message is overdue; either way the
 ///        batch must consume every overdue message, so no poster can censor one.
-///      - `postFor`: the finality contract only (`postAndSettle`), for the account that sent the
-///        transaction, under the same rules as `postBatch`.
+///      - `postFor`: the finality contract only (`postAndSettle`), for `postAndSettle`'s caller,
+///        under the same rules as `postBatch`.
 ///      - `proveNonCanonical`: anyone, any time after posting; it records a fact about the blob,
 ///        so its outcome depends only on the blob's bytes (a canonical blob has no evidence).
 ///      - `deposit`, `depositTo`, `forceTransfer`, `forceWithdraw`: anyone; each queues one
@@ -255,7 +255,7 @@ contract Inbox {
 
     /// @notice `postBatch` for `_poster`, called by the finality contract's `postAndSettle`,
     ///         which settles the batch's claim in the same transaction. Every rule of
-    ///         `postBatch` applies to `_poster`, the account that sent the transaction.
+    ///         `postBatch` applies to `_poster`, `postAndSettle`'s caller.
     /// @param _poster Who posts: the sequencer, or anyone once a queued message is overdue
     ///        (`Inbox_NotSequencer`).
     /// @param _batchNumber Must be `latestBatch + 1`.

@@ -74,7 +74,7 @@ interface IBatchInbox {
 ///        proposed first only makes it record the claim whole (its parent root and index, about
 ///        17,000 gas more net), and that rival's bond goes to the caller.
 ///      - `postAndSettle`: whoever may post the batch (`Inbox.postFor` applies `postBatch`'s
-///        rules to the sender), with no bond; `postBatch` then `proposeAndSettle`, all or
+///        rules to its caller), with no bond; `postBatch` then `proposeAndSettle`, all or
 ///        nothing. No claim of a batch exists before it is posted, so nothing can be proposed
 ///        ahead of it.
 ///      - `proveZk`, `attestTee`, `proveAndAttest` (both in one call): anyone, carrying the leg's
@@ -459,7 +459,7 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     /// @notice Posts a batch and settles its claim in one transaction, for a sequencer whose ZK
     ///         proof and enclave signature of the batch are ready before it is posted: the
     ///         inbox's `postBatch` (this transaction's one blob, queue `[queueHead, _queueEnd)`,
-    ///         every rule for the sender as there), then `proposeAndSettle` of `_c`, all or
+    ///         every rule for the caller as there), then `proposeAndSettle` of `_c`, all or
     ///         nothing. A batch is never claimed before it is posted, so the claim is settled
     ///         alone, as `proposeAndSettle` settles one on a batch with no claim. Against
     ///         `postBatch` then `proposeAndSettle`, it saves the second transaction's 21,000

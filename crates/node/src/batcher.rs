@@ -16,11 +16,11 @@ use std::time::Duration;
 use alloy::signers::local::PrivateKeySigner;
 use alloy_eips::eip7594::BlobTransactionSidecarEip7594;
 use alloy_primitives::{Address, B256, keccak256};
-use alloy_sol_types::{SolCall, SolEvent};
+use alloy_sol_types::{SolCall, SolEvent, SolInterface};
 use tribunal_contracts::{Inbox, MultiProofFinality};
 use tribunal_da::fees::{BlobSchedule, quote};
 use tribunal_l1::{L1, L1Error, L1Tx, view};
-use tribunal_primitives::{BatchNumber, Claim, QueueAcc};
+use tribunal_primitives::{BatchNumber, ChainId, Claim, QueueAcc};
 
 use crate::{
     Store, StoreError,
@@ -105,6 +105,8 @@ pub struct Batcher<L> {
     settle: Option<SettleAtPost>,
     /// The last batch's sidecar, by batch number and bytes ([`Self::sidecar_of`]).
     sidecar: std::sync::Mutex<Option<((u64, B256), BlobTransactionSidecarEip7594)>>,
+    /// `MultiProofFinality.L2_CHAIN_ID`, once read.
+    chain_id: std::sync::OnceLock<ChainId>,
 }
 
 impl<L: L1> Batcher<L> {
@@ -115,7 +117,15 @@ impl<L: L1> Batcher<L> {
         store: std::sync::Arc<Store>,
         sender: PrivateKeySigner,
     ) -> Self {
-        Self { l1, inbox, store, sender, settle: None, sidecar: std::sync::Mutex::new(None) }
+        Self {
+            l1,
+            inbox,
+            store,
+            sender,
+            settle: None,
+            sidecar: std::sync::Mutex::new(None),
+            chain_id: std::sync::OnceLock::new(),
+        }
     }
 
     /// Offers each batch whose parent is final to the node's validity legs through
@@ -216,6 +226,57 @@ impl<L: L1> Batcher<L> {
         }))
     }
 
+    /// The claim of sealed batch `n` and its first queue index, when it is worth holding: one
+    /// blob, its parent final, and no later batch sealed behind it (a backlog is posted at
+    /// once, so holding never queues batches). The claim is built as the contract builds it:
+    /// the contract's chain id, the blob's versioned hash, the queue accumulators before and
+    /// after the batch's messages.
+    async fn sealed_claim(
+        &self,
+        settle: &SettleAtPost,
+        n: BatchNumber,
+        record: &crate::BatchRecord,
+        sidecar: &BlobTransactionSidecarEip7594,
+    ) -> Result<Option<(Claim, u64)>, BatcherError> {
+        if sidecar.blobs.len() != 1 || self.store.head()?.0 > n.0 {
+            return Ok(None);
+        }
+        let call = MultiProofFinality::latestFinalBatchCall {};
+        if view(&self.l1, settle.finality, call).await? + 1 != n.0 {
+            return Ok(None);
+        }
+        let chain_id = match self.chain_id.get() {
+            Some(c) => *c,
+            None => {
+                let call = MultiProofFinality::L2_CHAIN_IDCall {};
+                let c = ChainId(view(&self.l1, settle.finality, call).await?);
+                *self.chain_id.get_or_init(|| c)
+            }
+        };
+        let (queue_start, queue_before) = match n.0 {
+            1 => (0, QueueAcc::default()),
+            _ => {
+                let previous = self.store.batch_record(BatchNumber(n.0 - 1))?.ok_or_else(|| {
+                    StoreError::Corrupt(format!("roots of batch {} missing", n.0 - 1))
+                })?;
+                (previous.queue_consumed, previous.queue_after)
+            }
+        };
+        let hashes: Vec<u8> = sidecar.versioned_hashes().flat_map(|h| h.0).collect();
+        let claim = Claim {
+            chain_id,
+            batch_number: n,
+            parent_root: record.parent_root,
+            post_root: record.post_root,
+            withdrawal_root: record.withdrawal_root,
+            data_commitment: record.data_commitment,
+            blobs_hash: keccak256(hashes),
+            queue_before,
+            queue_after: record.queue_after,
+        };
+        Ok(Some((claim, queue_start)))
+    }
+
     /// The EIP-7594 sidecar of batch `n`'s `bytes`: made once, and kept while the batch waits
     /// for its legs, since cells and their KZG proofs take a few hundred milliseconds (made off
     /// the async workers, so that the node's RPC keeps answering meanwhile).
@@ -254,30 +315,15 @@ impl<L: L1> Batcher<L> {
         sidecar: &BlobTransactionSidecarEip7594,
         max_fee_per_blob_gas: u128,
     ) -> Result<Offered, BatcherError> {
-        let call = MultiProofFinality::latestFinalBatchCall {};
-        if sidecar.blobs.len() != 1 || view(&self.l1, settle.finality, call).await? + 1 != n.0 {
-            return Ok(Offered::Post);
-        }
-        let (queue_start, queue_before) = match n.0 {
-            1 => (0, QueueAcc::default()),
-            _ => {
-                let previous = self.store.batch_record(BatchNumber(n.0 - 1))?.ok_or_else(|| {
-                    StoreError::Corrupt(format!("roots of batch {} missing", n.0 - 1))
-                })?;
-                (previous.queue_consumed, previous.queue_after)
+        // Settling is an optimization: what keeps it from starting never keeps the batch from
+        // being posted.
+        let (claim, queue_start) = match self.sealed_claim(settle, n, record, sidecar).await {
+            Ok(Some(c)) => c,
+            Ok(None) => return Ok(Offered::Post),
+            Err(e) => {
+                tracing::warn!(batch = n.0, error = %e, "cannot offer the sealed batch: posting alone");
+                return Ok(Offered::Post);
             }
-        };
-        let hashes: Vec<u8> = sidecar.versioned_hashes().flat_map(|h| h.0).collect();
-        let claim = Claim {
-            chain_id: batch.chain_id,
-            batch_number: n,
-            parent_root: record.parent_root,
-            post_root: record.post_root,
-            withdrawal_root: record.withdrawal_root,
-            data_commitment: record.data_commitment,
-            blobs_hash: keccak256(hashes),
-            queue_before,
-            queue_after: record.queue_after,
         };
         let sealed = Sealed {
             blobs: std::sync::Arc::new(sidecar.blobs.clone()),
@@ -310,10 +356,18 @@ impl<L: L1> Batcher<L> {
         let receipt = match self.l1.send(&self.sender, tx).await {
             Ok(r) => r,
             Err(e) if e.revert_data().is_some() => {
-                // Refused (a verifier or signer changed since the legs' work): posted alone, and
-                // the proposer settles the claim after posting as it can.
+                // Refused: posted alone, and the proposer settles the claim after posting as it
+                // can. Only a refused proof or signature is made again; any other reason (the
+                // queue moved, a reorg took the parent's finality) leaves both as they are.
                 tracing::warn!(batch = n.0, error = %e, "postAndSettle refused: posting alone");
-                settle.settlements.forget_proof(&claim);
+                type F = MultiProofFinality::MultiProofFinalityErrors;
+                match e.revert_data().and_then(|d| F::abi_decode(d).ok()) {
+                    Some(F::Finality_InvalidProof(_)) => settle.settlements.forget_proof(&claim),
+                    Some(F::Finality_InvalidSigner(_)) => {
+                        settle.settlements.forget_signature(&claim);
+                    }
+                    _ => {}
+                }
                 return Ok(Offered::Post);
             }
             Err(e) => return Err(e.into()),

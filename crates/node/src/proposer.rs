@@ -294,6 +294,14 @@ impl<L: L1> Proposer<L> {
                                 self.next = Some(n + 1);
                                 continue;
                             }
+                            Err(ProposerError::L1(e)) if is_duplicate(&e) => {
+                                // Final meanwhile: the batcher posted it with its settlement
+                                // (`postAndSettle`) after this poll read the final batch.
+                                settle.proposed(n);
+                                final_batch = Some(n);
+                                self.next = Some(n + 1);
+                                continue;
+                            }
                             Err(ProposerError::L1(e)) if e.revert_data().is_some() => {
                                 tracing::warn!(batch = n, error = %e, "proposeAndSettle refused; proposing the claim alone");
                             }

@@ -330,8 +330,15 @@ impl<L: L1 + 'static> Node<L> {
             }));
             let mut batcher =
                 Batcher::new(sends.clone(), config.inbox, store.clone(), keys.sequencer);
-            if let (Some((settlements, _)), Some(wait)) = (&settle, config.settle_at_post) {
-                batcher = batcher.settling_with(settlements.clone(), config.finality, wait);
+            match (&settle, config.settle_at_post) {
+                (Some((settlements, _)), Some(wait)) => {
+                    batcher = batcher.settling_with(settlements.clone(), config.finality, wait);
+                }
+                (None, Some(_)) => tracing::warn!(
+                    "settle_at_post is set, but batches are posted at once: it needs both provers \
+                     here and settle_grace"
+                ),
+                _ => {}
             }
             tasks.spawn(drive("batcher", every, stop.clone(), tx.clone(), async move || {
                 Ok::<_, crate::batcher::BatcherError>(

@@ -135,7 +135,9 @@ impl Settlements {
         if entry.claim != claim {
             *entry = Entry::new(claim);
         }
-        if entry.sealed.is_none() {
+        // Offered by the proposer, the batch is posted: the legs read it from L1 from now on
+        // (a blob not in canonical form is then recorded there and proven).
+        if sealed.is_none() || entry.sealed.is_none() {
             entry.sealed = sealed;
         }
         let readiness = match (&entry.zk, &entry.tee) {
@@ -355,16 +357,17 @@ mod tests {
     }
 
     #[test]
-    fn a_sealed_batch_keeps_its_data_for_its_claim_only() {
+    fn a_sealed_batch_keeps_its_data_until_posted_and_for_its_claim_only() {
         let s = Settlements::default();
         let sealed = Sealed { blobs: Arc::new(Vec::new()), queue_start: 3, queue_end: 5 };
         assert_eq!(s.offer_sealed(claim(1, 2), sealed).0, Readiness::Waiting);
         assert_eq!(s.sealed(&claim(1, 2)).map(|d| (d.queue_start, d.queue_end)), Some((3, 5)));
-        // Posted after all, the same claim offered by the proposer keeps the data and results.
+        // Posted after all, the same claim offered by the proposer keeps its results, and the
+        // legs read the batch from L1.
         s.next_for_zk();
         s.zk_done(&claim(1, 2), Ok(proof()));
         s.offer(claim(1, 2));
-        assert!(s.sealed(&claim(1, 2)).is_some());
+        assert!(s.sealed(&claim(1, 2)).is_none());
         assert_eq!(s.proof_for(&claim(1, 2)), Some(proof()));
         // Another claim of the batch has none of it.
         s.offer(claim(1, 3));

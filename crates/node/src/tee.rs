@@ -12,6 +12,10 @@
 //! ([`HeldAttestations`]): the ZK prover sends proof and signature in one transaction
 //! (`proveAndAttest`), which saves the second transaction and its reads. A signature the ZK prover
 //! has not taken within the hold time, or gives back, is sent alone with `attestTee`.
+//!
+//! A claim the batcher offers before its batch is posted ([`crate::settle::Sealed`]) is judged
+//! on the offered blob instead; the enclave checks that blob against the claim's blobs hash as it
+//! checks one read from L1.
 
 use std::{
     collections::BTreeMap,

@@ -10,7 +10,9 @@
 //!
 //! With [`ZkProver::with_settlements`], the worker also proves the claims the node's proposer
 //! offers before proposing them ([`crate::settle`]), when no proposed claim waits, and sends the
-//! proof it made that way when the claim is proposed after all.
+//! proof it made that way when the claim is proposed after all. The batcher may offer a claim
+//! before its batch is posted: the worker then reads the batch's blob from the offer (checked
+//! against the claim's blobs hash) and its L1 messages from the queue on L1.
 //!
 //! Circuit sizes: when the finality contract's ZK verifier is a `ZkVerifierSet`, the worker
 //! matches each member's `VERIFYING_KEY_HASH` with its own keys and proves every batch with the
@@ -328,7 +330,8 @@ impl<L: L1> ZkProver<L> {
         }
     }
 
-    /// Re-executes `claim`'s batch from L1 and, when it gives the claim, proves it with the
+    /// Re-executes `claim`'s batch from L1 (its blob from the batcher's offer, when sealed and
+    /// not posted yet) and, when it gives the claim, proves it with the
     /// smallest circuit that fits. `Ok(Err(outcome))`: not proven, and why. `id`: the claim's id
     /// when proposed (for the logs).
     async fn prove_claim(

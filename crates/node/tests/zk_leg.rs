@@ -815,9 +815,12 @@ async fn claim_from_sol<L: tribunal_l1::L1>(
 /// `postAndSettle`, final as it is posted; neither worker then sends anything for it, and the
 /// proposer proposes nothing. When a leg is late past the wait (here the TEE worker), the
 /// batch is posted alone, and the proposer settles the same claim with the proof made for the
-/// sealed batch, not a new one.
+/// sealed batch, not a new one. When L1 refuses the settlement (the council revoked the enclave's
+/// signer meanwhile), the batch is posted alone, the refused signature forgotten and the proof
+/// kept.
 #[test]
 fn a_sealed_batch_is_posted_with_its_settlement_and_a_late_leg_posts_it_alone() {
+    use alloy_sol_types::SolCall;
     use std::{sync::Arc, time::Duration};
     use tribunal_l1::{dev_signers, view};
     use tribunal_node::{
@@ -929,5 +932,30 @@ fn a_sealed_batch_is_posted_with_its_settlement_and_a_late_leg_posts_it_alone() 
         assert_eq!(made.map(|p| p.prove_secs), Some(s.prove_secs), "the sealed batch's proof");
         println!("postBatch + proposeAndSettle of batch 2: {post_gas} + {gas} gas");
         assert_eq!(claims().await, 2);
+
+        // Batch 3: both legs done, then the council revokes the enclave's signer before the
+        // batch goes out. `postAndSettle` is refused, and the batch is posted alone; the
+        // signature L1 refused is forgotten, the proof kept for the claim's proposal.
+        seal_deposit(0xc0).await;
+        assert_eq!(b.poll().await.unwrap(), vec![]);
+        let done = zk.poll().await.unwrap();
+        assert!(matches!(done[..], [(1, ZkOutcome::Settled { .. })]), "{done:?}");
+        assert_eq!(zk.poll().await.unwrap(), vec![], "proven for the sealed batch");
+        let done = tee.poll().await.unwrap();
+        assert!(matches!(done[..], [(1, TeeOutcome::AlreadyApproved)]), "{done:?}");
+        assert_eq!(tee.poll().await.unwrap(), vec![], "signed for the sealed batch");
+        let revoke =
+            tribunal_contracts::TeeVerifier::revokeSignerCall { _signer: enclave(0).address() };
+        sys.council(sys.d.tee_verifier, revoke.abi_encode()).await.unwrap();
+        let done = b.poll().await.unwrap();
+        assert!(matches!(done[..], [Posted { settled: None, .. }]), "posted alone: {done:?}");
+        assert_eq!(latest().await, 3);
+        let done = proposer.poll().await.unwrap();
+        let [Proposed { claim: id, settled: None, .. }] = done[..] else {
+            panic!("the TEE leg's signature was refused: proposed alone: {done:?}")
+        };
+        let claim = claim_from_sol(&*l1, finality, id).await;
+        assert!(settlements.proof_for(&claim).is_some(), "the proof is kept");
+        assert!(settlements.signature_for(&claim).is_none(), "the refused signature is not");
     });
 }
