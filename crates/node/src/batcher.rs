@@ -226,9 +226,8 @@ impl<L: L1> Batcher<L> {
         }))
     }
 
-    /// The claim of sealed batch `n` and its first queue index, when it is worth holding: one
-    /// blob, its parent final, and no later batch sealed behind it (a backlog is posted at
-    /// once, so holding never queues batches). The claim is built as the contract builds it:
+    /// The claim of sealed batch `n` and its first queue index, when it can be settled at
+    /// posting: one blob, its parent final. The claim is built as the contract builds it:
     /// the contract's chain id, the blob's versioned hash, the queue accumulators before and
     /// after the batch's messages.
     async fn sealed_claim(
@@ -238,7 +237,7 @@ impl<L: L1> Batcher<L> {
         record: &crate::BatchRecord,
         sidecar: &BlobTransactionSidecarEip7594,
     ) -> Result<Option<(Claim, u64)>, BatcherError> {
-        if sidecar.blobs.len() != 1 || self.store.head()?.0 > n.0 {
+        if sidecar.blobs.len() != 1 {
             return Ok(None);
         }
         let call = MultiProofFinality::latestFinalBatchCall {};
@@ -330,13 +329,17 @@ impl<L: L1> Batcher<L> {
             queue_start,
             queue_end: record.queue_consumed,
         };
+        // A later batch sealed behind this one: holding it would hold them all, so a batch still
+        // waiting for its legs is posted at once.
+        let backlog = self.store.head()?.0 > n.0;
         let (proof, signature) = match settle.settlements.offer_sealed(claim, sealed) {
             (Readiness::Ready(proof, signature), _) => (proof, signature),
-            (Readiness::Waiting, opened) if opened.elapsed() < settle.wait => {
+            (Readiness::Waiting, opened) if !backlog && opened.elapsed() < settle.wait => {
                 return Ok(Offered::Wait);
             }
             (Readiness::Waiting, _) => {
-                tracing::info!(batch = n.0, "legs not done within the wait: posting alone");
+                let why = if backlog { "later batches sealed" } else { "the wait is over" };
+                tracing::info!(batch = n.0, why, "legs not done: posting alone");
                 return Ok(Offered::Post);
             }
             (Readiness::Declined { leg, reason }, _) => {
