@@ -296,18 +296,24 @@ contract Inbox {
             revert Inbox_BlobCount(blobs);
         }
         bytes32[] memory hashes = new bytes32[](1);
-        blobHash = blobhash(0);
-        hashes[0] = blobHash;
-        batches[_batchNumber] = Batch({
-            blobHash: blobHash,
+        hashes[0] = blobhash(0);
+        _record(_batchNumber, hashes[0], head, _queueEnd);
+        emit BatchPosted(_batchNumber, hashes, _poster, head, _queueEnd);
+        return (hashes[0], head);
+    }
+
+    /// @dev Records batch `_n` (versioned hash `_blobHash`, queue `[_start, _end)`) as the latest,
+    ///      in one write per slot.
+    function _record(uint64 _n, bytes32 _blobHash, uint64 _start, uint64 _end) internal {
+        batches[_n] = Batch({
+            blobHash: _blobHash,
             postedAt: uint64(block.timestamp),
-            queueStart: head,
-            queueEnd: _queueEnd,
+            queueStart: _start,
+            queueEnd: _end,
             nonCanonical: false
         });
-        latestBatch = _batchNumber;
-        queueHead = _queueEnd;
-        emit BatchPosted(_batchNumber, hashes, _poster, head, _queueEnd);
+        latestBatch = _n;
+        queueHead = _end;
     }
 
     /// @notice The versioned hashes of a posted batch's blobs (empty if not posted).

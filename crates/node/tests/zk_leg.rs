@@ -678,6 +678,67 @@ fn a_held_signature_tee_already_approved_is_not_bundled_again() {
     });
 }
 
+/// A settling node's parts over the deployment `sys` on `l1`, whose ZK verifier checks `keys`:
+/// its store (in `dir`), a sequencer sealing up to 2 transactions a batch when asked, the
+/// settlements table, and both validity workers reading it.
+struct SettlingNode {
+    dir: tempfile::TempDir,
+    store: std::sync::Arc<tribunal_node::Store>,
+    seq: tribunal_node::sequencer::Sequencer<std::sync::Arc<DevL1>>,
+    settlements: tribunal_node::settle::Settlements,
+    zk: tribunal_node::zk::ZkProver<std::sync::Arc<DevL1>>,
+    tee: tribunal_node::tee::TeeProver<std::sync::Arc<DevL1>, tribunal_tee::DevEnclave>,
+}
+
+fn settling_node(
+    l1: &std::sync::Arc<DevL1>,
+    sys: &System<'_, DevL1>,
+    keys: std::sync::Arc<Keys>,
+) -> SettlingNode {
+    use std::{sync::Arc, time::Duration};
+    use tribunal_node::sequencer::{Sequencer, SequencerConfig};
+    use tribunal_stf::{State, StfConfig};
+    let (inbox, finality) = (sys.d.inbox, sys.d.finality);
+    let genesis = State::new(StfConfig::new(CHAIN)).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("node.redb");
+    let store = Arc::new(tribunal_node::Store::open(&path, StfConfig::new(CHAIN)).unwrap());
+    let config = SequencerConfig {
+        max_batch_txs: 2,
+        max_wait: Duration::from_secs(3_600),
+        ..SequencerConfig::default()
+    };
+    let seq = Sequencer::new(l1.clone(), inbox, store.clone(), config).unwrap();
+    let settlements = tribunal_node::settle::Settlements::default();
+    let circuits = tribunal_zk::sizes::CircuitSizes::new(vec![keys]).unwrap();
+    let zk_key = tribunal_l1::dev_signers()[9].clone();
+    let zk = tribunal_node::zk::ZkProver::new(
+        l1.clone(),
+        inbox,
+        finality,
+        zk_key,
+        circuits,
+        genesis.clone(),
+    )
+    .with_settlements(settlements.clone());
+    let config = tribunal_tee::EnclaveConfig {
+        stf: StfConfig::new(CHAIN),
+        l1_chain_id: sys.l1_chain,
+        finality,
+    };
+    let dev = tribunal_tee::DevEnclave::new(config, enclave(0)).unwrap();
+    let tee = tribunal_node::tee::TeeProver::new(
+        l1.clone(),
+        dev,
+        inbox,
+        finality,
+        sys.stranger.clone(),
+        genesis,
+    )
+    .with_settlements(settlements.clone());
+    SettlingNode { dir, store, seq, settlements, zk, tee }
+}
+
 /// Issue 25: with both provers on the node, a posted batch's claim is offered to them before it
 /// is proposed, and goes to L1 with their proof and signature in one `proposeAndSettle`, final at
 /// once; afterwards neither worker sends anything for it. When the grace period passes before
@@ -686,50 +747,26 @@ fn a_held_signature_tee_already_approved_is_not_bundled_again() {
 #[test]
 fn a_posted_batch_settles_in_its_proposal_and_a_late_leg_falls_back_to_its_own_transaction() {
     use std::{sync::Arc, time::Duration};
-    use tribunal_l1::{dev_signers, view};
+    use tribunal_l1::view;
     use tribunal_node::{
-        Store,
         proposer::{Proposed, Proposer},
-        sequencer::{Sequencer, SequencerConfig},
         settle::Settlements,
-        tee::{TeeOutcome, TeeProver},
-        zk::{ZkOutcome, ZkProver},
+        tee::TeeOutcome,
+        zk::ZkOutcome,
     };
-    use tribunal_stf::{State, StfConfig};
-    use tribunal_tee::{DevEnclave, EnclaveConfig};
-    use tribunal_zk::sizes::CircuitSizes;
     run(async {
         let keys = Arc::new(keys());
         let l1 = Arc::new(DevL1::new());
         let code = tribunal_zk::verifier::deploy_code(keys.vk(), keys.insecure).unwrap();
         let sys = System::deploy_with(&*l1, LegImpl::Create(Box::new(move |_| code))).await;
         let (inbox, finality) = (sys.d.inbox, sys.d.finality);
-        let genesis = State::new(StfConfig::new(CHAIN)).unwrap();
-        let dir = tempfile::tempdir().unwrap();
-        let store =
-            Arc::new(Store::open(&dir.path().join("node.redb"), StfConfig::new(CHAIN)).unwrap());
-        let config = SequencerConfig {
-            max_batch_txs: 2,
-            max_wait: Duration::from_secs(3_600),
-            ..SequencerConfig::default()
-        };
-        let seq = Sequencer::new(l1.clone(), inbox, store.clone(), config).unwrap();
-        let settlements = Settlements::default();
+        let SettlingNode { dir: _dir, store, seq, settlements, mut zk, mut tee } =
+            settling_node(&l1, &sys, keys);
         let bond = view(&*l1, finality, MultiProofFinality::BOND_WEICall {}).await.unwrap();
         let proposer = |grace| {
             Proposer::new(l1.clone(), inbox, finality, store.clone(), sys.sequencer.clone(), bond)
                 .settling_with(settlements.clone(), grace)
         };
-        let circuits = CircuitSizes::new(vec![keys]).unwrap();
-        let zk_key = dev_signers()[9].clone();
-        let mut zk = ZkProver::new(l1.clone(), inbox, finality, zk_key, circuits, genesis.clone())
-            .with_settlements(settlements.clone());
-        let config =
-            EnclaveConfig { stf: StfConfig::new(CHAIN), l1_chain_id: sys.l1_chain, finality };
-        let dev = DevEnclave::new(config, enclave(0)).unwrap();
-        let mut tee =
-            TeeProver::new(l1.clone(), dev, inbox, finality, sys.stranger.clone(), genesis)
-                .with_settlements(settlements.clone());
         let claims = async || {
             view(&*l1, finality, MultiProofFinality::claimCountCall {}).await.unwrap().to::<u64>()
         };
@@ -822,36 +859,21 @@ async fn claim_from_sol<L: tribunal_l1::L1>(
 fn a_sealed_batch_is_posted_with_its_settlement_and_a_late_leg_posts_it_alone() {
     use alloy_sol_types::SolCall;
     use std::{sync::Arc, time::Duration};
-    use tribunal_l1::{dev_signers, view};
+    use tribunal_l1::view;
     use tribunal_node::{
-        Store,
         batcher::{Batcher, Posted},
         proposer::{Proposed, Proposer},
-        sequencer::{Sequencer, SequencerConfig},
-        settle::Settlements,
-        tee::{TeeOutcome, TeeProver},
-        zk::{ZkOutcome, ZkProver},
+        tee::TeeOutcome,
+        zk::ZkOutcome,
     };
-    use tribunal_stf::{State, StfConfig};
-    use tribunal_tee::{DevEnclave, EnclaveConfig};
-    use tribunal_zk::sizes::CircuitSizes;
     run(async {
         let keys = Arc::new(keys());
         let l1 = Arc::new(DevL1::new());
         let code = tribunal_zk::verifier::deploy_code(keys.vk(), keys.insecure).unwrap();
         let sys = System::deploy_with(&*l1, LegImpl::Create(Box::new(move |_| code))).await;
         let (inbox, finality) = (sys.d.inbox, sys.d.finality);
-        let genesis = State::new(StfConfig::new(CHAIN)).unwrap();
-        let dir = tempfile::tempdir().unwrap();
-        let store =
-            Arc::new(Store::open(&dir.path().join("node.redb"), StfConfig::new(CHAIN)).unwrap());
-        let config = SequencerConfig {
-            max_batch_txs: 2,
-            max_wait: Duration::from_secs(3_600),
-            ..SequencerConfig::default()
-        };
-        let seq = Sequencer::new(l1.clone(), inbox, store.clone(), config).unwrap();
-        let settlements = Settlements::default();
+        let SettlingNode { dir: _dir, store, seq, settlements, mut zk, mut tee } =
+            settling_node(&l1, &sys, keys);
         let batcher = |wait| {
             Batcher::new(l1.clone(), inbox, store.clone(), sys.sequencer.clone()).settling_with(
                 settlements.clone(),
@@ -863,16 +885,6 @@ fn a_sealed_batch_is_posted_with_its_settlement_and_a_late_leg_posts_it_alone() 
         let mut proposer =
             Proposer::new(l1.clone(), inbox, finality, store.clone(), sys.sequencer.clone(), bond)
                 .settling_with(settlements.clone(), Duration::from_secs(3_600));
-        let circuits = CircuitSizes::new(vec![keys]).unwrap();
-        let zk_key = dev_signers()[9].clone();
-        let mut zk = ZkProver::new(l1.clone(), inbox, finality, zk_key, circuits, genesis.clone())
-            .with_settlements(settlements.clone());
-        let config =
-            EnclaveConfig { stf: StfConfig::new(CHAIN), l1_chain_id: sys.l1_chain, finality };
-        let dev = DevEnclave::new(config, enclave(0)).unwrap();
-        let mut tee =
-            TeeProver::new(l1.clone(), dev, inbox, finality, sys.stranger.clone(), genesis)
-                .with_settlements(settlements.clone());
         let claims = async || {
             view(&*l1, finality, MultiProofFinality::claimCountCall {}).await.unwrap().to::<u64>()
         };
