@@ -12,8 +12,6 @@ interface IClaimRegistry {
     function idOf(Claim calldata _c) external view returns (bool proposed, uint256 id);
     /// @notice See `MultiProofFinality.batchNumberOf`.
     function batchNumberOf(uint256 _id) external view returns (uint64);
-    /// @notice See `MultiProofFinality.proposerOf`.
-    function proposerOf(uint256 _id) external view returns (address);
     /// @notice See `MultiProofFinality.claimCount`.
     function claimCount() external view returns (uint256);
     /// @notice See `MultiProofFinality.windowStartOf`: where the claim's window starts.

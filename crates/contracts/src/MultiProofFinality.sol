@@ -102,26 +102,31 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     ///         (keccak256 of its ABI encoding), so a call that needs the rest of it (post root,
     ///         data commitment, batch context) passes the claim back and is checked against that
     ///         index (`_find`); `ClaimProposed` carries it for readers. When and how a claim
-    ///         finalized is its batch's (`BatchRecord`). A claim `proposeAndSettle` finalized on
-    ///         a batch with no other claim has three slots: no parent root, no index.
+    ///         finalized is its batch's (`BatchRecord`). A claim settled alone
+    ///         (`proposeAndSettle` or `postAndSettle` on a batch with no other claim) has two
+    ///         slots: its withdrawal root, and the batch with both legs' approvals.
     struct ClaimRecord {
         /// @dev State root the batch starts from: with the batch, the claim's input. Not written
-        ///      for a claim settled alone (`proposeAndSettle`), which nothing compares.
+        ///      for a claim settled alone, which nothing compares.
         bytes32 parentRoot;
         /// @dev Root of the batch's withdrawal tree (the bridge reads the final one).
         bytes32 withdrawalRoot;
-        /// @dev Who posted the bond.
+        /// @dev Who posted the bond. Not written for a claim settled alone, which has no bond
+        ///      (its sender is in `ClaimProposed`).
         address proposer;
-        /// @dev When, in seconds.
+        /// @dev When, in seconds. Not written for a claim settled alone: it is its batch's
+        ///      first claim, so this is its batch's `firstProposedAt` (`_proposedAt`).
         uint64 proposedAt;
+        /// @dev The batch. 48 bits: batches are posted one at a time, and 2^48 posts cannot
+        ///      happen.
+        uint48 batchNumber;
         /// @dev 1 + the ZK epoch of its latest valid proof (0: none).
-        uint32 zkEpoch;
-        /// @dev The batch.
-        uint64 batchNumber;
+        uint24 zkEpoch;
         /// @dev The TEE epoch of its latest valid enclave signature (with `teeSigner`).
-        uint32 teeEpoch;
+        uint24 teeEpoch;
         /// @dev The enclave signer of that signature (zero: none). Each valid signature replaces
-        ///      the one before; sharing the batch's slot, it costs an update, not a new slot.
+        ///      the one before. Both legs' approvals share the batch's slot: approving costs an
+        ///      update, not a new slot, and one update for both in one transaction.
         address teeSigner;
     }
 
@@ -131,11 +136,11 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
         /// @dev 1 + the claim ZK approved last (0: ZK never approved a claim of this input).
         uint64 zk;
         /// @dev The ZK epoch of that approval.
-        uint32 zkEpoch;
+        uint24 zkEpoch;
         /// @dev 1 + the claim TEE approved last (0: never).
         uint64 tee;
         /// @dev The TEE epoch of that approval.
-        uint32 teeEpoch;
+        uint24 teeEpoch;
     }
 
     /// @notice Where a claim stands; mirrors `ClaimStatus` of the Rust model.
@@ -161,8 +166,8 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     }
 
     /// @notice Semantic version.
-    /// @custom:semver 0.11.0
-    string public constant version = "0.11.0";
+    /// @custom:semver 0.12.0
+    string public constant version = "0.12.0";
 
     /// @notice Leg ids.
     uint8 public constant LEG_ZK = 0;
@@ -214,8 +219,10 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     /// @notice When the current dispute game was installed (the deployment, for the first), in
     ///         seconds: no claim's window in it starts earlier (`windowStartOf`).
     uint64 public disputeGameSince;
-    /// @notice Logic epoch per leg; bumped by every upgrade.
-    uint32[3] public epoch;
+    /// @notice Logic epoch per leg; bumped by every upgrade. 24 bits: a ZK or OP upgrade waits
+    ///         out the timelock or needs rule 5 or 6 evidence; only the council's own TEE
+    ///         upgrades could ever exhaust them.
+    uint24[3] public epoch;
     /// @notice Whether a leg is frozen by self-disagreement evidence (rule 5).
     bool[3] public frozen;
     /// @notice Whether a liveness failure is recorded (rule 6).
@@ -413,12 +420,14 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     ///         `msg.value` is zero): a claim final at once has no game to pay for. Three cases,
     ///         with the same outcome and events:
     ///         - The batch has no claim yet (the usual case): the claim's record is written
-    ///           without its parent root and without a claim index. No claim of a final batch
-    ///           can be proposed, so no rule ever compares another claim with it, and no call
-    ///           needs to match it: calls that pass a claim back (`proveZk`, `attestTee`,
-    ///           `finalize`, `proveSelfDisagreement`, `DisputeGame.challenge`) do not find it
+    ///           in two slots, without its parent root, proposer and proposal time (the
+    ///           batch's), and without a claim index. No claim of a final batch can be
+    ///           proposed, so no rule ever compares another claim with it, and no call needs to
+    ///           match it: calls that pass a claim back (`proveZk`, `attestTee`, `finalize`,
+    ///           `proveSelfDisagreement`, `DisputeGame.challenge`) do not find it
     ///           (`Finality_NotProposed`), while every read by id or batch (`statusOf`,
-    ///           `finalClaimOf`, `finalWithdrawalRoot`, `proposerOf`) does.
+    ///           `finalClaimOf`, `finalWithdrawalRoot`, `proposedAtOf`) does; `proposerOf` is
+    ///           zero, as there is no bond.
     ///         - The batch has other claims: the claim is recorded whole, as by `propose`, so
     ///           rules 4 and 5 compare it with them; their bonds go to the caller
     ///           (`settleRival`).
@@ -492,8 +501,8 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     ///      of `_store`, `_approveZk`, `_approveTee` and `_finalizeIfInstant`, in that order,
     ///      with neither freeze check (there is no other result to compare) and without the
     ///      writes nothing will read: the parent root (read only to compare the batch's other
-    ///      claims with its final one, and a final batch takes no claim), the claim index and
-    ///      the bond.
+    ///      claims with its final one, and a final batch takes no claim), the proposer (there
+    ///      is no bond), the proposal time (the batch's first), the claim index and the bond.
     function _settleAlone(Claim memory _m, Claim calldata _c, bytes calldata _proof, bytes calldata _signature)
         internal
         returns (uint256 id)
@@ -514,9 +523,8 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
             && !frozen[LEG_TEE] && signer != address(0) && _teeSignerValid(signer);
         if (!instant) revert Finality_NotInstant(id);
         ClaimRecord storage r = claims.push();
-        (r.withdrawalRoot, r.proposer, r.proposedAt, r.zkEpoch) =
-            (_m.withdrawalRoot, msg.sender, uint64(block.timestamp), epoch[LEG_ZK] + 1);
-        (r.batchNumber, r.teeEpoch, r.teeSigner) = (n, epoch[LEG_TEE], signer);
+        r.withdrawalRoot = _m.withdrawalRoot;
+        (r.batchNumber, r.zkEpoch, r.teeEpoch, r.teeSigner) = (uint48(n), epoch[LEG_ZK] + 1, epoch[LEG_TEE], signer);
         BatchRecord storage b = batchOf[n];
         (b.firstProposedAt, b.firstProposedBlock) = (uint64(block.timestamp), uint48(block.number));
         _finalize(id, PATH_INSTANT, _m.postRoot, false);
@@ -563,8 +571,8 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
                 withdrawalRoot: _c.withdrawalRoot,
                 proposer: msg.sender,
                 proposedAt: uint64(block.timestamp),
+                batchNumber: uint48(n),
                 zkEpoch: 0,
-                batchNumber: n,
                 teeEpoch: 0,
                 teeSigner: address(0)
             })
@@ -841,9 +849,11 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
         return _record(_id).batchNumber;
     }
 
-    /// @notice Who proposed a claim (and plays for it in its dispute game).
-    /// @param _id The claim.
-    /// @return The proposer.
+    /// @notice Who proposed a claim and posted its bond (and plays for it in its dispute game).
+    /// @param _id The claim; `Finality_UnknownClaim` when no such claim.
+    /// @return The proposer; zero for a claim settled alone (`proposeAndSettle` or
+    ///         `postAndSettle` on a batch with no other claim), which has no bond: its sender is
+    ///         in its `ClaimProposed` log.
     function proposerOf(uint256 _id) external view returns (address) {
         return _record(_id).proposer;
     }
@@ -853,7 +863,7 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     /// @param _id The claim.
     /// @return Its proposal time, in seconds.
     function proposedAtOf(uint256 _id) external view returns (uint64) {
-        return _record(_id).proposedAt;
+        return _proposedAt(_record(_id));
     }
 
     /// @notice Where claim `_id`'s challenge window starts in the current dispute game: its
@@ -863,7 +873,7 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     /// @param _id The claim.
     /// @return The window's start, in seconds.
     function windowStartOf(uint256 _id) external view returns (uint64) {
-        uint64 proposedAt = _record(_id).proposedAt;
+        uint64 proposedAt = _proposedAt(_record(_id));
         return proposedAt > disputeGameSince ? proposedAt : disputeGameSince;
     }
 
@@ -878,7 +888,7 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
         s.zk = _zkCounts(r);
         s.tee = _teeCounts(r);
         s.op = address(disputeGame) == address(0) ? GameStatus.IN_PROGRESS : disputeGame.status(_id);
-        s.windowEndsAt = r.proposedAt + OP_WINDOW_SECONDS;
+        s.windowEndsAt = _proposedAt(r) + OP_WINDOW_SECONDS;
         s.parentFinal = _parentFinal(r);
         s.superseded = _finalOf(r.batchNumber) != 0;
     }
@@ -993,6 +1003,15 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
         r = claims[id];
     }
 
+    /// @dev When the claim of record `_r` was proposed, in seconds. A claim settled alone does not
+    ///      store it: it is its batch's first claim.
+    function _proposedAt(ClaimRecord storage _r) internal view returns (uint64 t) {
+        t = _r.proposedAt;
+        // Zero is "settled alone", never a block time.
+        // slither-disable-next-line incorrect-equality
+        if (t == 0) t = batchOf[_r.batchNumber].firstProposedAt;
+    }
+
     /// @dev The input record `_r` claims a result for.
     function _input(ClaimRecord storage _r) internal view returns (bytes32) {
         return _inputOf(_r.batchNumber, _r.parentRoot);
@@ -1003,7 +1022,7 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     }
 
     function _teeCounts(ClaimRecord storage _r) internal view returns (bool) {
-        (address signer, uint32 e) = (_r.teeSigner, _r.teeEpoch);
+        (address signer, uint24 e) = (_r.teeSigner, _r.teeEpoch);
         if (frozen[LEG_TEE] || signer == address(0) || e != epoch[LEG_TEE]) return false;
         return _teeSignerValid(signer);
     }
@@ -1094,9 +1113,9 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     ///      claim's, which the call that finalized it at once did not note (`_noteApprovals`).
     function _freezeOnSecondResult(uint8 _leg, ClaimRecord storage _r, uint256 _id) internal {
         if (frozen[_leg]) return;
-        uint32 e = epoch[_leg];
+        uint24 e = epoch[_leg];
         Approvals memory a = approvals[_input(_r)];
-        (uint256 prior, uint32 priorEpoch) = _leg == LEG_ZK ? (a.zk, a.zkEpoch) : (a.tee, a.teeEpoch);
+        (uint256 prior, uint24 priorEpoch) = _leg == LEG_ZK ? (a.zk, a.zkEpoch) : (a.tee, a.teeEpoch);
         if (prior == 0 || prior == _id + 1 || priorEpoch != e) {
             prior = _finalOf(_r.batchNumber);
             // Zero is "not final", never an id + 1; ids are compared for identity.
@@ -1161,7 +1180,7 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
         if (msg.sender != COUNCIL) revert Finality_NotCouncil(msg.sender);
         if (frozen[_leg] && _implementation == _current) revert Finality_SameImplementation(_leg);
         if (livenessFailed && !frozen[_leg] && _leg != LEG_TEE) livenessUsed = true;
-        uint32 e = epoch[_leg] + 1;
+        uint24 e = epoch[_leg] + 1;
         epoch[_leg] = e;
         frozen[_leg] = false;
         emit LegUpgraded(_leg, _implementation, e);

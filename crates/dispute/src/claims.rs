@@ -2,26 +2,28 @@
 //! its id by the hash of its ABI encoding. A call that needs the whole claim (`proveZk`,
 //! `attestTee`, `proveAndAttest`, `finalize`, `proveSelfDisagreement`, `DisputeGame.challenge`)
 //! passes it back, exactly as proposed; readers take it from the claim's `ClaimProposed` log.
-//! A claim `proposeAndSettle` made final on a batch with no other claim has three slots and no
-//! index: it is read by id and batch like any other, and no call passes it back.
+//! A claim settled alone (`proposeAndSettle` or `postAndSettle` on a batch with no other claim)
+//! has two slots, no index and no bond (`proposerOf` is zero; its sender is in its log): it is
+//! read by id and batch like any other, and no call passes it back.
 
 use alloy_primitives::{Address, B256, U256};
 use alloy_sol_types::{SolEvent, SolValue};
 use tribunal_contracts::MultiProofFinality;
 use tribunal_l1::{L1, L1Error, view};
 
-/// The claim proposed as `id`, with its batch context, from its `ClaimProposed` log on the
-/// canonical chain; `None` when there is none (no such claim, or its proposal was reorged out).
-/// The log is looked for from `MultiProofFinality.proposalBlockOf(id)` (the block of its batch's
-/// first claim), so a read costs the same however long the chain is.
+/// The `ClaimProposed` log of claim `id` on the canonical chain: the claim with its batch
+/// context, and who proposed it (the bonded proposer, or the sender of a claim settled alone);
+/// `None` when there is none (no such claim, or its proposal was reorged out). The log is looked
+/// for from `MultiProofFinality.proposalBlockOf(id)` (the block of its batch's first claim), so a
+/// read costs the same however long the chain is.
 ///
 /// # Errors
 /// [`L1Error`] when the log query fails.
-pub async fn proposed<L: L1>(
+pub async fn proposal<L: L1>(
     l1: &L,
     finality: Address,
     id: u64,
-) -> Result<Option<MultiProofFinality::Claim>, L1Error> {
+) -> Result<Option<MultiProofFinality::ClaimProposed>, L1Error> {
     let from = MultiProofFinality::proposalBlockOfCall { _id: U256::from(id) };
     let from = match view(l1, finality, from).await {
         Ok(block) => block,
@@ -36,7 +38,19 @@ pub async fn proposed<L: L1>(
         .iter()
         .rev()
         .find_map(|l| MultiProofFinality::ClaimProposed::decode_log(&l.log).ok())
-        .map(|e| e.data.claim))
+        .map(|e| e.data))
+}
+
+/// The claim proposed as `id`, with its batch context: [`proposal`]'s claim.
+///
+/// # Errors
+/// [`L1Error`] when the log query fails.
+pub async fn proposed<L: L1>(
+    l1: &L,
+    finality: Address,
+    id: u64,
+) -> Result<Option<MultiProofFinality::Claim>, L1Error> {
+    Ok(proposal(l1, finality, id).await?.map(|e| e.claim))
 }
 
 /// [`proposed`], for a claim that must exist: one whose id L1 already counts (`claimCount`).

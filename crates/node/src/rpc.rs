@@ -308,7 +308,7 @@ pub struct ClaimInfo {
     pub id: u64,
     /// Batch number.
     pub batch: u64,
-    /// Who proposed (and bonded) it.
+    /// Who proposed it: its bonded proposer, or the sender of a claim settled alone (no bond).
     pub proposer: Address,
     /// Parent root.
     pub parent_root: B256,
@@ -994,16 +994,15 @@ impl<L: L1 + 'static> TribunalApiServer for RpcApi<L> {
             return Err(err(codes::NOT_FOUND, format!("no claim {id}: {count} proposed")));
         }
         let uid = U256::from(id);
-        let claim = tribunal_dispute::claims::proposed_known(&*self.l1, self.finality, id)
-            .await
-            .map_err(internal)?;
+        // The log, not `proposerOf`: a claim settled alone has no bond, and no stored proposer.
+        let MultiProofFinality::ClaimProposed { claim, proposer, .. } =
+            tribunal_dispute::claims::proposal(&*self.l1, self.finality, id)
+                .await
+                .map_err(internal)?
+                .ok_or_else(|| internal(format!("no ClaimProposed log for claim {id}")))?;
         let status = view(&*self.l1, self.finality, MultiProofFinality::statusOfCall { _id: uid })
             .await
             .map_err(internal)?;
-        let proposer =
-            view(&*self.l1, self.finality, MultiProofFinality::proposerOfCall { _id: uid })
-                .await
-                .map_err(internal)?;
         let model = model_status(&status);
         let mut explanation = model.to_string();
         let mut final_block = None;

@@ -916,7 +916,11 @@ fn a_claim_settled_alone_is_read_by_id_and_matched_by_nothing() {
         let sol: MultiProofFinality::Claim = tribunal_dispute::claims::recast(&c1.to_sol());
         assert!(w.isFinal && w.withdrawalRoot == sol.withdrawalRoot);
         let who = sys.view(f, MultiProofFinality::proposerOfCall { _id: U256::ZERO }).await;
-        assert_eq!(who, sys.stranger.address());
+        assert_eq!(who, Address::ZERO, "no bond, no stored proposer");
+        let at = sys.view(f, MultiProofFinality::proposedAtOfCall { _id: U256::ZERO }).await;
+        assert!(at != 0 && at == s.finalAt, "its batch's first proposal, when it finalized");
+        let log = tribunal_dispute::claims::proposal(&l1, f, 0).await.unwrap().unwrap();
+        assert_eq!(log.proposer, sys.stranger.address(), "its sender, in its log");
         assert_eq!(sys.proposed(0).await, sol, "its ClaimProposed log");
         let idx = sys.view(f, MultiProofFinality::idOfCall { _c: sys.proposed(0).await }).await;
         assert!(!idx.proposed, "not indexed");
