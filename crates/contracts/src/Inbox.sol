@@ -12,7 +12,10 @@ import { BlobElement } from "interfaces/Types.sol";
 ///         forced transactions) and the bridge that pays withdrawals out of final batches.
 /// @dev Batches: each records its number, the versioned hashes of its blobs read with BLOBHASH
 ///      (EIP-4844, never from calldata), its parent link (it follows `latestBatch`) and the range
-///      of L1 messages it consumes, which the L2 executes first, in queue order.
+///      of L1 messages it consumes, which the L2 executes first, in queue order. A batch posted
+///      with its settlement (`postFor`) is final as it is posted: no claim, game or proof reads
+///      its context again, so only its `BatchPosted` log holds it (its record stays empty), and
+///      the post costs no storage slot of its own.
 ///
 ///      L1 message queue: every message is the canonical encoding of an L2 transaction
 ///      (`Deposit`, `ForcedTransfer`, `ForcedWithdraw`), hashed with circomlib Poseidon over its
@@ -55,7 +58,8 @@ import { BlobElement } from "interfaces/Types.sol";
 ///      - `withdrawOwed`: the owed recipient only, to an address of its choice.
 contract Inbox {
     /// @notice A posted batch, in two slots. Who posted it is in `BatchPosted` only: no
-    ///         contract reads it, and storing it would cost a third slot on every post.
+    ///         contract reads it, and storing it would cost a third slot on every post. Empty for
+    ///         a batch posted with its settlement (`postFor`).
     struct Batch {
         /// @dev Versioned hash of the batch's one blob (a batch is exactly one blob, see
         ///      `postBatch`): a word, not an array, which would cost a length slot.
@@ -81,8 +85,8 @@ contract Inbox {
     }
 
     /// @notice Semantic version.
-    /// @custom:semver 0.9.0
-    string public constant version = "0.9.0";
+    /// @custom:semver 0.10.0
+    string public constant version = "0.10.0";
 
     /// @notice Most transactions a batch executes, L1 messages and blob records together: the ZK
     ///         circuit's slots (`tribunal_primitives::batch::MAX_BATCH_TXS`).
@@ -178,6 +182,9 @@ contract Inbox {
     error Inbox_TooManyMessages(uint256 count);
     /// @notice No batch with this number was posted.
     error Inbox_NotPosted(uint64 batchNumber);
+    /// @notice The batch was posted with its settlement (`postFor`): final as posted, it keeps
+    ///         no record here, and no evidence about it can matter.
+    error Inbox_FinalAtPost(uint64 batchNumber);
     /// @notice The KZG opening of `element` does not verify against the batch's blob.
     error Inbox_BadBlobProof(uint256 element);
     /// @notice The opened elements are not one of the three forms of evidence, or show a
@@ -250,12 +257,16 @@ contract Inbox {
     ///        on (`accAt(_queueEnd)`): a post sent before an L1 reorg changed the queue reverts
     ///        instead of landing on messages its batch never executed.
     function postBatch(uint64 _batchNumber, uint64 _queueEnd, bytes32 _queueAcc) external {
-        _post(msg.sender, _batchNumber, _queueEnd, _queueAcc);
+        _post(msg.sender, _batchNumber, _queueEnd, _queueAcc, true);
     }
 
     /// @notice `postBatch` for `_poster`, called by the finality contract's `postAndSettle`,
     ///         which settles the batch's claim in the same transaction. Every rule of
-    ///         `postBatch` applies to `_poster`, `postAndSettle`'s caller.
+    ///         `postBatch` applies to `_poster`, `postAndSettle`'s caller. The batch is final as
+    ///         it is posted, so nothing is recorded of it but `latestBatch` and `queueHead`:
+    ///         `blobHashes`, `postedAt`, `batchContext` and `queueRange` answer as for a batch not
+    ///         posted, and its `BatchPosted` log holds its versioned hash, poster and queue range
+    ///         (found from `MultiProofFinality.proposalBlockOf` of its final claim).
     /// @param _poster Who posts: the sequencer, or anyone once a queued message is overdue
     ///        (`Inbox_NotSequencer`).
     /// @param _batchNumber Must be `latestBatch + 1`.
@@ -269,12 +280,13 @@ contract Inbox {
     {
         // The finality contract passes on its caller; anyone else would post as another account.
         if (msg.sender != address(FINALITY)) revert Inbox_NotFinality(msg.sender);
-        (bytes32 blobHash, uint64 head) = _post(_poster, _batchNumber, _queueEnd, _queueAcc);
+        (bytes32 blobHash, uint64 head) = _post(_poster, _batchNumber, _queueEnd, _queueAcc, false);
         return (keccak256(abi.encodePacked(blobHash)), accAt(head));
     }
 
-    /// @dev `postBatch` by `_poster`; returns the batch's versioned hash and first queue index.
-    function _post(address _poster, uint64 _batchNumber, uint64 _queueEnd, bytes32 _queueAcc)
+    /// @dev `postBatch` by `_poster`, recording the batch's context when `_recorded` (not for a
+    ///      batch final as posted); returns the batch's versioned hash and first queue index.
+    function _post(address _poster, uint64 _batchNumber, uint64 _queueEnd, bytes32 _queueAcc, bool _recorded)
         internal
         returns (bytes32 blobHash, uint64 head)
     {
@@ -297,7 +309,11 @@ contract Inbox {
         }
         bytes32[] memory hashes = new bytes32[](1);
         hashes[0] = blobhash(0);
-        _record(_batchNumber, hashes[0], head, _queueEnd);
+        if (_recorded) {
+            _record(_batchNumber, hashes[0], head, _queueEnd);
+        } else {
+            (latestBatch, queueHead) = (_batchNumber, _queueEnd);
+        }
         emit BatchPosted(_batchNumber, hashes, _poster, head, _queueEnd);
         return (hashes[0], head);
     }
@@ -316,7 +332,8 @@ contract Inbox {
         queueHead = _end;
     }
 
-    /// @notice The versioned hashes of a posted batch's blobs (empty if not posted).
+    /// @notice The versioned hashes of a posted batch's blobs (empty if not posted, or posted
+    ///         with its settlement: see `postFor`).
     /// @param _batchNumber The batch.
     /// @return The versioned hashes, in blob order.
     function blobHashes(uint64 _batchNumber) external view returns (bytes32[] memory) {
@@ -325,14 +342,16 @@ contract Inbox {
 
     /// @notice When a batch was posted. Its poster is in its `BatchPosted` event.
     /// @param _batchNumber The batch.
-    /// @return Timestamp of the L1 block that included it, in seconds (0 if not posted).
+    /// @return Timestamp of the L1 block that included it, in seconds (0 if not posted, or
+    ///         posted with its settlement: see `postFor`).
     function postedAt(uint64 _batchNumber) external view returns (uint64) {
         return batches[_batchNumber].postedAt;
     }
 
     /// @notice What a claim about a posted batch must bind, besides its roots.
     /// @param _batchNumber The batch.
-    /// @return posted Whether the batch is posted.
+    /// @return posted Whether the batch is posted and takes claims: false for a batch posted
+    ///         with its settlement (`postFor`), final as posted.
     /// @return blobsHash keccak256 of its versioned hashes, concatenated in blob order.
     /// @return queueBefore Queue accumulator before its L1 messages.
     /// @return queueAfter Queue accumulator after them.
@@ -366,7 +385,10 @@ contract Inbox {
         external
     {
         Batch storage b = batches[_batchNumber];
-        if (b.postedAt == 0) revert Inbox_NotPosted(_batchNumber);
+        if (b.postedAt == 0) {
+            if (_batchNumber != 0 && _batchNumber <= latestBatch) revert Inbox_FinalAtPost(_batchNumber);
+            revert Inbox_NotPosted(_batchNumber);
+        }
         if (b.nonCanonical) return;
         uint256 n = _elements.length;
         if (n == 0 || n > 3 || _openings.length != n) revert Inbox_NotEvidence(_batchNumber);
@@ -400,7 +422,8 @@ contract Inbox {
         return batches[_batchNumber].nonCanonical;
     }
 
-    /// @notice The range of L1 messages a posted batch consumes.
+    /// @notice The range of L1 messages a posted batch consumes ((0, 0) if not posted, or posted
+    ///         with its settlement: see `postFor`).
     /// @param _batchNumber The batch.
     /// @return start Queue index of its first L1 message.
     /// @return end Queue index one past its last.

@@ -470,9 +470,11 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     ///         inbox's `postBatch` (this transaction's one blob, queue `[queueHead, _queueEnd)`,
     ///         every rule for the caller as there), then `proposeAndSettle` of `_c`, all or
     ///         nothing. A batch is never claimed before it is posted, so the claim is settled
-    ///         alone, as `proposeAndSettle` settles one on a batch with no claim. Against
-    ///         `postBatch` then `proposeAndSettle`, it saves the second transaction's 21,000
-    ///         gas and its cold reads of the inbox.
+    ///         alone, as `proposeAndSettle` settles one on a batch with no claim. Final as
+    ///         posted, the batch keeps no context in the inbox (`Inbox.postFor`): its
+    ///         `BatchPosted` log holds it. Against `postBatch` then `proposeAndSettle`, it saves
+    ///         the second transaction's 21,000 gas, its cold reads of the inbox, and the inbox's
+    ///         two slots of the batch.
     /// @param _c The claim: chain id this chain's, batch `Inbox.latestBatch + 1`, context the
     ///        batch's as posted here (`Finality_WrongContext`; the inbox checks `queueAfter`
     ///        against the queue as `_queueAcc`, `Inbox_QueueMoved`), roots and commitment field
@@ -545,7 +547,11 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
         _requireField(_withdrawalRoot);
         _requireField(_dataCommitment);
         (bool posted, bytes32 blobsHash, bytes32 queueBefore, bytes32 queueAfter) = INBOX.batchContext(_batchNumber);
-        if (!posted) revert Finality_BatchNotPosted(_batchNumber);
+        if (!posted) {
+            // Posted with its settlement (`postAndSettle`): final, and without a context.
+            if (_finalOf(_batchNumber) != 0) revert Finality_BatchAlreadyFinal(_batchNumber);
+            revert Finality_BatchNotPosted(_batchNumber);
+        }
         return Claim({
             l2ChainId: L2_CHAIN_ID,
             batchNumber: _batchNumber,

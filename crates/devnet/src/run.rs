@@ -11,7 +11,7 @@ use std::{
 use alloy_primitives::{Address, keccak256};
 use alloy_sol_types::SolCall;
 use eyre::WrapErr;
-use tribunal_contracts::{Inbox, MultiProofFinality};
+use tribunal_contracts::MultiProofFinality;
 use tribunal_dispute::Action;
 use tribunal_l1::{L1, L1Dev, L1Tx, view};
 use tribunal_node::{
@@ -501,7 +501,10 @@ async fn batch_report(
     n: u64,
     r: &BatchRow,
 ) -> eyre::Result<BatchReport> {
-    let posted_at = view(l1, inbox, Inbox::postedAtCall { _batchNumber: n }).await?;
+    let posted_at = tribunal_dispute::batches::posted(l1, inbox, n)
+        .await?
+        .ok_or_else(|| eyre::eyre!("batch {n} is not posted"))?
+        .posted_at;
     let path = r.final_path.ok_or_else(|| eyre::eyre!("batch {n} is not final"))?;
     Ok(BatchReport {
         batch: n,
@@ -531,8 +534,8 @@ async fn bare_verifications(l1: &impl L1, r: &Rollup, n: u64) -> eyre::Result<Ba
         view(l1, r.d.finality, MultiProofFinality::finalClaimOfCall { _batchNumber: n }).await?.id;
     let raw = tribunal_dispute::claims::proposed_known(l1, r.d.finality, id.to()).await?;
     let claim = tribunal_node::tee::claim_from_sol(id.to(), &raw)?;
-    let hashes = view(l1, r.d.inbox, Inbox::blobHashesCall { _batchNumber: n }).await?;
-    let blobs = l1.blobs(&hashes).await?;
+    let posted = tribunal_dispute::batches::posted(l1, r.d.inbox, n).await?;
+    let blobs = l1.blobs(&posted.map(|b| b.blob_hashes).unwrap_or_default()).await?;
     let messages = tribunal_dispute::queue::batch_messages(l1, r.d.inbox, n).await?;
     let batch = tribunal_da::read_batch(&blobs, &messages, claim.chain_id, claim.batch_number);
     let mut replica = tribunal_dispute::Replica::new(r.genesis.clone());

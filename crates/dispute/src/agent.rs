@@ -14,7 +14,7 @@ use alloy_primitives::{Address, B256, Bytes, U256};
 use alloy_sol_types::{SolCall, SolEvent};
 use tribunal_contracts::{
     DisputeGame::{self, BlobElement},
-    Inbox, MultiProofFinality, StfStep,
+    MultiProofFinality, StfStep,
 };
 use tribunal_da::{open_element, read_batch};
 use tribunal_l1::{L1, L1Error, L1Receipt, L1Tx, view};
@@ -228,8 +228,8 @@ impl Replica {
 }
 
 async fn blobs_of<L: L1>(l1: &L, inbox: Address, n: u64) -> Result<Vec<Blob>, L1Error> {
-    let hashes = view(l1, inbox, Inbox::blobHashesCall { _batchNumber: n }).await?;
-    l1.blobs(&hashes).await
+    let hashes = crate::batches::posted(l1, inbox, n).await?.map(|b| b.blob_hashes);
+    l1.blobs(&hashes.unwrap_or_default()).await
 }
 
 /// The primitives' claim from its `ClaimProposed` log ([`crate::claims::proposed`]); `None` when

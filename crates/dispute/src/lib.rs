@@ -14,6 +14,7 @@
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
 pub mod agent;
+pub mod batches;
 pub mod claims;
 pub mod deploy;
 pub mod evidence;

@@ -1,7 +1,8 @@
 //! A batch's L1 messages, read from the `Inbox` queue: what every leg executes before the blob's
 //! records.
 //!
-//! `Inbox.queueRange(n)` names the range `[start, end)` batch `n` consumes, `Inbox.messageBlock`
+//! `Inbox.queueRange(n)` (or, for a batch posted with its settlement, its `BatchPosted` log:
+//! [`crate::batches`]) names the range `[start, end)` batch `n` consumes, `Inbox.messageBlock`
 //! the L1 block of the first one's `MessageQueued` log; the messages are those logs' bytes,
 //! decoded as canonical transactions. Nothing here is trusted further: the claim binds the queue
 //! accumulator after the range, so a wrong message only makes the reader's own claim wrong.
@@ -18,8 +19,10 @@ use tribunal_primitives::{Tx, batch::decode_tx_exact};
 /// [`L1Error`] when reading L1 fails, and [`L1Error::InvalidTx`] when the logs do not hold every
 /// message of the range, or one does not decode (neither happens with a real `Inbox`).
 pub async fn batch_messages<L: L1>(l1: &L, inbox: Address, batch: u64) -> Result<Vec<Tx>, L1Error> {
-    let range = view(l1, inbox, Inbox::queueRangeCall { _batchNumber: batch }).await?;
-    messages(l1, inbox, range.start, range.end).await
+    match crate::batches::posted(l1, inbox, batch).await? {
+        Some(b) => messages(l1, inbox, b.queue_start, b.queue_end).await,
+        None => Ok(Vec::new()),
+    }
 }
 
 /// The L1 messages at queue indices `[start, end)`, in queue order.

@@ -191,7 +191,9 @@ impl<L: L1> Batcher<L> {
             return Err(BatcherError::Moved { batch: n.0 });
         }
         if let Some(settle) = &self.settle {
-            match self.offer(settle, n, &batch, &record, &sidecar, fee.max_fee_per_blob_gas).await?
+            match self
+                .offer(settle, n, bytes.len(), &record, &sidecar, fee.max_fee_per_blob_gas)
+                .await?
             {
                 Offered::Settled(p) => return Ok(Some(p)),
                 Offered::Wait => return Ok(None),
@@ -262,18 +264,7 @@ impl<L: L1> Batcher<L> {
             }
         };
         let hashes: Vec<u8> = sidecar.versioned_hashes().flat_map(|h| h.0).collect();
-        let claim = Claim {
-            chain_id,
-            batch_number: n,
-            parent_root: record.parent_root,
-            post_root: record.post_root,
-            withdrawal_root: record.withdrawal_root,
-            data_commitment: record.data_commitment,
-            blobs_hash: keccak256(hashes),
-            queue_before,
-            queue_after: record.queue_after,
-        };
-        Ok(Some((claim, queue_start)))
+        Ok(Some((record.claim(chain_id, n, keccak256(hashes), queue_before), queue_start)))
     }
 
     /// The EIP-7594 sidecar of batch `n`'s `bytes`: made once, and kept while the batch waits
@@ -309,7 +300,7 @@ impl<L: L1> Batcher<L> {
         &self,
         settle: &SettleAtPost,
         n: BatchNumber,
-        batch: &tribunal_primitives::Batch,
+        bytes: usize,
         record: &crate::BatchRecord,
         sidecar: &BlobTransactionSidecarEip7594,
         max_fee_per_blob_gas: u128,
@@ -398,7 +389,7 @@ impl<L: L1> Batcher<L> {
         Ok(Offered::Settled(Posted {
             batch: n,
             blobs: 1,
-            bytes: batch.encode().len(),
+            bytes,
             gas: receipt.gas_used,
             block: receipt.block_number,
             settled: Some((id, settled)),

@@ -228,14 +228,21 @@ impl<L: L1> Proposer<L> {
         let mut waiting = false;
         for n in next..=posted.min(self.store.head()?.0) {
             let Some(r) = self.store.batch_record(BatchNumber(n))? else { break };
-            let context = match self.check_posted(BatchNumber(n), r.queue_after).await {
-                Ok(Some(context)) => {
-                    // Cleared only by the foreign batch itself, or a later one.
-                    if self.foreign.is_some_and(|b| b <= n) {
-                        self.foreign = None;
-                        metrics::gauge!("tribunal_proposer_foreign_batch").set(0.0);
+            let checked = self.check_posted(BatchNumber(n), r.queue_after).await;
+            if matches!(checked, Ok(Some(_))) && self.foreign.is_some_and(|b| b <= n) {
+                // Cleared only by the foreign batch itself, or a later one.
+                self.foreign = None;
+                metrics::gauge!("tribunal_proposer_foreign_batch").set(0.0);
+            }
+            let context = match checked {
+                Ok(Some(OnL1::Context(context))) => context,
+                Ok(Some(OnL1::FinalAtPost)) => {
+                    // Posted with its settlement: nothing to propose, and its parent was final.
+                    final_batch = Some(final_batch.unwrap_or_default().max(n));
+                    if !waiting {
+                        self.next = Some(n + 1);
                     }
-                    context
+                    continue;
                 }
                 // A reorg between the two reads took the post away: next poll.
                 Ok(None) => {
@@ -462,29 +469,24 @@ impl<L: L1> Proposer<L> {
         };
         let queue_before = fr_from_be_bytes(&context.queueBefore.0)
             .map_err(|_| ProposerError::BadContext { batch: n.0 })?;
-        Ok(Claim {
-            chain_id,
-            batch_number: n,
-            parent_root: r.parent_root,
-            post_root: r.post_root,
-            withdrawal_root: r.withdrawal_root,
-            data_commitment: r.data_commitment,
-            blobs_hash: context.blobsHash,
-            queue_before: QueueAcc(queue_before),
-            queue_after: r.queue_after,
-        })
+        Ok(r.claim(chain_id, n, context.blobsHash, QueueAcc(queue_before)))
     }
 
     /// L1's context of batch `n` if it is the stored batch: its blobs hash and the queue
-    /// accumulator after its L1 messages. The stored batch is encoded into its blob as the
-    /// batcher does, and committed to with KZG (off the async runtime, remembered for the
-    /// batch's bytes while the batch is not proposed). `Ok(None)`: L1 has no batch `n` (any
-    /// more).
+    /// accumulator after its L1 messages, or, for a batch posted with its settlement (which keeps
+    /// no context in the `Inbox`), the same facts from its `BatchPosted` log. The stored batch is
+    /// encoded into its blob as the batcher does, and committed to with KZG (off the async
+    /// runtime, remembered for the batch's bytes while the batch is not proposed). `Ok(None)`: L1
+    /// has no batch `n` (any more).
+    ///
+    /// # Errors
+    /// [`ProposerError::NotOurBatch`] when L1's batch `n` is another; [`ProposerError::L1`] when
+    /// a read fails.
     async fn check_posted(
         &mut self,
         n: BatchNumber,
         queue_after: QueueAcc,
-    ) -> Result<Option<Inbox::batchContextReturn>, ProposerError> {
+    ) -> Result<Option<OnL1>, ProposerError> {
         let blobs_error = |reason: String| ProposerError::Blobs { batch: n.0, reason };
         let batch = self
             .store
@@ -492,9 +494,19 @@ impl<L: L1> Proposer<L> {
             .ok_or_else(|| StoreError::Corrupt(format!("batch {} missing", n.0)))?;
         let context =
             view(&self.l1, self.inbox, Inbox::batchContextCall { _batchNumber: n.0 }).await?;
-        if !context.posted {
-            return Ok(None);
-        }
+        let (blobs_hash, queue_acc, on_l1) = if context.posted {
+            (context.blobsHash, context.queueAfter, OnL1::Context(context))
+        } else {
+            match tribunal_dispute::batches::posted(&self.l1, self.inbox, n.0).await? {
+                Some(b) if b.settled_at_post => {
+                    let hashes: Vec<u8> = b.blob_hashes.iter().flat_map(|h| h.0).collect();
+                    let call = Inbox::accAtCall { _index: b.queue_end };
+                    let acc = view(&self.l1, self.inbox, call).await?;
+                    (keccak256(hashes), acc, OnL1::FinalAtPost)
+                }
+                _ => return Ok(None),
+            }
+        };
         let bytes = batch.encode();
         let key = keccak256(&bytes);
         let ours = match self.blobs_hash.get(&n.0) {
@@ -512,11 +524,19 @@ impl<L: L1> Proposer<L> {
             }
         };
         let acc = fr_to_word(&queue_after.0);
-        if context.blobsHash == ours && context.queueAfter == acc {
-            return Ok(Some(context));
+        if blobs_hash == ours && queue_acc == acc {
+            return Ok(Some(on_l1));
         }
         Err(ProposerError::NotOurBatch { batch: n.0 })
     }
+}
+
+/// A stored batch as `check_posted` found it on L1.
+enum OnL1 {
+    /// Posted alone: its context, for its claim.
+    Context(Inbox::batchContextReturn),
+    /// Posted with its settlement: final, with nothing to propose.
+    FinalAtPost,
 }
 
 fn is_duplicate(e: &L1Error) -> bool {

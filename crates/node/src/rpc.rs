@@ -928,16 +928,11 @@ impl<L: L1 + 'static> TribunalApiServer for RpcApi<L> {
         else {
             return Ok(None);
         };
-        let posted_at = view(&*self.l1, self.inbox, Inbox::postedAtCall { _batchNumber: number })
+        let posted = tribunal_dispute::batches::posted(&*self.l1, self.inbox, number)
             .await
             .map_err(internal)?;
-        let blob_hashes = if posted_at == 0 {
-            Vec::new()
-        } else {
-            view(&*self.l1, self.inbox, Inbox::blobHashesCall { _batchNumber: number })
-                .await
-                .map_err(internal)?
-        };
+        let (posted_at, blob_hashes) =
+            posted.map(|b| (b.posted_at, b.blob_hashes)).unwrap_or_default();
         let (claims, post_tx) = {
             let ev = self.events().await?;
             (ev.claims.get(&number).cloned().unwrap_or_default(), ev.posts.get(&number).cloned())

@@ -35,8 +35,8 @@ use std::path::{Path, PathBuf};
 use alloy_primitives::{Address, B256};
 use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
 use tribunal_primitives::{
-    AccountIndex, Batch, BatchNumber, ChainId, DataCommitment, Fr, PublicKey, QueueAcc, StateRoot,
-    Tx, Wei, WithdrawalRoot,
+    AccountIndex, Batch, BatchNumber, ChainId, Claim, DataCommitment, Fr, PublicKey, QueueAcc,
+    StateRoot, Tx, Wei, WithdrawalRoot,
     batch::{decode_tx_exact, encode_tx},
     field::{fr_from_be_bytes, fr_to_be_bytes},
 };
@@ -223,6 +223,29 @@ pub struct BatchRecord {
 const RECORD_BYTES: usize = 5 * 32 + 8;
 
 impl BatchRecord {
+    /// The claim of batch `n` with this record's roots, on chain `chain_id`, bound to L1's
+    /// context of the batch: `blobs_hash` (keccak256 of its versioned hashes, in blob order) and
+    /// the queue accumulator before its L1 messages (the record holds the one after).
+    pub const fn claim(
+        &self,
+        chain_id: ChainId,
+        n: BatchNumber,
+        blobs_hash: B256,
+        queue_before: QueueAcc,
+    ) -> Claim {
+        Claim {
+            chain_id,
+            batch_number: n,
+            parent_root: self.parent_root,
+            post_root: self.post_root,
+            withdrawal_root: self.withdrawal_root,
+            data_commitment: self.data_commitment,
+            blobs_hash,
+            queue_before,
+            queue_after: self.queue_after,
+        }
+    }
+
     fn encode(&self) -> [u8; RECORD_BYTES] {
         let mut out = [0u8; RECORD_BYTES];
         for (i, x) in [

@@ -26,7 +26,7 @@ use std::{
 use alloy::signers::local::PrivateKeySigner;
 use alloy_primitives::{Address, B256, Bytes, U256};
 use alloy_sol_types::SolCall;
-use tribunal_contracts::{Inbox, MultiProofFinality, TeeVerifier};
+use tribunal_contracts::{MultiProofFinality, TeeVerifier};
 use tribunal_dispute::{
     Replica,
     claims::{proposed, proposed_known, recast},
@@ -623,9 +623,8 @@ impl<L: L1, E: Enclave> TeeProver<L, E> {
         &self,
         n: BatchNumber,
     ) -> Result<Vec<alloy_eips::eip4844::Blob>, TeeProverError> {
-        let hashes =
-            view(&self.l1, self.inbox, Inbox::blobHashesCall { _batchNumber: n.0 }).await?;
-        Ok(self.l1.blobs(&hashes).await?)
+        let posted = tribunal_dispute::batches::posted(&self.l1, self.inbox, n.0).await?;
+        Ok(self.l1.blobs(&posted.map(|b| b.blob_hashes).unwrap_or_default()).await?)
     }
 }
 

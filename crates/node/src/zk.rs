@@ -23,7 +23,7 @@ use std::{sync::Arc, time::Instant};
 use alloy::signers::local::PrivateKeySigner;
 use alloy_primitives::{Address, U256};
 use alloy_sol_types::SolCall;
-use tribunal_contracts::{Inbox, MultiProofFinality, ZkVerifier, ZkVerifierSet};
+use tribunal_contracts::{MultiProofFinality, ZkVerifier, ZkVerifierSet};
 use tribunal_dispute::{
     AgentError, Replica,
     queue::{batch_messages, messages},
@@ -365,8 +365,8 @@ impl<L: L1> ZkProver<L> {
                 (blobs, messages(&self.l1, self.inbox, s.queue_start, s.queue_end).await?)
             }
             None => {
-                let call = Inbox::blobHashesCall { _batchNumber: n };
-                let hashes = view(&self.l1, self.inbox, call).await?;
+                let posted = tribunal_dispute::batches::posted(&self.l1, self.inbox, n).await?;
+                let hashes = posted.map(|b| b.blob_hashes).unwrap_or_default();
                 (self.l1.blobs(&hashes).await?, batch_messages(&self.l1, self.inbox, n).await?)
             }
         };

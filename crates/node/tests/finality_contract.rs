@@ -4,9 +4,9 @@
 
 mod common;
 
-use alloy_primitives::{Address, Bytes, U256};
+use alloy_primitives::{Address, Bytes, U256, keccak256};
 use alloy_sol_types::{SolCall, SolEvent, SolInterface};
-use common::{DAY, System, enclave, finality_error, run};
+use common::{DAY, System, enclave, finality_error, inbox_error, run};
 use tribunal_contracts::{Inbox, MultiProofFinality, SecurityCouncil, TeeVerifier};
 use tribunal_l1::{DevL1, L1, L1Dev, L1Error, L1Receipt};
 use tribunal_primitives::{Batch, BatchNumber, Claim, Fr, StateRoot};
@@ -1259,13 +1259,36 @@ fn a_batch_posted_and_settled_in_one_transaction_is_final_at_once() {
         let s = status(&sys, 0).await;
         assert!(s.isFinal && s.path == 1 && s.zk && s.tee, "final at once on the instant path");
         assert_eq!(sys.view(sys.d.inbox, Inbox::latestBatchCall {}).await, 1);
-        let ctx = sys.context(BatchNumber(1)).await;
-        assert_eq!(
-            (ctx.blobs_hash, ctx.queue_before, ctx.queue_after),
-            (c1.blobs_hash, c1.queue_before, c1.queue_after)
-        );
         let posted = one.logs.iter().find_map(|l| Inbox::BatchPosted::decode_log(l).ok()).unwrap();
         assert_eq!(posted.poster, sys.sequencer.address(), "posted for the sender");
+
+        // Final as posted, the batch keeps no context in the inbox: its log holds it, found
+        // from its final claim's block.
+        let ctx = sys.view(sys.d.inbox, Inbox::batchContextCall { _batchNumber: 1 }).await;
+        assert!(!ctx.posted, "no record: it takes no claim");
+        assert_eq!(sys.view(sys.d.inbox, Inbox::postedAtCall { _batchNumber: 1 }).await, 0);
+        let read = tribunal_dispute::batches::posted(&l1, sys.d.inbox, 1).await.unwrap().unwrap();
+        assert!(read.settled_at_post);
+        assert_eq!(read.blob_hashes, posted.blobHashes);
+        let hashes: Vec<u8> = read.blob_hashes.iter().flat_map(|h| h.0).collect();
+        assert_eq!(keccak256(hashes), c1.blobs_hash);
+        assert_eq!((read.queue_start, read.queue_end), (0, 0));
+        assert_eq!(read.posted_at, s.finalAt, "posted when it finalized");
+        assert!(tribunal_dispute::batches::posted(&l1, sys.d.inbox, 2).await.unwrap().is_none());
+        // No claim, and no evidence about its blob, can be made of it.
+        let err = sys.propose(&with_roots(&c1, genesis(&sys), 66)).await.unwrap_err();
+        assert!(matches!(finality_error(&err), F::Finality_BatchAlreadyFinal(_)), "{err}");
+        let evidence = Inbox::proveNonCanonicalCall {
+            _batchNumber: 1,
+            _elements: vec![U256::ZERO],
+            _openings: vec![Inbox::BlobElement {
+                value: U256::ZERO,
+                commitment: Bytes::new(),
+                proof: Bytes::new(),
+            }],
+        };
+        let err = sys.send(&sys.stranger, sys.d.inbox, evidence, U256::ZERO).await.unwrap_err();
+        assert!(matches!(inbox_error(&err), Inbox::InboxErrors::Inbox_FinalAtPost(_)), "{err}");
         let fin = sys
             .view(sys.d.finality, MultiProofFinality::finalWithdrawalRootCall { _batchNumber: 1 })
             .await;

@@ -8,7 +8,7 @@ use alloy_primitives::{B256, U256, keccak256};
 use alloy_sol_types::{SolCall, SolError, SolEvent};
 use ark_std::rand::{SeedableRng, rngs::StdRng};
 use tribunal_contracts::{
-    DisputeGame, Inbox, MultiProofFinality, leg, stf_step::StfStepContract as StfStep,
+    DisputeGame, MultiProofFinality, leg, stf_step::StfStepContract as StfStep,
 };
 use tribunal_dispute::{
     Action,
@@ -567,8 +567,8 @@ async fn op_window(w: &World) -> eyre::Result<u64> {
 }
 
 async fn blobs_of(w: &World, n: u64) -> eyre::Result<Vec<alloy_eips::eip4844::Blob>> {
-    let hashes = view(&*w.l1, w.r.d.inbox, Inbox::blobHashesCall { _batchNumber: n }).await?;
-    Ok(w.l1.blobs(&hashes).await?)
+    let posted = tribunal_dispute::batches::posted(&*w.l1, w.r.d.inbox, n).await?;
+    Ok(w.l1.blobs(&posted.map(|b| b.blob_hashes).unwrap_or_default()).await?)
 }
 
 /// Batch `n`'s L1 messages, from the `Inbox` queue.

@@ -315,8 +315,7 @@ async fn random_reorgs(w: &mut World, every: Duration, bob: PrivateKey) -> eyre:
         let posted = view(&*w.l1, inbox, Inbox::latestBatchCall {}).await?;
         let final_batch =
             view(&*w.l1, finality, MultiProofFinality::latestFinalBatchCall {}).await?;
-        let range = view(&*w.l1, inbox, Inbox::queueRangeCall { _batchNumber: posted }).await?;
-        let consumed = range.end;
+        let consumed = view(&*w.l1, inbox, Inbox::queueHeadCall {}).await?;
         let queued = queue_length(w).await?;
         if posted > 0 && final_batch == posted && consumed == queued {
             break final_batch;
