@@ -923,6 +923,14 @@ fn a_sealed_batch_is_posted_with_its_settlement_and_a_late_leg_posts_it_alone() 
         let done = tee.poll().await.unwrap();
         assert!(matches!(done[..], [(i, TeeOutcome::AlreadyApproved)] if i == id), "{done:?}");
         assert_eq!(claims().await, 1);
+        // Final as posted, it keeps no context in the inbox: a replica replays it, its deposit
+        // included, from its `BatchPosted` log, to the root it settled.
+        let read = tribunal_dispute::batches::posted(&*l1, inbox, 1).await.unwrap().unwrap();
+        assert!(read.settled_at_post && read.queue_end == 1, "{read:?}");
+        let genesis = tribunal_stf::State::new(tribunal_stf::StfConfig::new(CHAIN)).unwrap();
+        let mut replica = tribunal_dispute::Replica::new(genesis);
+        let replayed = replica.state_after(&*l1, inbox, 1).await.unwrap().unwrap().root();
+        assert_eq!(replayed, store.batch_record(BatchNumber(1)).unwrap().unwrap().post_root);
 
         // Batch 2: the TEE worker is late. ZK proves the sealed batch; the wait runs out, and the
         // batch is posted alone. The proposer then offers the same claim, the TEE worker signs
