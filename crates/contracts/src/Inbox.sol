@@ -44,7 +44,8 @@ import { BlobElement } from "interfaces/Types.sol";
 ///        batch must consume every overdue message, so no poster can censor one.
 ///      - `postFor`: the finality contract only (`postAndSettle`), for `postAndSettle`'s caller,
 ///        under the same rules as `postBatch`.
-///      - `proveNonCanonical`: anyone, any time after posting; it records a fact about the blob,
+///      - `proveNonCanonical`: anyone, any time after posting (not for a batch posted with its
+///        settlement, final as posted: `Inbox_FinalAtPost`); it records a fact about the blob,
 ///        so its outcome depends only on the blob's bytes (a canonical blob has no evidence).
 ///      - `deposit`, `depositTo`, `forceTransfer`, `forceWithdraw`: anyone; each queues one
 ///        message the next batches must carry (paid for by its sender's L1 gas and value).

@@ -71,8 +71,8 @@ interface IBatchInbox {
 ///      - `proposeAndSettle`: anyone, with no bond; `propose` then `proveAndAttest`, all or
 ///        nothing: it reverts unless the claim is final at once (rule 1), and settles an
 ///        identical claim proposed before it (front-running it changes nothing). A rival
-///        proposed first only makes it record the claim whole (its parent root and index, about
-///        17,000 gas more net), and that rival's bond goes to the caller.
+///        proposed first only makes it record the claim whole (its parent root, proposer and
+///        index, about 40,000 gas more net), and that rival's bond goes to the caller.
 ///      - `postAndSettle`: whoever may post the batch (`Inbox.postFor` applies `postBatch`'s
 ///        rules to its caller), with no bond; `postBatch` then `proposeAndSettle`, all or
 ///        nothing. No claim of a batch exists before it is posted, so nothing can be proposed
@@ -220,8 +220,9 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     ///         seconds: no claim's window in it starts earlier (`windowStartOf`).
     uint64 public disputeGameSince;
     /// @notice Logic epoch per leg; bumped by every upgrade. 24 bits: a ZK or OP upgrade waits
-    ///         out the timelock or needs rule 5 or 6 evidence; only the council's own TEE
-    ///         upgrades could ever exhaust them.
+    ///         out the timelock or needs rule 5 or 6 evidence, so 2^24 of them cannot happen;
+    ///         only the council's own TEE upgrades could exhaust them, after which `_upgrade`
+    ///         reverts for the TEE leg (the council would only have stopped itself).
     uint24[3] public epoch;
     /// @notice Whether a leg is frozen by self-disagreement evidence (rule 5).
     bool[3] public frozen;
@@ -666,6 +667,8 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
         // slither-disable-next-line incorrect-equality
         if (f == 0 || f - 1 == _id || rivalSettled[_id]) revert Finality_NotARival(_id);
         rivalSettled[_id] = true;
+        // A batch with a rival was not final when its final claim came, so that claim is stored
+        // whole, proposer included (only a claim on a batch with no other claim is settled alone).
         ClaimRecord storage r = claims[f - 1];
         credit[r.proposer] += BOND_WEI;
         // Another claim over the same input is another result: a claim is bound whole to its id,
@@ -1061,6 +1064,7 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
         bool tee = _teeCounts(r);
         if (zk && tee) return true;
         if (!zk && !tee) return false;
+        // Not final, so not settled alone: its proposal time is stored.
         if (block.timestamp < r.proposedAt + OP_WINDOW_SECONDS || !_opFavours(_id)) return false;
         (bool undecided,) = _rivalUndecided(r, _id, zk);
         return !undecided;
@@ -1148,6 +1152,7 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
         bool tee = _teeCounts(r);
         if (zk && tee) return PATH_INSTANT;
         if (!zk && !tee) revert Finality_NoValidityApproval(_id);
+        // Not final, so not settled alone: its proposal time is stored.
         uint64 endsAt = r.proposedAt + OP_WINDOW_SECONDS;
         if (block.timestamp < endsAt) revert Finality_WindowNotPassed(_id, endsAt);
         if (!_opFavours(_id)) revert Finality_OpNotFavouring(_id);

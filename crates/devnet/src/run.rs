@@ -534,9 +534,7 @@ async fn bare_verifications(l1: &impl L1, r: &Rollup, n: u64) -> eyre::Result<Ba
         view(l1, r.d.finality, MultiProofFinality::finalClaimOfCall { _batchNumber: n }).await?.id;
     let raw = tribunal_dispute::claims::proposed_known(l1, r.d.finality, id.to()).await?;
     let claim = tribunal_node::tee::claim_from_sol(id.to(), &raw)?;
-    let posted = tribunal_dispute::batches::posted(l1, r.d.inbox, n).await?;
-    let blobs = l1.blobs(&posted.map(|b| b.blob_hashes).unwrap_or_default()).await?;
-    let messages = tribunal_dispute::queue::batch_messages(l1, r.d.inbox, n).await?;
+    let (blobs, messages) = tribunal_dispute::batches::contents(l1, r.d.inbox, n).await?;
     let batch = tribunal_da::read_batch(&blobs, &messages, claim.chain_id, claim.batch_number);
     let mut replica = tribunal_dispute::Replica::new(r.genesis.clone());
     let parent = replica

@@ -25,7 +25,6 @@ use tribunal_primitives::{
 use tribunal_stf::{State, execute_batch};
 
 use crate::{
-    queue::batch_messages,
     store::{ClaimMark, DisputeStore, Resolved, StoreError},
     trace::{AccountLeaf, StepWitness, Trace, TraceError, TraceState, Verdict, message_chunks},
 };
@@ -185,8 +184,7 @@ impl Replica {
                 break;
             }
             let next = head + 1;
-            let blobs = blobs_of(l1, inbox, next).await?;
-            let messages = batch_messages(l1, inbox, next).await?;
+            let (blobs, messages) = crate::batches::contents(l1, inbox, next).await?;
             let mut state = state.clone();
             let batch = read_batch(&blobs, &messages, state.config().chain_id, BatchNumber(next));
             match execute_batch(&mut state, &batch).map_err(|e| e.to_string()) {
@@ -214,8 +212,7 @@ impl Replica {
             };
             tracing::info!(batch = n, from = state.head().0, "re-executing an old batch");
             for b in state.head().0 + 1..=n {
-                let blobs = blobs_of(l1, inbox, b).await?;
-                let messages = batch_messages(l1, inbox, b).await?;
+                let (blobs, messages) = crate::batches::contents(l1, inbox, b).await?;
                 let batch = read_batch(&blobs, &messages, state.config().chain_id, BatchNumber(b));
                 if execute_batch(&mut state, &batch).is_err() {
                     return Ok(None);
@@ -225,11 +222,6 @@ impl Replica {
         }
         Ok(self.replayed.as_ref())
     }
-}
-
-async fn blobs_of<L: L1>(l1: &L, inbox: Address, n: u64) -> Result<Vec<Blob>, L1Error> {
-    let hashes = crate::batches::posted(l1, inbox, n).await?.map(|b| b.blob_hashes);
-    l1.blobs(&hashes.unwrap_or_default()).await
 }
 
 /// The primitives' claim from its `ClaimProposed` log ([`crate::claims::proposed`]); `None` when
@@ -465,8 +457,8 @@ impl<L: L1> Player<L> {
             if parent.root() != claim.parent_root {
                 return Ok(None);
             }
-            let blobs = blobs_of(&self.l1, self.contracts.inbox, n).await?;
-            let messages = batch_messages(&self.l1, self.contracts.inbox, n).await?;
+            let (blobs, messages) =
+                crate::batches::contents(&self.l1, self.contracts.inbox, n).await?;
             let trace = Trace::build(&parent, &claim, &messages, &blobs)?;
             self.traces.insert(id, Arc::new((trace, blobs, raw)));
         }

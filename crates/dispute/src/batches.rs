@@ -6,10 +6,12 @@
 //! a scan: the batch's final claim was proposed in the same transaction
 //! (`MultiProofFinality.proposalBlockOf`), and its proposal time is the post's.
 
+use alloy_eips::eip4844::Blob;
 use alloy_primitives::{Address, B256, U256};
 use alloy_sol_types::SolEvent;
 use tribunal_contracts::{Inbox, MultiProofFinality};
 use tribunal_l1::{L1, L1Error, view};
+use tribunal_primitives::Tx;
 
 /// A posted batch.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -58,12 +60,14 @@ pub async fn posted<L: L1>(l1: &L, inbox: Address, n: u64) -> Result<Option<Post
     let from = view(l1, finality, MultiProofFinality::proposalBlockOfCall { _id: fin.id }).await?;
     let posted_at =
         view(l1, finality, MultiProofFinality::proposedAtOfCall { _id: fin.id }).await?;
+    // `postAndSettle` posted it in the transaction that proposed its final claim.
     let topic = B256::from(U256::from(n));
-    let logs = l1.logs_where(inbox, Inbox::BatchPosted::SIGNATURE_HASH, Some(topic), from).await?;
+    let event = Inbox::BatchPosted::SIGNATURE_HASH;
+    let logs = l1.logs_in_block(inbox, event, Some(topic), from).await?;
     let e =
-        logs.iter().rev().find_map(|l| Inbox::BatchPosted::decode_log(&l.log).ok()).ok_or_else(
-            || L1Error::Transport(format!("no BatchPosted log for batch {n} from L1 block {from}")),
-        )?;
+        logs.iter().find_map(|l| Inbox::BatchPosted::decode_log(&l.log).ok()).ok_or_else(|| {
+            L1Error::Transport(format!("no BatchPosted log for batch {n} in L1 block {from}"))
+        })?;
     Ok(Some(PostedBatch {
         blob_hashes: e.data.blobHashes,
         queue_start: e.data.queueStart,
@@ -71,4 +75,23 @@ pub async fn posted<L: L1>(l1: &L, inbox: Address, n: u64) -> Result<Option<Post
         posted_at,
         settled_at_post: true,
     }))
+}
+
+/// The blobs and L1 messages of batch `n`, which must be posted (a claim of it exists, or a later
+/// batch is posted), both read from one [`posted`] answer.
+///
+/// # Errors
+/// [`L1Error::Transport`] when the node's chain has no batch `n` (a reorg took its post away:
+/// retrying may help); as [`posted`], [`L1::blobs`] and [`crate::queue::messages`] otherwise.
+pub async fn contents<L: L1>(
+    l1: &L,
+    inbox: Address,
+    n: u64,
+) -> Result<(Vec<Blob>, Vec<Tx>), L1Error> {
+    let b = posted(l1, inbox, n).await?.ok_or_else(|| {
+        L1Error::Transport(format!("batch {n} is not posted on the node's chain"))
+    })?;
+    let blobs = l1.blobs(&b.blob_hashes).await?;
+    let messages = crate::queue::messages(l1, inbox, b.queue_start, b.queue_end).await?;
+    Ok((blobs, messages))
 }

@@ -345,6 +345,28 @@ impl L1 for DevL1 {
     async fn logs(&self, address: Address, from_block: u64) -> L1Result<Vec<L1Log>> {
         Ok(self.logs_of(address, from_block))
     }
+
+    async fn logs_in_block(
+        &self,
+        address: Address,
+        event: B256,
+        topic1: Option<B256>,
+        block: u64,
+    ) -> L1Result<Vec<L1Log>> {
+        let c = self.lock();
+        let start = c.logs.partition_point(|l| l.block_number < block);
+        let end = c.logs.partition_point(|l| l.block_number <= block);
+        Ok(c.logs[start..end]
+            .iter()
+            .filter(|l| {
+                let t = l.log.topics();
+                l.log.address == address
+                    && t.first() == Some(&event)
+                    && topic1.is_none_or(|x| t.get(1) == Some(&x))
+            })
+            .cloned()
+            .collect())
+    }
 }
 
 impl Chain {

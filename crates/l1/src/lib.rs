@@ -236,6 +236,26 @@ pub trait L1: Send + Sync {
             Ok(logs)
         }
     }
+
+    /// The logs of [`Self::logs_where`] in block `block` only: for a reader that knows where
+    /// its event is, a query that stays one block wide however old the block (node providers
+    /// bound `eth_getLogs` ranges). The default filters [`Self::logs_where`] here.
+    ///
+    /// # Errors
+    /// As [`Self::logs`].
+    fn logs_in_block(
+        &self,
+        address: Address,
+        event: B256,
+        topic1: Option<B256>,
+        block: u64,
+    ) -> impl Future<Output = L1Result<Vec<L1Log>>> + Send {
+        async move {
+            let mut logs = self.logs_where(address, event, topic1, block).await?;
+            logs.retain(|l| l.block_number == block);
+            Ok(logs)
+        }
+    }
 }
 
 /// Calls view function `call` on `to` (`eth_call` from the zero address) and decodes its return.
@@ -324,6 +344,15 @@ macro_rules! forward_l1 {
                 from_block: u64,
             ) -> impl Future<Output = L1Result<Vec<L1Log>>> + Send {
                 (**self).logs_where(address, event, topic1, from_block)
+            }
+            fn logs_in_block(
+                &self,
+                address: Address,
+                event: B256,
+                topic1: Option<B256>,
+                block: u64,
+            ) -> impl Future<Output = L1Result<Vec<L1Log>>> + Send {
+                (**self).logs_in_block(address, event, topic1, block)
             }
         }
     )*};

@@ -231,6 +231,20 @@ impl L1 for RpcL1 {
         }
         self.get_logs(filter.to_block(latest)).await
     }
+
+    async fn logs_in_block(
+        &self,
+        address: Address,
+        event: B256,
+        topic1: Option<B256>,
+        block: u64,
+    ) -> L1Result<Vec<L1Log>> {
+        let mut filter = Filter::new().address(address).event_signature(event).from_block(block);
+        if let Some(t) = topic1 {
+            filter = filter.topic1(t);
+        }
+        self.get_logs(filter.to_block(block)).await
+    }
 }
 
 impl RpcL1 {

@@ -166,6 +166,15 @@ impl<L: L1> L1 for Reported<L> {
     ) -> L1Result<Vec<L1Log>> {
         self.l1.logs_where(address, event, topic1, from_block).await
     }
+    async fn logs_in_block(
+        &self,
+        address: Address,
+        event: B256,
+        topic1: Option<B256>,
+        block: u64,
+    ) -> L1Result<Vec<L1Log>> {
+        self.l1.logs_in_block(address, event, topic1, block).await
+    }
 }
 
 /// Follows L1 by block hash. Drive it with [`Self::poll`].

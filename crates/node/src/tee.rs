@@ -30,7 +30,6 @@ use tribunal_contracts::{MultiProofFinality, TeeVerifier};
 use tribunal_dispute::{
     Replica,
     claims::{proposed, proposed_known, recast},
-    queue::batch_messages,
 };
 use tribunal_l1::{L1, L1Error, L1Tx, view};
 use tribunal_primitives::{
@@ -503,10 +502,7 @@ impl<L: L1, E: Enclave> TeeProver<L, E> {
                 tribunal_dispute::queue::messages(&self.l1, self.inbox, s.queue_start, s.queue_end)
                     .await?,
             ),
-            None => (
-                self.blobs(claim.batch_number).await?,
-                batch_messages(&self.l1, self.inbox, n).await?,
-            ),
+            None => tribunal_dispute::batches::contents(&self.l1, self.inbox, n).await?,
         };
         // The ZK verifier and the game read a blob that is not canonical from the Inbox: the
         // host records it before the batch is judged (not before it is posted). Best effort:
@@ -617,14 +613,6 @@ impl<L: L1, E: Enclave> TeeProver<L, E> {
     fn not_followed(&self, id: Option<u64>, reason: String) -> TeeOutcome {
         tracing::warn!(claim = ?id, %reason, "TEE prover does not judge the claim");
         TeeOutcome::NotFollowed { reason }
-    }
-
-    async fn blobs(
-        &self,
-        n: BatchNumber,
-    ) -> Result<Vec<alloy_eips::eip4844::Blob>, TeeProverError> {
-        let posted = tribunal_dispute::batches::posted(&self.l1, self.inbox, n.0).await?;
-        Ok(self.l1.blobs(&posted.map(|b| b.blob_hashes).unwrap_or_default()).await?)
     }
 }
 

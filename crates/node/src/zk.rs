@@ -24,10 +24,7 @@ use alloy::signers::local::PrivateKeySigner;
 use alloy_primitives::{Address, U256};
 use alloy_sol_types::SolCall;
 use tribunal_contracts::{MultiProofFinality, ZkVerifier, ZkVerifierSet};
-use tribunal_dispute::{
-    AgentError, Replica,
-    queue::{batch_messages, messages},
-};
+use tribunal_dispute::{AgentError, Replica, queue::messages};
 use tribunal_l1::{L1, L1Error, L1Tx, view};
 use tribunal_primitives::{BatchNumber, Claim};
 use tribunal_stf::{State, execute_batch};
@@ -364,11 +361,7 @@ impl<L: L1> ZkProver<L> {
                 }
                 (blobs, messages(&self.l1, self.inbox, s.queue_start, s.queue_end).await?)
             }
-            None => {
-                let posted = tribunal_dispute::batches::posted(&self.l1, self.inbox, n).await?;
-                let hashes = posted.map(|b| b.blob_hashes).unwrap_or_default();
-                (self.l1.blobs(&hashes).await?, batch_messages(&self.l1, self.inbox, n).await?)
-            }
+            None => tribunal_dispute::batches::contents(&self.l1, self.inbox, n).await?,
         };
         let batch = tribunal_da::read_batch(&blobs, &messages, claim.chain_id, claim.batch_number);
         let out = match execute_batch(&mut state, &batch) {
