@@ -258,7 +258,8 @@ contract Inbox {
     ///        on (`accAt(_queueEnd)`): a post sent before an L1 reorg changed the queue reverts
     ///        instead of landing on messages its batch never executed.
     function postBatch(uint64 _batchNumber, uint64 _queueEnd, bytes32 _queueAcc) external {
-        _post(msg.sender, _batchNumber, _queueEnd, _queueAcc, true);
+        (bytes32 blobHash, uint64 head) = _post(msg.sender, _batchNumber, _queueEnd, _queueAcc);
+        _record(_batchNumber, blobHash, head, _queueEnd);
     }
 
     /// @notice `postBatch` for `_poster`, called by the finality contract's `postAndSettle`,
@@ -281,13 +282,15 @@ contract Inbox {
     {
         // The finality contract passes on its caller; anyone else would post as another account.
         if (msg.sender != address(FINALITY)) revert Inbox_NotFinality(msg.sender);
-        (bytes32 blobHash, uint64 head) = _post(_poster, _batchNumber, _queueEnd, _queueAcc, false);
+        (bytes32 blobHash, uint64 head) = _post(_poster, _batchNumber, _queueEnd, _queueAcc);
+        (latestBatch, queueHead) = (_batchNumber, _queueEnd);
         return (keccak256(abi.encodePacked(blobHash)), accAt(head));
     }
 
-    /// @dev `postBatch` by `_poster`, recording the batch's context when `_recorded` (not for a
-    ///      batch final as posted); returns the batch's versioned hash and first queue index.
-    function _post(address _poster, uint64 _batchNumber, uint64 _queueEnd, bytes32 _queueAcc, bool _recorded)
+    /// @dev `postBatch`'s checks and event for `_poster`; returns the batch's versioned hash and
+    ///      first queue index, for the caller to record the batch (`postBatch`) or only advance
+    ///      the inbox past it (`postFor`, a batch final as posted).
+    function _post(address _poster, uint64 _batchNumber, uint64 _queueEnd, bytes32 _queueAcc)
         internal
         returns (bytes32 blobHash, uint64 head)
     {
@@ -310,11 +313,6 @@ contract Inbox {
         }
         bytes32[] memory hashes = new bytes32[](1);
         hashes[0] = blobhash(0);
-        if (_recorded) {
-            _record(_batchNumber, hashes[0], head, _queueEnd);
-        } else {
-            (latestBatch, queueHead) = (_batchNumber, _queueEnd);
-        }
         emit BatchPosted(_batchNumber, hashes, _poster, head, _queueEnd);
         return (hashes[0], head);
     }

@@ -878,11 +878,14 @@ contract MultiProofFinality is IUpgradeEvidence, IFinality {
     /// @notice Where claim `_id`'s challenge window starts in the current dispute game: its
     ///         proposal, or the game's installation if later. A game installed after a claim was
     ///         proposed gives it a full window, so nobody can have it rule on the claim before a
-    ///         challenger could play.
+    ///         challenger could play. For a claim settled alone, final at once, the game's
+    ///         installation.
     /// @param _id The claim.
     /// @return The window's start, in seconds.
     function windowStartOf(uint256 _id) external view returns (uint64) {
-        uint64 proposedAt = _proposedAt(_record(_id));
+        // A claim settled alone does not store its proposal time (zero here): it is final, so its
+        // game decides nothing, and its window may start at the game's installation.
+        uint64 proposedAt = _record(_id).proposedAt;
         return proposedAt > disputeGameSince ? proposedAt : disputeGameSince;
     }
 

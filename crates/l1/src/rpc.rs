@@ -224,12 +224,8 @@ impl L1 for RpcL1 {
         if from_block > latest {
             return Ok(Vec::new());
         }
-        let mut filter =
-            Filter::new().address(address).event_signature(event).from_block(from_block);
-        if let Some(t) = topic1 {
-            filter = filter.topic1(t);
-        }
-        self.get_logs(filter.to_block(latest)).await
+        self.get_logs(event_filter(address, event, topic1).from_block(from_block).to_block(latest))
+            .await
     }
 
     async fn logs_in_block(
@@ -239,11 +235,16 @@ impl L1 for RpcL1 {
         topic1: Option<B256>,
         block: u64,
     ) -> L1Result<Vec<L1Log>> {
-        let mut filter = Filter::new().address(address).event_signature(event).from_block(block);
-        if let Some(t) = topic1 {
-            filter = filter.topic1(t);
-        }
-        self.get_logs(filter.to_block(block)).await
+        self.get_logs(event_filter(address, event, topic1).from_block(block).to_block(block)).await
+    }
+}
+
+/// `address`'s `event` logs, with `topic1` as their first indexed argument when given.
+fn event_filter(address: Address, event: B256, topic1: Option<B256>) -> Filter {
+    let filter = Filter::new().address(address).event_signature(event);
+    match topic1 {
+        Some(t) => filter.topic1(t),
+        None => filter,
     }
 }
 

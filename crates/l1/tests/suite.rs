@@ -107,6 +107,13 @@ async fn suite(l1: &(impl L1Dev + 'static)) {
     assert!(l1.logs_where(inbox, posted, batch2, 0).await.unwrap().is_empty());
     let other = Inbox::MessageQueued::SIGNATURE_HASH;
     assert!(l1.logs_where(inbox, other, None, 0).await.unwrap().is_empty());
+    // One block's logs only.
+    let block = receipt.block_number;
+    let in_block = l1.logs_in_block(inbox, posted, batch1, block).await.unwrap();
+    assert_eq!(in_block.len(), 1);
+    assert_eq!(in_block[0].tx_hash, receipt.tx_hash);
+    assert!(l1.logs_in_block(inbox, posted, batch2, block).await.unwrap().is_empty());
+    assert!(l1.logs_in_block(inbox, posted, batch1, block - 1).await.unwrap().is_empty());
 
     // Bad posts revert with the contract's typed errors, and nothing is mined.
     let before = l1.head().await.unwrap().number;
