@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 
 use alloy::signers::{SignerSync, local::PrivateKeySigner};
-use alloy_primitives::{Address, B256, Bytes, U256};
+use alloy_primitives::{Address, B256, Bytes, FixedBytes, U256};
 use alloy_sol_types::{Eip712Domain, SolStruct, eip712_domain};
 use serde::{Deserialize, Serialize};
 use tribunal_contracts::ProofAggregator;
@@ -57,67 +57,86 @@ pub fn submission_id(entries: &[Entry]) -> B256 {
     merkle::root(&entries.iter().map(Entry::proof_id).collect::<Vec<_>>())
 }
 
-/// An off-chain submitter's signed fee agreement (`ProofAggregator.FeeAgreement`, EIP-712).
+/// The next head of a submitter's voucher chain (`ProofAggregator.FeeVoucher`): the high 20
+/// bytes of `keccak256(chain ‖ submission_id ‖ fee)`, the fee in wei as 12 big-endian bytes (the
+/// contract's uint96: a larger fee never fits a balance). The chain starts at zero.
+pub fn next_chain(chain: FixedBytes<20>, submission_id: B256, fee: U256) -> FixedBytes<20> {
+    let fee: [u8; 32] = fee.to_be_bytes();
+    let h = alloy_primitives::keccak256(
+        [chain.as_slice(), submission_id.as_slice(), &fee[20..]].concat(),
+    );
+    FixedBytes::from_slice(&h[..20])
+}
+
+/// An off-chain submitter's fee voucher for one submission (`ProofAggregator.FeeVoucher`,
+/// EIP-712): the fee it pays for this submission, and the head of its chain with this
+/// submission's link ([`next_chain`]) added. Only `submitter` and `chain` are signed; the
+/// chain binds the fee.
+///
+/// The submitter signs a new voucher with each submission. A batch charges each submitter once,
+/// by the latest voucher it covers, for every link since the last charge; those submissions
+/// must all be in the batch.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FeeAgreement {
+pub struct FeeVoucher {
     /// Who pays, from its prepaid balance.
     pub submitter: Address,
-    /// The submission's id.
-    pub submission_id: B256,
-    /// Fee, in wei.
+    /// The chain's head, this submission's link included.
+    pub chain: FixedBytes<20>,
+    /// This submission's fee, in wei (below 2^96).
     pub fee: U256,
-    /// The submitter's agreement count (`nonceOf`) this one must match when charged.
-    pub nonce: U256,
-    /// 65-byte ECDSA signature (r ‖ s ‖ v) of [`FeeAgreement::digest`].
+    /// 65-byte ECDSA signature (r ‖ s ‖ v) of [`FeeVoucher::digest`].
     pub signature: Bytes,
 }
 
-impl FeeAgreement {
-    /// The contract's struct, without the signature.
-    pub fn sol(&self) -> ProofAggregator::FeeAgreement {
-        ProofAggregator::FeeAgreement {
-            submitter: self.submitter,
-            submissionId: self.submission_id,
-            fee: self.fee,
-            nonce: self.nonce,
-        }
+impl FeeVoucher {
+    /// The contract's struct, without the fee and signature.
+    pub const fn sol(&self) -> ProofAggregator::FeeVoucher {
+        ProofAggregator::FeeVoucher { submitter: self.submitter, chain: self.chain }
     }
 
-    /// The EIP-712 digest the submitter signs (`ProofAggregator.feeAgreementDigest`).
+    /// The EIP-712 digest the submitter signs (`ProofAggregator.feeVoucherDigest`).
     pub fn digest(&self, l1_chain_id: u64, contract: Address) -> B256 {
         self.sol().eip712_signing_hash(&domain(l1_chain_id, contract))
     }
 
-    /// Signs an agreement with `signer`.
+    /// Signs the voucher that adds `submission_id` at `fee` wei to the chain ending at `head`.
     ///
     /// # Panics
     /// Never for a local key.
     pub fn sign(
         signer: &PrivateKeySigner,
+        head: FixedBytes<20>,
         submission_id: B256,
         fee: U256,
-        nonce: U256,
         l1_chain_id: u64,
         contract: Address,
     ) -> Self {
-        let mut a = Self {
-            submitter: signer.address(),
-            submission_id,
-            fee,
-            nonce,
-            signature: Bytes::new(),
-        };
-        let sig = signer.sign_hash_sync(&a.digest(l1_chain_id, contract)).expect("local keys sign");
-        a.signature = sig.as_bytes().to_vec().into();
-        a
+        let chain = next_chain(head, submission_id, fee);
+        let mut v = Self { submitter: signer.address(), chain, fee, signature: Bytes::new() };
+        let sig = signer.sign_hash_sync(&v.digest(l1_chain_id, contract)).expect("local keys sign");
+        v.signature = sig.as_bytes().to_vec().into();
+        v
+    }
+
+    /// The signature, if well formed.
+    fn parsed(&self) -> Option<alloy_primitives::Signature> {
+        alloy_primitives::Signature::try_from(self.signature.as_ref()).ok()
     }
 
     /// Whether the signature is the submitter's.
     pub fn is_signed(&self, l1_chain_id: u64, contract: Address) -> bool {
-        alloy_primitives::Signature::try_from(self.signature.as_ref())
-            .ok()
+        self.parsed()
             .and_then(|s| s.recover_address_from_prehash(&self.digest(l1_chain_id, contract)).ok())
             == Some(self.submitter)
+    }
+
+    /// The signature in EIP-2098 compact form `(r, y_parity · 2^255 | s)`, as `OffchainCharge`
+    /// takes it; zero words for a malformed signature (which the contract refuses).
+    pub fn compact(&self) -> (B256, B256) {
+        self.parsed().map_or((B256::ZERO, B256::ZERO), |s| {
+            let vs: U256 = s.s() | (U256::from(u8::from(s.v())) << 255);
+            (s.r().into(), vs.into())
+        })
     }
 }
 
@@ -145,8 +164,8 @@ pub enum Source {
         /// keccak256 of the ABI-encoded proofs (`Submitted`'s record).
         proofs_hash: B256,
     },
-    /// The aggregator's RPC, paid by a signed agreement.
-    Offchain(FeeAgreement),
+    /// The aggregator's RPC, paid by the submitter's voucher signed with it.
+    Offchain(FeeVoucher),
 }
 
 impl Source {
@@ -237,6 +256,10 @@ pub struct BatchPlan {
 /// The `aggregate` call for `submissions`: proofs grouped by circuit in order of first
 /// appearance, every submission whole.
 ///
+/// Off-chain submissions make one `OffchainCharge` per submitter, charged by its last voucher
+/// here. The contract accepts it only if the submitter's submissions here are, in order, every
+/// one since its last charge (`chargedChainOf`): the service passes them oldest first.
+///
 /// # Errors
 /// [`PlanError`].
 pub fn plan(submissions: &[Submission]) -> Result<BatchPlan, PlanError> {
@@ -283,19 +306,40 @@ pub fn plan(submissions: &[Submission]) -> Result<BatchPlan, PlanError> {
         groups.push(group);
     }
     let mut onchain = Vec::new();
-    let mut offchain = Vec::new();
+    // One charge per off-chain submitter, in order of its first submission; each of its
+    // submissions appends its packed positions, and its latest voucher is the one charged.
+    let mut payers: Vec<Address> = Vec::new();
+    let mut charges: HashMap<Address, (FeeVoucher, Vec<u8>)> = HashMap::new();
     for (sub, positions) in submissions.iter().zip(positions) {
         match (&sub.source, sub.record()) {
             (Source::Onchain { .. }, Some(record)) => onchain
                 .push(ProofAggregator::SubmissionRef { submissionId: sub.id, record, positions }),
-            (Source::Offchain(a), _) => offchain.push(ProofAggregator::OffchainRef {
-                agreement: a.sol(),
-                signature: a.signature.clone(),
-                positions,
-            }),
+            (Source::Offchain(v), _) => {
+                let (voucher, packed) = charges.entry(v.submitter).or_insert_with(|| {
+                    payers.push(v.submitter);
+                    (v.clone(), Vec::new())
+                });
+                *voucher = v.clone();
+                packed.push(positions.len() as u8);
+                packed.extend(positions.iter().flat_map(|p| p.to_be_bytes()));
+                packed.extend_from_slice(&v.fee.to_be_bytes::<32>()[20..]);
+            }
             (Source::Onchain { .. }, None) => unreachable!("an on-chain submission has a record"),
         }
     }
+    let offchain = payers
+        .iter()
+        .map(|who| {
+            let (voucher, packed) = charges.remove(who).expect("every payer has a charge");
+            let (r, vs) = voucher.compact();
+            ProofAggregator::OffchainCharge {
+                voucher: voucher.sol(),
+                r,
+                vs,
+                submissions: packed.into(),
+            }
+        })
+        .collect();
     Ok(BatchPlan {
         call: ProofAggregator::aggregateCall {
             _groups: groups,

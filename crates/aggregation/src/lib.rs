@@ -7,9 +7,11 @@
 //! 1. An application registers its Groth16 (BN254) key: `circuitId = keccak256(abi.encode(vk))`
 //!    ([`groth16::circuit_id`]).
 //! 2. It submits proofs on chain (`ProofAggregator.submit`, paying the posted fee per proof) or
-//!    to the aggregator's RPC with an EIP-712 fee agreement ([`batch::FeeAgreement`]) against
-//!    a prepaid balance. `proofId = keccak256(circuitId ‖ inputs)`; the submission id is the
-//!    Merkle root of its proof ids ([`merkle`]).
+//!    to the aggregator's RPC against a prepaid balance, each with a new EIP-712 fee voucher
+//!    ([`batch::FeeVoucher`]): the running total it owes and the chain of its submission ids. A
+//!    batch charges each submitter once, by its latest voucher.
+//!    `proofId = keccak256(circuitId ‖ inputs)`; the submission id is the Merkle root of its
+//!    proof ids ([`merkle`]).
 //! 3. The [`service::Aggregator`] checks each proof natively (so one bad proof never sinks a
 //!    batch, and its submitter is known), batches by size or age ([`service::Policy`]), and posts
 //!    `aggregate` ([`batch::plan`]): one pairing check for the whole batch, N + 3 pairings per key.

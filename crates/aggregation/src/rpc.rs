@@ -3,7 +3,7 @@
 //! | method | params | result |
 //! |---|---|---|
 //! | `aggregator_info` | | [`Info`] |
-//! | `aggregator_submit` | [`Entry`] list, [`FeeAgreement`] | submission id |
+//! | `aggregator_submit` | [`Entry`] list, [`FeeVoucher`] | submission id |
 //! | `aggregator_getSubmission` | submission id | [`SubmissionInfo`] or `null` |
 //! | `aggregator_getInclusion` | circuit id, public inputs | [`Inclusion`] or `null` |
 //!
@@ -24,7 +24,7 @@ use tribunal_contracts::ProofAggregator;
 use tribunal_l1::{L1, view};
 
 use crate::{
-    batch::{Entry, FeeAgreement, Source},
+    batch::{Entry, FeeVoucher, Source},
     groth16::proof_id,
     service::{Aggregator, SubmitError},
     store::Status,
@@ -38,8 +38,8 @@ pub mod codes {
     pub const INVALID_SUBMISSION: i32 = 4100;
     /// A proof does not verify.
     pub const INVALID_PROOF: i32 = 4101;
-    /// The fee agreement is refused: signature, fee, nonce, balance.
-    pub const BAD_AGREEMENT: i32 = 4102;
+    /// The fee voucher is refused: signature, chain, fee, balance.
+    pub const BAD_VOUCHER: i32 = 4102;
     /// Already known.
     pub const DUPLICATE: i32 = 4103;
 }
@@ -95,7 +95,7 @@ pub trait AggregatorApi {
 
     /// See the module docs.
     #[method(name = "submit")]
-    async fn submit(&self, entries: Vec<Entry>, agreement: FeeAgreement) -> RpcResult<B256>;
+    async fn submit(&self, entries: Vec<Entry>, voucher: FeeVoucher) -> RpcResult<B256>;
 
     /// See the module docs.
     #[method(name = "getSubmission")]
@@ -118,13 +118,12 @@ fn submit_error(e: SubmitError) -> ErrorObjectOwned {
     let code = match &e {
         SubmitError::BadLength(_)
         | SubmitError::UnknownCircuit(_)
-        | SubmitError::Malformed { .. }
-        | SubmitError::WrongSubmission { .. } => codes::INVALID_SUBMISSION,
+        | SubmitError::Malformed { .. } => codes::INVALID_SUBMISSION,
         SubmitError::InvalidProof(_) => codes::INVALID_PROOF,
         SubmitError::BadSignature
+        | SubmitError::WrongChain { .. }
         | SubmitError::FeeTooLow { .. }
-        | SubmitError::WrongNonce { .. }
-        | SubmitError::InsufficientBalance { .. } => codes::BAD_AGREEMENT,
+        | SubmitError::InsufficientBalance { .. } => codes::BAD_VOUCHER,
         SubmitError::Duplicate(_) => codes::DUPLICATE,
         SubmitError::Unavailable(_) => codes::INTERNAL,
     };
@@ -153,8 +152,8 @@ impl<L: L1 + 'static> AggregatorApiServer for Api<L> {
         })
     }
 
-    async fn submit(&self, entries: Vec<Entry>, agreement: FeeAgreement) -> RpcResult<B256> {
-        self.aggregator.submit_offchain(entries, agreement).await.map_err(submit_error)
+    async fn submit(&self, entries: Vec<Entry>, voucher: FeeVoucher) -> RpcResult<B256> {
+        self.aggregator.submit_offchain(entries, voucher).await.map_err(submit_error)
     }
 
     async fn get_submission(&self, id: B256) -> RpcResult<Option<SubmissionInfo>> {

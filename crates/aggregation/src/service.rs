@@ -17,13 +17,13 @@ use std::{
 };
 
 use alloy::signers::local::PrivateKeySigner;
-use alloy_primitives::{Address, B256, U256};
+use alloy_primitives::{Address, B256, FixedBytes, U256};
 use alloy_sol_types::{SolCall, SolEvent, SolInterface};
 use tribunal_contracts::ProofAggregator::{self, ProofAggregatorErrors};
 use tribunal_l1::{L1, L1Error, L1Tx, view};
 
 use crate::{
-    batch::{self, Entry, FeeAgreement, PlanError, Source, Submission, submission_id},
+    batch::{self, Entry, FeeVoucher, PlanError, Source, Submission, next_chain, submission_id},
     groth16::{Circuit, EncodingError},
     store::{BatchRecord, Record, Status, Store, StoreError},
 };
@@ -91,40 +91,34 @@ pub enum SubmitError {
     /// Proof `index` does not verify.
     #[error("proof {0} does not verify")]
     InvalidProof(usize),
-    /// The agreement is for another submission.
-    #[error("the agreement is for submission {agreed}, the proofs make {actual}")]
-    WrongSubmission {
-        /// In the agreement.
-        agreed: B256,
-        /// Of the proofs.
-        actual: B256,
-    },
     /// The signature is not the submitter's.
-    #[error("the fee agreement is not signed by its submitter")]
+    #[error("the fee voucher is not signed by its submitter")]
     BadSignature,
-    /// The fee is below the posted fee.
+    /// The voucher's chain is not the submitter's chain so far (its newest pending voucher's,
+    /// or else its charged head, `chargedChainOf`) with this submission and fee linked on.
+    #[error("voucher chain {got}, expected {expected}")]
+    WrongChain {
+        /// [`next_chain`] of the submitter's chain so far, this submission's id and the fee.
+        expected: FixedBytes<20>,
+        /// The voucher's.
+        got: FixedBytes<20>,
+    },
+    /// The fee is below the posted fee of the proofs.
     #[error("fee {offered} wei is below {required} wei")]
     FeeTooLow {
         /// What the proofs cost.
         required: U256,
-        /// What was agreed.
+        /// The voucher's.
         offered: U256,
     },
-    /// The nonce is not the submitter's next.
-    #[error("nonce {got}, expected {expected}")]
-    WrongNonce {
-        /// The next nonce, counting pending agreements.
-        expected: U256,
-        /// The agreement's.
-        got: U256,
-    },
-    /// The prepaid balance, less pending fees and requested withdrawals, does not cover it.
-    #[error("prepaid balance {available} wei does not cover {fee} wei")]
+    /// The prepaid balance, less requested withdrawals, does not cover the submitter's pending
+    /// fees and this one.
+    #[error("prepaid balance {available} wei does not cover {owed} wei")]
     InsufficientBalance {
         /// Free balance.
         available: U256,
-        /// The fee.
-        fee: U256,
+        /// Pending fees and this one.
+        owed: U256,
     },
     /// Already pending or settled.
     #[error("submission {0} is already known")]
@@ -191,6 +185,9 @@ pub struct Aggregator<L> {
     store: Store,
     policy: Policy,
     circuits: Mutex<HashMap<B256, Circuit>>,
+    /// Held while an RPC submission is checked against its submitter's chain and queued, so
+    /// two of one submitter never extend the same link.
+    admit: tokio::sync::Mutex<()>,
 }
 
 impl<L: L1> Aggregator<L> {
@@ -207,8 +204,16 @@ impl<L: L1> Aggregator<L> {
         policy: Policy,
     ) -> Result<Self, ServiceError> {
         let chain_id = l1.chain_id().await?;
-        let this =
-            Self { l1, signer, contract, chain_id, store, policy, circuits: Mutex::default() };
+        let this = Self {
+            l1,
+            signer,
+            contract,
+            chain_id,
+            store,
+            policy,
+            circuits: Mutex::default(),
+            admit: tokio::sync::Mutex::default(),
+        };
         this.recover().await?;
         Ok(this)
     }
@@ -344,7 +349,8 @@ impl<L: L1> Aggregator<L> {
         }
         // Which events open a new obligation: every id not pending on chain already. A settled or
         // rejected id submitted again is pending again (its submitter could force it), and an id
-        // pending off chain becomes an on-chain obligation (its agreement is dropped).
+        // pending off chain becomes an on-chain obligation (its voucher is dropped, and with it
+        // the submitter's later vouchers, which chain through it: they are refused on chain).
         let mut new: Vec<Record> = Vec::new();
         for r in fresh {
             let known = self.store.record(r.submission.id)?;
@@ -355,7 +361,7 @@ impl<L: L1> Aggregator<L> {
                 continue;
             }
             if let Some(k) = known.filter(|k| k.status == Status::Pending) {
-                tracing::warn!(submission = %k.submission.id, "submitted on chain while pending off chain: the fee agreement is dropped");
+                tracing::warn!(submission = %k.submission.id, "submitted on chain while pending off chain: its fee voucher is dropped");
             }
             new.push(r);
         }
@@ -395,26 +401,26 @@ impl<L: L1> Aggregator<L> {
         }
     }
 
-    /// Takes an RPC submission: checks it fully against the contract's state and queues it.
+    /// Takes an RPC submission with its submitter's new voucher: checks both fully against the
+    /// contract's state and the submitter's pending submissions, and queues it.
+    ///
+    /// The voucher must link this submission and its fee (at least the posted fee of its proofs)
+    /// onto the submitter's chain so far: its newest pending voucher's head, or else its charged
+    /// head (`chargedChainOf`). The prepaid balance, less requested withdrawals, must cover the
+    /// fees of all its pending submissions and this one.
     ///
     /// # Errors
     /// [`SubmitError`]; nothing is stored then.
     pub async fn submit_offchain(
         &self,
         entries: Vec<Entry>,
-        agreement: FeeAgreement,
+        voucher: FeeVoucher,
     ) -> Result<B256, SubmitError> {
         if entries.is_empty() || entries.len() > MAX_SUBMISSION_PROOFS {
             return Err(SubmitError::BadLength(entries.len()));
         }
         let id = submission_id(&entries);
-        if agreement.submission_id != id {
-            return Err(SubmitError::WrongSubmission {
-                agreed: agreement.submission_id,
-                actual: id,
-            });
-        }
-        if !agreement.is_signed(self.chain_id, self.contract) {
+        if !voucher.is_signed(self.chain_id, self.contract) {
             return Err(SubmitError::BadSignature);
         }
         if self.store.record(id)?.is_some() {
@@ -434,33 +440,45 @@ impl<L: L1> Aggregator<L> {
         let c = self.contract;
         let fee = view(&self.l1, c, ProofAggregator::feePerProofCall {}).await?;
         let required = fee * U256::from(entries.len());
-        if agreement.fee < required {
-            return Err(SubmitError::FeeTooLow { required, offered: agreement.fee });
+        if voucher.fee < required {
+            return Err(SubmitError::FeeTooLow { required, offered: voucher.fee });
         }
-        let who = agreement.submitter;
-        let (pending_count, pending_fees) = self
+        let _admit = self.admit.lock().await;
+        if self.store.record(id)?.is_some() {
+            return Err(SubmitError::Duplicate(id));
+        }
+        let who = voucher.submitter;
+        // Pending first, then L1: a batch landing in between only moves the charged head onto a
+        // pending voucher's, which this one then continues.
+        let mine: Vec<FeeVoucher> = self
             .store
             .pending()?
-            .iter()
-            .filter_map(|r| match &r.submission.source {
-                Source::Offchain(a) if a.submitter == who => Some(a.fee),
+            .into_iter()
+            .filter_map(|r| match r.submission.source {
+                Source::Offchain(v) if v.submitter == who => Some(v),
                 _ => None,
             })
-            .fold((0u64, U256::ZERO), |(n, f), fee| (n + 1, f + fee));
-        let expected = view(&self.l1, c, ProofAggregator::nonceOfCall { _submitter: who }).await?
-            + U256::from(pending_count);
-        if agreement.nonce != expected {
-            return Err(SubmitError::WrongNonce { expected, got: agreement.nonce });
+            .collect();
+        let head = match mine.last() {
+            Some(v) => v.chain,
+            None => {
+                view(&self.l1, c, ProofAggregator::chargedChainOfCall { _submitter: who }).await?
+            }
+        };
+        let expected = next_chain(head, id, voucher.fee);
+        if voucher.chain != expected {
+            return Err(SubmitError::WrongChain { expected, got: voucher.chain });
         }
         let balance = view(&self.l1, c, ProofAggregator::balanceOfCall { _submitter: who }).await?;
         let withdrawing =
             view(&self.l1, c, ProofAggregator::withdrawalOfCall { _submitter: who }).await?.amount;
-        let available = balance.saturating_sub(pending_fees).saturating_sub(withdrawing);
-        if available < agreement.fee {
-            return Err(SubmitError::InsufficientBalance { available, fee: agreement.fee });
+        let available = balance.saturating_sub(withdrawing);
+        let owed = mine.iter().fold(voucher.fee, |sum, v| sum.saturating_add(v.fee));
+        if available < owed {
+            return Err(SubmitError::InsufficientBalance { available, owed });
         }
         let received_at = self.l1.head().await?.timestamp;
-        let submission = Submission { id, source: Source::Offchain(agreement), entries };
+        let submission = Submission { id, source: Source::Offchain(voucher), entries };
         self.store.ingest(&[Record { submission, received_at, status: Status::Pending }], None)?;
         Ok(id)
     }
@@ -619,8 +637,9 @@ fn blamed(e: &ProofAggregatorErrors, batch: &[Submission]) -> Vec<B256> {
     match e {
         ProofAggregatorErrors::Aggregator_UnknownSubmission(x) => vec![x.submissionId],
         ProofAggregatorErrors::Aggregator_SubmissionMismatch(x) => vec![x.submissionId],
-        ProofAggregatorErrors::Aggregator_BadSignature(x) => vec![x.submissionId],
-        ProofAggregatorErrors::Aggregator_WrongNonce(x) => of_submitter(x.submitter),
+        ProofAggregatorErrors::Aggregator_BadSignature(x) => of_submitter(x.submitter),
+        ProofAggregatorErrors::Aggregator_MalformedCharge(x) => of_submitter(x.submitter),
+        ProofAggregatorErrors::Aggregator_VoucherMismatch(x) => of_submitter(x.submitter),
         ProofAggregatorErrors::Aggregator_InsufficientBalance(x) => of_submitter(x.submitter),
         _ => Vec::new(),
     }

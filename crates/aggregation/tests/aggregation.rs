@@ -5,11 +5,11 @@
 use std::{path::Path, sync::Arc};
 
 use alloy::signers::local::PrivateKeySigner;
-use alloy_primitives::{Address, B256, U256};
+use alloy_primitives::{Address, B256, FixedBytes, U256};
 use alloy_sol_types::{SolCall, SolInterface};
 use tribunal_aggregation::{
     Aggregator, Policy, Store,
-    batch::{self, Entry, FeeAgreement, Submission},
+    batch::{self, Entry, FeeVoucher, Submission},
     contract::{self, AggregatorParams},
     groth16::circuit_id,
     merkle,
@@ -172,7 +172,7 @@ fn proofs_of_five_circuits_from_four_producers_verify_in_one_call() {
         }
         // The fees were earned: 8 proofs at the posted fee.
         let earned = view(&*env.l1, env.contract, ProofAggregator::earningsCall {}).await.unwrap();
-        assert_eq!(earned, env.params.fee_per_proof * U256::from(8));
+        assert_eq!(U256::from(earned), env.params.fee_per_proof * U256::from(8));
     });
 }
 
@@ -297,7 +297,7 @@ fn a_censored_submission_is_forced_singly_and_refunded_from_collateral() {
 }
 
 #[test]
-fn offchain_submissions_pay_by_signed_agreement_and_bad_ones_get_typed_errors() {
+fn offchain_submissions_pay_by_signed_voucher_and_bad_ones_get_typed_errors() {
     run(async {
         let env = Env::new().await;
         let sample = SampleCircuit::setup(4);
@@ -313,67 +313,82 @@ fn offchain_submissions_pay_by_signed_agreement_and_bad_ones_get_typed_errors() 
         let info = client.info().await.unwrap();
         assert_eq!(info.contract, env.contract);
 
-        let chain = info.chain_id;
+        let chain_id = info.chain_id;
         let fee = info.fee_per_proof;
+        let two = fee * U256::from(2);
         let entries = vec![sample.prove(1), sample.prove(2)];
         let id = batch::submission_id(&entries);
-        let sign = |signer: &PrivateKeySigner, id, fee, nonce: u64| {
-            FeeAgreement::sign(signer, id, fee, U256::from(nonce), chain, env.contract)
+        let zero = FixedBytes::<20>::ZERO;
+        let sign = |signer: &PrivateKeySigner, head, id, fee| {
+            FeeVoucher::sign(signer, head, id, fee, chain_id, env.contract)
         };
         // The digest is the contract's.
-        let a = sign(bob, id, fee * U256::from(2), 0);
+        let v = sign(bob, zero, id, two);
         let onchain = view(
             &*env.l1,
             env.contract,
-            ProofAggregator::feeAgreementDigestCall { _agreement: a.sol() },
+            ProofAggregator::feeVoucherDigestCall { _voucher: v.sol() },
         )
         .await
         .unwrap();
-        assert_eq!(onchain, a.digest(chain, env.contract));
+        assert_eq!(onchain, v.digest(chain_id, env.contract));
 
         let code = |r: Result<B256, jsonrpsee::core::ClientError>| match r.unwrap_err() {
             jsonrpsee::core::ClientError::Call(e) => e.code(),
             e => panic!("{e}"),
         };
-        let mut forged = a.clone();
+        let mut forged = v.clone();
         forged.submitter = env.keys[7].address();
-        assert_eq!(code(client.submit(entries.clone(), forged).await), codes::BAD_AGREEMENT);
+        assert_eq!(code(client.submit(entries.clone(), forged).await), codes::BAD_VOUCHER);
         assert_eq!(
-            code(client.submit(entries.clone(), sign(bob, id, fee, 0)).await),
-            codes::BAD_AGREEMENT,
+            code(client.submit(entries.clone(), sign(bob, zero, id, fee)).await),
+            codes::BAD_VOUCHER,
             "fee of one proof"
         );
+        let mut cheaper = v.clone();
+        cheaper.fee -= U256::from(1);
         assert_eq!(
-            code(client.submit(entries.clone(), sign(bob, id, fee * U256::from(2), 5)).await),
-            codes::BAD_AGREEMENT,
-            "nonce"
+            code(client.submit(entries.clone(), cheaper).await),
+            codes::BAD_VOUCHER,
+            "a fee other than the one its chain links"
         );
         assert_eq!(
-            code(client.submit(entries[..1].to_vec(), a.clone()).await),
-            codes::INVALID_SUBMISSION,
-            "other proofs"
+            code(client.submit(entries.clone(), sign(bob, v.chain, id, two)).await),
+            codes::BAD_VOUCHER,
+            "a chain that does not start at the charged head"
+        );
+        assert_eq!(
+            code(client.submit(entries[..1].to_vec(), v.clone()).await),
+            codes::BAD_VOUCHER,
+            "a voucher for other proofs"
         );
         let mut wrong = entries.clone();
         wrong[1].inputs[0] += U256::from(1);
         let wrong_id = batch::submission_id(&wrong);
         assert_eq!(
-            code(client.submit(wrong, sign(bob, wrong_id, fee * U256::from(2), 0)).await),
+            code(client.submit(wrong, sign(bob, zero, wrong_id, two)).await),
             codes::INVALID_PROOF
         );
-        let rich = sign(bob, id, U256::from(10u64.pow(16)), 0);
+        let rich = sign(bob, zero, id, U256::from(10u64.pow(16)));
         assert_eq!(
             code(client.submit(entries.clone(), rich).await),
-            codes::BAD_AGREEMENT,
+            codes::BAD_VOUCHER,
             "more than the balance"
         );
         assert!(agg.store().pending().unwrap().is_empty(), "nothing refused was stored");
 
-        assert_eq!(client.submit(entries.clone(), a.clone()).await.unwrap(), id);
-        assert_eq!(code(client.submit(entries.clone(), a).await), codes::DUPLICATE);
-        // The next agreement must count the pending one.
+        assert_eq!(client.submit(entries.clone(), v.clone()).await.unwrap(), id);
+        assert_eq!(code(client.submit(entries.clone(), v.clone()).await), codes::DUPLICATE);
+        // The next voucher continues the pending one's chain.
         let third = vec![sample.prove(3)];
         let id3 = batch::submission_id(&third);
-        assert_eq!(client.submit(third.clone(), sign(bob, id3, fee, 1)).await.unwrap(), id3);
+        assert_eq!(
+            code(client.submit(third.clone(), sign(bob, zero, id3, fee)).await),
+            codes::BAD_VOUCHER,
+            "a chain that skips the pending submission"
+        );
+        let v3 = sign(bob, v.chain, id3, fee);
+        assert_eq!(client.submit(third.clone(), v3.clone()).await.unwrap(), id3);
 
         let pending: Vec<_> =
             agg.store().pending().unwrap().into_iter().map(|r| r.submission).collect();
@@ -383,20 +398,14 @@ fn offchain_submissions_pay_by_signed_agreement_and_bad_ones_get_typed_errors() 
             &*env.l1,
             env.contract,
             ProofAggregator::balanceOfCall { _submitter: bob.address() },
-        )
-        .await
-        .unwrap();
-        assert_eq!(balance, U256::from(10u64.pow(15)) - fee * U256::from(3));
-        assert_eq!(
-            view(
-                &*env.l1,
-                env.contract,
-                ProofAggregator::nonceOfCall { _submitter: bob.address() }
-            )
-            .await
-            .unwrap(),
-            U256::from(2)
         );
+        assert_eq!(balance.await.unwrap(), U256::from(10u64.pow(15)) - fee * U256::from(3));
+        let head = view(
+            &*env.l1,
+            env.contract,
+            ProofAggregator::chargedChainOfCall { _submitter: bob.address() },
+        );
+        assert_eq!(head.await.unwrap(), v3.chain);
         let status = client.get_submission(id).await.unwrap().unwrap();
         assert_eq!(status.status, Status::Aggregated { root: posted.root });
 
@@ -407,6 +416,96 @@ fn offchain_submissions_pay_by_signed_agreement_and_bad_ones_get_typed_errors() 
         }
         assert!(client.get_inclusion(circuit, vec![U256::from(7)]).await.unwrap().is_none());
         handle.stop().unwrap();
+    });
+}
+
+/// The aggregator writes the `aggregate` call, so it chooses which vouchers, positions and
+/// fees it names: it must not charge for a submission it leaves out, charge a voucher twice,
+/// change a fee, or pass malformed positions.
+#[test]
+fn an_aggregator_charges_a_voucher_only_for_every_submission_it_covers_and_only_once() {
+    run(async {
+        let owned = Env::new().await;
+        let env = &owned;
+        let sample = SampleCircuit::setup(6);
+        env.register(&sample.vk()).await;
+        let bob = &env.keys[8];
+        let deposit = U256::from(10u64.pow(15));
+        contract::deposit(&*env.l1, bob, env.contract, deposit).await.unwrap();
+        let chain_id = env.l1.chain_id().await.unwrap();
+        let fee = U256::from(1_000u64);
+        let entries: Vec<Entry> = (10..13).map(|i| sample.prove(i)).collect();
+        let ids: Vec<B256> =
+            entries.iter().map(|e| batch::submission_id(std::slice::from_ref(e))).collect();
+        let mut head = FixedBytes::<20>::ZERO;
+        let v: Vec<FeeVoucher> = ids
+            .iter()
+            .map(|id| {
+                let v = FeeVoucher::sign(bob, head, *id, fee, chain_id, env.contract);
+                head = v.chain;
+                v
+            })
+            .collect();
+        let sub = |i: usize, voucher: FeeVoucher| Submission {
+            id: ids[i],
+            source: batch::Source::Offchain(voucher),
+            entries: vec![entries[i].clone()],
+        };
+        let send = |call: ProofAggregator::aggregateCall| {
+            let tx = L1Tx::call(env.contract, call.abi_encode());
+            async move { env.l1.send(&env.keys[0], tx).await }
+        };
+        let refused = |subs: Vec<Submission>| {
+            let call = batch::plan(&subs).unwrap().call;
+            async move { aggregator_error(&send(call).await.unwrap_err()) }
+        };
+        let mismatch = |e: ProofAggregatorErrors| matches!(e, ProofAggregatorErrors::Aggregator_VoucherMismatch(x) if x.submitter == bob.address());
+        let balance = || {
+            view(
+                &*env.l1,
+                env.contract,
+                ProofAggregator::balanceOfCall { _submitter: bob.address() },
+            )
+        };
+
+        // The latest voucher with a submission left out: charging it would take the fee of
+        // one that was never verified.
+        assert!(mismatch(refused(vec![sub(0, v[0].clone()), sub(2, v[2].clone())]).await));
+        // Out of order.
+        assert!(mismatch(refused(vec![sub(1, v[1].clone()), sub(0, v[0].clone())]).await));
+        // A fee other than signed: the chain links each fee.
+        let mut higher = v[1].clone();
+        higher.fee += U256::from(1);
+        assert!(mismatch(refused(vec![sub(0, v[0].clone()), sub(1, higher)]).await));
+        // Another submitter's voucher, or a changed signature.
+        let mut forged = v[1].clone();
+        forged.signature =
+            FeeVoucher::sign(&env.keys[7], v[0].chain, ids[1], fee, chain_id, env.contract)
+                .signature;
+        assert!(matches!(
+            refused(vec![sub(0, v[0].clone()), sub(1, forged)]).await,
+            ProofAggregatorErrors::Aggregator_BadSignature(_)
+        ));
+        // Malformed packed submissions: none, a proof count of zero, positions or fee cut short.
+        let plan = batch::plan(&[sub(0, v[0].clone())]).unwrap();
+        for packed in [vec![], vec![0u8], vec![1u8, 0], vec![1u8, 0, 0, 0, 0]] {
+            let mut call = plan.call.clone();
+            call._offchain[0].submissions = packed.into();
+            let e = aggregator_error(&send(call).await.unwrap_err());
+            assert!(matches!(e, ProofAggregatorErrors::Aggregator_MalformedCharge(_)), "{e:?}");
+        }
+        assert_eq!(balance().await.unwrap(), deposit, "nothing charged");
+
+        // The first two, honestly: charged once, for both.
+        send(batch::plan(&[sub(0, v[0].clone()), sub(1, v[1].clone())]).unwrap().call)
+            .await
+            .unwrap();
+        assert_eq!(balance().await.unwrap(), deposit - fee * U256::from(2));
+        // Replayed: the charged head has moved on.
+        assert!(mismatch(refused(vec![sub(0, v[0].clone()), sub(1, v[1].clone())]).await));
+        assert!(mismatch(refused(vec![sub(1, v[1].clone())]).await));
+        send(batch::plan(&[sub(2, v[2].clone())]).unwrap().call).await.unwrap();
+        assert_eq!(balance().await.unwrap(), deposit - fee * U256::from(3));
     });
 }
 

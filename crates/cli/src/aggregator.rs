@@ -4,7 +4,7 @@
 //! submissions from the chain and from its JSON-RPC, and posts batches by size or age. With
 //! `--demo` it also plays the applications: it registers the keys of the third-party Groth16
 //! vectors (SP1 v4 and v6, RISC Zero v3 and v5, snarkjs) and of an arkworks sample circuit,
-//! submits their proofs on chain and through the RPC with a signed fee agreement, submits one
+//! submits their proofs on chain and through the RPC with a signed fee voucher, submits one
 //! must-fail proof, waits for the batch, and checks every inclusion on chain before exiting.
 
 use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
@@ -15,7 +15,7 @@ use clap::Args;
 use eyre::{WrapErr, bail, ensure, eyre};
 use tribunal_aggregation::{
     Aggregator, Policy, Store,
-    batch::{FeeAgreement, submission_id},
+    batch::{FeeVoucher, submission_id},
     contract::{self, AggregatorParams},
     rpc::{self, AggregatorApiClient},
     sample::SampleCircuit,
@@ -156,17 +156,18 @@ async fn demo<L: L1>(
     let bad_id = contract::submit(l1, cheat, contract, &[bad.entry()]).await?.0.id;
     println!("  {:<38} on chain   (must fail)", bad.name);
 
-    // Four arkworks proofs through the RPC, paid by a signed agreement from a prepaid balance.
+    // Four arkworks proofs through the RPC, paid by a signed voucher from a prepaid balance.
     let sample = SampleCircuit::setup(7);
     let circuit = contract::register(l1, app, contract, &sample.vk()).await?;
     let entries: Vec<_> = (0..4).map(|i| sample.prove(i)).collect();
     let fee = info.fee_per_proof * U256::from(entries.len());
     contract::deposit(l1, payer, contract, fee).await?;
     let id = submission_id(&entries);
-    let agreement = FeeAgreement::sign(payer, id, fee, U256::ZERO, info.chain_id, contract);
-    client.submit(entries.clone(), agreement).await?;
+    // The payer's first voucher: its chain starts at zero and takes this submission.
+    let voucher = FeeVoucher::sign(payer, Default::default(), id, fee, info.chain_id, contract);
+    client.submit(entries.clone(), voucher).await?;
     println!(
-        "  {:<38} via RPC    circuit {}  fee agreement {fee} wei",
+        "  {:<38} via RPC    circuit {}  fee voucher {fee} wei",
         "arkworks sample x4",
         &circuit.to_string()[..12]
     );

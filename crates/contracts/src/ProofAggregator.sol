@@ -26,8 +26,13 @@ import { IProofAggregator } from "interfaces/IProofAggregator.sol";
 ///      Submitting. `submit` is payable at `feePerProof` per proof. It checks the inputs and the
 ///      proof points (not the pairing), escrows the fee, and emits every proof in `Submitted`
 ///      for the aggregator to collect. The submission id is the Merkle root of its proof ids. Off
-///      chain, the aggregator's RPC takes proofs with an EIP-712 `FeeAgreement` signed by a
-///      submitter who has prepaid with `deposit`; the fee is taken when the batch lands.
+///      chain, the aggregator's RPC takes proofs from a submitter who has prepaid with `deposit`,
+///      each with an EIP-712 `FeeVoucher` signed anew: the head of a hash chain over every
+///      submission the submitter has sent, each link its id and its fee. A batch charges each
+///      submitter once, by its latest voucher: the fees of the links since the last charge, and
+///      only if every one of those submissions is in the batch (their ids and fees must rebuild
+///      the signed head). One signature check and one slot write per submitter per batch,
+///      however many submissions it has in it.
 ///
 ///      Aggregating. For proofs i of one key with coefficients r_i, Groth16's checks
 ///        e(A_i, B_i) = e(α, β)·e(L_i, γ)·e(C_i, δ),   L_i = IC_0 + Σ_t x_it·IC_t+1
@@ -48,7 +53,7 @@ import { IProofAggregator } from "interfaces/IProofAggregator.sol";
 ///      never refused for want of collateral, so nobody can lock out others by reserving all of
 ///      it with proofs of a cheap circuit of their own (`penaltyOf` tells a submitter what it
 ///      got). Prepaid balances leave only after
-///      a delay, so signed fee agreements stay payable. A settled submission id cannot be
+///      a delay, so signed fee vouchers stay payable. A settled submission id cannot be
 ///      submitted again; a rejected one can (with a valid proof).
 ///
 ///      Trust model (who may call, what it costs others):
@@ -65,14 +70,14 @@ import { IProofAggregator } from "interfaces/IProofAggregator.sol";
 ///      - `aggregate`, `rejectSubmission`, `setFee`, `withdrawCollateral`, `withdrawEarnings`: the
 ///        aggregator only. It cannot reject a valid proof (`rejectSubmission` re-verifies it),
 ///        cannot take reserved collateral, and earns an off-chain fee only with the submitter's
-///        signed agreement.
+///        signed voucher, for submissions the same batch verifies.
 ///
 ///      Gas (EIP-1108 prices): the pairing is 45,000 + 34,000 per pair, each proof adds two ecMul
 ///      (6,000 each) and its calldata; see BENCHMARKS.md for measured figures.
 contract ProofAggregator is IProofAggregator, EIP712 {
     /// @notice Semantic version.
-    /// @custom:semver 0.3.0
-    string public constant version = "0.3.0";
+    /// @custom:semver 0.4.0
+    string public constant version = "0.4.0";
 
     /// @notice Most proofs in one submission: a submission is aggregated whole, in one batch.
     uint256 public constant MAX_SUBMISSION_PROOFS = 16;
@@ -80,9 +85,9 @@ contract ProofAggregator is IProofAggregator, EIP712 {
     /// @notice Most public inputs a registered key may have.
     uint256 public constant MAX_PUBLIC_INPUTS = 32;
 
-    /// @notice EIP-712 type of an off-chain submission's fee agreement, signed by the submitter.
-    bytes32 public constant FEE_AGREEMENT_TYPEHASH =
-        keccak256("FeeAgreement(address submitter,bytes32 submissionId,uint256 fee,uint256 nonce)");
+    /// @notice EIP-712 type of an off-chain submitter's fee voucher.
+    bytes32 public constant FEE_VOUCHER_TYPEHASH =
+        keccak256("FeeVoucher(address submitter,bytes20 chain)");
 
     /// @notice Proofs of one circuit in a batch.
     struct Group {
@@ -106,27 +111,34 @@ contract ProofAggregator is IProofAggregator, EIP712 {
         uint16[] positions;
     }
 
-    /// @notice An off-chain submitter's signed promise to pay `fee` wei for submission
-    ///         `submissionId`, taken from its prepaid balance; `nonce` counts its agreements.
-    struct FeeAgreement {
+    /// @notice An off-chain submitter's signed promise to pay for the submissions its hash chain
+    ///         holds, from its prepaid balance.
+    /// @dev The chain starts at zero and takes each submission in the submitter's order:
+    ///      chain' = bytes20(keccak256(chain ‖ submissionId ‖ fee)), 20 + 32 + 12 bytes, the fee
+    ///      in wei as a big-endian uint96. The submitter signs a new voucher with each submission;
+    ///      charging one pays every link since the last charge. 160 bits, as addresses: finding
+    ///      another sequence of links to the same head (to charge for submissions that are not
+    ///      the submitter's) costs about 2^160 hashes.
+    struct FeeVoucher {
         /// @dev Who pays.
         address submitter;
-        /// @dev Merkle root of the submission's proof ids.
-        bytes32 submissionId;
-        /// @dev Fee, in wei.
-        uint256 fee;
-        /// @dev Must equal `nonceOf(submitter)` when the batch lands.
-        uint256 nonce;
+        /// @dev The chain's head, up to and including its newest submission.
+        bytes20 chain;
     }
 
-    /// @notice An off-chain submission a batch charges.
-    struct OffchainRef {
-        /// @dev The agreement.
-        FeeAgreement agreement;
-        /// @dev The submitter's 65-byte ECDSA signature of its EIP-712 digest.
-        bytes signature;
-        /// @dev Positions of its proofs in the batch.
-        uint16[] positions;
+    /// @notice What a batch charges one off-chain submitter: its latest voucher covering the
+    ///         batch, and where its submissions since the last charge are in the batch.
+    struct OffchainCharge {
+        /// @dev The voucher.
+        FeeVoucher voucher;
+        /// @dev Its EIP-712 signature, compact (EIP-2098): r.
+        bytes32 r;
+        /// @dev And the y parity in the top bit over s.
+        bytes32 vs;
+        /// @dev The submissions, in the submitter's order, packed: for each, one byte of its
+        ///      proof count k (1 to `MAX_SUBMISSION_PROOFS`), its k batch positions (two bytes
+        ///      each, big-endian, in the submission's order), then its fee (12 bytes, big-endian).
+        bytes submissions;
     }
 
     /// @notice An on-chain submission waiting to be aggregated. Only its hash is stored (one slot);
@@ -168,26 +180,28 @@ contract ProofAggregator is IProofAggregator, EIP712 {
     /// @notice The aggregator's collateral, in wei.
     uint256 public collateral;
 
-    /// @notice Fees earned by the aggregator and not yet withdrawn, in wei.
-    uint256 public earnings;
+    /// @notice Fees earned by the aggregator and not yet withdrawn, in wei. Shares a slot with
+    ///         `batchCount`: a batch reads and writes both.
+    uint192 public earnings;
 
     /// @notice Number of batches verified so far.
-    uint256 public batchCount;
+    uint64 public batchCount;
 
     /// @notice The part of `collateral` reserved for the penalties of pending on-chain
     ///         submissions (`censorshipPenalty` per proof), in wei: it cannot be withdrawn.
     uint256 public reservedCollateral;
 
-    /// @notice An off-chain submitter's prepaid balance and next fee-agreement nonce, in one slot:
-    ///         charging an agreement writes it once.
+    /// @notice An off-chain submitter's prepaid balance and the head of its charged chain, in
+    ///         one slot: a charge writes it once.
     struct Payer {
-        /// @dev Wei.
-        uint192 balance;
-        /// @dev Next nonce.
-        uint64 nonce;
+        /// @dev Wei (2^96 wei is more ether than exists).
+        uint96 balance;
+        /// @dev The `chain` of its last charged voucher, zero before the first: its next link
+        ///      continues from here.
+        bytes20 charged;
     }
 
-    /// @dev Off-chain submitters' balances and nonces.
+    /// @dev Off-chain submitters' balances and charged chains.
     mapping(address => Payer) internal _payers;
 
     /// @notice Pending balance withdrawals: amount (wei) and unlock time (seconds).
@@ -227,10 +241,9 @@ contract ProofAggregator is IProofAggregator, EIP712 {
     event BatchVerified(uint256 indexed batchIndex, bytes32 indexed root, uint256 proofs);
     /// @notice An on-chain submission was paid out by batch `batchRoot`.
     event SubmissionAggregated(bytes32 indexed submissionId, bytes32 indexed batchRoot);
-    /// @notice An off-chain submission was charged `fee` wei in batch `batchRoot`.
-    event OffchainSubmissionAggregated(
-        bytes32 indexed submissionId, address indexed submitter, bytes32 indexed batchRoot, uint256 fee
-    );
+    /// @notice Batch `batchRoot` charged an off-chain submitter `fee` wei, by its voucher of
+    ///         chain `chain` (every submission up to the one `chain` ends with is now paid).
+    event FeeCharged(address indexed submitter, bytes32 indexed batchRoot, bytes20 chain, uint256 fee);
     /// @notice A late submission was verified singly; `refund` wei went to its submitter.
     event SubmissionForced(bytes32 indexed submissionId, address indexed submitter, uint256 refund);
     /// @notice A pending submission's statements were verified singly by `verifier` before the
@@ -281,10 +294,15 @@ contract ProofAggregator is IProofAggregator, EIP712 {
     error Aggregator_SubmissionMismatch(bytes32 submissionId);
     /// @notice The batch's pairing check failed: at least one proof in it is invalid.
     error Aggregator_BatchInvalid();
-    /// @notice The fee agreement's signature is not its submitter's.
-    error Aggregator_BadSignature(bytes32 submissionId);
-    /// @notice The fee agreement's nonce is not the submitter's next.
-    error Aggregator_WrongNonce(address submitter, uint256 got, uint256 expected);
+    /// @notice The fee voucher's signature is not its submitter's.
+    error Aggregator_BadSignature(address submitter);
+    /// @notice A charge's packed submissions are empty or malformed (a proof count of 0 or over
+    ///         `MAX_SUBMISSION_PROOFS`, or positions cut short).
+    error Aggregator_MalformedCharge(address submitter);
+    /// @notice The submissions given, chained on from `chargedChainOf(submitter)`, make `chain`,
+    ///         not the voucher's `signed`: a submission is missing, extra or out of order, not
+    ///         in the batch at those positions, or its fee is not the one signed.
+    error Aggregator_VoucherMismatch(address submitter, bytes20 chain, bytes20 signed);
     /// @notice The submitter's prepaid balance does not cover the fee.
     error Aggregator_InsufficientBalance(address submitter, uint256 balance, uint256 fee);
     /// @notice The submission's deadline has not passed.
@@ -407,11 +425,12 @@ contract ProofAggregator is IProofAggregator, EIP712 {
         return _payers[_submitter].balance;
     }
 
-    /// @notice Next fee-agreement nonce of an off-chain submitter.
+    /// @notice The head of an off-chain submitter's charged chain (the `chain` of its last
+    ///         charged voucher; zero before the first). Its next voucher's links continue from it.
     /// @param _submitter The submitter.
-    /// @return The nonce.
-    function nonceOf(address _submitter) external view returns (uint256) {
-        return _payers[_submitter].nonce;
+    /// @return The head.
+    function chargedChainOf(address _submitter) external view returns (bytes20) {
+        return _payers[_submitter].charged;
     }
 
     /// @notice Prepays fees for off-chain submissions.
@@ -421,7 +440,7 @@ contract ProofAggregator is IProofAggregator, EIP712 {
     }
 
     /// @notice Asks to withdraw `_amount` wei of the prepaid balance after `aggregationDeadline`,
-    ///         so that agreements already signed can still be charged. Replaces any earlier request.
+    ///         so that vouchers already signed can still be charged. Replaces any earlier request.
     /// @param _amount Wei.
     function requestWithdrawal(uint256 _amount) external {
         uint256 unlockAt = block.timestamp + aggregationDeadline;
@@ -447,8 +466,8 @@ contract ProofAggregator is IProofAggregator, EIP712 {
         delete _withdrawals[msg.sender];
         Payer storage p = _payers[msg.sender];
         uint256 amount = w[0] < p.balance ? w[0] : p.balance;
-        // `amount` is at most the balance, a uint192.
-        p.balance -= uint192(amount);
+        // `amount` is at most the balance, a uint96.
+        p.balance -= uint96(amount);
         _pay(msg.sender, amount);
     }
 
@@ -461,7 +480,8 @@ contract ProofAggregator is IProofAggregator, EIP712 {
     /// @param _groups The proofs, grouped by circuit. Batch positions count through the groups in
     ///        order; the batch root is over the proof ids in that order.
     /// @param _onchain On-chain submissions this batch aggregates (each whole).
-    /// @param _offchain Off-chain submissions this batch charges (each whole).
+    /// @param _offchain Off-chain submitters this batch charges, each once, for its submissions
+    ///        since its last charge (each whole).
     /// @return batchRoot The Merkle root of the batch's proof ids.
     /// @dev Reverts, and records nothing, if any proof is invalid (`Aggregator_BatchInvalid`) or
     ///      malformed, or any reference is wrong. Which proof was bad is found off chain by
@@ -470,7 +490,7 @@ contract ProofAggregator is IProofAggregator, EIP712 {
     function aggregate(
         Group[] calldata _groups,
         SubmissionRef[] calldata _onchain,
-        OffchainRef[] calldata _offchain
+        OffchainCharge[] calldata _offchain
     )
         external
         onlyAggregator
@@ -499,27 +519,19 @@ contract ProofAggregator is IProofAggregator, EIP712 {
             released += _releasePenalty(id, s.proofCount);
             emit SubmissionAggregated(id, batchRoot);
         }
-        reservedCollateral -= released;
+        if (released != 0) reservedCollateral -= released;
         for (uint256 i = 0; i < _offchain.length; i++) {
             earned += _charge(_offchain[i], ids, batchRoot);
         }
-        earnings += earned;
+        earnings += SafeCast.toUint192(earned);
     }
 
     /// @notice The EIP-712 digest an off-chain submitter signs.
-    /// @param _agreement The agreement.
+    /// @param _voucher The voucher.
     /// @return The digest.
-    function feeAgreementDigest(FeeAgreement calldata _agreement) public view returns (bytes32) {
+    function feeVoucherDigest(FeeVoucher calldata _voucher) public view returns (bytes32) {
         return _hashTypedDataV4(
-            keccak256(
-                abi.encode(
-                    FEE_AGREEMENT_TYPEHASH,
-                    _agreement.submitter,
-                    _agreement.submissionId,
-                    _agreement.fee,
-                    _agreement.nonce
-                )
-            )
+            keccak256(abi.encode(FEE_VOUCHER_TYPEHASH, _voucher.submitter, _voucher.chain))
         );
     }
 
@@ -641,7 +653,7 @@ contract ProofAggregator is IProofAggregator, EIP712 {
         }
         delete submissions[submissionId];
         reservedCollateral -= _releasePenalty(submissionId, s.proofCount);
-        earnings += s.fee;
+        earnings += SafeCast.toUint192(s.fee);
         emit SubmissionRejected(submissionId, _index);
     }
 
@@ -792,21 +804,51 @@ contract ProofAggregator is IProofAggregator, EIP712 {
         return Groth16.verify(verifyingKey(_circuitId), _proof, _inputs);
     }
 
-    /// @dev Charges one off-chain submission; returns the fee.
-    function _charge(OffchainRef calldata _ref, bytes32[] memory _ids, bytes32 _batchRoot) private returns (uint256) {
-        FeeAgreement calldata a = _ref.agreement;
+    /// @dev Charges one off-chain submitter by its voucher; returns the fees.
+    function _charge(OffchainCharge calldata _c, bytes32[] memory _ids, bytes32 _batchRoot) private returns (uint256) {
+        FeeVoucher calldata v = _c.voucher;
+        address who = v.submitter;
+        Payer memory p = _payers[who];
+        (bytes20 chain, uint256 fees) = _chainOn(p.charged, who, _c.submissions, _ids);
+        if (chain != v.chain) revert Aggregator_VoucherMismatch(who, chain, v.chain);
         // The third value only details `err`, which is checked.
         // slither-disable-next-line unused-return
-        (address signer, ECDSA.RecoverError err,) = ECDSA.tryRecoverCalldata(feeAgreementDigest(a), _ref.signature);
-        if (err != ECDSA.RecoverError.NoError || signer != a.submitter) revert Aggregator_BadSignature(a.submissionId);
-        Payer memory p = _payers[a.submitter];
-        if (a.nonce != p.nonce) revert Aggregator_WrongNonce(a.submitter, a.nonce, p.nonce);
-        if (_rootAt(_ids, _ref.positions) != a.submissionId) revert Aggregator_SubmissionMismatch(a.submissionId);
-        if (p.balance < a.fee) revert Aggregator_InsufficientBalance(a.submitter, p.balance, a.fee);
-        // One write: the fee is at most the balance, and a nonce never reaches 2^64.
-        _payers[a.submitter] = Payer({ balance: p.balance - uint192(a.fee), nonce: p.nonce + 1 });
-        emit OffchainSubmissionAggregated(a.submissionId, a.submitter, _batchRoot, a.fee);
-        return a.fee;
+        (address signer, ECDSA.RecoverError err,) = ECDSA.tryRecover(feeVoucherDigest(v), _c.r, _c.vs);
+        if (err != ECDSA.RecoverError.NoError || signer != who) revert Aggregator_BadSignature(who);
+        if (p.balance < fees) revert Aggregator_InsufficientBalance(who, p.balance, fees);
+        // One write; the fees are at most the balance, a uint96.
+        _payers[who] = Payer({ balance: p.balance - uint96(fees), charged: chain });
+        emit FeeCharged(who, _batchRoot, chain, fees);
+        return fees;
+    }
+
+    /// @dev Chains the packed `_submissions` (see `OffchainCharge`), their ids taken from the
+    ///      batch, on from `_chain`; returns the new head and the sum of their fees.
+    function _chainOn(
+        bytes20 _chain,
+        address _who,
+        bytes calldata _submissions,
+        bytes32[] memory _ids
+    )
+        private
+        pure
+        returns (bytes20 chain, uint256 fees)
+    {
+        chain = _chain;
+        uint256 len = _submissions.length;
+        if (len == 0) revert Aggregator_MalformedCharge(_who);
+        uint256 i = 0;
+        while (i < len) {
+            uint256 k = uint8(_submissions[i]);
+            uint256 end = i + 1 + 2 * k + 12;
+            if (k == 0 || k > MAX_SUBMISSION_PROOFS || end > len) revert Aggregator_MalformedCharge(_who);
+            bytes32 id = _rootAtPacked(_ids, _submissions[i + 1:end - 12]);
+            if (id == bytes32(0)) revert Aggregator_MalformedCharge(_who);
+            uint96 fee = uint96(bytes12(_submissions[end - 12:end]));
+            chain = _link(chain, id, fee);
+            fees += fee;
+            i = end;
+        }
     }
 
     /// @dev Working state of a batch verification, kept in memory against stack depth.
@@ -983,6 +1025,18 @@ contract ProofAggregator is IProofAggregator, EIP712 {
         }
     }
 
+    /// @dev `_rootAt` with the positions packed two bytes each, big-endian (at least one).
+    function _rootAtPacked(bytes32[] memory _ids, bytes calldata _positions) private pure returns (bytes32) {
+        uint256 k = _positions.length / 2;
+        bytes32[] memory picked = new bytes32[](k);
+        for (uint256 i = 0; i < k; i++) {
+            uint256 at = uint16(bytes2(_positions[2 * i:2 * i + 2]));
+            if (at >= _ids.length) return bytes32(0);
+            picked[i] = _hash1(_ids[at]);
+        }
+        return k == 1 ? picked[0] : _root(picked);
+    }
+
     /// @dev The root over the proof ids at `_positions` of `_ids`, in that order.
     function _rootAt(bytes32[] memory _ids, uint16[] calldata _positions) private pure returns (bytes32) {
         if (_positions.length == 0) return bytes32(0);
@@ -1015,6 +1069,17 @@ contract ProofAggregator is IProofAggregator, EIP712 {
         return _nodes[0];
     }
 
+    /// @dev The voucher chain's next head: bytes20(keccak256(chain ‖ id ‖ fee)), 64 bytes hashed in
+    ///      scratch space.
+    function _link(bytes20 _chain, bytes32 _id, uint96 _fee) private pure returns (bytes20 h) {
+        assembly ("memory-safe") {
+            mstore(0x00, or(_chain, shr(160, _id)))
+            mstore(0x20, or(shl(96, _id), _fee))
+            // The high 20 bytes, the rest cleared (a bytes20 is left-aligned).
+            h := and(keccak256(0x00, 0x40), not(0xffffffffffffffffffffffff))
+        }
+    }
+
     /// @dev keccak256 of one word, in scratch space.
     function _hash1(bytes32 _a) private pure returns (bytes32 h) {
         assembly ("memory-safe") {
@@ -1032,11 +1097,11 @@ contract ProofAggregator is IProofAggregator, EIP712 {
         }
     }
 
-    /// @dev Adds `_amount` wei to a submitter's prepaid balance (checked: reverts past 2^192 − 1,
+    /// @dev Adds `_amount` wei to a submitter's prepaid balance (checked: reverts past 2^96 − 1,
     ///      more wei than exist).
     function _credit(address _to, uint256 _amount) private {
         Payer storage p = _payers[_to];
-        p.balance = SafeCast.toUint192(p.balance + _amount);
+        p.balance = SafeCast.toUint96(p.balance + _amount);
     }
 
     /// @dev Sends `_amount` wei to `_to`: the caller's own balance, the aggregator's collateral or

@@ -11,20 +11,21 @@
 
 use std::{path::PathBuf, sync::Arc};
 
-use alloy_primitives::{Bytes, U256};
+use alloy::signers::local::PrivateKeySigner;
+use alloy_primitives::{Bytes, FixedBytes, U256};
 use alloy_sol_types::SolCall;
 use clap::Args;
 use eyre::ensure;
 use tribunal_aggregation::{
     Aggregator, Policy, Store,
-    batch::{Entry, FeeAgreement, submission_id},
+    batch::{Entry, FeeVoucher, submission_id},
     contract::{self, AggregatorParams},
     groth16::VerifyingKey,
     sample::SampleCircuit,
     vector::TestVector,
 };
 use tribunal_contracts::{ProofAggregator, test_fixtures::Groth16Harness};
-use tribunal_l1::{DevL1, L1, L1Tx, dev_signers, view};
+use tribunal_l1::{DevL1, L1, L1Dev, L1Tx, dev_signers, view};
 
 use super::common::spinner;
 
@@ -71,7 +72,20 @@ pub(super) fn aggregation(args: &AggregationBenchArgs) -> eyre::Result<()> {
             entries.clone(),
             Path::Onchain,
         )?);
-        rows.push(measure(format!("{n} proofs, 1 key, via RPC"), keys, entries, Path::Offchain)?);
+        rows.push(measure(
+            format!("{n} proofs, 1 key, via RPC"),
+            keys.clone(),
+            entries.clone(),
+            Path::Offchain,
+        )?);
+        if n > 1 {
+            rows.push(measure(
+                format!("{n} proofs, 1 key, via RPC, {n} payers"),
+                keys,
+                entries,
+                Path::OffchainPayers,
+            )?);
+        }
         sp.finish_and_clear();
     }
     if let Ok(vectors) = TestVector::read_dir(&args.fixtures) {
@@ -95,9 +109,12 @@ pub(super) fn aggregation(args: &AggregationBenchArgs) -> eyre::Result<()> {
 enum Path {
     /// Each app calls `submit` (pays the fee on chain; can force after the deadline).
     Onchain,
-    /// Each app sends its proof to the RPC with a signed fee agreement against a prepaid
-    /// balance; the aggregate call checks the signature and charges it.
+    /// One app sends every proof to the RPC, each with a new signed fee voucher against its
+    /// prepaid balance; the aggregate call checks the latest voucher and charges it once.
     Offchain,
+    /// As `Offchain`, but every proof from its own app (a voucher checked and a balance charged
+    /// per proof, each payer charged for the first time).
+    OffchainPayers,
 }
 
 fn measure(
@@ -128,14 +145,31 @@ fn measure(
                         contract::submit(&*l1, &app, at, std::slice::from_ref(e)).await?.1.gas_used;
                 }
             }
-            Path::Offchain => {
+            Path::Offchain | Path::OffchainPayers => {
                 let fee = view(&*l1, at, ProofAggregator::feePerProofCall {}).await?;
-                contract::deposit(&*l1, &app, at, fee * U256::from(entries.len())).await?;
-                let chain = l1.chain_id().await?;
-                for (nonce, e) in entries.iter().enumerate() {
+                let chain_id = l1.chain_id().await?;
+                let payers: Vec<PrivateKeySigner> = if path == Path::Offchain {
+                    contract::deposit(&*l1, &app, at, fee * U256::from(entries.len())).await?;
+                    vec![app.clone(); entries.len()]
+                } else {
+                    let mut payers = Vec::new();
+                    for _ in &entries {
+                        let payer = PrivateKeySigner::random();
+                        l1.set_balance(payer.address(), U256::from(10u64.pow(18))).await?;
+                        contract::deposit(&*l1, &payer, at, fee).await?;
+                        payers.push(payer);
+                    }
+                    payers
+                };
+                let mut head = FixedBytes::<20>::ZERO;
+                for (e, payer) in entries.iter().zip(&payers) {
+                    if path == Path::OffchainPayers {
+                        head = FixedBytes::ZERO;
+                    }
                     let id = submission_id(std::slice::from_ref(e));
-                    let a = FeeAgreement::sign(&app, id, fee, U256::from(nonce), chain, at);
-                    agg.submit_offchain(vec![e.clone()], a)
+                    let v = FeeVoucher::sign(payer, head, id, fee, chain_id, at);
+                    head = v.chain;
+                    agg.submit_offchain(vec![e.clone()], v)
                         .await
                         .map_err(|e| eyre::eyre!("{e}"))?;
                 }
@@ -236,8 +270,8 @@ fn print(rows: &[Row]) {
     println!();
     println!(
         "aggregate / proof: the aggregate transaction (21,000 base included) over N; submit: the app's own \
-         submit transaction (fee escrow, proof checks, event), none via RPC (the aggregate call checks the \
-         fee agreement's signature and charges the prepaid balance); saving: separate over submit + aggregate; separate: one transaction per proof with the key, \
+         submit transaction (fee escrow, proof checks, event), none via RPC (the aggregate call checks each \
+         payer's latest fee voucher once and charges its prepaid balance once); saving: separate over submit + aggregate; separate: one transaction per proof with the key, \
          proof and input as calldata (Groth16Harness.verify); Groth16.verify alone: metered inside that call, \
          the floor of any single-proof verifier."
     );
