@@ -358,12 +358,7 @@ impl L1 for DevL1 {
         let end = c.logs.partition_point(|l| l.block_number <= block);
         Ok(c.logs[start..end]
             .iter()
-            .filter(|l| {
-                let t = l.log.topics();
-                l.log.address == address
-                    && t.first() == Some(&event)
-                    && topic1.is_none_or(|x| t.get(1) == Some(&x))
-            })
+            .filter(|l| l.log.address == address && l.matches(event, topic1))
             .cloned()
             .collect())
     }

@@ -229,10 +229,7 @@ pub trait L1: Send + Sync {
     ) -> impl Future<Output = L1Result<Vec<L1Log>>> + Send {
         async move {
             let mut logs = self.logs(address, from_block).await?;
-            logs.retain(|l| {
-                let t = l.log.topics();
-                t.first() == Some(&event) && topic1.is_none_or(|x| t.get(1) == Some(&x))
-            });
+            logs.retain(|l| l.matches(event, topic1));
             Ok(logs)
         }
     }
@@ -284,6 +281,15 @@ pub struct L1Log {
     pub tx_hash: B256,
     /// The log (address, topics, data).
     pub log: Log,
+}
+
+impl L1Log {
+    /// Whether the log is event `event` (topic 0) and, if `topic1` is given, has it as its first
+    /// indexed argument: the filter of [`L1::logs_where`].
+    pub fn matches(&self, event: B256, topic1: Option<B256>) -> bool {
+        let t = self.log.topics();
+        t.first() == Some(&event) && topic1.is_none_or(|x| t.get(1) == Some(&x))
+    }
 }
 
 /// A shared handle to an L1 is an L1: services hold `Arc<L>` (or borrow `&L`) of one backend.
