@@ -57,9 +57,12 @@ pub fn submission_id(entries: &[Entry]) -> B256 {
     merkle::root(&entries.iter().map(Entry::proof_id).collect::<Vec<_>>())
 }
 
+/// The largest fee a voucher link holds, in wei: the contract's uint96 (more than all ether).
+pub const MAX_FEE: U256 = U256::from_limbs([u64::MAX, u32::MAX as u64, 0, 0]);
+
 /// The next head of a submitter's voucher chain (`ProofAggregator.FeeVoucher`): the high 20
-/// bytes of `keccak256(chain ‖ submission_id ‖ fee)`, the fee in wei as 12 big-endian bytes (the
-/// contract's uint96: a larger fee never fits a balance). The chain starts at zero.
+/// bytes of `keccak256(chain ‖ submission_id ‖ fee)`, the fee in wei as 12 big-endian bytes (at
+/// most [`MAX_FEE`]; the service refuses a larger one). The chain starts at zero.
 pub fn next_chain(chain: FixedBytes<20>, submission_id: B256, fee: U256) -> FixedBytes<20> {
     let fee: [u8; 32] = fee.to_be_bytes();
     let h = alloy_primitives::keccak256(
@@ -131,11 +134,14 @@ impl FeeVoucher {
     }
 
     /// The signature in EIP-2098 compact form `(r, y_parity · 2^255 | s)`, as `OffchainCharge`
-    /// takes it; zero words for a malformed signature (which the contract refuses).
+    /// takes it, with `s` normalized to the lower half of the curve order (BIP 62, as
+    /// OpenZeppelin's `ECDSA` requires): a high-`s` signature, which [`Self::is_signed`] accepts
+    /// (it recovers the same signer), is sent as its low-`s` twin. Zero words for a malformed
+    /// signature (which the contract refuses).
     pub fn compact(&self) -> (B256, B256) {
         self.parsed().map_or((B256::ZERO, B256::ZERO), |s| {
-            let vs: U256 = s.s() | (U256::from(u8::from(s.v())) << 255);
-            (s.r().into(), vs.into())
+            let c = s.as_erc2098();
+            (B256::from_slice(&c[..32]), B256::from_slice(&c[32..]))
         })
     }
 }

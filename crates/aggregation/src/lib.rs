@@ -8,8 +8,8 @@
 //!    ([`groth16::circuit_id`]).
 //! 2. It submits proofs on chain (`ProofAggregator.submit`, paying the posted fee per proof) or
 //!    to the aggregator's RPC against a prepaid balance, each with a new EIP-712 fee voucher
-//!    ([`batch::FeeVoucher`]): the running total it owes and the chain of its submission ids. A
-//!    batch charges each submitter once, by its latest voucher.
+//!    ([`batch::FeeVoucher`]) signing the head of a hash chain over its submissions, each link an
+//!    id and its fee. A batch charges each submitter once, by its latest voucher.
 //!    `proofId = keccak256(circuitId ‖ inputs)`; the submission id is the Merkle root of its
 //!    proof ids ([`merkle`]).
 //! 3. The [`service::Aggregator`] checks each proof natively (so one bad proof never sinks a

@@ -122,6 +122,7 @@ fn submit_error(e: SubmitError) -> ErrorObjectOwned {
         SubmitError::InvalidProof(_) => codes::INVALID_PROOF,
         SubmitError::BadSignature
         | SubmitError::WrongChain { .. }
+        | SubmitError::FeeTooHigh(_)
         | SubmitError::FeeTooLow { .. }
         | SubmitError::InsufficientBalance { .. } => codes::BAD_VOUCHER,
         SubmitError::Duplicate(_) => codes::DUPLICATE,

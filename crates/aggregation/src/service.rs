@@ -103,6 +103,9 @@ pub enum SubmitError {
         /// The voucher's.
         got: FixedBytes<20>,
     },
+    /// The fee is above what a voucher link holds ([`batch::MAX_FEE`], 2^96 − 1 wei).
+    #[error("fee {0} wei is above 2^96 - 1 wei")]
+    FeeTooHigh(U256),
     /// The fee is below the posted fee of the proofs.
     #[error("fee {offered} wei is below {required} wei")]
     FeeTooLow {
@@ -423,8 +426,25 @@ impl<L: L1> Aggregator<L> {
         if !voucher.is_signed(self.chain_id, self.contract) {
             return Err(SubmitError::BadSignature);
         }
-        if self.store.record(id)?.is_some() {
+        if voucher.fee > batch::MAX_FEE {
+            return Err(SubmitError::FeeTooHigh(voucher.fee));
+        }
+        if self.known(id)? {
             return Err(SubmitError::Duplicate(id));
+        }
+        let c = self.contract;
+        let who = voucher.submitter;
+        // Before the proofs are verified (the expensive part): a balance that cannot pay even
+        // this fee is refused at the price of two reads.
+        let free = || async {
+            let balance = view(&self.l1, c, ProofAggregator::balanceOfCall { _submitter: who });
+            let withdrawing =
+                view(&self.l1, c, ProofAggregator::withdrawalOfCall { _submitter: who });
+            Ok::<_, L1Error>(balance.await?.saturating_sub(withdrawing.await?.amount))
+        };
+        let available = free().await?;
+        if available < voucher.fee {
+            return Err(SubmitError::InsufficientBalance { available, owed: voucher.fee });
         }
         for (index, e) in entries.iter().enumerate() {
             let c = self
@@ -437,17 +457,15 @@ impl<L: L1> Aggregator<L> {
                 Err(error) => return Err(SubmitError::Malformed { index, error }),
             }
         }
-        let c = self.contract;
         let fee = view(&self.l1, c, ProofAggregator::feePerProofCall {}).await?;
         let required = fee * U256::from(entries.len());
         if voucher.fee < required {
             return Err(SubmitError::FeeTooLow { required, offered: voucher.fee });
         }
         let _admit = self.admit.lock().await;
-        if self.store.record(id)?.is_some() {
+        if self.known(id)? {
             return Err(SubmitError::Duplicate(id));
         }
-        let who = voucher.submitter;
         // Pending first, then L1: a batch landing in between only moves the charged head onto a
         // pending voucher's, which this one then continues.
         let mine: Vec<FeeVoucher> = self
@@ -469,10 +487,7 @@ impl<L: L1> Aggregator<L> {
         if voucher.chain != expected {
             return Err(SubmitError::WrongChain { expected, got: voucher.chain });
         }
-        let balance = view(&self.l1, c, ProofAggregator::balanceOfCall { _submitter: who }).await?;
-        let withdrawing =
-            view(&self.l1, c, ProofAggregator::withdrawalOfCall { _submitter: who }).await?.amount;
-        let available = balance.saturating_sub(withdrawing);
+        let available = free().await?;
         let owed = mine.iter().fold(voucher.fee, |sum, v| sum.saturating_add(v.fee));
         if available < owed {
             return Err(SubmitError::InsufficientBalance { available, owed });
@@ -483,13 +498,69 @@ impl<L: L1> Aggregator<L> {
         Ok(id)
     }
 
+    /// Whether `id` is pending or settled: a rejected submission may come again (with valid
+    /// proofs and a voucher that continues its submitter's chain).
+    fn known(&self, id: B256) -> Result<bool, StoreError> {
+        Ok(self.store.record(id)?.is_some_and(|r| !matches!(r.status, Status::Rejected { .. })))
+    }
+
+    /// Rejects the off-chain submissions whose voucher no longer continues its submitter's
+    /// charged chain (`chargedChainOf`) through the pending ones before it: one before them left
+    /// the queue (rejected, or taken over by an on-chain submission of the same id), so they can
+    /// never be charged and would only make a batch revert. Returns the pending records left.
+    async fn drop_broken_chains(&self, pending: Vec<Record>) -> Result<Vec<Record>, ServiceError> {
+        let mut heads: HashMap<Address, Option<FixedBytes<20>>> = HashMap::new();
+        let mut broken = Vec::new();
+        let mut kept = Vec::with_capacity(pending.len());
+        for r in pending {
+            let Source::Offchain(v) = &r.submission.source else {
+                kept.push(r);
+                continue;
+            };
+            let head = match heads.get(&v.submitter) {
+                Some(h) => *h,
+                None => Some(
+                    view(
+                        &self.l1,
+                        self.contract,
+                        ProofAggregator::chargedChainOfCall { _submitter: v.submitter },
+                    )
+                    .await?,
+                ),
+            };
+            match head {
+                Some(h) if next_chain(h, r.submission.id, v.fee) == v.chain => {
+                    heads.insert(v.submitter, Some(v.chain));
+                    kept.push(r);
+                }
+                _ => {
+                    tracing::warn!(submission = %r.submission.id, submitter = %v.submitter, "fee voucher chain broken by an earlier submission that left the queue: rejected");
+                    heads.insert(v.submitter, None);
+                    broken.push((
+                        r.submission.id,
+                        Status::Rejected {
+                            index: None,
+                            reason: "fee voucher chain broken: an earlier submission of this submitter left the queue; sign again from chargedChainOf".into(),
+                        },
+                    ));
+                }
+            }
+        }
+        if !broken.is_empty() {
+            // Under `admit`, so no voucher is admitted onto a link being dropped.
+            let _admit = self.admit.lock().await;
+            self.store.set_status(&broken)?;
+        }
+        Ok(kept)
+    }
+
     /// Posts a batch if one is due: enough proofs, the oldest old enough, or an on-chain
     /// submission near its deadline. The batch takes the oldest submissions first.
     ///
     /// # Errors
     /// [`ServiceError`].
     pub async fn post_due(&self) -> Result<Option<Posted>, ServiceError> {
-        let pending = self.store.pending()?;
+        let pending = self.drop_broken_chains(self.store.pending()?).await?;
         let Some(oldest) = pending.first() else { return Ok(None) };
         let total: usize = pending.iter().map(|r| r.submission.entries.len()).sum();
         let now = self.l1.head().await?.timestamp;

@@ -504,8 +504,80 @@ fn an_aggregator_charges_a_voucher_only_for_every_submission_it_covers_and_only_
         // Replayed: the charged head has moved on.
         assert!(mismatch(refused(vec![sub(0, v[0].clone()), sub(1, v[1].clone())]).await));
         assert!(mismatch(refused(vec![sub(1, v[1].clone())]).await));
-        send(batch::plan(&[sub(2, v[2].clone())]).unwrap().call).await.unwrap();
+        // The third, signed with a high s (its malleable twin, which the service accepts: it
+        // recovers the same signer): the charge sends the low-s form the contract takes.
+        let mut high = v[2].clone();
+        let low: alloy_primitives::Signature = high.signature.as_ref().try_into().unwrap();
+        let n = U256::from_str_radix(
+            "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141",
+            16,
+        )
+        .unwrap();
+        let twin = alloy_primitives::Signature::new(low.r(), n - low.s(), !low.v());
+        high.signature = twin.as_bytes().to_vec().into();
+        assert_ne!(high.signature, v[2].signature);
+        assert!(high.is_signed(chain_id, env.contract));
+        send(batch::plan(&[sub(2, high)]).unwrap().call).await.unwrap();
         assert_eq!(balance().await.unwrap(), deposit - fee * U256::from(3));
+    });
+}
+
+/// A submission that leaves the queue (here its batch refused it; it may also be taken over by
+/// an on-chain submission of the same id) breaks its submitter's chain: the vouchers after it
+/// can never be charged. They are rejected before the next batch, which goes through, and the
+/// submitter sends them again with vouchers from its charged head.
+#[test]
+fn a_broken_voucher_chain_costs_only_the_submissions_after_the_break_and_they_can_come_again() {
+    run(async {
+        let env = Env::new().await;
+        let sample = SampleCircuit::setup(8);
+        env.register(&sample.vk()).await;
+        let (bob, carol) = (&env.keys[8], &env.keys[7]);
+        for who in [bob, carol] {
+            contract::deposit(&*env.l1, who, env.contract, U256::from(10u64.pow(15)))
+                .await
+                .unwrap();
+        }
+        let (_dir, store) = store();
+        let agg = env.service(store, NOW).await;
+        let chain_id = env.l1.chain_id().await.unwrap();
+        let fee = env.params.fee_per_proof;
+        let send = |who: &PrivateKeySigner, head, e: &Entry| {
+            let id = batch::submission_id(std::slice::from_ref(e));
+            let v = FeeVoucher::sign(who, head, id, fee, chain_id, env.contract);
+            let (agg, e) = (&agg, e.clone());
+            async move { (agg.submit_offchain(vec![e], v.clone()).await.unwrap(), v.chain) }
+        };
+        let entries: Vec<Entry> = (20..24).map(|i| sample.prove(i)).collect();
+        let (b0, h0) = send(bob, FixedBytes::ZERO, &entries[0]).await;
+        let (b1, h1) = send(bob, h0, &entries[1]).await;
+        let (b2, _) = send(bob, h1, &entries[2]).await;
+        let (c0, _) = send(carol, FixedBytes::ZERO, &entries[3]).await;
+        // Bob's second submission leaves the queue.
+        let gone = Status::Rejected { index: None, reason: "test".into() };
+        agg.store().set_status(&[(b1, gone)]).unwrap();
+
+        let posted = agg.post_due().await.unwrap().unwrap();
+        assert_eq!(posted.proofs, 2, "bob's first, and carol's, in one batch");
+        let status = |id| agg.store().record(id).unwrap().unwrap().status;
+        assert!(matches!(status(b0), Status::Aggregated { .. }));
+        assert!(matches!(status(c0), Status::Aggregated { .. }));
+        assert!(matches!(status(b2), Status::Rejected { .. }), "after the break");
+
+        // Sent again from the charged head, both go through.
+        let head = view(
+            &*env.l1,
+            env.contract,
+            ProofAggregator::chargedChainOfCall { _submitter: bob.address() },
+        )
+        .await
+        .unwrap();
+        assert_eq!(head, h0);
+        let (again1, h1) = send(bob, head, &entries[1]).await;
+        let (again2, _) = send(bob, h1, &entries[2]).await;
+        assert_eq!((again1, again2), (b1, b2));
+        assert_eq!(agg.post_due().await.unwrap().unwrap().proofs, 2);
+        assert!(matches!(status(b2), Status::Aggregated { .. }));
     });
 }
 

@@ -296,8 +296,8 @@ contract ProofAggregator is IProofAggregator, EIP712 {
     error Aggregator_BatchInvalid();
     /// @notice The fee voucher's signature is not its submitter's.
     error Aggregator_BadSignature(address submitter);
-    /// @notice A charge's packed submissions are empty or malformed (a proof count of 0 or over
-    ///         `MAX_SUBMISSION_PROOFS`, or positions cut short).
+    /// @notice A charge's packed submissions are empty or malformed: a proof count of 0 or over
+    ///         `MAX_SUBMISSION_PROOFS`, positions or fee cut short, or a position past the batch.
     error Aggregator_MalformedCharge(address submitter);
     /// @notice The submissions given, chained on from `chargedChainOf(submitter)`, make `chain`,
     ///         not the voucher's `signed`: a submission is missing, extra or out of order, not
@@ -1030,9 +1030,9 @@ contract ProofAggregator is IProofAggregator, EIP712 {
         uint256 k = _positions.length / 2;
         bytes32[] memory picked = new bytes32[](k);
         for (uint256 i = 0; i < k; i++) {
-            uint256 at = uint16(bytes2(_positions[2 * i:2 * i + 2]));
-            if (at >= _ids.length) return bytes32(0);
-            picked[i] = _hash1(_ids[at]);
+            uint256 pos = uint16(bytes2(_positions[2 * i:2 * i + 2]));
+            if (pos >= _ids.length) return bytes32(0);
+            picked[i] = _hash1(_ids[pos]);
         }
         return k == 1 ? picked[0] : _root(picked);
     }
@@ -1073,8 +1073,11 @@ contract ProofAggregator is IProofAggregator, EIP712 {
     ///      scratch space.
     function _link(bytes20 _chain, bytes32 _id, uint96 _fee) private pure returns (bytes20 h) {
         assembly ("memory-safe") {
-            mstore(0x00, or(_chain, shr(160, _id)))
-            mstore(0x20, or(shl(96, _id), _fee))
+            // Clean inputs whatever their source: the chain's low 12 bytes, the fee's high 20.
+            let chain := and(_chain, not(0xffffffffffffffffffffffff))
+            let fee := and(_fee, 0xffffffffffffffffffffffff)
+            mstore(0x00, or(chain, shr(160, _id)))
+            mstore(0x20, or(shl(96, _id), fee))
             // The high 20 bytes, the rest cleared (a bytes20 is left-aligned).
             h := and(keccak256(0x00, 0x40), not(0xffffffffffffffffffffffff))
         }
