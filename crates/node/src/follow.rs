@@ -238,7 +238,10 @@ impl<L: L1> Follower<L> {
             }
             return Err(e.into());
         }
-        self.seen.extend(landed.iter().copied());
+        if self.seen.is_empty() {
+            // Nothing polled yet to compare them with: they are the first blocks seen.
+            self.seen.extend(landed.iter().copied());
+        }
         let gas = std::mem::take(&mut self.reorgs.lock().gas);
         if let Some(newest) = gas.iter().map(|g| g.0).max() {
             // Pruned every KEPT_BLOCKS blocks: a scan of the table, not one per receipt.
@@ -256,10 +259,11 @@ impl<L: L1> Follower<L> {
             }
         }
         let head = self.l1.head().await?;
-        let Some((&tip, _)) = self.seen.last_key_value() else {
+        let Some((&polled_tip, _)) = self.seen.last_key_value() else {
             self.record(head.number, head.number, &[(head.number, head.hash)])?;
             return Ok(None);
         };
+        let mut tip = polled_tip;
         if tip == head.number && self.seen.get(&tip) == Some(&head.hash) && landed.is_empty() {
             return Ok(None);
         }
@@ -267,8 +271,9 @@ impl<L: L1> Follower<L> {
             // A lagging endpoint (a load balancer's stale node), not a shorter chain.
             return Ok(None);
         }
-        // The newest block seen that is still canonical, and below any landed block that is not:
-        // a block only a service saw may have been replaced before this poll.
+        // The newest block polled that is still canonical. Landed blocks are not taken as seen
+        // here: the node's own transactions landing on a new chain, at the dropped heights or
+        // above, would otherwise hide the reorg that dropped what was polled there.
         let mut ancestor = None;
         for (&n, &hash) in self.seen.iter().rev() {
             if n <= head.number && self.l1.block_hash(n).await? == Some(hash) {
@@ -276,9 +281,14 @@ impl<L: L1> Follower<L> {
                 break;
             }
         }
+        // Then below any landed block that is not canonical: a block only a service saw may
+        // have been replaced before this poll.
         for (n, hash) in landed {
-            if ancestor.is_some_and(|a| n <= a) && self.l1.block_hash(n).await? != Some(hash) {
-                ancestor = n.checked_sub(1);
+            if self.l1.block_hash(n).await? != Some(hash) {
+                if ancestor.is_some_and(|a| n <= a) {
+                    ancestor = n.checked_sub(1);
+                }
+                tip = tip.max(n);
             }
         }
         let first = *self.seen.keys().next().expect("not empty");
@@ -576,6 +586,31 @@ mod tests {
         pay(&*l1).await;
         l1.reorg(1, &[]).await.unwrap();
         assert_eq!(blind.poll().await.unwrap(), None);
+    }
+
+    /// A reorg replaces the follower's newest blocks, and the node's own transactions land on
+    /// the new chain, at the same heights and above, before the next poll: the blocks they
+    /// report are canonical, yet the ones the follower saw there were dropped. It notices.
+    #[tokio::test]
+    async fn a_reorg_is_noticed_when_the_nodes_own_blocks_replace_the_dropped_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let l1 = Arc::new(DevL1::with_reorg_window(16));
+        let reorgs = Reorgs::default();
+        let mut follower = Follower::new(l1.clone(), store(&dir), 8, reorgs.clone()).unwrap();
+        follower.poll().await.unwrap();
+        for _ in 0..2 {
+            pay(&*l1).await;
+        }
+        follower.poll().await.unwrap();
+        let tip = l1.head().await.unwrap().number;
+        l1.reorg(2, &[]).await.unwrap();
+        let sends = Reported::new(l1.clone(), reorgs.clone());
+        for _ in 0..3 {
+            pay(&sends).await;
+        }
+        let r = follower.poll().await.unwrap().expect("the dropped blocks are noticed");
+        assert_eq!((r.fork, r.depth), (tip - 1, 2));
+        assert_eq!(follower.poll().await.unwrap(), None, "the new chain is followed");
     }
 
     /// A block a service reports after the follower has moved past it, with a hash the chain no
