@@ -60,6 +60,12 @@ pub fn submission_id(entries: &[Entry]) -> B256 {
 /// The largest fee a voucher link holds, in wei: the contract's uint96 (more than all ether).
 pub const MAX_FEE: U256 = U256::from_limbs([u64::MAX, u32::MAX as u64, 0, 0]);
 
+/// The flag on a packed submission's count byte (`ProofAggregator.OffchainCharge.submissions`)
+/// that says its fee repeats the previous submission's of the same charge, and its 12 bytes are
+/// left out. 12 bytes of calldata, about 100 gas, saved per submission after a submitter's first
+/// in a batch.
+pub const REPEATED_FEE: u8 = 0x80;
+
 /// The next head of a submitter's voucher chain (`ProofAggregator.FeeVoucher`): the high 20
 /// bytes of `keccak256(chain ‖ submission_id ‖ fee)`, the fee in wei as 12 big-endian bytes (at
 /// most [`MAX_FEE`]; the service refuses a larger one). The chain starts at zero.
@@ -325,10 +331,14 @@ pub fn plan(submissions: &[Submission]) -> Result<BatchPlan, PlanError> {
                     payers.push(v.submitter);
                     (v.clone(), Vec::new())
                 });
+                // The fee is left out when it repeats the previous submission's.
+                let repeat = !packed.is_empty() && voucher.fee == v.fee;
                 *voucher = v.clone();
-                packed.push(positions.len() as u8);
+                packed.push(positions.len() as u8 | if repeat { REPEATED_FEE } else { 0 });
                 packed.extend(positions.iter().flat_map(|p| p.to_be_bytes()));
-                packed.extend_from_slice(&v.fee.to_be_bytes::<32>()[20..]);
+                if !repeat {
+                    packed.extend_from_slice(&v.fee.to_be_bytes::<32>()[20..]);
+                }
             }
             (Source::Onchain { .. }, None) => unreachable!("an on-chain submission has a record"),
         }

@@ -486,9 +486,29 @@ fn an_aggregator_charges_a_voucher_only_for_every_submission_it_covers_and_only_
             refused(vec![sub(0, v[0].clone()), sub(1, forged)]).await,
             ProofAggregatorErrors::Aggregator_BadSignature(_)
         ));
-        // Malformed packed submissions: none, a proof count of zero, positions or fee cut short.
+        // A fee marked as repeated where the signed one differs: the flag is only an encoding,
+        // the chain still links the fee signed.
+        let dearer =
+            FeeVoucher::sign(bob, v[0].chain, ids[1], fee + U256::from(1), chain_id, env.contract);
+        let mut call = batch::plan(&[sub(0, v[0].clone()), sub(1, dearer)]).unwrap().call;
+        let honest = call._offchain[0].submissions.to_vec();
+        assert_eq!(honest.len(), 30, "fees differ: both written out");
+        let mut flagged = honest[..15].to_vec();
+        flagged.extend_from_slice(&[honest[15] | batch::REPEATED_FEE, honest[16], honest[17]]);
+        call._offchain[0].submissions = flagged.into();
+        assert!(mismatch(aggregator_error(&send(call).await.unwrap_err())));
+        // Malformed packed submissions: none, a proof count of zero or above 16, positions or fee
+        // cut short, a repeated fee on the first submission (there is none to repeat).
         let plan = batch::plan(&[sub(0, v[0].clone())]).unwrap();
-        for packed in [vec![], vec![0u8], vec![1u8, 0], vec![1u8, 0, 0, 0, 0]] {
+        for packed in [
+            vec![],
+            vec![0u8],
+            vec![1u8, 0],
+            vec![1u8, 0, 0, 0, 0],
+            vec![0x81u8, 0, 0],
+            vec![0x41u8, 0, 0],
+            vec![0x82u8, 0, 0, 0, 0],
+        ] {
             let mut call = plan.call.clone();
             call._offchain[0].submissions = packed.into();
             let e = aggregator_error(&send(call).await.unwrap_err());
@@ -919,10 +939,10 @@ fn a_rejected_statement_resubmitted_with_a_valid_proof_is_batched() {
     });
 }
 
-/// The batch test fixes one coefficient, r_0 = 1, to save two ecMul. Two proofs tampered so
-/// that their errors cancel under equal coefficients (C + G in one, C − G in the other) would
-/// pass a check that fixed both; under the batch's coefficients they sink the batch, in either
-/// order.
+/// The batch test's coefficients are the powers ρ^i of one challenge, so the first is 1 (which
+/// saves two ecMul). Two proofs tampered so that their errors cancel under equal coefficients
+/// (C + G in one, C − G in the other) would pass a check that fixed both; under 1 and ρ they sink
+/// the batch, in either order.
 #[test]
 fn two_invalid_proofs_whose_errors_cancel_under_equal_coefficients_sink_the_batch() {
     use ark_bn254::{Bn254, Fr, G1Affine};
@@ -992,5 +1012,111 @@ fn two_invalid_proofs_whose_errors_cancel_under_equal_coefficients_sink_the_batc
             });
         }
         env.batch_is_refused(&plan, "one group per tampered proof").await;
+    });
+}
+
+#[test]
+fn a_batch_refuses_non_canonical_encodings_of_valid_proofs_at_any_position() {
+    // The batch leaves the point checks to the precompiles (EIP-196 and EIP-197 fail on a
+    // coordinate of P or more) and checks only the one value none of them reads: the y of the
+    // first proof's A, which it negates itself. Each encoding below is of a valid proof's own
+    // point, so only the canonicality rule refuses it.
+    const P: U256 = U256::from_limbs([
+        0x3c208c16d87cfd47,
+        0x97816a916871ca8d,
+        0xb85045b68181585d,
+        0x30644e72e131a029,
+    ]);
+    const R: U256 = U256::from_limbs([
+        0x43e1f593f0000001,
+        0x2833e84879b97091,
+        0xb85045b68181585d,
+        0x30644e72e131a029,
+    ]);
+    run(async {
+        let env = Env::new().await;
+        let sample = SampleCircuit::setup(2);
+        env.register(&sample.vk()).await;
+        let mut subs = Vec::new();
+        for k in 0..3 {
+            let (s, _) = contract::submit(&*env.l1, &env.keys[1], env.contract, &[sample.prove(k)])
+                .await
+                .unwrap();
+            subs.push(s);
+        }
+        let honest = batch::plan(&subs).unwrap();
+        type Tamper = fn(&mut ProofAggregator::Group);
+        let cases: [(&str, Tamper); 7] = [
+            ("first A, y + P", |g| g.proofs[0].a[1] += P),
+            ("first A, x + P", |g| g.proofs[0].a[0] += P),
+            ("first C, y + P", |g| g.proofs[0].c[1] += P),
+            ("second A, y + P", |g| g.proofs[1].a[1] += P),
+            ("second C, x + P", |g| g.proofs[1].c[0] += P),
+            ("second B, x_re + P", |g| g.proofs[1].b[1] += P),
+            ("third B, y_im + P", |g| g.proofs[2].b[2] += P),
+        ];
+        for (what, tamper) in cases {
+            let mut plan = honest.clone();
+            tamper(&mut plan.call._groups[0]);
+            env.batch_is_refused(&plan, what).await;
+        }
+        // An input of r or more (the same statement, mod r) is named, not taken.
+        let mut plan = honest.clone();
+        plan.call._groups[0].publicInputs[1] += R;
+        let call = L1Tx::call(env.contract, plan.call.abi_encode());
+        let e = env.l1.send(&env.keys[0], call).await.unwrap_err();
+        assert!(matches!(
+            aggregator_error(&e),
+            ProofAggregatorErrors::Aggregator_InputNotInField(x) if x.index == U256::from(1)
+        ));
+        // The honest encoding goes through.
+        let call = L1Tx::call(env.contract, honest.call.abi_encode());
+        env.l1.send(&env.keys[0], call).await.unwrap();
+        let at = view(&*env.l1, env.contract, ProofAggregator::verifiedAtCall(honest.root));
+        assert!(!at.await.unwrap().is_zero());
+    });
+}
+
+#[test]
+fn repeated_fees_are_packed_once_and_charged_for_every_submission() {
+    run(async {
+        let env = Env::new().await;
+        let sample = SampleCircuit::setup(8);
+        env.register(&sample.vk()).await;
+        let bob = &env.keys[8];
+        let deposit = U256::from(10u64.pow(15));
+        contract::deposit(&*env.l1, bob, env.contract, deposit).await.unwrap();
+        let chain_id = env.l1.chain_id().await.unwrap();
+        let fee = U256::from(1_000u64);
+        // One proof, two proofs, one proof, all at the same fee per submission: the second
+        // takes the contract's general path, the third its one-proof path, both with the fee
+        // left out.
+        let parts: Vec<Vec<Entry>> = vec![
+            vec![sample.prove(20)],
+            vec![sample.prove(21), sample.prove(22)],
+            vec![sample.prove(23)],
+        ];
+        let mut head = FixedBytes::<20>::ZERO;
+        let subs: Vec<Submission> = parts
+            .into_iter()
+            .map(|entries| {
+                let id = batch::submission_id(&entries);
+                let v = FeeVoucher::sign(bob, head, id, fee, chain_id, env.contract);
+                head = v.chain;
+                Submission { id, source: batch::Source::Offchain(v), entries }
+            })
+            .collect();
+        let plan = batch::plan(&subs).unwrap();
+        let packed = plan.call._offchain[0].submissions.to_vec();
+        assert_eq!(packed.len(), 15 + 5 + 3, "the fee written once");
+        assert_eq!((packed[15], packed[20]), (2 | batch::REPEATED_FEE, 1 | batch::REPEATED_FEE));
+        env.l1.send(&env.keys[0], L1Tx::call(env.contract, plan.call.abi_encode())).await.unwrap();
+        let balance = ProofAggregator::balanceOfCall { _submitter: bob.address() };
+        assert_eq!(
+            view(&*env.l1, env.contract, balance).await.unwrap(),
+            deposit - fee * U256::from(3)
+        );
+        let charged = ProofAggregator::chargedChainOfCall { _submitter: bob.address() };
+        assert_eq!(view(&*env.l1, env.contract, charged).await.unwrap(), head);
     });
 }

@@ -3,7 +3,6 @@ pragma solidity 0.8.37;
 
 import { EIP712 } from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import { ECDSA } from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
-import { Hashes } from "@openzeppelin/contracts/utils/cryptography/Hashes.sol";
 import { MerkleProof } from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 import { SafeCast } from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import { SSTORE2 } from "solady/src/utils/SSTORE2.sol";
@@ -41,9 +40,12 @@ import { IProofAggregator } from "interfaces/IProofAggregator.sol";
 ///      (the small-exponent batch test of Bellare, Garay and Rabin, EUROCRYPT 1998, applied to
 ///      Groth16 as in Groth16 batch verifiers since). One key's N proofs cost N + 3 pairings; a
 ///      batch of G keys is N + 3G pairings in ONE call to the EIP-197 precompile. The r_i are
-///      Fiat-Shamir: keccak256 of the whole calldata (every key id, proof and input), then of
-///      the proof's index, reduced to [1, r); the batch's first proof takes r_0 = 1 (one fixed
-///      coefficient keeps the test sound, and saves two ecMul).
+///      the powers ρ^i of one Fiat-Shamir challenge ρ: keccak256 of the whole calldata (every
+///      key id, proof and input), reduced to [1, r); i counts through the whole batch, so the
+///      first proof takes r_0 = 1 and saves two ecMul. Each proof's error is a discrete log in
+///      the target group, so a batch holding an invalid proof passes only if ρ is a root of a
+///      nonzero polynomial of degree below N: probability at most N/r (below 2^-237), per
+///      calldata an aggregator tries.
 ///
 ///      Censorship. A submission not aggregated by its deadline (`aggregationDeadline` seconds
 ///      after it) can be forced by anyone with `forceVerify`: its proofs are verified singly,
@@ -76,8 +78,8 @@ import { IProofAggregator } from "interfaces/IProofAggregator.sol";
 ///      (6,000 each) and its calldata; see BENCHMARKS.md for measured figures.
 contract ProofAggregator is IProofAggregator, EIP712 {
     /// @notice Semantic version.
-    /// @custom:semver 0.4.0
-    string public constant version = "0.4.0";
+    /// @custom:semver 0.5.0
+    string public constant version = "0.5.0";
 
     /// @notice Most proofs in one submission: a submission is aggregated whole, in one batch.
     uint256 public constant MAX_SUBMISSION_PROOFS = 16;
@@ -138,6 +140,8 @@ contract ProofAggregator is IProofAggregator, EIP712 {
         /// @dev The submissions, in the submitter's order, packed: for each, one byte of its
         ///      proof count k (1 to `MAX_SUBMISSION_PROOFS`), its k batch positions (two bytes
         ///      each, big-endian, in the submission's order), then its fee (12 bytes, big-endian).
+        ///      The count byte's top bit (0x80) says the fee is the previous submission's and its
+        ///      12 bytes are left out (not on the first).
         bytes submissions;
     }
 
@@ -218,6 +222,12 @@ contract ProofAggregator is IProofAggregator, EIP712 {
     /// @notice The part of each pending on-chain submission's penalty that the free collateral
     ///         did not cover when it was submitted, in wei (0 when covered in full).
     mapping(bytes32 => uint256) public penaltyShortfall;
+
+    /// @dev BN254's base field modulus (`Groth16.P`), for assembly.
+    uint256 private constant _P = 0x30644e72e131a029b85045b68181585d97816a916871ca8d3c208c16d87cfd47;
+
+    /// @dev BN254's scalar field modulus, the group order r (`Groth16.R`), for assembly.
+    uint256 private constant _R = 0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001;
 
     /// @notice The `submissions` value of a settled submission.
     bytes32 public constant SETTLED = bytes32(uint256(1));
@@ -483,8 +493,9 @@ contract ProofAggregator is IProofAggregator, EIP712 {
     /// @param _offchain Off-chain submitters this batch charges, each once, for its submissions
     ///        since its last charge (each whole).
     /// @return batchRoot The Merkle root of the batch's proof ids.
-    /// @dev Reverts, and records nothing, if any proof is invalid (`Aggregator_BatchInvalid`) or
-    ///      malformed, or any reference is wrong. Which proof was bad is found off chain by
+    /// @dev Reverts, and records nothing, if any proof is invalid or malformed
+    ///      (`Aggregator_BatchInvalid`: the precompiles check the points), an input is not below r
+    ///      (`Aggregator_InputNotInField`), or any reference is wrong. Which proof was bad is found off chain by
     ///      verifying each singly. An on-chain submission settled singly since it was planned
     ///      (`forceVerify`, `verifyPending`) is skipped, unpaid.
     function aggregate(
@@ -496,10 +507,10 @@ contract ProofAggregator is IProofAggregator, EIP712 {
         onlyAggregator
         returns (bytes32 batchRoot)
     {
-        bytes32[] memory ids = _verifyBatch(_groups);
-        batchRoot = _root(_leaves(ids));
+        bytes32[] memory leaves = _verifyBatch(_groups);
+        batchRoot = _root(_copy(leaves));
         if (verifiedAt[batchRoot] == 0) verifiedAt[batchRoot] = block.timestamp;
-        emit BatchVerified(batchCount++, batchRoot, ids.length);
+        emit BatchVerified(batchCount++, batchRoot, leaves.length);
 
         uint256 earned = 0;
         uint256 released = 0;
@@ -511,7 +522,7 @@ contract ProofAggregator is IProofAggregator, EIP712 {
             // to pay, and no reason to sink the batch, so nobody can make it revert that way.
             if (stored == SETTLED) continue;
             if (stored != keccak256(abi.encode(s))) revert Aggregator_UnknownSubmission(id);
-            if (_onchain[i].positions.length != s.proofCount || _rootAt(ids, _onchain[i].positions) != id) {
+            if (_onchain[i].positions.length != s.proofCount || _rootAt(leaves, _onchain[i].positions) != id) {
                 revert Aggregator_SubmissionMismatch(id);
             }
             submissions[id] = SETTLED;
@@ -521,7 +532,7 @@ contract ProofAggregator is IProofAggregator, EIP712 {
         }
         if (released != 0) reservedCollateral -= released;
         for (uint256 i = 0; i < _offchain.length; i++) {
-            earned += _charge(_offchain[i], ids, batchRoot);
+            earned += _charge(_offchain[i], leaves, batchRoot);
         }
         earnings += SafeCast.toUint192(earned);
     }
@@ -750,7 +761,7 @@ contract ProofAggregator is IProofAggregator, EIP712 {
             _checkProof(i, _proofs[i], _publicInputs[i], expected);
             ids[i] = proofId(_circuitIds[i], _publicInputs[i]);
         }
-        return _root(_leaves(ids));
+        return _root(_leavesOf(ids));
     }
 
     /// @dev The id of the pending submission with these proofs and this record.
@@ -805,11 +816,11 @@ contract ProofAggregator is IProofAggregator, EIP712 {
     }
 
     /// @dev Charges one off-chain submitter by its voucher; returns the fees.
-    function _charge(OffchainCharge calldata _c, bytes32[] memory _ids, bytes32 _batchRoot) private returns (uint256) {
+    function _charge(OffchainCharge calldata _c, bytes32[] memory _leaves, bytes32 _batchRoot) private returns (uint256) {
         FeeVoucher calldata v = _c.voucher;
         address who = v.submitter;
         Payer memory p = _payers[who];
-        (bytes20 chain, uint256 fees) = _chainOn(p.charged, who, _c.submissions, _ids);
+        (bytes20 chain, uint256 fees) = _chainOn(p.charged, who, _c.submissions, _leaves);
         if (chain != v.chain) revert Aggregator_VoucherMismatch(who, chain, v.chain);
         // The third value only details `err`, which is checked.
         // slither-disable-next-line unused-return
@@ -822,51 +833,121 @@ contract ProofAggregator is IProofAggregator, EIP712 {
         return fees;
     }
 
-    /// @dev Chains the packed `_submissions` (see `OffchainCharge`), their ids taken from the
-    ///      batch, on from `_chain`; returns the new head and the sum of their fees.
+    /// @dev Chains the packed `_submissions` (see `OffchainCharge`), their ids rebuilt from the
+    ///      batch's leaves, on from `_chain`; returns the new head and the sum of their fees (wei).
+    ///      Reverts `Aggregator_MalformedCharge` on none, a count of 0 or above
+    ///      `MAX_SUBMISSION_PROOFS`, one cut short, a position past the batch, or a repeated fee
+    ///      on the first.
     function _chainOn(
         bytes20 _chain,
         address _who,
         bytes calldata _submissions,
-        bytes32[] memory _ids
+        bytes32[] memory _leaves
     )
         private
         pure
         returns (bytes20 chain, uint256 fees)
     {
         chain = _chain;
-        uint256 len = _submissions.length;
-        if (len == 0) revert Aggregator_MalformedCharge(_who);
+        if (_submissions.length == 0) revert Aggregator_MalformedCharge(_who);
+        // One submission's leaves at a time (16 words), then the previous submission's fee.
+        bytes32[] memory picked = new bytes32[](MAX_SUBMISSION_PROOFS + 1);
         uint256 i = 0;
-        while (i < len) {
-            uint256 k = uint8(_submissions[i]);
-            uint256 end = i + 1 + 2 * k + 12;
-            if (k == 0 || k > MAX_SUBMISSION_PROOFS || end > len) revert Aggregator_MalformedCharge(_who);
-            bytes32 id = _rootAtPacked(_ids, _submissions[i + 1:end - 12]);
-            if (id == bytes32(0)) revert Aggregator_MalformedCharge(_who);
-            uint96 fee = uint96(bytes12(_submissions[end - 12:end]));
-            chain = _link(chain, id, fee);
-            fees += fee;
-            i = end;
+        bool ok = true;
+        while (i < _submissions.length) {
+            // The common case first: a run of one-proof submissions, whose id is its leaf.
+            assembly ("memory-safe") {
+                for { } lt(i, _submissions.length) { } {
+                    let at := add(_submissions.offset, i)
+                    let h := byte(0, calldataload(at))
+                    if iszero(eq(and(h, 0x7f), 1)) { break }
+                    let pos := shr(240, calldataload(add(at, 1)))
+                    let fee := mload(add(picked, 0x220))
+                    switch shr(7, h)
+                    case 0 {
+                        fee := shr(160, calldataload(add(at, 3)))
+                        i := add(i, 15)
+                    }
+                    default {
+                        if iszero(i) {
+                            ok := 0
+                            break
+                        }
+                        i := add(i, 3)
+                    }
+                    if or(gt(i, _submissions.length), iszero(lt(pos, mload(_leaves)))) {
+                        ok := 0
+                        break
+                    }
+                    mstore(add(picked, 0x220), fee)
+                    let id := mload(add(add(_leaves, 0x20), shl(5, pos)))
+                    // Cannot overflow: one fee below 2^96 per 3 bytes of calldata.
+                    fees := add(fees, fee)
+                    // chain' = bytes20(keccak256(chain ‖ id ‖ fee)): 64 bytes in scratch space.
+                    mstore(0x00, or(chain, shr(160, id)))
+                    mstore(0x20, or(shl(96, id), fee))
+                    chain := and(keccak256(0x00, 0x40), not(0xffffffffffffffffffffffff))
+                }
+            }
+            if (!ok) revert Aggregator_MalformedCharge(_who);
+            if (i < _submissions.length) (chain, fees, i) = _linkNext(chain, fees, _who, _submissions, i, _leaves, picked);
         }
     }
 
-    /// @dev Working state of a batch verification, kept in memory against stack depth.
-    struct BatchState {
-        /// @dev Fiat-Shamir seed.
-        bytes32 seed;
-        /// @dev Next batch position.
-        uint256 position;
-        /// @dev Pairing input, 6 words per pair.
-        uint256[] pairs;
-        /// @dev Next pair.
-        uint256 pair;
-        /// @dev Proof ids by position.
-        bytes32[] ids;
+    /// @dev `_chainOn`'s step over one submission of any count, at byte `_i`: its leaves picked
+    ///      into `_picked`, its id their root, its fee read or repeated (`_picked[16]`). Returns
+    ///      the new head, the fees with its fee added, and the byte after it.
+    function _linkNext(
+        bytes20 _chain,
+        uint256 _fees,
+        address _who,
+        bytes calldata _submissions,
+        uint256 _i,
+        bytes32[] memory _leaves,
+        bytes32[] memory _picked
+    )
+        private
+        pure
+        returns (bytes20 chain, uint256 fees, uint256 next)
+    {
+        uint256 k;
+        bool ok;
+        assembly ("memory-safe") {
+            let at := add(_submissions.offset, _i)
+            let h := byte(0, calldataload(at))
+            k := and(h, 0x7f)
+            // A repeated fee has no bytes, and the first submission has none to repeat.
+            next := add(add(_i, 1), shl(1, k))
+            if iszero(shr(7, h)) { next := add(next, 12) }
+            ok := iszero(or(or(iszero(k), gt(k, MAX_SUBMISSION_PROOFS)), gt(next, _submissions.length)))
+            ok := and(ok, or(iszero(shr(7, h)), gt(_i, 0)))
+            let n := mload(_leaves)
+            // Each position, two bytes big-endian, picks its leaf.
+            for { let j := 0 } and(ok, lt(j, k)) { j := add(j, 1) } {
+                let pos := shr(240, calldataload(add(add(at, 1), shl(1, j))))
+                ok := lt(pos, n)
+                if ok { mstore(add(add(_picked, 0x20), shl(5, j)), mload(add(add(_leaves, 0x20), shl(5, pos)))) }
+            }
+        }
+        if (!ok) revert Aggregator_MalformedCharge(_who);
+        bytes32 id = _merkleRoot(_picked, k);
+        assembly ("memory-safe") {
+            let fee := mload(add(_picked, 0x220))
+            // Else the 12 bytes after the positions, big-endian.
+            if iszero(shr(7, byte(0, calldataload(add(_submissions.offset, _i))))) {
+                fee := shr(160, calldataload(add(_submissions.offset, sub(next, 12))))
+            }
+            mstore(add(_picked, 0x220), fee)
+            fees := add(_fees, fee)
+            mstore(0x00, or(_chain, shr(160, id)))
+            mstore(0x20, or(shl(96, id), fee))
+            chain := and(keccak256(0x00, 0x40), not(0xffffffffffffffffffffffff))
+        }
     }
 
-    /// @dev Runs the batch pairing check over every group; returns the proof ids by position.
-    function _verifyBatch(Group[] calldata _groups) private view returns (bytes32[] memory) {
+    /// @dev Runs the batch pairing check over every group; returns the proofs' leaves (keccak256
+    ///      of each proof id) by batch position.
+    function _verifyBatch(Group[] calldata _groups) private view returns (bytes32[] memory leaves) {
         uint256 n;
         for (uint256 g = 0; g < _groups.length; g++) {
             uint256 count = _groups[g].proofs.length;
@@ -874,19 +955,31 @@ contract ProofAggregator is IProofAggregator, EIP712 {
             n += count;
         }
         if (n == 0 || n > type(uint16).max) revert Aggregator_BadLength(n, type(uint16).max);
-        BatchState memory st;
+        // Fiat-Shamir: ρ, and the next proof's coefficient ρ^position, from 1.
+        uint256[2] memory fs;
         assembly ("memory-safe") {
-            // keccak256 of all calldata, hashed in scratch space past the free memory pointer.
+            // keccak256 of all calldata, hashed in scratch space past the free memory pointer,
+            // reduced to [1, r).
             let m := mload(0x40)
             calldatacopy(m, 0, calldatasize())
-            mstore(st, keccak256(m, calldatasize()))
+            mstore(fs, add(mod(keccak256(m, calldatasize()), sub(_R, 1)), 1))
+            mstore(add(fs, 0x20), 1)
         }
-        st.pairs = new uint256[](6 * (n + 3 * _groups.length));
-        st.ids = new bytes32[](n);
+        // Not zeroed: every word is written before the pairing reads it (each proof's pair by
+        // `_addProofs`, each group's three by `_pushPair`), or the batch reverts first.
+        uint256[] memory pairs;
+        uint256 words = 6 * (n + 3 * _groups.length);
+        assembly ("memory-safe") {
+            pairs := mload(0x40)
+            mstore(pairs, words)
+            mstore(0x40, add(add(pairs, 0x20), shl(5, words)))
+        }
+        leaves = new bytes32[](n);
+        uint256 position = 0;
         for (uint256 g = 0; g < _groups.length; g++) {
-            _accumulateGroup(st, _groups[g]);
+            // The group's proofs take pairs position + 3g onwards, its own three follow them.
+            position = _accumulateGroup(_groups[g], fs, position, position + 3 * g, pairs, leaves);
         }
-        uint256[] memory pairs = st.pairs;
         bool ok;
         assembly ("memory-safe") {
             let len := shl(5, mload(pairs))
@@ -894,96 +987,199 @@ contract ProofAggregator is IProofAggregator, EIP712 {
             ok := and(and(success, eq(returndatasize(), 0x20)), eq(mload(0x00), 1))
         }
         if (!ok) revert Aggregator_BatchInvalid();
-        return st.ids;
     }
 
-    /// @dev Adds one group's N + 3 pairs to the batch.
-    function _accumulateGroup(BatchState memory _st, Group calldata _group) private view {
-        Groth16.VerifyingKey memory vk = verifyingKey(_group.circuitId);
-        uint256 inputs = vk.ic.length / 2 - 1;
-        uint256 count = _group.proofs.length;
-        uint256[] calldata flat = _group.publicInputs;
-        if (flat.length != count * inputs) revert Aggregator_WrongInputCount(_st.position, flat.length, count * inputs);
-        // s[0] = Σ r_i; s[t+1] = Σ r_i·x_it (mod r): the scalars of α and of each IC point.
-        uint256[] memory s = new uint256[](inputs + 1);
-        // Memory starts zeroed: the accumulator starts at 0 on purpose.
-        // slither-disable-next-line uninitialized-local
-        uint256[2] memory cAcc;
-        for (uint256 j = 0; j < count; j++) {
-            _addProof(_st, _group.circuitId, _group.proofs[j], flat[j * inputs:(j + 1) * inputs], s, cAcc);
-        }
-        (uint256 alphaX, uint256 alphaY) = _mul(vk.alpha[0], vk.alpha[1], s[0]);
-        _pushPair(_st, alphaX, alphaY, vk.beta);
-        (uint256 lx, uint256 ly) = (0, 0);
-        for (uint256 t = 0; t <= inputs; t++) {
-            if (s[t] == 0) continue;
-            (uint256 px, uint256 py) = _mul(vk.ic[2 * t], vk.ic[2 * t + 1], s[t]);
-            (lx, ly) = _add(lx, ly, px, py);
-        }
-        _pushPair(_st, lx, ly, vk.gamma);
-        _pushPair(_st, cAcc[0], cAcc[1], vk.delta);
-    }
-
-    /// @dev Checks the batch's next proof, records its id, pushes its pair (−r·A, B), and adds
-    ///      its r to `_s[0]`, its r·x to `_s[1..]` and its r·C to `_cAcc`.
-    function _addProof(
-        BatchState memory _st,
-        bytes32 _circuitId,
-        Groth16.Proof calldata _proof,
-        uint256[] calldata _x,
-        uint256[] memory _s,
-        uint256[2] memory _cAcc
+    /// @dev Adds one group's N + 3 pairs to the batch: its proofs' from pair `_pair`, and their
+    ///      leaves from `_position`, with the coefficients on from `_fs` (ρ, then the next
+    ///      coefficient, which it advances). Returns the position after its last proof.
+    function _accumulateGroup(
+        Group calldata _group,
+        uint256[2] memory _fs,
+        uint256 _position,
+        uint256 _pair,
+        uint256[] memory _pairs,
+        bytes32[] memory _leaves
     )
         private
         view
+        returns (uint256)
     {
-        uint256 position = _st.position++;
-        _checkProof(position, _proof, _x, _s.length - 1);
-        _st.ids[position] = proofId(_circuitId, _x);
-        // The batch's first proof takes r = 1, which saves its two ecMul. Only one coefficient in
-        // the whole batch may be fixed: two fixed ones (say, the first of each key) would let
-        // errors of two invalid proofs cancel each other.
-        uint256 r = position == 0 ? 1 : uint256(_hash2(_st.seed, bytes32(position))) % (Groth16.R - 1) + 1;
-        _s[0] = addmod(_s[0], r, Groth16.R);
-        for (uint256 t = 0; t < _x.length; t++) {
-            _s[t + 1] = addmod(_s[t + 1], mulmod(r, _x[t], Groth16.R), Groth16.R);
+        Groth16.VerifyingKey memory vk = verifyingKey(_group.circuitId);
+        uint256 inputs = vk.ic.length / 2 - 1;
+        uint256[] memory work = _workArea(_group, _fs, inputs, _position);
+        uint256 failed = _addProofs(_group, work, _pairs, _pair, _leaves, _position);
+        _fs[1] = work[1];
+        if (failed >= 2) revert Aggregator_InputNotInField(_firstOutOfField(_group.publicInputs, inputs, _position));
+        if (failed != 0) revert Aggregator_BatchInvalid();
+        _pair += _group.proofs.length;
+        // s_0 = Σ r_i scales α, s_t+1 = Σ r_i·x_it (mod r) scales IC_t+1: work words 9 + inputs on.
+        (uint256 alphaX, uint256 alphaY) = _mul(vk.alpha[0], vk.alpha[1], work[9 + inputs]);
+        _pushPair(_pairs, _pair, alphaX, alphaY, vk.beta);
+        (uint256 lx, uint256 ly) = (0, 0);
+        for (uint256 t = 0; t <= inputs; t++) {
+            uint256 st = work[9 + inputs + t];
+            if (st == 0) continue;
+            (uint256 px, uint256 py) = _mul(vk.ic[2 * t], vk.ic[2 * t + 1], st);
+            (lx, ly) = _add(lx, ly, px, py);
         }
-        (uint256 ax, uint256 ay, uint256 cx, uint256 cy) = (_proof.a[0], _proof.a[1], _proof.c[0], _proof.c[1]);
-        if (r == 1) {
-            // −A: (x, P − y), and the point at infinity stays (0, 0). A is canonical (checked).
-            if ((ax | ay) != 0) ay = Groth16.P - ay;
-        } else {
-            (ax, ay) = _mul(ax, ay, Groth16.R - r);
-            (cx, cy) = _mul(cx, cy, r);
-        }
-        _pushProofPair(_st, ax, ay, _proof.b);
-        (_cAcc[0], _cAcc[1]) = _add(_cAcc[0], _cAcc[1], cx, cy);
+        _pushPair(_pairs, _pair + 1, lx, ly, vk.gamma);
+        _pushPair(_pairs, _pair + 2, work[2], work[3], vk.delta);
+        return _position + _group.proofs.length;
     }
 
-    /// @dev Appends the pair (G1 (x, y), G2 `_q`) to the pairing input.
-    function _pushPair(BatchState memory _st, uint256 _x, uint256 _y, uint256[4] memory _q) private pure {
-        uint256[] memory pairs = _st.pairs;
-        uint256 base = 6 * _st.pair++;
-        pairs[base] = _x;
-        pairs[base + 1] = _y;
-        pairs[base + 2] = _q[0];
-        pairs[base + 3] = _q[1];
-        pairs[base + 4] = _q[2];
-        pairs[base + 5] = _q[3];
+    /// @dev Checks a group's input count (`_inputs` per proof) and returns the zeroed work area of
+    ///      `_addProofs` for it, in words: 0 ρ, 1 the next proof's coefficient, 2-3 the C
+    ///      accumulator, 4-5 r·C, 6 the ecMul scalar, 7 one proof's inputs in bytes, 8 the circuit
+    ///      id, 9.. one proof's inputs, then s_0 .. s_inputs. The C accumulator and s start at 0
+    ///      on purpose.
+    function _workArea(
+        Group calldata _group,
+        uint256[2] memory _fs,
+        uint256 _inputs,
+        uint256 _position
+    )
+        private
+        pure
+        returns (uint256[] memory work)
+    {
+        uint256 count = _group.proofs.length;
+        if (_group.publicInputs.length != count * _inputs) {
+            revert Aggregator_WrongInputCount(_position, _group.publicInputs.length, count * _inputs);
+        }
+        work = new uint256[](10 + 2 * _inputs);
+        work[0] = _fs[0];
+        work[1] = _fs[1];
+        work[7] = 32 * _inputs;
+        work[8] = uint256(_group.circuitId);
     }
 
-    /// @dev `_pushPair` with a proof's B, copied from calldata. `_verifyBatch` sized `pairs` for
-    ///      every pair it pushes, so the write stays inside the array.
-    function _pushProofPair(BatchState memory _st, uint256 _x, uint256 _y, uint256[4] calldata _b) private pure {
-        uint256[] memory pairs = _st.pairs;
-        uint256 base = 6 * _st.pair++;
-        if (base + 6 > pairs.length) revert Aggregator_BatchInvalid();
+    /// @dev The batch's hot loop, over one group's proofs: for the proof at batch position p
+    ///      with inputs x and coefficient r = ρ^p, it writes the leaf keccak256(proofId) at
+    ///      `_leaves[p]`, the pair
+    ///      (−r·A, B) as pair `_pair` on (6 words each), and adds r·C to the C accumulator and r,
+    ///      r·x to s (`_workArea`). Returns 0, 1 if a precompile call failed, or 2 (or 3) if an
+    ///      input is r or more.
+    ///
+    ///      No point is checked here: ecMul and ecAdd (EIP-196) fail on a coordinate of P or
+    ///      more or a point off the curve, and the pairing (EIP-197) also on a G2 point outside
+    ///      the subgroup, so a malformed A, B or C fails the batch. The one value no precompile
+    ///      reads as given, the y of an A negated here (r = 1), is checked canonical first. A
+    ///      failed precompile call keeps none of the gas it was given (63/64 of what is left),
+    ///      so the loop stops at the first, and the batch reverts on the 1/64 left.
+    ///      `_verifyBatch` sized `_pairs` and `_leaves` for every proof of every group.
+    function _addProofs(
+        Group calldata _group,
+        uint256[] memory _work,
+        uint256[] memory _pairs,
+        uint256 _pair,
+        bytes32[] memory _leaves,
+        uint256 _position
+    )
+        private
+        view
+        returns (uint256 failed)
+    {
+        Groth16.Proof[] calldata proofs = _group.proofs;
+        uint256[] calldata inputs = _group.publicInputs;
         assembly ("memory-safe") {
-            let o := add(add(pairs, 0x20), shl(5, base))
-            mstore(o, _x)
-            mstore(add(o, 0x20), _y)
-            calldatacopy(add(o, 0x40), _b, 0x80)
+            // Against stack depth, the arguments are reused as cursors: `_work` points at the
+            // area's first word, `_pairs` at the next pair, `_leaves` at the next leaf,
+            // `proofs.offset` at the next proof and `inputs.offset` at its inputs; `proofs.length`
+            // counts the proofs left and `inputs.length` is one proof's inputs in bytes.
+            _work := add(_work, 0x20)
+            _pairs := add(add(_pairs, 0x20), mul(_pair, 0xc0))
+            _leaves := add(add(_leaves, 0x20), shl(5, _position))
+            inputs.length := mload(add(_work, 0xe0))
+            // s_0 at `_pair` from here on.
+            _pair := add(_work, add(0x120, inputs.length))
+            let r := mload(add(_work, 0x20))
+            for { } proofs.length { proofs.length := sub(proofs.length, 1) } {
+                // The proof id keccak256(circuitId ‖ inputs), and its leaf.
+                calldatacopy(add(_work, 0x120), inputs.offset, inputs.length)
+                mstore(0x00, keccak256(add(_work, 0x100), add(inputs.length, 0x20)))
+                mstore(_leaves, keccak256(0x00, 0x20))
+                mstore(_pair, addmod(mload(_pair), r, _R))
+                for { let t := 0 } lt(t, inputs.length) { t := add(t, 0x20) } {
+                    let x := calldataload(add(inputs.offset, t))
+                    failed := or(failed, shl(1, iszero(lt(x, _R))))
+                    let s := add(add(_pair, 0x20), t)
+                    mstore(s, addmod(mload(s), mulmod(r, x, _R), _R))
+                }
+                switch eq(r, 1)
+                case 1 {
+                    // −A = (x, P − y), and (0, 0) stays.
+                    let y := calldataload(add(proofs.offset, 0x20))
+                    if iszero(lt(y, _P)) {
+                        failed := or(failed, 1)
+                        break
+                    }
+                    mstore(_pairs, calldataload(proofs.offset))
+                    mstore(add(_pairs, 0x20), mod(sub(_P, y), _P))
+                    calldatacopy(add(_work, 0x80), add(proofs.offset, 0xc0), 0x40)
+                }
+                default {
+                    calldatacopy(_pairs, proofs.offset, 0x40)
+                    mstore(add(_pairs, 0x40), sub(_R, r))
+                    if iszero(staticcall(gas(), 0x07, _pairs, 0x60, _pairs, 0x40)) {
+                        failed := or(failed, 1)
+                        break
+                    }
+                    calldatacopy(add(_work, 0x80), add(proofs.offset, 0xc0), 0x40)
+                    mstore(add(_work, 0xc0), r)
+                    if iszero(staticcall(gas(), 0x07, add(_work, 0x80), 0x60, add(_work, 0x80), 0x40)) {
+                        failed := or(failed, 1)
+                        break
+                    }
+                }
+                calldatacopy(add(_pairs, 0x40), add(proofs.offset, 0x40), 0x80)
+                if iszero(staticcall(gas(), 0x06, add(_work, 0x40), 0x80, add(_work, 0x40), 0x40)) {
+                    failed := or(failed, 1)
+                    break
+                }
+                r := mulmod(r, mload(_work), _R)
+                _pairs := add(_pairs, 0xc0)
+                _leaves := add(_leaves, 0x20)
+                proofs.offset := add(proofs.offset, 0x100)
+                inputs.offset := add(inputs.offset, inputs.length)
+            }
+            mstore(add(_work, 0x20), r)
         }
+    }
+
+    /// @dev The batch position of the first proof in a group with an input of r or more.
+    function _firstOutOfField(
+        uint256[] calldata _flat,
+        uint256 _inputs,
+        uint256 _position
+    )
+        private
+        pure
+        returns (uint256)
+    {
+        for (uint256 i = 0; i < _flat.length; i++) {
+            if (_flat[i] >= Groth16.R) return _position + i / _inputs;
+        }
+        return _position;
+    }
+
+    /// @dev Writes the pair (G1 (x, y), G2 `_q`) as pair `_index` of the pairing input.
+    function _pushPair(
+        uint256[] memory _pairs,
+        uint256 _index,
+        uint256 _x,
+        uint256 _y,
+        uint256[4] memory _q
+    )
+        private
+        pure
+    {
+        uint256 base = 6 * _index;
+        _pairs[base] = _x;
+        _pairs[base + 1] = _y;
+        _pairs[base + 2] = _q[0];
+        _pairs[base + 3] = _q[1];
+        _pairs[base + 4] = _q[2];
+        _pairs[base + 5] = _q[3];
     }
 
     /// @dev s·(x, y) on G1 by the ecMul precompile (0x07); the point is on the curve (checked).
@@ -1018,68 +1214,67 @@ contract ProofAggregator is IProofAggregator, EIP712 {
     }
 
     /// @dev The leaves of proof ids: keccak256 of each.
-    function _leaves(bytes32[] memory _ids) private pure returns (bytes32[] memory leaves) {
+    function _leavesOf(bytes32[] memory _ids) private pure returns (bytes32[] memory leaves) {
         leaves = new bytes32[](_ids.length);
         for (uint256 i = 0; i < _ids.length; i++) {
             leaves[i] = _hash1(_ids[i]);
         }
     }
 
-    /// @dev `_rootAt` with the positions packed two bytes each, big-endian (at least one).
-    function _rootAtPacked(bytes32[] memory _ids, bytes calldata _positions) private pure returns (bytes32) {
-        uint256 k = _positions.length / 2;
+    /// @dev A fresh copy of `_a`.
+    function _copy(bytes32[] memory _a) private pure returns (bytes32[] memory b) {
+        b = new bytes32[](_a.length);
+        assembly ("memory-safe") {
+            mcopy(add(b, 0x20), add(_a, 0x20), shl(5, mload(_a)))
+        }
+    }
+
+    /// @dev The root over the batch's leaves at `_positions`, in that order; zero if there are
+    ///      none or one is past the batch.
+    function _rootAt(bytes32[] memory _leaves, uint16[] calldata _positions) private pure returns (bytes32) {
+        uint256 k = _positions.length;
+        if (k == 0) return bytes32(0);
         bytes32[] memory picked = new bytes32[](k);
         for (uint256 i = 0; i < k; i++) {
-            uint256 pos = uint16(bytes2(_positions[2 * i:2 * i + 2]));
-            if (pos >= _ids.length) return bytes32(0);
-            picked[i] = _hash1(_ids[pos]);
+            if (_positions[i] >= _leaves.length) return bytes32(0);
+            picked[i] = _leaves[_positions[i]];
         }
-        return k == 1 ? picked[0] : _root(picked);
+        return _merkleRoot(picked, k);
     }
 
-    /// @dev The root over the proof ids at `_positions` of `_ids`, in that order.
-    function _rootAt(bytes32[] memory _ids, uint16[] calldata _positions) private pure returns (bytes32) {
-        if (_positions.length == 0) return bytes32(0);
-        // One proof (the common submission): its root is its leaf.
-        if (_positions.length == 1) return _positions[0] < _ids.length ? _hash1(_ids[_positions[0]]) : bytes32(0);
-        bytes32[] memory picked = new bytes32[](_positions.length);
-        for (uint256 i = 0; i < _positions.length; i++) {
-            if (_positions[i] >= _ids.length) return bytes32(0);
-            picked[i] = _ids[_positions[i]];
-        }
-        return _root(_leaves(picked));
-    }
-
-    /// @dev Merkle root of the leaves `_nodes` (overwritten): pairs hashed sorted, an odd last node carried
-    ///      up unchanged.
+    /// @dev Merkle root of all of `_nodes` (leaves, overwritten).
     function _root(bytes32[] memory _nodes) private pure returns (bytes32) {
-        uint256 n = _nodes.length;
-        while (n > 1) {
-            uint256 half = n / 2;
-            for (uint256 i = 0; i < half; i++) {
-                _nodes[i] = Hashes.commutativeKeccak256(_nodes[2 * i], _nodes[2 * i + 1]);
-            }
-            if (n % 2 == 1) {
-                _nodes[half] = _nodes[n - 1];
-                n = half + 1;
-            } else {
-                n = half;
-            }
-        }
-        return _nodes[0];
+        return _merkleRoot(_nodes, _nodes.length);
     }
 
-    /// @dev The voucher chain's next head: bytes20(keccak256(chain ‖ id ‖ fee)), 64 bytes hashed in
-    ///      scratch space.
-    function _link(bytes20 _chain, bytes32 _id, uint96 _fee) private pure returns (bytes20 h) {
+    /// @dev Merkle root of the first `_n` (at least 1, at most the length) leaves of `_nodes`,
+    ///      which it overwrites: pairs hashed sorted (OpenZeppelin's `commutativeKeccak256`), an
+    ///      odd last node carried up unchanged.
+    function _merkleRoot(bytes32[] memory _nodes, uint256 _n) private pure returns (bytes32 root) {
         assembly ("memory-safe") {
-            // Clean inputs whatever their source: the chain's low 12 bytes, the fee's high 20.
-            let chain := and(_chain, not(0xffffffffffffffffffffffff))
-            let fee := and(_fee, 0xffffffffffffffffffffffff)
-            mstore(0x00, or(chain, shr(160, _id)))
-            mstore(0x20, or(shl(96, _id), fee))
-            // The high 20 bytes, the rest cleared (a bytes20 is left-aligned).
-            h := and(keccak256(0x00, 0x40), not(0xffffffffffffffffffffffff))
+            let d := add(_nodes, 0x20)
+            for { } gt(_n, 1) { } {
+                // Each level overwrites the first half of the one below.
+                let dst := d
+                let end := add(d, shl(6, shr(1, _n)))
+                for { let src := d } lt(src, end) { src := add(src, 0x40) } {
+                    let a := mload(src)
+                    let b := mload(add(src, 0x20))
+                    // The smaller word first: b at 0x00 and a at 0x20 when b < a.
+                    let swap := shl(5, lt(b, a))
+                    mstore(swap, a)
+                    mstore(xor(0x20, swap), b)
+                    mstore(dst, keccak256(0x00, 0x40))
+                    dst := add(dst, 0x20)
+                }
+                // An odd last node, at `end`, goes up unchanged.
+                if and(_n, 1) {
+                    mstore(dst, mload(end))
+                    dst := add(dst, 0x20)
+                }
+                _n := shr(5, sub(dst, d))
+            }
+            root := mload(d)
         }
     }
 
@@ -1088,15 +1283,6 @@ contract ProofAggregator is IProofAggregator, EIP712 {
         assembly ("memory-safe") {
             mstore(0x00, _a)
             h := keccak256(0x00, 0x20)
-        }
-    }
-
-    /// @dev keccak256 of two words, in scratch space.
-    function _hash2(bytes32 _a, bytes32 _b) private pure returns (bytes32 h) {
-        assembly ("memory-safe") {
-            mstore(0x00, _a)
-            mstore(0x20, _b)
-            h := keccak256(0x00, 0x40)
         }
     }
 

@@ -3,7 +3,8 @@
 //!
 //! For each N, on a fresh chain: N real Groth16 proofs of a one-input arkworks circuit (the
 //! rollup circuit's shape), each submitted on chain as its own submission; the service posts
-//! them as one batch. Baselines from the same run: one transaction per proof calling
+//! them as one batch, the deployment's first. Then N more the same way: a later batch, which
+//! no longer creates the batch counter's storage slot (what every batch after the first costs). Baselines from the same run: one transaction per proof calling
 //! `Groth16.verify` with the key (the `Groth16Harness`), and the gas of `Groth16.verify` alone
 //! metered inside it, the floor of any single-proof verifier. The inclusion check is
 //! `isProofVerified` metered by a calling contract (cold account, cold slot). A last row
@@ -47,6 +48,8 @@ struct Row {
     n: usize,
     keys: usize,
     aggregate: u64,
+    /// The later batch's aggregate transaction, if measured.
+    aggregate_later: Option<u64>,
     submit: u64,
     separate_tx: u64,
     verify_alone: u64,
@@ -64,25 +67,27 @@ pub(super) fn aggregation(args: &AggregationBenchArgs) -> eyre::Result<()> {
     let mut rows = Vec::new();
     for &n in &args.sizes {
         let sp = spinner(&format!("proving and aggregating {n} proofs"));
-        let entries: Vec<Entry> = (0..n as u64).map(|i| sample.prove(i)).collect();
+        let first: Vec<Entry> = (0..n as u64).map(|i| sample.prove(i)).collect();
+        let later: Vec<Entry> = (0..n as u64).map(|i| sample.prove(10_000 + i)).collect();
+        let rounds = vec![first, later];
         let keys = vec![sample.vk()];
         rows.push(measure(
             format!("{n} proofs, 1 key"),
             keys.clone(),
-            entries.clone(),
+            rounds.clone(),
             Path::Onchain,
         )?);
         rows.push(measure(
             format!("{n} proofs, 1 key, via RPC"),
             keys.clone(),
-            entries.clone(),
+            rounds.clone(),
             Path::Offchain,
         )?);
         if n > 1 {
             rows.push(measure(
                 format!("{n} proofs, 1 key, via RPC, {n} payers"),
                 keys,
-                entries,
+                rounds,
                 Path::OffchainPayers,
             )?);
         }
@@ -97,7 +102,8 @@ pub(super) fn aggregation(args: &AggregationBenchArgs) -> eyre::Result<()> {
             entries.extend((1000..1003).map(|i| sample.prove(i)));
             let label =
                 format!("{} proofs, 5 keys (SP1, RISC Zero, snarkjs, arkworks)", entries.len());
-            rows.push(measure(label, keys, entries, Path::Onchain)?);
+            // The third-party statements cannot be proven again: no later batch.
+            rows.push(measure(label, keys, vec![entries], Path::Onchain)?);
         }
     }
     print(&rows);
@@ -113,14 +119,17 @@ enum Path {
     /// prepaid balance; the aggregate call checks the latest voucher and charges it once.
     Offchain,
     /// As `Offchain`, but every proof from its own app (a voucher checked and a balance charged
-    /// per proof, each payer charged for the first time).
+    /// per proof; in the first batch each payer is charged for the first time).
     OffchainPayers,
 }
 
+/// Measures one row on a fresh chain: each round of `rounds` (of equal size) is one batch, the
+/// first the deployment's first; the baselines, `submit` and the inclusion check are of the
+/// first round.
 fn measure(
     label: String,
     keys: Vec<VerifyingKey>,
-    entries: Vec<Entry>,
+    rounds: Vec<Vec<Entry>>,
     path: Path,
 ) -> eyre::Result<Row> {
     tribunal_l1::block_on_blob_threads(async move {
@@ -135,53 +144,57 @@ fn measure(
         }
         let dir = tempfile::tempdir()?;
         let store = Store::open(&dir.path().join("bench.redb"))?;
+        let entries = rounds[0].clone();
         let policy = Policy { max_proofs: entries.len(), max_age_secs: 0 };
         let agg = Aggregator::new(l1.clone(), operator, at, store, policy).await?;
-        let mut submit = 0;
+        let fee = view(&*l1, at, ProofAggregator::feePerProofCall {}).await?;
+        let chain_id = l1.chain_id().await?;
+        let total = U256::from(rounds.len() * entries.len());
+        // Off chain: who pays for each proof of a round, each with its chain's head.
+        let mut payers: Vec<(PrivateKeySigner, FixedBytes<20>)> = Vec::new();
         match path {
-            Path::Onchain => {
-                for e in &entries {
-                    submit +=
-                        contract::submit(&*l1, &app, at, std::slice::from_ref(e)).await?.1.gas_used;
-                }
+            Path::Onchain => {}
+            Path::Offchain => {
+                contract::deposit(&*l1, &app, at, fee * total).await?;
+                payers = vec![(app.clone(), FixedBytes::ZERO)];
             }
-            Path::Offchain | Path::OffchainPayers => {
-                let fee = view(&*l1, at, ProofAggregator::feePerProofCall {}).await?;
-                let chain_id = l1.chain_id().await?;
-                let payers: Vec<PrivateKeySigner> = if path == Path::Offchain {
-                    contract::deposit(&*l1, &app, at, fee * U256::from(entries.len())).await?;
-                    vec![app.clone(); entries.len()]
-                } else {
-                    let mut payers = Vec::new();
-                    for _ in &entries {
-                        let payer = PrivateKeySigner::random();
-                        l1.set_balance(payer.address(), U256::from(10u64.pow(18))).await?;
-                        contract::deposit(&*l1, &payer, at, fee).await?;
-                        payers.push(payer);
-                    }
-                    payers
-                };
-                let mut head = FixedBytes::<20>::ZERO;
-                for (e, payer) in entries.iter().zip(&payers) {
-                    if path == Path::OffchainPayers {
-                        head = FixedBytes::ZERO;
-                    }
-                    let id = submission_id(std::slice::from_ref(e));
-                    let v = FeeVoucher::sign(payer, head, id, fee, chain_id, at);
-                    head = v.chain;
-                    agg.submit_offchain(vec![e.clone()], v)
-                        .await
-                        .map_err(|e| eyre::eyre!("{e}"))?;
+            Path::OffchainPayers => {
+                for _ in &entries {
+                    let payer = PrivateKeySigner::random();
+                    l1.set_balance(payer.address(), U256::from(10u64.pow(18))).await?;
+                    contract::deposit(&*l1, &payer, at, fee * U256::from(rounds.len())).await?;
+                    payers.push((payer, FixedBytes::ZERO));
                 }
             }
         }
-        let posted = agg.step().await?.posted.ok_or_else(|| eyre::eyre!("no batch posted"))?;
-        ensure!(
-            posted.proofs == entries.len(),
-            "batch of {} proofs, not {}",
-            posted.proofs,
-            entries.len()
-        );
+        let mut submit = 0;
+        let mut gas = Vec::new();
+        for (round, batch) in rounds.iter().enumerate() {
+            for (i, e) in batch.iter().enumerate() {
+                if path == Path::Onchain {
+                    let used =
+                        contract::submit(&*l1, &app, at, std::slice::from_ref(e)).await?.1.gas_used;
+                    if round == 0 {
+                        submit += used;
+                    }
+                    continue;
+                }
+                let k = i % payers.len();
+                let (payer, head) = &mut payers[k];
+                let id = submission_id(std::slice::from_ref(e));
+                let v = FeeVoucher::sign(payer, *head, id, fee, chain_id, at);
+                *head = v.chain;
+                agg.submit_offchain(vec![e.clone()], v).await.map_err(|e| eyre::eyre!("{e}"))?;
+            }
+            let posted = agg.step().await?.posted.ok_or_else(|| eyre::eyre!("no batch posted"))?;
+            ensure!(
+                posted.proofs == batch.len(),
+                "batch of {} proofs, not {}",
+                posted.proofs,
+                batch.len()
+            );
+            gas.push(posted.gas_used);
+        }
 
         // Baselines: each proof verified by its own transaction, and Groth16.verify alone.
         let harness = l1
@@ -229,7 +242,8 @@ fn measure(
             label,
             n: entries.len(),
             keys: distinct.len(),
-            aggregate: posted.gas_used,
+            aggregate: gas[0],
+            aggregate_later: gas.get(1).copied(),
             submit,
             separate_tx,
             verify_alone,
@@ -243,20 +257,22 @@ fn print(rows: &[Row]) {
     println!("Proof aggregation on the embedded L1 (revm, Osaka; gas per proof unless said)");
     println!();
     println!(
-        "| batch | aggregate tx | aggregate / proof | pairings (N + 3·keys) | submit / proof | submit + aggregate / proof | separate tx / proof (baseline) | Groth16.verify alone / proof | saving vs separate | inclusion check (path) |"
+        "| batch | aggregate tx | aggregate / proof | aggregate / proof, a later batch | pairings (N + 3·keys) | submit / proof | submit + aggregate / proof | separate tx / proof (baseline) | Groth16.verify alone / proof | saving vs separate | inclusion check (path) |"
     );
-    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for r in rows {
         let n = r.n as u64;
         let per = r.aggregate / n;
         let submit = r.submit / n;
         let submit_cell = if r.submit == 0 { "0 (RPC)".to_owned() } else { submit.to_string() };
         let separate = r.separate_tx / n;
+        let later = r.aggregate_later.map_or_else(|| "–".to_owned(), |g| (g / n).to_string());
         println!(
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {:.1}x | {} ({} siblings) |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {:.1}x | {} ({} siblings) |",
             r.label,
             r.aggregate,
             per,
+            later,
             r.n + 3 * r.keys,
             submit_cell,
             per + submit,
@@ -269,7 +285,9 @@ fn print(rows: &[Row]) {
     }
     println!();
     println!(
-        "aggregate / proof: the aggregate transaction (21,000 base included) over N; submit: the app's own \
+        "aggregate / proof: the aggregate transaction (21,000 base included) over N, for the deployment's \
+         first batch; a later batch: the next N proofs on the same deployment, which no longer create the batch \
+         counter's slot (what every batch after the first costs); submit: the app's own \
          submit transaction (fee escrow, proof checks, event), none via RPC (the aggregate call checks each \
          payer's latest fee voucher once and charges its prepaid balance once); saving: separate over submit + aggregate; separate: one transaction per proof with the key, \
          proof and input as calldata (Groth16Harness.verify); Groth16.verify alone: metered inside that call, \
