@@ -239,6 +239,16 @@ pub enum PlanError {
     /// More proofs than positions can name.
     #[error("{0} proofs: a batch holds at most {max}", max = u16::MAX)]
     TooLarge(usize),
+    /// A submission of no proofs or of more than
+    /// [`MAX_SUBMISSION_PROOFS`](crate::service::MAX_SUBMISSION_PROOFS) (its packed count byte
+    /// holds 1 to 16; the contract would refuse the batch).
+    #[error("submission {submission}: {proofs} proofs, not 1 to {max}", max = crate::service::MAX_SUBMISSION_PROOFS)]
+    SubmissionSize {
+        /// The submission.
+        submission: B256,
+        /// Its proofs.
+        proofs: usize,
+    },
     /// Proofs of one circuit with different numbers of public inputs: the batch's flat input
     /// array of the circuit would be misaligned (the contract would refuse the batch).
     #[error("circuit {circuit}: proofs with {first} and {other} public inputs")]
@@ -281,6 +291,12 @@ pub fn plan(submissions: &[Submission]) -> Result<BatchPlan, PlanError> {
     }
     if total > usize::from(u16::MAX) {
         return Err(PlanError::TooLarge(total));
+    }
+    if let Some(s) = submissions
+        .iter()
+        .find(|s| s.entries.is_empty() || s.entries.len() > crate::service::MAX_SUBMISSION_PROOFS)
+    {
+        return Err(PlanError::SubmissionSize { submission: s.id, proofs: s.entries.len() });
     }
     let mut order: Vec<B256> = Vec::new();
     let mut by_circuit: HashMap<B256, Vec<(usize, usize)>> = HashMap::new();

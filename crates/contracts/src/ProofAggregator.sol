@@ -302,12 +302,15 @@ contract ProofAggregator is IProofAggregator, EIP712 {
     error Aggregator_UnknownSubmission(bytes32 submissionId);
     /// @notice The positions given do not make up this submission.
     error Aggregator_SubmissionMismatch(bytes32 submissionId);
-    /// @notice The batch's pairing check failed: at least one proof in it is invalid.
+    /// @notice The batch's pairing check failed, or a point of a proof is malformed (an ecMul
+    ///         or ecAdd refused it, or the y of an A the batch negates is P or more): at least
+    ///         one proof in it is invalid.
     error Aggregator_BatchInvalid();
     /// @notice The fee voucher's signature is not its submitter's.
     error Aggregator_BadSignature(address submitter);
     /// @notice A charge's packed submissions are empty or malformed: a proof count of 0 or over
-    ///         `MAX_SUBMISSION_PROOFS`, positions or fee cut short, or a position past the batch.
+    ///         `MAX_SUBMISSION_PROOFS` (the count byte's bits 5 and 6 included), positions or fee
+    ///         cut short, a position past the batch, or a repeated fee (flag 0x80) on the first.
     error Aggregator_MalformedCharge(address submitter);
     /// @notice The submissions given, chained on from `chargedChainOf(submitter)`, make `chain`,
     ///         not the voucher's `signed`: a submission is missing, extra or out of order, not
@@ -965,8 +968,9 @@ contract ProofAggregator is IProofAggregator, EIP712 {
             mstore(fs, add(mod(keccak256(m, calldatasize()), sub(_R, 1)), 1))
             mstore(add(fs, 0x20), 1)
         }
-        // Not zeroed: every word is written before the pairing reads it (each proof's pair by
-        // `_addProofs`, each group's three by `_pushPair`), or the batch reverts first.
+        // Not zeroed (it starts out holding the calldata copied above): every word is written
+        // before the pairing reads it (each proof's pair by `_addProofs`, each group's three by
+        // `_pushPair`), or the batch reverts first. The tests' honest batches would fail if not.
         uint256[] memory pairs;
         uint256 words = 6 * (n + 3 * _groups.length);
         assembly ("memory-safe") {
@@ -1009,8 +1013,9 @@ contract ProofAggregator is IProofAggregator, EIP712 {
         uint256[] memory work = _workArea(_group, _fs, inputs, _position);
         uint256 failed = _addProofs(_group, work, _pairs, _pair, _leaves, _position);
         _fs[1] = work[1];
-        if (failed >= 2) revert Aggregator_InputNotInField(_firstOutOfField(_group.publicInputs, inputs, _position));
-        if (failed != 0) revert Aggregator_BatchInvalid();
+        // A failed precompile call first: it left 1/64 of the gas, too little to scan for the input.
+        if (failed & 1 != 0) revert Aggregator_BatchInvalid();
+        if (failed != 0) revert Aggregator_InputNotInField(_firstOutOfField(_group.publicInputs, inputs, _position));
         _pair += _group.proofs.length;
         // s_0 = Σ r_i scales α, s_t+1 = Σ r_i·x_it (mod r) scales IC_t+1: work words 9 + inputs on.
         (uint256 alphaX, uint256 alphaY) = _mul(vk.alpha[0], vk.alpha[1], work[9 + inputs]);
@@ -1057,15 +1062,18 @@ contract ProofAggregator is IProofAggregator, EIP712 {
     ///      with inputs x and coefficient r = ρ^p, it writes the leaf keccak256(proofId) at
     ///      `_leaves[p]`, the pair
     ///      (−r·A, B) as pair `_pair` on (6 words each), and adds r·C to the C accumulator and r,
-    ///      r·x to s (`_workArea`). Returns 0, 1 if a precompile call failed, or 2 (or 3) if an
-    ///      input is r or more.
+    ///      r·x to s (`_workArea`). Returns a bit set: 1 if a precompile call failed or the y of
+    ///      an A it negates is P or more (the loop stops there), 2 if an input is r or more.
     ///
     ///      No point is checked here: ecMul and ecAdd (EIP-196) fail on a coordinate of P or
     ///      more or a point off the curve, and the pairing (EIP-197) also on a G2 point outside
     ///      the subgroup, so a malformed A, B or C fails the batch. The one value no precompile
-    ///      reads as given, the y of an A negated here (r = 1), is checked canonical first. A
-    ///      failed precompile call keeps none of the gas it was given (63/64 of what is left),
-    ///      so the loop stops at the first, and the batch reverts on the 1/64 left.
+    ///      reads as given, the y of an A negated here (r = 1: the batch's first proof), is
+    ///      checked canonical first. A failed precompile call keeps all the gas it was given
+    ///      (63/64 of what is left), so the loop stops at the first, and the batch reverts on
+    ///      the 1/64 left. The calls forward all gas rather than the EIP-1108 price: a later
+    ///      repricing must not break this contract, and a failure costs only the aggregator's
+    ///      own transaction (its service checks every point off chain first).
     ///      `_verifyBatch` sized `_pairs` and `_leaves` for every proof of every group.
     function _addProofs(
         Group calldata _group,
