@@ -1021,19 +1021,10 @@ fn a_batch_refuses_non_canonical_encodings_of_valid_proofs_at_any_position() {
     // coordinate of P or more) and checks only the one value none of them reads: the y of the
     // first proof's A, which it negates itself. Each encoding below is of a valid proof's own
     // point, so only the canonicality rule refuses it.
-    const P: U256 = U256::from_limbs([
-        0x3c208c16d87cfd47,
-        0x97816a916871ca8d,
-        0xb85045b68181585d,
-        0x30644e72e131a029,
-    ]);
-    const R: U256 = U256::from_limbs([
-        0x43e1f593f0000001,
-        0x2833e84879b97091,
-        0xb85045b68181585d,
-        0x30644e72e131a029,
-    ]);
-    run(async {
+    use ark_ff::PrimeField;
+    let p = U256::from_limbs(ark_bn254::Fq::MODULUS.0);
+    let r = U256::from_limbs(ark_bn254::Fr::MODULUS.0);
+    run(async move {
         let env = Env::new().await;
         let sample = SampleCircuit::setup(2);
         env.register(&sample.vk()).await;
@@ -1045,24 +1036,24 @@ fn a_batch_refuses_non_canonical_encodings_of_valid_proofs_at_any_position() {
             subs.push(s);
         }
         let honest = batch::plan(&subs).unwrap();
-        type Tamper = fn(&mut ProofAggregator::Group);
+        type Tamper = fn(&mut ProofAggregator::Group, U256);
         let cases: [(&str, Tamper); 7] = [
-            ("first A, y + P", |g| g.proofs[0].a[1] += P),
-            ("first A, x + P", |g| g.proofs[0].a[0] += P),
-            ("first C, y + P", |g| g.proofs[0].c[1] += P),
-            ("second A, y + P", |g| g.proofs[1].a[1] += P),
-            ("second C, x + P", |g| g.proofs[1].c[0] += P),
-            ("second B, x_re + P", |g| g.proofs[1].b[1] += P),
-            ("third B, y_im + P", |g| g.proofs[2].b[2] += P),
+            ("first A, y + P", |g, p| g.proofs[0].a[1] += p),
+            ("first A, x + P", |g, p| g.proofs[0].a[0] += p),
+            ("first C, y + P", |g, p| g.proofs[0].c[1] += p),
+            ("second A, y + P", |g, p| g.proofs[1].a[1] += p),
+            ("second C, x + P", |g, p| g.proofs[1].c[0] += p),
+            ("second B, x_re + P", |g, p| g.proofs[1].b[1] += p),
+            ("third B, y_im + P", |g, p| g.proofs[2].b[2] += p),
         ];
         for (what, tamper) in cases {
             let mut plan = honest.clone();
-            tamper(&mut plan.call._groups[0]);
+            tamper(&mut plan.call._groups[0], p);
             env.batch_is_refused(&plan, what).await;
         }
         // An input of r or more (the same statement, mod r) is named, not taken.
         let mut plan = honest.clone();
-        plan.call._groups[0].publicInputs[1] += R;
+        plan.call._groups[0].publicInputs[1] += r;
         let call = L1Tx::call(env.contract, plan.call.abi_encode());
         let e = env.l1.send(&env.keys[0], call).await.unwrap_err();
         assert!(matches!(
