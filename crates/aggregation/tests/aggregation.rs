@@ -61,6 +61,21 @@ impl Env {
         contract::register(&*self.l1, &self.keys[9], self.contract, vk).await.unwrap()
     }
 
+    /// The sample circuit of `seed`, registered, and a payer (key 8) that has prepaid 10^15 wei:
+    /// `(circuit, payer, deposit, chain id, fee per submission of 1,000 wei)`.
+    async fn prepaid_payer(
+        &self,
+        seed: u64,
+    ) -> (SampleCircuit, &PrivateKeySigner, U256, u64, U256) {
+        let sample = SampleCircuit::setup(seed);
+        self.register(&sample.vk()).await;
+        let payer = &self.keys[8];
+        let deposit = U256::from(10u64.pow(15));
+        contract::deposit(&*self.l1, payer, self.contract, deposit).await.unwrap();
+        let chain_id = self.l1.chain_id().await.unwrap();
+        (sample, payer, deposit, chain_id, U256::from(1_000u64))
+    }
+
     async fn verified(&self, e: &Entry, path: &[B256]) -> bool {
         contract::is_proof_verified(&*self.l1, self.contract, e.circuit_id, &e.inputs, path)
             .await
@@ -427,13 +442,7 @@ fn an_aggregator_charges_a_voucher_only_for_every_submission_it_covers_and_only_
     run(async {
         let owned = Env::new().await;
         let env = &owned;
-        let sample = SampleCircuit::setup(6);
-        env.register(&sample.vk()).await;
-        let bob = &env.keys[8];
-        let deposit = U256::from(10u64.pow(15));
-        contract::deposit(&*env.l1, bob, env.contract, deposit).await.unwrap();
-        let chain_id = env.l1.chain_id().await.unwrap();
-        let fee = U256::from(1_000u64);
+        let (sample, bob, deposit, chain_id, fee) = env.prepaid_payer(6).await;
         let entries: Vec<Entry> = (10..13).map(|i| sample.prove(i)).collect();
         let ids: Vec<B256> =
             entries.iter().map(|e| batch::submission_id(std::slice::from_ref(e))).collect();
@@ -1072,13 +1081,7 @@ fn a_batch_refuses_non_canonical_encodings_of_valid_proofs_at_any_position() {
 fn repeated_fees_are_packed_once_and_charged_for_every_submission() {
     run(async {
         let env = Env::new().await;
-        let sample = SampleCircuit::setup(8);
-        env.register(&sample.vk()).await;
-        let bob = &env.keys[8];
-        let deposit = U256::from(10u64.pow(15));
-        contract::deposit(&*env.l1, bob, env.contract, deposit).await.unwrap();
-        let chain_id = env.l1.chain_id().await.unwrap();
-        let fee = U256::from(1_000u64);
+        let (sample, bob, deposit, chain_id, fee) = env.prepaid_payer(8).await;
         // One proof, two proofs, one proof, all at the same fee per submission: the second
         // takes the contract's general path, the third its one-proof path, both with the fee
         // left out.
