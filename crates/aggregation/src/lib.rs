@@ -16,7 +16,7 @@
 //!    batch, and its submitter is known), batches by size or age ([`service::Policy`]), and posts
 //!    `aggregate` ([`batch::plan`]): one pairing check for the whole batch, N + 3 pairings per key.
 //! 4. The application calls `isProofVerified(circuitId, inputs, merklePath)`, with the path from
-//!    the RPC ([`rpc`]).
+//!    the RPC ([`rpc`]; [`client::Submitter`] submits and waits for it).
 //! 5. A submission left past its deadline can be forced by anyone: verified singly, refunded from
 //!    the aggregator's collateral.
 //!
@@ -48,6 +48,7 @@
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
 pub mod batch;
+pub mod client;
 pub mod contract;
 pub mod groth16;
 pub mod merkle;

@@ -6,13 +6,14 @@
 //! | `aggregator_submit` | [`Entry`] list, [`FeeVoucher`] | submission id |
 //! | `aggregator_getSubmission` | submission id | [`SubmissionInfo`] or `null` |
 //! | `aggregator_getInclusion` | circuit id, public inputs | [`Inclusion`] or `null` |
+//! | `aggregator_getChainHead` | submitter address | 20-byte head its next voucher continues |
 //!
 //! Words (proof coordinates, inputs, fees in wei) are hex `U256`; ids are 32-byte hex. A refused
 //! submission gets a typed error code ([`codes`]) and nothing is stored.
 
 use std::{net::SocketAddr, sync::Arc};
 
-use alloy_primitives::{Address, B256, U256};
+use alloy_primitives::{Address, B256, FixedBytes, U256};
 use jsonrpsee::{
     core::{RpcResult, async_trait},
     proc_macros::rpc,
@@ -108,6 +109,10 @@ pub trait AggregatorApi {
         circuit_id: B256,
         inputs: Vec<U256>,
     ) -> RpcResult<Option<Inclusion>>;
+
+    /// See the module docs and [`Aggregator::chain_head`].
+    #[method(name = "getChainHead")]
+    async fn get_chain_head(&self, submitter: Address) -> RpcResult<FixedBytes<20>>;
 }
 
 fn error(code: i32, message: impl ToString) -> ErrorObjectOwned {
@@ -181,6 +186,10 @@ impl<L: L1 + 'static> AggregatorApiServer for Api<L> {
         let id = proof_id(circuit_id, &inputs);
         let found = self.aggregator.store().inclusion(id).map_err(|e| error(codes::INTERNAL, e))?;
         Ok(found.map(|(root, merkle_proof)| Inclusion { proof_id: id, root, merkle_proof }))
+    }
+
+    async fn get_chain_head(&self, submitter: Address) -> RpcResult<FixedBytes<20>> {
+        self.aggregator.chain_head(submitter).await.map_err(|e| error(codes::INTERNAL, e))
     }
 }
 

@@ -466,23 +466,7 @@ impl<L: L1> Aggregator<L> {
         if self.known(id)? {
             return Err(SubmitError::Duplicate(id));
         }
-        // Pending first, then L1: a batch landing in between only moves the charged head onto a
-        // pending voucher's, which this one then continues.
-        let mine: Vec<FeeVoucher> = self
-            .store
-            .pending()?
-            .into_iter()
-            .filter_map(|r| match r.submission.source {
-                Source::Offchain(v) if v.submitter == who => Some(v),
-                _ => None,
-            })
-            .collect();
-        let head = match mine.last() {
-            Some(v) => v.chain,
-            None => {
-                view(&self.l1, c, ProofAggregator::chargedChainOfCall { _submitter: who }).await?
-            }
-        };
+        let (mine, head) = self.chain_so_far(who).await?;
         let expected = next_chain(head, id, voucher.fee);
         if voucher.chain != expected {
             return Err(SubmitError::WrongChain { expected, got: voucher.chain });
@@ -496,6 +480,42 @@ impl<L: L1> Aggregator<L> {
         let submission = Submission { id, source: Source::Offchain(voucher), entries };
         self.store.ingest(&[Record { submission, received_at, status: Status::Pending }], None)?;
         Ok(id)
+    }
+
+    /// The head of `submitter`'s voucher chain so far, which its next voucher continues
+    /// ([`FeeVoucher::sign`]): its newest pending voucher's chain, or else its charged head on L1
+    /// (`chargedChainOf`, zero before its first charge).
+    ///
+    /// # Errors
+    /// [`ServiceError`] when the store or L1 cannot be read.
+    pub async fn chain_head(&self, submitter: Address) -> Result<FixedBytes<20>, ServiceError> {
+        Ok(self.chain_so_far(submitter).await?.1)
+    }
+
+    /// `submitter`'s pending vouchers, oldest first, and its chain's head after them. Pending
+    /// first, then L1: a batch landing in between only moves the charged head onto a pending
+    /// voucher's, which the next one then continues.
+    async fn chain_so_far(
+        &self,
+        submitter: Address,
+    ) -> Result<(Vec<FeeVoucher>, FixedBytes<20>), ServiceError> {
+        let mine: Vec<FeeVoucher> = self
+            .store
+            .pending()?
+            .into_iter()
+            .filter_map(|r| match r.submission.source {
+                Source::Offchain(v) if v.submitter == submitter => Some(v),
+                _ => None,
+            })
+            .collect();
+        let head = match mine.last() {
+            Some(v) => v.chain,
+            None => {
+                let call = ProofAggregator::chargedChainOfCall { _submitter: submitter };
+                view(&self.l1, self.contract, call).await?
+            }
+        };
+        Ok((mine, head))
     }
 
     /// Whether `id` is pending or settled: a rejected submission may come again (with valid

@@ -17,20 +17,36 @@
 //! Circuit sizes: when the finality contract's ZK verifier is a `ZkVerifierSet`, the worker
 //! matches each member's `VERIFYING_KEY_HASH` with its own keys and proves every batch with the
 //! smallest member circuit that fits it. Any other verifier gets proofs of the largest circuit.
+//!
+//! Through the aggregation layer ([`ZkProver::with_aggregator`]): a member that is an
+//! `AggregatedZkVerifier` of a circuit the worker holds keys for, posting to the aggregator the
+//! worker submits to, takes the proof's inclusion path instead of the proof. The worker sends the
+//! Groth16 proof to the aggregator's RPC (paid by a fee voucher from its prepaid balance), waits
+//! until a verified batch holds it, and settles the claim with the path: one share of a batched
+//! pairing check instead of a whole Groth16 verification on L1. Of two members of one size, the
+//! aggregated one is used.
 
-use std::{sync::Arc, time::Instant};
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use alloy::signers::local::PrivateKeySigner;
-use alloy_primitives::{Address, U256};
+use alloy_primitives::{Address, B256, U256};
 use alloy_sol_types::SolCall;
-use tribunal_contracts::{MultiProofFinality, ZkVerifier, ZkVerifierSet};
+use tribunal_aggregation::{
+    batch::Entry,
+    client::{ClientError, Submitter},
+    groth16::{circuit_id, vk_words},
+};
+use tribunal_contracts::{AggregatedZkVerifier, MultiProofFinality, ZkVerifier, ZkVerifierSet};
 use tribunal_dispute::{AgentError, Replica, queue::messages};
 use tribunal_l1::{L1, L1Error, L1Tx, view};
 use tribunal_primitives::{BatchNumber, Claim};
 use tribunal_stf::{State, execute_batch};
 use tribunal_zk::{
     keys::Keys,
-    prover::prove,
+    prover::{BatchProof, prove},
     sizes::{CircuitSizes, encode_set_proof, key_hash},
     witness::BatchWitness,
 };
@@ -92,6 +108,10 @@ pub enum ZkProverError {
     /// The prover failed (wrong keys, or the proof does not verify).
     #[error("prover: {0}")]
     Prove(String),
+    /// The aggregation layer did not verify the proof (yet): the proof is kept, and the next
+    /// poll waits on for it ([`ZkProver::with_aggregator`]).
+    #[error("aggregation layer: {0}")]
+    Aggregator(#[from] ClientError),
 }
 
 /// The ZK prover worker. Drive it with [`Self::poll`].
@@ -113,6 +133,21 @@ pub struct ZkProver<L> {
     sent: Option<std::sync::Arc<crate::Store>>,
     /// Claims the proposer offers before proposing them.
     settle: Option<Settlements>,
+    /// The aggregation layer's RPC, and how long one poll waits for a proof's batch.
+    aggregator: Option<(Submitter, Duration)>,
+    /// A proof sent to the aggregator and not verified yet, kept across polls so that it is
+    /// not proven again.
+    aggregating: Option<Aggregating>,
+}
+
+/// A proof waiting in the aggregation layer.
+struct Aggregating {
+    claim: Claim,
+    proof: BatchProof,
+    member: Option<u8>,
+    circuit: B256,
+    slots: usize,
+    prove_secs: f64,
 }
 
 impl<L> std::fmt::Debug for ZkProver<L> {
@@ -149,7 +184,20 @@ impl<L: L1> ZkProver<L> {
             handling: None,
             sent: None,
             settle: None,
+            aggregator: None,
+            aggregating: None,
         }
+    }
+
+    /// Settles claims through the aggregation layer where the ZK verifier takes a proof's
+    /// inclusion path (an `AggregatedZkVerifier`, alone or as a member of a `ZkVerifierSet`,
+    /// whose `AGGREGATOR` is `submitter`'s contract): each proof goes to `submitter`, and one
+    /// poll waits at most `wait` for its batch (the next poll waits on, without proving again).
+    /// The payer's prepaid balance must cover the posted fee per proof.
+    #[must_use]
+    pub fn with_aggregator(mut self, submitter: Submitter, wait: Duration) -> Self {
+        self.aggregator = Some((submitter, wait));
+        self
     }
 
     /// Proves the claims `settlements` offers, when no proposed claim waits, for the proposer to
@@ -380,7 +428,10 @@ impl<L: L1> ZkProver<L> {
                 reason: format!("{} blobs; the circuit reads one", blobs.len()),
             }));
         }
-        let Some((keys, member)) = self.circuit_for(batch.txs.len()).await? else {
+        if let Some(waiting) = self.aggregating.take_if(|a| a.claim == *claim) {
+            return self.aggregated(waiting).await.map(Ok);
+        }
+        let Some((keys, member, route)) = self.circuit_for(batch.txs.len()).await? else {
             return Ok(Err(ZkOutcome::NotProvable {
                 reason: format!(
                     "{} transactions; no circuit of the verifier set with local keys has as many \
@@ -423,11 +474,46 @@ impl<L: L1> ZkProver<L> {
         }
         let prove_secs = start.elapsed().as_secs_f64();
         metrics::histogram!("tribunal_zk_prove_seconds").record(prove_secs);
+        if let Route::Aggregated(circuit) = route {
+            let waiting = Aggregating { claim: *claim, proof, member, circuit, slots, prove_secs };
+            return self.aggregated(waiting).await.map(Ok);
+        }
         let proof = match member {
             Some(index) => encode_set_proof(index, &proof.to_bytes()),
             None => proof.to_bytes(),
         };
         Ok(Ok(OfferedProof { proof, slots, prove_secs }))
+    }
+
+    /// Sends `waiting`'s proof to the aggregation layer (unless it is there already) and waits
+    /// for its batch; on a timeout it stays kept for the next poll.
+    async fn aggregated(&mut self, waiting: Aggregating) -> Result<OfferedProof, ZkProverError> {
+        let (submitter, wait) = self.aggregator.clone().ok_or_else(|| {
+            ZkProverError::Prove("an aggregated verifier member, and no aggregator".into())
+        })?;
+        let entry = Entry {
+            circuit_id: waiting.circuit,
+            proof: waiting.proof.groth16_words(),
+            inputs: waiting.proof.public_input_words(),
+        };
+        let batch = waiting.claim.batch_number.0;
+        tracing::info!(batch, proof_id = %entry.proof_id(), "ZK proof sent to the aggregation layer");
+        let inclusion = match submitter.verified(entry, wait, Duration::from_millis(500)).await {
+            Ok(inclusion) => inclusion,
+            Err(e) => {
+                if e.is_temporary() {
+                    self.aggregating = Some(waiting);
+                }
+                return Err(e.into());
+            }
+        };
+        tracing::info!(batch, root = %inclusion.root, "ZK proof verified in an aggregated batch");
+        let seal = waiting.proof.aggregated_seal(&inclusion.merkle_proof);
+        let proof = match waiting.member {
+            Some(index) => encode_set_proof(index, &seal),
+            None => seal,
+        };
+        Ok(OfferedProof { proof, slots: waiting.slots, prove_secs: waiting.prove_secs })
     }
 
     /// Sends `proof` of proposed claim `id` (`raw` as L1 has it): with the TEE signature held
@@ -529,12 +615,13 @@ impl<L: L1> ZkProver<L> {
         Ok(ZkOutcome::Proven { slots, prove_secs, gas: receipt.gas_used, with_tee })
     }
 
-    /// The keys to prove a batch of `txs` transactions with, and the member index to prefix the
-    /// proof with (for a `ZkVerifierSet`); `None` when no member with local keys fits.
+    /// The keys to prove a batch of `txs` transactions with, the member index to prefix the
+    /// proof with (for a `ZkVerifierSet`), and how the member takes it; `None` when no member
+    /// with local keys fits.
     async fn circuit_for(
         &mut self,
         txs: usize,
-    ) -> Result<Option<(Arc<Keys>, Option<u8>)>, ZkProverError> {
+    ) -> Result<Option<(Arc<Keys>, Option<u8>, Route)>, ZkProverError> {
         let verifier = view(&self.l1, self.finality, MultiProofFinality::zkVerifierCall {}).await?;
         let layout = match &self.layout {
             Some((address, layout)) if *address == verifier => layout,
@@ -545,12 +632,36 @@ impl<L: L1> ZkProver<L> {
             }
         };
         Ok(match layout {
-            Layout::Single => Some((self.circuits.largest().clone(), None)),
+            Layout::Single => Some((self.circuits.largest().clone(), None, Route::Direct)),
+            Layout::Aggregated(keys, circuit) => (keys.config.batch_size >= txs)
+                .then(|| (keys.clone(), None, Route::Aggregated(*circuit))),
             Layout::Set(members) => members
                 .iter()
-                .find(|(_, keys)| keys.config.batch_size >= txs)
-                .map(|(index, keys)| (keys.clone(), Some(*index))),
+                .find(|(_, keys, _)| keys.config.batch_size >= txs)
+                .map(|(index, keys, route)| (keys.clone(), Some(*index), *route)),
         })
+    }
+
+    /// `verifier`'s circuit and the keys this worker holds for it, when it is an
+    /// `AggregatedZkVerifier` posting to the aggregator of [`Self::with_aggregator`].
+    async fn aggregated_member(
+        &self,
+        verifier: Address,
+    ) -> Result<Option<(Arc<Keys>, B256)>, ZkProverError> {
+        let Some((submitter, _)) = &self.aggregator else { return Ok(None) };
+        let circuit = match view(&self.l1, verifier, AggregatedZkVerifier::CIRCUIT_IDCall {}).await
+        {
+            Ok(circuit) => circuit,
+            Err(e) if !e.is_temporary() => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
+        let aggregator = view(&self.l1, verifier, AggregatedZkVerifier::AGGREGATORCall {}).await?;
+        if aggregator != submitter.contract() {
+            tracing::warn!(%verifier, %aggregator, ours = %submitter.contract(), "an aggregated ZK verifier of another aggregator: not used");
+            return Ok(None);
+        }
+        let keys = self.circuits.iter().find(|k| circuit_id(&vk_words(k.vk())) == circuit);
+        Ok(keys.map(|k| (k.clone(), circuit)))
     }
 
     async fn read_layout(&self, verifier: Address) -> Result<Layout, ZkProverError> {
@@ -558,20 +669,32 @@ impl<L: L1> ZkProver<L> {
             Ok(members) => members,
             // Not a set: no such function. Nodes report that revert in different shapes (with or
             // without revert data), so anything but a transport failure means "not a set".
-            Err(e) if !e.is_temporary() => return Ok(Layout::Single),
+            Err(e) if !e.is_temporary() => {
+                return Ok(match self.aggregated_member(verifier).await? {
+                    Some((keys, circuit)) => Layout::Aggregated(keys, circuit),
+                    None => Layout::Single,
+                });
+            }
             Err(e) => return Err(e.into()),
         };
         let mut ours = Vec::new();
         for (index, member) in members.into_iter().enumerate() {
+            let Ok(index) = u8::try_from(index) else { continue };
             let hash = match view(&self.l1, member, ZkVerifier::VERIFYING_KEY_HASHCall {}).await {
                 Ok(hash) => hash,
-                // A member of another kind (an `AggregatedZkVerifier`): not ours to prove for.
-                Err(e) if !e.is_temporary() => continue,
+                // A member of another kind: an `AggregatedZkVerifier` is ours to prove for when
+                // it posts to our aggregator and we hold its circuit's keys.
+                Err(e) if !e.is_temporary() => {
+                    if let Some((keys, circuit)) = self.aggregated_member(member).await? {
+                        ours.push((index, keys, Route::Aggregated(circuit)));
+                    }
+                    continue;
+                }
                 Err(e) => return Err(e.into()),
             };
             let keys = self.circuits.iter().find(|k| key_hash(k).is_ok_and(|h| h == hash));
-            if let (Some(keys), Ok(index)) = (keys, u8::try_from(index)) {
-                ours.push((index, keys.clone()));
+            if let Some(keys) = keys {
+                ours.push((index, keys.clone(), Route::Direct));
             }
         }
         if ours.is_empty() {
@@ -582,26 +705,44 @@ impl<L: L1> ZkProver<L> {
                 self.circuits.iter().count()
             )));
         }
-        ours.sort_by_key(|(_, keys)| keys.config.batch_size);
+        // Smallest circuit first; of one size, the aggregated member first.
+        ours.sort_by_key(|(_, keys, route)| (keys.config.batch_size, *route == Route::Direct));
         Ok(Layout::Set(ours))
     }
+}
+
+/// How a verifier takes a proof.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Route {
+    /// The Groth16 proof itself.
+    Direct,
+    /// Its inclusion path in the aggregation layer, under this circuit id.
+    Aggregated(B256),
 }
 
 /// How the ZK verifier takes proofs.
 enum Layout {
     /// A single verifier: the bare proof of the largest circuit.
     Single,
+    /// A single `AggregatedZkVerifier` of the circuit of these keys.
+    Aggregated(Arc<Keys>, B256),
     /// A `ZkVerifierSet`: the members whose keys this worker holds, smallest circuit first.
-    Set(Vec<(u8, Arc<Keys>)>),
+    Set(Vec<(u8, Arc<Keys>, Route)>),
 }
 
 impl std::fmt::Debug for Layout {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::Single => f.write_str("single verifier"),
+            Self::Aggregated(keys, _) => {
+                write!(f, "aggregated verifier of {} slots", keys.config.batch_size)
+            }
             Self::Set(members) => f
                 .debug_map()
-                .entries(members.iter().map(|(i, k)| (i, k.config.batch_size)))
+                .entries(members.iter().map(|(i, k, r)| {
+                    let via = if *r == Route::Direct { "direct" } else { "aggregated" };
+                    (i, (k.config.batch_size, via))
+                }))
                 .finish(),
         }
     }

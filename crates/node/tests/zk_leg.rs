@@ -979,3 +979,123 @@ fn a_sealed_batch_is_posted_with_its_settlement_and_a_late_leg_posts_it_alone() 
         assert!(settlements.signature_for(&claim).is_none(), "the refused signature is not");
     });
 }
+
+/// The node's ZK worker settles through the aggregation layer: the verifier set holds a
+/// `ZkVerifier` and an `AggregatedZkVerifier` of the same circuit, and the worker takes the
+/// aggregated one. It sends each proof to the aggregator's RPC with a fee voucher from its
+/// prepaid balance, waits for the batch, and approves the claim with the inclusion path. An
+/// aggregator that has not batched the proof yet is an error for that poll (the claim is not
+/// skipped); the next poll waits on, and the second claim's voucher continues the payer's chain.
+#[test]
+fn the_worker_settles_claims_through_the_aggregation_layer() {
+    use std::{sync::Arc, time::Duration};
+    use tribunal_aggregation::{
+        Aggregator, Policy, Store,
+        client::{ClientError, Submitter},
+        contract::{self, AggregatorParams},
+        groth16::vk_words,
+    };
+    use tribunal_contracts::{AggregatedZkVerifier, ProofAggregator, ZkVerifierSet};
+    use tribunal_l1::{L1, L1Tx, dev_signers, view};
+    use tribunal_node::zk::{ZkOutcome, ZkProver, ZkProverError};
+    use tribunal_zk::sizes::CircuitSizes;
+    run(async {
+        let keys = Arc::new(keys());
+        let l1 = Arc::new(DevL1::new());
+        let signers = dev_signers();
+        let (operator, app, payer) = (&signers[8], &signers[9], &signers[7]);
+        let aggregator =
+            contract::deploy(&*l1, operator, AggregatorParams::new(operator.address())).await;
+        let aggregator = aggregator.unwrap();
+        let circuit = contract::register(&*l1, app, aggregator, &vk_words(keys.vk())).await;
+        let circuit = circuit.unwrap();
+        let direct = tribunal_zk::verifier::deploy_code(keys.vk(), keys.insecure).unwrap();
+        let aggregated = [
+            AggregatedZkVerifier::BYTECODE.to_vec(),
+            AggregatedZkVerifier::constructorCall { _aggregator: aggregator, _circuitId: circuit }
+                .abi_encode(),
+        ]
+        .concat();
+        let mut members = Vec::new();
+        for code in [direct, aggregated.into()] {
+            let r = l1.send(app, L1Tx::create(code)).await.unwrap();
+            members.push(r.contract_address.unwrap());
+        }
+        let args = ZkVerifierSet::constructorCall { _members: members }.abi_encode();
+        let set: alloy_primitives::Bytes =
+            [ZkVerifierSet::BYTECODE.as_ref(), &args].concat().into();
+        let mut sys = System::deploy_with(&*l1, LegImpl::Create(Box::new(move |_| set))).await;
+        let genesis = sys.state.clone();
+
+        // The aggregator's service and RPC, batching every proof at once when stepped.
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("a.redb")).unwrap();
+        let policy = Policy { max_proofs: 1, max_age_secs: 0 };
+        let service = Aggregator::new(l1.clone(), operator.clone(), aggregator, store, policy);
+        let service = Arc::new(service.await.unwrap());
+        let addr = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+        let (bound, _server) =
+            tribunal_aggregation::rpc::serve(service.clone(), addr).await.unwrap();
+        let fee = view(&*l1, aggregator, ProofAggregator::feePerProofCall {}).await.unwrap();
+        contract::deposit(&*l1, payer, aggregator, fee * U256::from(2)).await.unwrap();
+        let submitter =
+            Submitter::connect(&format!("http://{bound}"), payer.clone()).await.unwrap();
+
+        let (_, out1) = sys.deposit_batch(&[&PrivateKey::from_bytes([0xa1; 32])]).await;
+        sys.propose(&sys.claim(&out1).await).await.unwrap();
+        let circuits = CircuitSizes::new(vec![keys.clone()]).unwrap();
+        let (inbox, finality) = (sys.d.inbox, sys.d.finality);
+        let mut worker =
+            ZkProver::new(&*l1, inbox, finality, signers[6].clone(), circuits, genesis)
+                .with_aggregator(submitter, Duration::from_secs(1));
+
+        // Nobody batches yet: the poll fails on the wait, and the claim stays next.
+        let e = worker.poll().await.unwrap_err();
+        assert!(matches!(e, ZkProverError::Aggregator(ClientError::Timeout { .. })), "{e}");
+        assert_eq!(worker.next_claim(), 0);
+
+        let stepping = async {
+            loop {
+                if let Err(e) = service.step().await {
+                    eprintln!("aggregator step: {e}");
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        };
+        let settle = async {
+            let done = worker.poll().await.unwrap();
+            match &done[..] {
+                [(0, ZkOutcome::Proven { slots: 2, gas, .. })] => {
+                    eprintln!("gas proveZk through the set's aggregated member: {gas}");
+                }
+                other => panic!("claim 0: {other:?}"),
+            }
+            // A second claim: its voucher continues the chain the first charge left.
+            let bob = PrivateKey::from_bytes([0xb0; 32]);
+            let call = Inbox::depositCall { _pubkey: bob.public_key().to_bytes().into() };
+            let r = sys.send(&sys.stranger, sys.d.inbox, call, U256::from(ETH)).await.unwrap();
+            let log = r.logs.iter().find_map(|l| Inbox::MessageQueued::decode_log(l).ok());
+            let deposit = tribunal_primitives::batch::decode_tx_exact(&log.unwrap().message);
+            let b2 = Batch { chain_id: CHAIN, number: BatchNumber(2), txs: vec![deposit.unwrap()] };
+            let out2 = execute_batch(&mut sys.state, &b2).unwrap();
+            sys.post(&sys.sequencer, &b2, 2).await.unwrap();
+            sys.propose(&sys.claim(&out2).await).await.unwrap();
+            let done = worker.poll().await.unwrap();
+            assert!(matches!(&done[..], [(1, ZkOutcome::Proven { .. })]), "{done:?}");
+            sys
+        };
+        let sys = tokio::select! {
+            sys = settle => sys,
+            () = stepping => unreachable!(),
+        };
+        for id in [0u64, 1] {
+            let status =
+                sys.view(finality, MultiProofFinality::statusOfCall { _id: U256::from(id) }).await;
+            assert!(status.zk, "claim {id}: ZK approval recorded through the aggregator");
+        }
+        let charged =
+            view(&*l1, aggregator, ProofAggregator::balanceOfCall { _submitter: payer.address() });
+        assert_eq!(charged.await.unwrap(), U256::ZERO, "both proofs paid from the balance");
+        assert_eq!(service.store().batch_count().unwrap(), 2, "one batch per proof");
+    });
+}

@@ -1,0 +1,206 @@
+//! An application's side of the aggregator's RPC: it sends its proofs with a fee voucher from
+//! its prepaid balance, and waits until they are in a batch verified on chain.
+//!
+//! The voucher of each submission continues the payer's chain as the aggregator holds it
+//! (`aggregator_getChainHead`), at the posted fee per proof. Two submitters sharing one payer
+//! key race for the same link; the loser is refused ([`ClientError::Refused`]) and may retry.
+
+use std::time::Duration;
+
+use alloy::signers::local::PrivateKeySigner;
+use alloy_primitives::{Address, B256, U256};
+use jsonrpsee::{
+    core::ClientError as RpcError,
+    http_client::{HttpClient, HttpClientBuilder},
+};
+
+use crate::{
+    batch::{Entry, FeeVoucher, submission_id},
+    rpc::{AggregatorApiClient, Inclusion, codes},
+    store::Status,
+};
+
+/// Why a proof did not get verified through the aggregator.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// The RPC call failed (transport, or the service's own failure): retry.
+    #[error("aggregator RPC {url}: {source}")]
+    Rpc {
+        /// The endpoint.
+        url: String,
+        /// The failure.
+        source: RpcError,
+    },
+    /// The aggregator refused the submission (a bad proof, a voucher it does not accept, a
+    /// balance too low: the message says which; codes in [`codes`]). Nothing was stored.
+    #[error("the aggregator refused the submission ({code}): {message}")]
+    Refused {
+        /// The JSON-RPC error code.
+        code: i32,
+        /// Its message.
+        message: String,
+    },
+    /// The aggregator took the submission and dropped it later (a batch refused it, or a
+    /// submission before it in the payer's chain left the queue).
+    #[error("submission {id} was rejected: {reason}")]
+    Rejected {
+        /// The submission id.
+        id: B256,
+        /// Why, as the aggregator records it.
+        reason: String,
+    },
+    /// The submission is pending, and no batch took it in the time given.
+    #[error("submission {id} not verified within {secs} s")]
+    Timeout {
+        /// The submission id.
+        id: B256,
+        /// The wait, in seconds.
+        secs: u64,
+    },
+    /// The aggregator reports a submission aggregated but serves no inclusion path for it.
+    #[error("submission {id} is aggregated but the aggregator has no path for proof {proof_id}")]
+    NoPath {
+        /// The submission id.
+        id: B256,
+        /// The proof.
+        proof_id: B256,
+    },
+}
+
+impl ClientError {
+    /// Whether trying again later may succeed (the transport, or a proof not batched yet).
+    pub const fn is_temporary(&self) -> bool {
+        match self {
+            Self::Rpc { .. } | Self::Timeout { .. } | Self::NoPath { .. } => true,
+            Self::Refused { code, .. } => *code == codes::INTERNAL,
+            Self::Rejected { .. } => false,
+        }
+    }
+}
+
+/// An off-chain submitter: one aggregator endpoint and the key that pays from its prepaid
+/// balance (`ProofAggregator.deposit`).
+#[derive(Clone)]
+pub struct Submitter {
+    url: String,
+    client: HttpClient,
+    payer: PrivateKeySigner,
+    contract: Address,
+    chain_id: u64,
+}
+
+impl std::fmt::Debug for Submitter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Submitter")
+            .field("url", &self.url)
+            .field("payer", &self.payer.address())
+            .field("contract", &self.contract)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Submitter {
+    /// Connects to the aggregator at `url` (`http://host:port`) and reads its contract and L1
+    /// chain id (`aggregator_info`), which every voucher's EIP-712 domain names.
+    ///
+    /// # Errors
+    /// [`ClientError::Rpc`] when the endpoint is not an aggregator that answers.
+    pub async fn connect(url: &str, payer: PrivateKeySigner) -> Result<Self, ClientError> {
+        let rpc = |source| ClientError::Rpc { url: url.into(), source };
+        let client = HttpClientBuilder::default().build(url).map_err(rpc)?;
+        let info = client.info().await.map_err(rpc)?;
+        Ok(Self {
+            url: url.into(),
+            client,
+            payer,
+            contract: info.contract,
+            chain_id: info.chain_id,
+        })
+    }
+
+    /// The `ProofAggregator` the aggregator posts to.
+    pub const fn contract(&self) -> Address {
+        self.contract
+    }
+
+    /// The payer's address.
+    pub fn payer(&self) -> Address {
+        self.payer.address()
+    }
+
+    fn rpc(&self, source: RpcError) -> ClientError {
+        match source {
+            RpcError::Call(e) if e.code() != codes::INTERNAL => {
+                ClientError::Refused { code: e.code(), message: e.message().into() }
+            }
+            source => ClientError::Rpc { url: self.url.clone(), source },
+        }
+    }
+
+    /// Where `entry`'s proof id was verified, if it was (by anyone's submission: the id is the
+    /// circuit and the public inputs, not the proof bytes).
+    ///
+    /// # Errors
+    /// [`ClientError::Rpc`].
+    pub async fn inclusion(&self, entry: &Entry) -> Result<Option<Inclusion>, ClientError> {
+        let found = self.client.get_inclusion(entry.circuit_id, entry.inputs.clone()).await;
+        found.map_err(|e| self.rpc(e))
+    }
+
+    /// Submits `entries` (1 to 16 proofs) at the posted fee per proof, with a voucher that
+    /// continues the payer's chain. A submission the aggregator already holds (a retry after a
+    /// restart) is not an error. Returns the submission id.
+    ///
+    /// # Errors
+    /// [`ClientError::Refused`] with the aggregator's reason; [`ClientError::Rpc`].
+    pub async fn submit(&self, entries: Vec<Entry>) -> Result<B256, ClientError> {
+        let id = submission_id(&entries);
+        let info = self.client.info().await.map_err(|e| self.rpc(e))?;
+        let fee = info.fee_per_proof * U256::from(entries.len());
+        let head = self.client.get_chain_head(self.payer()).await.map_err(|e| self.rpc(e))?;
+        let voucher = FeeVoucher::sign(&self.payer, head, id, fee, self.chain_id, self.contract);
+        match self.client.submit(entries, voucher).await {
+            Ok(id) => Ok(id),
+            Err(RpcError::Call(e)) if e.code() == codes::DUPLICATE => Ok(id),
+            Err(e) => Err(self.rpc(e)),
+        }
+    }
+
+    /// `entry`'s proof verified on chain: its inclusion path at once if it already is, or after
+    /// submitting it alone and polling every `every` for at most `wait`.
+    ///
+    /// # Errors
+    /// [`ClientError::Timeout`] past `wait` (the submission stays queued; calling again waits
+    /// on); [`ClientError::Rejected`]; those of [`Self::submit`].
+    pub async fn verified(
+        &self,
+        entry: Entry,
+        wait: Duration,
+        every: Duration,
+    ) -> Result<Inclusion, ClientError> {
+        if let Some(found) = self.inclusion(&entry).await? {
+            return Ok(found);
+        }
+        let id = self.submit(vec![entry.clone()]).await?;
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let status = self.client.get_submission(id).await.map_err(|e| self.rpc(e))?;
+            match status.map(|s| s.status) {
+                Some(Status::Rejected { reason, .. }) => {
+                    return Err(ClientError::Rejected { id, reason });
+                }
+                Some(Status::Aggregated { .. } | Status::Forced) => {
+                    return self
+                        .inclusion(&entry)
+                        .await?
+                        .ok_or(ClientError::NoPath { id, proof_id: entry.proof_id() });
+                }
+                Some(Status::Pending) | None => {}
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Err(ClientError::Timeout { id, secs: wait.as_secs() });
+            }
+            tokio::time::sleep(every).await;
+        }
+    }
+}
