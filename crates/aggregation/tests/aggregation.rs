@@ -10,6 +10,7 @@ use alloy_sol_types::{SolCall, SolInterface};
 use tribunal_aggregation::{
     Aggregator, Policy, Store,
     batch::{self, Entry, FeeVoucher, Submission},
+    client::{ClientError, Submitter},
     contract::{self, AggregatorParams},
     groth16::circuit_id,
     merkle,
@@ -394,6 +395,7 @@ fn offchain_submissions_pay_by_signed_voucher_and_bad_ones_get_typed_errors() {
 
         assert_eq!(client.submit(entries.clone(), v.clone()).await.unwrap(), id);
         assert_eq!(code(client.submit(entries.clone(), v.clone()).await), codes::DUPLICATE);
+        assert_eq!(client.get_chain_head(bob.address()).await.unwrap(), v.chain, "pending head");
         // The next voucher continues the pending one's chain.
         let third = vec![sample.prove(3)];
         let id3 = batch::submission_id(&third);
@@ -430,6 +432,33 @@ fn offchain_submissions_pay_by_signed_voucher_and_bad_ones_get_typed_errors() {
             assert!(env.verified(e, &inc.merkle_proof).await);
         }
         assert!(client.get_inclusion(circuit, vec![U256::from(7)]).await.unwrap().is_none());
+        assert_eq!(client.get_chain_head(bob.address()).await.unwrap(), v3.chain, "charged head");
+
+        // `client::Submitter` signs on from that head. A payer with no balance is refused,
+        // typed, with nothing stored; a retry of a held submission is no error.
+        let url = format!("http://{addr}");
+        let broke = Submitter::connect(&url, env.keys[7].clone()).await.unwrap();
+        match broke.submit(vec![sample.prove(4)]).await {
+            Err(e @ ClientError::Refused { code, .. }) => {
+                assert_eq!(code, codes::BAD_VOUCHER);
+                assert!(!e.is_temporary());
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(agg.store().pending().unwrap().is_empty());
+        let bobs = Submitter::connect(&url, bob.clone()).await.unwrap();
+        let e5 = sample.prove(5);
+        let id5 = bobs.submit(vec![e5.clone()]).await.unwrap();
+        assert_eq!(bobs.submit(vec![e5.clone()]).await.unwrap(), id5, "a retry");
+        let wait = std::time::Duration::from_millis(10);
+        let e = bobs.verified(e5.clone(), wait, wait).await.unwrap_err();
+        assert!(matches!(e, ClientError::Timeout { id, .. } if id == id5), "{e}");
+        let pending: Vec<_> =
+            agg.store().pending().unwrap().into_iter().map(|r| r.submission).collect();
+        assert_eq!(pending.len(), 1, "submitted once");
+        agg.post(&pending).await.unwrap();
+        let inc = bobs.verified(e5.clone(), wait, wait).await.unwrap();
+        assert!(env.verified(&e5, &inc.merkle_proof).await);
         handle.stop().unwrap();
     });
 }
