@@ -85,8 +85,8 @@ pub struct Submitter {
     url: String,
     client: HttpClient,
     payer: PrivateKeySigner,
-    contract: Address,
-    chain_id: u64,
+    /// The `ProofAggregator` and the L1 chain id, read once from `aggregator_info`.
+    domain: std::sync::Arc<tokio::sync::OnceCell<(Address, u64)>>,
 }
 
 impl std::fmt::Debug for Submitter {
@@ -94,33 +94,49 @@ impl std::fmt::Debug for Submitter {
         f.debug_struct("Submitter")
             .field("url", &self.url)
             .field("payer", &self.payer.address())
-            .field("contract", &self.contract)
+            .field("domain", &self.domain.get())
             .finish_non_exhaustive()
     }
 }
 
 impl Submitter {
-    /// Connects to the aggregator at `url` (`http://host:port`) and reads its contract and L1
-    /// chain id (`aggregator_info`), which every voucher's EIP-712 domain names.
+    /// A submitter to the aggregator at `url` (`http://host:port`), paying from `payer`'s
+    /// prepaid balance. Nothing is sent yet: the aggregator's contract and L1 chain id, which
+    /// every voucher's EIP-712 domain names, are read at the first call that needs them.
+    ///
+    /// # Errors
+    /// [`ClientError::Rpc`] when `url` is not an HTTP URL.
+    pub fn new(url: &str, payer: PrivateKeySigner) -> Result<Self, ClientError> {
+        let client = HttpClientBuilder::default()
+            .build(url)
+            .map_err(|source| ClientError::Rpc { url: url.into(), source })?;
+        Ok(Self { url: url.into(), client, payer, domain: Default::default() })
+    }
+
+    /// [`Self::new`], then reads the aggregator's contract and chain id at once.
     ///
     /// # Errors
     /// [`ClientError::Rpc`] when the endpoint is not an aggregator that answers.
     pub async fn connect(url: &str, payer: PrivateKeySigner) -> Result<Self, ClientError> {
-        let rpc = |source| ClientError::Rpc { url: url.into(), source };
-        let client = HttpClientBuilder::default().build(url).map_err(rpc)?;
-        let info = client.info().await.map_err(rpc)?;
-        Ok(Self {
-            url: url.into(),
-            client,
-            payer,
-            contract: info.contract,
-            chain_id: info.chain_id,
-        })
+        let s = Self::new(url, payer)?;
+        s.domain().await?;
+        Ok(s)
     }
 
-    /// The `ProofAggregator` the aggregator posts to.
-    pub const fn contract(&self) -> Address {
-        self.contract
+    async fn domain(&self) -> Result<(Address, u64), ClientError> {
+        let read = async || {
+            let info = self.client.info().await.map_err(|e| self.rpc(e))?;
+            Ok::<_, ClientError>((info.contract, info.chain_id))
+        };
+        self.domain.get_or_try_init(read).await.copied()
+    }
+
+    /// The `ProofAggregator` the aggregator posts to (read from it once).
+    ///
+    /// # Errors
+    /// [`ClientError::Rpc`] on the first call, when the aggregator does not answer.
+    pub async fn contract(&self) -> Result<Address, ClientError> {
+        Ok(self.domain().await?.0)
     }
 
     /// The payer's address.
@@ -155,10 +171,11 @@ impl Submitter {
     /// [`ClientError::Refused`] with the aggregator's reason; [`ClientError::Rpc`].
     pub async fn submit(&self, entries: Vec<Entry>) -> Result<B256, ClientError> {
         let id = submission_id(&entries);
+        let (contract, chain_id) = self.domain().await?;
         let info = self.client.info().await.map_err(|e| self.rpc(e))?;
         let fee = info.fee_per_proof * U256::from(entries.len());
         let head = self.client.get_chain_head(self.payer()).await.map_err(|e| self.rpc(e))?;
-        let voucher = FeeVoucher::sign(&self.payer, head, id, fee, self.chain_id, self.contract);
+        let voucher = FeeVoucher::sign(&self.payer, head, id, fee, chain_id, contract);
         match self.client.submit(entries, voucher).await {
             Ok(id) => Ok(id),
             Err(RpcError::Call(e)) if e.code() == codes::DUPLICATE => Ok(id),

@@ -233,6 +233,8 @@ fn node_file(
             min_slots: None,
             sizes: Some(args.zk.sizes()),
             key_dir: Some(default_key_dir()),
+            aggregator_rpc: config.zk_aggregator.as_ref().map(|a| a.url.clone()),
+            aggregator_wait_secs: config.zk_aggregator.as_ref().map_or(600, |a| a.wait.as_secs()),
         },
         tee: TeeFile {
             dev_enclave_key: Some(format!("0x{}", hex::encode(*DEV_ENCLAVE_KEY))),

@@ -108,6 +108,10 @@ slots = 32                            # the largest circuit size the deployed ve
 # sizes = [11, 20, 31, 32]            # optional: keys for each size (a ZkVerifierSet of them), the largest = slots;
                                       # 31 fill 2^20 (32 need 2^21): with them, sequencer.max_batch_txs = 31
 # key_dir = "/var/cache/tribunal/zk"  # optional: TRIBUNAL_ZK_KEYS or the user cache without it
+# aggregator_rpc = "http://127.0.0.1:8547"  # optional: settle through the aggregation layer where the verifier
+                                      # takes an inclusion path (AggregatedZkVerifier); keys.zk pays from its
+                                      # prepaid balance there (ProofAggregator.deposit)
+# aggregator_wait_secs = 600          # optional: how long one proof waits for its batch before a retry
 
 [tee]                                 # the only backend here is the INSECURE software enclave
 # dev_enclave_key = "env:TRIBUNAL_ENCLAVE_KEY"
@@ -372,6 +376,13 @@ pub struct ZkFile {
     pub sizes: Option<Vec<usize>>,
     /// Where the Groth16 keys are cached (default: `TRIBUNAL_ZK_KEYS` or the user cache).
     pub key_dir: Option<PathBuf>,
+    /// The aggregation layer's JSON-RPC (`http://host:port`): where the ZK verifier (or a
+    /// member of its set) is an `AggregatedZkVerifier`, proofs go there and claims settle with
+    /// their inclusion path (`tribunal_node::ZkAggregator`).
+    pub aggregator_rpc: Option<String>,
+    /// Seconds one proof waits for its aggregated batch before the ZK prover retries (1 to
+    /// 3,600; default 600).
+    pub aggregator_wait_secs: u64,
 }
 
 impl ZkFile {
@@ -404,7 +415,14 @@ impl ZkFile {
 
 impl Default for ZkFile {
     fn default() -> Self {
-        Self { slots: 32, min_slots: None, sizes: None, key_dir: None }
+        Self {
+            slots: 32,
+            min_slots: None,
+            sizes: None,
+            key_dir: None,
+            aggregator_rpc: None,
+            aggregator_wait_secs: 600,
+        }
     }
 }
 
@@ -525,6 +543,19 @@ impl NodeFile {
             )));
         }
         file.zk.circuit_sizes().map_err(ConfigError::Invalid)?;
+        if !(1..=3_600).contains(&file.zk.aggregator_wait_secs) {
+            return Err(ConfigError::Invalid(format!(
+                "zk.aggregator_wait_secs {} must be 1 to 3600",
+                file.zk.aggregator_wait_secs
+            )));
+        }
+        if let Some(url) = &file.zk.aggregator_rpc
+            && !(url.starts_with("http://") || url.starts_with("https://"))
+        {
+            return Err(ConfigError::Invalid(format!(
+                "zk.aggregator_rpc {url:?} must be an http:// or https:// URL"
+            )));
+        }
         if file.sequencer.max_batch_txs == 0 || file.sequencer.max_batch_txs > file.zk.slots {
             return Err(ConfigError::Invalid(format!(
                 "sequencer.max_batch_txs {} must be between 1 and zk.slots {}",
@@ -713,6 +744,10 @@ pub fn run(args: NodeArgs) -> eyre::Result<()> {
             max_reorg_depth: file.max_reorg_depth,
             final_depth: file.final_confirmations,
             move_depth: file.move_confirmations,
+            zk_aggregator: file.zk.aggregator_rpc.clone().map(|url| tribunal_node::ZkAggregator {
+                url,
+                wait: Duration::from_secs(file.zk.aggregator_wait_secs),
+            }),
         };
         let node = Node::start(l1.clone(), config, file.node_keys()?, &genesis, keys, enclave)?;
         println!(

@@ -170,6 +170,7 @@ impl Rollup {
             max_reorg_depth: 2,
             final_depth: 0,
             move_depth: tribunal_node::services::DEFAULT_MOVE_DEPTH,
+            zk_aggregator: None,
         }
     }
 

@@ -27,5 +27,5 @@ pub mod tee;
 pub mod watcher;
 pub mod zk;
 
-pub use services::{Event, Node, NodeConfig, NodeKeys, Services};
+pub use services::{Event, Node, NodeConfig, NodeKeys, Services, ZkAggregator};
 pub use store::{BatchRecord, Rewound, Store, StoreError, StoredWithdrawal, TxLocation};

@@ -172,6 +172,20 @@ pub struct NodeConfig {
     /// claim's settlement) must be before they stop watching them
     /// (`Challenger::with_confirmations`); a reorg no deeper drops nothing they forgot.
     pub move_depth: u64,
+    /// The aggregation layer the ZK prover settles through, where the ZK verifier takes an
+    /// inclusion path (an `AggregatedZkVerifier` member); `None`: every proof goes to L1 whole.
+    pub zk_aggregator: Option<ZkAggregator>,
+}
+
+/// The aggregation layer's RPC, for the ZK prover ([`crate::zk::ZkProver::with_aggregator`]).
+/// Its fee vouchers are signed by the ZK key ([`NodeKeys::zk`]), which pays from its prepaid
+/// balance in the `ProofAggregator` (`deposit`).
+#[derive(Clone, Debug)]
+pub struct ZkAggregator {
+    /// The aggregator's JSON-RPC endpoint, `http://host:port`.
+    pub url: String,
+    /// How long one poll of the ZK prover waits for a proof's batch; the next poll waits on.
+    pub wait: Duration,
 }
 
 /// A prover's poll failed, or its cursor could not be persisted.
@@ -208,6 +222,9 @@ pub enum NodeError {
         /// The cause.
         source: std::io::Error,
     },
+    /// The aggregator's URL is not an HTTP URL ([`NodeConfig::zk_aggregator`]).
+    #[error(transparent)]
+    Aggregator(#[from] tribunal_aggregation::client::ClientError),
 }
 
 /// A running node: its services' tasks, the shared sequencer, and the event stream.
@@ -398,6 +415,10 @@ impl<L: L1 + 'static> Node<L> {
             }
             if let Some((settlements, _)) = &settle {
                 zk = zk.with_settlements(settlements.clone());
+            }
+            if let Some(a) = &config.zk_aggregator {
+                let submitter = tribunal_aggregation::client::Submitter::new(&a.url, keys.zk.clone())?;
+                zk = zk.with_aggregator(submitter, a.wait);
             }
             let cursor = store.clone();
             let (l1, sender, finality, reorgs) =

@@ -656,8 +656,9 @@ impl<L: L1> ZkProver<L> {
             Err(e) => return Err(e.into()),
         };
         let aggregator = view(&self.l1, verifier, AggregatedZkVerifier::AGGREGATORCall {}).await?;
-        if aggregator != submitter.contract() {
-            tracing::warn!(%verifier, %aggregator, ours = %submitter.contract(), "an aggregated ZK verifier of another aggregator: not used");
+        let ours = submitter.contract().await?;
+        if aggregator != ours {
+            tracing::warn!(%verifier, %aggregator, %ours, "an aggregated ZK verifier of another aggregator: not used");
             return Ok(None);
         }
         let keys = self.circuits.iter().find(|k| circuit_id(&vk_words(k.vk())) == circuit);
