@@ -84,6 +84,12 @@ pub struct ZkSizesArgs {
     /// prove, and is kept for a batch that must carry an overdue L1 message.
     #[arg(long, default_value_t = 31)]
     pub max_batch_txs: usize,
+    /// Settle the ZK leg through the proof aggregation layer, in aggregates of this many
+    /// proofs: each of the rollup's and the rest from other applications (a sample circuit,
+    /// simulated). A `ProofAggregator` and its service run beside the devnet, and the ZK
+    /// verifier takes inclusion paths in it. 1 to 128.
+    #[arg(long)]
+    pub zk_aggregate_proofs: Option<usize>,
 }
 
 impl ZkSizesArgs {
@@ -105,6 +111,7 @@ impl DevnetArgs {
             chain_id: self.chain_id,
             l1_name: self.l1_rpc.clone().unwrap_or_else(|| "embedded revm chain (Osaka)".into()),
             stall: Duration::from_secs(self.stall_secs),
+            aggregate_proofs: self.zk.zk_aggregate_proofs,
         }
     }
 }
@@ -124,7 +131,7 @@ pub fn run(args: DevnetArgs) -> eyre::Result<()> {
 
 async fn run_on<D: L1Dev + 'static>(l1: Arc<D>, args: DevnetArgs) -> eyre::Result<()> {
     let (config, observe) = (args.config(), printer());
-    let r = deploy_rollup(&*l1, &config, &observe).await?;
+    let r = deploy_rollup(&l1, &config, &observe).await?;
     let tmp;
     let dir = match &args.data_dir {
         Some(d) => d.clone(),

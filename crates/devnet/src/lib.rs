@@ -2,6 +2,8 @@
 //! `tribunal bench rollup` and any integration test that wants every part running.
 //!
 //! It owns:
+//! - [`aggregation`]: the proof aggregation layer the ZK leg may settle through, with other
+//!   applications' proofs filling each aggregate;
 //! - [`rollup`]: deployment of the whole system with the dev council (6 of 8) and the dev
 //!   enclave (registered by the council), and the L1 actions of users (deposits, forced
 //!   transfers);
@@ -19,6 +21,7 @@
 
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
+pub mod aggregation;
 pub mod rollup;
 pub mod run;
 pub mod scenario;

@@ -1,6 +1,6 @@
 //! Deployment of a whole rollup with dev keys, and the L1 actions of its users.
 
-use std::{path::PathBuf, time::Duration};
+use std::{path::PathBuf, sync::Arc, time::Duration};
 
 use alloy::signers::local::PrivateKeySigner;
 use alloy_primitives::{Address, B256, U256, keccak256};
@@ -65,6 +65,10 @@ pub struct DevnetConfig {
     pub l1_name: String,
     /// Give up when nothing becomes final for this long.
     pub stall: Duration,
+    /// Settle the ZK leg through the proof aggregation layer ([`crate::aggregation`]), in
+    /// aggregates of this many proofs: the rollup's one and other applications' (1 to
+    /// [`crate::aggregation::MAX_AGGREGATE_PROOFS`]). `None`: each proof is verified on L1 whole.
+    pub aggregate_proofs: Option<usize>,
 }
 
 impl DevnetConfig {
@@ -81,6 +85,7 @@ impl DevnetConfig {
             chain_id: DEVNET_CHAIN_ID,
             l1_name: "embedded revm chain (Osaka)".into(),
             stall: Duration::from_secs(900),
+            aggregate_proofs: None,
         }
     }
 
@@ -121,12 +126,15 @@ pub struct Rollup {
     pub zk: CircuitSizes,
     /// Whether the ZK verifier is a `ZkVerifierSet` whose members are `zk`'s circuits in order
     /// (then a proof is prefixed with its member's index); otherwise a `ZkVerifier` of the
-    /// largest.
+    /// largest. Through the aggregation layer, the members (or the verifier) are
+    /// `AggregatedZkVerifier`s instead.
     pub zk_set: bool,
     /// The INSECURE software enclave.
     pub enclave: DevEnclave,
     /// Bond per claim, in wei.
     pub bond: U256,
+    /// The aggregation layer the ZK leg settles through, running ([`DevnetConfig::aggregate_proofs`]).
+    pub aggregation: Option<crate::aggregation::AggregationLayer>,
 }
 
 impl std::fmt::Debug for Rollup {
@@ -170,7 +178,10 @@ impl Rollup {
             max_reorg_depth: 2,
             final_depth: 0,
             move_depth: tribunal_node::services::DEFAULT_MOVE_DEPTH,
-            zk_aggregator: None,
+            zk_aggregator: self.aggregation.as_ref().map(|a| tribunal_node::ZkAggregator {
+                url: a.url.clone(),
+                wait: Duration::from_secs(600),
+            }),
         }
     }
 
@@ -200,15 +211,19 @@ impl Rollup {
 
 /// Loads (or sets up and caches) the ZK keys and deploys every contract on `l1`: the dev-key
 /// `ZkVerifier`, the dispute game, a 6-of-8 council of dev keys, which registers the dev enclave.
-/// The node's defender gets a key of its own, funded with 100 ETH for bonds.
+/// The node's defender gets a key of its own, funded with 100 ETH for bonds. With
+/// [`DevnetConfig::aggregate_proofs`], the aggregation layer is deployed and started too, and
+/// the ZK verifier takes inclusion paths in it.
 ///
 /// # Errors
-/// A config out of range (users, batches, slots, chain id), the ZK setup, or L1 errors.
+/// A config out of range (users, batches, slots, chain id, aggregate size), the ZK setup, or L1
+/// errors.
 pub async fn deploy_rollup<D: L1Dev + 'static>(
-    l1: &D,
+    l1_arc: &Arc<D>,
     config: &DevnetConfig,
     observe: &Observer,
 ) -> eyre::Result<Rollup> {
+    let l1: &D = l1_arc;
     eyre::ensure!(config.chain_id != 0, "the L2 chain id must not be 0");
     let chain_id = ChainId(config.chain_id);
     eyre::ensure!(config.users >= 2, "--users must be at least 2");
@@ -262,7 +277,21 @@ pub async fn deploy_rollup<D: L1Dev + 'static>(
         council.iter().map(PrivateKeySigner::address).collect(),
     );
     let zk_set = keys.iter().count() > 1;
-    let verifier = if zk_set {
+    let mut aggregation = None;
+    let verifier = if let Some(proofs) = config.aggregate_proofs {
+        let (layer, code) =
+            crate::aggregation::start(l1_arc.clone(), &signers[3], &keys_node.zk, &keys, proofs)
+                .await?;
+        observe(Progress::Note(format!(
+            "aggregation layer: ProofAggregator {}, RPC {}, aggregates of {proofs} proofs (the \
+             rollup's and {} of other applications)",
+            layer.contract,
+            layer.url,
+            proofs - 1
+        )));
+        aggregation = Some(layer);
+        code
+    } else if zk_set {
         let mut members = Vec::new();
         for k in keys.iter() {
             let code = tribunal_zk::verifier::deploy_code(k.vk(), k.insecure)?;
@@ -326,6 +355,7 @@ pub async fn deploy_rollup<D: L1Dev + 'static>(
         zk_set,
         enclave,
         bond,
+        aggregation,
     })
 }
 

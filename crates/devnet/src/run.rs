@@ -133,6 +133,9 @@ pub struct Outcome {
     pub batches: Vec<BatchReport>,
     /// [`Plan::bare_verifications`].
     pub bare: Option<BareGas>,
+    /// The aggregates posted by the aggregation layer the ZK leg settled through, in order
+    /// ([`crate::DevnetConfig::aggregate_proofs`]; empty without it).
+    pub aggregates: Vec<tribunal_aggregation::service::Posted>,
 }
 
 /// What the run learns about one batch from the node's events.
@@ -457,7 +460,8 @@ pub async fn drive<D: L1Dev + 'static>(
         Some(b) if plan.bare_verifications => Some(bare_verifications(&*l1, r, b.batch).await?),
         _ => None,
     };
-    Ok((Outcome { batches: reports, bare }, node))
+    let aggregates = r.aggregation.as_ref().map(|a| a.aggregates()).unwrap_or_default();
+    Ok((Outcome { batches: reports, bare, aggregates }, node))
 }
 
 fn submit<L: L1>(sequencer: &Sequencer<L>, tx: Tx) -> eyre::Result<()> {
@@ -530,6 +534,10 @@ async fn batch_report(
 /// gas without the finality contract's bookkeeping.
 async fn bare_verifications(l1: &impl L1, r: &Rollup, n: u64) -> eyre::Result<BareGas> {
     use tribunal_contracts::{TeeVerifier, ZkVerifier};
+    eyre::ensure!(
+        r.aggregation.is_none(),
+        "bare verifications measure a verifier of whole proofs, not the aggregation layer's"
+    );
     let id =
         view(l1, r.d.finality, MultiProofFinality::finalClaimOfCall { _batchNumber: n }).await?.id;
     let raw = tribunal_dispute::claims::proposed_known(l1, r.d.finality, id.to()).await?;
@@ -585,7 +593,7 @@ async fn bare_verifications(l1: &impl L1, r: &Rollup, n: u64) -> eyre::Result<Ba
 pub fn run_embedded(config: DevnetConfig, plan: Plan, observe: Observer) -> eyre::Result<Outcome> {
     tribunal_l1::block_on_blob_threads(async move {
         let l1 = Arc::new(tribunal_l1::DevL1::new());
-        let r = crate::deploy_rollup(&*l1, &config, &observe).await?;
+        let r = crate::deploy_rollup(&l1, &config, &observe).await?;
         let dir = tempfile::tempdir()?;
         let (outcome, node) = run(l1, &r, &config, plan, dir.path().to_owned(), &observe).await?;
         node.stop().await;

@@ -247,7 +247,7 @@ fn the_explorer_shows_a_devnet_final_on_the_instant_path_in_a_real_browser() {
         let l1 = Arc::new(DevL1::new());
         let config = DevnetConfig { users: 2, ..DevnetConfig::embedded(2, 2, 4) };
         let observe = silent();
-        let r = deploy_rollup(&*l1, &config, &observe).await.unwrap();
+        let r = deploy_rollup(&l1, &config, &observe).await.unwrap();
         let dir = tempfile::tempdir().unwrap();
         let node = start(l1.clone(), &r, &config, Plan::DEVNET, dir.path().to_owned()).unwrap();
         // Served before the first batch, as `tribunal devnet --serve` does.

@@ -417,7 +417,8 @@ impl<L: L1 + 'static> Node<L> {
                 zk = zk.with_settlements(settlements.clone());
             }
             if let Some(a) = &config.zk_aggregator {
-                let submitter = tribunal_aggregation::client::Submitter::new(&a.url, keys.zk.clone())?;
+                let submitter =
+                    tribunal_aggregation::client::Submitter::new(&a.url, keys.zk.clone())?;
                 zk = zk.with_aggregator(submitter, a.wait);
             }
             let cursor = store.clone();

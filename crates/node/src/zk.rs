@@ -469,7 +469,8 @@ impl<L: L1> ZkProver<L> {
             .await
             .map_err(|e| ZkProverError::Prove(e.to_string()))?
             .map_err(|e| ZkProverError::Prove(e.to_string()))?;
-        if let Some(pace) = &self.pace {
+        // Through the aggregation layer, the proof is done with once it is verified there.
+        if let (Some(pace), Route::Direct) = (&self.pace, route) {
             pace.finished(BatchNumber(n));
         }
         let prove_secs = start.elapsed().as_secs_f64();
@@ -508,6 +509,9 @@ impl<L: L1> ZkProver<L> {
             }
         };
         tracing::info!(batch, root = %inclusion.root, "ZK proof verified in an aggregated batch");
+        if let Some(pace) = &self.pace {
+            pace.finished(waiting.claim.batch_number);
+        }
         let seal = waiting.proof.aggregated_seal(&inclusion.merkle_proof);
         let proof = match waiting.member {
             Some(index) => encode_set_proof(index, &seal),

@@ -7,6 +7,9 @@
 //!    re-proven and re-attested, and its proof and signature sent to the bare verifiers. Two
 //!    shorter runs give baselines: the TEE leg down (the slow path), and each claim proposed at
 //!    posting with the legs in their own transaction (the instant path before `proposeAndSettle`).
+//!    A fourth run settles the ZK leg through the proof aggregation layer, in aggregates of
+//!    `--aggregate-proofs` (the rollup's proof and other applications'), and counts the rollup's
+//!    share of each aggregate's gas.
 //! 2. The sequencer alone (accepting into the redb mempool, then sealing) against native
 //!    `execute_batch` of the same batches.
 
@@ -47,6 +50,10 @@ pub struct RollupBenchArgs {
     /// Senders of those transfers.
     #[arg(long, default_value_t = 64)]
     pub senders: u32,
+    /// Proofs per aggregate in the run through the aggregation layer (the rollup's one and
+    /// other applications'); 0 skips that run.
+    #[arg(long, default_value_t = 32)]
+    pub aggregate_proofs: usize,
 }
 
 /// One printed figure.
@@ -80,7 +87,18 @@ pub(super) fn rollup(args: &RollupBenchArgs) -> eyre::Result<()> {
     // The baseline of the instant path's gas: each claim proposed at posting, and the legs'
     // own transaction (`proveAndAttest`).
     let separate = Plan { settle: false, ..Plan::DEVNET };
-    let separate_run = run_embedded(DevnetConfig { batches: 2, ..devnet }, separate, printer())?;
+    let separate_run =
+        run_embedded(DevnetConfig { batches: 2, ..devnet.clone() }, separate, printer())?;
+    // The ZK leg through the aggregation layer: the same instant path, with an inclusion path in
+    // place of the Groth16 verification, plus the rollup's share of each aggregate.
+    let aggregated_run = match args.aggregate_proofs {
+        0 => None,
+        n => Some(run_embedded(
+            DevnetConfig { aggregate_proofs: Some(n), ..devnet },
+            Plan::DEVNET,
+            printer(),
+        )?),
+    };
     let seq = tribunal_l1::block_on_blob_threads(sequencer_rate(
         slots,
         args.sequencer_transfers,
@@ -110,7 +128,19 @@ pub(super) fn rollup(args: &RollupBenchArgs) -> eyre::Result<()> {
     let payload: usize = run.batches.iter().map(|b| b.bytes).sum();
     let paid: usize = run.batches.iter().map(|b| b.blobs * 131_072).sum();
 
-    let figures = [
+    let aggregated = aggregated_run.as_ref().map(|run| {
+        let instant: Vec<&BatchReport> =
+            run.batches.iter().filter(|b| b.path == FinalityPath::Instant).collect();
+        let at_post = instant.iter().filter(|b| b.gas.propose + b.gas.zk + b.gas.tee == 0);
+        let at_post: Vec<&BatchReport> = at_post.copied().collect();
+        let share = run.aggregates.iter().map(|a| a.gas_used as f64 / a.proofs as f64).sum::<f64>()
+            / run.aggregates.len().max(1) as f64;
+        let proofs = run.aggregates.iter().map(|a| a.proofs).max().unwrap_or(0);
+        (instant, at_post, share, proofs, run.aggregates.len())
+    });
+    let whole_at_post: Vec<&BatchReport> =
+        instant.iter().filter(|b| b.gas.propose + b.gas.zk + b.gas.tee == 0).copied().collect();
+    let mut figures = vec![
         Figure {
             name: "time to finality, instant path (sealed → final wall, posted → final L1)",
             value: format!(
@@ -192,6 +222,28 @@ pub(super) fn rollup(args: &RollupBenchArgs) -> eyre::Result<()> {
             ),
         },
     ];
+    if let Some((agg_instant, agg_at_post, share, proofs, aggregates)) = &aggregated {
+        // Batches posted with their settlement where any were: the path a running chain takes.
+        let own = |all: &[&BatchReport], at_post: &[&BatchReport]| {
+            let xs = if at_post.is_empty() { all } else { at_post };
+            mean(xs, &|b| b.gas.total() as f64)
+        };
+        let batch = own(agg_instant, agg_at_post);
+        figures.push(Figure {
+            name: "L1 gas per instant batch through the aggregation layer",
+            value: format!("{:.0} ({batch:.0} + {share:.0} share)", batch + share),
+            baseline: format!(
+                "whole proof on L1: {:.0} ({} of {} batches posted with their settlement; \
+                 aggregated run: {} of {}; share: mean gas per proof of {aggregates} aggregates \
+                 of {proofs} proofs)",
+                own(&instant, &whole_at_post),
+                whole_at_post.len(),
+                instant.len(),
+                agg_at_post.len(),
+                agg_instant.len(),
+            ),
+        });
+    }
     println!(
         "\ntribunal bench rollup: circuits of {:?} slots, {} transfers per batch, {} batches; sequencer: {} transfers from {} senders",
         sizes, args.transfers, args.batches, args.sequencer_transfers, args.senders

@@ -172,7 +172,7 @@ pub fn run(
         None => run_embedded(devnet, plan, observe)?,
         Some(addr) => tribunal_l1::block_on_blob_threads(async move {
             let l1 = Arc::new(DevL1::new());
-            let r = deploy_rollup(&*l1, &devnet, &observe).await?;
+            let r = deploy_rollup(&l1, &devnet, &observe).await?;
             let dir = tempfile::tempdir()?;
             let (outcome, node) =
                 crate::run::run(l1.clone(), &r, &devnet, plan, dir.path().to_owned(), &observe)
@@ -244,7 +244,7 @@ impl World {
         reorg_window: usize,
     ) -> eyre::Result<Self> {
         let l1 = Arc::new(DevL1::with_reorg_window(reorg_window));
-        let r = deploy_rollup(&*l1, config, &observe).await?;
+        let r = deploy_rollup(&l1, config, &observe).await?;
         let dir = tempfile::tempdir()?;
         let max_batch_txs = config.full_batch();
         Ok(Self { l1, r, node: None, dir, max_batch_txs, observe, l1_depths: (0, 2, 0) })
