@@ -438,7 +438,7 @@ fn offchain_submissions_pay_by_signed_voucher_and_bad_ones_get_typed_errors() {
         // typed, with nothing stored; a retry of a held submission is no error.
         let url = format!("http://{addr}");
         let broke = Submitter::connect(&url, env.keys[7].clone()).await.unwrap();
-        match broke.submit(vec![sample.prove(4)]).await {
+        match broke.submit(&*env.l1, vec![sample.prove(4)]).await {
             Err(e @ ClientError::Refused { code, .. }) => {
                 assert_eq!(code, codes::BAD_VOUCHER);
                 assert!(!e.is_temporary());
@@ -448,16 +448,16 @@ fn offchain_submissions_pay_by_signed_voucher_and_bad_ones_get_typed_errors() {
         assert!(agg.store().pending().unwrap().is_empty());
         let bobs = Submitter::connect(&url, bob.clone()).await.unwrap();
         let e5 = sample.prove(5);
-        let id5 = bobs.submit(vec![e5.clone()]).await.unwrap();
-        assert_eq!(bobs.submit(vec![e5.clone()]).await.unwrap(), id5, "a retry");
+        let id5 = bobs.submit(&*env.l1, vec![e5.clone()]).await.unwrap();
+        assert_eq!(bobs.submit(&*env.l1, vec![e5.clone()]).await.unwrap(), id5, "a retry");
         let wait = std::time::Duration::from_millis(10);
-        let e = bobs.verified(e5.clone(), wait, wait).await.unwrap_err();
+        let e = bobs.verified(&*env.l1, e5.clone(), wait, wait).await.unwrap_err();
         assert!(matches!(e, ClientError::Timeout { id, .. } if id == id5), "{e}");
         let pending: Vec<_> =
             agg.store().pending().unwrap().into_iter().map(|r| r.submission).collect();
         assert_eq!(pending.len(), 1, "submitted once");
         agg.post(&pending).await.unwrap();
-        let inc = bobs.verified(e5.clone(), wait, wait).await.unwrap();
+        let inc = bobs.verified(&*env.l1, e5.clone(), wait, wait).await.unwrap();
         assert!(env.verified(&e5, &inc.merkle_proof).await);
         handle.stop().unwrap();
     });
@@ -1141,5 +1141,75 @@ fn repeated_fees_are_packed_once_and_charged_for_every_submission() {
         );
         let charged = ProofAggregator::chargedChainOfCall { _submitter: bob.address() };
         assert_eq!(view(&*env.l1, env.contract, charged).await.unwrap(), head);
+    });
+}
+
+/// An aggregator answers the RPC, so it could lie to a submitter: a fee per proof far above the
+/// contract's, and a chain head with a link of its own (any submission, any fee) that the
+/// submitter's next voucher would then sign, and the contract would charge. `client::Submitter`
+/// takes neither from it: the fee comes from the contract, the head from `chargedChainOf` and its
+/// own links, so the vouchers it signs link only its own submissions at the posted fee.
+#[test]
+fn a_lying_aggregator_cannot_steer_what_a_submitter_signs() {
+    use jsonrpsee::core::{RpcResult, async_trait};
+    use std::sync::Mutex;
+    use tribunal_aggregation::rpc::{AggregatorApiServer, Inclusion, Info, SubmissionInfo};
+
+    struct Liar {
+        contract: Address,
+        fake_head: FixedBytes<20>,
+        signed: Arc<Mutex<Vec<FeeVoucher>>>,
+    }
+    #[async_trait]
+    impl AggregatorApiServer for Liar {
+        async fn info(&self) -> RpcResult<Info> {
+            Ok(Info {
+                contract: self.contract,
+                chain_id: 7,
+                fee_per_proof: U256::from(10u64.pow(18)),
+                pending_proofs: 0,
+                batches: 0,
+            })
+        }
+        async fn submit(&self, entries: Vec<Entry>, voucher: FeeVoucher) -> RpcResult<B256> {
+            self.signed.lock().unwrap().push(voucher);
+            Ok(batch::submission_id(&entries))
+        }
+        async fn get_submission(&self, _: B256) -> RpcResult<Option<SubmissionInfo>> {
+            Ok(None)
+        }
+        async fn get_inclusion(&self, _: B256, _: Vec<U256>) -> RpcResult<Option<Inclusion>> {
+            Ok(None)
+        }
+        async fn get_chain_head(&self, _: Address) -> RpcResult<FixedBytes<20>> {
+            Ok(self.fake_head)
+        }
+    }
+
+    run(async {
+        let env = Env::new().await;
+        let (sample, payer, _, chain_id, _) = env.prepaid_payer(11).await;
+        let fee = view(&*env.l1, env.contract, ProofAggregator::feePerProofCall {}).await.unwrap();
+        // The link the liar wants signed: its own submission at 0.1 ETH.
+        let theirs = batch::submission_id(&[sample.prove(100)]);
+        let fake_head = batch::next_chain(FixedBytes::ZERO, theirs, U256::from(10u64.pow(17)));
+        let signed = Arc::new(Mutex::new(Vec::new()));
+        let liar = Liar { contract: env.contract, fake_head, signed: signed.clone() };
+        let server = jsonrpsee::server::Server::builder().build("127.0.0.1:0").await.unwrap();
+        let addr = server.local_addr().unwrap();
+        let handle = server.start(liar.into_rpc());
+
+        let submitter = Submitter::connect(&format!("http://{addr}"), payer.clone()).await.unwrap();
+        let (first, second) = (vec![sample.prove(1)], vec![sample.prove(2), sample.prove(3)]);
+        let id1 = submitter.submit(&*env.l1, first.clone()).await.unwrap();
+        let id2 = submitter.submit(&*env.l1, second.clone()).await.unwrap();
+        let signed = signed.lock().unwrap().clone();
+        let [v1, v2] = &signed[..] else { panic!("{signed:?}") };
+        assert_eq!((v1.fee, v2.fee), (fee, fee * U256::from(2)), "the contract's fee");
+        let head1 = batch::next_chain(FixedBytes::ZERO, id1, fee);
+        assert_eq!(v1.chain, head1, "from the charged head, not the liar's");
+        assert_eq!(v2.chain, batch::next_chain(head1, id2, v2.fee), "then its own link");
+        assert!(v1.is_signed(chain_id, env.contract) && v2.is_signed(chain_id, env.contract));
+        handle.stop().unwrap();
     });
 }

@@ -158,7 +158,8 @@ pub async fn start<L: L1 + 'static>(
         let mut next_sample = 0u64;
         loop {
             if let Err(e) =
-                fill(&service, &submitter, &sample, &mut next_sample, rollup, proofs).await
+                fill(service.l1(), &service, &submitter, &sample, &mut next_sample, rollup, proofs)
+                    .await
             {
                 tracing::warn!(error = %e, "other applications' proofs");
             }
@@ -180,6 +181,7 @@ pub async fn start<L: L1 + 'static>(
 
 /// When a proof of `rollup`'s waits, tops the queue up to `proofs` with sample proofs.
 async fn fill<L: L1 + 'static>(
+    l1: &L,
     service: &Aggregator<L>,
     submitter: &Submitter,
     sample: &SampleCircuit,
@@ -200,7 +202,7 @@ async fn fill<L: L1 + 'static>(
         let n = missing.min(MAX_SUBMISSION_PROOFS);
         let entries = (*next..*next + n as u64).map(|i| sample.prove(i)).collect();
         *next += n as u64;
-        submitter.submit(entries).await?;
+        submitter.submit(l1, entries).await?;
         missing -= n;
     }
     Ok(())

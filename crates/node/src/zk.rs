@@ -499,15 +499,16 @@ impl<L: L1> ZkProver<L> {
         };
         let batch = waiting.claim.batch_number.0;
         tracing::info!(batch, proof_id = %entry.proof_id(), "ZK proof sent to the aggregation layer");
-        let inclusion = match submitter.verified(entry, wait, Duration::from_millis(500)).await {
-            Ok(inclusion) => inclusion,
-            Err(e) => {
-                if e.is_temporary() {
-                    self.aggregating = Some(waiting);
+        let inclusion =
+            match submitter.verified(&self.l1, entry, wait, Duration::from_millis(500)).await {
+                Ok(inclusion) => inclusion,
+                Err(e) => {
+                    if e.is_temporary() {
+                        self.aggregating = Some(waiting);
+                    }
+                    return Err(e.into());
                 }
-                return Err(e.into());
-            }
-        };
+            };
         tracing::info!(batch, root = %inclusion.root, "ZK proof verified in an aggregated batch");
         if let Some(pace) = &self.pace {
             pace.finished(waiting.claim.batch_number);
