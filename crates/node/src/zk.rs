@@ -24,7 +24,8 @@
 //! Groth16 proof to the aggregator's RPC (paid by a fee voucher from its prepaid balance), waits
 //! until a verified batch holds it, and settles the claim with the path: one share of a batched
 //! pairing check instead of a whole Groth16 verification on L1. Of two members of one size, the
-//! aggregated one is used.
+//! aggregated one is used, and the whole one takes the proof when the aggregation layer does not
+//! verify it within the wait.
 
 use std::{
     sync::Arc,
@@ -146,6 +147,9 @@ struct Aggregating {
     proof: BatchProof,
     member: Option<u8>,
     circuit: B256,
+    /// A member of the set that verifies the same circuit's proofs whole: where the proof goes
+    /// when the aggregation layer does not verify it in time.
+    direct: Option<u8>,
     slots: usize,
     prove_secs: f64,
 }
@@ -192,7 +196,9 @@ impl<L: L1> ZkProver<L> {
     /// Settles claims through the aggregation layer where the ZK verifier takes a proof's
     /// inclusion path (an `AggregatedZkVerifier`, alone or as a member of a `ZkVerifierSet`,
     /// whose `AGGREGATOR` is `submitter`'s contract): each proof goes to `submitter`, and one
-    /// poll waits at most `wait` for its batch (the next poll waits on, without proving again).
+    /// poll waits at most `wait` for its batch (the next poll waits on, without proving again;
+    /// where the set also has a member verifying the circuit's proofs whole, the proof goes
+    /// there instead).
     /// The payer's prepaid balance must cover the posted fee per proof.
     #[must_use]
     pub fn with_aggregator(mut self, submitter: Submitter, wait: Duration) -> Self {
@@ -465,6 +471,10 @@ impl<L: L1> ZkProver<L> {
         let slots = keys.config.batch_size;
         let start = Instant::now();
         tracing::info!(claim = ?id, batch = n, slots, "proving");
+        let direct = match route {
+            Route::Aggregated(_) => self.direct_twin(&keys),
+            Route::Direct => None,
+        };
         let proof = tokio::task::spawn_blocking(move || prove(&keys, witness))
             .await
             .map_err(|e| ZkProverError::Prove(e.to_string()))?
@@ -476,7 +486,8 @@ impl<L: L1> ZkProver<L> {
         let prove_secs = start.elapsed().as_secs_f64();
         metrics::histogram!("tribunal_zk_prove_seconds").record(prove_secs);
         if let Route::Aggregated(circuit) = route {
-            let waiting = Aggregating { claim: *claim, proof, member, circuit, slots, prove_secs };
+            let waiting =
+                Aggregating { claim: *claim, proof, member, circuit, direct, slots, prove_secs };
             return self.aggregated(waiting).await.map(Ok);
         }
         let proof = match member {
@@ -486,8 +497,21 @@ impl<L: L1> ZkProver<L> {
         Ok(Ok(OfferedProof { proof, slots, prove_secs }))
     }
 
+    /// The index of a set member that verifies `keys`' proofs whole, if any.
+    fn direct_twin(&self, keys: &Arc<Keys>) -> Option<u8> {
+        match &self.layout {
+            Some((_, Layout::Set(members))) => members
+                .iter()
+                .find(|(_, k, route)| *route == Route::Direct && Arc::ptr_eq(k, keys))
+                .map(|(index, ..)| *index),
+            _ => None,
+        }
+    }
+
     /// Sends `waiting`'s proof to the aggregation layer (unless it is there already) and waits
-    /// for its batch; on a timeout it stays kept for the next poll.
+    /// for its batch. When that fails (the wait ran out, or the aggregator refused it) and the
+    /// set has a member verifying the same circuit whole, the proof goes to that member instead;
+    /// otherwise a proof that timed out stays kept for the next poll.
     async fn aggregated(&mut self, waiting: Aggregating) -> Result<OfferedProof, ZkProverError> {
         let (submitter, wait) = self.aggregator.clone().ok_or_else(|| {
             ZkProverError::Prove("an aggregated verifier member, and no aggregator".into())
@@ -499,16 +523,29 @@ impl<L: L1> ZkProver<L> {
         };
         let batch = waiting.claim.batch_number.0;
         tracing::info!(batch, proof_id = %entry.proof_id(), "ZK proof sent to the aggregation layer");
-        let inclusion =
-            match submitter.verified(&self.l1, entry, wait, Duration::from_millis(500)).await {
-                Ok(inclusion) => inclusion,
-                Err(e) => {
-                    if e.is_temporary() {
-                        self.aggregating = Some(waiting);
+        let inclusion = match submitter
+            .verified(&self.l1, entry, wait, Duration::from_millis(500))
+            .await
+        {
+            Ok(inclusion) => inclusion,
+            Err(e) => {
+                if let Some(index) = waiting.direct {
+                    tracing::warn!(batch, error = %e, member = index, "not verified in the aggregation layer: the proof goes to L1 whole");
+                    if let Some(pace) = &self.pace {
+                        pace.finished(waiting.claim.batch_number);
                     }
-                    return Err(e.into());
+                    return Ok(OfferedProof {
+                        proof: encode_set_proof(index, &waiting.proof.to_bytes()),
+                        slots: waiting.slots,
+                        prove_secs: waiting.prove_secs,
+                    });
                 }
-            };
+                if e.is_temporary() {
+                    self.aggregating = Some(waiting);
+                }
+                return Err(e.into());
+            }
+        };
         tracing::info!(batch, root = %inclusion.root, "ZK proof verified in an aggregated batch");
         if let Some(pace) = &self.pace {
             pace.finished(waiting.claim.batch_number);

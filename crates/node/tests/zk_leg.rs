@@ -980,14 +980,13 @@ fn a_sealed_batch_is_posted_with_its_settlement_and_a_late_leg_posts_it_alone() 
     });
 }
 
-/// The node's ZK worker settles through the aggregation layer: the verifier set holds a
-/// `ZkVerifier` and an `AggregatedZkVerifier` of the same circuit, and the worker takes the
-/// aggregated one. It sends each proof to the aggregator's RPC with a fee voucher from its
-/// prepaid balance, waits for the batch, and approves the claim with the inclusion path. An
-/// aggregator that has not batched the proof yet is an error for that poll (the claim is not
-/// skipped); the next poll waits on, and the second claim's voucher continues the payer's chain.
-#[test]
-fn the_worker_settles_claims_through_the_aggregation_layer() {
+/// The node's ZK worker settles through the aggregation layer. It sends each proof to the
+/// aggregator's RPC with a fee voucher from its prepaid balance, waits for the batch, and approves
+/// the claim with the inclusion path; the second claim's voucher continues the payer's chain.
+/// While the aggregator does not batch: with a set that also holds a `ZkVerifier` of the same
+/// circuit, the proof goes there whole (liveness over gas); with the `AggregatedZkVerifier`
+/// alone, the poll fails on the wait and the claim stays next, proven once and sent when batched.
+async fn settle_through_the_aggregator(with_whole_twin: bool) {
     use std::{sync::Arc, time::Duration};
     use tribunal_aggregation::{
         Aggregator, Policy, Store,
@@ -999,103 +998,119 @@ fn the_worker_settles_claims_through_the_aggregation_layer() {
     use tribunal_l1::{L1, L1Tx, dev_signers, view};
     use tribunal_node::zk::{ZkOutcome, ZkProver, ZkProverError};
     use tribunal_zk::sizes::CircuitSizes;
-    run(async {
-        let keys = Arc::new(keys());
-        let l1 = Arc::new(DevL1::new());
-        let signers = dev_signers();
-        let (operator, app, payer) = (&signers[8], &signers[9], &signers[7]);
-        let aggregator =
-            contract::deploy(&*l1, operator, AggregatorParams::new(operator.address())).await;
-        let aggregator = aggregator.unwrap();
-        let circuit = contract::register(&*l1, app, aggregator, &vk_words(keys.vk())).await;
-        let circuit = circuit.unwrap();
-        let direct = tribunal_zk::verifier::deploy_code(keys.vk(), keys.insecure).unwrap();
-        let aggregated = [
-            AggregatedZkVerifier::BYTECODE.to_vec(),
-            AggregatedZkVerifier::constructorCall { _aggregator: aggregator, _circuitId: circuit }
-                .abi_encode(),
-        ]
-        .concat();
+    let keys = Arc::new(keys());
+    let l1 = Arc::new(DevL1::new());
+    let signers = dev_signers();
+    let (operator, app, payer) = (&signers[8], &signers[9], &signers[7]);
+    let params = AggregatorParams::new(operator.address());
+    let aggregator = contract::deploy(&*l1, operator, params).await.unwrap();
+    let circuit = contract::register(&*l1, app, aggregator, &vk_words(keys.vk())).await.unwrap();
+    let args =
+        AggregatedZkVerifier::constructorCall { _aggregator: aggregator, _circuitId: circuit };
+    let aggregated: alloy_primitives::Bytes =
+        [AggregatedZkVerifier::BYTECODE.as_ref(), &args.abi_encode()].concat().into();
+    let verifier = if with_whole_twin {
+        let whole = tribunal_zk::verifier::deploy_code(keys.vk(), keys.insecure).unwrap();
         let mut members = Vec::new();
-        for code in [direct, aggregated.into()] {
+        for code in [whole, aggregated] {
             let r = l1.send(app, L1Tx::create(code)).await.unwrap();
             members.push(r.contract_address.unwrap());
         }
         let args = ZkVerifierSet::constructorCall { _members: members }.abi_encode();
-        let set: alloy_primitives::Bytes =
-            [ZkVerifierSet::BYTECODE.as_ref(), &args].concat().into();
-        let mut sys = System::deploy_with(&*l1, LegImpl::Create(Box::new(move |_| set))).await;
-        let genesis = sys.state.clone();
+        [ZkVerifierSet::BYTECODE.as_ref(), &args].concat().into()
+    } else {
+        aggregated
+    };
+    let mut sys = System::deploy_with(&*l1, LegImpl::Create(Box::new(move |_| verifier))).await;
+    let genesis = sys.state.clone();
 
-        // The aggregator's service and RPC, batching every proof at once when stepped.
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("a.redb")).unwrap();
-        let policy = Policy { max_proofs: 1, max_age_secs: 0 };
-        let service = Aggregator::new(l1.clone(), operator.clone(), aggregator, store, policy);
-        let service = Arc::new(service.await.unwrap());
-        let addr = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
-        let (bound, _server) =
-            tribunal_aggregation::rpc::serve(service.clone(), addr).await.unwrap();
-        let fee = view(&*l1, aggregator, ProofAggregator::feePerProofCall {}).await.unwrap();
-        contract::deposit(&*l1, payer, aggregator, fee * U256::from(2)).await.unwrap();
-        let submitter =
-            Submitter::connect(&format!("http://{bound}"), payer.clone()).await.unwrap();
+    // The aggregator's service and RPC, batching every proof at once when stepped.
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("a.redb")).unwrap();
+    let policy = Policy { max_proofs: 1, max_age_secs: 0 };
+    let service = Aggregator::new(l1.clone(), operator.clone(), aggregator, store, policy);
+    let service = Arc::new(service.await.unwrap());
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+    let (bound, _server) = tribunal_aggregation::rpc::serve(service.clone(), addr).await.unwrap();
+    let fee = view(&*l1, aggregator, ProofAggregator::feePerProofCall {}).await.unwrap();
+    contract::deposit(&*l1, payer, aggregator, fee * U256::from(2)).await.unwrap();
+    let submitter = Submitter::connect(&format!("http://{bound}"), payer.clone()).await.unwrap();
 
-        let (_, out1) = sys.deposit_batch(&[&PrivateKey::from_bytes([0xa1; 32])]).await;
-        sys.propose(&sys.claim(&out1).await).await.unwrap();
-        let circuits = CircuitSizes::new(vec![keys.clone()]).unwrap();
-        let (inbox, finality) = (sys.d.inbox, sys.d.finality);
-        let mut worker =
-            ZkProver::new(&*l1, inbox, finality, signers[6].clone(), circuits, genesis)
-                .with_aggregator(submitter, Duration::from_secs(1));
+    let (_, out1) = sys.deposit_batch(&[&PrivateKey::from_bytes([0xa1; 32])]).await;
+    sys.propose(&sys.claim(&out1).await).await.unwrap();
+    let circuits = CircuitSizes::new(vec![keys.clone()]).unwrap();
+    let (inbox, finality) = (sys.d.inbox, sys.d.finality);
+    let mut worker = ZkProver::new(&*l1, inbox, finality, signers[6].clone(), circuits, genesis)
+        .with_aggregator(submitter, Duration::from_secs(1));
 
-        // Nobody batches yet: the poll fails on the wait, and the claim stays next.
-        let e = worker.poll().await.unwrap_err();
+    // Nobody batches yet.
+    let first = worker.poll().await;
+    if with_whole_twin {
+        match &first.unwrap()[..] {
+            [(0, ZkOutcome::Proven { gas, .. })] => {
+                eprintln!("gas proveZk of the whole proof, the aggregator silent: {gas}");
+                assert!(*gas > 250_000, "the whole Groth16 verification");
+            }
+            other => panic!("claim 0: {other:?}"),
+        }
+    } else {
+        let e = first.unwrap_err();
         assert!(matches!(e, ZkProverError::Aggregator(ClientError::Timeout { .. })), "{e}");
         assert_eq!(worker.next_claim(), 0);
+    }
 
-        let stepping = async {
-            loop {
-                if let Err(e) = service.step().await {
-                    eprintln!("aggregator step: {e}");
-                }
-                tokio::time::sleep(Duration::from_millis(100)).await;
+    let stepping = async {
+        loop {
+            if let Err(e) = service.step().await {
+                eprintln!("aggregator step: {e}");
             }
-        };
-        let settle = async {
-            let done = worker.poll().await.unwrap();
-            match &done[..] {
-                [(0, ZkOutcome::Proven { slots: 2, gas, .. })] => {
-                    eprintln!("gas proveZk through the set's aggregated member: {gas}");
-                }
-                other => panic!("claim 0: {other:?}"),
-            }
-            // A second claim: its voucher continues the chain the first charge left.
-            let bob = PrivateKey::from_bytes([0xb0; 32]);
-            let call = Inbox::depositCall { _pubkey: bob.public_key().to_bytes().into() };
-            let r = sys.send(&sys.stranger, sys.d.inbox, call, U256::from(ETH)).await.unwrap();
-            let log = r.logs.iter().find_map(|l| Inbox::MessageQueued::decode_log(l).ok());
-            let deposit = tribunal_primitives::batch::decode_tx_exact(&log.unwrap().message);
-            let b2 = Batch { chain_id: CHAIN, number: BatchNumber(2), txs: vec![deposit.unwrap()] };
-            let out2 = execute_batch(&mut sys.state, &b2).unwrap();
-            sys.post(&sys.sequencer, &b2, 2).await.unwrap();
-            sys.propose(&sys.claim(&out2).await).await.unwrap();
-            let done = worker.poll().await.unwrap();
-            assert!(matches!(&done[..], [(1, ZkOutcome::Proven { .. })]), "{done:?}");
-            sys
-        };
-        let sys = tokio::select! {
-            sys = settle => sys,
-            () = stepping => unreachable!(),
-        };
-        for id in [0u64, 1] {
-            let status =
-                sys.view(finality, MultiProofFinality::statusOfCall { _id: U256::from(id) }).await;
-            assert!(status.zk, "claim {id}: ZK approval recorded through the aggregator");
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        let charged =
-            view(&*l1, aggregator, ProofAggregator::balanceOfCall { _submitter: payer.address() });
-        assert_eq!(charged.await.unwrap(), U256::ZERO, "both proofs paid from the balance");
-        assert_eq!(service.store().batch_count().unwrap(), 2, "one batch per proof");
+    };
+    let settle = async {
+        let aggregated_gas = |done: &[(u64, ZkOutcome)], id: u64| match done {
+            [(got, ZkOutcome::Proven { slots: 2, gas, .. })] if *got == id => {
+                eprintln!("gas proveZk with the inclusion path (claim {id}): {gas}");
+                assert!(*gas < 200_000, "an inclusion check, not a Groth16 verification");
+            }
+            other => panic!("claim {id}: {other:?}"),
+        };
+        if !with_whole_twin {
+            aggregated_gas(&worker.poll().await.unwrap(), 0);
+        }
+        // A second claim: its voucher continues the chain the first charge left.
+        let bob = PrivateKey::from_bytes([0xb0; 32]);
+        let call = Inbox::depositCall { _pubkey: bob.public_key().to_bytes().into() };
+        let r = sys.send(&sys.stranger, sys.d.inbox, call, U256::from(ETH)).await.unwrap();
+        let log = r.logs.iter().find_map(|l| Inbox::MessageQueued::decode_log(l).ok());
+        let deposit = tribunal_primitives::batch::decode_tx_exact(&log.unwrap().message);
+        let b2 = Batch { chain_id: CHAIN, number: BatchNumber(2), txs: vec![deposit.unwrap()] };
+        let out2 = execute_batch(&mut sys.state, &b2).unwrap();
+        sys.post(&sys.sequencer, &b2, 2).await.unwrap();
+        sys.propose(&sys.claim(&out2).await).await.unwrap();
+        aggregated_gas(&worker.poll().await.unwrap(), 1);
+        sys
+    };
+    let sys = tokio::select! {
+        sys = settle => sys,
+        () = stepping => unreachable!(),
+    };
+    for id in [0u64, 1] {
+        let status =
+            sys.view(finality, MultiProofFinality::statusOfCall { _id: U256::from(id) }).await;
+        assert!(status.zk, "claim {id}: ZK approval recorded");
+    }
+    // Both proofs were aggregated and paid (the first one also when it went whole meanwhile).
+    let balance =
+        view(&*l1, aggregator, ProofAggregator::balanceOfCall { _submitter: payer.address() });
+    assert_eq!(balance.await.unwrap(), U256::ZERO, "both proofs paid from the balance");
+    assert_eq!(service.store().batch_count().unwrap(), 2, "one batch per proof");
+}
+
+#[test]
+fn the_worker_settles_claims_through_the_aggregation_layer() {
+    run(async {
+        settle_through_the_aggregator(true).await;
+        settle_through_the_aggregator(false).await;
     });
 }
