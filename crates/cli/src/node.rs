@@ -1020,6 +1020,22 @@ mod tests {
         std::fs::write(&path, grace).unwrap();
         let e = NodeFile::load(&path).unwrap_err();
         assert!(matches!(&e, ConfigError::Invalid(m) if m.contains("settle_grace_secs")), "{e}");
+        // The aggregation layer's endpoint and wait are checked too.
+        let rpc = "# aggregator_rpc = \"http://127.0.0.1:8547\"";
+        let wait = "# aggregator_wait_secs = 600";
+        assert!(EXAMPLE_CONFIG.contains(rpc) && EXAMPLE_CONFIG.contains(wait));
+        for (from, to, field) in [
+            (rpc, "aggregator_rpc = \"127.0.0.1:8547\"", "zk.aggregator_rpc"),
+            (wait, "aggregator_wait_secs = 0", "zk.aggregator_wait_secs"),
+        ] {
+            std::fs::write(&path, EXAMPLE_CONFIG.replace(from, to)).unwrap();
+            let e = NodeFile::load(&path).unwrap_err();
+            assert!(matches!(&e, ConfigError::Invalid(m) if m.contains(field)), "{to}: {e}");
+        }
+        let on = EXAMPLE_CONFIG.replace(rpc, "aggregator_rpc = \"http://127.0.0.1:8547\"");
+        std::fs::write(&path, on).unwrap();
+        let e = NodeFile::load(&path).unwrap_err();
+        assert!(!matches!(&e, ConfigError::Invalid(m) if m.contains("zk.")), "{e}");
         // The example passes this check (it fails later, on its keys from the environment).
         std::fs::write(&path, EXAMPLE_CONFIG).unwrap();
         let e = NodeFile::load(&path).unwrap_err();
