@@ -1,17 +1,22 @@
 //! An application's side of the aggregator's RPC: it sends its proofs with a fee voucher from
 //! its prepaid balance, and waits until they are in a batch verified on chain.
 //!
-//! What a voucher signs comes from L1 and the submitter's own memory, never from the aggregator:
-//! the fee is the contract's `feePerProof`, and the chain continues the payer's charged head
-//! (`chargedChainOf`) through the submissions this submitter made since. A head taken from the
-//! aggregator would let it slip a link of its own choosing (any submission, any fee) into the
-//! payer's signed chain, and charge the payer for it. One payer key belongs to one submitter: a
-//! second one sharing it breaks the chain, and its submissions are refused.
+//! The aggregator is not trusted with anything the payer signs or relies on:
+//! - the contract a voucher's EIP-712 domain names is the caller's (for the rollup, its
+//!   `AggregatedZkVerifier.AGGREGATOR`), not the one the aggregator reports;
+//! - the fee is the contract's `feePerProof`, and a submitter signs none above its cap
+//!   ([`Submitter::new`]): the aggregator's operator may raise the fee at any moment;
+//! - the chain a voucher extends is the payer's charged head (`chargedChainOf`) and this
+//!   submitter's own links since; a head taken from the aggregator would let it slip a link of
+//!   its choosing (any submission, any fee) into the payer's signed chain;
+//! - a submission is linked once: trying it again re-sends its first voucher, so no wait, retry
+//!   or claimed loss makes the payer sign a second link for it (the contract would charge both);
+//! - an inclusion path counts only once `isProofVerified` accepts it on L1.
+//!
+//! One payer key belongs to one submitter: a second one sharing it forks the chain, and the
+//! fork's submissions are refused.
 
-use std::{
-    sync::{Arc, Mutex},
-    time::Duration,
-};
+use std::{sync::Arc, time::Duration};
 
 use alloy::signers::local::PrivateKeySigner;
 use alloy_primitives::{Address, B256, FixedBytes, U256};
@@ -19,7 +24,6 @@ use jsonrpsee::{
     core::ClientError as RpcError,
     http_client::{HttpClient, HttpClientBuilder},
 };
-
 use tribunal_contracts::ProofAggregator;
 use tribunal_l1::{L1, L1Error, view};
 
@@ -28,6 +32,9 @@ use crate::{
     rpc::{AggregatorApiClient, Inclusion, codes},
     store::Status,
 };
+
+/// The longest Merkle path a submitter accepts: a batch of 2^32 proofs.
+pub const MAX_PATH: usize = 32;
 
 /// Why a proof did not get verified through the aggregator.
 #[derive(Debug, thiserror::Error)]
@@ -49,8 +56,8 @@ pub enum ClientError {
         /// Its message.
         message: String,
     },
-    /// The aggregator took the submission and dropped it later (a batch refused it, or a
-    /// submission before it in the payer's chain left the queue).
+    /// The aggregator took the submission and dropped it later, and dropped it again when it
+    /// was sent once more.
     #[error("submission {id} was rejected: {reason}")]
     Rejected {
         /// The submission id.
@@ -58,10 +65,18 @@ pub enum ClientError {
         /// Why, as the aggregator records it.
         reason: String,
     },
-    /// Reading L1 failed (the fee, the charged head, the chain id).
+    /// The contract's fee per proof is above this submitter's cap: nothing was signed.
+    #[error("fee per proof {fee_per_proof} wei is above the cap of {cap} wei")]
+    FeeAboveCap {
+        /// `feePerProof`, in wei.
+        fee_per_proof: U256,
+        /// The cap, in wei.
+        cap: U256,
+    },
+    /// Reading L1 failed (the fee, the charged head, the chain id, an inclusion check).
     #[error(transparent)]
     L1(#[from] L1Error),
-    /// The submission is pending, and no batch took it in the time given.
+    /// No path the contract accepts came in the time given; the submission stays queued.
     #[error("submission {id} not verified within {secs} s")]
     Timeout {
         /// The submission id.
@@ -69,47 +84,40 @@ pub enum ClientError {
         /// The wait, in seconds.
         secs: u64,
     },
-    /// The aggregator reports a submission aggregated but serves no inclusion path for it.
-    #[error("submission {id} is aggregated but the aggregator has no path for proof {proof_id}")]
-    NoPath {
-        /// The submission id.
-        id: B256,
-        /// The proof.
-        proof_id: B256,
-    },
 }
 
 impl ClientError {
-    /// Whether trying again later may succeed (the transport, or a proof not batched yet).
-    pub const fn is_temporary(&self) -> bool {
+    /// Whether trying again later may succeed without anything changing on this side (the
+    /// transport, L1, or a proof not batched yet).
+    pub fn is_temporary(&self) -> bool {
         match self {
-            Self::Rpc { .. } | Self::Timeout { .. } | Self::NoPath { .. } => true,
+            Self::Rpc { .. } | Self::Timeout { .. } => true,
             Self::L1(e) => e.is_temporary(),
-            Self::Refused { code, .. } => *code == codes::INTERNAL,
-            Self::Rejected { .. } => false,
+            Self::Refused { .. } | Self::Rejected { .. } | Self::FeeAboveCap { .. } => false,
         }
     }
 }
 
+/// One submission's link in the payer's voucher chain, and the voucher that signed it.
+#[derive(Clone, Debug)]
+struct Link {
+    id: B256,
+    /// The head it extends.
+    parent: FixedBytes<20>,
+    voucher: FeeVoucher,
+}
+
 /// An off-chain submitter: one aggregator endpoint and the key that pays from its prepaid
-/// balance (`ProofAggregator.deposit`).
+/// balance (`ProofAggregator.deposit`). Clones share its links.
 #[derive(Clone)]
 pub struct Submitter {
     url: String,
     client: HttpClient,
     payer: PrivateKeySigner,
-    /// The `ProofAggregator`, read once from `aggregator_info`.
-    contract: Arc<tokio::sync::OnceCell<Address>>,
-    /// This submitter's links not known charged yet, oldest first.
-    links: Arc<Mutex<Vec<Link>>>,
-}
-
-/// One submission's link in the payer's voucher chain.
-#[derive(Clone, Copy, Debug)]
-struct Link {
-    id: B256,
-    /// The chain's head with this link.
-    chain: FixedBytes<20>,
+    max_fee_per_proof: U256,
+    /// This submitter's links not known charged yet, oldest first. Held across a whole
+    /// submission, so that two of them never extend the same head.
+    links: Arc<tokio::sync::Mutex<Vec<Link>>>,
 }
 
 impl std::fmt::Debug for Submitter {
@@ -117,67 +125,26 @@ impl std::fmt::Debug for Submitter {
         f.debug_struct("Submitter")
             .field("url", &self.url)
             .field("payer", &self.payer.address())
-            .field("contract", &self.contract.get())
+            .field("max_fee_per_proof", &self.max_fee_per_proof)
             .finish_non_exhaustive()
     }
 }
 
 impl Submitter {
     /// A submitter to the aggregator at `url` (`http://host:port`), paying from `payer`'s
-    /// prepaid balance. Nothing is sent yet: the aggregator's contract and L1 chain id, which
-    /// every voucher's EIP-712 domain names, are read at the first call that needs them.
+    /// prepaid balance at most `max_fee_per_proof` wei per proof. Nothing is sent yet.
     ///
     /// # Errors
     /// [`ClientError::Rpc`] when `url` is not an HTTP URL.
-    pub fn new(url: &str, payer: PrivateKeySigner) -> Result<Self, ClientError> {
+    pub fn new(
+        url: &str,
+        payer: PrivateKeySigner,
+        max_fee_per_proof: U256,
+    ) -> Result<Self, ClientError> {
         let client = HttpClientBuilder::default()
             .build(url)
             .map_err(|source| ClientError::Rpc { url: url.into(), source })?;
-        Ok(Self {
-            url: url.into(),
-            client,
-            payer,
-            contract: Default::default(),
-            links: Default::default(),
-        })
-    }
-
-    /// [`Self::new`], then reads the aggregator's contract at once.
-    ///
-    /// # Errors
-    /// [`ClientError::Rpc`] when the endpoint is not an aggregator that answers.
-    pub async fn connect(url: &str, payer: PrivateKeySigner) -> Result<Self, ClientError> {
-        let s = Self::new(url, payer)?;
-        s.contract().await?;
-        Ok(s)
-    }
-
-    /// The `ProofAggregator` the aggregator says it posts to (read from it once). Vouchers are
-    /// valid at that contract only (their EIP-712 domain names it); check it against the one
-    /// that must verify the proofs (for the rollup, `AggregatedZkVerifier.AGGREGATOR`).
-    ///
-    /// # Errors
-    /// [`ClientError::Rpc`] on the first call, when the aggregator does not answer.
-    pub async fn contract(&self) -> Result<Address, ClientError> {
-        let read = async || {
-            let info = self.client.info().await.map_err(|e| self.rpc(e))?;
-            Ok::<_, ClientError>(info.contract)
-        };
-        self.contract.get_or_try_init(read).await.copied()
-    }
-
-    fn links(&self) -> std::sync::MutexGuard<'_, Vec<Link>> {
-        self.links.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
-    /// The head the next voucher continues: the charged head on L1, then this submitter's
-    /// links after it (the links up to the charged one are forgotten).
-    fn head_after(&self, charged: FixedBytes<20>) -> FixedBytes<20> {
-        let mut links = self.links();
-        if let Some(at) = links.iter().position(|l| l.chain == charged) {
-            links.drain(..=at);
-        }
-        links.last().map_or(charged, |l| l.chain)
+        Ok(Self { url: url.into(), client, payer, max_fee_per_proof, links: Default::default() })
     }
 
     /// The payer's address.
@@ -194,88 +161,123 @@ impl Submitter {
         }
     }
 
-    /// Where `entry`'s proof id was verified, if it was (by anyone's submission: the id is the
-    /// circuit and the public inputs, not the proof bytes).
+    /// Where `entry`'s proof id was verified in `contract`, if it was (by anyone's submission:
+    /// the id is the circuit and the public inputs, not the proof bytes). A path the aggregator
+    /// serves counts only if it is for this proof id, at most [`MAX_PATH`] long, and
+    /// `isProofVerified` accepts it on `l1`.
     ///
     /// # Errors
-    /// [`ClientError::Rpc`].
-    pub async fn inclusion(&self, entry: &Entry) -> Result<Option<Inclusion>, ClientError> {
+    /// [`ClientError::Rpc`], [`ClientError::L1`].
+    pub async fn inclusion(
+        &self,
+        l1: &impl L1,
+        contract: Address,
+        entry: &Entry,
+    ) -> Result<Option<Inclusion>, ClientError> {
         let found = self.client.get_inclusion(entry.circuit_id, entry.inputs.clone()).await;
-        found.map_err(|e| self.rpc(e))
+        let Some(found) = found.map_err(|e| self.rpc(e))? else { return Ok(None) };
+        if found.proof_id != entry.proof_id() || found.merkle_proof.len() > MAX_PATH {
+            return Ok(None);
+        }
+        let call = ProofAggregator::isProofVerifiedCall {
+            _circuitId: entry.circuit_id,
+            _publicInputs: entry.inputs.clone(),
+            _merkleProof: found.merkle_proof.clone(),
+        };
+        Ok(view(l1, contract, call).await?.then_some(found))
     }
 
-    /// Submits `entries` (1 to 16 proofs) at the contract's fee per proof, with a voucher that
-    /// continues the payer's chain: its charged head on `l1`, then this submitter's links not
-    /// charged yet. A submission the aggregator already holds (a retry after a restart) is not
-    /// an error. Returns the submission id.
+    /// Submits `entries` (1 to 16 proofs) to be aggregated into `contract`, at its fee per
+    /// proof, with a voucher that extends the payer's charged head on `l1` through this
+    /// submitter's links not charged yet. A submission this submitter linked before goes again
+    /// with the voucher it had; one the aggregator already holds is not an error. Returns the
+    /// submission id.
     ///
     /// # Errors
-    /// [`ClientError::Refused`] with the aggregator's reason (a refused voucher also forgets
-    /// this submitter's uncharged links, so the next one starts from the charged head);
-    /// [`ClientError::L1`]; [`ClientError::Rpc`].
-    pub async fn submit(&self, l1: &impl L1, entries: Vec<Entry>) -> Result<B256, ClientError> {
+    /// [`ClientError::FeeAboveCap`] (nothing signed); [`ClientError::Refused`] with the
+    /// aggregator's reason; [`ClientError::L1`]; [`ClientError::Rpc`].
+    pub async fn submit(
+        &self,
+        l1: &impl L1,
+        contract: Address,
+        entries: Vec<Entry>,
+    ) -> Result<B256, ClientError> {
         let id = submission_id(&entries);
-        let contract = self.contract().await?;
-        let chain_id = l1.chain_id().await?;
-        let fee = view(l1, contract, ProofAggregator::feePerProofCall {}).await?;
-        let fee = fee * U256::from(entries.len());
-        let charged =
-            view(l1, contract, ProofAggregator::chargedChainOfCall { _submitter: self.payer() });
-        let head = self.head_after(charged.await?);
-        let voucher = FeeVoucher::sign(&self.payer, head, id, fee, chain_id, contract);
-        let chain = voucher.chain;
-        match self.client.submit(entries, voucher).await {
-            Ok(id) => {
-                self.links().push(Link { id, chain });
-                Ok(id)
+        let mut links = self.links.lock().await;
+        let voucher = match links.iter().find(|l| l.id == id) {
+            Some(linked) => linked.voucher.clone(),
+            None => {
+                let per_proof = view(l1, contract, ProofAggregator::feePerProofCall {}).await?;
+                if per_proof > self.max_fee_per_proof {
+                    return Err(ClientError::FeeAboveCap {
+                        fee_per_proof: per_proof,
+                        cap: self.max_fee_per_proof,
+                    });
+                }
+                let fee = per_proof * U256::from(entries.len());
+                let call = ProofAggregator::chargedChainOfCall { _submitter: self.payer() };
+                let charged = view(l1, contract, call).await?;
+                let parent = head_after(&mut links, charged);
+                let chain_id = l1.chain_id().await?;
+                let voucher = FeeVoucher::sign(&self.payer, parent, id, fee, chain_id, contract);
+                links.push(Link { id, parent, voucher: voucher.clone() });
+                voucher
             }
+        };
+        match self.client.submit(entries, voucher).await {
+            Ok(_) => Ok(id),
             Err(RpcError::Call(e)) if e.code() == codes::DUPLICATE => Ok(id),
             Err(e) => {
                 let e = self.rpc(e);
-                if matches!(e, ClientError::Refused { code: codes::BAD_VOUCHER, .. }) {
-                    self.links().clear();
+                // Refused, nothing stored: this link and the ones after it can never be
+                // charged (a sibling link signed later from the same head cannot be charged
+                // with it: the contract follows one chain). Otherwise (the transport) the link
+                // stays, and its voucher is what goes if this id is sent again.
+                if let (ClientError::Refused { .. }, Some(at)) =
+                    (&e, links.iter().position(|l| l.id == id))
+                {
+                    links.truncate(at);
                 }
                 Err(e)
             }
         }
     }
 
-    /// `entry`'s proof verified on chain: its inclusion path at once if it already is, or after
-    /// submitting it alone and polling every `every` for at most `wait`.
+    /// `entry`'s proof verified in `contract`: its inclusion path at once if it already is, or
+    /// after submitting it alone (see [`Self::submit`]) and polling every `every` for at most
+    /// `wait`. A submission the aggregator reports rejected, or does not know, is sent once more
+    /// in the same call, with the same voucher.
     ///
     /// # Errors
-    /// [`ClientError::Timeout`] past `wait` (the submission stays queued; calling again waits
-    /// on); [`ClientError::Rejected`]; those of [`Self::submit`].
+    /// [`ClientError::Timeout`] past `wait` (calling again waits on, signing nothing new);
+    /// [`ClientError::Rejected`] when it was rejected again; those of [`Self::submit`] and
+    /// [`Self::inclusion`].
     pub async fn verified(
         &self,
         l1: &impl L1,
+        contract: Address,
         entry: Entry,
         wait: Duration,
         every: Duration,
     ) -> Result<Inclusion, ClientError> {
-        if let Some(found) = self.inclusion(&entry).await? {
-            return Ok(found);
-        }
-        let id = self.submit(l1, vec![entry.clone()]).await?;
+        let id = submission_id(std::slice::from_ref(&entry));
         let deadline = tokio::time::Instant::now() + wait;
+        let mut sent = false;
         loop {
+            if let Some(found) = self.inclusion(l1, contract, &entry).await? {
+                return Ok(found);
+            }
             let status = self.client.get_submission(id).await.map_err(|e| self.rpc(e))?;
             match status.map(|s| s.status) {
-                Some(Status::Rejected { reason, .. }) => {
-                    // Its link, and every link after it, can never be charged.
-                    let mut links = self.links();
-                    if let Some(at) = links.iter().position(|l| l.id == id) {
-                        links.truncate(at);
-                    }
+                Some(Status::Rejected { reason, .. }) if sent => {
                     return Err(ClientError::Rejected { id, reason });
                 }
-                Some(Status::Aggregated { .. } | Status::Forced) => {
-                    return self
-                        .inclusion(&entry)
-                        .await?
-                        .ok_or(ClientError::NoPath { id, proof_id: entry.proof_id() });
+                Some(Status::Rejected { .. }) | None => {
+                    self.submit(l1, contract, vec![entry.clone()]).await?;
+                    sent = true;
                 }
-                Some(Status::Pending) | None => {}
+                // Aggregated: its path counts once L1 accepts it.
+                Some(Status::Pending | Status::Aggregated { .. } | Status::Forced) => {}
             }
             if tokio::time::Instant::now() >= deadline {
                 return Err(ClientError::Timeout { id, secs: wait.as_secs() });
@@ -283,4 +285,18 @@ impl Submitter {
             tokio::time::sleep(every).await;
         }
     }
+}
+
+/// The head the next voucher extends: the charged head, then the links after it. The links up
+/// to the charged one are charged and forgotten; links that do not extend the charged head
+/// (their chain lost a link the aggregator dropped, or another submitter's charge moved the
+/// head) can never be charged, and are forgotten too.
+fn head_after(links: &mut Vec<Link>, charged: FixedBytes<20>) -> FixedBytes<20> {
+    if let Some(at) = links.iter().position(|l| l.voucher.chain == charged) {
+        links.drain(..=at);
+    }
+    if links.first().is_some_and(|l| l.parent != charged) {
+        links.clear();
+    }
+    links.last().map_or(charged, |l| l.voucher.chain)
 }

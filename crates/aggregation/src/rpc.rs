@@ -8,6 +8,11 @@
 //! | `aggregator_getInclusion` | circuit id, public inputs | [`Inclusion`] or `null` |
 //! | `aggregator_getChainHead` | submitter address | 20-byte head its next voucher continues |
 //!
+//! `aggregator_getChainHead` is what this aggregator expects, for an operator or a client to
+//! compare: a client must not sign on it unchecked, since a head that holds a link of the
+//! aggregator's choosing would charge the payer for that link ([`crate::client`] computes its
+//! own from L1).
+//!
 //! Words (proof coordinates, inputs, fees in wei) are hex `U256`; ids are 32-byte hex. A refused
 //! submission gets a typed error code ([`codes`]) and nothing is stored.
 

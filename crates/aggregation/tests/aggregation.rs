@@ -437,8 +437,9 @@ fn offchain_submissions_pay_by_signed_voucher_and_bad_ones_get_typed_errors() {
         // `client::Submitter` signs on from that head. A payer with no balance is refused,
         // typed, with nothing stored; a retry of a held submission is no error.
         let url = format!("http://{addr}");
-        let broke = Submitter::connect(&url, env.keys[7].clone()).await.unwrap();
-        match broke.submit(&*env.l1, vec![sample.prove(4)]).await {
+        let cap = U256::from(10u64.pow(15));
+        let broke = Submitter::new(&url, env.keys[7].clone(), cap).unwrap();
+        match broke.submit(&*env.l1, env.contract, vec![sample.prove(4)]).await {
             Err(e @ ClientError::Refused { code, .. }) => {
                 assert_eq!(code, codes::BAD_VOUCHER);
                 assert!(!e.is_temporary());
@@ -446,18 +447,19 @@ fn offchain_submissions_pay_by_signed_voucher_and_bad_ones_get_typed_errors() {
             other => panic!("{other:?}"),
         }
         assert!(agg.store().pending().unwrap().is_empty());
-        let bobs = Submitter::connect(&url, bob.clone()).await.unwrap();
+        let bobs = Submitter::new(&url, bob.clone(), cap).unwrap();
         let e5 = sample.prove(5);
-        let id5 = bobs.submit(&*env.l1, vec![e5.clone()]).await.unwrap();
-        assert_eq!(bobs.submit(&*env.l1, vec![e5.clone()]).await.unwrap(), id5, "a retry");
+        let id5 = bobs.submit(&*env.l1, env.contract, vec![e5.clone()]).await.unwrap();
+        let again = bobs.submit(&*env.l1, env.contract, vec![e5.clone()]).await.unwrap();
+        assert_eq!(again, id5, "a retry");
         let wait = std::time::Duration::from_millis(10);
-        let e = bobs.verified(&*env.l1, e5.clone(), wait, wait).await.unwrap_err();
+        let e = bobs.verified(&*env.l1, env.contract, e5.clone(), wait, wait).await.unwrap_err();
         assert!(matches!(e, ClientError::Timeout { id, .. } if id == id5), "{e}");
         let pending: Vec<_> =
             agg.store().pending().unwrap().into_iter().map(|r| r.submission).collect();
         assert_eq!(pending.len(), 1, "submitted once");
         agg.post(&pending).await.unwrap();
-        let inc = bobs.verified(&*env.l1, e5.clone(), wait, wait).await.unwrap();
+        let inc = bobs.verified(&*env.l1, env.contract, e5.clone(), wait, wait).await.unwrap();
         assert!(env.verified(&e5, &inc.merkle_proof).await);
         handle.stop().unwrap();
     });
@@ -1145,20 +1147,23 @@ fn repeated_fees_are_packed_once_and_charged_for_every_submission() {
 }
 
 /// An aggregator answers the RPC, so it could lie to a submitter: a fee per proof far above the
-/// contract's, and a chain head with a link of its own (any submission, any fee) that the
-/// submitter's next voucher would then sign, and the contract would charge. `client::Submitter`
-/// takes neither from it: the fee comes from the contract, the head from `chargedChainOf` and its
-/// own links, so the vouchers it signs link only its own submissions at the posted fee.
+/// contract's, a chain head with a link of its own (any submission, any fee) for the submitter's
+/// next voucher to sign, "unknown" for a submission it holds (so that the submitter signs it
+/// again, on top of its own link, and both get charged), and a Merkle path that proves nothing.
+/// `client::Submitter` takes none of it: the fee comes from the contract and is capped, the head
+/// from `chargedChainOf` and its own links, a submission sent again carries its first voucher,
+/// and a path counts only once `isProofVerified` accepts it on L1. A fee raised past the cap by
+/// the aggregator's operator (`setFee`) gets nothing signed.
 #[test]
 fn a_lying_aggregator_cannot_steer_what_a_submitter_signs() {
     use jsonrpsee::core::{RpcResult, async_trait};
-    use std::sync::Mutex;
+    use std::{sync::Mutex, time::Duration};
     use tribunal_aggregation::rpc::{AggregatorApiServer, Inclusion, Info, SubmissionInfo};
 
     struct Liar {
         contract: Address,
         fake_head: FixedBytes<20>,
-        signed: Arc<Mutex<Vec<FeeVoucher>>>,
+        signed: Arc<Mutex<Vec<(B256, FeeVoucher)>>>,
     }
     #[async_trait]
     impl AggregatorApiServer for Liar {
@@ -1172,14 +1177,23 @@ fn a_lying_aggregator_cannot_steer_what_a_submitter_signs() {
             })
         }
         async fn submit(&self, entries: Vec<Entry>, voucher: FeeVoucher) -> RpcResult<B256> {
-            self.signed.lock().unwrap().push(voucher);
-            Ok(batch::submission_id(&entries))
+            let id = batch::submission_id(&entries);
+            self.signed.lock().unwrap().push((id, voucher));
+            Ok(id)
         }
         async fn get_submission(&self, _: B256) -> RpcResult<Option<SubmissionInfo>> {
             Ok(None)
         }
-        async fn get_inclusion(&self, _: B256, _: Vec<U256>) -> RpcResult<Option<Inclusion>> {
-            Ok(None)
+        async fn get_inclusion(
+            &self,
+            circuit: B256,
+            inputs: Vec<U256>,
+        ) -> RpcResult<Option<Inclusion>> {
+            Ok(Some(Inclusion {
+                proof_id: tribunal_aggregation::groth16::proof_id(circuit, &inputs),
+                root: B256::repeat_byte(9),
+                merkle_proof: vec![B256::repeat_byte(8)],
+            }))
         }
         async fn get_chain_head(&self, _: Address) -> RpcResult<FixedBytes<20>> {
             Ok(self.fake_head)
@@ -1199,17 +1213,35 @@ fn a_lying_aggregator_cannot_steer_what_a_submitter_signs() {
         let addr = server.local_addr().unwrap();
         let handle = server.start(liar.into_rpc());
 
-        let submitter = Submitter::connect(&format!("http://{addr}"), payer.clone()).await.unwrap();
-        let (first, second) = (vec![sample.prove(1)], vec![sample.prove(2), sample.prove(3)]);
-        let id1 = submitter.submit(&*env.l1, first.clone()).await.unwrap();
-        let id2 = submitter.submit(&*env.l1, second.clone()).await.unwrap();
+        let cap = fee * U256::from(10);
+        let submitter = Submitter::new(&format!("http://{addr}"), payer.clone(), cap).unwrap();
+        let (first, second) = (sample.prove(1), vec![sample.prove(2), sample.prove(3)]);
+        // `verified` of the first proof: the liar says it knows nothing of it and serves a path
+        // of nothing; the submitter sends it on every poll, and waits out its time.
+        let wait = Duration::from_millis(300);
+        let every = Duration::from_millis(50);
+        let e = submitter.verified(&*env.l1, env.contract, first.clone(), wait, every).await;
+        assert!(matches!(e, Err(ClientError::Timeout { .. })), "{e:?}");
+        let id2 = submitter.submit(&*env.l1, env.contract, second.clone()).await.unwrap();
         let signed = signed.lock().unwrap().clone();
-        let [v1, v2] = &signed[..] else { panic!("{signed:?}") };
+        assert!(signed.len() >= 3, "sent on several polls: {}", signed.len());
+        let id1 = batch::submission_id(std::slice::from_ref(&first));
+        let (ones, twos): (Vec<_>, Vec<_>) = signed.iter().partition(|(id, _)| *id == id1);
+        let v1 = &ones[0].1;
+        assert!(ones.iter().all(|(_, v)| v == v1), "one voucher for the first, whatever the polls");
+        let [(got, v2)] = &twos[..] else { panic!("{twos:?}") };
+        assert_eq!(*got, id2);
         assert_eq!((v1.fee, v2.fee), (fee, fee * U256::from(2)), "the contract's fee");
         let head1 = batch::next_chain(FixedBytes::ZERO, id1, fee);
         assert_eq!(v1.chain, head1, "from the charged head, not the liar's");
         assert_eq!(v2.chain, batch::next_chain(head1, id2, v2.fee), "then its own link");
         assert!(v1.is_signed(chain_id, env.contract) && v2.is_signed(chain_id, env.contract));
+
+        // The operator raises the fee past the cap: nothing is signed.
+        let raise = ProofAggregator::setFeeCall { _feePerProof: cap + U256::from(1) };
+        env.l1.send(&env.keys[0], L1Tx::call(env.contract, raise.abi_encode())).await.unwrap();
+        let e = submitter.submit(&*env.l1, env.contract, vec![sample.prove(4)]).await;
+        assert!(matches!(e, Err(ClientError::FeeAboveCap { .. })), "{e:?}");
         handle.stop().unwrap();
     });
 }

@@ -242,6 +242,10 @@ fn node_file(
             key_dir: Some(default_key_dir()),
             aggregator_rpc: config.zk_aggregator.as_ref().map(|a| a.url.clone()),
             aggregator_wait_secs: config.zk_aggregator.as_ref().map_or(600, |a| a.wait.as_secs()),
+            aggregator_max_fee_wei: config
+                .zk_aggregator
+                .as_ref()
+                .map_or(1_000_000_000_000_000, |a| a.max_fee_per_proof.saturating_to()),
         },
         tee: TeeFile {
             dev_enclave_key: Some(format!("0x{}", hex::encode(*DEV_ENCLAVE_KEY))),

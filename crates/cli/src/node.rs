@@ -111,7 +111,8 @@ slots = 32                            # the largest circuit size the deployed ve
 # aggregator_rpc = "http://127.0.0.1:8547"  # optional: settle through the aggregation layer where the verifier
                                       # takes an inclusion path (AggregatedZkVerifier); keys.zk pays from its
                                       # prepaid balance there (ProofAggregator.deposit)
-# aggregator_wait_secs = 600          # optional: how long one proof waits for its batch before a retry
+# aggregator_wait_secs = 600          # optional: how long one proof waits for its batch (then: whole, or a retry)
+# aggregator_max_fee_wei = 1000000000000000  # optional: the most keys.zk signs for per proof (0.001 ETH)
 
 [tee]                                 # the only backend here is the INSECURE software enclave
 # dev_enclave_key = "env:TRIBUNAL_ENCLAVE_KEY"
@@ -380,9 +381,12 @@ pub struct ZkFile {
     /// member of its set) is an `AggregatedZkVerifier`, proofs go there and claims settle with
     /// their inclusion path (`tribunal_node::ZkAggregator`).
     pub aggregator_rpc: Option<String>,
-    /// Seconds one proof waits for its aggregated batch before the ZK prover retries (1 to
-    /// 3,600; default 600).
+    /// Seconds one proof waits for its aggregated batch (1 to 3,600; default 600); then it
+    /// goes whole to a set member of the same circuit, if there is one, or is tried again.
     pub aggregator_wait_secs: u64,
+    /// The most the ZK key signs for per proof, in wei (default 10^15, 0.001 ETH): the
+    /// aggregator's operator may raise `feePerProof` at any time.
+    pub aggregator_max_fee_wei: u64,
 }
 
 impl ZkFile {
@@ -422,6 +426,7 @@ impl Default for ZkFile {
             key_dir: None,
             aggregator_rpc: None,
             aggregator_wait_secs: 600,
+            aggregator_max_fee_wei: 1_000_000_000_000_000,
         }
     }
 }
@@ -747,6 +752,7 @@ pub fn run(args: NodeArgs) -> eyre::Result<()> {
             zk_aggregator: file.zk.aggregator_rpc.clone().map(|url| tribunal_node::ZkAggregator {
                 url,
                 wait: Duration::from_secs(file.zk.aggregator_wait_secs),
+                max_fee_per_proof: alloy_primitives::U256::from(file.zk.aggregator_max_fee_wei),
             }),
         };
         let node = Node::start(l1.clone(), config, file.node_keys()?, &genesis, keys, enclave)?;

@@ -32,15 +32,22 @@ use tribunal_aggregation::{
     sample::SampleCircuit,
     service::{MAX_SUBMISSION_PROOFS, Posted},
 };
-use tribunal_contracts::{AggregatedZkVerifier, ZkVerifierSet};
-use tribunal_l1::{L1, L1Tx};
+use tribunal_contracts::{AggregatedZkVerifier, ProofAggregator, ZkVerifierSet};
+use tribunal_l1::{L1, L1Tx, view};
 use tribunal_zk::sizes::CircuitSizes;
 
 /// The most proofs in one aggregate (`Policy::max_proofs`; 128 proofs of one key cost 8.8M gas).
 pub const MAX_AGGREGATE_PROOFS: usize = 128;
 
-/// What each payer prepays in the aggregator, in wei (10,000 proofs at the default fee).
+/// What each payer prepays in the aggregator at a time, in wei (10,000 proofs at the default
+/// fee); the other applications prepay again when their balance falls below a tenth of it.
 const PREPAID_WEI: u128 = 1_000_000_000_000_000_000;
+
+/// What each payer's account is funded with on L1, in wei.
+const FUNDED_WEI: u128 = 100 * PREPAID_WEI;
+
+/// The most the devnet's payers sign for per proof, in wei: ten times the default fee.
+pub const MAX_FEE_PER_PROOF_WEI: u64 = 1_000_000_000_000_000;
 
 /// A running aggregation layer: stops when dropped.
 pub struct AggregationLayer {
@@ -104,11 +111,8 @@ pub async fn start<L: L1 + 'static>(
     let operator = key("tribunal devnet aggregator")?;
     let others = key("tribunal devnet other applications")?;
     for who in [&operator, &others] {
-        let fund = L1Tx {
-            to: Some(who.address()),
-            value: U256::from(2 * PREPAID_WEI),
-            ..Default::default()
-        };
+        let fund =
+            L1Tx { to: Some(who.address()), value: U256::from(FUNDED_WEI), ..Default::default() };
         l1.send(deployer, fund).await.wrap_err("funding the aggregator's accounts")?;
     }
     let contract = contract::deploy(&*l1, deployer, AggregatorParams::new(operator.address()))
@@ -144,24 +148,30 @@ pub async fn start<L: L1 + 'static>(
 
     let dir = tempfile::tempdir()?;
     let store = Store::open(&dir.path().join("aggregator.redb"))?;
-    // Posted when full; the age limit only bounds a wait that filling should never leave.
-    let policy = Policy { max_proofs: proofs, max_age_secs: 600 };
+    // Posted when full; the age limit (well under the node's wait) only bounds a wait that
+    // filling should never leave.
+    let policy = Policy { max_proofs: proofs, max_age_secs: 30 };
     let service = Arc::new(Aggregator::new(l1, operator, contract, store, policy).await?);
     let (addr, server) =
         tribunal_aggregation::rpc::serve(service.clone(), ([127, 0, 0, 1], 0).into()).await?;
     let url = format!("http://{addr}");
-    let submitter = Submitter::new(&url, others)?;
+    let submitter = Submitter::new(&url, others.clone(), U256::from(MAX_FEE_PER_PROOF_WEI))?;
     let posted = Arc::new(Mutex::new(Vec::new()));
     let log = posted.clone();
     let rollup = rollup_payer.address();
+    let sample = Arc::new(sample);
     let task = tokio::spawn(async move {
-        let mut next_sample = 0u64;
+        let apps = OtherApps { submitter, payer: others, sample, next: 0, contract };
+        let mut apps = apps;
+        let mut failing = false;
         loop {
-            if let Err(e) =
-                fill(service.l1(), &service, &submitter, &sample, &mut next_sample, rollup, proofs)
-                    .await
-            {
-                tracing::warn!(error = %e, "other applications' proofs");
+            match apps.fill(&service, rollup, proofs).await {
+                Ok(()) => failing = false,
+                Err(e) if !failing => {
+                    tracing::warn!(error = %e, "other applications' proofs (retried quietly)");
+                    failing = true;
+                }
+                Err(_) => {}
             }
             match service.step().await {
                 Ok(report) => {
@@ -179,31 +189,52 @@ pub async fn start<L: L1 + 'static>(
     Ok((layer, verifier))
 }
 
-/// When a proof of `rollup`'s waits, tops the queue up to `proofs` with sample proofs.
-async fn fill<L: L1 + 'static>(
-    l1: &L,
-    service: &Aggregator<L>,
-    submitter: &Submitter,
-    sample: &SampleCircuit,
-    next: &mut u64,
-    rollup: Address,
-    proofs: usize,
-) -> eyre::Result<()> {
-    let pending = service.store().pending()?;
-    let waiting = pending
-        .iter()
-        .any(|r| matches!(&r.submission.source, Source::Offchain(v) if v.submitter == rollup));
-    let queued: usize = pending.iter().map(|r| r.submission.entries.len()).sum();
-    if !waiting || queued >= proofs {
-        return Ok(());
+/// The simulated other applications: one payer, the sample circuit.
+struct OtherApps {
+    submitter: Submitter,
+    payer: PrivateKeySigner,
+    sample: Arc<SampleCircuit>,
+    /// The next sample statement (each proof id is new).
+    next: u64,
+    contract: Address,
+}
+
+impl OtherApps {
+    /// When a proof of `rollup`'s waits, tops the queue up to `proofs` with sample proofs,
+    /// prepaying first when the balance runs low.
+    async fn fill<L: L1 + 'static>(
+        &mut self,
+        service: &Aggregator<L>,
+        rollup: Address,
+        proofs: usize,
+    ) -> eyre::Result<()> {
+        let pending = service.store().pending()?;
+        let waiting = pending
+            .iter()
+            .any(|r| matches!(&r.submission.source, Source::Offchain(v) if v.submitter == rollup));
+        let queued: usize = pending.iter().map(|r| r.submission.entries.len()).sum();
+        if !waiting || queued >= proofs {
+            return Ok(());
+        }
+        let l1 = service.l1();
+        let who = self.payer.address();
+        let balance =
+            view(l1, self.contract, ProofAggregator::balanceOfCall { _submitter: who }).await?;
+        if balance < U256::from(PREPAID_WEI / 10) {
+            contract::deposit(l1, &self.payer, self.contract, U256::from(PREPAID_WEI)).await?;
+        }
+        let mut missing = proofs - queued;
+        while missing > 0 {
+            let n = missing.min(MAX_SUBMISSION_PROOFS);
+            let (from, sample) = (self.next, self.sample.clone());
+            let entries = tokio::task::spawn_blocking(move || {
+                (from..from + n as u64).map(|i| sample.prove(i)).collect::<Vec<_>>()
+            })
+            .await?;
+            self.next += n as u64;
+            self.submitter.submit(l1, self.contract, entries).await?;
+            missing -= n;
+        }
+        Ok(())
     }
-    let mut missing = proofs - queued;
-    while missing > 0 {
-        let n = missing.min(MAX_SUBMISSION_PROOFS);
-        let entries = (*next..*next + n as u64).map(|i| sample.prove(i)).collect();
-        *next += n as u64;
-        submitter.submit(l1, entries).await?;
-        missing -= n;
-    }
-    Ok(())
 }

@@ -181,6 +181,7 @@ impl Rollup {
             zk_aggregator: self.aggregation.as_ref().map(|a| tribunal_node::ZkAggregator {
                 url: a.url.clone(),
                 wait: Duration::from_secs(600),
+                max_fee_per_proof: U256::from(crate::aggregation::MAX_FEE_PER_PROOF_WEI),
             }),
         }
     }

@@ -158,8 +158,9 @@ impl Default for SequencerConfig {
 }
 
 /// How far the node's ZK prover has got, and the circuit sizes it proves with. The pace is the
-/// highest batch the prover has finished with (its proof built, or the claim found wrong or
-/// unprovable): the ZK worker advances it, and the sequencer holds sealing while the prover is
+/// highest batch the prover has finished with (its proof built, or verified in the aggregation
+/// layer when it settles through one, or the claim found wrong or unprovable): the ZK worker
+/// advances it, and the sequencer holds sealing while the prover is
 /// busy ([`SequencerConfig::hold_for_prover`]). The circuit sizes let the sequencer seal batches
 /// that fill a circuit ([`Self::batch_size`]). Clones share one pace.
 #[derive(Clone, Debug)]

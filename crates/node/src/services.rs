@@ -184,8 +184,12 @@ pub struct NodeConfig {
 pub struct ZkAggregator {
     /// The aggregator's JSON-RPC endpoint, `http://host:port`.
     pub url: String,
-    /// How long one poll of the ZK prover waits for a proof's batch; the next poll waits on.
+    /// How long one poll of the ZK prover waits for a proof's batch; then the proof goes whole
+    /// to a set member of the same circuit, if there is one, or the next poll tries again.
     pub wait: Duration,
+    /// The most the ZK key signs for per proof, in wei; a higher `feePerProof` (the
+    /// aggregator's operator sets it) gets nothing signed.
+    pub max_fee_per_proof: U256,
 }
 
 /// A prover's poll failed, or its cursor could not be persisted.
@@ -417,8 +421,11 @@ impl<L: L1 + 'static> Node<L> {
                 zk = zk.with_settlements(settlements.clone());
             }
             if let Some(a) = &config.zk_aggregator {
-                let submitter =
-                    tribunal_aggregation::client::Submitter::new(&a.url, keys.zk.clone())?;
+                let submitter = tribunal_aggregation::client::Submitter::new(
+                    &a.url,
+                    keys.zk.clone(),
+                    a.max_fee_per_proof,
+                )?;
                 zk = zk.with_aggregator(submitter, a.wait);
             }
             let cursor = store.clone();

@@ -110,7 +110,7 @@ pub enum ZkProverError {
     #[error("prover: {0}")]
     Prove(String),
     /// The aggregation layer did not verify the proof (yet): the proof is kept, and the next
-    /// poll waits on for it ([`ZkProver::with_aggregator`]).
+    /// poll tries again for it ([`ZkProver::with_aggregator`]).
     #[error("aggregation layer: {0}")]
     Aggregator(#[from] ClientError),
 }
@@ -144,9 +144,13 @@ pub struct ZkProver<L> {
 /// A proof waiting in the aggregation layer.
 struct Aggregating {
     claim: Claim,
+    /// The ZK verifier it was made for.
+    verifier: Address,
     proof: BatchProof,
     member: Option<u8>,
     circuit: B256,
+    /// The `ProofAggregator` the member reads.
+    aggregator: Address,
     /// A member of the set that verifies the same circuit's proofs whole: where the proof goes
     /// when the aggregation layer does not verify it in time.
     direct: Option<u8>,
@@ -194,12 +198,14 @@ impl<L: L1> ZkProver<L> {
     }
 
     /// Settles claims through the aggregation layer where the ZK verifier takes a proof's
-    /// inclusion path (an `AggregatedZkVerifier`, alone or as a member of a `ZkVerifierSet`,
-    /// whose `AGGREGATOR` is `submitter`'s contract): each proof goes to `submitter`, and one
-    /// poll waits at most `wait` for its batch (the next poll waits on, without proving again;
-    /// where the set also has a member verifying the circuit's proofs whole, the proof goes
-    /// there instead).
-    /// The payer's prepaid balance must cover the posted fee per proof.
+    /// inclusion path (an `AggregatedZkVerifier`, alone or as a member of a `ZkVerifierSet`):
+    /// each proof goes to `submitter`, with vouchers for the member's `AGGREGATOR`, and one poll
+    /// waits at most `wait` for a path that contract accepts. Where the set also has a member
+    /// verifying the same circuit's proofs whole, a proof not verified in time goes there
+    /// instead (its fee may still be charged when it is aggregated later); otherwise the next
+    /// poll tries again without proving again. The payer's prepaid balance must cover the fee
+    /// per proof, which `submitter` caps. An aggregator at `submitter`'s URL that posts to
+    /// another contract gets its vouchers refused (their EIP-712 domain names the member's).
     #[must_use]
     pub fn with_aggregator(mut self, submitter: Submitter, wait: Duration) -> Self {
         self.aggregator = Some((submitter, wait));
@@ -226,7 +232,8 @@ impl<L: L1> ZkProver<L> {
     }
 
     /// Advances `pace` as each claim's batch is done with: once its proof is built (so that the
-    /// sequencer seals the next batch while this proof goes to L1), or once the claim is found
+    /// sequencer seals the next batch while this proof goes to L1; through the aggregation
+    /// layer, once it is verified there or sent whole instead), or once the claim is found
     /// wrong or unprovable.
     #[must_use]
     pub fn with_pace(mut self, pace: ProverPace) -> Self {
@@ -435,7 +442,11 @@ impl<L: L1> ZkProver<L> {
             }));
         }
         if let Some(waiting) = self.aggregating.take_if(|a| a.claim == *claim) {
-            return self.aggregated(waiting).await.map(Ok);
+            // Kept for the verifier it was made for: after an upgrade it is proven again.
+            let verifier = view(&self.l1, self.finality, MultiProofFinality::zkVerifierCall {});
+            if verifier.await? == waiting.verifier {
+                return self.aggregated(waiting).await.map(Ok);
+            }
         }
         let Some((keys, member, route)) = self.circuit_for(batch.txs.len()).await? else {
             return Ok(Err(ZkOutcome::NotProvable {
@@ -472,7 +483,7 @@ impl<L: L1> ZkProver<L> {
         let start = Instant::now();
         tracing::info!(claim = ?id, batch = n, slots, "proving");
         let direct = match route {
-            Route::Aggregated(_) => self.direct_twin(&keys),
+            Route::Aggregated(..) => self.direct_twin(&keys),
             Route::Direct => None,
         };
         let proof = tokio::task::spawn_blocking(move || prove(&keys, witness))
@@ -485,9 +496,19 @@ impl<L: L1> ZkProver<L> {
         }
         let prove_secs = start.elapsed().as_secs_f64();
         metrics::histogram!("tribunal_zk_prove_seconds").record(prove_secs);
-        if let Route::Aggregated(circuit) = route {
-            let waiting =
-                Aggregating { claim: *claim, proof, member, circuit, direct, slots, prove_secs };
+        if let Route::Aggregated(circuit, aggregator) = route {
+            let verifier = self.layout.as_ref().map(|(address, _)| *address).unwrap_or_default();
+            let waiting = Aggregating {
+                claim: *claim,
+                verifier,
+                proof,
+                member,
+                circuit,
+                aggregator,
+                direct,
+                slots,
+                prove_secs,
+            };
             return self.aggregated(waiting).await.map(Ok);
         }
         let proof = match member {
@@ -509,9 +530,10 @@ impl<L: L1> ZkProver<L> {
     }
 
     /// Sends `waiting`'s proof to the aggregation layer (unless it is there already) and waits
-    /// for its batch. When that fails (the wait ran out, or the aggregator refused it) and the
-    /// set has a member verifying the same circuit whole, the proof goes to that member instead;
-    /// otherwise a proof that timed out stays kept for the next poll.
+    /// for its batch. When that fails (the wait ran out, the aggregator refused it, or the fee
+    /// is above the cap) and the set has a member verifying the same circuit whole, the proof
+    /// goes to that member instead; otherwise it stays kept for the next poll, which tries again
+    /// without proving again.
     async fn aggregated(&mut self, waiting: Aggregating) -> Result<OfferedProof, ZkProverError> {
         let (submitter, wait) = self.aggregator.clone().ok_or_else(|| {
             ZkProverError::Prove("an aggregated verifier member, and no aggregator".into())
@@ -523,8 +545,9 @@ impl<L: L1> ZkProver<L> {
         };
         let batch = waiting.claim.batch_number.0;
         tracing::info!(batch, proof_id = %entry.proof_id(), "ZK proof sent to the aggregation layer");
+        let every = Duration::from_millis(500);
         let inclusion = match submitter
-            .verified(&self.l1, entry, wait, Duration::from_millis(500))
+            .verified(&self.l1, waiting.aggregator, entry, wait, every)
             .await
         {
             Ok(inclusion) => inclusion,
@@ -540,9 +563,7 @@ impl<L: L1> ZkProver<L> {
                         prove_secs: waiting.prove_secs,
                     });
                 }
-                if e.is_temporary() {
-                    self.aggregating = Some(waiting);
-                }
+                self.aggregating = Some(waiting);
                 return Err(e.into());
             }
         };
@@ -675,8 +696,9 @@ impl<L: L1> ZkProver<L> {
         };
         Ok(match layout {
             Layout::Single => Some((self.circuits.largest().clone(), None, Route::Direct)),
-            Layout::Aggregated(keys, circuit) => (keys.config.batch_size >= txs)
-                .then(|| (keys.clone(), None, Route::Aggregated(*circuit))),
+            Layout::Aggregated(keys, route) => {
+                (keys.config.batch_size >= txs).then(|| (keys.clone(), None, *route))
+            }
             Layout::Set(members) => members
                 .iter()
                 .find(|(_, keys, _)| keys.config.batch_size >= txs)
@@ -684,13 +706,13 @@ impl<L: L1> ZkProver<L> {
         })
     }
 
-    /// `verifier`'s circuit and the keys this worker holds for it, when it is an
-    /// `AggregatedZkVerifier` posting to the aggregator of [`Self::with_aggregator`].
+    /// How `verifier` takes proofs when it is an `AggregatedZkVerifier`: `None` when it is
+    /// not one; `Some(Err(why))` when it is one this worker cannot use (no aggregator configured,
+    /// or no keys of its circuit); else the keys and the route.
     async fn aggregated_member(
         &self,
         verifier: Address,
-    ) -> Result<Option<(Arc<Keys>, B256)>, ZkProverError> {
-        let Some((submitter, _)) = &self.aggregator else { return Ok(None) };
+    ) -> Result<Option<Result<(Arc<Keys>, Route), String>>, ZkProverError> {
         let circuit = match view(&self.l1, verifier, AggregatedZkVerifier::CIRCUIT_IDCall {}).await
         {
             Ok(circuit) => circuit,
@@ -698,13 +720,17 @@ impl<L: L1> ZkProver<L> {
             Err(e) => return Err(e.into()),
         };
         let aggregator = view(&self.l1, verifier, AggregatedZkVerifier::AGGREGATORCall {}).await?;
-        let ours = submitter.contract().await?;
-        if aggregator != ours {
-            tracing::warn!(%verifier, %aggregator, %ours, "an aggregated ZK verifier of another aggregator: not used");
-            return Ok(None);
+        if self.aggregator.is_none() {
+            return Ok(Some(Err(format!(
+                "{verifier} verifies through the aggregation layer ({aggregator}), and this \
+                 worker has no aggregator RPC configured"
+            ))));
         }
         let keys = self.circuits.iter().find(|k| circuit_id(&vk_words(k.vk())) == circuit);
-        Ok(keys.map(|k| (k.clone(), circuit)))
+        Ok(Some(match keys {
+            Some(k) => Ok((k.clone(), Route::Aggregated(circuit, aggregator))),
+            None => Err(format!("no keys of circuit {circuit}, which {verifier} takes")),
+        }))
     }
 
     async fn read_layout(&self, verifier: Address) -> Result<Layout, ZkProverError> {
@@ -713,10 +739,12 @@ impl<L: L1> ZkProver<L> {
             // Not a set: no such function. Nodes report that revert in different shapes (with or
             // without revert data), so anything but a transport failure means "not a set".
             Err(e) if !e.is_temporary() => {
-                return Ok(match self.aggregated_member(verifier).await? {
-                    Some((keys, circuit)) => Layout::Aggregated(keys, circuit),
-                    None => Layout::Single,
-                });
+                return match self.aggregated_member(verifier).await? {
+                    None => Ok(Layout::Single),
+                    Some(Ok((keys, route))) => Ok(Layout::Aggregated(keys, route)),
+                    // Loud, and retried: whole proofs would never verify there.
+                    Some(Err(why)) => Err(ZkProverError::Prove(why)),
+                };
             }
             Err(e) => return Err(e.into()),
         };
@@ -726,10 +754,12 @@ impl<L: L1> ZkProver<L> {
             let hash = match view(&self.l1, member, ZkVerifier::VERIFYING_KEY_HASHCall {}).await {
                 Ok(hash) => hash,
                 // A member of another kind: an `AggregatedZkVerifier` is ours to prove for when
-                // it posts to our aggregator and we hold its circuit's keys.
+                // an aggregator is configured and we hold its circuit's keys.
                 Err(e) if !e.is_temporary() => {
-                    if let Some((keys, circuit)) = self.aggregated_member(member).await? {
-                        ours.push((index, keys, Route::Aggregated(circuit)));
+                    match self.aggregated_member(member).await? {
+                        Some(Ok((keys, route))) => ours.push((index, keys, route)),
+                        Some(Err(why)) => tracing::debug!(%member, %why, "member not used"),
+                        None => {}
                     }
                     continue;
                 }
@@ -759,8 +789,9 @@ impl<L: L1> ZkProver<L> {
 enum Route {
     /// The Groth16 proof itself.
     Direct,
-    /// Its inclusion path in the aggregation layer, under this circuit id.
-    Aggregated(B256),
+    /// Its inclusion path in the aggregation layer: this circuit id in this `ProofAggregator`
+    /// (the member's `CIRCUIT_ID` and `AGGREGATOR`).
+    Aggregated(B256, Address),
 }
 
 /// How the ZK verifier takes proofs.
@@ -768,7 +799,7 @@ enum Layout {
     /// A single verifier: the bare proof of the largest circuit.
     Single,
     /// A single `AggregatedZkVerifier` of the circuit of these keys.
-    Aggregated(Arc<Keys>, B256),
+    Aggregated(Arc<Keys>, Route),
     /// A `ZkVerifierSet`: the members whose keys this worker holds, smallest circuit first.
     Set(Vec<(u8, Arc<Keys>, Route)>),
 }

@@ -1034,14 +1034,22 @@ async fn settle_through_the_aggregator(with_whole_twin: bool) {
     let (bound, _server) = tribunal_aggregation::rpc::serve(service.clone(), addr).await.unwrap();
     let fee = view(&*l1, aggregator, ProofAggregator::feePerProofCall {}).await.unwrap();
     contract::deposit(&*l1, payer, aggregator, fee * U256::from(2)).await.unwrap();
-    let submitter = Submitter::connect(&format!("http://{bound}"), payer.clone()).await.unwrap();
+    let submitter = Submitter::new(&format!("http://{bound}"), payer.clone(), fee).unwrap();
 
     let (_, out1) = sys.deposit_batch(&[&PrivateKey::from_bytes([0xa1; 32])]).await;
     sys.propose(&sys.claim(&out1).await).await.unwrap();
     let circuits = CircuitSizes::new(vec![keys.clone()]).unwrap();
     let (inbox, finality) = (sys.d.inbox, sys.d.finality);
-    let mut worker = ZkProver::new(&*l1, inbox, finality, signers[6].clone(), circuits, genesis)
-        .with_aggregator(submitter, Duration::from_secs(1));
+    let worker = |circuits| {
+        ZkProver::new(&*l1, inbox, finality, signers[6].clone(), circuits, genesis.clone())
+    };
+    if !with_whole_twin {
+        // Without an aggregator, a worker cannot use that verifier: an error on every poll,
+        // never a whole proof it would refuse.
+        let e = worker(circuits.clone()).poll().await.unwrap_err();
+        assert!(e.to_string().contains("no aggregator RPC configured"), "{e}");
+    }
+    let mut worker = worker(circuits).with_aggregator(submitter, Duration::from_secs(1));
 
     // Nobody batches yet.
     let first = worker.poll().await;

@@ -68,6 +68,12 @@ struct Figure {
 /// # Errors
 /// A failing devnet run, or a sequencer or L1 error.
 pub(super) fn rollup(args: &RollupBenchArgs) -> eyre::Result<()> {
+    let most = tribunal_devnet::aggregation::MAX_AGGREGATE_PROOFS;
+    eyre::ensure!(
+        args.aggregate_proofs <= most,
+        "--aggregate-proofs {} must be 0 (no such run) to {most}",
+        args.aggregate_proofs
+    );
     let devnet = DevnetConfig {
         zk_sizes: args.zk.sizes(),
         max_batch_txs: args.zk.max_batch_txs,
