@@ -6,17 +6,24 @@
 //!   `AggregatedZkVerifier.AGGREGATOR`), not the one the aggregator reports;
 //! - the fee is the contract's `feePerProof`, and a submitter signs none above its cap
 //!   ([`Submitter::new`]): the aggregator's operator may raise the fee at any moment;
-//! - the chain a voucher extends is the payer's charged head (`chargedChainOf`) and this
-//!   submitter's own links since; a head taken from the aggregator would let it slip a link of
-//!   its choosing (any submission, any fee) into the payer's signed chain;
-//! - a submission is linked once: trying it again re-sends its first voucher, so no wait, retry
-//!   or claimed loss makes the payer sign a second link for it (the contract would charge both);
+//! - a voucher extends the payer's charged head (`chargedChainOf`) or one of this submitter's
+//!   own links after it; the aggregator's `aggregator_getChainHead` only picks among those;
+//! - no chain ever holds two links of one submission (the contract would charge both): a
+//!   submission is re-sent with its first voucher while that link is on the chain the
+//!   aggregator holds, linked anew only off it, and never signed again once charged
+//!   ([`ClientError::AlreadyCharged`]), whatever the aggregator answers;
 //! - an inclusion path counts only once `isProofVerified` accepts it on L1.
 //!
-//! One payer key belongs to one submitter: a second one sharing it forks the chain, and the
-//! fork's submissions are refused.
+//! The links live in memory: after a restart, a submission whose link the aggregator charged
+//! but whose path it withholds can be linked, and charged, once more. One payer key belongs to
+//! one submitter: a second one sharing it forks the chain, and the fork's submissions are
+//! refused.
 
-use std::{sync::Arc, time::Duration};
+use std::{
+    collections::{HashMap, HashSet},
+    sync::Arc,
+    time::Duration,
+};
 
 use alloy::signers::local::PrivateKeySigner;
 use alloy_primitives::{Address, B256, FixedBytes, U256};
@@ -56,14 +63,12 @@ pub enum ClientError {
         /// Its message.
         message: String,
     },
-    /// The aggregator took the submission and dropped it later, and dropped it again when it
-    /// was sent once more.
-    #[error("submission {id} was rejected: {reason}")]
-    Rejected {
+    /// The submission's link is charged (the aggregator was paid for it): it is not signed
+    /// again; its path is what to wait for.
+    #[error("submission {id} is charged already: waiting for its path, not signing it again")]
+    AlreadyCharged {
         /// The submission id.
         id: B256,
-        /// Why, as the aggregator records it.
-        reason: String,
     },
     /// The contract's fee per proof is above this submitter's cap: nothing was signed.
     #[error("fee per proof {fee_per_proof} wei is above the cap of {cap} wei")]
@@ -93,7 +98,7 @@ impl ClientError {
         match self {
             Self::Rpc { .. } | Self::Timeout { .. } => true,
             Self::L1(e) => e.is_temporary(),
-            Self::Refused { .. } | Self::Rejected { .. } | Self::FeeAboveCap { .. } => false,
+            Self::Refused { .. } | Self::AlreadyCharged { .. } | Self::FeeAboveCap { .. } => false,
         }
     }
 }
@@ -101,10 +106,58 @@ impl ClientError {
 /// One submission's link in the payer's voucher chain, and the voucher that signed it.
 #[derive(Clone, Debug)]
 struct Link {
-    id: B256,
     /// The head it extends.
     parent: FixedBytes<20>,
-    voucher: FeeVoucher,
+    /// The head with it.
+    chain: FixedBytes<20>,
+    /// Its voucher; `None` once the submission is verified (only the link is kept, so that the
+    /// links after it still trace back).
+    voucher: Option<FeeVoucher>,
+}
+
+/// Every link this submitter signed for one contract, by submission id.
+#[derive(Debug, Default)]
+struct Book {
+    links: HashMap<B256, Link>,
+}
+
+impl Book {
+    fn by_chain(&self, chain: FixedBytes<20>) -> Option<&Link> {
+        self.links.values().find(|l| l.chain == chain)
+    }
+
+    /// Whether `link` is on the chain ending at `head`: its head or an ancestor of it. For the
+    /// charged head: whether it is charged. Only links this payer signed can be charged to it,
+    /// so the walk back passes only through them.
+    fn leads_to(&self, link: &Link, head: FixedBytes<20>) -> bool {
+        let mut head = head;
+        for _ in 0..=self.links.len() {
+            if head == link.chain {
+                return true;
+            }
+            match self.by_chain(head) {
+                Some(l) => head = l.parent,
+                None => return false,
+            }
+        }
+        false
+    }
+
+    /// `charged` and every head of a link descending from it: what a charge may still reach.
+    fn reachable(&self, charged: FixedBytes<20>) -> HashSet<FixedBytes<20>> {
+        let mut reach = HashSet::from([charged]);
+        loop {
+            let before = reach.len();
+            for l in self.links.values() {
+                if reach.contains(&l.parent) {
+                    reach.insert(l.chain);
+                }
+            }
+            if reach.len() == before {
+                return reach;
+            }
+        }
+    }
 }
 
 /// An off-chain submitter: one aggregator endpoint and the key that pays from its prepaid
@@ -115,9 +168,9 @@ pub struct Submitter {
     client: HttpClient,
     payer: PrivateKeySigner,
     max_fee_per_proof: U256,
-    /// This submitter's links not known charged yet, oldest first. Held across a whole
-    /// submission, so that two of them never extend the same head.
-    links: Arc<tokio::sync::Mutex<Vec<Link>>>,
+    /// The links signed, per contract. Held across a whole submission, so that two of them
+    /// never extend the same head.
+    books: Arc<tokio::sync::Mutex<HashMap<Address, Book>>>,
 }
 
 impl std::fmt::Debug for Submitter {
@@ -144,7 +197,7 @@ impl Submitter {
         let client = HttpClientBuilder::default()
             .build(url)
             .map_err(|source| ClientError::Rpc { url: url.into(), source })?;
-        Ok(Self { url: url.into(), client, payer, max_fee_per_proof, links: Default::default() })
+        Ok(Self { url: url.into(), client, payer, max_fee_per_proof, books: Default::default() })
     }
 
     /// The payer's address.
@@ -188,12 +241,15 @@ impl Submitter {
     }
 
     /// Submits `entries` (1 to 16 proofs) to be aggregated into `contract`, at its fee per
-    /// proof, with a voucher that extends the payer's charged head on `l1` through this
-    /// submitter's links not charged yet. A submission this submitter linked before goes again
-    /// with the voucher it had; one the aggregator already holds is not an error. Returns the
-    /// submission id.
+    /// proof. A new link extends the head the aggregator holds for the payer when that is the
+    /// charged head on `l1` or one of this submitter's links after it, else the charged head.
+    /// A submission linked before goes again with the voucher it had when its link is on that
+    /// chain, and is linked anew when it is not (the two links then never share a chain, so at
+    /// most one is charged); a charged one is not sent. An answer that the aggregator already
+    /// holds the submission is not an error. Returns the submission id.
     ///
     /// # Errors
+    /// [`ClientError::AlreadyCharged`] (nothing sent: wait for its path);
     /// [`ClientError::FeeAboveCap`] (nothing signed); [`ClientError::Refused`] with the
     /// aggregator's reason; [`ClientError::L1`]; [`ClientError::Rpc`].
     pub async fn submit(
@@ -203,10 +259,26 @@ impl Submitter {
         entries: Vec<Entry>,
     ) -> Result<B256, ClientError> {
         let id = submission_id(&entries);
-        let mut links = self.links.lock().await;
-        let voucher = match links.iter().find(|l| l.id == id) {
-            Some(linked) => linked.voucher.clone(),
-            None => {
+        let mut books = self.books.lock().await;
+        let book = books.entry(contract).or_default();
+        let call = ProofAggregator::chargedChainOfCall { _submitter: self.payer() };
+        let charged = view(l1, contract, call).await?;
+        // The head the aggregator holds, if it is one a charge may still reach (one of ours).
+        let theirs = self.client.get_chain_head(self.payer()).await;
+        let reach = book.reachable(charged);
+        let head = theirs.ok().filter(|h| reach.contains(h)).unwrap_or(charged);
+        let voucher = match book.links.get(&id) {
+            Some(old) if book.leads_to(old, charged) => {
+                return Err(ClientError::AlreadyCharged { id });
+            }
+            // On the chain the aggregator holds: it has this voucher; nothing new is signed.
+            // (A new link from there would put the submission on one chain twice.)
+            Some(old) if book.leads_to(old, head) => {
+                old.voucher.clone().ok_or(ClientError::AlreadyCharged { id })?
+            }
+            // None, or off the chain from the charged head through `head`: a new link from
+            // `head` never shares a chain with the old one.
+            _ => {
                 let per_proof = view(l1, contract, ProofAggregator::feePerProofCall {}).await?;
                 if per_proof > self.max_fee_per_proof {
                     return Err(ClientError::FeeAboveCap {
@@ -215,43 +287,33 @@ impl Submitter {
                     });
                 }
                 let fee = per_proof * U256::from(entries.len());
-                let call = ProofAggregator::chargedChainOfCall { _submitter: self.payer() };
-                let charged = view(l1, contract, call).await?;
-                let parent = head_after(&mut links, charged);
                 let chain_id = l1.chain_id().await?;
-                let voucher = FeeVoucher::sign(&self.payer, parent, id, fee, chain_id, contract);
-                links.push(Link { id, parent, voucher: voucher.clone() });
+                let voucher = FeeVoucher::sign(&self.payer, head, id, fee, chain_id, contract);
+                let link =
+                    Link { parent: head, chain: voucher.chain, voucher: Some(voucher.clone()) };
+                book.links.insert(id, link);
                 voucher
             }
         };
         match self.client.submit(entries, voucher).await {
             Ok(_) => Ok(id),
             Err(RpcError::Call(e)) if e.code() == codes::DUPLICATE => Ok(id),
-            Err(e) => {
-                let e = self.rpc(e);
-                // Refused, nothing stored: this link and the ones after it can never be
-                // charged (a sibling link signed later from the same head cannot be charged
-                // with it: the contract follows one chain). Otherwise (the transport) the link
-                // stays, and its voucher is what goes if this id is sent again.
-                if let (ClientError::Refused { .. }, Some(at)) =
-                    (&e, links.iter().position(|l| l.id == id))
-                {
-                    links.truncate(at);
-                }
-                Err(e)
-            }
+            // The link stays: its voucher is signed, and is what goes again while it may be
+            // charged.
+            Err(e) => Err(self.rpc(e)),
         }
     }
 
     /// `entry`'s proof verified in `contract`: its inclusion path at once if it already is, or
-    /// after submitting it alone (see [`Self::submit`]) and polling every `every` for at most
-    /// `wait`. A submission the aggregator reports rejected, or does not know, is sent once more
-    /// in the same call, with the same voucher.
+    /// after submitting it alone (see [`Self::submit`]) and polling every `every` (at least
+    /// 100 ms) for at most `wait`. A submission the aggregator reports rejected, or does not
+    /// know, is submitted again on the next poll (with its first voucher while that may be
+    /// charged). Once verified, its voucher is forgotten.
     ///
     /// # Errors
-    /// [`ClientError::Timeout`] past `wait` (calling again waits on, signing nothing new);
-    /// [`ClientError::Rejected`] when it was rejected again; those of [`Self::submit`] and
-    /// [`Self::inclusion`].
+    /// [`ClientError::Timeout`] past `wait` (calling again waits on); those of [`Self::submit`]
+    /// but [`ClientError::AlreadyCharged`] (then it waits for the path) and a temporary
+    /// [`ClientError::Rpc`] (then it polls on); those of [`Self::inclusion`].
     pub async fn verified(
         &self,
         l1: &impl L1,
@@ -262,22 +324,34 @@ impl Submitter {
     ) -> Result<Inclusion, ClientError> {
         let id = submission_id(std::slice::from_ref(&entry));
         let deadline = tokio::time::Instant::now() + wait;
-        let mut sent = false;
+        let every = every.max(Duration::from_millis(100));
         loop {
-            if let Some(found) = self.inclusion(l1, contract, &entry).await? {
-                return Ok(found);
-            }
-            let status = self.client.get_submission(id).await.map_err(|e| self.rpc(e))?;
-            match status.map(|s| s.status) {
-                Some(Status::Rejected { reason, .. }) if sent => {
-                    return Err(ClientError::Rejected { id, reason });
+            let step = async {
+                if let Some(found) = self.inclusion(l1, contract, &entry).await? {
+                    return Ok(Some(found));
                 }
-                Some(Status::Rejected { .. }) | None => {
-                    self.submit(l1, contract, vec![entry.clone()]).await?;
-                    sent = true;
+                let status = self.client.get_submission(id).await.map_err(|e| self.rpc(e))?;
+                if matches!(status.map(|s| s.status), Some(Status::Rejected { .. }) | None) {
+                    match self.submit(l1, contract, vec![entry.clone()]).await {
+                        Ok(_) | Err(ClientError::AlreadyCharged { .. }) => {}
+                        Err(e) => return Err(e),
+                    }
                 }
-                // Aggregated: its path counts once L1 accepts it.
-                Some(Status::Pending | Status::Aggregated { .. } | Status::Forced) => {}
+                Ok(None)
+            };
+            match tokio::time::timeout_at(deadline, step).await {
+                Ok(Ok(Some(found))) => {
+                    if let Some(book) = self.books.lock().await.get_mut(&contract)
+                        && let Some(link) = book.links.get_mut(&id)
+                    {
+                        link.voucher = None;
+                    }
+                    return Ok(found);
+                }
+                Ok(Ok(None)) => {}
+                Ok(Err(e)) if !e.is_temporary() => return Err(e),
+                Ok(Err(e)) => tracing::debug!(error = %e, "aggregator poll failed; polling on"),
+                Err(_) => {}
             }
             if tokio::time::Instant::now() >= deadline {
                 return Err(ClientError::Timeout { id, secs: wait.as_secs() });
@@ -285,18 +359,4 @@ impl Submitter {
             tokio::time::sleep(every).await;
         }
     }
-}
-
-/// The head the next voucher extends: the charged head, then the links after it. The links up
-/// to the charged one are charged and forgotten; links that do not extend the charged head
-/// (their chain lost a link the aggregator dropped, or another submitter's charge moved the
-/// head) can never be charged, and are forgotten too.
-fn head_after(links: &mut Vec<Link>, charged: FixedBytes<20>) -> FixedBytes<20> {
-    if let Some(at) = links.iter().position(|l| l.voucher.chain == charged) {
-        links.drain(..=at);
-    }
-    if links.first().is_some_and(|l| l.parent != charged) {
-        links.clear();
-    }
-    links.last().map_or(charged, |l| l.voucher.chain)
 }

@@ -459,6 +459,9 @@ fn offchain_submissions_pay_by_signed_voucher_and_bad_ones_get_typed_errors() {
             agg.store().pending().unwrap().into_iter().map(|r| r.submission).collect();
         assert_eq!(pending.len(), 1, "submitted once");
         agg.post(&pending).await.unwrap();
+        // Charged now: whatever the aggregator says of it, it is not signed or sent again.
+        let e = bobs.submit(&*env.l1, env.contract, vec![e5.clone()]).await.unwrap_err();
+        assert!(matches!(e, ClientError::AlreadyCharged { id } if id == id5), "{e}");
         let inc = bobs.verified(&*env.l1, env.contract, e5.clone(), wait, wait).await.unwrap();
         assert!(env.verified(&e5, &inc.merkle_proof).await);
         handle.stop().unwrap();
@@ -1151,8 +1154,9 @@ fn repeated_fees_are_packed_once_and_charged_for_every_submission() {
 /// next voucher to sign, "unknown" for a submission it holds (so that the submitter signs it
 /// again, on top of its own link, and both get charged), and a Merkle path that proves nothing.
 /// `client::Submitter` takes none of it: the fee comes from the contract and is capped, the head
-/// from `chargedChainOf` and its own links, a submission sent again carries its first voucher,
-/// and a path counts only once `isProofVerified` accepts it on L1. A fee raised past the cap by
+/// from `chargedChainOf` and its own links (the aggregator's head only when it is one of those),
+/// a submission sent again carries the same voucher, and a path counts only once
+/// `isProofVerified` accepts it on L1. A fee raised past the cap by
 /// the aggregator's operator (`setFee`) gets nothing signed.
 #[test]
 fn a_lying_aggregator_cannot_steer_what_a_submitter_signs() {
@@ -1234,7 +1238,10 @@ fn a_lying_aggregator_cannot_steer_what_a_submitter_signs() {
         assert_eq!((v1.fee, v2.fee), (fee, fee * U256::from(2)), "the contract's fee");
         let head1 = batch::next_chain(FixedBytes::ZERO, id1, fee);
         assert_eq!(v1.chain, head1, "from the charged head, not the liar's");
-        assert_eq!(v2.chain, batch::next_chain(head1, id2, v2.fee), "then its own link");
+        // The liar's head is none of the payer's links: the second goes from the charged head
+        // too (a sibling of the first: a charge can take one of them, never both).
+        let head2 = batch::next_chain(FixedBytes::ZERO, id2, v2.fee);
+        assert_eq!(v2.chain, head2, "not from the liar's head");
         assert!(v1.is_signed(chain_id, env.contract) && v2.is_signed(chain_id, env.contract));
 
         // The operator raises the fee past the cap: nothing is signed.

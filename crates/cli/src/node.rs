@@ -554,6 +554,12 @@ impl NodeFile {
                 file.zk.aggregator_wait_secs
             )));
         }
+        if file.zk.aggregator_max_fee_wei == 0 {
+            return Err(ConfigError::Invalid(
+                "zk.aggregator_max_fee_wei 0 would sign no fee: give the most per proof, in wei"
+                    .into(),
+            ));
+        }
         if let Some(url) = &file.zk.aggregator_rpc
             && !(url.starts_with("http://") || url.starts_with("https://"))
         {
@@ -1033,6 +1039,11 @@ mod tests {
         for (from, to, field) in [
             (rpc, "aggregator_rpc = \"127.0.0.1:8547\"", "zk.aggregator_rpc"),
             (wait, "aggregator_wait_secs = 0", "zk.aggregator_wait_secs"),
+            (
+                "# aggregator_max_fee_wei = 1000000000000000",
+                "aggregator_max_fee_wei = 0",
+                "zk.aggregator_max_fee_wei",
+            ),
         ] {
             std::fs::write(&path, EXAMPLE_CONFIG.replace(from, to)).unwrap();
             let e = NodeFile::load(&path).unwrap_err();

@@ -163,7 +163,7 @@ pub async fn start<L: L1 + 'static>(
     let task = tokio::spawn(async move {
         let apps = OtherApps { submitter, payer: others, sample, next: 0, contract };
         let mut apps = apps;
-        let mut failing = false;
+        let (mut failing, mut step_failing) = (false, false);
         loop {
             match apps.fill(&service, rollup, proofs).await {
                 Ok(()) => failing = false,
@@ -175,12 +175,17 @@ pub async fn start<L: L1 + 'static>(
             }
             match service.step().await {
                 Ok(report) => {
+                    step_failing = false;
                     if let Some(p) = report.posted {
                         tracing::info!(proofs = p.proofs, gas = p.gas_used, root = %p.root, "aggregate posted");
                         log.lock().expect("not poisoned").push(p);
                     }
                 }
-                Err(e) => tracing::warn!(error = %e, "aggregator step failed"),
+                Err(e) if !step_failing => {
+                    tracing::warn!(error = %e, "aggregator step failed (retried quietly)");
+                    step_failing = true;
+                }
+                Err(_) => {}
             }
             tokio::time::sleep(Duration::from_millis(250)).await;
         }

@@ -441,10 +441,11 @@ impl<L: L1> ZkProver<L> {
                 reason: format!("{} blobs; the circuit reads one", blobs.len()),
             }));
         }
-        if let Some(waiting) = self.aggregating.take_if(|a| a.claim == *claim) {
+        if self.aggregating.as_ref().is_some_and(|a| a.claim == *claim) {
             // Kept for the verifier it was made for: after an upgrade it is proven again.
             let verifier = view(&self.l1, self.finality, MultiProofFinality::zkVerifierCall {});
-            if verifier.await? == waiting.verifier {
+            let verifier = verifier.await?;
+            if let Some(waiting) = self.aggregating.take_if(|a| a.verifier == verifier) {
                 return self.aggregated(waiting).await.map(Ok);
             }
         }
@@ -530,10 +531,10 @@ impl<L: L1> ZkProver<L> {
     }
 
     /// Sends `waiting`'s proof to the aggregation layer (unless it is there already) and waits
-    /// for its batch. When that fails (the wait ran out, the aggregator refused it, or the fee
-    /// is above the cap) and the set has a member verifying the same circuit whole, the proof
-    /// goes to that member instead; otherwise it stays kept for the next poll, which tries again
-    /// without proving again.
+    /// for its batch. When that fails (the wait ran out, the aggregator refused it, the fee is
+    /// above the cap, or L1 failed for good) and the set has a member verifying the same
+    /// circuit whole, the proof goes to that member instead; otherwise it stays kept for the
+    /// next poll, which tries again without proving again.
     async fn aggregated(&mut self, waiting: Aggregating) -> Result<OfferedProof, ZkProverError> {
         let (submitter, wait) = self.aggregator.clone().ok_or_else(|| {
             ZkProverError::Prove("an aggregated verifier member, and no aggregator".into())
@@ -567,7 +568,12 @@ impl<L: L1> ZkProver<L> {
                 return Err(e.into());
             }
         };
-        tracing::info!(batch, root = %inclusion.root, "ZK proof verified in an aggregated batch");
+        let depth = inclusion.merkle_proof.len();
+        tracing::info!(
+            batch,
+            depth,
+            "ZK proof verified in an aggregated batch (path checked on L1)"
+        );
         if let Some(pace) = &self.pace {
             pace.finished(waiting.claim.batch_number);
         }
