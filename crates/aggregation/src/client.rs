@@ -14,13 +14,13 @@
 //!   ([`ClientError::AlreadyCharged`]), whatever the aggregator answers;
 //! - an inclusion path counts only once `isProofVerified` accepts it on L1.
 //!
-//! The links live in memory: after a restart, a submission whose link the aggregator charged
+//! The links live in memory (the latest 4,096 of verified submissions): after a restart, a submission whose link the aggregator charged
 //! but whose path it withholds can be linked, and charged, once more. One payer key belongs to
 //! one submitter: a second one sharing it forks the chain, and the fork's submissions are
 //! refused.
 
 use std::{
-    collections::{HashMap, HashSet},
+    collections::{HashMap, HashSet, VecDeque},
     sync::Arc,
     time::Duration,
 };
@@ -115,15 +115,49 @@ struct Link {
     voucher: Option<FeeVoucher>,
 }
 
+/// The most links a [`Book`] keeps: past it, the oldest links of verified submissions are
+/// forgotten (a submission is never submitted again once verified).
+const MAX_LINKS: usize = 4096;
+
 /// Every link this submitter signed for one contract, by submission id.
 #[derive(Debug, Default)]
 struct Book {
     links: HashMap<B256, Link>,
+    /// Submission id by the head its link makes.
+    by_chain: HashMap<FixedBytes<20>, B256>,
+    /// Submission ids, oldest link first.
+    order: VecDeque<B256>,
 }
 
 impl Book {
     fn by_chain(&self, chain: FixedBytes<20>) -> Option<&Link> {
-        self.links.values().find(|l| l.chain == chain)
+        self.by_chain.get(&chain).and_then(|id| self.links.get(id))
+    }
+
+    /// Records `link` as `id`'s (replacing an older one), and forgets the oldest links of
+    /// verified submissions past [`MAX_LINKS`].
+    fn insert(&mut self, id: B256, link: Link) {
+        if let Some(old) = self.links.remove(&id) {
+            self.by_chain.remove(&old.chain);
+            self.order.retain(|x| *x != id);
+        }
+        self.by_chain.insert(link.chain, id);
+        self.links.insert(id, link);
+        self.order.push_back(id);
+        let mut kept = VecDeque::new();
+        while self.links.len() > MAX_LINKS {
+            let Some(oldest) = self.order.pop_front() else { break };
+            match self.links.get(&oldest) {
+                Some(l) if l.voucher.is_none() => {
+                    self.by_chain.remove(&l.chain);
+                    self.links.remove(&oldest);
+                }
+                _ => kept.push_back(oldest),
+            }
+        }
+        while let Some(id) = kept.pop_back() {
+            self.order.push_front(id);
+        }
     }
 
     /// Whether `link` is on the chain ending at `head`: its head or an ancestor of it. For the
@@ -145,18 +179,20 @@ impl Book {
 
     /// `charged` and every head of a link descending from it: what a charge may still reach.
     fn reachable(&self, charged: FixedBytes<20>) -> HashSet<FixedBytes<20>> {
+        let mut children: HashMap<FixedBytes<20>, Vec<FixedBytes<20>>> = HashMap::new();
+        for l in self.links.values() {
+            children.entry(l.parent).or_default().push(l.chain);
+        }
         let mut reach = HashSet::from([charged]);
-        loop {
-            let before = reach.len();
-            for l in self.links.values() {
-                if reach.contains(&l.parent) {
-                    reach.insert(l.chain);
+        let mut next = vec![charged];
+        while let Some(h) = next.pop() {
+            for c in children.get(&h).into_iter().flatten() {
+                if reach.insert(*c) {
+                    next.push(*c);
                 }
             }
-            if reach.len() == before {
-                return reach;
-            }
         }
+        reach
     }
 }
 
@@ -291,7 +327,7 @@ impl Submitter {
                 let voucher = FeeVoucher::sign(&self.payer, head, id, fee, chain_id, contract);
                 let link =
                     Link { parent: head, chain: voucher.chain, voucher: Some(voucher.clone()) };
-                book.links.insert(id, link);
+                book.insert(id, link);
                 voucher
             }
         };
@@ -358,5 +394,62 @@ impl Submitter {
             }
             tokio::time::sleep(every).await;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn head(b: u8) -> FixedBytes<20> {
+        FixedBytes::repeat_byte(b)
+    }
+
+    fn link(parent: u8, chain: u8, verified: bool) -> Link {
+        let voucher = FeeVoucher {
+            submitter: Address::ZERO,
+            chain: head(chain),
+            fee: U256::ZERO,
+            signature: Default::default(),
+        };
+        Link { parent: head(parent), chain: head(chain), voucher: (!verified).then_some(voucher) }
+    }
+
+    /// 0 → 1 → 2 → 3, and 1 → 4 (a sibling of 2): from charged head 2, links 1 and 2 are
+    /// charged, 3 may still be, and 4 never can (its parent is behind the head, off its chain).
+    #[test]
+    fn a_book_tells_charged_chargeable_and_dead_links_apart() {
+        let mut book = Book::default();
+        for (id, (p, c)) in [(0, 1), (1, 2), (2, 3), (1, 4)].into_iter().enumerate() {
+            book.insert(B256::with_last_byte(id as u8), link(p, c, false));
+        }
+        let get = |id: u8| book.links[&B256::with_last_byte(id)].clone();
+        assert!(book.leads_to(&get(0), head(2)) && book.leads_to(&get(1), head(2)));
+        assert!(!book.leads_to(&get(2), head(2)) && !book.leads_to(&get(3), head(2)));
+        let reach = book.reachable(head(2));
+        assert_eq!(reach, HashSet::from([head(2), head(3)]));
+        assert!(!reach.contains(&get(3).parent), "the sibling's parent is behind the head");
+        assert!(book.leads_to(&get(2), head(3)), "on the chain the aggregator holds");
+    }
+
+    /// Past the bound, the oldest verified links go; a link still waiting is never forgotten.
+    #[test]
+    fn a_book_forgets_only_verified_links_past_its_bound() {
+        let mut book = Book::default();
+        let waiting = B256::repeat_byte(0xee);
+        book.insert(waiting, link(0, 0, false));
+        for i in 0..MAX_LINKS + 10 {
+            let (p, c) = (B256::from(U256::from(i)), B256::from(U256::from(i + 1)));
+            let l = Link {
+                parent: FixedBytes::from_slice(&p[12..]),
+                chain: FixedBytes::from_slice(&c[12..]),
+                voucher: None,
+            };
+            book.insert(B256::from(U256::from(i + 1_000_000)), l);
+        }
+        assert_eq!(book.links.len(), MAX_LINKS);
+        assert_eq!(book.by_chain.len(), MAX_LINKS);
+        assert!(book.links.contains_key(&waiting));
+        assert_eq!(book.order.front(), Some(&waiting), "kept in its place");
     }
 }
