@@ -119,44 +119,64 @@ struct Link {
 /// forgotten (a submission is never submitted again once verified).
 const MAX_LINKS: usize = 4096;
 
-/// Every link this submitter signed for one contract, by submission id.
+/// Every link this submitter signed for one contract. A submission linked anew keeps its older
+/// links: the aggregator holds their vouchers, and any of them being charged means the
+/// submission is.
 #[derive(Debug, Default)]
 struct Book {
-    links: HashMap<B256, Link>,
-    /// Submission id by the head its link makes.
-    by_chain: HashMap<FixedBytes<20>, B256>,
-    /// Submission ids, oldest link first.
-    order: VecDeque<B256>,
+    /// Each link and its submission id, by the head it makes.
+    by_chain: HashMap<FixedBytes<20>, (B256, Link)>,
+    /// Each submission's links, by their heads, oldest first.
+    of: HashMap<B256, Vec<FixedBytes<20>>>,
+    /// Every head, oldest link first.
+    order: VecDeque<FixedBytes<20>>,
 }
 
 impl Book {
     fn by_chain(&self, chain: FixedBytes<20>) -> Option<&Link> {
-        self.by_chain.get(&chain).and_then(|id| self.links.get(id))
+        self.by_chain.get(&chain).map(|(_, l)| l)
     }
 
-    /// Records `link` as `id`'s (replacing an older one), and forgets the oldest links of
-    /// verified submissions past [`MAX_LINKS`].
-    fn insert(&mut self, id: B256, link: Link) {
-        if let Some(old) = self.links.remove(&id) {
-            self.by_chain.remove(&old.chain);
-            self.order.retain(|x| *x != id);
+    /// `id`'s links, oldest first.
+    fn of(&self, id: B256) -> impl Iterator<Item = &Link> {
+        self.of.get(&id).into_iter().flatten().filter_map(|c| self.by_chain(*c))
+    }
+
+    /// Drops the vouchers of `id`'s links: it is verified, and never submitted again.
+    fn verified(&mut self, id: B256) {
+        for c in self.of.get(&id).into_iter().flatten() {
+            if let Some((_, l)) = self.by_chain.get_mut(c) {
+                l.voucher = None;
+            }
         }
-        self.by_chain.insert(link.chain, id);
-        self.links.insert(id, link);
-        self.order.push_back(id);
+    }
+
+    /// Records `link` of `id`, and forgets the oldest links of verified submissions past
+    /// [`MAX_LINKS`].
+    fn insert(&mut self, id: B256, link: Link) {
+        let chain = link.chain;
+        self.by_chain.insert(chain, (id, link));
+        self.of.entry(id).or_default().push(chain);
+        self.order.push_back(chain);
         let mut kept = VecDeque::new();
-        while self.links.len() > MAX_LINKS {
+        while self.by_chain.len() > MAX_LINKS {
             let Some(oldest) = self.order.pop_front() else { break };
-            match self.links.get(&oldest) {
-                Some(l) if l.voucher.is_none() => {
-                    self.by_chain.remove(&l.chain);
-                    self.links.remove(&oldest);
+            match self.by_chain.get(&oldest) {
+                Some((id, l)) if l.voucher.is_none() => {
+                    let id = *id;
+                    self.by_chain.remove(&oldest);
+                    if let Some(heads) = self.of.get_mut(&id) {
+                        heads.retain(|c| *c != oldest);
+                        if heads.is_empty() {
+                            self.of.remove(&id);
+                        }
+                    }
                 }
                 _ => kept.push_back(oldest),
             }
         }
-        while let Some(id) = kept.pop_back() {
-            self.order.push_front(id);
+        while let Some(c) = kept.pop_back() {
+            self.order.push_front(c);
         }
     }
 
@@ -165,7 +185,7 @@ impl Book {
     /// so the walk back passes only through them.
     fn leads_to(&self, link: &Link, head: FixedBytes<20>) -> bool {
         let mut head = head;
-        for _ in 0..=self.links.len() {
+        for _ in 0..=self.by_chain.len() {
             if head == link.chain {
                 return true;
             }
@@ -180,7 +200,7 @@ impl Book {
     /// `charged` and every head of a link descending from it: what a charge may still reach.
     fn reachable(&self, charged: FixedBytes<20>) -> HashSet<FixedBytes<20>> {
         let mut children: HashMap<FixedBytes<20>, Vec<FixedBytes<20>>> = HashMap::new();
-        for l in self.links.values() {
+        for (_, l) in self.by_chain.values() {
             children.entry(l.parent).or_default().push(l.chain);
         }
         let mut reach = HashSet::from([charged]);
@@ -303,18 +323,15 @@ impl Submitter {
         let theirs = self.client.get_chain_head(self.payer()).await;
         let reach = book.reachable(charged);
         let head = theirs.ok().filter(|h| reach.contains(h)).unwrap_or(charged);
-        let voucher = match book.links.get(&id) {
-            Some(old) if book.leads_to(old, charged) => {
-                return Err(ClientError::AlreadyCharged { id });
-            }
+        let on = |to| book.of(id).find(|l| book.leads_to(l, to)).cloned();
+        let voucher = match (on(charged), on(head)) {
+            (Some(_), _) => return Err(ClientError::AlreadyCharged { id }),
             // On the chain the aggregator holds: it has this voucher; nothing new is signed.
             // (A new link from there would put the submission on one chain twice.)
-            Some(old) if book.leads_to(old, head) => {
-                old.voucher.clone().ok_or(ClientError::AlreadyCharged { id })?
-            }
-            // None, or off the chain from the charged head through `head`: a new link from
-            // `head` never shares a chain with the old one.
-            _ => {
+            (None, Some(old)) => old.voucher.ok_or(ClientError::AlreadyCharged { id })?,
+            // No link, or none on the chain from the charged head through `head`: a new link
+            // from `head` never shares a chain with an old one.
+            (None, None) => {
                 let per_proof = view(l1, contract, ProofAggregator::feePerProofCall {}).await?;
                 if per_proof > self.max_fee_per_proof {
                     return Err(ClientError::FeeAboveCap {
@@ -377,10 +394,8 @@ impl Submitter {
             };
             match tokio::time::timeout_at(deadline, step).await {
                 Ok(Ok(Some(found))) => {
-                    if let Some(book) = self.books.lock().await.get_mut(&contract)
-                        && let Some(link) = book.links.get_mut(&id)
-                    {
-                        link.voucher = None;
+                    if let Some(book) = self.books.lock().await.get_mut(&contract) {
+                        book.verified(id);
                     }
                     return Ok(found);
                 }
@@ -423,13 +438,28 @@ mod tests {
         for (id, (p, c)) in [(0, 1), (1, 2), (2, 3), (1, 4)].into_iter().enumerate() {
             book.insert(B256::with_last_byte(id as u8), link(p, c, false));
         }
-        let get = |id: u8| book.links[&B256::with_last_byte(id)].clone();
+        let get = |id: u8| book.of(B256::with_last_byte(id)).next().unwrap().clone();
         assert!(book.leads_to(&get(0), head(2)) && book.leads_to(&get(1), head(2)));
         assert!(!book.leads_to(&get(2), head(2)) && !book.leads_to(&get(3), head(2)));
         let reach = book.reachable(head(2));
         assert_eq!(reach, HashSet::from([head(2), head(3)]));
         assert!(!reach.contains(&get(3).parent), "the sibling's parent is behind the head");
         assert!(book.leads_to(&get(2), head(3)), "on the chain the aggregator holds");
+    }
+
+    /// A submission linked anew keeps its old link: when the aggregator charges the old one,
+    /// the submission counts as charged (a third link from there would be charged again).
+    #[test]
+    fn a_submission_linked_anew_is_charged_when_its_old_link_is() {
+        let mut book = Book::default();
+        let a = B256::repeat_byte(0xa);
+        book.insert(a, link(0, 1, false));
+        book.insert(B256::repeat_byte(0xb), link(0, 5, false));
+        book.insert(a, link(5, 6, false));
+        assert_eq!(book.of(a).count(), 2);
+        assert!(book.of(a).any(|l| book.leads_to(l, head(1))), "charged through its old link");
+        assert!(book.of(a).any(|l| book.leads_to(l, head(6))), "or through its new one");
+        assert!(!book.of(a).any(|l| book.leads_to(l, head(5))));
     }
 
     /// Past the bound, the oldest verified links go; a link still waiting is never forgotten.
@@ -447,9 +477,9 @@ mod tests {
             };
             book.insert(B256::from(U256::from(i + 1_000_000)), l);
         }
-        assert_eq!(book.links.len(), MAX_LINKS);
         assert_eq!(book.by_chain.len(), MAX_LINKS);
-        assert!(book.links.contains_key(&waiting));
-        assert_eq!(book.order.front(), Some(&waiting), "kept in its place");
+        assert_eq!(book.of.len(), MAX_LINKS);
+        assert!(book.of(waiting).next().is_some());
+        assert_eq!(book.order.front(), Some(&head(0)), "kept in its place");
     }
 }
