@@ -14,13 +14,12 @@
 //!   ([`ClientError::AlreadyCharged`]), whatever the aggregator answers;
 //! - an inclusion path counts only once `isProofVerified` accepts it on L1.
 //!
-//! The links live in memory (the latest 4,096 of verified submissions): after a restart, a submission whose link the aggregator charged
-//! but whose path it withholds can be linked, and charged, once more. One payer key belongs to
-//! one submitter: a second one sharing it forks the chain, and the fork's submissions are
-//! refused.
+//! The links live in memory: after a restart, a submission whose link the aggregator charged but
+//! whose path it withholds can be linked, and charged, once more. One payer key belongs to one
+//! submitter: a second one sharing it forks the chain, and the fork's submissions are refused.
 
 use std::{
-    collections::{HashMap, HashSet, VecDeque},
+    collections::{HashMap, HashSet},
     sync::Arc,
     time::Duration,
 };
@@ -106,78 +105,75 @@ impl ClientError {
 /// One submission's link in the payer's voucher chain, and the voucher that signed it.
 #[derive(Clone, Debug)]
 struct Link {
+    /// The submission.
+    id: B256,
     /// The head it extends.
     parent: FixedBytes<20>,
     /// The head with it.
     chain: FixedBytes<20>,
-    /// Its voucher; `None` once the submission is verified (only the link is kept, so that the
-    /// links after it still trace back).
+    /// Its voucher; `None` once the submission is verified.
     voucher: Option<FeeVoucher>,
+    /// Seen on the charged chain: the submission is paid for.
+    charged: bool,
 }
 
-/// The most links a [`Book`] keeps: past it, the oldest links of verified submissions are
-/// forgotten (a submission is never submitted again once verified).
-const MAX_LINKS: usize = 4096;
-
-/// Every link this submitter signed for one contract. A submission linked anew keeps its older
-/// links: the aggregator holds their vouchers, and any of them being charged means the
+/// Every link this submitter signed for one contract that still matters: the ones a charge may
+/// reach, and the charged ones of submissions not verified yet. A submission linked anew keeps
+/// its older links: the aggregator holds their vouchers, and any of them charged means the
 /// submission is.
 #[derive(Debug, Default)]
 struct Book {
-    /// Each link and its submission id, by the head it makes.
-    by_chain: HashMap<FixedBytes<20>, (B256, Link)>,
-    /// Each submission's links, by their heads, oldest first.
-    of: HashMap<B256, Vec<FixedBytes<20>>>,
-    /// Every head, oldest link first.
-    order: VecDeque<FixedBytes<20>>,
+    /// Each link, by the head it makes.
+    by_chain: HashMap<FixedBytes<20>, Link>,
+    /// The charged head last marked ([`Self::mark_charged`]).
+    seen: Option<FixedBytes<20>>,
 }
 
 impl Book {
     fn by_chain(&self, chain: FixedBytes<20>) -> Option<&Link> {
-        self.by_chain.get(&chain).map(|(_, l)| l)
+        self.by_chain.get(&chain)
     }
 
-    /// `id`'s links, oldest first.
+    /// `id`'s links.
     fn of(&self, id: B256) -> impl Iterator<Item = &Link> {
-        self.of.get(&id).into_iter().flatten().filter_map(|c| self.by_chain(*c))
+        self.by_chain.values().filter(move |l| l.id == id)
     }
 
-    /// Drops the vouchers of `id`'s links: it is verified, and never submitted again.
-    fn verified(&mut self, id: B256) {
-        for c in self.of.get(&id).into_iter().flatten() {
-            if let Some((_, l)) = self.by_chain.get_mut(c) {
-                l.voucher = None;
+    /// Marks the links from `charged` back to the charged head marked before as charged.
+    /// Only links this payer signed can be charged to it, so the walk passes only through
+    /// links of this book (a link signed before a restart ends it).
+    fn mark_charged(&mut self, charged: FixedBytes<20>) {
+        let mut head = charged;
+        for _ in 0..=self.by_chain.len() {
+            if Some(head) == self.seen {
+                break;
             }
-        }
-    }
-
-    /// Records `link` of `id`, and forgets the oldest links of verified submissions past
-    /// [`MAX_LINKS`].
-    fn insert(&mut self, id: B256, link: Link) {
-        let chain = link.chain;
-        self.by_chain.insert(chain, (id, link));
-        self.of.entry(id).or_default().push(chain);
-        self.order.push_back(chain);
-        let mut kept = VecDeque::new();
-        while self.by_chain.len() > MAX_LINKS {
-            let Some(oldest) = self.order.pop_front() else { break };
-            match self.by_chain.get(&oldest) {
-                Some((id, l)) if l.voucher.is_none() => {
-                    let id = *id;
-                    self.by_chain.remove(&oldest);
-                    if let Some(heads) = self.of.get_mut(&id) {
-                        heads.retain(|c| *c != oldest);
-                        if heads.is_empty() {
-                            self.of.remove(&id);
-                        }
-                    }
+            match self.by_chain.get_mut(&head) {
+                Some(l) if !l.charged => {
+                    l.charged = true;
+                    head = l.parent;
                 }
-                _ => kept.push_back(oldest),
+                _ => break,
             }
         }
-        while let Some(c) = kept.pop_back() {
-            self.order.push_front(c);
+        self.seen = Some(charged);
+    }
+
+    /// Drops `id`'s vouchers: it is verified, and never submitted again.
+    fn verified(&mut self, id: B256) {
+        for l in self.by_chain.values_mut().filter(|l| l.id == id) {
+            l.voucher = None;
         }
+    }
+
+    /// Forgets the links that no longer matter: charged ones of verified submissions, and ones
+    /// no charge can reach (off the chain from the charged head: `reach` is what it may reach).
+    fn prune(&mut self, reach: &HashSet<FixedBytes<20>>) {
+        self.by_chain.retain(
+            |chain, l| {
+                if l.charged { l.voucher.is_some() } else { reach.contains(chain) }
+            },
+        );
     }
 
     /// Whether `link` is on the chain ending at `head`: its head or an ancestor of it. For the
@@ -200,7 +196,7 @@ impl Book {
     /// `charged` and every head of a link descending from it: what a charge may still reach.
     fn reachable(&self, charged: FixedBytes<20>) -> HashSet<FixedBytes<20>> {
         let mut children: HashMap<FixedBytes<20>, Vec<FixedBytes<20>>> = HashMap::new();
-        for (_, l) in self.by_chain.values() {
+        for l in self.by_chain.values() {
             children.entry(l.parent).or_default().push(l.chain);
         }
         let mut reach = HashSet::from([charged]);
@@ -319,19 +315,22 @@ impl Submitter {
         let book = books.entry(contract).or_default();
         let call = ProofAggregator::chargedChainOfCall { _submitter: self.payer() };
         let charged = view(l1, contract, call).await?;
+        book.mark_charged(charged);
+        let reach = book.reachable(charged);
+        book.prune(&reach);
         // The head the aggregator holds, if it is one a charge may still reach (one of ours).
         let theirs = self.client.get_chain_head(self.payer()).await;
-        let reach = book.reachable(charged);
         let head = theirs.ok().filter(|h| reach.contains(h)).unwrap_or(charged);
-        let on = |to| book.of(id).find(|l| book.leads_to(l, to)).cloned();
-        let voucher = match (on(charged), on(head)) {
-            (Some(_), _) => return Err(ClientError::AlreadyCharged { id }),
+        let paid = book.of(id).any(|l| l.charged);
+        let on_head = book.of(id).find(|l| book.leads_to(l, head)).cloned();
+        let voucher = match (paid, on_head) {
+            (true, _) => return Err(ClientError::AlreadyCharged { id }),
             // On the chain the aggregator holds: it has this voucher; nothing new is signed.
             // (A new link from there would put the submission on one chain twice.)
-            (None, Some(old)) => old.voucher.ok_or(ClientError::AlreadyCharged { id })?,
+            (false, Some(old)) => old.voucher.ok_or(ClientError::AlreadyCharged { id })?,
             // No link, or none on the chain from the charged head through `head`: a new link
             // from `head` never shares a chain with an old one.
-            (None, None) => {
+            (false, None) => {
                 let per_proof = view(l1, contract, ProofAggregator::feePerProofCall {}).await?;
                 if per_proof > self.max_fee_per_proof {
                     return Err(ClientError::FeeAboveCap {
@@ -342,9 +341,14 @@ impl Submitter {
                 let fee = per_proof * U256::from(entries.len());
                 let chain_id = l1.chain_id().await?;
                 let voucher = FeeVoucher::sign(&self.payer, head, id, fee, chain_id, contract);
-                let link =
-                    Link { parent: head, chain: voucher.chain, voucher: Some(voucher.clone()) };
-                book.insert(id, link);
+                let link = Link {
+                    id,
+                    parent: head,
+                    chain: voucher.chain,
+                    voucher: Some(voucher.clone()),
+                    charged: false,
+                };
+                book.by_chain.insert(link.chain, link);
                 voucher
             }
         };
@@ -365,8 +369,9 @@ impl Submitter {
     ///
     /// # Errors
     /// [`ClientError::Timeout`] past `wait` (calling again waits on); those of [`Self::submit`]
-    /// but [`ClientError::AlreadyCharged`] (then it waits for the path) and a temporary
-    /// [`ClientError::Rpc`] (then it polls on); those of [`Self::inclusion`].
+    /// but [`ClientError::AlreadyCharged`] (then it waits for the path), a temporary one (then
+    /// it polls on) and a first refused voucher (then it tries again); those of
+    /// [`Self::inclusion`].
     pub async fn verified(
         &self,
         l1: &impl L1,
@@ -378,6 +383,9 @@ impl Submitter {
         let id = submission_id(std::slice::from_ref(&entry));
         let deadline = tokio::time::Instant::now() + wait;
         let every = every.max(Duration::from_millis(100));
+        // A refused voucher is retried once (a fee changed, or the aggregator's head moved:
+        // the next try links anew); refused twice, it is an error.
+        let mut refusals = 0;
         loop {
             let step = async {
                 if let Some(found) = self.inclusion(l1, contract, &entry).await? {
@@ -400,6 +408,11 @@ impl Submitter {
                     return Ok(found);
                 }
                 Ok(Ok(None)) => {}
+                Ok(Err(ClientError::Refused { code, .. }))
+                    if code == codes::BAD_VOUCHER && refusals == 0 =>
+                {
+                    refusals += 1;
+                }
                 Ok(Err(e)) if !e.is_temporary() => return Err(e),
                 Ok(Err(e)) => tracing::debug!(error = %e, "aggregator poll failed; polling on"),
                 Err(_) => {}
@@ -407,7 +420,7 @@ impl Submitter {
             if tokio::time::Instant::now() >= deadline {
                 return Err(ClientError::Timeout { id, secs: wait.as_secs() });
             }
-            tokio::time::sleep(every).await;
+            tokio::time::sleep_until(deadline.min(tokio::time::Instant::now() + every)).await;
         }
     }
 }
@@ -420,66 +433,66 @@ mod tests {
         FixedBytes::repeat_byte(b)
     }
 
-    fn link(parent: u8, chain: u8, verified: bool) -> Link {
+    fn add(book: &mut Book, id: u8, parent: u8, chain: u8) {
         let voucher = FeeVoucher {
             submitter: Address::ZERO,
             chain: head(chain),
             fee: U256::ZERO,
             signature: Default::default(),
         };
-        Link { parent: head(parent), chain: head(chain), voucher: (!verified).then_some(voucher) }
+        let link = Link {
+            id: B256::with_last_byte(id),
+            parent: head(parent),
+            chain: head(chain),
+            voucher: Some(voucher),
+            charged: false,
+        };
+        book.by_chain.insert(link.chain, link);
     }
 
-    /// 0 → 1 → 2 → 3, and 1 → 4 (a sibling of 2): from charged head 2, links 1 and 2 are
-    /// charged, 3 may still be, and 4 never can (its parent is behind the head, off its chain).
+    fn paid(book: &Book, id: u8) -> bool {
+        book.of(B256::with_last_byte(id)).any(|l| l.charged)
+    }
+
+    /// 0 → 1 → 2 → 3, and 1 → 4 (a sibling of 2): at charged head 2, links 1 and 2 are
+    /// charged, 3 may still be, and 4 never can (its parent is behind the head, off its chain),
+    /// so it is forgotten.
     #[test]
     fn a_book_tells_charged_chargeable_and_dead_links_apart() {
         let mut book = Book::default();
         for (id, (p, c)) in [(0, 1), (1, 2), (2, 3), (1, 4)].into_iter().enumerate() {
-            book.insert(B256::with_last_byte(id as u8), link(p, c, false));
+            add(&mut book, id as u8, p, c);
         }
-        let get = |id: u8| book.of(B256::with_last_byte(id)).next().unwrap().clone();
-        assert!(book.leads_to(&get(0), head(2)) && book.leads_to(&get(1), head(2)));
-        assert!(!book.leads_to(&get(2), head(2)) && !book.leads_to(&get(3), head(2)));
+        book.mark_charged(head(2));
+        assert!(paid(&book, 0) && paid(&book, 1) && !paid(&book, 2) && !paid(&book, 3));
         let reach = book.reachable(head(2));
         assert_eq!(reach, HashSet::from([head(2), head(3)]));
-        assert!(!reach.contains(&get(3).parent), "the sibling's parent is behind the head");
-        assert!(book.leads_to(&get(2), head(3)), "on the chain the aggregator holds");
+        book.prune(&reach);
+        assert!(book.by_chain(head(4)).is_none(), "dead");
+        assert!(book.by_chain(head(1)).is_some(), "charged, not verified: kept");
+        book.verified(B256::with_last_byte(0));
+        book.prune(&reach);
+        assert!(book.by_chain(head(1)).is_none(), "charged and verified: forgotten");
+        let third = book.by_chain(head(3)).unwrap().clone();
+        assert!(book.leads_to(&third, head(3)), "on the chain the aggregator holds");
     }
 
     /// A submission linked anew keeps its old link: when the aggregator charges the old one,
-    /// the submission counts as charged (a third link from there would be charged again).
+    /// the submission is paid for (a third link from there would be charged again); the marks
+    /// stay when the charged head moves on past links forgotten.
     #[test]
     fn a_submission_linked_anew_is_charged_when_its_old_link_is() {
         let mut book = Book::default();
-        let a = B256::repeat_byte(0xa);
-        book.insert(a, link(0, 1, false));
-        book.insert(B256::repeat_byte(0xb), link(0, 5, false));
-        book.insert(a, link(5, 6, false));
-        assert_eq!(book.of(a).count(), 2);
-        assert!(book.of(a).any(|l| book.leads_to(l, head(1))), "charged through its old link");
-        assert!(book.of(a).any(|l| book.leads_to(l, head(6))), "or through its new one");
-        assert!(!book.of(a).any(|l| book.leads_to(l, head(5))));
-    }
-
-    /// Past the bound, the oldest verified links go; a link still waiting is never forgotten.
-    #[test]
-    fn a_book_forgets_only_verified_links_past_its_bound() {
-        let mut book = Book::default();
-        let waiting = B256::repeat_byte(0xee);
-        book.insert(waiting, link(0, 0, false));
-        for i in 0..MAX_LINKS + 10 {
-            let (p, c) = (B256::from(U256::from(i)), B256::from(U256::from(i + 1)));
-            let l = Link {
-                parent: FixedBytes::from_slice(&p[12..]),
-                chain: FixedBytes::from_slice(&c[12..]),
-                voucher: None,
-            };
-            book.insert(B256::from(U256::from(i + 1_000_000)), l);
-        }
-        assert_eq!(book.by_chain.len(), MAX_LINKS);
-        assert_eq!(book.of.len(), MAX_LINKS);
-        assert!(book.of(waiting).next().is_some());
-        assert_eq!(book.order.front(), Some(&head(0)), "kept in its place");
+        // Y: 0 → 5; X: 5 → 1 (on Y), then X again: 0 → 6 (a sibling of Y).
+        add(&mut book, 0xb, 0, 5);
+        add(&mut book, 0xa, 5, 1);
+        add(&mut book, 0xa, 0, 6);
+        assert_eq!(book.of(B256::with_last_byte(0xa)).count(), 2);
+        book.mark_charged(head(1));
+        assert!(paid(&book, 0xa), "charged through its old link");
+        // Z on top, charged: the walk stops where it stopped before.
+        add(&mut book, 0xc, 1, 7);
+        book.mark_charged(head(7));
+        assert!(paid(&book, 0xa) && paid(&book, 0xc));
     }
 }
