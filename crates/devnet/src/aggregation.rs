@@ -161,8 +161,7 @@ pub async fn start<L: L1 + 'static>(
     let rollup = rollup_payer.address();
     let sample = Arc::new(sample);
     let task = tokio::spawn(async move {
-        let apps = OtherApps { submitter, payer: others, sample, next: 0, contract };
-        let mut apps = apps;
+        let mut apps = OtherApps { submitter, payer: others, sample, next: 0, contract };
         let (mut failing, mut step_failing) = (false, false);
         loop {
             match apps.fill(&service, rollup, proofs).await {
